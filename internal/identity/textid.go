@@ -1,0 +1,133 @@
+package identity
+
+import (
+	"crypto/sha256"
+	"encoding/base32"
+	"fmt"
+	"strings"
+)
+
+// Kind names what a 32-byte identifier identifies. The kind is part of the
+// text form and of its checksum, so an entry id can never be parsed as a blob
+// id, nor an account as a device.
+type Kind string
+
+// The kinds of identifier with a text form.
+const (
+	KindAccount Kind = "acc"
+	KindDevice  Kind = "dev"
+	KindEntry   Kind = "ent"
+	KindBlob    Kind = "blob"
+	KindLog     Kind = "log"
+)
+
+// The text form is KIND "_" base32(bytes ‖ checksum), lowercase RFC 4648
+// alphabet without padding, where checksum is the first 4 bytes of
+// SHA-256("kith-textid-v1" ‖ 0x00 ‖ KIND ‖ 0x00 ‖ bytes). 36 bytes encode to
+// 58 base32 characters. See doc/protocol/identity.md.
+var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+const (
+	checksumLen = 4
+	textIDChars = 58
+)
+
+func textChecksum(kind Kind, b [32]byte) [checksumLen]byte {
+	h := sha256.New()
+	h.Write([]byte("kith-textid-v1\x00"))
+	h.Write([]byte(kind))
+	h.Write([]byte{0})
+	h.Write(b[:])
+	var sum [checksumLen]byte
+	copy(sum[:], h.Sum(nil))
+	return sum
+}
+
+// Encode returns the text form of b as an identifier of the given kind.
+func Encode[T ~[32]byte](kind Kind, b T) string {
+	raw := [32]byte(b)
+	sum := textChecksum(kind, raw)
+	buf := make([]byte, 0, 36)
+	buf = append(buf, raw[:]...)
+	buf = append(buf, sum[:]...)
+	return string(kind) + "_" + b32.EncodeToString(buf)
+}
+
+// Decode parses the text form of an identifier of the given kind. It accepts
+// upper case (people copy by hand) and surrounding spaces, and rejects a
+// wrong kind, a wrong length or a bad checksum with a message that says which.
+func Decode(kind Kind, s string) ([32]byte, error) {
+	var out [32]byte
+	s = strings.ToLower(strings.TrimSpace(s))
+	prefix, body, ok := strings.Cut(s, "_")
+	if !ok {
+		return out, fmt.Errorf("not a kith %s id: %q has no %q prefix", kindName(kind), short(s), string(kind)+"_")
+	}
+	if Kind(prefix) != kind {
+		if isKind(prefix) {
+			return out, fmt.Errorf("expected a %s id (%s_…), got a %s id (%s_…)", kindName(kind), kind, kindName(Kind(prefix)), prefix)
+		}
+		return out, fmt.Errorf("not a kith %s id: unknown prefix %q", kindName(kind), prefix+"_")
+	}
+	if len(body) != textIDChars {
+		return out, fmt.Errorf("%s id has %d characters after %q, want %d (was it cut off?)", kindName(kind), len(body), prefix+"_", textIDChars)
+	}
+	raw, err := b32.DecodeString(body)
+	if err != nil || len(raw) != 36 {
+		return out, fmt.Errorf("%s id contains characters outside a-z and 2-7", kindName(kind))
+	}
+	copy(out[:], raw[:32])
+	want := textChecksum(kind, out)
+	if string(want[:]) != string(raw[32:]) {
+		return [32]byte{}, fmt.Errorf("%s id checksum does not match: a character was mistyped", kindName(kind))
+	}
+	// Non-canonical trailing bits in the last base32 character would decode
+	// to the same bytes; require the canonical spelling so ids compare as text.
+	if Encode(kind, out) != prefix+"_"+body {
+		return [32]byte{}, fmt.Errorf("%s id is not in canonical form", kindName(kind))
+	}
+	return out, nil
+}
+
+// ParseAccount parses an "acc_…" id.
+func ParseAccount(s string) (AccountID, error) {
+	b, err := Decode(KindAccount, s)
+	return AccountID(b), err
+}
+
+// ParseDevice parses a "dev_…" id.
+func ParseDevice(s string) (DeviceID, error) {
+	b, err := Decode(KindDevice, s)
+	return DeviceID(b), err
+}
+
+func isKind(p string) bool {
+	switch Kind(p) {
+	case KindAccount, KindDevice, KindEntry, KindBlob, KindLog:
+		return true
+	}
+	return false
+}
+
+func kindName(k Kind) string {
+	switch k {
+	case KindAccount:
+		return "account"
+	case KindDevice:
+		return "device"
+	case KindEntry:
+		return "entry"
+	case KindBlob:
+		return "blob"
+	case KindLog:
+		return "log"
+	}
+	return string(k)
+}
+
+func short(s string) string {
+	if len(s) > 20 {
+		return s[:20] + "…"
+	}
+	return s
+}
