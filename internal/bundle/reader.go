@@ -1,0 +1,265 @@
+package bundle
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+
+	"github.com/kithnet/kith/internal/entry"
+)
+
+// Item is one thing read from a bundle: an entry or a blob.
+type Item struct {
+	// Entry is set for an entry. Its header is decoded and its payload (when
+	// present) matches the header; its signature is not yet verified.
+	Entry *entry.Entry
+	// Blob is set for a blob; read its bytes from Blob.Body before calling
+	// Next again.
+	Blob *Blob
+}
+
+// Blob is a blob being read from a bundle.
+type Blob struct {
+	ID   [32]byte
+	Size int64
+	// Body yields exactly Size bytes and then io.EOF, or an error if the
+	// bytes do not hash to ID. Unread bytes are skipped by the next Next.
+	Body io.Reader
+}
+
+// Reader reads a bundle record by record.
+type Reader struct {
+	r       *bufio.Reader
+	digest  hash.Hash
+	off     int64
+	recNo   int
+	meta    Meta
+	entries uint64
+	blobs   uint64
+	blob    *blobBody
+	done    bool
+	err     error
+}
+
+// NewReader checks the magic and reads the meta record.
+func NewReader(r io.Reader) (*Reader, error) {
+	br := &Reader{r: bufio.NewReaderSize(r, 256<<10), digest: sha256.New()}
+	var magic [len(Magic)]byte
+	if _, err := io.ReadFull(br.r, magic[:]); err != nil {
+		return nil, &FormatError{Msg: "not a kith bundle: the file is shorter than the 10-byte header"}
+	}
+	if magic != Magic {
+		if bytes.Equal(magic[:8], Magic[:8]) {
+			return nil, &FormatError{Offset: 8, Msg: fmt.Sprintf("bundle format version %d is not supported (this kith reads version 1)", binary.BigEndian.Uint16(magic[8:]))}
+		}
+		return nil, &FormatError{Msg: "not a kith bundle: it does not start with KITHBNDL"}
+	}
+	br.digest.Write(magic[:])
+	br.off = int64(len(Magic))
+	body, start, err := br.next()
+	if err != nil {
+		return nil, err
+	}
+	var m metaRecord
+	if kind(body) != kindMeta || decodeStrict(body, &m) != nil {
+		return nil, &FormatError{Record: 1, Offset: start, Msg: "the first record must be the meta record"}
+	}
+	if len(m.Producer) > MaxProducer {
+		return nil, &FormatError{Record: 1, Offset: start, Msg: "producer text too long"}
+	}
+	br.meta = Meta{Created: m.Created, Producer: m.Producer}
+	return br, nil
+}
+
+// Meta returns the bundle's meta record.
+func (r *Reader) Meta() Meta { return r.meta }
+
+// Offset returns the number of bytes consumed so far.
+func (r *Reader) Offset() int64 { return r.off }
+
+// next reads one record body. It returns the body and its start offset.
+func (r *Reader) next() ([]byte, int64, error) {
+	start := r.off
+	var n [4]byte
+	if _, err := io.ReadFull(r.r, n[:]); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil, start, &TruncatedError{Offset: start}
+		}
+		return nil, start, fmt.Errorf("bundle: read at byte %d: %w", start, err)
+	}
+	r.recNo++
+	size := binary.BigEndian.Uint32(n[:])
+	if size == 0 || size > MaxRecord {
+		return nil, start, &FormatError{Record: r.recNo, Offset: start, Msg: fmt.Sprintf("record length %d is outside 1..%d", size, MaxRecord)}
+	}
+	body := make([]byte, size)
+	if _, err := io.ReadFull(r.r, body); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil, start, &TruncatedError{Offset: start}
+		}
+		return nil, start, fmt.Errorf("bundle: read at byte %d: %w", start, err)
+	}
+	r.digest.Write(n[:])
+	r.digest.Write(body)
+	r.off += 4 + int64(size)
+	return body, start, nil
+}
+
+// kind returns the first element of a record body when it is a small
+// unsigned integer (all kinds are), or -1.
+func kind(body []byte) int {
+	if len(body) < 2 || body[0]&0xe0 != 0x80 || body[1] > 0x17 {
+		return -1
+	}
+	return int(body[1])
+}
+
+// decodeStrict decodes body into v and requires it to be canonical.
+func decodeStrict(body []byte, v any) error {
+	if err := decMode.Unmarshal(body, v); err != nil {
+		return err
+	}
+	again, err := encMode.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(again, body) {
+		return errors.New("not in canonical CBOR encoding")
+	}
+	return nil
+}
+
+// Next returns the next entry or blob, or io.EOF after a valid end record.
+// Any other error is final: a *FormatError or *TruncatedError says where.
+func (r *Reader) Next() (Item, error) {
+	if r.err != nil {
+		return Item{}, r.err
+	}
+	if r.done {
+		return Item{}, io.EOF
+	}
+	if r.blob != nil {
+		// Skip what the caller did not read; this also checks the hash.
+		if _, err := io.Copy(io.Discard, r.blob); err != nil {
+			return Item{}, r.fail(err)
+		}
+		r.blob = nil
+	}
+	sumBefore := r.digest.Sum(nil)
+	body, start, err := r.next()
+	if err != nil {
+		return Item{}, r.fail(err)
+	}
+	bad := func(msg string, args ...any) (Item, error) {
+		return Item{}, r.fail(&FormatError{Record: r.recNo, Offset: start, Msg: fmt.Sprintf(msg, args...)})
+	}
+	switch kind(body) {
+	case kindEntry:
+		var rec entryRecord
+		if err := decodeStrict(body, &rec); err != nil {
+			return bad("malformed entry record: %v", err)
+		}
+		e, err := entry.Parse(rec.Header, rec.Payload)
+		if err != nil {
+			return bad("%v", err)
+		}
+		r.entries++
+		return Item{Entry: e}, nil
+	case kindBlob:
+		var rec blobRecord
+		if err := decodeStrict(body, &rec); err != nil || len(rec.ID) != 32 {
+			return bad("malformed blob record")
+		}
+		if rec.Size > 1<<62 {
+			return bad("blob size %d out of range", rec.Size)
+		}
+		b := &blobBody{r: r, left: int64(rec.Size), h: sha256.New(), size: int64(rec.Size), start: start, recNo: r.recNo}
+		copy(b.id[:], rec.ID)
+		r.blob = b
+		r.blobs++
+		return Item{Blob: &Blob{ID: b.id, Size: b.size, Body: b}}, nil
+	case kindChunk:
+		return bad("blob data without a blob record before it")
+	case kindMeta:
+		return bad("a second meta record")
+	case kindEnd:
+		var rec endRecord
+		if err := decodeStrict(body, &rec); err != nil || len(rec.Digest) != 32 {
+			return bad("malformed end record")
+		}
+		if rec.Entries != r.entries || rec.Blobs != r.blobs {
+			return bad("end record counts %d entries and %d blobs, the file holds %d and %d", rec.Entries, rec.Blobs, r.entries, r.blobs)
+		}
+		if !bytes.Equal(rec.Digest, sumBefore) {
+			return bad("file digest does not match: the bundle was altered or damaged")
+		}
+		var one [1]byte
+		if n, _ := r.r.Read(one[:]); n > 0 {
+			return bad("bytes after the end record")
+		}
+		r.done = true
+		return Item{}, io.EOF
+	default:
+		return bad("unknown record kind (first byte 0x%02x)", body[0])
+	}
+}
+
+func (r *Reader) fail(err error) error {
+	r.err = err
+	return err
+}
+
+// blobBody streams the chunks of one blob and checks its hash at the end.
+type blobBody struct {
+	r     *Reader
+	id    [32]byte
+	size  int64
+	left  int64
+	h     hash.Hash
+	buf   []byte
+	start int64
+	recNo int
+	err   error
+}
+
+func (b *blobBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if len(b.buf) == 0 {
+		if b.left == 0 {
+			if !bytes.Equal(b.h.Sum(nil), b.id[:]) {
+				b.err = &FormatError{Record: b.recNo, Offset: b.start, Msg: fmt.Sprintf("blob %x…: bytes do not hash to its id", b.id[:6])}
+				return 0, b.err
+			}
+			b.err = io.EOF
+			return 0, io.EOF
+		}
+		body, start, err := b.r.next()
+		if err != nil {
+			b.err = err
+			return 0, err
+		}
+		var rec chunkRecord
+		if kind(body) != kindChunk || decodeStrict(body, &rec) != nil {
+			b.err = &FormatError{Record: b.r.recNo, Offset: start, Msg: fmt.Sprintf("blob %x… needs %d more bytes, found another record", b.id[:6], b.left)}
+			return 0, b.err
+		}
+		if len(rec.Data) == 0 || len(rec.Data) > ChunkSize || int64(len(rec.Data)) > b.left {
+			b.err = &FormatError{Record: b.r.recNo, Offset: start, Msg: fmt.Sprintf("blob chunk of %d bytes where %d remain (chunks are 1..%d bytes)", len(rec.Data), b.left, ChunkSize)}
+			return 0, b.err
+		}
+		b.buf = rec.Data
+		b.left -= int64(len(rec.Data))
+		b.h.Write(rec.Data)
+	}
+	n := copy(p, b.buf)
+	b.buf = b.buf[n:]
+	return n, nil
+}
+

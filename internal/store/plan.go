@@ -1,0 +1,365 @@
+package store
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// View is the read-only state Plan consults. A backend implements it over
+// its committed state (inside the transaction that will apply the plan).
+type View interface {
+	// Head returns a log's head; ok is false for an unknown log.
+	Head(log LogKey) (h Head, ok bool, err error)
+	// IDAt returns the id of the entry at seq in a log.
+	IDAt(log LogKey, seq uint64) (id entry.ID, ok bool, err error)
+	// Meta returns facts about a stored entry.
+	Meta(id entry.ID) (m Meta, ok bool, err error)
+	// Tombstone returns the delete that named id, if one was stored.
+	Tombstone(id entry.ID) (t Tombstone, ok bool, err error)
+	// HasFork reports whether id is already held as fork evidence.
+	HasFork(id entry.ID) (bool, error)
+}
+
+// Meta is what Plan needs to know about a stored entry.
+type Meta struct {
+	Author     identity.PublicKey
+	HasPayload bool
+	Deleted    bool
+}
+
+// Tombstone records that a delete entry named a target, which may not have
+// arrived yet. It applies only if the target has the same author.
+type Tombstone struct {
+	Target entry.ID
+	Author identity.PublicKey
+	By     entry.ID
+}
+
+// ChangeKind is the kind of one change in a plan.
+type ChangeKind int
+
+// The changes a plan can ask a backend to apply, in order.
+const (
+	// Insert stores Entry (with Type and Deleted) and advances its log's head.
+	Insert ChangeKind = iota + 1
+	// FillPayload stores Payload for the held entry Target, which had none.
+	FillPayload
+	// DropPayload deletes the payload of the held entry Target.
+	DropPayload
+	// AddTombstone records Tombstone.
+	AddTombstone
+	// AddFork stores Fork as evidence and marks its log forked.
+	AddFork
+	// AddDevice records a device certification.
+	AddDevice
+	// RevokeDevice marks Device.Device revoked by Device.RevokedBy.
+	RevokeDevice
+)
+
+// Change is one step of a plan.
+type Change struct {
+	Kind      ChangeKind
+	Entry     *entry.Entry
+	Type      string
+	Deleted   bool
+	Target    entry.ID
+	Payload   []byte
+	Tombstone Tombstone
+	Fork      Fork
+	Device    Device
+}
+
+// RejectError says why an entry was rejected. Index is its position in the
+// batch given to Ingest.
+type RejectError struct {
+	ID    entry.ID
+	Log   LogKey
+	Seq   uint64
+	Index int
+	Msg   string
+}
+
+func (e *RejectError) Error() string {
+	return fmt.Sprintf("entry %s (seq %d of log %s): %s", e.ID, e.Seq, e.Log, e.Msg)
+}
+
+// Verifier checks signatures for a batch of entries; entry.VerifyBatch is the
+// production verifier.
+type Verifier func([]*entry.Entry) []bool
+
+// Plan validates a batch against view and returns a result for every entry
+// and the changes that store the valid ones. It writes nothing. Entries may
+// depend on earlier entries of the same batch. Signatures are verified with
+// verify, once, for the entries that would be stored (not for known ones).
+func Plan(view View, es []*entry.Entry, verify Verifier) ([]Result, []Change, error) {
+	p := planner{
+		view:     view,
+		heads:    map[LogKey]Head{},
+		inBatch:  map[entry.ID]Meta{},
+		batchIDs: map[seqKey]entry.ID{},
+		tombs:    map[entry.ID]Tombstone{},
+	}
+	results := make([]Result, len(es))
+	// Pass 1: checks that need no signature, so known entries and garbage
+	// never cost a verification.
+	needSig := make([]*entry.Entry, 0, len(es))
+	needIdx := make([]int, 0, len(es))
+	for i, e := range es {
+		results[i].ID = e.ID
+		if err := wellFormed(e); err != nil {
+			results[i] = reject(e, i, err.Error())
+			continue
+		}
+		results[i].Outcome = 0
+		needSig = append(needSig, e)
+		needIdx = append(needIdx, i)
+	}
+	ok := verify(needSig)
+	sigOK := make([]bool, len(es))
+	for j, i := range needIdx {
+		sigOK[i] = ok[j]
+	}
+	var changes []Change
+	for i, e := range es {
+		if results[i].Outcome == Rejected {
+			continue
+		}
+		r, cs, err := p.one(e, i, sigOK[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		results[i] = r
+		changes = append(changes, cs...)
+	}
+	return results, changes, nil
+}
+
+type seqKey struct {
+	log LogKey
+	seq uint64
+}
+
+type planner struct {
+	view     View
+	heads    map[LogKey]Head // heads as the batch so far leaves them
+	inBatch  map[entry.ID]Meta
+	batchIDs map[seqKey]entry.ID
+	tombs    map[entry.ID]Tombstone // tombstones added by this batch
+	forks    map[entry.ID]bool
+}
+
+func reject(e *entry.Entry, i int, msg string) Result {
+	return Result{ID: e.ID, Outcome: Rejected, Err: &RejectError{
+		ID: e.ID, Log: LogKey{e.Header.Author, e.Header.LogID}, Seq: e.Header.Seq, Index: i, Msg: msg,
+	}}
+}
+
+// wellFormed checks that the entry is internally consistent: its header is
+// exactly its raw bytes, its id is their hash, and a held payload matches.
+func wellFormed(e *entry.Entry) error {
+	h, err := entry.DecodeHeader(e.Raw)
+	if err != nil {
+		return err
+	}
+	if h != e.Header {
+		return errors.New("header fields do not match the encoded header")
+	}
+	if sha256.Sum256(e.Raw) != e.ID {
+		return errors.New("id is not the SHA-256 of the encoded header")
+	}
+	if e.Payload != nil {
+		if err := entry.CheckPayload(&e.Header, e.Payload); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *planner) head(log LogKey) (Head, bool, error) {
+	if h, ok := p.heads[log]; ok {
+		return h, true, nil
+	}
+	h, ok, err := p.view.Head(log)
+	if err == nil && ok {
+		p.heads[log] = h
+	}
+	return h, ok, err
+}
+
+func (p *planner) idAt(log LogKey, seq uint64) (entry.ID, bool, error) {
+	if id, ok := p.batchIDs[seqKey{log, seq}]; ok {
+		return id, true, nil
+	}
+	return p.view.IDAt(log, seq)
+}
+
+func (p *planner) meta(id entry.ID) (Meta, bool, error) {
+	if m, ok := p.inBatch[id]; ok {
+		return m, true, nil
+	}
+	return p.view.Meta(id)
+}
+
+func (p *planner) tombstone(id entry.ID) (Tombstone, bool, error) {
+	if t, ok := p.tombs[id]; ok {
+		return t, true, nil
+	}
+	return p.view.Tombstone(id)
+}
+
+func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, error) {
+	h := &e.Header
+	log := LogKey{h.Author, h.LogID}
+	head, exists, err := p.head(log)
+	if err != nil {
+		return Result{}, nil, err
+	}
+	// Already held, or a fork?
+	if exists && h.Seq <= head.Seq {
+		held, ok, err := p.idAt(log, h.Seq)
+		if err != nil {
+			return Result{}, nil, err
+		}
+		if ok && held == e.ID {
+			return p.known(e)
+		}
+		if !sigOK {
+			return reject(e, i, "invalid signature (ZIP-215), and it conflicts with the entry held at this seq"), nil, nil
+		}
+		if p.forks == nil {
+			p.forks = map[entry.ID]bool{}
+		}
+		dup := p.forks[e.ID]
+		if !dup {
+			if dup, err = p.view.HasFork(e.ID); err != nil {
+				return Result{}, nil, err
+			}
+		}
+		head.Forked = true
+		p.heads[log] = head
+		if dup {
+			return Result{ID: e.ID, Outcome: Forked}, nil, nil
+		}
+		p.forks[e.ID] = true
+		return Result{ID: e.ID, Outcome: Forked}, []Change{{Kind: AddFork, Fork: Fork{Log: log, Seq: h.Seq, Kept: held, Conflict: e}}}, nil
+	}
+	if !sigOK {
+		return reject(e, i, "invalid signature (ZIP-215)"), nil, nil
+	}
+	if !exists {
+		if h.Seq != 1 {
+			return reject(e, i, fmt.Sprintf("log not held here; entries 1..%d must come first", h.Seq-1)), nil, nil
+		}
+	} else {
+		if head.Forked {
+			return reject(e, i, "log is forked: it is kept as evidence and no longer extended"), nil, nil
+		}
+		prev := entry.Header{Author: h.Author, LogID: h.LogID, Seq: head.Seq}
+		if head.Ended {
+			prev.Flags = entry.FlagEndOfLog
+		}
+		if h.Seq > head.Seq+1 {
+			return reject(e, i, fmt.Sprintf("entries %d..%d are missing before it", head.Seq+1, h.Seq-1)), nil, nil
+		}
+		if err := entry.CheckNext(&prev, head.ID, h); err != nil {
+			return reject(e, i, err.Error()), nil, nil
+		}
+	}
+	var changes []Change
+	typ := ""
+	if e.Payload != nil {
+		cs, t, msg, err := p.payloadRules(e)
+		if err != nil {
+			return Result{}, nil, err
+		}
+		if msg != "" {
+			return reject(e, i, msg), nil, nil
+		}
+		typ = t
+		changes = cs
+	}
+	deleted := false
+	if t, ok, err := p.tombstone(e.ID); err != nil {
+		return Result{}, nil, err
+	} else if ok && t.Author == h.Author {
+		deleted = true
+	}
+	ins := Change{Kind: Insert, Entry: e, Type: typ, Deleted: deleted}
+	changes = append([]Change{ins}, changes...)
+	p.heads[log] = Head{Log: log, Seq: h.Seq, ID: e.ID, Ended: h.Flags&entry.FlagEndOfLog != 0}
+	p.batchIDs[seqKey{log, h.Seq}] = e.ID
+	p.inBatch[e.ID] = Meta{Author: h.Author, HasPayload: e.Payload != nil && !deleted, Deleted: deleted}
+	return Result{ID: e.ID, Outcome: Added}, changes, nil
+}
+
+// known handles an entry already held: it fills in a missing payload.
+func (p *planner) known(e *entry.Entry) (Result, []Change, error) {
+	r := Result{ID: e.ID, Outcome: Known}
+	if e.Payload == nil {
+		return r, nil, nil
+	}
+	m, ok, err := p.meta(e.ID)
+	if err != nil || !ok || m.HasPayload || m.Deleted {
+		return r, nil, err
+	}
+	// A payload that arrives after its header gets the same checks and
+	// effects as one that arrived with it; one that fails them is not kept.
+	effects, typ, msg, err := p.payloadRules(e)
+	if err != nil || msg != "" {
+		return r, nil, err
+	}
+	m.HasPayload = true
+	p.inBatch[e.ID] = m
+	return r, append([]Change{{Kind: FillPayload, Target: e.ID, Payload: e.Payload, Type: typ}}, effects...), nil
+}
+
+// payloadRules applies the rules of known payload types. It returns a
+// rejection message, or the changes the payload implies.
+func (p *planner) payloadRules(e *entry.Entry) ([]Change, string, string, error) {
+	typ, err := content.PeekType(e.Payload)
+	if err != nil {
+		return nil, "", "", nil // opaque payload (e.g. ciphertext): stored as is
+	}
+	pl, err := content.Decode(e.Payload)
+	if err != nil {
+		return nil, "", "payload: " + err.Error(), nil
+	}
+	if err := content.Validate(&e.Header, pl); err != nil {
+		return nil, "", "payload: " + err.Error(), nil
+	}
+	author := e.Header.Author
+	switch v := pl.(type) {
+	case *content.Delete:
+		target := entry.ID(v.Target)
+		m, ok, err := p.meta(target)
+		if err != nil {
+			return nil, "", "", err
+		}
+		if ok && m.Author != author {
+			return nil, "", "delete: the target entry was written by another author", nil
+		}
+		t := Tombstone{Target: target, Author: author, By: e.ID}
+		p.tombs[target] = t
+		cs := []Change{{Kind: AddTombstone, Tombstone: t}}
+		if ok && !m.Deleted {
+			cs = append(cs, Change{Kind: DropPayload, Target: target})
+			m.Deleted, m.HasPayload = true, false
+			p.inBatch[target] = m
+		}
+		return cs, typ, "", nil
+	case *content.DeviceAdd:
+		return []Change{{Kind: AddDevice, Device: Device{
+			Account: author, Device: identity.PublicKey(v.Device), Name: v.Name, Cert: e.ID,
+		}}}, typ, "", nil
+	case *content.DeviceRevoke:
+		return []Change{{Kind: RevokeDevice, Device: Device{
+			Account: author, Device: identity.PublicKey(v.Device), Revoked: true, RevokedBy: e.ID,
+		}}}, typ, "", nil
+	}
+	return nil, typ, "", nil
+}

@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// LogKey identifies a log: its author and its log id.
+type LogKey struct {
+	Author identity.PublicKey
+	LogID  entry.LogID
+}
+
+func (k LogKey) String() string {
+	return fmt.Sprintf("%s/%s", identity.Encode(identity.KindDevice, k.Author), k.LogID)
+}
+
+// Head is the state of one log on this node.
+type Head struct {
+	Log    LogKey
+	Seq    uint64   // highest seq held; the log holds 1..Seq
+	ID     entry.ID // id of the entry at Seq
+	Forked bool     // a second entry at some seq was seen: the log no longer grows
+	Ended  bool     // the entry at Seq has the end-of-log flag
+}
+
+// Stored is an entry as the store holds it.
+type Stored struct {
+	*entry.Entry
+	// Type is the payload's "type" field, or "" when the payload is not a
+	// typed payload (ciphertext, opaque bytes) or is not held.
+	Type string
+	// Deleted is true when the author deleted the payload; Payload is nil.
+	Deleted bool
+	// Cursor is the entry's position in this store's arrival order, for
+	// resuming queries. It is local to this store.
+	Cursor int64
+}
+
+// Device is a device certified by an account (a device.add entry).
+type Device struct {
+	Account   identity.PublicKey
+	Device    identity.PublicKey
+	Name      string
+	Cert      entry.ID
+	Revoked   bool
+	RevokedBy entry.ID // the device.revoke entry, when Revoked
+}
+
+// Fork is evidence that an author signed two entries at one position.
+type Fork struct {
+	Log      LogKey
+	Seq      uint64
+	Kept     entry.ID // the entry this store held first
+	Conflict *entry.Entry
+}
+
+// Query selects entries; zero fields do not filter. Results come in arrival
+// order (ascending Cursor), starting after After.
+type Query struct {
+	Type    string
+	LogID   *entry.LogID
+	Authors []identity.PublicKey
+	After   int64
+	Limit   int // 0 means DefaultLimit
+}
+
+// DefaultLimit bounds a query that sets no limit.
+const DefaultLimit = 1000
+
+// Outcome says what Append or Ingest did with one entry.
+type Outcome int
+
+// The outcomes of ingesting one entry.
+const (
+	Added    Outcome = iota + 1 // new entry stored
+	Known                       // already held (its payload may have been filled in)
+	Forked                      // a conflicting entry: kept as fork evidence, log marked forked
+	Rejected                    // invalid; nothing of it was stored; Err says why
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Added:
+		return "added"
+	case Known:
+		return "known"
+	case Forked:
+		return "fork"
+	case Rejected:
+		return "rejected"
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
+// Result is the outcome for one entry of Append or Ingest.
+type Result struct {
+	ID      entry.ID
+	Outcome Outcome
+	Err     error // set when Outcome is Rejected
+}
+
+// Errors returned by queries.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrClosed   = errors.New("store: closed")
+)
+
+// Store keeps entries. All methods are safe for concurrent use.
+type Store interface {
+	// Append validates one entry (signature, chain, payload, limits, payload
+	// type rules) and stores it atomically: a rejected entry changes nothing.
+	// Validation failures are reported in the Result, not as the error; the
+	// error is for failures of the store itself.
+	Append(ctx context.Context, e *entry.Entry) (Result, error)
+	// Ingest is Append for many entries, verifying signatures in batches. It
+	// is the path for replication and bundle import. Entries of one log must
+	// come in seq order; entries may depend on earlier entries of the batch.
+	Ingest(ctx context.Context, es []*entry.Entry) ([]Result, error)
+
+	// Heads returns the head of every log, ordered by author then log id.
+	Heads(ctx context.Context) ([]Head, error)
+	// Head returns one log's head; ErrNotFound if the log is unknown.
+	Head(ctx context.Context, log LogKey) (Head, error)
+	// Log returns entries of one log with seq ≥ from, in seq order, at most limit.
+	Log(ctx context.Context, log LogKey, from uint64, limit int) ([]*Stored, error)
+	// Get returns one entry by id; ErrNotFound if unknown.
+	Get(ctx context.Context, id entry.ID) (*Stored, error)
+	// Find returns entries matching q in arrival order.
+	Find(ctx context.Context, q Query) ([]*Stored, error)
+	// Forks returns the fork evidence held, oldest first.
+	Forks(ctx context.Context) ([]Fork, error)
+
+	// Devices returns the devices an account has certified, revoked or not.
+	Devices(ctx context.Context, account identity.PublicKey) ([]Device, error)
+	// AccountOf returns the certification of a device; ErrNotFound if none.
+	AccountOf(ctx context.Context, device identity.PublicKey) (Device, error)
+	// LatestProfile returns the newest profile entry written by any device
+	// the account certified and has not revoked, newest by the author's
+	// timestamp then by id; ErrNotFound if there is none.
+	LatestProfile(ctx context.Context, account identity.PublicKey) (*Stored, error)
+
+	// Close releases the store. Further calls return ErrClosed.
+	Close() error
+}
