@@ -49,7 +49,9 @@ func Sign(key identity.PrivateKey, d Draft) (*Entry, error) {
 	}
 	h.Signature = key.Sign(h.SigningInput())
 	raw := h.AppendSigned(make([]byte, 0, MaxHeaderSize))
-	return &Entry{Header: h, Raw: raw, ID: sha256.Sum256(raw), Payload: d.Payload}, nil
+	e := &Entry{Header: h, Raw: raw, ID: sha256.Sum256(raw), Payload: d.Payload}
+	e.markVerified()
+	return e, nil
 }
 
 // Parse decodes an encoded signed header and attaches payload, which may be

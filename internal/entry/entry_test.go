@@ -243,3 +243,35 @@ func mustHex(s string) []byte {
 	}
 	return b
 }
+
+func TestSignatureVerifiedCache(t *testing.T) {
+	k := testKey(t, 4)
+	signed := mustSign(t, k, Draft{Seq: 1, Payload: []byte("p")})
+	if !signed.SignatureVerified() {
+		t.Fatal("an entry this node signed is not marked verified")
+	}
+	parsed, err := Parse(signed.Raw, signed.Payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parsed.SignatureVerified() {
+		t.Fatal("a parsed entry is marked verified before any check")
+	}
+	forged, _ := Parse(signed.Raw, nil)
+	forged.Header.Signature[0] ^= 1
+	forged.Raw = forged.Header.AppendSigned(nil)
+	forged.ID = sha256.Sum256(forged.Raw)
+	got := VerifyBatch([]*Entry{parsed, forged})
+	if !got[0] || got[1] {
+		t.Fatalf("VerifyBatch = %v, want [true false]", got)
+	}
+	if !parsed.SignatureVerified() || forged.SignatureVerified() {
+		t.Fatal("marks wrong after VerifyBatch")
+	}
+	// A copy whose header was changed afterwards loses the mark.
+	c := *parsed
+	c.Header.Timestamp++
+	if c.SignatureVerified() {
+		t.Fatal("changed header still marked verified")
+	}
+}

@@ -94,6 +94,30 @@ type Entry struct {
 	Raw     []byte // the encoded signed header, exactly as signed and hashed
 	ID      ID
 	Payload []byte
+
+	// sigFor is the id for which the signature was found valid by this
+	// package (Sign, Verify, VerifyBatch); see SignatureVerified.
+	sigFor ID
+	sigOK  bool
+}
+
+// SignatureVerified reports whether this package already found the
+// signature valid for exactly the header and id the entry now holds, so a
+// later stage (the store) need not verify it again. It is a cache, not a
+// claim anyone outside this package can make: the fields are unexported.
+func (e *Entry) SignatureVerified() bool {
+	if !e.sigOK || e.sigFor != e.ID {
+		return false
+	}
+	var buf [MaxHeaderSize]byte
+	return string(e.Header.AppendSigned(buf[:0])) == string(e.Raw)
+}
+
+func (e *Entry) markVerified() {
+	var buf [MaxHeaderSize]byte
+	if string(e.Header.AppendSigned(buf[:0])) == string(e.Raw) {
+		e.sigOK, e.sigFor = true, e.ID
+	}
 }
 
 // HashPayload returns SHA-256 of a payload.

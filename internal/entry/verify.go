@@ -13,8 +13,14 @@ import (
 // signatures, so every node decides the same way.
 
 // Verify reports whether the entry's signature is valid for its author.
+// It always checks, whatever SignatureVerified says, and marks the entry
+// verified when the signature is valid.
 func (e *Entry) Verify() bool {
-	return ed25519consensus.Verify(ed25519.PublicKey(e.Header.Author[:]), e.Header.SigningInput(), e.Header.Signature[:])
+	ok := ed25519consensus.Verify(ed25519.PublicKey(e.Header.Author[:]), e.Header.SigningInput(), e.Header.Signature[:])
+	if ok {
+		e.markVerified()
+	}
+	return ok
 }
 
 // batchMin is the batch size below which single verification is as fast.
@@ -23,9 +29,25 @@ const batchMin = 4
 // VerifyBatch checks the signatures of all entries and returns, for each, if
 // it is valid. It verifies in batches spread over the available cores and
 // falls back to single verification only for a batch that fails, so one
-// forged entry costs its batch a second pass and nothing else.
-func VerifyBatch(entries []*Entry) []bool {
-	ok := make([]bool, len(entries))
+// forged entry costs its batch a second pass and nothing else. Entries whose
+// SignatureVerified is already true are not checked again. Valid entries are
+// marked verified.
+func VerifyBatch(all []*Entry) []bool {
+	ok := make([]bool, len(all))
+	entries := make([]*Entry, 0, len(all))
+	index := make([]int, 0, len(all))
+	for i, e := range all {
+		if e.SignatureVerified() {
+			ok[i] = true
+			continue
+		}
+		entries = append(entries, e)
+		index = append(index, i)
+	}
+	if len(entries) == 0 {
+		return ok
+	}
+	res := make([]bool, len(entries))
 	workers := runtime.GOMAXPROCS(0)
 	chunk := (len(entries) + workers - 1) / workers
 	if chunk < 64 {
@@ -38,9 +60,15 @@ func VerifyBatch(entries []*Entry) []bool {
 		go func(es []*Entry, out []bool) {
 			defer wg.Done()
 			verifyChunk(es, out)
-		}(entries[start:end], ok[start:end])
+		}(entries[start:end], res[start:end])
 	}
 	wg.Wait()
+	for j, i := range index {
+		ok[i] = res[j]
+		if res[j] {
+			entries[j].markVerified()
+		}
+	}
 	return ok
 }
 
