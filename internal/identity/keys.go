@@ -3,6 +3,7 @@ package identity
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -43,9 +44,19 @@ func (d DeviceID) Key() PublicKey { return PublicKey(d) }
 // holds a func-typed field), and every formatting verb prints a redaction, so
 // a key cannot leak into a log line or an error message by accident. Use
 // Seed to get at the secret bytes on purpose.
+//
+// The secret is held by a closure: when a PrivateKey is an unexported field
+// of some other struct, fmt cannot call its Format method and falls back to
+// reflection, and reflection prints a func as an address whatever the verb
+// (a pointer, by contrast, is followed by %s and other verbs it does not fit).
+// As func values are never deeply equal, use Equal to compare keys.
 type PrivateKey struct {
 	_    [0]func() // makes the type incomparable
-	priv ed25519.PrivateKey
+	priv func() ed25519.PrivateKey
+}
+
+func newPrivateKey(priv ed25519.PrivateKey) PrivateKey {
+	return PrivateKey{priv: func() ed25519.PrivateKey { return priv }}
 }
 
 // ErrBadSeed is returned when a private key seed is not 32 bytes.
@@ -61,7 +72,7 @@ func GenerateKey(r io.Reader) (PrivateKey, error) {
 	if err != nil {
 		return PrivateKey{}, fmt.Errorf("identity: generate key: %w", err)
 	}
-	return PrivateKey{priv: priv}, nil
+	return newPrivateKey(priv), nil
 }
 
 // KeyFromSeed returns the key whose RFC 8032 seed (the 32-byte private key) is seed.
@@ -69,16 +80,28 @@ func KeyFromSeed(seed []byte) (PrivateKey, error) {
 	if len(seed) != ed25519.SeedSize {
 		return PrivateKey{}, ErrBadSeed
 	}
-	return PrivateKey{priv: ed25519.NewKeyFromSeed(seed)}, nil
+	return newPrivateKey(ed25519.NewKeyFromSeed(seed)), nil
 }
 
 // IsZero reports whether the key is unset.
-func (k PrivateKey) IsZero() bool { return len(k.priv) == 0 }
+func (k PrivateKey) IsZero() bool { return k.priv == nil }
 
-// Public returns the public half of the key.
+// Equal reports, in constant time, whether k and other are the same key. Two
+// unset keys are equal.
+func (k PrivateKey) Equal(other PrivateKey) bool {
+	if k.IsZero() || other.IsZero() {
+		return k.IsZero() == other.IsZero()
+	}
+	return subtle.ConstantTimeCompare(k.priv(), other.priv()) == 1
+}
+
+// Public returns the public half of the key, or the zero PublicKey for an
+// unset key.
 func (k PrivateKey) Public() PublicKey {
 	var p PublicKey
-	copy(p[:], k.priv[32:])
+	if !k.IsZero() {
+		copy(p[:], k.priv()[32:])
+	}
 	return p
 }
 
@@ -89,13 +112,18 @@ func (k PrivateKey) Sign(msg []byte) [64]byte {
 		panic("identity: Sign with an unset private key")
 	}
 	var sig [64]byte
-	copy(sig[:], ed25519.Sign(k.priv, msg))
+	copy(sig[:], ed25519.Sign(k.priv(), msg))
 	return sig
 }
 
-// Seed returns a copy of the 32-byte RFC 8032 seed. Callers that hold it must
-// treat it as secret.
-func (k PrivateKey) Seed() []byte { return append([]byte(nil), k.priv.Seed()...) }
+// Seed returns a copy of the 32-byte RFC 8032 seed, or nil for an unset key.
+// Callers that hold it must treat it as secret.
+func (k PrivateKey) Seed() []byte {
+	if k.IsZero() {
+		return nil
+	}
+	return append([]byte(nil), k.priv().Seed()...)
+}
 
 // String implements fmt.Stringer with a redaction.
 func (k PrivateKey) String() string { return "identity.PrivateKey(redacted)" }

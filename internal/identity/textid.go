@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Kind names what a 32-byte identifier identifies. The kind is part of the
@@ -54,11 +55,21 @@ func Encode[T ~[32]byte](kind Kind, b T) string {
 }
 
 // Decode parses the text form of an identifier of the given kind. It accepts
-// upper case (people copy by hand) and surrounding spaces, and rejects a
-// wrong kind, a wrong length or a bad checksum with a message that says which.
+// ASCII upper case (people copy by hand) and surrounding white space, and
+// rejects a wrong kind, a wrong length, a character outside the alphabet or a
+// bad checksum with a message that says which.
 func Decode(kind Kind, s string) ([32]byte, error) {
 	var out [32]byte
-	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	// Only ASCII is lowered: strings.ToLower would also map look-alikes such
+	// as U+212A KELVIN SIGN to "k" and accept a spelling no encoder produces.
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			r, _ := utf8.DecodeRuneInString(s[i:])
+			return out, fmt.Errorf("not a kith %s id: it contains the non-ASCII character %q", kindName(kind), r)
+		}
+	}
+	s = strings.ToLower(s)
 	prefix, body, ok := strings.Cut(s, "_")
 	if !ok {
 		return out, fmt.Errorf("not a kith %s id: %q has no %q prefix", kindName(kind), short(s), string(kind)+"_")
@@ -127,6 +138,7 @@ func kindName(k Kind) string {
 
 func short(s string) string {
 	if len(s) > 20 {
+		// s is ASCII here (Decode rejects anything else before calling short).
 		return s[:20] + "…"
 	}
 	return s
