@@ -1,0 +1,310 @@
+package content
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// fields reads the typed fields of a decoded top-level map. The first error
+// sticks; later reads return zero values. It enforces what only the encoded
+// form can break (field types, presence, the canonical spelling of absent
+// values); check enforces the limits that Encode shares.
+type fields struct {
+	typ  string
+	m    map[string]any
+	used int // known keys present, counting "type"
+	err  error
+}
+
+func (r *fields) get(name string, required bool) (any, bool) {
+	if r.err != nil {
+		return nil, false
+	}
+	v, ok := r.m[name]
+	if !ok {
+		if required {
+			r.err = fieldErr(r.typ, name, "missing")
+		}
+		return nil, false
+	}
+	r.used++
+	return v, true
+}
+
+func (r *fields) wrongType(name string, v any, want string) {
+	r.err = fieldErr(r.typ, name, "want %s, got %s", want, article(describeValue(v)))
+}
+
+// text reads a text field. An optional text that is present must not be
+// empty: absence is spelled by omitting the key.
+func (r *fields) text(name string, required bool) string {
+	v, ok := r.get(name, required)
+	if !ok {
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok {
+		r.wrongType(name, v, "a text string")
+		return ""
+	}
+	if !required && s == "" {
+		r.err = fieldErr(r.typ, name, "empty text must be omitted")
+	}
+	return s
+}
+
+func (r *fields) boolean(name string) bool {
+	v, ok := r.get(name, true)
+	if !ok {
+		return false
+	}
+	b, ok := v.(bool)
+	if !ok {
+		r.wrongType(name, v, "a boolean")
+	}
+	return b
+}
+
+// bytesN reads a byte string of exactly n bytes.
+func (r *fields) bytesN(name string, n int, required bool) []byte {
+	v, ok := r.get(name, required)
+	if !ok {
+		return nil
+	}
+	return r.fixed(name, "", v, n)
+}
+
+func (r *fields) fixed(name, elem string, v any, n int) []byte {
+	b, ok := v.([]byte)
+	if !ok {
+		r.err = fieldErr(r.typ, name, "%swant a %d-byte string, got %s", elem, n, article(describeValue(v)))
+		return nil
+	}
+	if len(b) != n {
+		r.err = fieldErr(r.typ, name, "%swant a %d-byte string, got %d bytes", elem, n, len(b))
+		return nil
+	}
+	if n == 32 && isZero(b) {
+		r.err = fieldErr(r.typ, name, "%sall-zero id is not allowed", elem)
+		return nil
+	}
+	return b
+}
+
+// id32 reads a 32-byte id or key; all zero is refused, as zero means absent.
+func (r *fields) id32(name string, required bool) (out [32]byte) {
+	if b := r.bytesN(name, 32, required); b != nil {
+		copy(out[:], b)
+	}
+	return out
+}
+
+// idArray reads a non-empty array of at most max 32-byte ids.
+func (r *fields) idArray(name string, max int) [][32]byte {
+	v, ok := r.get(name, false)
+	if !ok {
+		return nil
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		r.wrongType(name, v, "an array")
+		return nil
+	}
+	if len(arr) == 0 {
+		r.err = fieldErr(r.typ, name, "empty array must be omitted")
+		return nil
+	}
+	if len(arr) > max {
+		r.err = fieldErr(r.typ, name, "%d elements exceed the limit of %d", len(arr), max)
+		return nil
+	}
+	out := make([][32]byte, len(arr))
+	for i, e := range arr {
+		b := r.fixed(name, "element "+strconv.Itoa(i)+": ", e, 32)
+		if b == nil {
+			return nil
+		}
+		copy(out[i][:], b)
+	}
+	return out
+}
+
+func (r *fields) profile() *Profile {
+	p := &Profile{}
+	p.Name = r.text("name", true)
+	p.About = r.text("about", true)
+	p.Image = blob.ID(r.id32("image", false))
+	return p
+}
+
+func (r *fields) post() *Post {
+	p := &Post{}
+	p.Text = r.text("text", true)
+	if imgs := r.idArray("images", MaxPostImages); imgs != nil {
+		p.Images = make([]blob.ID, len(imgs))
+		for i := range imgs {
+			p.Images[i] = blob.ID(imgs[i])
+		}
+	}
+	p.ReplyTo = entry.ID(r.id32("reply_to", false))
+	p.Root = entry.ID(r.id32("root", false))
+	if r.err == nil && !p.Root.IsZero() {
+		switch {
+		case p.ReplyTo.IsZero():
+			r.err = fieldErr(r.typ, "root", "set without reply_to")
+		case p.Root == p.ReplyTo:
+			r.err = fieldErr(r.typ, "root", "must be omitted when it equals reply_to")
+		}
+	}
+	return p
+}
+
+func (r *fields) follow() *Follow {
+	f := &Follow{}
+	f.Account = identity.AccountID(r.id32("account", true))
+	f.Following = r.boolean("following")
+	return f
+}
+
+func (r *fields) block() *Block {
+	b := &Block{}
+	b.Account = identity.AccountID(r.id32("account", true))
+	b.Blocking = r.boolean("blocking")
+	return b
+}
+
+func (r *fields) delete() *Delete {
+	return &Delete{Target: entry.ID(r.id32("target", true))}
+}
+
+func (r *fields) deviceAdd() *DeviceAdd {
+	d := &DeviceAdd{}
+	d.Account = identity.AccountID(r.id32("account", true))
+	d.Device = identity.DeviceID(r.id32("device", true))
+	d.Name = r.text("name", false)
+	if sig := r.bytesN("device_sig", 64, true); sig != nil {
+		copy(d.DeviceSig[:], sig)
+	}
+	return d
+}
+
+func (r *fields) deviceRevoke() *DeviceRevoke {
+	d := &DeviceRevoke{}
+	d.Device = identity.DeviceID(r.id32("device", true))
+	d.Reason = r.text("reason", false)
+	return d
+}
+
+// check enforces the per-field limits of a typed payload. Encode and Decode
+// both call it, so that what one writes the other reads.
+func check(p Payload) error {
+	switch v := p.(type) {
+	case nil:
+		return &Error{Type: "payload", Msg: "nil payload"}
+	case *Profile:
+		if v == nil {
+			return nilErr(TypeProfile)
+		}
+		if err := checkText(TypeProfile, "name", v.Name, MaxProfileName); err != nil {
+			return err
+		}
+		return checkText(TypeProfile, "about", v.About, MaxProfileAbout)
+	case *Post:
+		if v == nil {
+			return nilErr(TypePost)
+		}
+		if err := checkText(TypePost, "text", v.Text, MaxPostText); err != nil {
+			return err
+		}
+		if len(v.Images) > MaxPostImages {
+			return fieldErr(TypePost, "images", "%d elements exceed the limit of %d", len(v.Images), MaxPostImages)
+		}
+		for i, img := range v.Images {
+			if img.IsZero() {
+				return fieldErr(TypePost, "images", "element %d: all-zero id is not allowed", i)
+			}
+		}
+		if !v.Root.IsZero() && v.ReplyTo.IsZero() {
+			return fieldErr(TypePost, "root", "set without reply_to")
+		}
+		return nil
+	case *Follow:
+		if v == nil {
+			return nilErr(TypeFollow)
+		}
+		return checkKey(TypeFollow, "account", v.Account)
+	case *Block:
+		if v == nil {
+			return nilErr(TypeBlock)
+		}
+		return checkKey(TypeBlock, "account", v.Account)
+	case *Delete:
+		if v == nil {
+			return nilErr(TypeDelete)
+		}
+		return checkKey(TypeDelete, "target", v.Target)
+	case *DeviceAdd:
+		if v == nil {
+			return nilErr(TypeDeviceAdd)
+		}
+		if err := checkKey(TypeDeviceAdd, "account", v.Account); err != nil {
+			return err
+		}
+		if err := checkKey(TypeDeviceAdd, "device", v.Device); err != nil {
+			return err
+		}
+		if identity.PublicKey(v.Device) == identity.PublicKey(v.Account) {
+			return fieldErr(TypeDeviceAdd, "device", "equals the account key; a device needs a key of its own")
+		}
+		return checkText(TypeDeviceAdd, "name", v.Name, MaxDeviceName)
+	case *DeviceRevoke:
+		if v == nil {
+			return nilErr(TypeDeviceRevoke)
+		}
+		if err := checkKey(TypeDeviceRevoke, "device", v.Device); err != nil {
+			return err
+		}
+		return checkText(TypeDeviceRevoke, "reason", v.Reason, MaxRevokeReason)
+	case *Unknown:
+		name := "<nil>"
+		if v != nil {
+			name = v.TypeName
+		}
+		return &Error{Type: "payload", Field: "type", Msg: "type " + strconv.Quote(name) + " is not known to this version and cannot be encoded; pass its Raw bytes on instead", Err: ErrUnknownType}
+	default:
+		return &Error{Type: "payload", Msg: "unsupported payload implementation " + fmt.Sprintf("%T", p)}
+	}
+}
+
+func nilErr(typ string) error { return &Error{Type: typ, Msg: "nil payload"} }
+
+func checkText(typ, field, s string, limit int) error {
+	if len(s) > limit {
+		return fieldErr(typ, field, "%d bytes exceeds the limit of %d", len(s), limit)
+	}
+	if !utf8.ValidString(s) {
+		return fieldErr(typ, field, "not valid UTF-8")
+	}
+	return nil
+}
+
+func checkKey[T ~[32]byte](typ, field string, k T) error {
+	if k == (T{}) {
+		return fieldErr(typ, field, "missing (all zero)")
+	}
+	return nil
+}
+
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
