@@ -1,0 +1,316 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/kithnet/kith/internal/node"
+)
+
+// Env is what a command runs with: arguments and the process's streams.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	args    string // usage of positional arguments
+	summary string
+	run     func(ctx context.Context, c *call) error
+	flags   func(fs *flag.FlagSet, c *call)
+}
+
+// call holds one invocation's parsed state.
+type call struct {
+	env        Env
+	fs         *flag.FlagSet
+	args       []string
+	home       string
+	json       bool
+	passFile   string
+	cmd        *command
+	strs       map[string]*string
+	bools      map[string]*bool
+	multi      map[string]*multiFlag
+	passphrase []byte
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func (c *call) str(name string) string {
+	if p := c.strs[name]; p != nil {
+		return *p
+	}
+	return ""
+}
+func (c *call) set(name string) bool {
+	found := false
+	c.fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			found = true
+		}
+	})
+	return found
+}
+func (c *call) flagBool(name string) bool { return c.bools[name] != nil && *c.bools[name] }
+
+func strFlag(name, usage string) func(fs *flag.FlagSet, c *call) {
+	return func(fs *flag.FlagSet, c *call) { c.strs[name] = fs.String(name, "", usage) }
+}
+func boolFlag(name, usage string) func(fs *flag.FlagSet, c *call) {
+	return func(fs *flag.FlagSet, c *call) { c.bools[name] = fs.Bool(name, false, usage) }
+}
+func multi(name, usage string) func(fs *flag.FlagSet, c *call) {
+	return func(fs *flag.FlagSet, c *call) {
+		m := &multiFlag{}
+		c.multi[name] = m
+		fs.Var(m, name, usage)
+	}
+}
+func flags(fs ...func(*flag.FlagSet, *call)) func(*flag.FlagSet, *call) {
+	return func(f *flag.FlagSet, c *call) {
+		for _, g := range fs {
+			g(f, c)
+		}
+	}
+}
+
+var commands []*command
+
+func register(c *command) { commands = append(commands, c) }
+
+// usageError is an error in how the command was called.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// Main runs the command line and returns the process exit code: 0 on
+// success, 1 on failure, 2 on a usage error.
+func Main(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage(env.Stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	// Global flags may come before the command name.
+	pre := flag.NewFlagSet("kith", flag.ContinueOnError)
+	pre.SetOutput(io.Discard)
+	c := &call{env: env, strs: map[string]*string{}, bools: map[string]*bool{}, multi: map[string]*multiFlag{}}
+	globalFlags(pre, c)
+	if err := pre.Parse(args); err != nil {
+		return fail(c, usagef("%v", err))
+	}
+	rest := pre.Args()
+	if len(rest) == 0 {
+		printUsage(env.Stdout)
+		return 2
+	}
+	name := rest[0]
+	rest = rest[1:]
+	// Two-word commands: "profile set", "blob add", ...
+	var cmd *command
+	for _, k := range commands {
+		if k.name == name {
+			cmd = k
+		}
+		if len(rest) > 0 && k.name == name+" "+rest[0] {
+			cmd = k
+			rest = rest[1:]
+			break
+		}
+	}
+	if cmd == nil {
+		return fail(c, usagef("unknown command %q; run 'kith help' for the list", name))
+	}
+	c.cmd = cmd
+	fs := flag.NewFlagSet("kith "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	home, js, pf := c.home, c.json, c.passFile
+	globalFlags(fs, c)
+	if cmd.flags != nil {
+		cmd.flags(fs, c)
+	}
+	c.fs = fs
+	pos, err := parseInterleaved(fs, rest)
+	if errors.Is(err, flag.ErrHelp) {
+		printCommandUsage(env.Stdout, cmd, fs)
+		return 0
+	}
+	if err != nil {
+		return fail(c, usagef("%v (see 'kith %s --help')", err, cmd.name))
+	}
+	// Values given before the command still count.
+	if c.home == "" {
+		c.home = home
+	}
+	c.json = c.json || js
+	if c.passFile == "" {
+		c.passFile = pf
+	}
+	c.args = pos
+	if err := resolveHome(c); err != nil {
+		return fail(c, err)
+	}
+	if err := cmd.run(ctx, c); err != nil {
+		return fail(c, err)
+	}
+	return 0
+}
+
+func globalFlags(fs *flag.FlagSet, c *call) {
+	fs.StringVar(&c.home, "home", c.home, "kith home directory (default $KITH_HOME, else ~/.local/share/kith)")
+	fs.BoolVar(&c.json, "json", c.json, "print JSON for scripts")
+	fs.StringVar(&c.passFile, "passphrase-file", c.passFile, "read the key passphrase from FILE (or set KITH_PASSPHRASE)")
+}
+
+// parseInterleaved parses flags that may appear before, between or after
+// positional arguments; "--" ends flags.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func resolveHome(c *call) error {
+	if c.home == "" {
+		c.home = c.env.Getenv("KITH_HOME")
+	}
+	if c.home == "" {
+		h, err := node.DefaultHome()
+		if err != nil {
+			return err
+		}
+		c.home = h
+	}
+	switch {
+	case c.passFile != "":
+		b, err := os.ReadFile(c.passFile)
+		if err != nil {
+			return fmt.Errorf("read passphrase file: %w", err)
+		}
+		c.passphrase = []byte(strings.TrimRight(string(b), "\r\n"))
+	case c.env.Getenv("KITH_PASSPHRASE") != "":
+		c.passphrase = []byte(c.env.Getenv("KITH_PASSPHRASE"))
+	}
+	return nil
+}
+
+// errorJSON is the --json form of an error.
+type errorJSON struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func fail(c *call, err error) int {
+	code, exit := "failed", 1
+	var ue *usageError
+	if errors.As(err, &ue) {
+		code, exit = "usage", 2
+	}
+	if c.json {
+		var e errorJSON
+		e.Error.Code, e.Error.Message = code, err.Error()
+		b, _ := json.Marshal(e)
+		fmt.Fprintln(c.env.Stderr, string(b))
+	} else {
+		fmt.Fprintf(c.env.Stderr, "kith: %v\n", err)
+	}
+	return exit
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "kith — a peer-to-peer, local-first data layer for communities")
+	fmt.Fprintln(w, "\nUsage: kith [--home DIR] [--json] COMMAND [ARGS]\n\nCommands:")
+	cs := append([]*command(nil), commands...)
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-40s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+	}
+	fmt.Fprintln(w, "\nGlobal flags: --home DIR (or KITH_HOME), --json, --passphrase-file FILE (or KITH_PASSPHRASE)")
+	fmt.Fprintln(w, "Run 'kith COMMAND --help' for a command's flags.")
+}
+
+func printCommandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: kith %s %s\n\n%s\n\nFlags:\n", c.name, c.args, c.summary)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+// out prints v as JSON (one line) with --json, else calls human.
+func (c *call) out(v any, human func(w io.Writer)) error {
+	if c.json {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(c.env.Stdout, string(b))
+		return err
+	}
+	human(c.env.Stdout)
+	return nil
+}
+
+func (c *call) open() (*node.Node, error) {
+	return node.Open(c.home, node.Options{Passphrase: c.passphrase})
+}
+
+// withNode opens the node, runs f, and closes it.
+func (c *call) withNode(f func(n *node.Node) error) error {
+	n, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	return f(n)
+}
+
+func (c *call) wantArgs(min, max int) error {
+	if len(c.args) < min || (max >= 0 && len(c.args) > max) {
+		return usagef("usage: kith %s %s", c.cmd.name, c.cmd.args)
+	}
+	return nil
+}
+
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/node"
+)
+
+func init() {
+	register(&command{
+		name:    "blob add",
+		args:    "FILE",
+		summary: "store a file as a blob and print its id; --publish removes image location metadata first",
+		flags:   boolFlag("publish", "remove location metadata from JPEG/PNG images before storing"),
+		run:     runBlobAdd,
+	})
+	register(&command{
+		name:    "blob get",
+		args:    "BLOB_ID",
+		summary: "write a blob to --out FILE (or to stdout), verifying its hash",
+		flags:   strFlag("out", "write to FILE instead of stdout"),
+		run:     runBlobGet,
+	})
+}
+
+func runBlobAdd(_ context.Context, c *call) error {
+	if err := c.wantArgs(1, 1); err != nil {
+		return err
+	}
+	f, err := os.Open(c.args[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return c.withNode(func(n *node.Node) error {
+		id, size, stripped, err := n.AddBlob(f, c.flagBool("publish"))
+		if err != nil {
+			return err
+		}
+		return c.out(map[string]any{"id": id.String(), "size": size, "location_removed": stripped}, func(w io.Writer) {
+			if stripped {
+				fmt.Fprintln(c.env.Stderr, "removed location metadata")
+			}
+			fmt.Fprintln(w, id)
+		})
+	})
+}
+
+func runBlobGet(_ context.Context, c *call) error {
+	if err := c.wantArgs(1, 1); err != nil {
+		return err
+	}
+	id, err := blob.ParseID(c.args[0])
+	if err != nil {
+		return usagef("%v", err)
+	}
+	out := c.str("out")
+	if out == "" && c.json {
+		return usagef("--json needs --out FILE (the blob's bytes cannot share stdout with JSON)")
+	}
+	return c.withNode(func(n *node.Node) error {
+		rc, size, err := n.Blobs().Open(id)
+		if errors.Is(err, blob.ErrNotFound) {
+			return fmt.Errorf("blob %s is not held here", id)
+		}
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		if out == "" {
+			_, err := io.Copy(c.env.Stdout, rc)
+			return err
+		}
+		tmp, err := os.CreateTemp(filepath.Dir(out), ".kith-blob-*")
+		if err != nil {
+			return err
+		}
+		defer os.Remove(tmp.Name())
+		if _, err := io.Copy(tmp, rc); err != nil {
+			tmp.Close()
+			return err
+		}
+		if err := tmp.Close(); err != nil {
+			return err
+		}
+		// CreateTemp makes 0600 files; a fetched blob is an ordinary file.
+		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp.Name(), out); err != nil {
+			return err
+		}
+		return c.out(map[string]any{"id": id.String(), "size": size, "out": out}, func(w io.Writer) {
+			fmt.Fprintf(w, "wrote %d bytes to %s\n", size, out)
+		})
+	})
+}

@@ -1,0 +1,192 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/node"
+)
+
+func init() {
+	register(&command{
+		name:    "export",
+		args:    "[ACCOUNT...]",
+		summary: "write a bundle (entries and their blobs) for moving data without a network; default: everything held",
+		flags:   strFlag("out", "bundle file to write (default: stdout when it is not a terminal)"),
+		run:     runExport,
+	})
+	register(&command{
+		name:    "import",
+		args:    "FILE",
+		summary: "read a bundle, verify everything in it and store what is valid ('-' reads stdin)",
+		run:     runImport,
+	})
+}
+
+// progress prints throttled progress lines on stderr, unless --json.
+type progress struct {
+	c    *call
+	mu   sync.Mutex
+	last time.Time
+	tty  bool
+	used bool
+}
+
+func newProgress(c *call) *progress {
+	// The first line comes after a second: quick work prints no progress.
+	return &progress{c: c, tty: isTerminal(c.env.Stderr), last: time.Now()}
+}
+
+func (p *progress) show(format string, args ...any) {
+	if p.c.json {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if time.Since(p.last) < time.Second {
+		return
+	}
+	p.last = time.Now()
+	p.used = true
+	if p.tty {
+		fmt.Fprintf(p.c.env.Stderr, "\r\033[K"+format, args...)
+	} else {
+		fmt.Fprintf(p.c.env.Stderr, format+"\n", args...)
+	}
+}
+
+func (p *progress) done() {
+	if p.used && p.tty {
+		fmt.Fprintln(p.c.env.Stderr)
+	}
+}
+
+func runExport(ctx context.Context, c *call) error {
+	var accounts []identity.PublicKey
+	for _, a := range c.args {
+		id, err := identity.ParseAccount(a)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		accounts = append(accounts, id.Key())
+	}
+	out := c.str("out")
+	if out == "" && (c.json || isTerminal(c.env.Stdout)) {
+		return usagef("give --out FILE (or redirect stdout to a file)")
+	}
+	return c.withNode(func(n *node.Node) error {
+		var w io.Writer = c.env.Stdout
+		var tmp *os.File
+		if out != "" {
+			var err error
+			// Write beside the target and rename at the end, so a failed
+			// export never leaves a partial bundle under the final name.
+			tmp, err = os.CreateTemp(filepath.Dir(out), ".kith-export-*")
+			if err != nil {
+				return err
+			}
+			defer os.Remove(tmp.Name())
+			w = tmp
+		}
+		p := newProgress(c)
+		start := time.Now()
+		st, err := n.Export(ctx, w, accounts, func(s node.ExportStats) {
+			p.show("exported %d entries (%.1f MB)", s.Entries, float64(s.Bytes)/1e6)
+		})
+		p.done()
+		if err != nil {
+			if tmp != nil {
+				tmp.Close()
+			}
+			return err
+		}
+		if tmp != nil {
+			if err := tmp.Sync(); err != nil {
+				return err
+			}
+			if err := tmp.Close(); err != nil {
+				return err
+			}
+			if err := os.Rename(tmp.Name(), out); err != nil {
+				return err
+			}
+		}
+		secs := time.Since(start).Seconds()
+		res := struct {
+			node.ExportStats
+			Out     string  `json:"out,omitempty"`
+			Seconds float64 `json:"seconds"`
+		}{st, out, secs}
+		if out == "" {
+			// stdout carries the bundle: report on stderr.
+			fmt.Fprintf(c.env.Stderr, "exported %d entries from %d logs and %d blobs (%d bytes)\n", st.Entries, st.Logs, st.Blobs, st.Bytes)
+			return nil
+		}
+		return c.out(res, func(w io.Writer) {
+			fmt.Fprintf(w, "exported %d entries from %d logs and %d blobs to %s (%d bytes, %.1fs)\n", st.Entries, st.Logs, st.Blobs, out, st.Bytes, secs)
+			if st.BlobsMissing > 0 {
+				fmt.Fprintf(w, "%d referenced blobs are not held here and were left out\n", st.BlobsMissing)
+			}
+		})
+	})
+}
+
+func runImport(ctx context.Context, c *call) error {
+	if err := c.wantArgs(1, 1); err != nil {
+		return err
+	}
+	var r io.Reader = c.env.Stdin
+	if c.args[0] != "-" {
+		f, err := os.Open(c.args[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	return c.withNode(func(n *node.Node) error {
+		p := newProgress(c)
+		start := time.Now()
+		st, err := n.Import(ctx, r, func(s node.ImportStats) {
+			p.show("imported %d new, %d known, %d rejected (%.1f MB read)", s.EntriesNew, s.EntriesKnown, s.EntriesRejected, float64(s.Bytes)/1e6)
+		})
+		p.done()
+		secs := time.Since(start).Seconds()
+		res := struct {
+			node.ImportStats
+			Seconds float64 `json:"seconds"`
+			Error   string  `json:"error,omitempty"`
+		}{st, secs, ""}
+		if err != nil {
+			res.Error = err.Error()
+		}
+		if oerr := c.out(res, func(w io.Writer) {
+			fmt.Fprintf(w, "entries: %d new, %d already known, %d rejected", st.EntriesNew, st.EntriesKnown, st.EntriesRejected)
+			if st.EntriesForked > 0 {
+				fmt.Fprintf(w, ", %d kept as fork evidence", st.EntriesForked)
+			}
+			fmt.Fprintf(w, "\nblobs:   %d new, %d already known, %d rejected\n", st.BlobsNew, st.BlobsKnown, st.BlobsRejected)
+			for _, r := range st.Rejections {
+				fmt.Fprintf(w, "rejected %s: %s\n", r.What, r.Reason)
+			}
+			if n := st.EntriesRejected + st.BlobsRejected - len(st.Rejections); n > 0 {
+				fmt.Fprintf(w, "(%d more rejections not listed)\n", n)
+			}
+		}); oerr != nil {
+			return oerr
+		}
+		if err != nil {
+			return fmt.Errorf("%w; the %d entries stored before this point were each verified", err, st.EntriesNew)
+		}
+		if st.EntriesRejected+st.BlobsRejected > 0 {
+			return fmt.Errorf("%d entries and %d blobs were rejected; nothing invalid was stored", st.EntriesRejected, st.BlobsRejected)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/node"
+)
+
+func init() {
+	register(&command{
+		name:    "init",
+		summary: "create a new account and this device (prints the 24-word recovery phrase once); --restore recreates an account from its phrase",
+		flags:   flags(boolFlag("restore", "read a recovery phrase from stdin and restore that account with a new device key"), strFlag("name", "a name for this device, e.g. laptop")),
+		run:     runInit,
+	})
+	register(&command{
+		name:    "id",
+		summary: "print this node's account and device ids",
+		run:     runID,
+	})
+}
+
+type idJSON struct {
+	Account          string `json:"account"`
+	Device           string `json:"device"`
+	AccountPublicKey string `json:"account_public_key"`
+	DevicePublicKey  string `json:"device_public_key"`
+	Home             string `json:"home"`
+}
+
+func idOf(n *node.Node) idJSON {
+	return idJSON{
+		Account:          n.Account().String(),
+		Device:           n.Device().String(),
+		AccountPublicKey: n.Account().Key().Hex(),
+		DevicePublicKey:  n.Device().Key().Hex(),
+		Home:             n.Home(),
+	}
+}
+
+func runID(_ context.Context, c *call) error {
+	if err := c.wantArgs(0, 0); err != nil {
+		return err
+	}
+	return c.withNode(func(n *node.Node) error {
+		id := idOf(n)
+		return c.out(id, func(w io.Writer) {
+			fmt.Fprintf(w, "account  %s\ndevice   %s\n", id.Account, id.Device)
+		})
+	})
+}
+
+func runInit(_ context.Context, c *call) error {
+	if err := c.wantArgs(0, 0); err != nil {
+		return err
+	}
+	o := node.Options{Passphrase: c.passphrase, DeviceName: c.str("name")}
+	if c.flagBool("restore") {
+		phrase, err := readPhrase(c)
+		if err != nil {
+			return err
+		}
+		n, err := node.Restore(c.home, phrase, o)
+		if err != nil {
+			return err
+		}
+		defer n.Close()
+		id := idOf(n)
+		return c.out(struct {
+			idJSON
+			Restored bool `json:"restored"`
+		}{id, true}, func(w io.Writer) {
+			fmt.Fprintf(w, "Restored account %s\nNew device       %s (certified by the account)\nHome             %s\n", id.Account, id.Device, id.Home)
+		})
+	}
+	n, phrase, err := node.Init(c.home, o)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	id := idOf(n)
+	return c.out(struct {
+		idJSON
+		RecoveryPhrase string `json:"recovery_phrase"`
+	}{id, phrase.Reveal()}, func(w io.Writer) {
+		fmt.Fprintf(w, "Created account %s\nDevice          %s\nHome            %s\n\n", id.Account, id.Device, id.Home)
+		fmt.Fprintln(w, "Your recovery phrase. Write these 24 words on paper, in order, and keep them safe.")
+		fmt.Fprintln(w, "They are shown only this once. Anyone who has them can act as you; without them")
+		fmt.Fprintln(w, "a lost device cannot be replaced.")
+		fmt.Fprintln(w)
+		words := phrase.Words()
+		for i := 0; i < len(words); i += 4 {
+			for j := i; j < i+4 && j < len(words); j++ {
+				fmt.Fprintf(w, "  %2d. %-10s", j+1, words[j])
+			}
+			fmt.Fprintln(w)
+		}
+	})
+}
+
+// readPhrase reads a recovery phrase from stdin, prompting only when stdin
+// is a terminal.
+func readPhrase(c *call) (identity.Phrase, error) {
+	if isTerminal(c.env.Stdin) {
+		fmt.Fprintln(c.env.Stderr, "Enter your 24-word recovery phrase, then press Enter:")
+		line, err := bufio.NewReader(c.env.Stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return identity.Phrase{}, fmt.Errorf("read recovery phrase: %w", err)
+		}
+		return identity.ParsePhrase(line)
+	}
+	b, err := io.ReadAll(io.LimitReader(c.env.Stdin, 4096))
+	if err != nil {
+		return identity.Phrase{}, fmt.Errorf("read recovery phrase from stdin: %w", err)
+	}
+	if strings.TrimSpace(string(b)) == "" {
+		return identity.Phrase{}, usagef("no recovery phrase on stdin; pipe the 24 words in, e.g. kith init --restore < phrase.txt")
+	}
+	return identity.ParsePhrase(string(b))
+}

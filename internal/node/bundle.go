@@ -1,0 +1,336 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/bundle"
+	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/store"
+)
+
+// ExportStats counts what Export wrote.
+type ExportStats struct {
+	Logs         int   `json:"logs"`
+	Entries      int   `json:"entries"`
+	Blobs        int   `json:"blobs"`
+	BlobsMissing int   `json:"blobs_missing"` // referenced, but not held here
+	Bytes        int64 `json:"bytes"`
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// Export writes a bundle with the logs of the given accounts (all logs held
+// when accounts is empty) and the blobs their entries reference. progress,
+// when not nil, is called after every 10,000 entries.
+func (n *Node) Export(ctx context.Context, w io.Writer, accounts []identity.PublicKey, progress func(ExportStats)) (ExportStats, error) {
+	var st ExportStats
+	var logs []store.Head
+	if len(accounts) == 0 {
+		all, err := n.store.Heads(ctx)
+		if err != nil {
+			return st, err
+		}
+		logs = all
+	} else {
+		seen := map[store.LogKey]bool{}
+		for _, a := range accounts {
+			hs, err := n.LogsOf(ctx, a)
+			if err != nil {
+				return st, err
+			}
+			if len(hs) == 0 {
+				return st, fmt.Errorf("no logs of %s are held here", a.Account())
+			}
+			for _, h := range hs {
+				if !seen[h.Log] {
+					seen[h.Log] = true
+					logs = append(logs, h)
+				}
+			}
+		}
+	}
+	cw := &countingWriter{w: w}
+	bw, err := bundle.NewWriter(cw, bundle.Meta{Created: n.now(), Producer: "kith " + n.Device().String()})
+	if err != nil {
+		return st, err
+	}
+	blobs := map[blob.ID]bool{}
+	st.Logs = len(logs)
+	err = n.EachEntry(ctx, logs, func(e *store.Stored) error {
+		if err := bw.Entry(e.Entry); err != nil {
+			return err
+		}
+		st.Entries++
+		if e.Payload != nil && (e.Type == content.TypePost || e.Type == content.TypeProfile) {
+			for _, id := range referencedBlobs(e.Payload) {
+				blobs[id] = true
+			}
+		}
+		if progress != nil && st.Entries%10000 == 0 {
+			st.Bytes = cw.n
+			progress(st)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return st, err
+	}
+	ids := make([]blob.ID, 0, len(blobs))
+	for id := range blobs {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return string(ids[i][:]) < string(ids[j][:]) })
+	for _, id := range ids {
+		rc, size, err := n.blobs.Open(id)
+		if err != nil {
+			if errors.Is(err, blob.ErrNotFound) {
+				st.BlobsMissing++
+				continue
+			}
+			return st, err
+		}
+		err = bw.Blob(id, size, rc)
+		rc.Close()
+		if err != nil {
+			return st, fmt.Errorf("export blob %s: %w", id, err)
+		}
+		st.Blobs++
+	}
+	if err := bw.Close(); err != nil {
+		return st, err
+	}
+	st.Bytes = cw.n
+	return st, nil
+}
+
+func referencedBlobs(payload []byte) []blob.ID {
+	p, err := content.Decode(payload)
+	if err != nil {
+		return nil
+	}
+	switch v := p.(type) {
+	case *content.Post:
+		return v.Images
+	case *content.Profile:
+		if !v.Image.IsZero() {
+			return []blob.ID{v.Image}
+		}
+	}
+	return nil
+}
+
+// Rejection is one entry or blob an import refused, with the reason.
+type Rejection struct {
+	What   string `json:"what"` // an entry or blob id
+	Reason string `json:"reason"`
+}
+
+// ImportStats counts what Import did.
+type ImportStats struct {
+	EntriesNew      int         `json:"entries_new"`
+	EntriesKnown    int         `json:"entries_known"`
+	EntriesForked   int         `json:"entries_fork_evidence"`
+	EntriesRejected int         `json:"entries_rejected"`
+	BlobsNew        int         `json:"blobs_new"`
+	BlobsKnown      int         `json:"blobs_known"`
+	BlobsRejected   int         `json:"blobs_rejected"`
+	Bytes           int64       `json:"bytes_read"`
+	Rejections      []Rejection `json:"rejections,omitempty"` // the first MaxRejections
+}
+
+// MaxRejections bounds the rejection reasons an import keeps.
+const MaxRejections = 100
+
+func (s *ImportStats) reject(what, reason string) {
+	if len(s.Rejections) < MaxRejections {
+		s.Rejections = append(s.Rejections, Rejection{What: what, Reason: reason})
+	}
+}
+
+// importBatch is how many entries go to the store per Ingest call.
+const importBatch = 2000
+
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// Import reads a bundle and stores every valid entry and blob in it. It
+// streams: parsing, signature verification and storing overlap, and memory
+// stays bounded whatever the bundle's size. progress, when not nil, is called
+// after every batch. An error about the bundle itself (corrupt, truncated)
+// is returned together with the stats of what was stored before it: each of
+// those entries was verified on its own.
+func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStats)) (ImportStats, error) {
+	var st ImportStats
+	cr := &countingReader{r: r}
+	br, err := bundle.NewReader(cr)
+	if err != nil {
+		return st, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// Stage 1 (this goroutine): read and parse. Stage 2: verify signatures
+	// in batches over all cores. Stage 3: store, in order.
+	verifyIn := make(chan []*entry.Entry, 2)
+	storeIn := make(chan []*entry.Entry, 2)
+	storeDone := make(chan error, 1)
+	go func() {
+		defer close(storeIn)
+		for batch := range verifyIn {
+			entry.VerifyBatch(batch)
+			select {
+			case storeIn <- batch:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var mu chanStats
+	go func() {
+		var err error
+		for batch := range storeIn {
+			if err != nil {
+				continue
+			}
+			var res []store.Result
+			res, err = n.store.Ingest(ctx, batch)
+			if err != nil {
+				cancel()
+				continue
+			}
+			mu.add(res)
+			if progress != nil {
+				s := mu.snapshot()
+				s.Bytes = cr.n.Load()
+				progress(s)
+			}
+		}
+		storeDone <- err
+	}()
+
+	var batch []*entry.Entry
+	var readErr error
+	flush := func() bool {
+		if len(batch) == 0 {
+			return true
+		}
+		select {
+		case verifyIn <- batch:
+			batch = make([]*entry.Entry, 0, importBatch)
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		it, err := br.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		if it.Entry != nil {
+			batch = append(batch, it.Entry)
+			if len(batch) >= importBatch && !flush() {
+				break
+			}
+			continue
+		}
+		// Blobs go straight to the blob store, which checks hash and size.
+		b := it.Blob
+		id := blob.ID(b.ID)
+		if ok, _, _ := n.blobs.Has(id); ok {
+			mu.blob(func(s *ImportStats) { s.BlobsKnown++ })
+			continue
+		}
+		if err := n.blobs.PutExpected(b.Body, id, b.Size); err != nil {
+			var fe *bundle.FormatError
+			var te *bundle.TruncatedError
+			if errors.As(err, &fe) || errors.As(err, &te) {
+				readErr = err
+				break
+			}
+			mu.blob(func(s *ImportStats) { s.BlobsRejected++; s.reject(id.String(), err.Error()) })
+			continue
+		}
+		mu.blob(func(s *ImportStats) { s.BlobsNew++ })
+	}
+	flush()
+	close(verifyIn)
+	storeErr := <-storeDone
+	st = mu.snapshot()
+	st.Bytes = cr.n.Load()
+	if storeErr != nil {
+		return st, storeErr
+	}
+	if readErr != nil {
+		return st, readErr
+	}
+	return st, ctx.Err()
+}
+
+// chanStats guards ImportStats shared by the import stages.
+type chanStats struct {
+	mu sync.Mutex
+	s  ImportStats
+}
+
+func (c *chanStats) add(res []store.Result) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range res {
+		switch r.Outcome {
+		case store.Added:
+			c.s.EntriesNew++
+		case store.Known:
+			c.s.EntriesKnown++
+		case store.Forked:
+			c.s.EntriesForked++
+		case store.Rejected:
+			c.s.EntriesRejected++
+			c.s.reject(r.ID.String(), r.Err.Error())
+		}
+	}
+}
+
+func (c *chanStats) blob(f func(*ImportStats)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f(&c.s)
+}
+
+func (c *chanStats) snapshot() ImportStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.s
+	s.Rejections = append([]Rejection(nil), c.s.Rejections...)
+	return s
+}
