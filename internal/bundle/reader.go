@@ -262,4 +262,3 @@ func (b *blobBody) Read(p []byte) (int, error) {
 	b.buf = b.buf[n:]
 	return n, nil
 }
-

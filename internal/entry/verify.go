@@ -23,8 +23,12 @@ func (e *Entry) Verify() bool {
 	return ok
 }
 
-// batchMin is the batch size below which single verification is as fast.
-const batchMin = 4
+// batchMin is the batch size below which single verification is as fast;
+// batchMax the size above which a batch gets slower per signature.
+const (
+	batchMin = 4
+	batchMax = 128
+)
 
 // VerifyBatch checks the signatures of all entries and returns, for each, if
 // it is valid. It verifies in batches spread over the available cores and
@@ -48,19 +52,26 @@ func VerifyBatch(all []*Entry) []bool {
 		return ok
 	}
 	res := make([]bool, len(entries))
-	workers := runtime.GOMAXPROCS(0)
-	chunk := (len(entries) + workers - 1) / workers
-	if chunk < 64 {
-		chunk = 64
+	// Batches of batchMax: batch verification gets slower per signature
+	// when a batch grows past a few hundred (the multiscalar tables fall
+	// out of cache), so large inputs are cut up and spread over the cores.
+	n := (len(entries) + batchMax - 1) / batchMax
+	workers := min(runtime.GOMAXPROCS(0), n)
+	next := make(chan int, n)
+	for b := range n {
+		next <- b * batchMax
 	}
+	close(next)
 	var wg sync.WaitGroup
-	for start := 0; start < len(entries); start += chunk {
-		end := min(start+chunk, len(entries))
+	for range workers {
 		wg.Add(1)
-		go func(es []*Entry, out []bool) {
+		go func() {
 			defer wg.Done()
-			verifyChunk(es, out)
-		}(entries[start:end], res[start:end])
+			for start := range next {
+				end := min(start+batchMax, len(entries))
+				verifyChunk(entries[start:end], res[start:end])
+			}
+		}()
 	}
 	wg.Wait()
 	for j, i := range index {

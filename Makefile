@@ -1,0 +1,91 @@
+# kith — everyday tasks. Plain POSIX make; every target runs from the
+# module root. Override variables on the command line:
+#
+#   make fuzz FUZZTIME=5m
+#   make bench BENCHSIZE=large
+#
+# Targets:
+#   build        build bin/kith
+#   test         go test -race ./...  (the README's test command)
+#   check        gofmt, go vet, staticcheck, then test (what CI runs)
+#   fuzz         run every Fuzz* target in the repository for FUZZTIME each
+#   bench        go benchmarks, then bench/import if present, sized by
+#                BENCHSIZE: small (10k entries, 10 logs, default), medium
+#                (100k, 100) or large (1M, 1000)
+#   staticcheck  install staticcheck STATICCHECK_VERSION if it is missing
+#   clean        remove bin/
+
+.POSIX:
+
+GO = go
+FUZZTIME = 30s
+BENCHSIZE = small
+STATICCHECK_VERSION = 0.8.2
+
+# Shell snippet (for recipes) that puts the go install directory first on
+# PATH, so the staticcheck installed by `make staticcheck` is the one used.
+GOBINPATH = gobin=$$($(GO) env GOBIN); [ -n "$$gobin" ] || gobin=$$($(GO) env GOPATH | cut -d: -f1)/bin; PATH="$$gobin:$$PATH"; export PATH
+
+all: build
+
+build:
+	$(GO) build -o bin/kith ./cmd/kith
+
+test:
+	$(GO) test -race ./...
+
+check: staticcheck
+	@echo '== gofmt -l .'; \
+	files=$$(gofmt -l .) || exit 1; \
+	if [ -n "$$files" ]; then \
+		echo 'these files need gofmt -w:'; echo "$$files"; exit 1; \
+	fi
+	$(GO) vet ./...
+	@$(GOBINPATH); echo '== staticcheck ./...'; staticcheck ./...
+	$(GO) test -race ./...
+
+# Lists the fuzz targets of every package ("go test -list" prints the names,
+# then "ok <package>"), then fuzzes each one for FUZZTIME. Fails if listing
+# fails (a package does not compile) or any target finds a crasher; a
+# crasher is written to the package's testdata/fuzz/<Target>/ directory.
+FUZZLIST_AWK = /^Fuzz/ { n[++c] = $$1; next } /^ok/ { for (i = 1; i <= c; i++) print $$2, n[i] } { c = 0 }
+
+fuzz:
+	@list=$$(mktemp) || exit 1; \
+	trap 'rm -f "$$list"' EXIT; \
+	if ! $(GO) test -list '^Fuzz' ./... >"$$list" 2>&1; then \
+		cat "$$list"; echo 'fuzz: listing fuzz targets failed'; exit 1; \
+	fi; \
+	targets=$$(awk '$(FUZZLIST_AWK)' "$$list"); \
+	if [ -z "$$targets" ]; then echo 'fuzz: no fuzz targets found'; exit 0; fi; \
+	echo "$$targets" | while read -r pkg target; do \
+		echo "== fuzz $$pkg $$target for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) "$$pkg" || exit 1; \
+	done
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	@if [ -d bench/import ]; then \
+		case "$(BENCHSIZE)" in \
+		small) size='-entries=10000 -logs=10' ;; \
+		medium) size='-entries=100000 -logs=100' ;; \
+		large) size='-entries=1000000 -logs=1000' ;; \
+		*) echo 'bench: BENCHSIZE must be small, medium or large'; exit 1 ;; \
+		esac; \
+		echo "== go run ./bench/import $$size"; \
+		$(GO) run ./bench/import $$size; \
+	fi
+
+staticcheck:
+	@$(GOBINPATH); \
+	if staticcheck -version 2>/dev/null | grep -q '($(STATICCHECK_VERSION))'; then \
+		echo "staticcheck v$(STATICCHECK_VERSION): $$(command -v staticcheck)"; \
+	else \
+		echo "installing staticcheck v$(STATICCHECK_VERSION) into $$gobin"; \
+		$(GO) install honnef.co/go/tools/cmd/staticcheck@v$(STATICCHECK_VERSION); \
+	fi
+
+clean:
+	rm -rf bin
+
+.PHONY: all build test check fuzz bench staticcheck clean
