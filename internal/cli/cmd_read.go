@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
@@ -172,7 +173,11 @@ func printEntryLine(w io.Writer, j entryJSON) {
 		}
 	}
 	if len(summary) > 60 {
-		summary = summary[:57] + "..."
+		cut := 57
+		for cut > 0 && !utf8.RuneStart(summary[cut]) {
+			cut-- // never cut a character in two
+		}
+		summary = summary[:cut] + "..."
 	}
 	fmt.Fprintf(w, "%s  %s #%d  %-13s %s  %s\n", ts, short(j.Author), j.Seq, typ, j.ID, strings.ReplaceAll(summary, "\n", " "))
 }
@@ -214,7 +219,13 @@ func runShow(ctx context.Context, c *call) error {
 				}
 			})
 		}
-		j := toEntryJSON(e, n.Account().Key())
+		// An author that certified devices is an account (e.g. of a
+		// device.add), whichever account this node belongs to.
+		account := n.Account().Key()
+		if ds, err := n.Store().Devices(ctx, e.Header.Author); err == nil && len(ds) > 0 {
+			account = e.Header.Author
+		}
+		j := toEntryJSON(e, account)
 		return c.out(j, func(w io.Writer) {
 			b, _ := json.MarshalIndent(j, "", "  ")
 			fmt.Fprintln(w, string(b))

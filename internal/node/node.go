@@ -255,6 +255,16 @@ func (n *Node) AppendRaw(ctx context.Context, log entry.LogID, payload []byte) (
 			return nil, fmt.Errorf("this device's log %s has ended", log)
 		}
 		d.Seq, d.Backlink = h.Seq+1, h.ID
+		// Timestamps grow along the log, so "newest by timestamp" (the
+		// latest profile) follows the log's order even when the clock
+		// stands still or steps back between two appends.
+		prev, err := n.store.Get(ctx, h.ID)
+		if err != nil {
+			return nil, err
+		}
+		if d.Timestamp <= prev.Header.Timestamp {
+			d.Timestamp = prev.Header.Timestamp + 1
+		}
 	case errors.Is(err, store.ErrNotFound):
 	default:
 		return nil, err
