@@ -118,7 +118,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 	pre.SetOutput(io.Discard)
 	c := &call{env: env, strs: map[string]*string{}, bools: map[string]*bool{}, multi: map[string]*multiFlag{}}
 	globalFlags(pre, c)
-	if err := pre.Parse(args); err != nil {
+	if err := pre.Parse(args); errors.Is(err, flag.ErrHelp) {
+		printUsage(env.Stdout)
+		return 0
+	} else if err != nil {
 		return fail(c, usagef("%v", err))
 	}
 	rest := pre.Args()
@@ -141,6 +144,16 @@ func Main(ctx context.Context, args []string, env Env) int {
 		}
 	}
 	if cmd == nil {
+		var subs []string
+		for _, k := range commands {
+			if strings.HasPrefix(k.name, name+" ") {
+				subs = append(subs, "kith "+k.name)
+			}
+		}
+		if len(subs) > 0 {
+			sort.Strings(subs)
+			return fail(c, usagef("%q needs a subcommand: %s", name, strings.Join(subs, ", ")))
+		}
 		return fail(c, usagef("unknown command %q; run 'kith help' for the list", name))
 	}
 	c.cmd = cmd

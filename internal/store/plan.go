@@ -19,8 +19,10 @@ type View interface {
 	IDAt(log LogKey, seq uint64) (id entry.ID, ok bool, err error)
 	// Meta returns facts about a stored entry.
 	Meta(id entry.ID) (m Meta, ok bool, err error)
-	// Tombstone returns the delete that named id, if one was stored.
-	Tombstone(id entry.ID) (t Tombstone, ok bool, err error)
+	// Tombstone returns the delete by author that named target, if one was
+	// stored. Deletes by other authors may name the same target (they never
+	// apply), so the author is part of the key.
+	Tombstone(target entry.ID, author identity.PublicKey) (t Tombstone, ok bool, err error)
 	// HasFork reports whether id is already held as fork evidence.
 	HasFork(id entry.ID) (bool, error)
 }
@@ -30,6 +32,11 @@ type Meta struct {
 	Author     identity.PublicKey
 	HasPayload bool
 	Deleted    bool
+	// Type is the stored payload type ("" when the payload is not held or
+	// is opaque); Header is the entry's header. Plan uses both to apply
+	// content.CheckDelete to a delete whose target is held.
+	Type   string
+	Header entry.Header
 }
 
 // Tombstone records that a delete entry named a target, which may not have
@@ -95,18 +102,21 @@ type Verifier func([]*entry.Entry) []bool
 // Plan validates a batch against view and returns a result for every entry
 // and the changes that store the valid ones. It writes nothing. Entries may
 // depend on earlier entries of the same batch. Signatures are verified with
-// verify, once, for the entries that would be stored (not for known ones).
+// verify, once, for the entries that are not already held (an entry whose id
+// the view holds at its position is Known whatever its signature: it was
+// verified when it was stored).
 func Plan(view View, es []*entry.Entry, verify Verifier) ([]Result, []Change, error) {
 	p := planner{
-		view:     view,
-		heads:    map[LogKey]Head{},
-		inBatch:  map[entry.ID]Meta{},
-		batchIDs: map[seqKey]entry.ID{},
-		tombs:    map[entry.ID]Tombstone{},
+		view:    view,
+		heads:   map[LogKey]Head{},
+		inBatch: map[entry.ID]Meta{},
+		ids:     map[seqKey]entry.ID{},
+		tombs:   map[tombKey]Tombstone{},
 	}
 	results := make([]Result, len(es))
 	// Pass 1: checks that need no signature, so known entries and garbage
-	// never cost a verification.
+	// never cost a verification. The view has not been changed yet, so what
+	// it says here is the committed state.
 	needSig := make([]*entry.Entry, 0, len(es))
 	needIdx := make([]int, 0, len(es))
 	for i, e := range es {
@@ -115,14 +125,25 @@ func Plan(view View, es []*entry.Entry, verify Verifier) ([]Result, []Change, er
 			results[i] = reject(e, i, err.Error())
 			continue
 		}
-		results[i].Outcome = 0
+		held, err := p.heldAlready(e)
+		if err != nil {
+			return nil, nil, err
+		}
+		if held {
+			continue
+		}
 		needSig = append(needSig, e)
 		needIdx = append(needIdx, i)
 	}
-	ok := verify(needSig)
 	sigOK := make([]bool, len(es))
-	for j, i := range needIdx {
-		sigOK[i] = ok[j]
+	if len(needSig) > 0 {
+		ok := verify(needSig)
+		if len(ok) != len(needSig) {
+			return nil, nil, fmt.Errorf("store: verifier returned %d results for %d entries", len(ok), len(needSig))
+		}
+		for j, i := range needIdx {
+			sigOK[i] = ok[j]
+		}
 	}
 	var changes []Change
 	for i, e := range es {
@@ -144,13 +165,18 @@ type seqKey struct {
 	seq uint64
 }
 
+type tombKey struct {
+	target entry.ID
+	author identity.PublicKey
+}
+
 type planner struct {
-	view     View
-	heads    map[LogKey]Head // heads as the batch so far leaves them
-	inBatch  map[entry.ID]Meta
-	batchIDs map[seqKey]entry.ID
-	tombs    map[entry.ID]Tombstone // tombstones added by this batch
-	forks    map[entry.ID]bool
+	view    View
+	heads   map[LogKey]Head // heads as the batch so far leaves them; Seq 0: log not held
+	inBatch map[entry.ID]Meta
+	ids     map[seqKey]entry.ID   // ids at positions, from the view or the batch
+	tombs   map[tombKey]Tombstone // tombstones added by this batch
+	forks   map[entry.ID]bool
 }
 
 func reject(e *entry.Entry, i int, msg string) Result {
@@ -180,22 +206,45 @@ func wellFormed(e *entry.Entry) error {
 	return nil
 }
 
+// heldAlready reports whether the view holds e at its position. It is only
+// meaningful before the batch changes anything (pass 1).
+func (p *planner) heldAlready(e *entry.Entry) (bool, error) {
+	log := LogKey{e.Header.Author, e.Header.LogID}
+	head, exists, err := p.head(log)
+	if err != nil || !exists || e.Header.Seq > head.Seq {
+		return false, err
+	}
+	id, ok, err := p.idAt(log, e.Header.Seq)
+	return ok && id == e.ID, err
+}
+
+// head returns a log's head as the batch so far leaves it. Unknown logs are
+// remembered too, so a batch asks the view once per log.
 func (p *planner) head(log LogKey) (Head, bool, error) {
 	if h, ok := p.heads[log]; ok {
-		return h, true, nil
+		return h, h.Seq > 0, nil
 	}
 	h, ok, err := p.view.Head(log)
-	if err == nil && ok {
-		p.heads[log] = h
+	if err != nil {
+		return Head{}, false, err
 	}
-	return h, ok, err
+	if !ok || h.Seq == 0 {
+		h, ok = Head{Log: log}, false
+	}
+	p.heads[log] = h
+	return h, ok, nil
 }
 
 func (p *planner) idAt(log LogKey, seq uint64) (entry.ID, bool, error) {
-	if id, ok := p.batchIDs[seqKey{log, seq}]; ok {
+	k := seqKey{log, seq}
+	if id, ok := p.ids[k]; ok {
 		return id, true, nil
 	}
-	return p.view.IDAt(log, seq)
+	id, ok, err := p.view.IDAt(log, seq)
+	if err == nil && ok {
+		p.ids[k] = id
+	}
+	return id, ok, err
 }
 
 func (p *planner) meta(id entry.ID) (Meta, bool, error) {
@@ -205,11 +254,11 @@ func (p *planner) meta(id entry.ID) (Meta, bool, error) {
 	return p.view.Meta(id)
 }
 
-func (p *planner) tombstone(id entry.ID) (Tombstone, bool, error) {
-	if t, ok := p.tombs[id]; ok {
+func (p *planner) tombstone(target entry.ID, author identity.PublicKey) (Tombstone, bool, error) {
+	if t, ok := p.tombs[tombKey{target, author}]; ok {
 		return t, true, nil
 	}
-	return p.view.Tombstone(id)
+	return p.view.Tombstone(target, author)
 }
 
 func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, error) {
@@ -225,7 +274,10 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, erro
 		if err != nil {
 			return Result{}, nil, err
 		}
-		if ok && held == e.ID {
+		if !ok {
+			return Result{}, nil, fmt.Errorf("store: log %s has head %d but no entry at seq %d", log, head.Seq, h.Seq)
+		}
+		if held == e.ID {
 			return p.known(e)
 		}
 		if !sigOK {
@@ -259,13 +311,13 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, erro
 		if head.Forked {
 			return reject(e, i, "log is forked: it is kept as evidence and no longer extended"), nil, nil
 		}
-		prev := entry.Header{Author: h.Author, LogID: h.LogID, Seq: head.Seq}
 		if head.Ended {
-			prev.Flags = entry.FlagEndOfLog
+			return reject(e, i, fmt.Sprintf("log ended at seq %d: nothing may follow an end-of-log entry", head.Seq)), nil, nil
 		}
 		if h.Seq > head.Seq+1 {
 			return reject(e, i, fmt.Sprintf("entries %d..%d are missing before it", head.Seq+1, h.Seq-1)), nil, nil
 		}
+		prev := entry.Header{Author: h.Author, LogID: h.LogID, Seq: head.Seq}
 		if err := entry.CheckNext(&prev, head.ID, h); err != nil {
 			return reject(e, i, err.Error()), nil, nil
 		}
@@ -283,18 +335,34 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, erro
 		typ = t
 		changes = cs
 	}
+	// A delete by the same author that arrived first applies now, unless
+	// the entry is of a type that cannot be deleted (content.CheckDelete).
 	deleted := false
-	if t, ok, err := p.tombstone(e.ID); err != nil {
+	if t, ok, err := p.tombstone(e.ID, h.Author); err != nil {
 		return Result{}, nil, err
-	} else if ok && t.Author == h.Author {
+	} else if ok && t.Author == h.Author && deletable(typ) {
 		deleted = true
 	}
 	ins := Change{Kind: Insert, Entry: e, Type: typ, Deleted: deleted}
+	if deleted {
+		ins.Type = "" // the payload is not held, so neither is its type
+	}
 	changes = append([]Change{ins}, changes...)
 	p.heads[log] = Head{Log: log, Seq: h.Seq, ID: e.ID, Ended: h.Flags&entry.FlagEndOfLog != 0}
-	p.batchIDs[seqKey{log, h.Seq}] = e.ID
-	p.inBatch[e.ID] = Meta{Author: h.Author, HasPayload: e.Payload != nil && !deleted, Deleted: deleted}
+	p.ids[seqKey{log, h.Seq}] = e.ID
+	p.inBatch[e.ID] = Meta{Author: h.Author, HasPayload: e.Payload != nil && !deleted, Deleted: deleted, Type: ins.Type, Header: e.Header}
 	return Result{ID: e.ID, Outcome: Added}, changes, nil
+}
+
+// deletable reports whether an entry whose payload has type typ ("" when
+// not held or opaque) may be deleted; it mirrors the type rule of
+// content.CheckDelete for a target that arrives after its delete.
+func deletable(typ string) bool {
+	switch typ {
+	case content.TypeDelete, content.TypeDeviceAdd, content.TypeDeviceRevoke:
+		return false
+	}
+	return true
 }
 
 // known handles an entry already held: it fills in a missing payload.
@@ -314,6 +382,7 @@ func (p *planner) known(e *entry.Entry) (Result, []Change, error) {
 		return r, nil, err
 	}
 	m.HasPayload = true
+	m.Type = typ
 	p.inBatch[e.ID] = m
 	return r, append([]Change{{Kind: FillPayload, Target: e.ID, Payload: e.Payload, Type: typ}}, effects...), nil
 }
@@ -322,8 +391,11 @@ func (p *planner) known(e *entry.Entry) (Result, []Change, error) {
 // rejection message, or the changes the payload implies.
 func (p *planner) payloadRules(e *entry.Entry) ([]Change, string, string, error) {
 	typ, err := content.PeekType(e.Payload)
-	if err != nil {
+	if errors.Is(err, content.ErrNotCBORMap) {
 		return nil, "", "", nil // opaque payload (e.g. ciphertext): stored as is
+	}
+	if err != nil {
+		return nil, "", "payload: " + err.Error(), nil
 	}
 	pl, err := content.Decode(e.Payload)
 	if err != nil {
@@ -340,15 +412,26 @@ func (p *planner) payloadRules(e *entry.Entry) ([]Change, string, string, error)
 		if err != nil {
 			return nil, "", "", err
 		}
-		if ok && m.Author != author {
-			return nil, "", "delete: the target entry was written by another author", nil
+		if ok {
+			if m.Author != author {
+				return nil, "", "delete: the target entry was written by another author", nil
+			}
+			if err := content.CheckDelete(&e.Header, v, &m.Header, m.Type); err != nil {
+				return nil, "", "payload: " + err.Error(), nil
+			}
 		}
 		t := Tombstone{Target: target, Author: author, By: e.ID}
-		p.tombs[target] = t
-		cs := []Change{{Kind: AddTombstone, Tombstone: t}}
+		cs := []Change{}
+		k := tombKey{target, author}
+		if _, dup, err := p.tombstone(target, author); err != nil {
+			return nil, "", "", err
+		} else if !dup {
+			p.tombs[k] = t
+			cs = append(cs, Change{Kind: AddTombstone, Tombstone: t})
+		}
 		if ok && !m.Deleted {
 			cs = append(cs, Change{Kind: DropPayload, Target: target})
-			m.Deleted, m.HasPayload = true, false
+			m.Deleted, m.HasPayload, m.Type = true, false, ""
 			p.inBatch[target] = m
 		}
 		return cs, typ, "", nil
