@@ -1,0 +1,13 @@
+package mem_test
+
+import (
+	"testing"
+
+	"github.com/kithnet/kith/internal/store"
+	"github.com/kithnet/kith/internal/store/mem"
+	"github.com/kithnet/kith/internal/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return mem.New() })
+}

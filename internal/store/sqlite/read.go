@@ -1,0 +1,356 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/store"
+)
+
+// entryCols are the columns scanEntry reads, in order.
+const entryCols = `cursor, id, header, payload, payload IS NOT NULL, coalesce(type, ''), deleted`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanEntry(sc scanner) (*store.Stored, error) {
+	var (
+		st          store.Stored
+		id, raw, pl []byte
+		hasPayload  bool
+	)
+	if err := sc.Scan(&st.Cursor, &id, &raw, &pl, &hasPayload, &st.Type, &st.Deleted); err != nil {
+		return nil, err
+	}
+	pl = payloadOf(pl, hasPayload)
+	h, err := entry.DecodeHeader(raw)
+	if err != nil {
+		return nil, fmt.Errorf("entry at cursor %d: stored header: %w", st.Cursor, err)
+	}
+	eid, err := toKey(id, "entry id")
+	if err != nil {
+		return nil, fmt.Errorf("entry at cursor %d: %w", st.Cursor, err)
+	}
+	st.Entry = &entry.Entry{Header: h, Raw: raw, ID: eid, Payload: pl}
+	return &st, nil
+}
+
+// payloadOf tells a held empty payload (a zero-length BLOB, which the
+// driver returns as nil) from a payload not held (NULL).
+func payloadOf(b []byte, held bool) []byte {
+	if held && b == nil {
+		return []byte{}
+	}
+	if !held {
+		return nil
+	}
+	return b
+}
+
+func (s *Store) queryEntries(ctx context.Context, query string, args ...any) ([]*store.Stored, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*store.Stored
+	for rows.Next() {
+		st, err := scanEntry(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+func scanHead(sc scanner) (store.Head, error) {
+	var (
+		hd               store.Head
+		author, lid, hid []byte
+		err              error
+	)
+	if err := sc.Scan(&author, &lid, &hd.Seq, &hid, &hd.Forked, &hd.Ended); err != nil {
+		return store.Head{}, err
+	}
+	if hd.Log.Author, err = pub(author, "log author"); err != nil {
+		return store.Head{}, err
+	}
+	var l [32]byte
+	if l, err = toKey(lid, "log id"); err != nil {
+		return store.Head{}, err
+	}
+	hd.Log.LogID = entry.LogID(l)
+	if hd.ID, err = toKey(hid, "head id"); err != nil {
+		return store.Head{}, err
+	}
+	return hd, nil
+}
+
+const headCols = `author, log_id, head_seq, head_id, forked, ended`
+
+// Heads returns the head of every log, ordered by author then log id.
+func (s *Store) Heads(ctx context.Context) ([]store.Head, error) {
+	if err := s.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer s.life.RUnlock()
+	rows, err := s.r.QueryContext(ctx, `SELECT `+headCols+` FROM logs WHERE head_seq > 0 ORDER BY author, log_id`)
+	if err != nil {
+		return nil, s.wrap("heads", err)
+	}
+	defer rows.Close()
+	hs := []store.Head{}
+	for rows.Next() {
+		hd, err := scanHead(rows)
+		if err != nil {
+			return nil, s.wrap("heads", err)
+		}
+		hs = append(hs, hd)
+	}
+	return hs, s.wrap("heads", rows.Err())
+}
+
+// Head returns one log's head, or store.ErrNotFound.
+func (s *Store) Head(ctx context.Context, log store.LogKey) (store.Head, error) {
+	if err := s.enter(ctx); err != nil {
+		return store.Head{}, err
+	}
+	defer s.life.RUnlock()
+	hd, err := scanHead(s.r.QueryRowContext(ctx, `SELECT `+headCols+` FROM logs WHERE author = ? AND log_id = ? AND head_seq > 0`, log.Author[:], log.LogID[:]))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Head{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Head{}, s.wrap(fmt.Sprintf("head of log %s", log), err)
+	}
+	return hd, nil
+}
+
+// Log returns the entries of one log with seq ≥ from, in seq order, at most
+// limit of them (store.DefaultLimit when limit ≤ 0). An unknown log has no
+// entries.
+func (s *Store) Log(ctx context.Context, log store.LogKey, from uint64, limit int) ([]*store.Stored, error) {
+	if err := s.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer s.life.RUnlock()
+	if limit <= 0 {
+		limit = store.DefaultLimit
+	}
+	if from > entry.MaxSeq {
+		return nil, nil
+	}
+	out, err := s.queryEntries(ctx, `SELECT `+entryCols+` FROM entries
+		WHERE log = (SELECT log FROM logs WHERE author = ? AND log_id = ?) AND seq >= ?
+		ORDER BY seq LIMIT ?`, log.Author[:], log.LogID[:], int64(from), limit)
+	return out, s.wrap(fmt.Sprintf("read log %s", log), err)
+}
+
+// Get returns one entry by id, or store.ErrNotFound. Fork evidence is not
+// returned here; see Forks.
+func (s *Store) Get(ctx context.Context, id entry.ID) (*store.Stored, error) {
+	if err := s.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer s.life.RUnlock()
+	st, err := scanEntry(s.r.QueryRowContext(ctx, `SELECT `+entryCols+` FROM entries WHERE id_prefix = ? AND id = ?`, idPrefix(id), id[:]))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	return st, s.wrap(fmt.Sprintf("get %s", id), err)
+}
+
+// Find returns the entries matching q in arrival order.
+func (s *Store) Find(ctx context.Context, q store.Query) ([]*store.Stored, error) {
+	if err := s.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer s.life.RUnlock()
+	limit := q.Limit
+	if limit <= 0 {
+		limit = store.DefaultLimit
+	}
+	var where []string
+	args := []any{max(q.After, 0)}
+	where = append(where, `cursor > ?`)
+	if q.Type != "" {
+		where = append(where, `type = ?`)
+		args = append(args, q.Type)
+	}
+	var logWhere []string
+	if q.LogID != nil {
+		logWhere = append(logWhere, `log_id = ?`)
+		args = append(args, q.LogID[:])
+	}
+	if len(q.Authors) > 0 {
+		// One parameter however many authors: a JSON array of hex keys.
+		var b strings.Builder
+		b.WriteByte('[')
+		for i, a := range q.Authors {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('"')
+			b.WriteString(hex.EncodeToString(a[:]))
+			b.WriteByte('"')
+		}
+		b.WriteByte(']')
+		logWhere = append(logWhere, `author IN (SELECT unhex(value) FROM json_each(?))`)
+		args = append(args, b.String())
+	}
+	if len(logWhere) > 0 {
+		where = append(where, `log IN (SELECT log FROM logs WHERE `+strings.Join(logWhere, ` AND `)+`)`)
+	}
+	args = append(args, limit)
+	out, err := s.queryEntries(ctx, `SELECT `+entryCols+` FROM entries WHERE `+strings.Join(where, ` AND `)+` ORDER BY cursor LIMIT ?`, args...)
+	return out, s.wrap("find", err)
+}
+
+// Forks returns the fork evidence held, oldest first.
+func (s *Store) Forks(ctx context.Context) ([]store.Fork, error) {
+	if err := s.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer s.life.RUnlock()
+	rows, err := s.r.QueryContext(ctx, `SELECT id, seq, kept, header, payload, payload IS NOT NULL FROM forks ORDER BY n`)
+	if err != nil {
+		return nil, s.wrap("forks", err)
+	}
+	defer rows.Close()
+	var out []store.Fork
+	for rows.Next() {
+		var (
+			f                 store.Fork
+			id, kept, raw, pl []byte
+			hasPayload        bool
+		)
+		if err := rows.Scan(&id, &f.Seq, &kept, &raw, &pl, &hasPayload); err != nil {
+			return nil, s.wrap("forks", err)
+		}
+		pl = payloadOf(pl, hasPayload)
+		h, err := entry.DecodeHeader(raw)
+		if err != nil {
+			return nil, s.wrap("forks", fmt.Errorf("stored header: %w", err))
+		}
+		eid, err := toKey(id, "fork id")
+		if err != nil {
+			return nil, s.wrap("forks", err)
+		}
+		if f.Kept, err = toKey(kept, "kept id"); err != nil {
+			return nil, s.wrap("forks", err)
+		}
+		f.Log = store.LogKey{Author: h.Author, LogID: h.LogID}
+		f.Conflict = &entry.Entry{Header: h, Raw: raw, ID: eid, Payload: pl}
+		out = append(out, f)
+	}
+	return out, s.wrap("forks", rows.Err())
+}
+
+const deviceCols = `d.account, d.device, d.name, d.cert, r.by`
+
+const deviceFrom = ` FROM devices d LEFT JOIN revocations r ON r.account = d.account AND r.device = d.device`
+
+func scanDevice(sc scanner) (store.Device, error) {
+	var (
+		d                  store.Device
+		acc, dev, cert, by []byte
+		err                error
+	)
+	if err := sc.Scan(&acc, &dev, &d.Name, &cert, &by); err != nil {
+		return store.Device{}, err
+	}
+	if d.Account, err = pub(acc, "account"); err != nil {
+		return store.Device{}, err
+	}
+	if d.Device, err = pub(dev, "device"); err != nil {
+		return store.Device{}, err
+	}
+	if d.Cert, err = toKey(cert, "certificate id"); err != nil {
+		return store.Device{}, err
+	}
+	if by != nil {
+		d.Revoked = true
+		if d.RevokedBy, err = toKey(by, "revocation id"); err != nil {
+			return store.Device{}, err
+		}
+	}
+	return d, nil
+}
+
+// Devices returns the devices account has certified, revoked or not,
+// ordered by device key.
+func (s *Store) Devices(ctx context.Context, account identity.PublicKey) ([]store.Device, error) {
+	if err := s.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer s.life.RUnlock()
+	rows, err := s.r.QueryContext(ctx, `SELECT `+deviceCols+deviceFrom+` WHERE d.account = ? ORDER BY d.device`, account[:])
+	if err != nil {
+		return nil, s.wrap("devices", err)
+	}
+	defer rows.Close()
+	var out []store.Device
+	for rows.Next() {
+		d, err := scanDevice(rows)
+		if err != nil {
+			return nil, s.wrap("devices", err)
+		}
+		out = append(out, d)
+	}
+	return out, s.wrap("devices", rows.Err())
+}
+
+// AccountOf returns the certification of device, or store.ErrNotFound. When
+// more than one account certified the device (each with the device's
+// counter-signature), a certification that is not revoked wins, then the
+// one with the smallest certificate id, so every replica answers the same.
+func (s *Store) AccountOf(ctx context.Context, device identity.PublicKey) (store.Device, error) {
+	if err := s.enter(ctx); err != nil {
+		return store.Device{}, err
+	}
+	defer s.life.RUnlock()
+	d, err := scanDevice(s.r.QueryRowContext(ctx, `SELECT `+deviceCols+deviceFrom+`
+		WHERE d.device = ? ORDER BY r.by IS NOT NULL, d.cert LIMIT 1`, device[:]))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Device{}, store.ErrNotFound
+	}
+	return d, s.wrap("account of device", err)
+}
+
+// LatestProfile returns the newest profile written by the account key or by
+// a device the account certified and has not revoked: the greatest author
+// timestamp, then the greatest id. Profiles whose payload is not held do
+// not count. It returns store.ErrNotFound when there is none.
+func (s *Store) LatestProfile(ctx context.Context, account identity.PublicKey) (*store.Stored, error) {
+	if err := s.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer s.life.RUnlock()
+	st, err := scanEntry(s.r.QueryRowContext(ctx, latestProfileSQL, account[:]))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	return st, s.wrap("latest profile", err)
+}
+
+// latestProfileSQL finds the newest profile of account ?1. Without
+// statistics SQLite would walk every profile through entries_type; the
+// partial index entries_profile reaches the few logs of one account.
+const latestProfileSQL = `
+		WITH authors (a) AS (
+			SELECT ?1
+			UNION
+			SELECT d.device FROM devices d
+			WHERE d.account = ?1 AND NOT EXISTS (
+				SELECT 1 FROM revocations r WHERE r.account = d.account AND r.device = d.device)
+		)
+		SELECT ` + entryCols + ` FROM entries INDEXED BY entries_profile
+		WHERE type = '` + content.TypeProfile + `' AND log IN (SELECT l.log FROM logs l JOIN authors ON l.author = authors.a)
+		ORDER BY timestamp DESC, id DESC LIMIT 1`

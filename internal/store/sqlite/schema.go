@@ -1,0 +1,178 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// applicationID marks a SQLite file as a kith store ("kith" in ASCII), so
+// Open refuses to turn some other program's database into one.
+const applicationID = 0x6b697468
+
+// A migration moves the schema from version-1 to version. Migrations are
+// applied in order, each in the same transaction as its schema_migrations
+// row, and are never edited once released: a change is a new migration.
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+// migrations is the ordered schema history. The last version is the one
+// this code reads and writes.
+var migrations = []migration{
+	{version: 1, name: "entries, logs, forks, tombstones, devices", stmts: []string{
+		// One row per log; log is the compact key entries refer to. The
+		// head columns describe the contiguous prefix 1..head_seq held.
+		`CREATE TABLE logs (
+			log      INTEGER PRIMARY KEY,
+			author   BLOB NOT NULL CHECK (length(author) = 32),
+			log_id   BLOB NOT NULL CHECK (length(log_id) = 32),
+			head_seq INTEGER NOT NULL,
+			head_id  BLOB NOT NULL,
+			forked   INTEGER NOT NULL DEFAULT 0,
+			ended    INTEGER NOT NULL DEFAULT 0,
+			UNIQUE (author, log_id)
+		)`,
+		// Find by log id across authors (a context's logs).
+		`CREATE INDEX logs_log_id ON logs (log_id)`,
+		// One row per entry of a log. cursor (the rowid) is the arrival
+		// order. header is the encoded signed header, which holds author,
+		// log id, seq, backlink, timestamp and the rest; seq and timestamp
+		// are repeated as columns for indexing. type is NULL when the
+		// payload is not held, was deleted, or is opaque.
+		//
+		// Ids are random, so an index on them takes a random page write per
+		// insert. It indexes id_prefix, the id's first 8 bytes as an
+		// integer: a third of the size of a 32-byte key, so a batch dirties
+		// fewer pages. Lookups match id_prefix, then id. An id is unique
+		// because it fixes its (log, seq), which is unique.
+		`CREATE TABLE entries (
+			cursor    INTEGER PRIMARY KEY,
+			id        BLOB NOT NULL CHECK (length(id) = 32),
+			id_prefix INTEGER NOT NULL,
+			log       INTEGER NOT NULL REFERENCES logs (log),
+			seq       INTEGER NOT NULL,
+			timestamp INTEGER NOT NULL,
+			type      TEXT,
+			deleted   INTEGER NOT NULL DEFAULT 0,
+			header    BLOB NOT NULL,
+			payload   BLOB,
+			UNIQUE (log, seq)
+		)`,
+		`CREATE INDEX entries_id ON entries (id_prefix)`,
+		// Find by type in arrival order (an index on type is ordered by
+		// (type, rowid), i.e. by cursor within a type).
+		`CREATE INDEX entries_type ON entries (type) WHERE type IS NOT NULL`,
+		// LatestProfile: the profiles of a few logs, newest first.
+		`CREATE INDEX entries_profile ON entries (log, timestamp) WHERE type = 'profile'`,
+		// Second entries at a held position, kept as evidence.
+		`CREATE TABLE forks (
+			n       INTEGER PRIMARY KEY,
+			id      BLOB NOT NULL UNIQUE,
+			log     INTEGER NOT NULL REFERENCES logs (log),
+			seq     INTEGER NOT NULL,
+			kept    BLOB NOT NULL,
+			header  BLOB NOT NULL,
+			payload BLOB
+		)`,
+		// Deletes, by target and the deleting author; a target may arrive
+		// after its delete.
+		`CREATE TABLE tombstones (
+			target BLOB NOT NULL,
+			author BLOB NOT NULL,
+			by     BLOB NOT NULL,
+			PRIMARY KEY (target, author)
+		) WITHOUT ROWID`,
+		// Device certificates (device.add) and revocations (device.revoke),
+		// kept apart because a revocation may arrive before the payload of
+		// the certificate it revokes.
+		`CREATE TABLE devices (
+			account BLOB NOT NULL,
+			device  BLOB NOT NULL,
+			name    TEXT NOT NULL,
+			cert    BLOB NOT NULL,
+			PRIMARY KEY (account, device)
+		) WITHOUT ROWID`,
+		`CREATE INDEX devices_device ON devices (device)`,
+		`CREATE TABLE revocations (
+			account BLOB NOT NULL,
+			device  BLOB NOT NULL,
+			by      BLOB NOT NULL,
+			PRIMARY KEY (account, device)
+		) WITHOUT ROWID`,
+		fmt.Sprintf(`PRAGMA application_id = %d`, applicationID),
+	}},
+}
+
+// SchemaVersion is the schema version this code reads and writes: the
+// version of the last migration.
+const SchemaVersion = 1
+
+// migrate brings the database to SchemaVersion in one transaction, or
+// refuses a database it does not understand. db must be the writer, whose
+// transactions are IMMEDIATE, so two processes cannot migrate at once.
+func migrate(ctx context.Context, db *sql.DB, path string) error {
+	if last := migrations[len(migrations)-1].version; last != SchemaVersion {
+		return fmt.Errorf("sqlite: internal error: SchemaVersion %d, last migration %d", SchemaVersion, last)
+	}
+	return migrateTo(ctx, db, path, migrations)
+}
+
+func migrateTo(ctx context.Context, db *sql.DB, path string, ms []migration) (err error) {
+	latest := ms[len(ms)-1].version
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: open %s: begin migration: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	var appID int64
+	if err := tx.QueryRowContext(ctx, `PRAGMA application_id`).Scan(&appID); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	var tables int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table'`).Scan(&tables); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	switch {
+	case appID != 0 && appID != applicationID:
+		return fmt.Errorf("sqlite: open %s: not a kith database (application_id 0x%x)", path, appID)
+	case appID == 0 && tables > 0:
+		return fmt.Errorf("sqlite: open %s: not a kith database (it has %d tables but no kith schema)", path, tables)
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+	)`); err != nil {
+		return fmt.Errorf("sqlite: open %s: create schema_migrations: %w", path, err)
+	}
+	var current int
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("sqlite: open %s: read schema version: %w", path, err)
+	}
+	if current > latest {
+		return fmt.Errorf("sqlite: open %s: database schema version %d is newer than this kith (knows up to %d); upgrade kith", path, current, latest)
+	}
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
+		for _, stmt := range m.stmts {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("sqlite: open %s: migration %d (%s): %w", path, m.version, m.name, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, m.version); err != nil {
+			return fmt.Errorf("sqlite: open %s: record migration %d: %w", path, m.version, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: open %s: commit migrations: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,266 @@
+// Package sqlite is the default store.Store: one SQLite file, written
+// through modernc.org/sqlite (pure Go, no cgo).
+//
+// The database runs in WAL mode with synchronous=NORMAL: a crash loses at
+// most the last transactions, never consistency. All writes go through one
+// connection, serialised in Go, each Append or Ingest in one transaction
+// that applies the changes store.Plan computed, or nothing. Reads use a
+// separate pool of read-only connections and never wait for a writer.
+// Signatures are verified before the write lock is taken, so concurrent
+// Ingest calls overlap verification with writing.
+//
+// The schema is versioned: Open applies the migrations the file lacks, in
+// one transaction, and refuses a file written by a newer kith.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/store"
+)
+
+// Tuning. The writer's page cache holds the hot part of the id index during
+// a bulk import; readers share the OS page cache through mmap.
+const (
+	busyTimeoutMS   = 10_000
+	writerCacheKiB  = 64 * 1024
+	readerCacheKiB  = 8 * 1024
+	mmapBytes       = 256 << 20
+	maxCachedLogs   = 1 << 16
+	minReadConns    = 4
+	cancelCheckRows = 256
+)
+
+// Store is a store.Store in a SQLite file. Create it with Open.
+type Store struct {
+	path string
+	w    *sql.DB // exactly one connection: all writes
+	r    *sql.DB // read-only pool
+
+	// life guards closed: every call holds it for reading, Close for
+	// writing, so Close waits for calls in progress.
+	life   sync.RWMutex
+	closed bool
+
+	// wmu serialises writers (Append, Ingest) and guards what follows.
+	wmu   sync.Mutex
+	ws    writeStmts
+	tombs map[int64]struct{} // idPrefix of every tombstone target: a filter
+	// dataVersion is the writer connection's PRAGMA data_version when the
+	// caches were last known to match the file; -1 forces a reload.
+	dataVersion int64
+
+	// logs caches the committed state of recently written logs. It is
+	// written with wmu and logsMu held, read with either.
+	logsMu sync.RWMutex
+	logs   map[store.LogKey]logState
+
+	verify store.Verifier
+	// applyHook, when set (tests), runs before each change is applied; an
+	// error aborts the transaction.
+	applyHook func(n int) error
+}
+
+// logState is a log as the writer knows it.
+type logState struct {
+	rowid int64 // logs.log; 0 while unknown to the database
+	head  store.Head
+}
+
+var _ store.Store = (*Store)(nil)
+
+// extraPragmas are added to every connection (experiments in tests).
+var extraPragmas []string
+
+// Open opens the store in the SQLite file at path, creating it (mode 0600)
+// if it does not exist, and brings its schema up to date.
+func Open(path string) (*Store, error) {
+	if path == "" || path == ":memory:" {
+		return nil, errors.New("sqlite: open: need a file path (for a store in memory use store/mem)")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	// Create the file ourselves so that it is private; SQLite gives its
+	// -wal and -shm files the mode of the database file.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		if err := f.Close(); err != nil {
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
+	case errors.Is(err, fs.ErrExist):
+	default:
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+
+	s := &Store{path: path, verify: entry.VerifyBatch, logs: map[store.LogKey]logState{}, tombs: map[int64]struct{}{}}
+	ctx := context.Background()
+	s.w, err = sql.Open("sqlite", dsn(abs, false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	s.w.SetConnMaxIdleTime(0)
+	fail := func(err error) (*Store, error) {
+		s.ws.close()
+		_ = s.w.Close()
+		if s.r != nil {
+			_ = s.r.Close()
+		}
+		return nil, err
+	}
+	var mode string
+	if err := s.w.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
+		return fail(fmt.Errorf("sqlite: open %s: %w", path, err))
+	}
+	if mode != "wal" {
+		return fail(fmt.Errorf("sqlite: open %s: journal mode is %q, want wal", path, mode))
+	}
+	if err := migrate(ctx, s.w, path); err != nil {
+		return fail(err)
+	}
+	if err := s.ws.prepare(ctx, s.w); err != nil {
+		return fail(fmt.Errorf("sqlite: open %s: %w", path, err))
+	}
+	s.dataVersion = -1 // the first write loads the tombstone filter
+	s.r, err = sql.Open("sqlite", dsn(abs, true))
+	if err != nil {
+		return fail(fmt.Errorf("sqlite: open %s: %w", path, err))
+	}
+	n := max(minReadConns, runtime.GOMAXPROCS(0))
+	s.r.SetMaxOpenConns(n)
+	s.r.SetMaxIdleConns(n)
+	if err := s.r.PingContext(ctx); err != nil {
+		return fail(fmt.Errorf("sqlite: open %s: %w", path, err))
+	}
+	return s, nil
+}
+
+// dsn is the driver's name for the file at abs: a file: URI (so any path
+// survives escaping) with the pragmas every connection gets.
+func dsn(abs string, reader bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapBytes))
+	if reader {
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", readerCacheKiB))
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", writerCacheKiB))
+		q.Set("_txlock", "immediate")
+	}
+	for _, p := range extraPragmas {
+		q.Add("_pragma", p)
+	}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
+	if u.Path[0] != '/' { // Windows: file:///C:/...
+		u.Path = "/" + u.Path
+	}
+	return u.String()
+}
+
+// enter starts a call: it fails when ctx is done or the store is closed.
+// On success the caller must call s.life.RUnlock.
+func (s *Store) enter(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.life.RLock()
+	if s.closed {
+		s.life.RUnlock()
+		return store.ErrClosed
+	}
+	return nil
+}
+
+// Close waits for calls in progress, then closes the database. It is
+// idempotent; every other method returns store.ErrClosed afterwards.
+func (s *Store) Close() error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.ws.close()
+	errR := s.r.Close()
+	errW := s.w.Close()
+	if err := errors.Join(errR, errW); err != nil {
+		return fmt.Errorf("sqlite: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// wrap names the store and the operation in an error from the database.
+func (s *Store) wrap(op string, err error) error {
+	if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrClosed) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("sqlite: %s (%s): %w", op, s.path, err)
+}
+
+// idPrefix is the first 8 bytes of an id as an integer: the key of the
+// entries_id index and of the tombstone filter.
+func idPrefix(id entry.ID) int64 { return int64(binary.BigEndian.Uint64(id[:8])) }
+
+func (s *Store) loadTombstones(tx *sql.Tx) error {
+	s.tombs = map[int64]struct{}{}
+	rows, err := tx.Query(`SELECT target FROM tombstones`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return err
+		}
+		if len(b) == 32 {
+			s.tombs[idPrefix(entry.ID(b))] = struct{}{}
+		}
+	}
+	return rows.Err()
+}
+
+// cachedLog returns the committed state of a log, if cached.
+func (s *Store) cachedLog(k store.LogKey) (logState, bool) {
+	s.logsMu.RLock()
+	l, ok := s.logs[k]
+	s.logsMu.RUnlock()
+	return l, ok
+}
+
+// toKey reads a 32-byte column.
+func toKey(b []byte, what string) ([32]byte, error) {
+	if len(b) != 32 {
+		return [32]byte{}, fmt.Errorf("corrupt %s: %d bytes, want 32", what, len(b))
+	}
+	return [32]byte(b), nil
+}
+
+func pub(b []byte, what string) (identity.PublicKey, error) {
+	k, err := toKey(b, what)
+	return identity.PublicKey(k), err
+}

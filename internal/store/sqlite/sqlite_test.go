@@ -1,0 +1,32 @@
+package sqlite
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/kithnet/kith/internal/store"
+	"github.com/kithnet/kith/internal/store/mem"
+	"github.com/kithnet/kith/internal/store/storetest"
+)
+
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "kith.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
+}
+
+// TestSameAsMem feeds the same random histories to both backends, in
+// different orders, and requires identical final states.
+func TestSameAsMem(t *testing.T) {
+	storetest.CrossCheck(t, 8,
+		func(t *testing.T) store.Store { return openTemp(t) },
+		func(t *testing.T) store.Store { return mem.New() })
+}
