@@ -109,7 +109,7 @@ type Store struct {
 // Open opens the blob store in dir, creating the directory if needed. maxSize
 // is the largest blob Put and PutExpected accept, in bytes; 0 means
 // DefaultMaxSize. Open removes temporary files that crashed writers left
-// behind.
+// behind (those not written to for an hour).
 func Open(dir string, maxSize int64) (*Store, error) {
 	if maxSize < 0 {
 		return nil, fmt.Errorf("blob store %s: size limit %d is negative; use 0 for the default of %s", dir, maxSize, humanSize(DefaultMaxSize))
