@@ -33,10 +33,10 @@ type Meta struct {
 	HasPayload bool
 	Deleted    bool
 	// Type is the stored payload type ("" when the payload is not held or
-	// is opaque); Header is the entry's header. Plan uses both to apply
-	// content.CheckDelete to a delete whose target is held.
+	// is opaque); Header is the entry's header, never nil. Plan uses both
+	// to apply content.CheckDelete to a delete whose target is held.
 	Type   string
-	Header entry.Header
+	Header *entry.Header
 }
 
 // Tombstone records that a delete entry named a target, which may not have
@@ -350,7 +350,7 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, erro
 	changes = append([]Change{ins}, changes...)
 	p.heads[log] = Head{Log: log, Seq: h.Seq, ID: e.ID, Ended: h.Flags&entry.FlagEndOfLog != 0}
 	p.ids[seqKey{log, h.Seq}] = e.ID
-	p.inBatch[e.ID] = Meta{Author: h.Author, HasPayload: e.Payload != nil && !deleted, Deleted: deleted, Type: ins.Type, Header: e.Header}
+	p.inBatch[e.ID] = Meta{Author: h.Author, HasPayload: e.Payload != nil && !deleted, Deleted: deleted, Type: ins.Type, Header: &e.Header}
 	return Result{ID: e.ID, Outcome: Added}, changes, nil
 }
 
@@ -416,7 +416,7 @@ func (p *planner) payloadRules(e *entry.Entry) ([]Change, string, string, error)
 			if m.Author != author {
 				return nil, "", "delete: the target entry was written by another author", nil
 			}
-			if err := content.CheckDelete(&e.Header, v, &m.Header, m.Type); err != nil {
+			if err := content.CheckDelete(&e.Header, v, m.Header, m.Type); err != nil {
 				return nil, "", "payload: " + err.Error(), nil
 			}
 		}

@@ -211,7 +211,7 @@ func (v view) Meta(id entry.ID) (store.Meta, bool, error) {
 		HasPayload: r.e.Payload != nil,
 		Deleted:    r.deleted,
 		Type:       r.typ,
-		Header:     r.e.Header,
+		Header:     &r.e.Header,
 	}, true, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/store"
+	"github.com/kithnet/kith/internal/store/mem"
 	"github.com/kithnet/kith/internal/store/storetest"
 )
 
@@ -85,8 +86,7 @@ func TestReopen(t *testing.T) {
 	es := testLog(t, k, entry.PublicLog, nil, 20)
 	mustIngest(t, s, append([]*entry.Entry{cert}, es...), store.Added)
 	// Fork evidence at seq 3.
-	fork := testLog(t, k, entry.PublicLog, es[1], 1)[0]
-	fork, err = entry.Sign(k, entry.Draft{LogID: entry.PublicLog, Seq: 3, Backlink: es[1].ID, Timestamp: 7, Payload: []byte("\x00other")})
+	fork, err := entry.Sign(k, entry.Draft{LogID: entry.PublicLog, Seq: 3, Backlink: es[1].ID, Timestamp: 7, Payload: []byte("\x00other")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,6 +253,16 @@ func TestForeignFilesRefused(t *testing.T) {
 			s.Close()
 		}
 		t.Fatalf("Open(another program's database): %v", err)
+	}
+	// ... and left it as it was.
+	db = rawDB(t, other)
+	var mode string
+	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "delete" {
+		t.Fatalf("another program's database: journal_mode %q, %v", mode, err)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM sqlite_schema`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("another program's database now has %d schema objects, %v", n, err)
 	}
 	garbage := filepath.Join(dir, "garbage.db")
 	if err := os.WriteFile(garbage, []byte(strings.Repeat("not a database ", 500)), 0o600); err != nil {
@@ -424,5 +434,66 @@ func TestQueryPlans(t *testing.T) {
 		if p := strings.Join(plan, "; "); !strings.Contains(p, tc.want) || strings.Contains(p, "SCAN entries") {
 			t.Errorf("%s\nplan: %s\nwant: %s", tc.query, p, tc.want)
 		}
+	}
+}
+
+// TestLargeBatch crosses the verification chunks of one Ingest: entries
+// depend on entries chunks earlier, rejections report their index in the
+// whole batch, and the result equals the memory store's.
+func TestLargeBatch(t *testing.T) {
+	s := openTemp(t)
+	m := mem.New()
+	defer m.Close()
+	ka, kb, kc := testKey(t, 1), testKey(t, 2), testKey(t, 3)
+	a := testLog(t, ka, entry.PublicLog, nil, 1100)
+	forged := testLog(t, kb, entry.PublicLog, nil, 1)[0]
+	h := forged.Header
+	h.Signature[0] ^= 1
+	forged, err := entry.Parse(h.AppendSigned(nil), forged.Payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dp, err := content.Encode(&content.Delete{Target: a[3].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := entry.Sign(ka, entry.Draft{LogID: entry.LogID{4}, Seq: 1, Timestamp: 1, Payload: dp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := testLog(t, kc, entry.LogID{5}, nil, 300)
+	gap := testLog(t, kc, entry.LogID{6}, nil, 2)[1]
+	var batch []*entry.Entry
+	batch = append(batch, a[:700]...)
+	batch = append(batch, c[:200]...)
+	batch = append(batch, forged)       // index 900
+	batch = append(batch, a[700:]...)   // 901..1300
+	batch = append(batch, d, a[5], gap) // 1301..1303
+	batch = append(batch, c[200:]...)   // 1304..
+	want := map[int]store.Outcome{900: store.Rejected, 1302: store.Known, 1303: store.Rejected}
+	for _, st := range []store.Store{s, m} {
+		rs, err := st.Ingest(context.Background(), batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rs {
+			w, ok := want[i]
+			if !ok {
+				w = store.Added
+			}
+			if r.Outcome != w || r.ID != batch[i].ID {
+				t.Fatalf("%T: entry %d: %v (%v), want %v", st, i, r.Outcome, r.Err, w)
+			}
+			var re *store.RejectError
+			if errors.As(r.Err, &re) && re.Index != i {
+				t.Fatalf("%T: entry %d: RejectError.Index %d", st, i, re.Index)
+			}
+		}
+		if g, err := st.Get(context.Background(), a[3].ID); err != nil || !g.Deleted {
+			t.Fatalf("%T: delete across chunks: %+v, %v", st, g, err)
+		}
+	}
+	if ss, ms := storetest.Snapshot(t, s), storetest.Snapshot(t, m); ss != ms {
+		t.Fatalf("sqlite and mem differ after a large batch:\n%s\n%s", ss, ms)
 	}
 }

@@ -136,10 +136,13 @@ func (s *Store) Ingest(ctx context.Context, es []*entry.Entry) ([]store.Result, 
 	return results, nil
 }
 
-// verifyChunk is how many entries are verified, then planned and written,
-// at a time: small enough that the first chunk (which is not overlapped)
-// is quick, large enough for batch verification to pay.
-const verifyChunk = 512
+// Entries are verified, then planned and written, in chunks: the first
+// is small because its verification is not overlapped with writing, the
+// others large enough for batch verification to pay.
+const (
+	firstVerifyChunk = 128
+	verifyChunk      = 512
+)
 
 // pipeline verifies the chunks of a batch ahead of the writer.
 type pipeline struct {
@@ -156,6 +159,9 @@ func (s *Store) startVerify(es []*entry.Entry) *pipeline {
 	p := &pipeline{s: s, quit: make(chan struct{}), done: make(chan struct{})}
 	for len(es) > 0 {
 		n := min(verifyChunk, len(es))
+		if len(p.chunks) == 0 {
+			n = min(firstVerifyChunk, len(es))
+		}
 		p.chunks = append(p.chunks, es[:n])
 		p.ready = append(p.ready, make(chan map[*entry.Entry]bool, 1))
 		es = es[n:]
@@ -255,6 +261,9 @@ type txView struct {
 	ctx  context.Context
 	tx   *sql.Tx
 	logs map[store.LogKey]*txLog
+	// last is the log of the previous Insert: batches come log by log.
+	last    *txLog
+	lastKey store.LogKey
 	// statements bound to tx, made on first use
 	st writeStmts
 }
@@ -382,10 +391,11 @@ func (v *txView) Meta(id entry.ID) (store.Meta, bool, error) {
 	if err != nil {
 		return store.Meta{}, false, fmt.Errorf("read entry %s: %w", id, err)
 	}
-	if m.Header, err = entry.DecodeHeader(raw); err != nil {
+	h, err := entry.DecodeHeader(raw)
+	if err != nil {
 		return store.Meta{}, false, fmt.Errorf("entry %s: stored header: %w", id, err)
 	}
-	m.Author = m.Header.Author
+	m.Header, m.Author = &h, h.Author
 	return m, true, nil
 }
 
@@ -433,9 +443,13 @@ func (v *txView) apply(c *store.Change) error {
 	case store.Insert:
 		e := c.Entry
 		k := store.LogKey{Author: e.Header.Author, LogID: e.Header.LogID}
-		l, err := v.log(k)
-		if err != nil {
-			return err
+		l := v.last
+		if l == nil || k != v.lastKey {
+			var err error
+			if l, err = v.log(k); err != nil {
+				return err
+			}
+			v.last, v.lastKey = l, k
 		}
 		if !l.known {
 			res, err := v.stmt(&v.st.insLog, v.s.ws.insLog).Exec(k.Author[:], k.LogID[:])

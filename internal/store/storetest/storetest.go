@@ -652,6 +652,31 @@ func testDevices(t *testing.T, x h) {
 	if _, err := x.s.AccountOf(x.ctx, other.Public()); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("AccountOf after a forged certificate: %v", err)
 	}
+
+	// A device that agreed to belong to two accounts: AccountOf prefers a
+	// certification that is not revoked, then the smaller certificate id.
+	acc2 := key(t, 5)
+	c2b := newCert(t, acc2, d2, "shared", 3000)
+	x.mustAdd(c2b)
+	first, second := c2, c2b
+	firstAcc, secondAcc := acc, acc2
+	if bytes.Compare(c2b.ID[:], c2.ID[:]) < 0 {
+		first, second, firstAcc, secondAcc = c2b, c2, acc2, acc
+	}
+	if got, err := x.s.AccountOf(x.ctx, d2.Public()); err != nil || got.Cert != first.ID || got.Account != firstAcc.Public() {
+		t.Fatalf("AccountOf(device of two accounts) = %+v, %v; want the certificate %s", got, err, first.ID)
+	}
+	x.mustAdd(newRevoke(t, firstAcc, first, 4000))
+	if got, err := x.s.AccountOf(x.ctx, d2.Public()); err != nil || got.Cert != second.ID || got.Account != secondAcc.Public() || got.Revoked {
+		t.Fatalf("AccountOf after revoking one of two = %+v, %v; want the certificate %s", got, err, second.ID)
+	}
+	x.mustAdd(newRevoke(t, secondAcc, second, 4001))
+	if got, err := x.s.AccountOf(x.ctx, d2.Public()); err != nil || got.Cert != first.ID || !got.Revoked {
+		t.Fatalf("AccountOf after revoking both = %+v, %v; want the revoked certificate %s", got, err, first.ID)
+	}
+	if ds := x.devices(acc2.Public()); len(ds) != 1 || ds[0].Name != "shared" || !ds[0].Revoked {
+		t.Fatalf("Devices(second account) = %+v", ds)
+	}
 }
 
 func testDeviceCertHeaderOnly(t *testing.T, x h) {
