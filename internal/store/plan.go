@@ -412,13 +412,13 @@ func (p *planner) payloadRules(e *entry.Entry) ([]Change, string, string, error)
 		if err != nil {
 			return nil, "", "", err
 		}
+		// A delete that may not apply (another author's entry, or a type
+		// that cannot be deleted) is stored but has no effect. Rejecting it
+		// would make its validity depend on whether the target arrived
+		// first, and replicas would disagree about the author's log.
+		applies := true
 		if ok {
-			if m.Author != author {
-				return nil, "", "delete: the target entry was written by another author", nil
-			}
-			if err := content.CheckDelete(&e.Header, v, m.Header, m.Type); err != nil {
-				return nil, "", "payload: " + err.Error(), nil
-			}
+			applies = m.Author == author && content.CheckDelete(&e.Header, v, m.Header, m.Type) == nil
 		}
 		t := Tombstone{Target: target, Author: author, By: e.ID}
 		cs := []Change{}
@@ -429,7 +429,7 @@ func (p *planner) payloadRules(e *entry.Entry) ([]Change, string, string, error)
 			p.tombs[k] = t
 			cs = append(cs, Change{Kind: AddTombstone, Tombstone: t})
 		}
-		if ok && !m.Deleted {
+		if ok && applies && !m.Deleted {
 			cs = append(cs, Change{Kind: DropPayload, Target: target})
 			m.Deleted, m.HasPayload, m.Type = true, false, ""
 			p.inBatch[target] = m
