@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,9 +38,10 @@ func main() {
 	home := flag.String("home", "", "internal: home for -phase")
 	bundlePath := flag.String("bundle", "", "internal: bundle for -phase")
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the import phase to FILE")
 	flag.Parse()
 	if *phase == "import" {
-		runImportPhase(*home, *bundlePath)
+		runImportPhase(*home, *bundlePath, *cpuProfile)
 		return
 	}
 	if err := run(*entries, *logs, *dir, *jsonOut); err != nil {
@@ -132,7 +134,7 @@ func run(total, nlogs int, dir string, jsonOut bool) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(exe, "-phase", "import", "-home", filepath.Join(dir, "b"), "-bundle", bpath)
+	cmd := exec.Command(exe, "-phase", "import", "-home", filepath.Join(dir, "b"), "-bundle", bpath, "-cpuprofile", cpuProfileFlag())
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -295,7 +297,14 @@ func verifyRates(sample []*entry.Entry) (stdlib, zip215, batch1, batchAll float6
 	return
 }
 
-func runImportPhase(home, bundlePath string) {
+func cpuProfileFlag() string {
+	if f := flag.Lookup("cpuprofile"); f != nil {
+		return f.Value.String()
+	}
+	return ""
+}
+
+func runImportPhase(home, bundlePath, cpuProfile string) {
 	fail := func(err error) {
 		fmt.Fprintln(os.Stderr, "import phase:", err)
 		os.Exit(1)
@@ -310,6 +319,16 @@ func runImportPhase(home, bundlePath string) {
 		fail(err)
 	}
 	defer f.Close()
+	if cpuProfile != "" {
+		pf, err := os.Create(cpuProfile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			fail(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	last := time.Now()
 	st, err := n.Import(context.Background(), f, func(s node.ImportStats) {
