@@ -37,6 +37,13 @@ const (
 // SignatureVerified is already true are not checked again. Valid entries are
 // marked verified.
 func VerifyBatch(all []*Entry) []bool {
+	return VerifyBatchWorkers(all, runtime.GOMAXPROCS(0))
+}
+
+// VerifyBatchWorkers is VerifyBatch on at most workers goroutines (at least
+// one). A pipeline that verifies while another stage writes leaves that
+// stage a core this way.
+func VerifyBatchWorkers(all []*Entry, workers int) []bool {
 	ok := make([]bool, len(all))
 	entries := make([]*Entry, 0, len(all))
 	index := make([]int, 0, len(all))
@@ -56,7 +63,7 @@ func VerifyBatch(all []*Entry) []bool {
 	// when a batch grows past a few hundred (the multiscalar tables fall
 	// out of cache), so large inputs are cut up and spread over the cores.
 	n := (len(entries) + batchMax - 1) / batchMax
-	workers := min(runtime.GOMAXPROCS(0), n)
+	workers = max(1, min(workers, n))
 	next := make(chan int, n)
 	for b := range n {
 		next <- b * batchMax

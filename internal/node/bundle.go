@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -203,7 +204,10 @@ func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStat
 	go func() {
 		defer close(storeIn)
 		for batch := range verifyIn {
-			entry.VerifyBatch(batch)
+			// Leave one core to the store stage, which is serial: measured
+			// on 2 cores this beats verifying on all cores and making the
+			// store wait for the scheduler (see BENCHMARKS.md).
+			entry.VerifyBatchWorkers(batch, max(1, runtime.GOMAXPROCS(0)-1))
 			select {
 			case storeIn <- batch:
 			case <-ctx.Done():
