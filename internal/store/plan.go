@@ -298,7 +298,11 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, erro
 			return Result{ID: e.ID, Outcome: Forked}, nil, nil
 		}
 		p.forks[e.ID] = true
-		return Result{ID: e.ID, Outcome: Forked}, []Change{{Kind: AddFork, Fork: Fork{Log: log, Seq: h.Seq, Kept: held, Conflict: e}}}, nil
+		// Evidence is the signed header; its payload was never checked
+		// and is not kept.
+		evidence := *e
+		evidence.Payload = nil
+		return Result{ID: e.ID, Outcome: Forked}, []Change{{Kind: AddFork, Fork: Fork{Log: log, Seq: h.Seq, Kept: held, Conflict: &evidence}}}, nil
 	}
 	if !sigOK {
 		return reject(e, i, "invalid signature (ZIP-215)"), nil, nil
@@ -324,19 +328,30 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, erro
 	}
 	var changes []Change
 	typ := ""
+	res := Result{ID: e.ID, Outcome: Added}
 	if e.Payload != nil {
 		cs, t, msg, err := p.payloadRules(e)
 		if err != nil {
 			return Result{}, nil, err
 		}
 		if msg != "" {
-			return reject(e, i, msg), nil, nil
+			// The entry is valid; its payload is not. Keep the header
+			// alone, exactly as if the payload had not come with it, so
+			// the log's validity never depends on how the payload
+			// travelled.
+			res.PayloadErr = reject(e, i, msg).Err
+			headerOnly := *e
+			headerOnly.Payload = nil
+			e = &headerOnly
+		} else {
+			typ = t
+			changes = cs
 		}
-		typ = t
-		changes = cs
 	}
 	// A delete by the same author that arrived first applies now, unless
 	// the entry is of a type that cannot be deleted (content.CheckDelete).
+	// Without a payload the type is unknown: the entry counts as deleted
+	// until its payload shows a type that cannot be (see known).
 	deleted := false
 	if t, ok, err := p.tombstone(e.ID, h.Author); err != nil {
 		return Result{}, nil, err
@@ -351,7 +366,7 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, erro
 	p.heads[log] = Head{Log: log, Seq: h.Seq, ID: e.ID, Ended: h.Flags&entry.FlagEndOfLog != 0}
 	p.ids[seqKey{log, h.Seq}] = e.ID
 	p.inBatch[e.ID] = Meta{Author: h.Author, HasPayload: e.Payload != nil && !deleted, Deleted: deleted, Type: ins.Type, Header: &e.Header}
-	return Result{ID: e.ID, Outcome: Added}, changes, nil
+	return res, changes, nil
 }
 
 // deletable reports whether an entry whose payload has type typ ("" when
@@ -372,15 +387,27 @@ func (p *planner) known(e *entry.Entry) (Result, []Change, error) {
 		return r, nil, nil
 	}
 	m, ok, err := p.meta(e.ID)
-	if err != nil || !ok || m.HasPayload || m.Deleted {
+	if err != nil || !ok || m.HasPayload {
 		return r, nil, err
 	}
 	// A payload that arrives after its header gets the same checks and
 	// effects as one that arrived with it; one that fails them is not kept.
 	effects, typ, msg, err := p.payloadRules(e)
-	if err != nil || msg != "" {
+	if err != nil {
 		return r, nil, err
 	}
+	if msg != "" {
+		r.PayloadErr = reject(e, -1, msg).Err
+		return r, nil, nil
+	}
+	// A deleted entry stays deleted if its type may be deleted. An entry
+	// deleted while its type was unknown (header only) whose payload now
+	// shows a type that cannot be deleted is restored, as if the payload
+	// had come first.
+	if m.Deleted && deletable(typ) {
+		return r, nil, nil
+	}
+	m.Deleted = false
 	m.HasPayload = true
 	m.Type = typ
 	p.inBatch[e.ID] = m

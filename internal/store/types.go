@@ -102,6 +102,10 @@ type Result struct {
 	ID      entry.ID
 	Outcome Outcome
 	Err     error // set when Outcome is Rejected
+	// PayloadErr is set when the entry (its header) is valid and was
+	// stored or already held, but the payload that came with it was
+	// refused (doc/protocol/payloads.md §3): the entry is held without it.
+	PayloadErr error
 }
 
 // Errors returned by queries.

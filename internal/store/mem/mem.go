@@ -141,9 +141,9 @@ func (s *Store) apply(c *store.Change) {
 		l.head.Seq, l.head.ID = e.Header.Seq, e.ID
 		l.head.Ended = e.Header.Flags&entry.FlagEndOfLog != 0
 	case store.FillPayload:
-		if r := s.byID[c.Target]; r != nil && r.e.Payload == nil && !r.deleted {
+		if r := s.byID[c.Target]; r != nil && r.e.Payload == nil {
 			r.e.Payload = bytes.Clone(c.Payload)
-			r.typ = c.Type
+			r.typ, r.deleted = c.Type, false
 		}
 	case store.DropPayload:
 		if r := s.byID[c.Target]; r != nil {

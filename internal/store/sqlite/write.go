@@ -34,7 +34,7 @@ var writeSQL = []string{
 	`SELECT by FROM tombstones WHERE target = ? AND author = ?`,
 	`SELECT 1 FROM forks WHERE id = ?`,
 	`INSERT INTO entries (id, id_prefix, log, seq, timestamp, type, deleted, header, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-	`UPDATE entries SET payload = ?, type = ? WHERE id_prefix = ? AND id = ? AND payload IS NULL AND deleted = 0`,
+	`UPDATE entries SET payload = ?, type = ?, deleted = 0 WHERE id_prefix = ? AND id = ? AND payload IS NULL`,
 	`UPDATE entries SET payload = NULL, type = NULL, deleted = 1 WHERE id_prefix = ? AND id = ?`,
 	`INSERT INTO tombstones (target, author, by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 	`INSERT INTO forks (id, log, seq, kept, header, payload) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,

@@ -251,6 +251,28 @@ func (x h) expect(e *entry.Entry, want store.Outcome, msgs ...string) store.Resu
 	return r
 }
 
+// expectPayloadRefused appends e and checks that its header was stored
+// without its payload, with a payload error mentioning msgs.
+func (x h) expectPayloadRefused(e *entry.Entry, msgs ...string) {
+	x.t.Helper()
+	r := x.append(e)
+	if r.Outcome != store.Added || r.Err != nil {
+		x.t.Fatalf("seq %d: outcome %v (err %v), want added with the payload refused", e.Header.Seq, r.Outcome, r.Err)
+	}
+	if r.PayloadErr == nil {
+		x.t.Fatalf("seq %d: payload accepted, want it refused", e.Header.Seq)
+	}
+	for _, m := range msgs {
+		if !strings.Contains(r.PayloadErr.Error(), m) {
+			x.t.Fatalf("seq %d: payload error %q does not mention %q", e.Header.Seq, r.PayloadErr, m)
+		}
+	}
+	g := x.get(e.ID)
+	if g.Payload != nil || g.Type != "" || g.Deleted {
+		x.t.Fatalf("seq %d: stored with type %q deleted %v payload %x, want the header alone", e.Header.Seq, g.Type, g.Deleted, g.Payload)
+	}
+}
+
 func checkResult(t testing.TB, r store.Result, e *entry.Entry, want store.Outcome, msgs ...string) {
 	t.Helper()
 	if r.ID != e.ID {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -58,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			tc.fn(t, h{t: t, s: s, ctx: context.Background()})
 		})
 	}
+	t.Run("ArrivalOrder", func(t *testing.T) { testArrivalOrder(t, open) })
 	t.Run("Convergence", func(t *testing.T) { CrossCheck(t, 5, open) })
 }
 
@@ -267,10 +269,11 @@ func testFork(t *testing.T, x h) {
 	}
 	f := fs[0]
 	if f.Log != c.logKey() || f.Seq != 2 || f.Kept != es[1].ID || f.Conflict == nil || f.Conflict.ID != conflict.ID ||
-		!bytes.Equal(f.Conflict.Raw, conflict.Raw) || f.Conflict.Header != conflict.Header || !bytes.Equal(f.Conflict.Payload, conflict.Payload) {
+		!bytes.Equal(f.Conflict.Raw, conflict.Raw) || f.Conflict.Header != conflict.Header || f.Conflict.Payload != nil {
 		t.Fatalf("fork evidence %+v does not match kept %s / conflict %s", f, es[1].ID, conflict.ID)
 	}
-	// Both are retrievable: the kept one in its log, the other as evidence.
+	// Both are retrievable: the kept one in its log, the other as evidence
+	// (its signed header; its payload was never checked and is not kept).
 	sameEntry(t, x.get(es[1].ID), es[1], true)
 	// The log no longer grows.
 	x.expect(c.next(t, post(t, "more"), 0), store.Rejected, "forked")
@@ -658,7 +661,9 @@ func testDevices(t *testing.T, x h) {
 	add := &content.DeviceAdd{Account: acc.Public().Account(), Device: other.Public().Device(), Name: "stolen"}
 	add.DeviceSig = d1.Sign(content.DeviceCertInput(acc.Public(), other.Public()))
 	forged := newChain(acc, content.DeviceCertLog(other.Public())).next(t, encode(t, add), 0)
-	x.expect(forged, store.Rejected, "device_sig")
+	// The entry is validly signed by the account, so its header is kept;
+	// the payload is refused and certifies nothing.
+	x.expectPayloadRefused(forged, "device_sig")
 	if _, err := x.s.AccountOf(x.ctx, other.Public()); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("AccountOf after a forged certificate: %v", err)
 	}
@@ -869,18 +874,28 @@ func testPayloadTypes(t *testing.T, x h) {
 	}
 	equalIDs(t, "Find(recipe)", storedIDs(x.find(store.Query{Type: "recipe"})), ids([]*entry.Entry{unknown}))
 
-	// A known type that is malformed is refused.
-	before := x.heads()
-	x.expect(c.next(t, cborMap(map[string]any{"type": "post", "text": 5}), 0), store.Rejected, "post", "text")
+	// A known type that is malformed: the entry is kept as a header, the
+	// payload is refused (payloads.md §3), whether it came with the header
+	// or later.
+	x.expectPayloadRefused(c.add(t, cborMap(map[string]any{"type": "post", "text": 5}), 0), "post", "text")
 	// So is a type name that breaks the naming rule.
-	x.expect(c.next(t, cborMap(map[string]any{"type": "Post", "text": "x"}), 0), store.Rejected, "type")
+	x.expectPayloadRefused(c.add(t, cborMap(map[string]any{"type": "Post", "text": "x"}), 0), "type")
 	// And non-canonical CBOR that claims a type (definite map, but the keys
 	// in the wrong order).
 	nonCanon := append([]byte{0xa2}, append(append(cborText("type"), cborText("post")...), append(cborText("text"), cborText("x")...)...)...)
-	x.expect(c.next(t, nonCanon, 0), store.Rejected, "post")
-	if after := x.heads(); !slices.Equal(before, after) {
-		t.Fatalf("heads changed: %+v → %+v", before, after)
+	bad := c.add(t, nonCanon, 0)
+	headerOnly := *bad
+	headerOnly.Payload = nil
+	x.mustAdd(&headerOnly)
+	r := x.append(bad)
+	if r.Outcome != store.Known || r.PayloadErr == nil || !strings.Contains(r.PayloadErr.Error(), "post") {
+		t.Fatalf("late invalid payload: outcome %v payload error %v", r.Outcome, r.PayloadErr)
 	}
+	if g := x.get(bad.ID); g.Payload != nil || g.Type != "" {
+		t.Fatalf("late invalid payload kept: type %q payload %x", g.Type, g.Payload)
+	}
+	// The log goes on after an entry whose payload was refused.
+	x.mustAdd(c.add(t, encode(t, &content.Post{Text: "after"}), 0))
 }
 
 func testConcurrentAppends(t *testing.T, x h) {
