@@ -58,7 +58,7 @@ func TestParseID(t *testing.T) {
 		{"upper case", strings.ToUpper(abcText), abc, ""},
 		{"spaces", "  " + abcText + "\n", abc, ""},
 		{"empty", "", ID{}, "has no \"blob_\" prefix"},
-		{"entry id", "ent_" + abcText[5:], ID{}, "expected a blob id (blob_…), got a entry id"},
+		{"entry id", "ent_" + abcText[5:], ID{}, "expected a blob id (blob_…), got an entry id"},
 		{"unknown prefix", "xyz_" + abcText[5:], ID{}, "unknown prefix \"xyz_\""},
 		{"cut off", abcText[:40], ID{}, "has 35 characters after \"blob_\", want 58"},
 		{"typo", abcText[:10] + "a" + abcText[11:], ID{}, "checksum does not match"},

@@ -13,15 +13,37 @@ import (
 	"github.com/kithnet/kith/internal/entry"
 )
 
-// Item is one thing read from a bundle: an entry or a blob.
+// Item is one thing read from a bundle: an entry, a rejected entry or a
+// blob. Exactly one field is set.
 type Item struct {
 	// Entry is set for an entry. Its header is decoded and its payload (when
 	// present) matches the header; its signature is not yet verified.
 	Entry *entry.Entry
+	// Rejected is set for an entry record that is well framed (a canonical
+	// [1, header, payload] array) but whose header does not decode or whose
+	// payload does not match its header. The reader goes on after it.
+	Rejected *RejectedEntry
 	// Blob is set for a blob; read its bytes from Blob.Body before calling
 	// Next again.
 	Blob *Blob
 }
+
+// RejectedEntry is an entry record whose contents are invalid. It says
+// which record it is and what is wrong; the entry is not usable.
+type RejectedEntry struct {
+	Record int      // 1-based record number
+	Offset int64    // byte offset of the record's length field
+	ID     [32]byte // SHA-256 of the header bytes; zero when the header is empty
+	Err    error    // what is wrong (from entry.Parse)
+}
+
+// Error says which record was rejected and why.
+func (e *RejectedEntry) Error() string {
+	return fmt.Sprintf("bundle: record %d at byte %d: invalid entry: %v", e.Record, e.Offset, e.Err)
+}
+
+// Unwrap returns the reason.
+func (e *RejectedEntry) Unwrap() error { return e.Err }
 
 // Blob is a blob being read from a bundle.
 type Blob struct {
@@ -134,8 +156,11 @@ func decodeStrict(body []byte, v any) error {
 	return nil
 }
 
-// Next returns the next entry or blob, or io.EOF after a valid end record.
-// Any other error is final: a *FormatError or *TruncatedError says where.
+// Next returns the next entry, rejected entry or blob, or io.EOF after a
+// valid end record. An entry record whose header does not decode or whose
+// payload does not match is returned as Item.Rejected, and reading goes on;
+// only a framing error stops the reader. Any error is final: a *FormatError
+// or *TruncatedError says where.
 func (r *Reader) Next() (Item, error) {
 	if r.err != nil {
 		return Item{}, r.err
@@ -164,11 +189,20 @@ func (r *Reader) Next() (Item, error) {
 		if err := decodeStrict(body, &rec); err != nil {
 			return bad("malformed entry record: %v", err)
 		}
-		e, err := entry.Parse(rec.Header, rec.Payload)
-		if err != nil {
-			return bad("%v", err)
+		if rec.Header == nil {
+			return bad("malformed entry record: the header is null, not a byte string")
 		}
 		r.entries++
+		e, err := entry.Parse(rec.Header, rec.Payload)
+		if err != nil {
+			// The framing is sound, so the records after this one can
+			// still be read: report this entry and go on.
+			rej := &RejectedEntry{Record: r.recNo, Offset: start, Err: err}
+			if len(rec.Header) > 0 {
+				rej.ID = sha256.Sum256(rec.Header)
+			}
+			return Item{Rejected: rej}, nil
+		}
 		return Item{Entry: e}, nil
 	case kindBlob:
 		var rec blobRecord

@@ -76,7 +76,7 @@ func Decode(kind Kind, s string) ([32]byte, error) {
 	}
 	if Kind(prefix) != kind {
 		if isKind(prefix) {
-			return out, fmt.Errorf("expected a %s id (%s_…), got a %s id (%s_…)", kindName(kind), kind, kindName(Kind(prefix)), prefix)
+			return out, fmt.Errorf("expected %s id (%s_…), got %s id (%s_…)", withArticle(kindName(kind)), kind, withArticle(kindName(Kind(prefix))), prefix)
 		}
 		return out, fmt.Errorf("not a kith %s id: unknown prefix %q", kindName(kind), prefix+"_")
 	}
@@ -110,6 +110,59 @@ func ParseAccount(s string) (AccountID, error) {
 func ParseDevice(s string) (DeviceID, error) {
 	b, err := Decode(KindDevice, s)
 	return DeviceID(b), err
+}
+
+// ParseAny parses an identifier of any of the given kinds (at least one)
+// and returns its kind and bytes. An identifier of another kind is refused
+// with a message that names all the kinds expected, e.g. "expected an
+// account or device id (acc_… or dev_…), got an entry id (ent_…)".
+func ParseAny(s string, kinds ...Kind) (Kind, [32]byte, error) {
+	if len(kinds) == 0 {
+		return "", [32]byte{}, fmt.Errorf("identity: ParseAny needs at least one kind")
+	}
+	t := strings.ToLower(strings.TrimSpace(s))
+	prefix, _, _ := strings.Cut(t, "_")
+	for _, k := range kinds {
+		if Kind(prefix) == k {
+			b, err := Decode(k, s)
+			return k, b, err
+		}
+	}
+	if len(kinds) == 1 {
+		b, err := Decode(kinds[0], s)
+		return kinds[0], b, err
+	}
+	names := make([]string, len(kinds))
+	prefixes := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = kindName(k)
+		prefixes[i] = string(k) + "_…"
+	}
+	want := withArticle(joinOr(names)) + " id (" + joinOr(prefixes) + ")"
+	if isKind(prefix) && strings.Contains(t, "_") {
+		return "", [32]byte{}, fmt.Errorf("expected %s, got %s id (%s_…)", want, withArticle(kindName(Kind(prefix))), prefix)
+	}
+	if r := []rune(t); len(r) > 20 {
+		t = string(r[:20]) + "…"
+	}
+	return "", [32]byte{}, fmt.Errorf("expected %s, got %q", want, t)
+}
+
+// joinOr joins words as "a", "a or b", "a, b or c".
+func joinOr(words []string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// withArticle puts "a" or "an" before a kind name (all start with a letter
+// whose article is decided by it being a vowel).
+func withArticle(name string) string {
+	if name != "" && strings.ContainsRune("aeiou", rune(name[0])) {
+		return "an " + name
+	}
+	return "a " + name
 }
 
 func isKind(p string) bool {

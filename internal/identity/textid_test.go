@@ -66,9 +66,8 @@ func counting() [32]byte {
 }
 
 func TestTextIDWrongKind(t *testing.T) {
-	// The message says "a account" and "a entry"; other packages' tests
-	// match it, so it is kept.
-	names := map[Kind]string{KindAccount: "account", KindDevice: "device", KindEntry: "entry", KindBlob: "blob", KindLog: "log"}
+	// The article agrees with the kind: "an account", "an entry", "a device".
+	names := map[Kind]string{KindAccount: "an account", KindDevice: "a device", KindEntry: "an entry", KindBlob: "a blob", KindLog: "a log"}
 	b := sampleBytes("kind")
 	for _, have := range allKinds {
 		s := Encode(have, b)
@@ -81,7 +80,7 @@ func TestTextIDWrongKind(t *testing.T) {
 				t.Fatalf("Decode(%s, %q) accepted a %s id", want, s, have)
 			}
 			msg := err.Error()
-			exp := "expected a " + names[want] + " id (" + string(want) + "_…), got a " + names[have] + " id (" + string(have) + "_…)"
+			exp := "expected " + names[want] + " id (" + string(want) + "_…), got " + names[have] + " id (" + string(have) + "_…)"
 			if msg != exp {
 				t.Errorf("Decode(%s, %s id):\n got %q\nwant %q", want, have, msg, exp)
 			}

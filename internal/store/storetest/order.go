@@ -33,9 +33,9 @@ func testArrivalOrder(t *testing.T, open func(t *testing.T) store.Store) {
 
 	all := []*entry.Entry{p, d1, d2, badPost, after, cert, delCert}
 	scenarios := map[string][]delivery{
-		"payloads with headers": {{p, false}, {d1, false}, {d2, false}, {badPost, false}, {after, false}, {cert, false}, {delCert, false}},
-		"delete header first, then its payload": {{p, false}, {d1, true}, {d2, false}, {badPost, false}, {after, false}, {cert, false}, {delCert, false}},
-		"everything header first": {{p, true}, {d1, true}, {d2, true}, {badPost, true}, {after, true}, {cert, true}, {delCert, true}},
+		"payloads with headers":                               {{p, false}, {d1, false}, {d2, false}, {badPost, false}, {after, false}, {cert, false}, {delCert, false}},
+		"delete header first, then its payload":               {{p, false}, {d1, true}, {d2, false}, {badPost, false}, {after, false}, {cert, false}, {delCert, false}},
+		"everything header first":                             {{p, true}, {d1, true}, {d2, true}, {badPost, true}, {after, true}, {cert, true}, {delCert, true}},
 		"certificate header first, deleted, then its payload": {{cert, true}, {delCert, false}, {p, false}, {d1, false}, {d2, false}, {badPost, true}, {after, false}},
 	}
 	var want string
