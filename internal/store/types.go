@@ -143,9 +143,10 @@ type Store interface {
 	Devices(ctx context.Context, account identity.PublicKey) ([]Device, error)
 	// AccountOf returns the certification of a device; ErrNotFound if none.
 	AccountOf(ctx context.Context, device identity.PublicKey) (Device, error)
-	// LatestProfile returns the newest profile entry written by any device
-	// the account certified and has not revoked, newest by the author's
-	// timestamp then by id; ErrNotFound if there is none.
+	// LatestProfile returns the newest profile entry in the public log of
+	// the account key itself or of any device the account certified and has
+	// not revoked, newest by the author's timestamp then by id; ErrNotFound
+	// if there is none. Profiles in other logs (contexts) do not count.
 	LatestProfile(ctx context.Context, account identity.PublicKey) (*Stored, error)
 
 	// Close releases the store. Further calls return ErrClosed.

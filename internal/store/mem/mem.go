@@ -439,7 +439,7 @@ func (s *Store) LatestProfile(ctx context.Context, account identity.PublicKey) (
 	}
 	var best *record
 	for _, r := range s.entries {
-		if r.typ != content.TypeProfile || !authors[r.e.Header.Author] {
+		if r.typ != content.TypeProfile || !authors[r.e.Header.Author] || r.e.Header.LogID != entry.PublicLog {
 			continue
 		}
 		if best == nil || cmp.Or(

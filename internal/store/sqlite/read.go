@@ -352,5 +352,5 @@ const latestProfileSQL = `
 				SELECT 1 FROM revocations r WHERE r.account = d.account AND r.device = d.device)
 		)
 		SELECT ` + entryCols + ` FROM entries INDEXED BY entries_profile
-		WHERE type = '` + content.TypeProfile + `' AND log IN (SELECT l.log FROM logs l JOIN authors ON l.author = authors.a)
+		WHERE type = '` + content.TypeProfile + `' AND log IN (SELECT l.log FROM logs l JOIN authors ON l.author = authors.a WHERE l.log_id = zeroblob(32))
 		ORDER BY timestamp DESC, id DESC LIMIT 1`

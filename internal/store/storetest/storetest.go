@@ -773,6 +773,13 @@ func testLatestProfile(t *testing.T, x h) {
 	if got := x.latestProfile(ap); got.ID != loser.ID {
 		t.Fatalf("LatestProfile after deleting the newest = %s, want %s", got.ID, loser.ID)
 	}
+	// A profile in a context log (a village, a space) is not the account's
+	// public profile, however new.
+	inContext := newChain(d1, entry.LogID{0x42})
+	prof(d1, inContext, "only for one village", 5000)
+	if got := x.latestProfile(ap); got.ID != loser.ID {
+		t.Fatalf("LatestProfile after a profile in a context log = %s, want %s", got.ID, loser.ID)
+	}
 	// The other account sees its own device only.
 	if got := x.latestProfile(acc2.Public()); got.Header.Author != d4.Public() {
 		t.Fatal("LatestProfile of the other account is not its device's")
