@@ -1,12 +1,14 @@
 package node
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -140,16 +142,19 @@ func referencedBlobs(payload []byte) []blob.ID {
 
 // Rejection is one entry or blob an import refused, with the reason.
 type Rejection struct {
-	What   string `json:"what"` // an entry or blob id
+	What   string `json:"what"` // an entry or blob id, or "bundle record N" for an entry without one
 	Reason string `json:"reason"`
 }
 
 // ImportStats counts what Import did.
 type ImportStats struct {
-	EntriesNew      int         `json:"entries_new"`
-	EntriesKnown    int         `json:"entries_known"`
-	EntriesForked   int         `json:"entries_fork_evidence"`
-	EntriesRejected int         `json:"entries_rejected"`
+	EntriesNew      int `json:"entries_new"`
+	EntriesKnown    int `json:"entries_known"`
+	EntriesForked   int `json:"entries_fork_evidence"`
+	EntriesRejected int `json:"entries_rejected"`
+	// PayloadsRefused counts entries stored (or already held) whose
+	// payload was invalid: they are kept as headers without it.
+	PayloadsRefused int         `json:"payloads_refused"`
 	BlobsNew        int         `json:"blobs_new"`
 	BlobsKnown      int         `json:"blobs_known"`
 	BlobsRejected   int         `json:"blobs_rejected"`
@@ -183,9 +188,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // Import reads a bundle and stores every valid entry and blob in it. It
 // streams: parsing, signature verification and storing overlap, and memory
 // stays bounded whatever the bundle's size. progress, when not nil, is called
-// after every batch. An error about the bundle itself (corrupt, truncated)
-// is returned together with the stats of what was stored before it: each of
-// those entries was verified on its own.
+// after every batch. Invalid entries and blobs are counted as rejected, with
+// their reasons, and the import goes on; so are images that carry location
+// metadata, which are removed again after the blob store took them. An
+// error about the bundle itself (corrupt framing, truncated) is returned
+// together with the stats of what was stored before it: each of those
+// entries was verified on its own.
 func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStats)) (ImportStats, error) {
 	var st ImportStats
 	cr := &countingReader{r: r}
@@ -253,6 +261,12 @@ func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStat
 		}
 	}
 	for {
+		// Stop between items once the import is cancelled (or the store
+		// stage failed): entries only notice when a batch is handed on,
+		// blobs would otherwise go on being stored.
+		if ctx.Err() != nil {
+			break
+		}
 		it, err := br.Next()
 		if err == io.EOF {
 			break
@@ -268,24 +282,34 @@ func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStat
 			}
 			continue
 		}
-		// Blobs go straight to the blob store, which checks hash and size.
-		b := it.Blob
-		id := blob.ID(b.ID)
-		if ok, _, _ := n.blobs.Has(id); ok {
-			mu.blob(func(s *ImportStats) { s.BlobsKnown++ })
-			continue
-		}
-		if err := n.blobs.PutExpected(b.Body, id, b.Size); err != nil {
-			var fe *bundle.FormatError
-			var te *bundle.TruncatedError
-			if errors.As(err, &fe) || errors.As(err, &te) {
-				readErr = err
-				break
+		if rej := it.Rejected; rej != nil {
+			// Well framed but invalid (undecodable header, payload not
+			// matching it): count it and read on.
+			what := fmt.Sprintf("bundle record %d", rej.Record)
+			if rej.ID != ([32]byte{}) {
+				what = entry.ID(rej.ID).String()
 			}
-			mu.blob(func(s *ImportStats) { s.BlobsRejected++; s.reject(id.String(), err.Error()) })
+			reason := fmt.Sprintf("bundle record %d at byte %d: %v", rej.Record, rej.Offset, rej.Err)
+			mu.update(func(s *ImportStats) { s.EntriesRejected++; s.reject(what, reason) })
 			continue
 		}
-		mu.blob(func(s *ImportStats) { s.BlobsNew++ })
+		id := blob.ID(it.Blob.ID)
+		outcome, reason, err := n.importBlob(ctx, it.Blob)
+		if err != nil {
+			readErr = err
+			break
+		}
+		mu.update(func(s *ImportStats) {
+			switch outcome {
+			case blobKnown:
+				s.BlobsKnown++
+			case blobNew:
+				s.BlobsNew++
+			case blobRejected:
+				s.BlobsRejected++
+				s.reject(id.String(), reason)
+			}
+		})
 	}
 	flush()
 	close(verifyIn)
@@ -299,6 +323,90 @@ func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStat
 		return st, readErr
 	}
 	return st, ctx.Err()
+}
+
+// blobOutcome says what importBlob did with a blob.
+type blobOutcome int
+
+const (
+	blobKnown blobOutcome = iota
+	blobNew
+	blobRejected
+)
+
+// importBlob stores a blob read from a bundle. The blob store checks its
+// hash and size; a JPEG or PNG that carries location metadata, or whose
+// metadata cannot be read, is then removed again and rejected: unencrypted
+// images must not carry a location, and a bundle is not trusted to have
+// stripped it. reason says why a blob was rejected. err is not nil only
+// when the import must stop: the bundle is corrupt or truncated, ctx is
+// done, or a refused blob could not be removed.
+func (n *Node) importBlob(ctx context.Context, b *bundle.Blob) (blobOutcome, string, error) {
+	id := blob.ID(b.ID)
+	if ok, _, _ := n.blobs.Has(id); ok {
+		return blobKnown, "", nil
+	}
+	if err := n.blobs.PutExpected(ctxReader{ctx, b.Body}, id, b.Size); err != nil {
+		var fe *bundle.FormatError
+		var te *bundle.TruncatedError
+		if errors.As(err, &fe) || errors.As(err, &te) {
+			return 0, "", err
+		}
+		if ctx.Err() != nil {
+			return 0, "", ctx.Err()
+		}
+		return blobRejected, err.Error(), nil
+	}
+	if reason := n.imageLocationProblem(id); reason != "" {
+		if err := n.blobs.Delete(id); err != nil {
+			return 0, "", fmt.Errorf("import: blob %s is refused (%s) but could not be removed from the blob store: %w", id, reason, err)
+		}
+		return blobRejected, reason, nil
+	}
+	return blobNew, "", nil
+}
+
+// imageLocationProblem checks a stored blob that is a JPEG or PNG for
+// location metadata. It returns why the blob must be refused, or "" when it
+// may be kept (also for any other kind of file).
+func (n *Node) imageLocationProblem(id blob.ID) string {
+	f, _, err := n.blobs.OpenFile(id)
+	if err != nil {
+		return fmt.Sprintf("cannot check the blob for location metadata: %v; refused", err)
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	head, _ := br.Peek(8) // a shorter file is judged by what there is
+	format := blob.DetectFormat(head)
+	if format != blob.FormatJPEG && format != blob.FormatPNG {
+		return ""
+	}
+	name := strings.ToUpper(format.String())
+	has, err := blob.HasLocation(br)
+	switch {
+	case errors.Is(err, blob.ErrMalformedImage):
+		detail := strings.TrimPrefix(err.Error(), blob.ErrMalformedImage.Error()+": ")
+		return fmt.Sprintf("malformed %s: %s; refused, since whether it carries location metadata cannot be told", name, detail)
+	case err != nil:
+		return fmt.Sprintf("%s image could not be checked for location metadata: %v; refused", name, err)
+	case has:
+		return "image carries location metadata (GPS); refused"
+	}
+	return ""
+}
+
+// ctxReader reads from r until ctx is done, so that a long blob stops
+// streaming when the import is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // chanStats guards ImportStats shared by the import stages.
@@ -322,10 +430,15 @@ func (c *chanStats) add(res []store.Result) {
 			c.s.EntriesRejected++
 			c.s.reject(r.ID.String(), r.Err.Error())
 		}
+		if r.PayloadErr != nil {
+			c.s.PayloadsRefused++
+			c.s.reject(r.ID.String(), "payload refused, entry kept without it: "+r.PayloadErr.Error())
+		}
 	}
 }
 
-func (c *chanStats) blob(f func(*ImportStats)) {
+// update changes the stats under the lock.
+func (c *chanStats) update(f func(*ImportStats)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	f(&c.s)

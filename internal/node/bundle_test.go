@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -59,7 +60,8 @@ func export(t *testing.T, n *node.Node, accounts ...identity.PublicKey) ([]byte,
 }
 
 // readBundle parses a bundle and returns its entries and blob ids, and the
-// error that stopped it (nil at a valid end).
+// error that stopped it (nil at a valid end). Rejected entries are skipped;
+// see rejectedIn.
 func readBundle(t *testing.T, b []byte) ([]*entry.Entry, []blob.ID, error) {
 	t.Helper()
 	r, err := bundle.NewReader(bytes.NewReader(b))
@@ -76,12 +78,60 @@ func readBundle(t *testing.T, b []byte) ([]*entry.Entry, []blob.ID, error) {
 		if err != nil {
 			return es, blobs, err
 		}
-		if it.Entry != nil {
+		switch {
+		case it.Entry != nil:
 			es = append(es, it.Entry)
-		} else {
+		case it.Blob != nil:
 			blobs = append(blobs, blob.ID(it.Blob.ID))
 		}
 	}
+}
+
+// rejectedIn returns the entry records of a bundle that its reader reports
+// as rejected.
+func rejectedIn(t *testing.T, b []byte) []*bundle.RejectedEntry {
+	t.Helper()
+	r, err := bundle.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*bundle.RejectedEntry
+	for {
+		it, err := r.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("read bundle: %v", err)
+		}
+		if it.Rejected != nil {
+			out = append(out, it.Rejected)
+		}
+	}
+}
+
+// writeBundle writes a bundle with the given entries, then the given blobs.
+func writeBundle(t *testing.T, es []*entry.Entry, blobs ...[]byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := bundle.NewWriter(&buf, bundle.Meta{Created: uint64(epoch.UnixMilli()), Producer: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if err := w.Entry(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, b := range blobs {
+		if err := w.Blob(blob.Sum(b), int64(len(b)), bytes.NewReader(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 // foreignHeads returns n's heads without the logs of n's own account.
@@ -270,26 +320,14 @@ func TestImportForgedSignature(t *testing.T) {
 
 	// Interleave the logs; y's entries come before and after the forgery.
 	order := []*entry.Entry{x[0], y[0], x[1], forged, y[1], x[3], x[4], y[2]}
-	var buf bytes.Buffer
-	w, err := bundle.NewWriter(&buf, bundle.Meta{Created: uint64(epoch.UnixMilli()), Producer: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range order {
-		if err := w.Entry(e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	data := writeBundle(t, order)
 	// The framing and digest are sound: only the signature is wrong.
-	if es, _, err := readBundle(t, buf.Bytes()); err != nil || len(es) != len(order) {
+	if es, _, err := readBundle(t, data); err != nil || len(es) != len(order) {
 		t.Fatalf("bundle reads %d entries, %v; want %d, nil", len(es), err, len(order))
 	}
 
 	b, _ := initNode(t, node.Options{})
-	st, err := b.Import(t.Context(), bytes.NewReader(buf.Bytes()), nil)
+	st, err := b.Import(t.Context(), bytes.NewReader(data), nil)
 	if err != nil {
 		t.Fatalf("Import: %v", err)
 	}
@@ -340,6 +378,179 @@ func TestImportForgedSignature(t *testing.T) {
 	if err != nil || len(forks) != 0 {
 		t.Errorf("Forks = %+v, %v; want none", forks, err)
 	}
+}
+
+// TestImportBadPayload imports a bundle whose framing and digest are sound
+// but one of whose entries carries a payload that does not match its
+// header: that entry is rejected with the record it was in, the rest of its
+// log after it is rejected as missing its predecessor, and everything else
+// is stored.
+func TestImportBadPayload(t *testing.T) {
+	k1, err := identity.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := identity.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := signedLog(t, k1, 5)
+	y := signedLog(t, k2, 3)
+	bad := *x[2] // seq 3
+	bad.Payload = slices.Clone(x[2].Payload)
+	bad.Payload[len(bad.Payload)-1] ^= 0x01
+
+	// Records: 1 meta, then the entries; the bad one is record 5.
+	order := []*entry.Entry{x[0], y[0], x[1], &bad, y[1], x[3], x[4], y[2]}
+	data := writeBundle(t, order)
+	rej := rejectedIn(t, data)
+	if len(rej) != 1 || rej[0].Record != 5 || rej[0].ID != x[2].ID {
+		t.Fatalf("reader rejects %+v, want record 5 (seq 3 of x)", rej)
+	}
+
+	b, _ := initNode(t, node.Options{})
+	st, err := b.Import(t.Context(), bytes.NewReader(data), nil)
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	want := node.ImportStats{EntriesNew: 5, EntriesRejected: 3, Bytes: int64(len(data)), Rejections: make([]node.Rejection, 3)}
+	if !statsEqual(st, want) {
+		t.Errorf("Import = %+v, want 5 new and 3 rejected", st)
+	}
+	reasons := map[string]string{}
+	for _, r := range st.Rejections {
+		reasons[r.What] = r.Reason
+	}
+	r := reasons[x[2].ID.String()]
+	if where := fmt.Sprintf("record 5 at byte %d", rej[0].Offset); !strings.Contains(r, where) || !strings.Contains(r, "payload") {
+		t.Errorf("bad entry: reason %q, want it to say %q and mention the payload", r, where)
+	}
+	for _, e := range x[3:] {
+		if r := reasons[e.ID.String()]; !strings.Contains(r, "missing") {
+			t.Errorf("seq %d after the bad entry: reason %q, want a missing predecessor", e.Header.Seq, r)
+		}
+	}
+	for _, c := range []struct {
+		e    *entry.Entry
+		held bool
+	}{
+		{x[0], true}, {x[1], true}, {x[2], false}, {x[3], false}, {x[4], false},
+		{y[0], true}, {y[1], true}, {y[2], true},
+	} {
+		_, err := b.Store().Get(t.Context(), c.e.ID)
+		switch {
+		case c.held && err != nil:
+			t.Errorf("seq %d of %s: Get: %v, want it stored", c.e.Header.Seq, c.e.Header.Author.Device(), err)
+		case !c.held && !errors.Is(err, store.ErrNotFound):
+			t.Errorf("seq %d of %s: Get: err = %v, want store.ErrNotFound", c.e.Header.Seq, c.e.Header.Author.Device(), err)
+		}
+	}
+	got := foreignHeads(t, b)
+	wantHeads := []store.Head{
+		{Log: store.LogKey{Author: k1.Public()}, Seq: 2, ID: x[1].ID},
+		{Log: store.LogKey{Author: k2.Public()}, Seq: 3, ID: y[2].ID},
+	}
+	slices.SortFunc(wantHeads, func(a, b store.Head) int { return bytes.Compare(a.Log.Author[:], b.Log.Author[:]) })
+	if !slices.Equal(got, wantHeads) {
+		t.Errorf("heads = %+v, want %+v", got, wantHeads)
+	}
+
+	// With the good entry in a later bundle, the log completes.
+	st, err = b.Import(t.Context(), bytes.NewReader(writeBundle(t, x)), nil)
+	if err != nil || st.EntriesNew != 3 || st.EntriesKnown != 2 || st.EntriesRejected != 0 {
+		t.Errorf("second Import = %+v, %v; want 3 new and 2 known", st, err)
+	}
+}
+
+// TestImportImageLocation imports blobs: an image with GPS coordinates is
+// refused and not kept, a clean image and a file that is no image are
+// stored.
+func TestImportImageLocation(t *testing.T) {
+	plain, withGPS := pngWithGPS(t)
+	other := []byte("GPSLatitude 52.5: a text file is not an image and is kept as it is")
+	data := writeBundle(t, nil, withGPS, plain, other)
+
+	b, _ := initNode(t, node.Options{})
+	before := blobCount(t, b)
+	st, err := b.Import(t.Context(), bytes.NewReader(data), nil)
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	want := node.ImportStats{BlobsNew: 2, BlobsRejected: 1, Bytes: int64(len(data)), Rejections: make([]node.Rejection, 1)}
+	if !statsEqual(st, want) {
+		t.Fatalf("Import = %+v, want 2 new blobs and 1 rejected", st)
+	}
+	if r := st.Rejections[0]; r.What != blob.Sum(withGPS).String() || !strings.Contains(r.Reason, "location") {
+		t.Errorf("rejection %+v, want the GPS image with a reason about its location", r)
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+		held bool
+	}{{"GPS image", withGPS, false}, {"clean image", plain, true}, {"not an image", other, true}} {
+		if ok, _, err := b.Blobs().Has(blob.Sum(c.data)); ok != c.held || err != nil {
+			t.Errorf("%s: Has = %v, %v; want %v", c.name, ok, err, c.held)
+		}
+	}
+	if got := blobCount(t, b); got != before+2 {
+		t.Errorf("B holds %d blobs, want %d", got, before+2)
+	}
+	if tmp, err := os.ReadDir(filepath.Join(b.Blobs().Dir(), "tmp")); err != nil || len(tmp) != 0 {
+		t.Errorf("blob temp dir holds %d files (%v), want none", len(tmp), err)
+	}
+
+	// Importing again refuses the GPS image again, and knows the others.
+	st, err = b.Import(t.Context(), bytes.NewReader(data), nil)
+	if err != nil || st.BlobsKnown != 2 || st.BlobsRejected != 1 || st.BlobsNew != 0 {
+		t.Errorf("second Import = %+v, %v; want 2 known and 1 rejected", st, err)
+	}
+}
+
+// TestImportMalformedImage: a file that starts like a JPEG but is not one
+// cannot be checked for a location, and is refused.
+func TestImportMalformedImage(t *testing.T) {
+	broken := append([]byte{0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x40}, "Exif\x00\x00 and then the file ends"...)
+	data := writeBundle(t, nil, broken)
+	b, _ := initNode(t, node.Options{})
+	st, err := b.Import(t.Context(), bytes.NewReader(data), nil)
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	if st.BlobsRejected != 1 || st.BlobsNew != 0 || len(st.Rejections) != 1 || !strings.Contains(st.Rejections[0].Reason, "malformed JPEG") {
+		t.Errorf("Import = %+v, want the blob rejected as a malformed JPEG", st)
+	}
+	if ok, _, _ := b.Blobs().Has(blob.Sum(broken)); ok {
+		t.Error("the malformed JPEG is stored")
+	}
+}
+
+// TestImportCancelled: an import whose context is done stores nothing more.
+func TestImportCancelled(t *testing.T) {
+	plain, _ := pngWithGPS(t)
+	data := writeBundle(t, signedLog(t, mustKey(t), 3), plain, []byte("a blob"))
+	b, _ := initNode(t, node.Options{})
+	before := blobCount(t, b)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	st, err := b.Import(ctx, bytes.NewReader(data), nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Import: err = %v, want context.Canceled", err)
+	}
+	if st.EntriesNew != 0 || st.BlobsNew != 0 || st.BlobsRejected != 0 {
+		t.Errorf("Import = %+v, want nothing done", st)
+	}
+	if got := blobCount(t, b); got != before {
+		t.Errorf("B holds %d blobs, want %d", got, before)
+	}
+}
+
+func mustKey(t *testing.T) identity.PrivateKey {
+	t.Helper()
+	k, err := identity.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 func TestImportTruncated(t *testing.T) {
@@ -506,5 +717,47 @@ func TestExportImportDeleted(t *testing.T) {
 	k, err := b.Store().Get(ctx, keep.ID)
 	if err != nil || k.Deleted || !bytes.Equal(k.Payload, keep.Payload) || k.Type != content.TypePost {
 		t.Errorf("B: kept post = %+v, %v", k, err)
+	}
+}
+
+// An entry validly signed but carrying an invalid typed payload is kept as
+// a header; the import counts the refused payload and the log goes on.
+func TestImportRefusedPayload(t *testing.T) {
+	k := mustKey(t)
+	good, err := content.Encode(&content.Post{Text: "fine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// {"text": 5, "type": "post"}: a post whose text is not text.
+	invalid := []byte("\xa2dtext\x05dtypedpost")
+	var es []*entry.Entry
+	var prev entry.ID
+	for i, p := range [][]byte{good, invalid, good} {
+		e, err := entry.Sign(k, entry.Draft{Seq: uint64(i + 1), Backlink: prev, Timestamp: uint64(i + 1), Payload: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev = e.ID
+		es = append(es, e)
+	}
+	data := writeBundle(t, es)
+	b, _ := initNode(t, node.Options{})
+	st, err := b.Import(t.Context(), bytes.NewReader(data), nil)
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	if st.EntriesNew != 3 || st.EntriesRejected != 0 || st.PayloadsRefused != 1 || len(st.Rejections) != 1 {
+		t.Fatalf("Import = %+v, want 3 new, 0 rejected, 1 payload refused", st)
+	}
+	if r := st.Rejections[0]; r.What != es[1].ID.String() || !strings.Contains(r.Reason, "payload refused") || !strings.Contains(r.Reason, "text") {
+		t.Fatalf("rejection %+v", r)
+	}
+	got, err := b.Store().Get(t.Context(), es[1].ID)
+	if err != nil || got.Payload != nil || got.Type != "" {
+		t.Fatalf("refused entry stored as %+v (%v), want the header alone", got, err)
+	}
+	h, err := b.Store().Head(t.Context(), store.LogKey{Author: k.Public(), LogID: entry.PublicLog})
+	if err != nil || h.Seq != 3 {
+		t.Fatalf("head %+v %v, want seq 3", h, err)
 	}
 }
