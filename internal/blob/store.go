@@ -63,7 +63,7 @@ func (e *TooLargeError) Error() string {
 	if e.Size >= 0 {
 		what = "blob of " + sizeText(e.Size) + " is larger than"
 	}
-	return fmt.Sprintf("%s the size limit of %s; use a smaller file, or raise the limit (the maxSize given to blob.Open, i.e. the node's blob size setting)",
+	return fmt.Sprintf("%s the size limit of %s; use a smaller file, or raise the limit with --blob-max-size or KITH_BLOB_MAX_SIZE",
 		what, sizeText(e.Limit))
 }
 

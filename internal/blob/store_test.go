@@ -257,7 +257,7 @@ func TestPutTooLarge(t *testing.T) {
 	if cr.n != limit+1 {
 		t.Fatalf("Put read %d bytes, want it to stop at %d", cr.n, limit+1)
 	}
-	for _, sub := range []string{"1000 bytes", "raise the limit", "maxSize"} {
+	for _, sub := range []string{"1000 bytes", "raise the limit", "--blob-max-size", "KITH_BLOB_MAX_SIZE"} {
 		if !strings.Contains(err.Error(), sub) {
 			t.Errorf("error %q does not mention %q", err, sub)
 		}
@@ -273,8 +273,8 @@ func TestTooLargeMessage(t *testing.T) {
 		err  TooLargeError
 		want string
 	}{
-		{TooLargeError{Limit: 64 << 20, Size: -1}, "blob is larger than the size limit of 64 MiB (67108864 bytes); use a smaller file, or raise the limit (the maxSize given to blob.Open, i.e. the node's blob size setting)"},
-		{TooLargeError{Limit: 1000, Size: 1536}, "blob of 1.5 KiB (1536 bytes) is larger than the size limit of 1000 bytes; use a smaller file, or raise the limit (the maxSize given to blob.Open, i.e. the node's blob size setting)"},
+		{TooLargeError{Limit: 64 << 20, Size: -1}, "blob is larger than the size limit of 64 MiB (67108864 bytes); use a smaller file, or raise the limit with --blob-max-size or KITH_BLOB_MAX_SIZE"},
+		{TooLargeError{Limit: 1000, Size: 1536}, "blob of 1.5 KiB (1536 bytes) is larger than the size limit of 1000 bytes; use a smaller file, or raise the limit with --blob-max-size or KITH_BLOB_MAX_SIZE"},
 	} {
 		if got := tc.err.Error(); got != tc.want {
 			t.Errorf("Error() =\n%s\nwant\n%s", got, tc.want)

@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/kithnet/kith/internal/node"
@@ -27,6 +29,7 @@ type command struct {
 	name    string
 	args    string // usage of positional arguments
 	summary string
+	help    string // more about the command, shown by --help
 	run     func(ctx context.Context, c *call) error
 	flags   func(fs *flag.FlagSet, c *call)
 }
@@ -39,11 +42,13 @@ type call struct {
 	home       string
 	json       bool
 	passFile   string
+	blobMax    string // --blob-max-size as given
 	cmd        *command
 	strs       map[string]*string
 	bools      map[string]*bool
 	multi      map[string]*multiFlag
 	passphrase []byte
+	blobMaxSz  int64 // resolved blob size limit; 0 means the default
 }
 
 type multiFlag []string
@@ -159,7 +164,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	c.cmd = cmd
 	fs := flag.NewFlagSet("kith "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	home, js, pf := c.home, c.json, c.passFile
+	home, js, pf, bm := c.home, c.json, c.passFile, c.blobMax
 	globalFlags(fs, c)
 	if cmd.flags != nil {
 		cmd.flags(fs, c)
@@ -181,8 +186,11 @@ func Main(ctx context.Context, args []string, env Env) int {
 	if c.passFile == "" {
 		c.passFile = pf
 	}
+	if c.blobMax == "" {
+		c.blobMax = bm
+	}
 	c.args = pos
-	if err := resolveHome(c); err != nil {
+	if err := resolveGlobals(c); err != nil {
 		return fail(c, err)
 	}
 	if err := cmd.run(ctx, c); err != nil {
@@ -195,6 +203,7 @@ func globalFlags(fs *flag.FlagSet, c *call) {
 	fs.StringVar(&c.home, "home", c.home, "kith home directory (default $KITH_HOME, else ~/.local/share/kith)")
 	fs.BoolVar(&c.json, "json", c.json, "print JSON for scripts")
 	fs.StringVar(&c.passFile, "passphrase-file", c.passFile, "read the key passphrase from FILE (or set KITH_PASSPHRASE)")
+	fs.StringVar(&c.blobMax, "blob-max-size", c.blobMax, "largest blob to store, in bytes or with a unit: 64MiB, 1GiB, 500MB (or set KITH_BLOB_MAX_SIZE; default 64MiB)")
 }
 
 // parseInterleaved parses flags that may appear before, between or after
@@ -217,7 +226,9 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func resolveHome(c *call) error {
+// resolveGlobals settles the values of the global flags and their
+// environment variables: home, key passphrase, blob size limit.
+func resolveGlobals(c *call) error {
 	if c.home == "" {
 		c.home = c.env.Getenv("KITH_HOME")
 	}
@@ -238,7 +249,73 @@ func resolveHome(c *call) error {
 	case c.env.Getenv("KITH_PASSPHRASE") != "":
 		c.passphrase = []byte(c.env.Getenv("KITH_PASSPHRASE"))
 	}
+	switch {
+	case c.blobMax != "":
+		n, err := parseSize(c.blobMax)
+		if err != nil {
+			return usagef("--blob-max-size: %v", err)
+		}
+		c.blobMaxSz = n
+	case c.env.Getenv("KITH_BLOB_MAX_SIZE") != "":
+		n, err := parseSize(c.env.Getenv("KITH_BLOB_MAX_SIZE"))
+		if err != nil {
+			return usagef("KITH_BLOB_MAX_SIZE: %v", err)
+		}
+		c.blobMaxSz = n
+	}
 	return nil
+}
+
+// sizeUnits are the units parseSize accepts, lower case. K, M, G and T
+// alone are binary, as in most command-line tools.
+var sizeUnits = map[string]float64{
+	"": 1, "b": 1,
+	"k": 1 << 10, "kib": 1 << 10, "kb": 1e3,
+	"m": 1 << 20, "mib": 1 << 20, "mb": 1e6,
+	"g": 1 << 30, "gib": 1 << 30, "gb": 1e9,
+	"t": 1 << 40, "tib": 1 << 40, "tb": 1e12,
+}
+
+// parseSize parses a positive size in bytes: "67108864", "64MiB", "1 GiB",
+// "1.5GiB", "500MB" (units are case-insensitive; KiB, MiB, GiB, TiB and K,
+// M, G, T are powers of 1024, KB, MB, GB, TB powers of 1000).
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
+		i++
+	}
+	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	mult, ok := sizeUnits[unit]
+	bad := fmt.Errorf("%q is not a size: give bytes, or a number with a unit such as 64MiB or 1GiB", s)
+	if num == "" || !ok {
+		return 0, bad
+	}
+	if unit == "" || unit == "b" {
+		v, err := strconv.ParseInt(num, 10, 64)
+		if err != nil {
+			if errors.Is(err, strconv.ErrRange) {
+				return 0, fmt.Errorf("%q is too large", s)
+			}
+			return 0, bad
+		}
+		if v <= 0 {
+			return 0, fmt.Errorf("%q: the size must be at least 1 byte", s)
+		}
+		return v, nil
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, bad
+	}
+	n := math.Floor(v * mult)
+	if n >= math.MaxInt64 {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
+	if n < 1 {
+		return 0, fmt.Errorf("%q: the size must be at least 1 byte", s)
+	}
+	return int64(n), nil
 }
 
 // errorJSON is the --json form of an error.
@@ -274,12 +351,17 @@ func printUsage(w io.Writer) {
 	for _, c := range cs {
 		fmt.Fprintf(w, "  %-40s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 	}
-	fmt.Fprintln(w, "\nGlobal flags: --home DIR (or KITH_HOME), --json, --passphrase-file FILE (or KITH_PASSPHRASE)")
+	fmt.Fprintln(w, "\nGlobal flags: --home DIR (or KITH_HOME), --json, --passphrase-file FILE (or KITH_PASSPHRASE),")
+	fmt.Fprintln(w, "  --blob-max-size SIZE, e.g. 64MiB or 1GiB (or KITH_BLOB_MAX_SIZE)")
 	fmt.Fprintln(w, "Run 'kith COMMAND --help' for a command's flags.")
 }
 
 func printCommandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "Usage: kith %s %s\n\n%s\n\nFlags:\n", c.name, c.args, c.summary)
+	fmt.Fprintf(w, "Usage: kith %s %s\n\n%s\n\n", c.name, c.args, c.summary)
+	if c.help != "" {
+		fmt.Fprintf(w, "%s\n\n", c.help)
+	}
+	fmt.Fprintln(w, "Flags:")
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 }
@@ -298,8 +380,13 @@ func (c *call) out(v any, human func(w io.Writer)) error {
 	return nil
 }
 
+// options are the node options the global flags give.
+func (c *call) options() node.Options {
+	return node.Options{Passphrase: c.passphrase, BlobMaxSize: c.blobMaxSz}
+}
+
 func (c *call) open() (*node.Node, error) {
-	return node.Open(c.home, node.Options{Passphrase: c.passphrase})
+	return node.Open(c.home, c.options())
 }
 
 // withNode opens the node, runs f, and closes it.

@@ -867,3 +867,223 @@ func TestPostImageRemovesLocation(t *testing.T) {
 		t.Errorf("blob add --publish = %v", added)
 	}
 }
+
+// TestPhrasePassphrase checks --phrase-passphrase-file and
+// KITH_PHRASE_PASSPHRASE: the BIP39 passphrase makes another account, and
+// restoring needs the same one.
+func TestPhrasePassphrase(t *testing.T) {
+	dir := t.TempDir()
+	ppFile := filepath.Join(dir, "pp")
+	if err := os.WriteFile(ppFile, []byte("twenty-fifth word\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := newEnv(t)
+	var o initOut
+	a.okJSON(t, &o, "init", "--phrase-passphrase-file", ppFile)
+	phrase, err := identity.ParsePhrase(o.RecoveryPhrase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPP, _ := identity.AccountKeyFromPhrase(phrase, "twenty-fifth word")
+	without, _ := identity.AccountKeyFromPhrase(phrase, "")
+	if o.Account != withPP.Public().Account().String() {
+		t.Fatalf("init with a phrase passphrase made %s, want %s", o.Account, withPP.Public().Account())
+	}
+	restore := func(e env, args ...string) string {
+		t.Helper()
+		r := e.run(t, []byte(o.RecoveryPhrase), append([]string{"--json", "init", "--restore"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("init --restore %v: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+		var ro initOut
+		if err := json.Unmarshal([]byte(r.stdout), &ro); err != nil {
+			t.Fatal(err)
+		}
+		return ro.Account
+	}
+	if got := restore(newEnv(t)); got == o.Account || got != without.Public().Account().String() {
+		t.Errorf("restore without the phrase passphrase: %s, want %s", got, without.Public().Account())
+	}
+	if got := restore(newEnv(t), "--phrase-passphrase-file", ppFile); got != o.Account {
+		t.Errorf("restore with the same phrase passphrase file: %s, want %s", got, o.Account)
+	}
+	e := newEnv(t)
+	e["KITH_PHRASE_PASSPHRASE"] = "twenty-fifth word"
+	if got := restore(e); got != o.Account {
+		t.Errorf("restore with KITH_PHRASE_PASSPHRASE: %s, want %s", got, o.Account)
+	}
+	e = newEnv(t)
+	e["KITH_PHRASE_PASSPHRASE"] = "another"
+	if got := restore(e); got == o.Account {
+		t.Errorf("restore with another phrase passphrase gave the same account")
+	}
+	// The human output of init reminds that restoring needs it.
+	if out := newEnv(t).ok(t, "init", "--phrase-passphrase-file", ppFile); !strings.Contains(out, "same passphrase") {
+		t.Errorf("init output does not mention the phrase passphrase:\n%s", out)
+	}
+	// An empty file is a mistake, not "no passphrase".
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := newEnv(t).run(t, nil, "init", "--phrase-passphrase-file", empty); r.code != 2 || !strings.Contains(r.stderr, "is empty") {
+		t.Errorf("empty phrase passphrase file: exit %d, stderr %q", r.code, r.stderr)
+	}
+	// The help says what it is.
+	help := newEnv(t).ok(t, "init", "--help")
+	for _, want := range []string{"--phrase-passphrase-file", "KITH_PHRASE_PASSPHRASE", "BIP39 passphrase", `"25th word"`, "needs the same passphrase", "not the key-file passphrase", "KITH_PASSPHRASE"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("init --help lacks %q:\n%s", want, help)
+		}
+	}
+}
+
+func TestBlobMaxSize(t *testing.T) {
+	e := newEnv(t)
+	initHome(t, e)
+	f := filepath.Join(t.TempDir(), "f.bin")
+	if err := os.WriteFile(f, bytes.Repeat([]byte{7}, 2000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The default (64 MiB) takes it.
+	e.ok(t, "blob", "add", f)
+	for _, args := range [][]string{
+		{"--blob-max-size", "1KiB", "blob", "add", f},
+		{"blob", "add", f, "--blob-max-size", "1000"},
+		{"--blob-max-size", "1 kb", "blob", "add", f},
+		{"post", "x", "--image", f, "--blob-max-size", "1999"},
+	} {
+		r := e.run(t, nil, args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "raise the limit with --blob-max-size or KITH_BLOB_MAX_SIZE") {
+			t.Errorf("kith %s: exit %d, stderr %q", strings.Join(args, " "), r.code, r.stderr)
+		}
+	}
+	if r := e.run(t, nil, "--blob-max-size", "1KiB", "blob", "add", f); !strings.Contains(r.stderr, "size limit of 1 KiB (1024 bytes)") {
+		t.Errorf("the error does not name the limit: %q", r.stderr)
+	}
+	// The environment variable, and the flag over it.
+	small := env{"KITH_HOME": e["KITH_HOME"], "KITH_BLOB_MAX_SIZE": "1KiB"}
+	if r := small.run(t, nil, "blob", "add", f); r.code != 1 || !strings.Contains(r.stderr, "1 KiB") {
+		t.Errorf("KITH_BLOB_MAX_SIZE=1KiB: exit %d, stderr %q", r.code, r.stderr)
+	}
+	small.ok(t, "blob", "add", f, "--blob-max-size", "2000")
+	small.ok(t, "--blob-max-size", "1GiB", "blob", "add", f)
+	// Bad values are usage errors.
+	for _, v := range []string{"lots", "0", "-5", "1.5", "64XB", "99999999999999999999", "9999999TiB"} {
+		r := e.run(t, nil, "--blob-max-size", v, "id")
+		if r.code != 2 || !strings.Contains(r.stderr, "--blob-max-size") {
+			t.Errorf("--blob-max-size %q: exit %d, stderr %q", v, r.code, r.stderr)
+		}
+	}
+	bad := env{"KITH_HOME": e["KITH_HOME"], "KITH_BLOB_MAX_SIZE": "big"}
+	if r := bad.run(t, nil, "id"); r.code != 2 || !strings.Contains(r.stderr, "KITH_BLOB_MAX_SIZE") {
+		t.Errorf("KITH_BLOB_MAX_SIZE=big: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if out := e.ok(t, "help"); !strings.Contains(out, "--blob-max-size") || !strings.Contains(out, "KITH_BLOB_MAX_SIZE") {
+		t.Errorf("help does not mention --blob-max-size:\n%s", out)
+	}
+}
+
+func TestLogArgumentErrors(t *testing.T) {
+	e := newEnv(t)
+	me := initHome(t, e)
+	id := strings.TrimSpace(e.ok(t, "post", "hi"))
+	r := e.run(t, nil, "log", id)
+	if r.code != 2 || !strings.Contains(r.stderr, "expected an account or device id (acc_… or dev_…), got an entry id (ent_…)") {
+		t.Errorf("log ENTRY_ID: exit %d, stderr %q", r.code, r.stderr)
+	}
+	// An account with nothing held here is named by its id, as typed or not.
+	other := initHome(t, newEnv(t))
+	r = e.run(t, nil, "log", " "+strings.ToUpper(other.Account)+" ")
+	if r.code != 1 || !strings.Contains(r.stderr, "no entries of "+other.Account+" are held here") {
+		t.Errorf("log of an account not held: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = e.run(t, nil, "log", other.Device)
+	if r.code != 1 || !strings.Contains(r.stderr, "no entries of "+other.Device+" are held here") {
+		t.Errorf("log of a device not held: exit %d, stderr %q", r.code, r.stderr)
+	}
+	// Own device: its entries.
+	if l := logLines(t, e.ok(t, "--json", "log", me.Device)); len(l) != 1 {
+		t.Errorf("log of this device has %d entries, want 1", len(l))
+	}
+}
+
+// TestStoreDeleted checks that a home whose kith.db was deleted is not
+// opened with a new, empty store (which printed "no entries of  are held
+// here" and would have forked this device's logs on the next post).
+func TestStoreDeleted(t *testing.T) {
+	e := newEnv(t)
+	initHome(t, e)
+	e.ok(t, "post", "hello")
+	matches, _ := filepath.Glob(filepath.Join(e["KITH_HOME"], "kith.db*"))
+	for _, m := range matches {
+		if err := os.Remove(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"log"}, {"post", "again"}, {"id"}} {
+		r := e.run(t, nil, args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "store is missing or was replaced") || !strings.Contains(r.stderr, "kith init --restore") || strings.Contains(r.stderr, "no entries of  ") {
+			t.Errorf("kith %s without kith.db: exit %d, stderr %q", strings.Join(args, " "), r.code, r.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(e["KITH_HOME"], "kith.db")); !os.IsNotExist(err) {
+		t.Errorf("a command recreated kith.db: %v", err)
+	}
+}
+
+// TestOutputPathErrors checks that failing to write --out names the path
+// given, not the temporary file written beside it.
+func TestOutputPathErrors(t *testing.T) {
+	e := newEnv(t)
+	initHome(t, e)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.bin")
+	if err := os.WriteFile(in, []byte("blob bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(e.ok(t, "blob", "add", in))
+	missingDir := filepath.Join(dir, "nonexist")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"export", "--out", filepath.Join(missingDir, "x.kithbundle")}, "cannot write " + filepath.Join(missingDir, "x.kithbundle") + ": directory does not exist"},
+		{[]string{"blob", "get", id, "--out", filepath.Join(missingDir, "x.bin")}, "cannot write " + filepath.Join(missingDir, "x.bin") + ": directory does not exist"},
+		{[]string{"export", "--out", dir}, "cannot write " + dir + ": it is a directory"},
+		{[]string{"blob", "get", id, "--out", dir}, "cannot write " + dir + ": it is a directory"},
+		{[]string{"export", "--out", filepath.Join(in, "x")}, "cannot write " + filepath.Join(in, "x") + ": " + in + " is not a directory"},
+	} {
+		r := e.run(t, nil, c.args...)
+		if r.code != 1 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, ".kith-") {
+			t.Errorf("kith %s: exit %d, stderr %q; want %q", strings.Join(c.args, " "), r.code, r.stderr, c.want)
+		}
+	}
+	if os.Geteuid() != 0 {
+		ro := filepath.Join(dir, "ro")
+		if err := os.Mkdir(ro, 0o500); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(ro, "x.kithbundle")
+		r := e.run(t, nil, "export", "--out", out)
+		if r.code != 1 || !strings.Contains(r.stderr, "cannot write "+out+": permission denied") || strings.Contains(r.stderr, ".kith-") {
+			t.Errorf("export into a read-only directory: exit %d, stderr %q", r.code, r.stderr)
+		}
+	}
+	// Nothing is left behind in the target directory.
+	ents, _ := os.ReadDir(dir)
+	for _, en := range ents {
+		if strings.HasPrefix(en.Name(), ".kith-") {
+			t.Errorf("temporary file %s left behind", en.Name())
+		}
+	}
+	// The modes: a fetched blob is an ordinary file, a bundle is private.
+	blobOut, bundleOut := filepath.Join(dir, "b.bin"), filepath.Join(dir, "a.kithbundle")
+	e.ok(t, "blob", "get", id, "--out", blobOut)
+	e.ok(t, "export", "--out", bundleOut)
+	for path, want := range map[string]os.FileMode{blobOut: 0o644, bundleOut: 0o600} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v (%v), want %v", path, fi.Mode().Perm(), err, want)
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/node"
@@ -77,23 +76,16 @@ func runBlobGet(_ context.Context, c *call) error {
 			_, err := io.Copy(c.env.Stdout, rc)
 			return err
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(out), ".kith-blob-*")
+		f, err := createOut(out)
 		if err != nil {
 			return err
 		}
-		defer os.Remove(tmp.Name())
-		if _, err := io.Copy(tmp, rc); err != nil {
-			tmp.Close()
+		defer f.abort()
+		if _, err := io.Copy(f, rc); err != nil {
 			return err
 		}
-		if err := tmp.Close(); err != nil {
-			return err
-		}
-		// CreateTemp makes 0600 files; a fetched blob is an ordinary file.
-		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp.Name(), out); err != nil {
+		// A fetched blob is an ordinary file.
+		if err := f.commit(0o644); err != nil {
 			return err
 		}
 		return c.out(map[string]any{"id": id.String(), "size": size, "out": out}, func(w io.Writer) {

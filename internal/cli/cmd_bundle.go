@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -82,17 +81,16 @@ func runExport(ctx context.Context, c *call) error {
 	}
 	return c.withNode(func(n *node.Node) error {
 		var w io.Writer = c.env.Stdout
-		var tmp *os.File
+		var f *outFile
 		if out != "" {
-			var err error
 			// Write beside the target and rename at the end, so a failed
 			// export never leaves a partial bundle under the final name.
-			tmp, err = os.CreateTemp(filepath.Dir(out), ".kith-export-*")
-			if err != nil {
+			var err error
+			if f, err = createOut(out); err != nil {
 				return err
 			}
-			defer os.Remove(tmp.Name())
-			w = tmp
+			defer f.abort()
+			w = f
 		}
 		p := newProgress(c)
 		start := time.Now()
@@ -101,19 +99,11 @@ func runExport(ctx context.Context, c *call) error {
 		})
 		p.done()
 		if err != nil {
-			if tmp != nil {
-				tmp.Close()
-			}
 			return err
 		}
-		if tmp != nil {
-			if err := tmp.Sync(); err != nil {
-				return err
-			}
-			if err := tmp.Close(); err != nil {
-				return err
-			}
-			if err := os.Rename(tmp.Name(), out); err != nil {
+		if f != nil {
+			// A bundle may hold everything you have: only you may read it.
+			if err := f.commit(0o600); err != nil {
 				return err
 			}
 		}
@@ -171,11 +161,14 @@ func runImport(ctx context.Context, c *call) error {
 			if st.EntriesForked > 0 {
 				fmt.Fprintf(w, ", %d kept as fork evidence", st.EntriesForked)
 			}
+			if st.PayloadsRefused > 0 {
+				fmt.Fprintf(w, "; %d invalid payloads refused (their entries kept without them)", st.PayloadsRefused)
+			}
 			fmt.Fprintf(w, "\nblobs:   %d new, %d already known, %d rejected\n", st.BlobsNew, st.BlobsKnown, st.BlobsRejected)
 			for _, r := range st.Rejections {
 				fmt.Fprintf(w, "rejected %s: %s\n", r.What, r.Reason)
 			}
-			if n := st.EntriesRejected + st.BlobsRejected - len(st.Rejections); n > 0 {
+			if n := st.EntriesRejected + st.BlobsRejected + st.PayloadsRefused - len(st.Rejections); n > 0 {
 				fmt.Fprintf(w, "(%d more rejections not listed)\n", n)
 			}
 		}); oerr != nil {
@@ -184,8 +177,8 @@ func runImport(ctx context.Context, c *call) error {
 		if err != nil {
 			return fmt.Errorf("%w; the %d entries stored before this point were each verified", err, st.EntriesNew)
 		}
-		if st.EntriesRejected+st.BlobsRejected > 0 {
-			return fmt.Errorf("%d entries and %d blobs were rejected; nothing invalid was stored", st.EntriesRejected, st.BlobsRejected)
+		if st.EntriesRejected+st.BlobsRejected+st.PayloadsRefused > 0 {
+			return fmt.Errorf("%d entries, %d blobs and %d payloads were rejected; nothing invalid was stored", st.EntriesRejected, st.BlobsRejected, st.PayloadsRefused)
 		}
 		return nil
 	})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/kithnet/kith/internal/identity"
@@ -15,8 +16,20 @@ func init() {
 	register(&command{
 		name:    "init",
 		summary: "create a new account and this device (prints the 24-word recovery phrase once); --restore recreates an account from its phrase",
-		flags:   flags(boolFlag("restore", "read a recovery phrase from stdin and restore that account with a new device key"), strFlag("name", "a name for this device, e.g. laptop")),
-		run:     runInit,
+		help: `The account key is derived from the recovery phrase and, optionally, a BIP39
+passphrase (the "25th word"), given with --phrase-passphrase-file FILE or
+KITH_PHRASE_PASSPHRASE. The same phrase with another passphrase, or without
+one, is another account: 'kith init --restore' needs the same passphrase that
+'kith init' was given, and kith does not store it, so keep it as safely as
+the words. It is not the key-file passphrase (--passphrase-file or
+KITH_PASSPHRASE), which only encrypts the key files in this home and can
+differ from one device to the next.`,
+		flags: flags(
+			boolFlag("restore", "read a recovery phrase from stdin and restore that account with a new device key"),
+			strFlag("name", "a name for this device, e.g. laptop"),
+			strFlag("phrase-passphrase-file", "read the BIP39 passphrase (the \"25th word\") from FILE (or set KITH_PHRASE_PASSPHRASE); restoring needs the same one; not the key-file passphrase"),
+		),
+		run: runInit,
 	})
 	register(&command{
 		name:    "id",
@@ -59,7 +72,13 @@ func runInit(_ context.Context, c *call) error {
 	if err := c.wantArgs(0, 0); err != nil {
 		return err
 	}
-	o := node.Options{Passphrase: c.passphrase, DeviceName: c.str("name")}
+	o := c.options()
+	o.DeviceName = c.str("name")
+	pp, err := phrasePassphrase(c)
+	if err != nil {
+		return err
+	}
+	o.PhrasePassphrase = pp
 	if c.flagBool("restore") {
 		phrase, err := readPhrase(c)
 		if err != nil {
@@ -92,6 +111,10 @@ func runInit(_ context.Context, c *call) error {
 		fmt.Fprintln(w, "Your recovery phrase. Write these 24 words on paper, in order, and keep them safe.")
 		fmt.Fprintln(w, "They are shown only this once. Anyone who has them can act as you; without them")
 		fmt.Fprintln(w, "a lost device cannot be replaced.")
+		if pp != "" {
+			fmt.Fprintln(w, "This account also uses the phrase passphrase you gave: restoring needs the words")
+			fmt.Fprintln(w, "and that same passphrase. kith does not store it.")
+		}
 		fmt.Fprintln(w)
 		words := phrase.Words()
 		for i := 0; i < len(words); i += 4 {
@@ -101,6 +124,24 @@ func runInit(_ context.Context, c *call) error {
 			fmt.Fprintln(w)
 		}
 	})
+}
+
+// phrasePassphrase returns the BIP39 passphrase: the contents of
+// --phrase-passphrase-file (without a final line break), else
+// KITH_PHRASE_PASSPHRASE, else "".
+func phrasePassphrase(c *call) (string, error) {
+	if f := c.str("phrase-passphrase-file"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", fmt.Errorf("read phrase passphrase file: %w", err)
+		}
+		pp := strings.TrimRight(string(b), "\r\n")
+		if pp == "" {
+			return "", usagef("the phrase passphrase file %s is empty; leave out --phrase-passphrase-file for no phrase passphrase", f)
+		}
+		return pp, nil
+	}
+	return c.env.Getenv("KITH_PHRASE_PASSPHRASE"), nil
 }
 
 // readPhrase reads a recovery phrase from stdin, prompting only when stdin

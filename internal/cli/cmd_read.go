@@ -90,18 +90,17 @@ func toEntryJSON(e *store.Stored, account identity.PublicKey) entryJSON {
 	return j
 }
 
-// resolveWho parses an account or device id; empty means this node's account.
-func resolveWho(n *node.Node, arg string) (identity.PublicKey, error) {
-	switch {
-	case arg == "":
-		return n.Account().Key(), nil
-	case strings.HasPrefix(strings.ToLower(strings.TrimSpace(arg)), "dev_"):
-		d, err := identity.ParseDevice(arg)
-		return d.Key(), err
-	default:
-		a, err := identity.ParseAccount(arg)
-		return a.Key(), err
+// resolveWho parses an account or device id; empty means this node's
+// account. It returns the key, whether it is a device, and the id's text.
+func resolveWho(n *node.Node, arg string) (who identity.PublicKey, device bool, text string, err error) {
+	if arg == "" {
+		return n.Account().Key(), false, n.Account().String(), nil
 	}
+	kind, b, err := identity.ParseAny(arg, identity.KindAccount, identity.KindDevice)
+	if err != nil {
+		return identity.PublicKey{}, false, "", err
+	}
+	return identity.PublicKey(b), kind == identity.KindDevice, identity.Encode(kind, b), nil
 }
 
 func runLog(ctx context.Context, c *call) error {
@@ -113,7 +112,7 @@ func runLog(ctx context.Context, c *call) error {
 		arg = c.args[0]
 	}
 	return c.withNode(func(n *node.Node) error {
-		who, err := resolveWho(n, arg)
+		who, isDevice, whoText, err := resolveWho(n, arg)
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -122,7 +121,7 @@ func runLog(ctx context.Context, c *call) error {
 			account = d.Account
 		}
 		var logs []store.Head
-		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(arg)), "dev_") {
+		if isDevice {
 			all, err := n.Store().Heads(ctx)
 			if err != nil {
 				return err
@@ -139,7 +138,7 @@ func runLog(ctx context.Context, c *call) error {
 			}
 		}
 		if len(logs) == 0 {
-			return fmt.Errorf("no entries of %s are held here", arg)
+			return fmt.Errorf("no entries of %s are held here", whoText)
 		}
 		enc := json.NewEncoder(c.env.Stdout)
 		return n.EachEntry(ctx, logs, func(e *store.Stored) error {

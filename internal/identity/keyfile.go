@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20poly1305"
@@ -266,80 +267,272 @@ func readKeyFileBytes(path string) ([]byte, error) {
 	return data, nil
 }
 
-// decodeKeyFile parses and, if needed, decrypts a key file document. It
-// checks everything cheap before running Argon2.
-func decodeKeyFile(data, passphrase []byte) (PrivateKey, string, error) {
-	var doc keyFileJSON
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&doc); err != nil {
-		return PrivateKey{}, "", fmt.Errorf("not a kith key file (bad JSON: %v)", err)
+// ReadKeyFilePublic reads the key file at path without decrypting it and
+// returns the public key it stores and its role. It needs no passphrase and
+// runs no Argon2id, so it is cheap; it makes the same checks as ReadKeyFile
+// on the file's mode and on every field it can check without the passphrase
+// (for a plain file, that the seed belongs to the public key). Use it to
+// learn whose key a file holds; use ReadKeyFile when the private key is
+// needed.
+func ReadKeyFilePublic(path string) (PublicKey, string, error) {
+	data, err := readKeyFileBytes(path)
+	if err != nil {
+		return PublicKey{}, "", err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return PrivateKey{}, "", errors.New("not a kith key file (data after the JSON document)")
+	defer clear(data)
+	doc, pub, err := parseKeyFile(data)
+	if err == nil && doc.Seed != "" {
+		var seed [32]byte
+		defer clear(seed[:])
+		if err = decodeHexInto(seed[:], doc.Seed, "seed"); err == nil {
+			err = checkSeed(seed[:], pub)
+		}
+	}
+	if err != nil {
+		return PublicKey{}, "", fmt.Errorf("identity: key file %s: %w", path, err)
+	}
+	return pub, doc.Role, nil
+}
+
+// The member names of a key file document and of its encrypted_seed object,
+// spelled exactly as the format says (see doc/protocol/identity.md).
+var (
+	keyFileFields       = []string{"format", "version", "role", "public_key", "seed", "encrypted_seed"}
+	encryptedSeedFields = []string{"kdf", "time", "memory_kib", "threads", "salt", "aead", "nonce", "ciphertext"}
+)
+
+// strictObject parses data as one JSON object whose member names are each
+// one of allowed, spelled exactly (encoding/json would match "SEED" to
+// "seed"), and appear at most once (encoding/json would keep the last of
+// two). It returns the raw value of each member. where names the object in
+// messages: "" for the document, else the field holding it. For the
+// document, nothing but white space may follow the object.
+func strictObject(data []byte, allowed []string, where string) (map[string]json.RawMessage, error) {
+	badJSON := func(err error) error {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return fmt.Errorf("not a kith key file (bad JSON: %v)", err)
+	}
+	field := func(name string) string {
+		if where == "" {
+			return name
+		}
+		return where + "." + name
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, badJSON(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		if where == "" {
+			return nil, errors.New("not a kith key file (bad JSON: the document is not a JSON object)")
+		}
+		return nil, fmt.Errorf("not a kith key file (bad JSON: %s is not a JSON object)", where)
+	}
+	m := make(map[string]json.RawMessage, len(allowed))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, badJSON(err)
+		}
+		name, ok := tok.(string)
+		if !ok {
+			return nil, badJSON(fmt.Errorf("unexpected %v in %s", tok, field("object")))
+		}
+		known := false
+		for _, a := range allowed {
+			if name == a {
+				known = true
+				break
+			}
+		}
+		if !known {
+			for _, a := range allowed {
+				if strings.EqualFold(name, a) {
+					return nil, fmt.Errorf("corrupted key file: unknown field %q (field names are case-sensitive: did you mean %q?)", field(name), field(a))
+				}
+			}
+			return nil, fmt.Errorf("corrupted key file: unknown field %q", field(name))
+		}
+		if _, dup := m[name]; dup {
+			return nil, fmt.Errorf("corrupted key file: duplicate field %q (each field may appear only once)", field(name))
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, badJSON(err)
+		}
+		m[name] = raw
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, badJSON(err)
+	}
+	if where == "" {
+		if _, err := dec.Token(); err != io.EOF {
+			return nil, errors.New("not a kith key file (data after the JSON document)")
+		}
+	}
+	return m, nil
+}
+
+// decodeMembers decodes the raw members of an object into the destinations,
+// in the order given. A member that is absent or null leaves its
+// destination unchanged.
+func decodeMembers(m map[string]json.RawMessage, where string, dst []member) error {
+	for _, d := range dst {
+		raw, ok := m[d.name]
+		if !ok {
+			continue
+		}
+		if err := json.Unmarshal(raw, d.ptr); err != nil {
+			name := d.name
+			if where != "" {
+				name = where + "." + name
+			}
+			return fmt.Errorf("not a kith key file (bad JSON: field %s: %v)", name, err)
+		}
+	}
+	return nil
+}
+
+type member struct {
+	name string
+	ptr  any
+}
+
+// parseKeyFile parses a key file document strictly and makes every check
+// that needs no passphrase: format, version, role, public key, exactly one
+// seed form, and the encrypted form's algorithms, parameters and sizes. It
+// does not decode or decrypt the seed.
+func parseKeyFile(data []byte) (*keyFileJSON, PublicKey, error) {
+	top, err := strictObject(data, keyFileFields, "")
+	if err != nil {
+		return nil, PublicKey{}, err
+	}
+	defer func() {
+		for _, raw := range top {
+			clear(raw)
+		}
+	}()
+	doc := &keyFileJSON{}
+	if err := decodeMembers(top, "", []member{
+		{"format", &doc.Format}, {"version", &doc.Version}, {"role", &doc.Role},
+		{"public_key", &doc.PublicKey}, {"seed", &doc.Seed},
+	}); err != nil {
+		return nil, PublicKey{}, err
+	}
+	if raw, ok := top["encrypted_seed"]; ok && string(bytes.TrimSpace(raw)) != "null" {
+		inner, err := strictObject(raw, encryptedSeedFields, "encrypted_seed")
+		if err != nil {
+			return nil, PublicKey{}, err
+		}
+		e := &encryptedSeed{}
+		if err := decodeMembers(inner, "encrypted_seed", []member{
+			{"kdf", &e.KDF}, {"time", &e.Time}, {"memory_kib", &e.MemoryKiB}, {"threads", &e.Threads},
+			{"salt", &e.Salt}, {"aead", &e.AEAD}, {"nonce", &e.Nonce}, {"ciphertext", &e.Ciphertext},
+		}); err != nil {
+			return nil, PublicKey{}, err
+		}
+		doc.Encrypted = e
 	}
 	if doc.Format != keyFileFormat {
-		return PrivateKey{}, "", fmt.Errorf("not a kith key file (format is %q, want %q)", doc.Format, keyFileFormat)
+		return nil, PublicKey{}, fmt.Errorf("not a kith key file (format is %q, want %q)", doc.Format, keyFileFormat)
 	}
 	if doc.Version != keyFileVersion {
-		return PrivateKey{}, "", fmt.Errorf("key file version %d is not supported: this kith reads version %d; a newer kith may read it", doc.Version, keyFileVersion)
+		return nil, PublicKey{}, fmt.Errorf("key file version %d is not supported: this kith reads version %d; a newer kith may read it", doc.Version, keyFileVersion)
 	}
 	if err := checkRole(doc.Role); err != nil {
-		return PrivateKey{}, "", fmt.Errorf("corrupted key file: %w", err)
+		return nil, PublicKey{}, fmt.Errorf("corrupted key file: %w", err)
 	}
 	var pub PublicKey
 	if err := decodeHexInto(pub[:], doc.PublicKey, "public_key"); err != nil {
+		return nil, PublicKey{}, err
+	}
+	switch {
+	case doc.Seed != "" && doc.Encrypted != nil:
+		return nil, PublicKey{}, errors.New("corrupted key file: it has both a plain and an encrypted seed")
+	case doc.Seed == "" && doc.Encrypted == nil:
+		return nil, PublicKey{}, errors.New("corrupted key file: it has no seed")
+	case doc.Encrypted != nil:
+		if _, _, _, err := checkEncrypted(doc.Encrypted); err != nil {
+			return nil, PublicKey{}, err
+		}
+	}
+	return doc, pub, nil
+}
+
+// decodeKeyFile parses and, if needed, decrypts a key file document. It
+// checks everything cheap before running Argon2.
+func decodeKeyFile(data, passphrase []byte) (PrivateKey, string, error) {
+	doc, pub, err := parseKeyFile(data)
+	if err != nil {
 		return PrivateKey{}, "", err
 	}
 	var seed [32]byte
 	defer clear(seed[:])
-	switch {
-	case doc.Seed != "" && doc.Encrypted != nil:
-		return PrivateKey{}, "", errors.New("corrupted key file: it has both a plain and an encrypted seed")
-	case doc.Seed != "":
+	if doc.Seed != "" {
 		if err := decodeHexInto(seed[:], doc.Seed, "seed"); err != nil {
 			return PrivateKey{}, "", err
 		}
-	case doc.Encrypted != nil:
-		if err := decryptSeed(seed[:], doc.Encrypted, doc.Role, pub, passphrase); err != nil {
-			return PrivateKey{}, "", err
-		}
-	default:
-		return PrivateKey{}, "", errors.New("corrupted key file: it has no seed")
+	} else if err := decryptSeed(seed[:], doc.Encrypted, doc.Role, pub, passphrase); err != nil {
+		return PrivateKey{}, "", err
+	}
+	if err := checkSeed(seed[:], pub); err != nil {
+		return PrivateKey{}, "", err
 	}
 	key, err := KeyFromSeed(seed[:])
 	if err != nil {
 		return PrivateKey{}, "", err
 	}
-	if got := key.Public(); subtle.ConstantTimeCompare(got[:], pub[:]) != 1 {
-		return PrivateKey{}, "", fmt.Errorf("corrupted key file: its seed belongs to public key %s, not to the stored public_key %s", got.Hex(), pub.Hex())
-	}
 	return key, doc.Role, nil
 }
 
-func decryptSeed(dst []byte, e *encryptedSeed, role string, pub PublicKey, passphrase []byte) error {
+// checkSeed checks that seed is the private key of pub.
+func checkSeed(seed []byte, pub PublicKey) error {
+	key, err := KeyFromSeed(seed)
+	if err != nil {
+		return err
+	}
+	if got := key.Public(); subtle.ConstantTimeCompare(got[:], pub[:]) != 1 {
+		return fmt.Errorf("corrupted key file: its seed belongs to public key %s, not to the stored public_key %s", got.Hex(), pub.Hex())
+	}
+	return nil
+}
+
+// checkEncrypted checks the algorithms, Argon2id parameters and field sizes
+// of an encrypted seed and returns its salt, nonce and ciphertext.
+func checkEncrypted(e *encryptedSeed) (salt, nonce, ct []byte, err error) {
 	if e.KDF != keyFileKDF {
-		return fmt.Errorf("key file uses key derivation %q, this kith supports %q", e.KDF, keyFileKDF)
+		return nil, nil, nil, fmt.Errorf("key file uses key derivation %q, this kith supports %q", e.KDF, keyFileKDF)
 	}
 	if e.AEAD != keyFileAEAD {
-		return fmt.Errorf("key file uses cipher %q, this kith supports %q", e.AEAD, keyFileAEAD)
+		return nil, nil, nil, fmt.Errorf("key file uses cipher %q, this kith supports %q", e.AEAD, keyFileAEAD)
 	}
 	if e.Time < 1 || e.Time > maxArgon2Time ||
 		e.Threads < 1 || e.Threads > maxArgon2Threads ||
 		e.MemoryKiB < 8*uint32(e.Threads) || e.MemoryKiB > maxArgon2MemoryKiB {
-		return fmt.Errorf("corrupted key file: Argon2id parameters time=%d memory_kib=%d threads=%d are out of range (time 1..%d, threads 1..%d, memory_kib 8×threads..%d)",
+		return nil, nil, nil, fmt.Errorf("corrupted key file: Argon2id parameters time=%d memory_kib=%d threads=%d are out of range (time 1..%d, threads 1..%d, memory_kib 8×threads..%d)",
 			e.Time, e.MemoryKiB, e.Threads, maxArgon2Time, maxArgon2Threads, maxArgon2MemoryKiB)
 	}
-	salt := make([]byte, 16)
+	salt = make([]byte, 16)
 	if err := decodeHexInto(salt, e.Salt, "salt"); err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	nonce := make([]byte, chacha20poly1305.NonceSizeX)
+	nonce = make([]byte, chacha20poly1305.NonceSizeX)
 	if err := decodeHexInto(nonce, e.Nonce, "nonce"); err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	ct := make([]byte, 32+chacha20poly1305.Overhead)
+	ct = make([]byte, 32+chacha20poly1305.Overhead)
 	if err := decodeHexInto(ct, e.Ciphertext, "ciphertext"); err != nil {
+		return nil, nil, nil, err
+	}
+	return salt, nonce, ct, nil
+}
+
+func decryptSeed(dst []byte, e *encryptedSeed, role string, pub PublicKey, passphrase []byte) error {
+	salt, nonce, ct, err := checkEncrypted(e)
+	if err != nil {
 		return err
 	}
 	if len(passphrase) == 0 {

@@ -292,6 +292,141 @@ func TestKeyFileReadErrors(t *testing.T) {
 	}
 }
 
+// TestKeyFileStrictFields checks that field names must be spelled exactly
+// and appear once: encoding/json alone would accept "SEED" for "seed" and
+// keep the last of two "role" fields.
+func TestKeyFileStrictFields(t *testing.T) {
+	fastArgon2(t)
+	dir := t.TempDir()
+	key := testKey(t)
+	plainPath := filepath.Join(dir, "plain.json")
+	encPath := filepath.Join(dir, "enc.json")
+	if err := WriteKeyFile(plainPath, key, RoleAccount, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteKeyFile(encPath, key, RoleAccount, []byte("pw")); err != nil {
+		t.Fatal(err)
+	}
+	read := func(path string) string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	plain, encrypted := read(plainPath), read(encPath)
+	seedHex := hex.EncodeToString(key.Seed())
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"SEED", strings.Replace(plain, `"seed"`, `"SEED"`, 1), `unknown field "SEED" (field names are case-sensitive: did you mean "seed"?)`},
+		{"Role", strings.Replace(plain, `"role"`, `"Role"`, 1), `unknown field "Role" (field names are case-sensitive: did you mean "role"?)`},
+		{"duplicate role", strings.Replace(plain, `"role": "account",`, `"role": "account", "role": "device",`, 1), `duplicate field "role"`},
+		{"duplicate role, same value", strings.Replace(plain, `"role": "account",`, `"role": "account", "role": "account",`, 1), `duplicate field "role"`},
+		{"duplicate seed by escape", strings.Replace(plain, `"seed"`, `"se\u0065d": "`+seedHex+`", "seed"`, 1), `duplicate field "seed"`},
+		{"unknown key", strings.Replace(plain, `"role"`, `"comment": "mine", "role"`, 1), `unknown field "comment"`},
+		{"nested upper case", strings.Replace(encrypted, `"salt"`, `"SALT"`, 1), `unknown field "encrypted_seed.SALT" (field names are case-sensitive: did you mean "encrypted_seed.salt"?)`},
+		{"nested duplicate", strings.Replace(encrypted, `"time": 1,`, `"time": 1, "time": 1,`, 1), `duplicate field "encrypted_seed.time"`},
+		{"nested unknown", strings.Replace(encrypted, `"kdf"`, `"pepper": "x", "kdf"`, 1), `unknown field "encrypted_seed.pepper"`},
+		{"encrypted_seed not an object", strings.Replace(plain, `"seed"`, `"encrypted_seed": [], "seed"`, 1), `bad JSON: encrypted_seed is not a JSON object`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.doc == plain || tt.doc == encrypted {
+				t.Fatal("the edit did not apply")
+			}
+			path := filepath.Join(t.TempDir(), "k.json")
+			if err := os.WriteFile(path, []byte(tt.doc), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for name, read := range map[string]func() error{
+				"ReadKeyFile":       func() error { _, _, err := ReadKeyFile(path, []byte("pw")); return err },
+				"ReadKeyFilePublic": func() error { _, _, err := ReadKeyFilePublic(path); return err },
+			} {
+				err := read()
+				if err == nil {
+					t.Fatalf("%s accepted:\n%s", name, tt.doc)
+				}
+				if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
+					t.Errorf("%s: error\n %q\ndoes not contain\n %q and the path", name, err, tt.want)
+				}
+			}
+		})
+	}
+	// The unedited files still read, with any JSON white space.
+	compact := strings.Join(strings.Fields(plain), "")
+	path := filepath.Join(t.TempDir(), "k.json")
+	if err := os.WriteFile(path, []byte(compact), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if k, role, err := ReadKeyFile(path, nil); err != nil || role != RoleAccount || k.Public() != key.Public() {
+		t.Errorf("compact file: %v", err)
+	}
+}
+
+func TestReadKeyFilePublic(t *testing.T) {
+	fastArgon2(t)
+	dir := t.TempDir()
+	key := testKey(t)
+	for _, tc := range []struct {
+		role string
+		pass []byte
+	}{{RoleAccount, nil}, {RoleDevice, []byte("pw")}} {
+		path := filepath.Join(dir, tc.role+".json")
+		if err := WriteKeyFile(path, key, tc.role, tc.pass); err != nil {
+			t.Fatal(err)
+		}
+		pub, role, err := ReadKeyFilePublic(path)
+		if err != nil || pub != key.Public() || role != tc.role {
+			t.Errorf("%s: ReadKeyFilePublic = %s, %q, %v; want %s, %q", tc.role, pub.Hex(), role, err, key.Public().Hex(), tc.role)
+		}
+	}
+	// It makes the cheap checks: mode, format, a plain seed that does not
+	// match its public key, Argon2id parameters out of range.
+	path := filepath.Join(dir, "account.json")
+	if runtime.GOOS != "windows" {
+		if err := os.Chmod(path, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := ReadKeyFilePublic(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+			t.Errorf("mode 0644: %v", err)
+		}
+		if err := os.Chmod(path, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other, _ := KeyFromSeed(bytes.Repeat([]byte{1}, 32))
+	for name, edit := range map[string]func(m map[string]any){
+		"public key mismatch": func(m map[string]any) { m["public_key"] = other.Public().Hex() },
+		"time huge":           func(m map[string]any) { enc(m)["time"] = 1000000 },
+	} {
+		base := path
+		if name == "time huge" {
+			base = filepath.Join(dir, RoleDevice+".json")
+		}
+		b, err := os.ReadFile(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m)
+		b, _ = json.Marshal(m)
+		p := filepath.Join(t.TempDir(), "k.json")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := ReadKeyFilePublic(p); err == nil || !strings.Contains(err.Error(), "corrupted key file") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, _, err := ReadKeyFilePublic(filepath.Join(dir, "missing.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
 func enc(m map[string]any) map[string]any { return m["encrypted_seed"].(map[string]any) }
 
 func flipHex(m map[string]any, field string) {
@@ -443,6 +578,7 @@ func FuzzReadKeyFile(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
+		pub, pubRole, pubErr := ReadKeyFilePublic(path)
 		k, role, err := ReadKeyFile(path, pass)
 		if err != nil {
 			if !k.IsZero() || role != "" {
@@ -452,6 +588,11 @@ func FuzzReadKeyFile(f *testing.F) {
 		}
 		if k.IsZero() || (role != RoleAccount && role != RoleDevice) {
 			t.Fatalf("accepted with key zero=%v role %q", k.IsZero(), role)
+		}
+		// What ReadKeyFile accepts, ReadKeyFilePublic accepts too, with the
+		// same public key and role.
+		if pubErr != nil || pub != k.Public() || pubRole != role {
+			t.Fatalf("ReadKeyFilePublic = %s, %q, %v; ReadKeyFile gave %s, %q", pub.Hex(), pubRole, pubErr, k.Public().Hex(), role)
 		}
 		// What was accepted re-reads identically from its canonical encoding.
 		again, err := encodeKeyFile(k, role, nil, io.MultiReader(), writeArgon2)

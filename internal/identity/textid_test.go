@@ -293,3 +293,28 @@ func FuzzDecodeTextID(f *testing.F) {
 		}
 	})
 }
+
+func TestParseAny(t *testing.T) {
+	b := sampleBytes("any")
+	for _, k := range []Kind{KindAccount, KindDevice} {
+		got, gb, err := ParseAny(strings.ToUpper(Encode(k, b)), KindAccount, KindDevice)
+		if err != nil || got != k || gb != b {
+			t.Errorf("ParseAny(%s id) = %s, %x, %v", k, got, gb, err)
+		}
+	}
+	for _, tc := range []struct{ in, want string }{
+		{Encode(KindEntry, b), "expected an account or device id (acc_… or dev_…), got an entry id (ent_…)"},
+		{Encode(KindBlob, b), "expected an account or device id (acc_… or dev_…), got a blob id (blob_…)"},
+		{"hello", `expected an account or device id (acc_… or dev_…), got "hello"`},
+		{"ünïcødé-ünïcødé-ünïcødé", `expected an account or device id (acc_… or dev_…), got "ünïcødé-ünïcødé-ünïc…"`},
+	} {
+		if _, _, err := ParseAny(tc.in, KindAccount, KindDevice); err == nil || err.Error() != tc.want {
+			t.Errorf("ParseAny(%q) error\n %v\nwant\n %s", tc.in, err, tc.want)
+		}
+	}
+	// A typo in an id of an expected kind gets that kind's own message.
+	s := Encode(KindDevice, b)
+	if _, _, err := ParseAny(s[:len(s)-1], KindAccount, KindDevice); err == nil || !strings.Contains(err.Error(), "device id has 57 characters") {
+		t.Errorf("cut-off device id: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -23,6 +24,12 @@ type Options struct {
 	// Passphrase unlocks (or, at Init, encrypts) the key files. Empty means
 	// key files are stored unencrypted (still mode 0600).
 	Passphrase []byte
+	// PhrasePassphrase is the optional BIP39 passphrase (the "25th word")
+	// that Init and Restore combine with the recovery phrase to derive the
+	// account key. Another passphrase derives another account, so Restore
+	// needs the one Init was given. It is never stored, and it has nothing
+	// to do with Passphrase, which only protects the key files of one home.
+	PhrasePassphrase string
 	// BlobMaxSize bounds one blob; 0 means blob.DefaultMaxSize.
 	BlobMaxSize int64
 	// DeviceName names the new device at Init and Restore, e.g. "laptop".
@@ -33,17 +40,32 @@ type Options struct {
 
 // Node is an open home: keys, store and blobs.
 type Node struct {
-	home       string
-	opts       Options
-	lock       *homeLock
-	store      store.Store
-	blobs      *blob.Store
-	device     identity.PrivateKey
-	accountKey identity.PrivateKey // zero when this device does not hold it
-	account    identity.PublicKey
+	home    string
+	opts    Options
+	lock    *homeLock
+	store   store.Store
+	blobs   *blob.Store
+	device  identity.PrivateKey
+	account identity.PublicKey
+	// holdsAccountKey says whether this home has the account key file. The
+	// private key is read (and decrypted: Argon2id) only when an operation
+	// needs it; see accountPrivate.
+	holdsAccountKey bool
 
-	mu sync.Mutex // serialises appends to this device's logs
+	keyMu      sync.Mutex          // guards accountKey
+	accountKey identity.PrivateKey // zero until needed, or when not held
+
+	mu sync.Mutex // serialises the appends this node makes
 }
+
+// ErrNoAccountKey is returned by operations that need the account key, such
+// as RevokeDevice, on a device that does not hold it.
+var ErrNoAccountKey = errors.New("this device does not hold the account key; revoke from the device that does, or restore the account with its recovery phrase")
+
+// ErrStoreMissing is returned by Open when the home has its device key but
+// its store (kith.db) is missing, or does not hold this device's
+// certificate because it was replaced or reset.
+var ErrStoreMissing = errors.New("this home's store is missing or was replaced")
 
 // Init creates a new account and its first device in home, which must not
 // hold an account yet. It returns the open node and the recovery phrase,
@@ -84,7 +106,7 @@ func create(home string, phrase identity.Phrase, o Options) (*Node, error) {
 			lock.release()
 		}
 	}()
-	accountKey, err := identity.AccountKeyFromPhrase(phrase, "")
+	accountKey, err := identity.AccountKeyFromPhrase(phrase, o.PhrasePassphrase)
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +121,9 @@ func create(home string, phrase identity.Phrase, o Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	n.holdsAccountKey = true
+	// The certificate is stored before the device key file is written, so
+	// a home with a device key always has it (Open checks).
 	cert, err := content.NewDeviceCert(accountKey, device, o.DeviceName, n.now())
 	if err != nil {
 		n.Close()
@@ -117,7 +142,12 @@ func create(home string, phrase identity.Phrase, o Options) (*Node, error) {
 	return n, nil
 }
 
-// Open opens an initialised home.
+// Open opens an initialised home. It decrypts the device key only: the
+// account key, when this home holds it, is read from its file when an
+// operation needs it (RevokeDevice), so opening costs one Argon2id run with
+// a passphrase, not two. Open refuses a home whose store is missing or does
+// not hold this device's certificate (ErrStoreMissing): extending this
+// device's logs from an empty store would fork them.
 func Open(home string, o Options) (*Node, error) {
 	if !Initialized(home) {
 		return nil, fmt.Errorf("%w in %s: run 'kith init' (or 'kith init --restore') first", ErrNotInitialized, home)
@@ -131,31 +161,91 @@ func Open(home string, o Options) (*Node, error) {
 		lock.release()
 		return nil, keyFileError(err)
 	}
-	if role != "device" {
+	if role != identity.RoleDevice {
 		lock.release()
 		return nil, fmt.Errorf("%s holds a %q key, not a device key", devicePath(home), role)
 	}
-	var accountKey identity.PrivateKey
+	var accountPub identity.PublicKey
+	holds := false
 	if _, serr := os.Stat(accountPath(home)); serr == nil {
-		if accountKey, _, err = identity.ReadKeyFile(accountPath(home), o.Passphrase); err != nil {
+		// The public key only: no passphrase, no Argon2id.
+		pub, role, err := identity.ReadKeyFilePublic(accountPath(home))
+		if err != nil {
 			lock.release()
-			return nil, keyFileError(err)
+			return nil, err
 		}
+		if role != identity.RoleAccount {
+			lock.release()
+			return nil, fmt.Errorf("%s holds a %q key, not an account key", accountPath(home), role)
+		}
+		accountPub, holds = pub, true
+	} else if !errors.Is(serr, fs.ErrNotExist) {
+		lock.release()
+		return nil, fmt.Errorf("account key file: %w", serr)
 	}
-	n, err := openWith(home, o, lock, device, accountKey)
+	// sqlite.Open would create a missing database: check first.
+	if _, err := os.Stat(filepath.Join(home, dbFile)); errors.Is(err, fs.ErrNotExist) {
+		lock.release()
+		return nil, storeMissingError(home, "does not exist")
+	}
+	n, err := openWith(home, o, lock, device, identity.PrivateKey{})
 	if err != nil {
 		lock.release()
 		return nil, err
 	}
-	if accountKey.IsZero() {
-		d, err := n.store.AccountOf(context.Background(), device.Public())
-		if err != nil {
-			n.Close()
-			return nil, fmt.Errorf("this device's certificate is missing from the store: %w", err)
-		}
-		n.account = d.Account
+	d, err := n.store.AccountOf(context.Background(), device.Public())
+	if errors.Is(err, store.ErrNotFound) {
+		n.Close()
+		return nil, storeMissingError(home, "does not hold this device's certificate (it was replaced or reset)")
 	}
+	if err != nil {
+		n.Close()
+		return nil, err
+	}
+	if holds && d.Account != accountPub {
+		n.Close()
+		return nil, fmt.Errorf("%s holds the key of account %s, but this device belongs to account %s; the key files of two homes were mixed up", accountPath(home), accountPub.Account(), d.Account.Account())
+	}
+	n.account, n.holdsAccountKey = d.Account, holds
 	return n, nil
+}
+
+// storeMissingError explains a home whose store lost this device's data and
+// how to recover without forking this device's logs.
+func storeMissingError(home, what string) error {
+	db := filepath.Join(home, dbFile)
+	return fmt.Errorf("%w: %s %s. This device's key is still there, but its entries and certificate are not, and writing with it from an empty store would fork its logs. "+
+		"If you have a backup of %s, put it back. Otherwise move %s aside, run 'kith init --restore' with your recovery phrase (a new device of the same account) and 'kith import' a bundle of your data exported earlier or from another of your devices",
+		ErrStoreMissing, db, what, dbFile, home)
+}
+
+// accountPrivate returns the account's private key, reading and decrypting
+// its key file on first use. It returns ErrNoAccountKey when this home does
+// not hold the account key.
+func (n *Node) accountPrivate() (identity.PrivateKey, error) {
+	n.keyMu.Lock()
+	defer n.keyMu.Unlock()
+	if !n.accountKey.IsZero() {
+		return n.accountKey, nil
+	}
+	if !n.holdsAccountKey {
+		return identity.PrivateKey{}, ErrNoAccountKey
+	}
+	k, role, err := identity.ReadKeyFile(accountPath(n.home), n.opts.Passphrase)
+	if errors.Is(err, fs.ErrNotExist) {
+		return identity.PrivateKey{}, ErrNoAccountKey
+	}
+	if err != nil {
+		return identity.PrivateKey{}, fmt.Errorf("account key: %w", keyFileError(err))
+	}
+	if role != identity.RoleAccount {
+		return identity.PrivateKey{}, fmt.Errorf("%s holds a %q key, not an account key", accountPath(n.home), role)
+	}
+	if k.Public() != n.account {
+		return identity.PrivateKey{}, fmt.Errorf("%s holds the key of account %s, not of this device's account %s", accountPath(n.home), k.Public().Account(), n.account.Account())
+	}
+	n.accountKey = k
+	return k, nil
 }
 
 func keyFileError(err error) error {

@@ -22,6 +22,7 @@ import (
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/node"
 	"github.com/kithnet/kith/internal/store"
+	"github.com/kithnet/kith/internal/store/sqlite"
 )
 
 // stepClock returns a clock that starts at start and advances by step on
@@ -312,6 +313,121 @@ func TestRestore(t *testing.T) {
 	}
 	if e.Header.Seq != 1 || e.Header.Author != b.Device().Key() {
 		t.Errorf("first post on the restored device: seq %d author %s", e.Header.Seq, e.Header.Author.Device())
+	}
+}
+
+// TestPhrasePassphrase checks that the BIP39 passphrase (the "25th word")
+// is used: with it the phrase gives another account, and restoring gives
+// the same account only with the same passphrase.
+func TestPhrasePassphrase(t *testing.T) {
+	a, phrase := initNode(t, node.Options{PhrasePassphrase: "twenty-fifth word"})
+	withPass, err := identity.AccountKeyFromPhrase(phrase, "twenty-fifth word")
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, err := identity.AccountKeyFromPhrase(phrase, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Account() != withPass.Public().Account() {
+		t.Fatalf("Init with a phrase passphrase made account %s, want %s", a.Account(), withPass.Public().Account())
+	}
+	restore := func(pp string) identity.AccountID {
+		t.Helper()
+		n, err := node.Restore(t.TempDir(), phrase, node.Options{PhrasePassphrase: pp})
+		if err != nil {
+			t.Fatalf("Restore(%q): %v", pp, err)
+		}
+		defer n.Close()
+		return n.Account()
+	}
+	if got := restore(""); got == a.Account() || got != without.Public().Account() {
+		t.Errorf("Restore without the phrase passphrase: account %s, want %s (not %s)", got, without.Public().Account(), a.Account())
+	}
+	if got := restore("another word"); got == a.Account() {
+		t.Errorf("Restore with another phrase passphrase gave the same account %s", got)
+	}
+	if got := restore("twenty-fifth word"); got != a.Account() {
+		t.Errorf("Restore with the same phrase passphrase: account %s, want %s", got, a.Account())
+	}
+}
+
+// TestOpenStoreMissing checks that a home whose kith.db was deleted or
+// replaced is not silently opened with an empty store, which would make the
+// device start its logs again and fork them.
+func TestOpenStoreMissing(t *testing.T) {
+	home := t.TempDir()
+	n, _, err := node.Init(home, node.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Post(t.Context(), "before the loss", nil, entry.ID{}); err != nil {
+		t.Fatal(err)
+	}
+	n.Close()
+	db := filepath.Join(home, "kith.db")
+	removeDB := func() {
+		t.Helper()
+		matches, _ := filepath.Glob(db + "*")
+		for _, m := range matches {
+			if err := os.Remove(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	backup := t.TempDir()
+	matches, _ := filepath.Glob(db + "*")
+	for _, m := range matches {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(backup, filepath.Base(m)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removeDB()
+	_, err = node.Open(home, node.Options{})
+	if !errors.Is(err, node.ErrStoreMissing) {
+		t.Fatalf("Open without kith.db: %v, want ErrStoreMissing", err)
+	}
+	for _, want := range []string{db + " does not exist", "fork", "backup", "kith init --restore", "kith import"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+	if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Open created %s: %v", db, err)
+	}
+	// A fresh, empty store in its place: the certificate is missing.
+	st, err := sqlite.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	_, err = node.Open(home, node.Options{})
+	if !errors.Is(err, node.ErrStoreMissing) || !strings.Contains(err.Error(), "does not hold this device's certificate") {
+		t.Fatalf("Open with an empty kith.db: %v, want ErrStoreMissing", err)
+	}
+	// Putting the backup back, as the message suggests, recovers; the failed
+	// Opens released the home lock.
+	removeDB()
+	for _, m := range matches {
+		b, err := os.ReadFile(filepath.Join(backup, filepath.Base(m)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(m, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err = node.Open(home, node.Options{})
+	if err != nil {
+		t.Fatalf("Open with the backup put back: %v", err)
+	}
+	defer n.Close()
+	if got := len(allEntries(t, n)); got != 2 {
+		t.Errorf("the restored store holds %d entries, want 2", got)
 	}
 }
 
