@@ -124,7 +124,8 @@ func run(total, nlogs int, dir string, jsonOut bool) error {
 	res.ExportRate = float64(est.Entries) / time.Since(start).Seconds()
 	res.BundleBytes = est.Bytes
 
-	// Bare verification rates, same machine, same run.
+	// Bare verification rates, same machine, same run. The sample of
+	// sampleSize entries is spread over the first logs created.
 	logf("measuring bare signature verification")
 	res.VerifyStdlib, res.VerifyZIP215, res.VerifyBatch1Core, res.VerifyBatchAll = verifyRates(sample)
 
@@ -218,8 +219,8 @@ func create(ctx context.Context, n *node.Node, nlogs, perLog int) ([]*entry.Entr
 				return nil, r.Err
 			}
 		}
-		if len(sample) < 20000 {
-			for _, e := range b[:min(len(b), 20000-len(sample))] {
+		if len(sample) < sampleSize {
+			for _, e := range b[:min(len(b), sampleSize-len(sample))] {
 				p, err := entry.Parse(e.Raw, e.Payload) // unverified copy
 				if err != nil {
 					return nil, err
@@ -258,9 +259,22 @@ func signLog(l, perLog int) []*entry.Entry {
 	return out
 }
 
+// sampleSize is how many entries the verification rates are measured on.
+const sampleSize = 50000
+
 // verifyRates measures signatures per second: stdlib single, ZIP-215
-// single, ZIP-215 batch on one core, ZIP-215 batch on all cores.
+// single, ZIP-215 batch on one core, ZIP-215 batch on all cores. Each is
+// the best of three runs, so a noisy moment on the machine lowers no rate
+// and the import ratios are, if anything, understated.
 func verifyRates(sample []*entry.Entry) (stdlib, zip215, batch1, batchAll float64) {
+	for range 3 {
+		s, z, b1, ba := verifyRatesOnce(sample)
+		stdlib, zip215, batch1, batchAll = max(stdlib, s), max(zip215, z), max(batch1, b1), max(batchAll, ba)
+	}
+	return
+}
+
+func verifyRatesOnce(sample []*entry.Entry) (stdlib, zip215, batch1, batchAll float64) {
 	reset := func() []*entry.Entry {
 		fresh := make([]*entry.Entry, len(sample))
 		for i, e := range sample {

@@ -524,3 +524,31 @@ func checkRead(t *testing.T, raw []byte) {
 		}
 	}
 }
+
+// FuzzFastEntryRecord checks the import's fast path against the general
+// decoder: whatever the fast path accepts, the general decoder accepts with
+// the same fields.
+func FuzzFastEntryRecord(f *testing.F) {
+	for _, e := range testEntries(f) {
+		b, err := encMode.Marshal(entryRecord{Kind: kindEntry, Header: e.Raw, Payload: e.Payload})
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte{0x83, 0x01, 0x40, 0xf6})
+	f.Add([]byte{0x83, 0x01, 0x58, 0x01, 0x00, 0x40})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fast, ok := fastEntryRecord(body)
+		if !ok {
+			return
+		}
+		var slow entryRecord
+		if err := decodeStrict(body, &slow); err != nil {
+			t.Fatalf("fast path accepts %x, general decoder says %v", body, err)
+		}
+		if !bytes.Equal(fast.Header, slow.Header) || !bytes.Equal(fast.Payload, slow.Payload) || (fast.Payload == nil) != (slow.Payload == nil) {
+			t.Fatalf("fast %+v, general %+v", fast, slow)
+		}
+	})
+}

@@ -185,9 +185,14 @@ func (r *Reader) Next() (Item, error) {
 	}
 	switch kind(body) {
 	case kindEntry:
-		var rec entryRecord
-		if err := decodeStrict(body, &rec); err != nil {
-			return bad("malformed entry record: %v", err)
+		rec, ok := fastEntryRecord(body)
+		if !ok {
+			// Anything the fast path does not take goes through the
+			// general decoder, which accepts the same canonical records
+			// and says what is wrong with the others.
+			if err := decodeStrict(body, &rec); err != nil {
+				return bad("malformed entry record: %v", err)
+			}
 		}
 		if rec.Header == nil {
 			return bad("malformed entry record: the header is null, not a byte string")
@@ -295,4 +300,53 @@ func (b *blobBody) Read(p []byte) (int, error) {
 	n := copy(p, b.buf)
 	b.buf = b.buf[n:]
 	return n, nil
+}
+
+// fastEntryRecord parses the common entry record, [1, header, payload] with
+// both as byte strings (or payload null) in canonical CBOR, without the
+// general decoder: it is the hot path of an import. It reports false for
+// anything else, which the caller hands to decodeStrict.
+func fastEntryRecord(body []byte) (entryRecord, bool) {
+	var rec entryRecord
+	if len(body) < 3 || body[0] != 0x83 || body[1] != kindEntry {
+		return rec, false
+	}
+	header, rest, ok := canonicalBytes(body[2:])
+	if !ok || header == nil {
+		return rec, false
+	}
+	if len(rest) == 1 && rest[0] == 0xf6 { // null: payload not included
+		rec.Kind, rec.Header = kindEntry, header
+		return rec, true
+	}
+	payload, rest, ok := canonicalBytes(rest)
+	if !ok || payload == nil || len(rest) != 0 {
+		return rec, false
+	}
+	rec.Kind, rec.Header, rec.Payload = kindEntry, header, payload
+	return rec, true
+}
+
+// canonicalBytes reads one definite-length CBOR byte string whose length is
+// in its shortest form (lengths up to 65535), returning a non-nil slice.
+func canonicalBytes(b []byte) (v, rest []byte, ok bool) {
+	if len(b) == 0 || b[0]>>5 != 2 {
+		return nil, nil, false
+	}
+	ai := b[0] & 0x1f
+	var n, head int
+	switch {
+	case ai < 24:
+		n, head = int(ai), 1
+	case ai == 24 && len(b) >= 2 && b[1] >= 24:
+		n, head = int(b[1]), 2
+	case ai == 25 && len(b) >= 3 && int(b[1])<<8|int(b[2]) > 0xff:
+		n, head = int(b[1])<<8|int(b[2]), 3
+	default:
+		return nil, nil, false
+	}
+	if len(b)-head < n {
+		return nil, nil, false
+	}
+	return b[head : head+n : head+n], b[head+n:], true
 }

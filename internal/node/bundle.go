@@ -171,8 +171,12 @@ func (s *ImportStats) reject(what, reason string) {
 	}
 }
 
-// importBatch is how many entries go to the store per Ingest call.
-const importBatch = 2000
+// importBatch is how many entries go to the store per Ingest call, that is
+// per SQLite transaction. Every transaction rewrites the pages of the
+// entry-id index it touches, and ids are random, so fewer, larger
+// transactions write far less: measured at 1M entries, 8,000 imports ~8 %
+// faster than 2,000 for ~45 MB more peak RSS; larger batches gain nothing.
+const importBatch = 8000
 
 type countingReader struct {
 	r io.Reader
