@@ -229,9 +229,32 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_ = e.Verify()
 		if e.ID != sha256.Sum256(raw) {
 			t.Fatal("id is not the hash of the header")
+		}
+		if !bytes.Equal(e.Header.AppendSigned(nil), raw) {
+			t.Fatal("accepted header does not re-encode to itself")
+		}
+		if uint64(len(payload)) != e.Header.PayloadSize || HashPayload(payload) != e.Header.PayloadHash {
+			t.Fatal("accepted a payload that does not match the header")
+		}
+		if e.SignatureVerified() {
+			t.Fatal("a parsed entry is marked verified before any check")
+		}
+		// Single and batch verification decide the same way (a batch of
+		// batchMin copies takes the batch path, not the single one).
+		single := e.Verify()
+		batch := make([]*Entry, batchMin)
+		for i := range batch {
+			batch[i], _ = Parse(raw, payload)
+		}
+		for i, ok := range VerifyBatch(batch) {
+			if ok != single {
+				t.Fatalf("Verify = %v, VerifyBatch[%d] = %v", single, i, ok)
+			}
+		}
+		if e.SignatureVerified() != single {
+			t.Fatal("verified mark does not match the verification")
 		}
 	})
 }
