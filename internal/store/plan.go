@@ -309,7 +309,7 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, erro
 	}
 	if !exists {
 		if h.Seq != 1 {
-			return reject(e, i, fmt.Sprintf("log not held here; entries 1..%d must come first", h.Seq-1)), nil, nil
+			return reject(e, i, "log not held here; "+missing(1, h.Seq-1)+" must come first"), nil, nil
 		}
 	} else {
 		if head.Forked {
@@ -319,7 +319,7 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, erro
 			return reject(e, i, fmt.Sprintf("log ended at seq %d: nothing may follow an end-of-log entry", head.Seq)), nil, nil
 		}
 		if h.Seq > head.Seq+1 {
-			return reject(e, i, fmt.Sprintf("entries %d..%d are missing before it", head.Seq+1, h.Seq-1)), nil, nil
+			return reject(e, i, missing(head.Seq+1, h.Seq-1)+isAre(head.Seq+1, h.Seq-1)+" missing before it"), nil, nil
 		}
 		prev := entry.Header{Author: h.Author, LogID: h.LogID, Seq: head.Seq}
 		if err := entry.CheckNext(&prev, head.ID, h); err != nil {
@@ -472,4 +472,20 @@ func (p *planner) payloadRules(e *entry.Entry) ([]Change, string, string, error)
 		}}}, typ, "", nil
 	}
 	return nil, typ, "", nil
+}
+
+// missing names the seqs from..to of a log: "entry 3", "entries 3..9".
+func missing(from, to uint64) string {
+	if from == to {
+		return fmt.Sprintf("entry %d", from)
+	}
+	return fmt.Sprintf("entries %d..%d", from, to)
+}
+
+// isAre is the verb that agrees with missing(from, to).
+func isAre(from, to uint64) string {
+	if from == to {
+		return " is"
+	}
+	return " are"
 }

@@ -202,7 +202,7 @@ func deliver(t testing.TB, x h, r *rand.Rand, order []*entry.Entry) {
 				case store.Added, store.Known:
 				case store.Rejected:
 					msg := res.Err.Error()
-					if !strings.Contains(msg, "must come first") && !strings.Contains(msg, "are missing") {
+					if !strings.Contains(msg, "must come first") && !strings.Contains(msg, "missing before it") {
 						t.Fatalf("round %d: unexpected rejection: %v", round, res.Err)
 					}
 					retry = append(retry, batch[i])

@@ -189,10 +189,10 @@ func testChainRules(t *testing.T, x h) {
 
 	// Seq 1 missing: a log that starts at seq 2.
 	other := newChain(k, entry.LogID{7})
-	x.expect(other.signAt(t, 2, post(t, "x"), 0, 5), store.Rejected, "entries 1..1 must come first")
+	x.expect(other.signAt(t, 2, post(t, "x"), 0, 5), store.Rejected, "entry 1 must come first")
 
 	// Gap: seq 4 after head 2.
-	x.expect(c.signAt(t, 4, post(t, "gap"), 0, 5), store.Rejected, "entries 3..3 are missing")
+	x.expect(c.signAt(t, 4, post(t, "gap"), 0, 5), store.Rejected, "entry 3 is missing before it")
 
 	// Wrong backlink at seq 3.
 	wrong, err := entry.Sign(k, entry.Draft{LogID: c.log, Seq: 3, Backlink: c.es[0].ID, Timestamp: 9, Payload: post(t, "wrong")})
