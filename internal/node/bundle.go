@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -174,9 +173,10 @@ func (s *ImportStats) reject(what, reason string) {
 // importBatch is how many entries go to the store per Ingest call, that is
 // per SQLite transaction. Every transaction rewrites the pages of the
 // entry-id index it touches, and ids are random, so fewer, larger
-// transactions write far less: measured at 1M entries, 8,000 imports ~8 %
-// faster than 2,000 for ~45 MB more peak RSS; larger batches gain nothing.
-const importBatch = 8000
+// transactions write far less. Measured at 1M entries (BENCHMARKS.md):
+// 16,000 imports ~7 % faster than 8,000 and ~12 % faster than 4,000, for
+// about 50 MB more peak RSS per doubling.
+const importBatch = 16000
 
 type countingReader struct {
 	r io.Reader
@@ -209,33 +209,26 @@ func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStat
 	defer cancel()
 
 	// Stage 1 (this goroutine): read and parse. Stage 2: verify signatures
-	// in batches over all cores. Stage 3: store, in order.
-	verifyIn := make(chan []*entry.Entry, 2)
-	storeIn := make(chan []*entry.Entry, 2)
+	// in batches. Stage 3: store, in order, helping stage 2 with a batch
+	// it has not finished (see verifyJob).
+	verifyIn := make(chan *verifyJob, 4)
+	storeIn := make(chan *verifyJob, 2)
 	storeDone := make(chan error, 1)
 	go func() {
-		defer close(storeIn)
-		for batch := range verifyIn {
-			// Leave one core to the store stage, which is serial: measured
-			// on 2 cores this beats verifying on all cores and making the
-			// store wait for the scheduler (see BENCHMARKS.md).
-			entry.VerifyBatchWorkers(batch, max(1, runtime.GOMAXPROCS(0)-1))
-			select {
-			case storeIn <- batch:
-			case <-ctx.Done():
-				return
-			}
+		for job := range verifyIn {
+			job.work()
 		}
 	}()
 	var mu chanStats
 	go func() {
 		var err error
-		for batch := range storeIn {
+		for job := range storeIn {
 			if err != nil {
 				continue
 			}
+			job.finish()
 			var res []store.Result
-			res, err = n.store.Ingest(ctx, batch)
+			res, err = n.store.Ingest(ctx, job.es)
 			if err != nil {
 				cancel()
 				continue
@@ -256,13 +249,16 @@ func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStat
 		if len(batch) == 0 {
 			return true
 		}
-		select {
-		case verifyIn <- batch:
-			batch = make([]*entry.Entry, 0, importBatch)
-			return true
-		case <-ctx.Done():
-			return false
+		job := newVerifyJob(batch)
+		batch = make([]*entry.Entry, 0, importBatch)
+		for _, ch := range []chan *verifyJob{verifyIn, storeIn} {
+			select {
+			case ch <- job:
+			case <-ctx.Done():
+				return false
+			}
 		}
+		return true
 	}
 	for {
 		// Stop between items once the import is cancelled (or the store
@@ -317,6 +313,7 @@ func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStat
 	}
 	flush()
 	close(verifyIn)
+	close(storeIn)
 	storeErr := <-storeDone
 	st = mu.snapshot()
 	st.Bytes = cr.n.Load()
