@@ -168,7 +168,7 @@ func (s *Store) Path(id ID) string {
 // present succeeds and leaves one copy. On any error nothing is stored and no
 // temporary file is left behind.
 func (s *Store) Put(r io.Reader) (ID, int64, error) {
-	return s.put(r, nil, -1)
+	return s.put(r, nil, -1, nil)
 }
 
 // PutExpected stores a blob fetched from elsewhere (a peer, a bundle): the
@@ -176,21 +176,40 @@ func (s *Store) Put(r io.Reader) (ID, int64, error) {
 // If they are not, PutExpected returns an error matching ErrHashMismatch and
 // stores nothing; it stops reading at the first byte beyond size. A size over
 // MaxSize is refused with a *TooLargeError before anything is read.
-func (s *Store) PutExpected(r io.Reader, want ID, size int64) error {
+//
+// Each check, when given, reads the complete, verified bytes before the blob
+// becomes visible under its id; an error from a check refuses the blob
+// (nothing is stored) and is returned wrapped in a *RefusedError.
+func (s *Store) PutExpected(r io.Reader, want ID, size int64, checks ...Check) error {
 	if size < 0 {
 		return fmt.Errorf("blob %s: expected size %d is negative", want, size)
 	}
 	if size > s.maxSize {
 		return fmt.Errorf("blob %s: %w", want, &TooLargeError{Limit: s.maxSize, Size: size})
 	}
-	_, _, err := s.put(r, &want, size)
+	_, _, err := s.put(r, &want, size, checks)
 	return err
 }
+
+// A Check inspects a blob's bytes before PutExpected makes it visible; an
+// error refuses the blob.
+type Check func(r io.Reader) error
+
+// RefusedError is returned by PutExpected when a check refused a blob.
+type RefusedError struct {
+	ID     ID
+	Reason error
+}
+
+func (e *RefusedError) Error() string { return fmt.Sprintf("blob %s refused: %v", e.ID, e.Reason) }
+
+// Unwrap returns the check's error.
+func (e *RefusedError) Unwrap() error { return e.Reason }
 
 // put streams r into a temporary file while hashing it, checks the limit (and
 // want and wantSize when want is not nil), syncs and renames the file into
 // place.
-func (s *Store) put(r io.Reader, want *ID, wantSize int64) (id ID, n int64, err error) {
+func (s *Store) put(r io.Reader, want *ID, wantSize int64, checks []Check) (id ID, n int64, err error) {
 	limit := s.maxSize
 	if want != nil {
 		limit = wantSize
@@ -234,6 +253,15 @@ func (s *Store) put(r io.Reader, want *ID, wantSize int64) (id ID, n int64, err 
 		return ID{}, n, &TooLargeError{Limit: s.maxSize, Size: -1}
 	}
 
+	for _, check := range checks {
+		if _, err = tmp.Seek(0, io.SeekStart); err != nil {
+			return ID{}, n, fmt.Errorf("blob store %s: rereading %s: %w", s.dir, tmpName, err)
+		}
+		if cerr := check(tmp); cerr != nil {
+			err = &RefusedError{ID: id, Reason: cerr}
+			return ID{}, n, err
+		}
+	}
 	if err = tmp.Sync(); err != nil {
 		return ID{}, n, fmt.Errorf("blob store %s: syncing %s: %w", s.dir, tmpName, err)
 	}

@@ -378,6 +378,50 @@ func TestPutExpected(t *testing.T) {
 	}
 }
 
+// A check sees the complete, verified bytes; refusing leaves nothing behind.
+func TestPutExpectedChecks(t *testing.T) {
+	abc := Sum([]byte("abc"))
+	var seen []string
+	saw := func(r io.Reader) error {
+		b, err := io.ReadAll(r)
+		seen = append(seen, string(b))
+		return err
+	}
+	refuse := func(io.Reader) error { return errors.New("not today") }
+
+	s := openStore(t, 1000)
+	err := s.PutExpected(strings.NewReader("abc"), abc, 3, saw, refuse)
+	var re *RefusedError
+	if !errors.As(err, &re) || re.ID != abc || re.Reason.Error() != "not today" || !strings.Contains(err.Error(), "refused: not today") {
+		t.Fatalf("PutExpected with a refusing check: %v", err)
+	}
+	if len(seen) != 1 || seen[0] != "abc" {
+		t.Fatalf("the first check saw %q, want [abc]", seen)
+	}
+	if ok, _, _ := s.Has(abc); ok {
+		t.Fatal("a refused blob is in the store")
+	}
+	if got := files(t, s.Dir()); len(got) != 0 {
+		t.Fatalf("files left behind: %q", got)
+	}
+	// Checks that pass: stored, and each saw the whole blob from the start.
+	seen = nil
+	if err := s.PutExpected(strings.NewReader("abc"), abc, 3, saw, saw); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 2 || seen[0] != "abc" || seen[1] != "abc" {
+		t.Fatalf("checks saw %q", seen)
+	}
+	if ok, n, _ := s.Has(abc); !ok || n != 3 {
+		t.Fatalf("Has = %v, %d", ok, n)
+	}
+	// A blob that fails its hash never reaches the checks.
+	seen = nil
+	if err := s.PutExpected(strings.NewReader("abd"), abc, 3, saw); !errors.Is(err, ErrHashMismatch) || len(seen) != 0 {
+		t.Fatalf("err %v, checks saw %q", err, seen)
+	}
+}
+
 func TestCorruptOnDisk(t *testing.T) {
 	s := openStore(t, 0)
 	id, _, err := s.Put(stream(3, 300000))

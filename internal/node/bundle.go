@@ -347,53 +347,51 @@ func (n *Node) importBlob(ctx context.Context, b *bundle.Blob) (blobOutcome, str
 	if ok, _, _ := n.blobs.Has(id); ok {
 		return blobKnown, "", nil
 	}
-	if err := n.blobs.PutExpected(ctxReader{ctx, b.Body}, id, b.Size); err != nil {
-		var fe *bundle.FormatError
-		var te *bundle.TruncatedError
-		if errors.As(err, &fe) || errors.As(err, &te) {
-			return 0, "", err
-		}
-		if ctx.Err() != nil {
-			return 0, "", ctx.Err()
-		}
-		return blobRejected, err.Error(), nil
+	// The location check runs on the verified bytes before the blob becomes
+	// visible in the store, so a refused image is never there, not even
+	// for a moment.
+	err := n.blobs.PutExpected(ctxReader{ctx, b.Body}, id, b.Size, refuseLocation)
+	var refused *blob.RefusedError
+	switch {
+	case err == nil:
+		return blobNew, "", nil
+	case errors.As(err, &refused):
+		return blobRejected, refused.Reason.Error(), nil
 	}
-	if reason := n.imageLocationProblem(id); reason != "" {
-		if err := n.blobs.Delete(id); err != nil {
-			return 0, "", fmt.Errorf("import: blob %s is refused (%s) but could not be removed from the blob store: %w", id, reason, err)
-		}
-		return blobRejected, reason, nil
+	var fe *bundle.FormatError
+	var te *bundle.TruncatedError
+	if errors.As(err, &fe) || errors.As(err, &te) {
+		return 0, "", err
 	}
-	return blobNew, "", nil
+	if ctx.Err() != nil {
+		return 0, "", ctx.Err()
+	}
+	return blobRejected, err.Error(), nil
 }
 
-// imageLocationProblem checks a stored blob that is a JPEG or PNG for
-// location metadata. It returns why the blob must be refused, or "" when it
-// may be kept (also for any other kind of file).
-func (n *Node) imageLocationProblem(id blob.ID) string {
-	f, _, err := n.blobs.OpenFile(id)
-	if err != nil {
-		return fmt.Sprintf("cannot check the blob for location metadata: %v; refused", err)
-	}
-	defer f.Close()
-	br := bufio.NewReader(f)
+// refuseLocation is the blob check for imports: a JPEG or PNG must carry no
+// location metadata (DESIGN.md: strip it when publishing, refuse it when
+// validating), and one that cannot be parsed is refused too, since whether
+// it does cannot be told. Other files pass.
+func refuseLocation(r io.Reader) error {
+	br := bufio.NewReader(r)
 	head, _ := br.Peek(8) // a shorter file is judged by what there is
 	format := blob.DetectFormat(head)
 	if format != blob.FormatJPEG && format != blob.FormatPNG {
-		return ""
+		return nil
 	}
 	name := strings.ToUpper(format.String())
 	has, err := blob.HasLocation(br)
 	switch {
 	case errors.Is(err, blob.ErrMalformedImage):
 		detail := strings.TrimPrefix(err.Error(), blob.ErrMalformedImage.Error()+": ")
-		return fmt.Sprintf("malformed %s: %s; refused, since whether it carries location metadata cannot be told", name, detail)
+		return fmt.Errorf("malformed %s: %s; refused, since whether it carries location metadata cannot be told", name, detail)
 	case err != nil:
-		return fmt.Sprintf("%s image could not be checked for location metadata: %v; refused", name, err)
+		return fmt.Errorf("%s image could not be checked for location metadata: %v; refused", name, err)
 	case has:
-		return "image carries location metadata (GPS); refused"
+		return errors.New("image carries location metadata (GPS); refused")
 	}
-	return ""
+	return nil
 }
 
 // ctxReader reads from r until ctx is done, so that a long blob stops
