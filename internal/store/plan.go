@@ -23,8 +23,11 @@ type View interface {
 	// stored. Deletes by other authors may name the same target (they never
 	// apply), so the author is part of the key.
 	Tombstone(target entry.ID, author identity.PublicKey) (t Tombstone, ok bool, err error)
-	// HasFork reports whether id is already held as fork evidence.
-	HasFork(id entry.ID) (bool, error)
+	// ForkSeqs returns the seqs of log at which fork evidence is held, as
+	// a set (nil or empty when there is none; an unknown log has none).
+	// The map belongs to the caller. Plan asks once per log it finds a
+	// conflict in, and only then, so a backend may answer with one query.
+	ForkSeqs(log LogKey) (map[uint64]bool, error)
 }
 
 // Meta is what Plan needs to know about a stored entry.
@@ -60,7 +63,9 @@ const (
 	DropPayload
 	// AddTombstone records Tombstone.
 	AddTombstone
-	// AddFork stores Fork as evidence and marks its log forked.
+	// AddFork stores Fork as evidence and marks its log forked. Plan
+	// emits it only for a position with no evidence yet, and only while
+	// the log has fewer than MaxForksPerLog positions of evidence.
 	AddFork
 	// AddDevice records a device certification.
 	AddDevice
@@ -174,9 +179,9 @@ type planner struct {
 	view    View
 	heads   map[LogKey]Head // heads as the batch so far leaves them; Seq 0: log not held
 	inBatch map[entry.ID]Meta
-	ids     map[seqKey]entry.ID   // ids at positions, from the view or the batch
-	tombs   map[tombKey]Tombstone // tombstones added by this batch
-	forks   map[entry.ID]bool
+	ids     map[seqKey]entry.ID        // ids at positions, from the view or the batch
+	tombs   map[tombKey]Tombstone      // tombstones added by this batch
+	forks   map[LogKey]map[uint64]bool // seqs with fork evidence, from the view and the batch
 }
 
 func reject(e *entry.Entry, i int, msg string) Result {
@@ -247,6 +252,27 @@ func (p *planner) idAt(log LogKey, seq uint64) (entry.ID, bool, error) {
 	return id, ok, err
 }
 
+// forkSeqs returns the seqs of log that hold fork evidence, in the view or
+// added by the batch so far. The view is asked once per log; the caller
+// adds to the set the evidence the batch keeps.
+func (p *planner) forkSeqs(log LogKey) (map[uint64]bool, error) {
+	if seqs, ok := p.forks[log]; ok {
+		return seqs, nil
+	}
+	seqs, err := p.view.ForkSeqs(log)
+	if err != nil {
+		return nil, err
+	}
+	if seqs == nil {
+		seqs = map[uint64]bool{}
+	}
+	if p.forks == nil {
+		p.forks = map[LogKey]map[uint64]bool{}
+	}
+	p.forks[log] = seqs
+	return seqs, nil
+}
+
 func (p *planner) meta(id entry.ID) (Meta, bool, error) {
 	if m, ok := p.inBatch[id]; ok {
 		return m, true, nil
@@ -283,21 +309,22 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, erro
 		if !sigOK {
 			return reject(e, i, "invalid signature (ZIP-215), and it conflicts with the entry held at this seq"), nil, nil
 		}
-		if p.forks == nil {
-			p.forks = map[entry.ID]bool{}
-		}
-		dup := p.forks[e.ID]
-		if !dup {
-			if dup, err = p.view.HasFork(e.ID); err != nil {
-				return Result{}, nil, err
-			}
-		}
 		head.Forked = true
 		p.heads[log] = head
-		if dup {
+		seqs, err := p.forkSeqs(log)
+		if err != nil {
+			return Result{}, nil, err
+		}
+		// One conflicting entry per position proves the fork there, and
+		// a few positions prove it beyond doubt. Anything more (the same
+		// evidence again, another conflict at a position that has
+		// evidence, positions beyond MaxForksPerLog) is not kept, so no
+		// one can make a store hold unbounded evidence. The log is
+		// already marked forked: evidence of it is held.
+		if seqs[h.Seq] || len(seqs) >= MaxForksPerLog {
 			return Result{ID: e.ID, Outcome: Forked}, nil, nil
 		}
-		p.forks[e.ID] = true
+		seqs[h.Seq] = true
 		// Evidence is the signed header; its payload was never checked
 		// and is not kept.
 		evidence := *e

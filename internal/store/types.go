@@ -52,12 +52,22 @@ type Device struct {
 }
 
 // Fork is evidence that an author signed two entries at one position.
+// A store keeps at most one Fork per position (the first conflicting entry
+// it received there) and at most MaxForksPerLog positions per log.
 type Fork struct {
 	Log      LogKey
 	Seq      uint64
 	Kept     entry.ID // the entry this store held first
 	Conflict *entry.Entry
 }
+
+// MaxForksPerLog bounds the fork evidence a store keeps for one log: at
+// most this many positions (seqs), one conflicting entry at each. One piece
+// of evidence proves the log forked; the bound stops an author, or a peer
+// replaying an author's signed conflicts, from making a store keep any
+// number of them. A validly signed conflict beyond it is still reported as
+// Forked, and the log stays forked, but nothing of it is stored.
+const MaxForksPerLog = 16
 
 // Query selects entries; zero fields do not filter. Results come in arrival
 // order (ascending Cursor), starting after After.
@@ -79,7 +89,7 @@ type Outcome int
 const (
 	Added    Outcome = iota + 1 // new entry stored
 	Known                       // already held (its payload may have been filled in)
-	Forked                      // a conflicting entry: kept as fork evidence, log marked forked
+	Forked                      // a conflicting entry: log marked forked; kept as evidence if the first at its seq (see MaxForksPerLog)
 	Rejected                    // invalid; nothing of it was stored; Err says why
 )
 
@@ -136,7 +146,8 @@ type Store interface {
 	Get(ctx context.Context, id entry.ID) (*Stored, error)
 	// Find returns entries matching q in arrival order.
 	Find(ctx context.Context, q Query) ([]*Stored, error)
-	// Forks returns the fork evidence held, oldest first.
+	// Forks returns the fork evidence held, oldest first: at most one
+	// per (log, seq) and at most MaxForksPerLog per log.
 	Forks(ctx context.Context) ([]Fork, error)
 
 	// Devices returns the devices an account has certified, revoked or not.

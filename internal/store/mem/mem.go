@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -29,7 +30,7 @@ type Store struct {
 	byID    map[entry.ID]*record
 	logs    map[store.LogKey]*logState
 	forks   []store.Fork
-	forkIDs map[entry.ID]bool
+	forkAt  map[store.LogKey]map[uint64]bool // seqs with fork evidence, by log
 	tombs   map[tombKey]store.Tombstone
 	devices map[devKey]*store.Device // (account, device) → certification
 	revoked map[devKey]entry.ID      // (account, device) → the revoking entry
@@ -66,7 +67,7 @@ func New() *Store {
 		verify:  entry.VerifyBatch,
 		byID:    map[entry.ID]*record{},
 		logs:    map[store.LogKey]*logState{},
-		forkIDs: map[entry.ID]bool{},
+		forkAt:  map[store.LogKey]map[uint64]bool{},
 		tombs:   map[tombKey]store.Tombstone{},
 		devices: map[devKey]*store.Device{},
 		revoked: map[devKey]entry.ID{},
@@ -156,10 +157,15 @@ func (s *Store) apply(c *store.Change) {
 		}
 	case store.AddFork:
 		f := c.Fork
-		if !s.forkIDs[f.Conflict.ID] {
+		seqs := s.forkAt[f.Log]
+		if seqs == nil {
+			seqs = map[uint64]bool{}
+			s.forkAt[f.Log] = seqs
+		}
+		if !seqs[f.Seq] { // one piece of evidence per position
 			f.Conflict = copyEntry(f.Conflict)
 			s.forks = append(s.forks, f)
-			s.forkIDs[f.Conflict.ID] = true
+			seqs[f.Seq] = true
 		}
 		if l := s.logs[f.Log]; l != nil {
 			l.head.Forked = true
@@ -220,7 +226,9 @@ func (v view) Tombstone(target entry.ID, author identity.PublicKey) (store.Tombs
 	return t, ok, nil
 }
 
-func (v view) HasFork(id entry.ID) (bool, error) { return v.s.forkIDs[id], nil }
+func (v view) ForkSeqs(log store.LogKey) (map[uint64]bool, error) {
+	return maps.Clone(v.s.forkAt[log]), nil
+}
 
 // rlock takes the read lock unless the store is closed or ctx is done; on
 // success the caller must call s.mu.RUnlock.
@@ -463,7 +471,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	s.entries, s.byID, s.logs, s.forks, s.forkIDs = nil, nil, nil, nil, nil
+	s.entries, s.byID, s.logs, s.forks, s.forkAt = nil, nil, nil, nil, nil
 	s.tombs, s.devices, s.revoked = nil, nil, nil
 	return nil
 }

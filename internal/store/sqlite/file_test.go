@@ -416,6 +416,7 @@ func TestQueryPlans(t *testing.T) {
 		{strings.ReplaceAll(latestProfileSQL, "?1", "x'00'"), "USING INDEX entries_profile (log=?)"},
 		{`SELECT log FROM logs WHERE author = x'00' AND log_id = x'00'`, "USING COVERING INDEX"},
 		{`SELECT 1 FROM devices d WHERE d.device = x'00'`, "devices_device"},
+		{`SELECT seq FROM forks WHERE log = 1`, "USING COVERING INDEX forks_position (log=?)"},
 	} {
 		rows, err := s.r.Query(`EXPLAIN QUERY PLAN ` + tc.query)
 		if err != nil {

@@ -67,16 +67,21 @@ var migrations = []migration{
 		`CREATE INDEX entries_type ON entries (type) WHERE type IS NOT NULL`,
 		// LatestProfile: the profiles of a few logs, newest first.
 		`CREATE INDEX entries_profile ON entries (log, timestamp) WHERE type = 'profile'`,
-		// Second entries at a held position, kept as evidence.
+		// Second entries at a held position, kept as evidence: at most one
+		// per position (store.Plan keeps the first) and at most
+		// store.MaxForksPerLog per log. forks_position enforces the first
+		// rule and answers the planner's one question, which seqs of a log
+		// have evidence. An id fixes its (log, seq), so it is unique too.
 		`CREATE TABLE forks (
 			n       INTEGER PRIMARY KEY,
-			id      BLOB NOT NULL UNIQUE,
+			id      BLOB NOT NULL,
 			log     INTEGER NOT NULL REFERENCES logs (log),
 			seq     INTEGER NOT NULL,
 			kept    BLOB NOT NULL,
 			header  BLOB NOT NULL,
 			payload BLOB
 		)`,
+		`CREATE UNIQUE INDEX forks_position ON forks (log, seq)`,
 		// Deletes, by target and the deleting author; a target may arrive
 		// after its delete.
 		`CREATE TABLE tombstones (

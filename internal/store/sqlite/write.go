@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
@@ -15,13 +16,13 @@ import (
 // transaction with tx.Stmt, which reuses the prepared statement.
 type writeStmts struct {
 	logByKey, insLog, updHead                   *sql.Stmt
-	idAt, meta, tomb, hasFork                   *sql.Stmt
+	idAt, meta, tomb, forkSeqs                  *sql.Stmt
 	insEntry, fill, drop                        *sql.Stmt
 	insTomb, insFork, upsertDevice, upsertRevoc *sql.Stmt
 }
 
 func (w *writeStmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&w.logByKey, &w.insLog, &w.updHead, &w.idAt, &w.meta, &w.tomb, &w.hasFork,
+	return []**sql.Stmt{&w.logByKey, &w.insLog, &w.updHead, &w.idAt, &w.meta, &w.tomb, &w.forkSeqs,
 		&w.insEntry, &w.fill, &w.drop, &w.insTomb, &w.insFork, &w.upsertDevice, &w.upsertRevoc}
 }
 
@@ -32,7 +33,7 @@ var writeSQL = []string{
 	`SELECT id FROM entries WHERE log = ? AND seq = ?`,
 	`SELECT header, payload IS NOT NULL, deleted, coalesce(type, '') FROM entries WHERE id_prefix = ? AND id = ?`,
 	`SELECT by FROM tombstones WHERE target = ? AND author = ?`,
-	`SELECT 1 FROM forks WHERE id = ?`,
+	`SELECT seq FROM forks WHERE log = ?`,
 	`INSERT INTO entries (id, id_prefix, log, seq, timestamp, type, deleted, header, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	`UPDATE entries SET payload = ?, type = ?, deleted = 0 WHERE id_prefix = ? AND id = ? AND payload IS NULL`,
 	`UPDATE entries SET payload = NULL, type = NULL, deleted = 1 WHERE id_prefix = ? AND id = ?`,
@@ -270,8 +271,9 @@ type txView struct {
 
 type txLog struct {
 	logState
-	known bool // the database has a row for it (rowid valid)
-	dirty bool // head changed in this transaction
+	known bool            // the database has a row for it (rowid valid)
+	dirty bool            // head changed in this transaction
+	forks map[uint64]bool // seqs with fork evidence; nil until read
 }
 
 func (v *txView) stmt(p **sql.Stmt, prepared *sql.Stmt) *sql.Stmt {
@@ -418,16 +420,36 @@ func (v *txView) Tombstone(target entry.ID, author identity.PublicKey) (store.To
 	return store.Tombstone{Target: target, Author: author, By: by}, true, nil
 }
 
-func (v *txView) HasFork(id entry.ID) (bool, error) {
-	var one int
-	err := v.stmt(&v.st.hasFork, v.s.ws.hasFork).QueryRow(id[:]).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+// ForkSeqs reads the seqs with fork evidence of a log once per
+// transaction (one lookup in forks_position); apply keeps the set current.
+func (v *txView) ForkSeqs(k store.LogKey) (map[uint64]bool, error) {
+	l, err := v.log(k)
+	if err != nil || !l.known {
+		return nil, err
 	}
+	if l.forks == nil {
+		if l.forks, err = v.readForkSeqs(l.rowid); err != nil {
+			return nil, fmt.Errorf("read fork evidence of log %s: %w", k, err)
+		}
+	}
+	return maps.Clone(l.forks), nil
+}
+
+func (v *txView) readForkSeqs(rowid int64) (map[uint64]bool, error) {
+	rows, err := v.stmt(&v.st.forkSeqs, v.s.ws.forkSeqs).Query(rowid)
 	if err != nil {
-		return false, fmt.Errorf("read fork %s: %w", id, err)
+		return nil, err
 	}
-	return true, nil
+	defer rows.Close()
+	seqs := map[uint64]bool{}
+	for rows.Next() {
+		var seq uint64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, err
+		}
+		seqs[seq] = true
+	}
+	return seqs, rows.Err()
 }
 
 // nullable maps "" to NULL.
@@ -504,6 +526,9 @@ func (v *txView) apply(c *store.Change) error {
 			f.Conflict.ID[:], l.rowid, int64(f.Seq), f.Kept[:], f.Conflict.Raw, f.Conflict.Payload,
 		); err != nil {
 			return fmt.Errorf("insert fork evidence %s: %w", f.Conflict.ID, err)
+		}
+		if l.forks != nil {
+			l.forks[f.Seq] = true
 		}
 		l.head.Forked, l.dirty = true, true
 	case store.AddDevice:

@@ -36,6 +36,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Malformed", testMalformed},
 		{"Fork", testFork},
 		{"ForkInvalidSignature", testForkInvalidSignature},
+		{"ForkOnePerSeq", testForkOnePerSeq},
+		{"ForkLimit", testForkLimit},
+		{"ForkBatch", testForkBatch},
+		{"ForkBatchNewLog", testForkBatchNewLog},
 		{"BatchMixed", testBatchMixed},
 		{"BatchDependencies", testBatchDependencies},
 		{"HeaderOnlyThenPayload", testHeaderOnlyThenPayload},
@@ -314,6 +318,172 @@ func testForkInvalidSignature(t *testing.T, x h) {
 		t.Fatalf("Forks = %+v, want none", fs)
 	}
 	x.mustAdd(c.posts(t, 1)...)
+}
+
+// wantForks checks the fork evidence held, in order: for each conflict,
+// evidence at its seq of its log with the entry of chain c at that seq as
+// the one kept.
+func wantForks(t *testing.T, x h, c *chain, conflicts ...*entry.Entry) {
+	t.Helper()
+	fs := x.forks()
+	got := make([]entry.ID, len(fs))
+	for i, f := range fs {
+		got[i] = f.Conflict.ID
+	}
+	equalIDs(t, "Forks", got, ids(conflicts))
+	for i, f := range fs {
+		e := conflicts[i]
+		if f.Log != c.logKey() || f.Seq != e.Header.Seq || f.Kept != c.es[e.Header.Seq-1].ID ||
+			!bytes.Equal(f.Conflict.Raw, e.Raw) || f.Conflict.Payload != nil {
+			t.Fatalf("fork evidence %d: log %s seq %d kept %s, want seq %d kept %s",
+				i, f.Log, f.Seq, f.Kept, e.Header.Seq, c.es[e.Header.Seq-1].ID)
+		}
+	}
+}
+
+// conflicts signs, for each seq, an entry of c's log at seq that differs
+// from the one c holds there.
+func conflicts(t *testing.T, c *chain, tag string, seqs ...uint64) []*entry.Entry {
+	t.Helper()
+	out := make([]*entry.Entry, len(seqs))
+	for i, seq := range seqs {
+		out[i] = c.signAt(t, seq, post(t, fmt.Sprintf("%s at %d", tag, seq)), 0, 99)
+	}
+	return out
+}
+
+func seqRange(from, to uint64) []uint64 {
+	var out []uint64
+	for s := from; s <= to; s++ {
+		out = append(out, s)
+	}
+	return out
+}
+
+// testForkOnePerSeq: one piece of evidence per (log, seq). Further validly
+// signed conflicts at that seq are reported as forks but not stored.
+func testForkOnePerSeq(t *testing.T, x h) {
+	c := newChain(key(t, 1), entry.PublicLog)
+	x.mustAdd(c.posts(t, 3)...)
+	first, second, third := conflicts(t, c, "one", 2)[0], conflicts(t, c, "two", 2)[0], conflicts(t, c, "three", 2)[0]
+	x.expect(first, store.Forked)
+	hd := x.head(c.logKey())
+	if want := (store.Head{Log: c.logKey(), Seq: 3, ID: c.es[2].ID, Forked: true}); hd != want {
+		t.Fatalf("head %+v, want %+v", hd, want)
+	}
+	x.expect(second, store.Forked)
+	x.expect(third, store.Forked)
+	wantForks(t, x, c, first)
+	// Again, and the first again: still the one piece of evidence.
+	x.expect(fresh(t, second), store.Forked)
+	x.expect(fresh(t, first), store.Forked)
+	wantForks(t, x, c, first)
+	// A conflict with an invalid signature is no evidence at all.
+	x.expect(forge(t, conflicts(t, c, "four", 2)[0]), store.Rejected, "signature")
+	// The log stays forked; the entries it holds are known.
+	if hd2 := x.head(c.logKey()); hd2 != hd {
+		t.Fatalf("head changed: %+v → %+v", hd, hd2)
+	}
+	x.expect(fresh(t, c.es[1]), store.Known)
+	x.expect(c.next(t, post(t, "more"), 0), store.Rejected, "forked")
+	// Another seq is another position.
+	at1 := conflicts(t, c, "one", 1)[0]
+	x.expect(at1, store.Forked)
+	x.expect(conflicts(t, c, "two", 1)[0], store.Forked)
+	wantForks(t, x, c, first, at1)
+}
+
+// testForkLimit: evidence at most at store.MaxForksPerLog positions of one
+// log; conflicts at further positions are reported as forks, not stored.
+func testForkLimit(t *testing.T, x h) {
+	if store.MaxForksPerLog != 16 {
+		t.Fatalf("MaxForksPerLog = %d, the protocol says 16", store.MaxForksPerLog)
+	}
+	c := newChain(key(t, 1), entry.PublicLog)
+	x.mustAdd(c.posts(t, 20)...)
+	cs := conflicts(t, c, "conflict", seqRange(1, 20)...)
+	for _, e := range cs {
+		x.expect(e, store.Forked)
+	}
+	wantForks(t, x, c, cs[:16]...)
+	// Nothing more at a position held or beyond the limit; the kept
+	// evidence is the first 16 positions in arrival order.
+	x.expect(fresh(t, cs[18]), store.Forked)
+	x.expect(conflicts(t, c, "again", 5)[0], store.Forked)
+	x.expect(conflicts(t, c, "again", 17)[0], store.Forked)
+	wantForks(t, x, c, cs[:16]...)
+	if hd := x.head(c.logKey()); !hd.Forked || hd.Seq != 20 || hd.ID != c.es[19].ID {
+		t.Fatalf("head %+v", hd)
+	}
+	// The limit is per log: another log of the same author has its own.
+	o := newChain(c.key, entry.LogID{7})
+	x.mustAdd(o.posts(t, 2)...)
+	oc := conflicts(t, o, "other log", 2)
+	x.expect(oc[0], store.Forked)
+	if fs := x.forks(); len(fs) != 17 || fs[16].Conflict.ID != oc[0].ID || fs[16].Log != o.logKey() {
+		t.Fatalf("Forks after a conflict in another log: %d, last %+v", len(fs), fs[len(fs)-1])
+	}
+}
+
+// testForkBatch: the same rules within one Ingest batch, with evidence
+// earlier in the batch counting as held. The batch is long enough that a
+// backend which plans it in chunks must carry the evidence across them.
+func testForkBatch(t *testing.T, x h) {
+	c := newChain(key(t, 1), entry.PublicLog)
+	x.mustAdd(c.posts(t, 20)...)
+	cs := conflicts(t, c, "conflict", seqRange(1, 20)...)
+	alt2, alt5 := conflicts(t, c, "alt", 2)[0], conflicts(t, c, "alt", 5)[0]
+	forged := forge(t, conflicts(t, c, "forged", 9)[0])
+	filler := newChain(key(t, 2), entry.PublicLog)
+	batch := []*entry.Entry{cs[1], alt2, fresh(t, cs[1]), cs[0], cs[2], cs[3], cs[4]}
+	batch = append(batch, filler.posts(t, 700)...)
+	batch = append(batch, fresh(t, alt2), alt5, forged)
+	batch = append(batch, cs[5:]...)
+	batch = append(batch, fresh(t, cs[0]), fresh(t, cs[19]))
+	for i, r := range x.ingest(batch...) {
+		want := store.Forked
+		switch e := batch[i]; {
+		case e == forged:
+			want = store.Rejected
+		case e.Header.Author == filler.author():
+			want = store.Added
+		}
+		checkResult(t, r, batch[i], want)
+	}
+	// Seq 2 first (its first conflict), then seqs 1 and 3..16.
+	want := append([]*entry.Entry{cs[1], cs[0]}, cs[2:16]...)
+	wantForks(t, x, c, want...)
+	if hd := x.head(c.logKey()); !hd.Forked || hd.Seq != 20 {
+		t.Fatalf("head %+v", hd)
+	}
+	if hd := x.head(filler.logKey()); hd != filler.head() {
+		t.Fatalf("filler head %+v, want %+v", hd, filler.head())
+	}
+	// A later batch adds nothing either.
+	rs := x.ingest(fresh(t, alt5), cs[17], conflicts(t, c, "late", 3)[0])
+	for i, r := range rs {
+		if r.Outcome != store.Forked {
+			t.Fatalf("late conflict %d: %v (%v), want fork", i, r.Outcome, r.Err)
+		}
+	}
+	wantForks(t, x, c, want...)
+}
+
+// testForkBatchNewLog: a batch that brings a log and conflicts with it
+// keeps one piece of evidence per position.
+func testForkBatchNewLog(t *testing.T, x h) {
+	c := newChain(key(t, 1), entry.PublicLog)
+	es := c.posts(t, 3)
+	a, b := conflicts(t, c, "a", 2)[0], conflicts(t, c, "b", 2)[0]
+	batch := append(slices.Clone(es), a, b, fresh(t, a), c.next(t, post(t, "more"), 0))
+	rs := x.ingest(batch...)
+	for i, want := range []store.Outcome{store.Added, store.Added, store.Added, store.Forked, store.Forked, store.Forked, store.Rejected} {
+		checkResult(t, rs[i], batch[i], want)
+	}
+	wantForks(t, x, c, a)
+	if hd := x.head(c.logKey()); !hd.Forked || hd.Seq != 3 || hd.ID != es[2].ID {
+		t.Fatalf("head %+v", hd)
+	}
 }
 
 func testBatchMixed(t *testing.T, x h) {
