@@ -159,7 +159,7 @@ func runImport(ctx context.Context, c *call) error {
 		if oerr := c.out(res, func(w io.Writer) {
 			fmt.Fprintf(w, "entries: %d new, %d already known, %d rejected", st.EntriesNew, st.EntriesKnown, st.EntriesRejected)
 			if st.EntriesForked > 0 {
-				fmt.Fprintf(w, ", %d kept as fork evidence", st.EntriesForked)
+				fmt.Fprintf(w, ", %d conflicting with entries held (their logs are marked forked)", st.EntriesForked)
 			}
 			if st.PayloadsRefused > 0 {
 				fmt.Fprintf(w, "; %d invalid payloads refused (their entries kept without them)", st.PayloadsRefused)

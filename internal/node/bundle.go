@@ -147,9 +147,12 @@ type Rejection struct {
 
 // ImportStats counts what Import did.
 type ImportStats struct {
-	EntriesNew      int `json:"entries_new"`
-	EntriesKnown    int `json:"entries_known"`
-	EntriesForked   int `json:"entries_fork_evidence"`
+	EntriesNew   int `json:"entries_new"`
+	EntriesKnown int `json:"entries_known"`
+	// EntriesForked counts entries that conflict with one held at the same
+	// position: their logs are marked forked and evidence is kept within
+	// the store's limits (one per position, store.MaxForksPerLog per log).
+	EntriesForked   int `json:"entries_forked"`
 	EntriesRejected int `json:"entries_rejected"`
 	// PayloadsRefused counts entries stored (or already held) whose
 	// payload was invalid: they are kept as headers without it.
