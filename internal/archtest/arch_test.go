@@ -48,6 +48,7 @@ var layers = map[string]layer{
 	"internal/content":  domain,
 	"internal/blob":     domain,
 	"internal/bundle":   domain,
+	"internal/invite":   domain,
 	"internal/village":  domain,
 	"internal/keyring":  domain,
 	"internal/festival": domain,
@@ -59,14 +60,18 @@ var layers = map[string]layer{
 	"internal/store/storetest": store,
 	"internal/replicate":       store,
 	"internal/netnode":         store,
+	"internal/blobsync":        store,
+	"internal/scope":           store,
 
 	// Layer 2, the composition root.
 	"internal/node": node,
 
 	// Layer 3, surfaces.
-	"internal/api":   surface,
-	"internal/cli":   surface,
-	"internal/webui": surface,
+	"internal/api":        surface,
+	"internal/api/wire":   surface,
+	"internal/api/client": surface,
+	"internal/cli":        surface,
+	"internal/webui":      surface,
 
 	// This package.
 	"internal/archtest": tooling,

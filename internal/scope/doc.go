@@ -1,0 +1,10 @@
+// Package scope decides which logs a node replicates: the logs of its own
+// account's devices, of the accounts it follows and (hops deep) the accounts
+// they follow, and logs added explicitly; never anything of an account it
+// blocks, and nothing at all to a peer whose account it blocks.
+//
+// The answer is computed from the store (follow, block and device entries)
+// into an immutable snapshot, so the questions the sync protocol asks for
+// every log — Wants and Offers — are map lookups. Refresh recomputes the
+// snapshot after entries that can change it were stored.
+package scope

@@ -1,0 +1,285 @@
+package scope
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/store"
+)
+
+// DefaultHops is how many steps beyond the accounts one follows are
+// replicated: 1 means the accounts they follow are fetched too, and the
+// accounts those follow are not.
+const DefaultHops = 1
+
+// MaxHops bounds Config.Hops: every hop multiplies what a node fetches.
+const MaxHops = 3
+
+// Config says whose logs a node wants.
+type Config struct {
+	Account identity.PublicKey // this node's account
+	Hops    int                // steps beyond the followed accounts; see DefaultHops
+	Logs    []store.LogKey     // logs wanted explicitly, whoever wrote them
+}
+
+// Scope answers Wants and Offers from the latest snapshot. Safe for
+// concurrent use.
+type Scope struct {
+	st  store.Store
+	cfg Config
+
+	mu   sync.Mutex // serialises Refresh
+	snap atomic.Pointer[snapshot]
+}
+
+// snapshot is one immutable computation of the scope.
+type snapshot struct {
+	accounts map[identity.PublicKey]int // wanted account -> distance (0 = own, 1 = followed, ...)
+	authors  map[identity.PublicKey]bool
+	blocked  map[identity.PublicKey]bool // blocked accounts and their devices
+	logs     map[store.LogKey]bool
+}
+
+// New computes the scope from the store.
+func New(ctx context.Context, st store.Store, cfg Config) (*Scope, error) {
+	if cfg.Hops < 0 {
+		cfg.Hops = 0
+	}
+	if cfg.Hops > MaxHops {
+		cfg.Hops = MaxHops
+	}
+	s := &Scope{st: st, cfg: cfg}
+	if err := s.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Wants reports whether this node wants to hold the log.
+func (s *Scope) Wants(log store.LogKey) bool {
+	sn := s.snap.Load()
+	if sn.blocked[log.Author] {
+		return false
+	}
+	return sn.authors[log.Author] || sn.logs[log]
+}
+
+// Offers reports whether this node gives the log to peer (a device key).
+// Nothing is given to a blocked peer, and no blocked account's log to anyone.
+func (s *Scope) Offers(peer identity.PublicKey, log store.LogKey) bool {
+	sn := s.snap.Load()
+	return !sn.blocked[peer] && !sn.blocked[log.Author]
+}
+
+// Blocked reports whether key is a blocked account or one of its devices.
+func (s *Scope) Blocked(key identity.PublicKey) bool { return s.snap.Load().blocked[key] }
+
+// Accounts returns the wanted accounts with their follow distance: 0 for
+// this node's own account, 1 for followed accounts, and so on.
+func (s *Scope) Accounts() map[identity.AccountID]int {
+	sn := s.snap.Load()
+	out := make(map[identity.AccountID]int, len(sn.accounts))
+	for k, d := range sn.accounts {
+		out[k.Account()] = d
+	}
+	return out
+}
+
+// Following returns the accounts this node's account follows (distance 1).
+func (s *Scope) Following() []identity.AccountID {
+	var out []identity.AccountID
+	for k, d := range s.snap.Load().accounts {
+		if d == 1 {
+			out = append(out, k.Account())
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return string(out[i][:]) < string(out[j][:]) })
+	return out
+}
+
+// Relevant reports whether storing e can change the scope: a follow, a
+// block, a device certificate or a revocation.
+func Relevant(e *entry.Entry) bool {
+	if e.Payload == nil {
+		return false
+	}
+	typ, err := content.PeekType(e.Payload)
+	if err != nil {
+		return false
+	}
+	switch typ {
+	case content.TypeFollow, content.TypeBlock, content.TypeDeviceAdd, content.TypeDeviceRevoke:
+		return true
+	}
+	return false
+}
+
+// Refresh recomputes the snapshot from the store and reports whether it
+// changed.
+func (s *Scope) Refresh(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sn, err := s.compute(ctx)
+	if err != nil {
+		return err
+	}
+	s.snap.Store(sn)
+	return nil
+}
+
+func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
+	sn := &snapshot{
+		accounts: map[identity.PublicKey]int{},
+		authors:  map[identity.PublicKey]bool{},
+		blocked:  map[identity.PublicKey]bool{},
+		logs:     map[store.LogKey]bool{},
+	}
+	for _, l := range s.cfg.Logs {
+		sn.logs[l] = true
+	}
+	own, err := s.devices(ctx, s.cfg.Account)
+	if err != nil {
+		return nil, err
+	}
+	follows, blocks, err := s.relations(ctx, own)
+	if err != nil {
+		return nil, err
+	}
+	for a := range blocks {
+		sn.blocked[a] = true
+		devs, err := s.devices(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range devs {
+			sn.blocked[d] = true
+		}
+	}
+	sn.accounts[s.cfg.Account] = 0
+	sn.authors[s.cfg.Account] = true
+	for _, d := range own {
+		sn.authors[d] = true
+	}
+	// Breadth first over the follow graph, Hops+1 steps from this account.
+	frontier := follows
+	for dist := 1; dist <= s.cfg.Hops+1 && len(frontier) > 0; dist++ {
+		var next []identity.PublicKey
+		for _, a := range frontier {
+			if _, seen := sn.accounts[a]; seen || sn.blocked[a] {
+				continue
+			}
+			sn.accounts[a] = dist
+			sn.authors[a] = true
+			devs, err := s.devices(ctx, a)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range devs {
+				sn.authors[d] = true
+			}
+			if dist <= s.cfg.Hops {
+				f, _, err := s.relations(ctx, devs)
+				if err != nil {
+					return nil, err
+				}
+				next = append(next, f...)
+			}
+		}
+		frontier = next
+	}
+	// A blocked device must not come back as an author through another
+	// account that claims it.
+	for k := range sn.blocked {
+		delete(sn.authors, k)
+	}
+	return sn, nil
+}
+
+// devices returns the devices an account certified (revoked ones too: what
+// they wrote before the revocation stays valid).
+func (s *Scope) devices(ctx context.Context, account identity.PublicKey) ([]identity.PublicKey, error) {
+	ds, err := s.st.Devices(ctx, account)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	out := make([]identity.PublicKey, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, d.Device)
+	}
+	return out, nil
+}
+
+// relation is the latest follow or block statement about one account.
+type relation struct {
+	on bool
+	ts uint64
+	id entry.ID
+}
+
+func (r relation) newer(ts uint64, id entry.ID) bool {
+	return ts > r.ts || ts == r.ts && string(id[:]) > string(r.id[:])
+}
+
+// relations reads the follow and block entries in the public logs of the
+// given devices (one account's) and returns the accounts followed and
+// blocked, each decided by its newest statement (timestamp, then id).
+func (s *Scope) relations(ctx context.Context, devices []identity.PublicKey) (follows []identity.PublicKey, blocks map[identity.PublicKey]bool, err error) {
+	blocks = map[identity.PublicKey]bool{}
+	if len(devices) == 0 {
+		return nil, blocks, nil
+	}
+	fol := map[identity.PublicKey]relation{}
+	blk := map[identity.PublicKey]relation{}
+	public := entry.PublicLog
+	for _, typ := range []string{content.TypeFollow, content.TypeBlock} {
+		var after int64
+		for {
+			es, err := s.st.Find(ctx, store.Query{Type: typ, LogID: &public, Authors: devices, After: after, Limit: 1000})
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, e := range es {
+				after = e.Cursor
+				if e.Payload == nil {
+					continue
+				}
+				p, err := content.Decode(e.Payload)
+				if err != nil {
+					continue
+				}
+				ts := e.Header.Timestamp
+				switch v := p.(type) {
+				case *content.Follow:
+					if r, ok := fol[v.Account.Key()]; !ok || r.newer(ts, e.ID) {
+						fol[v.Account.Key()] = relation{v.Following, ts, e.ID}
+					}
+				case *content.Block:
+					if r, ok := blk[v.Account.Key()]; !ok || r.newer(ts, e.ID) {
+						blk[v.Account.Key()] = relation{v.Blocking, ts, e.ID}
+					}
+				}
+			}
+			if len(es) < 1000 {
+				break
+			}
+		}
+	}
+	for a, r := range fol {
+		if r.on {
+			follows = append(follows, a)
+		}
+	}
+	sort.Slice(follows, func(i, j int) bool { return string(follows[i][:]) < string(follows[j][:]) })
+	for a, r := range blk {
+		if r.on {
+			blocks[a] = true
+		}
+	}
+	return follows, blocks, nil
+}
