@@ -8,9 +8,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -19,14 +16,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
-	"github.com/kithnet/kith/internal/content"
-	"github.com/kithnet/kith/internal/entry"
-	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/bench/internal/benchkit"
 	"github.com/kithnet/kith/internal/node"
 )
 
@@ -88,7 +80,7 @@ func run(total, nlogs int, dir string, jsonOut bool) error {
 		dir = d
 	}
 	ctx := context.Background()
-	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: machine(), Cores: runtime.NumCPU(), Entries: total, Logs: nlogs}
+	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(), Entries: total, Logs: nlogs}
 	src, _, err := node.Init(filepath.Join(dir, "a"), node.Options{})
 	if err != nil {
 		return err
@@ -96,10 +88,10 @@ func run(total, nlogs int, dir string, jsonOut bool) error {
 	defer src.Close()
 
 	// Create: sign entries for every log in parallel, store in batches.
-	logf("creating %d entries in %d logs", total, nlogs)
+	benchkit.Logf("creating %d entries in %d logs", total, nlogs)
 	start := time.Now()
 	perLog := total / nlogs
-	sample, err := create(ctx, src, nlogs, perLog)
+	sample, err := benchkit.Create(ctx, src.Store(), nlogs, perLog)
 	if err != nil {
 		return err
 	}
@@ -107,7 +99,7 @@ func run(total, nlogs int, dir string, jsonOut bool) error {
 	res.CreateRate = float64(res.Entries) / time.Since(start).Seconds()
 
 	// Export.
-	logf("exporting")
+	benchkit.Logf("exporting")
 	bpath := filepath.Join(dir, "all.kithbundle")
 	f, err := os.Create(bpath)
 	if err != nil {
@@ -126,11 +118,11 @@ func run(total, nlogs int, dir string, jsonOut bool) error {
 
 	// Bare verification rates, same machine, same run. The sample of
 	// sampleSize entries is spread over the first logs created.
-	logf("measuring bare signature verification")
-	res.VerifyStdlib, res.VerifyZIP215, res.VerifyBatch1Core, res.VerifyBatchAll = verifyRates(sample)
+	benchkit.Logf("measuring bare signature verification")
+	res.VerifyStdlib, res.VerifyZIP215, res.VerifyBatch1Core, res.VerifyBatchAll = benchkit.VerifyRates(sample)
 
 	// Import into an empty home, in a child process so its peak RSS is its own.
-	logf("importing into an empty home (child process)")
+	benchkit.Logf("importing into an empty home (child process)")
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -171,146 +163,6 @@ func run(total, nlogs int, dir string, jsonOut bool) error {
 	return nil
 }
 
-func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05 ")+format+"\n", args...)
-}
-
-// create writes perLog entries into each of nlogs device logs and returns a
-// sample of freshly parsed entries for the verification measurement.
-func create(ctx context.Context, n *node.Node, nlogs, perLog int) ([]*entry.Entry, error) {
-	const batchLogs = 4 // logs signed per store batch
-	jobs := make(chan []int)
-	batches := make(chan []*entry.Entry, 4)
-	var wg sync.WaitGroup
-	for range runtime.NumCPU() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ls := range jobs {
-				var out []*entry.Entry
-				for _, l := range ls {
-					out = append(out, signLog(l, perLog)...)
-				}
-				batches <- out
-			}
-		}()
-	}
-	go func() {
-		for l := 0; l < nlogs; l += batchLogs {
-			var ls []int
-			for i := l; i < min(l+batchLogs, nlogs); i++ {
-				ls = append(ls, i)
-			}
-			jobs <- ls
-		}
-		close(jobs)
-		wg.Wait()
-		close(batches)
-	}()
-	var sample []*entry.Entry
-	done := 0
-	for b := range batches {
-		res, err := n.Store().Ingest(ctx, b)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range res {
-			if r.Err != nil {
-				return nil, r.Err
-			}
-		}
-		if len(sample) < sampleSize {
-			for _, e := range b[:min(len(b), sampleSize-len(sample))] {
-				p, err := entry.Parse(e.Raw, e.Payload) // unverified copy
-				if err != nil {
-					return nil, err
-				}
-				sample = append(sample, p)
-			}
-		}
-		done += len(b)
-		if done%100000 < len(b) {
-			logf("  %d entries", done)
-		}
-	}
-	return sample, nil
-}
-
-func signLog(l, perLog int) []*entry.Entry {
-	seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("kith bench device "), uint64(l)))
-	key, err := identity.KeyFromSeed(seed[:])
-	if err != nil {
-		panic(err)
-	}
-	out := make([]*entry.Entry, 0, perLog)
-	var prev entry.ID
-	for s := 1; s <= perLog; s++ {
-		payload, err := content.Encode(&content.Post{Text: fmt.Sprintf("post %d in log %d: a short message of ordinary length for a benchmark", s, l)})
-		if err != nil {
-			panic(err)
-		}
-		e, err := entry.Sign(key, entry.Draft{Seq: uint64(s), Backlink: prev, Timestamp: 1_700_000_000_000 + uint64(s), Payload: payload})
-		if err != nil {
-			panic(err)
-		}
-		prev = e.ID
-		out = append(out, e)
-	}
-	return out
-}
-
-// sampleSize is how many entries the verification rates are measured on.
-const sampleSize = 50000
-
-// verifyRates measures signatures per second: stdlib single, ZIP-215
-// single, ZIP-215 batch on one core, ZIP-215 batch on all cores. Each is
-// the best of three runs, so a noisy moment on the machine lowers no rate
-// and the import ratios are, if anything, understated.
-func verifyRates(sample []*entry.Entry) (stdlib, zip215, batch1, batchAll float64) {
-	for range 3 {
-		s, z, b1, ba := verifyRatesOnce(sample)
-		stdlib, zip215, batch1, batchAll = max(stdlib, s), max(zip215, z), max(batch1, b1), max(batchAll, ba)
-	}
-	return
-}
-
-func verifyRatesOnce(sample []*entry.Entry) (stdlib, zip215, batch1, batchAll float64) {
-	reset := func() []*entry.Entry {
-		fresh := make([]*entry.Entry, len(sample))
-		for i, e := range sample {
-			fresh[i], _ = entry.Parse(e.Raw, nil)
-		}
-		return fresh
-	}
-	es := reset()
-	t := time.Now()
-	for _, e := range es {
-		if !ed25519.Verify(e.Header.Author[:], e.Header.SigningInput(), e.Header.Signature[:]) {
-			panic("stdlib rejects a valid entry")
-		}
-	}
-	stdlib = float64(len(es)) / time.Since(t).Seconds()
-	es = reset()
-	t = time.Now()
-	for _, e := range es {
-		if !e.Verify() {
-			panic("invalid entry")
-		}
-	}
-	zip215 = float64(len(es)) / time.Since(t).Seconds()
-	es = reset()
-	prev := runtime.GOMAXPROCS(1)
-	t = time.Now()
-	entry.VerifyBatch(es)
-	batch1 = float64(len(es)) / time.Since(t).Seconds()
-	runtime.GOMAXPROCS(prev)
-	es = reset()
-	t = time.Now()
-	entry.VerifyBatch(es)
-	batchAll = float64(len(es)) / time.Since(t).Seconds()
-	return
-}
-
 func cpuProfileFlag() string {
 	if f := flag.Lookup("cpuprofile"); f != nil {
 		return f.Value.String()
@@ -348,45 +200,13 @@ func runImportPhase(home, bundlePath, cpuProfile string) {
 	st, err := n.Import(context.Background(), f, func(s node.ImportStats) {
 		if time.Since(last) > 5*time.Second {
 			last = time.Now()
-			logf("  imported %d", s.EntriesNew)
+			benchkit.Logf("  imported %d", s.EntriesNew)
 		}
 	})
 	if err != nil {
 		fail(err)
 	}
-	rep := importReport{Seconds: time.Since(start).Seconds(), New: st.EntriesNew, Rejected: st.EntriesRejected, PeakRSSKB: peakRSSKB()}
+	rep := importReport{Seconds: time.Since(start).Seconds(), New: st.EntriesNew, Rejected: st.EntriesRejected, PeakRSSKB: benchkit.PeakRSSKB()}
 	b, _ := json.Marshal(rep)
 	fmt.Println(string(b))
-}
-
-// peakRSSKB reads VmHWM from /proc/self/status (Linux).
-func peakRSSKB() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			f := strings.Fields(line)
-			if len(f) >= 2 {
-				v, _ := strconv.ParseInt(f[1], 10, 64)
-				return v
-			}
-		}
-	}
-	return -1
-}
-
-func machine() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(line, "model name") {
-				if _, v, ok := strings.Cut(line, ":"); ok {
-					return strings.TrimSpace(v)
-				}
-			}
-		}
-	}
-	return runtime.GOOS + "/" + runtime.GOARCH
 }

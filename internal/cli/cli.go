@@ -389,16 +389,6 @@ func (c *call) open() (*node.Node, error) {
 	return node.Open(c.home, c.options())
 }
 
-// withNode opens the node, runs f, and closes it.
-func (c *call) withNode(f func(n *node.Node) error) error {
-	n, err := c.open()
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	return f(n)
-}
-
 func (c *call) wantArgs(min, max int) error {
 	if len(c.args) < min || (max >= 0 && len(c.args) > max) {
 		return usagef("usage: kith %s %s", c.cmd.name, c.cmd.args)

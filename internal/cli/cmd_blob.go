@@ -2,13 +2,11 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/kithnet/kith/internal/blob"
-	"github.com/kithnet/kith/internal/node"
 )
 
 func init() {
@@ -28,7 +26,7 @@ func init() {
 	})
 }
 
-func runBlobAdd(_ context.Context, c *call) error {
+func runBlobAdd(ctx context.Context, c *call) error {
 	if err := c.wantArgs(1, 1); err != nil {
 		return err
 	}
@@ -37,21 +35,21 @@ func runBlobAdd(_ context.Context, c *call) error {
 		return err
 	}
 	defer f.Close()
-	return c.withNode(func(n *node.Node) error {
-		id, size, stripped, err := n.AddBlob(f, c.flagBool("publish"))
+	return c.withBackend(func(b backend) error {
+		added, err := b.AddBlob(ctx, f, c.flagBool("publish"))
 		if err != nil {
 			return err
 		}
-		return c.out(map[string]any{"id": id.String(), "size": size, "location_removed": stripped}, func(w io.Writer) {
-			if stripped {
+		return c.out(map[string]any{"id": added.ID, "size": added.Size, "location_removed": added.LocationRemoved}, func(w io.Writer) {
+			if added.LocationRemoved {
 				fmt.Fprintln(c.env.Stderr, "removed location metadata")
 			}
-			fmt.Fprintln(w, id)
+			fmt.Fprintln(w, added.ID)
 		})
 	})
 }
 
-func runBlobGet(_ context.Context, c *call) error {
+func runBlobGet(ctx context.Context, c *call) error {
 	if err := c.wantArgs(1, 1); err != nil {
 		return err
 	}
@@ -63,11 +61,8 @@ func runBlobGet(_ context.Context, c *call) error {
 	if out == "" && c.json {
 		return usagef("--json needs --out FILE (the blob's bytes cannot share stdout with JSON)")
 	}
-	return c.withNode(func(n *node.Node) error {
-		rc, size, err := n.Blobs().Open(id)
-		if errors.Is(err, blob.ErrNotFound) {
-			return fmt.Errorf("blob %s is not held here", id)
-		}
+	return c.withBackend(func(b backend) error {
+		rc, size, err := b.OpenBlob(ctx, id.String())
 		if err != nil {
 			return err
 		}

@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/identity"
-	"github.com/kithnet/kith/internal/node"
 )
 
 func init() {
@@ -28,6 +28,9 @@ func init() {
 	})
 }
 
+// progressEvery is the least time between two progress lines.
+var progressEvery = time.Second
+
 // progress prints throttled progress lines on stderr, unless --json.
 type progress struct {
 	c    *call
@@ -38,7 +41,8 @@ type progress struct {
 }
 
 func newProgress(c *call) *progress {
-	// The first line comes after a second: quick work prints no progress.
+	// The first line comes after progressEvery: quick work prints no
+	// progress.
 	return &progress{c: c, tty: isTerminal(c.env.Stderr), last: time.Now()}
 }
 
@@ -48,7 +52,7 @@ func (p *progress) show(format string, args ...any) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if time.Since(p.last) < time.Second {
+	if time.Since(p.last) < progressEvery {
 		return
 	}
 	p.last = time.Now()
@@ -67,19 +71,19 @@ func (p *progress) done() {
 }
 
 func runExport(ctx context.Context, c *call) error {
-	var accounts []identity.PublicKey
+	var accounts []string
 	for _, a := range c.args {
 		id, err := identity.ParseAccount(a)
 		if err != nil {
 			return usagef("%v", err)
 		}
-		accounts = append(accounts, id.Key())
+		accounts = append(accounts, id.String())
 	}
 	out := c.str("out")
 	if out == "" && (c.json || isTerminal(c.env.Stdout)) {
 		return usagef("give --out FILE (or redirect stdout to a file)")
 	}
-	return c.withNode(func(n *node.Node) error {
+	return c.withBackend(func(b backend) error {
 		var w io.Writer = c.env.Stdout
 		var f *outFile
 		if out != "" {
@@ -94,8 +98,12 @@ func runExport(ctx context.Context, c *call) error {
 		}
 		p := newProgress(c)
 		start := time.Now()
-		st, err := n.Export(ctx, w, accounts, func(s node.ExportStats) {
-			p.show("exported %d entries (%.1f MB)", s.Entries, float64(s.Bytes)/1e6)
+		st, err := b.Export(ctx, w, accounts, func(s wire.ExportStats) {
+			if s.Entries > 0 {
+				p.show("exported %d entries (%.1f MB)", s.Entries, float64(s.Bytes)/1e6)
+			} else {
+				p.show("exported %.1f MB", float64(s.Bytes)/1e6)
+			}
 		})
 		p.done()
 		if err != nil {
@@ -109,7 +117,7 @@ func runExport(ctx context.Context, c *call) error {
 		}
 		secs := time.Since(start).Seconds()
 		res := struct {
-			node.ExportStats
+			wire.ExportStats
 			Out     string  `json:"out,omitempty"`
 			Seconds float64 `json:"seconds"`
 		}{st, out, secs}
@@ -140,16 +148,16 @@ func runImport(ctx context.Context, c *call) error {
 		defer f.Close()
 		r = f
 	}
-	return c.withNode(func(n *node.Node) error {
+	return c.withBackend(func(b backend) error {
 		p := newProgress(c)
 		start := time.Now()
-		st, err := n.Import(ctx, r, func(s node.ImportStats) {
+		st, err := b.Import(ctx, r, func(s wire.ImportStats) {
 			p.show("imported %d new, %d known, %d rejected (%.1f MB read)", s.EntriesNew, s.EntriesKnown, s.EntriesRejected, float64(s.Bytes)/1e6)
 		})
 		p.done()
 		secs := time.Since(start).Seconds()
 		res := struct {
-			node.ImportStats
+			wire.ImportStats
 			Seconds float64 `json:"seconds"`
 			Error   string  `json:"error,omitempty"`
 		}{st, secs, ""}

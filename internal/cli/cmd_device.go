@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/identity"
-	"github.com/kithnet/kith/internal/node"
 )
 
 func init() {
@@ -29,40 +29,14 @@ device that holds the account key (one made by 'kith init' or
 	})
 }
 
-type deviceJSON struct {
-	ID         string `json:"id"`
-	Name       string `json:"name"`
-	Revoked    bool   `json:"revoked"`
-	ThisDevice bool   `json:"this_device"`
-	Cert       string `json:"cert"`
-	RevokedBy  string `json:"revoked_by,omitempty"`
-}
-
 func runDeviceList(ctx context.Context, c *call) error {
 	if err := c.wantArgs(0, 0); err != nil {
 		return err
 	}
-	return c.withNode(func(n *node.Node) error {
-		devs, err := n.Devices(ctx)
+	return c.withBackend(func(b backend) error {
+		out, err := b.Devices(ctx)
 		if err != nil {
 			return err
-		}
-		out := struct {
-			Account string       `json:"account"`
-			Devices []deviceJSON `json:"devices"`
-		}{n.Account().String(), []deviceJSON{}}
-		for _, d := range devs {
-			j := deviceJSON{
-				ID:         d.Device.Device().String(),
-				Name:       d.Name,
-				Revoked:    d.Revoked,
-				ThisDevice: d.Device == n.Device().Key(),
-				Cert:       d.Cert.String(),
-			}
-			if d.Revoked {
-				j.RevokedBy = d.RevokedBy.String()
-			}
-			out.Devices = append(out.Devices, j)
 		}
 		return c.out(out, func(w io.Writer) {
 			for _, d := range out.Devices {
@@ -90,13 +64,13 @@ func runDeviceRevoke(ctx context.Context, c *call) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	return c.withNode(func(n *node.Node) error {
-		e, err := n.RevokeDevice(ctx, dev.Key(), c.str("reason"))
+	return c.withBackend(func(b backend) error {
+		r, err := b.RevokeDevice(ctx, dev.String(), wire.RevokeRequest{Reason: c.str("reason")})
 		if err != nil {
 			return err
 		}
-		return c.out(map[string]any{"id": e.ID.String(), "device": dev.String(), "revoked": true}, func(w io.Writer) {
-			fmt.Fprintf(w, "revoked device %s (entry %s)\n", dev, e.ID)
+		return c.out(map[string]any{"id": r.ID, "device": r.Device, "revoked": true}, func(w io.Writer) {
+			fmt.Fprintf(w, "revoked device %s (entry %s)\n", r.Device, r.ID)
 		})
 	})
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kithnet/kith/internal/api/client"
+	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/node"
 )
@@ -38,13 +40,7 @@ differ from one device to the next.`,
 	})
 }
 
-type idJSON struct {
-	Account          string `json:"account"`
-	Device           string `json:"device"`
-	AccountPublicKey string `json:"account_public_key"`
-	DevicePublicKey  string `json:"device_public_key"`
-	Home             string `json:"home"`
-}
+type idJSON = wire.Identity
 
 func idOf(n *node.Node) idJSON {
 	return idJSON{
@@ -56,12 +52,15 @@ func idOf(n *node.Node) idJSON {
 	}
 }
 
-func runID(_ context.Context, c *call) error {
+func runID(ctx context.Context, c *call) error {
 	if err := c.wantArgs(0, 0); err != nil {
 		return err
 	}
-	return c.withNode(func(n *node.Node) error {
-		id := idOf(n)
+	return c.withBackend(func(b backend) error {
+		id, err := b.Identity(ctx)
+		if err != nil {
+			return err
+		}
 		return c.out(id, func(w io.Writer) {
 			fmt.Fprintf(w, "account  %s\ndevice   %s\n", id.Account, id.Device)
 		})
@@ -71,6 +70,9 @@ func runID(_ context.Context, c *call) error {
 func runInit(_ context.Context, c *call) error {
 	if err := c.wantArgs(0, 0); err != nil {
 		return err
+	}
+	if cl, err := client.FromHome(c.home); err == nil {
+		return fmt.Errorf("a node is running on %s (process %d): it already holds an account; use another --home to create one", c.home, cl.PID())
 	}
 	o := c.options()
 	o.DeviceName = c.str("name")

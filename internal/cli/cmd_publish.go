@@ -6,9 +6,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/entry"
-	"github.com/kithnet/kith/internal/node"
 )
 
 func init() {
@@ -33,18 +32,19 @@ func init() {
 	})
 }
 
-// addImage stores an image file as a blob for publication.
-func addImage(n *node.Node, path string) (blob.ID, bool, error) {
+// addImage stores an image file as a blob for publication, with its
+// location metadata removed.
+func addImage(ctx context.Context, b backend, path string) (wire.BlobAdded, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return blob.ID{}, false, err
+		return wire.BlobAdded{}, err
 	}
 	defer f.Close()
-	id, _, stripped, err := n.AddBlob(f, true)
+	added, err := b.AddBlob(ctx, f, true)
 	if err != nil {
-		return blob.ID{}, false, fmt.Errorf("image %s: %w", path, err)
+		return wire.BlobAdded{}, fmt.Errorf("image %s: %w", path, err)
 	}
-	return id, stripped, nil
+	return added, nil
 }
 
 type publishedJSON struct {
@@ -58,33 +58,32 @@ func runPost(ctx context.Context, c *call) error {
 	if err := c.wantArgs(1, 1); err != nil {
 		return err
 	}
-	var reply entry.ID
+	req := wire.PostRequest{Text: c.args[0]}
 	if s := c.str("reply-to"); s != "" {
 		id, err := entry.ParseID(s)
 		if err != nil {
 			return usagef("--reply-to: %v", err)
 		}
-		reply = id
+		req.ReplyTo = id.String()
 	}
-	return c.withNode(func(n *node.Node) error {
-		var images []blob.ID
+	return c.withBackend(func(b backend) error {
 		res := publishedJSON{}
 		for _, path := range *c.multi["image"] {
-			id, stripped, err := addImage(n, path)
+			added, err := addImage(ctx, b, path)
 			if err != nil {
 				return err
 			}
-			images = append(images, id)
-			res.Images = append(res.Images, id.String())
-			if stripped {
+			req.Images = append(req.Images, added.ID)
+			res.Images = append(res.Images, added.ID)
+			if added.LocationRemoved {
 				res.Removed = append(res.Removed, path)
 			}
 		}
-		e, err := n.Post(ctx, c.args[0], images, reply)
+		p, err := b.Post(ctx, req)
 		if err != nil {
 			return err
 		}
-		res.ID, res.Seq = e.ID.String(), e.Header.Seq
+		res.ID, res.Seq = p.ID, p.Seq
 		return c.out(res, func(w io.Writer) {
 			for _, p := range res.Removed {
 				fmt.Fprintf(c.env.Stderr, "removed location metadata from %s\n", p)
@@ -98,35 +97,35 @@ func runProfileSet(ctx context.Context, c *call) error {
 	if err := c.wantArgs(0, 0); err != nil {
 		return err
 	}
-	var u node.ProfileUpdate
+	var req wire.ProfileUpdate
 	if c.set("name") {
 		v := c.str("name")
-		u.Name = &v
+		req.Name = &v
 	}
 	if c.set("about") {
 		v := c.str("about")
-		u.About = &v
+		req.About = &v
 	}
-	if u.Name == nil && u.About == nil && !c.set("image") {
+	if req.Name == nil && req.About == nil && !c.set("image") {
 		return usagef("give at least one of --name, --about, --image")
 	}
-	return c.withNode(func(n *node.Node) error {
+	return c.withBackend(func(b backend) error {
 		if c.set("image") {
-			id, _, err := addImage(n, c.str("image"))
+			added, err := addImage(ctx, b, c.str("image"))
 			if err != nil {
 				return err
 			}
-			u.Image = &id
+			req.Image = &added.ID
 		}
-		e, p, err := n.SetProfile(ctx, u)
+		p, err := b.SetProfile(ctx, req)
 		if err != nil {
 			return err
 		}
-		out := map[string]any{"id": e.ID.String(), "name": p.Name, "about": p.About}
-		if !p.Image.IsZero() {
-			out["image"] = p.Image.String()
+		out := map[string]any{"id": p.ID, "name": p.Name, "about": p.About}
+		if p.Image != "" {
+			out["image"] = p.Image
 		}
-		return c.out(out, func(w io.Writer) { fmt.Fprintln(w, e.ID) })
+		return c.out(out, func(w io.Writer) { fmt.Fprintln(w, p.ID) })
 	})
 }
 
@@ -138,11 +137,11 @@ func runDelete(ctx context.Context, c *call) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	return c.withNode(func(n *node.Node) error {
-		e, err := n.Delete(ctx, target)
+	return c.withBackend(func(b backend) error {
+		d, err := b.DeleteEntry(ctx, target.String())
 		if err != nil {
 			return err
 		}
-		return c.out(map[string]any{"id": e.ID.String(), "deleted": target.String()}, func(w io.Writer) { fmt.Fprintln(w, e.ID) })
+		return c.out(map[string]any{"id": d.ID, "deleted": d.Deleted}, func(w io.Writer) { fmt.Fprintln(w, d.ID) })
 	})
 }

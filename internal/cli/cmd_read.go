@@ -2,20 +2,16 @@ package cli
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
-	"github.com/kithnet/kith/internal/node"
-	"github.com/kithnet/kith/internal/store"
 )
 
 func init() {
@@ -34,121 +30,46 @@ func init() {
 	})
 }
 
-// entryJSON is the --json form of an entry.
-type entryJSON struct {
-	ID          string         `json:"id"`
-	Author      string         `json:"author"`
-	LogID       string         `json:"log_id"`
-	Seq         uint64         `json:"seq"`
-	Backlink    *string        `json:"backlink"`
-	Timestamp   uint64         `json:"timestamp"`
-	Flags       uint64         `json:"flags"`
-	PayloadSize uint64         `json:"payload_size"`
-	Type        *string        `json:"type"`
-	Payload     map[string]any `json:"payload"`
-	Deleted     bool           `json:"deleted,omitempty"`
-	Withheld    bool           `json:"withheld,omitempty"`
-}
+// entryJSON is the --json form of an entry: the API's.
+type entryJSON = wire.Entry
 
-// authorText names an author: the account when it is the account key, else
-// the device.
-func authorText(author identity.PublicKey, account identity.PublicKey) string {
-	if author == account {
-		return author.Account().String()
-	}
-	return author.Device().String()
-}
-
-func toEntryJSON(e *store.Stored, account identity.PublicKey) entryJSON {
-	h := &e.Header
-	j := entryJSON{
-		ID:          e.ID.String(),
-		Author:      authorText(h.Author, account),
-		LogID:       h.LogID.String(),
-		Seq:         h.Seq,
-		Timestamp:   h.Timestamp,
-		Flags:       uint64(h.Flags),
-		PayloadSize: h.PayloadSize,
-		Deleted:     e.Deleted,
-		Withheld:    e.Payload == nil && !e.Deleted,
-	}
-	if h.Seq > 1 {
-		s := h.Backlink.String()
-		j.Backlink = &s
-	}
-	if e.Type != "" {
-		t := e.Type
-		j.Type = &t
-	}
-	if e.Payload != nil {
-		if p, err := content.Decode(e.Payload); err == nil {
-			j.Payload = content.ToJSON(p)
-		} else {
-			j.Payload = map[string]any{"opaque_hex": hex.EncodeToString(e.Payload)}
-		}
-	}
-	return j
-}
-
-// resolveWho parses an account or device id; empty means this node's
-// account. It returns the key, whether it is a device, and the id's text.
-func resolveWho(n *node.Node, arg string) (who identity.PublicKey, device bool, text string, err error) {
-	if arg == "" {
-		return n.Account().Key(), false, n.Account().String(), nil
-	}
-	kind, b, err := identity.ParseAny(arg, identity.KindAccount, identity.KindDevice)
-	if err != nil {
-		return identity.PublicKey{}, false, "", err
-	}
-	return identity.PublicKey(b), kind == identity.KindDevice, identity.Encode(kind, b), nil
-}
+// logPage is how many entries 'kith log' asks for at a time.
+const logPage = wire.MaxEntriesLimit
 
 func runLog(ctx context.Context, c *call) error {
 	if err := c.wantArgs(0, 1); err != nil {
 		return err
 	}
-	arg := ""
+	who := ""
 	if len(c.args) == 1 {
-		arg = c.args[0]
-	}
-	return c.withNode(func(n *node.Node) error {
-		who, isDevice, whoText, err := resolveWho(n, arg)
+		kind, b, err := identity.ParseAny(c.args[0], identity.KindAccount, identity.KindDevice)
 		if err != nil {
 			return usagef("%v", err)
 		}
-		account := who
-		if d, err := n.Store().AccountOf(ctx, who); err == nil {
-			account = d.Account
-		}
-		var logs []store.Head
-		if isDevice {
-			all, err := n.Store().Heads(ctx)
-			if err != nil {
-				return err
-			}
-			for _, h := range all {
-				if h.Log.Author == who {
-					logs = append(logs, h)
-				}
-			}
-		} else {
-			logs, err = n.LogsOf(ctx, who)
-			if err != nil {
-				return err
-			}
-		}
-		if len(logs) == 0 {
-			return fmt.Errorf("no entries of %s are held here", whoText)
-		}
+		who = identity.Encode(kind, b)
+	}
+	return c.withBackend(func(b backend) error {
 		enc := json.NewEncoder(c.env.Stdout)
-		return n.EachEntry(ctx, logs, func(e *store.Stored) error {
-			j := toEntryJSON(e, account)
-			if c.json {
-				return enc.Encode(j)
+		q := wire.EntriesQuery{Author: who, Limit: logPage}
+		for {
+			page, err := b.Entries(ctx, q)
+			if err != nil {
+				return err
 			}
-			printEntryLine(c.env.Stdout, j)
-			return nil
-		})
+			for _, j := range page.Entries {
+				if c.json {
+					if err := enc.Encode(j); err != nil {
+						return err
+					}
+					continue
+				}
+				printEntryLine(c.env.Stdout, j)
+			}
+			if page.NextCursor == "" {
+				return nil
+			}
+			q.Cursor = page.NextCursor
+		}
 	})
 }
 
@@ -196,35 +117,29 @@ func runShow(ctx context.Context, c *call) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	return c.withNode(func(n *node.Node) error {
-		e, err := n.Store().Get(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("entry %s is not held here", id)
-		}
-		if err != nil {
-			return err
-		}
+	return c.withBackend(func(b backend) error {
 		if c.flagBool("raw") {
-			raw := map[string]any{"id": id.String(), "header_hex": hex.EncodeToString(e.Raw), "payload_hex": nil}
-			if e.Payload != nil {
-				raw["payload_hex"] = hex.EncodeToString(e.Payload)
+			e, err := b.RawEntry(ctx, id.String())
+			if err != nil {
+				return err
+			}
+			raw := map[string]any{"id": e.ID, "header_hex": e.HeaderHex, "payload_hex": nil}
+			if e.PayloadHex != nil {
+				raw["payload_hex"] = *e.PayloadHex
 			}
 			return c.out(raw, func(w io.Writer) {
-				fmt.Fprintf(w, "header  %x\n", e.Raw)
-				if e.Payload != nil {
-					fmt.Fprintf(w, "payload %x\n", e.Payload)
+				fmt.Fprintf(w, "header  %s\n", e.HeaderHex)
+				if e.PayloadHex != nil {
+					fmt.Fprintf(w, "payload %s\n", *e.PayloadHex)
 				} else {
 					fmt.Fprintln(w, "payload (not held)")
 				}
 			})
 		}
-		// An author that certified devices is an account (e.g. of a
-		// device.add), whichever account this node belongs to.
-		account := n.Account().Key()
-		if ds, err := n.Store().Devices(ctx, e.Header.Author); err == nil && len(ds) > 0 {
-			account = e.Header.Author
+		j, err := b.Entry(ctx, id.String())
+		if err != nil {
+			return err
 		}
-		j := toEntryJSON(e, account)
 		return c.out(j, func(w io.Writer) {
 			b, _ := json.MarshalIndent(j, "", "  ")
 			fmt.Fprintln(w, string(b))

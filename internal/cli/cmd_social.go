@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
-	"github.com/kithnet/kith/internal/node"
 )
 
 func init() {
@@ -32,17 +30,22 @@ func init() {
 				if err != nil {
 					return usagef("%v", err)
 				}
-				return c.withNode(func(n *node.Node) error {
-					var e *entry.Entry
+				return c.withBackend(func(b backend) error {
+					var id string
 					if v.block {
-						e, err = n.Block(ctx, a.Key(), v.on)
+						r, err := b.Block(ctx, a.String(), v.on)
+						if err != nil {
+							return err
+						}
+						id = r.ID
 					} else {
-						e, err = n.Follow(ctx, a.Key(), v.on)
+						r, err := b.Follow(ctx, a.String(), v.on)
+						if err != nil {
+							return err
+						}
+						id = r.ID
 					}
-					if err != nil {
-						return err
-					}
-					return c.out(map[string]any{"id": e.ID.String(), "account": a.String(), v.name: true}, func(w io.Writer) { fmt.Fprintln(w, e.ID) })
+					return c.out(map[string]any{"id": id, "account": a.String(), v.name: true}, func(w io.Writer) { fmt.Fprintln(w, id) })
 				})
 			},
 		})

@@ -237,6 +237,7 @@ func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStat
 				continue
 			}
 			mu.add(res)
+			n.noteAdded(job.es, res)
 			if progress != nil {
 				s := mu.snapshot()
 				s.Bytes = cr.n.Load()

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kithnet/kith/internal/blob"
@@ -56,6 +57,8 @@ type Node struct {
 	accountKey identity.PrivateKey // zero until needed, or when not held
 
 	mu sync.Mutex // serialises the appends this node makes
+
+	net atomic.Pointer[network] // the running network; nil unless serving
 }
 
 // ErrNoAccountKey is returned by operations that need the account key, such
@@ -278,7 +281,11 @@ func openWith(home string, o Options, lock *homeLock, device, accountKey identit
 
 // Close releases the store and the home lock.
 func (n *Node) Close() error {
+	netErr := n.StopNetwork()
 	err := n.store.Close()
+	if err == nil {
+		err = netErr
+	}
 	n.lock.release()
 	return err
 }
@@ -317,6 +324,7 @@ func (n *Node) appendOne(ctx context.Context, e *entry.Entry) error {
 		}
 		return fmt.Errorf("entry %s was %s, not added", e.ID, r.Outcome)
 	}
+	n.noteAdded([]*entry.Entry{e}, []store.Result{r})
 	return nil
 }
 

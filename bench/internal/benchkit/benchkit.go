@@ -1,0 +1,212 @@
+// Package benchkit holds what kith's whole-system benchmarks share: signing
+// many entries fast, measuring bare signature verification in the same
+// run, reading a process's peak memory, and naming the machine.
+package benchkit
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/store"
+)
+
+// Logf prints a time-stamped progress line on stderr.
+func Logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05 ")+format+"\n", args...)
+}
+
+// Create writes perLog entries into each of nlogs device logs and returns a
+// sample of freshly parsed entries for the verification measurement.
+func Create(ctx context.Context, st store.Store, nlogs, perLog int) ([]*entry.Entry, error) {
+	const batchLogs = 4 // logs signed per store batch
+	jobs := make(chan []int)
+	batches := make(chan []*entry.Entry, 4)
+	var wg sync.WaitGroup
+	for range runtime.NumCPU() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ls := range jobs {
+				var out []*entry.Entry
+				for _, l := range ls {
+					out = append(out, SignLog(l, perLog)...)
+				}
+				batches <- out
+			}
+		}()
+	}
+	go func() {
+		for l := 0; l < nlogs; l += batchLogs {
+			var ls []int
+			for i := l; i < min(l+batchLogs, nlogs); i++ {
+				ls = append(ls, i)
+			}
+			jobs <- ls
+		}
+		close(jobs)
+		wg.Wait()
+		close(batches)
+	}()
+	var sample []*entry.Entry
+	done := 0
+	for b := range batches {
+		res, err := st.Ingest(ctx, b)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range res {
+			if r.Err != nil {
+				return nil, r.Err
+			}
+		}
+		if len(sample) < SampleSize {
+			for _, e := range b[:min(len(b), SampleSize-len(sample))] {
+				p, err := entry.Parse(e.Raw, e.Payload) // unverified copy
+				if err != nil {
+					return nil, err
+				}
+				sample = append(sample, p)
+			}
+		}
+		done += len(b)
+		if done%100000 < len(b) {
+			Logf("  %d entries", done)
+		}
+	}
+	return sample, nil
+}
+
+func SignLog(l, perLog int) []*entry.Entry {
+	key := DeviceKey(l)
+	out := make([]*entry.Entry, 0, perLog)
+	var prev entry.ID
+	for s := 1; s <= perLog; s++ {
+		payload, err := content.Encode(&content.Post{Text: fmt.Sprintf("post %d in log %d: a short message of ordinary length for a benchmark", s, l)})
+		if err != nil {
+			panic(err)
+		}
+		e, err := entry.Sign(key, entry.Draft{Seq: uint64(s), Backlink: prev, Timestamp: 1_700_000_000_000 + uint64(s), Payload: payload})
+		if err != nil {
+			panic(err)
+		}
+		prev = e.ID
+		out = append(out, e)
+	}
+	return out
+}
+
+// SampleSize is how many entries the verification rates are measured on.
+const SampleSize = 50000
+
+// VerifyRates measures signatures per second: stdlib single, ZIP-215
+// single, ZIP-215 batch on one core, ZIP-215 batch on all cores. Each is
+// the best of three runs, so a noisy moment on the machine lowers no rate
+// and the import ratios are, if anything, understated.
+func VerifyRates(sample []*entry.Entry) (stdlib, zip215, batch1, batchAll float64) {
+	for range 3 {
+		s, z, b1, ba := verifyRatesOnce(sample)
+		stdlib, zip215, batch1, batchAll = max(stdlib, s), max(zip215, z), max(batch1, b1), max(batchAll, ba)
+	}
+	return
+}
+
+func verifyRatesOnce(sample []*entry.Entry) (stdlib, zip215, batch1, batchAll float64) {
+	reset := func() []*entry.Entry {
+		fresh := make([]*entry.Entry, len(sample))
+		for i, e := range sample {
+			fresh[i], _ = entry.Parse(e.Raw, nil)
+		}
+		return fresh
+	}
+	es := reset()
+	t := time.Now()
+	for _, e := range es {
+		if !ed25519.Verify(e.Header.Author[:], e.Header.SigningInput(), e.Header.Signature[:]) {
+			panic("stdlib rejects a valid entry")
+		}
+	}
+	stdlib = float64(len(es)) / time.Since(t).Seconds()
+	es = reset()
+	t = time.Now()
+	for _, e := range es {
+		if !e.Verify() {
+			panic("invalid entry")
+		}
+	}
+	zip215 = float64(len(es)) / time.Since(t).Seconds()
+	es = reset()
+	prev := runtime.GOMAXPROCS(1)
+	t = time.Now()
+	entry.VerifyBatch(es)
+	batch1 = float64(len(es)) / time.Since(t).Seconds()
+	runtime.GOMAXPROCS(prev)
+	es = reset()
+	t = time.Now()
+	entry.VerifyBatch(es)
+	batchAll = float64(len(es)) / time.Since(t).Seconds()
+	return
+}
+
+// DeviceKey is the key of the device that writes log l.
+func DeviceKey(l int) identity.PrivateKey {
+	seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("kith bench device "), uint64(l)))
+	key, err := identity.KeyFromSeed(seed[:])
+	if err != nil {
+		panic(err)
+	}
+	return key
+}
+
+// LogKey is the public log that SignLog(l, …) writes.
+func LogKey(l int) store.LogKey {
+	return store.LogKey{Author: DeviceKey(l).Public(), LogID: entry.PublicLog}
+}
+
+// PeakRSSKB reads this process's VmHWM from /proc/self/status (Linux).
+func PeakRSSKB() int64 { return peakRSSKBOf("self") }
+
+// PeakRSSKBOf reads another process's VmHWM; -1 when unknown.
+func PeakRSSKBOf(pid int) int64 { return peakRSSKBOf(strconv.Itoa(pid)) }
+
+func peakRSSKBOf(proc string) int64 {
+	b, err := os.ReadFile("/proc/" + proc + "/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				v, _ := strconv.ParseInt(f[1], 10, 64)
+				return v
+			}
+		}
+	}
+	return -1
+}
+
+func Machine() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				if _, v, ok := strings.Cut(line, ":"); ok {
+					return strings.TrimSpace(v)
+				}
+			}
+		}
+	}
+	return runtime.GOOS + "/" + runtime.GOARCH
+}

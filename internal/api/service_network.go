@@ -1,0 +1,156 @@
+package api
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/kithnet/kith/internal/api/wire"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/node"
+)
+
+// networkTimeout bounds a dial (AddPeer, Join) made for one request.
+const networkTimeout = time.Minute
+
+// Peers lists the connected peers.
+func (s *Service) Peers(context.Context) (wire.PeerList, error) {
+	if !s.n.Serving() {
+		return wire.PeerList{}, notServing()
+	}
+	out := wire.PeerList{Peers: []wire.Peer{}}
+	for _, p := range s.n.Peers() {
+		out.Peers = append(out.Peers, peerOf(p))
+	}
+	return out, nil
+}
+
+// AddPeer dials a peer by multiaddr and keeps it connected.
+func (s *Service) AddPeer(ctx context.Context, req wire.AddPeerRequest) (wire.Peer, error) {
+	addr := strings.TrimSpace(req.Addr)
+	switch {
+	case addr == "":
+		return wire.Peer{}, apiError(wire.CodeBadRequest, "addr is missing: give a multiaddr ending in /p2p/PEER_ID")
+	case len(addr) > wire.MaxAddrLen:
+		return wire.Peer{}, apiError(wire.CodeBadRequest, "addr is %d bytes long, more than %d", len(addr), wire.MaxAddrLen)
+	}
+	if !s.n.Serving() {
+		return wire.Peer{}, notServing()
+	}
+	ctx, cancel := context.WithTimeout(ctx, networkTimeout)
+	defer cancel()
+	p, err := s.n.AddPeer(ctx, addr)
+	if err != nil {
+		return wire.Peer{}, err
+	}
+	return peerOf(p), nil
+}
+
+// Status reports the node's network state and what it holds.
+func (s *Service) Status(ctx context.Context) (wire.Status, error) {
+	if !s.n.Serving() {
+		return wire.Status{}, notServing()
+	}
+	st, err := s.n.Status(ctx)
+	if err != nil {
+		return wire.Status{}, err
+	}
+	addrs := st.Addrs
+	if addrs == nil {
+		addrs = []string{}
+	}
+	return wire.Status{
+		Account: st.Account.String(),
+		Device:  st.Device.String(),
+		Serving: st.Serving,
+		Addrs:   addrs,
+		Peers:   st.Peers,
+		Logs:    st.Logs,
+		Entries: st.Entries,
+		Sync: wire.SyncTotals{
+			Sessions:        st.Sync.Sessions,
+			CaughtUp:        st.Sync.CaughtUp,
+			EntriesExpected: st.Sync.EntriesExpected,
+			EntriesReceived: st.Sync.EntriesReceived,
+			EntriesSent:     st.Sync.EntriesSent,
+		},
+		Blobs: wire.BlobTotals{Pending: st.Blobs.Pending, Fetched: st.Blobs.Fetched, Served: st.Blobs.Served, Failed: st.Blobs.Failed},
+	}, nil
+}
+
+// NewInvite makes an invitation to connect and follow each other.
+func (s *Service) NewInvite(_ context.Context, req wire.InviteRequest) (wire.Invite, error) {
+	ttl := req.TTLSeconds
+	if ttl == 0 {
+		ttl = wire.DefaultInviteTTL
+	}
+	if ttl < wire.MinInviteTTL || ttl > wire.MaxInviteTTL {
+		return wire.Invite{}, apiError(wire.CodeBadRequest, "ttl_seconds %d is not between %d (1 minute) and %d (30 days)", req.TTLSeconds, wire.MinInviteTTL, wire.MaxInviteTTL)
+	}
+	if !s.n.Serving() {
+		return wire.Invite{}, notServing()
+	}
+	inv, err := s.n.NewInvite(time.Duration(ttl) * time.Second)
+	if err != nil {
+		return wire.Invite{}, err
+	}
+	addrs := inv.Addrs
+	if addrs == nil {
+		addrs = []string{}
+	}
+	return wire.Invite{Code: inv.Code, Account: inv.Account.String(), Device: inv.Device.String(), Addrs: addrs, Expires: inv.Expires.UTC()}, nil
+}
+
+// Join uses an invitation code: connect to the inviter, follow it, and ask
+// it to follow back.
+func (s *Service) Join(ctx context.Context, req wire.JoinRequest) (wire.JoinResult, error) {
+	code := strings.TrimSpace(req.Code)
+	switch {
+	case code == "":
+		return wire.JoinResult{}, apiError(wire.CodeBadRequest, "code is missing: give the invite code 'kith invite' printed")
+	case len(code) > wire.MaxInviteCodeLen:
+		return wire.JoinResult{}, apiError(wire.CodeBadRequest, "code is %d bytes long, more than %d: it is not an invite code", len(code), wire.MaxInviteCodeLen)
+	}
+	if !s.n.Serving() {
+		return wire.JoinResult{}, notServing()
+	}
+	ctx, cancel := context.WithTimeout(ctx, networkTimeout)
+	defer cancel()
+	r, err := s.n.Join(ctx, code)
+	if err != nil {
+		return wire.JoinResult{}, err
+	}
+	return wire.JoinResult{Account: r.Account.String(), Device: r.Device.String(), Mutual: r.Mutual, FollowID: r.FollowID}, nil
+}
+
+func peerOf(p node.PeerInfo) wire.Peer {
+	out := wire.Peer{
+		Device:    p.Device.String(),
+		PeerID:    p.PeerID,
+		Addr:      p.Addr,
+		Outbound:  p.Outbound,
+		Transport: p.Transport,
+		Since:     p.Since.UTC(),
+	}
+	if p.Account != (identity.AccountID{}) {
+		out.Account = p.Account.String()
+	}
+	if p.Latency > 0 {
+		ms := float64(p.Latency.Microseconds()) / 1000
+		out.LatencyMS = &ms
+	}
+	if s := p.Sync; s != nil {
+		out.Sync = &wire.PeerSync{
+			Phase:           s.Phase,
+			CaughtUp:        s.CaughtUp,
+			LogsWanted:      s.LogsWanted,
+			EntriesExpected: s.EntriesExpected,
+			EntriesReceived: s.EntriesReceived,
+			EntriesSent:     s.EntriesSent,
+			BytesIn:         s.BytesIn,
+			BytesOut:        s.BytesOut,
+			Forks:           s.Forks,
+		}
+	}
+	return out
+}

@@ -1,0 +1,113 @@
+package wire
+
+import "time"
+
+// Peer is one connected peer (a device).
+type Peer struct {
+	Device    string `json:"device"`            // dev_…
+	Account   string `json:"account,omitempty"` // acc_…; absent while its certificate is unknown
+	PeerID    string `json:"peer_id"`           // libp2p peer id
+	Addr      string `json:"addr"`              // remote multiaddr
+	Outbound  bool   `json:"outbound"`          // this node dialled
+	Transport string `json:"transport"`         // tcp, quic, ws, relay
+	// LatencyMS is the round-trip time in milliseconds; null until measured.
+	LatencyMS *float64  `json:"latency_ms"`
+	Since     time.Time `json:"since"`
+	// Sync is the sync session with the peer; null when none runs.
+	Sync *PeerSync `json:"sync"`
+}
+
+// PeerSync is the state of the sync session with one peer.
+type PeerSync struct {
+	Phase           string `json:"phase"` // hello, reconciling, catching-up, live
+	CaughtUp        bool   `json:"caught_up"`
+	LogsWanted      int    `json:"logs_wanted"`
+	EntriesExpected int64  `json:"entries_expected"`
+	EntriesReceived int64  `json:"entries_received"`
+	EntriesSent     int64  `json:"entries_sent"`
+	BytesIn         int64  `json:"bytes_in"`
+	BytesOut        int64  `json:"bytes_out"`
+	Forks           int    `json:"forks"`
+}
+
+// PeerList answers GET /api/v1/peers.
+type PeerList struct {
+	Peers []Peer `json:"peers"`
+}
+
+// AddPeerRequest is the body of POST /api/v1/peers.
+type AddPeerRequest struct {
+	Addr string `json:"addr"` // a multiaddr ending in /p2p/PEER_ID
+}
+
+// MaxAddrLen bounds AddPeerRequest.Addr, in bytes.
+const MaxAddrLen = 1024
+
+// Status answers GET /api/v1/status.
+type Status struct {
+	Account string     `json:"account"`
+	Device  string     `json:"device"`
+	Serving bool       `json:"serving"`
+	Addrs   []string   `json:"addrs"` // listen multiaddrs with /p2p/
+	Peers   int        `json:"peers"`
+	Logs    int        `json:"logs"`
+	Entries uint64     `json:"entries"`
+	Sync    SyncTotals `json:"sync"`
+	Blobs   BlobTotals `json:"blobs"`
+}
+
+// SyncTotals sums the sync sessions.
+type SyncTotals struct {
+	Sessions        int   `json:"sessions"`
+	CaughtUp        int   `json:"caught_up"`
+	EntriesExpected int64 `json:"entries_expected"`
+	EntriesReceived int64 `json:"entries_received"`
+	EntriesSent     int64 `json:"entries_sent"`
+}
+
+// BlobTotals counts blob transfers since the node started.
+type BlobTotals struct {
+	Pending int   `json:"pending"`
+	Fetched int64 `json:"fetched"`
+	Served  int64 `json:"served"`
+	Failed  int64 `json:"failed"`
+}
+
+// InviteRequest is the body of POST /api/v1/invites.
+type InviteRequest struct {
+	// TTLSeconds is how long the invite is valid: MinInviteTTL to
+	// MaxInviteTTL seconds; 0 (or absent) means DefaultInviteTTL.
+	TTLSeconds int64 `json:"ttl_seconds,omitempty"`
+}
+
+// Bounds of InviteRequest.TTLSeconds.
+const (
+	DefaultInviteTTL = 24 * 60 * 60
+	MinInviteTTL     = 60
+	MaxInviteTTL     = 30 * 24 * 60 * 60
+)
+
+// Invite answers POST /api/v1/invites.
+type Invite struct {
+	Code    string    `json:"code"` // paste it, or show it as a QR code
+	Account string    `json:"account"`
+	Device  string    `json:"device"`
+	Addrs   []string  `json:"addrs"`
+	Expires time.Time `json:"expires"`
+}
+
+// JoinRequest is the body of POST /api/v1/join.
+type JoinRequest struct {
+	Code string `json:"code"`
+}
+
+// MaxInviteCodeLen bounds JoinRequest.Code, in bytes.
+const MaxInviteCodeLen = 4096
+
+// JoinResult answers POST /api/v1/join.
+type JoinResult struct {
+	Account  string `json:"account"` // the inviter's account, now followed
+	Device   string `json:"device"`  // the inviter's device, now connected
+	Mutual   bool   `json:"mutual"`  // the inviter follows back
+	FollowID string `json:"follow_id,omitempty"`
+}

@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/kithnet/kith/internal/api"
+	"github.com/kithnet/kith/internal/api/client"
+	"github.com/kithnet/kith/internal/api/wire"
+)
+
+// backend is what the commands that work with or without a running node
+// call. Two implementations satisfy it with the same signatures:
+// *api.Service, over a node this process opened, and *client.Client, over
+// the API of the node running on the home. A command has one code path
+// and prints the same output through either.
+type backend interface {
+	Identity(ctx context.Context) (wire.Identity, error)
+	Entries(ctx context.Context, q wire.EntriesQuery) (wire.EntryPage, error)
+	Entry(ctx context.Context, id string) (wire.Entry, error)
+	RawEntry(ctx context.Context, id string) (wire.RawEntry, error)
+	DeleteEntry(ctx context.Context, id string) (wire.Deleted, error)
+	Post(ctx context.Context, req wire.PostRequest) (wire.Posted, error)
+	SetProfile(ctx context.Context, req wire.ProfileUpdate) (wire.ProfileSet, error)
+	Follow(ctx context.Context, account string, following bool) (wire.Follow, error)
+	Block(ctx context.Context, account string, blocking bool) (wire.Block, error)
+	AddBlob(ctx context.Context, r io.Reader, publish bool) (wire.BlobAdded, error)
+	OpenBlob(ctx context.Context, id string) (io.ReadCloser, int64, error)
+	Export(ctx context.Context, w io.Writer, accounts []string, progress func(wire.ExportStats)) (wire.ExportStats, error)
+	Import(ctx context.Context, r io.Reader, progress func(wire.ImportStats)) (wire.ImportStats, error)
+	Devices(ctx context.Context) (wire.DeviceList, error)
+	RevokeDevice(ctx context.Context, device string, req wire.RevokeRequest) (wire.Revoked, error)
+}
+
+var (
+	_ backend = (*api.Service)(nil)
+	_ backend = (*client.Client)(nil)
+)
+
+// withBackend runs f through the API of the node running on the home, or,
+// when none runs, over the home opened by this process (and closed after).
+// It never opens the store under a running node.
+func (c *call) withBackend(f func(b backend) error) error {
+	cl, err := client.FromHome(c.home)
+	if err == nil {
+		return f(cl)
+	}
+	if !errors.Is(err, client.ErrNoNode) {
+		return err
+	}
+	n, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	return f(api.NewService(n))
+}
+
+// remote returns the client of the node running on the home, for the
+// commands that only a running node can serve.
+func (c *call) remote() (*client.Client, error) {
+	cl, err := client.FromHome(c.home)
+	if errors.Is(err, client.ErrNoNode) {
+		return nil, fmt.Errorf("no node is running on %s; start one with 'kith serve'", c.home)
+	}
+	return cl, err
+}

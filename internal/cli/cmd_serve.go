@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kithnet/kith/internal/api"
+	"github.com/kithnet/kith/internal/node"
+)
+
+func init() {
+	register(&command{
+		name:    "serve",
+		summary: "run this node: network, replication and the local API, until Ctrl-C (creates the account first on an empty home)",
+		help: `Settings come from config.toml in the home (written with the defaults on
+first start; see doc/config.md); flags override them for this run.
+While the node runs, the other kith commands on this home go through its API.`,
+		flags: flags(
+			multi("listen", "a multiaddr to listen on, e.g. /ip4/0.0.0.0/tcp/7696 (repeatable; replaces the configured list)"),
+			strFlag("api", "HOST:PORT of the local HTTP API, on loopback (default 127.0.0.1:7690)"),
+			multi("bootstrap", "a DHT bootstrap peer multiaddr with /p2p/ (repeatable)"),
+			multi("peer", "a peer multiaddr with /p2p/ to dial and keep connected (repeatable)"),
+			boolFlag("no-mdns", "do not look for peers on the local network"),
+			boolFlag("no-dht", "do not join the DHT"),
+			boolFlag("no-nat", "no relay, hole punching or AutoNAT (for closed test networks)"),
+			strFlag("hops", "follow hops to replicate: 0 = only followed accounts, 1 = also the accounts they follow"),
+			strFlag("log-level", "debug, info, warn or error (default warn); logs go to stderr"),
+			strFlag("name", "a name for this device when the account is created, e.g. laptop"),
+		),
+		run: runServe,
+	})
+}
+
+type serveJSON struct {
+	Event          string   `json:"event"` // "listening", then "stopped"
+	Account        string   `json:"account"`
+	Device         string   `json:"device"`
+	API            string   `json:"api"`
+	Addrs          []string `json:"addrs"`
+	Created        bool     `json:"created,omitempty"`
+	RecoveryPhrase string   `json:"recovery_phrase,omitempty"`
+}
+
+func runServe(ctx context.Context, c *call) error {
+	if err := c.wantArgs(0, 0); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	level := slog.LevelWarn
+	if s := c.str("log-level"); s != "" {
+		if err := level.UnmarshalText([]byte(s)); err != nil {
+			return usagef("--log-level: %v", err)
+		}
+	}
+	logger := slog.New(slog.NewTextHandler(c.env.Stderr, &slog.HandlerOptions{Level: level}))
+
+	var n *node.Node
+	out := serveJSON{Event: "listening"}
+	if node.Initialized(c.home) {
+		var err error
+		if n, err = c.open(); err != nil {
+			return err
+		}
+	} else {
+		o := c.options()
+		o.DeviceName = c.str("name")
+		nn, phrase, err := node.Init(c.home, o)
+		if err != nil {
+			return err
+		}
+		n = nn
+		out.Created, out.RecoveryPhrase = true, phrase.Reveal()
+		if !c.json {
+			fmt.Fprintf(c.env.Stdout, "Created a new account in %s.\n\n", c.home)
+			printRecoveryPhrase(c.env.Stdout, phrase.Words())
+			fmt.Fprintln(c.env.Stdout)
+		}
+	}
+	defer n.Close()
+
+	cfg, err := node.LoadConfig(c.home)
+	if err != nil {
+		return err
+	}
+	listenGiven := len(*c.multi["listen"]) > 0
+	if listenGiven {
+		cfg.Listen = *c.multi["listen"]
+	}
+	if c.set("api") {
+		cfg.API = c.str("api")
+	}
+	cfg.Bootstrap = append(cfg.Bootstrap, *c.multi["bootstrap"]...)
+	cfg.Peers = append(cfg.Peers, *c.multi["peer"]...)
+	off := false
+	if c.flagBool("no-mdns") {
+		cfg.MDNS = &off
+	}
+	if c.flagBool("no-dht") {
+		cfg.DHT = &off
+	}
+	if c.flagBool("no-nat") {
+		cfg.Relay, cfg.HolePunching, cfg.AutoNAT = &off, &off, &off
+	}
+	if s := c.str("hops"); s != "" {
+		h, err := strconv.Atoi(s)
+		if err != nil {
+			return usagef("--hops: %q is not a number", s)
+		}
+		cfg.Hops = &h
+	}
+	if err := checkLoopback(cfg.API); err != nil {
+		return err
+	}
+
+	// The API listens first: a port in use is found before the network starts.
+	ln, err := net.Listen("tcp", cfg.API)
+	if err != nil && isAddrInUse(err) && !c.set("api") && cfg.API == node.DefaultAPI {
+		logger.Warn("the default API port is in use (another kith node?); using a free port", "addr", cfg.API)
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	}
+	if err != nil {
+		return fmt.Errorf("API: listen on %s: %w (choose another with --api HOST:PORT)", cfg.API, err)
+	}
+	defer ln.Close()
+
+	err = n.StartNetwork(ctx, node.ServeOptions{Config: cfg, Logger: logger})
+	if err != nil && isAddrInUse(err) && !listenGiven {
+		logger.Warn("a configured port is in use (another kith node?); listening on free ports instead", "err", err)
+		cfg.Listen = freePorts(cfg.Listen)
+		err = n.StartNetwork(ctx, node.ServeOptions{Config: cfg, Logger: logger})
+	}
+	if err != nil {
+		return fmt.Errorf("start the network: %w", err)
+	}
+
+	token, err := api.NewToken()
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           api.New(n, api.Options{Token: token, Logger: logger}).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	url := "http://" + ln.Addr().String()
+	if err := api.WriteEndpoint(c.home, api.Endpoint{URL: url, Token: token, PID: os.Getpid()}); err != nil {
+		return fmt.Errorf("write the API endpoint file: %w", err)
+	}
+	defer api.RemoveEndpoint(c.home)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	out.Account, out.Device, out.API, out.Addrs = n.Account().String(), n.Device().String(), url, n.Addrs()
+	_ = c.out(out, func(w io.Writer) {
+		fmt.Fprintf(w, "kith node running\n  account  %s\n  device   %s\n  API      %s\n", out.Account, out.Device, out.API)
+		for _, a := range out.Addrs {
+			fmt.Fprintf(w, "  listen   %s\n", a)
+		}
+		fmt.Fprintln(w, "Other kith commands on this home now go through this node. Press Ctrl-C to stop.")
+	})
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("API server: %w", err)
+		}
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	_ = api.RemoveEndpoint(c.home)
+	if err := n.StopNetwork(); err != nil {
+		logger.Warn("stop the network", "err", err)
+	}
+	if c.json {
+		_ = c.out(serveJSON{Event: "stopped", Account: out.Account, Device: out.Device}, nil)
+	} else {
+		fmt.Fprintln(c.env.Stdout, "kith node stopped")
+	}
+	return nil
+}
+
+// printRecoveryPhrase shows a new account's 24 words with the warning.
+func printRecoveryPhrase(w io.Writer, words []string) {
+	fmt.Fprintln(w, "Your recovery phrase. Write these 24 words on paper, in order, and keep them safe.")
+	fmt.Fprintln(w, "They are shown only this once. Anyone who has them can act as you; without them")
+	fmt.Fprintln(w, "a lost device cannot be replaced.")
+	fmt.Fprintln(w)
+	for i := 0; i < len(words); i += 4 {
+		for j := i; j < i+4 && j < len(words); j++ {
+			fmt.Fprintf(w, "  %2d. %-10s", j+1, words[j])
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// checkLoopback refuses an API address that is not on loopback: the API
+// holds the keys' power and is meant for this machine only.
+func checkLoopback(hostport string) error {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return usagef("--api %q: %v (give HOST:PORT, e.g. 127.0.0.1:7690)", hostport, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return usagef("the API must listen on loopback (127.0.0.1, ::1 or localhost), not %q", host)
+	}
+	return nil
+}
+
+func isAddrInUse(err error) bool {
+	return errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use")
+}
+
+var portRe = regexp.MustCompile(`/(tcp|udp)/[0-9]+`)
+
+// freePorts replaces every port in the multiaddrs with 0 (any free port).
+func freePorts(addrs []string) []string {
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
+		out[i] = portRe.ReplaceAllString(a, "/$1/0")
+	}
+	return out
+}

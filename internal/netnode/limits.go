@@ -1,0 +1,159 @@
+package netnode
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/protocol"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
+	"github.com/libp2p/go-libp2p/x/rate"
+)
+
+// The resource manager's limits. doc/network.md gives the reasoning behind
+// every number; keep the two in step.
+const (
+	// minSystemConns is the floor of the system-wide connection limit,
+	// which is otherwise twice the connection manager's high watermark.
+	minSystemConns = 512
+	// streamsPerConn is the system-wide stream budget per connection.
+	streamsPerConn = 16
+	// systemMemory bounds the memory all libp2p buffers may reserve.
+	systemMemory = 512 << 20
+	// peerMemory bounds one peer: four yamux streams at the full 16 MiB
+	// receive window.
+	peerMemory = 64 << 20
+	// streamMemory is the yamux maximum receive window.
+	streamMemory = 16 << 20
+	// transientMemory bounds connections and streams still negotiating.
+	transientMemory = 32 << 20
+	// kithProtocolMemory bounds one peer's streams of one kith protocol.
+	kithProtocolMemory = 32 << 20
+)
+
+// Per-address limits. libp2p's defaults allow 8 concurrent connections and
+// 0.2 new ones a second (burst 16) from one IPv4 address, which suits a
+// public DHT node; kith expects whole households and community centres
+// behind one NAT address, all connecting to the same hub. Loopback stays
+// unlimited.
+const (
+	connsPerAddress   = 64  // concurrent, per IPv4 address or IPv6 /56
+	connsPerIPv6Site  = 256 // concurrent, per IPv6 /48
+	newConnsPerSecond = 1.0 // sustained, per IPv4 address or IPv6 /56
+	newConnsBurst     = 64  // at once, per IPv4 address or IPv6 /56
+	rateGracePeriod   = time.Minute
+)
+
+// connGracePeriod is how long a new connection is safe from trimming.
+const connGracePeriod = time.Minute
+
+// limitConfig returns the resource manager's limits for a connection
+// manager whose high watermark is connHigh.
+func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
+	conns := max(minSystemConns, 2*connHigh)
+	scaling := rcmgr.DefaultLimits
+	// libp2p's own services (identify, ping, AutoNAT, relay, hole punching)
+	// keep the limits their authors chose.
+	libp2p.SetDefaultServiceLimits(&scaling)
+	defaults := scaling.Scale(systemMemory, conns)
+
+	kith := rcmgr.PartialLimitConfig{
+		System: rcmgr.ResourceLimits{
+			Conns:           rcmgr.LimitVal(conns),
+			ConnsInbound:    rcmgr.LimitVal(conns * 3 / 4),
+			ConnsOutbound:   rcmgr.LimitVal(conns / 2),
+			Streams:         rcmgr.LimitVal(conns * streamsPerConn),
+			StreamsInbound:  rcmgr.LimitVal(conns * streamsPerConn / 2),
+			StreamsOutbound: rcmgr.LimitVal(conns * streamsPerConn / 2),
+			FD:              rcmgr.LimitVal(conns),
+			Memory:          systemMemory,
+		},
+		Transient: rcmgr.ResourceLimits{
+			Conns:           128,
+			ConnsInbound:    64,
+			ConnsOutbound:   64,
+			Streams:         256,
+			StreamsInbound:  128,
+			StreamsOutbound: 128,
+			FD:              128,
+			Memory:          transientMemory,
+		},
+		PeerDefault: rcmgr.ResourceLimits{
+			Conns:           8,
+			ConnsInbound:    8,
+			ConnsOutbound:   8,
+			Streams:         256,
+			StreamsInbound:  128,
+			StreamsOutbound: 128,
+			FD:              8,
+			Memory:          peerMemory,
+		},
+		Stream: rcmgr.ResourceLimits{
+			Memory: streamMemory,
+		},
+		ProtocolPeer: map[protocol.ID]rcmgr.ResourceLimits{
+			SyncProtocol: {
+				Streams:         8,
+				StreamsInbound:  4,
+				StreamsOutbound: 4,
+				Memory:          kithProtocolMemory,
+			},
+			BlobProtocol: {
+				Streams:         64,
+				StreamsInbound:  32,
+				StreamsOutbound: 32,
+				Memory:          kithProtocolMemory,
+			},
+		},
+	}
+	return kith.Build(defaults)
+}
+
+// perAddressOptions returns the resource manager's per-address connection
+// and rate limits.
+func perAddressOptions() (count rcmgr.Option, rates *rate.Limiter) {
+	count = rcmgr.WithLimitPerSubnet(
+		[]rcmgr.ConnLimitPerSubnet{{PrefixLength: 32, ConnCount: connsPerAddress}},
+		[]rcmgr.ConnLimitPerSubnet{
+			{PrefixLength: 56, ConnCount: connsPerAddress},
+			{PrefixLength: 48, ConnCount: connsPerIPv6Site},
+		},
+	)
+	perAddress := rate.Limit{RPS: newConnsPerSecond, Burst: newConnsBurst}
+	rates = &rate.Limiter{
+		NetworkPrefixLimits: []rate.PrefixLimit{
+			{Prefix: netip.MustParsePrefix("127.0.0.0/8")}, // zero Limit: unlimited
+			{Prefix: netip.MustParsePrefix("::1/128")},
+		},
+		SubnetRateLimiter: rate.SubnetLimiter{
+			IPv4SubnetLimits: []rate.SubnetLimit{{PrefixLength: 32, Limit: perAddress}},
+			IPv6SubnetLimits: []rate.SubnetLimit{{PrefixLength: 56, Limit: perAddress}},
+			GracePeriod:      rateGracePeriod,
+		},
+	}
+	return count, rates
+}
+
+// newResourceManager returns the resource manager for limitConfig(connHigh)
+// and the per-address limits.
+func newResourceManager(connHigh int) (network.ResourceManager, error) {
+	count, rates := perAddressOptions()
+	mgr, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limitConfig(connHigh)),
+		count, rcmgr.WithConnRateLimiters(rates))
+	if err != nil {
+		return nil, fmt.Errorf("netnode: resource manager: %w", err)
+	}
+	return mgr, nil
+}
+
+// newConnManager returns the connection manager for the watermarks.
+func newConnManager(low, high int) (*connmgr.BasicConnMgr, error) {
+	mgr, err := connmgr.NewConnManager(low, high, connmgr.WithGracePeriod(connGracePeriod))
+	if err != nil {
+		return nil, fmt.Errorf("netnode: connection manager (low %d, high %d): %w", low, high, err)
+	}
+	return mgr, nil
+}

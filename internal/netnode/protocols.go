@@ -1,0 +1,17 @@
+package netnode
+
+// The stream protocols kith registers through Handle. The resource manager
+// gives each its own per-peer limits (see limits.go and doc/network.md).
+const (
+	// SyncProtocol carries log replication (doc/protocol/sync.md).
+	SyncProtocol = "/kith/sync/1"
+	// BlobProtocol carries blob want/have/get (doc/protocol/blob.md).
+	BlobProtocol = "/kith/blob/1"
+)
+
+// DHTProtocolPrefix is the prefix of the private Kademlia DHT's protocol
+// ("/kith/kad/1.0.0"), which keeps kith's DHT apart from the IPFS one.
+const DHTProtocolPrefix = "/kith"
+
+// mdnsServiceName is the DNS-SD service kith announces on the LAN.
+const mdnsServiceName = "_kith._udp"

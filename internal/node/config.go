@@ -1,0 +1,188 @@
+package node
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/scope"
+	"github.com/kithnet/kith/internal/store"
+)
+
+// ConfigFile is the name of the node's configuration file in its home.
+const ConfigFile = "config.toml"
+
+// Default ports: 7696 is the number in kith's key derivation path.
+const (
+	DefaultP2PPort = 7696
+	DefaultWSPort  = 7697
+	DefaultAPI     = "127.0.0.1:7690"
+)
+
+// Config is the node's configuration (doc/config.md). Zero values are
+// replaced by the defaults of DefaultConfig.
+type Config struct {
+	// Listen are the multiaddrs the node listens on.
+	Listen []string `toml:"listen"`
+	// API is the HOST:PORT of the local HTTP API. Keep it on loopback.
+	API string `toml:"api"`
+	// Bootstrap are DHT bootstrap peers (multiaddrs with /p2p/).
+	Bootstrap []string `toml:"bootstrap"`
+	// MDNS finds peers on the local network.
+	MDNS *bool `toml:"mdns"`
+	// DHT joins kith's private Kademlia DHT.
+	DHT *bool `toml:"dht"`
+	// Relay, HolePunching and AutoNAT help nodes behind NAT reach each other.
+	Relay        *bool `toml:"relay"`
+	HolePunching *bool `toml:"hole_punching"`
+	AutoNAT      *bool `toml:"autonat"`
+	// Hops is how many steps beyond the accounts one follows are
+	// replicated: 1 also fetches the accounts they follow.
+	Hops *int `toml:"hops"`
+	// Logs are logs replicated whoever wrote them, as "dev_…/log_…".
+	Logs []string `toml:"logs"`
+	// ConnLow and ConnHigh are the connection manager's watermarks.
+	ConnLow  int `toml:"conn_low"`
+	ConnHigh int `toml:"conn_high"`
+	// Peers are multiaddrs (with /p2p/) dialled at start and kept connected.
+	Peers []string `toml:"peers"`
+}
+
+// DefaultConfig returns the configuration a new home starts with.
+func DefaultConfig() Config {
+	t, one := true, scope.DefaultHops
+	return Config{
+		Listen: []string{
+			fmt.Sprintf("/ip4/0.0.0.0/tcp/%d", DefaultP2PPort),
+			fmt.Sprintf("/ip4/0.0.0.0/udp/%d/quic-v1", DefaultP2PPort),
+			fmt.Sprintf("/ip4/0.0.0.0/tcp/%d/ws", DefaultWSPort),
+			fmt.Sprintf("/ip6/::/tcp/%d", DefaultP2PPort),
+			fmt.Sprintf("/ip6/::/udp/%d/quic-v1", DefaultP2PPort),
+		},
+		API:          DefaultAPI,
+		Bootstrap:    []string{},
+		MDNS:         &t,
+		DHT:          &t,
+		Relay:        &t,
+		HolePunching: &t,
+		AutoNAT:      &t,
+		Hops:         &one,
+		Logs:         []string{},
+		ConnLow:      64,
+		ConnHigh:     192,
+		Peers:        []string{},
+	}
+}
+
+// withDefaults fills the unset fields of c from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.Listen == nil {
+		c.Listen = d.Listen
+	}
+	if c.API == "" {
+		c.API = d.API
+	}
+	for _, p := range []struct{ dst, def **bool }{{&c.MDNS, &d.MDNS}, {&c.DHT, &d.DHT}, {&c.Relay, &d.Relay}, {&c.HolePunching, &d.HolePunching}, {&c.AutoNAT, &d.AutoNAT}} {
+		if *p.dst == nil {
+			*p.dst = *p.def
+		}
+	}
+	if c.Hops == nil {
+		c.Hops = d.Hops
+	}
+	if c.ConnLow == 0 {
+		c.ConnLow = d.ConnLow
+	}
+	if c.ConnHigh == 0 {
+		c.ConnHigh = d.ConnHigh
+	}
+	return c
+}
+
+// check validates the values that do not need the network to check.
+func (c Config) check() error {
+	if *c.Hops < 0 || *c.Hops > scope.MaxHops {
+		return fmt.Errorf("hops = %d: it must be 0…%d", *c.Hops, scope.MaxHops)
+	}
+	if c.ConnLow < 1 || c.ConnHigh < c.ConnLow {
+		return fmt.Errorf("conn_low = %d, conn_high = %d: need 1 ≤ conn_low ≤ conn_high", c.ConnLow, c.ConnHigh)
+	}
+	if _, err := c.logKeys(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// logKeys parses Logs.
+func (c Config) logKeys() ([]store.LogKey, error) {
+	var out []store.LogKey
+	for _, s := range c.Logs {
+		dev, lg, ok := strings.Cut(s, "/")
+		if !ok {
+			return nil, fmt.Errorf("logs: %q must be AUTHOR/LOG, e.g. dev_…/log_…", s)
+		}
+		_, author, err := identity.ParseAny(dev, identity.KindDevice, identity.KindAccount)
+		if err != nil {
+			return nil, fmt.Errorf("logs: %q: %v", s, err)
+		}
+		id, err := entry.ParseLogID(lg)
+		if err != nil {
+			return nil, fmt.Errorf("logs: %q: %v", s, err)
+		}
+		out = append(out, store.LogKey{Author: author, LogID: id})
+	}
+	return out, nil
+}
+
+// configHeader is written above the values of a new config file.
+const configHeader = `# kith node configuration (doc/config.md).
+# Flags given to 'kith serve' override these values; delete a line to get
+# its default back.
+`
+
+// LoadConfig reads the home's config file, writing one with the defaults
+// first when there is none, and returns it with defaults filled in.
+func LoadConfig(home string) (Config, error) {
+	path := filepath.Join(home, ConfigFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		var buf bytes.Buffer
+		buf.WriteString(configHeader)
+		if err := toml.NewEncoder(&buf).Encode(DefaultConfig()); err != nil {
+			return Config{}, err
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+			return Config{}, fmt.Errorf("write %s: %w", path, err)
+		}
+		return DefaultConfig(), nil
+	}
+	if err != nil {
+		return Config{}, err
+	}
+	var c Config
+	md, err := toml.Decode(string(b), &c)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return Config{}, fmt.Errorf("%s: unknown setting %s (see doc/config.md)", path, strings.Join(keys, ", "))
+	}
+	c = c.withDefaults()
+	if err := c.check(); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}

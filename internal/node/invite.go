@@ -1,0 +1,326 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/invite"
+	"github.com/kithnet/kith/internal/store"
+)
+
+const (
+	inviteFile     = "invites.json"
+	inviteProtocol = invite.Protocol
+	// DefaultInviteTTL is how long an invite is valid unless told otherwise.
+	DefaultInviteTTL = 24 * time.Hour
+	// MaxInviteTTL bounds an invite's validity.
+	MaxInviteTTL = 30 * 24 * time.Hour
+)
+
+// inviteBook keeps this node's pending invites in the home (invites.json,
+// mode 0600), so they survive a restart.
+type inviteBook struct {
+	path string
+	mu   sync.Mutex
+}
+
+type inviteRecord struct {
+	Secret  string    `json:"secret"` // hex
+	Expires time.Time `json:"expires"`
+	Used    bool      `json:"used"`
+	UsedBy  string    `json:"used_by,omitempty"` // account
+}
+
+func newInviteBook(path string) *inviteBook { return &inviteBook{path: path} }
+
+func (b *inviteBook) load() ([]inviteRecord, error) {
+	raw, err := os.ReadFile(b.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rs []inviteRecord
+	if err := json.Unmarshal(raw, &rs); err != nil {
+		return nil, fmt.Errorf("%s: %w", b.path, err)
+	}
+	return rs, nil
+}
+
+func (b *inviteBook) save(rs []inviteRecord) error {
+	raw, err := json.MarshalIndent(rs, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := b.path + ".tmp"
+	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, b.path)
+}
+
+func (b *inviteBook) add(secret [invite.SecretSize]byte, expires time.Time) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	rs, err := b.load()
+	if err != nil {
+		return err
+	}
+	// Forget invites that expired more than a day ago.
+	kept := rs[:0]
+	for _, r := range rs {
+		if time.Since(r.Expires) < 24*time.Hour {
+			kept = append(kept, r)
+		}
+	}
+	kept = append(kept, inviteRecord{Secret: hex.EncodeToString(secret[:]), Expires: expires.UTC()})
+	return b.save(kept)
+}
+
+// use checks a secret and marks it used by account, all at once.
+func (b *inviteBook) use(secret [invite.SecretSize]byte, account identity.AccountID, now time.Time) invite.Status {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	rs, err := b.load()
+	if err != nil {
+		return invite.UnknownSecret
+	}
+	want := hex.EncodeToString(secret[:])
+	for i := range rs {
+		if rs[i].Secret != want {
+			continue
+		}
+		if rs[i].Used {
+			return invite.UnknownSecret
+		}
+		if now.After(rs[i].Expires) {
+			return invite.Expired
+		}
+		rs[i].Used, rs[i].UsedBy = true, account.String()
+		if b.save(rs) != nil {
+			return invite.UnknownSecret
+		}
+		return invite.Accepted
+	}
+	return invite.UnknownSecret
+}
+
+// peek reports the status a secret would get, without using it.
+func (b *inviteBook) peek(secret [invite.SecretSize]byte, now time.Time) invite.Status {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	rs, err := b.load()
+	if err != nil {
+		return invite.UnknownSecret
+	}
+	want := hex.EncodeToString(secret[:])
+	for _, r := range rs {
+		if r.Secret == want {
+			switch {
+			case r.Used:
+				return invite.UnknownSecret
+			case now.After(r.Expires):
+				return invite.Expired
+			}
+			return invite.Accepted
+		}
+	}
+	return invite.UnknownSecret
+}
+
+// NewInvite makes a single-use invitation valid for ttl (0: DefaultInviteTTL).
+func (n *Node) NewInvite(ttl time.Duration) (Invite, error) {
+	nw := n.net.Load()
+	if nw == nil {
+		return Invite{}, ErrNotServing
+	}
+	if ttl == 0 {
+		ttl = DefaultInviteTTL
+	}
+	if ttl < time.Minute || ttl > MaxInviteTTL {
+		return Invite{}, fmt.Errorf("an invite is valid for 1 minute to %d days, not %v", int(MaxInviteTTL.Hours()/24), ttl)
+	}
+	c := invite.Code{Account: n.account, Device: n.device.Public(), Expires: time.Now().Add(ttl).Truncate(time.Second).UTC()}
+	if _, err := rand.Read(c.Secret[:]); err != nil {
+		return Invite{}, err
+	}
+	c.Addrs = inviteAddrs(nw.host.Addrs())
+	text, err := c.Encode()
+	if err != nil {
+		return Invite{}, err
+	}
+	if err := nw.invites.add(c.Secret, c.Expires); err != nil {
+		return Invite{}, fmt.Errorf("remember the invite: %w", err)
+	}
+	return Invite{Code: text, Account: n.account.Account(), Device: n.device.Public().Device(), Addrs: c.Addrs, Expires: c.Expires}, nil
+}
+
+// inviteAddrs picks at most invite.MaxAddrs listen addresses for a code,
+// without /p2p/, those reachable from elsewhere first and loopback last.
+func inviteAddrs(all []string) []string {
+	var outer, loop []string
+	seen := map[string]bool{}
+	for _, a := range all {
+		if i := strings.Index(a, "/p2p/"); i >= 0 {
+			a = a[:i]
+		}
+		if a == "" || len(a) > invite.MaxAddrLen || seen[a] || strings.Contains(a, "/p2p-circuit") {
+			continue
+		}
+		seen[a] = true
+		if strings.HasPrefix(a, "/ip4/127.") || strings.HasPrefix(a, "/ip6/::1/") {
+			loop = append(loop, a)
+		} else {
+			outer = append(outer, a)
+		}
+	}
+	out := append(outer, loop...)
+	if len(out) > invite.MaxAddrs {
+		out = out[:invite.MaxAddrs]
+	}
+	return out
+}
+
+// Join uses an invitation: it connects to the inviter, follows its account,
+// and sends the code's secret so that the inviter follows this account
+// back. Both nodes then keep each other connected.
+func (n *Node) Join(ctx context.Context, code string) (JoinResult, error) {
+	nw := n.net.Load()
+	if nw == nil {
+		return JoinResult{}, ErrNotServing
+	}
+	c, err := invite.Parse(code)
+	if err != nil {
+		return JoinResult{}, err
+	}
+	if c.Device == n.device.Public() || c.Account == n.account {
+		return JoinResult{}, errors.New("this invite was made by your own account")
+	}
+	if time.Now().After(c.Expires) {
+		return JoinResult{}, fmt.Errorf("this invite expired at %s; ask for a new one", c.Expires.Local().Format(time.RFC1123))
+	}
+	res := JoinResult{Account: c.Account.Account(), Device: c.Device.Device()}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := nw.host.ConnectKey(cctx, c.Device, c.Addrs); err != nil {
+		return res, fmt.Errorf("cannot reach the inviter at %s: %w", strings.Join(c.Addrs, ", "), err)
+	}
+	nw.host.Keep(c.Device, c.Addrs)
+	following := false
+	for _, a := range nw.scope.Following() {
+		if a == c.Account.Account() {
+			following = true
+		}
+	}
+	if !following {
+		e, err := n.Follow(ctx, c.Account, true)
+		if err != nil {
+			return res, err
+		}
+		res.FollowID = e.ID.String()
+	}
+	cert, err := n.ownCert(ctx)
+	if err != nil {
+		return res, err
+	}
+	s, err := nw.host.Open(cctx, c.Device, inviteProtocol)
+	if err != nil {
+		return res, fmt.Errorf("open the invite exchange: %w", err)
+	}
+	defer s.Close()
+	_ = s.SetDeadline(time.Now().Add(30 * time.Second))
+	if err := invite.WriteRequest(s, invite.Request{Secret: c.Secret, CertHeader: cert.Raw, CertPayload: cert.Payload}); err != nil {
+		return res, fmt.Errorf("send the invite: %w", err)
+	}
+	resp, err := invite.ReadResponse(s)
+	if err != nil {
+		return res, fmt.Errorf("the inviter's answer: %w", err)
+	}
+	if resp.Status != invite.Accepted {
+		return res, fmt.Errorf("the inviter refused: %s (%s); you follow them, but they do not follow you back", resp.Status, resp.Message)
+	}
+	res.Mutual = true
+	return res, nil
+}
+
+// ownCert returns this device's certificate entry.
+func (n *Node) ownCert(ctx context.Context) (*store.Stored, error) {
+	d, err := n.store.AccountOf(ctx, n.device.Public())
+	if err != nil {
+		return nil, err
+	}
+	return n.store.Get(ctx, d.Cert)
+}
+
+// serveInvite answers one invite exchange (doc/protocol/invite.md).
+func (n *Node) serveInvite(ctx context.Context, nw *network, remote identity.PublicKey, s io.ReadWriteCloser) {
+	defer s.Close()
+	if d, ok := s.(interface{ SetDeadline(time.Time) error }); ok {
+		_ = d.SetDeadline(time.Now().Add(30 * time.Second))
+	}
+	req, err := invite.ReadRequest(s)
+	if err != nil {
+		nw.log.Warn("bad invite request", "peer", remote.Device(), "err", err)
+		nw.host.Penalize(remote, "invite: "+err.Error())
+		return
+	}
+	answer := func(st invite.Status, msg string) {
+		_ = invite.WriteResponse(s, invite.Response{Status: st, Message: msg})
+	}
+	if st := nw.invites.peek(req.Secret, time.Now()); st != invite.Accepted {
+		answer(st, st.String())
+		return
+	}
+	cert, err := entry.Parse(req.CertHeader, req.CertPayload)
+	if err != nil {
+		answer(invite.BadCertificate, err.Error())
+		return
+	}
+	p, err := content.Decode(req.CertPayload)
+	add, ok := p.(*content.DeviceAdd)
+	if err != nil || !ok || add.Device.Key() != remote || cert.Header.LogID != content.DeviceCertLog(remote) || cert.Header.Seq != 1 {
+		answer(invite.BadCertificate, "the certificate is not a device.add of the device on this connection")
+		return
+	}
+	account := cert.Header.Author
+	if nw.scope.Blocked(account) {
+		answer(invite.Blocked, "blocked")
+		return
+	}
+	r, err := n.store.Append(ctx, cert)
+	if err != nil {
+		answer(invite.BadCertificate, "could not store the certificate")
+		return
+	}
+	if r.Outcome == store.Rejected {
+		answer(invite.BadCertificate, r.Err.Error())
+		return
+	}
+	if st := nw.invites.use(req.Secret, account.Account(), time.Now()); st != invite.Accepted {
+		answer(st, st.String())
+		return
+	}
+	if r.Outcome == store.Added {
+		n.noteAdded([]*entry.Entry{cert}, []store.Result{r})
+	}
+	if _, err := n.Follow(ctx, account, true); err != nil {
+		answer(invite.BadCertificate, "could not follow back: "+err.Error())
+		return
+	}
+	nw.host.Keep(remote, nil)
+	answer(invite.Accepted, "welcome")
+}

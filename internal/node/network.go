@@ -1,0 +1,483 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/blobsync"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/netnode"
+	"github.com/kithnet/kith/internal/replicate"
+	"github.com/kithnet/kith/internal/scope"
+	"github.com/kithnet/kith/internal/store"
+)
+
+// The stream protocols a serving node speaks (doc/network.md).
+const (
+	SyncProtocol = netnode.SyncProtocol
+	BlobProtocol = netnode.BlobProtocol
+)
+
+// ErrNotServing is returned by network operations on a node that is not
+// running its network (a one-shot command rather than 'kith serve').
+var ErrNotServing = errors.New("the node's network is not running: start it with 'kith serve'")
+
+// ServeOptions configure a node's network.
+type ServeOptions struct {
+	Config Config
+	// Mock, when set, puts the node on an in-process libp2p mock network
+	// instead of real transports: for tests.
+	Mock   *netnode.MockNet
+	Logger *slog.Logger
+}
+
+// network is the running network side of a node.
+type network struct {
+	host    *netnode.Host
+	scope   *scope.Scope
+	engine  *replicate.Engine
+	blobs   *blobsync.Service
+	invites *inviteBook
+	log     *slog.Logger
+	cfg     Config
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu        sync.Mutex
+	connected map[identity.PublicKey]bool
+	syncing   map[identity.PublicKey]bool // an initiator loop runs for the peer
+}
+
+// Serving reports whether the node runs its network.
+func (n *Node) Serving() bool { return n.net.Load() != nil }
+
+// StartNetwork starts the libp2p host, replication, blob fetching and the
+// invite handler. It returns once the host listens; StopNetwork (or Close)
+// stops it.
+func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
+	if n.net.Load() != nil {
+		return errors.New("the network is already running")
+	}
+	cfg := o.Config.withDefaults()
+	if err := cfg.check(); err != nil {
+		return err
+	}
+	logs, _ := cfg.logKeys()
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	sc, err := scope.New(ctx, n.store, scope.Config{Account: n.account, Hops: *cfg.Hops, Logs: logs})
+	if err != nil {
+		return err
+	}
+	var host *netnode.Host
+	if o.Mock != nil {
+		host, err = o.Mock.NewHost(n.device)
+	} else {
+		host, err = netnode.New(ctx, netnode.Config{
+			Key:       n.device,
+			Listen:    cfg.Listen,
+			DataDir:   filepath.Join(n.home, "net"),
+			Bootstrap: cfg.Bootstrap,
+			MDNS:      *cfg.MDNS,
+			DHT:       *cfg.DHT,
+			Relay:     *cfg.Relay,
+			HolePunch: *cfg.HolePunching,
+			AutoNAT:   *cfg.AutoNAT,
+			ConnLow:   cfg.ConnLow,
+			ConnHigh:  cfg.ConnHigh,
+			Logger:    log,
+		})
+	}
+	if err != nil {
+		return err
+	}
+	nctx, cancel := context.WithCancel(context.Background())
+	nw := &network{
+		host: host, scope: sc, log: log, cfg: cfg,
+		invites:   newInviteBook(filepath.Join(n.home, inviteFile)),
+		ctx:       nctx,
+		cancel:    cancel,
+		connected: map[identity.PublicKey]bool{},
+		syncing:   map[identity.PublicKey]bool{},
+	}
+	nw.engine = replicate.NewEngine(replicate.Config{
+		Store:   n.store,
+		Scope:   sc,
+		Self:    n.device.Public(),
+		OnAdded: func(peer identity.PublicKey, es []*entry.Entry) { n.afterAdded(nw, es) },
+		OnMisbehaviour: func(peer identity.PublicKey, code replicate.Code, err error) {
+			log.Warn("peer misbehaved in sync", "peer", peer.Device(), "code", code, "err", err)
+			host.Penalize(peer, fmt.Sprintf("sync: %v", err))
+		},
+		Logger: log,
+	})
+	nw.blobs = blobsync.New(blobsync.Config{
+		Blobs: n.blobs,
+		Open: func(ctx context.Context, peer identity.PublicKey) (blobsync.Stream, error) {
+			return host.Open(ctx, peer, BlobProtocol)
+		},
+		Peers:  nw.peerKeys,
+		Checks: []blob.Check{refuseLocation},
+		OnMisbehaviour: func(peer identity.PublicKey, err error) {
+			log.Warn("peer misbehaved in blob exchange", "peer", peer.Device(), "err", err)
+			host.Penalize(peer, fmt.Sprintf("blobs: %v", err))
+		},
+		Logger: log,
+	})
+	n.net.Store(nw)
+	host.Handle(SyncProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		if err := nw.engine.Run(nctx, remote, s, false); err != nil {
+			log.Debug("sync session ended", "peer", remote.Device(), "err", err)
+		}
+	})
+	host.Handle(BlobProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		nw.blobs.Serve(nctx, remote, s)
+	})
+	host.Handle(inviteProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		n.serveInvite(nctx, nw, remote, s)
+	})
+	// Subscribe replays the peers already connected, then reports changes.
+	host.Subscribe(func(ev netnode.Event) { n.peerEvent(ev) })
+	nw.wg.Add(1)
+	go func() {
+		defer nw.wg.Done()
+		nw.blobs.Run(nctx)
+	}()
+	for _, addr := range cfg.Peers {
+		addr := addr
+		nw.wg.Add(1)
+		go func() {
+			defer nw.wg.Done()
+			if _, err := n.AddPeer(nctx, addr); err != nil {
+				log.Warn("configured peer not reachable now; it is kept and redialled", "addr", addr, "err", err)
+			}
+		}()
+	}
+	nw.wg.Add(1)
+	go func() {
+		defer nw.wg.Done()
+		n.discoverLoop(nctx, nw)
+	}()
+	return nil
+}
+
+// StopNetwork stops the network; the store stays open.
+func (n *Node) StopNetwork() error {
+	nw := n.net.Swap(nil)
+	if nw == nil {
+		return nil
+	}
+	nw.cancel()
+	err := nw.host.Close()
+	nw.wg.Wait()
+	return err
+}
+
+// Addrs returns the multiaddrs (with /p2p/) the node listens on.
+func (n *Node) Addrs() []string {
+	nw := n.net.Load()
+	if nw == nil {
+		return nil
+	}
+	return nw.host.Addrs()
+}
+
+func (nw *network) peerKeys() []identity.PublicKey {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	out := make([]identity.PublicKey, 0, len(nw.connected))
+	for k := range nw.connected {
+		out = append(out, k)
+	}
+	return out
+}
+
+func (nw *network) isConnected(p identity.PublicKey) bool {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	return nw.connected[p]
+}
+
+// peerEvent tracks connections. Of two connected nodes, the one with the
+// smaller device key opens the sync stream, so a pair never runs two
+// sessions; it reopens the stream while the connection lasts.
+func (n *Node) peerEvent(ev netnode.Event) {
+	nw := n.net.Load()
+	if nw == nil {
+		return
+	}
+	switch ev.Kind {
+	case netnode.Connected:
+		nw.mu.Lock()
+		nw.connected[ev.Peer] = true
+		self := n.device.Public()
+		start := bytes.Compare(self[:], ev.Peer[:]) < 0 && !nw.syncing[ev.Peer]
+		if start {
+			nw.syncing[ev.Peer] = true
+		}
+		nw.mu.Unlock()
+		nw.blobs.PeerConnected(ev.Peer)
+		if start {
+			nw.wg.Add(1)
+			go func() {
+				defer nw.wg.Done()
+				n.syncLoop(nw, ev.Peer)
+			}()
+		}
+	case netnode.Disconnected:
+		nw.mu.Lock()
+		delete(nw.connected, ev.Peer)
+		nw.mu.Unlock()
+	}
+}
+
+// syncLoop runs sync sessions with a connected peer as the initiator.
+func (n *Node) syncLoop(nw *network, peer identity.PublicKey) {
+	defer func() {
+		nw.mu.Lock()
+		delete(nw.syncing, peer)
+		nw.mu.Unlock()
+	}()
+	backoff := 500 * time.Millisecond
+	for nw.ctx.Err() == nil && nw.isConnected(peer) {
+		if _, refused := nw.host.Refused(peer); refused {
+			return
+		}
+		octx, cancel := context.WithTimeout(nw.ctx, 10*time.Second)
+		s, err := nw.host.Open(octx, peer, SyncProtocol)
+		cancel()
+		if err == nil {
+			start := time.Now()
+			err = nw.engine.Run(nw.ctx, peer, s, true)
+			var pe *replicate.ProtocolError
+			if errors.As(err, &pe) {
+				return
+			}
+			if time.Since(start) > time.Minute {
+				backoff = 500 * time.Millisecond
+			}
+		}
+		if err != nil {
+			nw.log.Debug("sync session with peer ended", "peer", peer.Device(), "err", err)
+		}
+		select {
+		case <-nw.ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		if backoff < 30*time.Second {
+			backoff *= 2
+		}
+	}
+}
+
+// noteAdded is called with every batch this node stored by itself
+// (published, imported): live sessions push the new entries, and the
+// scope is recomputed when a follow, block or device entry arrived.
+func (n *Node) noteAdded(es []*entry.Entry, res []store.Result) {
+	nw := n.net.Load()
+	if nw == nil {
+		return
+	}
+	added := make([]*entry.Entry, 0, len(es))
+	for i, e := range es {
+		if i < len(res) && res[i].Outcome == store.Added {
+			added = append(added, e)
+		}
+	}
+	if len(added) == 0 {
+		return
+	}
+	nw.engine.Added(added)
+	n.afterAdded(nw, added)
+}
+
+// afterAdded follows up on stored entries, local or from a peer: the scope
+// is recomputed when a follow, block or device entry arrived, and the blobs
+// they reference are fetched.
+func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
+	relevant := false
+	var want []blob.ID
+	for _, e := range es {
+		if scope.Relevant(e) {
+			relevant = true
+		}
+		if e.Payload != nil {
+			want = append(want, referencedBlobs(e.Payload)...)
+		}
+	}
+	if relevant {
+		if err := nw.scope.Refresh(nw.ctx); err != nil {
+			nw.log.Warn("recompute replication scope", "err", err)
+		} else {
+			nw.engine.ScopeChanged()
+		}
+	}
+	if len(want) > 0 {
+		var missing []blob.ID
+		for _, id := range want {
+			if ok, _, err := n.blobs.Has(id); err == nil && !ok {
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) > 0 {
+			nw.blobs.Want(missing...)
+		}
+	}
+}
+
+// discoverLoop connects, through the DHT and the peerstore, to the devices
+// of this node's own account and of the accounts it follows that are not
+// connected.
+func (n *Node) discoverLoop(ctx context.Context, nw *network) {
+	t := time.NewTimer(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var targets []identity.PublicKey
+		for acc, dist := range nw.scope.Accounts() {
+			if dist > 1 {
+				continue
+			}
+			devs, err := n.store.Devices(ctx, acc.Key())
+			if err != nil {
+				continue
+			}
+			for _, d := range devs {
+				if !d.Revoked && d.Device != n.device.Public() && !nw.isConnected(d.Device) {
+					targets = append(targets, d.Device)
+				}
+			}
+		}
+		sem := make(chan struct{}, 4)
+		var wg sync.WaitGroup
+		for _, d := range targets {
+			d := d
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+				defer cancel()
+				_ = nw.host.ConnectKey(cctx, d, nil)
+			}()
+		}
+		wg.Wait()
+		t.Reset(30 * time.Second)
+	}
+}
+
+// Peers lists the connected peers with their sync state.
+func (n *Node) Peers() []PeerInfo {
+	nw := n.net.Load()
+	if nw == nil {
+		return nil
+	}
+	sessions := map[identity.PublicKey]replicate.SessionState{}
+	for _, s := range nw.engine.Sessions() {
+		sessions[s.Peer] = s
+	}
+	var out []PeerInfo
+	for _, p := range nw.host.Peers() {
+		out = append(out, n.peerInfo(p, sessions))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Since.Before(out[j].Since) })
+	return out
+}
+
+func (n *Node) peerInfo(p netnode.PeerInfo, sessions map[identity.PublicKey]replicate.SessionState) PeerInfo {
+	pi := PeerInfo{
+		Device: p.Key.Device(), PeerID: p.PeerID, Addr: p.Addr, Outbound: p.Outbound,
+		Transport: p.Transport, Latency: p.Latency, Since: p.Since,
+	}
+	if d, err := n.store.AccountOf(context.Background(), p.Key); err == nil {
+		pi.Account = d.Account.Account()
+	}
+	if s, ok := sessions[p.Key]; ok {
+		pi.Sync = &SyncInfo{
+			Phase: s.Phase, CaughtUp: s.CaughtUp, LogsWanted: s.LogsWanted,
+			EntriesExpected: s.EntriesExpected, EntriesReceived: s.EntriesReceived, EntriesSent: s.EntriesSent,
+			BytesIn: s.BytesIn, BytesOut: s.BytesOut, Forks: s.Forks,
+		}
+	}
+	return pi
+}
+
+// AddPeer dials a peer by multiaddr (with /p2p/) and keeps it connected:
+// it is redialled while apart, also after a restart.
+func (n *Node) AddPeer(ctx context.Context, multiaddr string) (PeerInfo, error) {
+	nw := n.net.Load()
+	if nw == nil {
+		return PeerInfo{}, ErrNotServing
+	}
+	key, err := nw.host.Connect(ctx, multiaddr)
+	if err != nil {
+		return PeerInfo{}, err
+	}
+	if key == n.device.Public() {
+		return PeerInfo{}, errors.New("that address is this node itself")
+	}
+	addr := multiaddr
+	if i := strings.Index(addr, "/p2p/"); i >= 0 {
+		addr = addr[:i]
+	}
+	nw.host.Keep(key, []string{addr})
+	for _, p := range nw.host.Peers() {
+		if p.Key == key {
+			return n.peerInfo(p, nil), nil
+		}
+	}
+	return PeerInfo{Device: key.Device(), Addr: addr, Outbound: true, Since: time.Now()}, nil
+}
+
+// Status reports the node's state: addresses, peers, what it holds and how
+// far the sync sessions are.
+func (n *Node) Status(ctx context.Context) (Status, error) {
+	st := Status{Account: n.account.Account(), Device: n.device.Public().Device(), Serving: n.net.Load() != nil}
+	heads, err := n.store.Heads(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.Logs = len(heads)
+	for _, h := range heads {
+		st.Entries += h.Seq
+	}
+	nw := n.net.Load()
+	if nw == nil {
+		return st, nil
+	}
+	st.Addrs = nw.host.Addrs()
+	st.Peers = len(nw.host.Peers())
+	for _, s := range nw.engine.Sessions() {
+		st.Sync.Sessions++
+		if s.CaughtUp {
+			st.Sync.CaughtUp++
+		}
+		st.Sync.EntriesExpected += s.EntriesExpected
+		st.Sync.EntriesReceived += s.EntriesReceived
+		st.Sync.EntriesSent += s.EntriesSent
+	}
+	bs := nw.blobs.Stats()
+	st.Blobs = BlobTotals{Pending: len(nw.blobs.Pending()), Fetched: bs.Fetched, Served: bs.Served, Failed: bs.Failed}
+	return st, nil
+}

@@ -1,0 +1,181 @@
+package node_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/netnode"
+	"github.com/kithnet/kith/internal/node"
+	"github.com/kithnet/kith/internal/store"
+)
+
+// serveMock starts n's network on the mock network.
+func serveMock(t *testing.T, mn *netnode.MockNet, n *node.Node) {
+	t.Helper()
+	off := false
+	cfg := node.DefaultConfig()
+	cfg.MDNS, cfg.DHT = &off, &off
+	if err := n.StartNetwork(t.Context(), node.ServeOptions{Config: cfg, Mock: mn}); err != nil {
+		t.Fatalf("StartNetwork: %v", err)
+	}
+	t.Cleanup(func() { _ = n.StopNetwork() })
+}
+
+func newMockNet(t *testing.T) *netnode.MockNet {
+	mn := netnode.NewMockNet()
+	t.Cleanup(func() { _ = mn.Close() })
+	return mn
+}
+
+func mockNode(t *testing.T, mn *netnode.MockNet) *node.Node {
+	t.Helper()
+	n, _ := initNode(t, node.Options{})
+	serveMock(t, mn, n)
+	return n
+}
+
+func mockNodes(t *testing.T, mn *netnode.MockNet, count int) []*node.Node {
+	t.Helper()
+	var out []*node.Node
+	for i := 0; i < count; i++ {
+		out = append(out, mockNode(t, mn))
+	}
+	return out
+}
+
+// postTexts returns the post texts of account held by n, in log order.
+func postTexts(t *testing.T, n *node.Node, account identity.AccountID) []string {
+	t.Helper()
+	logs, err := n.LogsOf(t.Context(), account.Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	err = n.EachEntry(t.Context(), logs, func(e *store.Stored) error {
+		if e.Type == content.TypePost && e.Payload != nil {
+			p, err := content.Decode(e.Payload)
+			if err != nil {
+				return err
+			}
+			out = append(out, p.(*content.Post).Text)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func follow(t *testing.T, n, other *node.Node) {
+	t.Helper()
+	if _, err := n.Follow(t.Context(), other.Account().Key(), true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMockChainReplicatesLive(t *testing.T) {
+	ns := mockNodes(t, newMockNet(t), 3)
+	for _, a := range ns {
+		for _, b := range ns {
+			if a != b {
+				follow(t, a, b)
+			}
+		}
+	}
+	// A line: 0 - 1 - 2.
+	for i := 0; i < 2; i++ {
+		if _, err := ns[i].AddPeer(t.Context(), ns[i+1].Addrs()[0]); err != nil {
+			t.Fatalf("AddPeer: %v", err)
+		}
+	}
+	var want []string
+	for k := 0; k < 5; k++ {
+		text := fmt.Sprintf("post %d", k)
+		want = append(want, text)
+		if _, err := ns[0].Post(t.Context(), text, nil, entry.ID{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "node 2 to hold node 0's posts through node 1", func() bool {
+		return slices.Equal(postTexts(t, ns[2], ns[0].Account()), want)
+	})
+	peers := ns[1].Peers()
+	if len(peers) != 2 {
+		t.Fatalf("node 1 has %d peers, want 2", len(peers))
+	}
+	st, err := ns[2].Status(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Serving || st.Peers != 1 || st.Sync.Sessions != 1 {
+		t.Fatalf("node 2 status: %+v", st)
+	}
+}
+
+func TestMockInviteJoinIsMutual(t *testing.T) {
+	mn := newMockNet(t)
+	ns := mockNodes(t, mn, 2)
+	a, b := ns[0], ns[1]
+	inv, err := a.NewInvite(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.Join(t.Context(), inv.Code)
+	if err != nil {
+		t.Fatalf("Join: %v", err)
+	}
+	if !res.Mutual || res.Account != a.Account() || res.Device != a.Device() || res.FollowID == "" {
+		t.Fatalf("Join result: %+v", res)
+	}
+	if _, err := a.Post(t.Context(), "from a", nil, entry.ID{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Post(t.Context(), "from b", nil, entry.ID{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "b to hold a's post", func() bool { return slices.Equal(postTexts(t, b, a.Account()), []string{"from a"}) })
+	eventually(t, "a to hold b's post", func() bool { return slices.Equal(postTexts(t, a, b.Account()), []string{"from b"}) })
+	// The invite is single-use.
+	c := mockNode(t, mn)
+	res, err = c.Join(t.Context(), inv.Code)
+	if err == nil || res.Mutual {
+		t.Fatalf("a used invite was accepted again: %+v", res)
+	}
+	if !strings.Contains(err.Error(), "unknown or already used invite") {
+		t.Fatalf("error %q does not say the invite was used", err)
+	}
+}
+
+func TestNotServing(t *testing.T) {
+	n, _ := initNode(t, node.Options{})
+	ctx := context.Background()
+	if _, err := n.AddPeer(ctx, "/ip4/127.0.0.1/tcp/1"); err != node.ErrNotServing {
+		t.Fatalf("AddPeer: %v", err)
+	}
+	if _, err := n.NewInvite(0); err != node.ErrNotServing {
+		t.Fatalf("NewInvite: %v", err)
+	}
+	st, err := n.Status(ctx)
+	if err != nil || st.Serving || st.Logs != 1 || st.Entries != 1 {
+		t.Fatalf("Status: %+v %v", st, err)
+	}
+}

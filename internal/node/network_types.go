@@ -1,0 +1,80 @@
+package node
+
+import (
+	"time"
+
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// PeerInfo describes one connected peer (a device) as the node sees it.
+type PeerInfo struct {
+	Device    identity.DeviceID
+	Account   identity.AccountID // zero when the device's certificate is not known yet
+	PeerID    string             // libp2p peer id
+	Addr      string             // remote multiaddr of the connection
+	Outbound  bool               // this node dialled
+	Transport string             // tcp, quic, ws, relay
+	Latency   time.Duration      // 0 when not measured yet
+	Since     time.Time
+	Sync      *SyncInfo // nil when no sync session runs with the peer
+}
+
+// SyncInfo is the state of the sync session with one peer.
+type SyncInfo struct {
+	Phase           string // hello, reconciling, catching-up, live
+	CaughtUp        bool
+	LogsWanted      int
+	EntriesExpected int64
+	EntriesReceived int64
+	EntriesSent     int64
+	BytesIn         int64
+	BytesOut        int64
+	Forks           int
+}
+
+// Status is the node's state for 'kith status'.
+type Status struct {
+	Account identity.AccountID
+	Device  identity.DeviceID
+	Serving bool     // the network runs (false for a node opened by a one-shot command)
+	Addrs   []string // listen multiaddrs with /p2p/
+	Peers   int
+	Logs    int    // logs held
+	Entries uint64 // entries held (sum of head seqs)
+	Sync    SyncTotals
+	Blobs   BlobTotals
+}
+
+// SyncTotals sums the sync sessions.
+type SyncTotals struct {
+	Sessions        int
+	CaughtUp        int // sessions whose peer has sent everything it announced
+	EntriesExpected int64
+	EntriesReceived int64
+	EntriesSent     int64
+}
+
+// BlobTotals counts blob transfers since the node started.
+type BlobTotals struct {
+	Pending int
+	Fetched int64
+	Served  int64
+	Failed  int64
+}
+
+// Invite is an invitation to connect and follow each other.
+type Invite struct {
+	Code    string // text form to paste or show as a QR code
+	Account identity.AccountID
+	Device  identity.DeviceID
+	Addrs   []string
+	Expires time.Time
+}
+
+// JoinResult is what Join did.
+type JoinResult struct {
+	Account  identity.AccountID // the inviter's account, now followed
+	Device   identity.DeviceID  // the inviter's device, now connected and kept
+	Mutual   bool               // the inviter accepted and follows back
+	FollowID string             // the follow entry this node published ("" if it already followed)
+}

@@ -1,0 +1,17 @@
+// Package replicate is kith's sync protocol (doc/protocol/sync.md): two
+// nodes reconcile the heads of the logs they offer each other with
+// range-based set reconciliation, fetch what they want and lack in batches
+// under credit-based flow control, verify every entry (batched) before the
+// store ingests it, and then stay connected and push new entries live.
+//
+// The package knows nothing of the network: a session runs over any ordered,
+// reliable, bidirectional byte stream whose remote end is authenticated as a
+// device key (Stream). An Engine runs the sessions of one node against its
+// store.Store and its Scope, at most one per peer.
+//
+// Layout: messages.go, encode.go, decode.go and framing.go are the wire
+// format; reconcile.go and fingerprint.go the pure reconciliation; engine.go
+// and session.go run sessions; sender.go serves the peer's WANTs, receiver.go
+// and pipeline.go take entries in (parse, verify, ingest), writer.go owns the
+// outgoing half of the stream.
+package replicate

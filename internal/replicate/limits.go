@@ -1,0 +1,90 @@
+package replicate
+
+import (
+	"runtime"
+	"time"
+)
+
+// MaxOpenWants bounds the logs one side may want from the other at once
+// (doc/protocol/sync.md, "Limits").
+const MaxOpenWants = 100000
+
+// Limits are this node's local policy for a session. Zero fields take the
+// defaults below; values beyond the protocol's limits are clamped to them.
+type Limits struct {
+	// CreditEntries and CreditBytes are the receive window: the entries
+	// and framed ENTRIES bytes the peer may have in flight. Defaults
+	// 65,536 entries and 32 MiB; at most MaxCreditEntries and
+	// MaxCreditBytes, and at least MinCreditBytes.
+	CreditEntries int
+	CreditBytes   int
+	// IngestBatch bounds the entries of one store.Ingest call (one
+	// transaction). Default 16,000, as bundle import.
+	IngestBatch int
+	// SendChunk bounds the entries the sender reads from the store in one
+	// go. Default 4,096.
+	SendChunk int
+	// MaxLearned bounds the peer items one reconciliation may teach this
+	// node (the peer's offer set where it differs). Default 4,000,000.
+	MaxLearned int
+	// MaxPeerHeads bounds the heads of logs this node does not want that a
+	// session remembers (to want them when the scope changes, and to send
+	// no HAVE the peer does not need). Default 100,000; beyond it they are
+	// not remembered.
+	MaxPeerHeads int
+	// MessageRate (messages per second) and MessageBurst are the flood
+	// limit on received messages. Defaults 2,000/s and 20,000.
+	MessageRate  float64
+	MessageBurst int
+	// MaxReconcileMessages bounds the RECONCILE messages received in one
+	// session. Default 10,000.
+	MaxReconcileMessages int
+	// HandshakeTimeout bounds the time to HELLO and to the end of the
+	// reconciliation. Default 2 minutes.
+	HandshakeTimeout time.Duration
+	// WriteTimeout bounds one write, on streams with SetWriteDeadline.
+	// Default 1 minute.
+	WriteTimeout time.Duration
+	// CloseTimeout is how long a closing session waits for its BYE to be
+	// written before it closes the stream anyway. Default 5 s.
+	CloseTimeout time.Duration
+	// VerifyWorkers is the number of goroutines verifying signatures of
+	// received entries (the store stage helps them). Default
+	// GOMAXPROCS−1, at least 1.
+	VerifyWorkers int
+	// WriteBuffer bounds the ENTRIES bytes queued for writing before the
+	// sender waits. Default 4 MiB.
+	WriteBuffer int
+}
+
+func (l Limits) withDefaults() Limits {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.CreditEntries, MaxCreditEntries)
+	def(&l.CreditBytes, 32<<20)
+	def(&l.IngestBatch, 16000)
+	def(&l.SendChunk, 4096)
+	def(&l.MaxLearned, 4_000_000)
+	def(&l.MaxPeerHeads, 100_000)
+	def(&l.MessageBurst, 20_000)
+	def(&l.MaxReconcileMessages, 10_000)
+	def(&l.VerifyWorkers, max(1, runtime.GOMAXPROCS(0)-1))
+	def(&l.WriteBuffer, 4<<20)
+	l.CreditEntries = min(l.CreditEntries, MaxCreditEntries)
+	l.CreditBytes = max(min(l.CreditBytes, MaxCreditBytes), MinCreditBytes)
+	if l.MessageRate <= 0 {
+		l.MessageRate = 2000
+	}
+	dur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	dur(&l.HandshakeTimeout, 2*time.Minute)
+	dur(&l.WriteTimeout, time.Minute)
+	dur(&l.CloseTimeout, 5*time.Second)
+	return l
+}

@@ -1,0 +1,92 @@
+package replicate
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// readLoop reads messages: it checks HELLO, the flood limit and credit, and
+// passes entries to the pipeline and everything else to the loop.
+func (s *session) readLoop(ctx context.Context) {
+	br := newBufferedReader(s.stream)
+	lim := &s.e.limits
+	bucket := newTokenBucket(lim.MessageRate, lim.MessageBurst, time.Now())
+	caughtUp := false
+	for {
+		m, n, err := ReadMessage(br)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			var pe *ProtocolError
+			switch {
+			case errors.As(err, &pe):
+				s.fail(pe)
+			case errors.Is(err, io.EOF):
+				s.fail(ErrStreamEnded)
+			default:
+				s.fail(fmt.Errorf("replicate: read from the stream: %w", err))
+			}
+			return
+		}
+		s.bytesIn.Add(int64(n))
+		if !bucket.take(time.Now()) {
+			s.fail(protoErr(CodeFlood, "%s: more than %d messages in a burst, or more than %g a second sustained", m.Kind(), lim.MessageBurst, lim.MessageRate))
+			return
+		}
+		if b, ok := m.(*Bye); ok {
+			s.gotBye(b)
+			return
+		}
+		if !s.helloSeen.Load() {
+			h, ok := m.(*Hello)
+			if !ok {
+				s.fail(protoErr(CodeMalformed, "%s: the first message must be HELLO", m.Kind()))
+				return
+			}
+			if h.Version != Version {
+				s.fail(protoErr(CodeVersion, "HELLO: version %d; this node speaks version %d", h.Version, Version))
+				return
+			}
+			s.helloSeen.Store(true)
+			s.changed()
+			continue
+		}
+		switch m := m.(type) {
+		case *Hello:
+			s.fail(protoErr(CodeMalformed, "HELLO: a second one in this session"))
+			return
+		case *Entries:
+			if err := s.recv.take(len(m.Entries), n); err != nil {
+				s.fail(err)
+				return
+			}
+			if !s.pipe.push(ctx, newRecvJob(m.Entries, n)) {
+				return
+			}
+		case *CaughtUp:
+			if caughtUp {
+				s.fail(protoErr(CodeMalformed, "CAUGHT_UP: a second one in this session"))
+				return
+			}
+			caughtUp = true
+			if !s.pipe.push(ctx, &recvJob{caughtUp: true}) {
+				return
+			}
+		default:
+			select {
+			case s.inbox <- m:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// newBufferedReader buffers a stream's reads: most messages are small, and
+// one read of the stream then serves many.
+func newBufferedReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 64<<10) }

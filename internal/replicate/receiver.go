@@ -1,0 +1,260 @@
+package replicate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/store"
+)
+
+// receiver is this side's state for taking entries in: which logs it wants
+// from the peer and where each stream of entries stands, the heads the peer
+// is known to have, progress, and the credit granted. The session loop
+// decides what to want; the store stage checks every entry against this
+// state, in stream order.
+type receiver struct {
+	s *session
+
+	mu        sync.Mutex
+	logs      map[store.LogKey]*inLog
+	wanted    int                   // logs in logs that are not draining
+	peerHeads map[store.LogKey]Item // heads the peer has of logs not wanted
+	expected  int64
+	received  int64
+	forks     int
+
+	// Credit: what the peer may still send, and what was consumed since
+	// the last CREDIT.
+	availEntries, availBytes int64
+	backEntries, backBytes   int64
+}
+
+// inLog is one log this side has wanted.
+type inLog struct {
+	next      uint64   // seq expected next
+	prev      entry.ID // id the backlink of next must name, when checkBack
+	checkBack bool
+	fromStore bool   // prev is this side's stored entry (first entry after the WANT): a mismatch means a fork
+	probing   uint64 // > 0: a fork probe restarted the log at this seq; entries before it are dropped
+	probed    bool
+	draining  bool   // UNWANTed: entries still in flight are dropped
+	target    uint64 // the peer's head seq as last heard
+}
+
+func newReceiver(s *session) *receiver {
+	return &receiver{
+		s:            s,
+		logs:         map[store.LogKey]*inLog{},
+		peerHeads:    map[store.LogKey]Item{},
+		availEntries: int64(s.e.limits.CreditEntries),
+		availBytes:   int64(s.e.limits.CreditBytes),
+	}
+}
+
+// consider decides about a head the peer has (learned in the
+// reconciliation or from HAVE). It returns the WANT to send, if any: from
+// this side's head + 1 when the peer is ahead, or from the peer's seq when
+// this side holds another entry there (a fork: the conflicting entry comes
+// as evidence).
+func (r *receiver) consider(ctx context.Context, it Item) (*WantLog, error) {
+	cfg := &r.s.e.cfg
+	if !cfg.Scope.Wants(it.Log) {
+		r.remember(it)
+		return nil, nil
+	}
+	r.mu.Lock()
+	if il := r.logs[it.Log]; il != nil {
+		if !il.draining && it.Seq > il.target {
+			r.expected += int64(it.Seq - il.target)
+			il.target = it.Seq
+		}
+		r.mu.Unlock()
+		return nil, nil // wanted already (or unwanted for the rest of this session)
+	}
+	r.mu.Unlock()
+	h, err := cfg.Store.Head(ctx, it.Log)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, &localError{fmt.Errorf("head of log %s: %w", it.Log, err)}
+	}
+	if h.Forked {
+		return nil, nil // evidence held; the log no longer grows
+	}
+	il := &inLog{target: it.Seq}
+	switch {
+	case it.Seq > h.Seq:
+		il.next, il.prev, il.checkBack, il.fromStore = h.Seq+1, h.ID, h.Seq > 0, h.Seq > 0
+	default:
+		id := h.ID
+		if it.Seq < h.Seq {
+			got, err := cfg.Store.Log(ctx, it.Log, it.Seq, 1)
+			if err != nil || len(got) != 1 {
+				return nil, &localError{fmt.Errorf("entry %d of log %s: %v (%d returned)", it.Seq, it.Log, err, len(got))}
+			}
+			id = got[0].ID
+		}
+		if id == it.Head {
+			return nil, nil // the peer is behind or level: nothing to take
+		}
+		il.next = it.Seq // a fork: the peer's entry there is evidence; the store judges it
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.wanted >= MaxOpenWants {
+		r.s.log.Warn("not wanting more logs from this peer in this session: limit reached", "limit", MaxOpenWants, "log", it.Log)
+		return nil, nil
+	}
+	r.logs[it.Log] = il
+	r.wanted++
+	r.expected += int64(it.Seq - il.next + 1)
+	return &WantLog{Log: it.Log, From: il.next}, nil
+}
+
+// remember keeps the head of a log not wanted, within MaxPeerHeads.
+func (r *receiver) remember(it Item) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old, ok := r.peerHeads[it.Log]; ok {
+		if it.Seq > old.Seq {
+			r.peerHeads[it.Log] = it
+		}
+		return
+	}
+	if len(r.peerHeads) < r.s.e.limits.MaxPeerHeads {
+		r.peerHeads[it.Log] = it
+	}
+}
+
+// scopeChanged returns the logs to unwant (wanted, no longer in scope;
+// they drain) and the remembered heads of logs now wanted.
+func (r *receiver) scopeChanged() (unwant []store.LogKey, reconsider []Item) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for l, il := range r.logs {
+		if !il.draining && !r.s.e.cfg.Scope.Wants(l) {
+			r.drainLocked(il)
+			unwant = append(unwant, l)
+		}
+	}
+	for l, it := range r.peerHeads {
+		if r.s.e.cfg.Scope.Wants(l) {
+			delete(r.peerHeads, l)
+			reconsider = append(reconsider, it)
+		}
+	}
+	return unwant, reconsider
+}
+
+// drain marks a log unwanted; it reports whether it was wanted.
+func (r *receiver) drain(l store.LogKey) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	il := r.logs[l]
+	if il == nil || il.draining {
+		return false
+	}
+	r.drainLocked(il)
+	return true
+}
+
+func (r *receiver) drainLocked(il *inLog) {
+	il.draining = true
+	r.wanted--
+}
+
+// verdict is what check decides about one received entry.
+type verdict int
+
+const (
+	accept verdict = iota // check passed: to the store
+	drop                  // in flight for a log unwanted or restarted: ignored
+)
+
+// check judges one received entry, whose signature has been verified (or
+// found invalid), against the stream of its log, and advances the stream.
+// A fork probe (a WANT restarting the log one seq earlier) is returned when
+// the first entry after a WANT does not chain to this side's head.
+func (r *receiver) check(e *entry.Entry) (verdict, *WantLog, error) {
+	l := store.LogKey{Author: e.Header.Author, LogID: e.Header.LogID}
+	seq := e.Header.Seq
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	il := r.logs[l]
+	switch {
+	case il == nil:
+		return drop, nil, protoErr(CodeUnsolicited, "ENTRIES: entry %s (seq %d of log %s): this log was not wanted", e.ID, seq, l)
+	case il.draining:
+		return drop, nil, nil
+	case !e.SignatureVerified():
+		return drop, nil, protoErr(CodeInvalidEntry, "ENTRIES: entry %s (seq %d of log %s): invalid signature (ZIP-215)", e.ID, seq, l)
+	case il.probing > 0:
+		if seq != il.probing {
+			return drop, nil, nil
+		}
+		il.probing, il.next, il.checkBack = 0, seq, false
+	}
+	if seq != il.next {
+		return drop, nil, protoErr(CodeUnsolicited, "ENTRIES: entry %s (seq %d of log %s): want seq %d next", e.ID, seq, l, il.next)
+	}
+	if il.checkBack && e.Header.Backlink != il.prev {
+		if il.fromStore && !il.probed {
+			// The peer's chain differs from ours below seq: fetch its
+			// entry at seq-1, which conflicts with ours there.
+			il.probed, il.probing = true, seq-1
+			return drop, &WantLog{Log: l, From: seq - 1}, nil
+		}
+		return drop, nil, protoErr(CodeInvalidEntry, "ENTRIES: entry %s (seq %d of log %s): its backlink does not name the entry at seq %d sent before it", e.ID, seq, l, seq-1)
+	}
+	il.next, il.prev, il.checkBack, il.fromStore = seq+1, e.ID, true, false
+	r.received++
+	return accept, nil, nil
+}
+
+// take books a received ENTRIES against the credit granted.
+func (r *receiver) take(entries, bytes int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.availEntries -= int64(entries)
+	r.availBytes -= int64(bytes)
+	if r.availEntries < 0 || r.availBytes < 0 {
+		return protoErr(CodeLimit, "ENTRIES: %d entries in %d bytes overrun the credit granted by %d entries and %d bytes",
+			entries, bytes, max(0, -r.availEntries), max(0, -r.availBytes))
+	}
+	return nil
+}
+
+// giveBack returns consumed credit. It returns a CREDIT to send when enough
+// came back, or whenever idle (nothing more queued) and some did.
+func (r *receiver) giveBack(entries, bytes int, idle bool) *Credit {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.backEntries += int64(entries)
+	r.backBytes += int64(bytes)
+	lim := &r.s.e.limits
+	if r.backEntries == 0 && r.backBytes == 0 {
+		return nil
+	}
+	if !idle && r.backEntries < int64(lim.CreditEntries/4) && r.backBytes < int64(lim.CreditBytes/4) {
+		return nil
+	}
+	c := &Credit{Entries: uint64(r.backEntries), Bytes: uint64(r.backBytes)}
+	r.availEntries += r.backEntries
+	r.availBytes += r.backBytes
+	r.backEntries, r.backBytes = 0, 0
+	return c
+}
+
+// progress returns the counters for SessionState.
+func (r *receiver) progress() (wanted int, expected, received int64, forks int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.wanted, r.expected, r.received, r.forks
+}
+
+func (r *receiver) addForks(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.forks += n
+}

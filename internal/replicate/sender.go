@@ -1,0 +1,288 @@
+package replicate
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/store"
+)
+
+// maxEntryFrame is the framed size of an ENTRIES holding the largest entry.
+// The sender starts a store read only with at least this much byte credit,
+// so whatever it reads, the first entry fits.
+var maxEntryFrame = entriesFrameSize(1, 1+bytesSize(entry.MaxHeaderSize)+bytesSize(entry.MaxPayloadSize))
+
+// sender serves the peer's WANTs: it reads the wanted logs from the store in
+// chunks, round robin, and writes them as ENTRIES within the peer's credit;
+// it pushes entries stored later (live), announces new heads of other
+// offered logs with HAVE, and sends CAUGHT_UP once the logs wanted before
+// WANTS_DONE have been sent up to their heads. One goroutine (run) does the
+// reading and writing; the other methods only change state under mu.
+type sender struct {
+	s *session
+
+	mu             sync.Mutex
+	wake           chan struct{} // capacity 1: there may be work
+	logs           map[store.LogKey]*outLog
+	ready          []*outLog // logs with entries to send, in turn
+	creditEntries  int64
+	creditBytes    int64
+	wantsDone      bool                    // the peer sent WANTS_DONE
+	initial        int                     // logs wanted before WANTS_DONE not yet sent up to their target
+	caughtUpSent   bool                    // CAUGHT_UP is decided (step will queue it)
+	caughtUpQueued atomic.Bool             // CAUGHT_UP is in the write queue, after the entries it covers
+	reconciled     bool                    // HAVEs may go out
+	have           map[store.LogKey]Item   // HAVEs to send, newest head per log
+	peerHas        map[store.LogKey]uint64 // seqs the peer is known to hold
+	snapshot       *ItemSet                // the offer set as reconciled: targets of initial wants
+}
+
+// outLog is one log the peer wants.
+type outLog struct {
+	log     store.LogKey
+	next    uint64 // next seq to send
+	target  uint64 // for a log wanted before WANTS_DONE: the seq through which it counts for CAUGHT_UP; 0 when done or not initial
+	pending bool   // entries from next on may be in the store
+	inReady bool
+}
+
+func newSender(s *session) *sender {
+	return &sender{
+		s:       s,
+		wake:    make(chan struct{}, 1),
+		logs:    map[store.LogKey]*outLog{},
+		have:    map[store.LogKey]Item{},
+		peerHas: map[store.LogKey]uint64{},
+	}
+}
+
+func (x *sender) signal() {
+	select {
+	case x.wake <- struct{}{}:
+	default:
+	}
+}
+
+// setSnapshot gives the sender the offer set as reconciled.
+func (x *sender) setSnapshot(set *ItemSet) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.snapshot = set
+}
+
+// markReady queues ol for sending; the caller holds mu.
+func (x *sender) markReady(ol *outLog) {
+	ol.pending = true
+	if !ol.inReady {
+		ol.inReady = true
+		x.ready = append(x.ready, ol)
+	}
+}
+
+// want handles a WANT. Logs not offered to the peer are ignored: the peer
+// gets nothing of them, and they do not hold back CAUGHT_UP.
+func (x *sender) want(ctx context.Context, ws []WantLog) error {
+	offered := make([]bool, len(ws))
+	for i, w := range ws {
+		offered[i] = x.s.e.cfg.Scope.Offers(x.s.peer, w.Log)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i, w := range ws {
+		if !offered[i] {
+			x.s.log.Debug("peer wants a log not offered to it; ignored", "log", w.Log)
+			continue
+		}
+		ol := x.logs[w.Log]
+		if ol == nil {
+			if len(x.logs) >= MaxOpenWants {
+				return protoErr(CodeLimit, "WANT: log %s would be open want %d; the limit is %d", w.Log, len(x.logs)+1, MaxOpenWants)
+			}
+			ol = &outLog{log: w.Log}
+			x.logs[w.Log] = ol
+			if !x.wantsDone {
+				if t := x.targetOf(ctx, w.Log); t >= w.From {
+					ol.target = t
+					x.initial++
+				}
+			}
+		}
+		ol.next = w.From
+		x.markReady(ol)
+		delete(x.have, w.Log)
+	}
+	x.signal()
+	return nil
+}
+
+// targetOf returns this side's head seq of a log as reconciled (or as the
+// store has it now, for a log outside the snapshot); the caller holds mu.
+func (x *sender) targetOf(ctx context.Context, log store.LogKey) uint64 {
+	if x.snapshot != nil {
+		if it, ok := x.snapshot.Lookup(log); ok {
+			return it.Seq
+		}
+	}
+	h, err := x.s.e.cfg.Store.Head(ctx, log)
+	if err != nil {
+		return 0
+	}
+	return h.Seq
+}
+
+// unwant stops logs.
+func (x *sender) unwant(logs []store.LogKey) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, l := range logs {
+		x.stopLocked(l)
+	}
+	x.signal()
+}
+
+func (x *sender) stopLocked(l store.LogKey) {
+	ol := x.logs[l]
+	if ol == nil {
+		return
+	}
+	if ol.target > 0 {
+		ol.target = 0
+		x.initial--
+	}
+	ol.pending = false
+	delete(x.logs, l)
+	if ol.inReady {
+		for i, r := range x.ready {
+			if r == ol {
+				x.ready = append(x.ready[:i], x.ready[i+1:]...)
+				break
+			}
+		}
+	}
+}
+
+// gotWantsDone handles WANTS_DONE.
+func (x *sender) gotWantsDone() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.wantsDone {
+		return protoErr(CodeMalformed, "WANTS_DONE: a second one in this session")
+	}
+	x.wantsDone = true
+	x.signal()
+	return nil
+}
+
+// addCredit handles a CREDIT.
+func (x *sender) addCredit(c *Credit) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	e, b := x.creditEntries+int64(min(c.Entries, 1<<40)), x.creditBytes+int64(min(c.Bytes, 1<<40))
+	if e > MaxCreditEntries || b > MaxCreditBytes {
+		return protoErr(CodeLimit, "CREDIT: %d entries and %d bytes held; the limits are %d and %d", e, b, MaxCreditEntries, MaxCreditBytes)
+	}
+	x.creditEntries, x.creditBytes = e, b
+	x.signal()
+	return nil
+}
+
+// setReconciled lets HAVEs go out.
+func (x *sender) setReconciled() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.reconciled = true
+	x.signal()
+}
+
+// peerHolds records that the peer holds a log up to seq (from the
+// reconciliation or its HAVE), so no HAVE tells it what it knows.
+func (x *sender) peerHolds(its []Item) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, it := range its {
+		x.notePeerLocked(it.Log, it.Seq)
+	}
+}
+
+func (x *sender) notePeerLocked(l store.LogKey, seq uint64) {
+	if old, ok := x.peerHas[l]; ok {
+		x.peerHas[l] = max(old, seq)
+	} else if len(x.peerHas) < x.s.e.limits.MaxPeerHeads {
+		x.peerHas[l] = seq
+	}
+}
+
+// added handles entries newly stored on this node: wanted logs get pushed,
+// other logs offered to the peer get a HAVE.
+func (x *sender) added(es []*entry.Entry) {
+	var offer []Item
+	x.mu.Lock()
+	for _, e := range es {
+		l := store.LogKey{Author: e.Header.Author, LogID: e.Header.LogID}
+		if ol := x.logs[l]; ol != nil {
+			if e.Header.Seq >= ol.next {
+				x.markReady(ol)
+			}
+			continue
+		}
+		if seq, ok := x.peerHas[l]; ok && seq >= e.Header.Seq {
+			continue
+		}
+		if h, ok := x.have[l]; ok && h.Seq >= e.Header.Seq {
+			continue
+		}
+		offer = append(offer, Item{Log: l, Seq: e.Header.Seq, Head: e.ID})
+	}
+	x.mu.Unlock()
+	// Scope is asked without holding mu.
+	kept := offer[:0]
+	for _, it := range offer {
+		if x.s.e.cfg.Scope.Offers(x.s.peer, it.Log) {
+			kept = append(kept, it)
+		}
+	}
+	x.mu.Lock()
+	for _, it := range kept {
+		if _, wanted := x.logs[it.Log]; wanted {
+			continue
+		}
+		if h, ok := x.have[it.Log]; !ok || h.Seq < it.Seq {
+			x.have[it.Log] = it
+		}
+	}
+	x.mu.Unlock()
+	x.signal()
+}
+
+// scopeChanged stops the logs no longer offered to the peer.
+func (x *sender) scopeChanged() {
+	x.mu.Lock()
+	logs := make([]store.LogKey, 0, len(x.logs))
+	for l := range x.logs {
+		logs = append(logs, l)
+	}
+	x.mu.Unlock()
+	var stop []store.LogKey
+	for _, l := range logs {
+		if !x.s.e.cfg.Scope.Offers(x.s.peer, l) {
+			stop = append(stop, l)
+		}
+	}
+	if len(stop) > 0 {
+		x.unwant(stop)
+	}
+}
+
+// sentCaughtUp reports whether CAUGHT_UP was queued for writing.
+func (x *sender) sentCaughtUp() bool {
+	return x.caughtUpQueued.Load()
+}
+
+// served returns the number of logs the peer wants that are sent to it.
+func (x *sender) served() int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return len(x.logs)
+}

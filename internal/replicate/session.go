@@ -1,0 +1,328 @@
+package replicate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// The phases of SessionState.
+const (
+	PhaseHello       = "hello"
+	PhaseReconciling = "reconciling"
+	PhaseCatchingUp  = "catching-up"
+	PhaseLive        = "live"
+)
+
+// localError is a failure on this side (its store), not the peer's fault;
+// the session closes with CodeInternal.
+type localError struct{ err error }
+
+func (e *localError) Error() string { return "replicate: " + e.err.Error() }
+func (e *localError) Unwrap() error { return e.err }
+
+// errHandshakeTimeout: the peer did not finish HELLO and reconciliation in
+// time.
+var errHandshakeTimeout = errors.New("replicate: no HELLO or no end of the reconciliation within the handshake timeout")
+
+// session is one sync session with one peer. Goroutines: the loop (Run's
+// own: reconciliation, WANT/HAVE/CREDIT/UNWANT handling, scope changes),
+// the reader, the writer, the sender, the verify workers and the store
+// stage. Any of them ends the session with fail; the first error is the
+// session's.
+type session struct {
+	e         *Engine
+	peer      identity.PublicKey
+	stream    Stream
+	initiator bool
+	started   time.Time
+	log       *slog.Logger
+
+	w    *writer
+	send *sender
+	recv *receiver
+	pipe *pipeline
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	inbox  chan Message
+	scope  chan struct{} // capacity 1: the scope changed
+
+	mu  sync.Mutex
+	err error // the first failure
+	bye *Bye  // the peer's BYE
+
+	helloSeen, reconciled, caughtUp atomic.Bool
+	bytesIn, bytesOut, entriesSent  atomic.Int64
+}
+
+func newSession(e *Engine, peer identity.PublicKey, s Stream, initiator bool) *session {
+	sess := &session{
+		e: e, peer: peer, stream: s, initiator: initiator, started: time.Now(),
+		log:   e.log.With("peer", peer.Device().String(), "initiator", initiator),
+		inbox: make(chan Message, 64),
+		scope: make(chan struct{}, 1),
+	}
+	sess.ctx, sess.cancel = context.WithCancel(context.Background())
+	sess.w = newWriter(s, e.limits.WriteTimeout, e.limits.WriteBuffer, &sess.bytesOut, func(err error) { sess.fail(err) })
+	sess.send = newSender(sess)
+	sess.recv = newReceiver(sess)
+	sess.pipe = newPipeline(sess)
+	return sess
+}
+
+// fail ends the session with err, unless it already ended.
+func (s *session) fail(err error) {
+	s.mu.Lock()
+	if s.err == nil && s.bye == nil {
+		s.err = err
+	}
+	s.mu.Unlock()
+	s.cancel()
+}
+
+// gotBye ends the session on the peer's BYE.
+func (s *session) gotBye(b *Bye) {
+	s.mu.Lock()
+	if s.err == nil && s.bye == nil {
+		s.bye = b
+	}
+	s.mu.Unlock()
+	s.cancel()
+}
+
+// duplicate closes a running session that a newer one replaces.
+func (s *session) duplicate() { s.fail(ErrDuplicateSession) }
+
+// closeAsDuplicate closes a session that was never started: another one
+// with the peer is kept.
+func (s *session) closeAsDuplicate() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if d, ok := s.stream.(writeDeadliner); ok {
+			_ = d.SetWriteDeadline(time.Now().Add(s.e.limits.CloseTimeout))
+		}
+		_, _ = s.stream.Write(AppendFrame(nil, &Bye{Code: CodeDuplicate, Text: "another session with this peer is kept"}))
+	}()
+	select {
+	case <-done:
+	case <-time.After(s.e.limits.CloseTimeout):
+	}
+	s.stream.Close()
+	<-done
+	s.cancel()
+}
+
+func (s *session) changed() { s.e.notify() }
+
+func (s *session) scopeChanged() {
+	select {
+	case s.scope <- struct{}{}:
+	default:
+	}
+}
+
+// run runs the session until it ends and returns why.
+func (s *session) run(parent context.Context) error {
+	stop := context.AfterFunc(parent, s.cancel)
+	defer stop()
+	ctx := s.ctx
+	set, err := s.offerSet(ctx)
+	if err != nil {
+		s.fail(&localError{err})
+		return s.shutdown(parent, nil)
+	}
+	s.send.setSnapshot(set)
+	rec := NewReconciler(set, 0)
+
+	var wg sync.WaitGroup
+	spawn := func(f func()) {
+		wg.Add(1)
+		go func() { defer wg.Done(); f() }()
+	}
+	spawn(s.w.run)
+	spawn(func() { s.readLoop(ctx) })
+	spawn(func() { s.send.run(ctx) })
+	for range s.e.limits.VerifyWorkers {
+		spawn(func() { s.pipe.verifyWorker(ctx) })
+	}
+	spawn(func() { s.pipe.storeStage(ctx) })
+
+	lim := &s.e.limits
+	s.w.sendControl(AppendFrame(nil, &Hello{Version: Version, Features: []string{}}))
+	s.w.sendControl(AppendFrame(nil, &Credit{Entries: uint64(lim.CreditEntries), Bytes: uint64(lim.CreditBytes)}))
+	if s.initiator {
+		s.w.sendControl(AppendFrame(nil, &Reconcile{Ranges: rec.Start()}))
+	}
+	s.loop(ctx, rec)
+	return s.shutdown(parent, &wg)
+}
+
+// offerSet is the snapshot of the logs this node offers the peer.
+func (s *session) offerSet(ctx context.Context) (*ItemSet, error) {
+	heads, err := s.e.cfg.Store.Heads(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the heads of the store: %w", err)
+	}
+	items := make([]Item, 0, len(heads))
+	for _, h := range heads {
+		if h.Seq > 0 && s.e.cfg.Scope.Offers(s.peer, h.Log) {
+			items = append(items, Item{Log: h.Log, Seq: h.Seq, Head: h.ID})
+		}
+	}
+	return NewItemSet(items)
+}
+
+// loop handles the messages the reader passes on, and scope changes, until
+// the session ends.
+func (s *session) loop(ctx context.Context, rec *Reconciler) {
+	handshake := time.NewTimer(s.e.limits.HandshakeTimeout)
+	defer handshake.Stop()
+	st := loopState{rec: rec}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-s.inbox:
+			if err := s.handle(ctx, &st, m); err != nil {
+				s.fail(err)
+				return
+			}
+		case <-s.scope:
+			if err := s.applyScope(ctx); err != nil {
+				s.fail(err)
+				return
+			}
+		case <-handshake.C:
+			if !s.reconciled.Load() {
+				s.fail(errHandshakeTimeout)
+				return
+			}
+		}
+	}
+}
+
+// loopState is the loop's own state.
+type loopState struct {
+	rec        *Reconciler
+	reconciles int    // RECONCILE messages received
+	learned    []Item // the peer's differing items, until the reconciliation ends
+}
+
+func (s *session) handle(ctx context.Context, st *loopState, m Message) error {
+	switch m := m.(type) {
+	case *Reconcile:
+		if s.reconciled.Load() {
+			return protoErr(CodeMalformed, "RECONCILE: the reconciliation already ended")
+		}
+		st.reconciles++
+		if st.reconciles > s.e.limits.MaxReconcileMessages {
+			return protoErr(CodeLimit, "RECONCILE: message %d; the limit is %d per session", st.reconciles, s.e.limits.MaxReconcileMessages)
+		}
+		round := st.rec.Respond(m.Ranges)
+		st.learned = append(st.learned, round.Learned...)
+		if len(st.learned) > s.e.limits.MaxLearned {
+			return protoErr(CodeLimit, "RECONCILE: the peer's offer set differs in more than %d logs", s.e.limits.MaxLearned)
+		}
+		if round.Send {
+			s.w.sendControl(AppendFrame(nil, &Reconcile{Ranges: round.Reply}))
+		}
+		if round.Done {
+			learned := st.learned
+			st.learned = nil
+			return s.reconcileDone(ctx, learned)
+		}
+	case *Want:
+		return s.send.want(ctx, m.Logs)
+	case *WantsDone:
+		return s.send.gotWantsDone()
+	case *Credit:
+		return s.send.addCredit(m)
+	case *Have:
+		s.send.peerHolds(m.Heads)
+		return s.wantAll(ctx, m.Heads)
+	case *Unwant:
+		s.send.unwant(m.Logs)
+	default:
+		return protoErr(CodeMalformed, "%s: not expected here", m.Kind())
+	}
+	return nil
+}
+
+// reconcileDone wants what the reconciliation showed the peer has and this
+// side wants, then sends WANTS_DONE.
+func (s *session) reconcileDone(ctx context.Context, learned []Item) error {
+	s.reconciled.Store(true)
+	s.send.peerHolds(learned)
+	if err := s.wantAll(ctx, learned); err != nil {
+		return err
+	}
+	s.w.sendControl(AppendFrame(nil, &WantsDone{}))
+	s.send.setReconciled()
+	s.changed()
+	return nil
+}
+
+// wantAll considers heads the peer has and sends the WANTs that follow.
+func (s *session) wantAll(ctx context.Context, heads []Item) error {
+	var wants []WantLog
+	for _, it := range heads {
+		w, err := s.recv.consider(ctx, it)
+		if err != nil {
+			return err
+		}
+		if w != nil {
+			wants = append(wants, *w)
+		}
+	}
+	for len(wants) > 0 {
+		n := min(len(wants), MaxLogsPerMessage)
+		s.w.sendControl(AppendFrame(nil, &Want{Logs: wants[:n]}))
+		wants = wants[n:]
+	}
+	return nil
+}
+
+// applyScope re-evaluates the session after a scope change.
+func (s *session) applyScope(ctx context.Context) error {
+	s.send.scopeChanged()
+	unwant, reconsider := s.recv.scopeChanged()
+	for len(unwant) > 0 {
+		n := min(len(unwant), MaxLogsPerMessage)
+		s.w.sendControl(AppendFrame(nil, &Unwant{Logs: unwant[:n]}))
+		unwant = unwant[n:]
+	}
+	if len(reconsider) > 0 {
+		return s.wantAll(ctx, reconsider)
+	}
+	return nil
+}
+
+// phase returns the session's phase.
+func (s *session) phase() string {
+	switch {
+	case !s.helloSeen.Load():
+		return PhaseHello
+	case !s.reconciled.Load():
+		return PhaseReconciling
+	case s.caughtUp.Load() && s.send.sentCaughtUp():
+		return PhaseLive
+	}
+	return PhaseCatchingUp
+}
+
+func (s *session) state() SessionState {
+	wanted, expected, received, forks := s.recv.progress()
+	return SessionState{
+		Peer: s.peer, Initiator: s.initiator, Phase: s.phase(), CaughtUp: s.caughtUp.Load(), Started: s.started,
+		LogsWanted: wanted, LogsServed: s.send.served(), EntriesExpected: expected, EntriesReceived: received, EntriesSent: s.entriesSent.Load(),
+		BytesIn: s.bytesIn.Load(), BytesOut: s.bytesOut.Load(), Forks: forks,
+	}
+}

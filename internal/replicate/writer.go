@@ -1,0 +1,140 @@
+package replicate
+
+import (
+	"bufio"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// writeDeadliner is the optional deadline support of a Stream.
+type writeDeadliner interface{ SetWriteDeadline(time.Time) error }
+
+// writer owns the outgoing half of a stream: every frame of a session goes
+// through it, so no other goroutine ever blocks on the peer reading. It has
+// two queues: control frames (never refused, written first) and data frames
+// (ENTRIES and what must stay in order with them), whose queued bytes are
+// bounded so that a sender waits for a slow peer.
+type writer struct {
+	stream  Stream
+	bw      *bufio.Writer
+	timeout time.Duration
+	limit   int // data bytes queued before data() waits
+	onError func(error)
+	out     *atomic.Int64 // bytes written
+
+	mu        sync.Mutex
+	cond      *sync.Cond
+	control   [][]byte
+	data      [][]byte
+	dataBytes int
+	stopping  bool // no new frames; write the control frames queued, then end
+	failed    bool
+	done      chan struct{}
+}
+
+func newWriter(s Stream, timeout time.Duration, limit int, out *atomic.Int64, onError func(error)) *writer {
+	w := &writer{stream: s, bw: bufio.NewWriterSize(s, 64<<10), timeout: timeout, limit: limit, out: out, onError: onError, done: make(chan struct{})}
+	w.cond = sync.NewCond(&w.mu)
+	return w
+}
+
+// sendControl queues a control frame. It never blocks.
+func (w *writer) sendControl(frame []byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopping || w.failed {
+		return
+	}
+	w.control = append(w.control, frame)
+	w.cond.Broadcast()
+}
+
+// sendData queues a data frame, first waiting while the data queue is over
+// its limit. It returns false when the writer is stopping or failed.
+func (w *writer) sendData(frame []byte) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.dataBytes > w.limit && !w.stopping && !w.failed {
+		w.cond.Wait()
+	}
+	if w.stopping || w.failed {
+		return false
+	}
+	w.data = append(w.data, frame)
+	w.dataBytes += len(frame)
+	w.cond.Broadcast()
+	return true
+}
+
+// stop drops the queued data, queues last (a BYE; nil for none) after the
+// queued control frames, and makes run end once they are written.
+func (w *writer) stop(last []byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopping {
+		return
+	}
+	if last != nil && !w.failed {
+		w.control = append(w.control, last)
+	}
+	w.data, w.dataBytes = nil, 0
+	w.stopping = true
+	w.cond.Broadcast()
+}
+
+// run writes frames until stop (or a write error) and closes done.
+func (w *writer) run() {
+	defer close(w.done)
+	for {
+		w.mu.Lock()
+		for len(w.control) == 0 && len(w.data) == 0 && !w.stopping {
+			if w.bw.Buffered() > 0 {
+				w.mu.Unlock()
+				if !w.do(w.bw.Flush) {
+					return
+				}
+				w.mu.Lock()
+				continue
+			}
+			w.cond.Wait()
+		}
+		var frame []byte
+		switch {
+		case len(w.control) > 0:
+			frame, w.control = w.control[0], w.control[1:]
+		case len(w.data) > 0:
+			frame, w.data = w.data[0], w.data[1:]
+			w.dataBytes -= len(frame)
+			w.cond.Broadcast()
+		default: // stopping, nothing left
+			w.mu.Unlock()
+			w.do(w.bw.Flush)
+			return
+		}
+		w.mu.Unlock()
+		if !w.do(func() error { _, err := w.bw.Write(frame); return err }) {
+			return
+		}
+		w.out.Add(int64(len(frame)))
+	}
+}
+
+// do runs one write under the write deadline; on error it marks the writer
+// failed, reports the error and returns false.
+func (w *writer) do(write func() error) bool {
+	if d, ok := w.stream.(writeDeadliner); ok {
+		_ = d.SetWriteDeadline(time.Now().Add(w.timeout))
+	}
+	if err := write(); err != nil {
+		w.mu.Lock()
+		w.failed = true
+		w.control, w.data, w.dataBytes = nil, nil, 0
+		w.cond.Broadcast()
+		w.mu.Unlock()
+		w.onError(fmt.Errorf("write to the stream: %w", err))
+		return false
+	}
+	return true
+}
