@@ -29,6 +29,14 @@ func ErrorOf(err error) *wire.Error {
 		return apiError(wire.CodeTooLarge, "the request body is larger than %d bytes", mbe.Limit)
 	case errors.Is(err, node.ErrNotServing):
 		return withCode(wire.CodeNotServing, err)
+	case errors.Is(err, node.ErrBadAddress), errors.Is(err, node.ErrBadInvite):
+		return withCode(wire.CodeBadRequest, err)
+	case errors.Is(err, node.ErrUnreachable):
+		return withCode(wire.CodeUnreachable, err)
+	case errors.Is(err, node.ErrInviteExpired):
+		return withCode(wire.CodeInviteExpired, err)
+	case errors.Is(err, node.ErrInviteRefused):
+		return withCode(wire.CodeInviteRefused, err)
 	case errors.Is(err, node.ErrNoAccountKey):
 		return withCode(wire.CodeNoAccountKey, err)
 	case errors.Is(err, blob.ErrTooLarge):

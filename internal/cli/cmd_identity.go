@@ -110,22 +110,26 @@ func runInit(_ context.Context, c *call) error {
 		RecoveryPhrase string `json:"recovery_phrase"`
 	}{id, phrase.Reveal()}, func(w io.Writer) {
 		fmt.Fprintf(w, "Created account %s\nDevice          %s\nHome            %s\n\n", id.Account, id.Device, id.Home)
-		fmt.Fprintln(w, "Your recovery phrase. Write these 24 words on paper, in order, and keep them safe.")
-		fmt.Fprintln(w, "They are shown only this once. Anyone who has them can act as you; without them")
-		fmt.Fprintln(w, "a lost device cannot be replaced.")
-		if pp != "" {
-			fmt.Fprintln(w, "This account also uses the phrase passphrase you gave: restoring needs the words")
-			fmt.Fprintln(w, "and that same passphrase. kith does not store it.")
+		printRecoveryPhrase(w, phrase.Words(), pp != "")
+	})
+}
+
+// printRecoveryPhrase shows a new account's 24 words with the warning.
+func printRecoveryPhrase(w io.Writer, words []string, withPassphrase bool) {
+	fmt.Fprintln(w, "Your recovery phrase. Write these 24 words on paper, in order, and keep them safe.")
+	fmt.Fprintln(w, "They are shown only this once. Anyone who has them can act as you; without them")
+	fmt.Fprintln(w, "a lost device cannot be replaced.")
+	if withPassphrase {
+		fmt.Fprintln(w, "This account also uses the phrase passphrase you gave: restoring needs the words")
+		fmt.Fprintln(w, "and that same passphrase. kith does not store it.")
+	}
+	fmt.Fprintln(w)
+	for i := 0; i < len(words); i += 4 {
+		for j := i; j < i+4 && j < len(words); j++ {
+			fmt.Fprintf(w, "  %2d. %-10s", j+1, words[j])
 		}
 		fmt.Fprintln(w)
-		words := phrase.Words()
-		for i := 0; i < len(words); i += 4 {
-			for j := i; j < i+4 && j < len(words); j++ {
-				fmt.Fprintf(w, "  %2d. %-10s", j+1, words[j])
-			}
-			fmt.Fprintln(w)
-		}
-	})
+	}
 }
 
 // phrasePassphrase returns the BIP39 passphrase: the contents of

@@ -77,6 +77,11 @@ func runServe(ctx context.Context, c *call) error {
 	} else {
 		o := c.options()
 		o.DeviceName = c.str("name")
+		pp, err := phrasePassphrase(c)
+		if err != nil {
+			return err
+		}
+		o.PhrasePassphrase = pp
 		nn, phrase, err := node.Init(c.home, o)
 		if err != nil {
 			return err
@@ -85,7 +90,7 @@ func runServe(ctx context.Context, c *call) error {
 		out.Created, out.RecoveryPhrase = true, phrase.Reveal()
 		if !c.json {
 			fmt.Fprintf(c.env.Stdout, "Created a new account in %s.\n\n", c.home)
-			printRecoveryPhrase(c.env.Stdout, phrase.Words())
+			printRecoveryPhrase(c.env.Stdout, phrase.Words(), pp != "")
 			fmt.Fprintln(c.env.Stdout)
 		}
 	}
@@ -191,20 +196,6 @@ func runServe(ctx context.Context, c *call) error {
 		fmt.Fprintln(c.env.Stdout, "kith node stopped")
 	}
 	return nil
-}
-
-// printRecoveryPhrase shows a new account's 24 words with the warning.
-func printRecoveryPhrase(w io.Writer, words []string) {
-	fmt.Fprintln(w, "Your recovery phrase. Write these 24 words on paper, in order, and keep them safe.")
-	fmt.Fprintln(w, "They are shown only this once. Anyone who has them can act as you; without them")
-	fmt.Fprintln(w, "a lost device cannot be replaced.")
-	fmt.Fprintln(w)
-	for i := 0; i < len(words); i += 4 {
-		for j := i; j < i+4 && j < len(words); j++ {
-			fmt.Fprintf(w, "  %2d. %-10s", j+1, words[j])
-		}
-		fmt.Fprintln(w)
-	}
 }
 
 // checkLoopback refuses an API address that is not on loopback: the API

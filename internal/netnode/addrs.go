@@ -10,6 +10,10 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 )
 
+// ErrBadAddress is wrapped by the errors of Connect for text that is not a
+// multiaddr of an Ed25519 peer ending in /p2p/<peer id>.
+var ErrBadAddress = errors.New("not a peer address")
+
 // maxAddrLen bounds the text of one multiaddr this package parses.
 const maxAddrLen = 1024
 
@@ -17,6 +21,22 @@ const maxAddrLen = 1024
 // user, an invite or a file) into the peer's dialable address and its key.
 // The peer must be an Ed25519 key.
 func parsePeerAddr(s string) (peer.AddrInfo, identity.PublicKey, error) {
+	info, key, err := parsePeerAddrText(s)
+	if err != nil {
+		return info, key, badAddressError{err}
+	}
+	return info, key, nil
+}
+
+// badAddressError says what is wrong with an address and matches
+// ErrBadAddress.
+type badAddressError struct{ err error }
+
+func (e badAddressError) Error() string        { return e.err.Error() }
+func (e badAddressError) Unwrap() error        { return e.err }
+func (e badAddressError) Is(target error) bool { return target == ErrBadAddress }
+
+func parsePeerAddrText(s string) (peer.AddrInfo, identity.PublicKey, error) {
 	m, err := parseAddr(s)
 	if err != nil {
 		return peer.AddrInfo{}, identity.PublicKey{}, err

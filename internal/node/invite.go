@@ -205,19 +205,19 @@ func (n *Node) Join(ctx context.Context, code string) (JoinResult, error) {
 	}
 	c, err := invite.Parse(code)
 	if err != nil {
-		return JoinResult{}, err
+		return JoinResult{}, fmt.Errorf("%w: %v", ErrBadInvite, err)
 	}
 	if c.Device == n.device.Public() || c.Account == n.account {
-		return JoinResult{}, errors.New("this invite was made by your own account")
+		return JoinResult{}, fmt.Errorf("%w: it was made by your own account", ErrBadInvite)
 	}
 	if time.Now().After(c.Expires) {
-		return JoinResult{}, fmt.Errorf("this invite expired at %s; ask for a new one", c.Expires.Local().Format(time.RFC1123))
+		return JoinResult{}, fmt.Errorf("%w at %s; ask for a new one", ErrInviteExpired, c.Expires.Local().Format(time.RFC1123))
 	}
 	res := JoinResult{Account: c.Account.Account(), Device: c.Device.Device()}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := nw.host.ConnectKey(cctx, c.Device, c.Addrs); err != nil {
-		return res, fmt.Errorf("cannot reach the inviter at %s: %w", strings.Join(c.Addrs, ", "), err)
+		return res, fmt.Errorf("%w: the inviter at %s: %v", ErrUnreachable, strings.Join(c.Addrs, ", "), err)
 	}
 	nw.host.Keep(c.Device, c.Addrs)
 	following := false
@@ -251,7 +251,10 @@ func (n *Node) Join(ctx context.Context, code string) (JoinResult, error) {
 		return res, fmt.Errorf("the inviter's answer: %w", err)
 	}
 	if resp.Status != invite.Accepted {
-		return res, fmt.Errorf("the inviter refused: %s (%s); you follow them, but they do not follow you back", resp.Status, resp.Message)
+		if resp.Status == invite.Expired {
+			return res, fmt.Errorf("%w (the inviter says so); you follow them, but they do not follow you back", ErrInviteExpired)
+		}
+		return res, fmt.Errorf("%w: %s (%s); you follow them, but they do not follow you back", ErrInviteRefused, resp.Status, resp.Message)
 	}
 	res.Mutual = true
 	return res, nil

@@ -33,6 +33,21 @@ const (
 // running its network (a one-shot command rather than 'kith serve').
 var ErrNotServing = errors.New("the node's network is not running: start it with 'kith serve'")
 
+// Errors of the network operations, for callers that map them (the API).
+var (
+	// ErrBadAddress: not a multiaddr of a kith peer (with /p2p/ and an
+	// Ed25519 key), or this node's own.
+	ErrBadAddress = errors.New("not a usable peer address")
+	// ErrUnreachable: the peer could not be reached.
+	ErrUnreachable = errors.New("the peer cannot be reached")
+	// ErrBadInvite: not a valid invite code, or one of this account's own.
+	ErrBadInvite = errors.New("not a usable invite code")
+	// ErrInviteExpired: the invite's time is over.
+	ErrInviteExpired = errors.New("the invite has expired")
+	// ErrInviteRefused: the inviter refused the invite (used, unknown, blocked).
+	ErrInviteRefused = errors.New("the inviter refused the invite")
+)
+
 // ServeOptions configure a node's network.
 type ServeOptions struct {
 	Config Config
@@ -431,11 +446,14 @@ func (n *Node) AddPeer(ctx context.Context, multiaddr string) (PeerInfo, error) 
 		return PeerInfo{}, ErrNotServing
 	}
 	key, err := nw.host.Connect(ctx, multiaddr)
+	if errors.Is(err, netnode.ErrBadAddress) {
+		return PeerInfo{}, fmt.Errorf("%w: %v", ErrBadAddress, err)
+	}
 	if err != nil {
-		return PeerInfo{}, err
+		return PeerInfo{}, fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
 	if key == n.device.Public() {
-		return PeerInfo{}, errors.New("that address is this node itself")
+		return PeerInfo{}, fmt.Errorf("%w: that address is this node itself", ErrBadAddress)
 	}
 	addr := multiaddr
 	if i := strings.Index(addr, "/p2p/"); i >= 0 {

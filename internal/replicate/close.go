@@ -23,14 +23,16 @@ func (s *session) shutdown(parent context.Context, wg *sync.WaitGroup) error {
 			last = AppendFrame(nil, &Bye{Code: code, Text: text})
 		}
 	}
+	flushed := true
 	if wg != nil {
 		s.w.stop(last)
 		select {
 		case <-s.w.done:
 		case <-time.After(s.e.limits.CloseTimeout):
+			flushed = false
 		}
 	}
-	s.stream.Close()
+	closeStream(s.stream, flushed)
 	s.cancel()
 	if wg != nil {
 		wg.Wait()
@@ -87,4 +89,25 @@ func truncateText(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// readDeadliner and resetter are optional abilities of a Stream.
+type (
+	readDeadliner interface{ SetReadDeadline(time.Time) error }
+	resetter      interface{ Reset() error }
+)
+
+// closeStream ends a stream: a read deadline in the past first stops a read
+// in progress, then Close; or Reset, where the stream has it, when the
+// last writes did not get through (the peer is not reading, and waiting
+// for it to is pointless).
+func closeStream(s Stream, flushed bool) {
+	if d, ok := s.(readDeadliner); ok {
+		_ = d.SetReadDeadline(time.Now())
+	}
+	if r, ok := s.(resetter); ok && !flushed {
+		_ = r.Reset()
+		return
+	}
+	_ = s.Close()
 }

@@ -9,9 +9,12 @@
 // device key (Stream). An Engine runs the sessions of one node against its
 // store.Store and its Scope, at most one per peer.
 //
-// Layout: messages.go, encode.go, decode.go and framing.go are the wire
-// format; reconcile.go and fingerprint.go the pure reconciliation; engine.go
-// and session.go run sessions; sender.go serves the peer's WANTs, receiver.go
-// and pipeline.go take entries in (parse, verify, ingest), writer.go owns the
-// outgoing half of the stream.
+// Layout: messages.go, cbor.go, encode.go, decode.go and framing.go are the
+// wire format; itemset.go, fingerprint.go and reconcile.go the pure set
+// reconciliation; engine.go keeps the sessions of a node; session.go runs
+// one (handshake, reconciliation, wants), reader.go reads its stream and
+// writer.go writes it, sender.go and sendloop.go serve the peer's WANTs,
+// receiver.go and pipeline.go take entries in (verify in batches, check,
+// ingest), close.go ends a session; limits.go and flood.go are local
+// policy.
 package replicate

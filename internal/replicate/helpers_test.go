@@ -265,3 +265,5 @@ func waitHead(t testing.TB, s store.Store, l store.LogKey, seq uint64) {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+func netPipe() (net.Conn, net.Conn) { return net.Pipe() }

@@ -111,11 +111,13 @@ func (s *session) closeAsDuplicate() {
 		}
 		_, _ = s.stream.Write(AppendFrame(nil, &Bye{Code: CodeDuplicate, Text: "another session with this peer is kept"}))
 	}()
+	flushed := true
 	select {
 	case <-done:
 	case <-time.After(s.e.limits.CloseTimeout):
+		flushed = false
 	}
-	s.stream.Close()
+	closeStream(s.stream, flushed)
 	<-done
 	s.cancel()
 }

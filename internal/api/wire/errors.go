@@ -41,6 +41,13 @@ const (
 	// CodeBadBundle: an imported bundle is corrupt or truncated. It appears
 	// in the final line of an import, whose HTTP status is already 200.
 	CodeBadBundle = "bad_bundle"
+	// CodeUnreachable: the peer or inviter could not be reached.
+	CodeUnreachable = "unreachable"
+	// CodeInviteExpired: the invite's time is over; ask for a new one.
+	CodeInviteExpired = "invite_expired"
+	// CodeInviteRefused: the inviter refused the invite (already used,
+	// unknown to it, or this account is blocked).
+	CodeInviteRefused = "invite_refused"
 	// CodeFailed: the node could not do what was asked; the message says
 	// why.
 	CodeFailed = "failed"
@@ -60,6 +67,9 @@ var statuses = map[string]int{
 	CodeTooLarge:             http.StatusRequestEntityTooLarge,
 	CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	CodeBadBundle:            http.StatusUnprocessableEntity,
+	CodeUnreachable:          http.StatusBadGateway,
+	CodeInviteExpired:        http.StatusGone,
+	CodeInviteRefused:        http.StatusForbidden,
 	CodeFailed:               http.StatusInternalServerError,
 }
 
