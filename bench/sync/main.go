@@ -47,14 +47,15 @@ func main() {
 	logs := flag.Int("logs", 1000, "logs (one device each)")
 	dir := flag.String("dir", "", "work directory (default: a temporary one, removed afterwards)")
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
+	profile := flag.String("cpuprofile", "", "write CPU profiles of both nodes to PREFIX-a.prof and PREFIX-b.prof")
 	flag.Parse()
-	if err := run(*entries, *logs, *dir, *jsonOut); err != nil {
+	if err := run(*entries, *logs, *dir, *jsonOut, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/sync:", err)
 		os.Exit(1)
 	}
 }
 
-func run(total, nlogs int, dir string, jsonOut bool) error {
+func run(total, nlogs int, dir string, jsonOut bool, profile string) error {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "kith-bench-sync-")
 		if err != nil {
@@ -100,14 +101,18 @@ func run(total, nlogs int, dir string, jsonOut bool) error {
 	sample = nil
 	runtime.GC()
 
-	pa, err := benchkit.Serve(bin, homeA)
+	var profA, profB []string
+	if profile != "" {
+		profA, profB = []string{"--cpuprofile", profile + "-a.prof"}, []string{"--cpuprofile", profile + "-b.prof"}
+	}
+	pa, err := benchkit.Serve(bin, homeA, profA...)
 	if err != nil {
 		return err
 	}
 	defer pa.Stop()
 	benchkit.Logf("starting B, which dials A and replicates")
 	start := time.Now()
-	pb, err := benchkit.Serve(bin, homeB, "--peer", pa.Addr())
+	pb, err := benchkit.Serve(bin, homeB, append([]string{"--peer", pa.Addr()}, profB...)...)
 	if err != nil {
 		return err
 	}

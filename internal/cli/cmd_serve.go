@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -38,6 +39,7 @@ While the node runs, the other kith commands on this home go through its API.`,
 			strFlag("hops", "follow hops to replicate: 0 = only followed accounts, 1 = also the accounts they follow"),
 			strFlag("log-level", "debug, info, warn or error (default warn); logs go to stderr"),
 			strFlag("name", "a name for this device when the account is created, e.g. laptop"),
+			strFlag("cpuprofile", "write a CPU profile to FILE until the node stops (for performance work)"),
 		),
 		run: runServe,
 	})
@@ -66,6 +68,17 @@ func runServe(ctx context.Context, c *call) error {
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(c.env.Stderr, &slog.HandlerOptions{Level: level}))
+	if path := c.str("cpuprofile"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	var n *node.Node
 	out := serveJSON{Event: "listening"}
