@@ -9,9 +9,10 @@
 #   test         go test -race ./...  (the README's test command)
 #   check        gofmt, go vet, staticcheck, then test (what CI runs)
 #   fuzz         run every Fuzz* target in the repository for FUZZTIME each
-#   bench        go benchmarks, then bench/import if present, sized by
-#                BENCHSIZE: small (10k entries, 10 logs, default), medium
-#                (100k, 100) or large (1M, 1000)
+#   bench        go benchmarks, then the bench/ programs (import, sync,
+#                reconnect, live), sized by BENCHSIZE: small (10k entries,
+#                10 logs, default), medium (100k, 100) or large (1M, 1000;
+#                10,000 logs for reconnect, 10 nodes for live)
 #   staticcheck  install staticcheck STATICCHECK_VERSION if it is missing
 #   clean        remove bin/
 
@@ -65,16 +66,17 @@ fuzz:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
-	@if [ -d bench/import ]; then \
-		case "$(BENCHSIZE)" in \
-		small) size='-entries=10000 -logs=10' ;; \
-		medium) size='-entries=100000 -logs=100' ;; \
-		large) size='-entries=1000000 -logs=1000' ;; \
-		*) echo 'bench: BENCHSIZE must be small, medium or large'; exit 1 ;; \
-		esac; \
-		echo "== go run ./bench/import $$size"; \
-		$(GO) run ./bench/import $$size; \
-	fi
+	@case "$(BENCHSIZE)" in \
+	small) size='-entries=10000 -logs=10'; rl=1000; nodes=3 ;; \
+	medium) size='-entries=100000 -logs=100'; rl=5000; nodes=5 ;; \
+	large) size='-entries=1000000 -logs=1000'; rl=10000; nodes=10 ;; \
+	*) echo 'bench: BENCHSIZE must be small, medium or large'; exit 1 ;; \
+	esac; \
+	set -e; \
+	echo "== go run ./bench/import $$size"; $(GO) run ./bench/import $$size; \
+	echo "== go run ./bench/sync $$size"; $(GO) run ./bench/sync $$size; \
+	echo "== go run ./bench/reconnect -logs $$rl"; $(GO) run ./bench/reconnect -logs $$rl; \
+	echo "== go run ./bench/live -nodes $$nodes"; $(GO) run ./bench/live -nodes $$nodes
 
 staticcheck:
 	@$(GOBINPATH); \

@@ -96,7 +96,31 @@ func run(nlogs int, dir string, jsonOut bool) error {
 		return err
 	}
 	res.FirstBytes = first.Sync.BytesIn + first.Sync.BytesOut
-	benchkit.Logf("first session: %d bytes; restarting B", res.FirstBytes)
+	// Each follows the other, so each also holds the other's device
+	// certificate and follow: then the two hold exactly the same logs.
+	if _, err := pa.Client.Follow(ctx, pb.Account, true); err != nil {
+		return err
+	}
+	if _, err := pb.Client.Follow(ctx, pa.Account, true); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	err = benchkit.WaitFor(wctx, 100*time.Millisecond, func() (bool, error) {
+		sa, err := pa.Client.Status(wctx)
+		if err != nil {
+			return false, err
+		}
+		sb, err := pb.Client.Status(wctx)
+		if err != nil {
+			return false, err
+		}
+		return sa.Logs == sb.Logs && sa.Entries == sb.Entries && sa.Logs == nlogs+4, nil
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for both nodes to hold the same %d logs: %w", nlogs+4, err)
+	}
+	benchkit.Logf("first session: %d bytes; both hold the same logs; restarting B", res.FirstBytes)
 	if err := pb.Stop(); err != nil {
 		return err
 	}
@@ -125,21 +149,27 @@ func run(nlogs int, dir string, jsonOut bool) error {
 	return nil
 }
 
-// caughtUp waits until B's session with its one peer is live and caught up.
+// caughtUp waits until B's session with its one peer is live and caught
+// up, and its byte counts have stopped moving (the last frames may still be
+// in flight when the session turns live).
 func caughtUp(ctx context.Context, p *benchkit.Proc) (wire.Peer, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	var got wire.Peer
-	err := benchkit.WaitFor(ctx, 50*time.Millisecond, func() (bool, error) {
+	var last int64 = -1
+	err := benchkit.WaitFor(ctx, 100*time.Millisecond, func() (bool, error) {
 		ps, err := p.Client.Peers(ctx)
 		if err != nil {
 			return false, err
 		}
-		if len(ps.Peers) == 1 && ps.Peers[0].Sync != nil && ps.Peers[0].Sync.CaughtUp && ps.Peers[0].Sync.Phase == "live" {
-			got = ps.Peers[0]
-			return true, nil
+		if len(ps.Peers) != 1 || ps.Peers[0].Sync == nil || !ps.Peers[0].Sync.CaughtUp || ps.Peers[0].Sync.Phase != "live" {
+			return false, nil
 		}
-		return false, nil
+		got = ps.Peers[0]
+		n := got.Sync.BytesIn + got.Sync.BytesOut
+		settled := n == last
+		last = n
+		return settled, nil
 	})
 	return got, err
 }

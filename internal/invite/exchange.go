@@ -168,3 +168,41 @@ func ReadResponse(r io.Reader) (Response, error) {
 	}
 	return Response{Status: Status(b.Status), Message: b.Message}, nil
 }
+
+// CertProtocol is the stream protocol id of the device certificate
+// exchange: the responder sends its device certificate, nothing else
+// (doc/protocol/invite.md, "Who is this device?").
+const CertProtocol = "/kith/cert/1"
+
+// Cert is a device certificate as the exchange carries it.
+type Cert struct {
+	Header  []byte // encoded signed header of the device.add entry
+	Payload []byte
+}
+
+type certBody struct {
+	_       struct{} `cbor:",toarray"`
+	Version uint64
+	Header  []byte
+	Payload []byte
+}
+
+// WriteCert frames and writes c.
+func WriteCert(w io.Writer, c Cert) error {
+	return write(w, certBody{Version: 1, Header: c.Header, Payload: c.Payload})
+}
+
+// ReadCert reads and checks one certificate message.
+func ReadCert(r io.Reader) (Cert, error) {
+	var b certBody
+	if err := read(r, &b); err != nil {
+		return Cert{}, err
+	}
+	if b.Version != 1 {
+		return Cert{}, fmt.Errorf("%w: version %d", ErrMessage, b.Version)
+	}
+	if len(b.Header) == 0 || len(b.Header) > entry.MaxHeaderSize || len(b.Payload) == 0 || len(b.Payload) > entry.MaxPayloadSize {
+		return Cert{}, fmt.Errorf("%w: certificate header of %d bytes or payload of %d bytes out of bounds", ErrMessage, len(b.Header), len(b.Payload))
+	}
+	return Cert{Header: b.Header, Payload: b.Payload}, nil
+}

@@ -153,6 +153,23 @@ func TestExchangeRoundTrip(t *testing.T) {
 	}
 }
 
+func TestCertRoundTripAndLimits(t *testing.T) {
+	var buf bytes.Buffer
+	c := Cert{Header: bytes.Repeat([]byte{7}, 120), Payload: []byte("p")}
+	if err := WriteCert(&buf, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadCert(&buf)
+	if err != nil || !bytes.Equal(got.Header, c.Header) || !bytes.Equal(got.Payload, c.Payload) {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	buf.Reset()
+	_ = WriteCert(&buf, Cert{Header: bytes.Repeat([]byte{7}, 300), Payload: []byte("p")})
+	if _, err := ReadCert(&buf); !errors.Is(err, ErrMessage) || !strings.Contains(err.Error(), "out of bounds") {
+		t.Fatalf("oversized header: %v", err)
+	}
+}
+
 func TestReadErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -207,9 +224,13 @@ func FuzzReadMessage(f *testing.F) {
 	buf.Reset()
 	_ = WriteResponse(&buf, Response{Status: Blocked, Message: "no"})
 	f.Add(buf.Bytes())
+	buf.Reset()
+	_ = WriteCert(&buf, Cert{Header: []byte{1}, Payload: []byte{2}})
+	f.Add(buf.Bytes())
 	f.Add([]byte{0, 0, 0, 1, 0x80})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = ReadRequest(bytes.NewReader(b))
 		_, _ = ReadResponse(bytes.NewReader(b))
+		_, _ = ReadCert(bytes.NewReader(b))
 	})
 }

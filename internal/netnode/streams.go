@@ -10,6 +10,7 @@ import (
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/multiformats/go-multistream"
 )
 
 // Stream is a bidirectional byte stream to one authenticated peer, carrying
@@ -30,6 +31,10 @@ var _ Stream = network.Stream(nil)
 // ErrRefused is returned (wrapped) for a peer that is refused after a
 // penalty.
 var ErrRefused = errors.New("the peer is refused after a penalty")
+
+// ErrNotSupported is returned (wrapped) by Open when the peer does not
+// speak the protocol.
+var ErrNotSupported = errors.New("the peer does not speak this protocol")
 
 // errSelf is returned when asked to talk to this host itself.
 var errSelf = errors.New("that is this host's own key")
@@ -70,6 +75,9 @@ func (h *Host) Open(ctx context.Context, remote identity.PublicKey, proto string
 		return nil, err
 	}
 	s, err := h.host.NewStream(ctx, id, protocol.ID(proto))
+	if errors.Is(err, multistream.ErrNotSupported[protocol.ID]{}) {
+		return nil, fmt.Errorf("netnode: opening %s to %s: %w (%v)", proto, remote.Device(), ErrNotSupported, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("netnode: opening %s to %s: %w", proto, remote.Device(), err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/netnode"
 	"github.com/kithnet/kith/internal/scope"
 	"github.com/kithnet/kith/internal/store"
 )
@@ -76,8 +77,8 @@ func DefaultConfig() Config {
 		AutoNAT:      &t,
 		Hops:         &one,
 		Logs:         []string{},
-		ConnLow:      64,
-		ConnHigh:     192,
+		ConnLow:      netnode.DefaultConnLow,
+		ConnHigh:     netnode.DefaultConnHigh,
 		Peers:        []string{},
 	}
 }

@@ -14,8 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kithnet/kith/internal/content"
-	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/invite"
 	"github.com/kithnet/kith/internal/store"
@@ -288,15 +286,9 @@ func (n *Node) serveInvite(ctx context.Context, nw *network, remote identity.Pub
 		answer(st, st.String())
 		return
 	}
-	cert, err := entry.Parse(req.CertHeader, req.CertPayload)
+	cert, err := checkCert(req.CertHeader, req.CertPayload, remote)
 	if err != nil {
 		answer(invite.BadCertificate, err.Error())
-		return
-	}
-	p, err := content.Decode(req.CertPayload)
-	add, ok := p.(*content.DeviceAdd)
-	if err != nil || !ok || add.Device.Key() != remote || cert.Header.LogID != content.DeviceCertLog(remote) || cert.Header.Seq != 1 {
-		answer(invite.BadCertificate, "the certificate is not a device.add of the device on this connection")
 		return
 	}
 	account := cert.Header.Author
@@ -304,21 +296,13 @@ func (n *Node) serveInvite(ctx context.Context, nw *network, remote identity.Pub
 		answer(invite.Blocked, "blocked")
 		return
 	}
-	r, err := n.store.Append(ctx, cert)
-	if err != nil {
-		answer(invite.BadCertificate, "could not store the certificate")
-		return
-	}
-	if r.Outcome == store.Rejected {
-		answer(invite.BadCertificate, r.Err.Error())
+	if err := n.storeCert(ctx, cert); err != nil {
+		answer(invite.BadCertificate, "could not store the certificate: "+err.Error())
 		return
 	}
 	if st := nw.invites.use(req.Secret, account.Account(), time.Now()); st != invite.Accepted {
 		answer(st, st.String())
 		return
-	}
-	if r.Outcome == store.Added {
-		n.noteAdded([]*entry.Entry{cert}, []store.Result{r})
 	}
 	if _, err := n.Follow(ctx, account, true); err != nil {
 		answer(invite.BadCertificate, "could not follow back: "+err.Error())

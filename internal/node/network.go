@@ -17,6 +17,7 @@ import (
 	"github.com/kithnet/kith/internal/blobsync"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/invite"
 	"github.com/kithnet/kith/internal/netnode"
 	"github.com/kithnet/kith/internal/replicate"
 	"github.com/kithnet/kith/internal/scope"
@@ -72,6 +73,7 @@ type network struct {
 	wg     sync.WaitGroup
 
 	mu        sync.Mutex
+	stopping  bool // StopNetwork began: start no more goroutines
 	connected map[identity.PublicKey]bool
 	syncing   map[identity.PublicKey]bool // an initiator loop runs for the peer
 }
@@ -155,7 +157,16 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		Logger: log,
 	})
 	n.net.Store(nw)
+	host.Handle(invite.CertProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		n.serveCert(nctx, s)
+	})
 	host.Handle(SyncProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		// Know the peer's account before offering it anything.
+		if _, err := n.peerAccount(nctx, nw, remote); err != nil {
+			log.Info("no sync session with peer", "peer", remote.Device(), "err", err)
+			_ = s.Reset()
+			return
+		}
 		if err := nw.engine.Run(nctx, remote, s, false); err != nil {
 			log.Debug("sync session ended", "peer", remote.Device(), "err", err)
 		}
@@ -197,6 +208,9 @@ func (n *Node) StopNetwork() error {
 	if nw == nil {
 		return nil
 	}
+	nw.mu.Lock()
+	nw.stopping = true
+	nw.mu.Unlock()
 	nw.cancel()
 	err := nw.host.Close()
 	nw.wg.Wait()
@@ -240,24 +254,34 @@ func (n *Node) peerEvent(ev netnode.Event) {
 	case netnode.Connected:
 		nw.mu.Lock()
 		nw.connected[ev.Peer] = true
-		self := n.device.Public()
-		start := bytes.Compare(self[:], ev.Peer[:]) < 0 && !nw.syncing[ev.Peer]
-		if start {
-			nw.syncing[ev.Peer] = true
-		}
 		nw.mu.Unlock()
 		nw.blobs.PeerConnected(ev.Peer)
-		if start {
-			nw.wg.Add(1)
-			go func() {
-				defer nw.wg.Done()
-				n.syncLoop(nw, ev.Peer)
-			}()
-		}
+		n.startSyncLoops(nw)
 	case netnode.Disconnected:
 		nw.mu.Lock()
 		delete(nw.connected, ev.Peer)
 		nw.mu.Unlock()
+	}
+}
+
+// startSyncLoops starts the initiator loop for every connected peer that
+// has none (a peer unblocked while connected gets its session).
+func (n *Node) startSyncLoops(nw *network) {
+	self := n.device.Public()
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	if nw.stopping {
+		return
+	}
+	for p := range nw.connected {
+		if bytes.Compare(self[:], p[:]) < 0 && !nw.syncing[p] {
+			nw.syncing[p] = true
+			nw.wg.Add(1) // under mu, never after StopNetwork's Wait began
+			go func() {
+				defer nw.wg.Done()
+				n.syncLoop(nw, p)
+			}()
+		}
 	}
 }
 
@@ -271,6 +295,12 @@ func (n *Node) syncLoop(nw *network, peer identity.PublicKey) {
 	backoff := 500 * time.Millisecond
 	for nw.ctx.Err() == nil && nw.isConnected(peer) {
 		if _, refused := nw.host.Refused(peer); refused {
+			return
+		}
+		if _, err := n.peerAccount(nw.ctx, nw, peer); errors.Is(err, errBlockedPeer) {
+			return
+		} else if err != nil {
+			nw.log.Info("no sync session with peer", "peer", peer.Device(), "err", err)
 			return
 		}
 		octx, cancel := context.WithTimeout(nw.ctx, 10*time.Second)
@@ -341,6 +371,7 @@ func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
 			nw.log.Warn("recompute replication scope", "err", err)
 		} else {
 			nw.engine.ScopeChanged()
+			n.startSyncLoops(nw)
 		}
 	}
 	if len(want) > 0 {

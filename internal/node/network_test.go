@@ -179,3 +179,40 @@ func TestNotServing(t *testing.T) {
 		t.Fatalf("Status: %+v %v", st, err)
 	}
 }
+
+// TestMockBlockedNeverReplicated: A blocks C. Connected and following each
+// other, A takes nothing of C's and gives C nothing; once A lifts the
+// block, both posts flow (the control that the link worked all along).
+func TestMockBlockedNeverReplicated(t *testing.T) {
+	ns := mockNodes(t, newMockNet(t), 2)
+	a, c := ns[0], ns[1]
+	follow(t, a, c)
+	follow(t, c, a)
+	if _, err := a.Block(t.Context(), c.Account().Key(), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddPeer(t.Context(), a.Addrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ns {
+		if _, err := p.Post(t.Context(), "from "+p.Device().String()[:12], nil, entry.ID{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "c to be connected to a", func() bool { return len(c.Peers()) == 1 })
+	time.Sleep(500 * time.Millisecond)
+	if ps := a.Peers(); len(ps) != 1 || ps[0].Sync != nil {
+		t.Fatalf("a runs a sync session with a blocked peer: %+v", ps)
+	}
+	if got := postTexts(t, a, c.Account()); len(got) != 0 {
+		t.Fatalf("a holds posts of the account it blocks: %v", got)
+	}
+	if got := postTexts(t, c, a.Account()); len(got) != 0 {
+		t.Fatalf("a gave its posts to a blocked account: %v", got)
+	}
+	if _, err := a.Block(t.Context(), c.Account().Key(), false); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a to hold c's post after the unblock", func() bool { return len(postTexts(t, a, c.Account())) == 1 })
+	eventually(t, "c to hold a's post after the unblock", func() bool { return len(postTexts(t, c, a.Account())) == 1 })
+}

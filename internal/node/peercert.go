@@ -1,0 +1,118 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/invite"
+	"github.com/kithnet/kith/internal/netnode"
+	"github.com/kithnet/kith/internal/store"
+)
+
+// errBlockedPeer refuses a sync session with a device of a blocked account.
+var errBlockedPeer = errors.New("the peer's account is blocked")
+
+// checkCert parses a device certificate that remote sent about itself and
+// checks that it is a signed device.add of exactly that device.
+func checkCert(header, payload []byte, remote identity.PublicKey) (*entry.Entry, error) {
+	cert, err := entry.Parse(header, payload)
+	if err != nil {
+		return nil, err
+	}
+	p, err := content.Decode(payload)
+	if err != nil {
+		return nil, err
+	}
+	add, ok := p.(*content.DeviceAdd)
+	if !ok || add.Device.Key() != remote || cert.Header.LogID != content.DeviceCertLog(remote) || cert.Header.Seq != 1 {
+		return nil, errors.New("the certificate is not a device.add of the device on this connection")
+	}
+	if !cert.Verify() {
+		return nil, errors.New("the certificate's signature does not verify")
+	}
+	return cert, nil
+}
+
+// storeCert stores a checked certificate (an ordinary entry) and follows up
+// as for any new entry, so that the scope knows the device's account.
+func (n *Node) storeCert(ctx context.Context, cert *entry.Entry) error {
+	r, err := n.store.Append(ctx, cert)
+	if err != nil {
+		return err
+	}
+	switch r.Outcome {
+	case store.Rejected:
+		return r.Err
+	case store.Added:
+		n.noteAdded([]*entry.Entry{cert}, []store.Result{r})
+	}
+	return nil
+}
+
+// peerAccount returns the account of a connected device, asking the device
+// for its certificate (/kith/cert/1) when this node does not hold it. It
+// returns errBlockedPeer for a device of a blocked account.
+func (n *Node) peerAccount(ctx context.Context, nw *network, peer identity.PublicKey) (identity.PublicKey, error) {
+	account, err := n.knownAccount(ctx, nw, peer)
+	if err != nil {
+		return identity.PublicKey{}, err
+	}
+	if nw.scope.Blocked(account) || nw.scope.Blocked(peer) {
+		return account, errBlockedPeer
+	}
+	return account, nil
+}
+
+func (n *Node) knownAccount(ctx context.Context, nw *network, peer identity.PublicKey) (identity.PublicKey, error) {
+	if d, err := n.store.AccountOf(ctx, peer); err == nil {
+		return d.Account, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return identity.PublicKey{}, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	s, err := nw.host.Open(cctx, peer, invite.CertProtocol)
+	if errors.Is(err, netnode.ErrNotSupported) {
+		// Every kith node answers it: this peer is not one, or lies.
+		nw.log.Warn("peer misbehaved in the certificate exchange", "peer", peer.Device(), "err", err)
+		nw.host.Penalize(peer, "does not say which account it belongs to ("+invite.CertProtocol+")")
+	}
+	if err != nil {
+		return identity.PublicKey{}, fmt.Errorf("ask the peer for its certificate: %w", err)
+	}
+	defer s.Close()
+	_ = s.SetDeadline(time.Now().Add(20 * time.Second))
+	c, err := invite.ReadCert(s)
+	if err != nil {
+		nw.log.Warn("peer misbehaved in the certificate exchange", "peer", peer.Device(), "err", err)
+		nw.host.Penalize(peer, "certificate exchange: "+err.Error())
+		return identity.PublicKey{}, fmt.Errorf("the peer's certificate: %w", err)
+	}
+	cert, err := checkCert(c.Header, c.Payload, peer)
+	if err != nil {
+		nw.log.Warn("peer misbehaved in the certificate exchange", "peer", peer.Device(), "err", err)
+		nw.host.Penalize(peer, "certificate exchange: "+err.Error())
+		return identity.PublicKey{}, fmt.Errorf("the peer's certificate: %w", err)
+	}
+	if err := n.storeCert(ctx, cert); err != nil {
+		return identity.PublicKey{}, fmt.Errorf("store the peer's certificate: %w", err)
+	}
+	return cert.Header.Author, nil
+}
+
+// serveCert answers /kith/cert/1 with this device's certificate.
+func (n *Node) serveCert(ctx context.Context, s netnode.Stream) {
+	defer s.Close()
+	_ = s.SetDeadline(time.Now().Add(20 * time.Second))
+	cert, err := n.ownCert(ctx)
+	if err != nil {
+		_ = s.Reset()
+		return
+	}
+	_ = invite.WriteCert(s, invite.Cert{Header: cert.Raw, Payload: cert.Payload})
+}
