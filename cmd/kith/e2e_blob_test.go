@@ -52,7 +52,17 @@ func TestBlobThroughThirdNode(t *testing.T) {
 	if !bytes.Equal(b1, buf.Bytes()) {
 		t.Fatalf("C's copy of the image differs from A's (%d vs %d bytes)", len(b1), buf.Len())
 	}
-	// B holds it too: C could only have it from B.
+	// C never had a connection to A: it could only have the image from B,
+	// which holds it too.
+	var peers []struct {
+		Device string `json:"device"`
+	}
+	if err := json.Unmarshal(c.kith("peers"), &peers); err != nil {
+		t.Fatal(err)
+	}
+	if len(peers) != 1 || peers[0].Device != b.Device {
+		t.Fatalf("C's peers: %+v, want only B", peers)
+	}
 	if _, err := b.try("blob", "get", id, "--out", filepath.Join(dir, "b.png")); err != nil {
 		t.Fatalf("B does not hold the image it passed on: %v", err)
 	}

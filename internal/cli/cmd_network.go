@@ -186,7 +186,7 @@ func runInvite(ctx context.Context, c *call) error {
 		return err
 	}
 	if c.flagBool("qr") && !c.json {
-		if err := drawQR(c.env.Stdout, inv.Code, c.env.Getenv("NO_COLOR") == ""); err != nil {
+		if err := drawQR(c.env.Stdout, inv.Code, c.env.Getenv("NO_COLOR") == "" && isTerminal(c.env.Stdout)); err != nil {
 			return err
 		}
 	}
