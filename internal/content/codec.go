@@ -68,11 +68,11 @@ func decode(payload []byte) (Payload, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	m, err := decodeCanonical(typ, payload)
+	top, err := checkStrictTop(payload, fieldsOf(typ))
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, typeErr(typ, ErrEncoding, "invalid encoding: %v", err)
 	}
-	r := &fields{typ: typ, m: m, used: 1}
+	r := fields{typ: typ, b: payload, top: top, used: 1}
 	var p Payload
 	switch typ {
 	case TypeProfile:
@@ -98,75 +98,7 @@ func decode(payload []byte) (Payload, int, error) {
 	if err := check(p); err != nil {
 		return nil, 0, err
 	}
-	return p, len(m) - r.used, nil
-}
-
-// decodeCanonical decodes payload generically, checks that it lies in the
-// data model of payloads.md and that it is in deterministic encoding (by
-// re-encoding it and comparing bytes), and returns its top-level map.
-func decodeCanonical(typ string, payload []byte) (map[string]any, error) {
-	if err := checkStrict(payload); err != nil {
-		return nil, typeErr(typ, ErrEncoding, "invalid encoding: %v", err)
-	}
-	var v any
-	if err := decMode.Unmarshal(payload, &v); err != nil {
-		return nil, typeErr(typ, ErrEncoding, "invalid encoding: %s", strings.TrimPrefix(err.Error(), "cbor: "))
-	}
-	again, err := encMode.Marshal(v)
-	if err != nil {
-		return nil, typeErr(typ, ErrEncoding, "cannot re-encode: %s", strings.TrimPrefix(err.Error(), "cbor: "))
-	}
-	if !bytes.Equal(again, payload) {
-		return nil, typeErr(typ, ErrEncoding, "not in deterministic encoding (RFC 8949 §4.2.1): first difference at byte %d", firstDiff(again, payload))
-	}
-	top, ok := v.(map[any]any)
-	if !ok { // PeekType saw a map; be safe anyway
-		return nil, typeErr(typ, ErrNotCBORMap, "not a map")
-	}
-	m := make(map[string]any, len(top))
-	for k, val := range top {
-		ks, ok := k.(string)
-		if !ok {
-			return nil, typeErr(typ, ErrEncoding, "top-level map key is %s, not a text string", article(describeValue(k)))
-		}
-		m[ks] = val
-	}
-	return m, nil
-}
-
-func firstDiff(a, b []byte) int {
-	n := min(len(a), len(b))
-	for i := 0; i < n; i++ {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return n
-}
-
-// describeValue names the CBOR type of a generically decoded value.
-func describeValue(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case uint64:
-		return "unsigned integer"
-	case int64, big.Int, *big.Int:
-		return "negative integer"
-	case []byte, cbor.ByteString:
-		return "byte string"
-	case string:
-		return "text string"
-	case []any:
-		return "array"
-	case map[any]any:
-		return "map"
-	case float32, float64:
-		return "float"
-	}
-	return fmt.Sprintf("%T", v)
+	return p, r.top.pairs - r.used, nil
 }
 
 // keyString renders a map key for messages and for ToJSON.

@@ -10,34 +10,73 @@ import (
 	"github.com/kithnet/kith/internal/identity"
 )
 
-// fields reads the typed fields of a decoded top-level map. The first error
-// sticks; later reads return zero values. It enforces what only the encoded
-// form can break (field types, presence, the canonical spelling of absent
-// values); check enforces the limits that Encode shares.
+// fields reads the typed fields of a payload that passed checkStrictTop,
+// straight from its bytes: top says where each field's value starts. The
+// first error sticks; later reads return zero values. It enforces what only
+// the encoded form can break (field types, presence, the canonical
+// spelling of absent values); check enforces the limits that Encode shares.
 type fields struct {
 	typ  string
-	m    map[string]any
+	b    []byte // the payload
+	top  topLevel
 	used int // known keys present, counting "type"
 	err  error
 }
 
-func (r *fields) get(name string, required bool) (any, bool) {
-	if r.err != nil {
-		return nil, false
+// value is one data item of the payload.
+type value struct {
+	head
+	str []byte // a string's content; nil for other items
+	end int    // where a string ends; after the head for other items
+}
+
+// describe names the item's CBOR type for messages.
+func (v value) describe() string { return article(describeHead(v.head)) }
+
+// at reads the item that starts at off. The payload passed checkStrict, so
+// the item is whole; a failure here would be a bug in checkStrict, and is
+// reported as an encoding error rather than a panic.
+func (r *fields) at(off int) (value, bool) {
+	s := scanner{b: r.b, off: off}
+	h, err := s.head()
+	if err != nil {
+		r.err = typeErr(r.typ, ErrEncoding, "invalid encoding: %v", err)
+		return value{}, false
 	}
-	v, ok := r.m[name]
-	if !ok {
-		if required {
-			r.err = fieldErr(r.typ, name, "missing")
+	v := value{head: h, end: s.off}
+	if h.major == majorBytes || h.major == majorText {
+		if h.indefinite || uint64(len(r.b)-s.off) < h.arg {
+			r.err = typeErr(r.typ, ErrEncoding, "invalid encoding: bad %s at byte %d", majorNames[h.major], off)
+			return value{}, false
 		}
-		return nil, false
+		v.end += int(h.arg)
+		v.str = r.b[s.off:v.end]
 	}
-	r.used++
 	return v, true
 }
 
-func (r *fields) wrongType(name string, v any, want string) {
-	r.err = fieldErr(r.typ, name, "want %s, got %s", want, article(describeValue(v)))
+// get returns the value of the field name, which must be one of the type's
+// fieldNames.
+func (r *fields) get(name string, required bool) (value, bool) {
+	if r.err != nil {
+		return value{}, false
+	}
+	off := r.top.find(name)
+	if off == 0 {
+		if required {
+			r.err = fieldErr(r.typ, name, "missing")
+		}
+		return value{}, false
+	}
+	v, ok := r.at(off)
+	if ok {
+		r.used++
+	}
+	return v, ok
+}
+
+func (r *fields) wrongType(name string, v value, want string) {
+	r.err = fieldErr(r.typ, name, "want %s, got %s", want, v.describe())
 }
 
 // text reads a text field. An optional text that is present must not be
@@ -47,15 +86,14 @@ func (r *fields) text(name string, required bool) string {
 	if !ok {
 		return ""
 	}
-	s, ok := v.(string)
-	if !ok {
+	if v.major != majorText {
 		r.wrongType(name, v, "a text string")
 		return ""
 	}
-	if !required && s == "" {
+	if !required && len(v.str) == 0 {
 		r.err = fieldErr(r.typ, name, "empty text must be omitted")
 	}
-	return s
+	return string(v.str)
 }
 
 func (r *fields) boolean(name string) bool {
@@ -63,11 +101,11 @@ func (r *fields) boolean(name string) bool {
 	if !ok {
 		return false
 	}
-	b, ok := v.(bool)
-	if !ok {
+	if v.major != majorSimple || (v.ai != 20 && v.ai != 21) {
 		r.wrongType(name, v, "a boolean")
+		return false
 	}
-	return b
+	return v.ai == 21
 }
 
 // bytesN reads a byte string of exactly n bytes.
@@ -76,24 +114,35 @@ func (r *fields) bytesN(name string, n int, required bool) []byte {
 	if !ok {
 		return nil
 	}
-	return r.fixed(name, "", v, n)
+	return r.fixed(name, -1, v, n)
 }
 
-func (r *fields) fixed(name, elem string, v any, n int) []byte {
-	b, ok := v.([]byte)
-	if !ok {
-		r.err = fieldErr(r.typ, name, "%swant a %d-byte string, got %s", elem, n, article(describeValue(v)))
+// fixed checks that v, element elem of the field or the field itself when
+// elem is -1, is a byte string of exactly n bytes, not all zero when it is
+// a 32-byte id, and returns its content.
+func (r *fields) fixed(name string, elem int, v value, n int) []byte {
+	if v.major != majorBytes {
+		r.err = fieldErr(r.typ, name, "%swant a %d-byte string, got %s", element(elem), n, v.describe())
 		return nil
 	}
-	if len(b) != n {
-		r.err = fieldErr(r.typ, name, "%swant a %d-byte string, got %d bytes", elem, n, len(b))
+	if len(v.str) != n {
+		r.err = fieldErr(r.typ, name, "%swant a %d-byte string, got %d bytes", element(elem), n, len(v.str))
 		return nil
 	}
-	if n == 32 && isZero(b) {
-		r.err = fieldErr(r.typ, name, "%sall-zero id is not allowed", elem)
+	if n == 32 && isZero(v.str) {
+		r.err = fieldErr(r.typ, name, "%sall-zero id is not allowed", element(elem))
 		return nil
 	}
-	return b
+	return v.str
+}
+
+// element prefixes a message about element i of an array field; -1 is the
+// field itself.
+func element(i int) string {
+	if i < 0 {
+		return ""
+	}
+	return "element " + strconv.Itoa(i) + ": "
 }
 
 // id32 reads a 32-byte id or key; all zero is refused, as zero means absent.
@@ -104,32 +153,38 @@ func (r *fields) id32(name string, required bool) (out [32]byte) {
 	return out
 }
 
-// idArray reads a non-empty array of at most max 32-byte ids.
-func (r *fields) idArray(name string, max int) [][32]byte {
+// idArray reads the field name of r: a non-empty array of at most max
+// 32-byte ids.
+func idArray[T ~[32]byte](r *fields, name string, max int) []T {
 	v, ok := r.get(name, false)
 	if !ok {
 		return nil
 	}
-	arr, ok := v.([]any)
-	if !ok {
+	if v.major != majorArray {
 		r.wrongType(name, v, "an array")
 		return nil
 	}
-	if len(arr) == 0 {
+	if v.arg == 0 {
 		r.err = fieldErr(r.typ, name, "empty array must be omitted")
 		return nil
 	}
-	if len(arr) > max {
-		r.err = fieldErr(r.typ, name, "%d elements exceed the limit of %d", len(arr), max)
+	if v.arg > uint64(max) {
+		r.err = fieldErr(r.typ, name, "%d elements exceed the limit of %d", v.arg, max)
 		return nil
 	}
-	out := make([][32]byte, len(arr))
-	for i, e := range arr {
-		b := r.fixed(name, "element "+strconv.Itoa(i)+": ", e, 32)
+	out := make([]T, v.arg)
+	off := v.end
+	for i := range out {
+		e, ok := r.at(off)
+		if !ok {
+			return nil
+		}
+		b := r.fixed(name, i, e, 32)
 		if b == nil {
 			return nil
 		}
 		copy(out[i][:], b)
+		off = e.end
 	}
 	return out
 }
@@ -145,12 +200,7 @@ func (r *fields) profile() *Profile {
 func (r *fields) post() *Post {
 	p := &Post{}
 	p.Text = r.text("text", true)
-	if imgs := r.idArray("images", MaxPostImages); imgs != nil {
-		p.Images = make([]blob.ID, len(imgs))
-		for i := range imgs {
-			p.Images[i] = blob.ID(imgs[i])
-		}
-	}
+	p.Images = idArray[blob.ID](r, "images", MaxPostImages)
 	p.ReplyTo = entry.ID(r.id32("reply_to", false))
 	p.Root = entry.ID(r.id32("root", false))
 	if r.err == nil && !p.Root.IsZero() {

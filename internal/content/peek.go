@@ -72,7 +72,7 @@ func peekType(b []byte) (string, error) {
 			if !utf8.Valid(name) {
 				return "", notMap("the \"type\" value is not valid UTF-8")
 			}
-			return string(name), nil
+			return typeName(name), nil
 		}
 		s.off = keyStart
 		if err := s.skip(); err != nil { // the key
@@ -83,6 +83,28 @@ func peekType(b []byte) (string, error) {
 		}
 	}
 	return "", notMap("no \"type\" key")
+}
+
+// typeName returns name as a string, without allocating for the types this
+// version knows.
+func typeName(name []byte) string {
+	switch string(name) {
+	case TypeProfile:
+		return TypeProfile
+	case TypePost:
+		return TypePost
+	case TypeFollow:
+		return TypeFollow
+	case TypeBlock:
+		return TypeBlock
+	case TypeDelete:
+		return TypeDelete
+	case TypeDeviceAdd:
+		return TypeDeviceAdd
+	case TypeDeviceRevoke:
+		return TypeDeviceRevoke
+	}
+	return string(name)
 }
 
 // checkTypeName enforces the type naming rule: 1 to MaxTypeName bytes, a

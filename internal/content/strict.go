@@ -12,26 +12,37 @@ import (
 // map keys (integers, byte or text strings) in bytewise lexicographic order
 // of their encodings without duplicates, valid UTF-8, no tags, no floats,
 // no simple values but false, true and null, nesting at most MaxDepth, at
-// most MaxItems elements per array or pairs per map. Decode then decodes
-// with the CBOR library and compares a deterministic re-encoding byte for
-// byte, as a second, independent check.
+// most MaxItems elements per array or pairs per map. Bytes that pass are
+// the one encoding of a value of the data model, so the typed readers of
+// fields.go read them directly. The tests check it against an independent
+// decoder: the CBOR library's generic decoding and deterministic
+// re-encoding (oracle_test.go).
 func checkStrict(b []byte) error {
-	s := strictScanner{b: b}
+	_, err := checkStrictTop(b, nil)
+	return err
+}
+
+// checkStrictTop is checkStrict that also returns the number of top-level
+// pairs and where the values of the keys named by names (which may be nil)
+// start.
+func checkStrictTop(b []byte, names *fieldNames) (topLevel, error) {
+	s := strictScanner{b: b, top: topLevel{names: names}}
 	if len(b) == 0 || b[0]>>5 != majorMap {
-		return fmt.Errorf("the payload is not a map")
+		return topLevel{}, fmt.Errorf("the payload is not a map")
 	}
 	if err := s.item(1, true); err != nil {
-		return err
+		return topLevel{}, err
 	}
 	if s.off != len(b) {
-		return fmt.Errorf("trailing bytes after the payload map, from byte %d of %d", s.off, len(b))
+		return topLevel{}, fmt.Errorf("trailing bytes after the payload map, from byte %d of %d", s.off, len(b))
 	}
-	return nil
+	return s.top, nil
 }
 
 type strictScanner struct {
 	b   []byte
 	off int
+	top topLevel // the payload map's keys, for checkStrictTop
 }
 
 func (s *strictScanner) head() (head, int, error) {
@@ -81,7 +92,8 @@ func argName(major byte) string {
 }
 
 // item checks one data item at the given nesting depth. textKeys requires
-// the item, a map, to have text keys only (the payload map).
+// the item, a map, to have text keys only: it is the payload map, whose
+// keys item reports to s.top.
 func (s *strictScanner) item(depth int, textKeys bool) error {
 	h, start, err := s.head()
 	if err != nil {
@@ -119,6 +131,9 @@ func (s *strictScanner) item(depth int, textKeys bool) error {
 			}
 			return nil
 		}
+		if textKeys {
+			s.top.pairs = int(h.arg)
+		}
 		var prev []byte
 		for i := uint64(0); i < h.arg; i++ {
 			keyStart := s.off
@@ -145,6 +160,9 @@ func (s *strictScanner) item(depth int, textKeys bool) error {
 				}
 			}
 			prev = key
+			if textKeys {
+				s.top.see(key, s.off)
+			}
 			if err := s.item(depth+1, false); err != nil {
 				return err
 			}

@@ -112,11 +112,12 @@ type Verifier func([]*entry.Entry) []bool
 // verified when it was stored).
 func Plan(view View, es []*entry.Entry, verify Verifier) ([]Result, []Change, error) {
 	p := planner{
-		view:    view,
-		heads:   map[LogKey]Head{},
-		inBatch: map[entry.ID]Meta{},
-		ids:     map[seqKey]entry.ID{},
-		tombs:   map[tombKey]Tombstone{},
+		view:  view,
+		heads: map[LogKey]Head{},
+		// Every entry's position ends up in ids: a held one's in pass 1,
+		// a new one's in pass 2.
+		ids:   make(map[seqKey]entry.ID, len(es)),
+		tombs: map[tombKey]Tombstone{},
 	}
 	results := make([]Result, len(es))
 	// Pass 1: checks that need no signature, so known entries and garbage
@@ -150,19 +151,21 @@ func Plan(view View, es []*entry.Entry, verify Verifier) ([]Result, []Change, er
 			sigOK[i] = ok[j]
 		}
 	}
-	var changes []Change
+	// Pass 2. Most entries that need a signature are new: each adds
+	// itself to inBatch and one change or more.
+	p.inBatch = make(map[entry.ID]Meta, len(needSig))
+	p.changes = make([]Change, 0, len(needSig))
 	for i, e := range es {
 		if results[i].Outcome == Rejected {
 			continue
 		}
-		r, cs, err := p.one(e, i, sigOK[i])
+		r, err := p.one(e, i, sigOK[i])
 		if err != nil {
 			return nil, nil, err
 		}
 		results[i] = r
-		changes = append(changes, cs...)
 	}
-	return results, changes, nil
+	return results, p.changes, nil
 }
 
 type seqKey struct {
@@ -182,6 +185,7 @@ type planner struct {
 	ids     map[seqKey]entry.ID        // ids at positions, from the view or the batch
 	tombs   map[tombKey]Tombstone      // tombstones added by this batch
 	forks   map[LogKey]map[uint64]bool // seqs with fork evidence, from the view and the batch
+	changes []Change                   // the plan so far, in the order of the batch
 }
 
 func reject(e *entry.Entry, i int, msg string) Result {
@@ -287,33 +291,35 @@ func (p *planner) tombstone(target entry.ID, author identity.PublicKey) (Tombsto
 	return p.view.Tombstone(target, author)
 }
 
-func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, error) {
+// one plans entry i of the batch, e, whose signature is valid if sigOK,
+// appending its changes to p.changes.
+func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, error) {
 	h := &e.Header
 	log := LogKey{h.Author, h.LogID}
 	head, exists, err := p.head(log)
 	if err != nil {
-		return Result{}, nil, err
+		return Result{}, err
 	}
 	// Already held, or a fork?
 	if exists && h.Seq <= head.Seq {
 		held, ok, err := p.idAt(log, h.Seq)
 		if err != nil {
-			return Result{}, nil, err
+			return Result{}, err
 		}
 		if !ok {
-			return Result{}, nil, fmt.Errorf("store: log %s has head %d but no entry at seq %d", log, head.Seq, h.Seq)
+			return Result{}, fmt.Errorf("store: log %s has head %d but no entry at seq %d", log, head.Seq, h.Seq)
 		}
 		if held == e.ID {
 			return p.known(e)
 		}
 		if !sigOK {
-			return reject(e, i, "invalid signature (ZIP-215), and it conflicts with the entry held at this seq"), nil, nil
+			return reject(e, i, "invalid signature (ZIP-215), and it conflicts with the entry held at this seq"), nil
 		}
 		head.Forked = true
 		p.heads[log] = head
 		seqs, err := p.forkSeqs(log)
 		if err != nil {
-			return Result{}, nil, err
+			return Result{}, err
 		}
 		// One conflicting entry per position proves the fork there, and
 		// a few positions prove it beyond doubt. Anything more (the same
@@ -322,44 +328,45 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, erro
 		// one can make a store hold unbounded evidence. The log is
 		// already marked forked: evidence of it is held.
 		if seqs[h.Seq] || len(seqs) >= MaxForksPerLog {
-			return Result{ID: e.ID, Outcome: Forked}, nil, nil
+			return Result{ID: e.ID, Outcome: Forked}, nil
 		}
 		seqs[h.Seq] = true
 		// Evidence is the signed header; its payload was never checked
 		// and is not kept.
 		evidence := *e
 		evidence.Payload = nil
-		return Result{ID: e.ID, Outcome: Forked}, []Change{{Kind: AddFork, Fork: Fork{Log: log, Seq: h.Seq, Kept: held, Conflict: &evidence}}}, nil
+		p.changes = append(p.changes, Change{Kind: AddFork, Fork: Fork{Log: log, Seq: h.Seq, Kept: held, Conflict: &evidence}})
+		return Result{ID: e.ID, Outcome: Forked}, nil
 	}
 	if !sigOK {
-		return reject(e, i, "invalid signature (ZIP-215)"), nil, nil
+		return reject(e, i, "invalid signature (ZIP-215)"), nil
 	}
 	if !exists {
 		if h.Seq != 1 {
-			return reject(e, i, "log not held here; "+missing(1, h.Seq-1)+" must come first"), nil, nil
+			return reject(e, i, "log not held here; "+missing(1, h.Seq-1)+" must come first"), nil
 		}
 	} else {
 		if head.Forked {
-			return reject(e, i, "log is forked: it is kept as evidence and no longer extended"), nil, nil
+			return reject(e, i, "log is forked: it is kept as evidence and no longer extended"), nil
 		}
 		if head.Ended {
-			return reject(e, i, fmt.Sprintf("log ended at seq %d: nothing may follow an end-of-log entry", head.Seq)), nil, nil
+			return reject(e, i, fmt.Sprintf("log ended at seq %d: nothing may follow an end-of-log entry", head.Seq)), nil
 		}
 		if h.Seq > head.Seq+1 {
-			return reject(e, i, missing(head.Seq+1, h.Seq-1)+isAre(head.Seq+1, h.Seq-1)+" missing before it"), nil, nil
+			return reject(e, i, missing(head.Seq+1, h.Seq-1)+isAre(head.Seq+1, h.Seq-1)+" missing before it"), nil
 		}
 		prev := entry.Header{Author: h.Author, LogID: h.LogID, Seq: head.Seq}
 		if err := entry.CheckNext(&prev, head.ID, h); err != nil {
-			return reject(e, i, err.Error()), nil, nil
+			return reject(e, i, err.Error()), nil
 		}
 	}
-	var changes []Change
+	var effects []Change
 	typ := ""
 	res := Result{ID: e.ID, Outcome: Added}
 	if e.Payload != nil {
 		cs, t, msg, err := p.payloadRules(e)
 		if err != nil {
-			return Result{}, nil, err
+			return Result{}, err
 		}
 		if msg != "" {
 			// The entry is valid; its payload is not. Keep the header
@@ -372,7 +379,7 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, erro
 			e = &headerOnly
 		} else {
 			typ = t
-			changes = cs
+			effects = cs
 		}
 	}
 	// A delete by the same author that arrived first applies now, unless
@@ -381,7 +388,7 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, erro
 	// until its payload shows a type that cannot be (see known).
 	deleted := false
 	if t, ok, err := p.tombstone(e.ID, h.Author); err != nil {
-		return Result{}, nil, err
+		return Result{}, err
 	} else if ok && t.Author == h.Author && deletable(typ) {
 		deleted = true
 	}
@@ -389,11 +396,12 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, []Change, erro
 	if deleted {
 		ins.Type = "" // the payload is not held, so neither is its type
 	}
-	changes = append([]Change{ins}, changes...)
+	p.changes = append(p.changes, ins)
+	p.changes = append(p.changes, effects...)
 	p.heads[log] = Head{Log: log, Seq: h.Seq, ID: e.ID, Ended: h.Flags&entry.FlagEndOfLog != 0}
 	p.ids[seqKey{log, h.Seq}] = e.ID
 	p.inBatch[e.ID] = Meta{Author: h.Author, HasPayload: e.Payload != nil && !deleted, Deleted: deleted, Type: ins.Type, Header: &e.Header}
-	return res, changes, nil
+	return res, nil
 }
 
 // deletable reports whether an entry whose payload has type typ ("" when
@@ -407,54 +415,55 @@ func deletable(typ string) bool {
 	return true
 }
 
-// known handles an entry already held: it fills in a missing payload.
-func (p *planner) known(e *entry.Entry) (Result, []Change, error) {
+// known handles an entry already held: it fills in a missing payload,
+// appending the changes to p.changes.
+func (p *planner) known(e *entry.Entry) (Result, error) {
 	r := Result{ID: e.ID, Outcome: Known}
 	if e.Payload == nil {
-		return r, nil, nil
+		return r, nil
 	}
 	m, ok, err := p.meta(e.ID)
 	if err != nil || !ok || m.HasPayload {
-		return r, nil, err
+		return r, err
 	}
 	// A payload that arrives after its header gets the same checks and
 	// effects as one that arrived with it; one that fails them is not kept.
 	effects, typ, msg, err := p.payloadRules(e)
 	if err != nil {
-		return r, nil, err
+		return r, err
 	}
 	if msg != "" {
 		r.PayloadErr = reject(e, -1, msg).Err
-		return r, nil, nil
+		return r, nil
 	}
 	// A deleted entry stays deleted if its type may be deleted. An entry
 	// deleted while its type was unknown (header only) whose payload now
 	// shows a type that cannot be deleted is restored, as if the payload
 	// had come first.
 	if m.Deleted && deletable(typ) {
-		return r, nil, nil
+		return r, nil
 	}
 	m.Deleted = false
 	m.HasPayload = true
 	m.Type = typ
 	p.inBatch[e.ID] = m
-	return r, append([]Change{{Kind: FillPayload, Target: e.ID, Payload: e.Payload, Type: typ}}, effects...), nil
+	p.changes = append(p.changes, Change{Kind: FillPayload, Target: e.ID, Payload: e.Payload, Type: typ})
+	p.changes = append(p.changes, effects...)
+	return r, nil
 }
 
 // payloadRules applies the rules of known payload types. It returns a
 // rejection message, or the changes the payload implies.
 func (p *planner) payloadRules(e *entry.Entry) ([]Change, string, string, error) {
-	typ, err := content.PeekType(e.Payload)
+	// Decode reports what PeekType would, with the same errors, first.
+	pl, err := content.Decode(e.Payload)
 	if errors.Is(err, content.ErrNotCBORMap) {
 		return nil, "", "", nil // opaque payload (e.g. ciphertext): stored as is
 	}
 	if err != nil {
 		return nil, "", "payload: " + err.Error(), nil
 	}
-	pl, err := content.Decode(e.Payload)
-	if err != nil {
-		return nil, "", "payload: " + err.Error(), nil
-	}
+	typ := pl.Type()
 	if err := content.Validate(&e.Header, pl); err != nil {
 		return nil, "", "payload: " + err.Error(), nil
 	}

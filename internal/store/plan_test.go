@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -162,5 +164,74 @@ func TestPlanForkLimit(t *testing.T) {
 	}
 	if got := forkChanges(t, rs, cs); len(got) != 0 {
 		t.Fatalf("evidence added at %v beyond the limit", got)
+	}
+}
+
+// TestPlanPayloadRules: what Plan makes of each kind of payload: the type
+// it records, and the exact message of a refused payload, whose entry is
+// kept without it.
+func TestPlanPayloadRules(t *testing.T) {
+	const postHex = "a2" + "6474657874" + "60" + "6474797065" + "64706f7374" // {"text": "", "type": "post"}
+	cases := []struct {
+		name    string
+		payload string // hex
+		typ     string
+		msg     string // the PayloadErr message; "" for none
+	}{
+		{"post", postHex, "post", ""},
+		{"unknown type", "a1" + "6474797065" + "6d76696c6c6167652e666f756e64", "village.found", ""},
+		{"opaque", "0001736563726574", "", ""},
+		{"type not text", "a1" + "6474797065" + "01", "", ""},
+		{"bad type name", "a1" + "6474797065" + "64506f7374", "", `payload: payload: field type: "Post" is not a valid type name (1 to 64 bytes of a-z, 0-9, '.', '_', '-', starting with a letter)`},
+		{"not canonical", postHex + "00", "", "payload: post: invalid encoding: trailing bytes after the payload map, from byte 17 of 18"},
+		{"field missing", "a1" + "6474797065" + "64706f7374", "", "payload: post: field text: missing"},
+		{"header rule", "a1" + "6474797065" + "6d6465766963652e7265766f6b65", "", "payload: device.revoke: field device: missing"},
+	}
+	seed := make([]byte, 32)
+	copy(seed, "plan payload rules")
+	k, err := identity.KeyFromSeed(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch []*entry.Entry
+	for i, c := range cases {
+		payload, err := hex.DecodeString(c.payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := entry.Sign(k, entry.Draft{LogID: entry.LogID{byte(i + 1)}, Seq: 1, Timestamp: 1, Payload: payload})
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, e)
+	}
+	rs, cs, err := store.Plan(emptyView{}, batch, trustAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != len(cases) {
+		t.Fatalf("%d changes, want %d inserts", len(cs), len(cases))
+	}
+	for i, c := range cases {
+		r, ch := rs[i], cs[i]
+		if r.Outcome != store.Added || r.Err != nil {
+			t.Fatalf("%s: outcome %v, %v", c.name, r.Outcome, r.Err)
+		}
+		if ch.Kind != store.Insert || ch.Entry.ID != batch[i].ID || ch.Type != c.typ {
+			t.Fatalf("%s: change %d of %x type %q, want an insert of type %q", c.name, ch.Kind, ch.Entry.ID, ch.Type, c.typ)
+		}
+		if c.msg == "" {
+			if r.PayloadErr != nil || ch.Entry.Payload == nil {
+				t.Fatalf("%s: payload error %v, payload kept %v", c.name, r.PayloadErr, ch.Entry.Payload != nil)
+			}
+			continue
+		}
+		var re *store.RejectError
+		if !errors.As(r.PayloadErr, &re) || re.Msg != c.msg {
+			t.Fatalf("%s: payload error\n got: %v\nwant: %s", c.name, r.PayloadErr, c.msg)
+		}
+		if ch.Entry.Payload != nil {
+			t.Fatalf("%s: refused payload kept", c.name)
+		}
 	}
 }
