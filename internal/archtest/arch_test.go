@@ -52,6 +52,7 @@ var layers = map[string]layer{
 	"internal/village":  domain,
 	"internal/keyring":  domain,
 	"internal/festival": domain,
+	"internal/cborwire": domain,
 
 	// Layer 1, storage and transport.
 	"internal/store":           store,

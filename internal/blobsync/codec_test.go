@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/cborwire"
 )
 
 // largeMessages are valid messages at the limits, too big for the vectors
@@ -60,7 +61,7 @@ func TestLimitsAreTight(t *testing.T) {
 			"blob protocol violation: malformed HAVE message: byte 2: the size list has 257 elements, at most 256 allowed"},
 		{"65537 data bytes", append(appendDataHead(nil, MaxChunk+1), make([]byte, MaxChunk+1)...),
 			"blob protocol violation: malformed DATA message: byte 2: the data has 65537 bytes, want 1 to 65536"},
-		{"201 text bytes", appendText(appendUint(appendUint(appendHead(nil, majorArray, 3), uint64(kindError)), 1), strings.Repeat("x", 201)),
+		{"201 text bytes", cborwire.AppendText(cborwire.AppendUint(appendStart(nil, kindError), 1), strings.Repeat("x", 201)),
 			"blob protocol violation: malformed ERROR message: byte 3: the error text has 201 bytes, at most 200 allowed"},
 	}
 	for _, c := range over {
@@ -70,6 +71,20 @@ func TestLimitsAreTight(t *testing.T) {
 		}
 		if !errors.Is(err, ErrProtocol) {
 			t.Errorf("%s: error does not match ErrProtocol", c.name)
+		}
+	}
+}
+
+// Bodies that end inside an item, which the vectors do not cover, are
+// refused with the texts the rest of the decoder's errors have.
+func TestTruncatedBodies(t *testing.T) {
+	for _, c := range []struct{ hex, want string }{
+		{"8302", "blob protocol violation: malformed GET message: byte 2: the message ends where a value is due"},
+		{"820119", "blob protocol violation: malformed HAVE message: byte 2: the message ends inside a 2-byte integer"},
+		{"83021b0000", "blob protocol violation: malformed GET message: byte 2: the message ends inside a 8-byte integer"},
+	} {
+		if _, err := decodeMessage(mustHex(t, c.hex)); err == nil || err.Error() != c.want || !errors.Is(err, ErrProtocol) {
+			t.Errorf("%s: error %v, want %q", c.hex, err, c.want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/cborwire"
 )
 
 // ErrProtocol matches every error that says a peer broke the protocol: a
@@ -17,65 +18,64 @@ var ErrProtocol = errors.New("blob protocol violation")
 // Encoders append a message body (without its length prefix) to dst.
 
 func appendQuery(dst []byte, ids []blob.ID) []byte {
-	dst = appendHead(dst, majorArray, 2)
-	dst = appendUint(dst, uint64(kindQuery))
-	dst = appendHead(dst, majorArray, uint64(len(ids)))
+	dst = appendStart(dst, kindQuery)
+	dst = cborwire.AppendArray(dst, len(ids))
 	for _, id := range ids {
-		dst = appendBytes(dst, id[:])
+		dst = cborwire.AppendBytes(dst, id[:])
 	}
 	return dst
 }
 
 func appendHave(dst []byte, sizes []int64) []byte {
-	dst = appendHead(dst, majorArray, 2)
-	dst = appendUint(dst, uint64(kindHave))
-	dst = appendHead(dst, majorArray, uint64(len(sizes)))
+	dst = appendStart(dst, kindHave)
+	dst = cborwire.AppendArray(dst, len(sizes))
 	for _, n := range sizes {
 		if n < 0 {
-			dst = append(dst, cborNull)
+			dst = append(dst, cborwire.Null)
 		} else {
-			dst = appendUint(dst, uint64(n))
+			dst = cborwire.AppendUint(dst, uint64(n))
 		}
 	}
 	return dst
 }
 
 func appendGet(dst []byte, id blob.ID, offset int64) []byte {
-	dst = appendHead(dst, majorArray, 3)
-	dst = appendUint(dst, uint64(kindGet))
-	dst = appendBytes(dst, id[:])
-	return appendUint(dst, uint64(offset))
+	dst = appendStart(dst, kindGet)
+	dst = cborwire.AppendBytes(dst, id[:])
+	return cborwire.AppendUint(dst, uint64(offset))
 }
 
 func appendBlob(dst []byte, id blob.ID, size, offset int64) []byte {
-	dst = appendHead(dst, majorArray, 4)
-	dst = appendUint(dst, uint64(kindBlob))
-	dst = appendBytes(dst, id[:])
-	dst = appendUint(dst, uint64(size))
-	return appendUint(dst, uint64(offset))
+	dst = appendStart(dst, kindBlob)
+	dst = cborwire.AppendBytes(dst, id[:])
+	dst = cborwire.AppendUint(dst, uint64(size))
+	return cborwire.AppendUint(dst, uint64(offset))
+}
+
+// appendStart appends the head of a message of kind k: its array, of the
+// kind's number of elements, and the kind.
+func appendStart(dst []byte, k kind) []byte {
+	return cborwire.AppendUint(cborwire.AppendArray(dst, elements[k]), uint64(k))
 }
 
 // appendDataHead appends a DATA body up to, not including, its n data bytes.
 func appendDataHead(dst []byte, n int) []byte {
-	dst = appendHead(dst, majorArray, 2)
-	dst = appendUint(dst, uint64(kindData))
-	return appendHead(dst, majorBytes, uint64(n))
+	dst = appendStart(dst, kindData)
+	return cborwire.AppendHead(dst, cborwire.MajorBytes, uint64(n))
 }
 
 func appendNotFound(dst []byte, id blob.ID) []byte {
-	dst = appendHead(dst, majorArray, 2)
-	dst = appendUint(dst, uint64(kindNotFound))
-	return appendBytes(dst, id[:])
+	dst = appendStart(dst, kindNotFound)
+	return cborwire.AppendBytes(dst, id[:])
 }
 
 // appendError appends an ERROR; text is cut to MaxErrorText bytes at a
 // character boundary, and invalid UTF-8 is replaced.
 func appendError(dst []byte, code uint64, text string) []byte {
 	text = errorText(text)
-	dst = appendHead(dst, majorArray, 3)
-	dst = appendUint(dst, uint64(kindError))
-	dst = appendUint(dst, code)
-	return appendText(dst, text)
+	dst = appendStart(dst, kindError)
+	dst = cborwire.AppendUint(dst, code)
+	return cborwire.AppendText(dst, text)
 }
 
 // errorText makes text fit an ERROR message.
@@ -117,24 +117,24 @@ func decodeMessage(body []byte) (message, error) {
 }
 
 func decodeBody(body []byte) (message, error) {
-	r := &cborReader{b: body}
+	r := cborwire.NewReader(body, cborWording)
 	m := message{Kind: kind(len(elements))} // no kind known yet
 	// The element count is checked once the kind is known; nothing is
 	// allocated from it.
-	n, err := r.array("the message", 1<<16)
+	n, err := r.Array("the message", 0, 1<<16)
 	if err != nil {
 		return m, err
 	}
 	if n == 0 {
 		return m, errors.New("the message array is empty; it must start with the kind")
 	}
-	at := r.off
-	k, err := r.uint("the kind", maxInt)
+	at := r.Offset()
+	k, err := r.Uint("the kind", maxInt)
 	if err != nil {
 		return m, err
 	}
 	if k >= uint64(len(elements)) {
-		return m, r.errorf(at, "unknown message kind %d", k)
+		return m, errorf(at, "unknown message kind %d", k)
 	}
 	m.Kind = kind(k)
 	if n != elements[k] {
@@ -156,28 +156,24 @@ func decodeBody(body []byte) (message, error) {
 			}
 		}
 	case kindData:
-		m.Data, err = r.bytes("the data", 1, MaxChunk)
+		m.Data, err = r.Bytes("the data", 1, MaxChunk)
 	case kindNotFound:
 		m.ID, err = readID(r)
 	case kindError:
-		if m.Code, err = r.uint("the error code", maxInt); err == nil {
-			m.Text, err = r.text("the error text", MaxErrorText)
+		if m.Code, err = r.Uint("the error code", maxInt); err == nil {
+			m.Text, err = r.Text("the error text", 0, MaxErrorText)
 		}
 	}
 	if err != nil {
 		return m, err
 	}
-	return m, r.end()
+	return m, r.End()
 }
 
-func decodeQuery(r *cborReader, m *message) error {
-	at := r.off
-	n, err := r.array("the id list", MaxQueryIDs)
+func decodeQuery(r *cborwire.Reader, m *message) error {
+	n, err := readList(r, "the id list")
 	if err != nil {
 		return err
-	}
-	if n == 0 {
-		return r.errorf(at, "the id list is empty; a QUERY asks for 1 to %d ids", MaxQueryIDs)
 	}
 	m.IDs = make([]blob.ID, n)
 	for i := range m.IDs {
@@ -188,18 +184,14 @@ func decodeQuery(r *cborReader, m *message) error {
 	return nil
 }
 
-func decodeHave(r *cborReader, m *message) error {
-	at := r.off
-	n, err := r.array("the size list", MaxQueryIDs)
+func decodeHave(r *cborwire.Reader, m *message) error {
+	n, err := readList(r, "the size list")
 	if err != nil {
 		return err
 	}
-	if n == 0 {
-		return r.errorf(at, "the size list is empty; a QUERY asks for 1 to %d ids", MaxQueryIDs)
-	}
 	m.Sizes = make([]int64, n)
 	for i := range m.Sizes {
-		if r.null() {
+		if r.Null() {
 			m.Sizes[i] = absent
 			continue
 		}
@@ -210,15 +202,24 @@ func decodeHave(r *cborReader, m *message) error {
 	return nil
 }
 
-func readID(r *cborReader) (blob.ID, error) {
-	b, err := r.bytes("the blob id", len(blob.ID{}), len(blob.ID{}))
-	if err != nil {
-		return blob.ID{}, err
+// readList reads the head of a QUERY's id list or a HAVE's size list, of 1
+// to MaxQueryIDs elements.
+func readList(r *cborwire.Reader, what string) (int, error) {
+	at := r.Offset()
+	n, err := r.Array(what, 0, MaxQueryIDs)
+	if err == nil && n == 0 {
+		err = errorf(at, "%s is empty; a QUERY asks for 1 to %d ids", what, MaxQueryIDs)
 	}
-	return blob.ID(b), nil
+	return n, err
 }
 
-func readInt(r *cborReader, what string) (int64, error) {
-	n, err := r.uint(what, maxInt)
+func readID(r *cborwire.Reader) (blob.ID, error) {
+	var id blob.ID
+	err := r.Fixed("the blob id", id[:])
+	return id, err
+}
+
+func readInt(r *cborwire.Reader, what string) (int64, error) {
+	n, err := r.Uint(what, maxInt)
 	return int64(n), err
 }

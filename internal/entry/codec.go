@@ -1,56 +1,40 @@
 package entry
 
 import (
-	"encoding/binary"
 	"fmt"
+
+	"github.com/kithnet/kith/internal/cborwire"
 )
 
 // CBOR initial bytes used by the header encoding (RFC 8949).
 const (
-	cborArray9      = 0x89
-	cborArray10     = 0x8a
-	cborBytes1Len   = 0x58 // byte string, length in the next byte
-	cborNull        = 0xf6
-	majorUnsigned   = 0 << 5
-	majorByteString = 2 << 5
+	cborArray9    = 0x89
+	cborArray10   = 0x8a
+	cborBytes1Len = 0x58 // byte string, length in the next byte
+	cborNull      = 0xf6
 )
 
 // SigningContext is prepended to the unsigned header to form the signing input.
 const SigningContext = "kith-entry-v1\x00"
-
-func appendUint(dst []byte, v uint64) []byte {
-	switch {
-	case v < 24:
-		return append(dst, majorUnsigned|byte(v))
-	case v <= 0xff:
-		return append(dst, majorUnsigned|24, byte(v))
-	case v <= 0xffff:
-		return binary.BigEndian.AppendUint16(append(dst, majorUnsigned|25), uint16(v))
-	case v <= 0xffffffff:
-		return binary.BigEndian.AppendUint32(append(dst, majorUnsigned|26), uint32(v))
-	default:
-		return binary.BigEndian.AppendUint64(append(dst, majorUnsigned|27), v)
-	}
-}
 
 func appendBytes(dst []byte, b []byte) []byte {
 	return append(append(dst, cborBytes1Len, byte(len(b))), b...)
 }
 
 func (h *Header) appendFields(dst []byte) []byte {
-	dst = appendUint(dst, h.Version)
+	dst = cborwire.AppendUint(dst, h.Version)
 	dst = appendBytes(dst, h.Author[:])
 	dst = appendBytes(dst, h.LogID[:])
-	dst = appendUint(dst, h.Seq)
+	dst = cborwire.AppendUint(dst, h.Seq)
 	if h.Seq == 1 {
 		dst = append(dst, cborNull)
 	} else {
 		dst = appendBytes(dst, h.Backlink[:])
 	}
-	dst = appendUint(dst, h.Timestamp)
-	dst = appendUint(dst, h.PayloadSize)
+	dst = cborwire.AppendUint(dst, h.Timestamp)
+	dst = cborwire.AppendUint(dst, h.PayloadSize)
 	dst = appendBytes(dst, h.PayloadHash[:])
-	dst = appendUint(dst, uint64(h.Flags))
+	dst = cborwire.AppendUint(dst, uint64(h.Flags))
 	return dst
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hdevalence/ed25519consensus"
 )
@@ -112,4 +113,51 @@ func verifyChunk(es []*Entry, out []bool) {
 	mid := len(es) / 2
 	verifyChunk(es[:mid], out[:mid])
 	verifyChunk(es[mid:], out[mid:])
+}
+
+// VerifyJob is a batch of entries whose signatures several goroutines
+// verify together, chunk by chunk: typically a verify stage that works
+// through batches ahead, and the stage that consumes them, which claims
+// whatever chunks of its batch are still unclaimed instead of waiting.
+// Neither idles while there is verification left, so on two cores both
+// stay busy whichever is the slower one at the moment.
+type VerifyJob struct {
+	es   []*Entry
+	n    int64        // number of chunks
+	next atomic.Int64 // next chunk to claim
+	wg   sync.WaitGroup
+}
+
+// NewVerifyJob returns a job verifying es, in chunks of the size at which
+// batch verification is fastest per signature.
+func NewVerifyJob(es []*Entry) *VerifyJob {
+	j := &VerifyJob{es: es, n: int64((len(es) + batchMax - 1) / batchMax)}
+	j.wg.Add(int(j.n))
+	return j
+}
+
+// Entries are the entries the job verifies.
+func (j *VerifyJob) Entries() []*Entry { return j.es }
+
+// Work verifies chunks until none is left to claim; other goroutines may
+// still be verifying the last ones. Entries with a valid signature are
+// marked verified (SignatureVerified), so a store does not check them
+// again; invalid ones are left for it to reject.
+func (j *VerifyJob) Work() {
+	for {
+		c := j.next.Add(1) - 1
+		if c >= j.n {
+			return
+		}
+		lo := int(c) * batchMax
+		hi := min(lo+batchMax, len(j.es))
+		VerifyBatchWorkers(j.es[lo:hi], 1)
+		j.wg.Done()
+	}
+}
+
+// Finish helps with what is left and returns when every chunk is verified.
+func (j *VerifyJob) Finish() {
+	j.Work()
+	j.wg.Wait()
 }

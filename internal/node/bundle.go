@@ -213,13 +213,13 @@ func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStat
 
 	// Stage 1 (this goroutine): read and parse. Stage 2: verify signatures
 	// in batches. Stage 3: store, in order, helping stage 2 with a batch
-	// it has not finished (see verifyJob).
-	verifyIn := make(chan *verifyJob, 4)
-	storeIn := make(chan *verifyJob, 2)
+	// it has not finished (see entry.VerifyJob).
+	verifyIn := make(chan *entry.VerifyJob, 4)
+	storeIn := make(chan *entry.VerifyJob, 2)
 	storeDone := make(chan error, 1)
 	go func() {
 		for job := range verifyIn {
-			job.work()
+			job.Work()
 		}
 	}()
 	var mu chanStats
@@ -229,15 +229,15 @@ func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStat
 			if err != nil {
 				continue
 			}
-			job.finish()
+			job.Finish()
 			var res []store.Result
-			res, err = n.store.Ingest(ctx, job.es)
+			res, err = n.store.Ingest(ctx, job.Entries())
 			if err != nil {
 				cancel()
 				continue
 			}
 			mu.add(res)
-			n.noteAdded(job.es, res)
+			n.noteAdded(job.Entries(), res)
 			if progress != nil {
 				s := mu.snapshot()
 				s.Bytes = cr.n.Load()
@@ -253,9 +253,9 @@ func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStat
 		if len(batch) == 0 {
 			return true
 		}
-		job := newVerifyJob(batch)
+		job := entry.NewVerifyJob(batch)
 		batch = make([]*entry.Entry, 0, importBatch)
-		for _, ch := range []chan *verifyJob{verifyIn, storeIn} {
+		for _, ch := range []chan *entry.VerifyJob{verifyIn, storeIn} {
 			select {
 			case ch <- job:
 			case <-ctx.Done():

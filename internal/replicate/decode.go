@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/kithnet/kith/internal/cborwire"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/store"
 )
@@ -19,7 +20,7 @@ import (
 // and checked, their payloads checked against the headers; their
 // signatures are not verified. The entries alias body.
 func DecodeMessage(body []byte) (Message, error) {
-	d := &decoder{cborReader: cborReader{b: body}}
+	d := &decoder{Reader: cborwire.NewReader(body, cborWording), size: len(body)}
 	m, err := d.message()
 	if err != nil {
 		code := CodeMalformed
@@ -29,16 +30,36 @@ func DecodeMessage(body []byte) (Message, error) {
 		}
 		return nil, &ProtocolError{Code: code, Err: d.wrap(err)}
 	}
-	if err := d.end(); err != nil {
+	if err := d.End(); err != nil {
 		return nil, &ProtocolError{Code: CodeMalformed, Err: d.wrap(err)}
 	}
 	return m, nil
 }
 
 type decoder struct {
-	cborReader
+	*cborwire.Reader
+	size  int // of the body
 	kind  Kind
 	known bool // kind was read
+}
+
+func (d *decoder) fail(at int, format string, args ...any) error {
+	return &readError{off: at, msg: fmt.Sprintf(format, args...)}
+}
+
+// array reads an array head of minLen..maxLen elements. The count is also
+// bounded by the bytes left (every element takes at least one), so a
+// caller may allocate it.
+func (d *decoder) array(what string, minLen, maxLen int) (int, error) {
+	at := d.Offset()
+	n, err := d.Array(what, minLen, maxLen)
+	if err != nil {
+		return 0, err
+	}
+	if n > d.Remaining() {
+		return 0, d.fail(at, "%s: array of %d elements in %d remaining bytes", what, n, d.Remaining())
+	}
+	return n, nil
 }
 
 // wrap prefixes err with the message kind.
@@ -66,8 +87,8 @@ func (d *decoder) limit(at int, what string, n, max int) error {
 // count reads an array head of minLen..maxLen elements; more than maxLen is
 // a limit violation, fewer than minLen malformed.
 func (d *decoder) count(what string, minLen, maxLen int) (int, error) {
-	at := d.off
-	n, err := d.array(what, 0, len(d.b))
+	at := d.Offset()
+	n, err := d.array(what, 0, d.size)
 	if err != nil {
 		return 0, err
 	}
@@ -85,12 +106,12 @@ var messageArity = [...]int{KindHello: 3, KindReconcile: 2, KindWant: 2, KindEnt
 	KindCaughtUp: 1, KindHave: 2, KindUnwant: 2, KindBye: 3, KindWantsDone: 1}
 
 func (d *decoder) message() (Message, error) {
-	at := d.off
+	at := d.Offset()
 	n, err := d.array("message", 1, 3)
 	if err != nil {
 		return nil, err
 	}
-	k, err := d.uint("kind", 255)
+	k, err := d.Uint("kind", 255)
 	if err != nil {
 		return nil, err
 	}
@@ -112,10 +133,10 @@ func (d *decoder) message() (Message, error) {
 		return d.entries()
 	case KindCredit:
 		var m Credit
-		if m.Entries, err = d.uint("credit entries", 1<<63-1); err != nil {
+		if m.Entries, err = d.Uint("credit entries", 1<<63-1); err != nil {
 			return nil, err
 		}
-		if m.Bytes, err = d.uint("credit bytes", 1<<63-1); err != nil {
+		if m.Bytes, err = d.Uint("credit bytes", 1<<63-1); err != nil {
 			return nil, err
 		}
 		return &m, nil
@@ -127,12 +148,12 @@ func (d *decoder) message() (Message, error) {
 		return d.unwant()
 	case KindBye:
 		var m Bye
-		c, err := d.uint("code", 255)
+		c, err := d.Uint("code", 255)
 		if err != nil {
 			return nil, err
 		}
 		m.Code = Code(c)
-		if m.Text, err = d.text("text", 0, MaxByeText); err != nil {
+		if m.Text, err = d.Text("text", 0, MaxByeText); err != nil {
 			return nil, err
 		}
 		return &m, nil
@@ -144,7 +165,7 @@ func (d *decoder) message() (Message, error) {
 func (d *decoder) hello() (Message, error) {
 	var m Hello
 	var err error
-	if m.Version, err = d.uint("version", 1<<32-1); err != nil {
+	if m.Version, err = d.Uint("version", 1<<32-1); err != nil {
 		return nil, err
 	}
 	n, err := d.count("features", 0, MaxFeatures)
@@ -153,7 +174,7 @@ func (d *decoder) hello() (Message, error) {
 	}
 	m.Features = make([]string, n)
 	for i := range m.Features {
-		if m.Features[i], err = d.text("feature", 1, MaxFeatureLen); err != nil {
+		if m.Features[i], err = d.Text("feature", 1, MaxFeatureLen); err != nil {
 			return nil, err
 		}
 	}
@@ -161,7 +182,7 @@ func (d *decoder) hello() (Message, error) {
 }
 
 func (d *decoder) reconcile() (Message, error) {
-	n, err := d.count("ranges", 0, len(d.b))
+	n, err := d.count("ranges", 0, d.size)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +190,7 @@ func (d *decoder) reconcile() (Message, error) {
 	var lower []byte // nil: the start of the key space
 	for i := range m.Ranges {
 		r := &m.Ranges[i]
-		at := d.off
+		at := d.Offset()
 		if err := d.rng(r, lower); err != nil {
 			return nil, fmt.Errorf("range %d: %w", i, err)
 		}
@@ -186,9 +207,9 @@ func (d *decoder) rng(r *Range, lower []byte) error {
 	if _, err := d.array("range", 3, 3); err != nil {
 		return err
 	}
-	at := d.off
-	if !d.null() {
-		up, err := d.bytes("upper bound", 1, KeySize)
+	at := d.Offset()
+	if !d.Null() {
+		up, err := d.Bytes("upper bound", 1, KeySize)
 		if err != nil {
 			return err
 		}
@@ -197,18 +218,18 @@ func (d *decoder) rng(r *Range, lower []byte) error {
 		}
 		r.Upper = up
 	}
-	mode, err := d.uint("mode", uint64(ModeReply))
+	mode, err := d.Uint("mode", uint64(ModeReply))
 	if err != nil {
 		return err
 	}
 	r.Mode = Mode(mode)
 	switch r.Mode {
 	case ModeSkip:
-		if !d.null() {
-			return d.fail(d.off, "a skip range carries null")
+		if !d.Null() {
+			return d.fail(d.Offset(), "a skip range carries null")
 		}
 	case ModeFingerprint:
-		return d.fixed("fingerprint", r.Fingerprint[:])
+		return d.Fixed("fingerprint", r.Fingerprint[:])
 	default:
 		n, err := d.count("items", 0, MaxListItems)
 		if err != nil {
@@ -217,7 +238,7 @@ func (d *decoder) rng(r *Range, lower []byte) error {
 		r.Items = make([]Item, n)
 		var prev []byte
 		for i := range r.Items {
-			at := d.off
+			at := d.Offset()
 			key, err := d.item(&r.Items[i])
 			if err != nil {
 				return fmt.Errorf("item %d: %w", i, err)
@@ -241,18 +262,18 @@ func (d *decoder) item(it *Item) ([]byte, error) {
 	if _, err := d.array("item", 3, 3); err != nil {
 		return nil, err
 	}
-	key, err := d.bytes("key", KeySize, KeySize)
+	key, err := d.Bytes("key", KeySize, KeySize)
 	if err != nil {
 		return nil, err
 	}
 	it.Log = logOf(key)
-	if it.Seq, err = d.uint("seq", entry.MaxSeq); err != nil {
+	if it.Seq, err = d.Uint("seq", entry.MaxSeq); err != nil {
 		return nil, err
 	}
 	if it.Seq == 0 {
-		return nil, d.fail(d.off-1, "seq: a head has seq 1 or more")
+		return nil, d.fail(d.Offset()-1, "seq: a head has seq 1 or more")
 	}
-	return key, d.fixed("head id", it.Head[:])
+	return key, d.Fixed("head id", it.Head[:])
 }
 
 func (d *decoder) want() (Message, error) {
@@ -266,13 +287,13 @@ func (d *decoder) want() (Message, error) {
 		if _, err := d.array("want", 2, 2); err != nil {
 			return nil, fmt.Errorf("want %d: %w", i, err)
 		}
-		key, err := d.bytes("key", KeySize, KeySize)
+		key, err := d.Bytes("key", KeySize, KeySize)
 		if err != nil {
 			return nil, fmt.Errorf("want %d: %w", i, err)
 		}
 		w.Log = logOf(key)
-		at := d.off
-		if w.From, err = d.uint("from_seq", entry.MaxSeq); err != nil {
+		at := d.Offset()
+		if w.From, err = d.Uint("from_seq", entry.MaxSeq); err != nil {
 			return nil, fmt.Errorf("want %d: %w", i, err)
 		}
 		if w.From == 0 {
@@ -292,14 +313,14 @@ func (d *decoder) entries() (Message, error) {
 		if _, err := d.array("entry", 2, 2); err != nil {
 			return nil, fmt.Errorf("entry %d: %w", i, err)
 		}
-		at := d.off
-		raw, err := d.bytes("header", 1, entry.MaxHeaderSize)
+		at := d.Offset()
+		raw, err := d.Bytes("header", 1, entry.MaxHeaderSize)
 		if err != nil {
 			return nil, fmt.Errorf("entry %d: %w", i, err)
 		}
 		var payload []byte
-		if !d.null() {
-			if payload, err = d.bytes("payload", 0, entry.MaxPayloadSize); err != nil {
+		if !d.Null() {
+			if payload, err = d.Bytes("payload", 0, entry.MaxPayloadSize); err != nil {
 				return nil, fmt.Errorf("entry %d: %w", i, err)
 			}
 		}
@@ -333,7 +354,7 @@ func (d *decoder) unwant() (Message, error) {
 	}
 	m := &Unwant{Logs: make([]store.LogKey, n)}
 	for i := range m.Logs {
-		key, err := d.bytes("key", KeySize, KeySize)
+		key, err := d.Bytes("key", KeySize, KeySize)
 		if err != nil {
 			return nil, fmt.Errorf("log %d: %w", i, err)
 		}

@@ -9,9 +9,9 @@
 // device key (Stream). An Engine runs the sessions of one node against its
 // store.Store and its Scope, at most one per peer.
 //
-// Layout: messages.go, cbor.go, encode.go, decode.go and framing.go are the
-// wire format; itemset.go, fingerprint.go and reconcile.go the pure set
-// reconciliation; engine.go keeps the sessions of a node; session.go runs
+// Layout: messages.go, encode.go, decode.go, decodeerror.go and framing.go
+// are the wire format (internal/cborwire reads and writes its CBOR items);
+// itemset.go, fingerprint.go and reconcile.go the pure set reconciliation; engine.go keeps the sessions of a node; session.go runs
 // one (handshake, reconciliation, wants), reader.go reads its stream and
 // writer.go writes it, sender.go and sendloop.go serve the peer's WANTs,
 // receiver.go and pipeline.go take entries in (verify in batches, check,

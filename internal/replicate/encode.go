@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/kithnet/kith/internal/cborwire"
 	"github.com/kithnet/kith/internal/entry"
 )
 
@@ -31,111 +32,110 @@ func putFrameLength(frame []byte) {
 func appendBody(dst []byte, m Message) []byte {
 	switch m := m.(type) {
 	case *Hello:
-		dst = appendArray(dst, 3)
-		dst = appendUint(dst, uint64(KindHello))
-		dst = appendUint(dst, m.Version)
-		dst = appendArray(dst, len(m.Features))
+		dst = appendStart(dst, KindHello)
+		dst = cborwire.AppendUint(dst, m.Version)
+		dst = cborwire.AppendArray(dst, len(m.Features))
 		for _, f := range m.Features {
-			dst = appendText(dst, f)
+			dst = cborwire.AppendText(dst, f)
 		}
 	case *Reconcile:
-		dst = appendArray(dst, 2)
-		dst = appendUint(dst, uint64(KindReconcile))
-		dst = appendArray(dst, len(m.Ranges))
+		dst = appendStart(dst, KindReconcile)
+		dst = cborwire.AppendArray(dst, len(m.Ranges))
 		for i := range m.Ranges {
 			dst = appendRange(dst, &m.Ranges[i])
 		}
 	case *Want:
-		dst = appendArray(dst, 2)
-		dst = appendUint(dst, uint64(KindWant))
-		dst = appendArray(dst, len(m.Logs))
+		dst = appendStart(dst, KindWant)
+		dst = cborwire.AppendArray(dst, len(m.Logs))
 		for _, w := range m.Logs {
 			k := keyOf(w.Log)
-			dst = appendArray(dst, 2)
-			dst = appendBytes(dst, k[:])
-			dst = appendUint(dst, w.From)
+			dst = cborwire.AppendArray(dst, 2)
+			dst = cborwire.AppendBytes(dst, k[:])
+			dst = cborwire.AppendUint(dst, w.From)
 		}
 	case *Entries:
 		dst = appendEntriesBody(dst, m.Entries)
 	case *Credit:
-		dst = appendArray(dst, 3)
-		dst = appendUint(dst, uint64(KindCredit))
-		dst = appendUint(dst, m.Entries)
-		dst = appendUint(dst, m.Bytes)
+		dst = appendStart(dst, KindCredit)
+		dst = cborwire.AppendUint(dst, m.Entries)
+		dst = cborwire.AppendUint(dst, m.Bytes)
 	case *CaughtUp:
-		dst = appendArray(dst, 1)
-		dst = appendUint(dst, uint64(KindCaughtUp))
+		dst = appendStart(dst, KindCaughtUp)
 	case *Have:
-		dst = appendArray(dst, 2)
-		dst = appendUint(dst, uint64(KindHave))
-		dst = appendArray(dst, len(m.Heads))
+		dst = appendStart(dst, KindHave)
+		dst = cborwire.AppendArray(dst, len(m.Heads))
 		for _, it := range m.Heads {
 			dst = appendItem(dst, it)
 		}
 	case *Unwant:
-		dst = appendArray(dst, 2)
-		dst = appendUint(dst, uint64(KindUnwant))
-		dst = appendArray(dst, len(m.Logs))
+		dst = appendStart(dst, KindUnwant)
+		dst = cborwire.AppendArray(dst, len(m.Logs))
 		for _, l := range m.Logs {
 			k := keyOf(l)
-			dst = appendBytes(dst, k[:])
+			dst = cborwire.AppendBytes(dst, k[:])
 		}
 	case *Bye:
-		dst = appendArray(dst, 3)
-		dst = appendUint(dst, uint64(KindBye))
-		dst = appendUint(dst, uint64(m.Code))
-		dst = appendText(dst, m.Text)
+		dst = appendStart(dst, KindBye)
+		dst = cborwire.AppendUint(dst, uint64(m.Code))
+		dst = cborwire.AppendText(dst, m.Text)
 	case *WantsDone:
-		dst = appendArray(dst, 1)
-		dst = appendUint(dst, uint64(KindWantsDone))
+		dst = appendStart(dst, KindWantsDone)
 	default:
 		panic(fmt.Sprintf("replicate: no encoding for %T", m))
 	}
 	return dst
 }
 
+// appendStart appends the head of a message of kind k: its array, of the
+// kind's arity (messageArity), and the kind.
+func appendStart(dst []byte, k Kind) []byte {
+	return cborwire.AppendUint(cborwire.AppendArray(dst, messageArity[k]), uint64(k))
+}
+
 func appendRange(dst []byte, r *Range) []byte {
-	dst = appendArray(dst, 3)
-	dst = nullOr(dst, r.Upper)
-	dst = appendUint(dst, uint64(r.Mode))
+	dst = cborwire.AppendArray(dst, 3)
+	dst = cborwire.AppendBytesOrNull(dst, r.Upper)
+	dst = cborwire.AppendUint(dst, uint64(r.Mode))
 	switch r.Mode {
 	case ModeFingerprint:
-		dst = appendBytes(dst, r.Fingerprint[:])
+		dst = cborwire.AppendBytes(dst, r.Fingerprint[:])
 	case ModeList, ModeReply:
-		dst = appendArray(dst, len(r.Items))
+		dst = cborwire.AppendArray(dst, len(r.Items))
 		for _, it := range r.Items {
 			dst = appendItem(dst, it)
 		}
 	default:
-		dst = append(dst, cborNull)
+		dst = append(dst, cborwire.Null)
 	}
 	return dst
 }
 
 func appendItem(dst []byte, it Item) []byte {
 	k := keyOf(it.Log)
-	dst = appendArray(dst, 3)
-	dst = appendBytes(dst, k[:])
-	dst = appendUint(dst, it.Seq)
-	return appendBytes(dst, it.Head[:])
+	dst = cborwire.AppendArray(dst, 3)
+	dst = cborwire.AppendBytes(dst, k[:])
+	dst = cborwire.AppendUint(dst, it.Seq)
+	return cborwire.AppendBytes(dst, it.Head[:])
 }
 
 // itemSize is the encoded size of an item.
-func itemSize(it Item) int { return 1 + bytesSize(KeySize) + headSize(it.Seq) + bytesSize(32) }
+func itemSize(it Item) int {
+	return 1 + cborwire.BytesSize(KeySize) + cborwire.HeadSize(it.Seq) + cborwire.BytesSize(32)
+}
 
 // rangeSize is the encoded size of a range.
 func rangeSize(r *Range) int {
-	n := 1 + headSize(uint64(r.Mode))
+	n := 1 + cborwire.HeadSize(uint64(r.Mode))
 	if r.Upper == nil {
 		n++
 	} else {
-		n += bytesSize(len(r.Upper))
+		n += cborwire.BytesSize(len(r.Upper))
 	}
 	switch r.Mode {
 	case ModeFingerprint:
-		n += bytesSize(FingerprintSize)
+		n += cborwire.BytesSize(FingerprintSize)
 	case ModeList, ModeReply:
-		n += headSize(uint64(len(r.Items)))
+		n += cborwire.HeadSize(uint64(len(r.Items)))
 		for _, it := range r.Items {
 			n += itemSize(it)
 		}
@@ -147,28 +147,27 @@ func rangeSize(r *Range) int {
 
 // appendEntriesBody appends the body of an ENTRIES holding es.
 func appendEntriesBody(dst []byte, es []*entry.Entry) []byte {
-	dst = appendArray(dst, 2)
-	dst = appendUint(dst, uint64(KindEntries))
-	dst = appendArray(dst, len(es))
+	dst = appendStart(dst, KindEntries)
+	dst = cborwire.AppendArray(dst, len(es))
 	for _, e := range es {
-		dst = appendArray(dst, 2)
-		dst = appendBytes(dst, e.Raw)
-		dst = nullOr(dst, e.Payload)
+		dst = cborwire.AppendArray(dst, 2)
+		dst = cborwire.AppendBytes(dst, e.Raw)
+		dst = cborwire.AppendBytesOrNull(dst, e.Payload)
 	}
 	return dst
 }
 
 // entryWireSize is the encoded size of one element of an ENTRIES.
 func entryWireSize(e *entry.Entry) int {
-	n := 1 + bytesSize(len(e.Raw))
+	n := 1 + cborwire.BytesSize(len(e.Raw))
 	if e.Payload == nil {
 		return n + 1
 	}
-	return n + bytesSize(len(e.Payload))
+	return n + cborwire.BytesSize(len(e.Payload))
 }
 
 // entriesFrameSize is the framed size of an ENTRIES with n entries whose
 // wire sizes sum to sum.
 func entriesFrameSize(n, sum int) int {
-	return FrameHeader + 1 + 1 + headSize(uint64(n)) + sum
+	return FrameHeader + 1 + 1 + cborwire.HeadSize(uint64(n)) + sum
 }

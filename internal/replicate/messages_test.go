@@ -3,12 +3,14 @@ package replicate
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"io"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/kithnet/kith/internal/cborwire"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/store"
 )
@@ -106,8 +108,8 @@ func badBodies(t testing.TB) []badBody {
 	e := c.es[0]
 	entriesWith := func(header, payload []byte) []byte {
 		b := []byte{0x82, 0x03, 0x81, 0x82}
-		b = appendBytes(b, header)
-		return nullOr(b, payload)
+		b = cborwire.AppendBytes(b, header)
+		return cborwire.AppendBytesOrNull(b, payload)
 	}
 	it := testItem(1, 1)
 	k := keyOf(it.Log)
@@ -126,11 +128,11 @@ func badBodies(t testing.TB) []badBody {
 		{"hello feature not utf-8", []byte{0x83, 0x00, 0x01, 0x81, 0x61, 0xff}, CodeMalformed, "not valid UTF-8"},
 		{"hello too many features", append([]byte{0x83, 0x00, 0x01, 0x91}, bytes.Repeat([]byte{0x61, 'a'}, 17)...), CodeLimit, "features: 17 exceeds the limit of 16"},
 		{"bye text too long", append([]byte{0x83, 0x08, 0x00, 0x79, 0x01, 0x01}, bytes.Repeat([]byte{'a'}, 257)...), CodeMalformed, "text of 257 bytes"},
-		{"want from 0", append(append([]byte{0x82, 0x02, 0x81, 0x82}, appendBytes(nil, k[:])...), 0x00), CodeMalformed, "want 0: from_seq: seqs start at 1"},
+		{"want from 0", append(append([]byte{0x82, 0x02, 0x81, 0x82}, cborwire.AppendBytes(nil, k[:])...), 0x00), CodeMalformed, "want 0: from_seq: seqs start at 1"},
 		{"want empty", []byte{0x82, 0x02, 0x80}, CodeMalformed, "wants: 0 elements"},
-		{"want key short", append([]byte{0x82, 0x02, 0x81, 0x82}, appendBytes(nil, k[:63])...), CodeMalformed, "key: byte string of 63 bytes"},
-		{"unwant too many", append([]byte{0x82, 0x07, 0x99, 0x04, 0x01}, bytes.Repeat(appendBytes(nil, k[:]), 1025)...), CodeLimit, "logs: 1025 exceeds the limit of 1024"},
-		{"have seq 0", append([]byte{0x82, 0x06, 0x81, 0x83}, append(appendBytes(nil, k[:]), append([]byte{0x00}, appendBytes(nil, it.Head[:])...)...)...), CodeMalformed, "head 0: seq: a head has seq 1"},
+		{"want key short", append([]byte{0x82, 0x02, 0x81, 0x82}, cborwire.AppendBytes(nil, k[:63])...), CodeMalformed, "key: byte string of 63 bytes"},
+		{"unwant too many", append([]byte{0x82, 0x07, 0x99, 0x04, 0x01}, bytes.Repeat(cborwire.AppendBytes(nil, k[:]), 1025)...), CodeLimit, "logs: 1025 exceeds the limit of 1024"},
+		{"have seq 0", append([]byte{0x82, 0x06, 0x81, 0x83}, append(cborwire.AppendBytes(nil, k[:]), append([]byte{0x00}, cborwire.AppendBytes(nil, it.Head[:])...)...)...), CodeMalformed, "head 0: seq: a head has seq 1"},
 		{"entries empty", []byte{0x82, 0x03, 0x80}, CodeMalformed, "entries: 0 elements"},
 		{"entry header undecodable", entriesWith([]byte{0x01, 0x02}, nil), CodeInvalidEntry, "entry 0 (byte 4): entry header"},
 		{"entry header too long", entriesWith(make([]byte, 227), nil), CodeMalformed, "header: byte string of 227 bytes"},
@@ -138,7 +140,7 @@ func badBodies(t testing.TB) []badBody {
 		{"entry payload too long", entriesWith(e.Raw, make([]byte, entry.MaxPayloadSize+1)), CodeMalformed, "payload: byte string of 16385 bytes"},
 		{"range skip with payload", []byte{0x82, 0x01, 0x81, 0x83, 0xf6, 0x00, 0x00}, CodeMalformed, "a skip range carries null"},
 		{"range unknown mode", []byte{0x82, 0x01, 0x81, 0x83, 0xf6, 0x04, 0xf6}, CodeMalformed, "mode: 4 exceeds the limit 3"},
-		{"range fingerprint short", append([]byte{0x82, 0x01, 0x81, 0x83, 0xf6, 0x01}, appendBytes(nil, make([]byte, 15))...), CodeMalformed, "fingerprint: byte string of 15 bytes"},
+		{"range fingerprint short", append([]byte{0x82, 0x01, 0x81, 0x83, 0xf6, 0x01}, cborwire.AppendBytes(nil, make([]byte, 15))...), CodeMalformed, "fingerprint: byte string of 15 bytes"},
 		{"range empty bound", []byte{0x82, 0x01, 0x81, 0x83, 0x40, 0x00, 0xf6}, CodeMalformed, "upper bound: byte string of 0 bytes"},
 		{"range bounds not increasing", []byte{0x82, 0x01, 0x82, 0x83, 0x41, 0x05, 0x00, 0xf6, 0x83, 0x41, 0x05, 0x00, 0xf6}, CodeMalformed, "range 1: upper bound 05 is not above the lower bound 05"},
 		{"range end not last", []byte{0x82, 0x01, 0x82, 0x83, 0xf6, 0x00, 0xf6, 0x83, 0x41, 0x05, 0x00, 0xf6}, CodeMalformed, "range 0: only the last range may end"},
@@ -160,6 +162,38 @@ func TestDecodeRejects(t *testing.T) {
 				t.Fatalf("code %d, %q; want code %d and %q", pe.Code, pe.Error(), c.code, c.msg)
 			}
 		})
+	}
+}
+
+// The CBOR reader's errors read exactly as this package has always worded
+// them, one case for each way a CBOR item can be wrong.
+func TestDecodeErrorTexts(t *testing.T) {
+	const prefix = "sync protocol error (2, malformed message): "
+	for _, c := range []struct{ hex, want string }{
+		{"820281825840" + strings.Repeat("00", 64), "WANT: want 0: from_seq: truncated (byte 70)"},
+		{"8105ff", "CAUGHT_UP: 1 trailing bytes after the message (byte 2)"},
+		{"83040160", "CREDIT: credit bytes: want CBOR unsigned integer, got major type 3 (0x60) (byte 3)"},
+		{"830401f6", "CREDIT: credit bytes: want CBOR unsigned integer, got major type 7 (0xf6) (byte 3)"},
+		{"8304017f", "CREDIT: credit bytes: want CBOR unsigned integer, got major type 3 (0x7f) (byte 3)"},
+		{"8304011c", "CREDIT: credit bytes: indefinite or reserved length (additional info 28) (byte 3)"},
+		{"83040119", "CREDIT: credit bytes: truncated (byte 3)"},
+		{"830401180a", "CREDIT: credit bytes: 10 is not in its shortest encoding (byte 3)"},
+		{"8308190100", "BYE: code: 256 exceeds the limit 255 (byte 2)"},
+		{"80", "message: array of 0 elements, want 1..3 (byte 0)"},
+		{"8309", "message: array of 3 elements in 1 remaining bytes (byte 0)"},
+		{"820181834000f6", "RECONCILE: range 0: upper bound: byte string of 0 bytes, want 1..64 (byte 4)"},
+		{"8300018160", "HELLO: feature: text of 0 bytes, want 1..64 (byte 4)"},
+		{"83000181636161", "HELLO: feature: truncated text string (byte 4)"},
+		{"8201818358400000", "RECONCILE: range 0: upper bound: truncated byte string (byte 4)"},
+		{"83080061ff", "BYE: text: text is not valid UTF-8 (byte 3)"},
+	} {
+		body, err := hex.DecodeString(c.hex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := DecodeMessage(body); err == nil || err.Error() != prefix+c.want {
+			t.Errorf("%s: error %v, want %q", c.hex, err, prefix+c.want)
+		}
 	}
 }
 

@@ -3,16 +3,10 @@ package replicate
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/store"
 )
-
-// verifyChunk is how many signatures one claim of a recvJob verifies: the
-// batch size at which batch verification is fastest per signature.
-const verifyChunk = 128
 
 // pipelineDepth bounds the messages queued between the reader and the
 // store stage; the reader waits when it is full.
@@ -21,43 +15,17 @@ const pipelineDepth = 1024
 // recvJob is one received ENTRIES (or the peer's CAUGHT_UP, a marker that
 // everything before it has been stored). Its signatures are verified by
 // the verify workers and, when it reaches the store stage first, by the
-// store stage itself, chunk by chunk, so that no stage idles while there is
-// verification left (as bundle import does, node/verifyjob.go).
+// store stage itself (entry.VerifyJob), so that no stage idles while there
+// is verification left.
 type recvJob struct {
 	es       []*entry.Entry
-	bytes    int  // framed size, for credit
-	caughtUp bool // the marker job
-
-	n    int64        // chunks
-	next atomic.Int64 // next chunk to claim
-	wg   sync.WaitGroup
+	verify   *entry.VerifyJob // nil for the marker
+	bytes    int              // framed size, for credit
+	caughtUp bool             // the marker job
 }
 
 func newRecvJob(es []*entry.Entry, bytes int) *recvJob {
-	j := &recvJob{es: es, bytes: bytes, n: int64((len(es) + verifyChunk - 1) / verifyChunk)}
-	j.wg.Add(int(j.n))
-	return j
-}
-
-// work verifies chunks until none is left to claim. Valid entries are
-// marked verified, so the store does not check them again.
-func (j *recvJob) work() {
-	for {
-		c := j.next.Add(1) - 1
-		if c >= j.n {
-			return
-		}
-		lo := int(c) * verifyChunk
-		hi := min(lo+verifyChunk, len(j.es))
-		entry.VerifyBatchWorkers(j.es[lo:hi], 1)
-		j.wg.Done()
-	}
-}
-
-// finish helps with what is left and returns when every chunk is verified.
-func (j *recvJob) finish() {
-	j.work()
-	j.wg.Wait()
+	return &recvJob{es: es, verify: entry.NewVerifyJob(es), bytes: bytes}
 }
 
 // pipeline takes received entries through verification and the store.
@@ -94,7 +62,7 @@ func (p *pipeline) verifyWorker(ctx context.Context) {
 	for {
 		select {
 		case j := <-p.verify:
-			j.work()
+			j.verify.Work()
 		case <-ctx.Done():
 			return
 		}
@@ -148,7 +116,7 @@ func (p *pipeline) store(ctx context.Context, batch []*recvJob) bool {
 		if failure != nil {
 			continue
 		}
-		j.finish()
+		j.verify.Finish()
 		for _, e := range j.es {
 			v, probe, err := s.recv.check(e)
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/kithnet/kith/internal/cborwire"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/store"
 )
@@ -12,7 +13,7 @@ import (
 // maxEntryFrame is the framed size of an ENTRIES holding the largest entry.
 // The sender starts a store read only with at least this much byte credit,
 // so whatever it reads, the first entry fits.
-var maxEntryFrame = entriesFrameSize(1, 1+bytesSize(entry.MaxHeaderSize)+bytesSize(entry.MaxPayloadSize))
+var maxEntryFrame = entriesFrameSize(1, 1+cborwire.BytesSize(entry.MaxHeaderSize)+cborwire.BytesSize(entry.MaxPayloadSize))
 
 // sender serves the peer's WANTs: it reads the wanted logs from the store in
 // chunks, round robin, and writes them as ENTRIES within the peer's credit;
