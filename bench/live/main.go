@@ -30,9 +30,12 @@ type Result struct {
 	Posts   int    `json:"posts"`
 	PollMS  int    `json:"poll_interval_ms"`
 	// All: per post, the time until the last other node has it.
-	AllP50, AllP99, AllMax float64
+	AllP50 float64 `json:"all_p50_ms"`
+	AllP99 float64 `json:"all_p99_ms"`
+	AllMax float64 `json:"all_max_ms"`
 	// Each: per (post, other node) pair.
-	EachP50, EachP99 float64
+	EachP50 float64 `json:"each_p50_ms"`
+	EachP99 float64 `json:"each_p99_ms"`
 }
 
 func main() {
