@@ -89,3 +89,17 @@ func transportAddrsOf(id peer.ID, addrs []string) ([]ma.Multiaddr, error) {
 // errNoAddress is returned when a peer has no known address and no DHT can
 // look one up.
 var errNoAddress = errors.New("no address is known for the peer and the DHT is off")
+
+// ParsePeerAddr parses a multiaddr that ends in /p2p/<peer id> into the
+// peer's key and its transport address (the multiaddr without /p2p/…).
+// Errors match ErrBadAddress.
+func ParsePeerAddr(s string) (identity.PublicKey, string, error) {
+	info, key, err := parsePeerAddr(s)
+	if err != nil {
+		return identity.PublicKey{}, "", err
+	}
+	if len(info.Addrs) == 0 {
+		return key, "", nil
+	}
+	return key, info.Addrs[0].String(), nil
+}

@@ -172,6 +172,12 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		}
 	})
 	host.Handle(BlobProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		// Blobs, too, only for devices that say who they are and are not
+		// blocked.
+		if _, err := n.peerAccount(nctx, nw, remote); err != nil {
+			_ = s.Reset()
+			return
+		}
 		nw.blobs.Serve(nctx, remote, s)
 	})
 	host.Handle(inviteProtocol, func(remote identity.PublicKey, s netnode.Stream) {
@@ -185,14 +191,17 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		nw.blobs.Run(nctx)
 	}()
 	for _, addr := range cfg.Peers {
-		addr := addr
-		nw.wg.Add(1)
-		go func() {
-			defer nw.wg.Done()
-			if _, err := n.AddPeer(nctx, addr); err != nil {
-				log.Warn("configured peer not reachable now; it is kept and redialled", "addr", addr, "err", err)
-			}
-		}()
+		// Configured peers are kept (redialled while apart) whether or not
+		// they answer now.
+		key, transport, err := netnode.ParsePeerAddr(addr)
+		if err != nil {
+			log.Warn("configured peer is not a usable address", "addr", addr, "err", err)
+			continue
+		}
+		if key == n.device.Public() {
+			continue
+		}
+		host.Keep(key, []string{transport})
 	}
 	nw.wg.Add(1)
 	go func() {
@@ -226,12 +235,16 @@ func (n *Node) Addrs() []string {
 	return nw.host.Addrs()
 }
 
+// peerKeys returns the connected peers that are not blocked: those blobs
+// are asked from.
 func (nw *network) peerKeys() []identity.PublicKey {
 	nw.mu.Lock()
 	defer nw.mu.Unlock()
 	out := make([]identity.PublicKey, 0, len(nw.connected))
 	for k := range nw.connected {
-		out = append(out, k)
+		if !nw.scope.Blocked(k) {
+			out = append(out, k)
+		}
 	}
 	return out
 }

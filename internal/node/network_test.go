@@ -216,3 +216,24 @@ func TestMockBlockedNeverReplicated(t *testing.T) {
 	eventually(t, "a to hold c's post after the unblock", func() bool { return len(postTexts(t, a, c.Account())) == 1 })
 	eventually(t, "c to hold a's post after the unblock", func() bool { return len(postTexts(t, c, a.Account())) == 1 })
 }
+
+// TestMockConfiguredPeerIsKept: a peer in the configuration is dialled and
+// kept; an address that cannot work does not stop the node from starting.
+// (That a kept peer is redialled after it restarts is netnode's test.)
+func TestMockConfiguredPeerIsKept(t *testing.T) {
+	mn := newMockNet(t)
+	a := mockNode(t, mn)
+	b, _ := initNode(t, node.Options{})
+	off := false
+	cfg := node.DefaultConfig()
+	cfg.MDNS, cfg.DHT = &off, &off
+	cfg.Peers = []string{a.Addrs()[0], "/ip4/127.0.0.1/tcp/1", "not an address"}
+	if err := b.StartNetwork(t.Context(), node.ServeOptions{Config: cfg, Mock: mn}); err != nil {
+		t.Fatalf("StartNetwork with configured peers: %v", err)
+	}
+	t.Cleanup(func() { _ = b.StopNetwork() })
+	eventually(t, "b to connect to its configured peer", func() bool {
+		ps := b.Peers()
+		return len(ps) == 1 && ps[0].Device == a.Device()
+	})
+}
