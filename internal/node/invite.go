@@ -71,7 +71,7 @@ func (b *inviteBook) save(rs []inviteRecord) error {
 	return os.Rename(tmp, b.path)
 }
 
-func (b *inviteBook) add(secret [invite.SecretSize]byte, expires time.Time) error {
+func (b *inviteBook) add(secret [invite.SecretSize]byte, expires, now time.Time) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	rs, err := b.load()
@@ -81,7 +81,7 @@ func (b *inviteBook) add(secret [invite.SecretSize]byte, expires time.Time) erro
 	// Forget invites that expired more than a day ago.
 	kept := rs[:0]
 	for _, r := range rs {
-		if time.Since(r.Expires) < 24*time.Hour {
+		if now.Sub(r.Expires) < 24*time.Hour {
 			kept = append(kept, r)
 		}
 	}
@@ -91,6 +91,20 @@ func (b *inviteBook) add(secret [invite.SecretSize]byte, expires time.Time) erro
 
 // use checks a secret and marks it used by account, all at once.
 func (b *inviteBook) use(secret [invite.SecretSize]byte, account identity.AccountID, now time.Time) invite.Status {
+	return b.check(secret, now, func(r *inviteRecord) bool {
+		r.Used, r.UsedBy = true, account.String()
+		return true
+	})
+}
+
+// peek reports the status a secret would get, without using it.
+func (b *inviteBook) peek(secret [invite.SecretSize]byte, now time.Time) invite.Status {
+	return b.check(secret, now, func(*inviteRecord) bool { return false })
+}
+
+// check finds the invite of secret and judges it; for a usable one, mark
+// changes the record and reports whether to save the book.
+func (b *inviteBook) check(secret [invite.SecretSize]byte, now time.Time, mark func(*inviteRecord) bool) invite.Status {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	rs, err := b.load()
@@ -102,40 +116,16 @@ func (b *inviteBook) use(secret [invite.SecretSize]byte, account identity.Accoun
 		if rs[i].Secret != want {
 			continue
 		}
-		if rs[i].Used {
+		switch {
+		case rs[i].Used:
 			return invite.UnknownSecret
-		}
-		if now.After(rs[i].Expires) {
+		case now.After(rs[i].Expires):
 			return invite.Expired
 		}
-		rs[i].Used, rs[i].UsedBy = true, account.String()
-		if b.save(rs) != nil {
+		if mark(&rs[i]) && b.save(rs) != nil {
 			return invite.UnknownSecret
 		}
 		return invite.Accepted
-	}
-	return invite.UnknownSecret
-}
-
-// peek reports the status a secret would get, without using it.
-func (b *inviteBook) peek(secret [invite.SecretSize]byte, now time.Time) invite.Status {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	rs, err := b.load()
-	if err != nil {
-		return invite.UnknownSecret
-	}
-	want := hex.EncodeToString(secret[:])
-	for _, r := range rs {
-		if r.Secret == want {
-			switch {
-			case r.Used:
-				return invite.UnknownSecret
-			case now.After(r.Expires):
-				return invite.Expired
-			}
-			return invite.Accepted
-		}
 	}
 	return invite.UnknownSecret
 }
@@ -161,7 +151,7 @@ func (n *Node) NewInvite(ttl time.Duration) (Invite, error) {
 	if err != nil {
 		return Invite{}, err
 	}
-	if err := nw.invites.add(c.Secret, c.Expires); err != nil {
+	if err := nw.invites.add(c.Secret, c.Expires, time.Now()); err != nil {
 		return Invite{}, fmt.Errorf("remember the invite: %w", err)
 	}
 	return Invite{Code: text, Account: n.account.Account(), Device: n.device.Public().Device(), Addrs: c.Addrs, Expires: c.Expires}, nil
