@@ -205,8 +205,8 @@ type SessionState struct {
 	LogsWanted int // logs this side currently wants from the peer
 	LogsServed int // logs the peer currently wants from this side and is sent
 	// EntriesExpected is the number of entries the peer's heads (from the
-	// reconciliation and HAVE) put beyond this side's for the logs it
-	// wanted; EntriesReceived counts the entries of those logs received
+	// reconciliation, HAVE, and entries pushed live beyond them) put beyond
+	// this side's for the logs it wanted; EntriesReceived counts the entries of those logs received
 	// and accepted for the store (progress = Received/Expected);
 	// EntriesSent the entries sent to the peer.
 	EntriesExpected, EntriesReceived, EntriesSent int64

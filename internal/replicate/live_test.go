@@ -33,6 +33,23 @@ func TestLivePushAndRelay(t *testing.T) {
 	c.eng.Added(es)
 	waitHead(t, a.st, lc.logKey(), 4)
 	waitHead(t, b.st, lc.logKey(), 4)
+
+	// B took 11 entries of A's log from A (5 at catch-up, 6 pushed live)
+	// and none of C's (they came from C): live entries count as expected
+	// too, so progress is exactly 11 of 11.
+	found := false
+	for _, st := range b.eng.Sessions() {
+		if st.Peer != a.key.Public() {
+			continue
+		}
+		found = true
+		if st.EntriesReceived != 11 || st.EntriesExpected != 11 {
+			t.Fatalf("B's session with A: received %d of %d expected, want 11 of 11", st.EntriesReceived, st.EntriesExpected)
+		}
+	}
+	if !found {
+		t.Fatal("B has no session with A")
+	}
 }
 
 // TestForks: a conflicting entry at the same seq, and one below the

@@ -208,6 +208,12 @@ func (r *receiver) check(e *entry.Entry) (verdict, *WantLog, error) {
 		return drop, nil, protoErr(CodeInvalidEntry, "ENTRIES: entry %s (seq %d of log %s): its backlink does not name the entry at seq %d sent before it", e.ID, seq, l, seq-1)
 	}
 	il.next, il.prev, il.checkBack, il.fromStore = seq+1, e.ID, true, false
+	if seq > il.target {
+		// Pushed live beyond the head the peer announced: it is expected
+		// now too, so progress (received of expected) never passes 100 %.
+		r.expected += int64(seq - il.target)
+		il.target = seq
+	}
 	r.received++
 	return accept, nil, nil
 }
