@@ -237,3 +237,59 @@ func TestMockConfiguredPeerIsKept(t *testing.T) {
 		return len(ps) == 1 && ps[0].Device == a.Device()
 	})
 }
+
+// TestMockHops: A follows B, B follows C, C follows D; A is connected to B
+// only, B to C, C to D. With the default of one hop A replicates C (whom
+// B follows) but not D; with hops = 0 only B.
+func TestMockHops(t *testing.T) {
+	for _, tc := range []struct {
+		hops  int
+		wantC bool
+	}{{0, false}, {1, true}} {
+		mn := newMockNet(t)
+		var ns []*node.Node
+		for i := 0; i < 4; i++ {
+			n, _ := initNode(t, node.Options{})
+			off := false
+			cfg := node.DefaultConfig()
+			cfg.MDNS, cfg.DHT = &off, &off
+			h := 1
+			if i == 0 {
+				h = tc.hops
+			}
+			cfg.Hops = &h
+			if err := n.StartNetwork(t.Context(), node.ServeOptions{Config: cfg, Mock: mn}); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = n.StopNetwork() })
+			ns = append(ns, n)
+		}
+		a, b, c, d := ns[0], ns[1], ns[2], ns[3]
+		follow(t, a, b)
+		follow(t, b, c)
+		follow(t, c, d)
+		for i := 0; i < 3; i++ {
+			if _, err := ns[i].AddPeer(t.Context(), ns[i+1].Addrs()[0]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, p := range []*node.Node{b, c, d} {
+			if _, err := p.Post(t.Context(), "post", nil, entry.ID{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		eventually(t, "a to hold b's post", func() bool { return len(postTexts(t, a, b.Account())) == 1 })
+		eventually(t, "b to hold c's post", func() bool { return len(postTexts(t, b, c.Account())) == 1 })
+		eventually(t, "c to hold d's post", func() bool { return len(postTexts(t, c, d.Account())) == 1 })
+		if tc.wantC {
+			eventually(t, "a to hold c's post (one hop)", func() bool { return len(postTexts(t, a, c.Account())) == 1 })
+		}
+		time.Sleep(300 * time.Millisecond)
+		if got := len(postTexts(t, a, c.Account())); (got == 1) != tc.wantC {
+			t.Errorf("hops %d: a holds %d posts of c", tc.hops, got)
+		}
+		if got := len(postTexts(t, a, d.Account())); got != 0 {
+			t.Errorf("hops %d: a holds %d posts of d, two hops away", tc.hops, got)
+		}
+	}
+}
