@@ -106,6 +106,14 @@ func (p *pipeline) store(ctx context.Context, batch []*recvJob) bool {
 	var failure error
 	caughtUp := false
 	entries, bytes := 0, 0
+	// Claim every chunk of the batch the verify workers have not started
+	// before waiting for any job: waiting job by job would leave this
+	// stage idle once per job while a worker finished its chunk of it.
+	for _, j := range batch {
+		if !j.caughtUp {
+			j.verify.Work()
+		}
+	}
 	for _, j := range batch {
 		entries += len(j.es)
 		bytes += j.bytes
