@@ -18,13 +18,18 @@ func TestNetworkNotServing(t *testing.T) {
 	for _, c := range []struct{ method, path, body string }{
 		{"GET", "/api/v1/peers", ""},
 		{"POST", "/api/v1/peers", `{"addr":"/ip4/127.0.0.1/tcp/7696/p2p/12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo"}`},
-		{"GET", "/api/v1/status", ""},
 		{"POST", "/api/v1/invites", `{"ttl_seconds":3600}`},
 		{"POST", "/api/v1/invites", `{}`},
 		{"POST", "/api/v1/invites", ``},
 		{"POST", "/api/v1/join", `{"code":"kith1-whatever"}`},
 	} {
 		f.expectError(c.method, c.path, c.body, 409, wire.CodeNotServing, msg)
+	}
+	// Status answers without the network: what the node holds.
+	var st wire.Status
+	f.call("GET", "/api/v1/status", nil, &st)
+	if st.Serving || st.Logs != 1 || st.Entries != 1 || st.Peers != 0 || st.Addrs == nil || len(st.Addrs) != 0 {
+		t.Fatalf("status of a node not serving: %+v", st)
 	}
 	for _, c := range []struct{ method, path, body, want string }{
 		{"POST", "/api/v1/peers", `{}`, "addr is missing: give a multiaddr ending in /p2p/PEER_ID"},

@@ -48,9 +48,6 @@ func (s *Service) AddPeer(ctx context.Context, req wire.AddPeerRequest) (wire.Pe
 
 // Status reports the node's network state and what it holds.
 func (s *Service) Status(ctx context.Context) (wire.Status, error) {
-	if !s.n.Serving() {
-		return wire.Status{}, notServing()
-	}
 	st, err := s.n.Status(ctx)
 	if err != nil {
 		return wire.Status{}, err

@@ -25,7 +25,7 @@ func init() {
 	})
 	register(&command{
 		name:    "status",
-		summary: "show the node's addresses, peers, sync progress and pending blobs (needs a running node)",
+		summary: "show what this home holds and, while its node runs, its addresses, peers, sync progress and pending blobs",
 		run:     runStatus,
 	})
 	register(&command{
@@ -132,15 +132,13 @@ func runStatus(ctx context.Context, c *call) error {
 	if err := c.wantArgs(0, 0); err != nil {
 		return err
 	}
-	cl, err := c.remote()
-	if err != nil {
-		return err
-	}
-	st, err := cl.Status(ctx)
-	if err != nil {
-		return err
-	}
-	return c.out(st, func(w io.Writer) { printStatus(w, st) })
+	return c.withBackend(func(b backend) error {
+		st, err := b.Status(ctx)
+		if err != nil {
+			return err
+		}
+		return c.out(st, func(w io.Writer) { printStatus(w, st) })
+	})
 }
 
 func printStatus(w io.Writer, st wire.Status) {

@@ -188,7 +188,7 @@ func TestNetworkCommandsWithoutNode(t *testing.T) {
 	e := newEnv(t)
 	initHome(t, e)
 	want := "no node is running on " + e["KITH_HOME"] + "; start one with 'kith serve'"
-	for _, args := range [][]string{{"peers"}, {"peer", "add", "/ip4/1.2.3.4/tcp/1"}, {"status"}, {"invite"}, {"join", "CODE"}} {
+	for _, args := range [][]string{{"peers"}, {"peer", "add", "/ip4/1.2.3.4/tcp/1"}, {"invite"}, {"join", "CODE"}} {
 		r := e.run(t, nil, args...)
 		if r.code != 1 || r.stderr != "kith: "+want+"\n" || r.stdout != "" {
 			t.Errorf("kith %s without a node: %+v", strings.Join(args, " "), r)
@@ -196,9 +196,18 @@ func TestNetworkCommandsWithoutNode(t *testing.T) {
 		r = e.run(t, nil, append([]string{"--json"}, args...)...)
 		checkJSONError(t, r.stderr, "failed", want)
 	}
+	// status works without a node: what the home holds, network not running.
+	var st wire.Status
+	e.okJSON(t, &st, "status")
+	if st.Serving || st.Logs != 1 || st.Entries != 1 || st.Peers != 0 || len(st.Addrs) != 0 {
+		t.Errorf("status without a node: %+v", st)
+	}
+	if out := e.ok(t, "status"); !strings.Contains(out, "network    not running\n") || !strings.Contains(out, "held       1 logs, 1 entries\n") {
+		t.Errorf("status without a node prints:\n%s", out)
+	}
 	// A node that does not run its network says so.
 	serveHome(t, e)
-	for _, args := range [][]string{{"peers"}, {"status"}, {"invite"}, {"join", "CODE"}, {"peer", "add", "/ip4/1.2.3.4/tcp/1/p2p/x"}} {
+	for _, args := range [][]string{{"peers"}, {"invite"}, {"join", "CODE"}, {"peer", "add", "/ip4/1.2.3.4/tcp/1/p2p/x"}} {
 		r := e.run(t, nil, args...)
 		if r.code != 1 || r.stderr != "kith: the node's network is not running: start it with 'kith serve'\n" {
 			t.Errorf("kith %s on a node without network: %+v", strings.Join(args, " "), r)
