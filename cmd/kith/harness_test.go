@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -95,9 +96,12 @@ func startNode(t *testing.T, name, home string, extra ...string) *proc {
 func (p *proc) start() {
 	t := p.t
 	t.Helper()
-	args := append([]string{"--home", p.home, "--json", "serve",
-		"--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0",
-		"--no-mdns", "--no-dht", "--no-nat"}, p.extra...)
+	args := []string{"--home", p.home, "--json", "serve",
+		"--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0", "--no-mdns", "--no-nat"}
+	if !slices.Contains(p.extra, "--dht-server") {
+		args = append(args, "--no-dht") // only the DHT test runs one
+	}
+	args = append(args, p.extra...)
 	cmd := exec.Command(kithBin, args...)
 	cmd.Env = append(os.Environ(), "KITH_PASSPHRASE=", "HOME="+p.home)
 	stdout, err := cmd.StdoutPipe()

@@ -35,6 +35,7 @@ While the node runs, the other kith commands on this home go through its API.`,
 			multi("peer", "a peer multiaddr with /p2p/ to dial and keep connected (repeatable)"),
 			boolFlag("no-mdns", "do not look for peers on the local network"),
 			boolFlag("no-dht", "do not join the DHT"),
+			boolFlag("dht-server", "answer DHT queries from the start (always-on nodes, closed networks)"),
 			boolFlag("no-nat", "no relay, hole punching or AutoNAT (for closed test networks)"),
 			strFlag("hops", "follow hops to replicate: 0 = only followed accounts, 1 = also the accounts they follow"),
 			strFlag("log-level", "debug, info, warn or error (default warn); logs go to stderr"),
@@ -128,6 +129,10 @@ func runServe(ctx context.Context, c *call) error {
 	}
 	if c.flagBool("no-dht") {
 		cfg.DHT = &off
+	}
+	if c.flagBool("dht-server") {
+		on := true
+		cfg.DHTServer = &on
 	}
 	if c.flagBool("no-nat") {
 		cfg.Relay, cfg.HolePunching, cfg.AutoNAT = &off, &off, &off

@@ -41,6 +41,10 @@ type Config struct {
 	MDNS *bool `toml:"mdns"`
 	// DHT joins kith's private Kademlia DHT.
 	DHT *bool `toml:"dht"`
+	// DHTServer answers DHT queries from the start, for always-on nodes
+	// (hubs) and closed networks; otherwise the node serves the DHT only
+	// once AutoNAT finds it reachable from outside.
+	DHTServer *bool `toml:"dht_server"`
 	// Relay, HolePunching and AutoNAT help nodes behind NAT reach each other.
 	Relay        *bool `toml:"relay"`
 	HolePunching *bool `toml:"hole_punching"`
@@ -59,7 +63,7 @@ type Config struct {
 
 // DefaultConfig returns the configuration a new home starts with.
 func DefaultConfig() Config {
-	t, one := true, scope.DefaultHops
+	t, f, one := true, false, scope.DefaultHops
 	return Config{
 		Listen: []string{
 			fmt.Sprintf("/ip4/0.0.0.0/tcp/%d", DefaultP2PPort),
@@ -72,6 +76,7 @@ func DefaultConfig() Config {
 		Bootstrap:    []string{},
 		MDNS:         &t,
 		DHT:          &t,
+		DHTServer:    &f,
 		Relay:        &t,
 		HolePunching: &t,
 		AutoNAT:      &t,
@@ -92,7 +97,7 @@ func (c Config) withDefaults() Config {
 	if c.API == "" {
 		c.API = d.API
 	}
-	for _, p := range []struct{ dst, def **bool }{{&c.MDNS, &d.MDNS}, {&c.DHT, &d.DHT}, {&c.Relay, &d.Relay}, {&c.HolePunching, &d.HolePunching}, {&c.AutoNAT, &d.AutoNAT}} {
+	for _, p := range []struct{ dst, def **bool }{{&c.MDNS, &d.MDNS}, {&c.DHT, &d.DHT}, {&c.DHTServer, &d.DHTServer}, {&c.Relay, &d.Relay}, {&c.HolePunching, &d.HolePunching}, {&c.AutoNAT, &d.AutoNAT}} {
 		if *p.dst == nil {
 			*p.dst = *p.def
 		}

@@ -72,6 +72,8 @@ type network struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	discover chan struct{} // a scope change asks the discovery loop to run now
+
 	mu        sync.Mutex
 	stopping  bool // StopNetwork began: start no more goroutines
 	connected map[identity.PublicKey]bool
@@ -112,6 +114,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 			Bootstrap: cfg.Bootstrap,
 			MDNS:      *cfg.MDNS,
 			DHT:       *cfg.DHT,
+			DHTServer: *cfg.DHTServer,
 			Relay:     *cfg.Relay,
 			HolePunch: *cfg.HolePunching,
 			AutoNAT:   *cfg.AutoNAT,
@@ -131,6 +134,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		cancel:    cancel,
 		connected: map[identity.PublicKey]bool{},
 		syncing:   map[identity.PublicKey]bool{},
+		discover:  make(chan struct{}, 1),
 	}
 	nw.engine = replicate.NewEngine(replicate.Config{
 		Store:   n.store,
@@ -385,6 +389,10 @@ func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
 		} else {
 			nw.engine.ScopeChanged()
 			n.startSyncLoops(nw)
+			select {
+			case nw.discover <- struct{}{}:
+			default:
+			}
 		}
 	}
 	if len(want) > 0 {
@@ -411,6 +419,9 @@ func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-nw.discover:
+			// A follow or a device certificate arrived: look for the
+			// devices it names at once, not at the next round.
 		}
 		var targets []identity.PublicKey
 		for acc, dist := range nw.scope.Accounts() {
