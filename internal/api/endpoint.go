@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/kithnet/kith/internal/api/wire"
+	"github.com/kithnet/kith/internal/atomicfile"
 )
 
 // Endpoint is the content of the endpoint file, home/api.json:
@@ -19,7 +20,7 @@ type Endpoint = wire.Endpoint
 // WriteEndpoint writes the endpoint file of home, mode 0600, atomically: a
 // temporary file beside it, synced and renamed into place, so a client never
 // reads half of it. It refuses an endpoint that clients would refuse.
-func WriteEndpoint(home string, e Endpoint) (err error) {
+func WriteEndpoint(home string, e Endpoint) error {
 	if err := e.Check(); err != nil {
 		return fmt.Errorf("endpoint file: %w", err)
 	}
@@ -28,30 +29,7 @@ func WriteEndpoint(home string, e Endpoint) (err error) {
 		return err
 	}
 	path := wire.EndpointPath(home)
-	tmp, err := os.CreateTemp(home, ".api.json-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp makes the file 0600; Chmod says so whatever the platform.
-	if err = tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err = tmp.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.WritePrivate(path, append(b, '\n')); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

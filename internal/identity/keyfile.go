@@ -11,11 +11,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/kithnet/kith/internal/atomicfile"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -99,7 +100,7 @@ func WriteKeyFile(path string, key PrivateKey, role string, passphrase []byte) e
 		return fmt.Errorf("identity: writing key file %s: %w", path, err)
 	}
 	defer clear(data)
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := atomicfile.WritePrivate(path, data); err != nil {
 		return fmt.Errorf("identity: writing key file %s: %w", path, err)
 	}
 	return nil
@@ -172,45 +173,6 @@ func keyFileAD(role string, pub PublicKey) []byte {
 func checkRole(role string) error {
 	if role != RoleAccount && role != RoleDevice {
 		return fmt.Errorf("unknown key role %q: want %q or %q", role, RoleAccount, RoleDevice)
-	}
-	return nil
-}
-
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	// CreateTemp already uses 0600; say so explicitly, as umask does not
-	// apply to Chmod.
-	if err = f.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	// Make the rename durable. Not every platform can sync a directory;
-	// the file itself is already synced.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		_ = d.Close()
 	}
 	return nil
 }

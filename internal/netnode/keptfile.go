@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kithnet/kith/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"slices"
@@ -158,7 +159,7 @@ func writeKeptPeers(path string, recs []keptRecord) error {
 	if err != nil {
 		return fmt.Errorf("netnode: encoding kept peers: %w", err)
 	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := atomicfile.WritePrivate(path, data); err != nil {
 		return fmt.Errorf("netnode: writing kept peers to %s: %w", path, err)
 	}
 	return nil

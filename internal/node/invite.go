@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kithnet/kith/internal/atomicfile"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/invite"
 	"github.com/kithnet/kith/internal/store"
@@ -64,11 +65,7 @@ func (b *inviteBook) save(rs []inviteRecord) error {
 	if err != nil {
 		return err
 	}
-	tmp := b.path + ".tmp"
-	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, b.path)
+	return atomicfile.WritePrivate(b.path, raw)
 }
 
 func (b *inviteBook) add(secret [invite.SecretSize]byte, expires, now time.Time) error {
