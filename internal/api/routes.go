@@ -11,7 +11,18 @@ import (
 
 // routes lists every endpoint of /api/v1 (doc/api.md).
 func (s *Server) routes() []route {
-	const v1 = "/api/v1"
+	var all []route
+	all = append(all, s.coreRoutes()...)
+	all = append(all, s.feedRoutes()...)
+	all = append(all, s.liveRoutes()...)
+	return all
+}
+
+// v1 is the prefix of every endpoint.
+const v1 = "/api/v1"
+
+// coreRoutes are the endpoints the command line uses.
+func (s *Server) coreRoutes() []route {
 	return []route{
 		{method: "GET", path: v1 + "/health", h: s.health},
 		{method: "GET", path: v1 + "/identity", h: s.identity},
