@@ -95,7 +95,8 @@ func (s *Service) NewInvite(_ context.Context, req wire.InviteRequest) (wire.Inv
 	if addrs == nil {
 		addrs = []string{}
 	}
-	return wire.Invite{Code: inv.Code, Account: inv.Account.String(), Device: inv.Device.String(), Addrs: addrs, Expires: inv.Expires.UTC()}, nil
+	svg, _ := qrSVG(inv.Code) // a code too long to draw still works pasted
+	return wire.Invite{Code: inv.Code, Account: inv.Account.String(), Device: inv.Device.String(), Addrs: addrs, Expires: inv.Expires.UTC(), QRSVG: svg}, nil
 }
 
 // Join uses an invitation code: connect to the inviter, follow it, and ask

@@ -94,6 +94,9 @@ type Invite struct {
 	Device  string    `json:"device"`
 	Addrs   []string  `json:"addrs"`
 	Expires time.Time `json:"expires"`
+	// QRSVG is Code as a QR code: an SVG document, dark modules on white
+	// with a quiet zone; "" when the code is too long to be drawn.
+	QRSVG string `json:"qr_svg"`
 }
 
 // JoinRequest is the body of POST /api/v1/join.
