@@ -140,7 +140,10 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		Store:   n.store,
 		Scope:   sc,
 		Self:    n.device.Public(),
-		OnAdded: func(peer identity.PublicKey, es []*entry.Entry) { n.afterAdded(nw, es) },
+		OnAdded: func(peer identity.PublicKey, es []*entry.Entry) {
+			n.emitEntries(es, false)
+			n.afterAdded(nw, es)
+		},
 		OnMisbehaviour: func(peer identity.PublicKey, code replicate.Code, err error) {
 			log.Warn("peer misbehaved in sync", "peer", peer.Device(), "code", code, "err", err)
 			host.Penalize(peer, fmt.Sprintf("sync: %v", err))
@@ -212,6 +215,12 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		defer nw.wg.Done()
 		n.discoverLoop(nctx, nw)
 	}()
+	nw.wg.Add(1)
+	go func() {
+		defer nw.wg.Done()
+		n.watchSessions(nw)
+	}()
+	n.events.emit(Event{Kind: EventPeers})
 	return nil
 }
 
@@ -227,6 +236,8 @@ func (n *Node) StopNetwork() error {
 	nw.cancel()
 	err := nw.host.Close()
 	nw.wg.Wait()
+	n.events.emit(Event{Kind: EventPeers})
+	n.events.emit(Event{Kind: EventSync})
 	return err
 }
 
@@ -279,6 +290,7 @@ func (n *Node) peerEvent(ev netnode.Event) {
 		delete(nw.connected, ev.Peer)
 		nw.mu.Unlock()
 	}
+	n.events.emit(Event{Kind: EventPeers})
 }
 
 // startSyncLoops starts the initiator loop for every connected peer that
@@ -349,20 +361,14 @@ func (n *Node) syncLoop(nw *network, peer identity.PublicKey) {
 }
 
 // noteAdded is called with every batch this node stored by itself
-// (published, imported): live sessions push the new entries, and the
-// scope is recomputed when a follow, block or device entry arrived.
+// (published, imported): subscribers hear of the new entries, live
+// sessions push them, and the scope is recomputed when a follow, block or
+// device entry arrived.
 func (n *Node) noteAdded(es []*entry.Entry, res []store.Result) {
+	added := addedOf(es, res)
+	n.emitEntries(added, true)
 	nw := n.net.Load()
-	if nw == nil {
-		return
-	}
-	added := make([]*entry.Entry, 0, len(es))
-	for i, e := range es {
-		if i < len(res) && res[i].Outcome == store.Added {
-			added = append(added, e)
-		}
-	}
-	if len(added) == 0 {
+	if nw == nil || len(added) == 0 {
 		return
 	}
 	nw.engine.Added(added)

@@ -59,6 +59,8 @@ type Node struct {
 	mu sync.Mutex // serialises the appends this node makes
 
 	net atomic.Pointer[network] // the running network; nil unless serving
+
+	events events // the subscribers of Subscribe
 }
 
 // ErrNoAccountKey is returned by operations that need the account key, such
@@ -282,6 +284,7 @@ func openWith(home string, o Options, lock *homeLock, device, accountKey identit
 // Close releases the store and the home lock.
 func (n *Node) Close() error {
 	netErr := n.StopNetwork()
+	n.events.close()
 	err := n.store.Close()
 	if err == nil {
 		err = netErr
