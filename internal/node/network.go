@@ -137,9 +137,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		discover:  make(chan struct{}, 1),
 	}
 	nw.engine = replicate.NewEngine(replicate.Config{
-		Store:   n.store,
-		Scope:   sc,
-		Self:    n.device.Public(),
+		Store: n.store,
+		Scope: sc,
+		Self:  n.device.Public(),
 		OnAdded: func(peer identity.PublicKey, es []*entry.Entry) {
 			n.emitEntries(es, false)
 			n.afterAdded(nw, es)
