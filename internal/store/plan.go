@@ -55,11 +55,14 @@ type ChangeKind int
 
 // The changes a plan can ask a backend to apply, in order.
 const (
-	// Insert stores Entry (with Type and Deleted) and advances its log's head.
+	// Insert stores Entry (with Type, Thread and Deleted) and advances its
+	// log's head.
 	Insert ChangeKind = iota + 1
-	// FillPayload stores Payload for the held entry Target, which had none.
+	// FillPayload stores Payload (with Type and Thread) for the held entry
+	// Target, which had none.
 	FillPayload
-	// DropPayload deletes the payload of the held entry Target.
+	// DropPayload deletes the payload of the held entry Target, and with
+	// it its type and thread.
 	DropPayload
 	// AddTombstone records Tombstone.
 	AddTombstone
@@ -75,9 +78,12 @@ const (
 
 // Change is one step of a plan.
 type Change struct {
-	Kind      ChangeKind
-	Entry     *entry.Entry
-	Type      string
+	Kind  ChangeKind
+	Entry *entry.Entry
+	Type  string
+	// Thread is, for Insert and FillPayload of a post that is a reply,
+	// its thread root (content.Post.ThreadRoot); zero for anything else.
+	Thread    entry.ID
 	Deleted   bool
 	Target    entry.ID
 	Payload   []byte
@@ -362,9 +368,10 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, error) {
 	}
 	var effects []Change
 	typ := ""
+	var thread entry.ID
 	res := Result{ID: e.ID, Outcome: Added}
 	if e.Payload != nil {
-		cs, t, msg, err := p.payloadRules(e)
+		cs, t, th, msg, err := p.payloadRules(e)
 		if err != nil {
 			return Result{}, err
 		}
@@ -378,7 +385,7 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, error) {
 			headerOnly.Payload = nil
 			e = &headerOnly
 		} else {
-			typ = t
+			typ, thread = t, th
 			effects = cs
 		}
 	}
@@ -392,9 +399,10 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, error) {
 	} else if ok && t.Author == h.Author && deletable(typ) {
 		deleted = true
 	}
-	ins := Change{Kind: Insert, Entry: e, Type: typ, Deleted: deleted}
+	ins := Change{Kind: Insert, Entry: e, Type: typ, Thread: thread, Deleted: deleted}
 	if deleted {
-		ins.Type = "" // the payload is not held, so neither is its type
+		// The payload is not held, so neither are its type and thread.
+		ins.Type, ins.Thread = "", entry.ID{}
 	}
 	p.changes = append(p.changes, ins)
 	p.changes = append(p.changes, effects...)
@@ -428,7 +436,7 @@ func (p *planner) known(e *entry.Entry) (Result, error) {
 	}
 	// A payload that arrives after its header gets the same checks and
 	// effects as one that arrived with it; one that fails them is not kept.
-	effects, typ, msg, err := p.payloadRules(e)
+	effects, typ, thread, msg, err := p.payloadRules(e)
 	if err != nil {
 		return r, err
 	}
@@ -447,25 +455,26 @@ func (p *planner) known(e *entry.Entry) (Result, error) {
 	m.HasPayload = true
 	m.Type = typ
 	p.inBatch[e.ID] = m
-	p.changes = append(p.changes, Change{Kind: FillPayload, Target: e.ID, Payload: e.Payload, Type: typ})
+	p.changes = append(p.changes, Change{Kind: FillPayload, Target: e.ID, Payload: e.Payload, Type: typ, Thread: thread})
 	p.changes = append(p.changes, effects...)
 	return r, nil
 }
 
 // payloadRules applies the rules of known payload types. It returns a
-// rejection message, or the changes the payload implies.
-func (p *planner) payloadRules(e *entry.Entry) ([]Change, string, string, error) {
+// rejection message, or the changes the payload implies, its type and, for
+// a post that is a reply, its thread root.
+func (p *planner) payloadRules(e *entry.Entry) (cs []Change, typ string, thread entry.ID, msg string, err error) {
 	// Decode reports what PeekType would, with the same errors, first.
 	pl, err := content.Decode(e.Payload)
 	if errors.Is(err, content.ErrNotCBORMap) {
-		return nil, "", "", nil // opaque payload (e.g. ciphertext): stored as is
+		return nil, "", entry.ID{}, "", nil // opaque payload (e.g. ciphertext): stored as is
 	}
 	if err != nil {
-		return nil, "", "payload: " + err.Error(), nil
+		return nil, "", entry.ID{}, "payload: " + err.Error(), nil
 	}
-	typ := pl.Type()
+	typ = pl.Type()
 	if err := content.Validate(&e.Header, pl); err != nil {
-		return nil, "", "payload: " + err.Error(), nil
+		return nil, "", entry.ID{}, "payload: " + err.Error(), nil
 	}
 	author := e.Header.Author
 	switch v := pl.(type) {
@@ -473,7 +482,7 @@ func (p *planner) payloadRules(e *entry.Entry) ([]Change, string, string, error)
 		target := entry.ID(v.Target)
 		m, ok, err := p.meta(target)
 		if err != nil {
-			return nil, "", "", err
+			return nil, "", entry.ID{}, "", err
 		}
 		// A delete that may not apply (another author's entry, or a type
 		// that cannot be deleted) is stored but has no effect. Rejecting it
@@ -484,10 +493,10 @@ func (p *planner) payloadRules(e *entry.Entry) ([]Change, string, string, error)
 			applies = m.Author == author && content.CheckDelete(&e.Header, v, m.Header, m.Type) == nil
 		}
 		t := Tombstone{Target: target, Author: author, By: e.ID}
-		cs := []Change{}
+		cs = []Change{}
 		k := tombKey{target, author}
 		if _, dup, err := p.tombstone(target, author); err != nil {
-			return nil, "", "", err
+			return nil, "", entry.ID{}, "", err
 		} else if !dup {
 			p.tombs[k] = t
 			cs = append(cs, Change{Kind: AddTombstone, Tombstone: t})
@@ -497,17 +506,19 @@ func (p *planner) payloadRules(e *entry.Entry) ([]Change, string, string, error)
 			m.Deleted, m.HasPayload, m.Type = true, false, ""
 			p.inBatch[target] = m
 		}
-		return cs, typ, "", nil
+		return cs, typ, entry.ID{}, "", nil
+	case *content.Post:
+		return nil, typ, v.ThreadRoot(), "", nil
 	case *content.DeviceAdd:
 		return []Change{{Kind: AddDevice, Device: Device{
 			Account: author, Device: identity.PublicKey(v.Device), Name: v.Name, Cert: e.ID,
-		}}}, typ, "", nil
+		}}}, typ, entry.ID{}, "", nil
 	case *content.DeviceRevoke:
 		return []Change{{Kind: RevokeDevice, Device: Device{
 			Account: author, Device: identity.PublicKey(v.Device), Revoked: true, RevokedBy: e.ID,
-		}}}, typ, "", nil
+		}}}, typ, entry.ID{}, "", nil
 	}
-	return nil, typ, "", nil
+	return nil, typ, entry.ID{}, "", nil
 }
 
 // missing names the seqs from..to of a log: "entry 3", "entries 3..9".

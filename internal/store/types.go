@@ -70,13 +70,21 @@ type Fork struct {
 const MaxForksPerLog = 16
 
 // Query selects entries; zero fields do not filter. Results come in arrival
-// order (ascending Cursor), starting after After.
+// order (ascending Cursor), or newest arrival first with Desc, within the
+// cursors After and Before.
 type Query struct {
 	Type    string
 	LogID   *entry.LogID
 	Authors []identity.PublicKey
-	After   int64
-	Limit   int // 0 means DefaultLimit
+	// Thread, when set, selects the replies of the thread whose root is
+	// *Thread: the entries whose held payload is a post with that thread
+	// root (content.Post.ThreadRoot, set only for replies). The root
+	// itself is not one of them.
+	Thread *entry.ID
+	After  int64 // only entries with a Cursor greater than After
+	Before int64 // when > 0, only entries with a Cursor less than Before
+	Desc   bool  // descending Cursor: newest arrival first
+	Limit  int   // 0 means DefaultLimit
 }
 
 // DefaultLimit bounds a query that sets no limit.
@@ -144,7 +152,8 @@ type Store interface {
 	Log(ctx context.Context, log LogKey, from uint64, limit int) ([]*Stored, error)
 	// Get returns one entry by id; ErrNotFound if unknown.
 	Get(ctx context.Context, id entry.ID) (*Stored, error)
-	// Find returns entries matching q in arrival order.
+	// Find returns entries matching q in arrival order (q.Desc: newest
+	// first).
 	Find(ctx context.Context, q Query) ([]*Stored, error)
 	// Forks returns the fork evidence held, oldest first: at most one
 	// per (log, seq) and at most MaxForksPerLog per log.

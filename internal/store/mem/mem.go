@@ -39,6 +39,7 @@ type Store struct {
 type record struct {
 	e       *entry.Entry // a private copy
 	typ     string
+	thread  entry.ID // thread root of a reply whose payload is held
 	deleted bool
 	cursor  int64
 }
@@ -126,9 +127,9 @@ func (s *Store) apply(c *store.Change) {
 	switch c.Kind {
 	case store.Insert:
 		e := copyEntry(c.Entry)
-		r := &record{e: e, typ: c.Type, deleted: c.Deleted, cursor: int64(len(s.entries) + 1)}
+		r := &record{e: e, typ: c.Type, thread: c.Thread, deleted: c.Deleted, cursor: int64(len(s.entries) + 1)}
 		if c.Deleted {
-			e.Payload, r.typ = nil, ""
+			e.Payload, r.typ, r.thread = nil, "", entry.ID{}
 		}
 		s.entries = append(s.entries, r)
 		s.byID[e.ID] = r
@@ -144,11 +145,11 @@ func (s *Store) apply(c *store.Change) {
 	case store.FillPayload:
 		if r := s.byID[c.Target]; r != nil && r.e.Payload == nil {
 			r.e.Payload = bytes.Clone(c.Payload)
-			r.typ, r.deleted = c.Type, false
+			r.typ, r.thread, r.deleted = c.Type, c.Thread, false
 		}
 	case store.DropPayload:
 		if r := s.byID[c.Target]; r != nil {
-			r.e.Payload, r.typ, r.deleted = nil, "", true
+			r.e.Payload, r.typ, r.thread, r.deleted = nil, "", entry.ID{}, true
 		}
 	case store.AddTombstone:
 		k := tombKey{c.Tombstone.Target, c.Tombstone.Author}
@@ -319,7 +320,8 @@ func (s *Store) Get(ctx context.Context, id entry.ID) (*store.Stored, error) {
 	return r.stored(), nil
 }
 
-// Find returns the entries matching q in arrival order.
+// Find returns the entries matching q in arrival order (q.Desc: newest
+// first).
 func (s *Store) Find(ctx context.Context, q store.Query) ([]*store.Stored, error) {
 	if err := s.rlock(ctx); err != nil {
 		return nil, err
@@ -336,20 +338,35 @@ func (s *Store) Find(ctx context.Context, q store.Query) ([]*store.Stored, error
 			authors[a] = true
 		}
 	}
-	// Cursors are 1..len(entries), so After is an index.
-	start := max(q.After, 0)
+	// Cursors are 1..len(entries), so entries[lo:hi] are those after
+	// After and before Before.
+	n := int64(len(s.entries))
+	lo, hi := min(max(q.After, 0), n), n
+	if q.Before > 0 {
+		hi = min(q.Before-1, n)
+	}
 	var out []*store.Stored
-	for _, r := range s.entries[min(start, int64(len(s.entries))):] {
+	if lo >= hi {
+		return out, nil
+	}
+	match := func(r *record) bool {
+		h := &r.e.Header
+		return (q.Type == "" || r.typ == q.Type) &&
+			(q.LogID == nil || h.LogID == *q.LogID) &&
+			(authors == nil || authors[h.Author]) &&
+			(q.Thread == nil || !r.thread.IsZero() && r.thread == *q.Thread)
+	}
+	for i := range hi - lo {
 		if len(out) == limit {
 			break
 		}
-		h := &r.e.Header
-		if q.Type != "" && r.typ != q.Type ||
-			q.LogID != nil && h.LogID != *q.LogID ||
-			authors != nil && !authors[h.Author] {
-			continue
+		r := s.entries[lo+i]
+		if q.Desc {
+			r = s.entries[hi-1-i]
 		}
-		out = append(out, r.stored())
+		if match(r) {
+			out = append(out, r.stored())
+		}
 	}
 	return out, nil
 }

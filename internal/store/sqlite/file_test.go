@@ -172,7 +172,7 @@ func TestMigrationRecordsVersion(t *testing.T) {
 		}
 		versions = append(versions, v)
 	}
-	if !slices.Equal(versions, []int{1}) || SchemaVersion != 1 || migrations[len(migrations)-1].version != SchemaVersion {
+	if !slices.Equal(versions, []int{1, 2}) || SchemaVersion != 2 || migrations[len(migrations)-1].version != SchemaVersion {
 		t.Fatalf("versions %v, SchemaVersion %d", versions, SchemaVersion)
 	}
 	var mode string
@@ -186,7 +186,7 @@ func TestMigrationRecordsVersion(t *testing.T) {
 	}
 	s.Close()
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 1 {
+	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 2 {
 		t.Fatalf("%d migration rows after reopening, %v", n, err)
 	}
 }
@@ -198,18 +198,18 @@ func TestMigrationAddsMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	next := append(slices.Clone(migrations), migration{version: 2, name: "test", stmts: []string{`CREATE TABLE extra (x)`}})
+	next := append(slices.Clone(migrations), migration{version: 3, name: "test", stmts: []string{`CREATE TABLE extra (x)`}})
 	db := rawDB(t, path)
 	if err := migrateTo(context.Background(), db, path, next); err != nil {
 		t.Fatal(err)
 	}
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 2 {
+	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 3 {
 		t.Fatalf("%d migration rows, %v", n, err)
 	}
 	// A failing migration changes nothing.
-	bad := append(slices.Clone(next), migration{version: 3, name: "broken", stmts: []string{`CREATE TABLE more (y)`, `NOT SQL`}})
-	if err := migrateTo(context.Background(), db, path, bad); err == nil || !strings.Contains(err.Error(), "migration 3 (broken)") {
+	bad := append(slices.Clone(next), migration{version: 4, name: "broken", stmts: []string{`CREATE TABLE more (y)`, `NOT SQL`}})
+	if err := migrateTo(context.Background(), db, path, bad); err == nil || !strings.Contains(err.Error(), "migration 4 (broken)") {
 		t.Fatalf("broken migration: %v", err)
 	}
 	if err := db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'more'`).Scan(&n); err != nil || n != 0 {
@@ -409,16 +409,27 @@ func TestTwoHandles(t *testing.T) {
 // TestQueryPlans guards the indexes the hot queries rely on.
 func TestQueryPlans(t *testing.T) {
 	s := openTemp(t)
-	for _, tc := range []struct{ query, want string }{
-		{`SELECT cursor FROM entries WHERE id_prefix = 5 AND id = x'00'`, "USING INDEX entries_id (id_prefix=?)"},
-		{`SELECT id FROM entries WHERE log = 1 AND seq = 2`, "(log=? AND seq=?)"},
-		{`SELECT cursor FROM entries WHERE type = 'post' AND cursor > 5 ORDER BY cursor LIMIT 10`, "USING COVERING INDEX entries_type"},
-		{strings.ReplaceAll(latestProfileSQL, "?1", "x'00'"), "USING INDEX entries_profile (log=?)"},
-		{`SELECT log FROM logs WHERE author = x'00' AND log_id = x'00'`, "USING COVERING INDEX"},
-		{`SELECT 1 FROM devices d WHERE d.device = x'00'`, "devices_device"},
-		{`SELECT seq FROM forks WHERE log = 1`, "USING COVERING INDEX forks_position (log=?)"},
+	pl, root := entry.PublicLog, entry.ID{1}
+	// The feeds (the queries with args): newest first through
+	// entries_type (no index on every post) and without a sort, a thread
+	// through entries_thread.
+	timeline := store.Query{Type: content.TypePost, LogID: &pl, Authors: []identity.PublicKey{{1}, {2}}, Desc: true, Before: 100, Limit: 10}
+	thread := store.Query{Thread: &root, After: 3, Limit: 10}
+	for _, tc := range []struct {
+		query, want string
+		args        []any
+	}{
+		{findSQL(timeline), "SEARCH entries USING INDEX entries_type (type=? AND rowid>? AND rowid<?)", findArgs(timeline, 10)},
+		{findSQL(thread), "SEARCH entries USING INDEX entries_thread (thread=? AND rowid>?)", findArgs(thread, 10)},
+		{`SELECT cursor FROM entries WHERE id_prefix = 5 AND id = x'00'`, "USING INDEX entries_id (id_prefix=?)", nil},
+		{`SELECT id FROM entries WHERE log = 1 AND seq = 2`, "(log=? AND seq=?)", nil},
+		{`SELECT cursor FROM entries WHERE type = 'post' AND cursor > 5 ORDER BY cursor LIMIT 10`, "USING COVERING INDEX entries_type", nil},
+		{strings.ReplaceAll(latestProfileSQL, "?1", "x'00'"), "USING INDEX entries_profile (log=?)", nil},
+		{`SELECT log FROM logs WHERE author = x'00' AND log_id = x'00'`, "USING COVERING INDEX", nil},
+		{`SELECT 1 FROM devices d WHERE d.device = x'00'`, "devices_device", nil},
+		{`SELECT seq FROM forks WHERE log = 1`, "USING COVERING INDEX forks_position (log=?)", nil},
 	} {
-		rows, err := s.r.Query(`EXPLAIN QUERY PLAN ` + tc.query)
+		rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+tc.query, tc.args...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -432,7 +443,7 @@ func TestQueryPlans(t *testing.T) {
 			plan = append(plan, detail)
 		}
 		rows.Close()
-		if p := strings.Join(plan, "; "); !strings.Contains(p, tc.want) || strings.Contains(p, "SCAN entries") {
+		if p := strings.Join(plan, "; "); !strings.Contains(p, tc.want) || strings.Contains(p, "SCAN entries") || tc.args != nil && strings.Contains(p, "TEMP B-TREE") {
 			t.Errorf("%s\nplan: %s\nwant: %s", tc.query, p, tc.want)
 		}
 	}
@@ -496,5 +507,95 @@ func TestLargeBatch(t *testing.T) {
 	}
 	if ss, ms := storetest.Snapshot(t, s), storetest.Snapshot(t, m); ss != ms {
 		t.Fatalf("sqlite and mem differ after a large batch:\n%s\n%s", ss, ms)
+	}
+}
+
+// TestMigrationThreads opens a version 1 database that holds replies: the
+// migration to version 2 fills their thread column from their payloads, so
+// Find by thread answers for entries stored before it.
+func TestMigrationThreads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kith.db")
+	db := rawDB(t, path)
+	db.SetMaxOpenConns(1)
+	if err := migrateTo(context.Background(), db, path, migrations[:1]); err != nil {
+		t.Fatal(err)
+	}
+	k := testKey(t, 1)
+	sign := func(seq uint64, prev *entry.Entry, p content.Payload) *entry.Entry {
+		t.Helper()
+		d := entry.Draft{LogID: entry.PublicLog, Seq: seq, Timestamp: 1_700_000_000_000 + seq}
+		if prev != nil {
+			d.Backlink = prev.ID
+		}
+		b, err := content.Encode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Payload = b
+		e, err := entry.Sign(k, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	root := sign(1, nil, &content.Post{Text: "root"})
+	r1 := sign(2, root, &content.Post{Text: "reply", ReplyTo: root.ID})
+	prof := sign(3, r1, &content.Profile{Name: "ada"})
+	r2 := sign(4, prof, &content.Post{Text: "reply to reply", ReplyTo: r1.ID, Root: root.ID})
+	gone := sign(5, r2, &content.Post{Text: "deleted reply", ReplyTo: root.ID})
+	r3 := sign(6, gone, &content.Post{Text: "last", ReplyTo: r2.ID, Root: root.ID})
+	// What version 1 wrote: its columns only; the deleted reply without
+	// payload or type.
+	pubKey := k.Public()
+	res, err := db.Exec(`INSERT INTO logs (author, log_id, head_seq, head_id) VALUES (?, ?, 6, ?)`, pubKey[:], entry.PublicLog[:], r3.ID[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, _ := res.LastInsertId()
+	for _, e := range []*entry.Entry{root, r1, prof, r2, gone, r3} {
+		typ, payload, deleted := any(nil), e.Payload, e == gone
+		if !deleted {
+			pl, _ := content.Decode(e.Payload)
+			typ = pl.Type()
+		} else {
+			payload = nil
+		}
+		if _, err := db.Exec(`INSERT INTO entries (id, id_prefix, log, seq, timestamp, type, deleted, header, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.ID[:], idPrefix(e.ID), log, int64(e.Header.Seq), int64(e.Header.Timestamp), typ, deleted, e.Raw, payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Find(context.Background(), store.Query{Thread: &root.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotIDs []entry.ID
+	for _, e := range got {
+		gotIDs = append(gotIDs, e.ID)
+	}
+	if want := []entry.ID{r1.ID, r2.ID, r3.ID}; !slices.Equal(gotIDs, want) {
+		t.Fatalf("thread after migration: %v, want %v", gotIDs, want)
+	}
+	var n int
+	if err := s.r.QueryRow(`SELECT count(*) FROM entries WHERE thread IS NOT NULL`).Scan(&n); err != nil || n != 3 {
+		t.Fatalf("%d rows with a thread, %v; want 3", n, err)
+	}
+	if err := s.r.QueryRow(`SELECT max(version) FROM schema_migrations`).Scan(&n); err != nil || n != SchemaVersion {
+		t.Fatalf("schema version %d, %v", n, err)
+	}
+	// The store goes on as usual: a new reply joins the thread.
+	r4 := sign(7, r3, &content.Post{Text: "after", ReplyTo: root.ID})
+	if r, err := s.Append(context.Background(), r4); err != nil || r.Outcome != store.Added {
+		t.Fatalf("append after migration: %v %v", r, err)
+	}
+	if got, err = s.Find(context.Background(), store.Query{Thread: &root.ID, Desc: true, Limit: 1}); err != nil || len(got) != 1 || got[0].ID != r4.ID {
+		t.Fatalf("newest reply after migration: %v %v", got, err)
 	}
 }

@@ -167,7 +167,8 @@ func (s *Store) Get(ctx context.Context, id entry.ID) (*store.Stored, error) {
 	return st, s.wrap(fmt.Sprintf("get %s", id), err)
 }
 
-// Find returns the entries matching q in arrival order.
+// Find returns the entries matching q in arrival order (q.Desc: newest
+// first).
 func (s *Store) Find(ctx context.Context, q store.Query) ([]*store.Stored, error) {
 	if err := s.enter(ctx); err != nil {
 		return nil, err
@@ -177,20 +178,85 @@ func (s *Store) Find(ctx context.Context, q store.Query) ([]*store.Stored, error
 	if limit <= 0 {
 		limit = store.DefaultLimit
 	}
-	var where []string
-	args := []any{max(q.After, 0)}
-	where = append(where, `cursor > ?`)
+	if q.Thread == nil {
+		out, err := s.queryEntries(ctx, findSQL(q), findArgs(q, limit)...)
+		return out, s.wrap("find", err)
+	}
+	// The thread column holds the root's id prefix: rows are checked
+	// against their payload, and the query goes on past rows that do not
+	// match (another root with the same prefix) until the page is full.
+	var out []*store.Stored
+	for {
+		page, err := s.queryEntries(ctx, findSQL(q), findArgs(q, limit)...)
+		if err != nil {
+			return nil, s.wrap("find", err)
+		}
+		for _, e := range page {
+			if len(out) < limit && e.Payload != nil && threadOf(e.Payload) == *q.Thread {
+				out = append(out, e)
+			}
+		}
+		if len(page) < limit || len(out) == limit {
+			return out, nil
+		}
+		last := page[len(page)-1].Cursor
+		if q.Desc {
+			q.Before = last
+		} else {
+			q.After = last
+		}
+	}
+}
+
+// findSQL is the query of Find for q; findArgs are its arguments.
+//
+// Entries of one type are walked through entries_type, which is ordered by
+// (type, cursor) in either direction; a thread's replies through
+// entries_thread, ordered by (thread, cursor).
+func findSQL(q store.Query) string {
+	where := []string{`cursor > ?`}
+	if q.Before > 0 {
+		where = append(where, `cursor < ?`)
+	}
 	if q.Type != "" {
 		where = append(where, `type = ?`)
-		args = append(args, q.Type)
+	}
+	if q.Thread != nil {
+		where = append(where, `thread = ?`)
 	}
 	var logWhere []string
 	if q.LogID != nil {
 		logWhere = append(logWhere, `log_id = ?`)
-		args = append(args, q.LogID[:])
 	}
 	if len(q.Authors) > 0 {
 		// One parameter however many authors: a JSON array of hex keys.
+		logWhere = append(logWhere, `author IN (SELECT unhex(value) FROM json_each(?))`)
+	}
+	if len(logWhere) > 0 {
+		where = append(where, `log IN (SELECT log FROM logs WHERE `+strings.Join(logWhere, ` AND `)+`)`)
+	}
+	order := `cursor`
+	if q.Desc {
+		order = `cursor DESC`
+	}
+	return `SELECT ` + entryCols + ` FROM entries WHERE ` + strings.Join(where, ` AND `) + ` ORDER BY ` + order + ` LIMIT ?`
+}
+
+func findArgs(q store.Query, limit int) []any {
+	args := []any{max(q.After, 0)}
+	if q.Before > 0 {
+		args = append(args, q.Before)
+	}
+	if q.Type != "" {
+		args = append(args, q.Type)
+	}
+	if q.Thread != nil {
+		args = append(args, idPrefix(*q.Thread))
+	}
+	if q.LogID != nil {
+		args = append(args, q.LogID[:])
+	}
+	if len(q.Authors) > 0 {
 		var b strings.Builder
 		b.WriteByte('[')
 		for i, a := range q.Authors {
@@ -202,15 +268,9 @@ func (s *Store) Find(ctx context.Context, q store.Query) ([]*store.Stored, error
 			b.WriteByte('"')
 		}
 		b.WriteByte(']')
-		logWhere = append(logWhere, `author IN (SELECT unhex(value) FROM json_each(?))`)
 		args = append(args, b.String())
 	}
-	if len(logWhere) > 0 {
-		where = append(where, `log IN (SELECT log FROM logs WHERE `+strings.Join(logWhere, ` AND `)+`)`)
-	}
-	args = append(args, limit)
-	out, err := s.queryEntries(ctx, `SELECT `+entryCols+` FROM entries WHERE `+strings.Join(where, ` AND `)+` ORDER BY cursor LIMIT ?`, args...)
-	return out, s.wrap("find", err)
+	return append(args, limit)
 }
 
 // Forks returns the fork evidence held, oldest first.

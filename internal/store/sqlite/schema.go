@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/entry"
 )
 
 // applicationID marks a SQLite file as a kith store ("kith" in ASCII), so
@@ -13,10 +16,13 @@ const applicationID = 0x6b697468
 // A migration moves the schema from version-1 to version. Migrations are
 // applied in order, each in the same transaction as its schema_migrations
 // row, and are never edited once released: a change is a new migration.
+// After its statements, a migration may run fill, Go code that fills new
+// columns from the data (e.g. from decoded payloads).
 type migration struct {
 	version int
 	name    string
 	stmts   []string
+	fill    func(ctx context.Context, tx *sql.Tx) error
 }
 
 // migrations is the ordered schema history. The last version is the one
@@ -109,11 +115,68 @@ var migrations = []migration{
 		) WITHOUT ROWID`,
 		fmt.Sprintf(`PRAGMA application_id = %d`, applicationID),
 	}},
+	{version: 2, name: "thread index", stmts: []string{
+		// thread is, for a post that is a reply and whose payload is
+		// held, its thread root's id prefix (as id_prefix); NULL for every
+		// other entry, so the partial index entries_thread holds replies
+		// only and other inserts never touch it. Threads are found by
+		// thread, then checked against the decoded payload.
+		`ALTER TABLE entries ADD COLUMN thread INTEGER`,
+		`CREATE INDEX entries_thread ON entries (thread) WHERE thread IS NOT NULL`,
+	}, fill: fillThreads},
 }
 
 // SchemaVersion is the schema version this code reads and writes: the
 // version of the last migration.
-const SchemaVersion = 1
+const SchemaVersion = 2
+
+// fillThreads sets the thread column of the replies a version 1 database
+// holds, walking the held posts through entries_type.
+func fillThreads(ctx context.Context, tx *sql.Tx) error {
+	type reply struct {
+		cursor int64
+		root   entry.ID
+	}
+	var replies []reply
+	rows, err := tx.QueryContext(ctx, `SELECT cursor, payload FROM entries WHERE type = '`+content.TypePost+`' ORDER BY cursor`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var c int64
+		var pl []byte
+		if err := rows.Scan(&c, &pl); err != nil {
+			rows.Close()
+			return err
+		}
+		if root := threadOf(pl); !root.IsZero() {
+			replies = append(replies, reply{c, root})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range replies {
+		if _, err := tx.ExecContext(ctx, `UPDATE entries SET thread = ? WHERE cursor = ?`, idPrefix(r.root), r.cursor); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// threadOf returns the thread root of a post payload that is a reply, else
+// zero.
+func threadOf(payload []byte) entry.ID {
+	pl, err := content.Decode(payload)
+	if err != nil {
+		return entry.ID{}
+	}
+	if p, ok := pl.(*content.Post); ok {
+		return p.ThreadRoot()
+	}
+	return entry.ID{}
+}
 
 // migrate brings the database to SchemaVersion in one transaction, or
 // refuses a database it does not understand. db must be the writer, whose
@@ -169,6 +232,11 @@ func migrateTo(ctx context.Context, db *sql.DB, path string, ms []migration) (er
 		}
 		for _, stmt := range m.stmts {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("sqlite: open %s: migration %d (%s): %w", path, m.version, m.name, err)
+			}
+		}
+		if m.fill != nil {
+			if err := m.fill(ctx, tx); err != nil {
 				return fmt.Errorf("sqlite: open %s: migration %d (%s): %w", path, m.version, m.name, err)
 			}
 		}

@@ -34,9 +34,9 @@ var writeSQL = []string{
 	`SELECT header, payload IS NOT NULL, deleted, coalesce(type, '') FROM entries WHERE id_prefix = ? AND id = ?`,
 	`SELECT by FROM tombstones WHERE target = ? AND author = ?`,
 	`SELECT seq FROM forks WHERE log = ?`,
-	`INSERT INTO entries (id, id_prefix, log, seq, timestamp, type, deleted, header, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-	`UPDATE entries SET payload = ?, type = ?, deleted = 0 WHERE id_prefix = ? AND id = ? AND payload IS NULL`,
-	`UPDATE entries SET payload = NULL, type = NULL, deleted = 1 WHERE id_prefix = ? AND id = ?`,
+	`INSERT INTO entries (id, id_prefix, log, seq, timestamp, type, deleted, header, payload, thread) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	`UPDATE entries SET payload = ?, type = ?, deleted = 0, thread = ? WHERE id_prefix = ? AND id = ? AND payload IS NULL`,
+	`UPDATE entries SET payload = NULL, type = NULL, deleted = 1, thread = NULL WHERE id_prefix = ? AND id = ?`,
 	`INSERT INTO tombstones (target, author, by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 	`INSERT INTO forks (id, log, seq, kept, header, payload) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 	// Of two certifications of one device by one account (only a fork of
@@ -460,6 +460,15 @@ func nullable(s string) any {
 	return s
 }
 
+// threadCol is the thread column of an entry whose thread root is root:
+// NULL when root is zero (not a reply).
+func threadCol(root entry.ID) any {
+	if root.IsZero() {
+		return nil
+	}
+	return idPrefix(root)
+}
+
 func (v *txView) apply(c *store.Change) error {
 	switch c.Kind {
 	case store.Insert:
@@ -483,13 +492,13 @@ func (v *txView) apply(c *store.Change) error {
 			}
 			l.known = true
 		}
-		payload, typ := e.Payload, c.Type
+		payload, typ, thread := e.Payload, c.Type, threadCol(c.Thread)
 		if c.Deleted {
-			payload, typ = nil, ""
+			payload, typ, thread = nil, "", nil
 		}
 		if _, err := v.stmt(&v.st.insEntry, v.s.ws.insEntry).Exec(
 			e.ID[:], idPrefix(e.ID), l.rowid, int64(e.Header.Seq), int64(e.Header.Timestamp),
-			nullable(typ), c.Deleted, e.Raw, payload,
+			nullable(typ), c.Deleted, e.Raw, payload, thread,
 		); err != nil {
 			return fmt.Errorf("insert entry %s (seq %d of log %s): %w", e.ID, e.Header.Seq, k, err)
 		}
@@ -497,7 +506,7 @@ func (v *txView) apply(c *store.Change) error {
 		l.head.Ended = e.Header.Flags&entry.FlagEndOfLog != 0
 		l.dirty = true
 	case store.FillPayload:
-		if _, err := v.stmt(&v.st.fill, v.s.ws.fill).Exec(c.Payload, nullable(c.Type), idPrefix(c.Target), c.Target[:]); err != nil {
+		if _, err := v.stmt(&v.st.fill, v.s.ws.fill).Exec(c.Payload, nullable(c.Type), threadCol(c.Thread), idPrefix(c.Target), c.Target[:]); err != nil {
 			return fmt.Errorf("fill payload of %s: %w", c.Target, err)
 		}
 	case store.DropPayload:

@@ -369,8 +369,11 @@ func (x h) find(q store.Query) []*store.Stored {
 		x.t.Fatalf("Find(%+v): %v", q, err)
 	}
 	for i := 1; i < len(ss); i++ {
-		if ss[i].Cursor <= ss[i-1].Cursor {
+		if !q.Desc && ss[i].Cursor <= ss[i-1].Cursor {
 			x.t.Fatalf("Find(%+v): cursors not ascending: %d then %d", q, ss[i-1].Cursor, ss[i].Cursor)
+		}
+		if q.Desc && ss[i].Cursor >= ss[i-1].Cursor {
+			x.t.Fatalf("Find(%+v): cursors not descending: %d then %d", q, ss[i-1].Cursor, ss[i].Cursor)
 		}
 	}
 	return ss
