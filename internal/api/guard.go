@@ -12,13 +12,27 @@ import (
 	"github.com/kithnet/kith/internal/api/wire"
 )
 
-// guard refuses, in this order, a request whose Host is not a loopback
-// name or address (403 host_not_allowed: a web page that rebinds its DNS
-// name to 127.0.0.1 still sends its own name), one from another origin
-// (403 cross_origin), and one without the token (401 unauthorized).
+// CookieName is the cookie that /login sets and that authenticates the
+// web UI's requests like the bearer token.
+const CookieName = "kith_token"
+
+// guard checks every request. The Host must be a loopback name or address
+// on every path (403 host_not_allowed: a web page that rebinds its DNS
+// name to 127.0.0.1 still sends its own name). Then:
+//
+//   - under /api/: a request from another origin is refused (403
+//     cross_origin), one without the token, as a bearer token or the
+//     kith_token cookie, too (401 unauthorized), and one authenticated by
+//     the cookie whose method is not GET or HEAD must carry an Origin
+//     header naming this server (403 cross_origin), so that no other page
+//     can make the browser send it;
+//   - /login signs the browser in (login.go);
+//   - every other path is the web UI's files, served without the token.
 type guard struct {
 	tokenHash [sha256.Size]byte
-	next      http.Handler
+	api       http.HandlerFunc
+	login     http.Handler
+	ui        http.Handler
 }
 
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -26,27 +40,66 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiError(wire.CodeHostNotAllowed, "the Host %q is not this machine's loopback (localhost, 127.0.0.1 or [::1]); the API answers only local requests", shortText(r.Host)))
 		return
 	}
+	switch p := r.URL.Path; {
+	case p == "/api" || strings.HasPrefix(p, "/api/"):
+	case p == loginPath:
+		g.login.ServeHTTP(w, r)
+		return
+	default:
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, apiError(wire.CodeMethodNotAllowed, "%s is not allowed on %s, a file of the web UI; use GET, HEAD", r.Method, shortText(p)))
+			return
+		}
+		g.ui.ServeHTTP(w, r)
+		return
+	}
 	if why := crossOrigin(r); why != "" {
 		writeError(w, apiError(wire.CodeCrossOrigin, "cross-origin requests are refused: %s", why))
 		return
 	}
-	if !g.authorized(r) {
+	switch g.authorized(r) {
+	case byBearer:
+	case byCookie:
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get("Origin") == "" {
+			writeError(w, apiError(wire.CodeCrossOrigin, "a %s request signed in by the %s cookie must carry the header Origin: http://%s (browsers send it; other clients use 'Authorization: Bearer TOKEN')", r.Method, CookieName, shortText(r.Host)))
+			return
+		}
+	default:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kith"`)
-		writeError(w, apiError(wire.CodeUnauthorized, "send the node's API token as 'Authorization: Bearer TOKEN' (it is in the home's %s)", wire.EndpointFile))
+		writeError(w, apiError(wire.CodeUnauthorized, "send the node's API token as 'Authorization: Bearer TOKEN' (it is in the home's %s), or sign the browser in with the Web UI link 'kith serve' printed ('kith ui' prints it again)", wire.EndpointFile))
 		return
 	}
-	g.next.ServeHTTP(w, r)
+	g.api(w, r)
 }
 
-// authorized reports whether the request carries the token. The compare
-// is of hashes, in constant time, so neither the token's bytes nor its
-// length show in the timing.
-func (g *guard) authorized(r *http.Request) bool {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return false
+// How a request is authenticated.
+const (
+	unauthenticated = iota
+	byBearer
+	byCookie
+)
+
+// authorized says how the request carries the token: in the Authorization
+// header (which, when present, decides alone) or in the kith_token cookie.
+// The compare is of hashes, in constant time, so neither the token's bytes
+// nor its length show in the timing.
+func (g *guard) authorized(r *http.Request) int {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, token, ok := strings.Cut(h, " ")
+		if ok && strings.EqualFold(scheme, "Bearer") && g.isToken(strings.TrimSpace(token)) {
+			return byBearer
+		}
+		return unauthenticated
 	}
-	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	if c, err := r.Cookie(CookieName); err == nil && g.isToken(c.Value) {
+		return byCookie
+	}
+	return unauthenticated
+}
+
+func (g *guard) isToken(token string) bool {
+	got := sha256.Sum256([]byte(token))
 	return subtle.ConstantTimeCompare(got[:], g.tokenHash[:]) == 1
 }
 

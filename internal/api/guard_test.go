@@ -103,7 +103,8 @@ func TestNewPanicsWithoutToken(t *testing.T) {
 func TestUnknownEndpointAndMethod(t *testing.T) {
 	f := newFixture(t)
 	f.expectError("GET", "/api/v1/nothing", "", 404, wire.CodeNotFound, "no endpoint GET /api/v1/nothing")
-	f.expectError("GET", "/", "", 404, wire.CodeNotFound, "no endpoint GET /")
+	f.expectError("GET", "/api", "", 404, wire.CodeNotFound, "no endpoint GET /api")
+	f.expectError("GET", "/api/", "", 404, wire.CodeNotFound, "no endpoint GET /api/")
 	f.expectError("GET", "/api/v2/identity", "", 404, wire.CodeNotFound, "see doc/api.md")
 	resp, b := f.request("DELETE", "/api/v1/identity", nil)
 	wantError(t, resp, b, 405, wire.CodeMethodNotAllowed, "DELETE is not allowed on /api/v1/identity; use GET, HEAD")

@@ -24,7 +24,7 @@ const v1 = "/api/v1"
 // coreRoutes are the endpoints the command line uses.
 func (s *Server) coreRoutes() []route {
 	return []route{
-		{method: "GET", path: v1 + "/health", h: s.health},
+		{method: "GET", path: v1 + "/health", setup: true, h: s.health},
 		{method: "GET", path: v1 + "/identity", h: s.identity},
 		{method: "POST", path: v1 + "/posts", h: s.post},
 		{method: "PUT", path: v1 + "/profile", h: s.setProfile},

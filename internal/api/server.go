@@ -8,6 +8,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/node"
@@ -22,18 +25,84 @@ type Options struct {
 	// Logger receives failed requests (warn) and the others (debug); nil
 	// discards them.
 	Logger *slog.Logger
+	// PingInterval is how often an event stream sends a ping comment; 0
+	// means DefaultPingInterval.
+	PingInterval time.Duration
+	// EventBuffer is how many node events may wait for one event stream
+	// before it falls behind and gets resync; 0 means DefaultEventBuffer.
+	EventBuffer int
 }
 
-// Server is the HTTP API of one open node.
+// DefaultEventBuffer is the default of Options.EventBuffer.
+const DefaultEventBuffer = 256
+
+// DefaultPingInterval is how often an event stream sends ": ping".
+const DefaultPingInterval = 15 * time.Second
+
+// SetupOptions configure a server started in setup mode (NewSetup).
+type SetupOptions struct {
+	Options
+	// Home is where POST /api/v1/setup creates the account.
+	Home string
+	// Node are the options of the node setup creates (key file passphrase,
+	// blob size); the phrase passphrase and the device name come from the
+	// request.
+	Node node.Options
+	// OnInit, when set, is called with the new node once setup created the
+	// account and the server serves it, before the answer is sent. It must
+	// not block for long; the caller owns the node (and closes it).
+	OnInit func(*node.Node)
+}
+
+// Server is the HTTP API of one node: the /api/v1 endpoints, the sign-in
+// of the web UI at /login, and the web UI's files. A server made by
+// NewSetup starts without a node and gets one, once, by POST /api/v1/setup.
 type Server struct {
-	n       *node.Node
-	svc     *Service
-	log     *slog.Logger
-	handler http.Handler
+	n   *node.Node // nil in setup mode
+	svc *Service   // nil in setup mode
+	log *slog.Logger
+	r   *root
+	mux http.Handler // the /api/ endpoints
+}
+
+// root is what the servers of one handler share: the checks, the server
+// that answers /api/ now (the setup-mode one, then the node's), and the
+// signal that ends the event streams.
+type root struct {
+	log       *slog.Logger
+	tokenHash [sha256.Size]byte
+	ping      time.Duration
+	evBuffer  int
+	setup     *SetupOptions // nil unless made by NewSetup
+	cur       atomic.Pointer[Server]
+	initMu    sync.Mutex    // serialises setups
+	inited    chan struct{} // closed when setup made the node
+	closing   chan struct{} // closed by Close
+	closeOnce sync.Once
+	handler   http.Handler
 }
 
 // New returns the API server of an open node.
 func New(n *node.Node, o Options) *Server {
+	r := newRoot(o, nil)
+	s := r.serverOf(n)
+	r.cur.Store(s)
+	return s
+}
+
+// NewSetup returns an API server in setup mode: there is no account in
+// o.Home yet. It answers health, the setup endpoints and the event stream;
+// every other endpoint answers 409 not_initialized until POST
+// /api/v1/setup creates the account, after which it serves the new node's
+// whole API.
+func NewSetup(o SetupOptions) *Server {
+	r := newRoot(o.Options, &o)
+	s := r.serverOf(nil)
+	r.cur.Store(s)
+	return s
+}
+
+func newRoot(o Options, setup *SetupOptions) *root {
 	if err := wire.CheckToken(o.Token); err != nil {
 		panic(fmt.Sprintf("api.New: %v", err))
 	}
@@ -41,12 +110,38 @@ func New(n *node.Node, o Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{n: n, svc: NewService(n), log: log}
+	ping := o.PingInterval
+	if ping <= 0 {
+		ping = DefaultPingInterval
+	}
+	evBuffer := o.EventBuffer
+	if evBuffer <= 0 {
+		evBuffer = DefaultEventBuffer
+	}
+	r := &root{
+		log: log, tokenHash: sha256.Sum256([]byte(o.Token)), ping: ping, evBuffer: evBuffer, setup: setup,
+		inited: make(chan struct{}), closing: make(chan struct{}),
+	}
+	g := &guard{tokenHash: r.tokenHash, api: r.serveAPI, login: http.HandlerFunc(r.login), ui: uiHandler()}
+	r.handler = recovering(log, commonHeaders(g))
+	return r
+}
+
+// serverOf builds the endpoints of a node (nil: of setup mode).
+func (r *root) serverOf(n *node.Node) *Server {
+	s := &Server{n: n, log: r.log, r: r}
+	if n != nil {
+		s.svc = NewService(n)
+	}
 	mux := http.NewServeMux()
 	methods := map[string][]string{} // path → methods
 	var paths []string
 	for _, rt := range s.routes() {
-		mux.Handle(rt.method+" "+rt.path, s.endpoint(rt))
+		h := s.endpoint(rt)
+		if n == nil && !rt.setup {
+			h = notInitialized()
+		}
+		mux.Handle(rt.method+" "+rt.path, h)
 		if methods[rt.path] == nil {
 			paths = append(paths, rt.path)
 		}
@@ -58,14 +153,42 @@ func New(n *node.Node, o Options) *Server {
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiError(wire.CodeNotFound, "no endpoint %s %s; see doc/api.md for the list", r.Method, shortText(r.URL.Path)))
 	}))
-	g := &guard{tokenHash: sha256.Sum256([]byte(o.Token)), next: mux}
-	s.handler = s.recovering(commonHeaders(g))
+	s.mux = mux
 	return s
 }
 
+// serveAPI answers a request under /api/ with the current server.
+func (r *root) serveAPI(w http.ResponseWriter, req *http.Request) {
+	r.cur.Load().mux.ServeHTTP(w, req)
+}
+
 // Handler returns the server's HTTP handler: every endpoint behind the
-// checks of the Host, the origin and the token.
-func (s *Server) Handler() http.Handler { return s.handler }
+// checks of the Host, the origin and the token, /login, and the web UI's
+// files behind the Host check.
+func (s *Server) Handler() http.Handler { return s.r.handler }
+
+// Node returns the node the server serves now: nil in setup mode before
+// setup.
+func (s *Server) Node() *node.Node { return s.r.cur.Load().n }
+
+// Close ends the open event streams (and refuses new ones), so that
+// http.Server.Shutdown, which waits for active requests, does not wait for
+// them: call it, e.g. with http.Server.RegisterOnShutdown, when the server
+// stops. The other endpoints keep working.
+func (s *Server) Close() {
+	s.r.closeOnce.Do(func() { close(s.r.closing) })
+}
+
+// notInitialized answers the endpoints that need an account in setup mode.
+func notInitialized() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errNotInitialized())
+	})
+}
+
+func errNotInitialized() *wire.Error {
+	return apiError(wire.CodeNotInitialized, "this node has no account yet: open the Web UI link 'kith serve' printed (or run 'kith ui') to create or restore one, or stop the node and run 'kith init'")
+}
 
 // A route is one endpoint: method, path pattern (net/http.ServeMux syntax),
 // the query parameters it takes, and its handler.
@@ -74,6 +197,7 @@ type route struct {
 	path   string
 	params []string // allowed query parameters
 	repeat []string // those of params that may be given more than once
+	setup  bool     // answered in setup mode too (health, setup, events)
 	h      func(w http.ResponseWriter, r *http.Request, q url.Values) error
 }
 
@@ -127,7 +251,7 @@ func commonHeaders(next http.Handler) http.Handler {
 
 // recovering turns a panic in a handler into a logged 500, except
 // http.ErrAbortHandler, which aborts the answer on purpose.
-func (s *Server) recovering(next http.Handler) http.Handler {
+func recovering(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			v := recover()
@@ -137,7 +261,7 @@ func (s *Server) recovering(next http.Handler) http.Handler {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.log.Error("api handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
+			log.Error("api handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
 			writeError(w, apiError(wire.CodeFailed, "internal error while handling %s %s", r.Method, shortText(r.URL.Path)))
 		}()
 		next.ServeHTTP(w, r)

@@ -33,6 +33,13 @@ const (
 	// CodeNotServing: a network operation on a node whose network does not
 	// run.
 	CodeNotServing = "not_serving"
+	// CodeNotInitialized: the node runs in setup mode: it has no account
+	// yet. Create or restore one in the web UI (the link 'kith serve'
+	// printed, or 'kith ui'), or stop the node and run 'kith init'.
+	CodeNotInitialized = "not_initialized"
+	// CodeAlreadyInitialized: setup was asked of a node that has an
+	// account.
+	CodeAlreadyInitialized = "already_initialized"
 	// CodeTooLarge: the request body (or the blob in it) is over its limit.
 	CodeTooLarge = "too_large"
 	// CodeUnsupportedMediaType: a JSON endpoint got a body whose
@@ -64,6 +71,8 @@ var statuses = map[string]int{
 	CodeConflict:             http.StatusConflict,
 	CodeNoAccountKey:         http.StatusConflict,
 	CodeNotServing:           http.StatusConflict,
+	CodeNotInitialized:       http.StatusConflict,
+	CodeAlreadyInitialized:   http.StatusConflict,
 	CodeTooLarge:             http.StatusRequestEntityTooLarge,
 	CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 	CodeBadBundle:            http.StatusUnprocessableEntity,

@@ -1,0 +1,32 @@
+package wire
+
+// The event names of GET /api/v1/events (Server-Sent Events).
+const (
+	EventHello  = "hello"
+	EventEntry  = "entry"
+	EventPeers  = "peers"  // data: a PeerList
+	EventSync   = "sync"   // data: a SyncTotals
+	EventResync = "resync" // data: {}
+)
+
+// Hello is the data of the first event of a stream.
+type Hello struct {
+	Account     string `json:"account"` // acc_…; "" before setup
+	Initialized bool   `json:"initialized"`
+}
+
+// EntryEvent is the data of an entry event: an entry was stored.
+type EntryEvent struct {
+	ID string `json:"id"` // ent_…
+	// Type is the payload's type; null when the payload is not held or is
+	// not a typed payload (ciphertext).
+	Type    *string `json:"type"`
+	Account string  `json:"account"` // acc_… of the author (dev_… while its certificate is unknown)
+	Author  string  `json:"author"`  // dev_…, or acc_… for an entry signed by an account key
+	// Local: this node stored it itself (published here, or imported),
+	// rather than receiving it from a peer.
+	Local bool `json:"local"`
+}
+
+// Resync is the data of a resync event.
+type Resync struct{}
