@@ -15,7 +15,10 @@
 // of their id, which keeps the random writes of an import small.
 //
 // The schema is versioned: Open applies the migrations the file lacks, in
-// one transaction, and refuses a file written by a newer kith.
+// one transaction, and refuses a file written by a newer kith. Version 2
+// added the thread of replies (entries.thread and its partial index
+// entries_thread, which only replies enter), filled for the replies a
+// version 1 file holds.
 package sqlite
 
 import (

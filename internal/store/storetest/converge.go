@@ -38,7 +38,8 @@ func (hi *history) heads() []store.Head {
 }
 
 // randomHistory builds a history from seed: several authors, each with
-// one to three logs of posts, profiles, unknown and opaque payloads and
+// one to three logs of posts (half of them replies), profiles, unknown and
+// opaque payloads and
 // deletes of the author's earlier entries (in any of its logs), some logs
 // ended; plus an account that certifies two devices and revokes one.
 func randomHistory(t testing.TB, seed uint64) *history {
@@ -46,6 +47,7 @@ func randomHistory(t testing.TB, seed uint64) *history {
 	r := rand.New(rand.NewPCG(seed, 0x5eed))
 	hi := &history{}
 	base := int(seed%1000)*100 + 1000
+	var posts []entry.ID // every post so far, of any author: replies answer them
 	for a := range 4 {
 		k := key(t, base+a)
 		var deletable []entry.ID
@@ -69,7 +71,18 @@ func randomHistory(t testing.TB, seed uint64) *history {
 			isTarget := true
 			switch p := r.IntN(20); {
 			case p < 10:
-				payload = post(t, fmt.Sprintf("post %d/%d", seed, r.Uint32()))
+				text := fmt.Sprintf("post %d/%d", seed, r.Uint32())
+				payload = post(t, text)
+				// Half of them reply to an earlier post, some naming
+				// another post as their thread's root.
+				if len(posts) > 0 && r.IntN(2) == 0 {
+					to := posts[r.IntN(len(posts))]
+					var root entry.ID
+					if other := posts[r.IntN(len(posts))]; other != to && r.IntN(2) == 0 {
+						root = other
+					}
+					payload = encode(t, &content.Post{Text: text, ReplyTo: to, Root: root})
+				}
 			case p < 12:
 				payload = profile(t, fmt.Sprintf("name %d", r.Uint32()))
 			case p < 13:
@@ -93,6 +106,9 @@ func randomHistory(t testing.TB, seed uint64) *history {
 			c.es = append(c.es, e)
 			if isTarget {
 				deletable = append(deletable, e.ID)
+			}
+			if typ, err := content.PeekType(payload); err == nil && typ == content.TypePost {
+				posts = append(posts, e.ID)
 			}
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -434,6 +436,8 @@ func Snapshot(t testing.TB, s store.Store, accounts ...identity.PublicKey) strin
 		t.Fatalf("Snapshot: Heads: %v", err)
 	}
 	var b strings.Builder
+	// The replies each thread root has, by the payloads held.
+	threads := map[entry.ID][]entry.ID{}
 	for _, hd := range hs {
 		fmt.Fprintf(&b, "log %s seq=%d id=%s forked=%v ended=%v\n", hd.Log, hd.Seq, hd.ID.Hex(), hd.Forked, hd.Ended)
 		for from := uint64(1); from <= hd.Seq; {
@@ -453,9 +457,31 @@ func Snapshot(t testing.TB, s store.Store, accounts ...identity.PublicKey) strin
 					payload = fmt.Sprintf("%x", entry.HashPayload(e.Payload))
 				}
 				fmt.Fprintf(&b, "  %d %s type=%q deleted=%v payload=%s\n", e.Header.Seq, e.ID.Hex(), e.Type, e.Deleted, payload)
+				if e.Payload != nil && e.Type == content.TypePost {
+					if p, err := content.Decode(e.Payload); err == nil {
+						if root := p.(*content.Post).ThreadRoot(); !root.IsZero() {
+							threads[root] = append(threads[root], e.ID)
+						}
+					}
+				}
 				from++
 			}
 		}
+	}
+	// Find by thread must answer what the payloads say.
+	roots := slices.SortedFunc(maps.Keys(threads), func(a, b entry.ID) int { return bytes.Compare(a[:], b[:]) })
+	for _, root := range roots {
+		found, err := s.Find(ctx, store.Query{Thread: &root, Limit: 1 << 20})
+		if err != nil {
+			t.Fatalf("Snapshot: Find(thread): %v", err)
+		}
+		got, want := storedIDs(found), threads[root]
+		slices.SortFunc(got, func(a, b entry.ID) int { return bytes.Compare(a[:], b[:]) })
+		slices.SortFunc(want, func(a, b entry.ID) int { return bytes.Compare(a[:], b[:]) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("Snapshot: Find(thread %s) = %s, but the payloads held say %s", root, fmtIDs(got), fmtIDs(want))
+		}
+		fmt.Fprintf(&b, "thread %s: %s\n", root.Hex(), fmtIDs(got))
 	}
 	fs, err := s.Forks(ctx)
 	if err != nil {
