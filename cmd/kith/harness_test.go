@@ -52,7 +52,10 @@ type proc struct {
 	Addrs   []string
 	Account string
 	Device  string
+	Web     string // the Web UI link
+	Setup   bool   // it started in setup mode
 	extra   []string
+	noInit  bool // start without --init: setup mode on an empty home
 }
 
 // syncBuffer is a bytes.Buffer that a process may write while the test
@@ -80,7 +83,9 @@ type serveLine struct {
 	Account string   `json:"account"`
 	Device  string   `json:"device"`
 	API     string   `json:"api"`
+	Web     string   `json:"web"`
 	Addrs   []string `json:"addrs"`
+	Setup   bool     `json:"setup"`
 }
 
 // startNode starts 'kith serve' in home (created on first start) and waits
@@ -96,8 +101,12 @@ func startNode(t *testing.T, name, home string, extra ...string) *proc {
 func (p *proc) start() {
 	t := p.t
 	t.Helper()
+	// --init: an empty home gets its account at once, not in setup mode.
 	args := []string{"--home", p.home, "--json", "serve",
 		"--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0", "--no-mdns", "--no-nat"}
+	if !p.noInit {
+		args = append(args, "--init")
+	}
 	if !slices.Contains(p.extra, "--dht-server") {
 		args = append(args, "--no-dht") // only the DHT test runs one
 	}
@@ -131,7 +140,7 @@ func (p *proc) start() {
 		if err := json.Unmarshal([]byte(l), &s); err != nil || s.Event != "listening" {
 			t.Fatalf("%s: unexpected first line %q (%v); stderr:\n%s", p.name, l, err, p.stderr)
 		}
-		p.API, p.Addrs, p.Account, p.Device = s.API, s.Addrs, s.Account, s.Device
+		p.API, p.Addrs, p.Account, p.Device, p.Web, p.Setup = s.API, s.Addrs, s.Account, s.Device, s.Web, s.Setup
 	case <-time.After(30 * time.Second):
 		t.Fatalf("%s: no 'listening' line within 30 s; stderr:\n%s", p.name, p.stderr)
 	}

@@ -45,8 +45,8 @@ type SetupOptions struct {
 	// Home is where POST /api/v1/setup creates the account.
 	Home string
 	// Node are the options of the node setup creates (key file passphrase,
-	// blob size); the phrase passphrase and the device name come from the
-	// request.
+	// blob size, a default device name); the phrase passphrase, and the
+	// device name when one is given, come from the request.
 	Node node.Options
 	// OnInit, when set, is called with the new node once setup created the
 	// account and the server serves it, before the answer is sent. It must

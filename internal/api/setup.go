@@ -75,7 +75,10 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request, _ url.Values) err
 		return errAlreadyInitialized()
 	}
 	o := rt.setup.Node
-	o.PhrasePassphrase, o.DeviceName = req.Passphrase, strings.TrimSpace(req.DeviceName)
+	o.PhrasePassphrase = req.Passphrase
+	if name := strings.TrimSpace(req.DeviceName); name != "" {
+		o.DeviceName = name
+	}
 	n, err := node.Restore(rt.setup.Home, phrase, o)
 	if errors.Is(err, node.ErrAlreadyInitialized) {
 		return errAlreadyInitialized()

@@ -67,11 +67,14 @@ func runID(ctx context.Context, c *call) error {
 	})
 }
 
-func runInit(_ context.Context, c *call) error {
+func runInit(ctx context.Context, c *call) error {
 	if err := c.wantArgs(0, 0); err != nil {
 		return err
 	}
 	if cl, err := client.FromHome(c.home); err == nil {
+		if st, err := cl.SetupState(ctx); err == nil && !st.Initialized {
+			return fmt.Errorf("a node is running on %s in setup mode (process %d): create or restore the account in its web UI ('kith ui' prints the link), or stop it and run 'kith init' again", c.home, cl.PID())
+		}
 		return fmt.Errorf("a node is running on %s (process %d): it already holds an account; use another --home to create one", c.home, cl.PID())
 	}
 	o := c.options()

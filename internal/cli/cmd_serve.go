@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"os/signal"
 	"regexp"
@@ -24,10 +25,16 @@ import (
 func init() {
 	register(&command{
 		name:    "serve",
-		summary: "run this node: network, replication and the local API, until Ctrl-C (creates the account first on an empty home)",
+		summary: "run this node: network, replication, the local API and the web UI, until Ctrl-C",
 		help: `Settings come from config.toml in the home (written with the defaults on
 first start; see doc/config.md); flags override them for this run.
-While the node runs, the other kith commands on this home go through its API.`,
+While the node runs, the other kith commands on this home go through its API.
+It prints the Web UI link: open it in a browser on this machine.
+
+On an empty home (no account yet) the node starts in setup mode: open the Web
+UI link to create or restore the account there; the network starts once it
+exists. With --init it creates the account here instead, printing the 24-word
+recovery phrase, as 'kith init' does.`,
 		flags: flags(
 			multi("listen", "a multiaddr to listen on, e.g. /ip4/0.0.0.0/tcp/7696 (repeatable; replaces the configured list)"),
 			strFlag("api", "HOST:PORT of the local HTTP API, on loopback (default 127.0.0.1:7690)"),
@@ -39,6 +46,7 @@ While the node runs, the other kith commands on this home go through its API.`,
 			boolFlag("no-nat", "no relay, hole punching or AutoNAT (for closed test networks)"),
 			strFlag("hops", "follow hops to replicate: 0 = only followed accounts, 1 = also the accounts they follow"),
 			strFlag("log-level", "debug, info, warn or error (default warn); logs go to stderr"),
+			boolFlag("init", "on an empty home, create the account here (printing its recovery phrase) instead of starting in setup mode"),
 			strFlag("name", "a name for this device when the account is created, e.g. laptop"),
 			strFlag("cpuprofile", "write a CPU profile to FILE until the node stops (for performance work)"),
 		),
@@ -47,14 +55,19 @@ While the node runs, the other kith commands on this home go through its API.`,
 }
 
 type serveJSON struct {
-	Event          string   `json:"event"` // "listening", then "stopped"
+	Event          string   `json:"event"` // "listening", "initialized" (setup created the account), then "stopped"
 	Account        string   `json:"account"`
 	Device         string   `json:"device"`
 	API            string   `json:"api"`
+	Web            string   `json:"web,omitempty"` // the Web UI link, with the token
 	Addrs          []string `json:"addrs"`
+	Setup          bool     `json:"setup,omitempty"` // no account yet: create or restore it in the web UI
 	Created        bool     `json:"created,omitempty"`
 	RecoveryPhrase string   `json:"recovery_phrase,omitempty"`
 }
+
+// setupHint is what 'kith serve' says on a home without an account.
+const setupHint = "No account yet: open the Web UI link to create or restore one (or stop and run 'kith init')."
 
 func runServe(ctx context.Context, c *call) error {
 	if err := c.wantArgs(0, 0); err != nil {
@@ -81,14 +94,21 @@ func runServe(ctx context.Context, c *call) error {
 		defer pprof.StopCPUProfile()
 	}
 
+	// n stays nil in setup mode until the web UI created the account.
 	var n *node.Node
+	defer func() {
+		if n != nil {
+			n.Close()
+		}
+	}()
 	out := serveJSON{Event: "listening"}
-	if node.Initialized(c.home) {
+	switch {
+	case node.Initialized(c.home):
 		var err error
 		if n, err = c.open(); err != nil {
 			return err
 		}
-	} else {
+	case c.flagBool("init"):
 		o := c.options()
 		o.DeviceName = c.str("name")
 		pp, err := phrasePassphrase(c)
@@ -107,8 +127,13 @@ func runServe(ctx context.Context, c *call) error {
 			printRecoveryPhrase(c.env.Stdout, phrase.Words(), pp != "")
 			fmt.Fprintln(c.env.Stdout)
 		}
+	default:
+		// Setup mode: the config and the endpoint file go into the home.
+		if err := os.MkdirAll(c.home, 0o700); err != nil {
+			return fmt.Errorf("create home: %w", err)
+		}
+		out.Setup, out.Addrs = true, []string{}
 	}
-	defer n.Close()
 
 	cfg, err := node.LoadConfig(c.home)
 	if err != nil {
@@ -159,24 +184,42 @@ func runServe(ctx context.Context, c *call) error {
 	}
 	defer ln.Close()
 
-	err = n.StartNetwork(ctx, node.ServeOptions{Config: cfg, Logger: logger})
-	if err != nil && isAddrInUse(err) && !listenGiven {
-		logger.Warn("a configured port is in use (another kith node?); listening on free ports instead", "err", err)
-		cfg.Listen = freePorts(cfg.Listen)
-		err = n.StartNetwork(ctx, node.ServeOptions{Config: cfg, Logger: logger})
-	}
-	if err != nil {
-		return fmt.Errorf("start the network: %w", err)
+	startNetwork := func(n *node.Node) error {
+		err := n.StartNetwork(ctx, node.ServeOptions{Config: cfg, Logger: logger})
+		if err != nil && isAddrInUse(err) && !listenGiven {
+			logger.Warn("a configured port is in use (another kith node?); listening on free ports instead", "err", err)
+			cfg.Listen = freePorts(cfg.Listen)
+			err = n.StartNetwork(ctx, node.ServeOptions{Config: cfg, Logger: logger})
+		}
+		if err != nil {
+			return fmt.Errorf("start the network: %w", err)
+		}
+		return nil
 	}
 
 	token, err := api.NewToken()
 	if err != nil {
 		return err
 	}
+	apiOpts := api.Options{Token: token, Logger: logger}
+	inited := make(chan *node.Node, 1)
+	var a *api.Server
+	if n != nil {
+		if err := startNetwork(n); err != nil {
+			return err
+		}
+		a = api.New(n, apiOpts)
+	} else {
+		o := c.options()
+		o.DeviceName = c.str("name")
+		a = api.NewSetup(api.SetupOptions{Options: apiOpts, Home: c.home, Node: o, OnInit: func(n *node.Node) { inited <- n }})
+	}
 	srv := &http.Server{
-		Handler:           api.New(n, api.Options{Token: token, Logger: logger}).Handler(),
+		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
+	// Shutdown waits for active requests: end the event streams first.
+	srv.RegisterOnShutdown(a.Close)
 	url := "http://" + ln.Addr().String()
 	if err := api.WriteEndpoint(c.home, api.Endpoint{URL: url, Token: token, PID: os.Getpid()}); err != nil {
 		return fmt.Errorf("write the API endpoint file: %w", err)
@@ -185,28 +228,45 @@ func runServe(ctx context.Context, c *call) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
-	out.Account, out.Device, out.API, out.Addrs = n.Account().String(), n.Device().String(), url, n.Addrs()
-	_ = c.out(out, func(w io.Writer) {
-		fmt.Fprintf(w, "kith node running\n  account  %s\n  device   %s\n  API      %s\n", out.Account, out.Device, out.API)
-		for _, a := range out.Addrs {
-			fmt.Fprintf(w, "  listen   %s\n", a)
-		}
-		fmt.Fprintln(w, "Other kith commands on this home now go through this node. Press Ctrl-C to stop.")
-	})
+	out.API, out.Web = url, webLink(url, token)
+	if n != nil {
+		out.Account, out.Device, out.Addrs = n.Account().String(), n.Device().String(), n.Addrs()
+	}
+	_ = c.out(out, func(w io.Writer) { printServing(w, out) })
 
-	select {
-	case <-ctx.Done():
-	case err := <-serveErr:
-		if err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("API server: %w", err)
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			break wait
+		case err := <-serveErr:
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("API server: %w", err)
+			}
+			break wait
+		case nn := <-inited:
+			n = nn
+			if err := startNetwork(n); err != nil {
+				// The account exists and the API serves it; the network
+				// starts with the next 'kith serve'.
+				logger.Error("the account was created, but the network did not start; restart 'kith serve'", "err", err)
+			}
+			done := serveJSON{Event: "initialized", Account: n.Account().String(), Device: n.Device().String(), API: url, Web: out.Web, Addrs: n.Addrs()}
+			_ = c.out(done, func(w io.Writer) {
+				fmt.Fprintln(w, "Account created in the web UI.")
+				printServing(w, done)
+			})
+			out = done
 		}
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
 	_ = api.RemoveEndpoint(c.home)
-	if err := n.StopNetwork(); err != nil {
-		logger.Warn("stop the network", "err", err)
+	if n != nil {
+		if err := n.StopNetwork(); err != nil {
+			logger.Warn("stop the network", "err", err)
+		}
 	}
 	if c.json {
 		_ = c.out(serveJSON{Event: "stopped", Account: out.Account, Device: out.Device}, nil)
@@ -214,6 +274,27 @@ func runServe(ctx context.Context, c *call) error {
 		fmt.Fprintln(c.env.Stdout, "kith node stopped")
 	}
 	return nil
+}
+
+// printServing prints what a running node tells its user.
+func printServing(w io.Writer, out serveJSON) {
+	fmt.Fprintln(w, "kith node running")
+	if out.Setup {
+		fmt.Fprintf(w, "  API      %s\n  Web UI   %s\n", out.API, out.Web)
+		fmt.Fprintln(w, setupHint)
+		fmt.Fprintln(w, "Press Ctrl-C to stop.")
+		return
+	}
+	fmt.Fprintf(w, "  account  %s\n  device   %s\n  API      %s\n  Web UI   %s\n", out.Account, out.Device, out.API, out.Web)
+	for _, a := range out.Addrs {
+		fmt.Fprintf(w, "  listen   %s\n", a)
+	}
+	fmt.Fprintln(w, "Open the Web UI link in a browser on this machine. Other kith commands on this home now go through this node. Press Ctrl-C to stop.")
+}
+
+// webLink is the Web UI link of a node's API: it signs the browser in.
+func webLink(apiURL, token string) string {
+	return strings.TrimSuffix(apiURL, "/") + "/login?token=" + neturl.QueryEscape(token)
 }
 
 // checkLoopback refuses an API address that is not on loopback: the API
