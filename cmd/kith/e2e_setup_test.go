@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -91,5 +95,71 @@ func TestSetupModeMultiProcess(t *testing.T) {
 	p.start()
 	if p.Setup || p.Account != id.Account {
 		t.Fatalf("after a restart: setup %v, account %q, want %q", p.Setup, p.Account, id.Account)
+	}
+}
+
+// TestServeStopsWithOpenEventStream: an open event stream does not hold up
+// the node's shutdown, and 'kith serve' prints the Web UI link and the
+// setup hint in its text output.
+func TestServeStopsWithOpenEventStream(t *testing.T) {
+	home := t.TempDir()
+	cmd := exec.Command(kithBin, "--home", home, "serve", "--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0", "--no-mdns", "--no-nat", "--no-dht")
+	cmd.Env = append(os.Environ(), "KITH_PASSPHRASE=", "HOME="+home)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	sc := bufio.NewScanner(stdout)
+	var text []string
+	for sc.Scan() {
+		text = append(text, sc.Text())
+		if strings.HasPrefix(sc.Text(), "Press Ctrl-C") {
+			break
+		}
+	}
+	all := strings.Join(text, "\n")
+	if !strings.Contains(all, "  Web UI   http://127.0.0.1:") || !strings.Contains(all, "/login?token=") ||
+		!strings.Contains(all, "No account yet: open the Web UI link to create or restore one (or stop and run 'kith init')") {
+		t.Fatalf("serve printed:\n%s\nstderr:\n%s", all, stderr.String())
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	ep, err := wire.ReadEndpoint(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", ep.URL+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+ep.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("events: %d", resp.StatusCode)
+	}
+	start := time.Now()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve exited with %v; stderr:\n%s", err, stderr.String())
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("serve took %v to stop with an open event stream", d)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	// The stream ended with the node.
+	if _, err := io.ReadAll(resp.Body); err != nil {
+		t.Logf("reading the ended stream: %v", err)
 	}
 }
