@@ -235,3 +235,61 @@ func TestEventsEndOnClose(t *testing.T) {
 	b := readAll(t, resp)
 	wantError(t, resp, b, 500, wire.CodeFailed, "stopping")
 }
+
+// TestEventsPeersAndSync: a join brings peers and sync events, coalesced
+// to at most one of each per half second, and the peer's entries come as
+// entry events that are not local.
+func TestEventsPeersAndSync(t *testing.T) {
+	a, b := servingPair(t)
+	ch, _ := openEvents(t, t.Context(), b.srv.URL, b.token)
+	nextEvent(t, ch, false) // hello
+	var inv wire.Invite
+	a.call("POST", "/api/v1/invites", wire.InviteRequest{}, &inv)
+	var joined wire.JoinResult
+	b.call("POST", "/api/v1/join", wire.JoinRequest{Code: inv.Code}, &joined)
+	var posted wire.Posted
+	a.call("POST", "/api/v1/posts", map[string]string{"text": "to b"}, &posted)
+	var sawPeers, sawSync, sawEntry bool
+	last := map[string]time.Time{}
+	deadline := time.After(20 * time.Second)
+	for !(sawPeers && sawSync && sawEntry) {
+		var e sse
+		select {
+		case e = <-ch:
+		case <-deadline:
+			t.Fatalf("peers %v, sync %v, entry %v after 20 s", sawPeers, sawSync, sawEntry)
+		}
+		now := time.Now()
+		switch e.name {
+		case "peers":
+			var pl wire.PeerList
+			if err := json.Unmarshal([]byte(e.data), &pl); err != nil {
+				t.Fatalf("peers data %s: %v", e.data, err)
+			}
+			if len(pl.Peers) == 1 && pl.Peers[0].Device == a.n.Device().String() {
+				sawPeers = true
+			}
+		case "sync":
+			var st wire.SyncTotals
+			if err := json.Unmarshal([]byte(e.data), &st); err != nil {
+				t.Fatalf("sync data %s: %v", e.data, err)
+			}
+			if st.Sessions == 1 {
+				sawSync = true
+			}
+		case "entry":
+			if strings.Contains(e.data, posted.ID) {
+				if !strings.Contains(e.data, `"local":false`) || !strings.Contains(e.data, `"account":"`+a.n.Account().String()+`"`) {
+					t.Errorf("entry event of a's post: %s", e.data)
+				}
+				sawEntry = true
+			}
+		}
+		if e.name == "peers" || e.name == "sync" {
+			if prev, ok := last[e.name]; ok && now.Sub(prev) < 250*time.Millisecond {
+				t.Errorf("two %s events %v apart", e.name, now.Sub(prev))
+			}
+			last[e.name] = now
+		}
+	}
+}
