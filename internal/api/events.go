@@ -49,6 +49,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, _ url.Values) er
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
 	st := &stream{w: w, rc: rc}
 	st.send(wire.EventHello, hello)
 	if st.err != nil {

@@ -293,3 +293,11 @@ func TestEventsPeersAndSync(t *testing.T) {
 		}
 	}
 }
+
+func TestEventsHead(t *testing.T) {
+	f := newFixture(t)
+	resp, b := f.request("HEAD", "/api/v1/events", nil)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" || len(b) != 0 {
+		t.Errorf("HEAD: status %d, Content-Type %q, body %q", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+}
