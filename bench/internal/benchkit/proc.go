@@ -38,11 +38,12 @@ type Proc struct {
 }
 
 // Serve starts 'kith serve' on home, listening on 127.0.0.1 only, with
-// mDNS, the DHT and NAT traversal off, and waits until its API answers.
+// mDNS, the DHT and NAT traversal off, and waits until its API answers. An
+// empty home gets its account at once (--init), not the web UI's setup.
 func Serve(bin, home string, extra ...string) (*Proc, error) {
 	args := append([]string{"--home", home, "--json", "serve",
 		"--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0",
-		"--no-mdns", "--no-dht", "--no-nat"}, extra...)
+		"--no-mdns", "--no-dht", "--no-nat", "--init"}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
