@@ -1,0 +1,94 @@
+// api.js: calls of the node's API (/api/v1, doc/api.md). Every call
+// either answers the decoded JSON or throws an ApiError with the answer's
+// status, error code and message. The sign-in cookie goes with every
+// request (same origin); nothing here holds a token.
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+// Hooks app.js sets: what to do when the node says "sign in" (401) or
+// "set me up first" (409 not_initialized), whatever page asked.
+export const hooks = {
+  unauthorized: () => {},
+  notInitialized: () => {},
+};
+
+// request sends method path with body: a plain object is sent as JSON; a
+// Blob or File as its bytes.
+export async function request(method, path, body) {
+  const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' };
+  if (body instanceof Blob) {
+    init.body = body;
+    init.headers['Content-Type'] = body.type || 'application/octet-stream';
+  } else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['Content-Type'] = 'application/json';
+  }
+  let res;
+  try {
+    res = await fetch('/api/v1' + path, init);
+  } catch {
+    throw new ApiError(0, 'network', 'The node does not answer. Is "kith serve" still running?');
+  }
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const e = data && data.error;
+    const err = new ApiError(res.status, e ? e.code : 'failed', e ? e.message : `The node answered ${res.status} ${res.statusText}.`);
+    if (res.status === 401) hooks.unauthorized(err);
+    if (err.code === 'not_initialized') hooks.notInitialized(err);
+    throw err;
+  }
+  return data;
+}
+
+const enc = encodeURIComponent;
+
+// query makes "?a=1&b=2" of the defined values.
+function query(params) {
+  const q = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== '');
+  return q.length ? '?' + q.map(([k, v]) => `${k}=${enc(v)}`).join('&') : '';
+}
+
+export const api = {
+  setup: () => request('GET', '/setup'),
+  newPhrase: () => request('POST', '/setup/phrase'),
+  doSetup: (phrase, passphrase, deviceName) =>
+    request('POST', '/setup', { phrase, passphrase: passphrase || '', device_name: deviceName || '' }),
+  identity: () => request('GET', '/identity'),
+  profile: (acc) => request('GET', '/profile/' + enc(acc)),
+  putProfile: (fields) => request('PUT', '/profile', fields),
+  timeline: (cursor, limit) => request('GET', '/timeline' + query({ cursor, limit })),
+  account: (acc) => request('GET', '/accounts/' + enc(acc)),
+  accountPosts: (acc, cursor, limit) => request('GET', '/accounts/' + enc(acc) + '/posts' + query({ cursor, limit })),
+  thread: (id) => request('GET', '/threads/' + enc(id)),
+  post: (text, images, replyTo) =>
+    request('POST', '/posts', { text, ...(images && images.length ? { images } : {}), ...(replyTo ? { reply_to: replyTo } : {}) }),
+  uploadImage: (file) => request('POST', '/blobs?publish=true', file),
+  follows: () => request('GET', '/follows'),
+  follow: (acc, on) => request(on ? 'PUT' : 'DELETE', '/follows/' + enc(acc)),
+  block: (acc, on) => request(on ? 'PUT' : 'DELETE', '/blocks/' + enc(acc)),
+  peers: () => request('GET', '/peers'),
+  addPeer: (addr) => request('POST', '/peers', { addr }),
+  status: () => request('GET', '/status'),
+  invite: (ttlSeconds) => request('POST', '/invites', { ttl_seconds: ttlSeconds }),
+  join: (code) => request('POST', '/join', { code }),
+};
+
+// blobURL is where the page loads a blob from (an <img src>).
+export function blobURL(id) {
+  return '/api/v1/blobs/' + enc(id);
+}

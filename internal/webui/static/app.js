@@ -1,0 +1,243 @@
+// app.js: kith's web interface: start-up (sign-in, first-run setup), the
+// header, and the pages, routed by the URL's fragment (#/…).
+//
+// Test hooks: the data-testid attributes are listed in ../README.md; keep
+// that table in step when adding or renaming one.
+import { h, replace, displayName, refreshTimes } from './dom.js';
+import { api, hooks } from './api.js';
+import * as events from './events.js';
+import { forget } from './names.js';
+import timeline from './pages/timeline.js';
+import thread from './pages/thread.js';
+import profile from './pages/profile.js';
+import people from './pages/people.js';
+import peers from './pages/peers.js';
+import invite from './pages/invite.js';
+import onboarding from './pages/onboarding.js';
+import signin from './pages/signin.js';
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const meEl = document.getElementById('me');
+const connEl = document.getElementById('connection');
+const announcer = document.getElementById('announce');
+
+// mode: "starting", "signin", "setup" or "app".
+let mode = 'starting';
+const me = { account: '', device: '', name: '', image: '' };
+
+// announce says text to screen readers (and nothing visible).
+function announce(text) {
+  announcer.textContent = '';
+  setTimeout(() => {
+    announcer.textContent = text;
+  }, 50);
+}
+
+function drawMe() {
+  meEl.dataset.account = me.account;
+  meEl.title = me.account;
+  replace(meEl, me.account ? h('a', { href: '#/account/' + me.account, text: displayName(me.name, me.account) }) : '');
+}
+
+const connText = { up: 'Live', connecting: 'Connecting…', down: 'Offline' };
+function drawConnection(state) {
+  connEl.dataset.state = state;
+  connEl.textContent = connText[state] || state;
+  connEl.title = state === 'up' ? 'Receiving updates from the node as they happen' : 'Not receiving live updates from the node';
+}
+
+// Routes: a pattern of the fragment's path and the page drawing it.
+const routes = [
+  [/^\/?$/, timeline, 'nav-timeline'],
+  [/^\/thread\/([^/]+)$/, thread, 'nav-timeline'],
+  [/^\/account\/([^/]+)$/, profile, null],
+  [/^\/people$/, people, 'nav-people'],
+  [/^\/peers$/, peers, 'nav-peers'],
+  [/^\/invite$/, invite, 'nav-invite'],
+];
+
+let cleanups = [];
+let renderSerial = 0;
+let firstRender = true;
+
+function notFound(m, ctx) {
+  ctx.title('Not found');
+  m.append(h('h1', { tabindex: '-1', text: 'No such page' }), h('p', {}, h('a', { href: '#/', text: 'Go to the timeline' })));
+}
+
+async function route() {
+  if (mode !== 'app') return;
+  const hash = location.hash || '#/';
+  if (!hash.startsWith('#/')) return; // an in-page anchor
+  const [path, q = ''] = hash.slice(1).split('?');
+  if (path === '/me') {
+    history.replaceState(null, '', '#/account/' + me.account);
+    return route();
+  }
+  for (const c of cleanups) c();
+  cleanups = [];
+  const serial = ++renderSerial;
+  let page = notFound;
+  let params = [];
+  let navId = null;
+  for (const [re, p, n] of routes) {
+    const m = re.exec(path);
+    if (m) {
+      page = p;
+      params = m.slice(1).map(decodeURIComponent);
+      navId = n;
+      break;
+    }
+  }
+  if (page === profile && params[0] === me.account) navId = 'nav-profile';
+  for (const a of nav.querySelectorAll('a')) {
+    if (a.dataset.testid === navId) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  const ctx = {
+    me,
+    params,
+    query: new URLSearchParams(q),
+    announce,
+    alive: () => serial === renderSerial,
+    title: (t) => {
+      document.title = `${t} · kith`;
+    },
+    on: (name, fn) => {
+      const off = events.on(name, (d) => {
+        if (serial === renderSerial) fn(d);
+      });
+      cleanups.push(off);
+      return off;
+    },
+    setMe: (fields) => {
+      Object.assign(me, fields);
+      drawMe();
+    },
+  };
+  main.replaceChildren();
+  const wasFirst = firstRender;
+  firstRender = false;
+  try {
+    await page(main, ctx);
+  } catch (err) {
+    console.error(err);
+    if (serial === renderSerial && mode === 'app') {
+      main.append(h('p', { class: 'status error', role: 'alert', text: err.message || String(err) }));
+    }
+  }
+  // After a navigation, start reading at the new page's heading.
+  if (!wasFirst && serial === renderSerial && !main.contains(document.activeElement)) {
+    const h1 = main.querySelector('h1');
+    if (h1) h1.focus();
+  }
+}
+
+function leaveApp() {
+  for (const c of cleanups) c();
+  cleanups = [];
+  renderSerial++;
+  nav.hidden = true;
+}
+
+function showSignin() {
+  if (mode === 'signin') return;
+  mode = 'signin';
+  leaveApp();
+  events.disconnect();
+  signin(main);
+}
+
+function showSetup() {
+  if (mode === 'setup') return;
+  mode = 'setup';
+  leaveApp();
+  events.disconnect();
+  onboarding(main, () => {
+    mode = 'starting';
+    startApp();
+  });
+}
+
+async function startApp() {
+  let id;
+  try {
+    id = await api.identity();
+  } catch (err) {
+    if (mode === 'starting') {
+      replace(main, h('h1', { tabindex: '-1', text: 'kith' }), h('p', { class: 'status error', role: 'alert', text: err.message }),
+        h('button', { type: 'button', onclick: () => location.reload(), text: 'Try again' }));
+    }
+    return;
+  }
+  me.account = id.account;
+  me.device = id.device;
+  try {
+    const p = await api.profile(me.account);
+    me.name = p.name || '';
+    me.image = p.image || '';
+  } catch {
+    // No profile yet.
+  }
+  drawMe();
+  mode = 'app';
+  nav.hidden = false;
+  events.connect(async () => {
+    // The browser gave up on the stream: signed out, or the node is gone.
+    try {
+      await api.identity();
+    } catch {
+      // api.js's hooks show the sign-in or setup page when that is why.
+    }
+  });
+  route();
+}
+
+async function boot() {
+  hooks.unauthorized = showSignin;
+  hooks.notInitialized = showSetup;
+  events.on('connection', ({ state }) => {
+    drawConnection(state);
+    if (state === 'down' && mode === 'app') announce('Live updates stopped: the node does not answer.');
+  });
+  events.on('hello', (d) => {
+    if (d && d.initialized === false) showSetup();
+  });
+  events.on('entry', (e) => {
+    if (e.type === 'profile' && e.account) {
+      forget(e.account);
+      if (e.account === me.account && !e.local) {
+        api.profile(me.account).then((p) => {
+          me.name = p.name || '';
+          drawMe();
+        }, () => {});
+      }
+    }
+  });
+  window.addEventListener('hashchange', route);
+  document.getElementById('skip').addEventListener('click', (e) => {
+    e.preventDefault();
+    const h1 = main.querySelector('h1');
+    (h1 || main).focus();
+  });
+  setInterval(() => refreshTimes(main), 60000);
+  drawConnection('down');
+
+  let setup = { initialized: true };
+  try {
+    setup = await api.setup();
+  } catch (err) {
+    if (err.status === 401) return; // the hook shows the sign-in page
+    // A node without the setup endpoint has an account.
+    if (err.status !== 404 && err.status !== 405) {
+      replace(main, h('h1', { tabindex: '-1', text: 'kith' }), h('p', { class: 'status error', role: 'alert', text: err.message }),
+        h('button', { type: 'button', onclick: () => location.reload(), text: 'Try again' }));
+      return;
+    }
+  }
+  if (!setup.initialized) showSetup();
+  else startApp();
+}
+
+boot();

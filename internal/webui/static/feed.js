@@ -1,0 +1,89 @@
+// feed.js: a list of posts that loads by pages (newest arrival first),
+// with "Load more", and takes new posts at the top without duplicates.
+import { h, statusLine, errorText } from './dom.js';
+import { renderPost } from './post.js';
+
+// makeFeed answers {el, reload(), refreshNewest()}. load(cursor) answers
+// a page {items, next_cursor}; empty is the text shown when there are no
+// posts (a string or an element).
+export function makeFeed({ load, empty, label, onReply }) {
+  const seen = new Set();
+  let cursor = null;
+  const list = h('ol', { class: 'feed', dataset: { testid: 'feed' }, 'aria-label': label || 'Posts' });
+  const emptyEl = h('div', { class: 'empty', dataset: { testid: 'feed-empty' }, hidden: true }, empty || 'No posts yet.');
+  const more = h('button', { type: 'button', class: 'secondary', dataset: { testid: 'load-more' }, hidden: true, text: 'Load more' });
+  const status = statusLine('feed-status');
+  const el = h('div', { class: 'feed-box' }, list, emptyEl, status, more);
+
+  const item = (it) => h('li', {}, renderPost(it, { onReply }));
+
+  function update(page) {
+    cursor = page.next_cursor || null;
+    more.hidden = !cursor;
+    emptyEl.hidden = seen.size > 0;
+  }
+
+  async function reload() {
+    status.set('Loading…');
+    try {
+      const page = await load(null);
+      seen.clear();
+      const items = page.items || [];
+      for (const it of items) seen.add(it.id);
+      list.replaceChildren(...items.map(item));
+      update(page);
+      status.set('');
+    } catch (err) {
+      status.set(errorText(err), 'error');
+    }
+  }
+
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    status.set('Loading…');
+    try {
+      const page = await load(cursor);
+      const fresh = (page.items || []).filter((it) => !seen.has(it.id));
+      for (const it of fresh) seen.add(it.id);
+      const els = fresh.map(item);
+      list.append(...els);
+      update(page);
+      status.set('');
+      // Keyboard users go on where the new posts begin.
+      if (els.length) els[0].querySelector('article').focus();
+    } catch (err) {
+      status.set(errorText(err), 'error');
+    } finally {
+      more.disabled = false;
+    }
+  });
+
+  // refreshNewest loads the first page again and puts the posts not shown
+  // yet at the top; it answers those posts.
+  async function refreshNewest() {
+    const page = await load(null);
+    const items = page.items || [];
+    const fresh = items.filter((it) => !seen.has(it.id));
+    if (fresh.length === 0) return [];
+    if (fresh.length === items.length && page.next_cursor && seen.size > 0) {
+      // More arrived than a page holds: start over rather than leave a gap.
+      await reload();
+      return fresh;
+    }
+    for (const it of fresh) seen.add(it.id);
+    list.prepend(...fresh.map(item));
+    emptyEl.hidden = true;
+    return fresh;
+  }
+
+  return { el, reload, refreshNewest };
+}
+
+// debounce calls fn at most once per wait ms, after the last call.
+export function debounce(fn, wait) {
+  let t = null;
+  return (...args) => {
+    clearTimeout(t);
+    t = setTimeout(() => fn(...args), wait);
+  };
+}

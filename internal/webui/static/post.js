@@ -1,0 +1,56 @@
+// post.js: one post of a feed (a FeedItem of doc/ui-contract.md) as an
+// <article data-testid="post" data-id="ent_…">.
+import { h, displayName, timeEl } from './dom.js';
+import { blobURL } from './api.js';
+
+// renderPost draws item. opts.onReply(item) is what the Reply button does
+// (default: open the thread with its reply box); opts.target marks the
+// post a thread page was opened for.
+export function renderPost(item, opts = {}) {
+  const name = displayName(item.author_name, item.account);
+  const accountLink = item.account && item.account.startsWith('acc_') ? '#/account/' + item.account : null;
+  const threadId = item.root || item.id;
+  const images = item.images || [];
+  const headingId = 'post-' + item.id;
+  const replies = typeof item.replies === 'number' ? item.replies : null;
+  const reply = () => {
+    if (opts.onReply) opts.onReply(item);
+    else location.hash = '#/thread/' + item.id + '?reply';
+  };
+  return h(
+    'article',
+    {
+      class: 'post' + (opts.target ? ' target' : '') + (item.mine ? ' mine' : ''),
+      'aria-labelledby': headingId,
+      tabindex: '-1',
+      dataset: { testid: 'post', id: item.id },
+    },
+    h(
+      'header',
+      { class: 'post-head' },
+      item.author_image ? h('img', { class: 'avatar', src: blobURL(item.author_image), alt: '', width: 40, height: 40, loading: 'lazy' }) : h('span', { class: 'avatar none', 'aria-hidden': 'true', text: (item.author_name || '').trim().slice(0, 1).toUpperCase() }),
+      h(
+        'div',
+        { class: 'who' },
+        h('h3', { class: 'author', id: headingId },
+          accountLink ? h('a', { href: accountLink, dataset: { testid: 'post-author' }, text: name }) : h('span', { dataset: { testid: 'post-author' }, text: name }),
+          item.mine ? h('span', { class: 'badge', text: 'you' }) : null),
+        h('a', { class: 'when', href: '#/thread/' + item.id, 'aria-label': 'Posted ' + new Date(item.timestamp).toLocaleString() + ', open the thread' }, timeEl(item.timestamp)),
+      ),
+    ),
+    item.reply_to ? h('p', { class: 'reply-note' }, h('a', { href: '#/thread/' + item.reply_to, text: 'In reply to a post' })) : null,
+    item.text ? h('p', { class: 'post-text', dataset: { testid: 'post-text' }, text: item.text }) : null,
+    images.length
+      ? h('div', { class: 'post-images' }, images.map((id, i) =>
+          h('a', { href: blobURL(id), target: '_blank', rel: 'noopener' },
+            h('img', { src: blobURL(id), alt: images.length > 1 ? `Image ${i + 1} of ${images.length} posted by ${name}` : `Image posted by ${name}`, loading: 'lazy', dataset: { testid: 'post-image' } }))))
+      : null,
+    h(
+      'footer',
+      { class: 'post-foot' },
+      h('a', { href: '#/thread/' + threadId, dataset: { testid: 'post-thread' },
+        text: replies === null ? (item.root ? 'Whole thread' : 'Thread') : replies === 1 ? '1 reply' : `${replies} replies` }),
+      h('button', { type: 'button', class: 'secondary', 'aria-label': 'Reply to ' + name, dataset: { testid: 'post-reply' }, onclick: reply, text: 'Reply' }),
+    ),
+  );
+}
