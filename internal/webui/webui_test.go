@@ -214,3 +214,39 @@ func TestJSSyntax(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// testID finds the data-testid values set in the files: data-testid="…"
+// in HTML, {dataset: {testid: '…'}} and statusLine('…') in scripts.
+var testID = regexp.MustCompile(`(?:data-testid="|testid: '|statusLine\(')([a-z-]+)`)
+
+// TestHooksDocumented checks every data-testid is in README.md's table,
+// which browser tests are written from.
+func TestHooksDocumented(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = fs.WalkDir(Files(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := fs.ReadFile(Files(), name)
+		if err != nil {
+			return err
+		}
+		for _, m := range testID.FindAllStringSubmatch(string(body), -1) {
+			n++
+			if !bytes.Contains(readme, []byte("`"+m[1]+"`")) {
+				t.Errorf("%s: data-testid %q is not in README.md", name, m[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 50 {
+		t.Errorf("%d test hooks found: is the pattern still right?", n)
+	}
+}
