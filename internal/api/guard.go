@@ -12,9 +12,18 @@ import (
 	"github.com/kithnet/kith/internal/api/wire"
 )
 
-// CookieName is the cookie that /login sets and that authenticates the
-// web UI's requests like the bearer token.
-const CookieName = "kith_token"
+// CookieName is the name of the cookie that /login sets and that
+// authenticates the web UI's requests like the bearer token, for a server
+// reached at host (the request's Host): kith_token_PORT. Browsers keep one
+// cookie jar per host name whatever the port, so two nodes on one machine
+// (127.0.0.1:7690 and 127.0.0.1:7691) need cookies of their own, or signing
+// in to one would sign the browser out of the other.
+func CookieName(host string) string {
+	if _, port, err := net.SplitHostPort(host); err == nil && port != "" {
+		return "kith_token_" + port
+	}
+	return "kith_token"
+}
 
 // guard checks every request. The Host must be a loopback name or address
 // on every path (403 host_not_allowed: a web page that rebinds its DNS
@@ -22,7 +31,7 @@ const CookieName = "kith_token"
 //
 //   - under /api/: a request from another origin is refused (403
 //     cross_origin), one without the token, as a bearer token or the
-//     kith_token cookie, too (401 unauthorized), and one authenticated by
+//     kith_token_PORT cookie, too (401 unauthorized), and one authenticated by
 //     the cookie whose method is not GET or HEAD must carry an Origin
 //     header naming this server (403 cross_origin), so that no other page
 //     can make the browser send it;
@@ -62,7 +71,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case byBearer:
 	case byCookie:
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get("Origin") == "" {
-			writeError(w, apiError(wire.CodeCrossOrigin, "a %s request signed in by the %s cookie must carry the header Origin: http://%s (browsers send it; other clients use 'Authorization: Bearer TOKEN')", r.Method, CookieName, shortText(r.Host)))
+			writeError(w, apiError(wire.CodeCrossOrigin, "a %s request signed in by the %s cookie must carry the header Origin: http://%s (browsers send it; other clients use 'Authorization: Bearer TOKEN')", r.Method, CookieName(r.Host), shortText(r.Host)))
 			return
 		}
 	default:
@@ -81,7 +90,7 @@ const (
 )
 
 // authorized says how the request carries the token: in the Authorization
-// header (which, when present, decides alone) or in the kith_token cookie.
+// header (which, when present, decides alone) or in the kith_token_PORT cookie.
 // The compare is of hashes, in constant time, so neither the token's bytes
 // nor its length show in the timing.
 func (g *guard) authorized(r *http.Request) int {
@@ -92,7 +101,7 @@ func (g *guard) authorized(r *http.Request) int {
 		}
 		return unauthenticated
 	}
-	if c, err := r.Cookie(CookieName); err == nil && g.isToken(c.Value) {
+	if c, err := r.Cookie(CookieName(r.Host)); err == nil && g.isToken(c.Value) {
 		return byCookie
 	}
 	return unauthenticated

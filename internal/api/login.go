@@ -16,7 +16,7 @@ const loginPath = "/login"
 func uiHandler() http.Handler { return webui.Handler() }
 
 // login answers GET /login?token=TOKEN, the Web UI link 'kith serve'
-// prints: a valid token sets the kith_token cookie (HttpOnly,
+// prints: a valid token sets the kith_token_PORT cookie (HttpOnly,
 // SameSite=Strict, Path=/, for this browser session) and answers 303 to
 // /; a missing or wrong one answers a 401 page saying where the link is.
 func (r *root) login(w http.ResponseWriter, req *http.Request) {
@@ -34,7 +34,7 @@ func (r *root) login(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name:     CookieName,
+		Name:     CookieName(req.Host),
 		Value:    token,
 		Path:     "/",
 		HttpOnly: true,

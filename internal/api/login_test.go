@@ -34,6 +34,13 @@ func (f *fixture) plain(method, path string, body io.Reader, headers ...string) 
 
 func (f *fixture) origin() string { return f.srv.URL } // http://127.0.0.1:PORT
 
+// cookieName is the sign-in cookie's name for the fixture's server:
+// kith_token_PORT.
+func (f *fixture) cookieName() string {
+	_, port, _ := strings.Cut(strings.TrimPrefix(f.srv.URL, "http://"), ":")
+	return "kith_token_" + port
+}
+
 func TestLoginSetsCookie(t *testing.T) {
 	f := newFixture(t)
 	resp, _ := f.plain("GET", "/login?token="+f.token, nil)
@@ -41,7 +48,7 @@ func TestLoginSetsCookie(t *testing.T) {
 		t.Fatalf("status %d, Location %q; want 303 to /", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	cookies := resp.Header.Values("Set-Cookie")
-	want := "kith_token=" + f.token + "; Path=/; HttpOnly; SameSite=Strict"
+	want := f.cookieName() + "=" + f.token + "; Path=/; HttpOnly; SameSite=Strict"
 	if len(cookies) != 1 || cookies[0] != want {
 		t.Errorf("Set-Cookie %q, want exactly %q", cookies, want)
 	}
@@ -76,14 +83,14 @@ func TestLoginBadToken(t *testing.T) {
 
 func TestCookieAuth(t *testing.T) {
 	f := newFixture(t)
-	cookie := "kith_token=" + f.token
+	cookie := f.cookieName() + "=" + f.token
 	// GET needs no Origin.
 	resp, b := f.plain("GET", "/api/v1/identity", nil, "Cookie", cookie)
 	if resp.StatusCode != 200 {
 		t.Fatalf("GET with the cookie: status %d (%s)", resp.StatusCode, b)
 	}
 	// A wrong cookie is no token.
-	resp, b = f.plain("GET", "/api/v1/identity", nil, "Cookie", "kith_token=wrong")
+	resp, b = f.plain("GET", "/api/v1/identity", nil, "Cookie", f.cookieName()+"=wrong")
 	wantError(t, resp, b, 401, wire.CodeUnauthorized, "Web UI link")
 	// A Bearer header decides alone: a wrong one is not saved by the cookie.
 	resp, b = f.plain("GET", "/api/v1/identity", nil, "Cookie", cookie, "Authorization", "Bearer wrong")

@@ -1,0 +1,187 @@
+package main
+
+// A real browser for the web UI's end-to-end tests: Debian's chromium,
+// headless, driven over the DevTools protocol with chromedp. Without a
+// chromium the browser tests skip, unless KITH_REQUIRE_BROWSER=1 (CI sets
+// it), which makes them fail. Screenshots go to build/screenshots at the
+// module root, or to KITH_SCREENSHOT_DIR.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath finds a chromium to run, or skips (fails under
+// KITH_REQUIRE_BROWSER=1) when there is none.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("KITH_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	msg := "no chromium on PATH (install Debian's chromium, or set KITH_CHROMIUM to a Chromium binary)"
+	if os.Getenv("KITH_REQUIRE_BROWSER") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// browser is one headless chromium; each tab is a chromedp context.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context // the browser's first tab
+	dir  string          // screenshots
+	logs *syncBuffer     // console errors and uncaught exceptions of every tab
+}
+
+// newBrowser starts chromium with a fresh profile, flags that keep it off
+// the network (only the loopback pages the test opens), and a desktop
+// window; it is stopped when the test ends.
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	path := chromiumPath(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("no-proxy-server", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	b := &browser{t: t, ctx: ctx, dir: screenshotDir(t), logs: &syncBuffer{}}
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		cancelAlloc()
+		t.Fatalf("start chromium (%s): %v", path, err)
+	}
+	b.watch(ctx, "tab 1") // after the start: watching a context starts its browser
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+		if l := b.logs.String(); l != "" {
+			t.Logf("browser console:\n%s", l)
+		}
+	})
+	return b
+}
+
+// tab opens a new tab in the browser.
+func (b *browser) tab(name string) context.Context {
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	b.t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		b.t.Fatalf("open tab %s: %v", name, err)
+	}
+	b.watch(ctx, name)
+	return ctx
+}
+
+// watch records a tab's console errors and warnings and its uncaught
+// exceptions, which the test prints when it ends (a failing page usually
+// says why there).
+func (b *browser) watch(ctx context.Context, name string) {
+	go func() {
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			if m.IsException() || m.Type == "error" || m.Type == "warning" {
+				fmt.Fprintf(b.logs, "%s %s: %s\n", name, m.Type, m.String())
+			}
+		}
+	}()
+}
+
+// do runs actions in a tab within timeout, failing the test with what was
+// being done.
+func (b *browser) do(ctx context.Context, what string, timeout time.Duration, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := chromedp.Do(tctx, actions...); err != nil {
+		b.failed(ctx, what, err)
+	}
+}
+
+// get runs one action that answers a value, within timeout.
+func get[T any](b *browser, ctx context.Context, what string, timeout time.Duration, a chromedp.Action[T]) T {
+	b.t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	v, err := chromedp.Run(tctx, a)
+	if err != nil {
+		b.failed(ctx, what, err)
+	}
+	return v
+}
+
+// waitJS polls a JavaScript expression in the tab until it is truthy, for
+// at most timeout, and answers its value.
+func waitJS[T any](b *browser, ctx context.Context, what string, timeout time.Duration, expr string) T {
+	b.t.Helper()
+	return get(b, ctx, what, timeout, chromedp.Poll[T](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(timeout)))
+}
+
+// failed ends the test after a browser step failed, with a screenshot
+// of the tab (FAILED.png) and the page's text.
+func (b *browser) failed(ctx context.Context, what string, err error) {
+	b.t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	page := ""
+	if png, serr := chromedp.Run(sctx, chromedp.FullScreenshot(100)); serr == nil {
+		path := filepath.Join(b.dir, "FAILED.png")
+		if os.WriteFile(path, png, 0o644) == nil {
+			page = "screenshot: " + path + "\n"
+		}
+	}
+	if text, terr := chromedp.Run(sctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ''`)); terr == nil {
+		page += "page text:\n" + text
+	}
+	b.t.Fatalf("browser: %s: %v\n%s\nbrowser console so far:\n%s", what, err, page, b.logs)
+}
+
+// screenshot saves the tab's viewport as NAME.png in the screenshot folder.
+func (b *browser) screenshot(ctx context.Context, name string) {
+	b.t.Helper()
+	png := get(b, ctx, "screenshot "+name, 20*time.Second, chromedp.FullScreenshot(100))
+	path := filepath.Join(b.dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot %s", path)
+}
+
+// screenshotDir is KITH_SCREENSHOT_DIR, or build/screenshots at the module
+// root (two folders up from cmd/kith).
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("KITH_SCREENSHOT_DIR")
+	if dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(wd, "..", "..", "build", "screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
