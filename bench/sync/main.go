@@ -40,6 +40,14 @@ type Result struct {
 	VerifyBatch1Core float64 `json:"verify_batch_1core_per_s"`
 	VerifyBatchAll   float64 `json:"verify_batch_all_cores_per_s"`
 	RatioToBatchAll  float64 `json:"ratio_sync_to_batch_all_cores"`
+	// CPU time of each node process during the sync (user + system, from
+	// B's start to the last entry stored), and the share of it that bare
+	// verification would take: entries ÷ the one-core batch rate, over
+	// the CPU-seconds of both nodes. Unlike the rates, CPU time hardly
+	// depends on what else the machine runs.
+	CPUSecondsA    float64 `json:"cpu_seconds_a"`
+	CPUSecondsB    float64 `json:"cpu_seconds_b"`
+	VerifyCPUShare float64 `json:"bare_verify_cpu_share"`
 }
 
 func main() {
@@ -111,6 +119,7 @@ func run(total, nlogs int, dir string, jsonOut bool, profile string) error {
 	}
 	defer pa.Stop()
 	benchkit.Logf("starting B, which dials A and replicates")
+	cpuA0 := benchkit.CPUSecondsOf(pa.PID)
 	start := time.Now()
 	pb, err := benchkit.Serve(bin, homeB, append([]string{"--peer", pa.Addr()}, profB...)...)
 	if err != nil {
@@ -134,6 +143,9 @@ func run(total, nlogs int, dir string, jsonOut bool, profile string) error {
 		return err
 	}
 	done := time.Now()
+	res.CPUSecondsA = benchkit.CPUSecondsOf(pa.PID) - cpuA0
+	res.CPUSecondsB = benchkit.CPUSecondsOf(pb.PID)
+	res.VerifyCPUShare = float64(res.Entries) / res.VerifyBatch1Core / (res.CPUSecondsA + res.CPUSecondsB)
 	res.SyncSeconds = done.Sub(start).Seconds()
 	peers, err := pb.Client.Peers(ctx)
 	if err != nil {
@@ -163,5 +175,6 @@ func run(total, nlogs int, dir string, jsonOut bool, profile string) error {
 	fmt.Printf("peak RSS       A %.0f MB, B %.0f MB\n", res.PeakRSSAMB, res.PeakRSSBMB)
 	fmt.Printf("verify batch   %.0f /s (1 core), %.0f /s (all cores)\n", res.VerifyBatch1Core, res.VerifyBatchAll)
 	fmt.Printf("ratio          sync / batch(all cores) = %.2f\n", res.RatioToBatchAll)
+	fmt.Printf("CPU            A %.1f s, B %.1f s; bare verification would be %.0f %% of it\n", res.CPUSecondsA, res.CPUSecondsB, 100*res.VerifyCPUShare)
 	return nil
 }

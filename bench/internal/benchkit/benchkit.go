@@ -210,3 +210,29 @@ func Machine() string {
 	}
 	return runtime.GOOS + "/" + runtime.GOARCH
 }
+
+// CPUSecondsOf is the user plus system CPU time a process has used so far,
+// from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s, the
+// value of USER_HZ on Linux); -1 when unknown.
+func CPUSecondsOf(pid int) float64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return -1
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(s[i+1:]) // f[0] is field 3
+	if len(f) < 13 {
+		return -1
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return float64(utime+stime) / 100
+}

@@ -1,0 +1,36 @@
+package node
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/content"
+)
+
+func TestReferencedBlobs(t *testing.T) {
+	a, b := blob.Sum([]byte("a")), blob.Sum([]byte("b"))
+	for _, tc := range []struct {
+		name string
+		p    content.Payload
+		want []blob.ID
+	}{
+		{"post with images", &content.Post{Text: "two", Images: []blob.ID{a, b}}, []blob.ID{a, b}},
+		{"post without images", &content.Post{Text: "none"}, nil},
+		{"post that mentions images in its text", &content.Post{Text: "no images here, image"}, nil},
+		{"profile with an image", &content.Profile{Name: "Ada", Image: b}, []blob.ID{b}},
+		{"profile without an image", &content.Profile{Name: "Ada", About: "image of a baker"}, nil},
+		{"follow", &content.Follow{Account: [32]byte{1}, Following: true}, nil},
+	} {
+		raw, err := content.Encode(tc.p)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := referencedBlobs(raw); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: referencedBlobs = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if got := referencedBlobs([]byte("image: not CBOR")); got != nil {
+		t.Errorf("garbage: %v", got)
+	}
+}
