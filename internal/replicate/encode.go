@@ -150,20 +150,30 @@ func appendEntriesBody(dst []byte, es []*entry.Entry) []byte {
 	dst = appendStart(dst, KindEntries)
 	dst = cborwire.AppendArray(dst, len(es))
 	for _, e := range es {
-		dst = cborwire.AppendArray(dst, 2)
-		dst = cborwire.AppendBytes(dst, e.Raw)
-		dst = cborwire.AppendBytesOrNull(dst, e.Payload)
+		dst = appendEntryElem(dst, e.Raw, e.Payload)
 	}
 	return dst
 }
 
+// appendEntryElem appends one element of an ENTRIES: [header, payload or
+// null].
+func appendEntryElem(dst, header, payload []byte) []byte {
+	dst = cborwire.AppendArray(dst, 2)
+	dst = cborwire.AppendBytes(dst, header)
+	return cborwire.AppendBytesOrNull(dst, payload)
+}
+
 // entryWireSize is the encoded size of one element of an ENTRIES.
-func entryWireSize(e *entry.Entry) int {
-	n := 1 + cborwire.BytesSize(len(e.Raw))
-	if e.Payload == nil {
+func entryWireSize(e *entry.Entry) int { return rawWireSize(e.Raw, e.Payload) }
+
+// rawWireSize is entryWireSize of an entry's header and payload (nil: not
+// held).
+func rawWireSize(header, payload []byte) int {
+	n := 1 + cborwire.BytesSize(len(header))
+	if payload == nil {
 		return n + 1
 	}
-	return n + cborwire.BytesSize(len(e.Payload))
+	return n + cborwire.BytesSize(len(payload))
 }
 
 // entriesFrameSize is the framed size of an ENTRIES with n entries whose

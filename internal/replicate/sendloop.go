@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/cborwire"
 	"github.com/kithnet/kith/internal/store"
 )
 
@@ -52,7 +52,7 @@ func (x *sender) step(ctx context.Context) bool {
 	n := int(min(int64(x.s.e.limits.SendChunk), x.creditEntries))
 	x.mu.Unlock()
 
-	stored, err := x.s.e.cfg.Store.Log(ctx, ol.log, from, n)
+	stored, err := x.s.e.cfg.Store.LogRaw(ctx, ol.log, from, n)
 	if err != nil {
 		if ctx.Err() == nil {
 			x.s.fail(&localError{fmt.Errorf("read log %s from seq %d: %w", ol.log, from, err)})
@@ -60,8 +60,8 @@ func (x *sender) step(ctx context.Context) bool {
 		return false
 	}
 	for i, st := range stored {
-		if st.Header.Seq != from+uint64(i) {
-			x.s.fail(&localError{fmt.Errorf("read log %s from seq %d: the store returned seq %d at position %d", ol.log, from, st.Header.Seq, i)})
+		if st.Seq != from+uint64(i) {
+			x.s.fail(&localError{fmt.Errorf("read log %s from seq %d: the store returned seq %d at position %d", ol.log, from, st.Seq, i)})
 			return false
 		}
 	}
@@ -97,14 +97,14 @@ func (x *sender) step(ctx context.Context) bool {
 // packLocked cuts stored entries into ENTRIES frames within the message
 // limits and the credit held. It returns the frames, how many entries they
 // hold and their bytes.
-func (x *sender) packLocked(stored []*store.Stored) ([][]byte, int, int) {
+func (x *sender) packLocked(stored []store.RawEntry) ([][]byte, int, int) {
 	var frames [][]byte
 	sent, total := 0, 0
 	credE, credB := int(x.creditEntries), int(x.creditBytes)
 	for sent < len(stored) {
 		k, sum := 0, 0
 		for sent+k < len(stored) && k < MaxEntriesPerMessage && sent+k < credE {
-			sz := entryWireSize(stored[sent+k].Entry)
+			sz := rawWireSize(stored[sent+k].Header, stored[sent+k].Payload)
 			size := entriesFrameSize(k+1, sum+sz)
 			if size > FrameHeader+MaxMessage || total+size > credB {
 				break
@@ -115,13 +115,13 @@ func (x *sender) packLocked(stored []*store.Stored) ([][]byte, int, int) {
 		if k == 0 {
 			break
 		}
-		es := make([]*entry.Entry, k)
-		for i := range es {
-			es[i] = stored[sent+i].Entry
-		}
 		frame := make([]byte, 0, entriesFrameSize(k, sum))
 		frame = append(frame, 0, 0, 0, 0)
-		frame = appendEntriesBody(frame, es)
+		frame = appendStart(frame, KindEntries)
+		frame = cborwire.AppendArray(frame, k)
+		for _, r := range stored[sent : sent+k] {
+			frame = appendEntryElem(frame, r.Header, r.Payload)
+		}
 		putFrameLength(frame)
 		frames = append(frames, frame)
 		sent += k

@@ -126,6 +126,15 @@ type Result struct {
 	PayloadErr error
 }
 
+// RawEntry is an entry as stored, undecoded: LogRaw's answer.
+type RawEntry struct {
+	Seq    uint64
+	Header []byte // the encoded signed header (entry.Entry.Raw)
+	// Payload is the payload held; nil when none is (not received, or
+	// deleted), empty when the held payload is empty.
+	Payload []byte
+}
+
 // Errors returned by queries.
 var (
 	ErrNotFound = errors.New("store: not found")
@@ -150,6 +159,10 @@ type Store interface {
 	Head(ctx context.Context, log LogKey) (Head, error)
 	// Log returns entries of one log with seq ≥ from, in seq order, at most limit.
 	Log(ctx context.Context, log LogKey, from uint64, limit int) ([]*Stored, error)
+	// LogRaw is Log without decoding anything: each entry's seq, encoded
+	// header and payload as stored, for sending them on (the sync
+	// sender's read).
+	LogRaw(ctx context.Context, log LogKey, from uint64, limit int) ([]RawEntry, error)
 	// Get returns one entry by id; ErrNotFound if unknown.
 	Get(ctx context.Context, id entry.ID) (*Stored, error)
 	// Find returns entries matching q in arrival order (q.Desc: newest

@@ -306,6 +306,19 @@ func (s *Store) Log(ctx context.Context, log store.LogKey, from uint64, limit in
 	return out, nil
 }
 
+// LogRaw is Log, answering the entries' bytes.
+func (s *Store) LogRaw(ctx context.Context, log store.LogKey, from uint64, limit int) ([]store.RawEntry, error) {
+	stored, err := s.Log(ctx, log, from, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.RawEntry, len(stored))
+	for i, st := range stored {
+		out[i] = store.RawEntry{Seq: st.Header.Seq, Header: st.Raw, Payload: st.Payload}
+	}
+	return out, nil
+}
+
 // Get returns one entry by id, or store.ErrNotFound. Fork evidence is not
 // returned here; see Forks.
 func (s *Store) Get(ctx context.Context, id entry.ID) (*store.Stored, error) {

@@ -448,6 +448,21 @@ func Snapshot(t testing.TB, s store.Store, accounts ...identity.PublicKey) strin
 			if len(ss) == 0 {
 				t.Fatalf("Snapshot: log %s: no entries from %d, head %d", hd.Log, from, hd.Seq)
 			}
+			// LogRaw answers the same entries' bytes.
+			raw, err := s.LogRaw(ctx, hd.Log, from, 100)
+			if err != nil {
+				t.Fatalf("Snapshot: LogRaw: %v", err)
+			}
+			if len(raw) != len(ss) {
+				t.Fatalf("Snapshot: log %s from %d: LogRaw answers %d entries, Log %d", hd.Log, from, len(raw), len(ss))
+			}
+			for i, r := range raw {
+				e := ss[i]
+				if r.Seq != e.Header.Seq || !bytes.Equal(r.Header, e.Raw) || !bytes.Equal(r.Payload, e.Payload) || (r.Payload == nil) != (e.Payload == nil) {
+					t.Fatalf("Snapshot: log %s seq %d: LogRaw answers seq %d, header %x, payload %x (nil %v); Log: header %x, payload %x (nil %v)",
+						hd.Log, e.Header.Seq, r.Seq, r.Header, r.Payload, r.Payload == nil, e.Raw, e.Payload, e.Payload == nil)
+				}
+			}
 			for _, e := range ss {
 				if e.Header.Seq != from {
 					t.Fatalf("Snapshot: log %s: got seq %d, want %d", hd.Log, e.Header.Seq, from)

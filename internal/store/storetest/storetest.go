@@ -1216,6 +1216,8 @@ func testClosed(t *testing.T, x h) {
 	check("Head", err)
 	_, err = x.s.Log(ctx, k, 1, 10)
 	check("Log", err)
+	_, err = x.s.LogRaw(ctx, k, 1, 10)
+	check("LogRaw", err)
 	_, err = x.s.Get(ctx, es[0].ID)
 	check("Get", err)
 	_, err = x.s.Find(ctx, store.Query{})
