@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,6 +45,9 @@ type browser struct {
 	ctx  context.Context // the browser's first tab
 	dir  string          // screenshots
 	logs *syncBuffer     // console errors and uncaught exceptions of every tab
+
+	mu         sync.Mutex
+	exceptions []string // uncaught exceptions: each fails the test
 }
 
 // newBrowser starts chromium with a fresh profile, flags that keep it off
@@ -77,6 +81,11 @@ func newBrowser(t *testing.T) *browser {
 		if l := b.logs.String(); l != "" {
 			t.Logf("browser console:\n%s", l)
 		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, e := range b.exceptions {
+			t.Errorf("the page threw an uncaught exception: %s", e)
+		}
 	})
 	return b
 }
@@ -101,8 +110,13 @@ func (b *browser) watch(ctx context.Context, name string) {
 			if err != nil {
 				return
 			}
+			if m.IsException() {
+				b.mu.Lock()
+				b.exceptions = append(b.exceptions, fmt.Sprintf("%s: %s %s", name, m.String(), m.URL))
+				b.mu.Unlock()
+			}
 			if m.IsException() || m.Type == "error" || m.Type == "warning" {
-				fmt.Fprintf(b.logs, "%s %s: %s\n", name, m.Type, m.String())
+				fmt.Fprintf(b.logs, "%s %s: %s %s\n", name, m.Type, m.String(), m.URL)
 			}
 		}
 	}()

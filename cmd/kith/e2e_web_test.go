@@ -230,6 +230,41 @@ func TestWebUI(t *testing.T) {
 	}
 	checkLabels(t, br, tabB, "profile")
 	br.screenshot(tabB, "08-profile")
+
+	// Block A from its profile (with the confirmation): A's posts leave
+	// B's timeline; unblock: they come back.
+	br.do(tabB, "block A", 30*time.Second,
+		chromedp.Click(tid("block-button")), chromedp.WaitVisible(tid("block-confirm")),
+		chromedp.Click(tid("block-confirm")))
+	waitJS[bool](br, tabB, "the Unblock button", 20*time.Second,
+		`document.querySelector('[data-testid=block-button]')?.textContent.trim() === 'Unblock'`)
+	var rel struct {
+		Blocked   bool `json:"blocked"`
+		Following bool `json:"following"`
+	}
+	if err := json.Unmarshal(httpGet(t, b.home, "/api/v1/accounts/"+id.Account), &rel); err != nil || !rel.Blocked {
+		t.Fatalf("after Block, B's API says %+v (%v)", rel, err)
+	}
+	postsOfA := fmt.Sprintf(`[...document.querySelectorAll('[data-testid=post]')].filter(p => (p.querySelector('[data-testid=post-author]')?.getAttribute('href') || '').includes(%q)).length`, id.Account)
+	br.do(tabB, "B's timeline after the block", 30*time.Second,
+		chromedp.Click(tid("nav-timeline")), chromedp.WaitVisible(tid("compose-text")))
+	waitJS[bool](br, tabB, "A's posts gone from B's timeline", 20*time.Second,
+		`document.querySelector('[data-testid=feed-empty]') !== null || (`+postsOfA+`) === 0`)
+	if n := get(br, tabB, "A's posts on B's timeline", 5*time.Second, chromedp.Evaluate[int](postsOfA)); n != 0 {
+		t.Errorf("after the block B's timeline shows %d posts of A", n)
+	}
+	br.do(tabB, "unblock A", 30*time.Second,
+		chromedp.Navigate(strings.TrimSuffix(b.API, "/")+"/#/account/"+id.Account), chromedp.WaitVisible(tid("block-button")))
+	waitJS[bool](br, tabB, "the Unblock button", 20*time.Second,
+		`document.querySelector('[data-testid=block-button]')?.textContent.trim() === 'Unblock'`)
+	br.do(tabB, "unblock A", 30*time.Second, chromedp.Click(tid("block-button")))
+	waitJS[bool](br, tabB, "the Block button again", 20*time.Second,
+		`document.querySelector('[data-testid=block-button]')?.textContent.trim() === 'Block…'`)
+	br.do(tabB, "B's timeline after the unblock", 30*time.Second,
+		chromedp.Click(tid("nav-timeline")), chromedp.WaitVisible(tid("compose-text")))
+	if n := waitJS[int](br, tabB, "A's posts back on B's timeline", 20*time.Second, postsOfA); n != 2 {
+		t.Errorf("after the unblock B's timeline shows %d posts of A, want 2", n)
+	}
 	br.do(tabB, "people page", 30*time.Second, chromedp.Click(tid("nav-people")), chromedp.WaitVisible(tid("following-list")))
 	br.screenshot(tabB, "09-people")
 

@@ -174,11 +174,11 @@ async function startApp() {
   me.account = id.account;
   me.device = id.device;
   try {
-    const p = await api.profile(me.account);
-    me.name = p.name || '';
-    me.image = p.image || '';
+    const p = (await api.account(me.account)).profile;
+    me.name = (p && p.name) || '';
+    me.image = (p && p.image) || '';
   } catch {
-    // No profile yet.
+    // Shown without a name; the next profile event fills it in.
   }
   drawMe();
   mode = 'app';
@@ -208,8 +208,8 @@ async function boot() {
     if (e.type === 'profile' && e.account) {
       forget(e.account);
       if (e.account === me.account && !e.local) {
-        api.profile(me.account).then((p) => {
-          me.name = p.name || '';
+        api.account(me.account).then((a) => {
+          me.name = (a.profile && a.profile.name) || '';
           drawMe();
         }, () => {});
       }

@@ -8,7 +8,9 @@ const cache = new Map();
 export function nameOf(acc) {
   if (!acc || !acc.startsWith('acc_')) return Promise.resolve('');
   if (!cache.has(acc)) {
-    cache.set(acc, api.profile(acc).then((p) => (p && p.name) || '', () => ''));
+    // /accounts/{acc} answers 200 with profile null when none is held
+    // (/profile/{acc} would answer 404, which the browser logs as an error).
+    cache.set(acc, api.account(acc).then((a) => (a && a.profile && a.profile.name) || '', () => ''));
   }
   return cache.get(acc);
 }
