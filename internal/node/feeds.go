@@ -11,6 +11,7 @@ import (
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/scope"
 	"github.com/kithnet/kith/internal/store"
 )
 
@@ -352,71 +353,20 @@ func (n *Node) ownRelations(ctx context.Context) (relations, error) {
 	return rel, nil
 }
 
-// statement is the newest follow or block statement about one account.
-type statement struct {
-	on bool
-	ts uint64
-	id entry.ID
-}
-
-func (s statement) olderThan(ts uint64, id entry.ID) bool {
-	return ts > s.ts || ts == s.ts && string(id[:]) > string(s.id[:])
-}
-
 // relationsOf reads the follow and block entries in the public logs of
-// devices (one account's).
+// devices (one account's), as the replication scope does.
 func (n *Node) relationsOf(ctx context.Context, devices []identity.PublicKey) (relations, error) {
 	rel := relations{follows: map[identity.PublicKey]bool{}, blocks: map[identity.PublicKey]bool{}, blocked: map[identity.PublicKey]bool{}}
-	if len(devices) == 0 {
-		return rel, nil
+	follows, blocks, err := scope.Relations(ctx, n.store, devices)
+	if err != nil {
+		return relations{}, err
 	}
-	fol := map[identity.PublicKey]statement{}
-	blk := map[identity.PublicKey]statement{}
-	public := entry.PublicLog
-	const page = 1000
-	for _, typ := range []string{content.TypeFollow, content.TypeBlock} {
-		q := store.Query{Type: typ, LogID: &public, Authors: devices, Limit: page}
-		for {
-			es, err := n.store.Find(ctx, q)
-			if err != nil {
-				return relations{}, err
-			}
-			for _, e := range es {
-				q.After = e.Cursor
-				if e.Payload == nil {
-					continue
-				}
-				p, err := content.Decode(e.Payload)
-				if err != nil {
-					continue
-				}
-				ts := e.Header.Timestamp
-				switch v := p.(type) {
-				case *content.Follow:
-					if s, ok := fol[v.Account.Key()]; !ok || s.olderThan(ts, e.ID) {
-						fol[v.Account.Key()] = statement{v.Following, ts, e.ID}
-					}
-				case *content.Block:
-					if s, ok := blk[v.Account.Key()]; !ok || s.olderThan(ts, e.ID) {
-						blk[v.Account.Key()] = statement{v.Blocking, ts, e.ID}
-					}
-				}
-			}
-			if len(es) < page {
-				break
-			}
-		}
+	for _, a := range follows {
+		rel.follows[a] = true
 	}
-	for a, s := range fol {
-		if s.on {
-			rel.follows[a] = true
-		}
-	}
-	for a, s := range blk {
-		if s.on {
-			rel.blocks[a] = true
-			rel.blocked[a] = true
-		}
+	for a := range blocks {
+		rel.blocks[a] = true
+		rel.blocked[a] = true
 	}
 	return rel, nil
 }

@@ -226,10 +226,16 @@ func (r relation) newer(ts uint64, id entry.ID) bool {
 	return ts > r.ts || ts == r.ts && string(id[:]) > string(r.id[:])
 }
 
-// relations reads the follow and block entries in the public logs of the
-// given devices (one account's) and returns the accounts followed and
-// blocked, each decided by its newest statement (timestamp, then id).
+// relations is Relations over the scope's store.
 func (s *Scope) relations(ctx context.Context, devices []identity.PublicKey) (follows []identity.PublicKey, blocks map[identity.PublicKey]bool, err error) {
+	return Relations(ctx, s.st, devices)
+}
+
+// Relations reads the follow and block entries in the public logs of the
+// given devices (one account's) and returns the accounts followed, sorted,
+// and those blocked, each decided by its newest statement (timestamp, then
+// id).
+func Relations(ctx context.Context, st store.Store, devices []identity.PublicKey) (follows []identity.PublicKey, blocks map[identity.PublicKey]bool, err error) {
 	blocks = map[identity.PublicKey]bool{}
 	if len(devices) == 0 {
 		return nil, blocks, nil
@@ -240,7 +246,7 @@ func (s *Scope) relations(ctx context.Context, devices []identity.PublicKey) (fo
 	for _, typ := range []string{content.TypeFollow, content.TypeBlock} {
 		var after int64
 		for {
-			es, err := s.st.Find(ctx, store.Query{Type: typ, LogID: &public, Authors: devices, After: after, Limit: 1000})
+			es, err := st.Find(ctx, store.Query{Type: typ, LogID: &public, Authors: devices, After: after, Limit: 1000})
 			if err != nil {
 				return nil, nil, err
 			}
