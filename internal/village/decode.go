@@ -1,0 +1,501 @@
+package village
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"unicode/utf8"
+
+	"github.com/kithnet/kith/internal/cborwire"
+	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// ErrNotVillage is wrapped by the error Decode returns for a payload that
+// is not a typed payload of a village type.
+var ErrNotVillage = errors.New("not a village payload")
+
+// Error is a payload that breaks a rule of village.md: which type, which
+// field (empty for the payload as a whole) and what is wrong.
+type Error struct {
+	Type  string
+	Field string
+	Msg   string
+	Err   error // a sentinel such as ErrNotVillage, or nil
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("village: %s: field %q: %s", e.Type, e.Field, e.Msg)
+	}
+	return fmt.Sprintf("village: %s: %s", e.Type, e.Msg)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func fieldErr(typ, field, format string, args ...any) *Error {
+	return &Error{Type: typ, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// fieldSpec reads one known key's value into the payload.
+type fieldSpec struct {
+	name     string
+	required bool
+	read     func(d *decoder, p Payload) error
+}
+
+var specs = map[string][]fieldSpec{}
+
+func init() {
+	vil := func(get func(Payload) *entry.ID) fieldSpec {
+		return fieldSpec{"village", true, func(d *decoder, p Payload) error { return d.id("village", (*[32]byte)(get(p))) }}
+	}
+	add := func(typ string, fs ...fieldSpec) {
+		slices.SortFunc(fs, func(a, b fieldSpec) int { return keyLess(a.name, b.name) })
+		specs[typ] = fs
+	}
+	add(TypeFound,
+		fieldSpec{"name", true, func(d *decoder, p Payload) (err error) {
+			p.(*Found).Name, err = d.text("name", 1, MaxNameLen)
+			return
+		}},
+		fieldSpec{"admit", true, func(d *decoder, p Payload) error {
+			s, err := d.text("admit", 1, 32)
+			p.(*Found).Admit = Method(s)
+			return err
+		}},
+		fieldSpec{"exclude", true, func(d *decoder, p Payload) error {
+			s, err := d.text("exclude", 1, 32)
+			p.(*Found).Exclude = Method(s)
+			return err
+		}},
+		fieldSpec{"founders", true, func(d *decoder, p Payload) error {
+			n, err := d.r.Array("founders", MinFounders, MaxFounders)
+			if err != nil {
+				return d.wrap("founders", err)
+			}
+			f := p.(*Found)
+			f.Founders = make([]identity.PublicKey, n)
+			for i := range f.Founders {
+				if err := d.id(fmt.Sprintf("founders[%d]", i), (*[32]byte)(&f.Founders[i])); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+	)
+	add(TypeAccept, vil(func(p Payload) *entry.ID { return &p.(*Accept).Village }))
+	add(TypeJoin, vil(func(p Payload) *entry.ID { return &p.(*Join).Village }))
+	add(TypeLeave, vil(func(p Payload) *entry.ID { return &p.(*Leave).Village }))
+	add(TypeInvite, vil(func(p Payload) *entry.ID { return &p.(*Invite).Village }),
+		fieldSpec{"invitee", true, func(d *decoder, p Payload) error {
+			return d.id("invitee", (*[32]byte)(&p.(*Invite).Invitee))
+		}})
+	add(TypeUserspec, vil(func(p Payload) *entry.ID { return &p.(*Userspec).Village }),
+		fieldSpec{"mode", true, func(d *decoder, p Payload) error {
+			s, err := d.text("mode", 1, 16)
+			p.(*Userspec).Mode = Mode(s)
+			return err
+		}},
+		fieldSpec{"name", true, func(d *decoder, p Payload) (err error) {
+			p.(*Userspec).Name, err = d.text("name", 0, MaxNameLen)
+			return
+		}},
+		fieldSpec{"about", true, func(d *decoder, p Payload) (err error) {
+			p.(*Userspec).About, err = d.text("about", 0, MaxAboutLen)
+			return
+		}})
+	add(TypeVote, vil(func(p Payload) *entry.ID { return &p.(*Vote).Village }),
+		fieldSpec{"stranger", true, func(d *decoder, p Payload) error {
+			return d.stranger(&p.(*Vote).Stranger)
+		}},
+		fieldSpec{"vote", true, func(d *decoder, p Payload) error {
+			v, err := d.r.Uint("vote", uint64(VoteAccept))
+			p.(*Vote).Vote = VoteKind(v)
+			return d.wrap("vote", err)
+		}},
+		fieldSpec{"proof", false, func(d *decoder, p Payload) error {
+			return d.id("proof", &p.(*Vote).Proof)
+		}})
+	add(TypeStrangerspec, vil(func(p Payload) *entry.ID { return &p.(*Strangerspec).Village }),
+		fieldSpec{"stranger", true, func(d *decoder, p Payload) error {
+			return d.stranger(&p.(*Strangerspec).Stranger)
+		}},
+		fieldSpec{"text", true, func(d *decoder, p Payload) (err error) {
+			p.(*Strangerspec).Text, err = d.text("text", 0, MaxNoteLen)
+			return
+		}},
+		fieldSpec{"blob", false, func(d *decoder, p Payload) error {
+			return d.id("blob", &p.(*Strangerspec).Blob)
+		}})
+	add(TypeExclude, vil(func(p Payload) *entry.ID { return &p.(*Exclude).Village }),
+		fieldSpec{"subject", true, func(d *decoder, p Payload) error {
+			return d.id("subject", (*[32]byte)(&p.(*Exclude).Subject))
+		}},
+		fieldSpec{"reason", true, func(d *decoder, p Payload) (err error) {
+			p.(*Exclude).Reason, err = d.text("reason", 0, MaxReasonLen)
+			return
+		}})
+	add(TypeExcludeVote, vil(func(p Payload) *entry.ID { return &p.(*ExcludeVote).Village }),
+		fieldSpec{"proposal", true, func(d *decoder, p Payload) error {
+			return d.id("proposal", (*[32]byte)(&p.(*ExcludeVote).Proposal))
+		}},
+		fieldSpec{"vote", true, func(d *decoder, p Payload) error {
+			v, err := d.r.Uint("vote", 1)
+			p.(*ExcludeVote).For = v == 1
+			return d.wrap("vote", err)
+		}})
+	comp := func(name string, get func(*StatePayload) *[32]byte, required bool) fieldSpec {
+		return fieldSpec{name, required, func(d *decoder, p Payload) error { return d.id(name, get(p.(*StatePayload))) }}
+	}
+	add(TypeState, vil(func(p Payload) *entry.ID { return &p.(*StatePayload).Village }),
+		comp("previous", func(s *StatePayload) *[32]byte { return &s.Previous }, false),
+		comp("userspec", func(s *StatePayload) *[32]byte { return &s.Components.Userspec }, false),
+		comp("locals", func(s *StatePayload) *[32]byte { return &s.Locals }, true),
+		comp("locals_state", func(s *StatePayload) *[32]byte { return &s.LocalsState }, true),
+		comp("strangers", func(s *StatePayload) *[32]byte { return &s.Strangers }, true),
+		comp("strangers_state", func(s *StatePayload) *[32]byte { return &s.StrangersState }, true),
+		fieldSpec{"seen", true, func(d *decoder, p Payload) error {
+			n, err := d.r.Array("seen", 0, MaxSeen)
+			if err != nil {
+				return d.wrap("seen", err)
+			}
+			s := p.(*StatePayload)
+			s.Seen = make([]Seen, n)
+			for i := range s.Seen {
+				what := fmt.Sprintf("seen[%d]", i)
+				if _, err := d.r.Array(what, 3, 3); err != nil {
+					return d.wrap("seen", err)
+				}
+				if err := d.id(what+".author", (*[32]byte)(&s.Seen[i].Author)); err != nil {
+					return err
+				}
+				seq, err := d.r.Uint(what+".seq", entry.MaxSeq)
+				if err != nil {
+					return d.wrap("seen", err)
+				}
+				s.Seen[i].Seq = seq
+				if err := d.id(what+".head", (*[32]byte)(&s.Seen[i].Head)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
+}
+
+func newPayload(typ string) Payload {
+	switch typ {
+	case TypeFound:
+		return &Found{}
+	case TypeAccept:
+		return &Accept{}
+	case TypeInvite:
+		return &Invite{}
+	case TypeJoin:
+		return &Join{}
+	case TypeLeave:
+		return &Leave{}
+	case TypeUserspec:
+		return &Userspec{}
+	case TypeVote:
+		return &Vote{}
+	case TypeStrangerspec:
+		return &Strangerspec{}
+	case TypeExclude:
+		return &Exclude{}
+	case TypeExcludeVote:
+		return &ExcludeVote{}
+	case TypeState:
+		return &StatePayload{}
+	}
+	return nil
+}
+
+// IsVillageType reports whether typ is one of the village payload types.
+func IsVillageType(typ string) bool { return specs[typ] != nil }
+
+// decoder reads one payload's fields. The body it reads starts after the
+// map head, so offsets in errors add one.
+type decoder struct {
+	typ string
+	r   *cborwire.Reader
+}
+
+func (d *decoder) wrap(field string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fieldErr(d.typ, field, "%s", err.Error())
+}
+
+func (d *decoder) id(what string, dst *[32]byte) error {
+	at := d.r.Offset() + 1
+	if err := d.r.Fixed(what, dst[:]); err != nil {
+		return d.wrap(what, err)
+	}
+	if *dst == [32]byte{} {
+		return fieldErr(d.typ, what, "byte %d: an all-zero id is never valid", at)
+	}
+	return nil
+}
+
+func (d *decoder) stranger(dst *StrangerID) error {
+	at := d.r.Offset() + 1
+	if err := d.r.Fixed("stranger", dst[:]); err != nil {
+		return d.wrap("stranger", err)
+	}
+	if err := checkStranger(*dst); err != nil {
+		return fieldErr(d.typ, "stranger", "byte %d: %s", at, err)
+	}
+	return nil
+}
+
+func (d *decoder) text(what string, lo, hi int) (string, error) {
+	s, err := d.r.Text(what, lo, hi)
+	return s, d.wrap(what, err)
+}
+
+// wording writes cborwire errors with offsets counted from the start of
+// the payload (the reader starts after the one-byte map head).
+func wording(e *cborwire.Error) string {
+	off := e.Offset + 1
+	switch e.Problem {
+	case cborwire.EndOfBody:
+		return fmt.Sprintf("byte %d: the payload ends where a value is due", off)
+	case cborwire.Reserved:
+		return fmt.Sprintf("byte %d: indefinite length or reserved value 0x%02x", off, e.Initial)
+	case cborwire.ArgumentTruncated:
+		return fmt.Sprintf("byte %d: the payload ends inside a %d-byte argument", off, e.Value)
+	case cborwire.NotShortest:
+		return fmt.Sprintf("byte %d: %d is not in its shortest encoding", off, e.Value)
+	case cborwire.WrongType:
+		return fmt.Sprintf("byte %d: want %s, got %s (0x%02x)", off, e.Want, e.Got(), e.Initial)
+	case cborwire.OutOfRange:
+		switch e.Want {
+		case cborwire.MajorUint:
+			return fmt.Sprintf("byte %d: %d exceeds the limit %d", off, e.Value, e.Max)
+		case cborwire.MajorArray:
+			return fmt.Sprintf("byte %d: %d elements, want %d..%d", off, e.Value, e.Min, e.Max)
+		}
+		return fmt.Sprintf("byte %d: %d bytes, want %d..%d", off, e.Value, e.Min, e.Max)
+	case cborwire.PastEnd:
+		return fmt.Sprintf("byte %d: %s of %d bytes goes past the end of the payload", off, e.Want, e.Value)
+	case cborwire.InvalidUTF8:
+		return fmt.Sprintf("byte %d: text is not valid UTF-8", off)
+	case cborwire.Trailing:
+		return fmt.Sprintf("byte %d: %d trailing bytes after the payload map", off, e.Value)
+	}
+	return fmt.Sprintf("byte %d: problem %d", off, e.Problem)
+}
+
+// Decode strictly decodes a village payload: a canonical CBOR map holding
+// exactly the keys village.md lists for its type, each within its limits.
+// It never panics. Payloads of other types fail with an error wrapping
+// ErrNotVillage.
+func Decode(payload []byte) (Payload, error) {
+	if len(payload) > MaxPayloadSize {
+		return nil, &Error{Type: "payload", Msg: fmt.Sprintf("%d bytes exceeds the limit of %d", len(payload), MaxPayloadSize)}
+	}
+	typ, err := content.PeekType(payload)
+	if err != nil {
+		return nil, &Error{Type: "payload", Msg: err.Error(), Err: ErrNotVillage}
+	}
+	spec := specs[typ]
+	if spec == nil {
+		return nil, &Error{Type: typ, Msg: "not a village payload type", Err: ErrNotVillage}
+	}
+	n := int(payload[0] & 0x1f)
+	if payload[0]&0xe0 != 0xa0 || n > maxPayloadPairs {
+		return nil, &Error{Type: typ, Msg: fmt.Sprintf("byte 0: want a map of at most %d pairs with its count in the initial byte, got 0x%02x", maxPayloadPairs, payload[0])}
+	}
+	d := &decoder{typ: typ, r: cborwire.NewReader(payload[1:], wording)}
+	p := newPayload(typ)
+	next := 0        // index in spec of the first key that may still come
+	sawType := false // "type" is not in spec
+	seen := make([]bool, len(spec))
+	for range n {
+		at := d.r.Offset() + 1
+		key, err := d.r.Text("key", 1, 64)
+		if err != nil {
+			return nil, fieldErr(typ, "", "map key: %s", err.Error())
+		}
+		if key == "type" {
+			if sawType || next > 0 && keyLess(spec[next-1].name, "type") > 0 {
+				return nil, fieldErr(typ, "type", "byte %d: key out of canonical order or repeated", at)
+			}
+			sawType = true
+			if _, err := d.r.Text("type", 1, 64); err != nil {
+				return nil, d.wrap("type", err)
+			}
+			continue
+		}
+		i := slices.IndexFunc(spec, func(f fieldSpec) bool { return f.name == key })
+		if i < 0 {
+			return nil, fieldErr(typ, key, "byte %d: unknown key (village payloads carry exactly the keys village.md lists)", at)
+		}
+		if i < next || sawType && keyLess(key, "type") < 0 {
+			return nil, fieldErr(typ, key, "byte %d: key out of canonical order or repeated", at)
+		}
+		if err := spec[i].read(d, p); err != nil {
+			return nil, err
+		}
+		seen[i] = true
+		next = i + 1
+	}
+	if err := d.r.End(); err != nil {
+		return nil, fieldErr(typ, "", "%s", err.Error())
+	}
+	for i, f := range spec {
+		if f.required && !seen[i] {
+			return nil, fieldErr(typ, f.name, "required key missing")
+		}
+	}
+	if err := check(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func checkStranger(s StrangerID) error {
+	if [32]byte(s[:32]) == [32]byte{} || [32]byte(s[32:]) == [32]byte{} {
+		return errors.New("neither half of a stranger id (individual id, user id) may be all zero")
+	}
+	return nil
+}
+
+func checkText(typ, field, s string, lo, hi int) error {
+	if !utf8.ValidString(s) {
+		return fieldErr(typ, field, "text is not valid UTF-8")
+	}
+	if len(s) < lo || len(s) > hi {
+		return fieldErr(typ, field, "%d bytes, want %d..%d", len(s), lo, hi)
+	}
+	return nil
+}
+
+func checkID(typ, field string, id [32]byte) error {
+	if id == [32]byte{} {
+		return fieldErr(typ, field, "an all-zero id is never valid")
+	}
+	return nil
+}
+
+// check applies the rules of village.md that are not about the encoding.
+func check(p Payload) error {
+	t := p.Type()
+	switch p := p.(type) {
+	case *Found:
+		if err := checkText(t, "name", p.Name, 1, MaxNameLen); err != nil {
+			return err
+		}
+		if !p.Admit.valid() {
+			return fieldErr(t, "admit", "unknown consensus method %q (want %q or %q)", p.Admit, Unanimous, Majority)
+		}
+		if !p.Exclude.valid() {
+			return fieldErr(t, "exclude", "unknown consensus method %q (want %q or %q)", p.Exclude, Unanimous, Majority)
+		}
+		if len(p.Founders) < MinFounders || len(p.Founders) > MaxFounders {
+			return fieldErr(t, "founders", "%d founders, want %d..%d", len(p.Founders), MinFounders, MaxFounders)
+		}
+		for i, k := range p.Founders {
+			if err := checkID(t, fmt.Sprintf("founders[%d]", i), k); err != nil {
+				return err
+			}
+			if i > 0 && bytesCmp(p.Founders[i-1][:], k[:]) >= 0 {
+				return fieldErr(t, "founders", "founders[%d] is not after founders[%d]: the list is sorted ascending without repeats", i, i-1)
+			}
+		}
+		return nil
+	case *Accept:
+		return checkID(t, "village", p.Village)
+	case *Join:
+		return checkID(t, "village", p.Village)
+	case *Leave:
+		return checkID(t, "village", p.Village)
+	case *Invite:
+		if err := checkID(t, "village", p.Village); err != nil {
+			return err
+		}
+		return checkID(t, "invitee", p.Invitee)
+	case *Userspec:
+		if err := checkID(t, "village", p.Village); err != nil {
+			return err
+		}
+		if p.Mode != Active && p.Mode != Passive {
+			return fieldErr(t, "mode", "unknown mode %q (want %q or %q)", p.Mode, Active, Passive)
+		}
+		if err := checkText(t, "name", p.Name, 0, MaxNameLen); err != nil {
+			return err
+		}
+		return checkText(t, "about", p.About, 0, MaxAboutLen)
+	case *Vote:
+		if err := checkID(t, "village", p.Village); err != nil {
+			return err
+		}
+		if err := checkStranger(p.Stranger); err != nil {
+			return fieldErr(t, "stranger", "%s", err)
+		}
+		switch {
+		case p.Vote > VoteAccept:
+			return fieldErr(t, "vote", "%d is not a vote (0 deferred, 1 veto, 2 accept)", p.Vote)
+		case p.Vote == VoteAccept && p.Proof == [32]byte{}:
+			return fieldErr(t, "proof", "required with vote 2 (accept)")
+		case p.Vote != VoteAccept && p.Proof != [32]byte{}:
+			return fieldErr(t, "proof", "only allowed with vote 2 (accept)")
+		}
+		return nil
+	case *Strangerspec:
+		if err := checkID(t, "village", p.Village); err != nil {
+			return err
+		}
+		if err := checkStranger(p.Stranger); err != nil {
+			return fieldErr(t, "stranger", "%s", err)
+		}
+		return checkText(t, "text", p.Text, 0, MaxNoteLen)
+	case *Exclude:
+		if err := checkID(t, "village", p.Village); err != nil {
+			return err
+		}
+		if err := checkID(t, "subject", p.Subject); err != nil {
+			return err
+		}
+		return checkText(t, "reason", p.Reason, 0, MaxReasonLen)
+	case *ExcludeVote:
+		if err := checkID(t, "village", p.Village); err != nil {
+			return err
+		}
+		return checkID(t, "proposal", p.Proposal)
+	case *StatePayload:
+		if err := checkID(t, "village", p.Village); err != nil {
+			return err
+		}
+		for _, c := range []struct {
+			n string
+			v [32]byte
+		}{{"locals", p.Locals}, {"locals_state", p.LocalsState}, {"strangers", p.Strangers}, {"strangers_state", p.StrangersState}} {
+			if err := checkID(t, c.n, c.v); err != nil {
+				return err
+			}
+		}
+		if len(p.Seen) > MaxSeen {
+			return fieldErr(t, "seen", "%d logs, want at most %d", len(p.Seen), MaxSeen)
+		}
+		for i, s := range p.Seen {
+			if err := checkID(t, fmt.Sprintf("seen[%d].author", i), s.Author); err != nil {
+				return err
+			}
+			if err := checkID(t, fmt.Sprintf("seen[%d].head", i), s.Head); err != nil {
+				return err
+			}
+			if s.Seq == 0 || s.Seq > entry.MaxSeq {
+				return fieldErr(t, "seen", "seen[%d].seq %d out of range 1..%d", i, s.Seq, uint64(entry.MaxSeq))
+			}
+			if i > 0 && bytesCmp(p.Seen[i-1].Author[:], s.Author[:]) >= 0 {
+				return fieldErr(t, "seen", "seen[%d] is not after seen[%d]: sorted by author without repeats", i, i-1)
+			}
+		}
+		return nil
+	}
+	return &Error{Type: t, Msg: "not a village payload type", Err: ErrNotVillage}
+}

@@ -1,0 +1,328 @@
+package village
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+
+	"github.com/kithnet/kith/internal/cborwire"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// The village payload types.
+const (
+	TypeFound        = "village.found"
+	TypeAccept       = "village.accept"
+	TypeInvite       = "village.invite"
+	TypeJoin         = "village.join"
+	TypeLeave        = "village.leave"
+	TypeUserspec     = "village.userspec"
+	TypeVote         = "village.vote"
+	TypeStrangerspec = "village.strangerspec"
+	TypeExclude      = "village.exclude"
+	TypeExcludeVote  = "village.exclude_vote"
+	TypeState        = "village.state"
+)
+
+// Limits (bytes for text, elements for arrays).
+const (
+	MaxPayloadSize  = entry.MaxPayloadSize
+	MaxNameLen      = 100
+	MaxAboutLen     = 2000
+	MaxNoteLen      = 4000
+	MaxReasonLen    = 1000
+	MinFounders     = 2
+	MaxFounders     = 64
+	MaxSeen         = 128
+	StrangerIDSize  = 64
+	maxPayloadPairs = 10
+)
+
+// Method is a consensus method a charter names.
+type Method string
+
+// The consensus methods.
+const (
+	// Unanimous: every eligible active local agrees.
+	Unanimous Method = "unanimous"
+	// Majority: more than half of the eligible active locals agree.
+	Majority Method = "majority"
+)
+
+func (m Method) valid() bool { return m == Unanimous || m == Majority }
+
+// Mode is whether a local is active or passive.
+type Mode string
+
+// The modes.
+const (
+	Active  Mode = "active"
+	Passive Mode = "passive"
+)
+
+// VoteKind is a local's vote on a stranger.
+type VoteKind uint8
+
+// The votes (seed 000: 0, -1, proof).
+const (
+	VoteDeferred VoteKind = 0
+	VoteVeto     VoteKind = 1
+	VoteAccept   VoteKind = 2
+)
+
+func (k VoteKind) String() string {
+	switch k {
+	case VoteDeferred:
+		return "deferred"
+	case VoteVeto:
+		return "veto"
+	case VoteAccept:
+		return "accept"
+	}
+	return fmt.Sprintf("vote(%d)", uint8(k))
+}
+
+// StrangerID names a stranger: its individual id (32 bytes) followed by its
+// user id (32 bytes), seed 000's stranger_id.
+type StrangerID [StrangerIDSize]byte
+
+// Hex is the lowercase hexadecimal form of the id.
+func (s StrangerID) Hex() string { return fmt.Sprintf("%x", s[:]) }
+
+// Payload is a decoded village payload.
+type Payload interface {
+	Type() string
+	appendFields(f *fieldWriter)
+}
+
+// Found founds a village. Its entry id is the village id.
+type Found struct {
+	Name     string
+	Admit    Method // how invitations are admitted
+	Exclude  Method // how locals are excluded
+	Founders []identity.PublicKey
+}
+
+// Accept is a founder's acceptance of the founding.
+type Accept struct{ Village entry.ID }
+
+// Invite proposes (or endorses) admitting Invitee as a local.
+type Invite struct {
+	Village entry.ID
+	Invitee identity.PublicKey
+}
+
+// Join is an invitee's acceptance of its invitation.
+type Join struct{ Village entry.ID }
+
+// Leave is a local leaving the village for good.
+type Leave struct{ Village entry.ID }
+
+// Userspec is how a local presents itself in the village.
+type Userspec struct {
+	Village entry.ID
+	Mode    Mode
+	Name    string
+	About   string
+}
+
+// Vote is a local's vote on a stranger; Proof is set only with Accept.
+type Vote struct {
+	Village  entry.ID
+	Stranger StrangerID
+	Vote     VoteKind
+	Proof    [32]byte
+}
+
+// Strangerspec is a local's notes on a stranger, shared with the locals.
+type Strangerspec struct {
+	Village  entry.ID
+	Stranger StrangerID
+	Text     string
+	Blob     [32]byte // optional (zero: absent)
+}
+
+// Exclude proposes excluding Subject; its entry id names the proposal.
+type Exclude struct {
+	Village entry.ID
+	Subject identity.PublicKey
+	Reason  string
+}
+
+// ExcludeVote is a vote on an exclusion proposal.
+type ExcludeVote struct {
+	Village  entry.ID
+	Proposal entry.ID
+	For      bool
+}
+
+// Seen is one log a state has seen: the author's village log up to Seq,
+// whose entry at Seq is Head.
+type Seen struct {
+	Author identity.PublicKey
+	Seq    uint64
+	Head   entry.ID
+}
+
+// StatePayload is a local's state: the six components and what it has seen.
+type StatePayload struct {
+	Village entry.ID
+	Components
+	Seen []Seen
+}
+
+// Components are the six content addresses of seed 000, in order.
+type Components struct {
+	Previous       [32]byte // zero in the first state
+	Userspec       [32]byte // zero when the local has no userspec
+	Locals         [32]byte
+	LocalsState    [32]byte
+	Strangers      [32]byte
+	StrangersState [32]byte
+}
+
+func (*Found) Type() string        { return TypeFound }
+func (*Accept) Type() string       { return TypeAccept }
+func (*Invite) Type() string       { return TypeInvite }
+func (*Join) Type() string         { return TypeJoin }
+func (*Leave) Type() string        { return TypeLeave }
+func (*Userspec) Type() string     { return TypeUserspec }
+func (*Vote) Type() string         { return TypeVote }
+func (*Strangerspec) Type() string { return TypeStrangerspec }
+func (*Exclude) Type() string      { return TypeExclude }
+func (*ExcludeVote) Type() string  { return TypeExcludeVote }
+func (*StatePayload) Type() string { return TypeState }
+
+// fieldWriter collects a payload's fields; Encode sorts and writes them.
+type fieldWriter struct {
+	fields []field
+}
+
+type field struct {
+	name string
+	enc  []byte
+}
+
+func (f *fieldWriter) add(name string, enc []byte) { f.fields = append(f.fields, field{name, enc}) }
+func (f *fieldWriter) text(name, s string)         { f.add(name, cborwire.AppendText(nil, s)) }
+func (f *fieldWriter) id(name string, b [32]byte)  { f.add(name, cborwire.AppendBytes(nil, b[:])) }
+func (f *fieldWriter) uint(name string, v uint64)  { f.add(name, cborwire.AppendUint(nil, v)) }
+func (f *fieldWriter) optID(name string, b [32]byte) {
+	if b != [32]byte{} {
+		f.id(name, b)
+	}
+}
+
+// keyLess is the canonical order of text keys: by encoded bytes, which for
+// keys shorter than 24 bytes is by length, then bytewise.
+func keyLess(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return bytes.Compare([]byte(a), []byte(b))
+}
+
+func (p *Found) appendFields(f *fieldWriter) {
+	f.text("name", p.Name)
+	f.text("admit", string(p.Admit))
+	f.text("exclude", string(p.Exclude))
+	arr := cborwire.AppendArray(nil, len(p.Founders))
+	for _, k := range p.Founders {
+		arr = cborwire.AppendBytes(arr, k[:])
+	}
+	f.add("founders", arr)
+}
+func (p *Accept) appendFields(f *fieldWriter) { f.id("village", p.Village) }
+func (p *Invite) appendFields(f *fieldWriter) {
+	f.id("village", p.Village)
+	f.id("invitee", p.Invitee)
+}
+func (p *Join) appendFields(f *fieldWriter)  { f.id("village", p.Village) }
+func (p *Leave) appendFields(f *fieldWriter) { f.id("village", p.Village) }
+func (p *Userspec) appendFields(f *fieldWriter) {
+	f.id("village", p.Village)
+	f.text("mode", string(p.Mode))
+	f.text("name", p.Name)
+	f.text("about", p.About)
+}
+func (p *Vote) appendFields(f *fieldWriter) {
+	f.id("village", p.Village)
+	f.add("stranger", cborwire.AppendBytes(nil, p.Stranger[:]))
+	f.uint("vote", uint64(p.Vote))
+	if p.Vote == VoteAccept {
+		f.id("proof", p.Proof)
+	}
+}
+func (p *Strangerspec) appendFields(f *fieldWriter) {
+	f.id("village", p.Village)
+	f.add("stranger", cborwire.AppendBytes(nil, p.Stranger[:]))
+	f.text("text", p.Text)
+	f.optID("blob", p.Blob)
+}
+func (p *Exclude) appendFields(f *fieldWriter) {
+	f.id("village", p.Village)
+	f.id("subject", p.Subject)
+	f.text("reason", p.Reason)
+}
+func (p *ExcludeVote) appendFields(f *fieldWriter) {
+	f.id("village", p.Village)
+	f.id("proposal", p.Proposal)
+	v := uint64(0)
+	if p.For {
+		v = 1
+	}
+	f.uint("vote", v)
+}
+func (p *StatePayload) appendFields(f *fieldWriter) {
+	f.id("village", p.Village)
+	f.optID("previous", p.Previous)
+	f.optID("userspec", p.Components.Userspec)
+	f.id("locals", p.Locals)
+	f.id("locals_state", p.LocalsState)
+	f.id("strangers", p.Strangers)
+	f.id("strangers_state", p.StrangersState)
+	arr := cborwire.AppendArray(nil, len(p.Seen))
+	for _, s := range p.Seen {
+		arr = cborwire.AppendArray(arr, 3)
+		arr = cborwire.AppendBytes(arr, s.Author[:])
+		arr = cborwire.AppendUint(arr, s.Seq)
+		arr = cborwire.AppendBytes(arr, s.Head[:])
+	}
+	f.add("seen", arr)
+}
+
+// Encode checks p and returns its canonical encoding.
+func Encode(p Payload) ([]byte, error) {
+	if p == nil {
+		return nil, &Error{Type: "payload", Msg: "nil payload"}
+	}
+	if err := check(p); err != nil {
+		return nil, err
+	}
+	fw := &fieldWriter{}
+	fw.text("type", p.Type())
+	p.appendFields(fw)
+	slices.SortFunc(fw.fields, func(a, b field) int { return keyLess(a.name, b.name) })
+	out := []byte{0xa0 | byte(len(fw.fields))}
+	for _, fl := range fw.fields {
+		out = cborwire.AppendText(out, fl.name)
+		out = append(out, fl.enc...)
+	}
+	if len(out) > MaxPayloadSize {
+		return nil, &Error{Type: p.Type(), Msg: fmt.Sprintf("payload of %d bytes exceeds the limit of %d", len(out), MaxPayloadSize)}
+	}
+	return out, nil
+}
+
+// MustEncode is Encode for payloads known to be valid; it panics otherwise.
+// For tests and builders.
+func MustEncode(p Payload) []byte {
+	b, err := Encode(p)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func bytesCmp(a, b []byte) int { return bytes.Compare(a, b) }

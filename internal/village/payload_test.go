@@ -1,0 +1,212 @@
+package village
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/kithnet/kith/internal/cborwire"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+)
+
+func vid() entry.ID                { return entry.ID(bytes.Repeat([]byte{0x11}, 32)) }
+func pk(b byte) identity.PublicKey { return identity.PublicKey(bytes.Repeat([]byte{b}, 32)) }
+
+// validPayloads is one payload of every type, as in the test vectors.
+func validPayloads() []struct {
+	name string
+	p    Payload
+} {
+	return []struct {
+		name string
+		p    Payload
+	}{
+		{"found", &Found{Name: "Elm Street", Admit: Unanimous, Exclude: Majority, Founders: []identity.PublicKey{pk(0x21), pk(0x22)}}},
+		{"accept", &Accept{Village: vid()}},
+		{"invite", &Invite{Village: vid(), Invitee: pk(0x23)}},
+		{"join", &Join{Village: vid()}},
+		{"leave", &Leave{Village: vid()}},
+		{"userspec", &Userspec{Village: vid(), Mode: Passive, Name: "hub", About: "always on"}},
+		{"vote deferred", &Vote{Village: vid(), Stranger: stranger(0x31), Vote: VoteDeferred}},
+		{"vote veto", &Vote{Village: vid(), Stranger: stranger(0x31), Vote: VoteVeto}},
+		{"vote accept", &Vote{Village: vid(), Stranger: stranger(0x31), Vote: VoteAccept, Proof: proof(1)}},
+		{"strangerspec", &Strangerspec{Village: vid(), Stranger: stranger(0x31), Text: "met at the market", Blob: proof(2)}},
+		{"strangerspec no blob", &Strangerspec{Village: vid(), Stranger: stranger(0x31), Text: ""}},
+		{"exclude", &Exclude{Village: vid(), Subject: pk(0x22), Reason: "vetoes everyone"}},
+		{"exclude_vote", &ExcludeVote{Village: vid(), Proposal: entry.ID(pk(0x44)), For: true}},
+		{"state", &StatePayload{Village: vid(), Components: Components{Previous: proof(3), Locals: proof(4), LocalsState: proof(5), Strangers: proof(6), StrangersState: proof(7)},
+			Seen: []Seen{{pk(0x21), 3, entry.ID(pk(0x51))}, {pk(0x22), 1, entry.ID(pk(0x52))}}}},
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, c := range validPayloads() {
+		b, err := Encode(c.p)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		p, err := Decode(b)
+		if err != nil {
+			t.Fatalf("%s: decode %x: %v", c.name, b, err)
+		}
+		again, err := Encode(p)
+		if err != nil || !bytes.Equal(again, b) {
+			t.Fatalf("%s: re-encoded %x, want %x (%v)", c.name, again, b, err)
+		}
+	}
+}
+
+// A hand-written encoding: the keys in canonical order (length, then
+// bytes).
+func TestEncodingExample(t *testing.T) {
+	b := MustEncode(&Invite{Village: vid(), Invitee: pk(0x23)})
+	want := "a3" + "6474797065" + "6e76696c6c6167652e696e76697465" + // "type": "village.invite"
+		"67696e7669746565" + "5820" + strings.Repeat("23", 32) + // "invitee"
+		"6776696c6c616765" + "5820" + strings.Repeat("11", 32) // "village"
+	if got := hex.EncodeToString(b); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
+
+type rejectCase struct {
+	name string
+	b    []byte
+	want string
+}
+
+// mapOf encodes pairs in the order given (so tests can break the order).
+func mapOf(pairs ...any) []byte {
+	b := []byte{0xa0 | byte(len(pairs)/2)}
+	for i, x := range pairs {
+		switch v := x.(type) {
+		case string:
+			b = cborwire.AppendText(b, v)
+		case []byte:
+			if i%2 == 0 {
+				panic("key")
+			}
+			b = append(b, v...)
+		case int:
+			b = cborwire.AppendUint(b, uint64(v))
+		}
+	}
+	return b
+}
+
+func bs(b []byte) []byte { return cborwire.AppendBytes(nil, b) }
+
+func rejectCases() []rejectCase {
+	v := bs(vidB())
+	z := bs(make([]byte, 32))
+	s := stranger(0x31)
+	return []rejectCase{
+		{"empty", nil, "not a CBOR map"},
+		{"not village", mapOf("text", "hi", "type", "post"), `village: post: not a village payload type`},
+		{"unknown key", mapOf("type", "village.join", "extra", 1, "village", v), `field "extra": byte 19: unknown key`},
+		{"order", mapOf("village", v, "type", "village.join"), `field "type": byte 43: key out of canonical order or repeated`},
+		{"repeat", mapOf("type", "village.join", "village", v, "village", v), `field "village": byte 61: key out of canonical order or repeated`},
+		{"missing", mapOf("type", "village.join"), `field "village": required key missing`},
+		{"zero village", mapOf("type", "village.join", "village", z), `field "village": byte 27: an all-zero id is never valid`},
+		{"short village", mapOf("type", "village.join", "village", bs(make([]byte, 31))), `field "village": byte 27: 31 bytes, want 32..32`},
+		{"trailing", append(mapOf("type", "village.join", "village", v), 0), `byte 61: 1 trailing bytes after the payload map`},
+		{"one founder", mapOf("name", "x", "type", "village.found", "admit", "majority", "exclude", "majority", "founders", append([]byte{0x81}, bs(pkB(1))...)), `field "founders": byte 68: 1 elements, want 2..64`},
+		{"unsorted founders", mapOf("name", "x", "type", "village.found", "admit", "majority", "exclude", "majority", "founders", append(append([]byte{0x82}, bs(pkB(2))...), bs(pkB(1))...)), `founders[1] is not after founders[0]`},
+		{"method", mapOf("name", "x", "type", "village.found", "admit", "dictator", "exclude", "majority", "founders", append(append([]byte{0x82}, bs(pkB(1))...), bs(pkB(2))...)), `field "admit": unknown consensus method "dictator"`},
+		{"vote 3", mapOf("type", "village.vote", "vote", 3, "village", v, "stranger", bs(sB(s))), `field "vote": byte 24: 3 exceeds the limit 2`},
+		{"accept without proof", mapOf("type", "village.vote", "vote", 2, "village", v, "stranger", bs(sB(s))), `field "proof": required with vote 2 (accept)`},
+		{"veto with proof", mapOf("type", "village.vote", "vote", 1, "proof", bs(pkB(9)), "village", v, "stranger", bs(sB(s))), `field "proof": only allowed with vote 2 (accept)`},
+		{"stranger zero half", mapOf("type", "village.vote", "vote", 1, "village", v, "stranger", bs(make([]byte, 64))), `field "stranger": byte 76: neither half`},
+		{"mode", mapOf("mode", "lazy", "name", "", "type", "village.userspec", "about", "", "village", v), `field "mode": unknown mode "lazy"`},
+		{"big map head", append([]byte{0xb8, 0x02}, mapOf("type", "village.join", "village", v)[1:]...), `byte 0: want a map of at most 10 pairs`},
+		{"non-shortest", mapOf("type", "village.exclude_vote", "vote", []byte{0x18, 0x01}, "village", v, "proposal", v), `field "vote": byte 32: 1 is not in its shortest encoding`},
+		{"bad utf8", mapOf("type", "village.exclude", "reason", []byte{0x61, 0xff}, "subject", v, "village", v), `field "reason": byte 29: text is not valid UTF-8`},
+		{"seen unsorted", mapOf("seen", append(append([]byte{0x82}, seenEnc(2)...), seenEnc(1)...), "type", "village.state", "locals", v, "village", v, "strangers", v, "locals_state", v, "strangers_state", v), `seen[1] is not after seen[0]`},
+		{"seen seq 0", mapOf("seen", append([]byte{0x81}, seenEncSeq(1, 0)...), "type", "village.state", "locals", v, "village", v, "strangers", v, "locals_state", v, "strangers_state", v), `seen[0].seq 0 out of range`},
+	}
+}
+
+func seenEnc(b byte) []byte { return seenEncSeq(b, 1) }
+func seenEncSeq(b byte, seq uint64) []byte {
+	x := cborwire.AppendArray(nil, 3)
+	x = cborwire.AppendBytes(x, pkB(b))
+	x = cborwire.AppendUint(x, seq)
+	return cborwire.AppendBytes(x, pkB(b+0x40))
+}
+
+func TestDecodeRejects(t *testing.T) {
+	for _, c := range rejectCases() {
+		_, err := Decode(c.b)
+		if err == nil {
+			t.Errorf("%s: accepted %x", c.name, c.b)
+			continue
+		}
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Errorf("%s: error %T %v", c.name, err, err)
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %q, want it to contain %q", c.name, err, c.want)
+		}
+	}
+}
+
+func TestEncodeChecks(t *testing.T) {
+	for _, p := range []Payload{
+		&Found{Name: "", Admit: Majority, Exclude: Majority, Founders: []identity.PublicKey{pk(1), pk(2)}},
+		&Found{Name: "x", Admit: Majority, Exclude: Majority, Founders: []identity.PublicKey{pk(1)}},
+		&Userspec{Village: vid(), Mode: "x"},
+		&Vote{Village: vid(), Stranger: stranger(1), Vote: VoteAccept},
+		&Strangerspec{Village: vid(), Stranger: stranger(1), Text: strings.Repeat("x", MaxNoteLen+1)},
+		&Exclude{Village: vid()},
+		&StatePayload{Village: vid()},
+		nil,
+	} {
+		if b, err := Encode(p); err == nil {
+			t.Errorf("Encode(%#v) = %x, want an error", p, b)
+		}
+	}
+}
+
+// Every limit: at the limit accepted, one over refused.
+func TestLimits(t *testing.T) {
+	at := &Strangerspec{Village: vid(), Stranger: stranger(1), Text: strings.Repeat("x", MaxNoteLen)}
+	if _, err := Decode(MustEncode(at)); err != nil {
+		t.Fatal(err)
+	}
+	over := mapOf("text", strings.Repeat("x", MaxNoteLen+1), "type", "village.strangerspec", "village", bs(vidB()), "stranger", bs(sB(stranger(1))))
+	if _, err := Decode(over); err == nil || !strings.Contains(err.Error(), "4001 bytes, want 0..4000") {
+		t.Fatalf("over: %v", err)
+	}
+	seen := make([]Seen, MaxSeen)
+	for i := range seen {
+		var a identity.PublicKey
+		a[0], a[1] = byte(i>>8)+1, byte(i)
+		seen[i] = Seen{a, 1 << 40, entry.ID(pk(9))}
+	}
+	st := &StatePayload{Village: vid(), Components: Components{Locals: proof(4), LocalsState: proof(5), Strangers: proof(6), StrangersState: proof(7)}, Seen: seen}
+	b, err := Encode(st)
+	if err != nil || len(b) > MaxPayloadSize {
+		t.Fatalf("state with %d seen: %d bytes, %v", MaxSeen, len(b), err)
+	}
+	if _, err := Decode(b); err != nil {
+		t.Fatal(err)
+	}
+	st.Seen = append(st.Seen, Seen{pk(0xff), 1, entry.ID(pk(9))})
+	if _, err := Encode(st); err == nil {
+		t.Fatal("129 seen accepted")
+	}
+}
+
+func TestNotVillage(t *testing.T) {
+	_, err := Decode(mapOf("text", "hi", "type", "post"))
+	if !errors.Is(err, ErrNotVillage) {
+		t.Fatalf("%v does not wrap ErrNotVillage", err)
+	}
+}
+
+func vidB() []byte           { v := vid(); return v[:] }
+func pkB(b byte) []byte      { k := pk(b); return k[:] }
+func sB(s StrangerID) []byte { return s[:] }
