@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/kithnet/kith/internal/cborwire"
@@ -299,7 +300,7 @@ func Decode(payload []byte) (Payload, error) {
 	}
 	typ, err := content.PeekType(payload)
 	if err != nil {
-		return nil, &Error{Type: "payload", Msg: err.Error(), Err: ErrNotVillage}
+		return nil, &Error{Type: "payload", Msg: strings.TrimPrefix(err.Error(), "payload: "), Err: ErrNotVillage}
 	}
 	spec := specs[typ]
 	if spec == nil {
