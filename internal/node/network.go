@@ -416,10 +416,12 @@ func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
 
 // discoverLoop connects, through the DHT and the peerstore, to the devices
 // of this node's own account and of the accounts it follows that are not
-// connected.
+// connected, and to the peers providing the rendezvous keys of the
+// villages it takes part in.
 func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 	t := time.NewTimer(2 * time.Second)
 	defer t.Stop()
+	provided := map[entry.ID]bool{} // the villages whose rendezvous key is announced
 	for {
 		select {
 		case <-ctx.Done():
@@ -459,6 +461,12 @@ func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 			}()
 		}
 		wg.Wait()
+		// Village peers after the accounts' devices: DHT look-ups are slow.
+		for _, d := range n.villagePeers(ctx, nw, provided) {
+			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			_ = nw.host.ConnectKey(cctx, d, nil)
+			cancel()
+		}
 		t.Reset(30 * time.Second)
 	}
 }

@@ -342,10 +342,17 @@ func (n *Node) Publish(ctx context.Context, p content.Payload) (*entry.Entry, er
 
 // AppendRaw appends payload bytes to one of this device's logs.
 func (n *Node) AppendRaw(ctx context.Context, log entry.LogID, payload []byte) (*entry.Entry, error) {
+	return n.appendAfter(ctx, log, payload, 0)
+}
+
+// appendAfter is AppendRaw with a timestamp greater than after: a village
+// entry is stamped after every village entry held, so that the reducer's
+// (timestamp, id) order applies it after what its author had seen.
+func (n *Node) appendAfter(ctx context.Context, log entry.LogID, payload []byte, after uint64) (*entry.Entry, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	key := store.LogKey{Author: n.device.Public(), LogID: log}
-	d := entry.Draft{LogID: log, Seq: 1, Timestamp: n.now(), Payload: payload}
+	d := entry.Draft{LogID: log, Seq: 1, Timestamp: max(n.now(), after+1), Payload: payload}
 	h, err := n.store.Head(ctx, key)
 	switch {
 	case err == nil:

@@ -44,6 +44,7 @@ type snapshot struct {
 	authors  map[identity.PublicKey]bool
 	blocked  map[identity.PublicKey]bool // blocked accounts and their devices
 	logs     map[store.LogKey]bool
+	villages []entry.ID // the villages this account's devices take part in
 }
 
 // New computes the scope from the store.
@@ -104,7 +105,8 @@ func (s *Scope) Following() []identity.AccountID {
 }
 
 // Relevant reports whether storing e can change the scope: a follow, a
-// block, a device certificate or a revocation.
+// block, a device certificate, a revocation or a village entry (which may
+// name a founder, an invitee or a new local).
 func Relevant(e *entry.Entry) bool {
 	if e.Payload == nil {
 		return false
@@ -117,7 +119,7 @@ func Relevant(e *entry.Entry) bool {
 	case content.TypeFollow, content.TypeBlock, content.TypeDeviceAdd, content.TypeDeviceRevoke:
 		return true
 	}
-	return false
+	return isVillageType(typ)
 }
 
 // Refresh recomputes the snapshot from the store and reports whether it
@@ -197,6 +199,11 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 	// account that claims it.
 	for k := range sn.blocked {
 		delete(sn.authors, k)
+	}
+	// The village logs of the villages this account's devices take part
+	// in (blocked participants left out).
+	if err := s.villageLogs(ctx, append([]identity.PublicKey{s.cfg.Account}, own...), sn); err != nil {
+		return nil, err
 	}
 	return sn, nil
 }

@@ -1,0 +1,468 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/scope"
+	"github.com/kithnet/kith/internal/store"
+	"github.com/kithnet/kith/internal/village"
+)
+
+// Errors of the village operations, for callers that map them (the API).
+var (
+	// ErrNoVillage: the node does not hold the village's found entry.
+	ErrNoVillage = errors.New("no such village held here")
+	// ErrVillageRule: the reducer would ignore the entry (village.md §3),
+	// e.g. voting before the founding is complete; nothing was appended.
+	ErrVillageRule = errors.New("the village's rules do not allow this")
+)
+
+func ruleErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrVillageRule, fmt.Sprintf(format, args...))
+}
+
+// VillageRole is how this node's device takes part in a village.
+type VillageRole string
+
+// The roles.
+const (
+	RoleFounder  VillageRole = "founder"  // named by the found entry, village not founded yet
+	RoleLocal    VillageRole = "local"    // a current local
+	RoleInvitee  VillageRole = "invitee"  // invited, not (yet) a local
+	RoleLeft     VillageRole = "left"     // left the village
+	RoleExcluded VillageRole = "excluded" // excluded by the locals
+)
+
+// VillageSummary is one village this node's device takes part in.
+type VillageSummary struct {
+	ID entry.ID
+	// Known: the found entry is held (an invitee may not have it yet);
+	// the fields below are set only then.
+	Known   bool
+	Name    string
+	Founded bool
+	Role    VillageRole
+	Mode    village.Mode // this device's mode when it is a local
+	Locals  int          // current locals
+}
+
+// villageEntries returns the found entry (nil when not held) and every
+// held entry of the village log (log id = village id) of any author.
+func (n *Node) villageEntries(ctx context.Context, id entry.ID) (*entry.Entry, []*entry.Entry, error) {
+	var found *entry.Entry
+	s, err := n.store.Get(ctx, id)
+	switch {
+	case err == nil:
+		found = s.Entry
+	case errors.Is(err, store.ErrNotFound):
+	default:
+		return nil, nil, err
+	}
+	var out []*entry.Entry
+	if found != nil {
+		out = append(out, found)
+	}
+	lid := entry.LogID(id)
+	var after int64
+	for {
+		es, err := n.store.Find(ctx, store.Query{LogID: &lid, After: after, Limit: 1000})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, e := range es {
+			after = e.Cursor
+			out = append(out, e.Entry)
+		}
+		if len(es) < 1000 {
+			break
+		}
+	}
+	return found, out, nil
+}
+
+// Village reduces the village from the entries held: its found entry and
+// every held entry whose log id is the village id (village.md §3).
+// ErrNoVillage when the found entry is not held or not valid.
+func (n *Node) Village(ctx context.Context, id entry.ID) (*village.State, error) {
+	found, es, err := n.villageEntries(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if found == nil {
+		return nil, ErrNoVillage
+	}
+	st, err := village.Reduce(id, es)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoVillage, err)
+	}
+	return st, nil
+}
+
+// Villages lists the villages this node's device takes part in: those
+// whose found entry names it as a founder and those it is invited to,
+// sorted by village id.
+func (n *Node) Villages(ctx context.Context) ([]VillageSummary, error) {
+	ids, err := scope.VillagesOf(ctx, n.store, []identity.PublicKey{n.device.Public()})
+	if err != nil {
+		return nil, err
+	}
+	self := n.device.Public()
+	out := make([]VillageSummary, 0, len(ids))
+	for _, id := range ids {
+		vs := VillageSummary{ID: id, Role: RoleInvitee}
+		st, err := n.Village(ctx, id)
+		switch {
+		case errors.Is(err, ErrNoVillage):
+			out = append(out, vs)
+			continue
+		case err != nil:
+			return nil, err
+		}
+		vs.Known, vs.Name, vs.Founded, vs.Locals = true, st.Name, st.Founded, len(st.Members())
+		if l := st.Local(self); l != nil {
+			vs.Role = map[village.Status]VillageRole{
+				village.Founder: RoleFounder, village.Member: RoleLocal,
+				village.Left: RoleLeft, village.Excluded: RoleExcluded,
+			}[l.Status]
+			if l.Status == village.Member {
+				vs.Mode = l.Mode
+			}
+		}
+		out = append(out, vs)
+	}
+	return out, nil
+}
+
+// FoundVillage founds a village with this device and the co-founders
+// (device keys) as founders: it appends the village.found entry to this
+// device's found log (scope.FoundLog). The entry's id is the village id;
+// the village is founded once every co-founder has accepted.
+func (n *Node) FoundVillage(ctx context.Context, name string, admit, exclude village.Method, cofounders []identity.PublicKey) (*entry.Entry, error) {
+	self := n.device.Public()
+	founders := []identity.PublicKey{self}
+	for _, k := range cofounders {
+		if !slices.Contains(founders, k) {
+			founders = append(founders, k)
+		}
+	}
+	slices.SortFunc(founders, func(a, b identity.PublicKey) int { return bytes.Compare(a[:], b[:]) })
+	if len(founders) < village.MinFounders {
+		return nil, &village.Error{Type: village.TypeFound, Field: "founders", Msg: "a village needs at least one co-founder besides this device"}
+	}
+	payload, err := village.Encode(&village.Found{Name: name, Admit: admit, Exclude: exclude, Founders: founders})
+	if err != nil {
+		return nil, err
+	}
+	return n.AppendRaw(ctx, scope.FoundLog, payload)
+}
+
+// appendVillage checks p against the village as held (check may return a
+// rule error) and appends it to this device's village log.
+func (n *Node) appendVillage(ctx context.Context, id entry.ID, p village.Payload, check func(st *village.State, self identity.PublicKey) error) (*entry.Entry, error) {
+	payload, err := village.Encode(p)
+	if err != nil {
+		return nil, err
+	}
+	found, es, err := n.villageEntries(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if found == nil {
+		return nil, ErrNoVillage
+	}
+	st, err := village.Reduce(id, es)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoVillage, err)
+	}
+	self := n.device.Public()
+	if _, ok := p.(*village.Accept); !ok && !st.Founded {
+		return nil, ruleErr("the village is not founded yet (not every founder has accepted)")
+	}
+	if check != nil {
+		if err := check(st, self); err != nil {
+			return nil, err
+		}
+	}
+	return n.appendAfter(ctx, entry.LogID(id), payload, latest(es))
+}
+
+// latest is the highest timestamp of es.
+func latest(es []*entry.Entry) uint64 {
+	var ts uint64
+	for _, e := range es {
+		ts = max(ts, e.Header.Timestamp)
+	}
+	return ts
+}
+
+// mustBeLocal is the check of the entries only a current local may post.
+func mustBeLocal(st *village.State, self identity.PublicKey) error {
+	if l := st.Local(self); l == nil || l.Status != village.Member {
+		return ruleErr("this device is not a local of the village")
+	}
+	return nil
+}
+
+// AcceptVillage accepts the founding as one of the founders.
+func (n *Node) AcceptVillage(ctx context.Context, id entry.ID) (*entry.Entry, error) {
+	return n.appendVillage(ctx, id, &village.Accept{Village: id}, func(st *village.State, self identity.PublicKey) error {
+		if !slices.Contains(st.Founders, self) {
+			return ruleErr("this device is not a founder of the village")
+		}
+		if st.Founded || st.Local(self).Accepted {
+			return ruleErr("this device has already accepted the founding")
+		}
+		return nil
+	})
+}
+
+// InviteToVillage invites (or endorses the invitation of) invitee.
+func (n *Node) InviteToVillage(ctx context.Context, id entry.ID, invitee identity.PublicKey) (*entry.Entry, error) {
+	return n.appendVillage(ctx, id, &village.Invite{Village: id, Invitee: invitee}, func(st *village.State, self identity.PublicKey) error {
+		if err := mustBeLocal(st, self); err != nil {
+			return err
+		}
+		if st.Local(invitee) != nil {
+			return ruleErr("the invitee is or was a local or founder")
+		}
+		for _, inv := range st.Invitations {
+			if inv.Invitee == invitee && slices.Contains(inv.Endorsers, self) {
+				return ruleErr("this device has already invited the invitee")
+			}
+		}
+		return nil
+	})
+}
+
+// JoinVillage accepts this device's invitation.
+func (n *Node) JoinVillage(ctx context.Context, id entry.ID) (*entry.Entry, error) {
+	return n.appendVillage(ctx, id, &village.Join{Village: id}, func(st *village.State, self identity.PublicKey) error {
+		for _, inv := range st.Invitations {
+			if inv.Invitee == self {
+				if inv.Joined {
+					return ruleErr("this device has already joined")
+				}
+				return nil
+			}
+		}
+		return ruleErr("this device has no invitation to the village")
+	})
+}
+
+// LeaveVillage leaves the village, for good.
+func (n *Node) LeaveVillage(ctx context.Context, id entry.ID) (*entry.Entry, error) {
+	return n.appendVillage(ctx, id, &village.Leave{Village: id}, mustBeLocal)
+}
+
+// SetVillageUserspec sets how this device presents itself in the village
+// and its mode (active or passive).
+func (n *Node) SetVillageUserspec(ctx context.Context, id entry.ID, mode village.Mode, name, about string) (*entry.Entry, error) {
+	return n.appendVillage(ctx, id, &village.Userspec{Village: id, Mode: mode, Name: name, About: about}, mustBeLocal)
+}
+
+// VoteStranger casts this device's vote on a stranger; proof (the content
+// address of the proof blob) goes with an accept only.
+func (n *Node) VoteStranger(ctx context.Context, id entry.ID, stranger village.StrangerID, vote village.VoteKind, proof [32]byte) (*entry.Entry, error) {
+	p := &village.Vote{Village: id, Stranger: stranger, Vote: vote}
+	if vote == village.VoteAccept {
+		p.Proof = proof
+	} else if proof != ([32]byte{}) {
+		return nil, &village.Error{Type: village.TypeVote, Field: "proof", Msg: "a proof goes with an accept only"}
+	}
+	return n.appendVillage(ctx, id, p, func(st *village.State, self identity.PublicKey) error {
+		if err := mustBeLocal(st, self); err != nil {
+			return err
+		}
+		if s := st.Stranger(stranger); s != nil && vote == village.VoteDeferred {
+			if b := s.Ballot(self); b.Entry != (entry.ID{}) && b.Explicit != village.VoteDeferred {
+				return ruleErr("a vote never returns to deferred (lift a veto by accepting with proof)")
+			}
+		}
+		return nil
+	})
+}
+
+// NoteStranger writes this device's note on a stranger (replacing its
+// earlier one); blob is optional (zero: none).
+func (n *Node) NoteStranger(ctx context.Context, id entry.ID, stranger village.StrangerID, text string, blob [32]byte) (*entry.Entry, error) {
+	return n.appendVillage(ctx, id, &village.Strangerspec{Village: id, Stranger: stranger, Text: text, Blob: blob}, mustBeLocal)
+}
+
+// ProposeExclusion proposes to exclude subject; the entry's id names the
+// proposal.
+func (n *Node) ProposeExclusion(ctx context.Context, id entry.ID, subject identity.PublicKey, reason string) (*entry.Entry, error) {
+	return n.appendVillage(ctx, id, &village.Exclude{Village: id, Subject: subject, Reason: reason}, func(st *village.State, self identity.PublicKey) error {
+		if l := st.Local(self); l == nil || !l.Active() {
+			return ruleErr("only an active local may propose an exclusion")
+		}
+		if subject == self {
+			return ruleErr("a local cannot propose to exclude itself")
+		}
+		if l := st.Local(subject); l == nil || l.Status != village.Member {
+			return ruleErr("the subject is not a local")
+		}
+		return nil
+	})
+}
+
+// VoteExclusion votes for or against an open exclusion proposal.
+func (n *Node) VoteExclusion(ctx context.Context, id, proposal entry.ID, inFavour bool) (*entry.Entry, error) {
+	return n.appendVillage(ctx, id, &village.ExcludeVote{Village: id, Proposal: proposal, For: inFavour}, func(st *village.State, self identity.PublicKey) error {
+		i := slices.IndexFunc(st.Proposals, func(p *village.Proposal) bool { return p.ID == proposal })
+		if i < 0 {
+			return ruleErr("no such proposal held")
+		}
+		pr := st.Proposals[i]
+		if pr.Outcome != village.Open {
+			return ruleErr("the proposal is closed (%s)", pr.Outcome)
+		}
+		if l := st.Local(self); l == nil || !l.Active() || self == pr.Subject {
+			return ruleErr("only active locals other than the subject vote on an exclusion")
+		}
+		return nil
+	})
+}
+
+// PublishState computes this device's state from the village entries it
+// holds (village.md §4: the found entry plus every held village log up to
+// its head) and appends the village.state entry.
+func (n *Node) PublishState(ctx context.Context, id entry.ID) (*entry.Entry, *village.StatePayload, error) {
+	found, es, err := n.villageEntries(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if found == nil {
+		return nil, nil, ErrNoVillage
+	}
+	seen := village.SeenOf(id, es)
+	if len(seen) > village.MaxSeen {
+		return nil, nil, ruleErr("the village has %d logs; a state names at most %d", len(seen), village.MaxSeen)
+	}
+	byID := make(map[entry.ID]*entry.Entry, len(es))
+	for _, e := range es {
+		byID[e.ID] = e
+	}
+	named, err := village.Named(id, seen, byID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the village logs held have gaps: %w", err)
+	}
+	st, err := village.Reduce(id, named)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrNoVillage, err)
+	}
+	self := n.device.Public()
+	if err := mustBeLocal(st, self); err != nil {
+		return nil, nil, err
+	}
+	p, err := st.NewStatePayload(self, st.Local(self).State, seen)
+	if err != nil {
+		return nil, nil, err
+	}
+	payload, err := village.Encode(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := n.appendAfter(ctx, entry.LogID(id), payload, latest(es))
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, p, nil
+}
+
+// StateLink is one village.state entry of a local's chain.
+type StateLink struct {
+	Entry *entry.Entry
+	State *village.StatePayload // nil when the payload is missing or invalid
+}
+
+// Chain returns a local's state chain in this village (its village.state
+// entries in seq order) and the findings of village.Audit over the
+// entries held.
+func (n *Node) Chain(ctx context.Context, id entry.ID, local identity.PublicKey) ([]StateLink, []village.Finding, error) {
+	found, es, err := n.villageEntries(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if found == nil {
+		return nil, nil, ErrNoVillage
+	}
+	var chain []*entry.Entry
+	var links []StateLink
+	for _, e := range es {
+		if e.Header.Author != local || e.Header.LogID != entry.LogID(id) || e.Payload == nil {
+			continue
+		}
+		p, err := village.Decode(e.Payload)
+		if err != nil {
+			continue
+		}
+		if sp, ok := p.(*village.StatePayload); ok {
+			chain = append(chain, e)
+			links = append(links, StateLink{Entry: e, State: sp})
+		}
+	}
+	slices.SortStableFunc(links, func(a, b StateLink) int {
+		return cmpUint(a.Entry.Header.Seq, b.Entry.Header.Seq)
+	})
+	slices.SortStableFunc(chain, func(a, b *entry.Entry) int { return cmpUint(a.Header.Seq, b.Header.Seq) })
+	return links, village.Audit(id, chain, es), nil
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// villagePeers announces the rendezvous key (scope.RendezvousKey) of every
+// village this node takes part in, stops announcing those of villages it
+// no longer does, and returns the providers found that are not connected
+// or blocked. Without a DHT it finds nothing.
+func (n *Node) villagePeers(ctx context.Context, nw *network, provided map[entry.ID]bool) []identity.PublicKey {
+	current := map[entry.ID]bool{}
+	var out []identity.PublicKey
+	for _, v := range nw.scope.Villages() {
+		current[v] = true
+		key := scope.RendezvousKey(v)
+		if !provided[v] {
+			pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err := nw.host.Provide(pctx, key)
+			cancel()
+			if err != nil {
+				nw.log.Debug("announce village rendezvous", "err", err)
+			}
+			// Provide keeps the key announced (again every 22 hours) even
+			// when the first announcement failed.
+			provided[v] = true
+		}
+		fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		peers, err := nw.host.FindProviders(fctx, key)
+		cancel()
+		if err != nil {
+			nw.log.Debug("find village peers", "err", err)
+		}
+		for _, p := range peers {
+			if p != n.device.Public() && !nw.scope.Blocked(p) && !nw.isConnected(p) && !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	for v := range provided {
+		if !current[v] {
+			nw.host.StopProviding(scope.RendezvousKey(v))
+			delete(provided, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,165 @@
+package scope
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"slices"
+	"strings"
+
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/store"
+	"github.com/kithnet/kith/internal/village"
+)
+
+// FoundLog is the log in which a device puts the village.found entries it
+// authors: SHA-256("kith village found log v1"). A node taking part in a
+// village wants this log of every participant, so an invitee fetches the
+// found entry from the founder's log before it knows who founded.
+var FoundLog = entry.LogID(sha256.Sum256([]byte("kith village found log v1")))
+
+// RendezvousKey is the DHT key under which the nodes taking part in a
+// village find each other: SHA-256("kith village rendezvous v1" ‖ village
+// id). Who does not know the village id cannot link the key to it.
+func RendezvousKey(village entry.ID) []byte {
+	h := sha256.New()
+	h.Write([]byte("kith village rendezvous v1"))
+	h.Write(village[:])
+	return h.Sum(nil)
+}
+
+// isVillageType reports whether typ is one of the village payload types.
+func isVillageType(typ string) bool { return strings.HasPrefix(typ, "village.") }
+
+// VillagesOf returns the villages keys take part in, sorted: those whose
+// held found entry names one of keys as a founder, those with a held
+// invitation (in the inviter's village log) of one of keys, and those in
+// whose village log one of keys wrote.
+func VillagesOf(ctx context.Context, st store.Store, keys []identity.PublicKey) ([]entry.ID, error) {
+	mine := map[identity.PublicKey]bool{}
+	for _, k := range keys {
+		mine[k] = true
+	}
+	ids := map[entry.ID]bool{}
+	for _, typ := range []string{village.TypeFound, village.TypeInvite, village.TypeAccept, village.TypeJoin} {
+		err := each(ctx, st, store.Query{Type: typ}, func(e *store.Stored) {
+			if e.Payload == nil {
+				return
+			}
+			p, err := village.Decode(e.Payload)
+			if err != nil {
+				return
+			}
+			switch p := p.(type) {
+			case *village.Found:
+				for _, f := range p.Founders {
+					if mine[f] {
+						ids[e.ID] = true
+					}
+				}
+			case *village.Invite:
+				if mine[p.Invitee] && e.Header.LogID == entry.LogID(p.Village) {
+					ids[p.Village] = true
+				}
+			case *village.Accept:
+				if mine[e.Header.Author] && e.Header.LogID == entry.LogID(p.Village) {
+					ids[p.Village] = true
+				}
+			case *village.Join:
+				if mine[e.Header.Author] && e.Header.LogID == entry.LogID(p.Village) {
+					ids[p.Village] = true
+				}
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := make([]entry.ID, 0, len(ids))
+	for id := range ids {
+		out = append(out, id)
+	}
+	slices.SortFunc(out, func(a, b entry.ID) int { return bytes.Compare(a[:], b[:]) })
+	return out, nil
+}
+
+// each calls fn for every entry q selects, in pages.
+func each(ctx context.Context, st store.Store, q store.Query, fn func(*store.Stored)) error {
+	q.Limit = 1000
+	for {
+		es, err := st.Find(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			q.After = e.Cursor
+			fn(e)
+		}
+		if len(es) < q.Limit {
+			return nil
+		}
+	}
+}
+
+// villageLogs adds to sn.logs, for every village the keys take part in,
+// the village log (log id = village id) and the found log of every
+// participant, and the log holding the found entry. Participants are the
+// keys the reduced village knows (founders, locals, former locals,
+// invitees); while the found entry is not held, the authors of the held
+// village log entries. Blocked keys are left out.
+func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *snapshot) error {
+	ids, err := VillagesOf(ctx, s.st, keys)
+	if err != nil {
+		return err
+	}
+	sn.villages = ids
+	for _, id := range ids {
+		lid := entry.LogID(id)
+		var es []*entry.Entry
+		parts := map[identity.PublicKey]bool{}
+		for _, k := range keys {
+			parts[k] = true
+		}
+		found, err := s.st.Get(ctx, id)
+		switch {
+		case err == nil:
+			es = append(es, found.Entry)
+			sn.logs[store.LogKey{Author: found.Header.Author, LogID: found.Header.LogID}] = true
+		case err != store.ErrNotFound:
+			return err
+		}
+		if err := each(ctx, s.st, store.Query{LogID: &lid}, func(e *store.Stored) {
+			es = append(es, e.Entry)
+			parts[e.Header.Author] = true
+		}); err != nil {
+			return err
+		}
+		if vs, err := village.Reduce(id, es); err == nil {
+			// Only keys the village knows; strangers writing to the log
+			// do not widen the scope.
+			parts = map[identity.PublicKey]bool{}
+			for _, k := range keys {
+				parts[k] = true
+			}
+			for _, l := range vs.Locals {
+				parts[l.Key] = true
+			}
+			for _, inv := range vs.Invitations {
+				parts[inv.Invitee] = true
+			}
+		}
+		for k := range parts {
+			if sn.blocked[k] {
+				continue
+			}
+			sn.logs[store.LogKey{Author: k, LogID: lid}] = true
+			sn.logs[store.LogKey{Author: k, LogID: FoundLog}] = true
+		}
+	}
+	return nil
+}
+
+// Villages returns the villages this node takes part in (its account's
+// devices: founder, invitee or local), sorted.
+func (s *Scope) Villages() []entry.ID { return slices.Clone(s.snap.Load().villages) }

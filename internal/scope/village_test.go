@@ -1,0 +1,138 @@
+package scope
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/store"
+	"github.com/kithnet/kith/internal/store/mem"
+	"github.com/kithnet/kith/internal/village"
+)
+
+// logWriter appends to any log of one device.
+type logWriter struct {
+	key   identity.PrivateKey
+	heads map[entry.LogID]*entry.Entry
+	ts    uint64
+}
+
+func newWriter(k identity.PrivateKey) *logWriter {
+	return &logWriter{key: k, heads: map[entry.LogID]*entry.Entry{}, ts: 100}
+}
+
+func (w *logWriter) sign(t *testing.T, log entry.LogID, p village.Payload) *entry.Entry {
+	t.Helper()
+	d := entry.Draft{LogID: log, Seq: 1, Timestamp: w.ts, Payload: village.MustEncode(p)}
+	w.ts++
+	if h := w.heads[log]; h != nil {
+		d.Seq, d.Backlink = h.Header.Seq+1, h.ID
+	}
+	e, err := entry.Sign(w.key, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.heads[log] = e
+	return e
+}
+
+func sortedKeys(ks ...identity.PublicKey) []identity.PublicKey {
+	slices.SortFunc(ks, func(a, b identity.PublicKey) int { return bytes.Compare(a[:], b[:]) })
+	return ks
+}
+
+func TestVillageLogsWanted(t *testing.T) {
+	ctx := context.Background()
+	st := mem.New()
+	a, b, c, d := newPerson(t, st), newPerson(t, st), newPerson(t, st), newPerson(t, st)
+	wa, wb, wc := newWriter(a.device), newWriter(b.device), newWriter(c.device)
+
+	found := wa.sign(t, FoundLog, &village.Found{Name: "v", Admit: village.Unanimous, Exclude: village.Majority,
+		Founders: sortedKeys(a.device.Public(), b.device.Public())})
+	mustAdd(t, st, found)
+	vid := found.ID
+	vlog := entry.LogID(vid)
+	mustAdd(t, st, wb.sign(t, vlog, &village.Accept{Village: vid}))
+	mustAdd(t, st, wa.sign(t, vlog, &village.Invite{Village: vid, Invitee: d.device.Public()}))
+	// c is no participant: its entry in the village log is ignored.
+	mustAdd(t, st, wc.sign(t, vlog, &village.Join{Village: vid}))
+
+	sc, err := New(ctx, st, Config{Account: a.account.Public(), Hops: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sc.Villages(); len(got) != 1 || got[0] != vid {
+		t.Fatalf("Villages = %v, want [%s]", got, vid)
+	}
+	for _, k := range []identity.PublicKey{a.device.Public(), b.device.Public(), d.device.Public()} {
+		if !sc.Wants(store.LogKey{Author: k, LogID: vlog}) {
+			t.Errorf("village log of %s not wanted", k.Hex())
+		}
+		if !sc.Wants(store.LogKey{Author: k, LogID: FoundLog}) {
+			t.Errorf("found log of %s not wanted", k.Hex())
+		}
+	}
+	if sc.Wants(store.LogKey{Author: c.device.Public(), LogID: vlog}) {
+		t.Error("a non-participant's village log is wanted")
+	}
+	if sc.Wants(store.LogKey{Author: b.device.Public(), LogID: entry.PublicLog}) {
+		t.Error("a participant's public log is wanted without a follow")
+	}
+
+	// Blocking b's account drops b's village logs.
+	a.block(t, st, b, true)
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sc.Wants(store.LogKey{Author: b.device.Public(), LogID: vlog}) {
+		t.Error("a blocked participant's village log is wanted")
+	}
+	if !sc.Wants(store.LogKey{Author: d.device.Public(), LogID: vlog}) {
+		t.Error("the invitee's village log is no longer wanted")
+	}
+
+	// The invitee, holding only the invitation, wants the inviter's logs
+	// (and so reaches the found entry in the founder's found log).
+	st2 := mem.New()
+	d2 := newPerson(t, st2)
+	wa2 := newWriter(a.device)
+	found2 := wa2.sign(t, FoundLog, &village.Found{Name: "w", Admit: village.Majority, Exclude: village.Majority,
+		Founders: sortedKeys(a.device.Public(), b.device.Public())})
+	inv := wa2.sign(t, entry.LogID(found2.ID), &village.Invite{Village: found2.ID, Invitee: d2.device.Public()})
+	// Held without its found entry: the invitation alone, at seq 1 of a's
+	// village log.
+	mustAdd(t, st2, inv)
+	sc2, err := New(ctx, st2, Config{Account: d2.account.Public()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sc2.Villages(); len(got) != 1 || got[0] != found2.ID {
+		t.Fatalf("invitee's Villages = %v", got)
+	}
+	if !sc2.Wants(store.LogKey{Author: a.device.Public(), LogID: FoundLog}) ||
+		!sc2.Wants(store.LogKey{Author: a.device.Public(), LogID: entry.LogID(found2.ID)}) {
+		t.Error("the invitee does not want the inviter's found and village logs")
+	}
+	if !sc2.Wants(store.LogKey{Author: d2.device.Public(), LogID: entry.LogID(found2.ID)}) {
+		t.Error("the invitee does not want its own village log")
+	}
+}
+
+func TestVillageRelevantAndRendezvous(t *testing.T) {
+	k, _ := identity.GenerateKey(nil)
+	w := newWriter(k)
+	var vid entry.ID
+	vid[0] = 1
+	for _, p := range []village.Payload{&village.Join{Village: vid}, &village.Vote{Village: vid, Stranger: village.StrangerID{1, 63: 1}, Vote: village.VoteVeto}} {
+		if !Relevant(w.sign(t, entry.LogID(vid), p)) {
+			t.Errorf("Relevant(%s) = false", p.Type())
+		}
+	}
+	r1, r2 := RendezvousKey(vid), RendezvousKey(entry.ID{2})
+	if len(r1) != 32 || bytes.Equal(r1, r2) || bytes.Contains(r1, vid[:]) {
+		t.Errorf("rendezvous keys %x %x", r1, r2)
+	}
+}
