@@ -15,6 +15,7 @@ func (s *Server) routes() []route {
 	all = append(all, s.coreRoutes()...)
 	all = append(all, s.feedRoutes()...)
 	all = append(all, s.liveRoutes()...)
+	all = append(all, s.villageRoutes()...)
 	return all
 }
 

@@ -1,0 +1,358 @@
+package api
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+
+	"github.com/kithnet/kith/internal/api/wire"
+	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/node"
+	"github.com/kithnet/kith/internal/village"
+)
+
+// villageErr gives the node's village errors their codes: not_found for
+// a village not held, conflict when the village's rules refuse the entry,
+// bad_request for an invalid payload.
+func villageErr(err error) error {
+	var ve *village.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, node.ErrNoVillage):
+		return withCode(wire.CodeNotFound, err)
+	case errors.Is(err, node.ErrVillageRule):
+		return withCode(wire.CodeConflict, err)
+	case errors.As(err, &ve):
+		return withCode(wire.CodeBadRequest, err)
+	}
+	return err
+}
+
+func parseVillageID(s string) (entry.ID, error) {
+	id, err := entry.ParseID(s)
+	if err != nil {
+		return entry.ID{}, apiError(wire.CodeBadRequest, "village: %v", err)
+	}
+	return id, nil
+}
+
+func parseDeviceKey(what, s string) (identity.PublicKey, error) {
+	d, err := identity.ParseDevice(s)
+	if err != nil {
+		return identity.PublicKey{}, apiError(wire.CodeBadRequest, "%s: %v", what, err)
+	}
+	return d.Key(), nil
+}
+
+// parseStranger parses a stranger id: 128 lowercase hexadecimal digits.
+func parseStranger(s string) (village.StrangerID, error) {
+	var id village.StrangerID
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != len(id) || hex.EncodeToString(b) != s {
+		return id, apiError(wire.CodeBadRequest, "stranger: %q is not a stranger id (128 lowercase hexadecimal digits)", shortText(s))
+	}
+	copy(id[:], b)
+	return id, nil
+}
+
+func parseMethod(what, s string) (village.Method, error) {
+	m := village.Method(s)
+	if m != village.Unanimous && m != village.Majority {
+		return "", apiError(wire.CodeBadRequest, "%s: %q is not unanimous or majority", what, shortText(s))
+	}
+	return m, nil
+}
+
+func optBlob(what, s string) ([32]byte, error) {
+	if s == "" {
+		return [32]byte{}, nil
+	}
+	id, err := blob.ParseID(s)
+	if err != nil {
+		return [32]byte{}, apiError(wire.CodeBadRequest, "%s: %v", what, err)
+	}
+	return id, nil
+}
+
+func hex32(b [32]byte) string {
+	if b == ([32]byte{}) {
+		return ""
+	}
+	return hex.EncodeToString(b[:])
+}
+
+func devText(k identity.PublicKey) string { return k.Device().String() }
+
+func devTexts(ks []identity.PublicKey) []string {
+	out := make([]string, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, devText(k))
+	}
+	return out
+}
+
+// Villages lists the villages this device takes part in.
+func (s *Service) Villages(ctx context.Context) (wire.VillageList, error) {
+	vs, err := s.n.Villages(ctx)
+	if err != nil {
+		return wire.VillageList{}, err
+	}
+	out := wire.VillageList{Villages: make([]wire.VillageSummary, 0, len(vs))}
+	for _, v := range vs {
+		out.Villages = append(out.Villages, wire.VillageSummary{
+			ID: v.ID.String(), Known: v.Known, Name: v.Name, Founded: v.Founded,
+			Role: string(v.Role), Mode: string(v.Mode), Locals: v.Locals,
+		})
+	}
+	return out, nil
+}
+
+// FoundVillage founds a village with this device and the co-founders.
+func (s *Service) FoundVillage(ctx context.Context, req wire.VillageFound) (wire.VillageEntry, error) {
+	admit, err := parseMethod("admit", req.Admit)
+	if err != nil {
+		return wire.VillageEntry{}, err
+	}
+	excl, err := parseMethod("exclude", req.Exclude)
+	if err != nil {
+		return wire.VillageEntry{}, err
+	}
+	if len(req.Cofounders) == 0 {
+		return wire.VillageEntry{}, apiError(wire.CodeBadRequest, "cofounders: a village needs at least one co-founder (dev_…)")
+	}
+	var cos []identity.PublicKey
+	for _, c := range req.Cofounders {
+		k, err := parseDeviceKey("cofounders", c)
+		if err != nil {
+			return wire.VillageEntry{}, err
+		}
+		cos = append(cos, k)
+	}
+	e, err := s.n.FoundVillage(ctx, req.Name, admit, excl, cos)
+	if err != nil {
+		return wire.VillageEntry{}, villageErr(err)
+	}
+	return wire.VillageEntry{ID: e.ID.String(), Village: e.ID.String()}, nil
+}
+
+// Village returns the village as reduced from the entries held.
+func (s *Service) Village(ctx context.Context, idText string) (wire.Village, error) {
+	id, err := parseVillageID(idText)
+	if err != nil {
+		return wire.Village{}, err
+	}
+	st, err := s.n.Village(ctx, id)
+	if err != nil {
+		return wire.Village{}, villageErr(err)
+	}
+	return villageOf(st, s.n.Device().Key()), nil
+}
+
+func villageOf(st *village.State, me identity.PublicKey) wire.Village {
+	v := wire.Village{
+		ID: st.Village.String(), Name: st.Name, Admit: string(st.Admit), Exclude: string(st.Exclude),
+		Founders: devTexts(st.Founders), Founded: st.Founded, Me: devText(me),
+		Locals:      []wire.VillageLocal{},
+		Invitations: []wire.VillageInvitation{},
+		Strangers:   []wire.VillageStranger{},
+		Proposals:   []wire.VillageProposal{},
+		Problems:    append([]string{}, st.Problems...),
+		Ignored:     len(st.Ignored),
+	}
+	for _, l := range st.Locals {
+		v.Locals = append(v.Locals, wire.VillageLocal{Key: devText(l.Key), Status: l.Status.String(), Mode: string(l.Mode),
+			Accepted: l.Accepted, Name: l.Name, State: hex32(l.State)})
+	}
+	for _, inv := range st.Invitations {
+		v.Invitations = append(v.Invitations, wire.VillageInvitation{Invitee: devText(inv.Invitee),
+			Endorsers: devTexts(inv.Endorsers), Admitted: inv.Admitted, Joined: inv.Joined})
+	}
+	for _, sg := range st.Strangers {
+		ws := wire.VillageStranger{ID: sg.ID.Hex(), Listed: sg.Listed, Standing: sg.Standing.String(),
+			Vetoers: devTexts(sg.Vetoers), Votes: []wire.VillageVote{}, Notes: []wire.VillageNote{}}
+		for _, b := range sg.Ballots {
+			wv := wire.VillageVote{Local: devText(b.Local), Vote: b.Vote.String(), Mechanical: b.Mechanical, Counted: b.Counted}
+			if b.Vote == village.VoteAccept {
+				wv.Proof = blob.ID(b.Proof).String()
+			}
+			if b.Entry != (entry.ID{}) {
+				wv.Entry = b.Entry.String()
+			}
+			ws.Votes = append(ws.Votes, wv)
+		}
+		for _, n := range sg.Notes {
+			wn := wire.VillageNote{Local: devText(n.Local), Text: n.Text, Entry: n.Entry.String()}
+			if n.Blob != ([32]byte{}) {
+				wn.Blob = blob.ID(n.Blob).String()
+			}
+			ws.Notes = append(ws.Notes, wn)
+		}
+		v.Strangers = append(v.Strangers, ws)
+	}
+	for _, p := range st.Proposals {
+		v.Proposals = append(v.Proposals, wire.VillageProposal{ID: p.ID.String(), Proposer: devText(p.Proposer),
+			Subject: devText(p.Subject), Reason: p.Reason, Outcome: p.Outcome.String(),
+			For: devTexts(p.For), Against: devTexts(p.Against)})
+	}
+	return v
+}
+
+// villageEntry runs one publishing operation on the village idText.
+func (s *Service) villageEntry(idText string, do func(id entry.ID) (*entry.Entry, error)) (wire.VillageEntry, error) {
+	id, err := parseVillageID(idText)
+	if err != nil {
+		return wire.VillageEntry{}, err
+	}
+	e, err := do(id)
+	if err != nil {
+		return wire.VillageEntry{}, villageErr(err)
+	}
+	return wire.VillageEntry{ID: e.ID.String(), Village: id.String()}, nil
+}
+
+// AcceptVillage accepts the founding (a founder).
+func (s *Service) AcceptVillage(ctx context.Context, idText string) (wire.VillageEntry, error) {
+	return s.villageEntry(idText, func(id entry.ID) (*entry.Entry, error) { return s.n.AcceptVillage(ctx, id) })
+}
+
+// JoinVillage accepts this device's invitation.
+func (s *Service) JoinVillage(ctx context.Context, idText string) (wire.VillageEntry, error) {
+	return s.villageEntry(idText, func(id entry.ID) (*entry.Entry, error) { return s.n.JoinVillage(ctx, id) })
+}
+
+// LeaveVillage leaves the village for good.
+func (s *Service) LeaveVillage(ctx context.Context, idText string) (wire.VillageEntry, error) {
+	return s.villageEntry(idText, func(id entry.ID) (*entry.Entry, error) { return s.n.LeaveVillage(ctx, id) })
+}
+
+// InviteToVillage invites (or endorses the invitation of) a device.
+func (s *Service) InviteToVillage(ctx context.Context, idText string, req wire.VillageInvite) (wire.VillageEntry, error) {
+	k, err := parseDeviceKey("invitee", req.Invitee)
+	if err != nil {
+		return wire.VillageEntry{}, err
+	}
+	return s.villageEntry(idText, func(id entry.ID) (*entry.Entry, error) { return s.n.InviteToVillage(ctx, id, k) })
+}
+
+// SetVillageUserspec sets this device's userspec (mode, name, about).
+func (s *Service) SetVillageUserspec(ctx context.Context, idText string, req wire.VillageUserspec) (wire.VillageEntry, error) {
+	m := village.Mode(req.Mode)
+	if m != village.Active && m != village.Passive {
+		return wire.VillageEntry{}, apiError(wire.CodeBadRequest, "mode: %q is not active or passive", shortText(req.Mode))
+	}
+	return s.villageEntry(idText, func(id entry.ID) (*entry.Entry, error) {
+		return s.n.SetVillageUserspec(ctx, id, m, req.Name, req.About)
+	})
+}
+
+// VoteStranger casts this device's vote on a stranger.
+func (s *Service) VoteStranger(ctx context.Context, idText, strangerText string, req wire.StrangerVote) (wire.VillageEntry, error) {
+	sid, err := parseStranger(strangerText)
+	if err != nil {
+		return wire.VillageEntry{}, err
+	}
+	var vote village.VoteKind
+	switch req.Vote {
+	case "deferred":
+		vote = village.VoteDeferred
+	case "veto":
+		vote = village.VoteVeto
+	case "accept":
+		vote = village.VoteAccept
+		if req.Proof == "" {
+			return wire.VillageEntry{}, apiError(wire.CodeBadRequest, "proof: an accept needs the proof's blob id (blob_…; upload it with POST /api/v1/blobs)")
+		}
+	default:
+		return wire.VillageEntry{}, apiError(wire.CodeBadRequest, "vote: %q is not deferred, veto or accept", shortText(req.Vote))
+	}
+	proof, err := optBlob("proof", req.Proof)
+	if err != nil {
+		return wire.VillageEntry{}, err
+	}
+	return s.villageEntry(idText, func(id entry.ID) (*entry.Entry, error) { return s.n.VoteStranger(ctx, id, sid, vote, proof) })
+}
+
+// NoteStranger writes this device's note on a stranger.
+func (s *Service) NoteStranger(ctx context.Context, idText, strangerText string, req wire.StrangerNote) (wire.VillageEntry, error) {
+	sid, err := parseStranger(strangerText)
+	if err != nil {
+		return wire.VillageEntry{}, err
+	}
+	b, err := optBlob("blob", req.Blob)
+	if err != nil {
+		return wire.VillageEntry{}, err
+	}
+	return s.villageEntry(idText, func(id entry.ID) (*entry.Entry, error) { return s.n.NoteStranger(ctx, id, sid, req.Text, b) })
+}
+
+// ProposeExclusion proposes to exclude a local.
+func (s *Service) ProposeExclusion(ctx context.Context, idText string, req wire.ExclusionProposal) (wire.VillageEntry, error) {
+	k, err := parseDeviceKey("subject", req.Subject)
+	if err != nil {
+		return wire.VillageEntry{}, err
+	}
+	return s.villageEntry(idText, func(id entry.ID) (*entry.Entry, error) { return s.n.ProposeExclusion(ctx, id, k, req.Reason) })
+}
+
+// VoteExclusion votes on an exclusion proposal.
+func (s *Service) VoteExclusion(ctx context.Context, idText, proposalText string, req wire.ExclusionVote) (wire.VillageEntry, error) {
+	pid, err := entry.ParseID(proposalText)
+	if err != nil {
+		return wire.VillageEntry{}, apiError(wire.CodeBadRequest, "proposal: %v", err)
+	}
+	if req.Vote != "for" && req.Vote != "against" {
+		return wire.VillageEntry{}, apiError(wire.CodeBadRequest, "vote: %q is not for or against", shortText(req.Vote))
+	}
+	return s.villageEntry(idText, func(id entry.ID) (*entry.Entry, error) {
+		return s.n.VoteExclusion(ctx, id, pid, req.Vote == "for")
+	})
+}
+
+func stateOf(e *entry.Entry, p *village.StatePayload) wire.VillageState {
+	c := p.Components
+	h := func(b [32]byte) string { return hex.EncodeToString(b[:]) }
+	cm := p.Commitment()
+	return wire.VillageState{ID: e.ID.String(), Seq: e.Header.Seq, Commitment: h(cm), Seen: len(p.Seen),
+		Components: wire.VillageComponents{Previous: h(c.Previous), Userspec: h(c.Userspec), Locals: h(c.Locals),
+			LocalsState: h(c.LocalsState), Strangers: h(c.Strangers), StrangersState: h(c.StrangersState)}}
+}
+
+// PublishVillageState appends this device's state.
+func (s *Service) PublishVillageState(ctx context.Context, idText string) (wire.VillageStatePublished, error) {
+	id, err := parseVillageID(idText)
+	if err != nil {
+		return wire.VillageStatePublished{}, err
+	}
+	e, p, err := s.n.PublishState(ctx, id)
+	if err != nil {
+		return wire.VillageStatePublished{}, villageErr(err)
+	}
+	return wire.VillageStatePublished{Village: id.String(), State: stateOf(e, p)}, nil
+}
+
+// VillageChain returns a local's state chain with the audit's findings.
+func (s *Service) VillageChain(ctx context.Context, idText, localText string) (wire.VillageChain, error) {
+	id, err := parseVillageID(idText)
+	if err != nil {
+		return wire.VillageChain{}, err
+	}
+	k, err := parseDeviceKey("local", localText)
+	if err != nil {
+		return wire.VillageChain{}, err
+	}
+	links, findings, err := s.n.Chain(ctx, id, k)
+	if err != nil {
+		return wire.VillageChain{}, villageErr(err)
+	}
+	out := wire.VillageChain{Village: id.String(), Local: devText(k), States: []wire.VillageState{}, Findings: []wire.VillageFinding{}, OK: len(findings) == 0}
+	for _, l := range links {
+		out.States = append(out.States, stateOf(l.Entry, l.State))
+	}
+	for _, f := range findings {
+		out.Findings = append(out.Findings, wire.VillageFinding{Entry: f.State.String(), Seq: f.Seq, Kind: f.Kind, Message: f.Msg})
+	}
+	return out, nil
+}

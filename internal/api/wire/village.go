@@ -1,0 +1,189 @@
+package wire
+
+// Villages (doc/api.md, "Villages"). Village, proposal and entry ids are
+// ent_…, locals and invitees dev_…, proofs and note blobs blob_…. A
+// stranger id (64 bytes: individual id ‖ user id) has no text kind: it is
+// 128 lowercase hexadecimal digits; commitments are 64.
+
+// VillageFound is the body of POST /api/v1/villages.
+type VillageFound struct {
+	Name       string   `json:"name"`
+	Admit      string   `json:"admit"`      // "unanimous" or "majority"
+	Exclude    string   `json:"exclude"`    // "unanimous" or "majority"
+	Cofounders []string `json:"cofounders"` // dev_…, at least one
+}
+
+// VillageSummary is one village this node's device takes part in.
+type VillageSummary struct {
+	ID      string `json:"id"`
+	Known   bool   `json:"known"` // the found entry is held; the fields below need it
+	Name    string `json:"name,omitempty"`
+	Founded bool   `json:"founded"`
+	Role    string `json:"role"`           // founder, local, invitee, left, excluded
+	Mode    string `json:"mode,omitempty"` // active or passive, for a local
+	Locals  int    `json:"locals"`
+}
+
+// VillageList answers GET /api/v1/villages.
+type VillageList struct {
+	Villages []VillageSummary `json:"villages"`
+}
+
+// VillageEntry answers the endpoints that append a village entry.
+type VillageEntry struct {
+	ID      string `json:"id"`      // the entry appended
+	Village string `json:"village"` // the village id
+}
+
+// Village answers GET /api/v1/villages/{id}: the village as reduced from
+// the entries this node holds.
+type Village struct {
+	ID          string              `json:"id"`
+	Name        string              `json:"name"`
+	Admit       string              `json:"admit"`
+	Exclude     string              `json:"exclude"`
+	Founders    []string            `json:"founders"`
+	Founded     bool                `json:"founded"`
+	Me          string              `json:"me"` // this device
+	Locals      []VillageLocal      `json:"locals"`
+	Invitations []VillageInvitation `json:"invitations"`
+	Strangers   []VillageStranger   `json:"strangers"`
+	Proposals   []VillageProposal   `json:"proposals"`
+	Problems    []string            `json:"problems"`
+	Ignored     int                 `json:"ignored"` // entries the reducer did not apply
+}
+
+// VillageLocal is one key the village knows as a (former or would-be) local.
+type VillageLocal struct {
+	Key      string `json:"key"`
+	Status   string `json:"status"` // founder (not accepted yet), local, left, excluded
+	Mode     string `json:"mode"`   // active or passive
+	Accepted bool   `json:"accepted"`
+	Name     string `json:"name,omitempty"`
+	State    string `json:"state,omitempty"` // commitment of its latest state
+}
+
+// VillageInvitation is an invitation with its endorsers.
+type VillageInvitation struct {
+	Invitee   string   `json:"invitee"`
+	Endorsers []string `json:"endorsers"`
+	Admitted  bool     `json:"admitted"`
+	Joined    bool     `json:"joined"`
+}
+
+// VillageStranger is a stranger with the village's standing and every
+// local's vote and note.
+type VillageStranger struct {
+	ID       string        `json:"id"`
+	Listed   bool          `json:"listed"`
+	Standing string        `json:"standing"` // acknowledged, vetoed, accepted
+	Vetoers  []string      `json:"vetoers"`
+	Votes    []VillageVote `json:"votes"`
+	Notes    []VillageNote `json:"notes"`
+}
+
+// VillageVote is one local's vote on a stranger.
+type VillageVote struct {
+	Local      string `json:"local"`
+	Vote       string `json:"vote"`            // deferred, veto, accept
+	Proof      string `json:"proof,omitempty"` // blob_…, with accept
+	Mechanical bool   `json:"mechanical"`      // a passive local's derived vote
+	Counted    bool   `json:"counted"`         // false for a former local
+	Entry      string `json:"entry,omitempty"` // the local's latest vote entry
+}
+
+// VillageNote is one local's note on a stranger.
+type VillageNote struct {
+	Local string `json:"local"`
+	Text  string `json:"text"`
+	Blob  string `json:"blob,omitempty"`
+	Entry string `json:"entry"`
+}
+
+// VillageProposal is an exclusion proposal.
+type VillageProposal struct {
+	ID       string   `json:"id"`
+	Proposer string   `json:"proposer"`
+	Subject  string   `json:"subject"`
+	Reason   string   `json:"reason"`
+	Outcome  string   `json:"outcome"` // open, passed, moot
+	For      []string `json:"for"`
+	Against  []string `json:"against"`
+}
+
+// VillageInvite is the body of POST /api/v1/villages/{id}/invites.
+type VillageInvite struct {
+	Invitee string `json:"invitee"` // dev_…
+}
+
+// VillageUserspec is the body of PUT /api/v1/villages/{id}/userspec.
+type VillageUserspec struct {
+	Mode  string `json:"mode"` // active or passive
+	Name  string `json:"name"`
+	About string `json:"about"`
+}
+
+// StrangerVote is the body of PUT /api/v1/villages/{id}/strangers/{stranger}/vote.
+type StrangerVote struct {
+	Vote  string `json:"vote"`            // deferred, veto, accept
+	Proof string `json:"proof,omitempty"` // blob_…, required with accept only
+}
+
+// StrangerNote is the body of POST /api/v1/villages/{id}/strangers/{stranger}/notes.
+type StrangerNote struct {
+	Text string `json:"text"`
+	Blob string `json:"blob,omitempty"` // blob_…
+}
+
+// ExclusionProposal is the body of POST /api/v1/villages/{id}/exclusions.
+type ExclusionProposal struct {
+	Subject string `json:"subject"` // dev_…
+	Reason  string `json:"reason"`
+}
+
+// ExclusionVote is the body of PUT /api/v1/villages/{id}/exclusions/{proposal}/vote.
+type ExclusionVote struct {
+	Vote string `json:"vote"` // "for" or "against"
+}
+
+// VillageComponents are a state's six content addresses (hex).
+type VillageComponents struct {
+	Previous       string `json:"previous"`
+	Userspec       string `json:"userspec"`
+	Locals         string `json:"locals"`
+	LocalsState    string `json:"locals_state"`
+	Strangers      string `json:"strangers"`
+	StrangersState string `json:"strangers_state"`
+}
+
+// VillageState is one village.state entry.
+type VillageState struct {
+	ID         string            `json:"id"`
+	Seq        uint64            `json:"seq"`
+	Commitment string            `json:"commitment"`
+	Components VillageComponents `json:"components"`
+	Seen       int               `json:"seen"` // logs the state names
+}
+
+// VillageStatePublished answers POST /api/v1/villages/{id}/state.
+type VillageStatePublished struct {
+	Village string       `json:"village"`
+	State   VillageState `json:"state"`
+}
+
+// VillageFinding is one thing wrong with a state chain.
+type VillageFinding struct {
+	Entry   string `json:"entry"`
+	Seq     uint64 `json:"seq"`
+	Kind    string `json:"kind"` // signature, payload, link, fork, seen, component, vote
+	Message string `json:"message"`
+}
+
+// VillageChain answers GET /api/v1/villages/{id}/locals/{key}/chain.
+type VillageChain struct {
+	Village  string           `json:"village"`
+	Local    string           `json:"local"`
+	States   []VillageState   `json:"states"`
+	Findings []VillageFinding `json:"findings"`
+	OK       bool             `json:"ok"` // no findings
+}
