@@ -300,7 +300,7 @@ func run(nStrangers, nLocals, runs int, ks []int, jsonOut bool) error {
 				return fmt.Errorf("k=%d levels %d: the comparison found %d/%d, want %d", k, levels, x.A.Len(), x.B.Len(), k)
 			}
 			res.Compare = append(res.Compare, CmpRow{K: k, Levels: levels, Messages: len(x.Messages), BytesAtoB: x.BytesAtoB, BytesBtoA: x.BytesBtoA,
-				Found: x.A.Len(), DifferingBkt: x.DifferingBkt, DifferingSub: x.DifferingSub, Seconds: d})
+				Found: x.A.Len(), DifferingBkt: x.DifferingBuckets, DifferingSub: x.DifferingSubs, Seconds: d})
 			if k == 0 {
 				break // equal lists: the levels do not matter
 			}

@@ -163,3 +163,38 @@ func TestSessionRejects(t *testing.T) {
 		t.Error("levels 3 accepted")
 	}
 }
+
+// FuzzSession: a session fed arbitrary bytes at any point of an exchange
+// never panics and either goes on or fails with an error.
+func FuzzSession(f *testing.F) {
+	for _, m := range validMessages(f) {
+		f.Add(uint8(0), m)
+		f.Add(uint8(3), m)
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	var ms [][]byte
+	for range 300 {
+		ms = append(ms, randMember(r, randID(r)))
+	}
+	a := mustList(f, KindStrangers, ms)
+	b := a.Without(a.ids[1], a.ids[2], a.ids[250])
+	f.Fuzz(func(t *testing.T, at uint8, junk []byte) {
+		// Run the exchange, replacing message number at%6 by junk.
+		levels := 1 + int(at/6)%2
+		sa, msg, err := NewInitiator(a, levels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb := NewResponder(b)
+		to, other := sb, sa
+		for i := 0; msg != nil && i < 8; i++ {
+			if i == int(at%6) {
+				msg = junk
+			}
+			if msg, err = to.Receive(msg); err != nil {
+				return
+			}
+			to, other = other, to
+		}
+	})
+}

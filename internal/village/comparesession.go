@@ -310,13 +310,13 @@ type Sent struct {
 
 // Exchange is the record of a comparison run in memory.
 type Exchange struct {
-	Levels       int
-	Messages     []Sent
-	BytesAtoB    int        // initiator to responder
-	BytesBtoA    int        // responder to initiator
-	A, B         Difference // what each side learnt (A.Mine = B.Theirs, ...)
-	DifferingBkt int        // buckets whose hashes differ
-	DifferingSub int        // sub-buckets whose hashes differ (level 2)
+	Levels           int
+	Messages         []Sent
+	BytesAtoB        int        // initiator to responder
+	BytesBtoA        int        // responder to initiator
+	A, B             Difference // what each side learnt (A.Mine = B.Theirs, ...)
+	DifferingBuckets int        // buckets whose hashes differ
+	DifferingSubs    int        // sub-buckets whose hashes differ (level 2)
 }
 
 // Compare runs a comparison between a (initiator) and b (responder) in
@@ -351,7 +351,7 @@ func Compare(a, b *List, levels int) (*Exchange, error) {
 		return nil, fmt.Errorf("village: compare: the exchange stopped before both sides were done (%v, %v)", sa.Done(), sb.Done())
 	}
 	x.A, x.B = sa.Difference(), sb.Difference()
-	x.DifferingBkt, x.DifferingSub = len(sa.differing), len(sb.subs)
+	x.DifferingBuckets, x.DifferingSubs = len(sa.differing), len(sb.subs)
 	return x, nil
 }
 
