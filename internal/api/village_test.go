@@ -2,11 +2,15 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/kithnet/kith/internal/api"
+	"github.com/kithnet/kith/internal/api/client"
 	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/node"
@@ -208,5 +212,44 @@ func TestVillageEndpointsNeedToken(t *testing.T) {
 		{"PUT", "/api/v1/villages/" + id + "/userspec", `{"mode":"active"}`},
 	} {
 		f.expectError(c.method, c.path, c.body, 404, wire.CodeNotFound, "no such village")
+	}
+}
+
+// villageBackend is what a village command calls: the service and the
+// client answer it with the same signatures.
+type villageBackend interface {
+	Villages(ctx context.Context) (wire.VillageList, error)
+	FoundVillage(ctx context.Context, req wire.VillageFound) (wire.VillageEntry, error)
+	Village(ctx context.Context, id string) (wire.Village, error)
+	AcceptVillage(ctx context.Context, id string) (wire.VillageEntry, error)
+	JoinVillage(ctx context.Context, id string) (wire.VillageEntry, error)
+	LeaveVillage(ctx context.Context, id string) (wire.VillageEntry, error)
+	InviteToVillage(ctx context.Context, id string, req wire.VillageInvite) (wire.VillageEntry, error)
+	SetVillageUserspec(ctx context.Context, id string, req wire.VillageUserspec) (wire.VillageEntry, error)
+	VoteStranger(ctx context.Context, id, stranger string, req wire.StrangerVote) (wire.VillageEntry, error)
+	NoteStranger(ctx context.Context, id, stranger string, req wire.StrangerNote) (wire.VillageEntry, error)
+	ProposeExclusion(ctx context.Context, id string, req wire.ExclusionProposal) (wire.VillageEntry, error)
+	VoteExclusion(ctx context.Context, id, proposal string, req wire.ExclusionVote) (wire.VillageEntry, error)
+	PublishVillageState(ctx context.Context, id string) (wire.VillageStatePublished, error)
+	VillageChain(ctx context.Context, id, local string) (wire.VillageChain, error)
+}
+
+var (
+	_ villageBackend = (*api.Service)(nil)
+	_ villageBackend = (*client.Client)(nil)
+)
+
+func TestVillageClient(t *testing.T) {
+	f := newFixture(t)
+	cl, err := client.New(wire.Endpoint{URL: f.srv.URL, Token: f.token, PID: os.Getpid()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := cl.Villages(t.Context())
+	if err != nil || len(list.Villages) != 0 {
+		t.Fatalf("Villages = %+v, %v", list, err)
+	}
+	if _, err := cl.AcceptVillage(t.Context(), entry.ID{1}.String()); err == nil || api.ErrorOf(err).Code != wire.CodeNotFound {
+		t.Fatalf("accept of an unknown village: %v", err)
 	}
 }
