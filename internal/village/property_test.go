@@ -2,7 +2,9 @@ package village
 
 import (
 	"bytes"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/kithnet/kith/internal/entry"
@@ -17,6 +19,16 @@ func randomVillage(t testing.TB, rng *rand.Rand, keys []identity.PrivateKey, n, 
 	ks := keys[:n]
 	w := founded(t, []Method{Unanimous, Majority}[rng.IntN(2)], []Method{Unanimous, Majority}[rng.IntN(2)], ks[0], ks[1])
 	base := w.ts
+	// Half the villages first admit a third key (both founders invite it
+	// and it joins), so that larger memberships, admissions under the
+	// charter and exclusions among three or more are common.
+	if rng.IntN(2) == 0 {
+		for _, f := range ks[:2] {
+			w.postAt(f, &Invite{Village: w.village, Invitee: ks[2].Public()}, base+1)
+		}
+		w.postAt(ks[2], &Join{Village: w.village}, base+1+rng.Uint64N(2))
+		base += 2
+	}
 	var props []entry.ID
 	for range actions {
 		k := ks[rng.IntN(n)]
@@ -96,8 +108,10 @@ func TestConvergence(t *testing.T) {
 		var groups [2][]*entry.Entry
 		for g := range groups {
 			cut := map[identity.PublicKey]uint64{}
-			for k, wr := range w.ws {
-				cut[k] = rng.Uint64N(wr.seq + 1)
+			// In key order: ranging over the map would draw from rng in
+			// a different order each run, and the test would not repeat.
+			for _, k := range slices.SortedFunc(maps.Keys(w.ws), func(a, b identity.PublicKey) int { return bytes.Compare(a[:], b[:]) }) {
+				cut[k] = rng.Uint64N(w.ws[k].seq + 1)
 			}
 			groups[g] = []*entry.Entry{w.found}
 			for _, e := range w.all[1:] {
@@ -133,6 +147,7 @@ func TestConvergence(t *testing.T) {
 		}
 		checkInvariants(t, want)
 	}
+	t.Logf("%d of %d villages admitted a third local or saw a proposal", interesting, iterations)
 	if interesting < iterations/4 {
 		t.Fatalf("only %d of %d villages admitted a third local or saw a proposal", interesting, iterations)
 	}
