@@ -33,6 +33,22 @@ type backend interface {
 	Devices(ctx context.Context) (wire.DeviceList, error)
 	RevokeDevice(ctx context.Context, device string, req wire.RevokeRequest) (wire.Revoked, error)
 	Status(ctx context.Context) (wire.Status, error)
+
+	// Villages (cmd_village.go).
+	Villages(ctx context.Context) (wire.VillageList, error)
+	FoundVillage(ctx context.Context, req wire.VillageFound) (wire.VillageEntry, error)
+	Village(ctx context.Context, id string) (wire.Village, error)
+	AcceptVillage(ctx context.Context, id string) (wire.VillageEntry, error)
+	JoinVillage(ctx context.Context, id string) (wire.VillageEntry, error)
+	LeaveVillage(ctx context.Context, id string) (wire.VillageEntry, error)
+	InviteToVillage(ctx context.Context, id string, req wire.VillageInvite) (wire.VillageEntry, error)
+	SetVillageUserspec(ctx context.Context, id string, req wire.VillageUserspec) (wire.VillageEntry, error)
+	VoteStranger(ctx context.Context, id, stranger string, req wire.StrangerVote) (wire.VillageEntry, error)
+	NoteStranger(ctx context.Context, id, stranger string, req wire.StrangerNote) (wire.VillageEntry, error)
+	ProposeExclusion(ctx context.Context, id string, req wire.ExclusionProposal) (wire.VillageEntry, error)
+	VoteExclusion(ctx context.Context, id, proposal string, req wire.ExclusionVote) (wire.VillageEntry, error)
+	PublishVillageState(ctx context.Context, id string) (wire.VillageStatePublished, error)
+	VillageChain(ctx context.Context, id, local string) (wire.VillageChain, error)
 }
 
 var (

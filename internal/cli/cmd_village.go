@@ -1,0 +1,618 @@
+package cli
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/kithnet/kith/internal/api/wire"
+	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// The village commands (doc/api.md, "Villages"). A local is a device: the
+// commands act as this home's device. Every one goes through the backend,
+// so it works the same with and without a running node.
+
+func init() {
+	register(&command{
+		name:    "village found",
+		args:    "NAME --with DEVICE [--with DEVICE…]",
+		summary: "found a village with co-founders (dev_…); each must then run 'kith village accept'",
+		help: "The village id printed is the id of the found entry. --admit is how invitations are\n" +
+			"decided and --exclude how exclusion proposals are (unanimous or majority; default majority).",
+		flags: flags(multi("with", "a co-founding device (dev_…); repeatable, at least one"),
+			strFlag("admit", "how invitations are decided: unanimous or majority (default majority)"),
+			strFlag("exclude", "how exclusions are decided: unanimous or majority (default majority)")),
+		run: runVillageFound,
+	})
+	register(&command{
+		name:    "village list",
+		summary: "list the villages this device takes part in, with its role in each",
+		run:     runVillageList,
+	})
+	register(&command{
+		name:    "village show",
+		args:    "VILLAGE_ID",
+		summary: "show a village: charter, locals, invitations, strangers with votes and notes, proposals, problems",
+		run:     runVillageShow,
+	})
+	for _, v := range []struct{ name, summary string }{
+		{"accept", "accept the founding of a village you were named a founder of"},
+		{"join", "join a village you were invited to"},
+		{"leave", "leave a village, for good"},
+	} {
+		register(&command{
+			name:    "village " + v.name,
+			args:    "VILLAGE_ID",
+			summary: v.summary,
+			run: func(ctx context.Context, c *call) error {
+				if err := c.wantArgs(1, 1); err != nil {
+					return err
+				}
+				id, err := villageArg(c.args[0])
+				if err != nil {
+					return err
+				}
+				return c.villageEntry(id, func(b backend) (wire.VillageEntry, error) {
+					switch v.name {
+					case "accept":
+						return b.AcceptVillage(ctx, id)
+					case "join":
+						return b.JoinVillage(ctx, id)
+					}
+					return b.LeaveVillage(ctx, id)
+				})
+			},
+		})
+	}
+	register(&command{
+		name:    "village invite",
+		args:    "VILLAGE_ID DEVICE",
+		summary: "invite a device (dev_…) to a village, or endorse its invitation",
+		run:     runVillageInvite,
+	})
+	register(&command{
+		name:    "village userspec",
+		args:    "VILLAGE_ID --mode active|passive",
+		summary: "set your mode in a village, with a name and a few words about you",
+		help: "A passive local's votes follow the active locals'. The userspec replaces your earlier\n" +
+			"one: --name and --about not given are left empty.",
+		flags: flags(strFlag("mode", "active (you vote) or passive (your votes follow the active locals')"),
+			strFlag("name", "your name in the village"), strFlag("about", "a few words about you")),
+		run: runVillageUserspec,
+	})
+	register(&command{
+		name:    "village vote",
+		args:    "VILLAGE_ID STRANGER veto|accept|defer",
+		summary: "vote on a stranger (128 hex digits); accept needs --proof FILE",
+		help: "--proof FILE stores the file as a blob (location metadata removed from JPEG/PNG), as\n" +
+			"'kith post --image' does, and votes accept with its id; a blob id (blob_…) already\n" +
+			"stored works too. A vote never returns to defer; lift a veto by accepting with proof.",
+		flags: strFlag("proof", "the proof you saw: a file (or blob_… id), with accept only"),
+		run:   runVillageVote,
+	})
+	register(&command{
+		name:    "village note",
+		args:    "VILLAGE_ID STRANGER TEXT",
+		summary: "write your note on a stranger (it replaces your earlier one)",
+		run:     runVillageNote,
+	})
+	register(&command{
+		name:    "village exclude",
+		args:    "VILLAGE_ID DEVICE --reason TEXT",
+		summary: "propose to exclude a local; the other locals vote with 'kith village exclude-vote'",
+		flags:   strFlag("reason", "why (shown to the other locals)"),
+		run:     runVillageExclude,
+	})
+	register(&command{
+		name:    "village exclude-vote",
+		args:    "VILLAGE_ID PROPOSAL for|against",
+		summary: "vote on an exclusion proposal (its id is shown by 'kith village show')",
+		run:     runVillageExcludeVote,
+	})
+	register(&command{
+		name:    "village state",
+		args:    "VILLAGE_ID",
+		summary: "publish your state (a commitment to your view of the village)",
+		run:     runVillageState,
+	})
+	register(&command{
+		name:    "village chain",
+		args:    "VILLAGE_ID DEVICE",
+		summary: "list a local's published states and what the audit of the chain found",
+		run:     runVillageChain,
+	})
+}
+
+// villageArg checks a village id argument (ent_…) and returns its
+// canonical text.
+func villageArg(s string) (string, error) {
+	id, err := entry.ParseID(s)
+	if err != nil {
+		return "", usagef("VILLAGE_ID: %v", err)
+	}
+	return id.String(), nil
+}
+
+// deviceArg checks a device id argument (dev_…).
+func deviceArg(what, s string) (string, error) {
+	d, err := identity.ParseDevice(s)
+	if err != nil {
+		return "", usagef("%s: %v", what, err)
+	}
+	return d.String(), nil
+}
+
+// strangerArg checks a stranger id: 128 hexadecimal digits (individual id
+// and user id); upper case is accepted.
+func strangerArg(s string) (string, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	if b, err := hex.DecodeString(t); err != nil || len(b) != 64 {
+		return "", usagef("STRANGER: %q is not a stranger id (128 hexadecimal digits: the individual id and the user id)", short(s))
+	}
+	return t, nil
+}
+
+func methodFlag(c *call, name string) (string, error) {
+	v := c.str(name)
+	switch v {
+	case "":
+		return "majority", nil
+	case "unanimous", "majority":
+		return v, nil
+	}
+	return "", usagef("--%s: %q is not unanimous or majority", name, v)
+}
+
+// villageFailed makes the backend's error say what to do next: a village
+// not held here is named.
+func villageFailed(err error, id string) error {
+	var we *wire.Error
+	if errors.As(err, &we) && we.Code == wire.CodeNotFound {
+		return fmt.Errorf("no village %s is held here: check the id with 'kith village list', or wait until the found entry arrives from a peer (%v)", id, err)
+	}
+	return err
+}
+
+// villageEntry runs an operation that appends one village entry and
+// prints the entry's id.
+func (c *call) villageEntry(id string, do func(b backend) (wire.VillageEntry, error)) error {
+	return c.withBackend(func(b backend) error {
+		e, err := do(b)
+		if err != nil {
+			return villageFailed(err, id)
+		}
+		return c.out(e, func(w io.Writer) { fmt.Fprintln(w, e.ID) })
+	})
+}
+
+func runVillageFound(ctx context.Context, c *call) error {
+	if err := c.wantArgs(1, 1); err != nil {
+		return err
+	}
+	req := wire.VillageFound{Name: c.args[0]}
+	if strings.TrimSpace(req.Name) == "" {
+		return usagef("NAME: a village needs a name")
+	}
+	var err error
+	if req.Admit, err = methodFlag(c, "admit"); err != nil {
+		return err
+	}
+	if req.Exclude, err = methodFlag(c, "exclude"); err != nil {
+		return err
+	}
+	for _, s := range *c.multi["with"] {
+		d, err := deviceArg("--with", s)
+		if err != nil {
+			return err
+		}
+		req.Cofounders = append(req.Cofounders, d)
+	}
+	if len(req.Cofounders) == 0 {
+		return usagef("--with: a village needs at least one co-founder (--with dev_…; 'kith id' on their device prints it)")
+	}
+	return c.withBackend(func(b backend) error {
+		e, err := b.FoundVillage(ctx, req)
+		if err != nil {
+			return err
+		}
+		return c.out(e, func(w io.Writer) {
+			fmt.Fprintln(w, e.Village)
+			fmt.Fprintf(c.env.Stderr, "the founding completes when every co-founder has run 'kith village accept %s'\n", e.Village)
+		})
+	})
+}
+
+func runVillageList(ctx context.Context, c *call) error {
+	if err := c.wantArgs(0, 0); err != nil {
+		return err
+	}
+	return c.withBackend(func(b backend) error {
+		l, err := b.Villages(ctx)
+		if err != nil {
+			return err
+		}
+		return c.out(l, func(w io.Writer) {
+			if len(l.Villages) == 0 {
+				fmt.Fprintln(w, "no villages; found one with 'kith village found NAME --with dev_…'")
+				return
+			}
+			for _, v := range l.Villages {
+				role := v.Role
+				if v.Mode != "" {
+					role += "/" + v.Mode
+				}
+				var what string
+				switch {
+				case !v.Known:
+					what = "(the found entry has not arrived yet)"
+				case !v.Founded:
+					what = fmt.Sprintf("%s  (founding: waiting for the founders to accept)", v.Name)
+				default:
+					what = v.Name
+				}
+				fmt.Fprintf(w, "%s  %-15s %3d %-6s  %s\n", v.ID, role, v.Locals, plural(v.Locals, "local", "locals"), what)
+			}
+		})
+	})
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func runVillageShow(ctx context.Context, c *call) error {
+	if err := c.wantArgs(1, 1); err != nil {
+		return err
+	}
+	id, err := villageArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	return c.withBackend(func(b backend) error {
+		v, err := b.Village(ctx, id)
+		if err != nil {
+			return villageFailed(err, id)
+		}
+		return c.out(v, func(w io.Writer) { printVillage(w, v) })
+	})
+}
+
+// orNone joins ids, or says "none".
+func orNone(ss []string) string {
+	if len(ss) == 0 {
+		return "none"
+	}
+	return strings.Join(ss, ", ")
+}
+
+func printVillage(w io.Writer, v wire.Village) {
+	fmt.Fprintf(w, "%s  %s\n", v.Name, v.ID)
+	fmt.Fprintf(w, "charter   admit by %s, exclude by %s\n", v.Admit, v.Exclude)
+	fmt.Fprintf(w, "founders  %s\n", orNone(v.Founders))
+	if v.Founded {
+		fmt.Fprintln(w, "founded   yes")
+	} else {
+		fmt.Fprintln(w, "founded   not yet: waiting for every founder to accept")
+	}
+	fmt.Fprintf(w, "me        %s\n", v.Me)
+
+	fmt.Fprintf(w, "\nlocals (%d)\n", len(v.Locals))
+	for _, l := range v.Locals {
+		status := l.Status
+		if l.Status == "founder" && !l.Accepted {
+			status = "founder, not accepted"
+		}
+		var extra []string
+		if l.Name != "" {
+			extra = append(extra, fmt.Sprintf("%q", l.Name))
+		}
+		if l.Key == v.Me {
+			extra = append(extra, "(me)")
+		}
+		fmt.Fprintf(w, "  %s  %-7s  %s", l.Key, l.Mode, status)
+		if len(extra) > 0 {
+			fmt.Fprintf(w, "  %s", strings.Join(extra, " "))
+		}
+		fmt.Fprintln(w)
+	}
+
+	var pending []wire.VillageInvitation
+	for _, inv := range v.Invitations {
+		if !inv.Joined {
+			pending = append(pending, inv)
+		}
+	}
+	fmt.Fprintf(w, "\npending invitations (%d)\n", len(pending))
+	for _, inv := range pending {
+		state := "waiting for more locals to invite it (admit by " + v.Admit + ")"
+		if inv.Admitted {
+			state = "admitted, waiting for it to join"
+		}
+		fmt.Fprintf(w, "  %s  invited by %s; %s\n", inv.Invitee, orNone(inv.Endorsers), state)
+	}
+
+	fmt.Fprintf(w, "\nstrangers (%d)\n", len(v.Strangers))
+	for _, s := range v.Strangers {
+		fmt.Fprintf(w, "  %s  %s\n", s.ID, s.Standing)
+		for _, vote := range s.Votes {
+			label := map[string]string{"accept": "vouched", "veto": "vetoed", "deferred": "deferred"}[vote.Vote]
+			if label == "" {
+				label = vote.Vote
+			}
+			line := fmt.Sprintf("    %-9s %s", label, vote.Local)
+			if vote.Proof != "" {
+				line += "  proof " + vote.Proof
+			}
+			if vote.Mechanical {
+				line += "  (passive: follows the active locals)"
+			}
+			if !vote.Counted {
+				line += "  (former local: not counted)"
+			}
+			fmt.Fprintln(w, line)
+		}
+		for _, n := range s.Notes {
+			line := fmt.Sprintf("    %-9s %s  %q", "note", n.Local, n.Text)
+			if n.Blob != "" {
+				line += "  " + n.Blob
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+
+	var open []wire.VillageProposal
+	for _, p := range v.Proposals {
+		if p.Outcome == "open" {
+			open = append(open, p)
+		}
+	}
+	fmt.Fprintf(w, "\nopen exclusion proposals (%d)\n", len(open))
+	for _, p := range open {
+		fmt.Fprintf(w, "  %s  exclude %s, proposed by %s: %q\n", p.ID, p.Subject, p.Proposer, p.Reason)
+		fmt.Fprintf(w, "    for %s; against %s\n", orNone(p.For), orNone(p.Against))
+	}
+
+	fmt.Fprintf(w, "\nproblems (%d)\n", len(v.Problems))
+	for _, p := range v.Problems {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+	if v.Ignored > 0 {
+		fmt.Fprintf(w, "  %d %s the village's rules did not allow (ignored)\n", v.Ignored, plural(v.Ignored, "entry", "entries"))
+	}
+}
+
+func runVillageInvite(ctx context.Context, c *call) error {
+	if err := c.wantArgs(2, 2); err != nil {
+		return err
+	}
+	id, err := villageArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	dev, err := deviceArg("DEVICE", c.args[1])
+	if err != nil {
+		return err
+	}
+	return c.villageEntry(id, func(b backend) (wire.VillageEntry, error) {
+		return b.InviteToVillage(ctx, id, wire.VillageInvite{Invitee: dev})
+	})
+}
+
+func runVillageUserspec(ctx context.Context, c *call) error {
+	if err := c.wantArgs(1, 1); err != nil {
+		return err
+	}
+	id, err := villageArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	mode := c.str("mode")
+	switch mode {
+	case "active", "passive":
+	case "":
+		return usagef("--mode: give --mode active or --mode passive")
+	default:
+		return usagef("--mode: %q is not active or passive", mode)
+	}
+	req := wire.VillageUserspec{Mode: mode, Name: c.str("name"), About: c.str("about")}
+	return c.villageEntry(id, func(b backend) (wire.VillageEntry, error) {
+		return b.SetVillageUserspec(ctx, id, req)
+	})
+}
+
+func runVillageVote(ctx context.Context, c *call) error {
+	if err := c.wantArgs(3, 3); err != nil {
+		return err
+	}
+	id, err := villageArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	stranger, err := strangerArg(c.args[1])
+	if err != nil {
+		return err
+	}
+	req := wire.StrangerVote{}
+	switch c.args[2] {
+	case "veto", "accept":
+		req.Vote = c.args[2]
+	case "defer", "deferred":
+		req.Vote = "deferred"
+	default:
+		return usagef("vote: %q is not veto, accept or defer", c.args[2])
+	}
+	proof := c.str("proof")
+	switch {
+	case req.Vote == "accept" && proof == "":
+		return usagef("--proof: accept needs --proof FILE, the proof you saw of who the stranger is")
+	case req.Vote != "accept" && c.set("proof"):
+		return usagef("--proof: a proof goes with accept only")
+	}
+	// A blob id stands for a proof stored already, unless a file has
+	// that name.
+	var proofID string
+	if _, statErr := os.Stat(proof); proof != "" && statErr != nil {
+		if bid, err := blob.ParseID(proof); err == nil {
+			proofID = bid.String()
+		}
+	}
+	return c.withBackend(func(b backend) error {
+		if proof != "" && proofID == "" {
+			added, err := addFileBlob(ctx, b, proof, "proof")
+			if err != nil {
+				return err
+			}
+			if added.LocationRemoved && !c.json {
+				fmt.Fprintf(c.env.Stderr, "removed location metadata from %s\n", proof)
+			}
+			proofID = added.ID
+		}
+		req.Proof = proofID
+		e, err := b.VoteStranger(ctx, id, stranger, req)
+		if err != nil {
+			return villageFailed(err, id)
+		}
+		out := struct {
+			wire.VillageEntry
+			Proof string `json:"proof,omitempty"`
+		}{e, proofID}
+		return c.out(out, func(w io.Writer) { fmt.Fprintln(w, e.ID) })
+	})
+}
+
+// addFileBlob stores a file as a blob for publication (location metadata
+// removed, as for 'kith post --image').
+func addFileBlob(ctx context.Context, b backend, path, what string) (wire.BlobAdded, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return wire.BlobAdded{}, fmt.Errorf("%s: %w", what, err)
+	}
+	defer f.Close()
+	added, err := b.AddBlob(ctx, f, true)
+	if err != nil {
+		return wire.BlobAdded{}, fmt.Errorf("%s %s: %w", what, path, err)
+	}
+	return added, nil
+}
+
+func runVillageNote(ctx context.Context, c *call) error {
+	if err := c.wantArgs(3, 3); err != nil {
+		return err
+	}
+	id, err := villageArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	stranger, err := strangerArg(c.args[1])
+	if err != nil {
+		return err
+	}
+	text := c.args[2]
+	return c.villageEntry(id, func(b backend) (wire.VillageEntry, error) {
+		return b.NoteStranger(ctx, id, stranger, wire.StrangerNote{Text: text})
+	})
+}
+
+func runVillageExclude(ctx context.Context, c *call) error {
+	if err := c.wantArgs(2, 2); err != nil {
+		return err
+	}
+	id, err := villageArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	dev, err := deviceArg("DEVICE", c.args[1])
+	if err != nil {
+		return err
+	}
+	if !c.set("reason") || strings.TrimSpace(c.str("reason")) == "" {
+		return usagef("--reason: say why, for the other locals (--reason TEXT)")
+	}
+	req := wire.ExclusionProposal{Subject: dev, Reason: c.str("reason")}
+	return c.villageEntry(id, func(b backend) (wire.VillageEntry, error) {
+		return b.ProposeExclusion(ctx, id, req)
+	})
+}
+
+func runVillageExcludeVote(ctx context.Context, c *call) error {
+	if err := c.wantArgs(3, 3); err != nil {
+		return err
+	}
+	id, err := villageArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	pid, err := entry.ParseID(c.args[1])
+	if err != nil {
+		return usagef("PROPOSAL: %v", err)
+	}
+	vote := c.args[2]
+	if vote != "for" && vote != "against" {
+		return usagef("vote: %q is not for or against", vote)
+	}
+	return c.villageEntry(id, func(b backend) (wire.VillageEntry, error) {
+		return b.VoteExclusion(ctx, id, pid.String(), wire.ExclusionVote{Vote: vote})
+	})
+}
+
+func runVillageState(ctx context.Context, c *call) error {
+	if err := c.wantArgs(1, 1); err != nil {
+		return err
+	}
+	id, err := villageArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	return c.withBackend(func(b backend) error {
+		p, err := b.PublishVillageState(ctx, id)
+		if err != nil {
+			return villageFailed(err, id)
+		}
+		return c.out(p, func(w io.Writer) {
+			fmt.Fprintf(w, "%s  #%d  commitment %s\n", p.State.ID, p.State.Seq, p.State.Commitment)
+		})
+	})
+}
+
+func runVillageChain(ctx context.Context, c *call) error {
+	if err := c.wantArgs(2, 2); err != nil {
+		return err
+	}
+	id, err := villageArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	dev, err := deviceArg("DEVICE", c.args[1])
+	if err != nil {
+		return err
+	}
+	return c.withBackend(func(b backend) error {
+		ch, err := b.VillageChain(ctx, id, dev)
+		if err != nil {
+			return villageFailed(err, id)
+		}
+		return c.out(ch, func(w io.Writer) {
+			verdict := "the audit found nothing wrong"
+			if !ch.OK {
+				verdict = fmt.Sprintf("the audit found %d %s", len(ch.Findings), plural(len(ch.Findings), "problem", "problems"))
+			}
+			fmt.Fprintf(w, "%s: %d %s; %s\n", ch.Local, len(ch.States), plural(len(ch.States), "state", "states"), verdict)
+			for _, s := range ch.States {
+				fmt.Fprintf(w, "  #%-4d %s  commitment %s  seen %d\n", s.Seq, s.ID, s.Commitment, s.Seen)
+			}
+			for _, f := range ch.Findings {
+				fmt.Fprintf(w, "  ! #%d %s  %s: %s\n", f.Seq, f.Entry, f.Kind, f.Message)
+			}
+		})
+	})
+}
