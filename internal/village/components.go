@@ -64,48 +64,14 @@ func listHash(b [Buckets][32]byte) [32]byte {
 // null] with local's vote (mechanical for a passive local, deferred if it
 // has not voted).
 func (s *State) StrangersBuckets(local identity.PublicKey) [Buckets][32]byte {
-	var ids []StrangerID
-	var ms [][]byte
-	for _, st := range s.Strangers {
-		if !st.Listed {
-			continue
-		}
-		b := st.Ballot(local)
-		m := cborwire.AppendArray(nil, 3)
-		m = cborwire.AppendBytes(m, st.ID[:])
-		m = cborwire.AppendUint(m, uint64(b.Vote))
-		if b.Vote == VoteAccept {
-			m = cborwire.AppendBytes(m, b.Proof[:])
-		} else {
-			m = append(m, cborwire.Null)
-		}
-		ids, ms = append(ids, st.ID), append(ms, m)
-	}
-	return bucketHashes(ids, ms)
+	return StrangersList(s, local).Buckets()
 }
 
 // StrangersStateBuckets returns the bucket hashes of the strangers state:
 // for each listed stranger, the array [stranger id, standing, notes], notes
 // being the array of [local, strangerspec payload hash] sorted by local.
 func (s *State) StrangersStateBuckets() [Buckets][32]byte {
-	var ids []StrangerID
-	var ms [][]byte
-	for _, st := range s.Strangers {
-		if !st.Listed {
-			continue
-		}
-		m := cborwire.AppendArray(nil, 3)
-		m = cborwire.AppendBytes(m, st.ID[:])
-		m = cborwire.AppendUint(m, uint64(st.Standing))
-		m = cborwire.AppendArray(m, len(st.Notes))
-		for _, n := range st.Notes {
-			m = cborwire.AppendArray(m, 2)
-			m = cborwire.AppendBytes(m, n.Local[:])
-			m = cborwire.AppendBytes(m, n.Hash[:])
-		}
-		ids, ms = append(ids, st.ID), append(ms, m)
-	}
-	return bucketHashes(ids, ms)
+	return StrangersStateList(s).Buckets()
 }
 
 // Components returns local's six components for a state that follows
