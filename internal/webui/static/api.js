@@ -86,6 +86,26 @@ export const api = {
   status: () => request('GET', '/status'),
   invite: (ttlSeconds) => request('POST', '/invites', { ttl_seconds: ttlSeconds }),
   join: (code) => request('POST', '/join', { code }),
+  // Villages (doc/api.md "Villages"): ids ent_…, locals dev_…, strangers
+  // 128 hex digits, proofs and note files blob_….
+  villages: () => request('GET', '/villages'),
+  foundVillage: (name, admit, exclude, cofounders) => request('POST', '/villages', { name, admit, exclude, cofounders }),
+  village: (id) => request('GET', '/villages/' + enc(id)),
+  villageAccept: (id) => request('POST', '/villages/' + enc(id) + '/accept', {}),
+  villageJoin: (id) => request('POST', '/villages/' + enc(id) + '/join', {}),
+  villageLeave: (id) => request('POST', '/villages/' + enc(id) + '/leave', {}),
+  villageInvite: (id, invitee) => request('POST', '/villages/' + enc(id) + '/invites', { invitee }),
+  villageUserspec: (id, mode, name, about) => request('PUT', '/villages/' + enc(id) + '/userspec', { mode, name, about }),
+  strangerVote: (id, stranger, vote, proof) =>
+    request('PUT', '/villages/' + enc(id) + '/strangers/' + enc(stranger) + '/vote', proof ? { vote, proof } : { vote }),
+  strangerNote: (id, stranger, text, blob) =>
+    request('POST', '/villages/' + enc(id) + '/strangers/' + enc(stranger) + '/notes', blob ? { text, blob } : { text }),
+  proposeExclusion: (id, subject, reason) => request('POST', '/villages/' + enc(id) + '/exclusions', { subject, reason }),
+  exclusionVote: (id, proposal, vote) => request('PUT', '/villages/' + enc(id) + '/exclusions/' + enc(proposal) + '/vote', { vote }),
+  publishState: (id) => request('POST', '/villages/' + enc(id) + '/state'),
+  villageChain: (id, key) => request('GET', '/villages/' + enc(id) + '/locals/' + enc(key) + '/chain'),
+  // uploadFile stores a file's bytes as they are (a proof, a note's file).
+  uploadFile: (file) => request('POST', '/blobs', file),
 };
 
 // blobURL is where the page loads a blob from (an <img src>).

@@ -13,6 +13,9 @@ import profile from './pages/profile.js';
 import people from './pages/people.js';
 import peers from './pages/peers.js';
 import invite from './pages/invite.js';
+import villages from './pages/villages.js';
+import village from './pages/village.js';
+import chain from './pages/chain.js';
 import onboarding from './pages/onboarding.js';
 import signin from './pages/signin.js';
 
@@ -55,6 +58,9 @@ const routes = [
   [/^\/people$/, people, 'nav-people'],
   [/^\/peers$/, peers, 'nav-peers'],
   [/^\/invite$/, invite, 'nav-invite'],
+  [/^\/villages$/, villages, 'nav-villages'],
+  [/^\/village\/([^/]+)$/, village, 'nav-villages'],
+  [/^\/village\/([^/]+)\/chain\/([^/]+)$/, chain, 'nav-villages'],
 ];
 
 let cleanups = [];

@@ -1,0 +1,616 @@
+// pages/village.js: one village, read as a shared contact book of
+// strangers: the charter and your membership, the locals and invitations,
+// every stranger with its standing, who vouched with which proof, every
+// local's vote and note, your vote and note; exclusion proposals; your
+// state. Refreshed live on village.* entries (doc/api.md "Villages").
+import { h, replace, shortId, statusLine, errorText, plural } from '../dom.js';
+import { api, blobURL } from '../api.js';
+
+const methods = { majority: 'majority of the active locals', unanimous: 'every active local (unanimous)' };
+
+// Standing: a symbol and a word, never color alone.
+const standings = {
+  vetoed: { sym: '✕', text: 'Vetoed' },
+  accepted: { sym: '✓', text: 'Accepted' },
+  acknowledged: { sym: '○', text: 'Acknowledged' },
+};
+
+const voteWords = { deferred: 'Deferred', veto: 'Veto', accept: 'Accept' };
+
+const localStatus = {
+  founder: 'Founder, founding not complete',
+  local: 'Local',
+  left: 'Left',
+  excluded: 'Excluded',
+};
+
+const outcomes = { open: 'Open', passed: 'Passed: excluded', moot: 'Moot' };
+
+// shortStranger shows a stranger id (128 hex digits) as its first 16.
+export function shortStranger(id) {
+  return id && id.length > 16 ? id.slice(0, 16) + '…' : id || '';
+}
+
+export default async function village(main, ctx) {
+  const id = ctx.params[0];
+  ctx.title('Village');
+  let v = null;
+  let first = true;
+
+  // Elements kept across refreshes (typed text, chosen files, messages):
+  // made once by key, moved into the rebuilt lists.
+  const kept = new Map();
+  function keep(key, make) {
+    if (!kept.has(key)) kept.set(key, make());
+    return kept.get(key);
+  }
+  // rebuild redraws a container, giving focus back to the element (by id)
+  // that had it.
+  function rebuild(container, draw) {
+    const a = document.activeElement;
+    const focusId = a && a.id && container.contains(a) ? a.id : null;
+    draw();
+    if (focusId) {
+      const el = document.getElementById(focusId);
+      if (el && el !== document.activeElement) el.focus();
+    }
+  }
+
+  const status = statusLine('village-status');
+  const title = h('h1', { tabindex: '-1', dataset: { testid: 'village-name' }, text: 'Village' });
+  const charter = h('div', { dataset: { testid: 'village-charter' } });
+  const problems = h('div', { class: 'warning', dataset: { testid: 'village-problems' }, hidden: true });
+  const membership = h('section', { class: 'card membership', dataset: { testid: 'village-membership' }, 'aria-labelledby': 'membership-heading' });
+  const membershipStatus = statusLine('membership-status');
+
+  const localsList = h('ul', { class: 'locals', dataset: { testid: 'village-locals' }, 'aria-labelledby': 'locals-heading' });
+  const localsHeading = h('h2', { id: 'locals-heading', text: 'Locals' });
+  const invitationsList = h('ul', { class: 'invitations', dataset: { testid: 'village-invitations' }, 'aria-labelledby': 'invitations-heading' });
+  const invitationsBox = h('div', {}, h('h3', { id: 'invitations-heading', text: 'Invitations' }), invitationsList);
+
+  // Invite a local.
+  const inviteIn = h('input', { id: 'invite-local-id', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'dev_…', dataset: { testid: 'invite-local-id' } });
+  const inviteBtn = h('button', { type: 'submit', dataset: { testid: 'invite-local-submit' }, text: 'Invite' });
+  const inviteStatus = statusLine('invite-local-status');
+  const inviteForm = h('form', { class: 'inline-form', dataset: { testid: 'invite-local-form' } },
+    h('h3', { text: 'Invite a local' }),
+    h('label', { for: 'invite-local-id', text: 'Their device id' }),
+    h('div', { class: 'row' }, inviteIn, inviteBtn), inviteStatus);
+
+  // Your settings in the village.
+  const modeSel = h('select', { id: 'userspec-mode', dataset: { testid: 'userspec-mode' } },
+    h('option', { value: 'active', text: 'Active: I vote myself' }),
+    h('option', { value: 'passive', text: 'Passive: my vote follows the active locals' }));
+  const specName = h('input', { id: 'userspec-name', type: 'text', maxlength: 100, autocomplete: 'off', dataset: { testid: 'userspec-name' } });
+  const specAbout = h('textarea', { id: 'userspec-about', rows: 2, maxlength: 2000, dataset: { testid: 'userspec-about' } });
+  const specBtn = h('button', { type: 'submit', class: 'secondary', dataset: { testid: 'userspec-save' }, text: 'Save' });
+  const specStatus = statusLine('userspec-status');
+  const specForm = h('details', { class: 'userspec' },
+    h('summary', { text: 'Your name and mode in this village' }),
+    h('form', { dataset: { testid: 'userspec-form' } },
+      h('label', { for: 'userspec-mode', text: 'Mode' }), modeSel,
+      h('label', { for: 'userspec-name', text: 'Name the locals see' }), specName,
+      h('label', { for: 'userspec-about', text: 'About you (replaces what you wrote before)' }), specAbout,
+      h('div', { class: 'row' }, specBtn), specStatus));
+
+  // Strangers: the filter, the add form, the cards.
+  const filterIn = h('input', { id: 'stranger-filter', type: 'search', autocomplete: 'off', spellcheck: 'false', dataset: { testid: 'stranger-filter' } });
+  const filterStanding = h('select', { id: 'stranger-filter-standing', dataset: { testid: 'stranger-filter-standing' } },
+    h('option', { value: '', text: 'Any standing' }),
+    h('option', { value: 'vetoed', text: 'Vetoed' }),
+    h('option', { value: 'acknowledged', text: 'Acknowledged' }),
+    h('option', { value: 'accepted', text: 'Accepted' }));
+  const strangerCount = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite', dataset: { testid: 'stranger-count' } });
+  const strangersList = h('ul', { class: 'strangers', dataset: { testid: 'village-strangers' }, 'aria-labelledby': 'strangers-heading' });
+  const strangersHeading = h('h2', { id: 'strangers-heading', text: 'Strangers' });
+  const addIn = h('input', { id: 'stranger-add-id', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: '128 hexadecimal digits', 'aria-describedby': 'stranger-add-help', dataset: { testid: 'stranger-add-id' } });
+  const addBtn = h('button', { type: 'submit', class: 'secondary', dataset: { testid: 'stranger-add-submit' }, text: 'Add' });
+  const addStatus = statusLine('stranger-add-status');
+  const addForm = h('form', { class: 'inline-form', dataset: { testid: 'stranger-add-form' } },
+    h('label', { for: 'stranger-add-id', text: 'Add a stranger by id' }),
+    h('p', { id: 'stranger-add-help', class: 'muted hint', text: 'Lists the stranger with your vote deferred: you can veto or accept with proof later.' }),
+    h('div', { class: 'row' }, addIn, addBtn), addStatus);
+
+  // Exclusions.
+  const proposalsList = h('ul', { class: 'proposals', dataset: { testid: 'village-proposals' }, 'aria-labelledby': 'proposals-heading' });
+  const subjectSel = h('select', { id: 'propose-subject', dataset: { testid: 'propose-subject' } });
+  const reasonIn = h('textarea', { id: 'propose-reason', rows: 2, dataset: { testid: 'propose-reason' } });
+  const proposeBtn = h('button', { type: 'submit', class: 'danger', dataset: { testid: 'propose-submit' }, text: 'Propose exclusion' });
+  const proposeStatus = statusLine('propose-status');
+  const proposeForm = h('form', { class: 'card', dataset: { testid: 'propose-form' } },
+    h('h3', { text: 'Propose to exclude a local' }),
+    h('label', { for: 'propose-subject', text: 'Local' }), subjectSel,
+    h('label', { for: 'propose-reason', text: 'Reason' }), reasonIn,
+    h('div', { class: 'row' }, proposeBtn), proposeStatus);
+
+  // State.
+  const publishBtn = h('button', { type: 'button', class: 'secondary', dataset: { testid: 'publish-state' }, text: 'Publish my state' });
+  const publishStatus = statusLine('publish-status');
+  const stateBox = h('section', { 'aria-labelledby': 'state-heading' },
+    h('h2', { id: 'state-heading', text: 'Your state' }),
+    h('p', { class: 'muted', text: 'Your state is a signed summary of the village as your device holds it: the others audit it against what you voted. Each local’s chain of states is under “View audited chain”.' }),
+    h('div', { class: 'row' }, publishBtn), publishStatus);
+
+  main.append(
+    h('p', { class: 'back' }, h('a', { href: '#/villages', text: '← Villages' })),
+    title, status, charter, problems,
+    membership,
+    h('section', { 'aria-labelledby': 'strangers-heading' },
+      strangersHeading,
+      h('div', { class: 'filters' },
+        h('div', {}, h('label', { for: 'stranger-filter', text: 'Search strangers' }), filterIn),
+        h('div', {}, h('label', { for: 'stranger-filter-standing', text: 'Standing' }), filterStanding)),
+      strangerCount, strangersList, addForm),
+    h('section', { 'aria-labelledby': 'locals-heading' }, localsHeading, localsList, invitationsBox, inviteForm),
+    h('section', { 'aria-labelledby': 'proposals-heading' },
+      h('h2', { id: 'proposals-heading', text: 'Exclusion proposals' }), proposalsList, proposeForm),
+    stateBox,
+  );
+
+  // Who is who.
+  function localOf(key) {
+    return v && (v.locals || []).find((l) => l.key === key);
+  }
+  function nameOfLocal(key) {
+    const l = localOf(key);
+    const n = l && l.name && l.name.trim() ? l.name : shortId(key);
+    return key === v.me ? n + ' (you)' : n;
+  }
+  function names(keys) {
+    return (keys || []).length ? keys.map(nameOfLocal).join(', ') : 'nobody';
+  }
+  const mine = () => localOf(v.me);
+  const isLocal = () => {
+    const l = mine();
+    return !!l && l.status === 'local';
+  };
+  const isActive = () => isLocal() && mine().mode !== 'passive';
+
+  function drawHead() {
+    ctx.title(v.name || 'Village');
+    title.textContent = v.name || 'Unnamed village';
+    const waiting = (v.locals || []).filter((l) => l.status === 'founder' && !l.accepted).map((l) => l.key);
+    replace(charter,
+      h('dl', { class: 'facts' },
+        h('dt', { text: 'Strangers are accepted by' }), h('dd', { dataset: { testid: 'village-admit' }, text: methods[v.admit] || v.admit }),
+        h('dt', { text: 'A local is excluded by' }), h('dd', { dataset: { testid: 'village-exclude' }, text: methods[v.exclude] || v.exclude }),
+        h('dt', { text: 'Founders' }), h('dd', { text: names(v.founders) }),
+        h('dt', { text: 'Founded' }), h('dd', { text: v.founded ? 'Yes' : `Not yet: waiting for ${names(waiting)} to accept` }),
+        h('dt', { text: 'Village id' }), h('dd', {}, h('code', { class: 'id', text: v.id }))));
+    const probs = v.problems || [];
+    problems.hidden = !probs.length && !v.ignored;
+    replace(problems,
+      h('h2', { class: 'small-heading', text: 'Problems' }),
+      probs.length ? h('ul', {}, probs.map((p) => h('li', { text: p }))) : null,
+      v.ignored ? h('p', { text: `${plural(v.ignored, 'entry', 'entries')} held here did not apply (refused by the village’s rules).` }) : null);
+  }
+
+  function drawMembership() {
+    const me = mine();
+    const inv = (v.invitations || []).find((i) => i.invitee === v.me);
+    let role;
+    const buttons = [];
+    if (me && me.status === 'founder' && !me.accepted) {
+      role = 'You are named a founder and have not accepted yet.';
+      buttons.push(h('button', { type: 'button', dataset: { testid: 'village-accept' }, onclick: () => act(() => api.villageAccept(id), 'You accepted the founding.'), text: 'Accept founding' }));
+    } else if (me && me.status === 'founder') {
+      role = 'You accepted the founding; the others have not all accepted yet.';
+    } else if (me && me.status === 'local') {
+      role = `You are a local (${me.mode === 'passive' ? 'passive' : 'active'}).`;
+    } else if (me && me.status === 'left') {
+      role = 'You left this village.';
+    } else if (me && me.status === 'excluded') {
+      role = 'You were excluded from this village.';
+    } else if (inv && !inv.joined) {
+      role = inv.admitted ? 'You are invited and admitted: join to become a local.' : `You are invited (endorsed by ${names(inv.endorsers)}); the locals have not admitted you yet.`;
+      buttons.push(h('button', { type: 'button', dataset: { testid: 'village-join' }, onclick: () => act(() => api.villageJoin(id), 'You joined the village.'), text: 'Join' }));
+    } else {
+      role = 'You do not take part in this village.';
+    }
+    if (me && me.status === 'local') {
+      const confirmBox = h('div', { class: 'confirm', hidden: true, role: 'group', 'aria-labelledby': 'leave-question' },
+        h('p', { id: 'leave-question', text: 'Leave for good? You cannot come back unless invited again, and your votes stop counting.' }),
+        h('div', { class: 'row' },
+          h('button', { type: 'button', class: 'danger', dataset: { testid: 'leave-confirm' }, onclick: () => act(() => api.villageLeave(id), 'You left the village.'), text: 'Leave the village' }),
+          h('button', { type: 'button', class: 'secondary', dataset: { testid: 'leave-cancel' }, onclick: () => { confirmBox.hidden = true; leaveBtn.focus(); }, text: 'Cancel' })));
+      const leaveBtn = h('button', {
+        type: 'button', class: 'secondary', dataset: { testid: 'village-leave' }, 'aria-expanded': 'false',
+        onclick: () => {
+          confirmBox.hidden = false;
+          leaveBtn.setAttribute('aria-expanded', 'true');
+          confirmBox.querySelector('button').focus();
+        },
+        text: 'Leave…',
+      });
+      buttons.push(leaveBtn, confirmBox);
+    }
+    rebuild(membership, () => replace(membership,
+      h('h2', { id: 'membership-heading', text: 'Your membership' }),
+      h('p', { dataset: { testid: 'village-role' }, text: role }),
+      buttons.length ? h('div', { class: 'row' }, buttons) : null,
+      membershipStatus,
+      me && me.status === 'local' ? specForm : null));
+    if (first && me) {
+      modeSel.value = me.mode === 'passive' ? 'passive' : 'active';
+      specName.value = me.name || '';
+    }
+  }
+
+  async function act(fn, done) {
+    try {
+      await fn();
+      membershipStatus.set(done, 'ok');
+      ctx.announce(done);
+      await load();
+    } catch (err) {
+      membershipStatus.set(errorText(err), 'error');
+    }
+  }
+
+  function drawLocals() {
+    const ls = v.locals || [];
+    localsHeading.textContent = `Locals (${ls.filter((l) => l.status === 'local').length})`;
+    rebuild(localsList, () => replace(localsList, ...(ls.length ? ls.map((l) => h('li', { class: 'local', dataset: { testid: 'village-local', local: l.key, status: l.status } },
+      h('div', { class: 'who' },
+        h('strong', { text: nameOfLocal(l.key) }),
+        h('span', { class: 'badge', text: localStatus[l.status] || l.status }),
+        h('span', { class: 'badge', dataset: { testid: 'local-mode', mode: l.mode }, text: l.mode === 'passive' ? 'Passive' : 'Active' }),
+        h('div', { class: 'muted id', text: l.key }),
+        l.state ? h('div', { class: 'muted small', text: 'Latest state ' + l.state.slice(0, 16) + '…' }) : h('div', { class: 'muted small', text: 'No state published yet' })),
+      h('a', { href: `#/village/${id}/chain/${l.key}`, dataset: { testid: 'chain-link' }, 'aria-label': 'View audited chain of ' + nameOfLocal(l.key), text: 'View audited chain' }))) : [h('li', { class: 'empty', text: 'No locals known yet.' })])));
+
+    const invs = v.invitations || [];
+    invitationsBox.hidden = !invs.length;
+    rebuild(invitationsList, () => replace(invitationsList, ...invs.map((i) => {
+      const canEndorse = isLocal() && !i.joined && i.invitee !== v.me && !(i.endorsers || []).includes(v.me);
+      return h('li', { class: 'invitation', dataset: { testid: 'village-invitation', invitee: i.invitee } },
+        h('div', { class: 'who' },
+          h('code', { class: 'id', text: i.invitee }),
+          h('div', { text: `Endorsed by ${names(i.endorsers)}. ${i.joined ? 'Joined.' : i.admitted ? 'Admitted, not joined yet.' : 'Not admitted yet.'}` })),
+        canEndorse ? h('button', {
+          type: 'button', class: 'secondary small', dataset: { testid: 'invitation-endorse' }, 'aria-label': 'Endorse the invitation of ' + shortId(i.invitee),
+          onclick: async () => {
+            try {
+              await api.villageInvite(id, i.invitee);
+              inviteStatus.set('You endorsed the invitation.', 'ok');
+              await load();
+            } catch (err) {
+              inviteStatus.set(errorText(err), 'error');
+            }
+          },
+          text: 'Endorse',
+        }) : null);
+    })));
+    inviteForm.hidden = !isLocal();
+
+    // The exclusion form's choices: the other current locals.
+    const prev = subjectSel.value;
+    replace(subjectSel, ...ls.filter((l) => l.status === 'local' && l.key !== v.me).map((l) => h('option', { value: l.key, text: nameOfLocal(l.key) })));
+    if (prev) subjectSel.value = prev;
+    proposeForm.hidden = !isActive() || !subjectSel.options.length;
+    stateBox.hidden = !isLocal();
+  }
+
+  function myVote(s) {
+    const mv = (s.votes || []).find((x) => x.local === v.me && x.counted);
+    return mv ? mv.vote : 'deferred';
+  }
+
+  function strangerCard(s) {
+    const st = standings[s.standing] || { sym: '?', text: s.standing };
+    const key = s.id;
+    const cardStatus = keep('status-' + key, () => statusLine('stranger-status'));
+    const votes = s.votes || [];
+    const vouches = votes.filter((x) => x.vote === 'accept' && x.proof && x.counted);
+    const notes = s.notes || [];
+
+    const vote = myVote(s);
+    let yours = null;
+    if (isLocal() && v.founded) {
+      const proofIn = keep('proof-' + key, () => h('input', { type: 'file', id: 'proof-' + key, dataset: { testid: 'vote-proof' } }));
+      const acceptForm = h('form', { class: 'accept-form', dataset: { testid: 'vote-accept-form' } },
+        h('label', { for: 'proof-' + key, text: 'Proof for accepting (a file: a photo, a document)' }),
+        h('div', { class: 'row' }, proofIn,
+          h('button', { type: 'submit', id: 'accept-' + key, dataset: { testid: 'vote-accept' }, text: vote === 'accept' ? 'Accept with new proof' : 'Accept with proof' })));
+      acceptForm.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        const file = proofIn.files && proofIn.files[0];
+        if (!file) {
+          cardStatus.set('Choose the file that proves who this stranger is first.', 'error');
+          proofIn.focus();
+          return;
+        }
+        await cast(cardStatus, async () => {
+          cardStatus.set('Uploading the proof…');
+          const blob = await api.uploadFile(file);
+          cardStatus.set('Voting…');
+          await api.strangerVote(id, key, 'accept', blob.id);
+          proofIn.value = '';
+        }, 'You accepted with proof.');
+      });
+      yours = h('div', { class: 'your-vote', role: 'group', 'aria-label': 'Your vote on stranger ' + shortStranger(key) },
+        h('h4', { text: 'Your vote: ' + (voteWords[vote] || vote) }),
+        mine().mode === 'passive' ? h('p', { class: 'muted small', text: 'You are passive: your vote follows the active locals whatever you cast.' }) : null,
+        h('div', { class: 'row' },
+          vote !== 'veto' ? h('button', {
+            type: 'button', class: 'danger', id: 'veto-' + key, dataset: { testid: 'vote-veto' },
+            onclick: () => cast(cardStatus, () => api.strangerVote(id, key, 'veto'), 'You vetoed.'), text: 'Veto',
+          }) : null,
+          vote === 'deferred' ? h('button', {
+            type: 'button', class: 'secondary', id: 'defer-' + key, dataset: { testid: 'vote-defer' },
+            onclick: () => cast(cardStatus, () => api.strangerVote(id, key, 'deferred'), 'Your vote is deferred.'), text: 'Defer',
+          }) : null),
+        acceptForm);
+    }
+
+    let noteForm = null;
+    if (isLocal()) {
+      const myNote = notes.find((n) => n.local === v.me);
+      const noteText = keep('note-' + key, () => h('textarea', { id: 'note-' + key, rows: 2, maxlength: 4000, dataset: { testid: 'note-text' } }));
+      const noteFile = keep('notefile-' + key, () => h('input', { type: 'file', id: 'notefile-' + key, dataset: { testid: 'note-file' } }));
+      noteForm = h('form', { class: 'note-form', dataset: { testid: 'note-form' } },
+        h('label', { for: 'note-' + key, text: myNote ? 'Replace your note' : 'Add a note' }), noteText,
+        h('label', { for: 'notefile-' + key, class: 'light', text: 'Attach a file (optional)' }), noteFile,
+        h('div', { class: 'row' }, h('button', { type: 'submit', class: 'secondary', id: 'notesubmit-' + key, dataset: { testid: 'note-submit' }, text: myNote ? 'Replace note' : 'Add note' })));
+      noteForm.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        const text = noteText.value.trim();
+        const file = noteFile.files && noteFile.files[0];
+        if (!text && !file) {
+          cardStatus.set('Write a note first.', 'error');
+          noteText.focus();
+          return;
+        }
+        await cast(cardStatus, async () => {
+          let blob = '';
+          if (file) {
+            cardStatus.set('Uploading the file…');
+            blob = (await api.uploadFile(file)).id;
+          }
+          await api.strangerNote(id, key, text, blob);
+          noteText.value = '';
+          noteFile.value = '';
+        }, 'Your note was added.');
+      });
+    }
+
+    return h('li', { class: 'card stranger', id: 'stranger-' + key, dataset: { testid: 'village-stranger', stranger: key, standing: s.standing } },
+      h('div', { class: 'stranger-head' },
+        h('h3', {}, 'Stranger ', h('code', { title: key, text: shortStranger(key) })),
+        h('span', { class: 'standing ' + s.standing, dataset: { testid: 'stranger-standing', standing: s.standing } },
+          h('span', { 'aria-hidden': 'true', text: st.sym + ' ' }), st.text)),
+      s.standing === 'vetoed' ? h('p', { class: 'vetoers', text: 'Vetoed by ' + names(s.vetoers) }) : null,
+      s.listed ? null : h('p', { class: 'muted small', text: 'Not listed: no current local has voted on it.' }),
+      h('details', {}, h('summary', { text: 'Full id' }), h('code', { class: 'id', text: key })),
+      h('h4', { text: 'Vouched for by' }),
+      vouches.length ? h('ul', { class: 'vouches', dataset: { testid: 'stranger-vouches' } }, vouches.map((x) => h('li', {},
+        nameOfLocal(x.local), ' with ',
+        h('a', { href: blobURL(x.proof), target: '_blank', rel: 'noopener', dataset: { testid: 'proof-link', blob: x.proof }, 'aria-label': `Proof from ${nameOfLocal(x.local)} (opens the file)`, text: 'proof ' + shortId(x.proof) }))))
+        : h('p', { class: 'muted', text: 'Nobody yet.' }),
+      h('h4', { text: 'Votes' }),
+      votes.length ? h('ul', { class: 'votes', dataset: { testid: 'stranger-votes' } }, votes.map((x) => h('li', { dataset: { testid: 'stranger-vote', local: x.local, vote: x.vote } },
+        h('span', { class: 'voter', text: nameOfLocal(x.local) + ': ' }),
+        h('strong', { text: voteWords[x.vote] || x.vote }),
+        x.vote === 'accept' && x.proof ? [' (', h('a', { href: blobURL(x.proof), target: '_blank', rel: 'noopener', text: 'proof' }), ')'] : null,
+        x.mechanical ? h('span', { class: 'muted', text: ' — automatic, a passive local' }) : null,
+        x.counted ? null : h('span', { class: 'muted', text: ' — former local, not counted' }))))
+        : h('p', { class: 'muted', text: 'No votes.' }),
+      h('h4', { text: 'Notes' }),
+      notes.length ? h('ul', { class: 'notes', dataset: { testid: 'stranger-notes' } }, notes.map((n) => h('li', { dataset: { testid: 'stranger-note', local: n.local } },
+        h('span', { class: 'voter', text: nameOfLocal(n.local) + ': ' }),
+        h('span', { class: 'note-text', text: n.text }),
+        n.blob ? [' ', h('a', { href: blobURL(n.blob), target: '_blank', rel: 'noopener', dataset: { testid: 'note-file-link' }, text: 'attached file' })] : null)))
+        : h('p', { class: 'muted', text: 'No notes.' }),
+      yours, noteForm, cardStatus);
+  }
+
+  async function cast(st, fn, done) {
+    const form = st.closest('li');
+    const btns = form ? [...form.querySelectorAll('button')] : [];
+    for (const b of btns) b.disabled = true;
+    try {
+      await fn();
+      st.set(done, 'ok');
+      ctx.announce(done);
+      await load();
+    } catch (err) {
+      st.set(errorText(err), 'error');
+    } finally {
+      for (const b of btns) b.disabled = false;
+    }
+  }
+
+  // matches says whether a stranger passes the filter.
+  function matches(s) {
+    const want = filterStanding.value;
+    if (want && s.standing !== want) return false;
+    const q = filterIn.value.trim().toLowerCase();
+    if (!q) return true;
+    const hay = [s.id, s.standing, ...(s.notes || []).map((n) => n.text + ' ' + nameOfLocal(n.local)),
+      ...(s.votes || []).map((x) => nameOfLocal(x.local) + ' ' + x.vote)].join(' ').toLowerCase();
+    return hay.includes(q);
+  }
+
+  function drawStrangers() {
+    const all = v.strangers || [];
+    strangersHeading.textContent = `Strangers (${all.length})`;
+    const shown = all.filter(matches);
+    rebuild(strangersList, () => replace(strangersList, ...(shown.length ? shown.map(strangerCard)
+      : [h('li', { class: 'empty', text: all.length ? 'No stranger matches the search.' : 'The contact book is empty: no local has voted on a stranger yet.' })])));
+    strangerCount.textContent = all.length && shown.length !== all.length ? `Showing ${shown.length} of ${all.length} strangers.` : '';
+    addForm.hidden = !isLocal() || !v.founded;
+  }
+
+  function drawProposals() {
+    const ps = v.proposals || [];
+    rebuild(proposalsList, () => replace(proposalsList, ...(ps.length ? ps.map((p) => {
+      const canVote = p.outcome === 'open' && isActive() && p.subject !== v.me;
+      const pStatus = keep('pstatus-' + p.id, () => statusLine('proposal-status'));
+      const votePro = async (choice) => {
+        try {
+          await api.exclusionVote(id, p.id, choice);
+          pStatus.set(`You voted ${choice}.`, 'ok');
+          ctx.announce(`You voted ${choice} the exclusion.`);
+          await load();
+        } catch (err) {
+          pStatus.set(errorText(err), 'error');
+        }
+      };
+      const myChoice = (p.for || []).includes(v.me) ? 'for' : (p.against || []).includes(v.me) ? 'against' : '';
+      return h('li', { class: 'card proposal', dataset: { testid: 'village-proposal', proposal: p.id, outcome: p.outcome } },
+        h('h3', {}, 'Exclude ', nameOfLocal(p.subject), ' ',
+          h('span', { class: 'badge outcome ' + p.outcome, dataset: { testid: 'proposal-outcome' }, text: outcomes[p.outcome] || p.outcome })),
+        h('p', { text: `Proposed by ${nameOfLocal(p.proposer)}.` }),
+        p.reason ? h('blockquote', { class: 'reason', text: p.reason }) : null,
+        h('p', { text: `For: ${names(p.for)}. Against: ${names(p.against)}.` }),
+        canVote ? h('div', { class: 'row', role: 'group', 'aria-label': 'Your vote on excluding ' + nameOfLocal(p.subject) },
+          myChoice ? h('span', { text: `You voted ${myChoice}.` }) : null,
+          h('button', { type: 'button', class: 'danger', id: 'pfor-' + p.id, dataset: { testid: 'proposal-for' }, disabled: myChoice === 'for', onclick: () => votePro('for'), text: 'Vote for' }),
+          h('button', { type: 'button', class: 'secondary', id: 'pagainst-' + p.id, dataset: { testid: 'proposal-against' }, disabled: myChoice === 'against', onclick: () => votePro('against'), text: 'Vote against' })) : null,
+        pStatus);
+    }) : [h('li', { class: 'empty', text: 'No exclusion was proposed.' })])));
+  }
+
+  function draw() {
+    drawHead();
+    drawMembership();
+    drawStrangers();
+    drawLocals();
+    drawProposals();
+    first = false;
+  }
+
+  let loading = null;
+  async function load() {
+    if (loading) return loading;
+    loading = (async () => {
+      try {
+        const got = await api.village(id);
+        if (!ctx.alive()) return;
+        v = got;
+        status.set('');
+        draw();
+      } catch (err) {
+        if (!ctx.alive()) return;
+        if (err.status === 404 && !v) {
+          title.textContent = 'Village not arrived yet';
+          status.set('This node does not hold the village’s founding entry yet: it arrives from the village’s locals once a peer of theirs is connected. If you were invited, you can join already.', 'info');
+          replace(membership, h('h2', { id: 'membership-heading', text: 'Your membership' }),
+            h('div', { class: 'row' }, h('button', { type: 'button', dataset: { testid: 'village-join' }, onclick: () => act(() => api.villageJoin(id), 'You joined the village.'), text: 'Join' })),
+            membershipStatus);
+        } else {
+          status.set(errorText(err), 'error');
+        }
+      } finally {
+        loading = null;
+      }
+    })();
+    return loading;
+  }
+
+  filterIn.addEventListener('input', () => v && drawStrangers());
+  filterStanding.addEventListener('change', () => v && drawStrangers());
+
+  addForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const s = addIn.value.trim().toLowerCase();
+    if (!/^[0-9a-f]{128}$/.test(s)) {
+      addStatus.set('A stranger id is 128 hexadecimal digits (0-9, a-f).', 'error');
+      addIn.focus();
+      return;
+    }
+    addBtn.disabled = true;
+    try {
+      await api.strangerVote(id, s, 'deferred');
+      addIn.value = '';
+      addStatus.set('Added, with your vote deferred.', 'ok');
+      await load();
+    } catch (err) {
+      addStatus.set(errorText(err), 'error');
+    } finally {
+      addBtn.disabled = false;
+    }
+  });
+
+  inviteForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const d = inviteIn.value.trim();
+    if (!/^dev_[a-z0-9]+$/.test(d)) {
+      inviteStatus.set('A device id starts with dev_: ask them for the one on their Villages page.', 'error');
+      inviteIn.focus();
+      return;
+    }
+    inviteBtn.disabled = true;
+    try {
+      await api.villageInvite(id, d);
+      inviteIn.value = '';
+      inviteStatus.set('Invited. Once the locals admitted the invitation, they join from their Villages page.', 'ok');
+      await load();
+    } catch (err) {
+      inviteStatus.set(errorText(err), 'error');
+    } finally {
+      inviteBtn.disabled = false;
+    }
+  });
+
+  specForm.querySelector('form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    specBtn.disabled = true;
+    try {
+      await api.villageUserspec(id, modeSel.value, specName.value.trim(), specAbout.value.trim());
+      specStatus.set('Saved.', 'ok');
+      await load();
+    } catch (err) {
+      specStatus.set(errorText(err), 'error');
+    } finally {
+      specBtn.disabled = false;
+    }
+  });
+
+  proposeForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!subjectSel.value) return;
+    const reason = reasonIn.value.trim();
+    if (!reason) {
+      proposeStatus.set('Say why: the other locals vote on your reason.', 'error');
+      reasonIn.focus();
+      return;
+    }
+    proposeBtn.disabled = true;
+    try {
+      await api.proposeExclusion(id, subjectSel.value, reason);
+      reasonIn.value = '';
+      proposeStatus.set('Proposed. The locals vote on it below.', 'ok');
+      await load();
+    } catch (err) {
+      proposeStatus.set(errorText(err), 'error');
+    } finally {
+      proposeBtn.disabled = false;
+    }
+  });
+
+  publishBtn.addEventListener('click', async () => {
+    publishBtn.disabled = true;
+    publishStatus.set('Computing and publishing your state…');
+    try {
+      const r = await api.publishState(id);
+      const s = r.state || {};
+      publishStatus.set(`Published state ${s.seq}, commitment ${String(s.commitment || '').slice(0, 16)}…, naming ${plural(s.seen || 0, 'log')}.`, 'ok');
+      await load();
+    } catch (err) {
+      publishStatus.set(errorText(err), 'error');
+    } finally {
+      publishBtn.disabled = false;
+    }
+  });
+
+  let timer = null;
+  ctx.on('entry', (e) => {
+    if (typeof e.type === 'string' && e.type.startsWith('village.')) {
+      clearTimeout(timer);
+      timer = setTimeout(load, 250);
+    }
+  });
+  ctx.on('resync', load);
+  await load();
+}
