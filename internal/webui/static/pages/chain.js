@@ -55,7 +55,7 @@ export default async function chain(main, ctx) {
       replace(summary,
         h('p', { class: c.ok ? 'audit ok' : 'audit bad', dataset: { testid: 'chain-ok', ok: String(!!c.ok) } },
           h('span', { 'aria-hidden': 'true', text: c.ok ? '✓ ' : '⚠ ' }),
-          c.ok ? `No findings: the ${plural(ss.length, 'state')} agree with the entries held here.` : `${plural(fs.length, 'finding')}: this chain does not agree with the entries held here.`),
+          c.ok ? `No findings: ${ss.length === 1 ? 'the state agrees' : ss.length ? `all ${ss.length} states agree` : 'no state to disagree'} with the entries held here.` : `${plural(fs.length, 'finding')}: this chain does not agree with the entries held here.`),
         h('dl', { class: 'facts' },
           h('dt', { text: 'Village' }), h('dd', {}, villageName ? villageName + ' ' : '', h('code', { class: 'id', text: c.village })),
           h('dt', { text: 'Local' }), h('dd', {}, h('code', { class: 'id', text: c.local }))));

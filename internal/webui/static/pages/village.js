@@ -391,7 +391,7 @@ export default async function village(main, ctx) {
       votes.length ? h('ul', { class: 'votes', dataset: { testid: 'stranger-votes' } }, votes.map((x) => h('li', { dataset: { testid: 'stranger-vote', local: x.local, vote: x.vote } },
         h('span', { class: 'voter', text: nameOfLocal(x.local) + ': ' }),
         h('strong', { text: voteWords[x.vote] || x.vote }),
-        x.vote === 'accept' && x.proof ? [' (', h('a', { href: blobURL(x.proof), target: '_blank', rel: 'noopener', text: 'proof' }), ')'] : null,
+        x.vote === 'accept' && x.proof ? [' (', h('a', { href: blobURL(x.proof), target: '_blank', rel: 'noopener', 'aria-label': `Proof from ${nameOfLocal(x.local)} (opens the file)`, text: 'proof' }), ')'] : null,
         x.mechanical ? h('span', { class: 'muted', text: ' — automatic, a passive local' }) : null,
         x.counted ? null : h('span', { class: 'muted', text: ' — former local, not counted' }))))
         : h('p', { class: 'muted', text: 'No votes.' }),
