@@ -131,10 +131,15 @@ export default async function village(main, ctx) {
     h('p', { class: 'muted', text: 'Your state is a signed summary of the village as your device holds it: the others audit it against what you voted. Each local’s chain of states is under “View audited chain”.' }),
     h('div', { class: 'row' }, publishBtn), publishStatus);
 
+  // The village's sections, shown once it has loaded.
+  const body = h('div', { hidden: true });
+  membership.hidden = true;
   main.append(
     h('p', { class: 'back' }, h('a', { href: '#/villages', text: '← Villages' })),
     title, status, charter, problems,
     membership,
+    body);
+  body.append(
     h('section', { 'aria-labelledby': 'strangers-heading' },
       strangersHeading,
       h('div', { class: 'filters' },
@@ -472,6 +477,8 @@ export default async function village(main, ctx) {
   }
 
   function draw() {
+    body.hidden = false;
+    membership.hidden = false;
     drawHead();
     drawMembership();
     drawStrangers();
@@ -494,6 +501,7 @@ export default async function village(main, ctx) {
         if (!ctx.alive()) return;
         if (err.status === 404 && !v) {
           title.textContent = 'Village not arrived yet';
+          membership.hidden = false;
           status.set('This node does not hold the village’s founding entry yet: it arrives from the village’s locals once a peer of theirs is connected. If you were invited, you can join already.', 'info');
           replace(membership, h('h2', { id: 'membership-heading', text: 'Your membership' }),
             h('div', { class: 'row' }, h('button', { type: 'button', dataset: { testid: 'village-join' }, onclick: () => act(() => api.villageJoin(id), 'You joined the village.'), text: 'Join' })),
