@@ -72,7 +72,8 @@ export default async function villages(main, ctx) {
         h('p', { class: 'meta' },
           h('span', { class: 'badge role', dataset: { role: v.role }, text: roles[v.role] || v.role }),
           v.mode ? h('span', { class: 'badge', text: v.mode === 'passive' ? 'Passive' : 'Active' }) : null,
-          v.known ? ' ' + plural(v.locals, 'local') + (v.founded ? '' : ', founding not complete') : ' Only your invitation is here; the village arrives from its locals.'),
+          // Before the founding is complete nobody is a local yet: no count.
+          v.known ? (v.founded ? ' ' + plural(v.locals, 'local') : ' Every founder accepts the founding on the village’s page.') : ' Only your invitation is here; the village arrives from its locals.'),
         h('p', { class: 'muted id', text: v.id }))));
     } catch (err) {
       status.set(errorText(err), 'error');
