@@ -159,10 +159,9 @@ func TestVillageFourNodes(t *testing.T) {
 	all := []*proc{a, b, c, d}
 	villageConnect(all...)
 	// Each newcomer follows the one who brings it in, nobody else: B its
-	// co-founder A, C its inviter A, D its inviter C.
+	// co-founder A, C its inviter A, D (later) its inviter C.
 	b.kith("follow", a.Account)
 	c.kith("follow", a.Account)
-	d.kith("follow", c.Account)
 
 	proof1 := filepath.Join(dir, "proof1.txt")
 	proof2 := filepath.Join(dir, "proof2.txt")
@@ -198,6 +197,7 @@ func TestVillageFourNodes(t *testing.T) {
 	// stop following A.
 	b.kith("unfollow", a.Account)
 	c.kith("unfollow", a.Account)
+	d.kith("follow", c.Account)
 
 	// Invitation of D by C: D follows C only (and C nobody), so D holds
 	// the invitation but must reach the found entry, in A's found log,

@@ -45,6 +45,9 @@ type snapshot struct {
 	blocked  map[identity.PublicKey]bool // blocked accounts and their devices
 	logs     map[store.LogKey]bool
 	villages []entry.ID // the villages this account's devices take part in
+	// anyFound: the found entry of one of villages is not held, so every
+	// device's found log is wanted (who founded is not known yet).
+	anyFound bool
 }
 
 // New computes the scope from the store.
@@ -68,7 +71,7 @@ func (s *Scope) Wants(log store.LogKey) bool {
 	if sn.blocked[log.Author] {
 		return false
 	}
-	return sn.authors[log.Author] || sn.logs[log]
+	return sn.authors[log.Author] || sn.logs[log] || (sn.anyFound && log.LogID == FoundLog)
 }
 
 // Offers reports whether this node gives the log to peer (a device key).

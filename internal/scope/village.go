@@ -104,7 +104,9 @@ func each(ctx context.Context, st store.Store, q store.Query, fn func(*store.Sto
 
 // villageLogs adds to sn.logs, for every village the keys take part in,
 // the village log (log id = village id) and the found log of every
-// participant, and the log holding the found entry. Participants are the
+// participant, and the log holding the found entry; while a found entry is
+// not held, every device's found log is wanted (sn.anyFound), since an
+// invitation does not say who founded. Participants are the
 // keys the reduced village knows (founders, locals, former locals,
 // invitees); while the found entry is not held, the authors of the held
 // village log entries. Blocked keys are left out.
@@ -126,7 +128,12 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 		case err == nil:
 			es = append(es, found.Entry)
 			sn.logs[store.LogKey{Author: found.Header.Author, LogID: found.Header.LogID}] = true
-		case err != store.ErrNotFound:
+		case err == store.ErrNotFound:
+			// The invitation may come from a local who did not found
+			// the village: until the found entry is held, any device's
+			// found log may hold it.
+			sn.anyFound = true
+		default:
 			return err
 		}
 		if err := each(ctx, s.st, store.Query{LogID: &lid}, func(e *store.Stored) {

@@ -136,3 +136,48 @@ func TestVillageRelevantAndRendezvous(t *testing.T) {
 		t.Errorf("rendezvous keys %x %x", r1, r2)
 	}
 }
+
+// An invitee whose inviter did not found the village holds the invitation
+// only: the found entry is in a log it cannot name, so it wants every
+// device's found log until the found entry is held.
+func TestVillageFoundEntryOfAnotherFounder(t *testing.T) {
+	ctx := context.Background()
+	st := mem.New()
+	a, c, d, x := newPerson(t, st), newPerson(t, st), newPerson(t, st), newPerson(t, st)
+	wa, wc := newWriter(a.device), newWriter(c.device)
+	found := wa.sign(t, FoundLog, &village.Found{Name: "v", Admit: village.Majority, Exclude: village.Majority,
+		Founders: sortedKeys(a.device.Public(), c.device.Public())})
+	vid := found.ID
+	// c, a founder who did not author the found entry, invites d.
+	mustAdd(t, st, wc.sign(t, entry.LogID(vid), &village.Invite{Village: vid, Invitee: d.device.Public()}))
+	sc, err := New(ctx, st, Config{Account: d.account.Public()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sc.Villages(); len(got) != 1 || got[0] != vid {
+		t.Fatalf("Villages = %v", got)
+	}
+	for _, k := range []identity.PublicKey{a.device.Public(), x.device.Public()} {
+		if !sc.Wants(store.LogKey{Author: k, LogID: FoundLog}) {
+			t.Errorf("found log of %s not wanted while the found entry is missing", k.Hex())
+		}
+	}
+	if sc.Wants(store.LogKey{Author: x.device.Public(), LogID: entry.PublicLog}) ||
+		sc.Wants(store.LogKey{Author: x.device.Public(), LogID: entry.LogID(vid)}) {
+		t.Error("a non-participant's other logs are wanted")
+	}
+
+	// With the found entry held, the founders' logs are wanted, and no
+	// longer the found log of a device outside the village.
+	mustAdd(t, st, found)
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !sc.Wants(store.LogKey{Author: a.device.Public(), LogID: entry.LogID(vid)}) ||
+		!sc.Wants(store.LogKey{Author: a.device.Public(), LogID: FoundLog}) {
+		t.Error("the founder's logs are not wanted once the found entry is held")
+	}
+	if sc.Wants(store.LogKey{Author: x.device.Public(), LogID: FoundLog}) {
+		t.Error("an outsider's found log is still wanted once the found entry is held")
+	}
+}
