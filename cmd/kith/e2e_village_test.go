@@ -115,6 +115,22 @@ func villageSameSet(got []string, want ...string) bool {
 	return slices.Equal(g, want)
 }
 
+// villagePeers returns the devices p is connected to, sorted.
+func villagePeers(p *proc) []string {
+	var peers []struct {
+		Device string `json:"device"`
+	}
+	if err := json.Unmarshal(p.kith("peers"), &peers); err != nil {
+		p.t.Fatalf("%s: peers: %v", p.name, err)
+	}
+	var out []string
+	for _, q := range peers {
+		out = append(out, q.Device)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // villageStrangerID is a stranger id as doc/api.md writes it: 128 hex
 // digits (individual id and user id).
 func villageStrangerID(name string) string {
@@ -141,7 +157,7 @@ func villageConnect(nodes ...*proc) {
 // accepted by every active local with the same proof (D's mechanical vote
 // follows with it), one vetoed by B on every node. While {A,B} and {C,D}
 // are apart, B lifts its veto by accepting with proof and C vetoes; after
-// the heal every node reports C's veto; A and B exclude C, the dissenting
+// the heal, through the hub D only for C, every node reports C's veto; A and B exclude C, the dissenting
 // local, and the stranger is accepted. Every node ends with the same
 // village, every published state chain audits clean on every node, and
 // the strangers_state components of the final states agree.
@@ -265,16 +281,22 @@ func TestVillageFourNodes(t *testing.T) {
 		t.Fatal("D holds A's state across the partition")
 	}
 
-	// Heal: all four converge on C's veto, B's lifted.
+	// Heal through the hub: A and B link to each other and to D, not to
+	// C (the addresses they kept of C are of its earlier run), so what C
+	// wrote reaches them through D and what they wrote reaches C through
+	// D. All four converge on C's veto, B's lifted.
 	a.start()
 	b.start()
-	villageConnect(all...)
+	villageConnect(a, b, d)
 	villageWait(t, all, vid, "C's veto alone after the heal", func(v wire.Village) bool {
 		s := villageStranger(v, s2)
 		return s.Standing == "vetoed" && slices.Equal(s.Vetoers, []string{c.Device}) &&
 			villageLocal(v, a.Device).State != "" && villageLocal(v, c.Device).State != ""
 	})
 	t.Logf("healed after %v", time.Since(start).Round(time.Millisecond))
+	if ps := villagePeers(c); !slices.Equal(ps, []string{d.Device}) {
+		t.Fatalf("C is linked to %v, want D only", ps)
+	}
 
 	// Exclusion of C, the dissenting local: A proposes, B votes for.
 	proposal := villageEntryOf(a, "exclude", vid, c.Device, "--reason", "vetoes without saying why")
