@@ -251,6 +251,7 @@ func TestWebUIVillage(t *testing.T) {
 	if m := get(br, tabB, "the page marker", 5*time.Second, chromedp.Evaluate[string](`window.kithTestMarker || ''`)); m != "not reloaded" {
 		t.Errorf("B's page was reloaded to show the village (marker %q)", m)
 	}
+	checkLabels(t, br, tabB, "villages with a village")
 	br.screenshot(tabB, "10-villages")
 
 	// B opens it and accepts the founding; both pages say they are locals.
@@ -450,6 +451,23 @@ func TestWebUIVillage(t *testing.T) {
 	}
 	checkLabels(t, br, tabB, "chain")
 	br.screenshot(tabB, "12-village-chain")
+
+	// Phone width: the village page, with the stranger's full id open,
+	// fits 375 px without scrolling sideways.
+	br.do(tabB, "B's village page at phone width", 30*time.Second,
+		chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile), chromedp.Click(tid("chain-back")),
+		chromedp.WaitVisible(tid("village-stranger")),
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('[data-testid=village-stranger] details').forEach(d => { d.open = true })`))
+	for _, page := range []string{"village", "villages"} {
+		if page == "villages" {
+			br.do(tabB, "B's villages page at phone width", 30*time.Second,
+				chromedp.Click(tid("nav-villages")), chromedp.WaitVisible(tid("village-item")))
+		}
+		if overflow := get(br, tabB, "horizontal overflow", 10*time.Second, chromedp.Evaluate[int](
+			`document.documentElement.scrollWidth - document.documentElement.clientWidth`)); overflow > 0 {
+			t.Errorf("at 375 px the %s page is %d px wider than the screen", page, overflow)
+		}
+	}
 
 	// B's proof link to A's proof: the node fetches the blobs of posts and
 	// profiles from its peers, not yet those of village votes and notes, so

@@ -487,28 +487,49 @@ export default async function village(main, ctx) {
     first = false;
   }
 
+  // load fetches the village and redraws it, only when it changed: a
+  // redraw replaces the cards' buttons, and one under a person's click
+  // loses the click. A load asked while one is under way runs again after
+  // it (what changed meanwhile may not be in the answer on its way), and
+  // every caller waits for the last.
   let loading = null;
-  async function load() {
-    if (loading) return loading;
+  let again = false;
+  let shown = '';
+  async function loadOnce() {
+    try {
+      const got = await api.village(id);
+      if (!ctx.alive()) return;
+      status.set('');
+      const text = JSON.stringify(got);
+      if (v && text === shown) return;
+      v = got;
+      shown = text;
+      draw();
+    } catch (err) {
+      if (!ctx.alive()) return;
+      if (err.status === 404 && !v) {
+        title.textContent = 'Village not arrived yet';
+        membership.hidden = false;
+        status.set('This node does not hold the village’s founding entry yet: it arrives from the village’s locals once a peer of theirs is connected. If you were invited, you can join already.', 'info');
+        replace(membership, h('h2', { id: 'membership-heading', text: 'Your membership' }),
+          h('div', { class: 'row' }, h('button', { type: 'button', dataset: { testid: 'village-join' }, onclick: () => act(() => api.villageJoin(id), 'You joined the village.'), text: 'Join' })),
+          membershipStatus);
+      } else {
+        status.set(errorText(err), 'error');
+      }
+    }
+  }
+  function load() {
+    if (loading) {
+      again = true;
+      return loading;
+    }
     loading = (async () => {
       try {
-        const got = await api.village(id);
-        if (!ctx.alive()) return;
-        v = got;
-        status.set('');
-        draw();
-      } catch (err) {
-        if (!ctx.alive()) return;
-        if (err.status === 404 && !v) {
-          title.textContent = 'Village not arrived yet';
-          membership.hidden = false;
-          status.set('This node does not hold the village’s founding entry yet: it arrives from the village’s locals once a peer of theirs is connected. If you were invited, you can join already.', 'info');
-          replace(membership, h('h2', { id: 'membership-heading', text: 'Your membership' }),
-            h('div', { class: 'row' }, h('button', { type: 'button', dataset: { testid: 'village-join' }, onclick: () => act(() => api.villageJoin(id), 'You joined the village.'), text: 'Join' })),
-            membershipStatus);
-        } else {
-          status.set(errorText(err), 'error');
-        }
+        do {
+          again = false;
+          await loadOnce();
+        } while (again && ctx.alive());
       } finally {
         loading = null;
       }

@@ -59,9 +59,16 @@ export default async function villages(main, ctx) {
     form,
   );
 
+  // load redraws the list only when it changed (a redraw under a click
+  // loses the click).
+  let shown = null;
   async function load() {
     try {
       const vs = (await api.villages()).villages || [];
+      if (!ctx.alive()) return;
+      const text = JSON.stringify(vs);
+      if (text === shown) return;
+      shown = text;
       listHeading.textContent = `Your villages (${vs.length})`;
       if (!vs.length) {
         replace(list, h('li', { class: 'empty', text: 'You take part in no village yet. Found one below, or ask a local to invite your device.' }));
