@@ -471,12 +471,15 @@ func TestWebUIVillage(t *testing.T) {
 		}
 	}
 
-	// B's proof link to A's proof: the node fetches the blobs of posts and
-	// profiles from its peers, not yet those of village votes and notes, so
-	// B may not hold it (a known gap in internal/node, not the web UI).
-	if served, err := tryGet(t, b.home, hrefA); err != nil {
-		t.Logf("known gap: B does not serve A's proof behind its proof link: %v", err)
-	} else if string(served) != string(want) {
+	// B's proof link to A's proof: B's node fetched the blob that A's vote
+	// names from A (as it fetches the images of posts).
+	var served []byte
+	waitFor(t, 30*time.Second, "B to hold A's proof", func() bool {
+		var err error
+		served, err = tryGet(t, b.home, hrefA)
+		return err == nil
+	})
+	if string(served) != string(want) {
 		t.Errorf("B serves A's proof as %q, want %q", served, want)
 	}
 }

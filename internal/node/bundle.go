@@ -18,6 +18,7 @@ import (
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/store"
+	"github.com/kithnet/kith/internal/village"
 )
 
 // ExportStats counts what Export wrote.
@@ -125,10 +126,24 @@ func (n *Node) Export(ctx context.Context, w io.Writer, accounts []identity.Publ
 }
 
 func referencedBlobs(payload []byte) []blob.ID {
-	// Only a post's "images" and a profile's "image" name blobs, and CBOR
-	// writes a text key as its UTF-8 bytes: a payload without the bytes
-	// "image" names none, and most posts need no decoding here.
-	if !bytes.Contains(payload, []byte("image")) {
+	// Only a post's "images", a profile's "image", a village vote's
+	// "proof" and a village note's "blob" name blobs, and CBOR writes a
+	// text key as its UTF-8 bytes: a payload without one of those names
+	// none, and most posts need no decoding here.
+	if !bytes.Contains(payload, []byte("image")) && !bytes.Contains(payload, []byte("proof")) && !bytes.Contains(payload, []byte("blob")) {
+		return nil
+	}
+	if typ, err := content.PeekType(payload); err == nil && village.IsVillageType(typ) {
+		switch v := decodeVillage(payload).(type) {
+		case *village.Vote:
+			if v.Vote == village.VoteAccept && v.Proof != ([32]byte{}) {
+				return []blob.ID{blob.ID(v.Proof)}
+			}
+		case *village.Strangerspec:
+			if v.Blob != ([32]byte{}) {
+				return []blob.ID{blob.ID(v.Blob)}
+			}
+		}
 		return nil
 	}
 	p, err := content.Decode(payload)
@@ -144,6 +159,15 @@ func referencedBlobs(payload []byte) []blob.ID {
 		}
 	}
 	return nil
+}
+
+// decodeVillage is village.Decode, nil for an invalid payload.
+func decodeVillage(payload []byte) village.Payload {
+	p, err := village.Decode(payload)
+	if err != nil {
+		return nil
+	}
+	return p
 }
 
 // Rejection is one entry or blob an import refused, with the reason.

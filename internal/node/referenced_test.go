@@ -6,6 +6,8 @@ import (
 
 	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/village"
 )
 
 func TestReferencedBlobs(t *testing.T) {
@@ -23,6 +25,27 @@ func TestReferencedBlobs(t *testing.T) {
 		{"follow", &content.Follow{Account: [32]byte{1}, Following: true}, nil},
 	} {
 		raw, err := content.Encode(tc.p)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := referencedBlobs(raw); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: referencedBlobs = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	vid := entry.ID{9}
+	var stranger village.StrangerID
+	stranger[0], stranger[32] = 7, 8
+	for _, tc := range []struct {
+		name string
+		p    village.Payload
+		want []blob.ID
+	}{
+		{"village vote accepting with proof", &village.Vote{Village: vid, Stranger: stranger, Vote: village.VoteAccept, Proof: a}, []blob.ID{a}},
+		{"village veto", &village.Vote{Village: vid, Stranger: stranger, Vote: village.VoteVeto}, nil},
+		{"village note with a file", &village.Strangerspec{Village: vid, Stranger: stranger, Text: "met at the market", Blob: b}, []blob.ID{b}},
+		{"village note without a file", &village.Strangerspec{Village: vid, Stranger: stranger, Text: "proof of nothing"}, nil},
+	} {
+		raw, err := village.Encode(tc.p)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
