@@ -104,8 +104,10 @@ export const api = {
   exclusionVote: (id, proposal, vote) => request('PUT', '/villages/' + enc(id) + '/exclusions/' + enc(proposal) + '/vote', { vote }),
   publishState: (id) => request('POST', '/villages/' + enc(id) + '/state'),
   villageChain: (id, key) => request('GET', '/villages/' + enc(id) + '/locals/' + enc(key) + '/chain'),
-  // uploadFile stores a file's bytes as they are (a proof, a note's file).
-  uploadFile: (file) => request('POST', '/blobs', file),
+  // uploadFile stores a file shared with other nodes (a proof, a note's
+  // file): JPEG and PNG images lose their location metadata, as with
+  // 'kith village vote --proof' (other nodes refuse images that carry one).
+  uploadFile: (file) => request('POST', '/blobs?publish=true', file),
 };
 
 // blobURL is where the page loads a blob from (an <img src>).
