@@ -74,6 +74,8 @@ type network struct {
 
 	discover chan struct{} // a scope change asks the discovery loop to run now
 
+	certs certRequests // one certificate exchange per peer at a time
+
 	mu        sync.Mutex
 	stopping  bool // StopNetwork began: start no more goroutines
 	connected map[identity.PublicKey]bool

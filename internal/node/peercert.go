@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/kithnet/kith/internal/content"
@@ -74,6 +75,50 @@ func (n *Node) knownAccount(ctx context.Context, nw *network, peer identity.Publ
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return identity.PublicKey{}, err
 	}
+	// A peer's sync and blob streams arrive at once: they share one
+	// exchange, so a peer that fails it is judged (and logged) once.
+	return nw.certs.do(peer, func() (identity.PublicKey, error) { return n.fetchCert(ctx, nw, peer) })
+}
+
+// certRequests runs at most one certificate exchange per peer at a time;
+// callers that come while one runs get its answer.
+type certRequests struct {
+	mu      sync.Mutex
+	running map[identity.PublicKey]*certRequest
+	joined  int // callers that waited for another's exchange (for tests)
+}
+
+type certRequest struct {
+	done    chan struct{}
+	account identity.PublicKey
+	err     error
+}
+
+func (c *certRequests) do(peer identity.PublicKey, fetch func() (identity.PublicKey, error)) (identity.PublicKey, error) {
+	c.mu.Lock()
+	if r := c.running[peer]; r != nil {
+		c.joined++
+		c.mu.Unlock()
+		<-r.done
+		return r.account, r.err
+	}
+	if c.running == nil {
+		c.running = map[identity.PublicKey]*certRequest{}
+	}
+	r := &certRequest{done: make(chan struct{})}
+	c.running[peer] = r
+	c.mu.Unlock()
+	r.account, r.err = fetch()
+	c.mu.Lock()
+	delete(c.running, peer)
+	c.mu.Unlock()
+	close(r.done)
+	return r.account, r.err
+}
+
+// fetchCert asks a connected device for its certificate (/kith/cert/1),
+// checks it and stores it; a peer that cannot answer is penalised.
+func (n *Node) fetchCert(ctx context.Context, nw *network, peer identity.PublicKey) (identity.PublicKey, error) {
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	s, err := nw.host.Open(cctx, peer, invite.CertProtocol)
