@@ -152,13 +152,42 @@ type State struct {
 
 	locals    map[identity.PublicKey]*Local
 	invites   map[identity.PublicKey]*Invitation
-	strangers map[StrangerID]*strangerAcc
 	proposals map[entry.ID]*Proposal
+
+	// lidx numbers the keys of locals in order of creation (llist).
+	lidx  map[identity.PublicKey]int32
+	llist []*Local
+
+	// While reducing: the strangers' votes and notes, kept compact (one
+	// accumulator per stranger, the votes and notes of all strangers in two
+	// flat lists chained per stranger); finish turns them into Strangers
+	// and drops them.
+	strangers map[StrangerID]int32 // index in accs
+	accs      []strangerAcc
+	votes     []voteRec
+	notes     []noteRec
 }
 
+// strangerAcc is one stranger's accumulated votes and notes: the heads of
+// its chains in State.votes and State.notes (index + 1; 0 = none).
 type strangerAcc struct {
-	votes map[identity.PublicKey]Ballot
-	notes map[identity.PublicKey]Note
+	id           StrangerID
+	votes, notes int32
+}
+
+// voteRec is one local's latest vote on a stranger.
+type voteRec struct {
+	next  int32 // next vote on the same stranger (index + 1; 0 = none)
+	local int32 // index in State.llist
+	vote  VoteKind
+	proof [32]byte
+	entry entry.ID
+}
+
+// noteRec is one local's latest strangerspec on a stranger.
+type noteRec struct {
+	next int32 // next note on the same stranger (index + 1; 0 = none)
+	note Note
 }
 
 // ErrNoFound is returned by Reduce when the entries lack a valid found
@@ -181,20 +210,38 @@ func Order(a, b *entry.Entry) int {
 // listed in State.Ignored. It fails only when the found entry is missing or
 // invalid.
 func Reduce(village entry.ID, entries []*entry.Entry) (*State, error) {
-	var es []*entry.Entry
-	var found *entry.Entry
-	seen := map[entry.ID]bool{}
-	for _, e := range entries {
-		if e == nil || seen[e.ID] {
-			continue
-		}
-		seen[e.ID] = true
-		if e.ID == village {
-			found = e
-			continue
-		}
-		es = append(es, e)
+	// Sort by Order, equal ids (the same entry: the id is the hash of the
+	// signed header, timestamp included) by position, and keep the first
+	// of each id: no set of seen ids needed.
+	type ranked struct {
+		e *entry.Entry
+		i int
 	}
+	rs := make([]ranked, 0, len(entries))
+	for i, e := range entries {
+		if e != nil {
+			rs = append(rs, ranked{e, i})
+		}
+	}
+	slices.SortFunc(rs, func(a, b ranked) int {
+		if c := Order(a.e, b.e); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	es := make([]*entry.Entry, 0, len(rs))
+	var found *entry.Entry
+	for j, r := range rs {
+		if j > 0 && r.e.ID == rs[j-1].e.ID {
+			continue
+		}
+		if r.e.ID == village {
+			found = r.e
+			continue
+		}
+		es = append(es, r.e)
+	}
+	rs = nil
 	if found == nil || found.Payload == nil {
 		return nil, ErrNoFound
 	}
@@ -214,14 +261,14 @@ func Reduce(village entry.ID, entries []*entry.Entry) (*State, error) {
 		Founders:  f.Founders,
 		locals:    map[identity.PublicKey]*Local{},
 		invites:   map[identity.PublicKey]*Invitation{},
-		strangers: map[StrangerID]*strangerAcc{},
+		strangers: map[StrangerID]int32{},
 		proposals: map[entry.ID]*Proposal{},
+		lidx:      map[identity.PublicKey]int32{},
 	}
 	for _, k := range f.Founders {
-		s.locals[k] = &Local{Key: k, Status: Founder, Mode: Active}
+		s.addLocal(&Local{Key: k, Status: Founder, Mode: Active})
 	}
 	s.locals[found.Header.Author].Accepted = true
-	slices.SortFunc(es, Order)
 	for i, e := range es {
 		if reason := s.apply(e, i); reason != "" {
 			s.Ignored = append(s.Ignored, Ignored{e.ID, reason})
@@ -229,6 +276,28 @@ func Reduce(village entry.ID, entries []*entry.Entry) (*State, error) {
 	}
 	s.finish()
 	return s, nil
+}
+
+// addLocal records l as the local of its key.
+func (s *State) addLocal(l *Local) {
+	s.locals[l.Key] = l
+	if i, ok := s.lidx[l.Key]; ok {
+		s.llist[i] = l
+		return
+	}
+	s.lidx[l.Key] = int32(len(s.llist))
+	s.llist = append(s.llist, l)
+}
+
+// acc returns the index of stranger id's accumulator, adding it if new.
+func (s *State) acc(id StrangerID) int {
+	i, ok := s.strangers[id]
+	if !ok {
+		i = int32(len(s.accs))
+		s.strangers[id] = i
+		s.accs = append(s.accs, strangerAcc{id: id})
+	}
+	return int(i)
 }
 
 func (s *State) local(k identity.PublicKey) *Local {
@@ -321,22 +390,32 @@ func (s *State) apply(e *entry.Entry, order int) string {
 		l.Mode, l.Name, l.Userspec = p.Mode, p.Name, e.Header.PayloadHash
 		s.settle(e.ID)
 	case *Vote:
-		acc := s.strangers[p.Stranger]
-		if acc == nil {
-			acc = &strangerAcc{votes: map[identity.PublicKey]Ballot{}, notes: map[identity.PublicKey]Note{}}
-			s.strangers[p.Stranger] = acc
+		ai := s.acc(p.Stranger) // before taking the address: it may grow accs
+		acc := &s.accs[ai]
+		li := s.lidx[author]
+		for v := acc.votes; v != 0; v = s.votes[v-1].next {
+			if r := &s.votes[v-1]; r.local == li {
+				if r.vote != VoteDeferred && p.Vote == VoteDeferred {
+					return "a vote never returns to deferred"
+				}
+				r.vote, r.proof, r.entry = p.Vote, p.Proof, e.ID
+				return ""
+			}
 		}
-		if old, ok := acc.votes[author]; ok && old.Explicit != VoteDeferred && p.Vote == VoteDeferred {
-			return "a vote never returns to deferred"
-		}
-		acc.votes[author] = Ballot{Local: author, Vote: p.Vote, Proof: p.Proof, Explicit: p.Vote, Entry: e.ID}
+		s.votes = append(s.votes, voteRec{next: acc.votes, local: li, vote: p.Vote, proof: p.Proof, entry: e.ID})
+		acc.votes = int32(len(s.votes))
 	case *Strangerspec:
-		acc := s.strangers[p.Stranger]
-		if acc == nil {
-			acc = &strangerAcc{votes: map[identity.PublicKey]Ballot{}, notes: map[identity.PublicKey]Note{}}
-			s.strangers[p.Stranger] = acc
+		ai := s.acc(p.Stranger) // before taking the address: it may grow accs
+		acc := &s.accs[ai]
+		n := Note{Local: author, Text: p.Text, Blob: p.Blob, Hash: e.Header.PayloadHash, Entry: e.ID}
+		for v := acc.notes; v != 0; v = s.notes[v-1].next {
+			if r := &s.notes[v-1]; r.note.Local == author {
+				r.note = n
+				return ""
+			}
 		}
-		acc.notes[author] = Note{Local: author, Text: p.Text, Blob: p.Blob, Hash: e.Header.PayloadHash, Entry: e.ID}
+		s.notes = append(s.notes, noteRec{next: acc.notes, note: n})
+		acc.notes = int32(len(s.notes))
 	case *Exclude:
 		if !l.Active() {
 			return "only an active local may propose an exclusion"
@@ -464,7 +543,7 @@ func (s *State) settle(by entry.ID) {
 				inv.Admitted = holds(s.Admit, yes, len(active))
 			}
 			if inv.Admitted && inv.Joined {
-				s.locals[inv.Invitee] = &Local{Key: inv.Invitee, Status: Member, Mode: Active, Since: by}
+				s.addLocal(&Local{Key: inv.Invitee, Status: Member, Mode: Active, Since: by})
 				delete(s.invites, inv.Invitee)
 				changed = true
 			}
@@ -526,69 +605,7 @@ func (s *State) finish() {
 	}
 	slices.SortFunc(s.Proposals, func(a, b *Proposal) int { return cmp.Compare(a.order, b.order) })
 	active := s.activeKeys()
-	for id, acc := range s.strangers {
-		st := &Stranger{ID: id}
-		for k, b := range acc.votes {
-			b.Counted = s.local(k) != nil
-			if b.Counted {
-				st.Listed = true
-			}
-			acc.votes[k] = b
-		}
-		// Standing from the active locals' votes.
-		allAccept, sameProof := len(active) > 0, true
-		var proof [32]byte
-		for i, k := range active {
-			b := acc.votes[k]
-			switch b.Vote {
-			case VoteVeto:
-				st.Vetoers = append(st.Vetoers, k)
-			case VoteAccept:
-				if i == 0 {
-					proof = b.Proof
-				} else if b.Proof != proof {
-					sameProof = false
-				}
-			}
-			if b.Vote != VoteAccept {
-				allAccept = false
-			}
-		}
-		switch {
-		case len(st.Vetoers) > 0:
-			st.Standing = Vetoed
-		case allAccept:
-			st.Standing = Accepted
-		}
-		// Ballots: every current local (passive ones mechanical) and every
-		// former local that voted.
-		for _, l := range s.locals {
-			b, voted := acc.votes[l.Key]
-			if l.Status == Member && l.Mode == Passive {
-				mb := Ballot{Local: l.Key, Mechanical: true, Counted: true, Explicit: b.Explicit, Entry: b.Entry}
-				switch {
-				case st.Standing == Vetoed:
-					mb.Vote = VoteVeto
-				case allAccept && sameProof:
-					mb.Vote, mb.Proof = VoteAccept, proof
-				}
-				st.Ballots = append(st.Ballots, mb)
-				continue
-			}
-			if voted {
-				st.Ballots = append(st.Ballots, b)
-			} else if l.Status == Member {
-				st.Ballots = append(st.Ballots, Ballot{Local: l.Key, Counted: true})
-			}
-		}
-		slices.SortFunc(st.Ballots, func(a, b Ballot) int { return keyCmp(a.Local, b.Local) })
-		for _, n := range acc.notes {
-			st.Notes = append(st.Notes, n)
-		}
-		slices.SortFunc(st.Notes, func(a, b Note) int { return keyCmp(a.Local, b.Local) })
-		s.Strangers = append(s.Strangers, st)
-	}
-	slices.SortFunc(s.Strangers, func(a, b *Stranger) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	s.finishStrangers(active)
 	if !s.Founded {
 		var missing []string
 		for _, k := range s.Founders {
@@ -600,6 +617,136 @@ func (s *State) finish() {
 	} else if len(active) < 2 {
 		s.Problems = append(s.Problems, fmt.Sprintf("fewer than two active locals (%d)", len(active)))
 	}
+}
+
+// finishStrangers builds State.Strangers from the accumulated votes and
+// notes: standing from the active locals' votes, ballots of every current
+// local (passive ones mechanical) and of every former local that voted,
+// notes sorted by local. The Stranger records, their ballots and their
+// notes are each carved from one allocation; the accumulators are dropped.
+func (s *State) finishStrangers(active []identity.PublicKey) {
+	member := make([]bool, len(s.llist)) // by index in llist
+	members := 0
+	for i, l := range s.llist {
+		if l.Status == Member {
+			member[i] = true
+			members++
+		}
+	}
+	byKey := make([]int32, len(s.Locals)) // s.Locals' indexes in llist
+	for j, l := range s.Locals {
+		byKey[j] = s.lidx[l.Key]
+	}
+	act := make([]int32, len(active))
+	for j, k := range active {
+		act[j] = s.lidx[k]
+	}
+	nb := 0
+	for i := range s.accs {
+		nb += members
+		for v := s.accs[i].votes; v != 0; v = s.votes[v-1].next {
+			if !member[s.votes[v-1].local] {
+				nb++
+			}
+		}
+	}
+	slices.SortFunc(s.accs, func(a, b strangerAcc) int { return bytes.Compare(a.id[:], b.id[:]) })
+	sts := make([]Stranger, len(s.accs))
+	ballots := make([]Ballot, nb)
+	notes := make([]Note, len(s.notes))
+	s.Strangers = make([]*Stranger, len(s.accs))
+	slot := make([]int32, len(s.llist)) // the current stranger's vote by local (index + 1)
+	nb = 0
+	nn := 0
+	for i := range s.accs {
+		acc := &s.accs[i]
+		st := &sts[i]
+		st.ID = acc.id
+		s.Strangers[i] = st
+		for v := acc.votes; v != 0; v = s.votes[v-1].next {
+			r := &s.votes[v-1]
+			slot[r.local] = v
+			if member[r.local] {
+				st.Listed = true
+			}
+		}
+		// Standing from the active locals' votes.
+		allAccept, sameProof := len(active) > 0, true
+		var proof [32]byte
+		for j, li := range act {
+			var vote VoteKind
+			var pr [32]byte
+			if v := slot[li]; v != 0 {
+				vote, pr = s.votes[v-1].vote, s.votes[v-1].proof
+			}
+			switch vote {
+			case VoteVeto:
+				st.Vetoers = append(st.Vetoers, active[j])
+			case VoteAccept:
+				if j == 0 {
+					proof = pr
+				} else if pr != proof {
+					sameProof = false
+				}
+			}
+			if vote != VoteAccept {
+				allAccept = false
+			}
+		}
+		switch {
+		case len(st.Vetoers) > 0:
+			st.Standing = Vetoed
+		case allAccept:
+			st.Standing = Accepted
+		}
+		// Ballots: every current local (passive ones mechanical) and every
+		// former local that voted, in key order.
+		first := nb
+		for j, l := range s.Locals {
+			li := byKey[j]
+			var r *voteRec
+			if v := slot[li]; v != 0 {
+				r = &s.votes[v-1]
+			}
+			switch {
+			case l.Status == Member && l.Mode == Passive:
+				b := &ballots[nb]
+				*b = Ballot{Local: l.Key, Mechanical: true, Counted: true}
+				if r != nil {
+					b.Explicit, b.Entry = r.vote, r.entry
+				}
+				switch {
+				case st.Standing == Vetoed:
+					b.Vote = VoteVeto
+				case allAccept && sameProof:
+					b.Vote, b.Proof = VoteAccept, proof
+				}
+			case r != nil:
+				ballots[nb] = Ballot{Local: l.Key, Vote: r.vote, Proof: r.proof, Counted: member[li], Explicit: r.vote, Entry: r.entry}
+			case l.Status == Member:
+				ballots[nb] = Ballot{Local: l.Key, Counted: true}
+			default:
+				continue
+			}
+			nb++
+		}
+		if nb > first {
+			st.Ballots = ballots[first:nb:nb]
+		}
+		for v := acc.votes; v != 0; v = s.votes[v-1].next {
+			slot[s.votes[v-1].local] = 0
+		}
+		first = nn
+		for v := acc.notes; v != 0; v = s.notes[v-1].next {
+			notes[nn] = s.notes[v-1].note
+			nn++
+		}
+		if nn > first {
+			st.Notes = notes[first:nn:nn]
+			slices.SortFunc(st.Notes, func(a, b Note) int { return keyCmp(a.Local, b.Local) })
+		}
+	}
+	s.strangers, s.accs, s.votes, s.notes = nil, nil, nil, nil
 }
 
 // Local returns the record of key, or nil.
