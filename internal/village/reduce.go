@@ -163,9 +163,9 @@ type State struct {
 	// flat lists chained per stranger); finish turns them into Strangers
 	// and drops them.
 	strangers map[StrangerID]int32 // index in accs
-	accs      []strangerAcc
-	votes     []voteRec
-	notes     []noteRec
+	accs      chunks[strangerAcc]
+	votes     chunks[voteRec]
+	notes     chunks[noteRec]
 }
 
 // strangerAcc is one stranger's accumulated votes and notes: the heads of
@@ -293,9 +293,8 @@ func (s *State) addLocal(l *Local) {
 func (s *State) acc(id StrangerID) int {
 	i, ok := s.strangers[id]
 	if !ok {
-		i = int32(len(s.accs))
+		i = int32(s.accs.add(strangerAcc{id: id}))
 		s.strangers[id] = i
-		s.accs = append(s.accs, strangerAcc{id: id})
 	}
 	return int(i)
 }
@@ -390,11 +389,10 @@ func (s *State) apply(e *entry.Entry, order int) string {
 		l.Mode, l.Name, l.Userspec = p.Mode, p.Name, e.Header.PayloadHash
 		s.settle(e.ID)
 	case *Vote:
-		ai := s.acc(p.Stranger) // before taking the address: it may grow accs
-		acc := &s.accs[ai]
+		acc := s.accs.at(s.acc(p.Stranger))
 		li := s.lidx[author]
-		for v := acc.votes; v != 0; v = s.votes[v-1].next {
-			if r := &s.votes[v-1]; r.local == li {
+		for v := acc.votes; v != 0; v = s.votes.at(int(v - 1)).next {
+			if r := s.votes.at(int(v - 1)); r.local == li {
 				if r.vote != VoteDeferred && p.Vote == VoteDeferred {
 					return "a vote never returns to deferred"
 				}
@@ -402,20 +400,17 @@ func (s *State) apply(e *entry.Entry, order int) string {
 				return ""
 			}
 		}
-		s.votes = append(s.votes, voteRec{next: acc.votes, local: li, vote: p.Vote, proof: p.Proof, entry: e.ID})
-		acc.votes = int32(len(s.votes))
+		acc.votes = int32(s.votes.add(voteRec{next: acc.votes, local: li, vote: p.Vote, proof: p.Proof, entry: e.ID}) + 1)
 	case *Strangerspec:
-		ai := s.acc(p.Stranger) // before taking the address: it may grow accs
-		acc := &s.accs[ai]
+		acc := s.accs.at(s.acc(p.Stranger))
 		n := Note{Local: author, Text: p.Text, Blob: p.Blob, Hash: e.Header.PayloadHash, Entry: e.ID}
-		for v := acc.notes; v != 0; v = s.notes[v-1].next {
-			if r := &s.notes[v-1]; r.note.Local == author {
+		for v := acc.notes; v != 0; v = s.notes.at(int(v - 1)).next {
+			if r := s.notes.at(int(v - 1)); r.note.Local == author {
 				r.note = n
 				return ""
 			}
 		}
-		s.notes = append(s.notes, noteRec{next: acc.notes, note: n})
-		acc.notes = int32(len(s.notes))
+		acc.notes = int32(s.notes.add(noteRec{next: acc.notes, note: n}) + 1)
 	case *Exclude:
 		if !l.Active() {
 			return "only an active local may propose an exclusion"
@@ -642,29 +637,31 @@ func (s *State) finishStrangers(active []identity.PublicKey) {
 		act[j] = s.lidx[k]
 	}
 	nb := 0
-	for i := range s.accs {
+	ord := make([]int32, s.accs.len()) // the strangers by id
+	for i := range ord {
+		ord[i] = int32(i)
 		nb += members
-		for v := s.accs[i].votes; v != 0; v = s.votes[v-1].next {
-			if !member[s.votes[v-1].local] {
+		for v := s.accs.at(i).votes; v != 0; v = s.votes.at(int(v - 1)).next {
+			if !member[s.votes.at(int(v-1)).local] {
 				nb++
 			}
 		}
 	}
-	slices.SortFunc(s.accs, func(a, b strangerAcc) int { return bytes.Compare(a.id[:], b.id[:]) })
-	sts := make([]Stranger, len(s.accs))
+	slices.SortFunc(ord, func(a, b int32) int { return bytes.Compare(s.accs.at(int(a)).id[:], s.accs.at(int(b)).id[:]) })
+	sts := make([]Stranger, len(ord))
 	ballots := make([]Ballot, nb)
-	notes := make([]Note, len(s.notes))
-	s.Strangers = make([]*Stranger, len(s.accs))
+	notes := make([]Note, s.notes.len())
+	s.Strangers = make([]*Stranger, len(ord))
 	slot := make([]int32, len(s.llist)) // the current stranger's vote by local (index + 1)
 	nb = 0
 	nn := 0
-	for i := range s.accs {
-		acc := &s.accs[i]
+	for i, a := range ord {
+		acc := s.accs.at(int(a))
 		st := &sts[i]
 		st.ID = acc.id
 		s.Strangers[i] = st
-		for v := acc.votes; v != 0; v = s.votes[v-1].next {
-			r := &s.votes[v-1]
+		for v := acc.votes; v != 0; v = s.votes.at(int(v - 1)).next {
+			r := s.votes.at(int(v - 1))
 			slot[r.local] = v
 			if member[r.local] {
 				st.Listed = true
@@ -677,7 +674,7 @@ func (s *State) finishStrangers(active []identity.PublicKey) {
 			var vote VoteKind
 			var pr [32]byte
 			if v := slot[li]; v != 0 {
-				vote, pr = s.votes[v-1].vote, s.votes[v-1].proof
+				vote, pr = s.votes.at(int(v-1)).vote, s.votes.at(int(v-1)).proof
 			}
 			switch vote {
 			case VoteVeto:
@@ -706,7 +703,7 @@ func (s *State) finishStrangers(active []identity.PublicKey) {
 			li := byKey[j]
 			var r *voteRec
 			if v := slot[li]; v != 0 {
-				r = &s.votes[v-1]
+				r = s.votes.at(int(v - 1))
 			}
 			switch {
 			case l.Status == Member && l.Mode == Passive:
@@ -733,12 +730,12 @@ func (s *State) finishStrangers(active []identity.PublicKey) {
 		if nb > first {
 			st.Ballots = ballots[first:nb:nb]
 		}
-		for v := acc.votes; v != 0; v = s.votes[v-1].next {
-			slot[s.votes[v-1].local] = 0
+		for v := acc.votes; v != 0; v = s.votes.at(int(v - 1)).next {
+			slot[s.votes.at(int(v-1)).local] = 0
 		}
 		first = nn
-		for v := acc.notes; v != 0; v = s.notes[v-1].next {
-			notes[nn] = s.notes[v-1].note
+		for v := acc.notes; v != 0; v = s.notes.at(int(v - 1)).next {
+			notes[nn] = s.notes.at(int(v - 1)).note
 			nn++
 		}
 		if nn > first {
@@ -746,7 +743,7 @@ func (s *State) finishStrangers(active []identity.PublicKey) {
 			slices.SortFunc(st.Notes, func(a, b Note) int { return keyCmp(a.Local, b.Local) })
 		}
 	}
-	s.strangers, s.accs, s.votes, s.notes = nil, nil, nil, nil
+	s.strangers, s.accs, s.votes, s.notes = nil, chunks[strangerAcc]{}, chunks[voteRec]{}, chunks[noteRec]{}
 }
 
 // Local returns the record of key, or nil.
