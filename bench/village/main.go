@@ -48,6 +48,7 @@ type Result struct {
 	ListSeconds    float64   `json:"strangers_list_seconds"`     // StrangersList + its hash
 	ComponentsSecs float64   `json:"components_seconds"`         // one local's six components
 	PeakRSSMB      float64   `json:"peak_rss_mb"`                // the whole process
+	PeakRSSBuildMB float64   `json:"peak_rss_after_build_mb"`    // the process's peak before the first Reduce (building and signing)
 	Compare        []CmpRow  `json:"compare"`
 	Listed         int       `json:"listed_strangers"`
 	BucketMembers  float64   `json:"mean_members_per_bucket"`
@@ -218,6 +219,7 @@ func run(nStrangers, nLocals, runs int, ks []int, jsonOut bool) error {
 		res.EntryBytes += int64(len(e.Raw) + len(e.Payload))
 	}
 	benchkit.Logf("%d entries (%.1f MB) in %.1f s", res.Entries, float64(res.EntryBytes)/1e6, res.SignSeconds)
+	res.PeakRSSBuildMB = float64(benchkit.PeakRSSKB()) / 1024
 
 	var s *village.State
 	for r := range runs {
@@ -319,8 +321,8 @@ func run(nStrangers, nLocals, runs int, ks []int, jsonOut bool) error {
 		res.Locals, res.Strangers, res.Listed, res.BucketMembers, res.Notes, res.Standing[0], res.Standing[1], res.Standing[2])
 	fmt.Printf("entries        %d (%.1f MB signed headers + payloads), signed in %.1f s; %d ignored\n", res.Entries, float64(res.EntryBytes)/1e6, res.SignSeconds, res.Ignored)
 	fmt.Printf("Reduce         best %.3f s, median %.3f s of %d\n", res.ReduceBest, res.ReduceMedian, len(res.ReduceSeconds))
-	fmt.Printf("memory         %.0f MB allocated by one Reduce; heap in use after it %.0f MB; the state alone %.0f MB live; peak RSS %.0f MB\n",
-		res.AllocMB, res.HeapInuseMB, res.LiveStateMB, res.PeakRSSMB)
+	fmt.Printf("memory         %.0f MB allocated by one Reduce; heap in use after it %.0f MB; the state alone %.0f MB live; peak RSS %.0f MB (%.0f MB before the first Reduce)\n",
+		res.AllocMB, res.HeapInuseMB, res.LiveStateMB, res.PeakRSSMB, res.PeakRSSBuildMB)
 	fmt.Printf("components     strangers list + hash %.3f s; all six of one local %.3f s\n", res.ListSeconds, res.ComponentsSecs)
 	fmt.Printf("\n%-6s %-6s %-8s %12s %12s %12s %10s %10s %9s\n", "k", "levels", "messages", "A->B bytes", "B->A bytes", "total", "buckets", "sub-bkts", "time ms")
 	for _, c := range res.Compare {
