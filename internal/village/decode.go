@@ -130,6 +130,17 @@ func init() {
 		fieldSpec{"blob", false, func(d *decoder, p Payload) error {
 			return d.id("blob", &p.(*Strangerspec).Blob)
 		}})
+	add(TypeRequest, vil(func(p Payload) *entry.ID { return &p.(*Request).Village }),
+		fieldSpec{"user", true, func(d *decoder, p Payload) error {
+			return d.id("user", &p.(*Request).User)
+		}},
+		fieldSpec{"text", true, func(d *decoder, p Payload) (err error) {
+			p.(*Request).Text, err = d.text("text", 1, MaxRequestLen)
+			return
+		}},
+		fieldSpec{"blob", false, func(d *decoder, p Payload) error {
+			return d.id("blob", &p.(*Request).Blob)
+		}})
 	add(TypeExclude, vil(func(p Payload) *entry.ID { return &p.(*Exclude).Village }),
 		fieldSpec{"subject", true, func(d *decoder, p Payload) error {
 			return d.id("subject", (*[32]byte)(&p.(*Exclude).Subject))
@@ -209,6 +220,8 @@ func newPayload(typ string) Payload {
 		return &ExcludeVote{}
 	case TypeState:
 		return &StatePayload{}
+	case TypeRequest:
+		return &Request{}
 	}
 	return nil
 }
@@ -454,6 +467,14 @@ func check(p Payload) error {
 			return fieldErr(t, "stranger", "%s", err)
 		}
 		return checkText(t, "text", p.Text, 0, MaxNoteLen)
+	case *Request:
+		if err := checkID(t, "village", p.Village); err != nil {
+			return err
+		}
+		if err := checkID(t, "user", p.User); err != nil {
+			return err
+		}
+		return checkText(t, "text", p.Text, 1, MaxRequestLen)
 	case *Exclude:
 		if err := checkID(t, "village", p.Village); err != nil {
 			return err

@@ -23,6 +23,7 @@ const (
 	TypeExclude      = "village.exclude"
 	TypeExcludeVote  = "village.exclude_vote"
 	TypeState        = "village.state"
+	TypeRequest      = "village.request"
 )
 
 // Limits (bytes for text, elements for arrays).
@@ -32,6 +33,8 @@ const (
 	MaxAboutLen     = 2000
 	MaxNoteLen      = 4000
 	MaxReasonLen    = 1000
+	MaxRequestLen   = 2000
+	MaxRequests     = 32 // requests per stranger the reducer keeps; also the highest seq the request protocol stores
 	MinFounders     = 2
 	MaxFounders     = 64
 	MaxSeen         = 128
@@ -143,6 +146,23 @@ type Strangerspec struct {
 	Blob     [32]byte // optional (zero: absent)
 }
 
+// Request is a stranger's request to the village, in the stranger's own
+// village log. Its stranger id is the entry author followed by User.
+type Request struct {
+	Village entry.ID
+	User    [32]byte // the stranger's user id (the node puts its account key)
+	Text    string
+	Blob    [32]byte // optional (zero: absent)
+}
+
+// RequestStranger is the stranger id of a request authored by author.
+func RequestStranger(author identity.PublicKey, user [32]byte) StrangerID {
+	var s StrangerID
+	copy(s[:32], author[:])
+	copy(s[32:], user[:])
+	return s
+}
+
 // Exclude proposes excluding Subject; its entry id names the proposal.
 type Exclude struct {
 	Village entry.ID
@@ -193,6 +213,7 @@ func (*Strangerspec) Type() string { return TypeStrangerspec }
 func (*Exclude) Type() string      { return TypeExclude }
 func (*ExcludeVote) Type() string  { return TypeExcludeVote }
 func (*StatePayload) Type() string { return TypeState }
+func (*Request) Type() string      { return TypeRequest }
 
 // fieldWriter collects a payload's fields; Encode sorts and writes them.
 type fieldWriter struct {
@@ -257,6 +278,12 @@ func (p *Vote) appendFields(f *fieldWriter) {
 func (p *Strangerspec) appendFields(f *fieldWriter) {
 	f.id("village", p.Village)
 	f.add("stranger", cborwire.AppendBytes(nil, p.Stranger[:]))
+	f.text("text", p.Text)
+	f.optID("blob", p.Blob)
+}
+func (p *Request) appendFields(f *fieldWriter) {
+	f.id("village", p.Village)
+	f.id("user", p.User)
 	f.text("text", p.Text)
 	f.optID("blob", p.Blob)
 }

@@ -35,6 +35,8 @@ func validPayloads() []struct {
 		{"vote accept", &Vote{Village: vid(), Stranger: stranger(0x31), Vote: VoteAccept, Proof: proof(1)}},
 		{"strangerspec", &Strangerspec{Village: vid(), Stranger: stranger(0x31), Text: "met at the market", Blob: proof(2)}},
 		{"strangerspec no blob", &Strangerspec{Village: vid(), Stranger: stranger(0x31), Text: ""}},
+		{"request", &Request{Village: vid(), User: [32]byte(pk(0x32)), Text: "may I sell honey here?", Blob: proof(8)}},
+		{"request no blob", &Request{Village: vid(), User: [32]byte(pk(0x32)), Text: "hello"}},
 		{"exclude", &Exclude{Village: vid(), Subject: pk(0x22), Reason: "vetoes everyone"}},
 		{"exclude_vote", &ExcludeVote{Village: vid(), Proposal: entry.ID(pk(0x44)), For: true}},
 		{"state", &StatePayload{Village: vid(), Components: Components{Previous: proof(3), Locals: proof(4), LocalsState: proof(5), Strangers: proof(6), StrangersState: proof(7)},

@@ -35,7 +35,7 @@ func randomVillage(t testing.TB, rng *rand.Rand, keys []identity.PrivateKey, n, 
 		ts := base + 1 + rng.Uint64N(uint64(actions/2+1))
 		S := stranger(byte(rng.IntN(4)))
 		var p Payload
-		switch rng.IntN(10) {
+		switch rng.IntN(11) {
 		case 0:
 			p = &Invite{Village: w.village, Invitee: ks[rng.IntN(n)].Public()}
 		case 1:
@@ -57,6 +57,11 @@ func randomVillage(t testing.TB, rng *rand.Rand, keys []identity.PrivateKey, n, 
 				continue
 			}
 			p = &ExcludeVote{Village: w.village, Proposal: props[rng.IntN(len(props))], For: rng.IntN(3) > 0}
+		case 10:
+			// A request, mostly from a key that is not a local (keys
+			// beyond ks), sometimes from one that is or was.
+			k = keys[rng.IntN(len(keys))]
+			p = &Request{Village: w.village, User: [32]byte(S[32:]), Text: "hello"}
 		case 9:
 			if rng.IntN(4) == 0 {
 				p = &Leave{Village: w.village}
@@ -169,6 +174,9 @@ func checkInvariants(t *testing.T, s *State) {
 			want = Vetoed
 		} else if allAccept {
 			want = Accepted
+		}
+		if len(st.Requests) > MaxRequests || st.Pending() && st.Standing == Vetoed {
+			t.Fatalf("stranger %x: %d requests, pending %v, standing %s", st.ID[:4], len(st.Requests), st.Pending(), st.Standing)
 		}
 		if st.Standing != want {
 			t.Fatalf("stranger %x: standing %s, want %s", st.ID[:4], st.Standing, want)

@@ -85,6 +85,14 @@ type Note struct {
 	Entry entry.ID
 }
 
+// StrangerRequest is a stranger's applied village.request (village.md §6).
+type StrangerRequest struct {
+	Entry     entry.ID
+	Timestamp uint64
+	Text      string
+	Blob      [32]byte
+}
+
 // Stranger is a stranger the village knows of.
 type Stranger struct {
 	ID       StrangerID
@@ -93,7 +101,16 @@ type Stranger struct {
 	Vetoers  []identity.PublicKey // active locals vetoing it
 	Ballots  []Ballot             // sorted by local: every local's explicit or mechanical vote
 	Notes    []Note               // sorted by local
+	Requests []StrangerRequest    // the stranger's requests, in entry order (at most MaxRequests)
 }
+
+// Pending reports whether the stranger has sent requests the village has
+// not answered: no current local lists it (village.md §6, the inbox).
+func (st *Stranger) Pending() bool { return !st.Listed && len(st.Requests) > 0 }
+
+// Heard reports whether the village hears the stranger: listed and not
+// vetoed (acknowledged or accepted).
+func (st *Stranger) Heard() bool { return st.Listed && st.Standing != Vetoed }
 
 // Proposal is an exclusion proposal.
 type Proposal struct {
@@ -166,13 +183,22 @@ type State struct {
 	accs      chunks[strangerAcc]
 	votes     chunks[voteRec]
 	notes     chunks[noteRec]
+	requests  chunks[requestRec]
 }
 
-// strangerAcc is one stranger's accumulated votes and notes: the heads of
-// its chains in State.votes and State.notes (index + 1; 0 = none).
+// strangerAcc is one stranger's accumulated votes, notes and requests: the
+// heads of its chains in State.votes, State.notes and State.requests
+// (index + 1; 0 = none), and how many requests it sent.
 type strangerAcc struct {
-	id           StrangerID
-	votes, notes int32
+	id                     StrangerID
+	votes, notes, requests int32
+	nrequests              int32
+}
+
+// requestRec is one request of a stranger.
+type requestRec struct {
+	next int32 // the stranger's previous request (index + 1; 0 = none)
+	req  StrangerRequest
 }
 
 // voteRec is one local's latest vote on a stranger.
@@ -350,6 +376,19 @@ func (s *State) apply(e *entry.Entry, order int) string {
 	if !s.Founded {
 		return "the village is not founded yet (not every founder has accepted)"
 	}
+	if r, ok := p.(*Request); ok {
+		if s.local(author) != nil {
+			return "a local does not send requests"
+		}
+		acc := s.accs.at(s.acc(RequestStranger(author, r.User)))
+		if acc.nrequests >= MaxRequests {
+			return fmt.Sprintf("too many requests from this stranger (%d)", MaxRequests)
+		}
+		acc.nrequests++
+		acc.requests = int32(s.requests.add(requestRec{next: acc.requests,
+			req: StrangerRequest{Entry: e.ID, Timestamp: e.Header.Timestamp, Text: r.Text, Blob: r.Blob}}) + 1)
+		return ""
+	}
 	if j, ok := p.(*Join); ok {
 		_ = j
 		inv := s.invites[author]
@@ -463,6 +502,8 @@ func villageOf(p Payload) entry.ID {
 	case *ExcludeVote:
 		return p.Village
 	case *StatePayload:
+		return p.Village
+	case *Request:
 		return p.Village
 	}
 	return entry.ID{}
@@ -651,6 +692,8 @@ func (s *State) finishStrangers(active []identity.PublicKey) {
 	sts := make([]Stranger, len(ord))
 	ballots := make([]Ballot, nb)
 	notes := make([]Note, s.notes.len())
+	reqs := make([]StrangerRequest, s.requests.len())
+	nr := 0
 	s.Strangers = make([]*Stranger, len(ord))
 	slot := make([]int32, len(s.llist)) // the current stranger's vote by local (index + 1)
 	nb = 0
@@ -742,8 +785,18 @@ func (s *State) finishStrangers(active []identity.PublicKey) {
 			st.Notes = notes[first:nn:nn]
 			slices.SortFunc(st.Notes, func(a, b Note) int { return keyCmp(a.Local, b.Local) })
 		}
+		// The chain runs from the latest request back: fill from the end.
+		if acc.nrequests > 0 {
+			st.Requests = reqs[nr : nr+int(acc.nrequests) : nr+int(acc.nrequests)]
+			j := len(st.Requests)
+			for v := acc.requests; v != 0; v = s.requests.at(int(v - 1)).next {
+				j--
+				st.Requests[j] = s.requests.at(int(v - 1)).req
+			}
+			nr += int(acc.nrequests)
+		}
 	}
-	s.strangers, s.accs, s.votes, s.notes = nil, chunks[strangerAcc]{}, chunks[voteRec]{}, chunks[noteRec]{}
+	s.strangers, s.accs, s.votes, s.notes, s.requests = nil, chunks[strangerAcc]{}, chunks[voteRec]{}, chunks[noteRec]{}, chunks[requestRec]{}
 }
 
 // Local returns the record of key, or nil.

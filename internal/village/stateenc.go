@@ -39,7 +39,7 @@ func (s *State) Encode() []byte {
 	}
 	b = cborwire.AppendArray(b, len(s.Strangers))
 	for _, st := range s.Strangers {
-		b = cborwire.AppendArray(b, 6)
+		b = cborwire.AppendArray(b, 7)
 		b = cborwire.AppendBytes(b, st.ID[:])
 		b = appendBool(b, st.Listed)
 		b = cborwire.AppendUint(b, uint64(st.Standing))
@@ -63,6 +63,14 @@ func (s *State) Encode() []byte {
 			b = cborwire.AppendBytes(b, n.Blob[:])
 			b = cborwire.AppendBytes(b, n.Hash[:])
 			b = cborwire.AppendBytes(b, n.Entry[:])
+		}
+		b = cborwire.AppendArray(b, len(st.Requests))
+		for _, r := range st.Requests {
+			b = cborwire.AppendArray(b, 4)
+			b = cborwire.AppendBytes(b, r.Entry[:])
+			b = cborwire.AppendUint(b, r.Timestamp)
+			b = cborwire.AppendText(b, r.Text)
+			b = cborwire.AppendBytes(b, r.Blob[:])
 		}
 	}
 	b = cborwire.AppendArray(b, len(s.Proposals))

@@ -1,0 +1,92 @@
+package village
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRequestPayloadLimits(t *testing.T) {
+	at := &Request{Village: vid(), User: [32]byte(pk(2)), Text: strings.Repeat("x", MaxRequestLen)}
+	if _, err := Decode(MustEncode(at)); err != nil {
+		t.Fatal(err)
+	}
+	over := mapOf("text", strings.Repeat("x", MaxRequestLen+1), "type", "village.request", "user", bs(pkB(2)), "village", bs(vidB()))
+	if _, err := Decode(over); err == nil || !strings.Contains(err.Error(), "2001 bytes, want 1..2000") {
+		t.Fatalf("over: %v", err)
+	}
+	for _, p := range []*Request{
+		{Village: vid(), User: [32]byte(pk(2))},                   // empty text
+		{Village: vid(), Text: "hi"},                              // zero user
+		{User: [32]byte(pk(2)), Text: "hi"},                       // zero village
+		{Village: vid(), User: [32]byte(pk(2)), Text: "\xff\xfe"}, // not UTF-8
+	} {
+		if _, err := Encode(p); err == nil {
+			t.Errorf("Encode(%+v) accepted", p)
+		}
+	}
+	// The keys in canonical order, the example of village.md §6.
+	b := MustEncode(&Request{Village: vid(), User: [32]byte(pk(2)), Text: "hi", Blob: proof(1)})
+	if b[0] != 0xa5 || !strings.HasPrefix(string(b[1:]), "\x64blob") {
+		t.Fatalf("encoding %x", b)
+	}
+}
+
+func TestRequests(t *testing.T) {
+	a, b, x, y := key(t, 1), key(t, 2), key(t, 8), key(t, 9)
+	w := founded(t, Unanimous, Majority, a, b)
+	before := w.reduce()
+	ca, _ := before.Components(a.Public(), [32]byte{})
+	user := [32]byte(pk(0x55))
+	sx := RequestStranger(x.Public(), user)
+	r1 := w.post(x, &Request{Village: w.village, User: user, Text: "may I sell honey?"})
+	r2 := w.post(x, &Request{Village: w.village, User: user, Text: "please", Blob: proof(3)})
+	byLocal := w.post(a, &Request{Village: w.village, User: user, Text: "me too"})
+	s := w.reduce()
+	if r := ignoredReason(s, byLocal.ID); r != "a local does not send requests" {
+		t.Fatalf("local's request: %q", r)
+	}
+	st := s.Stranger(sx)
+	if st == nil || st.Listed || !st.Pending() || st.Heard() || len(st.Requests) != 2 {
+		t.Fatalf("stranger after two requests: %+v", st)
+	}
+	if st.Requests[0].Entry != r1.ID || st.Requests[1].Entry != r2.ID || st.Requests[1].Text != "please" || st.Requests[1].Blob != proof(3) {
+		t.Fatalf("requests %+v", st.Requests)
+	}
+	// Requests do not list the stranger: the commitment is unchanged.
+	if c, _ := s.Components(a.Public(), [32]byte{}); c != ca {
+		t.Fatal("a request changed the components")
+	}
+	// A deferred vote lists it: heard, no longer pending.
+	w.post(a, &Vote{Village: w.village, Stranger: sx, Vote: VoteDeferred})
+	st = w.reduce().Stranger(sx)
+	if !st.Listed || st.Pending() || !st.Heard() || st.Standing != Acknowledged || len(st.Requests) != 2 {
+		t.Fatalf("after a deferred vote: %+v", st)
+	}
+	w.post(b, &Vote{Village: w.village, Stranger: sx, Vote: VoteVeto})
+	st = w.reduce().Stranger(sx)
+	if st.Heard() || st.Standing != Vetoed {
+		t.Fatalf("after a veto: %+v", st)
+	}
+	// At most MaxRequests per stranger; another user id is another stranger.
+	for range MaxRequests {
+		w.post(y, &Request{Village: w.village, User: user, Text: "again"})
+	}
+	extra := w.post(y, &Request{Village: w.village, User: user, Text: "again"})
+	other := w.post(y, &Request{Village: w.village, User: [32]byte(pk(0x56)), Text: "as someone else"})
+	s = w.reduce()
+	if n := len(s.Stranger(RequestStranger(y.Public(), user)).Requests); n != MaxRequests {
+		t.Fatalf("%d requests kept", n)
+	}
+	if r := ignoredReason(s, extra.ID); !strings.Contains(r, "too many requests") {
+		t.Fatalf("extra request: %q", r)
+	}
+	if ignoredReason(s, other.ID) != "" || len(s.Stranger(RequestStranger(y.Public(), [32]byte(pk(0x56)))).Requests) != 1 {
+		t.Fatal("a request under another user id was not kept")
+	}
+	// Before the founding, and outside the village log, requests are ignored.
+	w2 := newWorld(t, Unanimous, Unanimous, a, b)
+	early := w2.post(x, &Request{Village: w2.village, User: user, Text: "hi"})
+	if r := ignoredReason(w2.reduce(), early.ID); !strings.Contains(r, "not founded yet") {
+		t.Fatalf("early request: %q", r)
+	}
+}
