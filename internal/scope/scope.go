@@ -45,6 +45,12 @@ type snapshot struct {
 	blocked  map[identity.PublicKey]bool // blocked accounts and their devices
 	logs     map[store.LogKey]bool
 	villages []entry.ID // the villages this account's devices take part in
+	// villageLogs: the log ids of villages (every author's log with such
+	// an id is wanted, so that a stranger's request reaching one local
+	// reaches all); refused: vetoed strangers' village logs, neither
+	// wanted nor offered (village.md §6).
+	villageLogs map[entry.LogID]bool
+	refused     map[store.LogKey]bool
 	// anyFound: the found entry of one of villages is not held, so every
 	// device's found log is wanted (who founded is not known yet).
 	anyFound bool
@@ -68,17 +74,18 @@ func New(ctx context.Context, st store.Store, cfg Config) (*Scope, error) {
 // Wants reports whether this node wants to hold the log.
 func (s *Scope) Wants(log store.LogKey) bool {
 	sn := s.snap.Load()
-	if sn.blocked[log.Author] {
+	if sn.blocked[log.Author] || sn.refused[log] {
 		return false
 	}
-	return sn.authors[log.Author] || sn.logs[log] || (sn.anyFound && log.LogID == FoundLog)
+	return sn.authors[log.Author] || sn.logs[log] || sn.villageLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog)
 }
 
 // Offers reports whether this node gives the log to peer (a device key).
-// Nothing is given to a blocked peer, and no blocked account's log to anyone.
+// Nothing is given to a blocked peer, no blocked account's log to anyone,
+// and no village log of a stranger that village vetoes.
 func (s *Scope) Offers(peer identity.PublicKey, log store.LogKey) bool {
 	sn := s.snap.Load()
-	return !sn.blocked[peer] && !sn.blocked[log.Author]
+	return !sn.blocked[peer] && !sn.blocked[log.Author] && !sn.refused[log]
 }
 
 // Blocked reports whether key is a blocked account or one of its devices.
@@ -144,6 +151,9 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 		authors:  map[identity.PublicKey]bool{},
 		blocked:  map[identity.PublicKey]bool{},
 		logs:     map[store.LogKey]bool{},
+
+		villageLogs: map[entry.LogID]bool{},
+		refused:     map[store.LogKey]bool{},
 	}
 	for _, l := range s.cfg.Logs {
 		sn.logs[l] = true

@@ -110,6 +110,14 @@ func each(ctx context.Context, st store.Store, q store.Query, fn func(*store.Sto
 // keys the reduced village knows (founders, locals, former locals,
 // invitees); while the found entry is not held, the authors of the held
 // village log entries. Blocked keys are left out.
+//
+// Strangers (village.md §6): every author's log whose log id is one of the
+// villages is wanted (sn.villageLogs), so that a stranger's request
+// reaching one local reaches all by sync, except the village logs of the
+// strangers the village vetoes (sn.refused: the individual half of the
+// stranger id, when it is not a key the village knows as a local or
+// invitee). The reducer reads nothing but requests from a stranger's log;
+// sync does not cap it.
 func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *snapshot) error {
 	ids, err := VillagesOf(ctx, s.st, keys)
 	if err != nil {
@@ -118,6 +126,7 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 	sn.villages = ids
 	for _, id := range ids {
 		lid := entry.LogID(id)
+		sn.villageLogs[lid] = true
 		var es []*entry.Entry
 		parts := map[identity.PublicKey]bool{}
 		for _, k := range keys {
@@ -154,6 +163,11 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 			}
 			for _, inv := range vs.Invitations {
 				parts[inv.Invitee] = true
+			}
+			for _, sg := range vs.Strangers {
+				if k := identity.PublicKey(sg.ID[:32]); sg.Standing == village.Vetoed && !parts[k] {
+					sn.refused[store.LogKey{Author: k, LogID: lid}] = true
+				}
 			}
 		}
 		for k := range parts {

@@ -75,8 +75,13 @@ func TestVillageLogsWanted(t *testing.T) {
 			t.Errorf("found log of %s not wanted", k.Hex())
 		}
 	}
-	if sc.Wants(store.LogKey{Author: c.device.Public(), LogID: vlog}) {
-		t.Error("a non-participant's village log is wanted")
+	// Any author's village log is wanted (a stranger's requests reach
+	// every local, village.md §6), but not a non-participant's found log.
+	if !sc.Wants(store.LogKey{Author: c.device.Public(), LogID: vlog}) {
+		t.Error("a stranger's village log is not wanted")
+	}
+	if sc.Wants(store.LogKey{Author: c.device.Public(), LogID: FoundLog}) {
+		t.Error("a non-participant's found log is wanted")
 	}
 	if sc.Wants(store.LogKey{Author: b.device.Public(), LogID: entry.PublicLog}) {
 		t.Error("a participant's public log is wanted without a follow")
@@ -162,8 +167,7 @@ func TestVillageFoundEntryOfAnotherFounder(t *testing.T) {
 			t.Errorf("found log of %s not wanted while the found entry is missing", k.Hex())
 		}
 	}
-	if sc.Wants(store.LogKey{Author: x.device.Public(), LogID: entry.PublicLog}) ||
-		sc.Wants(store.LogKey{Author: x.device.Public(), LogID: entry.LogID(vid)}) {
+	if sc.Wants(store.LogKey{Author: x.device.Public(), LogID: entry.PublicLog}) {
 		t.Error("a non-participant's other logs are wanted")
 	}
 
@@ -179,5 +183,39 @@ func TestVillageFoundEntryOfAnotherFounder(t *testing.T) {
 	}
 	if sc.Wants(store.LogKey{Author: x.device.Public(), LogID: FoundLog}) {
 		t.Error("an outsider's found log is still wanted once the found entry is held")
+	}
+}
+
+func TestVillageStrangerLogs(t *testing.T) {
+	ctx := context.Background()
+	st := mem.New()
+	a, b, x, y := newPerson(t, st), newPerson(t, st), newPerson(t, st), newPerson(t, st)
+	wa, wb, wx := newWriter(a.device), newWriter(b.device), newWriter(x.device)
+	found := wa.sign(t, FoundLog, &village.Found{Name: "v", Admit: village.Unanimous, Exclude: village.Majority,
+		Founders: sortedKeys(a.device.Public(), b.device.Public())})
+	mustAdd(t, st, found)
+	vid := found.ID
+	vlog := entry.LogID(vid)
+	mustAdd(t, st, wb.sign(t, vlog, &village.Accept{Village: vid}))
+	user := [32]byte(x.account.Public())
+	mustAdd(t, st, wx.sign(t, vlog, &village.Request{Village: vid, User: user, Text: "hello"}))
+	sc, err := New(ctx, st, Config{Account: a.account.Public()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	xl, yl := store.LogKey{Author: x.device.Public(), LogID: vlog}, store.LogKey{Author: y.device.Public(), LogID: vlog}
+	if !sc.Wants(xl) || !sc.Offers(b.device.Public(), xl) || !sc.Wants(yl) {
+		t.Fatal("a pending stranger's village log is not wanted or offered")
+	}
+	// b vetoes x: x's village log is neither wanted nor offered; y's still is.
+	mustAdd(t, st, wb.sign(t, vlog, &village.Vote{Village: vid, Stranger: village.RequestStranger(x.device.Public(), user), Vote: village.VoteVeto}))
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sc.Wants(xl) || sc.Offers(b.device.Public(), xl) {
+		t.Fatal("a vetoed stranger's village log is wanted or offered")
+	}
+	if !sc.Wants(yl) || !sc.Wants(store.LogKey{Author: b.device.Public(), LogID: vlog}) {
+		t.Fatal("other village logs are no longer wanted")
 	}
 }
