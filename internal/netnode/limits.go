@@ -107,6 +107,13 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 				StreamsOutbound: 32,
 				Memory:          kithProtocolMemory,
 			},
+			// One message each way: a stranger has no use for many.
+			VillageRequestProtocol: {
+				Streams:         4,
+				StreamsInbound:  2,
+				StreamsOutbound: 2,
+				Memory:          1 << 20,
+			},
 		},
 	}
 	return kith.Build(defaults)

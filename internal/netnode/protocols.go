@@ -7,6 +7,9 @@ const (
 	SyncProtocol = "/kith/sync/1"
 	// BlobProtocol carries blob want/have/get (doc/protocol/blob.md).
 	BlobProtocol = "/kith/blob/1"
+	// VillageRequestProtocol carries a stranger's request to a village
+	// (doc/protocol/village.md §6).
+	VillageRequestProtocol = "/kith/village/request/1"
 )
 
 // DHTProtocolPrefix is the prefix of the private Kademlia DHT's protocol

@@ -192,6 +192,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	host.Handle(inviteProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveInvite(nctx, nw, remote, s)
 	})
+	host.Handle(VillageRequestProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		n.serveVillageRequest(nctx, nw, remote, s)
+	})
 	// Subscribe replays the peers already connected, then reports changes.
 	host.Subscribe(func(ev netnode.Event) { n.peerEvent(ev) })
 	nw.wg.Add(1)

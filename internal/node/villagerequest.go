@@ -1,0 +1,238 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/invite"
+	"github.com/kithnet/kith/internal/netnode"
+	"github.com/kithnet/kith/internal/store"
+	"github.com/kithnet/kith/internal/village"
+)
+
+// VillageRequestProtocol is the stream protocol of a stranger's request to
+// a village (doc/protocol/village.md §6).
+const VillageRequestProtocol = netnode.VillageRequestProtocol
+
+// The answers of the request protocol (village.md §6). The message is
+// framed as the invite exchange's response: [1, status, message].
+const (
+	requestStored   invite.Status = 0
+	requestUnknown  invite.Status = 1
+	requestInvalid  invite.Status = 2
+	requestVetoed   invite.Status = 3
+	requestDeadline               = 30 * time.Second
+)
+
+// Errors of RequestVillage, for callers that map them (the API).
+var (
+	// ErrRequestVetoed: the local's node refused the request because the
+	// village vetoes this stranger.
+	ErrRequestVetoed = errors.New("the village vetoes this stranger")
+	// ErrRequestRefused: the local's node does not take part in the
+	// village, or found the request invalid.
+	ErrRequestRefused = errors.New("the local's node refused the request")
+)
+
+// RequestVillage sends a stranger's request to a village: it appends a
+// village.request (text, optional blob) to this device's village log and
+// sends it to the local's device, which must be reachable (by key, or by a
+// multiaddr with /p2p/). The user half of the stranger id is this node's
+// account key. The entry is kept here whatever the answer.
+func (n *Node) RequestVillage(ctx context.Context, id entry.ID, to string, text string, blob [32]byte) (*entry.Entry, error) {
+	nw := n.net.Load()
+	if nw == nil {
+		return nil, ErrNotServing
+	}
+	p := &village.Request{Village: id, User: [32]byte(n.account), Text: text, Blob: blob}
+	payload, err := village.Encode(p)
+	if err != nil {
+		return nil, err
+	}
+	local, addrs, err := peerTarget(to)
+	if err != nil {
+		return nil, err
+	}
+	if local == n.device.Public() {
+		return nil, fmt.Errorf("%w: that is this device", ErrBadAddress)
+	}
+	_, es, err := n.villageEntries(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	lid := entry.LogID(id)
+	if head, err := n.store.Head(ctx, store.LogKey{Author: n.device.Public(), LogID: lid}); err == nil && head.Seq >= village.MaxRequests {
+		return nil, fmt.Errorf("%w: this device already wrote %d entries in the village log (at most %d are taken from a stranger)", ErrVillageRule, head.Seq, village.MaxRequests)
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, requestDeadline)
+	defer cancel()
+	if err := nw.host.ConnectKey(cctx, local, addrs); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	e, err := n.appendAfter(ctx, lid, payload, latest(es))
+	if err != nil {
+		return nil, err
+	}
+	log, err := n.store.Log(ctx, store.LogKey{Author: n.device.Public(), LogID: lid}, 1, village.MaxRequests)
+	if err != nil {
+		return e, err
+	}
+	s, err := nw.host.Open(cctx, local, VillageRequestProtocol)
+	if err != nil {
+		return e, fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	defer s.Close()
+	_ = s.SetDeadline(time.Now().Add(requestDeadline))
+	// The village log from seq 1, so that a local who holds none of it
+	// can store it (a log is held from seq 1 on).
+	for _, le := range log {
+		if err := invite.WriteCert(s, invite.Cert{Header: le.Raw, Payload: le.Payload}); err != nil {
+			return e, fmt.Errorf("send the request: %w", err)
+		}
+	}
+	if err := s.CloseWrite(); err != nil {
+		return e, fmt.Errorf("send the request: %w", err)
+	}
+	resp, err := invite.ReadResponse(s)
+	if err != nil {
+		return e, fmt.Errorf("the local's answer: %w", err)
+	}
+	switch resp.Status {
+	case requestStored:
+		return e, nil
+	case requestVetoed:
+		return e, fmt.Errorf("%w: %s", ErrRequestVetoed, resp.Message)
+	}
+	return e, fmt.Errorf("%w: %s", ErrRequestRefused, resp.Message)
+}
+
+// peerTarget reads a device id (dev_…, or a public key's hex) or a
+// multiaddr with /p2p/.
+func peerTarget(to string) (identity.PublicKey, []string, error) {
+	if key, transport, err := netnode.ParsePeerAddr(to); err == nil {
+		return key, []string{transport}, nil
+	}
+	if d, err := identity.ParseDevice(to); err == nil {
+		return d.Key(), nil, nil
+	}
+	return identity.PublicKey{}, nil, fmt.Errorf("%w: %q is neither a device id nor a peer multiaddr", ErrBadAddress, to)
+}
+
+// serveVillageRequest answers one /kith/village/request/1 stream
+// (village.md §6): a malformed message is penalised; a vetoed stranger is
+// refused and logged, nothing else; a valid request of a village this node
+// takes part in is stored as if it came by sync.
+func (n *Node) serveVillageRequest(ctx context.Context, nw *network, remote identity.PublicKey, s netnode.Stream) {
+	defer s.Close()
+	_ = s.SetDeadline(time.Now().Add(requestDeadline))
+	r := bufio.NewReader(s)
+	var msgs []invite.Cert
+	for {
+		if _, err := r.Peek(1); err == io.EOF && len(msgs) > 0 {
+			break
+		}
+		if len(msgs) == village.MaxRequests {
+			nw.log.Warn("bad village request message", "peer", remote.Device(), "err", "too many messages")
+			nw.host.Penalize(remote, fmt.Sprintf("village request: more than %d messages", village.MaxRequests))
+			_ = s.Reset()
+			return
+		}
+		msg, err := invite.ReadCert(r)
+		if err != nil {
+			nw.log.Warn("bad village request message", "peer", remote.Device(), "err", err)
+			nw.host.Penalize(remote, "village request: "+err.Error())
+			_ = s.Reset()
+			return
+		}
+		msgs = append(msgs, msg)
+	}
+	st, text := n.takeVillageRequest(ctx, nw, remote, msgs)
+	_ = invite.WriteResponse(s, invite.Response{Status: st, Message: text})
+}
+
+// takeVillageRequest checks and stores the entries of a request stream:
+// the remote device's village log from seq 1, every entry a
+// village.request of the same village.
+func (n *Node) takeVillageRequest(ctx context.Context, nw *network, remote identity.PublicKey, msgs []invite.Cert) (invite.Status, string) {
+	var es []*entry.Entry
+	var vid entry.ID
+	var users [][32]byte
+	for i, m := range msgs {
+		e, err := entry.Parse(m.Header, m.Payload)
+		if err != nil {
+			return requestInvalid, "the entry does not parse: " + err.Error()
+		}
+		if !e.Verify() {
+			return requestInvalid, "the entry's signature does not verify"
+		}
+		if e.Header.Author != remote {
+			return requestInvalid, "the request's author is not the device that sent it"
+		}
+		p, err := village.Decode(m.Payload)
+		if err != nil {
+			return requestInvalid, err.Error()
+		}
+		req, ok := p.(*village.Request)
+		if !ok {
+			return requestInvalid, "not a village.request: " + p.Type()
+		}
+		if i == 0 {
+			vid = req.Village
+		}
+		if req.Village != vid || e.Header.LogID != entry.LogID(vid) {
+			return requestInvalid, "not in the village log (log id = village id)"
+		}
+		if e.Header.Seq != uint64(i+1) {
+			return requestInvalid, fmt.Sprintf("entry %d has seq %d: send the village log from seq 1", i+1, e.Header.Seq)
+		}
+		es = append(es, e)
+		users = append(users, req.User)
+	}
+	taking := false
+	for _, v := range nw.scope.Villages() {
+		taking = taking || v == vid
+	}
+	if !taking {
+		return requestUnknown, "this node takes part in no such village"
+	}
+	vs, err := n.Village(ctx, vid)
+	if err != nil {
+		return requestUnknown, "the village is not held here"
+	}
+	if l := vs.Local(remote); l != nil && l.Status == village.Member {
+		return requestInvalid, "the author is a local"
+	}
+	for _, u := range users {
+		sid := village.RequestStranger(remote, u)
+		if sg := vs.Stranger(sid); sg != nil && sg.Standing == village.Vetoed {
+			nw.log.Info("refused a vetoed stranger's village request", "peer", remote.Device(), "village", vid.String(), "stranger", sid.Hex())
+			return requestVetoed, "this village vetoes you"
+		}
+	}
+	res, err := n.store.Ingest(ctx, es)
+	if err != nil {
+		return requestInvalid, "could not store the request"
+	}
+	for _, r := range res {
+		if r.Outcome == store.Rejected || r.Outcome == store.Forked {
+			return requestInvalid, "the store refused the request: " + errString(r.Err)
+		}
+	}
+	n.noteAdded(es, res)
+	return requestStored, "stored; the other locals will see it"
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
