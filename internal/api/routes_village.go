@@ -26,6 +26,8 @@ func (s *Server) villageRoutes() []route {
 		{method: "PUT", path: vp + "/exclusions/{proposal}/vote", h: s.exclusionVote},
 		{method: "POST", path: vp + "/state", h: s.villageState},
 		{method: "GET", path: vp + "/locals/{key}/chain", h: s.villageChain},
+		{method: "GET", path: vp + "/requests", h: s.villageRequests},
+		{method: "POST", path: v1 + "/village-requests", h: s.requestVillage},
 	}
 }
 
@@ -130,5 +132,19 @@ func (s *Server) villageState(w http.ResponseWriter, r *http.Request, _ url.Valu
 
 func (s *Server) villageChain(w http.ResponseWriter, r *http.Request, _ url.Values) error {
 	v, err := s.svc.VillageChain(r.Context(), r.PathValue("id"), r.PathValue("key"))
+	return respond(w, v, err)
+}
+
+func (s *Server) villageRequests(w http.ResponseWriter, r *http.Request, _ url.Values) error {
+	v, err := s.svc.VillageRequests(r.Context(), r.PathValue("id"))
+	return respond(w, v, err)
+}
+
+func (s *Server) requestVillage(w http.ResponseWriter, r *http.Request, _ url.Values) error {
+	var req wire.VillageRequestSend
+	if err := decodeBody(w, r, &req); err != nil {
+		return err
+	}
+	v, err := s.svc.RequestVillage(r.Context(), req)
 	return respond(w, v, err)
 }

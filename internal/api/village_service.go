@@ -23,7 +23,7 @@ func villageErr(err error) error {
 		return nil
 	case errors.Is(err, node.ErrNoVillage):
 		return withCode(wire.CodeNotFound, err)
-	case errors.Is(err, node.ErrVillageRule):
+	case errors.Is(err, node.ErrVillageRule), errors.Is(err, node.ErrRequestVetoed), errors.Is(err, node.ErrRequestRefused):
 		return withCode(wire.CodeConflict, err)
 	case errors.As(err, &ve):
 		return withCode(wire.CodeBadRequest, err)
@@ -183,6 +183,7 @@ func villageOf(st *village.State, me identity.PublicKey) wire.Village {
 			}
 			ws.Votes = append(ws.Votes, wv)
 		}
+		ws.Pending, ws.Requests = sg.Pending(), requestsOf(sg.Requests)
 		for _, n := range sg.Notes {
 			wn := wire.VillageNote{Local: devText(n.Local), Text: n.Text, Entry: n.Entry.String()}
 			if n.Blob != ([32]byte{}) {
@@ -355,4 +356,50 @@ func (s *Service) VillageChain(ctx context.Context, idText, localText string) (w
 		out.Findings = append(out.Findings, wire.VillageFinding{Entry: f.State.String(), Seq: f.Seq, Kind: f.Kind, Message: f.Msg})
 	}
 	return out, nil
+}
+
+func requestsOf(rs []village.StrangerRequest) []wire.VillageRequest {
+	out := make([]wire.VillageRequest, 0, len(rs))
+	for _, r := range rs {
+		wr := wire.VillageRequest{Entry: r.Entry.String(), Timestamp: r.Timestamp, Text: r.Text}
+		if r.Blob != ([32]byte{}) {
+			wr.Blob = blob.ID(r.Blob).String()
+		}
+		out = append(out, wr)
+	}
+	return out
+}
+
+// VillageRequests returns the requests strangers sent to the village, as
+// held: the pending ones are the locals' inbox.
+func (s *Service) VillageRequests(ctx context.Context, idText string) (wire.VillageInbox, error) {
+	id, err := parseVillageID(idText)
+	if err != nil {
+		return wire.VillageInbox{}, err
+	}
+	st, err := s.n.Village(ctx, id)
+	if err != nil {
+		return wire.VillageInbox{}, villageErr(err)
+	}
+	out := wire.VillageInbox{Village: id.String(), Requests: []wire.VillageInboxRequest{}}
+	for _, sg := range st.Strangers {
+		for _, r := range requestsOf(sg.Requests) {
+			out.Requests = append(out.Requests, wire.VillageInboxRequest{Stranger: sg.ID.Hex(),
+				Standing: sg.Standing.String(), Pending: sg.Pending(), VillageRequest: r})
+		}
+	}
+	return out, nil
+}
+
+// RequestVillage sends this device's request, as a stranger, to a local of
+// the village.
+func (s *Service) RequestVillage(ctx context.Context, req wire.VillageRequestSend) (wire.VillageEntry, error) {
+	b, err := optBlob("blob", req.Blob)
+	if err != nil {
+		return wire.VillageEntry{}, err
+	}
+	if req.To == "" {
+		return wire.VillageEntry{}, apiError(wire.CodeBadRequest, "to: the local's device (dev_… or a multiaddr with /p2p/) is required")
+	}
+	return s.villageEntry(req.Village, func(id entry.ID) (*entry.Entry, error) { return s.n.RequestVillage(ctx, id, req.To, req.Text, b) })
 }

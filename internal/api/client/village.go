@@ -81,3 +81,14 @@ func (c *Client) PublishVillageState(ctx context.Context, id string) (wire.Villa
 func (c *Client) VillageChain(ctx context.Context, id, local string) (wire.VillageChain, error) {
 	return get[wire.VillageChain](ctx, c, villagePath(id)+"/locals/"+seg(local)+"/chain", nil)
 }
+
+// VillageRequests returns the requests strangers sent to a village (the
+// pending ones are the inbox).
+func (c *Client) VillageRequests(ctx context.Context, id string) (wire.VillageInbox, error) {
+	return get[wire.VillageInbox](ctx, c, villagePath(id)+"/requests", nil)
+}
+
+// RequestVillage sends this device's request, as a stranger, to a local.
+func (c *Client) RequestVillage(ctx context.Context, req wire.VillageRequestSend) (wire.VillageEntry, error) {
+	return send[wire.VillageEntry](ctx, c, http.MethodPost, "/api/v1/village-requests", req)
+}

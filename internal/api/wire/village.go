@@ -80,6 +80,42 @@ type VillageStranger struct {
 	Vetoers  []string      `json:"vetoers"`
 	Votes    []VillageVote `json:"votes"`
 	Notes    []VillageNote `json:"notes"`
+	// Pending: the stranger sent requests and no current local lists it
+	// (the inbox, village.md §6).
+	Pending  bool             `json:"pending"`
+	Requests []VillageRequest `json:"requests"`
+}
+
+// VillageRequest is one request a stranger sent to the village.
+type VillageRequest struct {
+	Entry     string `json:"entry"`
+	Timestamp uint64 `json:"timestamp"` // the stranger's claim, milliseconds since 1970
+	Text      string `json:"text"`
+	Blob      string `json:"blob,omitempty"` // blob_…
+}
+
+// VillageRequestSend is the body of POST /api/v1/village-requests: a
+// stranger's request, sent to a local's device.
+type VillageRequestSend struct {
+	Village string `json:"village"` // ent_…
+	To      string `json:"to"`      // the local's device: dev_… or a multiaddr with /p2p/
+	Text    string `json:"text"`
+	Blob    string `json:"blob,omitempty"` // blob_…
+}
+
+// VillageInboxRequest is one request of GET /api/v1/villages/{id}/requests.
+type VillageInboxRequest struct {
+	Stranger string `json:"stranger"` // 128 hex digits
+	Standing string `json:"standing"`
+	Pending  bool   `json:"pending"`
+	VillageRequest
+}
+
+// VillageInbox answers GET /api/v1/villages/{id}/requests: every held
+// request, by stranger, each stranger's in entry order.
+type VillageInbox struct {
+	Village  string                `json:"village"`
+	Requests []VillageInboxRequest `json:"requests"`
 }
 
 // VillageVote is one local's vote on a stranger.
