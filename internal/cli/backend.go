@@ -45,6 +45,7 @@ type backend interface {
 	SetVillageUserspec(ctx context.Context, id string, req wire.VillageUserspec) (wire.VillageEntry, error)
 	VoteStranger(ctx context.Context, id, stranger string, req wire.StrangerVote) (wire.VillageEntry, error)
 	NoteStranger(ctx context.Context, id, stranger string, req wire.StrangerNote) (wire.VillageEntry, error)
+	RequestVillage(ctx context.Context, req wire.VillageRequestSend) (wire.VillageEntry, error)
 	ProposeExclusion(ctx context.Context, id string, req wire.ExclusionProposal) (wire.VillageEntry, error)
 	VoteExclusion(ctx context.Context, id, proposal string, req wire.ExclusionVote) (wire.VillageEntry, error)
 	PublishVillageState(ctx context.Context, id string) (wire.VillageStatePublished, error)

@@ -104,6 +104,17 @@ func init() {
 		run:     runVillageNote,
 	})
 	register(&command{
+		name:    "village request",
+		args:    "VILLAGE_ID --to DEVICE TEXT",
+		summary: "as a stranger, send a request to a village through one of its locals (needs 'kith serve')",
+		help: "--to names the local's device: dev_… when the node can find it, or a multiaddr with\n" +
+			"/p2p/. The request reaches every local; it stays in their inbox until one of them votes\n" +
+			"on you. --blob FILE attaches a file (stored as a blob, location metadata removed).",
+		flags: flags(strFlag("to", "the local's device: dev_… or a multiaddr with /p2p/"),
+			strFlag("blob", "a file (or blob_… id) to attach")),
+		run: runVillageRequest,
+	})
+	register(&command{
 		name:    "village exclude",
 		args:    "VILLAGE_ID DEVICE --reason TEXT",
 		summary: "propose to exclude a local; the other locals vote with 'kith village exclude-vote'",
@@ -341,9 +352,24 @@ func printVillage(w io.Writer, v wire.Village) {
 		fmt.Fprintf(w, "  %s  invited by %s; %s\n", inv.Invitee, orNone(inv.Endorsers), state)
 	}
 
-	fmt.Fprintf(w, "\nstrangers (%d)\n", len(v.Strangers))
+	var inbox, listed []wire.VillageStranger
 	for _, s := range v.Strangers {
+		if s.Pending {
+			inbox = append(inbox, s)
+		} else {
+			listed = append(listed, s)
+		}
+	}
+	fmt.Fprintf(w, "\ninbox (%d)\n", len(inbox))
+	for _, s := range inbox {
+		fmt.Fprintf(w, "  %s\n", s.ID)
+		printRequests(w, s.Requests)
+	}
+
+	fmt.Fprintf(w, "\nstrangers (%d)\n", len(listed))
+	for _, s := range listed {
 		fmt.Fprintf(w, "  %s  %s\n", s.ID, s.Standing)
+		printRequests(w, s.Requests)
 		for _, vote := range s.Votes {
 			label := map[string]string{"accept": "vouched", "veto": "vetoed", "deferred": "deferred"}[vote.Vote]
 			if label == "" {
@@ -388,6 +414,16 @@ func printVillage(w io.Writer, v wire.Village) {
 	}
 	if v.Ignored > 0 {
 		fmt.Fprintf(w, "  %d %s the village's rules did not allow (ignored)\n", v.Ignored, plural(v.Ignored, "entry", "entries"))
+	}
+}
+
+func printRequests(w io.Writer, rs []wire.VillageRequest) {
+	for _, r := range rs {
+		line := fmt.Sprintf("    %-9s %s  %q", "request", r.Entry, r.Text)
+		if r.Blob != "" {
+			line += "  " + r.Blob
+		}
+		fmt.Fprintln(w, line)
 	}
 }
 
@@ -520,6 +556,50 @@ func runVillageNote(ctx context.Context, c *call) error {
 	text := c.args[2]
 	return c.villageEntry(id, func(b backend) (wire.VillageEntry, error) {
 		return b.NoteStranger(ctx, id, stranger, wire.StrangerNote{Text: text})
+	})
+}
+
+func runVillageRequest(ctx context.Context, c *call) error {
+	if err := c.wantArgs(2, 2); err != nil {
+		return err
+	}
+	id, err := villageArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	to := c.str("to")
+	if to == "" {
+		return usagef("--to: name the local's device (dev_… or a multiaddr with /p2p/)")
+	}
+	if !strings.HasPrefix(to, "/") {
+		if to, err = deviceArg("--to", to); err != nil {
+			return err
+		}
+	}
+	text := c.args[1]
+	if strings.TrimSpace(text) == "" {
+		return usagef("TEXT: say what you ask of the village")
+	}
+	file := c.str("blob")
+	var blobID string
+	if _, statErr := os.Stat(file); file != "" && statErr != nil {
+		if bid, err := blob.ParseID(file); err == nil {
+			blobID = bid.String()
+		}
+	}
+	return c.withBackend(func(b backend) error {
+		if file != "" && blobID == "" {
+			added, err := addFileBlob(ctx, b, file, "blob")
+			if err != nil {
+				return err
+			}
+			blobID = added.ID
+		}
+		e, err := b.RequestVillage(ctx, wire.VillageRequestSend{Village: id, To: to, Text: text, Blob: blobID})
+		if err != nil {
+			return villageFailed(err, id)
+		}
+		return c.out(e, func(w io.Writer) { fmt.Fprintln(w, e.ID) })
 	})
 }
 

@@ -169,6 +169,8 @@ func TestVillageShow(t *testing.T) {
 		"pending invitations (1)\n" +
 		"  " + do.Device + "  invited by " + A + "; waiting for more locals to invite it (admit by majority)\n" +
 		"\n" +
+		"inbox (0)\n" +
+		"\n" +
 		"strangers (2)\n" +
 		"  " + s1 + "  accepted\n" +
 		strings.Join(inKeyOrder(
@@ -442,6 +444,11 @@ func TestVillageUsageErrors(t *testing.T) {
 		{[]string{"village", "exclude-vote", unknown, unknown, "for"}, 1, "no village " + unknown, "failed"},
 		{[]string{"village", "state", unknown}, 1, "no village " + unknown, "failed"},
 		{[]string{"village", "chain", unknown, other.Device}, 1, "no village " + unknown, "failed"},
+		{[]string{"village", "request", unknown, "hi"}, 2, "--to", "usage"},
+		{[]string{"village", "request", unknown, "--to", other.Account, "hi"}, 2, "--to", "usage"},
+		{[]string{"village", "request", unknown, "--to", other.Device, " "}, 2, "TEXT", "usage"},
+		{[]string{"village", "request", unknown, "--to", other.Device}, 2, "usage: kith village request", "usage"},
+		{[]string{"village", "request", unknown, "--to", other.Device, "hi"}, 1, "kith serve", "failed"},
 	} {
 		r := e.run(t, nil, c.args...)
 		if r.code != c.code || !strings.Contains(r.stderr, c.inErr) || r.stdout != "" {

@@ -1,0 +1,72 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kithnet/kith/internal/api/wire"
+	"github.com/kithnet/kith/internal/bundle"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	vil "github.com/kithnet/kith/internal/village"
+)
+
+// strangerRequest writes a bundle holding a stranger's village.request
+// (as sync would bring it) and returns the bundle's path and the stranger id.
+func strangerRequest(t *testing.T, villageID, text string) (string, string) {
+	t.Helper()
+	vid, err := entry.ParseID(villageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := identity.GenerateKey(nil)
+	user := [32]byte{7}
+	e, err := entry.Sign(k, entry.Draft{LogID: entry.LogID(vid), Seq: 1, Timestamp: uint64(time.Now().Add(time.Hour).UnixMilli()),
+		Payload: vil.MustEncode(&vil.Request{Village: vid, User: user, Text: text})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "request.kithbundle")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, err := bundle.NewWriter(f, bundle.Meta{Producer: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Entry(e); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path, vil.RequestStranger(k.Public(), user).Hex()
+}
+
+// TestVillageShowInbox: a stranger's request shows in the inbox until a
+// local votes on the stranger, then under the stranger.
+func TestVillageShowInbox(t *testing.T) {
+	v := foundVillage(t)
+	path, sid := strangerRequest(t, v.id, "may I sell honey?")
+	v.a.ok(t, "import", path)
+	out := v.a.ok(t, "village", "show", v.id)
+	want := "inbox (1)\n  " + sid + "\n    request   "
+	if !strings.Contains(out, want) || !strings.Contains(out, `  "may I sell honey?"`+"\n\nstrangers (0)\n") {
+		t.Fatalf("village show:\n%s\nwant the request in the inbox", out)
+	}
+	var got wire.Village
+	v.a.okJSON(t, &got, "village", "show", v.id)
+	if len(got.Strangers) != 1 || !got.Strangers[0].Pending || len(got.Strangers[0].Requests) != 1 {
+		t.Fatalf("village show --json: %+v", got.Strangers)
+	}
+	idLine(t, v.a, "village", "vote", v.id, sid, "defer")
+	out = v.a.ok(t, "village", "show", v.id)
+	if !strings.Contains(out, "inbox (0)\n") || !strings.Contains(out, "strangers (1)\n  "+sid+"  acknowledged\n    request   ") {
+		t.Fatalf("village show after the vote:\n%s", out)
+	}
+}
