@@ -62,9 +62,16 @@ func (n *Node) RequestVillage(ctx context.Context, id entry.ID, to string, text 
 	if local == n.device.Public() {
 		return nil, fmt.Errorf("%w: that is this device", ErrBadAddress)
 	}
-	_, es, err := n.villageEntries(ctx, id)
+	found, es, err := n.villageEntries(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if found != nil {
+		if st, err := village.Reduce(id, es); err == nil {
+			if l := st.Local(n.device.Public()); l != nil && l.Status == village.Member {
+				return nil, ruleErr("this device is a local of the village: a local does not send requests")
+			}
+		}
 	}
 	lid := entry.LogID(id)
 	if head, err := n.store.Head(ctx, store.LogKey{Author: n.device.Public(), LogID: lid}); err == nil && head.Seq >= village.MaxRequests {

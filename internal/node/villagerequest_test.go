@@ -4,9 +4,13 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/invite"
+	"github.com/kithnet/kith/internal/netnode"
 	"github.com/kithnet/kith/internal/node"
 	"github.com/kithnet/kith/internal/village"
 )
@@ -37,6 +41,10 @@ func TestMockVillageRequest(t *testing.T) {
 	// request x wrote now would predate the founding and be ignored).
 	if _, err := x.RequestVillage(ctx, entry.ID{1}, y.Addrs()[0], "hello?", [32]byte{}); !errors.Is(err, node.ErrRequestRefused) || !strings.Contains(err.Error(), "no such village") {
 		t.Fatalf("request to a non-local: %v", err)
+	}
+	// A local does not send requests.
+	if _, err := a.RequestVillage(ctx, vid, b.Addrs()[0], "hi", [32]byte{}); !errors.Is(err, node.ErrVillageRule) {
+		t.Fatalf("a local's request: %v", err)
 	}
 	if _, err := x.RequestVillage(ctx, vid, a.Addrs()[0], "may I sell honey at the market?", [32]byte{}); err != nil {
 		t.Fatal(err)
@@ -78,5 +86,105 @@ func TestMockVillageRequest(t *testing.T) {
 		if got := len(st.Stranger(sx).Requests); got != 1 {
 			t.Fatalf("a local holds %d requests of the vetoed stranger", got)
 		}
+	}
+}
+
+// TestMockVillageRequestChecks: what a local's node answers to requests it
+// must not take, from a raw host speaking the protocol; a malformed message
+// gets the sender refused.
+func TestMockVillageRequestChecks(t *testing.T) {
+	ctx := t.Context()
+	mn := newMockNet(t)
+	ns := mockNodes(t, mn, 2)
+	a, b := ns[0], ns[1]
+	fe, err := a.FoundVillage(ctx, "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{dev(b)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vid := fe.ID
+	share(t, a, b)
+	if _, err := b.AcceptVillage(ctx, vid); err != nil {
+		t.Fatal(err)
+	}
+	share(t, b, a)
+
+	rawKey, _ := identity.GenerateKey(nil)
+	raw, err := mn.NewHost(rawKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	// The raw host says which account it belongs to, as every kith node
+	// does (a node refuses a peer that cannot).
+	rawAccount, _ := identity.GenerateKey(nil)
+	cert, err := content.NewDeviceCert(rawAccount, rawKey, "raw", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.Handle(invite.CertProtocol, func(_ identity.PublicKey, s netnode.Stream) {
+		defer s.Close()
+		_ = invite.WriteCert(s, invite.Cert{Header: cert.Raw, Payload: cert.Payload})
+	})
+	if err := raw.ConnectKey(ctx, dev(a), a.Addrs()); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := identity.GenerateKey(nil)
+	sign := func(k identity.PrivateKey, seq uint64, p village.Payload) *entry.Entry {
+		d := entry.Draft{LogID: entry.LogID(vid), Seq: seq, Timestamp: uint64(time.Now().Add(time.Hour).UnixMilli()), Payload: village.MustEncode(p)}
+		if seq > 1 {
+			d.Backlink = entry.ID{1}
+		}
+		e, err := entry.Sign(k, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	ask := func(es ...*entry.Entry) (invite.Response, error) {
+		s, err := raw.Open(ctx, dev(a), node.VillageRequestProtocol)
+		if err != nil {
+			return invite.Response{}, err
+		}
+		defer s.Close()
+		for _, e := range es {
+			if err := invite.WriteCert(s, invite.Cert{Header: e.Raw, Payload: e.Payload}); err != nil {
+				return invite.Response{}, err
+			}
+		}
+		_ = s.CloseWrite()
+		return invite.ReadResponse(s)
+	}
+	req := &village.Request{Village: vid, User: [32]byte{9}, Text: "hello"}
+	for _, c := range []struct {
+		name string
+		es   []*entry.Entry
+		want string
+	}{
+		{"relayed", []*entry.Entry{sign(other, 1, req)}, "not the device that sent it"},
+		{"not seq 1", []*entry.Entry{sign(rawKey, 2, req)}, "from seq 1"},
+		{"not a request", []*entry.Entry{sign(rawKey, 1, &village.Join{Village: vid})}, "not a village.request"},
+		{"another village", []*entry.Entry{sign(rawKey, 1, &village.Request{Village: entry.ID{7}, User: [32]byte{9}, Text: "x"})}, "not in the village log"},
+	} {
+		resp, err := ask(c.es...)
+		if err != nil || resp.Status != 2 || !strings.Contains(resp.Message, c.want) {
+			t.Errorf("%s: %+v, %v; want status 2 and %q", c.name, resp, err, c.want)
+		}
+	}
+	if resp, err := ask(sign(rawKey, 1, req)); err != nil || resp.Status != 0 {
+		t.Fatalf("valid request: %+v, %v", resp, err)
+	}
+	// A malformed message: the stream is reset and the sender refused.
+	s, err := raw.Open(ctx, dev(a), node.VillageRequestProtocol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = s.Write([]byte{0, 0, 0, 3, 1, 2, 3})
+	_ = s.CloseWrite()
+	if _, err := invite.ReadResponse(s); err == nil {
+		t.Fatal("a malformed message was answered")
+	}
+	_ = s.Close()
+	if _, err := ask(sign(rawKey, 1, req)); err == nil {
+		t.Fatal("the node still takes requests from a peer that sent a malformed message")
 	}
 }
