@@ -51,6 +51,9 @@ type snapshot struct {
 	// wanted nor offered (village.md §6).
 	villageLogs map[entry.LogID]bool
 	refused     map[store.LogKey]bool
+	// capped: village logs of strangers the village does not hear yet of
+	// which MaxRequests entries are held: no longer wanted, still offered.
+	capped map[store.LogKey]bool
 	// anyFound: the found entry of one of villages is not held, so every
 	// device's found log is wanted (who founded is not known yet).
 	anyFound bool
@@ -74,7 +77,7 @@ func New(ctx context.Context, st store.Store, cfg Config) (*Scope, error) {
 // Wants reports whether this node wants to hold the log.
 func (s *Scope) Wants(log store.LogKey) bool {
 	sn := s.snap.Load()
-	if sn.blocked[log.Author] || sn.refused[log] {
+	if sn.blocked[log.Author] || sn.refused[log] || sn.capped[log] {
 		return false
 	}
 	return sn.authors[log.Author] || sn.logs[log] || sn.villageLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog)
@@ -154,6 +157,7 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 
 		villageLogs: map[entry.LogID]bool{},
 		refused:     map[store.LogKey]bool{},
+		capped:      map[store.LogKey]bool{},
 	}
 	for _, l := range s.cfg.Logs {
 		sn.logs[l] = true

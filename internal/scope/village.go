@@ -116,8 +116,11 @@ func each(ctx context.Context, st store.Store, q store.Query, fn func(*store.Sto
 // reaching one local reaches all by sync, except the village logs of the
 // strangers the village vetoes (sn.refused: the individual half of the
 // stranger id, when it is not a key the village knows as a local or
-// invitee). The reducer reads nothing but requests from a stranger's log;
-// sync does not cap it.
+// invitee). The reducer reads nothing but requests from a stranger's log.
+// While the village hears none of an author's stranger ids (listed, not
+// vetoed), that author's village log is no longer wanted once
+// village.MaxRequests of its entries are held (sn.capped): the cap on what
+// a stranger in the inbox can make the locals store.
 func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *snapshot) error {
 	ids, err := VillagesOf(ctx, s.st, keys)
 	if err != nil {
@@ -128,6 +131,7 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 		lid := entry.LogID(id)
 		sn.villageLogs[lid] = true
 		var es []*entry.Entry
+		held := map[identity.PublicKey]uint64{} // highest seq held of each author's village log
 		parts := map[identity.PublicKey]bool{}
 		for _, k := range keys {
 			parts[k] = true
@@ -148,6 +152,7 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 		if err := each(ctx, s.st, store.Query{LogID: &lid}, func(e *store.Stored) {
 			es = append(es, e.Entry)
 			parts[e.Header.Author] = true
+			held[e.Header.Author] = max(held[e.Header.Author], e.Header.Seq)
 		}); err != nil {
 			return err
 		}
@@ -164,9 +169,17 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 			for _, inv := range vs.Invitations {
 				parts[inv.Invitee] = true
 			}
+			heard := map[identity.PublicKey]bool{}
 			for _, sg := range vs.Strangers {
-				if k := identity.PublicKey(sg.ID[:32]); sg.Standing == village.Vetoed && !parts[k] {
+				k := identity.PublicKey(sg.ID[:32])
+				if sg.Standing == village.Vetoed && !parts[k] {
 					sn.refused[store.LogKey{Author: k, LogID: lid}] = true
+				}
+				heard[k] = heard[k] || sg.Heard()
+			}
+			for k, seq := range held {
+				if !parts[k] && !heard[k] && seq >= village.MaxRequests {
+					sn.capped[store.LogKey{Author: k, LogID: lid}] = true
 				}
 			}
 		}

@@ -218,4 +218,32 @@ func TestVillageStrangerLogs(t *testing.T) {
 	if !sc.Wants(yl) || !sc.Wants(store.LogKey{Author: b.device.Public(), LogID: vlog}) {
 		t.Fatal("other village logs are no longer wanted")
 	}
+
+	// A stranger in the inbox: its village log is wanted until
+	// MaxRequests entries are held, and again once a local lists it.
+	wy := newWriter(y.device)
+	yUser := [32]byte(y.account.Public())
+	for range village.MaxRequests - 1 {
+		mustAdd(t, st, wy.sign(t, vlog, &village.Request{Village: vid, User: yUser, Text: "again"}))
+	}
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !sc.Wants(yl) {
+		t.Fatalf("village log wanted no more at %d entries", village.MaxRequests-1)
+	}
+	mustAdd(t, st, wy.sign(t, vlog, &village.Request{Village: vid, User: yUser, Text: "again"}))
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sc.Wants(yl) || !sc.Offers(b.device.Public(), yl) {
+		t.Fatalf("a pending stranger's village log at %d entries: wanted %v, offered %v", village.MaxRequests, sc.Wants(yl), sc.Offers(b.device.Public(), yl))
+	}
+	mustAdd(t, st, wb.sign(t, vlog, &village.Vote{Village: vid, Stranger: village.RequestStranger(y.device.Public(), yUser), Vote: village.VoteDeferred}))
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !sc.Wants(yl) {
+		t.Fatal("a heard stranger's village log is capped")
+	}
 }
