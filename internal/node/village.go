@@ -342,6 +342,11 @@ func (n *Node) PublishState(ctx context.Context, id entry.ID) (*entry.Entry, *vi
 		return nil, nil, ErrNoVillage
 	}
 	seen := village.SeenOf(id, es)
+	// Strangers' logs (requests) change no component: leave them out, so
+	// that many strangers do not use up the state's seen list.
+	if full, err := village.Reduce(id, es); err == nil {
+		seen = slices.DeleteFunc(seen, func(s village.Seen) bool { return !full.Knows(s.Author) })
+	}
 	if len(seen) > village.MaxSeen {
 		return nil, nil, ruleErr("the village has %d logs; a state names at most %d", len(seen), village.MaxSeen)
 	}

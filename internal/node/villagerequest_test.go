@@ -64,6 +64,21 @@ func TestMockVillageRequest(t *testing.T) {
 		t.Fatalf("a's inbox: %+v", r)
 	}
 	eventually(t, "b to see x's request", func() bool { return len(inbox(b)) == 1 })
+	// A state does not name strangers' logs; its components are those of
+	// the whole set held.
+	_, sp, err := b.PublishState(ctx, vid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sp.Seen {
+		if s.Author == dev(x) {
+			t.Fatal("the state names the stranger's log")
+		}
+	}
+	eventually(t, "a to hold b's state, and its audit to find nothing", func() bool {
+		links, findings, err := a.Chain(ctx, vid, dev(b))
+		return err == nil && len(links) == 1 && len(findings) == 0
+	})
 
 	// b vetoes x; once a holds the veto, a's node refuses x too.
 	if _, err := b.VoteStranger(ctx, vid, sx, village.VoteVeto, [32]byte{}); err != nil {

@@ -151,6 +151,33 @@ func TestConvergence(t *testing.T) {
 			}
 		}
 		checkInvariants(t, want)
+		// Leaving out the logs of keys the village does not know (the
+		// strangers') changes no component (village.md §4).
+		var seen []Seen
+		for _, s := range SeenOf(w.village, w.all) {
+			if want.Knows(s.Author) {
+				seen = append(seen, s)
+			}
+		}
+		byID := map[entry.ID]*entry.Entry{}
+		for _, e := range w.all {
+			byID[e.ID] = e
+		}
+		named, err := Named(w.village, seen, byID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		part, err := Reduce(w.village, named)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range want.Members() {
+			c1, _ := want.Components(m, [32]byte{})
+			c2, _ := part.Components(m, [32]byte{})
+			if c1 != c2 {
+				t.Fatalf("iteration %d: components of %x differ without strangers' logs", it, m[:4])
+			}
+		}
 	}
 	t.Logf("%d of %d villages admitted a third local or saw a proposal", interesting, iterations)
 	if interesting < iterations/4 {

@@ -799,6 +799,13 @@ func (s *State) finishStrangers(active []identity.PublicKey) {
 	s.strangers, s.accs, s.votes, s.notes, s.requests = nil, chunks[strangerAcc]{}, chunks[voteRec]{}, chunks[noteRec]{}, chunks[requestRec]{}
 }
 
+// Knows reports whether the village knows key as a founder, a (former)
+// local or an invitee: the keys whose village logs can change the
+// components (a stranger's log only holds requests, village.md §6).
+func (s *State) Knows(key identity.PublicKey) bool {
+	return s.locals[key] != nil || s.invites[key] != nil
+}
+
 // Local returns the record of key, or nil.
 func (s *State) Local(key identity.PublicKey) *Local { return s.locals[key] }
 

@@ -3,6 +3,9 @@ package village
 import (
 	"strings"
 	"testing"
+
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
 )
 
 func TestRequestPayloadLimits(t *testing.T) {
@@ -88,5 +91,45 @@ func TestRequests(t *testing.T) {
 	early := w2.post(x, &Request{Village: w2.village, User: user, Text: "hi"})
 	if r := ignoredReason(w2.reduce(), early.ID); !strings.Contains(r, "not founded yet") {
 		t.Fatalf("early request: %q", r)
+	}
+}
+
+// TestStateWithoutStrangersLogs: a state that leaves out the logs of keys
+// the village does not know has the components of the whole set.
+func TestStateWithoutStrangersLogs(t *testing.T) {
+	a, b, x := key(t, 1), key(t, 2), key(t, 8)
+	w := founded(t, Unanimous, Majority, a, b)
+	user := [32]byte(pk(0x55))
+	w.post(x, &Request{Village: w.village, User: user, Text: "hello"})
+	w.post(a, &Vote{Village: w.village, Stranger: RequestStranger(x.Public(), user), Vote: VoteVeto})
+	w.post(x, &Request{Village: w.village, User: user, Text: "why?"})
+	full := w.reduce()
+	if full.Knows(x.Public()) || !full.Knows(a.Public()) {
+		t.Fatal("Knows")
+	}
+	var seen []Seen
+	for _, s := range SeenOf(w.village, w.all) {
+		if full.Knows(s.Author) {
+			seen = append(seen, s)
+		}
+	}
+	byID := map[entry.ID]*entry.Entry{}
+	for _, e := range w.all {
+		byID[e.ID] = e
+	}
+	named, err := Named(w.village, seen, byID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := Reduce(w.village, named)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []identity.PublicKey{a.Public(), b.Public()} {
+		c1, _ := full.Components(k, [32]byte{})
+		c2, _ := part.Components(k, [32]byte{})
+		if c1 != c2 {
+			t.Fatalf("components of %x differ without the stranger's log", k[:4])
+		}
 	}
 }
