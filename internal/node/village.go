@@ -343,9 +343,11 @@ func (n *Node) PublishState(ctx context.Context, id entry.ID) (*entry.Entry, *vi
 	}
 	seen := village.SeenOf(id, es)
 	// Strangers' logs (requests) change no component: leave them out, so
-	// that many strangers do not use up the state's seen list.
+	// that many strangers do not use up the state's seen list, but keep
+	// every log the previous state named (seen never goes back, §5).
 	if full, err := village.Reduce(id, es); err == nil {
-		seen = slices.DeleteFunc(seen, func(s village.Seen) bool { return !full.Knows(s.Author) })
+		named := previousSeen(es, n.device.Public(), id)
+		seen = slices.DeleteFunc(seen, func(s village.Seen) bool { return !full.Knows(s.Author) && !named[s.Author] })
 	}
 	if len(seen) > village.MaxSeen {
 		return nil, nil, ruleErr("the village has %d logs; a state names at most %d", len(seen), village.MaxSeen)
@@ -379,6 +381,30 @@ func (n *Node) PublishState(ctx context.Context, id entry.ID) (*entry.Entry, *vi
 		return nil, nil, err
 	}
 	return e, p, nil
+}
+
+// previousSeen returns the authors that self's latest village.state in es
+// names.
+func previousSeen(es []*entry.Entry, self identity.PublicKey, id entry.ID) map[identity.PublicKey]bool {
+	var last *village.StatePayload
+	var seq uint64
+	for _, e := range es {
+		if e.Header.Author != self || e.Header.LogID != entry.LogID(id) || e.Header.Seq < seq || e.Payload == nil {
+			continue
+		}
+		if p, err := village.Decode(e.Payload); err == nil {
+			if sp, ok := p.(*village.StatePayload); ok {
+				last, seq = sp, e.Header.Seq
+			}
+		}
+	}
+	out := map[identity.PublicKey]bool{}
+	if last != nil {
+		for _, s := range last.Seen {
+			out[s.Author] = true
+		}
+	}
+	return out
 }
 
 // StateLink is one village.state entry of a local's chain.
