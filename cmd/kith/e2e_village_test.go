@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha512"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -131,13 +129,6 @@ func villagePeers(p *proc) []string {
 	return out
 }
 
-// villageStrangerID is a stranger id as doc/api.md writes it: 128 hex
-// digits (individual id and user id).
-func villageStrangerID(name string) string {
-	h := sha512.Sum512([]byte(name))
-	return hex.EncodeToString(h[:])
-}
-
 // villageConnect links every pair of the running nodes (i dials j, i < j);
 // a restarted node listens on a new port, so the links are made again.
 func villageConnect(nodes ...*proc) {
@@ -153,18 +144,18 @@ func villageConnect(nodes ...*proc) {
 // the found entry (in A's found log) through the village scope; D becomes a
 // passive local, the always-on hub. Once C is a local nobody follows anyone
 // but D its inviter C: the village logs replicate through the village
-// scope. Two strangers are voted on: one
+// scope. Two strangers, each its own node linked to one local only, send
+// requests: S1's, through B, reaches every local's inbox by sync and S1 is
 // accepted by every active local with the same proof (D's mechanical vote
-// follows with it), one vetoed by B on every node. While {A,B} and {C,D}
-// are apart, B lifts its veto by accepting with proof and C vetoes; after
-// the heal, through the hub D only for C, every node reports C's veto; A and B exclude C, the dissenting
-// local, and the stranger is accepted. Every node ends with the same
-// village, every published state chain audits clean on every node, and
-// the strangers_state components of the final states agree.
-//
-// The strangers' own requests (issue 5 part 4) are not built: a stranger
-// is listed here by a local's vote, and "refused" is its vetoed standing
-// on every node.
+// follows with it); S2's, through A, reaches every inbox, then B vetoes S2
+// and every local's node (A, B, C and the hub D) refuses S2's next
+// requests. While {A,B} and {C,D} are apart, B lifts its veto by accepting
+// with proof, and A's node then takes a new request of S2; C vetoes; after
+// the heal, through the hub D only for C, every node reports C's veto; A
+// and B exclude C, the dissenting local, and S2 is accepted. Every node
+// ends with the same village (S2's requests included), every published
+// state chain audits clean on every node, and the strangers_state
+// components of the final states agree.
 func TestVillageFourNodes(t *testing.T) {
 	start := time.Now()
 	dir := t.TempDir()
@@ -172,8 +163,12 @@ func TestVillageFourNodes(t *testing.T) {
 	b := startNode(t, "b", filepath.Join(dir, "b"))
 	c := startNode(t, "c", filepath.Join(dir, "c"))
 	d := startNode(t, "d", filepath.Join(dir, "d"))
+	st1 := startNode(t, "s1", filepath.Join(dir, "s1"))
+	st2 := startNode(t, "s2", filepath.Join(dir, "s2"))
 	all := []*proc{a, b, c, d}
 	villageConnect(all...)
+	st1.kith("peer", "add", b.addr())
+	st2.kith("peer", "add", a.addr())
 	// Each newcomer follows the one who brings it in, nobody else: B its
 	// co-founder A, C its inviter A, D (later) its inviter C.
 	b.kith("follow", a.Account)
@@ -187,8 +182,6 @@ func TestVillageFourNodes(t *testing.T) {
 	if err := os.WriteFile(proof2, []byte("letter from the landlord\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s1, s2 := villageStrangerID("stranger one"), villageStrangerID("stranger two")
-
 	// Founding.
 	var founded wire.VillageEntry
 	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Device), &founded); err != nil || founded.Village == "" {
@@ -232,8 +225,14 @@ func TestVillageFourNodes(t *testing.T) {
 	})
 	t.Logf("four locals after %v", time.Since(start).Round(time.Millisecond))
 
-	// Stranger one: every active local accepts with the same proof; D's
-	// mechanical vote accepts with it.
+	// S1's request, through B only, reaches every local's inbox by sync.
+	req1 := strangerRequest(st1, vid, b.Device, "may I sell bread at the market?")
+	s1 := strangerWait(t, all, vid, req1, "S1's request in the inbox", func(s wire.VillageStranger) bool {
+		return s.Pending && len(s.Requests) == 1 && s.Requests[0].Text == "may I sell bread at the market?"
+	}).ID
+
+	// S1: every active local accepts with the same proof; D's mechanical
+	// vote accepts with it.
 	for _, p := range []*proc{a, b, c} {
 		villageEntryOf(p, "vote", vid, s1, "accept", "--proof", proof1)
 	}
@@ -244,8 +243,12 @@ func TestVillageFourNodes(t *testing.T) {
 			mv.Proof == villageVoteOf(s, a.Device).Proof
 	})
 
-	// Stranger two: A accepts, B vetoes: refused (vetoed) on every node,
-	// D's mechanical vote a veto.
+	// S2's request, through A only, reaches every local's inbox; A
+	// accepts, B vetoes: vetoed on every node, D's mechanical vote a veto.
+	req2 := strangerRequest(st2, vid, a.Device, "may I park my van on the square?")
+	s2 := strangerWait(t, all, vid, req2, "S2's request in the inbox", func(s wire.VillageStranger) bool {
+		return s.Pending && len(s.Requests) == 1
+	}).ID
 	villageEntryOf(a, "vote", vid, s2, "accept", "--proof", proof1)
 	villageEntryOf(b, "vote", vid, s2, "veto")
 	villageWait(t, all, vid, "stranger two vetoed by B", func(v wire.Village) bool {
@@ -254,6 +257,19 @@ func TestVillageFourNodes(t *testing.T) {
 			villageVoteOf(s, d.Device).Vote == "veto" && villageVoteOf(s, d.Device).Mechanical
 	})
 	t.Logf("votes spread after %v", time.Since(start).Round(time.Millisecond))
+
+	// Every local's node refuses S2 while it is vetoed: A (its link), B,
+	// C and the hub D by address; none stores the refused requests.
+	strangerRefused(t, st2, vid, a.Device, "please reconsider, A")
+	strangerRefused(t, st2, vid, b.addr(), "please reconsider, B")
+	strangerRefused(t, st2, vid, c.addr(), "please reconsider, C")
+	strangerRefused(t, st2, vid, d.addr(), "please reconsider, D")
+	for _, p := range all {
+		v, _ := villageShow(p, vid)
+		if s, ok := strangerOf(v, req2); !ok || len(s.Requests) != 1 {
+			t.Fatalf("%s holds S2 as %+v after the refusals", p.name, s)
+		}
+	}
 
 	// Partition. {A,B} alone: B lifts its veto by accepting with proof,
 	// A publishes its state.
@@ -264,6 +280,11 @@ func TestVillageFourNodes(t *testing.T) {
 	villageWait(t, []*proc{a, b}, vid, "B's veto lifted in {A,B}", func(v wire.Village) bool {
 		s := villageStranger(v, s2)
 		return s.Standing == "acknowledged" && len(s.Vetoers) == 0 && villageLocal(v, a.Device).State != ""
+	})
+	// The veto lifted, A's node takes S2's new request.
+	req2b := strangerRequest(st2, vid, a.Device, "may I park my van on the square on Sundays?")
+	strangerWait(t, []*proc{a, b}, vid, req2b, "S2's request taken once the veto is lifted", func(s wire.VillageStranger) bool {
+		return s.ID == s2 && s.Standing == "acknowledged"
 	})
 	// {C,D} alone: C vetoes stranger two, C publishes its state.
 	a.stop()
@@ -310,6 +331,15 @@ func TestVillageFourNodes(t *testing.T) {
 			v.Proposals[0].Outcome == "passed" && s.Standing == "accepted" && len(s.Vetoers) == 0 &&
 			!villageVoteOf(s, c.Device).Counted
 	})
+	// S2, accepted, writes again through A, and its whole log (the
+	// requests A and B took while C and D were apart included) reaches
+	// every node. The new entry is what carries the log to C and D: a
+	// node that held a stranger's log while the stranger was vetoed
+	// elsewhere does not offer it again when the veto falls.
+	req2c := strangerRequest(st2, vid, a.addr(), "thank you")
+	strangerWait(t, all, vid, req2c, "S2's whole log on every node", func(s wire.VillageStranger) bool {
+		return s.Standing == "accepted" && slices.ContainsFunc(s.Requests, func(r wire.VillageRequest) bool { return r.Entry == req2b })
+	})
 
 	// The remaining locals publish their states; every node ends with the
 	// same village.
@@ -317,6 +347,14 @@ func TestVillageFourNodes(t *testing.T) {
 		p.kith("village", "state", vid)
 	}
 	var want string
+	var last []string
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i, s := range last {
+				t.Logf("%s last showed: %s", all[i].name, s)
+			}
+		}
+	})
 	waitFor(t, villageTimeout, "every node to report the same village", func() bool {
 		var cs []string
 		for _, p := range all {
@@ -326,6 +364,7 @@ func TestVillageFourNodes(t *testing.T) {
 			}
 			cs = append(cs, villageCanonical(v))
 		}
+		last = cs
 		for _, s := range cs[1:] {
 			if s != cs[0] {
 				return false
@@ -339,6 +378,9 @@ func TestVillageFourNodes(t *testing.T) {
 		if villageLocal(final, k).State == "" {
 			t.Errorf("%s's state is not in the final village: %s", k, want)
 		}
+	}
+	if s, ok := strangerOf(final, req2b); !ok || s.ID != s2 || s.Standing != "accepted" {
+		t.Errorf("S2 in the final village: %+v", s)
 	}
 	if l := villageLocal(final, d.Device); l.Status != "local" || l.Mode != "passive" {
 		t.Errorf("D in the final village: %+v", l)
