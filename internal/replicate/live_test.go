@@ -205,3 +205,26 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// TestScopeNewlyOffered: a log the sender did not offer when the session
+// reconciled (a blocked account's, a vetoed stranger's) and offers after a
+// scope change is announced and fetched in the same session.
+func TestScopeNewlyOffered(t *testing.T) {
+	a, b := newNode(t, 1, Limits{}), newNode(t, 2, Limits{})
+	x, y := newChain(t, 1, 1), newChain(t, 2, 1)
+	ingest(t, a.st, x.add(t, 3))
+	ingest(t, a.st, y.add(t, 5))
+	a.scope.setOffers(x.logKey()) // y held back
+	connect(t, a, b)
+	waitLive(t, a, b)
+	waitHead(t, b.st, x.logKey(), 3)
+	if _, ok := heads(t, b.st)[y.logKey()]; ok {
+		t.Fatal("b holds y while a does not offer it")
+	}
+	a.scope.setOffers(x.logKey(), y.logKey())
+	a.eng.ScopeChanged()
+	waitHead(t, b.st, y.logKey(), 5)
+	if n := len(a.eng.Sessions()); n != 1 {
+		t.Fatalf("%d sessions, want the same single session", n)
+	}
+}

@@ -257,13 +257,18 @@ func (x *sender) added(es []*entry.Entry) {
 	x.signal()
 }
 
-// scopeChanged stops the logs no longer offered to the peer.
-func (x *sender) scopeChanged() {
+// scopeChanged stops the logs no longer offered to the peer, and
+// announces (HAVE) those offered now that were not when the session
+// reconciled — an unblocked account's, a stranger's whose veto was lifted —
+// as a new entry would be announced; without it the peer would not learn
+// of them until the next session. heads are the store's heads.
+func (x *sender) scopeChanged(heads []store.Head) {
 	x.mu.Lock()
 	logs := make([]store.LogKey, 0, len(x.logs))
 	for l := range x.logs {
 		logs = append(logs, l)
 	}
+	snap := x.snapshot
 	x.mu.Unlock()
 	var stop []store.LogKey
 	for _, l := range logs {
@@ -274,6 +279,37 @@ func (x *sender) scopeChanged() {
 	if len(stop) > 0 {
 		x.unwant(stop)
 	}
+	var offer []Item
+	for _, h := range heads {
+		if h.Seq == 0 {
+			continue
+		}
+		if snap != nil {
+			if _, ok := snap.Lookup(h.Log); ok {
+				continue
+			}
+		}
+		if x.s.e.cfg.Scope.Offers(x.s.peer, h.Log) {
+			offer = append(offer, Item{Log: h.Log, Seq: h.Seq, Head: h.ID})
+		}
+	}
+	if len(offer) == 0 {
+		return
+	}
+	x.mu.Lock()
+	for _, it := range offer {
+		if _, wanted := x.logs[it.Log]; wanted {
+			continue
+		}
+		if seq, ok := x.peerHas[it.Log]; ok && seq >= it.Seq {
+			continue
+		}
+		if h, ok := x.have[it.Log]; !ok || h.Seq < it.Seq {
+			x.have[it.Log] = it
+		}
+	}
+	x.mu.Unlock()
+	x.signal()
 }
 
 // sentCaughtUp reports whether CAUGHT_UP was queued for writing.

@@ -294,7 +294,11 @@ func (s *session) wantAll(ctx context.Context, heads []Item) error {
 
 // applyScope re-evaluates the session after a scope change.
 func (s *session) applyScope(ctx context.Context) error {
-	s.send.scopeChanged()
+	heads, err := s.e.cfg.Store.Heads(ctx)
+	if err != nil {
+		return &localError{fmt.Errorf("read the store's heads after a scope change: %w", err)}
+	}
+	s.send.scopeChanged(heads)
 	unwant, reconsider := s.recv.scopeChanged()
 	for len(unwant) > 0 {
 		n := min(len(unwant), MaxLogsPerMessage)
