@@ -28,6 +28,7 @@ func (s *Server) villageRoutes() []route {
 		{method: "GET", path: vp + "/locals/{key}/chain", h: s.villageChain},
 		{method: "GET", path: vp + "/requests", h: s.villageRequests},
 		{method: "POST", path: v1 + "/village-requests", h: s.requestVillage},
+		{method: "GET", path: v1 + "/village-requests", params: []string{"village"}, h: s.sentVillageRequests},
 	}
 }
 
@@ -146,5 +147,10 @@ func (s *Server) requestVillage(w http.ResponseWriter, r *http.Request, _ url.Va
 		return err
 	}
 	v, err := s.svc.RequestVillage(r.Context(), req)
+	return respond(w, v, err)
+}
+
+func (s *Server) sentVillageRequests(w http.ResponseWriter, r *http.Request, q url.Values) error {
+	v, err := s.svc.SentVillageRequests(r.Context(), q.Get("village"))
 	return respond(w, v, err)
 }

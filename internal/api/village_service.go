@@ -1,15 +1,18 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
+	"slices"
 
 	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/node"
+	"github.com/kithnet/kith/internal/store"
 	"github.com/kithnet/kith/internal/village"
 )
 
@@ -102,10 +105,23 @@ func (s *Service) Villages(ctx context.Context) (wire.VillageList, error) {
 	}
 	out := wire.VillageList{Villages: make([]wire.VillageSummary, 0, len(vs))}
 	for _, v := range vs {
-		out.Villages = append(out.Villages, wire.VillageSummary{
+		ws := wire.VillageSummary{
 			ID: v.ID.String(), Known: v.Known, Name: v.Name, Founded: v.Founded,
 			Role: string(v.Role), Mode: string(v.Mode), Locals: v.Locals,
-		})
+		}
+		// The inbox is the locals' to answer: counted for a local only.
+		if v.Known && v.Role == node.RoleLocal {
+			st, err := s.n.Village(ctx, v.ID)
+			if err != nil {
+				return wire.VillageList{}, villageErr(err)
+			}
+			for _, sg := range st.Strangers {
+				if sg.Pending() {
+					ws.Inbox++
+				}
+			}
+		}
+		out.Villages = append(out.Villages, ws)
 	}
 	return out, nil
 }
@@ -148,7 +164,45 @@ func (s *Service) Village(ctx context.Context, idText string) (wire.Village, err
 	if err != nil {
 		return wire.Village{}, villageErr(err)
 	}
-	return villageOf(st, s.n.Device().Key()), nil
+	v := villageOf(st, s.n.Device().Key())
+	for i, l := range st.Locals {
+		if v.Locals[i].About, err = s.localAbout(ctx, id, l); err != nil {
+			return wire.Village{}, err
+		}
+	}
+	return v, nil
+}
+
+// localAbout returns the about text of the local's latest userspec (the
+// reducer keeps its name and payload hash only): its village.userspec
+// entry whose payload hash the state names, "" when there is none or its
+// payload is not held.
+func (s *Service) localAbout(ctx context.Context, id entry.ID, l *village.Local) (string, error) {
+	if l.Userspec == ([32]byte{}) {
+		return "", nil
+	}
+	lid := entry.LogID(id)
+	q := store.Query{Type: village.TypeUserspec, LogID: &lid, Authors: []identity.PublicKey{l.Key}, Desc: true, Limit: 100}
+	for {
+		es, err := s.n.Store().Find(ctx, q)
+		if err != nil {
+			return "", err
+		}
+		for _, e := range es {
+			if e.Header.PayloadHash != l.Userspec {
+				continue
+			}
+			if p, err := village.Decode(e.Payload); err == nil {
+				if us, ok := p.(*village.Userspec); ok {
+					return us.About, nil
+				}
+			}
+		}
+		if len(es) < q.Limit {
+			return "", nil
+		}
+		q.Before = es[len(es)-1].Cursor
+	}
 }
 
 func villageOf(st *village.State, me identity.PublicKey) wire.Village {
@@ -402,4 +456,53 @@ func (s *Service) RequestVillage(ctx context.Context, req wire.VillageRequestSen
 		return wire.VillageEntry{}, apiError(wire.CodeBadRequest, "to: the local's device (dev_… or a multiaddr with /p2p/) is required")
 	}
 	return s.villageEntry(req.Village, func(id entry.ID) (*entry.Entry, error) { return s.n.RequestVillage(ctx, id, req.To, req.Text, b) })
+}
+
+// SentVillageRequests returns the requests this device sent as a stranger
+// (its village.request entries, in every village or in the village
+// villageText when it is not empty), newest first. A request a local
+// refused is here too: it stays in this device's log.
+func (s *Service) SentVillageRequests(ctx context.Context, villageText string) (wire.VillageRequestsSent, error) {
+	q := store.Query{Type: village.TypeRequest, Authors: []identity.PublicKey{s.n.Device().Key()}, Limit: 1000}
+	if villageText != "" {
+		id, err := parseVillageID(villageText)
+		if err != nil {
+			return wire.VillageRequestsSent{}, err
+		}
+		lid := entry.LogID(id)
+		q.LogID = &lid
+	}
+	out := wire.VillageRequestsSent{Requests: []wire.VillageRequestSent{}}
+	for {
+		es, err := s.n.Store().Find(ctx, q)
+		if err != nil {
+			return wire.VillageRequestsSent{}, err
+		}
+		for _, e := range es {
+			p, err := village.Decode(e.Payload)
+			if err != nil {
+				continue
+			}
+			r, ok := p.(*village.Request)
+			if !ok || entry.LogID(r.Village) != e.Header.LogID {
+				continue
+			}
+			out.Requests = append(out.Requests, wire.VillageRequestSent{Village: r.Village.String(), Seq: e.Header.Seq,
+				VillageRequest: requestsOf([]village.StrangerRequest{{Entry: e.ID, Timestamp: e.Header.Timestamp, Text: r.Text, Blob: r.Blob}})[0]})
+		}
+		if len(es) < q.Limit {
+			break
+		}
+		q.After = es[len(es)-1].Cursor
+	}
+	slices.SortFunc(out.Requests, func(a, b wire.VillageRequestSent) int {
+		if c := cmp.Compare(b.Timestamp, a.Timestamp); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Village, b.Village); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Seq, a.Seq)
+	})
+	return out, nil
 }

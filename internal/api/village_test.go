@@ -95,6 +95,35 @@ func TestVillageEndpoints(t *testing.T) {
 	// Userspec.
 	f.expectError("PUT", vp+"/userspec", `{"mode":"lazy","name":"A","about":""}`, 400, wire.CodeBadRequest, "mode")
 	f.call("PUT", vp+"/userspec", wire.VillageUserspec{Mode: "active", Name: "A", About: "first"}, nil)
+	// The locals show the about text of their latest userspec; b wrote
+	// none.
+	abouts := func() map[string]string {
+		f.t.Helper()
+		var v wire.Village
+		f.call("GET", vp, nil, &v)
+		out := map[string]string{}
+		for _, l := range v.Locals {
+			out[l.Key] = l.Name + "|" + l.About
+		}
+		return out
+	}
+	me := f.n.Device().String()
+	if got := abouts(); len(got) != 2 || got[me] != "A|first" || got[bDev] != "|" {
+		t.Fatalf("locals' names and abouts = %q", got)
+	}
+	f.call("PUT", vp+"/userspec", wire.VillageUserspec{Mode: "active", Name: "Ann", About: "counts the sheep\nand the goats"}, nil)
+	if got := abouts(); got[me] != "Ann|counts the sheep\nand the goats" || got[bDev] != "|" {
+		t.Fatalf("after the second userspec, locals' names and abouts = %q", got)
+	}
+	f.call("PUT", vp+"/userspec", wire.VillageUserspec{Mode: "active", Name: "Ann", About: ""}, nil)
+	if got := abouts(); got[me] != "Ann|" {
+		t.Fatalf("after an empty about, locals' names and abouts = %q", got)
+	}
+	f.call("PUT", vp+"/userspec", wire.VillageUserspec{Mode: "active", Name: "A", About: "first"}, nil)
+	// In JSON: "about" of a, none for b (omitted when empty).
+	if _, raw := f.request("GET", vp, nil); bytes.Count(raw, []byte(`"about":`)) != 1 || !bytes.Contains(raw, []byte(`"about":"first"`)) {
+		t.Fatalf("the village's JSON should carry a's about only: %s", raw)
+	}
 
 	// Votes with a proof blob, and notes.
 	stranger := strings.Repeat("ab", 64)
@@ -190,6 +219,9 @@ func TestVillageEndpointsNeedToken(t *testing.T) {
 		{"PUT", "/api/v1/villages/" + id + "/exclusions/" + id + "/vote"},
 		{"POST", "/api/v1/villages/" + id + "/state"},
 		{"GET", "/api/v1/villages/" + id + "/locals/x/chain"},
+		{"GET", "/api/v1/villages/" + id + "/requests"},
+		{"GET", "/api/v1/village-requests"},
+		{"POST", "/api/v1/village-requests"},
 	} {
 		req, err := http.NewRequestWithContext(t.Context(), c.method, f.srv.URL+c.path, strings.NewReader("{}"))
 		if err != nil {
@@ -232,6 +264,9 @@ type villageBackend interface {
 	VoteExclusion(ctx context.Context, id, proposal string, req wire.ExclusionVote) (wire.VillageEntry, error)
 	PublishVillageState(ctx context.Context, id string) (wire.VillageStatePublished, error)
 	VillageChain(ctx context.Context, id, local string) (wire.VillageChain, error)
+	VillageRequests(ctx context.Context, id string) (wire.VillageInbox, error)
+	RequestVillage(ctx context.Context, req wire.VillageRequestSend) (wire.VillageEntry, error)
+	SentVillageRequests(ctx context.Context, village string) (wire.VillageRequestsSent, error)
 }
 
 var (

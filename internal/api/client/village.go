@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/kithnet/kith/internal/api/wire"
 )
@@ -91,4 +92,14 @@ func (c *Client) VillageRequests(ctx context.Context, id string) (wire.VillageIn
 // RequestVillage sends this device's request, as a stranger, to a local.
 func (c *Client) RequestVillage(ctx context.Context, req wire.VillageRequestSend) (wire.VillageEntry, error) {
 	return send[wire.VillageEntry](ctx, c, http.MethodPost, "/api/v1/village-requests", req)
+}
+
+// SentVillageRequests returns the requests this device sent as a stranger,
+// in every village or in the village given, newest first.
+func (c *Client) SentVillageRequests(ctx context.Context, village string) (wire.VillageRequestsSent, error) {
+	var q url.Values
+	if village != "" {
+		q = url.Values{"village": {village}}
+	}
+	return get[wire.VillageRequestsSent](ctx, c, "/api/v1/village-requests", q)
 }

@@ -22,6 +22,9 @@ type VillageSummary struct {
 	Role    string `json:"role"`           // founder, local, invitee, left, excluded
 	Mode    string `json:"mode,omitempty"` // active or passive, for a local
 	Locals  int    `json:"locals"`
+	// Inbox counts the pending strangers (village.md §6): those with
+	// requests that no current local lists yet.
+	Inbox int `json:"inbox,omitempty"`
 }
 
 // VillageList answers GET /api/v1/villages.
@@ -60,6 +63,7 @@ type VillageLocal struct {
 	Mode     string `json:"mode"`   // active or passive
 	Accepted bool   `json:"accepted"`
 	Name     string `json:"name,omitempty"`
+	About    string `json:"about,omitempty"` // the about text of its latest userspec
 	State    string `json:"state,omitempty"` // commitment of its latest state
 }
 
@@ -101,6 +105,20 @@ type VillageRequestSend struct {
 	To      string `json:"to"`      // the local's device: dev_… or a multiaddr with /p2p/
 	Text    string `json:"text"`
 	Blob    string `json:"blob,omitempty"` // blob_…
+}
+
+// VillageRequestSent is one request this device sent as a stranger (GET
+// /api/v1/village-requests).
+type VillageRequestSent struct {
+	Village string `json:"village"` // ent_…
+	Seq     uint64 `json:"seq"`     // in this device's village log: at most 32 are taken
+	VillageRequest
+}
+
+// VillageRequestsSent answers GET /api/v1/village-requests: the requests
+// this device sent as a stranger, newest first.
+type VillageRequestsSent struct {
+	Requests []VillageRequestSent `json:"requests"`
 }
 
 // VillageInboxRequest is one request of GET /api/v1/villages/{id}/requests.
