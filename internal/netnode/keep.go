@@ -34,9 +34,11 @@ type keeper struct {
 
 // keptPeer is one kept peer. Its fields are guarded by keeper.mu.
 type keptPeer struct {
-	addrs   []string      // given to Keep, newest first
-	learned []string      // its addresses last seen while connected
-	wake    chan struct{} // pokes its loop: disconnected, new addresses
+	user    bool            // kept by Keep (stored in the file), not only for tags
+	tags    map[string]bool // the KeepConnected sets it is in
+	addrs   []string        // given to Keep, newest first
+	learned []string        // its addresses last seen while connected
+	wake    chan struct{}   // pokes its loop: disconnected, new addresses
 	cancel  context.CancelFunc
 }
 
@@ -53,7 +55,7 @@ func newKeeper(h *Host, path string, min, max time.Duration) (*keeper, error) {
 		if r.key == h.self {
 			continue
 		}
-		k.peers[r.key] = &keptPeer{addrs: r.addrs, learned: r.learned, wake: make(chan struct{}, 1)}
+		k.peers[r.key] = &keptPeer{user: true, addrs: r.addrs, learned: r.learned, wake: make(chan struct{}, 1)}
 		k.protect(r.key)
 	}
 	return k, nil
@@ -116,6 +118,7 @@ func (h *Host) Keep(key identity.PublicKey, addrs []string) {
 		kp = &keptPeer{wake: make(chan struct{}, 1)}
 		k.peers[key] = kp
 	}
+	kp.user = true
 	kp.addrs = mergeAddrs(valid, kp.addrs)
 	k.launch(key, kp)
 	k.mu.Unlock()
@@ -127,34 +130,95 @@ func (h *Host) Keep(key identity.PublicKey, addrs []string) {
 
 // Forget stops keeping the peer with key and removes it from DataDir. An
 // open connection stays open (the connection manager may trim it).
+// A peer also kept by KeepConnected stays connected for it.
 func (h *Host) Forget(key identity.PublicKey) {
 	k := h.keeper
 	k.mu.Lock()
 	kp, ok := k.peers[key]
-	delete(k.peers, key)
-	var stopLoop context.CancelFunc
-	if ok {
-		stopLoop = kp.cancel
-	}
-	k.mu.Unlock()
-	if !ok {
+	if !ok || !kp.user {
+		k.mu.Unlock()
 		return
 	}
-	if stopLoop != nil {
-		stopLoop()
-	}
-	if id, err := peerIDOf(key); err == nil {
-		h.host.ConnManager().Unprotect(id, keptTag)
-	}
+	kp.user = false
+	k.dropIfUnused(key, kp)
+	k.mu.Unlock()
 	k.save()
 }
 
-// has reports whether key is kept.
+// KeepConnected makes keys the set of peers kept connected for tag (a
+// reason, such as "village"), in memory only: peers that joined the set
+// are dialled at once (found through the peerstore or the DHT) and then
+// redialled like kept peers; peers that left it are no longer kept for
+// tag. Keep and Forget and the other tags' sets are independent of it.
+func (h *Host) KeepConnected(tag string, keys []identity.PublicKey) {
+	k := h.keeper
+	want := map[identity.PublicKey]bool{}
+	for _, key := range keys {
+		if key != h.self {
+			if _, err := peerIDOf(key); err == nil {
+				want[key] = true
+			}
+		}
+	}
+	var added []identity.PublicKey
+	k.mu.Lock()
+	for key, kp := range k.peers {
+		if kp.tags[tag] && !want[key] {
+			delete(kp.tags, tag)
+			k.dropIfUnused(key, kp)
+		}
+	}
+	for key := range want {
+		kp, ok := k.peers[key]
+		if !ok {
+			kp = &keptPeer{wake: make(chan struct{}, 1)}
+			k.peers[key] = kp
+		}
+		if kp.tags == nil {
+			kp.tags = map[string]bool{}
+		}
+		if !kp.tags[tag] {
+			kp.tags[tag] = true
+			added = append(added, key)
+			k.launch(key, kp)
+		}
+	}
+	k.mu.Unlock()
+	for _, key := range added {
+		k.protect(key)
+		k.disconnected(key)
+	}
+}
+
+// dropIfUnused stops keeping key once neither Keep nor a tag keeps it: its
+// loop ends and its connections are no longer protected. k.mu is held.
+func (k *keeper) dropIfUnused(key identity.PublicKey, kp *keptPeer) {
+	if kp.user || len(kp.tags) > 0 {
+		return
+	}
+	delete(k.peers, key)
+	if kp.cancel != nil {
+		kp.cancel()
+	}
+	if id, err := peerIDOf(key); err == nil {
+		k.h.host.ConnManager().Unprotect(id, keptTag)
+	}
+}
+
+// has reports whether key is kept by Keep (KeepConnected's sets aside).
 func (k *keeper) has(key identity.PublicKey) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	_, ok := k.peers[key]
-	return ok
+	kp, ok := k.peers[key]
+	return ok && kp.user
+}
+
+// keptFor reports whether key is kept for tag.
+func (k *keeper) keptFor(key identity.PublicKey, tag string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	kp, ok := k.peers[key]
+	return ok && kp.tags[tag]
 }
 
 // disconnected wakes the loop of key, if kept, which redials it.
@@ -230,11 +294,12 @@ func (k *keeper) learn(key identity.PublicKey, id peer.ID) {
 	}
 	k.mu.Lock()
 	kp, ok := k.peers[key]
+	stored := ok && kp.user
 	if ok {
 		kp.learned = mergeAddrs(addrs, nil)
 	}
 	k.mu.Unlock()
-	if ok {
+	if stored {
 		k.save()
 	}
 }
@@ -277,7 +342,9 @@ func (k *keeper) saveErr() error {
 	k.mu.Lock()
 	recs := make([]keptRecord, 0, len(k.peers))
 	for key, kp := range k.peers {
-		recs = append(recs, keptRecord{key: key, addrs: kp.addrs, learned: kp.learned})
+		if kp.user {
+			recs = append(recs, keptRecord{key: key, addrs: kp.addrs, learned: kp.learned})
+		}
 	}
 	k.mu.Unlock()
 	return writeKeptPeers(k.path, recs)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kithnet/kith/internal/identity"
 )
 
 // fixedPortAddr returns h's TCP loopback listen address without /p2p.
@@ -144,5 +146,75 @@ func TestMergeAddrs(t *testing.T) {
 	}
 	if got := mergeAddrs(many, nil); len(got) != maxKeptAddrs || got[15] != many[15] {
 		t.Fatalf("mergeAddrs of 20 kept %d", len(got))
+	}
+}
+
+// TestKeepConnected: a peer in a KeepConnected set is dialled and redialled
+// after it restarts, is not stored in the kept-peers file nor reported as
+// kept, outlives a Forget while still in the set, and is let go when it
+// leaves the set.
+func TestKeepConnected(t *testing.T) {
+	dir := t.TempDir()
+	cfg := loopbackConfig(t, testKey(t, 1))
+	cfg.DataDir = dir
+	a := startHost(t, cfg)
+	b, err := New(testContext(t, 5*time.Second), loopbackConfig(t, testKey(t, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bAddr := fixedPortAddr(t, b)
+	// The set finds B through the peerstore (a DHT in real use).
+	id, err := peerIDOf(b.Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := transportAddrsOf(id, []string{bAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.host.Peerstore().AddAddrs(id, addrs, time.Hour)
+
+	a.KeepConnected("village", []identity.PublicKey{b.Key(), a.Key()})
+	waitFor(t, 5*time.Second, "A connects to B, kept for the village", func() bool { return connectedTo(a, b.Key()) })
+	if p := a.Peers()[0]; p.Kept || !p.Outbound {
+		t.Fatalf("peer info %+v: want outbound and not reported as kept", p)
+	}
+	if a.keeper.keptFor(a.Key(), "village") {
+		t.Fatal("the host keeps itself for the village")
+	}
+	a.Forget(b.Key()) // not kept by Keep: nothing changes
+	if !a.keeper.keptFor(b.Key(), "village") {
+		t.Fatal("Forget dropped a peer kept for the village")
+	}
+
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "A notices B is gone", func() bool { return !connectedTo(a, b.Key()) })
+	b2 := startHost(t, loopbackConfig(t, testKey(t, 2), bAddr))
+	waitFor(t, 5*time.Second, "A redials B, restarted on its port", func() bool { return connectedTo(a, b2.Key()) })
+
+	// Kept by Keep and by the set: leaving the set keeps it; the file
+	// holds it because of Keep only.
+	a.Keep(b.Key(), []string{bAddr})
+	a.KeepConnected("village", nil)
+	if !a.keeper.has(b.Key()) || a.keeper.keptFor(b.Key(), "village") {
+		t.Fatal("B should be kept by Keep only")
+	}
+	a.Forget(b.Key())
+	if _, ok := a.keeper.peers[b.Key()]; ok {
+		t.Fatal("B still kept after leaving the set and Forget")
+	}
+	recs, err := readKeptPeers(filepath.Join(dir, keptPeersFile))
+	if err != nil || len(recs) != 0 {
+		t.Fatalf("kept peers file: %+v, %v", recs, err)
+	}
+	// Only the set: not written to the file.
+	a.KeepConnected("village", []identity.PublicKey{b.Key()})
+	if err := a.keeper.saveErr(); err != nil {
+		t.Fatal(err)
+	}
+	if recs, err := readKeptPeers(filepath.Join(dir, keptPeersFile)); err != nil || len(recs) != 0 {
+		t.Fatalf("a peer kept for a set was stored: %+v, %v", recs, err)
 	}
 }

@@ -166,6 +166,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		Logger: log,
 	})
 	n.net.Store(nw)
+	host.KeepConnected(villageKeepTag, sc.VillageLocals())
 	host.Handle(invite.CertProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveCert(nctx, s)
 	})
@@ -398,6 +399,7 @@ func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
 		if err := nw.scope.Refresh(nw.ctx); err != nil {
 			nw.log.Warn("recompute replication scope", "err", err)
 		} else {
+			nw.host.KeepConnected(villageKeepTag, nw.scope.VillageLocals())
 			nw.engine.ScopeChanged()
 			n.startSyncLoops(nw)
 			select {

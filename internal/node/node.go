@@ -57,6 +57,9 @@ type Node struct {
 	accountKey identity.PrivateKey // zero until needed, or when not held
 
 	mu sync.Mutex // serialises the appends this node makes
+	// requestMu serialises RequestVillage: its entry is signed before it
+	// is sent and stored only once a local took it.
+	requestMu sync.Mutex
 
 	net atomic.Pointer[network] // the running network; nil unless serving
 
@@ -351,6 +354,19 @@ func (n *Node) AppendRaw(ctx context.Context, log entry.LogID, payload []byte) (
 func (n *Node) appendAfter(ctx context.Context, log entry.LogID, payload []byte, after uint64) (*entry.Entry, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	e, err := n.signNext(ctx, log, payload, after)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.appendOne(ctx, e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// signNext signs the entry that would extend one of this device's logs
+// with payload, stamped after after, without storing it. n.mu is held.
+func (n *Node) signNext(ctx context.Context, log entry.LogID, payload []byte, after uint64) (*entry.Entry, error) {
 	key := store.LogKey{Author: n.device.Public(), LogID: log}
 	d := entry.Draft{LogID: log, Seq: 1, Timestamp: max(n.now(), after+1), Payload: payload}
 	h, err := n.store.Head(ctx, key)
@@ -377,14 +393,7 @@ func (n *Node) appendAfter(ctx context.Context, log entry.LogID, payload []byte,
 	default:
 		return nil, err
 	}
-	e, err := entry.Sign(n.device, d)
-	if err != nil {
-		return nil, err
-	}
-	if err := n.appendOne(ctx, e); err != nil {
-		return nil, err
-	}
-	return e, nil
+	return entry.Sign(n.device, d)
 }
 
 // AddBlob stores a file's bytes as a blob. When publish is true, JPEG and PNG

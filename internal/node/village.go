@@ -456,6 +456,11 @@ func cmpUint(a, b uint64) int {
 	return 0
 }
 
+// villageKeepTag is the reason the network keeps the other locals of this
+// node's villages connected (netnode.Host.KeepConnected): locals keep live
+// sync sessions with each other, redialled while apart.
+const villageKeepTag = "village"
+
 // villagePeers announces the rendezvous key (scope.RendezvousKey) of every
 // village this node takes part in, stops announcing those of villages it
 // no longer does, and returns the providers found that are not connected

@@ -44,7 +44,10 @@ var (
 // village.request (text, optional blob) to this device's village log and
 // sends it to the local's device, which must be reachable (by key, or by a
 // multiaddr with /p2p/). The user half of the stranger id is this node's
-// account key. The entry is kept here whatever the answer.
+// account key. The entry is stored here only when the local stored it, or
+// when its answer did not come (it may have): a request the local refused
+// leaves no trace in this device's log, so it cannot reach the village by
+// another way (sync), and the next request takes its seq.
 func (n *Node) RequestVillage(ctx context.Context, id entry.ID, to string, text string, blob [32]byte) (*entry.Entry, error) {
 	nw := n.net.Load()
 	if nw == nil {
@@ -73,6 +76,8 @@ func (n *Node) RequestVillage(ctx context.Context, id entry.ID, to string, text 
 			}
 		}
 	}
+	n.requestMu.Lock()
+	defer n.requestMu.Unlock()
 	lid := entry.LogID(id)
 	if head, err := n.store.Head(ctx, store.LogKey{Author: n.device.Public(), LogID: lid}); err == nil && head.Seq >= village.MaxRequests {
 		return nil, fmt.Errorf("%w: this device already wrote %d entries in the village log (at most %d are taken from a stranger)", ErrVillageRule, head.Seq, village.MaxRequests)
@@ -84,41 +89,83 @@ func (n *Node) RequestVillage(ctx context.Context, id entry.ID, to string, text 
 	if err := nw.host.ConnectKey(cctx, local, addrs); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
-	e, err := n.appendAfter(ctx, lid, payload, latest(es))
+	n.mu.Lock()
+	e, err := n.signNext(ctx, lid, payload, latest(es))
+	n.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
 	log, err := n.store.Log(ctx, store.LogKey{Author: n.device.Public(), LogID: lid}, 1, village.MaxRequests)
 	if err != nil {
-		return e, err
+		return nil, err
 	}
 	s, err := nw.host.Open(cctx, local, VillageRequestProtocol)
 	if err != nil {
-		return e, fmt.Errorf("%w: %v", ErrUnreachable, err)
+		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
 	defer s.Close()
 	_ = s.SetDeadline(time.Now().Add(requestDeadline))
 	// The village log from seq 1, so that a local who holds none of it
-	// can store it (a log is held from seq 1 on).
+	// can store it (a log is held from seq 1 on), then the new request.
 	for _, le := range log {
 		if err := invite.WriteCert(s, invite.Cert{Header: le.Raw, Payload: le.Payload}); err != nil {
-			return e, fmt.Errorf("send the request: %w", err)
+			return nil, fmt.Errorf("send the request: %w", err)
 		}
 	}
+	if err := invite.WriteCert(s, invite.Cert{Header: e.Raw, Payload: e.Payload}); err != nil {
+		return nil, fmt.Errorf("send the request: %w", err)
+	}
 	if err := s.CloseWrite(); err != nil {
-		return e, fmt.Errorf("send the request: %w", err)
+		return nil, fmt.Errorf("send the request: %w", err)
 	}
 	resp, err := invite.ReadResponse(s)
 	if err != nil {
-		return e, fmt.Errorf("the local's answer: %w", err)
+		// Sent in full: the local may have stored it, so this log must
+		// hold it too (another entry at its seq would be a fork).
+		if serr := n.storeRequest(ctx, e); serr != nil {
+			return nil, fmt.Errorf("the local's answer: %v; and keeping the request here: %w", err, serr)
+		}
+		return e, fmt.Errorf("the local's answer: %w (the request is kept here and may have reached the village)", err)
 	}
 	switch resp.Status {
 	case requestStored:
-		return e, nil
+		return e, n.storeRequest(ctx, e)
 	case requestVetoed:
-		return e, fmt.Errorf("%w: %s", ErrRequestVetoed, resp.Message)
+		return nil, fmt.Errorf("%w: %s", ErrRequestVetoed, resp.Message)
 	}
-	return e, fmt.Errorf("%w: %s", ErrRequestRefused, resp.Message)
+	return nil, fmt.Errorf("%w: %s", ErrRequestRefused, resp.Message)
+}
+
+// storeRequest stores this device's request entry e, signed by
+// RequestVillage, if its log still ends where e's backlink says (or at e:
+// the local that took it may have synced it back already).
+func (n *Node) storeRequest(ctx context.Context, e *entry.Entry) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	h, err := n.store.Head(ctx, store.LogKey{Author: n.device.Public(), LogID: e.Header.LogID})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if e.Header.Seq != 1 {
+			return fmt.Errorf("keep the request: this device's village log changed while it was sent")
+		}
+	case err != nil:
+		return err
+	case h.ID == e.ID:
+		return nil // back already, by sync from the local who took it
+	case h.Seq+1 != e.Header.Seq || h.ID != e.Header.Backlink:
+		return fmt.Errorf("keep the request: this device's village log changed while it was sent")
+	}
+	r, err := n.store.Append(ctx, e)
+	switch {
+	case err != nil:
+		return err
+	case r.Outcome == store.Known:
+		return nil // synced back between the head check and now
+	case r.Outcome != store.Added:
+		return fmt.Errorf("keep the request: entry %s was %s: %v", e.ID, r.Outcome, r.Err)
+	}
+	n.noteAdded([]*entry.Entry{e}, []store.Result{r})
+	return nil
 }
 
 // peerTarget reads a device id (dev_…, or a public key's hex) or a

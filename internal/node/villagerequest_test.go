@@ -12,6 +12,7 @@ import (
 	"github.com/kithnet/kith/internal/invite"
 	"github.com/kithnet/kith/internal/netnode"
 	"github.com/kithnet/kith/internal/node"
+	"github.com/kithnet/kith/internal/store"
 	"github.com/kithnet/kith/internal/village"
 )
 
@@ -36,9 +37,8 @@ func TestMockVillageRequest(t *testing.T) {
 	if _, err := a.AddPeer(ctx, b.Addrs()[0]); err != nil {
 		t.Fatal(err)
 	}
-	// A node that takes part in no such village says so (another
-	// village id: each node's test clock starts at the same instant, so a
-	// request x wrote now would predate the founding and be ignored).
+	// A node that takes part in no such village says so, and the refused
+	// request is not kept in x's log either.
 	if _, err := x.RequestVillage(ctx, entry.ID{1}, y.Addrs()[0], "hello?", [32]byte{}); !errors.Is(err, node.ErrRequestRefused) || !strings.Contains(err.Error(), "no such village") {
 		t.Fatalf("request to a non-local: %v", err)
 	}
@@ -95,11 +95,15 @@ func TestMockVillageRequest(t *testing.T) {
 	if !errors.Is(err, node.ErrRequestVetoed) || !strings.Contains(err.Error(), "vetoes") {
 		t.Fatalf("request to the other local: %v", err)
 	}
-	// Neither local took the refused requests.
+	// Neither local took the refused requests, and x did not keep them:
+	// its village log holds the one request a stored.
+	if h, err := x.Store().Head(ctx, store.LogKey{Author: dev(x), LogID: entry.LogID(vid)}); err != nil || h.Seq != 1 {
+		t.Fatalf("x's village log: head %d, %v; want seq 1", h.Seq, err)
+	}
 	for _, n := range []*node.Node{a, b} {
 		st, _ := n.Village(ctx, vid)
 		if got := len(st.Stranger(sx).Requests); got != 1 {
-			t.Fatalf("a local holds %d requests of the vetoed stranger", got)
+			t.Fatalf("a local holds %d requests of the vetoed stranger: %+v", got, st.Stranger(sx).Requests)
 		}
 	}
 }
@@ -201,5 +205,68 @@ func TestMockVillageRequestChecks(t *testing.T) {
 	_ = s.Close()
 	if _, err := ask(sign(rawKey, 1, req)); err == nil {
 		t.Fatal("the node still takes requests from a peer that sent a malformed message")
+	}
+}
+
+// TestMockVillagePendingStrangerOnlyRequests: a stranger in the inbox that
+// syncs its village log to a local directly gets only its requests
+// stored: a non-request entry (here a note, which its node would not
+// write, so it is appended raw) stops the log there, the stranger is not
+// penalised, and once a local lists the stranger, its log is taken whole.
+func TestMockVillagePendingStrangerOnlyRequests(t *testing.T) {
+	ctx := t.Context()
+	ns := mockNodes(t, newMockNet(t), 3)
+	a, b, x := ns[0], ns[1], ns[2]
+	fe, err := a.FoundVillage(ctx, "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{dev(b)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vid := fe.ID
+	lid := entry.LogID(vid)
+	share(t, a, b)
+	if _, err := b.AcceptVillage(ctx, vid); err != nil {
+		t.Fatal(err)
+	}
+	share(t, b, a)
+	if _, err := x.RequestVillage(ctx, vid, a.Addrs()[0], "hello", [32]byte{}); err != nil {
+		t.Fatal(err)
+	}
+	sx := village.RequestStranger(dev(x), [32]byte(x.Account().Key()))
+	xlog := store.LogKey{Author: dev(x), LogID: lid}
+	note := village.MustEncode(&village.Strangerspec{Village: vid, Stranger: sx, Text: "I vouch for myself"})
+	if _, err := x.AppendRaw(ctx, lid, note); err != nil {
+		t.Fatal(err)
+	}
+	// b meets x for the first time: it wants x's village log, is sent
+	// seq 1 and 2, and stores seq 1 only.
+	if _, err := b.AddPeer(ctx, x.Addrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	caughtUp := func(n, peer *node.Node) bool {
+		for _, p := range n.Peers() {
+			if p.Device == peer.Device() && p.Sync != nil && p.Sync.CaughtUp {
+				return true
+			}
+		}
+		return false
+	}
+	eventually(t, "b caught up with x", func() bool { return caughtUp(b, x) })
+	// The refusal did not cost x its session with b (no penalty).
+	if !caughtUp(b, x) {
+		t.Fatal("b is no longer in session with x")
+	}
+	if h, err := b.Store().Head(ctx, xlog); err != nil || h.Seq != 1 {
+		t.Fatalf("b holds x's village log up to %d (%v), want 1", h.Seq, err)
+	}
+	// b lists x (deferred): x is heard, and the same session takes seq 2.
+	if _, err := b.VoteStranger(ctx, vid, sx, village.VoteDeferred, [32]byte{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "b to hold x's note once x is heard", func() bool {
+		h, err := b.Store().Head(ctx, xlog)
+		return err == nil && h.Seq == 2
+	})
+	if !caughtUp(b, x) {
+		t.Fatal("b is no longer in session with x")
 	}
 }

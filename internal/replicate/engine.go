@@ -28,6 +28,16 @@ type Scope interface {
 	Wants(log store.LogKey) bool
 }
 
+// Admitter is a Scope that also judges single entries of wanted logs by
+// what they are, not only by their log: Admits is called for every entry
+// that verified and follows its log's chain, before it is stored. A refused
+// entry is not stored and its log is unwanted for the rest of the session
+// (the entries after it cannot be stored without it); the peer is not
+// blamed, it may hold the entry rightly.
+type Admitter interface {
+	Admits(e *entry.Entry) bool
+}
+
 // Config is what an Engine works with.
 type Config struct {
 	Store store.Store

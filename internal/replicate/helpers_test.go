@@ -103,6 +103,13 @@ type testScope struct {
 	mu     sync.Mutex
 	wants  map[store.LogKey]bool
 	offers map[store.LogKey]bool
+	admit  func(*entry.Entry) bool // nil admits every entry
+}
+
+func (s *testScope) Admits(e *entry.Entry) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.admit == nil || s.admit(e)
 }
 
 func (s *testScope) Wants(l store.LogKey) bool {

@@ -103,6 +103,7 @@ func (p *pipeline) storeStage(ctx context.Context) {
 func (p *pipeline) store(ctx context.Context, batch []*recvJob) bool {
 	s := p.s
 	var accepted []*entry.Entry
+	var refused []store.LogKey
 	var failure error
 	caughtUp := false
 	entries, bytes := 0, 0
@@ -134,10 +135,18 @@ func (p *pipeline) store(ctx context.Context, batch []*recvJob) bool {
 			if probe != nil {
 				s.w.sendControl(AppendFrame(nil, &Want{Logs: []WantLog{*probe}}))
 			}
-			if v == accept {
+			switch v {
+			case accept:
 				accepted = append(accepted, e)
+			case refuse:
+				refused = append(refused, store.LogKey{Author: e.Header.Author, LogID: e.Header.LogID})
 			}
 		}
+	}
+	for len(refused) > 0 {
+		n := min(len(refused), MaxLogsPerMessage)
+		s.w.sendControl(AppendFrame(nil, &Unwant{Logs: refused[:n]}))
+		refused = refused[n:]
 	}
 	if len(accepted) > 0 {
 		if err := p.ingest(ctx, accepted); err != nil {

@@ -22,6 +22,7 @@ type receiver struct {
 	logs      map[store.LogKey]*inLog
 	wanted    int                   // logs in logs that are not draining
 	peerHeads map[store.LogKey]Item // heads the peer has of logs not wanted
+	resync    map[store.LogKey]bool // logs refused and now wanted again (scopeChanged)
 	expected  int64
 	received  int64
 	forks     int
@@ -42,6 +43,8 @@ type inLog struct {
 	probed    bool
 	draining  bool   // UNWANTed: entries still in flight are dropped
 	target    uint64 // the peer's head seq as last heard
+	refused   uint64 // > 0: the seq of the entry the scope did not admit (the log drains)
+	resync    bool   // wanted again after a refusal: entries before next are the old stream's, dropped
 }
 
 func newReceiver(s *session) *receiver {
@@ -49,6 +52,7 @@ func newReceiver(s *session) *receiver {
 		s:            s,
 		logs:         map[store.LogKey]*inLog{},
 		peerHeads:    map[store.LogKey]Item{},
+		resync:       map[store.LogKey]bool{},
 		availEntries: int64(s.e.limits.CreditEntries),
 		availBytes:   int64(s.e.limits.CreditBytes),
 	}
@@ -66,7 +70,7 @@ func (r *receiver) consider(ctx context.Context, it Item) (*WantLog, error) {
 		return nil, nil
 	}
 	r.mu.Lock()
-	if il := r.logs[it.Log]; il != nil {
+	if il := r.logs[it.Log]; il != nil && !(il.draining && r.resync[it.Log]) {
 		if !il.draining && it.Seq > il.target {
 			r.expected += int64(it.Seq - il.target)
 			il.target = it.Seq
@@ -82,7 +86,14 @@ func (r *receiver) consider(ctx context.Context, it Item) (*WantLog, error) {
 	if h.Forked {
 		return nil, nil // evidence held; the log no longer grows
 	}
-	il := &inLog{target: it.Seq}
+	r.mu.Lock()
+	resync := r.resync[it.Log]
+	delete(r.resync, it.Log)
+	r.mu.Unlock()
+	if resync && it.Seq <= h.Seq {
+		return nil, nil // taken from another peer meanwhile
+	}
+	il := &inLog{target: it.Seq, resync: resync}
 	switch {
 	case it.Seq > h.Seq:
 		il.next, il.prev, il.checkBack, il.fromStore = h.Seq+1, h.ID, h.Seq > 0, h.Seq > 0
@@ -128,7 +139,9 @@ func (r *receiver) remember(it Item) {
 }
 
 // scopeChanged returns the logs to unwant (wanted, no longer in scope;
-// they drain) and the remembered heads of logs now wanted.
+// they drain) and the remembered heads of logs now wanted, the logs whose
+// entry the scope refused among them (it may admit it now; if not, it is
+// refused again).
 func (r *receiver) scopeChanged() (unwant []store.LogKey, reconsider []Item) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -136,6 +149,12 @@ func (r *receiver) scopeChanged() (unwant []store.LogKey, reconsider []Item) {
 		if !il.draining && !r.s.e.cfg.Scope.Wants(l) {
 			r.drainLocked(il)
 			unwant = append(unwant, l)
+		}
+		if il.draining && il.refused > 0 && !r.resync[l] && r.s.e.cfg.Scope.Wants(l) {
+			// Kept (draining) until consider replaces it, so entries
+			// in flight are dropped, not taken as unsolicited.
+			r.resync[l] = true
+			reconsider = append(reconsider, Item{Log: l, Seq: il.target})
 		}
 	}
 	for l, it := range r.peerHeads {
@@ -170,6 +189,7 @@ type verdict int
 const (
 	accept verdict = iota // check passed: to the store
 	drop                  // in flight for a log unwanted or restarted: ignored
+	refuse                // the scope does not admit it (Admitter): dropped, its log unwanted
 )
 
 // check judges one received entry, whose signature has been verified (or
@@ -194,6 +214,13 @@ func (r *receiver) check(e *entry.Entry) (verdict, *WantLog, error) {
 			return drop, nil, nil
 		}
 		il.probing, il.next, il.checkBack = 0, seq, false
+	case il.resync:
+		// What the peer sent of the log before the UNWANT came after
+		// the refused entry: dropped until the entry wanted anew.
+		if seq != il.next {
+			return drop, nil, nil
+		}
+		il.resync = false
 	}
 	if seq != il.next {
 		return drop, nil, protoErr(CodeUnsolicited, "ENTRIES: entry %s (seq %d of log %s): want seq %d next", e.ID, seq, l, il.next)
@@ -206,6 +233,11 @@ func (r *receiver) check(e *entry.Entry) (verdict, *WantLog, error) {
 			return drop, &WantLog{Log: l, From: seq - 1}, nil
 		}
 		return drop, nil, protoErr(CodeInvalidEntry, "ENTRIES: entry %s (seq %d of log %s): its backlink does not name the entry at seq %d sent before it", e.ID, seq, l, seq-1)
+	}
+	if a, ok := r.s.e.cfg.Scope.(Admitter); ok && !a.Admits(e) {
+		il.refused = seq
+		r.drainLocked(il)
+		return refuse, nil, nil
 	}
 	il.next, il.prev, il.checkBack, il.fromStore = seq+1, e.ID, true, false
 	if seq > il.target {

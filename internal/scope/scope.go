@@ -11,6 +11,7 @@ import (
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/store"
+	"github.com/kithnet/kith/internal/village"
 )
 
 // DefaultHops is how many steps beyond the accounts one follows are
@@ -57,6 +58,15 @@ type snapshot struct {
 	// anyFound: the found entry of one of villages is not held, so every
 	// device's found log is wanted (who founded is not known yet).
 	anyFound bool
+	// heard: for each village whose found entry is held, the authors
+	// whose entries in its log are admitted whatever their type: the keys
+	// the village knows (founders, locals, former locals, invitees) and
+	// the strangers it hears (listed, not vetoed). Anyone else's entries
+	// there are admitted only as requests (Admits).
+	heard map[entry.LogID]map[identity.PublicKey]bool
+	// villageLocals: the current locals' keys of every village, this
+	// node's own left out; the node keeps them connected.
+	villageLocals []identity.PublicKey
 }
 
 // New computes the scope from the store.
@@ -118,8 +128,10 @@ func (s *Scope) Following() []identity.AccountID {
 }
 
 // Relevant reports whether storing e can change the scope: a follow, a
-// block, a device certificate, a revocation or a village entry (which may
-// name a founder, an invitee or a new local).
+// block, a device certificate, a revocation, or a village entry that can
+// change who takes part or a stranger's standing (found, accept, invite,
+// join, leave, vote, exclusion proposal or vote) or count towards a
+// stranger's cap (request). Userspecs, notes and states cannot.
 func Relevant(e *entry.Entry) bool {
 	if e.Payload == nil {
 		return false
@@ -129,10 +141,12 @@ func Relevant(e *entry.Entry) bool {
 		return false
 	}
 	switch typ {
-	case content.TypeFollow, content.TypeBlock, content.TypeDeviceAdd, content.TypeDeviceRevoke:
+	case content.TypeFollow, content.TypeBlock, content.TypeDeviceAdd, content.TypeDeviceRevoke,
+		village.TypeFound, village.TypeAccept, village.TypeInvite, village.TypeJoin, village.TypeLeave,
+		village.TypeVote, village.TypeExclude, village.TypeExcludeVote, village.TypeRequest:
 		return true
 	}
-	return isVillageType(typ)
+	return false
 }
 
 // Refresh recomputes the snapshot from the store and reports whether it
@@ -158,6 +172,7 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 		villageLogs: map[entry.LogID]bool{},
 		refused:     map[store.LogKey]bool{},
 		capped:      map[store.LogKey]bool{},
+		heard:       map[entry.LogID]map[identity.PublicKey]bool{},
 	}
 	for _, l := range s.cfg.Logs {
 		sn.logs[l] = true

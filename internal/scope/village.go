@@ -5,8 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"slices"
-	"strings"
 
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/store"
@@ -28,9 +28,6 @@ func RendezvousKey(village entry.ID) []byte {
 	h.Write(village[:])
 	return h.Sum(nil)
 }
-
-// isVillageType reports whether typ is one of the village payload types.
-func isVillageType(typ string) bool { return strings.HasPrefix(typ, "village.") }
 
 // VillagesOf returns the villages keys take part in, sorted: those whose
 // held found entry names one of keys as a founder, those with a held
@@ -127,6 +124,10 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 		return err
 	}
 	sn.villages = ids
+	mine := map[identity.PublicKey]bool{}
+	for _, k := range keys {
+		mine[k] = true
+	}
 	for _, id := range ids {
 		lid := entry.LogID(id)
 		sn.villageLogs[lid] = true
@@ -169,6 +170,11 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 			for _, inv := range vs.Invitations {
 				parts[inv.Invitee] = true
 			}
+			for _, l := range vs.Locals {
+				if l.Status == village.Member && !mine[l.Key] && !sn.blocked[l.Key] && !slices.Contains(sn.villageLocals, l.Key) {
+					sn.villageLocals = append(sn.villageLocals, l.Key)
+				}
+			}
 			heard := map[identity.PublicKey]bool{}
 			for _, sg := range vs.Strangers {
 				k := identity.PublicKey(sg.ID[:32])
@@ -182,6 +188,16 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 					sn.capped[store.LogKey{Author: k, LogID: lid}] = true
 				}
 			}
+			admitted := map[identity.PublicKey]bool{}
+			for k := range parts {
+				admitted[k] = true
+			}
+			for k, ok := range heard {
+				if ok {
+					admitted[k] = true
+				}
+			}
+			sn.heard[lid] = admitted
 		}
 		for k := range parts {
 			if sn.blocked[k] {
@@ -197,3 +213,28 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 // Villages returns the villages this node takes part in (its account's
 // devices: founder, invitee or local), sorted.
 func (s *Scope) Villages() []entry.ID { return slices.Clone(s.snap.Load().villages) }
+
+// VillageLocals returns the current locals of the villages this node takes
+// part in, its own keys and blocked keys left out: the devices it keeps
+// live connections to.
+func (s *Scope) VillageLocals() []identity.PublicKey {
+	return slices.Clone(s.snap.Load().villageLocals)
+}
+
+// Admits reports whether an entry of a wanted log may be stored
+// (replicate.Admitter). In the log of a village this node takes part in
+// whose found entry it holds, an author the village neither knows (as
+// founder, local, former local or invitee) nor hears (a listed stranger
+// not vetoed) is a stranger in the inbox: only its village.request
+// entries are admitted (village.md §6). Every other entry is admitted.
+func (s *Scope) Admits(e *entry.Entry) bool {
+	known, ok := s.snap.Load().heard[e.Header.LogID]
+	if !ok || known[e.Header.Author] {
+		return true
+	}
+	if e.Payload == nil {
+		return false
+	}
+	typ, err := content.PeekType(e.Payload)
+	return err == nil && typ == village.TypeRequest
+}

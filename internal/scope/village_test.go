@@ -131,9 +131,25 @@ func TestVillageRelevantAndRendezvous(t *testing.T) {
 	w := newWriter(k)
 	var vid entry.ID
 	vid[0] = 1
-	for _, p := range []village.Payload{&village.Join{Village: vid}, &village.Vote{Village: vid, Stranger: village.StrangerID{1, 63: 1}, Vote: village.VoteVeto}} {
-		if !Relevant(w.sign(t, entry.LogID(vid), p)) {
-			t.Errorf("Relevant(%s) = false", p.Type())
+	sid := village.StrangerID{1, 63: 1}
+	for _, tc := range []struct {
+		p    village.Payload
+		want bool
+	}{
+		{&village.Found{Name: "v", Admit: village.Unanimous, Exclude: village.Majority, Founders: sortedKeys(k.Public(), identity.PublicKey{9})}, true},
+		{&village.Accept{Village: vid}, true},
+		{&village.Invite{Village: vid, Invitee: identity.PublicKey{7}}, true},
+		{&village.Join{Village: vid}, true},
+		{&village.Leave{Village: vid}, true},
+		{&village.Vote{Village: vid, Stranger: sid, Vote: village.VoteVeto}, true},
+		{&village.Exclude{Village: vid, Subject: identity.PublicKey{7}, Reason: "gone"}, true},
+		{&village.ExcludeVote{Village: vid, Proposal: entry.ID{3}, For: true}, true},
+		{&village.Request{Village: vid, User: [32]byte{5}, Text: "hi"}, true},
+		{&village.Userspec{Village: vid, Mode: village.Passive, Name: "hub"}, false},
+		{&village.Strangerspec{Village: vid, Stranger: sid, Text: "nice"}, false},
+	} {
+		if got := Relevant(w.sign(t, entry.LogID(vid), tc.p)); got != tc.want {
+			t.Errorf("Relevant(%s) = %v, want %v", tc.p.Type(), got, tc.want)
 		}
 	}
 	r1, r2 := RendezvousKey(vid), RendezvousKey(entry.ID{2})
@@ -245,5 +261,75 @@ func TestVillageStrangerLogs(t *testing.T) {
 	}
 	if !sc.Wants(yl) {
 		t.Fatal("a heard stranger's village log is capped")
+	}
+}
+
+// TestVillageAdmits: in a village log, a stranger the village does not
+// hear has only its requests admitted; locals, invitees and heard
+// strangers have everything admitted, and logs of other villages are not
+// judged. VillageLocals names the other current locals.
+func TestVillageAdmits(t *testing.T) {
+	ctx := context.Background()
+	st := mem.New()
+	a, b, c, x := newPerson(t, st), newPerson(t, st), newPerson(t, st), newPerson(t, st)
+	wa, wb, wc, wx := newWriter(a.device), newWriter(b.device), newWriter(c.device), newWriter(x.device)
+	found := wa.sign(t, FoundLog, &village.Found{Name: "v", Admit: village.Majority, Exclude: village.Majority,
+		Founders: sortedKeys(a.device.Public(), b.device.Public())})
+	mustAdd(t, st, found)
+	vid := found.ID
+	vlog := entry.LogID(vid)
+	mustAdd(t, st, wb.sign(t, vlog, &village.Accept{Village: vid}))
+	mustAdd(t, st, wa.sign(t, vlog, &village.Invite{Village: vid, Invitee: c.device.Public()}))
+	user := [32]byte(x.account.Public())
+	sc, err := New(ctx, st, Config{Account: a.account.Public()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sc.VillageLocals(); !slices.Equal(got, []identity.PublicKey{b.device.Public()}) {
+		t.Fatalf("VillageLocals = %v, want [b]", got)
+	}
+	req := wx.sign(t, vlog, &village.Request{Village: vid, User: user, Text: "hello"})
+	note := wx.sign(t, vlog, &village.Strangerspec{Village: vid, Stranger: village.RequestStranger(a.device.Public(), user), Text: "I am a local"})
+	if !sc.Admits(req) {
+		t.Error("a stranger's request is not admitted")
+	}
+	if sc.Admits(note) {
+		t.Error("a pending stranger's note is admitted")
+	}
+	noPayload := *note
+	noPayload.Payload = nil
+	if sc.Admits(&noPayload) {
+		t.Error("a pending stranger's entry without payload is admitted")
+	}
+	bSpec := wb.sign(t, vlog, &village.Userspec{Village: vid, Mode: village.Active})
+	wc.ts = 200 // after the invitations
+	if !sc.Admits(wc.sign(t, vlog, &village.Join{Village: vid})) || !sc.Admits(bSpec) {
+		t.Error("an invitee's or a local's entry is not admitted")
+	}
+	mustAdd(t, st, bSpec)
+	var other entry.ID
+	other[0] = 9
+	if !sc.Admits(wx.sign(t, entry.LogID(other), &village.Join{Village: other})) {
+		t.Error("an entry in the log of a village this node is not in is judged")
+	}
+	// Once listed (deferred), the stranger is heard: all its entries pass.
+	mustAdd(t, st, req)
+	mustAdd(t, st, wb.sign(t, vlog, &village.Vote{Village: vid, Stranger: village.RequestStranger(x.device.Public(), user), Vote: village.VoteDeferred}))
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !sc.Admits(note) {
+		t.Error("a heard stranger's entry is not admitted")
+	}
+	// c joins and is admitted (majority of {a, b} needs both): a local.
+	mustAdd(t, st, wc.heads[vlog])
+	mustAdd(t, st, wb.sign(t, vlog, &village.Invite{Village: vid, Invitee: c.device.Public()}))
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := sortedKeys(b.device.Public(), c.device.Public())
+	got := sortedKeys(sc.VillageLocals()...)
+	if !slices.Equal(got, want) {
+		t.Fatalf("VillageLocals = %v, want b and c", got)
 	}
 }

@@ -351,6 +351,21 @@ func (s *State) apply(e *entry.Entry, order int) string {
 		return "not in the village log (log id = village id)"
 	}
 	author := e.Header.Author
+	// A request changes no component: it counts before the founding
+	// too, so a stranger whose clock is behind the village's is heard.
+	if r, ok := p.(*Request); ok {
+		if s.local(author) != nil || slices.Contains(s.Founders, author) {
+			return "a local does not send requests"
+		}
+		acc := s.accs.at(s.acc(RequestStranger(author, r.User)))
+		if acc.nrequests >= MaxRequests {
+			return fmt.Sprintf("too many requests from this stranger (%d)", MaxRequests)
+		}
+		acc.nrequests++
+		acc.requests = int32(s.requests.add(requestRec{next: acc.requests,
+			req: StrangerRequest{Entry: e.ID, Timestamp: e.Header.Timestamp, Text: r.Text, Blob: r.Blob}}) + 1)
+		return ""
+	}
 	if a, ok := p.(*Accept); ok {
 		_ = a
 		l := s.locals[author]
@@ -375,19 +390,6 @@ func (s *State) apply(e *entry.Entry, order int) string {
 	}
 	if !s.Founded {
 		return "the village is not founded yet (not every founder has accepted)"
-	}
-	if r, ok := p.(*Request); ok {
-		if s.local(author) != nil {
-			return "a local does not send requests"
-		}
-		acc := s.accs.at(s.acc(RequestStranger(author, r.User)))
-		if acc.nrequests >= MaxRequests {
-			return fmt.Sprintf("too many requests from this stranger (%d)", MaxRequests)
-		}
-		acc.nrequests++
-		acc.requests = int32(s.requests.add(requestRec{next: acc.requests,
-			req: StrangerRequest{Entry: e.ID, Timestamp: e.Header.Timestamp, Text: r.Text, Blob: r.Blob}}) + 1)
-		return ""
 	}
 	if j, ok := p.(*Join); ok {
 		_ = j

@@ -86,11 +86,20 @@ func TestRequests(t *testing.T) {
 	if ignoredReason(s, other.ID) != "" || len(s.Stranger(RequestStranger(y.Public(), [32]byte(pk(0x56)))).Requests) != 1 {
 		t.Fatal("a request under another user id was not kept")
 	}
-	// Before the founding, and outside the village log, requests are ignored.
+	// A request stamped before the founding (the stranger's clock is
+	// behind) is heard all the same; a founder's is not.
 	w2 := newWorld(t, Unanimous, Unanimous, a, b)
 	early := w2.post(x, &Request{Village: w2.village, User: user, Text: "hi"})
-	if r := ignoredReason(w2.reduce(), early.ID); !strings.Contains(r, "not founded yet") {
+	byFounder := w2.post(a, &Request{Village: w2.village, User: user, Text: "me too"})
+	s2 := w2.reduce()
+	if r := ignoredReason(s2, early.ID); r != "" {
 		t.Fatalf("early request: %q", r)
+	}
+	if st := s2.Stranger(RequestStranger(x.Public(), user)); st == nil || !st.Pending() || len(st.Requests) != 1 || st.Requests[0].Text != "hi" {
+		t.Fatalf("early request not in the inbox: %+v", st)
+	}
+	if r := ignoredReason(s2, byFounder.ID); r != "a local does not send requests" {
+		t.Fatalf("founder's request: %q", r)
 	}
 }
 
