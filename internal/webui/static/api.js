@@ -104,6 +104,10 @@ export const api = {
   exclusionVote: (id, proposal, vote) => request('PUT', '/villages/' + enc(id) + '/exclusions/' + enc(proposal) + '/vote', { vote }),
   publishState: (id) => request('POST', '/villages/' + enc(id) + '/state'),
   villageChain: (id, key) => request('GET', '/villages/' + enc(id) + '/locals/' + enc(key) + '/chain'),
+  // A stranger's requests: send one through a local's device (dev_… or a
+  // multiaddr with /p2p/), and list this device's own.
+  sendVillageRequest: (village, to, text, blob) => request('POST', '/village-requests', blob ? { village, to, text, blob } : { village, to, text }),
+  sentVillageRequests: (village) => request('GET', '/village-requests' + query({ village })),
   // uploadFile stores a file shared with other nodes (a proof, a note's
   // file): JPEG and PNG images lose their location metadata, as with
   // 'kith village vote --proof' (other nodes refuse images that carry one).

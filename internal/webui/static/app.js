@@ -24,6 +24,8 @@ const nav = document.getElementById('nav');
 const meEl = document.getElementById('me');
 const connEl = document.getElementById('connection');
 const announcer = document.getElementById('announce');
+const navInbox = h('span', { class: 'nav-count', dataset: { testid: 'nav-villages-inbox' }, hidden: true });
+nav.querySelector('[data-testid=nav-villages]').append(navInbox);
 
 // mode: "starting", "signin", "setup" or "app".
 let mode = 'starting';
@@ -48,6 +50,26 @@ function drawConnection(state) {
   connEl.dataset.state = state;
   connEl.textContent = connText[state] || state;
   connEl.title = state === 'up' ? 'Receiving updates from the node as they happen' : 'Not receiving live updates from the node';
+}
+
+// refreshInbox counts the strangers waiting in the inboxes of the villages
+// you are a local of, shown by the Villages link.
+let inboxTimer = null;
+async function refreshInbox() {
+  if (mode !== 'app') return;
+  let n = 0;
+  try {
+    n = ((await api.villages()).villages || []).reduce((sum, v) => sum + (v.inbox || 0), 0);
+  } catch {
+    return; // the pages say what went wrong
+  }
+  navInbox.hidden = !n;
+  navInbox.dataset.count = String(n);
+  replace(navInbox, String(n), h('span', { class: 'visually-hidden', text: n === 1 ? ' stranger waiting in an inbox' : ' strangers waiting in inboxes' }));
+}
+function inboxChanged() {
+  clearTimeout(inboxTimer);
+  inboxTimer = setTimeout(refreshInbox, 400);
 }
 
 // Routes: a pattern of the fragment's path and the page drawing it.
@@ -198,6 +220,7 @@ async function startApp() {
     }
   });
   route();
+  refreshInbox();
 }
 
 async function boot() {
@@ -210,7 +233,11 @@ async function boot() {
   events.on('hello', (d) => {
     if (d && d.initialized === false) showSetup();
   });
+  events.on('resync', () => {
+    if (mode === 'app') inboxChanged();
+  });
   events.on('entry', (e) => {
+    if (mode === 'app' && typeof e.type === 'string' && e.type.startsWith('village.')) inboxChanged();
     if (e.type === 'profile' && e.account) {
       forget(e.account);
       if (e.account === me.account && !e.local) {

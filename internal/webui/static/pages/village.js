@@ -1,9 +1,10 @@
 // pages/village.js: one village, read as a shared contact book of
-// strangers: the charter and your membership, the locals and invitations,
-// every stranger with its standing, who vouched with which proof, every
-// local's vote and note, your vote and note; exclusion proposals; your
-// state. Refreshed live on village.* entries (doc/api.md "Villages").
-import { h, replace, shortId, statusLine, errorText, plural } from '../dom.js';
+// strangers: the charter and your membership, the inbox of strangers'
+// requests no local has answered yet, the locals and invitations, every
+// stranger with its standing, its requests, who vouched with which proof,
+// every local's vote and note, your vote and note; exclusion proposals;
+// your state. Refreshed live on village.* entries (doc/api.md "Villages").
+import { h, replace, shortId, statusLine, errorText, plural, timeEl } from '../dom.js';
 import { api, blobURL } from '../api.js';
 
 const methods = { majority: 'majority of the active locals', unanimous: 'every active local (unanimous)' };
@@ -14,6 +15,8 @@ const standings = {
   accepted: { sym: '✓', text: 'Accepted' },
   acknowledged: { sym: '○', text: 'Acknowledged' },
 };
+// A pending stranger (in the inbox): it asked, no current local answered.
+const pendingBadge = { sym: '?', text: 'Waiting for an answer' };
 
 const voteWords = { deferred: 'Deferred', veto: 'Veto', accept: 'Accept' };
 
@@ -29,6 +32,11 @@ const outcomes = { open: 'Open', passed: 'Passed: excluded', moot: 'Moot' };
 // shortStranger shows a stranger id (128 hex digits) as its first 16.
 export function shortStranger(id) {
   return id && id.length > 16 ? id.slice(0, 16) + '…' : id || '';
+}
+
+// latestRequest is the time of a stranger's latest request (0 without).
+function latestRequest(s) {
+  return Math.max(0, ...(s.requests || []).map((r) => r.timestamp || 0));
 }
 
 export default async function village(main, ctx) {
@@ -62,6 +70,20 @@ export default async function village(main, ctx) {
   const problems = h('div', { class: 'warning', dataset: { testid: 'village-problems' }, hidden: true });
   const membership = h('section', { class: 'card membership', dataset: { testid: 'village-membership' }, 'aria-labelledby': 'membership-heading' });
   const membershipStatus = statusLine('membership-status');
+
+  // The inbox: pending strangers, their requests and the locals' answers.
+  const inboxHeading = h('h2', { id: 'inbox-heading', tabindex: '-1', text: 'Inbox' });
+  const inboxList = h('ul', { class: 'strangers inbox', dataset: { testid: 'village-inbox' }, 'aria-labelledby': 'inbox-heading' });
+  const inboxCount = h('span', { dataset: { testid: 'village-inbox-count' } });
+  const inboxNote = h('p', { class: 'inbox-note', hidden: true }, inboxCount, ' ',
+    h('button', {
+      type: 'button', class: 'secondary small', dataset: { testid: 'inbox-jump' },
+      onclick: () => {
+        inboxHeading.scrollIntoView({ block: 'start' });
+        inboxHeading.focus();
+      },
+      text: 'Open the inbox',
+    }));
 
   const localsList = h('ul', { class: 'locals', dataset: { testid: 'village-locals' }, 'aria-labelledby': 'locals-heading' });
   const localsHeading = h('h2', { id: 'locals-heading', text: 'Locals' });
@@ -136,10 +158,14 @@ export default async function village(main, ctx) {
   membership.hidden = true;
   main.append(
     h('p', { class: 'back' }, h('a', { href: '#/villages', text: '← Villages' })),
-    title, status, charter, problems,
+    title, inboxNote, status, charter, problems,
     membership,
     body);
   body.append(
+    h('section', { 'aria-labelledby': 'inbox-heading' },
+      inboxHeading,
+      h('p', { class: 'muted', text: 'Strangers ask the village through one local; every local sees the request here. Answer by voting on the stranger: Defer lists it in the contact book without a verdict, Accept with proof vouches for it, Veto refuses its requests from now on. Notes are shared with the locals.' }),
+      inboxList),
     h('section', { 'aria-labelledby': 'strangers-heading' },
       strangersHeading,
       h('div', { class: 'filters' },
@@ -238,6 +264,7 @@ export default async function village(main, ctx) {
     if (first && me) {
       modeSel.value = me.mode === 'passive' ? 'passive' : 'active';
       specName.value = me.name || '';
+      specAbout.value = me.about || '';
     }
   }
 
@@ -260,6 +287,7 @@ export default async function village(main, ctx) {
         h('strong', { text: nameOfLocal(l.key) }),
         h('span', { class: 'badge', text: localStatus[l.status] || l.status }),
         h('span', { class: 'badge', dataset: { testid: 'local-mode', mode: l.mode }, text: l.mode === 'passive' ? 'Passive' : 'Active' }),
+        l.about ? h('p', { class: 'local-about', dataset: { testid: 'local-about' }, text: l.about }) : null,
         h('div', { class: 'muted id', text: l.key }),
         l.state ? h('div', { class: 'muted small', text: 'Latest state ' + l.state.slice(0, 16) + '…' }) : h('div', { class: 'muted small', text: 'No state published yet' })),
       h('a', { href: `#/village/${id}/chain/${l.key}`, dataset: { testid: 'chain-link' }, 'aria-label': 'View audited chain of ' + nameOfLocal(l.key), text: 'View audited chain' }))) : [h('li', { class: 'empty', text: 'No locals known yet.' })])));
@@ -301,8 +329,30 @@ export default async function village(main, ctx) {
     return mv ? mv.vote : 'deferred';
   }
 
+  // requestsList shows a stranger's requests: text, time, attached file.
+  function requestsList(s) {
+    const reqs = s.requests || [];
+    if (!reqs.length) return null;
+    return [
+      h('h4', { text: reqs.length === 1 ? 'Request' : `Requests (${reqs.length})` }),
+      h('ul', { class: 'requests', dataset: { testid: 'stranger-requests' } }, reqs.map((r) => {
+        const when = timeEl(r.timestamp);
+        when.dataset.testid = 'request-time';
+        return h('li', { class: 'request', dataset: { testid: 'stranger-request', entry: r.entry } },
+          h('p', { class: 'request-text', dataset: { testid: 'request-text' }, text: r.text }),
+          h('p', { class: 'muted small' }, 'Sent ', when,
+            r.blob ? [' · ', h('a', {
+              href: blobURL(r.blob), target: '_blank', rel: 'noopener', dataset: { testid: 'request-file-link', blob: r.blob },
+              'aria-label': `File attached to the request “${r.text.slice(0, 40)}” (opens the file)`, text: 'attached file',
+            })] : null));
+      })),
+    ];
+  }
+
   function strangerCard(s) {
-    const st = standings[s.standing] || { sym: '?', text: s.standing };
+    const pending = !!s.pending;
+    const st = pending ? pendingBadge : standings[s.standing] || { sym: '?', text: s.standing };
+    const badge = pending ? 'pending' : s.standing;
     const key = s.id;
     const cardStatus = keep('status-' + key, () => statusLine('stranger-status'));
     const votes = s.votes || [];
@@ -333,8 +383,8 @@ export default async function village(main, ctx) {
           proofIn.value = '';
         }, 'You accepted with proof.');
       });
-      yours = h('div', { class: 'your-vote', role: 'group', 'aria-label': 'Your vote on stranger ' + shortStranger(key) },
-        h('h4', { text: 'Your vote: ' + (voteWords[vote] || vote) }),
+      yours = h('div', { class: 'your-vote', role: 'group', 'aria-label': (pending ? 'Your answer to stranger ' : 'Your vote on stranger ') + shortStranger(key) },
+        h('h4', { text: pending ? 'Your answer' : 'Your vote: ' + (voteWords[vote] || vote) }),
         mine().mode === 'passive' ? h('p', { class: 'muted small', text: 'You are passive: your vote follows the active locals whatever you cast.' }) : null,
         h('div', { class: 'row' },
           vote !== 'veto' ? h('button', {
@@ -379,14 +429,12 @@ export default async function village(main, ctx) {
       });
     }
 
-    return h('li', { class: 'card stranger', id: 'stranger-' + key, dataset: { testid: 'village-stranger', stranger: key, standing: s.standing } },
-      h('div', { class: 'stranger-head' },
-        h('h3', {}, 'Stranger ', h('code', { title: key, text: shortStranger(key) })),
-        h('span', { class: 'standing ' + s.standing, dataset: { testid: 'stranger-standing', standing: s.standing } },
-          h('span', { 'aria-hidden': 'true', text: st.sym + ' ' }), st.text)),
-      s.standing === 'vetoed' ? h('p', { class: 'vetoers', text: 'Vetoed by ' + names(s.vetoers) }) : null,
-      s.listed ? null : h('p', { class: 'muted small', text: 'Not listed: no current local has voted on it.' }),
-      h('details', {}, h('summary', { text: 'Full id' }), h('code', { class: 'id', text: key })),
+    const dataset = { testid: 'village-stranger', stranger: key, standing: s.standing };
+    if (pending) dataset.pending = 'true';
+    // In the inbox the requests come first; no current local voted there
+    // (the API counts their votes as deferred) and a former local's vote
+    // does not count: no vouches nor votes.
+    const votesPart = pending ? null : [
       h('h4', { text: 'Vouched for by' }),
       vouches.length ? h('ul', { class: 'vouches', dataset: { testid: 'stranger-vouches' } }, vouches.map((x) => h('li', {},
         nameOfLocal(x.local), ' with ',
@@ -400,12 +448,24 @@ export default async function village(main, ctx) {
         x.mechanical ? h('span', { class: 'muted', text: ' — automatic, a passive local' }) : null,
         x.counted ? null : h('span', { class: 'muted', text: ' — former local, not counted' }))))
         : h('p', { class: 'muted', text: 'No votes.' }),
-      h('h4', { text: 'Notes' }),
+    ];
+    return h('li', { class: 'card stranger' + (pending ? ' pending' : ''), id: 'stranger-' + key, dataset },
+      h('div', { class: 'stranger-head' },
+        h('h3', {}, 'Stranger ', h('code', { title: key, text: shortStranger(key) })),
+        h('span', { class: 'standing ' + badge, dataset: { testid: 'stranger-standing', standing: badge } },
+          h('span', { 'aria-hidden': 'true', text: st.sym + ' ' }), st.text)),
+      s.standing === 'vetoed' ? h('p', { class: 'vetoers', text: 'Vetoed by ' + names(s.vetoers) }) : null,
+      s.listed || pending ? null : h('p', { class: 'muted small', text: 'Not listed: no current local has voted on it.' }),
+      h('details', {}, h('summary', { text: 'Full id' }), h('code', { class: 'id', text: key })),
+      pending ? requestsList(s) : null,
+      votesPart,
+      pending ? null : requestsList(s),
+      !pending || notes.length ? h('h4', { text: 'Notes' }) : null,
       notes.length ? h('ul', { class: 'notes', dataset: { testid: 'stranger-notes' } }, notes.map((n) => h('li', { dataset: { testid: 'stranger-note', local: n.local } },
         h('span', { class: 'voter', text: nameOfLocal(n.local) + ': ' }),
         h('span', { class: 'note-text', text: n.text }),
         n.blob ? [' ', h('a', { href: blobURL(n.blob), target: '_blank', rel: 'noopener', dataset: { testid: 'note-file-link' }, text: 'attached file' })] : null)))
-        : h('p', { class: 'muted', text: 'No notes.' }),
+        : pending ? null : h('p', { class: 'muted', text: 'No notes.' }),
       yours, noteForm, cardStatus);
   }
 
@@ -432,12 +492,27 @@ export default async function village(main, ctx) {
     const q = filterIn.value.trim().toLowerCase();
     if (!q) return true;
     const hay = [s.id, s.standing, ...(s.notes || []).map((n) => n.text + ' ' + nameOfLocal(n.local)),
+      ...(s.requests || []).map((r) => r.text),
       ...(s.votes || []).map((x) => nameOfLocal(x.local) + ' ' + x.vote)].join(' ').toLowerCase();
     return hay.includes(q);
   }
 
+  // drawInbox shows the pending strangers, the latest request first, and
+  // their count under the village's name.
+  function drawInbox() {
+    const pending = (v.strangers || []).filter((s) => s.pending).sort((a, b) => latestRequest(b) - latestRequest(a));
+    const n = pending.length;
+    inboxHeading.textContent = `Inbox (${n})`;
+    inboxCount.textContent = `Inbox: ${plural(n, 'stranger')} waiting for an answer`;
+    inboxNote.hidden = !n;
+    ctx.title((n ? `(${n}) ` : '') + (v.name || 'Village'));
+    rebuild(inboxList, () => replace(inboxList, ...(n ? pending.map(strangerCard)
+      : [h('li', { class: 'empty', text: 'No stranger’s request waits for an answer.' })])));
+  }
+
+  // drawStrangers shows the contact book: every stranger but the pending.
   function drawStrangers() {
-    const all = v.strangers || [];
+    const all = (v.strangers || []).filter((s) => !s.pending);
     strangersHeading.textContent = `Strangers (${all.length})`;
     const shown = all.filter(matches);
     rebuild(strangersList, () => replace(strangersList, ...(shown.length ? shown.map(strangerCard)
@@ -477,14 +552,23 @@ export default async function village(main, ctx) {
   }
 
   function draw() {
+    // A stranger answered from the inbox moves to the contact book: the
+    // focus follows its card (the same element ids).
+    const a = document.activeElement;
+    const focusId = a && a.id && main.contains(a) ? a.id : null;
     body.hidden = false;
     membership.hidden = false;
     drawHead();
     drawMembership();
+    drawInbox();
     drawStrangers();
     drawLocals();
     drawProposals();
     first = false;
+    if (focusId && document.activeElement !== a) {
+      const el = document.getElementById(focusId);
+      if (el && el !== document.activeElement) el.focus();
+    }
   }
 
   // load fetches the village and redraws it, only when it changed: a
@@ -513,7 +597,8 @@ export default async function village(main, ctx) {
         status.set('This node does not hold the village’s founding entry yet: it arrives from the village’s locals once a peer of theirs is connected. If you were invited, you can join already.', 'info');
         replace(membership, h('h2', { id: 'membership-heading', text: 'Your membership' }),
           h('div', { class: 'row' }, h('button', { type: 'button', dataset: { testid: 'village-join' }, onclick: () => act(() => api.villageJoin(id), 'You joined the village.'), text: 'Join' })),
-          membershipStatus);
+          membershipStatus,
+          h('p', {}, 'Not invited? ', h('a', { href: '#/villages?ask=' + encodeURIComponent(id), dataset: { testid: 'ask-link' }, text: 'Ask this village something as a stranger' }), ': a local you can reach passes your request on to the others.'));
       } else {
         status.set(errorText(err), 'error');
       }

@@ -1,7 +1,9 @@
-// pages/villages.js: the villages this device takes part in, and the form
-// to found one with co-founders (doc/api.md "Villages").
-import { h, replace, statusLine, errorText, copyText, plural } from '../dom.js';
-import { api } from '../api.js';
+// pages/villages.js: the villages this device takes part in (with each
+// one's inbox of strangers' requests), the form to found one with
+// co-founders, and, as a stranger, the form to ask a village something
+// and the requests you sent (doc/api.md "Villages").
+import { h, replace, statusLine, errorText, copyText, plural, shortId, timeEl } from '../dom.js';
+import { api, blobURL } from '../api.js';
 
 const roles = {
   founder: 'Founder: the founding is not complete',
@@ -43,6 +45,39 @@ export default async function villages(main, ctx) {
     h('div', { class: 'row' }, submit),
     foundStatus);
 
+  // Ask a village, as a stranger.
+  const askVillage = h('input', {
+    id: 'ask-village', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'ent_…',
+    'aria-describedby': 'ask-village-help', dataset: { testid: 'ask-village' },
+  });
+  const askTo = h('input', {
+    id: 'ask-to', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'dev_… or /ip4/…/p2p/…',
+    'aria-describedby': 'ask-to-help', dataset: { testid: 'ask-to' },
+  });
+  const askText = h('textarea', { id: 'ask-text', rows: 3, maxlength: 2000, dataset: { testid: 'ask-text' } });
+  const askFile = h('input', { id: 'ask-file', type: 'file', dataset: { testid: 'ask-file' } });
+  const askBtn = h('button', { type: 'submit', dataset: { testid: 'ask-submit' }, text: 'Send the request' });
+  const askStatus = statusLine('ask-status');
+  const askForm = h('form', { class: 'card village-form', dataset: { testid: 'village-ask-form' }, 'aria-labelledby': 'ask-heading' },
+    h('h2', { id: 'ask-heading', text: 'Ask a village' }),
+    h('p', { class: 'muted', text: 'As a stranger, ask something of a village you are not a local of. Your request goes to one local’s device, and every local of the village sees it in their inbox.' }),
+    h('label', { for: 'ask-village', text: 'Village id' }), askVillage,
+    h('p', { id: 'ask-village-help', class: 'muted hint', text: 'A local gives it to you: it starts with ent_.' }),
+    h('label', { for: 'ask-to', text: 'Through the local' }), askTo,
+    h('p', { id: 'ask-to-help', class: 'muted hint', text: 'The device id (dev_…) of a local your node can reach, or their address with /p2p/.' }),
+    h('label', { for: 'ask-text', text: 'Your request' }), askText,
+    h('label', { for: 'ask-file', class: 'light', text: 'Attach a file (optional): a letter, a photo' }), askFile,
+    h('div', { class: 'row' }, askBtn),
+    askStatus);
+
+  // The requests this device sent as a stranger.
+  const sentHeading = h('h2', { id: 'sent-heading', text: 'Your requests' });
+  const sentList = h('ul', { class: 'sent-requests', dataset: { testid: 'my-requests' }, 'aria-labelledby': 'sent-heading' });
+  const sentBox = h('section', { 'aria-labelledby': 'sent-heading', hidden: true },
+    sentHeading,
+    h('p', { class: 'muted', text: 'What you asked of villages as a stranger, the latest first: the requests a local’s node took (a refused one is not kept). A village takes at most 32 from your device while no local has answered you.' }),
+    sentList);
+
   const myDev = h('code', { class: 'id', dataset: { testid: 'my-device' }, text: ctx.me.device });
 
   main.append(
@@ -57,6 +92,8 @@ export default async function villages(main, ctx) {
     status,
     h('section', { 'aria-labelledby': 'villages-heading' }, listHeading, list),
     form,
+    askForm,
+    sentBox,
   );
 
   // load redraws the list only when it changed (a redraw under a click
@@ -79,6 +116,7 @@ export default async function villages(main, ctx) {
         h('p', { class: 'meta' },
           h('span', { class: 'badge role', dataset: { role: v.role }, text: roles[v.role] || v.role }),
           v.mode ? h('span', { class: 'badge', text: v.mode === 'passive' ? 'Passive' : 'Active' }) : null,
+          v.inbox ? h('span', { class: 'badge inbox', dataset: { testid: 'village-inbox-badge' }, text: `Inbox: ${plural(v.inbox, 'stranger')} waiting` }) : null,
           // Before the founding is complete nobody is a local yet: no count.
           v.known ? (v.founded ? ' ' + plural(v.locals, 'local') : ' Every founder accepts the founding on the village’s page.') : ' Only your invitation is here; the village arrives from its locals.'),
         h('p', { class: 'muted id', text: v.id }))));
@@ -86,6 +124,72 @@ export default async function villages(main, ctx) {
       status.set(errorText(err), 'error');
     }
   }
+
+  // loadSent redraws your requests when they changed.
+  let sentShown = null;
+  async function loadSent() {
+    try {
+      const rs = (await api.sentVillageRequests()).requests || [];
+      if (!ctx.alive()) return;
+      const text = JSON.stringify(rs);
+      if (text === sentShown) return;
+      sentShown = text;
+      sentHeading.textContent = `Your requests (${rs.length})`;
+      sentBox.hidden = !rs.length;
+      replace(sentList, ...rs.map((r) => {
+        const when = timeEl(r.timestamp);
+        when.dataset.testid = 'my-request-time';
+        return h('li', { class: 'card request', dataset: { testid: 'my-request', entry: r.entry, village: r.village } },
+          h('p', { class: 'request-text', dataset: { testid: 'my-request-text' }, text: r.text }),
+          h('p', { class: 'muted small' },
+            'To village ', h('code', { title: r.village, text: shortId(r.village) }), ` · request ${r.seq} · sent `, when,
+            r.blob ? [' · ', h('a', { href: blobURL(r.blob), target: '_blank', rel: 'noopener', dataset: { testid: 'my-request-file-link', blob: r.blob }, text: 'attached file' })] : null));
+      }));
+    } catch (err) {
+      status.set(errorText(err), 'error');
+    }
+  }
+
+  askForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const village = askVillage.value.trim();
+    const to = askTo.value.trim();
+    const text = askText.value.trim();
+    const file = askFile.files && askFile.files[0];
+    let bad = null;
+    if (!/^ent_[a-z0-9]+$/.test(village)) {
+      bad = [askVillage, 'A village id starts with ent_: ask a local of the village for it.'];
+    } else if (!/^dev_[a-z0-9]+$/.test(to) && !(to.startsWith('/') && to.includes('/p2p/'))) {
+      bad = [askTo, 'Name the local by device id (dev_…) or by an address with /p2p/.'];
+    } else if (!text) {
+      bad = [askText, 'Write what you ask of the village.'];
+    }
+    if (bad) {
+      askStatus.set(bad[1], 'error');
+      bad[0].focus();
+      return;
+    }
+    askBtn.disabled = true;
+    try {
+      let blob = '';
+      if (file) {
+        askStatus.set('Uploading the file…');
+        blob = (await api.uploadFile(file)).id;
+      }
+      askStatus.set('Sending the request to the local…');
+      const res = await api.sendVillageRequest(village, to, text, blob);
+      askText.value = '';
+      askFile.value = '';
+      askStatus.set(`Sent: the local’s node took your request (${shortId(res.id)}); the other locals get it from there.`, 'ok');
+      ctx.announce('Your request was sent.');
+    } catch (err) {
+      const why = errorText(err);
+      askStatus.set(err.code === 'conflict' ? 'Refused: ' + why : err.code === 'unreachable' ? 'The local could not be reached: ' + why : why, 'error');
+    } finally {
+      askBtn.disabled = false;
+      await loadSent();
+    }
+  });
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -116,13 +220,32 @@ export default async function villages(main, ctx) {
     }
   });
 
+  // #/villages?ask=ent_… opens the ask form filled in with the village.
+  const ask = ctx.query.get('ask');
+  if (ask) {
+    askVillage.value = ask;
+    askForm.scrollIntoView({ block: 'start' });
+    askTo.focus();
+  }
+
   let timer = null;
+  let sentChanged = false;
   ctx.on('entry', (e) => {
     if (typeof e.type === 'string' && e.type.startsWith('village.')) {
+      sentChanged = sentChanged || e.type === 'village.request';
       clearTimeout(timer);
-      timer = setTimeout(load, 300);
+      timer = setTimeout(() => {
+        load();
+        if (sentChanged) {
+          sentChanged = false;
+          loadSent();
+        }
+      }, 300);
     }
   });
-  ctx.on('resync', load);
-  await load();
+  ctx.on('resync', () => {
+    load();
+    loadSent();
+  });
+  await Promise.all([load(), loadSent()]);
 }
