@@ -107,8 +107,8 @@ func (p *proc) start() {
 	if !p.noInit {
 		args = append(args, "--init")
 	}
-	if !slices.Contains(p.extra, "--dht-server") {
-		args = append(args, "--no-dht") // only the DHT test runs one
+	if !slices.Contains(p.extra, "--dht-server") && !slices.Contains(p.extra, "--bootstrap") {
+		args = append(args, "--no-dht") // only the DHT tests run one
 	}
 	args = append(args, p.extra...)
 	cmd := exec.Command(kithBin, args...)

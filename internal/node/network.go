@@ -471,7 +471,11 @@ func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 		// Village peers after the accounts' devices: DHT look-ups are slow.
 		for _, d := range n.villagePeers(ctx, nw, provided) {
 			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-			_ = nw.host.ConnectKey(cctx, d, nil)
+			if err := nw.host.ConnectKey(cctx, d, nil); err == nil {
+				nw.log.Info("connected to a village peer found under the rendezvous key", "peer", d.Device())
+			} else {
+				nw.log.Debug("dial a village peer found under the rendezvous key", "peer", d.Device(), "err", err)
+			}
 			cancel()
 		}
 		t.Reset(30 * time.Second)
