@@ -127,7 +127,7 @@ func (n *Node) Export(ctx context.Context, w io.Writer, accounts []identity.Publ
 
 func referencedBlobs(payload []byte) []blob.ID {
 	// Only a post's "images", a profile's "image", a village vote's
-	// "proof" and a village note's "blob" name blobs, and CBOR writes a
+	// "proof" and a village note's or request's "blob" name blobs, and CBOR writes a
 	// text key as its UTF-8 bytes: a payload without one of those names
 	// none, and most posts need no decoding here.
 	if !bytes.Contains(payload, []byte("image")) && !bytes.Contains(payload, []byte("proof")) && !bytes.Contains(payload, []byte("blob")) {
@@ -140,6 +140,10 @@ func referencedBlobs(payload []byte) []blob.ID {
 				return []blob.ID{blob.ID(v.Proof)}
 			}
 		case *village.Strangerspec:
+			if v.Blob != ([32]byte{}) {
+				return []blob.ID{blob.ID(v.Blob)}
+			}
+		case *village.Request:
 			if v.Blob != ([32]byte{}) {
 				return []blob.ID{blob.ID(v.Blob)}
 			}

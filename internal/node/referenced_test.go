@@ -44,6 +44,8 @@ func TestReferencedBlobs(t *testing.T) {
 		{"village veto", &village.Vote{Village: vid, Stranger: stranger, Vote: village.VoteVeto}, nil},
 		{"village note with a file", &village.Strangerspec{Village: vid, Stranger: stranger, Text: "met at the market", Blob: b}, []blob.ID{b}},
 		{"village note without a file", &village.Strangerspec{Village: vid, Stranger: stranger, Text: "proof of nothing"}, nil},
+		{"stranger's request with a file", &village.Request{Village: vid, User: [32]byte{7}, Text: "my papers", Blob: b}, []blob.ID{b}},
+		{"stranger's request without a file", &village.Request{Village: vid, User: [32]byte{7}, Text: "no blob here"}, nil},
 	} {
 		raw, err := village.Encode(tc.p)
 		if err != nil {
