@@ -31,31 +31,32 @@ import (
 
 // Result is what the benchmark reports.
 type Result struct {
-	Date           string    `json:"date"`
-	Machine        string    `json:"machine"`
-	Cores          int       `json:"cores"`
-	Locals         int       `json:"locals"`
-	Strangers      int       `json:"strangers"`
-	Entries        int       `json:"entries"`
-	EntryBytes     int64     `json:"entry_bytes"` // signed headers + payloads
-	SignSeconds    float64   `json:"sign_seconds"`
-	ReduceSeconds  []float64 `json:"reduce_seconds"` // every run
-	ReduceBest     float64   `json:"reduce_best_seconds"`
-	ReduceMedian   float64   `json:"reduce_median_seconds"`
-	AllocMB        float64   `json:"reduce_alloc_mb"`            // total allocated by one Reduce
-	HeapInuseMB    float64   `json:"heap_inuse_after_reduce_mb"` // HeapInuse right after Reduce (entries held too)
-	LiveStateMB    float64   `json:"state_live_mb"`              // live heap after GC with the state, minus before
-	ListSeconds    float64   `json:"strangers_list_seconds"`     // StrangersList + its hash
-	ComponentsSecs float64   `json:"components_seconds"`         // one local's six components
-	PeakRSSMB      float64   `json:"peak_rss_mb"`                // the whole process
-	PeakRSSBuildMB float64   `json:"peak_rss_after_build_mb"`    // the process's peak before the first Reduce (building and signing)
-	Compare        []CmpRow  `json:"compare"`
-	Listed         int       `json:"listed_strangers"`
-	BucketMembers  float64   `json:"mean_members_per_bucket"`
-	Standing       [3]int    `json:"standing_acknowledged_vetoed_accepted"`
-	Notes          int       `json:"notes"`
-	Ignored        int       `json:"ignored_entries"`
-	Problems       []string  `json:"problems"`
+	Date           string       `json:"date"`
+	Machine        string       `json:"machine"`
+	Cores          int          `json:"cores"`
+	Locals         int          `json:"locals"`
+	Strangers      int          `json:"strangers"`
+	Entries        int          `json:"entries"`
+	EntryBytes     int64        `json:"entry_bytes"` // signed headers + payloads
+	SignSeconds    float64      `json:"sign_seconds"`
+	ReduceSeconds  []float64    `json:"reduce_seconds"` // every run
+	ReduceBest     float64      `json:"reduce_best_seconds"`
+	ReduceMedian   float64      `json:"reduce_median_seconds"`
+	AllocMB        float64      `json:"reduce_alloc_mb"`            // total allocated by one Reduce
+	HeapInuseMB    float64      `json:"heap_inuse_after_reduce_mb"` // HeapInuse right after Reduce (entries held too)
+	LiveStateMB    float64      `json:"state_live_mb"`              // live heap after GC with the state, minus before
+	ListSeconds    float64      `json:"strangers_list_seconds"`     // StrangersList + its hash
+	ComponentsSecs float64      `json:"components_seconds"`         // one local's six components
+	PeakRSSMB      float64      `json:"peak_rss_mb"`                // the whole process
+	PeakRSSBuildMB float64      `json:"peak_rss_after_build_mb"`    // the process's peak before the first Reduce (building and signing)
+	Compare        []CmpRow     `json:"compare"`
+	Listed         int          `json:"listed_strangers"`
+	BucketMembers  float64      `json:"mean_members_per_bucket"`
+	Standing       [3]int       `json:"standing_acknowledged_vetoed_accepted"`
+	Notes          int          `json:"notes"`
+	Ignored        int          `json:"ignored_entries"`
+	Problems       []string     `json:"problems"`
+	Scope          *ScopeResult `json:"scope,omitempty"` // with -store
 }
 
 // CmpRow is one comparison: replica B lacks the entries of K strangers.
@@ -77,6 +78,7 @@ func main() {
 	runs := flag.Int("runs", 3, "Reduce runs (best and median reported)")
 	ks := flag.String("k", "0,1,10,100,1000", "comma-separated numbers of strangers replica B lacks")
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
+	storeDir := flag.String("store", "", "also store the entries in a SQLite store in this directory and time a local's scope refresh")
 	flag.Parse()
 	var kl []int
 	for _, f := range bytes.Split([]byte(*ks), []byte(",")) {
@@ -91,7 +93,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench/village: need -locals ≥ 2 and -runs ≥ 1")
 		os.Exit(2)
 	}
-	if err := run(*strangers, *locals, *runs, kl, *jsonOut); err != nil {
+	if err := run(*strangers, *locals, *runs, kl, *jsonOut, *storeDir); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/village:", err)
 		os.Exit(1)
 	}
@@ -205,7 +207,7 @@ func build(nStrangers, nLocals int) (entry.ID, []*entry.Entry, []int, error) {
 	return vid, append([]*entry.Entry{found}, out...), strangerOf, nil
 }
 
-func run(nStrangers, nLocals, runs int, ks []int, jsonOut bool) error {
+func run(nStrangers, nLocals, runs int, ks []int, jsonOut bool, storeDir string) error {
 	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(), Locals: nLocals, Strangers: nStrangers}
 	benchkit.Logf("signing the entries of %d locals and %d strangers", nLocals, nStrangers)
 	t := time.Now()
@@ -309,6 +311,13 @@ func run(nStrangers, nLocals, runs int, ks []int, jsonOut bool) error {
 		}
 		benchkit.Logf("compared with k=%d", k)
 	}
+	if storeDir != "" {
+		sr, err := measureScope(storeDir, local, entries, runs)
+		if err != nil {
+			return err
+		}
+		res.Scope = &sr
+	}
 	res.PeakRSSMB = float64(benchkit.PeakRSSKB()) / 1024
 
 	if jsonOut {
@@ -324,6 +333,9 @@ func run(nStrangers, nLocals, runs int, ks []int, jsonOut bool) error {
 	fmt.Printf("memory         %.0f MB allocated by one Reduce; heap in use after it %.0f MB; the state alone %.0f MB live; peak RSS %.0f MB (%.0f MB before the first Reduce)\n",
 		res.AllocMB, res.HeapInuseMB, res.LiveStateMB, res.PeakRSSMB, res.PeakRSSBuildMB)
 	fmt.Printf("components     strangers list + hash %.3f s; all six of one local %.3f s\n", res.ListSeconds, res.ComponentsSecs)
+	if res.Scope != nil {
+		fmt.Printf("scope          stored in SQLite in %.1f s; a local's scope refresh best %.3f s of %v\n", res.Scope.IngestSeconds, res.Scope.RefreshBest, res.Scope.RefreshSeconds)
+	}
 	fmt.Printf("\n%-6s %-6s %-8s %12s %12s %12s %10s %10s %9s\n", "k", "levels", "messages", "A->B bytes", "B->A bytes", "total", "buckets", "sub-bkts", "time ms")
 	for _, c := range res.Compare {
 		fmt.Printf("%-6d %-6d %-8d %12d %12d %12d %10d %10d %9.1f\n", c.K, c.Levels, c.Messages, c.BytesAtoB, c.BytesBtoA, c.BytesAtoB+c.BytesBtoA, c.DifferingBkt, c.DifferingSub, 1000*c.Seconds)

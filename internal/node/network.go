@@ -73,6 +73,7 @@ type network struct {
 	wg     sync.WaitGroup
 
 	discover chan struct{} // a scope change asks the discovery loop to run now
+	rescope  chan struct{} // an entry that can change the scope was stored: scopeLoop recomputes it
 
 	certs certRequests // one certificate exchange per peer at a time
 
@@ -137,6 +138,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		connected: map[identity.PublicKey]bool{},
 		syncing:   map[identity.PublicKey]bool{},
 		discover:  make(chan struct{}, 1),
+		rescope:   make(chan struct{}, 1),
 	}
 	nw.engine = replicate.NewEngine(replicate.Config{
 		Store: n.store,
@@ -220,6 +222,11 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	go func() {
 		defer nw.wg.Done()
 		n.discoverLoop(nctx, nw)
+	}()
+	nw.wg.Add(1)
+	go func() {
+		defer nw.wg.Done()
+		n.scopeLoop(nctx, nw)
 	}()
 	nw.wg.Add(1)
 	go func() {
@@ -382,30 +389,29 @@ func (n *Node) noteAdded(es []*entry.Entry, res []store.Result) {
 }
 
 // afterAdded follows up on stored entries, local or from a peer: the scope
-// is recomputed when a follow, block or device entry arrived, and the blobs
-// they reference are fetched.
+// is recomputed (by scopeLoop) when an entry that can change it arrived
+// (scope.Relevant), and the blobs they reference are fetched.
 func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
-	relevant := false
+	relevant, own := false, true
 	var want []blob.ID
 	for _, e := range es {
 		if scope.Relevant(e) {
 			relevant = true
 		}
+		own = own && e.Header.Author == n.device.Public()
 		if e.Payload != nil {
 			want = append(want, referencedBlobs(e.Payload)...)
 		}
 	}
-	if relevant {
-		if err := nw.scope.Refresh(nw.ctx); err != nil {
-			nw.log.Warn("recompute replication scope", "err", err)
-		} else {
-			nw.host.KeepConnected(villageKeepTag, nw.scope.VillageLocals())
-			nw.engine.ScopeChanged()
-			n.startSyncLoops(nw)
-			select {
-			case nw.discover <- struct{}{}:
-			default:
-			}
+	switch {
+	case relevant && own:
+		// This device's own act (a block, a follow, a vote): in effect
+		// before the call that made it returns.
+		n.rescope(nw.ctx, nw)
+	case relevant:
+		select {
+		case nw.rescope <- struct{}{}:
+		default: // a recomputation is due already; it will see these entries
 		}
 	}
 	if len(want) > 0 {
@@ -418,6 +424,41 @@ func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
 		if len(missing) > 0 {
 			nw.blobs.Want(missing...)
 		}
+	}
+}
+
+// scopeLoop recomputes the scope after entries from peers that can change
+// it were stored, one recomputation at a time: a recomputation reads every held
+// entry of the node's village logs, which for a village of many strangers
+// takes seconds, and must hold up neither the sync sessions that store
+// entries nor local publishing. Entries stored while one runs are covered
+// by the next.
+func (n *Node) scopeLoop(ctx context.Context, nw *network) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-nw.rescope:
+		}
+		n.rescope(ctx, nw)
+	}
+}
+
+// rescope recomputes the scope and acts on it: the locals to keep
+// connected, the sync sessions' interest and offers, the discovery loop.
+func (n *Node) rescope(ctx context.Context, nw *network) {
+	if err := nw.scope.Refresh(ctx); err != nil {
+		if ctx.Err() == nil {
+			nw.log.Warn("recompute replication scope", "err", err)
+		}
+		return
+	}
+	nw.host.KeepConnected(villageKeepTag, nw.scope.VillageLocals())
+	nw.engine.ScopeChanged()
+	n.startSyncLoops(nw)
+	select {
+	case nw.discover <- struct{}{}:
+	default:
 	}
 }
 
