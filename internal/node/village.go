@@ -69,20 +69,12 @@ func (n *Node) villageEntries(ctx context.Context, id entry.ID) (*entry.Entry, [
 	if found != nil {
 		out = append(out, found)
 	}
-	lid := entry.LogID(id)
-	var after int64
-	for {
-		es, err := n.store.Find(ctx, store.Query{LogID: &lid, After: after, Limit: 1000})
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, e := range es {
-			after = e.Cursor
-			out = append(out, e.Entry)
-		}
-		if len(es) < 1000 {
-			break
-		}
+	err = store.EachOfLogID(ctx, n.store, entry.LogID(id), func(e *store.Stored) error {
+		out = append(out, e.Entry)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return found, out, nil
 }

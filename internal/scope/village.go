@@ -150,10 +150,11 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 		default:
 			return err
 		}
-		if err := each(ctx, s.st, store.Query{LogID: &lid}, func(e *store.Stored) {
+		if err := store.EachOfLogID(ctx, s.st, lid, func(e *store.Stored) error {
 			es = append(es, e.Entry)
 			parts[e.Header.Author] = true
 			held[e.Header.Author] = max(held[e.Header.Author], e.Header.Seq)
+			return nil
 		}); err != nil {
 			return err
 		}
