@@ -44,18 +44,25 @@ func sortedKeys(ks ...identity.PublicKey) []identity.PublicKey {
 	return ks
 }
 
+// foundVillage stores a village founded by wa (in its found log) and wb,
+// with wb's acceptance, admitting locals by admit.
+func foundVillage(t *testing.T, st store.Store, wa, wb *logWriter, admit village.Method) (entry.ID, entry.LogID) {
+	t.Helper()
+	found := wa.sign(t, FoundLog, &village.Found{Name: "v", Admit: admit, Exclude: village.Majority,
+		Founders: sortedKeys(wa.key.Public(), wb.key.Public())})
+	mustAdd(t, st, found)
+	vlog := entry.LogID(found.ID)
+	mustAdd(t, st, wb.sign(t, vlog, &village.Accept{Village: found.ID}))
+	return found.ID, vlog
+}
+
 func TestVillageLogsWanted(t *testing.T) {
 	ctx := context.Background()
 	st := mem.New()
 	a, b, c, d := newPerson(t, st), newPerson(t, st), newPerson(t, st), newPerson(t, st)
 	wa, wb, wc := newWriter(a.device), newWriter(b.device), newWriter(c.device)
 
-	found := wa.sign(t, FoundLog, &village.Found{Name: "v", Admit: village.Unanimous, Exclude: village.Majority,
-		Founders: sortedKeys(a.device.Public(), b.device.Public())})
-	mustAdd(t, st, found)
-	vid := found.ID
-	vlog := entry.LogID(vid)
-	mustAdd(t, st, wb.sign(t, vlog, &village.Accept{Village: vid}))
+	vid, vlog := foundVillage(t, st, wa, wb, village.Unanimous)
 	mustAdd(t, st, wa.sign(t, vlog, &village.Invite{Village: vid, Invitee: d.device.Public()}))
 	// c is no participant: its entry in the village log is ignored.
 	mustAdd(t, st, wc.sign(t, vlog, &village.Join{Village: vid}))
@@ -207,12 +214,7 @@ func TestVillageStrangerLogs(t *testing.T) {
 	st := mem.New()
 	a, b, x, y := newPerson(t, st), newPerson(t, st), newPerson(t, st), newPerson(t, st)
 	wa, wb, wx := newWriter(a.device), newWriter(b.device), newWriter(x.device)
-	found := wa.sign(t, FoundLog, &village.Found{Name: "v", Admit: village.Unanimous, Exclude: village.Majority,
-		Founders: sortedKeys(a.device.Public(), b.device.Public())})
-	mustAdd(t, st, found)
-	vid := found.ID
-	vlog := entry.LogID(vid)
-	mustAdd(t, st, wb.sign(t, vlog, &village.Accept{Village: vid}))
+	vid, vlog := foundVillage(t, st, wa, wb, village.Unanimous)
 	user := [32]byte(x.account.Public())
 	mustAdd(t, st, wx.sign(t, vlog, &village.Request{Village: vid, User: user, Text: "hello"}))
 	sc, err := New(ctx, st, Config{Account: a.account.Public()})
@@ -273,12 +275,7 @@ func TestVillageAdmits(t *testing.T) {
 	st := mem.New()
 	a, b, c, x := newPerson(t, st), newPerson(t, st), newPerson(t, st), newPerson(t, st)
 	wa, wb, wc, wx := newWriter(a.device), newWriter(b.device), newWriter(c.device), newWriter(x.device)
-	found := wa.sign(t, FoundLog, &village.Found{Name: "v", Admit: village.Majority, Exclude: village.Majority,
-		Founders: sortedKeys(a.device.Public(), b.device.Public())})
-	mustAdd(t, st, found)
-	vid := found.ID
-	vlog := entry.LogID(vid)
-	mustAdd(t, st, wb.sign(t, vlog, &village.Accept{Village: vid}))
+	vid, vlog := foundVillage(t, st, wa, wb, village.Majority)
 	mustAdd(t, st, wa.sign(t, vlog, &village.Invite{Village: vid, Invitee: c.device.Public()}))
 	user := [32]byte(x.account.Public())
 	sc, err := New(ctx, st, Config{Account: a.account.Public()})
