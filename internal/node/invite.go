@@ -283,7 +283,7 @@ func (n *Node) serveInvite(ctx context.Context, nw *network, remote identity.Pub
 		answer(invite.Blocked, "blocked")
 		return
 	}
-	if err := n.storeCert(ctx, cert); err != nil {
+	if err := n.storeCert(ctx, nw, remote, cert); err != nil {
 		answer(invite.BadCertificate, "could not store the certificate: "+err.Error())
 		return
 	}

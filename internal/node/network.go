@@ -454,6 +454,7 @@ func (n *Node) rescope(ctx context.Context, nw *network) {
 		return
 	}
 	nw.host.KeepConnected(villageKeepTag, nw.scope.VillageLocals())
+	n.storeWantedCerts(ctx, nw)
 	nw.engine.ScopeChanged()
 	n.startSyncLoops(nw)
 	select {
@@ -546,8 +547,8 @@ func (n *Node) peerInfo(p netnode.PeerInfo, sessions map[identity.PublicKey]repl
 		Device: p.Key.Device(), PeerID: p.PeerID, Addr: p.Addr, Outbound: p.Outbound,
 		Transport: p.Transport, Latency: p.Latency, Since: p.Since,
 	}
-	if d, err := n.store.AccountOf(context.Background(), p.Key); err == nil {
-		pi.Account = d.Account.Account()
+	if account, ok := n.shownAccount(p.Key); ok {
+		pi.Account = account
 	}
 	if s, ok := sessions[p.Key]; ok {
 		pi.Sync = &SyncInfo{
