@@ -400,7 +400,7 @@ func check(p Payload) error {
 	t := p.Type()
 	switch p := p.(type) {
 	case *Found:
-		if err := checkText(t, "name", p.Name, 1, MaxNameLen); err != nil {
+		if err := checkName(t, "name", p.Name, 1, MaxNameLen); err != nil {
 			return err
 		}
 		if !p.Admit.valid() {
@@ -439,7 +439,7 @@ func check(p Payload) error {
 		if p.Mode != Active && p.Mode != Passive {
 			return fieldErr(t, "mode", "unknown mode %q (want %q or %q)", p.Mode, Active, Passive)
 		}
-		if err := checkText(t, "name", p.Name, 0, MaxNameLen); err != nil {
+		if err := checkName(t, "name", p.Name, 0, MaxNameLen); err != nil {
 			return err
 		}
 		return checkText(t, "about", p.About, 0, MaxAboutLen)
