@@ -129,3 +129,28 @@ func TestServeSlowTransferGivesItsSlotUp(t *testing.T) {
 		t.Fatalf("misbehaviour reported: %v", m)
 	}
 }
+
+// ReservedServing slots are kept for favoured peers: when strangers hold
+// the others, a stranger is busy and a favoured peer is served.
+func TestServeKeepsSlotsForFavouredPeers(t *testing.T) {
+	n := newNet(t)
+	a := n.addNode('A', 0, func(c *Config) {
+		c.Timeout = time.Minute
+		c.Favoured = func(p identity.PublicKey) bool { return p == key('F') }
+	})
+	bigID := put(t, a.store, content(4*MaxChunk, 3))
+	put(t, a.store, []byte("abc"))
+	for i := range MaxServing - ReservedServing {
+		slowGet(t, n, a, key(byte('a'+i/MaxServingPerPeer)), bigID)
+	}
+	st := rawClient(t, n, a, key('S'))
+	if _, err := st.Write(frames(message{Kind: kindGet, ID: idABC})); err != nil {
+		t.Fatal(err)
+	}
+	want := frames(message{Kind: kindError, Code: codeBusy, Text: "busy: 6 transfers in progress; try later"})
+	if got := readAll(t, st); !bytes.Equal(got, want) {
+		t.Fatalf("a stranger's GET: answer %q, want %q", got, want)
+	}
+	exchange(t, rawClient(t, n, a, key('F')), frames(message{Kind: kindGet, ID: idABC}),
+		frames(message{Kind: kindBlob, ID: idABC, Size: 3}, message{Kind: kindData, Data: []byte("abc")}))
+}

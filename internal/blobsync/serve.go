@@ -129,7 +129,8 @@ func (s *Service) answerGet(peer identity.PublicKey, g *guardedStream, w *frameW
 	if offset > size {
 		return fmt.Errorf("%w: GET of blob %s from offset %d, beyond its size of %d bytes", ErrProtocol, id, offset, size)
 	}
-	t, victim, err := s.servers.start(peer, g, s.cfg.MinServeRate, s.cfg.ServeGrace)
+	favoured := func() bool { return s.cfg.Favoured == nil || s.cfg.Favoured(peer) }
+	t, victim, err := s.servers.start(peer, g, favoured, s.cfg.MinServeRate, s.cfg.ServeGrace)
 	if err != nil {
 		s.busy.Add(1)
 		return &serveError{code: codeBusy, text: err.Error(), err: fmt.Errorf("GET of blob %s refused: %w", id, err)}

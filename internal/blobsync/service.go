@@ -80,6 +80,11 @@ type Config struct {
 	// nothing we wait for, or accepts nothing we send) before it is
 	// abandoned. 0 means DefaultTimeout.
 	Timeout time.Duration
+	// Favoured, when set, tells whether the node favours a peer (say, a
+	// device of an account it follows): ReservedServing serving slots are
+	// kept for favoured peers. It is asked only when those slots are all
+	// that is left. Unset, every peer is favoured.
+	Favoured func(peer identity.PublicKey) bool
 	// MinServeRate is the average rate, in bytes a second since the GET,
 	// below which a transfer we serve is ended to free its slot when
 	// another GET finds every slot taken. 0 means DefaultMinServeRate.

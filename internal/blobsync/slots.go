@@ -75,12 +75,15 @@ type busyError struct{ text string }
 
 func (e *busyError) Error() string { return e.text }
 
-// start takes a slot for a transfer to peer over g. When every slot is
-// taken, the slowest transfer of those older than grace that average less
-// than minRate bytes a second (of the peer holding the most slots first)
-// is aborted and its slot given to this one. The error is a *busyError
-// when no slot is free. victim is the transfer aborted, if any.
-func (s *servers) start(peer identity.PublicKey, g *guardedStream, minRate int64, grace time.Duration) (t, victim *transfer, err error) {
+// start takes a slot for a transfer to peer over g. A peer that favoured
+// (called only when needed) does not report true may take a slot only
+// while fewer than MaxServing − ReservedServing transfers are in
+// progress. When no slot is left, the slowest transfer of those older
+// than grace that average less than minRate bytes a second (of the peer
+// holding the most slots first) is aborted and its slot given to this
+// one. The error is a *busyError when no slot can be had. victim is the
+// transfer aborted, if any.
+func (s *servers) start(peer identity.PublicKey, g *guardedStream, favoured func() bool, minRate int64, grace time.Duration) (t, victim *transfer, err error) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -88,10 +91,16 @@ func (s *servers) start(peer identity.PublicKey, g *guardedStream, minRate int64
 	if p.transfers >= MaxServingPerPeer {
 		return nil, nil, &busyError{fmt.Sprintf("busy: %d transfers in progress for you; finish one first", MaxServingPerPeer)}
 	}
-	if len(s.transfers) >= MaxServing {
-		victim = s.slowestLocked(now, minRate, grace)
+	limit := MaxServing
+	if n := len(s.transfers); n >= MaxServing-ReservedServing && !favoured() {
+		limit = MaxServing - ReservedServing
+	}
+	if n := len(s.transfers); n >= limit {
+		if n == limit {
+			victim = s.slowestLocked(now, minRate, grace)
+		}
 		if victim == nil {
-			return nil, nil, &busyError{fmt.Sprintf("busy: %d transfers in progress; try later", MaxServing)}
+			return nil, nil, &busyError{fmt.Sprintf("busy: %d transfers in progress; try later", n)}
 		}
 		s.endLocked(victim)
 		victim.g.abortWith(errPreempted)

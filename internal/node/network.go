@@ -165,6 +165,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 			log.Warn("peer misbehaved in blob exchange", "peer", peer.Device(), "err", err)
 			host.Penalize(peer, fmt.Sprintf("blobs: %v", err))
 		},
+		Favoured: func(peer identity.PublicKey) bool {
+			return n.favouredForBlobs(nw, peer)
+		},
 		Logger: log,
 	})
 	n.net.Store(nw)
@@ -618,6 +621,7 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 		st.Sync.EntriesSent += s.EntriesSent
 	}
 	bs := nw.blobs.Stats()
-	st.Blobs = BlobTotals{Pending: len(nw.blobs.Pending()), Fetched: bs.Fetched, Served: bs.Served, Failed: bs.Failed}
+	st.Blobs = BlobTotals{Pending: len(nw.blobs.Pending()), Fetched: bs.Fetched, Served: bs.Served, Failed: bs.Failed,
+		Busy: bs.Busy, Preempted: bs.Preempted}
 	return st, nil
 }
