@@ -24,8 +24,25 @@ func newWriter(k identity.PrivateKey) *logWriter {
 	return &logWriter{key: k, heads: map[entry.LogID]*entry.Entry{}, ts: 100}
 }
 
+// signedHeads is the latest entry signed in each log by each author, over
+// all writers: a village entry references the other authors' heads of its
+// log, as if its author had seen everything signed before it (village.md
+// §3, "Order"; the logs of each test are its own).
+var signedHeads = map[entry.LogID]map[identity.PublicKey]entry.ID{}
+
 func (w *logWriter) sign(t *testing.T, log entry.LogID, p village.Payload) *entry.Entry {
 	t.Helper()
+	if _, ok := p.(*village.Found); !ok {
+		var refs []entry.ID
+		for a, id := range signedHeads[log] {
+			if a != w.key.Public() {
+				refs = append(refs, id)
+			}
+		}
+		if err := village.SetRefs(p, refs); err != nil {
+			t.Fatal(err)
+		}
+	}
 	d := entry.Draft{LogID: log, Seq: 1, Timestamp: w.ts, Payload: village.MustEncode(p)}
 	w.ts++
 	if h := w.heads[log]; h != nil {
@@ -36,6 +53,10 @@ func (w *logWriter) sign(t *testing.T, log entry.LogID, p village.Payload) *entr
 		t.Fatal(err)
 	}
 	w.heads[log] = e
+	if signedHeads[log] == nil {
+		signedHeads[log] = map[identity.PublicKey]entry.ID{}
+	}
+	signedHeads[log][w.key.Public()] = e.ID
 	return e
 }
 

@@ -53,6 +53,9 @@ func init() {
 		return fieldSpec{"village", true, func(d *decoder, p Payload) error { return d.id("village", (*[32]byte)(get(p))) }}
 	}
 	add := func(typ string, fs ...fieldSpec) {
+		if typ != TypeFound {
+			fs = append(fs, refsSpec)
+		}
 		slices.SortFunc(fs, func(a, b fieldSpec) int { return keyLess(a.name, b.name) })
 		specs[typ] = fs
 	}
@@ -397,6 +400,9 @@ func checkID(typ, field string, id [32]byte) error {
 
 // check applies the rules of village.md that are not about the encoding.
 func check(p Payload) error {
+	if err := checkRefs(p); err != nil {
+		return err
+	}
 	t := p.Type()
 	switch p := p.(type) {
 	case *Found:
