@@ -108,11 +108,22 @@ func init() {
 		args:    "VILLAGE_ID --to DEVICE TEXT",
 		summary: "as a stranger, send a request to a village through one of its locals (needs 'kith serve')",
 		help: "--to names the local's device: dev_… when the node can find it, or a multiaddr with\n" +
-			"/p2p/. The request reaches every local; it stays in their inbox until one of them votes\n" +
-			"on you. --blob FILE attaches a file (stored as a blob, location metadata removed).",
+			"/p2p/. The request reaches that local only, in its inbox, until a local votes on you;\n" +
+			"then every local sees your requests. --blob FILE attaches a file (stored as a blob,\n" +
+			"location metadata removed); the locals fetch it when they open it.",
 		flags: flags(strFlag("to", "the local's device: dev_… or a multiaddr with /p2p/"),
 			strFlag("blob", "a file (or blob_… id) to attach")),
 		run: runVillageRequest,
+	})
+	register(&command{
+		name:    "village file",
+		args:    "VILLAGE_ID REQUEST_ID",
+		summary: "fetch the file a stranger's request names, and write it to --out FILE (needs 'kith serve')",
+		help: "A node does not fetch the files of strangers no local has answered yet: this fetches\n" +
+			"one when you want to see it, from the stranger's device, within the village's budget\n" +
+			"for such files (64 MiB). REQUEST_ID is the request's entry (ent_…, shown by 'kith village show').",
+		flags: strFlag("out", "write to FILE instead of stdout"),
+		run:   runVillageFile,
 	})
 	register(&command{
 		name:    "village exclude",
@@ -361,6 +372,9 @@ func printVillage(w io.Writer, v wire.Village) {
 		}
 	}
 	fmt.Fprintf(w, "\ninbox (%d)\n", len(inbox))
+	if v.Dropped.Message != "" {
+		fmt.Fprintf(w, "  (%s to keep within this node's bounds)\n", v.Dropped.Message)
+	}
 	for _, s := range inbox {
 		fmt.Fprintf(w, "  %s\n", s.ID)
 		printRequests(w, s.Requests)
@@ -694,5 +708,54 @@ func runVillageChain(ctx context.Context, c *call) error {
 				fmt.Fprintf(w, "  ! #%d %s  %s: %s\n", f.Seq, f.Entry, f.Kind, f.Message)
 			}
 		})
+	})
+}
+
+func runVillageFile(ctx context.Context, c *call) error {
+	if err := c.wantArgs(2, 2); err != nil {
+		return err
+	}
+	id, err := villageArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	req, err := entry.ParseID(c.args[1])
+	if err != nil {
+		return usagef("REQUEST_ID: %v", err)
+	}
+	out := c.str("out")
+	if out == "" && c.json {
+		return usagef("--json needs --out FILE (the file's bytes cannot share stdout with JSON)")
+	}
+	cl, err := c.remote()
+	if err != nil {
+		return err
+	}
+	f, err := cl.RequestFile(ctx, id, req.String())
+	if err != nil {
+		return villageFailed(err, id)
+	}
+	rc, size, err := cl.OpenBlob(ctx, f.Blob)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if out == "" {
+		_, err := io.Copy(c.env.Stdout, rc)
+		return err
+	}
+	of, err := createOut(out)
+	if err != nil {
+		return err
+	}
+	defer of.abort()
+	if _, err := io.Copy(of, rc); err != nil {
+		return err
+	}
+	if err := of.commit(0o644); err != nil {
+		return err
+	}
+	return c.out(map[string]any{"blob": f.Blob, "size": size, "out": out}, func(w io.Writer) {
+		fmt.Fprintf(w, "wrote %d bytes to %s (%s)\n", size, out, f.Blob)
 	})
 }

@@ -402,7 +402,7 @@ func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
 			relevant = true
 		}
 		own = own && e.Header.Author == n.device.Public()
-		if e.Payload != nil {
+		if e.Payload != nil && !unlistedRequest(nw, e) {
 			want = append(want, referencedBlobs(e.Payload)...)
 		}
 	}
