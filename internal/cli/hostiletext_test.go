@@ -88,7 +88,7 @@ func TestVillageEscapesPeerText(t *testing.T) {
 			map[string]any{"key": devC, "status": "local", "mode": "active", "accepted": true, "name": "Dan"},
 		}})
 	startFakeNode(t, e, map[string]string{
-		"GET /api/v1/villages":         string(list),
+		"GET /api/v1/villages":        string(list),
 		"GET /api/v1/villages/" + vil: string(show),
 	})
 	shown := `\x1b]52;c;cm0gLXJm\x07Our \u202eegalliv\x1b[2J`
