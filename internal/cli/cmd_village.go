@@ -275,9 +275,9 @@ func runVillageList(ctx context.Context, c *call) error {
 				case !v.Known:
 					what = "(the found entry has not arrived yet)"
 				case !v.Founded:
-					what = fmt.Sprintf("%s  (founding: waiting for the founders to accept)", v.Name)
+					what = fmt.Sprintf("%s  (founding: waiting for the founders to accept)", termText(v.Name))
 				default:
-					what = v.Name
+					what = termText(v.Name)
 				}
 				fmt.Fprintf(w, "%s  %-15s %3d %-6s  %s\n", v.ID, role, v.Locals, plural(v.Locals, "local", "locals"), what)
 			}
@@ -318,7 +318,7 @@ func orNone(ss []string) string {
 }
 
 func printVillage(w io.Writer, v wire.Village) {
-	fmt.Fprintf(w, "%s  %s\n", v.Name, v.ID)
+	fmt.Fprintf(w, "%s  %s\n", termText(v.Name), v.ID)
 	fmt.Fprintf(w, "charter   admit by %s, exclude by %s\n", v.Admit, v.Exclude)
 	fmt.Fprintf(w, "founders  %s\n", orNone(v.Founders))
 	if v.Founded {
@@ -329,6 +329,11 @@ func printVillage(w io.Writer, v wire.Village) {
 	fmt.Fprintf(w, "me        %s\n", v.Me)
 
 	fmt.Fprintf(w, "\nlocals (%d)\n", len(v.Locals))
+	var names []string
+	for _, l := range v.Locals {
+		names = append(names, l.Name)
+	}
+	alike := alikeNames(names)
 	for _, l := range v.Locals {
 		status := l.Status
 		if l.Status == "founder" && !l.Accepted {
@@ -336,7 +341,7 @@ func printVillage(w io.Writer, v wire.Village) {
 		}
 		var extra []string
 		if l.Name != "" {
-			extra = append(extra, fmt.Sprintf("%q", l.Name))
+			extra = append(extra, fmt.Sprintf("%q", l.Name)+alike.note(l.Name, "locals"))
 		}
 		if l.Key == v.Me {
 			extra = append(extra, "(me)")
@@ -424,7 +429,7 @@ func printVillage(w io.Writer, v wire.Village) {
 
 	fmt.Fprintf(w, "\nproblems (%d)\n", len(v.Problems))
 	for _, p := range v.Problems {
-		fmt.Fprintf(w, "  %s\n", p)
+		fmt.Fprintf(w, "  %s\n", termText(p))
 	}
 	if v.Ignored > 0 {
 		fmt.Fprintf(w, "  %d %s the village's rules did not allow (ignored)\n", v.Ignored, plural(v.Ignored, "entry", "entries"))
@@ -705,7 +710,7 @@ func runVillageChain(ctx context.Context, c *call) error {
 				fmt.Fprintf(w, "  #%-4d %s  commitment %s  seen %d\n", s.Seq, s.ID, s.Commitment, s.Seen)
 			}
 			for _, f := range ch.Findings {
-				fmt.Fprintf(w, "  ! #%d %s  %s: %s\n", f.Seq, f.Entry, f.Kind, f.Message)
+				fmt.Fprintf(w, "  ! #%d %s  %s: %s\n", f.Seq, f.Entry, f.Kind, termText(f.Message))
 			}
 		})
 	})
