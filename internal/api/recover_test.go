@@ -41,9 +41,9 @@ func TestRecovering(t *testing.T) {
 	var apiLog, serverLog safeBuffer
 	logger := slog.New(slog.NewTextHandler(&apiLog, nil))
 	mux := http.NewServeMux()
-	mux.HandleFunc("/before", func(http.ResponseWriter, *http.Request) {
-		var m map[string]int
-		m["x"]++ // nil map: a runtime panic
+	mux.HandleFunc("/before", func(_ http.ResponseWriter, r *http.Request) {
+		var s []byte
+		_ = s[len(r.URL.Path)] // a runtime panic: index out of range
 	})
 	mux.HandleFunc("/after", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-ndjson")
@@ -89,7 +89,7 @@ func TestRecovering(t *testing.T) {
 		t.Fatalf("API log has %d lines, want 2 (one per panic, none for the abort):\n%s", len(lines), apiLog.String())
 	}
 	for i, want := range []string{
-		`path=/before panic="assignment to entry in nil map"`,
+		`path=/before panic="runtime error: index out of range [7] with length 0"`,
 		`path=/after panic="half way"`,
 	} {
 		if !strings.Contains(lines[i], `msg="api handler panicked" method=GET `+want) || !strings.Contains(lines[i], "at=\"github.com/kithnet/kith/internal/api.TestRecovering.func") || !strings.Contains(lines[i], "(api/recover_test.go:") || strings.Contains(lines[i], "net/http.(*conn).serve") {
