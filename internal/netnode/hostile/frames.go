@@ -54,7 +54,9 @@ var oversizedFrames = Attack{
 	Name:      "oversized-frames",
 	About:     "frames over the length limit of sync, blob, invite, village request and certificate messages, one identity each",
 	Penalised: true,
-	run:       func(ctx context.Context, t Target, o Options, r *recorder) { sendBadFrames(ctx, t, o, r, oversizedVariants) },
+	run: func(ctx context.Context, t Target, o Options, r *recorder) {
+		sendBadFrames(ctx, t, o, r, oversizedVariants)
+	},
 }
 
 // malformedFrames sends malformed messages (unknown kind, non-shortest
@@ -64,7 +66,9 @@ var malformedFrames = Attack{
 	Name:      "malformed-frames",
 	About:     "malformed messages on every protocol (unknown kind, non-shortest CBOR, zero length, second HELLO, unordered bounds, wrong shapes, a bad certificate)",
 	Penalised: true,
-	run:       func(ctx context.Context, t Target, o Options, r *recorder) { sendBadFrames(ctx, t, o, r, malformedVariants) },
+	run: func(ctx context.Context, t Target, o Options, r *recorder) {
+		sendBadFrames(ctx, t, o, r, malformedVariants)
+	},
 }
 
 // sendBadFrames runs every variant from max(attackers, variants) fresh
