@@ -75,6 +75,10 @@ var layers = map[string]layer{
 	"internal/cli":        surface,
 	"internal/webui":      surface,
 
+	// Attack tools: a peer that misbehaves on purpose (bench/hostile runs
+	// it). Level 4, so that no part of the node can link it.
+	"internal/netnode/hostile": tooling,
+
 	// This package.
 	"internal/archtest": tooling,
 }
