@@ -49,7 +49,7 @@ func TestMockBlobSlotsKeptForFollowedPeers(t *testing.T) {
 	// Strangers ask for every slot, two each, and read nothing more than
 	// the first bytes of the answer.
 	for range blobsync.MaxServing / blobsync.MaxServingPerPeer {
-		h, _ := stranger(t, mn, c)
+		h, _ := guessingStranger(t, mn, c)
 		for range blobsync.MaxServingPerPeer {
 			s, err := h.Open(t.Context(), c.Device, node.BlobProtocol)
 			if err != nil {

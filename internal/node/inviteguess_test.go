@@ -16,7 +16,7 @@ import (
 // stranger connects a throwaway identity on mn to the inviter of c (an
 // attacker that makes a new one for every try): a fresh account and
 // device, whose host answers the certificate exchange as a kith node does.
-func stranger(t *testing.T, mn *netnode.MockNet, c invite.Code) (*netnode.Host, *entry.Entry) {
+func guessingStranger(t *testing.T, mn *netnode.MockNet, c invite.Code) (*netnode.Host, *entry.Entry) {
 	t.Helper()
 	account, err := identity.GenerateKey(rand.Reader)
 	if err != nil {
@@ -79,7 +79,7 @@ func TestMockInviteGuessIsPenalised(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 3 {
-		h, cert := stranger(t, mn, c)
+		h, cert := guessingStranger(t, mn, c)
 		resp, err := guess(t, h, cert, c)
 		if err != nil || resp.Status != invite.UnknownSecret {
 			t.Fatalf("a guess was answered %v (%v), want %v", resp.Status, err, invite.UnknownSecret)
