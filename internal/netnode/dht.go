@@ -85,7 +85,7 @@ func (h *Host) startDHT(ctx context.Context, cfg Config, bootstrap []peer.AddrIn
 		return errors.Join(err, pm.Close())
 	}
 	opts = append(opts, dht.Datastore(store), dht.ProviderStore(h.providers))
-	d, err := dht.New(h.ctx, h.host, opts...)
+	d, err := dht.New(h.ctx, markingHost{Host: h.host, h: h}, opts...)
 	if err != nil {
 		return errors.Join(fmt.Errorf("netnode: starting the DHT: %w", err), h.providers.Close())
 	}

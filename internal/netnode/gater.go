@@ -13,6 +13,7 @@ import (
 // right after the security handshake has authenticated them (both ways).
 type gater struct {
 	penalties *penalties
+	admission *admission // nil: every allowed peer is admitted
 }
 
 var _ connmgr.ConnectionGater = (*gater)(nil)
@@ -38,9 +39,16 @@ func (g *gater) InterceptAddrDial(peer.ID, ma.Multiaddr) bool { return true }
 func (g *gater) InterceptAccept(network.ConnMultiaddrs) bool { return true }
 
 // InterceptSecured refuses authenticated peers that are not allowed, in
-// both directions.
-func (g *gater) InterceptSecured(_ network.Direction, id peer.ID, _ network.ConnMultiaddrs) bool {
-	return g.allowed(id)
+// both directions, and inbound strangers when strangers hold their share
+// of connections and none is idle (admission).
+func (g *gater) InterceptSecured(dir network.Direction, id peer.ID, _ network.ConnMultiaddrs) bool {
+	if !g.allowed(id) {
+		return false
+	}
+	if dir == network.DirInbound && g.admission != nil {
+		return g.admission.mayAdmit(id)
+	}
+	return true
 }
 
 // InterceptUpgraded lets every upgraded connection through.

@@ -34,6 +34,10 @@ type Host struct {
 	providing *providing       // nil when the DHT is off
 	providers *cappedProviders // nil when the DHT is off
 	pings     bool             // measure latency (not on the mock network)
+	admission *admission       // inbound connections of strangers; nil on the mock network
+
+	wantMu sync.Mutex
+	wanted map[string]map[identity.PublicKey]bool // Want's sets by tag
 
 	ctx     context.Context // cancelled by Close
 	cancel  context.CancelFunc
@@ -68,7 +72,8 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		return nil, err
 	}
 	pen := newPenalties(cfg.PenaltyBase, cfg.PenaltyMax, time.Now)
-	opts, release, err := libp2pOptions(cfg, sk, bootstrap, &gater{penalties: pen})
+	adm := newAdmission(strangerConns(systemConns(cfg.ConnHigh)))
+	opts, release, err := libp2pOptions(cfg, sk, bootstrap, &gater{penalties: pen, admission: adm})
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +82,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		release()
 		return nil, fmt.Errorf("netnode: starting libp2p: %w", err)
 	}
-	h, err := assemble(lh, cfg, pen, keptPeersPath(cfg.DataDir), true)
+	h, err := assemble(lh, cfg, pen, keptPeersPath(cfg.DataDir), true, adm)
 	if err != nil {
 		return nil, errors.Join(err, lh.Close())
 	}
@@ -97,10 +102,11 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	return h, nil
 }
 
-// assemble wraps a started libp2p host: events, pings (if pings) and kept
-// peers. The kept peers are loaded from keptPath ("" keeps them in memory
-// only) but not dialled until keeper.start.
-func assemble(lh host.Host, cfg Config, pen *penalties, keptPath string, pings bool) (*Host, error) {
+// assemble wraps a started libp2p host: events, pings (if pings), kept
+// peers and the admission of inbound connections (adm, nil for none). The
+// kept peers are loaded from keptPath ("" keeps them in memory only) but
+// not dialled until keeper.start.
+func assemble(lh host.Host, cfg Config, pen *penalties, keptPath string, pings bool, adm *admission) (*Host, error) {
 	self, err := keyOf(lh.ID())
 	if err != nil {
 		return nil, fmt.Errorf("netnode: the host's own identity: %w", err)
@@ -112,6 +118,8 @@ func assemble(lh host.Host, cfg Config, pen *penalties, keptPath string, pings b
 		log:       cfg.Logger,
 		penalties: pen,
 		pings:     pings,
+		admission: adm,
+		wanted:    map[string]map[identity.PublicKey]bool{},
 		ctx:       ctx,
 		cancel:    cancel,
 	}
@@ -120,6 +128,9 @@ func assemble(lh host.Host, cfg Config, pen *penalties, keptPath string, pings b
 	if err != nil {
 		cancel()
 		return nil, err
+	}
+	if adm != nil {
+		adm.attach(h)
 	}
 	h.events, err = startEvents(h)
 	if err != nil {

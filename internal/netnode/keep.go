@@ -213,6 +213,14 @@ func (k *keeper) has(key identity.PublicKey) bool {
 	return ok && kp.user
 }
 
+// keeps reports whether key is kept, by Keep or for some tag.
+func (k *keeper) keeps(key identity.PublicKey) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	_, ok := k.peers[key]
+	return ok
+}
+
 // keptFor reports whether key is kept for tag.
 func (k *keeper) keptFor(key identity.PublicKey, tag string) bool {
 	k.mu.Lock()
@@ -238,6 +246,9 @@ func (k *keeper) protect(key identity.PublicKey) {
 		return
 	}
 	k.h.host.ConnManager().Protect(id, keptTag)
+	if k.h.admission != nil {
+		k.h.admission.forget(id)
+	}
 }
 
 // run keeps one peer connected until ctx ends (Forget or Close).

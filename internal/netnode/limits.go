@@ -15,10 +15,12 @@ import (
 
 // The resource manager's limits. doc/network.md gives the reasoning behind
 // every number; keep the two in step.
+// minSystemConns is the floor of the system-wide connection limit, which
+// is otherwise twice the connection manager's high watermark. A variable
+// only so that tests can scale the limits down.
+var minSystemConns = 512
+
 const (
-	// minSystemConns is the floor of the system-wide connection limit,
-	// which is otherwise twice the connection manager's high watermark.
-	minSystemConns = 512
 	// streamsPerConn is the system-wide stream budget per connection.
 	streamsPerConn = 16
 	// systemMemory bounds the memory all libp2p buffers may reserve.
@@ -50,10 +52,14 @@ const (
 // connGracePeriod is how long a new connection is safe from trimming.
 const connGracePeriod = time.Minute
 
+// systemConns returns the system connection limit for a connection
+// manager whose high watermark is connHigh.
+func systemConns(connHigh int) int { return max(minSystemConns, 2*connHigh) }
+
 // limitConfig returns the resource manager's limits for a connection
 // manager whose high watermark is connHigh.
 func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
-	conns := max(minSystemConns, 2*connHigh)
+	conns := systemConns(connHigh)
 	scaling := rcmgr.DefaultLimits
 	// libp2p's own services (identify, ping, AutoNAT, relay, hole punching)
 	// keep the limits their authors chose.

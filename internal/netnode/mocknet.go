@@ -75,7 +75,7 @@ func (m *MockNet) NewHostConfig(cfg Config) (*Host, error) {
 		other.Peerstore().AddAddrs(lh.ID(), lh.Addrs(), peerstore.PermanentAddrTTL)
 	}
 	pen := newPenalties(cfg.PenaltyBase, cfg.PenaltyMax, time.Now)
-	h, err := assemble(lh, cfg, pen, "", false)
+	h, err := assemble(lh, cfg, pen, "", false, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ const (
 	// this node. A peer that sends a record beyond it is penalised.
 	DefaultMaxProviderRecordsPerPeer = 128
 	// DefaultMaxProviderRecords bounds all other peers' records on this
-	// node (about 3 MB on disk, 3 MB of bookkeeping in memory); when it is
+	// node (at most about 4.6 MB on disk, 4.6 MB of counts in memory); when it is
 	// reached new records are refused until old ones expire.
 	DefaultMaxProviderRecords = 32768
 	// maxProvidedKeys bounds the keys this host announces itself (Provide):

@@ -55,6 +55,7 @@ func (h *Host) Handle(proto string, fn func(remote identity.PublicKey, s Stream)
 			_ = s.Reset()
 			return
 		}
+		h.markUsed(s.Conn())
 		fn(remote, s)
 	})
 }
@@ -81,5 +82,6 @@ func (h *Host) Open(ctx context.Context, remote identity.PublicKey, proto string
 	if err != nil {
 		return nil, fmt.Errorf("netnode: opening %s to %s: %w", proto, remote.Device(), err)
 	}
+	h.markUsed(s.Conn())
 	return s, nil
 }

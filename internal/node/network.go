@@ -172,6 +172,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	})
 	n.net.Store(nw)
 	host.KeepConnected(villageKeepTag, sc.VillageLocals())
+	n.updateWanted(ctx, nw)
 	host.Handle(invite.CertProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveCert(nctx, s)
 	})
@@ -458,6 +459,7 @@ func (n *Node) rescope(ctx context.Context, nw *network) {
 	}
 	nw.host.KeepConnected(villageKeepTag, nw.scope.VillageLocals())
 	n.storeWantedCerts(ctx, nw)
+	n.updateWanted(ctx, nw)
 	nw.engine.ScopeChanged()
 	n.startSyncLoops(nw)
 	select {

@@ -32,14 +32,14 @@ func serveLoopback(t *testing.T, n *node.Node) {
 	t.Cleanup(func() { _ = n.StopNetwork() })
 }
 
-// stranger is a throwaway identity: a fresh account with one device, a
+// throwawayPeer is a throwaway identity: a fresh account with one device, a
 // real libp2p host on loopback that answers /kith/cert/1 and nothing else.
-type stranger struct {
+type throwawayPeer struct {
 	account, device identity.PrivateKey
 	host            *netnode.Host
 }
 
-func newStranger(t *testing.T) *stranger {
+func newThrowaway(t *testing.T) *throwawayPeer {
 	t.Helper()
 	account, err := identity.GenerateKey(rand.Reader)
 	if err != nil {
@@ -61,13 +61,13 @@ func newStranger(t *testing.T) *stranger {
 		defer s.Close()
 		_ = invite.WriteCert(s, invite.Cert{Header: cert.Raw, Payload: cert.Payload})
 	})
-	return &stranger{account: account, device: device, host: h}
+	return &throwawayPeer{account: account, device: device, host: h}
 }
 
 // knock connects to n, opens a sync stream (so that n asks for the
 // certificate) and waits until n names the stranger's account among its
 // peers; then it hangs up.
-func (s *stranger) knock(t *testing.T, n *node.Node) {
+func (s *throwawayPeer) knock(t *testing.T, n *node.Node) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
@@ -115,9 +115,9 @@ func TestStrangerCertsNotStored(t *testing.T) {
 	before := logCount(t, n)
 
 	const strangers = 66
-	var last *stranger
+	var last *throwawayPeer
 	for range strangers {
-		s := newStranger(t)
+		s := newThrowaway(t)
 		s.knock(t, n)
 		if err := s.host.Close(); err != nil {
 			t.Fatal(err)
