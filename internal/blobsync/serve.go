@@ -41,6 +41,9 @@ func (s *Service) Serve(ctx context.Context, peer identity.PublicKey, st Stream)
 			err = &serveError{code: codeTooMany, text: fmt.Sprintf("more than %d requests on one stream; open a new one", MaxRequests),
 				err: fmt.Errorf("%w: more than %d requests on one stream", ErrProtocol, MaxRequests)}
 		}
+		if err == nil && (m.Kind == kindQuery || m.Kind == kindGet) {
+			err = s.pace(ctx, peer, max(1, len(m.IDs)))
+		}
 		if err == nil {
 			switch m.Kind {
 			case kindQuery:
@@ -55,6 +58,29 @@ func (s *Service) Serve(ctx context.Context, peer identity.PublicKey, st Stream)
 			s.serveFailed(peer, w, err)
 			return
 		}
+	}
+}
+
+// pace waits until peer may have n more look-ups answered (see
+// Config.LookupRate), or returns ERROR 4 when that would take too long.
+func (s *Service) pace(ctx context.Context, peer identity.PublicKey, n int) error {
+	wait, ok := s.lookups.reserve(peer, n, time.Now())
+	if !ok {
+		s.busy.Add(1)
+		return &serveError{code: codeBusy, text: fmt.Sprintf("busy: more than %d blob look-ups a second from you; slow down", s.cfg.LookupRate),
+			err: fmt.Errorf("%d look-ups refused: the peer is %v over its pace", n, wait.Round(time.Millisecond))}
+	}
+	if wait == 0 {
+		return nil
+	}
+	s.throttled.Add(1)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
 	}
 }
 
