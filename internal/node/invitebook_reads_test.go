@@ -67,3 +67,37 @@ func TestInviteBookReadsTheFileOnce(t *testing.T) {
 		t.Fatalf("%d reads after the file changed, want 2", got)
 	}
 }
+
+// BenchmarkInviteBookGuess: the cost of checking a wrong secret against a
+// book of 100 invites, held in memory ("memory") and, for comparison,
+// read and parsed from invites.json every time as before ("reread").
+func BenchmarkInviteBookGuess(b *testing.B) {
+	path := filepath.Join(b.TempDir(), inviteFile)
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	book := newInviteBook(path)
+	for i := range 100 {
+		var s [invite.SecretSize]byte
+		s[0], s[1] = 1, byte(i)
+		if err := book.add(s, now.Add(time.Hour), now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var wrong [invite.SecretSize]byte
+	wrong[0] = 2
+	for _, reread := range []bool{false, true} {
+		name := "memory"
+		if reread {
+			name = "reread"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if reread {
+					book.loaded = false
+				}
+				if _, known := book.peek(wrong, now); known {
+					b.Fatal("a wrong secret was known")
+				}
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,4 +106,19 @@ func TestMockInviteGuessIsPenalised(t *testing.T) {
 	if !res.Mutual {
 		t.Fatalf("Join result %+v, want mutual", res)
 	}
+	// A used secret is refused but not penalised: whoever sends it held
+	// the code.
+	late := mockNode(t, mn)
+	if _, err := late.Join(t.Context(), inv.Code); err == nil || !strings.Contains(err.Error(), "unknown or already used invite") {
+		t.Fatalf("Join with a used code: %v, want refused as used", err)
+	}
+	if _, err := late.Join(t.Context(), inv.Code); err == nil || !strings.Contains(err.Error(), "unknown or already used invite") {
+		t.Fatalf("Join with a used code again: %v, want refused as used, not cut off", err)
+	}
+	for _, p := range a.Peers() {
+		if p.Device == late.Device() {
+			return
+		}
+	}
+	t.Fatal("the node that sent a used code was disconnected")
 }
