@@ -183,15 +183,16 @@ func TestServePacesLookups(t *testing.T) {
 		c.LookupBurst = 300
 	})
 	st := rawClient(t, n, a, key('C'))
+	start := time.Now()
 	exchange(t, st, frames(message{Kind: kindQuery, IDs: unknownIDs(256, 1)}), frames(message{Kind: kindHave, Sizes: absentSizes(256)}))
 	if got := a.svc.Stats().Throttled; got != 0 {
 		t.Fatalf("within the burst: %d throttled, want 0", got)
 	}
-	start := time.Now()
 	exchange(t, st, frames(message{Kind: kindQuery, IDs: unknownIDs(256, 2)}), frames(message{Kind: kindHave, Sizes: absentSizes(256)}))
-	// 44 tokens were left of 300: 212 more at 1000 a second.
-	if waited := time.Since(start); waited < 200*time.Millisecond {
-		t.Fatalf("the answer beyond the burst came after %v, want at least 212 ms", waited)
+	// 512 look-ups with a burst of 300: the last 212 at 1000 a second,
+	// however the time between the two QUERYs went.
+	if waited := time.Since(start); waited < 212*time.Millisecond {
+		t.Fatalf("the answer beyond the burst came %v after the first QUERY, want at least 212 ms", waited)
 	}
 	if got := a.svc.Stats().Throttled; got != 1 {
 		t.Fatalf("%d throttled, want 1", got)
@@ -216,11 +217,17 @@ func TestServePacesLookups(t *testing.T) {
 	if got := readAll(t, st); !bytes.Equal(got, want) {
 		t.Fatalf("answer %q, want %q", got, want)
 	}
-	// A new stream from the same peer finds the bucket as it was: its
-	// one look-up waits.
-	exchange(t, rawClient(t, n, b, key('C')), frames(message{Kind: kindGet, ID: idABC}), frames(message{Kind: kindNotFound, ID: idABC}))
-	if s := b.svc.Stats(); s.Throttled != 1 || s.Busy != 1 {
-		t.Fatalf("stats %+v, want 1 throttled and 1 busy", s)
+	// A new stream from the same peer finds the bucket as it was, not
+	// refilled: 100 look-ups would wait 10 s.
+	st = rawClient(t, n, b, key('C'))
+	if _, err := st.Write(frames(message{Kind: kindQuery, IDs: unknownIDs(100, 3)})); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, st); !bytes.Equal(got, want) {
+		t.Fatalf("on a new stream: answer %q, want %q", got, want)
+	}
+	if s := b.svc.Stats(); s.Throttled != 0 || s.Busy != 2 {
+		t.Fatalf("stats %+v, want none throttled and 2 busy", s)
 	}
 	if m := append(a.events(&a.misbehaved), b.events(&b.misbehaved)...); len(m) != 0 {
 		t.Fatalf("misbehaviour reported: %v", m)
