@@ -160,7 +160,11 @@ func (s *Service) answerGet(peer identity.PublicKey, g *guardedStream, w *frameW
 	if offset > size {
 		return fmt.Errorf("%w: GET of blob %s from offset %d, beyond its size of %d bytes", ErrProtocol, id, offset, size)
 	}
-	t, victim, err := s.servers.start(peer, g, favoured, s.cfg.MinServeRate, s.cfg.ServeGrace)
+	t, victim, err := s.servers.start(peer, g, nil, s.cfg.MinServeRate, s.cfg.ServeGrace)
+	if errors.Is(err, errAskFavour) {
+		fav := favoured()
+		t, victim, err = s.servers.start(peer, g, &fav, s.cfg.MinServeRate, s.cfg.ServeGrace)
+	}
 	if err != nil {
 		s.busy.Add(1)
 		return &serveError{code: codeBusy, text: err.Error(), err: fmt.Errorf("GET of blob %s refused: %w", id, err)}
