@@ -202,6 +202,9 @@ func (n *Node) serveInvite(ctx context.Context, nw *network, remote identity.Pub
 		return
 	}
 	if st != invite.Accepted {
+		if err := nw.invites.lastReadError(); err != nil {
+			nw.log.Error("an invite was refused because the invites file cannot be read; fix or remove it (its invites are then lost)", "err", err)
+		}
 		answer(st, st.String())
 		return
 	}

@@ -33,6 +33,15 @@ type inviteBook struct {
 	// guessers are peers that sent a secret of no invite, with when: they
 	// get no further answer while their penalty is being put in force.
 	guessers map[identity.PublicKey]time.Time
+	readErr  error // of the latest check that could not read the file
+}
+
+// lastReadError returns why the latest check could not read the file, or
+// nil if it could.
+func (b *inviteBook) lastReadError() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.readErr
 }
 
 // guesserMemory is how long a guesser is barred by the book itself: more
@@ -178,8 +187,10 @@ func (b *inviteBook) check(secret [invite.SecretSize]byte, now time.Time, mark f
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err := b.refresh(); err != nil {
+		b.readErr = err
 		return invite.UnknownSecret, true
 	}
+	b.readErr = nil
 	i := b.find(secret)
 	if i < 0 {
 		return invite.UnknownSecret, false

@@ -3,6 +3,7 @@ package node
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -99,5 +100,33 @@ func BenchmarkInviteBookGuess(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A book whose file cannot be read refuses every secret without calling
+// it a guess, and says why; it works again once the file is fixed.
+func TestInviteBookUnreadableFileIsNoGuess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), inviteFile)
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := newInviteBook(path)
+	var s [invite.SecretSize]byte
+	s[0] = 1
+	if st, known := b.peek(s, now); st != invite.UnknownSecret || !known {
+		t.Fatalf("unreadable book: %v (known %v), want unknown but not a guess", st, known)
+	}
+	if err := b.lastReadError(); err == nil || !strings.Contains(err.Error(), inviteFile) {
+		t.Fatalf("lastReadError %v, want one naming %s", err, inviteFile)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.add(s, now.Add(time.Hour), now); err != nil {
+		t.Fatal(err)
+	}
+	if st, known := b.peek(s, now); st != invite.Accepted || !known || b.lastReadError() != nil {
+		t.Fatalf("after the file was fixed: %v (known %v, error %v)", st, known, b.lastReadError())
 	}
 }
