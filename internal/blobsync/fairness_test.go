@@ -154,3 +154,82 @@ func TestServeKeepsSlotsForFavouredPeers(t *testing.T) {
 	exchange(t, rawClient(t, n, a, key('F')), frames(message{Kind: kindGet, ID: idABC}),
 		frames(message{Kind: kindBlob, ID: idABC, Size: 3}, message{Kind: kindData, Data: []byte("abc")}))
 }
+
+// unknownIDs returns n ids of blobs nobody holds, differing with seed.
+func unknownIDs(n int, seed byte) []blob.ID {
+	ids := make([]blob.ID, n)
+	for i := range ids {
+		ids[i] = blob.Sum([]byte{seed, byte(i), byte(i >> 8)})
+	}
+	return ids
+}
+
+// absentSizes is the HAVE of n ids nobody holds.
+func absentSizes(n int) []int64 {
+	sizes := make([]int64, n)
+	for i := range sizes {
+		sizes[i] = absent
+	}
+	return sizes
+}
+
+// A peer that asks for more look-ups than its burst waits for its answers,
+// and is told to slow down when the wait would be too long; other peers
+// are answered at once, and a new stream does not refill the bucket.
+func TestServePacesLookups(t *testing.T) {
+	n := newNet(t)
+	a := n.addNode('A', 0, func(c *Config) {
+		c.LookupRate = 1000
+		c.LookupBurst = 300
+	})
+	st := rawClient(t, n, a, key('C'))
+	start := time.Now()
+	exchange(t, st, frames(message{Kind: kindQuery, IDs: unknownIDs(256, 1)}), frames(message{Kind: kindHave, Sizes: absentSizes(256)}))
+	if got := a.svc.Stats().Throttled; got != 0 {
+		t.Fatalf("within the burst: %d throttled, want 0", got)
+	}
+	exchange(t, st, frames(message{Kind: kindQuery, IDs: unknownIDs(256, 2)}), frames(message{Kind: kindHave, Sizes: absentSizes(256)}))
+	// 512 look-ups with a burst of 300: the last 212 at 1000 a second,
+	// however the time between the two QUERYs went.
+	if waited := time.Since(start); waited < 212*time.Millisecond {
+		t.Fatalf("the answer beyond the burst came %v after the first QUERY, want at least 212 ms", waited)
+	}
+	if got := a.svc.Stats().Throttled; got != 1 {
+		t.Fatalf("%d throttled, want 1", got)
+	}
+	// Another peer has a bucket of its own.
+	exchange(t, rawClient(t, n, a, key('D')), frames(message{Kind: kindQuery, IDs: unknownIDs(256, 3)}), frames(message{Kind: kindHave, Sizes: absentSizes(256)}))
+	if got := a.svc.Stats().Throttled; got != 1 {
+		t.Fatalf("%d throttled after another peer's QUERY, want still 1", got)
+	}
+
+	// At 10 look-ups a second, 256 more would wait 25 s: refused.
+	b := n.addNode('B', 0, func(c *Config) {
+		c.LookupRate = 10
+		c.LookupBurst = 256
+	})
+	st = rawClient(t, n, b, key('C'))
+	exchange(t, st, frames(message{Kind: kindQuery, IDs: unknownIDs(256, 1)}), frames(message{Kind: kindHave, Sizes: absentSizes(256)}))
+	if _, err := st.Write(frames(message{Kind: kindQuery, IDs: unknownIDs(256, 2)})); err != nil {
+		t.Fatal(err)
+	}
+	want := frames(message{Kind: kindError, Code: codeBusy, Text: "busy: more than 10 blob look-ups a second from you; slow down"})
+	if got := readAll(t, st); !bytes.Equal(got, want) {
+		t.Fatalf("answer %q, want %q", got, want)
+	}
+	// A new stream from the same peer finds the bucket as it was, not
+	// refilled: 100 look-ups would wait 10 s.
+	st = rawClient(t, n, b, key('C'))
+	if _, err := st.Write(frames(message{Kind: kindQuery, IDs: unknownIDs(100, 3)})); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, st); !bytes.Equal(got, want) {
+		t.Fatalf("on a new stream: answer %q, want %q", got, want)
+	}
+	if s := b.svc.Stats(); s.Throttled != 0 || s.Busy != 2 {
+		t.Fatalf("stats %+v, want none throttled and 2 busy", s)
+	}
+	if m := append(a.events(&a.misbehaved), b.events(&b.misbehaved)...); len(m) != 0 {
+		t.Fatalf("misbehaviour reported: %v", m)
+	}
+}

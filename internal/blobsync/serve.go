@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,9 @@ func (s *Service) Serve(ctx context.Context, peer identity.PublicKey, st Stream)
 	}
 	defer s.servers.closeStream(peer)
 	var buf []byte // chunk buffer, made by the first GET
+	// Whether the node favours the peer is asked once per stream at most,
+	// and only when the slots left are the reserved ones.
+	favoured := sync.OnceValue(func() bool { return s.cfg.Favoured == nil || s.cfg.Favoured(peer) })
 	for requests := 0; ; requests++ {
 		m, err := r.next()
 		if err == io.EOF {
@@ -41,12 +45,15 @@ func (s *Service) Serve(ctx context.Context, peer identity.PublicKey, st Stream)
 			err = &serveError{code: codeTooMany, text: fmt.Sprintf("more than %d requests on one stream; open a new one", MaxRequests),
 				err: fmt.Errorf("%w: more than %d requests on one stream", ErrProtocol, MaxRequests)}
 		}
+		if err == nil && (m.Kind == kindQuery || m.Kind == kindGet) {
+			err = s.pace(ctx, peer, max(1, len(m.IDs)))
+		}
 		if err == nil {
 			switch m.Kind {
 			case kindQuery:
 				err = s.answerQuery(w, m.IDs)
 			case kindGet:
-				err = s.answerGet(peer, g, w, m.ID, m.Offset, &buf)
+				err = s.answerGet(peer, g, w, m.ID, m.Offset, &buf, favoured)
 			default:
 				err = fmt.Errorf("%w: got a %s message where a request (QUERY or GET) is due", ErrProtocol, m.Kind)
 			}
@@ -55,6 +62,29 @@ func (s *Service) Serve(ctx context.Context, peer identity.PublicKey, st Stream)
 			s.serveFailed(peer, w, err)
 			return
 		}
+	}
+}
+
+// pace waits until peer may have n more look-ups answered (see
+// Config.LookupRate), or returns ERROR 4 when that would take too long.
+func (s *Service) pace(ctx context.Context, peer identity.PublicKey, n int) error {
+	wait, ok := s.lookups.reserve(peer, n, time.Now())
+	if !ok {
+		s.busy.Add(1)
+		return &serveError{code: codeBusy, text: fmt.Sprintf("busy: more than %d blob look-ups a second from you; slow down", s.cfg.LookupRate),
+			err: fmt.Errorf("%d look-ups refused: the peer is %v over its pace", n, wait.Round(time.Millisecond))}
+	}
+	if wait == 0 {
+		return nil
+	}
+	s.throttled.Add(1)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
 	}
 }
 
@@ -114,8 +144,9 @@ func (s *Service) answerQuery(w *frameWriter, ids []blob.ID) error {
 
 // answerGet sends BLOB and the bytes of blob id from offset, or
 // NOT_FOUND, to peer over g (written through w). *buf is the stream's
-// chunk buffer, made here when nil.
-func (s *Service) answerGet(peer identity.PublicKey, g *guardedStream, w *frameWriter, id blob.ID, offset int64, buf *[]byte) error {
+// chunk buffer, made here when nil; favoured tells whether the node
+// favours peer.
+func (s *Service) answerGet(peer identity.PublicKey, g *guardedStream, w *frameWriter, id blob.ID, offset int64, buf *[]byte, favoured func() bool) error {
 	// The blob is opened before a slot is taken: a GET for a blob we do
 	// not have never takes a slot, nor ends a slow transfer for its slot.
 	rc, size, err := s.cfg.Blobs.Open(id)
@@ -129,8 +160,11 @@ func (s *Service) answerGet(peer identity.PublicKey, g *guardedStream, w *frameW
 	if offset > size {
 		return fmt.Errorf("%w: GET of blob %s from offset %d, beyond its size of %d bytes", ErrProtocol, id, offset, size)
 	}
-	favoured := func() bool { return s.cfg.Favoured == nil || s.cfg.Favoured(peer) }
-	t, victim, err := s.servers.start(peer, g, favoured, s.cfg.MinServeRate, s.cfg.ServeGrace)
+	t, victim, err := s.servers.start(peer, g, nil, s.cfg.MinServeRate, s.cfg.ServeGrace)
+	if errors.Is(err, errAskFavour) {
+		fav := favoured()
+		t, victim, err = s.servers.start(peer, g, &fav, s.cfg.MinServeRate, s.cfg.ServeGrace)
+	}
 	if err != nil {
 		s.busy.Add(1)
 		return &serveError{code: codeBusy, text: err.Error(), err: fmt.Errorf("GET of blob %s refused: %w", id, err)}

@@ -23,6 +23,12 @@ const (
 	// transfer we serve gives its slot up to a peer that wants one while
 	// every slot is taken.
 	DefaultMinServeRate = 32 << 10
+	// DefaultLookupRate is the look-ups (ids in QUERY, GETs) a second a
+	// peer is answered at once after its burst.
+	DefaultLookupRate = 4096
+	// DefaultLookupBurst is the look-ups a peer is answered at once after
+	// a quiet while: sixteen sessions of the reference requester.
+	DefaultLookupBurst = 16 * maxAskPerSession
 	// DefaultServeGrace is how long a transfer we serve is safe from
 	// giving its slot up, whatever its rate.
 	DefaultServeGrace = 10 * time.Second
@@ -92,6 +98,11 @@ type Config struct {
 	// ServeGrace is how long after its GET a transfer we serve cannot be
 	// ended for its rate. 0 means DefaultServeGrace.
 	ServeGrace time.Duration
+	// LookupRate and LookupBurst pace the look-ups of each peer (an id in a
+	// QUERY or a GET): a peer that asks more than LookupBurst at once, or
+	// more than LookupRate a second after that, waits for its answers.
+	// 0 means DefaultLookupRate and DefaultLookupBurst.
+	LookupRate, LookupBurst int
 	// Logger receives the service's log; nil discards it.
 	Logger *slog.Logger
 }
@@ -114,6 +125,9 @@ type Stats struct {
 	// slot taken, the peer's share of them taken, or too many streams
 	// open from the peer.
 	Busy int64
+	// Throttled counts requests whose answer waited because the peer
+	// asked for more look-ups than LookupBurst and LookupRate allow.
+	Throttled int64
 	// Preempted counts transfers we served that were ended, slower than
 	// MinServeRate, to give their slot to another GET.
 	Preempted int64
@@ -129,6 +143,7 @@ type Service struct {
 
 	fetchSlots chan struct{} // one per fetch stream open, MaxFetching
 	servers    *servers      // streams and transfers being served
+	lookups    *lookups      // pace of each peer's look-ups
 	wake       chan struct{} // wakes Run
 
 	mu           sync.Mutex
@@ -140,7 +155,7 @@ type Service struct {
 
 	fetched, served, failed, refusals atomic.Int64
 	bytesIn, bytesOut                 atomic.Int64
-	busy, preempted                   atomic.Int64
+	busy, preempted, throttled        atomic.Int64
 }
 
 // want is a blob we want and do not hold.
@@ -187,6 +202,13 @@ func New(cfg Config) *Service {
 	if s.timeout <= 0 {
 		s.timeout = DefaultTimeout
 	}
+	if s.cfg.LookupRate <= 0 {
+		s.cfg.LookupRate = DefaultLookupRate
+	}
+	if s.cfg.LookupBurst <= 0 {
+		s.cfg.LookupBurst = DefaultLookupBurst
+	}
+	s.lookups = newLookups(s.cfg.LookupRate, s.cfg.LookupBurst)
 	if s.cfg.MinServeRate <= 0 {
 		s.cfg.MinServeRate = DefaultMinServeRate
 	}
@@ -268,6 +290,7 @@ func (s *Service) Stats() Stats {
 		BytesOut:  s.bytesOut.Load(),
 		Busy:      s.busy.Load(),
 		Preempted: s.preempted.Load(),
+		Throttled: s.throttled.Load(),
 	}
 }
 

@@ -75,15 +75,19 @@ type busyError struct{ text string }
 
 func (e *busyError) Error() string { return e.text }
 
-// start takes a slot for a transfer to peer over g. A peer that favoured
-// (called only when needed) does not report true may take a slot only
-// while fewer than MaxServing − ReservedServing transfers are in
-// progress. When no slot is left, the slowest transfer of those older
+// errAskFavour is start's answer when it needs to know whether the node
+// favours the peer: ask (without holding s.mu) and call again.
+var errAskFavour = errors.New("whether the node favours the peer is needed")
+
+// start takes a slot for a transfer to peer over g. A peer the node does
+// not favour (*favoured false) may take a slot only while fewer than
+// MaxServing − ReservedServing transfers are in progress; when that
+// matters and favoured is nil, start returns errAskFavour. When no slot is left, the slowest transfer of those older
 // than grace that average less than minRate bytes a second (of the peer
 // holding the most slots first) is aborted and its slot given to this
 // one. The error is a *busyError when no slot can be had. victim is the
 // transfer aborted, if any.
-func (s *servers) start(peer identity.PublicKey, g *guardedStream, favoured func() bool, minRate int64, grace time.Duration) (t, victim *transfer, err error) {
+func (s *servers) start(peer identity.PublicKey, g *guardedStream, favoured *bool, minRate int64, grace time.Duration) (t, victim *transfer, err error) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -92,8 +96,13 @@ func (s *servers) start(peer identity.PublicKey, g *guardedStream, favoured func
 		return nil, nil, &busyError{fmt.Sprintf("busy: %d transfers in progress for you; finish one first", MaxServingPerPeer)}
 	}
 	limit := MaxServing
-	if n := len(s.transfers); n >= MaxServing-ReservedServing && !favoured() {
-		limit = MaxServing - ReservedServing
+	if len(s.transfers) >= MaxServing-ReservedServing {
+		if favoured == nil {
+			return nil, nil, errAskFavour
+		}
+		if !*favoured {
+			limit = MaxServing - ReservedServing
+		}
 	}
 	if n := len(s.transfers); n >= limit {
 		if n == limit {

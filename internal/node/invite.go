@@ -184,7 +184,13 @@ func (n *Node) serveInvite(ctx context.Context, nw *network, remote identity.Pub
 	answer := func(st invite.Status, msg string) {
 		_ = invite.WriteResponse(s, invite.Response{Status: st, Message: msg})
 	}
-	st, known := nw.invites.peek(req.Secret, time.Now())
+	st, known, barred := nw.invites.judge(remote, req.Secret, time.Now())
+	if barred {
+		if r, ok := s.(interface{ Reset() error }); ok {
+			_ = r.Reset()
+		}
+		return
+	}
 	if !known {
 		// A secret of no invite this node made: a guess (a code mistyped
 		// fails its check digits before it is sent). Penalised, so that
@@ -196,6 +202,9 @@ func (n *Node) serveInvite(ctx context.Context, nw *network, remote identity.Pub
 		return
 	}
 	if st != invite.Accepted {
+		if err := nw.invites.lastReadError(); err != nil {
+			nw.log.Error("an invite was refused because the invites file cannot be read; fix or remove it (its invites are then lost)", "err", err)
+		}
 		answer(st, st.String())
 		return
 	}

@@ -30,7 +30,24 @@ type inviteBook struct {
 	secrets  []bookSecret // of records, index by index
 	stamp    os.FileInfo  // the file as last read or written; nil: no file
 	loaded   bool
+	// guessers are peers that sent a secret of no invite, with when: they
+	// get no further answer while their penalty is being put in force.
+	guessers map[identity.PublicKey]time.Time
+	readErr  error // of the latest check that could not read the file
 }
+
+// lastReadError returns why the latest check could not read the file, or
+// nil if it could.
+func (b *inviteBook) lastReadError() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.readErr
+}
+
+// guesserMemory is how long a guesser is barred by the book itself: more
+// than the time its answer may take (guessAnswerWait) before the host's
+// penalty refuses it.
+const guesserMemory = 10 * time.Second
 
 type inviteRecord struct {
 	Secret  string    `json:"secret"` // hex
@@ -170,8 +187,10 @@ func (b *inviteBook) check(secret [invite.SecretSize]byte, now time.Time, mark f
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err := b.refresh(); err != nil {
+		b.readErr = err
 		return invite.UnknownSecret, true
 	}
+	b.readErr = nil
 	i := b.find(secret)
 	if i < 0 {
 		return invite.UnknownSecret, false
@@ -191,6 +210,38 @@ func (b *inviteBook) check(secret [invite.SecretSize]byte, now time.Time, mark f
 		}
 	}
 	return invite.Accepted, true
+}
+
+// judge is peek for a request from peer, which is barred (and told
+// nothing) if it sent a secret of no invite within guesserMemory. A peer
+// whose secret is of no invite is barred from now on: of two guesses sent
+// at once, only one is answered.
+func (b *inviteBook) judge(peer identity.PublicKey, secret [invite.SecretSize]byte, now time.Time) (st invite.Status, known, barred bool) {
+	b.mu.Lock()
+	at, seen := b.guessers[peer]
+	b.mu.Unlock()
+	if seen && now.Sub(at) < guesserMemory {
+		return invite.UnknownSecret, false, true
+	}
+	st, known = b.peek(secret, now)
+	if known {
+		return st, true, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if at, seen := b.guessers[peer]; seen && now.Sub(at) < guesserMemory {
+		return st, false, true // another guess of the peer's came first
+	}
+	if b.guessers == nil {
+		b.guessers = map[identity.PublicKey]time.Time{}
+	}
+	for p, at := range b.guessers {
+		if now.Sub(at) >= guesserMemory {
+			delete(b.guessers, p)
+		}
+	}
+	b.guessers[peer] = now
+	return st, false, false
 }
 
 // find returns the index of the record of secret, or -1. Every secret is

@@ -3,6 +3,7 @@ package node
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -65,5 +66,67 @@ func TestInviteBookReadsTheFileOnce(t *testing.T) {
 	}
 	if got := reads.Load(); got != 2 {
 		t.Fatalf("%d reads after the file changed, want 2", got)
+	}
+}
+
+// BenchmarkInviteBookGuess: the cost of checking a wrong secret against a
+// book of 100 invites, held in memory ("memory") and, for comparison,
+// read and parsed from invites.json every time as before ("reread").
+func BenchmarkInviteBookGuess(b *testing.B) {
+	path := filepath.Join(b.TempDir(), inviteFile)
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	book := newInviteBook(path)
+	for i := range 100 {
+		var s [invite.SecretSize]byte
+		s[0], s[1] = 1, byte(i)
+		if err := book.add(s, now.Add(time.Hour), now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var wrong [invite.SecretSize]byte
+	wrong[0] = 2
+	for _, reread := range []bool{false, true} {
+		name := "memory"
+		if reread {
+			name = "reread"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if reread {
+					book.loaded = false
+				}
+				if _, known := book.peek(wrong, now); known {
+					b.Fatal("a wrong secret was known")
+				}
+			}
+		})
+	}
+}
+
+// A book whose file cannot be read refuses every secret without calling
+// it a guess, and says why; it works again once the file is fixed.
+func TestInviteBookUnreadableFileIsNoGuess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), inviteFile)
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := newInviteBook(path)
+	var s [invite.SecretSize]byte
+	s[0] = 1
+	if st, known := b.peek(s, now); st != invite.UnknownSecret || !known {
+		t.Fatalf("unreadable book: %v (known %v), want unknown but not a guess", st, known)
+	}
+	if err := b.lastReadError(); err == nil || !strings.Contains(err.Error(), inviteFile) {
+		t.Fatalf("lastReadError %v, want one naming %s", err, inviteFile)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.add(s, now.Add(time.Hour), now); err != nil {
+		t.Fatal(err)
+	}
+	if st, known := b.peek(s, now); st != invite.Accepted || !known || b.lastReadError() != nil {
+		t.Fatalf("after the file was fixed: %v (known %v, error %v)", st, known, b.lastReadError())
 	}
 }

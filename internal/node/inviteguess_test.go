@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,5 +105,66 @@ func TestMockInviteGuessIsPenalised(t *testing.T) {
 	}
 	if !res.Mutual {
 		t.Fatalf("Join result %+v, want mutual", res)
+	}
+	// A used secret is refused but not penalised: whoever sends it held
+	// the code.
+	late := mockNode(t, mn)
+	if _, err := late.Join(t.Context(), inv.Code); err == nil || !strings.Contains(err.Error(), "unknown or already used invite") {
+		t.Fatalf("Join with a used code: %v, want refused as used", err)
+	}
+	if _, err := late.Join(t.Context(), inv.Code); err == nil || !strings.Contains(err.Error(), "unknown or already used invite") {
+		t.Fatalf("Join with a used code again: %v, want refused as used, not cut off", err)
+	}
+	for _, p := range a.Peers() {
+		if p.Device == late.Device() {
+			return
+		}
+	}
+	t.Fatal("the node that sent a used code was disconnected")
+}
+
+// Of two guesses one peer sends at once, only the first is answered: the
+// second comes before the penalty is in force, and is refused all the
+// same.
+func TestMockInviteGuessesAtOnceGetOneAnswer(t *testing.T) {
+	mn := newMockNet(t)
+	a := mockNode(t, mn)
+	inv, err := a.NewInvite(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := invite.Parse(inv.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, cert := stranger(t, mn, c)
+	var streams []netnode.Stream
+	for range 2 {
+		s, err := h.Open(t.Context(), c.Device, invite.Protocol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		_ = s.SetDeadline(time.Now().Add(10 * time.Second))
+		req := invite.Request{CertHeader: cert.Raw, CertPayload: cert.Payload}
+		req.Secret[0] = byte(len(streams) + 1)
+		if err := invite.WriteRequest(s, req); err != nil {
+			t.Fatal(err)
+		}
+		streams = append(streams, s)
+	}
+	answered := 0
+	for _, s := range streams {
+		// Neither stream is closed before both are read: the first
+		// answer's wait for the guesser to hang up keeps the penalty off.
+		if resp, err := invite.ReadResponse(s); err == nil {
+			if resp.Status != invite.UnknownSecret {
+				t.Fatalf("a guess was answered %v", resp.Status)
+			}
+			answered++
+		}
+	}
+	if answered != 1 {
+		t.Fatalf("%d of 2 guesses sent at once were answered, want 1", answered)
 	}
 }

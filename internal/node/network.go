@@ -624,6 +624,6 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 	}
 	bs := nw.blobs.Stats()
 	st.Blobs = BlobTotals{Pending: len(nw.blobs.Pending()), Fetched: bs.Fetched, Served: bs.Served, Failed: bs.Failed,
-		Busy: bs.Busy, Preempted: bs.Preempted}
+		Busy: bs.Busy, Preempted: bs.Preempted, Throttled: bs.Throttled}
 	return st, nil
 }

@@ -66,6 +66,9 @@ type BlobTotals struct {
 	// (doc/protocol/blobsync.md, "Sharing the responder").
 	Busy      int64
 	Preempted int64
+	// Throttled counts blob requests whose answer waited because the peer
+	// asked for more look-ups than its pace allows.
+	Throttled int64
 }
 
 // Invite is an invitation to connect and follow each other.
