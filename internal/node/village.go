@@ -255,7 +255,16 @@ func (n *Node) LeaveVillage(ctx context.Context, id entry.ID) (*entry.Entry, err
 // SetVillageUserspec sets how this device presents itself in the village
 // and its mode (active or passive).
 func (n *Node) SetVillageUserspec(ctx context.Context, id entry.ID, mode village.Mode, name, about string) (*entry.Entry, error) {
-	return n.appendVillage(ctx, id, &village.Userspec{Village: id, Mode: mode, Name: name, About: about}, mustBeLocal)
+	return n.appendVillage(ctx, id, &village.Userspec{Village: id, Mode: mode, Name: name, About: about}, func(st *village.State, self identity.PublicKey) error {
+		if err := mustBeLocal(st, self); err != nil {
+			return err
+		}
+		if st.UserspecRefusal(self, mode) != "" {
+			return ruleErr("a village keeps at least %d active locals and this device is one of the %d: it cannot turn passive until another local is active (invite one, or ask a passive local to turn active); every local's node would ignore the userspec",
+				village.MinActive, len(st.ActiveLocals()))
+		}
+		return nil
+	})
 }
 
 // VoteStranger casts this device's vote on a stranger; proof (the content

@@ -393,6 +393,9 @@ func (s *State) apply(e *entry.Entry, p Payload, order int) string {
 		l.Status, l.Until = Left, e.ID
 		s.settle(e.ID)
 	case *Userspec:
+		if reason := s.UserspecRefusal(author, p.Mode); reason != "" {
+			return reason
+		}
 		l.Mode, l.Name, l.Userspec = p.Mode, p.Name, e.Header.PayloadHash
 		s.settle(e.ID)
 	case *Vote:
