@@ -104,7 +104,7 @@ func main() {
 type post struct {
 	author   int
 	ts       uint64
-	payload  []byte
+	payload  village.Payload
 	stranger int // index of the stranger it concerns, or -1
 }
 
@@ -140,7 +140,7 @@ func build(nStrangers, nLocals int) (entry.ID, []*entry.Entry, []int, error) {
 	var plan []post
 	add := func(author int, p village.Payload, stranger int) {
 		ts++
-		plan = append(plan, post{author, ts, village.MustEncode(p), stranger})
+		plan = append(plan, post{author, ts, p, stranger})
 	}
 	add(1, &village.Accept{Village: vid}, -1)
 	for inv := 2; inv < nLocals; inv++ {
@@ -149,6 +149,7 @@ func build(nStrangers, nLocals int) (entry.ID, []*entry.Entry, []int, error) {
 		}
 		add(inv, &village.Join{Village: vid}, -1)
 	}
+	setup := len(plan)
 	for i := range nStrangers {
 		id := strangerID(i)
 		voters := 1 + i%3
@@ -170,26 +171,59 @@ func build(nStrangers, nLocals int) (entry.ID, []*entry.Entry, []int, error) {
 			add((i+3)%nLocals, &village.Strangerspec{Village: vid, Stranger: id, Text: fmt.Sprintf("met stranger %d at the market; seemed friendly enough", i)}, i)
 		}
 	}
-	// Sign each author's chain in its own goroutine.
-	byAuthor := make([][]int, nLocals)
-	for i, p := range plan {
-		byAuthor[p.author] = append(byAuthor[p.author], i)
-	}
+	// The founding, invitations and joins in order, each entry naming
+	// the heads of the other logs (village.md §3, "Order"); then each
+	// author's votes and notes in its own goroutine, each naming the last
+	// join (which implies the whole setup): replica B below lacks entries
+	// in the middle of logs, and an entry whose backlink is not held is
+	// ordered by its references alone.
 	out := make([]*entry.Entry, len(plan))
+	heads := make([]*entry.Entry, nLocals)
+	sign := func(i int, refs []entry.ID) (*entry.Entry, error) {
+		a := plan[i].author
+		d := entry.Draft{LogID: entry.LogID(vid), Seq: 1, Timestamp: plan[i].ts}
+		if h := heads[a]; h != nil {
+			d.Seq, d.Backlink = h.Header.Seq+1, h.ID
+		}
+		if err := village.SetRefs(plan[i].payload, refs); err != nil {
+			return nil, err
+		}
+		d.Payload = village.MustEncode(plan[i].payload)
+		e, err := entry.Sign(keys[a], d)
+		if err == nil {
+			out[i], heads[a] = e, e
+		}
+		return e, err
+	}
+	for i := range setup {
+		var refs []entry.ID
+		for a, h := range heads {
+			if h != nil && a != plan[i].author {
+				refs = append(refs, h.ID)
+			}
+		}
+		if _, err := sign(i, refs); err != nil {
+			return entry.ID{}, nil, nil, err
+		}
+	}
+	last := out[setup-1]
+	byAuthor := make([][]int, nLocals)
+	for i, p := range plan[setup:] {
+		byAuthor[p.author] = append(byAuthor[p.author], setup+i)
+	}
 	errs := make([]error, nLocals)
 	var wg sync.WaitGroup
 	for a := range nLocals {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var prev entry.ID
-			for s, i := range byAuthor[a] {
-				e, err := entry.Sign(keys[a], entry.Draft{LogID: entry.LogID(vid), Seq: uint64(s + 1), Backlink: prev, Timestamp: plan[i].ts, Payload: plan[i].payload})
-				if err != nil {
+			for _, i := range byAuthor[a] {
+				// The last join's author names it too: a reference to an
+				// entry of one's own log is redundant but valid.
+				if _, err := sign(i, []entry.ID{last.ID}); err != nil {
 					errs[a] = err
 					return
 				}
-				out[i], prev = e, e.ID
 			}
 		}()
 	}

@@ -228,7 +228,28 @@ func TestVillageVote(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "proof") || !strings.Contains(r.stderr, "absent.jpg") {
 		t.Errorf("vote with a missing proof file: exit %d, stderr %q", r.code, r.stderr)
 	}
-	// A passive local's vote follows the active locals'.
+	// Of two active locals, b cannot turn passive: the CLI says why and
+	// what to do, and nothing is published.
+	r = v.b.run(t, nil, "village", "userspec", v.id, "--mode", "passive", "--name", "Bo")
+	if r.code != 1 || !strings.Contains(r.stderr, "a village keeps at least 2 active locals and this device is one of the 2") ||
+		!strings.Contains(r.stderr, "invite one, or ask a passive local to turn active") {
+		t.Errorf("userspec passive of two active: exit %d, stderr %q", r.code, r.stderr)
+	}
+	v.b.okJSON(t, &got, "village", "show", v.id)
+	if l := localOf(got, v.bo.Device); l.Mode != "active" || l.Name != "" || len(got.Problems) != 0 {
+		t.Errorf("after the refused userspec b is %+v, problems %q", l, got.Problems)
+	}
+	// A third local, c, accepts too; then b may turn passive, and its
+	// vote follows the active locals'.
+	c := newEnv(t)
+	co := initHome(t, c)
+	idLine(t, v.a, "village", "invite", v.id, co.Device)
+	idLine(t, v.b, "village", "invite", v.id, co.Device)
+	syncHomes(t, v.b, v.a)
+	syncHomes(t, v.a, c)
+	idLine(t, c, "village", "join", v.id)
+	idLine(t, c, "village", "vote", v.id, s, "accept", "--proof", added)
+	syncHomes(t, c, v.b)
 	idLine(t, v.b, "village", "userspec", v.id, "--mode", "passive", "--name", "Bo")
 	syncHomes(t, v.b, v.a)
 	v.a.okJSON(t, &got, "village", "show", v.id)
@@ -244,6 +265,16 @@ func TestVillageVote(t *testing.T) {
 			t.Errorf("village show lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// localOf returns the local whose key is key.
+func localOf(v wire.Village, key string) wire.VillageLocal {
+	for _, l := range v.Locals {
+		if l.Key == key {
+			return l
+		}
+	}
+	return wire.VillageLocal{}
 }
 
 // voteOf returns the vote of local on s.

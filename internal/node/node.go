@@ -345,18 +345,14 @@ func (n *Node) Publish(ctx context.Context, p content.Payload) (*entry.Entry, er
 	return n.AppendRaw(ctx, entry.PublicLog, payload)
 }
 
-// AppendRaw appends payload bytes to one of this device's logs.
+// AppendRaw appends payload bytes to one of this device's logs, stamped
+// with this node's clock (no later than the log's previous entry's
+// timestamp + 1; never after anyone else's entries: timestamps order
+// nothing, DESIGN.md "Order never depends on a clock").
 func (n *Node) AppendRaw(ctx context.Context, log entry.LogID, payload []byte) (*entry.Entry, error) {
-	return n.appendAfter(ctx, log, payload, 0)
-}
-
-// appendAfter is AppendRaw with a timestamp greater than after: a village
-// entry is stamped after every village entry held, so that the reducer's
-// (timestamp, id) order applies it after what its author had seen.
-func (n *Node) appendAfter(ctx context.Context, log entry.LogID, payload []byte, after uint64) (*entry.Entry, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	e, err := n.signNext(ctx, log, payload, after)
+	e, err := n.signNext(ctx, log, payload)
 	if err != nil {
 		return nil, err
 	}
@@ -367,10 +363,10 @@ func (n *Node) appendAfter(ctx context.Context, log entry.LogID, payload []byte,
 }
 
 // signNext signs the entry that would extend one of this device's logs
-// with payload, stamped after after, without storing it. n.mu is held.
-func (n *Node) signNext(ctx context.Context, log entry.LogID, payload []byte, after uint64) (*entry.Entry, error) {
+// with payload, without storing it. n.mu is held.
+func (n *Node) signNext(ctx context.Context, log entry.LogID, payload []byte) (*entry.Entry, error) {
 	key := store.LogKey{Author: n.device.Public(), LogID: log}
-	d := entry.Draft{LogID: log, Seq: 1, Timestamp: max(n.now(), after+1), Payload: payload}
+	d := entry.Draft{LogID: log, Seq: 1, Timestamp: min(n.now(), entry.MaxTimestamp), Payload: payload}
 	h, err := n.store.Head(ctx, key)
 	switch {
 	case err == nil:
@@ -389,7 +385,7 @@ func (n *Node) signNext(ctx context.Context, log entry.LogID, payload []byte, af
 			return nil, err
 		}
 		if d.Timestamp <= prev.Header.Timestamp {
-			d.Timestamp = prev.Header.Timestamp + 1
+			d.Timestamp = min(prev.Header.Timestamp, entry.MaxTimestamp-1) + 1
 		}
 	case errors.Is(err, store.ErrNotFound):
 	default:

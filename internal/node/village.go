@@ -156,10 +156,11 @@ func (n *Node) FoundVillage(ctx context.Context, name string, admit, exclude vil
 }
 
 // appendVillage checks p against the village as held (check may return a
-// rule error) and appends it to this device's village log.
+// rule error), names in it the heads of the village logs held that it
+// has not yet referenced (village.md §3, "References the node writes")
+// and appends it to this device's village log.
 func (n *Node) appendVillage(ctx context.Context, id entry.ID, p village.Payload, check func(st *village.State, self identity.PublicKey) error) (*entry.Entry, error) {
-	payload, err := village.Encode(p)
-	if err != nil {
+	if _, err := village.Encode(p); err != nil {
 		return nil, err
 	}
 	found, es, err := n.villageEntries(ctx, id)
@@ -182,16 +183,14 @@ func (n *Node) appendVillage(ctx context.Context, id entry.ID, p village.Payload
 			return nil, err
 		}
 	}
-	return n.appendAfter(ctx, entry.LogID(id), payload, latest(es))
-}
-
-// latest is the highest timestamp of es.
-func latest(es []*entry.Entry) uint64 {
-	var ts uint64
-	for _, e := range es {
-		ts = max(ts, e.Header.Timestamp)
+	if err := village.SetRefs(p, village.NextRefs(st, es, self)); err != nil {
+		return nil, err
 	}
-	return ts
+	payload, err := village.Encode(p)
+	if err != nil {
+		return nil, err
+	}
+	return n.AppendRaw(ctx, entry.LogID(id), payload)
 }
 
 // mustBeLocal is the check of the entries only a current local may post.
@@ -256,7 +255,16 @@ func (n *Node) LeaveVillage(ctx context.Context, id entry.ID) (*entry.Entry, err
 // SetVillageUserspec sets how this device presents itself in the village
 // and its mode (active or passive).
 func (n *Node) SetVillageUserspec(ctx context.Context, id entry.ID, mode village.Mode, name, about string) (*entry.Entry, error) {
-	return n.appendVillage(ctx, id, &village.Userspec{Village: id, Mode: mode, Name: name, About: about}, mustBeLocal)
+	return n.appendVillage(ctx, id, &village.Userspec{Village: id, Mode: mode, Name: name, About: about}, func(st *village.State, self identity.PublicKey) error {
+		if err := mustBeLocal(st, self); err != nil {
+			return err
+		}
+		if st.UserspecRefusal(self, mode) != "" {
+			return ruleErr("a village keeps at least %d active locals and this device is one of the %d: it cannot turn passive until another local is active (invite one, or ask a passive local to turn active); every local's node would ignore the userspec",
+				village.MinActive, len(st.ActiveLocals()))
+		}
+		return nil
+	})
 }
 
 // VoteStranger casts this device's vote on a stranger; proof (the content
@@ -337,10 +345,12 @@ func (n *Node) PublishState(ctx context.Context, id entry.ID) (*entry.Entry, *vi
 	// Strangers' logs (requests) change no component: leave them out, so
 	// that many strangers do not use up the state's seen list, but keep
 	// every log the previous state named (seen never goes back, §5).
-	if full, err := village.Reduce(id, es); err == nil {
-		named := previousSeen(es, n.device.Public(), id)
-		seen = slices.DeleteFunc(seen, func(s village.Seen) bool { return !full.Knows(s.Author) && !named[s.Author] })
+	full, err := village.Reduce(id, es)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrNoVillage, err)
 	}
+	named := previousSeen(es, n.device.Public(), id)
+	seen = slices.DeleteFunc(seen, func(s village.Seen) bool { return !full.Knows(s.Author) && !named[s.Author] })
 	if len(seen) > village.MaxSeen {
 		return nil, nil, ruleErr("the village has %d logs; a state names at most %d", len(seen), village.MaxSeen)
 	}
@@ -348,11 +358,11 @@ func (n *Node) PublishState(ctx context.Context, id entry.ID) (*entry.Entry, *vi
 	for _, e := range es {
 		byID[e.ID] = e
 	}
-	named, err := village.Named(id, seen, byID)
+	ofSeen, err := village.Named(id, seen, byID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("the village logs held have gaps: %w", err)
 	}
-	st, err := village.Reduce(id, named)
+	st, err := village.Reduce(id, ofSeen)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrNoVillage, err)
 	}
@@ -364,11 +374,14 @@ func (n *Node) PublishState(ctx context.Context, id entry.ID) (*entry.Entry, *vi
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := village.SetRefs(p, village.NextRefs(full, es, self)); err != nil {
+		return nil, nil, err
+	}
 	payload, err := village.Encode(p)
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := n.appendAfter(ctx, entry.LogID(id), payload, latest(es))
+	e, err := n.AppendRaw(ctx, entry.LogID(id), payload)
 	if err != nil {
 		return nil, nil, err
 	}

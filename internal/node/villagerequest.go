@@ -90,7 +90,7 @@ func (n *Node) RequestVillage(ctx context.Context, id entry.ID, to string, text 
 		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
 	n.mu.Lock()
-	e, err := n.signNext(ctx, lid, payload, latest(es))
+	e, err := n.signNext(ctx, lid, payload)
 	n.mu.Unlock()
 	if err != nil {
 		return nil, err

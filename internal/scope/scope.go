@@ -261,13 +261,41 @@ func (s *Scope) devices(ctx context.Context, account identity.PublicKey) ([]iden
 
 // relation is the latest follow or block statement about one account.
 type relation struct {
-	on bool
-	ts uint64
-	id entry.ID
+	on     bool
+	author identity.PublicKey
+	seq    uint64
+	ts     uint64
+	id     entry.ID
 }
 
-func (r relation) newer(ts uint64, id entry.ID) bool {
-	return ts > r.ts || ts == r.ts && string(id[:]) > string(r.id[:])
+// later reports whether statement x, of the same device's log as r, is
+// later than r: by seq, whatever the timestamps say (then id, for a fork).
+func (r relation) later(x relation) bool {
+	return x.seq > r.seq || x.seq == r.seq && string(x.id[:]) > string(r.id[:])
+}
+
+// newer reports whether x, the latest statement of one device, is newer
+// than r, another device's: two devices of the account name no causal
+// references yet, so by timestamp (the account's own devices' claim),
+// then id.
+func (r relation) newer(x relation) bool {
+	return x.ts > r.ts || x.ts == r.ts && string(x.id[:]) > string(r.id[:])
+}
+
+// relationKey is a statement's subject (the account followed or blocked)
+// and its author device.
+type relationKey struct{ subject, author identity.PublicKey }
+
+// settle folds each device's latest statement per subject (perDevice)
+// into one per subject: the newest across devices.
+func settle(perDevice map[relationKey]relation) map[identity.PublicKey]relation {
+	out := map[identity.PublicKey]relation{}
+	for k, x := range perDevice {
+		if r, ok := out[k.subject]; !ok || r.newer(x) {
+			out[k.subject] = x
+		}
+	}
+	return out
 }
 
 // relations is Relations over the scope's store.
@@ -277,15 +305,16 @@ func (s *Scope) relations(ctx context.Context, devices []identity.PublicKey) (fo
 
 // Relations reads the follow and block entries in the public logs of the
 // given devices (one account's) and returns the accounts followed, sorted,
-// and those blocked, each decided by its newest statement (timestamp, then
-// id).
+// and those blocked, each decided by its latest statement: each device's
+// latest by seq (relation.later), then the newest of the devices'
+// (relation.newer).
 func Relations(ctx context.Context, st store.Store, devices []identity.PublicKey) (follows []identity.PublicKey, blocks map[identity.PublicKey]bool, err error) {
 	blocks = map[identity.PublicKey]bool{}
 	if len(devices) == 0 {
 		return nil, blocks, nil
 	}
-	fol := map[identity.PublicKey]relation{}
-	blk := map[identity.PublicKey]relation{}
+	folDev := map[relationKey]relation{}
+	blkDev := map[relationKey]relation{}
 	public := entry.PublicLog
 	for _, typ := range []string{content.TypeFollow, content.TypeBlock} {
 		var after int64
@@ -303,15 +332,19 @@ func Relations(ctx context.Context, st store.Store, devices []identity.PublicKey
 				if err != nil {
 					continue
 				}
-				ts := e.Header.Timestamp
+				x := relation{author: e.Header.Author, seq: e.Header.Seq, ts: e.Header.Timestamp, id: e.ID}
 				switch v := p.(type) {
 				case *content.Follow:
-					if r, ok := fol[v.Account.Key()]; !ok || r.newer(ts, e.ID) {
-						fol[v.Account.Key()] = relation{v.Following, ts, e.ID}
+					k := relationKey{v.Account.Key(), x.author}
+					if r, ok := folDev[k]; !ok || r.later(x) {
+						x.on = v.Following
+						folDev[k] = x
 					}
 				case *content.Block:
-					if r, ok := blk[v.Account.Key()]; !ok || r.newer(ts, e.ID) {
-						blk[v.Account.Key()] = relation{v.Blocking, ts, e.ID}
+					k := relationKey{v.Account.Key(), x.author}
+					if r, ok := blkDev[k]; !ok || r.later(x) {
+						x.on = v.Blocking
+						blkDev[k] = x
 					}
 				}
 			}
@@ -320,6 +353,7 @@ func Relations(ctx context.Context, st store.Store, devices []identity.PublicKey
 			}
 		}
 	}
+	fol, blk := settle(folDev), settle(blkDev)
 	for a, r := range fol {
 		if r.on {
 			follows = append(follows, a)

@@ -2,7 +2,6 @@ package village
 
 import (
 	"bytes"
-	"slices"
 
 	"github.com/kithnet/kith/internal/entry"
 )
@@ -16,32 +15,29 @@ import (
 
 // order returns the indexes of es in the village order. refs(i) returns
 // the references of es[i] (nil when its payload is missing or invalid).
-// es must hold distinct ids.
-func order(es []*entry.Entry, refs func(i int) []entry.ID) []int32 {
+// es must hold distinct ids; idx maps each id to its index in es.
+func order(es []*entry.Entry, idx map[entry.ID]int32, refs func(i int) []entry.ID) []int32 {
 	n := len(es)
-	idx := make(map[entry.ID]int32, n)
-	for i, e := range es {
-		idx[e.ID] = int32(i)
-	}
-	// Predecessors of each entry, held and distinct; edges stored
-	// compactly (CSR): first count the successors of each entry.
+	// The held, distinct predecessors of every entry, in one flat list
+	// (entry i's are preds[start[i]:start[i+1]]).
+	start := make([]int32, n+1)
+	preds := make([]int32, 0, n)
 	indeg := make([]int32, n)
 	nsucc := make([]int32, n+1)
-	var preds []int32 // scratch, per entry
-	predsOf := func(i int) []int32 {
-		preds = preds[:0]
-		e := es[i]
+	for i, e := range es {
+		first := len(preds)
 		add := func(id entry.ID) {
 			j, ok := idx[id]
 			if !ok || int(j) == i {
 				return
 			}
-			for _, p := range preds {
+			for _, p := range preds[first:] {
 				if p == j {
 					return
 				}
 			}
 			preds = append(preds, j)
+			nsucc[j+1]++
 		}
 		if e.Header.Seq > 1 {
 			add(e.Header.Backlink)
@@ -49,29 +45,22 @@ func order(es []*entry.Entry, refs func(i int) []entry.ID) []int32 {
 		for _, r := range refs(i) {
 			add(r)
 		}
-		return preds
-	}
-	nedges := 0
-	for i := range es {
-		for _, p := range predsOf(i) {
-			nsucc[p+1]++
-			indeg[i]++
-			nedges++
-		}
+		indeg[i] = int32(len(preds) - first)
+		start[i+1] = int32(len(preds))
 	}
 	for i := 1; i <= n; i++ {
 		nsucc[i] += nsucc[i-1]
 	}
-	succ := make([]int32, nedges)
+	succ := make([]int32, len(preds))
 	fill := make([]int32, n)
 	copy(fill, nsucc[:n])
 	for i := range es {
-		for _, p := range predsOf(i) {
+		for _, p := range preds[start[i]:start[i+1]] {
 			succ[fill[p]] = int32(i)
 			fill[p]++
 		}
 	}
-	fill = nil
+	preds, start, fill = nil, nil, nil
 	// Kahn's algorithm with a min-heap of ready entries by id.
 	h := idHeap{es: es}
 	for i := range es {
@@ -155,13 +144,13 @@ func (h *idHeap) pop() int32 {
 // others in the order Reduce applies them. Entries whose payload is
 // missing or invalid reference nothing but keep their place in their log.
 func Ordered(village entry.ID, es []*entry.Entry) []*entry.Entry {
-	found, rest := distinct(village, es)
+	found, rest, at := distinct(village, es)
 	ps := decodeAll(rest)
 	var out []*entry.Entry
 	if found != nil {
 		out = append(out, found)
 	}
-	for _, i := range order(rest, func(i int) []entry.ID { return RefsOf(ps[i].p) }) {
+	for _, i := range order(rest, at, func(i int) []entry.ID { return RefsOf(ps[i].p) }) {
 		out = append(out, rest[i])
 	}
 	return out
@@ -197,30 +186,32 @@ func decodeAll(es []*entry.Entry) []decoded {
 }
 
 // distinct returns the entry whose id is village (nil if absent) and the
-// other non-nil entries of es, one of each id. Of two copies of an entry
-// (same id, so same header) it keeps one whose payload matches the
-// header, so that the result does not depend on the order of es.
-func distinct(village entry.ID, es []*entry.Entry) (found *entry.Entry, rest []*entry.Entry) {
-	at := make(map[entry.ID]int, len(es))
+// other non-nil entries of es, one of each id, with the index of each id
+// in rest. Of two copies of an entry (same id, so same header) it keeps
+// one whose payload matches the header, so that the result does not
+// depend on the order of es.
+func distinct(village entry.ID, es []*entry.Entry) (found *entry.Entry, rest []*entry.Entry, at map[entry.ID]int32) {
+	at = make(map[entry.ID]int32, len(es))
 	rest = make([]*entry.Entry, 0, len(es))
 	for _, e := range es {
-		if e == nil {
-			continue
-		}
-		if i, ok := at[e.ID]; ok {
-			if better(e, rest[i]) {
-				rest[i] = e
+		switch {
+		case e == nil:
+		case e.ID == village:
+			if found == nil || better(e, found) {
+				found = e
 			}
-			continue
+		default:
+			if i, ok := at[e.ID]; ok {
+				if better(e, rest[i]) {
+					rest[i] = e
+				}
+				continue
+			}
+			at[e.ID] = int32(len(rest))
+			rest = append(rest, e)
 		}
-		at[e.ID] = len(rest)
-		rest = append(rest, e)
 	}
-	if i, ok := at[village]; ok {
-		found = rest[i]
-		rest = slices.Delete(rest, i, i+1)
-	}
-	return found, rest
+	return found, rest, at
 }
 
 // better reports whether copy a of an entry is to be kept rather than b:

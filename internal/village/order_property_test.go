@@ -262,14 +262,14 @@ func TestCausalOrderProperty(t *testing.T) {
 			}
 			ids[i] = w.postSeeing(a.k, p, rng.Uint64N(entry.MaxTimestamp+1), refs...).ID
 		}
-		found, es := distinct(w.village, w.all)
+		found, es, at := distinct(w.village, w.all)
 		ps := decodeAll(es)
 		oracle, err := reduceInOrder(w.village, found, es, ps, naiveOrder(es))
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := oracle.Encode()
-		if got := order(es, func(i int) []entry.ID { return RefsOf(ps[i].p) }); !slices.Equal(got, naiveOrder(es)) {
+		if got := order(es, at, func(i int) []entry.ID { return RefsOf(ps[i].p) }); !slices.Equal(got, naiveOrder(es)) {
 			t.Fatalf("iteration %d: order %v, naive order %v", it, got, naiveOrder(es))
 		}
 		for r := range 4 {

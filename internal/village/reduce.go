@@ -229,9 +229,11 @@ var ErrNoFound = errors.New("village: no valid found entry with the village id")
 // logs, ties by entry id; never by timestamp. It fails only when the found
 // entry is missing or invalid.
 func Reduce(village entry.ID, entries []*entry.Entry) (*State, error) {
-	found, es := distinct(village, entries)
+	found, es, at := distinct(village, entries)
 	ps := decodeAll(es)
-	return reduceInOrder(village, found, es, ps, order(es, func(i int) []entry.ID { return RefsOf(ps[i].p) }))
+	seq := order(es, at, func(i int) []entry.ID { return RefsOf(ps[i].p) })
+	at = nil
+	return reduceInOrder(village, found, es, ps, seq)
 }
 
 // reduceInOrder applies es[seq[0]], es[seq[1]], … (ps: their decoded
@@ -393,6 +395,9 @@ func (s *State) apply(e *entry.Entry, p Payload, order int) string {
 		l.Status, l.Until = Left, e.ID
 		s.settle(e.ID)
 	case *Userspec:
+		if reason := s.UserspecRefusal(author, p.Mode); reason != "" {
+			return reason
+		}
 		l.Mode, l.Name, l.Userspec = p.Mode, p.Name, e.Header.PayloadHash
 		s.settle(e.ID)
 	case *Vote:

@@ -101,9 +101,12 @@ export default async function village(main, ctx) {
     h('div', { class: 'row' }, inviteIn, inviteBtn), inviteStatus);
 
   // Your settings in the village.
-  const modeSel = h('select', { id: 'userspec-mode', dataset: { testid: 'userspec-mode' } },
-    h('option', { value: 'active', text: 'Active: I vote myself' }),
-    h('option', { value: 'passive', text: 'Passive: my vote follows the active locals' }));
+  const passiveOpt = h('option', { value: 'passive', text: 'Passive: my vote follows the active locals' });
+  const modeSel = h('select', { id: 'userspec-mode', 'aria-describedby': 'userspec-mode-note', dataset: { testid: 'userspec-mode' } },
+    h('option', { value: 'active', text: 'Active: I vote myself' }), passiveOpt);
+  // Why the passive mode is not offered (village.md §3: a village keeps
+  // two active locals; every node would ignore the userspec).
+  const modeNote = h('p', { id: 'userspec-mode-note', class: 'muted', hidden: true, dataset: { testid: 'userspec-mode-note' } });
   const specName = h('input', { id: 'userspec-name', type: 'text', maxlength: 100, autocomplete: 'off', dataset: { testid: 'userspec-name' } });
   const specAbout = h('textarea', { id: 'userspec-about', rows: 2, maxlength: 2000, dataset: { testid: 'userspec-about' } });
   const specBtn = h('button', { type: 'submit', class: 'secondary', dataset: { testid: 'userspec-save' }, text: 'Save' });
@@ -111,7 +114,7 @@ export default async function village(main, ctx) {
   const specForm = h('details', { class: 'userspec' },
     h('summary', { text: 'Your name and mode in this village' }),
     h('form', { dataset: { testid: 'userspec-form' } },
-      h('label', { for: 'userspec-mode', text: 'Mode' }), modeSel,
+      h('label', { for: 'userspec-mode', text: 'Mode' }), modeSel, modeNote,
       h('label', { for: 'userspec-name', text: 'Name the locals see' }), specName,
       h('label', { for: 'userspec-about', text: 'About you (replaces what you wrote before)' }), specAbout,
       h('div', { class: 'row' }, specBtn), specStatus));
@@ -198,6 +201,14 @@ export default async function village(main, ctx) {
     return !!l && l.status === 'local';
   };
   const isActive = () => isLocal() && mine().mode !== 'passive';
+  const activeCount = () => (v.locals || []).filter((l) => l.status === 'local' && l.mode !== 'passive').length;
+  // Why this device may not turn passive now, or '' (the reducer's rule:
+  // an active local of two or fewer active locals stays active).
+  const passiveRefusal = () => {
+    if (!isActive() || activeCount() > 2) return '';
+    return `You cannot turn passive now: a village keeps at least two active locals, and you are one of the ${activeCount()}. ` +
+      'Invite another local, or ask a passive local to turn active, first.';
+  };
 
   function drawHead() {
     ctx.title(v.name || 'Village');
@@ -263,6 +274,11 @@ export default async function village(main, ctx) {
       buttons.length ? h('div', { class: 'row' }, buttons) : null,
       membershipStatus,
       me && me.status === 'local' ? specForm : null));
+    const refusal = passiveRefusal();
+    passiveOpt.disabled = !!refusal;
+    modeNote.textContent = refusal;
+    modeNote.hidden = !refusal;
+    if (refusal && modeSel.value === 'passive') modeSel.value = 'active';
     if (first && me) {
       modeSel.value = me.mode === 'passive' ? 'passive' : 'active';
       specName.value = me.name || '';
@@ -698,6 +714,10 @@ export default async function village(main, ctx) {
 
   specForm.querySelector('form').addEventListener('submit', async (e) => {
     e.preventDefault();
+    if (modeSel.value === 'passive' && passiveRefusal()) {
+      specStatus.set(passiveRefusal(), 'error');
+      return;
+    }
     specBtn.disabled = true;
     try {
       await api.villageUserspec(id, modeSel.value, specName.value.trim(), specAbout.value.trim());
