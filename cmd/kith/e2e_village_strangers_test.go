@@ -53,6 +53,16 @@ func strangerOf(v wire.Village, req string) (wire.VillageStranger, bool) {
 	return wire.VillageStranger{}, false
 }
 
+// strangerByID returns the stranger with the given id.
+func strangerByID(v wire.Village, id string) (wire.VillageStranger, bool) {
+	for _, s := range v.Strangers {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return wire.VillageStranger{}, false
+}
+
 // strangerWait waits until cond holds on every local for the stranger
 // who sent the request req, and returns that stranger as the last local
 // shows it.
@@ -98,13 +108,15 @@ func strangerCounts(t *testing.T, locals []*proc, vid string) map[string][2]int 
 	return out
 }
 
-// TestVillageStrangers: the strangers' part of issue 5's scenario. Three
-// locals A, B, C; two strangers S1 and S2, each its own node, linked to
-// one local only. S1's request, sent through A, reaches every local's
-// inbox by sync; one local accepts S1 with proof and S1 leaves the inbox
-// with its standing. S2's request through B reaches every local; C vetoes
-// S2; from then on every local's node refuses S2's requests (status 3,
-// the CLI fails with the vetoed message) and none stores them.
+// TestVillageStrangers: the strangers' part of issue 5's scenario, with
+// issue 11's rule that an unlisted stranger reaches only the local it
+// contacted. Three locals A, B, C; two strangers S1 and S2, each its own
+// node, linked to one local only. S1's request, sent through A, stays in
+// A's inbox (B and C, in sync with A, do not get it); once B accepts S1
+// with proof, S1's request reaches every local, out of the inbox, with its
+// standing. S2's request through B stays with B; C vetoes S2; from then on
+// every local's node refuses S2's requests (status 3, the CLI fails with
+// the vetoed message) and none but B stores any of them.
 func TestVillageStrangers(t *testing.T) {
 	start := time.Now()
 	dir := t.TempDir()
@@ -146,11 +158,20 @@ func TestVillageStrangers(t *testing.T) {
 	})
 	t.Logf("three locals after %v", time.Since(start).Round(time.Millisecond))
 
-	// S1 asks through A only, with a file attached; B and C get it by sync.
+	// S1 asks through A only, with a file attached: it stays with A.
 	req1 := strangerRequest(s1, vid, a.Device, "may I sell bread at the market?", "--blob", attachment)
-	st1 := strangerWait(t, locals, vid, req1, "S1's request in the inbox", func(s wire.VillageStranger) bool {
+	st1 := strangerWait(t, []*proc{a}, vid, req1, "S1's request in A's inbox", func(s wire.VillageStranger) bool {
 		return s.Pending && !s.Listed && len(s.Requests) == 1 && s.Requests[0].Blob != ""
 	})
+	// A's userspec, written after, reaching B and C shows they synced
+	// with A since: they hold nothing of S1.
+	villageEntryOf(a, "userspec", vid, "--mode", "active", "--name", "Ann")
+	villageWait(t, []*proc{b, c}, vid, "A's userspec", func(v wire.Village) bool { return villageLocal(v, a.Device).Name == "Ann" })
+	for _, p := range []*proc{b, c} {
+		if v, _ := villageShow(p, vid); len(v.Strangers) != 0 {
+			t.Errorf("%s holds an unlisted stranger's request sent to A: %+v", p.name, v.Strangers)
+		}
+	}
 	if st1.Requests[0].Text != "may I sell bread at the market?" {
 		t.Errorf("S1's request reads %q", st1.Requests[0].Text)
 	}
@@ -168,15 +189,19 @@ func TestVillageStrangers(t *testing.T) {
 			len(s.Requests) == 1
 	})
 
-	// S2 asks through B; all three see it; C vetoes.
+	// S2 asks through B: only B sees it; C vetoes it (told its id).
 	req2 := strangerRequest(s2, vid, b.Device, "may I park my van on the square?")
-	st2 := strangerWait(t, locals, vid, req2, "S2's request in the inbox", func(s wire.VillageStranger) bool {
+	st2 := strangerWait(t, []*proc{b}, vid, req2, "S2's request in B's inbox", func(s wire.VillageStranger) bool {
 		return s.Pending && len(s.Requests) == 1
 	})
 	villageEntryOf(c, "vote", vid, st2.ID, "veto")
-	strangerWait(t, locals, vid, req2, "S2 vetoed by C", func(s wire.VillageStranger) bool {
-		return !s.Pending && s.Standing == "vetoed" && len(s.Vetoers) == 1 && s.Vetoers[0] == c.Device
-	})
+	for _, p := range locals {
+		waitFor(t, strangerTimeout, "S2 vetoed by C on "+p.name, func() bool {
+			v, _ := villageShow(p, vid)
+			s, ok := strangerByID(v, st2.ID)
+			return ok && !s.Pending && s.Standing == "vetoed" && len(s.Vetoers) == 1 && s.Vetoers[0] == c.Device
+		})
+	}
 	t.Logf("S2 vetoed everywhere after %v", time.Since(start).Round(time.Millisecond))
 	before := strangerCounts(t, locals, vid)
 
@@ -213,8 +238,12 @@ func TestVillageStrangers(t *testing.T) {
 				p.name, bf[0], bf[1], af[0], af[1])
 		}
 		v, _ := villageShow(p, vid)
-		if s, ok := strangerOf(v, req2); !ok || len(s.Requests) != 1 || s.Standing != "vetoed" {
-			t.Errorf("%s holds S2 as %+v", p.name, s)
+		want := 0
+		if p == b {
+			want = 1 // the local S2 reached, before the veto
+		}
+		if s, ok := strangerByID(v, st2.ID); !ok || len(s.Requests) != want || s.Standing != "vetoed" {
+			t.Errorf("%s holds S2 as %+v, want vetoed with %d requests", p.name, s, want)
 		}
 	}
 	t.Logf("done after %v", time.Since(start).Round(time.Millisecond))

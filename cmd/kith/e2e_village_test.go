@@ -225,9 +225,10 @@ func TestVillageFourNodes(t *testing.T) {
 	})
 	t.Logf("four locals after %v", time.Since(start).Round(time.Millisecond))
 
-	// S1's request, through B only, reaches every local's inbox by sync.
+	// S1's request, through B only, is in B's inbox (an unlisted
+	// stranger reaches only the local it contacted).
 	req1 := strangerRequest(st1, vid, b.Device, "may I sell bread at the market?")
-	s1 := strangerWait(t, all, vid, req1, "S1's request in the inbox", func(s wire.VillageStranger) bool {
+	s1 := strangerWait(t, []*proc{b}, vid, req1, "S1's request in B's inbox", func(s wire.VillageStranger) bool {
 		return s.Pending && len(s.Requests) == 1 && s.Requests[0].Text == "may I sell bread at the market?"
 	}).ID
 
@@ -243,13 +244,17 @@ func TestVillageFourNodes(t *testing.T) {
 			mv.Proof == villageVoteOf(s, a.Device).Proof
 	})
 
-	// S2's request, through A only, reaches every local's inbox; A
-	// accepts, B vetoes: vetoed on every node, D's mechanical vote a veto.
+	// S2's request, through A only, is in A's inbox; A accepts, and the
+	// request reaches every local; B vetoes: vetoed on every node, D's
+	// mechanical vote a veto.
 	req2 := strangerRequest(st2, vid, a.Device, "may I park my van on the square?")
-	s2 := strangerWait(t, all, vid, req2, "S2's request in the inbox", func(s wire.VillageStranger) bool {
+	s2 := strangerWait(t, []*proc{a}, vid, req2, "S2's request in A's inbox", func(s wire.VillageStranger) bool {
 		return s.Pending && len(s.Requests) == 1
 	}).ID
 	villageEntryOf(a, "vote", vid, s2, "accept", "--proof", proof1)
+	strangerWait(t, all, vid, req2, "S2's request everywhere once A listed S2", func(s wire.VillageStranger) bool {
+		return !s.Pending && len(s.Requests) == 1
+	})
 	villageEntryOf(b, "vote", vid, s2, "veto")
 	villageWait(t, all, vid, "stranger two vetoed by B", func(v wire.Village) bool {
 		s := villageStranger(v, s2)

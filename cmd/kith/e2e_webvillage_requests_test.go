@@ -109,6 +109,7 @@ func TestWebUIVillageRequests(t *testing.T) {
 	s := startNode(t, "S", filepath.Join(dir, "s"))
 	villageConnect(a, b)
 	s.kith("peer", "add", a.addr())
+	s.kith("peer", "add", b.addr())
 	b.kith("follow", a.Account)
 
 	// The village, from the command line: A and B found it; A says a few
@@ -209,10 +210,10 @@ func TestWebUIVillageRequests(t *testing.T) {
 		chromedp.SendKeys(tid("ask-to"), "acc_notadevice"), chromedp.Click(tid("ask-submit")))
 	waitText(t, br, tabS, "the refused local", "ask-status", "Name the local by device id (dev_…) or by an address with /p2p/.", 10*time.Second)
 	br.do(tabS, "ask without text", 10*time.Second,
-		setField("ask-to", a.Device), chromedp.Click(tid("ask-submit")))
+		setField("ask-to", b.Device), chromedp.Click(tid("ask-submit")))
 	waitText(t, br, tabS, "the refused empty text", "ask-status", "Write what you ask of the village.", 10*time.Second)
 
-	// S asks, with the letter attached, through A.
+	// S asks, with the letter attached, through B.
 	br.do(tabS, "S asks the village", 30*time.Second,
 		chromedp.SendKeys(tid("ask-text"), ask1),
 		chromedp.SetUploadFiles(tid("ask-file"), []string{letter}),
@@ -224,11 +225,11 @@ func TestWebUIVillageRequests(t *testing.T) {
 		t.Fatalf("S's node holds its requests as %+v", sent)
 	}
 	req1, blob1 := sent[0].Entry, sent[0].Blob
-	if want := "Sent: the local’s node took your request (" + req1[:len("ent_")+10] + "…); the other locals get it from there."; status != want {
+	if want := "Sent: the local’s node took your request (" + req1[:len("ent_")+10] + "…); the other locals see it once a local answers you."; status != want {
 		t.Errorf("S's status says %q, want %q", status, want)
 	}
 	if text := get(br, tabS, "the cleared form", 5*time.Second, chromedp.Evaluate[string](
-		`[...['ask-village', 'ask-to', 'ask-text', 'ask-file'].map(id => document.querySelector('[data-testid=' + id + ']').value)].join('|')`)); text != vid+"|"+a.Device+"||" {
+		`[...['ask-village', 'ask-to', 'ask-text', 'ask-file'].map(id => document.querySelector('[data-testid=' + id + ']').value)].join('|')`)); text != vid+"|"+b.Device+"||" {
 		t.Errorf("after sending, S's form holds %q (the village and the local stay, the text and file go)", text)
 	}
 	mine := waitJS[string](br, tabS, "S's request in its list", 10*time.Second,
@@ -263,15 +264,21 @@ func TestWebUIVillageRequests(t *testing.T) {
 	if want := []requestView{{req1, ask1, isoMillis(sent[0].Timestamp), blob1, "/api/v1/blobs/" + blob1}}; fmt.Sprint(reqs) != fmt.Sprint(want) {
 		t.Errorf("S's requests on B's page: %+v, want %+v", reqs, want)
 	}
-	// The file link works on B: B's node fetched the letter (from A,
-	// which fetched it from S), as it fetches a proof.
-	var served []byte
-	waitFor(t, 30*time.Second, "B to hold S's letter", func() bool {
-		served, err = tryGet(t, b.home, "/api/v1/blobs/"+blob1)
-		return err == nil
-	})
-	if want, _ := os.ReadFile(letter); string(served) != string(want) {
-		t.Errorf("B serves S's letter as %q, want %q", served, want)
+	// B's node did not fetch the letter by itself (S is unlisted); B
+	// opens it: the node fetches it from S, then serves it.
+	if _, err := tryGet(t, b.home, "/api/v1/blobs/"+blob1); err == nil {
+		t.Error("B's node fetched an unlisted stranger's file nobody opened")
+	}
+	br.do(tabB, "B opens S's letter", 10*time.Second, chromedp.Click(inStranger(stranger, "request-file-link")))
+	letterBytes, _ := os.ReadFile(letter)
+	waitText(t, br, tabB, "the letter fetched", "request-file-status", fmt.Sprintf("Fetched (%d bytes).", len(letterBytes)), 30*time.Second)
+	served, err := tryGet(t, b.home, "/api/v1/blobs/"+blob1)
+	if err != nil || string(served) != string(letterBytes) {
+		t.Errorf("B serves S's letter as %q (%v), want %q", served, err, letterBytes)
+	}
+	// A, not contacted, holds nothing of S.
+	if v, _ := villageShow(a, vid); len(v.Strangers) != 0 {
+		t.Errorf("A holds the unlisted stranger S: %+v", v.Strangers)
 	}
 	if n := get(br, tabB, "the contact book", 5*time.Second, chromedp.Evaluate[string](
 		`document.getElementById('strangers-heading').textContent + ' | ' + `+textOf("village-strangers"))); n != "Strangers (0) | The contact book is empty: no local has voted on a stranger yet." {
@@ -323,15 +330,15 @@ func TestWebUIVillageRequests(t *testing.T) {
 		`document.getElementById('strangers-heading').textContent + ' | ' + document.title`)); n != "Strangers (1) | Elm street · kith" {
 		t.Errorf("B's page after the accept: %q", n)
 	}
-	villageWait(t, []*proc{a}, vid, "B's accept of S on A", func(v wire.Village) bool {
+	villageWait(t, []*proc{a}, vid, "B's accept of S on A, with S's request", func(v wire.Village) bool {
 		st := villageStranger(v, stranger)
-		return st.Listed && !st.Pending && villageVoteOf(st, b.Device).Proof == proofBlob
+		return st.Listed && !st.Pending && villageVoteOf(st, b.Device).Proof == proofBlob && len(st.Requests) == 1
 	})
 	checkLabels(t, br, tabB, "village with S in the contact book")
 	br.screenshot(tabB, "15-village-inbox-answered")
 
-	// B vetoes S; once A holds the veto, S's next request through A is
-	// refused and S's page says why.
+	// B vetoes S; S's next request through B is refused and S's page
+	// says why.
 	br.do(tabB, "B vetoes S", 10*time.Second, chromedp.Click(inStranger(stranger, "vote-veto")))
 	waitCard(t, br, tabB, "S vetoed on B's page", stranger, `c.dataset.standing === 'vetoed'`, 20*time.Second)
 	villageWait(t, []*proc{a}, vid, "B's veto of S on A", func(v wire.Village) bool {
@@ -358,8 +365,10 @@ func TestWebUIVillageRequests(t *testing.T) {
 	}
 	checkLabels(t, br, tabS, "villages after the refusal")
 	br.screenshot(tabS, "16-village-ask-refused")
-	if v, _ := villageShow(a, vid); len(villageStranger(v, stranger).Requests) != 1 {
-		t.Errorf("A holds S's requests %+v: the refused one was stored", villageStranger(v, stranger).Requests)
+	for _, p := range []*proc{a, b} {
+		if v, _ := villageShow(p, vid); len(villageStranger(v, stranger).Requests) != 1 {
+			t.Errorf("%s holds S's requests %+v: the refused one was stored", p.name, villageStranger(v, stranger).Requests)
+		}
 	}
 	if m := get(br, tabB, "the page marker", 5*time.Second, chromedp.Evaluate[string](`window.kithTestMarker || ''`)); m != "not reloaded" {
 		t.Errorf("B's village page was reloaded (marker %q)", m)

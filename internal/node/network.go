@@ -237,6 +237,11 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		defer nw.wg.Done()
 		n.watchSessions(nw)
 	}()
+	nw.wg.Add(1)
+	go func() {
+		defer nw.wg.Done()
+		n.stateLoop(nctx, nw)
+	}()
 	n.events.emit(Event{Kind: EventPeers})
 	return nil
 }
@@ -396,6 +401,7 @@ func (n *Node) noteAdded(es []*entry.Entry, res []store.Result) {
 // is recomputed (by scopeLoop) when an entry that can change it arrived
 // (scope.Relevant), and the blobs they reference are fetched.
 func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
+	n.stateChanged(es)
 	relevant, own := false, true
 	var want []blob.ID
 	for _, e := range es {

@@ -63,7 +63,8 @@ type Node struct {
 
 	net atomic.Pointer[network] // the running network; nil unless serving
 
-	budget villageBudget // what is kept of unlisted strangers (villagebudget.go)
+	budget villageBudget  // what is kept of unlisted strangers (villagebudget.go)
+	states statePublisher // automatic village states (villagestate_auto.go)
 
 	events events // the subscribers of Subscribe
 }

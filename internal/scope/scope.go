@@ -136,8 +136,10 @@ func (s *Scope) Following() []identity.AccountID {
 // Relevant reports whether storing e can change the scope: a follow, a
 // block, a device certificate, a revocation, or a village entry that can
 // change who takes part or a stranger's standing (found, accept, invite,
-// join, leave, vote, exclusion proposal or vote) or count towards a
-// stranger's cap (request). Userspecs, notes and states cannot.
+// join, leave, vote, exclusion proposal or vote). Userspecs, notes, states
+// and requests cannot (a request lists nobody: the village hears a
+// stranger only once a local votes on it), so a flood of requests costs no
+// recomputation.
 func Relevant(e *entry.Entry) bool {
 	if e.Payload == nil {
 		return false
@@ -149,7 +151,7 @@ func Relevant(e *entry.Entry) bool {
 	switch typ {
 	case content.TypeFollow, content.TypeBlock, content.TypeDeviceAdd, content.TypeDeviceRevoke,
 		village.TypeFound, village.TypeAccept, village.TypeInvite, village.TypeJoin, village.TypeLeave,
-		village.TypeVote, village.TypeExclude, village.TypeExcludeVote, village.TypeRequest:
+		village.TypeVote, village.TypeExclude, village.TypeExcludeVote:
 		return true
 	}
 	return false

@@ -173,7 +173,7 @@ func TestVillageRelevantAndRendezvous(t *testing.T) {
 		{&village.Vote{Village: vid, Stranger: sid, Vote: village.VoteVeto}, true},
 		{&village.Exclude{Village: vid, Subject: identity.PublicKey{7}, Reason: "gone"}, true},
 		{&village.ExcludeVote{Village: vid, Proposal: entry.ID{3}, For: true}, true},
-		{&village.Request{Village: vid, User: [32]byte{5}, Text: "hi"}, true},
+		{&village.Request{Village: vid, User: [32]byte{5}, Text: "hi"}, false},
 		{&village.Userspec{Village: vid, Mode: village.Passive, Name: "hub"}, false},
 		{&village.Strangerspec{Village: vid, Stranger: sid, Text: "nice"}, false},
 	} {

@@ -48,6 +48,8 @@ export default async function village(main, ctx) {
   // Elements kept across refreshes (typed text, chosen files, messages):
   // made once by key, moved into the rebuilt lists.
   const kept = new Map();
+  // fetchedFiles: the requests whose file this page had the node fetch.
+  const fetchedFiles = new Set();
   function keep(key, make) {
     if (!kept.has(key)) kept.set(key, make());
     return kept.get(key);
@@ -352,17 +354,20 @@ export default async function village(main, ctx) {
   // click asks it to (within the village's budget for such files), then
   // opens the file.
   function fileLink(r) {
-    const st = statusLine('request-file-status');
+    // Kept across redraws: the page redraws the cards on every event.
+    const st = keep('file-status-' + r.entry, () => statusLine('request-file-status'));
     const a = h('a', {
       href: blobURL(r.blob), target: '_blank', rel: 'noopener', dataset: { testid: 'request-file-link', blob: r.blob },
       'aria-label': `File attached to the request “${r.text.slice(0, 40)}” (opens the file)`, text: 'attached file',
     });
+    if (fetchedFiles.has(r.entry)) a.dataset.fetched = 'true';
     a.addEventListener('click', async (ev) => {
       if (a.dataset.fetched === 'true') return;
       ev.preventDefault();
       st.set('Fetching the file…');
       try {
         const f = await api.requestFile(id, r.entry);
+        fetchedFiles.add(r.entry);
         a.dataset.fetched = 'true';
         st.set(`Fetched (${plural(f.size, 'byte')}).`);
         window.open(a.href, '_blank', 'noopener');
