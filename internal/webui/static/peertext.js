@@ -123,6 +123,11 @@ export function fingerprint(id) {
 // names in one of their own.
 const seen = new Map();
 
+// The badges drawn, by key, held weakly: a badge is drawn before it is in
+// the document (a page builds its list, then shows it), and one dropped
+// with its page is forgotten.
+const badges = new Map();
+
 // seeName records that account's name was shown; when another account
 // already shown has a name that looks alike, every badge of that name is
 // updated.
@@ -152,14 +157,20 @@ export function alikeBadge(account, name, scope = 'accounts') {
   el.dataset.account = account || '';
   el.dataset.key = scope + '\n' + nameKey(cleanName(name));
   el.dataset.noun = scope === 'accounts' ? 'accounts' : 'locals';
+  if (!badges.has(el.dataset.key)) badges.set(el.dataset.key, new Set());
+  badges.get(el.dataset.key).add(new WeakRef(el));
   seeName(account, name, scope);
   drawBadge(el);
   return el;
 }
 
 function refresh(key) {
-  for (const el of document.querySelectorAll('span.alike[data-key]')) {
-    if (el.dataset.key === key) drawBadge(el);
+  const refs = badges.get(key);
+  if (!refs) return;
+  for (const ref of refs) {
+    const el = ref.deref();
+    if (el) drawBadge(el);
+    else refs.delete(ref);
   }
 }
 
