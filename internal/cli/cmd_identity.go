@@ -77,6 +77,9 @@ func runInit(ctx context.Context, c *call) error {
 		}
 		return fmt.Errorf("a node is running on %s (process %d): it already holds an account; use another --home to create one", c.home, cl.PID())
 	}
+	if err := nameFlag("name", c.str("name")); err != nil {
+		return err
+	}
 	o := c.options()
 	o.DeviceName = c.str("name")
 	pp, err := phrasePassphrase(c)

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -115,5 +116,19 @@ func TestVillageEscapesPeerText(t *testing.T) {
 	}
 	if strings.ContainsAny(js, "\x1b\x07\u202e") || json.Unmarshal([]byte(js), &got) != nil || len(got.Villages) != 1 || got.Villages[0].Name != name {
 		t.Errorf("kith --json village list = %q, want the exact name %q, escaped", js, name)
+	}
+}
+
+// TestInitRefusesInvisibleDeviceName: a device name that would pass for
+// another is refused before anything is created.
+func TestInitRefusesInvisibleDeviceName(t *testing.T) {
+	e := newEnv(t)
+	r := e.run(t, nil, "init", "--name", "laptop\u200b")
+	want := "kith: --name: U+200B at byte 6 is an invisible formatting character; remove it\n"
+	if r.code != 2 || r.stderr != want {
+		t.Errorf("kith init --name laptop\\u200b: exit %d, stderr %q; want 2, %q", r.code, r.stderr, want)
+	}
+	if entries, _ := os.ReadDir(e["KITH_HOME"]); len(entries) != 0 {
+		t.Errorf("the refused init left %d files in the home", len(entries))
 	}
 }

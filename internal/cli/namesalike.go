@@ -29,3 +29,12 @@ func (n namesAlike) note(name, nouns string) string {
 	}
 	return ""
 }
+
+// nameFlag checks the value of a flag that names something (a device),
+// before anything is created: content.CheckName's rule.
+func nameFlag(flag, name string) error {
+	if err := content.CheckName(name); err != nil {
+		return usagef("--%s: %v", flag, err)
+	}
+	return nil
+}

@@ -36,6 +36,10 @@ func CheckName(s string) error {
 	}
 	prev := rune(-1) // the character before, -1 at the start
 	for i, r := range s {
+		if r > 0x20 && r < 0x7f { // printable ASCII: nothing to check
+			prev = r
+			continue
+		}
 		if msg := nameCharProblem(s, i, prev, r); msg != "" {
 			return fmt.Errorf("U+%04X at byte %d %s", r, i, msg)
 		}

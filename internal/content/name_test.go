@@ -114,3 +114,21 @@ func TestNameKey(t *testing.T) {
 		t.Error("different names share a key")
 	}
 }
+
+// BenchmarkCheckName: the name rule on a 100-byte name, what every profile
+// decode now pays.
+func BenchmarkCheckName(b *testing.B) {
+	name := "Ana María de los Ángeles \U0001F469\u200d\U0001F4BB Fernández-Gutiérrez y Castellanos Ruiz"
+	for b.Loop() {
+		if err := CheckName(name); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkNameKey(b *testing.B) {
+	name := "Ana María de los Ángeles \U0001F469\u200d\U0001F4BB Fernández-Gutiérrez y Castellanos Ruiz"
+	for b.Loop() {
+		NameKey(name)
+	}
+}

@@ -137,7 +137,7 @@ func TestMockInviteGuessesAtOnceGetOneAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, cert := stranger(t, mn, c)
+	h, cert := guessingStranger(t, mn, c)
 	var streams []netnode.Stream
 	for range 2 {
 		s, err := h.Open(t.Context(), c.Device, invite.Protocol)

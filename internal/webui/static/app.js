@@ -7,6 +7,7 @@ import { h, replace, displayName, refreshTimes } from './dom.js';
 import { api, hooks } from './api.js';
 import * as events from './events.js';
 import { forget } from './names.js';
+import { seeName } from './peertext.js';
 import timeline from './pages/timeline.js';
 import thread from './pages/thread.js';
 import profile from './pages/profile.js';
@@ -42,7 +43,10 @@ function announce(text) {
 function drawMe() {
   meEl.dataset.account = me.account;
   meEl.title = me.account;
-  replace(meEl, me.account ? h('a', { href: '#/account/' + me.account, text: displayName(me.name, me.account) }) : '');
+  replace(meEl, me.account ? h('a', { href: '#/account/' + me.account, ptext: displayName(me.name, me.account) }) : '');
+  // Your own name counts among the names seen: another account named like
+  // you is marked wherever it shows.
+  if (me.account) seeName(me.account, me.name);
 }
 
 const connText = { up: 'Live', connecting: 'Connecting…', down: 'Offline' };

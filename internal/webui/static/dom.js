@@ -1,9 +1,13 @@
 // dom.js: small helpers to build the page. User data only ever goes in as
-// text (textContent, attribute values), never as HTML.
+// text (textContent, attribute values), never as HTML; text other people
+// wrote goes in with "ptext", which isolates its direction.
+import { cleanName } from './peertext.js';
 
 // h builds an element: h('a', {href: '#/', class: 'x', onclick: fn}, 'text', child…).
-// Attributes: "class", "text" (textContent), "dataset" (object), on* (event
-// listeners); booleans set or leave out the attribute; null/undefined are skipped.
+// Attributes: "class", "text" (textContent), "ptext" (textContent written
+// by someone else: also dir="auto", so its direction is its own and cannot
+// turn the text around it), "dataset" (object), on* (event listeners);
+// booleans set or leave out the attribute; null/undefined are skipped.
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -14,6 +18,9 @@ export function h(tag, attrs = {}, ...children) {
       Object.assign(el.dataset, v);
     } else if (k === 'text') {
       el.textContent = v;
+    } else if (k === 'ptext') {
+      el.textContent = v;
+      el.dir = 'auto';
     } else if (k === 'value') {
       el.value = v;
     } else if (v === true) {
@@ -49,9 +56,16 @@ export function shortId(id) {
   return id.length > i + 13 ? id.slice(0, i + 11) + '…' : id;
 }
 
-// displayName is an account's profile name, or its short id.
+// displayName is an account's profile name as shown (cleanName), or its
+// short id.
 export function displayName(name, account) {
-  return name && name.trim() ? name : shortId(account);
+  return cleanName(name) || shortId(account);
+}
+
+// bdi is a <bdi> holding text someone else wrote, for text that sits
+// inside a sentence: "Vetoed by ", bdi(name).
+export function bdi(text, attrs = {}) {
+  return h('bdi', { ...attrs, text });
 }
 
 const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });

@@ -1,13 +1,15 @@
 // post.js: one post of a feed (a FeedItem of doc/ui-contract.md) as an
 // <article data-testid="post" data-id="ent_…">.
 import { h, displayName, timeEl } from './dom.js';
+import { alikeBadge, iso } from './peertext.js';
 import { blobURL } from './api.js';
 
 // renderPost draws item. opts.onReply(item) is what the Reply button does
 // (default: open the thread with its reply box); opts.target marks the
 // post a thread page was opened for.
 export function renderPost(item, opts = {}) {
-  const name = displayName(item.author_name, item.account);
+  const shown = displayName(item.author_name, item.account);
+  const name = iso(shown); // in sentences: image alt, aria-label
   const accountLink = item.account && item.account.startsWith('acc_') ? '#/account/' + item.account : null;
   const threadId = item.root || item.id;
   const images = item.images || [];
@@ -28,18 +30,19 @@ export function renderPost(item, opts = {}) {
     h(
       'header',
       { class: 'post-head' },
-      item.author_image ? h('img', { class: 'avatar', src: blobURL(item.author_image), alt: '', width: 40, height: 40, loading: 'lazy' }) : h('span', { class: 'avatar none', 'aria-hidden': 'true', text: (item.author_name || '').trim().slice(0, 1).toUpperCase() }),
+      item.author_image ? h('img', { class: 'avatar', src: blobURL(item.author_image), alt: '', width: 40, height: 40, loading: 'lazy' }) : h('span', { class: 'avatar none', 'aria-hidden': 'true', text: [...displayName(item.author_name, '')].slice(0, 1).join('').toUpperCase() }),
       h(
         'div',
         { class: 'who' },
         h('h3', { class: 'author', id: headingId },
-          accountLink ? h('a', { href: accountLink, dataset: { testid: 'post-author' }, text: name }) : h('span', { dataset: { testid: 'post-author' }, text: name }),
+          accountLink ? h('a', { href: accountLink, dataset: { testid: 'post-author' }, ptext: shown }) : h('span', { dataset: { testid: 'post-author' }, ptext: shown }),
+          accountLink ? alikeBadge(item.account, item.author_name) : null,
           item.mine ? h('span', { class: 'badge', text: 'you' }) : null),
         h('a', { class: 'when', href: '#/thread/' + item.id, 'aria-label': 'Posted ' + new Date(item.timestamp).toLocaleString() + ', open the thread' }, timeEl(item.timestamp)),
       ),
     ),
     item.reply_to ? h('p', { class: 'reply-note' }, h('a', { href: '#/thread/' + item.reply_to, text: 'In reply to a post' })) : null,
-    item.text ? h('p', { class: 'post-text', dataset: { testid: 'post-text' }, text: item.text }) : null,
+    item.text ? h('p', { class: 'post-text', dataset: { testid: 'post-text' }, ptext: item.text }) : null,
     images.length
       ? h('div', { class: 'post-images' }, images.map((id, i) =>
           h('a', { href: blobURL(id), target: '_blank', rel: 'noopener' },

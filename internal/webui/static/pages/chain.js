@@ -3,6 +3,7 @@
 // GET /api/v1/villages/{id}/locals/{key}/chain.
 import { h, replace, shortId, statusLine, errorText, plural } from '../dom.js';
 import { api } from '../api.js';
+import { cleanName, iso } from '../peertext.js';
 
 const kinds = {
   signature: 'Bad signature',
@@ -47,7 +48,7 @@ export default async function chain(main, ctx) {
       if (!ctx.alive()) return;
       const l = v && (v.locals || []).find((x) => x.key === key);
       villageName = (v && v.name) || villageName;
-      const who = (l && l.name && l.name.trim()) || shortId(key);
+      const who = (l && cleanName(l.name) && iso(cleanName(l.name))) || shortId(key);
       title.textContent = `Audited chain of ${who}${v && key === v.me ? ' (you)' : ''}`;
       ctx.title(`Chain of ${who}`);
       const fs = c.findings || [];
@@ -57,12 +58,12 @@ export default async function chain(main, ctx) {
           h('span', { 'aria-hidden': 'true', text: c.ok ? '✓ ' : '⚠ ' }),
           c.ok ? `No findings: ${ss.length === 1 ? 'the state agrees' : ss.length ? `all ${ss.length} states agree` : 'no state to disagree'} with the entries held here.` : `${plural(fs.length, 'finding')}: this chain does not agree with the entries held here.`),
         h('dl', { class: 'facts' },
-          h('dt', { text: 'Village' }), h('dd', {}, villageName ? villageName + ' ' : '', h('code', { class: 'id', text: c.village })),
+          h('dt', { text: 'Village' }), h('dd', {}, villageName ? [h('bdi', { text: villageName }), ' '] : '', h('code', { class: 'id', text: c.village })),
           h('dt', { text: 'Local' }), h('dd', {}, h('code', { class: 'id', text: c.local }))));
       replace(findings, ...(fs.length ? fs.map((f) => h('li', { class: 'finding', dataset: { testid: 'chain-finding', kind: f.kind, seq: String(f.seq) } },
         h('strong', {}, h('span', { 'aria-hidden': 'true', text: '⚠ ' }), 'Problem: ', kinds[f.kind] || f.kind),
         h('span', { text: ` (state ${f.seq})` }),
-        h('p', { text: f.message }),
+        h('p', { ptext: f.message }),
         f.entry ? h('p', { class: 'muted id', text: 'Entry ' + f.entry }) : null))
         : [h('li', { class: 'empty', text: 'None.' })]));
       const flagged = new Set(fs.map((f) => f.seq));

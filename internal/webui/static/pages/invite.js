@@ -105,7 +105,7 @@ export default async function invite(main, ctx) {
       joinStatus.set('');
       joinIn.value = '';
       replace(joinResult,
-        h('p', { class: 'status ok' }, 'You now follow ', h('a', { href: '#/account/' + r.account, dataset: { testid: 'joined-account' }, text: name }), '. ',
+        h('p', { class: 'status ok' }, 'You now follow ', h('a', { href: '#/account/' + r.account, dataset: { testid: 'joined-account' }, ptext: name }), '. ',
           r.mutual ? 'They follow you back.' : 'They have not followed you back yet.'));
     } catch (err) {
       joinStatus.set(errorText(err), 'error');

@@ -3,6 +3,7 @@
 import { h, replace, shortId, statusLine, errorText, timeEl, plural } from '../dom.js';
 import { api } from '../api.js';
 import { nameOf } from '../names.js';
+import { alikeBadge, cleanName } from '../peertext.js';
 
 const phases = {
   hello: 'Saying hello',
@@ -77,15 +78,16 @@ export default async function peers(main, ctx) {
       return;
     }
     replace(list, ...ps.map((p) => {
-      const who = h('a', { href: p.account ? '#/account/' + p.account : null, text: p.account ? shortId(p.account) : 'Account not known yet' });
-      if (p.account) nameOf(p.account).then((n) => { if (n) who.textContent = n; });
+      const who = h('a', { href: p.account ? '#/account/' + p.account : null, ptext: p.account ? shortId(p.account) : 'Account not known yet' });
+      const alike = h('span');
+      if (p.account) nameOf(p.account).then((n) => { if (cleanName(n)) { who.textContent = cleanName(n); alike.replaceWith(alikeBadge(p.account, n)); } });
       const s = p.sync;
       return h('li', { class: 'peer card', dataset: { testid: 'peer', device: p.device } },
-        h('h3', {}, p.account ? who : h('span', { text: 'Device ' + shortId(p.device) })),
+        h('h3', {}, p.account ? [who, alike] : h('span', { text: 'Device ' + shortId(p.device) })),
         dl([
           ['Device', h('code', { class: 'id', text: p.device })],
           ['Account', p.account ? h('code', { class: 'id', text: p.account }) : 'not known yet'],
-          ['Address', h('code', { class: 'id', text: p.addr })],
+          ['Address', h('code', { class: 'id', ptext: p.addr })],
           ['Transport', `${p.transport}, ${p.outbound ? 'this node dialled' : 'it dialled this node'}`],
           ['Latency', p.latency_ms === null || p.latency_ms === undefined ? 'not measured yet' : `${Math.round(p.latency_ms * 10) / 10} ms`],
           ['Connected', timeEl(Date.parse(p.since))],

@@ -2,6 +2,7 @@
 // any account by its id.
 import { h, replace, displayName, statusLine, errorText, copyText } from '../dom.js';
 import { api, blobURL } from '../api.js';
+import { alikeBadge, iso } from '../peertext.js';
 
 export default async function people(main, ctx) {
   ctx.title('People');
@@ -48,11 +49,12 @@ export default async function people(main, ctx) {
 
   function person(a, button) {
     const p = a.profile || {};
-    const name = displayName(p.name, a.account);
+    const name = iso(displayName(p.name, a.account));
     return h('li', { class: 'person', dataset: { testid: 'person', account: a.account } },
-      p.image ? h('img', { class: 'avatar', src: blobURL(p.image), alt: '', width: 40, height: 40, loading: 'lazy' }) : h('span', { class: 'avatar none', 'aria-hidden': 'true', text: (p.name || '').trim().slice(0, 1).toUpperCase() }),
+      p.image ? h('img', { class: 'avatar', src: blobURL(p.image), alt: '', width: 40, height: 40, loading: 'lazy' }) : h('span', { class: 'avatar none', 'aria-hidden': 'true', text: [...displayName(p.name, '')].slice(0, 1).join('').toUpperCase() }),
       h('div', { class: 'who' },
-        h('a', { href: '#/account/' + a.account, text: name }),
+        h('a', { href: '#/account/' + a.account, ptext: displayName(p.name, a.account) }),
+        alikeBadge(a.account, p.name),
         a.follows_me ? h('span', { class: 'badge', text: 'Follows you' }) : null,
         h('div', { class: 'muted id', text: a.account })),
       button(name));

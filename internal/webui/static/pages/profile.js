@@ -4,6 +4,7 @@ import { h, replace, displayName, statusLine, errorText, copyText } from '../dom
 import { api, blobURL } from '../api.js';
 import { makeFeed, debounce } from '../feed.js';
 import { forget } from '../names.js';
+import { alikeBadge, iso } from '../peertext.js';
 
 export default async function profile(main, ctx) {
   const acc = (ctx.params[0] || '').trim();
@@ -21,19 +22,20 @@ export default async function profile(main, ctx) {
   function drawHead() {
     const p = info.profile || {};
     const name = displayName(p.name, info.account);
-    ctx.title(name);
+    ctx.title(iso(name));
     const idCode = h('code', { class: 'id', dataset: { testid: 'profile-account' }, text: info.account });
     replace(head,
       h('div', { class: 'profile-top' },
-        p.image ? h('img', { class: 'profile-image', src: blobURL(p.image), alt: 'Profile picture of ' + name, dataset: { testid: 'profile-image' } }) : null,
+        p.image ? h('img', { class: 'profile-image', src: blobURL(p.image), alt: 'Profile picture of ' + iso(name), dataset: { testid: 'profile-image' } }) : null,
         h('div', {},
-          h('h1', { tabindex: '-1', dataset: { testid: 'profile-name' }, text: name }),
+          h('h1', { tabindex: '-1', dataset: { testid: 'profile-name' }, ptext: name }),
+          alikeBadge(info.account, p.name),
           h('p', { class: 'badges' },
             info.self ? h('span', { class: 'badge', text: 'This is you' }) : null,
             info.follows_me ? h('span', { class: 'badge', dataset: { testid: 'follows-me' }, text: 'Follows you' }) : null,
             info.following ? h('span', { class: 'badge', text: 'Following' }) : null,
             info.blocked ? h('span', { class: 'badge warn', text: 'Blocked' }) : null))),
-      p.about ? h('p', { class: 'about', dataset: { testid: 'profile-about' }, text: p.about }) : null,
+      p.about ? h('p', { class: 'about', dataset: { testid: 'profile-about' }, ptext: p.about }) : null,
       !info.profile ? h('p', { class: 'muted', text: 'No profile of this account is held here yet.' }) : null,
       h('p', { class: 'account-id' }, 'Account id: ', idCode, ' ',
         h('button', {
@@ -57,7 +59,7 @@ export default async function profile(main, ctx) {
   }
 
   function actions() {
-    const name = displayName(info.profile && info.profile.name, info.account);
+    const name = iso(displayName(info.profile && info.profile.name, info.account));
     const follow = h('button', {
       type: 'button', dataset: { testid: 'follow-button' }, class: info.following ? 'secondary' : '',
       text: info.following ? 'Unfollow' : 'Follow',

@@ -1,6 +1,7 @@
 // pages/thread.js: a post, its thread, and a box to reply.
 import { h, replace, displayName, statusLine, errorText } from '../dom.js';
 import { api } from '../api.js';
+import { iso } from '../peertext.js';
 import { renderPost } from '../post.js';
 import { makeComposer } from '../compose.js';
 import { debounce } from '../feed.js';
@@ -32,7 +33,7 @@ export default async function thread(main, ctx) {
 
   function drawReplyingTo() {
     const it = byId.get(target);
-    replace(replyingTo, it ? `Replying to ${displayName(it.author_name, it.account)}` : 'Replying in this thread');
+    replace(replyingTo, it ? `Replying to ${iso(displayName(it.author_name, it.account))}` : 'Replying in this thread');
   }
 
   async function load(announce) {

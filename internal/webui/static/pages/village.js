@@ -6,6 +6,7 @@
 // your state. Refreshed live on village.* entries (doc/api.md "Villages").
 import { h, replace, shortId, statusLine, errorText, plural, timeEl } from '../dom.js';
 import { api, blobURL } from '../api.js';
+import { alikeBadge, cleanName, iso } from '../peertext.js';
 
 const methods = { majority: 'majority of the active locals', unanimous: 'every active local (unanimous)' };
 
@@ -189,9 +190,12 @@ export default async function village(main, ctx) {
   function localOf(key) {
     return v && (v.locals || []).find((l) => l.key === key);
   }
-  function nameOfLocal(key) {
+  // nameOfLocal is a local's name for a sentence (isolated: iso), or for
+  // an element of its own (plain).
+  function nameOfLocal(key, plain) {
     const l = localOf(key);
-    const n = l && l.name && l.name.trim() ? l.name : shortId(key);
+    const name = l && cleanName(l.name);
+    const n = name ? (plain ? name : iso(name)) : shortId(key);
     return key === v.me ? n + ' (you)' : n;
   }
   function names(keys) {
@@ -215,6 +219,7 @@ export default async function village(main, ctx) {
   function drawHead() {
     ctx.title(v.name || 'Village');
     title.textContent = v.name || 'Unnamed village';
+    title.dir = 'auto';
     const waiting = (v.locals || []).filter((l) => l.status === 'founder' && !l.accepted).map((l) => l.key);
     replace(charter,
       h('dl', { class: 'facts' },
@@ -304,10 +309,10 @@ export default async function village(main, ctx) {
     localsHeading.textContent = `Locals (${ls.filter((l) => l.status === 'local').length})`;
     rebuild(localsList, () => replace(localsList, ...(ls.length ? ls.map((l) => h('li', { class: 'local', dataset: { testid: 'village-local', local: l.key, status: l.status } },
       h('div', { class: 'who' },
-        h('strong', { text: nameOfLocal(l.key) }),
+        h('strong', { ptext: nameOfLocal(l.key, true) }), alikeBadge(l.key, l.name, 'village ' + id),
         h('span', { class: 'badge', text: localStatus[l.status] || l.status }),
         h('span', { class: 'badge', dataset: { testid: 'local-mode', mode: l.mode }, text: l.mode === 'passive' ? 'Passive' : 'Active' }),
-        l.about ? h('p', { class: 'local-about', dataset: { testid: 'local-about' }, text: l.about }) : null,
+        l.about ? h('p', { class: 'local-about', dataset: { testid: 'local-about' }, ptext: l.about }) : null,
         h('div', { class: 'muted id', text: l.key }),
         l.state ? h('div', { class: 'muted small', text: 'Latest state ' + l.state.slice(0, 16) + '…' }) : h('div', { class: 'muted small', text: 'No state published yet' })),
       h('a', { href: `#/village/${id}/chain/${l.key}`, dataset: { testid: 'chain-link' }, 'aria-label': 'View audited chain of ' + nameOfLocal(l.key), text: 'View audited chain' }))) : [h('li', { class: 'empty', text: 'No locals known yet.' })])));
@@ -358,7 +363,7 @@ export default async function village(main, ctx) {
     const st = keep('file-status-' + r.entry, () => statusLine('request-file-status'));
     const a = h('a', {
       href: blobURL(r.blob), target: '_blank', rel: 'noopener', dataset: { testid: 'request-file-link', blob: r.blob },
-      'aria-label': `File attached to the request “${r.text.slice(0, 40)}” (opens the file)`, text: 'attached file',
+      'aria-label': `File attached to the request “${iso([...r.text].slice(0, 40).join(''))}” (opens the file)`, text: 'attached file',
     });
     if (fetchedFiles.has(r.entry)) a.dataset.fetched = 'true';
     a.addEventListener('click', async (ev) => {
@@ -389,7 +394,7 @@ export default async function village(main, ctx) {
         when.dataset.testid = 'request-time';
         const file = r.blob ? fileLink(r) : null;
         return h('li', { class: 'request', dataset: { testid: 'stranger-request', entry: r.entry } },
-          h('p', { class: 'request-text', dataset: { testid: 'request-text' }, text: r.text }),
+          h('p', { class: 'request-text', dataset: { testid: 'request-text' }, ptext: r.text }),
           h('p', { class: 'muted small' }, 'Sent ', when, file ? [' · ', file.a] : null),
           file ? file.st : null);
       })),
@@ -510,7 +515,7 @@ export default async function village(main, ctx) {
       !pending || notes.length ? h('h4', { text: 'Notes' }) : null,
       notes.length ? h('ul', { class: 'notes', dataset: { testid: 'stranger-notes' } }, notes.map((n) => h('li', { dataset: { testid: 'stranger-note', local: n.local } },
         h('span', { class: 'voter', text: nameOfLocal(n.local) + ': ' }),
-        h('span', { class: 'note-text', text: n.text }),
+        h('span', { class: 'note-text', ptext: n.text }),
         n.blob ? [' ', h('a', { href: blobURL(n.blob), target: '_blank', rel: 'noopener', dataset: { testid: 'note-file-link' }, text: 'attached file' })] : null)))
         : pending ? null : h('p', { class: 'muted', text: 'No notes.' }),
       yours, noteForm, cardStatus);
@@ -591,7 +596,7 @@ export default async function village(main, ctx) {
         h('h3', {}, 'Exclude ', nameOfLocal(p.subject), ' ',
           h('span', { class: 'badge outcome ' + p.outcome, dataset: { testid: 'proposal-outcome' }, text: outcomes[p.outcome] || p.outcome })),
         h('p', { text: `Proposed by ${nameOfLocal(p.proposer)}.` }),
-        p.reason ? h('blockquote', { class: 'reason', text: p.reason }) : null,
+        p.reason ? h('blockquote', { class: 'reason', ptext: p.reason }) : null,
         h('p', { text: `For: ${names(p.for)}. Against: ${names(p.against)}.` }),
         canVote ? h('div', { class: 'row', role: 'group', 'aria-label': 'Your vote on excluding ' + nameOfLocal(p.subject) },
           myChoice ? h('span', { text: `You voted ${myChoice}.` }) : null,

@@ -112,7 +112,7 @@ export default async function villages(main, ctx) {
         return;
       }
       replace(list, ...vs.map((v) => h('li', { class: 'village-item card', dataset: { testid: 'village-item', village: v.id } },
-        h('h3', {}, h('a', { href: '#/village/' + v.id, text: v.known ? (v.name || 'Unnamed village') : 'Village not arrived yet' })),
+        h('h3', {}, h('a', { href: '#/village/' + v.id, ptext: v.known ? (v.name || 'Unnamed village') : 'Village not arrived yet' })),
         h('p', { class: 'meta' },
           h('span', { class: 'badge role', dataset: { role: v.role }, text: roles[v.role] || v.role }),
           v.mode ? h('span', { class: 'badge', text: v.mode === 'passive' ? 'Passive' : 'Active' }) : null,
@@ -140,7 +140,7 @@ export default async function villages(main, ctx) {
         const when = timeEl(r.timestamp);
         when.dataset.testid = 'my-request-time';
         return h('li', { class: 'card request', dataset: { testid: 'my-request', entry: r.entry, village: r.village } },
-          h('p', { class: 'request-text', dataset: { testid: 'my-request-text' }, text: r.text }),
+          h('p', { class: 'request-text', dataset: { testid: 'my-request-text' }, ptext: r.text }),
           h('p', { class: 'muted small' },
             'To village ', h('code', { title: r.village, text: shortId(r.village) }), ` · request ${r.seq} · sent `, when,
             r.blob ? [' · ', h('a', { href: blobURL(r.blob), target: '_blank', rel: 'noopener', dataset: { testid: 'my-request-file-link', blob: r.blob }, text: 'attached file' })] : null));
