@@ -11,14 +11,18 @@ import (
 	neturl "net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kithnet/kith/internal/api"
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/node"
 )
 
@@ -70,18 +74,51 @@ type serveJSON struct {
 const setupHint = "No account yet: open the Web UI link to create or restore one (or stop and run 'kith init')."
 
 func runServe(ctx context.Context, c *call) error {
+	// Every flag is checked, and the API's address taken, before anything
+	// that cannot be undone: an account created and its phrase shown, then
+	// a refused flag, would leave a home the user did not ask for.
 	if err := c.wantArgs(0, 0); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	level := slog.LevelWarn
 	if s := c.str("log-level"); s != "" {
 		if err := level.UnmarshalText([]byte(s)); err != nil {
 			return usagef("--log-level: %v", err)
 		}
 	}
+	initialized := node.Initialized(c.home)
+	creating := !initialized && c.flagBool("init")
+	if creating {
+		if err := checkDeviceName(c.str("name")); err != nil {
+			return err
+		}
+	}
+	cfg, writeConfig, err := serveConfig(c)
+	if err != nil {
+		return err
+	}
+	var pp string
+	if creating {
+		if pp, err = phrasePassphrase(c); err != nil {
+			return err
+		}
+	}
+
+	// The API listens first: a port in use is found before the account is
+	// created and the network starts.
 	logger := slog.New(slog.NewTextHandler(c.env.Stderr, &slog.HandlerOptions{Level: level}))
+	ln, err := net.Listen("tcp", cfg.API)
+	if err != nil && isAddrInUse(err) && !c.set("api") && cfg.API == node.DefaultAPI {
+		logger.Warn("the default API port is in use (another kith node?); using a free port", "addr", cfg.API)
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	}
+	if err != nil {
+		return fmt.Errorf("API: listen on %s: %w (choose another with --api HOST:PORT)", cfg.API, err)
+	}
+	defer ln.Close()
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	if path := c.str("cpuprofile"); path != "" {
 		f, err := os.Create(path)
 		if err != nil {
@@ -103,18 +140,13 @@ func runServe(ctx context.Context, c *call) error {
 	}()
 	out := serveJSON{Event: "listening"}
 	switch {
-	case node.Initialized(c.home):
-		var err error
+	case initialized:
 		if n, err = c.open(); err != nil {
 			return err
 		}
-	case c.flagBool("init"):
+	case creating:
 		o := c.options()
 		o.DeviceName = c.str("name")
-		pp, err := phrasePassphrase(c)
-		if err != nil {
-			return err
-		}
 		o.PhrasePassphrase = pp
 		nn, phrase, err := node.Init(c.home, o)
 		if err != nil {
@@ -134,59 +166,17 @@ func runServe(ctx context.Context, c *call) error {
 		}
 		out.Setup, out.Addrs = true, []string{}
 	}
-
-	cfg, err := node.LoadConfig(c.home)
-	if err != nil {
-		return err
-	}
-	listenGiven := len(*c.multi["listen"]) > 0
-	if listenGiven {
-		cfg.Listen = *c.multi["listen"]
-	}
-	if c.set("api") {
-		cfg.API = c.str("api")
-	}
-	cfg.Bootstrap = append(cfg.Bootstrap, *c.multi["bootstrap"]...)
-	cfg.Peers = append(cfg.Peers, *c.multi["peer"]...)
-	off := false
-	if c.flagBool("no-mdns") {
-		cfg.MDNS = &off
-	}
-	if c.flagBool("no-dht") {
-		cfg.DHT = &off
-	}
-	if c.flagBool("dht-server") {
-		on := true
-		cfg.DHTServer = &on
-	}
-	if c.flagBool("no-nat") {
-		cfg.Relay, cfg.HolePunching, cfg.AutoNAT = &off, &off, &off
-	}
-	if s := c.str("hops"); s != "" {
-		h, err := strconv.Atoi(s)
-		if err != nil {
-			return usagef("--hops: %q is not a number", s)
+	if writeConfig {
+		// The home had no config file: write the defaults, as on any
+		// first start (this run's flags apply to this run only).
+		if _, err := node.LoadConfig(c.home); err != nil {
+			return err
 		}
-		cfg.Hops = &h
 	}
-	if err := checkLoopback(cfg.API); err != nil {
-		return err
-	}
-
-	// The API listens first: a port in use is found before the network starts.
-	ln, err := net.Listen("tcp", cfg.API)
-	if err != nil && isAddrInUse(err) && !c.set("api") && cfg.API == node.DefaultAPI {
-		logger.Warn("the default API port is in use (another kith node?); using a free port", "addr", cfg.API)
-		ln, err = net.Listen("tcp", "127.0.0.1:0")
-	}
-	if err != nil {
-		return fmt.Errorf("API: listen on %s: %w (choose another with --api HOST:PORT)", cfg.API, err)
-	}
-	defer ln.Close()
 
 	startNetwork := func(n *node.Node) error {
 		err := n.StartNetwork(ctx, node.ServeOptions{Config: cfg, Logger: logger})
-		if err != nil && isAddrInUse(err) && !listenGiven {
+		if err != nil && isAddrInUse(err) && len(*c.multi["listen"]) == 0 {
 			logger.Warn("a configured port is in use (another kith node?); listening on free ports instead", "err", err)
 			cfg.Listen = freePorts(cfg.Listen)
 			err = n.StartNetwork(ctx, node.ServeOptions{Config: cfg, Logger: logger})
@@ -217,6 +207,10 @@ func runServe(ctx context.Context, c *call) error {
 	srv := &http.Server{
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		// What net/http itself reports (a panic outside the handlers
+		// with its stack trace, a bad TLS handshake) goes to the log as
+		// one line, like everything else the node logs.
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
 	}
 	// Shutdown waits for active requests: end the event streams first.
 	srv.RegisterOnShutdown(a.Close)
@@ -295,6 +289,82 @@ func printServing(w io.Writer, out serveJSON) {
 // webLink is the Web UI link of a node's API: it signs the browser in.
 func webLink(apiURL, token string) string {
 	return strings.TrimSuffix(apiURL, "/") + "/login?token=" + neturl.QueryEscape(token)
+}
+
+// serveConfig returns the home's configuration with this run's flags
+// applied, every value checked, without writing anything: writeConfig says
+// that the home has no config file yet, for the caller to write once the
+// run goes ahead.
+func serveConfig(c *call) (cfg node.Config, writeConfig bool, err error) {
+	if _, err := os.Stat(filepath.Join(c.home, node.ConfigFile)); err == nil {
+		if cfg, err = node.LoadConfig(c.home); err != nil {
+			return cfg, false, err
+		}
+	} else {
+		cfg, writeConfig = node.DefaultConfig(), true
+	}
+	if listen := *c.multi["listen"]; len(listen) > 0 {
+		for _, a := range listen {
+			if err := node.CheckListenAddr(a); err != nil {
+				return cfg, false, usagef("--listen %q: %v", a, err)
+			}
+		}
+		cfg.Listen = listen
+	}
+	for _, name := range []string{"bootstrap", "peer"} {
+		for _, a := range *c.multi[name] {
+			if err := node.CheckPeerAddr(a); err != nil {
+				return cfg, false, usagef("--%s %q: %v", name, a, err)
+			}
+		}
+	}
+	cfg.Bootstrap = append(cfg.Bootstrap, *c.multi["bootstrap"]...)
+	cfg.Peers = append(cfg.Peers, *c.multi["peer"]...)
+	if c.set("api") {
+		cfg.API = c.str("api")
+	}
+	off := false
+	if c.flagBool("no-mdns") {
+		cfg.MDNS = &off
+	}
+	if c.flagBool("no-dht") {
+		cfg.DHT = &off
+	}
+	if c.flagBool("dht-server") {
+		on := true
+		cfg.DHTServer = &on
+	}
+	if c.flagBool("no-nat") {
+		cfg.Relay, cfg.HolePunching, cfg.AutoNAT = &off, &off, &off
+	}
+	if s := c.str("hops"); s != "" {
+		h, err := strconv.Atoi(s)
+		if err != nil {
+			return cfg, false, usagef("--hops: %q is not a number", s)
+		}
+		cfg.Hops = &h
+	}
+	if err := checkLoopback(cfg.API); err != nil {
+		return cfg, false, err
+	}
+	if err := node.CheckConfig(cfg); err != nil {
+		return cfg, false, usagef("%v", err)
+	}
+	return cfg, writeConfig, nil
+}
+
+// checkDeviceName refuses a device name a device certificate cannot hold,
+// as the setup API does.
+func checkDeviceName(name string) error {
+	switch {
+	case len(name) > content.MaxDeviceName:
+		return usagef("--name is %d bytes long, more than %d", len(name), content.MaxDeviceName)
+	case !utf8.ValidString(name):
+		return usagef("--name is not valid UTF-8")
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return usagef("--name has a control character")
+	}
+	return nil
 }
 
 // checkLoopback refuses an API address that is not on loopback: the API
