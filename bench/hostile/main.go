@@ -20,11 +20,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"runtime"
 	"slices"
@@ -41,7 +43,8 @@ func main() {
 	targetAddr := flag.String("target", "", "multiaddr with /p2p/ of a running node to attack (default: start one and benchmark)")
 	attackList := flag.String("attacks", "all", "comma-separated attacks, or all: "+strings.Join(hostile.Names(), ", "))
 	attackers := flag.Int("attackers", 10, "attacker identities at once, per attack")
-	duration := flag.Duration("duration", 30*time.Second, "how long each attack runs (benchmark: at most; it also ends when the honest peer is done)")
+	connAttackers := flag.Int("conn-attackers", 400, "benchmark: attacker identities at once for conn-flood (above the node's 384 inbound connections)")
+	duration := flag.Duration("duration", 0, "with -target, how long each attack runs (default 30s); benchmark: the most an attack runs, until the honest peer is done (default 3m)")
 	villageID := flag.String("village", "", "with -target: the village (ent_…) that village-request-spam asks")
 	blobID := flag.String("blob", "", "with -target: a blob (blob_…) the target holds, for blob-slow-read")
 	entries := flag.Int("entries", 200_000, "benchmark: entries the node holds")
@@ -56,10 +59,10 @@ func main() {
 		ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer cancel()
 		if *targetAddr != "" {
-			err = attackRunning(ctx, *targetAddr, attacks, *attackers, *duration, *villageID, *blobID, *jsonOut)
+			err = attackRunning(ctx, *targetAddr, attacks, *attackers, cmp.Or(*duration, 30*time.Second), *villageID, *blobID, *jsonOut)
 		} else {
 			err = benchmark(ctx, benchConfig{entries: *entries, logs: *logs, blobBytes: *blobMB << 20, dir: *dir,
-				attacks: attacks, attackers: *attackers, duration: *duration}, *jsonOut)
+				attacks: attacks, attackers: *attackers, connAttackers: *connAttackers, duration: cmp.Or(*duration, 3*time.Minute)}, *jsonOut)
 		}
 	}
 	if err != nil {
@@ -167,7 +170,7 @@ type benchConfig struct {
 	entries, logs, blobBytes int
 	dir                      string
 	attacks                  []hostile.Attack
-	attackers                int
+	attackers, connAttackers int
 	duration                 time.Duration
 }
 
@@ -202,14 +205,14 @@ func benchmark(ctx context.Context, c benchConfig, jsonOut bool) error {
 		return err
 	}
 	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(),
-		Entries: c.entries / c.logs * c.logs, Logs: c.logs, Attackers: c.attackers}
+		Entries: c.entries / c.logs * c.logs, Logs: c.logs, Attackers: c.attackers, Commit: gitCommit()}
 	benchkit.Logf("creating the target: %d entries in %d logs, a post with a %d MiB blob, a village", res.Entries, c.logs, c.blobBytes>>20)
 	t, err := newTarget(ctx, bin, dir, c.entries, c.logs, c.blobBytes)
 	if err != nil {
 		return err
 	}
 	tc := trialConfig{attackers: c.attackers, minDuration: 5 * time.Second, maxDuration: c.duration, warmup: 3 * time.Second,
-		honestTimeout: 10 * time.Minute, after: 5 * time.Second}
+		honestTimeout: c.duration - 3*time.Second, after: 5 * time.Second}
 	benchkit.Logf("baseline: an honest peer syncs without an attack")
 	base := tc
 	base.warmup, base.minDuration = 0, 0
@@ -222,7 +225,11 @@ func benchmark(ctx context.Context, c benchConfig, jsonOut bool) error {
 	benchkit.Logf("  %.1f s", res.Baseline.HonestSeconds)
 	var trials []Trial
 	for _, a := range c.attacks {
-		benchkit.Logf("%s: %d attackers while an honest peer syncs", a.Name, c.attackers)
+		tc := tc
+		if a.Name == "conn-flood" {
+			tc.attackers, tc.warmup = c.connAttackers, 10*time.Second
+		}
+		benchkit.Logf("%s: %d attackers while an honest peer syncs", a.Name, tc.attackers)
 		tc.baseline = res.Baseline.HonestSeconds
 		var log string
 		tr, err := runTrial(ctx, bin, dir, t, &a, tc, &log)
@@ -276,4 +283,14 @@ func printResult(r Result) {
 		}
 		fmt.Printf("%-22s %8s %6.2f %6.0f MB %6.0f MB %7.1f %6.0f %9s %6d %7d\n", t.Attack, hs, t.Ratio, t.PeakRSSMB, t.RSSAfterMB, t.CPUSeconds, t.CPUPercent, refused, t.LogsAdded, t.DHTKBAdded)
 	}
+}
+
+// gitCommit is the commit of the working directory's checkout ("" outside
+// one): the code the benchmark built.
+func gitCommit() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }
