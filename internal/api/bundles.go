@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -75,7 +76,28 @@ func (s *Server) importBundle(w http.ResponseWriter, r *http.Request, _ url.Valu
 		s.log.Info("import stopped early", "code", final.Error.Code, "err", final.Error.Message, "entries_new", st.EntriesNew)
 	}
 	send(final)
+	finishUpload(r.Body)
 	return nil
+}
+
+// drainLimit bounds what finishUpload reads of an upload the handler no
+// longer needs.
+const drainLimit = 16 << 20
+
+// finishUpload reads what is left of a request body (up to drainLimit
+// bytes) and closes it, before the handler returns. An import may stop
+// long before the upload ends (a photo is no bundle: it stops after 10
+// bytes). In full-duplex mode net/http leaves the rest to its own clean-up
+// after the handler, which reads it to the end and then, while reading the
+// next request on the connection, panics with "invalid concurrent
+// Body.Read call" (the end of the body started a background read that
+// nothing stops any more). Read here, that background read is stopped as
+// usual. The client sending the upload gets to finish it and reads the
+// answer; an upload longer than drainLimit is cut off by closing the
+// connection once the answer is sent.
+func finishUpload(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, drainLimit))
+	_ = body.Close()
 }
 
 // lazyWriter sends the answer's header on the first write.

@@ -26,7 +26,8 @@ func (s *Server) villageRoutes() []route {
 		{method: "PUT", path: vp + "/exclusions/{proposal}/vote", h: s.exclusionVote},
 		{method: "POST", path: vp + "/state", h: s.villageState},
 		{method: "GET", path: vp + "/locals/{key}/chain", h: s.villageChain},
-		{method: "GET", path: vp + "/requests", h: s.villageRequests},
+		{method: "GET", path: vp + "/requests", params: []string{"after", "limit"}, h: s.villageRequests},
+		{method: "POST", path: vp + "/requests/{entry}/file", h: s.villageRequestFile},
 		{method: "POST", path: v1 + "/village-requests", h: s.requestVillage},
 		{method: "GET", path: v1 + "/village-requests", params: []string{"village"}, h: s.sentVillageRequests},
 	}
@@ -133,11 +134,6 @@ func (s *Server) villageState(w http.ResponseWriter, r *http.Request, _ url.Valu
 
 func (s *Server) villageChain(w http.ResponseWriter, r *http.Request, _ url.Values) error {
 	v, err := s.svc.VillageChain(r.Context(), r.PathValue("id"), r.PathValue("key"))
-	return respond(w, v, err)
-}
-
-func (s *Server) villageRequests(w http.ResponseWriter, r *http.Request, _ url.Values) error {
-	v, err := s.svc.VillageRequests(r.Context(), r.PathValue("id"))
 	return respond(w, v, err)
 }
 

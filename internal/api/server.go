@@ -248,22 +248,3 @@ func commonHeaders(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
-
-// recovering turns a panic in a handler into a logged 500, except
-// http.ErrAbortHandler, which aborts the answer on purpose.
-func recovering(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			v := recover()
-			if v == nil {
-				return
-			}
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			log.Error("api handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
-			writeError(w, apiError(wire.CodeFailed, "internal error while handling %s %s", r.Method, shortText(r.URL.Path)))
-		}()
-		next.ServeHTTP(w, r)
-	})
-}

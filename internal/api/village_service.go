@@ -165,6 +165,9 @@ func (s *Service) Village(ctx context.Context, idText string) (wire.Village, err
 		return wire.Village{}, villageErr(err)
 	}
 	v := villageOf(st, s.n.Device().Key())
+	if v.Dropped, err = s.villageDropped(id); err != nil {
+		return wire.Village{}, err
+	}
 	for i, l := range st.Locals {
 		if v.Locals[i].About, err = s.localAbout(ctx, id, l); err != nil {
 			return wire.Village{}, err
@@ -422,27 +425,6 @@ func requestsOf(rs []village.StrangerRequest) []wire.VillageRequest {
 		out = append(out, wr)
 	}
 	return out
-}
-
-// VillageRequests returns the requests strangers sent to the village, as
-// held: the pending ones are the locals' inbox.
-func (s *Service) VillageRequests(ctx context.Context, idText string) (wire.VillageInbox, error) {
-	id, err := parseVillageID(idText)
-	if err != nil {
-		return wire.VillageInbox{}, err
-	}
-	st, err := s.n.Village(ctx, id)
-	if err != nil {
-		return wire.VillageInbox{}, villageErr(err)
-	}
-	out := wire.VillageInbox{Village: id.String(), Requests: []wire.VillageInboxRequest{}}
-	for _, sg := range st.Strangers {
-		for _, r := range requestsOf(sg.Requests) {
-			out.Requests = append(out.Requests, wire.VillageInboxRequest{Stranger: sg.ID.Hex(),
-				Standing: sg.Standing.String(), Pending: sg.Pending(), VillageRequest: r})
-		}
-	}
-	return out, nil
 }
 
 // RequestVillage sends this device's request, as a stranger, to a local of

@@ -264,7 +264,8 @@ type villageBackend interface {
 	VoteExclusion(ctx context.Context, id, proposal string, req wire.ExclusionVote) (wire.VillageEntry, error)
 	PublishVillageState(ctx context.Context, id string) (wire.VillageStatePublished, error)
 	VillageChain(ctx context.Context, id, local string) (wire.VillageChain, error)
-	VillageRequests(ctx context.Context, id string) (wire.VillageInbox, error)
+	VillageRequests(ctx context.Context, id string, q wire.VillageInboxQuery) (wire.VillageInbox, error)
+	RequestFile(ctx context.Context, id, request string) (wire.VillageRequestFile, error)
 	RequestVillage(ctx context.Context, req wire.VillageRequestSend) (wire.VillageEntry, error)
 	SentVillageRequests(ctx context.Context, village string) (wire.VillageRequestsSent, error)
 }

@@ -23,6 +23,17 @@ const (
 	MaxRequests = 2048
 	// MaxServing bounds the transfers (GET answers) a node sends at once.
 	MaxServing = 8
+	// ReservedServing of the MaxServing slots are kept for the peers the
+	// node favours (Config.Favoured): others get ERROR 4 once
+	// MaxServing − ReservedServing transfers are in progress.
+	ReservedServing = 2
+	// MaxServingPerPeer bounds the transfers a node sends to one peer at
+	// once: one peer never holds more than this share of MaxServing.
+	MaxServingPerPeer = 2
+	// MaxStreamsPerPeer bounds the blob streams a node answers for one
+	// peer at once; a stream beyond it gets ERROR 4 before any request is
+	// read.
+	MaxStreamsPerPeer = 4
 	// MaxFetching bounds the streams a node fetches over at once; it
 	// fetches over at most one stream per peer.
 	MaxFetching = 4

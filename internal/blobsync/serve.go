@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
+	"time"
 
 	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/identity"
@@ -15,11 +17,20 @@ import (
 // blob store. It returns when the peer closes the stream, breaks the
 // protocol (then it sends ERROR and reports the peer to OnMisbehaviour),
 // has sent MaxRequests requests, stalls for the timeout, or when ctx ends.
-// It always closes st.
+// A stream beyond MaxStreamsPerPeer open from peer is answered ERROR 4
+// (busy) at once. It always closes st.
 func (s *Service) Serve(ctx context.Context, peer identity.PublicKey, st Stream) {
 	g := guard(ctx, st, s.timeout, &s.bytesIn, &s.bytesOut)
 	defer g.Close()
 	r, w := newFrameReader(g), newFrameWriter(g)
+	if !s.servers.openStream(peer) {
+		s.busy.Add(1)
+		s.serveFailed(peer, w, &serveError{code: codeBusy,
+			text: fmt.Sprintf("busy: %d blob streams open from you; use fewer", MaxStreamsPerPeer),
+			err:  fmt.Errorf("stream refused: %d blob streams open from the peer", MaxStreamsPerPeer)})
+		return
+	}
+	defer s.servers.closeStream(peer)
 	var buf []byte // chunk buffer, made by the first GET
 	for requests := 0; ; requests++ {
 		m, err := r.next()
@@ -35,7 +46,7 @@ func (s *Service) Serve(ctx context.Context, peer identity.PublicKey, st Stream)
 			case kindQuery:
 				err = s.answerQuery(w, m.IDs)
 			case kindGet:
-				err = s.answerGet(w, m.ID, m.Offset, &buf)
+				err = s.answerGet(peer, g, w, m.ID, m.Offset, &buf)
 			default:
 				err = fmt.Errorf("%w: got a %s message where a request (QUERY or GET) is due", ErrProtocol, m.Kind)
 			}
@@ -73,9 +84,12 @@ func (s *Service) serveFailed(peer identity.PublicKey, w *frameWriter, err error
 	if werr := w.send(appendError(w.body(), se.code, se.text)); werr != nil {
 		s.log.Debug("could not send ERROR", "peer", peer.Device().String(), "err", werr)
 	}
-	if errors.Is(err, ErrProtocol) {
+	switch {
+	case errors.Is(err, ErrProtocol):
 		s.misbehaved(peer, err)
-	} else {
+	case se.code == codeBusy: // common under load; counted in Stats.Busy
+		s.log.Debug("blob request refused: busy", "peer", peer.Device().String(), "err", err)
+	default:
 		s.log.Info("blob stream ended with an error", "peer", peer.Device().String(), "err", err)
 	}
 }
@@ -99,15 +113,11 @@ func (s *Service) answerQuery(w *frameWriter, ids []blob.ID) error {
 }
 
 // answerGet sends BLOB and the bytes of blob id from offset, or
-// NOT_FOUND. *buf is the stream's chunk buffer, made here when nil.
-func (s *Service) answerGet(w *frameWriter, id blob.ID, offset int64, buf *[]byte) error {
-	select {
-	case s.serveSlots <- struct{}{}:
-		defer func() { <-s.serveSlots }()
-	default:
-		return &serveError{code: codeBusy, text: fmt.Sprintf("busy: %d transfers in progress; try later", MaxServing),
-			err: fmt.Errorf("GET of blob %s refused: %d transfers in progress", id, MaxServing)}
-	}
+// NOT_FOUND, to peer over g (written through w). *buf is the stream's
+// chunk buffer, made here when nil.
+func (s *Service) answerGet(peer identity.PublicKey, g *guardedStream, w *frameWriter, id blob.ID, offset int64, buf *[]byte) error {
+	// The blob is opened before a slot is taken: a GET for a blob we do
+	// not have never takes a slot, nor ends a slow transfer for its slot.
 	rc, size, err := s.cfg.Blobs.Open(id)
 	if errors.Is(err, blob.ErrNotFound) {
 		return w.send(appendNotFound(w.body(), id))
@@ -119,6 +129,18 @@ func (s *Service) answerGet(w *frameWriter, id blob.ID, offset int64, buf *[]byt
 	if offset > size {
 		return fmt.Errorf("%w: GET of blob %s from offset %d, beyond its size of %d bytes", ErrProtocol, id, offset, size)
 	}
+	favoured := func() bool { return s.cfg.Favoured == nil || s.cfg.Favoured(peer) }
+	t, victim, err := s.servers.start(peer, g, favoured, s.cfg.MinServeRate, s.cfg.ServeGrace)
+	if err != nil {
+		s.busy.Add(1)
+		return &serveError{code: codeBusy, text: err.Error(), err: fmt.Errorf("GET of blob %s refused: %w", id, err)}
+	}
+	defer s.servers.end(t)
+	if victim != nil {
+		s.preempted.Add(1)
+		s.log.Info("a slow blob transfer gave its slot up", "peer", victim.peer.Device().String(),
+			"sent", victim.sent.Load(), "for", time.Since(victim.start).Round(time.Millisecond), "to", peer.Device().String())
+	}
 	if err := w.send(appendBlob(w.body(), id, size, offset)); err != nil {
 		return err
 	}
@@ -128,7 +150,7 @@ func (s *Service) answerGet(w *frameWriter, id blob.ID, offset int64, buf *[]byt
 	if *buf == nil {
 		*buf = make([]byte, MaxChunk)
 	}
-	if err := sendBody(w, id, rc, size-offset, *buf); err != nil {
+	if err := sendBody(w, id, rc, size-offset, *buf, &t.sent); err != nil {
 		return err
 	}
 	s.served.Add(1)
@@ -139,7 +161,8 @@ func (s *Service) answerGet(w *frameWriter, id blob.ID, offset int64, buf *[]byt
 // verifies the blob's hash when it reaches the end, so the last DATA is
 // held back until r has reported a clean end: a damaged copy is answered
 // with ERROR in its place, and never reaches the peer whole.
-func sendBody(w *frameWriter, id blob.ID, r io.Reader, n int64, buf []byte) error {
+// Every DATA sent is added to sent.
+func sendBody(w *frameWriter, id blob.ID, r io.Reader, n int64, buf []byte, sent *atomic.Int64) error {
 	for {
 		k := int(min(n, int64(len(buf))))
 		if _, err := io.ReadFull(r, buf[:k]); err != nil {
@@ -159,6 +182,7 @@ func sendBody(w *frameWriter, id blob.ID, r io.Reader, n int64, buf []byte) erro
 			if err := w.sendData(buf[:k]); err != nil {
 				return err
 			}
+			sent.Add(int64(k))
 		}
 		if n == 0 {
 			return nil

@@ -134,10 +134,14 @@ func TestServeLimitsRequestsPerStream(t *testing.T) {
 
 func TestServeBusy(t *testing.T) {
 	n := newNet(t)
-	a := n.addNode('A', 0, nil)
+	a := n.addNode('A', 0, func(c *Config) { c.Timeout = time.Minute })
 	put(t, a.store, []byte("abc"))
-	for range MaxServing {
-		a.svc.serveSlots <- struct{}{}
+	bigID := put(t, a.store, content(4*MaxChunk, 3))
+	// Every slot taken by slow transfers still within their grace, two
+	// from each of four peers.
+	var slow []*pipeEnd
+	for i := range MaxServing {
+		slow = append(slow, slowGet(t, n, a, key(byte('a'+i/MaxServingPerPeer)), bigID))
 	}
 	st := rawClient(t, n, a, key('C'))
 	if _, err := st.Write(frames(message{Kind: kindGet, ID: idABC})); err != nil {
@@ -147,12 +151,25 @@ func TestServeBusy(t *testing.T) {
 	if got := readAll(t, st); !bytes.Equal(got, want) {
 		t.Fatalf("answer %q, want %q", got, want)
 	}
-	for range MaxServing {
-		<-a.svc.serveSlots
+	// A GET for a blob we lack takes no slot: NOT_FOUND, not busy.
+	missing := blob.Sum([]byte("missing"))
+	exchange(t, rawClient(t, n, a, key('C')), frames(message{Kind: kindGet, ID: missing}), frames(message{Kind: kindNotFound, ID: missing}))
+	// One slow requester hangs up: its slot is free again.
+	slow[0].Close()
+	eventually(t, "a free slot", func() bool {
+		good := rawClient(t, n, a, key('D'))
+		if _, err := good.Write(frames(message{Kind: kindGet, ID: idABC})); err != nil {
+			t.Fatal(err)
+		}
+		want := frames(message{Kind: kindBlob, ID: idABC, Size: 3}, message{Kind: kindData, Data: []byte("abc")})
+		got := make([]byte, len(want))
+		_, err := io.ReadFull(good, got)
+		good.Close()
+		return err == nil && bytes.Equal(got, want)
+	})
+	if s := a.svc.Stats(); s.Preempted != 0 || s.Busy < 1 {
+		t.Fatalf("stats %+v, want Busy ≥ 1 and nothing preempted", s)
 	}
-	good := rawClient(t, n, a, key('D'))
-	exchange(t, good, frames(message{Kind: kindGet, ID: idABC}),
-		frames(message{Kind: kindBlob, ID: idABC, Size: 3}, message{Kind: kindData, Data: []byte("abc")}))
 	if m := a.events(&a.misbehaved); len(m) != 0 {
 		t.Fatalf("misbehaviour reported: %v", m)
 	}

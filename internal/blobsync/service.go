@@ -19,6 +19,13 @@ const (
 	DefaultRetry = 2 * time.Second
 	// DefaultTimeout is how long a stream may make no progress.
 	DefaultTimeout = 30 * time.Second
+	// DefaultMinServeRate is the rate, in bytes a second, below which a
+	// transfer we serve gives its slot up to a peer that wants one while
+	// every slot is taken.
+	DefaultMinServeRate = 32 << 10
+	// DefaultServeGrace is how long a transfer we serve is safe from
+	// giving its slot up, whatever its rate.
+	DefaultServeGrace = 10 * time.Second
 )
 
 // Bounds of the service's memory and of the work it gives peers.
@@ -73,6 +80,18 @@ type Config struct {
 	// nothing we wait for, or accepts nothing we send) before it is
 	// abandoned. 0 means DefaultTimeout.
 	Timeout time.Duration
+	// Favoured, when set, tells whether the node favours a peer (say, a
+	// device of an account it follows): ReservedServing serving slots are
+	// kept for favoured peers. It is asked only when those slots are all
+	// that is left. Unset, every peer is favoured.
+	Favoured func(peer identity.PublicKey) bool
+	// MinServeRate is the average rate, in bytes a second since the GET,
+	// below which a transfer we serve is ended to free its slot when
+	// another GET finds every slot taken. 0 means DefaultMinServeRate.
+	MinServeRate int64
+	// ServeGrace is how long after its GET a transfer we serve cannot be
+	// ended for its rate. 0 means DefaultServeGrace.
+	ServeGrace time.Duration
 	// Logger receives the service's log; nil discards it.
 	Logger *slog.Logger
 }
@@ -91,6 +110,13 @@ type Stats struct {
 	// BytesIn and BytesOut count every byte received and sent on blob
 	// streams, framing included.
 	BytesIn, BytesOut int64
+	// Busy counts GETs and streams we answered with ERROR 4 (busy): every
+	// slot taken, the peer's share of them taken, or too many streams
+	// open from the peer.
+	Busy int64
+	// Preempted counts transfers we served that were ended, slower than
+	// MinServeRate, to give their slot to another GET.
+	Preempted int64
 }
 
 // Service fetches wanted blobs from peers and serves the local blob store
@@ -102,7 +128,7 @@ type Service struct {
 	timeout time.Duration
 
 	fetchSlots chan struct{} // one per fetch stream open, MaxFetching
-	serveSlots chan struct{} // one per transfer being served, MaxServing
+	servers    *servers      // streams and transfers being served
 	wake       chan struct{} // wakes Run
 
 	mu           sync.Mutex
@@ -114,6 +140,7 @@ type Service struct {
 
 	fetched, served, failed, refusals atomic.Int64
 	bytesIn, bytesOut                 atomic.Int64
+	busy, preempted                   atomic.Int64
 }
 
 // want is a blob we want and do not hold.
@@ -144,7 +171,7 @@ func New(cfg Config) *Service {
 		retry:      cfg.Retry,
 		timeout:    cfg.Timeout,
 		fetchSlots: make(chan struct{}, MaxFetching),
-		serveSlots: make(chan struct{}, MaxServing),
+		servers:    newServers(),
 		wake:       make(chan struct{}, 1),
 		pending:    map[blob.ID]*want{},
 		refused:    map[blob.ID]error{},
@@ -159,6 +186,12 @@ func New(cfg Config) *Service {
 	}
 	if s.timeout <= 0 {
 		s.timeout = DefaultTimeout
+	}
+	if s.cfg.MinServeRate <= 0 {
+		s.cfg.MinServeRate = DefaultMinServeRate
+	}
+	if s.cfg.ServeGrace <= 0 {
+		s.cfg.ServeGrace = DefaultServeGrace
 	}
 	return s
 }
@@ -227,12 +260,14 @@ func (s *Service) Refused(id blob.ID) error {
 // Stats returns the counters.
 func (s *Service) Stats() Stats {
 	return Stats{
-		Fetched:  s.fetched.Load(),
-		Served:   s.served.Load(),
-		Failed:   s.failed.Load(),
-		Refused:  s.refusals.Load(),
-		BytesIn:  s.bytesIn.Load(),
-		BytesOut: s.bytesOut.Load(),
+		Fetched:   s.fetched.Load(),
+		Served:    s.served.Load(),
+		Failed:    s.failed.Load(),
+		Refused:   s.refusals.Load(),
+		BytesIn:   s.bytesIn.Load(),
+		BytesOut:  s.bytesOut.Load(),
+		Busy:      s.busy.Load(),
+		Preempted: s.preempted.Load(),
 	}
 }
 

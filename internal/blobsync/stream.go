@@ -31,6 +31,7 @@ type guardedStream struct {
 	stopCtx  func() bool
 	ctx      context.Context
 	expired  atomic.Bool
+	why      atomic.Pointer[error] // set by abortWith
 	once     sync.Once
 	closeErr error
 }
@@ -71,10 +72,19 @@ func (g *guardedStream) explain(err error) error {
 		return nil
 	case g.expired.Load():
 		return fmt.Errorf("the peer sent or accepted nothing for %v: %w", g.timeout, errTimeout)
+	case g.why.Load() != nil:
+		return *g.why.Load()
 	case g.ctx.Err() != nil:
 		return fmt.Errorf("stopped: %w", context.Cause(g.ctx))
 	}
 	return err
+}
+
+// abortWith aborts the stream for reason, which the operations that fail
+// then return.
+func (g *guardedStream) abortWith(reason error) {
+	g.why.CompareAndSwap(nil, &reason)
+	g.abort()
 }
 
 // abort ends the stream abruptly: Reset when it can, else Close.

@@ -86,7 +86,8 @@ type readResult struct {
 	entries  []*entry.Entry
 	rejected []*RejectedEntry
 	blobs    map[[32]byte][]byte
-	nblobs   int // blob records, counting repeated ids
+	nblobs   int // blob records, counting repeated ids and bad blobs
+	badBlobs []*BlobMismatchError
 }
 
 func readAll(raw []byte) (readResult, error) {
@@ -109,12 +110,17 @@ func readAll(raw []byte) (readResult, error) {
 		case it.Rejected != nil:
 			res.rejected = append(res.rejected, it.Rejected)
 		case it.Blob != nil:
+			res.nblobs++
 			b, err := io.ReadAll(it.Blob.Body)
+			var bm *BlobMismatchError
+			if errors.As(err, &bm) {
+				res.badBlobs = append(res.badBlobs, bm)
+				continue
+			}
 			if err != nil {
 				return res, err
 			}
 			res.blobs[it.Blob.ID] = b
-			res.nblobs++
 		default:
 			return res, errors.New("Next returned an empty item")
 		}
@@ -267,7 +273,9 @@ func TestRejects(t *testing.T) {
 		// catches the change.
 		{"payload byte flipped, digest not updated", mod(func(b []byte) []byte { b[recs[2]-1] ^= 1; return b }), "file digest does not match"},
 		{"author byte flipped: framing fine, digest catches it", mod(func(b []byte) []byte { b[recs[1]+30] ^= 1; return b }), "file digest does not match"},
-		{"blob byte flipped", mod(func(b []byte) []byte { b[recs[4]+12] ^= 1; return b }), "do not hash to its id"},
+		// The blob is rejected and reading goes on (TestBlobMismatch);
+		// the digest then catches the change.
+		{"blob byte flipped", mod(func(b []byte) []byte { b[recs[4]+12] ^= 1; return b }), "file digest does not match"},
 		{"digest wrong", mod(func(b []byte) []byte { b[len(b)-1] ^= 1; return b }), "file digest does not match"},
 		{"entry count wrong", mod(func(b []byte) []byte { b[last+4+2]++; return b }), "end record counts 5 entries and 4 blobs, the file holds 4 and 4"},
 		{"zero-length record", mod(func(b []byte) []byte { copy(b[recs[1]:], []byte{0, 0, 0, 0}); return b }), "record length 0"},
@@ -431,6 +439,13 @@ func FuzzReader(f *testing.F) {
 		bodies[1] = mustEncode(f, entryRecord{Kind: kindEntry, Header: es[0].Raw, Payload: []byte("firsT")})
 		f.Add(frame(magic, bodies))
 	}
+	// A blob whose bytes do not hash to its id: a rejected blob.
+	var badBlob bytes.Buffer
+	w, _ = NewWriter(&badBlob, Meta{Created: 1, Producer: "fuzz"})
+	_ = w.Blob(sha256.Sum256([]byte("abc")), 3, strings.NewReader("abd"))
+	_ = w.Entry(es[0])
+	_ = w.Close()
+	f.Add(badBlob.Bytes())
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		checkRead(t, raw)
 		// A mutation almost never leaves the end record's counts and
@@ -476,6 +491,11 @@ func checkRead(t *testing.T, raw []byte) {
 	for id, b := range res.blobs {
 		if sha256.Sum256(b) != id {
 			t.Fatal("blob hash mismatch accepted")
+		}
+	}
+	for _, m := range res.badBlobs {
+		if m.ID == m.Got || m.Record < 2 || m.Offset < int64(len(Magic)) || m.Offset >= int64(len(raw)) {
+			t.Fatalf("rejected blob: record %d at %d, id %x, got %x", m.Record, m.Offset, m.ID[:4], m.Got[:4])
 		}
 	}
 	// Every entry and blob record was returned as an item.

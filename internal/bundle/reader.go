@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"strings"
 
 	"github.com/kithnet/kith/internal/entry"
 )
@@ -49,9 +50,27 @@ func (e *RejectedEntry) Unwrap() error { return e.Err }
 type Blob struct {
 	ID   [32]byte
 	Size int64
-	// Body yields exactly Size bytes and then io.EOF, or an error if the
-	// bytes do not hash to ID. Unread bytes are skipped by the next Next.
+	// Body yields exactly Size bytes and then io.EOF. When the bytes do
+	// not hash to ID it yields a *BlobMismatchError instead of io.EOF: the
+	// blob is rejected, and the reader goes on with the next record. Any
+	// other error is a framing error and final. Unread bytes are skipped
+	// by the next Next.
 	Body io.Reader
+}
+
+// BlobMismatchError is returned by a Blob's Body when the blob's bytes,
+// well framed, do not hash to the id its record names. The blob is
+// rejected; the records after it can still be read.
+type BlobMismatchError struct {
+	Record int      // 1-based record number of the blob record
+	Offset int64    // byte offset of its length field
+	ID     [32]byte // the id the record names
+	Got    [32]byte // SHA-256 of the bytes that came
+	Size   int64
+}
+
+func (e *BlobMismatchError) Error() string {
+	return fmt.Sprintf("bundle: record %d at byte %d: blob %x…: its %d bytes do not hash to its id (they hash to %x…)", e.Record, e.Offset, e.ID[:6], e.Size, e.Got[:6])
 }
 
 // Reader reads a bundle record by record.
@@ -132,13 +151,59 @@ func (r *Reader) next() ([]byte, int64, error) {
 	return body, start, nil
 }
 
-// kind returns the first element of a record body when it is a small
-// unsigned integer (all kinds are), or -1.
+// kind returns the first element of a record body when the body starts as
+// a canonical array of 1 to 23 elements whose first element is an unsigned
+// integer below 24 (all kinds are), or -1. kindProblem says what is wrong
+// otherwise.
 func kind(body []byte) int {
-	if len(body) < 2 || body[0]&0xe0 != 0x80 || body[1] > 0x17 {
+	if len(body) < 2 || body[0] < 0x81 || body[0] > 0x97 || body[1] > 0x17 {
 		return -1
 	}
 	return int(body[1])
+}
+
+// kindProblem says why a record body has no known kind.
+func kindProblem(body []byte) string {
+	switch b0 := body[0]; {
+	case b0>>5 != 4:
+		return fmt.Sprintf("the record is not a CBOR array (first byte 0x%02x)", b0)
+	case b0 == 0x80:
+		return "the record is an empty array, without a kind"
+	case b0&0x1f >= 24:
+		return fmt.Sprintf("the record's array length is not in canonical CBOR (first byte 0x%02x; a record has 2 to 4 elements, which canonical CBOR counts in the first byte)", b0)
+	case len(body) < 2:
+		return "the record ends before its kind"
+	}
+	b1 := body[1]
+	if b1>>5 != 0 {
+		return fmt.Sprintf("the record kind is not an unsigned integer (byte 0x%02x)", b1)
+	}
+	ai := int(b1 & 0x1f)
+	if ai < 24 {
+		return fmt.Sprintf("unknown record kind %d (kinds are 0 to 4)", ai)
+	}
+	if ai > 27 {
+		return fmt.Sprintf("the record kind is not a well-formed unsigned integer (byte 0x%02x)", b1)
+	}
+	n := 1 << (ai - 24) // bytes after the initial byte
+	if len(body) < 2+n {
+		return "the record ends inside its kind"
+	}
+	var v uint64
+	for _, b := range body[2 : 2+n] {
+		v = v<<8 | uint64(b)
+	}
+	written := make([]string, 0, 1+n)
+	for _, b := range body[1 : 2+n] {
+		written = append(written, fmt.Sprintf("0x%02x", b))
+	}
+	switch {
+	case v < 24:
+		return fmt.Sprintf("record kind %d is written %s, not in canonical CBOR (which writes it as the single byte 0x%02x)", v, strings.Join(written, " "), v)
+	case n > 1 && v < 1<<(8*(n/2)):
+		return fmt.Sprintf("record kind %d is written %s, not in canonical CBOR (which writes it in fewer bytes)", v, strings.Join(written, " "))
+	}
+	return fmt.Sprintf("unknown record kind %d (kinds are 0 to 4)", v)
 }
 
 // decodeStrict decodes body into v and requires it to be canonical.
@@ -169,8 +234,10 @@ func (r *Reader) Next() (Item, error) {
 		return Item{}, io.EOF
 	}
 	if r.blob != nil {
-		// Skip what the caller did not read; this also checks the hash.
-		if _, err := io.Copy(io.Discard, r.blob); err != nil {
+		// Skip what the caller did not read. Bytes that do not hash to
+		// the blob's id concern that blob only.
+		var bm *BlobMismatchError
+		if _, err := io.Copy(io.Discard, r.blob); err != nil && !errors.As(err, &bm) {
 			return Item{}, r.fail(err)
 		}
 		r.blob = nil
@@ -244,7 +311,7 @@ func (r *Reader) Next() (Item, error) {
 		r.done = true
 		return Item{}, io.EOF
 	default:
-		return bad("unknown record kind (first byte 0x%02x)", body[0])
+		return bad("%s", kindProblem(body))
 	}
 }
 
@@ -272,8 +339,10 @@ func (b *blobBody) Read(p []byte) (int, error) {
 	}
 	if len(b.buf) == 0 {
 		if b.left == 0 {
-			if !bytes.Equal(b.h.Sum(nil), b.id[:]) {
-				b.err = &FormatError{Record: b.recNo, Offset: b.start, Msg: fmt.Sprintf("blob %x…: bytes do not hash to its id", b.id[:6])}
+			if got := b.h.Sum(nil); !bytes.Equal(got, b.id[:]) {
+				m := &BlobMismatchError{Record: b.recNo, Offset: b.start, ID: b.id, Size: b.size}
+				copy(m.Got[:], got)
+				b.err = m
 				return 0, b.err
 			}
 			b.err = io.EOF

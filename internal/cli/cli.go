@@ -336,9 +336,9 @@ func fail(c *call, err error) int {
 		var e errorJSON
 		e.Error.Code, e.Error.Message = code, err.Error()
 		b, _ := json.Marshal(e)
-		fmt.Fprintln(c.env.Stderr, string(b))
+		fmt.Fprintln(c.env.Stderr, string(termJSON(b)))
 	} else {
-		fmt.Fprintf(c.env.Stderr, "kith: %v\n", err)
+		fmt.Fprintf(c.env.Stderr, "kith: %s\n", termLines(err.Error()))
 	}
 	return exit
 }
@@ -366,14 +366,16 @@ func printCommandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 	fs.PrintDefaults()
 }
 
-// out prints v as JSON (one line) with --json, else calls human.
+// out prints v as JSON (one line) with --json, else calls human. The
+// JSON is made safe for a terminal (termJSON); human must pass text a peer
+// supplied through termText.
 func (c *call) out(v any, human func(w io.Writer)) error {
 	if c.json {
 		b, err := json.Marshal(v)
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintln(c.env.Stdout, string(b))
+		_, err = fmt.Fprintln(c.env.Stdout, string(termJSON(b)))
 		return err
 	}
 	human(c.env.Stdout)

@@ -174,7 +174,7 @@ func runImport(ctx context.Context, c *call) error {
 			}
 			fmt.Fprintf(w, "\nblobs:   %d new, %d already known, %d rejected\n", st.BlobsNew, st.BlobsKnown, st.BlobsRejected)
 			for _, r := range st.Rejections {
-				fmt.Fprintf(w, "rejected %s: %s\n", r.What, r.Reason)
+				fmt.Fprintf(w, "rejected %s: %s\n", termText(r.What), termText(r.Reason))
 			}
 			if n := st.EntriesRejected + st.BlobsRejected + st.PayloadsRefused - len(st.Rejections); n > 0 {
 				fmt.Fprintf(w, "(%d more rejections not listed)\n", n)

@@ -40,7 +40,7 @@ func runDeviceList(ctx context.Context, c *call) error {
 		}
 		return c.out(out, func(w io.Writer) {
 			for _, d := range out.Devices {
-				mark, state, name := " ", "", d.Name
+				mark, state, name := " ", "", termText(d.Name)
 				if d.ThisDevice {
 					mark, state = "*", "this device"
 				}

@@ -78,7 +78,7 @@ func printPeers(w io.Writer, peers []wire.Peer) {
 			dir = "outbound"
 		}
 		fmt.Fprintf(w, "%s  %s %s, latency %s\n", p.Device, dir, p.Transport, latencyText(p.LatencyMS))
-		fmt.Fprintf(w, "  address  %s\n", p.Addr)
+		fmt.Fprintf(w, "  address  %s\n", termText(p.Addr))
 		account := p.Account
 		if account == "" {
 			account = "not known yet"

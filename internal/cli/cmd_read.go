@@ -49,7 +49,6 @@ func runLog(ctx context.Context, c *call) error {
 		who = identity.Encode(kind, b)
 	}
 	return c.withBackend(func(b backend) error {
-		enc := json.NewEncoder(c.env.Stdout)
 		q := wire.EntriesQuery{Author: who, Limit: logPage}
 		for {
 			page, err := b.Entries(ctx, q)
@@ -58,7 +57,11 @@ func runLog(ctx context.Context, c *call) error {
 			}
 			for _, j := range page.Entries {
 				if c.json {
-					if err := enc.Encode(j); err != nil {
+					line, err := json.Marshal(j)
+					if err != nil {
+						return err
+					}
+					if _, err := c.env.Stdout.Write(append(termJSON(line), '\n')); err != nil {
 						return err
 					}
 					continue
@@ -99,7 +102,7 @@ func printEntryLine(w io.Writer, j entryJSON) {
 		}
 		summary = summary[:cut] + "..."
 	}
-	fmt.Fprintf(w, "%s  %s #%d  %-13s %s  %s\n", ts, short(j.Author), j.Seq, typ, j.ID, strings.ReplaceAll(summary, "\n", " "))
+	fmt.Fprintf(w, "%s  %s #%d  %-13s %s  %s\n", ts, short(j.Author), j.Seq, typ, j.ID, termText(strings.ReplaceAll(summary, "\n", " ")))
 }
 
 func short(s string) string {
@@ -142,7 +145,7 @@ func runShow(ctx context.Context, c *call) error {
 		}
 		return c.out(j, func(w io.Writer) {
 			b, _ := json.MarshalIndent(j, "", "  ")
-			fmt.Fprintln(w, string(b))
+			fmt.Fprintln(w, string(termJSON(b)))
 		})
 	})
 }

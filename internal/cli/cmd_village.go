@@ -108,11 +108,22 @@ func init() {
 		args:    "VILLAGE_ID --to DEVICE TEXT",
 		summary: "as a stranger, send a request to a village through one of its locals (needs 'kith serve')",
 		help: "--to names the local's device: dev_… when the node can find it, or a multiaddr with\n" +
-			"/p2p/. The request reaches every local; it stays in their inbox until one of them votes\n" +
-			"on you. --blob FILE attaches a file (stored as a blob, location metadata removed).",
+			"/p2p/. The request reaches that local only, in its inbox, until a local votes on you;\n" +
+			"then every local sees your requests. --blob FILE attaches a file (stored as a blob,\n" +
+			"location metadata removed); the locals fetch it when they open it.",
 		flags: flags(strFlag("to", "the local's device: dev_… or a multiaddr with /p2p/"),
 			strFlag("blob", "a file (or blob_… id) to attach")),
 		run: runVillageRequest,
+	})
+	register(&command{
+		name:    "village file",
+		args:    "VILLAGE_ID REQUEST_ID",
+		summary: "fetch the file a stranger's request names, and write it to --out FILE (needs 'kith serve')",
+		help: "A node does not fetch the files of strangers no local has answered yet: this fetches\n" +
+			"one when you want to see it, from the stranger's device, within the village's budget\n" +
+			"for such files (64 MiB). REQUEST_ID is the request's entry (ent_…, shown by 'kith village show').",
+		flags: strFlag("out", "write to FILE instead of stdout"),
+		run:   runVillageFile,
 	})
 	register(&command{
 		name:    "village exclude",
@@ -264,9 +275,9 @@ func runVillageList(ctx context.Context, c *call) error {
 				case !v.Known:
 					what = "(the found entry has not arrived yet)"
 				case !v.Founded:
-					what = fmt.Sprintf("%s  (founding: waiting for the founders to accept)", v.Name)
+					what = fmt.Sprintf("%s  (founding: waiting for the founders to accept)", termText(v.Name))
 				default:
-					what = v.Name
+					what = termText(v.Name)
 				}
 				fmt.Fprintf(w, "%s  %-15s %3d %-6s  %s\n", v.ID, role, v.Locals, plural(v.Locals, "local", "locals"), what)
 			}
@@ -307,7 +318,7 @@ func orNone(ss []string) string {
 }
 
 func printVillage(w io.Writer, v wire.Village) {
-	fmt.Fprintf(w, "%s  %s\n", v.Name, v.ID)
+	fmt.Fprintf(w, "%s  %s\n", termText(v.Name), v.ID)
 	fmt.Fprintf(w, "charter   admit by %s, exclude by %s\n", v.Admit, v.Exclude)
 	fmt.Fprintf(w, "founders  %s\n", orNone(v.Founders))
 	if v.Founded {
@@ -318,6 +329,11 @@ func printVillage(w io.Writer, v wire.Village) {
 	fmt.Fprintf(w, "me        %s\n", v.Me)
 
 	fmt.Fprintf(w, "\nlocals (%d)\n", len(v.Locals))
+	var names []string
+	for _, l := range v.Locals {
+		names = append(names, l.Name)
+	}
+	alike := alikeNames(names)
 	for _, l := range v.Locals {
 		status := l.Status
 		if l.Status == "founder" && !l.Accepted {
@@ -325,7 +341,7 @@ func printVillage(w io.Writer, v wire.Village) {
 		}
 		var extra []string
 		if l.Name != "" {
-			extra = append(extra, fmt.Sprintf("%q", l.Name))
+			extra = append(extra, fmt.Sprintf("%q", l.Name)+alike.note(l.Name, "locals"))
 		}
 		if l.Key == v.Me {
 			extra = append(extra, "(me)")
@@ -361,6 +377,9 @@ func printVillage(w io.Writer, v wire.Village) {
 		}
 	}
 	fmt.Fprintf(w, "\ninbox (%d)\n", len(inbox))
+	if v.Dropped.Message != "" {
+		fmt.Fprintf(w, "  (%s to keep within this node's bounds)\n", v.Dropped.Message)
+	}
 	for _, s := range inbox {
 		fmt.Fprintf(w, "  %s\n", s.ID)
 		printRequests(w, s.Requests)
@@ -410,7 +429,7 @@ func printVillage(w io.Writer, v wire.Village) {
 
 	fmt.Fprintf(w, "\nproblems (%d)\n", len(v.Problems))
 	for _, p := range v.Problems {
-		fmt.Fprintf(w, "  %s\n", p)
+		fmt.Fprintf(w, "  %s\n", termText(p))
 	}
 	if v.Ignored > 0 {
 		fmt.Fprintf(w, "  %d %s the village's rules did not allow (ignored)\n", v.Ignored, plural(v.Ignored, "entry", "entries"))
@@ -691,8 +710,57 @@ func runVillageChain(ctx context.Context, c *call) error {
 				fmt.Fprintf(w, "  #%-4d %s  commitment %s  seen %d\n", s.Seq, s.ID, s.Commitment, s.Seen)
 			}
 			for _, f := range ch.Findings {
-				fmt.Fprintf(w, "  ! #%d %s  %s: %s\n", f.Seq, f.Entry, f.Kind, f.Message)
+				fmt.Fprintf(w, "  ! #%d %s  %s: %s\n", f.Seq, f.Entry, f.Kind, termText(f.Message))
 			}
 		})
+	})
+}
+
+func runVillageFile(ctx context.Context, c *call) error {
+	if err := c.wantArgs(2, 2); err != nil {
+		return err
+	}
+	id, err := villageArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	req, err := entry.ParseID(c.args[1])
+	if err != nil {
+		return usagef("REQUEST_ID: %v", err)
+	}
+	out := c.str("out")
+	if out == "" && c.json {
+		return usagef("--json needs --out FILE (the file's bytes cannot share stdout with JSON)")
+	}
+	cl, err := c.remote()
+	if err != nil {
+		return err
+	}
+	f, err := cl.RequestFile(ctx, id, req.String())
+	if err != nil {
+		return villageFailed(err, id)
+	}
+	rc, size, err := cl.OpenBlob(ctx, f.Blob)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if out == "" {
+		_, err := io.Copy(c.env.Stdout, rc)
+		return err
+	}
+	of, err := createOut(out)
+	if err != nil {
+		return err
+	}
+	defer of.abort()
+	if _, err := io.Copy(of, rc); err != nil {
+		return err
+	}
+	if err := of.commit(0o644); err != nil {
+		return err
+	}
+	return c.out(map[string]any{"blob": f.Blob, "size": size, "out": out}, func(w io.Writer) {
+		fmt.Fprintf(w, "wrote %d bytes to %s (%s)\n", size, out, f.Blob)
 	})
 }

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,5 +69,34 @@ func TestVillageShowInbox(t *testing.T) {
 	out = v.a.ok(t, "village", "show", v.id)
 	if !strings.Contains(out, "inbox (0)\n") || !strings.Contains(out, "strangers (1)\n  "+sid+"  acknowledged\n    request   ") {
 		t.Fatalf("village show after the vote:\n%s", out)
+	}
+}
+
+// TestVillageShowDropped: when the node dropped older requests of
+// unlisted strangers to keep within its bounds (recorded in the home by
+// the running node), 'village show' says so under the inbox, and --json
+// carries the counts.
+func TestVillageShowDropped(t *testing.T) {
+	v := foundVillage(t)
+	vid, err := entry.ParseID(v.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := `{"` + hex.EncodeToString(vid[:]) + `": {"dropped_requests": 64, "dropped_strangers": 2}}`
+	if err := os.WriteFile(filepath.Join(v.a["KITH_HOME"], "village-budget.json"), []byte(rec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := v.a.ok(t, "village", "show", v.id)
+	if want := "inbox (0)\n  (64 older requests from unlisted strangers were dropped to keep within this node's bounds)\n"; !strings.Contains(out, want) {
+		t.Fatalf("village show:\n%s\nwant %q", out, want)
+	}
+	var got wire.Village
+	v.a.okJSON(t, &got, "village", "show", v.id)
+	if got.Dropped != (wire.VillageDropped{Requests: 64, Strangers: 2, Message: "64 older requests from unlisted strangers were dropped"}) {
+		t.Fatalf("--json dropped = %+v", got.Dropped)
+	}
+	// Nothing dropped: nothing said.
+	if out := v.b.ok(t, "village", "show", v.id); strings.Contains(out, "dropped") {
+		t.Fatalf("village show with nothing dropped:\n%s", out)
 	}
 }

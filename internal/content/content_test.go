@@ -24,6 +24,9 @@ func typedCases() []struct {
 	}{
 		{"profile/minimal", &Profile{}},
 		{"profile/full", &Profile{Name: "Ada", About: "Counts things. ☀", Image: bid("avatar")}},
+		{"profile/name-emoji-sequence", &Profile{Name: "Ana \U0001F469\u200d\U0001F4BB", About: "A right-to-left mark in free text is kept: \u05e9\u05dc\u05d5\u05dd\u200f!"}},
+		{"profile/name-zwnj-persian", &Profile{Name: "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"}},
+		{"profile/name-keycap", &Profile{Name: "Team 1\ufe0f\u20e3"}},
 		{"post/minimal", &Post{Text: "hello, kith"}},
 		{"post/empty-text-images", &Post{Images: []blob.ID{bid("a")}}},
 		{"post/reply", &Post{Text: "me too", ReplyTo: eid("parent")}},
@@ -351,7 +354,35 @@ func fieldRejectCases() []fieldRejectCase {
 		{"device.add device is account", map[string]any{"type": "device.add", "account": id(eid("a")), "device": id(eid("a")), "device_sig": make([]byte, 64)}, "device.add: field device: equals the account key; a device needs a key of its own"},
 		{"device.revoke empty reason", map[string]any{"type": "device.revoke", "device": id(eid("d")), "reason": ""}, "device.revoke: field reason: empty text must be omitted"},
 		{"device.revoke missing device", map[string]any{"type": "device.revoke"}, "device.revoke: field device: missing"},
+		// Names that could pass for another name (issue 11, item 14).
+		{"name right-to-left override", profileNamed("\u202elaroC"), "profile: field name: U+202E at byte 0 is a bidi control, which can make a name read as another; remove it"},
+		{"name right-to-left isolate", profileNamed("Ca\u2067lor"), "profile: field name: U+2067 at byte 2 is a bidi control, which can make a name read as another; remove it"},
+		{"name left-to-right mark", profileNamed("Carol\u200e"), "profile: field name: U+200E at byte 5 is a bidi control, which can make a name read as another; remove it"},
+		{"name zero-width space", profileNamed("Bob\u200b"), "profile: field name: U+200B at byte 3 is an invisible formatting character; remove it"},
+		{"name word joiner", profileNamed("B\u2060ob"), "profile: field name: U+2060 at byte 1 is an invisible formatting character; remove it"},
+		{"name byte order mark", profileNamed("\ufeffBob"), "profile: field name: U+FEFF at byte 0 is an invisible formatting character; remove it"},
+		{"name soft hyphen", profileNamed("Bo\u00adb"), "profile: field name: U+00AD at byte 2 is an invisible formatting character; remove it"},
+		{"name tag character", profileNamed("Bob\U000E0041"), "profile: field name: U+E0041 at byte 3 is an invisible formatting character; remove it"},
+		{"name trailing joiner", profileNamed("Bob\u200d"), "profile: field name: U+200D at byte 3 is an invisible joiner, allowed only between two characters that are neither ASCII nor spaces (as in emoji sequences); remove it"},
+		{"name joiner in latin", profileNamed("Bo\u200cb"), "profile: field name: U+200C at byte 2 is an invisible joiner, allowed only between two characters that are neither ASCII nor spaces (as in emoji sequences); remove it"},
+		{"name variation selector after letter", profileNamed("Bob\ufe0f"), "profile: field name: U+FE0F at byte 3 is a variation selector, allowed only after a character that is neither an ASCII letter nor a space (as in emoji); remove it"},
+		{"name escape sequence", profileNamed("Carol\x1b[8m"), "profile: field name: U+001B at byte 5 is a control character; remove it"},
+		{"name newline", profileNamed("Carol\nkith: fake"), "profile: field name: U+000A at byte 5 is a control character; remove it"},
+		{"name C1 control", profileNamed("Carol\u009b2J"), "profile: field name: U+009B at byte 5 is a control character; remove it"},
+		{"name leading space", profileNamed(" Carol"), "profile: field name: starts with a space; remove it"},
+		{"name trailing space", profileNamed("Carol "), "profile: field name: ends with a space; remove it"},
+		{"name double space", profileNamed("Mary  Ann"), "profile: field name: has two spaces in a row at byte 4; keep one"},
+		{"name no-break space", profileNamed("Mary\u00a0Ann"), "profile: field name: U+00A0 at byte 4 is a space other than U+0020; use a plain space"},
+		{"name ideographic space", profileNamed("Carol\u3000"), "profile: field name: U+3000 at byte 5 is a space other than U+0020; use a plain space"},
+		{"name hangul filler", profileNamed("\u3164"), "profile: field name: U+3164 at byte 0 is a blank filler character; remove it"},
+		{"name braille blank", profileNamed("Bob\u2800"), "profile: field name: U+2800 at byte 3 is a blank filler character; remove it"},
+		{"device name bidi control", map[string]any{"type": "device.add", "account": id(eid("a")), "device": id(eid("d")), "name": "laptop\u202e", "device_sig": make([]byte, 64)}, "device.add: field name: U+202E at byte 6 is a bidi control, which can make a name read as another; remove it"},
 	}
+}
+
+// profileNamed is a profile payload with the given name.
+func profileNamed(name string) map[string]any {
+	return map[string]any{"type": "profile", "name": name, "about": ""}
 }
 
 func TestRejectFields(t *testing.T) {

@@ -19,6 +19,11 @@
 // stored and replicated, keep them, so nothing is lost. Never re-encode a
 // decoded payload to pass it on: pass on the original bytes.
 //
+// Names (a profile's, a device's) may not hold control, bidi or other
+// invisible formatting characters, odd spaces or fillers (CheckName), so
+// that one name cannot pass for another; NameKey tells clients when two
+// names look alike anyway.
+//
 // The checks are in three layers:
 //
 //   - Decode and Encode: the payload on its own (encoding, field types,

@@ -260,7 +260,7 @@ func check(p Payload) error {
 		if v == nil {
 			return nilErr(TypeProfile)
 		}
-		if err := checkText(TypeProfile, "name", v.Name, MaxProfileName); err != nil {
+		if err := checkName(TypeProfile, "name", v.Name, MaxProfileName); err != nil {
 			return err
 		}
 		return checkText(TypeProfile, "about", v.About, MaxProfileAbout)
@@ -311,7 +311,7 @@ func check(p Payload) error {
 		if identity.PublicKey(v.Device) == identity.PublicKey(v.Account) {
 			return fieldErr(TypeDeviceAdd, "device", "equals the account key; a device needs a key of its own")
 		}
-		return checkText(TypeDeviceAdd, "name", v.Name, MaxDeviceName)
+		return checkName(TypeDeviceAdd, "name", v.Name, MaxDeviceName)
 	case *DeviceRevoke:
 		if v == nil {
 			return nilErr(TypeDeviceRevoke)
@@ -339,6 +339,17 @@ func checkText(typ, field, s string, limit int) error {
 	}
 	if !utf8.ValidString(s) {
 		return fieldErr(typ, field, "not valid UTF-8")
+	}
+	return nil
+}
+
+// checkName is checkText for a name: also CheckName.
+func checkName(typ, field, s string, limit int) error {
+	if err := checkText(typ, field, s, limit); err != nil {
+		return err
+	}
+	if err := CheckName(s); err != nil {
+		return fieldErr(typ, field, "%v", err)
 	}
 	return nil
 }

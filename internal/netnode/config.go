@@ -44,6 +44,13 @@ type Config struct {
 	// Bootstrap peers.
 	Relay bool
 
+	// MaxProviderRecordsPerPeer and MaxProviderRecords cap the DHT provider
+	// records this host keeps for other peers: per peer (a peer that sends
+	// more is penalised) and in all (further records are refused until old
+	// ones expire). Zero means DefaultMaxProviderRecordsPerPeer and
+	// DefaultMaxProviderRecords.
+	MaxProviderRecordsPerPeer, MaxProviderRecords int
+
 	// RelayService offers circuit relay v2 to other peers (hubs).
 	RelayService bool
 
@@ -113,11 +120,15 @@ func (cfg Config) withDefaults() (Config, error) {
 	setDefault(&cfg.RedialMax, DefaultRedialMax)
 	setDefault(&cfg.PenaltyBase, DefaultPenaltyBase)
 	setDefault(&cfg.PenaltyMax, DefaultPenaltyMax)
+	setDefault(&cfg.MaxProviderRecordsPerPeer, DefaultMaxProviderRecordsPerPeer)
+	setDefault(&cfg.MaxProviderRecords, DefaultMaxProviderRecords)
 	switch {
 	case cfg.ConnLow < 0 || cfg.ConnHigh < cfg.ConnLow:
 		return cfg, fmt.Errorf("netnode: connection watermarks low %d, high %d: want 0 <= low <= high", cfg.ConnLow, cfg.ConnHigh)
 	case cfg.RedialMin < 0 || cfg.RedialMax < cfg.RedialMin:
 		return cfg, fmt.Errorf("netnode: redial back-off %v to %v: want 0 <= min <= max", cfg.RedialMin, cfg.RedialMax)
+	case cfg.MaxProviderRecordsPerPeer < 0 || cfg.MaxProviderRecords < 0:
+		return cfg, fmt.Errorf("netnode: provider record caps %d per peer, %d in all: want 0 or more", cfg.MaxProviderRecordsPerPeer, cfg.MaxProviderRecords)
 	case cfg.PenaltyBase < 0 || cfg.PenaltyMax < cfg.PenaltyBase:
 		return cfg, fmt.Errorf("netnode: penalty back-off %v to %v: want 0 <= base <= max", cfg.PenaltyBase, cfg.PenaltyMax)
 	}

@@ -10,9 +10,12 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
+	ds "github.com/ipfs/go-datastore"
+	dssync "github.com/ipfs/go-datastore/sync"
 	leveldb "github.com/ipfs/go-ds-leveldb"
 	"github.com/kithnet/kith/internal/identity"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
+	"github.com/libp2p/go-libp2p-kad-dht/records"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/peerstore"
 	"github.com/multiformats/go-multihash"
@@ -56,18 +59,35 @@ func (h *Host) startDHT(ctx context.Context, cfg Config, bootstrap []peer.AddrIn
 	if len(bootstrap) > 0 {
 		opts = append(opts, dht.BootstrapPeers(bootstrap...))
 	}
+	var store ds.Batching = dssync.MutexWrap(ds.NewMapDatastore())
 	if cfg.DataDir != "" {
 		dir := filepath.Join(cfg.DataDir, dhtDir)
-		store, err := leveldb.NewDatastore(dir, nil)
+		lds, err := leveldb.NewDatastore(dir, nil)
 		if err != nil {
 			return fmt.Errorf("netnode: opening the DHT datastore %s: %w", dir, err)
 		}
-		h.closers = append(h.closers, store.Close)
-		opts = append(opts, dht.Datastore(store))
+		h.closers = append(h.closers, lds.Close)
+		store = lds
 	}
+	// The provider records of other peers are capped (providers.go).
+	pm, err := records.NewProviderManager(h.ctx, h.host.ID(), h.host.Peerstore(), store)
+	if err != nil {
+		return fmt.Errorf("netnode: starting the DHT's provider store: %w", err)
+	}
+	perPeer := cfg.MaxProviderRecordsPerPeer
+	h.providers, err = newCappedProviders(ctx, h.host.ID(), pm, store, perPeer, cfg.MaxProviderRecords,
+		func(p peer.ID, held int) {
+			if key, err := keyOf(p); err == nil {
+				h.Penalize(key, fmt.Sprintf("DHT: provider records beyond its share of %d", perPeer))
+			}
+		})
+	if err != nil {
+		return errors.Join(err, pm.Close())
+	}
+	opts = append(opts, dht.Datastore(store), dht.ProviderStore(h.providers))
 	d, err := dht.New(h.ctx, h.host, opts...)
 	if err != nil {
-		return fmt.Errorf("netnode: starting the DHT: %w", err)
+		return errors.Join(fmt.Errorf("netnode: starting the DHT: %w", err), h.providers.Close())
 	}
 	h.closers = append(h.closers, d.Close)
 	h.dht = d
@@ -120,7 +140,8 @@ type providing struct {
 
 // Provide announces in the DHT that this host has key (for example a
 // village id), and keeps announcing it every 22 hours until StopProviding
-// or Close. It returns once the first announcement reached the DHT nodes
+// or Close. A host announces at most 64 keys at once (half what a DHT
+// server keeps of one peer). It returns once the first announcement reached the DHT nodes
 // closest to the key.
 func (h *Host) Provide(ctx context.Context, key []byte) error {
 	if h.dht == nil {
@@ -131,6 +152,10 @@ func (h *Host) Provide(ctx context.Context, key []byte) error {
 		return fmt.Errorf("netnode: provide: %w", err)
 	}
 	h.providing.mu.Lock()
+	if !h.providing.keys[c] && len(h.providing.keys) >= maxProvidedKeys {
+		h.providing.mu.Unlock()
+		return fmt.Errorf("netnode: provide: %w (%d); stop announcing one first", errTooManyProvided, maxProvidedKeys)
+	}
 	h.providing.keys[c] = true
 	h.providing.mu.Unlock()
 	if err := h.dht.Provide(ctx, c, true); err != nil {
@@ -207,4 +232,24 @@ func (h *Host) reprovideLoop() {
 			cancel()
 		}
 	}
+}
+
+// ProviderRecords reports the DHT provider records this host keeps for
+// other peers, within Config.MaxProviderRecords and
+// Config.MaxProviderRecordsPerPeer; zero without the DHT.
+func (h *Host) ProviderRecords() ProviderStats {
+	if h.providers == nil {
+		return ProviderStats{}
+	}
+	return h.providers.stats()
+}
+
+// ProviderRecordsOf returns how many DHT provider records of the peer with
+// key this host keeps.
+func (h *Host) ProviderRecordsOf(key identity.PublicKey) int {
+	id, err := peerIDOf(key)
+	if h.providers == nil || err != nil {
+		return 0
+	}
+	return h.providers.heldBy(id)
 }

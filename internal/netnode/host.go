@@ -30,9 +30,10 @@ type Host struct {
 	penalties *penalties
 	events    *events
 	keeper    *keeper
-	dht       *dht.IpfsDHT // nil when the DHT is off
-	providing *providing   // nil when the DHT is off
-	pings     bool         // measure latency (not on the mock network)
+	dht       *dht.IpfsDHT     // nil when the DHT is off
+	providing *providing       // nil when the DHT is off
+	providers *cappedProviders // nil when the DHT is off
+	pings     bool             // measure latency (not on the mock network)
 
 	ctx     context.Context // cancelled by Close
 	cancel  context.CancelFunc

@@ -378,24 +378,37 @@ const (
 // hash and size; a JPEG or PNG that carries location metadata, or whose
 // metadata cannot be read, is then removed again and rejected: unencrypted
 // images must not carry a location, and a bundle is not trusted to have
-// stripped it. reason says why a blob was rejected. err is not nil only
-// when the import must stop: the bundle is corrupt or truncated, ctx is
-// done, or a refused blob could not be removed.
+// stripped it. A blob whose bytes do not hash to its id is rejected, also
+// when a blob of that id is held. reason says why a blob was rejected. err
+// is not nil only when the import must stop: the bundle is corrupt or
+// truncated, ctx is done, or a refused blob could not be removed.
 func (n *Node) importBlob(ctx context.Context, b *bundle.Blob) (blobOutcome, string, error) {
 	id := blob.ID(b.ID)
+	var err error
 	if ok, _, _ := n.blobs.Has(id); ok {
-		return blobKnown, "", nil
+		// The reader hashes the bytes anyway when it skips them: read
+		// them here, so that wrong bytes are reported as such and not
+		// counted as known.
+		if _, err = io.Copy(io.Discard, ctxReader{ctx, b.Body}); err == nil {
+			return blobKnown, "", nil
+		}
+	} else {
+		// The location check runs on the verified bytes before the blob
+		// becomes visible in the store, so a refused image is never
+		// there, not even for a moment.
+		err = n.blobs.PutExpected(ctxReader{ctx, b.Body}, id, b.Size, refuseLocation)
 	}
-	// The location check runs on the verified bytes before the blob becomes
-	// visible in the store, so a refused image is never there, not even
-	// for a moment.
-	err := n.blobs.PutExpected(ctxReader{ctx, b.Body}, id, b.Size, refuseLocation)
 	var refused *blob.RefusedError
+	var mismatch *bundle.BlobMismatchError
 	switch {
 	case err == nil:
 		return blobNew, "", nil
 	case errors.As(err, &refused):
 		return blobRejected, refused.Reason.Error(), nil
+	case errors.As(err, &mismatch):
+		// Well framed, but not the blob it claims to be: the records
+		// after it can still be read.
+		return blobRejected, fmt.Sprintf("bundle record %d at byte %d: its %d bytes do not hash to the blob's id (they hash to %s)", mismatch.Record, mismatch.Offset, mismatch.Size, blob.ID(mismatch.Got)), nil
 	}
 	var fe *bundle.FormatError
 	var te *bundle.TruncatedError

@@ -3,18 +3,11 @@ package node
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/kithnet/kith/internal/atomicfile"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/invite"
 	"github.com/kithnet/kith/internal/store"
@@ -28,104 +21,6 @@ const (
 	// MaxInviteTTL bounds an invite's validity.
 	MaxInviteTTL = 30 * 24 * time.Hour
 )
-
-// inviteBook keeps this node's pending invites in the home (invites.json,
-// mode 0600), so they survive a restart.
-type inviteBook struct {
-	path string
-	mu   sync.Mutex
-}
-
-type inviteRecord struct {
-	Secret  string    `json:"secret"` // hex
-	Expires time.Time `json:"expires"`
-	Used    bool      `json:"used"`
-	UsedBy  string    `json:"used_by,omitempty"` // account
-}
-
-func newInviteBook(path string) *inviteBook { return &inviteBook{path: path} }
-
-func (b *inviteBook) load() ([]inviteRecord, error) {
-	raw, err := os.ReadFile(b.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var rs []inviteRecord
-	if err := json.Unmarshal(raw, &rs); err != nil {
-		return nil, fmt.Errorf("%s: %w", b.path, err)
-	}
-	return rs, nil
-}
-
-func (b *inviteBook) save(rs []inviteRecord) error {
-	raw, err := json.MarshalIndent(rs, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WritePrivate(b.path, raw)
-}
-
-func (b *inviteBook) add(secret [invite.SecretSize]byte, expires, now time.Time) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	rs, err := b.load()
-	if err != nil {
-		return err
-	}
-	// Forget invites that expired more than a day ago.
-	kept := rs[:0]
-	for _, r := range rs {
-		if now.Sub(r.Expires) < 24*time.Hour {
-			kept = append(kept, r)
-		}
-	}
-	kept = append(kept, inviteRecord{Secret: hex.EncodeToString(secret[:]), Expires: expires.UTC()})
-	return b.save(kept)
-}
-
-// use checks a secret and marks it used by account, all at once.
-func (b *inviteBook) use(secret [invite.SecretSize]byte, account identity.AccountID, now time.Time) invite.Status {
-	return b.check(secret, now, func(r *inviteRecord) bool {
-		r.Used, r.UsedBy = true, account.String()
-		return true
-	})
-}
-
-// peek reports the status a secret would get, without using it.
-func (b *inviteBook) peek(secret [invite.SecretSize]byte, now time.Time) invite.Status {
-	return b.check(secret, now, func(*inviteRecord) bool { return false })
-}
-
-// check finds the invite of secret and judges it; for a usable one, mark
-// changes the record and reports whether to save the book.
-func (b *inviteBook) check(secret [invite.SecretSize]byte, now time.Time, mark func(*inviteRecord) bool) invite.Status {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	rs, err := b.load()
-	if err != nil {
-		return invite.UnknownSecret
-	}
-	want := hex.EncodeToString(secret[:])
-	for i := range rs {
-		if rs[i].Secret != want {
-			continue
-		}
-		switch {
-		case rs[i].Used:
-			return invite.UnknownSecret
-		case now.After(rs[i].Expires):
-			return invite.Expired
-		}
-		if mark(&rs[i]) && b.save(rs) != nil {
-			return invite.UnknownSecret
-		}
-		return invite.Accepted
-	}
-	return invite.UnknownSecret
-}
 
 // NewInvite makes a single-use invitation valid for ttl (0: DefaultInviteTTL).
 func (n *Node) NewInvite(ttl time.Duration) (Invite, error) {
@@ -254,6 +149,26 @@ func (n *Node) ownCert(ctx context.Context) (*store.Stored, error) {
 	return n.store.Get(ctx, d.Cert)
 }
 
+// guessAnswerWait bounds how long the answer to a guess may take to reach
+// the guesser before its connection is closed.
+const guessAnswerWait = 2 * time.Second
+
+// awaitClose ends our side of s and waits, at most for wait, until the
+// peer has closed its side too (it has read our answer), so that closing
+// the connection right after does not lose the answer.
+func awaitClose(s io.ReadWriteCloser, wait time.Duration) {
+	st, ok := s.(interface {
+		CloseWrite() error
+		SetReadDeadline(time.Time) error
+	})
+	if !ok {
+		return
+	}
+	_ = st.CloseWrite()
+	_ = st.SetReadDeadline(time.Now().Add(wait))
+	_, _ = io.Copy(io.Discard, io.LimitReader(s, invite.MaxMessage))
+}
+
 // serveInvite answers one invite exchange (doc/protocol/invite.md).
 func (n *Node) serveInvite(ctx context.Context, nw *network, remote identity.PublicKey, s io.ReadWriteCloser) {
 	defer s.Close()
@@ -269,7 +184,18 @@ func (n *Node) serveInvite(ctx context.Context, nw *network, remote identity.Pub
 	answer := func(st invite.Status, msg string) {
 		_ = invite.WriteResponse(s, invite.Response{Status: st, Message: msg})
 	}
-	if st := nw.invites.peek(req.Secret, time.Now()); st != invite.Accepted {
+	st, known := nw.invites.peek(req.Secret, time.Now())
+	if !known {
+		// A secret of no invite this node made: a guess (a code mistyped
+		// fails its check digits before it is sent). Penalised, so that
+		// every guess costs a new identity and a new connection.
+		answer(st, st.String())
+		awaitClose(s, guessAnswerWait)
+		nw.log.Info("invite secret of no invite: the peer is penalised", "peer", remote.Device())
+		nw.host.Penalize(remote, "invite: a secret of no invite (a guess)")
+		return
+	}
+	if st != invite.Accepted {
 		answer(st, st.String())
 		return
 	}
@@ -283,7 +209,7 @@ func (n *Node) serveInvite(ctx context.Context, nw *network, remote identity.Pub
 		answer(invite.Blocked, "blocked")
 		return
 	}
-	if err := n.storeCert(ctx, cert); err != nil {
+	if err := n.storeCert(ctx, nw, remote, cert); err != nil {
 		answer(invite.BadCertificate, "could not store the certificate: "+err.Error())
 		return
 	}

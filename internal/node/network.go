@@ -165,6 +165,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 			log.Warn("peer misbehaved in blob exchange", "peer", peer.Device(), "err", err)
 			host.Penalize(peer, fmt.Sprintf("blobs: %v", err))
 		},
+		Favoured: func(peer identity.PublicKey) bool {
+			return n.favouredForBlobs(nw, peer)
+		},
 		Logger: log,
 	})
 	n.net.Store(nw)
@@ -399,7 +402,7 @@ func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
 			relevant = true
 		}
 		own = own && e.Header.Author == n.device.Public()
-		if e.Payload != nil {
+		if e.Payload != nil && !unlistedRequest(nw, e) {
 			want = append(want, referencedBlobs(e.Payload)...)
 		}
 	}
@@ -454,6 +457,7 @@ func (n *Node) rescope(ctx context.Context, nw *network) {
 		return
 	}
 	nw.host.KeepConnected(villageKeepTag, nw.scope.VillageLocals())
+	n.storeWantedCerts(ctx, nw)
 	nw.engine.ScopeChanged()
 	n.startSyncLoops(nw)
 	select {
@@ -546,8 +550,8 @@ func (n *Node) peerInfo(p netnode.PeerInfo, sessions map[identity.PublicKey]repl
 		Device: p.Key.Device(), PeerID: p.PeerID, Addr: p.Addr, Outbound: p.Outbound,
 		Transport: p.Transport, Latency: p.Latency, Since: p.Since,
 	}
-	if d, err := n.store.AccountOf(context.Background(), p.Key); err == nil {
-		pi.Account = d.Account.Account()
+	if account, ok := n.shownAccount(p.Key); ok {
+		pi.Account = account
 	}
 	if s, ok := sessions[p.Key]; ok {
 		pi.Sync = &SyncInfo{
@@ -617,6 +621,7 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 		st.Sync.EntriesSent += s.EntriesSent
 	}
 	bs := nw.blobs.Stats()
-	st.Blobs = BlobTotals{Pending: len(nw.blobs.Pending()), Fetched: bs.Fetched, Served: bs.Served, Failed: bs.Failed}
+	st.Blobs = BlobTotals{Pending: len(nw.blobs.Pending()), Fetched: bs.Fetched, Served: bs.Served, Failed: bs.Failed,
+		Busy: bs.Busy, Preempted: bs.Preempted}
 	return st, nil
 }

@@ -60,6 +60,12 @@ type BlobTotals struct {
 	Fetched int64
 	Served  int64
 	Failed  int64
+	// Busy counts blob requests and streams answered busy (every serving
+	// slot taken, or the peer's share of them); Preempted counts slow
+	// transfers ended to give their slot to another peer
+	// (doc/protocol/blobsync.md, "Sharing the responder").
+	Busy      int64
+	Preempted int64
 }
 
 // Invite is an invitation to connect and follow each other.

@@ -63,6 +63,8 @@ type Node struct {
 
 	net atomic.Pointer[network] // the running network; nil unless serving
 
+	budget villageBudget // what is kept of unlisted strangers (villagebudget.go)
+
 	events events // the subscribers of Subscribe
 }
 

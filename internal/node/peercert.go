@@ -39,9 +39,51 @@ func checkCert(header, payload []byte, remote identity.PublicKey) (*entry.Entry,
 	return cert, nil
 }
 
-// storeCert stores a checked certificate (an ordinary entry) and follows up
-// as for any new entry, so that the scope knows the device's account.
-func (n *Node) storeCert(ctx context.Context, cert *entry.Entry) error {
+// storeCert keeps a certificate that device sent about itself, checked by
+// checkCert. A certificate the node wants (certWanted) is stored (an
+// ordinary entry) and followed up as any new entry, so that the scope
+// knows the device's account; any other is only cached, in memory
+// (certCache): the store holds only what the node replicates, and keys
+// are free. A cached certificate is stored once it becomes wanted
+// (storeWantedCerts).
+func (n *Node) storeCert(ctx context.Context, nw *network, device identity.PublicKey, cert *entry.Entry) error {
+	if !certWanted(nw, device, cert) {
+		nw.certs.cache.put(device, cert)
+		return nil
+	}
+	return n.appendCert(ctx, cert)
+}
+
+// certWanted reports whether the node keeps device's certificate in its
+// store: its log is in the scope (an account followed or within the hops,
+// this node's own), or the device or its account is a local of a village
+// the node takes part in.
+func certWanted(nw *network, device identity.PublicKey, cert *entry.Entry) bool {
+	if nw.scope.Wants(store.LogKey{Author: cert.Header.Author, LogID: cert.Header.LogID}) {
+		return true
+	}
+	for _, k := range nw.scope.VillageLocals() {
+		if k == device || k == cert.Header.Author {
+			return true
+		}
+	}
+	return false
+}
+
+// storeWantedCerts stores the cached certificates that the scope wants
+// now (an account followed since, a new village local). rescope calls it.
+func (n *Node) storeWantedCerts(ctx context.Context, nw *network) {
+	for _, c := range nw.certs.cache.take(func(device identity.PublicKey, cert *entry.Entry) bool {
+		return certWanted(nw, device, cert)
+	}) {
+		if err := n.appendCert(ctx, c.cert); err != nil && ctx.Err() == nil {
+			nw.log.Warn("store a peer's certificate now in scope", "peer", c.device.Device(), "err", err)
+		}
+	}
+}
+
+// appendCert stores a checked certificate and follows up on it.
+func (n *Node) appendCert(ctx context.Context, cert *entry.Entry) error {
 	r, err := n.store.Append(ctx, cert)
 	if err != nil {
 		return err
@@ -75,14 +117,20 @@ func (n *Node) knownAccount(ctx context.Context, nw *network, peer identity.Publ
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return identity.PublicKey{}, err
 	}
+	if account, ok := nw.certs.cache.account(peer); ok {
+		return account, nil
+	}
 	// A peer's sync and blob streams arrive at once: they share one
 	// exchange, so a peer that fails it is judged (and logged) once.
 	return nw.certs.do(peer, func() (identity.PublicKey, error) { return n.fetchCert(ctx, nw, peer) })
 }
 
 // certRequests runs at most one certificate exchange per peer at a time;
-// callers that come while one runs get its answer.
+// callers that come while one runs get its answer. It also caches the
+// certificates the node does not store.
 type certRequests struct {
+	cache certCache
+
 	mu      sync.Mutex
 	running map[identity.PublicKey]*certRequest
 	joined  int // callers that waited for another's exchange (for tests)
@@ -144,10 +192,24 @@ func (n *Node) fetchCert(ctx context.Context, nw *network, peer identity.PublicK
 		nw.host.Penalize(peer, "certificate exchange: "+err.Error())
 		return identity.PublicKey{}, fmt.Errorf("the peer's certificate: %w", err)
 	}
-	if err := n.storeCert(ctx, cert); err != nil {
+	if err := n.storeCert(ctx, nw, peer, cert); err != nil {
 		return identity.PublicKey{}, fmt.Errorf("store the peer's certificate: %w", err)
 	}
 	return cert.Header.Author, nil
+}
+
+// shownAccount returns the account of a connected device, from the store
+// or the certificates cached for peers outside the scope.
+func (n *Node) shownAccount(device identity.PublicKey) (identity.AccountID, bool) {
+	if d, err := n.store.AccountOf(context.Background(), device); err == nil {
+		return d.Account.Account(), true
+	}
+	if nw := n.net.Load(); nw != nil {
+		if account, ok := nw.certs.cache.account(device); ok {
+			return account.Account(), true
+		}
+	}
+	return identity.AccountID{}, false
 }
 
 // serveCert answers /kith/cert/1 with this device's certificate.

@@ -281,7 +281,14 @@ func (n *Node) takeVillageRequest(ctx context.Context, nw *network, remote ident
 		}
 	}
 	n.noteAdded(es, res)
-	return requestStored, "stored; the other locals will see it"
+	// An unlisted stranger's requests count against the village's budget
+	// here (village.md §6): the oldest are dropped.
+	if d, err := n.trimUnlisted(ctx, vid, nw.scope.Unlisted); err != nil {
+		nw.log.Warn("keep the budget for unlisted strangers", "village", vid.String(), "err", err)
+	} else if d.Strangers > 0 {
+		nw.log.Info("dropped the oldest requests of unlisted strangers", "village", vid.String(), "requests", d.Requests, "strangers", d.Strangers)
+	}
+	return requestStored, "stored; the locals will see it once one of them answers you"
 }
 
 func errString(err error) string {

@@ -16,8 +16,9 @@ import (
 	"github.com/kithnet/kith/internal/village"
 )
 
-// TestMockVillageRequest: a stranger's request through one local reaches
-// the other local by sync; once a local vetoes the stranger, both locals'
+// TestMockVillageRequest: an unlisted stranger's request through one local
+// stays with that local; once a local lists the stranger, it reaches the
+// other local by sync; once a local vetoes the stranger, both locals'
 // nodes refuse its requests.
 func TestMockVillageRequest(t *testing.T) {
 	ctx := t.Context()
@@ -63,7 +64,27 @@ func TestMockVillageRequest(t *testing.T) {
 	if r := inbox(a); len(r) != 1 || r[0].Text != "may I sell honey at the market?" {
 		t.Fatalf("a's inbox: %+v", r)
 	}
-	eventually(t, "b to see x's request", func() bool { return len(inbox(b)) == 1 })
+	// x is unlisted: its request stays with a, the local it contacted.
+	// a's userspec, written after it, reaching b shows that a and b
+	// synced since.
+	if _, err := a.SetVillageUserspec(ctx, vid, village.Active, "Ann", ""); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "b to hold a's userspec", func() bool {
+		st, err := b.Village(ctx, vid)
+		return err == nil && st.Local(dev(a)).Name == "Ann"
+	})
+	if h, err := b.Store().Head(ctx, store.LogKey{Author: dev(x), LogID: entry.LogID(vid)}); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("b holds the unlisted stranger's village log (head %d, %v)", h.Seq, err)
+	}
+	// Once a lists x (deferred), x's requests reach every local.
+	if _, err := a.VoteStranger(ctx, vid, sx, village.VoteDeferred, [32]byte{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "b to see x's request once a listed x", func() bool {
+		st, err := b.Village(ctx, vid)
+		return err == nil && st.Stranger(sx) != nil && len(st.Stranger(sx).Requests) == 1
+	})
 	// A state does not name strangers' logs; its components are those of
 	// the whole set held.
 	_, sp, err := b.PublishState(ctx, vid)
@@ -209,10 +230,11 @@ func TestMockVillageRequestChecks(t *testing.T) {
 }
 
 // TestMockVillagePendingStrangerOnlyRequests: a stranger in the inbox that
-// syncs its village log to a local directly gets only its requests
-// stored: a non-request entry (here a note, which its node would not
-// write, so it is appended raw) stops the log there, the stranger is not
-// penalised, and once a local lists the stranger, its log is taken whole.
+// syncs with a local directly gets nothing of its village log stored
+// there (not even its requests: an unlisted stranger reaches a local by
+// the request protocol only), the stranger is not penalised, and once a
+// local lists the stranger, its log is taken whole (here with a note,
+// which its node would not write, so it is appended raw).
 func TestMockVillagePendingStrangerOnlyRequests(t *testing.T) {
 	ctx := t.Context()
 	ns := mockNodes(t, newMockNet(t), 3)
@@ -237,8 +259,9 @@ func TestMockVillagePendingStrangerOnlyRequests(t *testing.T) {
 	if _, err := x.AppendRaw(ctx, lid, note); err != nil {
 		t.Fatal(err)
 	}
-	// b meets x for the first time: it wants x's village log, is sent
-	// seq 1 and 2, and stores seq 1 only.
+	// b meets x for the first time: x is unlisted, so b does not want
+	// its village log at all (its requests stay with a, the local it
+	// contacted).
 	if _, err := b.AddPeer(ctx, x.Addrs()[0]); err != nil {
 		t.Fatal(err)
 	}
@@ -255,10 +278,11 @@ func TestMockVillagePendingStrangerOnlyRequests(t *testing.T) {
 	if !caughtUp(b, x) {
 		t.Fatal("b is no longer in session with x")
 	}
-	if h, err := b.Store().Head(ctx, xlog); err != nil || h.Seq != 1 {
-		t.Fatalf("b holds x's village log up to %d (%v), want 1", h.Seq, err)
+	if h, err := b.Store().Head(ctx, xlog); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("b holds x's village log up to %d (%v), want none of it", h.Seq, err)
 	}
-	// b lists x (deferred): x is heard, and the same session takes seq 2.
+	// b lists x (deferred): x is heard, and the same session takes its
+	// log whole.
 	if _, err := b.VoteStranger(ctx, vid, sx, village.VoteDeferred, [32]byte{}); err != nil {
 		t.Fatal(err)
 	}

@@ -46,15 +46,13 @@ type snapshot struct {
 	blocked  map[identity.PublicKey]bool // blocked accounts and their devices
 	logs     map[store.LogKey]bool
 	villages []entry.ID // the villages this account's devices take part in
-	// villageLogs: the log ids of villages (every author's log with such
-	// an id is wanted, so that a stranger's request reaching one local
-	// reaches all); refused: vetoed strangers' village logs, neither
-	// wanted nor offered (village.md §6).
+	// villageLogs: the log ids of villages; in a village whose found
+	// entry is held, only the logs of the authors in heard are wanted and
+	// offered (an unlisted stranger's requests stay with the local it
+	// contacted); refused: vetoed strangers' village logs, neither wanted
+	// nor offered to anyone (village.md §6).
 	villageLogs map[entry.LogID]bool
 	refused     map[store.LogKey]bool
-	// capped: village logs of strangers the village does not hear yet of
-	// which MaxRequests entries are held: no longer wanted, still offered.
-	capped map[store.LogKey]bool
 	// anyFound: the found entry of one of villages is not held, so every
 	// device's found log is wanted (who founded is not known yet).
 	anyFound bool
@@ -87,7 +85,7 @@ func New(ctx context.Context, st store.Store, cfg Config) (*Scope, error) {
 // Wants reports whether this node wants to hold the log.
 func (s *Scope) Wants(log store.LogKey) bool {
 	sn := s.snap.Load()
-	if sn.blocked[log.Author] || sn.refused[log] || sn.capped[log] {
+	if sn.blocked[log.Author] || sn.refused[log] || sn.unlisted(log) {
 		return false
 	}
 	return sn.authors[log.Author] || sn.logs[log] || sn.villageLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog)
@@ -95,10 +93,18 @@ func (s *Scope) Wants(log store.LogKey) bool {
 
 // Offers reports whether this node gives the log to peer (a device key).
 // Nothing is given to a blocked peer, no blocked account's log to anyone,
-// and no village log of a stranger that village vetoes.
+// no village log of a stranger that village vetoes, and the village log
+// of a stranger the village does not hear to nobody but that stranger.
 func (s *Scope) Offers(peer identity.PublicKey, log store.LogKey) bool {
 	sn := s.snap.Load()
-	return !sn.blocked[peer] && !sn.blocked[log.Author] && !sn.refused[log]
+	return !sn.blocked[peer] && !sn.blocked[log.Author] && !sn.refused[log] &&
+		(peer == log.Author || !sn.unlisted(log))
+}
+
+// unlisted is Scope.Unlisted on the snapshot.
+func (sn *snapshot) unlisted(log store.LogKey) bool {
+	known, ok := sn.heard[log.LogID]
+	return ok && !known[log.Author]
 }
 
 // Blocked reports whether key is a blocked account or one of its devices.
@@ -171,7 +177,6 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 
 		villageLogs: map[entry.LogID]bool{},
 		refused:     map[store.LogKey]bool{},
-		capped:      map[store.LogKey]bool{},
 		heard:       map[entry.LogID]map[identity.PublicKey]bool{},
 	}
 	for _, l := range s.cfg.Logs {

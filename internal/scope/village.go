@@ -108,16 +108,15 @@ func each(ctx context.Context, st store.Store, q store.Query, fn func(*store.Sto
 // invitees); while the found entry is not held, the authors of the held
 // village log entries. Blocked keys are left out.
 //
-// Strangers (village.md §6): every author's log whose log id is one of the
-// villages is wanted (sn.villageLogs), so that a stranger's request
-// reaching one local reaches all by sync, except the village logs of the
-// strangers the village vetoes (sn.refused: the individual half of the
-// stranger id, when it is not a key the village knows as a local or
-// invitee). The reducer reads nothing but requests from a stranger's log.
-// While the village hears none of an author's stranger ids (listed, not
-// vetoed), that author's village log is no longer wanted once
-// village.MaxRequests of its entries are held (sn.capped): the cap on what
-// a stranger in the inbox can make the locals store.
+// Strangers (village.md §6): in a village whose found entry is held,
+// only the village logs of the keys the village knows and of the
+// strangers it hears (listed by some local's vote, not vetoed) are wanted
+// and offered (sn.heard). An unlisted stranger's requests stay with the
+// local it contacted (the request protocol stores them there, within the
+// node's budget) until a local lists it; then every local wants its log.
+// The village logs of the strangers the village vetoes are offered to
+// nobody (sn.refused: the individual half of the stranger id, when it is
+// not a key the village knows as a local or invitee).
 func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *snapshot) error {
 	ids, err := VillagesOf(ctx, s.st, keys)
 	if err != nil {
@@ -132,7 +131,6 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 		lid := entry.LogID(id)
 		sn.villageLogs[lid] = true
 		var es []*entry.Entry
-		held := map[identity.PublicKey]uint64{} // highest seq held of each author's village log
 		parts := map[identity.PublicKey]bool{}
 		for _, k := range keys {
 			parts[k] = true
@@ -153,7 +151,6 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 		if err := store.EachOfLogID(ctx, s.st, lid, func(e *store.Stored) error {
 			es = append(es, e.Entry)
 			parts[e.Header.Author] = true
-			held[e.Header.Author] = max(held[e.Header.Author], e.Header.Seq)
 			return nil
 		}); err != nil {
 			return err
@@ -183,11 +180,6 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 					sn.refused[store.LogKey{Author: k, LogID: lid}] = true
 				}
 				heard[k] = heard[k] || sg.Heard()
-			}
-			for k, seq := range held {
-				if !parts[k] && !heard[k] && seq >= village.MaxRequests {
-					sn.capped[store.LogKey{Author: k, LogID: lid}] = true
-				}
 			}
 			admitted := map[identity.PublicKey]bool{}
 			for k := range parts {
@@ -239,3 +231,10 @@ func (s *Scope) Admits(e *entry.Entry) bool {
 	typ, err := content.PeekType(e.Payload)
 	return err == nil && typ == village.TypeRequest
 }
+
+// Unlisted reports whether log is the village log of a stranger the
+// village does not hear (village.md §6): in a village this node takes part
+// in whose found entry it holds, an author the village neither knows
+// (founder, local, former local, invitee) nor hears (listed by a local's
+// vote, not vetoed). What the node keeps of such logs is bounded.
+func (s *Scope) Unlisted(log store.LogKey) bool { return s.snap.Load().unlisted(log) }

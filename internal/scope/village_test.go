@@ -24,8 +24,25 @@ func newWriter(k identity.PrivateKey) *logWriter {
 	return &logWriter{key: k, heads: map[entry.LogID]*entry.Entry{}, ts: 100}
 }
 
+// signedHeads is the latest entry signed in each log by each author, over
+// all writers: a village entry references the other authors' heads of its
+// log, as if its author had seen everything signed before it (village.md
+// §3, "Order"; the logs of each test are its own).
+var signedHeads = map[entry.LogID]map[identity.PublicKey]entry.ID{}
+
 func (w *logWriter) sign(t *testing.T, log entry.LogID, p village.Payload) *entry.Entry {
 	t.Helper()
+	if _, ok := p.(*village.Found); !ok {
+		var refs []entry.ID
+		for a, id := range signedHeads[log] {
+			if a != w.key.Public() {
+				refs = append(refs, id)
+			}
+		}
+		if err := village.SetRefs(p, refs); err != nil {
+			t.Fatal(err)
+		}
+	}
 	d := entry.Draft{LogID: log, Seq: 1, Timestamp: w.ts, Payload: village.MustEncode(p)}
 	w.ts++
 	if h := w.heads[log]; h != nil {
@@ -36,6 +53,10 @@ func (w *logWriter) sign(t *testing.T, log entry.LogID, p village.Payload) *entr
 		t.Fatal(err)
 	}
 	w.heads[log] = e
+	if signedHeads[log] == nil {
+		signedHeads[log] = map[identity.PublicKey]entry.ID{}
+	}
+	signedHeads[log][w.key.Public()] = e.ID
 	return e
 }
 
@@ -82,10 +103,11 @@ func TestVillageLogsWanted(t *testing.T) {
 			t.Errorf("found log of %s not wanted", k.Hex())
 		}
 	}
-	// Any author's village log is wanted (a stranger's requests reach
-	// every local, village.md §6), but not a non-participant's found log.
-	if !sc.Wants(store.LogKey{Author: c.device.Public(), LogID: vlog}) {
-		t.Error("a stranger's village log is not wanted")
+	// An unlisted stranger's village log is not wanted (its requests
+	// reach only the local it contacted, village.md §6), nor a
+	// non-participant's found log.
+	if sc.Wants(store.LogKey{Author: c.device.Public(), LogID: vlog}) {
+		t.Error("an unlisted stranger's village log is wanted")
 	}
 	if sc.Wants(store.LogKey{Author: c.device.Public(), LogID: FoundLog}) {
 		t.Error("a non-participant's found log is wanted")
@@ -209,60 +231,60 @@ func TestVillageFoundEntryOfAnotherFounder(t *testing.T) {
 	}
 }
 
+// TestVillageStrangerLogs: an unlisted stranger's village log is neither
+// wanted nor offered (but to the stranger itself): what it sends reaches
+// only the local it contacted. Once a local lists it (any vote), its log
+// is wanted and offered; once vetoed, neither, not even to itself.
 func TestVillageStrangerLogs(t *testing.T) {
 	ctx := context.Background()
 	st := mem.New()
 	a, b, x, y := newPerson(t, st), newPerson(t, st), newPerson(t, st), newPerson(t, st)
-	wa, wb, wx := newWriter(a.device), newWriter(b.device), newWriter(x.device)
+	wa, wb, wx, wy := newWriter(a.device), newWriter(b.device), newWriter(x.device), newWriter(y.device)
 	vid, vlog := foundVillage(t, st, wa, wb, village.Unanimous)
-	user := [32]byte(x.account.Public())
+	user, yUser := [32]byte(x.account.Public()), [32]byte(y.account.Public())
 	mustAdd(t, st, wx.sign(t, vlog, &village.Request{Village: vid, User: user, Text: "hello"}))
+	mustAdd(t, st, wy.sign(t, vlog, &village.Request{Village: vid, User: yUser, Text: "hi"}))
 	sc, err := New(ctx, st, Config{Account: a.account.Public()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	xl, yl := store.LogKey{Author: x.device.Public(), LogID: vlog}, store.LogKey{Author: y.device.Public(), LogID: vlog}
-	if !sc.Wants(xl) || !sc.Offers(b.device.Public(), xl) || !sc.Wants(yl) {
-		t.Fatal("a pending stranger's village log is not wanted or offered")
+	bl := store.LogKey{Author: b.device.Public(), LogID: vlog}
+	if sc.Wants(xl) || sc.Offers(b.device.Public(), xl) || sc.Wants(yl) || sc.Offers(b.device.Public(), yl) {
+		t.Fatal("an unlisted stranger's village log is wanted or offered to a local")
 	}
-	// b vetoes x: x's village log is neither wanted nor offered; y's still is.
-	mustAdd(t, st, wb.sign(t, vlog, &village.Vote{Village: vid, Stranger: village.RequestStranger(x.device.Public(), user), Vote: village.VoteVeto}))
-	if err := sc.Refresh(ctx); err != nil {
-		t.Fatal(err)
+	if !sc.Offers(x.device.Public(), xl) {
+		t.Error("a stranger's own village log is not offered to it")
 	}
-	if sc.Wants(xl) || sc.Offers(b.device.Public(), xl) {
-		t.Fatal("a vetoed stranger's village log is wanted or offered")
+	if !sc.Unlisted(xl) || !sc.Unlisted(yl) || sc.Unlisted(bl) || sc.Unlisted(store.LogKey{Author: x.device.Public(), LogID: entry.PublicLog}) {
+		t.Errorf("Unlisted: x %v y %v b %v x's public log %v; want true true false false", sc.Unlisted(xl), sc.Unlisted(yl), sc.Unlisted(bl),
+			sc.Unlisted(store.LogKey{Author: x.device.Public(), LogID: entry.PublicLog}))
 	}
-	if !sc.Wants(yl) || !sc.Wants(store.LogKey{Author: b.device.Public(), LogID: vlog}) {
-		t.Fatal("other village logs are no longer wanted")
+	if !sc.Wants(bl) || !sc.Offers(x.device.Public(), bl) {
+		t.Fatal("a local's village log is not wanted or offered")
 	}
-
-	// A stranger in the inbox: its village log is wanted until
-	// MaxRequests entries are held, and again once a local lists it.
-	wy := newWriter(y.device)
-	yUser := [32]byte(y.account.Public())
-	for range village.MaxRequests - 1 {
-		mustAdd(t, st, wy.sign(t, vlog, &village.Request{Village: vid, User: yUser, Text: "again"}))
-	}
-	if err := sc.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if !sc.Wants(yl) {
-		t.Fatalf("village log wanted no more at %d entries", village.MaxRequests-1)
-	}
-	mustAdd(t, st, wy.sign(t, vlog, &village.Request{Village: vid, User: yUser, Text: "again"}))
-	if err := sc.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if sc.Wants(yl) || !sc.Offers(b.device.Public(), yl) {
-		t.Fatalf("a pending stranger's village log at %d entries: wanted %v, offered %v", village.MaxRequests, sc.Wants(yl), sc.Offers(b.device.Public(), yl))
-	}
+	// b lists y (deferred): y's log is wanted and offered; x's is not.
 	mustAdd(t, st, wb.sign(t, vlog, &village.Vote{Village: vid, Stranger: village.RequestStranger(y.device.Public(), yUser), Vote: village.VoteDeferred}))
 	if err := sc.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if !sc.Wants(yl) {
-		t.Fatal("a heard stranger's village log is capped")
+	if !sc.Wants(yl) || !sc.Offers(b.device.Public(), yl) || sc.Unlisted(yl) {
+		t.Fatalf("a listed stranger's village log: wanted %v, offered %v, unlisted %v", sc.Wants(yl), sc.Offers(b.device.Public(), yl), sc.Unlisted(yl))
+	}
+	if sc.Wants(xl) || sc.Offers(b.device.Public(), xl) {
+		t.Fatal("another stranger's log is wanted or offered once one is listed")
+	}
+	// b vetoes x: x's village log is neither wanted nor offered, not even
+	// to x, and still counts as unlisted.
+	mustAdd(t, st, wb.sign(t, vlog, &village.Vote{Village: vid, Stranger: village.RequestStranger(x.device.Public(), user), Vote: village.VoteVeto}))
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sc.Wants(xl) || sc.Offers(b.device.Public(), xl) || sc.Offers(x.device.Public(), xl) || !sc.Unlisted(xl) {
+		t.Fatal("a vetoed stranger's village log is wanted or offered, or not unlisted")
+	}
+	if !sc.Wants(yl) || !sc.Wants(bl) {
+		t.Fatal("other village logs are no longer wanted")
 	}
 }
 

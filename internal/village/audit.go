@@ -1,6 +1,7 @@
 package village
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -90,7 +91,7 @@ func Audit(village entry.ID, chain []*entry.Entry, all []*entry.Entry) []Finding
 		states = append(states, link{e, sp})
 	}
 	slices.SortFunc(states, func(a, b link) int {
-		return cmp.Or(cmp.Compare(a.e.Header.Seq, b.e.Header.Seq), Order(a.e, b.e))
+		return cmp.Or(cmp.Compare(a.e.Header.Seq, b.e.Header.Seq), bytes.Compare(a.e.ID[:], b.e.ID[:]))
 	})
 	if len(states) == 0 {
 		return fs
@@ -212,7 +213,7 @@ func auditVotes(village entry.ID, author identity.PublicKey, byID map[entry.ID]*
 		}
 	}
 	slices.SortFunc(es, func(a, b *entry.Entry) int {
-		return cmp.Or(cmp.Compare(a.Header.Seq, b.Header.Seq), Order(a, b))
+		return cmp.Or(cmp.Compare(a.Header.Seq, b.Header.Seq), bytes.Compare(a.ID[:], b.ID[:]))
 	})
 	var fs []Finding
 	set := map[StrangerID]VoteKind{}

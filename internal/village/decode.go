@@ -53,6 +53,9 @@ func init() {
 		return fieldSpec{"village", true, func(d *decoder, p Payload) error { return d.id("village", (*[32]byte)(get(p))) }}
 	}
 	add := func(typ string, fs ...fieldSpec) {
+		if typ != TypeFound {
+			fs = append(fs, refsSpec)
+		}
 		slices.SortFunc(fs, func(a, b fieldSpec) int { return keyLess(a.name, b.name) })
 		specs[typ] = fs
 	}
@@ -397,10 +400,13 @@ func checkID(typ, field string, id [32]byte) error {
 
 // check applies the rules of village.md that are not about the encoding.
 func check(p Payload) error {
+	if err := checkRefs(p); err != nil {
+		return err
+	}
 	t := p.Type()
 	switch p := p.(type) {
 	case *Found:
-		if err := checkText(t, "name", p.Name, 1, MaxNameLen); err != nil {
+		if err := checkName(t, "name", p.Name, 1, MaxNameLen); err != nil {
 			return err
 		}
 		if !p.Admit.valid() {
@@ -439,7 +445,7 @@ func check(p Payload) error {
 		if p.Mode != Active && p.Mode != Passive {
 			return fieldErr(t, "mode", "unknown mode %q (want %q or %q)", p.Mode, Active, Passive)
 		}
-		if err := checkText(t, "name", p.Name, 0, MaxNameLen); err != nil {
+		if err := checkName(t, "name", p.Name, 0, MaxNameLen); err != nil {
 			return err
 		}
 		return checkText(t, "about", p.About, 0, MaxAboutLen)

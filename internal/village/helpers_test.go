@@ -51,8 +51,29 @@ func (w *world) post(k identity.PrivateKey, p Payload) *entry.Entry {
 	return w.postAt(k, p, w.ts)
 }
 
+// postAt signs p by k stamped ts, having seen everything posted so far:
+// it references the head of every other village log of the world (as a
+// node does that holds them all).
 func (w *world) postAt(k identity.PrivateKey, p Payload, ts uint64) *entry.Entry {
 	w.t.Helper()
+	var refs []entry.ID
+	for pub, o := range w.ws {
+		if pub != k.Public() && o.seq > 0 {
+			refs = append(refs, o.prev)
+		}
+	}
+	return w.postSeeing(k, p, ts, refs...)
+}
+
+// postSeeing signs p by k stamped ts, referencing exactly refs (the author
+// has seen only those, besides its own log).
+func (w *world) postSeeing(k identity.PrivateKey, p Payload, ts uint64, refs ...entry.ID) *entry.Entry {
+	w.t.Helper()
+	if _, ok := p.(*Found); !ok {
+		if err := SetRefs(p, refs); err != nil {
+			w.t.Fatal(err)
+		}
+	}
 	wr := w.writer(k)
 	e, err := entry.Sign(k, entry.Draft{LogID: wr.log, Seq: wr.seq + 1, Backlink: wr.prev, Timestamp: ts, Payload: MustEncode(p)})
 	if err != nil {

@@ -38,6 +38,7 @@ const (
 	MinFounders     = 2
 	MaxFounders     = 64
 	MaxSeen         = 128
+	MaxRefs         = 64 // causal references of one entry (village.md §3, Order)
 	StrangerIDSize  = 64
 	maxPayloadPairs = 10
 )
@@ -108,22 +109,33 @@ type Found struct {
 }
 
 // Accept is a founder's acceptance of the founding.
-type Accept struct{ Village entry.ID }
+type Accept struct {
+	Village entry.ID
+	Causal
+}
 
 // Invite proposes (or endorses) admitting Invitee as a local.
 type Invite struct {
+	Causal
 	Village entry.ID
 	Invitee identity.PublicKey
 }
 
 // Join is an invitee's acceptance of its invitation.
-type Join struct{ Village entry.ID }
+type Join struct {
+	Village entry.ID
+	Causal
+}
 
 // Leave is a local leaving the village for good.
-type Leave struct{ Village entry.ID }
+type Leave struct {
+	Village entry.ID
+	Causal
+}
 
 // Userspec is how a local presents itself in the village.
 type Userspec struct {
+	Causal
 	Village entry.ID
 	Mode    Mode
 	Name    string
@@ -132,6 +144,7 @@ type Userspec struct {
 
 // Vote is a local's vote on a stranger; Proof is set only with Accept.
 type Vote struct {
+	Causal
 	Village  entry.ID
 	Stranger StrangerID
 	Vote     VoteKind
@@ -140,6 +153,7 @@ type Vote struct {
 
 // Strangerspec is a local's notes on a stranger, shared with the locals.
 type Strangerspec struct {
+	Causal
 	Village  entry.ID
 	Stranger StrangerID
 	Text     string
@@ -149,6 +163,7 @@ type Strangerspec struct {
 // Request is a stranger's request to the village, in the stranger's own
 // village log. Its stranger id is the entry author followed by User.
 type Request struct {
+	Causal
 	Village entry.ID
 	User    [32]byte // the stranger's user id (the node puts its account key)
 	Text    string
@@ -165,6 +180,7 @@ func RequestStranger(author identity.PublicKey, user [32]byte) StrangerID {
 
 // Exclude proposes excluding Subject; its entry id names the proposal.
 type Exclude struct {
+	Causal
 	Village entry.ID
 	Subject identity.PublicKey
 	Reason  string
@@ -172,6 +188,7 @@ type Exclude struct {
 
 // ExcludeVote is a vote on an exclusion proposal.
 type ExcludeVote struct {
+	Causal
 	Village  entry.ID
 	Proposal entry.ID
 	For      bool
@@ -187,6 +204,7 @@ type Seen struct {
 
 // StatePayload is a local's state: the six components and what it has seen.
 type StatePayload struct {
+	Causal
 	Village entry.ID
 	Components
 	Seen []Seen
@@ -330,6 +348,7 @@ func Encode(p Payload) ([]byte, error) {
 	fw := &fieldWriter{}
 	fw.text("type", p.Type())
 	p.appendFields(fw)
+	appendRefs(fw, p)
 	slices.SortFunc(fw.fields, func(a, b field) int { return keyLess(a.name, b.name) })
 	out := []byte{0xa0 | byte(len(fw.fields))}
 	for _, fl := range fw.fields {

@@ -41,6 +41,9 @@ func validPayloads() []struct {
 		{"exclude_vote", &ExcludeVote{Village: vid(), Proposal: entry.ID(pk(0x44)), For: true}},
 		{"state", &StatePayload{Village: vid(), Components: Components{Previous: proof(3), Locals: proof(4), LocalsState: proof(5), Strangers: proof(6), StrangersState: proof(7)},
 			Seen: []Seen{{pk(0x21), 3, entry.ID(pk(0x51))}, {pk(0x22), 1, entry.ID(pk(0x52))}}}},
+		{"vote with refs", &Vote{Causal: Causal{Refs: []entry.ID{entry.ID(pk(0x61)), entry.ID(pk(0x62))}}, Village: vid(), Stranger: stranger(0x31), Vote: VoteVeto}},
+		{"state with refs", &StatePayload{Causal: Causal{Refs: []entry.ID{entry.ID(pk(0x52))}}, Village: vid(), Components: Components{Locals: proof(4), LocalsState: proof(5), Strangers: proof(6), StrangersState: proof(7)},
+			Seen: []Seen{{pk(0x22), 1, entry.ID(pk(0x52))}}}},
 	}
 }
 
@@ -126,8 +129,25 @@ func rejectCases() []rejectCase {
 		{"non-shortest", mapOf("type", "village.exclude_vote", "vote", []byte{0x18, 0x01}, "village", v, "proposal", v), `field "vote": byte 32: 1 is not in its shortest encoding`},
 		{"bad utf8", mapOf("type", "village.exclude", "reason", []byte{0x61, 0xff}, "subject", v, "village", v), `field "reason": byte 29: text is not valid UTF-8`},
 		{"seen unsorted", mapOf("seen", append(append([]byte{0x82}, seenEnc(2)...), seenEnc(1)...), "type", "village.state", "locals", v, "village", v, "strangers", v, "locals_state", v, "strangers_state", v), `seen[1] is not after seen[0]`},
+		{"refs empty", mapOf("refs", []byte{0x80}, "type", "village.join", "village", v), `field "refs": byte 6: 0 elements, want 1..64`},
+		{"refs unsorted", mapOf("refs", append(append([]byte{0x82}, bs(pkB(2))...), bs(pkB(1))...), "type", "village.join", "village", v), `refs[1] is not after refs[0]`},
+		{"refs repeated", mapOf("refs", append(append([]byte{0x82}, bs(pkB(2))...), bs(pkB(2))...), "type", "village.leave", "village", v), `refs[1] is not after refs[0]`},
+		{"refs zero", mapOf("refs", append([]byte{0x81}, z...), "type", "village.join", "village", v), `field "refs[0]": byte 7: an all-zero id is never valid`},
+		{"refs 65", mapOf("refs", refsEnc(65), "type", "village.join", "village", v), `field "refs": byte 6: 65 elements, want 1..64`},
+		{"refs on found", mapOf("name", "x", "refs", append([]byte{0x81}, bs(pkB(1))...), "type", "village.found", "admit", "majority", "exclude", "majority", "founders", append(append([]byte{0x82}, bs(pkB(1))...), bs(pkB(2))...)), `field "refs": byte 8: unknown key`},
 		{"seen seq 0", mapOf("seen", append([]byte{0x81}, seenEncSeq(1, 0)...), "type", "village.state", "locals", v, "village", v, "strangers", v, "locals_state", v, "strangers_state", v), `seen[0].seq 0 out of range`},
 	}
+}
+
+// refsEnc is an array of n ascending ids.
+func refsEnc(n int) []byte {
+	x := cborwire.AppendArray(nil, n)
+	for i := range n {
+		id := make([]byte, 32)
+		id[0], id[1] = 1, byte(i)
+		x = cborwire.AppendBytes(x, id)
+	}
+	return x
 }
 
 func seenEnc(b byte) []byte { return seenEncSeq(b, 1) }
@@ -164,6 +184,9 @@ func TestEncodeChecks(t *testing.T) {
 		&Strangerspec{Village: vid(), Stranger: stranger(1), Text: strings.Repeat("x", MaxNoteLen+1)},
 		&Exclude{Village: vid()},
 		&StatePayload{Village: vid()},
+		&Join{Village: vid(), Causal: Causal{Refs: []entry.ID{}}},
+		&Join{Village: vid(), Causal: Causal{Refs: []entry.ID{entry.ID(pk(2)), entry.ID(pk(1))}}},
+		&Leave{Village: vid(), Causal: Causal{Refs: []entry.ID{{}}}},
 		nil,
 	} {
 		if b, err := Encode(p); err == nil {
@@ -195,6 +218,27 @@ func TestLimits(t *testing.T) {
 	}
 	if _, err := Decode(b); err != nil {
 		t.Fatal(err)
+	}
+	// The largest state: MaxSeen logs and MaxRefs references.
+	refs := make([]entry.ID, MaxRefs)
+	for i := range refs {
+		refs[i][0], refs[i][1] = 1, byte(i)
+	}
+	if err := SetRefs(st, refs); err != nil {
+		t.Fatal(err)
+	}
+	b, err = Encode(st)
+	if err != nil || len(b) > MaxPayloadSize {
+		t.Fatalf("state with %d seen and %d refs: %d bytes, %v", MaxSeen, MaxRefs, len(b), err)
+	}
+	if p, err := Decode(b); err != nil || len(RefsOf(p)) != MaxRefs {
+		t.Fatalf("decode: %v", err)
+	}
+	if err := SetRefs(st, append(refs, entry.ID(pk(9)))); err == nil {
+		t.Fatal("SetRefs took 65 references")
+	}
+	if err := SetRefs(&Found{}, refs[:1]); err == nil {
+		t.Fatal("SetRefs set references on a found payload")
 	}
 	st.Seen = append(st.Seen, Seen{pk(0xff), 1, entry.ID(pk(9))})
 	if _, err := Encode(st); err == nil {

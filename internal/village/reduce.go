@@ -101,7 +101,7 @@ type Stranger struct {
 	Vetoers  []identity.PublicKey // active locals vetoing it
 	Ballots  []Ballot             // sorted by local: every local's explicit or mechanical vote
 	Notes    []Note               // sorted by local
-	Requests []StrangerRequest    // the stranger's requests, in entry order (at most MaxRequests)
+	Requests []StrangerRequest    // the stranger's requests, in the village order (at most MaxRequests)
 }
 
 // Pending reports whether the stranger has sent requests the village has
@@ -164,7 +164,7 @@ type State struct {
 	Invitations []*Invitation
 	Strangers   []*Stranger // sorted by id
 	Proposals   []*Proposal // in order of the proposal entries
-	Ignored     []Ignored   // in entry order
+	Ignored     []Ignored   // in the village order
 	Problems    []string
 
 	locals    map[identity.PublicKey]*Local
@@ -220,54 +220,23 @@ type noteRec struct {
 // entry whose id is the village id.
 var ErrNoFound = errors.New("village: no valid found entry with the village id")
 
-// Order is the order in which the reducer applies entries: by timestamp,
-// then entry id (bytewise).
-func Order(a, b *entry.Entry) int {
-	if c := cmp.Compare(a.Header.Timestamp, b.Header.Timestamp); c != 0 {
-		return c
-	}
-	return bytes.Compare(a.ID[:], b.ID[:])
-}
-
 // Reduce derives the village's state from entries: a pure function of the
 // set of entries (duplicates and order do not matter). Entries must have
 // been signature-checked; entries whose payload is missing or invalid, that
 // belong to another village or whose author is not entitled are skipped and
-// listed in State.Ignored. It fails only when the found entry is missing or
-// invalid.
+// listed in State.Ignored. The others are applied in the village order
+// (order.go; village.md §3): seq within a log, causal references across
+// logs, ties by entry id; never by timestamp. It fails only when the found
+// entry is missing or invalid.
 func Reduce(village entry.ID, entries []*entry.Entry) (*State, error) {
-	// Sort by Order, equal ids (the same entry: the id is the hash of the
-	// signed header, timestamp included) by position, and keep the first
-	// of each id: no set of seen ids needed.
-	type ranked struct {
-		e *entry.Entry
-		i int
-	}
-	rs := make([]ranked, 0, len(entries))
-	for i, e := range entries {
-		if e != nil {
-			rs = append(rs, ranked{e, i})
-		}
-	}
-	slices.SortFunc(rs, func(a, b ranked) int {
-		if c := Order(a.e, b.e); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.i, b.i)
-	})
-	es := make([]*entry.Entry, 0, len(rs))
-	var found *entry.Entry
-	for j, r := range rs {
-		if j > 0 && r.e.ID == rs[j-1].e.ID {
-			continue
-		}
-		if r.e.ID == village {
-			found = r.e
-			continue
-		}
-		es = append(es, r.e)
-	}
-	rs = nil
+	found, es := distinct(village, entries)
+	ps := decodeAll(es)
+	return reduceInOrder(village, found, es, ps, order(es, func(i int) []entry.ID { return RefsOf(ps[i].p) }))
+}
+
+// reduceInOrder applies es[seq[0]], es[seq[1]], … (ps: their decoded
+// payloads) after the found entry.
+func reduceInOrder(village entry.ID, found *entry.Entry, es []*entry.Entry, ps []decoded, seq []int32) (*State, error) {
 	if found == nil || found.Payload == nil {
 		return nil, ErrNoFound
 	}
@@ -295,9 +264,13 @@ func Reduce(village entry.ID, entries []*entry.Entry) (*State, error) {
 		s.addLocal(&Local{Key: k, Status: Founder, Mode: Active})
 	}
 	s.locals[found.Header.Author].Accepted = true
-	for i, e := range es {
-		if reason := s.apply(e, i); reason != "" {
-			s.Ignored = append(s.Ignored, Ignored{e.ID, reason})
+	for n, i := range seq {
+		reason := ps[i].err
+		if reason == "" {
+			reason = s.apply(es[i], ps[i].p, n)
+		}
+		if reason != "" {
+			s.Ignored = append(s.Ignored, Ignored{es[i].ID, reason})
 		}
 	}
 	s.finish()
@@ -333,14 +306,7 @@ func (s *State) local(k identity.PublicKey) *Local {
 }
 
 // apply applies one entry and returns why it was ignored, or "".
-func (s *State) apply(e *entry.Entry, order int) string {
-	if e.Payload == nil {
-		return "payload missing"
-	}
-	p, err := Decode(e.Payload)
-	if err != nil {
-		return "invalid payload: " + err.Error()
-	}
+func (s *State) apply(e *entry.Entry, p Payload, order int) string {
 	if _, ok := p.(*Found); ok {
 		return "another village's found entry"
 	}

@@ -1,11 +1,15 @@
 package village
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"os"
+	"slices"
 	"testing"
+
+	"github.com/kithnet/kith/internal/entry"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/vectors.json")
@@ -34,6 +38,15 @@ type vectors struct {
 		Commitment     string `json:"commitment"`
 		Payload        string `json:"payload"`
 	} `json:"state"`
+	// Order: entries (signed header and payload, sorted by id) and the
+	// ids in the village order (§3, "Order"), the found entry first.
+	Order struct {
+		Entries []struct {
+			Header  string `json:"header"`
+			Payload string `json:"payload"`
+		} `json:"entries"`
+		Order []string `json:"order"`
+	} `json:"order"`
 }
 
 // TestVectors checks testdata/vectors.json against this implementation:
@@ -74,6 +87,29 @@ func TestVectors(t *testing.T) {
 	v.State.Previous, v.State.Userspec, v.State.Locals = h(p.Previous), h(p.Components.Userspec), h(p.Locals)
 	v.State.LocalsState, v.State.Strangers, v.State.StrangersState = h(p.LocalsState), h(p.Strangers), h(p.StrangersState)
 	v.State.Commitment, v.State.Payload = h(p.Commitment()), hex.EncodeToString(MustEncode(p))
+	// Order scenario: a vetoes at seq 2 stamped 100 and accepts at seq 3
+	// stamped 50; b, having seen only a's veto, writes a note stamped 1;
+	// c (invited by both, stamped high) joins stamped 0.
+	{
+		w := founded(t, Unanimous, Unanimous, a, b)
+		veto := w.postAt(a, &Vote{Village: w.village, Stranger: stranger(1), Vote: VoteVeto}, 100)
+		w.postAt(a, &Vote{Village: w.village, Stranger: stranger(1), Vote: VoteAccept, Proof: proof(1)}, 50)
+		w.postSeeing(b, &Strangerspec{Village: w.village, Stranger: stranger(1), Text: "ok"}, 1, veto.ID)
+		w.postAt(a, &Invite{Village: w.village, Invitee: c.Public()}, 1<<40)
+		w.postAt(b, &Invite{Village: w.village, Invitee: c.Public()}, 1<<41)
+		w.postAt(c, &Join{Village: w.village}, 0)
+		es := slices.Clone(w.all)
+		slices.SortFunc(es, func(x, y *entry.Entry) int { return bytes.Compare(x.ID[:], y.ID[:]) })
+		for _, e := range es {
+			v.Order.Entries = append(v.Order.Entries, struct {
+				Header  string `json:"header"`
+				Payload string `json:"payload"`
+			}{hex.EncodeToString(e.Raw), hex.EncodeToString(e.Payload)})
+		}
+		for _, e := range Ordered(w.village, es) {
+			v.Order.Order = append(v.Order.Order, h(e.ID))
+		}
+	}
 	enc, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/kithnet/kith/internal/api/wire"
 )
@@ -85,8 +86,21 @@ func (c *Client) VillageChain(ctx context.Context, id, local string) (wire.Villa
 
 // VillageRequests returns the requests strangers sent to a village (the
 // pending ones are the inbox).
-func (c *Client) VillageRequests(ctx context.Context, id string) (wire.VillageInbox, error) {
-	return get[wire.VillageInbox](ctx, c, villagePath(id)+"/requests", nil)
+func (c *Client) VillageRequests(ctx context.Context, id string, q wire.VillageInboxQuery) (wire.VillageInbox, error) {
+	v := url.Values{}
+	if q.After != "" {
+		v.Set("after", q.After)
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	return get[wire.VillageInbox](ctx, c, villagePath(id)+"/requests", v)
+}
+
+// RequestFile fetches (when a local opens it) the file a stranger's
+// request names; an unlisted stranger's within the village's budget.
+func (c *Client) RequestFile(ctx context.Context, id, request string) (wire.VillageRequestFile, error) {
+	return send[wire.VillageRequestFile](ctx, c, http.MethodPost, villagePath(id)+"/requests/"+seg(request)+"/file", nil)
 }
 
 // RequestVillage sends this device's request, as a stranger, to a local.

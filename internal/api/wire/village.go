@@ -54,6 +54,20 @@ type Village struct {
 	Proposals   []VillageProposal   `json:"proposals"`
 	Problems    []string            `json:"problems"`
 	Ignored     int                 `json:"ignored"` // entries the reducer did not apply
+	// Dropped: what this node deleted of unlisted strangers' requests to
+	// stay within its bounds (village.md §6).
+	Dropped VillageDropped `json:"dropped"`
+}
+
+// VillageDropped is what a local's node deleted of a village's unlisted
+// strangers (no local's vote names them) to keep within its bounds, the
+// oldest first (doc/protocol/village.md §6).
+type VillageDropped struct {
+	Requests  int `json:"requests"`
+	Strangers int `json:"strangers"`
+	// Message says it for people when Requests > 0: "N older requests
+	// from unlisted strangers were dropped".
+	Message string `json:"message,omitempty"`
 }
 
 // VillageLocal is one key the village knows as a (former or would-be) local.
@@ -129,11 +143,35 @@ type VillageInboxRequest struct {
 	VillageRequest
 }
 
-// VillageInbox answers GET /api/v1/villages/{id}/requests: every held
-// request, by stranger, each stranger's in entry order.
+// VillageInbox answers GET /api/v1/villages/{id}/requests: one page of the
+// held requests, by stranger id, each stranger's in entry order. Next,
+// when set, is the after= of the next page.
 type VillageInbox struct {
 	Village  string                `json:"village"`
 	Requests []VillageInboxRequest `json:"requests"`
+	Next     string                `json:"next,omitempty"`
+	Dropped  VillageDropped        `json:"dropped"`
+}
+
+// VillageInboxQuery pages GET /api/v1/villages/{id}/requests: after= a
+// page's Next, limit= 1 to MaxInboxLimit requests (DefaultInboxLimit).
+type VillageInboxQuery struct {
+	After string
+	Limit int
+}
+
+// The page sizes of the inbox.
+const (
+	DefaultInboxLimit = 100
+	MaxInboxLimit     = 500
+)
+
+// VillageRequestFile answers POST
+// /api/v1/villages/{id}/requests/{entry}/file: the file the request names,
+// now held (fetched if it was not), to read at /api/v1/blobs/{blob}.
+type VillageRequestFile struct {
+	Blob string `json:"blob"`
+	Size int64  `json:"size"`
 }
 
 // VillageVote is one local's vote on a stranger.

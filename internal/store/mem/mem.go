@@ -41,6 +41,7 @@ type record struct {
 	typ     string
 	thread  entry.ID // thread root of a reply whose payload is held
 	deleted bool
+	dropped bool // its log was dropped (DropLog): skipped by Find
 	cursor  int64
 }
 
@@ -364,7 +365,7 @@ func (s *Store) Find(ctx context.Context, q store.Query) ([]*store.Stored, error
 	}
 	match := func(r *record) bool {
 		h := &r.e.Header
-		return (q.Type == "" || r.typ == q.Type) &&
+		return !r.dropped && (q.Type == "" || r.typ == q.Type) &&
 			(q.LogID == nil || h.LogID == *q.LogID) &&
 			(authors == nil || authors[h.Author]) &&
 			(q.Thread == nil || !r.thread.IsZero() && r.thread == *q.Thread)
@@ -477,7 +478,7 @@ func (s *Store) LatestProfile(ctx context.Context, account identity.PublicKey) (
 	}
 	var best *record
 	for _, r := range s.entries {
-		if r.typ != content.TypeProfile || !authors[r.e.Header.Author] || r.e.Header.LogID != entry.PublicLog {
+		if r.dropped || r.typ != content.TypeProfile || !authors[r.e.Header.Author] || r.e.Header.LogID != entry.PublicLog {
 			continue
 		}
 		if best == nil || cmp.Or(

@@ -108,6 +108,9 @@ export const api = {
   // multiaddr with /p2p/), and list this device's own.
   sendVillageRequest: (village, to, text, blob) => request('POST', '/village-requests', blob ? { village, to, text, blob } : { village, to, text }),
   sentVillageRequests: (village) => request('GET', '/village-requests' + query({ village })),
+  // requestFile has the node fetch a stranger's request's file (an
+  // unlisted stranger's only when opened, within the village's budget).
+  requestFile: (village, entry) => request('POST', '/villages/' + enc(village) + '/requests/' + enc(entry) + '/file', {}),
   // uploadFile stores a file shared with other nodes (a proof, a note's
   // file): JPEG and PNG images lose their location metadata, as with
   // 'kith village vote --proof' (other nodes refuse images that carry one).

@@ -73,6 +73,7 @@ export default async function village(main, ctx) {
 
   // The inbox: pending strangers, their requests and the locals' answers.
   const inboxHeading = h('h2', { id: 'inbox-heading', tabindex: '-1', text: 'Inbox' });
+  const inboxDropped = h('p', { class: 'muted', dataset: { testid: 'inbox-dropped' }, hidden: true });
   const inboxList = h('ul', { class: 'strangers inbox', dataset: { testid: 'village-inbox' }, 'aria-labelledby': 'inbox-heading' });
   const inboxCount = h('span', { dataset: { testid: 'village-inbox-count' } });
   const inboxNote = h('p', { class: 'inbox-note', hidden: true }, inboxCount, ' ',
@@ -164,7 +165,8 @@ export default async function village(main, ctx) {
   body.append(
     h('section', { 'aria-labelledby': 'inbox-heading' },
       inboxHeading,
-      h('p', { class: 'muted', text: 'Strangers ask the village through one local; every local sees the request here. Answer by voting on the stranger: Defer lists it in the contact book without a verdict, Accept with proof vouches for it, Veto refuses its requests from now on. Notes are shared with the locals.' }),
+      h('p', { class: 'muted', text: 'A stranger asks the village through one local: its request shows here on that local’s node only, until a local answers by voting on the stranger; then every local sees its requests. Defer lists it in the contact book without a verdict, Accept with proof vouches for it, Veto refuses its requests from now on. Notes are shared with the locals. Files of strangers nobody answered yet are fetched only when you open them.' }),
+      inboxDropped,
       inboxList),
     h('section', { 'aria-labelledby': 'strangers-heading' },
       strangersHeading,
@@ -329,6 +331,32 @@ export default async function village(main, ctx) {
     return mv ? mv.vote : 'deferred';
   }
 
+  // fileLink is the link to a request's file. The node does not fetch the
+  // files of strangers no local has answered (village.md §6): the first
+  // click asks it to (within the village's budget for such files), then
+  // opens the file.
+  function fileLink(r) {
+    const st = statusLine('request-file-status');
+    const a = h('a', {
+      href: blobURL(r.blob), target: '_blank', rel: 'noopener', dataset: { testid: 'request-file-link', blob: r.blob },
+      'aria-label': `File attached to the request “${r.text.slice(0, 40)}” (opens the file)`, text: 'attached file',
+    });
+    a.addEventListener('click', async (ev) => {
+      if (a.dataset.fetched === 'true') return;
+      ev.preventDefault();
+      st.set('Fetching the file…');
+      try {
+        const f = await api.requestFile(id, r.entry);
+        a.dataset.fetched = 'true';
+        st.set(`Fetched (${plural(f.size, 'byte')}).`);
+        window.open(a.href, '_blank', 'noopener');
+      } catch (err) {
+        st.set(errorText(err), 'error');
+      }
+    });
+    return { a, st };
+  }
+
   // requestsList shows a stranger's requests: text, time, attached file.
   function requestsList(s) {
     const reqs = s.requests || [];
@@ -338,13 +366,11 @@ export default async function village(main, ctx) {
       h('ul', { class: 'requests', dataset: { testid: 'stranger-requests' } }, reqs.map((r) => {
         const when = timeEl(r.timestamp);
         when.dataset.testid = 'request-time';
+        const file = r.blob ? fileLink(r) : null;
         return h('li', { class: 'request', dataset: { testid: 'stranger-request', entry: r.entry } },
           h('p', { class: 'request-text', dataset: { testid: 'request-text' }, text: r.text }),
-          h('p', { class: 'muted small' }, 'Sent ', when,
-            r.blob ? [' · ', h('a', {
-              href: blobURL(r.blob), target: '_blank', rel: 'noopener', dataset: { testid: 'request-file-link', blob: r.blob },
-              'aria-label': `File attached to the request “${r.text.slice(0, 40)}” (opens the file)`, text: 'attached file',
-            })] : null));
+          h('p', { class: 'muted small' }, 'Sent ', when, file ? [' · ', file.a] : null),
+          file ? file.st : null);
       })),
     ];
   }
@@ -505,6 +531,9 @@ export default async function village(main, ctx) {
     inboxHeading.textContent = `Inbox (${n})`;
     inboxCount.textContent = `Inbox: ${plural(n, 'stranger')} waiting for an answer`;
     inboxNote.hidden = !n;
+    const dropped = (v.dropped && v.dropped.message) || '';
+    inboxDropped.hidden = !dropped;
+    inboxDropped.textContent = dropped ? dropped + ' to keep within this node’s bounds.' : '';
     ctx.title((n ? `(${n}) ` : '') + (v.name || 'Village'));
     rebuild(inboxList, () => replace(inboxList, ...(n ? pending.map(strangerCard)
       : [h('li', { class: 'empty', text: 'No stranger’s request waits for an answer.' })])));

@@ -60,7 +60,7 @@ export default async function villages(main, ctx) {
   const askStatus = statusLine('ask-status');
   const askForm = h('form', { class: 'card village-form', dataset: { testid: 'village-ask-form' }, 'aria-labelledby': 'ask-heading' },
     h('h2', { id: 'ask-heading', text: 'Ask a village' }),
-    h('p', { class: 'muted', text: 'As a stranger, ask something of a village you are not a local of. Your request goes to one local’s device, and every local of the village sees it in their inbox.' }),
+    h('p', { class: 'muted', text: 'As a stranger, ask something of a village you are not a local of. Your request goes to one local’s device; the other locals see it once a local answers you.' }),
     h('label', { for: 'ask-village', text: 'Village id' }), askVillage,
     h('p', { id: 'ask-village-help', class: 'muted hint', text: 'A local gives it to you: it starts with ent_.' }),
     h('label', { for: 'ask-to', text: 'Through the local' }), askTo,

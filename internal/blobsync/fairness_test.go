@@ -1,0 +1,156 @@
+package blobsync
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// slowGet opens a stream to nd as peer from, sends GET id and reads the
+// first 4 bytes of the answer (a BLOB or an ERROR is on its way), then
+// reads nothing more: a reader that holds its transfer open. The GET is
+// written by a goroutine of its own, as a libp2p stream would buffer it,
+// since a responder may refuse the stream without reading it.
+func slowGet(t *testing.T, n *testNet, nd *node, from identity.PublicKey, id blob.ID) *pipeEnd {
+	t.Helper()
+	st := rawClient(t, n, nd, from)
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		_, _ = st.Write(frames(message{Kind: kindGet, ID: id}))
+	}()
+	if _, err := io.ReadFull(st, make([]byte, 4)); err != nil {
+		t.Fatalf("first bytes of the answer: %v", err)
+	}
+	return st
+}
+
+// One peer that opens many streams and holds slow transfers open on them
+// takes only its share of the serving slots: another peer is still served.
+func TestServeOnePeerCannotTakeEverySlot(t *testing.T) {
+	n := newNet(t)
+	a := n.addNode('A', 0, func(c *Config) { c.Timeout = time.Minute })
+	bigID := put(t, a.store, content(4*MaxChunk, 3))
+	put(t, a.store, []byte("abc"))
+	for range 2 * MaxServing {
+		slowGet(t, n, a, key('X'), bigID)
+	}
+	good := rawClient(t, n, a, key('H'))
+	exchange(t, good, frames(message{Kind: kindGet, ID: idABC}),
+		frames(message{Kind: kindBlob, ID: idABC, Size: 3}, message{Kind: kindData, Data: []byte("abc")}))
+	// Every GET of X's beyond its share was answered busy.
+	if s := a.svc.Stats(); s.Busy != 2*MaxServing-MaxServingPerPeer || s.Preempted != 0 {
+		t.Fatalf("stats %+v, want Busy %d and nothing preempted", s, 2*MaxServing-MaxServingPerPeer)
+	}
+	if m := a.events(&a.misbehaved); len(m) != 0 {
+		t.Fatalf("misbehaviour reported: %v", m)
+	}
+}
+
+// streamsFrom returns how many streams nd serves for peer now.
+func streamsFrom(nd *node, peer identity.PublicKey) int {
+	nd.svc.servers.mu.Lock()
+	defer nd.svc.servers.mu.Unlock()
+	if p := nd.svc.servers.byPeer[peer]; p != nil {
+		return p.streams
+	}
+	return 0
+}
+
+// A stream beyond MaxStreamsPerPeer from one peer is refused before any
+// request is read; other peers' streams are not.
+func TestServeLimitsStreamsPerPeer(t *testing.T) {
+	n := newNet(t)
+	a := n.addNode('A', 0, func(c *Config) { c.Timeout = time.Minute })
+	put(t, a.store, []byte("abc"))
+	var open []*pipeEnd
+	for range MaxStreamsPerPeer {
+		open = append(open, rawClient(t, n, a, key('X')))
+	}
+	eventually(t, "the streams to be counted", func() bool { return streamsFrom(a, key('X')) == MaxStreamsPerPeer })
+	extra := rawClient(t, n, a, key('X'))
+	want := frames(message{Kind: kindError, Code: codeBusy, Text: "busy: 4 blob streams open from you; use fewer"})
+	if got := readAll(t, extra); !bytes.Equal(got, want) {
+		t.Fatalf("answer %q, want %q", got, want)
+	}
+	exchange(t, rawClient(t, n, a, key('H')), frames(message{Kind: kindQuery, IDs: []blob.ID{idABC}}), frames(message{Kind: kindHave, Sizes: []int64{3}}))
+	open[0].Close()
+	eventually(t, "the closed stream to be forgotten", func() bool { return streamsFrom(a, key('X')) == MaxStreamsPerPeer-1 })
+	exchange(t, rawClient(t, n, a, key('X')), frames(message{Kind: kindQuery, IDs: []blob.ID{idABC}}), frames(message{Kind: kindHave, Sizes: []int64{3}}))
+	if s := a.svc.Stats(); s.Busy != 1 {
+		t.Fatalf("Stats.Busy %d, want 1", s.Busy)
+	}
+	if m := a.events(&a.misbehaved); len(m) != 0 {
+		t.Fatalf("misbehaviour reported: %v", m)
+	}
+}
+
+// When every slot is taken, a transfer slower than MinServeRate after
+// ServeGrace gives its slot up to a new GET: slow readers cannot keep
+// others out, however many identities they use.
+func TestServeSlowTransferGivesItsSlotUp(t *testing.T) {
+	n := newNet(t)
+	a := n.addNode('A', 0, func(c *Config) {
+		c.Timeout = time.Minute
+		c.MinServeRate = 1 << 20
+		c.ServeGrace = 20 * time.Millisecond
+	})
+	bigID := put(t, a.store, content(4*MaxChunk, 3))
+	put(t, a.store, []byte("abc"))
+	var slow []*pipeEnd
+	for i := range MaxServing {
+		// Two transfers each from MaxServing/2 peers: every slot taken.
+		slow = append(slow, slowGet(t, n, a, key(byte('a'+i/2)), bigID))
+	}
+	time.Sleep(50 * time.Millisecond) // past the grace
+	good := rawClient(t, n, a, key('H'))
+	exchange(t, good, frames(message{Kind: kindGet, ID: idABC}),
+		frames(message{Kind: kindBlob, ID: idABC, Size: 3}, message{Kind: kindData, Data: []byte("abc")}))
+	// Exactly one slow transfer was ended: its stream is reset.
+	reset := 0
+	for _, st := range slow {
+		_ = st.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if _, err := io.ReadFull(st, make([]byte, 1)); errors.Is(err, errStreamReset) {
+			reset++
+		}
+	}
+	if reset != 1 {
+		t.Fatalf("%d slow transfers ended, want 1", reset)
+	}
+	if got := a.svc.Stats().Preempted; got != 1 {
+		t.Fatalf("Stats.Preempted %d, want 1", got)
+	}
+	if m := a.events(&a.misbehaved); len(m) != 0 {
+		t.Fatalf("misbehaviour reported: %v", m)
+	}
+}
+
+// ReservedServing slots are kept for favoured peers: when strangers hold
+// the others, a stranger is busy and a favoured peer is served.
+func TestServeKeepsSlotsForFavouredPeers(t *testing.T) {
+	n := newNet(t)
+	a := n.addNode('A', 0, func(c *Config) {
+		c.Timeout = time.Minute
+		c.Favoured = func(p identity.PublicKey) bool { return p == key('F') }
+	})
+	bigID := put(t, a.store, content(4*MaxChunk, 3))
+	put(t, a.store, []byte("abc"))
+	for i := range MaxServing - ReservedServing {
+		slowGet(t, n, a, key(byte('a'+i/MaxServingPerPeer)), bigID)
+	}
+	st := rawClient(t, n, a, key('S'))
+	if _, err := st.Write(frames(message{Kind: kindGet, ID: idABC})); err != nil {
+		t.Fatal(err)
+	}
+	want := frames(message{Kind: kindError, Code: codeBusy, Text: "busy: 6 transfers in progress; try later"})
+	if got := readAll(t, st); !bytes.Equal(got, want) {
+		t.Fatalf("a stranger's GET: answer %q, want %q", got, want)
+	}
+	exchange(t, rawClient(t, n, a, key('F')), frames(message{Kind: kindGet, ID: idABC}),
+		frames(message{Kind: kindBlob, ID: idABC, Size: 3}, message{Kind: kindData, Data: []byte("abc")}))
+}

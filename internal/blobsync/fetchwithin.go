@@ -1,0 +1,104 @@
+package blobsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// FetchWithin is Fetch from the given peers only (connected or not: Open
+// may connect), in order, for a blob of at most limit bytes: a peer that
+// announces it larger is not asked for its bytes, and the attempt fails
+// with a *blob.TooLargeError naming limit. It is how a node fetches, when
+// someone opens it, a file it does not fetch by itself (village.md §6: an
+// unlisted stranger's attachment), within a byte budget. nil when the blob
+// is stored (or was already).
+func (s *Service) FetchWithin(ctx context.Context, id blob.ID, peers []identity.PublicKey, limit int64) error {
+	for {
+		if has, _, err := s.cfg.Blobs.Has(id); err != nil {
+			return err
+		} else if has {
+			return nil
+		}
+		s.mu.Lock()
+		refused := s.refused[id]
+		busy, inflight := s.inflight[id]
+		var done chan struct{}
+		if refused == nil && !inflight {
+			done = make(chan struct{})
+			s.inflight[id] = done
+		}
+		s.mu.Unlock()
+		if refused != nil {
+			return refused
+		}
+		if inflight {
+			select {
+			case <-busy:
+				continue
+			case <-ctx.Done():
+				return fmt.Errorf("blob %s: waiting for the fetch in progress: %w", id, context.Cause(ctx))
+			}
+		}
+		fe := &FetchError{ID: id}
+		var err error = fe
+		for _, p := range peers {
+			perr := s.fetchWithin(ctx, p, id, limit)
+			var refused *blob.RefusedError
+			if perr == nil || errors.As(perr, &refused) {
+				err = perr
+				break
+			}
+			fe.Attempts = append(fe.Attempts, Attempt{Peer: p, Err: perr})
+		}
+		s.release(id, done, err)
+		return err
+	}
+}
+
+// fetchWithin is fetchFrom with a size limit checked before the transfer.
+func (s *Service) fetchWithin(ctx context.Context, peer identity.PublicKey, id blob.ID, limit int64) error {
+	s.mu.Lock()
+	penalised := time.Now().Before(s.peerLocked(peer).penalty)
+	s.mu.Unlock()
+	if penalised {
+		return errPenalised
+	}
+	ps, err := s.acquirePeer(ctx, peer)
+	if err != nil {
+		return err
+	}
+	defer s.releasePeer(ps)
+	select {
+	case s.fetchSlots <- struct{}{}:
+		defer func() { <-s.fetchSlots }()
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for a free fetch slot: %w", context.Cause(ctx))
+	}
+	q, err := s.dial(ctx, peer)
+	if err != nil {
+		return err
+	}
+	sizes, err := q.query([]blob.ID{id})
+	if err != nil {
+		q.close(true)
+		s.failedWith(peer, err)
+		return err
+	}
+	switch {
+	case sizes[0] == absent:
+		q.close(false)
+		return errLacks
+	case sizes[0] > limit:
+		q.close(false)
+		s.failed.Add(1)
+		return fmt.Errorf("not downloaded: %w", &blob.TooLargeError{Limit: limit, Size: sizes[0]})
+	}
+	keep, err := s.transfer(q, id)
+	q.close(!keep)
+	return err
+}

@@ -1,0 +1,156 @@
+package blobsync
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// servers tracks the streams and transfers Serve is answering, so that
+// every peer gets a fair share of them (doc/protocol/blobsync.md,
+// "Sharing the responder"): at most MaxStreamsPerPeer streams and
+// MaxServingPerPeer transfers per peer, MaxServing transfers in all, and
+// a transfer slower than MinServeRate gives its slot up to a new GET when
+// every slot is taken.
+type servers struct {
+	mu        sync.Mutex
+	transfers map[*transfer]struct{}
+	byPeer    map[identity.PublicKey]*peerServed
+}
+
+// peerServed counts what one peer is being served.
+type peerServed struct {
+	streams, transfers int
+}
+
+// transfer is one GET being answered.
+type transfer struct {
+	peer  identity.PublicKey
+	start time.Time
+	sent  atomic.Int64 // bytes of the blob sent so far
+	g     *guardedStream
+}
+
+// errPreempted ends a transfer whose slot went to another GET.
+var errPreempted = errors.New("the transfer was slower than the minimum rate while every slot was wanted, and gave its slot up")
+
+func newServers() *servers {
+	return &servers{transfers: map[*transfer]struct{}{}, byPeer: map[identity.PublicKey]*peerServed{}}
+}
+
+// openStream counts a stream from peer; it reports false, counting
+// nothing, when MaxStreamsPerPeer are open from peer already.
+func (s *servers) openStream(peer identity.PublicKey) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.byPeer[peer]
+	if p == nil {
+		p = &peerServed{}
+		s.byPeer[peer] = p
+	}
+	if p.streams >= MaxStreamsPerPeer {
+		return false
+	}
+	p.streams++
+	return true
+}
+
+// closeStream ends what openStream counted.
+func (s *servers) closeStream(peer identity.PublicKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.byPeer[peer]
+	p.streams--
+	if p.streams == 0 && p.transfers == 0 {
+		delete(s.byPeer, peer)
+	}
+}
+
+// busyError is a GET refused for want of a slot.
+type busyError struct{ text string }
+
+func (e *busyError) Error() string { return e.text }
+
+// start takes a slot for a transfer to peer over g. A peer that favoured
+// (called only when needed) does not report true may take a slot only
+// while fewer than MaxServing − ReservedServing transfers are in
+// progress. When no slot is left, the slowest transfer of those older
+// than grace that average less than minRate bytes a second (of the peer
+// holding the most slots first) is aborted and its slot given to this
+// one. The error is a *busyError when no slot can be had. victim is the
+// transfer aborted, if any.
+func (s *servers) start(peer identity.PublicKey, g *guardedStream, favoured func() bool, minRate int64, grace time.Duration) (t, victim *transfer, err error) {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.byPeer[peer]
+	if p.transfers >= MaxServingPerPeer {
+		return nil, nil, &busyError{fmt.Sprintf("busy: %d transfers in progress for you; finish one first", MaxServingPerPeer)}
+	}
+	limit := MaxServing
+	if n := len(s.transfers); n >= MaxServing-ReservedServing && !favoured() {
+		limit = MaxServing - ReservedServing
+	}
+	if n := len(s.transfers); n >= limit {
+		if n == limit {
+			victim = s.slowestLocked(now, minRate, grace)
+		}
+		if victim == nil {
+			return nil, nil, &busyError{fmt.Sprintf("busy: %d transfers in progress; try later", n)}
+		}
+		s.endLocked(victim)
+		victim.g.abortWith(errPreempted)
+	}
+	t = &transfer{peer: peer, start: now, g: g}
+	s.transfers[t] = struct{}{}
+	p.transfers++
+	return t, victim, nil
+}
+
+// slowestLocked picks the transfer to preempt, or nil. s.mu must be held.
+func (s *servers) slowestLocked(now time.Time, minRate int64, grace time.Duration) *transfer {
+	var best *transfer
+	var bestRate float64
+	for t := range s.transfers {
+		elapsed := now.Sub(t.start)
+		if elapsed < grace {
+			continue
+		}
+		rate := float64(t.sent.Load()) / elapsed.Seconds()
+		if rate >= float64(minRate) {
+			continue
+		}
+		if best == nil {
+			best, bestRate = t, rate
+			continue
+		}
+		held, bestHeld := s.byPeer[t.peer].transfers, s.byPeer[best.peer].transfers
+		if held > bestHeld || (held == bestHeld && rate < bestRate) {
+			best, bestRate = t, rate
+		}
+	}
+	return best
+}
+
+// end frees t's slot, unless it was preempted (and freed) already.
+func (s *servers) end(t *transfer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.endLocked(t)
+}
+
+func (s *servers) endLocked(t *transfer) {
+	if _, ok := s.transfers[t]; !ok {
+		return
+	}
+	delete(s.transfers, t)
+	p := s.byPeer[t.peer]
+	p.transfers--
+	if p.streams == 0 && p.transfers == 0 {
+		delete(s.byPeer, t.peer)
+	}
+}
