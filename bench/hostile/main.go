@@ -51,6 +51,7 @@ func main() {
 	logs := flag.Int("logs", 200, "benchmark: logs they are in")
 	blobMB := flag.Int("blob-mb", 8, "benchmark: size of the node's blob, in MiB")
 	dir := flag.String("dir", "", "benchmark: work directory (default: a temporary one, removed afterwards)")
+	kith := flag.String("kith", "", "benchmark: the kith binary to attack (default: build this checkout's), e.g. one built from an older commit")
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
 	flag.Parse()
 
@@ -61,7 +62,7 @@ func main() {
 		if *targetAddr != "" {
 			err = attackRunning(ctx, *targetAddr, attacks, *attackers, cmp.Or(*duration, 30*time.Second), *villageID, *blobID, *jsonOut)
 		} else {
-			err = benchmark(ctx, benchConfig{entries: *entries, logs: *logs, blobBytes: *blobMB << 20, dir: *dir,
+			err = benchmark(ctx, benchConfig{entries: *entries, logs: *logs, blobBytes: *blobMB << 20, dir: *dir, kith: *kith,
 				attacks: attacks, attackers: *attackers, connAttackers: *connAttackers, duration: cmp.Or(*duration, 3*time.Minute)}, *jsonOut)
 		}
 	}
@@ -168,7 +169,7 @@ func answers(m map[string]int64) string {
 // benchConfig shapes the benchmark.
 type benchConfig struct {
 	entries, logs, blobBytes int
-	dir                      string
+	dir, kith                string
 	attacks                  []hostile.Attack
 	attackers, connAttackers int
 	duration                 time.Duration
@@ -179,7 +180,7 @@ type Result struct {
 	Date      string `json:"date"`
 	Machine   string `json:"machine"`
 	Cores     int    `json:"cores"`
-	Commit    string `json:"commit,omitempty"`
+	Commit    string `json:"commit,omitempty"` // of the kith built, when built here
 	Entries   int    `json:"entries"`
 	Logs      int    `json:"logs"`
 	Attackers int    `json:"attackers"`
@@ -200,12 +201,16 @@ func benchmark(ctx context.Context, c benchConfig, jsonOut bool) error {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	bin, err := benchkit.BuildKith(dir)
-	if err != nil {
-		return err
+	bin, commit := c.kith, ""
+	if bin == "" {
+		var err error
+		if bin, err = benchkit.BuildKith(dir); err != nil {
+			return err
+		}
+		commit = gitCommit()
 	}
 	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(),
-		Entries: c.entries / c.logs * c.logs, Logs: c.logs, Attackers: c.attackers, Commit: gitCommit()}
+		Entries: c.entries / c.logs * c.logs, Logs: c.logs, Attackers: c.attackers, Commit: commit}
 	benchkit.Logf("creating the target: %d entries in %d logs, a post with a %d MiB blob, a village", res.Entries, c.logs, c.blobBytes>>20)
 	t, err := newTarget(ctx, bin, dir, c.entries, c.logs, c.blobBytes)
 	if err != nil {
