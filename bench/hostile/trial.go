@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kithnet/kith/bench/internal/benchkit"
+	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/netnode/hostile"
 )
 
@@ -30,6 +31,7 @@ type Trial struct {
 	LogsAdded       int     `json:"logs_added"`   // logs the target holds after ÷ before
 	DHTKBAdded      int64   `json:"dht_kb_added"` // growth of its DHT datastore
 	VillageRequests int     `json:"village_requests_kept"`
+	VillageDropped  int     `json:"village_requests_dropped"` // as the node reports it
 	// Penalties counts the target's "peer penalised" log lines by reason
 	// (the reason's first words).
 	Penalties map[string]int `json:"penalties"`
@@ -136,9 +138,7 @@ func runTrial(ctx context.Context, bin, dir string, t *target, a *hostile.Attack
 		tr.LogsAdded = st1.Logs - st0.Logs
 	}
 	tr.DHTKBAdded = dirKB(dhtDir) - dht0
-	if inbox, err := tp.Client.VillageRequests(ctx, t.Village.String()); err == nil {
-		tr.VillageRequests = len(inbox.Requests)
-	}
+	tr.VillageRequests, tr.VillageDropped = inboxSize(ctx, tp, t.Village.String())
 	pause(ctx, c.after)
 	tr.RSSAfterMB = float64(statusKB(tp.PID, "VmRSS")) / 1024
 	text := tp.log.String()
@@ -190,4 +190,23 @@ func pause(ctx context.Context, d time.Duration) bool {
 	case <-time.After(d):
 		return true
 	}
+}
+
+// inboxSize counts the requests in a village's inbox, page by page, and
+// the requests the node says it dropped.
+func inboxSize(ctx context.Context, tp *proc, village string) (kept, dropped int) {
+	q := wire.VillageInboxQuery{Limit: wire.MaxInboxLimit}
+	for range 10_000 {
+		page, err := tp.Client.VillageRequests(ctx, village, q)
+		if err != nil {
+			return kept, dropped
+		}
+		kept += len(page.Requests)
+		dropped = page.Dropped.Requests
+		if page.Next == "" || page.Next == q.After {
+			break
+		}
+		q.After = page.Next
+	}
+	return kept, dropped
 }
