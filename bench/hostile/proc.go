@@ -91,10 +91,18 @@ func serve(bin, home string, extra ...string) (*proc, error) {
 		_ = cmd.Process.Kill()
 		return nil, fmt.Errorf("kith serve on %s did not start within 60 s; its log:\n%s", home, p.log)
 	}
-	c, err := client.FromHome(home)
-	if err != nil {
-		_ = cmd.Process.Kill()
-		return nil, err
+	// A node under attack, or on a loaded machine, may take more than the
+	// client's health timeout to answer its first request.
+	var c *client.Client
+	for start := time.Now(); ; {
+		if c, err = client.FromHome(home); err == nil {
+			break
+		}
+		if time.Since(start) > 30*time.Second {
+			_ = cmd.Process.Kill()
+			return nil, err
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	p.PID, p.Addrs, p.Device, p.Client = cmd.Process.Pid, s.Addrs, s.Device, c
 	return p, nil
