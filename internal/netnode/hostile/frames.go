@@ -92,6 +92,7 @@ func sendBadFrames(ctx context.Context, t Target, o Options, r *recorder, varian
 			return
 		}
 		r.streams.Add(1)
+		defer cutOnDone(ctx, s)()
 		_ = s.SetDeadline(time.Now().Add(15 * time.Second))
 		for _, f := range v.pre {
 			f = frame(f)

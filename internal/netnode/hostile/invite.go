@@ -37,11 +37,13 @@ var inviteGuess = Attack{
 					continue
 				}
 				r.streams.Add(1)
+				stop := cutOnDone(ctx, s)
 				_ = s.SetDeadline(time.Now().Add(15 * time.Second))
 				req := invite.Request{CertHeader: a.Cert.Raw, CertPayload: a.Cert.Payload}
 				copy(req.Secret[:], randomKeys(rng, 1)[0][:invite.SecretSize])
 				if err := invite.WriteRequest(s, req); err != nil {
 					r.answer(streamEnd("invite", err))
+					stop()
 					_ = s.Reset()
 					continue
 				}
@@ -52,6 +54,7 @@ var inviteGuess = Attack{
 				} else {
 					r.answer(fmt.Sprintf("invite: status %d", resp.Status))
 				}
+				stop()
 				_ = s.Close()
 			}
 		})

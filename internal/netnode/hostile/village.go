@@ -71,6 +71,7 @@ func sendRequests(ctx context.Context, a *Attacker, t Target, vid entry.ID, text
 	r.conns.Add(1)
 	r.streams.Add(1)
 	defer s.Close()
+	defer cutOnDone(ctx, s)()
 	_ = s.SetDeadline(time.Now().Add(30 * time.Second))
 	for _, e := range es {
 		if err := invite.WriteCert(s, invite.Cert{Header: e.Raw, Payload: e.Payload}); err != nil {

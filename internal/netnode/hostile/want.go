@@ -10,11 +10,13 @@ import (
 // logs: every offered log again from seq 1 (which restarts it, so the node
 // sends it all over again) and random logs it does not hold to fill the
 // message. The attacker grants credit for whatever the node sends and
-// throws it away. Counts: WANT messages past the 100,000 open-want limit
-// in logs, and past the node's flood limit in messages.
+// throws it away. The random logs take the session past the 100,000 logs
+// one side may want at once (sync.md, "Wanting") within 98 messages: a
+// limit violation, which a node penalises.
 var wantFlood = Attack{
-	Name:  "want-flood",
-	About: "WANTs of 1,024 logs as fast as the stream takes them: every offered log again from seq 1, filled with random logs; what the node sends is credited and dropped",
+	Name:      "want-flood",
+	About:     "WANTs of 1,024 logs as fast as the stream takes them, past the 100,000 open wants: every offered log again from seq 1, filled with random logs; what the node sends is credited and dropped",
+	Penalised: true,
 	run: func(ctx context.Context, t Target, o Options, r *recorder) {
 		each(o.Attackers, func(int) {
 			a, err := r.newAttacker(true)
