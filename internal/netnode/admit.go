@@ -60,13 +60,22 @@ func newAdmission(limit int) *admission {
 	return &admission{limit: limit, grace: defaultIdleGrace, strangers: map[network.Conn]*strangerConn{}}
 }
 
-// attach binds the admission to its host and starts watching connections.
+// attach binds the admission to its host and starts watching connections,
+// counting those that came up since the host started listening.
 func (a *admission) attach(h *Host) {
 	a.h.Store(h)
 	h.host.Network().Notify(&network.NotifyBundle{
 		ConnectedF:    func(_ network.Network, c network.Conn) { a.connected(c) },
 		DisconnectedF: func(_ network.Network, c network.Conn) { a.disconnected(c) },
 	})
+	for _, c := range h.host.Network().Conns() {
+		a.mu.Lock()
+		_, counted := a.strangers[c]
+		a.mu.Unlock()
+		if !counted {
+			a.connected(c)
+		}
+	}
 }
 
 // wanted reports whether the host wants the peer with id.

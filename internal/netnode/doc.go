@@ -8,7 +8,11 @@
 // are redialled with capped exponential back-off, also after a restart
 // (Keep, Forget); connect and disconnect events are reported once per peer
 // (Subscribe); misbehaving peers are disconnected and refused for a back-off
-// that doubles with repeats (Penalize); discovery runs through a private
+// that doubles with repeats (Penalize); strangers (peers the host neither
+// keeps nor wants: Want) hold a bounded share of the inbound connections,
+// idle ones making room for newcomers (ConnStats); a DHT server keeps a
+// bounded number of other peers' provider records (ProviderRecords);
+// discovery runs through a private
 // Kademlia DHT under the "/kith" protocol prefix (ConnectKey, Provide,
 // FindProviders) and mDNS on the LAN. Every peer must be an Ed25519 key:
 // kith speaks only to kith devices.
