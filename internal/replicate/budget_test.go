@@ -82,10 +82,32 @@ func retained(n *node) int {
 // each ending with a fingerprint that cannot match. The receiver keeps of
 // them only MaxPeerHeads remembered heads, and closes the session with
 // code 3 (misbehaviour) once the peer offered more than MaxUnwanted logs
-// it does not want; everything is given back to the node's budget.
+// it does not want; everything is given back to the node's budget. With
+// small limits, and with the defaults (not with -short or -race: 67
+// messages).
 func TestReconcileFloodOutOfScope(t *testing.T) {
-	const perMsg, maxUnwanted, maxHeads = 15_000, 50_000, 1_000
-	n := newNode(t, 1, Limits{MaxUnwanted: maxUnwanted, MaxPeerHeads: maxHeads})
+	const perMsg = 15_000
+	cases := []struct {
+		name                  string
+		limits                Limits
+		maxUnwanted, maxHeads int
+		closedAfter           int // messages
+	}{
+		{"small limits", Limits{MaxUnwanted: 50_000, MaxPeerHeads: 1_000}, 50_000, 1_000, 4},
+		{"defaults", Limits{}, 1_000_000, 20_000, 67},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "defaults" && (testing.Short() || raceBuild) {
+				t.Skip("67 messages of 1.8 MB: not with -short or -race")
+			}
+			floodOutOfScope(t, tc.limits, perMsg, tc.maxUnwanted, tc.maxHeads, tc.closedAfter)
+		})
+	}
+}
+
+func floodOutOfScope(t *testing.T, lim Limits, perMsg, maxUnwanted, maxHeads, closedAfter int) {
+	n := newNode(t, 1, lim)
 	var own []*chain
 	for i := range 40 {
 		c := newChain(t, 100+i, 1)
@@ -110,16 +132,16 @@ func TestReconcileFloodOutOfScope(t *testing.T) {
 			if bye.Code != CodeLimit || !errors.As(err, &pe) || pe.Code != CodeLimit {
 				t.Fatalf("after %d items: BYE %+v, Run %v; want code 3", sent, bye, err)
 			}
-			if msg != 4 {
-				t.Fatalf("closed after message %d, want 4 (%d items a message, limit %d)", msg, perMsg, maxUnwanted)
+			if msg != closedAfter {
+				t.Fatalf("closed after message %d, want %d (%d items a message, limit %d)", msg, closedAfter, perMsg, maxUnwanted)
 			}
 			break
 		}
 		if _, skipped := f.next(KindReconcile); len(skipped) != 0 && msg > 1 {
 			t.Fatalf("message %d: the engine sent %v before its answer", msg, kinds(skipped))
 		}
-		if got := retained(n); got != maxHeads {
-			t.Fatalf("after message %d (%d random items): the session retains %d items, want %d (MaxPeerHeads)", msg, sent, got, maxHeads)
+		if got, want := retained(n), min(sent, maxHeads); got != want {
+			t.Fatalf("after message %d (%d random items): the session retains %d items, want %d (MaxPeerHeads)", msg, sent, got, want)
 		}
 	}
 	n.mu.Lock()
