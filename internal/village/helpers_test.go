@@ -35,6 +35,7 @@ type world struct {
 	ws      map[identity.PublicKey]*writer
 	all     []*entry.Entry
 	ts      uint64
+	lists   map[[32]byte][]byte // seen lists of the states posted (audit_test.go)
 }
 
 func (w *world) writer(k identity.PrivateKey) *writer {

@@ -33,6 +33,7 @@ type vectors struct {
 		StrangersState string `json:"strangers_state"`
 		Commitment     string `json:"commitment"`
 		Payload        string `json:"payload"`
+		SeenList       string `json:"seen_list"` // the encoded seen list (a blob), whose SHA-256 the payload's "seen" is
 	} `json:"state"`
 }
 
@@ -74,6 +75,11 @@ func TestVectors(t *testing.T) {
 	v.State.Previous, v.State.Userspec, v.State.Locals = h(p.Previous), h(p.Components.Userspec), h(p.Locals)
 	v.State.LocalsState, v.State.Strangers, v.State.StrangersState = h(p.LocalsState), h(p.Strangers), h(p.StrangersState)
 	v.State.Commitment, v.State.Payload = h(p.Commitment()), hex.EncodeToString(MustEncode(p))
+	list, err := EncodeSeen(p.Seen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.State.SeenList = hex.EncodeToString(list)
 	enc, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)
