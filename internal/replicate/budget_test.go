@@ -366,3 +366,35 @@ func TestManyOneEntryLogsNoFlood(t *testing.T) {
 		t.Fatalf("b received %d entries, misbehaviour %v; want %d, none", st.EntriesReceived, b.misbeh, logs)
 	}
 }
+
+// TestEntriesBeforeWant: a log learned in the reconciliation becomes an
+// open want at once, but its WANT goes out when the reconciliation ends;
+// entries of it sent before are unsolicited (code 5).
+func TestEntriesBeforeWant(t *testing.T) {
+	n := newNode(t, 1, Limits{})
+	for i := range 20 { // more than ListThreshold: the engine answers a fingerprint with a split
+		c := newChain(t, 100+i, 1)
+		ingest(t, n.st, c.add(t, 1))
+	}
+	c := newChain(t, 7, 9)
+	c.add(t, 1)
+	f := newFakePeer(t, n, 1, true)
+	f.hello()
+	k := keyOf(c.logKey())
+	up := bytes.Clone(k[:])
+	up[KeySize-1]++
+	f.send(&Reconcile{Ranges: []Range{
+		{Upper: up, Mode: ModeList, Items: []Item{headItem(c)}},
+		{Mode: ModeFingerprint, Fingerprint: Fingerprint{0xde, 0xad}},
+	}})
+	f.next(KindReconcile)
+	f.send(&Entries{Entries: c.es})
+	bye, err := f.bye()
+	var pe *ProtocolError
+	if bye.Code != CodeUnsolicited || !errors.As(err, &pe) || pe.Code != CodeUnsolicited {
+		t.Fatalf("BYE %+v, Run %v; want code 5", bye, err)
+	}
+	if hs := heads(t, n.st); hs[c.logKey()].Seq != 0 {
+		t.Fatalf("the entry sent before the WANT was stored")
+	}
+}

@@ -46,6 +46,7 @@ type inLog struct {
 	target    uint64 // the peer's head seq as last heard
 	refused   uint64 // > 0: the seq of the entry the scope did not admit (the log drains)
 	resync    bool   // wanted again after a refusal: entries before next are the old stream's, dropped
+	unsent    bool   // its WANT is held back until the reconciliation ends: the peer may send nothing yet
 }
 
 func newReceiver(s *session) *receiver {
@@ -67,7 +68,7 @@ func (r *receiver) consider(ctx context.Context, it Item) (*WantLog, error) {
 		r.remember(it)
 		return nil, nil
 	}
-	return r.want(ctx, it)
+	return r.want(ctx, it, false)
 }
 
 // want decides about a head the peer has of a log this side wants. It
@@ -75,8 +76,10 @@ func (r *receiver) consider(ctx context.Context, it Item) (*WantLog, error) {
 // peer is ahead, or from the peer's seq when this side holds another entry
 // there (a fork: the conflicting entry comes as evidence). A log not
 // wanted yet becomes an open want only within the session's share of the
-// node's budget; beyond it, it is left for a later session.
-func (r *receiver) want(ctx context.Context, it Item) (*WantLog, error) {
+// node's budget; beyond it, it is left for a later session. held says
+// that the WANT is held back until sent (see sent): until then the log's
+// entries are unsolicited.
+func (r *receiver) want(ctx context.Context, it Item, held bool) (*WantLog, error) {
 	cfg := &r.s.e.cfg
 	r.mu.Lock()
 	il := r.logs[it.Log]
@@ -108,7 +111,7 @@ func (r *receiver) want(ctx context.Context, it Item) (*WantLog, error) {
 	if resync && it.Seq <= h.Seq {
 		return nil, nil // taken from another peer meanwhile
 	}
-	nl := &inLog{target: it.Seq, resync: resync}
+	nl := &inLog{target: it.Seq, resync: resync, unsent: held}
 	switch {
 	case it.Seq > h.Seq:
 		nl.next, nl.prev, nl.checkBack, nl.fromStore = h.Seq+1, h.ID, h.Seq > 0, h.Seq > 0
@@ -140,6 +143,17 @@ func (r *receiver) want(ctx context.Context, it Item) (*WantLog, error) {
 	r.wanted++
 	r.expected += int64(it.Seq - nl.next + 1)
 	return &WantLog{Log: it.Log, From: nl.next}, nil
+}
+
+// sent records that the WANTs held back in the reconciliation are sent.
+func (r *receiver) sent(ws []WantLog) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, w := range ws {
+		if il := r.logs[w.Log]; il != nil {
+			il.unsent = false
+		}
+	}
 }
 
 // fullLocked says once per session that a log is not wanted for want of
@@ -244,7 +258,7 @@ func (r *receiver) check(e *entry.Entry) (verdict, *WantLog, error) {
 	defer r.mu.Unlock()
 	il := r.logs[l]
 	switch {
-	case il == nil:
+	case il == nil || il.unsent:
 		return drop, nil, protoErr(CodeUnsolicited, "ENTRIES: entry %s (seq %d of log %s): this log was not wanted", e.ID, seq, l)
 	case il.draining:
 		return drop, nil, nil

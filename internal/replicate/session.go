@@ -286,7 +286,7 @@ func (s *session) learn(ctx context.Context, st *loopState, items []Item) error 
 	var held []Item // unwanted logs this side offers too: the peer's head, against needless HAVEs
 	for _, it := range items {
 		if s.e.cfg.Scope.Wants(it.Log) {
-			w, err := s.recv.want(ctx, it)
+			w, err := s.recv.want(ctx, it, true)
 			if err != nil {
 				return err
 			}
@@ -314,6 +314,7 @@ func (s *session) reconcileDone(st *loopState) error {
 	s.reconciled.Store(true)
 	wants := st.wants
 	st.wants = nil
+	s.recv.sent(wants) // before they go out: the peer may answer at once
 	for len(wants) > 0 {
 		n := min(len(wants), MaxLogsPerMessage)
 		s.w.sendControl(AppendFrame(nil, &Want{Logs: wants[:n]}))
