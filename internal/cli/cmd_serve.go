@@ -145,6 +145,10 @@ func runServe(ctx context.Context, c *call) error {
 			return err
 		}
 	case creating:
+		encrypted, err := settleKeyPassphrase(c)
+		if err != nil {
+			return err
+		}
 		o := c.options()
 		o.DeviceName = c.str("name")
 		o.PhrasePassphrase = pp
@@ -153,6 +157,9 @@ func runServe(ctx context.Context, c *call) error {
 			return err
 		}
 		n = nn
+		if !encrypted {
+			keysWarning(c)
+		}
 		out.Created, out.RecoveryPhrase = true, phrase.Reveal()
 		if !c.json {
 			fmt.Fprintf(c.env.Stdout, "Created a new account in %s.\n\n", c.home)
