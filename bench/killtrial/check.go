@@ -25,7 +25,8 @@ type report struct {
 	Entries     int      // entries held
 	Logs        int
 	Blobs       int
-	TmpLeft     int // half-written blob files left in blobs/tmp after the store opened
+	TmpAtCrash  int // half-written blob files the kill left in blobs/tmp
+	TmpLeft     int // those still there once the store opened (it clears them)
 }
 
 // checkHome opens a home the way 'kith serve' does after a crash and
@@ -38,6 +39,9 @@ type report struct {
 func checkHome(ctx context.Context, home string, held func(*node.Node) error) (report, error) {
 	var r report
 	bad := func(format string, args ...any) { r.Corruptions = append(r.Corruptions, fmt.Sprintf(format, args...)) }
+	if tmp, err := os.ReadDir(filepath.Join(home, "blobs", "tmp")); err == nil {
+		r.TmpAtCrash = len(tmp)
+	}
 	n, err := node.Open(home, node.Options{})
 	if err != nil {
 		bad("the home does not open: %v", err)

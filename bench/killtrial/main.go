@@ -47,8 +47,9 @@ type Scenario struct {
 	ResumeFailures int      `json:"resume_failures"`
 	Acknowledged   int      `json:"acknowledged"` // acknowledged items checked, over all trials
 	UndisturbedS   float64  `json:"undisturbed_seconds"`
-	TmpLeftMax     int      `json:"blob_tmp_files_left_max"`
-	Problems       []string `json:"problems,omitempty"` // the first few
+	TmpAtCrash     int      `json:"blob_tmp_files_at_crash"` // over all trials
+	TmpLeftMax     int      `json:"blob_tmp_files_left_max"` // after the store opened
+	Problems       []string `json:"problems,omitempty"`      // the first few
 }
 
 // Result is what the program reports.
@@ -156,6 +157,7 @@ func (s *Scenario) note(format string, args ...any) {
 // checked folds a checkHome report into s and says whether it was clean.
 func (s *Scenario) checked(trial int, r report, err error) bool {
 	s.TmpLeftMax = max(s.TmpLeftMax, r.TmpLeft)
+	s.TmpAtCrash += r.TmpAtCrash
 	clean := true
 	if len(r.Corruptions) > 0 {
 		s.Corruptions++
@@ -188,9 +190,9 @@ func freshHome(dir string) (string, error) {
 
 func printResult(r Result) {
 	fmt.Printf("machine   %s (%d cores), %s, seed %d, %.0f s\n", r.Machine, r.Cores, r.Date, r.Seed, r.Seconds)
-	fmt.Printf("%-8s %7s %14s %12s %12s %7s %16s %13s %12s\n", "scenario", "trials", "killed during", "corruptions", "acknowledged", "losses", "resume failures", "undisturbed", "tmp left")
+	fmt.Printf("%-8s %7s %14s %12s %12s %7s %16s %13s %14s\n", "scenario", "trials", "killed during", "corruptions", "acknowledged", "losses", "resume failures", "undisturbed", "tmp files")
 	for _, s := range r.Scenarios {
-		fmt.Printf("%-8s %7d %14d %12d %12d %7d %16d %12.1fs %12d\n", s.Name, s.Trials, s.KilledDuring, s.Corruptions, s.Acknowledged, s.Losses, s.ResumeFailures, s.UndisturbedS, s.TmpLeftMax)
+		fmt.Printf("%-8s %7d %14d %12d %12d %7d %16d %12.1fs %7d → %4d\n", s.Name, s.Trials, s.KilledDuring, s.Corruptions, s.Acknowledged, s.Losses, s.ResumeFailures, s.UndisturbedS, s.TmpAtCrash, s.TmpLeftMax)
 		for _, p := range s.Problems {
 			fmt.Printf("  %s\n", p)
 		}

@@ -310,7 +310,7 @@ func importTrials(ctx context.Context, c config, bin string) (Scenario, error) {
 			return err
 		})
 		clean := s.checked(i, r, err)
-		benchkit.Logf("import trial %d: killed at %.2f s, %d entries acknowledged; reopened: %d entries, %d blobs, %d tmp files, clean %v", i, at.Seconds(), n, r.Entries, r.Blobs, r.TmpLeft, clean)
+		benchkit.Logf("import trial %d: killed at %.2f s, %d entries acknowledged; reopened: %d entries, %d blobs, %d half-written blob files (%d after opening), clean %v", i, at.Seconds(), n, r.Entries, r.Blobs, r.TmpAtCrash, r.TmpLeft, clean)
 		// Resume: the import, run again, completes.
 		p, err = benchkit.Serve(bin, home)
 		if err != nil {
