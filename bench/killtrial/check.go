@@ -26,7 +26,7 @@ type report struct {
 	Logs        int
 	Blobs       int
 	TmpAtCrash  int // half-written blob files the kill left in blobs/tmp
-	TmpLeft     int // those still there once the store opened (it clears them)
+	TmpLeft     int // those still there once the store opened (it removes those idle for an hour)
 }
 
 // checkHome opens a home the way 'kith serve' does after a crash and
