@@ -163,6 +163,16 @@ func TestVillageStrangers(t *testing.T) {
 	st1 := strangerWait(t, []*proc{a}, vid, req1, "S1's request in A's inbox", func(s wire.VillageStranger) bool {
 		return s.Pending && !s.Listed && len(s.Requests) == 1 && s.Requests[0].Blob != ""
 	})
+	// A's node did not fetch S1's letter by itself; 'kith village file'
+	// fetches it (from S1) when A opens it.
+	if _, err := a.try("blob", "get", st1.Requests[0].Blob, "--out", filepath.Join(dir, "early.txt")); err == nil {
+		t.Error("A's node fetched an unlisted stranger's file nobody opened")
+	}
+	opened := filepath.Join(dir, "opened.txt")
+	a.kith("village", "file", vid, req1, "--out", opened)
+	if got, _ := os.ReadFile(opened); string(got) != "a letter of introduction\n" {
+		t.Errorf("the opened file holds %q", got)
+	}
 	// A's userspec, written after, reaching B and C shows they synced
 	// with A since: they hold nothing of S1.
 	villageEntryOf(a, "userspec", vid, "--mode", "active", "--name", "Ann")

@@ -373,7 +373,7 @@ func stateOf(e *entry.Entry, p *village.StatePayload) wire.VillageState {
 	c := p.Components
 	h := func(b [32]byte) string { return hex.EncodeToString(b[:]) }
 	cm := p.Commitment()
-	return wire.VillageState{ID: e.ID.String(), Seq: e.Header.Seq, Commitment: h(cm), Seen: len(p.Seen),
+	return wire.VillageState{ID: e.ID.String(), Seq: e.Header.Seq, Commitment: h(cm), Seen: len(p.Seen), SeenList: blob.ID(p.SeenList).String(),
 		Components: wire.VillageComponents{Previous: h(c.Previous), Userspec: h(c.Userspec), Locals: h(c.Locals),
 			LocalsState: h(c.LocalsState), Strangers: h(c.Strangers), StrangersState: h(c.StrangersState)}}
 }

@@ -127,10 +127,12 @@ func (n *Node) Export(ctx context.Context, w io.Writer, accounts []identity.Publ
 
 func referencedBlobs(payload []byte) []blob.ID {
 	// Only a post's "images", a profile's "image", a village vote's
-	// "proof" and a village note's or request's "blob" name blobs, and CBOR writes a
+	// "proof", a village note's or request's "blob" and a village state's
+	// "seen" name blobs, and CBOR writes a
 	// text key as its UTF-8 bytes: a payload without one of those names
 	// none, and most posts need no decoding here.
-	if !bytes.Contains(payload, []byte("image")) && !bytes.Contains(payload, []byte("proof")) && !bytes.Contains(payload, []byte("blob")) {
+	if !bytes.Contains(payload, []byte("image")) && !bytes.Contains(payload, []byte("proof")) && !bytes.Contains(payload, []byte("blob")) &&
+		!bytes.Contains(payload, []byte("seen")) {
 		return nil
 	}
 	if typ, err := content.PeekType(payload); err == nil && village.IsVillageType(typ) {
@@ -147,6 +149,8 @@ func referencedBlobs(payload []byte) []blob.ID {
 			if v.Blob != ([32]byte{}) {
 				return []blob.ID{blob.ID(v.Blob)}
 			}
+		case *village.StatePayload:
+			return []blob.ID{blob.ID(v.SeenList)} // its seen list (village.md §4)
 		}
 		return nil
 	}

@@ -153,6 +153,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 			host.Penalize(peer, fmt.Sprintf("sync: %v", err))
 		},
 		Logger: log,
+		Budget: newSyncBudget(),
 	})
 	nw.blobs = blobsync.New(blobsync.Config{
 		Blobs: n.blobs,

@@ -349,11 +349,8 @@ func (n *Node) PublishState(ctx context.Context, id entry.ID) (*entry.Entry, *vi
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrNoVillage, err)
 	}
-	named := previousSeen(es, n.device.Public(), id)
+	named := previousSeen(es, n.device.Public(), id, n.seenLists())
 	seen = slices.DeleteFunc(seen, func(s village.Seen) bool { return !full.Knows(s.Author) && !named[s.Author] })
-	if len(seen) > village.MaxSeen {
-		return nil, nil, ruleErr("the village has %d logs; a state names at most %d", len(seen), village.MaxSeen)
-	}
 	byID := make(map[entry.ID]*entry.Entry, len(es))
 	for _, e := range es {
 		byID[e.ID] = e
@@ -381,6 +378,9 @@ func (n *Node) PublishState(ctx context.Context, id entry.ID) (*entry.Entry, *vi
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := n.keepSeenList(p); err != nil {
+		return nil, nil, err
+	}
 	e, err := n.AppendRaw(ctx, entry.LogID(id), payload)
 	if err != nil {
 		return nil, nil, err
@@ -389,8 +389,8 @@ func (n *Node) PublishState(ctx context.Context, id entry.ID) (*entry.Entry, *vi
 }
 
 // previousSeen returns the authors that self's latest village.state in es
-// names.
-func previousSeen(es []*entry.Entry, self identity.PublicKey, id entry.ID) map[identity.PublicKey]bool {
+// names (its seen list found by lists).
+func previousSeen(es []*entry.Entry, self identity.PublicKey, id entry.ID, lists village.SeenLists) map[identity.PublicKey]bool {
 	var last *village.StatePayload
 	var seq uint64
 	for _, e := range es {
@@ -404,6 +404,9 @@ func previousSeen(es []*entry.Entry, self identity.PublicKey, id entry.ID) map[i
 		}
 	}
 	out := map[identity.PublicKey]bool{}
+	if last != nil && last.Seen == nil && lists != nil {
+		last.Seen, _ = lists(last.SeenList)
+	}
 	if last != nil {
 		for _, s := range last.Seen {
 			out[s.Author] = true
@@ -440,6 +443,7 @@ func (n *Node) Chain(ctx context.Context, id entry.ID, local identity.PublicKey)
 			continue
 		}
 		if sp, ok := p.(*village.StatePayload); ok {
+			sp.Seen, _ = n.seenLists()(sp.SeenList)
 			chain = append(chain, e)
 			links = append(links, StateLink{Entry: e, State: sp})
 		}
@@ -448,7 +452,7 @@ func (n *Node) Chain(ctx context.Context, id entry.ID, local identity.PublicKey)
 		return cmpUint(a.Entry.Header.Seq, b.Entry.Header.Seq)
 	})
 	slices.SortStableFunc(chain, func(a, b *entry.Entry) int { return cmpUint(a.Header.Seq, b.Header.Seq) })
-	return links, village.Audit(id, chain, es), nil
+	return links, village.Audit(id, chain, es, n.seenLists()), nil
 }
 
 func cmpUint(a, b uint64) int {

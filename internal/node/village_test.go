@@ -1,9 +1,13 @@
 package node_test
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"strings"
 	"testing"
 
+	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/node"
@@ -148,6 +152,12 @@ func TestVillageLifecycle(t *testing.T) {
 		t.Fatal("the second state does not follow the first")
 	}
 	share(t, a, b)
+	// The states' seen lists are blobs: without them b reports the
+	// states unchecked; with them (as blob sync brings them) clean.
+	if _, findings, _ := b.Chain(ctx, vid, dev(a)); len(findings) != 2 || findings[0].Kind != "seen" || !strings.Contains(findings[0].Msg, "not held") {
+		t.Fatalf("audit without the seen lists: %v", findings)
+	}
+	shareBlobs(t, a, b)
 	links, findings, err := b.Chain(ctx, vid, dev(a))
 	if err != nil || len(links) != 2 || links[0].Entry.ID != e1.ID {
 		t.Fatalf("Chain = %d links, %v", len(links), err)
@@ -167,5 +177,25 @@ func TestVillageLifecycle(t *testing.T) {
 	}
 	if _, err := a.Village(ctx, entry.ID{1}); !errors.Is(err, node.ErrNoVillage) {
 		t.Fatalf("unknown village: %v", err)
+	}
+}
+
+// shareBlobs copies every blob from's node holds to the others.
+func shareBlobs(t *testing.T, from *node.Node, to ...*node.Node) {
+	t.Helper()
+	err := from.Blobs().List(func(id blob.ID, _ int64) error {
+		b, err := os.ReadFile(from.Blobs().Path(id))
+		if err != nil {
+			return err
+		}
+		for _, n := range to {
+			if _, _, err := n.Blobs().Put(bytes.NewReader(b)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

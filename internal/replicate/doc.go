@@ -15,6 +15,7 @@
 // one (handshake, reconciliation, wants), reader.go reads its stream and
 // writer.go writes it, sender.go and sendloop.go serve the peer's WANTs,
 // receiver.go and pipeline.go take entries in (verify in batches, check,
-// ingest), close.go ends a session; limits.go and flood.go are local
-// policy.
+// ingest), close.go ends a session; limits.go, budget.go (what sessions
+// keep of what peers teach them, per session and per node) and flood.go
+// are local policy.
 package replicate

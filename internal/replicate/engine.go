@@ -55,6 +55,10 @@ type Config struct {
 	OnMisbehaviour func(peer identity.PublicKey, code Code, err error)
 	Logger         *slog.Logger // nil: discard
 	Limits         Limits       // zero fields: defaults
+	// Budget bounds what all the sessions keep together of what their
+	// peers teach them (nil: a budget of DefaultBudget items of the
+	// engine's own). A node makes one and passes it here.
+	Budget *Budget
 }
 
 // Engine runs the sync sessions of one node, at most one per peer. All
@@ -63,6 +67,7 @@ type Engine struct {
 	cfg    Config
 	limits Limits
 	log    *slog.Logger
+	budget *Budget
 
 	mu       sync.Mutex
 	sessions map[identity.PublicKey]*session
@@ -75,10 +80,15 @@ func NewEngine(cfg Config) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	budget := cfg.Budget
+	if budget == nil {
+		budget = NewBudget(DefaultBudget)
+	}
 	return &Engine{
 		cfg:      cfg,
 		limits:   cfg.Limits.withDefaults(),
 		log:      log,
+		budget:   budget,
 		sessions: map[identity.PublicKey]*session{},
 		changed:  make(chan struct{}),
 	}
@@ -107,8 +117,12 @@ func (e *Engine) Run(ctx context.Context, peer identity.PublicKey, s Stream, ini
 		return ErrDuplicateSession
 	}
 	defer e.unregister(sess)
+	defer sess.acct.close() // after every goroutine of the session ended
 	return sess.run(ctx)
 }
+
+// Budget returns the budget the engine's sessions take from.
+func (e *Engine) Budget() *Budget { return e.budget }
 
 // initiatorKey is the device key of the side that opened s's stream.
 func (e *Engine) initiatorKey(s *session) identity.PublicKey {
@@ -222,6 +236,10 @@ type SessionState struct {
 	EntriesExpected, EntriesReceived, EntriesSent int64
 	BytesIn, BytesOut                             int64 // framed bytes on this stream
 	Forks                                         int   // entries that proved a fork (store outcome Forked)
+	// Retained is the number of items (open wants and remembered heads)
+	// the session keeps of what the peer taught it, out of its share of
+	// the node's Budget.
+	Retained int
 }
 
 // Sessions returns a snapshot of every running session.

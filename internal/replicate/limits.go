@@ -29,11 +29,19 @@ type Limits struct {
 	// go. Default 4,096.
 	SendChunk int
 	// MaxLearned bounds the peer items one reconciliation may teach this
-	// node (the peer's offer set where it differs). Default 4,000,000.
+	// node (the peer's offer set where it differs), wanted or not; beyond
+	// it the peer is closed with CodeLimit. Default 4,000,000.
 	MaxLearned int
-	// MaxPeerHeads bounds the heads of logs this node does not want that a
-	// session remembers (to want them when the scope changes, and to send
-	// no HAVE the peer does not need). Default 100,000; beyond it they are
+	// MaxUnwanted bounds the items of logs this node does not want (its
+	// Scope's Wants) that one reconciliation may teach it: they are
+	// dropped as they arrive, and a peer that offers more than this many
+	// is closed with CodeLimit (misbehaviour). Default 1,000,000.
+	MaxUnwanted int
+	// MaxPeerHeads bounds the heads a session remembers beyond its wants:
+	// heads of logs this node does not want (to want them when the scope
+	// changes) and heads the peer is known to hold (to send no HAVE the
+	// peer does not need), together. Best effort: they take from the first
+	// half of the node's Budget only. Default 20,000; beyond it they are
 	// not remembered.
 	MaxPeerHeads int
 	// MessageRate (messages per second) and MessageBurst are the flood
@@ -72,7 +80,8 @@ func (l Limits) withDefaults() Limits {
 	def(&l.IngestBatch, 32000)
 	def(&l.SendChunk, 4096)
 	def(&l.MaxLearned, 4_000_000)
-	def(&l.MaxPeerHeads, 100_000)
+	def(&l.MaxUnwanted, 1_000_000)
+	def(&l.MaxPeerHeads, 20_000)
 	def(&l.MessageBurst, 20_000)
 	def(&l.MaxReconcileMessages, 10_000)
 	def(&l.VerifyWorkers, max(1, runtime.GOMAXPROCS(0)-1))

@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// readLoop reads messages: it checks HELLO, the flood limit and credit, and
+// readLoop reads messages: it checks HELLO, the flood limit (of messages
+// other than ENTRIES) and credit, and
 // passes entries to the pipeline and everything else to the loop.
 func (s *session) readLoop(ctx context.Context) {
 	br := newBufferedReader(s.stream)
@@ -34,7 +35,9 @@ func (s *session) readLoop(ctx context.Context) {
 			return
 		}
 		s.bytesIn.Add(int64(n))
-		if !bucket.take(time.Now()) {
+		// ENTRIES take no token: credit bounds them (a sender of many
+		// one-entry logs sends one ENTRIES a log).
+		if _, entries := m.(*Entries); !entries && !bucket.take(time.Now()) {
 			s.fail(protoErr(CodeFlood, "%s: more than %d messages in a burst, or more than %g a second sustained", m.Kind(), lim.MessageBurst, lim.MessageRate))
 			return
 		}
@@ -82,6 +85,16 @@ func (s *session) readLoop(ctx context.Context) {
 			case s.inbox <- m:
 			case <-ctx.Done():
 				return
+			}
+			if _, ok := m.(*Reconcile); ok {
+				// One RECONCILE at a time: the next is read once this
+				// one is answered, so a peer that does not wait for the
+				// answers holds no more than one decoded here.
+				select {
+				case <-s.round:
+				case <-ctx.Done():
+					return
+				}
 			}
 		}
 	}

@@ -18,14 +18,15 @@ import (
 type receiver struct {
 	s *session
 
-	mu        sync.Mutex
-	logs      map[store.LogKey]*inLog
-	wanted    int                   // logs in logs that are not draining
-	peerHeads map[store.LogKey]Item // heads the peer has of logs not wanted
-	resync    map[store.LogKey]bool // logs refused and now wanted again (scopeChanged)
-	expected  int64
-	received  int64
-	forks     int
+	mu         sync.Mutex
+	logs       map[store.LogKey]*inLog
+	wanted     int                   // logs in logs that are not draining
+	peerHeads  map[store.LogKey]Item // heads the peer has of logs not wanted (best effort, in the budget)
+	resync     map[store.LogKey]bool // logs refused and now wanted again (scopeChanged)
+	warnedFull bool                  // the log said that no more logs are wanted
+	expected   int64
+	received   int64
+	forks      int
 
 	// Credit: what the peer may still send, and what was consumed since
 	// the last CREDIT.
@@ -45,6 +46,7 @@ type inLog struct {
 	target    uint64 // the peer's head seq as last heard
 	refused   uint64 // > 0: the seq of the entry the scope did not admit (the log drains)
 	resync    bool   // wanted again after a refusal: entries before next are the old stream's, dropped
+	unsent    bool   // its WANT is held back until the reconciliation ends: the peer may send nothing yet
 }
 
 func newReceiver(s *session) *receiver {
@@ -58,25 +60,41 @@ func newReceiver(s *session) *receiver {
 	}
 }
 
-// consider decides about a head the peer has (learned in the
-// reconciliation or from HAVE). It returns the WANT to send, if any: from
-// this side's head + 1 when the peer is ahead, or from the peer's seq when
-// this side holds another entry there (a fork: the conflicting entry comes
-// as evidence).
+// consider decides about a head the peer has (learned from HAVE, or
+// remembered and wanted after a scope change): want returns the WANT for a
+// log the scope wants; the head of any other is remembered.
 func (r *receiver) consider(ctx context.Context, it Item) (*WantLog, error) {
-	cfg := &r.s.e.cfg
-	if !cfg.Scope.Wants(it.Log) {
+	if !r.s.e.cfg.Scope.Wants(it.Log) {
 		r.remember(it)
 		return nil, nil
 	}
+	return r.want(ctx, it, false)
+}
+
+// want decides about a head the peer has of a log this side wants. It
+// returns the WANT to send, if any: from this side's head + 1 when the
+// peer is ahead, or from the peer's seq when this side holds another entry
+// there (a fork: the conflicting entry comes as evidence). A log not
+// wanted yet becomes an open want only within the session's share of the
+// node's budget; beyond it, it is left for a later session. held says
+// that the WANT is held back until sent (see sent): until then the log's
+// entries are unsolicited.
+func (r *receiver) want(ctx context.Context, it Item, held bool) (*WantLog, error) {
+	cfg := &r.s.e.cfg
 	r.mu.Lock()
-	if il := r.logs[it.Log]; il != nil && !(il.draining && r.resync[it.Log]) {
+	il := r.logs[it.Log]
+	if il != nil && !(il.draining && r.resync[it.Log]) {
 		if !il.draining && it.Seq > il.target {
 			r.expected += int64(it.Seq - il.target)
 			il.target = it.Seq
 		}
 		r.mu.Unlock()
 		return nil, nil // wanted already (or unwanted for the rest of this session)
+	}
+	if il == nil && r.wanted >= MaxOpenWants {
+		r.fullLocked("open wants", it.Log)
+		r.mu.Unlock()
+		return nil, nil
 	}
 	r.mu.Unlock()
 	h, err := cfg.Store.Head(ctx, it.Log)
@@ -93,10 +111,10 @@ func (r *receiver) consider(ctx context.Context, it Item) (*WantLog, error) {
 	if resync && it.Seq <= h.Seq {
 		return nil, nil // taken from another peer meanwhile
 	}
-	il := &inLog{target: it.Seq, resync: resync}
+	nl := &inLog{target: it.Seq, resync: resync, unsent: held}
 	switch {
 	case it.Seq > h.Seq:
-		il.next, il.prev, il.checkBack, il.fromStore = h.Seq+1, h.ID, h.Seq > 0, h.Seq > 0
+		nl.next, nl.prev, nl.checkBack, nl.fromStore = h.Seq+1, h.ID, h.Seq > 0, h.Seq > 0
 	default:
 		id := h.ID
 		if it.Seq < h.Seq {
@@ -109,21 +127,46 @@ func (r *receiver) consider(ctx context.Context, it Item) (*WantLog, error) {
 		if id == it.Head {
 			return nil, nil // the peer is behind or level: nothing to take
 		}
-		il.next = it.Seq // a fork: the peer's entry there is evidence; the store judges it
+		nl.next = it.Seq // a fork: the peer's entry there is evidence; the store judges it
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.wanted >= MaxOpenWants {
-		r.s.log.Warn("not wanting more logs from this peer in this session: limit reached", "limit", MaxOpenWants, "log", it.Log)
+		r.fullLocked("open wants", it.Log)
 		return nil, nil
 	}
-	r.logs[it.Log] = il
+	if r.logs[it.Log] == nil && !r.s.acct.takeWant() {
+		r.fullLocked("the node's budget", it.Log)
+		return nil, nil
+	}
+	r.logs[it.Log] = nl
 	r.wanted++
-	r.expected += int64(it.Seq - il.next + 1)
-	return &WantLog{Log: it.Log, From: il.next}, nil
+	r.expected += int64(it.Seq - nl.next + 1)
+	return &WantLog{Log: it.Log, From: nl.next}, nil
 }
 
-// remember keeps the head of a log not wanted, within MaxPeerHeads.
+// sent records that the WANTs held back in the reconciliation are sent.
+func (r *receiver) sent(ws []WantLog) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, w := range ws {
+		if il := r.logs[w.Log]; il != nil {
+			il.unsent = false
+		}
+	}
+}
+
+// fullLocked says once per session that a log is not wanted for want of
+// room; the caller holds mu.
+func (r *receiver) fullLocked(what string, l store.LogKey) {
+	if !r.warnedFull {
+		r.warnedFull = true
+		r.s.log.Warn("not wanting more logs from this peer in this session: limit reached; the rest waits for a later session", "limit", what, "log", l)
+	}
+}
+
+// remember keeps the head of a log not wanted, within the session's share
+// of the node's budget (best effort).
 func (r *receiver) remember(it Item) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -133,9 +176,20 @@ func (r *receiver) remember(it Item) {
 		}
 		return
 	}
-	if len(r.peerHeads) < r.s.e.limits.MaxPeerHeads {
+	if r.s.acct.takeHead() {
 		r.peerHeads[it.Log] = it
 	}
+}
+
+// peerHead returns the head seq the peer is known to hold of a log this
+// side wants from it.
+func (r *receiver) peerHead(l store.LogKey) (uint64, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if il := r.logs[l]; il != nil {
+		return il.target, true
+	}
+	return 0, false
 }
 
 // scopeChanged returns the logs to unwant (wanted, no longer in scope;
@@ -160,6 +214,7 @@ func (r *receiver) scopeChanged() (unwant []store.LogKey, reconsider []Item) {
 	for l, it := range r.peerHeads {
 		if r.s.e.cfg.Scope.Wants(l) {
 			delete(r.peerHeads, l)
+			r.s.acct.giveHead()
 			reconsider = append(reconsider, it)
 		}
 	}
@@ -203,7 +258,7 @@ func (r *receiver) check(e *entry.Entry) (verdict, *WantLog, error) {
 	defer r.mu.Unlock()
 	il := r.logs[l]
 	switch {
-	case il == nil:
+	case il == nil || il.unsent:
 		return drop, nil, protoErr(CodeUnsolicited, "ENTRIES: entry %s (seq %d of log %s): this log was not wanted", e.ID, seq, l)
 	case il.draining:
 		return drop, nil, nil

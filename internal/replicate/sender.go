@@ -210,9 +210,28 @@ func (x *sender) peerHolds(its []Item) {
 func (x *sender) notePeerLocked(l store.LogKey, seq uint64) {
 	if old, ok := x.peerHas[l]; ok {
 		x.peerHas[l] = max(old, seq)
-	} else if len(x.peerHas) < x.s.e.limits.MaxPeerHeads {
+	} else if x.s.acct.takeHead() {
 		x.peerHas[l] = seq
 	}
+}
+
+// offered reports whether a log is in the offer set as reconciled.
+func (x *sender) offered(l store.LogKey) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.snapshot == nil {
+		return false
+	}
+	_, ok := x.snapshot.Lookup(l)
+	return ok
+}
+
+// wantedFromPeer reports whether this side wants a log from the peer up to
+// a head at least seq high: the peer holds it (HAVE need not say so, and
+// the log needs no note in peerHas). The caller does not hold mu.
+func (x *sender) wantedFromPeer(l store.LogKey, seq uint64) bool {
+	t, ok := x.s.recv.peerHead(l)
+	return ok && t >= seq
 }
 
 // added handles entries newly stored on this node: wanted logs get pushed,
@@ -237,10 +256,10 @@ func (x *sender) added(es []*entry.Entry) {
 		offer = append(offer, Item{Log: l, Seq: e.Header.Seq, Head: e.ID})
 	}
 	x.mu.Unlock()
-	// Scope is asked without holding mu.
+	// Scope and the receiver are asked without holding mu.
 	kept := offer[:0]
 	for _, it := range offer {
-		if x.s.e.cfg.Scope.Offers(x.s.peer, it.Log) {
+		if !x.wantedFromPeer(it.Log, it.Seq) && x.s.e.cfg.Scope.Offers(x.s.peer, it.Log) {
 			kept = append(kept, it)
 		}
 	}
@@ -289,7 +308,7 @@ func (x *sender) scopeChanged(heads []store.Head) {
 				continue
 			}
 		}
-		if x.s.e.cfg.Scope.Offers(x.s.peer, h.Log) {
+		if !x.wantedFromPeer(h.Log, h.Seq) && x.s.e.cfg.Scope.Offers(x.s.peer, h.Log) {
 			offer = append(offer, Item{Log: h.Log, Seq: h.Seq, Head: h.ID})
 		}
 	}

@@ -45,6 +45,7 @@ type session struct {
 	log       *slog.Logger
 
 	w    *writer
+	acct *account // the session's share of the node's Budget
 	send *sender
 	recv *receiver
 	pipe *pipeline
@@ -52,6 +53,7 @@ type session struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	inbox  chan Message
+	round  chan struct{} // capacity 1: the loop handled a RECONCILE (the reader waits for it)
 	scope  chan struct{} // capacity 1: the scope changed
 
 	mu  sync.Mutex
@@ -67,9 +69,11 @@ func newSession(e *Engine, peer identity.PublicKey, s Stream, initiator bool) *s
 		e: e, peer: peer, stream: s, initiator: initiator, started: time.Now(),
 		log:   e.log.With("peer", peer.Device().String(), "initiator", initiator),
 		inbox: make(chan Message, 64),
+		round: make(chan struct{}, 1),
 		scope: make(chan struct{}, 1),
 	}
 	sess.ctx, sess.cancel = context.WithCancel(context.Background())
+	sess.acct = newAccount(e.budget, MaxOpenWants, e.limits.MaxPeerHeads)
 	sess.w = newWriter(s, e.limits.WriteTimeout, e.limits.WriteBuffer, &sess.bytesOut, func(err error) { sess.fail(err) })
 	sess.send = newSender(sess)
 	sess.recv = newReceiver(sess)
@@ -160,10 +164,11 @@ func (s *session) run(parent context.Context) error {
 	lim := &s.e.limits
 	s.w.sendControl(AppendFrame(nil, &Hello{Version: Version, Features: []string{}}))
 	s.w.sendControl(AppendFrame(nil, &Credit{Entries: uint64(lim.CreditEntries), Bytes: uint64(lim.CreditBytes)}))
+	st := loopState{rec: rec}
 	if s.initiator {
-		s.w.sendControl(AppendFrame(nil, &Reconcile{Ranges: rec.Start()}))
+		st.answer = s.w.sendControl(AppendFrame(nil, &Reconcile{Ranges: rec.Start()}))
 	}
-	s.loop(ctx, rec)
+	s.loop(ctx, &st)
 	return s.shutdown(parent, &wg)
 }
 
@@ -184,18 +189,23 @@ func (s *session) offerSet(ctx context.Context) (*ItemSet, error) {
 
 // loop handles the messages the reader passes on, and scope changes, until
 // the session ends.
-func (s *session) loop(ctx context.Context, rec *Reconciler) {
+func (s *session) loop(ctx context.Context, st *loopState) {
 	handshake := time.NewTimer(s.e.limits.HandshakeTimeout)
 	defer handshake.Stop()
-	st := loopState{rec: rec}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case m := <-s.inbox:
-			if err := s.handle(ctx, &st, m); err != nil {
+			if err := s.handle(ctx, st, m); err != nil {
 				s.fail(err)
 				return
+			}
+			if _, ok := m.(*Reconcile); ok {
+				select {
+				case s.round <- struct{}{}:
+				default:
+				}
 			}
 		case <-s.scope:
 			if err := s.applyScope(ctx); err != nil {
@@ -215,7 +225,10 @@ func (s *session) loop(ctx context.Context, rec *Reconciler) {
 type loopState struct {
 	rec        *Reconciler
 	reconciles int    // RECONCILE messages received
-	learned    []Item // the peer's differing items, until the reconciliation ends
+	answer     uint64 // the writer's number of this side's last RECONCILE (0: none yet)
+	learned    int    // the peer's differing items learned in the reconciliation
+	unwanted   int    // of which of logs this node does not want
+	wants      []WantLog
 }
 
 func (s *session) handle(ctx context.Context, st *loopState, m Message) error {
@@ -224,22 +237,22 @@ func (s *session) handle(ctx context.Context, st *loopState, m Message) error {
 		if s.reconciled.Load() {
 			return protoErr(CodeMalformed, "RECONCILE: the reconciliation already ended")
 		}
+		if st.answer > 0 && !s.w.taken(st.answer) {
+			return protoErr(CodeMalformed, "RECONCILE: sent before this side's RECONCILE it answers was written")
+		}
 		st.reconciles++
 		if st.reconciles > s.e.limits.MaxReconcileMessages {
 			return protoErr(CodeLimit, "RECONCILE: message %d; the limit is %d per session", st.reconciles, s.e.limits.MaxReconcileMessages)
 		}
 		round := st.rec.Respond(m.Ranges)
-		st.learned = append(st.learned, round.Learned...)
-		if len(st.learned) > s.e.limits.MaxLearned {
-			return protoErr(CodeLimit, "RECONCILE: the peer's offer set differs in more than %d logs", s.e.limits.MaxLearned)
+		if err := s.learn(ctx, st, round.Learned); err != nil {
+			return err
 		}
 		if round.Send {
-			s.w.sendControl(AppendFrame(nil, &Reconcile{Ranges: round.Reply}))
+			st.answer = s.w.sendControl(AppendFrame(nil, &Reconcile{Ranges: round.Reply}))
 		}
 		if round.Done {
-			learned := st.learned
-			st.learned = nil
-			return s.reconcileDone(ctx, learned)
+			return s.reconcileDone(st)
 		}
 	case *Want:
 		return s.send.want(ctx, m.Logs)
@@ -258,13 +271,54 @@ func (s *session) handle(ctx context.Context, st *loopState, m Message) error {
 	return nil
 }
 
-// reconcileDone wants what the reconciliation showed the peer has and this
-// side wants, then sends WANTS_DONE.
-func (s *session) reconcileDone(ctx context.Context, learned []Item) error {
+// learn takes the peer's items that one RECONCILE taught (doc/protocol/
+// sync.md, "Reconciliation state"). Nothing is kept of them but what the
+// node wants: an item of a log the scope wants becomes an open want at
+// once (within the budget; its WANT is sent when the reconciliation ends);
+// of any other, at most the head is remembered, best effort, and the peer
+// is closed once it offered more than MaxUnwanted of them.
+func (s *session) learn(ctx context.Context, st *loopState, items []Item) error {
+	lim := &s.e.limits
+	st.learned += len(items)
+	if st.learned > lim.MaxLearned {
+		return protoErr(CodeLimit, "RECONCILE: the peer's offer set differs in more than %d logs", lim.MaxLearned)
+	}
+	var held []Item // unwanted logs this side offers too: the peer's head, against needless HAVEs
+	for _, it := range items {
+		if s.e.cfg.Scope.Wants(it.Log) {
+			w, err := s.recv.want(ctx, it, true)
+			if err != nil {
+				return err
+			}
+			if w != nil {
+				st.wants = append(st.wants, *w)
+			}
+			continue
+		}
+		st.unwanted++
+		if st.unwanted > lim.MaxUnwanted {
+			return protoErr(CodeLimit, "RECONCILE: the peer offered more than %d logs this node does not want", lim.MaxUnwanted)
+		}
+		s.recv.remember(it)
+		if s.send.offered(it.Log) {
+			held = append(held, it)
+		}
+	}
+	s.send.peerHolds(held)
+	return nil
+}
+
+// reconcileDone sends the WANTs that follow from the reconciliation, then
+// WANTS_DONE.
+func (s *session) reconcileDone(st *loopState) error {
 	s.reconciled.Store(true)
-	s.send.peerHolds(learned)
-	if err := s.wantAll(ctx, learned); err != nil {
-		return err
+	wants := st.wants
+	st.wants = nil
+	s.recv.sent(wants) // before they go out: the peer may answer at once
+	for len(wants) > 0 {
+		n := min(len(wants), MaxLogsPerMessage)
+		s.w.sendControl(AppendFrame(nil, &Want{Logs: wants[:n]}))
+		wants = wants[n:]
 	}
 	s.w.sendControl(AppendFrame(nil, &WantsDone{}))
 	s.send.setReconciled()
@@ -330,5 +384,6 @@ func (s *session) state() SessionState {
 		Peer: s.peer, Initiator: s.initiator, Phase: s.phase(), CaughtUp: s.caughtUp.Load(), Started: s.started,
 		LogsWanted: wanted, LogsServed: s.send.served(), EntriesExpected: expected, EntriesReceived: received, EntriesSent: s.entriesSent.Load(),
 		BytesIn: s.bytesIn.Load(), BytesOut: s.bytesOut.Load(), Forks: forks,
+		Retained: s.acct.retained(),
 	}
 }

@@ -24,8 +24,11 @@ type writer struct {
 	onError func(error)
 	out     *atomic.Int64 // bytes written
 
+	dequeued atomic.Uint64 // control frames taken from the queue for writing
+
 	mu        sync.Mutex
 	cond      *sync.Cond
+	queued    uint64 // control frames ever queued
 	control   [][]byte
 	data      [][]byte
 	dataBytes int
@@ -40,16 +43,23 @@ func newWriter(s Stream, timeout time.Duration, limit int, out *atomic.Int64, on
 	return w
 }
 
-// sendControl queues a control frame. It never blocks.
-func (w *writer) sendControl(frame []byte) {
+// sendControl queues a control frame and returns its number (the first
+// is 1; see taken). It never blocks.
+func (w *writer) sendControl(frame []byte) uint64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.queued++
 	if w.stopping || w.failed {
-		return
+		return w.queued
 	}
 	w.control = append(w.control, frame)
 	w.cond.Broadcast()
+	return w.queued
 }
+
+// taken reports whether the control frame numbered n was taken from the
+// queue to be written: if not, not a byte of it can have reached the peer.
+func (w *writer) taken(n uint64) bool { return w.dequeued.Load() >= n }
 
 // sendData queues a data frame, first waiting while the data queue is over
 // its limit. It returns false when the writer is stopping or failed.
@@ -104,6 +114,7 @@ func (w *writer) run() {
 		switch {
 		case len(w.control) > 0:
 			frame, w.control = w.control[0], w.control[1:]
+			w.dequeued.Add(1)
 		case len(w.data) > 0:
 			frame, w.data = w.data[0], w.data[1:]
 			w.dataBytes -= len(frame)

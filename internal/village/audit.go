@@ -52,8 +52,10 @@ func Named(village entry.ID, seen []Seen, byID map[entry.ID]*entry.Entry) ([]*en
 // Audit checks one local's state chain: chain holds the local's
 // village.state entries (other entries are skipped), all holds the entries
 // the states name. It returns the findings in chain order; none means the
-// chain is consistent. See village.md, "Audit".
-func Audit(village entry.ID, chain []*entry.Entry, all []*entry.Entry) []Finding {
+// chain is consistent. lists finds the seen lists the states name by
+// content address (nil: none is held); a state whose list is not held is
+// checked for its link only. See village.md, "Audit".
+func Audit(village entry.ID, chain []*entry.Entry, all []*entry.Entry, lists SeenLists) []Finding {
 	byID := map[entry.ID]*entry.Entry{}
 	for _, e := range all {
 		byID[e.ID] = e
@@ -87,6 +89,11 @@ func Audit(village entry.ID, chain []*entry.Entry, all []*entry.Entry) []Finding
 		sp, ok := p.(*StatePayload)
 		if !ok {
 			continue
+		}
+		if sp.Seen == nil && lists != nil {
+			if seen, ok := lists(sp.SeenList); ok {
+				sp.Seen = seen
+			}
 		}
 		states = append(states, link{e, sp})
 	}
@@ -132,6 +139,11 @@ func Audit(village entry.ID, chain []*entry.Entry, all []*entry.Entry) []Finding
 		} else {
 			byPrev[p.Previous] = e
 		}
+		if p.Seen == nil {
+			add(e, "seen", "the seen list %x is not held: the state cannot be checked further", p.SeenList)
+			prev, prevState = st, nil
+			continue
+		}
 		// Seen: the author's own log up to the state, monotonic.
 		own := slices.IndexFunc(p.Seen, func(s Seen) bool { return s.Author == author })
 		switch {
@@ -140,7 +152,7 @@ func Audit(village entry.ID, chain []*entry.Entry, all []*entry.Entry) []Finding
 		case e.Header.Seq > 1 && (own < 0 || p.Seen[own].Seq != e.Header.Seq-1 || p.Seen[own].Head != e.Header.Backlink):
 			add(e, "seen", "seen does not name the author's own log up to seq %d", e.Header.Seq-1)
 		}
-		if prev != nil {
+		if prev != nil && prev.p.Seen != nil {
 			for _, ps := range prev.p.Seen {
 				j := slices.IndexFunc(p.Seen, func(s Seen) bool { return s.Author == ps.Author })
 				switch {
@@ -191,8 +203,10 @@ func Audit(village entry.ID, chain []*entry.Entry, all []*entry.Entry) []Finding
 				if ns := s.Stranger(old.ID); ns != nil {
 					nb = ns.Ballot(author)
 				}
-				if ob.Vote != VoteDeferred && nb.Vote == VoteDeferred {
-					add(e, "vote", "the vote on stranger %s returns to deferred (was %s at the previous state)", old.ID.Hex()[:16], ob.Vote)
+				// A passive local's mechanical vote follows the active
+				// locals and may return to deferred; its own may not.
+				if ob.Explicit != VoteDeferred && nb.Explicit == VoteDeferred {
+					add(e, "vote", "the vote on stranger %s returns to deferred (was %s at the previous state)", old.ID.Hex()[:16], ob.Explicit)
 				}
 			}
 		}

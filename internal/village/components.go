@@ -130,5 +130,9 @@ func (s *State) NewStatePayload(local identity.PublicKey, previous [32]byte, see
 	if err != nil {
 		return nil, err
 	}
-	return &StatePayload{Village: s.Village, Components: c, Seen: seen}, nil
+	id, err := SeenID(seen)
+	if err != nil {
+		return nil, err
+	}
+	return &StatePayload{Village: s.Village, Components: c, SeenList: id, Seen: seen}, nil
 }

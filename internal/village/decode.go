@@ -171,32 +171,7 @@ func init() {
 		comp("locals_state", func(s *StatePayload) *[32]byte { return &s.LocalsState }, true),
 		comp("strangers", func(s *StatePayload) *[32]byte { return &s.Strangers }, true),
 		comp("strangers_state", func(s *StatePayload) *[32]byte { return &s.StrangersState }, true),
-		fieldSpec{"seen", true, func(d *decoder, p Payload) error {
-			n, err := d.r.Array("seen", 0, MaxSeen)
-			if err != nil {
-				return d.wrap("seen", err)
-			}
-			s := p.(*StatePayload)
-			s.Seen = make([]Seen, n)
-			for i := range s.Seen {
-				what := fmt.Sprintf("seen[%d]", i)
-				if _, err := d.r.Array(what, 3, 3); err != nil {
-					return d.wrap("seen", err)
-				}
-				if err := d.id(what+".author", (*[32]byte)(&s.Seen[i].Author)); err != nil {
-					return err
-				}
-				seq, err := d.r.Uint(what+".seq", entry.MaxSeq)
-				if err != nil {
-					return d.wrap("seen", err)
-				}
-				s.Seen[i].Seq = seq
-				if err := d.id(what+".head", (*[32]byte)(&s.Seen[i].Head)); err != nil {
-					return err
-				}
-			}
-			return nil
-		}})
+		comp("seen", func(s *StatePayload) *[32]byte { return &s.SeenList }, true))
 }
 
 func newPayload(typ string) Payload {
@@ -506,21 +481,16 @@ func check(p Payload) error {
 				return err
 			}
 		}
-		if len(p.Seen) > MaxSeen {
-			return fieldErr(t, "seen", "%d logs, want at most %d", len(p.Seen), MaxSeen)
+		if err := checkID(t, "seen", p.SeenList); err != nil {
+			return err
 		}
-		for i, s := range p.Seen {
-			if err := checkID(t, fmt.Sprintf("seen[%d].author", i), s.Author); err != nil {
+		if p.Seen != nil {
+			id, err := SeenID(p.Seen)
+			if err != nil {
 				return err
 			}
-			if err := checkID(t, fmt.Sprintf("seen[%d].head", i), s.Head); err != nil {
-				return err
-			}
-			if s.Seq == 0 || s.Seq > entry.MaxSeq {
-				return fieldErr(t, "seen", "seen[%d].seq %d out of range 1..%d", i, s.Seq, uint64(entry.MaxSeq))
-			}
-			if i > 0 && bytesCmp(p.Seen[i-1].Author[:], s.Author[:]) >= 0 {
-				return fieldErr(t, "seen", "seen[%d] is not after seen[%d]: sorted by author without repeats", i, i-1)
+			if id != p.SeenList {
+				return fieldErr(t, "seen", "the seen list's content address is %x, not that of the list given", p.SeenList)
 			}
 		}
 		return nil

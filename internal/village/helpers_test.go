@@ -1,7 +1,9 @@
 package village
 
 import (
+	"cmp"
 	"crypto/sha256"
+	"slices"
 	"testing"
 
 	"github.com/kithnet/kith/internal/entry"
@@ -25,6 +27,7 @@ type writer struct {
 	log  entry.LogID
 	seq  uint64
 	prev entry.ID
+	last int // position in world.all of its latest entry
 }
 
 // world is a village under construction in a test.
@@ -35,6 +38,7 @@ type world struct {
 	ws      map[identity.PublicKey]*writer
 	all     []*entry.Entry
 	ts      uint64
+	lists   map[[32]byte][]byte // seen lists of the states posted (audit_test.go)
 }
 
 func (w *world) writer(k identity.PrivateKey) *writer {
@@ -56,11 +60,18 @@ func (w *world) post(k identity.PrivateKey, p Payload) *entry.Entry {
 // node does that holds them all).
 func (w *world) postAt(k identity.PrivateKey, p Payload, ts uint64) *entry.Entry {
 	w.t.Helper()
-	var refs []entry.ID
+	// The heads of the other logs, most recently written first, at most
+	// MaxRefs of them (as NextRefs caps a node's references).
+	var heads []*writer
 	for pub, o := range w.ws {
 		if pub != k.Public() && o.seq > 0 {
-			refs = append(refs, o.prev)
+			heads = append(heads, o)
 		}
+	}
+	slices.SortFunc(heads, func(x, y *writer) int { return cmp.Compare(y.last, x.last) })
+	var refs []entry.ID
+	for _, o := range heads[:min(len(heads), MaxRefs)] {
+		refs = append(refs, o.prev)
 	}
 	return w.postSeeing(k, p, ts, refs...)
 }
@@ -79,7 +90,7 @@ func (w *world) postSeeing(k identity.PrivateKey, p Payload, ts uint64, refs ...
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	wr.seq, wr.prev = wr.seq+1, e.ID
+	wr.seq, wr.prev, wr.last = wr.seq+1, e.ID, len(w.all)
 	w.all = append(w.all, e)
 	return e
 }

@@ -37,7 +37,6 @@ const (
 	MaxRequests     = 32 // requests per stranger the reducer keeps; also the highest seq the request protocol stores
 	MinFounders     = 2
 	MaxFounders     = 64
-	MaxSeen         = 128
 	MaxRefs         = 64 // causal references of one entry (village.md §3, Order)
 	StrangerIDSize  = 64
 	maxPayloadPairs = 10
@@ -202,12 +201,16 @@ type Seen struct {
 	Head   entry.ID
 }
 
-// StatePayload is a local's state: the six components and what it has seen.
+// StatePayload is a local's state: the six components and what it has
+// seen. The payload carries SeenList, the content address of the seen
+// list (village.md §4), which travels as a blob; Seen is the list itself
+// when known (NewStatePayload sets it; Decode leaves it nil).
 type StatePayload struct {
 	Causal
 	Village entry.ID
 	Components
-	Seen []Seen
+	SeenList [32]byte
+	Seen     []Seen
 }
 
 // Components are the six content addresses of seed 000, in order.
@@ -327,14 +330,7 @@ func (p *StatePayload) appendFields(f *fieldWriter) {
 	f.id("locals_state", p.LocalsState)
 	f.id("strangers", p.Strangers)
 	f.id("strangers_state", p.StrangersState)
-	arr := cborwire.AppendArray(nil, len(p.Seen))
-	for _, s := range p.Seen {
-		arr = cborwire.AppendArray(arr, 3)
-		arr = cborwire.AppendBytes(arr, s.Author[:])
-		arr = cborwire.AppendUint(arr, s.Seq)
-		arr = cborwire.AppendBytes(arr, s.Head[:])
-	}
-	f.add("seen", arr)
+	f.id("seen", p.SeenList)
 }
 
 // Encode checks p and returns its canonical encoding.

@@ -40,10 +40,10 @@ func validPayloads() []struct {
 		{"exclude", &Exclude{Village: vid(), Subject: pk(0x22), Reason: "vetoes everyone"}},
 		{"exclude_vote", &ExcludeVote{Village: vid(), Proposal: entry.ID(pk(0x44)), For: true}},
 		{"state", &StatePayload{Village: vid(), Components: Components{Previous: proof(3), Locals: proof(4), LocalsState: proof(5), Strangers: proof(6), StrangersState: proof(7)},
-			Seen: []Seen{{pk(0x21), 3, entry.ID(pk(0x51))}, {pk(0x22), 1, entry.ID(pk(0x52))}}}},
+			SeenList: proof(9)}},
 		{"vote with refs", &Vote{Causal: Causal{Refs: []entry.ID{entry.ID(pk(0x61)), entry.ID(pk(0x62))}}, Village: vid(), Stranger: stranger(0x31), Vote: VoteVeto}},
 		{"state with refs", &StatePayload{Causal: Causal{Refs: []entry.ID{entry.ID(pk(0x52))}}, Village: vid(), Components: Components{Locals: proof(4), LocalsState: proof(5), Strangers: proof(6), StrangersState: proof(7)},
-			Seen: []Seen{{pk(0x22), 1, entry.ID(pk(0x52))}}}},
+			SeenList: proof(9)}},
 	}
 }
 
@@ -128,14 +128,14 @@ func rejectCases() []rejectCase {
 		{"big map head", append([]byte{0xb8, 0x02}, mapOf("type", "village.join", "village", v)[1:]...), `byte 0: want a map of at most 10 pairs`},
 		{"non-shortest", mapOf("type", "village.exclude_vote", "vote", []byte{0x18, 0x01}, "village", v, "proposal", v), `field "vote": byte 32: 1 is not in its shortest encoding`},
 		{"bad utf8", mapOf("type", "village.exclude", "reason", []byte{0x61, 0xff}, "subject", v, "village", v), `field "reason": byte 29: text is not valid UTF-8`},
-		{"seen unsorted", mapOf("seen", append(append([]byte{0x82}, seenEnc(2)...), seenEnc(1)...), "type", "village.state", "locals", v, "village", v, "strangers", v, "locals_state", v, "strangers_state", v), `seen[1] is not after seen[0]`},
+		{"seen an array", mapOf("seen", append(append([]byte{0x82}, seenEnc(2)...), seenEnc(1)...), "type", "village.state", "locals", v, "village", v, "strangers", v, "locals_state", v, "strangers_state", v), `field "seen": byte 6: want byte string, got array (0x82)`},
+		{"seen zero", mapOf("seen", bs(make([]byte, 32)), "type", "village.state", "locals", v, "village", v, "strangers", v, "locals_state", v, "strangers_state", v), `field "seen": byte 6: an all-zero id is never valid`},
 		{"refs empty", mapOf("refs", []byte{0x80}, "type", "village.join", "village", v), `field "refs": byte 6: 0 elements, want 1..64`},
 		{"refs unsorted", mapOf("refs", append(append([]byte{0x82}, bs(pkB(2))...), bs(pkB(1))...), "type", "village.join", "village", v), `refs[1] is not after refs[0]`},
 		{"refs repeated", mapOf("refs", append(append([]byte{0x82}, bs(pkB(2))...), bs(pkB(2))...), "type", "village.leave", "village", v), `refs[1] is not after refs[0]`},
 		{"refs zero", mapOf("refs", append([]byte{0x81}, z...), "type", "village.join", "village", v), `field "refs[0]": byte 7: an all-zero id is never valid`},
 		{"refs 65", mapOf("refs", refsEnc(65), "type", "village.join", "village", v), `field "refs": byte 6: 65 elements, want 1..64`},
 		{"refs on found", mapOf("name", "x", "refs", append([]byte{0x81}, bs(pkB(1))...), "type", "village.found", "admit", "majority", "exclude", "majority", "founders", append(append([]byte{0x82}, bs(pkB(1))...), bs(pkB(2))...)), `field "refs": byte 8: unknown key`},
-		{"seen seq 0", mapOf("seen", append([]byte{0x81}, seenEncSeq(1, 0)...), "type", "village.state", "locals", v, "village", v, "strangers", v, "locals_state", v, "strangers_state", v), `seen[0].seq 0 out of range`},
 	}
 }
 
@@ -205,21 +205,28 @@ func TestLimits(t *testing.T) {
 	if _, err := Decode(over); err == nil || !strings.Contains(err.Error(), "4001 bytes, want 0..4000") {
 		t.Fatalf("over: %v", err)
 	}
-	seen := make([]Seen, MaxSeen)
+	// A state names any number of logs: its payload holds the seen
+	// list's content address, whatever the list's length.
+	seen := make([]Seen, 5000)
 	for i := range seen {
 		var a identity.PublicKey
 		a[0], a[1] = byte(i>>8)+1, byte(i)
 		seen[i] = Seen{a, 1 << 40, entry.ID(pk(9))}
 	}
-	st := &StatePayload{Village: vid(), Components: Components{Locals: proof(4), LocalsState: proof(5), Strangers: proof(6), StrangersState: proof(7)}, Seen: seen}
-	b, err := Encode(st)
-	if err != nil || len(b) > MaxPayloadSize {
-		t.Fatalf("state with %d seen: %d bytes, %v", MaxSeen, len(b), err)
-	}
-	if _, err := Decode(b); err != nil {
+	id, err := SeenID(seen)
+	if err != nil {
 		t.Fatal(err)
 	}
-	// The largest state: MaxSeen logs and MaxRefs references.
+	st := &StatePayload{Village: vid(), Components: Components{Locals: proof(4), LocalsState: proof(5), Strangers: proof(6), StrangersState: proof(7)}, SeenList: id, Seen: seen}
+	b, err := Encode(st)
+	if err != nil || len(b) > 400 {
+		t.Fatalf("state naming %d logs: %d bytes, %v", len(seen), len(b), err)
+	}
+	got, err := Decode(b)
+	if err != nil || got.(*StatePayload).SeenList != id || got.(*StatePayload).Seen != nil {
+		t.Fatalf("decoded %+v, %v", got, err)
+	}
+	// The largest state: MaxRefs references (the seen list travels apart).
 	refs := make([]entry.ID, MaxRefs)
 	for i := range refs {
 		refs[i][0], refs[i][1] = 1, byte(i)
@@ -229,7 +236,7 @@ func TestLimits(t *testing.T) {
 	}
 	b, err = Encode(st)
 	if err != nil || len(b) > MaxPayloadSize {
-		t.Fatalf("state with %d seen and %d refs: %d bytes, %v", MaxSeen, MaxRefs, len(b), err)
+		t.Fatalf("state with %d refs: %d bytes, %v", MaxRefs, len(b), err)
 	}
 	if p, err := Decode(b); err != nil || len(RefsOf(p)) != MaxRefs {
 		t.Fatalf("decode: %v", err)
@@ -240,9 +247,10 @@ func TestLimits(t *testing.T) {
 	if err := SetRefs(&Found{}, refs[:1]); err == nil {
 		t.Fatal("SetRefs set references on a found payload")
 	}
-	st.Seen = append(st.Seen, Seen{pk(0xff), 1, entry.ID(pk(9))})
-	if _, err := Encode(st); err == nil {
-		t.Fatal("129 seen accepted")
+	// The list given must be the one the payload names.
+	st.Seen = seen[1:]
+	if _, err := Encode(st); err == nil || !strings.Contains(err.Error(), "not that of the list given") {
+		t.Fatalf("a state with another list: %v", err)
 	}
 }
 

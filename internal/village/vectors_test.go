@@ -37,6 +37,7 @@ type vectors struct {
 		StrangersState string `json:"strangers_state"`
 		Commitment     string `json:"commitment"`
 		Payload        string `json:"payload"`
+		SeenList       string `json:"seen_list"` // the encoded seen list (a blob), whose SHA-256 the payload's "seen" is
 	} `json:"state"`
 	// Order: entries (signed header and payload, sorted by id) and the
 	// ids in the village order (§3, "Order"), the found entry first.
@@ -87,6 +88,11 @@ func TestVectors(t *testing.T) {
 	v.State.Previous, v.State.Userspec, v.State.Locals = h(p.Previous), h(p.Components.Userspec), h(p.Locals)
 	v.State.LocalsState, v.State.Strangers, v.State.StrangersState = h(p.LocalsState), h(p.Strangers), h(p.StrangersState)
 	v.State.Commitment, v.State.Payload = h(p.Commitment()), hex.EncodeToString(MustEncode(p))
+	list, err := EncodeSeen(p.Seen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.State.SeenList = hex.EncodeToString(list)
 	// Order scenario: a vetoes at seq 2 stamped 100 and accepts at seq 3
 	// stamped 50; b, having seen only a's veto, writes a note stamped 1;
 	// c (invited by both, stamped high) joins stamped 0.

@@ -254,7 +254,8 @@ type VillageState struct {
 	Seq        uint64            `json:"seq"`
 	Commitment string            `json:"commitment"`
 	Components VillageComponents `json:"components"`
-	Seen       int               `json:"seen"` // logs the state names
+	Seen       int               `json:"seen"`      // logs the state names (0 while its seen list is not held)
+	SeenList   string            `json:"seen_list"` // blob_…: the seen list (village.md §4)
 }
 
 // VillageStatePublished answers POST /api/v1/villages/{id}/state.

@@ -42,6 +42,8 @@ export default async function chain(main, ctx) {
       h('h2', { id: 'findings-heading', text: 'Audit findings' }), findings,
       h('h2', { id: 'states-heading', text: 'States' }), states));
 
+  let waiting = null;
+  let tries = 0;
   async function load() {
     try {
       const [c, v] = await Promise.all([api.villageChain(id, key), api.village(id).catch(() => null)]);
@@ -77,6 +79,12 @@ export default async function chain(main, ctx) {
           h('dl', { class: 'facts' }, componentNames.map(([k, label]) => [h('dt', { text: label }), h('dd', {}, h('code', { class: 'id', text: (s.components || {})[k] || '' }))])))))
         : [h('li', { class: 'empty', text: 'This local has published no state yet.' })]));
       status.set('');
+      // A state's seen list is a blob the node fetches after the state
+      // arrives (village.md §4): while one is missing, look again soon.
+      clearTimeout(waiting);
+      if (fs.some((f) => f.kind === 'seen' && / is not held/.test(f.message || '')) && tries++ < 60) {
+        waiting = setTimeout(load, 1000);
+      }
     } catch (err) {
       if (ctx.alive()) status.set(errorText(err), 'error');
     }
