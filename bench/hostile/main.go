@@ -95,7 +95,7 @@ func attackRunning(ctx context.Context, addr string, attacks []hostile.Attack, a
 	if err != nil {
 		return err
 	}
-	o := hostile.Options{Attackers: attackers, Duration: d, Logf: benchkit.Logf}
+	o := hostile.Options{Attackers: attackers, Duration: d}
 	if villageID != "" {
 		if o.Village, err = entry.ParseID(villageID); err != nil {
 			return fmt.Errorf("-village: %w", err)
@@ -129,8 +129,12 @@ func attackRunning(ctx context.Context, addr string, attacks []hostile.Attack, a
 
 func printReport(a hostile.Attack, r hostile.Report) {
 	fmt.Printf("== %s (%.0f s): %s\n", r.Attack, r.Seconds, a.About)
-	fmt.Printf("   %d identities, %d connections, %d streams, %d messages, %.1f MB sent\n",
-		r.Identities, r.Connections, r.Streams, r.Messages, float64(r.BytesSent)/1e6)
+	conns := ""
+	if r.Connections > 0 {
+		conns = fmt.Sprintf("%d connections, ", r.Connections)
+	}
+	fmt.Printf("   %d identities, %s%d streams, %d messages, %.1f MB sent\n",
+		r.Identities, conns, r.Streams, r.Messages, float64(r.BytesSent)/1e6)
 	if a.Penalised {
 		fmt.Printf("   refused afterwards: %d of %d probed\n", r.Penalised, r.Probed)
 	}

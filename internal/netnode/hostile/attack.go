@@ -28,8 +28,6 @@ type Options struct {
 	Village entry.ID
 	// Blob is a blob the target holds, for blob-slow-read (required).
 	Blob [32]byte
-	// Logf receives progress lines (nil: none).
-	Logf func(format string, args ...any)
 }
 
 func (o Options) withDefaults() Options {
@@ -39,9 +37,6 @@ func (o Options) withDefaults() Options {
 	if o.Duration <= 0 {
 		o.Duration = 10 * time.Second
 	}
-	if o.Logf == nil {
-		o.Logf = func(string, ...any) {}
-	}
 	return o
 }
 
@@ -50,7 +45,7 @@ type Report struct {
 	Attack      string           `json:"attack"`
 	Seconds     float64          `json:"seconds"`
 	Identities  int              `json:"identities"`  // attacker identities used
-	Connections int64            `json:"connections"` // connections made
+	Connections int64            `json:"connections"` // connections made (by the attacks that count them: identity, connection and village floods)
 	Streams     int64            `json:"streams"`     // streams opened
 	Messages    int64            `json:"messages"`    // messages (frames) sent
 	BytesSent   int64            `json:"bytes_sent"`

@@ -15,7 +15,7 @@ import (
 // kith stream before it refuses honest newcomers.
 var connFlood = Attack{
 	Name:  "conn-flood",
-	About: "attackers-many idle connections from throwaway identities that open no stream, each replaced by a new identity when the node closes it (issue 11 item 3)",
+	About: "-attackers idle connections from throwaway identities that open no stream, each replaced by a new identity when the node closes it (issue 11 item 3)",
 	run: func(ctx context.Context, t Target, o Options, r *recorder) {
 		each(o.Attackers, func(int) {
 			for ctx.Err() == nil {

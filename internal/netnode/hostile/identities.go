@@ -13,7 +13,7 @@ import (
 // stranger's certificate as a log of its own.
 var identityFlood = Attack{
 	Name:  "identity-flood",
-	About: "attackers-many fresh identities at a time, each opening a sync session (the node fetches its certificate), reconciling once and leaving, replaced at once (issue 11 item 2)",
+	About: "fresh identities, -attackers at a time, each opening a sync session (the node fetches its certificate), reconciling once and leaving, replaced at once (issue 11 item 2)",
 	run: func(ctx context.Context, t Target, o Options, r *recorder) {
 		each(o.Attackers, func(int) {
 			for ctx.Err() == nil {

@@ -20,7 +20,7 @@ import (
 // strangers nobody listed.
 var villageRequestSpam = Attack{
 	Name:  "village-request-spam",
-	About: "fresh keys, attackers-many at a time, each sending 32 valid requests of 2,000 bytes to a village (-village) (issue 11 item 13)",
+	About: "fresh keys, -attackers at a time, each sending 32 valid requests of 2,000 bytes to a village (-village) (issue 11 item 13)",
 	run: func(ctx context.Context, t Target, o Options, r *recorder) {
 		vid := o.Village
 		if vid == (entry.ID{}) {
