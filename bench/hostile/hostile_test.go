@@ -67,6 +67,7 @@ func TestHostilePeers(t *testing.T) {
 	attackers := map[string]int{
 		"reconcile-flood":      3,
 		"identity-flood":       8,
+		"blob-slow-read":       4,   // as many peers as the node has serving slots ÷ its share per peer
 		"conn-flood":           400, // above the 384 inbound connections of the resource manager
 		"village-request-spam": 8,
 	}
@@ -79,6 +80,8 @@ func TestHostilePeers(t *testing.T) {
 			c := trialConfig{attackers: n, minDuration: 3 * time.Second, maxDuration: 40 * time.Second,
 				warmup: time.Second, honestTimeout: honestTimeout}
 			switch a.Name {
+			case "reconcile-flood":
+				c.minDuration = 10 * time.Second // past 1,000,000 unwanted items in a session
 			case "village-request-spam":
 				c.minDuration = 10 * time.Second // past 500 requests
 			case "conn-flood":
@@ -116,6 +119,8 @@ func TestHostilePeers(t *testing.T) {
 				}
 			}
 			switch a.Name {
+			case "reconcile-flood":
+				c.minDuration = 10 * time.Second // past 1,000,000 unwanted items in a session
 			case "village-request-spam":
 				// Requests the node read in full: 32 per answered stream,
 				// whatever it answered.

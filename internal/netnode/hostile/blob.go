@@ -9,7 +9,7 @@ import (
 )
 
 // blobUnknown asks for blobs nobody has, as fast as the node answers: GETs
-// of random ids and, every 16th request, a QUERY of 256 random ids,
+// of random ids and, every 64th request, a QUERY of 256 random ids,
 // pipelined on one stream, past the 2,048 requests one stream may carry;
 // then again on a new stream. Past the limit is a breach (blobsync.md,
 // "Misbehaviour").
@@ -41,7 +41,7 @@ var blobUnknown = Attack{
 					rng := newRand()
 					for i := 0; ctx.Err() == nil; i++ {
 						var f []byte
-						if i%16 == 15 {
+						if i%64 == 63 {
 							ids := make([][32]byte, 256)
 							for j := range ids {
 								copy(ids[j][:], randomKeys(rng, 1)[0][:32])
