@@ -141,7 +141,8 @@ func TestServeKeepsSlotsForFavouredPeers(t *testing.T) {
 	bigID := put(t, a.store, content(4*MaxChunk, 3))
 	put(t, a.store, []byte("abc"))
 	for i := range MaxServing - ReservedServing {
-		slowGet(t, n, a, key(byte('a'+i/MaxServingPerPeer)), bigID)
+		// One transfer each: no stranger holds more than its share.
+		slowGet(t, n, a, key(byte('a'+i)), bigID)
 	}
 	st := rawClient(t, n, a, key('S'))
 	if _, err := st.Write(frames(message{Kind: kindGet, ID: idABC})); err != nil {
@@ -232,4 +233,58 @@ func TestServePacesLookups(t *testing.T) {
 	if m := append(a.events(&a.misbehaved), b.events(&b.misbehaved)...); len(m) != 0 {
 		t.Fatalf("misbehaviour reported: %v", m)
 	}
+}
+
+// A peer holding no slot takes one from a peer holding two, however young
+// and fast its transfers (every peer gets one slot before any gets two);
+// a peer holding one already waits, so slow readers cannot keep the
+// transfers young by taking each other's slots in turn.
+func TestServeFairShareBeforeSecondSlots(t *testing.T) {
+	n := newNet(t)
+	a := n.addNode('A', 0, func(c *Config) {
+		c.Timeout = time.Minute
+		c.ServeGrace = time.Hour // the slow-transfer rule never applies here
+	})
+	bigID := put(t, a.store, content(4*MaxChunk, 3))
+	put(t, a.store, []byte("abc"))
+	var slow []*pipeEnd
+	for i := range MaxServing {
+		// Two transfers each from MaxServing/2 peers: every slot taken.
+		slow = append(slow, slowGet(t, n, a, key(byte('a'+i/2)), bigID))
+	}
+	// A fresh peer holding none is served, though every transfer is
+	// within its grace.
+	exchange(t, rawClient(t, n, a, key('H')), frames(message{Kind: kindGet, ID: idABC}),
+		frames(message{Kind: kindBlob, ID: idABC, Size: 3}, message{Kind: kindData, Data: []byte("abc")}))
+	reset := 0
+	for _, st := range slow {
+		_ = st.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if _, err := io.ReadFull(st, make([]byte, 1)); errors.Is(err, errStreamReset) {
+			reset++
+		}
+	}
+	if reset != 1 {
+		t.Fatalf("%d transfers ended, want 1", reset)
+	}
+	if got := a.svc.Stats().Preempted; got != 1 {
+		t.Fatalf("Stats.Preempted %d, want 1", got)
+	}
+	// Now 7 slots are held; a new slow transfer by a fresh peer fills the
+	// eighth. The peer that lost one holds one: its GET waits (busy), it
+	// takes nothing from the peers holding two.
+	slowGet(t, n, a, key('J'), bigID)
+	for p := byte('a'); p < 'a'+MaxServing/2; p++ {
+		st := rawClient(t, n, a, key(p))
+		if _, err := st.Write(frames(message{Kind: kindGet, ID: idABC})); err != nil {
+			t.Fatal(err)
+		}
+		got := readAll(t, st)
+		if bytes.Equal(got, frames(message{Kind: kindError, Code: codeBusy, Text: "busy: 8 transfers in progress; try later"})) {
+			if got := a.svc.Stats().Preempted; got != 1 {
+				t.Fatalf("a peer holding a slot took another's: Stats.Preempted %d, want 1", got)
+			}
+			return
+		}
+	}
+	t.Fatal("no peer held exactly one slot, or it was served")
 }

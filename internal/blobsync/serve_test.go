@@ -137,11 +137,11 @@ func TestServeBusy(t *testing.T) {
 	a := n.addNode('A', 0, func(c *Config) { c.Timeout = time.Minute })
 	put(t, a.store, []byte("abc"))
 	bigID := put(t, a.store, content(4*MaxChunk, 3))
-	// Every slot taken by slow transfers still within their grace, two
-	// from each of four peers.
+	// Every slot taken by slow transfers still within their grace, one
+	// from each of eight peers (no peer holds more than its share).
 	var slow []*pipeEnd
 	for i := range MaxServing {
-		slow = append(slow, slowGet(t, n, a, key(byte('a'+i/MaxServingPerPeer)), bigID))
+		slow = append(slow, slowGet(t, n, a, key(byte('a'+i)), bigID))
 	}
 	st := rawClient(t, n, a, key('C'))
 	if _, err := st.Write(frames(message{Kind: kindGet, ID: idABC})); err != nil {

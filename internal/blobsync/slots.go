@@ -82,10 +82,11 @@ var errAskFavour = errors.New("whether the node favours the peer is needed")
 // start takes a slot for a transfer to peer over g. A peer the node does
 // not favour (*favoured false) may take a slot only while fewer than
 // MaxServing − ReservedServing transfers are in progress; when that
-// matters and favoured is nil, start returns errAskFavour. When no slot is left, the slowest transfer of those older
-// than grace that average less than minRate bytes a second (of the peer
-// holding the most slots first) is aborted and its slot given to this
-// one. The error is a *busyError when no slot can be had. victim is the
+// matters and favoured is nil, start returns errAskFavour. When no slot
+// is left and peer holds none, a transfer of a peer holding two (its
+// youngest) is aborted and its slot given to this one; failing that, the
+// slowest transfer of those older than grace that average less than
+// minRate bytes a second. A peer that holds a slot already waits. The error is a *busyError when no slot can be had. victim is the
 // transfer aborted, if any.
 func (s *servers) start(peer identity.PublicKey, g *guardedStream, favoured *bool, minRate int64, grace time.Duration) (t, victim *transfer, err error) {
 	now := time.Now()
@@ -105,8 +106,14 @@ func (s *servers) start(peer identity.PublicKey, g *guardedStream, favoured *boo
 		}
 	}
 	if n := len(s.transfers); n >= limit {
-		if n == limit {
-			victim = s.slowestLocked(now, minRate, grace)
+		// Only a peer holding no slot may take one from another: peers
+		// that hold one wait for it, so they cannot keep the transfers
+		// young by taking each other's slots in turn.
+		if n == limit && p.transfers == 0 {
+			victim = s.fairShareLocked()
+			if victim == nil {
+				victim = s.slowestLocked(now, minRate, grace)
+			}
 		}
 		if victim == nil {
 			return nil, nil, &busyError{fmt.Sprintf("busy: %d transfers in progress; try later", n)}
@@ -118,6 +125,29 @@ func (s *servers) start(peer identity.PublicKey, g *guardedStream, favoured *boo
 	s.transfers[t] = struct{}{}
 	p.transfers++
 	return t, victim, nil
+}
+
+// fairShareLocked picks, for a peer holding no slot, the youngest transfer
+// of the peer holding the most slots when that peer holds more than one
+// (every peer gets one slot before any gets two), or nil. s.mu must be
+// held.
+func (s *servers) fairShareLocked() *transfer {
+	var best *transfer
+	for t := range s.transfers {
+		held := s.byPeer[t.peer].transfers
+		if held < 2 {
+			continue
+		}
+		if best == nil {
+			best = t
+			continue
+		}
+		bestHeld := s.byPeer[best.peer].transfers
+		if held > bestHeld || held == bestHeld && t.start.After(best.start) {
+			best = t
+		}
+	}
+	return best
 }
 
 // slowestLocked picks the transfer to preempt, or nil. s.mu must be held.
