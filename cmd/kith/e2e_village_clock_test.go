@@ -73,8 +73,14 @@ func TestVillageForgedClock(t *testing.T) {
 	}
 	sid := village.RequestStranger(key.Public(), user)
 	stranger := hex.EncodeToString(sid[:])
-	strangerWait(t, locals, vid, req.ID.String(), "the stranger's request in the inbox", func(s wire.VillageStranger) bool {
+	// An unlisted stranger reaches only the local it contacted (village.md
+	// §6); A lists it (a deferred vote), so B hears it too.
+	strangerWait(t, []*proc{a}, vid, req.ID.String(), "the stranger's request in A's inbox", func(s wire.VillageStranger) bool {
 		return s.Pending && len(s.Requests) == 1 && s.ID == stranger
+	})
+	villageEntryOf(a, "vote", vid, stranger, "defer")
+	strangerWait(t, locals, vid, req.ID.String(), "the stranger's request listed on both", func(s wire.VillageStranger) bool {
+		return !s.Pending && len(s.Requests) == 1 && s.ID == stranger
 	})
 
 	// Both locals write on: a veto each, a note, a userspec, a state.

@@ -388,7 +388,7 @@ func (c *call) options() node.Options {
 }
 
 func (c *call) open() (*node.Node, error) {
-	return node.Open(c.home, c.options())
+	return openAsking(c)
 }
 
 func (c *call) wantArgs(min, max int) error {

@@ -25,7 +25,11 @@ one, is another account: 'kith init --restore' needs the same passphrase that
 'kith init' was given, and kith does not store it, so keep it as safely as
 the words. It is not the key-file passphrase (--passphrase-file or
 KITH_PASSPHRASE), which only encrypts the key files in this home and can
-differ from one device to the next.`,
+differ from one device to the next.
+
+Without a key-file passphrase, kith init asks for one on a terminal (typed
+twice, not shown; Enter alone for none). Keys stored unencrypted are
+announced with a warning on stderr, and --json says "keys_encrypted".`,
 		flags: flags(
 			boolFlag("restore", "read a recovery phrase from stdin and restore that account with a new device key"),
 			strFlag("name", "a name for this device, e.g. laptop"),
@@ -77,44 +81,59 @@ func runInit(ctx context.Context, c *call) error {
 		}
 		return fmt.Errorf("a node is running on %s (process %d): it already holds an account; use another --home to create one", c.home, cl.PID())
 	}
-	if err := nameFlag("name", c.str("name")); err != nil {
+	if node.Initialized(c.home) {
+		// node.Init says so too; say it before asking for anything.
+		return fmt.Errorf("%w (%s); use another --home, or remove it if you really mean to start over", node.ErrAlreadyInitialized, c.home)
+	}
+	if err := checkDeviceName(c.str("name")); err != nil {
 		return err
 	}
-	o := c.options()
-	o.DeviceName = c.str("name")
 	pp, err := phrasePassphrase(c)
 	if err != nil {
 		return err
 	}
-	o.PhrasePassphrase = pp
-	if c.flagBool("restore") {
-		phrase, err := readPhrase(c)
-		if err != nil {
+	var phrase identity.Phrase
+	restore := c.flagBool("restore")
+	if restore {
+		if phrase, err = readPhrase(c); err != nil {
 			return err
 		}
-		n, err := node.Restore(c.home, phrase, o)
-		if err != nil {
-			return err
-		}
-		defer n.Close()
-		id := idOf(n)
-		return c.out(struct {
-			idJSON
-			Restored bool `json:"restored"`
-		}{id, true}, func(w io.Writer) {
-			fmt.Fprintf(w, "Restored account %s\nNew device       %s (certified by the account)\nHome             %s\n", id.Account, id.Device, id.Home)
-		})
 	}
-	n, phrase, err := node.Init(c.home, o)
+	encrypted, err := settleKeyPassphrase(c)
+	if err != nil {
+		return err
+	}
+	o := c.options()
+	o.DeviceName = c.str("name")
+	o.PhrasePassphrase = pp
+	var n *node.Node
+	if restore {
+		n, err = node.Restore(c.home, phrase, o)
+	} else {
+		n, phrase, err = node.Init(c.home, o)
+	}
 	if err != nil {
 		return err
 	}
 	defer n.Close()
+	if !encrypted {
+		keysWarning(c)
+	}
 	id := idOf(n)
+	if restore {
+		return c.out(struct {
+			idJSON
+			Restored      bool `json:"restored"`
+			KeysEncrypted bool `json:"keys_encrypted"`
+		}{id, true, encrypted}, func(w io.Writer) {
+			fmt.Fprintf(w, "Restored account %s\nNew device       %s (certified by the account)\nHome             %s\n", id.Account, id.Device, id.Home)
+		})
+	}
 	return c.out(struct {
 		idJSON
 		RecoveryPhrase string `json:"recovery_phrase"`
-	}{id, phrase.Reveal()}, func(w io.Writer) {
+		KeysEncrypted  bool   `json:"keys_encrypted"`
+	}{id, phrase.Reveal(), encrypted}, func(w io.Writer) {
 		fmt.Fprintf(w, "Created account %s\nDevice          %s\nHome            %s\n\n", id.Account, id.Device, id.Home)
 		printRecoveryPhrase(w, phrase.Words(), pp != "")
 	})

@@ -145,6 +145,10 @@ func runServe(ctx context.Context, c *call) error {
 			return err
 		}
 	case creating:
+		encrypted, err := settleKeyPassphrase(c)
+		if err != nil {
+			return err
+		}
 		o := c.options()
 		o.DeviceName = c.str("name")
 		o.PhrasePassphrase = pp
@@ -153,6 +157,9 @@ func runServe(ctx context.Context, c *call) error {
 			return err
 		}
 		n = nn
+		if !encrypted {
+			keysWarning(c)
+		}
 		out.Created, out.RecoveryPhrase = true, phrase.Reveal()
 		if !c.json {
 			fmt.Fprintf(c.env.Stdout, "Created a new account in %s.\n\n", c.home)
@@ -363,8 +370,10 @@ func checkDeviceName(name string) error {
 		return usagef("--name is not valid UTF-8")
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
 		return usagef("--name has a control character")
+	case name == "":
+		return nil
 	}
-	return nil
+	return nameFlag("name", name)
 }
 
 // checkLoopback refuses an API address that is not on loopback: the API

@@ -112,6 +112,16 @@ func (p *Proc) Stop() error {
 	}
 }
 
+// Kill ends the process with SIGKILL, as a crash or a power cut of the
+// process would, and waits for it to be gone.
+func (p *Proc) Kill() error {
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		return err
+	}
+	_ = p.cmd.Wait() // "signal: killed"
+	return nil
+}
+
 // WaitFor polls cond every interval until it holds or ctx ends.
 func WaitFor(ctx context.Context, interval time.Duration, cond func() (bool, error)) error {
 	for {

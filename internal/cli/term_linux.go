@@ -1,0 +1,17 @@
+package cli
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// isPassphraseTerminal reports whether f is a terminal kith can read a
+// passphrase from.
+func isPassphraseTerminal(f *os.File) bool { return isTTY(f, unix.TCGETS) }
+
+// readHidden reads a line from the terminal f with echo turned off, and
+// turns it back on.
+func readHidden(f *os.File) ([]byte, error) {
+	return readNoEcho(f, unix.TCGETS, unix.TCSETS)
+}
