@@ -20,10 +20,13 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	kithBin, err = benchkit.BuildKith(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	// HOSTILE_KITH runs the test against another kith binary, e.g. one
+	// built from an older commit (RELIABILITY.md's "before" figures).
+	if kithBin = os.Getenv("HOSTILE_KITH"); kithBin == "" {
+		if kithBin, err = benchkit.BuildKith(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -65,7 +68,7 @@ func TestHostilePeers(t *testing.T) {
 	}
 	// Attackers at once, per attack: enough to show each weakness.
 	attackers := map[string]int{
-		"reconcile-flood":      3,
+		"reconcile-flood":      2,
 		"identity-flood":       8,
 		"blob-slow-read":       4,   // as many peers as the node has serving slots ÷ its share per peer
 		"conn-flood":           400, // above the 384 inbound connections of the resource manager
@@ -81,7 +84,10 @@ func TestHostilePeers(t *testing.T) {
 				warmup: time.Second, honestTimeout: honestTimeout}
 			switch a.Name {
 			case "reconcile-flood":
-				c.minDuration = 10 * time.Second // past 1,000,000 unwanted items in a session
+				// Past 1,000,000 unwanted items in a session (54 rounds),
+				// also in a race-detector build, where the attackers' own
+				// encryption holds them to about 3 rounds a second.
+				c.minDuration = 25 * time.Second
 			case "village-request-spam":
 				c.minDuration = 10 * time.Second // past 500 requests
 			case "conn-flood":
@@ -120,7 +126,10 @@ func TestHostilePeers(t *testing.T) {
 			}
 			switch a.Name {
 			case "reconcile-flood":
-				c.minDuration = 10 * time.Second // past 1,000,000 unwanted items in a session
+				// Past 1,000,000 unwanted items in a session (54 rounds),
+				// also in a race-detector build, where the attackers' own
+				// encryption holds them to about 3 rounds a second.
+				c.minDuration = 25 * time.Second
 			case "village-request-spam":
 				// Requests the node read in full: 32 per answered stream,
 				// whatever it answered.

@@ -199,7 +199,7 @@ func honestSync(ctx context.Context, bin, dir string, t *target, tp *proc, timeo
 				h.Missing = missing
 			}
 		} else if err == nil {
-			h.Missing = fmt.Sprintf("%d of %d entries", st.Entries, want)
+			h.Missing = fmt.Sprintf("entries: it holds %d of %d", st.Entries, want)
 		}
 		select {
 		case <-ctx.Done():

@@ -21,7 +21,7 @@ var reconcileFlood = Attack{
 				r.fail(err)
 				return
 			}
-			rng := newRand()
+			src := newChaCha()
 			for ctx.Err() == nil {
 				c, err := openSync(ctx, a, t, r, nil, nil)
 				if err != nil {
@@ -32,7 +32,7 @@ var reconcileFlood = Attack{
 					continue
 				}
 				for ctx.Err() == nil {
-					if err := c.send(syncFlood(rng)); err != nil {
+					if err := c.send(syncFlood(src)); err != nil {
 						break
 					}
 					select {

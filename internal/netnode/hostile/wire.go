@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/kithnet/kith/internal/cborwire"
 )
@@ -123,22 +122,26 @@ const floodItems = 290 * 64
 // syncFlood is a RECONCILE of floodItems random items in list ranges of
 // 64 (keys below 0xf0), then one fingerprint, random so that it never
 // matches, of [0xf0, end): the receiver must learn every item and answer,
-// and the reconciliation goes on.
-func syncFlood(rng *rand.Rand) []byte {
+// and the reconciliation goes on. Key i starts with a random 32-bit number
+// in the i-th of floodItems equal steps below 0xf0000000, so the keys come
+// out in order without sorting (the attack must outpace the node even in
+// a race-detector build).
+func syncFlood(src *rand.ChaCha8) []byte {
+	const itemRandom = 64 + 32 + 8 // key, head, seq
+	random := make([]byte, floodItems*itemRandom+16)
+	_, _ = src.Read(random)
+	step := uint32(0xf0000000 / floodItems)
 	keys := make([][64]byte, floodItems)
 	for i := range keys {
-		for j := 0; j < 64; j += 8 {
-			binary.LittleEndian.PutUint64(keys[i][j:], rng.Uint64())
-		}
-		keys[i][0] %= 0xf0
+		r := random[i*itemRandom:]
+		copy(keys[i][4:], r[4:64])
+		binary.BigEndian.PutUint32(keys[i][:4], uint32(i)*step+binary.BigEndian.Uint32(r)%step)
 	}
-	slices.SortFunc(keys, func(a, b [64]byte) int { return slices.Compare(a[:], b[:]) })
 	ranges := floodItems / 64
 	b := make([]byte, 0, maxSyncBody)
 	b = cborwire.AppendArray(b, 2)
 	b = cborwire.AppendUint(b, kindReconcile)
 	b = cborwire.AppendArray(b, ranges+1)
-	var head [32]byte
 	for r := range ranges {
 		b = cborwire.AppendArray(b, 3)
 		if r+1 < ranges {
@@ -149,23 +152,18 @@ func syncFlood(rng *rand.Rand) []byte {
 		}
 		b = cborwire.AppendUint(b, 2) // list
 		b = cborwire.AppendArray(b, 64)
-		for _, k := range keys[r*64 : (r+1)*64] {
-			for j := 0; j < 32; j += 8 {
-				binary.LittleEndian.PutUint64(head[j:], rng.Uint64())
-			}
+		for i := r * 64; i < (r+1)*64; i++ {
+			rnd := random[i*itemRandom:]
 			b = cborwire.AppendArray(b, 3)
-			b = cborwire.AppendBytes(b, k[:])
-			b = cborwire.AppendUint(b, 1+rng.Uint64N(1<<20))
-			b = cborwire.AppendBytes(b, head[:])
+			b = cborwire.AppendBytes(b, keys[i][:])
+			b = cborwire.AppendUint(b, 1+binary.BigEndian.Uint64(rnd[96:104])%(1<<20))
+			b = cborwire.AppendBytes(b, rnd[64:96])
 		}
 	}
-	var fp [16]byte
-	binary.LittleEndian.PutUint64(fp[:], rng.Uint64())
-	binary.LittleEndian.PutUint64(fp[8:], rng.Uint64())
 	b = cborwire.AppendArray(b, 3)
 	b = append(b, cborwire.Null)
 	b = cborwire.AppendUint(b, 1) // fingerprint
-	return cborwire.AppendBytes(b, fp[:])
+	return cborwire.AppendBytes(b, random[floodItems*itemRandom:])
 }
 
 // offeredKeys reads the keys of the items in a RECONCILE's ranges (list
@@ -275,10 +273,13 @@ func randomKeys(rng *rand.Rand, n int) [][64]byte {
 }
 
 // newRand is a fast generator seeded at random.
-func newRand() *rand.Rand {
+func newRand() *rand.Rand { return rand.New(newChaCha()) }
+
+// newChaCha is a fast source of random bytes, seeded at random.
+func newChaCha() *rand.ChaCha8 {
 	var seed [32]byte
 	for i := 0; i < 32; i += 8 {
 		binary.LittleEndian.PutUint64(seed[i:], rand.Uint64())
 	}
-	return rand.New(rand.NewChaCha8(seed))
+	return rand.NewChaCha8(seed)
 }

@@ -33,7 +33,7 @@ func TestWireMatchesProtocolExamples(t *testing.T) {
 // A flood message is within the 2 MiB body limit, holds floodItems items
 // in strictly increasing key order, and ends with a fingerprint.
 func TestSyncFloodShape(t *testing.T) {
-	body := syncFlood(newRand())
+	body := syncFlood(newChaCha())
 	if len(body) > maxSyncBody {
 		t.Fatalf("flood body of %d bytes, over the limit of %d", len(body), maxSyncBody)
 	}
@@ -74,7 +74,7 @@ func TestAddProvider(t *testing.T) {
 // The readers of what a node sends never panic.
 func FuzzNodeMessages(f *testing.F) {
 	f.Add(syncListAll())
-	f.Add(syncFlood(newRand())[:300])
+	f.Add(syncFlood(newChaCha())[:300])
 	f.Add([]byte{0x83, 0x08, 0x03, 0x60})
 	f.Add([]byte{0x82, 0x03, 0x80})
 	f.Fuzz(func(t *testing.T, b []byte) {
