@@ -34,9 +34,13 @@ func (p *eventPump) run(done <-chan struct{}) {
 	st := p.st
 	ping := time.NewTicker(p.ping)
 	defer ping.Stop()
-	var lastPeers, lastSync time.Time
-	var pendingPeers, pendingSync bool
-	var due <-chan time.Time // set while a coalesced event waits
+	var peers, sync held
+	// timer fires at dueAt, when the first held event may go; dueAt is
+	// zero while none waits.
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	var dueAt time.Time
 	for st.err == nil {
 		select {
 		case <-done:
@@ -58,35 +62,49 @@ func (p *eventPump) run(done <-chan struct{}) {
 			case node.EventOverflow:
 				st.send(wire.EventResync, wire.Resync{})
 			case node.EventPeers:
-				pendingPeers = true
+				peers.pending = true
 			case node.EventSync:
-				pendingSync = true
+				sync.pending = true
 			}
-		case <-due:
-			due = nil
+		case <-timer.C:
+			dueAt = time.Time{}
 		}
 		now := time.Now()
-		var wait time.Duration
-		if pendingPeers {
-			if d := lastPeers.Add(eventGap).Sub(now); d > 0 {
-				wait = d
-			} else {
-				pendingPeers, lastPeers = false, now
-				st.send(wire.EventPeers, p.peers())
-			}
+		var wait time.Duration // until the first held event may go; 0: none
+		if send, d := peers.take(now); send {
+			st.send(wire.EventPeers, p.peers())
+		} else {
+			wait = d
 		}
-		if pendingSync {
-			if d := lastSync.Add(eventGap).Sub(now); d > 0 {
-				if wait == 0 || d < wait {
-					wait = d
-				}
-			} else {
-				pendingSync, lastSync = false, now
-				st.send(wire.EventSync, p.sync())
-			}
+		if send, d := sync.take(now); send {
+			st.send(wire.EventSync, p.sync())
+		} else if d > 0 && (wait == 0 || d < wait) {
+			wait = d
 		}
-		if wait > 0 && due == nil {
-			due = time.After(wait)
+		if wait > 0 && (dueAt.IsZero() || now.Add(wait).Before(dueAt)) {
+			dueAt = now.Add(wait)
+			timer.Reset(wait)
 		}
 	}
+}
+
+// held is one kind of coalesced event of a stream (peers or sync): whether
+// a change waits to be sent, and when the last event of the kind went.
+type held struct {
+	pending bool
+	last    time.Time
+}
+
+// take reports whether the event goes now, eventGap or more after the
+// last (then now becomes the last), and else, while a change waits, how
+// long until it may go.
+func (h *held) take(now time.Time) (send bool, wait time.Duration) {
+	if !h.pending {
+		return false, 0
+	}
+	if d := h.last.Add(eventGap).Sub(now); d > 0 {
+		return false, d
+	}
+	h.pending, h.last = false, now
+	return true, 0
 }
