@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/content"
@@ -16,10 +15,6 @@ import (
 	"github.com/kithnet/kith/internal/node"
 	"github.com/kithnet/kith/internal/store"
 )
-
-// eventGap is the least time between two peers (or two sync) events of a
-// stream: changes in between are sent together, once.
-const eventGap = 500 * time.Millisecond
 
 // events answers GET /api/v1/events, a stream of Server-Sent Events
 // (doc/api.md): hello, then entry, peers, sync and resync events as they
@@ -57,63 +52,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, _ url.Values) er
 	if st.err != nil {
 		return nil
 	}
-	ping := time.NewTicker(s.r.ping)
-	defer ping.Stop()
-	var lastPeers, lastSync time.Time
-	var pendingPeers, pendingSync bool
-	var due <-chan time.Time // set while a coalesced event waits
-	for st.err == nil {
-		select {
-		case <-r.Context().Done():
-			return nil
-		case <-s.r.closing:
-			return nil
-		case <-inited:
-			st.send(wire.EventResync, wire.Resync{})
-			return nil
-		case <-ping.C:
-			st.write(": ping\n\n")
-		case ev, ok := <-ch:
-			if !ok {
-				return nil // the node closed
-			}
-			switch ev.Kind {
-			case node.EventEntry:
-				st.send(wire.EventEntry, s.entryEvent(r.Context(), ev))
-			case node.EventOverflow:
-				st.send(wire.EventResync, wire.Resync{})
-			case node.EventPeers:
-				pendingPeers = true
-			case node.EventSync:
-				pendingSync = true
-			}
-		case <-due:
-			due = nil
-		}
-		now := time.Now()
-		var wait time.Duration
-		if pendingPeers {
-			if d := lastPeers.Add(eventGap).Sub(now); d > 0 {
-				wait = d
-			} else {
-				pendingPeers, lastPeers = false, now
-				st.send(wire.EventPeers, s.peerList())
-			}
-		}
-		if pendingSync {
-			if d := lastSync.Add(eventGap).Sub(now); d > 0 {
-				if wait == 0 || d < wait {
-					wait = d
-				}
-			} else {
-				pendingSync, lastSync = false, now
-				st.send(wire.EventSync, syncTotals(s.n.SyncTotals()))
-			}
-		}
-		if wait > 0 && due == nil {
-			due = time.After(wait)
-		}
+	ctx := r.Context()
+	p := &eventPump{
+		st: st, events: ch, inited: inited, closing: s.r.closing, ping: s.r.ping,
+		entry: func(ev node.Event) wire.EntryEvent { return s.entryEvent(ctx, ev) },
+		peers: s.peerList,
+		sync:  func() wire.SyncTotals { return syncTotals(s.n.SyncTotals()) },
 	}
+	p.run(ctx.Done())
 	if !errors.Is(st.err, context.Canceled) {
 		s.log.Debug("event stream ended", "err", st.err)
 	}

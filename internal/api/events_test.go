@@ -236,9 +236,14 @@ func TestEventsEndOnClose(t *testing.T) {
 	wantError(t, resp, b, 500, wire.CodeFailed, "stopping")
 }
 
-// TestEventsPeersAndSync: a join brings peers and sync events, coalesced
-// to at most one of each per half second, and the peer's entries come as
-// entry events that are not local.
+// TestEventsPeersAndSync: a join brings peers and sync events, and the
+// peer's entries come as entry events that are not local. That peers and
+// sync events are coalesced (at most one of each per half second) is
+// checked by TestEventPumpCoalesces and TestEventPumpRandomSchedules, on
+// the times the server writes them. The times this test reads them say
+// nothing about that: it reads only once join and post have answered, and
+// the events written meanwhile (e.g. three peers events 515 ms and 501 ms
+// apart) wait in openEvents' channel and are read within a millisecond.
 func TestEventsPeersAndSync(t *testing.T) {
 	a, b := servingPair(t)
 	ch, _ := openEvents(t, t.Context(), b.srv.URL, b.token)
@@ -250,7 +255,6 @@ func TestEventsPeersAndSync(t *testing.T) {
 	var posted wire.Posted
 	a.call("POST", "/api/v1/posts", map[string]string{"text": "to b"}, &posted)
 	var sawPeers, sawSync, sawEntry bool
-	last := map[string]time.Time{}
 	deadline := time.After(20 * time.Second)
 	for !(sawPeers && sawSync && sawEntry) {
 		var e sse
@@ -259,7 +263,6 @@ func TestEventsPeersAndSync(t *testing.T) {
 		case <-deadline:
 			t.Fatalf("peers %v, sync %v, entry %v after 20 s", sawPeers, sawSync, sawEntry)
 		}
-		now := time.Now()
 		switch e.name {
 		case "peers":
 			var pl wire.PeerList
@@ -284,12 +287,6 @@ func TestEventsPeersAndSync(t *testing.T) {
 				}
 				sawEntry = true
 			}
-		}
-		if e.name == "peers" || e.name == "sync" {
-			if prev, ok := last[e.name]; ok && now.Sub(prev) < 250*time.Millisecond {
-				t.Errorf("two %s events %v apart", e.name, now.Sub(prev))
-			}
-			last[e.name] = now
 		}
 	}
 }
