@@ -102,7 +102,7 @@ func (s *Service) fetchFromPeers(ctx context.Context, id blob.ID) error {
 			fe.Attempts = append(fe.Attempts, Attempt{Peer: p, Err: fmt.Errorf("not asked: %w", context.Cause(ctx))})
 			continue
 		}
-		err := s.fetchFrom(ctx, p, id)
+		err := s.fetchFrom(ctx, p, id, noLimit)
 		var refused *blob.RefusedError
 		if err == nil || errors.As(err, &refused) {
 			return err
@@ -110,45 +110,6 @@ func (s *Service) fetchFromPeers(ctx context.Context, id blob.ID) error {
 		fe.Attempts = append(fe.Attempts, Attempt{Peer: p, Err: err})
 	}
 	return fe
-}
-
-// fetchFrom asks peer for blob id over a stream of its own, and fetches it
-// if the peer has it.
-func (s *Service) fetchFrom(ctx context.Context, peer identity.PublicKey, id blob.ID) error {
-	s.mu.Lock()
-	penalised := time.Now().Before(s.peerLocked(peer).penalty)
-	s.mu.Unlock()
-	if penalised {
-		return errPenalised
-	}
-	ps, err := s.acquirePeer(ctx, peer)
-	if err != nil {
-		return err
-	}
-	defer s.releasePeer(ps)
-	select {
-	case s.fetchSlots <- struct{}{}:
-		defer func() { <-s.fetchSlots }()
-	case <-ctx.Done():
-		return fmt.Errorf("waiting for a free fetch slot: %w", context.Cause(ctx))
-	}
-	q, err := s.dial(ctx, peer)
-	if err != nil {
-		return err
-	}
-	sizes, err := q.query([]blob.ID{id})
-	if err != nil {
-		q.close(true)
-		s.failedWith(peer, err)
-		return err
-	}
-	if sizes[0] == absent {
-		q.close(false)
-		return errLacks
-	}
-	keep, err := s.transfer(q, id)
-	q.close(!keep)
-	return err
 }
 
 // transfer fetches blob id, which the peer announced on q, and records the

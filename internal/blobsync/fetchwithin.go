@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/kithnet/kith/internal/blob"
@@ -47,7 +48,7 @@ func (s *Service) FetchWithin(ctx context.Context, id blob.ID, peers []identity.
 		fe := &FetchError{ID: id}
 		var err error = fe
 		for _, p := range peers {
-			perr := s.fetchWithin(ctx, p, id, limit)
+			perr := s.fetchFrom(ctx, p, id, limit)
 			var refused *blob.RefusedError
 			if perr == nil || errors.As(perr, &refused) {
 				err = perr
@@ -60,8 +61,13 @@ func (s *Service) FetchWithin(ctx context.Context, id blob.ID, peers []identity.
 	}
 }
 
-// fetchWithin is fetchFrom with a size limit checked before the transfer.
-func (s *Service) fetchWithin(ctx context.Context, peer identity.PublicKey, id blob.ID, limit int64) error {
+// noLimit is fetchFrom's limit when the blob store's own is the only one.
+const noLimit = math.MaxInt64
+
+// fetchFrom asks peer for blob id over a stream of its own, and fetches it
+// if the peer has it and announces a size within limit (checked before the
+// transfer; the blob store's own limit applies too).
+func (s *Service) fetchFrom(ctx context.Context, peer identity.PublicKey, id blob.ID, limit int64) error {
 	s.mu.Lock()
 	penalised := time.Now().Before(s.peerLocked(peer).penalty)
 	s.mu.Unlock()
