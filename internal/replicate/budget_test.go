@@ -171,7 +171,8 @@ func TestReconcileOutOfTurn(t *testing.T) {
 	n := newNode(t, 1, Limits{CloseTimeout: 100 * time.Millisecond})
 	c := newChain(t, 100, 1)
 	ingest(t, n.st, c.add(t, 1))
-	mine, theirs := net.Pipe() // nobody reads mine: the engine's writes block
+	mine, pipe := net.Pipe() // nobody reads mine: the engine's writes block
+	theirs := &firstWrite{Conn: pipe, started: make(chan struct{})}
 	result := make(chan error, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -184,6 +185,15 @@ func TestReconcileOutOfTurn(t *testing.T) {
 		}
 	}
 	write(&Hello{Version: Version})
+	// The engine's writer is blocked writing its HELLO before the first
+	// RECONCILE arrives, so its answer stays in the queue (not a byte of
+	// it can have reached us) when the second one comes. Without this
+	// wait the writer may take the answer along with the HELLO.
+	select {
+	case <-theirs.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the engine wrote nothing within 10 s")
+	}
 	fp := &Reconcile{Ranges: []Range{{Mode: ModeFingerprint, Fingerprint: Fingerprint{1}}}}
 	write(fp)
 	write(fp)
@@ -397,4 +407,16 @@ func TestEntriesBeforeWant(t *testing.T) {
 	if hs := heads(t, n.st); hs[c.logKey()].Seq != 0 {
 		t.Fatalf("the entry sent before the WANT was stored")
 	}
+}
+
+// firstWrite is a connection that says when its first Write starts.
+type firstWrite struct {
+	net.Conn
+	once    sync.Once
+	started chan struct{}
+}
+
+func (c *firstWrite) Write(b []byte) (int, error) {
+	c.once.Do(func() { close(c.started) })
+	return c.Conn.Write(b)
 }
