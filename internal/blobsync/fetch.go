@@ -62,6 +62,12 @@ var errPenalised = errors.New("not asked: it misbehaved recently")
 // failed. When the blob is being fetched already, Fetch waits for that
 // first.
 func (s *Service) Fetch(ctx context.Context, id blob.ID) error {
+	return s.fetch(ctx, id, s.cfg.Peers, noLimit)
+}
+
+// fetch is Fetch from the peers that peers returns once no other fetch of
+// id is in progress, for a blob of at most limit bytes.
+func (s *Service) fetch(ctx context.Context, id blob.ID, peers func() []identity.PublicKey, limit int64) error {
 	for {
 		if has, _, err := s.cfg.Blobs.Has(id); err != nil {
 			return err
@@ -88,21 +94,21 @@ func (s *Service) Fetch(ctx context.Context, id blob.ID) error {
 				return fmt.Errorf("blob %s: waiting for the fetch in progress: %w", id, context.Cause(ctx))
 			}
 		}
-		err := s.fetchFromPeers(ctx, id)
+		err := s.fetchFromPeers(ctx, id, peers(), limit)
 		s.release(id, done, err)
 		return err
 	}
 }
 
-// fetchFromPeers asks every connected peer in turn for blob id.
-func (s *Service) fetchFromPeers(ctx context.Context, id blob.ID) error {
+// fetchFromPeers asks each of peers in turn for blob id.
+func (s *Service) fetchFromPeers(ctx context.Context, id blob.ID, peers []identity.PublicKey, limit int64) error {
 	fe := &FetchError{ID: id}
-	for _, p := range s.cfg.Peers() {
+	for _, p := range peers {
 		if err := ctx.Err(); err != nil {
 			fe.Attempts = append(fe.Attempts, Attempt{Peer: p, Err: fmt.Errorf("not asked: %w", context.Cause(ctx))})
 			continue
 		}
-		err := s.fetchFrom(ctx, p, id, noLimit)
+		err := s.fetchFrom(ctx, p, id, limit)
 		var refused *blob.RefusedError
 		if err == nil || errors.As(err, &refused) {
 			return err

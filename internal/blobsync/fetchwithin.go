@@ -2,7 +2,6 @@ package blobsync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -19,46 +18,7 @@ import (
 // unlisted stranger's attachment), within a byte budget. nil when the blob
 // is stored (or was already).
 func (s *Service) FetchWithin(ctx context.Context, id blob.ID, peers []identity.PublicKey, limit int64) error {
-	for {
-		if has, _, err := s.cfg.Blobs.Has(id); err != nil {
-			return err
-		} else if has {
-			return nil
-		}
-		s.mu.Lock()
-		refused := s.refused[id]
-		busy, inflight := s.inflight[id]
-		var done chan struct{}
-		if refused == nil && !inflight {
-			done = make(chan struct{})
-			s.inflight[id] = done
-		}
-		s.mu.Unlock()
-		if refused != nil {
-			return refused
-		}
-		if inflight {
-			select {
-			case <-busy:
-				continue
-			case <-ctx.Done():
-				return fmt.Errorf("blob %s: waiting for the fetch in progress: %w", id, context.Cause(ctx))
-			}
-		}
-		fe := &FetchError{ID: id}
-		var err error = fe
-		for _, p := range peers {
-			perr := s.fetchFrom(ctx, p, id, limit)
-			var refused *blob.RefusedError
-			if perr == nil || errors.As(perr, &refused) {
-				err = perr
-				break
-			}
-			fe.Attempts = append(fe.Attempts, Attempt{Peer: p, Err: perr})
-		}
-		s.release(id, done, err)
-		return err
-	}
+	return s.fetch(ctx, id, func() []identity.PublicKey { return peers }, limit)
 }
 
 // noLimit is fetchFrom's limit when the blob store's own is the only one.
