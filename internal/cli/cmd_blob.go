@@ -67,24 +67,29 @@ func runBlobGet(ctx context.Context, c *call) error {
 			return err
 		}
 		defer rc.Close()
-		if out == "" {
-			_, err := io.Copy(c.env.Stdout, rc)
-			return err
-		}
-		f, err := createOut(out)
-		if err != nil {
-			return err
-		}
-		defer f.abort()
-		if _, err := io.Copy(f, rc); err != nil {
-			return err
-		}
-		// A fetched blob is an ordinary file.
-		if err := f.commit(0o644); err != nil {
+		if err := c.copyBlobOut(rc, out); err != nil || out == "" {
 			return err
 		}
 		return c.out(map[string]any{"id": id.String(), "size": size, "out": out}, func(w io.Writer) {
 			fmt.Fprintf(w, "wrote %d bytes to %s\n", size, out)
 		})
 	})
+}
+
+// copyBlobOut writes a blob's bytes to stdout when out is empty, else to the
+// file out, whole or not at all (a fetched blob is an ordinary file).
+func (c *call) copyBlobOut(rc io.Reader, out string) error {
+	if out == "" {
+		_, err := io.Copy(c.env.Stdout, rc)
+		return err
+	}
+	f, err := createOut(out)
+	if err != nil {
+		return err
+	}
+	defer f.abort()
+	if _, err := io.Copy(f, rc); err != nil {
+		return err
+	}
+	return f.commit(0o644)
 }

@@ -745,19 +745,7 @@ func runVillageFile(ctx context.Context, c *call) error {
 		return err
 	}
 	defer rc.Close()
-	if out == "" {
-		_, err := io.Copy(c.env.Stdout, rc)
-		return err
-	}
-	of, err := createOut(out)
-	if err != nil {
-		return err
-	}
-	defer of.abort()
-	if _, err := io.Copy(of, rc); err != nil {
-		return err
-	}
-	if err := of.commit(0o644); err != nil {
+	if err := c.copyBlobOut(rc, out); err != nil || out == "" {
 		return err
 	}
 	return c.out(map[string]any{"blob": f.Blob, "size": size, "out": out}, func(w io.Writer) {
