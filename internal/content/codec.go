@@ -170,6 +170,13 @@ func marshal(p Payload) ([]byte, error) {
 		if v.Reason != "" {
 			m["reason"] = v.Reason
 		}
+		if len(v.Keep) > 0 {
+			keep := make([][]byte, len(v.Keep))
+			for i := range v.Keep {
+				keep[i] = v.Keep[i][:]
+			}
+			m["keep"] = keep
+		}
 	}
 	b, err := encMode.Marshal(m)
 	if err != nil {

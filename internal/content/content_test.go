@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,6 +41,7 @@ func typedCases() []struct {
 		{"device.add/unnamed", &DeviceAdd{Account: acc("ada"), Device: identity.DeviceID(acc("phone"))}},
 		{"device.revoke/reason", &DeviceRevoke{Device: identity.DeviceID(acc("laptop")), Reason: "stolen"}},
 		{"device.revoke/bare", &DeviceRevoke{Device: identity.DeviceID(acc("laptop"))}},
+		{"device.revoke/keep", &DeviceRevoke{Device: identity.DeviceID(acc("laptop")), Keep: sortedIDs(eid("public head"), eid("village head"))}},
 	}
 }
 
@@ -113,6 +115,8 @@ func TestEncodeErrors(t *testing.T) {
 		{&DeviceAdd{Account: acc("a"), Device: identity.DeviceID(acc("a"))}, "device.add: field device: equals the account key; a device needs a key of its own"},
 		{&DeviceAdd{Account: acc("a")}, "device.add: field device: missing (all zero)"},
 		{&DeviceRevoke{}, "device.revoke: field device: missing (all zero)"},
+		{&DeviceRevoke{Device: identity.DeviceID(acc("a")), Keep: []entry.ID{eid("x"), {}}}, "device.revoke: field keep: element 1: all-zero id is not allowed"},
+		{&DeviceRevoke{Device: identity.DeviceID(acc("a")), Keep: []entry.ID{eid("x"), eid("x")}}, "device.revoke: field keep: element 1 is not after element 0: the list is sorted ascending without repeats"},
 	}
 	for _, c := range cases {
 		_, err := Encode(c.p)
@@ -193,6 +197,21 @@ func images(n int) []blob.ID {
 	return out
 }
 
+// keepIDs returns n distinct entry ids, sorted.
+func keepIDs(n int) []entry.ID {
+	out := make([]entry.ID, n)
+	for i := range out {
+		out[i] = eid(strings.Repeat("k", i+1))
+	}
+	return sortedIDs(out...)
+}
+
+// sortedIDs returns ids sorted ascending.
+func sortedIDs(ids ...entry.ID) []entry.ID {
+	slices.SortFunc(ids, func(a, b entry.ID) int { return bytes.Compare(a[:], b[:]) })
+	return ids
+}
+
 func limitCases() []limitCase {
 	dev := identity.DeviceID(acc("dev"))
 	s := strings.Repeat
@@ -209,6 +228,8 @@ func limitCases() []limitCase {
 			"post: field images: 17 elements exceed the limit of 16"},
 		{"device.add name", marshalled(&DeviceAdd{Account: acc("a"), Device: dev, Name: s("d", 100)}), marshalled(&DeviceAdd{Account: acc("a"), Device: dev, Name: s("d", 101)}),
 			"device.add: field name: 101 bytes exceeds the limit of 100"},
+		{"device.revoke keep", marshalled(&DeviceRevoke{Device: dev, Keep: keepIDs(256)}), marshalled(&DeviceRevoke{Device: dev, Keep: keepIDs(257)}),
+			"device.revoke: field keep: 257 elements exceed the limit of 256"},
 		{"device.revoke reason", marshalled(&DeviceRevoke{Device: dev, Reason: s("r", 1000)}), marshalled(&DeviceRevoke{Device: dev, Reason: s("r", 1001)}),
 			"device.revoke: field reason: 1001 bytes exceeds the limit of 1000"},
 		{"payload size", raw(func(t testing.TB) []byte { return sized(t, 16384) }), raw(func(t testing.TB) []byte { return sized(t, 16385) }),

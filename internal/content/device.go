@@ -1,10 +1,12 @@
 package content
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/hdevalence/ed25519consensus"
 
@@ -76,8 +78,10 @@ func NewDeviceCert(account identity.PrivateKey, device identity.PrivateKey, name
 // NewDeviceRevoke builds the device.revoke entry that withdraws the
 // certificate cert (the device.add entry, with its payload): seq 2 of the
 // same log, authored and signed by account, with the end-of-log flag set, so
-// the revocation is final. reason is optional ("" for none).
-func NewDeviceRevoke(account identity.PrivateKey, cert *entry.Entry, reason string, timestamp uint64) (*entry.Entry, error) {
+// the revocation is final. reason is optional ("" for none). keep names the
+// heads of the device's logs whose entries stay valid (payloads.md §5; any
+// order, sorted here); none keeps nothing.
+func NewDeviceRevoke(account identity.PrivateKey, cert *entry.Entry, reason string, keep []entry.ID, timestamp uint64) (*entry.Entry, error) {
 	if account.IsZero() {
 		return nil, errors.New("device.revoke: unset account key")
 	}
@@ -101,7 +105,10 @@ func NewDeviceRevoke(account identity.PrivateKey, cert *entry.Entry, reason stri
 	if err := Validate(&cert.Header, add); err != nil {
 		return nil, fmt.Errorf("device.revoke: certificate: %w", err)
 	}
-	rev := &DeviceRevoke{Device: add.Device, Reason: reason}
+	keep = slices.Clone(keep)
+	slices.SortFunc(keep, func(a, b entry.ID) int { return bytes.Compare(a[:], b[:]) })
+	keep = slices.Compact(keep)
+	rev := &DeviceRevoke{Device: add.Device, Reason: reason, Keep: keep}
 	payload, err := Encode(rev)
 	if err != nil {
 		return nil, err

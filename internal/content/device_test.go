@@ -134,7 +134,7 @@ func TestDeviceCertInvalid(t *testing.T) {
 
 func TestDeviceRevoke(t *testing.T) {
 	account, device, cert, _ := newCert(t)
-	rev, err := NewDeviceRevoke(account, cert, "lost on a train", ts+1)
+	rev, err := NewDeviceRevoke(account, cert, "lost on a train", nil, ts+1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,18 +168,18 @@ func TestDeviceRevoke(t *testing.T) {
 
 	// builder refusals
 	other := key(t, 3)
-	_, err = NewDeviceRevoke(other, cert, "", ts)
+	_, err = NewDeviceRevoke(other, cert, "", nil, ts)
 	wantErr(t, err, fmt.Sprintf("device.revoke: the certificate was authored by %s, not by account %s", account.Public().Account(), other.Public().Account()))
-	_, err = NewDeviceRevoke(account, rev, "", ts)
+	_, err = NewDeviceRevoke(account, rev, "", nil, ts)
 	wantErr(t, err, `device.revoke: the given entry is a "device.revoke", not a "device.add" certificate`)
 	headerOnly := *cert
 	headerOnly.Payload = nil
-	_, err = NewDeviceRevoke(account, &headerOnly, "", ts)
+	_, err = NewDeviceRevoke(account, &headerOnly, "", nil, ts)
 	wantErr(t, err, "device.revoke: need the device certificate entry with its payload")
 	tampered := *cert
 	tampered.Payload = append([]byte(nil), cert.Payload...)
 	tampered.Payload[len(tampered.Payload)-1] ^= 1 // breaks device_sig, and the payload hash
-	_, err = NewDeviceRevoke(account, &tampered, "", ts)
+	_, err = NewDeviceRevoke(account, &tampered, "", nil, ts)
 	wantErr(t, err, "device.revoke: certificate: entry payload: SHA-256 does not match the header's payload_hash")
 }
 

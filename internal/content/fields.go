@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -247,6 +248,7 @@ func (r *fields) deviceRevoke() *DeviceRevoke {
 	d := &DeviceRevoke{}
 	d.Device = identity.DeviceID(r.id32("device", true))
 	d.Reason = r.text("reason", false)
+	d.Keep = idArray[entry.ID](r, "keep", MaxRevokeKeep)
 	return d
 }
 
@@ -318,6 +320,17 @@ func check(p Payload) error {
 		}
 		if err := checkKey(TypeDeviceRevoke, "device", v.Device); err != nil {
 			return err
+		}
+		if len(v.Keep) > MaxRevokeKeep {
+			return fieldErr(TypeDeviceRevoke, "keep", "%d elements exceed the limit of %d", len(v.Keep), MaxRevokeKeep)
+		}
+		for i, id := range v.Keep {
+			if id.IsZero() {
+				return fieldErr(TypeDeviceRevoke, "keep", "element %d: all-zero id is not allowed", i)
+			}
+			if i > 0 && bytes.Compare(v.Keep[i-1][:], id[:]) >= 0 {
+				return fieldErr(TypeDeviceRevoke, "keep", "element %d is not after element %d: the list is sorted ascending without repeats", i, i-1)
+			}
 		}
 		return checkText(TypeDeviceRevoke, "reason", v.Reason, MaxRevokeReason)
 	case *Unknown:

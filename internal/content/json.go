@@ -82,6 +82,13 @@ func ToJSON(p Payload) map[string]any {
 		if v.Reason != "" {
 			m["reason"] = v.Reason
 		}
+		if len(v.Keep) > 0 {
+			keep := make([]string, len(v.Keep))
+			for i, id := range v.Keep {
+				keep[i] = id.String()
+			}
+			m["keep"] = keep
+		}
 		return m
 	case *Unknown:
 		if v == nil {

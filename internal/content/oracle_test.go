@@ -312,5 +312,8 @@ func (r *mapFields) deviceRevoke() *DeviceRevoke {
 	d := &DeviceRevoke{}
 	d.Device = identity.DeviceID(r.id32("device", true))
 	d.Reason = r.text("reason", false)
+	for _, id := range r.idArray("keep", MaxRevokeKeep) {
+		d.Keep = append(d.Keep, entry.ID(id))
+	}
 	return d
 }

@@ -27,6 +27,7 @@ const (
 	MaxPostImages   = 16    // post "images"
 	MaxDeviceName   = 100   // device.add "name"
 	MaxRevokeReason = 1000  // device.revoke "reason"
+	MaxRevokeKeep   = 256   // device.revoke "keep": heads of the revoked device's logs
 )
 
 // Encoding limits that apply to every payload, whatever its type.
@@ -116,6 +117,12 @@ type DeviceAdd struct {
 type DeviceRevoke struct {
 	Device identity.DeviceID // "device": the revoked device's key
 	Reason string            // "reason": optional, at most MaxRevokeReason bytes
+	// Keep ("keep", optional) names the revoked device's entries that
+	// stay valid: each id is a head, and the entries it reaches by
+	// backlinks stay valid with it; every other entry of the device is
+	// invalid (payloads.md §5). Sorted ascending, no repeats, at most
+	// MaxRevokeKeep.
+	Keep []entry.ID
 }
 
 // Unknown is a well-formed payload whose type this version does not know.

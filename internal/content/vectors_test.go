@@ -9,6 +9,8 @@ import (
 	"os"
 	"reflect"
 	"testing"
+
+	"github.com/kithnet/kith/internal/entry"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/payload-vectors.json from the tables in the tests")
@@ -94,7 +96,7 @@ func buildVectors(t *testing.T) vectorFile {
 		addValid(c.name, b)
 	}
 	account, device, cert, _ := newCert(t)
-	rev, err := NewDeviceRevoke(account, cert, "lost on a train", ts+1)
+	rev, err := NewDeviceRevoke(account, cert, "lost on a train", []entry.ID{eid("village head"), eid("public head")}, ts+1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,11 @@ func (n *Node) RevokeDevice(ctx context.Context, device identity.PublicKey, reas
 	if ts <= cert.Header.Timestamp {
 		ts = cert.Header.Timestamp + 1
 	}
-	e, err := content.NewDeviceRevoke(key, cert.Entry, reason, ts)
+	keep, err := n.revokeKeep(ctx, device)
+	if err != nil {
+		return nil, err
+	}
+	e, err := content.NewDeviceRevoke(key, cert.Entry, reason, keep, ts)
 	if err != nil {
 		return nil, err
 	}

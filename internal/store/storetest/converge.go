@@ -121,7 +121,7 @@ func randomHistory(t testing.TB, seed uint64) *history {
 		t.Fatal(err)
 	}
 	certs.es = append(certs.es, fresh(t, c1))
-	rev, err := content.NewDeviceRevoke(acc, c1, "", 2)
+	rev, err := content.NewDeviceRevoke(acc, c1, "", nil, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

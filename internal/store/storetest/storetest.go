@@ -777,7 +777,7 @@ func newCert(t *testing.T, acc, dev identity.PrivateKey, name string, ts uint64)
 
 func newRevoke(t *testing.T, acc identity.PrivateKey, cert *entry.Entry, ts uint64) *entry.Entry {
 	t.Helper()
-	e, err := content.NewDeviceRevoke(acc, cert, "lost", ts)
+	e, err := content.NewDeviceRevoke(acc, cert, "lost", nil, ts)
 	if err != nil {
 		t.Fatal(err)
 	}
