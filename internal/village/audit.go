@@ -24,14 +24,20 @@ func (f Finding) String() string {
 
 // Named returns the entries a state names: the found entry and, for each
 // seen (author, seq, head), that author's village log from seq 1 to seq,
-// found by following backlinks from head. It fails if an entry is missing
-// or does not sit where the state says.
+// found by following backlinks from head; and, since a state does not name
+// them, every device certificate and revocation in byID (village.md §5).
+// It fails if an entry is missing or does not sit where the state says.
 func Named(village entry.ID, seen []Seen, byID map[entry.ID]*entry.Entry) ([]*entry.Entry, error) {
 	found := byID[village]
 	if found == nil {
 		return nil, fmt.Errorf("the found entry %s is missing", village.Hex())
 	}
 	out := []*entry.Entry{found}
+	for _, e := range byID {
+		if e.Header.LogID != entry.LogID(village) && e.ID != village && isCert(e) {
+			out = append(out, e)
+		}
+	}
 	for _, s := range seen {
 		id := s.Head
 		for seq := s.Seq; seq >= 1; seq-- {
@@ -176,7 +182,13 @@ func Audit(village entry.ID, chain []*entry.Entry, all []*entry.Entry, lists See
 			prevState = nil
 			continue
 		}
-		c, err := s.Components(author, p.Previous)
+		acct, ok := s.AccountOf(author)
+		if !ok {
+			add(e, "component", "no certificate of the author's device %s is held, so the account it speaks for is not known", author.Hex())
+			prevState = nil
+			continue
+		}
+		c, err := s.Components(acct, p.Previous)
 		if err != nil {
 			add(e, "component", "the named entries do not make the author a local: %v", err)
 			prevState = nil
@@ -198,10 +210,10 @@ func Audit(village entry.ID, chain []*entry.Entry, all []*entry.Entry, lists See
 		}
 		if prevState != nil {
 			for _, old := range prevState.Strangers {
-				ob := old.Ballot(author)
-				nb := Ballot{Local: author}
+				ob := old.Ballot(acct)
+				nb := Ballot{Local: acct}
 				if ns := s.Stranger(old.ID); ns != nil {
-					nb = ns.Ballot(author)
+					nb = ns.Ballot(acct)
 				}
 				// A passive local's mechanical vote follows the active
 				// locals and may return to deferred; its own may not.

@@ -26,7 +26,7 @@ func publish(t *testing.T, w *world, k identity.PrivateKey, prev [32]byte, forge
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.NewStatePayload(k.Public(), prev, seen)
+	p, err := s.NewStatePayload(accOf(k), prev, seen)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestAuditManyLogs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.post(a, &Invite{Village: w.village, Invitee: k.Public()})
+		w.post(a, &Invite{Village: w.village, Invitee: accOf(k)})
 		w.post(k, &Join{Village: w.village})
 	}
 	_, p := publish(t, w, a, [32]byte{}, nil)
@@ -213,8 +213,8 @@ func TestAuditManyLogs(t *testing.T) {
 func TestAuditPassiveMechanicalVote(t *testing.T) {
 	a, b, c := key(t, 1), key(t, 2), key(t, 3)
 	w := founded(t, Majority, Majority, a, b)
-	w.post(a, &Invite{Village: w.village, Invitee: c.Public()})
-	w.post(b, &Invite{Village: w.village, Invitee: c.Public()})
+	w.post(a, &Invite{Village: w.village, Invitee: accOf(c)})
+	w.post(b, &Invite{Village: w.village, Invitee: accOf(c)})
 	w.post(c, &Join{Village: w.village})
 	w.post(c, &Userspec{Village: w.village, Mode: Passive, Name: "hub"})
 	w.post(a, &Vote{Village: w.village, Stranger: stranger(1), Vote: VoteVeto})

@@ -19,7 +19,7 @@ func benchVillage(b *testing.B, n int) *world {
 	w := founded(b, Majority, Majority, ks[0], ks[1])
 	for inv := 2; inv < 7; inv++ {
 		for l := range inv {
-			w.post(ks[l], &Invite{Village: w.village, Invitee: ks[inv].Public()})
+			w.post(ks[l], &Invite{Village: w.village, Invitee: accOf(ks[inv])})
 		}
 		w.post(ks[inv], &Join{Village: w.village})
 	}

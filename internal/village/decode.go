@@ -88,6 +88,17 @@ func init() {
 			}
 			return nil
 		}},
+		fieldSpec{"version", true, func(d *decoder, p Payload) error {
+			at := d.r.Offset() + 1
+			v, err := d.r.Uint("version", 1<<32)
+			if err != nil {
+				return d.wrap("version", err)
+			}
+			if v != Version {
+				return fieldErr(d.typ, "version", "byte %d: version %d; this implementation reads villages of version %d", at, v, Version)
+			}
+			return nil
+		}},
 	)
 	add(TypeAccept, vil(func(p Payload) *entry.ID { return &p.(*Accept).Village }))
 	add(TypeJoin, vil(func(p Payload) *entry.ID { return &p.(*Join).Village }))
@@ -143,6 +154,20 @@ func init() {
 		}},
 		fieldSpec{"blob", false, func(d *decoder, p Payload) error {
 			return d.id("blob", &p.(*Request).Blob)
+		}},
+		fieldSpec{"cert", true, func(d *decoder, p Payload) error {
+			if _, err := d.r.Array("cert", 2, 2); err != nil {
+				return d.wrap("cert", err)
+			}
+			r := p.(*Request)
+			var err error
+			if r.Cert.Header, err = d.r.Bytes("cert header", 1, entry.MaxHeaderSize); err != nil {
+				return d.wrap("cert", err)
+			}
+			if r.Cert.Payload, err = d.r.Bytes("cert payload", 1, MaxPayloadSize); err != nil {
+				return d.wrap("cert", err)
+			}
+			return nil
 		}})
 	add(TypeExclude, vil(func(p Payload) *entry.ID { return &p.(*Exclude).Village }),
 		fieldSpec{"subject", true, func(d *decoder, p Payload) error {
@@ -340,6 +365,9 @@ func Decode(payload []byte) (Payload, error) {
 	}
 	for i, f := range spec {
 		if f.required && !seen[i] {
+			if typ == TypeFound && f.name == "version" {
+				return nil, fieldErr(typ, f.name, "required key missing: a village of version 1, whose locals are devices; this implementation reads villages of version %d, whose locals are accounts", Version)
+			}
 			return nil, fieldErr(typ, f.name, "required key missing")
 		}
 	}
@@ -455,7 +483,13 @@ func check(p Payload) error {
 		if err := checkID(t, "user", p.User); err != nil {
 			return err
 		}
-		return checkText(t, "text", p.Text, 1, MaxRequestLen)
+		if err := checkText(t, "text", p.Text, 1, MaxRequestLen); err != nil {
+			return err
+		}
+		if _, _, err := p.Cert.Parse(); err != nil {
+			return fieldErr(t, "cert", "%s", err)
+		}
+		return nil
 	case *Exclude:
 		if err := checkID(t, "village", p.Village); err != nil {
 			return err

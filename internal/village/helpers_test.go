@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 )
@@ -19,6 +20,31 @@ func key(t testing.TB, n byte) identity.PrivateKey {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// accountKey returns the account key of the test device k: each test
+// device belongs to an account of its own, made from the device's key.
+func accountKey(k identity.PrivateKey) identity.PrivateKey {
+	pub := k.Public()
+	seed := sha256.Sum256(append([]byte("account of "), pub[:]...))
+	a, err := identity.KeyFromSeed(seed[:])
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+// accOf returns the account (public key) the test device k speaks for.
+func accOf(k identity.PrivateKey) identity.PublicKey { return accountKey(k).Public() }
+
+// certOf returns the device certificate by which k's account admits k.
+func certOf(t testing.TB, k identity.PrivateKey) *entry.Entry {
+	t.Helper()
+	e, err := content.NewDeviceCert(accountKey(k), k, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
 
 // writer appends signed entries to one author's village log.
@@ -39,6 +65,20 @@ type world struct {
 	all     []*entry.Entry
 	ts      uint64
 	lists   map[[32]byte][]byte // seen lists of the states posted (audit_test.go)
+	certs   map[identity.PublicKey]*entry.Entry
+}
+
+// certify adds the certificate of device k to the world's entries, once.
+func (w *world) certify(k identity.PrivateKey) {
+	if w.certs == nil {
+		w.certs = map[identity.PublicKey]*entry.Entry{}
+	}
+	if w.certs[k.Public()] != nil {
+		return
+	}
+	c := certOf(w.t, k)
+	w.certs[k.Public()] = c
+	w.all = append(w.all, c)
 }
 
 func (w *world) writer(k identity.PrivateKey) *writer {
@@ -80,11 +120,19 @@ func (w *world) postAt(k identity.PrivateKey, p Payload, ts uint64) *entry.Entry
 // has seen only those, besides its own log).
 func (w *world) postSeeing(k identity.PrivateKey, p Payload, ts uint64, refs ...entry.ID) *entry.Entry {
 	w.t.Helper()
+	if r, ok := p.(*Request); ok && r.Cert.Header == nil {
+		if c := w.certs[k.Public()]; c != nil {
+			r.Cert = CertOf(c)
+		} else {
+			r.Cert = CertOf(certOf(w.t, k))
+		}
+	}
 	if _, ok := p.(*Found); !ok {
 		if err := SetRefs(p, refs); err != nil {
 			w.t.Fatal(err)
 		}
 	}
+	w.certify(k)
 	wr := w.writer(k)
 	e, err := entry.Sign(k, entry.Draft{LogID: wr.log, Seq: wr.seq + 1, Backlink: wr.prev, Timestamp: ts, Payload: MustEncode(p)})
 	if err != nil {
@@ -101,7 +149,7 @@ func newWorld(t testing.TB, admit, exclude Method, founders ...identity.PrivateK
 	t.Helper()
 	var keys []identity.PublicKey
 	for _, f := range founders {
-		keys = append(keys, f.Public())
+		keys = append(keys, accOf(f))
 	}
 	sortKeys(keys)
 	p := &Found{Name: "test village", Admit: admit, Exclude: exclude, Founders: keys}
@@ -109,7 +157,9 @@ func newWorld(t testing.TB, admit, exclude Method, founders ...identity.PrivateK
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &world{t: t, village: e.ID, found: e, ws: map[identity.PublicKey]*writer{}, all: []*entry.Entry{e}, ts: 1}
+	w := &world{t: t, village: e.ID, found: e, ws: map[identity.PublicKey]*writer{}, all: []*entry.Entry{e}, ts: 1}
+	w.certify(founders[0])
+	return w
 }
 
 // founded founds and has every other founder accept.
@@ -144,6 +194,20 @@ func stranger(n byte) StrangerID {
 	var s StrangerID
 	s[0], s[1], s[32], s[33] = n, 1, n, 2
 	return s
+}
+
+// fixedCert is a valid device certificate for payloads built in tests.
+func fixedCert() Cert {
+	dseed := sha256.Sum256([]byte("fixed test device"))
+	dev, err := identity.KeyFromSeed(dseed[:])
+	if err != nil {
+		panic(err)
+	}
+	e, err := content.NewDeviceCert(accountKey(dev), dev, "", 1)
+	if err != nil {
+		panic(err)
+	}
+	return CertOf(e)
 }
 
 func proof(n byte) [32]byte { return sha256.Sum256([]byte{'p', n}) }

@@ -19,14 +19,14 @@ func TestUserspecKeepsTwoActive(t *testing.T) {
 	if r := ignoredReason(s, e.ID); r != "would leave fewer than two active locals (2 active)" {
 		t.Fatalf("b going passive of two: %q", r)
 	}
-	if l := s.Local(b.Public()); l.Mode != Active || l.Name != "" || len(s.Problems) != 0 {
+	if l := s.Local(accOf(b)); l.Mode != Active || l.Name != "" || len(s.Problems) != 0 {
 		t.Fatalf("b is %s %q, problems %q", l.Mode, l.Name, s.Problems)
 	}
 	if r := ignoredReason(w.reduce(), w.post(b, &Userspec{Village: w.village, Mode: Active, Name: "bee"}).ID); r != "" {
 		t.Fatalf("b renaming itself, active: %q", r)
 	}
-	w.post(a, &Invite{Village: w.village, Invitee: c.Public()})
-	w.post(b, &Invite{Village: w.village, Invitee: c.Public()})
+	w.post(a, &Invite{Village: w.village, Invitee: accOf(c)})
+	w.post(b, &Invite{Village: w.village, Invitee: accOf(c)})
 	w.post(c, &Join{Village: w.village})
 	if r := ignoredReason(w.reduce(), w.post(b, &Userspec{Village: w.village, Mode: Passive}).ID); r != "" {
 		t.Fatalf("b going passive of three: %q", r)

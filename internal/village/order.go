@@ -144,7 +144,7 @@ func (h *idHeap) pop() int32 {
 // others in the order Reduce applies them. Entries whose payload is
 // missing or invalid reference nothing but keep their place in their log.
 func Ordered(village entry.ID, es []*entry.Entry) []*entry.Entry {
-	found, rest, at := distinct(village, es)
+	found, rest, at, _ := distinct(village, es)
 	ps := decodeAll(rest)
 	var out []*entry.Entry
 	if found != nil {
@@ -185,17 +185,20 @@ func decodeAll(es []*entry.Entry) []decoded {
 	return out
 }
 
-// distinct returns the entry whose id is village (nil if absent) and the
-// other non-nil entries of es, one of each id, with the index of each id
-// in rest. Of two copies of an entry (same id, so same header) it keeps
-// one whose payload matches the header, so that the result does not
+// distinct returns the entry whose id is village (nil if absent), the
+// device certificates and revocations outside the village log (certs),
+// and the other non-nil entries of es, one of each id, with the index of
+// each id in rest. Of two copies of an entry (same id, so same header) it
+// keeps one whose payload matches the header, so that the result does not
 // depend on the order of es.
-func distinct(village entry.ID, es []*entry.Entry) (found *entry.Entry, rest []*entry.Entry, at map[entry.ID]int32) {
+func distinct(village entry.ID, es []*entry.Entry) (found *entry.Entry, rest []*entry.Entry, at map[entry.ID]int32, certs []*entry.Entry) {
 	at = make(map[entry.ID]int32, len(es))
 	rest = make([]*entry.Entry, 0, len(es))
 	for _, e := range es {
 		switch {
 		case e == nil:
+		case e.Header.LogID != entry.LogID(village) && e.ID != village && isCert(e):
+			certs = append(certs, e)
 		case e.ID == village:
 			if found == nil || better(e, found) {
 				found = e
@@ -211,7 +214,7 @@ func distinct(village entry.ID, es []*entry.Entry) (found *entry.Entry, rest []*
 			rest = append(rest, e)
 		}
 	}
-	return found, rest, at
+	return found, rest, at, certs
 }
 
 // better reports whether copy a of an entry is to be kept rather than b:

@@ -28,7 +28,7 @@ func script(rng *rand.Rand, keys []identity.PrivateKey, n, actions int) []act {
 	var out []act
 	add := func(k identity.PrivateKey, p Payload) { out = append(out, act{k, p, -1}) }
 	for _, f := range ks[:2] {
-		add(f, &Invite{Invitee: ks[2].Public()})
+		add(f, &Invite{Invitee: accOf(ks[2])})
 	}
 	add(ks[2], &Join{})
 	var props []int
@@ -37,7 +37,7 @@ func script(rng *rand.Rand, keys []identity.PrivateKey, n, actions int) []act {
 		S := stranger(byte(rng.IntN(4)))
 		switch rng.IntN(11) {
 		case 0:
-			add(k, &Invite{Invitee: ks[rng.IntN(n)].Public()})
+			add(k, &Invite{Invitee: accOf(ks[rng.IntN(n)])})
 		case 1:
 			add(k, &Join{})
 		case 2, 9:
@@ -52,7 +52,7 @@ func script(rng *rand.Rand, keys []identity.PrivateKey, n, actions int) []act {
 			add(k, &Strangerspec{Stranger: S, Text: "note"})
 		case 7:
 			props = append(props, len(out))
-			add(k, &Exclude{Subject: ks[rng.IntN(n)].Public()})
+			add(k, &Exclude{Subject: accOf(ks[rng.IntN(n)])})
 		case 8:
 			if len(props) > 0 {
 				out = append(out, act{k, &ExcludeVote{For: rng.IntN(3) > 0}, props[rng.IntN(len(props))]})
@@ -262,9 +262,9 @@ func TestCausalOrderProperty(t *testing.T) {
 			}
 			ids[i] = w.postSeeing(a.k, p, rng.Uint64N(entry.MaxTimestamp+1), refs...).ID
 		}
-		found, es, at := distinct(w.village, w.all)
+		found, es, at, certs := distinct(w.village, w.all)
 		ps := decodeAll(es)
-		oracle, err := reduceInOrder(w.village, found, es, ps, naiveOrder(es))
+		oracle, err := reduceInOrder(w.village, found, es, ps, naiveOrder(es), accountsOf(es, ps, at, certs))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -285,7 +285,7 @@ func TestCausalOrderProperty(t *testing.T) {
 		// such replicas' entries gives the full state.
 		var half []*entry.Entry
 		for _, e := range w.all {
-			if e == w.found || rng.IntN(2) == 0 {
+			if e == w.found || e == w.certs[keys[0].Public()] || rng.IntN(2) == 0 {
 				half = append(half, e)
 			}
 		}

@@ -19,7 +19,7 @@ func TestSeqBeatsTimestamp(t *testing.T) {
 	if acc.Header.Seq != veto.Header.Seq+1 {
 		t.Fatalf("seqs %d, %d", veto.Header.Seq, acc.Header.Seq)
 	}
-	b1 := w.reduce().Stranger(S).Ballot(a.Public())
+	b1 := w.reduce().Stranger(S).Ballot(accOf(a))
 	if b1.Vote != VoteAccept || b1.Entry != acc.ID || b1.Proof != proof(1) {
 		t.Fatalf("a's vote %s by %s, want accept by the entry at seq %d", b1.Vote, b1.Entry.Hex()[:16], acc.Header.Seq)
 	}
@@ -31,25 +31,25 @@ func TestSeqBeatsTimestamp(t *testing.T) {
 func TestReferencesBeatTimestamps(t *testing.T) {
 	a, b, c, d := key(t, 1), key(t, 2), key(t, 3), key(t, 4)
 	w := founded(t, Unanimous, Majority, a, b)
-	w.postAt(a, &Invite{Village: w.village, Invitee: c.Public()}, 1000)
-	w.postAt(b, &Invite{Village: w.village, Invitee: c.Public()}, 1001)
+	w.postAt(a, &Invite{Village: w.village, Invitee: accOf(c)}, 1000)
+	w.postAt(b, &Invite{Village: w.village, Invitee: accOf(c)}, 1001)
 	join := w.postAt(c, &Join{Village: w.village}, 5)
 	s := w.reduce()
-	if l := s.Local(c.Public()); l == nil || l.Status != Member || l.Since != join.ID {
+	if l := s.Local(accOf(c)); l == nil || l.Status != Member || l.Since != join.ID {
 		t.Fatalf("c after its join stamped 5: %+v; ignored %+v", l, s.Ignored)
 	}
-	w.postAt(a, &Invite{Village: w.village, Invitee: d.Public()}, 2000)
-	w.postAt(b, &Invite{Village: w.village, Invitee: d.Public()}, 2000)
-	w.postAt(c, &Invite{Village: w.village, Invitee: d.Public()}, 2000)
+	w.postAt(a, &Invite{Village: w.village, Invitee: accOf(d)}, 2000)
+	w.postAt(b, &Invite{Village: w.village, Invitee: accOf(d)}, 2000)
+	w.postAt(c, &Invite{Village: w.village, Invitee: accOf(d)}, 2000)
 	w.postAt(d, &Join{Village: w.village}, 2000)
-	prop := w.postAt(a, &Exclude{Village: w.village, Subject: d.Public(), Reason: "r"}, 9000)
+	prop := w.postAt(a, &Exclude{Village: w.village, Subject: accOf(d), Reason: "r"}, 9000)
 	vote := w.postAt(b, &ExcludeVote{Village: w.village, Proposal: prop.ID, For: true}, 3)
 	s = w.reduce()
 	if r := ignoredReason(s, vote.ID); r != "" {
 		t.Fatalf("b's vote stamped 3 on a proposal stamped 9000: ignored (%s)", r)
 	}
-	if s.Proposals[0].Outcome != Passed || s.Local(d.Public()).Status != Excluded {
-		t.Fatalf("proposal %s, d %s", s.Proposals[0].Outcome, s.Local(d.Public()).Status)
+	if s.Proposals[0].Outcome != Passed || s.Local(accOf(d)).Status != Excluded {
+		t.Fatalf("proposal %s, d %s", s.Proposals[0].Outcome, s.Local(accOf(d)).Status)
 	}
 }
 
@@ -62,11 +62,11 @@ func TestConcurrentByID(t *testing.T) {
 	a, b := key(t, 1), key(t, 2)
 	w := founded(t, Unanimous, Majority, a, b)
 	heads := []entry.ID{w.ws[b.Public()].prev} // what a has seen: b's accept
-	pa := w.postSeeing(a, &Exclude{Village: w.village, Subject: b.Public()}, 1<<40, heads...)
-	pb := w.postSeeing(b, &Exclude{Village: w.village, Subject: a.Public()}, 1)
-	first, second, winner := pa, pb, a.Public()
+	pa := w.postSeeing(a, &Exclude{Village: w.village, Subject: accOf(b)}, 1<<40, heads...)
+	pb := w.postSeeing(b, &Exclude{Village: w.village, Subject: accOf(a)}, 1)
+	first, second, winner := pa, pb, accOf(a)
 	if bytes.Compare(pb.ID[:], pa.ID[:]) < 0 {
-		first, second, winner = pb, pa, b.Public()
+		first, second, winner = pb, pa, accOf(b)
 	}
 	s := w.reduce()
 	if len(s.Proposals) != 1 || s.Proposals[0].ID != first.ID || s.Proposals[0].Outcome != Passed || s.Proposals[0].Proposer != winner {
@@ -110,7 +110,7 @@ func TestMissingReferenceIsAbsent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := s2.Stranger(S); st.Standing != Accepted || st.Ballot(b.Public()).Entry != acc.ID || st.Ballot(a.Public()).Entry != lift.ID {
+	if st := s2.Stranger(S); st.Standing != Accepted || st.Ballot(accOf(b)).Entry != acc.ID || st.Ballot(accOf(a)).Entry != lift.ID {
 		t.Fatalf("without the veto: %+v", st)
 	}
 }

@@ -39,6 +39,9 @@ const (
 	MaxFounders     = 64
 	MaxRefs         = 64 // causal references of one entry (village.md §3, Order)
 	StrangerIDSize  = 64
+	// Version is the version of these rules a village follows, named by
+	// its found entry (village.md §2): 2, in which locals are accounts.
+	Version = 2
 	maxPayloadPairs = 10
 )
 
@@ -99,7 +102,9 @@ type Payload interface {
 	appendFields(f *fieldWriter)
 }
 
-// Found founds a village. Its entry id is the village id.
+// Found founds a village. Its entry id is the village id. Founders are
+// account keys; the found entry is written by a device of one of them.
+// Encode writes "version": Version; Decode refuses any other version.
 type Found struct {
 	Name     string
 	Admit    Method // how invitations are admitted
@@ -160,19 +165,29 @@ type Strangerspec struct {
 }
 
 // Request is a stranger's request to the village, in the stranger's own
-// village log. Its stranger id is the entry author followed by User.
+// village log. It carries the certificate of the device that signs it, so
+// its stranger id is the device's account followed by User (village.md
+// §6).
 type Request struct {
 	Causal
 	Village entry.ID
 	User    [32]byte // the stranger's user id (the node puts its account key)
 	Text    string
 	Blob    [32]byte // optional (zero: absent)
+	Cert    Cert     // the signing device's device.add entry
 }
 
-// RequestStranger is the stranger id of a request authored by author.
-func RequestStranger(author identity.PublicKey, user [32]byte) StrangerID {
+// Cert is a device certificate carried in a payload: the device.add
+// entry's encoded signed header and its payload.
+type Cert struct {
+	Header  []byte
+	Payload []byte
+}
+
+// RequestStranger is the stranger id of a request by a device of account.
+func RequestStranger(account identity.PublicKey, user [32]byte) StrangerID {
 	var s StrangerID
-	copy(s[:32], author[:])
+	copy(s[:32], account[:])
 	copy(s[32:], user[:])
 	return s
 }
@@ -274,6 +289,7 @@ func (p *Found) appendFields(f *fieldWriter) {
 		arr = cborwire.AppendBytes(arr, k[:])
 	}
 	f.add("founders", arr)
+	f.uint("version", Version)
 }
 func (p *Accept) appendFields(f *fieldWriter) { f.id("village", p.Village) }
 func (p *Invite) appendFields(f *fieldWriter) {
@@ -307,6 +323,10 @@ func (p *Request) appendFields(f *fieldWriter) {
 	f.id("user", p.User)
 	f.text("text", p.Text)
 	f.optID("blob", p.Blob)
+	c := cborwire.AppendArray(nil, 2)
+	c = cborwire.AppendBytes(c, p.Cert.Header)
+	c = cborwire.AppendBytes(c, p.Cert.Payload)
+	f.add("cert", c)
 }
 func (p *Exclude) appendFields(f *fieldWriter) {
 	f.id("village", p.Village)

@@ -102,6 +102,7 @@ type Stranger struct {
 	Ballots  []Ballot             // sorted by local: every local's explicit or mechanical vote
 	Notes    []Note               // sorted by local
 	Requests []StrangerRequest    // the stranger's requests, in the village order (at most MaxRequests)
+	Devices  []identity.PublicKey // the devices its applied requests came from, sorted
 }
 
 // Pending reports whether the stranger has sent requests the village has
@@ -184,6 +185,8 @@ type State struct {
 	votes     chunks[voteRec]
 	notes     chunks[noteRec]
 	requests  chunks[requestRec]
+
+	accounts *accounts // the authors' accounts
 }
 
 // strangerAcc is one stranger's accumulated votes, notes and requests: the
@@ -193,6 +196,7 @@ type strangerAcc struct {
 	id                     StrangerID
 	votes, notes, requests int32
 	nrequests              int32
+	devices                []identity.PublicKey // the devices whose requests were applied
 }
 
 // requestRec is one request of a stranger.
@@ -228,17 +232,47 @@ var ErrNoFound = errors.New("village: no valid found entry with the village id")
 // (order.go; village.md §3): seq within a log, causal references across
 // logs, ties by entry id; never by timestamp. It fails only when the found
 // entry is missing or invalid.
+//
+// Entries may include device certificates and revocations (device.add and
+// device.revoke, payloads.md §5): they say which account each author
+// speaks for (village.md §1) and are not applied themselves.
 func Reduce(village entry.ID, entries []*entry.Entry) (*State, error) {
-	found, es, at := distinct(village, entries)
+	found, es, at, certs := distinct(village, entries)
 	ps := decodeAll(es)
+	acc := accountsOf(es, ps, at, certs)
 	seq := order(es, at, func(i int) []entry.ID { return RefsOf(ps[i].p) })
 	at = nil
-	return reduceInOrder(village, found, es, ps, seq)
+	return reduceInOrder(village, found, es, ps, seq, acc)
+}
+
+// accountsOf maps the authors of es to their accounts: the certificates
+// in certs and those requests carry, then the revocations in certs with
+// what they keep of es.
+func accountsOf(es []*entry.Entry, ps []decoded, at map[entry.ID]int32, certs []*entry.Entry) *accounts {
+	acc := newAccounts()
+	for _, c := range certs {
+		acc.addCert(c)
+	}
+	for _, d := range ps {
+		if r, ok := d.p.(*Request); ok {
+			acc.addEmbedded(r.Cert)
+		}
+	}
+	for _, c := range certs {
+		acc.addRevoke(c)
+	}
+	acc.keep(func(id entry.ID) *entry.Entry {
+		if i, ok := at[id]; ok {
+			return es[i]
+		}
+		return nil
+	})
+	return acc
 }
 
 // reduceInOrder applies es[seq[0]], es[seq[1]], … (ps: their decoded
-// payloads) after the found entry.
-func reduceInOrder(village entry.ID, found *entry.Entry, es []*entry.Entry, ps []decoded, seq []int32) (*State, error) {
+// payloads) after the found entry; acc maps authors to accounts.
+func reduceInOrder(village entry.ID, found *entry.Entry, es []*entry.Entry, ps []decoded, seq []int32, acc *accounts) (*State, error) {
 	if found == nil || found.Payload == nil {
 		return nil, ErrNoFound
 	}
@@ -250,8 +284,9 @@ func reduceInOrder(village entry.ID, found *entry.Entry, es []*entry.Entry, ps [
 	if !ok {
 		return nil, fmt.Errorf("%w: the entry is a %s", ErrNoFound, p.Type())
 	}
-	if !slices.Contains(f.Founders, found.Header.Author) {
-		return nil, fmt.Errorf("%w: its author is not among the founders", ErrNoFound)
+	fa, ok := acc.of[found.Header.Author]
+	if !ok || !slices.Contains(f.Founders, fa) {
+		return nil, fmt.Errorf("%w: its author is not a device of a founder (no certificate of it by a founder's account is held)", ErrNoFound)
 	}
 	s := &State{
 		Village: village, Name: f.Name, Admit: f.Admit, Exclude: f.Exclude,
@@ -261,11 +296,16 @@ func reduceInOrder(village entry.ID, found *entry.Entry, es []*entry.Entry, ps [
 		strangers: map[StrangerID]int32{},
 		proposals: map[entry.ID]*Proposal{},
 		lidx:      map[identity.PublicKey]int32{},
+		accounts:  acc,
 	}
 	for _, k := range f.Founders {
 		s.addLocal(&Local{Key: k, Status: Founder, Mode: Active})
 	}
-	s.locals[found.Header.Author].Accepted = true
+	// Its author's account accepted by founding, unless a revocation of
+	// the device does not keep the found entry.
+	if a, why := acc.speaks(found); why == "" {
+		s.locals[a].Accepted = true
+	}
 	for n, i := range seq {
 		reason := ps[i].err
 		if reason == "" {
@@ -318,14 +358,27 @@ func (s *State) apply(e *entry.Entry, p Payload, order int) string {
 	if e.Header.LogID != entry.LogID(s.Village) {
 		return "not in the village log (log id = village id)"
 	}
-	author := e.Header.Author
 	// A request changes no component: it counts before the founding
 	// too, so a stranger whose clock is behind the village's is heard.
 	if r, ok := p.(*Request); ok {
+		dev, why := s.accounts.addEmbedded(r.Cert)
+		switch {
+		case why != "":
+			return why
+		case dev != e.Header.Author:
+			return "the request carries the certificate of another device"
+		}
+		author, why := s.accounts.speaks(e)
+		if why != "" {
+			return why
+		}
 		if s.local(author) != nil || slices.Contains(s.Founders, author) {
 			return "a local does not send requests"
 		}
 		acc := s.accs.at(s.acc(RequestStranger(author, r.User)))
+		if !slices.Contains(acc.devices, dev) {
+			acc.devices = append(acc.devices, dev)
+		}
 		if acc.nrequests >= MaxRequests {
 			return fmt.Sprintf("too many requests from this stranger (%d)", MaxRequests)
 		}
@@ -333,6 +386,10 @@ func (s *State) apply(e *entry.Entry, p Payload, order int) string {
 		acc.requests = int32(s.requests.add(requestRec{next: acc.requests,
 			req: StrangerRequest{Entry: e.ID, Timestamp: e.Header.Timestamp, Text: r.Text, Blob: r.Blob}}) + 1)
 		return ""
+	}
+	author, why := s.accounts.speaks(e)
+	if why != "" {
+		return why
 	}
 	if a, ok := p.(*Accept); ok {
 		_ = a
@@ -758,6 +815,8 @@ func (s *State) finishStrangers(active []identity.PublicKey) {
 			st.Notes = notes[first:nn:nn]
 			slices.SortFunc(st.Notes, func(a, b Note) int { return keyCmp(a.Local, b.Local) })
 		}
+		st.Devices = acc.devices
+		slices.SortFunc(st.Devices, keyCmp)
 		// The chain runs from the latest request back: fill from the end.
 		if acc.nrequests > 0 {
 			st.Requests = reqs[nr : nr+int(acc.nrequests) : nr+int(acc.nrequests)]
@@ -773,10 +832,39 @@ func (s *State) finishStrangers(active []identity.PublicKey) {
 }
 
 // Knows reports whether the village knows key as a founder, a (former)
-// local or an invitee: the keys whose village logs can change the
-// components (a stranger's log only holds requests, village.md §6).
+// local or an invitee (accounts), or key is a device certified by such an
+// account: the devices whose village logs can change the components (a
+// stranger's log only holds requests, village.md §6).
 func (s *State) Knows(key identity.PublicKey) bool {
-	return s.locals[key] != nil || s.invites[key] != nil
+	if s.locals[key] != nil || s.invites[key] != nil {
+		return true
+	}
+	a, ok := s.accounts.of[key]
+	return ok && (s.locals[a] != nil || s.invites[a] != nil)
+}
+
+// AccountOf returns the account device speaks for in this set of
+// entries: the one that certified it, if exactly one did (revoked or not).
+func (s *State) AccountOf(device identity.PublicKey) (identity.PublicKey, bool) {
+	a, ok := s.accounts.of[device]
+	return a, ok
+}
+
+// Current reports whether device may write for its account: certified by
+// exactly one account in this set of entries and not revoked.
+func (s *State) Current(device identity.PublicKey) bool { return s.accounts.current(device) }
+
+// Devices returns the devices certified by account in this set of
+// entries (revoked ones too), sorted.
+func (s *State) Devices(account identity.PublicKey) []identity.PublicKey {
+	var out []identity.PublicKey
+	for d, a := range s.accounts.of {
+		if a == account {
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, keyCmp)
+	return out
 }
 
 // Local returns the record of key, or nil.

@@ -29,7 +29,7 @@ func TestFoundingNeedsEveryFounder(t *testing.T) {
 	if r := ignoredReason(s, early.ID); !strings.Contains(r, "not founded yet") {
 		t.Fatalf("early vote: %q", r)
 	}
-	if len(s.Problems) != 1 || !strings.Contains(s.Problems[0], c.Public().Hex()) {
+	if len(s.Problems) != 1 || !strings.Contains(s.Problems[0], accOf(c).Hex()) {
 		t.Fatalf("problems %q", s.Problems)
 	}
 	w.post(c, &Accept{Village: w.village})
@@ -53,40 +53,40 @@ func TestInviteUnderCharter(t *testing.T) {
 	a, b, c, d := key(t, 1), key(t, 2), key(t, 3), key(t, 4)
 	for _, m := range []Method{Unanimous, Majority} {
 		w := founded(t, m, Unanimous, a, b, c)
-		w.post(a, &Invite{Village: w.village, Invitee: d.Public()})
+		w.post(a, &Invite{Village: w.village, Invitee: accOf(d)})
 		w.post(d, &Join{Village: w.village})
 		s := w.reduce()
-		if s.Local(d.Public()) != nil || len(s.Invitations) != 1 || !s.Invitations[0].Joined || s.Invitations[0].Admitted {
+		if s.Local(accOf(d)) != nil || len(s.Invitations) != 1 || !s.Invitations[0].Joined || s.Invitations[0].Admitted {
 			t.Fatalf("%s: one endorsement of three admitted d", m)
 		}
-		w.post(b, &Invite{Village: w.village, Invitee: d.Public()})
+		w.post(b, &Invite{Village: w.village, Invitee: accOf(d)})
 		s = w.reduce()
-		admitted := s.Local(d.Public()) != nil && s.Local(d.Public()).Status == Member
+		admitted := s.Local(accOf(d)) != nil && s.Local(accOf(d)).Status == Member
 		if admitted != (m == Majority) {
 			t.Fatalf("%s: two of three endorsements: admitted %v", m, admitted)
 		}
-		w.post(c, &Invite{Village: w.village, Invitee: d.Public()})
+		w.post(c, &Invite{Village: w.village, Invitee: accOf(d)})
 		s = w.reduce()
-		if l := s.Local(d.Public()); l == nil || l.Status != Member || len(s.Invitations) != 0 {
+		if l := s.Local(accOf(d)); l == nil || l.Status != Member || len(s.Invitations) != 0 {
 			t.Fatalf("%s: all endorsed and joined, not a local", m)
 		}
 	}
 	// Admitted but not joined: not a local; joining later makes it one.
 	w := founded(t, Majority, Unanimous, a, b)
-	w.post(a, &Invite{Village: w.village, Invitee: d.Public()})
-	w.post(b, &Invite{Village: w.village, Invitee: d.Public()})
+	w.post(a, &Invite{Village: w.village, Invitee: accOf(d)})
+	w.post(b, &Invite{Village: w.village, Invitee: accOf(d)})
 	s := w.reduce()
-	if s.Local(d.Public()) != nil || !s.Invitations[0].Admitted {
+	if s.Local(accOf(d)) != nil || !s.Invitations[0].Admitted {
 		t.Fatal("admitted invitee is a local before joining")
 	}
 	j := w.post(d, &Join{Village: w.village})
 	s = w.reduce()
-	if l := s.Local(d.Public()); l == nil || l.Since != j.ID {
+	if l := s.Local(accOf(d)); l == nil || l.Since != j.ID {
 		t.Fatal("join did not make d a local")
 	}
 	// A non-local cannot invite; a join without invitation is ignored.
 	x, y := key(t, 8), key(t, 9)
-	e1 := w.post(x, &Invite{Village: w.village, Invitee: y.Public()})
+	e1 := w.post(x, &Invite{Village: w.village, Invitee: accOf(y)})
 	e2 := w.post(y, &Join{Village: w.village})
 	s = w.reduce()
 	if ignoredReason(s, e1.ID) != "author is not a local" || ignoredReason(s, e2.ID) != "join without an invitation" {
@@ -104,12 +104,12 @@ func TestVoteNeverReturnsToDeferred(t *testing.T) {
 	if r := ignoredReason(s, back.ID); r != "a vote never returns to deferred" {
 		t.Fatalf("reason %q", r)
 	}
-	if v := s.Stranger(stranger(1)).Ballot(a.Public()).Vote; v != VoteVeto {
+	if v := s.Stranger(stranger(1)).Ballot(accOf(a)).Vote; v != VoteVeto {
 		t.Fatalf("vote %s, want veto", v)
 	}
 	// Veto -> accept is allowed (lifting a veto by proof).
 	w.post(a, &Vote{Village: w.village, Stranger: stranger(1), Vote: VoteAccept, Proof: proof(1)})
-	if b := w.reduce().Stranger(stranger(1)).Ballot(a.Public()); b.Vote != VoteAccept || b.Proof != proof(1) {
+	if b := w.reduce().Stranger(stranger(1)).Ballot(accOf(a)); b.Vote != VoteAccept || b.Proof != proof(1) {
 		t.Fatalf("ballot %+v", b)
 	}
 }
@@ -132,13 +132,13 @@ func TestStandingAndMechanicalVotes(t *testing.T) {
 		if st.Standing != standing {
 			t.Fatalf("%s: standing %s, want %s", step, st.Standing, standing)
 		}
-		mb := st.Ballot(p.Public())
+		mb := st.Ballot(accOf(p))
 		if !mb.Mechanical || mb.Vote != mech || mech == VoteAccept && mb.Proof != proof(mechProof) {
 			t.Fatalf("%s: passive ballot %+v, want %s", step, mb, mech)
 		}
 		var want []identity.PublicKey
 		for _, v := range vetoers {
-			want = append(want, v.Public())
+			want = append(want, accOf(v))
 		}
 		sortKeys(want)
 		if !slices.Equal(st.Vetoers, want) {
@@ -175,7 +175,7 @@ func TestTooFewActive(t *testing.T) {
 	}
 	w.post(a, &Leave{Village: w.village})
 	s := w.reduce()
-	if p := s.Problems; len(p) != 1 || p[0] != "fewer than two active locals (1)" || s.Local(a.Public()).Status != Left {
+	if p := s.Problems; len(p) != 1 || p[0] != "fewer than two active locals (1)" || s.Local(accOf(a)).Status != Left {
 		t.Fatalf("problems %q", p)
 	}
 	e := w.post(a, &Vote{Village: w.village, Stranger: stranger(1), Vote: VoteVeto})
@@ -196,8 +196,8 @@ func TestExclusionEndsVeto(t *testing.T) {
 		if st := w.reduce().Stranger(S); st.Standing != Vetoed {
 			t.Fatalf("%s: standing %s", m, st.Standing)
 		}
-		self := w.post(d, &Exclude{Village: w.village, Subject: d.Public()})
-		prop := w.post(a, &Exclude{Village: w.village, Subject: d.Public(), Reason: "veto in error"})
+		self := w.post(d, &Exclude{Village: w.village, Subject: accOf(d)})
+		prop := w.post(a, &Exclude{Village: w.village, Subject: accOf(d), Reason: "veto in error"})
 		subj := w.post(d, &ExcludeVote{Village: w.village, Proposal: prop.ID, For: false})
 		s := w.reduce()
 		if ignoredReason(s, self.ID) != "a local cannot propose to exclude itself" || !strings.Contains(ignoredReason(s, subj.ID), "other than the subject") {
@@ -217,11 +217,11 @@ func TestExclusionEndsVeto(t *testing.T) {
 		}
 		w.post(c, &ExcludeVote{Village: w.village, Proposal: prop.ID, For: true})
 		s = w.reduce()
-		if s.Proposals[0].Outcome != Passed || s.Local(d.Public()).Status != Excluded || s.Local(d.Public()).Until != prop.ID {
-			t.Fatalf("%s: proposal %s, d %s", m, s.Proposals[0].Outcome, s.Local(d.Public()).Status)
+		if s.Proposals[0].Outcome != Passed || s.Local(accOf(d)).Status != Excluded || s.Local(accOf(d)).Until != prop.ID {
+			t.Fatalf("%s: proposal %s, d %s", m, s.Proposals[0].Outcome, s.Local(accOf(d)).Status)
 		}
 		st := s.Stranger(S)
-		if st.Standing != Accepted || len(st.Vetoers) != 0 || st.Ballot(d.Public()).Counted {
+		if st.Standing != Accepted || len(st.Vetoers) != 0 || st.Ballot(accOf(d)).Counted {
 			t.Fatalf("%s: after exclusion standing %s vetoers %d", m, st.Standing, len(st.Vetoers))
 		}
 		late := w.post(c, &ExcludeVote{Village: w.village, Proposal: prop.ID, For: false})
@@ -234,11 +234,11 @@ func TestExclusionEndsVeto(t *testing.T) {
 func TestProposalMootWhenSubjectLeaves(t *testing.T) {
 	a, b, c := key(t, 1), key(t, 2), key(t, 3)
 	w := founded(t, Unanimous, Unanimous, a, b, c)
-	w.post(a, &Exclude{Village: w.village, Subject: c.Public()})
+	w.post(a, &Exclude{Village: w.village, Subject: accOf(c)})
 	w.post(c, &Leave{Village: w.village})
 	s := w.reduce()
-	if s.Proposals[0].Outcome != Moot || s.Local(c.Public()).Status != Left {
-		t.Fatalf("outcome %s status %s", s.Proposals[0].Outcome, s.Local(c.Public()).Status)
+	if s.Proposals[0].Outcome != Moot || s.Local(accOf(c)).Status != Left {
+		t.Fatalf("outcome %s status %s", s.Proposals[0].Outcome, s.Local(accOf(c)).Status)
 	}
 }
 
@@ -263,7 +263,7 @@ func TestNotesAndTieBreak(t *testing.T) {
 	for i := range 4 {
 		w.postAt(a, &Vote{Village: w.village, Stranger: S, Vote: VoteVeto}, 100)
 		y := w.postAt(a, &Vote{Village: w.village, Stranger: S, Vote: VoteAccept, Proof: proof(byte(i))}, 100)
-		if got := w.reduce().Stranger(S).Ballot(a.Public()); got.Vote != VoteAccept || got.Entry != y.ID {
+		if got := w.reduce().Stranger(S).Ballot(accOf(a)); got.Vote != VoteAccept || got.Entry != y.ID {
 			t.Fatalf("round %d: %s, want the accept at seq %d", i, got.Vote, y.Header.Seq)
 		}
 	}

@@ -59,7 +59,7 @@ func TestNextRefsBound(t *testing.T) {
 	inv := make([]identity.PrivateKey, 5)
 	for i := range inv {
 		inv[i] = key(t, byte(200+i))
-		w.postAt(ks[1], &Invite{Village: w.village, Invitee: inv[i].Public()}, 1)
+		w.postAt(ks[1], &Invite{Village: w.village, Invitee: accOf(inv[i])}, 1)
 	}
 	for i := range inv {
 		w.postSeeing(inv[i], &Join{Village: w.village}, 1)

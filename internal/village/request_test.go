@@ -9,27 +9,32 @@ import (
 )
 
 func TestRequestPayloadLimits(t *testing.T) {
-	at := &Request{Village: vid(), User: [32]byte(pk(2)), Text: strings.Repeat("x", MaxRequestLen)}
+	at := &Request{Village: vid(), User: [32]byte(pk(2)), Text: strings.Repeat("x", MaxRequestLen), Cert: fixedCert()}
 	if _, err := Decode(MustEncode(at)); err != nil {
 		t.Fatal(err)
 	}
-	over := mapOf("text", strings.Repeat("x", MaxRequestLen+1), "type", "village.request", "user", bs(pkB(2)), "village", bs(vidB()))
+	c := fixedCert()
+	cert := append(append([]byte{0x82}, bs(c.Header)...), bs(c.Payload)...)
+	over := mapOf("cert", cert, "text", strings.Repeat("x", MaxRequestLen+1), "type", "village.request", "user", bs(pkB(2)), "village", bs(vidB()))
 	if _, err := Decode(over); err == nil || !strings.Contains(err.Error(), "2001 bytes, want 1..2000") {
 		t.Fatalf("over: %v", err)
 	}
 	for _, p := range []*Request{
-		{Village: vid(), User: [32]byte(pk(2))},                   // empty text
-		{Village: vid(), Text: "hi"},                              // zero user
-		{User: [32]byte(pk(2)), Text: "hi"},                       // zero village
-		{Village: vid(), User: [32]byte(pk(2)), Text: "\xff\xfe"}, // not UTF-8
+		{Village: vid(), User: [32]byte(pk(2)), Cert: c},                                                          // empty text
+		{Village: vid(), Text: "hi", Cert: c},                                                                     // zero user
+		{User: [32]byte(pk(2)), Text: "hi", Cert: c},                                                              // zero village
+		{Village: vid(), User: [32]byte(pk(2)), Text: "\xff\xfe", Cert: c},                                        // not UTF-8
+		{Village: vid(), User: [32]byte(pk(2)), Text: "hi"},                                                       // no certificate
+		{Village: vid(), User: [32]byte(pk(2)), Text: "hi", Cert: Cert{Header: c.Header, Payload: c.Payload[1:]}}, // payload not the header's
 	} {
 		if _, err := Encode(p); err == nil {
 			t.Errorf("Encode(%+v) accepted", p)
 		}
 	}
 	// The keys in canonical order, the example of village.md §6.
-	b := MustEncode(&Request{Village: vid(), User: [32]byte(pk(2)), Text: "hi", Blob: proof(1)})
-	if b[0] != 0xa5 || !strings.HasPrefix(string(b[1:]), "\x64blob") {
+	pr := proof(1)
+	b := MustEncode(&Request{Village: vid(), User: [32]byte(pk(2)), Text: "hi", Blob: pr, Cert: c})
+	if b[0] != 0xa6 || !strings.HasPrefix(string(b[1:]), "\x64blob") || !strings.Contains(string(b), "\x64blob\x58\x20"+string(pr[:])+"\x64cert\x82") {
 		t.Fatalf("encoding %x", b)
 	}
 }
@@ -38,9 +43,9 @@ func TestRequests(t *testing.T) {
 	a, b, x, y := key(t, 1), key(t, 2), key(t, 8), key(t, 9)
 	w := founded(t, Unanimous, Majority, a, b)
 	before := w.reduce()
-	ca, _ := before.Components(a.Public(), [32]byte{})
+	ca, _ := before.Components(accOf(a), [32]byte{})
 	user := [32]byte(pk(0x55))
-	sx := RequestStranger(x.Public(), user)
+	sx := RequestStranger(accOf(x), user)
 	r1 := w.post(x, &Request{Village: w.village, User: user, Text: "may I sell honey?"})
 	r2 := w.post(x, &Request{Village: w.village, User: user, Text: "please", Blob: proof(3)})
 	byLocal := w.post(a, &Request{Village: w.village, User: user, Text: "me too"})
@@ -56,7 +61,7 @@ func TestRequests(t *testing.T) {
 		t.Fatalf("requests %+v", st.Requests)
 	}
 	// Requests do not list the stranger: the commitment is unchanged.
-	if c, _ := s.Components(a.Public(), [32]byte{}); c != ca {
+	if c, _ := s.Components(accOf(a), [32]byte{}); c != ca {
 		t.Fatal("a request changed the components")
 	}
 	// A deferred vote lists it: heard, no longer pending.
@@ -77,13 +82,13 @@ func TestRequests(t *testing.T) {
 	extra := w.post(y, &Request{Village: w.village, User: user, Text: "again"})
 	other := w.post(y, &Request{Village: w.village, User: [32]byte(pk(0x56)), Text: "as someone else"})
 	s = w.reduce()
-	if n := len(s.Stranger(RequestStranger(y.Public(), user)).Requests); n != MaxRequests {
+	if n := len(s.Stranger(RequestStranger(accOf(y), user)).Requests); n != MaxRequests {
 		t.Fatalf("%d requests kept", n)
 	}
 	if r := ignoredReason(s, extra.ID); !strings.Contains(r, "too many requests") {
 		t.Fatalf("extra request: %q", r)
 	}
-	if ignoredReason(s, other.ID) != "" || len(s.Stranger(RequestStranger(y.Public(), [32]byte(pk(0x56)))).Requests) != 1 {
+	if ignoredReason(s, other.ID) != "" || len(s.Stranger(RequestStranger(accOf(y), [32]byte(pk(0x56)))).Requests) != 1 {
 		t.Fatal("a request under another user id was not kept")
 	}
 	// A request stamped before the founding (the stranger's clock is
@@ -95,7 +100,7 @@ func TestRequests(t *testing.T) {
 	if r := ignoredReason(s2, early.ID); r != "" {
 		t.Fatalf("early request: %q", r)
 	}
-	if st := s2.Stranger(RequestStranger(x.Public(), user)); st == nil || !st.Pending() || len(st.Requests) != 1 || st.Requests[0].Text != "hi" {
+	if st := s2.Stranger(RequestStranger(accOf(x), user)); st == nil || !st.Pending() || len(st.Requests) != 1 || st.Requests[0].Text != "hi" {
 		t.Fatalf("early request not in the inbox: %+v", st)
 	}
 	if r := ignoredReason(s2, byFounder.ID); r != "a local does not send requests" {
@@ -110,7 +115,7 @@ func TestStateWithoutStrangersLogs(t *testing.T) {
 	w := founded(t, Unanimous, Majority, a, b)
 	user := [32]byte(pk(0x55))
 	w.post(x, &Request{Village: w.village, User: user, Text: "hello"})
-	w.post(a, &Vote{Village: w.village, Stranger: RequestStranger(x.Public(), user), Vote: VoteVeto})
+	w.post(a, &Vote{Village: w.village, Stranger: RequestStranger(accOf(x), user), Vote: VoteVeto})
 	w.post(x, &Request{Village: w.village, User: user, Text: "why?"})
 	full := w.reduce()
 	if full.Knows(x.Public()) || !full.Knows(a.Public()) {

@@ -39,7 +39,7 @@ func (s *State) Encode() []byte {
 	}
 	b = cborwire.AppendArray(b, len(s.Strangers))
 	for _, st := range s.Strangers {
-		b = cborwire.AppendArray(b, 7)
+		b = cborwire.AppendArray(b, 8)
 		b = cborwire.AppendBytes(b, st.ID[:])
 		b = appendBool(b, st.Listed)
 		b = cborwire.AppendUint(b, uint64(st.Standing))
@@ -72,6 +72,7 @@ func (s *State) Encode() []byte {
 			b = cborwire.AppendText(b, r.Text)
 			b = cborwire.AppendBytes(b, r.Blob[:])
 		}
+		b = appendKeys(b, st.Devices)
 	}
 	b = cborwire.AppendArray(b, len(s.Proposals))
 	for _, p := range s.Proposals {

@@ -13,9 +13,9 @@ func TestNamesRefuseInvisibleCharacters(t *testing.T) {
 	v := bs(vidB())
 	founders := append(append([]byte{0x82}, bs(pkB(1))...), bs(pkB(2))...)
 	for _, c := range []rejectCase{
-		{"found rlo", mapOf("name", "\u202eegalliV", "type", "village.found", "admit", "majority", "exclude", "majority", "founders", founders),
+		{"found rlo", mapOf("name", "\u202eegalliV", "type", "village.found", "admit", "majority", "exclude", "majority", "version", 2, "founders", founders),
 			`village: village.found: field "name": U+202E at byte 0 is a bidi control, which can make a name read as another; remove it`},
-		{"found trailing space", mapOf("name", "Village ", "type", "village.found", "admit", "majority", "exclude", "majority", "founders", founders),
+		{"found trailing space", mapOf("name", "Village ", "type", "village.found", "admit", "majority", "exclude", "majority", "version", 2, "founders", founders),
 			`village: village.found: field "name": ends with a space; remove it`},
 		{"userspec zero width", mapOf("mode", "active", "name", "Bob\u200b", "type", "village.userspec", "about", "", "village", v),
 			`village: village.userspec: field "name": U+200B at byte 3 is an invisible formatting character; remove it`},

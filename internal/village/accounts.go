@@ -1,0 +1,194 @@
+package village
+
+import (
+	"fmt"
+
+	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// Locals are accounts (village.md §1, "Accounts and devices"): a device
+// speaks for the account that certified it (a device.add entry in the set,
+// or the certificate a request carries) unless it is certified by more
+// than one account, and a revoked device only through the entries its
+// account's revocation keeps (payloads.md §5, device.revoke "keep").
+
+// Parse returns the certificate's entry and its device.add, checking the
+// encoding only: the header, the payload against it, and the payload's
+// type. The signatures are checked by the reducer.
+func (c Cert) Parse() (*entry.Entry, *content.DeviceAdd, error) {
+	e, err := entry.Parse(c.Header, c.Payload)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the certificate: %v", err)
+	}
+	p, err := content.Decode(c.Payload)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the certificate's payload: %v", err)
+	}
+	add, ok := p.(*content.DeviceAdd)
+	if !ok {
+		return nil, nil, fmt.Errorf("the certificate is a %q, not a %q", p.Type(), content.TypeDeviceAdd)
+	}
+	return e, add, nil
+}
+
+// CertOf returns the Cert carrying the device.add entry e (with its
+// payload), for a request.
+func CertOf(e *entry.Entry) Cert {
+	return Cert{Header: e.Header.AppendSigned(nil), Payload: e.Payload}
+}
+
+// accounts maps the devices of a set of entries to their accounts.
+type accounts struct {
+	of       map[identity.PublicKey]identity.PublicKey // device -> account
+	certs    map[identity.PublicKey]map[identity.PublicKey]bool
+	revoked  map[identity.PublicKey][]*content.DeviceRevoke // by device, the revocations its account wrote
+	kept     map[entry.ID]int                               // entries of revoked devices: how many revocations keep them
+	checked  map[entry.ID]embedded                          // embedded certificates already checked
+}
+
+func newAccounts() *accounts {
+	return &accounts{
+		of:       map[identity.PublicKey]identity.PublicKey{},
+		certs:    map[identity.PublicKey]map[identity.PublicKey]bool{},
+		revoked:  map[identity.PublicKey][]*content.DeviceRevoke{},
+		kept:     map[entry.ID]int{},
+		checked:  map[entry.ID]embedded{},
+	}
+}
+
+// isCert reports whether e is a device certificate or revocation (by its
+// log and payload type); such entries are not village entries.
+func isCert(e *entry.Entry) bool {
+	if e.Payload == nil {
+		return false
+	}
+	typ, err := content.PeekType(e.Payload)
+	return err == nil && (typ == content.TypeDeviceAdd || typ == content.TypeDeviceRevoke)
+}
+
+// addCert records a valid device.add entry (signature already checked).
+func (a *accounts) addCert(e *entry.Entry) {
+	if e.Payload == nil || entry.CheckPayload(&e.Header, e.Payload) != nil {
+		return
+	}
+	p, err := content.Decode(e.Payload)
+	if err != nil {
+		return
+	}
+	add, ok := p.(*content.DeviceAdd)
+	if !ok || content.Validate(&e.Header, add) != nil {
+		return
+	}
+	dev, acc := identity.PublicKey(add.Device), identity.PublicKey(add.Account)
+	if a.certs[dev] == nil {
+		a.certs[dev] = map[identity.PublicKey]bool{}
+	}
+	a.certs[dev][acc] = true
+	if len(a.certs[dev]) == 1 {
+		a.of[dev] = acc
+	} else {
+		delete(a.of, dev)
+	}
+}
+
+// embedded is the outcome of checking one embedded certificate.
+type embedded struct {
+	device identity.PublicKey
+	why    string // why it is not valid; "" when it is
+}
+
+// addEmbedded records the certificate a request carries, checking both
+// its signatures (once per certificate), and returns the device it
+// certifies or why it is not valid.
+func (a *accounts) addEmbedded(c Cert) (identity.PublicKey, string) {
+	e, add, err := c.Parse()
+	if err != nil {
+		return identity.PublicKey{}, err.Error()
+	}
+	r, ok := a.checked[e.ID]
+	if !ok {
+		switch {
+		case !e.Verify():
+			r.why = "the certificate's signature is invalid"
+		case content.Validate(&e.Header, add) != nil:
+			r.why = "the certificate: " + content.Validate(&e.Header, add).Error()
+		default:
+			r.device = identity.PublicKey(add.Device)
+			a.addCert(e)
+		}
+		a.checked[e.ID] = r
+	}
+	return r.device, r.why
+}
+
+// addRevoke records a device.revoke entry written by the account that
+// certified the device (its certificate log's author).
+func (a *accounts) addRevoke(e *entry.Entry) {
+	if e.Payload == nil || entry.CheckPayload(&e.Header, e.Payload) != nil {
+		return
+	}
+	p, err := content.Decode(e.Payload)
+	if err != nil {
+		return
+	}
+	rev, ok := p.(*content.DeviceRevoke)
+	if !ok || content.Validate(&e.Header, rev) != nil {
+		return
+	}
+	dev := identity.PublicKey(rev.Device)
+	if !a.certs[dev][e.Header.Author] {
+		return // not the account that certified it
+	}
+	a.revoked[dev] = append(a.revoked[dev], rev)
+}
+
+// keep marks the entries of revoked devices that their revocations keep:
+// each kept head held in byID and every entry it reaches by backlinks.
+func (a *accounts) keep(byID func(entry.ID) *entry.Entry) {
+	for dev, revs := range a.revoked {
+		for _, rev := range revs {
+			marked := map[entry.ID]bool{}
+			for _, h := range rev.Keep {
+				for id := h; ; {
+					e := byID(id)
+					if e == nil || e.Header.Author != dev || marked[id] {
+						break
+					}
+					marked[id] = true
+					if e.Header.Seq == 1 {
+						break
+					}
+					id = e.Header.Backlink
+				}
+			}
+			for id := range marked {
+				a.kept[id]++
+			}
+		}
+	}
+}
+
+// speaks returns the account e's author speaks for in e, or why it speaks
+// for none.
+func (a *accounts) speaks(e *entry.Entry) (identity.PublicKey, string) {
+	dev := e.Header.Author
+	acc, ok := a.of[dev]
+	switch {
+	case len(a.certs[dev]) > 1:
+		return identity.PublicKey{}, "the author's device is certified by more than one account"
+	case !ok:
+		return identity.PublicKey{}, "no certificate of the author's device is held (a device speaks for its account only with one)"
+	case len(a.revoked[dev]) > 0 && a.kept[e.ID] < len(a.revoked[dev]):
+		return identity.PublicKey{}, "the author's device is revoked, and its account's revocation does not keep this entry"
+	}
+	return acc, ""
+}
+
+// current reports whether dev is certified by exactly one account and not
+// revoked.
+func (a *accounts) current(dev identity.PublicKey) bool {
+	_, ok := a.of[dev]
+	return ok && len(a.certs[dev]) == 1 && len(a.revoked[dev]) == 0
+}
