@@ -32,7 +32,7 @@ func TestVillageForgedClock(t *testing.T) {
 	villageConnect(locals...)
 	b.kith("follow", a.Account)
 	var founded wire.VillageEntry
-	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Device), &founded); err != nil || founded.Village == "" {
+	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Account), &founded); err != nil || founded.Village == "" {
 		t.Fatalf("found: %+v %v", founded, err)
 	}
 	vid := founded.Village
@@ -45,10 +45,10 @@ func TestVillageForgedClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	host, key := clockAttacker(t)
+	host, key, account, cert := clockAttacker(t)
 	user := [32]byte{0x5e}
 	req, err := entry.Sign(key, entry.Draft{LogID: entry.LogID(id), Seq: 1, Timestamp: entry.MaxTimestamp,
-		Payload: village.MustEncode(&village.Request{Village: id, User: user, Text: "let me in"})})
+		Payload: village.MustEncode(&village.Request{Village: id, User: user, Text: "let me in", Cert: village.CertOf(cert)})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestVillageForgedClock(t *testing.T) {
 	if err != nil || resp.Status != 0 {
 		t.Fatalf("A's answer to the request: %+v, %v; want status 0 (stored)", resp, err)
 	}
-	sid := village.RequestStranger(key.Public(), user)
+	sid := village.RequestStranger(account.Public(), user)
 	stranger := hex.EncodeToString(sid[:])
 	// An unlisted stranger reaches only the local it contacted (village.md
 	// §6); A lists it (a deferred vote), so B hears it too.
@@ -97,7 +97,7 @@ func TestVillageForgedClock(t *testing.T) {
 	for _, p := range [][2]*proc{{a, b}, {b, a}} {
 		waitFor(t, villageTimeout, p[1].name+"'s chain on "+p[0].name, func() bool {
 			var c wire.VillageChain
-			out, err := p[0].try("village", "chain", vid, p[1].Device)
+			out, err := p[0].try("village", "chain", vid, p[1].Account)
 			return err == nil && json.Unmarshal(out, &c) == nil && len(c.States) == 1 && c.OK
 		})
 	}
@@ -105,7 +105,7 @@ func TestVillageForgedClock(t *testing.T) {
 
 // clockAttacker is a libp2p host in the test process with a device of an
 // account of its own (answering the certificate exchange), and its key.
-func clockAttacker(t *testing.T) (*netnode.Host, identity.PrivateKey) {
+func clockAttacker(t *testing.T) (*netnode.Host, identity.PrivateKey, identity.PrivateKey, *entry.Entry) {
 	t.Helper()
 	account, _ := identity.GenerateKey(nil)
 	key, err := identity.GenerateKey(nil)
@@ -125,5 +125,5 @@ func clockAttacker(t *testing.T) (*netnode.Host, identity.PrivateKey) {
 		defer s.Close()
 		_ = invite.WriteCert(s, invite.Cert{Header: cert.Raw, Payload: cert.Payload})
 	})
-	return h, key
+	return h, key, account, cert
 }

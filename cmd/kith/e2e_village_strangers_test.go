@@ -143,18 +143,18 @@ func TestVillageStrangers(t *testing.T) {
 
 	// The village: A and B found it, A invites C, B endorses, C joins.
 	var founded wire.VillageEntry
-	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Device), &founded); err != nil || founded.Village == "" {
+	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Account), &founded); err != nil || founded.Village == "" {
 		t.Fatalf("found: %+v %v", founded, err)
 	}
 	vid := founded.Village
 	villageWait(t, []*proc{b}, vid, "B to hold the found entry", func(v wire.Village) bool { return !v.Founded })
 	villageEntryOf(b, "accept", vid)
-	villageEntryOf(a, "invite", vid, c.Device)
+	villageEntryOf(a, "invite", vid, c.Account)
 	villageWait(t, []*proc{c}, vid, "C to hold the village", func(v wire.Village) bool { return v.Founded })
 	villageEntryOf(c, "join", vid)
-	villageEntryOf(b, "invite", vid, c.Device)
+	villageEntryOf(b, "invite", vid, c.Account)
 	villageWait(t, locals, vid, "C a local", func(v wire.Village) bool {
-		return villageLocal(v, c.Device).Status == "local"
+		return villageLocal(v, c.Account).Status == "local"
 	})
 	t.Logf("three locals after %v", time.Since(start).Round(time.Millisecond))
 
@@ -176,7 +176,7 @@ func TestVillageStrangers(t *testing.T) {
 	// A's userspec, written after, reaching B and C shows they synced
 	// with A since: they hold nothing of S1.
 	villageEntryOf(a, "userspec", vid, "--mode", "active", "--name", "Ann")
-	villageWait(t, []*proc{b, c}, vid, "A's userspec", func(v wire.Village) bool { return villageLocal(v, a.Device).Name == "Ann" })
+	villageWait(t, []*proc{b, c}, vid, "A's userspec", func(v wire.Village) bool { return villageLocal(v, a.Account).Name == "Ann" })
 	for _, p := range []*proc{b, c} {
 		if v, _ := villageShow(p, vid); len(v.Strangers) != 0 {
 			t.Errorf("%s holds an unlisted stranger's request sent to A: %+v", p.name, v.Strangers)
@@ -194,7 +194,7 @@ func TestVillageStrangers(t *testing.T) {
 	// (one of three active locals accepts), the request still shown.
 	villageEntryOf(b, "vote", vid, st1.ID, "accept", "--proof", proof)
 	strangerWait(t, locals, vid, req1, "S1 out of the inbox with B's vote", func(s wire.VillageStranger) bool {
-		vote := villageVoteOf(s, b.Device)
+		vote := villageVoteOf(s, b.Account)
 		return !s.Pending && s.Listed && s.Standing == "acknowledged" && vote.Vote == "accept" && vote.Proof != "" &&
 			len(s.Requests) == 1
 	})
@@ -209,7 +209,7 @@ func TestVillageStrangers(t *testing.T) {
 		waitFor(t, strangerTimeout, "S2 vetoed by C on "+p.name, func() bool {
 			v, _ := villageShow(p, vid)
 			s, ok := strangerByID(v, st2.ID)
-			return ok && !s.Pending && s.Standing == "vetoed" && len(s.Vetoers) == 1 && s.Vetoers[0] == c.Device
+			return ok && !s.Pending && s.Standing == "vetoed" && len(s.Vetoers) == 1 && s.Vetoers[0] == c.Account
 		})
 	}
 	t.Logf("S2 vetoed everywhere after %v", time.Since(start).Round(time.Millisecond))

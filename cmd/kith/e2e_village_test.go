@@ -184,7 +184,7 @@ func TestVillageFourNodes(t *testing.T) {
 	}
 	// Founding.
 	var founded wire.VillageEntry
-	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Device), &founded); err != nil || founded.Village == "" {
+	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Account), &founded); err != nil || founded.Village == "" {
 		t.Fatalf("found: %+v %v", founded, err)
 	}
 	vid := founded.Village
@@ -194,12 +194,12 @@ func TestVillageFourNodes(t *testing.T) {
 	t.Logf("founded after %v", time.Since(start).Round(time.Millisecond))
 
 	// Invitation of C: A invites, B endorses (majority over {A,B} needs both).
-	villageEntryOf(a, "invite", vid, c.Device)
+	villageEntryOf(a, "invite", vid, c.Account)
 	villageWait(t, []*proc{c}, vid, "C to hold the village", func(v wire.Village) bool { return v.Founded })
 	villageEntryOf(c, "join", vid)
-	villageEntryOf(b, "invite", vid, c.Device)
+	villageEntryOf(b, "invite", vid, c.Account)
 	villageWait(t, []*proc{a, b, c}, vid, "C a local", func(v wire.Village) bool {
-		return villageLocal(v, c.Device).Status == "local"
+		return villageLocal(v, c.Account).Status == "local"
 	})
 
 	// From here on the village scope alone carries the village: B and C
@@ -211,16 +211,16 @@ func TestVillageFourNodes(t *testing.T) {
 	// Invitation of D by C: D follows C only (and C nobody), so D holds
 	// the invitation but must reach the found entry, in A's found log,
 	// through the village scope.
-	villageEntryOf(c, "invite", vid, d.Device)
+	villageEntryOf(c, "invite", vid, d.Account)
 	villageWait(t, []*proc{d}, vid, "D to hold the village", func(v wire.Village) bool { return v.Founded })
 	villageEntryOf(d, "join", vid)
-	villageEntryOf(a, "invite", vid, d.Device) // 2 of the 3 active locals
+	villageEntryOf(a, "invite", vid, d.Account) // 2 of the 3 active locals
 	villageWait(t, all, vid, "D a local", func(v wire.Village) bool {
-		return villageLocal(v, d.Device).Status == "local"
+		return villageLocal(v, d.Account).Status == "local"
 	})
 	villageEntryOf(d, "userspec", vid, "--mode", "passive", "--name", "hub", "--about", "always on")
 	villageWait(t, all, vid, "D passive", func(v wire.Village) bool {
-		l := villageLocal(v, d.Device)
+		l := villageLocal(v, d.Account)
 		return l.Mode == "passive" && l.Name == "hub" && len(v.Problems) == 0
 	})
 	t.Logf("four locals after %v", time.Since(start).Round(time.Millisecond))
@@ -239,9 +239,9 @@ func TestVillageFourNodes(t *testing.T) {
 	}
 	villageWait(t, all, vid, "stranger one accepted", func(v wire.Village) bool {
 		s := villageStranger(v, s1)
-		mv := villageVoteOf(s, d.Device)
+		mv := villageVoteOf(s, d.Account)
 		return s.Standing == "accepted" && mv.Mechanical && mv.Vote == "accept" && mv.Proof != "" &&
-			mv.Proof == villageVoteOf(s, a.Device).Proof
+			mv.Proof == villageVoteOf(s, a.Account).Proof
 	})
 
 	// S2's request, through A only, is in A's inbox; A accepts, and the
@@ -258,8 +258,8 @@ func TestVillageFourNodes(t *testing.T) {
 	villageEntryOf(b, "vote", vid, s2, "veto")
 	villageWait(t, all, vid, "stranger two vetoed by B", func(v wire.Village) bool {
 		s := villageStranger(v, s2)
-		return s.Standing == "vetoed" && slices.Equal(s.Vetoers, []string{b.Device}) &&
-			villageVoteOf(s, d.Device).Vote == "veto" && villageVoteOf(s, d.Device).Mechanical
+		return s.Standing == "vetoed" && slices.Equal(s.Vetoers, []string{b.Account}) &&
+			villageVoteOf(s, d.Account).Vote == "veto" && villageVoteOf(s, d.Account).Mechanical
 	})
 	t.Logf("votes spread after %v", time.Since(start).Round(time.Millisecond))
 
@@ -284,12 +284,12 @@ func TestVillageFourNodes(t *testing.T) {
 	a.kith("village", "state", vid)
 	villageWait(t, []*proc{a, b}, vid, "B's veto lifted in {A,B}", func(v wire.Village) bool {
 		s := villageStranger(v, s2)
-		return s.Standing == "acknowledged" && len(s.Vetoers) == 0 && villageLocal(v, a.Device).State != ""
+		return s.Standing == "acknowledged" && len(s.Vetoers) == 0 && villageLocal(v, a.Account).State != ""
 	})
 	// A's state in {A,B} (nodes also publish states by themselves: the
 	// one D may hold is from before the partition).
 	va, _ := villageShow(a, vid)
-	aApart := villageLocal(va, a.Device).State
+	aApart := villageLocal(va, a.Account).State
 	// The veto lifted, A's node takes S2's new request.
 	req2b := strangerRequest(st2, vid, a.Device, "may I park my van on the square on Sundays?")
 	strangerWait(t, []*proc{a, b}, vid, req2b, "S2's request taken once the veto is lifted", func(s wire.VillageStranger) bool {
@@ -305,9 +305,9 @@ func TestVillageFourNodes(t *testing.T) {
 	c.kith("village", "state", vid)
 	villageWait(t, []*proc{c, d}, vid, "C's veto in {C,D}", func(v wire.Village) bool {
 		s := villageStranger(v, s2)
-		return villageSameSet(s.Vetoers, b.Device, c.Device) && villageLocal(v, c.Device).State != ""
+		return villageSameSet(s.Vetoers, b.Account, c.Account) && villageLocal(v, c.Account).State != ""
 	})
-	if v, _ := villageShow(d, vid); villageLocal(v, a.Device).State == aApart {
+	if v, _ := villageShow(d, vid); villageLocal(v, a.Account).State == aApart {
 		t.Fatal("D holds A's state across the partition")
 	}
 
@@ -320,8 +320,8 @@ func TestVillageFourNodes(t *testing.T) {
 	villageConnect(a, b, d)
 	villageWait(t, all, vid, "C's veto alone after the heal", func(v wire.Village) bool {
 		s := villageStranger(v, s2)
-		return s.Standing == "vetoed" && slices.Equal(s.Vetoers, []string{c.Device}) &&
-			villageLocal(v, a.Device).State != "" && villageLocal(v, c.Device).State != ""
+		return s.Standing == "vetoed" && slices.Equal(s.Vetoers, []string{c.Account}) &&
+			villageLocal(v, a.Account).State != "" && villageLocal(v, c.Account).State != ""
 	})
 	t.Logf("healed after %v", time.Since(start).Round(time.Millisecond))
 	if ps := villagePeers(c); !slices.Equal(ps, []string{d.Device}) {
@@ -329,16 +329,16 @@ func TestVillageFourNodes(t *testing.T) {
 	}
 
 	// Exclusion of C, the dissenting local: A proposes, B votes for.
-	proposal := villageEntryOf(a, "exclude", vid, c.Device, "--reason", "vetoes without saying why")
+	proposal := villageEntryOf(a, "exclude", vid, c.Account, "--reason", "vetoes without saying why")
 	villageWait(t, []*proc{b}, vid, "the proposal at B", func(v wire.Village) bool {
 		return len(v.Proposals) == 1 && v.Proposals[0].ID == proposal
 	})
 	villageEntryOf(b, "exclude-vote", vid, proposal, "for")
 	villageWait(t, all, vid, "C excluded and stranger two accepted", func(v wire.Village) bool {
 		s := villageStranger(v, s2)
-		return villageLocal(v, c.Device).Status == "excluded" && len(v.Proposals) == 1 &&
+		return villageLocal(v, c.Account).Status == "excluded" && len(v.Proposals) == 1 &&
 			v.Proposals[0].Outcome == "passed" && s.Standing == "accepted" && len(s.Vetoers) == 0 &&
-			!villageVoteOf(s, c.Device).Counted
+			!villageVoteOf(s, c.Account).Counted
 	})
 	// S2, accepted, is heard again by C and D: the request A took while
 	// they were apart (S2's log, refused by them while vetoed) reaches
@@ -380,7 +380,7 @@ func TestVillageFourNodes(t *testing.T) {
 		return true
 	})
 	final, _ := villageShow(a, vid)
-	for _, k := range []string{a.Device, b.Device, d.Device} {
+	for _, k := range []string{a.Account, b.Account, d.Account} {
 		if villageLocal(final, k).State == "" {
 			t.Errorf("%s's state is not in the final village: %s", k, want)
 		}
@@ -388,7 +388,7 @@ func TestVillageFourNodes(t *testing.T) {
 	if s, ok := strangerOf(final, req2b); !ok || s.ID != s2 || s.Standing != "accepted" {
 		t.Errorf("S2 in the final village: %+v", s)
 	}
-	if l := villageLocal(final, d.Device); l.Status != "local" || l.Mode != "passive" {
+	if l := villageLocal(final, d.Account); l.Status != "local" || l.Mode != "passive" {
 		t.Errorf("D in the final village: %+v", l)
 	}
 
@@ -399,7 +399,7 @@ func TestVillageFourNodes(t *testing.T) {
 		for _, q := range all {
 			var ch wire.VillageChain
 			waitFor(t, villageTimeout, p.name+" to audit "+q.name+"'s chain clean", func() bool {
-				if err := json.Unmarshal(p.kith("village", "chain", vid, q.Device), &ch); err != nil {
+				if err := json.Unmarshal(p.kith("village", "chain", vid, q.Account), &ch); err != nil {
 					t.Fatal(err)
 				}
 				return ch.OK && len(ch.Findings) == 0
@@ -412,15 +412,15 @@ func TestVillageFourNodes(t *testing.T) {
 				continue
 			}
 			last := ch.States[len(ch.States)-1]
-			if last.Commitment != villageLocal(final, q.Device).State {
-				t.Errorf("%s: %s's latest state %s, the village says %s", p.name, q.name, last.Commitment, villageLocal(final, q.Device).State)
+			if last.Commitment != villageLocal(final, q.Account).State {
+				t.Errorf("%s: %s's latest state %s, the village says %s", p.name, q.name, last.Commitment, villageLocal(final, q.Account).State)
 			}
 		}
 	}
 	var strangersState []string
 	for _, q := range []*proc{a, b, d} {
 		var ch wire.VillageChain
-		if err := json.Unmarshal(a.kith("village", "chain", vid, q.Device), &ch); err != nil || len(ch.States) == 0 {
+		if err := json.Unmarshal(a.kith("village", "chain", vid, q.Account), &ch); err != nil || len(ch.States) == 0 {
 			t.Fatalf("chain of %s: %v", q.name, err)
 		}
 		strangersState = append(strangersState, ch.States[len(ch.States)-1].Components.StrangersState)

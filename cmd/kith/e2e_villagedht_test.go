@@ -44,7 +44,7 @@ func TestVillageDHTRendezvous(t *testing.T) {
 	}
 
 	var founded wire.VillageEntry
-	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Device), &founded); err != nil || founded.Village == "" {
+	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Account), &founded); err != nil || founded.Village == "" {
 		t.Fatalf("found: %+v %v", founded, err)
 	}
 	vid := founded.Village
@@ -72,15 +72,15 @@ func TestVillageDHTRendezvous(t *testing.T) {
 	waitFor(t, villageTimeout, "A or B to log a peer found under the rendezvous key", func() bool { return rendezvous(a, b) || rendezvous(b, a) })
 	t.Logf("A and B met through the DHT %v after the start", time.Since(start).Round(time.Millisecond))
 
-	villageEntryOf(a, "invite", vid, c.Device)
+	villageEntryOf(a, "invite", vid, c.Account)
 	carry(a, c, "invite")
 	villageWait(t, []*proc{c}, vid, "C to hold its invitation", func(v wire.Village) bool {
-		return len(v.Invitations) == 1 && v.Invitations[0].Invitee == c.Device
+		return len(v.Invitations) == 1 && v.Invitations[0].Invitee == c.Account
 	})
 	villageEntryOf(c, "join", vid)
-	villageEntryOf(b, "invite", vid, c.Device) // majority of {A, B}: both
+	villageEntryOf(b, "invite", vid, c.Account) // majority of {A, B}: both
 	villageWait(t, []*proc{a, b, c}, vid, "C a local on every node", func(v wire.Village) bool {
-		return villageLocal(v, c.Device).Status == "local"
+		return villageLocal(v, c.Account).Status == "local"
 	})
 	for _, p := range []*proc{a, b, c} {
 		for _, q := range []*proc{a, b, c} {
@@ -98,7 +98,7 @@ func TestVillageDHTRendezvous(t *testing.T) {
 	b.start()
 	villageEntryOf(b, "userspec", vid, "--mode", "active", "--name", "bea")
 	villageWait(t, []*proc{a, c}, vid, "B's userspec after its restart", func(v wire.Village) bool {
-		return villageLocal(v, b.Device).Name == "bea"
+		return villageLocal(v, b.Account).Name == "bea"
 	})
 	waitFor(t, villageTimeout, "A and C connected to the restarted B", func() bool { return connectedTo(a, b) && connectedTo(c, b) })
 

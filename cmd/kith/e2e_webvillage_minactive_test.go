@@ -27,7 +27,7 @@ func TestWebUIVillageKeepsTwoActive(t *testing.T) {
 	b.kith("follow", a.Account)
 	c.kith("follow", a.Account)
 	var founded wire.VillageEntry
-	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Device), &founded); err != nil || founded.Village == "" {
+	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Account), &founded); err != nil || founded.Village == "" {
 		t.Fatalf("found: %+v %v", founded, err)
 	}
 	vid := founded.Village
@@ -55,16 +55,16 @@ func TestWebUIVillageKeepsTwoActive(t *testing.T) {
 		setField("userspec-mode", "passive"), setField("userspec-name", "Ann"),
 		chromedp.Click(tid("userspec-save")))
 	waitText(t, br, tab, "the refusal", "userspec-status", why, 10*time.Second)
-	if v, _ := villageShow(a, vid); villageLocal(v, a.Device).Mode != "active" || villageLocal(v, a.Device).Name != "" {
-		t.Fatalf("A's node shows A as %+v after the refusal", villageLocal(v, a.Device))
+	if v, _ := villageShow(a, vid); villageLocal(v, a.Account).Mode != "active" || villageLocal(v, a.Account).Name != "" {
+		t.Fatalf("A's node shows A as %+v after the refusal", villageLocal(v, a.Account))
 	}
 
 	// C joins: three active locals; A's open page offers the passive mode.
-	villageEntryOf(a, "invite", vid, c.Device)
-	villageEntryOf(b, "invite", vid, c.Device)
+	villageEntryOf(a, "invite", vid, c.Account)
+	villageEntryOf(b, "invite", vid, c.Account)
 	villageWait(t, []*proc{c}, vid, "C admitted", func(v wire.Village) bool {
 		for _, inv := range v.Invitations {
-			if inv.Invitee == c.Device && inv.Admitted {
+			if inv.Invitee == c.Account && inv.Admitted {
 				return true
 			}
 		}
@@ -78,6 +78,6 @@ func TestWebUIVillageKeepsTwoActive(t *testing.T) {
 		chromedp.Click(tid("userspec-save")))
 	waitText(t, br, tab, "A's userspec saved", "userspec-status", "Saved.", 10*time.Second)
 	villageWait(t, []*proc{a, b, c}, vid, "A passive", func(v wire.Village) bool {
-		return villageLocal(v, a.Device).Mode == "passive" && villageLocal(v, a.Device).Name == "Ann" && len(v.Problems) == 0
+		return villageLocal(v, a.Account).Mode == "passive" && villageLocal(v, a.Account).Name == "Ann" && len(v.Problems) == 0
 	})
 }

@@ -115,7 +115,7 @@ func TestWebUIVillageRequests(t *testing.T) {
 	// The village, from the command line: A and B found it; A says a few
 	// words about itself.
 	var founded wire.VillageEntry
-	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Device), &founded); err != nil || founded.Village == "" {
+	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Account), &founded); err != nil || founded.Village == "" {
 		t.Fatalf("found: %+v %v", founded, err)
 	}
 	vid := founded.Village
@@ -124,7 +124,7 @@ func TestWebUIVillageRequests(t *testing.T) {
 	const aboutA = "Keeps the bakery on the square.\nAsk me about bread."
 	villageEntryOf(a, "userspec", vid, "--mode", "active", "--name", "Ann", "--about", aboutA)
 	villageWait(t, []*proc{a, b}, vid, "founded, with A's userspec", func(v wire.Village) bool {
-		return v.Founded && villageLocal(v, a.Device).About == aboutA
+		return v.Founded && villageLocal(v, a.Account).About == aboutA
 	})
 	t.Logf("the village is founded after %v", time.Since(start).Round(time.Millisecond))
 
@@ -132,12 +132,10 @@ func TestWebUIVillageRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sDev, err := identity.ParseDevice(s.Device)
-	if err != nil {
-		t.Fatal(err)
-	}
-	devKey, accKey := sDev.Key(), sAcc.Key()
-	stranger := hex.EncodeToString(devKey[:]) + hex.EncodeToString(accKey[:])
+	// A stranger id is the account of the requesting device, then the
+	// user id, which the node sets to the account too (village.md §6).
+	accKey := sAcc.Key()
+	stranger := hex.EncodeToString(accKey[:]) + hex.EncodeToString(accKey[:])
 
 	letter := filepath.Join(dir, "letter.txt")
 	if err := os.WriteFile(letter, []byte("A letter of introduction from the miller\n"), 0o644); err != nil {
@@ -164,12 +162,12 @@ func TestWebUIVillageRequests(t *testing.T) {
 		t.Errorf("B's empty inbox: %+v, want %+v", in, want)
 	}
 	about := waitJS[string](br, tabB, "A's about on B's page", 10*time.Second, fmt.Sprintf(
-		`document.querySelector('[data-testid=village-local][data-local=%q] [data-testid=local-about]')?.textContent`, a.Device))
+		`document.querySelector('[data-testid=village-local][data-local=%q] [data-testid=local-about]')?.textContent`, a.Account))
 	if about != aboutA {
 		t.Errorf("B's page shows A's about as %q, want %q", about, aboutA)
 	}
 	if name := get(br, tabB, "A's name", 5*time.Second, chromedp.Evaluate[string](fmt.Sprintf(
-		`document.querySelector('[data-testid=village-local][data-local=%q] strong').textContent`, a.Device))); name != "Ann" {
+		`document.querySelector('[data-testid=village-local][data-local=%q] strong').textContent`, a.Account))); name != "Ann" {
 		t.Errorf("B's page names A %q, want Ann", name)
 	}
 	waitJS[bool](br, tabB, "B's live connection", liveTimeout, `document.querySelector('[data-testid=connection]').dataset.state === 'up'`)
@@ -181,9 +179,9 @@ func TestWebUIVillageRequests(t *testing.T) {
 		chromedp.Click(tid("userspec-save")))
 	waitText(t, br, tabB, "B's userspec saved", "userspec-status", "Saved.", 10*time.Second)
 	waitJS[bool](br, tabB, "B's about on B's page", 10*time.Second, fmt.Sprintf(
-		`document.querySelector('[data-testid=village-local][data-local=%q] [data-testid=local-about]')?.textContent === 'Bakes on Sundays'`, b.Device))
-	if v, _ := villageShow(b, vid); villageLocal(v, b.Device).About != "Bakes on Sundays" || villageLocal(v, b.Device).Name != "Bea" {
-		t.Errorf("B's node shows B as %+v", villageLocal(v, b.Device))
+		`document.querySelector('[data-testid=village-local][data-local=%q] [data-testid=local-about]')?.textContent === 'Bakes on Sundays'`, b.Account))
+	if v, _ := villageShow(b, vid); villageLocal(v, b.Account).About != "Bakes on Sundays" || villageLocal(v, b.Account).Name != "Bea" {
+		t.Errorf("B's node shows B as %+v", villageLocal(v, b.Account))
 	}
 
 	// S, a stranger: its node does not hold the village; the village's
@@ -311,7 +309,7 @@ func TestWebUIVillageRequests(t *testing.T) {
 		t.Errorf("B's inbox after the accept: %+v, want %+v", in, want)
 	}
 	c = waitCard(t, br, tabB, "S in B's contact book", stranger, `!c.dataset.pending && c.closest('[data-testid=village-strangers]')`, 10*time.Second)
-	if c.Standing != "acknowledged" || c.Badge != "acknowledged" || c.BadgeText != "○ Acknowledged" || c.Votes[b.Device] != "accept" ||
+	if c.Standing != "acknowledged" || c.Badge != "acknowledged" || c.BadgeText != "○ Acknowledged" || c.Votes[b.Account] != "accept" ||
 		len(c.Proofs) != 1 || c.Status != "You accepted with proof." || c.AcceptButton != "Accept with new proof" || c.CanDefer {
 		t.Errorf("S's card in B's contact book: %+v", c)
 	}
@@ -332,7 +330,7 @@ func TestWebUIVillageRequests(t *testing.T) {
 	}
 	villageWait(t, []*proc{a}, vid, "B's accept of S on A, with S's request", func(v wire.Village) bool {
 		st := villageStranger(v, stranger)
-		return st.Listed && !st.Pending && villageVoteOf(st, b.Device).Proof == proofBlob && len(st.Requests) == 1
+		return st.Listed && !st.Pending && villageVoteOf(st, b.Account).Proof == proofBlob && len(st.Requests) == 1
 	})
 	checkLabels(t, br, tabB, "village with S in the contact book")
 	br.screenshot(tabB, "15-village-inbox-answered")

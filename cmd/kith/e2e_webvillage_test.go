@@ -159,8 +159,8 @@ func TestWebUIVillage(t *testing.T) {
 	if err := json.Unmarshal(b.kith("id"), &idB); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(idA.Device, "dev_") || !strings.HasPrefix(idB.Device, "dev_") {
-		t.Fatalf("device ids: A %q, B %q", idA.Device, idB.Device)
+	if !strings.HasPrefix(idA.Account, "acc_") || !strings.HasPrefix(idB.Account, "acc_") {
+		t.Fatalf("account ids: A %q, B %q", idA.Account, idB.Account)
 	}
 	// The pages name a local without a village name by its short id.
 	short := func(id string) string { return id[:len("dev_")+10] + "…" }
@@ -191,10 +191,10 @@ func TestWebUIVillage(t *testing.T) {
 		tab  context.Context
 		name string
 		dev  string
-	}{{tabA, "A", idA.Device}, {tabB, "B", idB.Device}} {
+	}{{tabA, "A", idA.Account}, {tabB, "B", idB.Account}} {
 		shown := waitJS[string](br, s.tab, s.name+"'s villages list", 10*time.Second,
-			`document.querySelector('[data-testid=villages-list] li') && document.getElementById('villages-heading').textContent + ' | ' + `+textOf("villages-list")+` + ' | ' + `+textOf("my-device"))
-		want := "Your villages (0) | You take part in no village yet. Found one below, or ask a local to invite your device. | " + s.dev
+			`document.querySelector('[data-testid=villages-list] li') && document.getElementById('villages-heading').textContent + ' | ' + `+textOf("villages-list")+` + ' | ' + `+textOf("my-account"))
+		want := "Your villages (0) | You take part in no village yet. Found one below, or ask a local to invite you. | " + s.dev
 		if shown != want {
 			t.Errorf("%s's empty Villages page shows %q, want %q", s.name, shown, want)
 		}
@@ -207,16 +207,16 @@ func TestWebUIVillage(t *testing.T) {
 		`document.querySelector('[data-testid=connection]').dataset.state === 'up'`)
 	checkLabels(t, br, tabA, "villages")
 
-	// A founds the village, naming B's device (from 'kith id') co-founder;
+	// A founds the village, naming B's account (from 'kith id') co-founder;
 	// a malformed co-founder is refused first.
 	br.do(tabA, "found with a wrong co-founder", 10*time.Second,
 		chromedp.SendKeys(tid("found-name"), "Elm street"),
-		chromedp.SendKeys(tid("found-cofounders"), "acc_notadevice"),
+		chromedp.SendKeys(tid("found-cofounders"), "dev_notanaccount"),
 		chromedp.Click(tid("found-submit")))
-	waitText(t, br, tabA, "the refused co-founder", "found-status", "“acc_notadevice” is not a device id: they start with dev_.", 10*time.Second)
+	waitText(t, br, tabA, "the refused co-founder", "found-status", "“dev_notanaccount” is not an account id: they start with acc_.", 10*time.Second)
 	br.do(tabA, "found the village with B", 30*time.Second,
 		setField("found-cofounders", ""),
-		chromedp.SendKeys(tid("found-cofounders"), idB.Device),
+		chromedp.SendKeys(tid("found-cofounders"), idB.Account),
 		setField("found-exclude", "unanimous"),
 		chromedp.Click(tid("found-submit")))
 	village := waitJS[string](br, tabA, "A on the new village's page", 20*time.Second,
@@ -230,10 +230,10 @@ func TestWebUIVillage(t *testing.T) {
 		slices.Sort(f)
 		charter[2] = strings.Join(f, ", ")
 	}
-	f := []string{short(idA.Device) + " (you)", short(idB.Device)}
+	f := []string{short(idA.Account) + " (you)", short(idB.Account)}
 	slices.Sort(f)
 	founders := strings.Join(f, ", ")
-	wantCharter := []string{"majority of the active locals", "every active local (unanimous)", founders, "Not yet: waiting for " + short(idB.Device) + " to accept", village}
+	wantCharter := []string{"majority of the active locals", "every active local (unanimous)", founders, "Not yet: waiting for " + short(idB.Account) + " to accept", village}
 	if strings.Join(charter, "\n") != strings.Join(wantCharter, "\n") {
 		t.Errorf("A's charter shows %q, want %q", charter, wantCharter)
 	}
@@ -272,7 +272,7 @@ func TestWebUIVillage(t *testing.T) {
 	}{{tabA, "A"}, {tabB, "B"}} {
 		locals := waitJS[string](br, s.tab, s.name+"'s locals", 10*time.Second,
 			`document.getElementById('locals-heading').textContent === 'Locals (2)' && [...document.querySelectorAll('[data-testid=village-local]')].map(e => e.dataset.local + '=' + e.dataset.status).sort().join(' ')`)
-		want := []string{idA.Device + "=local", idB.Device + "=local"}
+		want := []string{idA.Account + "=local", idB.Account + "=local"}
 		if want[0] > want[1] {
 			want[0], want[1] = want[1], want[0]
 		}
@@ -298,7 +298,7 @@ func TestWebUIVillage(t *testing.T) {
 		chromedp.SendKeys(tid("stranger-add-id"), stranger), chromedp.Click(tid("stranger-add-submit")))
 	waitText(t, br, tabA, "the added stranger", "stranger-add-status", "Added, with your vote deferred.", 10*time.Second)
 	c := waitCard(t, br, tabA, "the stranger's card on A", stranger, `c.dataset.standing === 'acknowledged'`, 10*time.Second)
-	if c.Badge != "acknowledged" || c.BadgeText != "○ Acknowledged" || c.Votes[idA.Device] != "deferred" || !c.CanVeto || !c.CanDefer || c.AcceptButton != "Accept with proof" {
+	if c.Badge != "acknowledged" || c.BadgeText != "○ Acknowledged" || c.Votes[idA.Account] != "deferred" || !c.CanVeto || !c.CanDefer || c.AcceptButton != "Accept with proof" {
 		t.Errorf("the new stranger's card on A: %+v", c)
 	}
 	if h := get(br, tabA, "the strangers heading", 5*time.Second, chromedp.Evaluate[string](`document.getElementById('strangers-heading').textContent`)); h != "Strangers (1)" {
@@ -311,7 +311,7 @@ func TestWebUIVillage(t *testing.T) {
 		chromedp.SetUploadFiles(inStranger(stranger, "vote-proof"), []string{proofA}),
 		chromedp.Click(inStranger(stranger, "vote-accept")))
 	c = waitCard(t, br, tabA, "A's accept on A's card", stranger, `c.querySelector('[data-testid=stranger-vote][data-vote=accept]')`, 20*time.Second)
-	if c.Standing != "acknowledged" || c.Votes[idA.Device] != "accept" || c.Votes[idB.Device] != "deferred" || c.CanDefer || !c.CanVeto ||
+	if c.Standing != "acknowledged" || c.Votes[idA.Account] != "accept" || c.Votes[idB.Account] != "deferred" || c.CanDefer || !c.CanVeto ||
 		c.AcceptButton != "Accept with new proof" || len(c.Proofs) != 1 || c.Status != "You accepted with proof." {
 		t.Errorf("after A's accept, A's card: %+v", c)
 	}
@@ -322,7 +322,7 @@ func TestWebUIVillage(t *testing.T) {
 	if !strings.HasPrefix(blobA, "blob_") || hrefA != "/api/v1/blobs/"+blobA {
 		t.Errorf("A's proof link: blob %q, href %q", blobA, hrefA)
 	}
-	if want := []string{short(idA.Device) + " (you) with proof " + blobA[:len("blob_")+10] + "…"}; strings.Join(c.Vouches, "|") != strings.Join(want, "|") {
+	if want := []string{short(idA.Account) + " (you) with proof " + blobA[:len("blob_")+10] + "…"}; strings.Join(c.Vouches, "|") != strings.Join(want, "|") {
 		t.Errorf("A's vouches: %q, want %q", c.Vouches, want)
 	}
 
@@ -332,7 +332,7 @@ func TestWebUIVillage(t *testing.T) {
 		chromedp.SetUploadFiles(inStranger(stranger, "note-file"), []string{proofA}),
 		chromedp.Click(inStranger(stranger, "note-submit")))
 	c = waitCard(t, br, tabA, "A's note on A's card", stranger, `c.querySelector('[data-testid=stranger-note]')`, 20*time.Second)
-	if c.Notes[idA.Device] != note || len(c.NoteFiles) != 1 || c.NoteFiles[0] != hrefA || c.Status != "Your note was added." {
+	if c.Notes[idA.Account] != note || len(c.NoteFiles) != 1 || c.NoteFiles[0] != hrefA || c.Status != "Your note was added." {
 		t.Errorf("after A's note, A's card: %+v (want the note file to be the same blob %s)", c, blobA)
 	}
 	if label := get(br, tabA, "the note button", 5*time.Second, chromedp.Evaluate[string](
@@ -346,11 +346,11 @@ func TestWebUIVillage(t *testing.T) {
 	c = waitCard(t, br, tabB, "the stranger on B's open village page with A's vouch and note", stranger,
 		fmt.Sprintf(`c.querySelector('[data-testid=proof-link][data-blob=%q]') && c.querySelector('[data-testid=stranger-note]')`, blobA), liveTimeout)
 	t.Logf("A's vouch and note reached B's open village page in %v", time.Since(start).Round(time.Millisecond))
-	if c.Standing != "acknowledged" || c.Votes[idA.Device] != "accept" || c.Votes[idB.Device] != "deferred" || c.Proofs[blobA] != hrefA ||
-		c.Notes[idA.Device] != note || !c.CanVeto || !c.CanDefer || c.AcceptButton != "Accept with proof" {
+	if c.Standing != "acknowledged" || c.Votes[idA.Account] != "accept" || c.Votes[idB.Account] != "deferred" || c.Proofs[blobA] != hrefA ||
+		c.Notes[idA.Account] != note || !c.CanVeto || !c.CanDefer || c.AcceptButton != "Accept with proof" {
 		t.Errorf("B's card with A's vouch: %+v", c)
 	}
-	if want := short(idA.Device) + " with proof " + blobA[:len("blob_")+10] + "…"; len(c.Vouches) != 1 || c.Vouches[0] != want {
+	if want := short(idA.Account) + " with proof " + blobA[:len("blob_")+10] + "…"; len(c.Vouches) != 1 || c.Vouches[0] != want {
 		t.Errorf("B's vouches: %q, want [%q]", c.Vouches, want)
 	}
 	want, err := os.ReadFile(proofA)
@@ -364,15 +364,15 @@ func TestWebUIVillage(t *testing.T) {
 	// B vetoes: vetoed on both pages, naming B.
 	br.do(tabB, "B vetoes", 10*time.Second, chromedp.Click(inStranger(stranger, "vote-veto")))
 	c = waitCard(t, br, tabB, "B's veto on B's card", stranger, `c.dataset.standing === 'vetoed'`, 20*time.Second)
-	if c.Badge != "vetoed" || c.BadgeText != "✕ Vetoed" || c.Votes[idB.Device] != "veto" || c.CanVeto || c.CanDefer ||
-		c.Vetoers != "Vetoed by "+short(idB.Device)+" (you)" || c.Status != "You vetoed." {
+	if c.Badge != "vetoed" || c.BadgeText != "✕ Vetoed" || c.Votes[idB.Account] != "veto" || c.CanVeto || c.CanDefer ||
+		c.Vetoers != "Vetoed by "+short(idB.Account)+" (you)" || c.Status != "You vetoed." {
 		t.Errorf("after B's veto, B's card: %+v", c)
 	}
 	start = time.Now()
 	c = waitCard(t, br, tabA, "B's veto on A's open page", stranger, `c.dataset.standing === 'vetoed'`, liveTimeout)
 	t.Logf("B's veto reached A's open village page in %v", time.Since(start).Round(time.Millisecond))
-	if c.Badge != "vetoed" || c.BadgeText != "✕ Vetoed" || c.Votes[idB.Device] != "veto" || c.Votes[idA.Device] != "accept" ||
-		c.Vetoers != "Vetoed by "+short(idB.Device) || !c.CanVeto {
+	if c.Badge != "vetoed" || c.BadgeText != "✕ Vetoed" || c.Votes[idB.Account] != "veto" || c.Votes[idA.Account] != "accept" ||
+		c.Vetoers != "Vetoed by "+short(idB.Account) || !c.CanVeto {
 		t.Errorf("after B's veto, A's card: %+v", c)
 	}
 
@@ -395,14 +395,14 @@ func TestWebUIVillage(t *testing.T) {
 		chromedp.SetUploadFiles(inStranger(stranger, "vote-proof"), []string{proofB}),
 		chromedp.Click(inStranger(stranger, "vote-accept")))
 	c = waitCard(t, br, tabB, "B's accept on B's card", stranger, `c.dataset.standing === 'accepted'`, 20*time.Second)
-	if c.Badge != "accepted" || c.BadgeText != "✓ Accepted" || c.Votes[idA.Device] != "accept" || c.Votes[idB.Device] != "accept" ||
+	if c.Badge != "accepted" || c.BadgeText != "✓ Accepted" || c.Votes[idA.Account] != "accept" || c.Votes[idB.Account] != "accept" ||
 		len(c.Proofs) != 2 || c.Vetoers != "" || c.Status != "You accepted with proof." || c.AcceptButton != "Accept with new proof" {
 		t.Errorf("after B's accept, B's card: %+v", c)
 	}
 	start = time.Now()
 	c = waitCard(t, br, tabA, "B's accept on A's open page", stranger, `c.dataset.standing === 'accepted'`, liveTimeout)
 	t.Logf("B's accept reached A's open village page in %v", time.Since(start).Round(time.Millisecond))
-	if c.Badge != "accepted" || c.BadgeText != "✓ Accepted" || c.Votes[idB.Device] != "accept" || len(c.Proofs) != 2 || len(c.Vouches) != 2 || c.Notes[idA.Device] != note {
+	if c.Badge != "accepted" || c.BadgeText != "✓ Accepted" || c.Votes[idB.Account] != "accept" || len(c.Proofs) != 2 || len(c.Vouches) != 2 || c.Notes[idA.Account] != note {
 		t.Errorf("after B's accept, A's card: %+v", c)
 	}
 	checkLabels(t, br, tabA, "village (A)")
@@ -420,7 +420,7 @@ func TestWebUIVillage(t *testing.T) {
 	}
 	commitment = strings.TrimSuffix(commitment, "…,")
 	br.do(tabB, "open A's chain on B", 20*time.Second,
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid=village-local][data-local=%q] [data-testid=chain-link]`, idA.Device))),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid=village-local][data-local=%q] [data-testid=chain-link]`, idA.Account))),
 		chromedp.WaitVisible(tid("chain-view")))
 	start = time.Now()
 	// A's node may have published states by itself before (village.md §4,
@@ -448,8 +448,8 @@ func TestWebUIVillage(t *testing.T) {
 	if strings.HasPrefix(got.Commitment, commitment) && len(got.Commitment) == 64 {
 		got.Commitment = commitment // the page shows it whole, the status its first 16 digits
 	}
-	wantChain := chainView{idA.Device, "true", "✓ No findings: the state agrees with the entries held here.", fmt.Sprint(seq), "false",
-		"#/village/" + village + "/chain/" + idA.Device, commitment, 0}
+	wantChain := chainView{idA.Account, "true", "✓ No findings: the state agrees with the entries held here.", fmt.Sprint(seq), "false",
+		"#/village/" + village + "/chain/" + idA.Account, commitment, 0}
 	if got != wantChain {
 		t.Errorf("A's chain on B: %+v, want %+v", got, wantChain)
 	}

@@ -42,12 +42,14 @@ func parseVillageID(s string) (entry.ID, error) {
 	return id, nil
 }
 
-func parseDeviceKey(what, s string) (identity.PublicKey, error) {
-	d, err := identity.ParseDevice(s)
+// parseAccountKey parses an account id (acc_…): villages name accounts
+// (village.md §1).
+func parseAccountKey(what, s string) (identity.PublicKey, error) {
+	a, err := identity.ParseAccount(s)
 	if err != nil {
-		return identity.PublicKey{}, apiError(wire.CodeBadRequest, "%s: %v", what, err)
+		return identity.PublicKey{}, apiError(wire.CodeBadRequest, "%s: %v (a village names people by their account id, acc_…, which 'kith id' prints)", what, err)
 	}
-	return d.Key(), nil
+	return identity.PublicKey(a), nil
 }
 
 // parseStranger parses a stranger id: 128 lowercase hexadecimal digits.
@@ -87,12 +89,12 @@ func hex32(b [32]byte) string {
 	return hex.EncodeToString(b[:])
 }
 
-func devText(k identity.PublicKey) string { return k.Device().String() }
+func accText(k identity.PublicKey) string { return k.Account().String() }
 
-func devTexts(ks []identity.PublicKey) []string {
+func accTexts(ks []identity.PublicKey) []string {
 	out := make([]string, 0, len(ks))
 	for _, k := range ks {
-		out = append(out, devText(k))
+		out = append(out, accText(k))
 	}
 	return out
 }
@@ -137,11 +139,11 @@ func (s *Service) FoundVillage(ctx context.Context, req wire.VillageFound) (wire
 		return wire.VillageEntry{}, err
 	}
 	if len(req.Cofounders) == 0 {
-		return wire.VillageEntry{}, apiError(wire.CodeBadRequest, "cofounders: a village needs at least one co-founder (dev_…)")
+		return wire.VillageEntry{}, apiError(wire.CodeBadRequest, "cofounders: a village needs at least one co-founder (acc_…)")
 	}
 	var cos []identity.PublicKey
 	for _, c := range req.Cofounders {
-		k, err := parseDeviceKey("cofounders", c)
+		k, err := parseAccountKey("cofounders", c)
 		if err != nil {
 			return wire.VillageEntry{}, err
 		}
@@ -164,12 +166,12 @@ func (s *Service) Village(ctx context.Context, idText string) (wire.Village, err
 	if err != nil {
 		return wire.Village{}, villageErr(err)
 	}
-	v := villageOf(st, s.n.Device().Key())
+	v := villageOf(st, identity.PublicKey(s.n.Account()))
 	if v.Dropped, err = s.villageDropped(id); err != nil {
 		return wire.Village{}, err
 	}
 	for i, l := range st.Locals {
-		if v.Locals[i].About, err = s.localAbout(ctx, id, l); err != nil {
+		if v.Locals[i].About, err = s.localAbout(ctx, id, l, st.Devices(l.Key)); err != nil {
 			return wire.Village{}, err
 		}
 	}
@@ -177,15 +179,15 @@ func (s *Service) Village(ctx context.Context, idText string) (wire.Village, err
 }
 
 // localAbout returns the about text of the local's latest userspec (the
-// reducer keeps its name and payload hash only): its village.userspec
-// entry whose payload hash the state names, "" when there is none or its
-// payload is not held.
-func (s *Service) localAbout(ctx context.Context, id entry.ID, l *village.Local) (string, error) {
-	if l.Userspec == ([32]byte{}) {
+// reducer keeps its name and payload hash only): the village.userspec
+// entry of one of its devices whose payload hash the state names, "" when
+// there is none or its payload is not held.
+func (s *Service) localAbout(ctx context.Context, id entry.ID, l *village.Local, devices []identity.PublicKey) (string, error) {
+	if l.Userspec == ([32]byte{}) || len(devices) == 0 {
 		return "", nil
 	}
 	lid := entry.LogID(id)
-	q := store.Query{Type: village.TypeUserspec, LogID: &lid, Authors: []identity.PublicKey{l.Key}, Desc: true, Limit: 100}
+	q := store.Query{Type: village.TypeUserspec, LogID: &lid, Authors: devices, Desc: true, Limit: 100}
 	for {
 		es, err := s.n.Store().Find(ctx, q)
 		if err != nil {
@@ -211,7 +213,7 @@ func (s *Service) localAbout(ctx context.Context, id entry.ID, l *village.Local)
 func villageOf(st *village.State, me identity.PublicKey) wire.Village {
 	v := wire.Village{
 		ID: st.Village.String(), Name: st.Name, Admit: string(st.Admit), Exclude: string(st.Exclude),
-		Founders: devTexts(st.Founders), Founded: st.Founded, Me: devText(me),
+		Founders: accTexts(st.Founders), Founded: st.Founded, Me: accText(me),
 		Locals:      []wire.VillageLocal{},
 		Invitations: []wire.VillageInvitation{},
 		Strangers:   []wire.VillageStranger{},
@@ -220,18 +222,18 @@ func villageOf(st *village.State, me identity.PublicKey) wire.Village {
 		Ignored:     len(st.Ignored),
 	}
 	for _, l := range st.Locals {
-		v.Locals = append(v.Locals, wire.VillageLocal{Key: devText(l.Key), Status: l.Status.String(), Mode: string(l.Mode),
+		v.Locals = append(v.Locals, wire.VillageLocal{Key: accText(l.Key), Status: l.Status.String(), Mode: string(l.Mode),
 			Accepted: l.Accepted, Name: l.Name, State: hex32(l.State)})
 	}
 	for _, inv := range st.Invitations {
-		v.Invitations = append(v.Invitations, wire.VillageInvitation{Invitee: devText(inv.Invitee),
-			Endorsers: devTexts(inv.Endorsers), Admitted: inv.Admitted, Joined: inv.Joined})
+		v.Invitations = append(v.Invitations, wire.VillageInvitation{Invitee: accText(inv.Invitee),
+			Endorsers: accTexts(inv.Endorsers), Admitted: inv.Admitted, Joined: inv.Joined})
 	}
 	for _, sg := range st.Strangers {
 		ws := wire.VillageStranger{ID: sg.ID.Hex(), Listed: sg.Listed, Standing: sg.Standing.String(),
-			Vetoers: devTexts(sg.Vetoers), Votes: []wire.VillageVote{}, Notes: []wire.VillageNote{}}
+			Vetoers: accTexts(sg.Vetoers), Votes: []wire.VillageVote{}, Notes: []wire.VillageNote{}}
 		for _, b := range sg.Ballots {
-			wv := wire.VillageVote{Local: devText(b.Local), Vote: b.Vote.String(), Mechanical: b.Mechanical, Counted: b.Counted}
+			wv := wire.VillageVote{Local: accText(b.Local), Vote: b.Vote.String(), Mechanical: b.Mechanical, Counted: b.Counted}
 			if b.Vote == village.VoteAccept {
 				wv.Proof = blob.ID(b.Proof).String()
 			}
@@ -242,7 +244,7 @@ func villageOf(st *village.State, me identity.PublicKey) wire.Village {
 		}
 		ws.Pending, ws.Requests = sg.Pending(), requestsOf(sg.Requests)
 		for _, n := range sg.Notes {
-			wn := wire.VillageNote{Local: devText(n.Local), Text: n.Text, Entry: n.Entry.String()}
+			wn := wire.VillageNote{Local: accText(n.Local), Text: n.Text, Entry: n.Entry.String()}
 			if n.Blob != ([32]byte{}) {
 				wn.Blob = blob.ID(n.Blob).String()
 			}
@@ -251,9 +253,9 @@ func villageOf(st *village.State, me identity.PublicKey) wire.Village {
 		v.Strangers = append(v.Strangers, ws)
 	}
 	for _, p := range st.Proposals {
-		v.Proposals = append(v.Proposals, wire.VillageProposal{ID: p.ID.String(), Proposer: devText(p.Proposer),
-			Subject: devText(p.Subject), Reason: p.Reason, Outcome: p.Outcome.String(),
-			For: devTexts(p.For), Against: devTexts(p.Against)})
+		v.Proposals = append(v.Proposals, wire.VillageProposal{ID: p.ID.String(), Proposer: accText(p.Proposer),
+			Subject: accText(p.Subject), Reason: p.Reason, Outcome: p.Outcome.String(),
+			For: accTexts(p.For), Against: accTexts(p.Against)})
 	}
 	return v
 }
@@ -288,7 +290,7 @@ func (s *Service) LeaveVillage(ctx context.Context, idText string) (wire.Village
 
 // InviteToVillage invites (or endorses the invitation of) a device.
 func (s *Service) InviteToVillage(ctx context.Context, idText string, req wire.VillageInvite) (wire.VillageEntry, error) {
-	k, err := parseDeviceKey("invitee", req.Invitee)
+	k, err := parseAccountKey("invitee", req.Invitee)
 	if err != nil {
 		return wire.VillageEntry{}, err
 	}
@@ -348,7 +350,7 @@ func (s *Service) NoteStranger(ctx context.Context, idText, strangerText string,
 
 // ProposeExclusion proposes to exclude a local.
 func (s *Service) ProposeExclusion(ctx context.Context, idText string, req wire.ExclusionProposal) (wire.VillageEntry, error) {
-	k, err := parseDeviceKey("subject", req.Subject)
+	k, err := parseAccountKey("subject", req.Subject)
 	if err != nil {
 		return wire.VillageEntry{}, err
 	}
@@ -397,7 +399,7 @@ func (s *Service) VillageChain(ctx context.Context, idText, localText string) (w
 	if err != nil {
 		return wire.VillageChain{}, err
 	}
-	k, err := parseDeviceKey("local", localText)
+	k, err := parseAccountKey("local", localText)
 	if err != nil {
 		return wire.VillageChain{}, err
 	}
@@ -405,7 +407,7 @@ func (s *Service) VillageChain(ctx context.Context, idText, localText string) (w
 	if err != nil {
 		return wire.VillageChain{}, villageErr(err)
 	}
-	out := wire.VillageChain{Village: id.String(), Local: devText(k), States: []wire.VillageState{}, Findings: []wire.VillageFinding{}, OK: len(findings) == 0}
+	out := wire.VillageChain{Village: id.String(), Local: accText(k), States: []wire.VillageState{}, Findings: []wire.VillageFinding{}, OK: len(findings) == 0}
 	for _, l := range links {
 		out.States = append(out.States, stateOf(l.Entry, l.State))
 	}

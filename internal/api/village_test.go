@@ -48,12 +48,12 @@ func TestVillageEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	bDev, cDev := b.Device().String(), c.Device().String()
+	bDev, cDev := b.Account().String(), c.Account().String() // villages name accounts
 
 	// Founding: bad input first.
 	f.expectError("POST", "/api/v1/villages", `{"name":"v","admit":"all","exclude":"majority","cofounders":["`+bDev+`"]}`, 400, wire.CodeBadRequest, "admit")
 	f.expectError("POST", "/api/v1/villages", `{"name":"v","admit":"majority","exclude":"majority","cofounders":[]}`, 400, wire.CodeBadRequest, "co-founder")
-	f.expectError("POST", "/api/v1/villages", `{"name":"v","admit":"majority","exclude":"majority","cofounders":["dev_x"]}`, 400, wire.CodeBadRequest, "cofounders")
+	f.expectError("POST", "/api/v1/villages", `{"name":"v","admit":"majority","exclude":"majority","cofounders":["`+b.Device().String()+`"]}`, 400, wire.CodeBadRequest, "cofounders: expected an account id (acc_…), got a device id (dev_…)")
 	f.expectError("POST", "/api/v1/villages", `{"name":"","admit":"majority","exclude":"majority","cofounders":["`+bDev+`"]}`, 400, wire.CodeBadRequest, "name")
 	f.expectError("POST", "/api/v1/villages", `{"nom":"v"}`, 400, wire.CodeBadRequest, "")
 	var fe wire.VillageEntry
@@ -81,12 +81,12 @@ func TestVillageEndpoints(t *testing.T) {
 	copyEntries(t, b, f.n)
 	var v wire.Village
 	f.call("GET", vp, nil, &v)
-	if !v.Founded || len(v.Locals) != 2 || v.Me != f.n.Device().String() || len(v.Problems) != 0 {
+	if !v.Founded || len(v.Locals) != 2 || v.Me != f.n.Account().String() || len(v.Problems) != 0 {
 		t.Fatalf("village = %+v", v)
 	}
 
 	// Invitations.
-	f.expectError("POST", vp+"/invites", `{"invitee":"acc_x"}`, 400, wire.CodeBadRequest, "invitee")
+	f.expectError("POST", vp+"/invites", `{"invitee":"dev_x"}`, 400, wire.CodeBadRequest, "invitee")
 	var ie wire.VillageEntry
 	f.call("POST", vp+"/invites", wire.VillageInvite{Invitee: cDev}, &ie)
 	f.expectError("POST", vp+"/invites", `{"invitee":"`+cDev+`"}`, 409, wire.CodeConflict, "already invited")
@@ -107,7 +107,7 @@ func TestVillageEndpoints(t *testing.T) {
 		}
 		return out
 	}
-	me := f.n.Device().String()
+	me := f.n.Account().String()
 	if got := abouts(); len(got) != 2 || got[me] != "A|first" || got[bDev] != "|" {
 		t.Fatalf("locals' names and abouts = %q", got)
 	}
@@ -240,7 +240,7 @@ func TestVillageEndpointsNeedToken(t *testing.T) {
 	for _, c := range []struct{ method, path, body string }{
 		{"POST", "/api/v1/villages/" + id + "/accept", ""},
 		{"POST", "/api/v1/villages/" + id + "/state", ""},
-		{"GET", "/api/v1/villages/" + id + "/locals/" + f.n.Device().String() + "/chain", ""},
+		{"GET", "/api/v1/villages/" + id + "/locals/" + f.n.Account().String() + "/chain", ""},
 		{"PUT", "/api/v1/villages/" + id + "/userspec", `{"mode":"active"}`},
 	} {
 		f.expectError(c.method, c.path, c.body, 404, wire.CodeNotFound, "no such village")

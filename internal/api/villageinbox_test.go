@@ -22,7 +22,7 @@ func TestVillageInboxPages(t *testing.T) {
 	}
 	defer b.Close()
 	var fe wire.VillageEntry
-	f.call("POST", "/api/v1/villages", wire.VillageFound{Name: "Elm street", Admit: "majority", Exclude: "majority", Cofounders: []string{b.Device().String()}}, &fe)
+	f.call("POST", "/api/v1/villages", wire.VillageFound{Name: "Elm street", Admit: "majority", Exclude: "majority", Cofounders: []string{b.Account().String()}}, &fe)
 	vid, _ := entry.ParseID(fe.Village)
 	copyEntries(t, f.n, b)
 	if _, err := b.AcceptVillage(t.Context(), vid); err != nil {
@@ -36,8 +36,16 @@ func TestVillageInboxPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		own, err := x.Store().AccountOf(t.Context(), x.Device().Key())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := x.Store().Get(t.Context(), own.Cert)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for j := range each {
-			if _, err := x.AppendRaw(t.Context(), entry.LogID(vid), village.MustEncode(&village.Request{Village: vid, User: [32]byte{1}, Text: fmt.Sprintf("%d.%d", i, j)})); err != nil {
+			if _, err := x.AppendRaw(t.Context(), entry.LogID(vid), village.MustEncode(&village.Request{Village: vid, User: [32]byte{1}, Text: fmt.Sprintf("%d.%d", i, j), Cert: village.CertOf(cert.Entry)})); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -28,7 +28,7 @@ func TestVillageRequestEndpoints(t *testing.T) {
 	}
 	defer x.Close()
 	var fe wire.VillageEntry
-	f.call("POST", "/api/v1/villages", wire.VillageFound{Name: "Elm street", Admit: "majority", Exclude: "majority", Cofounders: []string{b.Device().String()}}, &fe)
+	f.call("POST", "/api/v1/villages", wire.VillageFound{Name: "Elm street", Admit: "majority", Exclude: "majority", Cofounders: []string{b.Account().String()}}, &fe)
 	vid, _ := entry.ParseID(fe.Village)
 	copyEntries(t, f.n, b)
 	if _, err := b.AcceptVillage(t.Context(), vid); err != nil {
@@ -46,13 +46,13 @@ func TestVillageRequestEndpoints(t *testing.T) {
 
 	// A stranger's request, held as if it came by sync.
 	user := [32]byte(x.Account().Key())
-	req, err := x.AppendRaw(t.Context(), entry.LogID(vid), village.MustEncode(&village.Request{Village: vid, User: user, Text: "may I sell honey?"}))
+	req, err := x.AppendRaw(t.Context(), entry.LogID(vid), village.MustEncode(&village.Request{Village: vid, User: user, Text: "may I sell honey?", Cert: certOf(t, x)}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	copyEntries(t, x, f.n)
 	f.call("GET", vp+"/requests", nil, &inbox)
-	sid := village.RequestStranger(x.Device().Key(), user).Hex()
+	sid := village.RequestStranger(x.Account().Key(), user).Hex()
 	if len(inbox.Requests) != 1 {
 		t.Fatalf("inbox = %+v", inbox)
 	}
@@ -118,9 +118,17 @@ func TestSentVillageRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	own, err := f.n.Store().AccountOf(t.Context(), f.n.Device().Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := f.n.Store().Get(t.Context(), own.Cert)
+	if err != nil {
+		t.Fatal(err)
+	}
 	add := func(vid entry.ID, text string, b [32]byte) *entry.Entry {
 		t.Helper()
-		e, err := f.n.AppendRaw(t.Context(), entry.LogID(vid), village.MustEncode(&village.Request{Village: vid, User: user, Text: text, Blob: b}))
+		e, err := f.n.AppendRaw(t.Context(), entry.LogID(vid), village.MustEncode(&village.Request{Village: vid, User: user, Text: text, Blob: b, Cert: village.CertOf(cert.Entry)}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +142,7 @@ func TestSentVillageRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.Close()
-	if _, err := x.AppendRaw(t.Context(), entry.LogID(v1), village.MustEncode(&village.Request{Village: v1, User: [32]byte(x.Account().Key()), Text: "not yours"})); err != nil {
+	if _, err := x.AppendRaw(t.Context(), entry.LogID(v1), village.MustEncode(&village.Request{Village: v1, User: [32]byte(x.Account().Key()), Text: "not yours", Cert: certOf(t, x)})); err != nil {
 		t.Fatal(err)
 	}
 	copyEntries(t, x, f.n)
@@ -170,4 +178,14 @@ func TestSentVillageRequests(t *testing.T) {
 	if err != nil || !slices.Equal(got.Requests, all[1:2]) {
 		t.Fatalf("client: sent requests to %s = %+v, %v", v2, got, err)
 	}
+}
+
+// certOf is the certificate of n's device, for the requests it signs.
+func certOf(t *testing.T, n *node.Node) village.Cert {
+	t.Helper()
+	c, err := n.DeviceCert(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return village.CertOf(c)
 }

@@ -15,25 +15,25 @@ import (
 	"github.com/kithnet/kith/internal/identity"
 )
 
-// The village commands (doc/api.md, "Villages"). A local is a device: the
-// commands act as this home's device. Every one goes through the backend,
+// The village commands (doc/api.md, "Villages"). A local is an account:
+// the commands act for this home's account, through its device. Every one goes through the backend,
 // so it works the same with and without a running node.
 
 func init() {
 	register(&command{
 		name:    "village found",
-		args:    "NAME --with DEVICE [--with DEVICE…]",
-		summary: "found a village with co-founders (dev_…); each must then run 'kith village accept'",
+		args:    "NAME --with ACCOUNT [--with ACCOUNT…]",
+		summary: "found a village with co-founders (acc_…); each must then run 'kith village accept'",
 		help: "The village id printed is the id of the found entry. --admit is how invitations are\n" +
 			"decided and --exclude how exclusion proposals are (unanimous or majority; default majority).",
-		flags: flags(multi("with", "a co-founding device (dev_…); repeatable, at least one"),
+		flags: flags(multi("with", "a co-founder's account (acc_…); repeatable, at least one"),
 			strFlag("admit", "how invitations are decided: unanimous or majority (default majority)"),
 			strFlag("exclude", "how exclusions are decided: unanimous or majority (default majority)")),
 		run: runVillageFound,
 	})
 	register(&command{
 		name:    "village list",
-		summary: "list the villages this device takes part in, with its role in each",
+		summary: "list the villages your account takes part in, with its role in each",
 		run:     runVillageList,
 	})
 	register(&command{
@@ -73,8 +73,8 @@ func init() {
 	}
 	register(&command{
 		name:    "village invite",
-		args:    "VILLAGE_ID DEVICE",
-		summary: "invite a device (dev_…) to a village, or endorse its invitation",
+		args:    "VILLAGE_ID ACCOUNT",
+		summary: "invite an account (acc_…) to a village, or endorse its invitation",
 		run:     runVillageInvite,
 	})
 	register(&command{
@@ -127,7 +127,7 @@ func init() {
 	})
 	register(&command{
 		name:    "village exclude",
-		args:    "VILLAGE_ID DEVICE --reason TEXT",
+		args:    "VILLAGE_ID ACCOUNT --reason TEXT",
 		summary: "propose to exclude a local; the other locals vote with 'kith village exclude-vote'",
 		flags:   strFlag("reason", "why (shown to the other locals)"),
 		run:     runVillageExclude,
@@ -146,7 +146,7 @@ func init() {
 	})
 	register(&command{
 		name:    "village chain",
-		args:    "VILLAGE_ID DEVICE",
+		args:    "VILLAGE_ID ACCOUNT",
 		summary: "list a local's published states and what the audit of the chain found",
 		run:     runVillageChain,
 	})
@@ -160,6 +160,16 @@ func villageArg(s string) (string, error) {
 		return "", usagef("VILLAGE_ID: %v", err)
 	}
 	return id.String(), nil
+}
+
+// accountArg checks an account id argument (acc_…): villages name people
+// by account (village.md §1).
+func accountArg(what, s string) (string, error) {
+	a, err := identity.ParseAccount(s)
+	if err != nil {
+		return "", usagef("%s: %v (a village names people by account id, acc_…; 'kith id' prints it)", what, err)
+	}
+	return a.String(), nil
 }
 
 // deviceArg checks a device id argument (dev_…).
@@ -230,14 +240,14 @@ func runVillageFound(ctx context.Context, c *call) error {
 		return err
 	}
 	for _, s := range *c.multi["with"] {
-		d, err := deviceArg("--with", s)
+		d, err := accountArg("--with", s)
 		if err != nil {
 			return err
 		}
 		req.Cofounders = append(req.Cofounders, d)
 	}
 	if len(req.Cofounders) == 0 {
-		return usagef("--with: a village needs at least one co-founder (--with dev_…; 'kith id' on their device prints it)")
+		return usagef("--with: a village needs at least one co-founder (--with acc_…; 'kith id' on their device prints it)")
 	}
 	return c.withBackend(func(b backend) error {
 		e, err := b.FoundVillage(ctx, req)
@@ -262,7 +272,7 @@ func runVillageList(ctx context.Context, c *call) error {
 		}
 		return c.out(l, func(w io.Writer) {
 			if len(l.Villages) == 0 {
-				fmt.Fprintln(w, "no villages; found one with 'kith village found NAME --with dev_…'")
+				fmt.Fprintln(w, "no villages; found one with 'kith village found NAME --with acc_…'")
 				return
 			}
 			for _, v := range l.Villages {
@@ -454,7 +464,7 @@ func runVillageInvite(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	dev, err := deviceArg("DEVICE", c.args[1])
+	dev, err := accountArg("ACCOUNT", c.args[1])
 	if err != nil {
 		return err
 	}
@@ -630,7 +640,7 @@ func runVillageExclude(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	dev, err := deviceArg("DEVICE", c.args[1])
+	dev, err := accountArg("ACCOUNT", c.args[1])
 	if err != nil {
 		return err
 	}
@@ -691,7 +701,7 @@ func runVillageChain(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	dev, err := deviceArg("DEVICE", c.args[1])
+	dev, err := accountArg("ACCOUNT", c.args[1])
 	if err != nil {
 		return err
 	}

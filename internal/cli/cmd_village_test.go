@@ -44,7 +44,7 @@ func foundVillage(t *testing.T) village {
 	t.Helper()
 	v := village{a: newEnv(t), b: newEnv(t)}
 	v.ao, v.bo = initHome(t, v.a), initHome(t, v.b)
-	r := v.a.run(t, nil, "village", "found", "Elm street", "--with", v.bo.Device)
+	r := v.a.run(t, nil, "village", "found", "Elm street", "--with", v.bo.Account)
 	v.id = strings.TrimSpace(r.stdout)
 	if r.code != 0 || r.stdout != v.id+"\n" || !strings.HasPrefix(v.id, "ent_") {
 		t.Fatalf("village found: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
@@ -62,7 +62,7 @@ func TestVillageFoundAndList(t *testing.T) {
 	a, b := newEnv(t), newEnv(t)
 	initHome(t, a)
 	bo := initHome(t, b)
-	if out := a.ok(t, "village", "list"); out != "no villages; found one with 'kith village found NAME --with dev_…'\n" {
+	if out := a.ok(t, "village", "list"); out != "no villages; found one with 'kith village found NAME --with acc_…'\n" {
 		t.Errorf("empty village list prints %q", out)
 	}
 	var l wire.VillageList
@@ -72,7 +72,7 @@ func TestVillageFoundAndList(t *testing.T) {
 	}
 
 	var fe wire.VillageEntry
-	a.okJSON(t, &fe, "village", "found", "Elm street", "--with", bo.Device, "--admit", "unanimous", "--exclude", "majority")
+	a.okJSON(t, &fe, "village", "found", "Elm street", "--with", bo.Account, "--admit", "unanimous", "--exclude", "majority")
 	if fe.ID != fe.Village || !strings.HasPrefix(fe.ID, "ent_") {
 		t.Fatalf("village found --json = %+v", fe)
 	}
@@ -125,8 +125,8 @@ func TestVillageShow(t *testing.T) {
 
 	// c joins (two active locals: both must invite it). Every step of
 	// another device follows a sync, so the entries' order is certain.
-	idLine(t, v.a, "village", "invite", v.id, co.Device)
-	idLine(t, v.b, "village", "invite", v.id, co.Device)
+	idLine(t, v.a, "village", "invite", v.id, co.Account)
+	idLine(t, v.b, "village", "invite", v.id, co.Account)
 	syncHomes(t, v.b, v.a)
 	syncHomes(t, v.a, c)
 	idLine(t, c, "village", "join", v.id)
@@ -148,10 +148,10 @@ func TestVillageShow(t *testing.T) {
 	idLine(t, c, "village", "vote", v.id, s1, "accept", "--proof", proof)
 	syncHomes(t, c, v.a)
 	// d is invited by a alone: not admitted (the majority of three is two).
-	idLine(t, v.a, "village", "invite", v.id, do.Device)
-	prop := idLine(t, v.a, "village", "exclude", v.id, v.bo.Device, "--reason", "gone quiet")
+	idLine(t, v.a, "village", "invite", v.id, do.Account)
+	prop := idLine(t, v.a, "village", "exclude", v.id, v.bo.Account, "--reason", "gone quiet")
 
-	A, B, C := v.ao.Device, v.bo.Device, co.Device
+	A, B, C := v.ao.Account, v.bo.Account, co.Account
 	ao, bo := v.ao, v.bo
 	// The village lists devices in the order of their keys.
 	want := "Elm street  " + v.id + "\n" +
@@ -167,7 +167,7 @@ func TestVillageShow(t *testing.T) {
 			line{co, "  " + C + "  active   local\n"}), "") +
 		"\n" +
 		"pending invitations (1)\n" +
-		"  " + do.Device + "  invited by " + A + "; waiting for more locals to invite it (admit by majority)\n" +
+		"  " + do.Account + "  invited by " + A + "; waiting for more locals to invite it (admit by majority)\n" +
 		"\n" +
 		"inbox (0)\n" +
 		"\n" +
@@ -215,7 +215,7 @@ func TestVillageVote(t *testing.T) {
 	idLine(t, v.a, "village", "vote", v.id, s, "accept", "--proof", added)
 	var got wire.Village
 	v.a.okJSON(t, &got, "village", "show", v.id)
-	if len(got.Strangers) != 1 || got.Strangers[0].Standing != "acknowledged" || voteOf(got.Strangers[0], v.ao.Device).Proof != added {
+	if len(got.Strangers) != 1 || got.Strangers[0].Standing != "acknowledged" || voteOf(got.Strangers[0], v.ao.Account).Proof != added {
 		t.Errorf("strangers = %+v", got.Strangers)
 	}
 	idLine(t, v.b, "village", "vote", v.id, s, "defer")
@@ -231,20 +231,20 @@ func TestVillageVote(t *testing.T) {
 	// Of two active locals, b cannot turn passive: the CLI says why and
 	// what to do, and nothing is published.
 	r = v.b.run(t, nil, "village", "userspec", v.id, "--mode", "passive", "--name", "Bo")
-	if r.code != 1 || !strings.Contains(r.stderr, "a village keeps at least 2 active locals and this device is one of the 2") ||
+	if r.code != 1 || !strings.Contains(r.stderr, "a village keeps at least 2 active locals and your account is one of the 2") ||
 		!strings.Contains(r.stderr, "invite one, or ask a passive local to turn active") {
 		t.Errorf("userspec passive of two active: exit %d, stderr %q", r.code, r.stderr)
 	}
 	v.b.okJSON(t, &got, "village", "show", v.id)
-	if l := localOf(got, v.bo.Device); l.Mode != "active" || l.Name != "" || len(got.Problems) != 0 {
+	if l := localOf(got, v.bo.Account); l.Mode != "active" || l.Name != "" || len(got.Problems) != 0 {
 		t.Errorf("after the refused userspec b is %+v, problems %q", l, got.Problems)
 	}
 	// A third local, c, accepts too; then b may turn passive, and its
 	// vote follows the active locals'.
 	c := newEnv(t)
 	co := initHome(t, c)
-	idLine(t, v.a, "village", "invite", v.id, co.Device)
-	idLine(t, v.b, "village", "invite", v.id, co.Device)
+	idLine(t, v.a, "village", "invite", v.id, co.Account)
+	idLine(t, v.b, "village", "invite", v.id, co.Account)
 	syncHomes(t, v.b, v.a)
 	syncHomes(t, v.a, c)
 	idLine(t, c, "village", "join", v.id)
@@ -253,13 +253,13 @@ func TestVillageVote(t *testing.T) {
 	idLine(t, v.b, "village", "userspec", v.id, "--mode", "passive", "--name", "Bo")
 	syncHomes(t, v.b, v.a)
 	v.a.okJSON(t, &got, "village", "show", v.id)
-	if bv := voteOf(got.Strangers[0], v.bo.Device); !bv.Mechanical || bv.Vote != "accept" || bv.Proof != added || got.Strangers[0].Standing != "accepted" {
+	if bv := voteOf(got.Strangers[0], v.bo.Account); !bv.Mechanical || bv.Vote != "accept" || bv.Proof != added || got.Strangers[0].Standing != "accepted" {
 		t.Errorf("after b turned passive: %+v", got.Strangers[0])
 	}
 	out := v.a.ok(t, "village", "show", v.id)
 	for _, want := range []string{
-		"  " + v.bo.Device + "  passive  local  \"Bo\"\n",
-		"    vouched   " + v.bo.Device + "  proof " + added + "  (passive: follows the active locals)\n",
+		"  " + v.bo.Account + "  passive  local  \"Bo\"\n",
+		"    vouched   " + v.bo.Account + "  proof " + added + "  (passive: follows the active locals)\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("village show lacks %q:\n%s", want, out)
@@ -287,15 +287,15 @@ func voteOf(s wire.VillageStranger, local string) wire.VillageVote {
 	return wire.VillageVote{}
 }
 
-// line is a line of output about one device.
+// line is a line of output about one local (an account).
 type line struct {
 	dev  initOut
 	text string
 }
 
-// inKeyOrder returns the lines in the order of their devices' public keys.
+// inKeyOrder returns the lines in the order of their accounts' public keys.
 func inKeyOrder(ls ...line) []string {
-	slices.SortFunc(ls, func(a, b line) int { return strings.Compare(a.dev.DevicePublicKey, b.dev.DevicePublicKey) })
+	slices.SortFunc(ls, func(a, b line) int { return strings.Compare(a.dev.AccountPublicKey, b.dev.AccountPublicKey) })
 	out := make([]string, len(ls))
 	for i, l := range ls {
 		out[i] = l.text
@@ -318,19 +318,19 @@ func TestVillageJoinLeave(t *testing.T) {
 	c := newEnv(t)
 	co := initHome(t, c)
 	var ie wire.VillageEntry
-	v.a.okJSON(t, &ie, "village", "invite", v.id, co.Device)
+	v.a.okJSON(t, &ie, "village", "invite", v.id, co.Account)
 	if ie.Village != v.id {
 		t.Errorf("village invite --json = %+v", ie)
 	}
 	// Two active locals: the majority is both.
-	if out := v.a.ok(t, "village", "show", v.id); !strings.Contains(out, "pending invitations (1)\n  "+co.Device+"  invited by "+v.ao.Device+"; waiting for more locals to invite it (admit by majority)\n") {
+	if out := v.a.ok(t, "village", "show", v.id); !strings.Contains(out, "pending invitations (1)\n  "+co.Account+"  invited by "+v.ao.Account+"; waiting for more locals to invite it (admit by majority)\n") {
 		t.Errorf("village show lacks the pending invitation:\n%s", out)
 	}
 	syncHomes(t, v.a, v.b)
-	idLine(t, v.b, "village", "invite", v.id, co.Device)
+	idLine(t, v.b, "village", "invite", v.id, co.Account)
 	syncHomes(t, v.b, v.a)
-	endorsers := strings.Join(inKeyOrder(line{v.ao, v.ao.Device}, line{v.bo, v.bo.Device}), ", ")
-	if out := v.a.ok(t, "village", "show", v.id); !strings.Contains(out, "pending invitations (1)\n  "+co.Device+"  invited by "+endorsers+"; admitted, waiting for it to join\n") {
+	endorsers := strings.Join(inKeyOrder(line{v.ao, v.ao.Account}, line{v.bo, v.bo.Account}), ", ")
+	if out := v.a.ok(t, "village", "show", v.id); !strings.Contains(out, "pending invitations (1)\n  "+co.Account+"  invited by "+endorsers+"; admitted, waiting for it to join\n") {
 		t.Errorf("village show lacks the admitted invitation:\n%s", out)
 	}
 	syncHomes(t, v.a, c)
@@ -355,15 +355,15 @@ func TestVillageExclusion(t *testing.T) {
 	v := foundVillage(t)
 	c := newEnv(t)
 	co := initHome(t, c)
-	idLine(t, v.a, "village", "invite", v.id, co.Device)
-	idLine(t, v.b, "village", "invite", v.id, co.Device)
+	idLine(t, v.a, "village", "invite", v.id, co.Account)
+	idLine(t, v.b, "village", "invite", v.id, co.Account)
 	syncHomes(t, v.b, v.a)
 	syncHomes(t, v.a, c)
 	idLine(t, c, "village", "join", v.id)
 	syncHomes(t, c, v.a)
 
 	var pe wire.VillageEntry
-	v.a.okJSON(t, &pe, "village", "exclude", v.id, v.bo.Device, "--reason", "gone quiet")
+	v.a.okJSON(t, &pe, "village", "exclude", v.id, v.bo.Account, "--reason", "gone quiet")
 	var got wire.Village
 	v.a.okJSON(t, &got, "village", "show", v.id)
 	if len(got.Locals) != 3 || len(got.Proposals) != 1 || got.Proposals[0].Outcome != "open" {
@@ -376,14 +376,14 @@ func TestVillageExclusion(t *testing.T) {
 	if len(got.Proposals) != 1 || got.Proposals[0].Outcome != "passed" || got.Proposals[0].Reason != "gone quiet" {
 		t.Fatalf("proposals = %+v", got.Proposals)
 	}
-	if out := v.a.ok(t, "village", "show", v.id); !strings.Contains(out, "  "+v.bo.Device+"  active   excluded\n") || !strings.Contains(out, "open exclusion proposals (0)\n") {
+	if out := v.a.ok(t, "village", "show", v.id); !strings.Contains(out, "  "+v.bo.Account+"  active   excluded\n") || !strings.Contains(out, "open exclusion proposals (0)\n") {
 		t.Errorf("village show after the exclusion:\n%s", out)
 	}
 	r := v.a.run(t, nil, "village", "exclude-vote", v.id, pe.ID, "against")
 	if r.code != 1 || !strings.Contains(r.stderr, "closed") {
 		t.Errorf("vote on a closed proposal: exit %d, stderr %q", r.code, r.stderr)
 	}
-	r = v.a.run(t, nil, "village", "exclude", v.id, v.ao.Device, "--reason", "me")
+	r = v.a.run(t, nil, "village", "exclude", v.id, v.ao.Account, "--reason", "me")
 	if r.code != 1 || !strings.Contains(r.stderr, "itself") {
 		t.Errorf("excluding oneself: exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -402,18 +402,18 @@ func TestVillageStateChain(t *testing.T) {
 		t.Fatalf("village state prints %q", out)
 	}
 	var ch wire.VillageChain
-	v.a.okJSON(t, &ch, "village", "chain", v.id, v.ao.Device)
+	v.a.okJSON(t, &ch, "village", "chain", v.id, v.ao.Account)
 	if !ch.OK || len(ch.States) != 2 || ch.States[0].ID != p.State.ID || ch.States[1].ID != fields[0] {
 		t.Fatalf("village chain --json = %+v", ch)
 	}
-	want := v.ao.Device + ": 2 states; the audit found nothing wrong\n"
+	want := v.ao.Account + ": 2 states; the audit found nothing wrong\n"
 	for _, s := range ch.States {
 		want += fmt.Sprintf("  #%-4d %s  commitment %s  seen %d\n", s.Seq, s.ID, s.Commitment, s.Seen)
 	}
-	if out := v.a.ok(t, "village", "chain", v.id, v.ao.Device); out != want {
+	if out := v.a.ok(t, "village", "chain", v.id, v.ao.Account); out != want {
 		t.Errorf("village chain:\n%q\nwant\n%q", out, want)
 	}
-	if out, want := v.a.ok(t, "village", "chain", v.id, v.bo.Device), v.bo.Device+": 0 states; the audit found nothing wrong\n"; out != want {
+	if out, want := v.a.ok(t, "village", "chain", v.id, v.bo.Account), v.bo.Account+": 0 states; the audit found nothing wrong\n"; out != want {
 		t.Errorf("village chain of b: %q, want %q", out, want)
 	}
 }
@@ -433,19 +433,19 @@ func TestVillageUsageErrors(t *testing.T) {
 	}{
 		{[]string{"village"}, 2, "needs a subcommand", "usage"},
 		{[]string{"village", "found", "V"}, 2, "--with", "usage"},
-		{[]string{"village", "found", "V", "--with", other.Account}, 2, "--with", "usage"},
-		{[]string{"village", "found", "V", "--with", other.Device, "--admit", "all"}, 2, "--admit", "usage"},
-		{[]string{"village", "found", "V", "--with", other.Device, "--exclude", "some"}, 2, "--exclude", "usage"},
-		{[]string{"village", "found", " ", "--with", other.Device}, 2, "NAME", "usage"},
-		{[]string{"village", "found", "--with", other.Device}, 2, "usage: kith village found", "usage"},
+		{[]string{"village", "found", "V", "--with", other.Device}, 2, "--with", "usage"},
+		{[]string{"village", "found", "V", "--with", other.Account, "--admit", "all"}, 2, "--admit", "usage"},
+		{[]string{"village", "found", "V", "--with", other.Account, "--exclude", "some"}, 2, "--exclude", "usage"},
+		{[]string{"village", "found", " ", "--with", other.Account}, 2, "NAME", "usage"},
+		{[]string{"village", "found", "--with", other.Account}, 2, "usage: kith village found", "usage"},
 		{[]string{"village", "list", "x"}, 2, "usage: kith village list", "usage"},
 		{[]string{"village", "show"}, 2, "usage: kith village show", "usage"},
 		{[]string{"village", "show", "elm"}, 2, "VILLAGE_ID", "usage"},
-		{[]string{"village", "show", me.Device}, 2, "VILLAGE_ID", "usage"},
+		{[]string{"village", "show", me.Account}, 2, "VILLAGE_ID", "usage"},
 		{[]string{"village", "accept", "x"}, 2, "VILLAGE_ID", "usage"},
 		{[]string{"village", "join"}, 2, "usage: kith village join", "usage"},
 		{[]string{"village", "leave", unknown, "x"}, 2, "usage: kith village leave", "usage"},
-		{[]string{"village", "invite", unknown, other.Account}, 2, "DEVICE", "usage"},
+		{[]string{"village", "invite", unknown, other.Device}, 2, "ACCOUNT", "usage"},
 		{[]string{"village", "userspec", unknown}, 2, "--mode", "usage"},
 		{[]string{"village", "userspec", unknown, "--mode", "lazy"}, 2, "--mode", "usage"},
 		{[]string{"village", "vote", unknown, "abc", "veto"}, 2, "STRANGER", "usage"},
@@ -455,26 +455,26 @@ func TestVillageUsageErrors(t *testing.T) {
 		{[]string{"village", "vote", unknown, s, "veto", "--proof", proof}, 2, "--proof", "usage"},
 		{[]string{"village", "note", unknown, s}, 2, "usage: kith village note", "usage"},
 		{[]string{"village", "note", unknown, "x", "text"}, 2, "STRANGER", "usage"},
-		{[]string{"village", "exclude", unknown, other.Device}, 2, "--reason", "usage"},
-		{[]string{"village", "exclude", unknown, "bob", "--reason", "r"}, 2, "DEVICE", "usage"},
+		{[]string{"village", "exclude", unknown, other.Account}, 2, "--reason", "usage"},
+		{[]string{"village", "exclude", unknown, "bob", "--reason", "r"}, 2, "ACCOUNT", "usage"},
 		{[]string{"village", "exclude-vote", unknown, "p", "for"}, 2, "PROPOSAL", "usage"},
 		{[]string{"village", "exclude-vote", unknown, unknown, "maybe"}, 2, "vote", "usage"},
 		{[]string{"village", "state"}, 2, "usage: kith village state", "usage"},
 		{[]string{"village", "chain", unknown}, 2, "usage: kith village chain", "usage"},
-		{[]string{"village", "chain", unknown, "x"}, 2, "DEVICE", "usage"},
+		{[]string{"village", "chain", unknown, "x"}, 2, "ACCOUNT", "usage"},
 		{[]string{"village", "show", "--nope", unknown}, 2, "nope", "usage"},
 		// A village not held here: exit 1, named, with what to do.
 		{[]string{"village", "show", unknown}, 1, "no village " + unknown + " is held here", "failed"},
 		{[]string{"village", "accept", unknown}, 1, "no village " + unknown + " is held here", "failed"},
 		{[]string{"village", "join", unknown}, 1, "'kith village list'", "failed"},
-		{[]string{"village", "invite", unknown, other.Device}, 1, "no village " + unknown, "failed"},
+		{[]string{"village", "invite", unknown, other.Account}, 1, "no village " + unknown, "failed"},
 		{[]string{"village", "userspec", unknown, "--mode", "passive"}, 1, "no village " + unknown, "failed"},
 		{[]string{"village", "vote", unknown, s, "accept", "--proof", proof}, 1, "no village " + unknown, "failed"},
 		{[]string{"village", "note", unknown, s, "hello"}, 1, "no village " + unknown, "failed"},
-		{[]string{"village", "exclude", unknown, other.Device, "--reason", "r"}, 1, "no village " + unknown, "failed"},
+		{[]string{"village", "exclude", unknown, other.Account, "--reason", "r"}, 1, "no village " + unknown, "failed"},
 		{[]string{"village", "exclude-vote", unknown, unknown, "for"}, 1, "no village " + unknown, "failed"},
 		{[]string{"village", "state", unknown}, 1, "no village " + unknown, "failed"},
-		{[]string{"village", "chain", unknown, other.Device}, 1, "no village " + unknown, "failed"},
+		{[]string{"village", "chain", unknown, other.Account}, 1, "no village " + unknown, "failed"},
 		{[]string{"village", "request", unknown, "hi"}, 2, "--to", "usage"},
 		{[]string{"village", "request", unknown, "--to", other.Account, "hi"}, 2, "--to", "usage"},
 		{[]string{"village", "request", unknown, "--to", other.Device, " "}, 2, "TEXT", "usage"},
@@ -505,10 +505,10 @@ func TestVillageThroughAPI(t *testing.T) {
 	reads := [][]string{
 		{"village", "list"}, {"--json", "village", "list"},
 		{"village", "show", v.id}, {"--json", "village", "show", v.id},
-		{"village", "chain", v.id, v.ao.Device}, {"--json", "village", "chain", v.id, v.ao.Device},
+		{"village", "chain", v.id, v.ao.Account}, {"--json", "village", "chain", v.id, v.ao.Account},
 		{"village", "show", unknown}, {"--json", "village", "show", unknown},
 		{"village", "accept", v.id},
-		{"village", "exclude", v.id, v.ao.Device, "--reason", "r"},
+		{"village", "exclude", v.id, v.ao.Account, "--reason", "r"},
 	}
 	direct := v.a.runs(t, reads)
 	serveHome(t, v.a)

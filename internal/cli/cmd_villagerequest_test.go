@@ -10,6 +10,7 @@ import (
 
 	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/bundle"
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	vil "github.com/kithnet/kith/internal/village"
@@ -24,9 +25,14 @@ func strangerRequest(t *testing.T, villageID, text string) (string, string) {
 		t.Fatal(err)
 	}
 	k, _ := identity.GenerateKey(nil)
+	acct, _ := identity.GenerateKey(nil)
+	cert, err := content.NewDeviceCert(acct, k, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	user := [32]byte{7}
 	e, err := entry.Sign(k, entry.Draft{LogID: entry.LogID(vid), Seq: 1, Timestamp: uint64(time.Now().Add(time.Hour).UnixMilli()),
-		Payload: vil.MustEncode(&vil.Request{Village: vid, User: user, Text: text})})
+		Payload: vil.MustEncode(&vil.Request{Village: vid, User: user, Text: text, Cert: vil.CertOf(cert)})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +52,7 @@ func strangerRequest(t *testing.T, villageID, text string) (string, string) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return path, vil.RequestStranger(k.Public(), user).Hex()
+	return path, vil.RequestStranger(acct.Public(), user).Hex()
 }
 
 // TestVillageShowInbox: a stranger's request shows in the inbox until a

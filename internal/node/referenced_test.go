@@ -7,6 +7,7 @@ import (
 	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/village"
 )
 
@@ -33,6 +34,13 @@ func TestReferencedBlobs(t *testing.T) {
 		}
 	}
 	vid := entry.ID{9}
+	acct, _ := identity.GenerateKey(nil)
+	device, _ := identity.GenerateKey(nil)
+	ce, err := content.NewDeviceCert(acct, device, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := village.CertOf(ce)
 	var stranger village.StrangerID
 	stranger[0], stranger[32] = 7, 8
 	for _, tc := range []struct {
@@ -44,8 +52,8 @@ func TestReferencedBlobs(t *testing.T) {
 		{"village veto", &village.Vote{Village: vid, Stranger: stranger, Vote: village.VoteVeto}, nil},
 		{"village note with a file", &village.Strangerspec{Village: vid, Stranger: stranger, Text: "met at the market", Blob: b}, []blob.ID{b}},
 		{"village note without a file", &village.Strangerspec{Village: vid, Stranger: stranger, Text: "proof of nothing"}, nil},
-		{"stranger's request with a file", &village.Request{Village: vid, User: [32]byte{7}, Text: "my papers", Blob: b}, []blob.ID{b}},
-		{"stranger's request without a file", &village.Request{Village: vid, User: [32]byte{7}, Text: "no blob here"}, nil},
+		{"stranger's request with a file", &village.Request{Village: vid, User: [32]byte{7}, Text: "my papers", Blob: b, Cert: cert}, []blob.ID{b}},
+		{"stranger's request without a file", &village.Request{Village: vid, User: [32]byte{7}, Text: "no blob here", Cert: cert}, nil},
 	} {
 		raw, err := village.Encode(tc.p)
 		if err != nil {

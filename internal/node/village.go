@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/scope"
@@ -54,7 +55,10 @@ type VillageSummary struct {
 }
 
 // villageEntries returns the found entry (nil when not held) and every
-// held entry of the village log (log id = village id) of any author.
+// held entry of the village log (log id = village id) of any author, with
+// the device certificates and revocations held of their authors, of the
+// found entry's author and of this device (village.md §1: they say which
+// account each device speaks for).
 func (n *Node) villageEntries(ctx context.Context, id entry.ID) (*entry.Entry, []*entry.Entry, error) {
 	var found *entry.Entry
 	s, err := n.store.Get(ctx, id)
@@ -69,14 +73,59 @@ func (n *Node) villageEntries(ctx context.Context, id entry.ID) (*entry.Entry, [
 	if found != nil {
 		out = append(out, found)
 	}
+	authors := map[identity.PublicKey]bool{n.device.Public(): true}
+	if found != nil {
+		authors[found.Header.Author] = true
+	}
 	err = store.EachOfLogID(ctx, n.store, entry.LogID(id), func(e *store.Stored) error {
 		out = append(out, e.Entry)
+		authors[e.Header.Author] = true
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
+	for a := range authors {
+		err := store.EachOfLogID(ctx, n.store, content.DeviceCertLog(a), func(e *store.Stored) error {
+			out = append(out, e.Entry)
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
 	return found, out, nil
+}
+
+// ownKeys returns this node's account key, this device's key and the
+// other devices the account certified: the keys by which a village can
+// name this account or see it act.
+func (n *Node) ownKeys(ctx context.Context) ([]identity.PublicKey, error) {
+	keys := []identity.PublicKey{n.account, n.device.Public()}
+	ds, err := n.store.Devices(ctx, n.account)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	for _, d := range ds {
+		if !slices.Contains(keys, d.Device) {
+			keys = append(keys, d.Device)
+		}
+	}
+	return keys, nil
+}
+
+// speaker returns the account this device speaks for in st, or a rule
+// error when the village does not know this device as a current device of
+// this node's account.
+func (n *Node) speaker(st *village.State) (identity.PublicKey, error) {
+	self := n.device.Public()
+	if a, ok := st.AccountOf(self); !ok || a != n.account {
+		return identity.PublicKey{}, ruleErr("this device's certificate is not held with the village's entries")
+	}
+	if !st.Current(self) {
+		return identity.PublicKey{}, ruleErr("this device was revoked by your account: it can no longer act for it in the village")
+	}
+	return n.account, nil
 }
 
 // Village reduces the village from the entries held: its found entry and
@@ -101,11 +150,15 @@ func (n *Node) Village(ctx context.Context, id entry.ID) (*village.State, error)
 // whose found entry names it as a founder and those it is invited to,
 // sorted by village id.
 func (n *Node) Villages(ctx context.Context) ([]VillageSummary, error) {
-	ids, err := scope.VillagesOf(ctx, n.store, []identity.PublicKey{n.device.Public()})
+	keys, err := n.ownKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
-	self := n.device.Public()
+	ids, err := scope.VillagesOf(ctx, n.store, keys)
+	if err != nil {
+		return nil, err
+	}
+	self := n.account
 	out := make([]VillageSummary, 0, len(ids))
 	for _, id := range ids {
 		vs := VillageSummary{ID: id, Role: RoleInvitee}
@@ -132,12 +185,12 @@ func (n *Node) Villages(ctx context.Context) ([]VillageSummary, error) {
 	return out, nil
 }
 
-// FoundVillage founds a village with this device and the co-founders
-// (device keys) as founders: it appends the village.found entry to this
-// device's found log (scope.FoundLog). The entry's id is the village id;
-// the village is founded once every co-founder has accepted.
+// FoundVillage founds a village with this node's account and the
+// co-founders (account keys) as founders: it appends the village.found
+// entry to this device's found log (scope.FoundLog). The entry's id is the
+// village id; the village is founded once every co-founder has accepted.
 func (n *Node) FoundVillage(ctx context.Context, name string, admit, exclude village.Method, cofounders []identity.PublicKey) (*entry.Entry, error) {
-	self := n.device.Public()
+	self := n.account
 	founders := []identity.PublicKey{self}
 	for _, k := range cofounders {
 		if !slices.Contains(founders, k) {
@@ -146,7 +199,7 @@ func (n *Node) FoundVillage(ctx context.Context, name string, admit, exclude vil
 	}
 	slices.SortFunc(founders, func(a, b identity.PublicKey) int { return bytes.Compare(a[:], b[:]) })
 	if len(founders) < village.MinFounders {
-		return nil, &village.Error{Type: village.TypeFound, Field: "founders", Msg: "a village needs at least one co-founder besides this device"}
+		return nil, &village.Error{Type: village.TypeFound, Field: "founders", Msg: "a village needs at least one co-founder besides your account"}
 	}
 	payload, err := village.Encode(&village.Found{Name: name, Admit: admit, Exclude: exclude, Founders: founders})
 	if err != nil {
@@ -174,7 +227,10 @@ func (n *Node) appendVillage(ctx context.Context, id entry.ID, p village.Payload
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoVillage, err)
 	}
-	self := n.device.Public()
+	self, err := n.speaker(st)
+	if err != nil {
+		return nil, err
+	}
 	if _, ok := p.(*village.Accept); !ok && !st.Founded {
 		return nil, ruleErr("the village is not founded yet (not every founder has accepted)")
 	}
@@ -183,7 +239,7 @@ func (n *Node) appendVillage(ctx context.Context, id entry.ID, p village.Payload
 			return nil, err
 		}
 	}
-	if err := village.SetRefs(p, village.NextRefs(st, es, self)); err != nil {
+	if err := village.SetRefs(p, village.NextRefs(st, es, n.device.Public())); err != nil {
 		return nil, err
 	}
 	payload, err := village.Encode(p)
@@ -196,7 +252,7 @@ func (n *Node) appendVillage(ctx context.Context, id entry.ID, p village.Payload
 // mustBeLocal is the check of the entries only a current local may post.
 func mustBeLocal(st *village.State, self identity.PublicKey) error {
 	if l := st.Local(self); l == nil || l.Status != village.Member {
-		return ruleErr("this device is not a local of the village")
+		return ruleErr("your account is not a local of the village")
 	}
 	return nil
 }
@@ -205,10 +261,10 @@ func mustBeLocal(st *village.State, self identity.PublicKey) error {
 func (n *Node) AcceptVillage(ctx context.Context, id entry.ID) (*entry.Entry, error) {
 	return n.appendVillage(ctx, id, &village.Accept{Village: id}, func(st *village.State, self identity.PublicKey) error {
 		if !slices.Contains(st.Founders, self) {
-			return ruleErr("this device is not a founder of the village")
+			return ruleErr("your account is not a founder of the village")
 		}
 		if st.Founded || st.Local(self).Accepted {
-			return ruleErr("this device has already accepted the founding")
+			return ruleErr("your account has already accepted the founding")
 		}
 		return nil
 	})
@@ -225,7 +281,7 @@ func (n *Node) InviteToVillage(ctx context.Context, id entry.ID, invitee identit
 		}
 		for _, inv := range st.Invitations {
 			if inv.Invitee == invitee && slices.Contains(inv.Endorsers, self) {
-				return ruleErr("this device has already invited the invitee")
+				return ruleErr("your account has already invited the invitee")
 			}
 		}
 		return nil
@@ -238,12 +294,12 @@ func (n *Node) JoinVillage(ctx context.Context, id entry.ID) (*entry.Entry, erro
 		for _, inv := range st.Invitations {
 			if inv.Invitee == self {
 				if inv.Joined {
-					return ruleErr("this device has already joined")
+					return ruleErr("your account has already joined")
 				}
 				return nil
 			}
 		}
-		return ruleErr("this device has no invitation to the village")
+		return ruleErr("your account has no invitation to the village")
 	})
 }
 
@@ -260,7 +316,7 @@ func (n *Node) SetVillageUserspec(ctx context.Context, id entry.ID, mode village
 			return err
 		}
 		if st.UserspecRefusal(self, mode) != "" {
-			return ruleErr("a village keeps at least %d active locals and this device is one of the %d: it cannot turn passive until another local is active (invite one, or ask a passive local to turn active); every local's node would ignore the userspec",
+			return ruleErr("a village keeps at least %d active locals and your account is one of the %d: it cannot turn passive until another local is active (invite one, or ask a passive local to turn active); every local's node would ignore the userspec",
 				village.MinActive, len(st.ActiveLocals()))
 		}
 		return nil
@@ -363,15 +419,18 @@ func (n *Node) PublishState(ctx context.Context, id entry.ID) (*entry.Entry, *vi
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrNoVillage, err)
 	}
-	self := n.device.Public()
-	if err := mustBeLocal(st, self); err != nil {
-		return nil, nil, err
-	}
-	p, err := st.NewStatePayload(self, st.Local(self).State, seen)
+	self, err := n.speaker(full)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := village.SetRefs(p, village.NextRefs(full, es, self)); err != nil {
+	if err := mustBeLocal(st, self); err != nil {
+		return nil, nil, err
+	}
+	p, err := st.NewStatePayload(self, lastOwnState(es, n.device.Public(), id), seen)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := village.SetRefs(p, village.NextRefs(full, es, n.device.Public())); err != nil {
 		return nil, nil, err
 	}
 	payload, err := village.Encode(p)
@@ -386,6 +445,24 @@ func (n *Node) PublishState(ctx context.Context, id entry.ID) (*entry.Entry, *vi
 		return nil, nil, err
 	}
 	return e, p, nil
+}
+
+// lastOwnState returns the commitment of device's latest village.state in
+// es (zero if none): a state's previous links one device's chain.
+func lastOwnState(es []*entry.Entry, device identity.PublicKey, id entry.ID) [32]byte {
+	var c [32]byte
+	var seq uint64
+	for _, e := range es {
+		if e.Header.Author != device || e.Header.LogID != entry.LogID(id) || e.Header.Seq < seq || e.Payload == nil {
+			continue
+		}
+		if p, err := village.Decode(e.Payload); err == nil {
+			if sp, ok := p.(*village.StatePayload); ok {
+				c, seq = sp.Commitment(), e.Header.Seq
+			}
+		}
+	}
+	return c
 }
 
 // previousSeen returns the authors that self's latest village.state in es
@@ -421,9 +498,10 @@ type StateLink struct {
 	State *village.StatePayload // nil when the payload is missing or invalid
 }
 
-// Chain returns a local's state chain in this village (its village.state
-// entries in seq order) and the findings of village.Audit over the
-// entries held.
+// Chain returns a local's state chains in this village (the
+// village.state entries of each of the account's devices, by device, in
+// seq order; local may also name one device) and the findings of
+// village.Audit over the entries held, chain by chain.
 func (n *Node) Chain(ctx context.Context, id entry.ID, local identity.PublicKey) ([]StateLink, []village.Finding, error) {
 	found, es, err := n.villageEntries(ctx, id)
 	if err != nil {
@@ -432,10 +510,28 @@ func (n *Node) Chain(ctx context.Context, id entry.ID, local identity.PublicKey)
 	if found == nil {
 		return nil, nil, ErrNoVillage
 	}
+	devices := []identity.PublicKey{local}
+	if st, err := village.Reduce(id, es); err == nil {
+		if ds := st.Devices(local); len(ds) > 0 {
+			devices = ds
+		}
+	}
+	var links []StateLink
+	var findings []village.Finding
+	for _, d := range devices {
+		l, f := n.deviceChain(id, es, d)
+		links = append(links, l...)
+		findings = append(findings, f...)
+	}
+	return links, findings, nil
+}
+
+// deviceChain is Chain for one device's log.
+func (n *Node) deviceChain(id entry.ID, es []*entry.Entry, device identity.PublicKey) ([]StateLink, []village.Finding) {
 	var chain []*entry.Entry
 	var links []StateLink
 	for _, e := range es {
-		if e.Header.Author != local || e.Header.LogID != entry.LogID(id) || e.Payload == nil {
+		if e.Header.Author != device || e.Header.LogID != entry.LogID(id) || e.Payload == nil {
 			continue
 		}
 		p, err := village.Decode(e.Payload)
@@ -452,7 +548,7 @@ func (n *Node) Chain(ctx context.Context, id entry.ID, local identity.PublicKey)
 		return cmpUint(a.Entry.Header.Seq, b.Entry.Header.Seq)
 	})
 	slices.SortStableFunc(chain, func(a, b *entry.Entry) int { return cmpUint(a.Header.Seq, b.Header.Seq) })
-	return links, village.Audit(id, chain, es, n.seenLists()), nil
+	return links, village.Audit(id, chain, es, n.seenLists())
 }
 
 func cmpUint(a, b uint64) int {
@@ -510,4 +606,17 @@ func (n *Node) villagePeers(ctx context.Context, nw *network, provided map[entry
 		}
 	}
 	return out
+}
+
+// DeviceCert returns this device's certificate entry (with its payload),
+// which a village request carries (village.md §6).
+func (n *Node) DeviceCert(ctx context.Context) (*entry.Entry, error) {
+	s, err := n.ownCert(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.Payload == nil {
+		return nil, errors.New("this device's certificate is held without its payload")
+	}
+	return s.Entry, nil
 }

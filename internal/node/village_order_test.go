@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"github.com/kithnet/kith/internal/content"
 	"slices"
 	"testing"
 
@@ -10,11 +11,24 @@ import (
 	"github.com/kithnet/kith/internal/village"
 )
 
+// newDevice makes a device key, the account key that certifies it and the
+// certificate.
+func newDevice(t *testing.T) (device, account identity.PrivateKey, cert *entry.Entry) {
+	t.Helper()
+	account, _ = identity.GenerateKey(nil)
+	device, _ = identity.GenerateKey(nil)
+	cert, err := content.NewDeviceCert(account, device, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return device, account, cert
+}
+
 // foundedPair founds a village of a and b (each holding the other's
 // entries) and returns its id.
 func foundedPair(t *testing.T, a, b *node.Node) entry.ID {
 	t.Helper()
-	fe, err := a.FoundVillage(t.Context(), "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{dev(b)})
+	fe, err := a.FoundVillage(t.Context(), "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{acc(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +60,7 @@ func TestVillageEntriesNameHeads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	accept := st.Local(dev(b)).Since
+	accept := st.Local(acc(b)).Since
 	S := village.RequestStranger(identity.PublicKey{7}, [32]byte{8})
 	v1, err := a.VoteStranger(ctx, vid, S, village.VoteVeto, [32]byte{})
 	if err != nil {
@@ -84,10 +98,10 @@ func TestHugeTimestampDoesNotFreezeVillage(t *testing.T) {
 	a, _ := initNode(t, node.Options{})
 	b, _ := initNode(t, node.Options{})
 	vid := foundedPair(t, a, b)
-	s, _ := identity.GenerateKey(nil)
+	s, sacc, scert := newDevice(t)
 	user := [32]byte{5}
 	req, err := entry.Sign(s, entry.Draft{LogID: entry.LogID(vid), Seq: 1, Timestamp: entry.MaxTimestamp,
-		Payload: village.MustEncode(&village.Request{Village: vid, User: user, Text: "freeze"})})
+		Payload: village.MustEncode(&village.Request{Village: vid, User: user, Text: "freeze", Cert: village.CertOf(scert)})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +110,7 @@ func TestHugeTimestampDoesNotFreezeVillage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	S := village.RequestStranger(s.Public(), user)
+	S := village.RequestStranger(sacc.Public(), user)
 	var written []*entry.Entry
 	write := func(e *entry.Entry, err error) {
 		t.Helper()

@@ -31,6 +31,9 @@ func share(t *testing.T, from *node.Node, to ...*node.Node) {
 
 func dev(n *node.Node) identity.PublicKey { return identity.PublicKey(n.Device()) }
 
+// acc is the account key of n: villages name accounts.
+func acc(n *node.Node) identity.PublicKey { return n.Account().Key() }
+
 func TestVillageLifecycle(t *testing.T) {
 	ctx := t.Context()
 	a, _ := initNode(t, node.Options{})
@@ -40,13 +43,13 @@ func TestVillageLifecycle(t *testing.T) {
 	if _, err := a.FoundVillage(ctx, "v", village.Unanimous, village.Majority, nil); err == nil {
 		t.Fatal("founding without a co-founder succeeded")
 	}
-	fe, err := a.FoundVillage(ctx, "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{dev(b)})
+	fe, err := a.FoundVillage(ctx, "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{acc(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	vid := fe.ID
 	// Before b accepts, a local's entries are refused.
-	if _, err := a.InviteToVillage(ctx, vid, dev(c)); !errors.Is(err, node.ErrVillageRule) {
+	if _, err := a.InviteToVillage(ctx, vid, acc(c)); !errors.Is(err, node.ErrVillageRule) {
 		t.Fatalf("invite before founding: %v", err)
 	}
 	if _, err := b.AcceptVillage(ctx, vid); !errors.Is(err, node.ErrNoVillage) {
@@ -70,14 +73,14 @@ func TestVillageLifecycle(t *testing.T) {
 	}
 
 	// Invitation under the unanimous charter: both endorse, c joins.
-	if _, err := a.InviteToVillage(ctx, vid, dev(c)); err != nil {
+	if _, err := a.InviteToVillage(ctx, vid, acc(c)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.InviteToVillage(ctx, vid, dev(c)); !errors.Is(err, node.ErrVillageRule) {
+	if _, err := a.InviteToVillage(ctx, vid, acc(c)); !errors.Is(err, node.ErrVillageRule) {
 		t.Fatalf("second invite by the same local: %v", err)
 	}
 	share(t, a, b, c)
-	if _, err := b.InviteToVillage(ctx, vid, dev(c)); err != nil {
+	if _, err := b.InviteToVillage(ctx, vid, acc(c)); err != nil {
 		t.Fatal(err)
 	}
 	share(t, b, c)
@@ -124,10 +127,10 @@ func TestVillageLifecycle(t *testing.T) {
 
 	// Exclusion: a proposes to exclude c; b is passive, so a alone
 	// (proposer, counted for) is the majority of {a}.
-	if _, err := c.ProposeExclusion(ctx, vid, dev(c), "x"); !errors.Is(err, node.ErrVillageRule) {
+	if _, err := c.ProposeExclusion(ctx, vid, acc(c), "x"); !errors.Is(err, node.ErrVillageRule) {
 		t.Fatalf("self exclusion: %v", err)
 	}
-	pe, err := a.ProposeExclusion(ctx, vid, dev(c), "never shows up")
+	pe, err := a.ProposeExclusion(ctx, vid, acc(c), "never shows up")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +138,7 @@ func TestVillageLifecycle(t *testing.T) {
 		t.Fatalf("vote on a passed proposal: %v", err)
 	}
 	st, _ = a.Village(ctx, vid)
-	if l := st.Local(dev(c)); l.Status != village.Excluded {
+	if l := st.Local(acc(c)); l.Status != village.Excluded {
 		t.Fatalf("c is %s, want excluded", l.Status)
 	}
 
@@ -154,11 +157,11 @@ func TestVillageLifecycle(t *testing.T) {
 	share(t, a, b)
 	// The states' seen lists are blobs: without them b reports the
 	// states unchecked; with them (as blob sync brings them) clean.
-	if _, findings, _ := b.Chain(ctx, vid, dev(a)); len(findings) != 2 || findings[0].Kind != "seen" || !strings.Contains(findings[0].Msg, "not held") {
+	if _, findings, _ := b.Chain(ctx, vid, acc(a)); len(findings) != 2 || findings[0].Kind != "seen" || !strings.Contains(findings[0].Msg, "not held") {
 		t.Fatalf("audit without the seen lists: %v", findings)
 	}
 	shareBlobs(t, a, b)
-	links, findings, err := b.Chain(ctx, vid, dev(a))
+	links, findings, err := b.Chain(ctx, vid, acc(a))
 	if err != nil || len(links) != 2 || links[0].Entry.ID != e1.ID {
 		t.Fatalf("Chain = %d links, %v", len(links), err)
 	}

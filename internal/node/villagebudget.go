@@ -14,6 +14,7 @@ import (
 
 	"github.com/kithnet/kith/internal/atomicfile"
 	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/store"
@@ -141,7 +142,11 @@ type heldLog struct {
 // arrival here of their newest entry (not by any claimed time), and the
 // newest are kept as long as both bounds hold; every older log is dropped
 // from the store, with the files fetched for it.
-func (n *Node) trimUnlisted(ctx context.Context, id entry.ID, unlisted func(store.LogKey) bool) (Dropped, error) {
+//
+// With a stranger's village log go its device's certificate logs (stored
+// with its requests, village.md §6) that the node does not otherwise want
+// (wants: the scope).
+func (n *Node) trimUnlisted(ctx context.Context, id entry.ID, unlisted, wants func(store.LogKey) bool) (Dropped, error) {
 	d, ok := n.store.(store.LogDropper)
 	if !ok {
 		return Dropped{}, fmt.Errorf("the store (%T) cannot drop logs: the budget for unlisted strangers cannot be kept", n.store)
@@ -162,12 +167,16 @@ func (n *Node) trimUnlisted(ctx context.Context, id entry.ID, unlisted func(stor
 			continue
 		}
 		hl := heldLog{log: h.Log}
-		for from := uint64(1); ; {
+		others := false // an entry other than a request: not a stranger's log
+		for from := uint64(1); !others; {
 			es, err := n.store.Log(ctx, h.Log, from, 1000)
 			if err != nil {
 				return Dropped{}, err
 			}
 			for _, e := range es {
+				if e.Type != village.TypeRequest {
+					others = true
+				}
 				hl.entries++
 				hl.bytes += int64(len(e.Raw) + len(e.Payload))
 				hl.last = max(hl.last, e.Cursor)
@@ -176,6 +185,13 @@ func (n *Node) trimUnlisted(ctx context.Context, id entry.ID, unlisted func(stor
 			if len(es) < 1000 {
 				break
 			}
+		}
+		if others {
+			// Only what the scope admitted as a known device's (or before
+			// the node knew the village) can be more than requests: a
+			// local's device whose certificate is not held yet looks
+			// unlisted, and its log must not go for the budget.
+			continue
 		}
 		logs = append(logs, hl)
 	}
@@ -194,6 +210,14 @@ func (n *Node) trimUnlisted(ctx context.Context, id entry.ID, unlisted func(stor
 			dn, _, err := d.DropLog(ctx, old.log)
 			if err != nil {
 				return out, err
+			}
+			cl := content.DeviceCertLog(old.log.Author)
+			for _, h := range heads {
+				if h.Log.LogID == cl && !wants(h.Log) {
+					if _, _, err := d.DropLog(ctx, h.Log); err != nil {
+						return out, err
+					}
+				}
 			}
 			out.Requests += dn
 			out.Strangers++

@@ -24,7 +24,7 @@ import (
 func foundPair(t *testing.T, a, b *node.Node) entry.ID {
 	t.Helper()
 	ctx := t.Context()
-	fe, err := a.FoundVillage(ctx, "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{dev(b)})
+	fe, err := a.FoundVillage(ctx, "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{acc(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,9 +39,11 @@ func foundPair(t *testing.T, a, b *node.Node) entry.ID {
 // rawStranger is a fresh identity on the mock network that speaks the
 // request protocol from a raw host, as a spammer with free keys would.
 type rawStranger struct {
-	key  identity.PrivateKey
-	host *netnode.Host
-	log  []*entry.Entry
+	key     identity.PrivateKey
+	account identity.PrivateKey
+	cert    *entry.Entry
+	host    *netnode.Host
+	log     []*entry.Entry
 }
 
 func newRawStranger(t *testing.T, mn *netnode.MockNet, local *node.Node) *rawStranger {
@@ -64,7 +66,7 @@ func newRawStranger(t *testing.T, mn *netnode.MockNet, local *node.Node) *rawStr
 	if err := h.ConnectKey(t.Context(), dev(local), local.Addrs()); err != nil {
 		t.Fatal(err)
 	}
-	return &rawStranger{key: key, host: h}
+	return &rawStranger{key: key, account: account, cert: cert, host: h}
 }
 
 // sendRequests signs n more requests (texts of textLen bytes) and sends
@@ -73,7 +75,7 @@ func (r *rawStranger) sendRequests(t *testing.T, local *node.Node, vid entry.ID,
 	t.Helper()
 	for range n {
 		d := entry.Draft{LogID: entry.LogID(vid), Seq: uint64(len(r.log) + 1), Timestamp: uint64(time.Now().UnixMilli()),
-			Payload: village.MustEncode(&village.Request{Village: vid, User: [32]byte{7}, Text: fmt.Sprintf("%-*d", textLen, len(r.log))})}
+			Payload: village.MustEncode(&village.Request{Village: vid, User: [32]byte{7}, Text: fmt.Sprintf("%-*d", textLen, len(r.log)), Cert: village.CertOf(r.cert)})}
 		if len(r.log) > 0 {
 			d.Backlink = r.log[len(r.log)-1].ID
 		}
@@ -236,7 +238,7 @@ func TestMockUnlistedBudgetSparesListed(t *testing.T) {
 	vid := foundPair(t, a, b)
 	first := newRawStranger(t, mn, a)
 	first.sendRequests(t, a, vid, village.MaxRequests, 10)
-	sid := village.RequestStranger(first.key.Public(), [32]byte{7})
+	sid := village.RequestStranger(first.account.Public(), [32]byte{7})
 	if _, err := a.VoteStranger(ctx, vid, sid, village.VoteDeferred, [32]byte{}); err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +305,7 @@ func TestMockUnlistedFile(t *testing.T) {
 		t.Fatal("a file over the budget was stored")
 	}
 	// Once a lists x, its files are no longer counted.
-	sx := village.RequestStranger(dev(x), [32]byte(x.Account().Key()))
+	sx := village.RequestStranger(acc(x), [32]byte(x.Account().Key()))
 	if _, err := a.VoteStranger(ctx, vid, sx, village.VoteDeferred, [32]byte{}); err != nil {
 		t.Fatal(err)
 	}

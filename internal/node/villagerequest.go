@@ -53,7 +53,11 @@ func (n *Node) RequestVillage(ctx context.Context, id entry.ID, to string, text 
 	if nw == nil {
 		return nil, ErrNotServing
 	}
-	p := &village.Request{Village: id, User: [32]byte(n.account), Text: text, Blob: blob}
+	cert, err := n.DeviceCert(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &village.Request{Village: id, User: [32]byte(n.account), Text: text, Blob: blob, Cert: village.CertOf(cert)}
 	payload, err := village.Encode(p)
 	if err != nil {
 		return nil, err
@@ -71,8 +75,8 @@ func (n *Node) RequestVillage(ctx context.Context, id entry.ID, to string, text 
 	}
 	if found != nil {
 		if st, err := village.Reduce(id, es); err == nil {
-			if l := st.Local(n.device.Public()); l != nil && l.Status == village.Member {
-				return nil, ruleErr("this device is a local of the village: a local does not send requests")
+			if l := st.Local(n.account); l != nil && l.Status == village.Member {
+				return nil, ruleErr("your account is a local of the village: a local does not send requests")
 			}
 		}
 	}
@@ -219,6 +223,8 @@ func (n *Node) takeVillageRequest(ctx context.Context, nw *network, remote ident
 	var es []*entry.Entry
 	var vid entry.ID
 	var users [][32]byte
+	var account identity.PublicKey
+	var cert *entry.Entry
 	for i, m := range msgs {
 		e, err := entry.Parse(m.Header, m.Payload)
 		if err != nil {
@@ -238,8 +244,18 @@ func (n *Node) takeVillageRequest(ctx context.Context, nw *network, remote ident
 		if !ok {
 			return requestInvalid, "not a village.request: " + p.Type()
 		}
+		acc, err := village.CertAccount(req.Cert, remote)
+		if err != nil {
+			return requestInvalid, "the request's certificate: " + err.Error()
+		}
 		if i == 0 {
-			vid = req.Village
+			vid, account = req.Village, acc
+			if cert, err = entry.Parse(req.Cert.Header, req.Cert.Payload); err != nil {
+				return requestInvalid, "the request's certificate: " + err.Error()
+			}
+		}
+		if acc != account {
+			return requestInvalid, "the requests carry certificates of different accounts"
 		}
 		if req.Village != vid || e.Header.LogID != entry.LogID(vid) {
 			return requestInvalid, "not in the village log (log id = village id)"
@@ -261,15 +277,21 @@ func (n *Node) takeVillageRequest(ctx context.Context, nw *network, remote ident
 	if err != nil {
 		return requestUnknown, "the village is not held here"
 	}
-	if l := vs.Local(remote); l != nil && l.Status == village.Member {
+	if l := vs.Local(account); l != nil && l.Status == village.Member {
 		return requestInvalid, "the author is a local"
 	}
 	for _, u := range users {
-		sid := village.RequestStranger(remote, u)
+		sid := village.RequestStranger(account, u)
 		if sg := vs.Stranger(sid); sg != nil && sg.Standing == village.Vetoed {
 			nw.log.Info("refused a vetoed stranger's village request", "peer", remote.Device(), "village", vid.String(), "stranger", sid.Hex())
 			return requestVetoed, "this village vetoes you"
 		}
+	}
+	// The device's certificate goes with its requests, so that once the
+	// village hears the stranger the other locals learn which device's
+	// log to fetch (village.md §6).
+	if _, err := n.store.Ingest(ctx, []*entry.Entry{cert}); err != nil {
+		return requestInvalid, "could not store the request's certificate"
 	}
 	res, err := n.store.Ingest(ctx, es)
 	if err != nil {
@@ -283,7 +305,7 @@ func (n *Node) takeVillageRequest(ctx context.Context, nw *network, remote ident
 	n.noteAdded(es, res)
 	// An unlisted stranger's requests count against the village's budget
 	// here (village.md §6): the oldest are dropped.
-	if d, err := n.trimUnlisted(ctx, vid, nw.scope.Unlisted); err != nil {
+	if d, err := n.trimUnlisted(ctx, vid, nw.scope.Unlisted, nw.scope.Wants); err != nil {
 		nw.log.Warn("keep the budget for unlisted strangers", "village", vid.String(), "err", err)
 	} else if d.Strangers > 0 {
 		nw.log.Info("dropped the oldest requests of unlisted strangers", "village", vid.String(), "requests", d.Requests, "strangers", d.Strangers)

@@ -24,7 +24,7 @@ func TestMockVillageRequest(t *testing.T) {
 	ctx := t.Context()
 	ns := mockNodes(t, newMockNet(t), 4)
 	a, b, x, y := ns[0], ns[1], ns[2], ns[3]
-	fe, err := a.FoundVillage(ctx, "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{dev(b)})
+	fe, err := a.FoundVillage(ctx, "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{acc(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestMockVillageRequest(t *testing.T) {
 	if _, err := x.RequestVillage(ctx, vid, a.Addrs()[0], "may I sell honey at the market?", [32]byte{}); err != nil {
 		t.Fatal(err)
 	}
-	sx := village.RequestStranger(dev(x), [32]byte(x.Account().Key()))
+	sx := village.RequestStranger(acc(x), [32]byte(x.Account().Key()))
 	inbox := func(n *node.Node) []village.StrangerRequest {
 		st, err := n.Village(ctx, vid)
 		if err != nil {
@@ -72,7 +72,7 @@ func TestMockVillageRequest(t *testing.T) {
 	}
 	eventually(t, "b to hold a's userspec", func() bool {
 		st, err := b.Village(ctx, vid)
-		return err == nil && st.Local(dev(a)).Name == "Ann"
+		return err == nil && st.Local(acc(a)).Name == "Ann"
 	})
 	if h, err := b.Store().Head(ctx, store.LogKey{Author: dev(x), LogID: entry.LogID(vid)}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("b holds the unlisted stranger's village log (head %d, %v)", h.Seq, err)
@@ -97,7 +97,7 @@ func TestMockVillageRequest(t *testing.T) {
 		}
 	}
 	eventually(t, "a to hold b's state, and its audit to find nothing", func() bool {
-		links, findings, err := a.Chain(ctx, vid, dev(b))
+		links, findings, err := a.Chain(ctx, vid, acc(b))
 		return err == nil && len(links) == 1 && len(findings) == 0
 	})
 
@@ -137,7 +137,7 @@ func TestMockVillageRequestChecks(t *testing.T) {
 	mn := newMockNet(t)
 	ns := mockNodes(t, mn, 2)
 	a, b := ns[0], ns[1]
-	fe, err := a.FoundVillage(ctx, "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{dev(b)})
+	fe, err := a.FoundVillage(ctx, "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{acc(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,12 @@ func TestMockVillageRequestChecks(t *testing.T) {
 		_ = s.CloseWrite()
 		return invite.ReadResponse(s)
 	}
-	req := &village.Request{Village: vid, User: [32]byte{9}, Text: "hello"}
+	req := &village.Request{Village: vid, User: [32]byte{9}, Text: "hello", Cert: village.CertOf(cert)}
+	otherCert, err := content.NewDeviceCert(rawAccount, other, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	borrowed := &village.Request{Village: vid, User: [32]byte{9}, Text: "hello", Cert: village.CertOf(otherCert)}
 	for _, c := range []struct {
 		name string
 		es   []*entry.Entry
@@ -203,7 +208,8 @@ func TestMockVillageRequestChecks(t *testing.T) {
 		{"relayed", []*entry.Entry{sign(other, 1, req)}, "not the device that sent it"},
 		{"not seq 1", []*entry.Entry{sign(rawKey, 2, req)}, "from seq 1"},
 		{"not a request", []*entry.Entry{sign(rawKey, 1, &village.Join{Village: vid})}, "not a village.request"},
-		{"another village", []*entry.Entry{sign(rawKey, 1, &village.Request{Village: entry.ID{7}, User: [32]byte{9}, Text: "x"})}, "not in the village log"},
+		{"another village", []*entry.Entry{sign(rawKey, 1, &village.Request{Village: entry.ID{7}, User: [32]byte{9}, Text: "x", Cert: village.CertOf(cert)})}, "not in the village log"},
+		{"another device's certificate", []*entry.Entry{sign(rawKey, 1, borrowed)}, "the certificate of another device"},
 	} {
 		resp, err := ask(c.es...)
 		if err != nil || resp.Status != 2 || !strings.Contains(resp.Message, c.want) {
@@ -239,7 +245,7 @@ func TestMockVillagePendingStrangerOnlyRequests(t *testing.T) {
 	ctx := t.Context()
 	ns := mockNodes(t, newMockNet(t), 3)
 	a, b, x := ns[0], ns[1], ns[2]
-	fe, err := a.FoundVillage(ctx, "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{dev(b)})
+	fe, err := a.FoundVillage(ctx, "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{acc(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +259,7 @@ func TestMockVillagePendingStrangerOnlyRequests(t *testing.T) {
 	if _, err := x.RequestVillage(ctx, vid, a.Addrs()[0], "hello", [32]byte{}); err != nil {
 		t.Fatal(err)
 	}
-	sx := village.RequestStranger(dev(x), [32]byte(x.Account().Key()))
+	sx := village.RequestStranger(acc(x), [32]byte(x.Account().Key()))
 	xlog := store.LogKey{Author: dev(x), LogID: lid}
 	note := village.MustEncode(&village.Strangerspec{Village: vid, Stranger: sx, Text: "I vouch for myself"})
 	if _, err := x.AppendRaw(ctx, lid, note); err != nil {

@@ -151,8 +151,8 @@ func (n *Node) publishIfChanged(ctx context.Context, id entry.ID) error {
 	if err != nil {
 		return err
 	}
-	self := n.device.Public()
-	if l := st.Local(self); !st.Founded || l == nil || l.Status != village.Member {
+	self := n.account
+	if l := st.Local(self); !st.Founded || l == nil || l.Status != village.Member || !st.Current(n.device.Public()) {
 		return nil
 	}
 	if last := n.lastState(ctx, id); last != nil {

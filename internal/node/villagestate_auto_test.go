@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kithnet/kith/internal/bundle"
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/node"
@@ -139,14 +140,14 @@ func TestMockStateAutoPublish(t *testing.T) {
 	a, _ := initNode(t, node.Options{Now: func() time.Time { return time.UnixMilli(1_800_000_000_000) }})
 	node.SetStateTimer(a, ta.after)
 	serveMock(t, mn, a)
-	bk, _ := identity.GenerateKey(nil)
-	fe, err := a.FoundVillage(ctx, "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{bk.Public()})
+	bk, bAcc, bCert := newDevice(t)
+	fe, err := a.FoundVillage(ctx, "Elm street", village.Unanimous, village.Majority, []identity.PublicKey{bAcc.Public()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	vid := fe.ID
 	b := &rawLocal{key: bk, vid: vid, ts: 1_800_000_000_000}
-	if _, err := a.Store().Ingest(ctx, []*entry.Entry{b.sign(t, &village.Accept{Village: vid})}); err != nil {
+	if _, err := a.Store().Ingest(ctx, []*entry.Entry{bCert, b.sign(t, &village.Accept{Village: vid})}); err != nil {
 		t.Fatal(err)
 	}
 	// a's found entry made the village due: founded, a is a local.
@@ -162,7 +163,7 @@ func TestMockStateAutoPublish(t *testing.T) {
 	}
 	importEntries(t, a, burst)
 	ta.settle(t, a, 2)
-	links, findings, err := a.Chain(ctx, vid, dev(a))
+	links, findings, err := a.Chain(ctx, vid, acc(a))
 	if err != nil || len(links) != 2 || len(findings) != 0 {
 		t.Fatalf("a's chain: %d states, findings %v, %v", len(links), findings, err)
 	}
@@ -173,7 +174,7 @@ func TestMockStateAutoPublish(t *testing.T) {
 	if len(st.Strangers) != 1000 {
 		t.Fatalf("%d strangers held, want 1000", len(st.Strangers))
 	}
-	cs, err := st.Components(dev(a), [32]byte{})
+	cs, err := st.Components(acc(a), [32]byte{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +204,7 @@ func TestMockStateAutoPublish(t *testing.T) {
 	// b's state changes only a's locals state: no state.
 	var es []*entry.Entry
 	for _, e := range allEntries(t, a) {
-		if e.ID == vid || e.Header.LogID == entry.LogID(vid) {
+		if e.ID == vid || e.Header.LogID == entry.LogID(vid) || e.Type == content.TypeDeviceAdd {
 			es = append(es, e.Entry)
 		}
 	}
@@ -211,7 +212,7 @@ func TestMockStateAutoPublish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp, err := bst.NewStatePayload(bk.Public(), [32]byte{}, village.SeenOf(vid, es))
+	sp, err := bst.NewStatePayload(bAcc.Public(), [32]byte{}, village.SeenOf(vid, es))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestMockStateAutoPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	ta.settle(t, a, 5)
-	if links, findings, err := a.Chain(ctx, vid, dev(a)); err != nil || len(links) != 5 || len(findings) != 0 {
+	if links, findings, err := a.Chain(ctx, vid, acc(a)); err != nil || len(links) != 5 || len(findings) != 0 {
 		t.Fatalf("a's chain: %d states, findings %v, %v", len(links), findings, err)
 	}
 }

@@ -53,6 +53,9 @@ type snapshot struct {
 	// nor offered to anyone (village.md §6).
 	villageLogs map[entry.LogID]bool
 	refused     map[store.LogKey]bool
+	// certLogs: the certificate logs (content.DeviceCertLog) of the
+	// authors of the villages' logs, wanted of any author (village.md §1).
+	certLogs map[entry.LogID]bool
 	// anyFound: the found entry of one of villages is not held, so every
 	// device's found log is wanted (who founded is not known yet).
 	anyFound bool
@@ -88,7 +91,7 @@ func (s *Scope) Wants(log store.LogKey) bool {
 	if sn.blocked[log.Author] || sn.refused[log] || sn.unlisted(log) {
 		return false
 	}
-	return sn.authors[log.Author] || sn.logs[log] || sn.villageLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog)
+	return sn.authors[log.Author] || sn.logs[log] || sn.villageLogs[log.LogID] || sn.certLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog)
 }
 
 // Offers reports whether this node gives the log to peer (a device key).
@@ -179,6 +182,7 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 
 		villageLogs: map[entry.LogID]bool{},
 		refused:     map[store.LogKey]bool{},
+		certLogs:    map[entry.LogID]bool{},
 		heard:       map[entry.LogID]map[identity.PublicKey]bool{},
 	}
 	for _, l := range s.cfg.Logs {

@@ -19,6 +19,10 @@ type person struct {
 	ts              uint64
 }
 
+// personCerts holds the certificate of every test person's device, for the
+// requests its village writer signs.
+var personCerts = map[identity.PublicKey]*entry.Entry{}
+
 func newPerson(t *testing.T, st store.Store) *person {
 	t.Helper()
 	a, _ := identity.GenerateKey(nil)
@@ -28,6 +32,7 @@ func newPerson(t *testing.T, st store.Store) *person {
 		t.Fatal(err)
 	}
 	mustAdd(t, st, cert)
+	personCerts[d.Public()] = cert
 	return &person{account: a, device: d, ts: 10}
 }
 

@@ -148,38 +148,114 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 		default:
 			return err
 		}
+		authors := map[identity.PublicKey]bool{}
+		if err == nil {
+			authors[found.Header.Author] = true
+		}
 		if err := store.EachOfLogID(ctx, s.st, lid, func(e *store.Stored) error {
 			es = append(es, e.Entry)
 			parts[e.Header.Author] = true
+			authors[e.Header.Author] = true
 			return nil
 		}); err != nil {
 			return err
 		}
+		// The certificates of the authors say which account each speaks
+		// for (village.md §1); a node wants them (any author of the
+		// device's certificate log) until it holds them.
+		for a := range authors {
+			cl := content.DeviceCertLog(a)
+			sn.certLogs[cl] = true
+			if err := store.EachOfLogID(ctx, s.st, cl, func(e *store.Stored) error {
+				es = append(es, e.Entry)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
 		if vs, err := village.Reduce(id, es); err == nil {
-			// Only keys the village knows; strangers writing to the log
-			// do not widen the scope.
+			// Only the devices of the accounts the village knows;
+			// strangers writing to the log do not widen the scope.
 			parts = map[identity.PublicKey]bool{}
 			for _, k := range keys {
 				parts[k] = true
 			}
+			var accounts []identity.PublicKey
 			for _, l := range vs.Locals {
-				parts[l.Key] = true
+				accounts = append(accounts, l.Key)
 			}
 			for _, inv := range vs.Invitations {
-				parts[inv.Invitee] = true
+				accounts = append(accounts, inv.Invitee)
+			}
+			devicesOf := func(acc identity.PublicKey) ([]identity.PublicKey, error) {
+				ds, err := s.devices(ctx, acc)
+				if err != nil {
+					return nil, err
+				}
+				for _, d := range vs.Devices(acc) {
+					if !slices.Contains(ds, d) {
+						ds = append(ds, d)
+					}
+				}
+				return ds, nil
+			}
+			for _, acc := range accounts {
+				// Every log the account key wrote: its devices'
+				// certificates and revocations.
+				if !sn.blocked[acc] {
+					sn.authors[acc] = true
+				}
+				ds, err := devicesOf(acc)
+				if err != nil {
+					return err
+				}
+				for _, d := range ds {
+					parts[d] = true
+				}
 			}
 			for _, l := range vs.Locals {
-				if l.Status == village.Member && !mine[l.Key] && !sn.blocked[l.Key] && !slices.Contains(sn.villageLocals, l.Key) {
-					sn.villageLocals = append(sn.villageLocals, l.Key)
+				if l.Status != village.Member || mine[l.Key] || sn.blocked[l.Key] {
+					continue
+				}
+				ds, err := devicesOf(l.Key)
+				if err != nil {
+					return err
+				}
+				for _, d := range ds {
+					if !mine[d] && !sn.blocked[d] && vs.Current(d) && !slices.Contains(sn.villageLocals, d) {
+						sn.villageLocals = append(sn.villageLocals, d)
+					}
 				}
 			}
+			// A stranger is an account (village.md §6): its devices are
+			// those its requests held here came from and those its
+			// certificates held name. A heard stranger's certificate logs
+			// are wanted, so that a local who never met it learns its
+			// devices from the local it contacted.
 			heard := map[identity.PublicKey]bool{}
 			for _, sg := range vs.Strangers {
-				k := identity.PublicKey(sg.ID[:32])
-				if sg.Standing == village.Vetoed && !parts[k] {
-					sn.refused[store.LogKey{Author: k, LogID: lid}] = true
+				sacc := identity.PublicKey(sg.ID[:32])
+				if sg.Heard() && !sn.blocked[sacc] {
+					sn.authors[sacc] = true
 				}
-				heard[k] = heard[k] || sg.Heard()
+				if !sg.Heard() && sg.Standing != village.Vetoed {
+					continue
+				}
+				ds, err := devicesOf(sacc)
+				if err != nil {
+					return err
+				}
+				for _, d := range sg.Devices {
+					if !slices.Contains(ds, d) {
+						ds = append(ds, d)
+					}
+				}
+				for _, k := range ds {
+					if sg.Standing == village.Vetoed && !parts[k] {
+						sn.refused[store.LogKey{Author: k, LogID: lid}] = true
+					}
+					heard[k] = heard[k] || sg.Heard()
+				}
 			}
 			admitted := map[identity.PublicKey]bool{}
 			for k := range parts {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/store"
@@ -32,6 +33,17 @@ var signedHeads = map[entry.LogID]map[identity.PublicKey]entry.ID{}
 
 func (w *logWriter) sign(t *testing.T, log entry.LogID, p village.Payload) *entry.Entry {
 	t.Helper()
+	if r, ok := p.(*village.Request); ok && r.Cert.Header == nil {
+		c := personCerts[w.key.Public()]
+		if c == nil {
+			acc, _ := identity.GenerateKey(nil)
+			var err error
+			if c, err = content.NewDeviceCert(acc, w.key, "", 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.Cert = village.CertOf(c)
+	}
 	if _, ok := p.(*village.Found); !ok {
 		var refs []entry.ID
 		for a, id := range signedHeads[log] {
@@ -70,7 +82,7 @@ func sortedKeys(ks ...identity.PublicKey) []identity.PublicKey {
 func foundVillage(t *testing.T, st store.Store, wa, wb *logWriter, admit village.Method) (entry.ID, entry.LogID) {
 	t.Helper()
 	found := wa.sign(t, FoundLog, &village.Found{Name: "v", Admit: admit, Exclude: village.Majority,
-		Founders: sortedKeys(wa.key.Public(), wb.key.Public())})
+		Founders: sortedKeys(accountOf(wa.key), accountOf(wb.key))})
 	mustAdd(t, st, found)
 	vlog := entry.LogID(found.ID)
 	mustAdd(t, st, wb.sign(t, vlog, &village.Accept{Village: found.ID}))
@@ -84,7 +96,7 @@ func TestVillageLogsWanted(t *testing.T) {
 	wa, wb, wc := newWriter(a.device), newWriter(b.device), newWriter(c.device)
 
 	vid, vlog := foundVillage(t, st, wa, wb, village.Unanimous)
-	mustAdd(t, st, wa.sign(t, vlog, &village.Invite{Village: vid, Invitee: d.device.Public()}))
+	mustAdd(t, st, wa.sign(t, vlog, &village.Invite{Village: vid, Invitee: d.account.Public()}))
 	// c is no participant: its entry in the village log is ignored.
 	mustAdd(t, st, wc.sign(t, vlog, &village.Join{Village: vid}))
 
@@ -134,8 +146,8 @@ func TestVillageLogsWanted(t *testing.T) {
 	d2 := newPerson(t, st2)
 	wa2 := newWriter(a.device)
 	found2 := wa2.sign(t, FoundLog, &village.Found{Name: "w", Admit: village.Majority, Exclude: village.Majority,
-		Founders: sortedKeys(a.device.Public(), b.device.Public())})
-	inv := wa2.sign(t, entry.LogID(found2.ID), &village.Invite{Village: found2.ID, Invitee: d2.device.Public()})
+		Founders: sortedKeys(a.account.Public(), b.account.Public())})
+	inv := wa2.sign(t, entry.LogID(found2.ID), &village.Invite{Village: found2.ID, Invitee: d2.account.Public()})
 	// Held without its found entry: the invitation alone, at seq 1 of a's
 	// village log.
 	mustAdd(t, st2, inv)
@@ -196,10 +208,10 @@ func TestVillageFoundEntryOfAnotherFounder(t *testing.T) {
 	a, c, d, x := newPerson(t, st), newPerson(t, st), newPerson(t, st), newPerson(t, st)
 	wa, wc := newWriter(a.device), newWriter(c.device)
 	found := wa.sign(t, FoundLog, &village.Found{Name: "v", Admit: village.Majority, Exclude: village.Majority,
-		Founders: sortedKeys(a.device.Public(), c.device.Public())})
+		Founders: sortedKeys(a.account.Public(), c.account.Public())})
 	vid := found.ID
 	// c, a founder who did not author the found entry, invites d.
-	mustAdd(t, st, wc.sign(t, entry.LogID(vid), &village.Invite{Village: vid, Invitee: d.device.Public()}))
+	mustAdd(t, st, wc.sign(t, entry.LogID(vid), &village.Invite{Village: vid, Invitee: d.account.Public()}))
 	sc, err := New(ctx, st, Config{Account: d.account.Public()})
 	if err != nil {
 		t.Fatal(err)
@@ -264,7 +276,7 @@ func TestVillageStrangerLogs(t *testing.T) {
 		t.Fatal("a local's village log is not wanted or offered")
 	}
 	// b lists y (deferred): y's log is wanted and offered; x's is not.
-	mustAdd(t, st, wb.sign(t, vlog, &village.Vote{Village: vid, Stranger: village.RequestStranger(y.device.Public(), yUser), Vote: village.VoteDeferred}))
+	mustAdd(t, st, wb.sign(t, vlog, &village.Vote{Village: vid, Stranger: village.RequestStranger(y.account.Public(), yUser), Vote: village.VoteDeferred}))
 	if err := sc.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +288,7 @@ func TestVillageStrangerLogs(t *testing.T) {
 	}
 	// b vetoes x: x's village log is neither wanted nor offered, not even
 	// to x, and still counts as unlisted.
-	mustAdd(t, st, wb.sign(t, vlog, &village.Vote{Village: vid, Stranger: village.RequestStranger(x.device.Public(), user), Vote: village.VoteVeto}))
+	mustAdd(t, st, wb.sign(t, vlog, &village.Vote{Village: vid, Stranger: village.RequestStranger(x.account.Public(), user), Vote: village.VoteVeto}))
 	if err := sc.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +310,7 @@ func TestVillageAdmits(t *testing.T) {
 	a, b, c, x := newPerson(t, st), newPerson(t, st), newPerson(t, st), newPerson(t, st)
 	wa, wb, wc, wx := newWriter(a.device), newWriter(b.device), newWriter(c.device), newWriter(x.device)
 	vid, vlog := foundVillage(t, st, wa, wb, village.Majority)
-	mustAdd(t, st, wa.sign(t, vlog, &village.Invite{Village: vid, Invitee: c.device.Public()}))
+	mustAdd(t, st, wa.sign(t, vlog, &village.Invite{Village: vid, Invitee: c.account.Public()}))
 	user := [32]byte(x.account.Public())
 	sc, err := New(ctx, st, Config{Account: a.account.Public()})
 	if err != nil {
@@ -308,7 +320,7 @@ func TestVillageAdmits(t *testing.T) {
 		t.Fatalf("VillageLocals = %v, want [b]", got)
 	}
 	req := wx.sign(t, vlog, &village.Request{Village: vid, User: user, Text: "hello"})
-	note := wx.sign(t, vlog, &village.Strangerspec{Village: vid, Stranger: village.RequestStranger(a.device.Public(), user), Text: "I am a local"})
+	note := wx.sign(t, vlog, &village.Strangerspec{Village: vid, Stranger: village.RequestStranger(a.account.Public(), user), Text: "I am a local"})
 	if !sc.Admits(req) {
 		t.Error("a stranger's request is not admitted")
 	}
@@ -333,7 +345,7 @@ func TestVillageAdmits(t *testing.T) {
 	}
 	// Once listed (deferred), the stranger is heard: all its entries pass.
 	mustAdd(t, st, req)
-	mustAdd(t, st, wb.sign(t, vlog, &village.Vote{Village: vid, Stranger: village.RequestStranger(x.device.Public(), user), Vote: village.VoteDeferred}))
+	mustAdd(t, st, wb.sign(t, vlog, &village.Vote{Village: vid, Stranger: village.RequestStranger(x.account.Public(), user), Vote: village.VoteDeferred}))
 	if err := sc.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -342,13 +354,23 @@ func TestVillageAdmits(t *testing.T) {
 	}
 	// c joins and is admitted (majority of {a, b} needs both): a local.
 	mustAdd(t, st, wc.heads[vlog])
-	mustAdd(t, st, wb.sign(t, vlog, &village.Invite{Village: vid, Invitee: c.device.Public()}))
+	mustAdd(t, st, wb.sign(t, vlog, &village.Invite{Village: vid, Invitee: c.account.Public()}))
 	if err := sc.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The locals' devices, which the node keeps connected.
 	want := sortedKeys(b.device.Public(), c.device.Public())
 	got := sortedKeys(sc.VillageLocals()...)
 	if !slices.Equal(got, want) {
 		t.Fatalf("VillageLocals = %v, want b and c", got)
 	}
+}
+
+// accountOf returns the account of the test person whose device is k.
+func accountOf(k identity.PrivateKey) identity.PublicKey {
+	c := personCerts[k.Public()]
+	if c == nil {
+		panic("no test person has this device")
+	}
+	return c.Header.Author
 }

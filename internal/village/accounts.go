@@ -41,20 +41,20 @@ func CertOf(e *entry.Entry) Cert {
 
 // accounts maps the devices of a set of entries to their accounts.
 type accounts struct {
-	of       map[identity.PublicKey]identity.PublicKey // device -> account
-	certs    map[identity.PublicKey]map[identity.PublicKey]bool
-	revoked  map[identity.PublicKey][]*content.DeviceRevoke // by device, the revocations its account wrote
-	kept     map[entry.ID]int                               // entries of revoked devices: how many revocations keep them
-	checked  map[entry.ID]embedded                          // embedded certificates already checked
+	of      map[identity.PublicKey]identity.PublicKey // device -> account
+	certs   map[identity.PublicKey]map[identity.PublicKey]bool
+	revoked map[identity.PublicKey][]*content.DeviceRevoke // by device, the revocations its account wrote
+	kept    map[entry.ID]int                               // entries of revoked devices: how many revocations keep them
+	checked map[entry.ID]embedded                          // embedded certificates already checked
 }
 
 func newAccounts() *accounts {
 	return &accounts{
-		of:       map[identity.PublicKey]identity.PublicKey{},
-		certs:    map[identity.PublicKey]map[identity.PublicKey]bool{},
-		revoked:  map[identity.PublicKey][]*content.DeviceRevoke{},
-		kept:     map[entry.ID]int{},
-		checked:  map[entry.ID]embedded{},
+		of:      map[identity.PublicKey]identity.PublicKey{},
+		certs:   map[identity.PublicKey]map[identity.PublicKey]bool{},
+		revoked: map[identity.PublicKey][]*content.DeviceRevoke{},
+		kept:    map[entry.ID]int{},
+		checked: map[entry.ID]embedded{},
 	}
 }
 
@@ -191,4 +191,19 @@ func (a *accounts) speaks(e *entry.Entry) (identity.PublicKey, string) {
 func (a *accounts) current(dev identity.PublicKey) bool {
 	_, ok := a.of[dev]
 	return ok && len(a.certs[dev]) == 1 && len(a.revoked[dev]) == 0
+}
+
+// CertAccount returns the account that c certifies device for, checking
+// the certificate as the reducer does (both signatures and the rules of
+// payloads.md §7): for a node taking a request (village.md §6).
+func CertAccount(c Cert, device identity.PublicKey) (identity.PublicKey, error) {
+	a := newAccounts()
+	dev, why := a.addEmbedded(c)
+	switch {
+	case why != "":
+		return identity.PublicKey{}, fmt.Errorf("%s", why)
+	case dev != device:
+		return identity.PublicKey{}, fmt.Errorf("the request carries the certificate of another device")
+	}
+	return a.of[dev], nil
 }

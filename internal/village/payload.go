@@ -28,20 +28,20 @@ const (
 
 // Limits (bytes for text, elements for arrays).
 const (
-	MaxPayloadSize  = entry.MaxPayloadSize
-	MaxNameLen      = 100
-	MaxAboutLen     = 2000
-	MaxNoteLen      = 4000
-	MaxReasonLen    = 1000
-	MaxRequestLen   = 2000
-	MaxRequests     = 32 // requests per stranger the reducer keeps; also the highest seq the request protocol stores
-	MinFounders     = 2
-	MaxFounders     = 64
-	MaxRefs         = 64 // causal references of one entry (village.md §3, Order)
-	StrangerIDSize  = 64
+	MaxPayloadSize = entry.MaxPayloadSize
+	MaxNameLen     = 100
+	MaxAboutLen    = 2000
+	MaxNoteLen     = 4000
+	MaxReasonLen   = 1000
+	MaxRequestLen  = 2000
+	MaxRequests    = 32 // requests per stranger the reducer keeps; also the highest seq the request protocol stores
+	MinFounders    = 2
+	MaxFounders    = 64
+	MaxRefs        = 64 // causal references of one entry (village.md §3, Order)
+	StrangerIDSize = 64
 	// Version is the version of these rules a village follows, named by
 	// its found entry (village.md §2): 2, in which locals are accounts.
-	Version = 2
+	Version         = 2
 	maxPayloadPairs = 10
 )
 

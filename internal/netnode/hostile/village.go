@@ -50,7 +50,7 @@ func sendRequests(ctx context.Context, a *Attacker, t Target, vid entry.ID, text
 	var es []*entry.Entry
 	now := uint64(time.Now().UnixMilli())
 	for seq := 1; seq <= village.MaxRequests; seq++ {
-		p, err := village.Encode(&village.Request{Village: vid, User: [32]byte(a.Account.Public()), Text: text})
+		p, err := village.Encode(&village.Request{Village: vid, User: [32]byte(a.Account.Public()), Text: text, Cert: village.CertOf(a.Cert)})
 		if err != nil {
 			return err
 		}

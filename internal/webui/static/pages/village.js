@@ -95,12 +95,12 @@ export default async function village(main, ctx) {
   const invitationsBox = h('div', {}, h('h3', { id: 'invitations-heading', text: 'Invitations' }), invitationsList);
 
   // Invite a local.
-  const inviteIn = h('input', { id: 'invite-local-id', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'dev_…', dataset: { testid: 'invite-local-id' } });
+  const inviteIn = h('input', { id: 'invite-local-id', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'acc_…', dataset: { testid: 'invite-local-id' } });
   const inviteBtn = h('button', { type: 'submit', dataset: { testid: 'invite-local-submit' }, text: 'Invite' });
   const inviteStatus = statusLine('invite-local-status');
   const inviteForm = h('form', { class: 'inline-form', dataset: { testid: 'invite-local-form' } },
     h('h3', { text: 'Invite a local' }),
-    h('label', { for: 'invite-local-id', text: 'Their device id' }),
+    h('label', { for: 'invite-local-id', text: 'Their account id' }),
     h('div', { class: 'row' }, inviteIn, inviteBtn), inviteStatus);
 
   // Your settings in the village.
@@ -704,8 +704,8 @@ export default async function village(main, ctx) {
   inviteForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     const d = inviteIn.value.trim();
-    if (!/^dev_[a-z0-9]+$/.test(d)) {
-      inviteStatus.set('A device id starts with dev_: ask them for the one on their Villages page.', 'error');
+    if (!/^acc_[a-z0-9]+$/.test(d)) {
+      inviteStatus.set('An account id starts with acc_: ask them for the one on their Villages page.', 'error');
       inviteIn.focus();
       return;
     }

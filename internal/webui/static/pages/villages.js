@@ -28,7 +28,7 @@ export default async function villages(main, ctx) {
 
   const nameIn = h('input', { id: 'found-name', type: 'text', maxlength: 100, autocomplete: 'off', required: true, dataset: { testid: 'found-name' } });
   const cofIn = h('textarea', {
-    id: 'found-cofounders', rows: 3, spellcheck: 'false', placeholder: 'dev_…', 'aria-describedby': 'found-cofounders-help',
+    id: 'found-cofounders', rows: 3, spellcheck: 'false', placeholder: 'acc_…', 'aria-describedby': 'found-cofounders-help',
     dataset: { testid: 'found-cofounders' },
   });
   const admitSel = methodSelect('found-admit', 'found-admit');
@@ -38,8 +38,8 @@ export default async function villages(main, ctx) {
   const form = h('form', { class: 'card village-form', dataset: { testid: 'village-found-form' }, 'aria-labelledby': 'found-heading' },
     h('h2', { id: 'found-heading', text: 'Found a village' }),
     h('label', { for: 'found-name', text: 'Name' }), nameIn,
-    h('label', { for: 'found-cofounders', text: 'Co-founders’ device ids' }), cofIn,
-    h('p', { id: 'found-cofounders-help', class: 'muted hint', text: 'At least one, one a line (or separated by commas or spaces). Each co-founder finds their device id on their own Villages page. The village is founded once every co-founder accepted.' }),
+    h('label', { for: 'found-cofounders', text: 'Co-founders’ account ids' }), cofIn,
+    h('p', { id: 'found-cofounders-help', class: 'muted hint', text: 'At least one, one a line (or separated by commas or spaces). Each co-founder finds their account id on their own Villages page. The village is founded once every co-founder accepted.' }),
     h('label', { for: 'found-admit', text: 'How strangers are accepted' }), admitSel,
     h('label', { for: 'found-exclude', text: 'How a local is excluded' }), excludeSel,
     h('div', { class: 'row' }, submit),
@@ -75,20 +75,20 @@ export default async function villages(main, ctx) {
   const sentList = h('ul', { class: 'sent-requests', dataset: { testid: 'my-requests' }, 'aria-labelledby': 'sent-heading' });
   const sentBox = h('section', { 'aria-labelledby': 'sent-heading', hidden: true },
     sentHeading,
-    h('p', { class: 'muted', text: 'What you asked of villages as a stranger, the latest first: the requests a local’s node took (a refused one is not kept). A village takes at most 32 from your device while no local has answered you.' }),
+    h('p', { class: 'muted', text: 'What you asked of villages as a stranger, the latest first: the requests a local’s node took (a refused one is not kept). A village takes at most 32 from each of your devices while no local has answered you.' }),
     sentList);
 
-  const myDev = h('code', { class: 'id', dataset: { testid: 'my-device' }, text: ctx.me.device });
+  const myAcc = h('code', { class: 'id', dataset: { testid: 'my-account' }, text: ctx.me.account });
 
   main.append(
     h('h1', { tabindex: '-1', text: 'Villages' }),
     h('p', { class: 'muted' }, 'A village is a small group of locals keeping a shared contact book of strangers: who vouched for whom, with which proof, and what everyone thinks.'),
-    h('p', {}, 'Your device id is ', myDev, ' ',
+    h('p', {}, 'Your account id is ', myAcc, ' ',
       h('button', {
-        type: 'button', class: 'secondary small', 'aria-label': 'Copy your device id',
-        onclick: async () => status.set(await copyText(ctx.me.device) ? 'Your device id was copied.' : 'Copying failed: select the id and copy it.', 'ok'),
+        type: 'button', class: 'secondary small', 'aria-label': 'Copy your account id',
+        onclick: async () => status.set(await copyText(ctx.me.account) ? 'Your account id was copied.' : 'Copying failed: select the id and copy it.', 'ok'),
         text: 'Copy',
-      }), ': give it to a village’s local to be invited, or to a founder to be named co-founder.'),
+      }), ': give it to a village’s local to be invited, or to a founder to be named co-founder. In a village you are one person whichever of your devices you use.'),
     status,
     h('section', { 'aria-labelledby': 'villages-heading' }, listHeading, list),
     form,
@@ -108,7 +108,7 @@ export default async function villages(main, ctx) {
       shown = text;
       listHeading.textContent = `Your villages (${vs.length})`;
       if (!vs.length) {
-        replace(list, h('li', { class: 'empty', text: 'You take part in no village yet. Found one below, or ask a local to invite your device.' }));
+        replace(list, h('li', { class: 'empty', text: 'You take part in no village yet. Found one below, or ask a local to invite you.' }));
         return;
       }
       replace(list, ...vs.map((v) => h('li', { class: 'village-item card', dataset: { testid: 'village-item', village: v.id } },
@@ -200,9 +200,9 @@ export default async function villages(main, ctx) {
       nameIn.focus();
       return;
     }
-    const bad = cofounders.find((c) => !/^dev_[a-z0-9]+$/.test(c));
+    const bad = cofounders.find((c) => !/^acc_[a-z0-9]+$/.test(c));
     if (!cofounders.length || bad) {
-      foundStatus.set(bad ? `“${bad}” is not a device id: they start with dev_.` : 'Name at least one co-founder by device id (dev_…).', 'error');
+      foundStatus.set(bad ? `“${bad}” is not an account id: they start with acc_.` : 'Name at least one co-founder by account id (acc_…).', 'error');
       cofIn.focus();
       return;
     }
