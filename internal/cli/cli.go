@@ -398,11 +398,9 @@ func (c *call) wantArgs(min, max int) error {
 	return nil
 }
 
+// isTerminal reports whether v is a terminal: a file that is one (not
+// merely a character device, as /dev/null is).
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && isTerminalFile(f)
 }

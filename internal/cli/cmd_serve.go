@@ -103,6 +103,9 @@ func runServe(ctx context.Context, c *call) error {
 			return err
 		}
 	}
+	if err := checkListenFree(*c.multi["listen"], creating); err != nil {
+		return err
+	}
 
 	// The API listens first: a port in use is found before the account is
 	// created and the network starts.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,13 @@ func TestServeInitChecksFlagsFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
+	busyUDP, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busyUDP.Close()
+	tcpPort := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
+	udpPort := strconv.Itoa(busyUDP.LocalAddr().(*net.UDPAddr).Port)
 	peerAddr := "/ip4/127.0.0.1/tcp/1/p2p/12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf"
 	cases := []struct {
 		name string
@@ -36,6 +44,9 @@ func TestServeInitChecksFlagsFirst(t *testing.T) {
 		{"hops out of range", []string{"--hops", "99"}, "hops = 99"},
 		{"log level", []string{"--log-level", "loud"}, "--log-level"},
 		{"listen address", []string{"--listen", "not-a-multiaddr"}, "--listen"},
+		{"listen port in use", []string{"--listen", "/ip4/127.0.0.1/tcp/" + tcpPort}, "--listen /ip4/127.0.0.1/tcp/" + tcpPort + ": TCP port " + tcpPort + " on 127.0.0.1 is in use (another kith node?): choose another port with --listen, or stop what uses it; nothing was created"},
+		{"listen port in use (QUIC)", []string{"--listen", "/ip4/127.0.0.1/udp/" + udpPort + "/quic-v1"}, "--listen /ip4/127.0.0.1/udp/" + udpPort + "/quic-v1: UDP port " + udpPort + " on 127.0.0.1 is in use (another kith node?): choose another port with --listen, or stop what uses it; nothing was created"},
+		{"listen IP not of this machine", []string{"--listen", "/ip4/192.0.2.1/tcp/7696"}, "--listen /ip4/192.0.2.1/tcp/7696: cannot listen there: "},
 		{"bootstrap address", []string{"--bootstrap", "/ip4/127.0.0.1/tcp/1"}, "--bootstrap"},
 		{"peer address", []string{"--peer", "nonsense"}, "--peer"},
 		{"device name", []string{"--name", strings.Repeat("n", 1000)}, "name"},
@@ -99,5 +110,27 @@ func TestServeInitGoodFlags(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(home, "config.toml"))
 	if err != nil || !strings.Contains(string(b), `api = "127.0.0.1:7690"`) {
 		t.Errorf("config.toml holds %q (%v), want the defaults, not this run's flags", b, err)
+	}
+}
+
+// On a home with an account, too, a --listen port that is taken is refused
+// before the node starts (before, the network started on the other
+// addresses and left that one out without a word).
+func TestServeRefusesBusyListenPort(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
+	e := newEnv(t)
+	e.ok(t, "init")
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	code := cli.Main(ctx, []string{"serve", "--no-mdns", "--no-dht", "--no-nat", "--api", "127.0.0.1:0", "--listen", "/ip4/127.0.0.1/tcp/0", "--listen", "/ip4/127.0.0.1/tcp/" + port}, cli.Env{Stdin: bytes.NewReader(nil), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return e[k] }})
+	want := "kith: --listen /ip4/127.0.0.1/tcp/" + port + ": TCP port " + port + " on 127.0.0.1 is in use (another kith node?): choose another port with --listen, or stop what uses it\n"
+	if code != 1 || ctx.Err() != nil || errb.String() != want || out.Len() != 0 {
+		t.Fatalf("exit %d (stopped after 20 s: %v), stdout %q, stderr %q; want exit 1 and stderr %q", code, ctx.Err() != nil, out.String(), errb.String(), want)
 	}
 }

@@ -12,6 +12,9 @@ import (
 // passphrase from.
 func isPassphraseTerminal(f *os.File) bool { return isTTY(f, unix.TIOCGETA) }
 
+// isTerminalFile reports whether f is a terminal.
+func isTerminalFile(f *os.File) bool { return isTTY(f, unix.TIOCGETA) }
+
 // readHidden reads a line from the terminal f with echo turned off, and
 // turns it back on.
 func readHidden(f *os.File) ([]byte, error) {

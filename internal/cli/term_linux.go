@@ -10,6 +10,9 @@ import (
 // passphrase from.
 func isPassphraseTerminal(f *os.File) bool { return isTTY(f, unix.TCGETS) }
 
+// isTerminalFile reports whether f is a terminal.
+func isTerminalFile(f *os.File) bool { return isTTY(f, unix.TCGETS) }
+
 // readHidden reads a line from the terminal f with echo turned off, and
 // turns it back on.
 func readHidden(f *os.File) ([]byte, error) {

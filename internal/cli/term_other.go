@@ -12,6 +12,13 @@ import (
 // unencrypted.
 func isPassphraseTerminal(*os.File) bool { return false }
 
+// isTerminalFile reports whether f is a character device, the nearest
+// this system's check comes to a terminal (the null device is one too).
+func isTerminalFile(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
 // readHidden is never called here (isPassphraseTerminal is false).
 func readHidden(*os.File) ([]byte, error) {
 	return nil, errors.New("cannot read a passphrase without showing it on this system")

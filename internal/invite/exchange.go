@@ -106,13 +106,19 @@ func write(w io.Writer, v any) error {
 	return err
 }
 
-// ErrMessage is wrapped by every error about a malformed message.
+// ErrMessage is wrapped by every error about a malformed message: a
+// length out of bounds, a body that is not the canonical CBOR of the
+// message, a field out of bounds. An error of the stream instead (it was
+// reset, its connection lost, its deadline passed, or it ended before the
+// message was complete: io.EOF, io.ErrUnexpectedEOF) is returned wrapped
+// as it is, and does not match ErrMessage (doc/protocol/invite.md,
+// "Failures and breaches").
 var ErrMessage = errors.New("malformed invite message")
 
 func read(r io.Reader, v any) error {
 	var l [4]byte
 	if _, err := io.ReadFull(r, l[:]); err != nil {
-		return fmt.Errorf("%w: length: %v", ErrMessage, err)
+		return fmt.Errorf("invite message: reading its length: %w", err)
 	}
 	n := binary.BigEndian.Uint32(l[:])
 	if n == 0 || n > MaxMessage {
@@ -120,7 +126,10 @@ func read(r io.Reader, v any) error {
 	}
 	b := make([]byte, n)
 	if _, err := io.ReadFull(r, b); err != nil {
-		return fmt.Errorf("%w: body: %v", ErrMessage, err)
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return fmt.Errorf("invite message: reading its %d bytes: %w", n, err)
 	}
 	if err := decMode.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("%w: %v", ErrMessage, err)

@@ -177,8 +177,12 @@ func (n *Node) serveInvite(ctx context.Context, nw *network, remote identity.Pub
 	}
 	req, err := invite.ReadRequest(s)
 	if err != nil {
-		nw.log.Warn("bad invite request", "peer", remote.Device(), "err", err)
-		nw.host.Penalize(remote, "invite: "+err.Error())
+		if streamBreach(err) {
+			nw.log.Warn("bad invite request", "peer", remote.Device(), "err", err)
+			nw.host.Penalize(remote, "invite: "+err.Error())
+		} else {
+			nw.log.Info("an invite request broke off", "peer", remote.Device(), "err", err)
+		}
 		return
 	}
 	answer := func(st invite.Status, msg string) {

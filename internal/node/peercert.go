@@ -165,7 +165,9 @@ func (c *certRequests) do(peer identity.PublicKey, fetch func() (identity.Public
 }
 
 // fetchCert asks a connected device for its certificate (/kith/cert/1),
-// checks it and stores it; a peer that cannot answer is penalised.
+// checks it and stores it. A peer that answers with anything else, or not
+// before the deadline, is penalised; one whose stream breaks is not
+// (streamBreach).
 func (n *Node) fetchCert(ctx context.Context, nw *network, peer identity.PublicKey) (identity.PublicKey, error) {
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -182,8 +184,12 @@ func (n *Node) fetchCert(ctx context.Context, nw *network, peer identity.PublicK
 	_ = s.SetDeadline(time.Now().Add(20 * time.Second))
 	c, err := invite.ReadCert(s)
 	if err != nil {
-		nw.log.Warn("peer misbehaved in the certificate exchange", "peer", peer.Device(), "err", err)
-		nw.host.Penalize(peer, "certificate exchange: "+err.Error())
+		if streamBreach(err) {
+			nw.log.Warn("peer misbehaved in the certificate exchange", "peer", peer.Device(), "err", err)
+			nw.host.Penalize(peer, "certificate exchange: "+err.Error())
+		} else {
+			nw.log.Info("the certificate exchange broke off", "peer", peer.Device(), "err", err)
+		}
 		return identity.PublicKey{}, fmt.Errorf("the peer's certificate: %w", err)
 	}
 	cert, err := checkCert(c.Header, c.Payload, peer)

@@ -185,7 +185,8 @@ func peerTarget(to string) (identity.PublicKey, []string, error) {
 }
 
 // serveVillageRequest answers one /kith/village/request/1 stream
-// (village.md §6): a malformed message is penalised; a vetoed stranger is
+// (village.md §6): a malformed message is penalised (a broken stream is
+// not: streamBreach); a vetoed stranger is
 // refused and logged, nothing else; a valid request of a village this node
 // takes part in is stored as if it came by sync.
 func (n *Node) serveVillageRequest(ctx context.Context, nw *network, remote identity.PublicKey, s netnode.Stream) {
@@ -204,6 +205,11 @@ func (n *Node) serveVillageRequest(ctx context.Context, nw *network, remote iden
 			return
 		}
 		msg, err := invite.ReadCert(r)
+		if err != nil && !streamBreach(err) {
+			nw.log.Info("a village request broke off", "peer", remote.Device(), "err", err)
+			_ = s.Reset()
+			return
+		}
 		if err != nil {
 			nw.log.Warn("bad village request message", "peer", remote.Device(), "err", err)
 			nw.host.Penalize(remote, "village request: "+err.Error())
