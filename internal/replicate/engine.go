@@ -228,6 +228,10 @@ type SessionState struct {
 	Started    time.Time
 	LogsWanted int // logs this side currently wants from the peer
 	LogsServed int // logs the peer currently wants from this side and is sent
+	// UselessWants counts the logs the peer wanted that this side does
+	// not hold or offer it, and restarts of logs already served
+	// (Limits.MaxUselessWants).
+	UselessWants int
 	// EntriesExpected is the number of entries the peer's heads (from the
 	// reconciliation, HAVE, and entries pushed live beyond them) put beyond
 	// this side's for the logs it wanted; EntriesReceived counts the entries of those logs received

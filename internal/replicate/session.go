@@ -380,9 +380,10 @@ func (s *session) phase() string {
 
 func (s *session) state() SessionState {
 	wanted, expected, received, forks := s.recv.progress()
+	served, useless := s.send.served()
 	return SessionState{
 		Peer: s.peer, Initiator: s.initiator, Phase: s.phase(), CaughtUp: s.caughtUp.Load(), Started: s.started,
-		LogsWanted: wanted, LogsServed: s.send.served(), EntriesExpected: expected, EntriesReceived: received, EntriesSent: s.entriesSent.Load(),
+		LogsWanted: wanted, LogsServed: served, UselessWants: useless, EntriesExpected: expected, EntriesReceived: received, EntriesSent: s.entriesSent.Load(),
 		BytesIn: s.bytesIn.Load(), BytesOut: s.bytesOut.Load(), Forks: forks,
 		Retained: s.acct.retained(),
 	}
