@@ -46,9 +46,10 @@ type Limits struct {
 	MaxPeerHeads int
 	// MaxUselessWants bounds the wants of no use a peer may send in one
 	// session: logs it wants that this node does not hold or does not
-	// offer it (ignored, nothing is kept of them), and restarts of a log
-	// it already wants (a fork probe restarts a log once). Beyond it the
-	// peer is closed with CodeLimit. Default 100,000.
+	// offer it (ignored, nothing is kept of them) and that were not in
+	// the offer set as reconciled, and restarts of a log it already wants
+	// (a fork probe restarts a log once). Beyond it the peer is closed
+	// with CodeLimit. Default 10,000.
 	MaxUselessWants int
 	// MessageRate (messages per second) and MessageBurst are the flood
 	// limit on received messages. Defaults 2,000/s and 20,000.
@@ -88,7 +89,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxLearned, 4_000_000)
 	def(&l.MaxUnwanted, 1_000_000)
 	def(&l.MaxPeerHeads, 20_000)
-	def(&l.MaxUselessWants, 100_000)
+	def(&l.MaxUselessWants, 10_000)
 	def(&l.MessageBurst, 20_000)
 	def(&l.MaxReconcileMessages, 10_000)
 	def(&l.VerifyWorkers, max(1, runtime.GOMAXPROCS(0)-1))

@@ -90,20 +90,44 @@ func (x *sender) markReady(ol *outLog) {
 // offered to the peer and held here becomes a served log, within the
 // node's Budget of served logs; nothing is kept of any other: a log not
 // offered or not held is ignored (the peer gets it with HAVE once it is
-// held), and does not hold back CAUGHT_UP. Those, and restarts of a log
-// already served, are wants of no use: beyond MaxUselessWants in the
-// session the peer is closed with code 3.
+// held), and does not hold back CAUGHT_UP. A want of a log ignored that
+// was not in the offer set as reconciled, or a restart of a log already
+// served, is of no use: beyond MaxUselessWants in the session the peer is
+// closed with code 3.
 func (x *sender) want(ctx context.Context, ws []WantLog) error {
-	keep := make([]bool, len(ws))
+	x.mu.Lock()
+	snap := x.snapshot
+	x.mu.Unlock()
+	const (
+		serve = iota
+		ignore
+		useless
+	)
+	how := make([]int8, len(ws))
 	for i, w := range ws {
-		if !x.s.e.cfg.Scope.Offers(x.s.peer, w.Log) {
-			continue
+		reconciled := false
+		if snap != nil {
+			_, reconciled = snap.Lookup(w.Log)
 		}
-		held, err := x.holds(ctx, w.Log)
-		if err != nil {
-			return err
+		switch {
+		case !x.s.e.cfg.Scope.Offers(x.s.peer, w.Log):
+			how[i] = ignore
+		case reconciled:
+			how[i] = serve
+		default:
+			held, err := x.holdsNow(ctx, w.Log)
+			if err != nil {
+				return err
+			}
+			if held {
+				how[i] = serve
+			} else {
+				how[i] = ignore
+			}
 		}
-		keep[i] = held
+		if how[i] == ignore && !reconciled {
+			how[i] = useless
+		}
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -116,8 +140,11 @@ func (x *sender) want(ctx context.Context, ws []WantLog) error {
 		return nil
 	}
 	for i, w := range ws {
-		if !keep[i] {
-			if err := noUse(w, "a log this node does not hold or offer the peer"); err != nil {
+		switch how[i] {
+		case ignore:
+			continue
+		case useless:
+			if err := noUse(w, "a log this node does not hold or did not offer the peer"); err != nil {
 				return err
 			}
 			continue
@@ -155,18 +182,9 @@ func (x *sender) want(ctx context.Context, ws []WantLog) error {
 	return nil
 }
 
-// holds reports whether this node holds a log: it is in the offer set as
-// reconciled, or the store has an entry of it now. The caller does not
-// hold mu.
-func (x *sender) holds(ctx context.Context, log store.LogKey) (bool, error) {
-	x.mu.Lock()
-	snap := x.snapshot
-	x.mu.Unlock()
-	if snap != nil {
-		if _, ok := snap.Lookup(log); ok {
-			return true, nil
-		}
-	}
+// holdsNow reports whether the store holds an entry of a log. The caller
+// does not hold mu.
+func (x *sender) holdsNow(ctx context.Context, log store.LogKey) (bool, error) {
 	h, err := x.s.e.cfg.Store.Head(ctx, log)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -68,7 +68,7 @@ func newSession(e *Engine, peer identity.PublicKey, s Stream, initiator bool) *s
 	sess := &session{
 		e: e, peer: peer, stream: s, initiator: initiator, started: time.Now(),
 		log:   e.log.With("peer", peer.Device().String(), "initiator", initiator),
-		inbox: make(chan Message, 64),
+		inbox: make(chan Message, inboxDepth),
 		round: make(chan struct{}, 1),
 		scope: make(chan struct{}, 1),
 	}
@@ -388,3 +388,10 @@ func (s *session) state() SessionState {
 		Retained: s.acct.retained(),
 	}
 }
+
+// inboxDepth bounds the messages the reader decodes ahead of the session
+// loop (besides the one it holds): a WANT or HAVE of 1,024 logs is 74–107
+// KB decoded, so a peer whose messages take the loop long (WANTs of logs
+// to look up in the store) holds at most about 1 MB of this side's memory.
+// ENTRIES do not go through it (the pipeline bounds them).
+const inboxDepth = 8

@@ -1,11 +1,14 @@
 package replicate
 
 import (
+	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/store"
+	"github.com/kithnet/kith/internal/store/mem"
 )
 
 // wantFloodMessage is one WANT of the want flood (internal/netnode/hostile):
@@ -186,5 +189,90 @@ func TestServeBudgetNodeWide(t *testing.T) {
 	}
 	if len(n.misbeh) != 0 {
 		t.Fatalf("misbehaviour reported: %v, want none", n.misbeh)
+	}
+}
+
+// TestWantNoLongerOffered: a log that was in the offer set as reconciled
+// and is no longer offered (an account blocked meanwhile) is ignored when
+// wanted, but it is no want of no use: the peer learned of it from this
+// node. A log never offered is.
+func TestWantNoLongerOffered(t *testing.T) {
+	n := newNode(t, 1, Limits{})
+	held, _ := heldLogs(t, n, 3)
+	f := newFakePeer(t, n, 1, true)
+	f.hello()
+	handled(t, f) // the session runs, its offer set taken
+	n.scope.setOffers(held[1:]...)
+	n.eng.ScopeChanged()
+	never := randomItems(t, 1)[0].Log
+	n.scope.mu.Lock()
+	n.scope.offers[never] = true // offered, not held
+	n.scope.mu.Unlock()
+	want := &Want{}
+	for _, l := range append(held, never) {
+		want.Logs = append(want.Logs, WantLog{Log: l, From: 1})
+	}
+	f.send(want)
+	handled(t, f)
+	if s := sessionWith(t, n, f.key); s.LogsServed != 2 || s.UselessWants != 1 {
+		t.Fatalf("%d logs served and %d wants of no use; want 2 and 1", s.LogsServed, s.UselessWants)
+	}
+}
+
+// blockingHeads is a store whose Head waits until release is closed, once
+// block is closed: the session loop, asking it about a log, stops there.
+type blockingHeads struct {
+	store.Store
+	block, release chan struct{}
+}
+
+func (b *blockingHeads) Head(ctx context.Context, l store.LogKey) (store.Head, error) {
+	select {
+	case <-b.block:
+		select {
+		case <-b.release:
+		case <-ctx.Done():
+			return store.Head{}, ctx.Err()
+		}
+	default:
+	}
+	return b.Store.Head(ctx, l)
+}
+
+// TestInboxBounded: while the session loop is busy, the reader decodes at
+// most 8 messages ahead of it (and holds one more): a peer that sends
+// WANTs of 1,024 logs faster than the node handles them makes it hold 74
+// KB each decoded (before: 64 messages, 4.7 MB a session; 47 MB with 10
+// attackers).
+func TestInboxBounded(t *testing.T) {
+	bs := &blockingHeads{Store: mem.New(), block: make(chan struct{}), release: make(chan struct{})}
+	defer close(bs.release)
+	n := &node{key: testKey(t, 1001), st: bs, scope: &testScope{}}
+	n.eng = NewEngine(Config{Store: bs, Scope: n.scope, Self: n.key.Public()})
+	f := newFakePeer(t, n, 1, true)
+	f.hello()
+	handled(t, f)
+	close(bs.block)
+	frame := AppendFrame(nil, wantFloodMessage(t, nil))
+	before := sessionWith(t, n, f.key).BytesIn
+	// Write until the engine stops reading: the loop waits in Head, the
+	// inbox is full, the reader holds the next message.
+	for sent := 0; ; sent++ {
+		f.conn.SetWriteDeadline(time.Now().Add(500 * time.Millisecond))
+		if _, err := f.conn.Write(frame); err != nil {
+			if sent > 100 {
+				t.Fatalf("the engine read %d WANTs of %d bytes while its loop was stopped", sent, len(frame))
+			}
+			break
+		}
+	}
+	const depth = 8
+	want := int64(depth+2) * int64(len(frame))
+	if _, err := n.eng.WaitFor(waitCtx(t), func(ss []SessionState) bool { return len(ss) == 1 && ss[0].BytesIn-before >= want }); err != nil {
+		t.Fatalf("the engine decoded %d bytes, want %d: %v", sessionWith(t, n, f.key).BytesIn-before, want, err)
+	}
+	if got := sessionWith(t, n, f.key).BytesIn - before; got != want {
+		t.Fatalf("the engine decoded %d bytes (%.1f WANTs) while its loop was stopped; want %d (the loop's, %d in the inbox, the reader's)",
+			got, float64(got)/float64(len(frame)), want, depth)
 	}
 }

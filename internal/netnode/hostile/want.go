@@ -14,11 +14,11 @@ import (
 // "Serving wants") is taken past the 100,000 logs one side may want at once
 // within 98 messages; one that serves only logs it holds keeps nothing of
 // the random logs, and the random logs and restarts take the session past
-// the 100,000 wants of no use, also within 98 messages. Either is a limit
+// the 10,000 wants of no use within 10 messages. Either is a limit
 // violation, which a node penalises.
 var wantFlood = Attack{
 	Name:      "want-flood",
-	About:     "WANTs of 1,024 logs as fast as the stream takes them, past 100,000 wants of no use (and open wants): every offered log again from seq 1, filled with random logs; what the node sends is credited and dropped",
+	About:     "WANTs of 1,024 logs as fast as the stream takes them, past 10,000 wants of no use (and 100,000 open wants): every offered log again from seq 1, filled with random logs; what the node sends is credited and dropped",
 	Penalised: true,
 	run: func(ctx context.Context, t Target, o Options, r *recorder) {
 		each(o.Attackers, func(int) {
