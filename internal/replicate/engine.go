@@ -68,6 +68,7 @@ type Engine struct {
 	limits Limits
 	log    *slog.Logger
 	budget *Budget
+	pool   *sendPool // the ENTRIES bytes all sessions queue, beyond their own
 
 	mu       sync.Mutex
 	sessions map[identity.PublicKey]*session
@@ -84,9 +85,11 @@ func NewEngine(cfg Config) *Engine {
 	if budget == nil {
 		budget = NewBudget(DefaultBudget)
 	}
+	limits := cfg.Limits.withDefaults()
 	return &Engine{
 		cfg:      cfg,
-		limits:   cfg.Limits.withDefaults(),
+		limits:   limits,
+		pool:     newSendPool(limits.SharedWriteBuffer, limits.OwnWriteBuffer),
 		log:      log,
 		budget:   budget,
 		sessions: map[identity.PublicKey]*session{},

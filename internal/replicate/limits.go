@@ -71,9 +71,16 @@ type Limits struct {
 	// received entries (the store stage helps them). Default
 	// GOMAXPROCS−1, at least 1.
 	VerifyWorkers int
-	// WriteBuffer bounds the ENTRIES bytes queued for writing before the
-	// sender waits. Default 4 MiB.
+	// WriteBuffer bounds the ENTRIES bytes a session queues for writing
+	// before its sender waits. Default 4 MiB.
 	WriteBuffer int
+	// SharedWriteBuffer bounds the ENTRIES bytes all the engine's sessions
+	// queue together beyond their first OwnWriteBuffer bytes each: a
+	// sender waits for room in it too. Defaults 16 MiB and 256 KiB, so
+	// four sessions sending at once each queue their whole WriteBuffer,
+	// and ten queue at most 18.5 MiB together (40 MiB without it).
+	SharedWriteBuffer int
+	OwnWriteBuffer    int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -94,6 +101,10 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxReconcileMessages, 10_000)
 	def(&l.VerifyWorkers, max(1, runtime.GOMAXPROCS(0)-1))
 	def(&l.WriteBuffer, 4<<20)
+	def(&l.SharedWriteBuffer, 16<<20)
+	def(&l.OwnWriteBuffer, 256<<10)
+	// A frame of the largest message must fit in the pool.
+	l.SharedWriteBuffer = max(l.SharedWriteBuffer, FrameHeader+MaxMessage)
 	l.CreditEntries = min(l.CreditEntries, MaxCreditEntries)
 	l.CreditBytes = max(min(l.CreditBytes, MaxCreditBytes), MinCreditBytes)
 	if l.MessageRate <= 0 {

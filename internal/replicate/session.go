@@ -74,7 +74,7 @@ func newSession(e *Engine, peer identity.PublicKey, s Stream, initiator bool) *s
 	}
 	sess.ctx, sess.cancel = context.WithCancel(context.Background())
 	sess.acct = newAccount(e.budget, MaxOpenWants, e.limits.MaxPeerHeads)
-	sess.w = newWriter(s, e.limits.WriteTimeout, e.limits.WriteBuffer, &sess.bytesOut, func(err error) { sess.fail(err) })
+	sess.w = newWriter(s, e.limits.WriteTimeout, e.limits.WriteBuffer, e.pool, &sess.bytesOut, func(err error) { sess.fail(err) })
 	sess.send = newSender(sess)
 	sess.recv = newReceiver(sess)
 	sess.pipe = newPipeline(sess)
