@@ -70,3 +70,60 @@ func TestSharedWriteBuffer(t *testing.T) {
 		t.Fatalf("the pool has %d bytes free after every writer stopped, want %d", free, shared)
 	}
 }
+
+// TestSharedWriteBufferEmpty: while other sessions hold the whole pool, a
+// session whose peer reads still sends: a frame that waits for the pool
+// is queued on the session's own once its queue drains below the floor.
+func TestSharedWriteBufferEmpty(t *testing.T) {
+	const frameKB, own, shared = 100, 256 << 10, 4 << 20
+	pool := newSendPool(shared, own)
+	if !pool.take(shared, func() bool { return false }) { // a slow session holds it all
+		t.Fatal("take the whole pool")
+	}
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	w := newWriter(a, time.Minute, 1<<20, pool, &atomic.Int64{}, func(error) {})
+	go w.run()
+	t.Cleanup(func() { w.stop(nil) })
+	frame := make([]byte, frameKB<<10)
+	sent := make(chan int)
+	go func() {
+		n := 0
+		for n < 20 && w.sendData(frame) {
+			n++
+		}
+		sent <- n
+	}()
+	// Nobody reads yet: the first frame is being written, the second is
+	// queued, the third waits for the pool.
+	deadline := time.Now().Add(10 * time.Second)
+	for !w.poolWait.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the sender never waited for the pool")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	got := make(chan int)
+	go func() {
+		n, buf := 0, make([]byte, 64<<10)
+		for n < 20*len(frame) {
+			k, err := b.Read(buf)
+			if err != nil {
+				break
+			}
+			n += k
+		}
+		got <- n
+	}()
+	select {
+	case n := <-sent:
+		if n != 20 {
+			t.Fatalf("%d frames sent, want 20", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sender still waits for the pool although its own queue drained")
+	}
+	if n := <-got; n != 20*len(frame) {
+		t.Fatalf("the peer read %d bytes, want %d", n, 20*len(frame))
+	}
+}

@@ -29,6 +29,8 @@ type writer struct {
 
 	dequeued atomic.Uint64 // control frames taken from the queue for writing
 	quit     atomic.Bool   // stopping or failed: pool waits give up
+	queuedB  atomic.Int64  // dataBytes, for pool waits
+	poolWait atomic.Bool   // the sender waits for the pool
 
 	mu         sync.Mutex
 	cond       *sync.Cond
@@ -86,8 +88,17 @@ func (w *writer) sendData(frame []byte) bool {
 	}
 	pooled := w.dataBytes+len(frame) > w.pool.floor
 	w.mu.Unlock()
-	if pooled && !w.pool.take(len(frame), w.quit.Load) {
-		return false
+	if pooled {
+		// Wait for the pool, or until the session's own queue has
+		// drained enough to take the frame without it.
+		w.poolWait.Store(true)
+		took := w.pool.take(len(frame), func() bool {
+			return w.quit.Load() || w.queuedB.Load()+int64(len(frame)) <= int64(w.pool.floor)
+		})
+		w.poolWait.Store(false)
+		if !took {
+			return w.sendData(frame) // stopping (it returns false), or room of its own now
+		}
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -99,6 +110,7 @@ func (w *writer) sendData(frame []byte) bool {
 	}
 	w.data = append(w.data, dataFrame{b: frame, pooled: pooled})
 	w.dataBytes += len(frame)
+	w.queuedB.Store(int64(w.dataBytes))
 	if pooled {
 		w.pooledData += len(frame)
 	}
@@ -111,6 +123,7 @@ func (w *writer) sendData(frame []byte) bool {
 func (w *writer) dropDataLocked() {
 	w.pool.give(w.pooledData)
 	w.data, w.dataBytes, w.pooledData = nil, 0, 0
+	w.queuedB.Store(0)
 	w.quit.Store(true)
 	w.pool.wake()
 }
@@ -157,9 +170,12 @@ func (w *writer) run() {
 			d, w.data = w.data[0], w.data[1:]
 			frame = d.b
 			w.dataBytes -= len(frame)
+			w.queuedB.Store(int64(w.dataBytes))
 			if d.pooled {
 				w.pooledData -= len(frame)
 				w.pool.give(len(frame))
+			} else if w.poolWait.Load() {
+				w.pool.wake() // the sender may fit the frame on its own now
 			}
 			w.cond.Broadcast()
 		default: // stopping, nothing left
