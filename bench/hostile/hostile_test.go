@@ -98,8 +98,8 @@ func TestHostilePeers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%s: honest %.1f s (baseline %.1f s), ratio %.2f, peak RSS %.0f MB, CPU %.1f s, logs +%d, DHT +%d KB, inbox %d; penalties %v; report %+v",
-				a.Name, tr.HonestSeconds, base.HonestSeconds, base.HonestSeconds/tr.HonestSeconds, tr.PeakRSSMB, tr.CPUSeconds,
+			t.Logf("%s: honest %.1f s (baseline %.1f s), ratio %.2f, peak RSS %.0f MB (anonymous %.0f MB, files %.0f MB), CPU %.1f s, logs +%d, DHT +%d KB, inbox %d; penalties %v; report %+v",
+				a.Name, tr.HonestSeconds, base.HonestSeconds, base.HonestSeconds/tr.HonestSeconds, tr.PeakRSSMB, tr.PeakAnonMB, tr.PeakFileMB, tr.CPUSeconds,
 				tr.LogsAdded, tr.DHTKBAdded, tr.VillageRequests, tr.Penalties, tr.Report)
 			for _, e := range tr.Report.Errors {
 				t.Errorf("the attack tool failed: %s", e)

@@ -245,8 +245,8 @@ func benchmark(ctx context.Context, c benchConfig, jsonOut bool) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", a.Name, err)
 		}
-		benchkit.Logf("  honest %.1f s (synced %v), ratio %.2f, peak RSS %.0f MB, CPU %.0f %%, refused %d of %d",
-			tr.HonestSeconds, tr.HonestSynced, tr.Ratio, tr.PeakRSSMB, tr.CPUPercent, tr.Report.Penalised, tr.Report.Probed)
+		benchkit.Logf("  honest %.1f s (synced %v), ratio %.2f, peak RSS %.0f MB (anonymous %.0f MB, files %.0f MB), CPU %.0f %%, refused %d of %d",
+			tr.HonestSeconds, tr.HonestSynced, tr.Ratio, tr.PeakRSSMB, tr.PeakAnonMB, tr.PeakFileMB, tr.CPUPercent, tr.Report.Penalised, tr.Report.Probed)
 		trials = append(trials, tr)
 		if !tr.Alive {
 			benchkit.Logf("  the target died or did not stop cleanly; the end of its log:\n%s", log[max(0, len(log)-4000):])
@@ -278,9 +278,9 @@ func benchmark(ctx context.Context, c benchConfig, jsonOut bool) error {
 func printResult(r Result) {
 	fmt.Printf("machine   %s (%d cores), %s\n", r.Machine, r.Cores, r.Date)
 	fmt.Printf("target    %d entries in %d logs; %d attackers at once per attack\n", r.Entries, r.Logs, r.Attackers)
-	fmt.Printf("baseline  honest full sync %.1f s before the attacks, %.1f s after; target peak RSS %.0f MB\n",
-		r.Baseline.HonestSeconds, r.BaselineAfter.HonestSeconds, r.Baseline.PeakRSSMB)
-	fmt.Printf("%-22s %8s %6s %9s %9s %7s %6s %9s %6s %7s\n", "attack", "honest s", "ratio", "peak RSS", "RSS after", "CPU s", "CPU %", "refused", "logs+", "DHT KB+")
+	fmt.Printf("baseline  honest full sync %.1f s before the attacks, %.1f s after; target peak RSS %.0f MB (anonymous %.0f MB, files %.0f MB)\n",
+		r.Baseline.HonestSeconds, r.BaselineAfter.HonestSeconds, r.Baseline.PeakRSSMB, r.Baseline.PeakAnonMB, r.Baseline.PeakFileMB)
+	fmt.Printf("%-22s %8s %6s %9s %9s %9s %9s %7s %6s %9s %6s %7s\n", "attack", "honest s", "ratio", "peak RSS", "anon", "files", "RSS after", "CPU s", "CPU %", "refused", "logs+", "DHT KB+")
 	for _, t := range r.Trials {
 		hs := fmt.Sprintf("%.1f", t.HonestSeconds)
 		if !t.HonestSynced {
@@ -290,7 +290,7 @@ func printResult(r Result) {
 		if t.Report.Probed > 0 {
 			refused = fmt.Sprintf("%d/%d", t.Report.Penalised, t.Report.Probed)
 		}
-		fmt.Printf("%-22s %8s %6.2f %6.0f MB %6.0f MB %7.1f %6.0f %9s %6d %7d\n", t.Attack, hs, t.Ratio, t.PeakRSSMB, t.RSSAfterMB, t.CPUSeconds, t.CPUPercent, refused, t.LogsAdded, t.DHTKBAdded)
+		fmt.Printf("%-22s %8s %6.2f %6.0f MB %6.0f MB %6.0f MB %6.0f MB %7.1f %6.0f %9s %6d %7d\n", t.Attack, hs, t.Ratio, t.PeakRSSMB, t.PeakAnonMB, t.PeakFileMB, t.RSSAfterMB, t.CPUSeconds, t.CPUPercent, refused, t.LogsAdded, t.DHTKBAdded)
 	}
 }
 

@@ -164,20 +164,28 @@ func resetPeakRSS(pid int) bool {
 }
 
 // rssSampler records a process's highest VmRSS, sampled every 50 ms, as a
-// check on VmHWM (and the measure where VmHWM cannot be reset).
+// check on VmHWM (and the measure where VmHWM cannot be reset), and the
+// highest of its two parts: RssAnon (the heap: Go's and SQLite's) and
+// RssFile (mapped files: the binary, and the database SQLite reads
+// through mmap, which the kernel may drop and read again).
 type rssSampler struct {
 	stop chan struct{}
-	done chan int64
+	done chan rssPeaks
 }
 
+// rssPeaks are a sampler's maxima, in kB (each at its own moment).
+type rssPeaks struct{ RSS, Anon, File int64 }
+
 func sampleRSS(pid int) *rssSampler {
-	s := &rssSampler{stop: make(chan struct{}), done: make(chan int64, 1)}
+	s := &rssSampler{stop: make(chan struct{}), done: make(chan rssPeaks, 1)}
 	go func() {
-		var peak int64
+		var peak rssPeaks
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
 		for {
-			peak = max(peak, statusKB(pid, "VmRSS"))
+			peak.RSS = max(peak.RSS, statusKB(pid, "VmRSS"))
+			peak.Anon = max(peak.Anon, statusKB(pid, "RssAnon"))
+			peak.File = max(peak.File, statusKB(pid, "RssFile"))
 			select {
 			case <-s.stop:
 				s.done <- peak
@@ -189,7 +197,7 @@ func sampleRSS(pid int) *rssSampler {
 	return s
 }
 
-func (s *rssSampler) peakKB() int64 {
+func (s *rssSampler) peaks() rssPeaks {
 	close(s.stop)
 	return <-s.done
 }

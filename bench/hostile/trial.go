@@ -15,15 +15,20 @@ import (
 
 // Trial is one attack on the target while an honest peer syncs from it.
 type Trial struct {
-	Attack          string  `json:"attack"`
-	Attackers       int     `json:"attackers"`
-	AttackSeconds   float64 `json:"attack_seconds"`
-	HonestSeconds   float64 `json:"honest_seconds"` // the honest peer's process start to holding everything
-	HonestSynced    bool    `json:"honest_synced"`
-	HonestMissing   string  `json:"honest_missing,omitempty"`
-	Ratio           float64 `json:"ratio"`       // the honest sync rate during the attack ÷ without it (0: no baseline)
-	PeakRSSMB       float64 `json:"peak_rss_mb"` // the target's, from the attack's start to its end
-	RSSAfterMB      float64 `json:"rss_after_mb"`
+	Attack        string  `json:"attack"`
+	Attackers     int     `json:"attackers"`
+	AttackSeconds float64 `json:"attack_seconds"`
+	HonestSeconds float64 `json:"honest_seconds"` // the honest peer's process start to holding everything
+	HonestSynced  bool    `json:"honest_synced"`
+	HonestMissing string  `json:"honest_missing,omitempty"`
+	Ratio         float64 `json:"ratio"`       // the honest sync rate during the attack ÷ without it (0: no baseline)
+	PeakRSSMB     float64 `json:"peak_rss_mb"` // the target's, from the attack's start to its end
+	RSSAfterMB    float64 `json:"rss_after_mb"`
+	// PeakAnonMB and PeakFileMB are the highest of the RSS's two parts,
+	// sampled every 50 ms: anonymous memory (Go's heap and SQLite's) and
+	// mapped files (the binary, and the database read through mmap).
+	PeakAnonMB      float64 `json:"peak_anon_mb"`
+	PeakFileMB      float64 `json:"peak_file_mb"`
 	CPUSeconds      float64 `json:"cpu_seconds"` // the target's user + system CPU over the attack
 	CPUPercent      float64 `json:"cpu_percent"` // of one core
 	Alive           bool    `json:"alive"`       // its process runs and its API answers after the attack
@@ -124,11 +129,13 @@ func runTrial(ctx context.Context, bin, dir string, t *target, a *hostile.Attack
 	tr.AttackSeconds = time.Since(start).Seconds()
 	tr.CPUSeconds = benchkit.CPUSecondsOf(tp.PID) - cpu0
 	tr.CPUPercent = 100 * tr.CPUSeconds / tr.AttackSeconds
-	peak := rss.peakKB()
+	peaks := rss.peaks()
+	peak := peaks.RSS
 	if hwm {
 		peak = max(peak, statusKB(tp.PID, "VmHWM"))
 	}
 	tr.PeakRSSMB = float64(peak) / 1024
+	tr.PeakAnonMB, tr.PeakFileMB = float64(peaks.Anon)/1024, float64(peaks.File)/1024
 
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	st1, err := tp.Client.Status(sctx)

@@ -68,6 +68,7 @@ type Engine struct {
 	limits Limits
 	log    *slog.Logger
 	budget *Budget
+	pool   *sendPool // the ENTRIES bytes all sessions queue, beyond their own
 
 	mu       sync.Mutex
 	sessions map[identity.PublicKey]*session
@@ -84,9 +85,11 @@ func NewEngine(cfg Config) *Engine {
 	if budget == nil {
 		budget = NewBudget(DefaultBudget)
 	}
+	limits := cfg.Limits.withDefaults()
 	return &Engine{
 		cfg:      cfg,
-		limits:   cfg.Limits.withDefaults(),
+		limits:   limits,
+		pool:     newSendPool(limits.SharedWriteBuffer, limits.OwnWriteBuffer),
 		log:      log,
 		budget:   budget,
 		sessions: map[identity.PublicKey]*session{},
@@ -228,6 +231,10 @@ type SessionState struct {
 	Started    time.Time
 	LogsWanted int // logs this side currently wants from the peer
 	LogsServed int // logs the peer currently wants from this side and is sent
+	// UselessWants counts the logs the peer wanted that this side does
+	// not hold or offer it, and restarts of logs already served
+	// (Limits.MaxUselessWants).
+	UselessWants int
 	// EntriesExpected is the number of entries the peer's heads (from the
 	// reconciliation, HAVE, and entries pushed live beyond them) put beyond
 	// this side's for the logs it wanted; EntriesReceived counts the entries of those logs received

@@ -44,6 +44,13 @@ type Limits struct {
 	// half of the node's Budget only. Default 20,000; beyond it they are
 	// not remembered.
 	MaxPeerHeads int
+	// MaxUselessWants bounds the wants of no use a peer may send in one
+	// session: logs it wants that this node does not hold or does not
+	// offer it (ignored, nothing is kept of them) and that were not in
+	// the offer set as reconciled, and restarts of a log it already wants
+	// (a fork probe restarts a log once). Beyond it the peer is closed
+	// with CodeLimit. Default 10,000.
+	MaxUselessWants int
 	// MessageRate (messages per second) and MessageBurst are the flood
 	// limit on received messages. Defaults 2,000/s and 20,000.
 	MessageRate  float64
@@ -64,9 +71,16 @@ type Limits struct {
 	// received entries (the store stage helps them). Default
 	// GOMAXPROCS−1, at least 1.
 	VerifyWorkers int
-	// WriteBuffer bounds the ENTRIES bytes queued for writing before the
-	// sender waits. Default 4 MiB.
+	// WriteBuffer bounds the ENTRIES bytes a session queues for writing
+	// before its sender waits. Default 4 MiB.
 	WriteBuffer int
+	// SharedWriteBuffer bounds the ENTRIES bytes all the engine's sessions
+	// queue together beyond their first OwnWriteBuffer bytes each: a
+	// sender waits for room in it too. Defaults 16 MiB and 256 KiB, so
+	// four sessions sending at once each queue their whole WriteBuffer,
+	// and ten queue at most 18.5 MiB together (40 MiB without it).
+	SharedWriteBuffer int
+	OwnWriteBuffer    int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -82,10 +96,15 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxLearned, 4_000_000)
 	def(&l.MaxUnwanted, 1_000_000)
 	def(&l.MaxPeerHeads, 20_000)
+	def(&l.MaxUselessWants, 10_000)
 	def(&l.MessageBurst, 20_000)
 	def(&l.MaxReconcileMessages, 10_000)
 	def(&l.VerifyWorkers, max(1, runtime.GOMAXPROCS(0)-1))
 	def(&l.WriteBuffer, 4<<20)
+	def(&l.SharedWriteBuffer, 16<<20)
+	def(&l.OwnWriteBuffer, 256<<10)
+	// A frame of the largest message must fit in the pool.
+	l.SharedWriteBuffer = max(l.SharedWriteBuffer, FrameHeader+MaxMessage)
 	l.CreditEntries = min(l.CreditEntries, MaxCreditEntries)
 	l.CreditBytes = max(min(l.CreditBytes, MaxCreditBytes), MinCreditBytes)
 	if l.MessageRate <= 0 {

@@ -2,6 +2,8 @@ package replicate
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -38,6 +40,8 @@ type sender struct {
 	have           map[store.LogKey]Item   // HAVEs to send, newest head per log
 	peerHas        map[store.LogKey]uint64 // seqs the peer is known to hold
 	snapshot       *ItemSet                // the offer set as reconciled: targets of initial wants
+	useless        int                     // wants of no use received (see want)
+	warnedFull     bool                    // the log said that no more logs are served
 }
 
 // outLog is one log the peer wants.
@@ -82,24 +86,84 @@ func (x *sender) markReady(ol *outLog) {
 	}
 }
 
-// want handles a WANT. Logs not offered to the peer are ignored: the peer
-// gets nothing of them, and they do not hold back CAUGHT_UP.
+// want handles a WANT (doc/protocol/sync.md, "Serving wants"). Only a log
+// offered to the peer and held here becomes a served log, within the
+// node's Budget of served logs; nothing is kept of any other: a log not
+// offered or not held is ignored (the peer gets it with HAVE once it is
+// held), and does not hold back CAUGHT_UP. A want of a log ignored that
+// was not in the offer set as reconciled, or a restart of a log already
+// served, is of no use: beyond MaxUselessWants in the session the peer is
+// closed with code 3.
 func (x *sender) want(ctx context.Context, ws []WantLog) error {
-	offered := make([]bool, len(ws))
+	x.mu.Lock()
+	snap := x.snapshot
+	x.mu.Unlock()
+	const (
+		serve = iota
+		ignore
+		useless
+	)
+	how := make([]int8, len(ws))
 	for i, w := range ws {
-		offered[i] = x.s.e.cfg.Scope.Offers(x.s.peer, w.Log)
+		reconciled := false
+		if snap != nil {
+			_, reconciled = snap.Lookup(w.Log)
+		}
+		switch {
+		case !x.s.e.cfg.Scope.Offers(x.s.peer, w.Log):
+			how[i] = ignore
+		case reconciled:
+			how[i] = serve
+		default:
+			held, err := x.holdsNow(ctx, w.Log)
+			if err != nil {
+				return err
+			}
+			if held {
+				how[i] = serve
+			} else {
+				how[i] = ignore
+			}
+		}
+		if how[i] == ignore && !reconciled {
+			how[i] = useless
+		}
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	limit := x.s.e.limits.MaxUselessWants
+	noUse := func(w WantLog, why string) error {
+		x.useless++
+		if x.useless > limit {
+			return protoErr(CodeLimit, "WANT: log %s is want %d of no use in this session (%s); the limit is %d", w.Log, x.useless, why, limit)
+		}
+		return nil
+	}
 	for i, w := range ws {
-		if !offered[i] {
-			x.s.log.Debug("peer wants a log not offered to it; ignored", "log", w.Log)
+		switch how[i] {
+		case ignore:
+			continue
+		case useless:
+			if err := noUse(w, "a log this node does not hold or did not offer the peer"); err != nil {
+				return err
+			}
 			continue
 		}
 		ol := x.logs[w.Log]
-		if ol == nil {
+		if ol != nil {
+			if err := noUse(w, "a restart of a log already wanted"); err != nil {
+				return err
+			}
+		} else {
 			if len(x.logs) >= MaxOpenWants {
 				return protoErr(CodeLimit, "WANT: log %s would be open want %d; the limit is %d", w.Log, len(x.logs)+1, MaxOpenWants)
+			}
+			if !x.s.acct.takeServe() {
+				if !x.warnedFull {
+					x.warnedFull = true
+					x.s.log.Warn("not serving more logs to this peer in this session: the node serves as many as its budget allows; the rest waits for a later session", "log", w.Log)
+				}
+				continue
 			}
 			ol = &outLog{log: w.Log}
 			x.logs[w.Log] = ol
@@ -116,6 +180,19 @@ func (x *sender) want(ctx context.Context, ws []WantLog) error {
 	}
 	x.signal()
 	return nil
+}
+
+// holdsNow reports whether the store holds an entry of a log. The caller
+// does not hold mu.
+func (x *sender) holdsNow(ctx context.Context, log store.LogKey) (bool, error) {
+	h, err := x.s.e.cfg.Store.Head(ctx, log)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, &localError{fmt.Errorf("head of log %s: %w", log, err)}
+	}
+	return h.Seq > 0, nil
 }
 
 // targetOf returns this side's head seq of a log as reconciled (or as the
@@ -154,6 +231,7 @@ func (x *sender) stopLocked(l store.LogKey) {
 	}
 	ol.pending = false
 	delete(x.logs, l)
+	x.s.acct.giveServe()
 	if ol.inReady {
 		for i, r := range x.ready {
 			if r == ol {
@@ -336,9 +414,10 @@ func (x *sender) sentCaughtUp() bool {
 	return x.caughtUpQueued.Load()
 }
 
-// served returns the number of logs the peer wants that are sent to it.
-func (x *sender) served() int {
+// served returns the number of logs the peer wants that are sent to it,
+// and the wants of no use it sent.
+func (x *sender) served() (int, int) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return len(x.logs)
+	return len(x.logs), x.useless
 }

@@ -15,30 +15,43 @@ type writeDeadliner interface{ SetWriteDeadline(time.Time) error }
 // through it, so no other goroutine ever blocks on the peer reading. It has
 // two queues: control frames (never refused, written first) and data frames
 // (ENTRIES and what must stay in order with them), whose queued bytes are
-// bounded so that a sender waits for a slow peer.
+// bounded so that a sender waits for a slow peer: at most limit for the
+// session, and beyond the pool's floor only with bytes from the pool that
+// all the engine's sessions share.
 type writer struct {
 	stream  Stream
 	bw      *bufio.Writer
 	timeout time.Duration
 	limit   int // data bytes queued before data() waits
+	pool    *sendPool
 	onError func(error)
 	out     *atomic.Int64 // bytes written
 
 	dequeued atomic.Uint64 // control frames taken from the queue for writing
+	quit     atomic.Bool   // stopping or failed: pool waits give up
+	queuedB  atomic.Int64  // dataBytes, for pool waits
+	poolWait atomic.Bool   // the sender waits for the pool
 
-	mu        sync.Mutex
-	cond      *sync.Cond
-	queued    uint64 // control frames ever queued
-	control   [][]byte
-	data      [][]byte
-	dataBytes int
-	stopping  bool // no new frames; write the control frames queued, then end
-	failed    bool
-	done      chan struct{}
+	mu         sync.Mutex
+	cond       *sync.Cond
+	queued     uint64 // control frames ever queued
+	control    [][]byte
+	data       []dataFrame
+	dataBytes  int
+	pooledData int  // of dataBytes, taken from the pool
+	stopping   bool // no new frames; write the control frames queued, then end
+	failed     bool
+	done       chan struct{}
 }
 
-func newWriter(s Stream, timeout time.Duration, limit int, out *atomic.Int64, onError func(error)) *writer {
-	w := &writer{stream: s, bw: bufio.NewWriterSize(s, 64<<10), timeout: timeout, limit: limit, out: out, onError: onError, done: make(chan struct{})}
+// dataFrame is a queued data frame; pooled: its bytes came from the pool.
+type dataFrame struct {
+	b      []byte
+	pooled bool
+}
+
+func newWriter(s Stream, timeout time.Duration, limit int, pool *sendPool, out *atomic.Int64, onError func(error)) *writer {
+	w := &writer{stream: s, bw: bufio.NewWriterSize(s, 64<<10), timeout: timeout, limit: limit, pool: pool, out: out, onError: onError, done: make(chan struct{})}
 	w.cond = sync.NewCond(&w.mu)
 	return w
 }
@@ -62,20 +75,57 @@ func (w *writer) sendControl(frame []byte) uint64 {
 func (w *writer) taken(n uint64) bool { return w.dequeued.Load() >= n }
 
 // sendData queues a data frame, first waiting while the data queue is over
-// its limit. It returns false when the writer is stopping or failed.
+// its limit and, beyond the pool's floor, for bytes of the pool. It
+// returns false when the writer is stopping or failed.
 func (w *writer) sendData(frame []byte) bool {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	for w.dataBytes > w.limit && !w.stopping && !w.failed {
 		w.cond.Wait()
 	}
 	if w.stopping || w.failed {
+		w.mu.Unlock()
 		return false
 	}
-	w.data = append(w.data, frame)
+	pooled := w.dataBytes+len(frame) > w.pool.floor
+	w.mu.Unlock()
+	if pooled {
+		// Wait for the pool, or until the session's own queue has
+		// drained enough to take the frame without it.
+		w.poolWait.Store(true)
+		took := w.pool.take(len(frame), func() bool {
+			return w.quit.Load() || w.queuedB.Load()+int64(len(frame)) <= int64(w.pool.floor)
+		})
+		w.poolWait.Store(false)
+		if !took {
+			return w.sendData(frame) // stopping (it returns false), or room of its own now
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopping || w.failed {
+		if pooled {
+			w.pool.give(len(frame))
+		}
+		return false
+	}
+	w.data = append(w.data, dataFrame{b: frame, pooled: pooled})
 	w.dataBytes += len(frame)
+	w.queuedB.Store(int64(w.dataBytes))
+	if pooled {
+		w.pooledData += len(frame)
+	}
 	w.cond.Broadcast()
 	return true
+}
+
+// dropDataLocked drops the queued data frames and gives their pool bytes
+// back; the writer is stopping or failed. The caller holds mu.
+func (w *writer) dropDataLocked() {
+	w.pool.give(w.pooledData)
+	w.data, w.dataBytes, w.pooledData = nil, 0, 0
+	w.queuedB.Store(0)
+	w.quit.Store(true)
+	w.pool.wake()
 }
 
 // stop drops the queued data, queues last (a BYE; nil for none) after the
@@ -89,8 +139,8 @@ func (w *writer) stop(last []byte) {
 	if last != nil && !w.failed {
 		w.control = append(w.control, last)
 	}
-	w.data, w.dataBytes = nil, 0
 	w.stopping = true
+	w.dropDataLocked()
 	w.cond.Broadcast()
 }
 
@@ -116,8 +166,17 @@ func (w *writer) run() {
 			frame, w.control = w.control[0], w.control[1:]
 			w.dequeued.Add(1)
 		case len(w.data) > 0:
-			frame, w.data = w.data[0], w.data[1:]
+			var d dataFrame
+			d, w.data = w.data[0], w.data[1:]
+			frame = d.b
 			w.dataBytes -= len(frame)
+			w.queuedB.Store(int64(w.dataBytes))
+			if d.pooled {
+				w.pooledData -= len(frame)
+				w.pool.give(len(frame))
+			} else if w.poolWait.Load() {
+				w.pool.wake() // the sender may fit the frame on its own now
+			}
 			w.cond.Broadcast()
 		default: // stopping, nothing left
 			w.mu.Unlock()
@@ -141,7 +200,8 @@ func (w *writer) do(write func() error) bool {
 	if err := write(); err != nil {
 		w.mu.Lock()
 		w.failed = true
-		w.control, w.data, w.dataBytes = nil, nil, 0
+		w.control = nil
+		w.dropDataLocked()
 		w.cond.Broadcast()
 		w.mu.Unlock()
 		w.onError(fmt.Errorf("write to the stream: %w", err))

@@ -10,12 +10,15 @@ import (
 // logs: every offered log again from seq 1 (which restarts it, so the node
 // sends it all over again) and random logs it does not hold to fill the
 // message. The attacker grants credit for whatever the node sends and
-// throws it away. The random logs take the session past the 100,000 logs
-// one side may want at once (sync.md, "Wanting") within 98 messages: a
-// limit violation, which a node penalises.
+// throws it away. A node that keeps every log named (before sync.md's
+// "Serving wants") is taken past the 100,000 logs one side may want at once
+// within 98 messages; one that serves only logs it holds keeps nothing of
+// the random logs, and the random logs and restarts take the session past
+// the 10,000 wants of no use within 10 messages. Either is a limit
+// violation, which a node penalises.
 var wantFlood = Attack{
 	Name:      "want-flood",
-	About:     "WANTs of 1,024 logs as fast as the stream takes them, past the 100,000 open wants: every offered log again from seq 1, filled with random logs; what the node sends is credited and dropped",
+	About:     "WANTs of 1,024 logs as fast as the stream takes them, past 10,000 wants of no use (and 100,000 open wants): every offered log again from seq 1, filled with random logs; what the node sends is credited and dropped",
 	Penalised: true,
 	run: func(ctx context.Context, t Target, o Options, r *recorder) {
 		each(o.Attackers, func(int) {
