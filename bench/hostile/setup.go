@@ -87,12 +87,13 @@ func newTarget(ctx context.Context, bin, dir string, entries, nlogs, blobBytes i
 		return nil, fmt.Errorf("post on the target: %w", err)
 	}
 	t.Post = posted.ID
+	// A co-founding account that never accepts: the village stays unfounded.
 	cofounder, err := identity.GenerateKey(nil)
 	if err != nil {
 		return nil, err
 	}
 	v, err := p.Client.FoundVillage(ctx, wire.VillageFound{Name: "besieged", Admit: "unanimous", Exclude: "unanimous",
-		Cofounders: []string{cofounder.Public().Device().String()}})
+		Cofounders: []string{cofounder.Public().Account().String()}})
 	if err != nil {
 		return nil, fmt.Errorf("found a village on the target: %w", err)
 	}

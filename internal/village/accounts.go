@@ -2,6 +2,7 @@ package village
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
@@ -68,6 +69,61 @@ func isCert(e *entry.Entry) bool {
 	return err == nil && (typ == content.TypeDeviceAdd || typ == content.TypeDeviceRevoke)
 }
 
+// certMemo remembers, by entry id, which device and account a valid
+// certificate names and whether it is valid, so that reducing a village
+// again and again (every change, every view) does not check the same
+// device signatures again: the outcome is a function of the entry's
+// bytes, which its id commits to (the payload is checked against the
+// header first). When full it is emptied.
+var certMemo = struct {
+	sync.Mutex
+	m map[certKey]certOutcome
+}{m: map[certKey]certOutcome{}}
+
+// maxCertMemo bounds certMemo.
+const maxCertMemo = 16384
+
+// certKey names one check: of a certificate in the set (its entry
+// signature checked by the caller) or carried in a request (checked here).
+type certKey struct {
+	id       entry.ID
+	embedded bool
+}
+
+type certOutcome struct {
+	device, account identity.PublicKey
+	why             string // "" when valid
+}
+
+// checkCert checks the device.add entry e (and its entry signature when
+// embedded), remembering the outcome.
+func checkCert(e *entry.Entry, add *content.DeviceAdd, embedded bool) certOutcome {
+	k := certKey{e.ID, embedded}
+	certMemo.Lock()
+	r, ok := certMemo.m[k]
+	certMemo.Unlock()
+	if ok {
+		return r
+	}
+	switch {
+	case embedded && !e.Verify():
+		r.why = "the certificate's signature is invalid"
+	default:
+		if err := content.Validate(&e.Header, add); err != nil {
+			r.why = "the certificate: " + err.Error()
+		} else {
+			r.device, r.account = identity.PublicKey(add.Device), identity.PublicKey(add.Account)
+		}
+	}
+	certMemo.Lock()
+	if len(certMemo.m) >= maxCertMemo {
+		clear(certMemo.m)
+	}
+	certMemo.m[k] = r
+	certMemo.Unlock()
+	return r
+}
+
 // addCert records a valid device.add entry (signature already checked).
 func (a *accounts) addCert(e *entry.Entry) {
 	if e.Payload == nil || entry.CheckPayload(&e.Header, e.Payload) != nil {
@@ -78,10 +134,16 @@ func (a *accounts) addCert(e *entry.Entry) {
 		return
 	}
 	add, ok := p.(*content.DeviceAdd)
-	if !ok || content.Validate(&e.Header, add) != nil {
+	if !ok {
 		return
 	}
-	dev, acc := identity.PublicKey(add.Device), identity.PublicKey(add.Account)
+	if r := checkCert(e, add, false); r.why == "" {
+		a.record(r.device, r.account)
+	}
+}
+
+// record notes that acc certified dev.
+func (a *accounts) record(dev, acc identity.PublicKey) {
 	if a.certs[dev] == nil {
 		a.certs[dev] = map[identity.PublicKey]bool{}
 	}
@@ -109,14 +171,10 @@ func (a *accounts) addEmbedded(c Cert) (identity.PublicKey, string) {
 	}
 	r, ok := a.checked[e.ID]
 	if !ok {
-		switch {
-		case !e.Verify():
-			r.why = "the certificate's signature is invalid"
-		case content.Validate(&e.Header, add) != nil:
-			r.why = "the certificate: " + content.Validate(&e.Header, add).Error()
-		default:
-			r.device = identity.PublicKey(add.Device)
-			a.addCert(e)
+		c := checkCert(e, add, true)
+		r = embedded{device: c.device, why: c.why}
+		if c.why == "" {
+			a.record(c.device, c.account)
 		}
 		a.checked[e.ID] = r
 	}

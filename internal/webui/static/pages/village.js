@@ -7,6 +7,7 @@
 import { h, replace, shortId, statusLine, errorText, plural, timeEl } from '../dom.js';
 import { api, blobURL } from '../api.js';
 import { alikeBadge, cleanName, iso } from '../peertext.js';
+import { nameOf } from '../names.js';
 
 const methods = { majority: 'majority of the active locals', unanimous: 'every active local (unanimous)' };
 
@@ -190,11 +191,28 @@ export default async function village(main, ctx) {
   function localOf(key) {
     return v && (v.locals || []).find((l) => l.key === key);
   }
+  // Locals are accounts: one without a name in the village is shown by
+  // its profile name, when this node holds one (asked once per account).
+  const profiles = new Map();
+  function lookUpNames() {
+    const keys = new Set([...(v.founders || []), ...(v.locals || []).map((l) => l.key), ...(v.invitations || []).map((i) => i.invitee)]);
+    for (const k of keys) {
+      if (profiles.has(k)) continue;
+      profiles.set(k, '');
+      nameOf(k).then((n) => {
+        const name = cleanName(n);
+        if (!name || !ctx.alive()) return;
+        profiles.set(k, name);
+        draw();
+      });
+    }
+  }
   // nameOfLocal is a local's name for a sentence (isolated: iso), or for
-  // an element of its own (plain).
+  // an element of its own (plain): its name in the village, else its
+  // profile name, else a short id.
   function nameOfLocal(key, plain) {
     const l = localOf(key);
-    const name = l && cleanName(l.name);
+    const name = (l && cleanName(l.name)) || profiles.get(key);
     const n = name ? (plain ? name : iso(name)) : shortId(key);
     return key === v.me ? n + ' (you)' : n;
   }
@@ -644,6 +662,7 @@ export default async function village(main, ctx) {
       v = got;
       shown = text;
       draw();
+      lookUpNames();
     } catch (err) {
       if (!ctx.alive()) return;
       if (err.status === 404 && !v) {
