@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/kithnet/kith/bench/internal/benchkit"
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/village"
@@ -124,11 +125,23 @@ func strangerID(i int) village.StrangerID {
 // 10th, deferred for every 7th, otherwise an accept with a proof) and a
 // note on every 5th.
 func build(nStrangers, nLocals int) (entry.ID, []*entry.Entry, []int, error) {
+	// Each local is an account with one device (village.md §1): the
+	// devices sign, the village names the accounts, and the certificates
+	// go with the entries.
 	keys := make([]identity.PrivateKey, nLocals)
+	accts := make([]identity.PublicKey, nLocals)
+	var certs []*entry.Entry
 	for i := range keys {
 		keys[i] = benchkit.DeviceKey(1_000_000 + i)
+		acct := benchkit.DeviceKey(2_000_000 + i)
+		accts[i] = acct.Public()
+		c, err := content.NewDeviceCert(acct, keys[i], "", 1)
+		if err != nil {
+			return entry.ID{}, nil, nil, err
+		}
+		certs = append(certs, c)
 	}
-	founders := []identity.PublicKey{keys[0].Public(), keys[1].Public()}
+	founders := []identity.PublicKey{accts[0], accts[1]}
 	slices.SortFunc(founders, func(a, b identity.PublicKey) int { return bytes.Compare(a[:], b[:]) })
 	ts := uint64(1_700_000_000_000)
 	found, err := entry.Sign(keys[0], entry.Draft{LogID: entry.PublicLog, Seq: 1, Timestamp: ts,
@@ -145,7 +158,7 @@ func build(nStrangers, nLocals int) (entry.ID, []*entry.Entry, []int, error) {
 	add(1, &village.Accept{Village: vid}, -1)
 	for inv := 2; inv < nLocals; inv++ {
 		for l := range inv {
-			add(l, &village.Invite{Village: vid, Invitee: keys[inv].Public()}, -1)
+			add(l, &village.Invite{Village: vid, Invitee: accts[inv]}, -1)
 		}
 		add(inv, &village.Join{Village: vid}, -1)
 	}
@@ -238,7 +251,10 @@ func build(nStrangers, nLocals int) (entry.ID, []*entry.Entry, []int, error) {
 	for _, p := range plan {
 		strangerOf = append(strangerOf, p.stranger)
 	}
-	return vid, append([]*entry.Entry{found}, out...), strangerOf, nil
+	for range certs {
+		strangerOf = append(strangerOf, -1)
+	}
+	return vid, append(append([]*entry.Entry{found}, out...), certs...), strangerOf, nil
 }
 
 func run(nStrangers, nLocals, runs int, ks []int, jsonOut bool, storeDir string) error {
