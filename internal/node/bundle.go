@@ -363,6 +363,11 @@ func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStat
 	if storeErr != nil {
 		return st, storeErr
 	}
+	// Unlisted strangers' requests in the bundle count against each
+	// village's budget as those taken by the request protocol do.
+	if nw := n.net.Load(); nw != nil && st.EntriesNew > 0 {
+		n.trimVillages(ctx, nw, true)
+	}
 	if readErr != nil {
 		return st, readErr
 	}

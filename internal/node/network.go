@@ -172,6 +172,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		Logger: log,
 	})
 	n.net.Store(nw)
+	// What was imported while no node served this home counts against
+	// the villages' budgets for unlisted strangers too.
+	n.trimVillages(ctx, nw, false)
 	host.KeepConnected(villageKeepTag, sc.VillageLocals())
 	n.updateWanted(ctx, nw)
 	host.Handle(invite.CertProtocol, func(remote identity.PublicKey, s netnode.Stream) {
