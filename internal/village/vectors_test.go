@@ -48,6 +48,21 @@ type vectors struct {
 		} `json:"entries"`
 		Order []string `json:"order"`
 	} `json:"order"`
+	// Accounts: entries of two locals, one of them (account A) writing
+	// from two devices, one of which A revokes keeping its first entry;
+	// with the certificates and the revocation. Outcome: every village
+	// entry in the village order with "" when applied or the reducer's
+	// reason (village.md §1, "Accounts and devices").
+	Accounts struct {
+		Entries []struct {
+			Header  string `json:"header"`
+			Payload string `json:"payload"`
+		} `json:"entries"`
+		Outcome []struct {
+			Entry  string `json:"entry"`
+			Reason string `json:"reason"`
+		} `json:"outcome"`
+	} `json:"accounts"`
 }
 
 // TestVectors checks testdata/vectors.json against this implementation:
@@ -84,7 +99,7 @@ func TestVectors(t *testing.T) {
 	w.post(a, &Strangerspec{Village: w.village, Stranger: stranger(2), Text: "sells fake honey"})
 	_, p := publish(t, w, a, [32]byte{}, nil)
 	h := func(x [32]byte) string { return hex.EncodeToString(x[:]) }
-	v.State.Village, v.State.Local = h(w.village), h(a.Public())
+	v.State.Village, v.State.Local = h(w.village), h(accOf(a))
 	v.State.Previous, v.State.Userspec, v.State.Locals = h(p.Previous), h(p.Components.Userspec), h(p.Locals)
 	v.State.LocalsState, v.State.Strangers, v.State.StrangersState = h(p.LocalsState), h(p.Strangers), h(p.StrangersState)
 	v.State.Commitment, v.State.Payload = h(p.Commitment()), hex.EncodeToString(MustEncode(p))
@@ -114,6 +129,47 @@ func TestVectors(t *testing.T) {
 		}
 		for _, e := range Ordered(w.village, es) {
 			v.Order.Order = append(v.Order.Order, h(e.ID))
+		}
+	}
+	// Accounts scenario: A (devices a and a2) and B found; a vetoes
+	// stranger 1, a2 accepts it (A's vote is now the accept), a2 invites
+	// c (A's endorsement), a invites c again (ignored: A already did); A
+	// revokes a2 keeping its two entries; a2 then vetoes stranger 2
+	// stamped 0 (ignored).
+	{
+		a2 := key(t, 11)
+		w := founded(t, Unanimous, Majority, a, b)
+		w.addDevice(a, a2)
+		w.post(a, &Vote{Village: w.village, Stranger: stranger(1), Vote: VoteVeto})
+		w.post(a2, &Vote{Village: w.village, Stranger: stranger(1), Vote: VoteAccept, Proof: proof(1)})
+		kept := w.post(a2, &Invite{Village: w.village, Invitee: accOf(c)})
+		w.post(a, &Invite{Village: w.village, Invitee: accOf(c)})
+		w.revoke(a, a2, kept.ID)
+		w.postAt(a2, &Vote{Village: w.village, Stranger: stranger(2), Vote: VoteVeto}, 0)
+		es := slices.Clone(w.all)
+		slices.SortFunc(es, func(x, y *entry.Entry) int { return bytes.Compare(x.ID[:], y.ID[:]) })
+		for _, e := range es {
+			v.Accounts.Entries = append(v.Accounts.Entries, struct {
+				Header  string `json:"header"`
+				Payload string `json:"payload"`
+			}{hex.EncodeToString(e.Raw), hex.EncodeToString(e.Payload)})
+		}
+		st, err := Reduce(w.village, es)
+		if err != nil {
+			t.Fatal(err)
+		}
+		why := map[entry.ID]string{}
+		for _, ig := range st.Ignored {
+			why[ig.Entry] = ig.Reason
+		}
+		for _, e := range Ordered(w.village, es)[1:] {
+			v.Accounts.Outcome = append(v.Accounts.Outcome, struct {
+				Entry  string `json:"entry"`
+				Reason string `json:"reason"`
+			}{h(e.ID), why[e.ID]})
+		}
+		if len(why) != 2 {
+			t.Fatalf("accounts scenario: %d entries ignored, want 2 (a's second invitation, a2's late veto): %v", len(why), st.Ignored)
 		}
 	}
 	enc, err := json.MarshalIndent(v, "", "  ")
