@@ -288,3 +288,57 @@ func TestServeFairShareBeforeSecondSlots(t *testing.T) {
 	}
 	t.Fatal("no peer held exactly one slot, or it was served")
 }
+
+// A peer whose slow transfer gave its slot up takes no slot from another
+// for GaveWayBar: slow readers that lose their slots in turn cannot keep
+// every transfer young (the honest peer of bench/hostile's
+// blob-slow-read, 10 slow readers, got no blob in 177 s before).
+func TestServeSlowPeerTakesNoSlotBack(t *testing.T) {
+	n := newNet(t)
+	a := n.addNode('A', 0, func(c *Config) {
+		c.Timeout = time.Minute
+		c.MinServeRate = 1 << 20
+		c.ServeGrace = 20 * time.Millisecond
+	})
+	bigID := put(t, a.store, content(4*MaxChunk, 3))
+	put(t, a.store, []byte("abc"))
+	slow := map[identity.PublicKey]*pipeEnd{}
+	for i := range MaxServing {
+		k := key(byte('a' + i)) // one transfer each: no peer holds two
+		slow[k] = slowGet(t, n, a, k, bigID)
+	}
+	time.Sleep(50 * time.Millisecond) // past the grace
+	exchange(t, rawClient(t, n, a, key('H')), frames(message{Kind: kindGet, ID: idABC}),
+		frames(message{Kind: kindBlob, ID: idABC, Size: 3}, message{Kind: kindData, Data: []byte("abc")}))
+	var lost identity.PublicKey
+	found := 0
+	for k, st := range slow {
+		_ = st.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if _, err := io.ReadFull(st, make([]byte, 1)); errors.Is(err, errStreamReset) {
+			lost = k
+			found++
+		}
+	}
+	if found != 1 {
+		t.Fatalf("%d slow transfers ended, want 1", found)
+	}
+	// H holds a slot now (its answer is read, but its stream stays open
+	// only until exchange returned; the slot is free again): fill it with
+	// another slow reader so that every slot is taken once more.
+	slowGet(t, n, a, key('J'), bigID)
+	// The peer that lost its slot holds none, every other transfer is
+	// past the grace and slow: it is still busy, for GaveWayBar.
+	st := rawClient(t, n, a, lost)
+	if _, err := st.Write(frames(message{Kind: kindGet, ID: idABC})); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := readAll(t, st), frames(message{Kind: kindError, Code: codeBusy, Text: "busy: 8 transfers in progress; try later"}); !bytes.Equal(got, want) {
+		t.Fatalf("the peer whose slow transfer gave way got %x, want busy %x", got, want)
+	}
+	if got := a.svc.Stats().Preempted; got != 1 {
+		t.Fatalf("Stats.Preempted %d, want 1", got)
+	}
+	// Another peer holding none still takes a slow slot.
+	exchange(t, rawClient(t, n, a, key('K')), frames(message{Kind: kindGet, ID: idABC}),
+		frames(message{Kind: kindBlob, ID: idABC, Size: 3}, message{Kind: kindData, Data: []byte("abc")}))
+}

@@ -20,7 +20,20 @@ type servers struct {
 	mu        sync.Mutex
 	transfers map[*transfer]struct{}
 	byPeer    map[identity.PublicKey]*peerServed
+	// gaveWay: until when a peer whose transfer gave its slot up as slow
+	// may take no slot from another (at most maxGaveWay peers).
+	gaveWay map[identity.PublicKey]time.Time
 }
+
+// GaveWayBar is how long a peer whose transfer gave its slot up as slow
+// takes no slot from another peer (it may still take a free one): slow
+// readers that each lose their slot cannot take the next one that ages
+// past the grace, which would keep every transfer young and a waiting
+// peer out (doc/protocol/blobsync.md, "Sharing the responder").
+const GaveWayBar = 60 * time.Second
+
+// maxGaveWay bounds servers.gaveWay; beyond it a slow peer is not barred.
+const maxGaveWay = 4096
 
 // peerServed counts what one peer is being served.
 type peerServed struct {
@@ -39,7 +52,7 @@ type transfer struct {
 var errPreempted = errors.New("the transfer was slower than the minimum rate while every slot was wanted, and gave its slot up")
 
 func newServers() *servers {
-	return &servers{transfers: map[*transfer]struct{}{}, byPeer: map[identity.PublicKey]*peerServed{}}
+	return &servers{transfers: map[*transfer]struct{}{}, byPeer: map[identity.PublicKey]*peerServed{}, gaveWay: map[identity.PublicKey]time.Time{}}
 }
 
 // openStream counts a stream from peer; it reports false, counting
@@ -109,10 +122,12 @@ func (s *servers) start(peer identity.PublicKey, g *guardedStream, favoured *boo
 		// Only a peer holding no slot may take one from another: peers
 		// that hold one wait for it, so they cannot keep the transfers
 		// young by taking each other's slots in turn.
-		if n == limit && p.transfers == 0 {
+		if n == limit && p.transfers == 0 && !s.barredLocked(peer, now) {
 			victim = s.fairShareLocked()
 			if victim == nil {
-				victim = s.slowestLocked(now, minRate, grace)
+				if victim = s.slowestLocked(now, minRate, grace); victim != nil {
+					s.barLocked(victim.peer, now)
+				}
 			}
 		}
 		if victim == nil {
@@ -125,6 +140,33 @@ func (s *servers) start(peer identity.PublicKey, g *guardedStream, favoured *boo
 	s.transfers[t] = struct{}{}
 	p.transfers++
 	return t, victim, nil
+}
+
+// barredLocked reports whether peer's transfer gave way as slow less than
+// GaveWayBar ago. s.mu must be held.
+func (s *servers) barredLocked(peer identity.PublicKey, now time.Time) bool {
+	until, ok := s.gaveWay[peer]
+	if ok && !now.Before(until) {
+		delete(s.gaveWay, peer)
+		return false
+	}
+	return ok
+}
+
+// barLocked bars peer, whose transfer gives way as slow, from taking
+// another's slot for GaveWayBar. s.mu must be held.
+func (s *servers) barLocked(peer identity.PublicKey, now time.Time) {
+	if len(s.gaveWay) >= maxGaveWay {
+		for k, until := range s.gaveWay {
+			if !now.Before(until) {
+				delete(s.gaveWay, k)
+			}
+		}
+		if len(s.gaveWay) >= maxGaveWay {
+			return
+		}
+	}
+	s.gaveWay[peer] = now.Add(GaveWayBar)
 }
 
 // fairShareLocked picks, for a peer holding no slot, the youngest transfer
