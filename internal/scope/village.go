@@ -160,12 +160,10 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 		}); err != nil {
 			return err
 		}
-		// The certificates of the authors say which account each speaks
-		// for (village.md §1); a node wants them (any author of the
-		// device's certificate log) until it holds them.
+		// The certificates held of the authors say which account each
+		// speaks for (village.md §1).
 		for a := range authors {
 			cl := content.DeviceCertLog(a)
-			sn.certLogs[cl] = true
 			if err := store.EachOfLogID(ctx, s.st, cl, func(e *store.Stored) error {
 				es = append(es, e.Entry)
 				return nil
@@ -173,6 +171,7 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 				return err
 			}
 		}
+		var certDevs map[identity.PublicKey]bool
 		if vs, err := village.Reduce(id, es); err == nil {
 			// Only the devices of the accounts the village knows;
 			// strangers writing to the log do not widen the scope.
@@ -267,6 +266,23 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 				}
 			}
 			sn.heard[lid] = admitted
+			certDevs = admitted
+		}
+		// The certificate logs (of any author) of the found entry's author
+		// and of the devices whose village logs are wanted: not of an
+		// unlisted stranger's device, whose certificate comes with its
+		// requests (a device could certify itself for any number of
+		// throwaway accounts).
+		if found != nil {
+			sn.certLogs[content.DeviceCertLog(found.Header.Author)] = true
+		}
+		if certDevs == nil {
+			certDevs = parts
+		}
+		for k := range certDevs {
+			if !sn.blocked[k] {
+				sn.certLogs[content.DeviceCertLog(k)] = true
+			}
 		}
 		for k := range parts {
 			if sn.blocked[k] {

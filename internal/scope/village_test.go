@@ -275,6 +275,16 @@ func TestVillageStrangerLogs(t *testing.T) {
 	if !sc.Wants(bl) || !sc.Offers(x.device.Public(), bl) {
 		t.Fatal("a local's village log is not wanted or offered")
 	}
+	// Certificate logs are wanted of any author for the devices whose
+	// village logs are wanted, not for an unlisted stranger's device
+	// (which could certify itself for any number of throwaway accounts).
+	someone, _ := identity.GenerateKey(nil)
+	certLog := func(p *person) store.LogKey {
+		return store.LogKey{Author: someone.Public(), LogID: content.DeviceCertLog(p.device.Public())}
+	}
+	if !sc.Wants(certLog(b)) || sc.Wants(certLog(x)) || sc.Wants(certLog(y)) {
+		t.Fatalf("certificate logs wanted: local %v, unlisted strangers %v %v; want true false false", sc.Wants(certLog(b)), sc.Wants(certLog(x)), sc.Wants(certLog(y)))
+	}
 	// b lists y (deferred): y's log is wanted and offered; x's is not.
 	mustAdd(t, st, wb.sign(t, vlog, &village.Vote{Village: vid, Stranger: village.RequestStranger(y.account.Public(), yUser), Vote: village.VoteDeferred}))
 	if err := sc.Refresh(ctx); err != nil {
@@ -285,6 +295,10 @@ func TestVillageStrangerLogs(t *testing.T) {
 	}
 	if sc.Wants(xl) || sc.Offers(b.device.Public(), xl) {
 		t.Fatal("another stranger's log is wanted or offered once one is listed")
+	}
+	if !sc.Wants(certLog(y)) || sc.Wants(certLog(x)) || !sc.Wants(store.LogKey{Author: y.account.Public(), LogID: entry.PublicLog}) {
+		t.Fatalf("a heard stranger's certificate log wanted %v, its account's logs %v; the unlisted one's %v", sc.Wants(certLog(y)),
+			sc.Wants(store.LogKey{Author: y.account.Public(), LogID: entry.PublicLog}), sc.Wants(certLog(x)))
 	}
 	// b vetoes x: x's village log is neither wanted nor offered, not even
 	// to x, and still counts as unlisted.
