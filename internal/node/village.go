@@ -447,31 +447,13 @@ func (n *Node) PublishState(ctx context.Context, id entry.ID) (*entry.Entry, *vi
 	return e, p, nil
 }
 
-// lastOwnState returns the commitment of device's latest village.state in
-// es (zero if none): a state's previous links one device's chain.
-func lastOwnState(es []*entry.Entry, device identity.PublicKey, id entry.ID) [32]byte {
-	var c [32]byte
-	var seq uint64
-	for _, e := range es {
-		if e.Header.Author != device || e.Header.LogID != entry.LogID(id) || e.Header.Seq < seq || e.Payload == nil {
-			continue
-		}
-		if p, err := village.Decode(e.Payload); err == nil {
-			if sp, ok := p.(*village.StatePayload); ok {
-				c, seq = sp.Commitment(), e.Header.Seq
-			}
-		}
-	}
-	return c
-}
-
-// previousSeen returns the authors that self's latest village.state in es
-// names (its seen list found by lists).
-func previousSeen(es []*entry.Entry, self identity.PublicKey, id entry.ID, lists village.SeenLists) map[identity.PublicKey]bool {
+// latestState returns device's latest village.state in es (its village
+// log), nil if none.
+func latestState(es []*entry.Entry, device identity.PublicKey, id entry.ID) *village.StatePayload {
 	var last *village.StatePayload
 	var seq uint64
 	for _, e := range es {
-		if e.Header.Author != self || e.Header.LogID != entry.LogID(id) || e.Header.Seq < seq || e.Payload == nil {
+		if e.Header.Author != device || e.Header.LogID != entry.LogID(id) || e.Header.Seq < seq || e.Payload == nil {
 			continue
 		}
 		if p, err := village.Decode(e.Payload); err == nil {
@@ -480,6 +462,22 @@ func previousSeen(es []*entry.Entry, self identity.PublicKey, id entry.ID, lists
 			}
 		}
 	}
+	return last
+}
+
+// lastOwnState returns the commitment of device's latest village.state in
+// es (zero if none): a state's previous links one device's chain.
+func lastOwnState(es []*entry.Entry, device identity.PublicKey, id entry.ID) [32]byte {
+	if last := latestState(es, device, id); last != nil {
+		return last.Commitment()
+	}
+	return [32]byte{}
+}
+
+// previousSeen returns the authors that self's latest village.state in es
+// names (its seen list found by lists).
+func previousSeen(es []*entry.Entry, self identity.PublicKey, id entry.ID, lists village.SeenLists) map[identity.PublicKey]bool {
+	last := latestState(es, self, id)
 	out := map[identity.PublicKey]bool{}
 	if last != nil && last.Seen == nil && lists != nil {
 		last.Seen, _ = lists(last.SeenList)

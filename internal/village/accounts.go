@@ -124,16 +124,22 @@ func checkCert(e *entry.Entry, add *content.DeviceAdd, embedded bool) certOutcom
 	return r
 }
 
-// addCert records a valid device.add entry (signature already checked).
-func (a *accounts) addCert(e *entry.Entry) {
+// payloadOf decodes e's payload, nil when it is missing, does not match
+// the header or does not decode.
+func payloadOf(e *entry.Entry) content.Payload {
 	if e.Payload == nil || entry.CheckPayload(&e.Header, e.Payload) != nil {
-		return
+		return nil
 	}
 	p, err := content.Decode(e.Payload)
 	if err != nil {
-		return
+		return nil
 	}
-	add, ok := p.(*content.DeviceAdd)
+	return p
+}
+
+// addCert records a valid device.add entry (signature already checked).
+func (a *accounts) addCert(e *entry.Entry) {
+	add, ok := payloadOf(e).(*content.DeviceAdd)
 	if !ok {
 		return
 	}
@@ -184,14 +190,7 @@ func (a *accounts) addEmbedded(c Cert) (identity.PublicKey, string) {
 // addRevoke records a device.revoke entry written by the account that
 // certified the device (its certificate log's author).
 func (a *accounts) addRevoke(e *entry.Entry) {
-	if e.Payload == nil || entry.CheckPayload(&e.Header, e.Payload) != nil {
-		return
-	}
-	p, err := content.Decode(e.Payload)
-	if err != nil {
-		return
-	}
-	rev, ok := p.(*content.DeviceRevoke)
+	rev, ok := payloadOf(e).(*content.DeviceRevoke)
 	if !ok || content.Validate(&e.Header, rev) != nil {
 		return
 	}
