@@ -21,7 +21,7 @@ type receiver struct {
 	mu         sync.Mutex
 	logs       map[store.LogKey]*inLog
 	wanted     int                   // logs in logs that are not draining
-	peerHeads  map[store.LogKey]Item // heads the peer has of logs not wanted (best effort, in the budget)
+	peerHeads  map[store.LogKey]peerHead // heads the peer has of logs not wanted (best effort, in the budget)
 	resync     map[store.LogKey]bool // logs refused and now wanted again (scopeChanged)
 	warnedFull bool                  // the log said that no more logs are wanted
 	expected   int64
@@ -53,7 +53,7 @@ func newReceiver(s *session) *receiver {
 	return &receiver{
 		s:            s,
 		logs:         map[store.LogKey]*inLog{},
-		peerHeads:    map[store.LogKey]Item{},
+		peerHeads:    map[store.LogKey]peerHead{},
 		resync:       map[store.LogKey]bool{},
 		availEntries: int64(s.e.limits.CreditEntries),
 		availBytes:   int64(s.e.limits.CreditBytes),
@@ -165,19 +165,27 @@ func (r *receiver) fullLocked(what string, l store.LogKey) {
 	}
 }
 
+// peerHead is a remembered head: an Item without its log, which is the
+// map's key (40 bytes instead of 104: a flood of items for logs not wanted
+// fills every session's share, and 10 sessions held 51 MB of them).
+type peerHead struct {
+	seq  uint64
+	head entry.ID
+}
+
 // remember keeps the head of a log not wanted, within the session's share
 // of the node's budget (best effort).
 func (r *receiver) remember(it Item) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if old, ok := r.peerHeads[it.Log]; ok {
-		if it.Seq > old.Seq {
-			r.peerHeads[it.Log] = it
+		if it.Seq > old.seq {
+			r.peerHeads[it.Log] = peerHead{it.Seq, it.Head}
 		}
 		return
 	}
 	if r.s.acct.takeHead() {
-		r.peerHeads[it.Log] = it
+		r.peerHeads[it.Log] = peerHead{it.Seq, it.Head}
 	}
 }
 
@@ -211,11 +219,11 @@ func (r *receiver) scopeChanged() (unwant []store.LogKey, reconsider []Item) {
 			reconsider = append(reconsider, Item{Log: l, Seq: il.target})
 		}
 	}
-	for l, it := range r.peerHeads {
+	for l, h := range r.peerHeads {
 		if r.s.e.cfg.Scope.Wants(l) {
 			delete(r.peerHeads, l)
 			r.s.acct.giveHead()
-			reconsider = append(reconsider, it)
+			reconsider = append(reconsider, Item{Log: l, Seq: h.seq, Head: h.head})
 		}
 	}
 	return unwant, reconsider
