@@ -20,10 +20,10 @@ type receiver struct {
 
 	mu         sync.Mutex
 	logs       map[store.LogKey]*inLog
-	wanted     int                   // logs in logs that are not draining
+	wanted     int                       // logs in logs that are not draining
 	peerHeads  map[store.LogKey]peerHead // heads the peer has of logs not wanted (best effort, in the budget)
-	resync     map[store.LogKey]bool // logs refused and now wanted again (scopeChanged)
-	warnedFull bool                  // the log said that no more logs are wanted
+	resync     map[store.LogKey]bool     // logs refused and now wanted again (scopeChanged)
+	warnedFull bool                      // the log said that no more logs are wanted
 	expected   int64
 	received   int64
 	forks      int
