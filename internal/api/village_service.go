@@ -9,6 +9,7 @@ import (
 
 	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/node"
@@ -174,8 +175,26 @@ func (s *Service) Village(ctx context.Context, idText string) (wire.Village, err
 		if v.Locals[i].About, err = s.localAbout(ctx, id, l, st.Devices(l.Key)); err != nil {
 			return wire.Village{}, err
 		}
+		if l.Name == "" {
+			v.Locals[i].ProfileName = s.profileName(ctx, l.Key)
+		}
 	}
 	return v, nil
+}
+
+// profileName returns the name in account's latest profile held here, ""
+// when there is none (a local is an account: people see its name).
+func (s *Service) profileName(ctx context.Context, account identity.PublicKey) string {
+	e, err := s.n.Store().LatestProfile(ctx, account)
+	if err != nil || e.Payload == nil {
+		return ""
+	}
+	if p, err := content.Decode(e.Payload); err == nil {
+		if pr, ok := p.(*content.Profile); ok {
+			return pr.Name
+		}
+	}
+	return ""
 }
 
 // localAbout returns the about text of the local's latest userspec (the

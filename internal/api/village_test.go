@@ -12,6 +12,7 @@ import (
 	"github.com/kithnet/kith/internal/api"
 	"github.com/kithnet/kith/internal/api/client"
 	"github.com/kithnet/kith/internal/api/wire"
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/node"
 	"github.com/kithnet/kith/internal/store"
@@ -72,10 +73,13 @@ func TestVillageEndpoints(t *testing.T) {
 	f.expectError("POST", vp+"/accept", "", 409, wire.CodeConflict, "already accepted")
 	f.expectError("POST", vp+"/invites", `{"invitee":"`+cDev+`"}`, 409, wire.CodeConflict, "not founded")
 
-	// b accepts on its node; a receives it.
+	// b accepts on its node, with a profile; a receives both.
 	copyEntries(t, f.n, b)
 	vid, _ := entry.ParseID(fe.Village)
 	if _, err := b.AcceptVillage(t.Context(), vid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Publish(t.Context(), &content.Profile{Name: "Bea"}); err != nil {
 		t.Fatal(err)
 	}
 	copyEntries(t, b, f.n)
@@ -83,6 +87,12 @@ func TestVillageEndpoints(t *testing.T) {
 	f.call("GET", vp, nil, &v)
 	if !v.Founded || len(v.Locals) != 2 || v.Me != f.n.Account().String() || len(v.Problems) != 0 {
 		t.Fatalf("village = %+v", v)
+	}
+	// A local with no name in the village shows its profile's name.
+	for _, l := range v.Locals {
+		if want := map[bool]string{true: "Bea", false: ""}[l.Key == bDev]; l.ProfileName != want || l.Name != "" {
+			t.Fatalf("local %s: name %q, profile name %q; want %q", l.Key, l.Name, l.ProfileName, want)
+		}
 	}
 
 	// Invitations.

@@ -350,8 +350,11 @@ func printVillage(w io.Writer, v wire.Village) {
 			status = "founder, not accepted"
 		}
 		var extra []string
-		if l.Name != "" {
+		switch {
+		case l.Name != "":
 			extra = append(extra, fmt.Sprintf("%q", l.Name)+alike.note(l.Name, "locals"))
+		case l.ProfileName != "":
+			extra = append(extra, fmt.Sprintf("%q (profile)", l.ProfileName))
 		}
 		if l.Key == v.Me {
 			extra = append(extra, "(me)")

@@ -341,6 +341,11 @@ func TestVillageJoinLeave(t *testing.T) {
 	if out, want := c.ok(t, "village", "list"), v.id+"  local/active      3 locals  Elm street\n"; out != want {
 		t.Errorf("village list after joining:\n%q\nwant\n%q", out, want)
 	}
+	// A local with no name in the village shows by its profile's name.
+	c.ok(t, "profile", "set", "--name", "Cleo")
+	if out := c.ok(t, "village", "show", v.id); !strings.Contains(out, "  "+co.Account+"  active   local  \"Cleo\" (profile) (me)\n") {
+		t.Errorf("village show lacks the profile name:\n%s", out)
+	}
 	idLine(t, c, "village", "leave", v.id)
 	if out, want := c.ok(t, "village", "list"), v.id+"  left              2 locals  Elm street\n"; out != want {
 		t.Errorf("village list after leaving:\n%q\nwant\n%q", out, want)

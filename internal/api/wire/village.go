@@ -77,8 +77,11 @@ type VillageLocal struct {
 	Mode     string `json:"mode"`   // active or passive
 	Accepted bool   `json:"accepted"`
 	Name     string `json:"name,omitempty"`
-	About    string `json:"about,omitempty"` // the about text of its latest userspec
-	State    string `json:"state,omitempty"` // commitment of its latest state
+	// ProfileName is the name in the account's latest profile held here,
+	// for a local with no name in the village (left out when none).
+	ProfileName string `json:"profile_name,omitempty"`
+	About       string `json:"about,omitempty"` // the about text of its latest userspec
+	State       string `json:"state,omitempty"` // commitment of its latest state
 }
 
 // VillageInvitation is an invitation with its endorsers.

@@ -212,7 +212,7 @@ export default async function village(main, ctx) {
   // profile name, else a short id.
   function nameOfLocal(key, plain) {
     const l = localOf(key);
-    const name = (l && cleanName(l.name)) || profiles.get(key);
+    const name = (l && (cleanName(l.name) || cleanName(l.profile_name))) || profiles.get(key);
     const n = name ? (plain ? name : iso(name)) : shortId(key);
     return key === v.me ? n + ' (you)' : n;
   }
