@@ -127,6 +127,13 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 	for _, k := range keys {
 		mine[k] = true
 	}
+	// Every account's certified devices, read once for all villages: a
+	// village of many strangers would otherwise ask the store once per
+	// stranger.
+	certified, certs, err := s.certificates(ctx)
+	if err != nil {
+		return err
+	}
 	for _, id := range ids {
 		lid := entry.LogID(id)
 		sn.villageLogs[lid] = true
@@ -163,13 +170,7 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 		// The certificates held of the authors say which account each
 		// speaks for (village.md §1).
 		for a := range authors {
-			cl := content.DeviceCertLog(a)
-			if err := store.EachOfLogID(ctx, s.st, cl, func(e *store.Stored) error {
-				es = append(es, e.Entry)
-				return nil
-			}); err != nil {
-				return err
-			}
+			es = append(es, certs[content.DeviceCertLog(a)]...)
 		}
 		var certDevs map[identity.PublicKey]bool
 		if vs, err := village.Reduce(id, es); err == nil {
@@ -187,10 +188,7 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 				accounts = append(accounts, inv.Invitee)
 			}
 			devicesOf := func(acc identity.PublicKey) ([]identity.PublicKey, error) {
-				ds, err := s.devices(ctx, acc)
-				if err != nil {
-					return nil, err
-				}
+				ds := slices.Clone(certified[acc])
 				for _, d := range vs.Devices(acc) {
 					if !slices.Contains(ds, d) {
 						ds = append(ds, d)
@@ -293,6 +291,41 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 		}
 	}
 	return nil
+}
+
+// certificates reads every device certificate and revocation held, once
+// for all villages (a village of many strangers would otherwise ask the
+// store once per stranger): the devices each account certified (revoked
+// ones too, as Scope.devices gives them; a stored device.add payload is a
+// valid certificate, the store keeps an invalid one's header only), and
+// the entries by certificate log.
+func (s *Scope) certificates(ctx context.Context) (map[identity.PublicKey][]identity.PublicKey, map[entry.LogID][]*entry.Entry, error) {
+	devices := map[identity.PublicKey][]identity.PublicKey{}
+	byLog := map[entry.LogID][]*entry.Entry{}
+	for _, typ := range []string{content.TypeDeviceAdd, content.TypeDeviceRevoke} {
+		err := each(ctx, s.st, store.Query{Type: typ}, func(e *store.Stored) {
+			byLog[e.Header.LogID] = append(byLog[e.Header.LogID], e.Entry)
+			if typ != content.TypeDeviceAdd || e.Payload == nil {
+				return
+			}
+			p, err := content.Decode(e.Payload)
+			if err != nil {
+				return
+			}
+			add, ok := p.(*content.DeviceAdd)
+			if !ok || identity.PublicKey(add.Account) != e.Header.Author {
+				return
+			}
+			acc, dev := identity.PublicKey(add.Account), identity.PublicKey(add.Device)
+			if !slices.Contains(devices[acc], dev) {
+				devices[acc] = append(devices[acc], dev)
+			}
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return devices, byLog, nil
 }
 
 // Villages returns the villages this node takes part in (its account's
