@@ -85,6 +85,18 @@ func (n *Node) villageEntries(ctx context.Context, id entry.ID) (*entry.Entry, [
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(authors) > bulkCertAuthors {
+		// Many authors (strangers' requests): one pass over every
+		// certificate held rather than a query per author.
+		_, byLog, err := scope.Certificates(ctx, n.store)
+		if err != nil {
+			return nil, nil, err
+		}
+		for a := range authors {
+			out = append(out, byLog[content.DeviceCertLog(a)]...)
+		}
+		return found, out, nil
+	}
 	for a := range authors {
 		err := store.EachOfLogID(ctx, n.store, content.DeviceCertLog(a), func(e *store.Stored) error {
 			out = append(out, e.Entry)
@@ -113,6 +125,11 @@ func (n *Node) ownKeys(ctx context.Context) ([]identity.PublicKey, error) {
 	}
 	return keys, nil
 }
+
+// bulkCertAuthors is how many authors a village's entries may have before
+// villageEntries reads every certificate held at once instead of each
+// author's certificate log.
+var bulkCertAuthors = 64
 
 // speaker returns the account this device speaks for in st, or a rule
 // error when the village does not know this device as a current device of

@@ -130,7 +130,7 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 	// Every account's certified devices, read once for all villages: a
 	// village of many strangers would otherwise ask the store once per
 	// stranger.
-	certified, certs, err := s.certificates(ctx)
+	certified, certs, err := Certificates(ctx, s.st)
 	if err != nil {
 		return err
 	}
@@ -293,17 +293,17 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 	return nil
 }
 
-// certificates reads every device certificate and revocation held, once
+// Certificates reads every device certificate and revocation held, once
 // for all villages (a village of many strangers would otherwise ask the
 // store once per stranger): the devices each account certified (revoked
 // ones too, as Scope.devices gives them; a stored device.add payload is a
 // valid certificate, the store keeps an invalid one's header only), and
 // the entries by certificate log.
-func (s *Scope) certificates(ctx context.Context) (map[identity.PublicKey][]identity.PublicKey, map[entry.LogID][]*entry.Entry, error) {
+func Certificates(ctx context.Context, st store.Store) (map[identity.PublicKey][]identity.PublicKey, map[entry.LogID][]*entry.Entry, error) {
 	devices := map[identity.PublicKey][]identity.PublicKey{}
 	byLog := map[entry.LogID][]*entry.Entry{}
 	for _, typ := range []string{content.TypeDeviceAdd, content.TypeDeviceRevoke} {
-		err := each(ctx, s.st, store.Query{Type: typ}, func(e *store.Stored) {
+		err := each(ctx, st, store.Query{Type: typ}, func(e *store.Stored) {
 			byLog[e.Header.LogID] = append(byLog[e.Header.LogID], e.Entry)
 			if typ != content.TypeDeviceAdd || e.Payload == nil {
 				return
