@@ -25,6 +25,21 @@ import (
 // honest stranger out for most of a minute in bench/hostile conn-flood).
 const defaultIdleGrace = 2 * time.Second
 
+// returnWindow is how long a refused newcomer counts as returning: a peer
+// refused for want of room that dials again within it may take the place
+// of an idle stranger's connection younger than the grace (but at least
+// minIdle old). Honest peers redial with the key they were refused under;
+// an attacker that rotates identities to keep every connection young gets
+// no such turn, and one that reuses its keys is back to the plain race.
+const returnWindow = time.Minute
+
+// minIdle is the least a stranger's connection without a kith stream must
+// have been idle before a returning newcomer takes its place.
+const minIdle = 250 * time.Millisecond
+
+// maxReturning bounds the refused newcomers remembered.
+const maxReturning = 4096
+
 // wantTagPrefix prefixes the connection manager's protection tags of
 // wanted peers (Want).
 const wantTagPrefix = "kith-want:"
@@ -53,6 +68,9 @@ type admission struct {
 	strangers map[network.Conn]*strangerConn
 	trimmed   int64
 	refused   int64
+	// refusedAt: when each newcomer refused for want of room was refused
+	// (at most maxReturning; returnWindow long).
+	refusedAt map[peer.ID]time.Time
 }
 
 // strangerConn is a stranger's inbound connection.
@@ -62,7 +80,7 @@ type strangerConn struct {
 }
 
 func newAdmission(limit int) *admission {
-	return &admission{limit: limit, grace: defaultIdleGrace, strangers: map[network.Conn]*strangerConn{}}
+	return &admission{limit: limit, grace: defaultIdleGrace, strangers: map[network.Conn]*strangerConn{}, refusedAt: map[peer.ID]time.Time{}}
 }
 
 // attach binds the admission to its host and starts watching connections,
@@ -102,11 +120,40 @@ func (a *admission) mayAdmit(id peer.ID) bool {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(a.strangers) < a.limit || a.idlest(time.Now()) != nil {
+	now := time.Now()
+	if len(a.strangers) < a.limit || a.idlestFor(id, now) != nil {
 		return true
 	}
 	a.refused++
+	a.noteRefused(id, now)
 	return false
+}
+
+// idlestFor is idlest for a newcomer id: a returning one (refused within
+// returnWindow) may also take a connection idle for minIdle. a.mu is held.
+func (a *admission) idlestFor(id peer.ID, now time.Time) network.Conn {
+	if c := a.idlest(now, a.grace); c != nil {
+		return c
+	}
+	if at, ok := a.refusedAt[id]; ok && now.Sub(at) < returnWindow {
+		return a.idlest(now, min(minIdle, a.grace))
+	}
+	return nil
+}
+
+// noteRefused remembers that id was refused for want of room. a.mu is held.
+func (a *admission) noteRefused(id peer.ID, now time.Time) {
+	if _, ok := a.refusedAt[id]; !ok && len(a.refusedAt) >= maxReturning {
+		for p, at := range a.refusedAt {
+			if now.Sub(at) >= returnWindow {
+				delete(a.refusedAt, p)
+			}
+		}
+		if len(a.refusedAt) >= maxReturning {
+			return
+		}
+	}
+	a.refusedAt[id] = now
 }
 
 // connected counts a new inbound connection of a stranger, closing an idle
@@ -119,15 +166,17 @@ func (a *admission) connected(c network.Conn) {
 	a.mu.Lock()
 	var victim network.Conn
 	if len(a.strangers) >= a.limit {
-		victim = a.idlest(now)
+		victim = a.idlestFor(c.RemotePeer(), now)
 		if victim == nil {
 			a.refused++
+			a.noteRefused(c.RemotePeer(), now)
 			a.mu.Unlock()
 			a.logf("refused an inbound connection: strangers hold their share and none is idle", c)
 			go c.Close() // not from within the notification
 			return
 		}
 		delete(a.strangers, victim)
+		delete(a.refusedAt, c.RemotePeer())
 		a.trimmed++
 	}
 	a.strangers[c] = &strangerConn{peer: c.RemotePeer(), active: now}
@@ -171,12 +220,12 @@ func (a *admission) forget(p peer.ID) {
 }
 
 // idlest returns the stranger's connection idle longest, if one is idle:
-// no kith stream open and none opened for the grace period. a.mu is held.
-func (a *admission) idlest(now time.Time) network.Conn {
+// no kith stream open and none opened for grace. a.mu is held.
+func (a *admission) idlest(now time.Time, grace time.Duration) network.Conn {
 	var best network.Conn
 	var bestActive time.Time
 	for c, sc := range a.strangers {
-		if now.Sub(sc.active) < a.grace || (best != nil && !sc.active.Before(bestActive)) || hasKithStream(c) {
+		if now.Sub(sc.active) < grace || (best != nil && !sc.active.Before(bestActive)) || hasKithStream(c) {
 			continue
 		}
 		best, bestActive = c, sc.active

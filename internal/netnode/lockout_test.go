@@ -138,3 +138,50 @@ func TestIdleStrangersCannotLockOut(t *testing.T) {
 		t.Error("the first newcomer or the wanted peer was cut off")
 	}
 }
+
+// A newcomer refused for want of room that dials again with the same key
+// takes the place of a stranger's connection idle for minIdle, though
+// younger than the grace: identities rotated to keep every connection
+// young do not keep out a peer that comes back (the honest stranger of
+// bench/hostile's conn-flood, ratio 0.39-0.46 before).
+func TestReturningNewcomerGetsIn(t *testing.T) {
+	defer func(old int) { minSystemConns = old }(minSystemConns)
+	minSystemConns = 64
+	cfg := loopbackConfig(t, testKey(t, 1))
+	cfg.ConnLow, cfg.ConnHigh = 16, 32
+	server := startHost(t, cfg)
+	echo(server, "/kith/test/1", nil)
+	server.admission.setGrace(time.Hour)
+	share := strangerConns(64)
+	for range share {
+		if !throwaway(t, server) {
+			t.Fatal("a throwaway connection within the strangers' share was refused")
+		}
+	}
+	time.Sleep(2 * minIdle)
+	key := testKey(t, 3)
+	nc := startHost(t, loopbackConfig(t, key))
+	stays := func() bool {
+		if _, err := nc.Connect(testContext(t, 10*time.Second), server.Addrs()[0]); err != nil {
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
+		return connectedTo(nc, server.Key())
+	}
+	if stays() {
+		t.Fatal("a first-time newcomer got in while every connection is younger than the grace")
+	}
+	if !stays() {
+		t.Fatalf("the newcomer, refused once, was refused again on its return; ConnStats %+v", server.ConnStats())
+	}
+	if got := roundTrip(t, nc, server.Key(), "/kith/test/1", []byte("hi")); string(got) != key.Public().Device().String()+":hi" {
+		t.Fatalf("the returning newcomer's stream answered %q", got)
+	}
+	if st := server.ConnStats(); st.Strangers != share || st.Trimmed != 1 {
+		t.Fatalf("ConnStats %+v, want %d strangers and one trimmed", st, share)
+	}
+	// A fresh identity still gets no turn.
+	if throwaway(t, server) {
+		t.Fatal("a fresh identity took a young connection's place")
+	}
+}
