@@ -245,8 +245,8 @@ func benchmark(ctx context.Context, c benchConfig, jsonOut bool) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", a.Name, err)
 		}
-		benchkit.Logf("  honest %.1f s (synced %v), ratio %.2f, peak RSS %.0f MB (anonymous %.0f MB, files %.0f MB), CPU %.0f %%, refused %d of %d",
-			tr.HonestSeconds, tr.HonestSynced, tr.Ratio, tr.PeakRSSMB, tr.PeakAnonMB, tr.PeakFileMB, tr.CPUPercent, tr.Report.Penalised, tr.Report.Probed)
+		benchkit.Logf("  honest %.1f s (synced %v), ratio %.2f, peak RSS %.0f MB (anonymous %.0f MB, files %.0f MB), CPU %.0f %%, attackers' CPU %.1f s, refused %d of %d",
+			tr.HonestSeconds, tr.HonestSynced, tr.Ratio, tr.PeakRSSMB, tr.PeakAnonMB, tr.PeakFileMB, tr.CPUPercent, tr.AttackerCPUSeconds, tr.Report.Penalised, tr.Report.Probed)
 		trials = append(trials, tr)
 		if !tr.Alive {
 			benchkit.Logf("  the target died or did not stop cleanly; the end of its log:\n%s", log[max(0, len(log)-4000):])

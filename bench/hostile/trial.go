@@ -27,16 +27,20 @@ type Trial struct {
 	// PeakAnonMB and PeakFileMB are the highest of the RSS's two parts,
 	// sampled every 50 ms: anonymous memory (Go's heap and SQLite's) and
 	// mapped files (the binary, and the database read through mmap).
-	PeakAnonMB      float64 `json:"peak_anon_mb"`
-	PeakFileMB      float64 `json:"peak_file_mb"`
-	CPUSeconds      float64 `json:"cpu_seconds"` // the target's user + system CPU over the attack
-	CPUPercent      float64 `json:"cpu_percent"` // of one core
-	Alive           bool    `json:"alive"`       // its process runs and its API answers after the attack
-	PenaltiesLogged int     `json:"penalties_logged"`
-	LogsAdded       int     `json:"logs_added"`   // logs the target holds after ÷ before
-	DHTKBAdded      int64   `json:"dht_kb_added"` // growth of its DHT datastore
-	VillageRequests int     `json:"village_requests_kept"`
-	VillageDropped  int     `json:"village_requests_dropped"` // as the node reports it
+	PeakAnonMB float64 `json:"peak_anon_mb"`
+	PeakFileMB float64 `json:"peak_file_mb"`
+	CPUSeconds float64 `json:"cpu_seconds"` // the target's user + system CPU over the attack
+	CPUPercent float64 `json:"cpu_percent"` // of one core
+	// AttackerCPUSeconds is this process's CPU over the attack: the
+	// attackers run in it, on the same machine as the target and the
+	// honest peer, and take CPU from both.
+	AttackerCPUSeconds float64 `json:"attacker_cpu_seconds"`
+	Alive              bool    `json:"alive"` // its process runs and its API answers after the attack
+	PenaltiesLogged    int     `json:"penalties_logged"`
+	LogsAdded          int     `json:"logs_added"`   // logs the target holds after ÷ before
+	DHTKBAdded         int64   `json:"dht_kb_added"` // growth of its DHT datastore
+	VillageRequests    int     `json:"village_requests_kept"`
+	VillageDropped     int     `json:"village_requests_dropped"` // as the node reports it
 	// Penalties counts the target's "peer penalised" log lines by reason
 	// (the reason's first words).
 	Penalties map[string]int `json:"penalties"`
@@ -92,6 +96,7 @@ func runTrial(ctx context.Context, bin, dir string, t *target, a *hostile.Attack
 	dhtDir := filepath.Join(tp.Home, "net", "dht")
 	dht0 := dirKB(dhtDir)
 	cpu0 := benchkit.CPUSecondsOf(tp.PID)
+	self0 := benchkit.CPUSecondsOf(os.Getpid())
 	hwm := resetPeakRSS(tp.PID)
 	rss := sampleRSS(tp.PID)
 	start := time.Now()
@@ -129,6 +134,7 @@ func runTrial(ctx context.Context, bin, dir string, t *target, a *hostile.Attack
 	tr.AttackSeconds = time.Since(start).Seconds()
 	tr.CPUSeconds = benchkit.CPUSecondsOf(tp.PID) - cpu0
 	tr.CPUPercent = 100 * tr.CPUSeconds / tr.AttackSeconds
+	tr.AttackerCPUSeconds = benchkit.CPUSecondsOf(os.Getpid()) - self0
 	peaks := rss.peaks()
 	peak := peaks.RSS
 	if hwm {
