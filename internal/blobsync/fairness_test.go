@@ -269,9 +269,13 @@ func TestServeFairShareBeforeSecondSlots(t *testing.T) {
 	if got := a.svc.Stats().Preempted; got != 1 {
 		t.Fatalf("Stats.Preempted %d, want 1", got)
 	}
-	// Now 7 slots are held; a new slow transfer by a fresh peer fills the
-	// eighth. The peer that lost one holds one: its GET waits (busy), it
-	// takes nothing from the peers holding two.
+	// Now 7 slots are held (once H's transfer has freed its slot: else J
+	// would preempt one of a pair, and the slot H frees later would go to
+	// the GET below, served on a stream the test then waits on for the
+	// minute of the timeout); a new slow transfer by a fresh peer fills
+	// the eighth. The peer that lost one holds one: its GET waits (busy),
+	// it takes nothing from the peers holding two.
+	waitTransfers(t, a, MaxServing-1)
 	slowGet(t, n, a, key('J'), bigID)
 	for p := byte('a'); p < 'a'+MaxServing/2; p++ {
 		st := rawClient(t, n, a, key(p))
@@ -322,9 +326,11 @@ func TestServeSlowPeerTakesNoSlotBack(t *testing.T) {
 	if found != 1 {
 		t.Fatalf("%d slow transfers ended, want 1", found)
 	}
-	// H holds a slot now (its answer is read, but its stream stays open
-	// only until exchange returned; the slot is free again): fill it with
-	// another slow reader so that every slot is taken once more.
+	// H's transfer is over once its slot is freed (just after H read the
+	// answer): fill that slot with another slow reader so that every slot
+	// is taken once more (without waiting, J could find all eight still
+	// taken and preempt a slow transfer itself).
+	waitTransfers(t, a, MaxServing-1)
 	slowGet(t, n, a, key('J'), bigID)
 	// The peer that lost its slot holds none, every other transfer is
 	// past the grace and slow: it is still busy, for GaveWayBar.
@@ -341,4 +347,22 @@ func TestServeSlowPeerTakesNoSlotBack(t *testing.T) {
 	// Another peer holding none still takes a slow slot.
 	exchange(t, rawClient(t, n, a, key('K')), frames(message{Kind: kindGet, ID: idABC}),
 		frames(message{Kind: kindBlob, ID: idABC, Size: 3}, message{Kind: kindData, Data: []byte("abc")}))
+}
+
+// waitTransfers waits until nd serves want transfers.
+func waitTransfers(t *testing.T, nd *node, want int) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		nd.svc.servers.mu.Lock()
+		held := len(nd.svc.servers.transfers)
+		nd.svc.servers.mu.Unlock()
+		if held == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d transfers in progress, want %d", held, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
