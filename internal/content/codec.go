@@ -89,6 +89,8 @@ func decode(payload []byte) (Payload, int, error) {
 		p = r.deviceAdd()
 	case TypeDeviceRevoke:
 		p = r.deviceRevoke()
+	case TypeCustody:
+		p = r.custody()
 	default:
 		return &Unknown{TypeName: typ, Raw: bytes.Clone(payload)}, 0, nil
 	}
@@ -165,6 +167,8 @@ func marshal(p Payload) ([]byte, error) {
 			m["name"] = v.Name
 		}
 		m["device_sig"] = v.DeviceSig[:]
+	case *Custody:
+		m["account_key"] = v.AccountKey
 	case *DeviceRevoke:
 		m["device"] = v.Device[:]
 		if v.Reason != "" {

@@ -42,6 +42,8 @@ func typedCases() []struct {
 		{"device.revoke/reason", &DeviceRevoke{Device: identity.DeviceID(acc("laptop")), Reason: "stolen"}},
 		{"device.revoke/bare", &DeviceRevoke{Device: identity.DeviceID(acc("laptop"))}},
 		{"device.revoke/keep", &DeviceRevoke{Device: identity.DeviceID(acc("laptop")), Keep: sortedIDs(eid("public head"), eid("village head"))}},
+		{"device.custody/held", &Custody{AccountKey: true}},
+		{"device.custody/removed", &Custody{}},
 	}
 }
 
@@ -325,6 +327,8 @@ func rejectCases() []rejectCase {
 		{"missing text", "a1" + hType + hPost, "post: field text: missing", false},
 		{"missing following", "a2" + hType + "66666f6c6c6f77" + "676163636f756e74" + "5820" + strings.Repeat("11", 32), "follow: field following: missing", false},
 		{"following not bool", "a3" + hType + "66666f6c6c6f77" + "676163636f756e74" + "5820" + strings.Repeat("11", 32) + "69666f6c6c6f77696e67" + "01", "follow: field following: want a boolean, got an unsigned integer", false},
+		{"custody missing account_key", "a1" + hType + "6e6465766963652e637573746f6479", "device.custody: field account_key: missing", false},
+		{"custody account_key null", "a2" + hType + "6e6465766963652e637573746f6479" + "6b6163636f756e745f6b6579" + "f6", "device.custody: field account_key: want a boolean, got null", false},
 		{"short account", "a3" + hType + "66666f6c6c6f77" + "676163636f756e74" + "581f" + strings.Repeat("11", 31) + "69666f6c6c6f77696e67" + "f5", "follow: field account: want a 32-byte string, got 31 bytes", false},
 		{"zero target", "a2" + hType + "6664656c657465" + hTgt + "5820" + strings.Repeat("00", 32), "delete: field target: all-zero id is not allowed", false},
 		{"target as text", "a2" + hType + "6664656c657465" + hTgt + "6161", "delete: field target: want a 32-byte string, got a text string", false},

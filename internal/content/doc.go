@@ -1,5 +1,6 @@
 // Package content is kith's payload layer: the typed payloads carried by
-// entries (profile, post, follow, block, delete, device.add, device.revoke),
+// entries (profile, post, follow, block, delete, device.add, device.revoke,
+// device.custody),
 // their canonical CBOR encoding, the limits on every field, and the rules
 // that tie a payload to the header of the entry that carries it. The
 // normative format is doc/protocol/payloads.md.

@@ -252,6 +252,10 @@ func (r *fields) deviceRevoke() *DeviceRevoke {
 	return d
 }
 
+func (r *fields) custody() *Custody {
+	return &Custody{AccountKey: r.boolean("account_key")}
+}
+
 // check enforces the per-field limits of a typed payload. Encode and Decode
 // both call it, so that what one writes the other reads.
 func check(p Payload) error {
@@ -314,6 +318,11 @@ func check(p Payload) error {
 			return fieldErr(TypeDeviceAdd, "device", "equals the account key; a device needs a key of its own")
 		}
 		return checkName(TypeDeviceAdd, "name", v.Name, MaxDeviceName)
+	case *Custody:
+		if v == nil {
+			return nilErr(TypeCustody)
+		}
+		return nil
 	case *DeviceRevoke:
 		if v == nil {
 			return nilErr(TypeDeviceRevoke)

@@ -74,6 +74,11 @@ func ToJSON(p Payload) map[string]any {
 			m["name"] = v.Name
 		}
 		return m
+	case *Custody:
+		if v == nil {
+			return nil
+		}
+		return map[string]any{"type": TypeCustody, "account_key": v.AccountKey}
 	case *DeviceRevoke:
 		if v == nil {
 			return nil

@@ -47,6 +47,8 @@ func oracleDecode(payload []byte) (Payload, int, error) {
 		p = r.deviceAdd()
 	case TypeDeviceRevoke:
 		p = r.deviceRevoke()
+	case TypeCustody:
+		p = &Custody{AccountKey: r.boolean("account_key")}
 	default:
 		return &Unknown{TypeName: typ, Raw: bytes.Clone(payload)}, 0, nil
 	}

@@ -16,6 +16,7 @@ const (
 	TypeDelete       = "delete"
 	TypeDeviceAdd    = "device.add"
 	TypeDeviceRevoke = "device.revoke"
+	TypeCustody      = "device.custody"
 )
 
 // Field limits, in bytes of UTF-8 for text and in elements for arrays. See
@@ -45,7 +46,7 @@ const (
 )
 
 // Payload is a decoded payload. Its dynamic type is one of *Profile, *Post,
-// *Follow, *Block, *Delete, *DeviceAdd, *DeviceRevoke or *Unknown.
+// *Follow, *Block, *Delete, *DeviceAdd, *DeviceRevoke, *Custody or *Unknown.
 type Payload interface {
 	// Type returns the payload's type name, the value of its "type" key.
 	Type() string
@@ -125,6 +126,15 @@ type DeviceRevoke struct {
 	Keep []entry.ID
 }
 
+// Custody is a device's statement of whether it holds its account's key
+// (the key that certifies and revokes devices), in the device's public log.
+// The one with the highest seq there is current. It is the device's own
+// word, shown to the account's other devices so that their person knows
+// where the key is; no rule depends on it. Type "device.custody".
+type Custody struct {
+	AccountKey bool // "account_key": true while the device holds the account key
+}
+
 // Unknown is a well-formed payload whose type this version does not know.
 // Such payloads are stored and replicated, not rejected; they cannot be
 // encoded (pass Raw on instead).
@@ -154,6 +164,9 @@ func (*DeviceAdd) Type() string { return TypeDeviceAdd }
 // Type returns TypeDeviceRevoke.
 func (*DeviceRevoke) Type() string { return TypeDeviceRevoke }
 
+// Type returns TypeCustody.
+func (*Custody) Type() string { return TypeCustody }
+
 // Type returns the type name found in the payload.
 func (u *Unknown) Type() string { return u.TypeName }
 
@@ -161,7 +174,7 @@ func (u *Unknown) Type() string { return u.TypeName }
 // value (rather than *Unknown).
 func Known(typ string) bool {
 	switch typ {
-	case TypeProfile, TypePost, TypeFollow, TypeBlock, TypeDelete, TypeDeviceAdd, TypeDeviceRevoke:
+	case TypeProfile, TypePost, TypeFollow, TypeBlock, TypeDelete, TypeDeviceAdd, TypeDeviceRevoke, TypeCustody:
 		return true
 	}
 	return false

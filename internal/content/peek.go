@@ -103,6 +103,8 @@ func typeName(name []byte) string {
 		return TypeDeviceAdd
 	case TypeDeviceRevoke:
 		return TypeDeviceRevoke
+	case TypeCustody:
+		return TypeCustody
 	}
 	return string(name)
 }

@@ -25,6 +25,7 @@ var (
 	deleteFields       = fieldNames{"target"}
 	deviceAddFields    = fieldNames{"account", "device", "name", "device_sig"}
 	deviceRevokeFields = fieldNames{"device", "reason", "keep"}
+	custodyFields      = fieldNames{"account_key"}
 	noFields           fieldNames
 )
 
@@ -46,6 +47,8 @@ func fieldsOf(typ string) *fieldNames {
 		return &deviceAddFields
 	case TypeDeviceRevoke:
 		return &deviceRevokeFields
+	case TypeCustody:
+		return &custodyFields
 	}
 	return &noFields
 }

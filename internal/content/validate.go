@@ -18,7 +18,8 @@ import (
 //   - device.revoke: the log id is DeviceCertLog(device) and the seq is at
 //     least 2 (the author, being the author of that log, is the account that
 //     certified the device);
-//   - profile, post, follow, block, delete and unknown types: no header rule.
+//   - profile, post, follow, block, delete, device.custody and unknown
+//     types: no header rule.
 //     They belong in the author's public log (entry.PublicLog), but a log id
 //     that is not the public log names a context this package does not know
 //     (a village or space log, say), and it is that context's rules that say
