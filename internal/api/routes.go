@@ -43,6 +43,7 @@ func (s *Server) coreRoutes() []route {
 		{method: "POST", path: v1 + "/import", h: s.importBundle},
 		{method: "GET", path: v1 + "/devices", h: s.devices},
 		{method: "POST", path: v1 + "/devices/{device}/revoke", h: s.revokeDevice},
+		{method: "POST", path: v1 + "/account/key/remove", h: s.removeAccountKey},
 		{method: "GET", path: v1 + "/peers", h: s.peers},
 		{method: "POST", path: v1 + "/peers", h: s.addPeer},
 		{method: "GET", path: v1 + "/status", h: s.status},
@@ -162,6 +163,15 @@ func (s *Server) revokeDevice(w http.ResponseWriter, r *http.Request, _ url.Valu
 		return err
 	}
 	v, err := s.svc.RevokeDevice(r.Context(), r.PathValue("device"), req)
+	return respond(w, v, err)
+}
+
+func (s *Server) removeAccountKey(w http.ResponseWriter, r *http.Request, _ url.Values) error {
+	var req wire.AccountKeyRemove
+	if err := decodeBody(w, r, &req); err != nil {
+		return err
+	}
+	v, err := s.svc.RemoveAccountKey(r.Context(), req)
 	return respond(w, v, err)
 }
 

@@ -32,6 +32,7 @@ type backend interface {
 	Import(ctx context.Context, r io.Reader, progress func(wire.ImportStats)) (wire.ImportStats, error)
 	Devices(ctx context.Context) (wire.DeviceList, error)
 	RevokeDevice(ctx context.Context, device string, req wire.RevokeRequest) (wire.Revoked, error)
+	RemoveAccountKey(ctx context.Context, req wire.AccountKeyRemove) (wire.AccountKeyRemoved, error)
 	Status(ctx context.Context) (wire.Status, error)
 
 	// Villages (cmd_village.go).

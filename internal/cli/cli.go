@@ -136,18 +136,21 @@ func Main(ctx context.Context, args []string, env Env) int {
 	}
 	name := rest[0]
 	rest = rest[1:]
-	// Two-word commands: "profile set", "blob add", ...
+	// Commands of two or three words: "profile set", "account key
+	// remove", ...; the longest name that matches wins.
 	var cmd *command
+	used := 0
 	for _, k := range commands {
-		if k.name == name {
+		switch {
+		case k.name == name && cmd == nil:
 			cmd = k
-		}
-		if len(rest) > 0 && k.name == name+" "+rest[0] {
-			cmd = k
-			rest = rest[1:]
-			break
+		case len(rest) > 0 && k.name == name+" "+rest[0] && used < 1:
+			cmd, used = k, 1
+		case len(rest) > 1 && k.name == name+" "+rest[0]+" "+rest[1]:
+			cmd, used = k, 2
 		}
 	}
+	rest = rest[used:]
 	if cmd == nil {
 		var subs []string
 		for _, k := range commands {

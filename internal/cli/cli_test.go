@@ -179,9 +179,11 @@ func TestRestore(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("init --restore: exit %d, stderr %q", r.code, r.stderr)
 	}
-	// No prompt; only the warning that the keys are unencrypted.
-	if want := "warning: the keys in " + filepath.Join(b["KITH_HOME"], "keys") + " are stored unencrypted"; !strings.HasPrefix(r.stderr, want) || strings.Count(r.stderr, "\n") != 1 {
-		t.Errorf("init --restore with a piped phrase printed %q on stderr, want only the line %q…", r.stderr, want)
+	// No prompt; only the warning that the keys are unencrypted, and the
+	// note that the account key is now on this machine.
+	if want := "warning: the keys in " + filepath.Join(b["KITH_HOME"], "keys") + " are stored unencrypted"; !strings.HasPrefix(r.stderr, want) || strings.Count(r.stderr, "\n") != 5 ||
+		!strings.Contains(r.stderr, "\nNote: this device now holds your account key, which can add and revoke your devices.\n") || !strings.Contains(r.stderr, "'kith account key remove' takes the key off this one.\n") {
+		t.Errorf("init --restore with a piped phrase printed %q on stderr, want the line %q… and the note on the account key", r.stderr, want)
 	}
 	var o initOut
 	if err := json.Unmarshal([]byte(r.stdout), &o); err != nil {

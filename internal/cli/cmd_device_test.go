@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ type deviceListOut struct {
 		ThisDevice bool   `json:"this_device"`
 		Cert       string `json:"cert"`
 		RevokedBy  string `json:"revoked_by"`
+		AccountKey string `json:"account_key"`
 	} `json:"devices"`
 }
 
@@ -50,7 +52,7 @@ func TestDeviceListAndRevoke(t *testing.T) {
 		}
 	}
 	human := b.ok(t, "device", "list")
-	if !strings.Contains(human, "* "+bo.Device+"  new") || !strings.Contains(human, "this device") || !strings.Contains(human, "  "+ao.Device+"  old") {
+	if !strings.Contains(human, "* new              "+bo.Device+"  this device, holds the account key\n") || !strings.Contains(human, "  old              "+ao.Device+"  holds the account key\n") {
 		t.Errorf("device list prints %q", human)
 	}
 
@@ -66,7 +68,7 @@ func TestDeviceListAndRevoke(t *testing.T) {
 			t.Errorf("after revoke: %+v", d)
 		}
 	}
-	if human := b.ok(t, "device", "list"); !strings.Contains(human, ao.Device+"  old              revoked") {
+	if human := b.ok(t, "device", "list"); !strings.Contains(human, "  old              "+ao.Device+"  revoked\n") {
 		t.Errorf("device list after revoke prints %q", human)
 	}
 	var shown entryOut
@@ -102,7 +104,7 @@ func TestDeviceRevokeWithoutAccountKey(t *testing.T) {
 	}
 	other := initHome(t, newEnv(t))
 	r := e.run(t, nil, "device", "revoke", other.Device)
-	if r.code != 1 || !strings.Contains(r.stderr, "this device does not hold the account key; revoke from the device that does, or restore the account with its recovery phrase") {
+	if r.code != 1 || !strings.Contains(r.stderr, "this device does not hold the account key: run again with --with-phrase and the recovery phrase on stdin") {
 		t.Errorf("revoke without the account key: exit %d, stderr %q", r.code, r.stderr)
 	}
 	// Listing needs no account key.
@@ -126,4 +128,86 @@ func TestDeviceRevokeWithPassphrase(t *testing.T) {
 	a.ok(t, "export", "--out", bundle)
 	b.ok(t, "import", bundle)
 	b.ok(t, "device", "revoke", orig.Device)
+}
+
+// TestAccountKeyRemove: 'kith account key remove' removes the key only
+// with this account's phrase; 'device list' then says where the key is, on
+// this device and on another of the account's devices; a revocation on the
+// device without the key works with --with-phrase, and not with a wrong
+// phrase.
+func TestAccountKeyRemove(t *testing.T) {
+	a := newEnv(t)
+	var ao initOut
+	a.okJSON(t, &ao, "init", "--name", "laptop")
+	b := newEnv(t)
+	if r := b.run(t, []byte(ao.RecoveryPhrase), "init", "--restore", "--name", "phone"); r.code != 0 {
+		t.Fatalf("restore: %q", r.stderr)
+	}
+	var bo initOut
+	b.okJSON(t, &bo, "id")
+	other := initHome(t, newEnv(t))
+	keyFile := filepath.Join(a["KITH_HOME"], "keys", "account.key")
+
+	for _, c := range []struct {
+		name, stdin, want string
+		code              int
+	}{
+		{"no phrase", "", "no recovery phrase on stdin; pipe the 24 words in, e.g. kith account key remove < phrase.txt", 2},
+		{"typo", strings.Replace(ao.RecoveryPhrase, " ", "  x", 1), "recovery phrase", 1},
+		{"another account", other.RecoveryPhrase, "this recovery phrase (with this phrase passphrase) is not the phrase of this account", 1},
+	} {
+		r := a.run(t, []byte(c.stdin), "account", "key", "remove")
+		if r.code == 0 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%s: exit %d, stderr %q; want failure with %q", c.name, r.code, r.stderr, c.want)
+		}
+		if _, err := os.Stat(keyFile); err != nil {
+			t.Fatalf("%s: the key file is gone: %v", c.name, err)
+		}
+	}
+
+	var removed map[string]any
+	if r := a.run(t, []byte(ao.RecoveryPhrase), "--json", "account", "key", "remove"); r.code != 0 {
+		t.Fatalf("account key remove: exit %d, stderr %q", r.code, r.stderr)
+	} else if err := json.Unmarshal([]byte(r.stdout), &removed); err != nil || removed["removed"] != true || removed["device"] != ao.Device {
+		t.Errorf("account key remove --json = %q (%v)", r.stdout, err)
+	}
+	if _, err := os.Stat(keyFile); !os.IsNotExist(err) {
+		t.Errorf("key file after removal: %v", err)
+	}
+	if human := a.ok(t, "device", "list"); !strings.Contains(human, "* laptop           "+ao.Device+"  this device\n") {
+		t.Errorf("device list on a after removal prints %q", human)
+	}
+
+	// b learns it from a's entries.
+	bundle := filepath.Join(t.TempDir(), "a.kithbundle")
+	a.ok(t, "export", "--out", bundle)
+	b.ok(t, "import", bundle)
+	var l deviceListOut
+	b.okJSON(t, &l, "device", "list")
+	for _, d := range l.Devices {
+		want := map[string]string{ao.Device: "not_held", bo.Device: "held"}[d.ID]
+		if d.AccountKey != want {
+			t.Errorf("b sees %s (%s) account_key %q, want %q", d.Name, d.ID, d.AccountKey, want)
+		}
+	}
+	if human := b.ok(t, "device", "list"); !strings.Contains(human, "  laptop           "+ao.Device+"  \n") || !strings.Contains(human, "* phone            "+bo.Device+"  this device, holds the account key\n") {
+		t.Errorf("device list on b prints %q", human)
+	}
+
+	// a revokes b with the phrase, not with another account's.
+	bundle = filepath.Join(t.TempDir(), "b.kithbundle")
+	b.ok(t, "export", "--out", bundle)
+	a.ok(t, "import", bundle)
+	if r := a.run(t, []byte(other.RecoveryPhrase), "device", "revoke", bo.Device, "--with-phrase"); r.code != 1 || !strings.Contains(r.stderr, "is not the phrase of this account: it gives account "+other.Account) {
+		t.Errorf("revoke with another account's phrase: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := a.run(t, []byte(ao.RecoveryPhrase), "device", "revoke", bo.Device, "--with-phrase", "--reason", "lost"); r.code != 0 || !strings.Contains(r.stdout, "revoked device "+bo.Device) {
+		t.Errorf("revoke with the phrase: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(keyFile); !os.IsNotExist(err) {
+		t.Errorf("revoking with the phrase left a key file: %v", err)
+	}
+	if human := a.ok(t, "device", "list"); !strings.Contains(human, "  phone            "+bo.Device+"  revoked\n") {
+		t.Errorf("device list after revoke prints %q", human)
+	}
 }

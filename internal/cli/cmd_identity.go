@@ -121,11 +121,16 @@ func runInit(ctx context.Context, c *call) error {
 	}
 	id := idOf(n)
 	if restore {
+		fmt.Fprintln(c.env.Stderr, "Note: this device now holds your account key, which can add and revoke your devices.")
+		fmt.Fprintln(c.env.Stderr, "Keep it on as few machines as possible: a machine you only want as another device can")
+		fmt.Fprintln(c.env.Stderr, "be paired from one that holds the key ('kith device pair' there, 'kith init --pair CODE'")
+		fmt.Fprintln(c.env.Stderr, "on it), and 'kith account key remove' takes the key off this one.")
 		return c.out(struct {
 			idJSON
-			Restored      bool `json:"restored"`
-			KeysEncrypted bool `json:"keys_encrypted"`
-		}{id, true, encrypted}, func(w io.Writer) {
+			Restored        bool `json:"restored"`
+			KeysEncrypted   bool `json:"keys_encrypted"`
+			HoldsAccountKey bool `json:"holds_account_key"`
+		}{id, true, encrypted, true}, func(w io.Writer) {
 			fmt.Fprintf(w, "Restored account %s\nNew device       %s (certified by the account)\nHome             %s\n", id.Account, id.Device, id.Home)
 		})
 	}
@@ -178,8 +183,13 @@ func phrasePassphrase(c *call) (string, error) {
 // readPhrase reads a recovery phrase from stdin, prompting only when stdin
 // is a terminal.
 func readPhrase(c *call) (identity.Phrase, error) {
+	return readPhraseWith(c, "Enter your 24-word recovery phrase, then press Enter:")
+}
+
+// readPhraseWith is readPhrase with the prompt shown on a terminal.
+func readPhraseWith(c *call, prompt string) (identity.Phrase, error) {
 	if isTerminal(c.env.Stdin) {
-		fmt.Fprintln(c.env.Stderr, "Enter your 24-word recovery phrase, then press Enter:")
+		fmt.Fprintln(c.env.Stderr, prompt)
 		line, err := bufio.NewReader(c.env.Stdin).ReadString('\n')
 		if err != nil && line == "" {
 			return identity.Phrase{}, fmt.Errorf("read recovery phrase: %w", err)
@@ -191,7 +201,7 @@ func readPhrase(c *call) (identity.Phrase, error) {
 		return identity.Phrase{}, fmt.Errorf("read recovery phrase from stdin: %w", err)
 	}
 	if strings.TrimSpace(string(b)) == "" {
-		return identity.Phrase{}, usagef("no recovery phrase on stdin; pipe the 24 words in, e.g. kith init --restore < phrase.txt")
+		return identity.Phrase{}, usagef("no recovery phrase on stdin; pipe the 24 words in, e.g. kith %s < phrase.txt", c.cmd.name)
 	}
 	return identity.ParsePhrase(string(b))
 }

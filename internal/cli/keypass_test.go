@@ -49,6 +49,12 @@ func TestInitSaysKeysUnencrypted(t *testing.T) {
 			if encrypted {
 				warning = ""
 			}
+			if c.name == "restore" {
+				warning += "Note: this device now holds your account key, which can add and revoke your devices.\n" +
+					"Keep it on as few machines as possible: a machine you only want as another device can\n" +
+					"be paired from one that holds the key ('kith device pair' there, 'kith init --pair CODE'\n" +
+					"on it), and 'kith account key remove' takes the key off this one.\n"
+			}
 			if r.stderr != warning {
 				t.Errorf("stderr %q\nwant %q", r.stderr, warning)
 			}

@@ -12,8 +12,13 @@ import (
 )
 
 // HoldsAccountKey reports whether this home holds the account key, which
-// RevokeDevice needs. Devices made by Init and Restore hold it.
-func (n *Node) HoldsAccountKey() bool { return n.holdsAccountKey }
+// RevokeDevice needs. Devices made by Init and Restore hold it, until
+// RemoveAccountKey.
+func (n *Node) HoldsAccountKey() bool {
+	n.keyMu.Lock()
+	defer n.keyMu.Unlock()
+	return n.holdsAccountKey
+}
 
 // Devices returns the devices this node's account has certified, revoked or
 // not, as far as this node knows them.
@@ -24,15 +29,17 @@ func (n *Node) Devices(ctx context.Context) ([]store.Device, error) {
 // RevokeDevice withdraws the certificate of one of the account's devices: it
 // appends a device.revoke entry, signed by the account key, to the device's
 // certificate log. The revocation is final; entries the device wrote before
-// stay valid. It needs the account key (ErrNoAccountKey otherwise), which it
-// decrypts with the node's passphrase if need be, and it refuses this
+// stay valid. It needs the account key: the one this home holds (decrypted
+// with the node's passphrase if need be), or else the one derived from
+// auth's recovery phrase, used once and forgotten (ErrNoAccountKey without
+// either, ErrWrongPhrase for another account's phrase). It refuses this
 // node's own device, a device of another account or not known here, and a
 // device already revoked. reason is optional ("" for none).
-func (n *Node) RevokeDevice(ctx context.Context, device identity.PublicKey, reason string) (*entry.Entry, error) {
+func (n *Node) RevokeDevice(ctx context.Context, device identity.PublicKey, reason string, auth *PhraseAuth) (*entry.Entry, error) {
 	if device == n.device.Public() {
 		return nil, errors.New("this is the device you are using; revoke it from another device")
 	}
-	if !n.holdsAccountKey {
+	if !n.HoldsAccountKey() && (auth == nil || auth.Phrase.IsZero()) {
 		return nil, ErrNoAccountKey
 	}
 	n.mu.Lock()
@@ -66,7 +73,7 @@ func (n *Node) RevokeDevice(ctx context.Context, device identity.PublicKey, reas
 	if h.Seq != cert.Header.Seq || h.Forked || h.Ended {
 		return nil, fmt.Errorf("the certificate log of device %s already continues past its certificate (seq %d held); it cannot be revoked again", device.Device(), h.Seq)
 	}
-	key, err := n.accountPrivate()
+	key, err := n.accountKeyFor(auth)
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func TestRevokeDevice(t *testing.T) {
 	if d := deviceState(t, cur, old.Device().Key()); d.Revoked {
 		t.Fatal("the old device is revoked before RevokeDevice")
 	}
-	e, err := cur.RevokeDevice(ctx, old.Device().Key(), "lost on a train")
+	e, err := cur.RevokeDevice(ctx, old.Device().Key(), "lost on a train", nil)
 	if err != nil {
 		t.Fatalf("RevokeDevice: %v", err)
 	}
@@ -86,7 +86,7 @@ func TestRevokeDevice(t *testing.T) {
 	}
 
 	// Twice: refused, and nothing is appended (no fork of the cert log).
-	if _, err := cur.RevokeDevice(ctx, old.Device().Key(), ""); err == nil || !strings.Contains(err.Error(), "already revoked") {
+	if _, err := cur.RevokeDevice(ctx, old.Device().Key(), "", nil); err == nil || !strings.Contains(err.Error(), "already revoked") {
 		t.Errorf("second RevokeDevice: %v, want 'already revoked'", err)
 	}
 	if forks, _ := cur.Store().Forks(ctx); len(forks) != 0 {
@@ -109,13 +109,13 @@ func TestRevokeDeviceRefusals(t *testing.T) {
 	old, cur, _ := twoDevices(t)
 	ctx := t.Context()
 	// This device.
-	_, err := cur.RevokeDevice(ctx, cur.Device().Key(), "")
+	_, err := cur.RevokeDevice(ctx, cur.Device().Key(), "", nil)
 	if err == nil || err.Error() != "this is the device you are using; revoke it from another device" {
 		t.Errorf("revoking this device: %v", err)
 	}
 	// A device nobody certified.
 	k, _ := identity.GenerateKey(nil)
-	if _, err := cur.RevokeDevice(ctx, k.Public(), ""); err == nil || !strings.Contains(err.Error(), "not known here") {
+	if _, err := cur.RevokeDevice(ctx, k.Public(), "", nil); err == nil || !strings.Contains(err.Error(), "not known here") {
 		t.Errorf("revoking an unknown device: %v", err)
 	}
 	// A device of another account.
@@ -127,7 +127,7 @@ func TestRevokeDeviceRefusals(t *testing.T) {
 	if _, err := cur.Import(ctx, &b, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cur.RevokeDevice(ctx, other.Device().Key(), ""); err == nil || !strings.Contains(err.Error(), "belongs to account "+other.Account().String()) {
+	if _, err := cur.RevokeDevice(ctx, other.Device().Key(), "", nil); err == nil || !strings.Contains(err.Error(), "belongs to account "+other.Account().String()) {
 		t.Errorf("revoking another account's device: %v", err)
 	}
 	// Nothing was appended by the refusals.
@@ -163,8 +163,8 @@ func TestRevokeDeviceWithoutAccountKey(t *testing.T) {
 	if n.Account() != acc || n.HoldsAccountKey() {
 		t.Errorf("Account() = %s, HoldsAccountKey() = %v; want %s, false", n.Account(), n.HoldsAccountKey(), acc)
 	}
-	_, err = n.RevokeDevice(t.Context(), other.Public(), "")
-	if !errors.Is(err, node.ErrNoAccountKey) || err.Error() != "this device does not hold the account key; revoke from the device that does, or restore the account with its recovery phrase" {
+	_, err = n.RevokeDevice(t.Context(), other.Public(), "", nil)
+	if !errors.Is(err, node.ErrNoAccountKey) || err.Error() != "this device does not hold the account key: give the account's recovery phrase for this one operation (it is not stored), or do it on a device that holds the key" {
 		t.Errorf("RevokeDevice without the account key: %v", err)
 	}
 }
@@ -214,7 +214,7 @@ func TestOpenDoesNotDecryptAccountKey(t *testing.T) {
 	if n.Account() != acc || !n.HoldsAccountKey() {
 		t.Errorf("Account() = %s, HoldsAccountKey() = %v", n.Account(), n.HoldsAccountKey())
 	}
-	if _, err := n.RevokeDevice(t.Context(), second.Public(), ""); !errors.Is(err, identity.ErrWrongPassphrase) {
+	if _, err := n.RevokeDevice(t.Context(), second.Public(), "", nil); !errors.Is(err, identity.ErrWrongPassphrase) {
 		t.Errorf("RevokeDevice with an undecryptable account key: %v, want ErrWrongPassphrase", err)
 	}
 	n.Close()
@@ -228,7 +228,7 @@ func TestOpenDoesNotDecryptAccountKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer n.Close()
-	if _, err := n.RevokeDevice(t.Context(), second.Public(), "test"); err != nil {
+	if _, err := n.RevokeDevice(t.Context(), second.Public(), "test", nil); err != nil {
 		t.Fatalf("RevokeDevice: %v", err)
 	}
 	if d := deviceState(t, n, second.Public()); !d.Revoked {

@@ -33,7 +33,8 @@ type Options struct {
 	PhrasePassphrase string
 	// BlobMaxSize bounds one blob; 0 means blob.DefaultMaxSize.
 	BlobMaxSize int64
-	// DeviceName names the new device at Init and Restore, e.g. "laptop".
+	// DeviceName names the new device at Init and Restore, e.g. "laptop";
+	// "" gives it the machine's host name (see defaultDeviceName).
 	DeviceName string
 	// Now returns the time for new entries; nil means time.Now.
 	Now func() time.Time
@@ -71,7 +72,7 @@ type Node struct {
 
 // ErrNoAccountKey is returned by operations that need the account key, such
 // as RevokeDevice, on a device that does not hold it.
-var ErrNoAccountKey = errors.New("this device does not hold the account key; revoke from the device that does, or restore the account with its recovery phrase")
+var ErrNoAccountKey = errors.New("this device does not hold the account key: give the account's recovery phrase for this one operation (it is not stored), or do it on a device that holds the key")
 
 // ErrStoreMissing is returned by Open when the home has its device key but
 // its store (kith.db) is missing, or does not hold this device's
@@ -135,7 +136,11 @@ func create(home string, phrase identity.Phrase, o Options) (*Node, error) {
 	n.holdsAccountKey = true
 	// The certificate is stored before the device key file is written, so
 	// a home with a device key always has it (Open checks).
-	cert, err := content.NewDeviceCert(accountKey, device, o.DeviceName, n.now())
+	name := o.DeviceName
+	if name == "" {
+		name = defaultDeviceName()
+	}
+	cert, err := content.NewDeviceCert(accountKey, device, name, n.now())
 	if err != nil {
 		n.Close()
 		return nil, err
@@ -218,6 +223,12 @@ func Open(home string, o Options) (*Node, error) {
 		return nil, fmt.Errorf("%s holds the key of account %s, but this device belongs to account %s; the key files of two homes were mixed up", accountPath(home), accountPub.Account(), d.Account.Account())
 	}
 	n.account, n.holdsAccountKey = d.Account, holds
+	if !d.Revoked {
+		if err := n.settleCustody(context.Background()); err != nil {
+			n.Close()
+			return nil, err
+		}
+	}
 	return n, nil
 }
 

@@ -103,6 +103,11 @@ func (c *Client) RevokeDevice(ctx context.Context, device string, req wire.Revok
 	return send[wire.Revoked](ctx, c, http.MethodPost, "/api/v1/devices/"+seg(device)+"/revoke", req)
 }
 
+// RemoveAccountKey deletes the account key from the node's home.
+func (c *Client) RemoveAccountKey(ctx context.Context, req wire.AccountKeyRemove) (wire.AccountKeyRemoved, error) {
+	return send[wire.AccountKeyRemoved](ctx, c, http.MethodPost, "/api/v1/account/key/remove", req)
+}
+
 // Peers lists the connected peers.
 func (c *Client) Peers(ctx context.Context) (wire.PeerList, error) {
 	return get[wire.PeerList](ctx, c, "/api/v1/peers", nil)
