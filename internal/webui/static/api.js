@@ -84,6 +84,11 @@ export const api = {
   peers: () => request('GET', '/peers'),
   addPeer: (addr) => request('POST', '/peers', { addr }),
   status: () => request('GET', '/status'),
+  devices: () => request('GET', '/devices'),
+  // revokeDevice: body {reason, phrase?, phrase_passphrase?}; the phrase
+  // only on a device without the account key.
+  revokeDevice: (dev, body) => request('POST', '/devices/' + enc(dev) + '/revoke', body),
+  removeAccountKey: (auth) => request('POST', '/account/key/remove', auth),
   invite: (ttlSeconds) => request('POST', '/invites', { ttl_seconds: ttlSeconds }),
   join: (code) => request('POST', '/join', { code }),
   // Villages (doc/api.md "Villages"): ids ent_…, locals dev_…, strangers

@@ -13,6 +13,7 @@ import thread from './pages/thread.js';
 import profile from './pages/profile.js';
 import people from './pages/people.js';
 import peers from './pages/peers.js';
+import devices from './pages/devices.js';
 import invite from './pages/invite.js';
 import villages from './pages/villages.js';
 import village from './pages/village.js';
@@ -83,6 +84,7 @@ const routes = [
   [/^\/account\/([^/]+)$/, profile, null],
   [/^\/people$/, people, 'nav-people'],
   [/^\/peers$/, peers, 'nav-peers'],
+  [/^\/devices$/, devices, 'nav-devices'],
   [/^\/invite$/, invite, 'nav-invite'],
   [/^\/villages$/, villages, 'nav-villages'],
   [/^\/village\/([^/]+)$/, village, 'nav-villages'],

@@ -139,6 +139,7 @@ export default function onboarding(main, done) {
     replace(main,
       h('h1', { tabindex: '-1', text: 'Restore your account' }),
       h('p', { text: 'Type the 24 words of your recovery phrase. This device gets its own key; your other devices keep working.' }),
+      h('p', { class: 'muted', dataset: { testid: 'restore-key-note' }, text: 'Restoring puts your account key, which adds and revokes devices, on this device too. You can take it off again on the Devices page once you are set up.' }),
       form);
     phrase.focus();
   }

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestWebDevices (issue 12 items 2 and 3): the Devices page of two running
+// devices of one account, laptop and phone, plus a tablet that never ran.
+// Both running devices list all three by name and say where the account
+// key is. On the phone, the key is removed after the phrase is typed (a
+// wrong phrase removes nothing); the laptop's page then shows, live, that
+// the phone no longer holds it. The phone, now without the key, revokes
+// the tablet: with another account's phrase it is refused, with its own it
+// is done, and the key stays off the phone.
+func TestWebDevices(t *testing.T) {
+	br := newBrowser(t)
+	dir := t.TempDir()
+	hl, hp, ht := filepath.Join(dir, "laptop"), filepath.Join(dir, "phone"), filepath.Join(dir, "tablet")
+	var created struct {
+		Account        string `json:"account"`
+		Device         string `json:"device"`
+		RecoveryPhrase string `json:"recovery_phrase"`
+	}
+	if err := json.Unmarshal(kithIn(t, hl, "", "init", "--name", "laptop"), &created); err != nil || created.RecoveryPhrase == "" {
+		t.Fatalf("init laptop: %+v %v", created, err)
+	}
+	kithIn(t, hp, created.RecoveryPhrase+"\n", "init", "--restore", "--name", "phone")
+	var tablet struct {
+		Device string `json:"device"`
+	}
+	if err := json.Unmarshal(kithIn(t, ht, created.RecoveryPhrase+"\n", "init", "--restore", "--name", "tablet"), &tablet); err != nil {
+		t.Fatal(err)
+	}
+	var other struct {
+		RecoveryPhrase string `json:"recovery_phrase"`
+	}
+	if err := json.Unmarshal(kithIn(t, filepath.Join(dir, "other"), "", "init"), &other); err != nil {
+		t.Fatal(err)
+	}
+	// The tablet never runs: the phone learns of it from a bundle.
+	bundle := filepath.Join(dir, "tablet.kith")
+	kithIn(t, ht, "", "export", "--out", bundle)
+	kithIn(t, hp, "", "import", bundle)
+
+	laptop := startNode(t, "laptop", hl)
+	phone := startNode(t, "phone", hp)
+	villageConnect(laptop, phone)
+
+	type dev struct {
+		ID, Name, Key, Revoked, State string
+	}
+	devicesJS := `[...document.querySelectorAll('[data-testid=device]')].map(e => ({ID: e.dataset.device, Name: e.querySelector('h3 bdi').textContent,
+		Key: e.dataset.accountKey, Revoked: e.dataset.revoked, State: e.querySelector('[data-testid=device-state]').textContent}))`
+	waitDevices := func(tab context.Context, what string, ok func(map[string]dev) bool) map[string]dev {
+		t.Helper()
+		var last map[string]dev
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) {
+			ds := get(br, tab, what, 10*time.Second, chromedp.Evaluate[[]dev](devicesJS))
+			last = map[string]dev{}
+			for _, d := range ds {
+				last[d.Name] = d
+			}
+			if ok(last) {
+				return last
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		t.Fatalf("%s: devices shown %+v", what, last)
+		return nil
+	}
+
+	tabL := br.ctx
+	br.do(tabL, "open the laptop's Devices page", 30*time.Second,
+		chromedp.Navigate(laptop.Web), chromedp.WaitVisible(tid("compose-text")),
+		chromedp.Click(tid("nav-devices")), chromedp.WaitVisible(tid("devices-list")))
+	ds := waitDevices(tabL, "the laptop lists laptop, phone and tablet", func(m map[string]dev) bool {
+		return len(m) == 3 && m["laptop"].Key == "held" && m["phone"].Key == "held" && m["tablet"].Key == "held"
+	})
+	if ds["laptop"].ID != laptop.Device || ds["phone"].ID != phone.Device || ds["tablet"].ID != tablet.Device {
+		t.Errorf("devices shown %+v; want laptop %s, phone %s, tablet %s", ds, laptop.Device, phone.Device, tablet.Device)
+	}
+	if ds["laptop"].State != "Holds the account key." {
+		t.Errorf("the laptop says of itself %q", ds["laptop"].State)
+	}
+	summary := get(br, tabL, "the key summary", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=key-summary]').textContent`))
+	if summary != "The account key is on 3 devices: laptop, phone, tablet." {
+		t.Errorf("key summary %q", summary)
+	}
+	checkLabels(t, br, tabL, "devices")
+	br.screenshot(tabL, "30-devices")
+
+	// On the phone: a wrong phrase removes nothing; the right one does.
+	tabP := br.tab("phone")
+	br.do(tabP, "open the phone's Devices page", 30*time.Second,
+		chromedp.Navigate(phone.Web), chromedp.WaitVisible(tid("compose-text")),
+		chromedp.Click(tid("nav-devices")), chromedp.WaitVisible(tid("key-summary")),
+		chromedp.Click(`[data-testid=account-key] summary`), chromedp.WaitVisible(tid("key-remove-phrase")),
+		setField("key-remove-phrase", other.RecoveryPhrase), chromedp.Click(tid("key-remove-confirm")))
+	msg := waitJS[string](br, tabP, "the refusal", 30*time.Second,
+		`(t => t.includes('not the phrase') && t)(document.querySelector('[data-testid=key-remove-status]').textContent)`)
+	if !strings.Contains(msg, "the account key was not removed: this recovery phrase (with this phrase passphrase) is not the phrase of this account") {
+		t.Errorf("a wrong phrase says %q", msg)
+	}
+	br.screenshot(tabP, "31-key-remove-wrong-phrase")
+	br.do(tabP, "remove the key with the phrase", 30*time.Second,
+		setField("key-remove-phrase", created.RecoveryPhrase), chromedp.Click(tid("key-remove-confirm")))
+	waitDevices(tabP, "the phone without the key", func(m map[string]dev) bool {
+		return m["phone"].Key == "not_held" && m["phone"].State == "Does not hold the account key."
+	})
+	br.screenshot(tabP, "32-key-removed")
+
+	// The laptop's page learns it live, from the phone's entry.
+	waitDevices(tabL, "the laptop sees the phone without the key", func(m map[string]dev) bool {
+		return m["phone"].Key == "not_held" && m["phone"].State == "Does not hold the account key."
+	})
+	summary = waitJS[string](br, tabL, "the summary without the phone", 20*time.Second,
+		`(t => t.includes('2 devices') && t)(document.querySelector('[data-testid=key-summary]').textContent)`)
+	if summary != "The account key is on 2 devices: laptop, tablet." {
+		t.Errorf("key summary after removal %q", summary)
+	}
+
+	// The phone revokes the tablet: it asks for the phrase.
+	tabletCard := fmt.Sprintf(`[data-testid=device][data-device=%q]`, tablet.Device)
+	br.do(tabP, "open the tablet's revoke form", 20*time.Second,
+		chromedp.Click(tabletCard+` [data-testid=revoke-open]`), chromedp.WaitVisible(tid("revoke-phrase")),
+		setField("revoke-reason", "left on a train"),
+		setField("revoke-phrase", other.RecoveryPhrase), chromedp.Click(tid("revoke-confirm")))
+	msg = waitJS[string](br, tabP, "the refused revocation", 30*time.Second,
+		`(t => t.includes('not the phrase') && t)(document.querySelector('[data-testid=revoke-status]').textContent)`)
+	if !strings.Contains(msg, "is not the phrase of this account") {
+		t.Errorf("revoking with another account's phrase says %q", msg)
+	}
+	checkLabels(t, br, tabP, "devices with the revoke form")
+	br.screenshot(tabP, "33-revoke-asks-phrase")
+	br.do(tabP, "revoke with the phrase", 20*time.Second,
+		setField("revoke-phrase", created.RecoveryPhrase), chromedp.Click(tid("revoke-confirm")))
+	waitDevices(tabP, "the tablet revoked on the phone", func(m map[string]dev) bool {
+		return m["tablet"].Revoked == "true" && strings.HasPrefix(m["tablet"].State, "Revoked")
+	})
+	waitDevices(tabL, "the tablet revoked on the laptop", func(m map[string]dev) bool {
+		return m["tablet"].Revoked == "true"
+	})
+	br.screenshot(tabP, "34-revoked")
+	var list struct {
+		Devices []struct {
+			Name       string `json:"name"`
+			AccountKey string `json:"account_key"`
+			Revoked    bool   `json:"revoked"`
+		} `json:"devices"`
+	}
+	if err := json.Unmarshal(phone.kith("device", "list"), &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range list.Devices {
+		if d.Name == "phone" && d.AccountKey != "not_held" || d.Name == "tablet" && !d.Revoked {
+			t.Errorf("phone's device list after the revocation: %+v", list.Devices)
+		}
+	}
+}
