@@ -52,7 +52,31 @@ func TestWebDevices(t *testing.T) {
 
 	laptop := startNode(t, "laptop", hl)
 	phone := startNode(t, "phone", hp)
+	laptop.kith("profile", "set", "--name", "Ada")
 	villageConnect(laptop, phone)
+
+	// Peers are shown by name: the phone sees "Ada (laptop)".
+	var peers []struct {
+		Device     string `json:"device"`
+		Name       string `json:"name"`
+		DeviceName string `json:"device_name"`
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if err := json.Unmarshal(phone.kith("peers"), &peers); err != nil {
+			t.Fatal(err)
+		}
+		if len(peers) == 1 && peers[0].Name == "Ada" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the phone's peers: %+v, want the laptop named Ada", peers)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if peers[0].Device != laptop.Device || peers[0].DeviceName != "laptop" {
+		t.Errorf("the phone's peer %+v, want device %s named laptop", peers[0], laptop.Device)
+	}
 
 	type dev struct {
 		ID, Name, Key, Revoked, State string

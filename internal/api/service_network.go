@@ -14,15 +14,28 @@ import (
 const networkTimeout = time.Minute
 
 // Peers lists the connected peers.
-func (s *Service) Peers(context.Context) (wire.PeerList, error) {
+func (s *Service) Peers(ctx context.Context) (wire.PeerList, error) {
 	if !s.n.Serving() {
 		return wire.PeerList{}, notServing()
 	}
 	out := wire.PeerList{Peers: []wire.Peer{}}
 	for _, p := range s.n.Peers() {
-		out.Peers = append(out.Peers, peerOf(p))
+		out.Peers = append(out.Peers, s.named(ctx, peerOf(p), p))
 	}
 	return out, nil
+}
+
+// named fills in the names people know a peer by: its account's profile
+// name and its device's name, when this node holds them.
+func (s *Service) named(ctx context.Context, w wire.Peer, p node.PeerInfo) wire.Peer {
+	if p.Account == (identity.AccountID{}) {
+		return w
+	}
+	w.Name = s.profileName(ctx, p.Account.Key())
+	if d, err := s.n.Store().AccountOf(ctx, p.Device.Key()); err == nil {
+		w.DeviceName = d.Name
+	}
+	return w
 }
 
 // AddPeer dials a peer by multiaddr and keeps it connected.
@@ -43,7 +56,7 @@ func (s *Service) AddPeer(ctx context.Context, req wire.AddPeerRequest) (wire.Pe
 	if err != nil {
 		return wire.Peer{}, err
 	}
-	return peerOf(p), nil
+	return s.named(ctx, peerOf(p), p), nil
 }
 
 // Status reports the node's network state and what it holds.

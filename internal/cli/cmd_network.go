@@ -77,7 +77,10 @@ func printPeers(w io.Writer, peers []wire.Peer) {
 		if p.Outbound {
 			dir = "outbound"
 		}
-		fmt.Fprintf(w, "%s  %s %s, latency %s\n", p.Device, dir, p.Transport, latencyText(p.LatencyMS))
+		fmt.Fprintf(w, "%s  %s %s, latency %s\n", peerTitle(p), dir, p.Transport, latencyText(p.LatencyMS))
+		if p.Name != "" || p.DeviceName != "" {
+			fmt.Fprintf(w, "  device   %s\n", p.Device)
+		}
 		fmt.Fprintf(w, "  address  %s\n", termText(p.Addr))
 		account := p.Account
 		if account == "" {
@@ -247,4 +250,19 @@ func runJoin(ctx context.Context, c *call) error {
 			fmt.Fprintln(w, "they have not confirmed following you back")
 		}
 	})
+}
+
+// peerTitle names a peer as people know it: "Ada (laptop)", "Ada",
+// "laptop of acc_…", or its device id while nothing else is known.
+func peerTitle(p wire.Peer) string {
+	name, dev := termText(p.Name), termText(p.DeviceName)
+	switch {
+	case name != "" && dev != "":
+		return name + " (" + dev + ")"
+	case name != "":
+		return name
+	case dev != "":
+		return dev + " of " + p.Account
+	}
+	return p.Device
 }

@@ -6,6 +6,10 @@ import "time"
 type Peer struct {
 	Device    string `json:"device"`            // dev_…
 	Account   string `json:"account,omitempty"` // acc_…; absent while its certificate is unknown
+	// Name is the account's profile name and DeviceName the name its
+	// certificate gives the device ("laptop"); absent when unknown.
+	Name       string `json:"name,omitempty"`
+	DeviceName string `json:"device_name,omitempty"`
 	PeerID    string `json:"peer_id"`           // libp2p peer id
 	Addr      string `json:"addr"`              // remote multiaddr
 	Outbound  bool   `json:"outbound"`          // this node dialled

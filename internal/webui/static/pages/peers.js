@@ -85,7 +85,7 @@ export default async function peers(main, ctx) {
       return h('li', { class: 'peer card', dataset: { testid: 'peer', device: p.device } },
         h('h3', {}, p.account ? [who, alike] : h('span', { text: 'Device ' + shortId(p.device) })),
         dl([
-          ['Device', h('code', { class: 'id', text: p.device })],
+          ['Device', p.device_name ? [h('bdi', { dir: 'auto', dataset: { testid: 'peer-device-name' }, text: p.device_name }), ' ', h('code', { class: 'id', text: p.device })] : h('code', { class: 'id', text: p.device })],
           ['Account', p.account ? h('code', { class: 'id', text: p.account }) : 'not known yet'],
           ['Address', h('code', { class: 'id', ptext: p.addr })],
           ['Transport', `${p.transport}, ${p.outbound ? 'this node dialled' : 'it dialled this node'}`],
