@@ -4,16 +4,16 @@ import "time"
 
 // Peer is one connected peer (a device).
 type Peer struct {
-	Device    string `json:"device"`            // dev_…
-	Account   string `json:"account,omitempty"` // acc_…; absent while its certificate is unknown
+	Device  string `json:"device"`            // dev_…
+	Account string `json:"account,omitempty"` // acc_…; absent while its certificate is unknown
 	// Name is the account's profile name and DeviceName the name its
 	// certificate gives the device ("laptop"); absent when unknown.
 	Name       string `json:"name,omitempty"`
 	DeviceName string `json:"device_name,omitempty"`
-	PeerID    string `json:"peer_id"`           // libp2p peer id
-	Addr      string `json:"addr"`              // remote multiaddr
-	Outbound  bool   `json:"outbound"`          // this node dialled
-	Transport string `json:"transport"`         // tcp, quic, ws, relay
+	PeerID     string `json:"peer_id"`   // libp2p peer id
+	Addr       string `json:"addr"`      // remote multiaddr
+	Outbound   bool   `json:"outbound"`  // this node dialled
+	Transport  string `json:"transport"` // tcp, quic, ws, relay
 	// LatencyMS is the round-trip time in milliseconds; null until measured.
 	LatencyMS *float64  `json:"latency_ms"`
 	Since     time.Time `json:"since"`
