@@ -480,12 +480,19 @@ func (n *Node) rescope(ctx context.Context, nw *network) {
 
 // discoverLoop connects, through the DHT and the peerstore, to the devices
 // of this node's own account and of the accounts it follows that are not
-// connected, and to the peers providing the rendezvous keys of the
-// villages it takes part in.
+// connected (those it knows by their certificates, and those announcing
+// the account's rendezvous key), and to the peers providing the rendezvous
+// keys of the villages it takes part in.
 func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 	t := time.NewTimer(2 * time.Second)
 	defer t.Stop()
 	provided := map[entry.ID]bool{} // the villages whose rendezvous key is announced
+	var accounts accountRendezvous  // the account keys announced and looked up (accountpeers.go)
+	// soon counts the rounds run early because an account was looked up
+	// and not found: a device that has just started may announce its
+	// account's key seconds later, and a person who has just followed
+	// someone should not wait half a minute.
+	soon := 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -494,6 +501,7 @@ func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 		case <-nw.discover:
 			// A follow or a device certificate arrived: look for the
 			// devices it names at once, not at the next round.
+			soon = 0
 		}
 		var targets []identity.PublicKey
 		for acc, dist := range nw.scope.Accounts() {
@@ -525,6 +533,12 @@ func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 			}()
 		}
 		wg.Wait()
+		// Accounts none of whose devices is connected (or known): their
+		// devices announce the account's key.
+		candidates, missing := n.accountPeers(ctx, nw, &accounts)
+		for _, c := range candidates {
+			n.dialAccountCandidate(ctx, nw, &accounts, c)
+		}
 		// Village peers after the accounts' devices: DHT look-ups are slow.
 		for _, d := range n.villagePeers(ctx, nw, provided) {
 			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -535,7 +549,11 @@ func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 			}
 			cancel()
 		}
-		t.Reset(30 * time.Second)
+		next := 30 * time.Second
+		if missing > 0 && soon < 6 {
+			next, soon = 5*time.Second, soon+1
+		}
+		t.Reset(next)
 	}
 }
 
