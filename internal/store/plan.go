@@ -116,7 +116,18 @@ type RejectError struct {
 	Seq   uint64
 	Index int
 	Msg   string
+	// NotKept is set when the entry's device is revoked and its
+	// revocations do not keep the entry (payloads.md §6.1): a peer that
+	// sends it may just not hold the revocation yet.
+	NotKept bool
 }
+
+// Is makes errors.Is(err, ErrNotKept) true for a RejectError with NotKept.
+func (e *RejectError) Is(target error) bool { return target == ErrNotKept && e.NotKept }
+
+// ErrNotKept matches (errors.Is) the rejection of an entry of a revoked
+// device that its revocations do not keep.
+var ErrNotKept = errors.New("store: entry of a revoked device not kept by its revocation")
 
 func (e *RejectError) Error() string {
 	return fmt.Sprintf("entry %s (seq %d of log %s): %s", e.ID, e.Seq, e.Log, e.Msg)
@@ -205,7 +216,7 @@ func RejectUnkept(es []*entry.Entry, results []Result, revoked map[identity.Publ
 		}
 		h := &e.Header
 		if r := revoked[h.Author]; r != nil && !r.Keeps(h.LogID, h.Seq, e.ID) {
-			results[i] = reject(e, i, r.Reason())
+			results[i] = rejectNotKept(e, i, r)
 		}
 	}
 }
@@ -233,6 +244,14 @@ type planner struct {
 	// batch stored, by certificate log.
 	revoked   map[identity.PublicKey]*Revoked
 	batchRevs map[LogKey][]*entry.Entry
+}
+
+// rejectNotKept is the rejection of e, which the revocations r of its
+// device do not keep.
+func rejectNotKept(e *entry.Entry, i int, r *Revoked) Result {
+	res := reject(e, i, r.Reason())
+	res.Err.(*RejectError).NotKept = true
+	return res
 }
 
 func reject(e *entry.Entry, i int, msg string) Result {
@@ -403,7 +422,7 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, error) {
 		if r, err := p.revokedOf(h.Author); err != nil {
 			return Result{}, err
 		} else if r != nil && !r.Keeps(h.LogID, h.Seq, e.ID) {
-			return reject(e, i, r.Reason()), nil
+			return rejectNotKept(e, i, r), nil
 		}
 		head.Forked = true
 		p.heads[log] = head
@@ -434,7 +453,7 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, error) {
 	if r, err := p.revokedOf(h.Author); err != nil {
 		return Result{}, err
 	} else if r != nil && !r.Keeps(h.LogID, h.Seq, e.ID) {
-		return reject(e, i, r.Reason()), nil
+		return rejectNotKept(e, i, r), nil
 	}
 	if !exists {
 		if h.Seq != 1 {

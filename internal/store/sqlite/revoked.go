@@ -52,10 +52,9 @@ func (s *Store) loadRevoked(tx *sql.Tx) error {
 			return err
 		}
 		for _, e := range revs {
-			pl, err := content.Decode(e.Payload)
-			if err != nil {
-				return fmt.Errorf("revocation %s: stored payload: %w", e.ID, err)
-			}
+			// A payload stored by an older kith that this one no longer
+			// reads (a keep without keep_at) revokes nothing here.
+			pl, _ := content.Decode(e.Payload)
 			rev, ok := pl.(*content.DeviceRevoke)
 			if !ok || identity.PublicKey(rev.Device) != p.device {
 				continue

@@ -102,7 +102,10 @@ func testRevokeKeepsNothing(t *testing.T, x h) {
 		t.Fatalf("Find(revoked device) = %d entries, want none", len(got))
 	}
 	// Nothing of the device is stored again, from seq 1 or later.
-	x.expect(w.pub.es[0], store.Rejected, revokedMsg, "was revoked by account", rev.ID.String(), w.d.Public().Device().String())
+	r := x.expect(w.pub.es[0], store.Rejected, revokedMsg, "was revoked by account", rev.ID.String(), w.d.Public().Device().String())
+	if !errors.Is(r.Err, store.ErrNotKept) {
+		t.Fatalf("rejection %v is not store.ErrNotKept", r.Err)
+	}
 	x.expect(newChain(w.d, entry.LogID{7}).add(t, post(t, "new log"), 0), store.Rejected, revokedMsg)
 	// The revocation and the certificate stay.
 	if d := x.devices(w.acc.Public()); len(d) != 1 || !d[0].Revoked || d[0].RevokedBy != rev.ID {
