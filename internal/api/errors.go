@@ -39,6 +39,8 @@ func ErrorOf(err error) *wire.Error {
 		return withCode(wire.CodeInviteRefused, err)
 	case errors.Is(err, node.ErrNoAccountKey):
 		return withCode(wire.CodeNoAccountKey, err)
+	case errors.Is(err, node.ErrDeviceRevoked):
+		return withCode(wire.CodeDeviceRevoked, err)
 	case errors.Is(err, blob.ErrTooLarge):
 		return withCode(wire.CodeTooLarge, err)
 	case errors.As(err, &ce):
