@@ -41,6 +41,8 @@ func ErrorOf(err error) *wire.Error {
 		return withCode(wire.CodeNoAccountKey, err)
 	case errors.Is(err, node.ErrWrongPhrase):
 		return withCode(wire.CodeBadRequest, err)
+	case errors.Is(err, node.ErrDeviceRevoked):
+		return withCode(wire.CodeDeviceRevoked, err)
 	case errors.Is(err, blob.ErrTooLarge):
 		return withCode(wire.CodeTooLarge, err)
 	case errors.As(err, &ce):

@@ -69,7 +69,12 @@ func (s *Service) Status(ctx context.Context) (wire.Status, error) {
 	if addrs == nil {
 		addrs = []string{}
 	}
+	var revoked *wire.SelfRevoked
+	if r := st.Revoked; r != nil {
+		revoked = &wire.SelfRevoked{Account: r.Account.String(), By: r.By.String(), Reason: r.Reason, Message: r.Message()}
+	}
 	return wire.Status{
+		Revoked: revoked,
 		Account: st.Account.String(),
 		Device:  st.Device.String(),
 		Serving: st.Serving,

@@ -149,6 +149,9 @@ func printStatus(w io.Writer, st wire.Status) {
 	if !st.Serving {
 		network = "not running"
 	}
+	if r := st.Revoked; r != nil {
+		fmt.Fprintf(w, "REVOKED    %s\n", r.Message)
+	}
 	fmt.Fprintf(w, "account    %s\ndevice     %s\nnetwork    %s\n", st.Account, st.Device, network)
 	for i, a := range st.Addrs {
 		label := ""

@@ -181,6 +181,13 @@ func marshal(p Payload) ([]byte, error) {
 			}
 			m["keep"] = keep
 		}
+		if len(v.KeepAt) > 0 {
+			at := make([][]byte, len(v.KeepAt))
+			for i, k := range v.KeepAt {
+				at[i] = k.Encode()
+			}
+			m["keep_at"] = at
+		}
 	}
 	b, err := encMode.Marshal(m)
 	if err != nil {

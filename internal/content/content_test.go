@@ -41,7 +41,7 @@ func typedCases() []struct {
 		{"device.add/unnamed", &DeviceAdd{Account: acc("ada"), Device: identity.DeviceID(acc("phone"))}},
 		{"device.revoke/reason", &DeviceRevoke{Device: identity.DeviceID(acc("laptop")), Reason: "stolen"}},
 		{"device.revoke/bare", &DeviceRevoke{Device: identity.DeviceID(acc("laptop"))}},
-		{"device.revoke/keep", &DeviceRevoke{Device: identity.DeviceID(acc("laptop")), Keep: sortedIDs(eid("public head"), eid("village head"))}},
+		{"device.revoke/keep", withKeep(&DeviceRevoke{Device: identity.DeviceID(acc("laptop"))}, sortedIDs(eid("public head"), eid("village head"))...)},
 		{"device.custody/held", &Custody{AccountKey: true}},
 		{"device.custody/removed", &Custody{}},
 	}
@@ -117,8 +117,12 @@ func TestEncodeErrors(t *testing.T) {
 		{&DeviceAdd{Account: acc("a"), Device: identity.DeviceID(acc("a"))}, "device.add: field device: equals the account key; a device needs a key of its own"},
 		{&DeviceAdd{Account: acc("a")}, "device.add: field device: missing (all zero)"},
 		{&DeviceRevoke{}, "device.revoke: field device: missing (all zero)"},
-		{&DeviceRevoke{Device: identity.DeviceID(acc("a")), Keep: []entry.ID{eid("x"), {}}}, "device.revoke: field keep: element 1: all-zero id is not allowed"},
-		{&DeviceRevoke{Device: identity.DeviceID(acc("a")), Keep: []entry.ID{eid("x"), eid("x")}}, "device.revoke: field keep: element 1 is not after element 0: the list is sorted ascending without repeats"},
+		{withKeep(&DeviceRevoke{Device: identity.DeviceID(acc("a"))}, eid("x"), entry.ID{}), "device.revoke: field keep: element 1: all-zero id is not allowed"},
+		{withKeep(&DeviceRevoke{Device: identity.DeviceID(acc("a"))}, eid("x"), eid("x")), "device.revoke: field keep: element 1 is not after element 0: the list is sorted ascending without repeats"},
+		{&DeviceRevoke{Device: identity.DeviceID(acc("a")), Keep: sortedIDs(eid("x"), eid("y"))}, "device.revoke: field keep_at: 0 elements for 2 kept heads: it gives the log and seq of each element of keep, in the same order"},
+		{&DeviceRevoke{Device: identity.DeviceID(acc("a")), Keep: []entry.ID{eid("x")}, KeepAt: []KeptAt{{Seq: 0}}}, "device.revoke: field keep_at: element 0: seq 0; seqs start at 1"},
+		{&DeviceRevoke{Device: identity.DeviceID(acc("a")), Keep: sortedIDs(eid("x"), eid("y")), KeepAt: []KeptAt{{Seq: 3}, {Seq: 5}}}, "device.revoke: field keep_at: element 1 names the log of element 0 again: one kept head per log"},
+		{&DeviceRevoke{Device: identity.DeviceID(acc("a")), KeepAt: []KeptAt{{Seq: 3}}}, "device.revoke: field keep_at: 1 elements for 0 kept heads: it gives the log and seq of each element of keep, in the same order"},
 	}
 	for _, c := range cases {
 		_, err := Encode(c.p)
@@ -208,6 +212,17 @@ func keepIDs(n int) []entry.ID {
 	return sortedIDs(out...)
 }
 
+// withKeep sets the kept heads of r to ids, in order, the i-th at seq i+1
+// of a log of its own.
+func withKeep(r *DeviceRevoke, ids ...entry.ID) *DeviceRevoke {
+	r.Keep = ids
+	r.KeepAt = make([]KeptAt, len(ids))
+	for i := range ids {
+		r.KeepAt[i] = KeptAt{LogID: entry.LogID{0: byte(i), 1: byte(i >> 8), 31: 1}, Seq: uint64(i + 1)}
+	}
+	return r
+}
+
 // sortedIDs returns ids sorted ascending.
 func sortedIDs(ids ...entry.ID) []entry.ID {
 	slices.SortFunc(ids, func(a, b entry.ID) int { return bytes.Compare(a[:], b[:]) })
@@ -230,8 +245,8 @@ func limitCases() []limitCase {
 			"post: field images: 17 elements exceed the limit of 16"},
 		{"device.add name", marshalled(&DeviceAdd{Account: acc("a"), Device: dev, Name: s("d", 100)}), marshalled(&DeviceAdd{Account: acc("a"), Device: dev, Name: s("d", 101)}),
 			"device.add: field name: 101 bytes exceeds the limit of 100"},
-		{"device.revoke keep", marshalled(&DeviceRevoke{Device: dev, Keep: keepIDs(256)}), marshalled(&DeviceRevoke{Device: dev, Keep: keepIDs(257)}),
-			"device.revoke: field keep: 257 elements exceed the limit of 256"},
+		{"device.revoke keep", marshalled(withKeep(&DeviceRevoke{Device: dev, Reason: s("r", 1000)}, keepIDs(200)...)), marshalled(withKeep(&DeviceRevoke{Device: dev}, keepIDs(201)...)),
+			"device.revoke: field keep: 201 elements exceed the limit of 200"},
 		{"device.revoke reason", marshalled(&DeviceRevoke{Device: dev, Reason: s("r", 1000)}), marshalled(&DeviceRevoke{Device: dev, Reason: s("r", 1001)}),
 			"device.revoke: field reason: 1001 bytes exceeds the limit of 1000"},
 		{"payload size", raw(func(t testing.TB) []byte { return sized(t, 16384) }), raw(func(t testing.TB) []byte { return sized(t, 16385) }),
@@ -314,6 +329,8 @@ func rejectCases() []rejectCase {
 		{"break outside", "a2" + hA + "ff" + hType + hX, `payload: not a CBOR map with a text "type": malformed initial byte 0xff at byte 3`, true},
 		{"reserved ai", "a2" + hA + "1c" + hType + hX, `payload: not a CBOR map with a text "type": malformed initial byte 0x1c at byte 3`, true},
 		{"invalid utf-8 text", "a2" + hText + "61ff" + hType + hPost, "post: invalid encoding: text string at byte 6 is not valid UTF-8", false},
+		{"revoke keep without keep_at", "a3646b656570815820222222222222222222222222222222222222222222222222222222222222222264747970656d6465766963652e7265766f6b656664657669636558201111111111111111111111111111111111111111111111111111111111111111", "device.revoke: field keep_at: 0 elements for 1 kept heads: it gives the log and seq of each element of keep, in the same order", false},
+		{"revoke keep_at of 32 bytes", "a4646b656570815820222222222222222222222222222222222222222222222222222222222222222264747970656d6465766963652e7265766f6b656664657669636558201111111111111111111111111111111111111111111111111111111111111111676b6565705f61748158203333333333333333333333333333333333333333333333333333333333333333", "device.revoke: field keep_at: element 0: want a 40-byte string, got 32 bytes", false},
 		{"invalid utf-8 type", "a1" + hType + "62c328", `payload: not a CBOR map with a text "type": the "type" value is not valid UTF-8`, true},
 		{"int top-level key", "a2" + "01" + "00" + hType + hX, "x: invalid encoding: key at byte 1 is an unsigned integer; payload map keys are text strings", false},
 		{"bytes top-level key", "a2" + "4161" + "00" + hType + hX, "x: invalid encoding: key at byte 1 is a byte string; payload map keys are text strings", false},

@@ -79,9 +79,10 @@ func NewDeviceCert(account identity.PrivateKey, device identity.PrivateKey, name
 // certificate cert (the device.add entry, with its payload): seq 2 of the
 // same log, authored and signed by account, with the end-of-log flag set, so
 // the revocation is final. reason is optional ("" for none). keep names the
-// heads of the device's logs whose entries stay valid (payloads.md §5; any
-// order, sorted here); none keeps nothing.
-func NewDeviceRevoke(account identity.PrivateKey, cert *entry.Entry, reason string, keep []entry.ID, timestamp uint64) (*entry.Entry, error) {
+// heads of the device's logs whose entries stay valid, each with its log and
+// seq (payloads.md §5; any order, sorted here by id; one per log); none
+// keeps nothing.
+func NewDeviceRevoke(account identity.PrivateKey, cert *entry.Entry, reason string, keep []KeptHead, timestamp uint64) (*entry.Entry, error) {
 	if account.IsZero() {
 		return nil, errors.New("device.revoke: unset account key")
 	}
@@ -106,9 +107,13 @@ func NewDeviceRevoke(account identity.PrivateKey, cert *entry.Entry, reason stri
 		return nil, fmt.Errorf("device.revoke: certificate: %w", err)
 	}
 	keep = slices.Clone(keep)
-	slices.SortFunc(keep, func(a, b entry.ID) int { return bytes.Compare(a[:], b[:]) })
+	slices.SortFunc(keep, func(a, b KeptHead) int { return bytes.Compare(a.ID[:], b.ID[:]) })
 	keep = slices.Compact(keep)
-	rev := &DeviceRevoke{Device: add.Device, Reason: reason, Keep: keep}
+	rev := &DeviceRevoke{Device: add.Device, Reason: reason}
+	for _, k := range keep {
+		rev.Keep = append(rev.Keep, k.ID)
+		rev.KeepAt = append(rev.KeepAt, k.KeptAt)
+	}
 	payload, err := Encode(rev)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package content
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -249,11 +250,65 @@ func (r *fields) deviceRevoke() *DeviceRevoke {
 	d.Device = identity.DeviceID(r.id32("device", true))
 	d.Reason = r.text("reason", false)
 	d.Keep = idArray[entry.ID](r, "keep", MaxRevokeKeep)
+	d.KeepAt = r.keptAt("keep_at")
 	return d
 }
 
 func (r *fields) custody() *Custody {
 	return &Custody{AccountKey: r.boolean("account_key")}
+}
+
+// keptAt reads the field name of r: a non-empty array of at most
+// MaxRevokeKeep 40-byte positions (log id, big-endian seq).
+func (r *fields) keptAt(name string) []KeptAt {
+	v, ok := r.get(name, false)
+	if !ok {
+		return nil
+	}
+	if v.major != majorArray {
+		r.wrongType(name, v, "an array")
+		return nil
+	}
+	if v.arg == 0 {
+		r.err = fieldErr(r.typ, name, "empty array must be omitted")
+		return nil
+	}
+	if v.arg > MaxRevokeKeep {
+		r.err = fieldErr(r.typ, name, "%d elements exceed the limit of %d", v.arg, MaxRevokeKeep)
+		return nil
+	}
+	out := make([]KeptAt, v.arg)
+	off := v.end
+	for i := range out {
+		e, ok := r.at(off)
+		if !ok {
+			return nil
+		}
+		b := r.fixed(name, i, e, KeptAtSize)
+		if b == nil {
+			return nil
+		}
+		out[i] = decodeKeptAt(b)
+		off = e.end
+	}
+	return out
+}
+
+// decodeKeptAt reads a 40-byte kept head position.
+func decodeKeptAt(b []byte) KeptAt {
+	var k KeptAt
+	copy(k.LogID[:], b[:32])
+	k.Seq = binary.BigEndian.Uint64(b[32:40])
+	return k
+}
+
+// Encode returns the 40-byte encoding of k: its log id, then its seq
+// big-endian.
+func (k KeptAt) Encode() []byte {
+	b := make([]byte, KeptAtSize)
+	copy(b, k.LogID[:])
+	binary.BigEndian.PutUint64(b[32:], k.Seq)
+	return b
 }
 
 // check enforces the per-field limits of a typed payload. Encode and Decode
@@ -340,6 +395,19 @@ func check(p Payload) error {
 			if i > 0 && bytes.Compare(v.Keep[i-1][:], id[:]) >= 0 {
 				return fieldErr(TypeDeviceRevoke, "keep", "element %d is not after element %d: the list is sorted ascending without repeats", i, i-1)
 			}
+		}
+		if len(v.KeepAt) != len(v.Keep) {
+			return fieldErr(TypeDeviceRevoke, "keep_at", "%d elements for %d kept heads: it gives the log and seq of each element of keep, in the same order", len(v.KeepAt), len(v.Keep))
+		}
+		logs := make(map[entry.LogID]int, len(v.KeepAt))
+		for i, at := range v.KeepAt {
+			if at.Seq == 0 {
+				return fieldErr(TypeDeviceRevoke, "keep_at", "element %d: seq 0; seqs start at 1", i)
+			}
+			if j, dup := logs[at.LogID]; dup {
+				return fieldErr(TypeDeviceRevoke, "keep_at", "element %d names the log of element %d again: one kept head per log", i, j)
+			}
+			logs[at.LogID] = i
 		}
 		return checkText(TypeDeviceRevoke, "reason", v.Reason, MaxRevokeReason)
 	case *Unknown:

@@ -94,6 +94,13 @@ func ToJSON(p Payload) map[string]any {
 			}
 			m["keep"] = keep
 		}
+		if len(v.KeepAt) > 0 {
+			at := make([]map[string]any, len(v.KeepAt))
+			for i, k := range v.KeepAt {
+				at[i] = map[string]any{"log_id": k.LogID.String(), "seq": k.Seq}
+			}
+			m["keep_at"] = at
+		}
 		return m
 	case *Unknown:
 		if v == nil {

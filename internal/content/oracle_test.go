@@ -317,5 +317,29 @@ func (r *mapFields) deviceRevoke() *DeviceRevoke {
 	for _, id := range r.idArray("keep", MaxRevokeKeep) {
 		d.Keep = append(d.Keep, entry.ID(id))
 	}
+	if v, ok := r.get("keep_at", false); ok {
+		arr, isArr := v.([]any)
+		switch {
+		case !isArr:
+			r.wrongType("keep_at", v, "an array")
+		case len(arr) == 0:
+			r.err = fieldErr(r.typ, "keep_at", "empty array must be omitted")
+		case len(arr) > MaxRevokeKeep:
+			r.err = fieldErr(r.typ, "keep_at", "%d elements exceed the limit of %d", len(arr), MaxRevokeKeep)
+		default:
+			for i, e := range arr {
+				b := r.fixed("keep_at", "element "+strconv.Itoa(i)+": ", e, KeptAtSize)
+				if b == nil {
+					break
+				}
+				var k KeptAt
+				copy(k.LogID[:], b[:32])
+				for _, c := range b[32:] {
+					k.Seq = k.Seq<<8 | uint64(c)
+				}
+				d.KeepAt = append(d.KeepAt, k)
+			}
+		}
+	}
 	return d
 }

@@ -28,7 +28,7 @@ const (
 	MaxPostImages   = 16    // post "images"
 	MaxDeviceName   = 100   // device.add "name"
 	MaxRevokeReason = 1000  // device.revoke "reason"
-	MaxRevokeKeep   = 256   // device.revoke "keep": heads of the revoked device's logs
+	MaxRevokeKeep   = 200   // device.revoke "keep": heads of the revoked device's logs; 200 with their keep_at and the longest reason fit in MaxPayloadSize
 )
 
 // Encoding limits that apply to every payload, whatever its type.
@@ -124,6 +124,28 @@ type DeviceRevoke struct {
 	// invalid (payloads.md §5). Sorted ascending, no repeats, at most
 	// MaxRevokeKeep.
 	Keep []entry.ID
+	// KeepAt ("keep_at", present exactly when Keep is) says where each
+	// kept head is: KeepAt[i] is the log and seq of Keep[i]. One kept head
+	// per log: no log id appears twice. A store uses it to decide an
+	// entry of the device before the kept head itself has arrived.
+	KeepAt []KeptAt
+}
+
+// KeptAt is the position of a kept head of a revocation: the log of the
+// revoked device it is in and its seq there. It is encoded as 40 bytes,
+// the log id then the seq as an unsigned 64-bit big-endian integer.
+type KeptAt struct {
+	LogID entry.LogID
+	Seq   uint64
+}
+
+// KeptAtSize is the encoded size of a KeptAt.
+const KeptAtSize = 40
+
+// KeptHead is a kept head with its position, for NewDeviceRevoke.
+type KeptHead struct {
+	ID entry.ID
+	KeptAt
 }
 
 // Custody is a device's statement of whether it holds its account's key

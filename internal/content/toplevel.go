@@ -24,7 +24,7 @@ var (
 	blockFields        = fieldNames{"account", "blocking"}
 	deleteFields       = fieldNames{"target"}
 	deviceAddFields    = fieldNames{"account", "device", "name", "device_sig"}
-	deviceRevokeFields = fieldNames{"device", "reason", "keep"}
+	deviceRevokeFields = fieldNames{"device", "reason", "keep", "keep_at"}
 	custodyFields      = fieldNames{"account_key"}
 	noFields           fieldNames
 )

@@ -96,7 +96,7 @@ func buildVectors(t *testing.T) vectorFile {
 		addValid(c.name, b)
 	}
 	account, device, cert, _ := newCert(t)
-	rev, err := NewDeviceRevoke(account, cert, "lost on a train", []entry.ID{eid("village head"), eid("public head")}, ts+1)
+	rev, err := NewDeviceRevoke(account, cert, "lost on a train", []KeptHead{{ID: eid("village head"), KeptAt: KeptAt{LogID: entry.LogID{31: 7}, Seq: 12}}, {ID: eid("public head"), KeptAt: KeptAt{Seq: 40}}}, ts+1)
 	if err != nil {
 		t.Fatal(err)
 	}

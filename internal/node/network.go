@@ -635,6 +635,9 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 	for _, h := range heads {
 		st.Entries += h.Seq
 	}
+	if st.Revoked, err = n.OwnRevocation(ctx); err != nil {
+		return st, err
+	}
 	nw := n.net.Load()
 	if nw == nil {
 		return st, nil

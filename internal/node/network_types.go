@@ -43,6 +43,7 @@ type Status struct {
 	Entries uint64 // entries held (sum of head seqs)
 	Sync    SyncTotals
 	Blobs   BlobTotals
+	Revoked *Revocation // this device was revoked by its account (nil: it was not)
 }
 
 // SyncTotals sums the sync sessions.

@@ -377,6 +377,9 @@ func (n *Node) AppendRaw(ctx context.Context, log entry.LogID, payload []byte) (
 // signNext signs the entry that would extend one of this device's logs
 // with payload, without storing it. n.mu is held.
 func (n *Node) signNext(ctx context.Context, log entry.LogID, payload []byte) (*entry.Entry, error) {
+	if err := n.checkNotRevoked(ctx); err != nil {
+		return nil, err
+	}
 	key := store.LogKey{Author: n.device.Public(), LogID: log}
 	d := entry.Draft{LogID: log, Seq: 1, Timestamp: min(n.now(), entry.MaxTimestamp), Payload: payload}
 	h, err := n.store.Head(ctx, key)

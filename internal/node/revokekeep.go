@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/kithnet/kith/internal/content"
-	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/store"
 )
@@ -16,7 +15,7 @@ import (
 // so that everything the device wrote before this node revoked it stays
 // valid and nothing it writes later does. With more than
 // content.MaxRevokeKeep logs, those with the most entries are kept.
-func (n *Node) revokeKeep(ctx context.Context, device identity.PublicKey) ([]entry.ID, error) {
+func (n *Node) revokeKeep(ctx context.Context, device identity.PublicKey) ([]content.KeptHead, error) {
 	heads, err := n.store.Heads(ctx)
 	if err != nil {
 		return nil, err
@@ -31,9 +30,9 @@ func (n *Node) revokeKeep(ctx context.Context, device identity.PublicKey) ([]ent
 	if len(own) > content.MaxRevokeKeep {
 		own = own[:content.MaxRevokeKeep]
 	}
-	keep := make([]entry.ID, len(own))
+	keep := make([]content.KeptHead, len(own))
 	for i, h := range own {
-		keep[i] = h.ID
+		keep[i] = content.KeptHead{ID: h.ID, KeptAt: content.KeptAt{LogID: h.Log.LogID, Seq: h.Seq}}
 	}
 	return keep, nil
 }

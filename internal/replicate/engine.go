@@ -243,6 +243,10 @@ type SessionState struct {
 	EntriesExpected, EntriesReceived, EntriesSent int64
 	BytesIn, BytesOut                             int64 // framed bytes on this stream
 	Forks                                         int   // entries that proved a fork (store outcome Forked)
+	// Revoked counts the entries refused because their device is revoked
+	// and its revocation does not keep them (store.ErrNotKept): not the
+	// peer's misbehaviour, as it may not hold the revocation yet.
+	Revoked int
 	// Retained is the number of items (open wants and remembered heads)
 	// the session keeps of what the peer taught it, out of its share of
 	// the node's Budget.

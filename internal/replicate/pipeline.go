@@ -2,6 +2,7 @@ package replicate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/kithnet/kith/internal/entry"
@@ -186,7 +187,7 @@ func (p *pipeline) ingest(ctx context.Context, es []*entry.Entry) error {
 	}
 	var added []*entry.Entry
 	var unwant []store.LogKey
-	forks := 0
+	forks, notKept := 0, 0
 	var refused error
 	for i, r := range res {
 		e := es[i]
@@ -205,6 +206,18 @@ func (p *pipeline) ingest(ctx context.Context, es []*entry.Entry) error {
 				unwant = append(unwant, l)
 			}
 		case store.Rejected:
+			if errors.Is(r.Err, store.ErrNotKept) {
+				// A revoked device's entry its revocation does not
+				// keep: the peer may not hold the revocation yet (it
+				// may be that device). Nothing more of the log is
+				// wanted from it; the session goes on, so the
+				// revocation can reach the peer.
+				notKept++
+				if s.recv.drain(l) {
+					unwant = append(unwant, l)
+				}
+				continue
+			}
 			h, herr := s.e.cfg.Store.Head(ctx, l)
 			if herr == nil && h.Forked {
 				if s.recv.drain(l) {
@@ -216,6 +229,10 @@ func (p *pipeline) ingest(ctx context.Context, es []*entry.Entry) error {
 				refused = protoErr(CodeInvalidEntry, "ENTRIES: entry %s (seq %d of log %s) refused by the store: %v", e.ID, e.Header.Seq, l, r.Err)
 			}
 		}
+	}
+	if notKept > 0 {
+		s.recv.addNotKept(notKept)
+		s.log.Info("entries of a revoked device refused", "entries", notKept)
 	}
 	if forks > 0 {
 		s.recv.addForks(forks)

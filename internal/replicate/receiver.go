@@ -27,6 +27,7 @@ type receiver struct {
 	expected   int64
 	received   int64
 	forks      int
+	notKept    int // entries refused as a revoked device's, not kept (store.ErrNotKept)
 
 	// Credit: what the peer may still send, and what was consumed since
 	// the last CREDIT.
@@ -352,6 +353,18 @@ func (r *receiver) progress() (wanted int, expected, received int64, forks int) 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.wanted, r.expected, r.received, r.forks
+}
+
+func (r *receiver) notKeptCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.notKept
+}
+
+func (r *receiver) addNotKept(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notKept += n
 }
 
 func (r *receiver) addForks(n int) {

@@ -380,11 +380,12 @@ func (s *session) phase() string {
 
 func (s *session) state() SessionState {
 	wanted, expected, received, forks := s.recv.progress()
+	notKept := s.recv.notKeptCount()
 	served, useless := s.send.served()
 	return SessionState{
 		Peer: s.peer, Initiator: s.initiator, Phase: s.phase(), CaughtUp: s.caughtUp.Load(), Started: s.started,
 		LogsWanted: wanted, LogsServed: served, UselessWants: useless, EntriesExpected: expected, EntriesReceived: received, EntriesSent: s.entriesSent.Load(),
-		BytesIn: s.bytesIn.Load(), BytesOut: s.bytesOut.Load(), Forks: forks,
+		BytesIn: s.bytesIn.Load(), BytesOut: s.bytesOut.Load(), Forks: forks, Revoked: notKept,
 		Retained: s.acct.retained(),
 	}
 }

@@ -28,6 +28,14 @@ type View interface {
 	// The map belongs to the caller. Plan asks once per log it finds a
 	// conflict in, and only then, so a backend may answer with one query.
 	ForkSeqs(log LogKey) (map[uint64]bool, error)
+	// Revoked returns what the revocations in effect of device keep, or
+	// nil when none is (payloads.md §6.1). Plan asks it for the author of
+	// every entry it stores, so a backend answers from memory.
+	Revoked(device identity.PublicKey) (*Revoked, error)
+	// Revocations returns the device.revoke entries, with their payloads,
+	// held in a certificate log. Plan asks only when the payload of that
+	// log's certificate arrives after its header.
+	Revocations(log LogKey) ([]*entry.Entry, error)
 }
 
 // Meta is what Plan needs to know about a stored entry.
@@ -74,6 +82,13 @@ const (
 	AddDevice
 	// RevokeDevice marks Device.Device revoked by Device.RevokedBy.
 	RevokeDevice
+	// DropRevoked puts Revoked in effect for its device: from now on the
+	// backend's View.Revoked answers it, and every entry of the device
+	// it does not keep that the store holds, including entries of this
+	// batch, is deleted with its fork evidence and the tombstones its
+	// deletes recorded; the heads of the device's logs move back to
+	// their last kept entries, and a log left empty is forgotten.
+	DropRevoked
 )
 
 // Change is one step of a plan.
@@ -90,6 +105,7 @@ type Change struct {
 	Tombstone Tombstone
 	Fork      Fork
 	Device    Device
+	Revoked   *Revoked
 }
 
 // RejectError says why an entry was rejected. Index is its position in the
@@ -100,7 +116,18 @@ type RejectError struct {
 	Seq   uint64
 	Index int
 	Msg   string
+	// NotKept is set when the entry's device is revoked and its
+	// revocations do not keep the entry (payloads.md §6.1): a peer that
+	// sends it may just not hold the revocation yet.
+	NotKept bool
 }
+
+// Is makes errors.Is(err, ErrNotKept) true for a RejectError with NotKept.
+func (e *RejectError) Is(target error) bool { return target == ErrNotKept && e.NotKept }
+
+// ErrNotKept matches (errors.Is) the rejection of an entry of a revoked
+// device that its revocations do not keep.
+var ErrNotKept = errors.New("store: entry of a revoked device not kept by its revocation")
 
 func (e *RejectError) Error() string {
 	return fmt.Sprintf("entry %s (seq %d of log %s): %s", e.ID, e.Seq, e.Log, e.Msg)
@@ -171,7 +198,27 @@ func Plan(view View, es []*entry.Entry, verify Verifier) ([]Result, []Change, er
 		}
 		results[i] = r
 	}
+	RejectUnkept(es, results, p.revoked)
 	return results, p.changes, nil
+}
+
+// RejectUnkept marks rejected the results of entries of es that a
+// revocation put in effect later in the same batch does not keep: they
+// were planned as stored, and DropRevoked deletes them again. revoked is
+// what each device's revocations keep at the end of the batch.
+func RejectUnkept(es []*entry.Entry, results []Result, revoked map[identity.PublicKey]*Revoked) {
+	if len(revoked) == 0 {
+		return
+	}
+	for i, e := range es {
+		if results[i].Outcome != Added && results[i].Outcome != Forked {
+			continue
+		}
+		h := &e.Header
+		if r := revoked[h.Author]; r != nil && !r.Keeps(h.LogID, h.Seq, e.ID) {
+			results[i] = rejectNotKept(e, i, r)
+		}
+	}
 }
 
 type seqKey struct {
@@ -192,6 +239,19 @@ type planner struct {
 	tombs   map[tombKey]Tombstone      // tombstones added by this batch
 	forks   map[LogKey]map[uint64]bool // seqs with fork evidence, from the view and the batch
 	changes []Change                   // the plan so far, in the order of the batch
+	// revoked holds the devices whose revocations this batch put in
+	// effect, with what they keep now; batchRevs the revocations this
+	// batch stored, by certificate log.
+	revoked   map[identity.PublicKey]*Revoked
+	batchRevs map[LogKey][]*entry.Entry
+}
+
+// rejectNotKept is the rejection of e, which the revocations r of its
+// device do not keep.
+func rejectNotKept(e *entry.Entry, i int, r *Revoked) Result {
+	res := reject(e, i, r.Reason())
+	res.Err.(*RejectError).NotKept = true
+	return res
 }
 
 func reject(e *entry.Entry, i int, msg string) Result {
@@ -290,6 +350,44 @@ func (p *planner) meta(id entry.ID) (Meta, bool, error) {
 	return p.view.Meta(id)
 }
 
+// revokedOf returns what the revocations in effect of device keep, as the
+// batch so far leaves them; nil when it is not revoked.
+func (p *planner) revokedOf(device identity.PublicKey) (*Revoked, error) {
+	if r, ok := p.revoked[device]; ok {
+		return r, nil
+	}
+	return p.view.Revoked(device)
+}
+
+// certified reports whether the certificate log holds, at seq 1, a
+// certificate with its payload: only then do its revocations take effect.
+func (p *planner) certified(log LogKey) (bool, error) {
+	id, ok, err := p.idAt(log, 1)
+	if err != nil || !ok {
+		return false, err
+	}
+	m, ok, err := p.meta(id)
+	return ok && m.Type == content.TypeDeviceAdd, err
+}
+
+// revoke puts the revocation rev, entry by of account, in effect for the
+// rest of the batch and returns the DropRevoked change that applies it.
+func (p *planner) revoke(account identity.PublicKey, by entry.ID, rev *content.DeviceRevoke) (Change, error) {
+	r := RevokedBy(account, by, rev)
+	old, err := p.revokedOf(r.Device)
+	if err != nil {
+		return Change{}, err
+	}
+	if old != nil {
+		r = old.Add(r)
+	}
+	if p.revoked == nil {
+		p.revoked = map[identity.PublicKey]*Revoked{}
+	}
+	p.revoked[r.Device] = r
+	return Change{Kind: DropRevoked, Revoked: r.Clone()}, nil
+}
+
 func (p *planner) tombstone(target entry.ID, author identity.PublicKey) (Tombstone, bool, error) {
 	if t, ok := p.tombs[tombKey{target, author}]; ok {
 		return t, true, nil
@@ -321,6 +419,11 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, error) {
 		if !sigOK {
 			return reject(e, i, "invalid signature (ZIP-215), and it conflicts with the entry held at this seq"), nil
 		}
+		if r, err := p.revokedOf(h.Author); err != nil {
+			return Result{}, err
+		} else if r != nil && !r.Keeps(h.LogID, h.Seq, e.ID) {
+			return rejectNotKept(e, i, r), nil
+		}
 		head.Forked = true
 		p.heads[log] = head
 		seqs, err := p.forkSeqs(log)
@@ -346,6 +449,11 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, error) {
 	}
 	if !sigOK {
 		return reject(e, i, "invalid signature (ZIP-215)"), nil
+	}
+	if r, err := p.revokedOf(h.Author); err != nil {
+		return Result{}, err
+	} else if r != nil && !r.Keeps(h.LogID, h.Seq, e.ID) {
+		return rejectNotKept(e, i, r), nil
 	}
 	if !exists {
 		if h.Seq != 1 {
@@ -457,6 +565,26 @@ func (p *planner) known(e *entry.Entry) (Result, error) {
 	p.inBatch[e.ID] = m
 	p.changes = append(p.changes, Change{Kind: FillPayload, Target: e.ID, Payload: e.Payload, Type: typ, Thread: thread})
 	p.changes = append(p.changes, effects...)
+	if typ == content.TypeDeviceAdd {
+		// The revocations that arrived before this certificate's payload
+		// take effect now.
+		log := LogKey{e.Header.Author, e.Header.LogID}
+		revs, err := p.view.Revocations(log)
+		if err != nil {
+			return r, err
+		}
+		for _, re := range append(revs, p.batchRevs[log]...) {
+			if pl, err := content.Decode(re.Payload); err == nil {
+				if rev, ok := pl.(*content.DeviceRevoke); ok {
+					c, err := p.revoke(re.Header.Author, re.ID, rev)
+					if err != nil {
+						return r, err
+					}
+					p.changes = append(p.changes, c)
+				}
+			}
+		}
+	}
 	return r, nil
 }
 
@@ -514,9 +642,30 @@ func (p *planner) payloadRules(e *entry.Entry) (cs []Change, typ string, thread 
 			Account: author, Device: identity.PublicKey(v.Device), Name: v.Name, Cert: e.ID,
 		}}}, typ, entry.ID{}, "", nil
 	case *content.DeviceRevoke:
-		return []Change{{Kind: RevokeDevice, Device: Device{
+		// The revocation takes effect only in a log whose certificate
+		// is held (payloads.md §6.1); otherwise when it arrives.
+		log := LogKey{author, e.Header.LogID}
+		ok, err := p.certified(log)
+		if err != nil {
+			return nil, "", entry.ID{}, "", err
+		}
+		cs = []Change{{Kind: RevokeDevice, Device: Device{
 			Account: author, Device: identity.PublicKey(v.Device), Revoked: true, RevokedBy: e.ID,
-		}}}, typ, entry.ID{}, "", nil
+		}}}
+		if !ok {
+			if p.batchRevs == nil {
+				p.batchRevs = map[LogKey][]*entry.Entry{}
+			}
+			p.batchRevs[log] = append(p.batchRevs[log], e)
+			return cs, typ, entry.ID{}, "", nil
+		}
+		// The change goes with the revocation's other effects, after
+		// its own Insert.
+		c, err := p.revoke(author, e.ID, v)
+		if err != nil {
+			return nil, "", entry.ID{}, "", err
+		}
+		return append(cs, c), typ, entry.ID{}, "", nil
 	}
 	return nil, typ, entry.ID{}, "", nil
 }

@@ -69,3 +69,6 @@ func BenchmarkPlan(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/entry")
 }
+
+func (emptyView) Revoked(identity.PublicKey) (*store.Revoked, error) { return nil, nil }
+func (emptyView) Revocations(store.LogKey) ([]*entry.Entry, error)   { return nil, nil }

@@ -235,3 +235,6 @@ func TestPlanPayloadRules(t *testing.T) {
 		}
 	}
 }
+
+func (v *forkView) Revoked(identity.PublicKey) (*store.Revoked, error) { return nil, nil }
+func (v *forkView) Revocations(store.LogKey) ([]*entry.Entry, error)   { return nil, nil }

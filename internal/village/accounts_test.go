@@ -30,7 +30,20 @@ func (w *world) addDevice(primary, dev identity.PrivateKey) {
 // revoke has the account of primary revoke dev, keeping the given heads.
 func (w *world) revoke(primary, dev identity.PrivateKey, keep ...entry.ID) *entry.Entry {
 	w.t.Helper()
-	e, err := content.NewDeviceRevoke(accountKey(primary), w.certs[dev.Public()], "lost", keep, 2)
+	var heads []content.KeptHead
+	for _, id := range keep {
+		var at *entry.Entry
+		for _, x := range w.all {
+			if x.ID == id {
+				at = x
+			}
+		}
+		if at == nil {
+			w.t.Fatalf("kept head %s is not an entry of this world", id)
+		}
+		heads = append(heads, content.KeptHead{ID: id, KeptAt: content.KeptAt{LogID: at.Header.LogID, Seq: at.Header.Seq}})
+	}
+	e, err := content.NewDeviceRevoke(accountKey(primary), w.certs[dev.Public()], "lost", heads, 2)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -30,6 +30,10 @@ const (
 	// CodeNoAccountKey: the operation needs the account key, which this
 	// node's home does not hold.
 	CodeNoAccountKey = "no_account_key"
+	// CodeDeviceRevoked: a write on a device its account revoked; the
+	// message says by which entry and what to do (a fresh home, paired or
+	// restored).
+	CodeDeviceRevoked = "device_revoked"
 	// CodeNotServing: a network operation on a node whose network does not
 	// run.
 	CodeNotServing = "not_serving"
@@ -70,6 +74,7 @@ var statuses = map[string]int{
 	CodeMethodNotAllowed:     http.StatusMethodNotAllowed,
 	CodeConflict:             http.StatusConflict,
 	CodeNoAccountKey:         http.StatusConflict,
+	CodeDeviceRevoked:        http.StatusConflict,
 	CodeNotServing:           http.StatusConflict,
 	CodeNotInitialized:       http.StatusConflict,
 	CodeAlreadyInitialized:   http.StatusConflict,

@@ -58,6 +58,18 @@ type Status struct {
 	Entries uint64     `json:"entries"`
 	Sync    SyncTotals `json:"sync"`
 	Blobs   BlobTotals `json:"blobs"`
+	// Revoked is set when this device was revoked by its account: it can
+	// no longer write.
+	Revoked *SelfRevoked `json:"revoked,omitempty"`
+}
+
+// SelfRevoked says that the node's own device was revoked, by which entry,
+// and what to do.
+type SelfRevoked struct {
+	Account string `json:"account"`
+	By      string `json:"by"` // the device.revoke entry
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message"`
 }
 
 // SyncTotals sums the sync sessions.

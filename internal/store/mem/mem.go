@@ -34,6 +34,9 @@ type Store struct {
 	tombs   map[tombKey]store.Tombstone
 	devices map[devKey]*store.Device // (account, device) → certification
 	revoked map[devKey]entry.ID      // (account, device) → the revoking entry
+	// inEffect holds what the revocations in effect of each revoked
+	// device keep (payloads.md §6.1).
+	inEffect map[identity.PublicKey]*store.Revoked
 }
 
 type record struct {
@@ -73,6 +76,8 @@ func New() *Store {
 		tombs:   map[tombKey]store.Tombstone{},
 		devices: map[devKey]*store.Device{},
 		revoked: map[devKey]entry.ID{},
+
+		inEffect: map[identity.PublicKey]*store.Revoked{},
 	}
 }
 
@@ -187,6 +192,8 @@ func (s *Store) apply(c *store.Change) {
 		if old, ok := s.revoked[k]; !ok || bytes.Compare(d.RevokedBy[:], old[:]) < 0 {
 			s.revoked[k] = d.RevokedBy
 		}
+	case store.DropRevoked:
+		s.dropRevoked(c.Revoked)
 	}
 }
 
@@ -230,6 +237,22 @@ func (v view) Tombstone(target entry.ID, author identity.PublicKey) (store.Tombs
 
 func (v view) ForkSeqs(log store.LogKey) (map[uint64]bool, error) {
 	return maps.Clone(v.s.forkAt[log]), nil
+}
+
+func (v view) Revoked(device identity.PublicKey) (*store.Revoked, error) {
+	return v.s.inEffect[device], nil
+}
+
+func (v view) Revocations(log store.LogKey) ([]*entry.Entry, error) {
+	var out []*entry.Entry
+	if l := v.s.logs[log]; l != nil {
+		for _, r := range l.entries {
+			if r.typ == content.TypeDeviceRevoke {
+				out = append(out, r.e)
+			}
+		}
+	}
+	return out, nil
 }
 
 // rlock takes the read lock unless the store is closed or ctx is done; on

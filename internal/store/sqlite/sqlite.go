@@ -69,6 +69,9 @@ type Store struct {
 	wmu   sync.Mutex
 	ws    writeStmts
 	tombs map[int64]struct{} // idPrefix of every tombstone target: a filter
+	// revoked holds what the revocations in effect keep, by device
+	// (revoked.go).
+	revoked map[identity.PublicKey]*store.Revoked
 	// dataVersion is the writer connection's PRAGMA data_version when the
 	// caches were last known to match the file; -1 forces a reload.
 	dataVersion int64
@@ -119,7 +122,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 
-	s := &Store{path: path, verify: entry.VerifyBatch, logs: map[store.LogKey]logState{}, tombs: map[int64]struct{}{}}
+	s := &Store{path: path, verify: entry.VerifyBatch, logs: map[store.LogKey]logState{}, tombs: map[int64]struct{}{}, revoked: map[identity.PublicKey]*store.Revoked{}}
 	ctx := context.Background()
 	s.w, err = sql.Open("sqlite", dsn(abs, false))
 	if err != nil {

@@ -267,6 +267,10 @@ type txView struct {
 	lastKey store.LogKey
 	// statements bound to tx, made on first use
 	st writeStmts
+	// revoked holds the revocations this transaction put in effect,
+	// published on commit; purged the logs it cut back (revoked.go).
+	revoked map[identity.PublicKey]*store.Revoked
+	purged  map[store.LogKey]bool
 }
 
 type txLog struct {
@@ -325,6 +329,8 @@ func (v *txView) run(es []*entry.Entry, pv *pipeline) ([]store.Result, error) {
 	if err := v.flushHeads(); err != nil {
 		return nil, err
 	}
+	// A revocation in a later chunk drops what earlier chunks stored.
+	store.RejectUnkept(es, results, v.revoked)
 	return results, v.ctx.Err()
 }
 
@@ -550,6 +556,10 @@ func (v *txView) apply(c *store.Change) error {
 		if _, err := v.stmt(&v.st.upsertRevoc, v.s.ws.upsertRevoc).Exec(d.Account[:], d.Device[:], d.RevokedBy[:]); err != nil {
 			return fmt.Errorf("revoke device %s: %w", d.Device.Device(), err)
 		}
+	case store.DropRevoked:
+		if err := v.dropRevoked(c.Revoked); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("unknown change kind %d", c.Kind)
 	}
@@ -579,6 +589,12 @@ func (v *txView) committed() {
 	if len(s.logs)+len(v.logs) > maxCachedLogs {
 		clear(s.logs)
 	}
+	for k := range v.purged {
+		delete(s.logs, k)
+	}
+	for d, r := range v.revoked {
+		s.revoked[d] = r
+	}
 	for k, l := range v.logs {
 		if l.known && l.head.Seq > 0 {
 			s.logs[k] = l.logState
@@ -602,6 +618,9 @@ func (s *Store) checkDataVersion(tx *sql.Tx) error {
 	s.logsMu.Unlock()
 	if err := s.loadTombstones(tx); err != nil {
 		return fmt.Errorf("reload tombstones: %w", err)
+	}
+	if err := s.loadRevoked(tx); err != nil {
+		return fmt.Errorf("reload revocations: %w", err)
 	}
 	s.dataVersion = dv
 	return nil

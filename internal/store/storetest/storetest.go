@@ -59,6 +59,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Cancelled", testCancelled},
 		{"Closed", testClosed},
 		{"DropLog", testDropLog},
+		{"RevokeKeepsNothing", testRevokeKeepsNothing},
+		{"RevokeKeepsHeads", testRevokeKeepsHeads},
+		{"RevokeBeforeEntries", testRevokeBeforeEntries},
+		{"RevokeInBatch", testRevokeInBatch},
+		{"RevokeCertPayloadLate", testRevokeCertPayloadLate},
+		{"RevokeBadInput", testRevokeBadInput},
+		{"RevokeTwice", testRevokeTwice},
+		{"RevokeDropsTombstones", testRevokeDropsTombstones},
+		{"RevokeRace", func(t *testing.T, x h) { testRevokeRace(t, x, open) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -898,7 +907,6 @@ func testLatestProfile(t *testing.T, x h) {
 	}
 	c3 := newCert(t, acc, d3, "old", 1)
 	x.mustAdd(newCert(t, acc, d1, "one", 1), newCert(t, acc, d2, "two", 1), c3, newCert(t, acc2, d4, "four", 1))
-	x.mustAdd(newRevoke(t, acc, c3, 2))
 
 	prof := func(k identity.PrivateKey, log *chain, name string, ts uint64) *entry.Entry {
 		e := log.signAt(t, uint64(len(log.es)+1), profile(t, name), 0, ts)
@@ -911,6 +919,7 @@ func testLatestProfile(t *testing.T, x h) {
 	prof(d1, l1, "from one", 100)
 	p2 := prof(d2, l2, "from two", 200)
 	prof(d3, l3, "from the revoked", 300)
+	x.mustAdd(newRevoke(t, acc, c3, 2)) // keeps nothing: the profile is dropped
 	prof(d4, l4, "from another account", 400)
 	prof(acc, la, "from the account", 150)
 	// A newer post is not a profile.

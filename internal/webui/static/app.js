@@ -26,6 +26,7 @@ const nav = document.getElementById('nav');
 const meEl = document.getElementById('me');
 const connEl = document.getElementById('connection');
 const announcer = document.getElementById('announce');
+const revokedEl = document.getElementById('revoked');
 const navInbox = h('span', { class: 'nav-count', dataset: { testid: 'nav-villages-inbox' }, hidden: true });
 nav.querySelector('[data-testid=nav-villages]').append(navInbox);
 
@@ -75,6 +76,21 @@ async function refreshInbox() {
 function inboxChanged() {
   clearTimeout(inboxTimer);
   inboxTimer = setTimeout(refreshInbox, 400);
+}
+
+// refreshRevoked shows the banner of a device its account revoked: it can
+// no longer write, and the banner says what to do.
+async function refreshRevoked() {
+  if (mode !== 'app') return;
+  let st;
+  try {
+    st = await api.status();
+  } catch {
+    return;
+  }
+  const r = st && st.revoked;
+  revokedEl.hidden = !r;
+  revokedEl.textContent = r ? 'This device was revoked. ' + r.message : '';
 }
 
 // Routes: a pattern of the fragment's path and the page drawing it.
@@ -227,6 +243,7 @@ async function startApp() {
   });
   route();
   refreshInbox();
+  refreshRevoked();
 }
 
 async function boot() {
@@ -240,10 +257,14 @@ async function boot() {
     if (d && d.initialized === false) showSetup();
   });
   events.on('resync', () => {
-    if (mode === 'app') inboxChanged();
+    if (mode === 'app') {
+      inboxChanged();
+      refreshRevoked();
+    }
   });
   events.on('entry', (e) => {
     if (mode === 'app' && typeof e.type === 'string' && e.type.startsWith('village.')) inboxChanged();
+    if (e.type === 'device.revoke') refreshRevoked();
     if (e.type === 'profile' && e.account) {
       forget(e.account);
       if (e.account === me.account && !e.local) {
