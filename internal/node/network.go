@@ -102,7 +102,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	sc, err := scope.New(ctx, n.store, scope.Config{Account: n.account, Hops: *cfg.Hops, Logs: logs})
+	sc, err := scope.New(ctx, n.store, scope.Config{Account: n.account, Device: n.device.Public(), Hops: *cfg.Hops, Logs: logs})
 	if err != nil {
 		return err
 	}
