@@ -43,6 +43,7 @@ type Status struct {
 	Entries uint64 // entries held (sum of head seqs)
 	Sync    SyncTotals
 	Blobs   BlobTotals
+	Copies  Copies // where the account's own data is held (copies.go)
 }
 
 // SyncTotals sums the sync sessions.

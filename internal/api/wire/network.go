@@ -54,6 +54,7 @@ type Status struct {
 	Entries uint64     `json:"entries"`
 	Sync    SyncTotals `json:"sync"`
 	Blobs   BlobTotals `json:"blobs"`
+	Copies  Copies     `json:"copies"` // where the account's own data is held
 }
 
 // SyncTotals sums the sync sessions.
