@@ -2,6 +2,7 @@ package node
 
 import (
 	"testing"
+	"time"
 
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
@@ -80,6 +81,13 @@ func TestCopiesCountOnlyMirrors(t *testing.T) {
 	// Revoked, the phone's copy no longer counts.
 	if _, err := a.RevokeDevice(ctx, phone.device.Public(), "lost"); err != nil {
 		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for nw.scope.Mirror(phone.device.Public()) {
+		if time.Now().After(deadline) {
+			t.Fatal("the revoked phone is still a mirror after 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	a.peerHeads(nw, phone.device.Public(), []replicate.Item{{Log: mine, Seq: 4}})
 	st, err = a.Status(ctx)
