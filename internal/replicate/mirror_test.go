@@ -15,7 +15,17 @@ import (
 type mirrorScope struct {
 	testScope
 	mirrors map[identity.PublicKey]bool
+	ackMu   sync.Mutex
 	acked   map[store.LogKey]bool
+}
+
+func (s *mirrorScope) setAcked(ls ...store.LogKey) {
+	s.ackMu.Lock()
+	defer s.ackMu.Unlock()
+	s.acked = map[store.LogKey]bool{}
+	for _, l := range ls {
+		s.acked[l] = true
+	}
 }
 
 func (s *mirrorScope) WantsFrom(peer identity.PublicKey, l store.LogKey) bool {
@@ -23,6 +33,8 @@ func (s *mirrorScope) WantsFrom(peer identity.PublicKey, l store.LogKey) bool {
 }
 
 func (s *mirrorScope) Acknowledges(peer identity.PublicKey, l store.LogKey) bool {
+	s.ackMu.Lock()
+	defer s.ackMu.Unlock()
 	return s.mirrors[peer] && s.acked[l]
 }
 
@@ -124,4 +136,30 @@ func TestMirrorAcknowledges(t *testing.T) {
 	if n := len(a.misbeh) + len(b.misbeh); n != 0 {
 		t.Fatalf("%d misbehaviours reported", n)
 	}
+}
+
+// TestMirrorAcknowledgesOnScopeChange: B took A's log L before it knew L
+// for one of its account's (the author's certificate came later); once its
+// scope says so, it acknowledges what it holds of L.
+func TestMirrorAcknowledgesOnScopeChange(t *testing.T) {
+	l := newChain(t, 1, 0)
+	bookA := &headBook{m: map[identity.PublicKey]map[store.LogKey]uint64{}}
+	kb := testKey(t, 1002).Public()
+	sa := &mirrorScope{mirrors: map[identity.PublicKey]bool{kb: true}}
+	sa.setAcked(l.logKey())
+	a := newMirrorNode(t, 1, sa, bookA)
+	ingest(t, a.st, l.add(t, 4))
+	sb := &mirrorScope{mirrors: map[identity.PublicKey]bool{a.pub(): true}}
+	sb.setAcked()
+	b := newMirrorNode(t, 2, sb, &headBook{m: map[identity.PublicKey]map[store.LogKey]uint64{}})
+	connect(t, a, b)
+	waitLive(t, a, b)
+	waitHead(t, b.st, l.logKey(), 4)
+	time.Sleep(100 * time.Millisecond)
+	if got := bookA.get(b.pub(), l.logKey()); got != 0 {
+		t.Fatalf("A learned B holds L up to %d before B acknowledged it", got)
+	}
+	sb.setAcked(l.logKey())
+	b.eng.ScopeChanged()
+	waitBook(t, bookA, b.pub(), l.logKey(), 4, "A after B's scope came to acknowledge L")
 }

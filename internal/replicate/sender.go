@@ -393,10 +393,16 @@ func (x *sender) scopeChanged(heads []store.Head) {
 	if len(stop) > 0 {
 		x.unwant(stop)
 	}
-	var offer []Item
+	var offer, ack []Item
 	for _, h := range heads {
 		if h.Seq == 0 {
 			continue
+		}
+		// A log acknowledged now may not have been when its entries
+		// came (its author's certificate came later): acknowledge it
+		// again.
+		if x.s.acknowledges(h.Log) && x.s.e.cfg.Scope.Offers(x.s.peer, h.Log) {
+			ack = append(ack, Item{Log: h.Log, Seq: h.Seq, Head: h.ID})
 		}
 		if snap != nil {
 			if _, ok := snap.Lookup(h.Log); ok {
@@ -407,10 +413,18 @@ func (x *sender) scopeChanged(heads []store.Head) {
 			offer = append(offer, Item{Log: h.Log, Seq: h.Seq, Head: h.ID})
 		}
 	}
-	if len(offer) == 0 {
+	if len(offer) == 0 && len(ack) == 0 {
 		return
 	}
 	x.mu.Lock()
+	for _, it := range ack {
+		if _, wanted := x.logs[it.Log]; wanted {
+			continue
+		}
+		if h, ok := x.have[it.Log]; !ok || h.Seq < it.Seq {
+			x.have[it.Log] = it
+		}
+	}
 	for _, it := range offer {
 		if _, wanted := x.logs[it.Log]; wanted {
 			continue
