@@ -146,22 +146,25 @@ export default async function peers(main, ctx) {
     }
   });
 
-  // Copies change with what the account's devices tell in sync, which
-  // comes with a "peers" event: read them again, one request at a time.
-  let copiesBusy = false;
-  async function reloadCopies() {
-    if (copiesBusy) return;
-    copiesBusy = true;
-    try {
-      const s = await api.status();
-      if (status_) status_.copies = s.copies;
-      drawCopies(copies, s.copies);
-    } catch (err) {
-      // the next event or load tries again
-    } finally {
-      copiesBusy = false;
-    }
+  // Copies change with new entries and with what the account's devices
+  // tell in sync (the node sends a "peers" event then): read them again at
+  // most once a second, one request at a time.
+  let copiesTimer = null;
+  function reloadCopies() {
+    if (copiesTimer) return;
+    copiesTimer = setTimeout(async () => {
+      try {
+        const s = await api.status();
+        if (status_) status_.copies = s.copies;
+        drawCopies(copies, s.copies);
+      } catch (err) {
+        // the next event or load tries again
+      } finally {
+        copiesTimer = null;
+      }
+    }, 1000);
   }
+  ctx.on('entry', reloadCopies);
   ctx.on('peers', (pl) => {
     drawPeers(pl);
     if (status_) {
