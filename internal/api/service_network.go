@@ -89,7 +89,8 @@ func (s *Service) Status(ctx context.Context) (wire.Status, error) {
 			EntriesReceived: st.Sync.EntriesReceived,
 			EntriesSent:     st.Sync.EntriesSent,
 		},
-		Blobs: wire.BlobTotals{Pending: st.Blobs.Pending, Fetched: st.Blobs.Fetched, Served: st.Blobs.Served, Failed: st.Blobs.Failed},
+		Blobs:  wire.BlobTotals{Pending: st.Blobs.Pending, Fetched: st.Blobs.Fetched, Served: st.Blobs.Served, Failed: st.Blobs.Failed},
+		Copies: copiesOf(st.Copies),
 	}, nil
 }
 

@@ -167,6 +167,7 @@ func printStatus(w io.Writer, st wire.Status) {
 		s.Sessions, s.CaughtUp, s.EntriesReceived, s.EntriesExpected, s.EntriesSent)
 	b := st.Blobs
 	fmt.Fprintf(w, "blobs      %d pending; %d fetched, %d served, %d failed\n", b.Pending, b.Fetched, b.Served, b.Failed)
+	printCopies(w, st.Copies)
 }
 
 func runInvite(ctx context.Context, c *call) error {

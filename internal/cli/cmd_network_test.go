@@ -75,6 +75,7 @@ const (
 	devA = "dev_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	devB = "dev_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 	accA = "acc_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	devC = "dev_cccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
 )
 
 var networkAnswers = map[string]string{
@@ -83,7 +84,12 @@ var networkAnswers = map[string]string{
 		{"device":"` + devB + `","peer_id":"12D3KooB","addr":"/ip6/::1/udp/7696/quic-v1","outbound":false,"transport":"quic","latency_ms":null,"since":"2026-01-02T03:04:06Z","sync":{"phase":"catching-up","caught_up":false,"logs_wanted":1,"entries_expected":5000,"entries_received":1200,"entries_sent":0,"bytes_in":1,"bytes_out":2,"forks":2}}]}`,
 	"POST /api/v1/peers": `{"device":"` + devA + `","peer_id":"12D3KooA","addr":"/ip4/192.0.2.7/tcp/7696","outbound":true,"transport":"tcp","latency_ms":null,"since":"2026-01-02T03:04:05Z","sync":null}`,
 	"GET /api/v1/status": `{"account":"` + accA + `","device":"` + devA + `","serving":true,"addrs":["/ip4/127.0.0.1/tcp/7696/p2p/12D3KooA","/ip6/::1/tcp/7696/p2p/12D3KooA"],"peers":2,"logs":40,"entries":5120,
-		"sync":{"sessions":2,"caught_up":1,"entries_expected":5120,"entries_received":1320,"entries_sent":30},"blobs":{"pending":3,"fetched":10,"served":4,"failed":1}}`,
+		"sync":{"sessions":2,"caught_up":1,"entries_expected":5120,"entries_received":1320,"entries_sent":30},"blobs":{"pending":3,"fetched":10,"served":4,"failed":1},
+		"copies":{"count":1,"complete":[{"device":"` + devA + `","name":"desk","this_device":true,"missing":0}],
+			"devices":[{"device":"` + devA + `","name":"desk","this_device":true,"missing":0},{"device":"` + devB + `","name":"phone","this_device":false,"missing":0},{"device":"` + devC + `","name":"laptop\u001b[31m","this_device":false,"missing":3}],
+			"single":[{"author":{"device":"` + devB + `","name":"phone","this_device":false,"missing":0},"holder":{"device":"` + devA + `","name":"desk","this_device":true,"missing":0},"entries":12},
+				{"author":{"device":"` + devA + `","name":"desk","this_device":true,"missing":0},"holder":{"device":"` + devA + `","name":"desk","this_device":true,"missing":0},"entries":1}],
+			"unsynced":[{"device":"` + devC + `","name":"laptop\u001b[31m","this_device":false,"missing":3}]}}`,
 	"POST /api/v1/invites": `{"code":"KITH1-INVITE-CODE","account":"` + accA + `","device":"` + devA + `","addrs":["/ip4/192.0.2.7/tcp/7696"],"expires":"2026-01-03T03:04:05Z"}`,
 	"POST /api/v1/join":    `{"account":"` + accA + `","device":"` + devA + `","mutual":true,"follow_id":"ent_ffff"}`,
 }
@@ -116,12 +122,16 @@ func TestNetworkCommands(t *testing.T) {
 		"peers      2\n"+
 		"held       40 logs, 5120 entries\n"+
 		"sync       2 sessions, 1 caught up; received 1320 of 5120 expected entries, sent 30\n"+
-		"blobs      3 pending; 10 fetched, 4 served, 1 failed\n" {
+		"blobs      3 pending; 10 fetched, 4 served, 1 failed\n"+
+		"your data  1 copy (this device)\n"+
+		"           12 entries of your log on phone are only on this device\n"+
+		"           1 entry of your log on this device is only on this device\n"+
+		"           laptop\\x1b[31m has not synced with this device; if it is lost, revoke it: kith device revoke "+devC+"\n" {
 		t.Errorf("status prints:\n%s", out)
 	}
 	var st wire.Status
 	e.okJSON(t, &st, "status")
-	if st.Entries != 5120 || st.Blobs.Pending != 3 || len(st.Addrs) != 2 {
+	if st.Entries != 5120 || st.Blobs.Pending != 3 || len(st.Addrs) != 2 || st.Copies.Count != 1 || st.Copies.Single[0].Entries != 12 {
 		t.Errorf("status --json = %+v", st)
 	}
 

@@ -77,6 +77,9 @@ type network struct {
 
 	certs certRequests // one certificate exchange per peer at a time
 
+	copies        *copyBook     // where the account's own logs are held (copies.go)
+	copiesChanged chan struct{} // the copy book changed: copiesLoop writes it
+
 	mu        sync.Mutex
 	stopping  bool // StopNetwork began: start no more goroutines
 	connected map[identity.PublicKey]bool
@@ -102,7 +105,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	sc, err := scope.New(ctx, n.store, scope.Config{Account: n.account, Hops: *cfg.Hops, Logs: logs})
+	sc, err := scope.New(ctx, n.store, scope.Config{Account: n.account, Device: n.device.Public(), Hops: *cfg.Hops, Logs: logs})
 	if err != nil {
 		return err
 	}
@@ -129,8 +132,13 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	if err != nil {
 		return err
 	}
+	book, err := loadCopyBook(filepath.Join(n.home, copiesFile))
+	if err != nil {
+		return err
+	}
 	nctx, cancel := context.WithCancel(context.Background())
 	nw := &network{
+		copies: book, copiesChanged: make(chan struct{}, 1),
 		host: host, scope: sc, log: log, cfg: cfg,
 		invites:   newInviteBook(filepath.Join(n.home, inviteFile)),
 		ctx:       nctx,
@@ -147,6 +155,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		OnAdded: func(peer identity.PublicKey, es []*entry.Entry) {
 			n.emitEntries(es, false)
 			n.afterAdded(nw, es)
+		},
+		OnPeerHeads: func(peer identity.PublicKey, heads []replicate.Item) {
+			n.peerHeads(nw, peer, heads)
 		},
 		OnMisbehaviour: func(peer identity.PublicKey, code replicate.Code, err error) {
 			log.Warn("peer misbehaved in sync", "peer", peer.Device(), "code", code, "err", err)
@@ -245,6 +256,11 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	go func() {
 		defer nw.wg.Done()
 		n.stateLoop(nctx, nw)
+	}()
+	nw.wg.Add(1)
+	go func() {
+		defer nw.wg.Done()
+		n.copiesLoop(nw)
 	}()
 	n.events.emit(Event{Kind: EventPeers})
 	return nil
@@ -636,6 +652,9 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 		st.Entries += h.Seq
 	}
 	if st.Revoked, err = n.OwnRevocation(ctx); err != nil {
+		return st, err
+	}
+	if st.Copies, err = n.copies(ctx, heads); err != nil {
 		return st, err
 	}
 	nw := n.net.Load()

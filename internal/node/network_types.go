@@ -44,6 +44,7 @@ type Status struct {
 	Sync    SyncTotals
 	Blobs   BlobTotals
 	Revoked *Revocation // this device was revoked by its account (nil: it was not)
+	Copies  Copies      // where the account's own data is held (copies.go)
 }
 
 // SyncTotals sums the sync sessions.

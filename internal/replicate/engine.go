@@ -49,6 +49,12 @@ type Config struct {
 	// passed without it. The engine pushes them on to its other sessions
 	// itself: do not hand them to Added.
 	OnAdded func(peer identity.PublicKey, es []*entry.Entry)
+	// OnPeerHeads, if set, is called from a session goroutine with heads
+	// the peer holds, as it told them: its items learned in the
+	// reconciliation, its HAVEs, and the last entry of each log it sent.
+	// It must not block. The peer may lie; the callee decides whom to
+	// believe (doc/protocol/sync.md, "Mirrors").
+	OnPeerHeads func(peer identity.PublicKey, heads []Item)
 	// OnMisbehaviour is called when a peer broke the protocol (code is one
 	// for which Code.Misbehaviour is true), after the session was closed
 	// with a BYE carrying that code.
@@ -200,11 +206,13 @@ func (e *Engine) Added(es []*entry.Entry) {
 	}
 }
 
-// relay pushes entries a session stored on to the other sessions.
+// relay pushes entries a session stored on to the other sessions, and
+// acknowledges them to the session's own peer where the scope says so.
 func (e *Engine) relay(from *session, es []*entry.Entry) {
 	for _, s := range e.others(from) {
 		s.send.added(es)
 	}
+	from.send.acknowledge(es)
 }
 
 // ScopeChanged tells the engine that Scope's answers may have changed.

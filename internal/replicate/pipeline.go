@@ -154,6 +154,7 @@ func (p *pipeline) store(ctx context.Context, batch []*recvJob) bool {
 			s.fail(err)
 			return false
 		}
+		s.sentHeads(accepted)
 	}
 	if failure != nil {
 		s.fail(failure)

@@ -65,7 +65,7 @@ func newReceiver(s *session) *receiver {
 // remembered and wanted after a scope change): want returns the WANT for a
 // log the scope wants; the head of any other is remembered.
 func (r *receiver) consider(ctx context.Context, it Item) (*WantLog, error) {
-	if !r.s.e.cfg.Scope.Wants(it.Log) {
+	if !r.s.wants(it.Log) {
 		r.remember(it)
 		return nil, nil
 	}
@@ -209,11 +209,11 @@ func (r *receiver) scopeChanged() (unwant []store.LogKey, reconsider []Item) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for l, il := range r.logs {
-		if !il.draining && !r.s.e.cfg.Scope.Wants(l) {
+		if !il.draining && !r.s.wants(l) {
 			r.drainLocked(il)
 			unwant = append(unwant, l)
 		}
-		if il.draining && il.refused > 0 && !r.resync[l] && r.s.e.cfg.Scope.Wants(l) {
+		if il.draining && il.refused > 0 && !r.resync[l] && r.s.wants(l) {
 			// Kept (draining) until consider replaces it, so entries
 			// in flight are dropped, not taken as unsolicited.
 			r.resync[l] = true
@@ -221,7 +221,7 @@ func (r *receiver) scopeChanged() (unwant []store.LogKey, reconsider []Item) {
 		}
 	}
 	for l, h := range r.peerHeads {
-		if r.s.e.cfg.Scope.Wants(l) {
+		if r.s.wants(l) {
 			delete(r.peerHeads, l)
 			r.s.acct.giveHead()
 			reconsider = append(reconsider, Item{Log: l, Seq: h.seq, Head: h.head})

@@ -313,20 +313,37 @@ func (x *sender) wantedFromPeer(l store.LogKey, seq uint64) bool {
 }
 
 // added handles entries newly stored on this node: wanted logs get pushed,
-// other logs offered to the peer get a HAVE.
-func (x *sender) added(es []*entry.Entry) {
+// other logs offered to the peer get a HAVE (acknowledged logs even when
+// the peer serves them: Acknowledger).
+func (x *sender) added(es []*entry.Entry) { x.announce(es, false) }
+
+// acknowledge sends HAVE for the entries of acknowledged logs that the
+// peer itself sent and this node stored (Acknowledger).
+func (x *sender) acknowledge(es []*entry.Entry) { x.announce(es, true) }
+
+func (x *sender) announce(es []*entry.Entry, ackOnly bool) {
 	var offer []Item
+	ack := map[store.LogKey]bool{}
+	for _, e := range es {
+		l := store.LogKey{Author: e.Header.Author, LogID: e.Header.LogID}
+		if _, ok := ack[l]; !ok {
+			ack[l] = x.s.acknowledges(l)
+		}
+	}
 	x.mu.Lock()
 	for _, e := range es {
 		l := store.LogKey{Author: e.Header.Author, LogID: e.Header.LogID}
+		if ackOnly && !ack[l] {
+			continue
+		}
 		if ol := x.logs[l]; ol != nil {
 			if e.Header.Seq >= ol.next {
 				x.markReady(ol)
 			}
 			continue
 		}
-		if seq, ok := x.peerHas[l]; ok && seq >= e.Header.Seq {
-			continue
+		if seq, ok := x.peerHas[l]; ok && seq >= e.Header.Seq && !ack[l] {
+			continue // (an acknowledgement tells what this side holds)
 		}
 		if h, ok := x.have[l]; ok && h.Seq >= e.Header.Seq {
 			continue
@@ -337,7 +354,7 @@ func (x *sender) added(es []*entry.Entry) {
 	// Scope and the receiver are asked without holding mu.
 	kept := offer[:0]
 	for _, it := range offer {
-		if !x.wantedFromPeer(it.Log, it.Seq) && x.s.e.cfg.Scope.Offers(x.s.peer, it.Log) {
+		if (ack[it.Log] || !x.wantedFromPeer(it.Log, it.Seq)) && x.s.e.cfg.Scope.Offers(x.s.peer, it.Log) {
 			kept = append(kept, it)
 		}
 	}
@@ -376,10 +393,16 @@ func (x *sender) scopeChanged(heads []store.Head) {
 	if len(stop) > 0 {
 		x.unwant(stop)
 	}
-	var offer []Item
+	var offer, ack []Item
 	for _, h := range heads {
 		if h.Seq == 0 {
 			continue
+		}
+		// A log acknowledged now may not have been when its entries
+		// came (its author's certificate came later): acknowledge it
+		// again.
+		if x.s.acknowledges(h.Log) && x.s.e.cfg.Scope.Offers(x.s.peer, h.Log) {
+			ack = append(ack, Item{Log: h.Log, Seq: h.Seq, Head: h.ID})
 		}
 		if snap != nil {
 			if _, ok := snap.Lookup(h.Log); ok {
@@ -390,10 +413,18 @@ func (x *sender) scopeChanged(heads []store.Head) {
 			offer = append(offer, Item{Log: h.Log, Seq: h.Seq, Head: h.ID})
 		}
 	}
-	if len(offer) == 0 {
+	if len(offer) == 0 && len(ack) == 0 {
 		return
 	}
 	x.mu.Lock()
+	for _, it := range ack {
+		if _, wanted := x.logs[it.Log]; wanted {
+			continue
+		}
+		if h, ok := x.have[it.Log]; !ok || h.Seq < it.Seq {
+			x.have[it.Log] = it
+		}
+	}
 	for _, it := range offer {
 		if _, wanted := x.logs[it.Log]; wanted {
 			continue

@@ -262,6 +262,7 @@ func (s *session) handle(ctx context.Context, st *loopState, m Message) error {
 		return s.send.addCredit(m)
 	case *Have:
 		s.send.peerHolds(m.Heads)
+		s.peerHeads(m.Heads)
 		return s.wantAll(ctx, m.Heads)
 	case *Unwant:
 		s.send.unwant(m.Logs)
@@ -283,9 +284,10 @@ func (s *session) learn(ctx context.Context, st *loopState, items []Item) error 
 	if st.learned > lim.MaxLearned {
 		return protoErr(CodeLimit, "RECONCILE: the peer's offer set differs in more than %d logs", lim.MaxLearned)
 	}
+	s.peerHeads(items)
 	var held []Item // unwanted logs this side offers too: the peer's head, against needless HAVEs
 	for _, it := range items {
-		if s.e.cfg.Scope.Wants(it.Log) {
+		if s.wants(it.Log) {
 			w, err := s.recv.want(ctx, it, true)
 			if err != nil {
 				return err

@@ -25,8 +25,12 @@ const MaxHops = 3
 // Config says whose logs a node wants.
 type Config struct {
 	Account identity.PublicKey // this node's account
-	Hops    int                // steps beyond the followed accounts; see DefaultHops
-	Logs    []store.LogKey     // logs wanted explicitly, whoever wrote them
+	// Device is this node's device key: while it is one of Account's
+	// current devices, the account's other current devices are its
+	// mirrors (Mirror). Zero: no mirrors.
+	Device identity.PublicKey
+	Hops   int            // steps beyond the followed accounts; see DefaultHops
+	Logs   []store.LogKey // logs wanted explicitly, whoever wrote them
 }
 
 // Scope answers Wants and Offers from the latest snapshot. Safe for
@@ -45,6 +49,11 @@ type snapshot struct {
 	authors  map[identity.PublicKey]bool
 	blocked  map[identity.PublicKey]bool // blocked accounts and their devices
 	logs     map[store.LogKey]bool
+	// own: the account's devices, revoked ones too (their logs are the
+	// account's own logs); mirrors: its current devices other than this
+	// one, when this one is current (doc/protocol/sync.md, "Mirrors").
+	own      map[identity.PublicKey]bool
+	mirrors  map[identity.PublicKey]bool
 	villages []entry.ID // the villages this account's devices take part in
 	// villageLogs: the log ids of villages; in a village whose found
 	// entry is held, only the logs of the authors in heard are wanted and
@@ -86,8 +95,9 @@ func New(ctx context.Context, st store.Store, cfg Config) (*Scope, error) {
 }
 
 // Wants reports whether this node wants to hold the log.
-func (s *Scope) Wants(log store.LogKey) bool {
-	sn := s.snap.Load()
+func (s *Scope) Wants(log store.LogKey) bool { return s.snap.Load().wants(log) }
+
+func (sn *snapshot) wants(log store.LogKey) bool {
 	if sn.blocked[log.Author] || sn.refused[log] || sn.unlisted(log) {
 		return false
 	}
@@ -97,12 +107,48 @@ func (s *Scope) Wants(log store.LogKey) bool {
 // Offers reports whether this node gives the log to peer (a device key).
 // Nothing is given to a blocked peer, no blocked account's log to anyone,
 // no village log of a stranger that village vetoes, and the village log
-// of a stranger the village does not hear to nobody but that stranger.
+// of a stranger the village does not hear to nobody but that stranger. A
+// mirror (Mirror) is given only the logs this node wants itself: it takes
+// all it is given (WantsFrom), so a log this node no longer wants is not
+// passed on.
 func (s *Scope) Offers(peer identity.PublicKey, log store.LogKey) bool {
 	sn := s.snap.Load()
-	return !sn.blocked[peer] && !sn.blocked[log.Author] && !sn.refused[log] &&
+	ok := !sn.blocked[peer] && !sn.blocked[log.Author] && !sn.refused[log] &&
 		(peer == log.Author || !sn.unlisted(log))
+	if ok && sn.mirrors[peer] {
+		return sn.wants(log)
+	}
+	return ok
 }
+
+// WantsFrom reports whether this node wants the log from peer: every log
+// a mirror offers (doc/protocol/sync.md, "Mirrors"), but never a blocked
+// account's, a refused village log or an unlisted stranger's; from any
+// other peer, what Wants says.
+func (s *Scope) WantsFrom(peer identity.PublicKey, log store.LogKey) bool {
+	sn := s.snap.Load()
+	if sn.mirrors[peer] {
+		return !sn.blocked[log.Author] && !sn.refused[log] && !sn.unlisted(log)
+	}
+	return sn.wants(log)
+}
+
+// Acknowledges reports whether this node tells peer, with HAVE, how far it
+// holds the log even when peer serves it: the account's own logs, to its
+// mirrors (doc/protocol/sync.md, "Mirrors").
+func (s *Scope) Acknowledges(peer identity.PublicKey, log store.LogKey) bool {
+	sn := s.snap.Load()
+	return sn.mirrors[peer] && sn.own[log.Author]
+}
+
+// Mirror reports whether peer is one of this account's other current
+// devices while this device is current: the devices that replicate
+// everything each other holds in scope.
+func (s *Scope) Mirror(peer identity.PublicKey) bool { return s.snap.Load().mirrors[peer] }
+
+// Own reports whether key is one of this account's devices, revoked ones
+// included: the authors of the account's own logs.
+func (s *Scope) Own(key identity.PublicKey) bool { return s.snap.Load().own[key] }
 
 // unlisted is Scope.Unlisted on the snapshot.
 func (sn *snapshot) unlisted(log store.LogKey) bool {
@@ -179,6 +225,8 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 		authors:  map[identity.PublicKey]bool{},
 		blocked:  map[identity.PublicKey]bool{},
 		logs:     map[store.LogKey]bool{},
+		own:      map[identity.PublicKey]bool{},
+		mirrors:  map[identity.PublicKey]bool{},
 
 		villageLogs: map[entry.LogID]bool{},
 		refused:     map[store.LogKey]bool{},
@@ -190,6 +238,9 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 	}
 	own, err := s.devices(ctx, s.cfg.Account)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.mirrorsOf(ctx, sn); err != nil {
 		return nil, err
 	}
 	follows, blocks, err := s.relations(ctx, own)
@@ -249,6 +300,30 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 		return nil, err
 	}
 	return sn, nil
+}
+
+// mirrorsOf fills sn.own and sn.mirrors from the account's certificates.
+func (s *Scope) mirrorsOf(ctx context.Context, sn *snapshot) error {
+	ds, err := s.st.Devices(ctx, s.cfg.Account)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	current := false
+	for _, d := range ds {
+		sn.own[d.Device] = true
+		if d.Device == s.cfg.Device && !d.Revoked {
+			current = true
+		}
+	}
+	if !current {
+		return nil
+	}
+	for _, d := range ds {
+		if !d.Revoked && d.Device != s.cfg.Device {
+			sn.mirrors[d.Device] = true
+		}
+	}
+	return nil
 }
 
 // devices returns the devices an account certified (revoked ones too: what

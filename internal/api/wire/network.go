@@ -58,6 +58,7 @@ type Status struct {
 	Entries uint64     `json:"entries"`
 	Sync    SyncTotals `json:"sync"`
 	Blobs   BlobTotals `json:"blobs"`
+	Copies  Copies     `json:"copies"` // where the account's own data is held
 	// Revoked is set when this device was revoked by its account: it can
 	// no longer write.
 	Revoked *SelfRevoked `json:"revoked,omitempty"`

@@ -1,9 +1,11 @@
 // pages/peers.js: the peers connected and how far sync is, live from the
-// event stream's "peers" and "sync" events.
+// event stream's "peers" and "sync" events; where your data is held
+// ("Your data", copies.js).
 import { h, replace, shortId, statusLine, errorText, timeEl, plural } from '../dom.js';
 import { api } from '../api.js';
 import { nameOf } from '../names.js';
 import { alikeBadge, cleanName } from '../peertext.js';
+import { drawCopies } from '../copies.js';
 
 const phases = {
   hello: 'Saying hello',
@@ -26,6 +28,7 @@ export default async function peers(main, ctx) {
   ctx.title('Peers & sync');
   const status = statusLine('peers-status');
   const totals = h('section', { class: 'card', dataset: { testid: 'sync-totals' }, 'aria-labelledby': 'totals-heading' });
+  const copies = h('section', { class: 'card', dataset: { testid: 'copies' }, 'aria-labelledby': 'copies-heading', hidden: true });
   const list = h('ul', { class: 'peers', dataset: { testid: 'peers-list' }, 'aria-labelledby': 'peers-heading' });
   const peersHeading = h('h2', { id: 'peers-heading', text: 'Connected peers' });
   const addrIn = h('input', { id: 'peer-addr', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: '/ip4/192.0.2.7/tcp/7696/p2p/12D3Koo…', dataset: { testid: 'peer-addr' } });
@@ -39,6 +42,7 @@ export default async function peers(main, ctx) {
   main.append(
     h('h1', { tabindex: '-1', text: 'Peers & sync' }),
     status,
+    copies,
     totals,
     h('section', { 'aria-labelledby': 'peers-heading' }, peersHeading, list),
     h('section', { 'aria-labelledby': 'add-heading' },
@@ -103,6 +107,7 @@ export default async function peers(main, ctx) {
     try {
       status_ = await api.status();
       drawTotals();
+      drawCopies(copies, status_.copies);
       status.set('');
     } catch (err) {
       status.set(errorText(err), 'error');
@@ -141,12 +146,32 @@ export default async function peers(main, ctx) {
     }
   });
 
+  // Copies change with new entries and with what the account's devices
+  // tell in sync (the node sends a "peers" event then): read them again at
+  // most once a second, one request at a time.
+  let copiesTimer = null;
+  function reloadCopies() {
+    if (copiesTimer) return;
+    copiesTimer = setTimeout(async () => {
+      try {
+        const s = await api.status();
+        if (status_) status_.copies = s.copies;
+        drawCopies(copies, s.copies);
+      } catch (err) {
+        // the next event or load tries again
+      } finally {
+        copiesTimer = null;
+      }
+    }, 1000);
+  }
+  ctx.on('entry', reloadCopies);
   ctx.on('peers', (pl) => {
     drawPeers(pl);
     if (status_) {
       status_.peers = ((pl && pl.peers) || []).length;
       drawTotals();
     }
+    reloadCopies();
   });
   ctx.on('sync', (totalsNow) => {
     if (status_) {

@@ -1,0 +1,55 @@
+package main
+
+// "Your data" in the web UI (issue 12, items 6 and 7): a real 'kith
+// serve' of a laptop and of a phone of one account, in headless chromium.
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestWebCopies: the laptop's Peers page says "2 copies (this device,
+// phone)" once the two devices synced; with the phone away, a new post of
+// the laptop makes it say, live, 1 copy and that one entry of its log is
+// only on this device. A device of the account that never synced with
+// this one is named with the command that revokes it.
+func TestWebCopies(t *testing.T) {
+	br := newBrowser(t)
+	dir := t.TempDir()
+	homes := []string{filepath.Join(dir, "laptop"), filepath.Join(dir, "phone"), filepath.Join(dir, "tablet")}
+	accountDevices(t, homes, []string{"laptop", "phone", "tablet"})
+	laptop := startNode(t, "laptop", homes[0])
+	phone := startNode(t, "phone", homes[1])
+	tablet := startNode(t, "tablet", homes[2])
+	laptop.kith("peer", "add", tablet.addr())
+	tablet.post("the tablet's certificate goes with its first sync")
+	waitFor(t, syncTimeout, "the laptop to know the tablet", func() bool { return len(laptop.status().Copies.Devices) == 2 })
+	tablet.stop()
+	laptop.kith("peer", "add", phone.addr())
+	laptop.post("hello")
+	waitFor(t, syncTimeout, "the laptop to know the phone", func() bool { return len(laptop.status().Copies.Devices) == 3 })
+
+	tab := br.ctx
+	br.do(tab, "open the laptop's Peers page", 30*time.Second,
+		chromedp.Navigate(laptop.Web+"#/peers"), chromedp.WaitVisible(tid("copies")))
+	waitJS[bool](br, tab, "2 copies on this device and the phone", 30*time.Second,
+		`(e => e && e.dataset.count === '2' && e.textContent === '2 copies (this device, phone)')(document.querySelector('[data-testid=copies-count]'))`)
+	br.screenshot(tab, "30-copies-two")
+
+	phone.stop()
+	laptop.post("while the phone is away")
+	waitJS[bool](br, tab, "1 copy, and the new post in one place", 30*time.Second,
+		`(e => e && e.dataset.count === '1' && e.textContent === '1 copy (this device)' &&
+		   [...document.querySelectorAll('[data-testid=copies-single]')].map(l => l.textContent).join('|') === '1 entry of your log on this device is only on this device.')(document.querySelector('[data-testid=copies-count]'))`)
+	// The tablet synced with the laptop before, the phone too: none is
+	// named as never seen. A device never synced with is.
+	unsynced := get(br, tab, "the devices never synced", 10*time.Second, chromedp.Evaluate[int](
+		`document.querySelectorAll('[data-testid=copies-unsynced]').length`))
+	if unsynced != 0 {
+		t.Fatalf("%d devices named as never synced, want none", unsynced)
+	}
+	br.screenshot(tab, "31-copies-one")
+}
