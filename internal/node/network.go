@@ -65,6 +65,7 @@ type network struct {
 	engine  *replicate.Engine
 	blobs   *blobsync.Service
 	invites *inviteBook
+	pairs   *pairBook // pairing codes (pair.go)
 	log     *slog.Logger
 	cfg     Config
 
@@ -133,6 +134,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	nw := &network{
 		host: host, scope: sc, log: log, cfg: cfg,
 		invites:   newInviteBook(filepath.Join(n.home, inviteFile)),
+		pairs:     newPairBook(),
 		ctx:       nctx,
 		cancel:    cancel,
 		connected: map[identity.PublicKey]bool{},
@@ -202,6 +204,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	})
 	host.Handle(inviteProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveInvite(nctx, nw, remote, s)
+	})
+	host.Handle(pairProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		n.servePair(nctx, nw, remote, s)
 	})
 	host.Handle(VillageRequestProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveVillageRequest(nctx, nw, remote, s)
