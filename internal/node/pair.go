@@ -73,7 +73,7 @@ func (n *Node) NewPairing(ttl time.Duration) (Pairing, error) {
 		return Pairing{}, ErrNotServing
 	}
 	if !n.holdsAccountKey {
-		return Pairing{}, fmt.Errorf("%w: pair the new device from a device that holds it ('kith device list' shows which), or restore the account on the new device with its recovery phrase", ErrNoAccountKey)
+		return Pairing{}, noAccountKeyError("this device does not hold the account key, so it cannot certify a new device: run 'kith device pair' on a device that holds it, or restore the account on the new device with its recovery phrase ('kith init --restore')")
 	}
 	if ttl == 0 {
 		ttl = DefaultPairTTL
@@ -364,3 +364,10 @@ func (n *Node) accountCertEntries(ctx context.Context, first *entry.Entry) ([]pa
 	}
 	return out, nil
 }
+
+// noAccountKeyError is ErrNoAccountKey with a message for the operation
+// that needed the key.
+type noAccountKeyError string
+
+func (e noAccountKeyError) Error() string        { return string(e) }
+func (e noAccountKeyError) Is(target error) bool { return target == ErrNoAccountKey }

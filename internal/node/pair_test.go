@@ -87,8 +87,15 @@ func TestMockPairNewDevice(t *testing.T) {
 			t.Fatalf("devices known to %s lack a: %v", n.Device(), names)
 		}
 	}
-	// The new device replicates its account's logs, both ways.
-	serveMock(t, mn, b)
+	// The new device replicates its account's logs, both ways. (On a
+	// second mock network: the mock does not tell the pairing's host and
+	// the serving one, which have one key, apart.)
+	if err := a.StopNetwork(); err != nil {
+		t.Fatal(err)
+	}
+	mn2 := newMockNet(t)
+	serveMock(t, mn2, a)
+	serveMock(t, mn2, b)
 	if _, err := b.AddPeer(t.Context(), a.Addrs()[0]); err != nil {
 		t.Fatal(err)
 	}
