@@ -16,6 +16,7 @@ func (s *Server) pairRoutes() []route {
 		{method: "POST", path: v1 + "/pairings", h: s.newPairing},
 		{method: "GET", path: v1 + "/pairings/{id}", params: []string{"wait"}, h: s.pairingStatus},
 		{method: "DELETE", path: v1 + "/pairings/{id}", h: s.cancelPairing},
+		{method: "POST", path: v1 + "/setup/pair", setup: true, h: s.setupPair},
 	}
 }
 

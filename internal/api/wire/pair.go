@@ -56,3 +56,20 @@ type PairingStatus struct {
 // MaxPairingWait bounds the wait query parameter of GET
 // /api/v1/pairings/{id}, in seconds.
 const MaxPairingWait = 30
+
+// SetupPairRequest is the body of POST /api/v1/setup/pair: in setup mode,
+// make this node a new device of the account of a pairing code.
+type SetupPairRequest struct {
+	Code       string `json:"code"`        // the code 'kith device pair' or "Add a device" shows
+	DeviceName string `json:"device_name"` // optional, e.g. "phone"
+}
+
+// MaxPairCodeLen bounds SetupPairRequest.Code, in bytes.
+const MaxPairCodeLen = 4096
+
+// SetupPaired answers POST /api/v1/setup/pair.
+type SetupPaired struct {
+	Identity
+	PairingDevice string `json:"pairing_device"` // the device that certified this one
+	Name          string `json:"name,omitempty"`
+}

@@ -14,6 +14,7 @@ import profile from './pages/profile.js';
 import people from './pages/people.js';
 import peers from './pages/peers.js';
 import invite from './pages/invite.js';
+import devicePair from './pages/devicepair.js';
 import villages from './pages/villages.js';
 import village from './pages/village.js';
 import chain from './pages/chain.js';
@@ -84,6 +85,7 @@ const routes = [
   [/^\/people$/, people, 'nav-people'],
   [/^\/peers$/, peers, 'nav-peers'],
   [/^\/invite$/, invite, 'nav-invite'],
+  [/^\/devices\/pair$/, devicePair, 'nav-invite'],
   [/^\/villages$/, villages, 'nav-villages'],
   [/^\/village\/([^/]+)$/, village, 'nav-villages'],
   [/^\/village\/([^/]+)\/chain\/([^/]+)$/, chain, 'nav-villages'],
