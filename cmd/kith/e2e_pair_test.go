@@ -235,3 +235,28 @@ func TestPairWrongAndExpiredCodes(t *testing.T) {
 		t.Fatalf("A lists %d devices, want 1", n)
 	}
 }
+
+// TestPairCancelled: Ctrl-C in 'kith device pair' cancels the code; a
+// device that uses it afterwards is refused.
+func TestPairCancelled(t *testing.T) {
+	dir := t.TempDir()
+	a := startNode(t, "a", filepath.Join(dir, "a"))
+	pr := startPairer(t, a)
+	if err := pr.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	st, err := pr.end()
+	if err == nil || st.State != wire.PairingCancelled {
+		t.Fatalf("device pair after Ctrl-C: %+v, %v; stderr:\n%s", st, err, pr.stderr)
+	}
+	if !strings.Contains(pr.stderr.String(), "cancelled: the code no longer works") {
+		t.Fatalf("device pair's messages:\n%s", pr.stderr)
+	}
+	home := filepath.Join(dir, "b")
+	if _, stderr, err := initPair(home, pr.code.Code, "phone"); err == nil || !strings.Contains(stderr, "does not know this code") {
+		t.Fatalf("a cancelled code: %v: %s", err, stderr)
+	}
+	if n := len(deviceList(t, a).Devices); n != 1 {
+		t.Fatalf("A lists %d devices, want 1", n)
+	}
+}

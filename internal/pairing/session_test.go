@@ -244,3 +244,19 @@ func TestExchangeVector(t *testing.T) {
 		t.Fatalf("result: %v %+v", err, res)
 	}
 }
+
+// BenchmarkRespond is the pairing device's cost of one run's CPace (what a
+// peer with a code's id makes it spend per hello).
+func BenchmarkRespond(b *testing.B) {
+	code := vectorCode()
+	_, hello, err := NewInitiator(bytes.NewReader(append(seq(0x20, SIDSize), seq(0x40, 64)...)), code, newDeviceKey())
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := Parties{Account: code.Account, Pairing: code.Device, New: newDeviceKey()}
+	for b.Loop() {
+		if _, _, err := Respond(bytes.NewReader(seq(0x80, 64)), p, code.Secret, hello); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
