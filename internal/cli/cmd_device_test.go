@@ -86,7 +86,7 @@ func TestDeviceListAndRevoke(t *testing.T) {
 		{[]string{"device", "revoke", bo.Device}, 1, "this is the device you are using; revoke it from another device"},
 		{[]string{"device", "revoke", ao.Account}, 2, "expected a device id (dev_…), got an account id (acc_…)"},
 		{[]string{"device", "revoke"}, 2, "usage: kith device revoke DEVICE_ID"},
-		{[]string{"device"}, 2, `"device" needs a subcommand: kith device list, kith device revoke`},
+		{[]string{"device"}, 2, `"device" needs a subcommand: kith device list, kith device pair, kith device revoke`},
 		{[]string{"device", "list", "x"}, 2, "usage: kith device list"},
 	} {
 		r := b.run(t, nil, c.args...)

@@ -33,6 +33,7 @@ announced with a warning on stderr, and --json says "keys_encrypted".`,
 		flags: flags(
 			boolFlag("restore", "read a recovery phrase from stdin and restore that account with a new device key"),
 			strFlag("name", "a name for this device, e.g. laptop"),
+			strFlag("pair", "join your account as a new device with the pairing code 'kith device pair' shows on another of your devices (no recovery phrase; this device gets no account key)"),
 			strFlag("phrase-passphrase-file", "read the BIP39 passphrase (the \"25th word\") from FILE (or set KITH_PHRASE_PASSPHRASE); restoring needs the same one; not the key-file passphrase"),
 		),
 		run: runInit,
@@ -87,6 +88,9 @@ func runInit(ctx context.Context, c *call) error {
 	}
 	if err := checkDeviceName(c.str("name")); err != nil {
 		return err
+	}
+	if c.set("pair") {
+		return runInitPair(ctx, c)
 	}
 	pp, err := phrasePassphrase(c)
 	if err != nil {

@@ -10,6 +10,9 @@ const (
 	// VillageRequestProtocol carries a stranger's request to a village
 	// (doc/protocol/village.md §6).
 	VillageRequestProtocol = "/kith/village/request/1"
+	// PairProtocol carries the pairing of a new device with its account
+	// (doc/protocol/pairing.md).
+	PairProtocol = "/kith/pair/1"
 )
 
 // DHTProtocolPrefix is the prefix of the private Kademlia DHT's protocol

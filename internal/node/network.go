@@ -65,6 +65,7 @@ type network struct {
 	engine  *replicate.Engine
 	blobs   *blobsync.Service
 	invites *inviteBook
+	pairs   *pairBook // pairing codes (pair.go)
 	log     *slog.Logger
 	cfg     Config
 
@@ -141,6 +142,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		copies: book, copiesChanged: make(chan struct{}, 1),
 		host: host, scope: sc, log: log, cfg: cfg,
 		invites:   newInviteBook(filepath.Join(n.home, inviteFile)),
+		pairs:     newPairBook(),
 		ctx:       nctx,
 		cancel:    cancel,
 		connected: map[identity.PublicKey]bool{},
@@ -213,6 +215,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	})
 	host.Handle(inviteProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveInvite(nctx, nw, remote, s)
+	})
+	host.Handle(pairProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		n.servePair(nctx, nw, remote, s)
 	})
 	host.Handle(VillageRequestProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveVillageRequest(nctx, nw, remote, s)

@@ -59,6 +59,11 @@ const (
 	// CodeInviteRefused: the inviter refused the invite (already used,
 	// unknown to it, or this account is blocked).
 	CodeInviteRefused = "invite_refused"
+	// CodePairExpired: the pairing code's time is over; make a new one.
+	CodePairExpired = "pair_expired"
+	// CodePairRefused: the pairing device refused the code (wrong, used,
+	// void, unknown to it) or the request.
+	CodePairRefused = "pair_refused"
 	// CodeFailed: the node could not do what was asked; the message says
 	// why.
 	CodeFailed = "failed"
@@ -84,6 +89,8 @@ var statuses = map[string]int{
 	CodeUnreachable:          http.StatusBadGateway,
 	CodeInviteExpired:        http.StatusGone,
 	CodeInviteRefused:        http.StatusForbidden,
+	CodePairExpired:          http.StatusGone,
+	CodePairRefused:          http.StatusForbidden,
 	CodeFailed:               http.StatusInternalServerError,
 }
 

@@ -68,6 +68,7 @@ export const api = {
   newPhrase: () => request('POST', '/setup/phrase'),
   doSetup: (phrase, passphrase, deviceName) =>
     request('POST', '/setup', { phrase, passphrase: passphrase || '', device_name: deviceName || '' }),
+  setupPair: (code, deviceName) => request('POST', '/setup/pair', { code, device_name: deviceName || '' }),
   identity: () => request('GET', '/identity'),
   profile: (acc) => request('GET', '/profile/' + enc(acc)),
   putProfile: (fields) => request('PUT', '/profile', fields),
@@ -91,6 +92,10 @@ export const api = {
   removeAccountKey: (auth) => request('POST', '/account/key/remove', auth),
   invite: (ttlSeconds) => request('POST', '/invites', { ttl_seconds: ttlSeconds }),
   join: (code) => request('POST', '/join', { code }),
+  // Pairing a new device of this account (doc/protocol/pairing.md).
+  newPairing: (ttlSeconds) => request('POST', '/pairings', ttlSeconds ? { ttl_seconds: ttlSeconds } : {}),
+  pairingStatus: (id, wait) => request('GET', '/pairings/' + enc(id) + query({ wait })),
+  cancelPairing: (id) => request('DELETE', '/pairings/' + enc(id)),
   // Villages (doc/api.md "Villages"): ids ent_…, locals dev_…, strangers
   // 128 hex digits, proofs and note files blob_….
   villages: () => request('GET', '/villages'),

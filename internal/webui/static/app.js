@@ -15,6 +15,7 @@ import people from './pages/people.js';
 import peers from './pages/peers.js';
 import devices from './pages/devices.js';
 import invite from './pages/invite.js';
+import devicePair from './pages/devicepair.js';
 import villages from './pages/villages.js';
 import village from './pages/village.js';
 import chain from './pages/chain.js';
@@ -102,6 +103,7 @@ const routes = [
   [/^\/peers$/, peers, 'nav-peers'],
   [/^\/devices$/, devices, 'nav-devices'],
   [/^\/invite$/, invite, 'nav-invite'],
+  [/^\/devices\/pair$/, devicePair, 'nav-invite'],
   [/^\/villages$/, villages, 'nav-villages'],
   [/^\/village\/([^/]+)$/, village, 'nav-villages'],
   [/^\/village\/([^/]+)\/chain\/([^/]+)$/, chain, 'nav-villages'],

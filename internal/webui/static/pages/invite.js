@@ -119,6 +119,7 @@ export default async function invite(main, ctx) {
     h('section', { 'aria-labelledby': 'invite-heading' },
       h('h2', { id: 'invite-heading', text: 'Invite someone' }),
       h('p', { text: 'An invite code lets one person connect to you: you follow each other and your posts reach them. Give it only to the person you mean; it works once.' }),
+      h('p', {}, 'Adding a device of your own, such as your phone? Use ', h('a', { href: '#/devices/pair', dataset: { testid: 'add-device' }, text: 'Add a device' }), ' instead.'),
       inviteForm,
       result),
     h('section', { 'aria-labelledby': 'join-heading' },

@@ -3,6 +3,7 @@
 // from its phrase. done(identity) is called once the account exists.
 import { h, replace, statusLine, errorText } from '../dom.js';
 import { api } from '../api.js';
+import { pairJoin } from './pairjoin.js';
 
 export default function onboarding(main, done) {
   document.title = 'Welcome · kith';
@@ -18,8 +19,9 @@ export default function onboarding(main, done) {
       h('p', { text: 'kith keeps your posts and those of the people you know on your own devices, and shares them directly between them. First, this device needs an account.' }),
       h('div', { class: 'choices' },
         h('button', { type: 'button', dataset: { testid: 'setup-create' }, onclick: create, text: 'Create a new account' }),
+        h('button', { type: 'button', class: 'secondary', dataset: { testid: 'setup-pair' }, onclick: () => pairJoin(main, done, choose), text: 'I have another device' }),
         h('button', { type: 'button', class: 'secondary', dataset: { testid: 'setup-restore' }, onclick: restore, text: 'Restore from recovery phrase' })),
-      h('p', { class: 'muted', text: 'Restore if you already use kith on another device or had an account before: you need its 24-word recovery phrase.' }));
+      h('p', { class: 'muted', text: 'Already use kith on another device? Choose “I have another device” and enter the pairing code it shows. Restore if you had an account before and have its 24-word recovery phrase.' }));
     focusHeading();
   }
 

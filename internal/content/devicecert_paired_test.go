@@ -1,0 +1,32 @@
+package content
+
+import (
+	"testing"
+
+	"github.com/kithnet/kith/internal/identity"
+)
+
+func TestNewPairedDeviceCert(t *testing.T) {
+	acc, _ := identity.GenerateKey(nil)
+	dev, _ := identity.GenerateKey(nil)
+	sig := dev.Sign(DeviceCertInput(acc.Public(), dev.Public()))
+	e, err := NewPairedDeviceCert(acc, dev.Public(), sig, "phone", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := NewDeviceCert(acc, dev, "phone", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.ID != want.ID {
+		t.Fatalf("paired certificate %s differs from the one NewDeviceCert makes, %s", e.ID, want.ID)
+	}
+	other, _ := identity.GenerateKey(nil)
+	bad := dev.Sign(DeviceCertInput(other.Public(), dev.Public()))
+	if _, err := NewPairedDeviceCert(acc, dev.Public(), bad, "", 1000); err == nil {
+		t.Fatal("a signature for another account was accepted")
+	}
+	if _, err := NewPairedDeviceCert(acc, dev.Public(), sig, "\u202eenohp", 1000); err == nil {
+		t.Fatal("a name with a bidi control was accepted")
+	}
+}
