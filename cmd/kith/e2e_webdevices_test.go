@@ -121,6 +121,10 @@ func TestWebDevices(t *testing.T) {
 	}
 	checkLabels(t, br, tabL, "devices")
 	br.screenshot(tabL, "30-devices")
+	// Add a device leads to the pairing page, and back.
+	br.do(tabL, "follow Add a device", 20*time.Second,
+		chromedp.Click(tid("devices-add")), chromedp.WaitVisible(tid("pair-create")),
+		chromedp.Click(tid("nav-devices")), chromedp.WaitVisible(tid("devices-list")))
 
 	// On the phone: a wrong phrase removes nothing; the right one does.
 	tabP := br.tab("phone")

@@ -103,7 +103,7 @@ const routes = [
   [/^\/peers$/, peers, 'nav-peers'],
   [/^\/devices$/, devices, 'nav-devices'],
   [/^\/invite$/, invite, 'nav-invite'],
-  [/^\/devices\/pair$/, devicePair, 'nav-invite'],
+  [/^\/devices\/pair$/, devicePair, 'nav-devices'],
   [/^\/villages$/, villages, 'nav-villages'],
   [/^\/village\/([^/]+)$/, village, 'nav-villages'],
   [/^\/village\/([^/]+)\/chain\/([^/]+)$/, chain, 'nav-villages'],

@@ -43,7 +43,9 @@ export default async function devices(main, ctx) {
     h('h1', { tabindex: '-1', text: 'Your devices' }),
     h('p', { class: 'muted', text: 'Every device of your account has its own key and writes its own posts. The account key, made from your recovery phrase, adds and revokes devices: keep it on as few devices as possible.' }),
     status,
-    h('section', { 'aria-labelledby': 'devices-heading' }, h('h2', { id: 'devices-heading', text: 'Devices' }), list),
+    h('section', { 'aria-labelledby': 'devices-heading' }, h('h2', { id: 'devices-heading', text: 'Devices' }), list,
+      h('p', {}, h('a', { class: 'button', href: '#/devices/pair', dataset: { testid: 'devices-add' }, text: 'Add a device' }),
+        ' Pair a phone or another computer with a short-lived code; it joins your account without your recovery phrase.')),
     keySection,
   );
 
