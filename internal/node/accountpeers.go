@@ -89,6 +89,16 @@ type accountCandidate struct {
 // lately. Without a DHT it finds nothing. missing counts the accounts
 // looked up for which no provider was found.
 func (n *Node) accountPeers(ctx context.Context, nw *network, r *accountRendezvous) (out []accountCandidate, missing int) {
+	// A revoked device is no longer one of the account's devices: it
+	// stops announcing the account's key.
+	if rev, err := n.OwnRevocation(ctx); err == nil && rev != nil {
+		if r.provided {
+			nw.host.StopProviding(scope.AccountRendezvousKey(n.account))
+			r.provided = false
+			nw.log.Info("this device was revoked: it no longer announces its account's key")
+		}
+		return nil, 0
+	}
 	if !r.provided {
 		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		if err := nw.host.Provide(pctx, scope.AccountRendezvousKey(n.account)); err != nil {
