@@ -21,7 +21,11 @@ func (s *Service) NewPairing(_ context.Context, req wire.PairingRequest) (wire.P
 	if !s.n.Serving() {
 		return wire.Pairing{}, notServing()
 	}
-	p, err := s.n.NewPairing(time.Duration(ttl) * time.Second)
+	auth, err := phraseAuth(req.PhraseAuth)
+	if err != nil {
+		return wire.Pairing{}, err
+	}
+	p, err := s.n.NewPairing(time.Duration(ttl)*time.Second, auth)
 	if err != nil {
 		return wire.Pairing{}, pairError(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kithnet/kith/internal/api"
 	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/node"
 )
@@ -27,7 +28,11 @@ func init() {
 waits until a new device uses it: on the new machine run
   kith init --pair CODE --name phone
 The new device gets its own key and a certificate signed by your account key;
-the account key never leaves this device. The code works once, for 10 minutes
+the account key never leaves this device. On a device that does not hold the
+account key, kith asks for the recovery phrase (on a terminal; or pass
+--with-phrase and pipe the 24 words in): the key derived from it certifies
+this code's device and is forgotten when the code is used, void, cancelled
+or expired. The code works once, for 10 minutes
 (--expires, 1m to 1h); three wrong tries void it. Ctrl-C cancels it. With
 --json, the code is printed as one JSON line at once and the outcome as
 another at the end.`,
@@ -35,6 +40,8 @@ another at the end.`,
 			boolFlag("qr", "draw the QR code even when the output is not a terminal"),
 			strFlag("expires", "how long the code is valid, 1m to 1h, e.g. 5m (default 10m)"),
 			boolFlag("no-wait", "print the code and return without waiting"),
+			boolFlag("with-phrase", "read the recovery phrase from stdin (prompting on a terminal), on a device without the account key"),
+			strFlag("phrase-passphrase-file", "with the phrase: read the BIP39 passphrase (the \"25th word\") from FILE (or set KITH_PHRASE_PASSPHRASE)"),
 		),
 		run: runDevicePair,
 	})
@@ -66,11 +73,29 @@ func runDevicePair(ctx context.Context, c *call) error {
 		}
 		req.TTLSeconds = int64(d / time.Second)
 	}
+	const prompt = "Enter your 24-word recovery phrase to certify the new device (it is forgotten once the code is used or expires), then press Enter:"
+	if c.flagBool("with-phrase") {
+		auth, err := phraseAuthFrom(c, prompt)
+		if err != nil {
+			return err
+		}
+		req.PhraseAuth = auth
+	}
 	cl, err := c.remote()
 	if err != nil {
 		return err
 	}
 	p, err := cl.NewPairing(ctx, req)
+	if err != nil && req.Phrase == "" && api.ErrorOf(err).Code == wire.CodeNoAccountKey {
+		if !isTerminal(c.env.Stdin) {
+			return fmt.Errorf("this device does not hold the account key: run again with --with-phrase and the recovery phrase on stdin (it certifies this code's device and is forgotten), or run 'kith device pair' on a device that holds the key")
+		}
+		fmt.Fprintln(c.env.Stderr, "This device does not hold the account key.")
+		if req.PhraseAuth, err = phraseAuthFrom(c, prompt); err != nil {
+			return err
+		}
+		p, err = cl.NewPairing(ctx, req)
+	}
 	if err != nil {
 		return err
 	}

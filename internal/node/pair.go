@@ -66,14 +66,25 @@ type PairingStatus struct {
 // NewPairing makes a pairing code valid for ttl (0: DefaultPairTTL) and
 // once. It needs the running network and the account key, which it
 // decrypts now so that a missing passphrase fails here rather than when a
-// device uses the code.
-func (n *Node) NewPairing(ttl time.Duration) (Pairing, error) {
+// device uses the code. On a device that does not hold the key, auth's
+// recovery phrase gives it: the key derived from it is kept in memory for
+// this code alone and forgotten once the code is used, void, cancelled or
+// expired.
+func (n *Node) NewPairing(ttl time.Duration, auth *PhraseAuth) (Pairing, error) {
 	nw := n.net.Load()
 	if nw == nil {
 		return Pairing{}, ErrNotServing
 	}
-	if !n.holdsAccountKey {
-		return Pairing{}, noAccountKeyError("this device does not hold the account key, so it cannot certify a new device: run 'kith device pair' on a device that holds it, or restore the account on the new device with its recovery phrase ('kith init --restore')")
+	var phraseKey identity.PrivateKey
+	if !n.HoldsAccountKey() {
+		if auth == nil || auth.Phrase.IsZero() {
+			return Pairing{}, noAccountKeyError("this device does not hold the account key, so it cannot certify a new device without your recovery phrase: give the phrase (it is used for this code and forgotten), or run 'kith device pair' on a device that holds the key")
+		}
+		k, err := n.keyFromPhrase(auth)
+		if err != nil {
+			return Pairing{}, err
+		}
+		phraseKey = k
 	}
 	if ttl == 0 {
 		ttl = DefaultPairTTL
@@ -81,11 +92,13 @@ func (n *Node) NewPairing(ttl time.Duration) (Pairing, error) {
 	if ttl < time.Minute || ttl > MaxPairTTL {
 		return Pairing{}, fmt.Errorf("a pairing code is valid for 1 to %d minutes, not %v", int(MaxPairTTL.Minutes()), ttl)
 	}
-	if _, err := n.accountPrivate(); err != nil {
-		return Pairing{}, err
+	if phraseKey.IsZero() {
+		if _, err := n.accountPrivate(); err != nil {
+			return Pairing{}, err
+		}
 	}
 	now := time.Now()
-	rec := &pairRecord{made: now, expires: now.Add(ttl)}
+	rec := &pairRecord{made: now, expires: now.Add(ttl), key: phraseKey}
 	if _, err := rand.Read(rec.id[:]); err != nil {
 		return Pairing{}, err
 	}
@@ -256,7 +269,7 @@ func (n *Node) servePair(ctx context.Context, nw *network, remote identity.Publi
 		nw.host.Penalize(remote, "pairing: wrong code")
 		return
 	}
-	cert, certs, err := n.certifyPaired(ctx, remote, req)
+	cert, certs, err := n.certifyPaired(ctx, remote, req, nw.pairs.accountKey(rec))
 	if err != nil {
 		st := pairing.Failed
 		if errors.Is(err, errBadDeviceSig) {
@@ -288,14 +301,18 @@ var errBadDeviceSig = errors.New("the new device's signature over its certificat
 
 // certifyPaired signs and stores the new device's certificate and returns
 // it with the account's certificate entries to send (the new one first).
-func (n *Node) certifyPaired(ctx context.Context, device identity.PublicKey, req pairing.Request) (*entry.Entry, []pairing.Cert, error) {
+// key is the account key held for the code alone, or zero to use the
+// home's.
+func (n *Node) certifyPaired(ctx context.Context, device identity.PublicKey, req pairing.Request, key identity.PrivateKey) (*entry.Entry, []pairing.Cert, error) {
 	add := content.DeviceAdd{Account: n.account.Account(), Device: device.Device(), DeviceSig: req.DeviceSig}
 	if !add.VerifyDeviceSig() {
 		return nil, nil, errBadDeviceSig
 	}
-	key, err := n.accountPrivate()
-	if err != nil {
-		return nil, nil, err
+	if key.IsZero() {
+		var err error
+		if key, err = n.accountPrivate(); err != nil {
+			return nil, nil, err
+		}
 	}
 	n.mu.Lock()
 	if d, err := n.store.AccountOf(ctx, device); err == nil {

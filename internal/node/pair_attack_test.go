@@ -29,7 +29,7 @@ func newPairAttack(t *testing.T) *pairAttack {
 	mn := netnode.NewMockNet()
 	t.Cleanup(func() { _ = mn.Close() })
 	n, nw := breachNode(t, mn)
-	pr, err := n.NewPairing(0)
+	pr, err := n.NewPairing(0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

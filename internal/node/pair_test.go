@@ -45,7 +45,7 @@ func deviceNames(t *testing.T, n *node.Node) map[string]string {
 func TestMockPairNewDevice(t *testing.T) {
 	mn := newMockNet(t)
 	a := mockNode(t, mn)
-	pr, err := a.NewPairing(0)
+	pr, err := a.NewPairing(0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestMockPairNewDevice(t *testing.T) {
 		return len(postTexts(t, a, a.Account())) == 2 && len(postTexts(t, b, a.Account())) == 2
 	})
 	// Without the account key the new device cannot pair another.
-	if _, err := b.NewPairing(0); !errors.Is(err, node.ErrNoAccountKey) {
+	if _, err := b.NewPairing(0, nil); !errors.Is(err, node.ErrNoAccountKey) {
 		t.Fatalf("NewPairing on the new device: %v, want ErrNoAccountKey", err)
 	}
 	// The home opens again as an ordinary home.
@@ -157,7 +157,7 @@ func TestMockPairRefusals(t *testing.T) {
 	mn := newMockNet(t)
 	a := mockNode(t, mn)
 	dir := t.TempDir()
-	pr, err := a.NewPairing(0)
+	pr, err := a.NewPairing(0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestMockPairRefusals(t *testing.T) {
 	_, _, err = pairMock(t, mn, home, unknown, "phone")
 	wantRefused(t, err, home, "does not know this code")
 
-	pr2, err := a.NewPairing(0)
+	pr2, err := a.NewPairing(0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestMockPairRefusals(t *testing.T) {
 	_, _, err = pairMock(t, mn, home, pr2.Code, "tablet")
 	wantRefused(t, err, home, "used already")
 
-	pr3, err := a.NewPairing(0)
+	pr3, err := a.NewPairing(0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestMockPairRefusals(t *testing.T) {
 func TestPairCodeRefusedLocally(t *testing.T) {
 	mn := newMockNet(t)
 	a := mockNode(t, mn)
-	pr, err := a.NewPairing(0)
+	pr, err := a.NewPairing(0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestPairCodeRefusedLocally(t *testing.T) {
 func TestMockPairRace(t *testing.T) {
 	mn := newMockNet(t)
 	a := mockNode(t, mn)
-	pr, err := a.NewPairing(0)
+	pr, err := a.NewPairing(0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,14 +283,14 @@ func TestMockPairPendingLimit(t *testing.T) {
 	mn := newMockNet(t)
 	a := mockNode(t, mn)
 	for range node.MaxPendingPairings {
-		if _, err := a.NewPairing(0); err != nil {
+		if _, err := a.NewPairing(0, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := a.NewPairing(0); !errors.Is(err, node.ErrTooManyPairings) {
+	if _, err := a.NewPairing(0, nil); !errors.Is(err, node.ErrTooManyPairings) {
 		t.Fatalf("one code too many: %v", err)
 	}
-	if _, err := a.NewPairing(30 * time.Second); err == nil {
+	if _, err := a.NewPairing(30 * time.Second, nil); err == nil {
 		t.Fatal("a 30 s code was made")
 	}
 }

@@ -48,7 +48,14 @@ type pairRecord struct {
 	device   identity.PublicKey // the device certified, once used
 	name     string
 	cert     string // the certificate entry's id, once used
+	// key is the account key derived from the recovery phrase given for
+	// this code, on a device that does not hold the key; zero otherwise,
+	// and forgotten as soon as the code is no longer pending.
+	key identity.PrivateKey
 }
+
+// forgetKey drops the account key held for this code alone.
+func (r *pairRecord) forgetKey() { r.key = identity.PrivateKey{} }
 
 // pairBook holds the pending codes of a serving node, in memory only: a
 // restart voids them.
@@ -70,6 +77,7 @@ func (b *pairBook) expire(now time.Time) {
 	for _, r := range b.records {
 		if r.state == PairPending && !r.inUse && !now.Before(r.expires) {
 			r.state = PairExpired
+			r.forgetKey()
 			b.notify()
 		}
 	}
@@ -156,6 +164,7 @@ func (b *pairBook) fail(r *pairRecord) int {
 	r.failures++
 	if r.failures >= MaxPairAttempts && r.state == PairPending {
 		r.state = PairBurnt
+		r.forgetKey()
 	}
 	b.notify()
 	return MaxPairAttempts - r.failures
@@ -176,6 +185,7 @@ func (b *pairBook) used(r *pairRecord, device identity.PublicKey, name, cert str
 	r.inUse = false
 	r.state = PairUsed
 	r.device, r.name, r.cert = device, name, cert
+	r.forgetKey()
 	b.notify()
 }
 
@@ -189,9 +199,18 @@ func (b *pairBook) cancel(id [pairing.IDSize]byte) bool {
 	}
 	if r.state == PairPending {
 		r.state = PairCancelled
+		r.forgetKey()
 		b.notify()
 	}
 	return true
+}
+
+// accountKey returns the account key held for r's code alone (zero when
+// the home holds the key, or once the code is no longer pending).
+func (b *pairBook) accountKey(r *pairRecord) identity.PrivateKey {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return r.key
 }
 
 // status returns a copy of the record with id and a channel closed at the

@@ -63,6 +63,9 @@ func Pair(ctx context.Context, home, codeText string, o Options, po PairOptions)
 	if err := pairing.CheckName(o.DeviceName); err != nil {
 		return nil, res, fmt.Errorf("device name: %w", err)
 	}
+	if o.DeviceName == "" {
+		o.DeviceName = defaultDeviceName()
+	}
 	if Initialized(home) {
 		return nil, res, fmt.Errorf("%w (%s); use another --home, or remove it if you really mean to start over", ErrAlreadyInitialized, home)
 	}
@@ -103,6 +106,10 @@ func Pair(ctx context.Context, home, codeText string, o Options, po PairOptions)
 		return nil, res, fmt.Errorf("the pairing device certified this device, but storing its certificate failed (%w); revoke device %s from your other device and pair again", err, res.Device)
 	}
 	res.Certificates = len(certs)
+	// A device without the account key says so, so that the account's
+	// other devices show where the key is (device.custody). Should it
+	// fail, Open says it the next time.
+	_ = n.settleCustody(ctx)
 	// The device key file is written last: its presence means "initialised".
 	if err := identity.WriteKeyFile(devicePath(home), device, "device", o.Passphrase); err != nil {
 		return nil, res, err

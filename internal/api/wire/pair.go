@@ -7,6 +7,10 @@ type PairingRequest struct {
 	// TTLSeconds is how long the code is valid: MinPairingTTL to
 	// MaxPairingTTL seconds; 0 (or absent) means DefaultPairingTTL.
 	TTLSeconds int64 `json:"ttl_seconds,omitempty"`
+	// The recovery phrase, on a device that does not hold the account
+	// key: the key derived from it certifies this code's device and is
+	// then forgotten.
+	PhraseAuth
 }
 
 // Bounds of PairingRequest.TTLSeconds.
