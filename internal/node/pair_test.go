@@ -290,7 +290,7 @@ func TestMockPairPendingLimit(t *testing.T) {
 	if _, err := a.NewPairing(0, nil); !errors.Is(err, node.ErrTooManyPairings) {
 		t.Fatalf("one code too many: %v", err)
 	}
-	if _, err := a.NewPairing(30 * time.Second, nil); err == nil {
+	if _, err := a.NewPairing(30*time.Second, nil); err == nil {
 		t.Fatal("a 30 s code was made")
 	}
 }
