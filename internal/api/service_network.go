@@ -167,6 +167,7 @@ func peerOf(p node.PeerInfo) wire.Peer {
 			BytesIn:         s.BytesIn,
 			BytesOut:        s.BytesOut,
 			Forks:           s.Forks,
+			Revoked:         s.Revoked,
 		}
 	}
 	return out

@@ -111,6 +111,9 @@ func syncText(s *wire.PeerSync) string {
 	if s.Forks > 0 {
 		fmt.Fprintf(&b, "; %d forks seen", s.Forks)
 	}
+	if s.Revoked > 0 {
+		fmt.Fprintf(&b, "; %d entries of revoked devices refused", s.Revoked)
+	}
 	return b.String()
 }
 

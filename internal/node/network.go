@@ -608,7 +608,7 @@ func (n *Node) peerInfo(p netnode.PeerInfo, sessions map[identity.PublicKey]repl
 		pi.Sync = &SyncInfo{
 			Phase: s.Phase, CaughtUp: s.CaughtUp, LogsWanted: s.LogsWanted,
 			EntriesExpected: s.EntriesExpected, EntriesReceived: s.EntriesReceived, EntriesSent: s.EntriesSent,
-			BytesIn: s.BytesIn, BytesOut: s.BytesOut, Forks: s.Forks,
+			BytesIn: s.BytesIn, BytesOut: s.BytesOut, Forks: s.Forks, Revoked: s.Revoked,
 		}
 	}
 	return pi

@@ -30,6 +30,7 @@ type SyncInfo struct {
 	BytesIn         int64
 	BytesOut        int64
 	Forks           int
+	Revoked         int // entries refused as a revoked device's that its revocation does not keep
 }
 
 // Status is the node's state for 'kith status'.

@@ -99,8 +99,3 @@ func (r *Revoked) Add(o *Revoked) *Revoked {
 	}
 	return out
 }
-
-// Same reports whether r and o keep the same entries.
-func (r *Revoked) Same(o *Revoked) bool {
-	return r != nil && o != nil && maps.Equal(r.Logs, o.Logs)
-}

@@ -32,6 +32,9 @@ type PeerSync struct {
 	BytesIn         int64  `json:"bytes_in"`
 	BytesOut        int64  `json:"bytes_out"`
 	Forks           int    `json:"forks"`
+	// Revoked counts the entries refused because their device was
+	// revoked and its revocation does not keep them.
+	Revoked int `json:"revoked"`
 }
 
 // PeerList answers GET /api/v1/peers.

@@ -107,6 +107,16 @@ func (v *txView) Revocations(k store.LogKey) ([]*entry.Entry, error) {
 	return revocationsIn(v.tx.Query, k)
 }
 
+// purgeRevoked drops what every revocation in effect does not keep.
+func (v *txView) purgeRevoked() error {
+	for _, r := range v.s.revoked {
+		if err := v.dropRevoked(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // dropRevoked applies store.DropRevoked: it puts r in effect for the rest
 // of the transaction and deletes what r does not keep of its device.
 func (v *txView) dropRevoked(r *store.Revoked) error {

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -127,6 +128,64 @@ func TestRevokeDropIsAtomic(t *testing.T) {
 	ingestOutcomes(t, s, f.rev)
 	if h, err := s.Head(ctx, f.log); err != nil || h.Seq != 2 {
 		t.Fatalf("head after the revocation %+v, %v; want seq 2", h, err)
+	}
+	for _, e := range f.posts[2:] {
+		if _, err := s.Get(ctx, e.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("seq %d still held: %v", e.Header.Seq, err)
+		}
+	}
+}
+
+// A file in which a revocation is stored but what it does not keep was
+// never dropped (as an older kith left it) is cleaned at the first write.
+func TestRevokedHeldByOlderKith(t *testing.T) {
+	f := newRevokeFixture(t)
+	path := filepath.Join(t.TempDir(), "kith.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingestOutcomes(t, s, f.cert, f.posts[0], f.posts[1], f.posts[2], f.posts[3])
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Store the revocation behind the store's back.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.rev
+	var logRow int64
+	if err := db.QueryRow(`SELECT log FROM logs WHERE author = ? AND log_id = ?`, r.Header.Author[:], r.Header.LogID[:]).Scan(&logRow); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO entries (id, id_prefix, log, seq, timestamp, type, header, payload) VALUES (?, ?, ?, 2, 2, 'device.revoke', ?, ?)`,
+			[]any{r.ID[:], idPrefix(r.ID), logRow, r.Raw, r.Payload}},
+		{`UPDATE logs SET head_seq = 2, head_id = ?, ended = 1 WHERE log = ?`, []any{r.ID[:], logRow}},
+		{`INSERT INTO revocations (account, device, by) VALUES (?, ?, ?)`, []any{r.Header.Author[:], f.log.Author[:], r.ID[:]}},
+	} {
+		if _, err := db.Exec(q.sql, q.args...); err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// The first write, whatever it is, drops seq 3 and 4.
+	other := testLog(t, testKey(t, 7), entry.PublicLog, nil, 1)
+	ingestOutcomes(t, s, other...)
+	ctx := context.Background()
+	if h, err := s.Head(ctx, f.log); err != nil || h.Seq != 2 {
+		t.Fatalf("head %+v, %v; want seq 2", h, err)
 	}
 	for _, e := range f.posts[2:] {
 		if _, err := s.Get(ctx, e.ID); !errors.Is(err, store.ErrNotFound) {

@@ -72,6 +72,11 @@ type Store struct {
 	// revoked holds what the revocations in effect keep, by device
 	// (revoked.go).
 	revoked map[identity.PublicKey]*store.Revoked
+	// purgeDue asks the next Ingest to drop, before its batch, what the
+	// revocations in effect do not keep: set whenever they are read from
+	// the file, so entries a revocation dropped in no transaction (a file
+	// written by an older kith) go at the first write.
+	purgeDue bool
 	// dataVersion is the writer connection's PRAGMA data_version when the
 	// caches were last known to match the file; -1 forces a reload.
 	dataVersion int64

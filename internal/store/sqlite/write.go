@@ -119,7 +119,14 @@ func (s *Store) Ingest(ctx context.Context, es []*entry.Entry) ([]store.Result, 
 		return nil, s.wrap("ingest", err)
 	}
 	v := &txView{s: s, ctx: ctx, tx: tx, logs: map[store.LogKey]*txLog{}}
-	results, err := v.run(es, pv)
+	purged := s.purgeDue
+	if purged {
+		err = v.purgeRevoked()
+	}
+	var results []store.Result
+	if err == nil {
+		results, err = v.run(es, pv)
+	}
 	if err != nil {
 		_ = tx.Rollback()
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
@@ -134,6 +141,9 @@ func (s *Store) Ingest(ctx context.Context, es []*entry.Entry) ([]store.Result, 
 		return nil, s.wrap("ingest: commit", err)
 	}
 	v.committed()
+	if purged {
+		s.purgeDue = false
+	}
 	return results, nil
 }
 
@@ -622,6 +632,7 @@ func (s *Store) checkDataVersion(tx *sql.Tx) error {
 	if err := s.loadRevoked(tx); err != nil {
 		return fmt.Errorf("reload revocations: %w", err)
 	}
+	s.purgeDue = len(s.revoked) > 0
 	s.dataVersion = dv
 	return nil
 }

@@ -353,3 +353,21 @@ func testRevokeRace(t *testing.T, x h, open func(t *testing.T) store.Store) {
 		t.Fatalf("the two orders differ:\n%s\n---\n%s", a, b)
 	}
 }
+
+// testRevokeKeepUnknown: a revocation keeping content.MaxRevokeKeep heads
+// no store has seen (in logs of their own) keeps, of each such log, the
+// entries below the named seq and only the named entry at it.
+func testRevokeKeepUnknown(t *testing.T, x h) {
+	w := newRevokeWorld(t, x)
+	x.mustAdd(w.cert)
+	var keep []content.KeptHead
+	for i := range content.MaxRevokeKeep {
+		id := entry.ID{0: byte(i), 1: byte(i >> 8), 31: 0xee}
+		keep = append(keep, content.KeptHead{ID: id, KeptAt: content.KeptAt{LogID: entry.LogID{0: byte(i), 1: byte(i >> 8), 31: 0x77}, Seq: 2}})
+	}
+	x.mustAdd(newRevokeKeep(t, w.acc, w.cert, 2000, keep...))
+	l := newChain(w.d, keep[5].LogID)
+	x.mustAdd(l.add(t, post(t, "below the unknown head"), 0))
+	x.expect(l.add(t, post(t, "at the unknown head's seq, not it"), 0), store.Rejected, revokedMsg)
+	x.expect(w.pub.es[0], store.Rejected, revokedMsg)
+}

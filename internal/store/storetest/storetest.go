@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RevokeBadInput", testRevokeBadInput},
 		{"RevokeTwice", testRevokeTwice},
 		{"RevokeDropsTombstones", testRevokeDropsTombstones},
+		{"RevokeKeepUnknown", testRevokeKeepUnknown},
 		{"RevokeRace", func(t *testing.T, x h) { testRevokeRace(t, x, open) }},
 	}
 	for _, tc := range tests {
