@@ -16,7 +16,8 @@ import (
 // phone)" once the two devices synced; with the phone away, a new post of
 // the laptop makes it say, live, 1 copy and that one entry of its log is
 // only on this device. The tablet, which synced with the phone only, is
-// named with the command that revokes it.
+// named on the timeline, and on the Peers page with the command that
+// revokes it.
 func TestWebCopies(t *testing.T) {
 	br := newBrowser(t)
 	dir := t.TempDir()
@@ -36,8 +37,13 @@ func TestWebCopies(t *testing.T) {
 	})
 
 	tab := br.ctx
+	br.do(tab, "open the laptop's timeline", 30*time.Second,
+		chromedp.Navigate(laptop.Web), chromedp.WaitVisible(tid("compose-text")))
+	waitJS[bool](br, tab, "the timeline to name the tablet as never synced", 20*time.Second,
+		`(e => e && !e.hidden && e.textContent === 'tablet has not synced with this device. If it is lost, revoke it: see Your data.')(document.querySelector('[data-testid=unsynced-notice]'))`)
+	br.screenshot(tab, "29-unsynced-notice")
 	br.do(tab, "open the laptop's Peers page", 30*time.Second,
-		chromedp.Navigate(laptop.Web+"#/peers"), chromedp.WaitVisible(tid("copies")))
+		chromedp.Click(`[data-testid=unsynced-notice] a`), chromedp.WaitVisible(tid("copies")))
 	waitJS[bool](br, tab, "2 copies on this device and the phone", 30*time.Second,
 		`(e => e && e.dataset.count === '2' && e.textContent === '2 copies (this device, phone)')(document.querySelector('[data-testid=copies-count]'))`)
 	// The tablet, which the laptop knows only from the phone, is named
