@@ -64,6 +64,16 @@ func TestCountCopies(t *testing.T) {
 			},
 		},
 		{
+			name:    "the phone claims more of this device's log than it wrote",
+			devices: devs[:2],
+			own:     map[store.LogKey]uint64{pub(me): 5},
+			book:    book{phone: {pub(me): 500}},
+			want: Copies{
+				Complete: []CopyHolder{h(me, "desk", true, 0), h(phone, "phone", false, 0)},
+				Devices:  []CopyHolder{h(me, "desk", true, 0), h(phone, "phone", false, 0)},
+			},
+		},
+		{
 			name:    "a device never synced with",
 			devices: append(devs[:2:2], copyDevice{laptop, "laptop", false}),
 			own:     map[store.LogKey]uint64{pub(me): 5},
