@@ -79,6 +79,11 @@ func countCopies(self identity.PublicKey, devices []copyDevice, own map[store.Lo
 		if h == self {
 			return own[l]
 		}
+		if l.Author == self {
+			// Nobody holds more of this device's logs than it wrote: a
+			// device claiming more is not believed beyond that.
+			return min(book[h][l], own[l])
+		}
 		return book[h][l]
 	}
 	// Every log of the account's devices that any holder is known to hold.

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"os"
 	"reflect"
 	"testing"
 
@@ -63,6 +64,16 @@ func TestCountCopies(t *testing.T) {
 			},
 		},
 		{
+			name:    "the phone claims more of this device's log than it wrote",
+			devices: devs[:2],
+			own:     map[store.LogKey]uint64{pub(me): 5},
+			book:    book{phone: {pub(me): 500}},
+			want: Copies{
+				Complete: []CopyHolder{h(me, "desk", true, 0), h(phone, "phone", false, 0)},
+				Devices:  []CopyHolder{h(me, "desk", true, 0), h(phone, "phone", false, 0)},
+			},
+		},
+		{
 			name:    "a device never synced with",
 			devices: append(devs[:2:2], copyDevice{laptop, "laptop", false}),
 			own:     map[store.LogKey]uint64{pub(me): 5},
@@ -104,4 +115,35 @@ func TestCopyBookPersists(t *testing.T) {
 	if got := again.snapshot()[dev][l]; got != 4 {
 		t.Fatalf("reloaded: seq %d, want 4", got)
 	}
+}
+
+// FuzzCopyBook: whatever copies.json holds, loading it never panics and
+// keeps only well-formed records within the bound.
+func FuzzCopyBook(f *testing.F) {
+	f.Add([]byte(`{"version":1,"devices":{"0500000000000000000000000000000000000000000000000000000000000000":{"06000000000000000000000000000000000000000000000000000000000000000100000000000000000000000000000000000000000000000000000000000000":4}}}`))
+	f.Add([]byte(`{"version":1,"devices":{"zz":{"00":0}}}`))
+	f.Add([]byte(`{"version":2}`))
+	f.Add([]byte(`not json`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		path := t.TempDir() + "/" + copiesFile
+		if err := os.WriteFile(path, raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		b, err := loadCopyBook(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, m := range b.snapshot() {
+			for _, seq := range m {
+				if seq == 0 {
+					t.Fatal("a record of seq 0 was kept")
+				}
+				n++
+			}
+		}
+		if n > maxCopyRecords || n != b.n {
+			t.Fatalf("%d records kept, counted %d (bound %d)", n, b.n, maxCopyRecords)
+		}
+	})
 }

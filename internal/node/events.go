@@ -20,7 +20,8 @@ const (
 	// EventEntry: an entry was newly stored (Entry, Local).
 	EventEntry EventKind = iota + 1
 	// EventPeers: a peer connected or left, a sync session changed phase,
-	// or the network started or stopped; ask Peers for the list.
+	// the network started or stopped, or the copy book changed (Status's
+	// Copies); ask Peers for the list.
 	EventPeers
 	// EventSync: the sync totals changed; ask SyncTotals.
 	EventSync

@@ -163,3 +163,25 @@ func TestMirrorAcknowledgesOnScopeChange(t *testing.T) {
 	b.eng.ScopeChanged()
 	waitBook(t, bookA, b.pub(), l.logKey(), 4, "A after B's scope came to acknowledge L")
 }
+
+// TestMirrorAcknowledgesEqualSets: two mirrors that hold the same logs
+// reconcile with one fingerprint and learn nothing of each other's items;
+// each acknowledges the account's logs it offers all the same.
+func TestMirrorAcknowledgesEqualSets(t *testing.T) {
+	l := newChain(t, 1, 0)
+	es := l.add(t, 5)
+	kb := testKey(t, 1002).Public()
+	bookA := &headBook{m: map[identity.PublicKey]map[store.LogKey]uint64{}}
+	sa := &mirrorScope{mirrors: map[identity.PublicKey]bool{kb: true}}
+	sa.setAcked(l.logKey())
+	a := newMirrorNode(t, 1, sa, bookA)
+	sb := &mirrorScope{}
+	sb.mirrors = map[identity.PublicKey]bool{a.pub(): true}
+	sb.setAcked(l.logKey())
+	b := newMirrorNode(t, 2, sb, &headBook{m: map[identity.PublicKey]map[store.LogKey]uint64{}})
+	ingest(t, a.st, es)
+	ingest(t, b.st, es)
+	connect(t, a, b)
+	waitLive(t, a, b)
+	waitBook(t, bookA, b.pub(), l.logKey(), 5, "A after reconciling equal sets with B")
+}

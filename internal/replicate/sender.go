@@ -269,8 +269,27 @@ func (x *sender) addCredit(c *Credit) error {
 
 // setReconciled lets HAVEs go out.
 func (x *sender) setReconciled() {
+	// Acknowledge the account's logs of the offer set (Acknowledger): a
+	// mirror whose set equals this side's learns nothing else from the
+	// reconciliation.
+	var ack []Item
+	x.mu.Lock()
+	snap := x.snapshot
+	x.mu.Unlock()
+	if snap != nil {
+		for _, it := range snap.Items() {
+			if x.s.acknowledges(it.Log) {
+				ack = append(ack, it)
+			}
+		}
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	for _, it := range ack {
+		if h, ok := x.have[it.Log]; !ok || h.Seq < it.Seq {
+			x.have[it.Log] = it
+		}
+	}
 	x.reconciled = true
 	x.signal()
 }

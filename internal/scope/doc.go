@@ -1,7 +1,11 @@
 // Package scope decides which logs a node replicates: the logs of its own
 // account's devices, of the accounts it follows and (hops deep) the accounts
 // they follow, and logs added explicitly; never anything of an account it
-// blocks, and nothing at all to a peer whose account it blocks.
+// blocks, and nothing at all to a peer whose account it blocks. The
+// account's other current devices are mirrors: this node takes every log
+// they offer (WantsFrom), offers them the logs it wants itself, and
+// acknowledges the account's own logs to them (doc/protocol/sync.md,
+// "Mirrors").
 //
 // The answer is computed from the store (follow, block and device entries)
 // into an immutable snapshot, so the questions the sync protocol asks for

@@ -4,6 +4,7 @@
 // and the account's devices this one never synced with, with how to revoke
 // them if they are lost.
 import { h, replace, plural } from './dom.js';
+import { api } from './api.js';
 import { cleanName } from './peertext.js';
 
 function devName(d) {
@@ -35,4 +36,33 @@ export function drawCopies(el, c) {
     single.length ? h('ul', { class: 'warnings' }, single) : null,
     c.count < 2 && !single.length ? h('p', { class: 'muted', text: 'Add another device, so that losing one loses nothing.' }) : null,
     unsynced.length ? [h('h3', { text: 'Devices of yours not seen here' }), h('ul', {}, unsynced)] : null);
+}
+
+// unsyncedNotice answers a paragraph for the top of the timeline that
+// names the account's devices this one never synced with (after a
+// restore: perhaps lost) and says where to revoke them; hidden when there
+// are none. refresh() reads the status again.
+export function unsyncedNotice() {
+  const el = h('p', { class: 'status error', role: 'status', dataset: { testid: 'unsynced-notice' }, hidden: true });
+  async function refresh() {
+    let c;
+    try {
+      c = (await api.status()).copies;
+    } catch {
+      return; // the next refresh tries again
+    }
+    const ds = (c && c.unsynced) || [];
+    el.hidden = ds.length === 0;
+    if (!ds.length) {
+      replace(el);
+      return;
+    }
+    const names = ds.map(devName);
+    const list = names.length === 1 ? names[0] : names.slice(0, -1).join(', ') + ' and ' + names[names.length - 1];
+    replace(el,
+      h('span', { ptext: `${list} ${ds.length === 1 ? 'has' : 'have'} not synced with this device. If ${ds.length === 1 ? 'it is' : 'they are'} lost, revoke ${ds.length === 1 ? 'it' : 'them'}: ` }),
+      h('a', { href: '#/peers', text: 'see Your data' }), '.');
+  }
+  refresh();
+  return { el, refresh };
 }

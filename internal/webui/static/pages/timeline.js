@@ -4,6 +4,7 @@ import { h, plural } from '../dom.js';
 import { api } from '../api.js';
 import { makeComposer } from '../compose.js';
 import { makeFeed, debounce } from '../feed.js';
+import { unsyncedNotice } from '../copies.js';
 
 export default async function timeline(main, ctx) {
   ctx.title('Timeline');
@@ -22,16 +23,21 @@ export default async function timeline(main, ctx) {
     }
   };
   const composer = makeComposer({ label: 'Write a post', button: 'Post', onPosted: () => newest(false) });
+  const notice = unsyncedNotice();
   main.append(
     h('h1', { tabindex: '-1', text: 'Timeline' }),
+    notice.el,
     composer.el,
     h('h2', { class: 'visually-hidden', text: 'Posts' }),
     feed.el,
   );
   const later = debounce(() => newest(true), 300);
+  const noticeLater = debounce(notice.refresh, 1000);
   ctx.on('entry', (e) => {
     if (e.type === 'post') later();
+    if (e.type === 'device.add' || e.type === 'device.revoke') noticeLater();
   });
-  ctx.on('resync', () => feed.reload());
+  ctx.on('peers', noticeLater);
+  ctx.on('resync', () => { feed.reload(); notice.refresh(); });
   await feed.reload();
 }
