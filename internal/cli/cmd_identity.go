@@ -136,6 +136,10 @@ func runInit(ctx context.Context, c *call) error {
 			HoldsAccountKey bool `json:"holds_account_key"`
 		}{id, true, encrypted, true}, func(w io.Writer) {
 			fmt.Fprintf(w, "Restored account %s\nNew device       %s (certified by the account)\nHome             %s\n", id.Account, id.Device, id.Home)
+			fmt.Fprintln(w, "\nLost a device? Once this node has met one of your other devices, or a friend who")
+			fmt.Fprintln(w, "follows you ('kith serve', then 'kith join CODE' or 'kith peer add ADDRESS'), your")
+			fmt.Fprintln(w, "data comes back and 'kith status' names the devices that have not synced with this")
+			fmt.Fprintln(w, "one; revoke the lost ones with 'kith device revoke DEVICE_ID'.")
 		})
 	}
 	return c.out(struct {
