@@ -28,6 +28,8 @@ func TestDeviceListAndRevoke(t *testing.T) {
 	b := newEnv(t)
 	if r := b.run(t, []byte(ao.RecoveryPhrase), "init", "--restore", "--name", "new"); r.code != 0 {
 		t.Fatalf("restore: %q", r.stderr)
+	} else if !strings.Contains(r.stdout, "'kith status' names the devices that have not synced with this\none; revoke the lost ones with 'kith device revoke DEVICE_ID'.\n") {
+		t.Errorf("restore prints %q, without what to do about lost devices", r.stdout)
 	}
 	var bo initOut
 	b.okJSON(t, &bo, "id")
