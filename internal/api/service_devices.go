@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/kithnet/kith/internal/api/wire"
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/node"
 	"github.com/kithnet/kith/internal/store"
@@ -53,7 +54,16 @@ func (s *Service) RevokeDevice(ctx context.Context, deviceText string, req wire.
 	if err != nil {
 		return wire.Revoked{}, s.revokeError(ctx, dev, err)
 	}
-	return wire.Revoked{ID: e.ID.String(), Device: dev.String(), Revoked: true}, nil
+	out := wire.Revoked{ID: e.ID.String(), Device: dev.String(), Revoked: true}
+	if p, err := content.Decode(e.Payload); err == nil {
+		if r, ok := p.(*content.DeviceRevoke); ok {
+			out.KeptLogs = len(r.KeepAt)
+			for _, k := range r.KeepAt {
+				out.KeptEntries += k.Seq
+			}
+		}
+	}
+	return out, nil
 }
 
 // RemoveAccountKey deletes the account key from this device, once the

@@ -115,8 +115,9 @@ func runDeviceRevoke(ctx context.Context, c *call) error {
 		if err != nil {
 			return err
 		}
-		return c.out(map[string]any{"id": r.ID, "device": r.Device, "revoked": true}, func(w io.Writer) {
+		return c.out(r, func(w io.Writer) {
 			fmt.Fprintf(w, "revoked device %s (entry %s)\n", r.Device, r.ID)
+			fmt.Fprintf(w, "What it wrote until now stays valid (%d entries in %d logs, as far as this device holds them); anything else it wrote or writes is refused everywhere.\n", r.KeptEntries, r.KeptLogs)
 		})
 	})
 }

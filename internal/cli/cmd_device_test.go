@@ -33,6 +33,8 @@ func TestDeviceListAndRevoke(t *testing.T) {
 	}
 	var bo initOut
 	b.okJSON(t, &bo, "id")
+	a.ok(t, "post", "one")
+	a.ok(t, "post", "two")
 	bundle := filepath.Join(t.TempDir(), "a.kithbundle")
 	a.ok(t, "export", "--out", bundle)
 	b.ok(t, "import", bundle)
@@ -61,8 +63,8 @@ func TestDeviceListAndRevoke(t *testing.T) {
 	// Revoke the old device.
 	var rev map[string]any
 	b.okJSON(t, &rev, "device", "revoke", ao.Device, "--reason", "lost")
-	if rev["device"] != ao.Device || rev["revoked"] != true || !strings.HasPrefix(rev["id"].(string), "ent_") {
-		t.Errorf("device revoke = %v", rev)
+	if rev["device"] != ao.Device || rev["revoked"] != true || !strings.HasPrefix(rev["id"].(string), "ent_") || rev["kept_logs"] != 1.0 || rev["kept_entries"] != 2.0 {
+		t.Errorf("device revoke = %v, want 2 entries in 1 log kept", rev)
 	}
 	b.okJSON(t, &l, "device", "list")
 	for _, d := range l.Devices {

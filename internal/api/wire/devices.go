@@ -50,4 +50,9 @@ type Revoked struct {
 	ID      string `json:"id"` // the device.revoke entry
 	Device  string `json:"device"`
 	Revoked bool   `json:"revoked"`
+	// KeptLogs and KeptEntries say what of the device stays valid: the
+	// entries up to the kept heads the revocation names (payloads.md
+	// §6.1); everything else it wrote or writes is refused.
+	KeptLogs    int    `json:"kept_logs"`
+	KeptEntries uint64 `json:"kept_entries"`
 }
