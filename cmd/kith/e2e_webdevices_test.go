@@ -120,7 +120,7 @@ func TestWebDevices(t *testing.T) {
 		t.Errorf("key summary %q", summary)
 	}
 	checkLabels(t, br, tabL, "devices")
-	br.screenshot(tabL, "30-devices")
+	br.screenshot(tabL, "40-devices")
 	// Add a device leads to the pairing page, and back.
 	br.do(tabL, "follow Add a device", 20*time.Second,
 		chromedp.Click(tid("devices-add")), chromedp.WaitVisible(tid("pair-create")),
@@ -138,13 +138,13 @@ func TestWebDevices(t *testing.T) {
 	if !strings.Contains(msg, "the account key was not removed: this recovery phrase (with this phrase passphrase) is not the phrase of this account") {
 		t.Errorf("a wrong phrase says %q", msg)
 	}
-	br.screenshot(tabP, "31-key-remove-wrong-phrase")
+	br.screenshot(tabP, "41-key-remove-wrong-phrase")
 	br.do(tabP, "remove the key with the phrase", 30*time.Second,
 		setField("key-remove-phrase", created.RecoveryPhrase), chromedp.Click(tid("key-remove-confirm")))
 	waitDevices(tabP, "the phone without the key", func(m map[string]dev) bool {
 		return m["phone"].Key == "not_held" && m["phone"].State == "Does not hold the account key."
 	})
-	br.screenshot(tabP, "32-key-removed")
+	br.screenshot(tabP, "42-key-removed")
 
 	// The laptop's page learns it live, from the phone's entry.
 	waitDevices(tabL, "the laptop sees the phone without the key", func(m map[string]dev) bool {
@@ -168,7 +168,7 @@ func TestWebDevices(t *testing.T) {
 		t.Errorf("revoking with another account's phrase says %q", msg)
 	}
 	checkLabels(t, br, tabP, "devices with the revoke form")
-	br.screenshot(tabP, "33-revoke-asks-phrase")
+	br.screenshot(tabP, "43-revoke-asks-phrase")
 	br.do(tabP, "revoke with the phrase", 20*time.Second,
 		setField("revoke-phrase", created.RecoveryPhrase), chromedp.Click(tid("revoke-confirm")))
 	waitDevices(tabP, "the tablet revoked on the phone", func(m map[string]dev) bool {
@@ -177,7 +177,7 @@ func TestWebDevices(t *testing.T) {
 	waitDevices(tabL, "the tablet revoked on the laptop", func(m map[string]dev) bool {
 		return m["tablet"].Revoked == "true"
 	})
-	br.screenshot(tabP, "34-revoked")
+	br.screenshot(tabP, "44-revoked")
 	var list struct {
 		Devices []struct {
 			Name       string `json:"name"`
