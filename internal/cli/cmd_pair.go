@@ -225,7 +225,7 @@ func runInitPair(ctx context.Context, c *call) error {
 			name = "(no name)"
 		}
 		fmt.Fprintf(w, "Paired with account %s\nThis device         %s %s (certified by %s)\nHome                %s\n\n", id.Account, id.Device, name, res.PairingDevice, id.Home)
-		fmt.Fprintln(w, "This device does not hold the account key: pair or revoke devices from the device that does.")
+		fmt.Fprintln(w, "This device does not hold the account key: to pair or revoke devices here, kith asks for your recovery phrase.")
 		fmt.Fprintln(w, "Start it with 'kith serve': it replicates your account's data from your other devices.")
 	})
 }

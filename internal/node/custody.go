@@ -69,6 +69,15 @@ func (n *Node) DeviceCustody(ctx context.Context, devices []store.Device) (map[i
 		return nil, err
 	}
 	seqs := map[identity.PublicKey]uint64{}
+	// A device this node just paired never received the key: until its
+	// own statement arrives, that is known here.
+	if nw := n.net.Load(); nw != nil {
+		for _, d := range devices {
+			if nw.pairs.pairedHere(d.Device) {
+				out[d.Device] = CustodyNotHeld
+			}
+		}
+	}
 	for _, s := range found {
 		a := s.Entry.Header.Author
 		if a == n.device.Public() || s.Entry.Header.Seq <= seqs[a] {

@@ -12,8 +12,8 @@ import (
 // TestMockPairWithPhrase (issue 12 item 2): a device that does not hold
 // the account key pairs a new device only with the account's recovery
 // phrase; another account's phrase makes no code. The paired device says
-// it does not hold the key (device.custody), so the device that paired it
-// shows so once their logs meet.
+// it does not hold the key (device.custody), and the device that paired
+// it shows so at once, before their logs meet.
 func TestMockPairWithPhrase(t *testing.T) {
 	mn := newMockNet(t)
 	a, phrase := initNode(t, node.Options{})
@@ -50,6 +50,10 @@ func TestMockPairWithPhrase(t *testing.T) {
 	// code needs the phrase again.
 	if _, err := a.NewPairing(0, nil); !errors.Is(err, node.ErrNoAccountKey) {
 		t.Fatalf("second NewPairing without the phrase: %v, want ErrNoAccountKey", err)
+	}
+	// a knows it, though b's statement has not reached it: a paired b.
+	if c := custodyOf(t, a)[b.Device().Key()]; c != node.CustodyNotHeld {
+		t.Errorf("a sees b's custody %v before any sync, want not_held", c)
 	}
 	// b said at once that it does not hold the key.
 	if c := custodyOf(t, b)[b.Device().Key()]; c != node.CustodyNotHeld {
