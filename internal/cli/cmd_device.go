@@ -82,6 +82,13 @@ func runDeviceList(ctx context.Context, c *call) error {
 				}
 				fmt.Fprintf(w, "%s %-16s %s  %s\n", mark, name, d.ID, strings.Join(state, ", "))
 			}
+			held := false
+			for _, d := range out.Devices {
+				held = held || (!d.Revoked && d.AccountKey == "held")
+			}
+			if !held {
+				fmt.Fprintln(w, "No device of yours holds the account key: your recovery phrase is what adds and revokes devices.")
+			}
 		})
 	})
 }

@@ -178,7 +178,7 @@ func TestAccountKeyRemove(t *testing.T) {
 	if _, err := os.Stat(keyFile); !os.IsNotExist(err) {
 		t.Errorf("key file after removal: %v", err)
 	}
-	if human := a.ok(t, "device", "list"); !strings.Contains(human, "* laptop           "+ao.Device+"  this device\n") {
+	if human := a.ok(t, "device", "list"); !strings.Contains(human, "* laptop           "+ao.Device+"  this device\n") || !strings.Contains(human, "\nNo device of yours holds the account key: your recovery phrase is what adds and revokes devices.\n") {
 		t.Errorf("device list on a after removal prints %q", human)
 	}
 
@@ -194,7 +194,7 @@ func TestAccountKeyRemove(t *testing.T) {
 			t.Errorf("b sees %s (%s) account_key %q, want %q", d.Name, d.ID, d.AccountKey, want)
 		}
 	}
-	if human := b.ok(t, "device", "list"); !strings.Contains(human, "  laptop           "+ao.Device+"  \n") || !strings.Contains(human, "* phone            "+bo.Device+"  this device, holds the account key\n") {
+	if human := b.ok(t, "device", "list"); !strings.Contains(human, "  laptop           "+ao.Device+"  \n") || !strings.Contains(human, "* phone            "+bo.Device+"  this device, holds the account key\n") || strings.Contains(human, "No device of yours holds") {
 		t.Errorf("device list on b prints %q", human)
 	}
 
