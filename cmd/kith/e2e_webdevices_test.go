@@ -178,6 +178,32 @@ func TestWebDevices(t *testing.T) {
 		return m["tablet"].Revoked == "true"
 	})
 	br.screenshot(tabP, "44-revoked")
+
+	// The phone, with the phrase, revokes the laptop too: the laptop's
+	// page says so at once, in a banner, and the laptop no longer posts.
+	laptopCard := fmt.Sprintf(`[data-testid=device][data-device=%q]`, laptop.Device)
+	br.do(tabP, "revoke the laptop", 20*time.Second,
+		chromedp.Click(laptopCard+` [data-testid=revoke-open]`), chromedp.WaitVisible(laptopCard+` [data-testid=revoke-phrase]`),
+		setField("revoke-phrase", created.RecoveryPhrase), chromedp.Click(tid("revoke-confirm")))
+	banner := waitJS[string](br, tabL, "the revoked banner on the laptop", 60*time.Second,
+		`(e => !e.hidden && e.textContent)(document.querySelector('[data-testid=revoked-banner]'))`)
+	if banner != "Your account revoked this device. It can no longer post or change anything; what it wrote before stays. To use kith on this machine again, start afresh: pair it from a device of yours (Add a device there), or restore your account with its recovery phrase." {
+		t.Errorf("the laptop's banner says %q", banner)
+	}
+	// It still holds the account key: its page says what that means.
+	summary = waitJS[string](br, tabL, "the summary on the revoked laptop", 20*time.Second,
+		`(t => t.includes('revoked:') && t)(document.querySelector('[data-testid=key-summary]').textContent)`)
+	if summary != "None of your devices holds the account key. Your recovery phrase can still add and revoke devices. It is also still on laptop, tablet, revoked: whoever has those devices can add devices to your account. Remove the key there if you can." {
+		t.Errorf("key summary on the revoked laptop %q", summary)
+	}
+	br.screenshot(tabL, "45-revoked-banner")
+	if offered := get(br, tabL, "what the revoked laptop offers", 10*time.Second, chromedp.Evaluate[int](
+		`document.querySelectorAll('[data-testid=revoke-open]').length + (document.querySelector('[data-testid=devices-add]').closest('[hidden]') ? 0 : 1)`)); offered != 0 {
+		t.Errorf("the revoked laptop still offers %d ways to add or revoke devices", offered)
+	}
+	if out, err := laptop.try("post", "after my revocation"); err == nil {
+		t.Errorf("the revoked laptop posted: %s", out)
+	}
 	var list struct {
 		Devices []struct {
 			Name       string `json:"name"`

@@ -83,11 +83,22 @@ func runDeviceList(ctx context.Context, c *call) error {
 				fmt.Fprintf(w, "%s %-16s %s  %s\n", mark, name, d.ID, strings.Join(state, ", "))
 			}
 			held := false
+			var stale []string
 			for _, d := range out.Devices {
 				held = held || (!d.Revoked && d.AccountKey == "held")
+				if d.Revoked && d.AccountKey == "held" {
+					name := termText(d.Name)
+					if name == "" {
+						name = d.ID
+					}
+					stale = append(stale, name)
+				}
 			}
 			if !held {
 				fmt.Fprintln(w, "No device of yours holds the account key: your recovery phrase is what adds and revokes devices.")
+			}
+			if len(stale) > 0 {
+				fmt.Fprintf(w, "The account key is still on %s, revoked: whoever has it can add devices to your account. Remove it there ('kith account key remove') if you can.\n", strings.Join(stale, ", "))
 			}
 		})
 	})

@@ -211,7 +211,7 @@ func TestAccountKeyRemove(t *testing.T) {
 	if _, err := os.Stat(keyFile); !os.IsNotExist(err) {
 		t.Errorf("revoking with the phrase left a key file: %v", err)
 	}
-	if human := a.ok(t, "device", "list"); !strings.Contains(human, "  phone            "+bo.Device+"  revoked\n") {
+	if human := a.ok(t, "device", "list"); !strings.Contains(human, "  phone            "+bo.Device+"  revoked\n") || !strings.Contains(human, "\nThe account key is still on phone, revoked: whoever has it can add devices to your account.") {
 		t.Errorf("device list after revoke prints %q", human)
 	}
 }

@@ -91,7 +91,10 @@ async function refreshRevoked() {
   }
   const r = st && st.revoked;
   revokedEl.hidden = !r;
-  revokedEl.textContent = r ? 'This device was revoked. ' + r.message : '';
+  revokedEl.textContent = r
+    ? 'Your account revoked this device' + (r.reason ? ` (“${r.reason}”)` : '') + '. It can no longer post or change anything; what it wrote before stays. ' +
+      'To use kith on this machine again, start afresh: pair it from a device of yours (Add a device there), or restore your account with its recovery phrase.'
+    : '';
 }
 
 // Routes: a pattern of the fragment's path and the page drawing it.

@@ -39,13 +39,13 @@ export default async function devices(main, ctx) {
   const status = statusLine('devices-status');
   const list = h('ul', { class: 'devices', dataset: { testid: 'devices-list' }, 'aria-labelledby': 'devices-heading' });
   const keySection = h('section', { 'aria-labelledby': 'key-heading', dataset: { testid: 'account-key' } });
+  const addDevice = h('p', {}, h('a', { class: 'button', href: '#/devices/pair', dataset: { testid: 'devices-add' }, text: 'Add a device' }),
+    ' Pair a phone or another computer with a short-lived code; it joins your account without your recovery phrase.');
   main.append(
     h('h1', { tabindex: '-1', text: 'Your devices' }),
     h('p', { class: 'muted', text: 'Every device of your account has its own key and writes its own posts. The account key, made from your recovery phrase, adds and revokes devices: keep it on as few devices as possible.' }),
     status,
-    h('section', { 'aria-labelledby': 'devices-heading' }, h('h2', { id: 'devices-heading', text: 'Devices' }), list,
-      h('p', {}, h('a', { class: 'button', href: '#/devices/pair', dataset: { testid: 'devices-add' }, text: 'Add a device' }),
-        ' Pair a phone or another computer with a short-lived code; it joins your account without your recovery phrase.')),
+    h('section', { 'aria-labelledby': 'devices-heading' }, h('h2', { id: 'devices-heading', text: 'Devices' }), list, addDevice),
     keySection,
   );
 
@@ -91,12 +91,15 @@ export default async function devices(main, ctx) {
 
   function drawDevices() {
     const ds = data.devices;
+    // A revoked device can no longer write: it adds and revokes nothing.
+    const selfRevoked = ds.some((d) => d.this_device && d.revoked);
+    addDevice.hidden = selfRevoked;
     replace(list, ...ds.map((d) => {
       const item = h('li', { class: 'device card' + (d.revoked ? ' revoked' : ''), dataset: { testid: 'device', device: d.id, accountKey: d.account_key, revoked: String(d.revoked) } },
         h('h3', {}, h('bdi', { dir: 'auto', text: d.name || 'Unnamed device' }), d.this_device ? h('span', { class: 'badge', text: ' (this device)' }) : null),
         h('p', { dataset: { testid: 'device-state' }, text: stateText(d) }),
         h('p', { class: 'muted' }, 'Device ', h('code', { class: 'id', text: d.id })));
-      if (!d.revoked && !d.this_device) {
+      if (!d.revoked && !d.this_device && !selfRevoked) {
         item.append(h('div', { class: 'row' },
           h('button', { type: 'button', class: 'secondary', dataset: { testid: 'revoke-open' }, onclick: (e) => {
             e.target.closest('.row').remove();
@@ -111,9 +114,13 @@ export default async function devices(main, ctx) {
     const me = data.devices.find((d) => d.this_device);
     const holders = data.devices.filter((d) => !d.revoked && d.account_key === 'held');
     const names = holders.map((d) => d.name || shortId(d.id));
-    const summary = holders.length
+    let summary = holders.length
       ? `The account key is on ${holders.length === 1 ? '1 device' : holders.length + ' devices'}: ${names.join(', ')}.`
       : 'None of your devices holds the account key. Your recovery phrase can still add and revoke devices.';
+    // A revoked device that still holds the key can still add devices
+    // to the account: whoever has it should not.
+    const stale = data.devices.filter((d) => d.revoked && d.account_key === 'held').map((d) => d.name || shortId(d.id));
+    if (stale.length) summary += ` It is also still on ${stale.join(', ')}, revoked: whoever has ${stale.length === 1 ? 'that device' : 'those devices'} can add devices to your account. Remove the key there if you can.`;
     if (!me || me.account_key !== 'held') {
       replace(keySection, h('h2', { id: 'key-heading', text: 'Account key' }), h('p', { dataset: { testid: 'key-summary' }, text: summary + ' This device does not hold it.' }));
       return;
