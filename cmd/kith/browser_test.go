@@ -174,7 +174,7 @@ func (b *browser) failed(ctx context.Context, what string, err error) {
 // screenshot saves the tab's viewport as NAME.png in the screenshot folder.
 func (b *browser) screenshot(ctx context.Context, name string) {
 	b.t.Helper()
-	png := get(b, ctx, "screenshot "+name, 20*time.Second, chromedp.FullScreenshot(100))
+	png := get(b, ctx, "screenshot "+name, time.Minute, chromedp.FullScreenshot(100)) // a long page takes a while under -race on a loaded machine
 	path := filepath.Join(b.dir, name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		b.t.Fatal(err)
