@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -72,5 +73,68 @@ func TestFollowByAccountIDAlone(t *testing.T) {
 	}
 	if n := strings.Count(c.stderr.String(), forged); n != 1 {
 		t.Errorf("C refused the forger %d times, want once (it is not dialled again)", n)
+	}
+}
+
+// TestFollowByAccountIDStaleDevice (issue 12 item 8): a stale pointer is
+// refused. A's two devices, laptop and phone, find each other under their
+// account's key (they share only the DHT bootstrap node H, as C does); the
+// laptop revokes the phone, which learns it and stops announcing the key.
+// H still holds the phone's old announcement when C follows A by its id
+// alone: C gets A's posts, the phone's from before its revocation
+// included, and the revocation with them; the phone's post after it
+// reaches nobody, and once C holds the revocation it does not take the
+// phone for A's device.
+func TestFollowByAccountIDStaleDevice(t *testing.T) {
+	dir := t.TempDir()
+	h := startNode(t, "hub", filepath.Join(dir, "h"), "--dht-server")
+	hl, hp := filepath.Join(dir, "laptop"), filepath.Join(dir, "phone")
+	var created struct {
+		RecoveryPhrase string `json:"recovery_phrase"`
+	}
+	if err := json.Unmarshal(kithIn(t, hl, "", "init", "--name", "laptop"), &created); err != nil {
+		t.Fatal(err)
+	}
+	kithIn(t, hp, created.RecoveryPhrase+"\n", "init", "--restore", "--name", "phone")
+	laptop := startNode(t, "laptop", hl, "--bootstrap", h.addr(), "--log-level", "info")
+	phone := startNode(t, "phone", hp, "--bootstrap", h.addr(), "--log-level", "info")
+	laptop.post("from the laptop")
+	phone.post("from the phone, before")
+	waitFor(t, syncTimeout, "the laptop to find its phone under the account's key and get its post", func() bool {
+		return slices.Contains(laptop.posts(laptop.Account), "from the phone, before")
+	})
+
+	var revoked struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(laptop.kith("device", "revoke", phone.Device, "--reason", "sold"), &revoked); err != nil || revoked.ID == "" {
+		t.Fatalf("revoke: %+v %v", revoked, err)
+	}
+	waitFor(t, syncTimeout, "the phone to stop announcing the account's key", func() bool {
+		return strings.Contains(phone.stderr.String(), "this device was revoked: it no longer announces its account's key")
+	})
+	if _, err := phone.try("post", "from the phone, after"); err == nil {
+		t.Fatal("the revoked phone posted")
+	}
+
+	c := startNode(t, "c", filepath.Join(dir, "c"), "--bootstrap", h.addr(), "--log-level", "info")
+	c.kith("follow", laptop.Account)
+	want := []string{"from the laptop", "from the phone, before"}
+	waitFor(t, syncTimeout, "C to get A's posts by its account id alone", func() bool {
+		return slices.Equal(slices.Sorted(slices.Values(c.posts(laptop.Account))), want)
+	})
+	waitFor(t, syncTimeout, "C to hold the phone's revocation", func() bool {
+		_, err := c.try("show", revoked.ID)
+		return err == nil
+	})
+	// C reaches the laptop itself (under A's key, or by its key once the
+	// phone, whose old pointer C may have followed first, gave C A's
+	// certificate logs: the revocation among them).
+	waitFor(t, syncTimeout, "C to connect to the laptop", func() bool {
+		return slices.Contains(villagePeers(c), laptop.Device)
+	})
+	// The phone's later post never existed anywhere: it could not write.
+	if got := slices.Sorted(slices.Values(c.posts(laptop.Account))); !slices.Equal(got, want) {
+		t.Errorf("C holds A's posts %q, want %q", got, want)
 	}
 }
