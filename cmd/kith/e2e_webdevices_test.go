@@ -146,6 +146,26 @@ func TestWebDevices(t *testing.T) {
 	})
 	br.screenshot(tabP, "42-key-removed")
 
+	// Without the key, the phone still adds a device, with the phrase.
+	br.do(tabP, "open Add a device on the phone", 20*time.Second,
+		chromedp.Click(tid("devices-add")), chromedp.WaitVisible(tid("pair-phrase")),
+		setField("pair-phrase", created.RecoveryPhrase), chromedp.Click(tid("pair-create")), chromedp.WaitVisible(tid("pair-code")))
+	code := get(br, tabP, "the pairing code", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=pair-code]').value`))
+	if left := get(br, tabP, "the phrase field", 5*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=pair-phrase]').value`)); left != "" {
+		t.Errorf("the phrase stays in the page: %q", left)
+	}
+	kithIn(t, filepath.Join(dir, "watch"), "", "init", "--pair", code, "--name", "watch")
+	joined := waitJS[string](br, tabP, "the watch joined", 30*time.Second, `(e => e && e.textContent)(document.querySelector('[data-testid=pair-joined]'))`)
+	if !strings.HasPrefix(joined, "watch (") {
+		t.Errorf("the phone says %q", joined)
+	}
+	br.screenshot(tabP, "42b-paired-with-phrase")
+	br.do(tabP, "back to the phone's devices", 20*time.Second,
+		chromedp.Click(tid("nav-devices")), chromedp.WaitVisible(tid("devices-list")))
+	waitDevices(tabP, "the watch on the phone, without the key", func(m map[string]dev) bool {
+		return m["watch"].Key == "not_held" && m["phone"].Key == "not_held"
+	})
+
 	// The laptop's page learns it live, from the phone's entry.
 	waitDevices(tabL, "the laptop sees the phone without the key", func(m map[string]dev) bool {
 		return m["phone"].Key == "not_held" && m["phone"].State == "Does not hold the account key."

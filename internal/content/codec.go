@@ -167,6 +167,9 @@ func marshal(p Payload) ([]byte, error) {
 			m["name"] = v.Name
 		}
 		m["device_sig"] = v.DeviceSig[:]
+		if v.Paired {
+			m["paired"] = true
+		}
 	case *Custody:
 		m["account_key"] = v.AccountKey
 	case *DeviceRevoke:

@@ -39,6 +39,7 @@ func typedCases() []struct {
 		{"delete", &Delete{Target: eid("oops")}},
 		{"device.add/named", &DeviceAdd{Account: acc("ada"), Device: identity.DeviceID(acc("laptop")), Name: "laptop", DeviceSig: [64]byte{1, 2, 3}}},
 		{"device.add/unnamed", &DeviceAdd{Account: acc("ada"), Device: identity.DeviceID(acc("phone"))}},
+		{"device.add/paired", &DeviceAdd{Account: acc("ada"), Device: identity.DeviceID(acc("watch")), Name: "watch", Paired: true}},
 		{"device.revoke/reason", &DeviceRevoke{Device: identity.DeviceID(acc("laptop")), Reason: "stolen"}},
 		{"device.revoke/bare", &DeviceRevoke{Device: identity.DeviceID(acc("laptop"))}},
 		{"device.revoke/keep", withKeep(&DeviceRevoke{Device: identity.DeviceID(acc("laptop"))}, sortedIDs(eid("public head"), eid("village head"))...)},

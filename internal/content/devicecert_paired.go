@@ -18,7 +18,7 @@ func NewPairedDeviceCert(account identity.PrivateKey, device identity.PublicKey,
 		return nil, errors.New("device.add: unset account key")
 	}
 	acc := account.Public()
-	add := &DeviceAdd{Account: acc.Account(), Device: device.Device(), Name: name, DeviceSig: deviceSig}
+	add := &DeviceAdd{Account: acc.Account(), Device: device.Device(), Name: name, DeviceSig: deviceSig, Paired: true}
 	if !add.VerifyDeviceSig() {
 		return nil, errors.New("device.add: the device's signature over the certificate input is not valid")
 	}

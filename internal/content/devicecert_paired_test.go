@@ -14,12 +14,26 @@ func TestNewPairedDeviceCert(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// It is the certificate NewDeviceCert makes, but for "paired".
+	p, err := Decode(e.Payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := p.(*DeviceAdd)
+	if !add.Paired || add.Name != "phone" || add.Device != dev.Public().Device() || add.Account != acc.Public().Account() {
+		t.Fatalf("paired certificate %+v", add)
+	}
+	add.Paired = false
+	payload, err := Encode(add)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want, err := NewDeviceCert(acc, dev, "phone", 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.ID != want.ID {
-		t.Fatalf("paired certificate %s differs from the one NewDeviceCert makes, %s", e.ID, want.ID)
+	if string(payload) != string(want.Payload) {
+		t.Fatalf("paired certificate without \"paired\" %x differs from the one NewDeviceCert makes, %x", payload, want.Payload)
 	}
 	other, _ := identity.GenerateKey(nil)
 	bad := dev.Sign(DeviceCertInput(other.Public(), dev.Public()))

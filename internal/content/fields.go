@@ -242,7 +242,26 @@ func (r *fields) deviceAdd() *DeviceAdd {
 	if sig := r.bytesN("device_sig", 64, true); sig != nil {
 		copy(d.DeviceSig[:], sig)
 	}
+	d.Paired = r.onlyTrue("paired")
 	return d
+}
+
+// onlyTrue reads an optional boolean that is present only when true: its
+// one encoding of false is its absence.
+func (r *fields) onlyTrue(name string) bool {
+	v, ok := r.get(name, false)
+	if !ok {
+		return false
+	}
+	if v.major != majorSimple || (v.ai != 20 && v.ai != 21) {
+		r.wrongType(name, v, "a boolean")
+		return false
+	}
+	if v.ai == 20 {
+		r.err = fieldErr(r.typ, name, "false must be omitted")
+		return false
+	}
+	return true
 }
 
 func (r *fields) deviceRevoke() *DeviceRevoke {

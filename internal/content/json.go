@@ -73,6 +73,9 @@ func ToJSON(p Payload) map[string]any {
 		if v.Name != "" {
 			m["name"] = v.Name
 		}
+		if v.Paired {
+			m["paired"] = true
+		}
 		return m
 	case *Custody:
 		if v == nil {

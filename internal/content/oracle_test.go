@@ -307,6 +307,16 @@ func (r *mapFields) deviceAdd() *DeviceAdd {
 	if sig := r.bytesN("device_sig", 64, true); sig != nil {
 		copy(d.DeviceSig[:], sig)
 	}
+	if v, ok := r.get("paired", false); ok {
+		switch b, isBool := v.(bool); {
+		case !isBool:
+			r.wrongType("paired", v, "a boolean")
+		case !b:
+			r.err = fieldErr(r.typ, "paired", "false must be omitted")
+		default:
+			d.Paired = true
+		}
+	}
 	return d
 }
 

@@ -109,6 +109,9 @@ type DeviceAdd struct {
 	Device    identity.DeviceID  // "device": the admitted device's key
 	Name      string             // "name": optional, e.g. "laptop", at most MaxDeviceName bytes
 	DeviceSig [64]byte           // "device_sig": the device's signature over DeviceCertInput(Account, Device)
+	// Paired ("paired", optional, true when present) says that the device
+	// was certified by pairing and never received the account key.
+	Paired bool
 }
 
 // DeviceRevoke withdraws the account's vouching for a device. It follows the

@@ -11,7 +11,7 @@ type topLevel struct {
 }
 
 // maxFields is the most keys a known type defines besides "type".
-const maxFields = 4
+const maxFields = 5
 
 // fieldNames are the keys a known type defines besides "type"; "" fills the
 // unused places.
@@ -23,7 +23,7 @@ var (
 	followFields       = fieldNames{"account", "following"}
 	blockFields        = fieldNames{"account", "blocking"}
 	deleteFields       = fieldNames{"target"}
-	deviceAddFields    = fieldNames{"account", "device", "name", "device_sig"}
+	deviceAddFields    = fieldNames{"account", "device", "name", "device_sig", "paired"}
 	deviceRevokeFields = fieldNames{"device", "reason", "keep", "keep_at"}
 	custodyFields      = fieldNames{"account_key"}
 	noFields           fieldNames

@@ -46,9 +46,10 @@ type PhraseAuth struct {
 var ErrWrongPhrase = errors.New("this recovery phrase (with this phrase passphrase) is not the phrase of this account")
 
 // DeviceCustody returns, for each of the account's devices, what it last
-// said about the account key; a device that said nothing holds it (every
-// way of making a device without the key makes it say so). This device's
-// answer comes from its home, not from its statements.
+// said about the account key; a device that said nothing holds it unless
+// its certificate says it was paired (every way of making a device
+// without the key makes it say so). This device's answer comes from its
+// home, not from its statements.
 func (n *Node) DeviceCustody(ctx context.Context, devices []store.Device) (map[identity.PublicKey]Custody, error) {
 	out := make(map[identity.PublicKey]Custody, len(devices))
 	authors := make([]identity.PublicKey, 0, len(devices))
@@ -69,12 +70,17 @@ func (n *Node) DeviceCustody(ctx context.Context, devices []store.Device) (map[i
 		return nil, err
 	}
 	seqs := map[identity.PublicKey]uint64{}
-	// A device this node just paired never received the key: until its
-	// own statement arrives, that is known here.
-	if nw := n.net.Load(); nw != nil {
-		for _, d := range devices {
-			if nw.pairs.pairedHere(d.Device) {
-				out[d.Device] = CustodyNotHeld
+	// A device certified by pairing never received the key: its
+	// certificate says so ("paired"), until its own statements say more.
+	for _, d := range devices {
+		if d.Device == n.device.Public() {
+			continue
+		}
+		if c, err := n.store.Get(ctx, d.Cert); err == nil && c.Payload != nil {
+			if p, err := content.Decode(c.Payload); err == nil {
+				if add, ok := p.(*content.DeviceAdd); ok && add.Paired {
+					out[d.Device] = CustodyNotHeld
+				}
 			}
 		}
 	}

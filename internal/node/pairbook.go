@@ -205,19 +205,6 @@ func (b *pairBook) cancel(id [pairing.IDSize]byte) bool {
 	return true
 }
 
-// pairedHere reports whether device was certified by one of the codes the
-// book remembers (used, this run of the node).
-func (b *pairBook) pairedHere(device identity.PublicKey) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, r := range b.records {
-		if r.state == PairUsed && r.device == device {
-			return true
-		}
-	}
-	return false
-}
-
 // accountKey returns the account key held for r's code alone (zero when
 // the home holds the key, or once the code is no longer pending).
 func (b *pairBook) accountKey(r *pairRecord) identity.PrivateKey {

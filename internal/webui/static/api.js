@@ -93,7 +93,9 @@ export const api = {
   invite: (ttlSeconds) => request('POST', '/invites', { ttl_seconds: ttlSeconds }),
   join: (code) => request('POST', '/join', { code }),
   // Pairing a new device of this account (doc/protocol/pairing.md).
-  newPairing: (ttlSeconds) => request('POST', '/pairings', ttlSeconds ? { ttl_seconds: ttlSeconds } : {}),
+  // auth: {phrase, phrase_passphrase}, only on a device without the
+  // account key.
+  newPairing: (ttlSeconds, auth) => request('POST', '/pairings', { ...(ttlSeconds ? { ttl_seconds: ttlSeconds } : {}), ...(auth || {}) }),
   pairingStatus: (id, wait) => request('GET', '/pairings/' + enc(id) + query({ wait })),
   cancelPairing: (id) => request('DELETE', '/pairings/' + enc(id)),
   // Villages (doc/api.md "Villages"): ids ent_…, locals dev_…, strangers

@@ -13,6 +13,19 @@ export default async function devicePair(main, ctx) {
   const status = statusLine('pair-status');
   const result = h('div', { class: 'invite-result', dataset: { testid: 'pair-result' }, hidden: true });
   let current = null; // the code being shown
+  // On a device without the account key, the recovery phrase certifies
+  // the new device: the node keeps the key derived from it for this code
+  // alone.
+  const phrase = h('textarea', { id: 'pair-phrase', rows: 3, autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', dataset: { testid: 'pair-phrase' } });
+  const pass = h('input', { id: 'pair-passphrase', type: 'password', autocomplete: 'off', dataset: { testid: 'pair-passphrase' } });
+  const phraseBox = h('div', { dataset: { testid: 'pair-phrase-box' }, hidden: true },
+    h('p', { text: 'This device does not hold your account key. Type your recovery phrase: it certifies the new device and is forgotten once the code is used or expires.' }),
+    h('label', { for: 'pair-phrase', text: 'Recovery phrase (24 words)' }), phrase,
+    h('label', { for: 'pair-passphrase', text: 'Phrase passphrase (only if the account has one)' }), pass);
+  api.devices().then((d) => {
+    const me = d.devices.find((x) => x.this_device);
+    phraseBox.hidden = !!(me && me.account_key === 'held');
+  }, () => {});
 
   async function follow(p) {
     let last = { state: 'pending', in_use: false, failures: 0 };
@@ -55,10 +68,22 @@ export default async function devicePair(main, ctx) {
   }
 
   create.addEventListener('click', async () => {
+    let auth;
+    if (!phraseBox.hidden) {
+      const words = phrase.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      if (words.length !== 24) {
+        status.set(`The phrase has ${words.length} words; it needs 24.`, 'error');
+        phrase.focus();
+        return;
+      }
+      auth = { phrase: words.join(' '), phrase_passphrase: pass.value };
+    }
     create.disabled = true;
     status.set('Making a code…');
     try {
-      const p = await api.newPairing();
+      const p = await api.newPairing(0, auth);
+      phrase.value = '';
+      pass.value = '';
       current = p.id;
       const code = h('textarea', { id: 'pair-code', readonly: true, rows: 4, spellcheck: 'false', dataset: { testid: 'pair-code' }, value: p.code });
       const copyStatus = statusLine('pair-copy-status');
@@ -102,6 +127,7 @@ export default async function devicePair(main, ctx) {
   main.append(
     h('h1', { tabindex: '-1', text: 'Add a device' }),
     h('p', { text: 'A pairing code lets a new device of yours (a phone, another computer) join your account without the recovery phrase. This device signs the new one’s certificate with your account key; the key stays here. Show the code only on your own screen: whoever uses it first joins your account.' }),
+    phraseBox,
     h('div', { class: 'row' }, create),
     status,
     result);
