@@ -126,7 +126,7 @@ export default async function devicePair(main, ctx) {
 
   main.append(
     h('h1', { tabindex: '-1', text: 'Add a device' }),
-    h('p', { text: 'A pairing code lets a new device of yours (a phone, another computer) join your account without the recovery phrase. This device signs the new one’s certificate with your account key; the key stays here. Show the code only on your own screen: whoever uses it first joins your account.' }),
+    h('p', { text: 'A pairing code lets a new device of yours (a phone, another computer) join your account without the recovery phrase. Your account key signs the new one’s certificate; the new device never receives the key. Show the code only on your own screen: whoever uses it first joins your account.' }),
     phraseBox,
     h('div', { class: 'row' }, create),
     status,
