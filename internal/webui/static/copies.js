@@ -43,7 +43,7 @@ export function drawCopies(el, c) {
 // restore: perhaps lost) and says where to revoke them; hidden when there
 // are none. refresh() reads the status again.
 export function unsyncedNotice() {
-  const el = h('p', { class: 'status error', role: 'status', dataset: { testid: 'unsynced-notice' }, hidden: true });
+  const el = h('p', { class: 'status notice', role: 'status', dataset: { testid: 'unsynced-notice' }, hidden: true });
   async function refresh() {
     let c;
     try {
