@@ -130,7 +130,7 @@ func runPeerAdd(ctx context.Context, c *call) error {
 		return err
 	}
 	return c.out(p, func(w io.Writer) {
-		fmt.Fprintf(w, "connected to %s at %s\n", p.Device, p.Addr)
+		fmt.Fprintf(w, "connected to %s at %s\n", peerTitle(p), p.Addr)
 	})
 }
 
