@@ -1,0 +1,296 @@
+package seal
+
+import (
+	"bytes"
+	"crypto/hpke"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"sort"
+
+	"github.com/kithnet/kith/internal/cborwire"
+)
+
+// ID is a 32-byte identifier: a space id, an epoch id, a device key.
+type ID = [32]byte
+
+// Limits of an epoch announcement (keyring.md §3).
+const (
+	// MaxPrev is the most epochs one epoch may follow.
+	MaxPrev = 8
+	// MaxParts is the most entries one epoch's announcement spans.
+	MaxParts = 255
+	// MaxPayload is the entry payload limit (entry.md).
+	MaxPayload = 16384
+)
+
+// Epoch is the secret of one epoch as a member holds it.
+type Epoch struct {
+	ID      ID
+	Prev    []ID // sorted, distinct
+	Creator ID   // Ed25519 key of the device that announced it
+	Key     [32]byte
+	LogKey  [32]byte // the space's log key (§5), the same in every epoch
+}
+
+var (
+	epochIDLabel  = []byte("kith-seal-epoch-v1\x00")
+	epochKeyLabel = []byte("kith-seal-epoch-key-v1\x00")
+	wrapInfoLabel = []byte("kith-seal-wrap-v1\x00")
+)
+
+// EpochID derives an epoch's id (keyring.md §2) from the space, the
+// announcing device, the epochs it follows and its secret material.
+func EpochID(space, creator ID, prev []ID, key, logKey [32]byte) ID {
+	c := sha256.New()
+	c.Write(epochKeyLabel)
+	c.Write(key[:])
+	c.Write(logKey[:])
+	commit := c.Sum(nil)
+
+	h := sha256.New()
+	h.Write(epochIDLabel)
+	h.Write(space[:])
+	h.Write(creator[:])
+	h.Write([]byte{byte(len(prev))})
+	for _, p := range prev {
+		h.Write(p[:])
+	}
+	h.Write(commit)
+	var id ID
+	h.Sum(id[:0])
+	return id
+}
+
+func sortedPrev(prev []ID) ([]ID, error) {
+	if len(prev) > MaxPrev {
+		return nil, fmt.Errorf("%w: %d previous epochs, at most %d", ErrMalformed, len(prev), MaxPrev)
+	}
+	s := append([]ID(nil), prev...)
+	sort.Slice(s, func(i, j int) bool { return bytes.Compare(s[i][:], s[j][:]) < 0 })
+	for i := 1; i < len(s); i++ {
+		if s[i] == s[i-1] {
+			return nil, fmt.Errorf("%w: previous epoch %x named twice", ErrMalformed, s[i][:8])
+		}
+	}
+	return s, nil
+}
+
+// Recipient is a member device an epoch key is wrapped to.
+type Recipient struct {
+	Device ID            // the device's Ed25519 key
+	Key    EncryptionKey // its current seal.key
+}
+
+// wrapInfo is the HPKE info of a wrap: it binds the space, the epoch and
+// the recipient device, so a wrap opens only for them.
+func wrapInfo(space, epoch, device ID) []byte {
+	b := make([]byte, 0, len(wrapInfoLabel)+96)
+	b = append(b, wrapInfoLabel...)
+	b = append(b, space[:]...)
+	b = append(b, epoch[:]...)
+	return append(b, device[:]...)
+}
+
+// NewEpoch makes a fresh epoch of space, announced by creator and
+// following prev, with a random key; the space's log key is logKey (random
+// when it is the zero value, i.e. for the space's first epoch). It wraps
+// the key material to every recipient and returns the announcement's parts,
+// each one entry payload of at most MaxPayload bytes, wraps in random order.
+func NewEpoch(space, creator ID, prev []ID, logKey [32]byte, recipients []Recipient) (*Epoch, [][]byte, error) {
+	sp, err := sortedPrev(prev)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(recipients) == 0 {
+		return nil, nil, fmt.Errorf("%w: an epoch needs at least one recipient", ErrMalformed)
+	}
+	e := &Epoch{Prev: sp, Creator: creator, LogKey: logKey}
+	rand.Read(e.Key[:])
+	if e.LogKey == ([32]byte{}) {
+		rand.Read(e.LogKey[:])
+	}
+	e.ID = EpochID(space, creator, e.Prev, e.Key, e.LogKey)
+
+	secret := make([]byte, 0, 64)
+	secret = append(append(secret, e.Key[:]...), e.LogKey[:]...)
+	wraps := make([][]byte, len(recipients))
+	for i, r := range recipients {
+		kem, _, _, err := kemByID(r.Key.KEM)
+		if err != nil {
+			return nil, nil, err
+		}
+		pk, err := kem.NewPublicKey(r.Key.Key)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: recipient %x: %v", ErrMalformed, r.Device[:8], err)
+		}
+		w, err := hpke.Seal(pk, wrapKDF(), wrapAEAD(), wrapInfo(space, e.ID, r.Device), secret)
+		if err != nil {
+			return nil, nil, err
+		}
+		wraps[i] = w
+	}
+	// Random order: the position of a wrap says nothing about whose it is.
+	for i := len(wraps) - 1; i > 0; i-- {
+		var b [8]byte
+		rand.Read(b[:])
+		j := int(binary.BigEndian.Uint64(b[:]) % uint64(i+1))
+		wraps[i], wraps[j] = wraps[j], wraps[i]
+	}
+	parts, err := packParts(e.ID, e.Prev, wraps)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, parts, nil
+}
+
+// Announcement is one decoded part of an epoch announcement.
+type Announcement struct {
+	Epoch ID
+	Prev  []ID
+	Part  int // 0-based
+	Parts int
+	Wraps [][]byte
+}
+
+const announceVersion = 1
+
+// announceHeadMax bounds the bytes of a part before its wraps.
+func announceHead(epoch ID, prev []ID, part, parts, nwraps int) []byte {
+	b := cborwire.AppendArray(nil, 6)
+	b = cborwire.AppendUint(b, announceVersion)
+	b = cborwire.AppendBytes(b, epoch[:])
+	b = cborwire.AppendArray(b, len(prev))
+	for _, p := range prev {
+		b = cborwire.AppendBytes(b, p[:])
+	}
+	b = cborwire.AppendUint(b, uint64(part))
+	b = cborwire.AppendUint(b, uint64(parts))
+	return cborwire.AppendArray(b, nwraps)
+}
+
+func packParts(epoch ID, prev []ID, wraps [][]byte) ([][]byte, error) {
+	// Worst-case head size (part and parts up to 255, wrap count up to 65535).
+	head := len(announceHead(epoch, prev, 255, 255, 65535))
+	var groups [][][]byte
+	var cur [][]byte
+	size := head
+	for _, w := range wraps {
+		ws := cborwire.BytesSize(len(w))
+		if size+ws > MaxPayload && len(cur) > 0 {
+			groups = append(groups, cur)
+			cur, size = nil, head
+		}
+		cur = append(cur, w)
+		size += ws
+	}
+	groups = append(groups, cur)
+	if len(groups) > MaxParts {
+		return nil, fmt.Errorf("%w: %d recipients need %d parts, at most %d", ErrTooLarge, len(wraps), len(groups), MaxParts)
+	}
+	parts := make([][]byte, len(groups))
+	for i, g := range groups {
+		b := announceHead(epoch, prev, i, len(groups), len(g))
+		for _, w := range g {
+			b = cborwire.AppendBytes(b, w)
+		}
+		parts[i] = b
+	}
+	return parts, nil
+}
+
+// DecodeAnnouncement reads one part of an epoch announcement (keyring.md
+// §3), refusing any other encoding.
+func DecodeAnnouncement(p []byte) (*Announcement, error) {
+	if len(p) > MaxPayload {
+		return nil, fmt.Errorf("%w: announcement is %d bytes, at most %d", ErrMalformed, len(p), MaxPayload)
+	}
+	r := cborwire.NewReader(p, nil)
+	a := &Announcement{}
+	fail := func(err error) (*Announcement, error) {
+		return nil, fmt.Errorf("%w: announcement: %v", ErrMalformed, err)
+	}
+	if _, err := r.Array("announcement", 6, 6); err != nil {
+		return fail(err)
+	}
+	if _, err := r.Uint("version", announceVersion); err != nil {
+		return fail(err)
+	}
+	if err := r.Fixed("epoch", a.Epoch[:]); err != nil {
+		return fail(err)
+	}
+	n, err := r.Array("prev", 0, MaxPrev)
+	if err != nil {
+		return fail(err)
+	}
+	a.Prev = make([]ID, n)
+	for i := range a.Prev {
+		if err := r.Fixed("prev", a.Prev[i][:]); err != nil {
+			return fail(err)
+		}
+		if i > 0 && bytes.Compare(a.Prev[i-1][:], a.Prev[i][:]) >= 0 {
+			return fail(fmt.Errorf("prev: epochs not in strictly increasing order"))
+		}
+	}
+	part, err := r.Uint("part", MaxParts-1)
+	if err != nil {
+		return fail(err)
+	}
+	parts, err := r.Uint("parts", MaxParts)
+	if err != nil {
+		return fail(err)
+	}
+	if parts == 0 || part >= parts {
+		return fail(fmt.Errorf("part %d of %d", part, parts))
+	}
+	a.Part, a.Parts = int(part), int(parts)
+	n, err = r.Array("wraps", 1, MaxPayload/WrapSizeX25519)
+	if err != nil {
+		return fail(err)
+	}
+	a.Wraps = make([][]byte, n)
+	for i := range a.Wraps {
+		w, err := r.Bytes("wrap", WrapSizeX25519, WrapSizeHybrid)
+		if err != nil {
+			return fail(err)
+		}
+		if len(w) != WrapSizeX25519 && len(w) != WrapSizeHybrid {
+			return fail(fmt.Errorf("wrap %d is %d bytes, not %d or %d", i, len(w), WrapSizeX25519, WrapSizeHybrid))
+		}
+		a.Wraps[i] = w
+	}
+	if err := r.End(); err != nil {
+		return fail(err)
+	}
+	return a, nil
+}
+
+// OpenEpoch finds and opens this device's wrap in one announcement part of
+// space, announced by creator (the author of its entry). It tries each
+// wrap of its KEM's size (wraps carry no recipient names) and checks that
+// the key material hashes to the announced epoch id.
+func OpenEpoch(space, creator, device ID, dk *DecryptionKey, a *Announcement) (*Epoch, error) {
+	_, _, wrapSize, err := kemByID(dk.KEM)
+	if err != nil {
+		return nil, err
+	}
+	info := wrapInfo(space, a.Epoch, device)
+	for _, w := range a.Wraps {
+		if len(w) != wrapSize {
+			continue
+		}
+		secret, err := hpke.Open(dk.key, wrapKDF(), wrapAEAD(), info, w)
+		if err != nil || len(secret) != 64 {
+			continue
+		}
+		e := &Epoch{ID: a.Epoch, Prev: append([]ID(nil), a.Prev...), Creator: creator}
+		copy(e.Key[:], secret[:32])
+		copy(e.LogKey[:], secret[32:])
+		if EpochID(space, creator, e.Prev, e.Key, e.LogKey) != a.Epoch {
+			return nil, fmt.Errorf("%w: epoch %x", ErrEpochMismatch, a.Epoch[:8])
+		}
+		return e, nil
+	}
+	return nil, fmt.Errorf("%w (epoch %x, part %d of %d)", ErrNotForMe, a.Epoch[:8], a.Part+1, a.Parts)
+}
