@@ -131,6 +131,25 @@ func NewEpoch(space, creator ID, prev []ID, logKey [32]byte, recipients []Recipi
 		}
 		wraps[i] = w
 	}
+	// Dummy wraps: the count of each size rounds up to a multiple of
+	// WrapRound. They are real HPKE seals of random bytes to throwaway keys,
+	// so nobody without the recipients' keys tells them from real ones.
+	for _, kemID := range []uint16{KEMHybrid, KEMX25519} {
+		_, _, size, _ := kemByID(kemID)
+		n := 0
+		for _, w := range wraps {
+			if len(w) == size {
+				n++
+			}
+		}
+		for ; n%WrapRound != 0; n++ {
+			w, err := dummyWrap(kemID)
+			if err != nil {
+				return nil, nil, err
+			}
+			wraps = append(wraps, w)
+		}
+	}
 	// Random order: the position of a wrap says nothing about whose it is.
 	for i := len(wraps) - 1; i > 0; i-- {
 		var b [8]byte
@@ -143,6 +162,23 @@ func NewEpoch(space, creator ID, prev []ID, logKey [32]byte, recipients []Recipi
 		return nil, nil, err
 	}
 	return e, parts, nil
+}
+
+// WrapRound: an announcement holds a multiple of this many wraps of each
+// size (keyring.md §3).
+const WrapRound = 8
+
+func dummyWrap(kemID uint16) ([]byte, error) {
+	dk, err := GenerateDecryptionKey(kemID)
+	if err != nil {
+		return nil, err
+	}
+	secret := make([]byte, 64)
+	rand.Read(secret)
+	info := make([]byte, len(wrapInfoLabel)+96)
+	copy(info, wrapInfoLabel)
+	rand.Read(info[len(wrapInfoLabel):])
+	return hpke.Seal(dk.key.PublicKey(), wrapKDF(), wrapAEAD(), info, secret)
 }
 
 // Announcement is one decoded part of an epoch announcement.

@@ -136,6 +136,17 @@ func TestEpochRoundTrip(t *testing.T) {
 	if len(parts) != 1 {
 		t.Fatalf("%d parts for 5 recipients", len(parts))
 	}
+	a, err := DecodeAnnouncement(parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes := map[int]int{}
+	for _, w := range a.Wraps {
+		sizes[len(w)]++
+	}
+	if sizes[WrapSizeHybrid] != 8 || sizes[WrapSizeX25519] != 8 || len(sizes) != 2 {
+		t.Fatalf("wraps by size %v, want 3 hybrid and 2 X25519 each rounded up to 8", sizes)
+	}
 	if e.Prev[0] != id(8) || e.ID != EpochID(space, creator, e.Prev, e.Key, e.LogKey) {
 		t.Fatal("prev not sorted or id not derived")
 	}
