@@ -60,11 +60,11 @@ func BenchmarkOpenEpoch1000(b *testing.B) {
 			outsider := member{device: id(0xee), key: mustKey(b, c.kem, 0xee)}
 			for b.Loop() {
 				for _, a := range anns {
-					if _, err := OpenEpoch(space, creator, outsider.device, outsider.key, a); err == nil {
+					if _, err := OpenEpoch(space, outsider.device, outsider.key, a); err == nil {
 						b.Fatal("outsider opened")
 					}
 				}
-				if _, err := openAny(space, creator, ms[0], parts); err != nil {
+				if _, err := openAny(space, ms[0], parts); err != nil {
 					b.Fatal(err)
 				}
 			}

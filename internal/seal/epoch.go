@@ -29,7 +29,7 @@ const (
 type Epoch struct {
 	ID      ID
 	Prev    []ID // sorted, distinct
-	Creator ID   // Ed25519 key of the device that announced it
+	Creator ID   // Ed25519 key of the device that made it
 	Key     [32]byte
 	LogKey  [32]byte // the space's log key (§5), the same in every epoch
 }
@@ -112,22 +112,35 @@ func NewEpoch(space, creator ID, prev []ID, logKey [32]byte, recipients []Recipi
 		rand.Read(e.LogKey[:])
 	}
 	e.ID = EpochID(space, creator, e.Prev, e.Key, e.LogKey)
+	parts, err := Wrap(space, e, recipients)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, parts, nil
+}
 
+// Wrap wraps epoch e's key material to recipients and returns the
+// announcement's parts. NewEpoch uses it for a fresh epoch; an admin uses it
+// to give an existing epoch to devices added since (keyring.md §3).
+func Wrap(space ID, e *Epoch, recipients []Recipient) ([][]byte, error) {
+	if len(recipients) == 0 {
+		return nil, fmt.Errorf("%w: no recipients", ErrMalformed)
+	}
 	secret := make([]byte, 0, 64)
 	secret = append(append(secret, e.Key[:]...), e.LogKey[:]...)
 	wraps := make([][]byte, len(recipients))
 	for i, r := range recipients {
 		kem, _, _, err := kemByID(r.Key.KEM)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		pk, err := kem.NewPublicKey(r.Key.Key)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: recipient %x: %v", ErrMalformed, r.Device[:8], err)
+			return nil, fmt.Errorf("%w: recipient %x: %v", ErrMalformed, r.Device[:8], err)
 		}
 		w, err := hpke.Seal(pk, wrapKDF(), wrapAEAD(), wrapInfo(space, e.ID, r.Device), secret)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		wraps[i] = w
 	}
@@ -145,7 +158,7 @@ func NewEpoch(space, creator ID, prev []ID, logKey [32]byte, recipients []Recipi
 		for ; n%WrapRound != 0; n++ {
 			w, err := dummyWrap(kemID)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			wraps = append(wraps, w)
 		}
@@ -157,11 +170,7 @@ func NewEpoch(space, creator ID, prev []ID, logKey [32]byte, recipients []Recipi
 		j := int(binary.BigEndian.Uint64(b[:]) % uint64(i+1))
 		wraps[i], wraps[j] = wraps[j], wraps[i]
 	}
-	parts, err := packParts(e.ID, e.Prev, wraps)
-	if err != nil {
-		return nil, nil, err
-	}
-	return e, parts, nil
+	return packParts(e, wraps)
 }
 
 // WrapRound: an announcement holds a multiple of this many wraps of each
@@ -183,20 +192,22 @@ func dummyWrap(kemID uint16) ([]byte, error) {
 
 // Announcement is one decoded part of an epoch announcement.
 type Announcement struct {
-	Epoch ID
-	Prev  []ID
-	Part  int // 0-based
-	Parts int
-	Wraps [][]byte
+	Epoch   ID
+	Creator ID // the device that made the epoch (its id derives from it)
+	Prev    []ID
+	Part    int // 0-based
+	Parts   int
+	Wraps   [][]byte
 }
 
 const announceVersion = 1
 
 // announceHeadMax bounds the bytes of a part before its wraps.
-func announceHead(epoch ID, prev []ID, part, parts, nwraps int) []byte {
-	b := cborwire.AppendArray(nil, 6)
+func announceHead(epoch, creator ID, prev []ID, part, parts, nwraps int) []byte {
+	b := cborwire.AppendArray(nil, 7)
 	b = cborwire.AppendUint(b, announceVersion)
 	b = cborwire.AppendBytes(b, epoch[:])
+	b = cborwire.AppendBytes(b, creator[:])
 	b = cborwire.AppendArray(b, len(prev))
 	for _, p := range prev {
 		b = cborwire.AppendBytes(b, p[:])
@@ -206,9 +217,9 @@ func announceHead(epoch ID, prev []ID, part, parts, nwraps int) []byte {
 	return cborwire.AppendArray(b, nwraps)
 }
 
-func packParts(epoch ID, prev []ID, wraps [][]byte) ([][]byte, error) {
+func packParts(e *Epoch, wraps [][]byte) ([][]byte, error) {
 	// Worst-case head size (part and parts up to 255, wrap count up to 65535).
-	head := len(announceHead(epoch, prev, 255, 255, 65535))
+	head := len(announceHead(e.ID, e.Creator, e.Prev, 255, 255, 65535))
 	var groups [][][]byte
 	var cur [][]byte
 	size := head
@@ -227,7 +238,7 @@ func packParts(epoch ID, prev []ID, wraps [][]byte) ([][]byte, error) {
 	}
 	parts := make([][]byte, len(groups))
 	for i, g := range groups {
-		b := announceHead(epoch, prev, i, len(groups), len(g))
+		b := announceHead(e.ID, e.Creator, e.Prev, i, len(groups), len(g))
 		for _, w := range g {
 			b = cborwire.AppendBytes(b, w)
 		}
@@ -247,13 +258,16 @@ func DecodeAnnouncement(p []byte) (*Announcement, error) {
 	fail := func(err error) (*Announcement, error) {
 		return nil, fmt.Errorf("%w: announcement: %v", ErrMalformed, err)
 	}
-	if _, err := r.Array("announcement", 6, 6); err != nil {
+	if _, err := r.Array("announcement", 7, 7); err != nil {
 		return fail(err)
 	}
 	if _, err := r.Uint("version", announceVersion); err != nil {
 		return fail(err)
 	}
 	if err := r.Fixed("epoch", a.Epoch[:]); err != nil {
+		return fail(err)
+	}
+	if err := r.Fixed("creator", a.Creator[:]); err != nil {
 		return fail(err)
 	}
 	n, err := r.Array("prev", 0, MaxPrev)
@@ -303,10 +317,11 @@ func DecodeAnnouncement(p []byte) (*Announcement, error) {
 }
 
 // OpenEpoch finds and opens this device's wrap in one announcement part of
-// space, announced by creator (the author of its entry). It tries each
+// space. Whether the part's author may announce is for the caller (the
+// membership log) to check first. It tries each
 // wrap of its KEM's size (wraps carry no recipient names) and checks that
 // the key material hashes to the announced epoch id.
-func OpenEpoch(space, creator, device ID, dk *DecryptionKey, a *Announcement) (*Epoch, error) {
+func OpenEpoch(space, device ID, dk *DecryptionKey, a *Announcement) (*Epoch, error) {
 	_, _, wrapSize, err := kemByID(dk.KEM)
 	if err != nil {
 		return nil, err
@@ -320,10 +335,10 @@ func OpenEpoch(space, creator, device ID, dk *DecryptionKey, a *Announcement) (*
 		if err != nil || len(secret) != 64 {
 			continue
 		}
-		e := &Epoch{ID: a.Epoch, Prev: append([]ID(nil), a.Prev...), Creator: creator}
+		e := &Epoch{ID: a.Epoch, Prev: append([]ID(nil), a.Prev...), Creator: a.Creator}
 		copy(e.Key[:], secret[:32])
 		copy(e.LogKey[:], secret[32:])
-		if EpochID(space, creator, e.Prev, e.Key, e.LogKey) != a.Epoch {
+		if EpochID(space, e.Creator, e.Prev, e.Key, e.LogKey) != a.Epoch {
 			return nil, fmt.Errorf("%w: epoch %x", ErrEpochMismatch, a.Epoch[:8])
 		}
 		return e, nil

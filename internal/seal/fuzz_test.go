@@ -55,7 +55,7 @@ func FuzzDecodeAnnouncement(f *testing.F) {
 			}
 			return
 		}
-		b := announceHead(a.Epoch, a.Prev, a.Part, a.Parts, len(a.Wraps))
+		b := announceHead(a.Epoch, a.Creator, a.Prev, a.Part, a.Parts, len(a.Wraps))
 		for _, w := range a.Wraps {
 			b = appendWrap(b, w)
 		}
@@ -63,7 +63,7 @@ func FuzzDecodeAnnouncement(f *testing.F) {
 			t.Fatalf("accepted %x, re-encodes to %x", p, b)
 		}
 		for _, m := range []member{ms[0], hy[0]} {
-			if _, err := OpenEpoch(space, creator, m.device, m.key, a); err != nil &&
+			if _, err := OpenEpoch(space, m.device, m.key, a); err != nil &&
 				!errors.Is(err, ErrNotForMe) && !errors.Is(err, ErrEpochMismatch) {
 				t.Fatalf("open: error outside the spec: %v", err)
 			}

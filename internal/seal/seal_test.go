@@ -107,14 +107,14 @@ func members(t testing.TB, n int, kem uint16) ([]member, []Recipient) {
 	return ms, rs
 }
 
-func openAny(space, creator ID, m member, parts [][]byte) (*Epoch, error) {
+func openAny(space ID, m member, parts [][]byte) (*Epoch, error) {
 	var last error
 	for _, p := range parts {
 		a, err := DecodeAnnouncement(p)
 		if err != nil {
 			return nil, err
 		}
-		e, err := OpenEpoch(space, creator, m.device, m.key, a)
+		e, err := OpenEpoch(space, m.device, m.key, a)
 		if err == nil {
 			return e, nil
 		}
@@ -140,6 +140,9 @@ func TestEpochRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if a.Creator != creator {
+		t.Fatal("announcement does not name the creator")
+	}
 	sizes := map[int]int{}
 	for _, w := range a.Wraps {
 		sizes[len(w)]++
@@ -151,7 +154,7 @@ func TestEpochRoundTrip(t *testing.T) {
 		t.Fatal("prev not sorted or id not derived")
 	}
 	for i, m := range append(hy, x...) {
-		got, err := openAny(space, creator, m, parts)
+		got, err := openAny(space, m, parts)
 		if err != nil {
 			t.Fatalf("member %d: %v", i, err)
 		}
@@ -170,13 +173,28 @@ func TestEpochRoundTrip(t *testing.T) {
 		"other space":           {id(3), hy[0]},
 		"wrap for someone else": {space, member{device: hy[1].device, key: hy[0].key}},
 	} {
-		if _, err := openAny(c.space, creator, c.m, parts); !errors.Is(err, ErrNotForMe) {
+		if _, err := openAny(c.space, c.m, parts); !errors.Is(err, ErrNotForMe) {
 			t.Errorf("%s: got %v, want ErrNotForMe", name, err)
 		}
 	}
-	// Claimed by another creator: the id does not derive.
-	if _, err := openAny(space, id(4), hy[0], parts); !errors.Is(err, ErrEpochMismatch) {
+	// Claimed for another creator: the id does not derive.
+	a.Creator = id(4)
+	if _, err := OpenEpoch(space, hy[0].device, hy[0].key, a); !errors.Is(err, ErrEpochMismatch) {
 		t.Errorf("other creator: got %v, want ErrEpochMismatch", err)
+	}
+	// Another admin gives the epoch to a device added later: it opens the
+	// same key material, and the announcement still names the creator.
+	added := member{device: id(60), key: mustKey(t, KEMHybrid, 60)}
+	more, err := Wrap(space, e, []Recipient{{Device: added.device, Key: added.key.Public()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := openAny(space, added, more)
+	if err != nil || got.Key != e.Key || got.LogKey != e.LogKey || got.Creator != creator {
+		t.Fatalf("added device: %v", err)
+	}
+	if _, err := openAny(space, added, parts); !errors.Is(err, ErrNotForMe) {
+		t.Errorf("added device in the first announcement: got %v, want ErrNotForMe", err)
 	}
 }
 
@@ -195,11 +213,11 @@ func TestEpochIDLie(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts, err := packParts(claimed, nil, [][]byte{w})
+	parts, err := packParts(&Epoch{ID: claimed, Creator: creator}, [][]byte{w})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := openAny(space, creator, ms[0], parts); !errors.Is(err, ErrEpochMismatch) {
+	if _, err := openAny(space, ms[0], parts); !errors.Is(err, ErrEpochMismatch) {
 		t.Fatalf("got %v, want ErrEpochMismatch", err)
 	}
 }
@@ -234,7 +252,7 @@ func TestEpochParts1000(t *testing.T) {
 		t.Fatalf("%d wraps", total)
 	}
 	for _, m := range []member{ms[0], ms[499], ms[999]} {
-		if _, err := openAny(space, creator, m, parts); err != nil {
+		if _, err := openAny(space, m, parts); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -392,7 +410,7 @@ func announcementBadCases(t testing.TB, good []byte) map[string][]byte {
 		t.Fatal(err)
 	}
 	withWraps := func(prev []ID, part, parts int, wraps ...[]byte) []byte {
-		b := announceHead(a.Epoch, prev, part, parts, len(wraps))
+		b := announceHead(a.Epoch, a.Creator, prev, part, parts, len(wraps))
 		for _, w := range wraps {
 			b = appendWrap(b, w)
 		}
@@ -404,7 +422,8 @@ func announcementBadCases(t testing.TB, good []byte) map[string][]byte {
 		"truncated":          good[:len(good)-1],
 		"trailing byte":      append(bytes.Clone(good), 0),
 		"oversized":          append(bytes.Clone(good), make([]byte, MaxPayload)...),
-		"version 2":          append([]byte{0x86, 0x02}, good[2:]...),
+		"version 2":          append([]byte{0x87, 0x02}, good[2:]...),
+		"6 elements":         append([]byte{0x86}, good[1:]...),
 		"no wraps":           withWraps(a.Prev, 0, 1),
 		"part beyond parts":  withWraps(a.Prev, 1, 1, w),
 		"zero parts":         withWraps(a.Prev, 0, 0, w),

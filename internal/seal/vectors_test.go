@@ -236,7 +236,7 @@ func checkVectors(t *testing.T, v *vectors) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, err = OpenEpoch(space, creator, ID(r.Device), dk, a); err == nil {
+			if got, err = OpenEpoch(space, ID(r.Device), dk, a); err == nil {
 				break
 			}
 		}
