@@ -2,6 +2,7 @@ package seal
 
 import (
 	"crypto/ed25519"
+	"fmt"
 	"testing"
 
 	"github.com/hdevalence/ed25519consensus"
@@ -33,42 +34,44 @@ func BenchmarkRotation1000(b *testing.B) {
 	}
 }
 
-// A member finding its wrap among 1,000 (wraps carry no names, so it tries
-// each wrap of its KEM's size). The benchmark's member is found last: the
-// worst case.
-func BenchmarkOpenEpoch1000(b *testing.B) {
-	for _, c := range []struct {
-		name string
-		kem  uint16
-	}{{"hybrid", KEMHybrid}, {"x25519", KEMX25519}} {
-		b.Run(c.name, func(b *testing.B) {
-			ms, rs := members(b, 1000, c.kem)
-			space, creator := id(1), id(2)
-			_, parts, err := NewEpoch(space, creator, nil, [32]byte{}, rs)
-			if err != nil {
-				b.Fatal(err)
-			}
-			var anns []*Announcement
-			for _, p := range parts {
-				a, err := DecodeAnnouncement(p)
+// A member finding its wrap among 100 or 1,000 (wraps carry no names, so
+// it tries each wrap of its KEM's size): a device with no wrap tries every
+// one, the cost of a recipient whose wrap comes last; then a recipient
+// opens. 100 is also the size of a 100-recipient message's key wraps.
+func BenchmarkOpenEpoch(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		for _, c := range []struct {
+			name string
+			kem  uint16
+		}{{"hybrid", KEMHybrid}, {"x25519", KEMX25519}} {
+			b.Run(fmt.Sprintf("%d/%s", n, c.name), func(b *testing.B) {
+				ms, rs := members(b, n, c.kem)
+				space, creator := id(1), id(2)
+				_, parts, err := NewEpoch(space, creator, nil, [32]byte{}, rs)
 				if err != nil {
 					b.Fatal(err)
 				}
-				anns = append(anns, a)
-			}
-			// A device with no wrap tries every one: the cost of a recipient whose wrap comes last.
-			outsider := member{device: id(0xee), key: mustKey(b, c.kem, 0xee)}
-			for b.Loop() {
-				for _, a := range anns {
-					if _, err := OpenEpoch(space, outsider.device, outsider.key, a); err == nil {
-						b.Fatal("outsider opened")
+				var anns []*Announcement
+				for _, p := range parts {
+					a, err := DecodeAnnouncement(p)
+					if err != nil {
+						b.Fatal(err)
+					}
+					anns = append(anns, a)
+				}
+				outsider := member{device: id(0xee), key: mustKey(b, c.kem, 0xee)}
+				for b.Loop() {
+					for _, a := range anns {
+						if _, err := OpenEpoch(space, outsider.device, outsider.key, a); err == nil {
+							b.Fatal("outsider opened")
+						}
+					}
+					if _, err := openAny(space, ms[0], parts); err != nil {
+						b.Fatal(err)
 					}
 				}
-				if _, err := openAny(space, ms[0], parts); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+			})
+		}
 	}
 }
 
