@@ -457,3 +457,33 @@ func TestDeviceKeyMaxSize(t *testing.T) {
 		t.Fatalf("largest seal.key is %d bytes, limit %d, keyring.md says 1258", len(p), deviceKeyMaxSize)
 	}
 }
+
+// A device that has seen a newer epoch announced but cannot open it (its
+// wrap has not come, or it was removed) has no current epoch to seal under,
+// and an entry that goes back to the older epoch is outdated for it too.
+func TestKeyringKnowsWhatItCannotOpen(t *testing.T) {
+	space := id(1)
+	old := testEpoch(t, space)
+	_, rs := members(t, 1, KEMX25519)
+	_, parts, err := NewEpoch(space, id(2), []ID{old.ID}, old.LogKey, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := DecodeAnnouncement(parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := NewKeyring()
+	k.Add(old)
+	if cur, _ := k.Current(); cur != old {
+		t.Fatal("the only epoch is not current")
+	}
+	k.Learn(a)
+	cur, heads := k.Current()
+	if cur != nil || len(heads) != 1 || heads[0] != a.Epoch {
+		t.Fatalf("after learning a newer epoch it cannot open: current %v, heads %d", cur, len(heads))
+	}
+	if err := k.CheckOrder(a.Epoch, old.ID); !errors.Is(err, ErrOutdatedEpoch) {
+		t.Fatalf("back to the old epoch: %v", err)
+	}
+}
