@@ -133,3 +133,42 @@ func BenchmarkVerify100k(b *testing.B) {
 		}
 	}
 }
+
+// The outdated check a reader makes per entry, against a chain of 100
+// epochs: the same epoch as the entry before (the common case), and the
+// newest epoch after the oldest (the whole chain walked).
+func BenchmarkCheckOrder(b *testing.B) {
+	k := NewKeyring()
+	var chain []ID
+	for i := range 100 {
+		e := &Epoch{Creator: id(2)}
+		e.Key[0] = byte(i)
+		if i > 0 {
+			e.Prev = []ID{chain[i-1]}
+		}
+		e.ID = EpochID(id(1), e.Creator, e.Prev, e.Key, e.LogKey)
+		k.Add(e)
+		chain = append(chain, e.ID)
+	}
+	b.Run("same", func(b *testing.B) {
+		for b.Loop() {
+			if k.CheckOrder(chain[99], chain[99]) != nil {
+				b.Fatal("same epoch outdated")
+			}
+		}
+	})
+	b.Run("forward-100", func(b *testing.B) {
+		for b.Loop() {
+			if k.CheckOrder(chain[0], chain[99]) != nil {
+				b.Fatal("forward outdated")
+			}
+		}
+	})
+	b.Run("back-100", func(b *testing.B) {
+		for b.Loop() {
+			if k.CheckOrder(chain[99], chain[0]) == nil {
+				b.Fatal("back not outdated")
+			}
+		}
+	})
+}

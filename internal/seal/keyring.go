@@ -66,7 +66,7 @@ func (k *Keyring) Follows(a, b ID) bool {
 // sealed under later, after the same author sealed an entry at a lower seq
 // of the log under earlier, is outdated when earlier follows later.
 func (k *Keyring) CheckOrder(earlier, later ID) error {
-	if k.Follows(earlier, later) {
+	if earlier != later && k.Follows(earlier, later) {
 		return fmt.Errorf("%w: epoch %x after %x", ErrOutdatedEpoch, later[:8], earlier[:8])
 	}
 	return nil
