@@ -487,3 +487,30 @@ func TestKeyringKnowsWhatItCannotOpen(t *testing.T) {
 		t.Fatalf("back to the old epoch: %v", err)
 	}
 }
+
+// A wrap copied into an announcement of another epoch (replayed to make a
+// member accept an old key under a new id) does not open: the info binds
+// the epoch id.
+func TestWrapReplayedIntoAnotherEpoch(t *testing.T) {
+	space := id(1)
+	ms, rs := members(t, 1, KEMHybrid)
+	e, parts, err := NewEpoch(space, id(2), nil, [32]byte{}, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := DecodeAnnouncement(parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := &Epoch{ID: id(0x99), Creator: e.Creator, Prev: []ID{e.ID}}
+	replayed, err := packParts(forged, a.Wraps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openAny(space, ms[0], replayed); !errors.Is(err, ErrNotForMe) {
+		t.Fatalf("got %v, want ErrNotForMe", err)
+	}
+	if _, err := openAny(space, ms[0], parts); err != nil {
+		t.Fatalf("the original: %v", err)
+	}
+}
