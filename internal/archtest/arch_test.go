@@ -53,6 +53,7 @@ var layers = map[string]layer{
 	"internal/atomicfile": domain,
 	"internal/village":    domain,
 	"internal/keyring":    domain,
+	"internal/seal":       domain,
 	"internal/festival":   domain,
 	"internal/cborwire":   domain,
 
