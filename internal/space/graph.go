@@ -27,35 +27,37 @@ func (b bits) or(o bits) {
 }
 
 type graph struct {
-	es    []*entry.Entry
-	at    map[entry.ID]int32
-	preds [][]int32
-	order []int32 // topological, ties by id
-	anc   []bits  // strict ancestors of each node
+	// es are the nodes in the membership order: node i is the i-th entry
+	// in that order, so every edge runs from a higher index to a lower.
+	es  []*entry.Entry
+	at  map[entry.ID]int32
+	anc []bits // strict ancestors of each node
 }
 
-// newGraph builds the graph of es (distinct ids); refs(i) gives the
-// references of es[i] (nil when its payload is not valid).
-func newGraph(es []*entry.Entry, refs func(i int) []entry.ID) *graph {
+// newGraph builds the graph of es (distinct ids) with its nodes in the
+// membership order; refs(i) gives the references of es[i] (nil when its
+// payload is not valid). perm[k] is the index in es of node k.
+func newGraph(es []*entry.Entry, refs func(i int) []entry.ID) (g *graph, perm []int32) {
 	n := len(es)
-	g := &graph{es: es, at: make(map[entry.ID]int32, n), preds: make([][]int32, n), anc: make([]bits, n)}
+	at := make(map[entry.ID]int32, n)
 	for i, e := range es {
-		g.at[e.ID] = int32(i)
+		at[e.ID] = int32(i)
 	}
+	preds := make([][]int32, n)
 	succ := make([][]int32, n)
 	indeg := make([]int, n)
 	for i, e := range es {
 		add := func(id entry.ID) {
-			j, ok := g.at[id]
+			j, ok := at[id]
 			if !ok || int(j) == i {
 				return
 			}
-			for _, p := range g.preds[i] {
+			for _, p := range preds[i] {
 				if p == j {
 					return
 				}
 			}
-			g.preds[i] = append(g.preds[i], j)
+			preds[i] = append(preds[i], j)
 			succ[j] = append(succ[j], int32(i))
 			indeg[i]++
 		}
@@ -74,42 +76,102 @@ func newGraph(es []*entry.Entry, refs func(i int) []entry.ID) *graph {
 	}
 	for h.Len() > 0 {
 		i := heap.Pop(h).(int32)
-		g.order = append(g.order, i)
+		perm = append(perm, i)
 		for _, s := range succ[i] {
 			if indeg[s]--; indeg[s] == 0 {
 				heap.Push(h, s)
 			}
 		}
 	}
-	if len(g.order) < n {
+	if len(perm) < n {
 		// A cycle takes a SHA-256 collision (an entry's id commits to its
 		// references). Should one occur, the entries left come in id order,
-		// with the edges of the cycle dropped.
+		// and the edges that point forward are dropped.
 		for i := range es {
 			if indeg[i] > 0 {
 				heap.Push(h, int32(i))
 			}
 		}
 		for h.Len() > 0 {
-			g.order = append(g.order, heap.Pop(h).(int32))
+			perm = append(perm, heap.Pop(h).(int32))
 		}
 	}
-	done := newBits(n)
-	for _, i := range g.order {
+	pos := make([]int32, n)
+	for k, i := range perm {
+		pos[i] = int32(k)
+	}
+	g = &graph{es: make([]*entry.Entry, n), at: make(map[entry.ID]int32, n), anc: make([]bits, n)}
+	for k, i := range perm {
+		g.es[k] = es[i]
+		g.at[es[i].ID] = int32(k)
 		a := newBits(n)
-		for _, p := range g.preds[i] {
-			if done.has(p) { // always, but for a cycle's edges
-				a.or(g.anc[p])
-				a.set(p)
+		for _, p := range preds[i] {
+			if q := pos[p]; q < int32(k) {
+				a.or(g.anc[q])
+				a.set(q)
 			}
 		}
-		g.anc[i] = a
-		done.set(i)
+		g.anc[k] = a
 	}
-	return g
+	return g, perm
 }
 
-// concurrent reports whether neither of a and b precedes the other.
+// components returns, for the down-set d, the first node of the
+// concurrency region (p2panda's "concurrency bubble") of every node of d:
+// the classes of the relation "connected by concurrent pairs". They are
+// intervals of the membership order: a cut falls before node k when every
+// node of d from k on has every node of d before k as an ancestor.
+func (g *graph) components(d bits) []int32 {
+	n := int32(len(g.es))
+	// m[t]: the first node of d before t that is not an ancestor of t (t
+	// when none).
+	m := make([]int32, n)
+	for t := range n {
+		m[t] = t
+		if !d.has(t) {
+			continue
+		}
+		for w := int32(0); w*64 < t; w++ {
+			miss := d[w] &^ g.anc[t][w]
+			if hi := t - w*64; hi < 64 {
+				miss &= 1<<uint(hi) - 1
+			}
+			if miss != 0 {
+				m[t] = w*64 + int32(bits64(miss))
+				break
+			}
+		}
+	}
+	first := make([]int32, n)
+	low := n // min of m over the nodes of d from k on
+	cut := make([]bool, n+1)
+	for k := n - 1; k >= 0; k-- {
+		if d.has(k) && m[k] < low {
+			low = m[k]
+		}
+		cut[k] = low >= k
+	}
+	start := int32(0)
+	for k := range n {
+		if cut[k] {
+			start = k
+		}
+		first[k] = start
+	}
+	return first
+}
+
+// bits64 is the index of the lowest set bit of x (x != 0).
+func bits64(x uint64) int {
+	n := 0
+	for x&1 == 0 {
+		x >>= 1
+		n++
+	}
+	return n
+}
+
+// concurrent reports whether neither of nodes a and b precedes the other.
 func (g *graph) concurrent(a, b int32) bool {
 	return a != b && !g.anc[a].has(b) && !g.anc[b].has(a)
 }

@@ -48,6 +48,10 @@ func TestDeliveryOrderScenarios(t *testing.T) {
 // a random subset of the others' entries (so branches interleave and
 // many entries are concurrent), and does a random change.
 func randomHistory(t *testing.T, rng *rand.Rand, steps int) *world {
+	return randomHistoryTB(t, rng, steps)
+}
+
+func randomHistoryTB(t testing.TB, rng *rand.Rand, steps int) *world {
 	w := newSpace(t, 'A', founders("ABC", "D"))
 	people := []byte("ABCDEF")
 	var written []*entry.Entry

@@ -152,20 +152,25 @@ func Reduce(space entry.ID, entries []*entry.Entry) (*State, error) {
 	for i, e := range es {
 		r.ops[i] = readOp(space, e, devs)
 	}
-	r.g = newGraph(es, func(i int) []entry.ID {
+	g, perm := newGraph(es, func(i int) []entry.ID {
 		if r.ops[i].p == nil {
 			return nil
 		}
 		return RefsOf(r.ops[i].p)
 	})
+	ops := make([]op, len(es))
+	for k, i := range perm {
+		ops[k] = r.ops[i]
+	}
+	r.g, r.ops = g, ops
 	// Past the bound, entries take no effect (and no part in others').
-	for k, i := range r.g.order {
-		if k >= MaxEntries && r.ops[i].why == "" {
-			r.ops[i].why = fmt.Sprintf("beyond the limit of %d membership entries", MaxEntries)
+	for k := MaxEntries; k < len(r.ops); k++ {
+		if r.ops[k].why == "" {
+			r.ops[k].why = fmt.Sprintf("beyond the limit of %d membership entries", MaxEntries)
 		}
 	}
 	r.auth = make([]string, len(es))
-	for _, i := range r.g.order {
+	for i := range int32(len(es)) {
 		r.auth[i] = r.authorize(i)
 	}
 	all := newBits(len(es))
@@ -293,10 +298,12 @@ func (r *reducer) delegation(i int32) bool {
 // members with their roles; with st set it records what each entry did.
 func (r *reducer) reduce(d bits, st *State) (map[identity.PublicKey]Role, string) {
 	roles := maps.Clone(r.founders)
-	var strikes []int32
-	for _, i := range r.g.order {
+	n := int32(len(r.ops))
+	against := map[identity.PublicKey][]int32{} // the strikes in d against each account
+	for i := range n {
 		if d.has(i) && r.auth[i] == "" && r.strike(i) {
-			strikes = append(strikes, i)
+			t := target(r.ops[i].p)
+			against[t] = append(against[t], i)
 		}
 	}
 	ignore := func(i int32, why string) {
@@ -304,7 +311,8 @@ func (r *reducer) reduce(d bits, st *State) (map[identity.PublicKey]Role, string
 			st.Ignored[r.g.es[i].ID] = why
 		}
 	}
-	for _, i := range r.g.order {
+	var comps []int32 // computed on first need
+	for i := range n {
 		if !d.has(i) {
 			continue
 		}
@@ -317,16 +325,26 @@ func (r *reducer) reduce(d bits, st *State) (map[identity.PublicKey]Role, string
 			continue
 		}
 		o := r.ops[i]
-		mutual := r.strike(i) && r.mutual(i, d)
-		if why := r.filtered(i, d, strikes, mutual); why != "" {
+		known, mut := false, false
+		mutual := func() bool {
+			if !known {
+				if comps == nil {
+					comps = r.g.components(d)
+				}
+				known, mut = true, r.strike(i) && r.mutual(i, d, comps)
+			}
+			return mut
+		}
+		if why := r.filtered(i, against, mutual); why != "" {
 			ignore(i, why)
 			continue
 		}
-		if !mutual {
-			if why := precheck(o.p, o.author, roles); why != "" {
-				ignore(i, why)
-				continue
-			}
+		// A mutual strike takes effect without the checks against the
+		// state reached (space-membership.md §3, step 4); any other entry
+		// must pass them. (Where they pass, both give the same effect.)
+		if why := precheck(o.p, o.author, roles); why != "" && !mutual() {
+			ignore(i, why)
+			continue
 		}
 		id := r.g.es[i].ID
 		switch p := o.p.(type) {
@@ -342,8 +360,12 @@ func (r *reducer) reduce(d bits, st *State) (map[identity.PublicKey]Role, string
 				st.Boundaries = append(st.Boundaries, Boundary{Entry: id, Kind: BoundaryRemove, Account: p.Account})
 			}
 		case *SetRole:
-			if roles[p.Account] == 0 {
+			switch roles[p.Account] {
+			case 0:
 				ignore(i, "the account is not a member")
+				continue
+			case p.Role:
+				ignore(i, "the account already has this role")
 				continue
 			}
 			roles[p.Account] = p.Role
@@ -361,26 +383,32 @@ func (r *reducer) reduce(d bits, st *State) (map[identity.PublicKey]Role, string
 }
 
 // filtered says why node i (authorized) is filtered out by a concurrent
-// strike in d (space-membership.md §3, rules 2–4), "" when it is not.
-func (r *reducer) filtered(i int32, d bits, strikes []int32, mutual bool) string {
+// strike (space-membership.md §3, step 3), "" when it is not. against
+// lists the strikes against each account; mutual tells whether i is a
+// mutual strike.
+func (r *reducer) filtered(i int32, against map[identity.PublicKey][]int32, mutual func() bool) string {
 	o := r.ops[i]
-	for _, s := range strikes {
+	for _, s := range against[o.author] {
+		if r.g.concurrent(i, s) && !mutual() {
+			return fmt.Sprintf("concurrent with the removal or demotion of its author's account (entry %s)", r.g.es[s].ID.Hex())
+		}
+	}
+	t := target(o.p)
+	if t == (identity.PublicKey{}) {
+		return ""
+	}
+	_, isAdd := o.p.(*Add)
+	delegation := r.delegation(i)
+	for _, s := range against[t] {
 		if !r.g.concurrent(i, s) {
 			continue
 		}
-		so := r.ops[s]
-		t := target(so.p)
-		sid := r.g.es[s].ID
+		_, rm := r.ops[s].p.(*Remove)
 		switch {
-		case t == o.author && !mutual:
-			return fmt.Sprintf("concurrent with the removal or demotion of its author's account (entry %s)", sid.Hex())
-		}
-		if _, rm := so.p.(*Remove); rm {
-			if a, ok := o.p.(*Add); ok && a.Account == t {
-				return fmt.Sprintf("adds an account concurrently removed (entry %s)", sid.Hex())
-			}
-		} else if r.delegation(i) && target(o.p) == t {
-			return fmt.Sprintf("makes admin an account concurrently demoted (entry %s)", sid.Hex())
+		case rm && isAdd:
+			return fmt.Sprintf("adds an account concurrently removed (entry %s)", r.g.es[s].ID.Hex())
+		case !rm && delegation:
+			return fmt.Sprintf("makes admin an account concurrently demoted (entry %s)", r.g.es[s].ID.Hex())
 		}
 	}
 	return ""
@@ -389,13 +417,12 @@ func (r *reducer) filtered(i int32, d bits, strikes []int32, mutual bool) string
 // mutual reports whether strike i is part of a cycle of removals (with
 // delegations) among the concurrent changes around it: in the graph whose
 // edges run from author to target of every authorized strike and
-// delegation in i's concurrency region within d, i's target reaches i's
-// author.
-func (r *reducer) mutual(i int32, d bits) bool {
-	region := r.region(i, d)
+// delegation in i's concurrency region within d (comps: the first node of
+// each node's region), i's target reaches i's author.
+func (r *reducer) mutual(i int32, d bits, comps []int32) bool {
 	edges := map[identity.PublicKey][]identity.PublicKey{}
-	for _, j := range region {
-		if r.auth[j] == "" && (r.strike(j) || r.delegation(j)) {
+	for j := comps[i]; j < int32(len(r.ops)) && comps[j] == comps[i]; j++ {
+		if d.has(j) && r.auth[j] == "" && (r.strike(j) || r.delegation(j)) {
 			a := r.ops[j].author
 			edges[a] = append(edges[a], target(r.ops[j].p))
 		}
@@ -417,24 +444,6 @@ func (r *reducer) mutual(i int32, d bits) bool {
 		}
 	}
 	return false
-}
-
-// region returns the nodes of d connected to i by the relation
-// "concurrent" (i included): p2panda's "concurrency bubble".
-func (r *reducer) region(i int32, d bits) []int32 {
-	in := newBits(len(r.g.es))
-	in.set(i)
-	out := []int32{i}
-	for k := 0; k < len(out); k++ {
-		a := out[k]
-		for _, b := range r.g.order {
-			if d.has(b) && !in.has(b) && r.g.concurrent(a, b) {
-				in.set(b)
-				out = append(out, b)
-			}
-		}
-	}
-	return out
 }
 
 // revocations returns the boundaries of revoked devices of members: each
