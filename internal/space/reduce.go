@@ -163,12 +163,7 @@ func Reduce(space entry.ID, entries []*entry.Entry) (*State, error) {
 		ops[k] = r.ops[i]
 	}
 	r.g, r.ops = g, ops
-	// Past the bound, entries take no effect (and no part in others').
-	for k := MaxEntries; k < len(r.ops); k++ {
-		if r.ops[k].why == "" {
-			r.ops[k].why = fmt.Sprintf("beyond the limit of %d membership entries", MaxEntries)
-		}
-	}
+	r.screen()
 	r.auth = make([]string, len(es))
 	for i := range int32(len(es)) {
 		r.auth[i] = r.authorize(i)
@@ -181,6 +176,49 @@ func Reduce(space entry.ID, entries []*entry.Entry) (*State, error) {
 	st.Members, _ = r.reduce(all, st)
 	st.Boundaries = append(st.Boundaries, revocations(entries, devs, st.Members)...)
 	return st, nil
+}
+
+// screen sets aside, before any costly check, the entries that cannot
+// take effect whatever the rest (space-membership.md §6): an add, remove
+// or role change by an account that no entry of the set makes an admin, a
+// leave beyond one more than the adds of its account; then every entry
+// after the first MaxEntries that remain. So a member cannot fill the
+// bound: it has at most a leave per time it was added.
+func (r *reducer) screen() {
+	everAdmin := map[identity.PublicKey]bool{}
+	adds := map[identity.PublicKey]int{}
+	for a, role := range r.founders {
+		everAdmin[a] = role == Admin
+	}
+	for _, o := range r.ops {
+		switch p := o.p.(type) {
+		case *Add:
+			adds[p.Account]++
+			everAdmin[p.Account] = everAdmin[p.Account] || p.Role == Admin && o.why == ""
+		case *SetRole:
+			everAdmin[p.Account] = everAdmin[p.Account] || p.Role == Admin && o.why == ""
+		}
+	}
+	leaves := map[identity.PublicKey]int{}
+	counted := 0
+	for k := range r.ops {
+		o := &r.ops[k]
+		if o.why != "" {
+			continue
+		}
+		if _, ok := o.p.(*Leave); ok {
+			if leaves[o.author]++; leaves[o.author] > adds[o.author]+1 {
+				o.why = "the account left more often than it was added"
+				continue
+			}
+		} else if !everAdmin[o.author] {
+			o.why = "the author's account is an admin in no entry of the space"
+			continue
+		}
+		if counted++; counted > MaxEntries {
+			o.why = fmt.Sprintf("beyond the limit of %d membership entries", MaxEntries)
+		}
+	}
 }
 
 // readOp decodes e as a membership entry of space.
