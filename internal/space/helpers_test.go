@@ -51,13 +51,16 @@ type world struct {
 	certs  map[identity.PublicKey]*entry.Entry
 	ts     uint64
 	byName map[identity.PublicKey]byte
+	// stamp, when set, gives the timestamp of each entry written (else
+	// 2, 3, 4, …): tests of clocks that lie.
+	stamp func(n byte) uint64
 }
 
 // newSpace creates a space by creator's device naming founders (person,
 // role).
 func newSpace(t testing.TB, creator byte, founders map[byte]Role) *world {
 	t.Helper()
-	w := &world{t: t, ws: map[identity.PublicKey]*writer{}, certs: map[identity.PublicKey]*entry.Entry{}, byName: map[identity.PublicKey]byte{}}
+	w := &world{t: t, ws: map[identity.PublicKey]*writer{}, certs: map[identity.PublicKey]*entry.Entry{}, byName: map[identity.PublicKey]byte{}, stamp: stamped}
 	c := &Create{Name: "test space"}
 	for n, r := range founders {
 		c.Members = append(c.Members, Founder{Account: acc(t, n), Role: r})
@@ -118,7 +121,11 @@ func (w *world) do(n byte, p Payload, refs ...*entry.Entry) *entry.Entry {
 		w.ws[k.Public()] = wr
 	}
 	w.ts++
-	e, err := entry.Sign(k, entry.Draft{LogID: entry.LogID(w.space), Seq: wr.seq + 1, Backlink: wr.prev, Timestamp: w.ts, Payload: MustEncode(p)})
+	ts := w.ts
+	if w.stamp != nil {
+		ts = w.stamp(n)
+	}
+	e, err := entry.Sign(k, entry.Draft{LogID: entry.LogID(w.space), Seq: wr.seq + 1, Backlink: wr.prev, Timestamp: ts, Payload: MustEncode(p)})
 	if err != nil {
 		w.t.Fatal(err)
 	}
