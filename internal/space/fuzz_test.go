@@ -2,6 +2,7 @@ package space
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -33,5 +34,19 @@ func FuzzDecode(f *testing.F) {
 		if !bytes.Equal(re, b) {
 			t.Fatalf("decoded %x re-encodes to %x", b, re)
 		}
+	})
+}
+
+// FuzzHistories: random concurrent histories drawn from the fuzzer's
+// seeds never panic the reducer, and three delivery orders give the same
+// state.
+func FuzzHistories(f *testing.F) {
+	for i := range uint64(8) {
+		f.Add(i, i*7+1, uint8(10+i*3))
+	}
+	f.Fuzz(func(t *testing.T, a, b uint64, steps uint8) {
+		rng := rand.New(rand.NewPCG(a, b))
+		w := randomHistoryTB(t, rng, 1+int(steps)%48)
+		sameOutcomeTB(t, w, rng, 3)
 	})
 }

@@ -14,6 +14,11 @@ import (
 // first.
 func sameOutcome(t *testing.T, w *world, rng *rand.Rand, shuffles int) *State {
 	t.Helper()
+	return sameOutcomeTB(t, w, rng, shuffles)
+}
+
+func sameOutcomeTB(t testing.TB, w *world, rng *rand.Rand, shuffles int) *State {
+	t.Helper()
 	want := w.reduce(w.all)
 	wm, wa, wi, wb := outcome(want)
 	for k := range shuffles {

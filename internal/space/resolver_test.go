@@ -164,6 +164,54 @@ var scenarios = []scenario{
 		},
 		members: "A:admin B:member C:member", ignored: 1,
 	},
+	// From p2panda-auth src/group/crdt/mod.rs (same licence).
+	{
+		name: "an admin removes itself", port: "crdt::self_remove",
+		build: func(t *testing.T) *world {
+			w := newSpace(t, 'A', founders("A", ""))
+			w.remove('A', 'A')
+			return w
+		},
+		members: "", ignored: 0,
+	},
+	{
+		name: "a removal concurrent with the removed admin's add", port: "crdt::concurrent_removal, crdt::concurrent_removal_ooo_processing",
+		// 2: A adds B (admin); 3: B adds C after 2; 4: A removes B after
+		// 2, concurrently with 3.
+		build: func(t *testing.T) *world {
+			w := newSpace(t, 'A', founders("A", ""))
+			op2 := w.add('A', 'B', Admin)
+			w.add('B', 'C', Member, op2)
+			w.remove('A', 'B')
+			return w
+		},
+		members: "A:admin", ignored: 1,
+	},
+	{
+		name: "mutual removal of two admins added in turn", port: "crdt::mutual_concurrent_removal",
+		// 2: A adds B (admin); 3: B adds C (admin); 4: B removes C and 5:
+		// C removes B, both after 3.
+		build: func(t *testing.T) *world {
+			w := newSpace(t, 'A', founders("A", ""))
+			op2 := w.add('A', 'B', Admin)
+			op3 := w.add('B', 'C', Admin, op2)
+			w.remove('B', 'C', op3)
+			w.remove('C', 'B', op3)
+			return w
+		},
+		members: "A:admin", ignored: 0,
+	},
+	{
+		name: "an add by an admin who had not seen its own add", port: "crdt::concurrent_add_with_insufficient_access",
+		// 2: A adds B (admin); 3: B adds E having seen only the create.
+		build: func(t *testing.T) *world {
+			w := newSpace(t, 'A', founders("A", ""))
+			w.add('A', 'B', Admin)
+			w.add('B', 'E', Member)
+			return w
+		},
+		members: "A:admin B:admin", ignored: 1,
+	},
 	// kith's own rows.
 	{
 		name: "a removal racing an add by the admin being removed",
