@@ -252,3 +252,40 @@ func sortFounders(ms []Founder) {
 		}
 	}
 }
+
+// TestRemovedAdminLies: what a removed admin can still do by claiming to
+// have seen less than it had (space-membership.md §3, "What references
+// cannot prove"). Having once named its removal from a device, that
+// device's later entries follow it and are void; but from another device
+// (a fresh log) it can still write "concurrently" with its removal, and
+// a removal of its remover then counts as a mutual removal.
+func TestRemovedAdminLies(t *testing.T) {
+	w := newSpace(t, 'A', founders("ABC", ""))
+	rm := w.remove('A', 'B')
+	seen := w.add('B', 'D', Member, rm) // B names its removal: void
+	late := w.remove('B', 'A')          // same device: after 'seen' by backlink, so after the removal
+	s := w.reduce(w.all)
+	if got := w.members(s.Members); got != "A:admin C:admin" {
+		t.Fatalf("members %q", got)
+	}
+	for _, e := range []*entry.Entry{seen, late} {
+		if why := s.Ignored[e.ID]; why != "in what its author had seen, the author's account is not an admin" {
+			t.Fatalf("entry %s: %q", e.ID.Hex()[:8], why)
+		}
+	}
+	// B's second device, certified by B's account, names nothing.
+	second := dev(t, 'b')
+	cert, err := content.NewDeviceCert(accKey(t, 'B'), second, "", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Remove{Space: w.space, Account: acc(t, 'A')}
+	lie, err := entry.Sign(second, entry.Draft{LogID: entry.LogID(w.space), Seq: 1, Timestamp: 99, Payload: MustEncode(p)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = w.reduce(append(w.all, cert, lie))
+	if got := w.members(s.Members); got != "C:admin" {
+		t.Fatalf("after the lie: members %q, want the mutual removal the spec states", got)
+	}
+}

@@ -148,6 +148,20 @@ func Reduce(space entry.ID, entries []*entry.Entry) (*State, error) {
 	case founders[creator] != Admin:
 		return nil, fmt.Errorf("%w: its author's account is not an admin it names", ErrNoSpace)
 	}
+	// Entries whose author speaks for no account take no part, and no
+	// place in the graph: a member's node names only members' heads, so
+	// they carry no order between others, and a stranger's flood costs the
+	// reducer nothing but this pass.
+	mute := map[entry.ID]string{}
+	kept := es[:0]
+	for _, e := range es {
+		if _, why := devs.Speaks(e); why != "" {
+			mute[e.ID] = why
+			continue
+		}
+		kept = append(kept, e)
+	}
+	es = kept
 	r := &reducer{space: space, founders: founders, ops: make([]op, len(es))}
 	for i, e := range es {
 		r.ops[i] = readOp(space, e, devs)
@@ -172,7 +186,7 @@ func Reduce(space entry.ID, entries []*entry.Entry) (*State, error) {
 	for i := range es {
 		all.set(int32(i))
 	}
-	st := &State{Space: space, Name: c.Name, Village: c.Village, Ignored: map[entry.ID]string{}, r: r}
+	st := &State{Space: space, Name: c.Name, Village: c.Village, Ignored: mute, r: r}
 	st.Members, _ = r.reduce(all, st)
 	st.Boundaries = append(st.Boundaries, revocations(entries, devs, st.Members)...)
 	return st, nil
