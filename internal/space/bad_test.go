@@ -289,3 +289,32 @@ func TestRemovedAdminLies(t *testing.T) {
 		t.Fatalf("after the lie: members %q, want the mutual removal the spec states", got)
 	}
 }
+
+// TestStrangerFlood: thousands of entries in the membership log from a
+// device no account certified take no place in the graph and change
+// nothing.
+func TestStrangerFlood(t *testing.T) {
+	w := newSpace(t, 'A', founders("A", "B"))
+	w.add('A', 'C', Member)
+	junk := dev(t, 'x')
+	var prev entry.ID
+	for k := uint64(1); k <= 3000; k++ {
+		p := &Remove{Space: w.space, Account: acc(t, 'A')}
+		e, err := entry.Sign(junk, entry.Draft{LogID: entry.LogID(w.space), Seq: k, Backlink: prev, Timestamp: k, Payload: MustEncode(p)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev = e.ID
+		w.all = append(w.all, e)
+	}
+	s := w.reduce(w.all)
+	if got := w.members(s.Members); got != "A:admin B:member C:member" {
+		t.Fatalf("members %q", got)
+	}
+	if n := len(s.r.g.es); n != 1 {
+		t.Fatalf("%d entries in the graph, want 1 (the stranger's take no place)", n)
+	}
+	if why := s.Ignored[prev]; !strings.HasPrefix(why, "no certificate of the author's device") {
+		t.Fatalf("the stranger's entry: %q", why)
+	}
+}
