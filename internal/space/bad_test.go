@@ -318,3 +318,23 @@ func TestStrangerFlood(t *testing.T) {
 		t.Fatalf("the stranger's entry: %q", why)
 	}
 }
+
+// TestSeen: the boundaries and members an author knows at its causal
+// point, for the keyring.
+func TestSeen(t *testing.T) {
+	w := newSpace(t, 'A', founders("A", "BC"))
+	add := w.add('A', 'D', Member)
+	rm := w.remove('A', 'B')
+	s := w.reduce(w.all)
+	before := s.Seen([]entry.ID{add.ID})
+	if got := w.members(before.Members); got != "A:admin B:member C:member D:member" || len(before.Boundaries) != 0 || len(before.Applied) != 1 {
+		t.Fatalf("before the removal: members %q, boundaries %v, applied %d", got, before.Boundaries, len(before.Applied))
+	}
+	after := s.Seen([]entry.ID{rm.ID})
+	if got := w.members(after.Members); got != "A:admin C:member D:member" || len(after.Boundaries) != 1 || after.Boundaries[0].Entry != rm.ID || after.Boundaries[0].Account != acc(t, 'B') {
+		t.Fatalf("after the removal: members %q, boundaries %+v", got, after.Boundaries)
+	}
+	if got := w.members(s.Seen(nil).Members); got != "A:admin B:member C:member" {
+		t.Fatalf("having seen nothing: %q", got)
+	}
+}

@@ -76,6 +76,21 @@ func (s *State) At(refs []entry.ID) map[identity.PublicKey]Role {
 	return roles
 }
 
+// Seen returns the whole state as an author had seen it who names refs
+// (heads of the membership logs; ids not held count as absent): members,
+// what was applied and ignored among those entries, and the epoch
+// boundaries it knows of (the removals and leaves among them, then every
+// revocation of a member's device in the set: revocations are not
+// causally placed). For the keyring: a writer must not seal under an epoch
+// that a boundary it has seen ended (keyring.md).
+func (s *State) Seen(refs []entry.ID) *State {
+	d := s.r.g.downTo(refs)
+	st := &State{Space: s.Space, Name: s.Name, Village: s.Village, Ignored: map[entry.ID]string{}, r: s.r}
+	st.Members, _ = s.r.reduce(d, st)
+	st.Boundaries = append(st.Boundaries, revocations(s.r.entries, s.r.devs, st.Members)...)
+	return st
+}
+
 // MayWrite reports whether account may write in the space at the causal
 // point refs names (space-membership.md §4): it is a member there.
 func (s *State) MayWrite(account identity.PublicKey, refs []entry.ID) bool {
@@ -90,6 +105,8 @@ type op struct {
 }
 
 type reducer struct {
+	entries  []*entry.Entry // the input, for revocations
+	devs     *village.Devices
 	space    entry.ID
 	founders map[identity.PublicKey]Role
 	g        *graph
@@ -162,7 +179,7 @@ func Reduce(space entry.ID, entries []*entry.Entry) (*State, error) {
 		kept = append(kept, e)
 	}
 	es = kept
-	r := &reducer{space: space, founders: founders, ops: make([]op, len(es))}
+	r := &reducer{entries: entries, devs: devs, space: space, founders: founders, ops: make([]op, len(es))}
 	for i, e := range es {
 		r.ops[i] = readOp(space, e, devs)
 	}
