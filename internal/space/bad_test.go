@@ -338,3 +338,36 @@ func TestSeen(t *testing.T) {
 		t.Fatalf("having seen nothing: %q", got)
 	}
 }
+
+// TestMemberFlood: a member's device writing junk (payloads that are not
+// membership payloads) past MaxLogSeq: the entries beyond take no place in
+// the graph, and the space keeps working.
+func TestMemberFlood(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes over two thousand entries")
+	}
+	w := newSpace(t, 'A', founders("A", "B"))
+	w.certify('B')
+	k := dev(t, 'B')
+	var prev entry.ID
+	junk := []byte{0xa1, 0x64, 't', 'y', 'p', 'e', 0x64, 'p', 'o', 's', 't'}
+	for seq := uint64(1); seq <= MaxLogSeq+100; seq++ {
+		e, err := entry.Sign(k, entry.Draft{LogID: entry.LogID(w.space), Seq: seq, Backlink: prev, Timestamp: seq, Payload: junk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev = e.ID
+		w.all = append(w.all, e)
+	}
+	added := w.add('A', 'C', Member)
+	s := w.reduce(w.all)
+	if got := w.members(s.Members); got != "A:admin B:member C:member" {
+		t.Fatalf("members %q (%q)", got, s.Ignored[added.ID])
+	}
+	if n := len(s.r.g.es); n != MaxLogSeq+1 {
+		t.Fatalf("%d entries in the graph, want %d", n, MaxLogSeq+1)
+	}
+	if why := s.Ignored[prev]; why != "beyond seq 2048 of a device's membership log" {
+		t.Fatalf("the flood's last entry: %q", why)
+	}
+}

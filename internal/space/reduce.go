@@ -18,6 +18,12 @@ import (
 // membership order are ignored.
 const MaxEntries = 1024
 
+// MaxLogSeq bounds the entries of one device's membership log the reducer
+// reads: those at a higher seq take no part and no place in the graph, so
+// a member's device cannot make the graph (one bit per pair of entries)
+// grow past MaxLogSeq entries per device.
+const MaxLogSeq = 2 * MaxEntries
+
 // ErrNoSpace is returned by Reduce when the set holds no valid space.create
 // whose entry id is the space id.
 var ErrNoSpace = errors.New("space: no valid space.create with this id")
@@ -174,6 +180,10 @@ func Reduce(space entry.ID, entries []*entry.Entry) (*State, error) {
 	for _, e := range es {
 		if _, why := devs.Speaks(e); why != "" {
 			mute[e.ID] = why
+			continue
+		}
+		if e.Header.Seq > MaxLogSeq {
+			mute[e.ID] = fmt.Sprintf("beyond seq %d of a device's membership log", MaxLogSeq)
 			continue
 		}
 		kept = append(kept, e)
