@@ -78,7 +78,7 @@ func (s *State) Accounts() []identity.PublicKey {
 // refs (heads of the membership logs; ids not held count as absent): the
 // rules applied to those entries and everything they follow.
 func (s *State) At(refs []entry.ID) map[identity.PublicKey]Role {
-	roles, _ := s.r.reduce(s.r.g.downTo(refs), nil)
+	roles := s.r.reduce(s.r.g.downTo(refs), nil)
 	return roles
 }
 
@@ -92,7 +92,7 @@ func (s *State) At(refs []entry.ID) map[identity.PublicKey]Role {
 func (s *State) Seen(refs []entry.ID) *State {
 	d := s.r.g.downTo(refs)
 	st := &State{Space: s.Space, Name: s.Name, Village: s.Village, Ignored: map[entry.ID]string{}, r: s.r}
-	st.Members, _ = s.r.reduce(d, st)
+	st.Members = s.r.reduce(d, st)
 	st.Boundaries = append(st.Boundaries, revocations(s.r.entries, s.r.devs, st.Members)...)
 	return st
 }
@@ -214,7 +214,7 @@ func Reduce(space entry.ID, entries []*entry.Entry) (*State, error) {
 		all.set(int32(i))
 	}
 	st := &State{Space: space, Name: c.Name, Village: c.Village, Ignored: mute, r: r}
-	st.Members, _ = r.reduce(all, st)
+	st.Members = r.reduce(all, st)
 	st.Boundaries = append(st.Boundaries, revocations(entries, devs, st.Members)...)
 	return st, nil
 }
@@ -344,7 +344,7 @@ func (r *reducer) authorize(i int32) string {
 	if o.why != "" {
 		return o.why
 	}
-	roles, _ := r.reduce(r.g.anc[i], nil)
+	roles := r.reduce(r.g.anc[i], nil)
 	return precheck(o.p, o.author, roles)
 }
 
@@ -375,7 +375,7 @@ func (r *reducer) delegation(i int32) bool {
 
 // reduce applies the rules to the nodes in d (a down-set) and returns the
 // members with their roles; with st set it records what each entry did.
-func (r *reducer) reduce(d bits, st *State) (map[identity.PublicKey]Role, string) {
+func (r *reducer) reduce(d bits, st *State) map[identity.PublicKey]Role {
 	roles := maps.Clone(r.founders)
 	n := int32(len(r.ops))
 	against := map[identity.PublicKey][]int32{} // the strikes in d against each account
@@ -458,7 +458,7 @@ func (r *reducer) reduce(d bits, st *State) (map[identity.PublicKey]Role, string
 			st.Applied = append(st.Applied, id)
 		}
 	}
-	return roles, ""
+	return roles
 }
 
 // filtered says why node i (authorized) is filtered out by a concurrent
