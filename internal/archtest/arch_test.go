@@ -52,6 +52,7 @@ var layers = map[string]layer{
 	"internal/pairing":    domain,
 	"internal/atomicfile": domain,
 	"internal/village":    domain,
+	"internal/space":      domain,
 	"internal/keyring":    domain,
 	"internal/seal":       domain,
 	"internal/festival":   domain,
