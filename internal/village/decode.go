@@ -273,39 +273,6 @@ func (d *decoder) text(what string, lo, hi int) (string, error) {
 	return s, d.wrap(what, err)
 }
 
-// wording writes cborwire errors with offsets counted from the start of
-// the payload (the reader starts after the one-byte map head).
-func wording(e *cborwire.Error) string {
-	off := e.Offset + 1
-	switch e.Problem {
-	case cborwire.EndOfBody:
-		return fmt.Sprintf("byte %d: the payload ends where a value is due", off)
-	case cborwire.Reserved:
-		return fmt.Sprintf("byte %d: indefinite length or reserved value 0x%02x", off, e.Initial)
-	case cborwire.ArgumentTruncated:
-		return fmt.Sprintf("byte %d: the payload ends inside a %d-byte argument", off, e.Value)
-	case cborwire.NotShortest:
-		return fmt.Sprintf("byte %d: %d is not in its shortest encoding", off, e.Value)
-	case cborwire.WrongType:
-		return fmt.Sprintf("byte %d: want %s, got %s (0x%02x)", off, e.Want, e.Got(), e.Initial)
-	case cborwire.OutOfRange:
-		switch e.Want {
-		case cborwire.MajorUint:
-			return fmt.Sprintf("byte %d: %d exceeds the limit %d", off, e.Value, e.Max)
-		case cborwire.MajorArray:
-			return fmt.Sprintf("byte %d: %d elements, want %d..%d", off, e.Value, e.Min, e.Max)
-		}
-		return fmt.Sprintf("byte %d: %d bytes, want %d..%d", off, e.Value, e.Min, e.Max)
-	case cborwire.PastEnd:
-		return fmt.Sprintf("byte %d: %s of %d bytes goes past the end of the payload", off, e.Want, e.Value)
-	case cborwire.InvalidUTF8:
-		return fmt.Sprintf("byte %d: text is not valid UTF-8", off)
-	case cborwire.Trailing:
-		return fmt.Sprintf("byte %d: %d trailing bytes after the payload map", off, e.Value)
-	}
-	return fmt.Sprintf("byte %d: problem %d", off, e.Problem)
-}
-
 // Decode strictly decodes a village payload: a canonical CBOR map holding
 // exactly the keys village.md lists for its type, each within its limits.
 // It never panics. Payloads of other types fail with an error wrapping
@@ -326,7 +293,7 @@ func Decode(payload []byte) (Payload, error) {
 	if payload[0]&0xe0 != 0xa0 || n > maxPayloadPairs {
 		return nil, &Error{Type: typ, Msg: fmt.Sprintf("byte 0: want a map of at most %d pairs with its count in the initial byte, got 0x%02x", maxPayloadPairs, payload[0])}
 	}
-	d := &decoder{typ: typ, r: cborwire.NewReader(payload[1:], wording)}
+	d := &decoder{typ: typ, r: cborwire.NewReader(payload[1:], cborwire.PayloadWording)}
 	p := newPayload(typ)
 	next := 0        // index in spec of the first key that may still come
 	sawType := false // "type" is not in spec

@@ -51,7 +51,7 @@ func SeenID(seen []Seen) ([32]byte, error) {
 // a valid list (sorted by author, no repeats, no zero ids, seqs 1..MaxSeq,
 // no trailing bytes).
 func DecodeSeen(b []byte) ([]Seen, error) {
-	d := &decoder{typ: "seen list", r: cborwire.NewReader(b, wording)}
+	d := &decoder{typ: "seen list", r: cborwire.NewReader(b, cborwire.PayloadWording)}
 	n, err := d.r.Array("seen", 0, min(MaxSeenLogs, len(b)/seenMemberMin))
 	if err != nil {
 		return nil, d.wrap("seen", err)
