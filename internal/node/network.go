@@ -75,6 +75,9 @@ type network struct {
 
 	discover chan struct{} // a scope change asks the discovery loop to run now
 	rescope  chan struct{} // an entry that can change the scope was stored: scopeLoop recomputes it
+	// keepSpaces: an entry that can change a space's keys was stored:
+	// spaceLoop keeps the spaces (spacenet.go).
+	keepSpaces chan struct{}
 
 	certs certRequests // one certificate exchange per peer at a time
 
@@ -106,7 +109,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	sc, err := scope.New(ctx, n.store, scope.Config{Account: n.account, Device: n.device.Public(), Hops: *cfg.Hops, Logs: logs})
+	sc, err := scope.New(ctx, n.store, scope.Config{Account: n.account, Device: n.device.Public(), Hops: *cfg.Hops, Logs: logs, Spaces: n.spaceWants})
 	if err != nil {
 		return err
 	}
@@ -149,6 +152,8 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		syncing:   map[identity.PublicKey]bool{},
 		discover:  make(chan struct{}, 1),
 		rescope:   make(chan struct{}, 1),
+
+		keepSpaces: make(chan struct{}, 1),
 	}
 	nw.engine = replicate.NewEngine(replicate.Config{
 		Store: n.store,
@@ -256,6 +261,11 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	go func() {
 		defer nw.wg.Done()
 		n.watchSessions(nw)
+	}()
+	nw.wg.Add(1)
+	go func() {
+		defer nw.wg.Done()
+		n.spaceLoop(nctx, nw)
 	}()
 	nw.wg.Add(1)
 	go func() {
@@ -427,6 +437,7 @@ func (n *Node) noteAdded(es []*entry.Entry, res []store.Result) {
 // (scope.Relevant), and the blobs they reference are fetched.
 func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
 	n.stateChanged(es)
+	n.spaceEntriesArrived(nw, es)
 	relevant, own := false, true
 	var want []blob.ID
 	for _, e := range es {

@@ -68,6 +68,8 @@ type Node struct {
 	states statePublisher // automatic village states (villagestate_auto.go)
 
 	events events // the subscribers of Subscribe
+
+	rings spaceRings // the keyrings of the spaces this device takes part in (spacering.go)
 }
 
 // ErrNoAccountKey is returned by operations that need the account key, such

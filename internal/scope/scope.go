@@ -10,6 +10,7 @@ import (
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/space"
 	"github.com/kithnet/kith/internal/store"
 	"github.com/kithnet/kith/internal/village"
 )
@@ -31,6 +32,18 @@ type Config struct {
 	Device identity.PublicKey
 	Hops   int            // steps beyond the followed accounts; see DefaultHops
 	Logs   []store.LogKey // logs wanted explicitly, whoever wrote them
+	// Spaces, when set, says which logs of the spaces this node takes part
+	// in it wants (doc/protocol/spaces.md §2); the node computes them,
+	// since content log ids need the spaces' log keys.
+	Spaces func(ctx context.Context) (SpaceWants, error)
+}
+
+// SpaceWants is what a node wants of its spaces: logs, and authors every
+// log of which is wanted (the accounts the spaces name: their keys write
+// only device certificates and revocations).
+type SpaceWants struct {
+	Logs    []store.LogKey
+	Authors []identity.PublicKey
 }
 
 // Scope answers Wants and Offers from the latest snapshot. Safe for
@@ -200,7 +213,8 @@ func Relevant(e *entry.Entry) bool {
 	switch typ {
 	case content.TypeFollow, content.TypeBlock, content.TypeDeviceAdd, content.TypeDeviceRevoke,
 		village.TypeFound, village.TypeAccept, village.TypeInvite, village.TypeJoin, village.TypeLeave,
-		village.TypeVote, village.TypeExclude, village.TypeExcludeVote:
+		village.TypeVote, village.TypeExclude, village.TypeExcludeVote,
+		space.TypeCreate, space.TypeAdd, space.TypeRemove, space.TypeRole, space.TypeLeave:
 		return true
 	}
 	return false
@@ -298,6 +312,27 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 	// in (blocked participants left out).
 	if err := s.villageLogs(ctx, append([]identity.PublicKey{s.cfg.Account}, own...), sn); err != nil {
 		return nil, err
+	}
+	// The spaces' logs, and the space found logs of the villages' locals
+	// (spaces.md §2: how a space created from a village reaches them).
+	for _, d := range sn.villageLocals {
+		sn.logs[store.LogKey{Author: d, LogID: space.FoundLog}] = true
+	}
+	if s.cfg.Spaces != nil {
+		w, err := s.cfg.Spaces(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range w.Logs {
+			if !sn.blocked[l.Author] {
+				sn.logs[l] = true
+			}
+		}
+		for _, a := range w.Authors {
+			if !sn.blocked[a] {
+				sn.authors[a] = true
+			}
+		}
 	}
 	return sn, nil
 }

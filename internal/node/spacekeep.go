@@ -1,0 +1,352 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/seal"
+	"github.com/kithnet/kith/internal/space"
+	"github.com/kithnet/kith/internal/store"
+)
+
+// maxKeysLogSeq bounds the entries of one device's keys log a node reads
+// (spaces.md §3).
+const maxKeysLogSeq = 4096
+
+// ring returns the keyring of space id, loading the file first. rings.mu
+// is held.
+func (n *Node) ring(id entry.ID) *spaceRing {
+	if err := n.loadRings(); err != nil {
+		n.warn("read the keyring", err)
+	}
+	r := n.rings.spaces[id]
+	if r == nil {
+		r = newSpaceRing()
+		n.rings.spaces[id] = r
+	}
+	return r
+}
+
+func (n *Node) warn(what string, err error) {
+	if nw := n.net.Load(); nw != nil {
+		nw.log.Warn(what, "err", err)
+	}
+}
+
+// keepSpace brings this device's keys of a space up to date (spaces.md
+// §3): it publishes its encryption key, opens the epochs announced to it
+// by admins, and, when its account is an admin, announces the first
+// epoch (as the space's creator), a new epoch when a boundary it knows is
+// not covered, and the current epoch to member devices added since (as
+// the epoch's creator).
+func (n *Node) keepSpace(ctx context.Context, id entry.ID) error {
+	n.rings.mu.Lock()
+	defer n.rings.mu.Unlock()
+	st, es, err := n.spaceState(ctx, id)
+	if err != nil {
+		return err
+	}
+	r := n.ring(id)
+	hadKey := false
+	if _, ok := r.logKey(); ok {
+		hadKey = true
+	}
+	changed := false
+	var dk *seal.DecryptionKey
+	if st.Members[n.account] != 0 {
+		if dk, err = n.ownDecryptionKey(ctx); err != nil {
+			return err
+		}
+	}
+	if err := n.readKeysLog(ctx, st, r, dk, &changed); err != nil {
+		return err
+	}
+	if st.Members[n.account] == space.Admin {
+		if err := n.announce(ctx, st, es, r, &changed); err != nil {
+			return err
+		}
+	}
+	if changed {
+		if err := n.saveRings(); err != nil {
+			return fmt.Errorf("save the keyring: %w", err)
+		}
+	}
+	if _, ok := r.logKey(); ok && !hadKey {
+		// The space's content logs can be found now.
+		go n.spacesChanged()
+	}
+	return nil
+}
+
+// readKeysLog reads the keys logs of the space: every announcement part
+// by an admin's device (accounts that are admins in st) joins the epoch
+// graph and, when dk is set and the epoch is not opened yet, is tried;
+// then each sealed space.epoch by an epoch's creator gives the epoch its
+// view.
+func (n *Node) readKeysLog(ctx context.Context, st *space.State, r *spaceRing, dk *seal.DecryptionKey, changed *bool) error {
+	id := st.Space
+	var views []*store.Stored
+	me := n.device.Public()
+	err := store.EachOfLogID(ctx, n.store, space.KeysLog(id), func(e *store.Stored) error {
+		if e.Payload == nil || e.Header.Seq > maxKeysLogSeq || r.tried[e.ID] {
+			return nil
+		}
+		acc, ok := st.AccountOf(e.Header.Author)
+		if !ok || st.Members[acc] != space.Admin {
+			return nil
+		}
+		if e.Payload[0] == 0x01 {
+			views = append(views, e)
+			return nil
+		}
+		a, err := seal.DecodeAnnouncement(e.Payload)
+		if err != nil {
+			r.tried[e.ID] = true
+			return nil
+		}
+		r.ring.Learn(a)
+		if r.ring.Get(a.Epoch) == nil && dk != nil {
+			ep, err := seal.OpenEpoch(id, me, dk, a)
+			if err == nil {
+				r.ring.Add(ep)
+				*changed = true
+			}
+		}
+		if dk != nil {
+			r.tried[e.ID] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range views {
+		pos := seal.Position{Author: e.Header.Author, LogID: seal.ID(e.Header.LogID), Seq: e.Header.Seq}
+		o, err := seal.Open(id, r.ring, pos, e.Payload)
+		if errors.Is(err, seal.ErrUnknownEpoch) {
+			continue // opened again when its key arrives
+		}
+		r.tried[e.ID] = true
+		if err != nil {
+			continue
+		}
+		ep := r.ring.Get(o.Epoch)
+		if ep == nil || identity.PublicKey(ep.Creator) != e.Header.Author {
+			continue
+		}
+		c, err := space.DecodeContent(o.Body)
+		if err != nil {
+			continue
+		}
+		v, ok := c.(*space.EpochView)
+		if _, had := r.views[o.Epoch]; ok && !had {
+			r.views[o.Epoch] = v.Refs
+			if v.Refs == nil {
+				r.views[o.Epoch] = []entry.ID{}
+			}
+		}
+	}
+	return nil
+}
+
+// uncovered returns the boundaries of st that the epoch does not cover
+// (spaces.md §3): all of them when the epoch has no view.
+func uncovered(st *space.State, r *spaceRing, epoch seal.ID) []space.Boundary {
+	view, ok := r.views[epoch]
+	if !ok {
+		return st.Boundaries
+	}
+	have := map[entry.ID]bool{}
+	for _, b := range st.Seen(view).Boundaries {
+		have[b.Entry] = true
+	}
+	var out []space.Boundary
+	for _, b := range st.Boundaries {
+		if !have[b.Entry] {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// recipients returns the current devices of the space's members whose
+// encryption keys are held, revoked devices left out.
+func (n *Node) recipients(ctx context.Context, st *space.State) ([]seal.Recipient, error) {
+	var out []seal.Recipient
+	for _, a := range st.Accounts() {
+		ds, err := n.store.Devices(ctx, a)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		for _, d := range ds {
+			if d.Revoked {
+				continue
+			}
+			if acc, ok := st.AccountOf(d.Device); !ok || acc != a {
+				continue
+			}
+			k, ok, err := n.sealKeyOf(ctx, d.Device)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, seal.Recipient{Device: seal.ID(d.Device), Key: k.Key})
+			}
+		}
+	}
+	return out, nil
+}
+
+// announce is keepSpace's part for an admin's node.
+func (n *Node) announce(ctx context.Context, st *space.State, es []*entry.Entry, r *spaceRing, changed *bool) error {
+	id := st.Space
+	me := n.device.Public()
+	cur, heads := r.ring.Current()
+	logKey, haveKey := r.logKey()
+	create, err := n.store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	var prev []seal.ID
+	switch {
+	case len(heads) == 0:
+		// No epoch yet: the first is the creator's to announce (one log
+		// key for the space).
+		if create.Header.Author != me {
+			return nil
+		}
+		logKey = [32]byte{}
+	case !haveKey:
+		return nil // an admin that holds no key waits for one
+	case cur == nil || len(uncovered(st, r, cur.ID)) > 0:
+		prev = heads
+		if len(prev) > seal.MaxPrev {
+			prev = prev[:seal.MaxPrev]
+		}
+	default:
+		// The current epoch stands; its creator gives it to member
+		// devices added since.
+		if identity.PublicKey(cur.Creator) != me {
+			return nil
+		}
+		rs, err := n.recipients(ctx, st)
+		if err != nil {
+			return err
+		}
+		done := r.wrapped[cur.ID]
+		var fresh []seal.Recipient
+		for _, x := range rs {
+			if !done[identity.PublicKey(x.Device)] {
+				fresh = append(fresh, x)
+			}
+		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		parts, err := seal.Wrap(id, cur, fresh)
+		if err != nil {
+			return err
+		}
+		if err := n.appendKeys(ctx, id, parts, nil, nil); err != nil {
+			return err
+		}
+		if done == nil {
+			done = map[identity.PublicKey]bool{}
+			r.wrapped[cur.ID] = done
+		}
+		for _, x := range fresh {
+			done[identity.PublicKey(x.Device)] = true
+		}
+		*changed = true
+		return nil
+	}
+	rs, err := n.recipients(ctx, st)
+	if err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	ep, parts, err := seal.NewEpoch(id, seal.ID(me), prev, logKey, rs)
+	if err != nil {
+		return err
+	}
+	view := st.Heads(es, me, true)
+	if err := n.appendKeys(ctx, id, parts, ep, view); err != nil {
+		return err
+	}
+	r.ring.Add(ep)
+	r.views[ep.ID] = view
+	if view == nil {
+		r.views[ep.ID] = []entry.ID{}
+	}
+	done := map[identity.PublicKey]bool{}
+	for _, x := range rs {
+		done[identity.PublicKey(x.Device)] = true
+	}
+	r.wrapped[ep.ID] = done
+	*changed = true
+	return nil
+}
+
+// appendKeys appends announcement parts to this device's keys log of the
+// space and, for a new epoch, the sealed space.epoch naming view.
+func (n *Node) appendKeys(ctx context.Context, id entry.ID, parts [][]byte, ep *seal.Epoch, view []entry.ID) error {
+	log := space.KeysLog(id)
+	for _, p := range parts {
+		if _, err := n.appendSeqStamped(ctx, log, func(uint64) ([]byte, error) { return p, nil }); err != nil {
+			return err
+		}
+	}
+	if ep == nil {
+		return nil
+	}
+	body, err := space.EncodeContent(&space.EpochView{Refs: view})
+	if err != nil {
+		return err
+	}
+	_, err = n.appendSeqStamped(ctx, log, func(seq uint64) ([]byte, error) {
+		pos := seal.Position{Author: seal.ID(n.device.Public()), LogID: seal.ID(log), Seq: seq}
+		return seal.Seal(id, ep, pos, n.now(), body)
+	})
+	return err
+}
+
+// appendSeqStamped appends to one of this device's logs the payload build
+// makes for the next seq, with the seq as the header's timestamp
+// (spaces.md §1: keys and content logs say nothing of when).
+func (n *Node) appendSeqStamped(ctx context.Context, log entry.LogID, build func(seq uint64) ([]byte, error)) (*entry.Entry, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err := n.checkNotRevoked(ctx); err != nil {
+		return nil, err
+	}
+	key := store.LogKey{Author: n.device.Public(), LogID: log}
+	d := entry.Draft{LogID: log, Seq: 1}
+	h, err := n.store.Head(ctx, key)
+	switch {
+	case err == nil:
+		if h.Forked || h.Ended {
+			return nil, fmt.Errorf("this device's log %s can no longer be extended (forked or ended)", log)
+		}
+		d.Seq, d.Backlink = h.Seq+1, h.ID
+	case errors.Is(err, store.ErrNotFound):
+	default:
+		return nil, err
+	}
+	d.Timestamp = d.Seq
+	if d.Payload, err = build(d.Seq); err != nil {
+		return nil, err
+	}
+	e, err := entry.Sign(n.device, d)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.appendOne(ctx, e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
