@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/space"
@@ -35,7 +34,8 @@ func spaceRuleErr(format string, args ...any) error {
 // reducer reads of a space: the create, every held membership entry of
 // any author, and the device certificates and revocations of their
 // authors, of this device, and of every device of the accounts the space
-// names (space-membership.md §1, §5).
+// names (space-membership.md §1, §5). Every read is an indexed look-up:
+// its cost does not grow with the logs the node holds.
 func (n *Node) spaceEntries(ctx context.Context, id entry.ID) (*entry.Entry, []*entry.Entry, error) {
 	var create *entry.Entry
 	switch s, err := n.store.Get(ctx, id); {
@@ -48,47 +48,97 @@ func (n *Node) spaceEntries(ctx context.Context, id entry.ID) (*entry.Entry, []*
 	}
 	out := []*entry.Entry{create}
 	devices := map[identity.PublicKey]bool{n.device.Public(): true, create.Header.Author: true}
-	err := store.EachOfLogID(ctx, n.store, entry.LogID(id), func(e *store.Stored) error {
+	err := n.eachOfLog(ctx, entry.LogID(id), func(e *store.Stored) {
 		out = append(out, e.Entry)
 		devices[e.Header.Author] = true
-		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	certs := func(ds map[identity.PublicKey]bool) error {
-		for d := range ds {
-			err := store.EachOfLogID(ctx, n.store, content.DeviceCertLog(d), func(e *store.Stored) error {
-				out = append(out, e.Entry)
-				return nil
-			})
-			if err != nil {
-				return err
+	seen := map[entry.ID]bool{}
+	certs := func(ds []store.Device) error {
+		for _, d := range ds {
+			for _, cid := range []entry.ID{d.Cert, d.RevokedBy} {
+				if cid.IsZero() || seen[cid] {
+					continue
+				}
+				seen[cid] = true
+				c, err := n.store.Get(ctx, cid)
+				if errors.Is(err, store.ErrNotFound) {
+					continue
+				} else if err != nil {
+					return err
+				}
+				out = append(out, c.Entry)
 			}
 		}
 		return nil
 	}
-	if err := certs(devices); err != nil {
-		return nil, nil, err
-	}
-	if st, err := space.Reduce(id, out); err == nil {
-		more := map[identity.PublicKey]bool{}
-		for _, a := range st.Named() {
-			ds, err := n.store.Devices(ctx, a)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return nil, nil, err
-			}
-			for _, d := range ds {
-				if !devices[d.Device] {
-					more[d.Device] = true
-				}
-			}
+	accounts := map[identity.PublicKey]bool{}
+	for d := range devices {
+		dv, err := n.store.AccountOf(ctx, d)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, nil, err
 		}
-		if err := certs(more); err != nil {
+		accounts[dv.Account] = true
+	}
+	if st, err := space.Reduce(id, append(slices.Clone(out), n.certEntries(ctx, accounts)...)); err == nil {
+		for _, a := range st.Named() {
+			accounts[a] = true
+		}
+	}
+	for a := range accounts {
+		ds, err := n.store.Devices(ctx, a)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, nil, err
+		}
+		if err := certs(ds); err != nil {
 			return nil, nil, err
 		}
 	}
 	return create, out, nil
+}
+
+// certEntries returns the certificates and revocations held of the
+// accounts' devices (errors skipped: a first pass, spaceEntries reads
+// them again).
+func (n *Node) certEntries(ctx context.Context, accounts map[identity.PublicKey]bool) []*entry.Entry {
+	var out []*entry.Entry
+	for a := range accounts {
+		ds, _ := n.store.Devices(ctx, a)
+		for _, d := range ds {
+			for _, cid := range []entry.ID{d.Cert, d.RevokedBy} {
+				if cid.IsZero() {
+					continue
+				}
+				if c, err := n.store.Get(ctx, cid); err == nil {
+					out = append(out, c.Entry)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// eachOfLog calls fn with every held entry whose log id is log, of any
+// author, by an indexed query (arrival order).
+func (n *Node) eachOfLog(ctx context.Context, log entry.LogID, fn func(*store.Stored)) error {
+	q := store.Query{LogID: &log, Limit: 1000}
+	for {
+		es, err := n.store.Find(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			q.After = e.Cursor
+			fn(e)
+		}
+		if len(es) < q.Limit {
+			return nil
+		}
+	}
 }
 
 // spaceState reduces a space as held.

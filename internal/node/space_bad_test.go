@@ -22,7 +22,7 @@ type spaceTrio struct {
 	id      entry.ID
 }
 
-func newSpaceNode(t *testing.T) *Node {
+func newSpaceNode(t testing.TB) *Node {
 	t.Helper()
 	start := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	var i int64
@@ -35,7 +35,7 @@ func newSpaceNode(t *testing.T) *Node {
 }
 
 // exchange gives every node every entry the others hold.
-func exchange(t *testing.T, ns ...*Node) {
+func exchange(t testing.TB, ns ...*Node) {
 	t.Helper()
 	for _, from := range ns {
 		heads, err := from.store.Heads(t.Context())
@@ -59,7 +59,9 @@ func exchange(t *testing.T, ns ...*Node) {
 	}
 }
 
-func newSpaceTrio(t *testing.T) *spaceTrio {
+func newSpaceTrio(t *testing.T) *spaceTrio { return newSpaceTrioB(t) }
+
+func newSpaceTrioB(t testing.TB) *spaceTrio {
 	t.Helper()
 	s := &spaceTrio{a: newSpaceNode(t), b: newSpaceNode(t), c: newSpaceNode(t)}
 	ctx := t.Context()

@@ -17,10 +17,24 @@ import (
 // §4). It fails with ErrSpaceWaiting, appending nothing, when this device
 // may not seal yet.
 func (n *Node) PostToSpace(ctx context.Context, id entry.ID, text string, reply entry.ID) (*entry.Entry, error) {
-	if err := n.keepSpace(ctx, id); err != nil {
+	es, err := n.PostManyToSpace(ctx, id, []SpaceDraft{{Text: text, Reply: reply}})
+	if err != nil {
 		return nil, err
 	}
-	st, es, err := n.spaceState(ctx, id)
+	return es[0], nil
+}
+
+// SpaceDraft is one post of PostManyToSpace.
+type SpaceDraft struct {
+	Text  string
+	Reply entry.ID
+}
+
+// PostManyToSpace seals posts to the space under its current epoch, all
+// naming the same causal point, and appends them to this device's content
+// log in one batch (an import, a benchmark): all or none.
+func (n *Node) PostManyToSpace(ctx context.Context, id entry.ID, drafts []SpaceDraft) ([]*entry.Entry, error) {
+	st, es, err := n.keep(ctx, id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -39,27 +53,35 @@ func (n *Node) PostToSpace(ctx context.Context, id entry.ID, text string, reply 
 	case len(heads) == 0 || cur == nil:
 		return nil, fmt.Errorf("%w: this device holds no key of %q's current epoch yet; it arrives from an admin's device (is one online and connected?)", ErrSpaceWaiting, st.Name)
 	case len(missing) > 0:
-		return nil, fmt.Errorf("%w: %q's current key was made before %s; an admin's device starts a new one as soon as it is online", ErrSpaceWaiting, st.Name, describeBoundary(missing[0]))
+		return nil, fmt.Errorf("%w: %q's current key was made before %s; an admin's device starts a new one as soon as it is online", ErrSpaceWaiting, st.Name, n.describeBoundary(ctx, missing[0]))
 	}
-	body, err := space.EncodeContent(&space.Post{Text: text, Refs: st.Heads(es, n.device.Public(), true), Reply: reply})
-	if err != nil {
-		return nil, err
+	refs := st.Heads(es, n.device.Public(), true)
+	bodies := make([][]byte, len(drafts))
+	for i, d := range drafts {
+		if bodies[i], err = space.EncodeContent(&space.Post{Text: d.Text, Refs: refs, Reply: d.Reply}); err != nil {
+			return nil, err
+		}
 	}
 	me := n.device.Public()
 	log := entry.LogID(seal.LogID(cur.LogKey, seal.ID(me)))
-	return n.appendSeqStamped(ctx, log, func(seq uint64) ([]byte, error) {
-		return seal.Seal(id, cur, seal.Position{Author: seal.ID(me), LogID: seal.ID(log), Seq: seq}, n.now(), body)
+	return n.appendSeqStampedMany(ctx, log, len(bodies), func(i int, seq uint64) ([]byte, error) {
+		return seal.Seal(id, cur, seal.Position{Author: seal.ID(me), LogID: seal.ID(log), Seq: seq}, n.now(), bodies[i])
 	})
 }
 
-func describeBoundary(b space.Boundary) string {
+// describeBoundary says, with the account's name, what change a boundary is.
+func (n *Node) describeBoundary(ctx context.Context, b space.Boundary) string {
+	who := b.Account.Account().String()
+	if prof, err := n.newResolver().profile(ctx, b.Account); err == nil && prof != nil && prof.Name != "" {
+		who = prof.Name
+	}
 	switch b.Kind {
 	case space.BoundaryRemove:
-		return "the removal of " + b.Account.Account().String()
+		return "the removal of " + who
 	case space.BoundaryLeave:
-		return b.Account.Account().String() + " left"
+		return who + " left"
 	default:
-		return "the revocation of a device of " + b.Account.Account().String()
+		return "the revocation of a device of " + who
 	}
 }
 
@@ -97,10 +119,7 @@ type SpaceMessage struct {
 // order they arrived (each author's in seq order). Nothing it decrypts is
 // written anywhere (spaces.md §6).
 func (n *Node) SpaceMessages(ctx context.Context, id entry.ID) ([]SpaceMessage, error) {
-	if err := n.keepSpace(ctx, id); err != nil && !errors.Is(err, ErrNoSpace) {
-		return nil, err
-	}
-	st, _, err := n.spaceState(ctx, id)
+	st, _, err := n.keep(ctx, id, true)
 	if err != nil {
 		return nil, err
 	}

@@ -43,11 +43,19 @@ func (n *Node) warn(what string, err error) {
 // not covered, and the current epoch to member devices added since (as
 // the epoch's creator).
 func (n *Node) keepSpace(ctx context.Context, id entry.ID) error {
+	_, _, err := n.keep(ctx, id, true)
+	return err
+}
+
+// keep is keepSpace; it returns the state it read. With wrapNew false it
+// leaves the giving of the current epoch to devices added since for
+// later (spaceLoop, views): a writer needs only its own keys current.
+func (n *Node) keep(ctx context.Context, id entry.ID, wrapNew bool) (*space.State, []*entry.Entry, error) {
 	n.rings.mu.Lock()
 	defer n.rings.mu.Unlock()
 	st, es, err := n.spaceState(ctx, id)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	r := n.ring(id)
 	hadKey := false
@@ -58,27 +66,27 @@ func (n *Node) keepSpace(ctx context.Context, id entry.ID) error {
 	var dk *seal.DecryptionKey
 	if st.Members[n.account] != 0 {
 		if dk, err = n.ownDecryptionKey(ctx); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	if err := n.readKeysLog(ctx, st, r, dk, &changed); err != nil {
-		return err
+		return nil, nil, err
 	}
 	if st.Members[n.account] == space.Admin {
-		if err := n.announce(ctx, st, es, r, &changed); err != nil {
-			return err
+		if err := n.announce(ctx, st, es, r, wrapNew, &changed); err != nil {
+			return nil, nil, err
 		}
 	}
 	if changed {
 		if err := n.saveRings(); err != nil {
-			return fmt.Errorf("save the keyring: %w", err)
+			return nil, nil, fmt.Errorf("save the keyring: %w", err)
 		}
 	}
 	if _, ok := r.logKey(); ok && !hadKey {
 		// The space's content logs can be found now.
 		go n.spacesChanged()
 	}
-	return nil
+	return st, es, nil
 }
 
 // readKeysLog reads the keys logs of the space: every announcement part
@@ -90,22 +98,22 @@ func (n *Node) readKeysLog(ctx context.Context, st *space.State, r *spaceRing, d
 	id := st.Space
 	var views []*store.Stored
 	me := n.device.Public()
-	err := store.EachOfLogID(ctx, n.store, space.KeysLog(id), func(e *store.Stored) error {
+	err := n.eachOfLog(ctx, space.KeysLog(id), func(e *store.Stored) {
 		if e.Payload == nil || e.Header.Seq > maxKeysLogSeq || r.tried[e.ID] {
-			return nil
+			return
 		}
 		acc, ok := st.AccountOf(e.Header.Author)
 		if !ok || st.Members[acc] != space.Admin {
-			return nil
+			return
 		}
 		if e.Payload[0] == 0x01 {
 			views = append(views, e)
-			return nil
+			return
 		}
 		a, err := seal.DecodeAnnouncement(e.Payload)
 		if err != nil {
 			r.tried[e.ID] = true
-			return nil
+			return
 		}
 		r.ring.Learn(a)
 		if r.ring.Get(a.Epoch) == nil && dk != nil {
@@ -118,7 +126,6 @@ func (n *Node) readKeysLog(ctx context.Context, st *space.State, r *spaceRing, d
 		if dk != nil {
 			r.tried[e.ID] = true
 		}
-		return nil
 	})
 	if err != nil {
 		return err
@@ -201,7 +208,7 @@ func (n *Node) recipients(ctx context.Context, st *space.State) ([]seal.Recipien
 }
 
 // announce is keepSpace's part for an admin's node.
-func (n *Node) announce(ctx context.Context, st *space.State, es []*entry.Entry, r *spaceRing, changed *bool) error {
+func (n *Node) announce(ctx context.Context, st *space.State, es []*entry.Entry, r *spaceRing, wrapNew bool, changed *bool) error {
 	id := st.Space
 	me := n.device.Public()
 	cur, heads := r.ring.Current()
@@ -229,7 +236,7 @@ func (n *Node) announce(ctx context.Context, st *space.State, es []*entry.Entry,
 	default:
 		// The current epoch stands; its creator gives it to member
 		// devices added since.
-		if identity.PublicKey(cur.Creator) != me {
+		if identity.PublicKey(cur.Creator) != me || !wrapNew {
 			return nil
 		}
 		rs, err := n.recipients(ctx, st)
@@ -319,34 +326,63 @@ func (n *Node) appendKeys(ctx context.Context, id entry.ID, parts [][]byte, ep *
 // makes for the next seq, with the seq as the header's timestamp
 // (spaces.md §1: keys and content logs say nothing of when).
 func (n *Node) appendSeqStamped(ctx context.Context, log entry.LogID, build func(seq uint64) ([]byte, error)) (*entry.Entry, error) {
+	es, err := n.appendSeqStampedMany(ctx, log, 1, func(_ int, seq uint64) ([]byte, error) { return build(seq) })
+	if err != nil {
+		return nil, err
+	}
+	return es[0], nil
+}
+
+// appendSeqStampedMany is appendSeqStamped for count entries in a row,
+// stored in one batch: all or none.
+func (n *Node) appendSeqStampedMany(ctx context.Context, log entry.LogID, count int, build func(i int, seq uint64) ([]byte, error)) ([]*entry.Entry, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if err := n.checkNotRevoked(ctx); err != nil {
 		return nil, err
 	}
 	key := store.LogKey{Author: n.device.Public(), LogID: log}
-	d := entry.Draft{LogID: log, Seq: 1}
+	var seq uint64 = 1
+	var back entry.ID
 	h, err := n.store.Head(ctx, key)
 	switch {
 	case err == nil:
 		if h.Forked || h.Ended {
 			return nil, fmt.Errorf("this device's log %s can no longer be extended (forked or ended)", log)
 		}
-		d.Seq, d.Backlink = h.Seq+1, h.ID
+		seq, back = h.Seq+1, h.ID
 	case errors.Is(err, store.ErrNotFound):
 	default:
 		return nil, err
 	}
-	d.Timestamp = d.Seq
-	if d.Payload, err = build(d.Seq); err != nil {
-		return nil, err
+	out := make([]*entry.Entry, 0, count)
+	for i := range count {
+		d := entry.Draft{LogID: log, Seq: seq, Backlink: back, Timestamp: seq}
+		if d.Payload, err = build(i, seq); err != nil {
+			return nil, err
+		}
+		e, err := entry.Sign(n.device, d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+		seq, back = seq+1, e.ID
 	}
-	e, err := entry.Sign(n.device, d)
+	if count == 1 {
+		if err := n.appendOne(ctx, out[0]); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	res, err := n.store.Ingest(ctx, out)
 	if err != nil {
 		return nil, err
 	}
-	if err := n.appendOne(ctx, e); err != nil {
-		return nil, err
+	for i, r := range res {
+		if r.Outcome != store.Added {
+			return nil, fmt.Errorf("entry %d of %d was %s, not added: %v", i+1, len(out), r.Outcome, r.Err)
+		}
 	}
-	return e, nil
+	n.noteAdded(out, res)
+	return out, nil
 }

@@ -38,10 +38,7 @@ type SpaceView struct {
 
 // Space returns a space held here, its keys brought up to date first.
 func (n *Node) Space(ctx context.Context, id entry.ID) (*SpaceView, error) {
-	if err := n.keepSpace(ctx, id); err != nil {
-		return nil, err
-	}
-	st, _, err := n.spaceState(ctx, id)
+	st, _, err := n.keep(ctx, id, true)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +61,7 @@ func (n *Node) Space(ctx context.Context, id entry.ID) (*SpaceView, error) {
 	case cur == nil:
 		v.Waiting = "this device has no key of the current epoch yet: an admin's device gives it when it is online"
 	case len(missing) > 0:
-		v.Waiting = "the current key was made before " + describeBoundary(missing[0]) + ": an admin's device starts a new one when it is online"
+		v.Waiting = "the current key was made before " + n.describeBoundary(ctx, missing[0]) + ": an admin's device starts a new one when it is online"
 	default:
 		v.CanWrite = true
 	}
