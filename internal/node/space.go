@@ -205,28 +205,46 @@ func (n *Node) spacesOf(ctx context.Context) ([]entry.ID, error) {
 }
 
 // CreateSpace creates a space named name and returns its create entry
-// (whose id is the space id). With a village id, its founders are the
-// village's current locals (space.FromVillage) and members is ignored;
-// otherwise they are this node's account, the admins and the members
-// (accounts). This node's account is always an admin. The first key
-// epoch is announced at once to the founders' devices whose encryption
-// keys are held; the others get it when their keys arrive.
+// (whose id is the space id): CreateSpaceFrom without history.
 func (n *Node) CreateSpace(ctx context.Context, name string, fromVillage entry.ID, admins, members []identity.PublicKey) (*entry.Entry, error) {
-	admins = append([]identity.PublicKey{n.account}, admins...)
+	return n.CreateSpaceFrom(ctx, NewSpace{Name: name, Village: fromVillage, Admins: admins, Members: members})
+}
+
+// NewSpace is what CreateSpaceFrom makes.
+type NewSpace struct {
+	Name string
+	// Village: when set, the founders are the village's current locals
+	// (space.FromVillage) and Members is ignored.
+	Village entry.ID
+	// Admins and Members are accounts; this node's account is always an
+	// admin.
+	Admins, Members []identity.PublicKey
+	// History: members added later also receive the earlier epochs
+	// (spaces.md §3); by default they read from when they join.
+	History bool
+}
+
+// CreateSpaceFrom creates a space and returns its create entry, whose id
+// is the space id. The first key epoch is announced at once to the
+// founders' devices whose encryption keys are held; the others get it
+// when their keys arrive.
+func (n *Node) CreateSpaceFrom(ctx context.Context, ns NewSpace) (*entry.Entry, error) {
+	admins := append([]identity.PublicKey{n.account}, ns.Admins...)
 	var c *space.Create
 	var err error
-	if !fromVillage.IsZero() {
-		v, verr := n.Village(ctx, fromVillage)
+	if !ns.Village.IsZero() {
+		v, verr := n.Village(ctx, ns.Village)
 		if verr != nil {
 			return nil, verr
 		}
-		c, err = space.FromVillage(name, v, admins)
+		c, err = space.FromVillage(ns.Name, v, admins)
 	} else {
-		c, err = space.NewCreate(name, entry.ID{}, admins, members)
+		c, err = space.NewCreate(ns.Name, entry.ID{}, admins, ns.Members)
 	}
 	if err != nil {
 		return nil, err
 	}
+	c.History = ns.History
 	payload, err := space.Encode(c)
 	if err != nil {
 		return nil, err

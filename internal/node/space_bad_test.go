@@ -399,3 +399,56 @@ func scanHome(t *testing.T, home string, needle []byte) {
 		t.Fatalf("scanned only %d files in %s", files, home)
 	}
 }
+
+// A member added later reads from the epoch current when it joins; with
+// history, also what was sealed under earlier epochs (spaces.md §3).
+func TestSpaceHistorySetting(t *testing.T) {
+	for _, history := range []bool{false, true} {
+		t.Run(map[bool]string{false: "default", true: "history"}[history], func(t *testing.T) {
+			ctx := t.Context()
+			a, b, c, d := newSpaceNode(t), newSpaceNode(t), newSpaceNode(t), newSpaceNode(t)
+			for _, n := range []*Node{a, b, c, d} {
+				if _, err := n.ownDecryptionKey(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			exchange(t, a, b, c, d)
+			ce, err := a.CreateSpaceFrom(ctx, NewSpace{Name: "Choir", Members: []identity.PublicKey{b.account, c.account}, History: history})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := ce.ID
+			exchange(t, a, b, c, d)
+			if _, err := b.PostToSpace(ctx, id, "first epoch", entry.ID{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.RemoveFromSpace(ctx, id, c.account); err != nil {
+				t.Fatal(err)
+			}
+			exchange(t, a, b, c, d)
+			if _, err := b.PostToSpace(ctx, id, "second epoch", entry.ID{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.AddToSpace(ctx, id, d.account, space.Member); err != nil {
+				t.Fatal(err)
+			}
+			exchange(t, a, b, c, d)
+			if _, err := d.Space(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			exchange(t, a, b, c, d)
+			if _, err := a.Space(ctx, id); err != nil { // a gives d its epochs
+				t.Fatal(err)
+			}
+			exchange(t, a, b, c, d)
+			s := &spaceTrio{id: id}
+			got := s.read(t, d)
+			if got["second epoch"].Status != SpaceReadable {
+				t.Fatalf("d cannot read the current epoch: %+v", got)
+			}
+			if _, ok := got["first epoch"]; ok != history {
+				t.Fatalf("history %v: d reads the first epoch: %v (%+v)", history, ok, got)
+			}
+		})
+	}
+}

@@ -234,40 +234,35 @@ func (n *Node) announce(ctx context.Context, st *space.State, es []*entry.Entry,
 			prev = prev[:seal.MaxPrev]
 		}
 	default:
-		// The current epoch stands; its creator gives it to member
-		// devices added since.
-		if identity.PublicKey(cur.Creator) != me || !wrapNew {
+		// The current epoch stands: its creator gives it to member
+		// devices added since, and, in a space with history, every admin
+		// gives them the earlier epochs it holds.
+		if !wrapNew {
+			return nil
+		}
+		var give []*seal.Epoch
+		if identity.PublicKey(cur.Creator) == me {
+			give = append(give, cur)
+		}
+		if st.History {
+			for _, e := range r.ring.Epochs() {
+				if e.ID != cur.ID {
+					give = append(give, e)
+				}
+			}
+		}
+		if len(give) == 0 {
 			return nil
 		}
 		rs, err := n.recipients(ctx, st)
 		if err != nil {
 			return err
 		}
-		done := r.wrapped[cur.ID]
-		var fresh []seal.Recipient
-		for _, x := range rs {
-			if !done[identity.PublicKey(x.Device)] {
-				fresh = append(fresh, x)
+		for _, ep := range give {
+			if err := n.giveEpoch(ctx, id, r, ep, rs, changed); err != nil {
+				return err
 			}
 		}
-		if len(fresh) == 0 {
-			return nil
-		}
-		parts, err := seal.Wrap(id, cur, fresh)
-		if err != nil {
-			return err
-		}
-		if err := n.appendKeys(ctx, id, parts, nil, nil); err != nil {
-			return err
-		}
-		if done == nil {
-			done = map[identity.PublicKey]bool{}
-			r.wrapped[cur.ID] = done
-		}
-		for _, x := range fresh {
-			done[identity.PublicKey(x.Device)] = true
-		}
-		*changed = true
 		return nil
 	}
 	rs, err := n.recipients(ctx, st)
@@ -295,6 +290,36 @@ func (n *Node) announce(ctx context.Context, st *space.State, es []*entry.Entry,
 		done[identity.PublicKey(x.Device)] = true
 	}
 	r.wrapped[ep.ID] = done
+	*changed = true
+	return nil
+}
+
+// giveEpoch wraps ep to the recipients this device has not wrapped it to.
+func (n *Node) giveEpoch(ctx context.Context, id entry.ID, r *spaceRing, ep *seal.Epoch, rs []seal.Recipient, changed *bool) error {
+	done := r.wrapped[ep.ID]
+	var fresh []seal.Recipient
+	for _, x := range rs {
+		if !done[identity.PublicKey(x.Device)] {
+			fresh = append(fresh, x)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	parts, err := seal.Wrap(id, ep, fresh)
+	if err != nil {
+		return err
+	}
+	if err := n.appendKeys(ctx, id, parts, nil, nil); err != nil {
+		return err
+	}
+	if done == nil {
+		done = map[identity.PublicKey]bool{}
+		r.wrapped[ep.ID] = done
+	}
+	for _, x := range fresh {
+		done[identity.PublicKey(x.Device)] = true
+	}
 	*changed = true
 	return nil
 }

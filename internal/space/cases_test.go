@@ -27,6 +27,7 @@ func validPayloads() []payloadCase {
 	return []payloadCase{
 		{"create", &Create{Name: "garden group", Members: []Founder{{a, Admin}, {b, Member}}}},
 		{"create from a village", &Create{Name: "garden group", Village: entry.ID(fill(0x77)), Members: []Founder{{a, Admin}}}},
+		{"create with history", &Create{Name: "garden group", Members: []Founder{{a, Admin}}, History: true}},
 		{"add", &Add{Space: sp, Account: b, Role: Member, Refs: refs}},
 		{"add admin, no refs", &Add{Space: sp, Account: b, Role: Admin}},
 		{"remove", &Remove{Space: sp, Account: a}},
@@ -76,6 +77,7 @@ func rejectCases() []rejectCase {
 		{"empty refs", rawMap("refs", arr(), "type", tx(TypeLeave), "space", bs(sp))},
 		{"refs not sorted", rawMap("refs", arr(bs(fill(2)), bs(fill(1))), "type", tx(TypeLeave), "space", bs(sp))},
 		{"refs in create", rawMap("name", tx("g"), "refs", arr(bs(fill(1))), "type", tx(TypeCreate), "members", arr(member(a, "admin")), "version", ui(1))},
+		{"history not all", rawMap("name", tx("g"), "type", tx(TypeCreate), "history", tx("some"), "members", arr(member(a, "admin")), "version", ui(1))},
 		{"create without admin", rawMap("name", tx("g"), "type", tx(TypeCreate), "members", arr(member(a, "member")), "version", ui(1))},
 		{"create members not sorted", rawMap("name", tx("g"), "type", tx(TypeCreate), "members", arr(member(b, "admin"), member(a, "admin")), "version", ui(1))},
 		{"create of version 2", rawMap("name", tx("g"), "type", tx(TypeCreate), "members", arr(member(a, "admin")), "version", ui(2))},

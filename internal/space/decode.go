@@ -41,7 +41,7 @@ func fieldErr(typ, field, format string, args ...any) *Error {
 // keys lists, per type, the keys it carries besides "type", and whether
 // each is required.
 var keys = map[string]map[string]bool{
-	TypeCreate: {"name": true, "members": true, "version": true, "village": false},
+	TypeCreate: {"name": true, "history": false, "members": true, "version": true, "village": false},
 	TypeAdd:    {"refs": false, "role": true, "space": true, "account": true},
 	TypeRemove: {"refs": false, "space": true, "account": true},
 	TypeRole:   {"refs": false, "role": true, "space": true, "account": true},
@@ -139,6 +139,16 @@ func Decode(payload []byte) (Payload, error) {
 			}
 		case "village":
 			err = readID("village", (*[32]byte)(&c.Village))
+		case "history":
+			at := r.Offset() + 1
+			var h string
+			if h, err = r.Text("history", 1, 16); err != nil {
+				err = wrap("history", err)
+			} else if h != HistoryAll {
+				err = fieldErr(typ, "history", "byte %d: %q: the only value is %q (leave the key out for the default, no history)", at, h, HistoryAll)
+			} else {
+				c.History = true
+			}
 		case "members":
 			err = readMembers(r, typ, &c, readID, readRole)
 		case "space":

@@ -68,6 +68,10 @@ type Payload interface {
 	Type() string
 }
 
+// HistoryAll is the value of space.create's "history" key: members added
+// later receive the earlier epochs too.
+const HistoryAll = "all"
+
 // Founder is one account a space.create names, with its role.
 type Founder struct {
 	Account identity.PublicKey
@@ -82,6 +86,9 @@ type Create struct {
 	Name    string
 	Village entry.ID
 	Members []Founder
+	// History: whether members added later receive the epochs before
+	// the one current when they join (spaces.md §3). Default no.
+	History bool
 }
 
 // Add makes Account a member with Role.
@@ -191,6 +198,9 @@ func Encode(p Payload) ([]byte, error) {
 		fs = append(fs, field{"name", cborwire.AppendText(nil, p.Name)}, field{"version", cborwire.AppendUint(nil, Version)})
 		if !p.Village.IsZero() {
 			fs = append(fs, field{"village", id(p.Village)})
+		}
+		if p.History {
+			fs = append(fs, field{"history", cborwire.AppendText(nil, HistoryAll)})
 		}
 		arr := cborwire.AppendArray(nil, len(p.Members))
 		for _, m := range p.Members {

@@ -53,6 +53,7 @@ type State struct {
 	Space   entry.ID
 	Name    string
 	Village entry.ID // the village it was created from, zero if none
+	History bool     // members added later receive the earlier epochs (space.create)
 	// Members maps each member account to its role.
 	Members map[identity.PublicKey]Role
 	// Applied lists the membership entries that took effect, in order.
@@ -91,7 +92,7 @@ func (s *State) At(refs []entry.ID) map[identity.PublicKey]Role {
 // that a boundary it has seen ended (keyring.md).
 func (s *State) Seen(refs []entry.ID) *State {
 	d := s.r.g.downTo(refs)
-	st := &State{Space: s.Space, Name: s.Name, Village: s.Village, Ignored: map[entry.ID]string{}, r: s.r}
+	st := &State{Space: s.Space, Name: s.Name, Village: s.Village, History: s.History, Ignored: map[entry.ID]string{}, r: s.r}
 	st.Members = s.r.reduce(d, st)
 	st.Boundaries = append(st.Boundaries, revocations(s.r.entries, s.r.devs, st.Members)...)
 	return st
@@ -213,7 +214,7 @@ func Reduce(space entry.ID, entries []*entry.Entry) (*State, error) {
 	for i := range es {
 		all.set(int32(i))
 	}
-	st := &State{Space: space, Name: c.Name, Village: c.Village, Ignored: mute, r: r}
+	st := &State{Space: space, Name: c.Name, Village: c.Village, History: c.History, Ignored: mute, r: r}
 	st.Members = r.reduce(all, st)
 	st.Boundaries = append(st.Boundaries, revocations(entries, devs, st.Members)...)
 	return st, nil
