@@ -1,10 +1,12 @@
 package message
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"testing"
 
+	"github.com/kithnet/kith/internal/cborwire"
 	"github.com/kithnet/kith/internal/seal"
 )
 
@@ -139,5 +141,46 @@ func BenchmarkBookFind1000(b *testing.B) {
 		if book.Find(dev, logID) != last {
 			b.Fatal("not found")
 		}
+	}
+}
+
+// A hostile part: one entry of random bytes shaped as wraps (13 of the
+// hybrid size or 142 of the X25519 size, the most a 16 KiB part holds),
+// as a sender the node accepts could write for free: what one such entry
+// makes a recipient of each KEM spend (messages.md §6).
+func BenchmarkHostilePart(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		kem  uint16
+		n    int
+		size int
+	}{{"hybrid-13", seal.KEMHybrid, 13, seal.WrapSizeHybrid}, {"x25519-142", seal.KEMX25519, 142, seal.WrapSizeX25519}} {
+		b.Run(c.name, func(b *testing.B) {
+			creator := id(0xc1)
+			p := cborwire.AppendArray(nil, 7)
+			p = cborwire.AppendUint(p, 1)
+			p = cborwire.AppendBytes(p, make([]byte, 32))
+			p = cborwire.AppendBytes(p, creator[:])
+			p = cborwire.AppendArray(p, 0)
+			p = cborwire.AppendUint(p, 0)
+			p = cborwire.AppendUint(p, 1)
+			p = cborwire.AppendArray(p, c.n)
+			for range c.n {
+				w := make([]byte, c.size)
+				rand.Read(w)
+				p = cborwire.AppendBytes(p, w)
+			}
+			if len(p) > seal.MaxPayload {
+				b.Fatalf("%d bytes", len(p))
+			}
+			d := mkDevice(b, 3, c.kem)
+			at := Position{Author: creator, LogID: id(9), Seq: 1}
+			for b.Loop() {
+				if _, err := OpenAnnouncement(d.id, d.dk, at, p); !errors.Is(err, ErrNotForMe) {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(p)), "entry-bytes")
+		})
 	}
 }

@@ -89,6 +89,11 @@ func (c *Conversation) epoch(announcer ID) *seal.Epoch {
 	}
 }
 
+// AnnouncedEpoch is the public epoch id of announcer's announcements of
+// c (messages.md §2): a node that holds c skips parts of this epoch
+// instead of trying their wraps again.
+func (c *Conversation) AnnouncedEpoch(announcer ID) ID { return c.epoch(announcer).ID }
+
 // Started is a new conversation as its creator writes it: the payloads of
 // its log (log id LogID) from seq 1 on, the announcement's parts and then
 // the start message.

@@ -489,3 +489,45 @@ func TestBookFind(t *testing.T) {
 		t.Fatal(fmt.Sprint("Len/Get: ", book.Len()))
 	}
 }
+
+// Parts refused before any decapsulation: more than 32 parts, a prev, an
+// announcer other than the entry's author. And an opened conversation
+// names the epoch of each announcer's parts, so a node skips them.
+func TestAnnouncementRefusedBeforeTrying(t *testing.T) {
+	bob := mkDevice(t, 2, seal.KEMHybrid)
+	creator := id(0xca)
+	c := newConversation([32]byte{5}, creator)
+	many := make([]seal.Recipient, 32*13+1)
+	for i := range many {
+		many[i] = bob.recipient()
+	}
+	parts, err := seal.Wrap(MsgSpace, c.epoch(creator), many)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := pos(creator, c, 1)
+	if _, err := OpenAnnouncement(bob.id, bob.dk, at, parts[0]); err == nil || err.Error() != "malformed: announcement of 33 parts, a conversation's has at most 32" {
+		t.Errorf("33 parts: %v", err)
+	}
+	e := c.epoch(creator)
+	e.Prev = []ID{id(1)}
+	e.ID = seal.EpochID(MsgSpace, creator, e.Prev, e.Key, e.LogKey)
+	withPrev, err := seal.Wrap(MsgSpace, e, []seal.Recipient{bob.recipient()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenAnnouncement(bob.id, bob.dk, at, withPrev[0]); err == nil || err.Error() != "malformed: a conversation's announcement names no previous epoch, this one 1" {
+		t.Errorf("prev: %v", err)
+	}
+	st, err := Start(creator, []seal.Recipient{bob.recipient()}, start(acct(1)), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := seal.DecodeAnnouncement(st.Payloads[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Conv.AnnouncedEpoch(creator) != a.Epoch || st.Conv.AnnouncedEpoch(bob.id) == a.Epoch {
+		t.Error("AnnouncedEpoch is not the part's public epoch id")
+	}
+}
