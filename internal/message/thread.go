@@ -30,6 +30,7 @@ const (
 	ReasonSecondStart    = "a second start of the conversation"
 	ReasonBeforeStart    = "in the creator's log before the start"
 	ReasonStartByOther   = "a start by another device than the creator"
+	ReasonStartNotMember = "a start whose author's account is not among its participants"
 )
 
 // Thread is a conversation's messages in order and as a tree (messages.md
@@ -75,7 +76,8 @@ func BuildThread(creator ID, items []Item) *Thread {
 	t := &Thread{Parent: map[entry.ID]entry.ID{}, Children: map[entry.ID][]entry.ID{}}
 	var start *Item
 	for _, it := range all {
-		if it.Author == creator && it.Msg.IsStart() && (start == nil || it.Seq < start.Seq) {
+		if it.Author == creator && it.Msg.IsStart() && slices.Contains(it.Msg.Participants, it.Account) &&
+			(start == nil || it.Seq < start.Seq) {
 			start = it
 		}
 	}
@@ -88,6 +90,8 @@ func BuildThread(creator ID, items []Item) *Thread {
 		switch {
 		case it.Msg.IsStart() && it.Author != creator:
 			reason = ReasonStartByOther
+		case it.Msg.IsStart() && !slices.Contains(it.Msg.Participants, it.Account):
+			reason = ReasonStartNotMember
 		case start == nil || it == start:
 		case it.Msg.IsStart():
 			reason = ReasonSecondStart

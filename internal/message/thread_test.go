@@ -91,6 +91,14 @@ func TestBuildThread(t *testing.T) {
 			missing: []byte{0x60},
 		},
 		{
+			name: "a start whose author's account it does not name is no start",
+			items: []Item{it(0x10, tCreator, 2, &Message{Text: "x", Participants: []identity.PublicKey{acct(2), acct(3)}}),
+				it(0x50, tCreator, 3, startMsg()), it(0x40, tBob, 1, re(0x50))},
+			order:   []byte{0x50, 0x40},
+			parents: map[byte]byte{0x40: 0x50},
+			refused: map[byte]string{0x10: ReasonStartNotMember},
+		},
+		{
 			name:    "a reply to a message not held hangs under the start",
 			items:   []Item{it(0x50, tCreator, 2, startMsg()), it(0x30, tBob, 5, re(0x77))},
 			order:   []byte{0x50, 0x30},
