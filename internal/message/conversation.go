@@ -64,8 +64,8 @@ func newConversation(secret [32]byte, creator ID) *Conversation {
 	h.Write(creator[:])
 	h.Write(secret[:])
 	h.Sum(c.id[:0])
-	c.msgKey = hmacSum(secret[:], msgKeyLabel)
-	c.logKey = hmacSum(secret[:], logKeyLabel)
+	c.msgKey = hmacSum(secret[:], msgKeyLabel, creator[:])
+	c.logKey = hmacSum(secret[:], logKeyLabel, creator[:])
 	return c
 }
 

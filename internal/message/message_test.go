@@ -531,3 +531,62 @@ func TestAnnouncementRefusedBeforeTrying(t *testing.T) {
 		t.Error("AnnouncedEpoch is not the part's public epoch id")
 	}
 }
+
+// A lying announcement: wraps made under one epoch id, the part naming
+// key material that does not hash to it.
+func TestLyingAnnouncement(t *testing.T) {
+	bob := mkDevice(t, 2, seal.KEMHybrid)
+	creator := id(0xcb)
+	c := newConversation([32]byte{6}, creator)
+	e := c.epoch(creator)
+	e.ID = id(0x0e) // not the id the key material derives
+	parts, err := seal.Wrap(MsgSpace, e, []seal.Recipient{bob.recipient()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenAnnouncement(bob.id, bob.dk, pos(creator, c, 1), parts[0]); !errors.Is(err, ErrEpochMismatch) {
+		t.Fatalf("%v, want ErrEpochMismatch", err)
+	}
+}
+
+// A participant re-announces a conversation's secret to another
+// participant naming another creator: that is another conversation, with
+// other logs and keys, and the first one stays readable and findable.
+func TestReannounceWithAnotherCreator(t *testing.T) {
+	bob, carol := mkDevice(t, 2, seal.KEMHybrid), mkDevice(t, 3, seal.KEMHybrid)
+	creator := id(0xcc)
+	st, err := Start(creator, recipients([]device{bob, carol}), start(acct(1), acct(2), acct(3)), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := openAny(carol, creator, st.LogID, st.Payloads[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	book := NewBook()
+	book.Add(conv)
+	// Bob names carol as the creator of the same secret.
+	forged := newConversation(st.Conv.Secret, carol.id)
+	parts, err := forged.Reannounce(bob.id, []seal.Recipient{carol.recipient()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := OpenAnnouncement(carol.id, carol.dk, pos(bob.id, forged, 1), parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !book.Add(got) || got.ID() == conv.ID() {
+		t.Fatal("the forged creator gives the same conversation")
+	}
+	for _, dev := range []ID{creator, bob.id, carol.id} {
+		if got.LogID(dev) == conv.LogID(dev) {
+			t.Fatalf("device %x has the same log in both conversations", dev[:1])
+		}
+		if book.Find(dev, conv.LogID(dev)) != conv {
+			t.Fatalf("device %x's log of the real conversation is not found as it", dev[:1])
+		}
+	}
+	if _, err := Open(conv, pos(creator, conv, 2), st.Payloads[1]); err != nil {
+		t.Fatalf("the real start: %v", err)
+	}
+}

@@ -308,13 +308,13 @@ func checkVectors(t *testing.T, v *vectors) {
 	if !bytes.Equal(h.Sum(nil), cv.ConvID) {
 		t.Error("conv_id does not derive")
 	}
-	if k := hmacSum(cv.Secret, msgKeyLabel); !bytes.Equal(k[:], cv.MsgKey) {
+	if k := hmacSum(cv.Secret, []byte("kith-msg-key-v1\x00"), cv.Creator); !bytes.Equal(k[:], cv.MsgKey) {
 		t.Error("msg_key does not derive")
 	}
-	if k := hmacSum(cv.Secret, logKeyLabel); !bytes.Equal(k[:], cv.LogKey) {
+	if k := hmacSum(cv.Secret, []byte("kith-msg-log-key-v1\x00"), cv.Creator); !bytes.Equal(k[:], cv.LogKey) {
 		t.Error("log_key does not derive")
 	}
-	if k := hmacSum(cv.LogKey, logIDLabel, cv.Creator); !bytes.Equal(k[:], cv.CreatorLogID) {
+	if k := hmacSum(cv.LogKey, []byte("kith-msg-log-v1\x00"), cv.Creator); !bytes.Equal(k[:], cv.CreatorLogID) {
 		t.Error("the creator's log id does not derive")
 	}
 	if !bytes.Equal(cv.Stored, append(append([]byte{1}, cv.Creator...), cv.Secret...)) {
