@@ -4,9 +4,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"testing"
 
 	"github.com/kithnet/kith/internal/cborwire"
+	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/seal"
 )
 
@@ -182,5 +184,26 @@ func BenchmarkHostilePart(b *testing.B) {
 			}
 			b.ReportMetric(float64(len(p)), "entry-bytes")
 		})
+	}
+}
+
+// Threading 10,000 messages of four devices, each replying to a random
+// earlier one and naming another as seen.
+func BenchmarkBuildThread10000(b *testing.B) {
+	items := []Item{it(1, tCreator, 2, startMsg())}
+	items[0].ID = entry.ID{1, 1}
+	authors := []ID{tCreator, tBob, tCarol}
+	seq := map[ID]uint64{tCreator: 2}
+	r := mrand.New(mrand.NewPCG(1, 2))
+	for i := range 9999 {
+		a := authors[r.IntN(3)]
+		seq[a]++
+		m := &Message{Text: "x", ReplyTo: items[r.IntN(len(items))].ID, Refs: []entry.ID{items[r.IntN(len(items))].ID}}
+		items = append(items, Item{ID: entry.ID{byte(r.Uint32()), byte(i), byte(i >> 8), 1}, Author: a, Account: tAccount[a], Seq: seq[a], Msg: m})
+	}
+	for b.Loop() {
+		if th := BuildThread(tCreator, items); len(th.Order) != 10000 {
+			b.Fatalf("%d placed", len(th.Order))
+		}
 	}
 }
