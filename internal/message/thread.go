@@ -13,7 +13,7 @@ import (
 type Item struct {
 	ID      entry.ID           // the entry id
 	Author  ID                 // the author device
-	Account identity.PublicKey // the account the author device speaks for (node's device certificates)
+	Account identity.PublicKey // the account the author device speaks for (node's device certificates); zero when unknown, then refused as no participant's until known
 	Seq     uint64             // seq in the author's log of the conversation
 	Msg     *Message
 }
