@@ -113,6 +113,14 @@ func Start(creator ID, recipients []seal.Recipient, start *Message, timeMs uint6
 	if len(start.Participants) == 0 {
 		return nil, fieldErr("participants", "the start message names the participants")
 	}
+	// Refuse a body that cannot be sealed before spending an encapsulation.
+	body, err := EncodeBody(start)
+	if err != nil {
+		return nil, err
+	}
+	if BucketFor(len(body)) == 0 {
+		return nil, fmt.Errorf("%w: a %d-byte start message, at most %d", ErrTooLarge, len(body), MaxBody)
+	}
 	var secret [32]byte
 	rand.Read(secret[:])
 	c := newConversation(secret, creator)

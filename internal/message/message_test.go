@@ -297,6 +297,14 @@ func TestAnnouncementLimits(t *testing.T) {
 	if _, err := Start(creator, recipients(mkDevices(t, 1, 1, seal.KEMX25519)), &Message{Text: "x"}, 1); !errors.Is(err, ErrMalformed) {
 		t.Errorf("start without participants: %v", err)
 	}
+	huge := &Message{Subject: "plans"}
+	huge.Text = string(bytes.Repeat([]byte("a"), MaxText))
+	for i := range MaxParticipants {
+		huge.Participants = append(huge.Participants, identity.PublicKey{byte(i), 1})
+	}
+	if _, err := Start(creator, recipients(mkDevices(t, 1, 1, seal.KEMX25519)), huge, 1); err == nil || err.Error() != "plaintext too large to seal: a 18743-byte start message, at most 16333" {
+		t.Errorf("a start of 10000 bytes of text and 256 participants: %v", err)
+	}
 	many := recipients(mkDevices(t, 1, 1, seal.KEMX25519))
 	for len(many) <= MaxRecipients {
 		many = append(many, many[0])
