@@ -55,6 +55,7 @@ var layers = map[string]layer{
 	"internal/space":      domain,
 	"internal/keyring":    domain,
 	"internal/seal":       domain,
+	"internal/message":    domain,
 	"internal/festival":   domain,
 	"internal/cborwire":   domain,
 

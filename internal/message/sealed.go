@@ -1,0 +1,169 @@
+package message
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/kithnet/kith/internal/seal"
+	"golang.org/x/crypto/chacha20poly1305"
+)
+
+// Sealed message layout (messages.md §4).
+const (
+	sealedVersion = 1
+	nonceSize     = chacha20poly1305.NonceSizeX // 24
+	tagSize       = 16
+	sealedPrefix  = 1 + nonceSize // version, nonce
+	innerHead     = 8 + 2         // time ms, body length
+	// MaxBody is the largest body that can be sealed.
+	MaxBody = seal.MaxPayload - sealedPrefix - tagSize - innerHead
+)
+
+var payloadAADLabel = []byte("kith-msg-payload-v1\x00")
+
+// BucketFor is the sealed size of a body of n bytes, or 0 when it is too
+// large. The buckets are the keyring's (seal.Buckets).
+func BucketFor(n int) int {
+	need := sealedPrefix + tagSize + innerHead + n
+	for _, b := range seal.Buckets {
+		if need <= b {
+			return b
+		}
+	}
+	return 0
+}
+
+func isBucket(n int) bool {
+	for _, b := range seal.Buckets {
+		if n == b {
+			return true
+		}
+	}
+	return false
+}
+
+func payloadAAD(c *Conversation, pos Position, prefix []byte) []byte {
+	b := make([]byte, 0, len(payloadAADLabel)+32*3+8+sealedPrefix)
+	b = append(b, payloadAADLabel...)
+	b = append(b, c.id[:]...)
+	b = append(b, pos.Author[:]...)
+	b = append(b, pos.LogID[:]...)
+	b = binary.BigEndian.AppendUint64(b, pos.Seq)
+	return append(b, prefix...)
+}
+
+// checkAuthor applies §3's rule that only the creator writes a start.
+func checkAuthor(c *Conversation, author ID, m *Message) error {
+	if m.IsStart() && author != c.Creator {
+		return fieldErr("participants", "a start message by device %x, but only the conversation's creator %x writes one", author[:8], c.Creator[:8])
+	}
+	return nil
+}
+
+// Seal encrypts m for the entry at pos of conversation c, with the
+// author's real time timeMs inside, padded to a bucket. pos.LogID must be
+// c.LogID(pos.Author).
+func Seal(c *Conversation, pos Position, timeMs uint64, m *Message) ([]byte, error) {
+	if want := c.LogID(pos.Author); pos.LogID != want {
+		return nil, fmt.Errorf("%w: sealing for log %x, the author's log of the conversation is %x", ErrWrongLog, pos.LogID[:8], want[:8])
+	}
+	if err := checkAuthor(c, pos.Author, m); err != nil {
+		return nil, err
+	}
+	body, err := EncodeBody(m)
+	if err != nil {
+		return nil, err
+	}
+	size := BucketFor(len(body))
+	if size == 0 {
+		return nil, fmt.Errorf("%w: a %d-byte body, at most %d", ErrTooLarge, len(body), MaxBody)
+	}
+	out := make([]byte, sealedPrefix, size)
+	out[0] = sealedVersion
+	rand.Read(out[1:sealedPrefix])
+	inner := make([]byte, size-sealedPrefix-tagSize)
+	binary.BigEndian.PutUint64(inner, timeMs)
+	binary.BigEndian.PutUint16(inner[8:], uint16(len(body)))
+	copy(inner[innerHead:], body)
+	aead, err := chacha20poly1305.NewX(c.msgKey[:])
+	if err != nil {
+		return nil, err
+	}
+	return aead.Seal(out, out[1:sealedPrefix], inner, payloadAAD(c, pos, out[:sealedPrefix])), nil
+}
+
+// Opened is a decrypted message.
+type Opened struct {
+	TimeMs uint64 // the author's real time, as it claims it
+	Msg    *Message
+}
+
+// Open decrypts a sealed message of conversation c found at pos.
+// Outcomes, in this order (messages.md §4): ErrMalformed, ErrWrongLog,
+// ErrNotDecrypted, ErrMalformed (padding, body, start rules).
+func Open(c *Conversation, pos Position, p []byte) (*Opened, error) {
+	if !isBucket(len(p)) {
+		return nil, fmt.Errorf("%w: sealed message is %d bytes, not one of the bucket sizes %v", ErrMalformed, len(p), seal.Buckets)
+	}
+	if p[0] != sealedVersion {
+		return nil, fmt.Errorf("%w: sealed message version %d, want %d", ErrMalformed, p[0], sealedVersion)
+	}
+	if want := c.LogID(pos.Author); pos.LogID != want {
+		return nil, fmt.Errorf("%w: message in log %x, the author's log of the conversation is %x", ErrWrongLog, pos.LogID[:8], want[:8])
+	}
+	aead, err := chacha20poly1305.NewX(c.msgKey[:])
+	if err != nil {
+		return nil, err
+	}
+	inner, err := aead.Open(nil, p[1:sealedPrefix], p[sealedPrefix:], payloadAAD(c, pos, p[:sealedPrefix]))
+	if err != nil {
+		return nil, fmt.Errorf("%w (seq %d)", ErrNotDecrypted, pos.Seq)
+	}
+	n := int(binary.BigEndian.Uint16(inner[8:]))
+	if n > len(inner)-innerHead {
+		return nil, fmt.Errorf("%w: body length %d beyond the %d bytes sealed", ErrMalformed, n, len(inner)-innerHead)
+	}
+	if BucketFor(n) != len(p) {
+		return nil, fmt.Errorf("%w: a %d-byte body belongs in a %d-byte bucket, not %d", ErrMalformed, n, BucketFor(n), len(p))
+	}
+	var or byte
+	for _, b := range inner[innerHead+n:] {
+		or |= b
+	}
+	if or != 0 {
+		return nil, fmt.Errorf("%w: padding is not all zero", ErrMalformed)
+	}
+	m, err := DecodeBody(inner[innerHead : innerHead+n])
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAuthor(c, pos.Author, m); err != nil {
+		return nil, err
+	}
+	return &Opened{TimeMs: binary.BigEndian.Uint64(inner), Msg: m}, nil
+}
+
+// Kind is what a payload of a conversation log is (messages.md §4).
+type Kind int
+
+// The kinds of payload a conversation log holds.
+const (
+	KindOther        Kind = iota // neither: malformed in a conversation log
+	KindAnnouncement             // first byte 0x87: an announcement part
+	KindMessage                  // first byte 0x01: a sealed message
+)
+
+// KindOf tells an announcement part from a sealed message by its first
+// byte, without decoding it.
+func KindOf(p []byte) Kind {
+	switch {
+	case len(p) == 0:
+		return KindOther
+	case p[0] == 0x87:
+		return KindAnnouncement
+	case p[0] == sealedVersion:
+		return KindMessage
+	}
+	return KindOther
+}
