@@ -14,8 +14,9 @@ import (
 
 // spaceWants is the scope's view of the spaces this node takes part in
 // (spaces.md §2): of every device of every account a space names, its
-// membership, keys and public logs, and its content log once the log key
-// is held; and every log of those accounts' keys (their certificates).
+// membership, keys and public logs, and, of the current members' devices,
+// its content log once the log key is held; and every log of those
+// accounts' keys (their certificates).
 func (n *Node) spaceWants(ctx context.Context) (scope.SpaceWants, error) {
 	var w scope.SpaceWants
 	ids, err := n.spacesOf(ctx)
@@ -43,7 +44,10 @@ func (n *Node) spaceWants(ctx context.Context) (scope.SpaceWants, error) {
 					store.LogKey{Author: d.Device, LogID: entry.LogID(id)},
 					store.LogKey{Author: d.Device, LogID: space.KeysLog(id)},
 					store.LogKey{Author: d.Device, LogID: entry.PublicLog})
-				if haveKey {
+				// A former member's content log is not wanted: what it
+				// writes after its removal could grow without bound
+				// (spaces.md §2).
+				if haveKey && (st.Members[a] != 0 || a == n.account) {
 					w.Logs = append(w.Logs, store.LogKey{Author: d.Device, LogID: entry.LogID(seal.LogID(logKey, seal.ID(d.Device)))})
 				}
 			}
