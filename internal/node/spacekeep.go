@@ -82,6 +82,7 @@ func (n *Node) keep(ctx context.Context, id entry.ID, wrapNew bool) (*space.Stat
 			return nil, nil, fmt.Errorf("save the keyring: %w", err)
 		}
 	}
+	n.rings.noteLogKey(id, r)
 	if _, ok := r.logKey(); ok && !hadKey {
 		// The space's content logs can be found now.
 		go n.spacesChanged()

@@ -30,9 +30,8 @@ func (n *Node) spaceWants(ctx context.Context) (scope.SpaceWants, error) {
 		} else if err != nil {
 			return w, err
 		}
-		n.rings.mu.Lock()
-		logKey, haveKey := n.ring(id).logKey()
-		n.rings.mu.Unlock()
+		n.loadRingsOnce()
+		logKey, haveKey := n.rings.logKey(id)
 		for _, a := range st.Named() {
 			w.Authors = append(w.Authors, a)
 			ds, err := n.store.Devices(ctx, a)

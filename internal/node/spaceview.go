@@ -100,15 +100,29 @@ func (n *Node) Spaces(ctx context.Context) ([]SpaceSummary, error) {
 // holds that space's log key: how a new message is told from other
 // entries (spaces.md §1).
 func (n *Node) SpaceOf(e *entry.Entry) (entry.ID, bool) {
+	n.loadRingsOnce()
+	var found entry.ID
+	ok := false
+	n.rings.eachLogKey(func(id entry.ID, k [32]byte) bool {
+		if entry.LogID(seal.LogID(k, seal.ID(e.Header.Author))) == e.Header.LogID {
+			found, ok = id, true
+			return false
+		}
+		return true
+	})
+	return found, ok
+}
+
+// loadRingsOnce loads the keyring file if no operation did yet. It takes
+// rings.mu only before the first load, so the scope can call it while a
+// keepSpace holding rings.mu recomputes the scope through an append.
+func (n *Node) loadRingsOnce() {
+	if n.rings.loaded.Load() {
+		return
+	}
 	n.rings.mu.Lock()
 	defer n.rings.mu.Unlock()
 	if err := n.loadRings(); err != nil {
-		return entry.ID{}, false
+		n.warn("read the keyring", err)
 	}
-	for id, r := range n.rings.spaces {
-		if k, ok := r.logKey(); ok && entry.LogID(seal.LogID(k, seal.ID(e.Header.Author))) == e.Header.LogID {
-			return id, true
-		}
-	}
-	return entry.ID{}, false
 }
