@@ -229,7 +229,7 @@ func (n *Node) announce(ctx context.Context, st *space.State, es []*entry.Entry,
 		logKey = [32]byte{}
 	case !haveKey:
 		return nil // an admin that holds no key waits for one
-	case cur == nil || len(uncovered(st, r, cur.ID)) > 0:
+	case cur == nil || needsRotation(r, uncovered(st, r, cur.ID)):
 		prev = heads
 		if len(prev) > seal.MaxPrev {
 			prev = prev[:seal.MaxPrev]
@@ -277,9 +277,12 @@ func (n *Node) announce(ctx context.Context, st *space.State, es []*entry.Entry,
 	if err != nil {
 		return err
 	}
-	view := st.Heads(es, me, true)
+	view := epochView(st, es, me)
 	if err := n.appendKeys(ctx, id, parts, ep, view); err != nil {
 		return err
+	}
+	for _, b := range st.Boundaries {
+		r.rotatedFor[b.Entry] = true
 	}
 	r.ring.Add(ep)
 	r.views[ep.ID] = view
@@ -293,6 +296,40 @@ func (n *Node) announce(ctx context.Context, st *space.State, es []*entry.Entry,
 	r.wrapped[ep.ID] = done
 	*changed = true
 	return nil
+}
+
+// needsRotation reports whether boundaries not covered by the current
+// epoch call for a new one: not when this device already rotated for each
+// of them (an epoch view holds at most space.MaxRefs heads; should one
+// still miss a boundary, rotating again would not help).
+func needsRotation(r *spaceRing, missing []space.Boundary) bool {
+	for _, b := range missing {
+		if !r.rotatedFor[b.Entry] {
+			return true
+		}
+	}
+	return false
+}
+
+// epochView is the view a new epoch names (spaces.md §3): the boundary
+// entries of st first, then the heads of the membership logs, at most
+// space.MaxRefs, so that the view covers every boundary known.
+func epochView(st *space.State, es []*entry.Entry, me identity.PublicKey) []entry.ID {
+	var refs []entry.ID
+	seen := map[entry.ID]bool{}
+	for _, b := range st.Boundaries {
+		if b.Kind != space.BoundaryRevoke && !seen[b.Entry] && len(refs) < space.MaxRefs {
+			refs = append(refs, b.Entry)
+			seen[b.Entry] = true
+		}
+	}
+	for _, h := range st.Heads(es, me, true) {
+		if !seen[h] && len(refs) < space.MaxRefs {
+			refs = append(refs, h)
+			seen[h] = true
+		}
+	}
+	return space.SortRefs(refs)
 }
 
 // giveEpoch wraps ep to the recipients this device has not wrapped it to.

@@ -36,13 +36,15 @@ type spaceRing struct {
 	// wrapped: for the epochs this device created, the devices it wrapped
 	// them to (it gives the epoch to member devices added since).
 	wrapped map[seal.ID]map[identity.PublicKey]bool
+	// rotatedFor: the boundaries this device started an epoch after.
+	rotatedFor map[entry.ID]bool
 	// tried: keys log entries already read (announcement parts tried with
 	// this device's key, sealed views opened).
 	tried map[entry.ID]bool
 }
 
 func newSpaceRing() *spaceRing {
-	return &spaceRing{ring: seal.NewKeyring(), views: map[seal.ID][]entry.ID{}, wrapped: map[seal.ID]map[identity.PublicKey]bool{}, tried: map[entry.ID]bool{}}
+	return &spaceRing{ring: seal.NewKeyring(), views: map[seal.ID][]entry.ID{}, wrapped: map[seal.ID]map[identity.PublicKey]bool{}, tried: map[entry.ID]bool{}, rotatedFor: map[entry.ID]bool{}}
 }
 
 // logKey returns the space's log key when this device opened any epoch.
