@@ -104,3 +104,66 @@ func TestMockSpaceLive(t *testing.T) {
 		t.Fatal("the removed member lost what it could read before")
 	}
 }
+
+// A member's account revokes one of its devices: the admin's node starts
+// a new epoch without it, and the revoked device stores what follows
+// sealed while the account's other device reads it (space-membership.md
+// §5, spaces.md §3).
+func TestSpaceRevokedDeviceShutOut(t *testing.T) {
+	ctx := t.Context()
+	old, cur, _ := twoDevices(t)
+	a, _ := initNode(t, node.Options{})
+	shareAll(t, a, old, cur)
+	ce, err := a.CreateSpace(ctx, "Two devices", entry.ID{}, nil, []identity.PublicKey{acc(cur)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := ce.ID
+	step := func() { // every node keeps its keys, then all share
+		t.Helper()
+		for _, n := range []*node.Node{a, old, cur} {
+			if _, err := n.Space(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		shareAll(t, a, old, cur)
+	}
+	shareAll(t, a, old, cur)
+	step()
+	step()
+	if _, err := old.PostToSpace(ctx, id, "from the old laptop", entry.ID{}); err != nil {
+		t.Fatal(err)
+	}
+	// The revocation keeps what the account's other device held of the
+	// old one when it revoked it (payloads.md §6.1).
+	shareAll(t, a, old, cur)
+	if _, err := cur.RevokeDevice(ctx, old.Device().Key(), "lost", nil); err != nil {
+		t.Fatal(err)
+	}
+	shareAll(t, a, old, cur)
+	step()
+	if _, err := a.PostToSpace(ctx, id, "after the revocation", entry.ID{}); err != nil {
+		t.Fatal(err)
+	}
+	shareAll(t, a, old, cur)
+	if !readable(t, cur, id, "after the revocation") || !readable(t, cur, id, "from the old laptop") {
+		ms, _ := cur.SpaceMessages(ctx, id)
+		t.Fatalf("the account's current device cannot read the space: %+v", ms)
+	}
+	ms, err := old.SpaceMessages(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := 0
+	for _, m := range ms {
+		if m.Text == "after the revocation" {
+			t.Fatal("the revoked device read a post sealed after its revocation")
+		}
+		if m.Status == node.SpaceUnknownEpoch {
+			sealed++
+		}
+	}
+	if sealed != 1 {
+		t.Fatalf("the revoked device holds %d sealed posts, want 1: %+v", sealed, ms)
+	}
+}

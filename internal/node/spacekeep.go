@@ -161,7 +161,9 @@ func (n *Node) readKeysLog(ctx context.Context, st *space.State, r *spaceRing, d
 }
 
 // uncovered returns the boundaries of st that the epoch does not cover
-// (spaces.md §3): all of them when the epoch has no view.
+// (spaces.md §3): all of them when the epoch has no view. A removal or
+// leave is covered when the view's down-set holds it; a revocation, which
+// has no place in the membership order, when the view names it.
 func uncovered(st *space.State, r *spaceRing, epoch seal.ID) []space.Boundary {
 	view, ok := r.views[epoch]
 	if !ok {
@@ -169,7 +171,12 @@ func uncovered(st *space.State, r *spaceRing, epoch seal.ID) []space.Boundary {
 	}
 	have := map[entry.ID]bool{}
 	for _, b := range st.Seen(view).Boundaries {
-		have[b.Entry] = true
+		if b.Kind != space.BoundaryRevoke {
+			have[b.Entry] = true
+		}
+	}
+	for _, id := range view {
+		have[id] = true
 	}
 	var out []space.Boundary
 	for _, b := range st.Boundaries {
@@ -312,13 +319,14 @@ func needsRotation(r *spaceRing, missing []space.Boundary) bool {
 }
 
 // epochView is the view a new epoch names (spaces.md §3): the boundary
-// entries of st first, then the heads of the membership logs, at most
-// space.MaxRefs, so that the view covers every boundary known.
+// entries of st first (removals, leaves, revocations), then the heads of
+// the membership logs, at most space.MaxRefs, so that the view covers
+// every boundary known.
 func epochView(st *space.State, es []*entry.Entry, me identity.PublicKey) []entry.ID {
 	var refs []entry.ID
 	seen := map[entry.ID]bool{}
 	for _, b := range st.Boundaries {
-		if b.Kind != space.BoundaryRevoke && !seen[b.Entry] && len(refs) < space.MaxRefs {
+		if !seen[b.Entry] && len(refs) < space.MaxRefs {
 			refs = append(refs, b.Entry)
 			seen[b.Entry] = true
 		}
