@@ -84,6 +84,9 @@ func (n *Node) spaceEntriesArrived(nw *network, es []*entry.Entry) {
 // spaceLoop keeps every space this node takes part in (keepSpace) when
 // woken, and once at start.
 func (n *Node) spaceLoop(ctx context.Context, nw *network) {
+	if err := n.rings.loadErr; err != nil {
+		nw.log.Warn("the spaces' keyring file was set aside", "err", err)
+	}
 	for {
 		ids, err := n.spacesOf(ctx)
 		if err == nil {

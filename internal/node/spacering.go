@@ -61,9 +61,10 @@ func (r *spaceRing) logKey() ([32]byte, bool) {
 // spaceRings is the node's keyrings, one per space, guarded by mu, which
 // also serialises the keeping of spaces (spacekeep.go).
 type spaceRings struct {
-	mu     sync.Mutex
-	spaces map[entry.ID]*spaceRing // nil until loaded
-	loaded atomic.Bool             // spaces was loaded (set under mu)
+	mu      sync.Mutex
+	spaces  map[entry.ID]*spaceRing // nil until loaded
+	loaded  atomic.Bool             // spaces was loaded (set under mu)
+	loadErr error                   // why the file was set aside, if it was
 
 	// logKeys: the log key of every space whose key this device holds,
 	// under its own lock: the scope reads it while keepSpace, holding mu,

@@ -113,16 +113,9 @@ func (n *Node) SpaceOf(e *entry.Entry) (entry.ID, bool) {
 	return found, ok
 }
 
-// loadRingsOnce loads the keyring file if no operation did yet. It takes
-// rings.mu only before the first load, so the scope can call it while a
-// keepSpace holding rings.mu recomputes the scope through an append.
-func (n *Node) loadRingsOnce() {
-	if n.rings.loaded.Load() {
-		return
-	}
-	n.rings.mu.Lock()
-	defer n.rings.mu.Unlock()
-	if err := n.loadRings(); err != nil {
-		n.warn("read the keyring", err)
-	}
-}
+// loadRingsOnce is a no-op kept for readers that must not lock the
+// keyring: the keyring file is read when the node opens (openWith), so
+// its log keys are known before any goroutine asks. Taking rings.mu here
+// would invert the order keepSpace takes the locks in (rings.mu, then the
+// append lock n.mu, while an append recomputes the scope).
+func (n *Node) loadRingsOnce() {}
