@@ -19,8 +19,15 @@ import (
 // Entries of an ENTRIES are parsed (entry.Parse): their headers are decoded
 // and checked, their payloads checked against the headers; their
 // signatures are not verified. The entries alias body.
-func DecodeMessage(body []byte) (Message, error) {
-	d := &decoder{Reader: cborwire.NewReader(body, cborWording), size: len(body)}
+func DecodeMessage(body []byte) (Message, error) { return decodeMessage(body, false) }
+
+// decodeMessage is DecodeMessage; with lazy, the items of a RECONCILE's
+// list and reply ranges are checked but left encoded in the body
+// (Range.raw), to be decoded a range at a time when the message is
+// answered: a message of 18,560 items then takes no memory beyond its
+// frame (2 MB decoded at once otherwise).
+func decodeMessage(body []byte, lazy bool) (Message, error) {
+	d := &decoder{Reader: cborwire.NewReader(body, cborWording), body: body, size: len(body), lazy: lazy}
 	m, err := d.message()
 	if err != nil {
 		code := CodeMalformed
@@ -38,9 +45,11 @@ func DecodeMessage(body []byte) (Message, error) {
 
 type decoder struct {
 	*cborwire.Reader
+	body  []byte
 	size  int // of the body
 	kind  Kind
 	known bool // kind was read
+	lazy  bool // RECONCILE items stay encoded (Range.raw)
 }
 
 func (d *decoder) fail(at int, format string, args ...any) error {
@@ -235,11 +244,19 @@ func (d *decoder) rng(r *Range, lower []byte) error {
 		if err != nil {
 			return err
 		}
-		r.Items = make([]Item, n)
+		start := d.Offset()
+		var one Item // lazy: each item is checked here and dropped
+		if !d.lazy {
+			r.Items = make([]Item, n)
+		}
 		var prev []byte
-		for i := range r.Items {
+		for i := range n {
 			at := d.Offset()
-			key, err := d.item(&r.Items[i])
+			it := &one
+			if !d.lazy {
+				it = &r.Items[i]
+			}
+			key, err := d.item(it)
 			if err != nil {
 				return fmt.Errorf("item %d: %w", i, err)
 			}
@@ -253,8 +270,30 @@ func (d *decoder) rng(r *Range, lower []byte) error {
 			}
 			prev = key
 		}
+		if d.lazy {
+			r.raw, r.rawItems = d.body[start:d.Offset():d.Offset()], n
+		}
 	}
 	return nil
+}
+
+// items returns the items of a list or reply range: Items, or, for a
+// range decoded lazily, its encoded items decoded into buf, which must
+// have room for MaxListItems. They were checked when the message was
+// decoded; should decoding them again fail all the same, the items before
+// the failure are returned.
+func (r *Range) items(buf []Item) []Item {
+	if r.raw == nil {
+		return r.Items
+	}
+	d := &decoder{Reader: cborwire.NewReader(r.raw, cborWording), body: r.raw, size: len(r.raw)}
+	buf = buf[:r.rawItems]
+	for i := range buf {
+		if _, err := d.item(&buf[i]); err != nil {
+			return buf[:i]
+		}
+	}
+	return buf
 }
 
 // item reads [key, seq, head] and returns the key bytes.

@@ -17,8 +17,17 @@ func (s *session) readLoop(ctx context.Context) {
 	lim := &s.e.limits
 	bucket := newTokenBucket(lim.MessageRate, lim.MessageBurst, time.Now())
 	caughtUp := false
+	// spare is a frame buffer to read the next frame into: the frame of
+	// the last message when nothing aliases it any more. Only ENTRIES
+	// (the pipeline holds them) and RECONCILE (until answered) alias
+	// their frame; a peer that sends RECONCILE after RECONCILE of 2 MB
+	// then costs one buffer, not 2 MB of garbage a message.
+	var spare []byte
 	for {
-		m, n, err := ReadMessage(br)
+		if cap(spare) > maxSpareFrame && s.reconciled.Load() {
+			spare = nil // the large messages of the reconciliation are over
+		}
+		m, body, err := readMessageInto(br, spare)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -34,6 +43,8 @@ func (s *session) readLoop(ctx context.Context) {
 			}
 			return
 		}
+		spare = body
+		n := FrameHeader + len(body)
 		s.bytesIn.Add(int64(n))
 		// ENTRIES take no token: credit bounds them (a sender of many
 		// one-entry logs sends one ENTRIES a log).
@@ -64,6 +75,7 @@ func (s *session) readLoop(ctx context.Context) {
 			s.fail(protoErr(CodeMalformed, "HELLO: a second one in this session"))
 			return
 		case *Entries:
+			spare = nil // the entries alias it
 			if err := s.recv.take(len(m.Entries), n); err != nil {
 				s.fail(err)
 				return
@@ -98,6 +110,25 @@ func (s *session) readLoop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// maxSpareFrame is the largest frame buffer the reader keeps for the next
+// frame once the reconciliation is over.
+const maxSpareFrame = 128 << 10
+
+// readMessageInto reads one frame into buf (or a new buffer when it does
+// not fit) and decodes its message, a RECONCILE lazily (decodeMessage). It
+// returns the message and the frame's body, which the message may alias.
+func readMessageInto(r io.Reader, buf []byte) (Message, []byte, error) {
+	body, err := readFrameInto(r, buf)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := decodeMessage(body, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, body, nil
 }
 
 // newBufferedReader buffers a stream's reads: most messages are small, and

@@ -16,10 +16,14 @@ const (
 
 // Reconciler is one side's part of a reconciliation against a snapshot of
 // its offer set. It keeps no state between rounds: everything a round
-// needs is in the message it answers.
+// needs is in the message it answers. It is not safe for concurrent use.
 type Reconciler struct {
 	set    *ItemSet
 	budget int
+
+	// Buffers reused from range to range (RespondEach): the peer's items
+	// of a lazily decoded range, and those of them this side lacks.
+	theirs, learned []Item
 }
 
 // NewReconciler reconciles set. budget bounds the encoded size of the
@@ -58,7 +62,26 @@ type Round struct {
 
 // Respond answers one incoming message.
 func (r *Reconciler) Respond(in []Range) Round {
+	var learned []Item
+	round, _ := r.RespondEach(in, func(its []Item) error {
+		learned = append(learned, its...)
+		return nil
+	})
+	round.Learned = learned
+	return round
+}
+
+// RespondEach answers one incoming message like Respond, but hands the
+// items learned to learn as it finds them, a range at a time (at most
+// MaxListItems at once, in a slice it reuses: learn must not keep it),
+// instead of collecting them in Round.Learned: a message that teaches
+// 18,560 items costs no memory for them. An error of learn ends the round
+// and is returned.
+func (r *Reconciler) RespondEach(in []Range, learn func([]Item) error) (Round, error) {
 	var round Round
+	if r.theirs == nil {
+		r.theirs = make([]Item, MaxListItems)
+	}
 	b := rangeBuilder{budget: r.budget}
 	lo := 0 // index of the first own item in the current range
 	for k := range in {
@@ -81,12 +104,18 @@ func (r *Reconciler) Respond(in []Range) Round {
 			default:
 				r.split(&b, lo, hi, rg.Upper)
 			}
-		case ModeList:
-			round.Learned = appendDiff(round.Learned, rg.Items, mine)
-			r.reply(&b, lo, appendDiff(nil, mine, rg.Items), rg.Upper)
-		case ModeReply:
-			round.Learned = appendDiff(round.Learned, rg.Items, mine)
-			b.skip(rg.Upper)
+		case ModeList, ModeReply:
+			theirs := rg.items(r.theirs)
+			if r.learned = appendDiff(r.learned[:0], theirs, mine); len(r.learned) > 0 {
+				if err := learn(r.learned); err != nil {
+					return Round{}, err
+				}
+			}
+			if rg.Mode == ModeReply {
+				b.skip(rg.Upper)
+				break
+			}
+			r.reply(&b, lo, appendDiff(nil, mine, theirs), rg.Upper)
 		}
 		lo = hi
 		if rg.Upper == nil {
@@ -99,7 +128,7 @@ func (r *Reconciler) Respond(in []Range) Round {
 	} else {
 		round.Reply, round.Done = nil, true
 	}
-	return round
+	return round, nil
 }
 
 // split adds SplitParts fingerprint ranges of about equal item count

@@ -244,8 +244,8 @@ func (s *session) handle(ctx context.Context, st *loopState, m Message) error {
 		if st.reconciles > s.e.limits.MaxReconcileMessages {
 			return protoErr(CodeLimit, "RECONCILE: message %d; the limit is %d per session", st.reconciles, s.e.limits.MaxReconcileMessages)
 		}
-		round := st.rec.Respond(m.Ranges)
-		if err := s.learn(ctx, st, round.Learned); err != nil {
+		round, err := st.rec.RespondEach(m.Ranges, func(its []Item) error { return s.learn(ctx, st, its) })
+		if err != nil {
 			return err
 		}
 		if round.Send {
