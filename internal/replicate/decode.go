@@ -19,23 +19,11 @@ import (
 // Entries of an ENTRIES are parsed (entry.Parse): their headers are decoded
 // and checked, their payloads checked against the headers; their
 // signatures are not verified. The entries alias body.
-func DecodeMessage(body []byte) (Message, error) { return decodeMessage(body, false) }
-
-// decodeMessage is DecodeMessage; with lazy, the items of a RECONCILE's
-// list and reply ranges are checked but left encoded in the body
-// (Range.raw), to be decoded a range at a time when the message is
-// answered: a message of 18,560 items then takes no memory beyond its
-// frame (2 MB decoded at once otherwise).
-func decodeMessage(body []byte, lazy bool) (Message, error) {
-	d := &decoder{Reader: cborwire.NewReader(body, cborWording), body: body, size: len(body), lazy: lazy}
+func DecodeMessage(body []byte) (Message, error) {
+	d := &decoder{Reader: cborwire.NewReader(body, cborWording), size: len(body)}
 	m, err := d.message()
 	if err != nil {
-		code := CodeMalformed
-		var ce *codedError
-		if errors.As(err, &ce) {
-			code = ce.code
-		}
-		return nil, &ProtocolError{Code: code, Err: d.wrap(err)}
+		return nil, d.protocolError(err)
 	}
 	if err := d.End(); err != nil {
 		return nil, &ProtocolError{Code: CodeMalformed, Err: d.wrap(err)}
@@ -45,15 +33,30 @@ func decodeMessage(body []byte, lazy bool) (Message, error) {
 
 type decoder struct {
 	*cborwire.Reader
-	body  []byte
 	size  int // of the body
 	kind  Kind
 	known bool // kind was read
-	lazy  bool // RECONCILE items stay encoded (Range.raw)
+	// A decoder of a window of the body (streamReconcile): base is the
+	// window's offset in the body, beyond the body's bytes after it. The
+	// Reader's Wording adds base to its offsets too.
+	base, beyond int
+	// items, if it has room, holds the items of the next list or reply
+	// range (streamReconcile) instead of a new slice.
+	items []Item
 }
 
 func (d *decoder) fail(at int, format string, args ...any) error {
-	return &readError{off: at, msg: fmt.Sprintf(format, args...)}
+	return &readError{off: d.base + at, msg: fmt.Sprintf(format, args...)}
+}
+
+// protocolError is the *ProtocolError of a decoding failure.
+func (d *decoder) protocolError(err error) *ProtocolError {
+	code := CodeMalformed
+	var ce *codedError
+	if errors.As(err, &ce) {
+		code = ce.code
+	}
+	return &ProtocolError{Code: code, Err: d.wrap(err)}
 }
 
 // array reads an array head of minLen..maxLen elements. The count is also
@@ -65,8 +68,8 @@ func (d *decoder) array(what string, minLen, maxLen int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if n > d.Remaining() {
-		return 0, d.fail(at, "%s: array of %d elements in %d remaining bytes", what, n, d.Remaining())
+	if left := d.Remaining() + d.beyond; n > left {
+		return 0, d.fail(at, "%s: array of %d elements in %d remaining bytes", what, n, left)
 	}
 	return n, nil
 }
@@ -244,19 +247,15 @@ func (d *decoder) rng(r *Range, lower []byte) error {
 		if err != nil {
 			return err
 		}
-		start := d.Offset()
-		var one Item // lazy: each item is checked here and dropped
-		if !d.lazy {
+		if d.items != nil && n <= len(d.items) {
+			r.Items, d.items = d.items[:n:n], d.items[n:]
+		} else {
 			r.Items = make([]Item, n)
 		}
 		var prev []byte
-		for i := range n {
+		for i := range r.Items {
 			at := d.Offset()
-			it := &one
-			if !d.lazy {
-				it = &r.Items[i]
-			}
-			key, err := d.item(it)
+			key, err := d.item(&r.Items[i])
 			if err != nil {
 				return fmt.Errorf("item %d: %w", i, err)
 			}
@@ -270,30 +269,8 @@ func (d *decoder) rng(r *Range, lower []byte) error {
 			}
 			prev = key
 		}
-		if d.lazy {
-			r.raw, r.rawItems = d.body[start:d.Offset():d.Offset()], n
-		}
 	}
 	return nil
-}
-
-// items returns the items of a list or reply range: Items, or, for a
-// range decoded lazily, its encoded items decoded into buf, which must
-// have room for MaxListItems. They were checked when the message was
-// decoded; should decoding them again fail all the same, the items before
-// the failure are returned.
-func (r *Range) items(buf []Item) []Item {
-	if r.raw == nil {
-		return r.Items
-	}
-	d := &decoder{Reader: cborwire.NewReader(r.raw, cborWording), body: r.raw, size: len(r.raw)}
-	buf = buf[:r.rawItems]
-	for i := range buf {
-		if _, err := d.item(&buf[i]); err != nil {
-			return buf[:i]
-		}
-	}
-	return buf
 }
 
 // item reads [key, seq, head] and returns the key bytes.

@@ -100,10 +100,6 @@ func appendRange(dst []byte, r *Range) []byte {
 	case ModeFingerprint:
 		dst = cborwire.AppendBytes(dst, r.Fingerprint[:])
 	case ModeList, ModeReply:
-		if r.raw != nil {
-			dst = cborwire.AppendArray(dst, r.rawItems)
-			return append(dst, r.raw...)
-		}
 		dst = cborwire.AppendArray(dst, len(r.Items))
 		for _, it := range r.Items {
 			dst = appendItem(dst, it)
@@ -139,9 +135,6 @@ func rangeSize(r *Range) int {
 	case ModeFingerprint:
 		n += cborwire.BytesSize(FingerprintSize)
 	case ModeList, ModeReply:
-		if r.raw != nil {
-			return n + cborwire.HeadSize(uint64(r.rawItems)) + len(r.raw)
-		}
 		n += cborwire.HeadSize(uint64(len(r.Items)))
 		for _, it := range r.Items {
 			n += itemSize(it)

@@ -112,12 +112,6 @@ type Range struct {
 	Mode        Mode
 	Fingerprint Fingerprint // ModeFingerprint
 	Items       []Item      // ModeList, ModeReply
-
-	// raw holds, instead of Items, the encoded items (rawItems of them)
-	// of a list or reply range that the session's reader decoded: they
-	// alias the frame and are decoded a range at a time (items).
-	raw      []byte
-	rawItems int
 }
 
 // Item is a log in an offer set: its key and its head.

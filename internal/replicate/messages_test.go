@@ -245,42 +245,22 @@ func FuzzReadMessage(f *testing.F) {
 			if !errors.As(err, &pe) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 				t.Fatalf("error of an unexpected type: %v", err)
 			}
+			sameRefusal(t, data, err)
 			return
 		}
 		if again := AppendFrame(nil, m); !bytes.Equal(again, data[:n]) {
 			t.Fatalf("accepted %x but encodes it as %x", data[:n], again)
 		}
-		// The session's reader (lazy RECONCILE items, a reused buffer)
-		// accepts exactly the same, and means the same.
-		lazy, body, err := readMessageInto(bytes.NewReader(data), make([]byte, 0, 16))
+		// The session's reader (a reused buffer, a RECONCILE streamed
+		// range by range) accepts exactly the same, and means the same.
+		got, err := readAsSession(data)
 		if err != nil {
 			t.Fatalf("ReadMessage accepts %x, the session's reader refuses it: %v", data[:n], err)
 		}
-		if again := AppendFrame(nil, lazy); !bytes.Equal(again, data[:n]) || FrameHeader+len(body) != n {
-			t.Fatalf("the session's reader read %x as %x (%d bytes)", data[:n], again, len(body))
-		}
-		if got := expandLazy(lazy); !reflect.DeepEqual(got, m) {
+		if !reflect.DeepEqual(got, m) {
 			t.Fatalf("the session's reader decoded %+v, ReadMessage %+v", got, m)
 		}
 	})
-}
-
-// expandLazy returns m with the items of a lazily decoded RECONCILE
-// decoded (as DecodeMessage gives them).
-func expandLazy(m Message) Message {
-	rc, ok := m.(*Reconcile)
-	if !ok {
-		return m
-	}
-	out := &Reconcile{Ranges: make([]Range, len(rc.Ranges))}
-	for i, rg := range rc.Ranges {
-		if rg.raw != nil {
-			rg.Items = slices.Clone(rg.items(make([]Item, MaxListItems)))
-			rg.raw, rg.rawItems = nil, 0
-		}
-		out.Ranges[i] = rg
-	}
-	return out
 }
 
 // TestDecodedMessagesOwnTheirBytes: the session's reader reads every frame
@@ -340,26 +320,10 @@ func FuzzRespond(f *testing.F) {
 		if round.Done && NeedsAnswer(round.Reply) || !round.Send && len(round.Reply) > 0 {
 			t.Fatalf("inconsistent round: %+v", round)
 		}
-		// Answered as the session answers it (items decoded a range at a
-		// time, learned handed over range by range): the same round.
-		lazy, _, err := readMessageInto(bytes.NewReader(data), nil)
-		if err != nil {
-			t.Fatalf("the session's reader refuses what ReadMessage accepts: %v", err)
-		}
-		var learned []Item
-		each, err := r.RespondEach(lazy.(*Reconcile).Ranges, func(its []Item) error {
-			if len(its) == 0 || len(its) > MaxListItems {
-				t.Fatalf("learn called with %d items", len(its))
-			}
-			learned = append(learned, its...)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		each.Learned = learned
-		if !reflect.DeepEqual(each, round) {
-			t.Fatalf("RespondEach on the lazy message: %+v; Respond: %+v", each, round)
+		// Answered as the session answers it (streamed in parts, learned
+		// handed over range by range): the same round.
+		if got := respondAsSession(t, r, data); !reflect.DeepEqual(got, round) {
+			t.Fatalf("answered in parts: %+v; Respond: %+v", got, round)
 		}
 		if _, err := DecodeMessage(AppendFrame(nil, &Reconcile{Ranges: round.Reply})[FrameHeader:]); err != nil {
 			t.Fatalf("the answer does not decode: %v", err)

@@ -17,30 +17,38 @@ func (s *session) readLoop(ctx context.Context) {
 	lim := &s.e.limits
 	bucket := newTokenBucket(lim.MessageRate, lim.MessageBurst, time.Now())
 	caughtUp := false
+	failed := func(err error) {
+		if ctx.Err() != nil {
+			return
+		}
+		var pe *ProtocolError
+		switch {
+		case errors.As(err, &pe):
+			s.fail(pe)
+		case errors.Is(err, io.EOF):
+			s.fail(ErrStreamEnded)
+		default:
+			s.fail(fmt.Errorf("replicate: read from the stream: %w", err))
+		}
+	}
 	// spare is a frame buffer to read the next frame into: the frame of
-	// the last message when nothing aliases it any more. Only ENTRIES
-	// (the pipeline holds them) and RECONCILE (until answered) alias
-	// their frame; a peer that sends RECONCILE after RECONCILE of 2 MB
-	// then costs one buffer, not 2 MB of garbage a message.
+	// the last message when nothing aliases it any more. Of the messages
+	// read whole, only ENTRIES alias their frame (the pipeline holds
+	// them); RECONCILE frames are not read whole but streamed.
 	var spare []byte
 	for {
-		if cap(spare) > maxSpareFrame && s.reconciled.Load() {
-			spare = nil // the large messages of the reconciliation are over
+		if cap(spare) > maxSpareFrame {
+			spare = nil // a WANT or HAVE of many logs: not kept for the next
+		}
+		if size := peekReconcile(br); size > 0 {
+			if !s.streamReconcile(ctx, br, size, bucket, failed) {
+				return
+			}
+			continue
 		}
 		m, body, err := readMessageInto(br, spare)
 		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			var pe *ProtocolError
-			switch {
-			case errors.As(err, &pe):
-				s.fail(pe)
-			case errors.Is(err, io.EOF):
-				s.fail(ErrStreamEnded)
-			default:
-				s.fail(fmt.Errorf("replicate: read from the stream: %w", err))
-			}
+			failed(err)
 			return
 		}
 		spare = body
@@ -113,22 +121,68 @@ func (s *session) readLoop(ctx context.Context) {
 }
 
 // maxSpareFrame is the largest frame buffer the reader keeps for the next
-// frame once the reconciliation is over.
+// frame.
 const maxSpareFrame = 128 << 10
 
 // readMessageInto reads one frame into buf (or a new buffer when it does
-// not fit) and decodes its message, a RECONCILE lazily (decodeMessage). It
-// returns the message and the frame's body, which the message may alias.
+// not fit) and decodes its message. It returns the message and the frame's
+// body, which the message may alias.
 func readMessageInto(r io.Reader, buf []byte) (Message, []byte, error) {
 	body, err := readFrameInto(r, buf)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := decodeMessage(body, true)
+	m, err := DecodeMessage(body)
 	if err != nil {
 		return nil, nil, err
 	}
 	return m, body, nil
+}
+
+// streamReconcile reads a RECONCILE of size bytes (peekReconcile) as it
+// arrives and passes its ranges to the loop in parts; then it waits, as for
+// any RECONCILE, until the loop answered it. It reports whether the
+// session goes on; failed gets a reading or decoding error.
+func (s *session) streamReconcile(ctx context.Context, br *bufio.Reader, size int, bucket *tokenBucket, failed func(error)) bool {
+	lim := &s.e.limits
+	if !bucket.take(time.Now()) {
+		s.fail(protoErr(CodeFlood, "%s: more than %d messages in a burst, or more than %g a second sustained", KindReconcile, lim.MessageBurst, lim.MessageRate))
+		return false
+	}
+	if !s.helloSeen.Load() {
+		s.fail(protoErr(CodeMalformed, "%s: the first message must be HELLO", KindReconcile))
+		return false
+	}
+	next := func() *reconcilePart {
+		select {
+		case p := <-s.parts:
+			p.ranges, p.first, p.last = p.ranges[:0], false, false
+			return p
+		default:
+			return newReconcilePart()
+		}
+	}
+	err := streamReconcile(br, size, next, func(p *reconcilePart) bool {
+		select {
+		case s.inbox <- p:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	})
+	if err != nil {
+		if !errors.Is(err, errStopped) {
+			failed(err)
+		}
+		return false
+	}
+	s.bytesIn.Add(int64(FrameHeader + size))
+	select {
+	case <-s.round:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // newBufferedReader buffers a stream's reads: most messages are small, and

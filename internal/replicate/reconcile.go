@@ -21,9 +21,7 @@ type Reconciler struct {
 	set    *ItemSet
 	budget int
 
-	// Buffers reused from range to range (RespondEach): the peer's items
-	// of a lazily decoded range, and those of them this side lacks.
-	theirs, learned []Item
+	learned []Item // reused from range to range (answer.add)
 }
 
 // NewReconciler reconciles set. budget bounds the encoded size of the
@@ -78,19 +76,44 @@ func (r *Reconciler) Respond(in []Range) Round {
 // 18,560 items costs no memory for them. An error of learn ends the round
 // and is returned.
 func (r *Reconciler) RespondEach(in []Range, learn func([]Item) error) (Round, error) {
-	var round Round
-	if r.theirs == nil {
-		r.theirs = make([]Item, MaxListItems)
+	a := r.answer()
+	if err := a.add(in, learn); err != nil {
+		return Round{}, err
 	}
-	b := rangeBuilder{budget: r.budget}
-	lo := 0 // index of the first own item in the current range
+	return a.finish(), nil
+}
+
+// answer starts the answer to an incoming message whose ranges come in
+// parts (add), as a reader decodes them. The Reconciler serves one answer
+// at a time.
+func (r *Reconciler) answer() *answer {
+	return &answer{r: r, b: rangeBuilder{budget: r.budget}}
+}
+
+// answer is the answer to one incoming message in the making.
+type answer struct {
+	r     *Reconciler
+	b     rangeBuilder
+	send  bool
+	lo    int  // index of the first own item in the next range
+	ended bool // a range ended at the end of the key space
+}
+
+// add answers the next ranges of the message, which continue those added
+// before; the items learned go to learn as in RespondEach.
+func (a *answer) add(in []Range, learn func([]Item) error) error {
+	r, b := a.r, &a.b
 	for k := range in {
+		if a.ended {
+			return nil
+		}
 		rg := &in[k]
+		lo := a.lo
 		hi := max(lo, r.set.search(rg.Upper))
 		mine := r.set.items[lo:hi]
 		switch rg.Mode {
 		case ModeFingerprint, ModeList:
-			round.Send = true
+			a.send = true
 		}
 		switch rg.Mode {
 		case ModeSkip:
@@ -102,33 +125,35 @@ func (r *Reconciler) RespondEach(in []Range, learn func([]Item) error) (Round, e
 			case hi-lo <= ListThreshold:
 				b.add(r.set, lo, Range{Upper: rg.Upper, Mode: ModeList, Items: mine})
 			default:
-				r.split(&b, lo, hi, rg.Upper)
+				r.split(b, lo, hi, rg.Upper)
 			}
 		case ModeList, ModeReply:
-			theirs := rg.items(r.theirs)
-			if r.learned = appendDiff(r.learned[:0], theirs, mine); len(r.learned) > 0 {
+			if r.learned = appendDiff(r.learned[:0], rg.Items, mine); len(r.learned) > 0 {
 				if err := learn(r.learned); err != nil {
-					return Round{}, err
+					return err
 				}
 			}
 			if rg.Mode == ModeReply {
 				b.skip(rg.Upper)
 				break
 			}
-			r.reply(&b, lo, appendDiff(nil, mine, theirs), rg.Upper)
+			r.reply(b, lo, appendDiff(nil, mine, rg.Items), rg.Upper)
 		}
-		lo = hi
-		if rg.Upper == nil {
-			break
-		}
+		a.lo = hi
+		a.ended = rg.Upper == nil
 	}
-	round.Reply = b.finish()
+	return nil
+}
+
+// finish returns the round once all the message's ranges were added.
+func (a *answer) finish() Round {
+	round := Round{Send: a.send, Reply: a.b.finish()}
 	if round.Send {
 		round.Done = !NeedsAnswer(round.Reply)
 	} else {
 		round.Reply, round.Done = nil, true
 	}
-	return round, nil
+	return round
 }
 
 // split adds SplitParts fingerprint ranges of about equal item count
