@@ -1,6 +1,8 @@
 package replicate
 
 import (
+	"bytes"
+	"encoding/binary"
 	"runtime"
 	"testing"
 	"time"
@@ -82,5 +84,33 @@ func TestReconcileStreamedMemory(t *testing.T) {
 	f.sendRaw(frame[half:])
 	if m, _ := f.next(KindReconcile); len(m.(*Reconcile).Ranges) == 0 {
 		t.Fatal("the answer has no ranges")
+	}
+}
+
+// TestReadFrameIntoExact: a frame that does not fit the buffer at hand is
+// read into a new buffer of exactly its size, and one that fits into the
+// buffer given. Decoded ENTRIES alias their frame until they are stored,
+// so a buffer with room to spare would hold more memory than the credit
+// granted (a first version rounded new buffers up to 64 KiB: an ENTRIES of
+// 80 KB held 128 KiB).
+func TestReadFrameIntoExact(t *testing.T) {
+	for _, size := range []int{1, 100, 80_000, MaxMessage} {
+		frame := binary.BigEndian.AppendUint32(nil, uint32(size))
+		frame = append(frame, make([]byte, size)...)
+		body, err := readFrameInto(bytes.NewReader(frame), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(body) != size || cap(body) != size {
+			t.Errorf("a frame of %d bytes read into a buffer of %d (capacity %d)", size, len(body), cap(body))
+		}
+		buf := make([]byte, 0, MaxMessage)
+		again, err := readFrameInto(bytes.NewReader(frame), buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(again) != size || &again[0] != &buf[:1][0] {
+			t.Errorf("a frame of %d bytes not read into the buffer given", size)
+		}
 	}
 }

@@ -7,9 +7,6 @@ import (
 	"io"
 )
 
-// frameRound is what readFrameInto rounds a new buffer's size up to.
-const frameRound = 64 << 10
-
 // ReadMessage reads one frame from r and decodes its message. It returns
 // the message and the number of bytes the frame took (length prefix
 // included). A length outside 1..MaxMessage is refused before anything
@@ -33,9 +30,7 @@ func ReadMessage(r io.Reader) (Message, int, error) {
 func readFrame(r io.Reader) ([]byte, error) { return readFrameInto(r, nil) }
 
 // readFrameInto reads one length-prefixed body into buf when it fits
-// there, else into a new buffer, which it returns with room to spare (a
-// multiple of frameRound, at most MaxMessage) so that it can be used again
-// for frames of about the same size.
+// there, else into a new buffer of its size.
 func readFrameInto(r io.Reader, buf []byte) ([]byte, error) {
 	var n [FrameHeader]byte
 	if _, err := io.ReadFull(r, n[:]); err != nil {
@@ -52,7 +47,7 @@ func readFrameInto(r io.Reader, buf []byte) ([]byte, error) {
 	if int(size) <= cap(buf) {
 		body = buf[:size]
 	} else {
-		body = make([]byte, size, min(MaxMessage, (int(size)+frameRound-1)/frameRound*frameRound))
+		body = make([]byte, size)
 	}
 	if _, err := io.ReadFull(r, body); err != nil {
 		if errors.Is(err, io.EOF) {
