@@ -43,7 +43,7 @@ func readFrameInto(r io.Reader, buf []byte) ([]byte, error) {
 	case size > MaxMessage:
 		return nil, protoErr(CodeLimit, "frame: length %d exceeds the limit of %d bytes", size, MaxMessage)
 	}
-	body := buf[:0]
+	var body []byte
 	if int(size) <= cap(buf) {
 		body = buf[:size]
 	} else {
