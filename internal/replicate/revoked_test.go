@@ -33,13 +33,25 @@ func TestRevokedEntriesEndNoSession(t *testing.T) {
 	// holds all it wrote and not the revocation.
 	ingest(t, a.st, []*entry.Entry{cert, posts.es[0], posts.es[1], rev})
 	ingest(t, b.st, append([]*entry.Entry{cert}, posts.es...))
-	l := connect(t, a, b)
+	// a offers b the revocation only once b has sent what it wrote: were
+	// the revocation to reach b first, b would drop those entries before
+	// sending them (also correct, but not the case under test).
 	certLog := store.LogKey{Author: acc.Public(), LogID: cert.Header.LogID}
-	waitHead(t, b.st, certLog, 2)
-	sa, _ := waitLive(t, a, b)
-	if sa.Revoked != 3 {
-		t.Fatalf("a counted %d entries refused as not kept, want 3 (%+v)", sa.Revoked, sa)
+	a.scope.setOffers(posts.logKey())
+	l := connect(t, a, b)
+	var sa SessionState
+	deadline := time.Now().Add(10 * time.Second)
+	for sa, _ = waitLive(t, a, b); sa.Revoked != 3; sa, _ = waitLive(t, a, b) {
+		if time.Now().After(deadline) {
+			t.Fatalf("a counted %d entries refused as not kept, want 3 (%+v)", sa.Revoked, sa)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
+	a.scope.mu.Lock()
+	a.scope.offers = nil // everything
+	a.scope.mu.Unlock()
+	a.eng.ScopeChanged()
+	waitHead(t, b.st, certLog, 2)
 	// b dropped what it wrote beyond the kept head; a never stored it.
 	for _, s := range []store.Store{a.st, b.st} {
 		h, err := s.Head(context.Background(), posts.logKey())
