@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
@@ -29,7 +30,18 @@ func (n *Node) spaceWants(ctx context.Context) (scope.SpaceWants, error) {
 		} else if err != nil {
 			return w, err
 		}
-		n.rings.mu.Lock()
+		// rings.mu is not waited for: a rescope can run under the append
+		// lock (afterAdded, for this device's own entries) while keepSpace
+		// holds rings.mu and waits for that lock to append an announcement.
+		// While the keyring is busy the scope stays as it was and is
+		// recomputed shortly after. Before the network runs (scope.New)
+		// no rescope runs under the append lock: it waits.
+		if n.net.Load() == nil {
+			n.rings.mu.Lock()
+		} else if !n.rings.mu.TryLock() {
+			n.rescopeSoon()
+			return w, errKeyringBusy
+		}
 		logKey, haveKey := n.ring(id).logKey()
 		n.rings.mu.Unlock()
 		for _, a := range st.Named() {
@@ -50,6 +62,25 @@ func (n *Node) spaceWants(ctx context.Context) (scope.SpaceWants, error) {
 		}
 	}
 	return w, nil
+}
+
+// errKeyringBusy: spaceWants found the keyring in use (keepSpace); the
+// scope is recomputed shortly after.
+var errKeyringBusy = errors.New("the keyring is in use; the replication scope is recomputed shortly")
+
+// rescopeSoon asks scopeLoop for a recomputation of the scope 100 ms from
+// now.
+func (n *Node) rescopeSoon() {
+	nw := n.net.Load()
+	if nw == nil {
+		return
+	}
+	time.AfterFunc(100*time.Millisecond, func() {
+		select {
+		case nw.rescope <- struct{}{}:
+		default:
+		}
+	})
 }
 
 // spaceEntriesArrived wakes spaceLoop when stored entries can change a
