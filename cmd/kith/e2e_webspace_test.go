@@ -225,4 +225,10 @@ func TestWebUISpace(t *testing.T) {
 	checkLabels(t, br, tabC, "space (removed)")
 	br.screenshot(tabC, "space-removed")
 	br.screenshot(tabA, "space-after-removal")
+
+	// At phone width the members panel goes under the chat and nothing
+	// overflows.
+	br.do(tabB, "phone width", 10*time.Second, chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
+	noOverflow(t, br, tabB, "space at phone width")
+	br.screenshot(tabB, "space-phone")
 }
