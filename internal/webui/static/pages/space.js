@@ -5,6 +5,7 @@
 // membership and key entries.
 import { h, replace, statusLine, errorText, plural, displayName, shortId, timeEl, bdi } from '../dom.js';
 import { api } from '../api.js';
+import { alikeBadge } from '../peertext.js';
 import { lockIcon } from './spaces.js';
 
 // What a person sees of a message that does not open (spaces.md §5).
@@ -123,7 +124,7 @@ export default async function space(main, ctx) {
     replace(members, ...v.members.map((m) => {
       const who = whoName(m.name, m.account, v.me);
       const li = h('li', { class: 'member', dataset: { testid: 'space-member', account: m.account, role: m.role } },
-        h('span', { class: 'who' }, h('bdi', { text: who }),
+        h('span', { class: 'who' }, h('bdi', { text: who }), m.name && !m.me ? alikeBadge(m.account, m.name) : null,
           h('span', { class: 'badge role', dataset: { role: m.role }, text: m.role === 'admin' ? 'Admin' : 'Member' })),
         h('span', { class: 'muted id small', title: m.account, text: shortId(m.account) }));
       if (admin && !m.me) {
@@ -159,6 +160,7 @@ export default async function space(main, ctx) {
       const readable = m.status === 'readable';
       const head = h('p', { class: 'message-head small' },
         h('bdi', { class: 'author', dataset: { testid: 'space-message-author' }, text: author }),
+        m.name && !m.mine ? alikeBadge(m.account, m.name) : null,
         m.removed ? h('span', { class: 'badge warn', text: 'removed since' }) : null,
         readable && m.time ? [' · ', timeEl(m.time)] : null,
         ' ', lockIcon('Sealed: readable by the devices of the space’s members when it was written'));

@@ -3,6 +3,7 @@
 // or with a village's locals (doc/api.md "Spaces").
 import { h, replace, statusLine, errorText, plural, displayName } from '../dom.js';
 import { api } from '../api.js';
+import { alikeBadge } from '../peertext.js';
 
 const roles = { admin: 'Admin', member: 'Member', none: 'No longer a member' };
 
@@ -67,7 +68,8 @@ export default async function spaces(main, ctx) {
       replace(people, h('legend', { text: 'People you follow' }),
         following.length ? following.map((a) => h('div', { class: 'check' },
           h('input', { type: 'checkbox', id: 'p-' + a.account, value: a.account, dataset: { testid: 'space-person', account: a.account } }), ' ',
-          h('label', { for: 'p-' + a.account, ptext: displayName(a.profile && a.profile.name, a.account) })))
+          h('label', { for: 'p-' + a.account, ptext: displayName(a.profile && a.profile.name, a.account) }),
+          a.profile && a.profile.name ? alikeBadge(a.account, a.profile.name) : null))
           : h('p', { class: 'muted', text: 'You follow no one yet: name people by account id below.' }));
       const locals = (vs.villages || []).filter((v) => v.known && v.role === 'local');
       replace(villageSel, locals.length ? locals.map((v) => h('option', { value: v.id, text: `${v.name} (${plural(v.locals, 'local')})` }))
