@@ -156,6 +156,21 @@ func TestSpaceCommands(t *testing.T) {
 			t.Errorf("kith %s\nthrough the API: %+v\ndirectly: %+v", strings.Join(reads[i], " "), viaAPI[i], direct[i])
 		}
 	}
+	// Changes through the running node's API (the client's methods): a
+	// role back, Cyd added again with a role, removed again.
+	idLine(t, a, "space", "role", id, "Bea", "member")
+	idLine(t, a, "space", "add", id, "Cyd", "--role", "admin")
+	var sj spaceJSON
+	a.okJSON(t, &sj, "space", "show", id)
+	var roles []string
+	for _, m := range sj.Members {
+		roles = append(roles, m.Name+" "+m.Role)
+	}
+	if got, want := strings.Join(roles, ", "), "Ann admin, Cyd admin, Bea member"; got != want {
+		t.Errorf("members through the API: %q, want %q", got, want)
+	}
+	idLine(t, a, "space", "remove", id, co.Account)
+
 	// A member's text and name reach the terminal escaped; --json gives
 	// them back exactly.
 	hostile := idLine(t, b, "space", "post", id, hostilePost)
