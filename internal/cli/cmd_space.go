@@ -114,8 +114,9 @@ type candidate struct{ account, name string }
 
 // resolvePerson turns a PERSON argument into an account id: an account id
 // as it is, else the one account among cands whose name is alike
-// (content.NameKey). among says where it looked, for the error.
-func resolvePerson(what, arg string, cands []candidate, among string) (string, error) {
+// (content.NameKey), saying on note which account that is. among says
+// where it looked, for the error.
+func resolvePerson(note io.Writer, what, arg string, cands []candidate, among string) (string, error) {
 	if a, err := identity.ParseAccount(arg); err == nil {
 		return a.String(), nil
 	} else if strings.HasPrefix(strings.ToLower(strings.TrimSpace(arg)), "acc_") {
@@ -133,6 +134,8 @@ func resolvePerson(what, arg string, cands []candidate, among string) (string, e
 	}
 	switch len(found) {
 	case 1:
+		// Names are the people's own claims: say whom the name stood for.
+		fmt.Fprintf(note, "%q is %s\n", termText(found[0].name), found[0].account)
 		return found[0].account, nil
 	case 0:
 		return "", usagef("%s: no one named %q among %s; give their account id (acc_…)", what, termText(arg), among)
@@ -214,14 +217,14 @@ func runSpaceCreate(ctx context.Context, c *call) error {
 			}
 		}
 		for _, p := range with {
-			a, err := resolvePerson("--with", p, cands, "the accounts you follow")
+			a, err := resolvePerson(c.env.Stderr, "--with", p, cands, "the accounts you follow")
 			if err != nil {
 				return err
 			}
 			req.Members = append(req.Members, a)
 		}
 		for _, p := range admins {
-			a, err := resolvePerson("--admin", p, cands, "the accounts you follow")
+			a, err := resolvePerson(c.env.Stderr, "--admin", p, cands, "the accounts you follow")
 			if err != nil {
 				return err
 			}
@@ -455,7 +458,7 @@ func runSpaceAdd(ctx context.Context, c *call) error {
 				return wire.SpaceEntry{}, err
 			}
 		}
-		a, err := resolvePerson("PERSON", c.args[1], cands, "the accounts you follow")
+		a, err := resolvePerson(c.env.Stderr, "PERSON", c.args[1], cands, "the accounts you follow")
 		if err != nil {
 			return wire.SpaceEntry{}, err
 		}
@@ -464,7 +467,7 @@ func runSpaceAdd(ctx context.Context, c *call) error {
 }
 
 // memberArg resolves a PERSON among the space's members.
-func memberArg(ctx context.Context, b backend, id, arg string) (string, error) {
+func memberArg(ctx context.Context, c *call, b backend, id, arg string) (string, error) {
 	var cands []candidate
 	if needsNames(arg) {
 		s, err := b.Space(ctx, id)
@@ -473,7 +476,7 @@ func memberArg(ctx context.Context, b backend, id, arg string) (string, error) {
 		}
 		cands = membersOf(s)
 	}
-	return resolvePerson("PERSON", arg, cands, "the space's members")
+	return resolvePerson(c.env.Stderr, "PERSON", arg, cands, "the space's members")
 }
 
 func runSpaceRemove(ctx context.Context, c *call) error {
@@ -485,7 +488,7 @@ func runSpaceRemove(ctx context.Context, c *call) error {
 		return err
 	}
 	return c.spaceEntry(id, func(b backend) (wire.SpaceEntry, error) {
-		a, err := memberArg(ctx, b, id, c.args[1])
+		a, err := memberArg(ctx, c, b, id, c.args[1])
 		if err != nil {
 			return wire.SpaceEntry{}, err
 		}
@@ -506,7 +509,7 @@ func runSpaceRole(ctx context.Context, c *call) error {
 		return usagef("ROLE: %q is not admin or member", role)
 	}
 	return c.spaceEntry(id, func(b backend) (wire.SpaceEntry, error) {
-		a, err := memberArg(ctx, b, id, c.args[1])
+		a, err := memberArg(ctx, c, b, id, c.args[1])
 		if err != nil {
 			return wire.SpaceEntry{}, err
 		}

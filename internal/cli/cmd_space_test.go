@@ -24,6 +24,12 @@ func syncAll(t *testing.T, es ...env) {
 	}
 }
 
+// spaceJSON is what 'kith --json space show' prints.
+type spaceJSON struct {
+	wire.Space
+	Messages []wire.SpaceMessage `json:"messages"`
+}
+
 func TestSpaceCommands(t *testing.T) {
 	a, b, c := newEnv(t), newEnv(t), newEnv(t)
 	ao, bo, co := initHome(t, a), initHome(t, b), initHome(t, c)
@@ -57,7 +63,7 @@ func TestSpaceCommands(t *testing.T) {
 	// Names resolve among the accounts Ann follows.
 	r := a.run(t, nil, "space", "create", "Garden", "--with", "bea", "--with", co.Account)
 	id := strings.TrimSpace(r.stdout)
-	if r.code != 0 || !strings.HasPrefix(id, "ent_") || r.stderr != "sealed: only the members can read it; see who with 'kith space show "+id+"'\n" {
+	if r.code != 0 || !strings.HasPrefix(id, "ent_") || r.stderr != "\"Bea\" is "+bo.Account+"\nsealed: only the members can read it; see who with 'kith space show "+id+"'\n" {
 		t.Fatalf("space create: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	if out, want := a.ok(t, "space", "list"), id+"  admin    3 members  Garden\n"; out != want {
@@ -134,10 +140,7 @@ func TestSpaceCommands(t *testing.T) {
 	if out := c.ok(t, "space", "list"); out != id+"  none     2 members  Garden  (you are no longer a member)\n" {
 		t.Errorf("Cyd's space list: %q", out)
 	}
-	var shown struct {
-		wire.Space
-		Messages []wire.SpaceMessage `json:"messages"`
-	}
+	var shown spaceJSON
 	c.okJSON(t, &shown, "space", "show", id, "--limit", "1")
 	if len(shown.Messages) != 1 || shown.Messages[0].ID != after || shown.Messages[0].Status != "sealed" || shown.Messages[0].Text != "" || shown.Role != "none" {
 		t.Errorf("space show --json --limit 1: %+v", shown)
@@ -152,6 +155,34 @@ func TestSpaceCommands(t *testing.T) {
 		if viaAPI[i] != direct[i] {
 			t.Errorf("kith %s\nthrough the API: %+v\ndirectly: %+v", strings.Join(reads[i], " "), viaAPI[i], direct[i])
 		}
+	}
+	// Changes through the running node's API (the client's methods): a
+	// role back, Cyd added again with a role, removed again.
+	idLine(t, a, "space", "role", id, "Bea", "member")
+	idLine(t, a, "space", "add", id, "Cyd", "--role", "admin")
+	var sj spaceJSON
+	a.okJSON(t, &sj, "space", "show", id)
+	var roles []string
+	for _, m := range sj.Members {
+		roles = append(roles, m.Name+" "+m.Role)
+	}
+	if got, want := strings.Join(roles, ", "), "Ann admin, Cyd admin, Bea member"; got != want {
+		t.Errorf("members through the API: %q, want %q", got, want)
+	}
+	idLine(t, a, "space", "remove", id, co.Account)
+
+	// A member's text and name reach the terminal escaped; --json gives
+	// them back exactly.
+	hostile := idLine(t, b, "space", "post", id, hostilePost)
+	syncHomes(t, b, a)
+	out = a.ok(t, "space", "show", id)
+	if strings.ContainsAny(out, "\x1b\x07\u202e\u009b") || !strings.Contains(out, "  "+hostile+"  ") || !strings.Contains(out, "Bea: "+hostilePostShown+"\n") {
+		t.Errorf("space show writes a member's text unescaped:\n%q", out)
+	}
+	var raw spaceJSON
+	a.okJSON(t, &raw, "space", "show", id)
+	if last := raw.Messages[len(raw.Messages)-1]; last.ID != hostile || last.Text != hostilePost {
+		t.Errorf("space show --json: the last message %+v", last)
 	}
 	idLine(t, b, "space", "leave", id)
 	if r := b.run(t, nil, "space", "leave", id); r.code != 1 || !strings.Contains(r.stderr, "not a member") {

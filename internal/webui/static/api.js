@@ -123,6 +123,17 @@ export const api = {
   // requestFile has the node fetch a stranger's request's file (an
   // unlisted stranger's only when opened, within the village's budget).
   requestFile: (village, entry) => request('POST', '/villages/' + enc(village) + '/requests/' + enc(entry) + '/file', {}),
+  // Spaces (doc/api.md "Spaces"): encrypted groups; ids ent_…, members
+  // acc_…. A message's text is opened on the node when asked for.
+  spaces: () => request('GET', '/spaces'),
+  createSpace: (body) => request('POST', '/spaces', body),
+  space: (id) => request('GET', '/spaces/' + enc(id)),
+  spaceMessages: (id, limit) => request('GET', '/spaces/' + enc(id) + '/messages' + query({ limit })),
+  spacePost: (id, text, reply) => request('POST', '/spaces/' + enc(id) + '/messages', reply ? { text, reply } : { text }),
+  spaceAdd: (id, account, role) => request('POST', '/spaces/' + enc(id) + '/members', { account, role }),
+  spaceRemove: (id, account) => request('DELETE', '/spaces/' + enc(id) + '/members/' + enc(account)),
+  spaceRole: (id, account, role) => request('PUT', '/spaces/' + enc(id) + '/members/' + enc(account) + '/role', { role }),
+  spaceLeave: (id) => request('POST', '/spaces/' + enc(id) + '/leave', {}),
   // uploadFile stores a file shared with other nodes (a proof, a note's
   // file): JPEG and PNG images lose their location metadata, as with
   // 'kith village vote --proof' (other nodes refuse images that carry one).

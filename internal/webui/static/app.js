@@ -19,6 +19,8 @@ import devicePair from './pages/devicepair.js';
 import villages from './pages/villages.js';
 import village from './pages/village.js';
 import chain from './pages/chain.js';
+import spaces from './pages/spaces.js';
+import space from './pages/space.js';
 import onboarding from './pages/onboarding.js';
 import signin from './pages/signin.js';
 
@@ -110,6 +112,8 @@ const routes = [
   [/^\/villages$/, villages, 'nav-villages'],
   [/^\/village\/([^/]+)$/, village, 'nav-villages'],
   [/^\/village\/([^/]+)\/chain\/([^/]+)$/, chain, 'nav-villages'],
+  [/^\/spaces$/, spaces, 'nav-spaces'],
+  [/^\/space\/([^/]+)$/, space, 'nav-spaces'],
 ];
 
 let cleanups = [];
