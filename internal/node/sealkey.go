@@ -93,3 +93,13 @@ func (n *Node) ownDecryptionKey(ctx context.Context) (*seal.DecryptionKey, error
 	}
 	return dk, nil
 }
+
+// publishedDecryptionKey returns this device's current decryption key when
+// it has published one, nil otherwise; it publishes nothing.
+func (n *Node) publishedDecryptionKey(ctx context.Context) (*seal.DecryptionKey, error) {
+	cur, ok, err := n.sealKeyOf(ctx, n.device.Public())
+	if err != nil || !ok {
+		return nil, err
+	}
+	return n.decryptionKey(cur.Key.KEM, cur.Rotation)
+}

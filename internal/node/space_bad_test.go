@@ -452,3 +452,30 @@ func TestSpaceHistorySetting(t *testing.T) {
 		})
 	}
 }
+
+// A member removed before its node opened any key still reads, once it
+// does, what was sealed to it while it was a member (spaces.md §3).
+func TestSpaceRemovedMemberOpensLate(t *testing.T) {
+	ctx := t.Context()
+	s := newSpaceTrio(t)
+	// c's node has not opened the space yet (newSpaceTrio only shared
+	// the entries); b posts, a removes c.
+	if _, err := s.b.PostToSpace(ctx, s.id, "while c was a member", entry.ID{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.a.RemoveFromSpace(ctx, s.id, s.c.account); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, s.a, s.b, s.c)
+	if _, err := s.b.PostToSpace(ctx, s.id, "after c's removal", entry.ID{}); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, s.a, s.b, s.c)
+	got := s.read(t, s.c)
+	if got["while c was a member"].Status != SpaceReadable {
+		t.Fatalf("the removed member cannot read what was sealed to it: %+v", got)
+	}
+	if _, ok := got["after c's removal"]; ok {
+		t.Fatalf("the removed member read a post sealed after its removal: %+v", got)
+	}
+}

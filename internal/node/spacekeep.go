@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
@@ -64,8 +65,16 @@ func (n *Node) keep(ctx context.Context, id entry.ID, wrapNew bool) (*space.Stat
 	}
 	changed := false
 	var dk *seal.DecryptionKey
-	if st.Members[n.account] != 0 {
+	switch {
+	case st.Members[n.account] != 0:
 		if dk, err = n.ownDecryptionKey(ctx); err != nil {
+			return nil, nil, err
+		}
+	case slices.Contains(st.Named(), n.account):
+		// A former member still opens the epochs wrapped to it before it
+		// left or was removed: what it could read stays readable
+		// (spaces.md §3), even when its node had not opened them yet.
+		if dk, err = n.publishedDecryptionKey(ctx); err != nil {
 			return nil, nil, err
 		}
 	}
