@@ -59,6 +59,8 @@ func (p *eventPump) run(done <-chan struct{}) {
 			switch ev.Kind {
 			case node.EventEntry:
 				st.send(wire.EventEntry, p.entry(ev))
+			case node.EventMessage:
+				st.send(wire.EventMessage, messageEvent(ev))
 			case node.EventOverflow:
 				st.send(wire.EventResync, wire.Resync{})
 			case node.EventPeers:

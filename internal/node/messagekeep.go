@@ -86,17 +86,15 @@ func (n *Node) keepMessages(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var dk *seal.DecryptionKey
-	getKey := func() (*seal.DecryptionKey, error) {
-		if dk == nil {
-			k, err := n.ownDecryptionKey(ctx)
-			if err != nil {
-				return nil, err
-			}
-			dk = k
-		}
-		return dk, nil
+	// This device's key, published on first use: a device that reads
+	// messages can be written to.
+	// (A revoked device that never published one can be written to no
+	// more, and reads what it holds.)
+	dk, err := n.ownDecryptionKey(ctx)
+	if err != nil && !errors.Is(err, ErrDeviceRevoked) {
+		return err
 	}
+	getKey := func() (*seal.DecryptionKey, error) { return dk, nil }
 	// Devices grouped by how far they were read.
 	groups := map[int64][]identity.PublicKey{}
 	for d := range authors {
@@ -210,7 +208,7 @@ func (n *Node) tryAnnouncement(pos seal.Position, payload []byte, getKey func() 
 		}
 	}
 	dk, err := getKey()
-	if err != nil {
+	if err != nil || dk == nil {
 		return nil, err
 	}
 	c, err := message.OpenAnnouncement(seal.ID(n.device.Public()), dk, pos, payload)
