@@ -88,6 +88,12 @@ func TestMessageThroughARelay(t *testing.T) {
 	b.kith("follow", c.Account)
 	a.kith("follow", c.Account)
 	c.kith("follow", a.Account)
+	// Opening one's messages publishes the device's encryption key.
+	for _, p := range []*proc{a, b, c} {
+		if cs := p.conversations(); len(cs) != 0 {
+			t.Fatalf("%s has conversations: %+v", p.name, cs)
+		}
+	}
 	a.kith("peer", "add", b.addr())
 	c.kith("peer", "add", b.addr())
 

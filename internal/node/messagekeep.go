@@ -68,7 +68,7 @@ func (n *Node) lastCursor(ctx context.Context) (int64, error) {
 // hold), reads the start of every conversation whose participants it
 // does not know yet, re-announces to new devices, and reports messages
 // that arrived since the node opened as events.
-func (n *Node) keepMessages(ctx context.Context) error {
+func (n *Node) keepMessages(ctx context.Context, publish bool) error {
 	ms := &n.msgs
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
@@ -86,18 +86,23 @@ func (n *Node) keepMessages(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// This device's key, published on first use: a device that reads
-	// messages can be written to.
-	// (A revoked device that never published one can be written to no
-	// more, and reads what it holds.)
-	dk, err := n.ownDecryptionKey(ctx)
+	// This device's key. publish: a person reads or writes messages, so
+	// the key is published if it is not yet (a device that reads messages
+	// can be written to); else (the background loop) only a key published
+	// already is used. A revoked device that never published one reads
+	// what it holds and can be written to no more.
+	dk, err := n.messageKey(ctx, publish)
 	if err != nil && !errors.Is(err, ErrDeviceRevoked) {
 		return err
 	}
 	getKey := func() (*seal.DecryptionKey, error) { return dk, nil }
-	// Devices grouped by how far they were read.
+	// Devices grouped by how far they were read. Without a key and a
+	// conversation there is nothing to find yet.
 	groups := map[int64][]identity.PublicKey{}
 	for d := range authors {
+		if dk == nil && len(ms.convs) == 0 {
+			break
+		}
 		if from := ms.scanned[d]; from < hi {
 			groups[from] = append(groups[from], d)
 		}
@@ -186,6 +191,17 @@ func (n *Node) keepMessages(ctx context.Context) error {
 		go n.spacesChanged()
 	}
 	return nil
+}
+
+// messageKey returns this device's decryption key; unless publish, nil
+// when its encryption key is not published yet.
+func (n *Node) messageKey(ctx context.Context, publish bool) (*seal.DecryptionKey, error) {
+	if !publish {
+		if _, ok, err := n.sealKeyOf(ctx, n.device.Public()); err != nil || !ok {
+			return nil, err
+		}
+	}
+	return n.ownDecryptionKey(ctx)
 }
 
 // tryAnnouncement opens an announcement part unless a check that costs

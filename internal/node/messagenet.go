@@ -82,16 +82,14 @@ func (n *Node) startMessageLoop(ctx context.Context, nw *network) {
 	}()
 }
 
-// messageLoop publishes this device's encryption key (so that it can be
-// written to) and keeps the conversations (keepMessages) when woken, and
-// once at start.
+// messageLoop keeps the conversations (keepMessages) when woken, and once
+// at start. It publishes nothing: this device's encryption key is
+// published when a person first reads or writes messages here (or joins
+// a space).
 func (n *Node) messageLoop(ctx context.Context, nw *network) {
-	if _, err := n.ownDecryptionKey(ctx); err != nil && ctx.Err() == nil {
-		nw.log.Info("publish this device's encryption key", "err", err)
-	}
 	wake := n.msgs.wakeChan()
 	for {
-		if err := n.keepMessages(ctx); err != nil && ctx.Err() == nil {
+		if err := n.keepMessages(ctx, false); err != nil && ctx.Err() == nil {
 			nw.log.Warn("keep the conversations", "err", err)
 		}
 		select {

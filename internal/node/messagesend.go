@@ -65,7 +65,7 @@ func (n *Node) SendMessage(ctx context.Context, to []identity.PublicKey, text st
 			if len(ds) == 0 {
 				return message.ID{}, nil, fmt.Errorf("%w: no device of %s is known here; follow them (or be in a village with them) and let your node sync first", ErrMessageRecipients, who)
 			}
-			return message.ID{}, nil, fmt.Errorf("%w: no device of %s has published an encryption key here yet; their node publishes one when it serves, then it reaches yours by sync", ErrMessageRecipients, who)
+			return message.ID{}, nil, fmt.Errorf("%w: no device of %s has published an encryption key here yet; it publishes one when they first open their messages ('kith message list') or join a space, then it reaches your node by sync", ErrMessageRecipients, who)
 		}
 	}
 	if len(rs) == 0 {
@@ -112,7 +112,7 @@ func (n *Node) SendMessage(ctx context.Context, to []identity.PublicKey, text st
 // replyTo (zero: none), with references to the heads of the
 // conversation's other logs held here (messages.md §3).
 func (n *Node) Reply(ctx context.Context, conv message.ID, text string, replyTo entry.ID) (*entry.Entry, error) {
-	if err := n.keepMessages(ctx); err != nil {
+	if err := n.keepMessages(ctx, true); err != nil {
 		return nil, err
 	}
 	ms := &n.msgs

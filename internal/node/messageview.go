@@ -79,7 +79,7 @@ type ConversationView struct {
 // the latest activity first (by the arrival of its last message here;
 // within a conversation the order is causal, never by time).
 func (n *Node) Conversations(ctx context.Context) ([]ConversationSummary, error) {
-	if err := n.keepMessages(ctx); err != nil {
+	if err := n.keepMessages(ctx, true); err != nil {
 		return nil, err
 	}
 	ms := &n.msgs
@@ -117,7 +117,7 @@ func (n *Node) Conversations(ctx context.Context) ([]ConversationSummary, error)
 // Conversation reads one conversation (messages.md §5). Nothing it
 // decrypts is written anywhere.
 func (n *Node) Conversation(ctx context.Context, id message.ID) (*ConversationView, error) {
-	if err := n.keepMessages(ctx); err != nil {
+	if err := n.keepMessages(ctx, true); err != nil {
 		return nil, err
 	}
 	v, _, err := n.readConversation(ctx, id)
