@@ -444,3 +444,103 @@ func devKey(n *Node) []byte {
 	k := n.device.Public()
 	return k[:]
 }
+
+// A participant's new device gets the conversation (messages.md §2,
+// re-announcement): from the participant's own other device, which
+// announces to its account's devices added since it opened it, or from
+// the creator, which announces to every participant's new devices.
+func TestMessageReannounceToNewDevices(t *testing.T) {
+	ctx := t.Context()
+	a := newSpaceNode(t)
+	b, phrase, err := Init(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	for _, n := range []*Node{a, b} {
+		if _, err := n.ownDecryptionKey(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.Follow(ctx, b.account, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Follow(ctx, a.account, true); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b)
+	id, start, err := a.SendMessage(ctx, []identity.PublicKey{b.account}, "before your new phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b)
+	if got := threadTexts(t, b, id); got["before your new phone"].Status != MessageReadable {
+		t.Fatalf("b reads %+v", got)
+	}
+	newDevice := func() *Node {
+		n, err := Restore(t.TempDir(), phrase, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { n.Close() })
+		if list, err := n.Conversations(ctx); err != nil || len(list) != 0 { // publishes its key
+			t.Fatalf("a new device lists %+v, %v", list, err)
+		}
+		return n
+	}
+	// b's own node gives it to b2 (a is away).
+	b2 := newDevice()
+	exchange(t, b, b2)
+	if _, err := b.Conversations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, b, b2)
+	if got := threadTexts(t, b2, id); got["before your new phone"].Status != MessageReadable || got["before your new phone"].ID != start.ID {
+		t.Fatalf("b2 reads %+v", got)
+	}
+	// The creator gives it to b3 (b and b2 are away).
+	b3 := newDevice()
+	exchange(t, a, b3)
+	if _, err := a.Conversations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b3)
+	got := threadTexts(t, b3, id)
+	if got["before your new phone"].Status != MessageReadable {
+		t.Fatalf("b3 reads %+v", got)
+	}
+	// The new device writes as b's account.
+	if _, err := b3.Reply(ctx, id, "from the new phone", start.ID); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b, b2, b3)
+	if got := threadTexts(t, a, id); got["from the new phone"].Status != MessageReadable || got["from the new phone"].Author.Account != b.account {
+		t.Fatalf("a reads %+v", got)
+	}
+	// Each device announces to a new device once: a second round writes
+	// nothing. (The first may: b does not know that a gave b3 the
+	// secret, nor a that b gave it to b2, unless they wrote in the
+	// conversation: a wrap does not say whose it is.)
+	for _, n := range []*Node{a, b, b2, b3} {
+		if _, err := n.Conversations(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exchange(t, a, b, b2, b3)
+	count := func(n *Node) int {
+		h, err := n.store.Head(ctx, store.LogKey{Author: n.device.Public(), LogID: entry.LogID(n.msgs.convs[id].conv.LogID(seal.ID(n.device.Public())))})
+		if err != nil {
+			return 0
+		}
+		return int(h.Seq)
+	}
+	before := count(a) + count(b) + count(b2) + count(b3)
+	for _, n := range []*Node{a, b, b2, b3} {
+		if _, err := n.Conversations(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := count(a) + count(b) + count(b2) + count(b3); after != before {
+		t.Fatalf("the second round wrote %d more entries", after-before)
+	}
+}

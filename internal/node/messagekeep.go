@@ -392,6 +392,13 @@ func (n *Node) reannounce(ctx context.Context, ci *convInfo) (bool, error) {
 			if d.Revoked || d.Device == me || ci.announced[d.Device] || (!creator && ci.ownAtOpen[d.Device]) {
 				continue
 			}
+			// A device that wrote in the conversation holds it.
+			if _, err := n.store.Head(ctx, store.LogKey{Author: d.Device, LogID: entry.LogID(ci.conv.LogID(seal.ID(d.Device)))}); err == nil {
+				ci.announced[d.Device] = true
+				continue
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return false, err
+			}
 			k, ok, err := n.sealKeyOf(ctx, d.Device)
 			if err != nil {
 				return false, err
