@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"os"
 	"testing"
@@ -260,7 +261,14 @@ func TestMessagePlaintextNeverOnDisk(t *testing.T) {
 		}
 		// The conversations file holds the secret, encrypted: not even
 		// the conversation's id or its participants in the clear.
-		for _, x := range [][]byte{id[:], a.account[:], b.account[:], []byte(hex32(id))} {
+		n.msgs.mu.Lock()
+		stored, err := n.msgs.convs[id].conv.MarshalBinary()
+		secret := n.msgs.convs[id].conv.Secret
+		n.msgs.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range [][]byte{id[:], a.account[:], b.account[:], []byte(hex32(id)), secret[:], []byte(hex32(secret)), []byte(hex.EncodeToString(stored))} {
 			scanFile(t, n.conversationsPath(), x)
 		}
 	}
