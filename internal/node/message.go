@@ -90,6 +90,10 @@ func (ms *messageState) wakeChan() chan struct{} {
 // conversationsDoc is the plaintext of the conversations file.
 type conversationsDoc struct {
 	Conversations []storedConv `json:"conversations"`
+	// Scanned: up to which store cursor each device's entries were read
+	// (device key in hex), so that a restart does not try again the
+	// announcement parts that were not for this device.
+	Scanned map[string]int64 `json:"scanned,omitempty"`
 }
 
 type storedConv struct {
@@ -145,6 +149,11 @@ func (n *Node) loadConversations() error {
 	if err := json.Unmarshal(plain, &doc); err != nil {
 		return fmt.Errorf("%s: %v; the conversations will be found again in the store", n.conversationsPath(), err)
 	}
+	for d, c := range doc.Scanned {
+		if k, ok := unhex32(d); ok && c > 0 {
+			ms.scanned[identity.PublicKey(k)] = c
+		}
+	}
 	for _, s := range doc.Conversations {
 		raw, err := hex.DecodeString(s.Conv)
 		if err != nil {
@@ -188,7 +197,10 @@ func (n *Node) addConversation(c *message.Conversation) *convInfo {
 
 // saveConversations writes the conversations file. ms.mu is held.
 func (n *Node) saveConversations() error {
-	var doc conversationsDoc
+	doc := conversationsDoc{Scanned: map[string]int64{}}
+	for d, c := range n.msgs.scanned {
+		doc.Scanned[hex32(d)] = c
+	}
 	for _, ci := range n.msgs.convs {
 		raw, err := ci.conv.MarshalBinary()
 		if err != nil {

@@ -285,6 +285,11 @@ func TestMessagePlaintextNeverOnDisk(t *testing.T) {
 	if err := b2.loadConversations(); err != nil || len(b2.msgs.convs) != 1 {
 		t.Fatalf("after a restart the file holds %d conversations: %v", len(b2.msgs.convs), err)
 	}
+	// How far a's entries were read is remembered: a's announcement
+	// parts are not tried again after a restart.
+	if b2.msgs.scanned[a.device.Public()] == 0 {
+		t.Fatalf("after a restart, a's entries are to be read again: %v", b2.msgs.scanned)
+	}
 	b2.msgs.mu.Unlock()
 	if got := threadTexts(t, b2, id); got[sent].Status != MessageReadable {
 		t.Fatalf("after a restart: %+v", got)

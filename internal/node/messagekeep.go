@@ -108,6 +108,7 @@ func (n *Node) keepMessages(ctx context.Context, publish bool) error {
 		}
 	}
 	changed := false
+	tried := false // announcement parts were read: remember how far
 	var fresh []*convInfo
 	isFresh := map[message.ID]bool{} // reported by reportHeld below
 	me := n.device.Public()
@@ -129,6 +130,7 @@ func (n *Node) keepMessages(ctx context.Context, publish bool) error {
 					pos := seal.Position{Author: seal.ID(e.Header.Author), LogID: seal.ID(e.Header.LogID), Seq: e.Header.Seq}
 					switch message.KindOf(e.Payload) {
 					case message.KindAnnouncement:
+						tried = true
 						c, err := n.tryAnnouncement(pos, e.Payload, getKey)
 						if err != nil {
 							return err
@@ -181,7 +183,7 @@ func (n *Node) keepMessages(ctx context.Context, publish bool) error {
 		}
 		changed = changed || did
 	}
-	if changed {
+	if changed || tried {
 		if err := n.saveConversations(); err != nil {
 			return fmt.Errorf("save the conversations: %w", err)
 		}
