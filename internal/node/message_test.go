@@ -557,3 +557,77 @@ func TestMessageReannounceToNewDevices(t *testing.T) {
 		t.Fatalf("the second round wrote %d more entries", after-before)
 	}
 }
+
+// A participant who re-announces a conversation's secret naming another
+// creator makes a separate conversation whose start never arrives
+// (messages.md §1, §9): the recipient's node shows it as unverified, with
+// no participants, and the real conversation is untouched.
+func TestMessageUnverifiedConversation(t *testing.T) {
+	ctx := t.Context()
+	ns := newMessageNodes(t, 3)
+	a, b, c := ns[0], ns[1], ns[2]
+	id, _, err := a.SendMessage(ctx, []identity.PublicKey{b.account}, "the real one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b, c)
+	if _, err := b.Conversation(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	b.msgs.mu.Lock()
+	real := b.msgs.convs[id].conv
+	b.msgs.mu.Unlock()
+	// b names c's device as the creator and gives the secret to a.
+	raw, err := real.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cdev := c.device.Public()
+	copy(raw[1:33], cdev[:])
+	fake, err := message.ParseConversation(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ka, ok, err := a.sealKeyOf(ctx, a.device.Public())
+	if err != nil || !ok {
+		t.Fatal(err)
+	}
+	me := seal.ID(b.device.Public())
+	parts, err := fake.Reannounce(me, []seal.Recipient{{Device: seal.ID(a.device.Public()), Key: ka.Key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := entry.LogID(fake.LogID(me))
+	if _, err := b.appendSeqStampedMany(ctx, log, len(parts), func(i int, _ uint64) ([]byte, error) { return parts[i], nil }); err != nil {
+		t.Fatal(err)
+	}
+	said, err := b.appendSeqStamped(ctx, log, func(seq uint64) ([]byte, error) {
+		return message.Seal(fake, seal.Position{Author: me, LogID: seal.ID(log), Seq: seq}, 1, &message.Message{Text: "trust me"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b, c)
+	list, err := a.Conversations(ctx)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("a lists %+v, %v", list, err)
+	}
+	for _, s := range list {
+		v, err := a.Conversation(ctx, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch s.ID {
+		case id:
+			if !v.Verified || len(v.Participants) != 2 || len(v.Thread) != 1 || v.Thread[0].Text != "the real one" {
+				t.Fatalf("the real conversation: %+v", v)
+			}
+		case fake.ID():
+			if v.Verified || v.Participants != nil || len(v.Thread) != 1 || v.Thread[0].ID != said.ID || v.Thread[0].Text != "trust me" {
+				t.Fatalf("the unverified conversation: %+v", v)
+			}
+		default:
+			t.Fatalf("a holds a conversation %x", s.ID)
+		}
+	}
+}
