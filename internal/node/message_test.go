@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -629,5 +630,69 @@ func TestMessageUnverifiedConversation(t *testing.T) {
 		default:
 			t.Fatalf("a holds a conversation %x", s.ID)
 		}
+	}
+}
+
+// A participant's node wants every participant device's log of the
+// conversation and those accounts' certificates, followed or not
+// (messages.md §6), and nothing of a conversation it does not hold.
+func TestMessageWantsParticipantsLogs(t *testing.T) {
+	ctx := t.Context()
+	a, b, c := newSpaceNode(t), newSpaceNode(t), newSpaceNode(t)
+	for _, n := range []*Node{a, b, c} {
+		if _, err := n.ownDecryptionKey(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// b follows a only; c follows no one.
+	if _, err := b.Follow(ctx, a.account, true); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b, c)
+	id, _, err := a.SendMessage(ctx, []identity.PublicKey{b.account, c.account}, "all three")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b, c)
+	if _, err := b.Conversation(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	b.msgs.mu.Lock()
+	conv := b.msgs.convs[id].conv
+	b.msgs.mu.Unlock()
+	w, err := b.messageWants(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := map[store.LogKey]bool{}
+	for _, l := range w.Logs {
+		logs[l] = true
+	}
+	for _, n := range []*Node{a, b, c} {
+		d := n.device.Public()
+		if !logs[store.LogKey{Author: d, LogID: entry.LogID(conv.LogID(seal.ID(d)))}] {
+			t.Errorf("b does not want %s's log of the conversation", n.home)
+		}
+		if !slices.Contains(w.Authors, n.account) {
+			t.Errorf("b does not want %s's certificates", n.home)
+		}
+	}
+	if len(w.Logs) != 3 {
+		t.Errorf("b wants %d logs, want 3", len(w.Logs))
+	}
+	// c holds no conversation (it follows no one: a's parts are not
+	// tried) and wants nothing.
+	if list, err := c.Conversations(ctx); err != nil || len(list) != 0 {
+		t.Fatalf("c lists %+v, %v", list, err)
+	}
+	if w, err := c.messageWants(ctx); err != nil || len(w.Logs) != 0 || len(w.Authors) != 0 {
+		t.Fatalf("c wants %+v, %v", w, err)
+	}
+	// Once c follows a, it opens it.
+	if _, err := c.Follow(ctx, a.account, true); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := c.Conversations(ctx); err != nil || len(list) != 1 || list[0].ID != id {
+		t.Fatalf("c lists %+v, %v", list, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/message"
 	"github.com/kithnet/kith/internal/scope"
 	"github.com/kithnet/kith/internal/seal"
@@ -38,17 +39,28 @@ func (n *Node) messageWants(ctx context.Context) (scope.SpaceWants, error) {
 	ms.wantsMu.Lock()
 	ws := ms.wants
 	ms.wantsMu.Unlock()
+	logs := map[store.LogKey]bool{}
+	authors := map[identity.PublicKey]bool{}
+	addLog := func(l store.LogKey) {
+		if !logs[l] {
+			logs[l] = true
+			w.Logs = append(w.Logs, l)
+		}
+	}
 	for _, cw := range ws {
 		c := cw.conv
-		w.Logs = append(w.Logs, store.LogKey{Author: [32]byte(c.Creator), LogID: entry.LogID(c.LogID(c.Creator))})
-		for _, a := range append(cw.participants, n.account) {
-			w.Authors = append(w.Authors, a)
+		addLog(store.LogKey{Author: identity.PublicKey(c.Creator), LogID: entry.LogID(c.LogID(c.Creator))})
+		for _, a := range append([]identity.PublicKey{n.account}, cw.participants...) {
+			if !authors[a] {
+				authors[a] = true
+				w.Authors = append(w.Authors, a)
+			}
 			ds, err := n.store.Devices(ctx, a)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return w, err
 			}
 			for _, d := range ds {
-				w.Logs = append(w.Logs, store.LogKey{Author: d.Device, LogID: entry.LogID(c.LogID(seal.ID(d.Device)))})
+				addLog(store.LogKey{Author: d.Device, LogID: entry.LogID(c.LogID(seal.ID(d.Device)))})
 			}
 		}
 	}
