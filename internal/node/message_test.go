@@ -80,6 +80,16 @@ func TestMessageConversation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Header timestamps in conversation logs are the seq (messages.md
+	// §6): they say nothing about when.
+	for _, e := range []*entry.Entry{start, r1} {
+		if e.Header.Timestamp != e.Header.Seq {
+			t.Fatalf("entry %s: timestamp %d, seq %d", e.ID, e.Header.Timestamp, e.Header.Seq)
+		}
+	}
+	if start.Header.Seq != 2 || r1.Header.Seq != 1 { // one announcement part, then the start
+		t.Fatalf("the start at seq %d, the reply at %d", start.Header.Seq, r1.Header.Seq)
+	}
 	exchange(t, a, b, c, d)
 	r2, err := c.Reply(ctx, id, "me too", r1.ID)
 	if err != nil {
