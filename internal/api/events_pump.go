@@ -59,14 +59,14 @@ func (p *eventPump) run(done <-chan struct{}) {
 			switch ev.Kind {
 			case node.EventEntry:
 				st.send(wire.EventEntry, p.entry(ev))
-			case node.EventMessage:
-				st.send(wire.EventMessage, messageEvent(ev))
 			case node.EventOverflow:
 				st.send(wire.EventResync, wire.Resync{})
 			case node.EventPeers:
 				peers.pending = true
 			case node.EventSync:
 				sync.pending = true
+			case node.EventMessage:
+				st.send(wire.EventMessage, messageEvent(ev))
 			}
 		case <-timer.C:
 			dueAt = time.Time{}
