@@ -138,9 +138,9 @@ func runMessageSend(ctx context.Context, c *call) error {
 	})
 }
 
-// personText is a person as people read it: the name, or the account id
+// msgPersonText is a person as people read it: the name, or the account id
 // when no profile is held.
-func personText(p wire.MessagePerson) string {
+func msgPersonText(p wire.MessagePerson) string {
 	switch {
 	case p.Name != "":
 		return termText(p.Name)
@@ -156,7 +156,7 @@ func peopleText(ps []wire.MessagePerson) string {
 	}
 	out := make([]string, len(ps))
 	for i, p := range ps {
-		out[i] = personText(p)
+		out[i] = msgPersonText(p)
 	}
 	return strings.Join(out, ", ")
 }
@@ -178,7 +178,7 @@ func runMessageList(ctx context.Context, c *call) error {
 			for _, cv := range l.Conversations {
 				last := ""
 				if cv.Last != nil {
-					last = fmt.Sprintf("  %s: %s", personText(cv.Last.Author), termText(firstLine(cv.Last.Text, 60)))
+					last = fmt.Sprintf("  %s: %s", msgPersonText(cv.Last.Author), termText(firstLine(cv.Last.Text, 60)))
 				}
 				mark := lockMark
 				if !cv.Verified {
@@ -227,7 +227,7 @@ func printConversation(w io.Writer, v wire.Conversation) {
 	depth := map[string]int{}
 	for _, m := range v.Thread {
 		if m.Status != "readable" {
-			fmt.Fprintf(w, "  [%s] %s: %s (%s)\n", short(m.ID), personText(m.Author), m.Status, termText(m.Detail))
+			fmt.Fprintf(w, "  [%s] %s: %s (%s)\n", short(m.ID), msgPersonText(m.Author), m.Status, termText(m.Detail))
 			continue
 		}
 		d := 0
@@ -240,7 +240,7 @@ func printConversation(w io.Writer, v wire.Conversation) {
 		if m.ReplyMissing {
 			note = " (answers a message not held here)"
 		}
-		fmt.Fprintf(w, "%s%s  %s  [%s]%s\n", indent, personText(m.Author), m.Time, m.ID, note)
+		fmt.Fprintf(w, "%s%s  %s  [%s]%s\n", indent, msgPersonText(m.Author), m.Time, m.ID, note)
 		for _, line := range strings.Split(termLines(m.Text), "\n") {
 			fmt.Fprintf(w, "%s  %s\n", indent, line)
 		}
