@@ -37,10 +37,12 @@ func TestMain(m *testing.M) {
 // attack on the machine of RELIABILITY.md).
 const honestTimeout = 20 * time.Second
 
-// maxRSSMB is the bound on the target's resident memory under any attack
-// (the issue's aim for 10 attackers on a node of 200,000 entries; this
-// node is smaller, the bound the same).
-const maxRSSMB = 150
+// maxRSSMB is the bound on the target's resident memory under any attack.
+// The issue's aim is 150 MB for 10 attackers on a node of 200,000 entries;
+// this node is smaller: it peaked at 46–76 MB under the attacks here
+// (reconcile-flood 63 MB, 106–134 MB before the reader streamed RECONCILE
+// and the store stopped mapping its file), on a loaded 2-core machine.
+const maxRSSMB = 100
 
 // The short form of the hostile-peer benchmark (issue 11 item 7): a real
 // 'kith serve' holding 2,000 entries in 4 logs, a post with a blob and a

@@ -30,6 +30,7 @@ import (
 	"os/signal"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,7 +54,11 @@ func main() {
 	dir := flag.String("dir", "", "benchmark: work directory (default: a temporary one, removed afterwards)")
 	kith := flag.String("kith", "", "benchmark: the kith binary to attack (default: build this checkout's), e.g. one built from an older commit")
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
+	memLimit := flag.Int("memory-limit-mb", 0, "benchmark: run the node under attack with --memory-limit-mb N (doc/config.md; 0: none)")
 	flag.Parse()
+	if *memLimit > 0 {
+		targetFlags = append(targetFlags, "--memory-limit-mb", strconv.Itoa(*memLimit))
+	}
 
 	attacks, err := chosen(*attackList)
 	if err == nil {
@@ -63,7 +68,7 @@ func main() {
 			err = attackRunning(ctx, *targetAddr, attacks, *attackers, cmp.Or(*duration, 30*time.Second), *villageID, *blobID, *jsonOut)
 		} else {
 			err = benchmark(ctx, benchConfig{entries: *entries, logs: *logs, blobBytes: *blobMB << 20, dir: *dir, kith: *kith,
-				attacks: attacks, attackers: *attackers, connAttackers: *connAttackers, duration: cmp.Or(*duration, 3*time.Minute)}, *jsonOut)
+				attacks: attacks, attackers: *attackers, connAttackers: *connAttackers, duration: cmp.Or(*duration, 3*time.Minute), memLimit: *memLimit}, *jsonOut)
 		}
 	}
 	if err != nil {
@@ -177,6 +182,7 @@ type benchConfig struct {
 	attacks                  []hostile.Attack
 	attackers, connAttackers int
 	duration                 time.Duration
+	memLimit                 int // MiB, the node's --memory-limit-mb
 }
 
 // Result is what the benchmark reports.
@@ -188,6 +194,8 @@ type Result struct {
 	Entries   int    `json:"entries"`
 	Logs      int    `json:"logs"`
 	Attackers int    `json:"attackers"`
+	// MemoryLimitMB is the node's --memory-limit-mb (0: none).
+	MemoryLimitMB int `json:"memory_limit_mb,omitempty"`
 	// The honest peer's full sync without an attack, before the attacks
 	// and after them; ratios are taken against the mean.
 	Baseline      Trial   `json:"baseline"`
@@ -214,7 +222,7 @@ func benchmark(ctx context.Context, c benchConfig, jsonOut bool) error {
 		commit = gitCommit()
 	}
 	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(),
-		Entries: c.entries / c.logs * c.logs, Logs: c.logs, Attackers: c.attackers, Commit: commit}
+		Entries: c.entries / c.logs * c.logs, Logs: c.logs, Attackers: c.attackers, Commit: commit, MemoryLimitMB: c.memLimit}
 	benchkit.Logf("creating the target: %d entries in %d logs, a post with a %d MiB blob, a village", res.Entries, c.logs, c.blobBytes>>20)
 	t, err := newTarget(ctx, bin, dir, c.entries, c.logs, c.blobBytes)
 	if err != nil {

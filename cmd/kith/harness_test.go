@@ -8,6 +8,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -188,12 +189,26 @@ func (p *proc) kith(args ...string) []byte {
 	return out
 }
 
+// cliTimeout bounds one CLI command: a command that hangs is a node that
+// does not answer, which the test reports with the node's goroutines.
+const cliTimeout = 90 * time.Second
+
 func (p *proc) try(args ...string) ([]byte, error) {
-	cmd := exec.Command(kithBin, append([]string{"--home", p.home, "--json"}, args...)...)
+	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kithBin, append([]string{"--home", p.home, "--json"}, args...)...)
 	cmd.Env = append(os.Environ(), "HOME="+p.home)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	if ctx.Err() != nil && p.cmd != nil {
+		// The node did not answer: make it print its goroutines (Go's
+		// SIGQUIT dump) so the test log shows where it stands.
+		_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+		time.Sleep(2 * time.Second)
+		p.cmd = nil
+		return out, fmt.Errorf("kith %s: no answer within %v; the node's stderr:\n%s", strings.Join(args, " "), cliTimeout, p.stderr)
+	}
 	if err != nil {
 		return out, fmt.Errorf("%v: %s", err, stderr.String())
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 // events answers GET /api/v1/events, a stream of Server-Sent Events
-// (doc/api.md): hello, then entry, peers, sync and resync events as they
+// (doc/api.md): hello, then entry, space, peers, sync and resync events as they
 // come, and a ": ping" comment every ping interval. It ends when the
 // client goes, the server closes (Close) or the node closes; in setup
 // mode, it sends resync and ends once setup created the account (the
@@ -56,6 +56,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, _ url.Values) er
 	p := &eventPump{
 		st: st, events: ch, inited: inited, closing: s.r.closing, ping: s.r.ping,
 		entry: func(ev node.Event) wire.EntryEvent { return s.entryEvent(ctx, ev) },
+		space: func(ev node.Event) (wire.SpaceEvent, bool) { return s.spaceEvent(ctx, ev) },
 		peers: s.peerList,
 		sync:  func() wire.SyncTotals { return syncTotals(s.n.SyncTotals()) },
 	}
@@ -111,6 +112,23 @@ func (s *Server) entryEvent(ctx context.Context, ev node.Event) wire.EntryEvent 
 		out.Type = &typ
 	}
 	return out
+}
+
+// spaceEvent describes a stored entry that is a message of a space whose
+// log key this device holds (node.SpaceOf): which space, and who wrote
+// it; never its text.
+func (s *Server) spaceEvent(ctx context.Context, ev node.Event) (wire.SpaceEvent, bool) {
+	id, ok := s.n.SpaceOf(ev.Entry)
+	if !ok {
+		return wire.SpaceEvent{}, false
+	}
+	out := wire.SpaceEvent{Space: id.String(), ID: ev.Entry.ID.String(), Local: ev.Local}
+	if d, err := s.n.Store().AccountOf(ctx, ev.Entry.Header.Author); err == nil {
+		out.Account = d.Account.Account().String()
+	} else {
+		out.Account = ev.Entry.Header.Author.Device().String()
+	}
+	return out, true
 }
 
 // isAccount reports whether key certified devices: it is an account key.

@@ -14,8 +14,8 @@ const eventGap = 500 * time.Millisecond
 // eventPump is the loop of one event stream (GET /api/v1/events): it
 // writes the node's events to st as they come, peers and sync events
 // coalesced to one of each per eventGap, and a ping comment every ping.
-// It gets the data of entry, peers and sync events from entry, peers and
-// sync, called when the event is written.
+// It gets the data of entry, space, peers and sync events from entry,
+// space, peers and sync, called when the event is written.
 type eventPump struct {
 	st      *stream
 	events  <-chan node.Event // nil in setup mode
@@ -23,8 +23,11 @@ type eventPump struct {
 	closing <-chan struct{}   // closed when the server closes
 	ping    time.Duration
 	entry   func(node.Event) wire.EntryEvent
-	peers   func() wire.PeerList
-	sync    func() wire.SyncTotals
+	// space answers the data of a space event after an entry event, when
+	// the entry is a message of a space (nil: none).
+	space func(node.Event) (wire.SpaceEvent, bool)
+	peers func() wire.PeerList
+	sync  func() wire.SyncTotals
 }
 
 // run writes events until done or closing is closed, the node closes
@@ -59,6 +62,11 @@ func (p *eventPump) run(done <-chan struct{}) {
 			switch ev.Kind {
 			case node.EventEntry:
 				st.send(wire.EventEntry, p.entry(ev))
+				if p.space != nil {
+					if se, ok := p.space(ev); ok {
+						st.send(wire.EventSpace, se)
+					}
+				}
 			case node.EventOverflow:
 				st.send(wire.EventResync, wire.Resync{})
 			case node.EventPeers:

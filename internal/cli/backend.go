@@ -51,6 +51,18 @@ type backend interface {
 	VoteExclusion(ctx context.Context, id, proposal string, req wire.ExclusionVote) (wire.VillageEntry, error)
 	PublishVillageState(ctx context.Context, id string) (wire.VillageStatePublished, error)
 	VillageChain(ctx context.Context, id, local string) (wire.VillageChain, error)
+
+	// Spaces (cmd_space.go); Follows resolves names to accounts.
+	Follows(ctx context.Context) (wire.Follows, error)
+	Spaces(ctx context.Context) (wire.SpaceList, error)
+	CreateSpace(ctx context.Context, req wire.SpaceCreate) (wire.SpaceEntry, error)
+	Space(ctx context.Context, id string) (wire.Space, error)
+	SpaceMessages(ctx context.Context, id string, limit int) (wire.SpaceMessages, error)
+	PostToSpace(ctx context.Context, id string, req wire.SpacePost) (wire.SpaceEntry, error)
+	AddToSpace(ctx context.Context, id string, req wire.SpaceMemberAdd) (wire.SpaceEntry, error)
+	RemoveFromSpace(ctx context.Context, id, account string) (wire.SpaceEntry, error)
+	SetSpaceRole(ctx context.Context, id, account string, req wire.SpaceRole) (wire.SpaceEntry, error)
+	LeaveSpace(ctx context.Context, id string) (wire.SpaceEntry, error)
 }
 
 var (

@@ -52,6 +52,7 @@ recovery phrase, as 'kith init' does.`,
 			strFlag("log-level", "debug, info, warn or error (default warn); logs go to stderr"),
 			boolFlag("init", "on an empty home, create the account here (printing its recovery phrase) instead of starting in setup mode"),
 			strFlag("name", "a name for this device when the account is created, e.g. laptop"),
+			strFlag("memory-limit-mb", "a soft limit in MiB on the node's Go memory, 0 for none (default: memory_limit_mb in config.toml; doc/config.md)"),
 			strFlag("cpuprofile", "write a CPU profile to FILE until the node stops (for performance work)"),
 		),
 		run: runServe,
@@ -106,6 +107,7 @@ func runServe(ctx context.Context, c *call) error {
 	if err := checkListenFree(*c.multi["listen"], creating); err != nil {
 		return err
 	}
+	applyMemoryLimit(cfg.MemoryLimitMB)
 
 	// The API listens first: a port in use is found before the account is
 	// created and the network starts.
@@ -353,6 +355,13 @@ func serveConfig(c *call) (cfg node.Config, writeConfig bool, err error) {
 			return cfg, false, usagef("--hops: %q is not a number", s)
 		}
 		cfg.Hops = &h
+	}
+	if s := c.str("memory-limit-mb"); s != "" {
+		mb, err := strconv.Atoi(s)
+		if err != nil {
+			return cfg, false, usagef("--memory-limit-mb: %q is not a number", s)
+		}
+		cfg.MemoryLimitMB = mb
 	}
 	if err := checkLoopback(cfg.API); err != nil {
 		return cfg, false, err

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,6 +43,8 @@ func TestServeInitChecksFlagsFirst(t *testing.T) {
 		{"API port in use", []string{"--api", busy.Addr().String()}, "API: listen on " + busy.Addr().String()},
 		{"hops not a number", []string{"--hops", "x"}, "--hops: \"x\" is not a number"},
 		{"hops out of range", []string{"--hops", "99"}, "hops = 99"},
+		{"memory limit not a number", []string{"--memory-limit-mb", "lots"}, "--memory-limit-mb: \"lots\" is not a number"},
+		{"memory limit too low", []string{"--memory-limit-mb", "8"}, "memory_limit_mb = 8: give 0 (no limit) or at least 32"},
 		{"log level", []string{"--log-level", "loud"}, "--log-level"},
 		{"listen address", []string{"--listen", "not-a-multiaddr"}, "--listen"},
 		{"listen port in use", []string{"--listen", "/ip4/127.0.0.1/tcp/" + tcpPort}, "--listen /ip4/127.0.0.1/tcp/" + tcpPort + ": TCP port " + tcpPort + " on 127.0.0.1 is in use (another kith node?): choose another port with --listen, or stop what uses it; nothing was created"},
@@ -96,8 +99,10 @@ func TestServeInitGoodFlags(t *testing.T) {
 	home := e["KITH_HOME"]
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
 	defer cancel()
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
 	var out, errb bytes.Buffer
-	code := cli.Main(ctx, []string{"serve", "--init", "--no-mdns", "--no-dht", "--no-nat", "--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0", "--hops", "0", "--name", "laptop"},
+	code := cli.Main(ctx, []string{"serve", "--init", "--no-mdns", "--no-dht", "--no-nat", "--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0", "--hops", "0", "--name", "laptop", "--memory-limit-mb", "96"},
 		cli.Env{Stdin: bytes.NewReader(nil), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return e[k] }})
 	if code != 0 || !strings.Contains(out.String(), "Created a new account in "+home) || !strings.Contains(out.String(), "kith node running") || !strings.HasSuffix(out.String(), "kith node stopped\n") {
 		t.Fatalf("exit %d\nstdout %q\nstderr %q", code, out.String(), errb.String())
@@ -108,8 +113,11 @@ func TestServeInitGoodFlags(t *testing.T) {
 		}
 	}
 	b, err := os.ReadFile(filepath.Join(home, "config.toml"))
-	if err != nil || !strings.Contains(string(b), `api = "127.0.0.1:7690"`) {
+	if err != nil || !strings.Contains(string(b), `api = "127.0.0.1:7690"`) || !strings.Contains(string(b), "memory_limit_mb = 0") {
 		t.Errorf("config.toml holds %q (%v), want the defaults, not this run's flags", b, err)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 96<<20 && os.Getenv("GOMEMLIMIT") == "" {
+		t.Errorf("Go's memory limit is %d after --memory-limit-mb 96, want %d", got, 96<<20)
 	}
 }
 

@@ -59,7 +59,16 @@ type Config struct {
 	ConnHigh int `toml:"conn_high"`
 	// Peers are multiaddrs (with /p2p/) dialled at start and kept connected.
 	Peers []string `toml:"peers"`
+	// MemoryLimitMB, when above 0, is a soft limit in MiB on the memory
+	// Go's runtime uses (`kith serve` sets it; doc/config.md): the
+	// collector runs more often near it instead of letting the heap grow
+	// to twice what is live. 0: no limit.
+	MemoryLimitMB int `toml:"memory_limit_mb"`
 }
+
+// MinMemoryLimitMB is the least memory_limit_mb other than 0: below it a
+// node collects all the time.
+const MinMemoryLimitMB = 32
 
 // DefaultConfig returns the configuration a new home starts with.
 func DefaultConfig() Config {
@@ -124,6 +133,9 @@ func (c Config) check() error {
 	}
 	if _, err := c.logKeys(); err != nil {
 		return err
+	}
+	if c.MemoryLimitMB < 0 || c.MemoryLimitMB > 0 && c.MemoryLimitMB < MinMemoryLimitMB {
+		return fmt.Errorf("memory_limit_mb = %d: give 0 (no limit) or at least %d", c.MemoryLimitMB, MinMemoryLimitMB)
 	}
 	return nil
 }

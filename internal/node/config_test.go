@@ -51,6 +51,10 @@ func TestLoadConfigValues(t *testing.T) {
 		{"bad log", `logs = ["nonsense"]`, `logs: "nonsense" must be AUTHOR/LOG`, nil},
 		{"watermarks", "conn_low = 300\nconn_high = 200\n", "need 1 ≤ conn_low ≤ conn_high", nil},
 		{"not toml", "listen = [\n", "config.toml", nil},
+		{"memory limit", "memory_limit_mb = 96\n", "", func(c node.Config) bool { return c.MemoryLimitMB == 96 }},
+		{"no memory limit", "", "", func(c node.Config) bool { return c.MemoryLimitMB == 0 }},
+		{"memory limit too low", "memory_limit_mb = 8\n", "memory_limit_mb = 8: give 0 (no limit) or at least 32", nil},
+		{"memory limit below 0", "memory_limit_mb = -1\n", "memory_limit_mb = -1", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			home := t.TempDir()

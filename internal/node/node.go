@@ -298,6 +298,12 @@ func openWith(home string, o Options, lock *homeLock, device, accountKey identit
 	if !accountKey.IsZero() {
 		n.account = accountKey.Public()
 	}
+	// The spaces' keyring, read before any goroutine can ask for it
+	// (spacering.go); a file that does not decrypt is rebuilt from the
+	// store, as spaces.md §6 says, and reported when the network starts.
+	n.rings.mu.Lock()
+	n.rings.loadErr = n.loadRings()
+	n.rings.mu.Unlock()
 	return n, nil
 }
 

@@ -82,6 +82,7 @@ func (n *Node) keep(ctx context.Context, id entry.ID, wrapNew bool) (*space.Stat
 			return nil, nil, fmt.Errorf("save the keyring: %w", err)
 		}
 	}
+	n.rings.noteLogKey(id, r)
 	if _, ok := r.logKey(); ok && !hadKey {
 		// The space's content logs can be found now.
 		go n.spacesChanged()
@@ -160,7 +161,9 @@ func (n *Node) readKeysLog(ctx context.Context, st *space.State, r *spaceRing, d
 }
 
 // uncovered returns the boundaries of st that the epoch does not cover
-// (spaces.md §3): all of them when the epoch has no view.
+// (spaces.md §3): all of them when the epoch has no view. A removal or
+// leave is covered when the view's down-set holds it; a revocation, which
+// has no place in the membership order, when the view names it.
 func uncovered(st *space.State, r *spaceRing, epoch seal.ID) []space.Boundary {
 	view, ok := r.views[epoch]
 	if !ok {
@@ -168,7 +171,12 @@ func uncovered(st *space.State, r *spaceRing, epoch seal.ID) []space.Boundary {
 	}
 	have := map[entry.ID]bool{}
 	for _, b := range st.Seen(view).Boundaries {
-		have[b.Entry] = true
+		if b.Kind != space.BoundaryRevoke {
+			have[b.Entry] = true
+		}
+	}
+	for _, id := range view {
+		have[id] = true
 	}
 	var out []space.Boundary
 	for _, b := range st.Boundaries {
@@ -228,7 +236,7 @@ func (n *Node) announce(ctx context.Context, st *space.State, es []*entry.Entry,
 		logKey = [32]byte{}
 	case !haveKey:
 		return nil // an admin that holds no key waits for one
-	case cur == nil || len(uncovered(st, r, cur.ID)) > 0:
+	case cur == nil || needsRotation(r, uncovered(st, r, cur.ID)):
 		prev = heads
 		if len(prev) > seal.MaxPrev {
 			prev = prev[:seal.MaxPrev]
@@ -276,9 +284,12 @@ func (n *Node) announce(ctx context.Context, st *space.State, es []*entry.Entry,
 	if err != nil {
 		return err
 	}
-	view := st.Heads(es, me, true)
+	view := epochView(st, es, me)
 	if err := n.appendKeys(ctx, id, parts, ep, view); err != nil {
 		return err
+	}
+	for _, b := range st.Boundaries {
+		r.rotatedFor[b.Entry] = true
 	}
 	r.ring.Add(ep)
 	r.views[ep.ID] = view
@@ -292,6 +303,41 @@ func (n *Node) announce(ctx context.Context, st *space.State, es []*entry.Entry,
 	r.wrapped[ep.ID] = done
 	*changed = true
 	return nil
+}
+
+// needsRotation reports whether boundaries not covered by the current
+// epoch call for a new one: not when this device already rotated for each
+// of them (an epoch view holds at most space.MaxRefs heads; should one
+// still miss a boundary, rotating again would not help).
+func needsRotation(r *spaceRing, missing []space.Boundary) bool {
+	for _, b := range missing {
+		if !r.rotatedFor[b.Entry] {
+			return true
+		}
+	}
+	return false
+}
+
+// epochView is the view a new epoch names (spaces.md §3): the boundary
+// entries of st first (removals, leaves, revocations), then the heads of
+// the membership logs, at most space.MaxRefs, so that the view covers
+// every boundary known.
+func epochView(st *space.State, es []*entry.Entry, me identity.PublicKey) []entry.ID {
+	var refs []entry.ID
+	seen := map[entry.ID]bool{}
+	for _, b := range st.Boundaries {
+		if !seen[b.Entry] && len(refs) < space.MaxRefs {
+			refs = append(refs, b.Entry)
+			seen[b.Entry] = true
+		}
+	}
+	for _, h := range st.Heads(es, me, true) {
+		if !seen[h] && len(refs) < space.MaxRefs {
+			refs = append(refs, h)
+			seen[h] = true
+		}
+	}
+	return space.SortRefs(refs)
 }
 
 // giveEpoch wraps ep to the recipients this device has not wrapped it to.

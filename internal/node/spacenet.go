@@ -14,8 +14,9 @@ import (
 
 // spaceWants is the scope's view of the spaces this node takes part in
 // (spaces.md §2): of every device of every account a space names, its
-// membership, keys and public logs, and its content log once the log key
-// is held; and every log of those accounts' keys (their certificates).
+// membership, keys and public logs, and, of the current members' devices,
+// its content log once the log key is held; and every log of those
+// accounts' keys (their certificates).
 func (n *Node) spaceWants(ctx context.Context) (scope.SpaceWants, error) {
 	var w scope.SpaceWants
 	ids, err := n.spacesOf(ctx)
@@ -29,9 +30,8 @@ func (n *Node) spaceWants(ctx context.Context) (scope.SpaceWants, error) {
 		} else if err != nil {
 			return w, err
 		}
-		n.rings.mu.Lock()
-		logKey, haveKey := n.ring(id).logKey()
-		n.rings.mu.Unlock()
+		n.loadRingsOnce()
+		logKey, haveKey := n.rings.logKey(id)
 		for _, a := range st.Named() {
 			w.Authors = append(w.Authors, a)
 			ds, err := n.store.Devices(ctx, a)
@@ -43,7 +43,10 @@ func (n *Node) spaceWants(ctx context.Context) (scope.SpaceWants, error) {
 					store.LogKey{Author: d.Device, LogID: entry.LogID(id)},
 					store.LogKey{Author: d.Device, LogID: space.KeysLog(id)},
 					store.LogKey{Author: d.Device, LogID: entry.PublicLog})
-				if haveKey {
+				// A former member's content log is not wanted: what it
+				// writes after its removal could grow without bound
+				// (spaces.md §2).
+				if haveKey && (st.Members[a] != 0 || a == n.account) {
 					w.Logs = append(w.Logs, store.LogKey{Author: d.Device, LogID: entry.LogID(seal.LogID(logKey, seal.ID(d.Device)))})
 				}
 			}
@@ -81,6 +84,9 @@ func (n *Node) spaceEntriesArrived(nw *network, es []*entry.Entry) {
 // spaceLoop keeps every space this node takes part in (keepSpace) when
 // woken, and once at start.
 func (n *Node) spaceLoop(ctx context.Context, nw *network) {
+	if err := n.rings.loadErr; err != nil {
+		nw.log.Warn("the spaces' keyring file was set aside", "err", err)
+	}
 	for {
 		ids, err := n.spacesOf(ctx)
 		if err == nil {

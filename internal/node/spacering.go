@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/chacha20poly1305"
 
@@ -35,13 +36,15 @@ type spaceRing struct {
 	// wrapped: for the epochs this device created, the devices it wrapped
 	// them to (it gives the epoch to member devices added since).
 	wrapped map[seal.ID]map[identity.PublicKey]bool
+	// rotatedFor: the boundaries this device started an epoch after.
+	rotatedFor map[entry.ID]bool
 	// tried: keys log entries already read (announcement parts tried with
 	// this device's key, sealed views opened).
 	tried map[entry.ID]bool
 }
 
 func newSpaceRing() *spaceRing {
-	return &spaceRing{ring: seal.NewKeyring(), views: map[seal.ID][]entry.ID{}, wrapped: map[seal.ID]map[identity.PublicKey]bool{}, tried: map[entry.ID]bool{}}
+	return &spaceRing{ring: seal.NewKeyring(), views: map[seal.ID][]entry.ID{}, wrapped: map[seal.ID]map[identity.PublicKey]bool{}, tried: map[entry.ID]bool{}, rotatedFor: map[entry.ID]bool{}}
 }
 
 // logKey returns the space's log key when this device opened any epoch.
@@ -58,8 +61,49 @@ func (r *spaceRing) logKey() ([32]byte, bool) {
 // spaceRings is the node's keyrings, one per space, guarded by mu, which
 // also serialises the keeping of spaces (spacekeep.go).
 type spaceRings struct {
-	mu     sync.Mutex
-	spaces map[entry.ID]*spaceRing // nil until loaded
+	mu      sync.Mutex
+	spaces  map[entry.ID]*spaceRing // nil until loaded
+	loaded  atomic.Bool             // spaces was loaded (set under mu)
+	loadErr error                   // why the file was set aside, if it was
+
+	// logKeys: the log key of every space whose key this device holds,
+	// under its own lock: the scope reads it while keepSpace, holding mu,
+	// appends entries that recompute the scope.
+	keysMu  sync.Mutex
+	logKeys map[entry.ID][32]byte
+}
+
+// noteLogKey records the log key of a space (rings.mu held or loading).
+func (rs *spaceRings) noteLogKey(id entry.ID, r *spaceRing) {
+	k, ok := r.logKey()
+	if !ok {
+		return
+	}
+	rs.keysMu.Lock()
+	defer rs.keysMu.Unlock()
+	if rs.logKeys == nil {
+		rs.logKeys = map[entry.ID][32]byte{}
+	}
+	rs.logKeys[id] = k
+}
+
+// logKey returns the log key of a space, when this device holds one.
+func (rs *spaceRings) logKey(id entry.ID) ([32]byte, bool) {
+	rs.keysMu.Lock()
+	defer rs.keysMu.Unlock()
+	k, ok := rs.logKeys[id]
+	return k, ok
+}
+
+// eachLogKey calls fn with every space's log key held.
+func (rs *spaceRings) eachLogKey(fn func(id entry.ID, k [32]byte) bool) {
+	rs.keysMu.Lock()
+	defer rs.keysMu.Unlock()
+	for id, k := range rs.logKeys {
+		if !fn(id, k) {
+			return
+		}
+	}
 }
 
 // keyringDoc is the plaintext of the keyring file: byte strings in hex.
@@ -110,6 +154,7 @@ func (n *Node) loadRings() error {
 		return nil
 	}
 	rs.spaces = map[entry.ID]*spaceRing{}
+	defer rs.loaded.Store(true)
 	b, err := os.ReadFile(n.keyringPath())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -172,6 +217,7 @@ func (n *Node) loadRings() error {
 			r.wrapped[id] = m
 		}
 		rs.spaces[entry.ID(sp)] = r
+		rs.noteLogKey(entry.ID(sp), r)
 	}
 	return nil
 }

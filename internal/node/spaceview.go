@@ -100,15 +100,22 @@ func (n *Node) Spaces(ctx context.Context) ([]SpaceSummary, error) {
 // holds that space's log key: how a new message is told from other
 // entries (spaces.md §1).
 func (n *Node) SpaceOf(e *entry.Entry) (entry.ID, bool) {
-	n.rings.mu.Lock()
-	defer n.rings.mu.Unlock()
-	if err := n.loadRings(); err != nil {
-		return entry.ID{}, false
-	}
-	for id, r := range n.rings.spaces {
-		if k, ok := r.logKey(); ok && entry.LogID(seal.LogID(k, seal.ID(e.Header.Author))) == e.Header.LogID {
-			return id, true
+	n.loadRingsOnce()
+	var found entry.ID
+	ok := false
+	n.rings.eachLogKey(func(id entry.ID, k [32]byte) bool {
+		if entry.LogID(seal.LogID(k, seal.ID(e.Header.Author))) == e.Header.LogID {
+			found, ok = id, true
+			return false
 		}
-	}
-	return entry.ID{}, false
+		return true
+	})
+	return found, ok
 }
+
+// loadRingsOnce is a no-op kept for readers that must not lock the
+// keyring: the keyring file is read when the node opens (openWith), so
+// its log keys are known before any goroutine asks. Taking rings.mu here
+// would invert the order keepSpace takes the locks in (rings.mu, then the
+// append lock n.mu, while an append recomputes the scope).
+func (n *Node) loadRingsOnce() {}

@@ -23,12 +23,7 @@ func DecodeMessage(body []byte) (Message, error) {
 	d := &decoder{Reader: cborwire.NewReader(body, cborWording), size: len(body)}
 	m, err := d.message()
 	if err != nil {
-		code := CodeMalformed
-		var ce *codedError
-		if errors.As(err, &ce) {
-			code = ce.code
-		}
-		return nil, &ProtocolError{Code: code, Err: d.wrap(err)}
+		return nil, d.protocolError(err)
 	}
 	if err := d.End(); err != nil {
 		return nil, &ProtocolError{Code: CodeMalformed, Err: d.wrap(err)}
@@ -41,10 +36,27 @@ type decoder struct {
 	size  int // of the body
 	kind  Kind
 	known bool // kind was read
+	// A decoder of a window of the body (streamReconcile): base is the
+	// window's offset in the body, beyond the body's bytes after it. The
+	// Reader's Wording adds base to its offsets too.
+	base, beyond int
+	// items, if it has room, holds the items of the next list or reply
+	// range (streamReconcile) instead of a new slice.
+	items []Item
 }
 
 func (d *decoder) fail(at int, format string, args ...any) error {
-	return &readError{off: at, msg: fmt.Sprintf(format, args...)}
+	return &readError{off: d.base + at, msg: fmt.Sprintf(format, args...)}
+}
+
+// protocolError is the *ProtocolError of a decoding failure.
+func (d *decoder) protocolError(err error) *ProtocolError {
+	code := CodeMalformed
+	var ce *codedError
+	if errors.As(err, &ce) {
+		code = ce.code
+	}
+	return &ProtocolError{Code: code, Err: d.wrap(err)}
 }
 
 // array reads an array head of minLen..maxLen elements. The count is also
@@ -56,8 +68,8 @@ func (d *decoder) array(what string, minLen, maxLen int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if n > d.Remaining() {
-		return 0, d.fail(at, "%s: array of %d elements in %d remaining bytes", what, n, d.Remaining())
+	if left := d.Remaining() + d.beyond; n > left {
+		return 0, d.fail(at, "%s: array of %d elements in %d remaining bytes", what, n, left)
 	}
 	return n, nil
 }
@@ -235,7 +247,11 @@ func (d *decoder) rng(r *Range, lower []byte) error {
 		if err != nil {
 			return err
 		}
-		r.Items = make([]Item, n)
+		if d.items != nil && n <= len(d.items) {
+			r.Items, d.items = d.items[:n:n], d.items[n:]
+		} else {
+			r.Items = make([]Item, n)
+		}
 		var prev []byte
 		for i := range r.Items {
 			at := d.Offset()

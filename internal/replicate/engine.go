@@ -52,7 +52,8 @@ type Config struct {
 	// OnPeerHeads, if set, is called from a session goroutine with heads
 	// the peer holds, as it told them: its items learned in the
 	// reconciliation, its HAVEs, and the last entry of each log it sent.
-	// It must not block. The peer may lie; the callee decides whom to
+	// It must not block, nor keep heads after it returns (the slice is
+	// reused). The peer may lie; the callee decides whom to
 	// believe (doc/protocol/sync.md, "Mirrors").
 	OnPeerHeads func(peer identity.PublicKey, heads []Item)
 	// OnMisbehaviour is called when a peer broke the protocol (code is one

@@ -27,7 +27,11 @@ func ReadMessage(r io.Reader) (Message, int, error) {
 
 // readFrame reads one length-prefixed body into a fresh buffer (decoded
 // entries alias it).
-func readFrame(r io.Reader) ([]byte, error) {
+func readFrame(r io.Reader) ([]byte, error) { return readFrameInto(r, nil) }
+
+// readFrameInto reads one length-prefixed body into buf when it fits
+// there, else into a new buffer of its size.
+func readFrameInto(r io.Reader, buf []byte) ([]byte, error) {
 	var n [FrameHeader]byte
 	if _, err := io.ReadFull(r, n[:]); err != nil {
 		return nil, err
@@ -39,7 +43,12 @@ func readFrame(r io.Reader) ([]byte, error) {
 	case size > MaxMessage:
 		return nil, protoErr(CodeLimit, "frame: length %d exceeds the limit of %d bytes", size, MaxMessage)
 	}
-	body := make([]byte, size)
+	var body []byte
+	if int(size) <= cap(buf) {
+		body = buf[:size]
+	} else {
+		body = make([]byte, size)
+	}
 	if _, err := io.ReadFull(r, body); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF

@@ -16,10 +16,12 @@ const (
 
 // Reconciler is one side's part of a reconciliation against a snapshot of
 // its offer set. It keeps no state between rounds: everything a round
-// needs is in the message it answers.
+// needs is in the message it answers. It is not safe for concurrent use.
 type Reconciler struct {
 	set    *ItemSet
 	budget int
+
+	learned []Item // reused from range to range (answer.add)
 }
 
 // NewReconciler reconciles set. budget bounds the encoded size of the
@@ -58,16 +60,60 @@ type Round struct {
 
 // Respond answers one incoming message.
 func (r *Reconciler) Respond(in []Range) Round {
-	var round Round
-	b := rangeBuilder{budget: r.budget}
-	lo := 0 // index of the first own item in the current range
+	var learned []Item
+	round, _ := r.RespondEach(in, func(its []Item) error {
+		learned = append(learned, its...)
+		return nil
+	})
+	round.Learned = learned
+	return round
+}
+
+// RespondEach answers one incoming message like Respond, but hands the
+// items learned to learn as it finds them, a range at a time (at most
+// MaxListItems at once, in a slice it reuses: learn must not keep it),
+// instead of collecting them in Round.Learned: a message that teaches
+// 18,560 items costs no memory for them. An error of learn ends the round
+// and is returned.
+func (r *Reconciler) RespondEach(in []Range, learn func([]Item) error) (Round, error) {
+	a := r.answer()
+	if err := a.add(in, learn); err != nil {
+		return Round{}, err
+	}
+	return a.finish(), nil
+}
+
+// answer starts the answer to an incoming message whose ranges come in
+// parts (add), as a reader decodes them. The Reconciler serves one answer
+// at a time.
+func (r *Reconciler) answer() *answer {
+	return &answer{r: r, b: rangeBuilder{budget: r.budget}}
+}
+
+// answer is the answer to one incoming message in the making.
+type answer struct {
+	r     *Reconciler
+	b     rangeBuilder
+	send  bool
+	lo    int  // index of the first own item in the next range
+	ended bool // a range ended at the end of the key space
+}
+
+// add answers the next ranges of the message, which continue those added
+// before; the items learned go to learn as in RespondEach.
+func (a *answer) add(in []Range, learn func([]Item) error) error {
+	r, b := a.r, &a.b
 	for k := range in {
+		if a.ended {
+			return nil
+		}
 		rg := &in[k]
+		lo := a.lo
 		hi := max(lo, r.set.search(rg.Upper))
 		mine := r.set.items[lo:hi]
 		switch rg.Mode {
 		case ModeFingerprint, ModeList:
-			round.Send = true
+			a.send = true
 		}
 		switch rg.Mode {
 		case ModeSkip:
@@ -79,21 +125,29 @@ func (r *Reconciler) Respond(in []Range) Round {
 			case hi-lo <= ListThreshold:
 				b.add(r.set, lo, Range{Upper: rg.Upper, Mode: ModeList, Items: mine})
 			default:
-				r.split(&b, lo, hi, rg.Upper)
+				r.split(b, lo, hi, rg.Upper)
 			}
-		case ModeList:
-			round.Learned = appendDiff(round.Learned, rg.Items, mine)
-			r.reply(&b, lo, appendDiff(nil, mine, rg.Items), rg.Upper)
-		case ModeReply:
-			round.Learned = appendDiff(round.Learned, rg.Items, mine)
-			b.skip(rg.Upper)
+		case ModeList, ModeReply:
+			if r.learned = appendDiff(r.learned[:0], rg.Items, mine); len(r.learned) > 0 {
+				if err := learn(r.learned); err != nil {
+					return err
+				}
+			}
+			if rg.Mode == ModeReply {
+				b.skip(rg.Upper)
+				break
+			}
+			r.reply(b, lo, appendDiff(nil, mine, rg.Items), rg.Upper)
 		}
-		lo = hi
-		if rg.Upper == nil {
-			break
-		}
+		a.lo = hi
+		a.ended = rg.Upper == nil
 	}
-	round.Reply = b.finish()
+	return nil
+}
+
+// finish returns the round once all the message's ranges were added.
+func (a *answer) finish() Round {
+	round := Round{Send: a.send, Reply: a.b.finish()}
 	if round.Send {
 		round.Done = !NeedsAnswer(round.Reply)
 	} else {

@@ -53,8 +53,9 @@ type session struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	inbox  chan Message
-	round  chan struct{} // capacity 1: the loop handled a RECONCILE (the reader waits for it)
-	scope  chan struct{} // capacity 1: the scope changed
+	round  chan struct{}       // capacity 1: the loop handled a RECONCILE (the reader waits for it)
+	scope  chan struct{}       // capacity 1: the scope changed
+	parts  chan *reconcilePart // RECONCILE parts handled, for the reader to use again
 
 	mu  sync.Mutex
 	err error // the first failure
@@ -71,6 +72,7 @@ func newSession(e *Engine, peer identity.PublicKey, s Stream, initiator bool) *s
 		inbox: make(chan Message, inboxDepth),
 		round: make(chan struct{}, 1),
 		scope: make(chan struct{}, 1),
+		parts: make(chan *reconcilePart, inboxDepth+2),
 	}
 	sess.ctx, sess.cancel = context.WithCancel(context.Background())
 	sess.acct = newAccount(e.budget, MaxOpenWants, e.limits.MaxPeerHeads)
@@ -197,11 +199,12 @@ func (s *session) loop(ctx context.Context, st *loopState) {
 		case <-ctx.Done():
 			return
 		case m := <-s.inbox:
+			end := answered(m) // before handle: it gives a part back to the reader
 			if err := s.handle(ctx, st, m); err != nil {
 				s.fail(err)
 				return
 			}
-			if _, ok := m.(*Reconcile); ok {
+			if end {
 				select {
 				case s.round <- struct{}{}:
 				default:
@@ -224,36 +227,25 @@ func (s *session) loop(ctx context.Context, st *loopState) {
 // loopState is the loop's own state.
 type loopState struct {
 	rec        *Reconciler
-	reconciles int    // RECONCILE messages received
-	answer     uint64 // the writer's number of this side's last RECONCILE (0: none yet)
-	learned    int    // the peer's differing items learned in the reconciliation
-	unwanted   int    // of which of logs this node does not want
+	round      *answer // the answer to the RECONCILE being received
+	reconciles int     // RECONCILE messages received
+	answer     uint64  // the writer's number of this side's last RECONCILE (0: none yet)
+	learned    int     // the peer's differing items learned in the reconciliation
+	unwanted   int     // of which of logs this node does not want
 	wants      []WantLog
 }
 
 func (s *session) handle(ctx context.Context, st *loopState, m Message) error {
 	switch m := m.(type) {
 	case *Reconcile:
-		if s.reconciled.Load() {
-			return protoErr(CodeMalformed, "RECONCILE: the reconciliation already ended")
+		return s.reconcile(ctx, st, &reconcilePart{ranges: m.Ranges, first: true, last: true})
+	case *reconcilePart:
+		err := s.reconcile(ctx, st, m)
+		select {
+		case s.parts <- m: // nothing refers to it any more
+		default:
 		}
-		if st.answer > 0 && !s.w.taken(st.answer) {
-			return protoErr(CodeMalformed, "RECONCILE: sent before this side's RECONCILE it answers was written")
-		}
-		st.reconciles++
-		if st.reconciles > s.e.limits.MaxReconcileMessages {
-			return protoErr(CodeLimit, "RECONCILE: message %d; the limit is %d per session", st.reconciles, s.e.limits.MaxReconcileMessages)
-		}
-		round := st.rec.Respond(m.Ranges)
-		if err := s.learn(ctx, st, round.Learned); err != nil {
-			return err
-		}
-		if round.Send {
-			st.answer = s.w.sendControl(AppendFrame(nil, &Reconcile{Ranges: round.Reply}))
-		}
-		if round.Done {
-			return s.reconcileDone(st)
-		}
+		return err
 	case *Want:
 		return s.send.want(ctx, m.Logs)
 	case *WantsDone:
@@ -268,6 +260,54 @@ func (s *session) handle(ctx context.Context, st *loopState, m Message) error {
 		s.send.unwant(m.Logs)
 	default:
 		return protoErr(CodeMalformed, "%s: not expected here", m.Kind())
+	}
+	return nil
+}
+
+// answered reports whether the loop has answered a RECONCILE once it
+// handled m: the reader then reads on.
+func answered(m Message) bool {
+	switch m := m.(type) {
+	case *Reconcile:
+		return true
+	case *reconcilePart:
+		return m.last
+	}
+	return false
+}
+
+// reconcile handles part of a RECONCILE: the first part starts the answer,
+// the last one sends it.
+func (s *session) reconcile(ctx context.Context, st *loopState, p *reconcilePart) error {
+	if p.first {
+		if s.reconciled.Load() {
+			return protoErr(CodeMalformed, "RECONCILE: the reconciliation already ended")
+		}
+		if st.answer > 0 && !s.w.taken(st.answer) {
+			return protoErr(CodeMalformed, "RECONCILE: sent before this side's RECONCILE it answers was written")
+		}
+		st.reconciles++
+		if st.reconciles > s.e.limits.MaxReconcileMessages {
+			return protoErr(CodeLimit, "RECONCILE: message %d; the limit is %d per session", st.reconciles, s.e.limits.MaxReconcileMessages)
+		}
+		st.round = st.rec.answer()
+	}
+	if st.round == nil {
+		return &localError{errors.New("a part of a RECONCILE without its first")}
+	}
+	if err := st.round.add(p.ranges, func(its []Item) error { return s.learn(ctx, st, its) }); err != nil {
+		return err
+	}
+	if !p.last {
+		return nil
+	}
+	round := st.round.finish()
+	st.round = nil
+	if round.Send {
+		st.answer = s.w.sendControl(AppendFrame(nil, &Reconcile{Ranges: round.Reply}))
+	}
+	if round.Done {
+		return s.reconcileDone(st)
 	}
 	return nil
 }

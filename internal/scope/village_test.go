@@ -9,6 +9,7 @@ import (
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/space"
 	"github.com/kithnet/kith/internal/store"
 	"github.com/kithnet/kith/internal/store/mem"
 	"github.com/kithnet/kith/internal/village"
@@ -332,6 +333,11 @@ func TestVillageAdmits(t *testing.T) {
 	}
 	if got := sc.VillageLocals(); !slices.Equal(got, []identity.PublicKey{b.device.Public()}) {
 		t.Fatalf("VillageLocals = %v, want [b]", got)
+	}
+	// A space created from the village reaches its locals: the locals'
+	// space found logs are wanted (spaces.md §2), a stranger's is not.
+	if !sc.Wants(store.LogKey{Author: b.device.Public(), LogID: space.FoundLog}) || sc.Wants(store.LogKey{Author: x.device.Public(), LogID: space.FoundLog}) {
+		t.Fatal("a local's space found log is not wanted, or a stranger's is")
 	}
 	req := wx.sign(t, vlog, &village.Request{Village: vid, User: user, Text: "hello"})
 	note := wx.sign(t, vlog, &village.Strangerspec{Village: vid, Stranger: village.RequestStranger(a.account.Public(), user), Text: "I am a local"})

@@ -64,6 +64,11 @@ const (
 	// CodePairRefused: the pairing device refused the code (wrong, used,
 	// void, unknown to it) or the request.
 	CodePairRefused = "pair_refused"
+	// CodeSpaceWaiting: this device may not seal in the space yet: it
+	// holds no key of the current epoch, or the current key predates a
+	// removal it knows of. The message says which; an admin's device
+	// gives a new key when it is online. Nothing was written.
+	CodeSpaceWaiting = "space_waiting"
 	// CodeFailed: the node could not do what was asked; the message says
 	// why.
 	CodeFailed = "failed"
@@ -91,6 +96,7 @@ var statuses = map[string]int{
 	CodeInviteRefused:        http.StatusForbidden,
 	CodePairExpired:          http.StatusGone,
 	CodePairRefused:          http.StatusForbidden,
+	CodeSpaceWaiting:         http.StatusConflict,
 	CodeFailed:               http.StatusInternalServerError,
 }
 

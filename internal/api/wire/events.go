@@ -7,6 +7,7 @@ const (
 	EventPeers  = "peers"  // data: a PeerList
 	EventSync   = "sync"   // data: a SyncTotals
 	EventResync = "resync" // data: {}
+	EventSpace  = "space"  // data: a SpaceEvent
 )
 
 // Hello is the data of the first event of a stream.
@@ -26,6 +27,17 @@ type EntryEvent struct {
 	// Local: this node stored it itself (published here, or imported),
 	// rather than receiving it from a peer.
 	Local bool `json:"local"`
+}
+
+// SpaceEvent is the data of a space event: a message of a space this
+// device holds the keys of was stored (it follows the entry's entry
+// event). It carries no text: GET /api/v1/spaces/{space}/messages opens
+// it.
+type SpaceEvent struct {
+	Space   string `json:"space"`   // ent_…
+	ID      string `json:"id"`      // ent_… of the message's entry
+	Account string `json:"account"` // acc_… of the author (dev_… while its certificate is unknown)
+	Local   bool   `json:"local"`   // written on this node
 }
 
 // Resync is the data of a resync event.
