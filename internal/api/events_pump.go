@@ -73,6 +73,8 @@ func (p *eventPump) run(done <-chan struct{}) {
 				peers.pending = true
 			case node.EventSync:
 				sync.pending = true
+			case node.EventMessage:
+				st.send(wire.EventMessage, messageEvent(ev))
 			}
 		case <-timer.C:
 			dueAt = time.Time{}

@@ -18,6 +18,7 @@ func (s *Server) routes() []route {
 	all = append(all, s.villageRoutes()...)
 	all = append(all, s.spaceRoutes()...)
 	all = append(all, s.pairRoutes()...)
+	all = append(all, s.messageRoutes()...)
 	return all
 }
 

@@ -29,6 +29,9 @@ const (
 	// dropped; whatever it derived from events must be reloaded. No other
 	// event comes before the subscriber has received this one.
 	EventOverflow
+	// EventMessage: a private message of a conversation this device holds
+	// arrived or was written here (Entry, Conversation, Local; message.go).
+	EventMessage
 )
 
 // String returns the kind's name: entry, peers, sync or overflow.
@@ -42,6 +45,8 @@ func (k EventKind) String() string {
 		return "sync"
 	case EventOverflow:
 		return "overflow"
+	case EventMessage:
+		return "message"
 	}
 	return "unknown"
 }
@@ -55,6 +60,8 @@ type Event struct {
 	// Local: the entry was stored by this node itself (published or
 	// imported from a bundle), not received from a peer (EventEntry).
 	Local bool
+	// Conversation is the conversation's id (EventMessage).
+	Conversation [32]byte
 }
 
 // sessionPoll is how often the node looks at its sync sessions for changes

@@ -109,7 +109,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	sc, err := scope.New(ctx, n.store, scope.Config{Account: n.account, Device: n.device.Public(), Hops: *cfg.Hops, Logs: logs, Spaces: n.spaceWants})
+	sc, err := scope.New(ctx, n.store, scope.Config{Account: n.account, Device: n.device.Public(), Hops: *cfg.Hops, Logs: logs, Spaces: n.scopeWants})
 	if err != nil {
 		return err
 	}
@@ -267,6 +267,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		defer nw.wg.Done()
 		n.spaceLoop(nctx, nw)
 	}()
+	n.startMessageLoop(nctx, nw)
 	nw.wg.Add(1)
 	go func() {
 		defer nw.wg.Done()
@@ -438,6 +439,7 @@ func (n *Node) noteAdded(es []*entry.Entry, res []store.Result) {
 func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
 	n.stateChanged(es)
 	n.spaceEntriesArrived(nw, es)
+	n.messageEntriesArrived(nw, es)
 	relevant, own := false, true
 	var want []blob.ID
 	for _, e := range es {

@@ -69,7 +69,8 @@ type Node struct {
 
 	events events // the subscribers of Subscribe
 
-	rings spaceRings // the keyrings of the spaces this device takes part in (spacering.go)
+	rings spaceRings   // the keyrings of the spaces this device takes part in (spacering.go)
+	msgs  messageState // the conversations this device takes part in (message.go)
 }
 
 // ErrNoAccountKey is returned by operations that need the account key, such
