@@ -3,11 +3,9 @@ package space
 import (
 	"bytes"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/kithnet/kith/internal/cborwire"
-	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 )
 
@@ -139,93 +137,36 @@ var contentKeys = map[string]map[string]bool{
 // canonical CBOR map holding exactly the keys its type lists. It never
 // panics.
 func DecodeContent(body []byte) (Content, error) {
-	if len(body) > MaxBodySize {
-		return nil, &Error{Type: "payload", Msg: fmt.Sprintf("%d bytes exceeds the limit of %d", len(body), MaxBodySize)}
-	}
-	typ, err := content.PeekType(body)
+	m, err := openMap(body, MaxBodySize, contentKeys, "not a space content type (space.post or space.epoch)", nil, "content", "spaces.md")
 	if err != nil {
-		return nil, &Error{Type: "payload", Msg: strings.TrimPrefix(err.Error(), "payload: ")}
+		return nil, err
 	}
-	allowed := contentKeys[typ]
-	if allowed == nil {
-		return nil, &Error{Type: typ, Msg: "not a space content type (space.post or space.epoch)"}
-	}
-	n := int(body[0] & 0x1f)
-	if body[0]&0xe0 != 0xa0 || n > maxPayloadPairs {
-		return nil, &Error{Type: typ, Msg: fmt.Sprintf("byte 0: want a map of at most %d pairs with its count in the initial byte, got 0x%02x", maxPayloadPairs, body[0])}
-	}
-	r := cborwire.NewReader(body[1:], cborwire.PayloadWording)
-	wrap := func(f string, err error) error {
-		if err == nil {
-			return nil
-		}
-		return fieldErr(typ, f, "%s", err.Error())
-	}
-	readID := func(f string, dst *[32]byte) error {
-		at := r.Offset() + 1
-		if err := r.Fixed(f, dst[:]); err != nil {
-			return wrap(f, err)
-		}
-		if *dst == [32]byte{} {
-			return fieldErr(typ, f, "byte %d: an all-zero id is never valid", at)
-		}
-		return nil
-	}
-	var (
-		p    Post
-		got  = map[string]bool{}
-		prev string
-	)
-	for range n {
-		at := r.Offset() + 1
-		key, err := r.Text("key", 1, 64)
+	var p Post
+	for range m.n {
+		key, err := m.key()
 		if err != nil {
-			return nil, fieldErr(typ, "", "map key: %s", err.Error())
+			return nil, err
 		}
-		if prev != "" && keyLess(prev, key) >= 0 {
-			return nil, fieldErr(typ, key, "byte %d: key out of canonical order or repeated", at)
-		}
-		prev = key
-		if _, ok := allowed[key]; !ok && key != "type" {
-			return nil, fieldErr(typ, key, "byte %d: unknown key (content payloads carry exactly the keys spaces.md lists)", at)
-		}
-		got[key] = true
 		switch key {
 		case "type":
-			_, err = r.Text("type", 1, 64)
-			err = wrap("type", err)
+			_, err = m.r.Text("type", 1, 64)
+			err = m.wrap("type", err)
 		case "text":
-			p.Text, err = r.Text("text", 1, MaxPostText)
-			err = wrap("text", err)
+			p.Text, err = m.r.Text("text", 1, MaxPostText)
+			err = m.wrap("text", err)
 		case "reply":
-			err = readID("reply", (*[32]byte)(&p.Reply))
+			err = m.id("reply", (*[32]byte)(&p.Reply))
 		case "refs":
-			var m int
-			if m, err = r.Array("refs", 1, MaxRefs); err != nil {
-				err = wrap("refs", err)
-				break
-			}
-			p.Refs = make([]entry.ID, 0, m)
-			for i := range m {
-				var id entry.ID
-				if err = readID(fmt.Sprintf("refs[%d]", i), (*[32]byte)(&id)); err != nil {
-					break
-				}
-				p.Refs = append(p.Refs, id)
-			}
+			p.Refs, err = m.refs()
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	if err := r.End(); err != nil {
-		return nil, fieldErr(typ, "", "%s", err.Error())
+	if err := m.end(); err != nil {
+		return nil, err
 	}
-	for k, req := range allowed {
-		if req && !got[k] {
-			return nil, fieldErr(typ, k, "required key missing")
-		}
-	}
+	typ := m.typ
 	var c Content = &p
 	if typ == TypeEpoch {
 		c = &EpochView{Refs: p.Refs}

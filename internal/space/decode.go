@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 
-	"github.com/kithnet/kith/internal/cborwire"
 	"github.com/kithnet/kith/internal/content"
-	"github.com/kithnet/kith/internal/entry"
 )
 
 // ErrNotSpace is wrapped by the error Decode returns for a payload that is
@@ -56,133 +53,64 @@ func IsSpaceType(typ string) bool { return keys[typ] != nil }
 // each within its limits. It never panics. Payloads of other types fail
 // with an error wrapping ErrNotSpace.
 func Decode(payload []byte) (Payload, error) {
-	if len(payload) > MaxPayloadSize {
-		return nil, &Error{Type: "payload", Msg: fmt.Sprintf("%d bytes exceeds the limit of %d", len(payload), MaxPayloadSize)}
-	}
-	typ, err := content.PeekType(payload)
+	m, err := openMap(payload, MaxPayloadSize, keys, "not a space membership payload type", ErrNotSpace, "membership", "space-membership.md")
 	if err != nil {
-		return nil, &Error{Type: "payload", Msg: strings.TrimPrefix(err.Error(), "payload: "), Err: ErrNotSpace}
+		return nil, err
 	}
-	allowed := keys[typ]
-	if allowed == nil {
-		return nil, &Error{Type: typ, Msg: "not a space membership payload type", Err: ErrNotSpace}
-	}
-	n := int(payload[0] & 0x1f)
-	if payload[0]&0xe0 != 0xa0 || n > maxPayloadPairs {
-		return nil, &Error{Type: typ, Msg: fmt.Sprintf("byte 0: want a map of at most %d pairs with its count in the initial byte, got 0x%02x", maxPayloadPairs, payload[0])}
-	}
-	r := cborwire.NewReader(payload[1:], cborwire.PayloadWording)
-	wrap := func(f string, err error) error {
-		if err == nil {
-			return nil
-		}
-		return fieldErr(typ, f, "%s", err.Error())
-	}
-	readID := func(f string, dst *[32]byte) error {
-		at := r.Offset() + 1
-		if err := r.Fixed(f, dst[:]); err != nil {
-			return wrap(f, err)
-		}
-		if *dst == [32]byte{} {
-			return fieldErr(typ, f, "byte %d: an all-zero id is never valid", at)
-		}
-		return nil
-	}
-	readRole := func(dst *Role) error {
-		at := r.Offset() + 1
-		s, err := r.Text("role", 1, 16)
-		if err != nil {
-			return wrap("role", err)
-		}
-		role, ok := parseRole(s)
-		if !ok {
-			return fieldErr(typ, "role", "byte %d: %q is not a role (\"admin\" or \"member\")", at, s)
-		}
-		*dst = role
-		return nil
-	}
+	typ, r := m.typ, m.r
 	var (
-		c   Create
-		a   Add // also remove, role and leave: the fields they share
-		got = map[string]bool{}
-		ok  bool
+		c Create
+		a Add // also remove, role and leave: the fields they share
 	)
-	prev := ""
-	for range n {
-		at := r.Offset() + 1
-		key, err := r.Text("key", 1, 64)
+	for range m.n {
+		key, err := m.key()
 		if err != nil {
-			return nil, fieldErr(typ, "", "map key: %s", err.Error())
+			return nil, err
 		}
-		if prev != "" && keyLess(prev, key) >= 0 {
-			return nil, fieldErr(typ, key, "byte %d: key out of canonical order or repeated", at)
-		}
-		prev = key
-		if _, ok = allowed[key]; !ok && key != "type" {
-			return nil, fieldErr(typ, key, "byte %d: unknown key (membership payloads carry exactly the keys space-membership.md lists)", at)
-		}
-		got[key] = true
 		switch key {
 		case "type":
 			_, err = r.Text("type", 1, 64)
-			err = wrap("type", err)
+			err = m.wrap("type", err)
 		case "name":
 			c.Name, err = r.Text("name", 1, MaxNameLen)
-			err = wrap("name", err)
+			err = m.wrap("name", err)
 		case "version":
 			at := r.Offset() + 1
 			var v uint64
 			if v, err = r.Uint("version", 1<<32); err != nil {
-				err = wrap("version", err)
+				err = m.wrap("version", err)
 			} else if v != Version {
 				err = fieldErr(typ, "version", "byte %d: version %d; this implementation reads spaces of version %d", at, v, Version)
 			}
 		case "village":
-			err = readID("village", (*[32]byte)(&c.Village))
+			err = m.id("village", (*[32]byte)(&c.Village))
 		case "history":
 			at := r.Offset() + 1
 			var h string
 			if h, err = r.Text("history", 1, 16); err != nil {
-				err = wrap("history", err)
+				err = m.wrap("history", err)
 			} else if h != HistoryAll {
 				err = fieldErr(typ, "history", "byte %d: %q: the only value is %q (leave the key out for the default, no history)", at, h, HistoryAll)
 			} else {
 				c.History = true
 			}
 		case "members":
-			err = readMembers(r, typ, &c, readID, readRole)
+			err = readMembers(m, &c)
 		case "space":
-			err = readID("space", (*[32]byte)(&a.Space))
+			err = m.id("space", (*[32]byte)(&a.Space))
 		case "account":
-			err = readID("account", (*[32]byte)(&a.Account))
+			err = m.id("account", (*[32]byte)(&a.Account))
 		case "role":
-			err = readRole(&a.Role)
+			err = readRole(m, &a.Role)
 		case "refs":
-			var m int
-			if m, err = r.Array("refs", 1, MaxRefs); err != nil {
-				err = wrap("refs", err)
-				break
-			}
-			a.Refs = make([]entry.ID, 0, m)
-			for i := range m {
-				var id entry.ID
-				if err = readID(fmt.Sprintf("refs[%d]", i), (*[32]byte)(&id)); err != nil {
-					break
-				}
-				a.Refs = append(a.Refs, id)
-			}
+			a.Refs, err = m.refs()
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	if err := r.End(); err != nil {
-		return nil, fieldErr(typ, "", "%s", err.Error())
-	}
-	for k, req := range allowed {
-		if req && !got[k] {
-			return nil, fieldErr(typ, k, "required key missing")
-		}
+	if err := m.end(); err != nil {
+		return nil, err
 	}
 	var p Payload
 	switch typ {
@@ -205,23 +133,38 @@ func Decode(payload []byte) (Payload, error) {
 
 // readMembers reads space.create's members: 1..MaxFounding pairs
 // [account, role].
-func readMembers(r *cborwire.Reader, typ string, c *Create, readID func(string, *[32]byte) error, readRole func(*Role) error) error {
-	n, err := r.Array("members", 1, MaxFounding)
+func readMembers(m *mapReader, c *Create) error {
+	n, err := m.r.Array("members", 1, MaxFounding)
 	if err != nil {
-		return fieldErr(typ, "members", "%s", err.Error())
+		return fieldErr(m.typ, "members", "%s", err.Error())
 	}
 	c.Members = make([]Founder, n)
 	for i := range c.Members {
-		if _, err := r.Array(fmt.Sprintf("members[%d]", i), 2, 2); err != nil {
-			return fieldErr(typ, fmt.Sprintf("members[%d]", i), "%s", err.Error())
+		if _, err := m.r.Array(fmt.Sprintf("members[%d]", i), 2, 2); err != nil {
+			return fieldErr(m.typ, fmt.Sprintf("members[%d]", i), "%s", err.Error())
 		}
-		if err := readID(fmt.Sprintf("members[%d]", i), (*[32]byte)(&c.Members[i].Account)); err != nil {
+		if err := m.id(fmt.Sprintf("members[%d]", i), (*[32]byte)(&c.Members[i].Account)); err != nil {
 			return err
 		}
-		if err := readRole(&c.Members[i].Role); err != nil {
+		if err := readRole(m, &c.Members[i].Role); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// readRole reads a role: "admin" or "member".
+func readRole(m *mapReader, dst *Role) error {
+	at := m.r.Offset() + 1
+	s, err := m.r.Text("role", 1, 16)
+	if err != nil {
+		return m.wrap("role", err)
+	}
+	role, ok := parseRole(s)
+	if !ok {
+		return fieldErr(m.typ, "role", "byte %d: %q is not a role (\"admin\" or \"member\")", at, s)
+	}
+	*dst = role
 	return nil
 }
 
@@ -304,20 +247,5 @@ func check(p Payload) error {
 // checkRefs: at most MaxRefs, none all zero, sorted ascending without
 // repeats, and not an empty list (the key is then absent).
 func checkRefs(p Payload) error {
-	rs, t := RefsOf(p), p.Type()
-	if rs != nil && len(rs) == 0 {
-		return fieldErr(t, "refs", "an empty list of references is written by leaving the key out")
-	}
-	if len(rs) > MaxRefs {
-		return fieldErr(t, "refs", "%d references, want at most %d", len(rs), MaxRefs)
-	}
-	for i, r := range rs {
-		if r.IsZero() {
-			return fieldErr(t, fmt.Sprintf("refs[%d]", i), "an all-zero id is never valid")
-		}
-		if i > 0 && bytes.Compare(rs[i-1][:], r[:]) >= 0 {
-			return fieldErr(t, "refs", "refs[%d] is not after refs[%d]: sorted ascending without repeats", i, i-1)
-		}
-	}
-	return nil
+	return checkRefList(p.Type(), RefsOf(p))
 }
