@@ -142,7 +142,7 @@ func run(total int, dir string, jsonOut bool) error {
 		}
 	}
 	if readable != total {
-		return fmt.Errorf("B opened %d of %d sealed entries", readable, total)
+		return fmt.Errorf("node B opened %d of %d sealed entries", readable, total)
 	}
 	res.OpenRate = float64(total) / res.OpenSeconds
 
@@ -262,7 +262,7 @@ func makeSpace(ctx context.Context, homeA, homeB string, total int) (entry.ID, e
 		return entry.ID{}, err
 	}
 	if !v.CanWrite {
-		return entry.ID{}, fmt.Errorf("B holds no key of the space: %s", v.Waiting)
+		return entry.ID{}, fmt.Errorf("node B holds no key of the space: %s", v.Waiting)
 	}
 	benchkit.Logf("sealed: %d posts on A", total)
 	const batch = 10000
