@@ -1,23 +1,13 @@
 package node
 
 import (
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 
-	"golang.org/x/crypto/chacha20poly1305"
-
-	"github.com/kithnet/kith/internal/atomicfile"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/message"
 )
@@ -104,12 +94,6 @@ type storedConv struct {
 
 func (n *Node) conversationsPath() string { return filepath.Join(n.home, keyDir, conversationsFile) }
 
-// conversationsFileKey is the key of the conversations file, derived from
-// the device seed as the keyring file's is.
-func (n *Node) conversationsFileKey() ([]byte, error) {
-	return hkdf.Key(sha256.New, n.device.Seed(), []byte("kith-conversations-file-v1"), "", chacha20poly1305.KeySize)
-}
-
 // loadConversations reads the conversations file once. ms.mu is held. A
 // file that does not decrypt or parse is reported and set aside: the
 // conversations are opened again from the announcements in the store.
@@ -123,31 +107,12 @@ func (n *Node) loadConversations() error {
 	ms.convs = map[message.ID]*convInfo{}
 	ms.epochs = map[message.ID]bool{}
 	ms.scanned = map[identity.PublicKey]int64{}
-	b, err := os.ReadFile(n.conversationsPath())
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	key, err := n.conversationsFileKey()
-	if err != nil {
-		return err
-	}
-	aead, err := chacha20poly1305.NewX(key)
-	if err != nil {
-		return err
-	}
-	if len(b) < aead.NonceSize() {
-		return fmt.Errorf("%s: %d bytes is too short; the conversations will be found again in the store", n.conversationsPath(), len(b))
-	}
-	plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], []byte(conversationsFile))
-	if err != nil {
-		return fmt.Errorf("%s does not decrypt with this device's key; the conversations will be found again in the store", n.conversationsPath())
-	}
 	var doc conversationsDoc
-	if err := json.Unmarshal(plain, &doc); err != nil {
-		return fmt.Errorf("%s: %v; the conversations will be found again in the store", n.conversationsPath(), err)
+	switch err := n.readKeyFile(conversationsFile, "kith-conversations-file-v1", "the conversations will be found again in the store", &doc); {
+	case errors.Is(err, errNoKeyFile):
+		return nil
+	case err != nil:
+		return err
 	}
 	for d, c := range doc.Scanned {
 		if k, ok := unhex32(d); ok && c > 0 {
@@ -218,21 +183,7 @@ func (n *Node) saveConversations() error {
 		doc.Conversations = append(doc.Conversations, s)
 	}
 	slices.SortFunc(doc.Conversations, func(a, b storedConv) int { return strings.Compare(a.Conv, b.Conv) })
-	plain, err := json.Marshal(doc)
-	if err != nil {
-		return err
-	}
-	key, err := n.conversationsFileKey()
-	if err != nil {
-		return err
-	}
-	aead, err := chacha20poly1305.NewX(key)
-	if err != nil {
-		return err
-	}
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
-	rand.Read(nonce)
-	return atomicfile.WritePrivate(n.conversationsPath(), aead.Seal(nonce, nonce, plain, []byte(conversationsFile)))
+	return n.writeKeyFile(conversationsFile, "kith-conversations-file-v1", doc)
 }
 
 // publishWants copies what the scope wants of the conversations. ms.mu is

@@ -1,24 +1,13 @@
 package node
 
 import (
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
-	"golang.org/x/crypto/chacha20poly1305"
-
-	"github.com/kithnet/kith/internal/atomicfile"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/seal"
@@ -137,14 +126,6 @@ func unhex32(s string) ([32]byte, bool) {
 	return out, true
 }
 
-// keyringFileKey is the key of the keyring file, derived from the device
-// seed (spaces.md §6).
-func (n *Node) keyringFileKey() ([]byte, error) {
-	return hkdf.Key(sha256.New, n.device.Seed(), []byte("kith-keyring-file-v1"), "", chacha20poly1305.KeySize)
-}
-
-func (n *Node) keyringPath() string { return filepath.Join(n.home, keyDir, keyringFile) }
-
 // loadRings reads the keyring file once. rs.mu is held. A missing file is
 // an empty keyring; one that does not decrypt or parse is set aside (the
 // node opens the announcements in its store again) and reported.
@@ -155,31 +136,12 @@ func (n *Node) loadRings() error {
 	}
 	rs.spaces = map[entry.ID]*spaceRing{}
 	defer rs.loaded.Store(true)
-	b, err := os.ReadFile(n.keyringPath())
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	key, err := n.keyringFileKey()
-	if err != nil {
-		return err
-	}
-	aead, err := chacha20poly1305.NewX(key)
-	if err != nil {
-		return err
-	}
-	if len(b) < aead.NonceSize() {
-		return fmt.Errorf("%s: %d bytes is too short to be a keyring; it will be rebuilt from the store", n.keyringPath(), len(b))
-	}
-	plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], []byte(keyringFile))
-	if err != nil {
-		return fmt.Errorf("%s does not decrypt with this device's key; it will be rebuilt from the store", n.keyringPath())
-	}
 	var doc keyringDoc
-	if err := json.Unmarshal(plain, &doc); err != nil {
-		return fmt.Errorf("%s: %v; it will be rebuilt from the store", n.keyringPath(), err)
+	switch err := n.readKeyFile(keyringFile, "kith-keyring-file-v1", "it will be rebuilt from the store", &doc); {
+	case errors.Is(err, errNoKeyFile):
+		return nil
+	case err != nil:
+		return err
 	}
 	for _, s := range doc.Spaces {
 		sp, ok := unhex32(s.Space)
@@ -245,19 +207,5 @@ func (n *Node) saveRings() error {
 		doc.Spaces = append(doc.Spaces, s)
 	}
 	slices.SortFunc(doc.Spaces, func(a, b keyringSpace) int { return strings.Compare(a.Space, b.Space) })
-	plain, err := json.Marshal(doc)
-	if err != nil {
-		return err
-	}
-	key, err := n.keyringFileKey()
-	if err != nil {
-		return err
-	}
-	aead, err := chacha20poly1305.NewX(key)
-	if err != nil {
-		return err
-	}
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
-	rand.Read(nonce)
-	return atomicfile.WritePrivate(n.keyringPath(), aead.Seal(nonce, nonce, plain, []byte(keyringFile)))
+	return n.writeKeyFile(keyringFile, "kith-keyring-file-v1", doc)
 }
