@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -477,5 +478,42 @@ func TestSpaceRemovedMemberOpensLate(t *testing.T) {
 	}
 	if _, ok := got["after c's removal"]; ok {
 		t.Fatalf("the removed member read a post sealed after its removal: %+v", got)
+	}
+}
+
+// A keyring file that does not decrypt (altered, or from another device)
+// is set aside and reported; the node opens the space's keys again from
+// its store and reads on (spaces.md §6).
+func TestSpaceKeyringFileRebuilt(t *testing.T) {
+	ctx := t.Context()
+	s := newSpaceTrio(t)
+	if _, err := s.b.PostToSpace(ctx, s.id, "kept through a bad file", entry.ID{}); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, s.a, s.b, s.c)
+	if s.read(t, s.c)["kept through a bad file"].Status != SpaceReadable {
+		t.Fatal("c cannot read before the test")
+	}
+	home := s.c.home
+	path := s.c.keyFilePath(keyringFile)
+	s.c.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-1] ^= 1
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(home, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if c.rings.loadErr == nil || !strings.Contains(c.rings.loadErr.Error(), "does not decrypt") {
+		t.Fatalf("loadErr = %v", c.rings.loadErr)
+	}
+	if got := s.read(t, c); got["kept through a bad file"].Status != SpaceReadable {
+		t.Fatalf("after the bad file: %+v", got)
 	}
 }
