@@ -21,6 +21,8 @@ import village from './pages/village.js';
 import chain from './pages/chain.js';
 import spaces from './pages/spaces.js';
 import space from './pages/space.js';
+import messages from './pages/messages.js';
+import conversation from './pages/conversation.js';
 import onboarding from './pages/onboarding.js';
 import signin from './pages/signin.js';
 
@@ -114,6 +116,8 @@ const routes = [
   [/^\/village\/([^/]+)\/chain\/([^/]+)$/, chain, 'nav-villages'],
   [/^\/spaces$/, spaces, 'nav-spaces'],
   [/^\/space\/([^/]+)$/, space, 'nav-spaces'],
+  [/^\/messages$/, messages, 'nav-messages'],
+  [/^\/conversation\/([^/]+)$/, conversation, 'nav-messages'],
 ];
 
 let cleanups = [];
