@@ -210,6 +210,15 @@ func TestWebUIMessages(t *testing.T) {
 	}
 	waitText(t, br, tabC, "Cyd's title", "conversation-title", "Ann, Bea", 5*time.Second)
 
+	// From Ann's profile, Cyd's Message link opens the form with Ann chosen.
+	br.do(tabC, "Cyd opens Ann's profile and its Message link", 20*time.Second,
+		chromedp.Navigate(webRoot(c)+"/#/account/"+a.Account), chromedp.WaitVisible(tid("profile-message")),
+		chromedp.Click(tid("profile-message")), chromedp.WaitVisible(tid("message-form")))
+	waitText(t, br, tabC, "Ann chosen", "new-message-readers", "Sealed. Who can read this: you, Ann (their devices). Nodes that carry it cannot read it. The people in a conversation never change: start a new one for others.", 10*time.Second)
+	if focused := get(br, tabC, "the focus", 5*time.Second, chromedp.Evaluate[string](`document.activeElement.dataset.testid || ''`)); focused != "new-message-text" {
+		t.Errorf("after Message, the focus is on %q", focused)
+	}
+
 	// Dan follows Ann but is not in the conversation: his open Messages
 	// page stays empty, and its address on his node shows nothing of it.
 	// Dan's node carries Ann's conversation log, as every log of an

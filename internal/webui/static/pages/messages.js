@@ -108,7 +108,7 @@ export default async function messages(main, ctx) {
       return;
     }
     replace(readers, lockIcon(), ' ', h('strong', { text: 'Sealed.' }), ' ',
-      readersLine(['you', ...to.map((p) => displayName(p.name, p.account))]),
+      readersLine(['you', ...othersOf(to, me).map((p) => displayName(p.name, p.account))]),
       '. Nodes that carry it cannot read it. The people in a conversation never change: start a new one for others.');
   }
   people.addEventListener('change', drawReaders);
@@ -130,6 +130,13 @@ export default async function messages(main, ctx) {
             name ? alikeBadge(a.account, name) : null,
             h('span', { class: 'muted id small', title: a.account, text: ' ' + shortId(a.account) }));
         }) : h('p', { class: 'muted', text: 'You follow no one yet: name people by account id below.' }));
+      // ?to=acc_… (a profile's Message link): ticked when followed, typed
+      // in otherwise; then the text is next.
+      if (pre) {
+        if (!following.some((a) => a.account === pre) && /^acc_[a-z0-9]+$/.test(pre)) othersIn.value = pre;
+        form.scrollIntoView({ block: 'start' });
+        textIn.focus();
+      }
       drawReaders();
     } catch (err) {
       status.set(errorText(err), 'error');
