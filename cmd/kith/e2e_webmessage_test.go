@@ -168,6 +168,12 @@ func TestWebUIMessages(t *testing.T) {
 	if got := waitJS[string](br, tabB, "Bea's title", 5*time.Second, `document.title`); got != "Messages · kith" {
 		t.Errorf("a message's markup ran: the title is %q", got)
 	}
+	if got := waitJS[string](br, tabB, "Bea's unread marks", liveTimeout, `(() => {
+		const n = document.querySelector('[data-testid=nav-messages-unread]');
+		return !n.hidden && `+item+`.dataset.unread === 'true' && (n.dataset.count + ' ' + `+item+`.querySelector('[data-testid=conversation-unread]').textContent);
+	})()`); got != "1 New" {
+		t.Errorf("Bea's unread marks: %q", got)
+	}
 	br.screenshot(tabB, "messages-list")
 
 	// Bea opens it and replies to Ann's message.
@@ -175,6 +181,7 @@ func TestWebUIMessages(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](item+`.querySelector('a').click()`), chromedp.WaitVisible(tid("conversation-compose")))
 	waitText(t, br, tabB, "Bea's readers", "conversation-readers", "Sealed. Who can read this: you, Ann, Cyd (their devices). Nodes that carry it cannot read it, nor learn who it is for.", 10*time.Second)
 	ms = waitConv(t, br, tabB, "Ann's message on Bea's page", 1)
+	waitJS[bool](br, tabB, "no unread conversation once Bea read it", 5*time.Second, `document.querySelector('[data-testid=nav-messages-unread]').hidden`)
 	if m := ms[0]; m.Author != "Ann" || m.Mine || m.Text != text || m.Lock != "Sealed. Who can read this: you, Ann, Cyd (their devices)" || m.Readers != "· you, Ann, Cyd" {
 		t.Errorf("Bea sees %+v", m)
 	}
@@ -198,6 +205,9 @@ func TestWebUIMessages(t *testing.T) {
 	t.Logf("Bea's reply appeared on Ann's open page %v after it was sent", time.Since(began).Round(time.Millisecond))
 	if m := ms[1]; m.Author != "Bea" || m.Mine || m.Status != "readable" || m.Text != reply || m.Lock != lockAnn || !strings.HasPrefix(m.Reply, "Reply to You: Picnic on Sunday?") {
 		t.Errorf("Ann sees the reply as %+v", m)
+	}
+	if unread := get(br, tabA, "Ann's unread count", 5*time.Second, chromedp.Evaluate[string](`(() => { const n = document.querySelector('[data-testid=nav-messages-unread]'); return n.hidden ? 'hidden' : n.dataset.count; })()`)); unread != "hidden" {
+		t.Errorf("Ann read the reply on the open page, and the Messages link counts %s unread", unread)
 	}
 	br.screenshot(tabA, "conversation-sender")
 	br.screenshot(tabB, "conversation-reply")

@@ -8,6 +8,7 @@ import { h, replace, statusLine, errorText, plural, shortId, timeEl, bdi } from 
 import { api } from '../api.js';
 import { alikeBadge } from '../peertext.js';
 import { lockIcon } from './spaces.js';
+import { markSeen } from '../unread.js';
 import { personName, othersOf, readerNames, readersLine, readersText } from './messages.js';
 
 // What a person sees of an entry that does not open (doc/api.md
@@ -134,6 +135,7 @@ export default async function conversation(main, ctx) {
       view = c;
       drawHead(c);
       drawThread(c);
+      if (c.last) markSeen(c.last.id);
     } catch (err) {
       if (!ctx.alive()) return;
       if (err.code === 'not_found') {

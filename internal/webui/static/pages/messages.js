@@ -6,6 +6,7 @@ import { h, replace, statusLine, errorText, plural, displayName, shortId, timeEl
 import { api } from '../api.js';
 import { alikeBadge } from '../peertext.js';
 import { lockIcon } from './spaces.js';
+import { isUnread } from '../unread.js';
 
 // personName is how a participant or author shows: "you" for this
 // account, else the profile name or the short account id.
@@ -152,15 +153,18 @@ export default async function messages(main, ctx) {
       if (text === shown) return;
       shown = text;
       listHeading.textContent = `Conversations (${cs.length})`;
+      ctx.unread(cs);
       if (!cs.length) {
         replace(list, h('li', { class: 'empty', dataset: { testid: 'conversations-empty' }, text: 'No conversations yet. Start one below; messages people send you show here.' }));
         return;
       }
       replace(list, ...cs.map((c) => {
         const names = readerNames(c.participants, me);
-        return h('li', { class: 'conversation-item card' + (c.verified ? '' : ' unverified'), dataset: { testid: 'conversation-item', conversation: c.id, verified: String(c.verified) } },
+        const unread = isUnread(c);
+        return h('li', { class: 'conversation-item card' + (c.verified ? '' : ' unverified') + (unread ? ' unread' : ''), dataset: { testid: 'conversation-item', conversation: c.id, verified: String(c.verified), unread: String(unread) } },
           h('h3', {}, lockIcon(c.verified ? readersText(names) : 'Sealed: who can read it is not known yet'), ' ',
             h('a', { href: '#/conversation/' + c.id, dataset: { testid: 'conversation-link' }, ptext: othersTitle(c, me) }),
+            unread ? h('span', { class: 'badge new', dataset: { testid: 'conversation-unread' }, text: 'New' }) : null,
             c.verified ? null : h('span', { class: 'badge warn', text: 'unverified' })),
           h('p', { class: 'preview', dataset: { testid: 'conversation-preview' } }, preview(c, me)),
           h('p', { class: 'meta muted small' },
