@@ -219,6 +219,14 @@ func TestWebUIMessages(t *testing.T) {
 		t.Errorf("Cyd sees %+v", ms)
 	}
 	waitText(t, br, tabC, "Cyd's title", "conversation-title", "Ann, Bea", 5*time.Second)
+	// A long word must not widen Ann's page at phone width (below).
+	long := strings.Repeat("ab", 200)
+	br.do(tabC, "Cyd writes a long word", 20*time.Second,
+		setField("conversation-text", long), chromedp.Click(tid("conversation-send")))
+	waitConv(t, br, tabC, "Cyd's message on his page", 3)
+	if ms := waitConv(t, br, tabA, "Cyd's message on Ann's open page", 3); ms[2].Author != "Cyd" || ms[2].Text != long || ms[2].Reply != "" {
+		t.Errorf("Ann sees Cyd's message as %+v", ms[2])
+	}
 
 	// From Ann's profile, Cyd's Message link opens the form with Ann chosen.
 	br.do(tabC, "Cyd opens Ann's profile and its Message link", 20*time.Second,

@@ -9,7 +9,7 @@ import { api } from '../api.js';
 import { alikeBadge } from '../peertext.js';
 import { lockIcon } from './spaces.js';
 import { markSeen } from '../unread.js';
-import { personName, othersOf, readerNames, readersLine, readersText } from './messages.js';
+import { othersOf, namesTitle, personName, readerNames, readersLine, readersText } from './messages.js';
 
 // What a person sees of an entry that does not open (doc/api.md
 // "Messages": a message's status).
@@ -55,7 +55,7 @@ export default async function conversation(main, ctx) {
     const names = readerNames(c.participants, me);
     const others = othersOf(c.participants, me);
     if (c.verified) {
-      const t = others.length ? others.map((p) => personName(p, me)).join(', ') : 'Notes to yourself';
+      const t = namesTitle(others);
       title.textContent = t;
       title.dir = 'auto';
       ctx.title(t);

@@ -40,13 +40,17 @@ export function readersText(names) {
   return `Who can read this: ${names.join(', ')} (their devices)`;
 }
 
-// others are the participants other than you ("Ann, Bea"): a
-// conversation's title.
-function othersTitle(c, me) {
-  const others = othersOf(c.participants, me);
-  if (!c.verified) return 'Unverified conversation';
+// namesTitle is a conversation's title: the participants other than you
+// ("Ann, Bea"), the first five and how many more for a large one.
+export function namesTitle(others) {
   if (!others.length) return 'Notes to yourself';
-  return others.map((p) => displayName(p.name, p.account)).join(', ');
+  const names = others.map((p) => displayName(p.name, p.account));
+  return names.length > 5 ? names.slice(0, 5).join(', ') + ` and ${names.length - 5} more` : names.join(', ');
+}
+
+function othersTitle(c, me) {
+  if (!c.verified) return 'Unverified conversation';
+  return namesTitle(othersOf(c.participants, me));
 }
 
 function preview(c, me) {
