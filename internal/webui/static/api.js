@@ -134,6 +134,12 @@ export const api = {
   spaceRemove: (id, account) => request('DELETE', '/spaces/' + enc(id) + '/members/' + enc(account)),
   spaceRole: (id, account, role) => request('PUT', '/spaces/' + enc(id) + '/members/' + enc(account) + '/role', { role }),
   spaceLeave: (id) => request('POST', '/spaces/' + enc(id) + '/leave', {}),
+  // Private messages (doc/api.md "Messages"): a conversation id is 64 hex
+  // digits, messages ent_…; texts are opened on the node when asked for.
+  conversations: () => request('GET', '/conversations'),
+  conversation: (id) => request('GET', '/conversations/' + enc(id)),
+  startConversation: (to, text) => request('POST', '/conversations', { to, text }),
+  sendMessage: (id, text, replyTo) => request('POST', '/conversations/' + enc(id) + '/messages', replyTo ? { text, reply_to: replyTo } : { text }),
   // uploadFile stores a file shared with other nodes (a proof, a note's
   // file): JPEG and PNG images lose their location metadata, as with
   // 'kith village vote --proof' (other nodes refuse images that carry one).

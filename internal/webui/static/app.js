@@ -8,6 +8,7 @@ import { api, hooks } from './api.js';
 import * as events from './events.js';
 import { forget } from './names.js';
 import { seeName } from './peertext.js';
+import { unreadCount, onSeen } from './unread.js';
 import timeline from './pages/timeline.js';
 import thread from './pages/thread.js';
 import profile from './pages/profile.js';
@@ -21,6 +22,8 @@ import village from './pages/village.js';
 import chain from './pages/chain.js';
 import spaces from './pages/spaces.js';
 import space from './pages/space.js';
+import messages from './pages/messages.js';
+import conversation from './pages/conversation.js';
 import onboarding from './pages/onboarding.js';
 import signin from './pages/signin.js';
 
@@ -32,6 +35,8 @@ const announcer = document.getElementById('announce');
 const revokedEl = document.getElementById('revoked');
 const navInbox = h('span', { class: 'nav-count', dataset: { testid: 'nav-villages-inbox' }, hidden: true });
 nav.querySelector('[data-testid=nav-villages]').append(navInbox);
+const navUnread = h('span', { class: 'nav-count', dataset: { testid: 'nav-messages-unread' }, hidden: true });
+nav.querySelector('[data-testid=nav-messages]').append(navUnread);
 
 // mode: "starting", "signin", "setup" or "app".
 let mode = 'starting';
@@ -81,6 +86,32 @@ function inboxChanged() {
   inboxTimer = setTimeout(refreshInbox, 400);
 }
 
+// drawUnread shows by the Messages link how many conversations have a
+// message not seen in this browser (unread.js).
+function drawUnread(cs) {
+  const n = unreadCount(cs);
+  navUnread.hidden = !n;
+  navUnread.dataset.count = String(n);
+  replace(navUnread, String(n), h('span', { class: 'visually-hidden', text: n === 1 ? ' conversation with a new message' : ' conversations with new messages' }));
+}
+// refreshUnread reads the conversations again: on a message event only,
+// since reading them publishes the device's encryption key the first time
+// (doc/api.md "Messages"), which opening the app alone must not do.
+let unreadTimer = null;
+let lastConversations = [];
+function refreshUnread() {
+  clearTimeout(unreadTimer);
+  unreadTimer = setTimeout(async () => {
+    if (mode !== 'app') return;
+    try {
+      lastConversations = (await api.conversations()).conversations || [];
+    } catch {
+      return;
+    }
+    drawUnread(lastConversations);
+  }, 400);
+}
+
 // refreshRevoked shows the banner of a device its account revoked: it can
 // no longer write, and the banner says what to do.
 async function refreshRevoked() {
@@ -114,6 +145,8 @@ const routes = [
   [/^\/village\/([^/]+)\/chain\/([^/]+)$/, chain, 'nav-villages'],
   [/^\/spaces$/, spaces, 'nav-spaces'],
   [/^\/space\/([^/]+)$/, space, 'nav-spaces'],
+  [/^\/messages$/, messages, 'nav-messages'],
+  [/^\/conversation\/([^/]+)$/, conversation, 'nav-messages'],
 ];
 
 let cleanups = [];
@@ -159,6 +192,10 @@ async function route() {
     params,
     query: new URLSearchParams(q),
     announce,
+    unread: (cs) => {
+      lastConversations = cs;
+      drawUnread(cs);
+    },
     alive: () => serial === renderSerial,
     title: (t) => {
       document.title = `${t} · kith`;
@@ -265,6 +302,8 @@ async function boot() {
   events.on('hello', (d) => {
     if (d && d.initialized === false) showSetup();
   });
+  events.on('message', refreshUnread);
+  onSeen(() => drawUnread(lastConversations));
   events.on('resync', () => {
     if (mode === 'app') {
       inboxChanged();

@@ -91,7 +91,10 @@ export default async function profile(main, ctx) {
         }
       },
     });
-    return h('div', { class: 'actions' }, h('div', { class: 'row' }, follow, block), confirmBox);
+    const message = info.blocked ? null : h('a', {
+      class: 'button secondary', href: '#/messages?to=' + encodeURIComponent(info.account), dataset: { testid: 'profile-message' }, text: 'Message',
+    });
+    return h('div', { class: 'actions' }, h('div', { class: 'row' }, follow, message, block), confirmBox);
   }
 
   function editForm(p) {
