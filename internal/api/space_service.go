@@ -133,7 +133,7 @@ func (s *Service) CreateSpace(ctx context.Context, req wire.SpaceCreate) (wire.S
 			return wire.SpaceEntry{}, err
 		}
 	}
-	e, err := s.n.CreateSpace(ctx, req.Name, vid, admins, members)
+	e, err := s.n.CreateSpaceFrom(ctx, node.NewSpace{Name: req.Name, Village: vid, Admins: admins, Members: members, History: req.History})
 	if err != nil {
 		return wire.SpaceEntry{}, spaceErr(entry.ID{}, err)
 	}
@@ -178,7 +178,7 @@ func (s *Service) Space(ctx context.Context, idText string) (wire.Space, error) 
 	me := s.n.Account().Key()
 	out := wire.Space{
 		ID: id.String(), Name: v.Name, Me: accText(me), Role: roleText(v.Role),
-		CanWrite: v.CanWrite, Waiting: v.Waiting, EpochsOpened: v.EpochsOpened,
+		CanWrite: v.CanWrite, Waiting: v.Waiting, EpochsOpened: v.EpochsOpened, History: v.History,
 		Members: make([]wire.SpaceMember, 0, len(v.Members)), Ignored: []wire.SpaceIgnored{},
 	}
 	if !v.Village.IsZero() {

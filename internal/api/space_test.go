@@ -107,8 +107,16 @@ func TestSpaceEndpoints(t *testing.T) {
 	if got, want := memberLines(sa.Members), []string{"Ann admin (me)", "Bea member", "Cyd member"}; !slices.Equal(got, want) {
 		t.Errorf("A's members %q, want %q", got, want)
 	}
-	if sa.Name != "Garden" || sa.Me != accA || sa.Role != "admin" || !sa.CanWrite || sa.Waiting != "" || sa.EpochsOpened != 1 || len(sa.Ignored) != 0 {
+	if sa.Name != "Garden" || sa.Me != accA || sa.Role != "admin" || !sa.CanWrite || sa.Waiting != "" || sa.EpochsOpened != 1 || len(sa.Ignored) != 0 || sa.History {
 		t.Errorf("A's space %+v", sa)
+	}
+	// The history setting travels to the space and back.
+	var withHistory wire.SpaceEntry
+	a.call("POST", "/api/v1/spaces", wire.SpaceCreate{Name: "Choir", Members: []string{accB}, History: true}, &withHistory)
+	var sh wire.Space
+	a.call("GET", "/api/v1/spaces/"+withHistory.Space, nil, &sh)
+	if !sh.History || sh.Name != "Choir" {
+		t.Errorf("a space created with history: %+v", sh)
 	}
 	a.expectError("GET", "/api/v1/spaces/xyz", "", 400, wire.CodeBadRequest, "space")
 	a.expectError("GET", "/api/v1/spaces/"+entry.ID{9}.String(), "", 404, wire.CodeNotFound, "no space "+entry.ID{9}.String()+" is held here")

@@ -34,7 +34,8 @@ func init() {
 			"published their encryption keys and yours hears of them.",
 		flags: flags(multi("with", "a member: acc_… or the name of an account you follow; repeatable"),
 			multi("admin", "an admin besides you: acc_… or a name; repeatable"),
-			strFlag("village", "create it with the locals of this village (ent_…)")),
+			strFlag("village", "create it with the locals of this village (ent_…)"),
+			boolFlag("history", "people added later also read what was sealed before they joined (fixed at creation; default: they read from when they join)")),
 		run: runSpaceCreate,
 	})
 	register(&command{
@@ -188,7 +189,7 @@ func runSpaceCreate(ctx context.Context, c *call) error {
 	if err := c.wantArgs(1, 1); err != nil {
 		return err
 	}
-	req := wire.SpaceCreate{Name: c.args[0]}
+	req := wire.SpaceCreate{Name: c.args[0], History: c.flagBool("history")}
 	if strings.TrimSpace(req.Name) == "" {
 		return usagef("NAME: a space needs a name")
 	}
@@ -342,6 +343,11 @@ func printSpace(w io.Writer, v spaceShown) {
 		readers = append(readers, r)
 	}
 	fmt.Fprintln(w, "lock      sealed: only the members' devices can read its messages")
+	if v.History {
+		fmt.Fprintln(w, "history   people added later also read what was sealed before they joined")
+	} else {
+		fmt.Fprintln(w, "history   people added later read from when they join")
+	}
 	fmt.Fprintf(w, "readers   %s\n", orNone(readers))
 	switch {
 	case v.Role == "none":

@@ -91,6 +91,7 @@ func TestSpaceCommands(t *testing.T) {
 	c.ok(t, "space", "show", id)
 	want := "Garden  " + id + "\n" +
 		"lock      sealed: only the members' devices can read its messages\n" +
+		"history   people added later read from when they join\n" +
 		"readers   Ann (admin, you), Bea, Cyd\n" +
 		"you       admin; this device can write\n" +
 		"\nmembers (3)\n" +

@@ -21,6 +21,7 @@ type SpaceView struct {
 	ID      entry.ID
 	Name    string
 	Village entry.ID // the village it was created from, zero if none
+	History bool     // members added later receive the earlier epochs
 	Members []SpaceMember
 	// Role is this node's account's role; zero when it is no member
 	// (removed, left, or never admitted).
@@ -42,7 +43,7 @@ func (n *Node) Space(ctx context.Context, id entry.ID) (*SpaceView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &SpaceView{ID: id, Name: st.Name, Village: st.Village, Role: st.Members[n.account], Ignored: st.Ignored}
+	v := &SpaceView{ID: id, Name: st.Name, Village: st.Village, History: st.History, Role: st.Members[n.account], Ignored: st.Ignored}
 	for _, a := range st.Accounts() {
 		v.Members = append(v.Members, SpaceMember{Account: a, Role: st.Members[a]})
 	}

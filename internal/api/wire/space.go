@@ -10,6 +10,9 @@ type SpaceCreate struct {
 	Village string   `json:"village,omitempty"` // ent_…; then admins and members must be empty
 	Admins  []string `json:"admins,omitempty"`  // acc_…, besides this node's account (always an admin)
 	Members []string `json:"members,omitempty"` // acc_…
+	// History: members added later also read what was sealed before they
+	// joined (doc/protocol/spaces.md §3); fixed at creation. Default no.
+	History bool `json:"history,omitempty"`
 }
 
 // SpaceEntry answers the endpoints that append an entry to a space.
@@ -61,6 +64,8 @@ type Space struct {
 	// EpochsOpened: the key epochs of the space whose key this device
 	// holds.
 	EpochsOpened int `json:"epochs_opened"`
+	// History: members added later also read what was sealed before.
+	History bool `json:"history"`
 	// Members are the accounts that can read what is sealed from now on
 	// (their current devices get the keys): admins first, then by name.
 	Members []SpaceMember  `json:"members"`
