@@ -30,6 +30,7 @@ export default async function spaces(main, ctx) {
   const villageBox = h('div', { hidden: true },
     h('label', { for: 'space-village', text: 'Village' }), villageSel,
     h('p', { class: 'muted hint', text: 'Its current locals become the members. Locals who join later are added by an admin.' }));
+  const historyIn = h('input', { type: 'checkbox', id: 'space-history', dataset: { testid: 'space-history' } });
   const submit = h('button', { type: 'submit', dataset: { testid: 'space-create' }, text: 'Create the space' });
   const createStatus = statusLine('space-create-status');
   const form = h('form', { class: 'card space-form', dataset: { testid: 'space-create-form' }, 'aria-labelledby': 'space-create-heading' },
@@ -39,6 +40,7 @@ export default async function spaces(main, ctx) {
       h('div', { class: 'check' }, fromPeople, ' ', h('label', { for: 'space-from-people', text: 'People I choose' })),
       h('div', { class: 'check' }, fromVillage, ' ', h('label', { for: 'space-from-village', text: 'The locals of one of my villages' }))),
     peopleBox, villageBox,
+    h('div', { class: 'check' }, historyIn, ' ', h('label', { for: 'space-history', text: 'People added later can read what was written before they joined' })),
     h('p', { class: 'muted hint' }, lockIcon(), ' Everything written in the space is sealed: only its members’ devices can read it. You are its admin.'),
     h('div', { class: 'row' }, submit),
     createStatus);
@@ -111,6 +113,7 @@ export default async function spaces(main, ctx) {
       return;
     }
     const body = { name };
+    if (historyIn.checked) body.history = true;
     if (fromVillage.checked) {
       if (!villageSel.value) {
         createStatus.set('You are a local of no village: choose people instead.', 'error');
