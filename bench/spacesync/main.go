@@ -27,6 +27,9 @@ import (
 	"github.com/kithnet/kith/internal/store"
 )
 
+// cpuProfile is the -cpuprofile prefix, empty for none.
+var cpuProfile string
+
 // Run is one side's figures.
 type Run struct {
 	Seconds       float64 `json:"session_seconds"` // connection to every entry stored on B
@@ -34,6 +37,7 @@ type Run struct {
 	BytesAtoB     int64   `json:"bytes_a_to_b"`
 	BytesPerEntry float64 `json:"wire_bytes_per_entry"`
 	CPUSecondsB   float64 `json:"cpu_seconds_b"`
+	CPUSecondsA   float64 `json:"cpu_seconds_a"` // from B's start to the last entry stored
 }
 
 // Result is what the benchmark reports.
@@ -57,7 +61,9 @@ func main() {
 	entries := flag.Int("entries", 100_000, "entries on each side")
 	dir := flag.String("dir", "", "work directory (default: a temporary one, removed afterwards)")
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
+	profile := flag.String("cpuprofile", "", "write CPU profiles of the nodes to PREFIX-{plain,sealed}-{a,b}.prof")
 	flag.Parse()
+	cpuProfile = *profile
 	if err := run(*entries, *dir, *jsonOut); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/spacesync:", err)
 		os.Exit(1)
@@ -99,7 +105,7 @@ func run(total int, dir string, jsonOut bool) error {
 	if err := benchkit.WriteLogsConfig(plainB, []string{benchkit.LogKey(0).String()}); err != nil {
 		return err
 	}
-	if res.Plain, err = syncRun(ctx, bin, plainA, plainB, uint64(total)+1, total); err != nil {
+	if res.Plain, err = syncRun(ctx, bin, plainA, plainB, uint64(total)+1, total, "plain"); err != nil {
 		return err
 	}
 
@@ -118,7 +124,7 @@ func run(total int, dir string, jsonOut bool) error {
 	if err != nil {
 		return err
 	}
-	if res.Sealed, err = syncRun(ctx, bin, sealA, sealB, uint64(held.Entries)+uint64(total), total); err != nil {
+	if res.Sealed, err = syncRun(ctx, bin, sealA, sealB, uint64(held.Entries)+uint64(total), total, "sealed"); err != nil {
 		return err
 	}
 	res.Ratio = res.Sealed.Rate / res.Plain.Rate
@@ -161,14 +167,20 @@ func run(total int, dir string, jsonOut bool) error {
 
 // syncRun starts A and B (B dialling A) and waits until B holds target
 // entries, count of them new.
-func syncRun(ctx context.Context, bin, homeA, homeB string, target uint64, count int) (Run, error) {
+func syncRun(ctx context.Context, bin, homeA, homeB string, target uint64, count int, side string) (Run, error) {
 	var r Run
-	pa, err := benchkit.Serve(bin, homeA)
+	var profA, profB []string
+	if cpuProfile != "" {
+		profA = []string{"--cpuprofile", cpuProfile + "-" + side + "-a.prof"}
+		profB = []string{"--cpuprofile", cpuProfile + "-" + side + "-b.prof"}
+	}
+	pa, err := benchkit.Serve(bin, homeA, profA...)
 	if err != nil {
 		return r, err
 	}
 	defer pa.Stop()
-	pb, err := benchkit.Serve(bin, homeB, "--peer", pa.Addr())
+	cpuA0 := benchkit.CPUSecondsOf(pa.PID)
+	pb, err := benchkit.Serve(bin, homeB, append([]string{"--peer", pa.Addr()}, profB...)...)
 	if err != nil {
 		return r, err
 	}
@@ -190,6 +202,7 @@ func syncRun(ctx context.Context, bin, homeA, homeB string, target uint64, count
 	}
 	done := time.Now()
 	r.CPUSecondsB = benchkit.CPUSecondsOf(pb.PID)
+	r.CPUSecondsA = benchkit.CPUSecondsOf(pa.PID) - cpuA0
 	peers, err := pb.Client.Peers(ctx)
 	if err != nil {
 		return r, err

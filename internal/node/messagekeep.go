@@ -103,6 +103,12 @@ func (n *Node) keepMessages(ctx context.Context, publish bool) error {
 		if dk == nil && len(ms.convs) == 0 {
 			break
 		}
+		if d == n.device.Public() {
+			// This device's own entries hold nothing to find (it knows
+			// what it wrote); reading them cost a node that had sealed
+			// 100,000 space posts 3 s of CPU at every start.
+			continue
+		}
 		if from := ms.scanned[d]; from < hi {
 			groups[from] = append(groups[from], d)
 		}
