@@ -55,7 +55,9 @@ func main() {
 	kith := flag.String("kith", "", "benchmark: the kith binary to attack (default: build this checkout's), e.g. one built from an older commit")
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
 	memLimit := flag.Int("memory-limit-mb", 0, "benchmark: run the node under attack with --memory-limit-mb N (doc/config.md; 0: none)")
+	nodeFlags := flag.String("node-flags", "", "benchmark: more flags for the node's kith serve, space-separated (e.g. --memprofile /tmp/heap.pprof)")
 	flag.Parse()
+	targetFlags = append(targetFlags, strings.Fields(*nodeFlags)...)
 	if *memLimit > 0 {
 		targetFlags = append(targetFlags, "--memory-limit-mb", strconv.Itoa(*memLimit))
 	}

@@ -54,6 +54,7 @@ recovery phrase, as 'kith init' does.`,
 			strFlag("name", "a name for this device when the account is created, e.g. laptop"),
 			strFlag("memory-limit-mb", "a soft limit in MiB on the node's Go memory, 0 for none (default: memory_limit_mb in config.toml; doc/config.md)"),
 			strFlag("cpuprofile", "write a CPU profile to FILE until the node stops (for performance work)"),
+			strFlag("memprofile", "write a heap profile to FILE.PID at the node's largest memory, checked every 50 ms (for memory work)"),
 		),
 		run: runServe,
 	})
@@ -134,6 +135,12 @@ func runServe(ctx context.Context, c *call) error {
 			return fmt.Errorf("--cpuprofile: %w", err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+
+	if path := c.str("memprofile"); path != "" {
+		if err := peakHeapProfile(ctx, path); err != nil {
+			return err
+		}
 	}
 
 	// n stays nil in setup mode until the web UI created the account.
