@@ -76,9 +76,10 @@ type Limits struct {
 	WriteBuffer int
 	// SharedWriteBuffer bounds the ENTRIES bytes all the engine's sessions
 	// queue together beyond their first OwnWriteBuffer bytes each: a
-	// sender waits for room in it too. Defaults 16 MiB and 256 KiB, so
-	// four sessions sending at once each queue their whole WriteBuffer,
-	// and ten queue at most 18.5 MiB together (40 MiB without it).
+	// sender waits for room in it too. Defaults 4 MiB and 256 KiB, so a
+	// session sending alone queues its whole WriteBuffer, and ten queue at
+	// most 6.5 MiB together (40 MiB without it): a node that ten peers
+	// make read and send its logs over and over holds little for them.
 	SharedWriteBuffer int
 	OwnWriteBuffer    int
 }
@@ -101,7 +102,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxReconcileMessages, 10_000)
 	def(&l.VerifyWorkers, max(1, runtime.GOMAXPROCS(0)-1))
 	def(&l.WriteBuffer, 4<<20)
-	def(&l.SharedWriteBuffer, 16<<20)
+	def(&l.SharedWriteBuffer, 4<<20)
 	def(&l.OwnWriteBuffer, 256<<10)
 	// A frame of the largest message must fit in the pool.
 	l.SharedWriteBuffer = max(l.SharedWriteBuffer, FrameHeader+MaxMessage)

@@ -36,7 +36,7 @@ func TestLimitsDefaults(t *testing.T) {
 		l.MessageRate != 2000 || l.MessageBurst != 20000 || l.MaxReconcileMessages != 10000 || l.MaxLearned != 4000000 ||
 		l.MaxUnwanted != 1000000 || l.MaxPeerHeads != 20000 || l.HandshakeTimeout != 2*time.Minute || l.WriteTimeout != time.Minute ||
 		l.CloseTimeout != 5*time.Second || l.WriteBuffer != 4<<20 || l.VerifyWorkers != max(1, runtime.GOMAXPROCS(0)-1) ||
-		l.MaxUselessWants != 10000 || l.SharedWriteBuffer != 16<<20 || l.OwnWriteBuffer != 256<<10 {
+		l.MaxUselessWants != 10000 || l.SharedWriteBuffer != 4<<20 || l.OwnWriteBuffer != 256<<10 {
 		t.Fatalf("defaults %+v", l)
 	}
 	c := Limits{CreditEntries: 1 << 30, CreditBytes: 10}.withDefaults()
