@@ -24,6 +24,15 @@ import (
 // dhtDir is the DHT's LevelDB datastore inside DataDir.
 const dhtDir = "dht"
 
+// The DHT datastore's memory: its records are small and few (provider
+// records, capped per peer and in all), so a 256 KiB write buffer and a
+// 1 MiB block cache serve it; leveldb's defaults (4 MiB, allocated at
+// open, and 8 MiB) would hold more than the records themselves.
+const (
+	dhtWriteBuffer = 256 << 10
+	dhtBlockCache  = 1 << 20
+)
+
 // dhtKeyLabel separates kith's DHT keys from any other use of SHA-256.
 const dhtKeyLabel = "kith/dht-key/v1\x00"
 
@@ -62,7 +71,7 @@ func (h *Host) startDHT(ctx context.Context, cfg Config, bootstrap []peer.AddrIn
 	var store ds.Batching = dssync.MutexWrap(ds.NewMapDatastore())
 	if cfg.DataDir != "" {
 		dir := filepath.Join(cfg.DataDir, dhtDir)
-		lds, err := leveldb.NewDatastore(dir, nil)
+		lds, err := leveldb.NewDatastore(dir, &leveldb.Options{WriteBuffer: dhtWriteBuffer, BlockCacheCapacity: dhtBlockCache})
 		if err != nil {
 			return fmt.Errorf("netnode: opening the DHT datastore %s: %w", dir, err)
 		}

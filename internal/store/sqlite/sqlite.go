@@ -46,11 +46,15 @@ import (
 // of its own. Nothing maps the file (mmap_size 0): every page of a mapped
 // file that a read touches counts in the process's resident memory (a node
 // of 200,000 entries that served one full sync held 80–90 MB of its
-// database so), while pages read into the OS page cache do not.
+// database so), while pages read into the OS page cache do not. A reader's
+// own cache is 512 KiB: with 2 MiB each, SQLite's memory in a node that
+// ten peers made read its logs over and over reached 25–33 MB, with 512 KiB
+// 12.5 MB, and serving a 200,000-entry sync took no more CPU
+// (RELIABILITY.md, "The WANT flood's memory").
 const (
 	busyTimeoutMS      = 10_000
 	writerCacheKiB     = 64 * 1024
-	readerCacheKiB     = 2 * 1024
+	readerCacheKiB     = 512
 	mmapBytes          = 0
 	walCheckpointPages = 16384
 	maxCachedLogs      = 1 << 16
