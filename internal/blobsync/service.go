@@ -315,8 +315,14 @@ func (s *Service) peerLocked(peer identity.PublicKey) *peerState {
 // prunePeersLocked forgets peers that are not connected and whose state no
 // longer matters. s.mu must be held.
 func (s *Service) prunePeersLocked(connected []identity.PublicKey, now time.Time) {
+	// A set, not a search of the list per peer: with hundreds of peers
+	// connected (a connection flood) each round would compare every pair.
+	isConnected := make(map[identity.PublicKey]struct{}, len(connected))
+	for _, p := range connected {
+		isConnected[p] = struct{}{}
+	}
 	for p, ps := range s.peers {
-		if slices.Contains(connected, p) || ps.users > 0 || now.Before(ps.penalty) ||
+		if _, ok := isConnected[p]; ok || ps.users > 0 || now.Before(ps.penalty) ||
 			(ps.fresh && now.Sub(ps.freshSince) < freshGrace) {
 			continue
 		}
