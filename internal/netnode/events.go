@@ -212,9 +212,24 @@ func (h *Host) refuse(p peer.ID, key identity.PublicKey) bool {
 }
 
 // peerConnected is the host's own reaction to a new peer: it measures the
-// peer's latency.
+// latency of a peer it dialled or wants. A stranger that dialled in is
+// measured at the next round of pingLoop, if it is still connected: a
+// flood of strangers' connections made a ping each, 5 % of the node's CPU.
 func (h *Host) peerConnected(p peer.ID) {
-	if h.pings {
-		h.spawn(func() { h.ping(p) })
+	if !h.pings || !h.dialledOrWanted(p) {
+		return
 	}
+	h.spawn(func() { h.ping(p) })
+}
+
+// dialledOrWanted reports whether this host dialled one of its
+// connections to p, or wants p (Wants).
+func (h *Host) dialledOrWanted(p peer.ID) bool {
+	for _, c := range h.host.Network().ConnsToPeer(p) {
+		if c.Stat().Direction == network.DirOutbound {
+			return true
+		}
+	}
+	key, err := keyOf(p)
+	return err == nil && h.Wants(key)
 }

@@ -181,6 +181,29 @@ func TestEventKindString(t *testing.T) {
 	}
 }
 
+// TestStrangerDiallingInIsNotPinged: a node pings a peer it dialled at
+// once, but not a stranger that dialled it (a connection flood made a
+// ping each); the stranger is measured at pingLoop's next round.
+func TestStrangerDiallingInIsNotPinged(t *testing.T) {
+	a := startHost(t, loopbackConfig(t, testKey(t, 1)))
+	b := startHost(t, loopbackConfig(t, testKey(t, 2)))
+	if _, err := a.Connect(testContext(t, 5*time.Second), b.Addrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "a measured its latency to b", func() bool {
+		p := a.Peers()
+		return len(p) == 1 && p[0].Latency > 0
+	})
+	time.Sleep(200 * time.Millisecond) // b's ping, if it made one, is back by now
+	p := b.Peers()
+	if len(p) != 1 {
+		t.Fatalf("b sees %d peers, want 1", len(p))
+	}
+	if p[0].Latency != 0 {
+		t.Fatalf("b measured %v to a stranger that dialled it; it should wait for its next round", p[0].Latency)
+	}
+}
+
 func TestPeersReportsLatency(t *testing.T) {
 	a := startHost(t, loopbackConfig(t, testKey(t, 1)))
 	b := startHost(t, loopbackConfig(t, testKey(t, 2)))

@@ -162,8 +162,12 @@ func perAddressOptions() (count rcmgr.Option, rates *rate.Limiter) {
 // and the per-address limits.
 func newResourceManager(connHigh int) (network.ResourceManager, error) {
 	count, rates := perAddressOptions()
+	// No metrics: the manager's own Prometheus reporter, on unless
+	// disabled here (libp2p.DisableMetrics does not reach a manager built
+	// outside libp2p.New), took 6 % of a node's CPU under a connection
+	// flood, for figures nobody reads.
 	mgr, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limitConfig(connHigh)),
-		count, rcmgr.WithConnRateLimiters(rates))
+		count, rcmgr.WithConnRateLimiters(rates), rcmgr.WithMetricsDisabled())
 	if err != nil {
 		return nil, fmt.Errorf("netnode: resource manager: %w", err)
 	}
