@@ -56,7 +56,14 @@ func main() {
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
 	memLimit := flag.Int("memory-limit-mb", 0, "benchmark: run the node under attack with --memory-limit-mb N (doc/config.md; 0: none)")
 	nodeFlags := flag.String("node-flags", "", "benchmark: more flags for the node's kith serve, space-separated (e.g. --memprofile /tmp/heap.pprof)")
+	split := flag.Bool("split-cores", false, "benchmark: run the node under attack and the honest peer on CPU 0 and the attackers on the other CPUs, in every trial and the baselines (Linux, 2 CPUs or more)")
 	flag.Parse()
+	if *split {
+		if err := splitCores(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench/hostile:", err)
+			os.Exit(2)
+		}
+	}
 	targetFlags = append(targetFlags, strings.Fields(*nodeFlags)...)
 	if *memLimit > 0 {
 		targetFlags = append(targetFlags, "--memory-limit-mb", strconv.Itoa(*memLimit))
@@ -198,6 +205,9 @@ type Result struct {
 	Attackers int    `json:"attackers"`
 	// MemoryLimitMB is the node's --memory-limit-mb (0: none).
 	MemoryLimitMB int `json:"memory_limit_mb,omitempty"`
+	// SplitCores: the node and the honest peer ran on CPU 0, the
+	// attackers on the others (-split-cores).
+	SplitCores bool `json:"split_cores,omitempty"`
 	// The honest peer's full sync without an attack, before the attacks
 	// and after them; ratios are taken against the mean.
 	Baseline      Trial   `json:"baseline"`
@@ -224,7 +234,7 @@ func benchmark(ctx context.Context, c benchConfig, jsonOut bool) error {
 		commit = gitCommit()
 	}
 	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(),
-		Entries: c.entries / c.logs * c.logs, Logs: c.logs, Attackers: c.attackers, Commit: commit, MemoryLimitMB: c.memLimit}
+		Entries: c.entries / c.logs * c.logs, Logs: c.logs, Attackers: c.attackers, Commit: commit, MemoryLimitMB: c.memLimit, SplitCores: nodeCPU >= 0}
 	benchkit.Logf("creating the target: %d entries in %d logs, a post with a %d MiB blob, a village", res.Entries, c.logs, c.blobBytes>>20)
 	t, err := newTarget(ctx, bin, dir, c.entries, c.logs, c.blobBytes)
 	if err != nil {
@@ -241,7 +251,7 @@ func benchmark(ctx context.Context, c benchConfig, jsonOut bool) error {
 	if !res.Baseline.HonestSynced {
 		return fmt.Errorf("the honest peer did not sync without an attack (missing %s)", res.Baseline.HonestMissing)
 	}
-	benchkit.Logf("  %.1f s", res.Baseline.HonestSeconds)
+	benchkit.Logf("  %.1f s (first entry at %.1f s)", res.Baseline.HonestSeconds, res.Baseline.HonestFirstSeconds)
 	var trials []Trial
 	for _, a := range c.attacks {
 		tc := tc
@@ -255,8 +265,8 @@ func benchmark(ctx context.Context, c benchConfig, jsonOut bool) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", a.Name, err)
 		}
-		benchkit.Logf("  honest %.1f s (synced %v), ratio %.2f, peak RSS %.0f MB (anonymous %.0f MB, files %.0f MB), CPU %.0f %%, attackers' CPU %.1f s, refused %d of %d",
-			tr.HonestSeconds, tr.HonestSynced, tr.Ratio, tr.PeakRSSMB, tr.PeakAnonMB, tr.PeakFileMB, tr.CPUPercent, tr.AttackerCPUSeconds, tr.Report.Penalised, tr.Report.Probed)
+		benchkit.Logf("  honest %.1f s (first entry at %.1f s, synced %v), ratio %.2f, peak RSS %.0f MB (anonymous %.0f MB, files %.0f MB), CPU %.0f %%, attackers' CPU %.1f s, refused %d of %d",
+			tr.HonestSeconds, tr.HonestFirstSeconds, tr.HonestSynced, tr.Ratio, tr.PeakRSSMB, tr.PeakAnonMB, tr.PeakFileMB, tr.CPUPercent, tr.AttackerCPUSeconds, tr.Report.Penalised, tr.Report.Probed)
 		trials = append(trials, tr)
 		if !tr.Alive {
 			benchkit.Logf("  the target died or did not stop cleanly; the end of its log:\n%s", log[max(0, len(log)-4000):])

@@ -55,7 +55,8 @@ func serve(bin, home string, extra ...string) (*proc, error) {
 	args := append([]string{"--home", home, "--json", "serve",
 		"--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0",
 		"--no-mdns", "--no-nat", "--init"}, extra...)
-	cmd := exec.Command(bin, args...)
+	name, args := kithCommand(bin, args...)
+	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), "KITH_PASSPHRASE=", "HOME="+home)
 	p := &proc{Home: home, cmd: cmd, log: &logBuffer{}}
 	cmd.Stderr = p.log

@@ -162,7 +162,10 @@ func fill(ctx context.Context, st store.Store, nlogs, perLog int) ([]string, err
 // target's logs and dials it.
 type honest struct {
 	Seconds float64 // from its process start to holding everything
-	Synced  bool
+	// FirstSeconds: from its process start to holding a first entry of
+	// the target's (its way in: dial, admission, reconciliation).
+	FirstSeconds float64
+	Synced       bool
 	Missing string // what it still lacked at the deadline
 }
 
@@ -190,7 +193,11 @@ func honestSync(ctx context.Context, bin, dir string, t *target, tp *proc, timeo
 	want := uint64(t.Entries) + 2 // and its own certificate and the post
 	for {
 		h.Seconds = time.Since(start).Seconds()
-		if st, err := p.Client.Status(ctx); err == nil && st.Entries >= want {
+		st, err := p.Client.Status(ctx)
+		if err == nil && st.Entries > 1 && h.FirstSeconds == 0 {
+			h.FirstSeconds = h.Seconds
+		}
+		if err == nil && st.Entries >= want {
 			missing := holds(ctx, p, t)
 			if missing == "" {
 				h.Synced = true

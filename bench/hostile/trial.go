@@ -19,6 +19,9 @@ type Trial struct {
 	Attackers     int     `json:"attackers"`
 	AttackSeconds float64 `json:"attack_seconds"`
 	HonestSeconds float64 `json:"honest_seconds"` // the honest peer's process start to holding everything
+	// HonestFirstSeconds: its process start to holding a first entry (its
+	// way in: dial, admission, reconciliation).
+	HonestFirstSeconds float64 `json:"honest_first_entry_seconds"`
 	HonestSynced  bool    `json:"honest_synced"`
 	HonestMissing string  `json:"honest_missing,omitempty"`
 	Ratio         float64 `json:"ratio"`       // the honest sync rate during the attack ÷ without it (0: no baseline)
@@ -123,6 +126,7 @@ func runTrial(ctx context.Context, bin, dir string, t *target, a *hostile.Attack
 		return tr, err
 	}
 	tr.HonestSeconds, tr.HonestSynced, tr.HonestMissing = h.Seconds, h.Synced, h.Missing
+	tr.HonestFirstSeconds = h.FirstSeconds
 	if h.Synced && c.baseline > 0 {
 		tr.Ratio = c.baseline / h.Seconds
 	}
