@@ -166,7 +166,7 @@ type honest struct {
 	// the target's (its way in: dial, admission, reconciliation).
 	FirstSeconds float64
 	Synced       bool
-	Missing string // what it still lacked at the deadline
+	Missing      string // what it still lacked at the deadline
 }
 
 // honestSync starts a fresh node in dir that replicates t's logs, dials

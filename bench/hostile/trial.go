@@ -22,11 +22,11 @@ type Trial struct {
 	// HonestFirstSeconds: its process start to holding a first entry (its
 	// way in: dial, admission, reconciliation).
 	HonestFirstSeconds float64 `json:"honest_first_entry_seconds"`
-	HonestSynced  bool    `json:"honest_synced"`
-	HonestMissing string  `json:"honest_missing,omitempty"`
-	Ratio         float64 `json:"ratio"`       // the honest sync rate during the attack ÷ without it (0: no baseline)
-	PeakRSSMB     float64 `json:"peak_rss_mb"` // the target's, from the attack's start to its end
-	RSSAfterMB    float64 `json:"rss_after_mb"`
+	HonestSynced       bool    `json:"honest_synced"`
+	HonestMissing      string  `json:"honest_missing,omitempty"`
+	Ratio              float64 `json:"ratio"`       // the honest sync rate during the attack ÷ without it (0: no baseline)
+	PeakRSSMB          float64 `json:"peak_rss_mb"` // the target's, from the attack's start to its end
+	RSSAfterMB         float64 `json:"rss_after_mb"`
 	// PeakAnonMB and PeakFileMB are the highest of the RSS's two parts,
 	// sampled every 50 ms: anonymous memory (Go's heap and SQLite's) and
 	// mapped files (the binary, and the database read through mmap).
