@@ -5,6 +5,7 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/kithnet/kith/internal/entry"
@@ -15,6 +16,11 @@ import (
 
 // sealKeyType is the payload type of a device's encryption key (keyring.md §1).
 const sealKeyType = "seal.key"
+
+// maxSealKeys bounds the seal.key entries of one device a node reads
+// (the first ones it stored): a device that rotates more often than that
+// makes only its own key stale.
+const maxSealKeys = 1000
 
 // sealKEM is the KEM of the keys this node publishes: hybrid, keyring.md §6.
 var sealKEM = seal.KEMHybrid
@@ -34,7 +40,8 @@ func (n *Node) decryptionKey(kem uint16, rot uint64) (*seal.DecryptionKey, error
 
 // publishedSealKeys returns the seal.key payloads in device's public log.
 func (n *Node) publishedSealKeys(ctx context.Context, device identity.PublicKey) ([]seal.Published, error) {
-	es, err := n.store.Find(ctx, store.Query{Type: sealKeyType, Authors: []identity.PublicKey{device}, Limit: 1000})
+	public := entry.PublicLog
+	es, err := n.store.Find(ctx, store.Query{Type: sealKeyType, LogID: &public, Authors: []identity.PublicKey{device}, Limit: maxSealKeys})
 	if err != nil {
 		return nil, err
 	}
@@ -63,9 +70,26 @@ func (n *Node) sealKeyOf(ctx context.Context, device identity.PublicKey) (seal.D
 	return cur, ok, nil
 }
 
+// publishSealKey publishes this device's encryption key when none is
+// published yet (keyring.md §1). StartNetwork calls it, so that a device
+// can be written to from its node's first start on, whether it was made
+// by Init, Restore or Pair, or made before keys were published at start.
+// A revoked device publishes nothing.
+func (n *Node) publishSealKey(ctx context.Context) error {
+	_, err := n.ownDecryptionKey(ctx)
+	if errors.Is(err, ErrDeviceRevoked) {
+		return nil
+	}
+	return err
+}
+
 // ownDecryptionKey returns this device's current decryption key,
 // publishing its encryption key first when it has none yet.
 func (n *Node) ownDecryptionKey(ctx context.Context) (*seal.DecryptionKey, error) {
+	// One caller at a time: two that both found no key would publish
+	// rotation 0 twice, and the second would be refused (not greater).
+	n.sealMu.Lock()
+	defer n.sealMu.Unlock()
 	cur, ok, err := n.sealKeyOf(ctx, n.device.Public())
 	if err != nil {
 		return nil, err
