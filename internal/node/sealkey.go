@@ -9,18 +9,11 @@ import (
 	"fmt"
 
 	"github.com/kithnet/kith/internal/entry"
-	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/seal"
-	"github.com/kithnet/kith/internal/store"
 )
 
 // sealKeyType is the payload type of a device's encryption key (keyring.md §1).
 const sealKeyType = "seal.key"
-
-// maxSealKeys bounds the seal.key entries of one device a node reads
-// (the first ones it stored): a device that rotates more often than that
-// makes only its own key stale.
-const maxSealKeys = 1000
 
 // sealKEM is the KEM of the keys this node publishes: hybrid, keyring.md §6.
 var sealKEM = seal.KEMHybrid
@@ -36,38 +29,6 @@ func (n *Node) decryptionKey(kem uint16, rot uint64) (*seal.DecryptionKey, error
 		return nil, err
 	}
 	return seal.DeriveDecryptionKey(kem, ikm)
-}
-
-// publishedSealKeys returns the seal.key payloads in device's public log.
-func (n *Node) publishedSealKeys(ctx context.Context, device identity.PublicKey) ([]seal.Published, error) {
-	public := entry.PublicLog
-	es, err := n.store.Find(ctx, store.Query{Type: sealKeyType, LogID: &public, Authors: []identity.PublicKey{device}, Limit: maxSealKeys})
-	if err != nil {
-		return nil, err
-	}
-	var out []seal.Published
-	for _, e := range es {
-		if e.Header.LogID != entry.PublicLog || e.Payload == nil {
-			continue
-		}
-		k, err := seal.DecodeDeviceKey(e.Payload)
-		if err != nil {
-			continue
-		}
-		out = append(out, seal.Published{Seq: e.Header.Seq, Key: k})
-	}
-	return out, nil
-}
-
-// sealKeyOf returns device's current encryption key as held (keyring.md
-// §1), ok false when none is held.
-func (n *Node) sealKeyOf(ctx context.Context, device identity.PublicKey) (seal.DeviceKey, bool, error) {
-	pubs, err := n.publishedSealKeys(ctx, device)
-	if err != nil {
-		return seal.DeviceKey{}, false, err
-	}
-	cur, ok, _ := seal.CurrentDeviceKey(pubs)
-	return cur, ok, nil
 }
 
 // publishSealKey publishes this device's encryption key when none is
