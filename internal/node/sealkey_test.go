@@ -118,3 +118,76 @@ func BenchmarkSealKeyOf(b *testing.B) {
 		}
 	}
 }
+
+// The book knows a device's key as of the public log held (keyring.md
+// §1; a store holds a log without gaps), reads on as the log grows, and
+// refuses a rotation that is not greater than the one before it.
+func TestSealKeyBookAlongTheLog(t *testing.T) {
+	n := newSpaceNode(t)
+	dev, err := identity.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyOf := func(rot uint64) []byte {
+		ikm := sha256.Sum256([]byte{byte(rot)})
+		dk, err := seal.DeriveDecryptionKey(seal.KEMX25519, ikm[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := seal.EncodeDeviceKey(seal.DeviceKey{Key: dk.Public(), Rotation: rot})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	post := []byte("\xa2dtextbhidtypedpost")
+	payloads := [][]byte{keyOf(5), post, keyOf(7), keyOf(6), keyOf(9)}
+	var es []*entry.Entry
+	var back entry.ID
+	for i, p := range payloads {
+		e, err := entry.Sign(dev, entry.Draft{LogID: entry.PublicLog, Seq: uint64(i + 1), Backlink: back, Timestamp: uint64(i + 1), Payload: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		back = e.ID
+		es = append(es, e)
+	}
+	steps := []struct {
+		ingest  []int // indexes into es
+		wantRot uint64
+		wantOK  bool
+	}{
+		{nil, 0, false},
+		{[]int{0}, 5, true},
+		{[]int{1}, 5, true}, // a post
+		{[]int{2}, 7, true}, // read on from seq 2
+		{[]int{3}, 7, true}, // rotation 6, not greater than 7: refused
+		{[]int{4}, 9, true},
+	}
+	for i, s := range steps {
+		for _, j := range s.ingest {
+			if r, err := n.store.Ingest(t.Context(), []*entry.Entry{es[j]}); err != nil || r[0].Outcome != store.Added {
+				t.Fatalf("ingest seq %d: %v %v", j+1, r, err)
+			}
+		}
+		k, ok, err := n.sealKeyOf(t.Context(), dev.Public())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok != s.wantOK || ok && k.Rotation != s.wantRot {
+			t.Fatalf("step %d: key %v rotation %d, want %v %d", i, ok, k.Rotation, s.wantOK, s.wantRot)
+		}
+		if ok && string(k.Key.Key) != string(mustDecode(t, payloads[map[uint64]int{5: 0, 7: 2, 9: 4}[s.wantRot]]).Key.Key) {
+			t.Fatalf("step %d: rotation %d with another key", i, k.Rotation)
+		}
+	}
+}
+
+func mustDecode(t *testing.T, p []byte) seal.DeviceKey {
+	t.Helper()
+	k, err := seal.DecodeDeviceKey(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

@@ -27,8 +27,9 @@ const sealKeyPage = 256
 
 // sealKeyBook is what this node knows of each device's encryption key
 // (keyring.md §1), read along the device's public log as far as it is
-// held without a gap ("a node that has the log up to seq n knows the
-// device's key as of n"), and read on from there when the log grows. A
+// held ("a node that has the log up to seq n knows the device's key as of
+// n"; a store holds a log without gaps), and read on from there when the
+// log grows. A
 // look-up costs one head look-up when the log did not grow, and reading
 // the new entries when it did: the type index of every device's
 // seal.key, which the store's Find walks, is never scanned (23 ms a
