@@ -5,10 +5,13 @@ package main
 // Ann creates a space with Bea from the Spaces page, choosing her by name;
 // Bea's open page lists it live, opens it and the two write to each other
 // as in a group chat (a reply included). With Cyd's node stopped, Ann adds
-// Cyd and then stops too: Cyd's node, restarted, gets the space from Bea's
-// but no key while the only admin is away, and its page says it waits for
-// a key with the box to write disabled (the messages arrive with it); once Ann's node is back, Cyd's open
-// page becomes writable by itself and Cyd writes. Ann removes Cyd: Cyd's
+// Cyd and then stops too: Cyd's node, restarted, gets the space and its
+// key from Bea's (Ann's node wrapped it to the key Cyd's node published at
+// its first start) and may write while the only admin is away. Cyd pairs
+// a phone then: the phone gets the space but no key while Ann is away, and
+// its page says it waits for a key with the box to write disabled (the
+// messages arrive with it); once Ann's node is back, the phone's open page
+// becomes writable by itself and Cyd writes from it. Ann removes Cyd: Cyd's
 // page says it is no longer a member, and Bea's next message shows there
 // as sealed, its text nowhere in the page. Screenshots of each state go to
 // build/screenshots (internal/webui/README.md lists the hooks used).
@@ -24,6 +27,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/kithnet/kith/internal/api/wire"
 )
 
 // spaceMsg is what a test reads of a message on a space page.
@@ -169,26 +174,59 @@ func TestWebUISpace(t *testing.T) {
 	a.stop()
 	c.start()
 	c.kith("peer", "add", b.addr())
+	spacePage := func(p *proc) string {
+		return strings.TrimSuffix(p.Web[:strings.Index(p.Web, "/login")], "/") + "/#/space/" + space
+	}
+	// Ann's node wrapped the epoch to the key Cyd's node published at
+	// its first start: Cyd's node, back, gets the key from Bea's with
+	// the only admin away.
 	tabC := br.tab("Cyd")
 	br.do(tabC, "open Cyd's Web UI", 30*time.Second, chromedp.Navigate(c.Web), chromedp.WaitVisible(tid("compose-text")))
-	br.do(tabC, "open the space on Cyd's", 30*time.Second, chromedp.Navigate(strings.TrimSuffix(c.Web[:strings.Index(c.Web, "/login")], "/")+"/#/space/"+space))
-	waitJS[bool](br, tabC, "Cyd's page waits for a key", liveTimeout, `document.querySelector('[data-testid=space-waiting]').dataset.state === 'waiting'`)
-	waitText(t, br, tabC, "why Cyd waits", "space-waiting", "Waiting for a key: this device has no key of the current epoch yet: an admin's device gives it when it is online.", 5*time.Second)
-	if disabled := waitJS[bool](br, tabC, "Cyd's send button", 5*time.Second, `document.querySelector('[data-testid=space-send]').disabled === true && document.querySelector('[data-testid=space-compose-text]').disabled`); !disabled {
-		t.Error("Cyd can write without a key")
+	br.do(tabC, "open the space on Cyd's", 30*time.Second, chromedp.Navigate(spacePage(c)))
+	waitJS[bool](br, tabC, "Cyd may write with Ann away", liveTimeout, `document.querySelector('[data-testid=space-waiting]').hidden && !document.querySelector('[data-testid=space-send]').disabled`)
+
+	// Cyd pairs a phone while Ann is away: no admin's node has seen the
+	// phone's key, so the phone's page waits for one.
+	pr := startPairer(t, c)
+	phoneHome := filepath.Join(dir, "c-phone")
+	if _, stderr, err := initPair(phoneHome, pr.code.Code, "phone"); err != nil {
+		t.Fatalf("init --pair: %v: %s", err, stderr)
+	}
+	if st, err := pr.end(); err != nil || st.State != wire.PairingUsed {
+		t.Fatalf("device pair ended with %+v, %v; stderr:\n%s", st, err, pr.stderr)
+	}
+	phone := startNode(t, "Cyd's phone", phoneHome)
+	phone.kith("peer", "add", c.addr())
+	phone.kith("peer", "add", b.addr())
+	tabP := br.tab("Cyd's phone")
+	br.do(tabP, "open the phone's Web UI", 30*time.Second, chromedp.Navigate(phone.Web), chromedp.WaitVisible(tid("compose-text")))
+	br.do(tabP, "open the space on the phone", 30*time.Second, chromedp.Navigate(spacePage(phone)))
+	// Until the space reaches the phone the page says it is not found:
+	// reload it until it waits for a key.
+	waitJS[bool](br, tabP, "the phone's page waits for a key", liveTimeout, `(() => {
+		const w = document.querySelector('[data-testid=space-waiting]');
+		if (w && w.dataset.state === 'waiting') return true;
+		if (!window.kithReloading) { window.kithReloading = true; setTimeout(() => { window.kithReloading = false; window.dispatchEvent(new HashChangeEvent('hashchange')); }, 500); }
+		return false;
+	})()`)
+	waitText(t, br, tabP, "why the phone waits", "space-waiting", "Waiting for a key: this device has no key of the current epoch yet: an admin's device gives it when it is online.", 5*time.Second)
+	if disabled := waitJS[bool](br, tabP, "the phone's send button", 5*time.Second, `document.querySelector('[data-testid=space-send]').disabled === true && document.querySelector('[data-testid=space-compose-text]').disabled`); !disabled {
+		t.Error("the phone can write without a key")
 	}
 	// Without the key its node cannot even find the space's messages.
-	waitText(t, br, tabC, "Cyd's messages before the key", "space-messages", "Messages arrive once this device holds the key.", 5*time.Second)
-	br.screenshot(tabC, "space-waiting")
+	waitText(t, br, tabP, "the phone's messages before the key", "space-messages", "Messages arrive once this device holds the key.", 5*time.Second)
+	br.screenshot(tabP, "space-waiting")
 
-	// Ann's node comes back: Cyd's open page becomes writable by itself.
+	// Ann's node comes back: the phone's open page becomes writable by
+	// itself.
 	a.start()
 	a.kith("peer", "add", b.addr())
 	a.kith("peer", "add", c.addr())
+	a.kith("peer", "add", phone.addr())
 	start = time.Now()
-	waitJS[bool](br, tabC, "Cyd's page once an admin's node is back", 60*time.Second, `document.querySelector('[data-testid=space-waiting]').hidden && !document.querySelector('[data-testid=space-send]').disabled`)
-	t.Logf("Cyd could write %v after Ann's node restarted", time.Since(start).Round(time.Millisecond))
-	sendMessage(t, br, tabC, "Cyd", "Count me in.", 3)
+	waitJS[bool](br, tabP, "the phone's page once an admin's node is back", 60*time.Second, `document.querySelector('[data-testid=space-waiting]').hidden && !document.querySelector('[data-testid=space-send]').disabled`)
+	t.Logf("the phone could write %v after Ann's node restarted", time.Since(start).Round(time.Millisecond))
+	sendMessage(t, br, tabP, "Cyd", "Count me in.", 3)
 	ms = waitMsgs(t, br, tabB, "Cyd's message on Bea's page", 3)
 	if ms[2].Author != "Cyd" || ms[2].Text != "Count me in." {
 		t.Errorf("Bea sees %+v", ms[2])

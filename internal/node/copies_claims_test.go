@@ -51,17 +51,19 @@ func TestCopiesCountOnlyMirrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	nw := a.net.Load()
+	// a's public log holds 4 entries: the 3 posts and the encryption
+	// key its first start published (keyring.md §1).
 	mine := store.LogKey{Author: a.device.Public(), LogID: entry.PublicLog}
 	stranger, _ := identity.GenerateKey(nil)
 	other := store.LogKey{Author: stranger.Public(), LogID: entry.PublicLog}
-	claim := []replicate.Item{{Log: mine, Seq: 3}, {Log: other, Seq: 7}}
+	claim := []replicate.Item{{Log: mine, Seq: 4}, {Log: other, Seq: 7}}
 
 	a.peerHeads(nw, stranger.Public(), claim)
 	st, err := a.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := st.Copies; len(c.Complete) != 1 || !c.Complete[0].This || len(c.Single) != 1 || c.Single[0].Entries != 3 || len(c.Unsynced) != 1 {
+	if c := st.Copies; len(c.Complete) != 1 || !c.Complete[0].This || len(c.Single) != 1 || c.Single[0].Entries != 4 || len(c.Unsynced) != 1 {
 		t.Fatalf("after a stranger's claim: %+v, want one copy (this device) and the phone never synced", c)
 	}
 	a.peerHeads(nw, phone.device.Public(), claim)
@@ -72,8 +74,8 @@ func TestCopiesCountOnlyMirrors(t *testing.T) {
 	if c := st.Copies; len(c.Complete) != 2 || len(c.Single) != 0 || len(c.Unsynced) != 0 {
 		t.Fatalf("after the phone's heads: %+v, want two copies", c)
 	}
-	if got := nw.copies.snapshot()[phone.device.Public()]; len(got) != 1 || got[mine] != 3 {
-		t.Fatalf("the book keeps %v of the phone, want only the account's log at 3", got)
+	if got := nw.copies.snapshot()[phone.device.Public()]; len(got) != 1 || got[mine] != 4 {
+		t.Fatalf("the book keeps %v of the phone, want only the account's log at 4", got)
 	}
 	if len(nw.copies.snapshot()[stranger.Public()]) != 0 {
 		t.Fatal("the book keeps a stranger's claim")
@@ -89,15 +91,15 @@ func TestCopiesCountOnlyMirrors(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	a.peerHeads(nw, phone.device.Public(), []replicate.Item{{Log: mine, Seq: 4}})
+	a.peerHeads(nw, phone.device.Public(), []replicate.Item{{Log: mine, Seq: 5}})
 	st, err = a.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := st.Copies; len(c.Complete) != 1 || !c.Complete[0].This || len(c.Devices) != 1 || len(c.Single) != 1 || c.Single[0].Entries != 3 {
+	if c := st.Copies; len(c.Complete) != 1 || !c.Complete[0].This || len(c.Devices) != 1 || len(c.Single) != 1 || c.Single[0].Entries != 4 {
 		t.Fatalf("after revoking the phone: %+v, want one copy", c)
 	}
-	if got := nw.copies.snapshot()[phone.device.Public()][mine]; got != 3 {
+	if got := nw.copies.snapshot()[phone.device.Public()][mine]; got != 4 {
 		t.Fatalf("the book took a revoked device's claim: %d", got)
 	}
 }

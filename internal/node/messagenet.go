@@ -95,9 +95,8 @@ func (n *Node) startMessageLoop(ctx context.Context, nw *network) {
 }
 
 // messageLoop keeps the conversations (keepMessages) when woken, and once
-// at start. It publishes nothing: this device's encryption key is
-// published when a person first reads or writes messages here (or joins
-// a space).
+// at start. It publishes nothing: StartNetwork published this device's
+// encryption key before the loop began (publishSealKey).
 func (n *Node) messageLoop(ctx context.Context, nw *network) {
 	wake := n.msgs.wakeChan()
 	for {

@@ -65,7 +65,7 @@ func (n *Node) SendMessage(ctx context.Context, to []identity.PublicKey, text st
 			if len(ds) == 0 {
 				return message.ID{}, nil, fmt.Errorf("%w: no device of %s is known here; follow them (or be in a village with them) and let your node sync first", ErrMessageRecipients, who)
 			}
-			return message.ID{}, nil, fmt.Errorf("%w: no device of %s has published an encryption key here yet; it publishes one when they first open their messages ('kith message list') or join a space, then it reaches your node by sync", ErrMessageRecipients, who)
+			return message.ID{}, nil, fmt.Errorf("%w: no device of %s has published an encryption key here yet; a device publishes one when its node first starts ('kith serve'); let your node sync with theirs (or with someone who follows them) and try again", ErrMessageRecipients, who)
 		}
 	}
 	if len(rs) == 0 {

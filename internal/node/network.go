@@ -109,6 +109,10 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	// This device can be written to from its first start on.
+	if err := n.publishSealKey(ctx); err != nil {
+		log.Warn("publish this device's encryption key", "err", err)
+	}
 	sc, err := scope.New(ctx, n.store, scope.Config{Account: n.account, Device: n.device.Public(), Hops: *cfg.Hops, Logs: logs, Spaces: n.scopeWants})
 	if err != nil {
 		return err

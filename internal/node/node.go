@@ -58,6 +58,10 @@ type Node struct {
 	accountKey identity.PrivateKey // zero until needed, or when not held
 
 	mu sync.Mutex // serialises the appends this node makes
+	// sealMu serialises the publishing of this device's encryption key
+	// (sealkey.go).
+	sealMu   sync.Mutex
+	sealKeys sealKeyBook // the devices' encryption keys (sealkeybook.go)
 	// requestMu serialises RequestVillage: its entry is signed before it
 	// is sent and stored only once a local took it.
 	requestMu sync.Mutex

@@ -5,12 +5,11 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/kithnet/kith/internal/entry"
-	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/seal"
-	"github.com/kithnet/kith/internal/store"
 )
 
 // sealKeyType is the payload type of a device's encryption key (keyring.md §1).
@@ -32,40 +31,26 @@ func (n *Node) decryptionKey(kem uint16, rot uint64) (*seal.DecryptionKey, error
 	return seal.DeriveDecryptionKey(kem, ikm)
 }
 
-// publishedSealKeys returns the seal.key payloads in device's public log.
-func (n *Node) publishedSealKeys(ctx context.Context, device identity.PublicKey) ([]seal.Published, error) {
-	es, err := n.store.Find(ctx, store.Query{Type: sealKeyType, Authors: []identity.PublicKey{device}, Limit: 1000})
-	if err != nil {
-		return nil, err
+// publishSealKey publishes this device's encryption key when none is
+// published yet (keyring.md §1). StartNetwork calls it, so that a device
+// can be written to from its node's first start on, whether it was made
+// by Init, Restore or Pair, or made before keys were published at start.
+// A revoked device publishes nothing.
+func (n *Node) publishSealKey(ctx context.Context) error {
+	_, err := n.ownDecryptionKey(ctx)
+	if errors.Is(err, ErrDeviceRevoked) {
+		return nil
 	}
-	var out []seal.Published
-	for _, e := range es {
-		if e.Header.LogID != entry.PublicLog || e.Payload == nil {
-			continue
-		}
-		k, err := seal.DecodeDeviceKey(e.Payload)
-		if err != nil {
-			continue
-		}
-		out = append(out, seal.Published{Seq: e.Header.Seq, Key: k})
-	}
-	return out, nil
-}
-
-// sealKeyOf returns device's current encryption key as held (keyring.md
-// §1), ok false when none is held.
-func (n *Node) sealKeyOf(ctx context.Context, device identity.PublicKey) (seal.DeviceKey, bool, error) {
-	pubs, err := n.publishedSealKeys(ctx, device)
-	if err != nil {
-		return seal.DeviceKey{}, false, err
-	}
-	cur, ok, _ := seal.CurrentDeviceKey(pubs)
-	return cur, ok, nil
+	return err
 }
 
 // ownDecryptionKey returns this device's current decryption key,
 // publishing its encryption key first when it has none yet.
 func (n *Node) ownDecryptionKey(ctx context.Context) (*seal.DecryptionKey, error) {
+	// One caller at a time: two that both found no key would publish
+	// rotation 0 twice, and the second would be refused (not greater).
+	n.sealMu.Lock()
+	defer n.sealMu.Unlock()
 	cur, ok, err := n.sealKeyOf(ctx, n.device.Public())
 	if err != nil {
 		return nil, err
