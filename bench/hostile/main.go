@@ -29,6 +29,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,7 +58,19 @@ func main() {
 	memLimit := flag.Int("memory-limit-mb", 0, "benchmark: run the node under attack with --memory-limit-mb N (doc/config.md; 0: none)")
 	nodeFlags := flag.String("node-flags", "", "benchmark: more flags for the node's kith serve, space-separated (e.g. --memprofile /tmp/heap.pprof)")
 	split := flag.Bool("split-cores", false, "benchmark: run the node under attack and the honest peer on CPU 0 and the attackers on the other CPUs, in every trial and the baselines (Linux, 2 CPUs or more)")
+	selfProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (the attackers) to FILE")
 	flag.Parse()
+	if *selfProfile != "" {
+		f, err := os.Create(*selfProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench/hostile: -cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *split {
 		if err := splitCores(); err != nil {
 			fmt.Fprintln(os.Stderr, "bench/hostile:", err)

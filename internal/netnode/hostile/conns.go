@@ -3,12 +3,11 @@ package hostile
 import (
 	"context"
 	"time"
-
-	"github.com/libp2p/go-libp2p/core/network"
 )
 
 // connFlood holds Options.Attackers idle connections, each from a
-// throwaway identity that opens no stream; a connection the node closes is
+// throwaway identity that opens no stream (a bare connection: no libp2p
+// host per identity); a connection the node closes is
 // replaced by one from a new identity (issue 11 item 3: 384 of them, the
 // inbound limit, kept honest newcomers out). Idling breaks no rule; a node
 // must keep room for the peers it wants and trim connections that open no
@@ -19,17 +18,14 @@ var connFlood = Attack{
 	run: func(ctx context.Context, t Target, o Options, r *recorder) {
 		each(o.Attackers, func(int) {
 			for ctx.Err() == nil {
-				a, err := r.newAttacker(false)
-				if err != nil {
-					r.fail(err)
-					return
-				}
+				r.mu.Lock()
+				r.identities++
+				r.mu.Unlock()
 				octx, cancel := context.WithTimeout(ctx, 15*time.Second)
-				err = a.Connect(octx, t)
+				c, err := dialBare(octx, t)
 				cancel()
 				if err != nil {
 					r.answer("conn: refused")
-					_ = a.Close()
 					if !pause(ctx, time.Second) {
 						return
 					}
@@ -37,12 +33,12 @@ var connFlood = Attack{
 				}
 				r.conns.Add(1)
 				start := time.Now()
-				for pause(ctx, 250*time.Millisecond) && a.host.Network().Connectedness(t.Info.ID) == network.Connected {
-				}
-				if ctx.Err() == nil {
+				select {
+				case <-c.done:
 					r.answer("conn: closed by the node after " + (time.Since(start) / time.Second * time.Second).String())
+				case <-ctx.Done():
 				}
-				_ = a.Close()
+				_ = c.Close()
 			}
 		})
 	},
