@@ -58,6 +58,7 @@ var layers = map[string]layer{
 	"internal/message":    domain,
 	"internal/festival":   domain,
 	"internal/cborwire":   domain,
+	"internal/codetext":   domain,
 	// Test-only: the vectors files of the sealed formats (seal, message).
 	"internal/seal/vectortest": domain,
 
