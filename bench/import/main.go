@@ -71,14 +71,11 @@ type importReport struct {
 }
 
 func run(total, nlogs int, dir string, jsonOut bool) error {
-	if dir == "" {
-		d, err := os.MkdirTemp("", "kith-bench-import-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		dir = d
+	dir, cleanup, err := benchkit.WorkDir(dir, "import")
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	ctx := context.Background()
 	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(), Entries: total, Logs: nlogs}
 	src, _, err := node.Init(filepath.Join(dir, "a"), node.Options{})

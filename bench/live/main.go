@@ -52,14 +52,11 @@ func main() {
 }
 
 func run(nn, posts int, poll time.Duration, dir string, jsonOut bool) error {
-	if dir == "" {
-		d, err := os.MkdirTemp("", "kith-bench-live-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		dir = d
+	dir, cleanup, err := benchkit.WorkDir(dir, "live")
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	ctx := context.Background()
 	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(), Nodes: nn, Posts: posts, PollMS: int(poll / time.Millisecond)}
 	bin, err := benchkit.BuildKith(dir)

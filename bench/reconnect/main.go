@@ -47,14 +47,11 @@ func main() {
 }
 
 func run(nlogs int, dir string, jsonOut bool) error {
-	if dir == "" {
-		d, err := os.MkdirTemp("", "kith-bench-reconnect-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		dir = d
+	dir, cleanup, err := benchkit.WorkDir(dir, "reconnect")
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	ctx := context.Background()
 	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(), Logs: nlogs}
 	bin, err := benchkit.BuildKith(dir)

@@ -71,14 +71,11 @@ func main() {
 }
 
 func run(total int, dir string, jsonOut bool) error {
-	if dir == "" {
-		d, err := os.MkdirTemp("", "kith-bench-spacesync-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		dir = d
+	dir, cleanup, err := benchkit.WorkDir(dir, "spacesync")
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	ctx := context.Background()
 	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(), Entries: total}
 	bin, err := benchkit.BuildKith(dir)
@@ -185,32 +182,16 @@ func syncRun(ctx context.Context, bin, homeA, homeB string, target uint64, count
 		return r, err
 	}
 	defer pb.Stop()
-	last := time.Now()
-	err = benchkit.WaitFor(ctx, 50*time.Millisecond, func() (bool, error) {
-		st, err := pb.Client.Status(ctx)
-		if err != nil {
-			return false, err
-		}
-		if time.Since(last) > 5*time.Second {
-			last = time.Now()
-			benchkit.Logf("  B holds %d of %d entries", st.Entries, target)
-		}
-		return st.Entries >= target, nil
-	})
+	done, err := pb.WaitEntries(ctx, target, 50*time.Millisecond)
 	if err != nil {
 		return r, err
 	}
-	done := time.Now()
 	r.CPUSecondsB = benchkit.CPUSecondsOf(pb.PID)
 	r.CPUSecondsA = benchkit.CPUSecondsOf(pa.PID) - cpuA0
-	peers, err := pb.Client.Peers(ctx)
+	p, err := pb.SyncPeer(ctx)
 	if err != nil {
 		return r, err
 	}
-	if len(peers.Peers) != 1 || peers.Peers[0].Sync == nil {
-		return r, fmt.Errorf("peers of B: %+v, want one with a sync session", peers.Peers)
-	}
-	p := peers.Peers[0]
 	r.Seconds = done.Sub(p.Since).Seconds()
 	n := float64(count)
 	r.Rate = n / r.Seconds

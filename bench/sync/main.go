@@ -64,14 +64,11 @@ func main() {
 }
 
 func run(total, nlogs int, dir string, jsonOut bool, profile string) error {
-	if dir == "" {
-		d, err := os.MkdirTemp("", "kith-bench-sync-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		dir = d
+	dir, cleanup, err := benchkit.WorkDir(dir, "sync")
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	ctx := context.Background()
 	perLog := total / nlogs
 	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(), Entries: perLog * nlogs, Logs: nlogs}
@@ -127,34 +124,18 @@ func run(total, nlogs int, dir string, jsonOut bool, profile string) error {
 	}
 	defer pb.Stop()
 	target := uint64(res.Entries) + 1 // and B's own device certificate
-	last := time.Now()
-	err = benchkit.WaitFor(ctx, 100*time.Millisecond, func() (bool, error) {
-		st, err := pb.Client.Status(ctx)
-		if err != nil {
-			return false, err
-		}
-		if time.Since(last) > 5*time.Second {
-			last = time.Now()
-			benchkit.Logf("  B holds %d of %d entries", st.Entries, target)
-		}
-		return st.Entries >= target, nil
-	})
+	done, err := pb.WaitEntries(ctx, target, 100*time.Millisecond)
 	if err != nil {
 		return err
 	}
-	done := time.Now()
 	res.CPUSecondsA = benchkit.CPUSecondsOf(pa.PID) - cpuA0
 	res.CPUSecondsB = benchkit.CPUSecondsOf(pb.PID)
 	res.VerifyCPUShare = float64(res.Entries) / res.VerifyBatch1Core / (res.CPUSecondsA + res.CPUSecondsB)
 	res.SyncSeconds = done.Sub(start).Seconds()
-	peers, err := pb.Client.Peers(ctx)
+	p, err := pb.SyncPeer(ctx)
 	if err != nil {
 		return err
 	}
-	if len(peers.Peers) != 1 || peers.Peers[0].Sync == nil {
-		return fmt.Errorf("peers of B: %+v, want one with a sync session", peers.Peers)
-	}
-	p := peers.Peers[0]
 	res.SessionSeconds = done.Sub(p.Since).Seconds()
 	res.SyncRate = float64(res.Entries) / res.SessionSeconds
 	res.BytesAtoB, res.BytesBtoA = p.Sync.BytesIn, p.Sync.BytesOut

@@ -2,27 +2,22 @@ package invite
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base32"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/kithnet/kith/internal/codetext"
 	"github.com/kithnet/kith/internal/identity"
 )
 
 // Limits of the code, from doc/protocol/invite.md.
 const (
-	Prefix       = "KITH1:"
-	MaxAddrs     = 8
-	MaxAddrLen   = 200
-	SecretSize   = 16
-	MaxCodeLen   = 2048
-	checkSize    = 4
-	checkContext = "kith-invite-v1"
+	Prefix     = "KITH1:"
+	MaxAddrs   = 8
+	MaxAddrLen = 200
+	SecretSize = 16
+	MaxCodeLen = 2048
 )
 
 // Code is what an invitation carries.
@@ -48,8 +43,13 @@ type body struct {
 var (
 	encMode cbor.EncMode
 	decMode cbor.DecMode
-	b32     = base32.StdEncoding.WithPadding(base32.NoPadding)
 )
+
+// text is the text form of an invite code.
+var text = codetext.Form{
+	Prefix: Prefix, Context: "kith-invite-v1", MaxLen: MaxCodeLen, Err: ErrCode,
+	Others: map[string]string{"KITHPAIR1:": "this is a pairing code (for 'kith init --pair' on a new device of the account that shows it), not an invite code"},
+}
 
 func init() {
 	var err error
@@ -71,17 +71,7 @@ func init() {
 // ErrCode is wrapped by every error of Parse.
 var ErrCode = errors.New("not a valid invite code")
 
-func codeErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrCode, fmt.Sprintf(format, args...))
-}
-
-func check(b []byte) []byte {
-	h := sha256.New()
-	h.Write([]byte(checkContext))
-	h.Write([]byte{0})
-	h.Write(b)
-	return h.Sum(nil)[:checkSize]
-}
+func codeErr(format string, args ...any) error { return text.Errorf(format, args...) }
 
 // String encodes the code as text; it fails on a code outside the limits.
 func (c Code) String() string {
@@ -108,7 +98,7 @@ func (c Code) Encode() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return Prefix + b32.EncodeToString(append(b, check(b)...)), nil
+	return text.Encode(b), nil
 }
 
 func nonNil(s []string) []string {
@@ -136,29 +126,9 @@ func (c Code) validate() error {
 // Parse decodes a code's text form. It accepts lower case and ignores
 // whitespace, so a code wrapped by a terminal still reads.
 func Parse(s string) (Code, error) {
-	if len(s) > MaxCodeLen {
-		return Code{}, codeErr("%d characters, at most %d", len(s), MaxCodeLen)
-	}
-	s = strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\t', '\n', '\r':
-			return -1
-		}
-		return r
-	}, strings.ToUpper(s))
-	if !strings.HasPrefix(s, Prefix) {
-		return Code{}, codeErr("it must start with %q", Prefix)
-	}
-	raw, err := b32.DecodeString(s[len(Prefix):])
+	b, err := text.Decode(s)
 	if err != nil {
-		return Code{}, codeErr("bad base32: %v", err)
-	}
-	if len(raw) <= checkSize {
-		return Code{}, codeErr("too short")
-	}
-	b, sum := raw[:len(raw)-checkSize], raw[len(raw)-checkSize:]
-	if !bytes.Equal(check(b), sum) {
-		return Code{}, codeErr("checksum mismatch: the code is mistyped or incomplete")
+		return Code{}, err
 	}
 	var v body
 	if err := decMode.Unmarshal(b, &v); err != nil {

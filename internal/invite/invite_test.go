@@ -91,6 +91,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"empty", "", "must start with"},
 		{"no prefix", good[len(Prefix):], "must start with"},
+		{"a pairing code", "kithpair1:" + good[len(Prefix):], "this is a pairing code"},
 		{"bad base32", Prefix + "!!!!", "bad base32"},
 		{"short", Prefix + "AAAA", "too short"},
 		{"mistyped", string(flipped), "mistyped or incomplete"},

@@ -11,6 +11,13 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
+// The inner layout of a sealed message, as messages.md §4 writes it, for
+// tests that seal by hand.
+const (
+	tagSize   = 16    // Poly1305
+	innerHead = 8 + 2 // time ms, body length
+)
+
 func id(b byte) ID                   { var x ID; x[0], x[31] = b, 0x5a; return x }
 func eid(b byte) entry.ID            { return entry.ID(id(b)) }
 func acct(b byte) identity.PublicKey { return identity.PublicKey(id(b)) }

@@ -1,7 +1,6 @@
 package message
 
 import (
-	"crypto/rand"
 	"encoding/binary"
 	"fmt"
 
@@ -9,39 +8,20 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
-// Sealed message layout (messages.md §4).
+// Sealed message layout (messages.md §4): a box (seal.SealBox) whose
+// prefix is the version and the nonce.
 const (
 	sealedVersion = 1
-	nonceSize     = chacha20poly1305.NonceSizeX // 24
-	tagSize       = 16
-	sealedPrefix  = 1 + nonceSize // version, nonce
-	innerHead     = 8 + 2         // time ms, body length
+	sealedPrefix  = 1 + chacha20poly1305.NonceSizeX // version, nonce
 	// MaxBody is the largest body that can be sealed.
-	MaxBody = seal.MaxPayload - sealedPrefix - tagSize - innerHead
+	MaxBody = seal.MaxPayload - sealedPrefix - seal.BoxOverhead
 )
 
 var payloadAADLabel = []byte("kith-msg-payload-v1\x00")
 
 // BucketFor is the sealed size of a body of n bytes, or 0 when it is too
 // large. The buckets are the keyring's (seal.Buckets).
-func BucketFor(n int) int {
-	need := sealedPrefix + tagSize + innerHead + n
-	for _, b := range seal.Buckets {
-		if need <= b {
-			return b
-		}
-	}
-	return 0
-}
-
-func isBucket(n int) bool {
-	for _, b := range seal.Buckets {
-		if n == b {
-			return true
-		}
-	}
-	return false
-}
+func BucketFor(n int) int { return seal.BoxSize(sealedPrefix, n) }
 
 func payloadAAD(c *Conversation, pos Position, prefix []byte) []byte {
 	b := make([]byte, 0, len(payloadAADLabel)+32*3+8+sealedPrefix)
@@ -79,18 +59,10 @@ func Seal(c *Conversation, pos Position, timeMs uint64, m *Message) ([]byte, err
 	if size == 0 {
 		return nil, fmt.Errorf("%w: a %d-byte body, at most %d", ErrTooLarge, len(body), MaxBody)
 	}
-	out := make([]byte, sealedPrefix, size)
-	out[0] = sealedVersion
-	rand.Read(out[1:sealedPrefix])
-	inner := make([]byte, size-sealedPrefix-tagSize)
-	binary.BigEndian.PutUint64(inner, timeMs)
-	binary.BigEndian.PutUint16(inner[8:], uint16(len(body)))
-	copy(inner[innerHead:], body)
-	aead, err := chacha20poly1305.NewX(c.msgKey[:])
-	if err != nil {
-		return nil, err
-	}
-	return aead.Seal(out, out[1:sealedPrefix], inner, payloadAAD(c, pos, out[:sealedPrefix])), nil
+	prefix := make([]byte, sealedPrefix)
+	prefix[0] = sealedVersion
+	aad := func(prefix []byte) []byte { return payloadAAD(c, pos, prefix) }
+	return seal.SealBox(&c.msgKey, prefix, size, aad, timeMs, body)
 }
 
 // Opened is a decrypted message.
@@ -103,7 +75,7 @@ type Opened struct {
 // Outcomes, in this order (messages.md §4): ErrMalformed, ErrWrongLog,
 // ErrNotDecrypted, ErrMalformed (padding, body, start rules).
 func Open(c *Conversation, pos Position, p []byte) (*Opened, error) {
-	if !isBucket(len(p)) {
+	if !seal.IsBucket(len(p)) {
 		return nil, fmt.Errorf("%w: sealed message is %d bytes, not one of the bucket sizes %v", ErrMalformed, len(p), seal.Buckets)
 	}
 	if p[0] != sealedVersion {
@@ -112,36 +84,20 @@ func Open(c *Conversation, pos Position, p []byte) (*Opened, error) {
 	if want := c.LogID(pos.Author); pos.LogID != want {
 		return nil, fmt.Errorf("%w: message in log %x, the author's log of the conversation is %x", ErrWrongLog, pos.LogID[:8], want[:8])
 	}
-	aead, err := chacha20poly1305.NewX(c.msgKey[:])
-	if err != nil {
+	timeMs, body, err := seal.OpenBox(&c.msgKey, p, sealedPrefix, payloadAAD(c, pos, p[:sealedPrefix]))
+	if err == ErrNotDecrypted {
+		return nil, fmt.Errorf("%w (seq %d)", ErrNotDecrypted, pos.Seq)
+	} else if err != nil {
 		return nil, err
 	}
-	inner, err := aead.Open(nil, p[1:sealedPrefix], p[sealedPrefix:], payloadAAD(c, pos, p[:sealedPrefix]))
-	if err != nil {
-		return nil, fmt.Errorf("%w (seq %d)", ErrNotDecrypted, pos.Seq)
-	}
-	n := int(binary.BigEndian.Uint16(inner[8:]))
-	if n > len(inner)-innerHead {
-		return nil, fmt.Errorf("%w: body length %d beyond the %d bytes sealed", ErrMalformed, n, len(inner)-innerHead)
-	}
-	if BucketFor(n) != len(p) {
-		return nil, fmt.Errorf("%w: a %d-byte body belongs in a %d-byte bucket, not %d", ErrMalformed, n, BucketFor(n), len(p))
-	}
-	var or byte
-	for _, b := range inner[innerHead+n:] {
-		or |= b
-	}
-	if or != 0 {
-		return nil, fmt.Errorf("%w: padding is not all zero", ErrMalformed)
-	}
-	m, err := DecodeBody(inner[innerHead : innerHead+n])
+	m, err := DecodeBody(body)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkAuthor(c, pos.Author, m); err != nil {
 		return nil, err
 	}
-	return &Opened{TimeMs: binary.BigEndian.Uint64(inner), Msg: m}, nil
+	return &Opened{TimeMs: timeMs, Msg: m}, nil
 }
 
 // Kind is what a payload of a conversation log is (messages.md §4).

@@ -2,28 +2,23 @@ package pairing
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base32"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/kithnet/kith/internal/codetext"
 	"github.com/kithnet/kith/internal/identity"
 )
 
 // Limits of the code, from doc/protocol/pairing.md.
 const (
-	Prefix       = "KITHPAIR1:"
-	MaxAddrs     = 8
-	MaxAddrLen   = 200
-	IDSize       = 8
-	SecretSize   = 16
-	MaxCodeLen   = 2048
-	checkSize    = 4
-	checkContext = "kith-pair-v1"
+	Prefix     = "KITHPAIR1:"
+	MaxAddrs   = 8
+	MaxAddrLen = 200
+	IDSize     = 8
+	SecretSize = 16
+	MaxCodeLen = 2048
 )
 
 // Code is what a pairing code carries.
@@ -50,8 +45,13 @@ type codeBody struct {
 var (
 	encMode cbor.EncMode
 	decMode cbor.DecMode
-	b32     = base32.StdEncoding.WithPadding(base32.NoPadding)
 )
+
+// text is the text form of a pairing code.
+var text = codetext.Form{
+	Prefix: Prefix, Context: "kith-pair-v1", MaxLen: MaxCodeLen, Err: ErrCode,
+	Others: map[string]string{"KITH1:": "this is an invite code (for 'kith join'), not a pairing code; on a device of your account run 'kith device pair'"},
+}
 
 func init() {
 	var err error
@@ -73,17 +73,7 @@ func init() {
 // ErrCode is wrapped by every error of Parse.
 var ErrCode = errors.New("not a valid pairing code")
 
-func codeErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrCode, fmt.Sprintf(format, args...))
-}
-
-func check(b []byte) []byte {
-	h := sha256.New()
-	h.Write([]byte(checkContext))
-	h.Write([]byte{0})
-	h.Write(b)
-	return h.Sum(nil)[:checkSize]
-}
+func codeErr(format string, args ...any) error { return text.Errorf(format, args...) }
 
 // Encode returns the text form: "KITHPAIR1:" and upper-case base32.
 func (c Code) Encode() (string, error) {
@@ -106,7 +96,7 @@ func (c Code) Encode() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return Prefix + b32.EncodeToString(append(b, check(b)...)), nil
+	return text.Encode(b), nil
 }
 
 func (c Code) validate() error {
@@ -130,32 +120,9 @@ func (c Code) validate() error {
 // Parse decodes a code's text form. It accepts lower case and ignores
 // whitespace, so a code wrapped by a terminal still reads.
 func Parse(s string) (Code, error) {
-	if len(s) > MaxCodeLen {
-		return Code{}, codeErr("%d characters, at most %d", len(s), MaxCodeLen)
-	}
-	s = strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\t', '\n', '\r':
-			return -1
-		}
-		return r
-	}, strings.ToUpper(s))
-	if !strings.HasPrefix(s, Prefix) {
-		if strings.HasPrefix(s, "KITH1:") {
-			return Code{}, codeErr("this is an invite code (for 'kith join'), not a pairing code; on a device of your account run 'kith device pair'")
-		}
-		return Code{}, codeErr("it must start with %q", Prefix)
-	}
-	raw, err := b32.DecodeString(s[len(Prefix):])
+	b, err := text.Decode(s)
 	if err != nil {
-		return Code{}, codeErr("bad base32: the code is mistyped or incomplete")
-	}
-	if len(raw) <= checkSize {
-		return Code{}, codeErr("too short: the code is incomplete")
-	}
-	b, sum := raw[:len(raw)-checkSize], raw[len(raw)-checkSize:]
-	if !bytes.Equal(check(b), sum) {
-		return Code{}, codeErr("checksum mismatch: the code is mistyped or incomplete")
+		return Code{}, err
 	}
 	var v codeBody
 	if err := decMode.Unmarshal(b, &v); err != nil {

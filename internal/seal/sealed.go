@@ -2,23 +2,18 @@ package seal
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-
-	"golang.org/x/crypto/chacha20poly1305"
 )
 
-// Sealed payload layout (keyring.md §4).
+// Sealed payload layout (keyring.md §4): a box (box.go) whose prefix is
+// the version, the epoch id and the nonce.
 const (
 	sealedVersion = 1
-	nonceSize     = chacha20poly1305.NonceSizeX // 24
-	tagSize       = 16
 	sealedPrefix  = 1 + 32 + nonceSize // version, epoch id, nonce
-	innerHead     = 8 + 2              // time ms, body length
 	// MaxBody is the largest plaintext that can be sealed.
-	MaxBody = MaxPayload - sealedPrefix - tagSize - innerHead
+	MaxBody = MaxPayload - sealedPrefix - BoxOverhead
 )
 
 // Buckets are the only sizes a sealed payload may have.
@@ -47,15 +42,7 @@ func payloadAAD(space ID, pos Position, prefix []byte) []byte {
 }
 
 // BucketFor is the sealed size of a body of n bytes, or 0 when it is too large.
-func BucketFor(n int) int {
-	need := sealedPrefix + tagSize + innerHead + n
-	for _, b := range Buckets {
-		if need <= b {
-			return b
-		}
-	}
-	return 0
-}
+func BucketFor(n int) int { return BoxSize(sealedPrefix, n) }
 
 // Seal encrypts body under epoch e of space for the entry at pos, with the
 // author's real time timeMs inside, padded to a bucket.
@@ -64,30 +51,18 @@ func Seal(space ID, e *Epoch, pos Position, timeMs uint64, body []byte) ([]byte,
 	if size == 0 {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(body), MaxBody)
 	}
-	out := make([]byte, sealedPrefix, size)
-	out[0] = sealedVersion
-	copy(out[1:33], e.ID[:])
-	rand.Read(out[33:sealedPrefix])
-	inner := make([]byte, size-sealedPrefix-tagSize)
-	binary.BigEndian.PutUint64(inner, timeMs)
-	binary.BigEndian.PutUint16(inner[8:], uint16(len(body)))
-	copy(inner[innerHead:], body)
-	aead, err := chacha20poly1305.NewX(e.Key[:])
-	if err != nil {
-		return nil, err
-	}
-	return aead.Seal(out, out[33:sealedPrefix], inner, payloadAAD(space, pos, out[:sealedPrefix])), nil
+	prefix := make([]byte, sealedPrefix)
+	prefix[0] = sealedVersion
+	copy(prefix[1:33], e.ID[:])
+	aad := func(prefix []byte) []byte { return payloadAAD(space, pos, prefix) }
+	return SealBox(&e.Key, prefix, size, aad, timeMs, body)
 }
 
 // SealedEpoch reads the epoch id a sealed payload names, checking only its
 // size and version: what any node may learn from it.
 func SealedEpoch(p []byte) (ID, error) {
 	var id ID
-	ok := false
-	for _, b := range Buckets {
-		ok = ok || len(p) == b
-	}
-	if !ok {
+	if !IsBucket(len(p)) {
 		return id, fmt.Errorf("%w: sealed payload is %d bytes, not one of the bucket sizes %v", ErrMalformed, len(p), Buckets)
 	}
 	if p[0] != sealedVersion {
@@ -116,29 +91,13 @@ func Open(space ID, k *Keyring, pos Position, p []byte) (*Opened, error) {
 	if e == nil {
 		return nil, fmt.Errorf("%w: epoch %x", ErrUnknownEpoch, id[:8])
 	}
-	aead, err := chacha20poly1305.NewX(e.Key[:])
-	if err != nil {
+	timeMs, body, err := OpenBox(&e.Key, p, sealedPrefix, payloadAAD(space, pos, p[:sealedPrefix]))
+	if err == ErrNotDecrypted {
+		return nil, fmt.Errorf("%w (epoch %x, seq %d)", ErrNotDecrypted, id[:8], pos.Seq)
+	} else if err != nil {
 		return nil, err
 	}
-	inner, err := aead.Open(nil, p[33:sealedPrefix], p[sealedPrefix:], payloadAAD(space, pos, p[:sealedPrefix]))
-	if err != nil {
-		return nil, fmt.Errorf("%w (epoch %x, seq %d)", ErrNotDecrypted, id[:8], pos.Seq)
-	}
-	n := int(binary.BigEndian.Uint16(inner[8:]))
-	if n > len(inner)-innerHead {
-		return nil, fmt.Errorf("%w: body length %d beyond the %d bytes sealed", ErrMalformed, n, len(inner)-innerHead)
-	}
-	if BucketFor(n) != len(p) {
-		return nil, fmt.Errorf("%w: a %d-byte body belongs in a %d-byte bucket, not %d", ErrMalformed, n, BucketFor(n), len(p))
-	}
-	var or byte
-	for _, c := range inner[innerHead+n:] {
-		or |= c
-	}
-	if or != 0 {
-		return nil, fmt.Errorf("%w: padding is not all zero", ErrMalformed)
-	}
-	return &Opened{Epoch: id, TimeMs: binary.BigEndian.Uint64(inner), Body: inner[innerHead : innerHead+n]}, nil
+	return &Opened{Epoch: id, TimeMs: timeMs, Body: body}, nil
 }
 
 // LogID is the log id of author's log in the space whose log key is logKey
