@@ -28,7 +28,8 @@ STATICCHECK_VERSION = 0.8.2
 # the million: with the checks on, internal/node's tests took 103 s of CPU
 # instead of 63 s (preparing SQL statements was half of the slowest one's).
 # They are turned off for modernc.org packages only; the race detector
-# still covers them, and checkptr the rest.
+# still covers them, and checkptr the rest. CI runs the README's plain
+# go test -race ./... (it has the time).
 RACEFLAGS = -race -gcflags=modernc.org/...=-d=checkptr=0
 
 # Shell snippet (for recipes) that puts the go install directory first on
