@@ -200,7 +200,7 @@ func (n *Node) readConversation(ctx context.Context, id message.ID) (*Conversati
 				bad = append(bad, m)
 				return
 			}
-			o, err := message.Open(c, seal.Position{Author: seal.ID(d), LogID: seal.ID(key.LogID), Seq: e.Header.Seq}, e.Payload)
+			o, err := n.openMessage(id, c, seal.Position{Author: seal.ID(d), LogID: seal.ID(key.LogID), Seq: e.Header.Seq}, e)
 			switch {
 			case errors.Is(err, message.ErrNotDecrypted):
 				m.Status, m.Detail = MessageNotDecrypted, "does not decrypt at its place in its log (tampered, moved, or sealed under another key)"

@@ -38,7 +38,6 @@ type viewCache struct {
 	byKey  map[openedKey]*list.Element
 	bytes  int
 	epochs logEpochIndex
-	convs  convIndex
 }
 
 // opened returns the cached payload of key, if held.
@@ -93,8 +92,4 @@ func (c *viewCache) reset() {
 	defer c.mu.Unlock()
 	c.order, c.byKey, c.bytes = nil, nil, 0
 	c.epochs = logEpochIndex{}
-	c.convs = convIndex{}
 }
-
-// convIndex is filled in by messagepage.go.
-type convIndex struct{}
