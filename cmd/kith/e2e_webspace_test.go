@@ -66,8 +66,8 @@ const membersJS = `[...document.querySelectorAll('[data-testid=space-member]')].
 func sendMessage(t *testing.T, br *browser, tab context.Context, who, text string, n int) {
 	t.Helper()
 	br.do(tab, who+" writes "+text, 20*time.Second,
-		chromedp.WaitEnabled(tid("space-compose-text")),
-		chromedp.SendKeys(tid("space-compose-text"), text),
+		chromedp.WaitEnabled(tid("space-text")),
+		chromedp.SendKeys(tid("space-text"), text),
 		chromedp.Click(tid("space-send")))
 	waitMsgs(t, br, tab, who+"'s message shows", n)
 }
@@ -174,7 +174,7 @@ func TestWebUISpace(t *testing.T) {
 	br.do(tabC, "open the space on Cyd's", 30*time.Second, chromedp.Navigate(strings.TrimSuffix(c.Web[:strings.Index(c.Web, "/login")], "/")+"/#/space/"+space))
 	waitJS[bool](br, tabC, "Cyd's page waits for a key", liveTimeout, `document.querySelector('[data-testid=space-waiting]').dataset.state === 'waiting'`)
 	waitText(t, br, tabC, "why Cyd waits", "space-waiting", "Waiting for a key: this device has no key of the current epoch yet: an admin's device gives it when it is online.", 5*time.Second)
-	if disabled := waitJS[bool](br, tabC, "Cyd's send button", 5*time.Second, `document.querySelector('[data-testid=space-send]').disabled === true && document.querySelector('[data-testid=space-compose-text]').disabled`); !disabled {
+	if disabled := waitJS[bool](br, tabC, "Cyd's send button", 5*time.Second, `document.querySelector('[data-testid=space-send]').disabled === true && document.querySelector('[data-testid=space-text]').disabled`); !disabled {
 		t.Error("Cyd can write without a key")
 	}
 	// Without the key its node cannot even find the space's messages.
@@ -225,6 +225,38 @@ func TestWebUISpace(t *testing.T) {
 	checkLabels(t, br, tabC, "space (removed)")
 	br.screenshot(tabC, "space-removed")
 	br.screenshot(tabA, "space-after-removal")
+
+	// Dan, added after Cyd's removal started a new key, reads what was
+	// sealed under it and sees the earlier messages as sealed: people
+	// added later do not read older keys (the space's history setting).
+	d := startNode(t, "Dan", filepath.Join(dir, "d"))
+	d.kith("profile", "set", "--name", "Dan")
+	d.kith("message", "list") // publishes the device's encryption key
+	d.kith("join", a.inviteCode())
+	br.do(tabA, "Ann adds Dan by his account id", 20*time.Second,
+		setField("space-add-id", d.Account),
+		chromedp.Click(tid("space-add-submit")))
+	waitText(t, br, tabA, "Dan added", "space-member-status", d.Account[:14]+"… was added.", 10*time.Second)
+	tabD := br.tab("Dan")
+	br.do(tabD, "open Dan's Web UI", 30*time.Second, chromedp.Navigate(d.Web), chromedp.WaitVisible(tid("compose-text")))
+	br.do(tabD, "open the space on Dan's", 30*time.Second, chromedp.Navigate(strings.TrimSuffix(d.Web[:strings.Index(d.Web, "/login")], "/")+"/#/space/"+space))
+	raw := waitJS[string](br, tabD, "Dan's page with the four messages, the last readable", syncTimeout, `document.querySelectorAll('[data-testid=space-message]').length === 4 && document.querySelectorAll('[data-testid=space-message][data-status=readable]').length === 1 && `+spaceMsgsJS)
+	if err := json.Unmarshal([]byte(raw), &ms); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ms[:3] {
+		if m.Status != "sealed" || m.Text != "" || m.Sealed != "Sealed: you cannot read this" || m.Author != []string{"Bea", "Ann", "Cyd"}[i] {
+			t.Errorf("message %d, sealed before Dan was added, on his page: %+v", i, m)
+		}
+	}
+	if m := ms[3]; m.Status != "readable" || m.Author != "Bea" || m.Text != "Just the two of us now." {
+		t.Errorf("the message sealed under the key Dan was given, on his page: %+v", m)
+	}
+	if body := waitJS[string](br, tabD, "Dan's page text", 5*time.Second, `document.body.innerText`); strings.Contains(body, "tomatoes") || strings.Contains(body, "Count me in") {
+		t.Error("Dan's page shows a message sealed before he was added")
+	}
+	checkLabels(t, br, tabD, "space (added later)")
+	br.screenshot(tabD, "space-added-later")
 
 	// At phone width the members panel goes under the chat and nothing
 	// overflows.
