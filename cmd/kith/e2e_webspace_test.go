@@ -244,19 +244,51 @@ func TestWebUISpace(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &ms); err != nil {
 		t.Fatal(err)
 	}
-	for i, m := range ms[:3] {
-		if m.Status != "sealed" || m.Text != "" || m.Sealed != "Sealed: you cannot read this" || m.Author != []string{"Bea", "Ann", "Cyd"}[i] {
-			t.Errorf("message %d, sealed before Dan was added, on his page: %+v", i, m)
+	// In the order they arrived at Dan's node.
+	var sealedBy []string
+	for _, m := range ms {
+		switch m.Status {
+		case "sealed":
+			if m.Text != "" || m.Sealed != "Sealed: you cannot read this" {
+				t.Errorf("a message sealed before Dan was added, on his page: %+v", m)
+			}
+			sealedBy = append(sealedBy, m.Author)
+		case "readable":
+			if m.Author != "Bea" || m.Text != "Just the two of us now." {
+				t.Errorf("the message sealed under the key Dan was given, on his page: %+v", m)
+			}
 		}
 	}
-	if m := ms[3]; m.Status != "readable" || m.Author != "Bea" || m.Text != "Just the two of us now." {
-		t.Errorf("the message sealed under the key Dan was given, on his page: %+v", m)
+	if slices.Sort(sealedBy); !slices.Equal(sealedBy, []string{"Ann", "Bea", "Cyd"}) {
+		t.Errorf("sealed on Dan's page: messages by %q", sealedBy)
 	}
 	if body := waitJS[string](br, tabD, "Dan's page text", 5*time.Second, `document.body.innerText`); strings.Contains(body, "tomatoes") || strings.Contains(body, "Count me in") {
 		t.Error("Dan's page shows a message sealed before he was added")
 	}
 	checkLabels(t, br, tabD, "space (added later)")
 	br.screenshot(tabD, "space-added-later")
+
+	// Bea's page shows the latest 50 messages and Show older adds the
+	// ones before.
+	for i := 1; i <= 50; i++ {
+		b.kith("space", "post", space, fmt.Sprintf("Note %d", i))
+	}
+	ms = waitMsgs(t, br, tabB, "the latest 50 on Bea's page", 50)
+	if ms[0].Text != "Note 1" || ms[49].Text != "Note 50" {
+		t.Errorf("Bea's latest page: from %q to %q", ms[0].Text, ms[49].Text)
+	}
+	waitText(t, br, tabB, "Show older", "space-older", "Show older (4 earlier messages)", 5*time.Second)
+	br.screenshot(tabB, "space-show-older")
+	br.do(tabB, "Bea shows older", 10*time.Second, chromedp.Click(tid("space-older")))
+	ms = waitMsgs(t, br, tabB, "all 54 on Bea's page", 54)
+	if ms[0].Text != "The tomatoes are ripe. Who has a basket?" || ms[3].Text != "Just the two of us now." || ms[4].Text != "Note 1" {
+		t.Errorf("Bea's page after Show older: %+v", ms[:5])
+	}
+	if hidden := waitJS[bool](br, tabB, "Show older once all are shown", 5*time.Second, `document.querySelector('[data-testid=space-older]').hidden`); !hidden {
+		t.Error("Show older stays with nothing older")
+	}
+	// A new message joins the end; the older ones stay shown.
+	sendMessage(t, br, tabB, "Bea", "One more.", 55)
 
 	// At phone width the members panel goes under the chat and nothing
 	// overflows.

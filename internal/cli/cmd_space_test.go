@@ -131,7 +131,7 @@ func TestSpaceCommands(t *testing.T) {
 	for _, line := range []string{
 		"readers   Ann (admin), Bea (admin)\n",
 		"you       not a member (your account is not a member)\n",
-		"  " + after + "  [sealed: you cannot read this]  Bea  sealed under a key this device does not hold\n",
+		"  " + after + "  [sealed: you cannot read this]  Bea  sealed after your account left or was removed: you read what was sealed while it was a member\n",
 	} {
 		if !strings.Contains(out, line) {
 			t.Errorf("Cyd's space after the removal lacks %q:\n%s", line, out)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
@@ -162,7 +163,7 @@ func (n *Node) openPost(st *space.State, r *spaceRing, e *entry.Entry, m *SpaceM
 	o, err := seal.Open(st.Space, r.ring, pos, e.Payload)
 	switch {
 	case errors.Is(err, seal.ErrUnknownEpoch):
-		m.Status, m.Detail = SpaceUnknownEpoch, "sealed under a key this device does not hold"
+		m.Status, m.Detail = SpaceUnknownEpoch, n.unheldWhy(st, r, e.Payload)
 		return nil, true
 	case errors.Is(err, seal.ErrNotDecrypted):
 		m.Status, m.Detail = SpaceNotDecrypted, err.Error()
@@ -182,4 +183,18 @@ func (n *Node) openPost(st *space.State, r *spaceRing, e *entry.Entry, m *SpaceM
 		return nil, true
 	}
 	return &openedPost{epoch: o.Epoch, timeMs: o.TimeMs, post: p}, false
+}
+
+// unheldWhy says why this device holds no key of the epoch a payload is
+// sealed under, as far as it can tell.
+func (n *Node) unheldWhy(st *space.State, r *spaceRing, payload []byte) string {
+	ep, _ := seal.SealedEpoch(payload)
+	cur, _ := r.ring.Current()
+	switch {
+	case st.Members[n.account] == 0 && slices.Contains(st.Named(), n.account):
+		return "sealed after your account left or was removed: you read what was sealed while it was a member"
+	case cur != nil && r.ring.Follows(cur.ID, ep) && !st.History:
+		return "written before this device was given the space's key: people and devices added later do not read what was written before"
+	}
+	return "sealed under a key this device does not hold"
 }

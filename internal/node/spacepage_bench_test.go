@@ -1,19 +1,22 @@
 package node
 
 import (
+	"flag"
 	"fmt"
 	"testing"
 )
 
+var benchSpacePosts = flag.Int("spaceposts", 10000, "sealed posts the reader of BenchmarkSpaceNewest50 holds (a multiple of 1000)")
+
 // BenchmarkSpaceNewest50 reads the newest 50 messages of a space whose
-// reader holds 10,000 sealed posts of another member: all (what the API
+// reader holds 10,000 sealed posts of another member (-spaceposts): all (what the API
 // did before pages: open every post, keep the last 50), page (the newest
 // page, its posts in the cache of opened payloads, as when a page is shown
 // again) and page-cold (the cache and the index of epochs emptied first,
 // as at a node's first read).
 func BenchmarkSpaceNewest50(b *testing.B) {
 	s := newSpaceTrioB(b)
-	const total, batch = 10000, 1000
+	total, batch := *benchSpacePosts, 1000
 	text := func(i int) string { return fmt.Sprintf("post %d, a typical length, about sixty bytes long", i) }
 	for i := 0; i < total; i += batch {
 		drafts := make([]SpaceDraft, batch)

@@ -2,11 +2,13 @@ package node
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"testing"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/seal"
+	"github.com/kithnet/kith/internal/space"
 )
 
 // pagesOf reads the whole space through pages of limit, newest page
@@ -234,4 +236,56 @@ func TestSpacePageLatePayload(t *testing.T) {
 		t.Fatalf("once the payload before it is held: %q, want %q", got, SpaceOutdated)
 	}
 	s.samePaged(t, s.a)
+}
+
+// What a member reads of a message sealed under a key its device does not
+// hold says why, as far as its node can tell: sealed after its removal,
+// or before it was added.
+func TestSpaceUnheldWhy(t *testing.T) {
+	ctx := t.Context()
+	s := newSpaceTrio(t)
+	d := newSpaceNode(t)
+	if _, err := d.ownDecryptionKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.a.PostToSpace(ctx, s.id, "first", entry.ID{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.a.RemoveFromSpace(ctx, s.id, s.c.account); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, s.a, s.b, s.c, d)
+	if _, err := s.a.PostToSpace(ctx, s.id, "second", entry.ID{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.a.AddToSpace(ctx, s.id, d.account, space.Member); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.a.keepSpace(ctx, s.id); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, s.a, s.b, s.c, d)
+	read := func(n *Node) map[string]string {
+		ms, err := n.SpaceMessages(ctx, s.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for i, m := range ms {
+			out[[]string{"first", "second"}[i]] = string(m.Status) + ": " + m.Text + m.Detail
+		}
+		return out
+	}
+	for who, w := range map[string]struct {
+		n    *Node
+		want map[string]string
+	}{
+		"c, removed": {s.c, map[string]string{"first": "readable: first", "second": "sealed: sealed after your account left or was removed: you read what was sealed while it was a member"}},
+		"d, added later": {d, map[string]string{"first": "sealed: written before this device was given the space's key: people and devices added later do not read what was written before", "second": "readable: second"}},
+		"b, a member": {s.b, map[string]string{"first": "readable: first", "second": "readable: second"}},
+	} {
+		if got := read(w.n); !maps.Equal(got, w.want) {
+			t.Errorf("%s reads %q, want %q", who, got, w.want)
+		}
+	}
 }

@@ -81,7 +81,8 @@ export default async function conversation(main, ctx) {
       unverified.textContent = 'Unverified: the first message of this conversation has not arrived here, so who can read it is not known yet and the messages below are not checked against it. It is checked when the first message arrives.';
     }
     compose.hidden = false;
-    composer.setNote(c.verified ? `Sealed for ${names.join(', ')} before it leaves this device.` : 'Sealed for the conversation’s participants before it leaves this device.');
+    composer.setNote(c.verified ? `Sealed for ${names.join(', ')} before it leaves this device.`
+      : 'Who will read it is not known until the first message arrives: it is sealed for whoever holds this conversation’s key.');
   }
 
   function drawThread(c, thread) {
@@ -116,7 +117,7 @@ export default async function conversation(main, ctx) {
         const r = byID.get(m.reply);
         li.append(h('p', { class: 'quote small', dataset: { testid: 'message-reply' } },
           'Reply to ', r ? [bdi(personName(r.author, me, 'You')), ': ', r.status === 'readable' ? h('span', { ptext: r.text.length > 80 ? r.text.slice(0, 80) + '…' : r.text }) : 'a sealed message']
-            : m.reply_missing ? 'a message not held here' : 'an earlier message (Show older)'));
+            : m.reply_missing ? 'a message that has not arrived here' : 'an earlier message (Show older)'));
       }
       li.append(h('p', { class: 'message-text', dataset: { testid: 'message-text' }, ptext: m.text }));
       li.append(h('button', {

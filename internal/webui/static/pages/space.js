@@ -181,7 +181,7 @@ export default async function space(main, ctx) {
         const r = byID.get(m.reply);
         li.append(h('p', { class: 'quote small', dataset: { testid: 'space-message-reply' } },
           'Reply to ', r ? [bdi(whoName(r.name, r.account, v.me)), ': ', r.status === 'readable' ? h('span', { ptext: r.text.length > 80 ? r.text.slice(0, 80) + '…' : r.text }) : 'a sealed message']
-            : pager.earlier ? 'an earlier message (Show older)' : 'a message not held here'));
+            : pager.earlier ? 'an earlier message (Show older)' : 'a message that has not arrived here'));
       }
       li.append(h('p', { class: 'message-text', dataset: { testid: 'space-message-text' }, ptext: m.text }));
       if (v.can_write) {
