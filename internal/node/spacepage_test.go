@@ -280,9 +280,9 @@ func TestSpaceUnheldWhy(t *testing.T) {
 		n    *Node
 		want map[string]string
 	}{
-		"c, removed": {s.c, map[string]string{"first": "readable: first", "second": "sealed: sealed after your account left or was removed: you read what was sealed while it was a member"}},
+		"c, removed":     {s.c, map[string]string{"first": "readable: first", "second": "sealed: sealed after your account left or was removed: you read what was sealed while it was a member"}},
 		"d, added later": {d, map[string]string{"first": "sealed: written before this device was given the space's key: people and devices added later do not read what was written before", "second": "readable: second"}},
-		"b, a member": {s.b, map[string]string{"first": "readable: first", "second": "readable: second"}},
+		"b, a member":    {s.b, map[string]string{"first": "readable: first", "second": "readable: second"}},
 	} {
 		if got := read(w.n); !maps.Equal(got, w.want) {
 			t.Errorf("%s reads %q, want %q", who, got, w.want)
