@@ -2,7 +2,9 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/message"
@@ -39,19 +41,16 @@ func (n *Node) ConversationPage(ctx context.Context, id message.ID, q Conversati
 	if q.Limit < 0 {
 		return nil, fmt.Errorf("%w: limit %d", ErrBadCursor, q.Limit)
 	}
-	v, err := n.Conversation(ctx, id)
+	if err := n.keepMessages(ctx, true); err != nil {
+		return nil, err
+	}
+	sk, err := n.skeletonOf(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	end := len(v.Thread)
+	end := len(sk.thread)
 	if q.Before != (entry.ID{}) {
-		end = -1
-		for i, m := range v.Thread {
-			if m.ID == q.Before {
-				end = i
-				break
-			}
-		}
+		end = slices.IndexFunc(sk.thread, func(m ConversationMessage) bool { return m.ID == q.Before })
 		if end < 0 {
 			return nil, fmt.Errorf("%w: %s is not a message of this conversation held here", ErrBadCursor, q.Before)
 		}
@@ -60,8 +59,10 @@ func (n *Node) ConversationPage(ctx context.Context, id message.ID, q Conversati
 	if q.Limit > 0 && end > q.Limit {
 		start = end - q.Limit
 	}
+	res := n.newPeople(ctx)
+	v := &ConversationView{ConversationSummary: n.summaryOf(ctx, sk, res), Cyclic: sk.cyclic, Thread: slices.Clone(sk.thread[start:end])}
+	n.fillMessages(ctx, sk, v.Thread, res)
 	p := &ConversationPage{View: v, Earlier: start}
-	v.Thread = v.Thread[start:end]
 	if start > 0 {
 		p.Older = v.Thread[0].ID
 	}
@@ -85,4 +86,21 @@ func (n *Node) openMessage(id message.ID, c *message.Conversation, pos seal.Posi
 	size := len(o.Msg.Text) + len(o.Msg.Subject) + (len(o.Msg.Refs)+len(o.Msg.Participants))*len(entry.ID{})
 	n.views.keepOpened(key, openedMessage{o}, size)
 	return o, nil
+}
+
+// reopenMessage opens again a readable message of the skeleton, from the
+// cache when it is there.
+func (n *Node) reopenMessage(ctx context.Context, sk *convSkeleton, m *ConversationMessage) (*message.Opened, error) {
+	if v, ok := n.views.opened(openedKey{scope: sk.id, id: m.ID}); ok {
+		return v.(openedMessage).o, nil
+	}
+	e, err := n.store.Get(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	if e.Payload == nil {
+		return nil, errors.New("its payload is no longer held")
+	}
+	d := seal.ID(m.Device)
+	return n.openMessage(sk.id, sk.conv, seal.Position{Author: d, LogID: sk.conv.LogID(d), Seq: m.Seq}, e)
 }

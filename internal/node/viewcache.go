@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/message"
 )
 
 // openedCacheBytes bounds the decrypted payloads the views keep in memory
@@ -38,6 +39,52 @@ type viewCache struct {
 	byKey  map[openedKey]*list.Element
 	bytes  int
 	epochs logEpochIndex
+
+	skels     map[message.ID]*list.Element // of *convSkeleton
+	skelOrder *list.List                   // most recently used first
+	skelMsgs  int                          // messages in the skeletons kept
+}
+
+// maxSkeletonMessages bounds the messages of the conversation skeletons
+// kept (about 200 bytes each, no text): the least recently read
+// conversations are dropped first; a larger conversation is not kept.
+const maxSkeletonMessages = 100_000
+
+// skeleton returns the skeleton of conversation id kept, or nil.
+func (c *viewCache) skeleton(id message.ID) *convSkeleton {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.skels[id]
+	if !ok {
+		return nil
+	}
+	c.skelOrder.MoveToFront(el)
+	return el.Value.(*convSkeleton)
+}
+
+// keepSkeleton keeps sk in place of the conversation's earlier one.
+func (c *viewCache) keepSkeleton(sk *convSkeleton) {
+	if len(sk.thread) > maxSkeletonMessages {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.skels == nil {
+		c.skels, c.skelOrder = map[message.ID]*list.Element{}, list.New()
+	}
+	if el, ok := c.skels[sk.id]; ok {
+		c.skelMsgs -= len(el.Value.(*convSkeleton).thread)
+		c.skelOrder.Remove(el)
+	}
+	c.skels[sk.id] = c.skelOrder.PushFront(sk)
+	c.skelMsgs += len(sk.thread)
+	for c.skelMsgs > maxSkeletonMessages {
+		el := c.skelOrder.Back()
+		old := el.Value.(*convSkeleton)
+		c.skelOrder.Remove(el)
+		delete(c.skels, old.id)
+		c.skelMsgs -= len(old.thread)
+	}
 }
 
 // opened returns the cached payload of key, if held.
@@ -92,4 +139,5 @@ func (c *viewCache) reset() {
 	defer c.mu.Unlock()
 	c.order, c.byKey, c.bytes = nil, nil, 0
 	c.epochs = logEpochIndex{}
+	c.skels, c.skelOrder, c.skelMsgs = nil, nil, 0
 }
