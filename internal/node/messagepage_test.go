@@ -74,6 +74,27 @@ func TestConversationPage(t *testing.T) {
 	if n != len(want) {
 		t.Fatalf("%d opened payloads cached, want %d", n, len(want))
 	}
+	// With the thread kept, a page opens only its own messages.
+	a.views.forgetOpened()
+	p, err := a.ConversationPage(ctx, id, ConversationQuery{Limit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := a.views.openedLen(); n != 3 || textsOf(p.View.Thread)[2] != "m7" {
+		t.Fatalf("a page of 3 with the thread kept: %d payloads opened, %q", n, textsOf(p.View.Thread))
+	}
+	// A message arriving changes a log: the thread is read again.
+	if _, err := b.Reply(ctx, id, "m8", last); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b)
+	p, err = a.ConversationPage(ctx, id, ConversationQuery{Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := textsOf(p.View.Thread); !slices.Equal(got, []string{"m7", "m8"}) || p.Earlier != 7 || p.View.Messages != 9 || p.View.Last.Text != "m8" {
+		t.Fatalf("after m8: %q, %d earlier, %d messages", got, p.Earlier, p.View.Messages)
+	}
 	if _, err := a.ConversationPage(ctx, id, ConversationQuery{Limit: 3, Before: entry.ID{1}}); !errors.Is(err, ErrBadCursor) {
 		t.Fatalf("a cursor of no message: %v, want ErrBadCursor", err)
 	}

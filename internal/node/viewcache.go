@@ -133,6 +133,13 @@ func (c *viewCache) openedLen() (int, int) {
 	return len(c.byKey), c.bytes
 }
 
+// forgetOpened drops the opened payloads only (tests).
+func (c *viewCache) forgetOpened() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.order, c.byKey, c.bytes = nil, nil, 0
+}
+
 // reset forgets everything (tests and benchmarks of a first read).
 func (c *viewCache) reset() {
 	c.mu.Lock()
