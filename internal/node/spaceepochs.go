@@ -76,7 +76,7 @@ func (n *Node) logEpochsTo(ctx context.Context, log store.LogKey, upTo uint64, r
 		return nil, err
 	}
 	if len(x.first) > maxLogEpochs || len(x.holes) > maxLogHoles {
-		x.wild = true
+		x = &logEpochs{wild: true} // what was read is not kept
 	}
 	c.mu.Lock()
 	if c.epochs == nil {

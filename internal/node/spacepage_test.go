@@ -289,3 +289,56 @@ func TestSpaceUnheldWhy(t *testing.T) {
 		}
 	}
 }
+
+// A member that seals under many epoch ids (made up: no one can open
+// them) makes its log be read again at each view, as before the index,
+// and the epoch rule still holds there; the index keeps nothing of it.
+func TestSpacePageManyEpochs(t *testing.T) {
+	ctx := t.Context()
+	s := newSpaceTrio(t)
+	ep1 := s.current(t, s.c)
+	for i := range maxLogEpochs + 6 {
+		sealAs(t, s.c, s.id, ep1.LogKey, func(pos seal.Position) []byte {
+			p := make([]byte, seal.Buckets[0])
+			p[0], p[1], p[2] = 0x01, byte(i), 0xee
+			return p
+		})
+	}
+	if _, err := s.a.RemoveFromSpace(ctx, s.id, s.b.account); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, s.a, s.b, s.c)
+	if _, err := s.c.PostToSpace(ctx, s.id, "under the second epoch", entry.ID{}); err != nil {
+		t.Fatal(err)
+	}
+	st := mustState(t, s.c, s.id)
+	_, es, err := s.c.spaceState(ctx, s.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := sealAs(t, s.c, s.id, ep1.LogKey, func(pos seal.Position) []byte {
+		p, err := seal.Seal(s.id, ep1, pos, 1, mustPost(t, "back to the first", st.Heads(es, s.c.device.Public(), true)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	})
+	exchange(t, s.a, s.c)
+	for range 2 { // the second read finds the log marked, and reads it again
+		p, err := s.a.SpacePage(ctx, s.id, SpaceQuery{Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := p.Messages[0]; m.ID != back.ID || m.Status != SpaceOutdated {
+			t.Fatalf("the newest: %s %q (%s), want %s outdated", m.ID, m.Status, m.Detail, back.ID)
+		}
+	}
+	s.a.views.mu.Lock()
+	for k, x := range s.a.views.epochs {
+		if k.Author == s.c.device.Public() && (!x.wild || x.first != nil) {
+			t.Errorf("the index keeps %d epochs of c's log (wild %v)", len(x.first), x.wild)
+		}
+	}
+	s.a.views.mu.Unlock()
+	s.samePaged(t, s.a)
+}
