@@ -17,12 +17,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/kithnet/kith/internal/bundle"
+	"github.com/kithnet/kith/internal/entry"
 )
 
 // convMsg is what a test reads of a message on a conversation page.
@@ -268,4 +273,152 @@ func TestWebUIMessages(t *testing.T) {
 		noOverflow(t, br, v.tab, v.page+" at phone width")
 		br.screenshot(v.tab, v.page+"-phone")
 	}
+}
+
+// bundleWithout copies the bundle in to out, leaving out the entry drop
+// and the entries after it in its log: a partial delivery.
+func bundleWithout(t *testing.T, in, out, drop string) {
+	t.Helper()
+	f, err := os.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := bundle.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	w, err := bundle.NewWriter(o, bundle.Meta{Created: uint64(time.Now().UnixMilli()), Producer: "a partial delivery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cut *entry.Entry
+	dropped := false
+	for {
+		it, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case it.Entry != nil:
+			e := it.Entry
+			if e.ID.String() == drop {
+				cut, dropped = e, true
+				continue
+			}
+			if cut != nil && e.Header.Author == cut.Header.Author && e.Header.LogID == cut.Header.LogID && e.Header.Seq > cut.Header.Seq {
+				continue
+			}
+			if err := w.Entry(e); err != nil {
+				t.Fatal(err)
+			}
+		case it.Blob != nil:
+			if err := w.Blob(it.Blob.ID, it.Blob.Size, it.Blob.Body); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !dropped {
+		t.Fatalf("%s holds no entry %s", in, drop)
+	}
+}
+
+// TestWebUIMessageUnverified: a conversation whose first message (which
+// names who can read it) has not arrived shows as unverified, in the list
+// and on its page, until it arrives. Cyd's node gets Ann's and Bea's
+// entries as a bundle (a partial delivery: Ann's conversation log without
+// its start) while it runs alone, then meets Ann's node.
+func TestWebUIMessageUnverified(t *testing.T) {
+	br := newBrowser(t)
+	dir := t.TempDir()
+	a := startNode(t, "Ann", filepath.Join(dir, "a"))
+	b := startNode(t, "Bea", filepath.Join(dir, "b"))
+	c := startNode(t, "Cyd", filepath.Join(dir, "c"))
+	for _, p := range []struct {
+		p    *proc
+		name string
+	}{{a, "Ann"}, {b, "Bea"}, {c, "Cyd"}} {
+		p.p.kith("profile", "set", "--name", p.name)
+		p.p.kith("message", "list") // publishes the device's encryption key
+	}
+	b.kith("join", a.inviteCode())
+	// Cyd's node meets no one: its entries reach Ann's as a bundle.
+	c.stop()
+	cydOut := filepath.Join(dir, "cyd.bundle")
+	c.kith("export", "--out", cydOut)
+	a.kith("import", cydOut)
+	a.kith("follow", c.Account)
+
+	var sent struct{ Conversation, ID string }
+	waitFor(t, syncTimeout, "Ann's node to hold Bea's encryption key", func() bool {
+		out, err := a.try("message", "send", "--to", "Bea", "--to", "Cyd", "Tea at five at mine?")
+		return err == nil && json.Unmarshal(out, &sent) == nil
+	})
+	var reply struct{ Conversation, ID string }
+	waitFor(t, syncTimeout, "Bea's node to hold the conversation", func() bool {
+		out, err := b.try("message", "reply", sent.Conversation, "Yes! I bring the cake.")
+		return err == nil && json.Unmarshal(out, &reply) == nil
+	})
+
+	// Ann's entries without the start, and Bea's, reach Cyd's node.
+	annAll, annPart, beaOut := filepath.Join(dir, "ann.bundle"), filepath.Join(dir, "ann-part.bundle"), filepath.Join(dir, "bea.bundle")
+	a.kith("export", a.Account, "--out", annAll)
+	b.kith("export", b.Account, "--out", beaOut)
+	bundleWithout(t, annAll, annPart, sent.ID)
+	c.kith("import", annPart)
+	c.kith("import", beaOut)
+	// A node tries the announcements of the accounts it follows.
+	c.kith("follow", a.Account)
+	c.kith("follow", b.Account)
+	c.start()
+
+	tabC := br.ctx
+	br.do(tabC, "open Cyd's Messages page", 30*time.Second,
+		chromedp.Navigate(c.Web), chromedp.WaitVisible(tid("compose-text")),
+		chromedp.Click(tid("nav-messages")), chromedp.WaitVisible(tid("message-form")))
+	item := fmt.Sprintf(`document.querySelector('[data-testid=conversation-item][data-conversation=%q]')`, sent.Conversation)
+	if got := waitJS[string](br, tabC, "the unverified conversation in Cyd's list", liveTimeout, item+`?.dataset.verified === 'false' && `+item+`.querySelector('[data-testid=conversation-link]').textContent + ' | ' + `+item+`.querySelector('[data-testid=conversation-preview]').textContent`); got != "Unverified conversation | Bea: Yes! I bring the cake." {
+		t.Errorf("Cyd's list: %q", got)
+	}
+	br.screenshot(tabC, "messages-unverified")
+	br.do(tabC, "Cyd opens it", 10*time.Second,
+		chromedp.Evaluate[chromedp.Void](item+`.querySelector('a').click()`), chromedp.WaitVisible(tid("conversation-unverified")))
+	waitText(t, br, tabC, "the title", "conversation-title", "Unverified conversation", 5*time.Second)
+	waitText(t, br, tabC, "the note", "conversation-unverified", "Unverified: the first message of this conversation has not arrived here, so who can read it is not known yet and the messages below are not checked against it. It is checked when the first message arrives.", 5*time.Second)
+	ms := waitConv(t, br, tabC, "Bea's reply on Cyd's page", 1)
+	if m := ms[0]; m.Author != "Bea" || m.Status != "readable" || m.Text != "Yes! I bring the cake." || m.Reply != "Reply to a message that has not arrived here" ||
+		m.Readers != "· readers not known yet" || m.Lock != "Sealed: who can read it is not known yet (unverified)" {
+		t.Errorf("Cyd sees %+v", m)
+	}
+	if hidden := waitJS[bool](br, tabC, "the readers line", 5*time.Second, `document.querySelector('[data-testid=conversation-readers]').hidden`); !hidden {
+		t.Error("an unverified conversation names who can read it")
+	}
+	waitText(t, br, tabC, "the composer's note", "conversation-compose-note", "Who will read it is not known until the first message arrives: it is sealed for whoever holds this conversation’s key.", 5*time.Second)
+	checkLabels(t, br, tabC, "conversation (unverified)")
+	br.screenshot(tabC, "conversation-unverified")
+
+	// Ann's node is met: the start arrives and the open page is verified.
+	c.kith("peer", "add", a.addr())
+	began := time.Now()
+	waitText(t, br, tabC, "the title once the start arrived", "conversation-title", "Ann, Bea", syncTimeout)
+	t.Logf("the open page was verified %v after Cyd's node met Ann's", time.Since(began).Round(time.Millisecond))
+	ms = waitConv(t, br, tabC, "both on Cyd's page", 2)
+	if ms[0].Author != "Ann" || ms[0].Text != "Tea at five at mine?" || ms[1].Author != "Bea" || ms[1].Reply != "Reply to Ann: Tea at five at mine?" || ms[1].Readers != "· you, Ann, Bea" {
+		t.Errorf("Cyd sees, verified, %+v", ms)
+	}
+	if hidden := waitJS[bool](br, tabC, "the unverified note", 5*time.Second, `document.querySelector('[data-testid=conversation-unverified]').hidden`); !hidden {
+		t.Error("the note stays once the conversation is verified")
+	}
+	br.screenshot(tabC, "conversation-verified-late")
 }

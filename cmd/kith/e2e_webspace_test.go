@@ -71,8 +71,8 @@ const membersJS = `[...document.querySelectorAll('[data-testid=space-member]')].
 func sendMessage(t *testing.T, br *browser, tab context.Context, who, text string, n int) {
 	t.Helper()
 	br.do(tab, who+" writes "+text, 20*time.Second,
-		chromedp.WaitEnabled(tid("space-compose-text")),
-		chromedp.SendKeys(tid("space-compose-text"), text),
+		chromedp.WaitEnabled(tid("space-text")),
+		chromedp.SendKeys(tid("space-text"), text),
 		chromedp.Click(tid("space-send")))
 	waitMsgs(t, br, tab, who+"'s message shows", n)
 }
@@ -210,7 +210,7 @@ func TestWebUISpace(t *testing.T) {
 		return false;
 	})()`)
 	waitText(t, br, tabP, "why the phone waits", "space-waiting", "Waiting for a key: this device has no key of the current epoch yet: an admin's device gives it when it is online.", 5*time.Second)
-	if disabled := waitJS[bool](br, tabP, "the phone's send button", 5*time.Second, `document.querySelector('[data-testid=space-send]').disabled === true && document.querySelector('[data-testid=space-compose-text]').disabled`); !disabled {
+	if disabled := waitJS[bool](br, tabP, "the phone's send button", 5*time.Second, `document.querySelector('[data-testid=space-send]').disabled === true && document.querySelector('[data-testid=space-text]').disabled`); !disabled {
 		t.Error("the phone can write without a key")
 	}
 	// Without the key its node cannot even find the space's messages.
@@ -263,6 +263,70 @@ func TestWebUISpace(t *testing.T) {
 	checkLabels(t, br, tabC, "space (removed)")
 	br.screenshot(tabC, "space-removed")
 	br.screenshot(tabA, "space-after-removal")
+
+	// Dan, added after Cyd's removal started a new key, reads what was
+	// sealed under it and sees the earlier messages as sealed: people
+	// added later do not read older keys (the space's history setting).
+	d := startNode(t, "Dan", filepath.Join(dir, "d"))
+	d.kith("profile", "set", "--name", "Dan")
+	d.kith("message", "list") // publishes the device's encryption key
+	d.kith("join", a.inviteCode())
+	br.do(tabA, "Ann adds Dan by his account id", 20*time.Second,
+		setField("space-add-id", d.Account),
+		chromedp.Click(tid("space-add-submit")))
+	waitText(t, br, tabA, "Dan added", "space-member-status", d.Account[:14]+"… was added.", 10*time.Second)
+	tabD := br.tab("Dan")
+	br.do(tabD, "open Dan's Web UI", 30*time.Second, chromedp.Navigate(d.Web), chromedp.WaitVisible(tid("compose-text")))
+	br.do(tabD, "open the space on Dan's", 30*time.Second, chromedp.Navigate(strings.TrimSuffix(d.Web[:strings.Index(d.Web, "/login")], "/")+"/#/space/"+space))
+	raw := waitJS[string](br, tabD, "Dan's page with the four messages, the last readable", syncTimeout, `document.querySelectorAll('[data-testid=space-message]').length === 4 && document.querySelectorAll('[data-testid=space-message][data-status=readable]').length === 1 && `+spaceMsgsJS)
+	if err := json.Unmarshal([]byte(raw), &ms); err != nil {
+		t.Fatal(err)
+	}
+	// In the order they arrived at Dan's node.
+	var sealedBy []string
+	for _, m := range ms {
+		switch m.Status {
+		case "sealed":
+			if m.Text != "" || m.Sealed != "Sealed: you cannot read this" {
+				t.Errorf("a message sealed before Dan was added, on his page: %+v", m)
+			}
+			sealedBy = append(sealedBy, m.Author)
+		case "readable":
+			if m.Author != "Bea" || m.Text != "Just the two of us now." {
+				t.Errorf("the message sealed under the key Dan was given, on his page: %+v", m)
+			}
+		}
+	}
+	if slices.Sort(sealedBy); !slices.Equal(sealedBy, []string{"Ann", "Bea", "Cyd"}) {
+		t.Errorf("sealed on Dan's page: messages by %q", sealedBy)
+	}
+	if body := waitJS[string](br, tabD, "Dan's page text", 5*time.Second, `document.body.innerText`); strings.Contains(body, "tomatoes") || strings.Contains(body, "Count me in") {
+		t.Error("Dan's page shows a message sealed before he was added")
+	}
+	checkLabels(t, br, tabD, "space (added later)")
+	br.screenshot(tabD, "space-added-later")
+
+	// Bea's page shows the latest 50 messages and Show older adds the
+	// ones before.
+	for i := 1; i <= 50; i++ {
+		b.kith("space", "post", space, fmt.Sprintf("Note %d", i))
+	}
+	ms = waitMsgs(t, br, tabB, "the latest 50 on Bea's page", 50)
+	if ms[0].Text != "Note 1" || ms[49].Text != "Note 50" {
+		t.Errorf("Bea's latest page: from %q to %q", ms[0].Text, ms[49].Text)
+	}
+	waitText(t, br, tabB, "Show older", "space-older", "Show older (4 earlier messages)", 5*time.Second)
+	br.screenshot(tabB, "space-show-older")
+	br.do(tabB, "Bea shows older", 10*time.Second, chromedp.Click(tid("space-older")))
+	ms = waitMsgs(t, br, tabB, "all 54 on Bea's page", 54)
+	if ms[0].Text != "The tomatoes are ripe. Who has a basket?" || ms[3].Text != "Just the two of us now." || ms[4].Text != "Note 1" {
+		t.Errorf("Bea's page after Show older: %+v", ms[:5])
+	}
+	if hidden := waitJS[bool](br, tabB, "Show older once all are shown", 5*time.Second, `document.querySelector('[data-testid=space-older]').hidden`); !hidden {
+		t.Error("Show older stays with nothing older")
+	}
+	// A new message joins the end; the older ones stay shown.
+	sendMessage(t, br, tabB, "Bea", "One more.", 55)
 
 	// At phone width the members panel goes under the chat and nothing
 	// overflows.

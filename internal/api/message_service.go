@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -13,6 +14,12 @@ import (
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/message"
 	"github.com/kithnet/kith/internal/node"
+)
+
+// The pages of a conversation: the default and the most messages.
+const (
+	defaultConversationMessages = 200
+	maxConversationMessages     = 1000
 )
 
 // nodeEvent is a node event (messageEvent takes one).
@@ -25,6 +32,8 @@ func messageErr(err error) error {
 		return nil
 	case errors.Is(err, node.ErrNoConversation):
 		return withCode(wire.CodeNotFound, err)
+	case errors.Is(err, node.ErrBadCursor):
+		return withCode(wire.CodeBadRequest, fmt.Errorf("before: %w (the \"older\" of a page of this conversation)", err))
 	case errors.Is(err, node.ErrMessageRecipients):
 		return withCode(wire.CodeConflict, err)
 	case errors.Is(err, message.ErrTooLarge):
@@ -60,17 +69,30 @@ func (s *Service) Conversations(ctx context.Context) (wire.ConversationList, err
 	return out, nil
 }
 
-// Conversation reads one conversation.
-func (s *Service) Conversation(ctx context.Context, idText string) (wire.Conversation, error) {
+// Conversation reads a page of one conversation: the last p.Limit (0:
+// the default) messages of its thread before p.Before.
+func (s *Service) Conversation(ctx context.Context, idText string, p wire.Page) (wire.Conversation, error) {
 	id, err := parseConversationID(idText)
 	if err != nil {
 		return wire.Conversation{}, err
 	}
-	v, err := s.n.Conversation(ctx, id)
+	limit, err := pageLimit(p.Limit, defaultConversationMessages, maxConversationMessages)
+	if err != nil {
+		return wire.Conversation{}, err
+	}
+	before, err := parseConversationCursor(p.Before)
+	if err != nil {
+		return wire.Conversation{}, err
+	}
+	page, err := s.n.ConversationPage(ctx, id, node.ConversationQuery{Limit: limit, Before: before})
 	if err != nil {
 		return wire.Conversation{}, messageErr(err)
 	}
-	out := wire.Conversation{ConversationSummary: summaryOf(v.ConversationSummary), Thread: make([]wire.Message, 0, len(v.Thread))}
+	v := page.View
+	out := wire.Conversation{ConversationSummary: summaryOf(v.ConversationSummary), Thread: make([]wire.Message, 0, len(v.Thread)), Earlier: page.Earlier}
+	if page.Older != (entry.ID{}) {
+		out.Older = page.Older.String()
+	}
 	for _, m := range v.Thread {
 		out.Thread = append(out.Thread, messageOf(m))
 	}

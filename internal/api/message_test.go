@@ -108,10 +108,25 @@ func TestMessageEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := cl.Conversation(t.Context(), sent.Conversation)
-	if err != nil || len(got.Thread) != 2 {
+	got, err := cl.Conversation(t.Context(), sent.Conversation, wire.Page{})
+	if err != nil || len(got.Thread) != 2 || got.Earlier != 0 || got.Older != "" {
 		t.Fatalf("client: %+v, %v", got, err)
 	}
+	// A page of one, then the one before it.
+	last, err := cl.Conversation(t.Context(), sent.Conversation, wire.Page{Limit: 1})
+	if err != nil || len(last.Thread) != 1 || last.Thread[0].ID != got.Thread[1].ID || last.Earlier != 1 || last.Older != got.Thread[1].ID || last.Messages != 2 {
+		t.Fatalf("client, limit 1: %+v, %v", last, err)
+	}
+	before, err := cl.Conversation(t.Context(), sent.Conversation, wire.Page{Limit: 1, Before: last.Older})
+	if err != nil || len(before.Thread) != 1 || before.Thread[0].ID != got.Thread[0].ID || before.Earlier != 0 || before.Older != "" {
+		t.Fatalf("client, the page before: %+v, %v", before, err)
+	}
+	resp, body = fa.request("GET", "/api/v1/conversations/"+sent.Conversation+"?before="+posted.ID, nil)
+	wantError(t, resp, body, http.StatusBadRequest, wire.CodeBadRequest, "before: not a cursor a read of this node gave")
+	resp, body = fa.request("GET", "/api/v1/conversations/"+sent.Conversation+"?before=xyz", nil)
+	wantError(t, resp, body, http.StatusBadRequest, wire.CodeBadRequest, `before: "xyz" is not a cursor this API gave`)
+	resp, body = fa.request("GET", "/api/v1/conversations/"+sent.Conversation+"?limit=1001", nil)
+	wantError(t, resp, body, http.StatusBadRequest, wire.CodeBadRequest, "limit")
 	if _, err := cl.ReplyMessage(t.Context(), strings.Repeat("cd", 32), wire.MessageReply{Text: "x"}); err == nil || api.ErrorOf(err).Code != wire.CodeNotFound {
 		t.Fatalf("client reply to an unknown conversation: %v", err)
 	}

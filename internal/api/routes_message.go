@@ -13,7 +13,7 @@ func (s *Server) messageRoutes() []route {
 	return []route{
 		{method: "GET", path: v1 + "/conversations", h: s.conversations},
 		{method: "POST", path: v1 + "/conversations", h: s.sendMessage},
-		{method: "GET", path: v1 + "/conversations/{id}", h: s.conversation},
+		{method: "GET", path: v1 + "/conversations/{id}", params: []string{"limit", "before"}, h: s.conversation},
 		{method: "POST", path: v1 + "/conversations/{id}/messages", h: s.replyMessage},
 	}
 }
@@ -23,8 +23,12 @@ func (s *Server) conversations(w http.ResponseWriter, r *http.Request, _ url.Val
 	return respond(w, v, err)
 }
 
-func (s *Server) conversation(w http.ResponseWriter, r *http.Request, _ url.Values) error {
-	v, err := s.svc.Conversation(r.Context(), r.PathValue("id"))
+func (s *Server) conversation(w http.ResponseWriter, r *http.Request, q url.Values) error {
+	p, err := pageQuery(q, maxConversationMessages)
+	if err != nil {
+		return err
+	}
+	v, err := s.svc.Conversation(r.Context(), r.PathValue("id"), p)
 	return respond(w, v, err)
 }
 

@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/kithnet/kith/internal/api/wire"
 )
@@ -15,7 +14,7 @@ func (s *Server) spaceRoutes() []route {
 		{method: "GET", path: v1 + "/spaces", h: s.spaces},
 		{method: "POST", path: v1 + "/spaces", h: s.createSpace},
 		{method: "GET", path: sp, h: s.space},
-		{method: "GET", path: sp + "/messages", params: []string{"limit"}, h: s.spaceMessages},
+		{method: "GET", path: sp + "/messages", params: []string{"limit", "before"}, h: s.spaceMessages},
 		{method: "POST", path: sp + "/messages", h: s.postToSpace},
 		{method: "POST", path: sp + "/members", h: s.addToSpace},
 		{method: "DELETE", path: sp + "/members/{account}", h: s.removeFromSpace},
@@ -44,15 +43,11 @@ func (s *Server) space(w http.ResponseWriter, r *http.Request, _ url.Values) err
 }
 
 func (s *Server) spaceMessages(w http.ResponseWriter, r *http.Request, q url.Values) error {
-	limit := 0
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > maxSpaceMessages {
-			return apiError(wire.CodeBadRequest, "limit=%q is not a number from 1 to %d", shortText(l), maxSpaceMessages)
-		}
-		limit = n
+	p, err := pageQuery(q, maxSpaceMessages)
+	if err != nil {
+		return err
 	}
-	v, err := s.svc.SpaceMessages(r.Context(), r.PathValue("id"), limit)
+	v, err := s.svc.SpaceMessages(r.Context(), r.PathValue("id"), p)
 	return respond(w, v, err)
 }
 

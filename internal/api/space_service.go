@@ -209,28 +209,28 @@ func roleRank(r string) int {
 	return 1
 }
 
-// SpaceMessages returns the latest limit (0: the default) messages of a
-// space held here, oldest first, each opened if this device can.
-func (s *Service) SpaceMessages(ctx context.Context, idText string, limit int) (wire.SpaceMessages, error) {
+// SpaceMessages returns a page of the messages of a space held here: the
+// latest p.Limit (0: the default) before p.Before, oldest first, each
+// opened if this device can.
+func (s *Service) SpaceMessages(ctx context.Context, idText string, p wire.Page) (wire.SpaceMessages, error) {
 	id, err := parseSpaceID(idText)
 	if err != nil {
 		return wire.SpaceMessages{}, err
 	}
-	switch {
-	case limit == 0:
-		limit = defaultSpaceMessages
-	case limit < 0 || limit > maxSpaceMessages:
-		return wire.SpaceMessages{}, apiError(wire.CodeBadRequest, "limit: %d is not between 1 and %d", limit, maxSpaceMessages)
+	limit, err := pageLimit(p.Limit, defaultSpaceMessages, maxSpaceMessages)
+	if err != nil {
+		return wire.SpaceMessages{}, err
 	}
-	ms, err := s.n.SpaceMessages(ctx, id)
+	before, err := parseSpaceCursor(p.Before)
+	if err != nil {
+		return wire.SpaceMessages{}, err
+	}
+	page, err := s.n.SpacePage(ctx, id, node.SpaceQuery{Limit: limit, Before: before})
 	if err != nil {
 		return wire.SpaceMessages{}, spaceErr(id, err)
 	}
-	out := wire.SpaceMessages{Space: id.String(), Messages: []wire.SpaceMessage{}}
-	if len(ms) > limit {
-		out.Earlier = len(ms) - limit
-		ms = ms[len(ms)-limit:]
-	}
+	ms := page.Messages
+	out := wire.SpaceMessages{Space: id.String(), Messages: []wire.SpaceMessage{}, Earlier: page.Earlier, Older: spaceCursorText(page.Older)}
 	me := s.n.Account().Key()
 	names := map[identity.PublicKey]string{}
 	for _, m := range ms {

@@ -185,9 +185,17 @@ func TestSpaceEndpoints(t *testing.T) {
 		t.Errorf("A's reply %+v", m)
 	}
 	a.call("GET", sp+"/messages?limit=1", nil, &ma)
-	if len(ma.Messages) != 1 || ma.Messages[0].ID != reply.ID || ma.Earlier != 1 {
-		t.Errorf("limit=1: %+v", ma)
+	if len(ma.Messages) != 1 || ma.Messages[0].ID != reply.ID || ma.Earlier != 1 || ma.Older == "" {
+		t.Fatalf("limit=1: %+v", ma)
 	}
+	var older wire.SpaceMessages
+	a.call("GET", sp+"/messages?limit=1&before="+ma.Older, nil, &older)
+	if len(older.Messages) != 1 || older.Messages[0].ID != posted.ID || older.Earlier != 0 || older.Older != "" {
+		t.Errorf("the page before: %+v", older)
+	}
+	a.expectError("GET", sp+"/messages?before=xyz", "", 400, wire.CodeBadRequest, `before: "xyz" is not a cursor this API gave`)
+	a.expectError("GET", sp+"/messages?before=AAAAAAAAAAA", "", 400, wire.CodeBadRequest, "is not a cursor this API gave")
+	a.expectError("GET", sp+"/messages?limit=0", "", 400, wire.CodeBadRequest, "limit")
 
 	spread(t, a, b, c)
 	var mc wire.SpaceMessages

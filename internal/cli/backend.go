@@ -57,7 +57,7 @@ type backend interface {
 	Spaces(ctx context.Context) (wire.SpaceList, error)
 	CreateSpace(ctx context.Context, req wire.SpaceCreate) (wire.SpaceEntry, error)
 	Space(ctx context.Context, id string) (wire.Space, error)
-	SpaceMessages(ctx context.Context, id string, limit int) (wire.SpaceMessages, error)
+	SpaceMessages(ctx context.Context, id string, p wire.Page) (wire.SpaceMessages, error)
 	PostToSpace(ctx context.Context, id string, req wire.SpacePost) (wire.SpaceEntry, error)
 	AddToSpace(ctx context.Context, id string, req wire.SpaceMemberAdd) (wire.SpaceEntry, error)
 	RemoveFromSpace(ctx context.Context, id, account string) (wire.SpaceEntry, error)

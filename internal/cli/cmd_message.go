@@ -21,7 +21,7 @@ import (
 // messageBackend is what the message commands call; both backends have it.
 type messageBackend interface {
 	Conversations(ctx context.Context) (wire.ConversationList, error)
-	Conversation(ctx context.Context, id string) (wire.Conversation, error)
+	Conversation(ctx context.Context, id string, p wire.Page) (wire.Conversation, error)
 	SendMessage(ctx context.Context, req wire.MessageSend) (wire.MessageSent, error)
 	ReplyMessage(ctx context.Context, id string, req wire.MessageReply) (wire.MessageSent, error)
 }
@@ -54,8 +54,10 @@ func init() {
 		name:    "message show",
 		args:    "CONVERSATION",
 		summary: "show a private conversation: its messages as a thread, and who can read it",
-		help:    "CONVERSATION is a conversation id as 'kith message list' prints it, or enough of its start to be unique.",
-		run:     runMessageShow,
+		help:    "CONVERSATION is a conversation id as 'kith message list' prints it, or enough of its start to be unique. --limit N shows the last N messages (default 200, at most 1000); --before CURSOR the N before a page, as its first line says.",
+		flags: flags(strFlag("limit", "how many of the last messages to show (1–1000; default 200)"),
+			strFlag("before", "show the messages before this cursor (the \"older\" of a page)")),
+		run: runMessageShow,
 	})
 	register(&command{
 		name:    "message reply",
@@ -205,12 +207,16 @@ func runMessageShow(ctx context.Context, c *call) error {
 	if err := c.wantArgs(1, 1); err != nil {
 		return err
 	}
+	p, err := c.page()
+	if err != nil {
+		return err
+	}
 	return c.withMessages(func(b messageBackend) error {
 		id, err := conversationArg(ctx, b, c.args[0])
 		if err != nil {
 			return err
 		}
-		v, err := b.Conversation(ctx, id)
+		v, err := b.Conversation(ctx, id, p)
 		if err != nil {
 			return messageFailed(err, id)
 		}
@@ -223,6 +229,9 @@ func printConversation(w io.Writer, v wire.Conversation) {
 	fmt.Fprintf(w, "%s sealed: who can read this: %s\n", lockMark, peopleText(v.Participants))
 	if !v.Verified {
 		fmt.Fprintln(w, "unverified: its first message (which names the participants) has not arrived; the messages below are not checked against them")
+	}
+	if v.Earlier > 0 {
+		fmt.Fprintf(w, "(%s not shown: 'kith message show %s --before %s' shows %s)\n", fmt.Sprintf(plural(v.Earlier, "%d earlier message", "%d earlier messages"), v.Earlier), v.ID, v.Older, plural(v.Earlier, "it", "them"))
 	}
 	depth := map[string]int{}
 	for _, m := range v.Thread {
@@ -265,7 +274,7 @@ func runMessageReply(ctx context.Context, c *call) error {
 			return err
 		}
 		if req.ReplyTo == "" {
-			v, err := b.Conversation(ctx, id)
+			v, err := b.Conversation(ctx, id, wire.Page{Limit: 1})
 			if err != nil {
 				return messageFailed(err, id)
 			}

@@ -53,6 +53,24 @@ func TestMessageCommands(t *testing.T) {
 	if !strings.Contains(show, "\n  Bea  ") || !strings.Contains(show, "\n    yes, with cake\n") {
 		t.Fatalf("a's show, the reply indented under the start:\n%s", show)
 	}
+	// A page of the last message, then the one before it.
+	var last wire.Conversation
+	a.okJSON(t, &last, "message", "show", conv, "--limit", "1")
+	if len(last.Thread) != 1 || last.Thread[0].ID != rid || last.Earlier != 1 || last.Older != v.Thread[1].ID {
+		t.Fatalf("show --limit 1: %+v", last)
+	}
+	hint := "(1 earlier message not shown: 'kith message show " + conv + " --before " + last.Older + "' shows it)\n"
+	if show := a.ok(t, "message", "show", conv, "--limit", "1"); !strings.Contains(show, hint) || strings.Contains(show, "tea at five?") {
+		t.Fatalf("show --limit 1 lacks %q or shows more:\n%s", hint, show)
+	}
+	var before wire.Conversation
+	a.okJSON(t, &before, "message", "show", conv, "--limit", "1", "--before", last.Older)
+	if len(before.Thread) != 1 || before.Thread[0].Text != "tea at five?" || before.Earlier != 0 || before.Older != "" {
+		t.Fatalf("show --before: %+v", before)
+	}
+	if r := a.run(t, nil, "message", "show", conv, "--limit", "0"); r.code != 2 || !strings.Contains(r.stderr, "--limit: \"0\" is not a number from 1 to 1000") {
+		t.Fatalf("show --limit 0: exit %d, stderr %q", r.code, r.stderr)
+	}
 	if r := a.run(t, nil, "message", "show", "zz"); r.code != 2 || !strings.Contains(r.stderr, "is not a conversation id") {
 		t.Fatalf("show zz: exit %d, stderr %q", r.code, r.stderr)
 	}

@@ -47,9 +47,10 @@ func init() {
 		name:    "space show",
 		args:    "SPACE_ID",
 		summary: "show a space: who can read it, members and roles, and its messages (sealed ones too)",
-		help:    "--limit N shows the latest N messages (default 200, at most 1000).",
-		flags:   strFlag("limit", "how many of the latest messages to show (1–1000; default 200)"),
-		run:     runSpaceShow,
+		help:    "--limit N shows the latest N messages (default 200, at most 1000); --before CURSOR the N before a page, as the line after its messages says.",
+		flags: flags(strFlag("limit", "how many of the latest messages to show (1–1000; default 200)"),
+			strFlag("before", "show the messages before this cursor (the \"older\" of a page)")),
+		run: runSpaceShow,
 	})
 	register(&command{
 		name:    "space post",
@@ -272,6 +273,8 @@ type spaceShown struct {
 	wire.Space
 	Messages []wire.SpaceMessage `json:"messages"`
 	Earlier  int                 `json:"earlier"`
+	Older    string              `json:"older,omitempty"` // --before of the page before
+	paged    bool                // --before was given
 }
 
 func runSpaceShow(ctx context.Context, c *call) error {
@@ -282,24 +285,20 @@ func runSpaceShow(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	limit := 0
-	if l := c.str("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			return usagef("--limit: %q is not a number from 1 to 1000", l)
-		}
-		limit = n
+	p, err := c.page()
+	if err != nil {
+		return err
 	}
 	return c.withBackend(func(b backend) error {
 		s, err := b.Space(ctx, id)
 		if err != nil {
 			return spaceFailed(err, id)
 		}
-		ms, err := b.SpaceMessages(ctx, id, limit)
+		ms, err := b.SpaceMessages(ctx, id, p)
 		if err != nil {
 			return spaceFailed(err, id)
 		}
-		v := spaceShown{Space: s, Messages: ms.Messages, Earlier: ms.Earlier}
+		v := spaceShown{Space: s, Messages: ms.Messages, Earlier: ms.Earlier, Older: ms.Older, paged: p.Before != ""}
 		return c.out(v, func(w io.Writer) { printSpace(w, v) })
 	})
 }
@@ -384,9 +383,13 @@ func printSpace(w io.Writer, v spaceShown) {
 		}
 	}
 
-	fmt.Fprintf(w, "\nmessages (%d)\n", len(v.Messages)+v.Earlier)
+	if v.paged {
+		fmt.Fprintf(w, "\nmessages (%d of the %d before the page given)\n", len(v.Messages), len(v.Messages)+v.Earlier)
+	} else {
+		fmt.Fprintf(w, "\nmessages (%d)\n", len(v.Messages)+v.Earlier)
+	}
 	if v.Earlier > 0 {
-		fmt.Fprintf(w, "  (%d earlier not shown; --limit shows more)\n", v.Earlier)
+		fmt.Fprintf(w, "  (%d earlier not shown: 'kith space show %s --before %s' shows %s)\n", v.Earlier, v.ID, v.Older, plural(v.Earlier, "it", "them"))
 	}
 	for _, m := range v.Messages {
 		who := personText(m.Name, m.Account)
@@ -532,4 +535,17 @@ func runSpaceLeave(ctx context.Context, c *call) error {
 		return err
 	}
 	return c.spaceEntry(id, func(b backend) (wire.SpaceEntry, error) { return b.LeaveSpace(ctx, id) })
+}
+
+// page reads --limit and --before of a command that shows a page.
+func (c *call) page() (wire.Page, error) {
+	p := wire.Page{Before: c.str("before")}
+	if l := c.str("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			return p, usagef("--limit: %q is not a number from 1 to 1000", l)
+		}
+		p.Limit = n
+	}
+	return p, nil
 }

@@ -28,6 +28,8 @@ func syncAll(t *testing.T, es ...env) {
 type spaceJSON struct {
 	wire.Space
 	Messages []wire.SpaceMessage `json:"messages"`
+	Earlier  int                 `json:"earlier"`
+	Older    string              `json:"older"`
 }
 
 func TestSpaceCommands(t *testing.T) {
@@ -129,7 +131,7 @@ func TestSpaceCommands(t *testing.T) {
 	for _, line := range []string{
 		"readers   Ann (admin), Bea (admin)\n",
 		"you       not a member (your account is not a member)\n",
-		"  " + after + "  [sealed: you cannot read this]  Bea  sealed under a key this device does not hold\n",
+		"  " + after + "  [sealed: you cannot read this]  Bea  sealed after your account left or was removed: you read what was sealed while it was a member\n",
 	} {
 		if !strings.Contains(out, line) {
 			t.Errorf("Cyd's space after the removal lacks %q:\n%s", line, out)
@@ -145,6 +147,25 @@ func TestSpaceCommands(t *testing.T) {
 	c.okJSON(t, &shown, "space", "show", id, "--limit", "1")
 	if len(shown.Messages) != 1 || shown.Messages[0].ID != after || shown.Messages[0].Status != "sealed" || shown.Messages[0].Text != "" || shown.Role != "none" {
 		t.Errorf("space show --json --limit 1: %+v", shown)
+	}
+	// Older pages: the cursor the page names, in text and JSON.
+	if shown.Earlier != 2 || shown.Older == "" {
+		t.Fatalf("space show --json --limit 1: %d earlier, older %q", shown.Earlier, shown.Older)
+	}
+	hint := "  (2 earlier not shown: 'kith space show " + id + " --before " + shown.Older + "' shows them)\n"
+	if out := c.ok(t, "space", "show", id, "--limit", "1"); !strings.Contains(out, "\nmessages (3)\n"+hint) {
+		t.Errorf("space show --limit 1 lacks %q:\n%s", hint, out)
+	}
+	var older spaceJSON
+	c.okJSON(t, &older, "space", "show", id, "--limit", "1", "--before", shown.Older)
+	if len(older.Messages) != 1 || older.Messages[0].ID != reply || older.Earlier != 1 || older.Older == "" {
+		t.Errorf("space show --before: %+v", older)
+	}
+	if out := minutes.ReplaceAllString(c.ok(t, "space", "show", id, "--limit", "1", "--before", shown.Older), "TIME"); !strings.Contains(out, "\nmessages (1 of the 2 before the page given)\n  (1 earlier not shown: 'kith space show "+id+" --before "+older.Older+"' shows it)\n  "+reply+"  TIME  Ann: I'll bring a basket\n") {
+		t.Errorf("space show --before:\n%s", out)
+	}
+	if r := c.run(t, nil, "space", "show", id, "--before", "nonsense"); r.code != 1 || !strings.Contains(r.stderr, `before: "nonsense" is not a cursor this API gave`) {
+		t.Errorf("space show --before nonsense: exit %d, stderr %q", r.code, r.stderr)
 	}
 
 	// The same output through a running node's API.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"slices"
 
@@ -94,12 +95,13 @@ func (n *Node) Conversations(ctx context.Context) ([]ConversationSummary, error)
 		c int64
 	}
 	var all []withCursor
+	res := n.newPeople(ctx)
 	for _, id := range ids {
-		v, last, err := n.readConversation(ctx, id)
+		sk, err := n.skeletonOf(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, withCursor{v.ConversationSummary, last})
+		all = append(all, withCursor{n.summaryOf(ctx, sk, res), sk.newest})
 	}
 	slices.SortFunc(all, func(a, b withCursor) int {
 		if c := cmp.Compare(b.c, a.c); c != 0 {
@@ -114,14 +116,14 @@ func (n *Node) Conversations(ctx context.Context) ([]ConversationSummary, error)
 	return out, nil
 }
 
-// Conversation reads one conversation (messages.md §5). Nothing it
-// decrypts is written anywhere.
+// Conversation reads one conversation (messages.md §5): ConversationPage
+// without a limit. Nothing it decrypts is written anywhere.
 func (n *Node) Conversation(ctx context.Context, id message.ID) (*ConversationView, error) {
-	if err := n.keepMessages(ctx, true); err != nil {
+	p, err := n.ConversationPage(ctx, id, ConversationQuery{})
+	if err != nil {
 		return nil, err
 	}
-	v, _, err := n.readConversation(ctx, id)
-	return v, err
+	return p.View, nil
 }
 
 // ConversationOf returns the conversation a message entry belongs to,
@@ -140,9 +142,30 @@ func (n *Node) ConversationOf(author identity.PublicKey, log entry.LogID) (messa
 	return c.ID(), true
 }
 
-// readConversation opens every entry of the conversation's logs held and
-// threads them; it also returns the arrival cursor of the newest one.
-func (n *Node) readConversation(ctx context.Context, id message.ID) (*ConversationView, int64, error) {
+// convSkeleton is a conversation as threaded (messages.md §5) without the
+// texts, times and names of its messages: their order, places and
+// statuses. The views keep it in memory (viewcache.go) while none of the
+// conversation's logs changed, so a read opens only the messages it
+// shows.
+type convSkeleton struct {
+	id   message.ID
+	key  string // the devices read, their accounts and log heads
+	conv *message.Conversation
+	// holes: an entry was held without its payload, which may come
+	// without changing the log's head: not kept.
+	holes        bool
+	thread       []ConversationMessage // Text, TimeMs and Author.Name unset
+	readable     int                   // the first readable entries of thread
+	participants []identity.PublicKey
+	verified     bool
+	cyclic       bool
+	newest       int64 // the arrival cursor of its newest entry
+}
+
+// skeletonOf returns the skeleton of a conversation: the one kept when
+// no log of it changed since, else read and threaded again, opening the
+// messages not in the cache of opened payloads.
+func (n *Node) skeletonOf(ctx context.Context, id message.ID) (*convSkeleton, error) {
 	ms := &n.msgs
 	ms.mu.Lock()
 	if err := n.loadConversations(); err != nil {
@@ -155,52 +178,64 @@ func (n *Node) readConversation(ctx context.Context, id message.ID) (*Conversati
 	}
 	ms.mu.Unlock()
 	if ci == nil {
-		return nil, 0, ErrNoConversation
+		return nil, ErrNoConversation
 	}
 	c := info.conv
 	devs, err := n.convDevices(ctx, &info)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	res := n.newResolver()
-	person := func(a identity.PublicKey) Person {
-		p := Person{Account: a}
-		if prof, err := res.profile(ctx, a); err == nil && prof != nil {
-			p.Name = prof.Name
+	type devLog struct {
+		acc identity.PublicKey
+		key store.LogKey
+	}
+	logs := make([]devLog, 0, len(devs))
+	var key []byte
+	for _, d := range devs {
+		l := devLog{key: store.LogKey{Author: d, LogID: entry.LogID(c.LogID(seal.ID(d)))}}
+		if dv, err := n.store.AccountOf(ctx, d); err == nil {
+			l.acc = dv.Account
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
 		}
-		return p
+		var head uint64
+		if h, err := n.store.Head(ctx, l.key); err == nil {
+			head = h.Seq
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		key = binary.BigEndian.AppendUint64(append(append(key, d[:]...), l.acc[:]...), head)
+		logs = append(logs, l)
 	}
+	for _, p := range info.participants {
+		key = append(key, p[:]...)
+	}
+	if sk := n.views.skeleton(id); sk != nil && sk.key == string(key) {
+		return sk, nil
+	}
+	sk := &convSkeleton{id: id, key: string(key), conv: c}
 	var items []message.Item
 	byID := map[entry.ID]*ConversationMessage{}
 	var bad []ConversationMessage
-	var newest int64
-	for _, d := range devs {
-		var acc identity.PublicKey
-		if dv, err := n.store.AccountOf(ctx, d); err == nil {
-			acc = dv.Account
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return nil, 0, err
-		}
-		key := store.LogKey{Author: d, LogID: entry.LogID(c.LogID(seal.ID(d)))}
-		err := n.eachOfConvLog(ctx, key, func(e *store.Stored) {
+	for _, l := range logs {
+		d, acc := l.key.Author, l.acc
+		err := n.eachOfConvLog(ctx, l.key, func(e *store.Stored) {
 			if e.Payload == nil {
+				sk.holes = true
 				return
 			}
 			kind := message.KindOf(e.Payload)
 			if kind == message.KindAnnouncement {
 				return
 			}
-			m := ConversationMessage{ID: e.ID, Device: d, Seq: e.Header.Seq, Mine: acc == n.account}
-			if acc != (identity.PublicKey{}) {
-				m.Author = person(acc)
-			}
-			newest = max(newest, e.Cursor)
+			m := ConversationMessage{ID: e.ID, Device: d, Seq: e.Header.Seq, Mine: acc == n.account, Author: Person{Account: acc}}
+			sk.newest = max(sk.newest, e.Cursor)
 			if kind != message.KindMessage {
 				m.Status, m.Detail = MessageMalformed, "neither an announcement part nor a sealed message"
 				bad = append(bad, m)
 				return
 			}
-			o, err := message.Open(c, seal.Position{Author: seal.ID(d), LogID: seal.ID(key.LogID), Seq: e.Header.Seq}, e.Payload)
+			o, err := n.openMessage(id, c, seal.Position{Author: seal.ID(d), LogID: seal.ID(l.key.LogID), Seq: e.Header.Seq}, e)
 			switch {
 			case errors.Is(err, message.ErrNotDecrypted):
 				m.Status, m.Detail = MessageNotDecrypted, "does not decrypt at its place in its log (tampered, moved, or sealed under another key)"
@@ -211,23 +246,18 @@ func (n *Node) readConversation(ctx context.Context, id message.ID) (*Conversati
 				bad = append(bad, m)
 				return
 			}
-			m.Status, m.Text, m.Reply, m.TimeMs, m.Start = MessageReadable, o.Msg.Text, o.Msg.ReplyTo, o.TimeMs, o.Msg.IsStart()
-			mm := m
-			byID[e.ID] = &mm
+			m.Status, m.Reply, m.Start = MessageReadable, o.Msg.ReplyTo, o.Msg.IsStart()
+			byID[e.ID] = &m
 			items = append(items, message.Item{ID: e.ID, Author: seal.ID(d), Account: acc, Seq: e.Header.Seq, Msg: o.Msg})
 		})
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 	}
 	th := message.BuildThread(c.Creator, items)
-	v := &ConversationView{Cyclic: th.Cyclic}
-	v.ID, v.Creator = id, identity.PublicKey(c.Creator)
+	sk.cyclic = th.Cyclic
 	if th.Start != (entry.ID{}) {
-		v.Verified = true
-		for _, a := range th.Participants {
-			v.Participants = append(v.Participants, person(a))
-		}
+		sk.verified, sk.participants = true, th.Participants
 	}
 	missing := map[entry.ID]bool{}
 	for _, x := range th.ReplyMissing {
@@ -236,18 +266,74 @@ func (n *Node) readConversation(ctx context.Context, id message.ID) (*Conversati
 	for _, x := range th.Order {
 		m := byID[x]
 		m.Parent, m.ReplyMissing = th.Parent[x], missing[x]
-		v.Thread = append(v.Thread, *m)
+		sk.thread = append(sk.thread, *m)
 	}
-	v.Messages = len(v.Thread)
-	if len(v.Thread) > 0 {
-		last := v.Thread[len(v.Thread)-1]
-		v.Last = &last
-	}
+	sk.readable = len(sk.thread)
 	for _, r := range th.Refused {
 		m := *byID[r.ID]
-		m.Status, m.Detail, m.Text, m.Reply, m.TimeMs, m.Start = MessageRefused, r.Reason, "", entry.ID{}, 0, false
-		v.Thread = append(v.Thread, m)
+		m.Status, m.Detail, m.Reply, m.Start = MessageRefused, r.Reason, entry.ID{}, false
+		sk.thread = append(sk.thread, m)
 	}
-	v.Thread = append(v.Thread, bad...)
-	return v, newest, nil
+	sk.thread = append(sk.thread, bad...)
+	if !sk.holes {
+		n.views.keepSkeleton(sk)
+	}
+	return sk, nil
+}
+
+// people resolves accounts to their profile names, once per account.
+type people struct {
+	ctx   context.Context
+	res   *resolver
+	names map[identity.PublicKey]string
+}
+
+func (n *Node) newPeople(ctx context.Context) *people {
+	return &people{ctx: ctx, res: n.newResolver(), names: map[identity.PublicKey]string{}}
+}
+
+func (p *people) of(a identity.PublicKey) Person {
+	name, ok := p.names[a]
+	if !ok {
+		if prof, err := p.res.profile(p.ctx, a); err == nil && prof != nil {
+			name = prof.Name
+		}
+		p.names[a] = name
+	}
+	return Person{Account: a, Name: name}
+}
+
+// summaryOf is a conversation's summary, its last readable message opened.
+func (n *Node) summaryOf(ctx context.Context, sk *convSkeleton, res *people) ConversationSummary {
+	s := ConversationSummary{ID: sk.id, Creator: identity.PublicKey(sk.conv.Creator), Verified: sk.verified, Messages: sk.readable}
+	for _, a := range sk.participants {
+		s.Participants = append(s.Participants, res.of(a))
+	}
+	if sk.readable > 0 {
+		last := []ConversationMessage{sk.thread[sk.readable-1]}
+		n.fillMessages(ctx, sk, last, res)
+		s.Last = &last[0]
+	}
+	return s
+}
+
+// fillMessages gives ms (copied from sk.thread) their authors' names and,
+// for the readable ones, their texts and times, opened again when not in
+// the cache of opened payloads.
+func (n *Node) fillMessages(ctx context.Context, sk *convSkeleton, ms []ConversationMessage, res *people) {
+	for i := range ms {
+		m := &ms[i]
+		if m.Author.Account != (identity.PublicKey{}) {
+			m.Author = res.of(m.Author.Account)
+		}
+		if m.Status != MessageReadable {
+			continue
+		}
+		o, err := n.reopenMessage(ctx, sk, m)
+		if err != nil {
+			m.Status, m.Detail, m.Reply, m.Parent, m.Start = MessageMalformed, "read again: "+err.Error(), entry.ID{}, entry.ID{}, false
+			continue
+		}
+		m.Text, m.TimeMs = o.Msg.Text, o.TimeMs
+	}
 }

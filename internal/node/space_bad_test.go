@@ -191,6 +191,7 @@ func TestSpaceBadInput(t *testing.T) {
 	exchange(t, s.a, s.b, s.c)
 
 	got := s.read(t, s.a)
+	s.samePaged(t, s.a)
 	want := map[string]SpaceStatus{
 		bad.ID.String():        SpaceNotDecrypted,
 		unknown.ID.String():    SpaceUnknownEpoch,
@@ -333,6 +334,7 @@ func TestSpaceOutdatedAndRemovedWriters(t *testing.T) {
 	})
 	exchange(t, s.a, s.b, s.c)
 	got := s.read(t, s.a)
+	s.samePaged(t, s.a)
 	if m := got[outdated.ID.String()]; m.Status != SpaceOutdated {
 		t.Errorf("going back to the first epoch: %q (%s), want %q", m.Status, m.Detail, SpaceOutdated)
 	}

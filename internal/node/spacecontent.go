@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/seal"
 	"github.com/kithnet/kith/internal/space"
-	"github.com/kithnet/kith/internal/store"
 )
 
 // PostToSpace seals a post to the space under its current epoch and
@@ -112,117 +112,89 @@ type SpaceMessage struct {
 	TimeMs  uint64 // the author's time, from inside the ciphertext
 	// Removed: the author's account is no longer a member.
 	Removed bool
-	cursor  int64
 }
 
-// SpaceMessages opens the content entries of a space held here, in the
-// order they arrived (each author's in seq order). Nothing it decrypts is
-// written anywhere (spaces.md §6).
+// SpaceMessages opens all the content entries of a space held here, in
+// the order they arrived (each author's in seq order): SpacePage without
+// a limit.
 func (n *Node) SpaceMessages(ctx context.Context, id entry.ID) ([]SpaceMessage, error) {
-	st, _, err := n.keep(ctx, id, true)
+	p, err := n.SpacePage(ctx, id, SpaceQuery{})
 	if err != nil {
 		return nil, err
 	}
-	n.rings.mu.Lock()
-	defer n.rings.mu.Unlock()
-	r := n.ring(id)
-	logKey, ok := r.logKey()
-	if !ok {
-		return nil, nil
-	}
-	var out []SpaceMessage
-	for _, a := range st.Named() {
-		ds, err := n.store.Devices(ctx, a)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-		for _, d := range ds {
-			log := store.LogKey{Author: d.Device, LogID: entry.LogID(seal.LogID(logKey, seal.ID(d.Device)))}
-			msgs, err := n.openLog(ctx, st, r, log)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, msgs...)
-		}
-	}
-	sortByArrival(out)
-	return out, nil
+	return p.Messages, nil
 }
 
-// openLog opens one author's content log of the space.
-func (n *Node) openLog(ctx context.Context, st *space.State, r *spaceRing, log store.LogKey) ([]SpaceMessage, error) {
-	var out []SpaceMessage
-	var lastEpoch *seal.ID
-	for from := uint64(1); ; {
-		es, err := n.store.Log(ctx, log, from, 1000)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range es {
-			from = e.Header.Seq + 1
-			m := SpaceMessage{ID: e.ID, Device: e.Header.Author, Seq: e.Header.Seq, cursor: e.Cursor}
-			acc, speaks := st.AccountOf(e.Header.Author)
-			if speaks {
-				m.Account = acc
-				m.Removed = st.Members[acc] == 0
-			}
-			n.openOne(st, r, e.Entry, &m, speaks, &lastEpoch)
-			out = append(out, m)
-		}
-		if len(es) < 1000 {
-			return out, nil
-		}
-	}
-}
-
-func (n *Node) openOne(st *space.State, r *spaceRing, e *entry.Entry, m *SpaceMessage, speaks bool, lastEpoch **seal.ID) {
+// openOne opens the content entry e into m; x holds the epochs of its
+// log at lower seqs. A payload opened before comes from the cache.
+func (n *Node) openOne(st *space.State, r *spaceRing, e *entry.Entry, m *SpaceMessage, speaks bool, x *logEpochs) {
 	if e.Payload == nil {
 		m.Status, m.Detail = SpaceUnknownEpoch, "the payload is not held"
 		return
 	}
 	if ep, err := seal.SealedEpoch(e.Payload); err == nil {
-		if *lastEpoch != nil {
-			if err := r.ring.CheckOrder(**lastEpoch, ep); err != nil {
-				m.Status, m.Detail = SpaceOutdated, err.Error()
-				return
-			}
+		if err := x.outdated(r.ring, e.Header.Seq, ep); err != nil {
+			m.Status, m.Detail = SpaceOutdated, err.Error()
+			return
 		}
-		*lastEpoch = &ep
 	}
+	key := openedKey{scope: st.Space, id: e.ID}
+	var o *openedPost
+	if v, ok := n.views.opened(key); ok && r.ring.Get(v.(*openedPost).epoch) != nil {
+		o = v.(*openedPost)
+	} else {
+		var bad bool
+		if o, bad = n.openPost(st, r, e, m); bad {
+			return
+		}
+		n.views.keepOpened(key, o, o.size())
+	}
+	if !speaks || !st.MayWrite(m.Account, o.post.Refs) {
+		m.Status, m.Detail = SpaceNotMember, "its author was not a member where it wrote it"
+		return
+	}
+	m.Status, m.Text, m.Reply, m.TimeMs = SpaceReadable, o.post.Text, o.post.Reply, o.timeMs
+}
+
+// openPost decrypts and decodes e's payload; bad is true, and m says why,
+// when it is not a post this device can read.
+func (n *Node) openPost(st *space.State, r *spaceRing, e *entry.Entry, m *SpaceMessage) (_ *openedPost, bad bool) {
 	pos := seal.Position{Author: seal.ID(e.Header.Author), LogID: seal.ID(e.Header.LogID), Seq: e.Header.Seq}
 	o, err := seal.Open(st.Space, r.ring, pos, e.Payload)
 	switch {
 	case errors.Is(err, seal.ErrUnknownEpoch):
-		m.Status, m.Detail = SpaceUnknownEpoch, "sealed under a key this device does not hold"
-		return
+		m.Status, m.Detail = SpaceUnknownEpoch, n.unheldWhy(st, r, e.Payload)
+		return nil, true
 	case errors.Is(err, seal.ErrNotDecrypted):
 		m.Status, m.Detail = SpaceNotDecrypted, err.Error()
-		return
+		return nil, true
 	case err != nil:
 		m.Status, m.Detail = SpaceMalformed, err.Error()
-		return
+		return nil, true
 	}
 	c, err := space.DecodeContent(o.Body)
 	if err != nil {
 		m.Status, m.Detail = SpaceMalformed, err.Error()
-		return
+		return nil, true
 	}
 	p, ok := c.(*space.Post)
 	if !ok {
 		m.Status, m.Detail = SpaceMalformed, "a "+space.TypeEpoch+" in a content log"
-		return
+		return nil, true
 	}
-	if !speaks || !st.MayWrite(m.Account, p.Refs) {
-		m.Status, m.Detail = SpaceNotMember, "its author was not a member where it wrote it"
-		return
-	}
-	m.Status, m.Text, m.Reply, m.TimeMs = SpaceReadable, p.Text, p.Reply, o.TimeMs
+	return &openedPost{epoch: o.Epoch, timeMs: o.TimeMs, post: p}, false
 }
 
-func sortByArrival(ms []SpaceMessage) {
-	for i := 1; i < len(ms); i++ {
-		for j := i; j > 0 && ms[j].cursor < ms[j-1].cursor; j-- {
-			ms[j], ms[j-1] = ms[j-1], ms[j]
-		}
+// unheldWhy says why this device holds no key of the epoch a payload is
+// sealed under, as far as it can tell.
+func (n *Node) unheldWhy(st *space.State, r *spaceRing, payload []byte) string {
+	ep, _ := seal.SealedEpoch(payload)
+	cur, _ := r.ring.Current()
+	switch {
+	case st.Members[n.account] == 0 && slices.Contains(st.Named(), n.account):
+		return "sealed after your account left or was removed: you read what was sealed while it was a member"
+	case cur != nil && r.ring.Follows(cur.ID, ep) && !st.History:
+		return "written before this device was given the space's key: people and devices added later do not read what was written before"
 	}
+	return "sealed under a key this device does not hold"
 }

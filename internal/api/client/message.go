@@ -17,9 +17,10 @@ func (c *Client) Conversations(ctx context.Context) (wire.ConversationList, erro
 	return get[wire.ConversationList](ctx, c, "/api/v1/conversations", nil)
 }
 
-// Conversation reads one conversation.
-func (c *Client) Conversation(ctx context.Context, id string) (wire.Conversation, error) {
-	return get[wire.Conversation](ctx, c, conversationPath(id), nil)
+// Conversation reads a page of one conversation: the last p.Limit
+// messages (0: the server's default) before p.Before.
+func (c *Client) Conversation(ctx context.Context, id string, p wire.Page) (wire.Conversation, error) {
+	return get[wire.Conversation](ctx, c, conversationPath(id), pageValues(p))
 }
 
 // SendMessage starts a conversation.

@@ -29,14 +29,23 @@ func (c *Client) Space(ctx context.Context, id string) (wire.Space, error) {
 	return get[wire.Space](ctx, c, spacePath(id), nil)
 }
 
-// SpaceMessages returns the latest limit messages of a space (0: the
-// server's default), each opened if the node can.
-func (c *Client) SpaceMessages(ctx context.Context, id string, limit int) (wire.SpaceMessages, error) {
-	var q url.Values
-	if limit > 0 {
-		q = url.Values{"limit": {strconv.Itoa(limit)}}
+// SpaceMessages returns a page of the messages of a space: the latest
+// p.Limit (0: the server's default) before p.Before, each opened if the
+// node can.
+func (c *Client) SpaceMessages(ctx context.Context, id string, p wire.Page) (wire.SpaceMessages, error) {
+	return get[wire.SpaceMessages](ctx, c, spacePath(id)+"/messages", pageValues(p))
+}
+
+// pageValues is the query of a page.
+func pageValues(p wire.Page) url.Values {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
 	}
-	return get[wire.SpaceMessages](ctx, c, spacePath(id)+"/messages", q)
+	if p.Before != "" {
+		q.Set("before", p.Before)
+	}
+	return q
 }
 
 // PostToSpace seals a message to a space.

@@ -71,6 +71,12 @@ type ConversationList struct {
 type Conversation struct {
 	ConversationSummary
 	Thread []Message `json:"thread"`
+	// Earlier counts the messages of the thread before the first one
+	// given (?limit= left them out).
+	Earlier int `json:"earlier"`
+	// Older is the ?before= of the page before this one: an opaque
+	// cursor, "" when Earlier is 0.
+	Older string `json:"older,omitempty"`
 }
 
 // MessageSend is the body of POST /api/v1/conversations: start a

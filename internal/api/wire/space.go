@@ -92,14 +92,25 @@ type SpaceMessage struct {
 	Mine    bool `json:"mine"` // written by this node's account
 }
 
-// SpaceMessages answers GET /api/v1/spaces/{id}/messages: the latest
-// messages held, oldest first.
+// SpaceMessages answers GET /api/v1/spaces/{id}/messages: a page of the
+// messages held (the latest, or those before ?before=), oldest first.
 type SpaceMessages struct {
 	Space    string         `json:"space"`
 	Messages []SpaceMessage `json:"messages"`
 	// Earlier counts the messages held before the first one given
 	// (?limit= left them out).
 	Earlier int `json:"earlier"`
+	// Older is the ?before= of the page before this one: an opaque
+	// cursor, "" when Earlier is 0.
+	Older string `json:"older,omitempty"`
+}
+
+// Page selects a page of a listing that goes from the latest back:
+// at most Limit items (0: the server's default) before the cursor Before
+// (an Older of an earlier answer; "": from the latest).
+type Page struct {
+	Limit  int
+	Before string
 }
 
 // SpacePost is the body of POST /api/v1/spaces/{id}/messages.

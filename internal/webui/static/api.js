@@ -128,7 +128,9 @@ export const api = {
   spaces: () => request('GET', '/spaces'),
   createSpace: (body) => request('POST', '/spaces', body),
   space: (id) => request('GET', '/spaces/' + enc(id)),
-  spaceMessages: (id, limit) => request('GET', '/spaces/' + enc(id) + '/messages' + query({ limit })),
+  // spaceMessages and conversation read a page: the latest limit before
+  // the cursor before (an answer's older; '' for the latest).
+  spaceMessages: (id, limit, before) => request('GET', '/spaces/' + enc(id) + '/messages' + query({ limit, before })),
   spacePost: (id, text, reply) => request('POST', '/spaces/' + enc(id) + '/messages', reply ? { text, reply } : { text }),
   spaceAdd: (id, account, role) => request('POST', '/spaces/' + enc(id) + '/members', { account, role }),
   spaceRemove: (id, account) => request('DELETE', '/spaces/' + enc(id) + '/members/' + enc(account)),
@@ -137,7 +139,7 @@ export const api = {
   // Private messages (doc/api.md "Messages"): a conversation id is 64 hex
   // digits, messages ent_…; texts are opened on the node when asked for.
   conversations: () => request('GET', '/conversations'),
-  conversation: (id) => request('GET', '/conversations/' + enc(id)),
+  conversation: (id, limit, before) => request('GET', '/conversations/' + enc(id) + query({ limit, before })),
   startConversation: (to, text) => request('POST', '/conversations', { to, text }),
   sendMessage: (id, text, replyTo) => request('POST', '/conversations/' + enc(id) + '/messages', replyTo ? { text, reply_to: replyTo } : { text }),
   // uploadFile stores a file shared with other nodes (a proof, a note's

@@ -9,6 +9,8 @@ import { api } from '../api.js';
 import { alikeBadge } from '../peertext.js';
 import { lockIcon } from './spaces.js';
 import { markSeen } from '../unread.js';
+import { makeSealedComposer } from '../sealedcompose.js';
+import { makePager, PAGE } from '../pager.js';
 import { othersOf, namesTitle, personName, readerNames, readersLine, readersText } from './messages.js';
 
 // What a person sees of an entry that does not open (doc/api.md
@@ -29,27 +31,35 @@ export default async function conversation(main, ctx) {
   const unverified = h('p', { class: 'status notice', role: 'status', dataset: { testid: 'conversation-unverified' }, hidden: true });
   const list = h('ol', { class: 'messages', dataset: { testid: 'conversation-messages' }, 'aria-label': 'Messages' });
 
-  const text = h('textarea', { id: 'conversation-text', rows: 3, maxlength: 10000, dataset: { testid: 'conversation-text' } });
-  const send = h('button', { type: 'submit', dataset: { testid: 'conversation-send' }, text: 'Send' });
-  const sendStatus = statusLine('conversation-send-status');
-  const replying = h('p', { class: 'replying muted small', dataset: { testid: 'conversation-replying' }, hidden: true });
-  const composeNote = h('p', { class: 'muted hint', dataset: { testid: 'conversation-compose-note' } });
-  let replyTo = '';
-  const compose = h('form', { class: 'space-compose', dataset: { testid: 'conversation-compose' }, 'aria-label': 'Write in the conversation', hidden: true },
-    replying,
-    h('label', { for: 'conversation-text', text: 'Message' }), text,
-    h('div', { class: 'row' }, send, composeNote),
-    sendStatus);
+  const olderBtn = h('button', { type: 'button', class: 'secondary small older', dataset: { testid: 'conversation-older' }, hidden: true });
+  const composer = makeSealedComposer({
+    prefix: 'conversation', label: 'Write in the conversation', maxlength: 10000, hidden: true,
+    send: async (t, replyTo) => {
+      await api.sendMessage(id, t, replyTo);
+      ctx.announce('Message sent.');
+    },
+    sent: async () => {
+      await load();
+      const last = list.lastElementChild;
+      if (last && last.scrollIntoView) last.scrollIntoView({ block: 'nearest' });
+    },
+  });
+  const compose = composer.form;
 
   main.append(h('div', { class: 'conversation-page' },
     h('p', { class: 'muted small' }, h('a', { href: '#/messages', text: '← Messages' })),
     h('h1', { tabindex: '-1' }, lockIcon('Sealed conversation'), ' ', title),
     h('p', { class: 'muted id small', title: 'The conversation’s id: only its participants know it', text: 'Conversation ' + id.slice(0, 12) + '…' }),
     readers, unverified, status,
-    h('section', { class: 'chat', 'aria-label': 'Messages' }, list, compose)));
+    h('section', { class: 'chat', 'aria-label': 'Messages' }, olderBtn, list, compose)));
 
   let shown = null;
   let view = null;
+  const pager = makePager(async (before) => {
+    const c = await api.conversation(id, PAGE, before);
+    view = c;
+    return { items: c.thread || [], earlier: c.earlier, older: c.older };
+  });
 
   function drawHead(c) {
     const names = readerNames(c.participants, me);
@@ -71,11 +81,11 @@ export default async function conversation(main, ctx) {
       unverified.textContent = 'Unverified: the first message of this conversation has not arrived here, so who can read it is not known yet and the messages below are not checked against it. It is checked when the first message arrives.';
     }
     compose.hidden = false;
-    composeNote.textContent = c.verified ? `Sealed for ${names.join(', ')} before it leaves this device.` : 'Sealed for the conversation’s participants before it leaves this device.';
+    composer.setNote(c.verified ? `Sealed for ${names.join(', ')} before it leaves this device.`
+      : 'Who will read it is not known until the first message arrives: it is sealed for whoever holds this conversation’s key.');
   }
 
-  function drawThread(c) {
-    const thread = c.thread || [];
+  function drawThread(c, thread) {
     if (!thread.length) {
       replace(list, h('li', { class: 'empty', dataset: { testid: 'conversation-empty' }, text: 'No messages held here yet.' }));
       return;
@@ -107,18 +117,12 @@ export default async function conversation(main, ctx) {
         const r = byID.get(m.reply);
         li.append(h('p', { class: 'quote small', dataset: { testid: 'message-reply' } },
           'Reply to ', r ? [bdi(personName(r.author, me, 'You')), ': ', r.status === 'readable' ? h('span', { ptext: r.text.length > 80 ? r.text.slice(0, 80) + '…' : r.text }) : 'a sealed message']
-            : 'a message not held here'));
+            : m.reply_missing ? 'a message that has not arrived here' : 'an earlier message (Show older)'));
       }
       li.append(h('p', { class: 'message-text', dataset: { testid: 'message-text' }, ptext: m.text }));
       li.append(h('button', {
         type: 'button', class: 'secondary small', dataset: { testid: 'message-reply-button' }, text: 'Reply',
-        onclick: () => {
-          replyTo = m.id;
-          replace(replying, 'Replying to ', bdi(author), ' ',
-            h('button', { type: 'button', class: 'secondary small', text: 'Cancel', onclick: () => { replyTo = ''; replying.hidden = true; } }));
-          replying.hidden = false;
-          text.focus();
-        },
+        onclick: () => composer.replyTo(author, m.id),
       }));
       return li;
     }));
@@ -126,16 +130,14 @@ export default async function conversation(main, ctx) {
 
   async function load() {
     try {
-      const c = await api.conversation(id);
+      await pager.reload();
       if (!ctx.alive()) return;
       status.set('');
-      const t = JSON.stringify(c);
+      const t = JSON.stringify([view, pager]);
       if (t === shown) return;
       shown = t;
-      view = c;
-      drawHead(c);
-      drawThread(c);
-      if (c.last) markSeen(c.last.id);
+      draw();
+      if (view.last) markSeen(view.last.id);
     } catch (err) {
       if (!ctx.alive()) return;
       if (err.code === 'not_found') {
@@ -146,30 +148,25 @@ export default async function conversation(main, ctx) {
     }
   }
 
-  compose.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const t = text.value;
-    if (!t.trim()) {
-      sendStatus.set('Write something first.', 'error');
-      text.focus();
-      return;
-    }
-    send.disabled = true;
-    sendStatus.set('Sealing and sending…');
+  function draw() {
+    drawHead(view);
+    drawThread(view, pager.items);
+    olderBtn.hidden = !pager.earlier;
+    olderBtn.textContent = `Show older (${plural(pager.earlier, 'earlier message')})`;
+  }
+
+  olderBtn.addEventListener('click', async () => {
+    const first = list.firstElementChild;
+    olderBtn.disabled = true;
     try {
-      await api.sendMessage(id, t, replyTo);
-      text.value = '';
-      replyTo = '';
-      replying.hidden = true;
-      sendStatus.set('');
-      ctx.announce('Message sent.');
+      await pager.older();
+      shown = JSON.stringify([view, pager]);
+      draw();
+      if (first && first.scrollIntoView) first.scrollIntoView({ block: 'start' });
     } catch (err) {
-      sendStatus.set('Not sent: ' + errorText(err), 'error');
+      status.set(errorText(err), 'error');
     } finally {
-      send.disabled = false;
-      await load();
-      const last = list.lastElementChild;
-      if (last && last.scrollIntoView) last.scrollIntoView({ block: 'nearest' });
+      olderBtn.disabled = false;
     }
   });
 

@@ -7,6 +7,8 @@ import { h, replace, statusLine, errorText, plural, displayName, shortId, timeEl
 import { api } from '../api.js';
 import { alikeBadge } from '../peertext.js';
 import { lockIcon } from './spaces.js';
+import { makeSealedComposer } from '../sealedcompose.js';
+import { makePager, PAGE } from '../pager.js';
 
 // What a person sees of a message that does not open (spaces.md §5).
 const unreadable = {
@@ -33,20 +35,23 @@ export default async function space(main, ctx) {
   const readers = h('p', { class: 'readers', dataset: { testid: 'space-readers' } });
   const waiting = h('p', { class: 'status notice', role: 'status', dataset: { testid: 'space-waiting' }, hidden: true });
   const list = h('ol', { class: 'messages', dataset: { testid: 'space-messages' }, 'aria-label': 'Messages' });
-  const earlier = h('p', { class: 'muted small', dataset: { testid: 'space-earlier' }, hidden: true });
+  const olderBtn = h('button', { type: 'button', class: 'secondary small older', dataset: { testid: 'space-older' }, hidden: true });
 
   // The box to write.
-  const text = h('textarea', { id: 'space-text', rows: 3, maxlength: 16000, dataset: { testid: 'space-compose-text' } });
-  const send = h('button', { type: 'submit', dataset: { testid: 'space-send' }, text: 'Send' });
-  const sendStatus = statusLine('space-send-status');
-  const replying = h('p', { class: 'replying muted small', dataset: { testid: 'space-replying' }, hidden: true });
-  let replyTo = '';
-  const composeNote = h('p', { class: 'muted hint' });
-  const compose = h('form', { class: 'space-compose', dataset: { testid: 'space-compose' }, 'aria-label': 'Write to the space' },
-    replying,
-    h('label', { for: 'space-text', text: 'Message' }), text,
-    h('div', { class: 'row' }, send, composeNote),
-    sendStatus);
+  const composer = makeSealedComposer({
+    prefix: 'space', label: 'Write to the space', maxlength: 16000,
+    send: async (t, replyTo) => {
+      await api.spacePost(id, t, replyTo);
+      ctx.announce('Message sent.');
+    },
+    failText: (err) => (err.code === 'space_waiting' ? 'Not sent: ' + errorText(err) : errorText(err)),
+    sent: async () => {
+      await load();
+      const last = list.lastElementChild;
+      if (last && last.scrollIntoView) last.scrollIntoView({ block: 'nearest' });
+    },
+  });
+  const compose = composer.form;
 
   // The members panel.
   const membersHeading = h('h2', { id: 'members-heading', text: 'Members' });
@@ -77,14 +82,17 @@ export default async function space(main, ctx) {
     readers,
     status,
     h('div', { class: 'space-layout' },
-      h('section', { class: 'chat', 'aria-label': 'Messages' }, waiting, earlier, list, compose),
+      h('section', { class: 'chat', 'aria-label': 'Messages' }, waiting, olderBtn, list, compose),
       h('aside', { class: 'card members-panel', 'aria-labelledby': 'members-heading' },
         membersHeading, members, memberStatus, addForm, leave, leaveBox))));
 
   let view = null;
-  let msgs = [];
   let shownView = null;
   let shownMsgs = null;
+  const pager = makePager(async (before) => {
+    const m = await api.spaceMessages(id, PAGE, before);
+    return { items: m.messages || [], earlier: m.earlier, older: m.older };
+  });
 
   // act runs one membership change and reloads.
   async function act(done, fn) {
@@ -116,9 +124,8 @@ export default async function space(main, ctx) {
     }
     waiting.dataset.state = v.role === 'none' ? 'not-member' : v.can_write ? 'ready' : 'waiting';
     compose.hidden = v.role === 'none';
-    send.disabled = !v.can_write;
-    text.disabled = !v.can_write;
-    composeNote.textContent = v.can_write ? 'Sealed for the members above before it leaves this device.' : 'You can write once this device holds the key.';
+    composer.setEnabled(v.can_write);
+    composer.setNote(v.can_write ? 'Sealed for the members above before it leaves this device.' : 'You can write once this device holds the key.');
     const admin = v.role === 'admin';
     membersHeading.textContent = `Members (${v.members.length})`;
     replace(members, ...v.members.map((m) => {
@@ -174,19 +181,13 @@ export default async function space(main, ctx) {
         const r = byID.get(m.reply);
         li.append(h('p', { class: 'quote small', dataset: { testid: 'space-message-reply' } },
           'Reply to ', r ? [bdi(whoName(r.name, r.account, v.me)), ': ', r.status === 'readable' ? h('span', { ptext: r.text.length > 80 ? r.text.slice(0, 80) + '…' : r.text }) : 'a sealed message']
-            : 'an earlier message'));
+            : pager.earlier ? 'an earlier message (Show older)' : 'a message that has not arrived here'));
       }
       li.append(h('p', { class: 'message-text', dataset: { testid: 'space-message-text' }, ptext: m.text }));
       if (v.can_write) {
         li.append(h('button', {
           type: 'button', class: 'secondary small', dataset: { testid: 'space-message-reply-button' }, text: 'Reply',
-          onclick: () => {
-            replyTo = m.id;
-            replace(replying, 'Replying to ', bdi(author), ' ',
-              h('button', { type: 'button', class: 'secondary small', text: 'Cancel', onclick: () => { replyTo = ''; replying.hidden = true; } }));
-            replying.hidden = false;
-            text.focus();
-          },
+          onclick: () => composer.replyTo(author, m.id),
         }));
       }
       return li;
@@ -208,10 +209,10 @@ export default async function space(main, ctx) {
 
   async function load() {
     try {
-      const [v, m] = await Promise.all([api.space(id), api.spaceMessages(id)]);
+      const [v] = await Promise.all([api.space(id), pager.reload()]);
       if (!ctx.alive()) return;
       const vt = JSON.stringify(v);
-      const mt = JSON.stringify(m);
+      const mt = JSON.stringify(pager);
       if (vt !== shownView) {
         shownView = vt;
         view = v;
@@ -221,10 +222,8 @@ export default async function space(main, ctx) {
       }
       if (mt !== shownMsgs) {
         shownMsgs = mt;
-        msgs = m.messages || [];
-        earlier.hidden = !m.earlier;
-        earlier.textContent = m.earlier ? `${plural(m.earlier, 'earlier message')} not shown.` : '';
-        drawMessages(view, msgs);
+        drawMessages(view, pager.items);
+        drawOlder();
       }
     } catch (err) {
       if (err.code === 'not_found') {
@@ -235,30 +234,24 @@ export default async function space(main, ctx) {
     }
   }
 
-  compose.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const t = text.value;
-    if (!t.trim()) {
-      sendStatus.set('Write something first.', 'error');
-      text.focus();
-      return;
-    }
-    send.disabled = true;
-    sendStatus.set('Sealing and sending…');
+  function drawOlder() {
+    olderBtn.hidden = !pager.earlier;
+    olderBtn.textContent = `Show older (${plural(pager.earlier, 'earlier message')})`;
+  }
+
+  olderBtn.addEventListener('click', async () => {
+    const first = list.firstElementChild;
+    olderBtn.disabled = true;
     try {
-      await api.spacePost(id, t, replyTo);
-      text.value = '';
-      replyTo = '';
-      replying.hidden = true;
-      sendStatus.set('');
-      ctx.announce('Message sent.');
+      await pager.older();
+      shownMsgs = JSON.stringify(pager);
+      drawMessages(view, pager.items);
+      drawOlder();
+      if (first && first.scrollIntoView) first.scrollIntoView({ block: 'start' });
     } catch (err) {
-      sendStatus.set(err.code === 'space_waiting' ? 'Not sent: ' + errorText(err) : errorText(err), 'error');
+      status.set(errorText(err), 'error');
     } finally {
-      send.disabled = false;
-      await load();
-      const last = list.lastElementChild;
-      if (last && last.scrollIntoView) last.scrollIntoView({ block: 'nearest' });
+      olderBtn.disabled = false;
     }
   });
 
