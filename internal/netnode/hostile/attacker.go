@@ -46,21 +46,7 @@ type Attacker struct {
 
 // NewAttacker makes a fresh identity and its host.
 func NewAttacker() (*Attacker, error) {
-	account, err := identity.GenerateKey(nil)
-	if err != nil {
-		return nil, err
-	}
-	device, err := identity.GenerateKey(nil)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := content.NewDeviceCert(account, device, "hostile", uint64(time.Now().UnixMilli()))
-	if err != nil {
-		return nil, err
-	}
-	seed := device.Seed()
-	sk, err := crypto.UnmarshalEd25519PrivateKey(ed25519.NewKeyFromSeed(seed))
-	clear(seed)
+	account, device, cert, sk, err := newIdentity()
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +67,24 @@ func NewAttacker() (*Attacker, error) {
 	a := &Attacker{Device: device, Account: account, Cert: cert, host: h}
 	a.CertFrame(nil)
 	return a, nil
+}
+
+// newIdentity makes a throwaway identity: a fresh account, a fresh device
+// it certifies, and the device key as libp2p uses it.
+func newIdentity() (account, device identity.PrivateKey, cert *entry.Entry, sk crypto.PrivKey, err error) {
+	if account, err = identity.GenerateKey(nil); err != nil {
+		return
+	}
+	if device, err = identity.GenerateKey(nil); err != nil {
+		return
+	}
+	if cert, err = content.NewDeviceCert(account, device, "hostile", uint64(time.Now().UnixMilli())); err != nil {
+		return
+	}
+	seed := device.Seed()
+	sk, err = crypto.UnmarshalEd25519PrivateKey(ed25519.NewKeyFromSeed(seed))
+	clear(seed)
+	return
 }
 
 // CertFrame sets what the attacker answers when the node asks for its

@@ -2,16 +2,12 @@ package hostile
 
 import (
 	"context"
-	"crypto/ed25519"
 	"fmt"
 	"io"
 	"net"
 	"time"
 
-	"github.com/kithnet/kith/internal/content"
-	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/invite"
-	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
@@ -35,21 +31,7 @@ type bareConn struct {
 // dialBare makes a fresh identity (device key, account key, certificate)
 // and connects it to t over TCP.
 func dialBare(ctx context.Context, t Target) (*bareConn, error) {
-	account, err := identity.GenerateKey(nil)
-	if err != nil {
-		return nil, err
-	}
-	device, err := identity.GenerateKey(nil)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := content.NewDeviceCert(account, device, "hostile", uint64(time.Now().UnixMilli()))
-	if err != nil {
-		return nil, err
-	}
-	seed := device.Seed()
-	sk, err := crypto.UnmarshalEd25519PrivateKey(ed25519.NewKeyFromSeed(seed))
-	clear(seed)
+	_, _, cert, sk, err := newIdentity()
 	if err != nil {
 		return nil, err
 	}
