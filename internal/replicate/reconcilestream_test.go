@@ -161,8 +161,18 @@ func TestStreamReconcileLarge(t *testing.T) {
 			fault{"head id as text", func() []byte {
 				f := bytes.Clone(good)
 				i := itemAt(f, k) + KeySize
-				for f[i] != 0x58 { // past the seq to the head's byte string head
+				// Past the seq (a CBOR unsigned int, whose bytes may
+				// hold 0x58 themselves) to the head's byte string head.
+				switch b := f[i]; {
+				case b < 0x18:
 					i++
+				case b <= 0x1b:
+					i += 1 + 1<<(b-0x18)
+				default:
+					t.Fatalf("item %d: seq begins with %#x", k, b)
+				}
+				if f[i] != 0x58 {
+					t.Fatalf("item %d: head begins with %#x, want 0x58", k, f[i])
 				}
 				f[i] = 0x78
 				return f
