@@ -6,7 +6,8 @@ import (
 )
 
 // identityFlood is many identities at once (issue 11 item 2): each a fresh
-// device of a fresh account that opens a sync session, which makes the
+// device of a fresh account (a bare connection: no libp2p host per
+// identity) that opens a sync session, which makes the
 // node ask for and check its certificate, reconciles once (an empty list:
 // the node answers with what it offers) and goes; then the next identity.
 // Nothing here breaks the protocol; what a node must not do is keep every
@@ -17,16 +18,22 @@ var identityFlood = Attack{
 	run: func(ctx context.Context, t Target, o Options, r *recorder) {
 		each(o.Attackers, func(int) {
 			for ctx.Err() == nil {
-				a, err := r.newAttacker(false)
-				if err != nil {
-					r.fail(err)
-					return
+				r.mu.Lock()
+				r.identities++
+				r.mu.Unlock()
+				octx, cancel := context.WithTimeout(ctx, 15*time.Second)
+				a, err := dialBare(octx, t)
+				cancel()
+				var c *syncConn
+				if err == nil {
+					r.conns.Add(1)
+					c, err = openSyncBare(ctx, a, r, nil, nil)
+					if err != nil {
+						_ = a.Close()
+					}
 				}
-				r.conns.Add(1)
-				c, err := openSync(ctx, a, t, r, nil, nil)
 				if err != nil {
 					r.answer("sync: refused")
-					_ = a.Close()
 					if !pause(ctx, 100*time.Millisecond) {
 						return
 					}

@@ -8,16 +8,26 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
+	mss "github.com/multiformats/go-multistream"
 )
 
 // syncConn is one sync stream an attacker opened: it sent HELLO (and a
 // CREDIT), and a reader goroutine takes the node's messages.
 type syncConn struct {
-	s          network.Stream
+	s          syncStream
 	r          *recorder
 	reconciles chan []byte   // the node's RECONCILE bodies
 	done       chan struct{} // closed when the reader stops
 	writeMu    sync.Mutex
+}
+
+// syncStream is what a syncConn needs of its stream: a libp2p stream of a
+// host Attacker, or a bare yamux stream (bareConn).
+type syncStream interface {
+	Read([]byte) (int, error)
+	Write([]byte) (int, error)
+	SetWriteDeadline(time.Time) error
+	Reset() error
 }
 
 // openSync opens a sync stream from a to t and sends HELLO and CREDIT.
@@ -29,6 +39,32 @@ func openSync(ctx context.Context, a *Attacker, t Target, r *recorder, credit []
 	if err != nil {
 		return nil, err
 	}
+	return startSync(s, r, credit, onEntries)
+}
+
+// openSyncBare opens a sync stream on b (negotiating the protocol by hand)
+// and sends HELLO and CREDIT, as openSync does.
+func openSyncBare(ctx context.Context, b *bareConn, r *recorder, credit []byte, onEntries func(c *syncConn, body []byte)) (*syncConn, error) {
+	octx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	s, err := b.sess.OpenStream(octx)
+	if err != nil {
+		return nil, err
+	}
+	if dl, ok := octx.Deadline(); ok {
+		_ = s.SetDeadline(dl)
+	}
+	if err := mss.SelectProtoOrFail(syncProtocol, s); err != nil {
+		_ = s.Reset()
+		return nil, err
+	}
+	_ = s.SetDeadline(time.Time{})
+	return startSync(s, r, credit, onEntries)
+}
+
+// startSync starts the reader of a sync stream s and sends HELLO and
+// CREDIT (credit, or one entry and 64 KiB when nil).
+func startSync(s syncStream, r *recorder, credit []byte, onEntries func(c *syncConn, body []byte)) (*syncConn, error) {
 	r.streams.Add(1)
 	c := &syncConn{s: s, r: r, reconciles: make(chan []byte, 4), done: make(chan struct{})}
 	go c.read(onEntries)
