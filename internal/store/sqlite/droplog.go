@@ -46,7 +46,9 @@ func (s *Store) DropLog(ctx context.Context, k store.LogKey) (int, int64, error)
 			return 0, 0, s.wrap("drop log", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	s.heads.changed()
+	if err != nil {
 		return 0, 0, s.wrap("drop log: commit", err)
 	}
 	s.logsMu.Lock()

@@ -101,6 +101,10 @@ func (s *Store) Heads(ctx context.Context) ([]store.Head, error) {
 		return nil, err
 	}
 	defer s.life.RUnlock()
+	gen := s.heads.gen.Load()
+	if hs, ok := s.heads.get(); ok {
+		return hs, nil
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+headCols+` FROM logs WHERE head_seq > 0 ORDER BY author, log_id`)
 	if err != nil {
 		return nil, s.wrap("heads", err)
@@ -114,7 +118,11 @@ func (s *Store) Heads(ctx context.Context) ([]store.Head, error) {
 		}
 		hs = append(hs, hd)
 	}
-	return hs, s.wrap("heads", rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("heads", err)
+	}
+	s.heads.put(gen, hs)
+	return hs, nil
 }
 
 // Head returns one log's head, or store.ErrNotFound.

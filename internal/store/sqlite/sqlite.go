@@ -80,6 +80,7 @@ type Store struct {
 	// revoked holds what the revocations in effect keep, by device
 	// (revoked.go).
 	revoked map[identity.PublicKey]*store.Revoked
+	heads   headsCache // Heads between writes (headscache.go)
 	// purgeDue asks the next Ingest to drop, before its batch, what the
 	// revocations in effect do not keep: set whenever they are read from
 	// the file, so entries a revocation dropped in no transaction (a file

@@ -134,7 +134,9 @@ func (s *Store) Ingest(ctx context.Context, es []*entry.Entry) ([]store.Result, 
 		}
 		return nil, s.wrap("ingest", err)
 	}
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	s.heads.changed()
+	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			err = fmt.Errorf("%w (%v)", ctxErr, err)
 		}
@@ -623,6 +625,7 @@ func (s *Store) checkDataVersion(tx *sql.Tx) error {
 	if dv == s.dataVersion {
 		return nil
 	}
+	s.heads.changed() // written by another connection
 	s.logsMu.Lock()
 	clear(s.logs)
 	s.logsMu.Unlock()
