@@ -5,6 +5,8 @@
 // to the oldest shown, so new messages join and the shown ones are
 // current, and "Show older" adds the page before.
 
+import { h, errorText, plural } from './dom.js';
+
 // PAGE is how many messages a page holds.
 export const PAGE = 50;
 
@@ -60,4 +62,33 @@ export function makePager(fetch) {
     gen++;
   };
   return pg;
+}
+
+// olderButton answers the "Show older" button of the pager pagerOf()
+// answers (a page may make the button before its pager), hidden while
+// nothing is earlier: a click adds the page before, calls drawn() to show
+// it and keeps the message that was first in list in view; an error goes
+// to status. Call its update() after every draw.
+export function olderButton(testid, list, status, pagerOf, drawn) {
+  const btn = h('button', { type: 'button', class: 'secondary small older', dataset: { testid }, hidden: true });
+  btn.update = () => {
+    const earlier = pagerOf().earlier;
+    btn.hidden = !earlier;
+    btn.textContent = `Show older (${plural(earlier, 'earlier message')})`;
+  };
+  btn.addEventListener('click', async () => {
+    const first = list.firstElementChild;
+    btn.disabled = true;
+    try {
+      await pagerOf().older();
+      drawn();
+      btn.update();
+      if (first && first.scrollIntoView) first.scrollIntoView({ block: 'start' });
+    } catch (err) {
+      status.set(errorText(err), 'error');
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  return btn;
 }

@@ -10,7 +10,7 @@ import { alikeBadge } from '../peertext.js';
 import { lockIcon } from './spaces.js';
 import { markSeen } from '../unread.js';
 import { makeSealedComposer } from '../sealedcompose.js';
-import { makePager, PAGE } from '../pager.js';
+import { makePager, olderButton, PAGE } from '../pager.js';
 import { othersOf, namesTitle, personName, readerNames, readersLine, readersText } from './messages.js';
 
 // What a person sees of an entry that does not open (doc/api.md
@@ -31,7 +31,11 @@ export default async function conversation(main, ctx) {
   const unverified = h('p', { class: 'status notice', role: 'status', dataset: { testid: 'conversation-unverified' }, hidden: true });
   const list = h('ol', { class: 'messages', dataset: { testid: 'conversation-messages' }, 'aria-label': 'Messages' });
 
-  const olderBtn = h('button', { type: 'button', class: 'secondary small older', dataset: { testid: 'conversation-older' }, hidden: true });
+  const olderBtn = olderButton('conversation-older', list, status, () => pager, () => {
+    shown = JSON.stringify([view, pager]);
+    drawHead(view);
+    drawThread(view, pager.items);
+  });
   const composer = makeSealedComposer({
     prefix: 'conversation', label: 'Write in the conversation', maxlength: 10000, hidden: true,
     send: async (t, replyTo) => {
@@ -151,24 +155,8 @@ export default async function conversation(main, ctx) {
   function draw() {
     drawHead(view);
     drawThread(view, pager.items);
-    olderBtn.hidden = !pager.earlier;
-    olderBtn.textContent = `Show older (${plural(pager.earlier, 'earlier message')})`;
+    olderBtn.update();
   }
-
-  olderBtn.addEventListener('click', async () => {
-    const first = list.firstElementChild;
-    olderBtn.disabled = true;
-    try {
-      await pager.older();
-      shown = JSON.stringify([view, pager]);
-      draw();
-      if (first && first.scrollIntoView) first.scrollIntoView({ block: 'start' });
-    } catch (err) {
-      status.set(errorText(err), 'error');
-    } finally {
-      olderBtn.disabled = false;
-    }
-  });
 
   let timer = null;
   const later = () => {

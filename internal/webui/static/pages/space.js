@@ -8,7 +8,7 @@ import { api } from '../api.js';
 import { alikeBadge } from '../peertext.js';
 import { lockIcon } from './spaces.js';
 import { makeSealedComposer } from '../sealedcompose.js';
-import { makePager, PAGE } from '../pager.js';
+import { makePager, olderButton, PAGE } from '../pager.js';
 
 // What a person sees of a message that does not open (spaces.md §5).
 const unreadable = {
@@ -35,7 +35,10 @@ export default async function space(main, ctx) {
   const readers = h('p', { class: 'readers', dataset: { testid: 'space-readers' } });
   const waiting = h('p', { class: 'status notice', role: 'status', dataset: { testid: 'space-waiting' }, hidden: true });
   const list = h('ol', { class: 'messages', dataset: { testid: 'space-messages' }, 'aria-label': 'Messages' });
-  const olderBtn = h('button', { type: 'button', class: 'secondary small older', dataset: { testid: 'space-older' }, hidden: true });
+  const olderBtn = olderButton('space-older', list, status, () => pager, () => {
+    shownMsgs = JSON.stringify(pager);
+    drawMessages(view, pager.items);
+  });
 
   // The box to write.
   const composer = makeSealedComposer({
@@ -223,7 +226,7 @@ export default async function space(main, ctx) {
       if (mt !== shownMsgs) {
         shownMsgs = mt;
         drawMessages(view, pager.items);
-        drawOlder();
+        olderBtn.update();
       }
     } catch (err) {
       if (err.code === 'not_found') {
@@ -233,27 +236,6 @@ export default async function space(main, ctx) {
       }
     }
   }
-
-  function drawOlder() {
-    olderBtn.hidden = !pager.earlier;
-    olderBtn.textContent = `Show older (${plural(pager.earlier, 'earlier message')})`;
-  }
-
-  olderBtn.addEventListener('click', async () => {
-    const first = list.firstElementChild;
-    olderBtn.disabled = true;
-    try {
-      await pager.older();
-      shownMsgs = JSON.stringify(pager);
-      drawMessages(view, pager.items);
-      drawOlder();
-      if (first && first.scrollIntoView) first.scrollIntoView({ block: 'start' });
-    } catch (err) {
-      status.set(errorText(err), 'error');
-    } finally {
-      olderBtn.disabled = false;
-    }
-  });
 
   addForm.addEventListener('submit', async (e) => {
     e.preventDefault();
