@@ -64,7 +64,15 @@ type Config struct {
 	// collector runs more often near it instead of letting the heap grow
 	// to twice what is live. 0: no limit.
 	MemoryLimitMB int `toml:"memory_limit_mb"`
+	// StrangerWork is the budget, in units a second, that peers the node
+	// does not want share for new sync sessions (one unit each) and
+	// village requests (doc/network.md, "Strangers' work"). 0: the
+	// default, DefaultStrangerWork.
+	StrangerWork int `toml:"stranger_work"`
 }
+
+// MaxStrangerWork is the highest stranger_work.
+const MaxStrangerWork = 100000
 
 // MinMemoryLimitMB is the least memory_limit_mb other than 0: below it a
 // node collects all the time.
@@ -94,6 +102,7 @@ func DefaultConfig() Config {
 		ConnLow:      netnode.DefaultConnLow,
 		ConnHigh:     netnode.DefaultConnHigh,
 		Peers:        []string{},
+		StrangerWork: DefaultStrangerWork,
 	}
 }
 
@@ -120,6 +129,9 @@ func (c Config) withDefaults() Config {
 	if c.ConnHigh == 0 {
 		c.ConnHigh = d.ConnHigh
 	}
+	if c.StrangerWork == 0 {
+		c.StrangerWork = DefaultStrangerWork
+	}
 	return c
 }
 
@@ -136,6 +148,9 @@ func (c Config) check() error {
 	}
 	if c.MemoryLimitMB < 0 || c.MemoryLimitMB > 0 && c.MemoryLimitMB < MinMemoryLimitMB {
 		return fmt.Errorf("memory_limit_mb = %d: give 0 (no limit) or at least %d", c.MemoryLimitMB, MinMemoryLimitMB)
+	}
+	if c.StrangerWork < 1 || c.StrangerWork > MaxStrangerWork {
+		return fmt.Errorf("stranger_work = %d: give 1…%d units a second (0 for the default, %d)", c.StrangerWork, MaxStrangerWork, DefaultStrangerWork)
 	}
 	return nil
 }

@@ -81,6 +81,8 @@ type network struct {
 
 	certs certRequests // one certificate exchange per peer at a time
 
+	strangers *strangerWork // the budget for strangers' work (strangerwork.go)
+
 	copies        *copyBook     // where the account's own logs are held (copies.go)
 	copiesChanged chan struct{} // the copy book changed: copiesLoop writes it
 
@@ -158,6 +160,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		rescope:   make(chan struct{}, 1),
 
 		keepSpaces: make(chan struct{}, 1),
+		strangers:  newStrangerWork(float64(cfg.StrangerWork)),
 	}
 	nw.engine = replicate.NewEngine(replicate.Config{
 		Store: n.store,
@@ -203,7 +206,14 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		n.serveCert(nctx, s)
 	})
 	host.Handle(SyncProtocol, func(remote identity.PublicKey, s netnode.Stream) {
-		// Know the peer's account before offering it anything.
+		// A stranger waits for its turn before the node does anything
+		// for it; then the node knows the peer's account before offering
+		// it anything.
+		if err := nw.strangerTurn(nctx, remote, syncSessionCost); err != nil {
+			log.Debug("no sync session with a stranger now", "peer", remote.Device(), "err", err)
+			refuseSync(s, err)
+			return
+		}
 		if _, err := n.peerAccount(nctx, nw, remote); err != nil {
 			log.Info("no sync session with peer", "peer", remote.Device(), "err", err)
 			_ = s.Reset()
@@ -387,6 +397,16 @@ func (n *Node) syncLoop(nw *network, peer identity.PublicKey) {
 	for nw.ctx.Err() == nil && nw.isConnected(peer) {
 		if _, refused := nw.host.Refused(peer); refused {
 			return
+		}
+		if err := nw.strangerTurn(nw.ctx, peer, syncSessionCost); err != nil {
+			nw.log.Debug("no sync session with a stranger now", "peer", peer.Device(), "err", err)
+			select {
+			case <-nw.ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 30*time.Second)
+			continue
 		}
 		if _, err := n.peerAccount(nw.ctx, nw, peer); errors.Is(err, errBlockedPeer) {
 			return

@@ -43,6 +43,9 @@ type NetGuards struct {
 	// StrangerCerts: certificates of peers outside the scope held in
 	// memory (at most MaxStrangerCerts), not in the store.
 	StrangerCerts int
+	// StrangerWork: the budget for strangers' sync sessions and village
+	// requests (strangerwork.go).
+	StrangerWork StrangerWorkStats
 }
 
 // NetGuards reports the network's guards; zero when not serving.
@@ -55,5 +58,6 @@ func (n *Node) NetGuards() NetGuards {
 		Conns:         nw.host.ConnStats(),
 		Providers:     nw.host.ProviderRecords(),
 		StrangerCerts: nw.certs.cache.len(),
+		StrangerWork:  nw.strangers.stats(),
 	}
 }

@@ -1,0 +1,132 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/netnode"
+	"github.com/kithnet/kith/internal/replicate"
+)
+
+// The budget for strangers' work (doc/network.md, "Strangers' work"): the
+// sync sessions and village requests of peers the node does not want
+// (neither in its scope nor kept), whatever their identities, share
+// DefaultStrangerWork units a second. A sync session is one unit, a
+// village request stream one and a quarter unit per entry.
+const (
+	// DefaultStrangerWork is the default rate, in units a second.
+	DefaultStrangerWork = 20
+	// strangerWorkWaiting is the most requests that wait at once.
+	strangerWorkWaiting = 64
+	// strangerWorkWait is the longest a request waits before it is refused.
+	strangerWorkWait = 10 * time.Second
+	// syncSessionCost is a sync session's cost in units.
+	syncSessionCost = 1
+)
+
+// villageRequestCost is the cost of a village request stream of n
+// entries: reading, verifying and storing them, and keeping the budget
+// for unlisted strangers, took about nine sync sessions' CPU for 32
+// entries in bench/hostile.
+func villageRequestCost(n int) float64 { return 1 + float64(n)/4 }
+
+// errBusy refuses a stranger's work for want of budget. It is not
+// misbehaviour: the peer may try again.
+var errBusy = errors.New("this node's budget for strangers' work is spent: try again in a few seconds")
+
+// strangerWork is the node-wide budget for strangers' work: a workBudget
+// with a clock, a timer that admits waiters as tokens come, and a bound on
+// how long one waits.
+type strangerWork struct {
+	maxWait time.Duration
+
+	mu    sync.Mutex
+	b     *workBudget
+	armed bool // a release is scheduled
+}
+
+func newStrangerWork(rate float64) *strangerWork {
+	if rate <= 0 {
+		rate = DefaultStrangerWork
+	}
+	burst := max(rate, villageRequestCost(32))
+	return &strangerWork{maxWait: strangerWorkWait, b: newWorkBudget(rate, burst, strangerWorkWaiting, time.Now())}
+}
+
+// take waits until cost units of the budget are peer's: nil then, errBusy
+// when the queue is full or the wait too long, or ctx's error.
+func (g *strangerWork) take(ctx context.Context, peer identity.PublicKey, cost float64) error {
+	g.mu.Lock()
+	w, err := g.b.request(time.Now(), peer, cost)
+	if w == nil || err != nil {
+		g.mu.Unlock()
+		return err
+	}
+	g.scheduleLocked(time.Now())
+	g.mu.Unlock()
+	t := time.NewTimer(g.maxWait)
+	defer t.Stop()
+	select {
+	case <-w.done:
+		return w.err
+	case <-ctx.Done():
+	case <-t.C:
+	}
+	g.mu.Lock()
+	g.b.cancel(time.Now(), w)
+	g.mu.Unlock()
+	<-w.done // closed by cancel, or by a release just before it
+	if w.err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return w.err
+}
+
+// scheduleLocked admits who can be admitted now and arms a timer for the
+// next. g.mu is held.
+func (g *strangerWork) scheduleLocked(now time.Time) {
+	if g.armed {
+		return
+	}
+	if d := g.b.release(now); d > 0 {
+		g.armed = true
+		time.AfterFunc(d, func() {
+			g.mu.Lock()
+			g.armed = false
+			g.scheduleLocked(time.Now())
+			g.mu.Unlock()
+		})
+	}
+}
+
+// stats reports the budget's use.
+func (g *strangerWork) stats() StrangerWorkStats {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.b.usage()
+}
+
+// strangerTurn waits for cost units of the budget for strangers' work when
+// the network does not want peer; a wanted peer (followed, kept, a
+// village's local, one of this account's devices) never waits.
+func (nw *network) strangerTurn(ctx context.Context, peer identity.PublicKey, cost float64) error {
+	if nw.host.Wants(peer) {
+		return nil
+	}
+	return nw.strangers.take(ctx, peer, cost)
+}
+
+// refuseSync closes a sync stream refused for want of budget with BYE code
+// 9, busy (doc/protocol/sync.md), which tells the peer why and that it may
+// try again.
+func refuseSync(s netnode.Stream, why error) {
+	_ = s.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	_, _ = s.Write(replicate.AppendFrame(nil, &replicate.Bye{Code: replicate.CodeBusy, Text: why.Error()}))
+	_ = s.Close()
+}
