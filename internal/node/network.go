@@ -428,7 +428,11 @@ func (n *Node) syncLoop(nw *network, peer identity.PublicKey) {
 				backoff = 500 * time.Millisecond
 			}
 		}
-		if err != nil {
+		var busy *replicate.PeerClosedError
+		switch {
+		case errors.As(err, &busy) && busy.Code == replicate.CodeBusy:
+			nw.log.Info("the peer is busy with strangers and will take a session later; trying again", "peer", peer.Device(), "in", backoff)
+		case err != nil:
 			nw.log.Debug("sync session with peer ended", "peer", peer.Device(), "err", err)
 		}
 		select {
