@@ -170,6 +170,11 @@ func printStatus(w io.Writer, st wire.Status) {
 		s.Sessions, s.CaughtUp, s.EntriesReceived, s.EntriesExpected, s.EntriesSent)
 	b := st.Blobs
 	fmt.Fprintf(w, "blobs      %d pending; %d fetched, %d served, %d failed\n", b.Pending, b.Fetched, b.Served, b.Failed)
+	if g := st.Strangers; g != nil {
+		c, k := g.Connections, g.Work
+		fmt.Fprintf(w, "strangers  %d of %d connections (%d trimmed, %d refused); sessions and requests at %g a second: %d waiting, %d started, %d refused\n",
+			c.Held, c.Limit, c.Trimmed, c.Refused, k.Rate, k.Waiting, k.Admitted, k.Refused)
+	}
 	printCopies(w, st.Copies)
 }
 
