@@ -44,6 +44,9 @@ type Trial struct {
 	DHTKBAdded         int64   `json:"dht_kb_added"` // growth of its DHT datastore
 	VillageRequests    int     `json:"village_requests_kept"`
 	VillageDropped     int     `json:"village_requests_dropped"` // as the node reports it
+	// StrangerWork is what the budget for strangers' work did during the
+	// trial (the node's counters after ÷ before; doc/network.md).
+	StrangerWork wire.StrangerWork `json:"stranger_work"`
 	// Penalties counts the target's "peer penalised" log lines by reason
 	// (the reason's first words).
 	Penalties map[string]int `json:"penalties"`
@@ -153,6 +156,11 @@ func runTrial(ctx context.Context, bin, dir string, t *target, a *hostile.Attack
 	tr.Alive = err == nil && !tp.exited()
 	if tr.Alive {
 		tr.LogsAdded = st1.Logs - st0.Logs
+		if w0, w1 := st0.Strangers, st1.Strangers; w0 != nil && w1 != nil {
+			tr.StrangerWork = wire.StrangerWork{Rate: w1.Work.Rate, MaxWaiting: w1.Work.MaxWaiting, Waiting: w1.Work.Waiting,
+				Admitted: w1.Work.Admitted - w0.Work.Admitted, Waited: w1.Work.Waited - w0.Work.Waited,
+				Refused: w1.Work.Refused - w0.Work.Refused, Evicted: w1.Work.Evicted - w0.Work.Evicted}
+		}
 	}
 	tr.DHTKBAdded = dirKB(dhtDir) - dht0
 	tr.VillageRequests, tr.VillageDropped = inboxSize(ctx, tp, t.Village.String())
