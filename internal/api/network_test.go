@@ -89,7 +89,7 @@ func TestNetworkServing(t *testing.T) {
 	// A serving node reports its guards against strangers.
 	var st wire.Status
 	a.call("GET", "/api/v1/status", nil, &st)
-	if g := st.Strangers; g == nil || g.Work.Rate != node.DefaultStrangerWork || g.Work.MaxWaiting != 64 || g.CertificatesLimit != node.MaxStrangerCerts {
+	if g := st.Strangers; g == nil || g.Sessions.Rate != node.DefaultStrangerWork || g.Sessions.MaxWaiting != 64 || g.Requests.Rate != node.DefaultStrangerWork || g.CertificatesLimit != node.MaxStrangerCerts {
 		t.Fatalf("status of a serving node: strangers %+v", st.Strangers)
 	}
 	// The code is single-use.

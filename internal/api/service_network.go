@@ -95,6 +95,10 @@ func (s *Service) Status(ctx context.Context) (wire.Status, error) {
 	}, nil
 }
 
+func strangerWork(w node.StrangerWorkStats) wire.StrangerWork {
+	return wire.StrangerWork{Rate: w.Rate, Waiting: w.Waiting, MaxWaiting: w.MaxWaiting, Admitted: w.Admitted, Waited: w.Waited, Refused: w.Refused, Evicted: w.Evicted}
+}
+
 // strangers reports the node's guards against strangers; nil while the
 // network does not run.
 func (s *Service) strangers() *wire.Strangers {
@@ -102,10 +106,10 @@ func (s *Service) strangers() *wire.Strangers {
 		return nil
 	}
 	g := s.n.NetGuards()
-	w := g.StrangerWork
 	return &wire.Strangers{
 		Connections:       wire.StrangerConnections{Held: g.Conns.Strangers, Limit: g.Conns.StrangerLimit, Trimmed: g.Conns.Trimmed, Refused: g.Conns.Refused},
-		Work:              wire.StrangerWork{Rate: w.Rate, Waiting: w.Waiting, MaxWaiting: w.MaxWaiting, Admitted: w.Admitted, Waited: w.Waited, Refused: w.Refused, Evicted: w.Evicted},
+		Sessions:          strangerWork(g.StrangerSessions),
+		Requests:          strangerWork(g.StrangerRequests),
 		Certificates:      g.StrangerCerts,
 		CertificatesLimit: node.MaxStrangerCerts,
 		DHTRecords:        g.Providers.Records,

@@ -81,7 +81,9 @@ type network struct {
 
 	certs certRequests // one certificate exchange per peer at a time
 
-	strangers *strangerWork // the budget for strangers' work (strangerwork.go)
+	// The budgets for strangers' sync sessions and village requests
+	// (strangerwork.go).
+	strangerSessions, strangerRequests *strangerWork
 
 	copies        *copyBook     // where the account's own logs are held (copies.go)
 	copiesChanged chan struct{} // the copy book changed: copiesLoop writes it
@@ -159,8 +161,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		discover:  make(chan struct{}, 1),
 		rescope:   make(chan struct{}, 1),
 
-		keepSpaces: make(chan struct{}, 1),
-		strangers:  newStrangerWork(float64(cfg.StrangerWork)),
+		keepSpaces:       make(chan struct{}, 1),
+		strangerSessions: newStrangerWork(float64(cfg.StrangerWork), 0),
+		strangerRequests: newStrangerWork(float64(cfg.StrangerWork), villageRequestCost(maxVillageRequests)),
 	}
 	nw.engine = replicate.NewEngine(replicate.Config{
 		Store: n.store,
@@ -209,7 +212,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		// A stranger waits for its turn before the node does anything
 		// for it; then the node knows the peer's account before offering
 		// it anything.
-		if err := nw.strangerTurn(nctx, remote, syncSessionCost); err != nil {
+		if err := nw.strangerTurn(nctx, nw.strangerSessions, remote, syncSessionCost); err != nil {
 			log.Debug("no sync session with a stranger now", "peer", remote.Device(), "err", err)
 			refuseSync(s, err)
 			return
@@ -398,7 +401,7 @@ func (n *Node) syncLoop(nw *network, peer identity.PublicKey) {
 		if _, refused := nw.host.Refused(peer); refused {
 			return
 		}
-		if err := nw.strangerTurn(nw.ctx, peer, syncSessionCost); err != nil {
+		if err := nw.strangerTurn(nw.ctx, nw.strangerSessions, peer, syncSessionCost); err != nil {
 			nw.log.Debug("no sync session with a stranger now", "peer", peer.Device(), "err", err)
 			select {
 			case <-nw.ctx.Done():

@@ -9,13 +9,16 @@ import (
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/netnode"
 	"github.com/kithnet/kith/internal/replicate"
+	"github.com/kithnet/kith/internal/village"
 )
 
-// The budget for strangers' work (doc/network.md, "Strangers' work"): the
-// sync sessions and village requests of peers the node does not want
-// (neither in its scope nor kept), whatever their identities, share
-// DefaultStrangerWork units a second. A sync session is one unit, a
-// village request stream one and a quarter unit per entry.
+// The budgets for strangers' work (doc/network.md, "Strangers' work"):
+// the sync sessions of peers the node does not want (neither in its scope
+// nor kept), whatever their identities, share one budget of
+// DefaultStrangerWork units a second, a unit a session; their village
+// requests share another of the same rate, one unit and a quarter unit per
+// entry a stream. Two budgets, so that a flood of requests does not keep a
+// stranger's sync waiting, nor the reverse.
 const (
 	// DefaultStrangerWork is the default rate, in units a second.
 	DefaultStrangerWork = 20
@@ -48,11 +51,13 @@ type strangerWork struct {
 	armed bool // a release is scheduled
 }
 
-func newStrangerWork(rate float64) *strangerWork {
+// newStrangerWork returns a budget of rate units a second that holds at
+// most burst.
+func newStrangerWork(rate, burst float64) *strangerWork {
 	if rate <= 0 {
 		rate = DefaultStrangerWork
 	}
-	burst := max(rate, villageRequestCost(32))
+	burst = max(rate, burst)
 	return &strangerWork{maxWait: strangerWorkWait, b: newWorkBudget(rate, burst, strangerWorkWaiting, time.Now())}
 }
 
@@ -112,14 +117,14 @@ func (g *strangerWork) stats() StrangerWorkStats {
 	return g.b.usage()
 }
 
-// strangerTurn waits for cost units of the budget for strangers' work when
-// the network does not want peer; a wanted peer (followed, kept, a
-// village's local, one of this account's devices) never waits.
-func (nw *network) strangerTurn(ctx context.Context, peer identity.PublicKey, cost float64) error {
+// strangerTurn waits for cost units of budget g when the network does not
+// want peer; a wanted peer (followed, kept, a village's local, one of this
+// account's devices) never waits.
+func (nw *network) strangerTurn(ctx context.Context, g *strangerWork, peer identity.PublicKey, cost float64) error {
 	if nw.host.Wants(peer) {
 		return nil
 	}
-	return nw.strangers.take(ctx, peer, cost)
+	return g.take(ctx, peer, cost)
 }
 
 // refuseSync closes a sync stream refused for want of budget with BYE code
@@ -130,3 +135,7 @@ func refuseSync(s netnode.Stream, why error) {
 	_, _ = s.Write(replicate.AppendFrame(nil, &replicate.Bye{Code: replicate.CodeBusy, Text: why.Error()}))
 	_ = s.Close()
 }
+
+// maxVillageRequests is the most entries a village request stream carries
+// (village.MaxRequests): the request budget's burst covers one such stream.
+const maxVillageRequests = village.MaxRequests

@@ -226,7 +226,7 @@ func (n *Node) serveVillageRequest(ctx context.Context, nw *network, remote iden
 	}
 	// Reading the messages is cheap; checking and storing them is not, and
 	// a stranger waits for its turn before the node does it.
-	if err := nw.strangerTurn(ctx, remote, villageRequestCost(len(msgs))); err != nil {
+	if err := nw.strangerTurn(ctx, nw.strangerRequests, remote, villageRequestCost(len(msgs))); err != nil {
 		nw.log.Info("no room for a stranger's village request now", "peer", remote.Device(), "err", err)
 		_ = invite.WriteResponse(s, invite.Response{Status: requestBusy, Message: err.Error()})
 		return

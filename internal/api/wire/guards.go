@@ -6,7 +6,10 @@ package wire
 // connections", "Strangers' work", "Strangers' certificates").
 type Strangers struct {
 	Connections StrangerConnections `json:"connections"`
-	Work        StrangerWork        `json:"work"`
+	// Sessions and Requests: the budgets strangers share for new sync
+	// sessions and for village requests.
+	Sessions StrangerWork `json:"sessions"`
+	Requests StrangerWork `json:"requests"`
 	// Certificates: strangers' device certificates held in memory (not
 	// stored), at most CertificatesLimit.
 	Certificates      int `json:"certificates"`
@@ -24,10 +27,9 @@ type StrangerConnections struct {
 	Refused int64 `json:"refused"`
 }
 
-// StrangerWork is the budget strangers share for new sync sessions and
-// village requests.
+// StrangerWork is a budget strangers share for one kind of work.
 type StrangerWork struct {
-	Rate       float64 `json:"rate"` // units a second; a sync session is 1
+	Rate       float64 `json:"rate"` // units a second; a sync session is 1, a village request stream 1 + entries/4
 	Waiting    int     `json:"waiting"`
 	MaxWaiting int     `json:"max_waiting"`
 	Admitted   int64   `json:"admitted"` // at once or after waiting
