@@ -70,6 +70,9 @@ type serveJSON struct {
 	Setup          bool     `json:"setup,omitempty"` // no account yet: create or restore it in the web UI
 	Created        bool     `json:"created,omitempty"`
 	RecoveryPhrase string   `json:"recovery_phrase,omitempty"`
+	// Warnings say what of the configured network does not run (mDNS on
+	// a machine without a multicast interface, say).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // setupHint is what 'kith serve' says on a home without an account.
@@ -244,6 +247,7 @@ func runServe(ctx context.Context, c *call) error {
 	out.API, out.Web = url, webLink(url, token)
 	if n != nil {
 		out.Account, out.Device, out.Addrs = n.Account().String(), n.Device().String(), n.Addrs()
+		out.Warnings = n.NetworkWarnings()
 	}
 	_ = c.out(out, func(w io.Writer) { printServing(w, out) })
 
@@ -264,7 +268,7 @@ wait:
 				// starts with the next 'kith serve'.
 				logger.Error("the account was created, but the network did not start; restart 'kith serve'", "err", err)
 			}
-			done := serveJSON{Event: "initialized", Account: n.Account().String(), Device: n.Device().String(), API: url, Web: out.Web, Addrs: n.Addrs()}
+			done := serveJSON{Event: "initialized", Account: n.Account().String(), Device: n.Device().String(), API: url, Web: out.Web, Addrs: n.Addrs(), Warnings: n.NetworkWarnings()}
 			_ = c.out(done, func(w io.Writer) {
 				fmt.Fprintln(w, "Account created in the web UI.")
 				printServing(w, done)
@@ -301,6 +305,9 @@ func printServing(w io.Writer, out serveJSON) {
 	fmt.Fprintf(w, "  account  %s\n  device   %s\n  API      %s\n  Web UI   %s\n", out.Account, out.Device, out.API, out.Web)
 	for _, a := range out.Addrs {
 		fmt.Fprintf(w, "  listen   %s\n", a)
+	}
+	for _, warning := range out.Warnings {
+		fmt.Fprintf(w, "  warning  %s\n", warning)
 	}
 	fmt.Fprintln(w, "Open the Web UI link in a browser on this machine. Other kith commands on this home now go through this node. Press Ctrl-C to stop.")
 }

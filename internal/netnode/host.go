@@ -14,7 +14,6 @@ import (
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
 	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	ma "github.com/multiformats/go-multiaddr"
 
@@ -35,6 +34,7 @@ type Host struct {
 	providers *cappedProviders // nil when the DHT is off
 	pings     bool             // measure latency (not on the mock network)
 	admission *admission       // inbound connections of strangers; nil on the mock network
+	mdnsErr   error            // why mDNS, asked for, does not run (startMDNS); nil if it runs or was not asked for
 
 	wantMu sync.Mutex
 	wanted map[string]map[identity.PublicKey]bool // Want's sets by tag
@@ -92,11 +92,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		}
 	}
 	if cfg.MDNS {
-		svc := mdns.NewMdnsService(lh, mdnsServiceName, &mdnsNotifee{h: h})
-		if err := svc.Start(); err != nil {
-			return nil, errors.Join(fmt.Errorf("netnode: starting mDNS: %w", err), h.Close())
-		}
-		h.closers = append(h.closers, svc.Close)
+		h.startMDNS()
 	}
 	h.keeper.start()
 	return h, nil
