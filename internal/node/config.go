@@ -80,6 +80,7 @@ func DefaultConfig() Config {
 			fmt.Sprintf("/ip4/0.0.0.0/tcp/%d/ws", DefaultWSPort),
 			fmt.Sprintf("/ip6/::/tcp/%d", DefaultP2PPort),
 			fmt.Sprintf("/ip6/::/udp/%d/quic-v1", DefaultP2PPort),
+			fmt.Sprintf("/ip6/::/tcp/%d/ws", DefaultWSPort),
 		},
 		API:          DefaultAPI,
 		Bootstrap:    []string{},
@@ -100,7 +101,7 @@ func DefaultConfig() Config {
 // withDefaults fills the unset fields of c from DefaultConfig.
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	if c.Listen == nil {
+	if c.Listen == nil || isOldDefaultListen(c.Listen) {
 		c.Listen = d.Listen
 	}
 	if c.API == "" {
