@@ -29,6 +29,7 @@ type Host struct {
 	penalties *penalties
 	events    *events
 	keeper    *keeper
+	rejoins   *rejoiner        // redials wanted peers that disconnected (rejoin.go)
 	dht       *dht.IpfsDHT     // nil when the DHT is off
 	providing *providing       // nil when the DHT is off
 	providers *cappedProviders // nil when the DHT is off
@@ -133,6 +134,8 @@ func assemble(lh host.Host, cfg Config, pen *penalties, keptPath string, pings b
 		cancel()
 		return nil, err
 	}
+	h.rejoins = newRejoiner(h)
+	h.Subscribe(h.rejoins.event)
 	if pings {
 		h.spawn(h.pingLoop)
 	}
