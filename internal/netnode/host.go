@@ -30,6 +30,7 @@ type Host struct {
 	events    *events
 	keeper    *keeper
 	rejoins   *rejoiner        // redials wanted peers that disconnected (rejoin.go)
+	services  *serviceBook     // services offered and announced (services.go)
 	dht       *dht.IpfsDHT     // nil when the DHT is off
 	providing *providing       // nil when the DHT is off
 	providers *cappedProviders // nil when the DHT is off
@@ -136,6 +137,8 @@ func assemble(lh host.Host, cfg Config, pen *penalties, keptPath string, pings b
 	}
 	h.rejoins = newRejoiner(h)
 	h.Subscribe(h.rejoins.event)
+	h.startServices()
+	h.startServices()
 	if pings {
 		h.spawn(h.pingLoop)
 	}
