@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kithnet/kith/internal/identity"
@@ -31,6 +32,7 @@ type Host struct {
 	keeper    *keeper
 	rejoins   *rejoiner        // redials wanted peers that disconnected (rejoin.go)
 	services  *serviceBook     // services offered and announced (services.go)
+	hubs      *hubClient       // slots at the configured hubs (hubclient.go); nil without hubs
 	dht       *dht.IpfsDHT     // nil when the DHT is off
 	providing *providing       // nil when the DHT is off
 	providers *cappedProviders // nil when the DHT is off
@@ -75,7 +77,18 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	}
 	pen := newPenalties(cfg.PenaltyBase, cfg.PenaltyMax, time.Now)
 	adm := newAdmission(strangerConns(systemConns(cfg.ConnHigh)))
-	opts, release, err := libp2pOptions(cfg, sk, bootstrap, &gater{penalties: pen, admission: adm})
+	hubs, err := parseHubs(cfg.Hubs)
+	if err != nil {
+		return nil, err
+	}
+	var hc atomic.Pointer[hubClient]
+	hubAddrs := func() []ma.Multiaddr {
+		if c := hc.Load(); c != nil {
+			return c.addrs()
+		}
+		return nil
+	}
+	opts, release, err := libp2pOptions(cfg, sk, bootstrap, &gater{penalties: pen, admission: adm}, hubAddrs)
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +101,11 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	if err != nil {
 		return nil, errors.Join(err, lh.Close())
 	}
+	if cfg.RelayService {
+		if err := h.startRelayService(cfg.RelayLimits, cfg.RelayAllow); err != nil {
+			return nil, errors.Join(err, h.Close())
+		}
+	}
 	if cfg.DHT {
 		if err := h.startDHT(ctx, cfg, bootstrap); err != nil {
 			return nil, errors.Join(err, h.Close())
@@ -97,6 +115,11 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		h.startMDNS()
 	}
 	h.keeper.start()
+	if len(hubs) > 0 {
+		h.hubs = newHubClient(h, hubs)
+		hc.Store(h.hubs)
+		h.hubs.start()
+	}
 	return h, nil
 }
 

@@ -1,0 +1,83 @@
+package netnode
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// TestRelayThroughHub: a hub H serves relay with kith's limits; B is
+// configured with H, listens on no address of its own and holds a slot
+// at H from the start (no AutoNAT); A, given only B's circuit address,
+// reaches B through H and carries a kith stream of 1 MiB over the relayed
+// connection (libp2p's default limits, 128 KiB, would cut it), and both
+// list the peer as relayed.
+func TestRelayThroughHub(t *testing.T) {
+	hubCfg := loopbackConfig(t, testKey(t, 1))
+	hubCfg.RelayService = true
+	hub := startHost(t, hubCfg)
+	hubAddr := addrWith(t, hub, "/tcp/")
+
+	bCfg := loopbackConfig(t, testKey(t, 2), "/p2p-circuit")
+	bCfg.Relay = true
+	bCfg.Hubs = []string{hubAddr}
+	b := startHost(t, bCfg)
+	waitFor(t, 10*time.Second, "b holds a slot at the hub", func() bool { return len(b.HubSlots()) == 1 })
+	if got := b.HubSlots()[0]; got != hub.Key() {
+		t.Fatalf("b holds a slot at %s, want the hub %s", got.Device(), hub.Key().Device())
+	}
+	circuit := hubAddr + "/p2p-circuit/p2p/" + b.PeerID()
+	waitFor(t, 10*time.Second, "b announces its circuit address", func() bool {
+		for _, a := range b.Addrs() {
+			if a == circuit {
+				return true
+			}
+		}
+		return false
+	})
+	for _, a := range b.Addrs() {
+		if !strings.Contains(a, "/p2p-circuit/") {
+			t.Fatalf("b has the address %s of its own: the test needs b reachable through the hub only", a)
+		}
+	}
+
+	aCfg := loopbackConfig(t, testKey(t, 3))
+	aCfg.Relay = true
+	a := startHost(t, aCfg)
+	got, err := a.Connect(testContext(t, 10*time.Second), circuit)
+	if err != nil {
+		t.Fatalf("a dials b through the hub: %v", err)
+	}
+	if got != b.Key() {
+		t.Fatalf("a reached %s, want b", got.Device())
+	}
+	remotes := make(chan identity.PublicKey, 1)
+	echo(b, "/kith/test/1", remotes)
+	big := []byte(strings.Repeat("x", 1<<20))
+	resp := roundTrip(t, a, b.Key(), "/kith/test/1", big)
+	if len(resp) != len(a.Key().Device().String())+1+len(big) {
+		t.Fatalf("answer of %d bytes over the relay, want %d", len(resp), len(a.Key().Device().String())+1+len(big))
+	}
+	if r := <-remotes; r != a.Key() {
+		t.Fatalf("b saw %s, want a", r.Device())
+	}
+	for _, side := range []struct {
+		h     *Host
+		other identity.PublicKey
+	}{{a, b.Key()}, {b, a.Key()}} {
+		var found bool
+		for _, p := range side.h.Peers() {
+			if p.Key == side.other {
+				found = true
+				if p.Transport != "relay" || !strings.Contains(p.Addr, "/p2p-circuit") {
+					t.Fatalf("peer %+v: want it listed as relayed", p)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("%s does not list %s among its peers %+v", side.h.Key().Device(), side.other.Device(), side.h.Peers())
+		}
+	}
+}
