@@ -56,7 +56,8 @@ type proc struct {
 	Web     string // the Web UI link
 	Setup   bool   // it started in setup mode
 	extra   []string
-	noInit  bool // start without --init: setup mode on an empty home
+	noInit  bool   // start without --init: setup mode on an empty home
+	listen  string // the one --listen address; "" is 127.0.0.1, TCP, any port
 }
 
 // syncBuffer is a bytes.Buffer that a process may write while the test
@@ -103,8 +104,12 @@ func (p *proc) start() {
 	t := p.t
 	t.Helper()
 	// --init: an empty home gets its account at once, not in setup mode.
+	listen := p.listen
+	if listen == "" {
+		listen = "/ip4/127.0.0.1/tcp/0"
+	}
 	args := []string{"--home", p.home, "--json", "serve",
-		"--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0", "--no-mdns", "--no-nat"}
+		"--listen", listen, "--api", "127.0.0.1:0", "--no-mdns", "--no-nat"}
 	if !p.noInit {
 		args = append(args, "--init")
 	}

@@ -47,7 +47,9 @@ recovery phrase, as 'kith init' does.`,
 			boolFlag("no-mdns", "do not look for peers on the local network"),
 			boolFlag("no-dht", "do not join the DHT"),
 			boolFlag("dht-server", "answer DHT queries from the start (always-on nodes, closed networks)"),
-			boolFlag("no-nat", "no relay, hole punching or AutoNAT (for closed test networks)"),
+			boolFlag("no-nat", "no relay, hole punching or AutoNAT (for closed test networks); with hubs (--use-hub, hubs in config.toml) the relay client stays on"),
+			boolFlag("hub", "be a hub: serve circuit relay to the accounts [hub] in config.toml names (everyone by default) and announce it (doc/config.md)"),
+			multi("use-hub", "a hub's multiaddr with /p2p/ to keep connected and hold a relay slot at, to be reachable through it from behind NAT (repeatable, added)"),
 			strFlag("hops", "follow hops to replicate: 0 = only followed accounts, 1 = also the accounts they follow"),
 			strFlag("log-level", "debug, info, warn or error (default warn); logs go to stderr"),
 			boolFlag("init", "on an empty home, create the account here (printing its recovery phrase) instead of starting in setup mode"),
@@ -346,6 +348,15 @@ func serveConfig(c *call) (cfg node.Config, writeConfig bool, err error) {
 	}
 	cfg.Bootstrap = append(cfg.Bootstrap, *c.multi["bootstrap"]...)
 	cfg.Peers = append(cfg.Peers, *c.multi["peer"]...)
+	for _, a := range *c.multi["use-hub"] {
+		if err := node.CheckPeerAddr(a); err != nil {
+			return cfg, false, usagef("--use-hub %q: %v", a, err)
+		}
+	}
+	cfg.Hubs = append(cfg.Hubs, *c.multi["use-hub"]...)
+	if c.flagBool("hub") {
+		cfg.Hub.On = true
+	}
 	if c.set("api") {
 		cfg.API = c.str("api")
 	}
@@ -361,7 +372,10 @@ func serveConfig(c *call) (cfg node.Config, writeConfig bool, err error) {
 		cfg.DHTServer = &on
 	}
 	if c.flagBool("no-nat") {
-		cfg.Relay, cfg.HolePunching, cfg.AutoNAT = &off, &off, &off
+		cfg.HolePunching, cfg.AutoNAT = &off, &off
+		if len(cfg.Hubs) == 0 {
+			cfg.Relay = &off // a slot at a hub needs the relay client
+		}
 	}
 	if s := c.str("hops"); s != "" {
 		h, err := strconv.Atoi(s)

@@ -64,6 +64,12 @@ type Config struct {
 	// collector runs more often near it instead of letting the heap grow
 	// to twice what is live. 0: no limit.
 	MemoryLimitMB int `toml:"memory_limit_mb"`
+	// Hubs are hubs (multiaddrs with /p2p/) this node keeps connected and
+	// holds a relay slot at, so that it is reachable through them from
+	// behind NAT (doc/network.md). Needs relay.
+	Hubs []string `toml:"hubs"`
+	// Hub makes this node a hub for others (the [hub] table).
+	Hub HubConfig `toml:"hub"`
 }
 
 // MinMemoryLimitMB is the least memory_limit_mb other than 0: below it a
@@ -95,6 +101,8 @@ func DefaultConfig() Config {
 		ConnLow:      netnode.DefaultConnLow,
 		ConnHigh:     netnode.DefaultConnHigh,
 		Peers:        []string{},
+		Hubs:         []string{},
+		Hub:          defaultHub(),
 	}
 }
 
@@ -121,6 +129,7 @@ func (c Config) withDefaults() Config {
 	if c.ConnHigh == 0 {
 		c.ConnHigh = d.ConnHigh
 	}
+	c.Hub = c.Hub.withDefaults()
 	return c
 }
 
@@ -133,6 +142,9 @@ func (c Config) check() error {
 		return fmt.Errorf("conn_low = %d, conn_high = %d: need 1 ≤ conn_low ≤ conn_high", c.ConnLow, c.ConnHigh)
 	}
 	if _, err := c.logKeys(); err != nil {
+		return err
+	}
+	if err := c.checkHubs(); err != nil {
 		return err
 	}
 	if c.MemoryLimitMB < 0 || c.MemoryLimitMB > 0 && c.MemoryLimitMB < MinMemoryLimitMB {

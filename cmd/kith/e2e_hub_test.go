@@ -1,0 +1,113 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// hubPeer is what 'kith peers --json' says of one peer, for the hub tests.
+type hubPeer struct {
+	Device    string `json:"device"`
+	Addr      string `json:"addr"`
+	Transport string `json:"transport"`
+	Services  []struct {
+		Name   string            `json:"name"`
+		Limits map[string]uint64 `json:"limits"`
+	} `json:"services"`
+	Sync *struct {
+		Phase string `json:"phase"`
+	} `json:"sync"`
+}
+
+func (p *proc) hubPeers() []hubPeer {
+	var peers []hubPeer
+	if err := json.Unmarshal(p.kith("peers"), &peers); err != nil {
+		p.t.Fatalf("%s: peers: %v", p.name, err)
+	}
+	return peers
+}
+
+// TestSyncThroughHub: three processes on loopback. H is a hub
+// ('kith serve --hub'); B listens on no address of its own (only
+// /p2p-circuit) and holds a slot at H ('--use-hub'); A is given only B's
+// address through H. A syncs B's log through the relay, lists B as
+// relayed, and sees that H offers it the relay with kith's limits.
+func TestSyncThroughHub(t *testing.T) {
+	dir := t.TempDir()
+	h := startNode(t, "hub", filepath.Join(dir, "hub"), "--hub")
+	b := &proc{t: t, name: "b", home: filepath.Join(dir, "b"), listen: "/p2p-circuit", extra: []string{"--use-hub", h.addr()}}
+	b.start()
+	t.Cleanup(b.stop)
+	// 60 posts of 4 KiB: more than libp2p's default relay limit of 128
+	// KiB, so the sync passes only within kith's limits.
+	posts := numbered(strings.Repeat("x", 4096)+" behind the hub", 60)
+	for _, text := range posts {
+		b.post(text)
+	}
+	var circuit string
+	waitFor(t, syncTimeout, "B to announce its address through the hub", func() bool {
+		var st struct {
+			Addrs []string `json:"addrs"`
+		}
+		if err := json.Unmarshal(b.kith("status"), &st); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range st.Addrs {
+			if strings.HasPrefix(a, h.addr()+"/p2p-circuit/p2p/") {
+				circuit = a
+			}
+			if !strings.Contains(a, "/p2p-circuit/") {
+				t.Fatalf("B has an address of its own, %s: the test needs B reachable through the hub only", a)
+			}
+		}
+		return circuit != ""
+	})
+
+	a := startNode(t, "a", filepath.Join(dir, "a"), "--use-hub", h.addr())
+	a.kith("follow", b.Account)
+	a.kith("peer", "add", circuit)
+	waitFor(t, syncTimeout, "A to hold B's posts, synced through the hub", func() bool { return a.hasPosts(b.Account, posts) })
+
+	var sawB, sawHub bool
+	for _, p := range a.hubPeers() {
+		switch p.Device {
+		case b.Device:
+			sawB = true
+			if p.Transport != "relay" || !strings.Contains(p.Addr, "/p2p-circuit") {
+				t.Errorf("A lists B as %+v: want it relayed", p)
+			}
+			if p.Services == nil || len(p.Services) != 0 {
+				t.Errorf("B announced %+v to A: want nothing (it is no hub)", p.Services)
+			}
+		case h.Device:
+			sawHub = true
+			if len(p.Services) != 1 || p.Services[0].Name != "relay" ||
+				p.Services[0].Limits["seconds"] != 3600 || p.Services[0].Limits["bytes"] != 1<<30 || p.Services[0].Limits["connections"] != 16 {
+				t.Errorf("the hub announced %+v to A: want relay, 3600 s, 1 GiB, 16 connections", p.Services)
+			}
+		}
+	}
+	if !sawB || !sawHub {
+		t.Fatalf("A's peers %+v: want B (relayed) and the hub", a.hubPeers())
+	}
+	if out := string(a.kithText("peers")); !strings.Contains(out, "offers   relay (60 min, 1024 MiB each way, 16 connections)") || !strings.Contains(out, "outbound relay") {
+		t.Errorf("kith peers prints:\n%s\nwant the hub's relay and B's relayed connection", out)
+	}
+}
+
+// kithText runs a CLI command on the node's home without --json and
+// returns its stdout.
+func (p *proc) kithText(args ...string) []byte {
+	p.t.Helper()
+	cmd := exec.Command(kithBin, append([]string{"--home", p.home}, args...)...)
+	cmd.Env = append(os.Environ(), "HOME="+p.home)
+	out, err := cmd.Output()
+	if err != nil {
+		p.t.Fatalf("%s: kith %s: %v", p.name, strings.Join(args, " "), err)
+	}
+	return out
+}
