@@ -111,3 +111,73 @@ func (p *proc) kithText(args ...string) []byte {
 	}
 	return out
 }
+
+// circuitAddr returns the node's address through a hub, if it announces
+// one.
+func (p *proc) circuitAddr() string {
+	var st struct {
+		Addrs []string `json:"addrs"`
+	}
+	if err := json.Unmarshal(p.kith("status"), &st); err != nil {
+		p.t.Fatal(err)
+	}
+	for _, a := range st.Addrs {
+		if strings.Contains(a, "/p2p-circuit/") {
+			return a
+		}
+	}
+	return ""
+}
+
+// servicesOf returns what p lists peer as offering, and whether peer
+// announced anything yet.
+func (p *proc) servicesOf(peer string) ([]string, bool) {
+	for _, q := range p.hubPeers() {
+		if q.Device == peer && q.Services != nil {
+			var names []string
+			for _, s := range q.Services {
+				names = append(names, s.Name)
+			}
+			return names, true
+		}
+	}
+	return nil, false
+}
+
+// TestHubServesListedAccounts: a hub with serve = "accounts" gives a relay
+// slot to, and announces the relay to, the listed account's device only;
+// another device connected to it hears that it offers nothing and gets no
+// slot.
+func TestHubServesListedAccounts(t *testing.T) {
+	dir := t.TempDir()
+	homeA, homeH := filepath.Join(dir, "a"), filepath.Join(dir, "hub")
+	var created struct {
+		Account string `json:"account"`
+	}
+	if err := json.Unmarshal(kithIn(t, homeA, "", "init", "--name", "a"), &created); err != nil || created.Account == "" {
+		t.Fatalf("init a: %v", err)
+	}
+	if err := os.MkdirAll(homeH, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := "[hub]\non = true\nserve = \"accounts\"\naccounts = [\"" + created.Account + "\"]\n"
+	if err := os.WriteFile(filepath.Join(homeH, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := startNode(t, "hub", homeH)
+	a := startNode(t, "a", homeA, "--use-hub", h.addr())
+	b := startNode(t, "b", filepath.Join(dir, "b"), "--use-hub", h.addr())
+
+	waitFor(t, syncTimeout, "A, whose account the hub serves, to hold a slot there", func() bool { return a.circuitAddr() != "" })
+	waitFor(t, syncTimeout, "A to hear that the hub offers it the relay", func() bool {
+		names, ok := a.servicesOf(h.Device)
+		return ok && len(names) == 1 && names[0] == "relay"
+	})
+	waitFor(t, syncTimeout, "B to hear what the hub offers it", func() bool { _, ok := b.servicesOf(h.Device); return ok })
+	if names, _ := b.servicesOf(h.Device); len(names) != 0 {
+		t.Fatalf("the hub offers B %v: want nothing, B's account is not listed", names)
+	}
+	if got := b.circuitAddr(); got != "" {
+		t.Fatalf("B holds a slot at the hub (%s): want it refused, B's account is not listed", got)
+	}
+}
