@@ -145,14 +145,4 @@ func (h *Host) HubSlots() []identity.PublicKey {
 }
 
 // parseHubs parses the configured hubs; each must name its peer.
-func parseHubs(addrs []string) ([]peer.AddrInfo, error) {
-	var infos []peer.AddrInfo
-	for i, s := range addrs {
-		info, _, err := parsePeerAddr(s)
-		if err != nil {
-			return nil, fmt.Errorf("netnode: hub %d: %w", i+1, err)
-		}
-		infos = append(infos, info)
-	}
-	return mergeAddrInfos(infos), nil
-}
+func parseHubs(addrs []string) ([]peer.AddrInfo, error) { return parsePeers("hub", addrs) }

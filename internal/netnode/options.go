@@ -103,11 +103,17 @@ func parseListen(addrs []string) ([]ma.Multiaddr, error) {
 
 // parseBootstrap parses the bootstrap peers; each must name its peer.
 func parseBootstrap(addrs []string) ([]peer.AddrInfo, error) {
+	return parsePeers("bootstrap peer", addrs)
+}
+
+// parsePeers parses peer multiaddrs (what names them in errors: "hub");
+// each must name its peer. Addresses of one peer are merged.
+func parsePeers(what string, addrs []string) ([]peer.AddrInfo, error) {
 	var infos []peer.AddrInfo
 	for i, s := range addrs {
 		info, _, err := parsePeerAddr(s)
 		if err != nil {
-			return nil, fmt.Errorf("netnode: bootstrap peer %d: %w", i+1, err)
+			return nil, fmt.Errorf("netnode: %s %d: %w", what, i+1, err)
 		}
 		infos = append(infos, info)
 	}

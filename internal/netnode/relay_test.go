@@ -81,3 +81,26 @@ func TestRelayThroughHub(t *testing.T) {
 		}
 	}
 }
+
+// TestHubsConfigChecked: hubs need the relay client and must name their
+// peer; relay limits must be usable.
+func TestHubsConfigChecked(t *testing.T) {
+	hub := "/ip4/127.0.0.1/tcp/7696/p2p/" + startHost(t, loopbackConfig(t, testKey(t, 1))).PeerID()
+	for _, c := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"no relay", Config{Key: testKey(t, 2), Listen: []string{tcpLoopback}, Hubs: []string{hub}}, "Hubs need Relay"},
+		{"no peer id", Config{Key: testKey(t, 2), Listen: []string{tcpLoopback}, Relay: true, Hubs: []string{"/ip4/127.0.0.1/tcp/7696"}}, "netnode: hub 1:"},
+		{"limits", Config{Key: testKey(t, 2), Listen: []string{tcpLoopback}, RelayService: true, RelayLimits: RelayLimits{Duration: time.Millisecond}}, "relay limits 1ms"},
+	} {
+		h, err := New(testContext(t, 5*time.Second), c.cfg)
+		if err == nil {
+			h.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: New error %v, want one saying %q", c.name, err, c.want)
+		}
+	}
+}

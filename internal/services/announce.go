@@ -1,6 +1,7 @@
 package services
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -107,7 +108,7 @@ func (a Announcement) Encode() ([]byte, error) {
 			return nil, fmt.Errorf("services: service %q is named twice", s.Name)
 		}
 		limits := slices.Clone(s.Limits)
-		slices.SortFunc(limits, func(x, y Limit) int { return cmpUint(x.Key, y.Key) })
+		slices.SortFunc(limits, func(x, y Limit) int { return cmp.Compare(x.Key, y.Key) })
 		if len(limits) > MaxLimits {
 			return nil, fmt.Errorf("services: service %q has %d limits, more than %d", s.Name, len(limits), MaxLimits)
 		}
@@ -218,14 +219,4 @@ func checkName(name string) error {
 		}
 	}
 	return nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
