@@ -1,9 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -103,7 +104,7 @@ func TestSyncThroughHub(t *testing.T) {
 // returns its stdout.
 func (p *proc) kithText(args ...string) []byte {
 	p.t.Helper()
-	cmd := exec.Command(kithBin, append([]string{"--home", p.home}, args...)...)
+	cmd := p.command(context.Background(), append([]string{"--home", p.home}, args...)...)
 	cmd.Env = append(os.Environ(), "HOME="+p.home)
 	out, err := cmd.Output()
 	if err != nil {
@@ -180,4 +181,71 @@ func TestHubServesListedAccounts(t *testing.T) {
 	if got := b.circuitAddr(); got != "" {
 		t.Fatalf("B holds a slot at the hub (%s): want it refused, B's account is not listed", got)
 	}
+}
+
+// TestSyncThroughHubAcrossNAT: A and B each behind its own NAT router
+// (Linux masquerade: the mapping keeps the source port when it can, and
+// only answers come back in), the hub on the "public" segment between
+// them. Neither can dial the other; B holds a slot at the hub, A dials
+// B's address through the hub and syncs B's posts over the relay. The hub
+// sees both at their routers' addresses.
+func TestSyncThroughHubAcrossNAT(t *testing.T) {
+	net := newNATNet(t)
+	net.addNATed("r1", "a", 1, fmt.Sprintf(natPublicNet, 11))
+	net.addNATed("r2", "b", 2, fmt.Sprintf(natPublicNet, 12))
+	dir := t.TempDir()
+	h := &proc{t: t, name: "hub", home: filepath.Join(dir, "hub"), listen: "/ip4/" + natHubIP + "/tcp/4001", wrap: net.wrap("hub"), extra: []string{"--hub"}}
+	h.start()
+	t.Cleanup(h.stop)
+	hubAddr := "/ip4/" + natHubIP + "/tcp/4001/p2p/" + peerIDIn(t, h.Addrs)
+	b := &proc{t: t, name: "b", home: filepath.Join(dir, "b"), listen: "/ip4/0.0.0.0/tcp/4001", wrap: net.wrap("b"), extra: []string{"--use-hub", hubAddr}}
+	b.start()
+	t.Cleanup(b.stop)
+	posts := numbered(strings.Repeat("y", 4096)+" behind a NAT", 40)
+	for _, text := range posts {
+		b.post(text)
+	}
+	var circuit string
+	waitFor(t, syncTimeout, "B to announce its address through the hub", func() bool {
+		circuit = b.circuitAddr()
+		return strings.HasPrefix(circuit, hubAddr+"/p2p-circuit/p2p/")
+	})
+	a := &proc{t: t, name: "a", home: filepath.Join(dir, "a"), listen: "/ip4/0.0.0.0/tcp/4001", wrap: net.wrap("a"), extra: []string{"--use-hub", hubAddr}}
+	a.start()
+	t.Cleanup(a.stop)
+	if _, err := a.try("peer", "add", "/ip4/10.2.0.2/tcp/4001/p2p/"+peerIDIn(t, []string{circuit})); err == nil {
+		t.Fatal("A dialled B's private address directly: the NAT does not separate them")
+	}
+	a.kith("follow", b.Account)
+	a.kith("peer", "add", circuit)
+	waitFor(t, syncTimeout, "A to hold B's posts, synced through the hub across both NATs", func() bool { return a.hasPosts(b.Account, posts) })
+	for _, p := range a.hubPeers() {
+		if p.Device == b.Device && (p.Transport != "relay" || !strings.Contains(p.Addr, "/p2p-circuit")) {
+			t.Errorf("A lists B as %+v: want it relayed", p)
+		}
+	}
+	seen := map[string]string{}
+	for _, p := range h.hubPeers() {
+		seen[p.Device] = p.Addr
+	}
+	for _, c := range []struct {
+		p  *proc
+		ip string
+	}{{a, fmt.Sprintf(natPublicNet, 11)}, {b, fmt.Sprintf(natPublicNet, 12)}} {
+		if !strings.HasPrefix(seen[c.p.Device], "/ip4/"+c.ip+"/") {
+			t.Errorf("the hub sees %s at %q, want its router's address %s", c.p.name, seen[c.p.Device], c.ip)
+		}
+	}
+}
+
+// peerIDIn returns the peer id that ends the first of addrs.
+func peerIDIn(t *testing.T, addrs []string) string {
+	t.Helper()
+	for _, a := range addrs {
+		if i := strings.LastIndex(a, "/p2p/"); i >= 0 {
+			return a[i+len("/p2p/"):]
+		}
+	}
+	t.Fatalf("no /p2p/ in %v", addrs)
+	return ""
 }
