@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -68,7 +69,11 @@ func TestSyncThroughHub(t *testing.T) {
 		return circuit != ""
 	})
 
-	a := startNode(t, "a", filepath.Join(dir, "a"), "--use-hub", h.addr())
+	// A has no address of its own either: otherwise B, learning it over
+	// the relayed connection, would dial A directly (the upgrade).
+	a := &proc{t: t, name: "a", home: filepath.Join(dir, "a"), listen: "/p2p-circuit", extra: []string{"--use-hub", h.addr()}}
+	a.start()
+	t.Cleanup(a.stop)
 	a.kith("follow", b.Account)
 	a.kith("peer", "add", circuit)
 	waitFor(t, syncTimeout, "A to hold B's posts, synced through the hub", func() bool { return a.hasPosts(b.Account, posts) })
@@ -183,16 +188,22 @@ func TestHubServesListedAccounts(t *testing.T) {
 	}
 }
 
-// TestSyncThroughHubAcrossNAT: A and B each behind its own NAT router
+// TestSyncThroughHubAcrossNAT: A, B and C each behind its own NAT router
 // (Linux masquerade: the mapping keeps the source port when it can, and
 // only answers come back in), the hub on the "public" segment between
-// them. Neither can dial the other; B holds a slot at the hub, A dials
-// B's address through the hub and syncs B's posts over the relay. The hub
-// sees both at their routers' addresses.
+// them; C's router also forwards port 4001 to C (full cone for kith's
+// port). No one can dial A or B; B and C hold a slot at the hub and
+// announce the address the hub sees them at. A dials B's and C's
+// addresses through the hub and syncs their posts: B's over the relay
+// (port-restricted NATs let no direct dial in), C's over a direct
+// connection, the relayed one upgraded. The hub sees every node at its
+// router's address.
 func TestSyncThroughHubAcrossNAT(t *testing.T) {
 	net := newNATNet(t)
 	net.addNATed("r1", "a", 1, fmt.Sprintf(natPublicNet, 11))
 	net.addNATed("r2", "b", 2, fmt.Sprintf(natPublicNet, 12))
+	net.addNATed("r3", "c", 3, fmt.Sprintf(natPublicNet, 13))
+	net.forward("r3", 4001, "10.3.0.2")
 	dir := t.TempDir()
 	h := &proc{t: t, name: "hub", home: filepath.Join(dir, "hub"), listen: "/ip4/" + natHubIP + "/tcp/4001", wrap: net.wrap("hub"), extra: []string{"--hub"}}
 	h.start()
@@ -205,10 +216,20 @@ func TestSyncThroughHubAcrossNAT(t *testing.T) {
 	for _, text := range posts {
 		b.post(text)
 	}
-	var circuit string
-	waitFor(t, syncTimeout, "B to announce its address through the hub", func() bool {
-		circuit = b.circuitAddr()
-		return strings.HasPrefix(circuit, hubAddr+"/p2p-circuit/p2p/")
+	c := &proc{t: t, name: "c", home: filepath.Join(dir, "c"), listen: "/ip4/0.0.0.0/tcp/4001", wrap: net.wrap("c"), extra: []string{"--use-hub", hubAddr}}
+	c.start()
+	t.Cleanup(c.stop)
+	cPosts := numbered("behind a forwarding NAT", 10)
+	for _, text := range cPosts {
+		c.post(text)
+	}
+	var circuit, cCircuit string
+	waitFor(t, syncTimeout, "B and C to announce their addresses through the hub", func() bool {
+		circuit, cCircuit = b.circuitAddr(), c.circuitAddr()
+		return strings.HasPrefix(circuit, hubAddr+"/p2p-circuit/p2p/") && strings.HasPrefix(cCircuit, hubAddr+"/p2p-circuit/p2p/")
+	})
+	waitFor(t, syncTimeout, "B to announce the address the hub sees it at", func() bool {
+		return slices.Contains(b.statusAddrs(), fmt.Sprintf("/ip4/%s/tcp/4001/p2p/%s", fmt.Sprintf(natPublicNet, 12), peerIDIn(t, []string{circuit})))
 	})
 	a := &proc{t: t, name: "a", home: filepath.Join(dir, "a"), listen: "/ip4/0.0.0.0/tcp/4001", wrap: net.wrap("a"), extra: []string{"--use-hub", hubAddr}}
 	a.start()
@@ -217,11 +238,26 @@ func TestSyncThroughHubAcrossNAT(t *testing.T) {
 		t.Fatal("A dialled B's private address directly: the NAT does not separate them")
 	}
 	a.kith("follow", b.Account)
+	a.kith("follow", c.Account)
 	a.kith("peer", "add", circuit)
+	a.kith("peer", "add", cCircuit)
 	waitFor(t, syncTimeout, "A to hold B's posts, synced through the hub across both NATs", func() bool { return a.hasPosts(b.Account, posts) })
+	waitFor(t, syncTimeout, "A to hold C's posts", func() bool { return a.hasPosts(c.Account, cPosts) })
+	waitFor(t, syncTimeout, "A's connection to C to be upgraded to a direct one", func() bool {
+		for _, p := range a.hubPeers() {
+			if p.Device == c.Device && p.Transport == "tcp" && strings.HasPrefix(p.Addr, "/ip4/"+fmt.Sprintf(natPublicNet, 13)+"/tcp/4001") {
+				return true
+			}
+		}
+		return false
+	})
+	c.post("after the upgrade")
+	waitFor(t, syncTimeout, "A to get C's post over the direct connection", func() bool {
+		return a.hasPosts(c.Account, append(cPosts, "after the upgrade"))
+	})
 	for _, p := range a.hubPeers() {
 		if p.Device == b.Device && (p.Transport != "relay" || !strings.Contains(p.Addr, "/p2p-circuit")) {
-			t.Errorf("A lists B as %+v: want it relayed", p)
+			t.Errorf("A lists B as %+v: want it relayed (its NAT lets no direct dial in)", p)
 		}
 	}
 	seen := map[string]string{}
@@ -231,11 +267,22 @@ func TestSyncThroughHubAcrossNAT(t *testing.T) {
 	for _, c := range []struct {
 		p  *proc
 		ip string
-	}{{a, fmt.Sprintf(natPublicNet, 11)}, {b, fmt.Sprintf(natPublicNet, 12)}} {
+	}{{a, fmt.Sprintf(natPublicNet, 11)}, {b, fmt.Sprintf(natPublicNet, 12)}, {c, fmt.Sprintf(natPublicNet, 13)}} {
 		if !strings.HasPrefix(seen[c.p.Device], "/ip4/"+c.ip+"/") {
 			t.Errorf("the hub sees %s at %q, want its router's address %s", c.p.name, seen[c.p.Device], c.ip)
 		}
 	}
+}
+
+// statusAddrs returns the addresses 'kith status' lists.
+func (p *proc) statusAddrs() []string {
+	var st struct {
+		Addrs []string `json:"addrs"`
+	}
+	if err := json.Unmarshal(p.kith("status"), &st); err != nil {
+		p.t.Fatal(err)
+	}
+	return st.Addrs
 }
 
 // peerIDIn returns the peer id that ends the first of addrs.

@@ -94,6 +94,15 @@ func (n *natNet) addNATed(router, node string, net int, publicIP string) {
 	n.in(router, "iptables", "-A", "FORWARD", "-i", "pub", "-o", "priv", "-m", "conntrack", "--ctstate", "NEW", "-j", "DROP")
 }
 
+// forward makes router forward new TCP connections to its public port
+// to the private address to (port and all): a full-cone mapping for that
+// port.
+func (n *natNet) forward(router string, port int, to string) {
+	p := fmt.Sprint(port)
+	n.in(router, "iptables", "-t", "nat", "-A", "PREROUTING", "-i", "pub", "-p", "tcp", "--dport", p, "-j", "DNAT", "--to-destination", to+":"+p)
+	n.in(router, "iptables", "-I", "FORWARD", "-i", "pub", "-o", "priv", "-p", "tcp", "-d", to, "--dport", p, "-j", "ACCEPT")
+}
+
 func (n *natNet) in(role string, args ...string) {
 	n.run(append(n.wrap(role), args...)...)
 }

@@ -30,12 +30,13 @@ type hubClient struct {
 	hubs []peer.AddrInfo
 
 	mu       sync.Mutex
-	reserved map[peer.ID]time.Time     // hub → when its slot expires
-	wake     map[peer.ID]chan struct{} // pokes a hub's loop: it disconnected
+	reserved map[peer.ID]time.Time         // hub → when its slot expires
+	wake     map[peer.ID]chan struct{}     // pokes a hub's loop: it disconnected
+	observed map[peer.ID]map[string]string // hub → transport → the address it sees this host at
 }
 
 func newHubClient(h *Host, hubs []peer.AddrInfo) *hubClient {
-	c := &hubClient{h: h, hubs: hubs, reserved: map[peer.ID]time.Time{}, wake: map[peer.ID]chan struct{}{}}
+	c := &hubClient{h: h, hubs: hubs, reserved: map[peer.ID]time.Time{}, wake: map[peer.ID]chan struct{}{}, observed: map[peer.ID]map[string]string{}}
 	for _, hub := range hubs {
 		c.wake[hub.ID] = make(chan struct{}, 1)
 	}
@@ -72,6 +73,7 @@ func (c *hubClient) start() {
 	for _, hub := range c.hubs {
 		c.h.spawn(func() { c.run(hub) })
 	}
+	c.watchObserved()
 }
 
 // run holds a slot at hub until the host closes: it reserves, renews
@@ -103,11 +105,19 @@ func (c *hubClient) run(hub peer.AddrInfo) {
 	}
 }
 
-// addrs returns the circuit addresses of the hubs where a slot is held.
+// addrs returns the circuit addresses of the hubs where a slot is held,
+// and the addresses the hubs see this host at.
 func (c *hubClient) addrs() []ma.Multiaddr {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []ma.Multiaddr
+	for _, byTransport := range c.observed {
+		for _, s := range byTransport {
+			if a, err := ma.NewMultiaddr(s); err == nil {
+				out = append(out, a)
+			}
+		}
+	}
 	now := time.Now()
 	for _, hub := range c.hubs {
 		if exp, ok := c.reserved[hub.ID]; !ok || now.After(exp) {

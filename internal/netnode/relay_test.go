@@ -15,6 +15,7 @@ import (
 // connection (libp2p's default limits, 128 KiB, would cut it), and both
 // list the peer as relayed.
 func TestRelayThroughHub(t *testing.T) {
+	noUpgrade(t) // a's loopback address would let b dial it directly
 	hubCfg := loopbackConfig(t, testKey(t, 1))
 	hubCfg.RelayService = true
 	hub := startHost(t, hubCfg)
@@ -103,4 +104,52 @@ func TestHubsConfigChecked(t *testing.T) {
 			t.Errorf("%s: New error %v, want one saying %q", c.name, err, c.want)
 		}
 	}
+}
+
+// noUpgrade keeps relayed peers relayed for the test.
+func noUpgrade(t *testing.T) {
+	old := upgradeDelays
+	upgradeDelays = nil
+	t.Cleanup(func() { upgradeDelays = old })
+}
+
+// TestRelayedPeerUpgraded: a peer reached through a hub whose own address
+// is dialable (its announced addresses, learned over the relayed
+// connection) is then connected directly, and the relayed connection is
+// closed, sparing the hub.
+func TestRelayedPeerUpgraded(t *testing.T) {
+	old := upgradeDelays
+	upgradeDelays = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}
+	t.Cleanup(func() { upgradeDelays = old })
+	hubCfg := loopbackConfig(t, testKey(t, 1))
+	hubCfg.RelayService = true
+	hub := startHost(t, hubCfg)
+	hubAddr := addrWith(t, hub, "/tcp/")
+	bCfg := loopbackConfig(t, testKey(t, 2))
+	bCfg.Relay, bCfg.Hubs = true, []string{hubAddr}
+	b := startHost(t, bCfg)
+	waitFor(t, 10*time.Second, "b holds a slot at the hub", func() bool { return len(b.HubSlots()) == 1 })
+	aCfg := loopbackConfig(t, testKey(t, 3), "/p2p-circuit")
+	aCfg.Relay = true
+	a := startHost(t, aCfg)
+	if _, err := a.Connect(testContext(t, 10*time.Second), hubAddr+"/p2p-circuit/p2p/"+b.PeerID()); err != nil {
+		t.Fatalf("a dials b through the hub: %v", err)
+	}
+	waitFor(t, 10*time.Second, "a is connected to b directly, the relayed connection closed", func() bool {
+		ps := a.Peers()
+		if len(ps) != 2 {
+			return false
+		}
+		for _, p := range ps {
+			if p.Key == b.Key() && p.Transport == "tcp" && strings.HasPrefix(p.Addr, "/ip4/127.0.0.1/tcp/") {
+				for _, c := range a.host.Network().ConnsToPeer(b.host.ID()) {
+					if c.Stat().Limited {
+						return false
+					}
+				}
+				return true
+			}
+		}
+		return false
+	})
 }
