@@ -56,7 +56,17 @@ type proc struct {
 	Web     string // the Web UI link
 	Setup   bool   // it started in setup mode
 	extra   []string
-	noInit  bool // start without --init: setup mode on an empty home
+	noInit  bool     // start without --init: setup mode on an empty home
+	listen  string   // the one --listen address; "" is 127.0.0.1, TCP, any port
+	wrap    []string // runs the node and its CLI through this command (ip netns exec NS)
+}
+
+// command returns the command that runs kith with args, through p.wrap.
+func (p *proc) command(ctx context.Context, args ...string) *exec.Cmd {
+	if len(p.wrap) == 0 {
+		return exec.CommandContext(ctx, kithBin, args...)
+	}
+	return exec.CommandContext(ctx, p.wrap[0], append(append(p.wrap[1:len(p.wrap):len(p.wrap)], kithBin), args...)...)
 }
 
 // syncBuffer is a bytes.Buffer that a process may write while the test
@@ -103,8 +113,12 @@ func (p *proc) start() {
 	t := p.t
 	t.Helper()
 	// --init: an empty home gets its account at once, not in setup mode.
+	listen := p.listen
+	if listen == "" {
+		listen = "/ip4/127.0.0.1/tcp/0"
+	}
 	args := []string{"--home", p.home, "--json", "serve",
-		"--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0", "--no-mdns", "--no-nat"}
+		"--listen", listen, "--api", "127.0.0.1:0", "--no-mdns", "--no-nat"}
 	if !p.noInit {
 		args = append(args, "--init")
 	}
@@ -112,7 +126,7 @@ func (p *proc) start() {
 		args = append(args, "--no-dht") // only the DHT tests run one
 	}
 	args = append(args, p.extra...)
-	cmd := exec.Command(kithBin, args...)
+	cmd := p.command(context.Background(), args...)
 	cmd.Env = append(os.Environ(), "KITH_PASSPHRASE=", "HOME="+p.home)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -196,7 +210,7 @@ const cliTimeout = 90 * time.Second
 func (p *proc) try(args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, kithBin, append([]string{"--home", p.home, "--json"}, args...)...)
+	cmd := p.command(ctx, append([]string{"--home", p.home, "--json"}, args...)...)
 	cmd.Env = append(os.Environ(), "HOME="+p.home)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -193,5 +193,6 @@ func peerOf(p node.PeerInfo) wire.Peer {
 			Revoked:         s.Revoked,
 		}
 	}
+	out.Services = peerServicesOf(p.Services)
 	return out
 }

@@ -59,6 +59,7 @@ var layers = map[string]layer{
 	"internal/festival":   domain,
 	"internal/cborwire":   domain,
 	"internal/codetext":   domain,
+	"internal/services":   domain,
 	// Test-only: the vectors files of the sealed formats (seal, message).
 	"internal/seal/vectortest": domain,
 

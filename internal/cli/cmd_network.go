@@ -88,6 +88,9 @@ func printPeers(w io.Writer, peers []wire.Peer) {
 		}
 		fmt.Fprintf(w, "  account  %s\n", account)
 		fmt.Fprintf(w, "  sync     %s\n", syncText(p.Sync))
+		if len(p.Services) > 0 {
+			fmt.Fprintf(w, "  offers   %s\n", servicesText(p.Services))
+		}
 	}
 }
 

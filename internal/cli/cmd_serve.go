@@ -47,7 +47,9 @@ recovery phrase, as 'kith init' does.`,
 			boolFlag("no-mdns", "do not look for peers on the local network"),
 			boolFlag("no-dht", "do not join the DHT"),
 			boolFlag("dht-server", "answer DHT queries from the start (always-on nodes, closed networks)"),
-			boolFlag("no-nat", "no relay, hole punching or AutoNAT (for closed test networks)"),
+			boolFlag("no-nat", "no relay, hole punching or AutoNAT (for closed test networks); with hubs (--use-hub, hubs in config.toml) the relay client stays on"),
+			boolFlag("hub", "be a hub: serve circuit relay to the accounts [hub] in config.toml names (everyone by default) and announce it (doc/config.md)"),
+			multi("use-hub", "a hub's multiaddr with /p2p/ to keep connected and hold a relay slot at, to be reachable through it from behind NAT (repeatable, added)"),
 			strFlag("hops", "follow hops to replicate: 0 = only followed accounts, 1 = also the accounts they follow"),
 			strFlag("log-level", "debug, info, warn or error (default warn); logs go to stderr"),
 			boolFlag("init", "on an empty home, create the account here (printing its recovery phrase) instead of starting in setup mode"),
@@ -70,6 +72,9 @@ type serveJSON struct {
 	Setup          bool     `json:"setup,omitempty"` // no account yet: create or restore it in the web UI
 	Created        bool     `json:"created,omitempty"`
 	RecoveryPhrase string   `json:"recovery_phrase,omitempty"`
+	// Warnings say what of the configured network does not run (mDNS on
+	// a machine without a multicast interface, say).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // setupHint is what 'kith serve' says on a home without an account.
@@ -244,6 +249,7 @@ func runServe(ctx context.Context, c *call) error {
 	out.API, out.Web = url, webLink(url, token)
 	if n != nil {
 		out.Account, out.Device, out.Addrs = n.Account().String(), n.Device().String(), n.Addrs()
+		out.Warnings = n.NetworkWarnings()
 	}
 	_ = c.out(out, func(w io.Writer) { printServing(w, out) })
 
@@ -264,7 +270,7 @@ wait:
 				// starts with the next 'kith serve'.
 				logger.Error("the account was created, but the network did not start; restart 'kith serve'", "err", err)
 			}
-			done := serveJSON{Event: "initialized", Account: n.Account().String(), Device: n.Device().String(), API: url, Web: out.Web, Addrs: n.Addrs()}
+			done := serveJSON{Event: "initialized", Account: n.Account().String(), Device: n.Device().String(), API: url, Web: out.Web, Addrs: n.Addrs(), Warnings: n.NetworkWarnings()}
 			_ = c.out(done, func(w io.Writer) {
 				fmt.Fprintln(w, "Account created in the web UI.")
 				printServing(w, done)
@@ -301,6 +307,9 @@ func printServing(w io.Writer, out serveJSON) {
 	fmt.Fprintf(w, "  account  %s\n  device   %s\n  API      %s\n  Web UI   %s\n", out.Account, out.Device, out.API, out.Web)
 	for _, a := range out.Addrs {
 		fmt.Fprintf(w, "  listen   %s\n", a)
+	}
+	for _, warning := range out.Warnings {
+		fmt.Fprintf(w, "  warning  %s\n", warning)
 	}
 	fmt.Fprintln(w, "Open the Web UI link in a browser on this machine. Other kith commands on this home now go through this node. Press Ctrl-C to stop.")
 }
@@ -339,6 +348,15 @@ func serveConfig(c *call) (cfg node.Config, writeConfig bool, err error) {
 	}
 	cfg.Bootstrap = append(cfg.Bootstrap, *c.multi["bootstrap"]...)
 	cfg.Peers = append(cfg.Peers, *c.multi["peer"]...)
+	for _, a := range *c.multi["use-hub"] {
+		if err := node.CheckPeerAddr(a); err != nil {
+			return cfg, false, usagef("--use-hub %q: %v", a, err)
+		}
+	}
+	cfg.Hubs = append(cfg.Hubs, *c.multi["use-hub"]...)
+	if c.flagBool("hub") {
+		cfg.Hub.On = true
+	}
 	if c.set("api") {
 		cfg.API = c.str("api")
 	}
@@ -354,7 +372,10 @@ func serveConfig(c *call) (cfg node.Config, writeConfig bool, err error) {
 		cfg.DHTServer = &on
 	}
 	if c.flagBool("no-nat") {
-		cfg.Relay, cfg.HolePunching, cfg.AutoNAT = &off, &off, &off
+		cfg.HolePunching, cfg.AutoNAT = &off, &off
+		if len(cfg.Hubs) == 0 {
+			cfg.Relay = &off // a slot at a hub needs the relay client
+		}
 	}
 	if s := c.str("hops"); s != "" {
 		h, err := strconv.Atoi(s)

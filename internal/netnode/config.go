@@ -51,8 +51,23 @@ type Config struct {
 	// DefaultMaxProviderRecords.
 	MaxProviderRecordsPerPeer, MaxProviderRecords int
 
-	// RelayService offers circuit relay v2 to other peers (hubs).
+	// RelayService offers circuit relay v2 to other peers (hubs), from
+	// the start, within RelayLimits, to the peers RelayAllow admits.
 	RelayService bool
+
+	// RelayLimits bound the relay service; zero fields take the defaults
+	// (DefaultRelayDuration, …).
+	RelayLimits RelayLimits
+
+	// RelayAllow, if set, says which peers may hold a slot at the relay
+	// service (and so be reached through it); nil admits every peer. It
+	// runs in the relay's stream handler and may take a few seconds.
+	RelayAllow func(identity.PublicKey) bool
+
+	// Hubs are relays (multiaddrs ending in /p2p/<id>) this host keeps
+	// connected and holds a slot at from the start, without waiting for
+	// AutoNAT: their circuit addresses are among Addrs. Needs Relay.
+	Hubs []string
 
 	// HolePunch turns on direct connection upgrade through relays (DCUtR).
 	HolePunch bool

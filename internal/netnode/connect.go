@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/kithnet/kith/internal/identity"
-	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/peerstore"
 )
@@ -60,7 +59,7 @@ func (h *Host) connectKey(ctx context.Context, key identity.PublicKey, addrs []s
 	if err != nil {
 		return 0, err
 	}
-	if h.host.Network().Connectedness(id) == network.Connected {
+	if usable(h.host.Network().Connectedness(id)) {
 		return alreadyConnected, nil
 	}
 	given, err := transportAddrsOf(id, addrs)

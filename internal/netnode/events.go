@@ -133,7 +133,7 @@ func (e *events) update(p peer.ID, c network.Connectedness) {
 	if err != nil {
 		return // the gater refuses such peers; the mock network does not
 	}
-	isUp := c == network.Connected || e.h.host.Network().Connectedness(p) == network.Connected
+	isUp := usable(c) || usable(e.h.host.Network().Connectedness(p))
 	if isUp && e.h.refuse(p, key) {
 		isUp = false
 	}
@@ -185,14 +185,14 @@ func (e *events) state(p peer.ID) (connState, bool) {
 }
 
 // oldestConn returns the oldest connection of conns that is not limited,
-// or nil.
+// else the oldest limited (relayed) one, or nil.
 func oldestConn(conns []network.Conn) network.Conn {
 	var best network.Conn
 	for _, c := range conns {
-		if c.Stat().Limited {
-			continue
-		}
-		if best == nil || c.Stat().Opened.Before(best.Stat().Opened) {
+		switch {
+		case best == nil,
+			best.Stat().Limited && !c.Stat().Limited,
+			best.Stat().Limited == c.Stat().Limited && c.Stat().Opened.Before(best.Stat().Opened):
 			best = c
 		}
 	}

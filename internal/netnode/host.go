@@ -8,13 +8,13 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
 	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	ma "github.com/multiformats/go-multiaddr"
 
@@ -30,6 +30,9 @@ type Host struct {
 	penalties *penalties
 	events    *events
 	keeper    *keeper
+	rejoins   *rejoiner        // redials wanted peers that disconnected (rejoin.go)
+	services  *serviceBook     // services offered and announced (services.go)
+	hubs      *hubClient       // slots at the configured hubs (hubclient.go); nil without hubs
 	dht       *dht.IpfsDHT     // nil when the DHT is off
 	providing *providing       // nil when the DHT is off
 	providers *cappedProviders // nil when the DHT is off
@@ -38,6 +41,7 @@ type Host struct {
 	// listenWarnings: listen ports found in use and replaced by free ones
 	// (listenports.go).
 	listenWarnings []string
+	mdnsErr        error // why mDNS, asked for, does not run (startMDNS); nil if it runs or was not asked for
 
 	wantMu sync.Mutex
 	wanted map[string]map[identity.PublicKey]bool // Want's sets by tag
@@ -78,7 +82,18 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	}
 	pen := newPenalties(cfg.PenaltyBase, cfg.PenaltyMax, time.Now)
 	adm := newAdmission(strangerConns(systemConns(cfg.ConnHigh)))
-	opts, release, err := libp2pOptions(cfg, sk, bootstrap, &gater{penalties: pen, admission: adm})
+	hubs, err := parseHubs(cfg.Hubs)
+	if err != nil {
+		return nil, err
+	}
+	var hc atomic.Pointer[hubClient]
+	hubAddrs := func() []ma.Multiaddr {
+		if c := hc.Load(); c != nil {
+			return c.addrs()
+		}
+		return nil
+	}
+	opts, release, err := libp2pOptions(cfg, sk, bootstrap, &gater{penalties: pen, admission: adm}, hubAddrs)
 	if err != nil {
 		return nil, err
 	}
@@ -95,19 +110,25 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	for _, w := range listenWarnings {
 		h.log.Warn(w)
 	}
+	if cfg.RelayService {
+		if err := h.startRelayService(cfg.RelayLimits, cfg.RelayAllow); err != nil {
+			return nil, errors.Join(err, h.Close())
+		}
+	}
 	if cfg.DHT {
 		if err := h.startDHT(ctx, cfg, bootstrap); err != nil {
 			return nil, errors.Join(err, h.Close())
 		}
 	}
 	if cfg.MDNS {
-		svc := mdns.NewMdnsService(lh, mdnsServiceName, &mdnsNotifee{h: h})
-		if err := svc.Start(); err != nil {
-			return nil, errors.Join(fmt.Errorf("netnode: starting mDNS: %w", err), h.Close())
-		}
-		h.closers = append(h.closers, svc.Close)
+		h.startMDNS()
 	}
 	h.keeper.start()
+	if len(hubs) > 0 {
+		h.hubs = newHubClient(h, hubs)
+		hc.Store(h.hubs)
+		h.hubs.start()
+	}
 	return h, nil
 }
 
@@ -146,6 +167,11 @@ func assemble(lh host.Host, cfg Config, pen *penalties, keptPath string, pings b
 		cancel()
 		return nil, err
 	}
+	h.rejoins = newRejoiner(h)
+	h.Subscribe(h.rejoins.event)
+	h.startServices()
+	h.Subscribe(h.upgradeEvent)
+	h.startServices()
 	if pings {
 		h.spawn(h.pingLoop)
 	}

@@ -120,6 +120,13 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 				StreamsOutbound: 2,
 				Memory:          1 << 20,
 			},
+			// One announcement at a time (doc/protocol/services.md).
+			ServicesProtocol: {
+				Streams:         4,
+				StreamsInbound:  2,
+				StreamsOutbound: 2,
+				Memory:          1 << 20,
+			},
 			// One run at a time is all a new device needs; its result
 			// carries up to 1 MiB of certificates.
 			PairProtocol: {

@@ -22,9 +22,14 @@ const userAgent = "kith"
 // cfg, which has its defaults applied. bootstrap are the parsed
 // cfg.Bootstrap peers. If the host cannot be built from the options, the
 // caller must call release, which stops the managers they started.
-func libp2pOptions(cfg Config, sk crypto.PrivKey, bootstrap []peer.AddrInfo, g *gater) (opts []libp2p.Option, release func(), err error) {
+// extraAddrs returns addresses the host announces besides its own (the
+// circuit addresses of its hubs).
+func libp2pOptions(cfg Config, sk crypto.PrivKey, bootstrap []peer.AddrInfo, g *gater, extraAddrs func() []ma.Multiaddr) (opts []libp2p.Option, release func(), err error) {
 	if cfg.HolePunch && !cfg.Relay {
 		return nil, nil, errors.New("netnode: HolePunch needs Relay: hole punching upgrades relayed connections")
+	}
+	if len(cfg.Hubs) > 0 && !cfg.Relay {
+		return nil, nil, errors.New("netnode: Hubs need Relay: a slot at a hub is a relay reservation")
 	}
 	listen, err := parseListen(cfg.Listen)
 	if err != nil {
@@ -66,9 +71,11 @@ func libp2pOptions(cfg Config, sk crypto.PrivKey, bootstrap []peer.AddrInfo, g *
 	} else {
 		opts = append(opts, libp2p.DisableRelay())
 	}
-	if cfg.RelayService {
-		opts = append(opts, libp2p.EnableRelayService())
-	}
+	// The relay service (RelayService) is started by New itself
+	// (relayservice.go), not by libp2p, which waits for AutoNAT.
+	opts = append(opts, libp2p.AddrsFactory(func(addrs []ma.Multiaddr) []ma.Multiaddr {
+		return append(addrs, extraAddrs()...)
+	}))
 	if cfg.HolePunch {
 		opts = append(opts, libp2p.EnableHolePunching())
 	}
@@ -96,11 +103,17 @@ func parseListen(addrs []string) ([]ma.Multiaddr, error) {
 
 // parseBootstrap parses the bootstrap peers; each must name its peer.
 func parseBootstrap(addrs []string) ([]peer.AddrInfo, error) {
+	return parsePeers("bootstrap peer", addrs)
+}
+
+// parsePeers parses peer multiaddrs (what names them in errors: "hub");
+// each must name its peer. Addresses of one peer are merged.
+func parsePeers(what string, addrs []string) ([]peer.AddrInfo, error) {
 	var infos []peer.AddrInfo
 	for i, s := range addrs {
 		info, _, err := parsePeerAddr(s)
 		if err != nil {
-			return nil, fmt.Errorf("netnode: bootstrap peer %d: %w", i+1, err)
+			return nil, fmt.Errorf("netnode: %s %d: %w", what, i+1, err)
 		}
 		infos = append(infos, info)
 	}

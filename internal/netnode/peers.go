@@ -29,7 +29,7 @@ type PeerInfo struct {
 func (h *Host) Peers() []PeerInfo {
 	var out []PeerInfo
 	for _, p := range h.host.Network().Peers() {
-		if h.host.Network().Connectedness(p) != network.Connected {
+		if !usable(h.host.Network().Connectedness(p)) {
 			continue
 		}
 		key, err := keyOf(p)

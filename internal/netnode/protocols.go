@@ -1,5 +1,7 @@
 package netnode
 
+import "github.com/kithnet/kith/internal/services"
+
 // The stream protocols kith registers through Handle. The resource manager
 // gives each its own per-peer limits (see limits.go and doc/network.md).
 const (
@@ -13,6 +15,9 @@ const (
 	// PairProtocol carries the pairing of a new device with its account
 	// (doc/protocol/pairing.md).
 	PairProtocol = "/kith/pair/1"
+	// ServicesProtocol carries the announcement of the services a node
+	// offers a peer (doc/protocol/services.md).
+	ServicesProtocol = services.Protocol
 )
 
 // DHTProtocolPrefix is the prefix of the private Kademlia DHT's protocol

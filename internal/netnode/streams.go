@@ -75,7 +75,8 @@ func (h *Host) Open(ctx context.Context, remote identity.PublicKey, proto string
 	if err != nil {
 		return nil, err
 	}
-	s, err := h.host.NewStream(ctx, id, protocol.ID(proto))
+	// A relayed connection with limits carries kith's streams too.
+	s, err := h.host.NewStream(network.WithAllowLimitedConn(ctx, proto), id, protocol.ID(proto))
 	if errors.Is(err, multistream.ErrNotSupported[protocol.ID]{}) {
 		return nil, fmt.Errorf("netnode: opening %s to %s: %w (%v)", proto, remote.Device(), ErrNotSupported, err)
 	}

@@ -69,6 +69,12 @@ type Config struct {
 	// village requests (doc/network.md, "Strangers' work"). 0: the
 	// default, DefaultStrangerWork.
 	StrangerWork int `toml:"stranger_work"`
+	// Hubs are hubs (multiaddrs with /p2p/) this node keeps connected and
+	// holds a relay slot at, so that it is reachable through them from
+	// behind NAT (doc/network.md). Needs relay.
+	Hubs []string `toml:"hubs"`
+	// Hub makes this node a hub for others (the [hub] table).
+	Hub HubConfig `toml:"hub"`
 }
 
 // MaxStrangerWork is the highest stranger_work.
@@ -88,6 +94,7 @@ func DefaultConfig() Config {
 			fmt.Sprintf("/ip4/0.0.0.0/tcp/%d/ws", DefaultWSPort),
 			fmt.Sprintf("/ip6/::/tcp/%d", DefaultP2PPort),
 			fmt.Sprintf("/ip6/::/udp/%d/quic-v1", DefaultP2PPort),
+			fmt.Sprintf("/ip6/::/tcp/%d/ws", DefaultWSPort),
 		},
 		API:          DefaultAPI,
 		Bootstrap:    []string{},
@@ -103,13 +110,15 @@ func DefaultConfig() Config {
 		ConnHigh:     netnode.DefaultConnHigh,
 		Peers:        []string{},
 		StrangerWork: DefaultStrangerWork,
+		Hubs:         []string{},
+		Hub:          defaultHub(),
 	}
 }
 
 // withDefaults fills the unset fields of c from DefaultConfig.
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	if c.Listen == nil {
+	if c.Listen == nil || isOldDefaultListen(c.Listen) {
 		c.Listen = d.Listen
 	}
 	if c.API == "" {
@@ -132,6 +141,7 @@ func (c Config) withDefaults() Config {
 	if c.StrangerWork == 0 {
 		c.StrangerWork = DefaultStrangerWork
 	}
+	c.Hub = c.Hub.withDefaults()
 	return c
 }
 
@@ -144,6 +154,9 @@ func (c Config) check() error {
 		return fmt.Errorf("conn_low = %d, conn_high = %d: need 1 ≤ conn_low ≤ conn_high", c.ConnLow, c.ConnHigh)
 	}
 	if _, err := c.logKeys(); err != nil {
+		return err
+	}
+	if err := c.checkHubs(); err != nil {
 		return err
 	}
 	if c.MemoryLimitMB < 0 || c.MemoryLimitMB > 0 && c.MemoryLimitMB < MinMemoryLimitMB {

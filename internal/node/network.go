@@ -139,6 +139,11 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 			ConnLow:   cfg.ConnLow,
 			ConnHigh:  cfg.ConnHigh,
 			Logger:    log,
+			Hubs:      cfg.Hubs,
+			// A hub (doc/config.md, [hub]) relays for whom it serves.
+			RelayService: cfg.Hub.On,
+			RelayLimits:  cfg.Hub.relayLimits(),
+			RelayAllow:   n.relayAllow,
 		})
 	}
 	if err != nil {
@@ -200,6 +205,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		Logger: log,
 	})
 	n.net.Store(nw)
+	host.OfferServices(n.offerServices)
 	// What was imported while no node served this home counts against
 	// the villages' budgets for unlisted strangers too.
 	n.trimVillages(ctx, nw, false)
@@ -648,6 +654,7 @@ func (n *Node) peerInfo(p netnode.PeerInfo, sessions map[identity.PublicKey]repl
 	if account, ok := n.shownAccount(p.Key); ok {
 		pi.Account = account
 	}
+	pi.Services = n.peerServices(p.Key)
 	if s, ok := sessions[p.Key]; ok {
 		pi.Sync = &SyncInfo{
 			Phase: s.Phase, CaughtUp: s.CaughtUp, LogsWanted: s.LogsWanted,

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/services"
 )
 
 // PeerInfo describes one connected peer (a device) as the node sees it.
@@ -17,6 +18,9 @@ type PeerInfo struct {
 	Latency   time.Duration      // 0 when not measured yet
 	Since     time.Time
 	Sync      *SyncInfo // nil when no sync session runs with the peer
+	// Services are what the peer offers this node (doc/protocol/
+	// services.md); nil until it announced them, empty if it offers none.
+	Services []services.Service
 }
 
 // SyncInfo is the state of the sync session with one peer.

@@ -19,6 +19,17 @@ type Peer struct {
 	Since     time.Time `json:"since"`
 	// Sync is the sync session with the peer; null when none runs.
 	Sync *PeerSync `json:"sync"`
+	// Services are what the peer offers this node (doc/protocol/
+	// services.md); null until it announced them, empty if none.
+	Services []PeerService `json:"services"`
+}
+
+// PeerService is one service a peer offers, with its limits by name
+// (bytes, seconds, connections, entries; "limit_N" for a key this node
+// does not know).
+type PeerService struct {
+	Name   string            `json:"name"`
+	Limits map[string]uint64 `json:"limits,omitempty"`
 }
 
 // PeerSync is the state of the sync session with one peer.
