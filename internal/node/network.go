@@ -407,25 +407,10 @@ func (n *Node) syncLoop(nw *network, peer identity.PublicKey) {
 		if _, refused := nw.host.Refused(peer); refused {
 			return
 		}
-		if err := nw.strangerTurn(nw.ctx, nw.strangerSessions, peer, syncSessionCost); err != nil {
-			nw.log.Debug("no sync session with a stranger now", "peer", peer.Device(), "err", err)
-			select {
-			case <-nw.ctx.Done():
-				return
-			case <-time.After(backoff):
-			}
-			backoff = min(2*backoff, 30*time.Second)
-			continue
-		}
-		if _, err := n.peerAccount(nw.ctx, nw, peer); errors.Is(err, errBlockedPeer) {
-			return
-		} else if err != nil {
-			nw.log.Info("no sync session with peer", "peer", peer.Device(), "err", err)
+		s, giveUp, err := n.openSession(nw, peer)
+		if giveUp {
 			return
 		}
-		octx, cancel := context.WithTimeout(nw.ctx, 10*time.Second)
-		s, err := nw.host.Open(octx, peer, SyncProtocol)
-		cancel()
 		if err == nil {
 			start := time.Now()
 			err = nw.engine.Run(nw.ctx, peer, s, true)

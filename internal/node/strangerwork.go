@@ -139,3 +139,48 @@ func refuseSync(s netnode.Stream, why error) {
 // maxVillageRequests is the most entries a village request stream carries
 // (village.MaxRequests): the request budget's burst covers one such stream.
 const maxVillageRequests = village.MaxRequests
+
+// openSession opens a sync stream to peer, as the initiator, once the node
+// may offer it anything. For a peer the node wants it learns the peer's
+// account, then opens the stream. For a stranger it opens the stream
+// first, so that a peer that takes no sync session (an idle connection of
+// a flood) costs neither the budget nor a certificate exchange; then it
+// waits for the stranger's turn in the sessions' budget (a refusal closes
+// the stream with BYE 9, busy), then learns the account. giveUp: the peer
+// is blocked, or its account cannot be known; the loop stops.
+func (n *Node) openSession(nw *network, peer identity.PublicKey) (s netnode.Stream, giveUp bool, err error) {
+	open := func() (netnode.Stream, error) {
+		octx, cancel := context.WithTimeout(nw.ctx, 10*time.Second)
+		defer cancel()
+		return nw.host.Open(octx, peer, SyncProtocol)
+	}
+	account := func() bool {
+		if _, err := n.peerAccount(nw.ctx, nw, peer); errors.Is(err, errBlockedPeer) {
+			return false
+		} else if err != nil {
+			nw.log.Info("no sync session with peer", "peer", peer.Device(), "err", err)
+			return false
+		}
+		return true
+	}
+	if nw.host.Wants(peer) {
+		if !account() {
+			return nil, true, nil
+		}
+		s, err := open()
+		return s, false, err
+	}
+	if s, err = open(); err != nil {
+		return nil, false, err
+	}
+	if err := nw.strangerSessions.take(nw.ctx, peer, syncSessionCost); err != nil {
+		nw.log.Debug("no sync session with a stranger now", "peer", peer.Device(), "err", err)
+		refuseSync(s, err)
+		return nil, false, err
+	}
+	if !account() {
+		_ = s.Reset()
+		return nil, true, nil
+	}
+	return s, false, nil
+}
