@@ -26,15 +26,14 @@ func rawRenewal(t testing.TB, announcer ID, k, rest [32]byte, rs []seal.Recipien
 // renewalFixture is a conversation of a creator and three recipient
 // devices (bob, carol, dave), and a generation made by carol.
 type renewalFixture struct {
-	c                     *Conversation
-	creator, bob, carol   device
-	dave                  device
-	gen                   *Generation
-	parts                 [][]byte
-	at                    Position // carol's log, seq 2
-	makers                []ID
-	revokedDave           Covered
-	creatorDevices, other []ID
+	c                   *Conversation
+	creator, bob, carol device
+	dave                device
+	gen                 *Generation
+	parts               [][]byte
+	at                  Position // carol's log, seq 2
+	makers              []ID
+	revokedDave         Covered
 }
 
 func newRenewalFixture(t testing.TB) *renewalFixture {
@@ -410,10 +409,6 @@ func TestRenewalDeliveryOrder(t *testing.T) {
 			t.Fatalf("order %d: %+v, want %+v", i, got, want)
 		}
 	}
-}
-
-func pendingTexts(ts []string) []string {
-	return slices.DeleteFunc(slices.Clone(ts), func(s string) bool { return s == "" })
 }
 
 func FuzzOpenRenewal(f *testing.F) {
