@@ -176,6 +176,12 @@ func (n *Node) keepMessages(ctx context.Context, publish bool) error {
 			}
 		}
 	}
+	// Renewals of the key (messages.md §11), read and made.
+	did, err := n.keepGenerations(ctx, dk)
+	if err != nil {
+		return err
+	}
+	changed = changed || did
 	// The messages a newly opened conversation already had here.
 	for _, ci := range fresh {
 		if err := n.reportHeld(ctx, ci); err != nil {
@@ -221,7 +227,10 @@ func (n *Node) tryAnnouncement(pos seal.Position, payload []byte, getKey func() 
 	if err != nil {
 		return nil, nil
 	}
-	if ms.epochs[a.Epoch] {
+	if ms.epochs[a.Epoch] || ms.book.Find(pos.Author, pos.LogID) != nil {
+		// An epoch held, or a part in a log of a conversation held: a
+		// re-announcement or a renewal, read with the conversation
+		// (keepRenewals).
 		return nil, nil
 	}
 	for _, ci := range ms.convs {
@@ -295,7 +304,7 @@ func (n *Node) reportMessage(c *message.Conversation, e *store.Stored, pos seal.
 	if e.Cursor <= n.msgs.since {
 		return
 	}
-	if _, err := message.Open(c, pos, e.Payload); err != nil {
+	if _, err := message.OpenIn(c, n.generationsOf(c.ID()), pos, e.Payload); err != nil {
 		return
 	}
 	n.events.emit(Event{Kind: EventMessage, Entry: e.Entry, Conversation: c.ID(), Local: e.Header.Author == n.device.Public()})
@@ -426,6 +435,11 @@ func (n *Node) reannounce(ctx context.Context, ci *convInfo) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	gparts, err := reannounceGenerations(ci, me, rs)
+	if err != nil {
+		return false, err
+	}
+	parts = append(parts, gparts...)
 	log := entry.LogID(ci.conv.LogID(seal.ID(me)))
 	if _, err := n.appendSeqStampedMany(ctx, log, len(parts), func(i int, _ uint64) ([]byte, error) { return parts[i], nil }); err != nil {
 		return false, err

@@ -1,0 +1,196 @@
+package node
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/message"
+	"github.com/kithnet/kith/internal/seal"
+	"github.com/kithnet/kith/internal/store"
+)
+
+// twoDeviceAccount makes an account with two devices (the second
+// restored from the first's phrase), both with published encryption
+// keys.
+func twoDeviceAccount(t *testing.T) (*Node, *Node) {
+	t.Helper()
+	ctx := t.Context()
+	b1, phrase, err := Init(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b1.Close() })
+	b2, err := Restore(t.TempDir(), phrase, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b2.Close() })
+	for _, n := range []*Node{b1, b2} {
+		if _, err := n.ownDecryptionKey(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exchange(t, b1, b2)
+	return b1, b2
+}
+
+func follows(t *testing.T, ns ...*Node) {
+	t.Helper()
+	for _, a := range ns {
+		for _, b := range ns {
+			if a.account != b.account {
+				if _, err := a.Follow(t.Context(), b.account, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+}
+
+// convLogSeq is the head seq of n's own log of the conversation (0:
+// none).
+func convLogSeq(t *testing.T, n *Node, id message.ID) uint64 {
+	t.Helper()
+	n.msgs.mu.Lock()
+	c := n.msgs.convs[id].conv
+	n.msgs.mu.Unlock()
+	h, err := n.store.Head(t.Context(), store.LogKey{Author: n.device.Public(), LogID: entry.LogID(c.LogID(seal.ID(n.device.Public())))})
+	if err != nil {
+		return 0
+	}
+	return h.Seq
+}
+
+// After B revokes its device B2, A's node renews the conversation's key
+// (messages.md §11): what A writes next is stored by B2's node, which
+// cannot open it and says so, while B1 and A read it; what B2 could read
+// before stays readable.
+func TestMessageRenewalAfterRevocation(t *testing.T) {
+	ctx := t.Context()
+	a := newSpaceNode(t)
+	if _, err := a.ownDecryptionKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b1, b2 := twoDeviceAccount(t)
+	follows(t, a, b1)
+	follows(t, b2, a)
+	exchange(t, a, b1, b2)
+	id, start, err := a.SendMessage(ctx, []identity.PublicKey{b1.account}, "before the phone was lost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b1, b2)
+	mine, err := b2.Reply(ctx, id, "from the phone", start.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b1, b2)
+	if _, err := b1.RevokeDevice(ctx, b2.device.Public(), "lost", nil); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b1, b2)
+	after, err := a.Reply(ctx, id, "after the revocation", start.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b1, b2)
+	b1reply, err := b1.Reply(ctx, id, "B1 still reads", after.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b1, b2)
+	for _, n := range []*Node{a, b1} {
+		got := threadTexts(t, n, id)
+		for _, text := range []string{"before the phone was lost", "from the phone", "after the revocation", "B1 still reads"} {
+			if got[text].Status != MessageReadable {
+				t.Fatalf("%s does not read %q: %+v", n.home, text, got)
+			}
+		}
+	}
+	// B2's node stores the new entries and cannot open them.
+	for _, e := range []*entry.Entry{after, b1reply} {
+		held, err := b2.store.Get(ctx, e.ID)
+		if err != nil || held.Payload == nil {
+			t.Fatalf("B2 does not store %s: %v", e.ID, err)
+		}
+	}
+	got := threadTexts(t, b2, id)
+	for _, text := range []string{"before the phone was lost", "from the phone"} {
+		if got[text].Status != MessageReadable {
+			t.Fatalf("B2 no longer reads %q: %+v", text, got)
+		}
+	}
+	if got[mine.ID.String()].ID != (entry.ID{}) {
+		t.Fatal("B2's own message is unreadable to it")
+	}
+	for _, e := range []*entry.Entry{after, b1reply} {
+		m := got[e.ID.String()]
+		if m.Status != MessageNotDecrypted || m.Detail != notGivenDetail {
+			t.Fatalf("B2 reads %s as %+v, want %s: %q", e.ID, m, MessageNotDecrypted, notGivenDetail)
+		}
+	}
+	if got["after the revocation"].ID != (entry.ID{}) || got["B1 still reads"].ID != (entry.ID{}) {
+		t.Fatal("B2 reads a message sealed after its revocation")
+	}
+	// Each says what happened, with names.
+	b2name := ""
+	ds, err := a.store.Devices(ctx, b1.account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.Device == b2.device.Public() {
+			b2name = deviceLabel(d)
+		}
+	}
+	for _, n := range []*Node{a, b1} {
+		v, err := n.Conversation(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Renewals) != 1 {
+			t.Fatalf("%s: renewals %+v", n.home, v.Renewals)
+		}
+		r := v.Renewals[0]
+		if r.By.Account != a.account || !r.Given || !r.Current || !slices.Equal(r.Revoked, []string{b2name}) {
+			t.Fatalf("%s: renewal %+v, want by A, given, current, revoked [%s]", n.home, r, b2name)
+		}
+	}
+	v, err := b2.Conversation(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Renewals) != 1 || v.Renewals[0].Given || v.Renewals[0].By.Account != a.account {
+		t.Fatalf("B2's renewals %+v, want one by A, not given", v.Renewals)
+	}
+	// One renewal: B1, which received A's generation, did not renew;
+	// B2, revoked, wrote nothing.
+	if s := convLogSeq(t, b1, id); s != 1 {
+		t.Fatalf("B1's log of the conversation holds %d entries, want its one reply", s)
+	}
+	if s := convLogSeq(t, b2, id); s != 1 {
+		t.Fatalf("B2's log of the conversation holds %d entries, want its one reply", s)
+	}
+	before := convLogSeq(t, a, id)
+	for _, n := range []*Node{a, b1, b2} {
+		if _, err := n.Conversations(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if convLogSeq(t, a, id) != before {
+		t.Fatal("A renewed twice for one revocation")
+	}
+	// The generations survive a restart, in the encrypted file.
+	home := b1.home
+	b1.Close()
+	b1again, err := Open(home, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b1again.Close()
+	if got := threadTexts(t, b1again, id); got["after the revocation"].Status != MessageReadable {
+		t.Fatalf("after a restart B1 reads %+v", got)
+	}
+}
