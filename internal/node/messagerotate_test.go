@@ -194,3 +194,171 @@ func TestMessageRenewalAfterRevocation(t *testing.T) {
 		t.Fatalf("after a restart B1 reads %+v", got)
 	}
 }
+
+// currentGen is the id of the generation n seals under in the
+// conversation (zero: generation 0).
+func currentGen(t *testing.T, n *Node, id message.ID) message.ID {
+	t.Helper()
+	n.msgs.mu.Lock()
+	defer n.msgs.mu.Unlock()
+	g, err := n.sealingGeneration(t.Context(), n.msgs.convs[id])
+	if err != nil {
+		t.Fatalf("%s: %v", n.home, err)
+	}
+	if g == nil {
+		return message.ID{}
+	}
+	return g.ID()
+}
+
+func heldGens(n *Node, id message.ID) int {
+	n.msgs.mu.Lock()
+	defer n.msgs.mu.Unlock()
+	return n.msgs.convs[id].renew.gens.Len()
+}
+
+// Two participants learn of a revocation before they see each other's
+// renewal: both renew, and once they meet every device holds both
+// generations, reads what was sealed under either, and seals under the
+// same one (messages.md §11); no one renews again.
+func TestMessageConcurrentRenewals(t *testing.T) {
+	ctx := t.Context()
+	ns := newMessageNodes(t, 2)
+	a, b := ns[0], ns[1]
+	c1, c2 := twoDeviceAccount(t)
+	follows(t, a, b, c1)
+	follows(t, c2, a)
+	exchange(t, a, b, c1, c2)
+	id, start, err := a.SendMessage(ctx, []identity.PublicKey{b.account, c1.account}, "all of us")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b, c1, c2)
+	if _, err := b.Conversations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c1.RevokeDevice(ctx, c2.device.Public(), "", nil); err != nil {
+		t.Fatal(err)
+	}
+	// A and B each learn of it from C1, not from each other.
+	exchange(t, c1, a)
+	exchange(t, c1, b)
+	ra, err := a.Reply(ctx, id, "A after", start.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := b.Reply(ctx, id, "B after", start.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ga, gb := currentGen(t, a, id), currentGen(t, b, id)
+	if ga == (message.ID{}) || gb == (message.ID{}) || ga == gb {
+		t.Fatal("A and B did not each renew")
+	}
+	exchange(t, a, b, c1, c2)
+	want := min(string(ga[:]), string(gb[:]))
+	for _, n := range []*Node{a, b, c1} {
+		got := threadTexts(t, n, id)
+		if got["A after"].Status != MessageReadable || got["B after"].Status != MessageReadable {
+			t.Fatalf("%s reads %+v", n.home, got)
+		}
+		if heldGens(n, id) != 2 {
+			t.Fatalf("%s holds %d generations", n.home, heldGens(n, id))
+		}
+		if g := currentGen(t, n, id); string(g[:]) != want {
+			t.Fatalf("%s seals under %x, want the smaller id %x", n.home, g[:4], []byte(want)[:4])
+		}
+	}
+	got := threadTexts(t, c2, id)
+	for _, e := range []*entry.Entry{ra, rb} {
+		if got[e.ID.String()].Status != MessageNotDecrypted {
+			t.Fatalf("the revoked device reads %+v", got)
+		}
+	}
+	// No one renews again: a round writes nothing.
+	seqs := func() []uint64 {
+		var s []uint64
+		for _, n := range []*Node{a, b, c1} {
+			s = append(s, convLogSeq(t, n, id))
+		}
+		return s
+	}
+	before := seqs()
+	for _, n := range []*Node{a, b, c1} {
+		if _, err := n.Conversations(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := seqs(); !slices.Equal(before, after) {
+		t.Fatalf("a second round wrote: %v, then %v", before, after)
+	}
+	// C1 renewed not at all: it received the generations with the
+	// revocation it made already known to it.
+	if before[2] != 0 {
+		t.Fatalf("C1 wrote %d entries in the conversation", before[2])
+	}
+}
+
+// A new device of a participant gets the generations too (messages.md
+// §11, new devices read older generations), and reads what was sealed
+// under them.
+func TestMessageRenewalNewDevice(t *testing.T) {
+	ctx := t.Context()
+	a := newSpaceNode(t)
+	if _, err := a.ownDecryptionKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b1, phrase, err := Init(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b1.Close() })
+	b2, err := Restore(t.TempDir(), phrase, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b2.Close() })
+	for _, n := range []*Node{b1, b2} {
+		if _, err := n.ownDecryptionKey(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	follows(t, a, b1)
+	exchange(t, a, b1, b2)
+	id, start, err := a.SendMessage(ctx, []identity.PublicKey{b1.account}, "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b1, b2)
+	if _, err := b1.Conversations(ctx); err != nil { // opens it
+		t.Fatal(err)
+	}
+	if _, err := b1.RevokeDevice(ctx, b2.device.Public(), "", nil); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b1)
+	if _, err := a.Reply(ctx, id, "renewed", start.ID); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b1)
+	b3, err := Restore(t.TempDir(), phrase, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b3.Close() })
+	if _, err := b3.Conversations(ctx); err != nil { // publishes its key
+		t.Fatal(err)
+	}
+	exchange(t, b1, b3)
+	if _, err := b1.Conversations(ctx); err != nil { // re-announces to b3
+		t.Fatal(err)
+	}
+	exchange(t, b1, b3)
+	got := threadTexts(t, b3, id)
+	if got["hello"].Status != MessageReadable || got["renewed"].Status != MessageReadable {
+		t.Fatalf("the new device reads %+v", got)
+	}
+	if g := currentGen(t, b3, id); g != currentGen(t, a, id) || g == (message.ID{}) {
+		t.Fatal("the new device does not seal under A's generation")
+	}
+}
