@@ -2,6 +2,7 @@ package node
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kithnet/kith/internal/entry"
@@ -360,5 +361,120 @@ func TestMessageRenewalNewDevice(t *testing.T) {
 	}
 	if g := currentGen(t, b3, id); g != currentGen(t, a, id) || g == (message.ID{}) {
 		t.Fatal("the new device does not seal under A's generation")
+	}
+}
+
+// renewalRecords is n's record of the conversation's renewals, by
+// announcer.
+func renewalRecords(n *Node, id message.ID) map[identity.PublicKey][]string {
+	n.msgs.mu.Lock()
+	defer n.msgs.mu.Unlock()
+	out := map[identity.PublicKey][]string{}
+	for _, r := range n.msgs.convs[id].renew.records {
+		out[r.announcer] = append(out[r.announcer], r.outcome)
+	}
+	return out
+}
+
+// rawRenewal wraps any 64 bytes to rs as announcer's renewal of c and
+// appends it to n's log of c: what a hostile device can write.
+func rawRenewal(t *testing.T, n *Node, c *message.Conversation, material []byte, rs []seal.Recipient) *entry.Entry {
+	t.Helper()
+	me := seal.ID(n.device.Public())
+	k, rest := [32]byte(material[:32]), [32]byte(material[32:])
+	parts, err := seal.Wrap(message.MsgSpace, &seal.Epoch{ID: seal.EpochID(message.MsgSpace, me, nil, k, rest), Creator: me, Key: k, LogKey: rest}, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := n.appendSeqStampedMany(t.Context(), entry.LogID(c.LogID(me)), len(parts), func(i int, _ uint64) ([]byte, error) { return parts[i], nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es[0]
+}
+
+func recipientOf(t *testing.T, from, to *Node) seal.Recipient {
+	t.Helper()
+	k, ok, err := from.sealKeyOf(t.Context(), to.device.Public())
+	if err != nil || !ok {
+		t.Fatalf("no key of %s: %v", to.home, err)
+	}
+	return seal.Recipient{Device: seal.ID(to.device.Public()), Key: k.Key}
+}
+
+// Bad renewals (messages.md §11): one by a non-participant (who got the
+// secret), one for someone else, one with a bad binding. Each gets the
+// spec's outcome, is stored, gives no generation, and the conversation
+// goes on under the key it had.
+func TestMessageBadRenewals(t *testing.T) {
+	ctx := t.Context()
+	ns := newMessageNodes(t, 4)
+	a, b, c, d := ns[0], ns[1], ns[2], ns[3]
+	id, start, err := a.SendMessage(ctx, []identity.PublicKey{b.account, c.account}, "three of us")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b, c, d)
+	for _, n := range []*Node{b, c} {
+		if _, err := n.Conversations(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.msgs.mu.Lock()
+	conv := c.msgs.convs[id].conv
+	c.msgs.mu.Unlock()
+	toAB := []seal.Recipient{recipientOf(t, c, a), recipientOf(t, c, b)}
+	// A non-participant that learnt the secret renews in its own log of
+	// the conversation: its log is not a participant's, never read.
+	gd, err := conv.NewGeneration(seal.ID(d.device.Public()), 1, message.CoveredOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byD := rawRenewal(t, d, conv, conv.MarshalGeneration(gd)[33:], toAB)
+	// A participant renews for someone else only (the non-participant).
+	gc, err := conv.NewGeneration(seal.ID(c.device.Public()), 1, message.CoveredOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forD := rawRenewal(t, c, conv, conv.MarshalGeneration(gc)[33:], []seal.Recipient{recipientOf(t, c, d)})
+	// And with a bad binding: its tag flipped.
+	bad := conv.MarshalGeneration(gc)[33:]
+	bad[63] ^= 1
+	badTag := rawRenewal(t, c, conv, bad, toAB)
+	exchange(t, a, b, c, d)
+	if _, err := a.Reply(ctx, id, "still fine", start.ID); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b, c, d)
+	if _, err := b.Reply(ctx, id, "yes", start.ID); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b, c, d)
+	for _, n := range []*Node{a, b} {
+		for _, e := range []*entry.Entry{byD, forD, badTag} {
+			if held, err := n.store.Get(ctx, e.ID); err != nil || held.Payload == nil {
+				t.Fatalf("%s does not store %s: %v", n.home, e.ID, err)
+			}
+		}
+		if g := heldGens(n, id); g != 0 {
+			t.Fatalf("%s holds %d generations", n.home, g)
+		}
+		recs := renewalRecords(n, id)
+		if len(recs[d.device.Public()]) != 0 {
+			t.Fatalf("%s read the non-participant's renewal: %v", n.home, recs)
+		}
+		cs := recs[c.device.Public()]
+		if len(cs) != 2 || cs[0] != renewalNotForMe || !strings.Contains(cs[1], message.ErrNotRenewal.Error()) {
+			t.Fatalf("%s: C's renewals came to %q, want %q then %q", n.home, cs, renewalNotForMe, message.ErrNotRenewal)
+		}
+		got := threadTexts(t, n, id)
+		for _, text := range []string{"three of us", "still fine", "yes"} {
+			if got[text].Status != MessageReadable {
+				t.Fatalf("%s: the conversation did not go on: %+v", n.home, got)
+			}
+		}
+		if g := currentGen(t, n, id); g != (message.ID{}) {
+			t.Fatalf("%s seals under a generation", n.home)
+		}
 	}
 }
