@@ -27,7 +27,7 @@ const maxRenewalRecords = 64
 const (
 	renewalOpened    = "opened"
 	renewalNotForMe  = "not for this device"
-	renewalNotActive = "by a device that is not a current device of a participant: not opened"
+	renewalNotActive = "by a device that is not a participant's: not opened"
 )
 
 // convRenewals is what a device holds of a conversation's renewals.
@@ -213,7 +213,11 @@ func (n *Node) keepRenewals(ctx context.Context, ci *convInfo, dk *seal.Decrypti
 	if err != nil {
 		return false, err
 	}
-	current, _, err := n.participantDevices(ctx, ci)
+	// Renewals count from every device of a participant account, revoked
+	// ones included: the store keeps a revoked device's entries only up
+	// to its revocation (payloads.md §6.1), so what is held of one was
+	// written before, and its generations name it in no covered set.
+	current, revoked, err := n.participantDevices(ctx, ci)
 	if err != nil {
 		return false, err
 	}
@@ -222,6 +226,10 @@ func (n *Node) keepRenewals(ctx context.Context, ci *convInfo, dk *seal.Decrypti
 	for _, d := range current {
 		active[d.Device] = true
 		makers = append(makers, message.ID(d.Device))
+	}
+	for _, d := range revoked {
+		active[identity.PublicKey(d)] = true
+		makers = append(makers, d)
 	}
 	changed := false
 	for _, d := range devs {
@@ -260,8 +268,8 @@ func (n *Node) keepRenewals(ctx context.Context, ci *convInfo, dk *seal.Decrypti
 
 // readRenewal tries one announcement part of a conversation's log as a
 // renewal (messages.md §11), unless it is a re-announcement of the
-// conversation or of a generation held, or its author is not a current
-// participant device.
+// conversation or of a generation held, or its author is not a device
+// of a participant account.
 func (n *Node) readRenewal(ci *convInfo, pos seal.Position, payload []byte, dk *seal.DecryptionKey, active bool, makers []message.ID) {
 	c := ci.conv
 	a, err := message.CheckAnnouncement(pos, payload)
