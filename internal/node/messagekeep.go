@@ -115,6 +115,9 @@ func (n *Node) keepMessages(ctx context.Context, publish bool) error {
 	}
 	changed := false
 	tried := false // announcement parts were read: remember how far
+	// Messages that did not open: perhaps under a generation whose
+	// renewal is read below (keepGenerations).
+	var late []lateReport
 	var fresh []*convInfo
 	isFresh := map[message.ID]bool{} // reported by reportHeld below
 	me := n.device.Public()
@@ -152,7 +155,9 @@ func (n *Node) keepMessages(ctx context.Context, publish bool) error {
 						}
 					case message.KindMessage:
 						if c := ms.book.Find(pos.Author, pos.LogID); c != nil && !isFresh[c.ID()] {
-							n.reportMessage(c, e, pos)
+							if !n.reportMessage(c, e, pos) && len(late) < maxLateReports {
+								late = append(late, lateReport{c, e, pos})
+							}
 						}
 					}
 				}
@@ -182,6 +187,9 @@ func (n *Node) keepMessages(ctx context.Context, publish bool) error {
 		return err
 	}
 	changed = changed || did
+	for _, l := range late {
+		n.reportMessage(l.c, l.e, l.pos)
+	}
 	// The messages a newly opened conversation already had here.
 	for _, ci := range fresh {
 		if err := n.reportHeld(ctx, ci); err != nil {
@@ -299,16 +307,29 @@ func (n *Node) readStart(ctx context.Context, ci *convInfo) error {
 }
 
 // reportMessage emits EventMessage for a message of c that arrived while
-// this process runs and opens.
-func (n *Node) reportMessage(c *message.Conversation, e *store.Stored, pos seal.Position) {
+// this process runs and opens. It reports false for one that does not
+// open (yet).
+func (n *Node) reportMessage(c *message.Conversation, e *store.Stored, pos seal.Position) bool {
 	if e.Cursor <= n.msgs.since {
-		return
+		return true
 	}
 	if _, err := message.OpenIn(c, n.generationsOf(c.ID()), pos, e.Payload); err != nil {
-		return
+		return false
 	}
 	n.events.emit(Event{Kind: EventMessage, Entry: e.Entry, Conversation: c.ID(), Local: e.Header.Author == n.device.Public()})
+	return true
 }
+
+// lateReport is a message to report once the renewals are read.
+type lateReport struct {
+	c   *message.Conversation
+	e   *store.Stored
+	pos seal.Position
+}
+
+// maxLateReports bounds the messages kept for a second try at reporting
+// in one pass (each holds its payload, up to 16 KiB).
+const maxLateReports = 256
 
 // reportHeld reports the messages a conversation just opened had here.
 func (n *Node) reportHeld(ctx context.Context, ci *convInfo) error {

@@ -88,6 +88,9 @@ func TestMessageRenewalAfterRevocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	exchange(t, a, b1, b2)
+	if _, err := b1.Conversations(ctx); err != nil { // events from here on
+		t.Fatal(err)
+	}
 	if _, err := b1.RevokeDevice(ctx, b2.device.Public(), "lost", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +99,23 @@ func TestMessageRenewalAfterRevocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	b1events, cancel := b1.Subscribe(100)
+	defer cancel()
 	exchange(t, a, b1, b2)
+	// B1 reports the message, which arrived with the renewal it is
+	// sealed under, as an event.
+	if _, err := b1.Conversations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reported := false
+	for len(b1events) > 0 {
+		if ev := <-b1events; ev.Kind == EventMessage && ev.Entry.ID == after.ID {
+			reported = true
+		}
+	}
+	if !reported {
+		t.Fatal("B1 did not report the message under the new generation")
+	}
 	b1reply, err := b1.Reply(ctx, id, "B1 still reads", after.ID)
 	if err != nil {
 		t.Fatal(err)
