@@ -437,12 +437,8 @@ func (n *Node) reannounce(ctx context.Context, ci *convInfo) (bool, error) {
 			} else if !errors.Is(err, store.ErrNotFound) {
 				return false, err
 			}
-			k, ok, err := n.sealKeyOf(ctx, d.Device)
-			if err != nil {
+			if rs, err = n.appendRecipient(ctx, rs, d.Device); err != nil {
 				return false, err
-			}
-			if ok {
-				rs = append(rs, seal.Recipient{Device: seal.ID(d.Device), Key: k.Key})
 			}
 		}
 	}

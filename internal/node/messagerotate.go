@@ -345,12 +345,8 @@ func (n *Node) renewIfDue(ctx context.Context, ci *convInfo) (bool, error) {
 		if d.Device == me {
 			continue
 		}
-		k, ok, err := n.sealKeyOf(ctx, d.Device)
-		if err != nil {
+		if rs, err = n.appendRecipient(ctx, rs, d.Device); err != nil {
 			return false, err
-		}
-		if ok {
-			rs = append(rs, seal.Recipient{Device: seal.ID(d.Device), Key: k.Key})
 		}
 	}
 	if len(rs) == 0 {
@@ -530,4 +526,14 @@ func deviceLabel(d store.Device) string {
 		return d.Name
 	}
 	return d.Device.Device().String()
+}
+
+// appendRecipient appends device, by its current encryption key, to rs;
+// a device with no key held is left out.
+func (n *Node) appendRecipient(ctx context.Context, rs []seal.Recipient, device identity.PublicKey) ([]seal.Recipient, error) {
+	k, ok, err := n.sealKeyOf(ctx, device)
+	if err != nil || !ok {
+		return rs, err
+	}
+	return append(rs, seal.Recipient{Device: seal.ID(device), Key: k.Key}), nil
 }

@@ -16,6 +16,12 @@ import (
 // restored from the first's phrase), both with published encryption
 // keys.
 func twoDeviceAccount(t *testing.T) (*Node, *Node) {
+	b1, b2, _ := twoDeviceAccountPhrase(t)
+	return b1, b2
+}
+
+// twoDeviceAccountPhrase is twoDeviceAccount with the account's phrase.
+func twoDeviceAccountPhrase(t *testing.T) (*Node, *Node, identity.Phrase) {
 	t.Helper()
 	ctx := t.Context()
 	b1, phrase, err := Init(t.TempDir(), Options{})
@@ -34,7 +40,7 @@ func twoDeviceAccount(t *testing.T) (*Node, *Node) {
 		}
 	}
 	exchange(t, b1, b2)
-	return b1, b2
+	return b1, b2, phrase
 }
 
 func follows(t *testing.T, ns ...*Node) {
@@ -328,21 +334,7 @@ func TestMessageRenewalNewDevice(t *testing.T) {
 	if _, err := a.ownDecryptionKey(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b1, phrase, err := Init(t.TempDir(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b1.Close() })
-	b2, err := Restore(t.TempDir(), phrase, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b2.Close() })
-	for _, n := range []*Node{b1, b2} {
-		if _, err := n.ownDecryptionKey(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	b1, b2, phrase := twoDeviceAccountPhrase(t)
 	follows(t, a, b1)
 	exchange(t, a, b1, b2)
 	id, start, err := a.SendMessage(ctx, []identity.PublicKey{b1.account}, "hello")
