@@ -319,6 +319,31 @@ func TestRenewalDeliveryOrder(t *testing.T) {
 	for _, p := range mustParts(c.Renew(bob.id, second, recipients([]device{reader}))) {
 		write(bob.id, p)
 	}
+	// Bob's third, wrapped by bob to someone else only, reaches the
+	// reader in carol's re-announcement: it counts once bob's own part
+	// is seen, whatever comes first.
+	other := mkDevice(t, 9, seal.KEMX25519)
+	g3, err := c.NewGeneration(bob.id, 3, cov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range mustParts(c.Renew(bob.id, g3, recipients([]device{other}))) {
+		write(bob.id, p)
+	}
+	for _, p := range mustParts(c.Renew(carol.id, g3, recipients([]device{reader}))) {
+		write(carol.id, p)
+	}
+	say(carol, g3, "under bob's third", startID)
+	// Carol passes off a generation as the creator's (a valid tag: she
+	// holds the secret); the creator never announced it: never held.
+	forged, err := c.NewGeneration(cr.id, 4, cov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range mustParts(c.Renew(carol.id, forged, recipients([]device{reader}))) {
+		write(carol.id, p)
+	}
+	say(carol, forged, "under the forged one", startID)
 
 	type result struct {
 		gens    []ID
@@ -327,7 +352,8 @@ func TestRenewalDeliveryOrder(t *testing.T) {
 		order   []entry.ID
 	}
 	run := func(order []delivery) result {
-		gens := NewGenerations()
+		held := NewHeld(c)
+		gens := held.Gens
 		var pending []delivery
 		items := map[entry.ID]Item{}
 		tryMsgs := func() {
@@ -348,8 +374,13 @@ func TestRenewalDeliveryOrder(t *testing.T) {
 			if KindOf(d.p) == KindMessage {
 				pending = append(pending, d)
 			} else if d.author != cr.id || d.seq > uint64(len(st.Payloads)-1) {
+				a, err := CheckAnnouncement(at, d.p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				held.See(a.Epoch)
 				if g, err := c.OpenRenewal(reader.id, reader.dk, at, d.p, makers); err == nil {
-					gens.Add(g)
+					held.Offer(g)
 				}
 			}
 			tryMsgs()
@@ -384,11 +415,11 @@ func TestRenewalDeliveryOrder(t *testing.T) {
 		return r
 	}
 	want := run(ds)
-	texts := []string{"hello", "before", "under carol's", "under the creator's second", "under bob's"}
+	texts := []string{"hello", "before", "under carol's", "under the creator's second", "under bob's third", "under bob's"}
 	if bytes.Compare(second.id[:], gb.id[:]) < 0 {
-		texts = texts[:4] // bob's first generation lost to his second
+		texts = texts[:5] // bob's first generation lost to his second
 	}
-	if len(want.gens) != 3 || want.current == (ID{}) || len(want.texts) != len(texts) {
+	if len(want.gens) != 4 || want.current == (ID{}) || len(want.texts) != len(texts) {
 		t.Fatalf("in writing order: %d generations, texts %q", len(want.gens), want.texts)
 	}
 	for _, x := range texts {
@@ -396,10 +427,15 @@ func TestRenewalDeliveryOrder(t *testing.T) {
 			t.Fatalf("%q is not readable: %q", x, want.texts)
 		}
 	}
-	if want.current != g2.ID() {
-		t.Fatal("the current generation is not the highest number")
+	if want.current != g3.ID() {
+		t.Fatal("the current generation is not the highest number held")
 	}
-	_ = gc
+	if slices.Contains(want.texts, "under the forged one") || slices.Contains(want.gens, forged.ID()) {
+		t.Fatal("the forged generation is held")
+	}
+	if !slices.Contains(want.gens, g2.ID()) || !slices.Contains(want.gens, gc.ID()) {
+		t.Fatal("the creator's or carol's generation is not held")
+	}
 	r := rand.New(rand.NewPCG(13, 1))
 	for i := range 200 {
 		order := slices.Clone(ds)

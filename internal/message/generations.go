@@ -94,3 +94,65 @@ func (s *Generations) Current(covered Covered, gen0Safe bool) (g *Generation, ok
 	}
 	return nil, gen0Safe
 }
+
+// MaxPending bounds the generations a Held keeps aside, waiting for
+// their maker's own announcement.
+const MaxPending = 64
+
+// Held is the generations a device holds of a conversation with the
+// rule that a generation counts only once its maker's own announcement
+// of it is seen (messages.md §11): a function of the parts seen and the
+// generations opened, in any order (as long as fewer than MaxPending
+// wait at once). It is not safe for concurrent use.
+type Held struct {
+	Gens    *Generations
+	conv    *Conversation
+	seen    map[ID]bool
+	pending []*Generation
+}
+
+// NewHeld returns an empty Held for conversation c.
+func NewHeld(c *Conversation) *Held {
+	return &Held{Gens: NewGenerations(), conv: c, seen: map[ID]bool{}}
+}
+
+// See notes the public epoch id of an announcement part read in a log of
+// the conversation by a participant's device, and holds what waited for
+// it.
+func (h *Held) See(epoch ID) {
+	if h.seen[epoch] {
+		return
+	}
+	h.seen[epoch] = true
+	ps := h.pending
+	h.pending = nil
+	for _, g := range ps {
+		h.Offer(g)
+	}
+}
+
+// Seen lists the epoch ids seen, in no order.
+func (h *Held) Seen() []ID {
+	out := make([]ID, 0, len(h.seen))
+	for e := range h.seen {
+		out = append(out, e)
+	}
+	return out
+}
+
+// Pending lists the generations kept aside.
+func (h *Held) Pending() []*Generation { return slices.Clone(h.pending) }
+
+// Offer adds an opened generation: held when its maker's own
+// announcement was seen, else kept aside (at most MaxPending). It
+// reports whether it is held.
+func (h *Held) Offer(g *Generation) bool {
+	if !h.seen[h.conv.RenewalEpoch(g.Maker, g)] {
+		if !slices.ContainsFunc(h.pending, func(p *Generation) bool { return p.id == g.id }) && len(h.pending) < MaxPending {
+			h.pending = append(h.pending, g)
+		}
+		return false
+	}
+	h.Gens.Add(g)
+	return h.Gens.Get(g.id) != nil
+}

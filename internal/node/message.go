@@ -156,7 +156,7 @@ func (n *Node) addConversation(c *message.Conversation) *convInfo {
 		return ci
 	}
 	ms.book.Add(c)
-	ci := &convInfo{conv: c, announced: map[identity.PublicKey]bool{}, ownAtOpen: map[identity.PublicKey]bool{}, renew: newConvRenewals()}
+	ci := &convInfo{conv: c, announced: map[identity.PublicKey]bool{}, ownAtOpen: map[identity.PublicKey]bool{}, renew: newConvRenewals(c)}
 	ms.convs[c.ID()] = ci
 	// The creator's announcement; others' re-announcements are recorded
 	// as their authors are met (noteAnnouncers).

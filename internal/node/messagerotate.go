@@ -28,11 +28,14 @@ const (
 	renewalOpened    = "opened"
 	renewalNotForMe  = "not for this device"
 	renewalNotActive = "by a device that is not a participant's: not opened"
+	renewalPending   = "opened; not used until its maker's own announcement of it is held"
 )
 
 // convRenewals is what a device holds of a conversation's renewals.
 type convRenewals struct {
-	gens *message.Generations
+	// held: the generations held (held.Gens), those kept aside, and the
+	// announcement parts seen.
+	held *message.Held
 	// scanned: up to which seq each device's log of the conversation was
 	// read for renewals.
 	scanned map[identity.PublicKey]uint64
@@ -57,8 +60,8 @@ type renewalRecord struct {
 	outcome   string     // empty while parts are missing
 }
 
-func newConvRenewals() convRenewals {
-	return convRenewals{gens: message.NewGenerations(), scanned: map[identity.PublicKey]uint64{}}
+func newConvRenewals(c *message.Conversation) convRenewals {
+	return convRenewals{held: message.NewHeld(c), scanned: map[identity.PublicKey]uint64{}}
 }
 
 // storedRenewals is a conversation's renewals in the conversations file
@@ -68,6 +71,8 @@ type storedRenewals struct {
 	RenewScanned map[string]uint64 `json:"renew_scanned,omitempty"`
 	StartCovered string            `json:"start_covered,omitempty"`
 	Renewals     []storedRenewal   `json:"renewals,omitempty"`
+	Seen         []string          `json:"seen_epochs,omitempty"`
+	Pending      []string          `json:"pending,omitempty"` // as Generations
 }
 
 type storedRenewal struct {
@@ -81,13 +86,30 @@ type storedRenewal struct {
 }
 
 func (r *convRenewals) load(c *message.Conversation, s storedRenewals) {
-	for _, g := range s.Generations {
+	parse := func(g string) *message.Generation {
 		b, err := hex.DecodeString(g)
 		if err != nil {
-			continue
+			return nil
 		}
-		if gen, err := c.ParseGeneration(b); err == nil {
-			r.gens.Add(gen)
+		gen, err := c.ParseGeneration(b)
+		if err != nil {
+			return nil
+		}
+		return gen
+	}
+	for _, g := range s.Generations {
+		if gen := parse(g); gen != nil {
+			r.held.Gens.Add(gen)
+		}
+	}
+	for _, e := range s.Seen {
+		if k, ok := unhex32(e); ok {
+			r.held.See(k)
+		}
+	}
+	for _, g := range s.Pending {
+		if gen := parse(g); gen != nil {
+			r.held.Offer(gen)
 		}
 	}
 	for d, seq := range s.RenewScanned {
@@ -115,10 +137,17 @@ func (r *convRenewals) load(c *message.Conversation, s storedRenewals) {
 
 func (r *convRenewals) stored(c *message.Conversation) storedRenewals {
 	var s storedRenewals
-	for _, g := range r.gens.Trial() {
+	for _, g := range r.held.Gens.Trial() {
 		s.Generations = append(s.Generations, hex.EncodeToString(c.MarshalGeneration(g)))
 	}
 	slices.Sort(s.Generations)
+	for _, g := range r.held.Pending() {
+		s.Pending = append(s.Pending, hex.EncodeToString(c.MarshalGeneration(g)))
+	}
+	for _, e := range r.held.Seen() {
+		s.Seen = append(s.Seen, hex32(e))
+	}
+	slices.Sort(s.Seen)
 	if len(r.scanned) > 0 {
 		s.RenewScanned = map[string]uint64{}
 		for d, seq := range r.scanned {
@@ -276,10 +305,13 @@ func (n *Node) readRenewal(ci *convInfo, pos seal.Position, payload []byte, dk *
 	if err != nil {
 		return // neither a renewal nor a re-announcement
 	}
+	if active {
+		ci.renew.held.See(a.Epoch)
+	}
 	if a.Epoch == c.AnnouncedEpoch(pos.Author) {
 		return
 	}
-	for _, g := range ci.renew.gens.Trial() {
+	for _, g := range ci.renew.held.Gens.Trial() {
 		if c.RenewalEpoch(pos.Author, g) == a.Epoch {
 			return
 		}
@@ -297,8 +329,8 @@ func (n *Node) readRenewal(ci *convInfo, pos seal.Position, payload []byte, dk *
 	switch {
 	case err == nil:
 		rec.gen, rec.outcome = g.ID(), renewalOpened
-		if _, _, err := ci.renew.gens.Add(g); err != nil {
-			n.warn("a renewal of a conversation", err)
+		if !ci.renew.held.Offer(g) {
+			rec.outcome = renewalPending
 		}
 	case errors.Is(err, message.ErrNotForMe):
 		if rec.tried >= rec.parts {
@@ -330,11 +362,11 @@ func (n *Node) renewIfDue(ctx context.Context, ci *convInfo) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if _, ok := ci.renew.gens.Current(cov, gen0Safe); ok {
+	if _, ok := ci.renew.held.Gens.Current(cov, gen0Safe); ok {
 		ci.renew.blocked = false
 		return false, nil
 	}
-	num := ci.renew.gens.Highest() + 1
+	num := ci.renew.held.Gens.Highest() + 1
 	if num > message.MaxGeneration {
 		ci.renew.blocked = true
 		return false, nil
@@ -369,7 +401,7 @@ func (n *Node) renewIfDue(ctx context.Context, ci *convInfo) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	ci.renew.gens.Add(g)
+	ci.renew.held.Gens.Add(g)
 	rec := ci.renew.record(c.RenewalEpoch(seal.ID(me), g), me, es[0].Header.Seq, len(parts))
 	rec.gen, rec.outcome, rec.tried = g.ID(), renewalOpened, len(parts)
 	return true, nil
@@ -386,7 +418,7 @@ func (n *Node) sealingGeneration(ctx context.Context, ci *convInfo) (*message.Ge
 	if err != nil {
 		return nil, err
 	}
-	if g, ok := ci.renew.gens.Current(cov, gen0Safe); ok {
+	if g, ok := ci.renew.held.Gens.Current(cov, gen0Safe); ok {
 		return g, nil
 	}
 	if ci.renew.blocked {
@@ -399,7 +431,7 @@ func (n *Node) sealingGeneration(ctx context.Context, ci *convInfo) (*message.Ge
 // conversation id. ms.mu is held.
 func (n *Node) generationsOf(id message.ID) []*message.Generation {
 	if ci := n.msgs.convs[id]; ci != nil {
-		return ci.renew.gens.Trial()
+		return ci.renew.held.Gens.Trial()
 	}
 	return nil
 }
@@ -409,7 +441,7 @@ func (n *Node) generationsOf(id message.ID) []*message.Generation {
 // devices read older generations).
 func reannounceGenerations(ci *convInfo, me identity.PublicKey, rs []seal.Recipient) ([][]byte, error) {
 	var out [][]byte
-	for _, g := range ci.renew.gens.Trial() {
+	for _, g := range ci.renew.held.Gens.Trial() {
 		parts, err := ci.conv.Renew(seal.ID(me), g, rs)
 		if err != nil {
 			return nil, err
@@ -457,7 +489,7 @@ type renewalsView struct {
 
 // snapshotRenewals copies ci's renewals. ms.mu is held.
 func snapshotRenewals(ci *convInfo) renewalsView {
-	v := renewalsView{gens: ci.renew.gens.Trial()}
+	v := renewalsView{gens: ci.renew.held.Gens.Trial()}
 	for _, r := range ci.renew.records {
 		v.records = append(v.records, *r)
 		v.notGiven = v.notGiven || r.outcome == renewalNotForMe
@@ -478,11 +510,11 @@ func (n *Node) keyRenewals(ctx context.Context, sk *convSkeleton, res *people) [
 	var revokedNames []string
 	var cur *message.Generation
 	if err == nil {
-		info.renew = newConvRenewals()
+		gens := message.NewGenerations()
 		for _, g := range rn.gens {
-			info.renew.gens.Add(g)
+			gens.Add(g)
 		}
-		cur, _ = info.renew.gens.Current(cov, gen0Safe)
+		cur, _ = gens.Current(cov, gen0Safe)
 		for _, a := range sk.participants {
 			ds, _ := n.store.Devices(ctx, a)
 			for _, d := range ds {
@@ -511,7 +543,9 @@ func (n *Node) keyRenewals(ctx context.Context, sk *convSkeleton, res *people) [
 		out = append(out, r)
 	}
 	for _, x := range rn.records {
-		if x.outcome == renewalNotForMe {
+		// A renewal not for this device whose generation it got from
+		// another device is not one it was left out of.
+		if x.outcome == renewalNotForMe && !slices.ContainsFunc(rn.gens, func(g *message.Generation) bool { return sk.conv.RenewalEpoch(message.ID(x.announcer), g) == x.epoch }) {
 			r := KeyRenewal{}
 			r.By, r.Device = who(x.announcer)
 			out = append(out, r)

@@ -240,7 +240,7 @@ func currentGen(t *testing.T, n *Node, id message.ID) message.ID {
 func heldGens(n *Node, id message.ID) int {
 	n.msgs.mu.Lock()
 	defer n.msgs.mu.Unlock()
-	return n.msgs.convs[id].renew.gens.Len()
+	return n.msgs.convs[id].renew.held.Gens.Len()
 }
 
 // Two participants learn of a revocation before they see each other's
@@ -452,6 +452,14 @@ func TestMessageBadRenewals(t *testing.T) {
 	bad := conv.MarshalGeneration(gc)[33:]
 	bad[63] ^= 1
 	badTag := rawRenewal(t, c, conv, bad, toAB)
+	// And one that names A's device as its maker (a valid tag: C holds
+	// the secret), which A never announced: it waits for A's own
+	// announcement and is never used.
+	forged, err := conv.NewGeneration(seal.ID(a.device.Public()), 1, message.CoveredOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byA := rawRenewal(t, c, conv, conv.MarshalGeneration(forged)[33:], toAB)
 	exchange(t, a, b, c, d)
 	if _, err := a.Reply(ctx, id, "still fine", start.ID); err != nil {
 		t.Fatal(err)
@@ -462,7 +470,7 @@ func TestMessageBadRenewals(t *testing.T) {
 	}
 	exchange(t, a, b, c, d)
 	for _, n := range []*Node{a, b} {
-		for _, e := range []*entry.Entry{byD, forD, badTag} {
+		for _, e := range []*entry.Entry{byD, forD, badTag, byA} {
 			if held, err := n.store.Get(ctx, e.ID); err != nil || held.Payload == nil {
 				t.Fatalf("%s does not store %s: %v", n.home, e.ID, err)
 			}
@@ -475,8 +483,8 @@ func TestMessageBadRenewals(t *testing.T) {
 			t.Fatalf("%s read the non-participant's renewal: %v", n.home, recs)
 		}
 		cs := recs[c.device.Public()]
-		if len(cs) != 2 || cs[0] != renewalNotForMe || !strings.Contains(cs[1], message.ErrNotRenewal.Error()) {
-			t.Fatalf("%s: C's renewals came to %q, want %q then %q", n.home, cs, renewalNotForMe, message.ErrNotRenewal)
+		if len(cs) != 3 || cs[0] != renewalNotForMe || !strings.Contains(cs[1], message.ErrNotRenewal.Error()) || cs[2] != renewalPending {
+			t.Fatalf("%s: C's renewals came to %q, want %q, %q, %q", n.home, cs, renewalNotForMe, message.ErrNotRenewal, renewalPending)
 		}
 		got := threadTexts(t, n, id)
 		for _, text := range []string{"three of us", "still fine", "yes"} {
