@@ -489,3 +489,22 @@ func FuzzParseGeneration(f *testing.F) {
 		}
 	})
 }
+
+// However many generations one maker makes, a device holds at most one
+// per number: 16 (messages.md §11).
+func TestGenerationsBounded(t *testing.T) {
+	c := newConversation([32]byte{1}, id(1))
+	s := NewGenerations()
+	for n := uint16(1); n <= MaxGeneration; n++ {
+		for range 3 {
+			g, err := c.NewGeneration(id(7), n, Covered{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Add(g)
+		}
+	}
+	if s.Len() != MaxGeneration || s.Highest() != MaxGeneration {
+		t.Fatalf("%d held, the highest %d", s.Len(), s.Highest())
+	}
+}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -207,6 +208,18 @@ func TestMessageRenewalAfterRevocation(t *testing.T) {
 	}
 	if convLogSeq(t, a, id) != before {
 		t.Fatal("A renewed twice for one revocation")
+	}
+	// Nothing of it in the clear on disk: not the text, not the key.
+	a.msgs.mu.Lock()
+	gens := a.msgs.convs[id].renew.held.Gens.Trial()
+	a.msgs.mu.Unlock()
+	if len(gens) != 1 {
+		t.Fatalf("A holds %d generations", len(gens))
+	}
+	for _, n := range []*Node{a, b1, b2} {
+		scanHome(t, n.home, []byte("after the revocation"))
+		scanHome(t, n.home, gens[0].Key[:])
+		scanHome(t, n.home, []byte(hex32(gens[0].Key)))
 	}
 	// The generations survive a restart, in the encrypted file.
 	home := b1.home
@@ -495,5 +508,51 @@ func TestMessageBadRenewals(t *testing.T) {
 		if g := currentGen(t, n, id); g != (message.ID{}) {
 			t.Fatalf("%s seals under a generation", n.home)
 		}
+	}
+}
+
+// Past the limit (messages.md §11): a device that would need a
+// generation numbered above 16 does not renew and does not seal; the
+// error says to start a new conversation. The key stays encrypted at
+// rest meanwhile.
+func TestMessageRenewalLimit(t *testing.T) {
+	ctx := t.Context()
+	a := newSpaceNode(t)
+	if _, err := a.ownDecryptionKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b1, b2 := twoDeviceAccount(t)
+	follows(t, a, b1)
+	exchange(t, a, b1, b2)
+	id, start, err := a.SendMessage(ctx, []identity.PublicKey{b1.account}, "hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A holds a generation numbered 16 already (made before the
+	// revocation, so not safe once it is known).
+	a.msgs.mu.Lock()
+	ci := a.msgs.convs[id]
+	g, err := ci.conv.NewGeneration(seal.ID(a.device.Public()), message.MaxGeneration, message.CoveredOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci.renew.held.Gens.Add(g)
+	if err := a.saveConversations(); err != nil {
+		t.Fatal(err)
+	}
+	a.msgs.mu.Unlock()
+	scanFile(t, a.conversationsPath(), g.Key[:])
+	scanFile(t, a.conversationsPath(), []byte(hex32(g.Key)))
+	if _, err := b1.RevokeDevice(ctx, b2.device.Public(), "", nil); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b1)
+	before := convLogSeq(t, a, id)
+	_, err = a.Reply(ctx, id, "not sealed", start.ID)
+	if !errors.Is(err, ErrKeyNotRenewable) || !strings.Contains(err.Error(), "start a new conversation") {
+		t.Fatalf("a reply past the limit: %v", err)
+	}
+	if after := convLogSeq(t, a, id); after != before {
+		t.Fatalf("A wrote %d entries past the limit", after-before)
 	}
 }
