@@ -1,18 +1,35 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestMessageRenewalLive (messages.md §11): three real processes on
 // loopback, Ann (A) and Bea's two devices (laptop B1, phone B2), all in
-// one conversation. B1 revokes B2; A's node renews the conversation's
-// key as the revocation reaches it, and what A writes next is stored by
+// one conversation. B1 revokes B2; the nodes renew the conversation's
+// key on their own as they learn of it, and what A writes next is stored by
 // B2's node, which cannot read it, while B1 reads it. What B2 read before
 // stays readable to it.
 func TestMessageRenewalLive(t *testing.T) {
+	renewalLive(t)
+}
+
+// renewed is TestMessageRenewalLive's state at its end.
+type renewed struct {
+	a, b1, b2   *proc
+	conv, after string
+}
+
+func renewalLive(t *testing.T) renewed {
+	t.Helper()
 	dir := t.TempDir()
 	hb1, hb2 := filepath.Join(dir, "b1"), filepath.Join(dir, "b2")
 	var created struct {
@@ -51,9 +68,10 @@ func TestMessageRenewalLive(t *testing.T) {
 		})
 	}
 	b1.kith("device", "revoke", b2.Device)
-	// A renews on its own once the revocation reaches it; its next
-	// message is sealed under the new generation.
-	waitFor(t, syncTimeout, "A to renew the key", func() bool {
+	// The laptop renews as it revokes, and A as the revocation reaches
+	// it unless the laptop's renewal came first; A's next message is
+	// sealed under a new generation.
+	waitFor(t, syncTimeout, "A to hold a key renewed without the phone (its own or the laptop's)", func() bool {
 		var v struct {
 			Renewals []struct {
 				Revoked []string `json:"revoked"`
@@ -90,4 +108,57 @@ func TestMessageRenewalLive(t *testing.T) {
 	if m := seen[sent.ID]; m.Status != "readable" || m.Text != "before" {
 		t.Fatalf("B2 no longer reads the message before: %+v", m)
 	}
+	return renewed{a, b1, b2, sent.Conversation, after.ID}
+}
+
+// TestWebUIMessageRenewal: the conversation page says that the key was
+// renewed, with names: on the laptop who renewed it and which device was
+// revoked, on the revoked phone that it was not given the new key, with
+// the message it cannot read shown as such.
+func TestWebUIMessageRenewal(t *testing.T) {
+	br := newBrowser(t)
+	r := renewalLive(t)
+	open := func(tab context.Context, p *proc) {
+		br.do(tab, "open "+p.name+"'s conversation page", 30*time.Second,
+			chromedp.Navigate(p.Web), chromedp.WaitVisible(tid("compose-text")),
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`location.hash = '#/conversation/%s'`, r.conv)),
+			chromedp.WaitVisible(tid("conversation-readers")))
+	}
+	tabB1, tabB2 := br.ctx, br.tab("phone")
+	open(tabB1, r.b1)
+	open(tabB2, r.b2)
+	// Ann's node and the laptop may both have renewed (each renews as it
+	// learns of the revocation, unless the other's renewal came first):
+	// each line names who, and one is the current key.
+	renewals := func(tab context.Context, who string) []string {
+		return strings.Split(waitJS[string](br, tab, who+"'s renewals", liveTimeout,
+			`(e => !e.hidden && e.children.length > 0 && [...e.children].map(li => li.textContent).join('\n'))(document.querySelector('[data-testid=conversation-renewals]'))`), "\n")
+	}
+	current := 0
+	for _, l := range renewals(tabB1, "the laptop") {
+		if !strings.HasPrefix(l, "Key renewed by Ann (") && !strings.HasPrefix(l, "Key renewed by you (laptop)") || !strings.Contains(l, ": phone was revoked.") {
+			t.Errorf("the laptop says %q", l)
+		}
+		if strings.HasSuffix(l, " Messages are sealed under it now.") {
+			current++
+		}
+	}
+	if current != 1 {
+		t.Errorf("%d renewals are current on the laptop", current)
+	}
+	br.screenshot(tabB1, "conversation-renewed")
+	for _, l := range renewals(tabB2, "the phone") {
+		if !strings.HasPrefix(l, "Key renewed by ") || !strings.HasSuffix(l, " after a device was revoked. This device was not given the new key: it cannot read what is sealed under it.") {
+			t.Errorf("the phone says %q", l)
+		}
+	}
+	ms := waitConv(t, br, tabB2, "the phone's messages", 2)
+	statuses := map[string]string{}
+	for _, m := range ms {
+		statuses[m.ID] = m.Status
+	}
+	if statuses[r.after] != "not-decrypted" {
+		t.Errorf("the phone shows the message after its revocation as %+v", ms)
+	}
+	br.screenshot(tabB2, "conversation-renewed-not-given")
 }
