@@ -492,9 +492,17 @@ func snapshotRenewals(ci *convInfo) renewalsView {
 	v := renewalsView{gens: ci.renew.held.Gens.Trial()}
 	for _, r := range ci.renew.records {
 		v.records = append(v.records, *r)
-		v.notGiven = v.notGiven || r.outcome == renewalNotForMe
+		v.notGiven = v.notGiven || leftOut(ci.conv, r, v.gens)
 	}
 	return v
+}
+
+// leftOut reports whether a renewal read was not for this device and
+// gave it no generation it holds by another way (a re-announcement).
+func leftOut(c *message.Conversation, r *renewalRecord, held []*message.Generation) bool {
+	return r.outcome == renewalNotForMe && !slices.ContainsFunc(held, func(g *message.Generation) bool {
+		return c.RenewalEpoch(message.ID(r.announcer), g) == r.epoch
+	})
 }
 
 // keyRenewals is what a conversation's view says of its renewals: one
@@ -543,9 +551,7 @@ func (n *Node) keyRenewals(ctx context.Context, sk *convSkeleton, res *people) [
 		out = append(out, r)
 	}
 	for _, x := range rn.records {
-		// A renewal not for this device whose generation it got from
-		// another device is not one it was left out of.
-		if x.outcome == renewalNotForMe && !slices.ContainsFunc(rn.gens, func(g *message.Generation) bool { return sk.conv.RenewalEpoch(message.ID(x.announcer), g) == x.epoch }) {
+		if leftOut(sk.conv, &x, rn.gens) {
 			r := KeyRenewal{}
 			r.By, r.Device = who(x.announcer)
 			out = append(out, r)

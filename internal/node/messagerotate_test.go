@@ -386,6 +386,15 @@ func TestMessageRenewalNewDevice(t *testing.T) {
 	if g := currentGen(t, b3, id); g != currentGen(t, a, id) || g == (message.ID{}) {
 		t.Fatal("the new device does not seal under A's generation")
 	}
+	// A's own renewal was not wrapped to it (it came later), but it got
+	// the generation from B1: it was not left out.
+	v, err := b3.Conversation(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Renewals) != 1 || !v.Renewals[0].Given || v.Renewals[0].By.Account != a.account {
+		t.Fatalf("the new device's renewals %+v", v.Renewals)
+	}
 }
 
 // renewalRecords is n's record of the conversation's renewals, by
