@@ -57,6 +57,33 @@ func follows(t *testing.T, ns ...*Node) {
 	}
 }
 
+// renewalTrio is A and B's two devices B1, B2 in a conversation A
+// started with text.
+type renewalTrio struct {
+	a, b1, b2 *Node
+	phrase    identity.Phrase
+	id        message.ID
+	start     *entry.Entry
+}
+
+func newRenewalTrio(t *testing.T, text string) renewalTrio {
+	t.Helper()
+	ctx := t.Context()
+	r := renewalTrio{a: newSpaceNode(t)}
+	if _, err := r.a.ownDecryptionKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.b1, r.b2, r.phrase = twoDeviceAccountPhrase(t)
+	follows(t, r.a, r.b1)
+	follows(t, r.b2, r.a)
+	exchange(t, r.a, r.b1, r.b2)
+	var err error
+	if r.id, r.start, err = r.a.SendMessage(ctx, []identity.PublicKey{r.b1.account}, text); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // convLogSeq is the head seq of n's own log of the conversation (0:
 // none).
 func convLogSeq(t *testing.T, n *Node, id message.ID) uint64 {
@@ -77,18 +104,8 @@ func convLogSeq(t *testing.T, n *Node, id message.ID) uint64 {
 // before stays readable.
 func TestMessageRenewalAfterRevocation(t *testing.T) {
 	ctx := t.Context()
-	a := newSpaceNode(t)
-	if _, err := a.ownDecryptionKey(ctx); err != nil {
-		t.Fatal(err)
-	}
-	b1, b2 := twoDeviceAccount(t)
-	follows(t, a, b1)
-	follows(t, b2, a)
-	exchange(t, a, b1, b2)
-	id, start, err := a.SendMessage(ctx, []identity.PublicKey{b1.account}, "before the phone was lost")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRenewalTrio(t, "before the phone was lost")
+	a, b1, b2, id, start := r.a, r.b1, r.b2, r.id, r.start
 	exchange(t, a, b1, b2)
 	mine, err := b2.Reply(ctx, id, "from the phone", start.ID)
 	if err != nil {
@@ -343,17 +360,8 @@ func TestMessageConcurrentRenewals(t *testing.T) {
 // under them.
 func TestMessageRenewalNewDevice(t *testing.T) {
 	ctx := t.Context()
-	a := newSpaceNode(t)
-	if _, err := a.ownDecryptionKey(ctx); err != nil {
-		t.Fatal(err)
-	}
-	b1, b2, phrase := twoDeviceAccountPhrase(t)
-	follows(t, a, b1)
-	exchange(t, a, b1, b2)
-	id, start, err := a.SendMessage(ctx, []identity.PublicKey{b1.account}, "hello")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRenewalTrio(t, "hello")
+	a, b1, b2, id, start, phrase := r.a, r.b1, r.b2, r.id, r.start, r.phrase
 	exchange(t, a, b1, b2)
 	if _, err := b1.Conversations(ctx); err != nil { // opens it
 		t.Fatal(err)
@@ -526,17 +534,8 @@ func TestMessageBadRenewals(t *testing.T) {
 // rest meanwhile.
 func TestMessageRenewalLimit(t *testing.T) {
 	ctx := t.Context()
-	a := newSpaceNode(t)
-	if _, err := a.ownDecryptionKey(ctx); err != nil {
-		t.Fatal(err)
-	}
-	b1, b2 := twoDeviceAccount(t)
-	follows(t, a, b1)
-	exchange(t, a, b1, b2)
-	id, start, err := a.SendMessage(ctx, []identity.PublicKey{b1.account}, "hello")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRenewalTrio(t, "hello")
+	a, b1, b2, id, start := r.a, r.b1, r.b2, r.id, r.start
 	// A holds a generation numbered 16 already (made before the
 	// revocation, so not safe once it is known).
 	a.msgs.mu.Lock()
