@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -182,12 +183,82 @@ func (r *convRenewals) record(epoch message.ID, announcer identity.PublicKey, se
 	return x
 }
 
+// accountDevices is the devices of accounts as the store holds them,
+// each account looked up once: one pass over the conversations asks for
+// the same few accounts many times.
+type accountDevices struct {
+	n  *Node
+	by map[identity.PublicKey][]store.Device
+	// heads: every log's head, by author then log id (the store keeps
+	// them between writes), read once per pass.
+	heads    []store.Head
+	hasHeads bool
+}
+
+// headSeq is a log's head seq, 0 when the log is not held.
+func (c *accountDevices) headSeq(ctx context.Context, key store.LogKey) (uint64, error) {
+	if !c.hasHeads {
+		hs, err := c.n.store.Heads(ctx)
+		if err != nil {
+			return 0, err
+		}
+		c.heads, c.hasHeads = hs, true
+	}
+	i, ok := slices.BinarySearchFunc(c.heads, key, func(h store.Head, k store.LogKey) int {
+		if x := bytes.Compare(h.Log.Author[:], k.Author[:]); x != 0 {
+			return x
+		}
+		return bytes.Compare(h.Log.LogID[:], k.LogID[:])
+	})
+	if !ok {
+		return 0, nil
+	}
+	return c.heads[i].Seq, nil
+}
+
+func (n *Node) newAccountDevices() *accountDevices {
+	return &accountDevices{n: n, by: map[identity.PublicKey][]store.Device{}}
+}
+
+func (c *accountDevices) of(ctx context.Context, a identity.PublicKey) ([]store.Device, error) {
+	if ds, ok := c.by[a]; ok {
+		return ds, nil
+	}
+	ds, err := c.n.store.Devices(ctx, a)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	c.by[a] = ds
+	return ds, nil
+}
+
+// logDevices is convDevices for a conversation whose participants are
+// known: the creator and every device of every participant account and
+// of this one.
+func (c *accountDevices) logDevices(ctx context.Context, ci *convInfo) ([]identity.PublicKey, error) {
+	seen := map[identity.PublicKey]bool{identity.PublicKey(ci.conv.Creator): true}
+	out := []identity.PublicKey{identity.PublicKey(ci.conv.Creator)}
+	for _, a := range append([]identity.PublicKey{c.n.account}, ci.participants...) {
+		ds, err := c.of(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			if !seen[d.Device] {
+				seen[d.Device] = true
+				out = append(out, d.Device)
+			}
+		}
+	}
+	return out, nil
+}
+
 // participantDevices returns the current devices of the conversation's
 // participant accounts and the revoked ones (messages.md §11's R).
-func (n *Node) participantDevices(ctx context.Context, ci *convInfo) (current []store.Device, revoked []message.ID, err error) {
+func (c *accountDevices) participantDevices(ctx context.Context, ci *convInfo) (current []store.Device, revoked []message.ID, err error) {
 	for _, a := range ci.participants {
-		ds, err := n.store.Devices(ctx, a)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		ds, err := c.of(ctx, a)
+		if err != nil {
 			return nil, nil, err
 		}
 		for _, d := range ds {
@@ -211,11 +282,12 @@ func (n *Node) keepGenerations(ctx context.Context, dk *seal.DecryptionKey) (boo
 	if err != nil {
 		return false, err
 	}
+	devs := n.newAccountDevices()
 	for _, ci := range n.msgs.convs {
 		if ci.participants == nil {
 			continue
 		}
-		did, err := n.keepRenewals(ctx, ci, dk)
+		did, err := n.keepRenewals(ctx, ci, dk, devs)
 		if err != nil {
 			return changed, err
 		}
@@ -223,7 +295,7 @@ func (n *Node) keepGenerations(ctx context.Context, dk *seal.DecryptionKey) (boo
 		if revoked != nil {
 			continue // a revoked device writes nothing
 		}
-		did, err = n.renewIfDue(ctx, ci)
+		did, err = n.renewIfDue(ctx, ci, devs)
 		if err != nil {
 			n.warn("renew a conversation's key", err)
 		}
@@ -235,10 +307,10 @@ func (n *Node) keepGenerations(ctx context.Context, dk *seal.DecryptionKey) (boo
 // keepRenewals reads the logs of the conversation's devices from where
 // it last read them and opens the renewals addressed to this device.
 // Each part is tried once.
-func (n *Node) keepRenewals(ctx context.Context, ci *convInfo, dk *seal.DecryptionKey) (bool, error) {
+func (n *Node) keepRenewals(ctx context.Context, ci *convInfo, dk *seal.DecryptionKey, accounts *accountDevices) (bool, error) {
 	c := ci.conv
 	me := n.device.Public()
-	devs, err := n.convDevices(ctx, ci)
+	devs, err := accounts.logDevices(ctx, ci)
 	if err != nil {
 		return false, err
 	}
@@ -246,7 +318,7 @@ func (n *Node) keepRenewals(ctx context.Context, ci *convInfo, dk *seal.Decrypti
 	// ones included: the store keeps a revoked device's entries only up
 	// to its revocation (payloads.md §6.1), so what is held of one was
 	// written before, and its generations name it in no covered set.
-	current, revoked, err := n.participantDevices(ctx, ci)
+	current, revoked, err := accounts.participantDevices(ctx, ci)
 	if err != nil {
 		return false, err
 	}
@@ -267,6 +339,11 @@ func (n *Node) keepRenewals(ctx context.Context, ci *convInfo, dk *seal.Decrypti
 		}
 		key := store.LogKey{Author: d, LogID: entry.LogID(c.LogID(seal.ID(d)))}
 		from := ci.renew.scanned[d] + 1
+		if head, err := accounts.headSeq(ctx, key); err != nil {
+			return changed, err
+		} else if head < from {
+			continue // nothing new
+		}
 	read:
 		for {
 			es, err := n.store.Log(ctx, key, from, 1000)
@@ -343,8 +420,8 @@ func (n *Node) readRenewal(ci *convInfo, pos seal.Position, payload []byte, dk *
 
 // safety is what a writer knows of a conversation's revoked devices:
 // their digest and whether generation 0 is safe.
-func (n *Node) safety(ctx context.Context, ci *convInfo) (cov message.Covered, gen0Safe bool, current []store.Device, err error) {
-	current, revoked, err := n.participantDevices(ctx, ci)
+func (n *Node) safety(ctx context.Context, ci *convInfo, accounts *accountDevices) (cov message.Covered, gen0Safe bool, current []store.Device, err error) {
+	current, revoked, err := accounts.participantDevices(ctx, ci)
 	if err != nil {
 		return cov, false, nil, err
 	}
@@ -357,8 +434,8 @@ func (n *Node) safety(ctx context.Context, ci *convInfo) (cov message.Covered, g
 // generation safe for the revoked devices it knows (messages.md §11):
 // a new generation wrapped to every current device of every participant
 // account, in this device's log of the conversation.
-func (n *Node) renewIfDue(ctx context.Context, ci *convInfo) (bool, error) {
-	cov, gen0Safe, current, err := n.safety(ctx, ci)
+func (n *Node) renewIfDue(ctx context.Context, ci *convInfo, accounts *accountDevices) (bool, error) {
+	cov, gen0Safe, current, err := n.safety(ctx, ci, accounts)
 	if err != nil {
 		return false, err
 	}
@@ -414,7 +491,7 @@ func (n *Node) sealingGeneration(ctx context.Context, ci *convInfo) (*message.Ge
 	if ci.participants == nil {
 		return nil, nil
 	}
-	cov, gen0Safe, _, err := n.safety(ctx, ci)
+	cov, gen0Safe, _, err := n.safety(ctx, ci, n.newAccountDevices())
 	if err != nil {
 		return nil, err
 	}
@@ -455,7 +532,7 @@ func reannounceGenerations(ci *convInfo, me identity.PublicKey, rs []seal.Recipi
 // revoked devices of its participants it knows: it wrapped to none of
 // them, so generation 0 stays safe for it while they are all there are.
 func (n *Node) noteStartRevoked(ctx context.Context, ci *convInfo) error {
-	_, revoked, err := n.participantDevices(ctx, ci)
+	_, revoked, err := n.newAccountDevices().participantDevices(ctx, ci)
 	if err != nil {
 		return err
 	}
@@ -514,7 +591,7 @@ func (n *Node) keyRenewals(ctx context.Context, sk *convSkeleton, res *people) [
 		return nil
 	}
 	info := convInfo{conv: sk.conv, participants: sk.participants}
-	cov, gen0Safe, _, err := n.safety(ctx, &info)
+	cov, gen0Safe, _, err := n.safety(ctx, &info, n.newAccountDevices())
 	var revokedNames []string
 	var cur *message.Generation
 	if err == nil {
