@@ -71,6 +71,16 @@ func TestSyncThroughHub(t *testing.T) {
 
 	// A has no address of its own either: otherwise B, learning it over
 	// the relayed connection, would dial A directly (the upgrade).
+	var bst, hst struct {
+		Hub      bool     `json:"hub"`
+		HubSlots []string `json:"hub_slots"`
+	}
+	if err := json.Unmarshal(b.kith("status"), &bst); err != nil || bst.Hub || len(bst.HubSlots) != 1 || bst.HubSlots[0] != h.Device {
+		t.Fatalf("B's status %+v (%v): want a relay slot at the hub %s, no hub itself", bst, err, h.Device)
+	}
+	if err := json.Unmarshal(h.kith("status"), &hst); err != nil || !hst.Hub || len(hst.HubSlots) != 0 {
+		t.Fatalf("the hub's status %+v (%v): want it a hub, with no slot elsewhere", hst, err)
+	}
 	a := &proc{t: t, name: "a", home: filepath.Join(dir, "a"), listen: "/p2p-circuit", extra: []string{"--use-hub", h.addr()}}
 	a.start()
 	t.Cleanup(a.stop)
