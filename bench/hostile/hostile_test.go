@@ -157,6 +157,23 @@ func TestHostilePeers(t *testing.T) {
 					t.Errorf("the target holds %d more logs after the attack, from %d attacker identities: strangers' certificates are stored", tr.LogsAdded, tr.Report.Identities)
 				}
 			}
+			// Strangers' work is budgeted whatever their identities
+			// (doc/network.md): at the default 20 units a second a
+			// flood of fresh identities starts at most 20 sessions at once
+			// and 20 a second, and full request streams (9 units) one at
+			// once (the burst of 20 holds two) and 20/9 a second. The
+			// honest stranger's session counts too.
+			secs := tr.Report.Seconds + 1
+			switch a.Name {
+			case "identity-flood":
+				if bound := int64(20 + 20*secs + 1); tr.StrangerSessions.Admitted > bound || tr.StrangerSessions.Admitted == 0 {
+					t.Errorf("the node started %d strangers' sessions in %.0f s, want 1…%d", tr.StrangerSessions.Admitted, secs, bound)
+				}
+			case "village-request-spam":
+				if bound := int64(2 + 20*secs/9); tr.StrangerRequests.Admitted > bound || tr.StrangerRequests.Admitted == 0 {
+					t.Errorf("the node took %d strangers' request streams in %.0f s, want 1…%d", tr.StrangerRequests.Admitted, secs, bound)
+				}
+			}
 			if a.Name == "dht-provider-flood" && tr.DHTKBAdded >= 1024 {
 				t.Errorf("the DHT datastore grew by %d KB under %d ADD_PROVIDER messages from %d peers: provider records are not capped", tr.DHTKBAdded, tr.Report.Messages, tr.Report.Identities)
 			}

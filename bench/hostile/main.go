@@ -280,6 +280,9 @@ func benchmark(ctx context.Context, c benchConfig, jsonOut bool) error {
 		}
 		benchkit.Logf("  honest %.1f s (first entry at %.1f s, synced %v), ratio %.2f, peak RSS %.0f MB (anonymous %.0f MB, files %.0f MB), CPU %.0f %%, attackers' CPU %.1f s, refused %d of %d",
 			tr.HonestSeconds, tr.HonestFirstSeconds, tr.HonestSynced, tr.Ratio, tr.PeakRSSMB, tr.PeakAnonMB, tr.PeakFileMB, tr.CPUPercent, tr.AttackerCPUSeconds, tr.Report.Penalised, tr.Report.Probed)
+		w, q := tr.StrangerSessions, tr.StrangerRequests
+		benchkit.Logf("  strangers' sessions: %d started (%d after waiting), %d refused (%d for a returning peer); village requests: %d taken (%d after waiting), %d refused",
+			w.Admitted, w.Waited, w.Refused, w.Evicted, q.Admitted, q.Waited, q.Refused)
 		trials = append(trials, tr)
 		if !tr.Alive {
 			benchkit.Logf("  the target died or did not stop cleanly; the end of its log:\n%s", log[max(0, len(log)-4000):])

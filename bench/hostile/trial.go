@@ -44,6 +44,11 @@ type Trial struct {
 	DHTKBAdded         int64   `json:"dht_kb_added"` // growth of its DHT datastore
 	VillageRequests    int     `json:"village_requests_kept"`
 	VillageDropped     int     `json:"village_requests_dropped"` // as the node reports it
+	// StrangerSessions and StrangerRequests are what the budgets for
+	// strangers' sync sessions and village requests did during the trial
+	// (the node's counters after less before; doc/network.md).
+	StrangerSessions wire.StrangerWork `json:"stranger_sessions"`
+	StrangerRequests wire.StrangerWork `json:"stranger_requests"`
 	// Penalties counts the target's "peer penalised" log lines by reason
 	// (the reason's first words).
 	Penalties map[string]int `json:"penalties"`
@@ -153,6 +158,10 @@ func runTrial(ctx context.Context, bin, dir string, t *target, a *hostile.Attack
 	tr.Alive = err == nil && !tp.exited()
 	if tr.Alive {
 		tr.LogsAdded = st1.Logs - st0.Logs
+		if g0, g1 := st0.Strangers, st1.Strangers; g0 != nil && g1 != nil {
+			tr.StrangerSessions = workDelta(g0.Sessions, g1.Sessions)
+			tr.StrangerRequests = workDelta(g0.Requests, g1.Requests)
+		}
 	}
 	tr.DHTKBAdded = dirKB(dhtDir) - dht0
 	tr.VillageRequests, tr.VillageDropped = inboxSize(ctx, tp, t.Village.String())
@@ -226,4 +235,10 @@ func inboxSize(ctx context.Context, tp *proc, village string) (kept, dropped int
 		q.After = page.Next
 	}
 	return kept, dropped
+}
+
+// workDelta is what a budget did between two reports of it.
+func workDelta(a, b wire.StrangerWork) wire.StrangerWork {
+	return wire.StrangerWork{Rate: b.Rate, MaxWaiting: b.MaxWaiting, Waiting: b.Waiting,
+		Admitted: b.Admitted - a.Admitted, Waited: b.Waited - a.Waited, Refused: b.Refused - a.Refused, Evicted: b.Evicted - a.Evicted}
 }

@@ -44,21 +44,22 @@ func TestMain(m *testing.M) {
 
 // proc is one running 'kith serve'.
 type proc struct {
-	t       *testing.T
-	name    string
-	home    string
-	cmd     *exec.Cmd
-	stderr  *syncBuffer
-	API     string
-	Addrs   []string
-	Account string
-	Device  string
-	Web     string // the Web UI link
-	Setup   bool   // it started in setup mode
-	extra   []string
-	noInit  bool     // start without --init: setup mode on an empty home
-	listen  string   // the one --listen address; "" is 127.0.0.1, TCP, any port
-	wrap    []string // runs the node and its CLI through this command (ip netns exec NS)
+	t        *testing.T
+	name     string
+	home     string
+	cmd      *exec.Cmd
+	stderr   *syncBuffer
+	API      string
+	Addrs    []string
+	Account  string
+	Device   string
+	Web      string   // the Web UI link
+	Setup    bool     // it started in setup mode
+	Warnings []string // what of its configured network does not run, as serve said
+	extra    []string
+	noInit   bool     // start without --init: setup mode on an empty home
+	listen   string   // the one --listen address; "" is 127.0.0.1, TCP, any port; listenFromConfig: none (config.toml's)
+	wrap     []string // runs the node and its CLI through this command (ip netns exec NS)
 }
 
 // command returns the command that runs kith with args, through p.wrap.
@@ -88,15 +89,20 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// listenFromConfig as proc.listen starts the node without --listen: it
+// listens where its config.toml says.
+const listenFromConfig = "config"
+
 // serveJSON is the first line 'kith serve --json' prints.
 type serveLine struct {
-	Event   string   `json:"event"`
-	Account string   `json:"account"`
-	Device  string   `json:"device"`
-	API     string   `json:"api"`
-	Web     string   `json:"web"`
-	Addrs   []string `json:"addrs"`
-	Setup   bool     `json:"setup"`
+	Event    string   `json:"event"`
+	Account  string   `json:"account"`
+	Device   string   `json:"device"`
+	API      string   `json:"api"`
+	Web      string   `json:"web"`
+	Addrs    []string `json:"addrs"`
+	Setup    bool     `json:"setup"`
+	Warnings []string `json:"warnings"`
 }
 
 // startNode starts 'kith serve' in home (created on first start) and waits
@@ -117,8 +123,10 @@ func (p *proc) start() {
 	if listen == "" {
 		listen = "/ip4/127.0.0.1/tcp/0"
 	}
-	args := []string{"--home", p.home, "--json", "serve",
-		"--listen", listen, "--api", "127.0.0.1:0", "--no-mdns", "--no-nat"}
+	args := []string{"--home", p.home, "--json", "serve", "--api", "127.0.0.1:0", "--no-mdns", "--no-nat"}
+	if listen != listenFromConfig {
+		args = append(args, "--listen", listen)
+	}
 	if !p.noInit {
 		args = append(args, "--init")
 	}
@@ -155,7 +163,7 @@ func (p *proc) start() {
 		if err := json.Unmarshal([]byte(l), &s); err != nil || s.Event != "listening" {
 			t.Fatalf("%s: unexpected first line %q (%v); stderr:\n%s", p.name, l, err, p.stderr)
 		}
-		p.API, p.Addrs, p.Account, p.Device, p.Web, p.Setup = s.API, s.Addrs, s.Account, s.Device, s.Web, s.Setup
+		p.API, p.Addrs, p.Account, p.Device, p.Web, p.Setup, p.Warnings = s.API, s.Addrs, s.Account, s.Device, s.Web, s.Setup, s.Warnings
 	case <-time.After(30 * time.Second):
 		t.Fatalf("%s: no 'listening' line within 30 s; stderr:\n%s", p.name, p.stderr)
 	}

@@ -34,7 +34,7 @@ func messageErr(err error) error {
 		return withCode(wire.CodeNotFound, err)
 	case errors.Is(err, node.ErrBadCursor):
 		return withCode(wire.CodeBadRequest, fmt.Errorf("before: %w (the \"older\" of a page of this conversation)", err))
-	case errors.Is(err, node.ErrMessageRecipients):
+	case errors.Is(err, node.ErrMessageRecipients), errors.Is(err, node.ErrKeyNotRenewable):
 		return withCode(wire.CodeConflict, err)
 	case errors.Is(err, message.ErrTooLarge):
 		return withCode(wire.CodeTooLarge, err)
@@ -182,6 +182,9 @@ func summaryOf(c node.ConversationSummary) wire.ConversationSummary {
 	if c.Last != nil {
 		m := messageOf(*c.Last)
 		out.Last = &m
+	}
+	for _, r := range c.Renewals {
+		out.Renewals = append(out.Renewals, wire.KeyRenewal{By: personOf(r.By), Device: r.Device, Revoked: r.Revoked, Given: r.Given, Current: r.Current})
 	}
 	return out
 }

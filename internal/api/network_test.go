@@ -28,7 +28,7 @@ func TestNetworkNotServing(t *testing.T) {
 	// Status answers without the network: what the node holds.
 	var st wire.Status
 	f.call("GET", "/api/v1/status", nil, &st)
-	if st.Serving || st.Logs != 1 || st.Entries != 1 || st.Peers != 0 || st.Addrs == nil || len(st.Addrs) != 0 {
+	if st.Serving || st.Logs != 1 || st.Entries != 1 || st.Peers != 0 || st.Addrs == nil || len(st.Addrs) != 0 || st.Strangers != nil {
 		t.Fatalf("status of a node not serving: %+v", st)
 	}
 	for _, c := range []struct{ method, path, body, want string }{
@@ -85,6 +85,12 @@ func TestNetworkServing(t *testing.T) {
 	b.call("GET", "/api/v1/peers", nil, &peers)
 	if len(peers.Peers) != 1 || peers.Peers[0].Device != a.n.Device().String() {
 		t.Fatalf("peers: %+v", peers)
+	}
+	// A serving node reports its guards against strangers.
+	var st wire.Status
+	a.call("GET", "/api/v1/status", nil, &st)
+	if g := st.Strangers; g == nil || g.Sessions.Rate != node.DefaultStrangerWork || g.Sessions.MaxWaiting != 64 || g.Requests.Rate != node.DefaultStrangerWork || g.CertificatesLimit != node.MaxStrangerCerts {
+		t.Fatalf("status of a serving node: strangers %+v", st.Strangers)
 	}
 	// The code is single-use.
 	b.expectError("POST", "/api/v1/join", `{"code":"`+inv.Code+`"}`, 403, wire.CodeInviteRefused, "unknown or already used invite")

@@ -96,9 +96,32 @@ func (s *Service) Status(ctx context.Context) (wire.Status, error) {
 			EntriesReceived: st.Sync.EntriesReceived,
 			EntriesSent:     st.Sync.EntriesSent,
 		},
-		Blobs:  wire.BlobTotals{Pending: st.Blobs.Pending, Fetched: st.Blobs.Fetched, Served: st.Blobs.Served, Failed: st.Blobs.Failed},
-		Copies: copiesOf(st.Copies),
+		Blobs:     wire.BlobTotals{Pending: st.Blobs.Pending, Fetched: st.Blobs.Fetched, Served: st.Blobs.Served, Failed: st.Blobs.Failed},
+		Copies:    copiesOf(st.Copies),
+		Strangers: s.strangers(),
 	}, nil
+}
+
+func strangerWork(w node.StrangerWorkStats) wire.StrangerWork {
+	return wire.StrangerWork{Rate: w.Rate, Waiting: w.Waiting, MaxWaiting: w.MaxWaiting, Admitted: w.Admitted, Waited: w.Waited, Refused: w.Refused, Evicted: w.Evicted}
+}
+
+// strangers reports the node's guards against strangers; nil while the
+// network does not run.
+func (s *Service) strangers() *wire.Strangers {
+	if !s.n.Serving() {
+		return nil
+	}
+	g := s.n.NetGuards()
+	return &wire.Strangers{
+		Connections:       wire.StrangerConnections{Held: g.Conns.Strangers, Limit: g.Conns.StrangerLimit, Trimmed: g.Conns.Trimmed, Refused: g.Conns.Refused},
+		Sessions:          strangerWork(g.StrangerSessions),
+		Requests:          strangerWork(g.StrangerRequests),
+		Certificates:      g.StrangerCerts,
+		CertificatesLimit: node.MaxStrangerCerts,
+		DHTRecords:        g.Providers.Records,
+		DHTRecordsRefused: g.Providers.Refused,
+	}
 }
 
 // NewInvite makes an invitation to connect and follow each other.

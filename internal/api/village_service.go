@@ -27,7 +27,7 @@ func villageErr(err error) error {
 		return nil
 	case errors.Is(err, node.ErrNoVillage):
 		return withCode(wire.CodeNotFound, err)
-	case errors.Is(err, node.ErrVillageRule), errors.Is(err, node.ErrRequestVetoed), errors.Is(err, node.ErrRequestRefused):
+	case errors.Is(err, node.ErrVillageRule), errors.Is(err, node.ErrRequestVetoed), errors.Is(err, node.ErrRequestRefused), errors.Is(err, node.ErrRequestBusy):
 		return withCode(wire.CodeConflict, err)
 	case errors.As(err, &ve):
 		return withCode(wire.CodeBadRequest, err)

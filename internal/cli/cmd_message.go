@@ -230,6 +230,9 @@ func printConversation(w io.Writer, v wire.Conversation) {
 	if !v.Verified {
 		fmt.Fprintln(w, "unverified: its first message (which names the participants) has not arrived; the messages below are not checked against them")
 	}
+	for _, r := range v.Renewals {
+		fmt.Fprintln(w, renewalText(r))
+	}
 	if v.Earlier > 0 {
 		fmt.Fprintf(w, "(%s not shown: 'kith message show %s --before %s' shows %s)\n", fmt.Sprintf(plural(v.Earlier, "%d earlier message", "%d earlier messages"), v.Earlier), v.ID, v.Older, plural(v.Earlier, "it", "them"))
 	}
@@ -288,4 +291,28 @@ func runMessageReply(ctx context.Context, c *call) error {
 		}
 		return c.out(s, func(w io.Writer) { fmt.Fprintln(w, s.ID) })
 	})
+}
+
+// renewalText says what a renewal of the conversation's key did
+// (doc/protocol/messages.md §11), with names.
+func renewalText(r wire.KeyRenewal) string {
+	who := msgPersonText(r.By)
+	if r.Device != "" {
+		who += " (" + termText(r.Device) + ")"
+	}
+	if !r.Given {
+		return fmt.Sprintf("key renewed by %s after a device was revoked; this device was not given the new key, so it cannot read what is sealed under it", who)
+	}
+	out := "key renewed by " + who
+	if len(r.Revoked) > 0 {
+		names := make([]string, len(r.Revoked))
+		for i, n := range r.Revoked {
+			names[i] = termText(n)
+		}
+		out += ": " + strings.Join(names, ", ") + " " + plural(len(names), "was", "were") + " revoked"
+	}
+	if r.Current {
+		out += " (messages are sealed under it now)"
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -76,5 +77,65 @@ func TestMessageCommands(t *testing.T) {
 	}
 	if r := a.run(t, nil, "message", "show", "abcdef"); r.code != 1 || !strings.Contains(r.stderr, "no conversation here starts with abcdef") {
 		t.Fatalf("show of an unknown prefix: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// After Bea revokes her phone, Ann's next message renews the
+// conversation's key: 'kith message show' says so with names, and on the
+// phone says that it was not given the new key (messages.md §11).
+func TestMessageShowRenewal(t *testing.T) {
+	a, b1, b2 := newEnv(t), newEnv(t), newEnv(t)
+	var ao, bo, po initOut
+	a.okJSON(t, &ao, "init", "--name", "desk")
+	b1.okJSON(t, &bo, "init", "--name", "laptop")
+	if r := b2.run(t, []byte(bo.RecoveryPhrase+"\n"), "--json", "init", "--restore", "--name", "phone"); r.code != 0 {
+		t.Fatalf("restore: %s", r.stderr)
+	} else if err := json.Unmarshal([]byte(r.stdout), &po); err != nil {
+		t.Fatal(err)
+	}
+	a.ok(t, "profile", "set", "--name", "Ann")
+	b1.ok(t, "profile", "set", "--name", "Bea")
+	a.ok(t, "follow", bo.Account)
+	b1.ok(t, "follow", ao.Account)
+	for _, e := range []env{a, b1, b2} {
+		e.ok(t, "message", "list") // publishes the device's encryption key
+	}
+	all := func() {
+		for _, from := range []env{a, b1, b2} {
+			for _, to := range []env{a, b1, b2} {
+				if from["KITH_HOME"] != to["KITH_HOME"] {
+					syncHomes(t, from, to)
+				}
+			}
+		}
+	}
+	all()
+	conv := strings.TrimSpace(a.ok(t, "message", "send", "--to", "Bea", "tea?"))
+	all()
+	for _, e := range []env{b1, b2} {
+		e.ok(t, "message", "list")
+	}
+	b1.ok(t, "device", "revoke", po.Device)
+	all()
+	a.ok(t, "message", "reply", conv, "after the phone")
+	all()
+	show := b1.ok(t, "message", "show", conv)
+	if want := "key renewed by Ann (desk): phone was revoked (messages are sealed under it now)\n"; !strings.Contains(show, want) || !strings.Contains(show, "after the phone") {
+		t.Fatalf("the laptop's show lacks %q:\n%s", want, show)
+	}
+	var v wire.Conversation
+	b1.okJSON(t, &v, "message", "show", conv)
+	if len(v.Renewals) != 1 || v.Renewals[0].By.Name != "Ann" || v.Renewals[0].Device != "desk" || !v.Renewals[0].Given ||
+		!v.Renewals[0].Current || len(v.Renewals[0].Revoked) != 1 || v.Renewals[0].Revoked[0] != "phone" {
+		t.Fatalf("--json renewals %+v", v.Renewals)
+	}
+	show = b2.ok(t, "message", "show", conv)
+	for _, want := range []string{"key renewed by Ann (desk) after a device was revoked; this device was not given the new key", "not-decrypted (sealed under a renewed key this device was not given", "\n  tea?\n"} {
+		if !strings.Contains(show, want) {
+			t.Fatalf("the phone's show lacks %q:\n%s", want, show)
+		}
+	}
+	if strings.Contains(show, "after the phone") {
+		t.Fatalf("the revoked phone reads what was sealed after:\n%s", show)
 	}
 }

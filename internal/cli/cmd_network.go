@@ -186,6 +186,12 @@ func printStatus(w io.Writer, st wire.Status) {
 		s.Sessions, s.CaughtUp, s.EntriesReceived, s.EntriesExpected, s.EntriesSent)
 	b := st.Blobs
 	fmt.Fprintf(w, "blobs      %d pending; %d fetched, %d served, %d failed\n", b.Pending, b.Fetched, b.Served, b.Failed)
+	if g := st.Strangers; g != nil {
+		c, k, r := g.Connections, g.Sessions, g.Requests
+		fmt.Fprintf(w, "strangers  %d of %d connections (%d trimmed, %d refused)\n", c.Held, c.Limit, c.Trimmed, c.Refused)
+		fmt.Fprintf(w, "           sync sessions at %g a second: %d waiting, %d started, %d refused\n", k.Rate, k.Waiting, k.Admitted, k.Refused)
+		fmt.Fprintf(w, "           village requests at %g units a second: %d waiting, %d taken, %d refused\n", r.Rate, r.Waiting, r.Admitted, r.Refused)
+	}
 	printCopies(w, st.Copies)
 }
 

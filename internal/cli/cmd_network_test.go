@@ -87,6 +87,7 @@ var networkAnswers = map[string]string{
 	"GET /api/v1/status": `{"account":"` + accA + `","device":"` + devA + `","serving":true,"addrs":["/ip4/127.0.0.1/tcp/7696/p2p/12D3KooA","/ip6/::1/tcp/7696/p2p/12D3KooA"],"peers":2,"logs":40,"entries":5120,
 		"hub":true,"hub_slots":["` + devB + `","` + devC + `"],"warnings":["mDNS is off: no supported interface"],
 		"sync":{"sessions":2,"caught_up":1,"entries_expected":5120,"entries_received":1320,"entries_sent":30},"blobs":{"pending":3,"fetched":10,"served":4,"failed":1},
+		"strangers":{"connections":{"held":12,"limit":192,"trimmed":34,"refused":56},"sessions":{"rate":20,"waiting":3,"max_waiting":64,"admitted":1234,"waited":200,"refused":7,"evicted":1},"requests":{"rate":20,"waiting":0,"max_waiting":64,"admitted":5,"waited":2,"refused":0,"evicted":0},"certificates":9,"certificates_limit":1024,"dht_records":5,"dht_records_refused":0},
 		"copies":{"count":1,"complete":[{"device":"` + devA + `","name":"desk","this_device":true,"missing":0}],
 			"devices":[{"device":"` + devA + `","name":"desk","this_device":true,"missing":0},{"device":"` + devB + `","name":"phone","this_device":false,"missing":0},{"device":"` + devC + `","name":"laptop\u001b[31m","this_device":false,"missing":3}],
 			"single":[{"author":{"device":"` + devB + `","name":"phone","this_device":false,"missing":0},"holder":{"device":"` + devA + `","name":"desk","this_device":true,"missing":0},"entries":12},
@@ -131,6 +132,9 @@ func TestNetworkCommands(t *testing.T) {
 		"held       40 logs, 5120 entries\n"+
 		"sync       2 sessions, 1 caught up; received 1320 of 5120 expected entries, sent 30\n"+
 		"blobs      3 pending; 10 fetched, 4 served, 1 failed\n"+
+		"strangers  12 of 192 connections (34 trimmed, 56 refused)\n"+
+		"           sync sessions at 20 a second: 3 waiting, 1234 started, 7 refused\n"+
+		"           village requests at 20 units a second: 0 waiting, 5 taken, 0 refused\n"+
 		"your data  1 copy (this device)\n"+
 		"           12 entries of your log on phone are only on this device\n"+
 		"           1 entry of your log on this device is only on this device\n"+
@@ -139,7 +143,7 @@ func TestNetworkCommands(t *testing.T) {
 	}
 	var st wire.Status
 	e.okJSON(t, &st, "status")
-	if st.Entries != 5120 || st.Blobs.Pending != 3 || len(st.Addrs) != 2 || st.Copies.Count != 1 || st.Copies.Single[0].Entries != 12 ||
+	if st.Entries != 5120 || st.Blobs.Pending != 3 || len(st.Addrs) != 2 || st.Copies.Count != 1 || st.Copies.Single[0].Entries != 12 || st.Strangers == nil || st.Strangers.Sessions.Admitted != 1234 ||
 		!st.Hub || len(st.HubSlots) != 2 || st.HubSlots[1] != devC || len(st.Warnings) != 1 {
 		t.Errorf("status --json = %+v", st)
 	}

@@ -1,6 +1,7 @@
 package message
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -205,5 +206,34 @@ func BenchmarkBuildThread10000(b *testing.B) {
 		if th := BuildThread(tCreator, items); len(th.Order) != 10000 {
 			b.Fatalf("%d placed", len(th.Order))
 		}
+	}
+}
+
+// BenchmarkOpenUnderGenerations opens a message sealed under generation
+// 0 while 16 later generations are held (messages.md §11: the trial
+// tries them all first), at the smallest and the largest bucket.
+func BenchmarkOpenUnderGenerations(b *testing.B) {
+	c := newConversation([32]byte{5}, id(1))
+	at := pos(id(2), c, 1)
+	var gens []*Generation
+	for i := range MaxGeneration {
+		g, err := c.NewGeneration(id(byte(3+i)), uint16(i+1), Covered{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		gens = append(gens, g)
+	}
+	for _, size := range []int{100, 9000} {
+		p, err := Seal(c, at, 1, &Message{Text: string(bytes.Repeat([]byte("x"), size))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("%dB", len(p)), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := OpenIn(c, gens, at, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

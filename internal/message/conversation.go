@@ -144,13 +144,18 @@ func (c *Conversation) Reannounce(announcer ID, recipients []seal.Recipient) ([]
 }
 
 func (c *Conversation) announce(announcer ID, recipients []seal.Recipient) ([][]byte, error) {
+	return announceEpoch(c.epoch(announcer), recipients)
+}
+
+// announceEpoch wraps e to recipients within §2's limits.
+func announceEpoch(e *seal.Epoch, recipients []seal.Recipient) ([][]byte, error) {
 	if len(recipients) == 0 {
 		return nil, fmt.Errorf("%w: a conversation needs at least one recipient device", ErrMalformed)
 	}
 	if len(recipients) > MaxRecipients {
 		return nil, fmt.Errorf("%w: %d recipient devices, at most %d per announcement", ErrTooLarge, len(recipients), MaxRecipients)
 	}
-	parts, err := seal.Wrap(MsgSpace, c.epoch(announcer), recipients)
+	parts, err := seal.Wrap(MsgSpace, e, recipients)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // The outcomes messages.md names. Each is returned wrapped with detail;
-// test with errors.Is. All but ErrWrongLog are internal/seal's (the
+// test with errors.Is. All but ErrWrongLog and ErrNotRenewal are internal/seal's (the
 // announcement is seal's format and a node treats both alike), so
 // errors.Is works with either package's name.
 var (
@@ -24,6 +24,13 @@ var (
 	// conversation (a copied announcement part, or a message looked up in
 	// the wrong conversation).
 	ErrWrongLog = errors.New("not in its author's log of this conversation")
+	// ErrNotRenewal: a renewal's key material opened but its tag does not
+	// bind it to this conversation and a candidate maker (messages.md
+	// §11): a bad binding.
+	ErrNotRenewal = errors.New("not a key renewal of this conversation")
+	// ErrSecondRenewal: a device made two generations with one number;
+	// the one with the smaller id is kept (messages.md §11).
+	ErrSecondRenewal = errors.New("a second renewal by one device at one number")
 	// ErrNotDecrypted: the ciphertext does not decrypt with this
 	// conversation's key at this position (tampered or moved).
 	ErrNotDecrypted = seal.ErrNotDecrypted

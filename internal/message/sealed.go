@@ -41,10 +41,23 @@ func checkAuthor(c *Conversation, author ID, m *Message) error {
 	return nil
 }
 
-// Seal encrypts m for the entry at pos of conversation c, with the
-// author's real time timeMs inside, padded to a bucket. pos.LogID must be
-// c.LogID(pos.Author).
+// Seal encrypts m for the entry at pos of conversation c under
+// generation 0, with the author's real time timeMs inside, padded to a
+// bucket. pos.LogID must be c.LogID(pos.Author).
 func Seal(c *Conversation, pos Position, timeMs uint64, m *Message) ([]byte, error) {
+	return SealIn(c, nil, pos, timeMs, m)
+}
+
+// keyOf is the AEAD key of generation g of c (nil: generation 0).
+func keyOf(c *Conversation, g *Generation) *[32]byte {
+	if g == nil {
+		return &c.msgKey
+	}
+	return &g.msgKey
+}
+
+// SealIn is Seal under generation g (nil: generation 0, messages.md §11).
+func SealIn(c *Conversation, g *Generation, pos Position, timeMs uint64, m *Message) ([]byte, error) {
 	if want := c.LogID(pos.Author); pos.LogID != want {
 		return nil, fmt.Errorf("%w: sealing for log %x, the author's log of the conversation is %x", ErrWrongLog, pos.LogID[:8], want[:8])
 	}
@@ -62,19 +75,28 @@ func Seal(c *Conversation, pos Position, timeMs uint64, m *Message) ([]byte, err
 	prefix := make([]byte, sealedPrefix)
 	prefix[0] = sealedVersion
 	aad := func(prefix []byte) []byte { return payloadAAD(c, pos, prefix) }
-	return seal.SealBox(&c.msgKey, prefix, size, aad, timeMs, body)
+	return seal.SealBox(keyOf(c, g), prefix, size, aad, timeMs, body)
 }
 
 // Opened is a decrypted message.
 type Opened struct {
 	TimeMs uint64 // the author's real time, as it claims it
 	Msg    *Message
+	Gen    *Generation // the generation it opened under; nil: generation 0
 }
 
-// Open decrypts a sealed message of conversation c found at pos.
-// Outcomes, in this order (messages.md §4): ErrMalformed, ErrWrongLog,
-// ErrNotDecrypted, ErrMalformed (padding, body, start rules).
+// Open decrypts a sealed message of conversation c found at pos under
+// generation 0. Outcomes, in this order (messages.md §4): ErrMalformed,
+// ErrWrongLog, ErrNotDecrypted, ErrMalformed (padding, body, start
+// rules).
 func Open(c *Conversation, pos Position, p []byte) (*Opened, error) {
+	return OpenIn(c, nil, pos, p)
+}
+
+// OpenIn is Open under the generations gens (their trial order,
+// Generations.Trial; generation 0 is tried last): the first that opens
+// is the message's (messages.md §11).
+func OpenIn(c *Conversation, gens []*Generation, pos Position, p []byte) (*Opened, error) {
 	if !seal.IsBucket(len(p)) {
 		return nil, fmt.Errorf("%w: sealed message is %d bytes, not one of the bucket sizes %v", ErrMalformed, len(p), seal.Buckets)
 	}
@@ -84,9 +106,27 @@ func Open(c *Conversation, pos Position, p []byte) (*Opened, error) {
 	if want := c.LogID(pos.Author); pos.LogID != want {
 		return nil, fmt.Errorf("%w: message in log %x, the author's log of the conversation is %x", ErrWrongLog, pos.LogID[:8], want[:8])
 	}
-	timeMs, body, err := seal.OpenBox(&c.msgKey, p, sealedPrefix, payloadAAD(c, pos, p[:sealedPrefix]))
-	if err == ErrNotDecrypted {
+	aad := payloadAAD(c, pos, p[:sealedPrefix])
+	var (
+		timeMs uint64
+		body   []byte
+		err    error
+		gen    *Generation
+	)
+	for i := 0; i <= len(gens); i++ {
+		gen = nil
+		if i < len(gens) {
+			gen = gens[i]
+		}
+		timeMs, body, err = seal.OpenBox(keyOf(c, gen), p, sealedPrefix, aad)
+		if err != ErrNotDecrypted {
+			break
+		}
+	}
+	if err == ErrNotDecrypted && len(gens) == 0 {
 		return nil, fmt.Errorf("%w (seq %d)", ErrNotDecrypted, pos.Seq)
+	} else if err == ErrNotDecrypted {
+		return nil, fmt.Errorf("%w (seq %d, under none of the %d key generations held)", ErrNotDecrypted, pos.Seq, len(gens)+1)
 	} else if err != nil {
 		return nil, err
 	}
@@ -97,7 +137,7 @@ func Open(c *Conversation, pos Position, p []byte) (*Opened, error) {
 	if err := checkAuthor(c, pos.Author, m); err != nil {
 		return nil, err
 	}
-	return &Opened{TimeMs: timeMs, Msg: m}, nil
+	return &Opened{TimeMs: timeMs, Msg: m, Gen: gen}, nil
 }
 
 // Kind is what a payload of a conversation log is (messages.md §4).

@@ -51,12 +51,32 @@ type vPayload struct {
 	Body   hexb   `json:"body,omitempty"`
 	// For an announcement part: its public epoch id and who opens it.
 	Epoch  hexb  `json:"epoch,omitempty"`
-	Opened []int `json:"opened_by,omitempty"` // indexes into recipients (new device: len(recipients))
+	Opened []int `json:"opened_by,omitempty"` // indexes into recipients (new device: len(recipients); the creator, for a renewal: len(recipients)+1)
+	// Renewal: the part is the renewal of §11 (opened with
+	// OpenRenewal); Generation: the generation a message is sealed
+	// under (0, or 1: the renewal's).
+	Renewal    bool `json:"renewal,omitempty"`
+	Generation int  `json:"generation,omitempty"`
+}
+
+// vRenewal is the generation of §11 the vectors renew the key with, and
+// everything derived from it.
+type vRenewal struct {
+	Maker   hexb   `json:"maker"`
+	Number  uint16 `json:"number"`
+	Revoked []hexb `json:"revoked"` // the revoked devices it leaves out
+	Covered hexb   `json:"covered"`
+	Key     hexb   `json:"key"`
+	Tag     hexb   `json:"tag"`
+	Wrapped hexb   `json:"wrapped"` // the 64 bytes: key ‖ number ‖ covered ‖ tag
+	GenID   hexb   `json:"gen_id"`
+	MsgKey  hexb   `json:"msg_key"`
+	Stored  hexb   `json:"stored"`
 }
 
 type vInvalid struct {
 	Name    string `json:"name"`
-	Decoder string `json:"decoder"` // "body", "message" (at the reply's position), "announcement" (recipient 0, at Position), "stored"
+	Decoder string `json:"decoder"` // "body", "message" (at the reply's position), "announcement" (recipient 0, at Position), "stored", "renewal" (recipient 0, at Position), "message-gen0" (at Position, generation 0 only), "stored-generation"
 	Author  hexb   `json:"author,omitempty"`
 	LogID   hexb   `json:"log_id,omitempty"`
 	Seq     uint64 `json:"seq,omitempty"`
@@ -71,6 +91,7 @@ type vectors struct {
 	Recipients   []vDevice     `json:"recipients"`
 	NewDevice    vDevice       `json:"new_device"`
 	Conversation vConversation `json:"conversation"`
+	Renewal      vRenewal      `json:"renewal"`
 	Payloads     []vPayload    `json:"payloads"`
 	Thread       []hexb        `json:"thread_order"`
 	Invalid      []vInvalid    `json:"invalid"`
@@ -171,6 +192,47 @@ func makeVectors(t *testing.T) *vectors {
 		t.Fatal(err)
 	}
 	add("re-announcement by recipient 1 to its account's new device", bob, 2, rparts[0], 0, nil)
+
+	// Recipient 2 (account 2's other device) is revoked; recipient 3
+	// renews the key for every other device, and recipient 1 writes under
+	// the new generation.
+	carol := ds[3]
+	revoked := ds[2].id
+	gen, err := c.NewGeneration(carol.id, 1, CoveredOf([]ID{revoked}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, rest := gen.material(c)
+	v.Renewal = vRenewal{Maker: carol.id[:], Number: 1, Revoked: []hexb{revoked[:]}, Covered: gen.Covered[:], Key: k[:], Tag: rest[16:],
+		Wrapped: append(k[:], rest[:]...), GenID: hexOf(gen.id), MsgKey: gen.msgKey[:], Stored: c.MarshalGeneration(gen)}
+	others := []device{creator, ds[0], ds[1], ds[4], newDev}
+	gparts, err := c.Renew(carol.id, gen, recipients(others))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpos := pos(carol.id, c, 2)
+	{
+		a, err := seal.DecodeAnnouncement(gparts[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		vp := vPayload{What: "renewal by recipient 3 after recipient 2 was revoked", Author: carol.id[:], LogID: cpos.LogID[:], Seq: 2, Payload: gparts[0], Epoch: a.Epoch[:], Renewal: true}
+		e := vid(gparts[0])
+		vp.EntryID = e[:]
+		for i, d := range append(append(cloneDevices(ds), newDev), creator) {
+			if _, err := c.OpenRenewal(d.id, d.dk, cpos, gparts[0], nil); err == nil {
+				vp.Opened = append(vp.Opened, i)
+			}
+		}
+		v.Payloads = append(v.Payloads, vp)
+	}
+	after := &Message{Text: "Sorry, lost my phone", ReplyTo: vid(cp)}
+	ap, err := SealIn(c, gen, pos(bob.id, c, 3), 1765036900000, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("reply by recipient 1 under the new generation", bob, 3, ap, 1765036900000, after)
+	v.Payloads[len(v.Payloads)-1].Generation = 1
 	th := BuildThread(creator.id, items)
 	for _, e := range th.Order {
 		v.Thread = append(v.Thread, hexOf(ID(e)))
@@ -211,6 +273,35 @@ func makeVectors(t *testing.T) *vectors {
 		_, err := ParseConversation(in)
 		v.Invalid = append(v.Invalid, vInvalid{Name: name, Decoder: "stored", Input: in, Outcome: outcome(err)})
 	}
+	// Invalid renewals, opened by recipient 0 (candidate makers: none
+	// but the author).
+	badTag, n0 := rest, rest
+	badTag[31] ^= 1
+	n0[0], n0[1] = 0, 0
+	r0 := recipients(ds[:1])
+	for _, a := range []struct {
+		name string
+		at   Position
+		in   []byte
+	}{
+		{"bad binding (tag)", cpos, rawRenewal(t, carol.id, k, badTag, r0)[0]},
+		{"generation number 0", cpos, rawRenewal(t, carol.id, k, n0, r0)[0]},
+		{"for someone else (the revoked device)", cpos, rawRenewal(t, carol.id, k, rest, recipients(ds[2:3]))[0]},
+		{"another log", Position{Author: carol.id, LogID: c.LogID(bob.id), Seq: 2}, gparts[0]},
+		{"another author", pos(bob.id, c, 2), gparts[0]},
+		{"maker not a candidate (another announcer)", pos(bob.id, c, 4), rawRenewal(t, bob.id, k, rest, r0)[0]},
+	} {
+		_, err := c.OpenRenewal(ds[0].id, ds[0].dk, a.at, a.in, nil)
+		v.Invalid = append(v.Invalid, vInvalid{Name: a.name, Decoder: "renewal", Author: a.at.Author[:], LogID: a.at.LogID[:], Seq: a.at.Seq, Input: a.in, Outcome: outcome(err)})
+	}
+	at3 := pos(bob.id, c, 3)
+	_, err = Open(c, at3, ap)
+	v.Invalid = append(v.Invalid, vInvalid{Name: "a message under the new generation, for a holder of generation 0 only (the revoked device)", Decoder: "message-gen0", Author: at3.Author[:], LogID: at3.LogID[:], Seq: at3.Seq, Input: ap, Outcome: outcome(err)})
+	gstored := c.MarshalGeneration(gen)
+	for name, in := range map[string][]byte{"96 bytes": gstored[:96], "another maker": append(append([]byte{1}, bob.id[:]...), gstored[33:]...)} {
+		_, err := c.ParseGeneration(in)
+		v.Invalid = append(v.Invalid, vInvalid{Name: name, Decoder: "stored-generation", Input: in, Outcome: outcome(err)})
+	}
 	sortInvalid(v.Invalid)
 	return v
 }
@@ -229,7 +320,7 @@ func outcome(err error) string {
 	for _, e := range []struct {
 		err  error
 		name string
-	}{{ErrWrongLog, "ErrWrongLog"}, {ErrNotForMe, "ErrNotForMe"}, {ErrEpochMismatch, "ErrEpochMismatch"}, {ErrNotDecrypted, "ErrNotDecrypted"}, {ErrMalformed, "ErrMalformed"}} {
+	}{{ErrWrongLog, "ErrWrongLog"}, {ErrNotRenewal, "ErrNotRenewal"}, {ErrSecondRenewal, "ErrSecondRenewal"}, {ErrNotForMe, "ErrNotForMe"}, {ErrEpochMismatch, "ErrEpochMismatch"}, {ErrNotDecrypted, "ErrNotDecrypted"}, {ErrMalformed, "ErrMalformed"}} {
 		if errors.Is(err, e.err) {
 			return e.name + ": " + err.Error()
 		}
@@ -282,10 +373,72 @@ func checkVectors(t *testing.T, v *vectors) {
 	if !bytes.Equal(cv.Stored, append(append([]byte{1}, cv.Creator...), cv.Secret...)) {
 		t.Error("stored form is not 0x01 ‖ creator ‖ secret")
 	}
+	// The generation of §11, written out.
+	rv := v.Renewal
+	var revoked []byte
+	for _, r := range rv.Revoked {
+		revoked = append(revoked, r...)
+	}
+	cov := sha256.Sum256(append([]byte("kith-msg-covered-v1\x00"), revoked...))
+	if !bytes.Equal(cov[:14], rv.Covered) {
+		t.Error("covered does not derive")
+	}
+	nb := []byte{byte(rv.Number >> 8), byte(rv.Number)}
+	tagIn := append(append(append(append(slices.Clone(cv.Creator), rv.Maker...), rv.Key...), nb...), rv.Covered...)
+	if tag := hmacSum(cv.Secret, []byte("kith-msg-generation-v1\x00"), tagIn); !bytes.Equal(tag[:16], rv.Tag) {
+		t.Error("the generation's tag does not derive")
+	}
+	if !bytes.Equal(rv.Wrapped, append(append(append(slices.Clone(rv.Key), nb...), rv.Covered...), rv.Tag...)) {
+		t.Error("wrapped is not key ‖ number ‖ covered ‖ tag")
+	}
+	gh := sha256.New()
+	gh.Write([]byte("kith-msg-generation-id-v1\x00"))
+	gh.Write(cv.ConvID)
+	gh.Write(rv.Maker)
+	gh.Write(rv.Key)
+	gh.Write(nb)
+	gh.Write(rv.Covered)
+	if !bytes.Equal(gh.Sum(nil), rv.GenID) {
+		t.Error("gen_id does not derive")
+	}
+	if k := hmacSum(rv.Key, []byte("kith-msg-generation-key-v1\x00"), cv.ConvID); !bytes.Equal(k[:], rv.MsgKey) {
+		t.Error("the generation's msg_key does not derive")
+	}
+	if !bytes.Equal(rv.Stored, append(append([]byte{1}, rv.Maker...), rv.Wrapped...)) {
+		t.Error("the stored generation is not 0x01 ‖ maker ‖ the 64 bytes")
+	}
 	var conv *Conversation
+	var gen *Generation
 	var items []Item
+	devsAndCreator := append(slices.Clone(devs), v.Creator)
 	for _, p := range v.Payloads {
 		at := Position{Author: ID(p.Author), LogID: ID(p.LogID), Seq: p.Seq}
+		if p.Renewal {
+			if conv == nil {
+				t.Fatal("a renewal before any announcement opened")
+			}
+			for i, d := range devsAndCreator {
+				dk, err := seal.DeriveDecryptionKey(d.KEM, d.IKM)
+				if err != nil {
+					t.Fatal(err)
+				}
+				g, err := conv.OpenRenewal(ID(d.Device), dk, at, p.Payload, nil)
+				if (err == nil) != slices.Contains(p.Opened, i) {
+					t.Errorf("%s: device %d opens: %v", p.What, i, err)
+				}
+				if err == nil {
+					if !bytes.Equal(conv.MarshalGeneration(g), rv.Stored) {
+						t.Errorf("%s: device %d opens another generation", p.What, i)
+					}
+					gen = g
+				}
+			}
+			k, rest := [32]byte(rv.Wrapped[:32]), [32]byte(rv.Wrapped[32:])
+			if e := seal.EpochID(ID(v.MsgSpace), at.Author, nil, k, rest); !bytes.Equal(e[:], p.Epoch) {
+				t.Errorf("%s: public epoch id does not derive", p.What)
+			}
+			continue
+		}
 		switch KindOf(p.Payload) {
 		case KindAnnouncement:
 			for i, d := range devs {
@@ -312,9 +465,16 @@ func checkVectors(t *testing.T, v *vectors) {
 			if conv == nil {
 				t.Fatal("a message before any announcement opened")
 			}
-			o, err := Open(conv, at, p.Payload)
+			var gens []*Generation
+			if gen != nil {
+				gens = []*Generation{gen}
+			}
+			o, err := OpenIn(conv, gens, at, p.Payload)
 			if err != nil {
 				t.Fatalf("%s: %v", p.What, err)
+			}
+			if (o.Gen != nil) != (p.Generation == 1) {
+				t.Errorf("%s: opened under another generation", p.What)
 			}
 			body, _ := EncodeBody(o.Msg)
 			if o.TimeMs != p.TimeMs || !bytes.Equal(body, p.Body) {
@@ -341,7 +501,12 @@ func checkVectors(t *testing.T, v *vectors) {
 			t.Errorf("thread_order[%d] differs", i)
 		}
 	}
-	reply := v.Payloads[len(v.Payloads)-3]
+	var reply vPayload
+	for _, p := range v.Payloads {
+		if p.What == "reply by recipient 1" {
+			reply = p
+		}
+	}
 	for _, c := range v.Invalid {
 		var err error
 		switch c.Decoder {
@@ -353,6 +518,15 @@ func checkVectors(t *testing.T, v *vectors) {
 			_, err = OpenAnnouncement(ID(devs[0].Device), keys[0], Position{Author: ID(c.Author), LogID: ID(c.LogID), Seq: c.Seq}, c.Input)
 		case "stored":
 			_, err = ParseConversation(c.Input)
+		case "renewal":
+			_, err = conv.OpenRenewal(ID(devs[0].Device), keys[0], Position{Author: ID(c.Author), LogID: ID(c.LogID), Seq: c.Seq}, c.Input, nil)
+		case "message-gen0":
+			_, err = Open(conv, Position{Author: ID(c.Author), LogID: ID(c.LogID), Seq: c.Seq}, c.Input)
+		case "stored-generation":
+			_, err = conv.ParseGeneration(c.Input)
+		default:
+			t.Errorf("unknown decoder %q", c.Decoder)
+			continue
 		}
 		if got := outcome(err); got != c.Outcome || got == "ok" {
 			t.Errorf("%s %s: got %q, want %q", c.Decoder, c.Name, got, c.Outcome)

@@ -38,7 +38,10 @@ type Host struct {
 	providers *cappedProviders // nil when the DHT is off
 	pings     bool             // measure latency (not on the mock network)
 	admission *admission       // inbound connections of strangers; nil on the mock network
-	mdnsErr   error            // why mDNS, asked for, does not run (startMDNS); nil if it runs or was not asked for
+	// listenWarnings: listen ports found in use and replaced by free ones
+	// (listenports.go).
+	listenWarnings []string
+	mdnsErr        error // why mDNS, asked for, does not run (startMDNS); nil if it runs or was not asked for
 
 	wantMu sync.Mutex
 	wanted map[string]map[identity.PublicKey]bool // Want's sets by tag
@@ -62,6 +65,8 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
+	var listenWarnings []string
+	cfg.Listen, listenWarnings = ownListenPorts(cfg.Listen)
 	if cfg.DataDir != "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("netnode: creating the data directory: %w", err)
@@ -100,6 +105,10 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	h, err := assemble(lh, cfg, pen, keptPeersPath(cfg.DataDir), true, adm)
 	if err != nil {
 		return nil, errors.Join(err, lh.Close())
+	}
+	h.listenWarnings = listenWarnings
+	for _, w := range listenWarnings {
+		h.log.Warn(w)
 	}
 	if cfg.RelayService {
 		if err := h.startRelayService(cfg.RelayLimits, cfg.RelayAllow); err != nil {

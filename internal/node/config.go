@@ -64,6 +64,11 @@ type Config struct {
 	// collector runs more often near it instead of letting the heap grow
 	// to twice what is live. 0: no limit.
 	MemoryLimitMB int `toml:"memory_limit_mb"`
+	// StrangerWork is the budget, in units a second, that peers the node
+	// does not want share for new sync sessions (one unit each) and
+	// village requests (doc/network.md, "Strangers' work"). 0: the
+	// default, DefaultStrangerWork.
+	StrangerWork int `toml:"stranger_work"`
 	// Hubs are hubs (multiaddrs with /p2p/) this node keeps connected and
 	// holds a relay slot at, so that it is reachable through them from
 	// behind NAT (doc/network.md). Needs relay.
@@ -71,6 +76,9 @@ type Config struct {
 	// Hub makes this node a hub for others (the [hub] table).
 	Hub HubConfig `toml:"hub"`
 }
+
+// MaxStrangerWork is the highest stranger_work.
+const MaxStrangerWork = 100000
 
 // MinMemoryLimitMB is the least memory_limit_mb other than 0: below it a
 // node collects all the time.
@@ -101,6 +109,7 @@ func DefaultConfig() Config {
 		ConnLow:      netnode.DefaultConnLow,
 		ConnHigh:     netnode.DefaultConnHigh,
 		Peers:        []string{},
+		StrangerWork: DefaultStrangerWork,
 		Hubs:         []string{},
 		Hub:          defaultHub(),
 	}
@@ -129,6 +138,9 @@ func (c Config) withDefaults() Config {
 	if c.ConnHigh == 0 {
 		c.ConnHigh = d.ConnHigh
 	}
+	if c.StrangerWork == 0 {
+		c.StrangerWork = DefaultStrangerWork
+	}
 	c.Hub = c.Hub.withDefaults()
 	return c
 }
@@ -149,6 +161,9 @@ func (c Config) check() error {
 	}
 	if c.MemoryLimitMB < 0 || c.MemoryLimitMB > 0 && c.MemoryLimitMB < MinMemoryLimitMB {
 		return fmt.Errorf("memory_limit_mb = %d: give 0 (no limit) or at least %d", c.MemoryLimitMB, MinMemoryLimitMB)
+	}
+	if c.StrangerWork < 1 || c.StrangerWork > MaxStrangerWork {
+		return fmt.Errorf("stranger_work = %d: give 1…%d units a second (0 for the default, %d)", c.StrangerWork, MaxStrangerWork, DefaultStrangerWork)
 	}
 	return nil
 }

@@ -55,6 +55,8 @@ func TestLoadConfigValues(t *testing.T) {
 		{"no memory limit", "", "", func(c node.Config) bool { return c.MemoryLimitMB == 0 }},
 		{"memory limit too low", "memory_limit_mb = 8\n", "memory_limit_mb = 8: give 0 (no limit) or at least 32", nil},
 		{"memory limit below 0", "memory_limit_mb = -1\n", "memory_limit_mb = -1", nil},
+		{"strangers' work", "stranger_work = 200\n", "", func(c node.Config) bool { return c.StrangerWork == 200 }},
+		{"strangers' work below 0", "stranger_work = -5\n", "stranger_work = -5: give 1…100000 units a second (0 for the default, 20)", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			home := t.TempDir()

@@ -40,6 +40,9 @@ type convInfo struct {
 	// ownAtOpen: this account's devices when this device opened the
 	// conversation; it re-announces only to devices added since.
 	ownAtOpen map[identity.PublicKey]bool
+	// renew: the key generations held and the renewals read
+	// (messages.md §11, messagerotate.go).
+	renew convRenewals
 }
 
 // messageState is the node's conversations (guarded by mu) and the
@@ -90,6 +93,7 @@ type storedConv struct {
 	Conv      string   `json:"conv"` // hex of message.Conversation.MarshalBinary
 	Announced []string `json:"announced,omitempty"`
 	OwnAtOpen []string `json:"own_at_open,omitempty"`
+	storedRenewals
 }
 
 func (n *Node) conversationsPath() string { return filepath.Join(n.home, keyDir, conversationsFile) }
@@ -139,6 +143,7 @@ func (n *Node) loadConversations() error {
 				ci.ownAtOpen[identity.PublicKey(k)] = true
 			}
 		}
+		ci.renew.load(c, s.storedRenewals)
 	}
 	return nil
 }
@@ -151,7 +156,7 @@ func (n *Node) addConversation(c *message.Conversation) *convInfo {
 		return ci
 	}
 	ms.book.Add(c)
-	ci := &convInfo{conv: c, announced: map[identity.PublicKey]bool{}, ownAtOpen: map[identity.PublicKey]bool{}}
+	ci := &convInfo{conv: c, announced: map[identity.PublicKey]bool{}, ownAtOpen: map[identity.PublicKey]bool{}, renew: newConvRenewals(c)}
 	ms.convs[c.ID()] = ci
 	// The creator's announcement; others' re-announcements are recorded
 	// as their authors are met (noteAnnouncers).
@@ -180,6 +185,7 @@ func (n *Node) saveConversations() error {
 		}
 		slices.Sort(s.Announced)
 		slices.Sort(s.OwnAtOpen)
+		s.storedRenewals = ci.renew.stored(ci.conv)
 		doc.Conversations = append(doc.Conversations, s)
 	}
 	slices.SortFunc(doc.Conversations, func(a, b storedConv) int { return strings.Compare(a.Conv, b.Conv) })

@@ -115,6 +115,9 @@ func (n *Node) keepMessages(ctx context.Context, publish bool) error {
 	}
 	changed := false
 	tried := false // announcement parts were read: remember how far
+	// Messages that did not open: perhaps under a generation whose
+	// renewal is read below (keepGenerations).
+	var late []lateReport
 	var fresh []*convInfo
 	isFresh := map[message.ID]bool{} // reported by reportHeld below
 	me := n.device.Public()
@@ -152,7 +155,9 @@ func (n *Node) keepMessages(ctx context.Context, publish bool) error {
 						}
 					case message.KindMessage:
 						if c := ms.book.Find(pos.Author, pos.LogID); c != nil && !isFresh[c.ID()] {
-							n.reportMessage(c, e, pos)
+							if !n.reportMessage(c, e, pos) && len(late) < maxLateReports {
+								late = append(late, lateReport{c, e, pos})
+							}
 						}
 					}
 				}
@@ -175,6 +180,15 @@ func (n *Node) keepMessages(ctx context.Context, publish bool) error {
 				wantsChanged = true
 			}
 		}
+	}
+	// Renewals of the key (messages.md §11), read and made.
+	did, err := n.keepGenerations(ctx, dk)
+	if err != nil {
+		return err
+	}
+	changed = changed || did
+	for _, l := range late {
+		n.reportMessage(l.c, l.e, l.pos)
 	}
 	// The messages a newly opened conversation already had here.
 	for _, ci := range fresh {
@@ -221,7 +235,10 @@ func (n *Node) tryAnnouncement(pos seal.Position, payload []byte, getKey func() 
 	if err != nil {
 		return nil, nil
 	}
-	if ms.epochs[a.Epoch] {
+	if ms.epochs[a.Epoch] || ms.book.Find(pos.Author, pos.LogID) != nil {
+		// An epoch held, or a part in a log of a conversation held: a
+		// re-announcement or a renewal, read with the conversation
+		// (keepRenewals).
 		return nil, nil
 	}
 	for _, ci := range ms.convs {
@@ -290,16 +307,29 @@ func (n *Node) readStart(ctx context.Context, ci *convInfo) error {
 }
 
 // reportMessage emits EventMessage for a message of c that arrived while
-// this process runs and opens.
-func (n *Node) reportMessage(c *message.Conversation, e *store.Stored, pos seal.Position) {
+// this process runs and opens. It reports false for one that does not
+// open (yet).
+func (n *Node) reportMessage(c *message.Conversation, e *store.Stored, pos seal.Position) bool {
 	if e.Cursor <= n.msgs.since {
-		return
+		return true
 	}
-	if _, err := message.Open(c, pos, e.Payload); err != nil {
-		return
+	if _, err := message.OpenIn(c, n.generationsOf(c.ID()), pos, e.Payload); err != nil {
+		return false
 	}
 	n.events.emit(Event{Kind: EventMessage, Entry: e.Entry, Conversation: c.ID(), Local: e.Header.Author == n.device.Public()})
+	return true
 }
+
+// lateReport is a message to report once the renewals are read.
+type lateReport struct {
+	c   *message.Conversation
+	e   *store.Stored
+	pos seal.Position
+}
+
+// maxLateReports bounds the messages kept for a second try at reporting
+// in one pass (each holds its payload, up to 16 KiB).
+const maxLateReports = 256
 
 // reportHeld reports the messages a conversation just opened had here.
 func (n *Node) reportHeld(ctx context.Context, ci *convInfo) error {
@@ -407,12 +437,8 @@ func (n *Node) reannounce(ctx context.Context, ci *convInfo) (bool, error) {
 			} else if !errors.Is(err, store.ErrNotFound) {
 				return false, err
 			}
-			k, ok, err := n.sealKeyOf(ctx, d.Device)
-			if err != nil {
+			if rs, err = n.appendRecipient(ctx, rs, d.Device); err != nil {
 				return false, err
-			}
-			if ok {
-				rs = append(rs, seal.Recipient{Device: seal.ID(d.Device), Key: k.Key})
 			}
 		}
 	}
@@ -426,6 +452,11 @@ func (n *Node) reannounce(ctx context.Context, ci *convInfo) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	gparts, err := reannounceGenerations(ci, me, rs)
+	if err != nil {
+		return false, err
+	}
+	parts = append(parts, gparts...)
 	log := entry.LogID(ci.conv.LogID(seal.ID(me)))
 	if _, err := n.appendSeqStampedMany(ctx, log, len(parts), func(i int, _ uint64) ([]byte, error) { return parts[i], nil }); err != nil {
 		return false, err

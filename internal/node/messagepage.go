@@ -74,12 +74,12 @@ type openedMessage struct{ o *message.Opened }
 
 // openMessage opens the message e of conversation c at pos, from the
 // cache when it was opened before.
-func (n *Node) openMessage(id message.ID, c *message.Conversation, pos seal.Position, e *store.Stored) (*message.Opened, error) {
+func (n *Node) openMessage(id message.ID, c *message.Conversation, gens []*message.Generation, pos seal.Position, e *store.Stored) (*message.Opened, error) {
 	key := openedKey{scope: id, id: e.ID}
 	if v, ok := n.views.opened(key); ok {
 		return v.(openedMessage).o, nil
 	}
-	o, err := message.Open(c, pos, e.Payload)
+	o, err := message.OpenIn(c, gens, pos, e.Payload)
 	if err != nil {
 		return nil, err
 	}
@@ -102,5 +102,5 @@ func (n *Node) reopenMessage(ctx context.Context, sk *convSkeleton, m *Conversat
 		return nil, errors.New("its payload is no longer held")
 	}
 	d := seal.ID(m.Device)
-	return n.openMessage(sk.id, sk.conv, seal.Position{Author: d, LogID: sk.conv.LogID(d), Seq: m.Seq}, e)
+	return n.openMessage(sk.id, sk.conv, sk.gens, seal.Position{Author: d, LogID: sk.conv.LogID(d), Seq: m.Seq}, e)
 }

@@ -92,6 +92,9 @@ func (n *Node) SendMessage(ctx context.Context, to []identity.PublicKey, text st
 	}
 	ci := n.addConversation(st.Conv)
 	ci.participants = parts
+	if err := n.noteStartRevoked(ctx, ci); err != nil {
+		return message.ID{}, nil, err
+	}
 	for _, r := range rs {
 		ci.announced[identity.PublicKey(r.Device)] = true
 	}
@@ -166,9 +169,13 @@ func (n *Node) Reply(ctx context.Context, conv message.ID, text string, replyTo 
 	if _, err := message.EncodeBody(m); err != nil {
 		return nil, err
 	}
+	gen, err := n.sealingGeneration(ctx, ci)
+	if err != nil {
+		return nil, err
+	}
 	log := entry.LogID(c.LogID(seal.ID(me)))
 	e, err := n.appendSeqStamped(ctx, log, func(seq uint64) ([]byte, error) {
-		return message.Seal(c, seal.Position{Author: seal.ID(me), LogID: seal.ID(log), Seq: seq}, n.now(), m)
+		return message.SealIn(c, gen, seal.Position{Author: seal.ID(me), LogID: seal.ID(log), Seq: seq}, n.now(), m)
 	})
 	if err != nil {
 		return nil, err

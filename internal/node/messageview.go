@@ -66,6 +66,9 @@ type ConversationSummary struct {
 	Verified bool
 	Messages int                  // readable messages
 	Last     *ConversationMessage // the last readable message in causal order
+	// Renewals: the conversation's key was renewed after a device of a
+	// participant was revoked (messages.md §11), as this device knows it.
+	Renewals []KeyRenewal
 }
 
 // ConversationView is a whole conversation: its messages in causal order
@@ -157,6 +160,8 @@ type convSkeleton struct {
 	thread       []ConversationMessage // Text, TimeMs and Author.Name unset
 	readable     int                   // the first readable entries of thread
 	participants []identity.PublicKey
+	gens         []*message.Generation // held, in trial order
+	renewals     renewalsView
 	verified     bool
 	cyclic       bool
 	newest       int64 // the arrival cursor of its newest entry
@@ -173,8 +178,10 @@ func (n *Node) skeletonOf(ctx context.Context, id message.ID) (*convSkeleton, er
 	}
 	ci := ms.convs[id]
 	var info convInfo
+	var rn renewalsView
 	if ci != nil {
 		info = convInfo{conv: ci.conv, participants: ci.participants}
+		rn = snapshotRenewals(ci)
 	}
 	ms.mu.Unlock()
 	if ci == nil {
@@ -210,10 +217,15 @@ func (n *Node) skeletonOf(ctx context.Context, id message.ID) (*convSkeleton, er
 	for _, p := range info.participants {
 		key = append(key, p[:]...)
 	}
+	for _, g := range rn.gens {
+		id := g.ID()
+		key = append(key, id[:]...)
+	}
+	key = append(key, byte(len(rn.records)))
 	if sk := n.views.skeleton(id); sk != nil && sk.key == string(key) {
 		return sk, nil
 	}
-	sk := &convSkeleton{id: id, key: string(key), conv: c}
+	sk := &convSkeleton{id: id, key: string(key), conv: c, gens: rn.gens, renewals: rn}
 	var items []message.Item
 	byID := map[entry.ID]*ConversationMessage{}
 	var bad []ConversationMessage
@@ -235,8 +247,12 @@ func (n *Node) skeletonOf(ctx context.Context, id message.ID) (*convSkeleton, er
 				bad = append(bad, m)
 				return
 			}
-			o, err := n.openMessage(id, c, seal.Position{Author: seal.ID(d), LogID: seal.ID(l.key.LogID), Seq: e.Header.Seq}, e)
+			o, err := n.openMessage(id, c, rn.gens, seal.Position{Author: seal.ID(d), LogID: seal.ID(l.key.LogID), Seq: e.Header.Seq}, e)
 			switch {
+			case errors.Is(err, message.ErrNotDecrypted) && rn.notGiven:
+				m.Status, m.Detail = MessageNotDecrypted, notGivenDetail
+				bad = append(bad, m)
+				return
 			case errors.Is(err, message.ErrNotDecrypted):
 				m.Status, m.Detail = MessageNotDecrypted, "does not decrypt at its place in its log (tampered, moved, or sealed under another key)"
 				bad = append(bad, m)
@@ -309,6 +325,7 @@ func (n *Node) summaryOf(ctx context.Context, sk *convSkeleton, res *people) Con
 	for _, a := range sk.participants {
 		s.Participants = append(s.Participants, res.of(a))
 	}
+	s.Renewals = n.keyRenewals(ctx, sk, res)
 	if sk.readable > 0 {
 		last := []ConversationMessage{sk.thread[sk.readable-1]}
 		n.fillMessages(ctx, sk, last, res)

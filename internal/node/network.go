@@ -81,6 +81,10 @@ type network struct {
 
 	certs certRequests // one certificate exchange per peer at a time
 
+	// The budgets for strangers' sync sessions and village requests
+	// (strangerwork.go).
+	strangerSessions, strangerRequests *strangerWork
+
 	copies        *copyBook     // where the account's own logs are held (copies.go)
 	copiesChanged chan struct{} // the copy book changed: copiesLoop writes it
 
@@ -162,7 +166,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		discover:  make(chan struct{}, 1),
 		rescope:   make(chan struct{}, 1),
 
-		keepSpaces: make(chan struct{}, 1),
+		keepSpaces:       make(chan struct{}, 1),
+		strangerSessions: newStrangerWork(float64(cfg.StrangerWork), 0),
+		strangerRequests: newStrangerWork(float64(cfg.StrangerWork), villageRequestCost(maxVillageRequests)),
 	}
 	nw.engine = replicate.NewEngine(replicate.Config{
 		Store: n.store,
@@ -209,7 +215,14 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		n.serveCert(nctx, s)
 	})
 	host.Handle(SyncProtocol, func(remote identity.PublicKey, s netnode.Stream) {
-		// Know the peer's account before offering it anything.
+		// A stranger waits for its turn before the node does anything
+		// for it; then the node knows the peer's account before offering
+		// it anything.
+		if err := nw.strangerTurn(nctx, nw.strangerSessions, remote, syncSessionCost); err != nil {
+			log.Debug("no sync session with a stranger now", "peer", remote.Device(), "err", err)
+			refuseSync(s, err)
+			return
+		}
 		if _, err := n.peerAccount(nctx, nw, remote); err != nil {
 			log.Info("no sync session with peer", "peer", remote.Device(), "err", err)
 			_ = s.Reset()
@@ -394,15 +407,10 @@ func (n *Node) syncLoop(nw *network, peer identity.PublicKey) {
 		if _, refused := nw.host.Refused(peer); refused {
 			return
 		}
-		if _, err := n.peerAccount(nw.ctx, nw, peer); errors.Is(err, errBlockedPeer) {
-			return
-		} else if err != nil {
-			nw.log.Info("no sync session with peer", "peer", peer.Device(), "err", err)
+		s, giveUp, err := n.openSession(nw, peer)
+		if giveUp {
 			return
 		}
-		octx, cancel := context.WithTimeout(nw.ctx, 10*time.Second)
-		s, err := nw.host.Open(octx, peer, SyncProtocol)
-		cancel()
 		if err == nil {
 			start := time.Now()
 			err = nw.engine.Run(nw.ctx, peer, s, true)
@@ -414,7 +422,11 @@ func (n *Node) syncLoop(nw *network, peer identity.PublicKey) {
 				backoff = 500 * time.Millisecond
 			}
 		}
-		if err != nil {
+		var busy *replicate.PeerClosedError
+		switch {
+		case errors.As(err, &busy) && busy.Code == replicate.CodeBusy:
+			nw.log.Info("the peer is busy with strangers and will take a session later; trying again", "peer", peer.Device(), "in", backoff)
+		case err != nil:
 			nw.log.Debug("sync session with peer ended", "peer", peer.Device(), "err", err)
 		}
 		select {

@@ -27,6 +27,7 @@ const (
 	requestUnknown  invite.Status = 1
 	requestInvalid  invite.Status = 2
 	requestVetoed   invite.Status = 3
+	requestBusy     invite.Status = 4
 	requestDeadline               = 30 * time.Second
 )
 
@@ -38,6 +39,9 @@ var (
 	// ErrRequestRefused: the local's node does not take part in the
 	// village, or found the request invalid.
 	ErrRequestRefused = errors.New("the local's node refused the request")
+	// ErrRequestBusy: the local's node had no budget for strangers'
+	// requests; nothing was stored, and the request may be sent again.
+	ErrRequestBusy = errors.New("the local's node is busy with strangers' requests: nothing was stored; send the request again in a minute")
 )
 
 // RequestVillage sends a stranger's request to a village: it appends a
@@ -136,6 +140,8 @@ func (n *Node) RequestVillage(ctx context.Context, id entry.ID, to string, text 
 		return e, n.storeRequest(ctx, e)
 	case requestVetoed:
 		return nil, fmt.Errorf("%w: %s", ErrRequestVetoed, resp.Message)
+	case requestBusy:
+		return nil, fmt.Errorf("%w (%s)", ErrRequestBusy, resp.Message)
 	}
 	return nil, fmt.Errorf("%w: %s", ErrRequestRefused, resp.Message)
 }
@@ -217,6 +223,13 @@ func (n *Node) serveVillageRequest(ctx context.Context, nw *network, remote iden
 			return
 		}
 		msgs = append(msgs, msg)
+	}
+	// Reading the messages is cheap; checking and storing them is not, and
+	// a stranger waits for its turn before the node does it.
+	if err := nw.strangerTurn(ctx, nw.strangerRequests, remote, villageRequestCost(len(msgs))); err != nil {
+		nw.log.Info("no room for a stranger's village request now", "peer", remote.Device(), "err", err)
+		_ = invite.WriteResponse(s, invite.Response{Status: requestBusy, Message: err.Error()})
+		return
 	}
 	st, text := n.takeVillageRequest(ctx, nw, remote, msgs)
 	_ = invite.WriteResponse(s, invite.Response{Status: st, Message: text})

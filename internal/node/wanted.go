@@ -43,6 +43,9 @@ type NetGuards struct {
 	// StrangerCerts: certificates of peers outside the scope held in
 	// memory (at most MaxStrangerCerts), not in the store.
 	StrangerCerts int
+	// StrangerSessions and StrangerRequests: the budgets for strangers'
+	// sync sessions and village requests (strangerwork.go).
+	StrangerSessions, StrangerRequests StrangerWorkStats
 }
 
 // NetGuards reports the network's guards; zero when not serving.
@@ -52,8 +55,10 @@ func (n *Node) NetGuards() NetGuards {
 		return NetGuards{}
 	}
 	return NetGuards{
-		Conns:         nw.host.ConnStats(),
-		Providers:     nw.host.ProviderRecords(),
-		StrangerCerts: nw.certs.cache.len(),
+		Conns:            nw.host.ConnStats(),
+		Providers:        nw.host.ProviderRecords(),
+		StrangerCerts:    nw.certs.cache.len(),
+		StrangerSessions: nw.strangerSessions.stats(),
+		StrangerRequests: nw.strangerRequests.stats(),
 	}
 }

@@ -20,9 +20,10 @@ const (
 	CodeFlood        Code = 6 // messages faster than the receiver allows
 	CodeDuplicate    Code = 7 // another session with the same peer is kept; not misbehaviour
 	CodeInternal     Code = 8 // the sender failed on its own side (its store); not the receiver's fault
+	CodeBusy         Code = 9 // the sender has no budget for a session with this peer now; try again later; not misbehaviour
 )
 
-var codeNames = [...]string{"normal close", "protocol version not supported", "malformed message", "limit exceeded", "invalid entry", "unsolicited entry", "flood", "duplicate session", "internal error"}
+var codeNames = [...]string{"normal close", "protocol version not supported", "malformed message", "limit exceeded", "invalid entry", "unsolicited entry", "flood", "duplicate session", "internal error", "busy"}
 
 func (c Code) String() string {
 	if int(c) < len(codeNames) {

@@ -58,6 +58,24 @@ type ConversationSummary struct {
 	Participants []MessagePerson `json:"participants"`
 	Messages     int             `json:"messages"` // readable messages
 	Last         *Message        `json:"last"`     // the last in causal order; null when none
+	// Renewals: the conversation's key was renewed after a device of a
+	// participant was revoked (doc/protocol/messages.md §11); absent
+	// when it never was.
+	Renewals []KeyRenewal `json:"renewals,omitempty"`
+}
+
+// KeyRenewal is one renewal of a conversation's key as this device knows
+// it.
+type KeyRenewal struct {
+	By     MessagePerson `json:"by"`     // who renewed it
+	Device string        `json:"device"` // the name of the device that did
+	// Revoked names the revoked devices it leaves out; absent when this
+	// device cannot tell.
+	Revoked []string `json:"revoked,omitempty"`
+	// Given: this device holds the new key; false: it cannot read what
+	// is sealed under it (e.g. it is the revoked device).
+	Given   bool `json:"given"`
+	Current bool `json:"current"` // this device seals under it
 }
 
 // ConversationList answers GET /api/v1/conversations: the latest activity

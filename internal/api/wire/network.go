@@ -73,6 +73,9 @@ type Status struct {
 	Sync    SyncTotals `json:"sync"`
 	Blobs   BlobTotals `json:"blobs"`
 	Copies  Copies     `json:"copies"` // where the account's own data is held
+	// Strangers: what peers the node does not want hold and were refused;
+	// absent while the network does not run.
+	Strangers *Strangers `json:"strangers,omitempty"`
 	// Revoked is set when this device was revoked by its account: it can
 	// no longer write.
 	Revoked *SelfRevoked `json:"revoked,omitempty"`

@@ -29,6 +29,7 @@ export default async function conversation(main, ctx) {
   const title = h('span', { dataset: { testid: 'conversation-title' }, text: 'Conversation' });
   const readers = h('p', { class: 'readers', dataset: { testid: 'conversation-readers' }, hidden: true });
   const unverified = h('p', { class: 'status notice', role: 'status', dataset: { testid: 'conversation-unverified' }, hidden: true });
+  const renewals = h('ul', { class: 'renewals small', dataset: { testid: 'conversation-renewals' }, hidden: true });
   const list = h('ol', { class: 'messages', dataset: { testid: 'conversation-messages' }, 'aria-label': 'Messages' });
 
   const olderBtn = olderButton('conversation-older', list, status, () => pager, () => {
@@ -54,7 +55,7 @@ export default async function conversation(main, ctx) {
     h('p', { class: 'muted small' }, h('a', { href: '#/messages', text: '← Messages' })),
     h('h1', { tabindex: '-1' }, lockIcon('Sealed conversation'), ' ', title),
     h('p', { class: 'muted id small', title: 'The conversation’s id: only its participants know it', text: 'Conversation ' + id.slice(0, 12) + '…' }),
-    readers, unverified, status,
+    readers, renewals, unverified, status,
     h('section', { class: 'chat', 'aria-label': 'Messages' }, olderBtn, list, compose)));
 
   let shown = null;
@@ -84,9 +85,24 @@ export default async function conversation(main, ctx) {
       unverified.hidden = false;
       unverified.textContent = 'Unverified: the first message of this conversation has not arrived here, so who can read it is not known yet and the messages below are not checked against it. It is checked when the first message arrives.';
     }
+    drawRenewals(c.renewals || []);
     compose.hidden = false;
     composer.setNote(c.verified ? `Sealed for ${names.join(', ')} before it leaves this device.`
       : 'Who will read it is not known until the first message arrives: it is sealed for whoever holds this conversation’s key.');
+  }
+
+  // drawRenewals says when the conversation's key was renewed after a
+  // device was revoked (messages.md §11), with names.
+  function drawRenewals(rs) {
+    replace(renewals, ...rs.map((r) => {
+      const who = personName(r.by, me) + (r.device ? ` (${r.device})` : '');
+      if (!r.given) {
+        return h('li', { class: 'notice', text: `Key renewed by ${who} after a device was revoked. This device was not given the new key: it cannot read what is sealed under it.` });
+      }
+      const revoked = r.revoked && r.revoked.length ? `: ${r.revoked.join(', ')} ${r.revoked.length === 1 ? 'was' : 'were'} revoked` : '';
+      return h('li', { text: `Key renewed by ${who}${revoked}.` + (r.current ? ' Messages are sealed under it now.' : '') });
+    }));
+    renewals.hidden = rs.length === 0;
   }
 
   function drawThread(c, thread) {
