@@ -71,6 +71,16 @@ func TestSyncThroughHub(t *testing.T) {
 
 	// A has no address of its own either: otherwise B, learning it over
 	// the relayed connection, would dial A directly (the upgrade).
+	var bst, hst struct {
+		Hub      bool     `json:"hub"`
+		HubSlots []string `json:"hub_slots"`
+	}
+	if err := json.Unmarshal(b.kith("status"), &bst); err != nil || bst.Hub || len(bst.HubSlots) != 1 || bst.HubSlots[0] != h.Device {
+		t.Fatalf("B's status %+v (%v): want a relay slot at the hub %s, no hub itself", bst, err, h.Device)
+	}
+	if err := json.Unmarshal(h.kith("status"), &hst); err != nil || !hst.Hub || len(hst.HubSlots) != 0 {
+		t.Fatalf("the hub's status %+v (%v): want it a hub, with no slot elsewhere", hst, err)
+	}
 	a := &proc{t: t, name: "a", home: filepath.Join(dir, "a"), listen: "/p2p-circuit", extra: []string{"--use-hub", h.addr()}}
 	a.start()
 	t.Cleanup(a.stop)
@@ -192,11 +202,12 @@ func TestHubServesListedAccounts(t *testing.T) {
 // (Linux masquerade: the mapping keeps the source port when it can, and
 // only answers come back in), the hub on the "public" segment between
 // them; C's router also forwards port 4001 to C (full cone for kith's
-// port). No one can dial A or B; B and C hold a slot at the hub and
+// port); D's router maps every connection to a new random port
+// (symmetric). No one can dial A, B or D; B, C and D hold a slot at the hub and
 // announce the address the hub sees them at. A dials B's and C's
 // addresses through the hub and syncs their posts: B's over the relay
-// (port-restricted NATs let no direct dial in), C's over a direct
-// connection, the relayed one upgraded. The hub sees every node at its
+// (port-restricted NATs let no direct dial in) and D's too, C's over a
+// direct connection, the relayed one upgraded. The hub sees every node at its
 // router's address.
 func TestSyncThroughHubAcrossNAT(t *testing.T) {
 	net := newNATNet(t)
@@ -204,6 +215,7 @@ func TestSyncThroughHubAcrossNAT(t *testing.T) {
 	net.addNATed("r2", "b", 2, fmt.Sprintf(natPublicNet, 12))
 	net.addNATed("r3", "c", 3, fmt.Sprintf(natPublicNet, 13))
 	net.forward("r3", 4001, "10.3.0.2")
+	net.addNATed("r4", "d", 4, fmt.Sprintf(natPublicNet, 14), "--random-fully")
 	dir := t.TempDir()
 	h := &proc{t: t, name: "hub", home: filepath.Join(dir, "hub"), listen: "/ip4/" + natHubIP + "/tcp/4001", wrap: net.wrap("hub"), extra: []string{"--hub"}}
 	h.start()
@@ -223,6 +235,10 @@ func TestSyncThroughHubAcrossNAT(t *testing.T) {
 	for _, text := range cPosts {
 		c.post(text)
 	}
+	d := &proc{t: t, name: "d", home: filepath.Join(dir, "d"), listen: "/ip4/0.0.0.0/tcp/4001", wrap: net.wrap("d"), extra: []string{"--use-hub", hubAddr}}
+	d.start()
+	t.Cleanup(d.stop)
+	d.post("behind a symmetric NAT")
 	var circuit, cCircuit string
 	waitFor(t, syncTimeout, "B and C to announce their addresses through the hub", func() bool {
 		circuit, cCircuit = b.circuitAddr(), c.circuitAddr()
@@ -239,10 +255,18 @@ func TestSyncThroughHubAcrossNAT(t *testing.T) {
 	}
 	a.kith("follow", b.Account)
 	a.kith("follow", c.Account)
+	a.kith("follow", d.Account)
 	a.kith("peer", "add", circuit)
 	a.kith("peer", "add", cCircuit)
+	var dCircuit string
+	waitFor(t, syncTimeout, "D to announce its address through the hub", func() bool {
+		dCircuit = d.circuitAddr()
+		return strings.HasPrefix(dCircuit, hubAddr+"/p2p-circuit/p2p/")
+	})
+	a.kith("peer", "add", dCircuit)
 	waitFor(t, syncTimeout, "A to hold B's posts, synced through the hub across both NATs", func() bool { return a.hasPosts(b.Account, posts) })
 	waitFor(t, syncTimeout, "A to hold C's posts", func() bool { return a.hasPosts(c.Account, cPosts) })
+	waitFor(t, syncTimeout, "A to hold D's post, through the hub", func() bool { return a.hasPosts(d.Account, []string{"behind a symmetric NAT"}) })
 	waitFor(t, syncTimeout, "A's connection to C to be upgraded to a direct one", func() bool {
 		for _, p := range a.hubPeers() {
 			if p.Device == c.Device && p.Transport == "tcp" && strings.HasPrefix(p.Addr, "/ip4/"+fmt.Sprintf(natPublicNet, 13)+"/tcp/4001") {
@@ -256,8 +280,8 @@ func TestSyncThroughHubAcrossNAT(t *testing.T) {
 		return a.hasPosts(c.Account, append(cPosts, "after the upgrade"))
 	})
 	for _, p := range a.hubPeers() {
-		if p.Device == b.Device && (p.Transport != "relay" || !strings.Contains(p.Addr, "/p2p-circuit")) {
-			t.Errorf("A lists B as %+v: want it relayed (its NAT lets no direct dial in)", p)
+		if (p.Device == b.Device || p.Device == d.Device) && (p.Transport != "relay" || !strings.Contains(p.Addr, "/p2p-circuit")) {
+			t.Errorf("A lists %s as %+v: want it relayed (its NAT lets no direct dial in)", p.Device, p)
 		}
 	}
 	seen := map[string]string{}

@@ -78,8 +78,10 @@ func (n *natNet) plug(role, ifname, ip string) {
 // addNATed makes router router (public address publicIP) masquerading the
 // private network 10.<net>.0.0/24, and the namespace node behind it at
 // 10.<net>.0.2, routed through the router. The router forwards nothing
-// new from the public side inward: only answers to what went out.
-func (n *natNet) addNATed(router, node string, net int, publicIP string) {
+// new from the public side inward: only answers to what went out. The
+// masquerade options (--random-fully: a new random port for every
+// destination, a symmetric NAT) are given to iptables.
+func (n *natNet) addNATed(router, node string, net int, publicIP string, masquerade ...string) {
 	n.addNS(router)
 	n.plug(router, "pub", publicIP)
 	n.addNS(node)
@@ -90,7 +92,7 @@ func (n *natNet) addNATed(router, node string, net int, publicIP string) {
 	n.in(node, "ip", "link", "set", "eth0", "up")
 	n.in(node, "ip", "route", "add", "default", "via", fmt.Sprintf("10.%d.0.1", net))
 	n.in(router, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
-	n.in(router, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "pub", "-j", "MASQUERADE")
+	n.in(router, append([]string{"iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "pub", "-j", "MASQUERADE"}, masquerade...)...)
 	n.in(router, "iptables", "-A", "FORWARD", "-i", "pub", "-o", "priv", "-m", "conntrack", "--ctstate", "NEW", "-j", "DROP")
 }
 

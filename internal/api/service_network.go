@@ -73,15 +73,22 @@ func (s *Service) Status(ctx context.Context) (wire.Status, error) {
 	if r := st.Revoked; r != nil {
 		revoked = &wire.SelfRevoked{Account: r.Account.String(), By: r.By.String(), Reason: r.Reason, Message: r.Message()}
 	}
+	slots := []string{}
+	for _, d := range st.HubSlots {
+		slots = append(slots, d.String())
+	}
 	return wire.Status{
-		Revoked: revoked,
-		Account: st.Account.String(),
-		Device:  st.Device.String(),
-		Serving: st.Serving,
-		Addrs:   addrs,
-		Peers:   st.Peers,
-		Logs:    st.Logs,
-		Entries: st.Entries,
+		Hub:      st.Hub,
+		HubSlots: slots,
+		Warnings: st.Warnings,
+		Revoked:  revoked,
+		Account:  st.Account.String(),
+		Device:   st.Device.String(),
+		Serving:  st.Serving,
+		Addrs:    addrs,
+		Peers:    st.Peers,
+		Logs:     st.Logs,
+		Entries:  st.Entries,
 		Sync: wire.SyncTotals{
 			Sessions:        st.Sync.Sessions,
 			CaughtUp:        st.Sync.CaughtUp,

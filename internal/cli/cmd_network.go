@@ -167,6 +167,19 @@ func printStatus(w io.Writer, st wire.Status) {
 		fmt.Fprintf(w, "%-10s %s\n", label, a)
 	}
 	fmt.Fprintf(w, "peers      %d\n", st.Peers)
+	if st.Hub {
+		fmt.Fprintln(w, "hub        serving relay to others (config.toml [hub])")
+	}
+	for i, d := range st.HubSlots {
+		label := ""
+		if i == 0 {
+			label = "hubs"
+		}
+		fmt.Fprintf(w, "%-10s relay slot at %s\n", label, d)
+	}
+	for _, warning := range st.Warnings {
+		fmt.Fprintf(w, "warning    %s\n", termText(warning))
+	}
 	fmt.Fprintf(w, "held       %d logs, %d entries\n", st.Logs, st.Entries)
 	s := st.Sync
 	fmt.Fprintf(w, "sync       %d sessions, %d caught up; received %d of %d expected entries, sent %d\n",

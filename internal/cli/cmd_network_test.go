@@ -85,6 +85,7 @@ var networkAnswers = map[string]string{
 		{"device":"` + devB + `","peer_id":"12D3KooB","addr":"/ip6/::1/udp/7696/quic-v1","outbound":false,"transport":"quic","latency_ms":null,"since":"2026-01-02T03:04:06Z","sync":{"phase":"catching-up","caught_up":false,"logs_wanted":1,"entries_expected":5000,"entries_received":1200,"entries_sent":0,"bytes_in":1,"bytes_out":2,"forks":2},"services":[]}]}`,
 	"POST /api/v1/peers": `{"device":"` + devA + `","peer_id":"12D3KooA","addr":"/ip4/192.0.2.7/tcp/7696","outbound":true,"transport":"tcp","latency_ms":null,"since":"2026-01-02T03:04:05Z","sync":null}`,
 	"GET /api/v1/status": `{"account":"` + accA + `","device":"` + devA + `","serving":true,"addrs":["/ip4/127.0.0.1/tcp/7696/p2p/12D3KooA","/ip6/::1/tcp/7696/p2p/12D3KooA"],"peers":2,"logs":40,"entries":5120,
+		"hub":true,"hub_slots":["` + devB + `","` + devC + `"],"warnings":["mDNS is off: no supported interface"],
 		"sync":{"sessions":2,"caught_up":1,"entries_expected":5120,"entries_received":1320,"entries_sent":30},"blobs":{"pending":3,"fetched":10,"served":4,"failed":1},
 		"strangers":{"connections":{"held":12,"limit":192,"trimmed":34,"refused":56},"sessions":{"rate":20,"waiting":3,"max_waiting":64,"admitted":1234,"waited":200,"refused":7,"evicted":1},"requests":{"rate":20,"waiting":0,"max_waiting":64,"admitted":5,"waited":2,"refused":0,"evicted":0},"certificates":9,"certificates_limit":1024,"dht_records":5,"dht_records_refused":0},
 		"copies":{"count":1,"complete":[{"device":"` + devA + `","name":"desk","this_device":true,"missing":0}],
@@ -124,6 +125,10 @@ func TestNetworkCommands(t *testing.T) {
 		"listening  /ip4/127.0.0.1/tcp/7696/p2p/12D3KooA\n"+
 		"           /ip6/::1/tcp/7696/p2p/12D3KooA\n"+
 		"peers      2\n"+
+		"hub        serving relay to others (config.toml [hub])\n"+
+		"hubs       relay slot at "+devB+"\n"+
+		"           relay slot at "+devC+"\n"+
+		"warning    mDNS is off: no supported interface\n"+
 		"held       40 logs, 5120 entries\n"+
 		"sync       2 sessions, 1 caught up; received 1320 of 5120 expected entries, sent 30\n"+
 		"blobs      3 pending; 10 fetched, 4 served, 1 failed\n"+
@@ -138,7 +143,8 @@ func TestNetworkCommands(t *testing.T) {
 	}
 	var st wire.Status
 	e.okJSON(t, &st, "status")
-	if st.Entries != 5120 || st.Blobs.Pending != 3 || len(st.Addrs) != 2 || st.Copies.Count != 1 || st.Copies.Single[0].Entries != 12 || st.Strangers == nil || st.Strangers.Sessions.Admitted != 1234 {
+	if st.Entries != 5120 || st.Blobs.Pending != 3 || len(st.Addrs) != 2 || st.Copies.Count != 1 || st.Copies.Single[0].Entries != 12 || st.Strangers == nil || st.Strangers.Sessions.Admitted != 1234 ||
+		!st.Hub || len(st.HubSlots) != 2 || st.HubSlots[1] != devC || len(st.Warnings) != 1 {
 		t.Errorf("status --json = %+v", st)
 	}
 

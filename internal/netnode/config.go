@@ -25,7 +25,8 @@ type Config struct {
 
 	// Bootstrap are the DHT bootstrap peers, as multiaddrs ending in
 	// /p2p/<peer id>. With Relay, they are also the static relays tried when
-	// this host is not reachable directly.
+	// this host is not reachable directly (only a bootstrap peer that serves
+	// relay, a hub, gives a slot; Hubs reserves from the start).
 	Bootstrap []string
 
 	// MDNS turns on peer discovery on the LAN by multicast DNS.

@@ -12,7 +12,13 @@
 // keeps nor wants: Want) hold a bounded share of the inbound connections,
 // idle ones making room for newcomers (ConnStats); a DHT server keeps a
 // bounded number of other peers' provider records (ProviderRecords);
-// discovery runs through a private
+// every host announces to each peer the services it offers it
+// (OfferServices, PeerServices; doc/protocol/services.md); a hub serves
+// circuit relay v2 within limits it sets (RelayService, RelayLimits) and
+// a host with hubs holds a slot at each from the start (Hubs, HubSlots),
+// kith's streams running over relayed connections, which are upgraded to
+// direct ones where the NATs allow; wanted peers that disconnect are
+// redialled at once; discovery runs through a private
 // Kademlia DHT under the "/kith" protocol prefix (ConnectKey, Provide,
 // FindProviders) and mDNS on the LAN. Every peer must be an Ed25519 key:
 // kith speaks only to kith devices.

@@ -171,7 +171,6 @@ func assemble(lh host.Host, cfg Config, pen *penalties, keptPath string, pings b
 	h.Subscribe(h.rejoins.event)
 	h.startServices()
 	h.Subscribe(h.upgradeEvent)
-	h.startServices()
 	if pings {
 		h.spawn(h.pingLoop)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -18,8 +19,9 @@ import (
 // (look up the peer's account, say); ctx ends with the host.
 type ServicesOffer func(ctx context.Context, remote identity.PublicKey) services.Announcement
 
-// servicesTimeout bounds one announcement, sent or read.
-const servicesTimeout = 10 * time.Second
+// servicesTimeout bounds one announcement, sent or read. A variable only
+// so that tests can shorten it.
+var servicesTimeout = 10 * time.Second
 
 // serviceBook holds what connected peers announced and what this host
 // offers.
@@ -122,10 +124,18 @@ func (h *Host) readServices(s network.Stream) {
 	}
 	_ = s.SetDeadline(time.Now().Add(servicesTimeout))
 	a, err := services.Read(s)
+	var ne net.Error
 	switch {
 	case errors.Is(err, services.ErrMalformed):
 		_ = s.Reset()
 		h.Penalize(remote, fmt.Sprintf("services: %v", err))
+		return
+	case errors.As(err, &ne) && ne.Timeout():
+		// A kith node writes its announcement at once; a stream held
+		// open without it would count as a busy kith stream (admit.go)
+		// for as long as the deadline allows.
+		_ = s.Reset()
+		h.Penalize(remote, fmt.Sprintf("services: no announcement within %v", servicesTimeout))
 		return
 	case err != nil:
 		_ = s.Reset()

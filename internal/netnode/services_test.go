@@ -89,3 +89,26 @@ func TestServicesMalformedPenalised(t *testing.T) {
 		})
 	}
 }
+
+// TestServicesSilentPenalised: a peer that opens the announcement's
+// stream and sends nothing until the deadline is penalised (the open
+// stream would make its connection look busy to the admission).
+func TestServicesSilentPenalised(t *testing.T) {
+	old := servicesTimeout
+	servicesTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { servicesTimeout = old })
+	h := startHost(t, loopbackConfig(t, testKey(t, 1)))
+	peer := startHost(t, loopbackConfig(t, testKey(t, 9)))
+	if _, err := peer.Connect(testContext(t, 5*time.Second), h.Addrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	s, err := peer.host.NewStream(testContext(t, 5*time.Second), h.host.ID(), protocol.ID(services.Protocol))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Reset()
+	if _, err := s.Write([]byte{0, 0}); err != nil { // half a length, then silence
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "h penalises the silent peer", func() bool { _, refused := h.Refused(peer.Key()); return refused })
+}

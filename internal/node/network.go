@@ -704,6 +704,10 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 	}
 	st.Addrs = nw.host.Addrs()
 	st.Peers = len(nw.host.Peers())
+	st.Hub, st.Warnings = nw.cfg.Hub.On, n.NetworkWarnings()
+	for _, k := range nw.host.HubSlots() {
+		st.HubSlots = append(st.HubSlots, k.Device())
+	}
 	for _, s := range nw.engine.Sessions() {
 		st.Sync.Sessions++
 		if s.CaughtUp {

@@ -49,7 +49,13 @@ type Status struct {
 	Sync    SyncTotals
 	Blobs   BlobTotals
 	Revoked *Revocation // this device was revoked by its account (nil: it was not)
-	Copies  Copies      // where the account's own data is held (copies.go)
+	// Hub: this node serves relay to others ([hub] on). HubSlots: the
+	// hubs at which it holds a relay slot now. Warnings: what of the
+	// configured network does not run (NetworkWarnings).
+	Hub      bool
+	HubSlots []identity.DeviceID
+	Warnings []string
+	Copies   Copies // where the account's own data is held (copies.go)
 }
 
 // SyncTotals sums the sync sessions.

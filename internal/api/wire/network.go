@@ -79,6 +79,12 @@ type Status struct {
 	// Revoked is set when this device was revoked by its account: it can
 	// no longer write.
 	Revoked *SelfRevoked `json:"revoked,omitempty"`
+	// Hub: this node serves relay to others ([hub] on in config.toml).
+	Hub bool `json:"hub"`
+	// HubSlots are the hubs (dev_…) at which this node holds a relay slot.
+	HubSlots []string `json:"hub_slots"`
+	// Warnings say what of the configured network does not run.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // SelfRevoked says that the node's own device was revoked, by which entry,
