@@ -1,0 +1,49 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kithnet/kith/internal/blob"
+)
+
+// ErrEmptyPost is the error of a post with neither text nor image.
+var ErrEmptyPost = errors.New("nothing to post: write a text or attach an image")
+
+// checkPost refuses a post with neither text (other than white space) nor
+// image, and images that are not held or are no picture (see checkImage).
+func (n *Node) checkPost(text string, images []blob.ID) error {
+	if strings.TrimSpace(text) == "" && len(images) == 0 {
+		return ErrEmptyPost
+	}
+	for _, id := range images {
+		if err := n.checkImage("image", id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkImage fails unless blob id is held and starts as a JPEG, PNG, GIF or
+// WebP picture (blob.CheckImage), the formats a post or a profile shows;
+// what names the field in the error. The error matches blob.ErrNotImage
+// for a blob that is no picture.
+func (n *Node) checkImage(what string, id blob.ID) error {
+	ok, _, err := n.blobs.Has(id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s %s is not in this node's blob store; add it with 'kith blob add' first", what, id)
+	}
+	rc, _, err := n.blobs.Open(id)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if _, err := blob.CheckImage(rc); err != nil {
+		return fmt.Errorf("%s %s is %w", what, id, err)
+	}
+	return nil
+}
