@@ -28,6 +28,10 @@ func (n *Node) NewInvite(ttl time.Duration) (Invite, error) {
 	if nw == nil {
 		return Invite{}, ErrNotServing
 	}
+	// Whoever uses the code makes this node follow them.
+	if err := n.checkNotRevoked(context.Background()); err != nil {
+		return Invite{}, err
+	}
 	if ttl == 0 {
 		ttl = DefaultInviteTTL
 	}
@@ -87,6 +91,10 @@ func (n *Node) Join(ctx context.Context, code string) (JoinResult, error) {
 	c, err := invite.Parse(code)
 	if err != nil {
 		return JoinResult{}, fmt.Errorf("%w: %v", ErrBadInvite, err)
+	}
+	// Before the code is used up: the follow could not be published.
+	if err := n.checkNotRevoked(ctx); err != nil {
+		return JoinResult{}, err
 	}
 	if c.Device == n.device.Public() || c.Account == n.account {
 		return JoinResult{}, fmt.Errorf("%w: it was made by your own account", ErrBadInvite)

@@ -80,6 +80,9 @@ func (n *Node) Block(ctx context.Context, account identity.PublicKey, blocking b
 
 // Delete publishes a delete of one of this device's own entries.
 func (n *Node) Delete(ctx context.Context, target entry.ID) (*entry.Entry, error) {
+	if err := n.checkNotRevoked(ctx); err != nil {
+		return nil, err
+	}
 	t, err := n.store.Get(ctx, target)
 	if err != nil {
 		return nil, fmt.Errorf("entry %s: %w", target, err)
