@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -11,17 +10,7 @@ import (
 // connected; A revokes B. B learns of it at once, and 'kith post' on B is
 // refused with the revocation's message (exit 1), not published.
 func TestRevokedDeviceOnline(t *testing.T) {
-	dir := t.TempDir()
-	ha, hb := filepath.Join(dir, "a"), filepath.Join(dir, "b")
-	var created struct {
-		RecoveryPhrase string `json:"recovery_phrase"`
-	}
-	if err := json.Unmarshal(kithIn(t, ha, "", "init"), &created); err != nil || created.RecoveryPhrase == "" {
-		t.Fatalf("init A: %+v %v", created, err)
-	}
-	kithIn(t, hb, created.RecoveryPhrase+"\n", "init", "--restore")
-	a := startNode(t, "a", ha)
-	b := startNode(t, "b", hb)
+	a, b := twoDeviceNodes(t, t.TempDir())
 	villageConnect(a, b)
 	b.post("b before")
 	waitFor(t, syncTimeout, "A to hold B's post", func() bool { return a.hasPosts(a.Account, []string{"b before"}) })

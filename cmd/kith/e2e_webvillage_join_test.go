@@ -13,6 +13,26 @@ import (
 	"github.com/kithnet/kith/internal/api/wire"
 )
 
+// foundElmStreet connects the nodes, has the others follow a, and a found
+// "Elm street" with b as co-founder, who accepts; it answers the village
+// id once a holds it founded.
+func foundElmStreet(t *testing.T, a, b *proc, others ...*proc) string {
+	t.Helper()
+	villageConnect(append([]*proc{a, b}, others...)...)
+	for _, p := range append([]*proc{b}, others...) {
+		p.kith("follow", a.Account)
+	}
+	var founded wire.VillageEntry
+	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Account), &founded); err != nil || founded.Village == "" {
+		t.Fatalf("found: %+v %v", founded, err)
+	}
+	vid := founded.Village
+	villageWait(t, []*proc{b}, vid, "B to hold the found entry", func(v wire.Village) bool { return !v.Founded })
+	villageEntryOf(b, "accept", vid)
+	villageWait(t, []*proc{a}, vid, "the founding", func(v wire.Village) bool { return v.Founded })
+	return vid
+}
+
 // TestWebUIVillageJoinWaiting: C, invited by A alone to a village of two
 // active locals (majority: both), joins on its village page before it is
 // admitted. Its page says it joined and waits for one more local; A's page
@@ -24,16 +44,7 @@ func TestWebUIVillageJoinWaiting(t *testing.T) {
 	a := startNode(t, "A", filepath.Join(dir, "a"))
 	b := startNode(t, "B", filepath.Join(dir, "b"))
 	c := startNode(t, "C", filepath.Join(dir, "c"))
-	villageConnect(a, b, c)
-	b.kith("follow", a.Account)
-	c.kith("follow", a.Account)
-	var founded wire.VillageEntry
-	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Account), &founded); err != nil || founded.Village == "" {
-		t.Fatalf("found: %+v %v", founded, err)
-	}
-	vid := founded.Village
-	villageWait(t, []*proc{b}, vid, "B to hold the found entry", func(v wire.Village) bool { return !v.Founded })
-	villageEntryOf(b, "accept", vid)
+	vid := foundElmStreet(t, a, b, c)
 	villageEntryOf(a, "invite", vid, c.Account)
 	villageWait(t, []*proc{c}, vid, "C to hold the invitation", func(v wire.Village) bool {
 		return v.Founded && len(v.Invitations) == 1 && v.Invitations[0].Needed == 1
