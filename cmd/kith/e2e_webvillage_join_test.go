@@ -78,6 +78,7 @@ func TestWebUIVillageJoinWaiting(t *testing.T) {
 	br.screenshot(tabB, "village-join-waiting-local")
 	br.do(tabB, "B endorses C's invitation", 10*time.Second, chromedp.Click(tid("invitation-endorse")))
 	waitText(t, br, tabC, "C once B endorsed it, live", "village-role", "You are a local (active).", liveTimeout)
+	waitText(t, br, tabC, "C once B endorsed it, live", "membership-status", "Enough locals invited you: you are a local now.", 5*time.Second)
 
 	// A proposes to exclude B: on C's page, C has not voted (it is not
 	// "against"), and B, the subject, is not eligible.

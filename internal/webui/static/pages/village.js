@@ -259,9 +259,13 @@ export default async function village(main, ctx) {
     return n === 1 ? '1 more local invites' : `${n} more locals invite`;
   }
 
-  // joined is what the Join button says it did, from the join's answer.
+  // joined is what the Join button says it did, from the join's answer;
+  // waitingToBeLocal remembers that it said this node waits for more
+  // invitations, so that the page says when it became a local.
+  let waitingToBeLocal = false;
   function joined(res) {
-    return res && res.needed ? `You joined. You become a local once ${waitingFor(res.needed)} you.` : 'You joined the village.';
+    waitingToBeLocal = !!(res && res.needed);
+    return waitingToBeLocal ? `You joined. You become a local once ${waitingFor(res.needed)} you.` : 'You joined the village.';
   }
 
   function drawMembership() {
@@ -276,6 +280,10 @@ export default async function village(main, ctx) {
       role = 'You accepted the founding; the others have not all accepted yet.';
     } else if (me && me.status === 'local') {
       role = `You are a local (${me.mode === 'passive' ? 'passive' : 'active'}).`;
+      if (waitingToBeLocal) {
+        waitingToBeLocal = false;
+        membershipStatus.set('Enough locals invited you: you are a local now.', 'ok');
+      }
     } else if (me && me.status === 'left') {
       role = 'You left this village.';
     } else if (me && me.status === 'excluded') {
