@@ -44,7 +44,7 @@ type target struct {
 var targetFlags = []string{"--dht-server", "--log-level", "info"}
 
 // newTarget makes the target's home in dir/target: entries in nlogs bench
-// logs, a post with a blob of blobBytes random bytes, and a village.
+// logs, a post with a picture of blobBytes bytes (mostly random), and a village.
 func newTarget(ctx context.Context, bin, dir string, entries, nlogs, blobBytes int) (*target, error) {
 	home := filepath.Join(dir, "target")
 	n, _, err := node.Init(home, node.Options{})
@@ -70,8 +70,11 @@ func newTarget(ctx context.Context, bin, dir string, entries, nlogs, blobBytes i
 		return nil, err
 	}
 	t.Logs = append(t.Logs, store.LogKey{Author: dev.Key(), LogID: entry.PublicLog}.String())
+	// A picture, so that it can be posted: a 1×1 GIF, then random bytes up
+	// to blobBytes.
 	data := make([]byte, blobBytes)
 	_, _ = rand.Read(data)
+	copy(data, "GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 	b, err := p.Client.AddBlob(ctx, bytes.NewReader(data), false)
 	if err != nil {
 		return nil, fmt.Errorf("add a blob to the target: %w", err)

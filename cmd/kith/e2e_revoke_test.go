@@ -18,21 +18,8 @@ import (
 // B's node says it was revoked and refuses to post (payloads.md §6.1).
 func TestRevokedDeviceOffline(t *testing.T) {
 	dir := t.TempDir()
-	ha, hb := filepath.Join(dir, "a"), filepath.Join(dir, "b")
-	var created struct {
-		Account        string `json:"account"`
-		RecoveryPhrase string `json:"recovery_phrase"`
-	}
-	if err := json.Unmarshal(kithIn(t, ha, "", "init"), &created); err != nil || created.RecoveryPhrase == "" {
-		t.Fatalf("init A: %+v %v", created, err)
-	}
-	kithIn(t, hb, created.RecoveryPhrase+"\n", "init", "--restore")
-	a := startNode(t, "a", ha)
-	b := startNode(t, "b", hb)
+	a, b := twoDeviceNodes(t, dir)
 	f := startNode(t, "f", filepath.Join(dir, "f"))
-	if a.Account != b.Account || a.Device == b.Device {
-		t.Fatalf("A %s/%s and B %s/%s: want one account, two devices", a.Account, a.Device, b.Account, b.Device)
-	}
 	f.kith("follow", a.Account)
 	villageConnect(a, b, f)
 	b.post("b before")
@@ -92,6 +79,25 @@ func TestRevokedDeviceOffline(t *testing.T) {
 		t.Logf("F holds %q; A holds %q", got, a.posts(a.Account))
 		return slices.Contains(got, "a still here") && slices.Contains(got, "b before") && len(got) == 2
 	})
+}
+
+// twoDeviceNodes starts two nodes in dir, a and b, of one account: b's
+// home is restored from a's recovery phrase.
+func twoDeviceNodes(t *testing.T, dir string) (a, b *proc) {
+	t.Helper()
+	ha, hb := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	var created struct {
+		RecoveryPhrase string `json:"recovery_phrase"`
+	}
+	if err := json.Unmarshal(kithIn(t, ha, "", "init"), &created); err != nil || created.RecoveryPhrase == "" {
+		t.Fatalf("init A: %+v %v", created, err)
+	}
+	kithIn(t, hb, created.RecoveryPhrase+"\n", "init", "--restore")
+	a, b = startNode(t, "a", ha), startNode(t, "b", hb)
+	if a.Account != b.Account || a.Device == b.Device {
+		t.Fatalf("A %s/%s and B %s/%s: want one account, two devices", a.Account, a.Device, b.Account, b.Device)
+	}
+	return a, b
 }
 
 // liveWith reports whether p's sync session with device is live.

@@ -29,16 +29,7 @@ func TestVillageForgedClock(t *testing.T) {
 	a := startNode(t, "a", filepath.Join(dir, "a"))
 	b := startNode(t, "b", filepath.Join(dir, "b"))
 	locals := []*proc{a, b}
-	villageConnect(locals...)
-	b.kith("follow", a.Account)
-	var founded wire.VillageEntry
-	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Account), &founded); err != nil || founded.Village == "" {
-		t.Fatalf("found: %+v %v", founded, err)
-	}
-	vid := founded.Village
-	villageWait(t, []*proc{b}, vid, "B to hold the found entry", func(v wire.Village) bool { return !v.Founded })
-	villageEntryOf(b, "accept", vid)
-	villageWait(t, locals, vid, "the founding", func(v wire.Village) bool { return v.Founded })
+	vid := foundElmStreet(t, a, b)
 
 	// The stranger's request, stamped 2^63-1, through the request protocol.
 	id, err := entry.ParseID(vid)

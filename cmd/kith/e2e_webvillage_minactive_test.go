@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -23,17 +22,7 @@ func TestWebUIVillageKeepsTwoActive(t *testing.T) {
 	a := startNode(t, "A", filepath.Join(dir, "a"))
 	b := startNode(t, "B", filepath.Join(dir, "b"))
 	c := startNode(t, "C", filepath.Join(dir, "c"))
-	villageConnect(a, b, c)
-	b.kith("follow", a.Account)
-	c.kith("follow", a.Account)
-	var founded wire.VillageEntry
-	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Account), &founded); err != nil || founded.Village == "" {
-		t.Fatalf("found: %+v %v", founded, err)
-	}
-	vid := founded.Village
-	villageWait(t, []*proc{b}, vid, "B to hold the found entry", func(v wire.Village) bool { return !v.Founded })
-	villageEntryOf(b, "accept", vid)
-	villageWait(t, []*proc{a}, vid, "the founding", func(v wire.Village) bool { return v.Founded })
+	vid := foundElmStreet(t, a, b, c)
 
 	tab := br.ctx
 	br.do(tab, "open A's village page", 30*time.Second,

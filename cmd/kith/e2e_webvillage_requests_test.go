@@ -107,20 +107,12 @@ func TestWebUIVillageRequests(t *testing.T) {
 	a := startNode(t, "A", filepath.Join(dir, "a"))
 	b := startNode(t, "B", filepath.Join(dir, "b"))
 	s := startNode(t, "S", filepath.Join(dir, "s"))
-	villageConnect(a, b)
 	s.kith("peer", "add", a.addr())
 	s.kith("peer", "add", b.addr())
-	b.kith("follow", a.Account)
 
 	// The village, from the command line: A and B found it; A says a few
 	// words about itself.
-	var founded wire.VillageEntry
-	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Account), &founded); err != nil || founded.Village == "" {
-		t.Fatalf("found: %+v %v", founded, err)
-	}
-	vid := founded.Village
-	villageWait(t, []*proc{b}, vid, "B to hold the found entry", func(v wire.Village) bool { return !v.Founded })
-	villageEntryOf(b, "accept", vid)
+	vid := foundElmStreet(t, a, b)
 	const aboutA = "Keeps the bakery on the square.\nAsk me about bread."
 	villageEntryOf(a, "userspec", vid, "--mode", "active", "--name", "Ann", "--about", aboutA)
 	villageWait(t, []*proc{a, b}, vid, "founded, with A's userspec", func(v wire.Village) bool {

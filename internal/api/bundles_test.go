@@ -26,7 +26,7 @@ func TestExport(t *testing.T) {
 	for _, text := range []string{"one", "two"} {
 		f.call("POST", "/api/v1/posts", wire.PostRequest{Text: text}, nil)
 	}
-	img, _, _, err := f.n.AddBlob(strings.NewReader("a picture"), false)
+	img, _, _, err := f.n.AddBlob(bytes.NewReader(picture("a picture")), false)
 	if err != nil {
 		t.Fatal(err)
 	}

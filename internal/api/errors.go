@@ -39,7 +39,8 @@ func ErrorOf(err error) *wire.Error {
 		return withCode(wire.CodeInviteRefused, err)
 	case errors.Is(err, node.ErrNoAccountKey):
 		return withCode(wire.CodeNoAccountKey, err)
-	case errors.Is(err, node.ErrWrongPhrase):
+	case errors.Is(err, node.ErrWrongPhrase), errors.Is(err, node.ErrEmptyPost), errors.Is(err, blob.ErrNotImage),
+		errors.Is(err, node.ErrBlobLocation):
 		return withCode(wire.CodeBadRequest, err)
 	case errors.Is(err, node.ErrDeviceRevoked):
 		return withCode(wire.CodeDeviceRevoked, err)

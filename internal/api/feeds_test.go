@@ -93,7 +93,7 @@ func newFeedWorld(t *testing.T) *feedWorld {
 	f.call("POST", "/api/v1/posts", wire.PostRequest{Text: "mine 1"}, &p)
 	w.a1 = p.ID
 
-	img, _, _, err := w.bea.AddBlob(strings.NewReader("bea's face"), false)
+	img, _, _, err := w.bea.AddBlob(bytes.NewReader(picture("bea's face")), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestFeedItems(t *testing.T) {
 		t.Errorf("b3: %v", got)
 	}
 	// A post with images lists them.
-	img, _, _, err := f.n.AddBlob(strings.NewReader("a picture"), true)
+	img, _, _, err := f.n.AddBlob(bytes.NewReader(picture("a picture")), true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -145,3 +145,9 @@ func (f *fixture) expectError(method, path, body string, status int, code, inMes
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// picture returns a 1×1 GIF followed by label, a picture that posts and
+// profiles take (distinct labels make distinct blobs).
+func picture(label string) []byte {
+	return append([]byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"), label...)
+}

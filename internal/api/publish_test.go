@@ -18,7 +18,7 @@ func TestPost(t *testing.T) {
 	if p.Seq != 1 || !strings.HasPrefix(p.ID, "ent_") {
 		t.Fatalf("post = %+v", p)
 	}
-	id, _, _, err := f.n.AddBlob(bytes.NewReader([]byte("an image")), false)
+	id, _, _, err := f.n.AddBlob(bytes.NewReader(picture("an image")), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +41,10 @@ func TestPost(t *testing.T) {
 
 	missing := blob.Sum([]byte("absent")).String()
 	big := strings.Repeat("x", 10001)
+	notes, _, _, err := f.n.AddBlob(strings.NewReader("a shopping list\n"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		body, ct   string
 		status     int
@@ -48,6 +52,9 @@ func TestPost(t *testing.T) {
 	}{
 		{`{"text":"x","images":["` + missing + `"]}`, "", 404, wire.CodeNotFound, "image " + missing + " is not in this node's blob store"},
 		{`{"text":"x","images":["nope"]}`, "", 400, wire.CodeBadRequest, "images: "},
+		{`{"text":"x","images":["` + notes.String() + `"]}`, "", 400, wire.CodeBadRequest, "image " + notes.String() + " is not an image kith can show: it is text; use a JPEG, PNG, GIF or WebP picture"},
+		{`{"text":""}`, "", 400, wire.CodeBadRequest, "nothing to post: write a text or attach an image"},
+		{`{"text":" \n","reply_to":"` + p.ID + `"}`, "", 400, wire.CodeBadRequest, "nothing to post"},
 		{`{"text":"x","reply_to":"` + missing + `"}`, "", 400, wire.CodeBadRequest, "reply_to: expected an entry id (ent_…), got a blob id (blob_…)"},
 		{`{"text":"` + big + `"}`, "", 400, wire.CodeBadRequest, "post: field text"},
 		{`{"text":"x","images":[` + strings.Repeat(`"`+missing+`",`, 16) + `"` + missing + `"]}`, "", 400, wire.CodeBadRequest, "images: 17 images, at most 16"},
@@ -90,7 +97,7 @@ func TestProfile(t *testing.T) {
 	if set.Name != "Ada" || set.About != "" || set.Image != "" || !strings.HasPrefix(set.ID, "ent_") {
 		t.Errorf("profile set = %+v", set)
 	}
-	img, _, _, err := f.n.AddBlob(strings.NewReader("avatar"), false)
+	img, _, _, err := f.n.AddBlob(bytes.NewReader(picture("avatar")), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +121,11 @@ func TestProfile(t *testing.T) {
 	f.expectError("PUT", "/api/v1/profile", `{}`, 400, wire.CodeBadRequest, "give at least one of name, about, image")
 	f.expectError("PUT", "/api/v1/profile", `{"name":null}`, 400, wire.CodeBadRequest, "give at least one of name, about, image")
 	f.expectError("PUT", "/api/v1/profile", `{"image":"`+missing+`"}`, 404, wire.CodeNotFound, "image "+missing+" is not in this node's blob store")
+	text, _, _, err := f.n.AddBlob(strings.NewReader("not a face"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.expectError("PUT", "/api/v1/profile", `{"image":"`+text.String()+`"}`, 400, wire.CodeBadRequest, "profile image "+text.String()+" is not an image kith can show: it is text")
 	f.expectError("PUT", "/api/v1/profile", `{"image":"`+acc+`"}`, 400, wire.CodeBadRequest, "image: expected a blob id")
 	f.expectError("PUT", "/api/v1/profile", `{"name":"`+strings.Repeat("n", 101)+`"}`, 400, wire.CodeBadRequest, "profile: field name")
 	f.expectError("GET", "/api/v1/profile/"+f.n.Device().String(), "", 400, wire.CodeBadRequest, "account: expected an account id (acc_…), got a device id (dev_…)")

@@ -246,7 +246,7 @@ func villageOf(st *village.State, me identity.PublicKey) wire.Village {
 	}
 	for _, inv := range st.Invitations {
 		v.Invitations = append(v.Invitations, wire.VillageInvitation{Invitee: accText(inv.Invitee),
-			Endorsers: accTexts(inv.Endorsers), Admitted: inv.Admitted, Joined: inv.Joined})
+			Endorsers: accTexts(inv.Endorsers), Admitted: inv.Admitted, Joined: inv.Joined, Needed: inv.Needed})
 	}
 	for _, sg := range st.Strangers {
 		ws := wire.VillageStranger{ID: sg.ID.Hex(), Listed: sg.Listed, Standing: sg.Standing.String(),
@@ -274,7 +274,7 @@ func villageOf(st *village.State, me identity.PublicKey) wire.Village {
 	for _, p := range st.Proposals {
 		v.Proposals = append(v.Proposals, wire.VillageProposal{ID: p.ID.String(), Proposer: accText(p.Proposer),
 			Subject: accText(p.Subject), Reason: p.Reason, Outcome: p.Outcome.String(),
-			For: accTexts(p.For), Against: accTexts(p.Against)})
+			For: accTexts(p.For), Against: accTexts(p.Against), NotVoted: accTexts(p.NotVoted)})
 	}
 	return v
 }
@@ -297,9 +297,25 @@ func (s *Service) AcceptVillage(ctx context.Context, idText string) (wire.Villag
 	return s.villageEntry(idText, func(id entry.ID) (*entry.Entry, error) { return s.n.AcceptVillage(ctx, id) })
 }
 
-// JoinVillage accepts this device's invitation.
+// JoinVillage accepts this account's invitation. Needed says how many
+// more locals must invite it before it becomes a local.
 func (s *Service) JoinVillage(ctx context.Context, idText string) (wire.VillageEntry, error) {
-	return s.villageEntry(idText, func(id entry.ID) (*entry.Entry, error) { return s.n.JoinVillage(ctx, id) })
+	out, err := s.villageEntry(idText, func(id entry.ID) (*entry.Entry, error) { return s.n.JoinVillage(ctx, id) })
+	if err != nil {
+		return out, err
+	}
+	id, _ := parseVillageID(idText)
+	st, err := s.n.Village(ctx, id)
+	if err != nil {
+		return out, villageErr(err)
+	}
+	me := identity.PublicKey(s.n.Account())
+	for _, inv := range st.Invitations {
+		if inv.Invitee == me {
+			out.Needed = inv.Needed
+		}
+	}
+	return out, nil
 }
 
 // LeaveVillage leaves the village for good.

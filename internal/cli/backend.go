@@ -76,6 +76,9 @@ var (
 func (c *call) withBackend(f func(b backend) error) error {
 	cl, err := client.FromHome(c.home)
 	if err == nil {
+		if err := c.noBlobMaxForRunning(); err != nil {
+			return err
+		}
 		return f(cl)
 	}
 	if !errors.Is(err, client.ErrNoNode) {
@@ -96,5 +99,23 @@ func (c *call) remote() (*client.Client, error) {
 	if errors.Is(err, client.ErrNoNode) {
 		return nil, fmt.Errorf("no node is running on %s; start one with 'kith serve'", c.home)
 	}
+	if err == nil {
+		if err := c.noBlobMaxForRunning(); err != nil {
+			return nil, err
+		}
+	}
 	return cl, err
+}
+
+// noBlobMaxForRunning refuses --blob-max-size on a command that goes
+// through a running node: the node stores the blobs, with the limit it
+// started with, so the flag would be ignored. (KITH_BLOB_MAX_SIZE, often
+// set for every command of a shell, is not refused: it sets the limit of
+// the node a command opens itself.)
+func (c *call) noBlobMaxForRunning() error {
+	if c.blobMax == "" {
+		return nil
+	}
+	return usagef("--blob-max-size: a node runs on %s and keeps the blob size limit it started with; "+
+		"to change it, stop the node and start it again with 'kith serve --blob-max-size SIZE' (or KITH_BLOB_MAX_SIZE), or leave the flag out", c.home)
 }

@@ -948,13 +948,19 @@ func TestBlobMaxSize(t *testing.T) {
 	if err := os.WriteFile(f, bytes.Repeat([]byte{7}, 2000), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A 1×1 GIF with 2,000 bytes after it.
+	pic := filepath.Join(t.TempDir(), "pic.gif")
+	gif := []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+	if err := os.WriteFile(pic, append(gif, bytes.Repeat([]byte{7}, 2000)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// The default (64 MiB) takes it.
 	e.ok(t, "blob", "add", f)
 	for _, args := range [][]string{
 		{"--blob-max-size", "1KiB", "blob", "add", f},
 		{"blob", "add", f, "--blob-max-size", "1000"},
 		{"--blob-max-size", "1 kb", "blob", "add", f},
-		{"post", "x", "--image", f, "--blob-max-size", "1999"},
+		{"post", "x", "--image", pic, "--blob-max-size", "1999"},
 	} {
 		r := e.run(t, nil, args...)
 		if r.code != 1 || !strings.Contains(r.stderr, "raise the limit with --blob-max-size or KITH_BLOB_MAX_SIZE") {

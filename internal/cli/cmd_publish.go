@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/kithnet/kith/internal/api/wire"
+	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/entry"
 )
 
@@ -15,13 +16,13 @@ func init() {
 		name:    "post",
 		args:    "TEXT",
 		summary: "publish a post; --image FILE (repeatable) attaches images with location metadata removed",
-		flags:   flags(multi("image", "attach an image file (JPEG/PNG location metadata is removed)"), strFlag("reply-to", "the entry id (ent_…) this post answers")),
+		flags:   flags(multi("image", "attach a JPEG, PNG, GIF or WebP picture (JPEG/PNG location metadata is removed)"), strFlag("reply-to", "the entry id (ent_…) this post answers")),
 		run:     runPost,
 	})
 	register(&command{
 		name:    "profile set",
 		summary: "publish your profile; fields not given keep their current value",
-		flags:   flags(strFlag("name", "display name"), strFlag("about", "a few words about you"), strFlag("image", "an avatar image file (location metadata is removed)")),
+		flags:   flags(strFlag("name", "display name"), strFlag("about", "a few words about you"), strFlag("image", "an avatar picture: JPEG, PNG, GIF or WebP (location metadata is removed)")),
 		run:     runProfileSet,
 	})
 	register(&command{
@@ -33,13 +34,20 @@ func init() {
 }
 
 // addImage stores an image file as a blob for publication, with its
-// location metadata removed.
+// location metadata removed. A file that is no picture is refused before it
+// is stored (the node would refuse the post or profile naming it).
 func addImage(ctx context.Context, b backend, path string) (wire.BlobAdded, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return wire.BlobAdded{}, err
 	}
 	defer f.Close()
+	if _, err := blob.CheckImage(f); err != nil {
+		return wire.BlobAdded{}, fmt.Errorf("image %s: %w", path, err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return wire.BlobAdded{}, err
+	}
 	added, err := b.AddBlob(ctx, f, true)
 	if err != nil {
 		return wire.BlobAdded{}, fmt.Errorf("image %s: %w", path, err)

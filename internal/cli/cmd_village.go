@@ -64,7 +64,20 @@ func init() {
 					case "accept":
 						return b.AcceptVillage(ctx, id)
 					case "join":
-						return b.JoinVillage(ctx, id)
+						e, err := b.JoinVillage(ctx, id)
+						if err == nil && e.Needed > 0 && !c.json {
+							v, err := b.Village(ctx, id)
+							if err != nil {
+								return e, err
+							}
+							verb := "invite"
+							if e.Needed == 1 {
+								verb = "invites"
+							}
+							fmt.Fprintf(c.env.Stderr, "you joined; you become a local once %s %s you (admit by %s): ask them to run 'kith village invite %s %s'\n",
+								moreLocals(e.Needed), verb, v.Admit, id, v.Me)
+						}
+						return e, err
 					}
 					return b.LeaveVillage(ctx, id)
 				})
@@ -319,6 +332,14 @@ func runVillageShow(ctx context.Context, c *call) error {
 	})
 }
 
+// moreLocals says "1 more local", "2 more locals".
+func moreLocals(n int) string {
+	if n == 1 {
+		return "1 more local"
+	}
+	return fmt.Sprintf("%d more locals", n)
+}
+
 // orNone joins ids, or says "none".
 func orNone(ss []string) string {
 	if len(ss) == 0 {
@@ -366,19 +387,22 @@ func printVillage(w io.Writer, v wire.Village) {
 		fmt.Fprintln(w)
 	}
 
-	var pending []wire.VillageInvitation
+	// Every invitation is pending: an admitted invitee that joined is a
+	// local and no longer has one.
+	fmt.Fprintf(w, "\npending invitations (%d)\n", len(v.Invitations))
 	for _, inv := range v.Invitations {
-		if !inv.Joined {
-			pending = append(pending, inv)
-		}
-	}
-	fmt.Fprintf(w, "\npending invitations (%d)\n", len(pending))
-	for _, inv := range pending {
-		state := "waiting for more locals to invite it (admit by " + v.Admit + ")"
-		if inv.Admitted {
+		state := "waiting for " + moreLocals(inv.Needed) + " to invite it (admit by " + v.Admit + ")"
+		switch {
+		case inv.Admitted:
 			state = "admitted, waiting for it to join"
+		case inv.Joined:
+			state = "joined, " + state
 		}
-		fmt.Fprintf(w, "  %s  invited by %s; %s\n", inv.Invitee, orNone(inv.Endorsers), state)
+		me := ""
+		if inv.Invitee == v.Me {
+			me = " (me)"
+		}
+		fmt.Fprintf(w, "  %s  invited by %s; %s%s\n", inv.Invitee, orNone(inv.Endorsers), state, me)
 	}
 
 	var inbox, listed []wire.VillageStranger
@@ -437,7 +461,7 @@ func printVillage(w io.Writer, v wire.Village) {
 	fmt.Fprintf(w, "\nopen exclusion proposals (%d)\n", len(open))
 	for _, p := range open {
 		fmt.Fprintf(w, "  %s  exclude %s, proposed by %s: %q\n", p.ID, p.Subject, p.Proposer, p.Reason)
-		fmt.Fprintf(w, "    for %s; against %s\n", orNone(p.For), orNone(p.Against))
+		fmt.Fprintf(w, "    for %s; against %s; not voted %s\n", orNone(p.For), orNone(p.Against), orNone(p.NotVoted))
 	}
 
 	fmt.Fprintf(w, "\nproblems (%d)\n", len(v.Problems))

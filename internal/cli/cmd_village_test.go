@@ -167,7 +167,7 @@ func TestVillageShow(t *testing.T) {
 			line{co, "  " + C + "  active   local\n"}), "") +
 		"\n" +
 		"pending invitations (1)\n" +
-		"  " + do.Account + "  invited by " + A + "; waiting for more locals to invite it (admit by majority)\n" +
+		"  " + do.Account + "  invited by " + A + "; waiting for 1 more local to invite it (admit by majority)\n" +
 		"\n" +
 		"inbox (0)\n" +
 		"\n" +
@@ -186,7 +186,7 @@ func TestVillageShow(t *testing.T) {
 		"\n" +
 		"open exclusion proposals (1)\n" +
 		"  " + prop + "  exclude " + B + ", proposed by " + A + ": \"gone quiet\"\n" +
-		"    for " + A + "; against " + C + "\n" +
+		"    for " + A + "; against none; not voted " + C + "\n" +
 		"\n" +
 		"problems (0)\n"
 	if out := v.a.ok(t, "village", "show", v.id); out != want {
@@ -323,7 +323,7 @@ func TestVillageJoinLeave(t *testing.T) {
 		t.Errorf("village invite --json = %+v", ie)
 	}
 	// Two active locals: the majority is both.
-	if out := v.a.ok(t, "village", "show", v.id); !strings.Contains(out, "pending invitations (1)\n  "+co.Account+"  invited by "+v.ao.Account+"; waiting for more locals to invite it (admit by majority)\n") {
+	if out := v.a.ok(t, "village", "show", v.id); !strings.Contains(out, "pending invitations (1)\n  "+co.Account+"  invited by "+v.ao.Account+"; waiting for 1 more local to invite it (admit by majority)\n") {
 		t.Errorf("village show lacks the pending invitation:\n%s", out)
 	}
 	syncHomes(t, v.a, v.b)

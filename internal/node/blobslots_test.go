@@ -72,7 +72,8 @@ func TestMockBlobSlotsKeptForFollowedPeers(t *testing.T) {
 		t.Fatalf("%d GETs answered busy, want the %d beyond the strangers' share", st.Blobs.Busy, blobsync.ReservedServing)
 	}
 	// b, which a follows, gets the image of a's post.
-	imgID, _, _, err := a.AddBlob(bytes.NewReader([]byte("a picture")), false)
+	picture, _ := pngWithGPS(t)
+	imgID, _, _, err := a.AddBlob(bytes.NewReader(picture), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,9 @@ func (n *Node) RevokeDevice(ctx context.Context, device identity.PublicKey, reas
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if err := n.checkNotRevoked(ctx); err != nil {
+		return nil, err
+	}
 	d, err := n.store.AccountOf(ctx, device)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("device %s is not known here: no certificate of it is held (see 'kith device list')", device.Device())

@@ -28,6 +28,10 @@ func (n *Node) NewInvite(ttl time.Duration) (Invite, error) {
 	if nw == nil {
 		return Invite{}, ErrNotServing
 	}
+	// Whoever uses the code makes this node follow them.
+	if err := n.checkNotRevoked(context.Background()); err != nil {
+		return Invite{}, err
+	}
 	if ttl == 0 {
 		ttl = DefaultInviteTTL
 	}
@@ -75,9 +79,10 @@ func inviteAddrs(all []string) []string {
 	return out
 }
 
-// Join uses an invitation: it connects to the inviter, follows its account,
-// and sends the code's secret so that the inviter follows this account
-// back. Both nodes then keep each other connected.
+// Join uses an invitation: it connects to the inviter and sends the code's
+// secret so that the inviter follows this account back; once the inviter
+// accepted, it follows the inviter's account and both nodes keep each other
+// connected. A refused or failed join publishes nothing.
 func (n *Node) Join(ctx context.Context, code string) (JoinResult, error) {
 	nw := n.net.Load()
 	if nw == nil {
@@ -86,6 +91,10 @@ func (n *Node) Join(ctx context.Context, code string) (JoinResult, error) {
 	c, err := invite.Parse(code)
 	if err != nil {
 		return JoinResult{}, fmt.Errorf("%w: %v", ErrBadInvite, err)
+	}
+	// Before the code is used up: the follow could not be published.
+	if err := n.checkNotRevoked(ctx); err != nil {
+		return JoinResult{}, err
 	}
 	if c.Device == n.device.Public() || c.Account == n.account {
 		return JoinResult{}, fmt.Errorf("%w: it was made by your own account", ErrBadInvite)
@@ -98,20 +107,6 @@ func (n *Node) Join(ctx context.Context, code string) (JoinResult, error) {
 	defer cancel()
 	if err := nw.host.ConnectKey(cctx, c.Device, c.Addrs); err != nil {
 		return res, fmt.Errorf("%w: the inviter at %s: %v", ErrUnreachable, strings.Join(c.Addrs, ", "), err)
-	}
-	nw.host.Keep(c.Device, c.Addrs)
-	following := false
-	for _, a := range nw.scope.Following() {
-		if a == c.Account.Account() {
-			following = true
-		}
-	}
-	if !following {
-		e, err := n.Follow(ctx, c.Account, true)
-		if err != nil {
-			return res, err
-		}
-		res.FollowID = e.ID.String()
 	}
 	cert, err := n.ownCert(ctx)
 	if err != nil {
@@ -130,11 +125,31 @@ func (n *Node) Join(ctx context.Context, code string) (JoinResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("the inviter's answer: %w", err)
 	}
+	// Only an accepted invite makes this node follow the inviter and keep
+	// it connected: a refused one leaves nothing behind.
 	if resp.Status != invite.Accepted {
 		if resp.Status == invite.Expired {
-			return res, fmt.Errorf("%w (the inviter says so); you follow them, but they do not follow you back", ErrInviteExpired)
+			return res, fmt.Errorf("%w (the inviter says so); nothing was published: ask them for a new invite code", ErrInviteExpired)
 		}
-		return res, fmt.Errorf("%w: %s (%s); you follow them, but they do not follow you back", ErrInviteRefused, resp.Status, resp.Message)
+		why := resp.Status.String()
+		if resp.Message != "" && resp.Message != why {
+			why += " (" + resp.Message + ")"
+		}
+		return res, fmt.Errorf("%w: %s; nothing was published: ask them for a new invite code", ErrInviteRefused, why)
+	}
+	nw.host.Keep(c.Device, c.Addrs)
+	following := false
+	for _, a := range nw.scope.Following() {
+		if a == c.Account.Account() {
+			following = true
+		}
+	}
+	if !following {
+		e, err := n.Follow(ctx, c.Account, true)
+		if err != nil {
+			return res, err
+		}
+		res.FollowID = e.ID.String()
 	}
 	res.Mutual = true
 	return res, nil

@@ -75,6 +75,9 @@ func (n *Node) NewPairing(ttl time.Duration, auth *PhraseAuth) (Pairing, error) 
 	if nw == nil {
 		return Pairing{}, ErrNotServing
 	}
+	if err := n.checkNotRevoked(context.Background()); err != nil {
+		return Pairing{}, err
+	}
 	var phraseKey identity.PrivateKey
 	if !n.HoldsAccountKey() {
 		if auth == nil || auth.Phrase.IsZero() {

@@ -12,14 +12,11 @@ import (
 	"github.com/kithnet/kith/internal/store"
 )
 
-// Post publishes a post. Every image must already be a stored blob.
+// Post publishes a post. It needs a text or an image, and every image must
+// already be a stored blob that is a picture (checkPost).
 func (n *Node) Post(ctx context.Context, text string, images []blob.ID, replyTo entry.ID) (*entry.Entry, error) {
-	for _, id := range images {
-		if ok, _, err := n.blobs.Has(id); err != nil {
-			return nil, err
-		} else if !ok {
-			return nil, fmt.Errorf("image %s is not in this node's blob store; add it with 'kith blob add' first", id)
-		}
+	if err := n.checkPost(text, images); err != nil {
+		return nil, err
 	}
 	p := &content.Post{Text: text, Images: images, ReplyTo: replyTo}
 	if !replyTo.IsZero() {
@@ -60,6 +57,11 @@ func (n *Node) SetProfile(ctx context.Context, u ProfileUpdate) (*entry.Entry, *
 		p.About = *u.About
 	}
 	if u.Image != nil {
+		if !u.Image.IsZero() {
+			if err := n.checkImage("profile image", *u.Image); err != nil {
+				return nil, nil, err
+			}
+		}
 		p.Image = *u.Image
 	}
 	e, err := n.Publish(ctx, p)
@@ -78,6 +80,9 @@ func (n *Node) Block(ctx context.Context, account identity.PublicKey, blocking b
 
 // Delete publishes a delete of one of this device's own entries.
 func (n *Node) Delete(ctx context.Context, target entry.ID) (*entry.Entry, error) {
+	if err := n.checkNotRevoked(ctx); err != nil {
+		return nil, err
+	}
 	t, err := n.store.Get(ctx, target)
 	if err != nil {
 		return nil, fmt.Errorf("entry %s: %w", target, err)

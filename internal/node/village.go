@@ -349,6 +349,11 @@ func (n *Node) VoteStranger(ctx context.Context, id entry.ID, stranger village.S
 	} else if proof != ([32]byte{}) {
 		return nil, &village.Error{Type: village.TypeVote, Field: "proof", Msg: "a proof goes with an accept only"}
 	}
+	if proof != ([32]byte{}) {
+		if err := n.checkNoLocation("proof", proof); err != nil {
+			return nil, err
+		}
+	}
 	return n.appendVillage(ctx, id, p, func(st *village.State, self identity.PublicKey) error {
 		if err := mustBeLocal(st, self); err != nil {
 			return err
@@ -365,6 +370,11 @@ func (n *Node) VoteStranger(ctx context.Context, id entry.ID, stranger village.S
 // NoteStranger writes this device's note on a stranger (replacing its
 // earlier one); blob is optional (zero: none).
 func (n *Node) NoteStranger(ctx context.Context, id entry.ID, stranger village.StrangerID, text string, blob [32]byte) (*entry.Entry, error) {
+	if blob != ([32]byte{}) {
+		if err := n.checkNoLocation("file", blob); err != nil {
+			return nil, err
+		}
+	}
 	return n.appendVillage(ctx, id, &village.Strangerspec{Village: id, Stranger: stranger, Text: text, Blob: blob}, mustBeLocal)
 }
 

@@ -68,8 +68,8 @@ func TestTwoDevicesOneVoice(t *testing.T) {
 		t.Fatalf("a's second device's vote ignored: %q", r)
 	}
 	pr := s.Proposals[0]
-	if pr.Outcome != Open || !slices.Equal(pr.For, []identity.PublicKey{accOf(a)}) || len(pr.Against) != 1 || pr.Against[0] != accOf(b) {
-		t.Fatalf("proposal %s, for %d, against %d; want open with one account for and one against", pr.Outcome, len(pr.For), len(pr.Against))
+	if pr.Outcome != Open || !slices.Equal(pr.For, []identity.PublicKey{accOf(a)}) || len(pr.Against) != 0 || len(pr.NotVoted) != 1 || pr.NotVoted[0] != accOf(b) {
+		t.Fatalf("proposal %s, for %d, against %d, not voted %d; want open with one account for and one that has not voted", pr.Outcome, len(pr.For), len(pr.Against), len(pr.NotVoted))
 	}
 	// The invitation: two devices of A endorse once.
 	w.post(a, &Invite{Village: w.village, Invitee: accOf(d)})

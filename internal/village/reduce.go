@@ -120,7 +120,8 @@ type Proposal struct {
 	Subject  identity.PublicKey
 	Reason   string
 	For      []identity.PublicKey // eligible locals counted for, at the close or now
-	Against  []identity.PublicKey
+	Against  []identity.PublicKey // eligible locals who voted against
+	NotVoted []identity.PublicKey // eligible locals who have not voted (counted as not for)
 	Outcome  Outcome
 	votes    map[identity.PublicKey]bool
 	order    int
@@ -144,7 +145,11 @@ type Invitation struct {
 	Endorsers []identity.PublicKey // locals that invited it, sorted
 	Admitted  bool                 // the charter's admit method held
 	Joined    bool                 // the invitee posted village.join
-	order     int
+	// Needed is how many more active locals must invite the invitee before
+	// it is admitted under the charter's admit method, 0 once admitted (or
+	// while the village has no active local).
+	Needed int
+	order  int
 }
 
 // Ignored is an entry the reducer did not apply, and why.
@@ -564,6 +569,18 @@ func holds(m Method, yes, eligible int) bool {
 	return 2*yes > eligible
 }
 
+// needed returns how many more of eligible must agree, beyond yes, for m
+// to hold (see holds); 0 when it holds or nobody is eligible.
+func needed(m Method, yes, eligible int) int {
+	if eligible == 0 || holds(m, yes, eligible) {
+		return 0
+	}
+	if m == Unanimous {
+		return eligible - yes
+	}
+	return eligible/2 + 1 - yes
+}
+
 // settle closes proposals and admits invitees until nothing changes; by is
 // the entry that triggered it.
 func (s *State) settle(by entry.ID) {
@@ -591,7 +608,7 @@ func (s *State) settle(by entry.ID) {
 			}
 			if holds(s.Exclude, yes, eligible) {
 				pr.Outcome = Passed
-				pr.For, pr.Against = s.tally(pr)
+				s.tally(pr)
 				sub := s.locals[pr.Subject]
 				sub.Status, sub.Until = Excluded, pr.ID
 				changed = true
@@ -617,18 +634,23 @@ func (s *State) settle(by entry.ID) {
 	}
 }
 
-func (s *State) tally(pr *Proposal) (yes, no []identity.PublicKey) {
+// tally sets the proposal's For, Against and NotVoted from the votes of
+// the active locals other than its subject.
+func (s *State) tally(pr *Proposal) {
+	pr.For, pr.Against, pr.NotVoted = nil, nil, nil
 	for _, k := range s.activeKeys() {
 		if k == pr.Subject {
 			continue
 		}
-		if pr.votes[k] {
-			yes = append(yes, k)
-		} else {
-			no = append(no, k)
+		switch vote, ok := pr.votes[k]; {
+		case !ok:
+			pr.NotVoted = append(pr.NotVoted, k)
+		case vote:
+			pr.For = append(pr.For, k)
+		default:
+			pr.Against = append(pr.Against, k)
 		}
 	}
-	return yes, no
 }
 
 func (s *State) openProposals() []*Proposal {
@@ -658,19 +680,29 @@ func (s *State) finish() {
 		s.Locals = append(s.Locals, l)
 	}
 	slices.SortFunc(s.Locals, func(a, b *Local) int { return keyCmp(a.Key, b.Key) })
+	active := s.activeKeys()
 	for _, inv := range s.invites {
 		slices.SortFunc(inv.Endorsers, keyCmp)
+		inv.Needed = 0
+		if !inv.Admitted {
+			yes := 0
+			for _, k := range active {
+				if slices.Contains(inv.Endorsers, k) {
+					yes++
+				}
+			}
+			inv.Needed = needed(s.Admit, yes, len(active))
+		}
 		s.Invitations = append(s.Invitations, inv)
 	}
 	slices.SortFunc(s.Invitations, func(a, b *Invitation) int { return keyCmp(a.Invitee, b.Invitee) })
 	for _, p := range s.proposals {
 		if p.Outcome == Open {
-			p.For, p.Against = s.tally(p)
+			s.tally(p)
 		}
 		s.Proposals = append(s.Proposals, p)
 	}
 	slices.SortFunc(s.Proposals, func(a, b *Proposal) int { return cmp.Compare(a.order, b.order) })
-	active := s.activeKeys()
 	s.finishStrangers(active)
 	if !s.Founded {
 		var missing []string

@@ -203,7 +203,7 @@ func TestExclusionEndsVeto(t *testing.T) {
 		if ignoredReason(s, self.ID) != "a local cannot propose to exclude itself" || !strings.Contains(ignoredReason(s, subj.ID), "other than the subject") {
 			t.Fatalf("%s: ignored %+v", m, s.Ignored)
 		}
-		if s.Proposals[0].Outcome != Open || len(s.Proposals[0].For) != 1 || len(s.Proposals[0].Against) != 2 {
+		if s.Proposals[0].Outcome != Open || len(s.Proposals[0].For) != 1 || len(s.Proposals[0].Against) != 0 || len(s.Proposals[0].NotVoted) != 2 {
 			t.Fatalf("%s: proposal %+v", m, s.Proposals[0])
 		}
 		w.post(b, &ExcludeVote{Village: w.village, Proposal: prop.ID, For: true})

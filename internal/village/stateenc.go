@@ -76,13 +76,14 @@ func (s *State) Encode() []byte {
 	}
 	b = cborwire.AppendArray(b, len(s.Proposals))
 	for _, p := range s.Proposals {
-		b = cborwire.AppendArray(b, 7)
+		b = cborwire.AppendArray(b, 8)
 		b = cborwire.AppendBytes(b, p.ID[:])
 		b = cborwire.AppendBytes(b, p.Proposer[:])
 		b = cborwire.AppendBytes(b, p.Subject[:])
 		b = cborwire.AppendText(b, p.Reason)
 		b = appendKeys(b, p.For)
 		b = appendKeys(b, p.Against)
+		b = appendKeys(b, p.NotVoted)
 		b = cborwire.AppendUint(b, uint64(p.Outcome))
 	}
 	b = cborwire.AppendArray(b, len(s.Ignored)+len(s.Problems))

@@ -123,8 +123,10 @@ func TestSameAsService(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	img, err := c.AddBlob(ctx, strings.NewReader("picture bytes"), true)
-	if err != nil || img.Size != 13 || img.LocationRemoved {
+	// A 1×1 GIF and a few bytes after it.
+	gif := "GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+	img, err := c.AddBlob(ctx, strings.NewReader(gif+"picture bytes"), true)
+	if err != nil || img.Size != 43+13 || img.LocationRemoved {
 		t.Fatalf("AddBlob = %+v, %v", img, err)
 	}
 	p1, err := c.Post(ctx, wire.PostRequest{Text: "first", Images: []string{img.ID}})
@@ -198,12 +200,12 @@ func TestSameAsService(t *testing.T) {
 	sameJSON(t, "Devices", gd, wd)
 
 	rc, size, err := c.OpenBlob(ctx, img.ID)
-	if err != nil || size != 13 {
+	if err != nil || size != 43+13 {
 		t.Fatalf("OpenBlob: %d, %v", size, err)
 	}
 	got, err := io.ReadAll(rc)
 	rc.Close()
-	if err != nil || string(got) != "picture bytes" {
+	if err != nil || string(got) != gif+"picture bytes" {
 		t.Errorf("blob %q, %v", got, err)
 	}
 

@@ -36,6 +36,9 @@ type VillageList struct {
 type VillageEntry struct {
 	ID      string `json:"id"`      // the entry appended
 	Village string `json:"village"` // the village id
+	// Needed, after a join: how many more active locals must invite this
+	// account before it becomes a local (left out when none).
+	Needed int `json:"needed,omitempty"`
 }
 
 // Village answers GET /api/v1/villages/{id}: the village as reduced from
@@ -90,6 +93,10 @@ type VillageInvitation struct {
 	Endorsers []string `json:"endorsers"`
 	Admitted  bool     `json:"admitted"`
 	Joined    bool     `json:"joined"`
+	// Needed is how many more active locals must invite the invitee before
+	// it is admitted (0 once admitted); it becomes a local once admitted
+	// and joined.
+	Needed int `json:"needed"`
 }
 
 // VillageStranger is a stranger with the village's standing and every
@@ -203,7 +210,9 @@ type VillageProposal struct {
 	Reason   string   `json:"reason"`
 	Outcome  string   `json:"outcome"` // open, passed, moot
 	For      []string `json:"for"`
-	Against  []string `json:"against"`
+	Against  []string `json:"against"` // voted against
+	// NotVoted: eligible locals who have not voted (not counted for).
+	NotVoted []string `json:"not_voted"`
 }
 
 // VillageInvite is the body of POST /api/v1/villages/{id}/invites.

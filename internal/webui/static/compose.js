@@ -5,6 +5,9 @@ import { h, statusLine, errorText, plural } from './dom.js';
 import { api } from './api.js';
 
 const MAX_IMAGES = 16;
+// PICTURES are the image types the node takes for a post (others are
+// refused: blob.CheckImage).
+export const PICTURES = 'image/jpeg,image/png,image/gif,image/webp';
 let serial = 0;
 
 // makeComposer answers {el, focus(), textarea}. opts: label (of the text
@@ -15,7 +18,7 @@ export function makeComposer(opts = {}) {
   let files = []; // {file, url}
   const textarea = h('textarea', { id, name: 'text', rows: 3, maxlength: 10000, dataset: { testid: 'compose-text' } });
   const fileInput = h('input', {
-    type: 'file', id: id + '-file', accept: 'image/*', multiple: true, class: 'visually-hidden',
+    type: 'file', id: id + '-file', accept: PICTURES, multiple: true, class: 'visually-hidden',
     dataset: { testid: 'compose-image' },
   });
   const previews = h('ul', { class: 'previews', dataset: { testid: 'compose-previews' }, 'aria-label': 'Images to post' });
@@ -45,8 +48,8 @@ export function makeComposer(opts = {}) {
         status.set(`A post holds at most ${MAX_IMAGES} images.`, 'error');
         break;
       }
-      if (!file.type.startsWith('image/')) {
-        status.set(`${file.name} is not an image.`, 'error');
+      if (!PICTURES.split(',').includes(file.type)) {
+        status.set(`${file.name} is not a picture kith can show: use a JPEG, PNG, GIF or WebP picture.`, 'error');
         continue;
       }
       files.push({ file, url: URL.createObjectURL(file) });

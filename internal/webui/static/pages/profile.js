@@ -5,6 +5,7 @@ import { api, blobURL } from '../api.js';
 import { makeFeed, debounce } from '../feed.js';
 import { forget } from '../names.js';
 import { alikeBadge, iso } from '../peertext.js';
+import { PICTURES } from '../compose.js';
 
 export default async function profile(main, ctx) {
   const acc = (ctx.params[0] || '').trim();
@@ -103,7 +104,7 @@ export default async function profile(main, ctx) {
     let url = null;
     const nameIn = h('input', { id: 'pf-name', type: 'text', maxlength: 100, autocomplete: 'nickname', value: p.name || '', dataset: { testid: 'profile-name-input' } });
     const aboutIn = h('textarea', { id: 'pf-about', rows: 3, maxlength: 2000, value: p.about || '', dataset: { testid: 'profile-about-input' } });
-    const imageIn = h('input', { id: 'pf-image', type: 'file', accept: 'image/*', dataset: { testid: 'profile-image-input' } });
+    const imageIn = h('input', { id: 'pf-image', type: 'file', accept: PICTURES, dataset: { testid: 'profile-image-input' } });
     const removeIn = h('input', { id: 'pf-remove', type: 'checkbox', dataset: { testid: 'profile-image-remove' } });
     const preview = h('img', { class: 'profile-image', alt: 'Preview of the new profile picture', hidden: true });
     const save = h('button', { type: 'submit', dataset: { testid: 'profile-save' }, text: 'Save profile' });

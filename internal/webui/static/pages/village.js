@@ -254,6 +254,20 @@ export default async function village(main, ctx) {
       v.ignored ? h('p', { text: `${plural(v.ignored, 'entry', 'entries')} held here did not apply (refused by the village’s rules).` }) : null);
   }
 
+  // waitingFor says "1 more local invites", "2 more locals invite".
+  function waitingFor(n) {
+    return n === 1 ? '1 more local invites' : `${n} more locals invite`;
+  }
+
+  // joined is what the Join button says it did, from the join's answer;
+  // waitingToBeLocal remembers that it said this node waits for more
+  // invitations, so that the page says when it became a local.
+  let waitingToBeLocal = false;
+  function joined(res) {
+    waitingToBeLocal = !!(res && res.needed);
+    return waitingToBeLocal ? `You joined. You become a local once ${waitingFor(res.needed)} you.` : 'You joined the village.';
+  }
+
   function drawMembership() {
     const me = mine();
     const inv = (v.invitations || []).find((i) => i.invitee === v.me);
@@ -266,13 +280,19 @@ export default async function village(main, ctx) {
       role = 'You accepted the founding; the others have not all accepted yet.';
     } else if (me && me.status === 'local') {
       role = `You are a local (${me.mode === 'passive' ? 'passive' : 'active'}).`;
+      if (waitingToBeLocal) {
+        waitingToBeLocal = false;
+        membershipStatus.set('Enough locals invited you: you are a local now.', 'ok');
+      }
     } else if (me && me.status === 'left') {
       role = 'You left this village.';
     } else if (me && me.status === 'excluded') {
       role = 'You were excluded from this village.';
-    } else if (inv && !inv.joined) {
-      role = inv.admitted ? 'You are invited and admitted: join to become a local.' : `You are invited (endorsed by ${names(inv.endorsers)}); the locals have not admitted you yet.`;
-      buttons.push(h('button', { type: 'button', dataset: { testid: 'village-join' }, onclick: () => act(() => api.villageJoin(id), 'You joined the village.'), text: 'Join' }));
+    } else if (inv && inv.joined) {
+      role = `You joined; you become a local once ${waitingFor(inv.needed)} you (admit by ${v.admit}). Ask them to endorse your invitation.`;
+    } else if (inv) {
+      role = inv.admitted ? 'You are invited and admitted: join to become a local.' : `You are invited (endorsed by ${names(inv.endorsers)}); the locals have not admitted you yet: ${plural(inv.needed, 'more local')} must invite you too.`;
+      buttons.push(h('button', { type: 'button', dataset: { testid: 'village-join' }, onclick: () => act(() => api.villageJoin(id), joined), text: 'Join' }));
     } else {
       role = 'You do not take part in this village.';
     }
@@ -311,9 +331,11 @@ export default async function village(main, ctx) {
     }
   }
 
+  // act runs fn, then says done (a text, or a function of fn's answer).
   async function act(fn, done) {
     try {
-      await fn();
+      const res = await fn();
+      if (typeof done === 'function') done = done(res);
       membershipStatus.set(done, 'ok');
       ctx.announce(done);
       await load();
@@ -338,11 +360,11 @@ export default async function village(main, ctx) {
     const invs = v.invitations || [];
     invitationsBox.hidden = !invs.length;
     rebuild(invitationsList, () => replace(invitationsList, ...invs.map((i) => {
-      const canEndorse = isLocal() && !i.joined && i.invitee !== v.me && !(i.endorsers || []).includes(v.me);
+      const canEndorse = isLocal() && !i.admitted && i.invitee !== v.me && !(i.endorsers || []).includes(v.me);
       return h('li', { class: 'invitation', dataset: { testid: 'village-invitation', invitee: i.invitee } },
         h('div', { class: 'who' },
           h('code', { class: 'id', text: i.invitee }),
-          h('div', { text: `Endorsed by ${names(i.endorsers)}. ${i.joined ? 'Joined.' : i.admitted ? 'Admitted, not joined yet.' : 'Not admitted yet.'}` })),
+          h('div', { dataset: { testid: 'invitation-state' }, text: `Endorsed by ${names(i.endorsers)}: ${i.admitted ? 'admitted, not joined yet.' : `${i.joined ? 'joined, waiting' : 'waiting'} for ${plural(i.needed, 'more local')} to invite ${i.invitee === v.me ? 'you' : 'them'}.`}` })),
         canEndorse ? h('button', {
           type: 'button', class: 'secondary small', dataset: { testid: 'invitation-endorse' }, 'aria-label': 'Endorse the invitation of ' + shortId(i.invitee),
           onclick: async () => {
@@ -615,7 +637,7 @@ export default async function village(main, ctx) {
           h('span', { class: 'badge outcome ' + p.outcome, dataset: { testid: 'proposal-outcome' }, text: outcomes[p.outcome] || p.outcome })),
         h('p', { text: `Proposed by ${nameOfLocal(p.proposer)}.` }),
         p.reason ? h('blockquote', { class: 'reason', ptext: p.reason }) : null,
-        h('p', { text: `For: ${names(p.for)}. Against: ${names(p.against)}.` }),
+        h('p', { dataset: { testid: 'proposal-tally' }, text: `For: ${names(p.for)}. Against: ${names(p.against)}.${(p.not_voted || []).length ? ` Not voted yet: ${names(p.not_voted)}.` : ''}` }),
         canVote ? h('div', { class: 'row', role: 'group', 'aria-label': 'Your vote on excluding ' + nameOfLocal(p.subject) },
           myChoice ? h('span', { text: `You voted ${myChoice}.` }) : null,
           h('button', { type: 'button', class: 'danger', id: 'pfor-' + p.id, dataset: { testid: 'proposal-for' }, disabled: myChoice === 'for', onclick: () => votePro('for'), text: 'Vote for' }),
@@ -670,7 +692,7 @@ export default async function village(main, ctx) {
         membership.hidden = false;
         status.set('This node does not hold the village’s founding entry yet: it arrives from the village’s locals once a peer of theirs is connected. If you were invited, you can join already.', 'info');
         replace(membership, h('h2', { id: 'membership-heading', text: 'Your membership' }),
-          h('div', { class: 'row' }, h('button', { type: 'button', dataset: { testid: 'village-join' }, onclick: () => act(() => api.villageJoin(id), 'You joined the village.'), text: 'Join' })),
+          h('div', { class: 'row' }, h('button', { type: 'button', dataset: { testid: 'village-join' }, onclick: () => act(() => api.villageJoin(id), joined), text: 'Join' })),
           membershipStatus,
           h('p', {}, 'Not invited? ', h('a', { href: '#/villages?ask=' + encodeURIComponent(id), dataset: { testid: 'ask-link' }, text: 'Ask this village something as a stranger' }), ': a local you can reach passes your request on to the others.'));
       } else {
