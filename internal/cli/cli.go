@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -111,12 +112,20 @@ func Main(ctx context.Context, args []string, env Env) int {
 	if env.Getenv == nil {
 		env.Getenv = os.Getenv
 	}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || len(args) == 1 && args[0] == "help" {
 		printUsage(env.Stdout)
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		printVersion(env.Stdout, buildVersion())
+		return 0
+	}
+	if args[0] == "help" {
+		// 'kith help COMMAND' is 'kith COMMAND --help'.
+		args = append(args[1:len(args):len(args)], "--help")
 	}
 	// Global flags may come before the command name.
 	pre := flag.NewFlagSet("kith", flag.ContinueOnError)
@@ -159,8 +168,12 @@ func Main(ctx context.Context, args []string, env Env) int {
 			}
 		}
 		if len(subs) > 0 {
+			if slices.Contains(rest, "--help") || slices.Contains(rest, "-h") {
+				printGroupUsage(env.Stdout, name)
+				return 0
+			}
 			sort.Strings(subs)
-			return fail(c, usagef("%q needs a subcommand: %s", name, strings.Join(subs, ", ")))
+			return fail(c, usagef("%q needs a subcommand: %s (see 'kith %s --help')", name, strings.Join(subs, ", "), name))
 		}
 		return fail(c, usagef("unknown command %q; run 'kith help' for the list", name))
 	}
@@ -175,7 +188,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	c.fs = fs
 	pos, err := parseInterleaved(fs, rest)
 	if errors.Is(err, flag.ErrHelp) {
-		printCommandUsage(env.Stdout, cmd, fs)
+		printCommandUsage(env.Stdout, cmd, c)
 		return 0
 	}
 	if err != nil {
@@ -359,14 +372,47 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "Run 'kith COMMAND --help' for a command's flags.")
 }
 
-func printCommandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "Usage: kith %s %s\n\n%s\n\n", c.name, c.args, c.summary)
+// printCommandUsage prints a command's usage and its own flags; the
+// global flags are listed once, by 'kith help'.
+func printCommandUsage(w io.Writer, c *command, k *call) {
+	fmt.Fprintf(w, "Usage: kith %s\n\n%s\n\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 	if c.help != "" {
 		fmt.Fprintf(w, "%s\n\n", c.help)
 	}
-	fmt.Fprintln(w, "Flags:")
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	own := flag.NewFlagSet("kith "+c.name, flag.ContinueOnError)
+	if c.flags != nil {
+		c.flags(own, k)
+	}
+	if own.NFlag() == 0 && countFlags(own) > 0 {
+		fmt.Fprintln(w, "Flags:")
+		own.SetOutput(w)
+		own.PrintDefaults()
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "Global flags (--home, --json, --passphrase-file, --blob-max-size): see 'kith help'.")
+}
+
+// countFlags counts the flags defined in fs.
+func countFlags(fs *flag.FlagSet) int {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n
+}
+
+// printGroupUsage lists the commands of a group ("village", "device", …).
+func printGroupUsage(w io.Writer, group string) {
+	fmt.Fprintf(w, "Usage: kith %s COMMAND [ARGS]\n\nCommands:\n", group)
+	var cs []*command
+	for _, c := range commands {
+		if strings.HasPrefix(c.name, group+" ") {
+			cs = append(cs, c)
+		}
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-40s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'kith %s COMMAND --help' for a command's flags.\n", group)
 }
 
 // out prints v as JSON (one line) with --json, else calls human. The
