@@ -365,7 +365,7 @@ func printUsage(w io.Writer) {
 	cs := append([]*command(nil), commands...)
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
 	for _, c := range cs {
-		fmt.Fprintf(w, "  %-40s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+		printCommandLine(w, c)
 	}
 	fmt.Fprintln(w, "\nGlobal flags: --home DIR (or KITH_HOME), --json, --passphrase-file FILE (or KITH_PASSPHRASE),")
 	fmt.Fprintln(w, "  --blob-max-size SIZE, e.g. 64MiB or 1GiB (or KITH_BLOB_MAX_SIZE)")
@@ -399,6 +399,21 @@ func countFlags(fs *flag.FlagSet) int {
 	return n
 }
 
+// usageColumn is where the summaries start in command lists.
+const usageColumn = 40
+
+// printCommandLine prints a command and its summary in a list, the
+// summaries aligned: a usage too long for the column puts its summary on
+// the next line.
+func printCommandLine(w io.Writer, c *command) {
+	usage := strings.TrimSpace(c.name + " " + c.args)
+	if len(usage) > usageColumn {
+		fmt.Fprintf(w, "  %s\n  %-*s %s\n", usage, usageColumn, "", c.summary)
+		return
+	}
+	fmt.Fprintf(w, "  %-*s %s\n", usageColumn, usage, c.summary)
+}
+
 // printGroupUsage lists the commands of a group ("village", "device", …).
 func printGroupUsage(w io.Writer, group string) {
 	fmt.Fprintf(w, "Usage: kith %s COMMAND [ARGS]\n\nCommands:\n", group)
@@ -410,7 +425,7 @@ func printGroupUsage(w io.Writer, group string) {
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
 	for _, c := range cs {
-		fmt.Fprintf(w, "  %-40s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+		printCommandLine(w, c)
 	}
 	fmt.Fprintf(w, "\nRun 'kith %s COMMAND --help' for a command's flags.\n", group)
 }
