@@ -31,9 +31,12 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
-// writeError sends e as an error answer with its code's status.
+// writeError sends e as an error answer with its code's status, its
+// message in words for people (wire.PlainMessage).
 func writeError(w http.ResponseWriter, e *wire.Error) {
-	b, err := json.Marshal(wire.ErrorBody{Error: e})
+	plain := *e
+	plain.Message = wire.PlainMessage(e.Message)
+	b, err := json.Marshal(wire.ErrorBody{Error: &plain})
 	if err != nil {
 		b = []byte(`{"error":{"code":"failed","message":"cannot encode the error"}}`)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/kithnet/kith/internal/api/wire"
 	"io"
 	"math"
 	"os"
@@ -348,13 +349,14 @@ func fail(c *call, err error) int {
 	if errors.As(err, &ue) {
 		code, exit = "usage", 2
 	}
+	msg := wire.PlainMessage(err.Error())
 	if c.json {
 		var e errorJSON
-		e.Error.Code, e.Error.Message = code, err.Error()
+		e.Error.Code, e.Error.Message = code, msg
 		b, _ := json.Marshal(e)
 		fmt.Fprintln(c.env.Stderr, string(termJSON(b)))
 	} else {
-		fmt.Fprintf(c.env.Stderr, "kith: %s\n", termLines(err.Error()))
+		fmt.Fprintf(c.env.Stderr, "kith: %s\n", termLines(msg))
 	}
 	return exit
 }
