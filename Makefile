@@ -14,7 +14,10 @@
 #                10 logs, default), medium (100k, 100) or large (1M, 1000;
 #                10,000 logs for reconnect, 10 nodes for live)
 #   staticcheck  install staticcheck STATICCHECK_VERSION if it is missing
-#   clean        remove bin/
+#   release      static binaries for RELEASE_TARGETS in dist/ (kith-OS-ARCH),
+#                with SHA-256 sums; each is checked to be a Go binary for its
+#                target, and the one for this machine to start
+#   clean        remove bin/ and dist/
 
 .POSIX:
 
@@ -104,7 +107,22 @@ staticcheck:
 		$(GO) install honnef.co/go/tools/cmd/staticcheck@v$(STATICCHECK_VERSION); \
 	fi
 
-clean:
-	rm -rf bin
+RELEASE_TARGETS = linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
-.PHONY: all build test check fuzz bench staticcheck clean
+release:
+	rm -rf dist && mkdir -p dist
+	@set -e; host=$$($(GO) env GOOS)/$$($(GO) env GOARCH); \
+	for t in $(RELEASE_TARGETS); do \
+		os=$${t%/*}; arch=$${t#*/}; ext=; [ "$$os" = windows ] && ext=.exe; \
+		out=dist/kith-$$os-$$arch$$ext; \
+		echo "building $$out"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '-s -w' -o $$out ./cmd/kith; \
+		$(GO) version -m $$out | grep -q "GOOS=$$os" && $(GO) version -m $$out | grep -q "GOARCH=$$arch" || { echo "$$out is not a $$t binary"; exit 1; }; \
+		if [ "$$t" = "$$host" ]; then $$out --version || { echo "$$out does not start"; exit 1; }; fi; \
+	done; \
+	cd dist && sha256sum kith-* > SHA256SUMS && cat SHA256SUMS
+
+clean:
+	rm -rf bin dist
+
+.PHONY: all build test check fuzz bench staticcheck release clean
