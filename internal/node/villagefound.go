@@ -1,11 +1,9 @@
 package node
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"time"
 
@@ -194,26 +192,9 @@ func (n *Node) sendFounding(ctx context.Context, nw *network, account, d identit
 func (n *Node) serveVillageFound(ctx context.Context, nw *network, remote identity.PublicKey, s netnode.Stream) {
 	defer s.Close()
 	_ = s.SetDeadline(time.Now().Add(requestDeadline))
-	r := bufio.NewReader(s)
-	var msgs []invite.Cert
-	for {
-		if _, err := r.Peek(1); err == io.EOF && len(msgs) > 0 {
-			break
-		}
-		if len(msgs) == 1+maxFoundLog {
-			nw.host.Penalize(remote, fmt.Sprintf("founding notice: more than %d messages", 1+maxFoundLog))
-			_ = s.Reset()
-			return
-		}
-		msg, err := invite.ReadCert(r)
-		if err != nil {
-			if streamBreach(err) {
-				nw.host.Penalize(remote, "founding notice: "+err.Error())
-			}
-			_ = s.Reset()
-			return
-		}
-		msgs = append(msgs, msg)
+	msgs, ok := readFrames(nw, remote, s, 1+maxFoundLog, "founding notice")
+	if !ok {
+		return
 	}
 	if err := nw.strangerTurn(ctx, nw.strangerRequests, remote, villageRequestCost(len(msgs))); err != nil {
 		_ = invite.WriteResponse(s, invite.Response{Status: requestBusy, Message: err.Error()})
@@ -275,17 +256,9 @@ func (n *Node) takeVillageFound(ctx context.Context, remote identity.PublicKey, 
 	if err := n.unansweredRoom(ctx, vid); err != nil {
 		return requestBusy, err.Error()
 	}
-	if _, err := n.store.Ingest(ctx, []*entry.Entry{cert}); err != nil {
-		return requestInvalid, "could not store the certificate"
-	}
-	res, err := n.store.Ingest(ctx, es)
-	if err != nil {
-		return requestInvalid, "could not store the founding"
-	}
-	for _, r := range res {
-		if r.Outcome == store.Rejected || r.Outcome == store.Forked {
-			return requestInvalid, "the store refused the founding: " + errString(r.Err)
-		}
+	res, st, text := n.ingestWithCert(ctx, cert, es, "the founding")
+	if st != requestStored {
+		return st, text
 	}
 	n.noteAdded(es, res)
 	return requestStored, "stored; accept it with kith village accept " + vid.String()

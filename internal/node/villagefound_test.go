@@ -6,11 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/invite"
-	"github.com/kithnet/kith/internal/netnode"
 	"github.com/kithnet/kith/internal/node"
 	"github.com/kithnet/kith/internal/scope"
 	"github.com/kithnet/kith/internal/village"
@@ -99,24 +97,8 @@ func TestMockFoundingNoticeChecks(t *testing.T) {
 	ctx := t.Context()
 	mn := newMockNet(t)
 	b := mockNode(t, mn)
-	rawKey, _ := identity.GenerateKey(nil)
-	raw, err := mn.NewHost(rawKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = raw.Close() })
-	rawAccount, _ := identity.GenerateKey(nil)
-	cert, err := content.NewDeviceCert(rawAccount, rawKey, "raw", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw.Handle(invite.CertProtocol, func(_ identity.PublicKey, s netnode.Stream) {
-		defer s.Close()
-		_ = invite.WriteCert(s, invite.Cert{Header: cert.Raw, Payload: cert.Payload})
-	})
-	if err := raw.ConnectKey(ctx, dev(b), b.Addrs()); err != nil {
-		t.Fatal(err)
-	}
+	rs := newRawStranger(t, mn, b)
+	raw, rawKey, rawAccount, cert := rs.host, rs.key, rs.account, rs.cert
 	founders := func(ks ...identity.PublicKey) []identity.PublicKey {
 		slices.SortFunc(ks, func(x, y identity.PublicKey) int { return strings.Compare(string(x[:]), string(y[:])) })
 		return ks
