@@ -237,6 +237,11 @@ func TestWebUIVillage(t *testing.T) {
 	if strings.Join(charter, "\n") != strings.Join(wantCharter, "\n") {
 		t.Errorf("A's charter shows %q, want %q", charter, wantCharter)
 	}
+	// Under the charter, A's page says it waits on B, whether A's node
+	// reached B with the founding, and what to do (issue 15 item 2).
+	waitJS[bool](br, tabA, "A's page to say it waits on B", 10*time.Second, fmt.Sprintf(
+		`(e => !!e && e.textContent.startsWith(%q) && /\(founder, (not )?reached\)/.test(e.textContent) && /may not have heard|took the founding/.test(e.textContent))(document.querySelector('[data-testid=village-waiting] li[data-account=%q]'))`,
+		short(idB.Account), idB.Account))
 
 	// B's open Villages page lists it live, as a founding to accept.
 	start := time.Now()

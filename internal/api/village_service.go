@@ -171,6 +171,9 @@ func (s *Service) Village(ctx context.Context, idText string) (wire.Village, err
 	if v.Dropped, err = s.villageDropped(id); err != nil {
 		return wire.Village{}, err
 	}
+	if v.Waiting, err = s.villageWaiting(ctx, id); err != nil {
+		return wire.Village{}, villageErr(err)
+	}
 	for i, l := range st.Locals {
 		if v.Locals[i].About, err = s.localAbout(ctx, id, l, st.Devices(l.Key)); err != nil {
 			return wire.Village{}, err

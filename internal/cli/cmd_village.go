@@ -405,6 +405,8 @@ func printVillage(w io.Writer, v wire.Village) {
 		fmt.Fprintf(w, "  %s  invited by %s; %s%s\n", inv.Invitee, orNone(inv.Endorsers), state, me)
 	}
 
+	printWaiting(w, v.Waiting)
+
 	var inbox, listed []wire.VillageStranger
 	for _, s := range v.Strangers {
 		if s.Pending {

@@ -169,6 +169,9 @@ func TestVillageShow(t *testing.T) {
 		"pending invitations (1)\n" +
 		"  " + do.Account + "  invited by " + A + "; waiting for 1 more local to invite it (admit by majority)\n" +
 		"\n" +
+		"waiting on (1)\n" +
+		"  " + do.Account + "  invitee, not joined: they may not have heard of the invitation yet: invitations are not delivered by this node. Ask them to follow you (" + A + ") and then join (kith village join " + v.id + ")\n" +
+		"\n" +
 		"inbox (0)\n" +
 		"\n" +
 		"strangers (2)\n" +
@@ -543,5 +546,29 @@ func TestVillageThroughAPI(t *testing.T) {
 	}
 	if len(got.Strangers) != 2 || name != "Ada" {
 		t.Errorf("after writes through the API: %+v", got)
+	}
+}
+
+// TestVillageShowWaiting: before a co-founder accepts, the founder's
+// village show says who the village waits on, that this node has not
+// reached them, and what to do.
+func TestVillageShowWaiting(t *testing.T) {
+	a, b := newEnv(t), newEnv(t)
+	ao := initHome(t, a)
+	bo := initHome(t, b)
+	id := idLine(t, a, "village", "found", "Elm street", "--with", bo.Account)
+	out := a.ok(t, "village", "show", id)
+	for _, want := range []string{
+		"\nwaiting on (1)\n  " + bo.Account + "  founder, not reached: they may not have heard of the village yet",
+		"Ask them to run kith, or to follow you (" + ao.Account + ")",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("village show lacks %q:\n%s", want, out)
+		}
+	}
+	var got wire.Village
+	a.okJSON(t, &got, "village", "show", id)
+	if len(got.Waiting) != 1 || got.Waiting[0].Account != bo.Account || got.Waiting[0].As != "founder" || got.Waiting[0].Reached {
+		t.Errorf("village show --json waiting = %+v", got.Waiting)
 	}
 }

@@ -250,6 +250,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	host.Handle(VillageRequestProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveVillageRequest(nctx, nw, remote, s)
 	})
+	host.Handle(VillageFoundProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		n.serveVillageFound(nctx, nw, remote, s)
+	})
 	// Subscribe replays the peers already connected, then reports changes.
 	host.Subscribe(func(ev netnode.Event) { n.peerEvent(ev) })
 	nw.wg.Add(1)
@@ -300,6 +303,11 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	go func() {
 		defer nw.wg.Done()
 		n.copiesLoop(nw)
+	}()
+	nw.wg.Add(1)
+	go func() {
+		defer nw.wg.Done()
+		n.foundingLoop(nctx, nw)
 	}()
 	n.events.emit(Event{Kind: EventPeers})
 	return nil

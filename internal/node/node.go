@@ -65,6 +65,9 @@ type Node struct {
 	// requestMu serialises RequestVillage: its entry is signed before it
 	// is sent and stored only once a local took it.
 	requestMu sync.Mutex
+	// reach records the deliveries of this node's foundings to the
+	// co-founders' devices (villagewaiting.go).
+	reach reachBook
 
 	net atomic.Pointer[network] // the running network; nil unless serving
 

@@ -222,7 +222,11 @@ func (n *Node) FoundVillage(ctx context.Context, name string, admit, exclude vil
 	if err != nil {
 		return nil, err
 	}
-	return n.AppendRaw(ctx, scope.FoundLog, payload)
+	e, err := n.AppendRaw(ctx, scope.FoundLog, payload)
+	if err == nil {
+		n.reach.wake() // deliver it to the co-founders (villagefound.go)
+	}
+	return e, err
 }
 
 // appendVillage checks p against the village as held (check may return a

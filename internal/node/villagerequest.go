@@ -198,31 +198,9 @@ func peerTarget(to string) (identity.PublicKey, []string, error) {
 func (n *Node) serveVillageRequest(ctx context.Context, nw *network, remote identity.PublicKey, s netnode.Stream) {
 	defer s.Close()
 	_ = s.SetDeadline(time.Now().Add(requestDeadline))
-	r := bufio.NewReader(s)
-	var msgs []invite.Cert
-	for {
-		if _, err := r.Peek(1); err == io.EOF && len(msgs) > 0 {
-			break
-		}
-		if len(msgs) == village.MaxRequests {
-			nw.log.Warn("bad village request message", "peer", remote.Device(), "err", "too many messages")
-			nw.host.Penalize(remote, fmt.Sprintf("village request: more than %d messages", village.MaxRequests))
-			_ = s.Reset()
-			return
-		}
-		msg, err := invite.ReadCert(r)
-		if err != nil && !streamBreach(err) {
-			nw.log.Info("a village request broke off", "peer", remote.Device(), "err", err)
-			_ = s.Reset()
-			return
-		}
-		if err != nil {
-			nw.log.Warn("bad village request message", "peer", remote.Device(), "err", err)
-			nw.host.Penalize(remote, "village request: "+err.Error())
-			_ = s.Reset()
-			return
-		}
-		msgs = append(msgs, msg)
+	msgs, ok := readFrames(nw, remote, s, village.MaxRequests, "village request")
+	if !ok {
+		return
 	}
 	// Reading the messages is cheap; checking and storing them is not, and
 	// a stranger waits for its turn before the node does it.
@@ -309,17 +287,9 @@ func (n *Node) takeVillageRequest(ctx context.Context, nw *network, remote ident
 	// The device's certificate goes with its requests, so that once the
 	// village hears the stranger the other locals learn which device's
 	// log to fetch (village.md §6).
-	if _, err := n.store.Ingest(ctx, []*entry.Entry{cert}); err != nil {
-		return requestInvalid, "could not store the request's certificate"
-	}
-	res, err := n.store.Ingest(ctx, es)
-	if err != nil {
-		return requestInvalid, "could not store the request"
-	}
-	for _, r := range res {
-		if r.Outcome == store.Rejected || r.Outcome == store.Forked {
-			return requestInvalid, "the store refused the request: " + errString(r.Err)
-		}
+	res, st, text := n.ingestWithCert(ctx, cert, es, "the request")
+	if st != requestStored {
+		return st, text
 	}
 	n.noteAdded(es, res)
 	// An unlisted stranger's requests count against the village's budget
@@ -337,4 +307,56 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// readFrames reads the framed messages of a stream until its end, at most
+// max: more, or a malformed message, is penalised and the stream reset; a
+// stream that breaks off is reset and not penalised. ok is false when the
+// stream was reset.
+func readFrames(nw *network, remote identity.PublicKey, s netnode.Stream, max int, what string) (msgs []invite.Cert, ok bool) {
+	r := bufio.NewReader(s)
+	for {
+		if _, err := r.Peek(1); err == io.EOF && len(msgs) > 0 {
+			return msgs, true
+		}
+		if len(msgs) == max {
+			nw.log.Warn("bad "+what+" message", "peer", remote.Device(), "err", "too many messages")
+			nw.host.Penalize(remote, fmt.Sprintf("%s: more than %d messages", what, max))
+			_ = s.Reset()
+			return nil, false
+		}
+		msg, err := invite.ReadCert(r)
+		if err != nil && !streamBreach(err) {
+			nw.log.Info("a "+what+" broke off", "peer", remote.Device(), "err", err)
+			_ = s.Reset()
+			return nil, false
+		}
+		if err != nil {
+			nw.log.Warn("bad "+what+" message", "peer", remote.Device(), "err", err)
+			nw.host.Penalize(remote, what+": "+err.Error())
+			_ = s.Reset()
+			return nil, false
+		}
+		msgs = append(msgs, msg)
+	}
+}
+
+// ingestWithCert stores a device's certificate, then its entries es,
+// through the store's ordinary path: status 0 when every entry was added
+// or already held, 2 with the reason otherwise. what names the entries
+// for the message.
+func (n *Node) ingestWithCert(ctx context.Context, cert *entry.Entry, es []*entry.Entry, what string) ([]store.Result, invite.Status, string) {
+	if _, err := n.store.Ingest(ctx, []*entry.Entry{cert}); err != nil {
+		return nil, requestInvalid, "could not store " + what + "'s certificate"
+	}
+	res, err := n.store.Ingest(ctx, es)
+	if err != nil {
+		return nil, requestInvalid, "could not store " + what
+	}
+	for _, r := range res {
+		if r.Outcome == store.Rejected || r.Outcome == store.Forked {
+			return nil, requestInvalid, "the store refused " + what + ": " + errString(r.Err)
+		}
+	}
+	return res, requestStored, ""
 }

@@ -60,6 +60,23 @@ type Village struct {
 	// Dropped: what this node deleted of unlisted strangers' requests to
 	// stay within its bounds (village.md §6).
 	Dropped VillageDropped `json:"dropped"`
+	// Waiting: the founders who have not accepted (before the founding)
+	// and the invitees who have not joined, other than this account.
+	Waiting []VillageWaiting `json:"waiting"`
+}
+
+// VillageWaiting is someone a village waits on: whether this node reached
+// one of their devices with the founding (doc/protocol/village.md §6a)
+// and, in a sentence, why they may not have answered and what to do.
+type VillageWaiting struct {
+	Account string `json:"account"`
+	As      string `json:"as"` // "founder" or "invitee"
+	Reached bool   `json:"reached"`
+	Device  string `json:"device,omitempty"` // the device reached
+	At      string `json:"at,omitempty"`     // when, RFC 3339
+	Tries   int    `json:"tries"`
+	LastErr string `json:"last_error,omitempty"`
+	Hint    string `json:"hint"`
 }
 
 // VillageDropped is what a local's node deleted of a village's unlisted

@@ -245,13 +245,27 @@ export default async function village(main, ctx) {
         h('dt', { text: 'A local is excluded by' }), h('dd', { dataset: { testid: 'village-exclude' }, text: methods[v.exclude] || v.exclude }),
         h('dt', { text: 'Founders' }), h('dd', { text: names(v.founders) }),
         h('dt', { text: 'Founded' }), h('dd', { text: v.founded ? 'Yes' : `Not yet: waiting for ${names(waiting)} to accept` }),
-        h('dt', { text: 'Village id' }), h('dd', {}, h('code', { class: 'id', text: v.id }))));
+        h('dt', { text: 'Village id' }), h('dd', {}, h('code', { class: 'id', text: v.id }))),
+      waitingList());
     const probs = v.problems || [];
     problems.hidden = !probs.length && !v.ignored;
     replace(problems,
       h('h2', { class: 'small-heading', text: 'Problems' }),
       probs.length ? h('ul', {}, probs.map((p) => h('li', { text: p }))) : null,
       v.ignored ? h('p', { text: `${plural(v.ignored, 'entry', 'entries')} held here did not apply (refused by the village’s rules).` }) : null);
+  }
+
+  // waitingList says who the village waits on, whether this node reached
+  // them, and what to do (doc/protocol/village.md §6a).
+  function waitingList() {
+    const ws = v.waiting || [];
+    if (!ws.length) return null;
+    return h('div', { class: 'waiting', dataset: { testid: 'village-waiting' } },
+      h('h3', { class: 'small-heading', text: 'Waiting on' }),
+      h('ul', {}, ws.map((w) => h('li', { dataset: { account: w.account, reached: String(w.reached) } },
+        h('strong', { text: names([w.account]) }), ' ',
+        h('span', { class: 'muted', text: w.reached ? `(${w.as}, reached)` : `(${w.as}, not reached)` }), ' ',
+        h('span', { text: w.hint })))));
   }
 
   // waitingFor says "1 more local invites", "2 more locals invite".
