@@ -21,6 +21,7 @@ import (
 	"github.com/kithnet/kith/internal/netnode"
 	"github.com/kithnet/kith/internal/replicate"
 	"github.com/kithnet/kith/internal/scope"
+	"github.com/kithnet/kith/internal/services"
 	"github.com/kithnet/kith/internal/store"
 )
 
@@ -249,6 +250,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	})
 	host.Handle(VillageRequestProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveVillageRequest(nctx, nw, remote, s)
+	})
+	host.Handle(services.HeadsProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		n.serveHeads(nctx, nw, remote, s)
 	})
 	// Subscribe replays the peers already connected, then reports changes.
 	host.Subscribe(func(ev netnode.Event) { n.peerEvent(ev) })
