@@ -149,8 +149,11 @@ func (n *Node) HubHeads(ctx context.Context, hub identity.PublicKey, logs []stor
 	ctx, cancel := context.WithTimeout(ctx, headsTimeout)
 	defer cancel()
 	s, err := nw.host.Open(ctx, hub, services.HeadsProtocol)
-	if err != nil {
-		return nil, fmt.Errorf("asking hub %s for heads: %w", hub.Device(), err)
+	switch {
+	case errors.Is(err, netnode.ErrNotSupported):
+		return nil, fmt.Errorf("hub %s does not track heads (a node of another version?): ask another hub", hub.Device())
+	case err != nil:
+		return nil, fmt.Errorf("%w: asking hub %s for heads: %v", ErrUnreachable, hub.Device(), err)
 	}
 	_ = s.SetDeadline(time.Now().Add(headsTimeout))
 	if err := services.WriteHeadsRequest(s, q); err != nil {

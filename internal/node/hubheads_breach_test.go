@@ -3,7 +3,6 @@ package node
 import (
 	"bytes"
 	"testing"
-	"time"
 
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/netnode"
@@ -41,28 +40,6 @@ func TestMockHeadsBreachesPenalised(t *testing.T) {
 		done <- remote
 	})
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			h := breachPeer(t, mn, n, nil)
-			s, err := h.Open(ctx, n.device.Public(), services.HeadsProtocol)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.Write(c.send); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(20 * time.Millisecond) // the bytes reach the node before the end
-			c.end(h, s)
-			select {
-			case r := <-done:
-				if r != h.Key() {
-					t.Fatalf("the handler ended for %s, want %s", r.Device(), h.Key().Device())
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("the node's handler did not end")
-			}
-			if _, refused := nw.host.Refused(h.Key()); refused != c.penalised {
-				t.Fatalf("peer penalised: %v, want %v", refused, c.penalised)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { runBreach(t, mn, n, nw, services.HeadsProtocol, c, done) })
 	}
 }

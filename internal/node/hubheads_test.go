@@ -3,7 +3,6 @@ package node_test
 import (
 	"crypto/rand"
 	"errors"
-	"log/slog"
 	"testing"
 
 	"github.com/kithnet/kith/internal/entry"
@@ -16,16 +15,7 @@ import (
 // serveHub starts n's network on loopback as a hub with hub's table.
 func serveHub(t *testing.T, n *node.Node, hub node.HubConfig) {
 	t.Helper()
-	off := false
-	cfg := node.DefaultConfig()
-	cfg.MDNS, cfg.DHT = &off, &off
-	cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
-	cfg.Hub = hub
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if err := n.StartNetwork(t.Context(), node.ServeOptions{Config: cfg, Logger: log}); err != nil {
-		t.Fatalf("StartNetwork: %v", err)
-	}
-	t.Cleanup(func() { _ = n.StopNetwork() })
+	serveLoopbackWith(t, n, func(c *node.Config) { c.Hub = hub })
 }
 
 // Issue 14, item 4: a client asks a hub for the heads of its watch list
