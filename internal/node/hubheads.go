@@ -46,6 +46,11 @@ func (n *Node) serveHeads(ctx context.Context, nw *network, remote identity.Publ
 		_ = s.Reset()
 		return
 	}
+	// The answer, the look-up of the peer's account and a stranger's wait
+	// for its turn included, within one deadline.
+	ctx, cancel := context.WithTimeout(ctx, headsTimeout)
+	defer cancel()
+	_ = s.SetDeadline(time.Now().Add(headsTimeout))
 	refuse := func(code uint64, reason string) {
 		nw.log.Info("heads request refused", "peer", remote.Device(), "code", code, "reason", reason)
 		_ = services.WriteHeadsResponse(s, services.HeadsResponse{Code: code, Reason: reason})
