@@ -215,6 +215,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	host.Handle(invite.CertProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveCert(nctx, s)
 	})
+	host.Handle(services.HeadsProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		n.serveHeads(nctx, nw, remote, s)
+	})
 	host.Handle(SyncProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		// A stranger waits for its turn before the node does anything
 		// for it; then the node knows the peer's account before offering
@@ -250,9 +253,6 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	})
 	host.Handle(VillageRequestProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveVillageRequest(nctx, nw, remote, s)
-	})
-	host.Handle(services.HeadsProtocol, func(remote identity.PublicKey, s netnode.Stream) {
-		n.serveHeads(nctx, nw, remote, s)
 	})
 	// Subscribe replays the peers already connected, then reports changes.
 	host.Subscribe(func(ev netnode.Event) { n.peerEvent(ev) })
