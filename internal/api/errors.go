@@ -24,7 +24,10 @@ func ErrorOf(err error) *wire.Error {
 	var ce *content.Error
 	var fe *bundle.FormatError
 	var te *bundle.TruncatedError
+	var hr *node.HeadsRefusedError
 	switch {
+	case errors.As(err, &hr):
+		return withCode(wire.CodeHubRefused, err)
 	case errors.As(err, &mbe):
 		return apiError(wire.CodeTooLarge, "the request body is larger than %d bytes", mbe.Limit)
 	case errors.Is(err, node.ErrNotServing):

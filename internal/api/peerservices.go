@@ -13,6 +13,7 @@ var limitNames = map[uint64]string{
 	services.LimitSeconds:     "seconds",
 	services.LimitConnections: "connections",
 	services.LimitEntries:     "entries",
+	services.LimitLogs:        "logs",
 }
 
 // peerServicesOf converts what a peer announced: nil stays nil (not

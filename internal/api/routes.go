@@ -49,6 +49,7 @@ func (s *Server) coreRoutes() []route {
 		{method: "POST", path: v1 + "/account/key/remove", h: s.removeAccountKey},
 		{method: "GET", path: v1 + "/peers", h: s.peers},
 		{method: "POST", path: v1 + "/peers", h: s.addPeer},
+		{method: "POST", path: v1 + "/hub/heads", h: s.hubHeads},
 		{method: "GET", path: v1 + "/status", h: s.status},
 		{method: "POST", path: v1 + "/invites", h: s.newInvite},
 		{method: "POST", path: v1 + "/join", h: s.join},

@@ -81,7 +81,7 @@ const (
 var networkAnswers = map[string]string{
 	"GET /api/v1/peers": `{"peers":[
 		{"device":"` + devA + `","account":"` + accA + `","peer_id":"12D3KooA","addr":"/ip4/192.0.2.7/tcp/7696","outbound":true,"transport":"tcp","latency_ms":12.34,"since":"2026-01-02T03:04:05Z","sync":{"phase":"live","caught_up":true,"logs_wanted":3,"entries_expected":120,"entries_received":120,"entries_sent":30,"bytes_in":9000,"bytes_out":2000,"forks":0},
-			"services":[{"name":"maps-v2","limits":{"limit_9":1}},{"name":"relay","limits":{"bytes":1073741824,"seconds":3600,"connections":16}}]},
+			"services":[{"name":"heads","limits":{"logs":1024}},{"name":"maps-v2","limits":{"limit_9":1}},{"name":"relay","limits":{"bytes":1073741824,"seconds":3600,"connections":16}}]},
 		{"device":"` + devB + `","peer_id":"12D3KooB","addr":"/ip6/::1/udp/7696/quic-v1","outbound":false,"transport":"quic","latency_ms":null,"since":"2026-01-02T03:04:06Z","sync":{"phase":"catching-up","caught_up":false,"logs_wanted":1,"entries_expected":5000,"entries_received":1200,"entries_sent":0,"bytes_in":1,"bytes_out":2,"forks":2},"services":[]}]}`,
 	"POST /api/v1/peers": `{"device":"` + devA + `","peer_id":"12D3KooA","addr":"/ip4/192.0.2.7/tcp/7696","outbound":true,"transport":"tcp","latency_ms":null,"since":"2026-01-02T03:04:05Z","sync":null}`,
 	"GET /api/v1/status": `{"account":"` + accA + `","device":"` + devA + `","serving":true,"addrs":["/ip4/127.0.0.1/tcp/7696/p2p/12D3KooA","/ip6/::1/tcp/7696/p2p/12D3KooA"],"peers":2,"logs":40,"entries":5120,
@@ -104,7 +104,7 @@ func TestNetworkCommands(t *testing.T) {
 		"  address  /ip4/192.0.2.7/tcp/7696\n"+
 		"  account  "+accA+"\n"+
 		"  sync     live, caught up: received 120 of 120 expected entries, sent 30\n"+
-		"  offers   maps-v2 (limit_9 1); relay (60 min, 1024 MiB each way, 16 connections)\n"+
+		"  offers   heads (1024 logs a request); maps-v2 (limit_9 1); relay (60 min, 1024 MiB each way, 16 connections)\n"+
 		"\n"+
 		devB+"  inbound quic, latency not measured yet\n"+
 		"  address  /ip6/::1/udp/7696/quic-v1\n"+
@@ -115,7 +115,7 @@ func TestNetworkCommands(t *testing.T) {
 	var peers []wire.Peer
 	e.okJSON(t, &peers, "peers")
 	if len(peers) != 2 || *peers[0].LatencyMS != 12.34 || peers[1].LatencyMS != nil || peers[1].Sync.Forks != 2 || peers[0].Device != devA ||
-		len(peers[0].Services) != 2 || peers[0].Services[1].Name != "relay" || peers[0].Services[1].Limits["seconds"] != 3600 || peers[1].Services == nil || len(peers[1].Services) != 0 {
+		len(peers[0].Services) != 3 || peers[0].Services[0].Limits["logs"] != 1024 || peers[0].Services[2].Name != "relay" || peers[0].Services[2].Limits["seconds"] != 3600 || peers[1].Services == nil || len(peers[1].Services) != 0 {
 		t.Errorf("peers --json = %+v", peers)
 	}
 

@@ -26,9 +26,12 @@ func servicesText(svcs []wire.PeerService) string {
 		if v, ok := s.Limits["entries"]; ok {
 			limits = append(limits, fmt.Sprintf("%d entries", v))
 		}
+		if v, ok := s.Limits["logs"]; ok {
+			limits = append(limits, fmt.Sprintf("%d logs a request", v))
+		}
 		var other []string
 		for k := range s.Limits {
-			if !slices.Contains([]string{"seconds", "bytes", "connections", "entries"}, k) {
+			if !slices.Contains([]string{"seconds", "bytes", "connections", "entries", "logs"}, k) {
 				other = append(other, k)
 			}
 		}

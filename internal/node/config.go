@@ -172,21 +172,30 @@ func (c Config) check() error {
 func (c Config) logKeys() ([]store.LogKey, error) {
 	var out []store.LogKey
 	for _, s := range c.Logs {
-		dev, lg, ok := strings.Cut(s, "/")
-		if !ok {
-			return nil, fmt.Errorf("logs: %q must be AUTHOR/LOG, e.g. dev_…/log_…", s)
-		}
-		_, author, err := identity.ParseAny(dev, identity.KindDevice, identity.KindAccount)
+		k, err := ParseLogKey(s)
 		if err != nil {
-			return nil, fmt.Errorf("logs: %q: %v", s, err)
+			return nil, fmt.Errorf("logs: %w", err)
 		}
-		id, err := entry.ParseLogID(lg)
-		if err != nil {
-			return nil, fmt.Errorf("logs: %q: %v", s, err)
-		}
-		out = append(out, store.LogKey{Author: author, LogID: id})
+		out = append(out, k)
 	}
 	return out, nil
+}
+
+// ParseLogKey parses a log as AUTHOR/LOG: dev_…/log_… (or acc_…/log_…).
+func ParseLogKey(s string) (store.LogKey, error) {
+	dev, lg, ok := strings.Cut(s, "/")
+	if !ok {
+		return store.LogKey{}, fmt.Errorf("%q must be AUTHOR/LOG, e.g. dev_…/log_…", s)
+	}
+	_, author, err := identity.ParseAny(dev, identity.KindDevice, identity.KindAccount)
+	if err != nil {
+		return store.LogKey{}, fmt.Errorf("%q: %v", s, err)
+	}
+	id, err := entry.ParseLogID(lg)
+	if err != nil {
+		return store.LogKey{}, fmt.Errorf("%q: %v", s, err)
+	}
+	return store.LogKey{Author: author, LogID: id}, nil
 }
 
 // configHeader is written above the values of a new config file.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/netnode"
+	"github.com/kithnet/kith/internal/services"
 )
 
 // HubConfig is the [hub] table of config.toml (doc/config.md): whether
@@ -26,6 +27,9 @@ type HubConfig struct {
 	RelayMB          int `toml:"relay_mb"`
 	RelayConnections int `toml:"relay_connections"`
 	RelaySlots       int `toml:"relay_slots"`
+	// HeadsLogs is the most logs one head-tracking request may name
+	// (doc/protocol/services.md §6): 1…1024.
+	HeadsLogs int `toml:"heads_logs"`
 }
 
 // Whom a hub serves.
@@ -45,6 +49,7 @@ func defaultHub() HubConfig {
 		RelayMB:          netnode.DefaultRelayData >> 20,
 		RelayConnections: netnode.DefaultRelayCircuits,
 		RelaySlots:       netnode.DefaultRelayReservations,
+		HeadsLogs:        services.MaxHeadsLogs,
 	}
 }
 
@@ -60,7 +65,7 @@ func (h HubConfig) withDefaults() HubConfig {
 	for _, p := range []struct {
 		dst *int
 		def int
-	}{{&h.RelayMinutes, d.RelayMinutes}, {&h.RelayMB, d.RelayMB}, {&h.RelayConnections, d.RelayConnections}, {&h.RelaySlots, d.RelaySlots}} {
+	}{{&h.RelayMinutes, d.RelayMinutes}, {&h.RelayMB, d.RelayMB}, {&h.RelayConnections, d.RelayConnections}, {&h.RelaySlots, d.RelaySlots}, {&h.HeadsLogs, d.HeadsLogs}} {
 		if *p.dst == 0 {
 			*p.dst = p.def
 		}
@@ -88,10 +93,13 @@ func (h HubConfig) check() error {
 	for _, v := range []struct {
 		name string
 		v    int
-	}{{"relay_minutes", h.RelayMinutes}, {"relay_mb", h.RelayMB}, {"relay_connections", h.RelayConnections}, {"relay_slots", h.RelaySlots}} {
+	}{{"relay_minutes", h.RelayMinutes}, {"relay_mb", h.RelayMB}, {"relay_connections", h.RelayConnections}, {"relay_slots", h.RelaySlots}, {"heads_logs", h.HeadsLogs}} {
 		if v.v < 1 {
 			return fmt.Errorf("hub.%s = %d: it must be at least 1", v.name, v.v)
 		}
+	}
+	if h.HeadsLogs > services.MaxHeadsLogs {
+		return fmt.Errorf("hub.heads_logs = %d: at most %d (doc/protocol/services.md §6)", h.HeadsLogs, services.MaxHeadsLogs)
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func TestHubConfig(t *testing.T) {
 	}{
 		{"defaults", "", "", func(c node.Config) bool {
 			h := c.Hub
-			return !h.On && h.Serve == "everyone" && len(h.Accounts) == 0 && h.RelayMinutes == 60 && h.RelayMB == 1024 && h.RelayConnections == 16 && h.RelaySlots == 1024 && len(c.Hubs) == 0
+			return !h.On && h.Serve == "everyone" && len(h.Accounts) == 0 && h.RelayMinutes == 60 && h.RelayMB == 1024 && h.RelayConnections == 16 && h.RelaySlots == 1024 && h.HeadsLogs == 1024 && len(c.Hubs) == 0
 		}},
 		{"a hub for a list", "[hub]\non = true\nserve = \"accounts\"\naccounts = [\"" + acc + "\"]\nrelay_minutes = 30\n", "", func(c node.Config) bool {
 			return c.Hub.On && c.Hub.Serve == "accounts" && len(c.Hub.Accounts) == 1 && c.Hub.RelayMinutes == 30 && c.Hub.RelayMB == 1024
@@ -38,6 +38,8 @@ func TestHubConfig(t *testing.T) {
 		{"accounts without the list", "[hub]\naccounts = [\"" + acc + "\"]\n", `hub.accounts is set but hub.serve = "everyone"`, nil},
 		{"not an account", "[hub]\nserve = \"accounts\"\naccounts = [\"dev_x\"]\n", `hub.accounts: "dev_x"`, nil},
 		{"negative limit", "[hub]\nrelay_mb = -1\n", "hub.relay_mb = -1: it must be at least 1", nil},
+		{"heads limit", "[hub]\nheads_logs = 100\n", "", func(c node.Config) bool { return c.Hub.HeadsLogs == 100 }},
+		{"heads limit over the protocol's", "[hub]\nheads_logs = 1025\n", "hub.heads_logs = 1025: at most 1024", nil},
 		{"hub without relay", "relay = false\nhubs = [\"" + hub + "\"]\n", "hubs are set but relay = false", nil},
 		{"hub without its peer", "hubs = [\"/ip4/127.0.0.1/tcp/7696\"]\n", "hub 1:", nil},
 		{"unknown hub setting", "[hub]\nrelay_gb = 1\n", "unknown setting hub.relay_gb", nil},

@@ -21,6 +21,7 @@ import (
 	"github.com/kithnet/kith/internal/netnode"
 	"github.com/kithnet/kith/internal/replicate"
 	"github.com/kithnet/kith/internal/scope"
+	"github.com/kithnet/kith/internal/services"
 	"github.com/kithnet/kith/internal/store"
 )
 
@@ -213,6 +214,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	n.updateWanted(ctx, nw)
 	host.Handle(invite.CertProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveCert(nctx, s)
+	})
+	host.Handle(services.HeadsProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		n.serveHeads(nctx, nw, remote, s)
 	})
 	host.Handle(SyncProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		// A stranger waits for its turn before the node does anything

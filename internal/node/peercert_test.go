@@ -21,10 +21,17 @@ import (
 // or the DHT.
 func serveLoopback(t *testing.T, n *node.Node) {
 	t.Helper()
+	serveLoopbackWith(t, n, func(*node.Config) {})
+}
+
+// serveLoopbackWith is serveLoopback with set changing the config first.
+func serveLoopbackWith(t *testing.T, n *node.Node, set func(*node.Config)) {
+	t.Helper()
 	off := false
 	cfg := node.DefaultConfig()
 	cfg.MDNS, cfg.DHT = &off, &off
 	cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
+	set(&cfg)
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if err := n.StartNetwork(t.Context(), node.ServeOptions{Config: cfg, Logger: log}); err != nil {
 		t.Fatalf("StartNetwork: %v", err)

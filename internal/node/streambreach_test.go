@@ -129,32 +129,38 @@ func TestMockStreamBreachesPenalised(t *testing.T) {
 		{"village request", VillageRequestProtocol, villageCases},
 	} {
 		for _, c := range p.cases {
-			t.Run(p.name+"/"+c.name, func(t *testing.T) {
-				h := breachPeer(t, mn, n, nil)
-				s, err := h.Open(ctx, n.device.Public(), p.proto)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(c.send) > 0 {
-					if _, err := s.Write(c.send); err != nil {
-						t.Fatal(err)
-					}
-				}
-				time.Sleep(20 * time.Millisecond) // the bytes reach the node before the end
-				c.end(h, s)
-				select {
-				case r := <-done:
-					if r != h.Key() {
-						t.Fatalf("the handler ended for %s, want %s", r.Device(), h.Key().Device())
-					}
-				case <-time.After(10 * time.Second):
-					t.Fatal("the node's handler did not end")
-				}
-				if _, refused := nw.host.Refused(h.Key()); refused != c.penalised {
-					t.Fatalf("peer penalised: %v, want %v", refused, c.penalised)
-				}
-			})
+			t.Run(p.name+"/"+c.name, func(t *testing.T) { runBreach(t, mn, n, nw, p.proto, c, done) })
 		}
+	}
+}
+
+// runBreach opens a stream of proto to n from a fresh peer, sends what c
+// sends, ends it as c says, waits for n's handler to report on done and
+// checks whether n penalised the peer.
+func runBreach(t *testing.T, mn *netnode.MockNet, n *Node, nw *network, proto string, c breachCase, done <-chan identity.PublicKey) {
+	t.Helper()
+	h := breachPeer(t, mn, n, nil)
+	s, err := h.Open(t.Context(), n.device.Public(), proto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.send) > 0 {
+		if _, err := s.Write(c.send); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(20 * time.Millisecond) // the bytes reach the node before the end
+	c.end(h, s)
+	select {
+	case r := <-done:
+		if r != h.Key() {
+			t.Fatalf("the handler ended for %s, want %s", r.Device(), h.Key().Device())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the node's handler did not end")
+	}
+	if _, refused := nw.host.Refused(h.Key()); refused != c.penalised {
+		t.Fatalf("peer penalised: %v, want %v", refused, c.penalised)
 	}
 }
 

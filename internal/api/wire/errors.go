@@ -72,6 +72,9 @@ const (
 	// CodeFailed: the node could not do what was asked; the message says
 	// why.
 	CodeFailed = "failed"
+	// CodeHubRefused: a hub refused a service request; the message says
+	// why (not served, over its limit, busy).
+	CodeHubRefused = "hub_refused"
 )
 
 // statuses maps every code to its HTTP status.
@@ -98,6 +101,7 @@ var statuses = map[string]int{
 	CodePairRefused:          http.StatusForbidden,
 	CodeSpaceWaiting:         http.StatusConflict,
 	CodeFailed:               http.StatusInternalServerError,
+	CodeHubRefused:           http.StatusForbidden,
 }
 
 // HTTPStatus returns the HTTP status of an error code; 500 for a code this

@@ -11,7 +11,7 @@ func TestHTTPStatus(t *testing.T) {
 		"bad_request": 400, "unauthorized": 401, "host_not_allowed": 403, "cross_origin": 403,
 		"not_found": 404, "method_not_allowed": 405, "conflict": 409, "no_account_key": 409, "device_revoked": 409,
 		"not_serving": 409, "not_initialized": 409, "already_initialized": 409, "too_large": 413, "unsupported_media_type": 415, "bad_bundle": 422,
-		"unreachable": 502, "invite_expired": 410, "invite_refused": 403, "pair_expired": 410, "pair_refused": 403, "space_waiting": 409, "failed": 500,
+		"unreachable": 502, "invite_expired": 410, "invite_refused": 403, "pair_expired": 410, "pair_refused": 403, "space_waiting": 409, "failed": 500, "hub_refused": 403,
 	}
 	codes := Codes()
 	slices.Sort(codes)
