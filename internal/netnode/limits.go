@@ -127,6 +127,21 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 				StreamsOutbound: 2,
 				Memory:          1 << 20,
 			},
+			// One question at a time: up to 1,024 logs, an answer of at
+			// most 48 KiB (doc/protocol/services.md §6).
+			HeadsProtocol: {
+				Streams:         4,
+				StreamsInbound:  2,
+				StreamsOutbound: 2,
+				Memory:          1 << 20,
+			},
+			// One founding at a time: at most 33 messages of 8 KiB.
+			VillageFoundProtocol: {
+				Streams:         4,
+				StreamsInbound:  2,
+				StreamsOutbound: 2,
+				Memory:          1 << 20,
+			},
 			// One run at a time is all a new device needs; its result
 			// carries up to 1 MiB of certificates.
 			PairProtocol: {

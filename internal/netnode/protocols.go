@@ -18,6 +18,12 @@ const (
 	// ServicesProtocol carries the announcement of the services a node
 	// offers a peer (doc/protocol/services.md).
 	ServicesProtocol = services.Protocol
+	// HeadsProtocol carries a question to a hub for the heads of a list of
+	// logs (doc/protocol/services.md §6).
+	HeadsProtocol = services.HeadsProtocol
+	// VillageFoundProtocol carries a founding to a co-founder's device
+	// (doc/protocol/village.md §6a).
+	VillageFoundProtocol = "/kith/village/found/1"
 )
 
 // DHTProtocolPrefix is the prefix of the private Kademlia DHT's protocol

@@ -23,7 +23,7 @@ import (
 // the village.
 const (
 	// VillageFoundProtocol is the founding notice's stream protocol.
-	VillageFoundProtocol = "/kith/village/found/1"
+	VillageFoundProtocol = netnode.VillageFoundProtocol
 	// maxFoundLog is the most entries of the found log a notice carries.
 	maxFoundLog = 32
 	// maxUnanswered is the most foundings a node holds that name its
