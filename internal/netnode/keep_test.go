@@ -192,6 +192,9 @@ func TestKeepConnected(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "A notices B is gone", func() bool { return !connectedTo(a, b.Key()) })
 	b2 := startHost(t, loopbackConfig(t, testKey(t, 2), bAddr))
+	if w := b2.ListenWarnings(); len(w) > 0 {
+		t.Fatalf("B restarted elsewhere: %q", w)
+	}
 	waitFor(t, 5*time.Second, "A redials B, restarted on its port", func() bool { return connectedTo(a, b2.Key()) })
 
 	// Kept by Keep and by the set: leaving the set keeps it; the file

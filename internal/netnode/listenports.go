@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"syscall"
+	"time"
 
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -22,6 +23,13 @@ import (
 func ownListenPorts(addrs []string) ([]string, []string) {
 	out := make([]string, len(addrs))
 	var warnings []string
+	type probe struct {
+		i                 int
+		m                 ma.Multiaddr
+		network, hostport string
+		port              int
+	}
+	var taken []probe
 	for i, s := range addrs {
 		out[i] = s
 		m, err := ma.NewMultiaddr(s)
@@ -32,7 +40,19 @@ func ownListenPorts(addrs []string) ([]string, []string) {
 		if !ok || port == 0 {
 			continue
 		}
-		if !portTaken(network, net.JoinHostPort(host, strconv.Itoa(port))) {
+		p := probe{i, m, network, net.JoinHostPort(host, strconv.Itoa(port)), port}
+		if portTaken(p.network, p.hostport) {
+			taken = append(taken, p)
+		}
+	}
+	if len(taken) > 0 {
+		// A node restarted at once may find its own last run's sockets
+		// still closing: look again once before giving the port up.
+		time.Sleep(portRecheck)
+	}
+	for _, p := range taken {
+		s, m, network, port := addrs[p.i], p.m, p.network, p.port
+		if !portTaken(network, p.hostport) {
 			continue
 		}
 		code := ma.P_TCP
@@ -43,11 +63,15 @@ func ownListenPorts(addrs []string) ([]string, []string) {
 		if err != nil {
 			continue
 		}
-		out[i] = free.String()
+		out[p.i] = free.String()
 		warnings = append(warnings, fmt.Sprintf("listen address %s: port %d is in use (another kith node on this machine?); listening on a free port instead — set another port in config.toml's listen to choose one", s, port))
 	}
 	return out, warnings
 }
+
+// portRecheck is how long ownListenPorts waits before it looks again at
+// the ports it found taken.
+const portRecheck = 300 * time.Millisecond
 
 // listenSocket returns the socket a listen multiaddr binds: "tcp4",
 // "tcp6", "udp4" or "udp6", the IP and the port.
