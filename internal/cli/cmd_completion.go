@@ -51,8 +51,6 @@ type completion struct {
 func completionTree(k *call) completion {
 	t := completion{next: map[string][]string{}, flags: map[string][]string{}}
 	seen := map[string]bool{}
-	global := flag.NewFlagSet("", flag.ContinueOnError)
-	globalFlags(global, &call{strs: map[string]*string{}, bools: map[string]*bool{}, multi: map[string]*multiFlag{}})
 	for _, c := range commands {
 		words := strings.Fields(c.name)
 		for i := range words {
@@ -64,9 +62,10 @@ func completionTree(k *call) completion {
 			}
 		}
 		fs := flag.NewFlagSet("", flag.ContinueOnError)
-		globalFlags(fs, &call{strs: map[string]*string{}, bools: map[string]*bool{}, multi: map[string]*multiFlag{}})
+		scratch := &call{env: k.env, strs: map[string]*string{}, bools: map[string]*bool{}, multi: map[string]*multiFlag{}}
+		globalFlags(fs, scratch)
 		if c.flags != nil {
-			c.flags(fs, &call{env: k.env, strs: map[string]*string{}, bools: map[string]*bool{}, multi: map[string]*multiFlag{}})
+			c.flags(fs, scratch)
 		}
 		var fl []string
 		fs.VisitAll(func(f *flag.Flag) { fl = append(fl, "--"+f.Name) })
@@ -99,21 +98,19 @@ func writeBashCompletion(w io.Writer, t completion) {
 	fmt.Fprintln(w, "    COMPREPLY=()")
 	fmt.Fprintln(w, "  fi")
 	fmt.Fprintln(w, "}")
-	fmt.Fprintln(w, "_kith_next() {")
-	fmt.Fprintln(w, `  case "$1" in`)
-	for _, p := range sortedKeys(t.next) {
-		fmt.Fprintf(w, "    %q) echo %q ;;\n", p, strings.Join(t.next[p], " "))
-	}
-	fmt.Fprintln(w, "  esac")
-	fmt.Fprintln(w, "}")
-	fmt.Fprintln(w, "_kith_flags() {")
-	fmt.Fprintln(w, `  case "$1" in`)
-	for _, name := range sortedKeys(t.flags) {
-		fmt.Fprintf(w, "    %q) echo %q ;;\n", name, strings.Join(t.flags[name], " "))
-	}
-	fmt.Fprintln(w, "  esac")
-	fmt.Fprintln(w, "}")
+	writeBashCase(w, "_kith_next", t.next)
+	writeBashCase(w, "_kith_flags", t.flags)
 	fmt.Fprintln(w, "complete -F _kith kith")
+}
+
+// writeBashCase writes a bash function name that echoes m's words for its
+// argument.
+func writeBashCase(w io.Writer, name string, m map[string][]string) {
+	fmt.Fprintf(w, "%s() {\n  case \"$1\" in\n", name)
+	for _, k := range sortedKeys(m) {
+		fmt.Fprintf(w, "    %q) echo %q ;;\n", k, strings.Join(m[k], " "))
+	}
+	fmt.Fprintln(w, "  esac\n}")
 }
 
 // writeFishCompletion writes fish `complete` lines: the first word, each
