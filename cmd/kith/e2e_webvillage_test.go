@@ -26,6 +26,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kithnet/kith/internal/api/wire"
+	"github.com/kithnet/kith/internal/identity"
 )
 
 // liveTimeout bounds how long a change made on one node may take to show
@@ -297,7 +298,7 @@ func TestWebUIVillage(t *testing.T) {
 	br.do(tabA, "add a malformed stranger id", 10*time.Second,
 		chromedp.WaitVisible(tid("stranger-add-id")),
 		chromedp.SendKeys(tid("stranger-add-id"), "abc123"), chromedp.Click(tid("stranger-add-submit")))
-	waitText(t, br, tabA, "the refused id", "stranger-add-status", "A stranger id is 128 hexadecimal digits (0-9, a-f).", 10*time.Second)
+	waitText(t, br, tabA, "the refused id", "stranger-add-status", "Name the stranger by their account id (acc_… and 58 letters and digits), or by their 128-digit stranger id.", 10*time.Second)
 	br.do(tabA, "add the stranger", 20*time.Second,
 		setField("stranger-add-id", ""),
 		chromedp.SendKeys(tid("stranger-add-id"), stranger), chromedp.Click(tid("stranger-add-submit")))
@@ -308,6 +309,12 @@ func TestWebUIVillage(t *testing.T) {
 	}
 	if h := get(br, tabA, "the strangers heading", 5*time.Second, chromedp.Evaluate[string](`document.getElementById('strangers-heading').textContent`)); h != "Strangers (1)" {
 		t.Errorf("A's strangers heading says %q", h)
+	}
+	// The card names the stranger by its account (no profile of it is
+	// held), with the start of the user id it claimed, not the 128 digits.
+	wantHead := "Stranger " + short(identity.Encode(identity.KindAccount, [32]byte(sum[:32]))) + " (user " + stranger[64:72] + "…)"
+	if h := get(br, tabA, "the stranger's heading", 5*time.Second, chromedp.Evaluate[string](`document.querySelector('#stranger-`+stranger+` [data-testid=stranger-name]').textContent`)); h != wantHead {
+		t.Errorf("the stranger's card is headed %q, want %q", h, wantHead)
 	}
 
 	// A vouches for it with a proof file; the standing stays acknowledged

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
 )
 
 // syncHomes gives to every entry and blob from holds, through a bundle,
@@ -122,6 +124,10 @@ func TestVillageShow(t *testing.T) {
 	}
 	proofID := blob.Sum(proofData).String()
 	s1, s2 := strings.Repeat("ab", 64), strings.Repeat("cd", 64)
+	// Their accounts (the individual halves): the short ids village show
+	// prints and vote takes.
+	acc1 := identity.Encode(identity.KindAccount, [32]byte(bytes.Repeat([]byte{0xab}, 32)))
+	acc2 := identity.Encode(identity.KindAccount, [32]byte(bytes.Repeat([]byte{0xcd}, 32)))
 
 	// c joins (two active locals: both must invite it). Every step of
 	// another device follows a sync, so the entries' order is certain.
@@ -145,7 +151,7 @@ func TestVillageShow(t *testing.T) {
 	idLine(t, v.b, "village", "vote", v.id, s1, "accept", "--proof", proof)
 	idLine(t, v.b, "village", "vote", v.id, strings.ToUpper(s2), "veto")
 	syncHomes(t, v.b, v.a)
-	idLine(t, c, "village", "vote", v.id, s1, "accept", "--proof", proof)
+	idLine(t, c, "village", "vote", v.id, acc1, "accept", "--proof", proof)
 	syncHomes(t, c, v.a)
 	// d is invited by a alone: not admitted (the majority of three is two).
 	idLine(t, v.a, "village", "invite", v.id, do.Account)
@@ -175,13 +181,13 @@ func TestVillageShow(t *testing.T) {
 		"inbox (0)\n" +
 		"\n" +
 		"strangers (2)\n" +
-		"  " + s1 + "  accepted\n" +
+		"  " + acc1 + "  accepted\n" +
 		strings.Join(inKeyOrder(
 			line{ao, "    vouched   " + A + "  proof " + proofID + "\n"},
 			line{bo, "    vouched   " + B + "  proof " + proofID + "\n"},
 			line{co, "    vouched   " + C + "  proof " + proofID + "\n"}), "") +
 		"    note      " + A + "  \"met at the market\"\n" +
-		"  " + s2 + "  vetoed\n" +
+		"  " + acc2 + "  vetoed\n" +
 		strings.Join(inKeyOrder(
 			line{ao, "    deferred  " + A + "\n"},
 			line{bo, "    vetoed    " + B + "\n"},

@@ -36,6 +36,24 @@ export function shortStranger(id) {
   return id && id.length > 16 ? id.slice(0, 16) + '…' : id || '';
 }
 
+// strangerName is how the page names a stranger: the profile name held
+// of its account, else its account id, shortened; with the start of its
+// user id when that is not the account (the account alone may then name
+// two strangers).
+export function strangerName(s) {
+  const base = cleanName(s.name || '') || (s.account ? shortId(s.account) : shortStranger(s.id));
+  return s.user_is_account || !s.id ? base : `${base} (user ${s.id.slice(64, 72)}…)`;
+}
+
+// strangerText reads what a person typed to name a stranger: an account
+// (acc_…), a request (ent_…) or the 128 hexadecimal digits; null if none.
+function strangerText(t) {
+  const s = t.trim();
+  if (/^(acc|ent)_[a-z2-7]{58}$/i.test(s)) return s.toLowerCase();
+  if (/^[0-9a-f]{128}$/i.test(s)) return s.toLowerCase();
+  return null;
+}
+
 // latestRequest is the time of a stranger's latest request (0 without).
 function latestRequest(s) {
   return Math.max(0, ...(s.requests || []).map((r) => r.timestamp || 0));
@@ -133,12 +151,12 @@ export default async function village(main, ctx) {
   const strangerCount = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite', dataset: { testid: 'stranger-count' } });
   const strangersList = h('ul', { class: 'strangers', dataset: { testid: 'village-strangers' }, 'aria-labelledby': 'strangers-heading' });
   const strangersHeading = h('h2', { id: 'strangers-heading', text: 'Strangers' });
-  const addIn = h('input', { id: 'stranger-add-id', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: '128 hexadecimal digits', 'aria-describedby': 'stranger-add-help', dataset: { testid: 'stranger-add-id' } });
+  const addIn = h('input', { id: 'stranger-add-id', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'acc_… (their account id)', 'aria-describedby': 'stranger-add-help', dataset: { testid: 'stranger-add-id' } });
   const addBtn = h('button', { type: 'submit', class: 'secondary', dataset: { testid: 'stranger-add-submit' }, text: 'Add' });
   const addStatus = statusLine('stranger-add-status');
   const addForm = h('form', { class: 'inline-form', dataset: { testid: 'stranger-add-form' } },
-    h('label', { for: 'stranger-add-id', text: 'Add a stranger by id' }),
-    h('p', { id: 'stranger-add-help', class: 'muted hint', text: 'Lists the stranger with your vote deferred: you can veto or accept with proof later.' }),
+    h('label', { for: 'stranger-add-id', text: 'Add a stranger by their account id' }),
+    h('p', { id: 'stranger-add-help', class: 'muted hint', text: 'Their account id (acc_…) is what \'kith id\' prints and their profile shows. Adding lists the stranger with your vote deferred: you can veto or accept with proof later.' }),
     h('div', { class: 'row' }, addIn, addBtn), addStatus);
 
   // Exclusions.
@@ -489,7 +507,7 @@ export default async function village(main, ctx) {
           proofIn.value = '';
         }, 'You accepted with proof.');
       });
-      yours = h('div', { class: 'your-vote', role: 'group', 'aria-label': (pending ? 'Your answer to stranger ' : 'Your vote on stranger ') + shortStranger(key) },
+      yours = h('div', { class: 'your-vote', role: 'group', 'aria-label': (pending ? 'Your answer to ' : 'Your vote on ') + strangerName(s) },
         h('h4', { text: pending ? 'Your answer' : 'Your vote: ' + (voteWords[vote] || vote) }),
         mine().mode === 'passive' ? h('p', { class: 'muted small', text: 'You are passive: your vote follows the active locals whatever you cast.' }) : null,
         h('div', { class: 'row' },
@@ -557,12 +575,14 @@ export default async function village(main, ctx) {
     ];
     return h('li', { class: 'card stranger' + (pending ? ' pending' : ''), id: 'stranger-' + key, dataset },
       h('div', { class: 'stranger-head' },
-        h('h3', {}, 'Stranger ', h('code', { title: key, text: shortStranger(key) })),
+        h('h3', { dataset: { testid: 'stranger-name' } }, cleanName(s.name || '') ? [strangerName(s), ' ', alikeBadge(s.account, cleanName(s.name))] : ['Stranger ', h('code', { title: s.account || key, text: strangerName(s) })]),
         h('span', { class: 'standing ' + badge, dataset: { testid: 'stranger-standing', standing: badge } },
           h('span', { 'aria-hidden': 'true', text: st.sym + ' ' }), st.text)),
       s.standing === 'vetoed' ? h('p', { class: 'vetoers', text: 'Vetoed by ' + names(s.vetoers) }) : null,
       s.listed || pending ? null : h('p', { class: 'muted small', text: 'Not listed: no current local has voted on it.' }),
-      h('details', {}, h('summary', { text: 'Full id' }), h('code', { class: 'id', text: key })),
+      h('details', {}, h('summary', { text: 'Ids' }),
+        s.account ? h('p', {}, 'Account ', h('code', { class: 'id', dataset: { testid: 'stranger-account' }, text: s.account })) : null,
+        h('p', {}, 'Stranger id ', h('code', { class: 'id', text: key }))),
       pending ? requestsList(s) : null,
       votesPart,
       pending ? null : requestsList(s),
@@ -597,7 +617,7 @@ export default async function village(main, ctx) {
     if (want && s.standing !== want) return false;
     const q = filterIn.value.trim().toLowerCase();
     if (!q) return true;
-    const hay = [s.id, s.standing, ...(s.notes || []).map((n) => n.text + ' ' + nameOfLocal(n.local)),
+    const hay = [s.id, s.account || '', s.name || '', s.standing, ...(s.notes || []).map((n) => n.text + ' ' + nameOfLocal(n.local)),
       ...(s.requests || []).map((r) => r.text),
       ...(s.votes || []).map((x) => nameOfLocal(x.local) + ' ' + x.vote)].join(' ').toLowerCase();
     return hay.includes(q);
@@ -737,9 +757,9 @@ export default async function village(main, ctx) {
 
   addForm.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const s = addIn.value.trim().toLowerCase();
-    if (!/^[0-9a-f]{128}$/.test(s)) {
-      addStatus.set('A stranger id is 128 hexadecimal digits (0-9, a-f).', 'error');
+    const s = strangerText(addIn.value);
+    if (!s) {
+      addStatus.set('Name the stranger by their account id (acc_… and 58 letters and digits), or by their 128-digit stranger id.', 'error');
       addIn.focus();
       return;
     }
