@@ -113,8 +113,16 @@ func TestWebUI(t *testing.T) {
 		actions = append(actions, chromedp.SendKeys(wrong(i), words[i-1]))
 	}
 	actions = append(actions, chromedp.SendKeys(tid("device-name"), "laptop"),
-		chromedp.Click(tid("setup-confirm")), chromedp.WaitVisible(tid("compose-text")))
+		chromedp.Click(tid("setup-confirm")), chromedp.WaitVisible(tid("onboarding-name")))
 	br.do(tabA, "confirm the words and create the account", 60*time.Second, actions...)
+	// Right after the phrase: the name others will know this account by.
+	checkLabels(t, br, tabA, "onboarding name")
+	br.screenshot(tabA, "02b-onboarding-name")
+	br.do(tabA, "save an empty name", 10*time.Second, chromedp.Click(tid("onboarding-name-save")))
+	waitText(t, br, tabA, "the empty name refused", "onboarding-name-status", "Type a name, or choose “Skip for now”.", 10*time.Second)
+	br.do(tabA, "give a name", 30*time.Second,
+		chromedp.SendKeys(tid("onboarding-name"), "Ada"), chromedp.Click(tid("onboarding-name-save")),
+		chromedp.WaitVisible(tid("compose-text")))
 	var id wire.Identity
 	if err := json.Unmarshal(a.kith("id"), &id); err != nil {
 		t.Fatal(err)
@@ -125,6 +133,14 @@ func TestWebUI(t *testing.T) {
 		t.Fatalf("the header shows account %q; kith id says %q", shown, id.Account)
 	}
 	a.Account = id.Account
+	var acct struct {
+		Profile *struct {
+			Name string `json:"name"`
+		} `json:"profile"`
+	}
+	if err := json.Unmarshal(httpGet(t, a.home, "/api/v1/accounts/"+id.Account), &acct); err != nil || acct.Profile == nil || acct.Profile.Name != "Ada" {
+		t.Errorf("after onboarding, the account's profile is %+v (%v), want the name Ada", acct.Profile, err)
+	}
 	waitJS[bool](br, tabA, "the live connection", 20*time.Second,
 		`document.querySelector('[data-testid=connection]').dataset.state === 'up'`)
 	checkLabels(t, br, tabA, "timeline")

@@ -240,6 +240,8 @@ function leaveApp() {
 function showSignin() {
   if (mode === 'signin') return;
   mode = 'signin';
+  // Nothing is live before sign-in: no "Offline" that reads as an error.
+  connEl.hidden = true;
   leaveApp();
   events.disconnect();
   signin(main);
@@ -248,6 +250,8 @@ function showSignin() {
 function showSetup() {
   if (mode === 'setup') return;
   mode = 'setup';
+  // Nothing is live during set-up: no "Offline" that reads as an error.
+  connEl.hidden = true;
   leaveApp();
   events.disconnect();
   onboarding(main, () => {
@@ -279,6 +283,7 @@ async function startApp() {
   drawMe();
   mode = 'app';
   nav.hidden = false;
+  connEl.hidden = false;
   events.connect(async () => {
     // The browser gave up on the stream: signed out, or the node is gone.
     try {
