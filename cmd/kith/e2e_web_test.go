@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kithnet/kith/internal/api/wire"
@@ -295,6 +297,15 @@ func TestWebUI(t *testing.T) {
 	}
 	br.screenshot(tabB, "04-timeline-phone")
 
+	// Dark, when the system asks for it: the page follows.
+	br.do(tabB, "dark colour scheme", 10*time.Second, colorScheme("dark"))
+	if bg := get(br, tabB, "the dark background", 10*time.Second, chromedp.Evaluate[string](
+		`getComputedStyle(document.body).backgroundColor + ' ' + getComputedStyle(document.body).color`)); bg != "rgb(20, 23, 28) rgb(230, 233, 238)" {
+		t.Errorf("with prefers-color-scheme dark the body is %q, want the dark background and text", bg)
+	}
+	br.screenshot(tabB, "04b-timeline-phone-dark")
+	br.do(tabB, "light colour scheme", 10*time.Second, colorScheme(""))
+
 	// Restore on a third node from A's phrase: a second device of A's account.
 	c := &proc{t: t, name: "C", home: filepath.Join(t.TempDir(), "c"), noInit: true}
 	c.start()
@@ -335,4 +346,17 @@ func httpGet(t *testing.T, home, path string) []byte {
 		t.Fatalf("GET %s: %d %v: %s", path, resp.StatusCode, err, body)
 	}
 	return body
+}
+
+// colorScheme emulates the system's colour scheme ("dark", "light"), or
+// stops emulating it ("").
+func colorScheme(scheme string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		p := emulation.SetEmulatedMediaParams{}
+		if scheme != "" {
+			p.Features = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}
+		}
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, p)
+		return err
+	})
 }
