@@ -88,5 +88,12 @@ func TestWebUIVillageJoinWaiting(t *testing.T) {
 	if want := "For: " + a.Account[:len("acc_")+10] + "…. Against: nobody. Not voted yet: " + c.Account[:len("acc_")+10] + "… (you)."; tally != want {
 		t.Errorf("C's page shows the proposal's votes as %q, want %q", tally, want)
 	}
+	// At the top of C's page: the proposal waits for C's vote.
+	waitText(t, br, tabC, "what waits for C", "village-votes-count", "1 exclusion proposal waits for your vote", 10*time.Second)
 	br.screenshot(tabC, "village-proposal-not-voted")
+	br.do(tabC, "C votes against", 10*time.Second, chromedp.Click(tid("proposal-against")))
+	if shown := waitJS[bool](br, tabC, "the note gone once C voted", 10*time.Second,
+		`document.querySelector('[data-testid=village-votes-note]').hidden`); !shown {
+		t.Errorf("the note of proposals waiting for C's vote is still shown after C voted")
+	}
 }

@@ -44,6 +44,14 @@ func inStranger(stranger, id string) chromedp.CSS {
 	return chromedp.CSS(fmt.Sprintf(`[data-testid=village-stranger][data-stranger=%q] [data-testid=%q]`, stranger, id))
 }
 
+// openActions unfolds a stranger card's actions (vote, note), as a click
+// on its one button does, unless they are unfolded already.
+func openActions(stranger string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.WaitVisible(inStranger(stranger, "stranger-actions-toggle")),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(d => { if (!d.open) d.querySelector('summary').click() })(document.querySelector('[data-testid=village-stranger][data-stranger=%q] [data-testid=stranger-actions]'))`, stranger)))
+}
+
 // textOf is a script answering the trimmed text of the first element with
 // a data-testid (” when there is none).
 func textOf(id string) string {
@@ -320,6 +328,7 @@ func TestWebUIVillage(t *testing.T) {
 	// A vouches for it with a proof file; the standing stays acknowledged
 	// while B's vote is deferred.
 	br.do(tabA, "accept with proof", 30*time.Second,
+		openActions(stranger),
 		chromedp.SetUploadFiles(inStranger(stranger, "vote-proof"), []string{proofA}),
 		chromedp.Click(inStranger(stranger, "vote-accept")))
 	c = waitCard(t, br, tabA, "A's accept on A's card", stranger, `c.querySelector('[data-testid=stranger-vote][data-vote=accept]')`, 20*time.Second)
@@ -340,6 +349,7 @@ func TestWebUIVillage(t *testing.T) {
 
 	// A adds a note with a file attached.
 	br.do(tabA, "add a note", 30*time.Second,
+		openActions(stranger),
 		chromedp.SendKeys(inStranger(stranger, "note-text"), note),
 		chromedp.SetUploadFiles(inStranger(stranger, "note-file"), []string{proofA}),
 		chromedp.Click(inStranger(stranger, "note-submit")))
@@ -374,7 +384,7 @@ func TestWebUIVillage(t *testing.T) {
 	}
 
 	// B vetoes: vetoed on both pages, naming B.
-	br.do(tabB, "B vetoes", 10*time.Second, chromedp.Click(inStranger(stranger, "vote-veto")))
+	br.do(tabB, "B vetoes", 10*time.Second, openActions(stranger), chromedp.Click(inStranger(stranger, "vote-veto")))
 	c = waitCard(t, br, tabB, "B's veto on B's card", stranger, `c.dataset.standing === 'vetoed'`, 20*time.Second)
 	if c.Badge != "vetoed" || c.BadgeText != "✕ Vetoed" || c.Votes[idB.Account] != "veto" || c.CanVeto || c.CanDefer ||
 		c.Vetoers != "Vetoed by "+short(idB.Account)+" (you)" || c.Status != "You vetoed." {
@@ -404,6 +414,7 @@ func TestWebUIVillage(t *testing.T) {
 
 	// B lifts its veto by accepting with its own proof: accepted on both.
 	br.do(tabB, "B accepts with proof", 30*time.Second,
+		openActions(stranger),
 		chromedp.SetUploadFiles(inStranger(stranger, "vote-proof"), []string{proofB}),
 		chromedp.Click(inStranger(stranger, "vote-accept")))
 	c = waitCard(t, br, tabB, "B's accept on B's card", stranger, `c.dataset.standing === 'accepted'`, 20*time.Second)
@@ -422,7 +433,8 @@ func TestWebUIVillage(t *testing.T) {
 	br.screenshot(tabB, "11-village-contact-book")
 
 	// A publishes its state; B opens A's chain: audited, no findings.
-	br.do(tabA, "publish A's state", 20*time.Second, chromedp.Click(tid("publish-state")))
+	br.do(tabA, "publish A's state", 20*time.Second,
+		chromedp.Click(chromedp.CSS(`[data-testid=state-details] > summary`)), chromedp.Click(tid("publish-state")))
 	published := waitJS[string](br, tabA, "the published state", 20*time.Second,
 		`(s => s.startsWith('Published') && s)(`+textOf("publish-status")+`)`)
 	var seq int

@@ -107,6 +107,21 @@ export default async function village(main, ctx) {
       },
       text: 'Open the inbox',
     }));
+  // Open exclusion proposals this local has not voted on: the other
+  // thing that waits for it, shown at the top beside the inbox.
+  const proposalsHeading = h('h2', { id: 'proposals-heading', tabindex: '-1', text: 'Exclusion proposals' });
+  const votesCount = h('span', { dataset: { testid: 'village-votes-count' } });
+  const votesNote = h('p', { class: 'inbox-note', hidden: true, dataset: { testid: 'village-votes-note' } }, votesCount, ' ',
+    h('button', {
+      type: 'button', class: 'secondary small', dataset: { testid: 'votes-jump' },
+      onclick: () => {
+        proposalsHeading.scrollIntoView({ block: 'start' });
+        proposalsHeading.focus();
+      },
+      text: 'Show the proposals',
+    }));
+  // The strangers whose actions (vote, note) this page shows unfolded.
+  const openActions = new Set();
 
   const localsList = h('ul', { class: 'locals', dataset: { testid: 'village-locals' }, 'aria-labelledby': 'locals-heading' });
   const localsHeading = h('h2', { id: 'locals-heading', text: 'Locals' });
@@ -166,16 +181,18 @@ export default async function village(main, ctx) {
   const proposeBtn = h('button', { type: 'submit', class: 'danger', dataset: { testid: 'propose-submit' }, text: 'Propose exclusion' });
   const proposeStatus = statusLine('propose-status');
   const proposeForm = h('form', { class: 'card', dataset: { testid: 'propose-form' } },
-    h('h3', { text: 'Propose to exclude a local' }),
     h('label', { for: 'propose-subject', text: 'Local' }), subjectSel,
     h('label', { for: 'propose-reason', text: 'Reason' }), reasonIn,
     h('div', { class: 'row' }, proposeBtn), proposeStatus);
+  // Rare: folded until asked for.
+  const proposeBox = h('details', { class: 'folded', dataset: { testid: 'propose-details' } },
+    h('summary', { text: 'Propose to exclude a local…' }), proposeForm);
 
   // State.
   const publishBtn = h('button', { type: 'button', class: 'secondary', dataset: { testid: 'publish-state' }, text: 'Publish my state' });
   const publishStatus = statusLine('publish-status');
-  const stateBox = h('section', { 'aria-labelledby': 'state-heading' },
-    h('h2', { id: 'state-heading', text: 'Your state' }),
+  const stateBox = h('details', { class: 'folded', dataset: { testid: 'state-details' } },
+    h('summary', { id: 'state-heading', text: 'Your state…' }),
     h('p', { class: 'muted', text: 'Your state is a signed summary of the village as your device holds it: the others audit it against what you voted. Each local’s chain of states is under “View audited chain”.' }),
     h('div', { class: 'row' }, publishBtn), publishStatus);
 
@@ -184,7 +201,7 @@ export default async function village(main, ctx) {
   membership.hidden = true;
   main.append(
     h('p', { class: 'back' }, h('a', { href: '#/villages', text: '← Villages' })),
-    title, inboxNote, status, charter, problems,
+    title, inboxNote, votesNote, status, charter, problems,
     membership,
     body);
   body.append(
@@ -193,6 +210,7 @@ export default async function village(main, ctx) {
       h('p', { class: 'muted', text: 'A stranger asks the village through one local: its request shows here on that local’s node only, until a local answers by voting on the stranger; then every local sees its requests. Defer lists it in the contact book without a verdict, Accept with proof vouches for it, Veto refuses its requests from now on. Notes are shared with the locals. Files of strangers nobody answered yet are fetched only when you open them.' }),
       inboxDropped,
       inboxList),
+    h('section', { 'aria-labelledby': 'proposals-heading' }, proposalsHeading, proposalsList, proposeBox),
     h('section', { 'aria-labelledby': 'strangers-heading' },
       strangersHeading,
       h('div', { class: 'filters' },
@@ -200,8 +218,6 @@ export default async function village(main, ctx) {
         h('div', {}, h('label', { for: 'stranger-filter-standing', text: 'Standing' }), filterStanding)),
       strangerCount, strangersList, addForm),
     h('section', { 'aria-labelledby': 'locals-heading' }, localsHeading, localsList, invitationsBox, inviteForm),
-    h('section', { 'aria-labelledby': 'proposals-heading' },
-      h('h2', { id: 'proposals-heading', text: 'Exclusion proposals' }), proposalsList, proposeForm),
     stateBox,
   );
 
@@ -417,7 +433,7 @@ export default async function village(main, ctx) {
     const prev = subjectSel.value;
     replace(subjectSel, ...ls.filter((l) => l.status === 'local' && l.key !== v.me).map((l) => h('option', { value: l.key, text: nameOfLocal(l.key) })));
     if (prev) subjectSel.value = prev;
-    proposeForm.hidden = !isActive() || !subjectSel.options.length;
+    proposeBox.hidden = !isActive() || !subjectSel.options.length;
     stateBox.hidden = !isLocal();
   }
 
@@ -573,6 +589,15 @@ export default async function village(main, ctx) {
         x.counted ? null : h('span', { class: 'muted', text: ' — former local, not counted' }))))
         : h('p', { class: 'muted', text: 'No votes.' }),
     ];
+    // The local's actions on the stranger (vote, note) sit behind one
+    // button; the page remembers which cards are unfolded.
+    let actions = null;
+    if (yours || noteForm) {
+      actions = h('details', { class: 'stranger-actions', open: openActions.has(key), dataset: { testid: 'stranger-actions' } },
+        h('summary', { class: 'button secondary small', dataset: { testid: 'stranger-actions-toggle' }, text: pending ? 'Answer…' : 'Vote or add a note…' }),
+        yours, noteForm);
+      actions.addEventListener('toggle', () => (actions.open ? openActions.add(key) : openActions.delete(key)));
+    }
     return h('li', { class: 'card stranger' + (pending ? ' pending' : ''), id: 'stranger-' + key, dataset },
       h('div', { class: 'stranger-head' },
         h('h3', { dataset: { testid: 'stranger-name' } }, cleanName(s.name || '') ? [strangerName(s), ' ', alikeBadge(s.account, cleanName(s.name))] : ['Stranger ', h('code', { title: s.account || key, text: strangerName(s) })]),
@@ -592,7 +617,7 @@ export default async function village(main, ctx) {
         h('span', { class: 'note-text', ptext: n.text }),
         n.blob ? [' ', h('a', { href: blobURL(n.blob), target: '_blank', rel: 'noopener', dataset: { testid: 'note-file-link' }, text: 'attached file' })] : null)))
         : pending ? null : h('p', { class: 'muted', text: 'No notes.' }),
-      yours, noteForm, cardStatus);
+      actions, cardStatus);
   }
 
   async function cast(st, fn, done) {
@@ -652,6 +677,10 @@ export default async function village(main, ctx) {
 
   function drawProposals() {
     const ps = v.proposals || [];
+    const waiting = ps.filter((p) => p.outcome === 'open' && isActive() && p.subject !== v.me &&
+      !(p.for || []).includes(v.me) && !(p.against || []).includes(v.me)).length;
+    votesNote.hidden = !waiting;
+    votesCount.textContent = waiting ? `${plural(waiting, 'exclusion proposal')} ${waiting === 1 ? 'waits' : 'wait'} for your vote` : '';
     rebuild(proposalsList, () => replace(proposalsList, ...(ps.length ? ps.map((p) => {
       const canVote = p.outcome === 'open' && isActive() && p.subject !== v.me;
       const pStatus = keep('pstatus-' + p.id, () => statusLine('proposal-status'));
