@@ -19,7 +19,8 @@ export function makeFeed({ load, empty, label, onReply }) {
 
   function update(page) {
     cursor = page.next_cursor || null;
-    more.hidden = !cursor;
+    // No "Load more" under an empty list: there is nothing to go on from.
+    more.hidden = !cursor || seen.size === 0;
     emptyEl.hidden = seen.size > 0;
   }
 
