@@ -358,10 +358,41 @@ func orNone(ss []string) string {
 	return strings.Join(ss, ", ")
 }
 
+// villageNames answers how village show names an account: its name in
+// the village (its userspec), else its profile name held here, else its
+// id; the locals' list keeps the ids, and --json has them all.
+func villageNames(v wire.Village) func(acc string) string {
+	names := map[string]string{}
+	for _, l := range v.Locals {
+		switch {
+		case l.Name != "":
+			names[l.Key] = termText(l.Name)
+		case l.ProfileName != "":
+			names[l.Key] = termText(l.ProfileName)
+		}
+	}
+	return func(acc string) string {
+		if n, ok := names[acc]; ok {
+			return n
+		}
+		return acc
+	}
+}
+
+// namesOrNone joins the names of accounts, or says "none".
+func namesOrNone(who func(string) string, accs []string) string {
+	out := make([]string, len(accs))
+	for i, a := range accs {
+		out[i] = who(a)
+	}
+	return orNone(out)
+}
+
 func printVillage(w io.Writer, v wire.Village) {
+	who := villageNames(v)
 	fmt.Fprintf(w, "%s  %s\n", termText(v.Name), v.ID)
 	fmt.Fprintf(w, "charter   admit by %s, exclude by %s\n", v.Admit, v.Exclude)
-	fmt.Fprintf(w, "founders  %s\n", orNone(v.Founders))
+	fmt.Fprintf(w, "founders  %s\n", namesOrNone(who, v.Founders))
 	if v.Founded {
 		fmt.Fprintln(w, "founded   yes")
 	} else {
@@ -412,7 +443,7 @@ func printVillage(w io.Writer, v wire.Village) {
 		if inv.Invitee == v.Me {
 			me = " (me)"
 		}
-		fmt.Fprintf(w, "  %s  invited by %s; %s%s\n", inv.Invitee, orNone(inv.Endorsers), state, me)
+		fmt.Fprintf(w, "  %s  invited by %s; %s%s\n", inv.Invitee, namesOrNone(who, inv.Endorsers), state, me)
 	}
 
 	printWaiting(w, v.Waiting)
@@ -443,7 +474,7 @@ func printVillage(w io.Writer, v wire.Village) {
 			if label == "" {
 				label = vote.Vote
 			}
-			line := fmt.Sprintf("    %-9s %s", label, vote.Local)
+			line := fmt.Sprintf("    %-9s %s", label, who(vote.Local))
 			if vote.Proof != "" {
 				line += "  proof " + vote.Proof
 			}
@@ -456,7 +487,7 @@ func printVillage(w io.Writer, v wire.Village) {
 			fmt.Fprintln(w, line)
 		}
 		for _, n := range s.Notes {
-			line := fmt.Sprintf("    %-9s %s  %q", "note", n.Local, n.Text)
+			line := fmt.Sprintf("    %-9s %s  %q", "note", who(n.Local), n.Text)
 			if n.Blob != "" {
 				line += "  " + n.Blob
 			}
@@ -472,8 +503,8 @@ func printVillage(w io.Writer, v wire.Village) {
 	}
 	fmt.Fprintf(w, "\nopen exclusion proposals (%d)\n", len(open))
 	for _, p := range open {
-		fmt.Fprintf(w, "  %s  exclude %s, proposed by %s: %q\n", p.ID, p.Subject, p.Proposer, p.Reason)
-		fmt.Fprintf(w, "    for %s; against %s; not voted %s\n", orNone(p.For), orNone(p.Against), orNone(p.NotVoted))
+		fmt.Fprintf(w, "  %s  exclude %s, proposed by %s: %q\n", p.ID, who(p.Subject), who(p.Proposer), p.Reason)
+		fmt.Fprintf(w, "    for %s; against %s; not voted %s\n", namesOrNone(who, p.For), namesOrNone(who, p.Against), namesOrNone(who, p.NotVoted))
 	}
 
 	fmt.Fprintf(w, "\nproblems (%d)\n", len(v.Problems))
