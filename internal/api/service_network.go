@@ -167,7 +167,8 @@ func (s *Service) Join(ctx context.Context, req wire.JoinRequest) (wire.JoinResu
 	if err != nil {
 		return wire.JoinResult{}, err
 	}
-	return wire.JoinResult{Account: r.Account.String(), Device: r.Device.String(), Mutual: r.Mutual, FollowID: r.FollowID}, nil
+	return wire.JoinResult{Account: r.Account.String(), Device: r.Device.String(), Mutual: r.Mutual, FollowID: r.FollowID,
+		Name: s.profileName(ctx, r.Account.Key())}, nil
 }
 
 func peerOf(p node.PeerInfo) wire.Peer {

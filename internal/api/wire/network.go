@@ -153,4 +153,7 @@ type JoinResult struct {
 	Device   string `json:"device"`  // the inviter's device, now connected
 	Mutual   bool   `json:"mutual"`  // the inviter follows back
 	FollowID string `json:"follow_id,omitempty"`
+	// Name is the inviter's profile name, when this node holds it by the
+	// time the join is done (its profile may come with the first sync).
+	Name string `json:"name,omitempty"`
 }
