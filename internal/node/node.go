@@ -68,6 +68,8 @@ type Node struct {
 	// reach records the deliveries of this node's foundings to the
 	// co-founders' devices (villagewaiting.go).
 	reach reachBook
+	// declined lists the foundings this node declined (villagedecline.go).
+	declined declinedBook
 
 	net atomic.Pointer[network] // the running network; nil unless serving
 

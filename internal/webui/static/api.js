@@ -104,6 +104,7 @@ export const api = {
   foundVillage: (name, admit, exclude, cofounders) => request('POST', '/villages', { name, admit, exclude, cofounders }),
   village: (id) => request('GET', '/villages/' + enc(id)),
   villageAccept: (id) => request('POST', '/villages/' + enc(id) + '/accept', {}),
+  villageDecline: (id) => request('POST', '/villages/' + enc(id) + '/decline', {}),
   villageJoin: (id) => request('POST', '/villages/' + enc(id) + '/join', {}),
   villageLeave: (id) => request('POST', '/villages/' + enc(id) + '/leave', {}),
   villageInvite: (id, invitee) => request('POST', '/villages/' + enc(id) + '/invites', { invitee }),

@@ -324,6 +324,21 @@ export default async function village(main, ctx) {
     if (me && me.status === 'founder' && !me.accepted) {
       role = 'You are named a founder and have not accepted yet.';
       buttons.push(h('button', { type: 'button', dataset: { testid: 'village-accept' }, onclick: () => act(() => api.villageAccept(id), 'You accepted the founding.'), text: 'Accept founding' }));
+      // Not wanted (a stranger's founding, say): declined, it is dropped
+      // from this node and frees its place among the unanswered ones.
+      buttons.push(h('button', {
+        type: 'button', class: 'secondary', dataset: { testid: 'village-decline' },
+        onclick: async () => {
+          try {
+            await api.villageDecline(id);
+            ctx.announce('You declined the founding.');
+            location.hash = '#/villages';
+          } catch (err) {
+            membershipStatus.set(errorText(err), 'error');
+          }
+        },
+        text: 'Decline',
+      }));
     } else if (me && me.status === 'founder') {
       role = 'You accepted the founding; the others have not all accepted yet.';
     } else if (me && me.status === 'local') {
