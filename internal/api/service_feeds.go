@@ -190,3 +190,21 @@ func (s *Service) Follows(ctx context.Context) (wire.Follows, error) {
 	}
 	return out, nil
 }
+
+// Followers returns the accounts that follow this node's account, as far
+// as it knows.
+func (s *Service) Followers(ctx context.Context) (wire.Followers, error) {
+	rels, err := s.n.Followers(ctx)
+	if err != nil {
+		return wire.Followers{}, err
+	}
+	out := wire.Followers{Followers: make([]wire.Account, 0, len(rels))}
+	for _, rel := range rels {
+		a, err := s.accountOf(ctx, rel)
+		if err != nil {
+			return wire.Followers{}, err
+		}
+		out.Followers = append(out.Followers, a)
+	}
+	return out, nil
+}

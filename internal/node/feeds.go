@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/kithnet/kith/internal/blob"
@@ -485,4 +486,58 @@ func (o Options) storeClock() store.Clock {
 		return store.SystemClock
 	}
 	return func() int64 { return o.Now().UnixMilli() }
+}
+
+// Followers returns the accounts that follow this node's account, as far
+// as this node knows: those with a follow entry naming it in a public log
+// held here and whose newest follow statement about it (as for
+// Relation.FollowsMe) says so; ordered by key. An author whose
+// certificate is not held is not an account here and is left out.
+func (n *Node) Followers(ctx context.Context) ([]Relation, error) {
+	own, err := n.ownRelations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := n.newResolver()
+	public := entry.PublicLog
+	cands := map[identity.PublicKey]bool{}
+	q := store.Query{Type: content.TypeFollow, LogID: &public, Limit: store.DefaultLimit}
+	for {
+		es, err := n.store.Find(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			q.After = e.Cursor
+			if e.Payload == nil || e.Deleted {
+				continue
+			}
+			dec, err := content.Decode(e.Payload)
+			if f, ok := dec.(*content.Follow); err != nil || !ok || f.Account.Key() != n.account {
+				continue
+			}
+			acc, err := r.account(ctx, e.Header.Author)
+			if err != nil {
+				return nil, err
+			}
+			if acc.known && acc.key != n.account {
+				cands[acc.key] = true
+			}
+		}
+		if len(es) < q.Limit {
+			break
+		}
+	}
+	keys := slices.SortedFunc(maps.Keys(cands), func(a, b identity.PublicKey) int { return bytes.Compare(a[:], b[:]) })
+	out := []Relation{}
+	for _, a := range keys {
+		rel, err := n.relation(ctx, own, a)
+		if err != nil {
+			return nil, err
+		}
+		if rel.FollowsMe {
+			out = append(out, rel)
+		}
+	}
+	return out, nil
 }

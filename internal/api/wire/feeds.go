@@ -78,3 +78,9 @@ type Follows struct {
 	Following []Account `json:"following"`
 	Blocked   []Account `json:"blocked"`
 }
+
+// Followers answers GET /api/v1/followers: the accounts that follow this
+// node's account, as far as it knows, ordered by account key.
+type Followers struct {
+	Followers []Account `json:"followers"`
+}
