@@ -366,7 +366,10 @@ func TestThread(t *testing.T) {
 	var th wire.Thread
 	f.call("GET", "/api/v1/threads/"+w.b1, nil, &th)
 	if got := itemIDs(th.Replies); !slices.Equal(got, []string{w.c2, w.a3, w.b3}) {
-		t.Errorf("replies after unblocking: %v", got)
+		t.Errorf("replies after unblocking: %v, want c2 %s a3 %s b3 %s", got, w.c2, w.a3, w.b3)
+		for _, it := range th.Replies {
+			t.Logf("%s time %d arrived %d claim %d received %d", it.ID, it.Time, it.Arrived, it.Timestamp, it.Received)
+		}
 	}
 	// A post without replies is a thread of its own.
 	_, body := f.request("GET", "/api/v1/threads/"+w.b2, nil)

@@ -14,9 +14,13 @@ import "time"
 // is authoritative: an entry's time is never before the time of the entry
 // before it in its log, so an entry never sorts above a later entry of its
 // own log (an author whose clock stepped back, or whose earlier entry
-// sorted by arrival, stays in order). Hence, by induction over the log, an
-// entry's time is at most its arrival + ClockSkew: nobody stays above the
-// entries that arrive after theirs for longer than ClockSkew.
+// sorted by arrival, stays in order). Likewise a reply's time is never
+// before the time of the post it answers, when that post is held when
+// the reply arrives (a causal reference across logs: a conversation reads
+// in order even when two clocks disagree by a few milliseconds). Hence,
+// by induction, an entry's time is at most its arrival + ClockSkew:
+// nobody stays above the entries that arrive after theirs for longer than
+// ClockSkew.
 //
 // Time is fixed when the entry is stored and never changes, so a feed
 // paged by (Time, Cursor) holds its place while entries arrive.
@@ -35,7 +39,9 @@ func SystemClock() int64 { return time.Now().UnixMilli() }
 
 // EntryTime returns the time of an entry whose author claimed claimed
 // (the header's timestamp, ms since the epoch), that arrived at arrived,
-// and whose predecessor in its log has the time prev (0 at seq 1).
+// and that may not sort before prev: the greater of the time of its
+// predecessor in its log (0 at seq 1) and, for a reply, the time of the
+// post it answers (0 when that is not held).
 func EntryTime(claimed uint64, arrived, prev int64) int64 {
 	t := arrived
 	if claimed <= uint64(max(arrived, 0))+uint64(ClockSkew.Milliseconds()) {

@@ -167,6 +167,9 @@ func (s *Store) apply(c *store.Change, now int64) {
 		if n := len(l.entries); n > 0 {
 			prev = l.entries[n-1].time
 		}
+		if p := s.byID[c.ReplyTo]; !c.ReplyTo.IsZero() && p != nil && !p.dropped {
+			prev = max(prev, p.time)
+		}
 		r.time = store.EntryTime(e.Header.Timestamp, now, prev)
 		l.entries = append(l.entries, r)
 		l.head.Seq, l.head.ID = e.Header.Seq, e.ID

@@ -16,13 +16,13 @@ import (
 // transaction with tx.Stmt, which reuses the prepared statement.
 type writeStmts struct {
 	logByKey, insLog, updHead                   *sql.Stmt
-	idAt, meta, tomb, forkSeqs, timeAt          *sql.Stmt
+	idAt, meta, tomb, forkSeqs, timeAt, timeOf  *sql.Stmt
 	insEntry, fill, drop                        *sql.Stmt
 	insTomb, insFork, upsertDevice, upsertRevoc *sql.Stmt
 }
 
 func (w *writeStmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&w.logByKey, &w.insLog, &w.updHead, &w.idAt, &w.meta, &w.tomb, &w.forkSeqs, &w.timeAt,
+	return []**sql.Stmt{&w.logByKey, &w.insLog, &w.updHead, &w.idAt, &w.meta, &w.tomb, &w.forkSeqs, &w.timeAt, &w.timeOf,
 		&w.insEntry, &w.fill, &w.drop, &w.insTomb, &w.insFork, &w.upsertDevice, &w.upsertRevoc}
 }
 
@@ -35,6 +35,7 @@ var writeSQL = []string{
 	`SELECT by FROM tombstones WHERE target = ? AND author = ?`,
 	`SELECT seq FROM forks WHERE log = ?`,
 	`SELECT entry_time FROM entries WHERE log = ? AND seq = ?`,
+	`SELECT entry_time FROM entries WHERE id_prefix = ? AND id = ?`,
 	`INSERT INTO entries (id, id_prefix, log, seq, timestamp, type, deleted, header, payload, thread, arrived, entry_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	`UPDATE entries SET payload = ?, type = ?, deleted = 0, thread = ? WHERE id_prefix = ? AND id = ? AND payload IS NULL`,
 	`UPDATE entries SET payload = NULL, type = NULL, deleted = 1, thread = NULL WHERE id_prefix = ? AND id = ?`,
@@ -519,6 +520,15 @@ func (v *txView) apply(c *store.Change) error {
 		prev, err := v.headTime(l, k)
 		if err != nil {
 			return err
+		}
+		if !c.ReplyTo.IsZero() {
+			var pt int64
+			switch err := v.stmt(&v.st.timeOf, v.s.ws.timeOf).QueryRow(idPrefix(c.ReplyTo), c.ReplyTo[:]).Scan(&pt); {
+			case err == nil:
+				prev = max(prev, pt)
+			case !errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("read time of %s: %w", c.ReplyTo, err)
+			}
 		}
 		t := store.EntryTime(e.Header.Timestamp, v.now, prev)
 		if _, err := v.stmt(&v.st.insEntry, v.s.ws.insEntry).Exec(

@@ -81,6 +81,7 @@ func Run(t *testing.T, openClocked func(t *testing.T, clock store.Clock) store.S
 	}
 	t.Run("ArrivalOrder", func(t *testing.T) { testArrivalOrder(t, open) })
 	t.Run("EntryTimes", func(t *testing.T) { testEntryTimes(t, openClocked) })
+	t.Run("ReplyTimes", func(t *testing.T) { testReplyTimes(t, openClocked) })
 	t.Run("TimeOrderAfterFollow", func(t *testing.T) { testTimeOrderAfterFollow(t, openClocked) })
 	t.Run("TimePagesWhileArriving", func(t *testing.T) { testTimePagesWhileArriving(t, openClocked) })
 	t.Run("TimeOrderAnyArrival", func(t *testing.T) { testTimeOrderAnyArrival(t, openClocked) })

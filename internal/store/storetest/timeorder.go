@@ -123,6 +123,46 @@ func prevTime(wants []timeWant, e *entry.Entry) int64 {
 	return 0
 }
 
+// testReplyTimes: a reply's time is not before the time of the post it
+// answers, when that is held when the reply arrives (in the store or
+// earlier in the same batch); else it is the reply's own.
+func testReplyTimes(t *testing.T, open func(*testing.T, store.Clock) store.Store) {
+	clk := &testClock{}
+	clk.set(timeBase)
+	x := h{t: t, s: open(t, clk.now), ctx: context.Background()}
+	defer x.s.Close()
+	a, b, c := newChain(key(t, 1), entry.PublicLog), newChain(key(t, 2), entry.PublicLog), newChain(key(t, 3), entry.PublicLog)
+	root := a.addAt(t, timeBase)
+	x.mustAdd(root)
+	replyAt := func(c *chain, to *entry.Entry, claim int64) *entry.Entry {
+		e := c.signAt(t, uint64(len(c.es)+1), reply(t, "re", to.ID, entry.ID{}), 0, uint64(claim))
+		c.es = append(c.es, e)
+		return e
+	}
+	clk.step(10)
+	behind := replyAt(b, root, timeBase-5) // b's clock is 5 ms behind a's
+	x.mustAdd(behind)
+	// Both in one batch: the answer to a post of the same batch.
+	clk.step(10)
+	p2 := a.addAt(t, timeBase+100)
+	r2 := replyAt(c, p2, timeBase+50)
+	x.mustAdd(p2, r2)
+	// The answer arrives before the post it answers: its own claim.
+	orphanTo := newChain(key(t, 4), entry.PublicLog).addAt(t, timeBase+200)
+	early := replyAt(b, orphanTo, timeBase+30)
+	x.mustAdd(early)
+	for _, w := range []struct {
+		e    *entry.Entry
+		time int64
+	}{{behind, timeBase}, {r2, timeBase + 100}, {early, timeBase + 30}} {
+		if got := x.get(w.e.ID).Time; got != w.time {
+			t.Errorf("reply seq %d of %s (claim %d): time %d, want %d", w.e.Header.Seq, w.e.Header.Author.Device(), w.e.Header.Timestamp, got, w.time)
+		}
+	}
+	// Oldest first, each answer after the post it answers.
+	equalIDs(t, "by time", storedIDs(x.find(store.Query{Type: content.TypePost, ByTime: true})), ids([]*entry.Entry{root, behind, early, p2, r2}))
+}
+
 // testTimeOrderAfterFollow is the case of issue 15: following a friend
 // brings the friend's old posts after your new one; they sort below it.
 // A post claiming the far future sorts by its arrival.
