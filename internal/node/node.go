@@ -291,7 +291,7 @@ func keyFileError(err error) error {
 }
 
 func openWith(home string, o Options, lock *homeLock, device, accountKey identity.PrivateKey) (*Node, error) {
-	st, err := sqlite.Open(filepath.Join(home, dbFile))
+	st, err := sqlite.Open(filepath.Join(home, dbFile), sqlite.WithClock(o.storeClock()))
 	if err != nil {
 		return nil, err
 	}
