@@ -112,7 +112,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		h.log.Warn(w)
 	}
 	if cfg.RelayService {
-		if err := h.startRelayService(cfg.RelayLimits, cfg.RelayAllow); err != nil {
+		if err := h.startRelayService(cfg.RelayLimits, cfg.RelayAllow, cfg.RelayAccount); err != nil {
 			return nil, errors.Join(err, h.Close())
 		}
 	}

@@ -145,6 +145,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 			RelayService: cfg.Hub.On,
 			RelayLimits:  cfg.Hub.relayLimits(),
 			RelayAllow:   n.relayAllow,
+			RelayAccount: n.relayAccount,
 		})
 	}
 	if err != nil {
