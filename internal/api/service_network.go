@@ -178,6 +178,7 @@ func peerOf(p node.PeerInfo) wire.Peer {
 		Addr:      p.Addr,
 		Outbound:  p.Outbound,
 		Transport: p.Transport,
+		Direct:    p.Direct,
 		Since:     p.Since.UTC(),
 	}
 	if p.Account != (identity.AccountID{}) {

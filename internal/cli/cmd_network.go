@@ -82,6 +82,9 @@ func printPeers(w io.Writer, peers []wire.Peer) {
 			fmt.Fprintf(w, "  device   %s\n", p.Device)
 		}
 		fmt.Fprintf(w, "  address  %s\n", termText(p.Addr))
+		if p.Direct != "" {
+			fmt.Fprintf(w, "  direct   %s\n", termText(p.Direct))
+		}
 		account := p.Account
 		if account == "" {
 			account = "not known yet"

@@ -135,6 +135,14 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 				StreamsOutbound: 2,
 				Memory:          1 << 20,
 			},
+			// One punch at a time: at most 4 messages of 1 KiB
+			// (doc/protocol/services.md §10).
+			PunchProtocol: {
+				Streams:         4,
+				StreamsInbound:  2,
+				StreamsOutbound: 2,
+				Memory:          1 << 20,
+			},
 			// One founding at a time: at most 33 messages of 8 KiB.
 			VillageFoundProtocol: {
 				Streams:         4,

@@ -145,6 +145,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 			RelayService: cfg.Hub.On,
 			RelayLimits:  cfg.Hub.relayLimits(),
 			RelayAllow:   n.relayAllow,
+			RelayAccount: n.relayAccount,
 		})
 	}
 	if err != nil {
@@ -646,7 +647,7 @@ func (n *Node) Peers() []PeerInfo {
 func (n *Node) peerInfo(p netnode.PeerInfo, sessions map[identity.PublicKey]replicate.SessionState) PeerInfo {
 	pi := PeerInfo{
 		Device: p.Key.Device(), PeerID: p.PeerID, Addr: p.Addr, Outbound: p.Outbound,
-		Transport: p.Transport, Latency: p.Latency, Since: p.Since,
+		Transport: p.Transport, Latency: p.Latency, Since: p.Since, Direct: p.Direct,
 	}
 	if account, ok := n.shownAccount(p.Key); ok {
 		pi.Account = account
