@@ -33,6 +33,7 @@ type Host struct {
 	rejoins   *rejoiner        // redials wanted peers that disconnected (rejoin.go)
 	services  *serviceBook     // services offered and announced (services.go)
 	hubs      *hubClient       // slots at the configured hubs (hubclient.go); nil without hubs
+	relaying  *relayMeter      // counts of the relay service (metrics.go); nil without it
 	dht       *dht.IpfsDHT     // nil when the DHT is off
 	providing *providing       // nil when the DHT is off
 	providers *cappedProviders // nil when the DHT is off
