@@ -50,6 +50,7 @@ func (s *Server) coreRoutes() []route {
 		{method: "GET", path: v1 + "/peers", h: s.peers},
 		{method: "POST", path: v1 + "/peers", h: s.addPeer},
 		{method: "POST", path: v1 + "/hub/heads", h: s.hubHeads},
+		{method: "GET", path: v1 + "/hub/report", h: s.hubReport},
 		{method: "GET", path: v1 + "/status", h: s.status},
 		{method: "POST", path: v1 + "/invites", h: s.newInvite},
 		{method: "POST", path: v1 + "/join", h: s.join},

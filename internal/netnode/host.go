@@ -34,6 +34,7 @@ type Host struct {
 	services  *serviceBook     // services offered and announced (services.go)
 	hubs      *hubClient       // slots at the configured hubs (hubclient.go); nil without hubs
 	punches   *puncher         // hole punches under way and their outcomes (holepunch.go)
+	relaying  *relayMeter      // counts of the relay service (metrics.go); nil without it
 	dht       *dht.IpfsDHT     // nil when the DHT is off
 	providing *providing       // nil when the DHT is off
 	providers *cappedProviders // nil when the DHT is off

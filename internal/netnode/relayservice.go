@@ -86,7 +86,8 @@ func (h *Host) startRelayService(limits RelayLimits, allow func(identity.PublicK
 	rc.MaxReservations = limits.Reservations
 	rc.MaxReservationsPerIP = relayReservationsPerIP
 	rc.MaxReservationsPerASN = relayReservationsPerASN
-	r, err := relay.New(h.host, relay.WithResources(rc), relay.WithACL(relayACL{h: h, allow: allow, accountOf: accountOf, circuits: limits.Circuits}))
+	h.relaying = newRelayMeter(limits.Duration)
+	r, err := relay.New(h.host, relay.WithResources(rc), relay.WithACL(relayACL{h: h, allow: allow, accountOf: accountOf, circuits: limits.Circuits}), relay.WithMetricsTracer(h.relaying))
 	if err != nil {
 		return fmt.Errorf("netnode: starting the relay service: %w", err)
 	}

@@ -73,6 +73,14 @@ type Config struct {
 	// holds a relay slot at, so that it is reachable through them from
 	// behind NAT (doc/network.md). Needs relay.
 	Hubs []string `toml:"hubs"`
+	// MetricsListen is where Prometheus metrics are served, HOST:PORT
+	// (":PORT": on loopback); empty: nowhere (metrics_config.go).
+	MetricsListen string `toml:"metrics_listen"`
+	// MetricsPublic allows MetricsListen on an address other than
+	// loopback: the metrics have no password.
+	MetricsPublic bool `toml:"metrics_public"`
+	// LogFormat is "text" (key=value) or "json", one line an event.
+	LogFormat string `toml:"log_format"`
 	// Hub makes this node a hub for others (the [hub] table).
 	Hub HubConfig `toml:"hub"`
 }
@@ -111,6 +119,7 @@ func DefaultConfig() Config {
 		Peers:        []string{},
 		StrangerWork: DefaultStrangerWork,
 		Hubs:         []string{},
+		LogFormat:    LogText,
 		Hub:          defaultHub(),
 	}
 }
@@ -157,6 +166,9 @@ func (c Config) check() error {
 		return err
 	}
 	if err := c.checkHubs(); err != nil {
+		return err
+	}
+	if err := c.checkOps(); err != nil {
 		return err
 	}
 	if c.MemoryLimitMB < 0 || c.MemoryLimitMB > 0 && c.MemoryLimitMB < MinMemoryLimitMB {

@@ -52,7 +52,7 @@ func (n *Node) serveHeads(ctx context.Context, nw *network, remote identity.Publ
 	defer cancel()
 	_ = s.SetDeadline(time.Now().Add(headsTimeout))
 	refuse := func(code uint64, reason string) {
-		nw.log.Info("heads request refused", "peer", remote.Device(), "code", code, "reason", reason)
+		n.refused(nw.log, "heads", headsRefusal(code), remote, reason)
 		_ = services.WriteHeadsResponse(s, services.HeadsResponse{Code: code, Reason: reason})
 		_ = s.Close()
 	}
@@ -86,6 +86,7 @@ func (n *Node) serveHeads(ctx context.Context, nw *network, remote identity.Publ
 		}
 		p.Heads[i] = services.LogHead{Seq: h.Seq, ID: services.Key32(h.ID), Forked: h.Forked, Ended: h.Ended}
 	}
+	n.meter.use("heads", "request")
 	if err := services.WriteHeadsResponse(s, p); err != nil {
 		_ = s.Reset()
 		return

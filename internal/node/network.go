@@ -207,6 +207,10 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		Logger: log,
 	})
 	n.net.Store(nw)
+	if err := n.startMetrics(nw); err != nil {
+		_ = n.StopNetwork()
+		return err
+	}
 	host.OfferServices(n.offerServices)
 	// What was imported while no node served this home counts against
 	// the villages' budgets for unlisted strangers too.

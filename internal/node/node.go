@@ -81,6 +81,8 @@ type Node struct {
 	rings spaceRings   // the keyrings of the spaces this device takes part in (spacering.go)
 	msgs  messageState // the conversations this device takes part in (message.go)
 	views viewCache    // what the space and conversation views keep in memory (viewcache.go)
+
+	meter meter // the services' counts, for the metrics (metrics_services.go)
 }
 
 // ErrNoAccountKey is returned by operations that need the account key, such

@@ -14,6 +14,7 @@ import thread from './pages/thread.js';
 import profile from './pages/profile.js';
 import people from './pages/people.js';
 import peers from './pages/peers.js';
+import hub from './pages/hub.js';
 import devices from './pages/devices.js';
 import invite from './pages/invite.js';
 import devicePair from './pages/devicepair.js';
@@ -137,6 +138,7 @@ const routes = [
   [/^\/account\/([^/]+)$/, profile, null],
   [/^\/people$/, people, 'nav-people'],
   [/^\/peers$/, peers, 'nav-peers'],
+  [/^\/hub$/, hub, 'nav-hub'],
   [/^\/devices$/, devices, 'nav-devices'],
   [/^\/invite$/, invite, 'nav-invite'],
   [/^\/devices\/pair$/, devicePair, 'nav-devices'],
