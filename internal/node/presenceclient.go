@@ -123,8 +123,9 @@ func (n *Node) presenceLoop(ctx context.Context, nw *network) {
 					n.runLink(ctx, nw, l, st)
 				}()
 			}
+			ready := l.s != nil && l.session != 0
 			nw.links.mu.Unlock()
-			if l.s != nil && l.session != 0 {
+			if ready {
 				n.writeState(nw, l, st)
 			}
 		}
