@@ -215,3 +215,29 @@ func TestMockPresenceBreachesPenalised(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) { runBreach(t, mn, n, nw, services.PresenceProtocol, c, done) })
 	}
 }
+
+// A node says its state (whom it follows, its villages' locals) only to
+// hubs it chose: a peer that connects and offers presence gets nothing
+// until this node keeps it.
+func TestMockPresenceOnlyToChosenHubs(t *testing.T) {
+	mn := netnode.NewMockNet()
+	t.Cleanup(func() { _ = mn.Close() })
+	hub, hnw := presenceHubNode(t, mn, HubConfig{On: true})
+	c, cnw := presenceHubNode(t, mn, HubConfig{})
+	if err := hnw.host.ConnectKey(t.Context(), c.device.Public(), c.Addrs()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		if n := hnw.presence.count(); n != 0 {
+			t.Fatalf("the hub holds %d sessions of a node that did not choose it", n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cnw.host.Keep(hub.device.Public(), hub.Addrs())
+	for deadline := time.Now().Add(10 * time.Second); hnw.presence.count() != 1; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the node kept the hub but is not online there")
+		}
+	}
+}

@@ -71,8 +71,8 @@ func (n *Node) startPresence(ctx context.Context, nw *network) {
 	}()
 }
 
-// presenceLoop opens a presence stream to every connected peer that
-// offers presence, and writes this node's state to each when it changed,
+// presenceLoop opens a presence stream to every connected hub this node
+// chose (its hubs, or a peer it keeps) that offers presence, and writes this node's state to each when it changed,
 // at most once a presenceTick.
 func (n *Node) presenceLoop(ctx context.Context, nw *network) {
 	evs, cancel := n.Subscribe(64)
@@ -80,6 +80,12 @@ func (n *Node) presenceLoop(ctx context.Context, nw *network) {
 	tick := time.NewTicker(presenceTick)
 	defer tick.Stop()
 	self := n.device.Public()
+	chosen := map[identity.PublicKey]bool{}
+	for _, a := range nw.cfg.Hubs {
+		if key, _, err := netnode.ParsePeerAddr(a); err == nil {
+			chosen[key] = true
+		}
+	}
 	var heads []services.OwnHead
 	var headsAt time.Time
 	dirty := true
@@ -108,6 +114,11 @@ func (n *Node) presenceLoop(ctx context.Context, nw *network) {
 		}
 		st := n.presenceState(nw, heads)
 		for _, p := range nw.host.Peers() {
+			// Only to hubs this node chose: its state names whom it
+			// follows and its villages' locals.
+			if !p.Kept && !chosen[p.Key] {
+				continue
+			}
 			a, ok := nw.host.PeerServices(p.Key)
 			if _, offers := a.Offers(services.Presence); !ok || !offers {
 				continue
