@@ -213,11 +213,16 @@ func (n *Node) writeState(nw *network, l *hubLink, st services.PresenceState) {
 // connected and offers presence, no sooner than the next tick.
 func (n *Node) runLink(ctx context.Context, nw *network, l *hubLink, st services.PresenceState) {
 	defer func() {
-		time.Sleep(presenceTick) // no faster than one stream a tick
+		// What the hub told is forgotten at once; the link itself after a
+		// tick, so that no more than one stream a tick is opened.
+		nw.links.mu.Lock()
+		l.view, l.session = services.PresenceView{}, 0
+		nw.links.mu.Unlock()
+		n.events.emit(Event{Kind: EventPresence})
+		time.Sleep(presenceTick)
 		nw.links.mu.Lock()
 		delete(nw.links.links, l.hub)
 		nw.links.mu.Unlock()
-		n.events.emit(Event{Kind: EventPresence})
 	}()
 	octx, cancel := context.WithTimeout(ctx, presenceFirstTimeout)
 	s, err := nw.host.Open(octx, l.hub, services.PresenceProtocol)
