@@ -13,6 +13,10 @@ import (
 func servicesText(svcs []wire.PeerService) string {
 	parts := make([]string, 0, len(svcs))
 	for _, s := range svcs {
+		if s.Name == "presence" {
+			parts = append(parts, presenceText(s))
+			continue
+		}
 		var limits []string
 		if v, ok := s.Limits["seconds"]; ok {
 			limits = append(limits, durationText(v))

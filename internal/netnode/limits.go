@@ -143,6 +143,15 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 				StreamsOutbound: 2,
 				Memory:          1 << 20,
 			},
+			// One session at a time lives with the connection, and one
+			// replacing it; frames of at most 96 KiB (doc/protocol/
+			// services.md §7).
+			PresenceProtocol: {
+				Streams:         4,
+				StreamsInbound:  2,
+				StreamsOutbound: 2,
+				Memory:          4 << 20,
+			},
 			// One founding at a time: at most 33 messages of 8 KiB.
 			VillageFoundProtocol: {
 				Streams:         4,

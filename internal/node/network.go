@@ -86,6 +86,11 @@ type network struct {
 	// (strangerwork.go).
 	strangerSessions, strangerRequests *strangerWork
 
+	// presence: the hub's sessions (presencehubtable.go); links: this
+	// node's presence at its hubs (presenceclient.go).
+	presence *presenceTable
+	links    *presenceLinks
+
 	copies        *copyBook     // where the account's own logs are held (copies.go)
 	copiesChanged chan struct{} // the copy book changed: copiesLoop writes it
 
@@ -303,6 +308,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		n.spaceLoop(nctx, nw)
 	}()
 	n.startMessageLoop(nctx, nw)
+	n.startPresence(nctx, nw)
 	nw.wg.Add(1)
 	go func() {
 		defer nw.wg.Done()

@@ -80,6 +80,8 @@ export const api = {
     request('POST', '/posts', { text, ...(images && images.length ? { images } : {}), ...(replyTo ? { reply_to: replyTo } : {}) }),
   uploadImage: (file) => request('POST', '/blobs?publish=true', file),
   follows: () => request('GET', '/follows'),
+  online: () => request('GET', '/online'),
+  sendSignal: (to, text) => request('POST', '/signals', { to, text }),
   follow: (acc, on) => request(on ? 'PUT' : 'DELETE', '/follows/' + enc(acc)),
   block: (acc, on) => request(on ? 'PUT' : 'DELETE', '/blocks/' + enc(acc)),
   peers: () => request('GET', '/peers'),
