@@ -75,6 +75,10 @@ type Config struct {
 	Hubs []string `toml:"hubs"`
 	// Hub makes this node a hub for others (the [hub] table).
 	Hub HubConfig `toml:"hub"`
+	// Leases are holders (multiaddrs with /p2p/) this node asks to keep
+	// its account's logs under a data lease, renewed before it ends
+	// (doc/protocol/services.md §9; leaseask.go).
+	Leases []string `toml:"leases"`
 }
 
 // MaxStrangerWork is the highest stranger_work.
@@ -112,6 +116,7 @@ func DefaultConfig() Config {
 		StrangerWork: DefaultStrangerWork,
 		Hubs:         []string{},
 		Hub:          defaultHub(),
+		Leases:       []string{},
 	}
 }
 
@@ -157,6 +162,9 @@ func (c Config) check() error {
 		return err
 	}
 	if err := c.checkHubs(); err != nil {
+		return err
+	}
+	if err := c.checkLeaseHubs(); err != nil {
 		return err
 	}
 	if c.MemoryLimitMB < 0 || c.MemoryLimitMB > 0 && c.MemoryLimitMB < MinMemoryLimitMB {

@@ -86,6 +86,8 @@ type network struct {
 	// (strangerwork.go).
 	strangerSessions, strangerRequests *strangerWork
 
+	lease *leaseNet // data leases kept for others and asked of others (lease*.go)
+
 	copies        *copyBook     // where the account's own logs are held (copies.go)
 	copiesChanged chan struct{} // the copy book changed: copiesLoop writes it
 
@@ -205,6 +207,11 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		},
 		Logger: log,
 	})
+	if err := n.startLeases(nw); err != nil {
+		cancel()
+		_ = host.Close()
+		return err
+	}
 	n.net.Store(nw)
 	host.OfferServices(n.offerServices)
 	// What was imported while no node served this home counts against
@@ -217,6 +224,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	})
 	host.Handle(services.HeadsProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveHeads(nctx, nw, remote, s)
+	})
+	host.Handle(services.LeaseProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		n.serveLease(nctx, nw, remote, s)
 	})
 	host.Handle(SyncProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		// A stranger waits for its turn before the node does anything
@@ -312,6 +322,11 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	go func() {
 		defer nw.wg.Done()
 		n.foundingLoop(nctx, nw)
+	}()
+	nw.wg.Add(1)
+	go func() {
+		defer nw.wg.Done()
+		n.leaseLoop(nctx, nw)
 	}()
 	n.events.emit(Event{Kind: EventPeers})
 	return nil
