@@ -45,12 +45,22 @@ func TestCheck(t *testing.T) {
 	}{
 		{"signed by another holder", func() services.LeaseResponse { return sign(other, good) }, "names holder"},
 		{"another account", func() services.LeaseResponse { l := good; l.Account[0] ^= 1; return sign(holder, l) }, "names account"},
-		{"another asker", func() services.LeaseResponse { l := good; l.Asker = services.Key32(other.Public()); return sign(holder, l) }, "names asker"},
+		{"another asker", func() services.LeaseResponse {
+			l := good
+			l.Asker = services.Key32(other.Public())
+			return sign(holder, l)
+		}, "names asker"},
 		{"an old nonce", func() services.LeaseResponse { l := good; l.Nonce[0] = 9; return sign(holder, l) }, "nonce"},
 		{"more time than asked", func() services.LeaseResponse { l := good; l.Seconds = 3601; return sign(holder, l) }, "3601 seconds granted"},
 		{"more bytes than asked", func() services.LeaseResponse { l := good; l.Bytes = 1<<20 + 1; return sign(holder, l) }, "bytes granted"},
 		{"signature flipped", func() services.LeaseResponse { p := sign(holder, good); p.Signature[5] ^= 1; return p }, "signature"},
-		{"terms changed after signing", func() services.LeaseResponse { p := sign(holder, good); l := *p.Lease; l.Entries++; p.Lease = &l; return p }, "signature"},
+		{"terms changed after signing", func() services.LeaseResponse {
+			p := sign(holder, good)
+			l := *p.Lease
+			l.Entries++
+			p.Lease = &l
+			return p
+		}, "signature"},
 		{"a refusal", func() services.LeaseResponse { return services.LeaseResponse{Code: 1} }, "not a grant"},
 	} {
 		err := Check(holder.Public(), asker.Public(), q, c.p())
