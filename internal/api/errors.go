@@ -25,8 +25,9 @@ func ErrorOf(err error) *wire.Error {
 	var fe *bundle.FormatError
 	var te *bundle.TruncatedError
 	var hr *node.HeadsRefusedError
+	var lr *node.LeaseRefusedError
 	switch {
-	case errors.As(err, &hr):
+	case errors.As(err, &hr), errors.As(err, &lr):
 		return withCode(wire.CodeHubRefused, err)
 	case errors.As(err, &mbe):
 		return apiError(wire.CodeTooLarge, "the request body is larger than %d bytes", mbe.Limit)

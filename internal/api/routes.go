@@ -50,6 +50,8 @@ func (s *Server) coreRoutes() []route {
 		{method: "GET", path: v1 + "/peers", h: s.peers},
 		{method: "POST", path: v1 + "/peers", h: s.addPeer},
 		{method: "POST", path: v1 + "/hub/heads", h: s.hubHeads},
+		{method: "GET", path: v1 + "/leases", h: s.leases},
+		{method: "POST", path: v1 + "/leases", h: s.lease},
 		{method: "GET", path: v1 + "/status", h: s.status},
 		{method: "POST", path: v1 + "/invites", h: s.newInvite},
 		{method: "POST", path: v1 + "/join", h: s.join},
