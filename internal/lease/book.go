@@ -138,3 +138,23 @@ func UnmarshalBook(raw []byte) (*Book, error) {
 	}
 	return b, nil
 }
+
+// MaxRenewGap is the most a holder makes an account wait between two
+// grants (a lease of less than four times that waits a quarter of it).
+const MaxRenewGap = time.Minute
+
+// TooSoon reports how long the account must still wait at now before the
+// holder grants it again: its last grant was less than min(MaxRenewGap,
+// a quarter of its period) ago. An asker renews at half the period, so
+// only a flood waits; the wait spares the holder a write per request.
+func (b *Book) TooSoon(account identity.PublicKey, now time.Time) time.Duration {
+	g, ok := b.leases[account]
+	if !ok {
+		return 0
+	}
+	gap := min(MaxRenewGap, time.Duration(g.Seconds)*time.Second/4)
+	if wait := g.Granted.Add(gap).Sub(now); wait > 0 {
+		return wait
+	}
+	return 0
+}

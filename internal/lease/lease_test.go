@@ -198,3 +198,26 @@ func TestRenewTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestTooSoon: a grant within a minute (a quarter of a short lease) of
+// the last one waits; an account without a lease never does.
+func TestTooSoon(t *testing.T) {
+	a := key(t).Public()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	bk := NewBook()
+	if bk.TooSoon(a, t0) != 0 {
+		t.Fatal("an account without a lease waits")
+	}
+	bk.Grant(services.LeaseTerms{Account: services.Key32(a), Seconds: 3600, Bytes: 1, Entries: 1}, t0)
+	for _, c := range []struct {
+		after, want time.Duration
+	}{{0, time.Minute}, {59 * time.Second, time.Second}, {time.Minute, 0}} {
+		if got := bk.TooSoon(a, t0.Add(c.after)); got != c.want {
+			t.Errorf("%v after a 1-hour grant: wait %v, want %v", c.after, got, c.want)
+		}
+	}
+	bk.Grant(services.LeaseTerms{Account: services.Key32(a), Seconds: 8, Bytes: 1, Entries: 1}, t0)
+	if got := bk.TooSoon(a, t0.Add(time.Second)); got != time.Second {
+		t.Errorf("1 s after an 8-second grant: wait %v, want 1s", got)
+	}
+}

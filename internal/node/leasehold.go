@@ -263,6 +263,11 @@ func (n *Node) serveLease(ctx context.Context, nw *network, remote identity.Publ
 		refuse(r.Code, r.Reason)
 		return
 	}
+	if wait := h.book.TooSoon(a.CertAccount, time.Now()); wait > 0 {
+		h.mu.Unlock()
+		refuse(services.RefuseBusy, fmt.Sprintf("your lease was granted moments ago and runs; ask again in %v", wait.Round(time.Second)+time.Second))
+		return
+	}
 	sig, err := lease.Sign(n.device, terms)
 	if err == nil {
 		h.book.Grant(terms, time.Now())
