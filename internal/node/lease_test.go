@@ -271,3 +271,43 @@ func TestLeaseEndsUnrenewed(t *testing.T) {
 		return err == nil && len(ls.Granted) == 0 && len(headsOf(t, h, aDev, aAcc)) == 0
 	})
 }
+
+// Over its bytes (the blobs count), a lease is reported as over entries
+// are: the hub says why, and refuses the renewal with code 2.
+func TestLeaseOverBytesReported(t *testing.T) {
+	ctx := t.Context()
+	a, _ := initNode(t, node.Options{})
+	pic := image.NewRGBA(image.Rect(0, 0, 600, 600)) // about 1.4 MiB as a PNG of noise
+	if _, err := rand.Read(pic.Pix); err != nil {
+		t.Fatal(err)
+	}
+	var img bytes.Buffer
+	if err := png.Encode(&img, pic); err != nil {
+		t.Fatal(err)
+	}
+	if img.Len() <= 1<<20 {
+		t.Fatalf("the picture is %d bytes, want more than 1 MiB", img.Len())
+	}
+	imgID, _, _, err := a.AddBlob(&img, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Post(ctx, "too big to keep", []blob.ID{imgID}, entry.ID{}); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := initNode(t, node.Options{})
+	serveHub(t, h, leaseHub(func(c *node.HubConfig) { c.LeaseMB = 1 }))
+	serveLoopback(t, a)
+	if got, err := a.Lease(ctx, h.Addrs()[0]); err != nil || got.Bytes != 1<<20 {
+		t.Fatalf("first lease: %+v, %v; want held, 1 MiB", got, err)
+	}
+	eventually(t, "the hub to find the lease over its bytes", func() bool {
+		ls, err := h.Leases(ctx)
+		return err == nil && len(ls.Granted) == 1 && strings.Contains(ls.Granted[0].Over, "bytes") && ls.Granted[0].HeldBytes > 1<<20
+	})
+	_, err = a.Lease(ctx, h.Addrs()[0])
+	var re *node.LeaseRefusedError
+	if !errors.As(err, &re) || re.Code != services.RefuseOverLimit || !strings.Contains(re.Reason, "more than the 1048576 it keeps") {
+		t.Fatalf("renewal over the bytes: %v, want a refusal of code 2 with the numbers", err)
+	}
+}
