@@ -292,6 +292,12 @@ func (n *Node) serveLease(ctx context.Context, nw *network, remote identity.Publ
 // leases whose time is up by its own clock, and applies the result.
 func (n *Node) holdTick(ctx context.Context, nw *network) {
 	h := nw.lease.hold
+	h.mu.Lock()
+	idle := h.book.Len() == 0 && len(h.kept) == 0
+	h.mu.Unlock()
+	if idle {
+		return // a node that keeps no leases reads nothing
+	}
 	heads, err := n.store.Heads(ctx)
 	if err != nil {
 		nw.log.Warn("leases: reading the store", "err", err)
