@@ -84,4 +84,14 @@ func TestLeaseCLI(t *testing.T) {
 			t.Fatal("the hub does not hold the client's post")
 		}
 	}
+	// Stopped, the holder is no longer asked; stopping again says so.
+	if err := json.Unmarshal(c.kith("lease", "--stop", h.Device), &ls); err != nil {
+		t.Fatal(err)
+	}
+	if len(ls.Held) != 0 {
+		t.Fatalf("after kith lease --stop: %+v, want no holder", ls.Held)
+	}
+	if out, err := c.try("lease", "--stop", h.Device); err == nil || !strings.Contains(err.Error(), "does not ask that holder") {
+		t.Fatalf("kith lease --stop again: %s, %v; want refused as not asked", out, err)
+	}
 }

@@ -54,7 +54,7 @@ func ErrorOf(err error) *wire.Error {
 		return withCode(wire.CodeBadRequest, err)
 	case errors.As(err, &fe), errors.As(err, &te):
 		return withCode(wire.CodeBadBundle, err)
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, blob.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, blob.ErrNotFound), errors.Is(err, node.ErrNotAsked):
 		return withCode(wire.CodeNotFound, err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return apiError(wire.CodeFailed, "timed out: %v", err)

@@ -52,6 +52,7 @@ func (s *Server) coreRoutes() []route {
 		{method: "POST", path: v1 + "/hub/heads", h: s.hubHeads},
 		{method: "GET", path: v1 + "/leases", h: s.leases},
 		{method: "POST", path: v1 + "/leases", h: s.lease},
+		{method: "DELETE", path: v1 + "/leases/{holder}", h: s.stopLease},
 		{method: "GET", path: v1 + "/status", h: s.status},
 		{method: "POST", path: v1 + "/invites", h: s.newInvite},
 		{method: "POST", path: v1 + "/join", h: s.join},

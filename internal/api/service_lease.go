@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/kithnet/kith/internal/api/wire"
+	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/node"
 )
 
@@ -74,5 +75,26 @@ func (s *Server) lease(w http.ResponseWriter, r *http.Request, _ url.Values) err
 		return err
 	}
 	v, err := s.svc.Lease(r.Context(), req)
+	return respond(w, v, err)
+}
+
+// StopLease stops asking the holder (dev_…) for a lease and answers the
+// leases left.
+func (s *Service) StopLease(ctx context.Context, holder string) (wire.Leases, error) {
+	dev, err := identity.ParseDevice(holder)
+	if err != nil {
+		return wire.Leases{}, apiError(wire.CodeBadRequest, "holder %q: %v: give the holder's device, dev_… ('kith leases' lists them)", holder, err)
+	}
+	if !s.n.Serving() {
+		return wire.Leases{}, notServing()
+	}
+	if err := s.n.StopLease(ctx, dev.Key()); err != nil {
+		return wire.Leases{}, err
+	}
+	return s.Leases(ctx)
+}
+
+func (s *Server) stopLease(w http.ResponseWriter, r *http.Request, _ url.Values) error {
+	v, err := s.svc.StopLease(r.Context(), r.PathValue("holder"))
 	return respond(w, v, err)
 }

@@ -13,8 +13,9 @@ func init() {
 	register(&command{
 		name:    "lease",
 		args:    "HOLDER",
-		summary: "ask a hub (its address, /ip4/…/p2p/…) to keep this account's logs and their blobs under a lease, renewed from then on; a refusal says why (needs a running node)",
+		summary: "ask a hub (its address, /ip4/…/p2p/…) to keep this account's logs and their blobs under a lease, renewed from then on; a refusal says why; --stop HOLDER (dev_…) stops asking (needs a running node)",
 		run:     runLease,
+		flags:   boolFlag("stop", "stop asking the holder (dev_…): the lease is not renewed, and the holder drops the logs when it ends"),
 	})
 	register(&command{
 		name:    "leases",
@@ -30,6 +31,16 @@ func runLease(ctx context.Context, c *call) error {
 	cl, err := c.remote()
 	if err != nil {
 		return err
+	}
+	if c.flagBool("stop") {
+		ls, err := cl.StopLease(ctx, c.args[0])
+		if err != nil {
+			return err
+		}
+		return c.out(ls, func(w io.Writer) {
+			fmt.Fprintf(w, "no longer asking %s; its lease is not renewed\n", c.args[0])
+			printLeases(w, ls, time.Now())
+		})
 	}
 	h, err := cl.Lease(ctx, c.args[0])
 	if err != nil {

@@ -306,3 +306,37 @@ func (n *Node) leaseHolders(nw *network) []identity.PublicKey {
 	}
 	return out
 }
+
+// ErrNotAsked is returned by StopLease for a holder this node does not ask.
+var ErrNotAsked = errors.New("this node does not ask that holder for a lease")
+
+// StopLease stops asking holder for a lease: it is no longer renewed, and
+// the holder keeps what it holds until the lease it granted ends (then
+// drops it). A holder named in config.toml's leases is asked again at the
+// next start unless removed there too.
+func (n *Node) StopLease(ctx context.Context, holder identity.PublicKey) error {
+	nw := n.net.Load()
+	if nw == nil {
+		return ErrNotServing
+	}
+	a := nw.lease.ask
+	a.mu.Lock()
+	if a.held[holder] == nil {
+		a.mu.Unlock()
+		return fmt.Errorf("%w (%s): 'kith leases' lists those it asks", ErrNotAsked, holder.Device())
+	}
+	delete(a.held, holder)
+	err := a.saveLocked()
+	a.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	nw.host.Want(leaseWantTag+"-holders", n.leaseHolders(nw))
+	for _, addr := range nw.cfg.Leases {
+		if key, _, err := netnode.ParsePeerAddr(addr); err == nil && key == holder {
+			return fmt.Errorf("stopped for now, but config.toml's leases names %s: remove it there, or it is asked again at the next start", holder.Device())
+		}
+	}
+	n.events.emit(Event{Kind: EventPeers})
+	return nil
+}

@@ -17,3 +17,9 @@ func (c *Client) Leases(ctx context.Context) (wire.Leases, error) {
 func (c *Client) Lease(ctx context.Context, holder string) (wire.HeldLease, error) {
 	return send[wire.HeldLease](ctx, c, http.MethodPost, "/api/v1/leases", wire.LeaseRequest{Holder: holder})
 }
+
+// StopLease stops asking a holder (dev_…) for a lease; it answers the
+// leases left.
+func (c *Client) StopLease(ctx context.Context, holder string) (wire.Leases, error) {
+	return send[wire.Leases](ctx, c, http.MethodDelete, "/api/v1/leases/"+seg(holder), nil)
+}
