@@ -127,6 +127,7 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 				StreamsOutbound: 2,
 				Memory:          1 << 20,
 			},
+			LeaseProtocol: leaseLimits, // lease.go
 			// One question at a time: up to 1,024 logs, an answer of at
 			// most 48 KiB (doc/protocol/services.md §6).
 			HeadsProtocol: {

@@ -83,6 +83,10 @@ type Config struct {
 	LogFormat string `toml:"log_format"`
 	// Hub makes this node a hub for others (the [hub] table).
 	Hub HubConfig `toml:"hub"`
+	// Leases are holders (multiaddrs with /p2p/) this node asks to keep
+	// its account's logs under a data lease, renewed before it ends
+	// (doc/protocol/services.md §9; leaseask.go).
+	Leases []string `toml:"leases"`
 }
 
 // MaxStrangerWork is the highest stranger_work.
@@ -121,6 +125,7 @@ func DefaultConfig() Config {
 		Hubs:         []string{},
 		LogFormat:    LogText,
 		Hub:          defaultHub(),
+		Leases:       []string{},
 	}
 }
 
@@ -169,6 +174,9 @@ func (c Config) check() error {
 		return err
 	}
 	if err := c.checkOps(); err != nil {
+		return err
+	}
+	if err := c.checkLeaseHubs(); err != nil {
 		return err
 	}
 	if c.MemoryLimitMB < 0 || c.MemoryLimitMB > 0 && c.MemoryLimitMB < MinMemoryLimitMB {

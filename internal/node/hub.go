@@ -57,7 +57,11 @@ func (n *Node) offerServices(ctx context.Context, peer identity.PublicKey) servi
 	if nw == nil || !nw.cfg.Hub.On || !n.hubServes(ctx, peer) {
 		return services.Announcement{}
 	}
-	return services.Announcement{Services: []services.Service{nw.cfg.Hub.relayLimits().Service(), nw.cfg.Hub.headsService(), presenceService()}}
+	a := services.Announcement{Services: []services.Service{nw.cfg.Hub.relayLimits().Service(), nw.cfg.Hub.headsService(), presenceService()}}
+	if nw.cfg.Hub.Lease {
+		a.Services = append(a.Services, nw.cfg.Hub.leaseService())
+	}
+	return a
 }
 
 // peerServices returns what peer announced it offers this node: nil

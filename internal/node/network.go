@@ -90,6 +90,7 @@ type network struct {
 	// node's presence at its hubs (presenceclient.go).
 	presence *presenceTable
 	links    *presenceLinks
+	lease *leaseNet // data leases kept for others and asked of others (lease*.go)
 
 	copies        *copyBook     // where the account's own logs are held (copies.go)
 	copiesChanged chan struct{} // the copy book changed: copiesLoop writes it
@@ -211,6 +212,11 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		},
 		Logger: log,
 	})
+	if err := n.startLeases(nw); err != nil {
+		cancel()
+		_ = host.Close()
+		return err
+	}
 	n.net.Store(nw)
 	if err := n.startMetrics(nw); err != nil {
 		_ = n.StopNetwork()
@@ -227,6 +233,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	})
 	host.Handle(services.HeadsProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveHeads(nctx, nw, remote, s)
+	})
+	host.Handle(services.LeaseProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		n.serveLease(nctx, nw, remote, s)
 	})
 	host.Handle(SyncProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		// A stranger waits for its turn before the node does anything
@@ -323,6 +332,11 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	go func() {
 		defer nw.wg.Done()
 		n.foundingLoop(nctx, nw)
+	}()
+	nw.wg.Add(1)
+	go func() {
+		defer nw.wg.Done()
+		n.leaseLoop(nctx, nw)
 	}()
 	n.events.emit(Event{Kind: EventPeers})
 	return nil
