@@ -90,7 +90,7 @@ type network struct {
 	// node's presence at its hubs (presenceclient.go).
 	presence *presenceTable
 	links    *presenceLinks
-	lease *leaseNet // data leases kept for others and asked of others (lease*.go)
+	lease    *leaseNet // data leases kept for others and asked of others (lease*.go)
 
 	copies        *copyBook     // where the account's own logs are held (copies.go)
 	copiesChanged chan struct{} // the copy book changed: copiesLoop writes it
