@@ -57,7 +57,7 @@ func (n *Node) offerServices(ctx context.Context, peer identity.PublicKey) servi
 	if nw == nil || !nw.cfg.Hub.On || !n.hubServes(ctx, peer) {
 		return services.Announcement{}
 	}
-	return services.Announcement{Services: []services.Service{nw.cfg.Hub.relayLimits().Service(), nw.cfg.Hub.headsService()}}
+	return services.Announcement{Services: []services.Service{nw.cfg.Hub.relayLimits().Service(), nw.cfg.Hub.headsService(), nw.cfg.Hub.Dropbox.service()}}
 }
 
 // peerServices returns what peer announced it offers this node: nil

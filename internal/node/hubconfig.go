@@ -30,6 +30,8 @@ type HubConfig struct {
 	// HeadsLogs is the most logs one head-tracking request may name
 	// (doc/protocol/services.md §6): 1…1024.
 	HeadsLogs int `toml:"heads_logs"`
+	// Dropbox is the [hub.dropbox] table (dropboxconfig.go).
+	Dropbox DropboxConfig `toml:"dropbox"`
 }
 
 // Whom a hub serves.
@@ -50,6 +52,7 @@ func defaultHub() HubConfig {
 		RelayConnections: netnode.DefaultRelayCircuits,
 		RelaySlots:       netnode.DefaultRelayReservations,
 		HeadsLogs:        services.MaxHeadsLogs,
+		Dropbox:          defaultDropbox(),
 	}
 }
 
@@ -62,6 +65,7 @@ func (h HubConfig) withDefaults() HubConfig {
 	if h.Accounts == nil {
 		h.Accounts = d.Accounts
 	}
+	h.Dropbox = h.Dropbox.withDefaults()
 	for _, p := range []struct {
 		dst *int
 		def int
@@ -88,6 +92,9 @@ func (h HubConfig) check() error {
 		return fmt.Errorf("hub.serve = %q: give %q, %q or %q", h.Serve, HubServeEveryone, HubServeLocals, HubServeAccounts)
 	}
 	if _, err := h.accounts(); err != nil {
+		return err
+	}
+	if err := h.Dropbox.check(); err != nil {
 		return err
 	}
 	for _, v := range []struct {

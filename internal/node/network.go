@@ -86,6 +86,8 @@ type network struct {
 	// (strangerwork.go).
 	strangerSessions, strangerRequests *strangerWork
 
+	dropbox *dropboxNet // the dropbox kept as a hub and collected from (dropbox.go)
+
 	copies        *copyBook     // where the account's own logs are held (copies.go)
 	copiesChanged chan struct{} // the copy book changed: copiesLoop writes it
 
@@ -257,6 +259,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	host.Handle(VillageFoundProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveVillageFound(nctx, nw, remote, s)
 	})
+	n.startDropbox(nctx, nw) // dropbox.go
 	// Subscribe replays the peers already connected, then reports changes.
 	host.Subscribe(func(ev netnode.Event) { n.peerEvent(ev) })
 	nw.wg.Add(1)
