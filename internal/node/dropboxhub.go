@@ -217,5 +217,3 @@ func (h *hubDropbox) stats() dropbox.Stats {
 	defer h.mu.Unlock()
 	return h.box.Stats()
 }
-
-
