@@ -23,9 +23,14 @@ type LetterSent struct {
 	Followed bool `json:"followed"`
 }
 
-// ErrNoDropbox: the recipient names no dropbox, or none of its devices
-// can be written to, as far as this node knows.
-var ErrNoDropbox = errors.New("no dropbox of the recipient is known here")
+var (
+	// ErrNoDropbox: the recipient names no dropbox, or none of its
+	// devices can be written to, as far as this node knows.
+	ErrNoDropbox = errors.New("no dropbox of the recipient is known here")
+	// ErrDropboxRefused: every dropbox of the recipient refused the
+	// letter or could not be reached.
+	ErrDropboxRefused = errors.New("no dropbox took the letter")
+)
 
 // SendLetter leaves a letter with text for the account to at one of its
 // dropboxes (services.md §8): sealed to its current devices, with this
@@ -74,11 +79,10 @@ func (n *Node) SendLetter(ctx context.Context, to identity.PublicKey, text strin
 	if len(rs) == 0 {
 		return nil, fmt.Errorf("%w: no device of %s has published an encryption key here yet; let your node sync with theirs (or with someone who follows them) and try again", ErrNoDropbox, who)
 	}
-	dk, err := n.ownDecryptionKey(ctx)
-	if err != nil {
+	if _, err := n.ownDecryptionKey(ctx); err != nil { // publishes it if need be
 		return nil, err
 	}
-	replyKey, err := n.ownSealKeyPayload(ctx, dk)
+	replyKey, err := n.ownSealKeyPayload(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -116,12 +120,12 @@ func (n *Node) SendLetter(ctx context.Context, to identity.PublicKey, text strin
 		}
 		return &LetterSent{ID: hex.EncodeToString(id[:]), Hub: hub.Device(), Followed: rel.FollowsMe}, nil
 	}
-	return nil, fmt.Errorf("no dropbox of %s took the letter: %s", who, strings.Join(refusals, "; "))
+	return nil, fmt.Errorf("%w: %s: %s", ErrDropboxRefused, who, strings.Join(refusals, "; "))
 }
 
 // ownSealKeyPayload is this device's current seal.key payload: the key a
 // letter's recipient answers to.
-func (n *Node) ownSealKeyPayload(ctx context.Context, dk *seal.DecryptionKey) ([]byte, error) {
+func (n *Node) ownSealKeyPayload(ctx context.Context) ([]byte, error) {
 	cur, ok, err := n.sealKeyOf(ctx, n.device.Public())
 	if err != nil {
 		return nil, err
