@@ -16,7 +16,7 @@ func TestRequestsCommand(t *testing.T) {
 	id := strings.Repeat("ab", 32)
 	list := `{"requests":[{"id":"` + id + `","from":"acc_x","from_name":"Ali\u001b[2Jce","device":"` + devA + `","text":"hello\nsecond line","sent_ms":0,"collected_ms":1,"hub":"` + devB + `","following":false}]}`
 	fake := startFakeNode(t, e, map[string]string{
-		"GET /api/v1/requests":                 list,
+		"GET /api/v1/requests":                  list,
 		"POST /api/v1/requests/abababab/answer": `{"conversation":"` + strings.Repeat("cd", 32) + `"}`,
 	})
 	out := e.ok(t, "requests")
