@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/kithnet/kith/internal/api/wire"
+	"github.com/kithnet/kith/internal/dropbox"
 	"github.com/kithnet/kith/internal/services"
 )
 
@@ -14,6 +15,7 @@ var limitNames = map[uint64]string{
 	services.LimitConnections: "connections",
 	services.LimitEntries:     "entries",
 	services.LimitLogs:        "logs",
+	dropbox.LimitLetters:      "letters",
 }
 
 // peerServicesOf converts what a peer announced: nil stays nil (not

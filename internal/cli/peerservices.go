@@ -17,7 +17,9 @@ func servicesText(svcs []wire.PeerService) string {
 		if v, ok := s.Limits["seconds"]; ok {
 			limits = append(limits, durationText(v))
 		}
-		if v, ok := s.Limits["bytes"]; ok {
+		if v, ok := s.Limits["bytes"]; ok && s.Name == "dropbox" {
+			limits = append(limits, fmt.Sprintf("letters of %d KiB", v>>10))
+		} else if ok {
 			limits = append(limits, fmt.Sprintf("%d MiB each way", v>>20))
 		}
 		if v, ok := s.Limits["connections"]; ok {
