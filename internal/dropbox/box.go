@@ -15,11 +15,12 @@ type Limits struct {
 	Strangers   int           // strangers' letters kept for one recipient
 	Followed    int           // followed senders' letters kept for one recipient
 	TotalBytes  int64         // bytes of all letters; strangers' take at most half
+	FollowsKeys int           // device keys of all recipients' follows the hub keeps
 }
 
 // DefaultLimits are kith's defaults.
 func DefaultLimits() Limits {
-	return Limits{LetterBytes: MaxLetter, Keep: 14 * 24 * time.Hour, PerSender: 4, Strangers: 64, Followed: 256, TotalBytes: 256 << 20}
+	return Limits{LetterBytes: MaxLetter, Keep: 14 * 24 * time.Hour, PerSender: 4, Strangers: 64, Followed: 256, TotalBytes: 256 << 20, FollowsKeys: 1 << 18}
 }
 
 // Held is one letter a hub keeps, without its bytes.
@@ -52,6 +53,7 @@ type Box struct {
 	letters       map[[32]byte]*Held
 	byRecipient   map[[32]byte][]*Held // in arrival order
 	follows       map[[32]byte]map[[32]byte]bool
+	followsKeys   int // keys in follows, all recipients
 	totalBytes    int64
 	strangerBytes int64
 	seq           uint64
@@ -65,13 +67,32 @@ func NewBox(l Limits) *Box {
 // Limits returns the box's limits.
 func (b *Box) Limits() Limits { return b.limits }
 
-// SetFollows replaces the device keys recipient follows.
-func (b *Box) SetFollows(recipient [32]byte, keys [][32]byte) {
+// SetFollows replaces the device keys recipient follows and enrols the
+// recipient: the hub takes letters only for recipients a device of which
+// has collected (services.md §8.4). When the hub's keys would exceed
+// FollowsKeys, the recipient is enrolled with the keys it had (none, if
+// new) and a *Refusal says so.
+func (b *Box) SetFollows(recipient [32]byte, keys [][32]byte) error {
+	old, had := b.follows[recipient]
+	if b.followsKeys-len(old)+len(keys) > b.limits.FollowsKeys {
+		if !had {
+			b.follows[recipient] = map[[32]byte]bool{}
+		}
+		return &Refusal{RefuseLimit, fmt.Sprintf("this hub keeps %d followed devices for all its dropboxes, the most it keeps; letters from the %d devices you follow count as strangers' here", b.followsKeys, len(keys))}
+	}
 	m := make(map[[32]byte]bool, len(keys))
 	for _, k := range keys {
 		m[k] = true
 	}
+	b.followsKeys += len(m) - len(old)
 	b.follows[recipient] = m
+	return nil
+}
+
+// Enrolled reports whether recipient has collected here (SetFollows).
+func (b *Box) Enrolled(recipient [32]byte) bool {
+	_, ok := b.follows[recipient]
+	return ok
 }
 
 // Follows returns the device keys recipient follows, ascending.
@@ -131,7 +152,21 @@ func (b *Box) Admit(now time.Time, h Held) (*Held, []Held, error) {
 	if old, ok := b.letters[h.ID]; ok {
 		return old, expired, nil
 	}
+	if !b.Enrolled(h.Recipient) {
+		return nil, expired, &Refusal{RefuseNotServed, "this hub keeps no dropbox for that account: none of its devices has collected here; the account names its dropboxes in its hubs"}
+	}
 	h.Followed = b.follows[h.Recipient][h.Key]
+	if !h.Followed {
+		waiting := 0
+		for _, o := range b.letters {
+			if o.Depositor == h.Depositor && !o.Followed {
+				waiting++
+			}
+		}
+		if waiting >= b.limits.Strangers {
+			return nil, expired, &Refusal{RefuseLimit, fmt.Sprintf("this device has %d letters waiting at this hub, the most it keeps from one device; wait until they are collected", waiting)}
+		}
+	}
 	var fromKey, fromDepositor, strangers, followed int
 	for _, o := range b.byRecipient[h.Recipient] {
 		if o.Key == h.Key {

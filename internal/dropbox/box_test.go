@@ -64,11 +64,12 @@ func TestBoxFloodNeverPushesOutFollowed(t *testing.T) {
 		t.Fatalf("the friend's second letter after the flood: %v", err)
 	}
 	// The flood for other recipients stays within half the hub's total.
-	small := Limits{LetterBytes: MaxLetter, Keep: time.Hour, PerSender: 4, Strangers: 64, Followed: 256, TotalBytes: 100 * 1000}
+	small := Limits{LetterBytes: MaxLetter, Keep: time.Hour, PerSender: 4, Strangers: 64, Followed: 256, TotalBytes: 100 * 1000, FollowsKeys: 10}
 	b = NewBox(small)
 	b.SetFollows(alice, [][32]byte{friend})
 	taken := 0
 	for i := range 1000 {
+		b.SetFollows(k32(0xb0, i), nil)
 		if _, _, err := b.Admit(t0, letterOf(k32(0xb0, i), k32(0x10, i), k32(0x20, i), i)); err == nil {
 			taken++
 		} else {
@@ -88,6 +89,7 @@ func TestBoxFloodNeverPushesOutFollowed(t *testing.T) {
 func TestBoxPerSender(t *testing.T) {
 	b := NewBox(DefaultLimits())
 	alice := k32(0xa1, 0)
+	b.SetFollows(alice, nil)
 	for i := range 4 {
 		if _, _, err := b.Admit(t0, letterOf(alice, k32(0x10, 0), k32(0x20, i), i)); err != nil {
 			t.Fatal(err)
@@ -121,6 +123,7 @@ func TestBoxPerSender(t *testing.T) {
 func TestBoxExpiry(t *testing.T) {
 	b := NewBox(DefaultLimits())
 	alice := k32(0xa1, 0)
+	b.SetFollows(alice, nil)
 	a, _, _ := b.Admit(t0, letterOf(alice, k32(0x10, 0), k32(0x20, 0), 1))
 	c, _, _ := b.Admit(t0.Add(24*time.Hour), letterOf(alice, k32(0x10, 1), k32(0x20, 1), 2))
 	if got := b.Expire(t0.Add(14*24*time.Hour - time.Millisecond)); len(got) != 0 {
@@ -165,6 +168,7 @@ func TestBoxRestore(t *testing.T) {
 	x, _, _ := b.Admit(t0, letterOf(alice, k32(0x10, 0), k32(0x20, 0), 1))
 	y, _, _ := b.Admit(t0.Add(time.Hour), letterOf(alice, k32(0x10, 1), k32(0x20, 1), 2))
 	r := NewBox(DefaultLimits())
+	r.SetFollows(alice, [][32]byte{k32(0x10, 0)})
 	r.Restore(*y)
 	r.Restore(*x)
 	w := r.Waiting(alice, 16)
@@ -177,5 +181,43 @@ func TestBoxRestore(t *testing.T) {
 	}
 	if s := r.Stats(); s.Strangers != 2 || s.Bytes != 3000 {
 		t.Fatalf("stats %+v", s)
+	}
+}
+
+// A hub takes letters only for recipients that collected there; one
+// depositing device has at most Strangers letters waiting hub-wide,
+// whatever recipients it names; the follows kept are bounded.
+func TestBoxEnrolmentAndBounds(t *testing.T) {
+	l := DefaultLimits()
+	l.FollowsKeys = 3
+	b := NewBox(l)
+	_, _, err := b.Admit(t0, letterOf(k32(0xa1, 0), k32(0x10, 0), k32(0x20, 0), 1))
+	refusal(t, err, RefuseNotServed)
+	// One device, many recipients.
+	taken := 0
+	for i := range 200 {
+		b.SetFollows(k32(0xb0, i), nil)
+		if _, _, err := b.Admit(t0, letterOf(k32(0xb0, i), k32(0x10, i), k32(0x20, 0), 10+i)); err == nil {
+			taken++
+		}
+	}
+	if taken != l.Strangers {
+		t.Fatalf("one device left %d letters hub-wide, want %d", taken, l.Strangers)
+	}
+	// Follows over the hub's bound: enrolled, with no keys.
+	if err := b.SetFollows(k32(0xc0, 0), [][32]byte{k32(1, 0), k32(1, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	err = b.SetFollows(k32(0xc0, 1), [][32]byte{k32(1, 2), k32(1, 3)})
+	refusal(t, err, RefuseLimit)
+	if !b.Enrolled(k32(0xc0, 1)) || len(b.Follows(k32(0xc0, 1))) != 0 {
+		t.Fatalf("a recipient over the follows bound: enrolled %v with %d keys", b.Enrolled(k32(0xc0, 1)), len(b.Follows(k32(0xc0, 1))))
+	}
+	// Replacing a list frees its keys.
+	if err := b.SetFollows(k32(0xc0, 0), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetFollows(k32(0xc0, 1), [][32]byte{k32(1, 2), k32(1, 3)}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -36,6 +36,9 @@ func TestMockDropboxBreachesPenalised(t *testing.T) {
 	}
 
 	recipient, _ := identity.GenerateKey(nil)
+	if _, err := nw.dropbox.hub.collect(n.clock(), [32]byte(recipient.Public()), nil, nil); err != nil { // enrols it
+		t.Fatal(err)
+	}
 	dk, _ := seal.GenerateDecryptionKey(seal.KEMX25519)
 	sender, _ := identity.GenerateKey(nil)
 	letter, err := dropbox.SealLetter([32]byte(recipient.Public()), sender, sender,

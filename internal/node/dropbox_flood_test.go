@@ -68,7 +68,7 @@ func TestDropboxFloodKeepsFollowed(t *testing.T) {
 		carolDevice := carol.Device().Key()
 		return err == nil && strings.Contains(string(b), hex.EncodeToString(carolDevice[:]))
 	})
-	publishDropbox(t, hub, bob, m1, m2, carol)
+	publishDropbox(t, hub, hubHome, bob, m1, m2, carol)
 
 	taken, refusals := sendLetters(t, m1, bob, 10)
 	if taken != 4 || len(refusals) != 6 || !strings.Contains(refusals[0], "this device has 4 letters waiting for the recipient") {
@@ -123,7 +123,7 @@ func TestDropboxExpiryAndRestart(t *testing.T) {
 	alice, _ := initNode(t, node.Options{})
 	serveLoopback(t, bob)
 	serveLoopback(t, alice)
-	publishDropbox(t, hub, bob, alice)
+	publishDropbox(t, hub, hubHome, bob, alice)
 	if _, err := alice.SendLetter(ctx, bob.Account().Key(), "first"); err != nil {
 		t.Fatal(err)
 	}

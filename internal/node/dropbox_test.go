@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -49,15 +50,24 @@ func letterFiles(t *testing.T, home string) int {
 	return n
 }
 
-// publishDropbox makes bob name hub as its dropbox and lets sender hold
-// bob's logs (sender follows bob and syncs with him), then takes bob
-// offline.
-func publishDropbox(t *testing.T, hub, bob *node.Node, senders ...*node.Node) {
+// enrolled reports whether bob's node has collected at the hub whose home
+// is hubHome (the hub keeps a dropbox only for such accounts).
+func enrolled(hubHome string, bob *node.Node) bool {
+	a := bob.Account().Key()
+	_, err := os.Stat(filepath.Join(hubHome, "dropbox", "follows", hex.EncodeToString(a[:])))
+	return err == nil
+}
+
+// publishDropbox makes bob name hub as its dropbox (his node dials it and
+// collects once) and lets sender hold bob's logs (sender follows bob and
+// syncs with him), then takes bob offline.
+func publishDropbox(t *testing.T, hub *node.Node, hubHome string, bob *node.Node, senders ...*node.Node) {
 	t.Helper()
 	ctx := t.Context()
 	if _, err := bob.PublishHubs(ctx, []node.HubAddr{{Addr: hub.Addrs()[0], Dropbox: true}}); err != nil {
 		t.Fatal(err)
 	}
+	eventually(t, "bob's node to collect at its dropbox once", func() bool { return enrolled(hubHome, bob) })
 	for _, s := range senders {
 		follow(t, s, bob)
 		if _, err := s.AddPeer(ctx, bob.Addrs()[0]); err != nil {
@@ -108,7 +118,7 @@ func TestDropboxLetterAnswered(t *testing.T) {
 		}
 		return false
 	})
-	publishDropbox(t, hub, bob, alice)
+	publishDropbox(t, hub, hubHome, bob, alice)
 
 	sent, err := alice.SendLetter(ctx, bob.Account().Key(), "hello bob, we met at the market")
 	if err != nil {

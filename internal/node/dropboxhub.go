@@ -89,7 +89,9 @@ func openHubDropbox(dir string, limits dropbox.Limits, now time.Time, log *slog.
 				ks = append(ks, k)
 			}
 		}
-		h.box.SetFollows(r, ks)
+		if err := h.box.SetFollows(r, ks); err != nil {
+			log.Warn("dropbox: a recipient's follows", "err", err)
+		}
 	}
 	ls, err := os.ReadDir(filepath.Join(dir, "letters"))
 	if err != nil {
@@ -166,8 +168,11 @@ func (h *hubDropbox) deposit(now time.Time, recipient, depositor [32]byte, l *dr
 func (h *hubDropbox) collect(now time.Time, recipient [32]byte, follows, done [][32]byte) ([][]byte, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !slices.Equal(h.box.Follows(recipient), follows) {
-		h.box.SetFollows(recipient, follows)
+	if !h.box.Enrolled(recipient) || !slices.Equal(h.box.Follows(recipient), follows) {
+		if err := h.box.SetFollows(recipient, follows); err != nil {
+			h.log.Warn("dropbox: a recipient's follows", "err", err)
+		}
+		follows = h.box.Follows(recipient)
 		keys := make([]string, len(follows))
 		for i, k := range follows {
 			keys[i] = hex.EncodeToString(k[:])
