@@ -14,10 +14,6 @@ import (
 	"github.com/kithnet/kith/internal/store"
 )
 
-// dropboxKeepTag is the tag under which a node keeps its dropboxes
-// connected.
-const dropboxKeepTag = "dropbox"
-
 // keepDropboxesConnected asks the host to keep this account's dropboxes
 // connected, at the addresses the account names, so that the node
 // collects while connected.

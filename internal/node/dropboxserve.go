@@ -121,6 +121,12 @@ func (n *Node) serveDropbox(ctx context.Context, nw *network, remote identity.Pu
 		answer(&dropbox.Response{Code: dropbox.RefuseNotServed, Reason: fmt.Sprintf("this hub keeps dropboxes for %s, and not for your account", hubServeWords(nw.cfg.Hub.Serve))})
 		return
 	}
+	// A device its account revoked collects nothing (it could only make
+	// the hub drop letters it cannot read), as far as the hub knows.
+	if d, err := n.store.AccountOf(ctx, remote); err == nil && d.Revoked {
+		answer(&dropbox.Response{Code: dropbox.RefuseNotServed, Reason: "your account revoked this device"})
+		return
+	}
 	letters, err := h.collect(n.clock(), [32]byte(account), q.Follows, q.Done)
 	if err != nil {
 		answer(refusal(err))
