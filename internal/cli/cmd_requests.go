@@ -58,7 +58,8 @@ func init() {
 	register(&command{
 		name:    "requests dropbox",
 		args:    "[HUB…]",
-		summary: "name the hubs (multiaddrs with /p2p/) that keep your dropbox, so that people you do not follow can write to you; none: show them",
+		summary: "name the hubs (multiaddrs with /p2p/) that keep your dropbox, so that people you do not follow can write to you; none: show them (--of ACCOUNT: someone else's, as this node holds them)",
+		flags:   flags(strFlag("of", "show the hubs of this account (acc_…) instead of yours")),
 		run:     runRequestsDropbox,
 	})
 }
@@ -214,8 +215,11 @@ func runRequestsDropbox(ctx context.Context, c *call) error {
 		return err
 	}
 	var hs wire.Hubs
+	if c.str("of") != "" && len(c.args) > 0 {
+		return usagef("give hubs to name yours, or --of ACCOUNT to show someone's, not both")
+	}
 	if len(c.args) == 0 {
-		hs, err = cl.Hubs(ctx, "")
+		hs, err = cl.Hubs(ctx, c.str("of"))
 	} else {
 		req := wire.Hubs{}
 		for _, a := range c.args {
