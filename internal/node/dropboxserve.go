@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kithnet/kith/internal/dropbox"
@@ -69,6 +70,9 @@ func (n *Node) serveDropbox(ctx context.Context, nw *network, remote identity.Pu
 	defer cancel()
 	_ = s.SetDeadline(time.Now().Add(dropboxTimeout))
 	answer := func(p *dropbox.Response) {
+		if len(p.Reason) > dropbox.MaxReason {
+			p.Reason = strings.ToValidUTF8(p.Reason[:dropbox.MaxReason-3], "") + "…"
+		}
 		if p.Code != 0 {
 			nw.log.Info("dropbox request refused", "peer", remote.Device(), "code", p.Code, "reason", p.Reason)
 		}
