@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/kithnet/kith/internal/api/wire"
+	"github.com/kithnet/kith/internal/dropbox"
 	"github.com/kithnet/kith/internal/services"
 )
 
@@ -16,6 +17,7 @@ var limitNames = map[uint64]string{
 	services.LimitLogs:        "logs",
 	services.LimitAccounts:    "accounts",
 	services.LimitMessages:    "messages",
+	dropbox.LimitLetters:      "letters",
 }
 
 // peerServicesOf converts what a peer announced: nil stays nil (not

@@ -61,6 +61,7 @@ var layers = map[string]layer{
 	"internal/codetext":   domain,
 	"internal/services":   domain,
 	"internal/lease":      domain,
+	"internal/dropbox":    domain,
 	// Test-only: the vectors files of the sealed formats (seal, message).
 	"internal/seal/vectortest": domain,
 

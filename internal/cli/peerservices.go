@@ -22,9 +22,12 @@ func servicesText(svcs []wire.PeerService) string {
 			limits = append(limits, durationText(v))
 		}
 		if v, ok := s.Limits["bytes"]; ok {
-			if s.Name == "lease" {
+			switch s.Name {
+			case "lease":
 				limits = append(limits, fmt.Sprintf("%d MiB an account", v>>20))
-			} else {
+			case "dropbox":
+				limits = append(limits, fmt.Sprintf("letters of %d KiB", v>>10))
+			default:
 				limits = append(limits, fmt.Sprintf("%d MiB each way", v>>20))
 			}
 		}

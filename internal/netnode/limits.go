@@ -153,6 +153,14 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 				StreamsOutbound: 2,
 				Memory:          4 << 20,
 			},
+			// One deposit or collection at a time: a request of at most
+			// 144 KiB, an answer of at most 528 KiB (services.md §8).
+			DropboxProtocol: {
+				Streams:         4,
+				StreamsInbound:  2,
+				StreamsOutbound: 2,
+				Memory:          2 << 20,
+			},
 			// One founding at a time: at most 33 messages of 8 KiB.
 			VillageFoundProtocol: {
 				Streams:         4,

@@ -57,7 +57,7 @@ func (n *Node) offerServices(ctx context.Context, peer identity.PublicKey) servi
 	if nw == nil || !nw.cfg.Hub.On || !n.hubServes(ctx, peer) {
 		return services.Announcement{}
 	}
-	a := services.Announcement{Services: []services.Service{nw.cfg.Hub.relayLimits().Service(), nw.cfg.Hub.headsService(), presenceService()}}
+	a := services.Announcement{Services: []services.Service{nw.cfg.Hub.relayLimits().Service(), nw.cfg.Hub.headsService(), presenceService(), nw.cfg.Hub.Dropbox.service()}}
 	if nw.cfg.Hub.Lease {
 		a.Services = append(a.Services, nw.cfg.Hub.leaseService())
 	}

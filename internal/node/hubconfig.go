@@ -32,6 +32,8 @@ type HubConfig struct {
 	HeadsLogs int `toml:"heads_logs"`
 	// HubLease: data leases (leaseconfig.go).
 	HubLease
+	// Dropbox is the [hub.dropbox] table (dropboxconfig.go).
+	Dropbox DropboxConfig `toml:"dropbox"`
 }
 
 // Whom a hub serves.
@@ -53,6 +55,7 @@ func defaultHub() HubConfig {
 		RelaySlots:       netnode.DefaultRelayReservations,
 		HeadsLogs:        services.MaxHeadsLogs,
 		HubLease:         HubLease{}.withDefaults(),
+		Dropbox:          defaultDropbox(),
 	}
 }
 
@@ -65,6 +68,7 @@ func (h HubConfig) withDefaults() HubConfig {
 	if h.Accounts == nil {
 		h.Accounts = d.Accounts
 	}
+	h.Dropbox = h.Dropbox.withDefaults()
 	for _, p := range []struct {
 		dst *int
 		def int
@@ -92,6 +96,9 @@ func (h HubConfig) check() error {
 		return fmt.Errorf("hub.serve = %q: give %q, %q or %q", h.Serve, HubServeEveryone, HubServeLocals, HubServeAccounts)
 	}
 	if _, err := h.accounts(); err != nil {
+		return err
+	}
+	if err := h.Dropbox.check(); err != nil {
 		return err
 	}
 	for _, v := range []struct {

@@ -21,6 +21,13 @@ import (
 // message (with text) to this device's log of the conversation. It
 // returns the conversation's id and the start's entry.
 func (n *Node) SendMessage(ctx context.Context, to []identity.PublicKey, text string) (message.ID, *entry.Entry, error) {
+	return n.sendMessage(ctx, to, text, nil)
+}
+
+// sendMessage is SendMessage, wrapping also to extra's devices of each
+// account (keys learnt outside the store: a dropbox letter's answer key,
+// dropboxrequests.go) when the store does not hold their keys.
+func (n *Node) sendMessage(ctx context.Context, to []identity.PublicKey, text string, extra map[identity.PublicKey][]seal.Recipient) (message.ID, *entry.Entry, error) {
 	if len(to) == 0 {
 		return message.ID{}, nil, fmt.Errorf("%w: name at least one person to write to", ErrMessageRecipients)
 	}
@@ -57,6 +64,12 @@ func (n *Node) SendMessage(ctx context.Context, to []identity.PublicKey, text st
 			}
 			if ok {
 				rs = append(rs, seal.Recipient{Device: seal.ID(d.Device), Key: k.Key})
+				got++
+			}
+		}
+		for _, r := range extra[a] {
+			if !slices.ContainsFunc(rs, func(o seal.Recipient) bool { return o.Device == r.Device }) {
+				rs = append(rs, r)
 				got++
 			}
 		}

@@ -91,6 +91,7 @@ type network struct {
 	presence *presenceTable
 	links    *presenceLinks
 	lease    *leaseNet // data leases kept for others and asked of others (lease*.go)
+	dropbox *dropboxNet // the dropbox kept as a hub and collected from (dropbox.go)
 
 	copies        *copyBook     // where the account's own logs are held (copies.go)
 	copiesChanged chan struct{} // the copy book changed: copiesLoop writes it
@@ -276,6 +277,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	host.Handle(VillageFoundProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveVillageFound(nctx, nw, remote, s)
 	})
+	n.startDropbox(nctx, nw) // dropbox.go
 	// Subscribe replays the peers already connected, then reports changes.
 	host.Subscribe(func(ev netnode.Event) { n.peerEvent(ev) })
 	nw.wg.Add(1)

@@ -25,6 +25,7 @@ import spaces from './pages/spaces.js';
 import space from './pages/space.js';
 import messages from './pages/messages.js';
 import conversation from './pages/conversation.js';
+import requests from './pages/requests.js';
 import onboarding from './pages/onboarding.js';
 import signin from './pages/signin.js';
 
@@ -149,6 +150,7 @@ const routes = [
   [/^\/space\/([^/]+)$/, space, 'nav-spaces'],
   [/^\/messages$/, messages, 'nav-messages'],
   [/^\/conversation\/([^/]+)$/, conversation, 'nav-messages'],
+  [/^\/requests$/, requests, 'nav-requests'],
 ];
 
 let cleanups = [];
