@@ -7,9 +7,9 @@ package content
 // typeDef is what the shared code needs of a type defined in a file of
 // its own.
 type typeDef struct {
-	fields  fieldNames                   // its keys besides "type"
-	read    func(r *fields) Payload      // reads its fields from a checked payload
-	check   func(p Payload) error        // its limits, shared by Encode and Decode
+	fields  fieldNames                     // its keys besides "type"
+	read    func(r *fields) Payload        // reads its fields from a checked payload
+	check   func(p Payload) error          // its limits, shared by Encode and Decode
 	marshal func(p Payload) map[string]any // its keys besides "type", for encMode
 	json    func(p Payload) map[string]any // its JSON view (payloads.md §8)
 }
