@@ -79,6 +79,7 @@ type Node struct {
 	rings spaceRings   // the keyrings of the spaces this device takes part in (spacering.go)
 	msgs  messageState // the conversations this device takes part in (message.go)
 	views viewCache    // what the space and conversation views keep in memory (viewcache.go)
+	mutes muteCache    // the account's current mute list as last read (mute.go)
 }
 
 // ErrNoAccountKey is returned by operations that need the account key, such
