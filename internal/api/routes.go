@@ -19,6 +19,7 @@ func (s *Server) routes() []route {
 	all = append(all, s.spaceRoutes()...)
 	all = append(all, s.pairRoutes()...)
 	all = append(all, s.messageRoutes()...)
+	all = append(all, s.socialRoutes()...)
 	return all
 }
 

@@ -60,20 +60,27 @@ func statementOf(e *store.Stored, replaces []entry.ID) content.Statement {
 }
 
 // ErrTargetNotHeld matches the error of reacting to, or tagging, an entry
-// this node does not hold.
+// this node does not hold; so does store.ErrNotFound.
 var ErrTargetNotHeld = errors.New("entry not held")
+
+// notHeldError is the error of requireTarget: its own message, matching
+// ErrTargetNotHeld and store.ErrNotFound.
+type notHeldError struct{ msg string }
+
+func (e *notHeldError) Error() string   { return e.msg }
+func (e *notHeldError) Unwrap() []error { return []error{ErrTargetNotHeld, store.ErrNotFound} }
 
 // requireTarget fails unless entry id is held with its payload.
 func (n *Node) requireTarget(ctx context.Context, id entry.ID, what string) error {
 	e, err := n.store.Get(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("entry %s is not held by this node, so it cannot be %s; check the id, or follow its author and wait for it to arrive: %w", id, what, ErrTargetNotHeld)
+		return &notHeldError{fmt.Sprintf("entry %s is not held by this node, so it cannot be %s; check the id, or follow its author and wait for it to arrive", id, what)}
 	}
 	if err != nil {
 		return err
 	}
 	if e.Payload == nil || e.Deleted {
-		return fmt.Errorf("entry %s has no payload here (deleted or not received), so it cannot be %s: %w", id, what, ErrTargetNotHeld)
+		return &notHeldError{fmt.Sprintf("entry %s has no payload here (deleted, or not received yet), so it cannot be %s", id, what)}
 	}
 	return nil
 }

@@ -1,0 +1,51 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/kithnet/kith/internal/api/wire"
+)
+
+// Reactions counts the reactions to entries.
+func (c *Client) Reactions(ctx context.Context, entries []string) (wire.Reactions, error) {
+	return get[wire.Reactions](ctx, c, "/api/v1/reactions", url.Values{"entry": entries})
+}
+
+// React publishes a reaction to an entry; an empty request withdraws it.
+func (c *Client) React(ctx context.Context, target string, req wire.ReactRequest) (wire.Reacted, error) {
+	if req.Emoji == "" && req.Text == "" {
+		return send[wire.Reacted](ctx, c, http.MethodDelete, "/api/v1/entries/"+seg(target)+"/reaction", nil)
+	}
+	return send[wire.Reacted](ctx, c, http.MethodPut, "/api/v1/entries/"+seg(target)+"/reaction", req)
+}
+
+// Tag puts a label on an entry (req.Removed: takes it off).
+func (c *Client) Tag(ctx context.Context, target string, req wire.TagRequest) (wire.Tagged, error) {
+	return send[wire.Tagged](ctx, c, http.MethodPost, "/api/v1/entries/"+seg(target)+"/tags", req)
+}
+
+// Tags returns the labels on entries.
+func (c *Client) Tags(ctx context.Context, entries []string) (wire.Tags, error) {
+	return get[wire.Tags](ctx, c, "/api/v1/tags", url.Values{"entry": entries})
+}
+
+// MyTags returns the entries this account labelled (with label, or any).
+func (c *Client) MyTags(ctx context.Context, label string) (wire.MyTags, error) {
+	q := url.Values{}
+	if label != "" {
+		q.Set("label", label)
+	}
+	return get[wire.MyTags](ctx, c, "/api/v1/tags/mine", q)
+}
+
+// Mutes returns the muted accounts.
+func (c *Client) Mutes(ctx context.Context) (wire.Mutes, error) {
+	return get[wire.Mutes](ctx, c, "/api/v1/mutes", nil)
+}
+
+// Mute mutes (on) or unmutes an account and returns the new list.
+func (c *Client) Mute(ctx context.Context, account string, on bool) (wire.Mutes, error) {
+	return send[wire.Mutes](ctx, c, putOrDelete(on), "/api/v1/mutes/"+seg(account), nil)
+}
