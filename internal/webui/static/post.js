@@ -3,6 +3,7 @@
 import { h, displayName, timeEl } from './dom.js';
 import { alikeBadge, iso } from './peertext.js';
 import { blobURL } from './api.js';
+import { reactionBar } from './reactions.js';
 
 // renderPost draws item. opts.onReply(item) is what the Reply button does
 // (default: open the thread with its reply box); opts.target marks the
@@ -54,6 +55,7 @@ export function renderPost(item, opts = {}) {
       h('a', { href: '#/thread/' + threadId, dataset: { testid: 'post-thread' },
         text: replies === null ? (item.root ? 'Whole thread' : 'Thread') : replies === 1 ? '1 reply' : `${replies} replies` }),
       h('button', { type: 'button', class: 'secondary', 'aria-label': 'Reply to ' + name, dataset: { testid: 'post-reply' }, onclick: reply, text: 'Reply' }),
+      reactionBar(item.id),
     ),
   );
 }
