@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 )
@@ -39,12 +40,28 @@ func sortedAccs(n int) []identity.AccountID {
 	return out
 }
 
+func idsAny(ids []blob.ID) []any {
+	out := make([]any, len(ids))
+	for i := range ids {
+		out[i] = ids[i][:]
+	}
+	return out
+}
+
 func sortedDevs(n int) []identity.PublicKey {
 	out := make([]identity.PublicKey, n)
 	for i := range out {
 		out[i] = identity.PublicKey(acc(strings.Repeat("d", i+1)))
 	}
 	slices.SortFunc(out, func(a, b identity.PublicKey) int { return bytes.Compare(a[:], b[:]) })
+	return out
+}
+
+func albumIDs(n int) []blob.ID {
+	out := make([]blob.ID, n)
+	for i := range out {
+		out[i] = bid(strings.Repeat("p", i+1))
+	}
 	return out
 }
 
@@ -72,6 +89,9 @@ func socialCases() []struct {
 		{"mute/none", &Mute{}},
 		{"mute/two", &Mute{Accounts: sortedAccs(2), Replaces: sortedEIDs("other device's list"), Devices: sortedDevs(2)}},
 		{"mute/at-limit", &Mute{Accounts: sortedAccs(MaxMuted)}},
+		{"image/one", &Image{Images: []blob.ID{bid("cat.jpg")}}},
+		{"image/album", &Image{Title: "Allotment, June", Images: []blob.ID{bid("beans"), bid("shed"), bid("beans")}, Captions: []string{"Runner beans", "", "Beans again, a week on"}}},
+		{"image/album-at-limits", &Image{Title: strings.Repeat("t", MaxAlbumTitle), Images: albumIDs(MaxAlbumImages), Captions: slices.Repeat([]string{strings.Repeat("c", MaxImageCaption)}, MaxAlbumImages)}},
 	}
 }
 
@@ -111,6 +131,14 @@ func socialRejectCases() []fieldRejectCase {
 		{"mute repeated", map[string]any{"type": "mute", "accounts": []any{accs[0][:], accs[0][:]}}, "mute: field accounts: element 1 is not after element 0: the list is sorted ascending without repeats"},
 		{"mute empty accounts", map[string]any{"type": "mute", "accounts": []any{}}, "mute: field accounts: empty array must be omitted"},
 		{"mute devices unsorted", map[string]any{"type": "mute", "devices": []any{sortedDevs(2)[1][:], sortedDevs(2)[0][:]}}, "mute: field devices: element 1 is not after element 0: the list is sorted ascending without repeats"},
+		{"image without images", map[string]any{"type": "image", "title": "x"}, "image: field images: missing"},
+		{"image empty images", map[string]any{"type": "image", "images": []any{}}, "image: field images: empty array must be omitted"},
+		{"image too many", map[string]any{"type": "image", "images": idsAny(albumIDs(MaxAlbumImages + 1))}, "image: field images: 33 elements exceed the limit of 32"},
+		{"image captions mismatch", map[string]any{"type": "image", "images": idsAny(albumIDs(2)), "captions": []any{"one"}}, "image: field captions: 1 captions for 2 images: give one per image, \"\" for none"},
+		{"image captions all empty", map[string]any{"type": "image", "images": idsAny(albumIDs(2)), "captions": []any{"", ""}}, "image: field captions: every caption is empty: omit the field"},
+		{"image caption too long", map[string]any{"type": "image", "images": idsAny(albumIDs(1)), "captions": []any{strings.Repeat("c", MaxImageCaption+1)}}, "image: field captions: element 0: 401 bytes exceeds the limit of 400"},
+		{"image caption not text", map[string]any{"type": "image", "images": idsAny(albumIDs(1)), "captions": []any{[]byte{1}}}, "image: field captions: element 0: want a text string, got a byte string"},
+		{"image title too long", map[string]any{"type": "image", "images": idsAny(albumIDs(1)), "title": strings.Repeat("t", MaxAlbumTitle+1)}, "image: field title: 201 bytes exceeds the limit of 200"},
 		{"mute over limit", map[string]any{"type": "mute", "accounts": tooMany}, "mute: field accounts: 257 elements exceed the limit of 256"},
 	}
 }
@@ -226,7 +254,7 @@ type socialVectorFile struct {
 }
 
 func buildSocialVectors(t *testing.T) socialVectorFile {
-	f := socialVectorFile{Comment: "Test vectors for the reaction, tag and mute payloads of doc/protocol/payloads.md. emoji: the reaction emoji, in order. valid: payloads that decode, with their JSON view. invalid: payloads that must be rejected, with this implementation's message.", Emoji: Emoji}
+	f := socialVectorFile{Comment: "Test vectors for the reaction, tag, mute and image payloads of doc/protocol/payloads.md. emoji: the reaction emoji, in order. valid: payloads that decode, with their JSON view. invalid: payloads that must be rejected, with this implementation's message.", Emoji: Emoji}
 	for _, c := range socialCases() {
 		b, err := Encode(c.p)
 		if err != nil {
@@ -322,7 +350,7 @@ func FuzzDecodeSocial(f *testing.F) {
 			return
 		}
 		switch p.(type) {
-		case *Reaction, *Tag, *Mute:
+		case *Reaction, *Tag, *Mute, *Image:
 			if extra == 0 {
 				again, err := Encode(p)
 				if err != nil || !bytes.Equal(again, b) {
