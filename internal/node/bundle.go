@@ -83,7 +83,7 @@ func (n *Node) Export(ctx context.Context, w io.Writer, accounts []identity.Publ
 			return err
 		}
 		st.Entries++
-		if e.Payload != nil && (e.Type == content.TypePost || e.Type == content.TypeProfile) {
+		if e.Payload != nil && (e.Type == content.TypePost || e.Type == content.TypeProfile || e.Type == content.TypeImage) {
 			for _, id := range referencedBlobs(e.Payload) {
 				blobs[id] = true
 			}
@@ -126,7 +126,7 @@ func (n *Node) Export(ctx context.Context, w io.Writer, accounts []identity.Publ
 }
 
 func referencedBlobs(payload []byte) []blob.ID {
-	// Only a post's "images", a profile's "image", a village vote's
+	// Only a post's or an image entry's "images", a profile's "image", a village vote's
 	// "proof", a village note's or request's "blob" and a village state's
 	// "seen" name blobs, and CBOR writes a
 	// text key as its UTF-8 bytes: a payload without one of those names
@@ -160,6 +160,8 @@ func referencedBlobs(payload []byte) []blob.ID {
 	}
 	switch v := p.(type) {
 	case *content.Post:
+		return v.Images
+	case *content.Image:
 		return v.Images
 	case *content.Profile:
 		if !v.Image.IsZero() {
