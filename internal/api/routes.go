@@ -20,6 +20,7 @@ func (s *Server) routes() []route {
 	all = append(all, s.pairRoutes()...)
 	all = append(all, s.messageRoutes()...)
 	all = append(all, s.socialRoutes()...)
+	all = append(all, s.imageRoutes()...)
 	return all
 }
 

@@ -24,6 +24,8 @@ type socialBackend interface {
 	MyTags(ctx context.Context, label string) (wire.MyTags, error)
 	Mutes(ctx context.Context) (wire.Mutes, error)
 	Mute(ctx context.Context, account string, on bool) (wire.Mutes, error)
+	PublishImage(ctx context.Context, req wire.ImageRequest) (wire.Posted, error)
+	Albums(ctx context.Context, account string, q wire.FeedQuery) (wire.AlbumPage, error)
 }
 
 var (
@@ -31,12 +33,12 @@ var (
 	_ socialBackend = (*client.Client)(nil)
 )
 
-// withSocial is withBackend for the commands of this file.
+// withSocial is withBackend for the reaction, tag, mute and image commands.
 func (c *call) withSocial(f func(b socialBackend) error) error {
 	return c.withBackend(func(b backend) error {
 		sb, ok := b.(socialBackend)
 		if !ok {
-			return fmt.Errorf("this node's API has no reactions, tags or mutes")
+			return fmt.Errorf("this node's API has no reactions, tags, mutes or images")
 		}
 		return f(sb)
 	})

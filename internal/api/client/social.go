@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/kithnet/kith/internal/api/wire"
 )
@@ -48,4 +49,25 @@ func (c *Client) Mutes(ctx context.Context) (wire.Mutes, error) {
 // Mute mutes (on) or unmutes an account and returns the new list.
 func (c *Client) Mute(ctx context.Context, account string, on bool) (wire.Mutes, error) {
 	return send[wire.Mutes](ctx, c, putOrDelete(on), "/api/v1/mutes/"+seg(account), nil)
+}
+
+// PublishImage publishes a picture or an album of stored pictures.
+func (c *Client) PublishImage(ctx context.Context, req wire.ImageRequest) (wire.Posted, error) {
+	return send[wire.Posted](ctx, c, http.MethodPost, "/api/v1/images", req)
+}
+
+// Albums returns a page of image entries (of account, or of the timeline's
+// accounts when it is "").
+func (c *Client) Albums(ctx context.Context, account string, q wire.FeedQuery) (wire.AlbumPage, error) {
+	query := url.Values{}
+	if account != "" {
+		query.Set("account", account)
+	}
+	if q.Cursor != "" {
+		query.Set("cursor", q.Cursor)
+	}
+	if q.Limit != 0 {
+		query.Set("limit", strconv.Itoa(q.Limit))
+	}
+	return get[wire.AlbumPage](ctx, c, "/api/v1/images", query)
 }
