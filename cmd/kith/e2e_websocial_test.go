@@ -5,7 +5,12 @@ package main
 // headless chromium.
 
 import (
+	"bytes"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,10 +18,30 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// colourPNG writes a small picture of one colour to path.
+func colourPNG(t *testing.T, path string, c color.NRGBA) {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, 32, 24))
+	for y := range 24 {
+		for x := range 32 {
+			img.Set(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestWebReactionsAndMute: V's timeline shows the reaction bar under Ada's
 // post with Bea's ❤️ counted; V presses 👍 and sees it counted as its own,
 // presses it again to take it back; V mutes Ada from her profile's menu:
-// her post leaves the timeline, and the CLI lists her as muted.
+// her post leaves the timeline, and the CLI lists her as muted. On the
+// Pictures page V sees Ada's album with its caption, publishes one of its
+// own through the form, and after the mute sees only its own.
 func TestWebReactionsAndMute(t *testing.T) {
 	br := newBrowser(t)
 	dir := t.TempDir()
@@ -42,6 +67,11 @@ func TestWebReactionsAndMute(t *testing.T) {
 	if err := json.Unmarshal(ada.kith("post", "Soup tonight at mine"), &posted); err != nil {
 		t.Fatal(err)
 	}
+	beansPNG, shedPNG, minePNG := filepath.Join(dir, "beans.png"), filepath.Join(dir, "shed.png"), filepath.Join(dir, "mine.png")
+	colourPNG(t, beansPNG, color.NRGBA{40, 160, 60, 255})
+	colourPNG(t, shedPNG, color.NRGBA{150, 90, 40, 255})
+	colourPNG(t, minePNG, color.NRGBA{40, 80, 200, 255})
+	ada.kith("image", "--title", "Allotment", "--caption", "Runner beans", beansPNG, shedPNG)
 	adaBundle := filepath.Join(dir, "ada.kith")
 	ada.kith("export", "--out", adaBundle)
 
@@ -84,6 +114,23 @@ func TestWebReactionsAndMute(t *testing.T) {
 	waitJS[bool](br, tab, "👍 taken back", 20*time.Second,
 		`(b => b && b.dataset.count === '0' && b.getAttribute('aria-pressed') === 'false')(document.querySelector('[data-testid=reaction][data-value="\u{1F44D}"]'))`)
 
+	br.do(tab, "open Pictures", 30*time.Second, chromedp.Click(tid("nav-pictures")), chromedp.WaitVisible(tid("album-form")))
+	caption := waitJS[string](br, tab, "Ada's album", 30*time.Second,
+		`(a => a && a.querySelectorAll('[data-testid=album-image]').length === 2 && a.querySelector('[data-testid=album-title]').textContent === 'Allotment' && a.querySelector('[data-testid=album-caption]').textContent)(document.querySelector('[data-testid=album]'))`)
+	if caption != "Runner beans" {
+		t.Fatalf("caption %q", caption)
+	}
+	br.do(tab, "publish a picture through the form", 30*time.Second,
+		chromedp.SetUploadFiles(tid("album-files"), []string{minePNG}),
+		chromedp.WaitVisible(tid("album-caption-input")),
+		setField("album-caption-input", "Blue sky"),
+		setField("album-title-input", "Today"),
+		chromedp.Click(tid("album-submit")))
+	waitJS[bool](br, tab, "two albums, mine first", 30*time.Second,
+		`(as => as.length === 2 && as[0].querySelector('[data-testid=album-title]').textContent === 'Today' && as[0].querySelector('[data-testid=album-caption]').textContent === 'Blue sky')([...document.querySelectorAll('[data-testid=album]')])`)
+	checkLabels(t, br, tab, "pictures")
+	br.screenshot(tab, "53-pictures")
+
 	br.do(tab, "open Ada's profile and mute her", 30*time.Second,
 		chromedp.Navigate(v.Web+"#/account/"+adaAcc), chromedp.WaitVisible(tid("mute-button")),
 		chromedp.Click(tid("mute-button")), chromedp.WaitVisible(tid("muted-badge")))
@@ -92,6 +139,9 @@ func TestWebReactionsAndMute(t *testing.T) {
 	waitJS[bool](br, tab, "Ada's post gone from the timeline", 30*time.Second,
 		`document.querySelector('[data-testid=feed]') !== null && document.querySelectorAll('[data-testid=post]').length === 0`)
 	br.screenshot(tab, "52-muted-timeline")
+	br.do(tab, "Pictures after the mute", 30*time.Second, chromedp.Click(tid("nav-pictures")), chromedp.WaitVisible(tid("album-form")))
+	waitJS[bool](br, tab, "only V's album", 30*time.Second,
+		`(as => as.length === 1 && as[0].querySelector('[data-testid=album-title]').textContent === 'Today')([...document.querySelectorAll('[data-testid=album]')])`)
 	var mutes struct {
 		Accounts []struct {
 			Account string `json:"account"`

@@ -26,6 +26,7 @@ import messages from './pages/messages.js';
 import conversation from './pages/conversation.js';
 import onboarding from './pages/onboarding.js';
 import signin from './pages/signin.js';
+import pictures from './pages/pictures.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -147,6 +148,7 @@ const routes = [
   [/^\/space\/([^/]+)$/, space, 'nav-spaces'],
   [/^\/messages$/, messages, 'nav-messages'],
   [/^\/conversation\/([^/]+)$/, conversation, 'nav-messages'],
+  [/^\/pictures$/, pictures, 'nav-pictures'],
 ];
 
 let cleanups = [];
