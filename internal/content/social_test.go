@@ -91,6 +91,8 @@ func socialCases() []struct {
 		{"mute/at-limit", &Mute{Accounts: sortedAccs(MaxMuted)}},
 		{"image/one", &Image{Images: []blob.ID{bid("cat.jpg")}}},
 		{"image/album", &Image{Title: "Allotment, June", Images: []blob.ID{bid("beans"), bid("shed"), bid("beans")}, Captions: []string{"Runner beans", "", "Beans again, a week on"}}},
+		{"collection/photos", &Collection{Name: "Summer 2026", Root: bid("tree root"), Files: 312, Size: 1 << 31}},
+		{"collection/empty", &Collection{Name: "Nothing yet", Root: bid("empty tree")}},
 		{"image/album-at-limits", &Image{Title: strings.Repeat("t", MaxAlbumTitle), Images: albumIDs(MaxAlbumImages), Captions: slices.Repeat([]string{strings.Repeat("c", MaxImageCaption)}, MaxAlbumImages)}},
 	}
 }
@@ -139,6 +141,10 @@ func socialRejectCases() []fieldRejectCase {
 		{"image caption too long", map[string]any{"type": "image", "images": idsAny(albumIDs(1)), "captions": []any{strings.Repeat("c", MaxImageCaption+1)}}, "image: field captions: element 0: 401 bytes exceeds the limit of 400"},
 		{"image caption not text", map[string]any{"type": "image", "images": idsAny(albumIDs(1)), "captions": []any{[]byte{1}}}, "image: field captions: element 0: want a text string, got a byte string"},
 		{"image title too long", map[string]any{"type": "image", "images": idsAny(albumIDs(1)), "title": strings.Repeat("t", MaxAlbumTitle+1)}, "image: field title: 201 bytes exceeds the limit of 200"},
+		{"collection without name", map[string]any{"type": "collection", "root": id(eid("r")), "files": 1, "size": 1}, "collection: field name: missing"},
+		{"collection empty name", map[string]any{"type": "collection", "name": "", "root": id(eid("r")), "files": 1, "size": 1}, "collection: field name: empty; a collection needs a name"},
+		{"collection negative size", map[string]any{"type": "collection", "name": "x", "root": id(eid("r")), "files": 1, "size": -1}, "collection: field size: want an unsigned integer, got a negative integer"},
+		{"collection without root", map[string]any{"type": "collection", "name": "x", "files": 1, "size": 1}, "collection: field root: missing"},
 		{"mute over limit", map[string]any{"type": "mute", "accounts": tooMany}, "mute: field accounts: 257 elements exceed the limit of 256"},
 	}
 }
@@ -247,14 +253,22 @@ func maxName(a, b string) string {
 }
 
 type socialVectorFile struct {
-	Comment string          `json:"comment"`
-	Emoji   []string        `json:"emoji"`
-	Valid   []validVector   `json:"valid"`
-	Invalid []invalidVector `json:"invalid"`
+	Comment      string          `json:"comment"`
+	Emoji        []string        `json:"emoji"`
+	Valid        []validVector   `json:"valid"`
+	Invalid      []invalidVector `json:"invalid"`
+	Trees        []treeVector    `json:"trees"`
+	InvalidTrees []badTree       `json:"invalid_trees"`
+}
+
+type treeVector struct {
+	Name    string      `json:"name"`
+	Hex     string      `json:"hex"`
+	Entries []TreeEntry `json:"entries"`
 }
 
 func buildSocialVectors(t *testing.T) socialVectorFile {
-	f := socialVectorFile{Comment: "Test vectors for the reaction, tag, mute and image payloads of doc/protocol/payloads.md. emoji: the reaction emoji, in order. valid: payloads that decode, with their JSON view. invalid: payloads that must be rejected, with this implementation's message.", Emoji: Emoji}
+	f := socialVectorFile{Comment: "Test vectors for the reaction, tag, mute, image and collection payloads and collection tree nodes of doc/protocol/payloads.md. emoji: the reaction emoji, in order. valid: payloads that decode, with their JSON view. invalid: payloads that must be rejected, with this implementation's message. trees: collection tree nodes with their entries (kind 0 file, 1 directory; ID is a blob id as 32 bytes); invalid_trees: tree nodes that must be rejected.", Emoji: Emoji}
 	for _, c := range socialCases() {
 		b, err := Encode(c.p)
 		if err != nil {
@@ -269,6 +283,14 @@ func buildSocialVectors(t *testing.T) socialVectorFile {
 	for _, c := range socialRejectCases() {
 		f.Invalid = append(f.Invalid, invalidVector{Name: c.name, Hex: hex.EncodeToString(cborOf(t, c.m)), Error: c.want})
 	}
+	for _, c := range treeCases() {
+		b, err := EncodeTree(c.entries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Trees = append(f.Trees, treeVector{Name: c.name, Hex: hex.EncodeToString(b), Entries: c.entries})
+	}
+	f.InvalidTrees = treeRejectCases()
 	return f
 }
 
@@ -322,6 +344,18 @@ func TestSocialVectors(t *testing.T) {
 			t.Errorf("invalid %s: got %v, want %q", v.Name, err, v.Error)
 		}
 	}
+	for _, v := range f.Trees {
+		b, _ := hex.DecodeString(v.Hex)
+		if es, err := DecodeTree(b); err != nil || len(es) != len(v.Entries) || (len(es) > 0 && !reflect.DeepEqual(es, v.Entries)) {
+			t.Errorf("tree %s: %+v, %v", v.Name, es, err)
+		}
+	}
+	for _, v := range f.InvalidTrees {
+		b, _ := hex.DecodeString(v.Hex)
+		if _, err := DecodeTree(b); err == nil || err.Error() != v.Want {
+			t.Errorf("invalid tree %s: got %v, want %q", v.Name, err, v.Want)
+		}
+	}
 }
 
 // FuzzDecodeSocial is FuzzDecode seeded with the tables of this file.
@@ -350,7 +384,7 @@ func FuzzDecodeSocial(f *testing.F) {
 			return
 		}
 		switch p.(type) {
-		case *Reaction, *Tag, *Mute, *Image:
+		case *Reaction, *Tag, *Mute, *Image, *Collection:
 			if extra == 0 {
 				again, err := Encode(p)
 				if err != nil || !bytes.Equal(again, b) {
