@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -139,4 +140,46 @@ func FuzzDecodeTree(f *testing.F) {
 			t.Fatalf("re-encoding differs: %x, %v", again, err)
 		}
 	})
+}
+
+// TestWalkTreeBounds: a tree naming one subtree many times is walked only
+// up to MaxTreeFiles entries; a chain deeper than MaxTreeDepth stops.
+func TestWalkTreeBounds(t *testing.T) {
+	// 4096 entries all naming the same subtree of 4096 entries: 16 M
+	// paths two levels down.
+	wide := make([]TreeEntry, MaxTreeEntries)
+	for i := range wide {
+		wide[i] = TreeEntry{Kind: TreeDir, Name: fmt.Sprintf("d%05d", i), ID: bid("same subtree")}
+	}
+	files := make([]TreeEntry, MaxTreeEntries)
+	for i := range files {
+		files[i] = TreeEntry{Kind: TreeFile, Name: fmt.Sprintf("f%05d", i), Size: 1 << 40, ID: bid("one file")}
+	}
+	gets, visited := 0, 0
+	err := WalkTree(wide, func(TreeEntry) ([]TreeEntry, error) { gets++; return files, nil }, func(string, TreeEntry) error { visited++; return nil })
+	if err == nil || !strings.Contains(err.Error(), "more than 100000 entries") || visited != MaxTreeFiles {
+		t.Fatalf("wide tree: %v after %d entries, %d nodes read", err, visited, gets)
+	}
+	deep := []TreeEntry{{Kind: TreeDir, Name: "d", ID: bid("loop")}}
+	err = WalkTree(deep, func(TreeEntry) ([]TreeEntry, error) { return deep, nil }, func(string, TreeEntry) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "more than 32 levels deep") {
+		t.Fatalf("deep tree: %v", err)
+	}
+	// Resolving a path.
+	sub := []TreeEntry{{Kind: TreeFile, Name: "a.txt", Size: 3, ID: bid("a")}}
+	root := []TreeEntry{{Kind: TreeDir, Name: "docs", ID: bid("docs")}, {Kind: TreeFile, Name: "x", ID: bid("x")}}
+	get := func(e TreeEntry) ([]TreeEntry, error) {
+		if e.ID == bid("docs") {
+			return sub, nil
+		}
+		return nil, errors.New("unknown node")
+	}
+	if e, _, err := ResolveTreePath(root, "docs/a.txt", get); err != nil || e.ID != bid("a") {
+		t.Fatalf("resolve docs/a.txt: %+v, %v", e, err)
+	}
+	for p, want := range map[string]string{"docs/b": `no "b" in "/docs"`, "x/y": `"x" is a file, not a directory`, "../etc": `name ".." would leave the directory`} {
+		if _, _, err := ResolveTreePath(root, p, get); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("resolve %q: %v, want %q", p, err, want)
+		}
+	}
 }
