@@ -26,6 +26,10 @@ type socialBackend interface {
 	Mute(ctx context.Context, account string, on bool) (wire.Mutes, error)
 	PublishImage(ctx context.Context, req wire.ImageRequest) (wire.Posted, error)
 	Albums(ctx context.Context, account string, q wire.FeedQuery) (wire.AlbumPage, error)
+	PublishCollection(ctx context.Context, req wire.CollectionRequest) (wire.CollectionPublished, error)
+	ListCollection(ctx context.Context, id, path string) (wire.CollectionListing, error)
+	CollectionFiles(ctx context.Context, id, path string) (wire.CollectionFiles, error)
+	FetchBlob(ctx context.Context, id string) (wire.BlobFetched, error)
 }
 
 var (

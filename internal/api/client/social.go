@@ -71,3 +71,30 @@ func (c *Client) Albums(ctx context.Context, account string, q wire.FeedQuery) (
 	}
 	return get[wire.AlbumPage](ctx, c, "/api/v1/images", query)
 }
+
+// PublishCollection publishes a stored tree as a collection.
+func (c *Client) PublishCollection(ctx context.Context, req wire.CollectionRequest) (wire.CollectionPublished, error) {
+	return send[wire.CollectionPublished](ctx, c, http.MethodPost, "/api/v1/collections", req)
+}
+
+// ListCollection lists a directory of a collection.
+func (c *Client) ListCollection(ctx context.Context, id, path string) (wire.CollectionListing, error) {
+	return get[wire.CollectionListing](ctx, c, "/api/v1/collections/"+seg(id), pathQuery(path))
+}
+
+// CollectionFiles lists every file below path in a collection.
+func (c *Client) CollectionFiles(ctx context.Context, id, path string) (wire.CollectionFiles, error) {
+	return get[wire.CollectionFiles](ctx, c, "/api/v1/collections/"+seg(id)+"/files", pathQuery(path))
+}
+
+// FetchBlob makes sure a blob is stored on the node, fetched from peers.
+func (c *Client) FetchBlob(ctx context.Context, id string) (wire.BlobFetched, error) {
+	return send[wire.BlobFetched](ctx, c, http.MethodPost, "/api/v1/blobs/"+seg(id)+"/fetch", nil)
+}
+
+func pathQuery(p string) url.Values {
+	if p == "" {
+		return nil
+	}
+	return url.Values{"path": {p}}
+}
