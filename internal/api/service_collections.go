@@ -90,4 +90,3 @@ func (s *Service) FetchBlob(ctx context.Context, id string) (wire.BlobFetched, e
 	}
 	return wire.BlobFetched{ID: bid.String(), Size: size}, nil
 }
-
