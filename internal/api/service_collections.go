@@ -90,3 +90,29 @@ func (s *Service) FetchBlob(ctx context.Context, id string) (wire.BlobFetched, e
 	}
 	return wire.BlobFetched{ID: bid.String(), Size: size}, nil
 }
+
+// Collections returns a page of the collections of the timeline's
+// accounts.
+func (s *Service) Collections(ctx context.Context, q wire.FeedQuery) (wire.CollectionPage, error) {
+	before, limit, err := feedArgs(q)
+	if err != nil {
+		return wire.CollectionPage{}, err
+	}
+	items, next, err := s.n.Collections(ctx, before, limit)
+	if err != nil {
+		return wire.CollectionPage{}, err
+	}
+	out := wire.CollectionPage{Collections: make([]wire.CollectionSummary, len(items))}
+	for i, it := range items {
+		acc := it.Account.Device().String()
+		if it.AccountKnown {
+			acc = it.Account.Account().String()
+		}
+		c := it.Collection
+		out.Collections[i] = wire.CollectionSummary{ID: it.Entry.ID.String(), Account: acc, AuthorName: it.AuthorName, Timestamp: it.Entry.Header.Timestamp, Name: c.Name, Files: c.Files, Size: c.Size, Mine: it.Mine}
+	}
+	if next > 0 {
+		out.NextCursor = feedCursor(next).String()
+	}
+	return out, nil
+}

@@ -10,6 +10,8 @@ import (
 	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/store"
 )
 
 // Collections (payloads.md §10.6): a directory shared as a tree of blobs,
@@ -41,9 +43,9 @@ func (n *Node) PublishCollection(ctx context.Context, name string, root blob.ID)
 			case err != nil:
 				return err
 			case !ok:
-				return fmt.Errorf("file %q (%s) is not in this node's blob store; store every file before publishing", p, e.ID)
+				return fmt.Errorf("file %q (%s) is not in this node's blob store; store every file before publishing: %w", p, e.ID, blob.ErrNotFound)
 			case uint64(size) != e.Size:
-				return fmt.Errorf("file %q is %d bytes, but its entry says %d", p, size, e.Size)
+				return fmt.Errorf("%w: file %q is %d bytes, but its entry says %d", content.ErrTree, p, size, e.Size)
 			}
 			c.Files++
 			c.Size += e.Size
@@ -189,4 +191,66 @@ func (n *Node) CollectionFiles(ctx context.Context, id entry.ID, path string) ([
 	}
 	err = content.WalkTree(l.Entries, func(e content.TreeEntry) ([]content.TreeEntry, error) { return n.tree(ctx, e.ID) }, add)
 	return out, err
+}
+
+// CollectionItem is a collection entry as lists show it.
+type CollectionItem struct {
+	Entry        *store.Stored
+	Collection   *content.Collection
+	Account      identity.PublicKey
+	AccountKnown bool
+	AuthorName   string
+	Mine         bool
+}
+
+// Collections returns a page of the collection entries of this account
+// and of the accounts it follows, not blocked or muted, newest arrival
+// first, before the cursor before; Next is 0 on the last page.
+func (n *Node) Collections(ctx context.Context, before int64, limit int) ([]CollectionItem, int64, error) {
+	if err := checkFeedArgs(before, limit); err != nil {
+		return nil, 0, err
+	}
+	authors, err := n.timelineAuthors(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	public := entry.PublicLog
+	es, err := n.store.Find(ctx, store.Query{Type: content.TypeCollection, LogID: &public, Authors: authors, Before: before, Desc: true, Limit: limit + 1})
+	if err != nil {
+		return nil, 0, err
+	}
+	var next int64
+	if len(es) > limit {
+		es = es[:limit]
+		next = es[limit-1].Cursor
+	}
+	out := []CollectionItem{}
+	r := n.newResolver()
+	for _, e := range es {
+		if e.Payload == nil || e.Deleted {
+			continue
+		}
+		p, err := content.Decode(e.Payload)
+		if err != nil {
+			continue
+		}
+		c, ok := p.(*content.Collection)
+		if !ok {
+			continue
+		}
+		acc, err := r.account(ctx, e.Header.Author)
+		if err != nil {
+			return nil, 0, err
+		}
+		it := CollectionItem{Entry: e, Collection: c, Account: acc.key, AccountKnown: acc.known, Mine: acc.known && acc.key == n.account}
+		if acc.known {
+			if prof, err := r.profile(ctx, acc.key); err != nil {
+				return nil, 0, err
+			} else if prof != nil {
+				it.AuthorName = prof.Name
+			}
+		}
+		out = append(out, it)
+	}
+	return out, next, nil
 }

@@ -64,27 +64,11 @@ func (n *Node) Albums(ctx context.Context, who identity.PublicKey, before int64,
 		}
 		authors = keys
 	} else {
-		own, err := n.feedRelations(ctx)
+		keys, err := n.timelineAuthors(ctx)
 		if err != nil {
 			return AlbumPage{}, err
 		}
-		accounts := []identity.PublicKey{n.account}
-		for a, on := range own.follows {
-			if on && a != n.account && !own.blocked[a] {
-				accounts = append(accounts, a)
-			}
-		}
-		for _, a := range accounts {
-			keys, err := n.keysOf(ctx, a)
-			if err != nil {
-				return AlbumPage{}, err
-			}
-			for _, k := range keys {
-				if !own.blocked[k] {
-					authors = append(authors, k)
-				}
-			}
-		}
+		authors = keys
 	}
 	public := entry.PublicLog
 	es, err := n.store.Find(ctx, store.Query{Type: content.TypeImage, LogID: &public, Authors: authors, Before: before, Desc: true, Limit: limit + 1})
@@ -124,4 +108,33 @@ func (n *Node) Albums(ctx context.Context, who identity.PublicKey, before int64,
 		page.Albums = append(page.Albums, a)
 	}
 	return page, nil
+}
+
+// timelineAuthors are the keys whose entries the timeline shows: this
+// account's and those of the accounts it follows, blocked and muted ones
+// left out.
+func (n *Node) timelineAuthors(ctx context.Context) ([]identity.PublicKey, error) {
+	own, err := n.feedRelations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	accounts := []identity.PublicKey{n.account}
+	for a, on := range own.follows {
+		if on && a != n.account && !own.blocked[a] {
+			accounts = append(accounts, a)
+		}
+	}
+	var authors []identity.PublicKey
+	for _, a := range accounts {
+		keys, err := n.keysOf(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range keys {
+			if !own.blocked[k] {
+				authors = append(authors, k)
+			}
+		}
+	}
+	return authors, nil
 }

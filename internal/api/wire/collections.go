@@ -54,3 +54,21 @@ type BlobFetched struct {
 	ID   string `json:"id"`
 	Size int64  `json:"size"`
 }
+
+// CollectionSummary is a collection entry in a list.
+type CollectionSummary struct {
+	ID         string `json:"id"`
+	Account    string `json:"account"`
+	AuthorName string `json:"author_name"`
+	Timestamp  uint64 `json:"timestamp"`
+	Name       string `json:"name"`
+	Files      uint64 `json:"files"` // as the author counted
+	Size       uint64 `json:"size"`  // as the author counted
+	Mine       bool   `json:"mine"`
+}
+
+// CollectionPage answers GET /api/v1/collections.
+type CollectionPage struct {
+	Collections []CollectionSummary `json:"collections"`
+	NextCursor  string              `json:"next_cursor,omitempty"`
+}
