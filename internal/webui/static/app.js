@@ -27,6 +27,7 @@ import conversation from './pages/conversation.js';
 import onboarding from './pages/onboarding.js';
 import signin from './pages/signin.js';
 import pictures from './pages/pictures.js';
+import { collections, collection } from './pages/collections.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -149,6 +150,8 @@ const routes = [
   [/^\/messages$/, messages, 'nav-messages'],
   [/^\/conversation\/([^/]+)$/, conversation, 'nav-messages'],
   [/^\/pictures$/, pictures, 'nav-pictures'],
+  [/^\/collections$/, collections, 'nav-pictures'],
+  [/^\/collection\/([^/]+)$/, collection, 'nav-pictures'],
 ];
 
 let cleanups = [];

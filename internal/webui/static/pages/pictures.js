@@ -94,7 +94,9 @@ export default async function pictures(main, ctx) {
   }
   more.addEventListener('click', () => load(false).catch((err) => status.set(errorText(err), 'error')));
 
-  main.append(h('h1', { tabindex: '-1', text: 'Pictures' }), form, h('h2', { class: 'visually-hidden', text: 'Albums' }), list, more);
+  main.append(h('h1', { tabindex: '-1', text: 'Pictures' }),
+    h('p', {}, h('a', { href: '#/collections', dataset: { testid: 'nav-collections' }, text: 'Shared folders' }), ': whole folders of photos or documents, fetched a file at a time.'),
+    form, h('h2', { class: 'visually-hidden', text: 'Albums' }), list, more);
   ctx.on('entry', (e) => { if (e.type === 'image') load(true).catch(() => {}); });
   await load(true);
 }
