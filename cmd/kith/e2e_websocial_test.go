@@ -78,6 +78,7 @@ func TestWebReactionsAndMute(t *testing.T) {
 	bea, beaAcc := newPerson("Bea", "bea")
 	bea.kith("import", adaBundle)
 	bea.kith("react", posted.ID, "love")
+	bea.kith("tag", posted.ID, "recipes")
 	beaBundle := filepath.Join(dir, "bea.kith")
 	bea.kith("export", "--out", beaBundle)
 
@@ -93,6 +94,11 @@ func TestWebReactionsAndMute(t *testing.T) {
 		`(b => b && b.dataset.count)(document.querySelector('[data-testid=reaction][data-value="\u2764\ufe0f"]'))`)
 	if heart != "1" {
 		t.Fatalf("❤️ count %q, want 1", heart)
+	}
+	label := waitJS[string](br, tab, "Bea's label", 30*time.Second,
+		`(t => t && t.dataset.count)(document.querySelector('[data-testid=tag][data-label=recipes]'))`)
+	if label != "1" {
+		t.Fatalf("label count %q, want 1", label)
 	}
 	br.do(tab, "press 👍", 10*time.Second, chromedp.Click(chromedp.CSS(`[data-testid=reaction][data-value="👍"]`)))
 	mine := waitJS[bool](br, tab, "👍 counted as mine", 20*time.Second,

@@ -4,6 +4,7 @@ import { h, displayName, timeEl } from './dom.js';
 import { alikeBadge, iso } from './peertext.js';
 import { blobURL } from './api.js';
 import { reactionBar } from './reactions.js';
+import { tagBar } from './tags.js';
 
 // renderPost draws item. opts.onReply(item) is what the Reply button does
 // (default: open the thread with its reply box); opts.target marks the
@@ -49,6 +50,7 @@ export function renderPost(item, opts = {}) {
           h('a', { href: blobURL(id), target: '_blank', rel: 'noopener' },
             h('img', { src: blobURL(id), alt: images.length > 1 ? `Image ${i + 1} of ${images.length} posted by ${name}` : `Image posted by ${name}`, loading: 'lazy', dataset: { testid: 'post-image' } }))))
       : null,
+    tagBar(item.id),
     h(
       'footer',
       { class: 'post-foot' },
