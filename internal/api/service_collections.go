@@ -94,7 +94,11 @@ func (s *Service) FetchBlob(ctx context.Context, id string) (wire.BlobFetched, e
 // Collections returns a page of the collections of the timeline's
 // accounts.
 func (s *Service) Collections(ctx context.Context, q wire.FeedQuery) (wire.CollectionPage, error) {
-	before, limit, err := feedArgs(q)
+	before, err := parseSpaceCursor(q.Cursor)
+	if err != nil {
+		return wire.CollectionPage{}, err
+	}
+	limit, err := pageLimit(q.Limit, wire.DefaultFeedLimit, wire.MaxFeedLimit)
 	if err != nil {
 		return wire.CollectionPage{}, err
 	}
@@ -112,7 +116,7 @@ func (s *Service) Collections(ctx context.Context, q wire.FeedQuery) (wire.Colle
 		out.Collections[i] = wire.CollectionSummary{ID: it.Entry.ID.String(), Account: acc, AuthorName: it.AuthorName, Timestamp: it.Entry.Header.Timestamp, Name: c.Name, Files: c.Files, Size: c.Size, Mine: it.Mine}
 	}
 	if next > 0 {
-		out.NextCursor = feedCursor(next).String()
+		out.NextCursor = spaceCursorText(next)
 	}
 	return out, nil
 }

@@ -46,7 +46,11 @@ func (s *Service) Albums(ctx context.Context, account string, q wire.FeedQuery) 
 		}
 		who = a.Key()
 	}
-	before, limit, err := feedArgs(q)
+	before, err := parseSpaceCursor(q.Cursor)
+	if err != nil {
+		return wire.AlbumPage{}, err
+	}
+	limit, err := pageLimit(q.Limit, wire.DefaultFeedLimit, wire.MaxFeedLimit)
 	if err != nil {
 		return wire.AlbumPage{}, err
 	}
@@ -67,7 +71,7 @@ func (s *Service) Albums(ctx context.Context, account string, q wire.FeedQuery) 
 		out.Albums = append(out.Albums, w)
 	}
 	if p.Next > 0 {
-		out.NextCursor = feedCursor(p.Next).String()
+		out.NextCursor = spaceCursorText(p.Next)
 	}
 	return out, nil
 }

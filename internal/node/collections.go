@@ -207,7 +207,7 @@ type CollectionItem struct {
 // and of the accounts it follows, not blocked or muted, newest arrival
 // first, before the cursor before; Next is 0 on the last page.
 func (n *Node) Collections(ctx context.Context, before int64, limit int) ([]CollectionItem, int64, error) {
-	if err := checkFeedArgs(before, limit); err != nil {
+	if err := checkPageArgs(before, limit); err != nil {
 		return nil, 0, err
 	}
 	authors, err := n.timelineAuthors(ctx)

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/kithnet/kith/internal/blob"
@@ -53,7 +54,7 @@ type AlbumPage struct {
 // accounts it follows, not blocked or muted (who zero), or of one account
 // (who), newest arrival first, before the cursor before.
 func (n *Node) Albums(ctx context.Context, who identity.PublicKey, before int64, limit int) (AlbumPage, error) {
-	if err := checkFeedArgs(before, limit); err != nil {
+	if err := checkPageArgs(before, limit); err != nil {
 		return AlbumPage{}, err
 	}
 	var authors []identity.PublicKey
@@ -137,4 +138,16 @@ func (n *Node) timelineAuthors(ctx context.Context) ([]identity.PublicKey, error
 		}
 	}
 	return authors, nil
+}
+
+// checkPageArgs checks the arrival cursor and size of a page of albums or
+// collections.
+func checkPageArgs(before int64, limit int) error {
+	if limit < 1 || limit > MaxFeedLimit {
+		return fmt.Errorf("limit %d is not between 1 and %d", limit, MaxFeedLimit)
+	}
+	if before < 0 {
+		return fmt.Errorf("cursor %d is negative", before)
+	}
+	return nil
 }
