@@ -21,6 +21,9 @@ func (s *Server) routes() []route {
 	all = append(all, s.messageRoutes()...)
 	all = append(all, s.presenceRoutes()...)
 	all = append(all, s.dropboxRoutes()...)
+	all = append(all, s.socialRoutes()...)
+	all = append(all, s.imageRoutes()...)
+	all = append(all, s.collectionRoutes()...)
 	return all
 }
 

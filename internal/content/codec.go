@@ -92,7 +92,11 @@ func decode(payload []byte) (Payload, int, error) {
 	case TypeCustody:
 		p = r.custody()
 	default:
-		return &Unknown{TypeName: typ, Raw: bytes.Clone(payload)}, 0, nil
+		d := registered(typ)
+		if d == nil {
+			return &Unknown{TypeName: typ, Raw: bytes.Clone(payload)}, 0, nil
+		}
+		p = d.read(&r)
 	}
 	if r.err != nil {
 		return nil, 0, r.err
@@ -190,6 +194,12 @@ func marshal(p Payload) ([]byte, error) {
 				at[i] = k.Encode()
 			}
 			m["keep_at"] = at
+		}
+	default:
+		if d := registered(p.Type()); d != nil {
+			for k, v := range d.marshal(p) {
+				m[k] = v
+			}
 		}
 	}
 	b, err := encMode.Marshal(m)

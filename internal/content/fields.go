@@ -436,6 +436,9 @@ func check(p Payload) error {
 		}
 		return &Error{Type: "payload", Field: "type", Msg: "type " + strconv.Quote(name) + " is not known to this version and cannot be encoded; pass its Raw bytes on instead", Err: ErrUnknownType}
 	default:
+		if d := registered(p.Type()); d != nil {
+			return d.check(p)
+		}
 		return &Error{Type: "payload", Msg: "unsupported payload implementation " + fmt.Sprintf("%T", p)}
 	}
 }

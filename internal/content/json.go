@@ -125,6 +125,11 @@ func ToJSON(p Payload) map[string]any {
 		}
 		return m
 	}
+	if p != nil {
+		if d := registered(p.Type()); d != nil {
+			return d.json(p)
+		}
+	}
 	return nil
 }
 

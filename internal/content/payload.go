@@ -202,5 +202,5 @@ func Known(typ string) bool {
 	case TypeProfile, TypePost, TypeFollow, TypeBlock, TypeDelete, TypeDeviceAdd, TypeDeviceRevoke, TypeCustody:
 		return true
 	}
-	return false
+	return registered(typ) != nil
 }

@@ -50,6 +50,9 @@ func fieldsOf(typ string) *fieldNames {
 	case TypeCustody:
 		return &custodyFields
 	}
+	if d := registered(typ); d != nil {
+		return &d.fields
+	}
 	return &noFields
 }
 

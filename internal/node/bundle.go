@@ -83,7 +83,7 @@ func (n *Node) Export(ctx context.Context, w io.Writer, accounts []identity.Publ
 			return err
 		}
 		st.Entries++
-		if e.Payload != nil && (e.Type == content.TypePost || e.Type == content.TypeProfile) {
+		if e.Payload != nil && (e.Type == content.TypePost || e.Type == content.TypeProfile || e.Type == content.TypeImage || e.Type == content.TypeCollection) {
 			for _, id := range referencedBlobs(e.Payload) {
 				blobs[id] = true
 			}
@@ -126,13 +126,13 @@ func (n *Node) Export(ctx context.Context, w io.Writer, accounts []identity.Publ
 }
 
 func referencedBlobs(payload []byte) []blob.ID {
-	// Only a post's "images", a profile's "image", a village vote's
+	// Only a post's or an image entry's "images", a collection's "root", a profile's "image", a village vote's
 	// "proof", a village note's or request's "blob" and a village state's
 	// "seen" name blobs, and CBOR writes a
 	// text key as its UTF-8 bytes: a payload without one of those names
 	// none, and most posts need no decoding here.
 	if !bytes.Contains(payload, []byte("image")) && !bytes.Contains(payload, []byte("proof")) && !bytes.Contains(payload, []byte("blob")) &&
-		!bytes.Contains(payload, []byte("seen")) {
+		!bytes.Contains(payload, []byte("seen")) && !bytes.Contains(payload, []byte("root")) {
 		return nil
 	}
 	if typ, err := content.PeekType(payload); err == nil && village.IsVillageType(typ) {
@@ -161,6 +161,10 @@ func referencedBlobs(payload []byte) []blob.ID {
 	switch v := p.(type) {
 	case *content.Post:
 		return v.Images
+	case *content.Image:
+		return v.Images
+	case *content.Collection:
+		return []blob.ID{v.Root} // its top directory's listing; the rest is fetched when asked for
 	case *content.Profile:
 		if !v.Image.IsZero() {
 			return []blob.ID{v.Image}

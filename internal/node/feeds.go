@@ -86,7 +86,7 @@ func (n *Node) Timeline(ctx context.Context, before store.TimeKey, limit int) (F
 	if err := checkFeedArgs(before, limit); err != nil {
 		return FeedPage{}, err
 	}
-	own, err := n.ownRelations(ctx)
+	own, err := n.feedRelations(ctx)
 	if err != nil {
 		return FeedPage{}, err
 	}
@@ -220,7 +220,7 @@ func (n *Node) Thread(ctx context.Context, id entry.ID) (Thread, error) {
 			t.Root = &it
 		}
 	}
-	own, err := n.ownRelations(ctx)
+	own, err := n.feedRelations(ctx)
 	if err != nil {
 		return Thread{}, err
 	}

@@ -90,8 +90,8 @@ type network struct {
 	// node's presence at its hubs (presenceclient.go).
 	presence *presenceTable
 	links    *presenceLinks
-	lease    *leaseNet // data leases kept for others and asked of others (lease*.go)
-	dropbox *dropboxNet // the dropbox kept as a hub and collected from (dropbox.go)
+	lease    *leaseNet   // data leases kept for others and asked of others (lease*.go)
+	dropbox  *dropboxNet // the dropbox kept as a hub and collected from (dropbox.go)
 
 	copies        *copyBook     // where the account's own logs are held (copies.go)
 	copiesChanged chan struct{} // the copy book changed: copiesLoop writes it

@@ -82,7 +82,8 @@ type Node struct {
 	msgs  messageState // the conversations this device takes part in (message.go)
 	views viewCache    // what the space and conversation views keep in memory (viewcache.go)
 
-	meter meter // the services' counts, for the metrics (metrics_services.go)
+	meter meter     // the services' counts, for the metrics (metrics_services.go)
+	mutes muteCache // the account's current mute list as last read (mute.go)
 }
 
 // ErrNoAccountKey is returned by operations that need the account key, such

@@ -28,6 +28,8 @@ import conversation from './pages/conversation.js';
 import requests from './pages/requests.js';
 import onboarding from './pages/onboarding.js';
 import signin from './pages/signin.js';
+import pictures from './pages/pictures.js';
+import { collections, collection } from './pages/collections.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -151,6 +153,9 @@ const routes = [
   [/^\/messages$/, messages, 'nav-messages'],
   [/^\/conversation\/([^/]+)$/, conversation, 'nav-messages'],
   [/^\/requests$/, requests, 'nav-requests'],
+  [/^\/pictures$/, pictures, 'nav-pictures'],
+  [/^\/collections$/, collections, 'nav-pictures'],
+  [/^\/collection\/([^/]+)$/, collection, 'nav-pictures'],
 ];
 
 let cleanups = [];

@@ -3,6 +3,8 @@
 import { h, displayName, timeEl } from './dom.js';
 import { alikeBadge, iso } from './peertext.js';
 import { blobURL } from './api.js';
+import { reactionBar } from './reactions.js';
+import { tagBar } from './tags.js';
 
 // renderPost draws item. opts.onReply(item) is what the Reply button does
 // (default: open the thread with its reply box); opts.target marks the
@@ -48,12 +50,14 @@ export function renderPost(item, opts = {}) {
           h('a', { href: blobURL(id), target: '_blank', rel: 'noopener' },
             h('img', { src: blobURL(id), alt: images.length > 1 ? `Image ${i + 1} of ${images.length} posted by ${name}` : `Image posted by ${name}`, loading: 'lazy', dataset: { testid: 'post-image' } }))))
       : null,
+    tagBar(item.id),
     h(
       'footer',
       { class: 'post-foot' },
       h('a', { href: '#/thread/' + threadId, dataset: { testid: 'post-thread' },
         text: replies === null ? (item.root ? 'Whole thread' : 'Thread') : replies === 1 ? '1 reply' : `${replies} replies` }),
       h('button', { type: 'button', class: 'secondary', 'aria-label': 'Reply to ' + name, dataset: { testid: 'post-reply' }, onclick: reply, text: 'Reply' }),
+      reactionBar(item.id),
     ),
   );
 }

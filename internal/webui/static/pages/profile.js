@@ -6,6 +6,7 @@ import { makeFeed, debounce } from '../feed.js';
 import { forget } from '../names.js';
 import { alikeBadge, iso } from '../peertext.js';
 import { PICTURES } from '../compose.js';
+import { isMuted, muteButton } from '../mutebutton.js';
 
 export default async function profile(main, ctx) {
   const acc = (ctx.params[0] || '').trim();
@@ -18,6 +19,7 @@ export default async function profile(main, ctx) {
   let info;
   async function loadInfo() {
     info = await api.account(acc);
+    info.muted = !info.self && await isMuted(info.account).catch(() => false);
   }
 
   function drawHead() {
@@ -35,7 +37,8 @@ export default async function profile(main, ctx) {
             info.self ? h('span', { class: 'badge', text: 'This is you' }) : null,
             info.follows_me ? h('span', { class: 'badge', dataset: { testid: 'follows-me' }, text: 'Follows you' }) : null,
             info.following ? h('span', { class: 'badge', text: 'Following' }) : null,
-            info.blocked ? h('span', { class: 'badge warn', text: 'Blocked' }) : null))),
+            info.blocked ? h('span', { class: 'badge warn', text: 'Blocked' }) : null,
+            info.muted ? h('span', { class: 'badge', dataset: { testid: 'muted-badge' }, text: 'Muted' }) : null))),
       p.about ? h('p', { class: 'about', dataset: { testid: 'profile-about' }, ptext: p.about }) : null,
       !info.profile ? h('p', { class: 'muted', text: 'No profile of this account is held here yet.' }) : null,
       h('p', { class: 'account-id' }, 'Account id: ', idCode, ' ',
@@ -95,7 +98,7 @@ export default async function profile(main, ctx) {
     const message = info.blocked ? null : h('a', {
       class: 'button secondary', href: '#/messages?to=' + encodeURIComponent(info.account), dataset: { testid: 'profile-message' }, text: 'Message',
     });
-    return h('div', { class: 'actions' }, h('div', { class: 'row' }, follow, message, block), confirmBox);
+    return h('div', { class: 'actions' }, h('div', { class: 'row' }, follow, message, muteButton(info.account, name, info.muted, act), block), confirmBox);
   }
 
   function editForm(p) {
