@@ -313,6 +313,7 @@ func (h *Host) Want(tag string, keys []identity.PublicKey) {
 		if h.admission != nil {
 			h.admission.forget(id)
 		}
+		h.addrsWanted(k, id)
 	}
 }
 

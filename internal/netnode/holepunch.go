@@ -307,14 +307,15 @@ func (h *Host) punchDial(id peer.ID, addrs []ma.Multiaddr, isClient bool) error 
 }
 
 // punchAddrs returns the addresses this host sends in a punch: the ones its
-// hubs see it at first, then its own (no relay, loopback or unspecified
-// address), at most services.MaxPunchAddrs.
+// hubs see it at first, then its listen addresses on the interfaces it
+// has now (no relay, loopback or unspecified address), at most
+// services.MaxPunchAddrs.
 func (h *Host) punchAddrs() []services.Bytes {
 	var all []ma.Multiaddr
 	if h.hubs != nil {
 		all = append(all, h.hubs.addrs()...)
 	}
-	all = append(all, h.host.Addrs()...)
+	all = append(all, h.listenAddrsNow()...)
 	var out []services.Bytes
 	seen := map[string]bool{}
 	for _, a := range all {

@@ -35,6 +35,7 @@ type Host struct {
 	hubs      *hubClient       // slots at the configured hubs (hubclient.go); nil without hubs
 	punches   *puncher         // hole punches under way and their outcomes (holepunch.go)
 	relaying  *relayMeter      // counts of the relay service (metrics.go); nil without it
+	addrs     *addrBook        // address records, own and peers' (addrrecord.go); nil on the mock network
 	dht       *dht.IpfsDHT     // nil when the DHT is off
 	providing *providing       // nil when the DHT is off
 	providers *cappedProviders // nil when the DHT is off
@@ -131,6 +132,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		hc.Store(h.hubs)
 		h.hubs.start()
 	}
+	h.startAddrRecords(cfg.Key, cfg.DataDir)
 	return h, nil
 }
 

@@ -161,6 +161,14 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 				StreamsOutbound: 2,
 				Memory:          2 << 20,
 			},
+			// One address record at a time: at most 768 bytes
+			// (doc/protocol/services.md §11).
+			AddrsProtocol: {
+				Streams:         4,
+				StreamsInbound:  2,
+				StreamsOutbound: 2,
+				Memory:          1 << 20,
+			},
 			// One founding at a time: at most 33 messages of 8 KiB.
 			VillageFoundProtocol: {
 				Streams:         4,

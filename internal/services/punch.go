@@ -152,17 +152,27 @@ func WritePunch(w io.Writer, m PunchMessage) error {
 // ErrMalformedPunch (or ErrVersion); a stream that ends early, one
 // wrapping ErrTruncated.
 func ReadPunch(r io.Reader) (PunchMessage, error) {
+	body, err := readFrameMax(r, MaxPunchMessage, ErrMalformedPunch)
+	if err != nil {
+		return PunchMessage{}, err
+	}
+	return DecodePunch(body)
+}
+
+// readFrameMax reads a length of 1…max and that many bytes; a length out
+// of bounds is an error wrapping malformed.
+func readFrameMax(r io.Reader, max uint32, malformed error) ([]byte, error) {
 	var head [4]byte
 	if _, err := io.ReadFull(r, head[:]); err != nil {
-		return PunchMessage{}, readErr(err)
+		return nil, readErr(err)
 	}
 	n := binary.BigEndian.Uint32(head[:])
-	if n < 1 || n > MaxPunchMessage {
-		return PunchMessage{}, fmt.Errorf("%w: frame length %d, want 1…%d", ErrMalformedPunch, n, MaxPunchMessage)
+	if n < 1 || n > max {
+		return nil, fmt.Errorf("%w: frame length %d, want 1…%d", malformed, n, max)
 	}
 	body := make([]byte, n)
 	if _, err := io.ReadFull(r, body); err != nil {
-		return PunchMessage{}, readErr(err)
+		return nil, readErr(err)
 	}
-	return DecodePunch(body)
+	return body, nil
 }
