@@ -103,17 +103,19 @@ func TestSyncThroughHub(t *testing.T) {
 			}
 		case h.Device:
 			sawHub = true
-			if len(p.Services) != 3 || p.Services[0].Name != "dropbox" || p.Services[0].Limits["seconds"] != 14*24*3600 || p.Services[0].Limits["letters"] != 64 ||
-				p.Services[1].Name != "heads" || p.Services[1].Limits["logs"] != 1024 || p.Services[2].Name != "relay" ||
-				p.Services[2].Limits["seconds"] != 3600 || p.Services[2].Limits["bytes"] != 1<<30 || p.Services[2].Limits["connections"] != 16 {
-				t.Errorf("the hub announced %+v to A: want the dropbox (14 days, 64 strangers' letters), heads, 1,024 logs a request, and relay, 3600 s, 1 GiB, 16 connections", p.Services)
+			if len(p.Services) != 4 || p.Services[0].Name != "dropbox" || p.Services[0].Limits["seconds"] != 14*24*3600 || p.Services[0].Limits["letters"] != 64 ||
+				p.Services[1].Name != "heads" || p.Services[1].Limits["logs"] != 1024 ||
+				p.Services[2].Name != "presence" || p.Services[2].Limits["bytes"] != 1024 || p.Services[2].Limits["messages"] != 20 ||
+				p.Services[3].Name != "relay" ||
+				p.Services[3].Limits["seconds"] != 3600 || p.Services[3].Limits["bytes"] != 1<<30 || p.Services[3].Limits["connections"] != 16 {
+				t.Errorf("the hub announced %+v to A: want the dropbox (14 days, 64 strangers' letters), heads, 1,024 logs a request, presence, messages of 1,024 bytes, 20 a minute, and relay, 3600 s, 1 GiB, 16 connections", p.Services)
 			}
 		}
 	}
 	if !sawB || !sawHub {
 		t.Fatalf("A's peers %+v: want B (relayed) and the hub", a.hubPeers())
 	}
-	if out := string(a.kithText("peers")); !strings.Contains(out, "offers   dropbox (20160 min, letters of 32 KiB, 4 entries, letters 64); heads (1024 logs a request); relay (60 min, 1024 MiB each way, 16 connections)") || !strings.Contains(out, "outbound relay") {
+	if out := string(a.kithText("peers")); !strings.Contains(out, "offers   dropbox (14 days, letters of 32 KiB, 4 entries, letters 64); heads (1024 logs a request); presence (messages of 1024 bytes, 20 messages a minute, 64 heads, 1024 keys watched); relay (60 min, 1024 MiB each way, 16 connections)") || !strings.Contains(out, "outbound relay") {
 		t.Errorf("kith peers prints:\n%s\nwant the hub's relay and B's relayed connection", out)
 	}
 }
@@ -190,7 +192,7 @@ func TestHubServesListedAccounts(t *testing.T) {
 	waitFor(t, syncTimeout, "A, whose account the hub serves, to hold a slot there", func() bool { return a.circuitAddr() != "" })
 	waitFor(t, syncTimeout, "A to hear that the hub offers it the relay", func() bool {
 		names, ok := a.servicesOf(h.Device)
-		return ok && len(names) == 3 && names[0] == "dropbox" && names[1] == "heads" && names[2] == "relay"
+		return ok && len(names) == 4 && names[0] == "dropbox" && names[1] == "heads" && names[2] == "presence" && names[3] == "relay"
 	})
 	waitFor(t, syncTimeout, "B to hear what the hub offers it", func() bool { _, ok := b.servicesOf(h.Device); return ok })
 	if names, _ := b.servicesOf(h.Device); len(names) != 0 {

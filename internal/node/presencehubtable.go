@@ -60,16 +60,6 @@ func (w *hubSession) lets(s *hubSession) bool {
 	return w.account == s.account || w.audience[key32(s.device)] || w.audience[key32(s.account)]
 }
 
-// watches reports whether s's watch list names w's device or account.
-func (s *hubSession) watches(w *hubSession) bool {
-	for _, k := range s.watch {
-		if k == key32(w.device) || k == key32(w.account) {
-			return true
-		}
-	}
-	return false
-}
-
 func (s *hubSession) poke() {
 	select {
 	case s.wake <- struct{}{}:

@@ -94,3 +94,36 @@ func TestPresenceTableConverges(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPresenceFanout: one device whose 1,023 watchers (every other
+// session of a full hub) it lets learn of it changes its heads; each
+// iteration is one state and its event queued to every watcher (writing
+// them is the writers' work, not measured).
+func BenchmarkPresenceFanout(b *testing.B) {
+	tb := newPresenceTable()
+	newSession := func(i int, acc identity.PublicKey) *hubSession {
+		var dev identity.PublicKey
+		dev[0], dev[1], dev[2] = 1, byte(i>>8), byte(i)
+		return &hubSession{device: dev, account: acc, told: map[*hubSession]bool{},
+			events: map[services.Key32]services.PeerEvent{}, wake: make(chan struct{}, 1)}
+	}
+	var popular, others identity.PublicKey
+	popular[0], others[0] = 0xaa, 0xbb
+	w := newSession(0, popular)
+	tb.add(w)
+	for i := 1; i < presenceMaxSessions; i++ {
+		s := newSession(i, others)
+		tb.add(s)
+		tb.setState(s, services.PresenceState{Heads: []services.OwnHead{}, Audience: []services.Key32{}, Watch: []services.Key32{key32(popular)}})
+	}
+	st := services.PresenceState{Heads: []services.OwnHead{{Seq: 1}}, Audience: []services.Key32{key32(others)}, Watch: []services.Key32{}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		st.Heads[0].Seq = uint64(i + 1)
+		tb.setState(w, st)
+	}
+	b.StopTimer()
+	if n := len(w.told); n != presenceMaxSessions-1 {
+		b.Fatalf("%d watchers told, want %d", n, presenceMaxSessions-1)
+	}
+}
