@@ -357,7 +357,7 @@ func genericSummary(p map[string]any) string {
 		case float64, int64, uint64, int:
 			parts = append(parts, fmt.Sprintf("%s %v", k, v))
 		case []any:
-			parts = append(parts, fmt.Sprintf("%d %s", len(v), k))
+			parts = append(parts, fmt.Sprintf("%s (%d)", k, len(v)))
 		}
 	}
 	return strings.Join(parts, ", ")

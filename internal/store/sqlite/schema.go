@@ -133,9 +133,8 @@ var migrations = []migration{
 		// the entry is stored.
 		`ALTER TABLE entries ADD COLUMN arrived INTEGER NOT NULL DEFAULT 0`,
 		`ALTER TABLE entries ADD COLUMN entry_time INTEGER NOT NULL DEFAULT 0`,
-		// Find by type in time order (ordered by (type, entry_time,
-		// cursor)): the feeds, newest first.
-		`CREATE INDEX entries_type_time ON entries (type, entry_time) WHERE type IS NOT NULL`,
+		// fillTimes then creates entries_type_time, once the column is
+		// filled (an index made first would be rewritten row by row).
 	}, fill: fillTimes},
 }
 
@@ -148,12 +147,18 @@ const SchemaVersion = 3
 // at the migration (now), which is after they did: so each claim not after
 // now + store.ClockSkew counts, and entry_time is store.EntryTime along
 // each log in seq order, the running maximum of the per-entry times.
+//
+// Then it creates entries_type_time: find by type in time order (ordered
+// by (type, entry_time, cursor)), the feeds' newest first.
 func fillTimes(ctx context.Context, tx *sql.Tx, now int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE entries SET arrived = ?1, entry_time = w.t FROM (
+	if _, err := tx.ExecContext(ctx, `UPDATE entries SET arrived = ?1, entry_time = w.t FROM (
 			SELECT cursor AS c, max(CASE WHEN timestamp <= ?1 + ?2 THEN timestamp ELSE ?1 END)
 				OVER (PARTITION BY log ORDER BY seq ROWS UNBOUNDED PRECEDING) AS t
 			FROM entries) AS w
-		WHERE entries.cursor = w.c`, now, store.ClockSkew.Milliseconds())
+		WHERE entries.cursor = w.c`, now, store.ClockSkew.Milliseconds()); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `CREATE INDEX entries_type_time ON entries (type, entry_time) WHERE type IS NOT NULL`)
 	return err
 }
 
