@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // hubPeer is what 'kith peers --json' says of one peer, for the hub tests.
@@ -16,6 +17,7 @@ type hubPeer struct {
 	Device    string `json:"device"`
 	Addr      string `json:"addr"`
 	Transport string `json:"transport"`
+	Direct    string `json:"direct"`
 	Services  []struct {
 		Name   string            `json:"name"`
 		Limits map[string]uint64 `json:"limits"`
@@ -200,21 +202,24 @@ func TestHubServesListedAccounts(t *testing.T) {
 
 // TestSyncThroughHubAcrossNAT: A, B and C each behind its own NAT router
 // (Linux masquerade: the mapping keeps the source port when it can, and
-// only answers come back in), the hub on the "public" segment between
-// them; C's router also forwards port 4001 to C (full cone for kith's
-// port); D's router maps every connection to a new random port
-// (symmetric). No one can dial A, B or D; B, C and D hold a slot at the hub and
-// announce the address the hub sees them at. A dials B's and C's
-// addresses through the hub and syncs their posts: B's over the relay
-// (port-restricted NATs let no direct dial in) and D's too, C's over a
-// direct connection, the relayed one upgraded. The hub sees every node at its
-// router's address.
+// only answers come back in: port-restricted), the hub on the "public"
+// segment between them; C's router also forwards everything new to C
+// (full cone); D's router maps every connection to a new random port
+// (symmetric). No one can dial A, B or D unasked; all hold a slot at the
+// hub and announce the address the hub sees them at. A dials B's, C's and
+// D's addresses through the hub and syncs their posts. The relayed
+// connections to B and C are upgraded to direct ones: C's NAT lets A's
+// dial in, and A and B punch through their port-restricted NATs by
+// dialling each other at one moment (doc/protocol/services.md §10); D's
+// symmetric NAT lets nothing through, so D stays relayed, syncs through
+// the hub, and 'kith peers' says that hole punching failed. The hub sees
+// every node at its router's address.
 func TestSyncThroughHubAcrossNAT(t *testing.T) {
 	net := newNATNet(t)
 	net.addNATed("r1", "a", 1, fmt.Sprintf(natPublicNet, 11))
 	net.addNATed("r2", "b", 2, fmt.Sprintf(natPublicNet, 12))
 	net.addNATed("r3", "c", 3, fmt.Sprintf(natPublicNet, 13))
-	net.forward("r3", 4001, "10.3.0.2")
+	net.fullCone("r3", "10.3.0.2")
 	net.addNATed("r4", "d", 4, fmt.Sprintf(natPublicNet, 14), "--random-fully")
 	dir := t.TempDir()
 	h := &proc{t: t, name: "hub", home: filepath.Join(dir, "hub"), listen: "/ip4/" + natHubIP + "/tcp/4001", wrap: net.wrap("hub"), extra: []string{"--hub"}}
@@ -256,6 +261,7 @@ func TestSyncThroughHubAcrossNAT(t *testing.T) {
 	a.kith("follow", b.Account)
 	a.kith("follow", c.Account)
 	a.kith("follow", d.Account)
+	added := time.Now()
 	a.kith("peer", "add", circuit)
 	a.kith("peer", "add", cCircuit)
 	var dCircuit string
@@ -267,22 +273,52 @@ func TestSyncThroughHubAcrossNAT(t *testing.T) {
 	waitFor(t, syncTimeout, "A to hold B's posts, synced through the hub across both NATs", func() bool { return a.hasPosts(b.Account, posts) })
 	waitFor(t, syncTimeout, "A to hold C's posts", func() bool { return a.hasPosts(c.Account, cPosts) })
 	waitFor(t, syncTimeout, "A to hold D's post, through the hub", func() bool { return a.hasPosts(d.Account, []string{"behind a symmetric NAT"}) })
-	waitFor(t, syncTimeout, "A's connection to C to be upgraded to a direct one", func() bool {
+	direct := func(p *proc, ip string) func() bool {
+		return func() bool {
+			for _, q := range a.hubPeers() {
+				if q.Device == p.Device && q.Transport == "tcp" && strings.HasPrefix(q.Addr, "/ip4/"+ip+"/tcp/4001") {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	// Bounded: the first punch runs 1 s after the relayed connection is up
+	// and takes a round trip and a dial; a lost SYN is sent again after 1 s.
+	waitFor(t, 20*time.Second, "A's connection to C (full cone) to be upgraded to a direct one", direct(c, fmt.Sprintf(natPublicNet, 13)))
+	t.Logf("C direct %v after A was given its address through the hub", time.Since(added).Round(time.Millisecond))
+	waitFor(t, 20*time.Second, "A's connection to B (port-restricted, both sides) to be upgraded to a direct one by a hole punch", direct(b, fmt.Sprintf(natPublicNet, 12)))
+	t.Logf("B direct %v after A was given its address through the hub", time.Since(added).Round(time.Millisecond))
+	c.post("after the upgrade")
+	b.post("after the punch")
+	waitFor(t, syncTimeout, "A to get C's post over the direct connection", func() bool {
+		return a.hasPosts(c.Account, append(cPosts, "after the upgrade"))
+	})
+	waitFor(t, syncTimeout, "A to get B's post over the punched connection", func() bool {
+		return a.hasPosts(b.Account, append(posts, "after the punch"))
+	})
+	for _, p := range a.hubPeers() {
+		if p.Device == b.Device && p.Transport != "tcp" {
+			t.Errorf("A lists B as %+v after the punch: want it direct", p)
+		}
+	}
+	waitFor(t, 20*time.Second, "A to say that hole punching D failed", func() bool {
 		for _, p := range a.hubPeers() {
-			if p.Device == c.Device && p.Transport == "tcp" && strings.HasPrefix(p.Addr, "/ip4/"+fmt.Sprintf(natPublicNet, 13)+"/tcp/4001") {
-				return true
+			if p.Device == d.Device {
+				if p.Transport != "relay" || !strings.Contains(p.Addr, "/p2p-circuit") {
+					t.Fatalf("A lists D as %+v: want it relayed (its symmetric NAT lets no direct connection through)", p)
+				}
+				return strings.HasPrefix(p.Direct, "hole punching failed")
 			}
 		}
 		return false
 	})
-	c.post("after the upgrade")
-	waitFor(t, syncTimeout, "A to get C's post over the direct connection", func() bool {
-		return a.hasPosts(c.Account, append(cPosts, "after the upgrade"))
+	d.post("still through the hub")
+	waitFor(t, syncTimeout, "A to get D's second post, through the hub", func() bool {
+		return a.hasPosts(d.Account, []string{"behind a symmetric NAT", "still through the hub"})
 	})
-	for _, p := range a.hubPeers() {
-		if (p.Device == b.Device || p.Device == d.Device) && (p.Transport != "relay" || !strings.Contains(p.Addr, "/p2p-circuit")) {
-			t.Errorf("A lists %s as %+v: want it relayed (its NAT lets no direct dial in)", p.Device, p)
-		}
+	if out := string(a.kithText("peers")); !strings.Contains(out, "direct   hole punching failed") {
+		t.Errorf("kith peers prints:\n%s\nwant it to say that hole punching D failed", out)
 	}
 	seen := map[string]string{}
 	for _, p := range h.hubPeers() {

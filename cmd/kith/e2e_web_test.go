@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kithnet/kith/internal/api/wire"
@@ -113,8 +115,16 @@ func TestWebUI(t *testing.T) {
 		actions = append(actions, chromedp.SendKeys(wrong(i), words[i-1]))
 	}
 	actions = append(actions, chromedp.SendKeys(tid("device-name"), "laptop"),
-		chromedp.Click(tid("setup-confirm")), chromedp.WaitVisible(tid("compose-text")))
+		chromedp.Click(tid("setup-confirm")), chromedp.WaitVisible(tid("onboarding-name")))
 	br.do(tabA, "confirm the words and create the account", 60*time.Second, actions...)
+	// Right after the phrase: the name others will know this account by.
+	checkLabels(t, br, tabA, "onboarding name")
+	br.screenshot(tabA, "02b-onboarding-name")
+	br.do(tabA, "save an empty name", 10*time.Second, chromedp.Click(tid("onboarding-name-save")))
+	waitText(t, br, tabA, "the empty name refused", "onboarding-name-status", "Type a name, or choose “Skip for now”.", 10*time.Second)
+	br.do(tabA, "give a name", 30*time.Second,
+		chromedp.SendKeys(tid("onboarding-name"), "Ada"), chromedp.Click(tid("onboarding-name-save")),
+		chromedp.WaitVisible(tid("compose-text")))
 	var id wire.Identity
 	if err := json.Unmarshal(a.kith("id"), &id); err != nil {
 		t.Fatal(err)
@@ -125,6 +135,14 @@ func TestWebUI(t *testing.T) {
 		t.Fatalf("the header shows account %q; kith id says %q", shown, id.Account)
 	}
 	a.Account = id.Account
+	var acct struct {
+		Profile *struct {
+			Name string `json:"name"`
+		} `json:"profile"`
+	}
+	if err := json.Unmarshal(httpGet(t, a.home, "/api/v1/accounts/"+id.Account), &acct); err != nil || acct.Profile == nil || acct.Profile.Name != "Ada" {
+		t.Errorf("after onboarding, the account's profile is %+v (%v), want the name Ada", acct.Profile, err)
+	}
 	waitJS[bool](br, tabA, "the live connection", 20*time.Second,
 		`document.querySelector('[data-testid=connection]').dataset.state === 'up'`)
 	checkLabels(t, br, tabA, "timeline")
@@ -279,6 +297,15 @@ func TestWebUI(t *testing.T) {
 	}
 	br.screenshot(tabB, "04-timeline-phone")
 
+	// Dark, when the system asks for it: the page follows.
+	br.do(tabB, "dark colour scheme", 10*time.Second, colorScheme("dark"))
+	if bg := get(br, tabB, "the dark background", 10*time.Second, chromedp.Evaluate[string](
+		`getComputedStyle(document.body).backgroundColor + ' ' + getComputedStyle(document.body).color`)); bg != "rgb(20, 23, 28) rgb(230, 233, 238)" {
+		t.Errorf("with prefers-color-scheme dark the body is %q, want the dark background and text", bg)
+	}
+	br.screenshot(tabB, "04b-timeline-phone-dark")
+	br.do(tabB, "light colour scheme", 10*time.Second, colorScheme(""))
+
 	// Restore on a third node from A's phrase: a second device of A's account.
 	c := &proc{t: t, name: "C", home: filepath.Join(t.TempDir(), "c"), noInit: true}
 	c.start()
@@ -319,4 +346,17 @@ func httpGet(t *testing.T, home, path string) []byte {
 		t.Fatalf("GET %s: %d %v: %s", path, resp.StatusCode, err, body)
 	}
 	return body
+}
+
+// colorScheme emulates the system's colour scheme ("dark", "light"), or
+// stops emulating it ("").
+func colorScheme(scheme string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		p := emulation.SetEmulatedMediaParams{}
+		if scheme != "" {
+			p.Features = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}
+		}
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, p)
+		return err
+	})
 }

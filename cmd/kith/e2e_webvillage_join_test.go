@@ -88,5 +88,28 @@ func TestWebUIVillageJoinWaiting(t *testing.T) {
 	if want := "For: " + a.Account[:len("acc_")+10] + "…. Against: nobody. Not voted yet: " + c.Account[:len("acc_")+10] + "… (you)."; tally != want {
 		t.Errorf("C's page shows the proposal's votes as %q, want %q", tally, want)
 	}
+	// At the top of C's page: the proposal waits for C's vote.
+	waitText(t, br, tabC, "what waits for C", "village-votes-count", "1 exclusion proposal waits for your vote", 10*time.Second)
 	br.screenshot(tabC, "village-proposal-not-voted")
+	br.do(tabC, "C votes against", 10*time.Second, chromedp.Click(tid("proposal-against")))
+	if shown := waitJS[bool](br, tabC, "the note gone once C voted", 10*time.Second,
+		`document.querySelector('[data-testid=village-votes-note]').hidden`); !shown {
+		t.Errorf("the note of proposals waiting for C's vote is still shown after C voted")
+	}
+
+	// A founds another village naming C, which C does not want: C declines
+	// it from its page, which goes back to the villages, without it.
+	var junk wire.VillageEntry
+	if err := json.Unmarshal(a.kith("village", "found", "Junk street", "--with", c.Account), &junk); err != nil || junk.Village == "" {
+		t.Fatalf("found Junk street: %+v %v", junk, err)
+	}
+	villageWait(t, []*proc{c}, junk.Village, "C to hold Junk street", func(v wire.Village) bool { return !v.Founded })
+	br.do(tabC, "C declines Junk street", 30*time.Second,
+		chromedp.Evaluate[chromedp.Void](`location.hash = '#/village/`+junk.Village+`'`),
+		chromedp.WaitVisible(tid("village-decline")), chromedp.Click(tid("village-decline")))
+	waitJS[bool](br, tabC, "the villages page after declining", 10*time.Second, `location.hash === '#/villages'`)
+	var list wire.VillageList
+	if err := json.Unmarshal(c.kith("village", "list"), &list); err != nil || len(list.Villages) != 1 || list.Villages[0].ID != vid {
+		t.Errorf("C's villages after declining Junk street: %+v (%v), want Elm street alone", list.Villages, err)
+	}
 }

@@ -294,6 +294,7 @@ func TestWebUIVillageRequests(t *testing.T) {
 	// B accepts S with a proof, from the inbox: S leaves it for the
 	// contact book, its request still shown.
 	br.do(tabB, "B accepts S from the inbox", 30*time.Second,
+		openActions(stranger),
 		chromedp.SetUploadFiles(inStranger(stranger, "vote-proof"), []string{proof}),
 		chromedp.Click(inStranger(stranger, "vote-accept")))
 	in = readInbox(t, br, tabB, "B's inbox after the accept", `v.cards.length === 0 && v.nav === ''`, 20*time.Second)
@@ -329,7 +330,7 @@ func TestWebUIVillageRequests(t *testing.T) {
 
 	// B vetoes S; S's next request through B is refused and S's page
 	// says why.
-	br.do(tabB, "B vetoes S", 10*time.Second, chromedp.Click(inStranger(stranger, "vote-veto")))
+	br.do(tabB, "B vetoes S", 10*time.Second, openActions(stranger), chromedp.Click(inStranger(stranger, "vote-veto")))
 	waitCard(t, br, tabB, "S vetoed on B's page", stranger, `c.dataset.standing === 'vetoed'`, 20*time.Second)
 	villageWait(t, []*proc{a}, vid, "B's veto of S on A", func(v wire.Village) bool {
 		return villageStranger(v, stranger).Standing == "vetoed"

@@ -26,6 +26,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kithnet/kith/internal/api/wire"
+	"github.com/kithnet/kith/internal/identity"
 )
 
 // liveTimeout bounds how long a change made on one node may take to show
@@ -41,6 +42,14 @@ func strangerJS(stranger string) string {
 // inStranger selects the elements with a data-testid in a stranger's card.
 func inStranger(stranger, id string) chromedp.CSS {
 	return chromedp.CSS(fmt.Sprintf(`[data-testid=village-stranger][data-stranger=%q] [data-testid=%q]`, stranger, id))
+}
+
+// openActions unfolds a stranger card's actions (vote, note), as a click
+// on its one button does, unless they are unfolded already.
+func openActions(stranger string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.WaitVisible(inStranger(stranger, "stranger-actions-toggle")),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(d => { if (!d.open) d.querySelector('summary').click() })(document.querySelector('[data-testid=village-stranger][data-stranger=%q] [data-testid=stranger-actions]'))`, stranger)))
 }
 
 // textOf is a script answering the trimmed text of the first element with
@@ -297,7 +306,7 @@ func TestWebUIVillage(t *testing.T) {
 	br.do(tabA, "add a malformed stranger id", 10*time.Second,
 		chromedp.WaitVisible(tid("stranger-add-id")),
 		chromedp.SendKeys(tid("stranger-add-id"), "abc123"), chromedp.Click(tid("stranger-add-submit")))
-	waitText(t, br, tabA, "the refused id", "stranger-add-status", "A stranger id is 128 hexadecimal digits (0-9, a-f).", 10*time.Second)
+	waitText(t, br, tabA, "the refused id", "stranger-add-status", "Name the stranger by their account id (acc_… and 58 letters and digits), or by their 128-digit stranger id.", 10*time.Second)
 	br.do(tabA, "add the stranger", 20*time.Second,
 		setField("stranger-add-id", ""),
 		chromedp.SendKeys(tid("stranger-add-id"), stranger), chromedp.Click(tid("stranger-add-submit")))
@@ -309,10 +318,17 @@ func TestWebUIVillage(t *testing.T) {
 	if h := get(br, tabA, "the strangers heading", 5*time.Second, chromedp.Evaluate[string](`document.getElementById('strangers-heading').textContent`)); h != "Strangers (1)" {
 		t.Errorf("A's strangers heading says %q", h)
 	}
+	// The card names the stranger by its account (no profile of it is
+	// held), with the start of the user id it claimed, not the 128 digits.
+	wantHead := "Stranger " + short(identity.Encode(identity.KindAccount, [32]byte(sum[:32]))) + " (user " + stranger[64:72] + "…)"
+	if h := get(br, tabA, "the stranger's heading", 5*time.Second, chromedp.Evaluate[string](`document.querySelector('#stranger-`+stranger+` [data-testid=stranger-name]').textContent`)); h != wantHead {
+		t.Errorf("the stranger's card is headed %q, want %q", h, wantHead)
+	}
 
 	// A vouches for it with a proof file; the standing stays acknowledged
 	// while B's vote is deferred.
 	br.do(tabA, "accept with proof", 30*time.Second,
+		openActions(stranger),
 		chromedp.SetUploadFiles(inStranger(stranger, "vote-proof"), []string{proofA}),
 		chromedp.Click(inStranger(stranger, "vote-accept")))
 	c = waitCard(t, br, tabA, "A's accept on A's card", stranger, `c.querySelector('[data-testid=stranger-vote][data-vote=accept]')`, 20*time.Second)
@@ -333,6 +349,7 @@ func TestWebUIVillage(t *testing.T) {
 
 	// A adds a note with a file attached.
 	br.do(tabA, "add a note", 30*time.Second,
+		openActions(stranger),
 		chromedp.SendKeys(inStranger(stranger, "note-text"), note),
 		chromedp.SetUploadFiles(inStranger(stranger, "note-file"), []string{proofA}),
 		chromedp.Click(inStranger(stranger, "note-submit")))
@@ -367,7 +384,7 @@ func TestWebUIVillage(t *testing.T) {
 	}
 
 	// B vetoes: vetoed on both pages, naming B.
-	br.do(tabB, "B vetoes", 10*time.Second, chromedp.Click(inStranger(stranger, "vote-veto")))
+	br.do(tabB, "B vetoes", 10*time.Second, openActions(stranger), chromedp.Click(inStranger(stranger, "vote-veto")))
 	c = waitCard(t, br, tabB, "B's veto on B's card", stranger, `c.dataset.standing === 'vetoed'`, 20*time.Second)
 	if c.Badge != "vetoed" || c.BadgeText != "✕ Vetoed" || c.Votes[idB.Account] != "veto" || c.CanVeto || c.CanDefer ||
 		c.Vetoers != "Vetoed by "+short(idB.Account)+" (you)" || c.Status != "You vetoed." {
@@ -397,6 +414,7 @@ func TestWebUIVillage(t *testing.T) {
 
 	// B lifts its veto by accepting with its own proof: accepted on both.
 	br.do(tabB, "B accepts with proof", 30*time.Second,
+		openActions(stranger),
 		chromedp.SetUploadFiles(inStranger(stranger, "vote-proof"), []string{proofB}),
 		chromedp.Click(inStranger(stranger, "vote-accept")))
 	c = waitCard(t, br, tabB, "B's accept on B's card", stranger, `c.dataset.standing === 'accepted'`, 20*time.Second)
@@ -415,7 +433,8 @@ func TestWebUIVillage(t *testing.T) {
 	br.screenshot(tabB, "11-village-contact-book")
 
 	// A publishes its state; B opens A's chain: audited, no findings.
-	br.do(tabA, "publish A's state", 20*time.Second, chromedp.Click(tid("publish-state")))
+	br.do(tabA, "publish A's state", 20*time.Second,
+		chromedp.Click(chromedp.CSS(`[data-testid=state-details] > summary`)), chromedp.Click(tid("publish-state")))
 	published := waitJS[string](br, tabA, "the published state", 20*time.Second,
 		`(s => s.startsWith('Published') && s)(`+textOf("publish-status")+`)`)
 	var seq int

@@ -78,9 +78,12 @@ func (n *natNet) plug(role, ifname, ip string) {
 // addNATed makes router router (public address publicIP) masquerading the
 // private network 10.<net>.0.0/24, and the namespace node behind it at
 // 10.<net>.0.2, routed through the router. The router forwards nothing
-// new from the public side inward: only answers to what went out. The
-// masquerade options (--random-fully: a new random port for every
-// destination, a symmetric NAT) are given to iptables.
+// new from the public side inward: only answers to what went out (with
+// the mapping that keeps a free port, a port-restricted NAT). Like a home
+// router, it drops what comes unasked to its own public address rather
+// than answering with a reset. The masquerade options (--random-fully: a
+// new random port for every destination, a symmetric NAT) are given to
+// iptables.
 func (n *natNet) addNATed(router, node string, net int, publicIP string, masquerade ...string) {
 	n.addNS(router)
 	n.plug(router, "pub", publicIP)
@@ -94,15 +97,16 @@ func (n *natNet) addNATed(router, node string, net int, publicIP string, masquer
 	n.in(router, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
 	n.in(router, append([]string{"iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "pub", "-j", "MASQUERADE"}, masquerade...)...)
 	n.in(router, "iptables", "-A", "FORWARD", "-i", "pub", "-o", "priv", "-m", "conntrack", "--ctstate", "NEW", "-j", "DROP")
+	n.in(router, "iptables", "-A", "INPUT", "-i", "pub", "-m", "conntrack", "--ctstate", "NEW,INVALID", "-j", "DROP")
 }
 
-// forward makes router forward new TCP connections to its public port
-// to the private address to (port and all): a full-cone mapping for that
-// port.
-func (n *natNet) forward(router string, port int, to string) {
-	p := fmt.Sprint(port)
-	n.in(router, "iptables", "-t", "nat", "-A", "PREROUTING", "-i", "pub", "-p", "tcp", "--dport", p, "-j", "DNAT", "--to-destination", to+":"+p)
-	n.in(router, "iptables", "-I", "FORWARD", "-i", "pub", "-o", "priv", "-p", "tcp", "-d", to, "--dport", p, "-j", "ACCEPT")
+// fullCone makes router forward everything new that comes to its public
+// address to the private address to, port for port: with the mapping that
+// keeps the port, a full-cone NAT (anyone may reach the node at the
+// address its hub sees).
+func (n *natNet) fullCone(router, to string) {
+	n.in(router, "iptables", "-t", "nat", "-A", "PREROUTING", "-i", "pub", "-j", "DNAT", "--to-destination", to)
+	n.in(router, "iptables", "-I", "FORWARD", "-i", "pub", "-o", "priv", "-d", to, "-j", "ACCEPT")
 }
 
 func (n *natNet) in(role string, args ...string) {

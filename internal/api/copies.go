@@ -24,6 +24,7 @@ func copiesOf(c node.Copies) wire.Copies {
 		Devices:  list(c.Devices),
 		Single:   single,
 		Unsynced: list(c.Unsynced),
+		Leases:   heldLeasesOf(c.Leases),
 	}
 }
 

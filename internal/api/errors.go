@@ -25,8 +25,9 @@ func ErrorOf(err error) *wire.Error {
 	var fe *bundle.FormatError
 	var te *bundle.TruncatedError
 	var hr *node.HeadsRefusedError
+	var lr *node.LeaseRefusedError
 	switch {
-	case errors.As(err, &hr):
+	case errors.As(err, &hr), errors.As(err, &lr):
 		return withCode(wire.CodeHubRefused, err)
 	case errors.As(err, &mbe):
 		return apiError(wire.CodeTooLarge, "the request body is larger than %d bytes", mbe.Limit)
@@ -53,7 +54,7 @@ func ErrorOf(err error) *wire.Error {
 		return withCode(wire.CodeBadRequest, err)
 	case errors.As(err, &fe), errors.As(err, &te):
 		return withCode(wire.CodeBadBundle, err)
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, blob.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, blob.ErrNotFound), errors.Is(err, node.ErrNotAsked):
 		return withCode(wire.CodeNotFound, err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return apiError(wire.CodeFailed, "timed out: %v", err)

@@ -75,6 +75,10 @@ func (p *eventPump) run(done <-chan struct{}) {
 				sync.pending = true
 			case node.EventMessage:
 				st.send(wire.EventMessage, messageEvent(ev))
+			case node.EventPresence:
+				st.send(wire.EventPresence, struct{}{})
+			case node.EventSignal:
+				st.send(wire.EventSignal, signalEvent(ev))
 			}
 		case <-timer.C:
 			dueAt = time.Time{}

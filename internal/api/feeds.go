@@ -53,3 +53,8 @@ func (s *Server) followsList(w http.ResponseWriter, r *http.Request, _ url.Value
 	v, err := s.svc.Follows(r.Context())
 	return respond(w, v, err)
 }
+
+func (s *Server) followersList(w http.ResponseWriter, r *http.Request, _ url.Values) error {
+	v, err := s.svc.Followers(r.Context())
+	return respond(w, v, err)
+}

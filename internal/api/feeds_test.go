@@ -257,6 +257,7 @@ func TestFeedItems(t *testing.T) {
 		"id": w.b1, "account": w.bea.Account().String(), "author": beaDev,
 		"author_name": "Bea", "author_image": w.beaImage,
 		"seq": float64(b1e.Header.Seq), "timestamp": float64(b1e.Header.Timestamp),
+		"time": float64(b1e.Header.Timestamp), "arrived": float64(b1e.Arrived),
 		"received": float64(w.received[w.b1]), "text": "bea 1", "images": []any{}, "mine": false,
 	}
 	if got := byID[w.b1]; fmt.Sprint(got) != fmt.Sprint(want) {
@@ -270,6 +271,7 @@ func TestFeedItems(t *testing.T) {
 	want = map[string]any{
 		"id": w.a3, "account": f.n.Account().String(), "author": f.n.Device().String(),
 		"author_name": "", "seq": float64(a3e.Header.Seq), "timestamp": float64(a3e.Header.Timestamp),
+		"time": float64(a3e.Header.Timestamp), "arrived": float64(a3e.Arrived),
 		"received": float64(w.received[w.a3]), "text": "mine 3 answers bea", "images": []any{},
 		"reply_to": w.b1, "root": w.b1, "mine": true,
 	}
@@ -364,7 +366,10 @@ func TestThread(t *testing.T) {
 	var th wire.Thread
 	f.call("GET", "/api/v1/threads/"+w.b1, nil, &th)
 	if got := itemIDs(th.Replies); !slices.Equal(got, []string{w.c2, w.a3, w.b3}) {
-		t.Errorf("replies after unblocking: %v", got)
+		t.Errorf("replies after unblocking: %v, want c2 %s a3 %s b3 %s", got, w.c2, w.a3, w.b3)
+		for _, it := range th.Replies {
+			t.Logf("%s time %d arrived %d claim %d received %d", it.ID, it.Time, it.Arrived, it.Timestamp, it.Received)
+		}
 	}
 	// A post without replies is a thread of its own.
 	_, body := f.request("GET", "/api/v1/threads/"+w.b2, nil)
@@ -492,12 +497,13 @@ func TestFeedsBadInput(t *testing.T) {
 			{"limit=0", `limit="0" is not a number from 1 to 200`},
 			{"limit=201", `limit="201" is not a number from 1 to 200`},
 			{"limit=ten", `limit="ten" is not a number from 1 to 200`},
-			{"cursor=abc", `cursor "abc" is not one this API returned: it has 3 characters, want 11`},
-			{"cursor=" + strings.Repeat("A", 96), "it has 96 characters, want 11"},
-			{"cursor=" + strings.Repeat("*", 11), "it is not base64url"},
-			{"cursor=AAAAAAAAAAB", "it is not base64url"}, // non-canonical: stray bits
-			{"cursor=AAAAAAAAAAA", "it is out of range"},
-			{"cursor=__________8", "it is out of range"},
+			{"cursor=abc", `cursor "abc" is not one this API returned: it has 3 characters, want 22; read the feed again from its first page`},
+			{"cursor=" + strings.Repeat("A", 96), "it has 96 characters, want 22"},
+			{"cursor=AAAAAAAAAAE", "it has 11 characters, want 22"}, // a cursor of the arrival order kith had before
+			{"cursor=" + strings.Repeat("*", 22), "it is not base64url"},
+			{"cursor=AAAAAAAAAAEAAAAAAAAAA_", "it is not base64url"}, // non-canonical: stray bits
+			{"cursor=AAAAAAAAAAEAAAAAAAAAAA", "it is out of range"},  // cursor 0
+			{"cursor=_____________________w", "it is out of range"},  // time ≥ 2^63
 			{"after=3", "after"},
 			{"limit=1&limit=2", "limit"},
 		} {

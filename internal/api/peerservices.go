@@ -14,6 +14,8 @@ var limitNames = map[uint64]string{
 	services.LimitConnections: "connections",
 	services.LimitEntries:     "entries",
 	services.LimitLogs:        "logs",
+	services.LimitAccounts:    "accounts",
+	services.LimitMessages:    "messages",
 }
 
 // peerServicesOf converts what a peer announced: nil stays nil (not

@@ -19,6 +19,7 @@ func (s *Server) routes() []route {
 	all = append(all, s.spaceRoutes()...)
 	all = append(all, s.pairRoutes()...)
 	all = append(all, s.messageRoutes()...)
+	all = append(all, s.presenceRoutes()...)
 	all = append(all, s.socialRoutes()...)
 	all = append(all, s.imageRoutes()...)
 	all = append(all, s.collectionRoutes()...)
@@ -53,6 +54,10 @@ func (s *Server) coreRoutes() []route {
 		{method: "GET", path: v1 + "/peers", h: s.peers},
 		{method: "POST", path: v1 + "/peers", h: s.addPeer},
 		{method: "POST", path: v1 + "/hub/heads", h: s.hubHeads},
+		{method: "GET", path: v1 + "/hub/report", h: s.hubReport},
+		{method: "GET", path: v1 + "/leases", h: s.leases},
+		{method: "POST", path: v1 + "/leases", h: s.lease},
+		{method: "DELETE", path: v1 + "/leases/{holder}", h: s.stopLease},
 		{method: "GET", path: v1 + "/status", h: s.status},
 		{method: "POST", path: v1 + "/invites", h: s.newInvite},
 		{method: "POST", path: v1 + "/join", h: s.join},

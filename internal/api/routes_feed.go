@@ -9,5 +9,6 @@ func (s *Server) feedRoutes() []route {
 		{method: "GET", path: v1 + "/threads/{id}", h: s.thread},
 		{method: "GET", path: v1 + "/accounts/{account}", h: s.account},
 		{method: "GET", path: v1 + "/follows", h: s.followsList},
+		{method: "GET", path: v1 + "/followers", h: s.followersList},
 	}
 }

@@ -16,6 +16,7 @@ func (s *Server) villageRoutes() []route {
 		{method: "POST", path: v1 + "/villages", h: s.foundVillage},
 		{method: "GET", path: vp, h: s.village},
 		{method: "POST", path: vp + "/accept", h: s.villageAction(func(s *Service) villageOp { return s.AcceptVillage })},
+		{method: "POST", path: vp + "/decline", h: s.declineVillage},
 		{method: "POST", path: vp + "/join", h: s.villageAction(func(s *Service) villageOp { return s.JoinVillage })},
 		{method: "POST", path: vp + "/leave", h: s.villageAction(func(s *Service) villageOp { return s.LeaveVillage })},
 		{method: "POST", path: vp + "/invites", h: s.villageInvite},

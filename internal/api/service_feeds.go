@@ -10,7 +10,7 @@ import (
 )
 
 // Timeline returns a page of the posts of this node's account and of the
-// accounts it follows and does not block, newest arrival first.
+// accounts it follows and does not block, newest first in time order.
 func (s *Service) Timeline(ctx context.Context, q wire.FeedQuery) (wire.FeedPage, error) {
 	before, limit, err := feedArgs(q)
 	if err != nil {
@@ -25,7 +25,7 @@ func (s *Service) Timeline(ctx context.Context, q wire.FeedQuery) (wire.FeedPage
 
 // AccountPosts returns a page of the posts of one account (acc_…: written
 // by the account or any of its devices) or one device (dev_…), newest
-// arrival first.
+// first in time order.
 func (s *Service) AccountPosts(ctx context.Context, who string, q wire.FeedQuery) (wire.FeedPage, error) {
 	key, _, _, err := s.resolveWho(who)
 	if err != nil {
@@ -42,22 +42,22 @@ func (s *Service) AccountPosts(ctx context.Context, who string, q wire.FeedQuery
 	return feedPageOf(p), nil
 }
 
-// feedArgs checks a feed query: the cursor to read before (0: from the
+// feedArgs checks a feed query: the place to read before (zero: from the
 // newest) and the page size.
-func feedArgs(q wire.FeedQuery) (before int64, limit int, err error) {
+func feedArgs(q wire.FeedQuery) (before store.TimeKey, limit int, err error) {
 	limit = q.Limit
 	switch {
 	case limit == 0:
 		limit = wire.DefaultFeedLimit
 	case limit < 0 || limit > wire.MaxFeedLimit:
-		return 0, 0, apiError(wire.CodeBadRequest, "limit %d is not between 1 and %d", q.Limit, wire.MaxFeedLimit)
+		return store.TimeKey{}, 0, apiError(wire.CodeBadRequest, "limit %d is not between 1 and %d", q.Limit, wire.MaxFeedLimit)
 	}
 	if q.Cursor != "" {
 		c, err := parseFeedCursor(q.Cursor)
 		if err != nil {
-			return 0, 0, err
+			return store.TimeKey{}, 0, err
 		}
-		before = int64(c)
+		before = store.TimeKey(c)
 	}
 	return before, limit, nil
 }
@@ -67,7 +67,7 @@ func feedPageOf(p node.FeedPage) wire.FeedPage {
 	for i := range p.Items {
 		out.Items = append(out.Items, feedItemOf(&p.Items[i]))
 	}
-	if p.Next > 0 {
+	if p.Next.Cursor > 0 {
 		out.NextCursor = feedCursor(p.Next).String()
 	}
 	return out
@@ -86,6 +86,8 @@ func feedItemOf(it *node.FeedItem) wire.FeedItem {
 		AuthorName: it.AuthorName,
 		Seq:        e.Header.Seq,
 		Timestamp:  e.Header.Timestamp,
+		Time:       e.Time,
+		Arrived:    e.Arrived,
 		Received:   e.Cursor,
 		Text:       it.Post.Text,
 		Images:     make([]string, 0, len(it.Post.Images)),
@@ -111,7 +113,7 @@ func feedItemOf(it *node.FeedItem) wire.FeedItem {
 }
 
 // Thread returns the thread an entry belongs to: its root and its
-// replies, oldest first.
+// replies, oldest first in time order.
 func (s *Service) Thread(ctx context.Context, idText string) (wire.Thread, error) {
 	id, err := parseEntryID(idText)
 	if err != nil {
@@ -185,6 +187,24 @@ func (s *Service) Follows(ctx context.Context) (wire.Follows, error) {
 			return wire.Follows{}, err
 		}
 		out.Blocked = append(out.Blocked, a)
+	}
+	return out, nil
+}
+
+// Followers returns the accounts that follow this node's account, as far
+// as it knows.
+func (s *Service) Followers(ctx context.Context) (wire.Followers, error) {
+	rels, err := s.n.Followers(ctx)
+	if err != nil {
+		return wire.Followers{}, err
+	}
+	out := wire.Followers{Followers: make([]wire.Account, 0, len(rels))}
+	for _, rel := range rels {
+		a, err := s.accountOf(ctx, rel)
+		if err != nil {
+			return wire.Followers{}, err
+		}
+		out.Followers = append(out.Followers, a)
 	}
 	return out, nil
 }

@@ -167,7 +167,8 @@ func (s *Service) Join(ctx context.Context, req wire.JoinRequest) (wire.JoinResu
 	if err != nil {
 		return wire.JoinResult{}, err
 	}
-	return wire.JoinResult{Account: r.Account.String(), Device: r.Device.String(), Mutual: r.Mutual, FollowID: r.FollowID}, nil
+	return wire.JoinResult{Account: r.Account.String(), Device: r.Device.String(), Mutual: r.Mutual, FollowID: r.FollowID,
+		Name: s.profileName(ctx, r.Account.Key())}, nil
 }
 
 func peerOf(p node.PeerInfo) wire.Peer {
@@ -177,6 +178,7 @@ func peerOf(p node.PeerInfo) wire.Peer {
 		Addr:      p.Addr,
 		Outbound:  p.Outbound,
 		Transport: p.Transport,
+		Direct:    p.Direct,
 		Since:     p.Since.UTC(),
 	}
 	if p.Account != (identity.AccountID{}) {

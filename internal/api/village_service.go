@@ -53,17 +53,6 @@ func parseAccountKey(what, s string) (identity.PublicKey, error) {
 	return identity.PublicKey(a), nil
 }
 
-// parseStranger parses a stranger id: 128 lowercase hexadecimal digits.
-func parseStranger(s string) (village.StrangerID, error) {
-	var id village.StrangerID
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != len(id) || hex.EncodeToString(b) != s {
-		return id, apiError(wire.CodeBadRequest, "stranger: %q is not a stranger id (128 lowercase hexadecimal digits)", shortText(s))
-	}
-	copy(id[:], b)
-	return id, nil
-}
-
 func parseMethod(what, s string) (village.Method, error) {
 	m := village.Method(s)
 	if m != village.Unanimous && m != village.Majority {
@@ -168,6 +157,7 @@ func (s *Service) Village(ctx context.Context, idText string) (wire.Village, err
 		return wire.Village{}, villageErr(err)
 	}
 	v := villageOf(st, identity.PublicKey(s.n.Account()))
+	s.nameStrangers(ctx, v.Strangers)
 	if v.Dropped, err = s.villageDropped(id); err != nil {
 		return wire.Village{}, err
 	}
@@ -252,7 +242,8 @@ func villageOf(st *village.State, me identity.PublicKey) wire.Village {
 			Endorsers: accTexts(inv.Endorsers), Admitted: inv.Admitted, Joined: inv.Joined, Needed: inv.Needed})
 	}
 	for _, sg := range st.Strangers {
-		ws := wire.VillageStranger{ID: sg.ID.Hex(), Listed: sg.Listed, Standing: sg.Standing.String(),
+		ws := wire.VillageStranger{ID: sg.ID.Hex(), Account: strangerAccount(sg.ID), UserIsAccount: userIsAccount(sg.ID),
+			Listed: sg.Listed, Standing: sg.Standing.String(),
 			Vetoers: accTexts(sg.Vetoers), Votes: []wire.VillageVote{}, Notes: []wire.VillageNote{}}
 		for _, b := range sg.Ballots {
 			wv := wire.VillageVote{Local: accText(b.Local), Vote: b.Vote.String(), Mechanical: b.Mechanical, Counted: b.Counted}
@@ -348,7 +339,7 @@ func (s *Service) SetVillageUserspec(ctx context.Context, idText string, req wir
 
 // VoteStranger casts this device's vote on a stranger.
 func (s *Service) VoteStranger(ctx context.Context, idText, strangerText string, req wire.StrangerVote) (wire.VillageEntry, error) {
-	sid, err := parseStranger(strangerText)
+	sid, err := s.resolveStranger(ctx, idText, strangerText)
 	if err != nil {
 		return wire.VillageEntry{}, err
 	}
@@ -375,7 +366,7 @@ func (s *Service) VoteStranger(ctx context.Context, idText, strangerText string,
 
 // NoteStranger writes this device's note on a stranger.
 func (s *Service) NoteStranger(ctx context.Context, idText, strangerText string, req wire.StrangerNote) (wire.VillageEntry, error) {
-	sid, err := parseStranger(strangerText)
+	sid, err := s.resolveStranger(ctx, idText, strangerText)
 	if err != nil {
 		return wire.VillageEntry{}, err
 	}

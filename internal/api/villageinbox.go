@@ -120,7 +120,7 @@ func (s *Service) VillageRequests(ctx context.Context, idText string, q wire.Vil
 				return out, nil
 			}
 			out.Requests = append(out.Requests, wire.VillageInboxRequest{Stranger: sg.ID.Hex(),
-				Standing: sg.Standing.String(), Pending: sg.Pending(), VillageRequest: r})
+				Account: strangerAccount(sg.ID), Standing: sg.Standing.String(), Pending: sg.Pending(), VillageRequest: r})
 		}
 	}
 	return out, nil

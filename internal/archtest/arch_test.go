@@ -60,6 +60,7 @@ var layers = map[string]layer{
 	"internal/cborwire":   domain,
 	"internal/codetext":   domain,
 	"internal/services":   domain,
+	"internal/lease":      domain,
 	// Test-only: the vectors files of the sealed formats (seal, message).
 	"internal/seal/vectortest": domain,
 

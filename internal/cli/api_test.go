@@ -93,6 +93,8 @@ func TestThroughAPI(t *testing.T) {
 		{"device", "list"}, {"--json", "device", "list"},
 		{"blob", "get", withImage.Images[0]},
 		{"--json", "blob", "get", withImage.Images[0], "--out", out},
+		{"timeline"}, {"--json", "timeline"}, {"timeline", "--limit", "1"}, {"thread", withImage.ID}, {"--json", "thread", post},
+		{"following"}, {"--json", "followers"}, {"profile", "show"}, {"--json", "profile", "show", other.Account},
 		// Failures print the same too.
 		{"log", other.Account}, {"--json", "log", other.Device},
 		{"show", strings.Replace(post, post[4:8], "aaaa", 1)},
@@ -101,6 +103,7 @@ func TestThroughAPI(t *testing.T) {
 		{"device", "revoke", other.Device},
 		{"delete", other.Account},
 		{"log", post},
+		{"thread", strings.Replace(post, post[4:8], "aaaa", 1)},
 	}
 	direct := e.runs(t, reads)
 	for i, r := range direct {

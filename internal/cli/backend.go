@@ -40,6 +40,7 @@ type backend interface {
 	FoundVillage(ctx context.Context, req wire.VillageFound) (wire.VillageEntry, error)
 	Village(ctx context.Context, id string) (wire.Village, error)
 	AcceptVillage(ctx context.Context, id string) (wire.VillageEntry, error)
+	DeclineVillage(ctx context.Context, id string) (wire.VillageDeclined, error)
 	JoinVillage(ctx context.Context, id string) (wire.VillageEntry, error)
 	LeaveVillage(ctx context.Context, id string) (wire.VillageEntry, error)
 	InviteToVillage(ctx context.Context, id string, req wire.VillageInvite) (wire.VillageEntry, error)

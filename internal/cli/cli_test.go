@@ -342,8 +342,10 @@ func TestPostShowLog(t *testing.T) {
 	if l := logLines(t, e.ok(t, "--json", "log", me.Device)); len(l) != 3 {
 		t.Errorf("log %s has %d lines, want 3", me.Device, len(l))
 	}
-	// Human form: one line per entry.
-	if human := e.ok(t, "log"); strings.Count(human, "\n") != 4 || !strings.Contains(human, "hello, kith") {
+	// Human form: one section per log (a title line, then a line per
+	// entry), an empty line between sections.
+	if human := e.ok(t, "log"); strings.Count(human, "\n") != 7 || !strings.Contains(human, "  post           hello, kith\n") ||
+		!strings.Contains(human, ", public log (3 entries)\n") || !strings.Contains(human, "(1 entry)\n  #1 ") {
 		t.Errorf("human log = %q", human)
 	}
 }

@@ -82,6 +82,9 @@ func printPeers(w io.Writer, peers []wire.Peer) {
 			fmt.Fprintf(w, "  device   %s\n", p.Device)
 		}
 		fmt.Fprintf(w, "  address  %s\n", termText(p.Addr))
+		if p.Direct != "" {
+			fmt.Fprintf(w, "  direct   %s\n", termText(p.Direct))
+		}
 		account := p.Account
 		if account == "" {
 			account = "not known yet"
@@ -267,17 +270,21 @@ func runJoin(ctx context.Context, c *call) error {
 		return err
 	}
 	return c.out(r, func(w io.Writer) {
-		fmt.Fprintf(w, "connected to %s of %s\n", r.Device, r.Account)
+		who := r.Account
+		if n := termText(r.Name); n != "" {
+			who = n + " (" + r.Account + ")"
+		}
 		if r.FollowID != "" {
-			fmt.Fprintf(w, "following %s (entry %s)\n", r.Account, r.FollowID)
+			fmt.Fprintf(w, "You now follow %s.\n", who)
 		} else {
-			fmt.Fprintf(w, "already following %s\n", r.Account)
+			fmt.Fprintf(w, "You already follow %s.\n", who)
 		}
 		if r.Mutual {
-			fmt.Fprintln(w, "they follow you back")
+			fmt.Fprintln(w, "They follow you back.")
 		} else {
-			fmt.Fprintln(w, "they have not confirmed following you back")
+			fmt.Fprintln(w, "They have not confirmed following you back yet.")
 		}
+		fmt.Fprintf(w, "Connected to their device %s.\n", r.Device)
 	})
 }
 

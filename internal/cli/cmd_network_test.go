@@ -94,7 +94,7 @@ var networkAnswers = map[string]string{
 				{"author":{"device":"` + devA + `","name":"desk","this_device":true,"missing":0},"holder":{"device":"` + devA + `","name":"desk","this_device":true,"missing":0},"entries":1}],
 			"unsynced":[{"device":"` + devC + `","name":"laptop\u001b[31m","this_device":false,"missing":3}]}}`,
 	"POST /api/v1/invites": `{"code":"KITH1-INVITE-CODE","account":"` + accA + `","device":"` + devA + `","addrs":["/ip4/192.0.2.7/tcp/7696"],"expires":"2026-01-03T03:04:05Z"}`,
-	"POST /api/v1/join":    `{"account":"` + accA + `","device":"` + devA + `","mutual":true,"follow_id":"ent_ffff"}`,
+	"POST /api/v1/join":    `{"account":"` + accA + `","device":"` + devA + `","mutual":true,"follow_id":"ent_ffff","name":"Ada"}`,
 }
 
 func TestNetworkCommands(t *testing.T) {
@@ -183,14 +183,14 @@ func TestNetworkCommands(t *testing.T) {
 		t.Errorf("invite --qr with NO_COLOR: %q", out)
 	}
 
-	if out := e.ok(t, "join", "KITH1-INVITE-CODE"); out != "connected to "+devA+" of "+accA+"\nfollowing "+accA+" (entry ent_ffff)\nthey follow you back\n" {
+	if out := e.ok(t, "join", "KITH1-INVITE-CODE"); out != "You now follow Ada ("+accA+").\nThey follow you back.\nConnected to their device "+devA+".\n" {
 		t.Errorf("join prints %q", out)
 	}
 	if fake.sent("POST /api/v1/join") != `{"code":"KITH1-INVITE-CODE"}` {
 		t.Errorf("join sent %s", fake.sent("POST /api/v1/join"))
 	}
 	fake.answer("POST /api/v1/join", `{"account":"`+accA+`","device":"`+devA+`","mutual":false}`)
-	if out := e.ok(t, "join", "KITH1-INVITE-CODE"); out != "connected to "+devA+" of "+accA+"\nalready following "+accA+"\nthey have not confirmed following you back\n" {
+	if out := e.ok(t, "join", "KITH1-INVITE-CODE"); out != "You already follow "+accA+".\nThey have not confirmed following you back yet.\nConnected to their device "+devA+".\n" {
 		t.Errorf("join (not mutual) prints %q", out)
 	}
 	// An API error is printed as the node's message.

@@ -117,7 +117,10 @@ func runServe(ctx context.Context, c *call) error {
 
 	// The API listens first: a port in use is found before the account is
 	// created and the network starts.
-	logger := slog.New(slog.NewTextHandler(c.env.Stderr, &slog.HandlerOptions{Level: level}))
+	logger, err := node.NewLogger(cfg.LogFormat, c.env.Stderr, level) // log_format
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.API)
 	if err != nil && isAddrInUse(err) && !c.set("api") && cfg.API == node.DefaultAPI {
 		logger.Warn("the default API port is in use (another kith node?); using a free port", "addr", cfg.API)

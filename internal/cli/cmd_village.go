@@ -103,7 +103,7 @@ func init() {
 	register(&command{
 		name:    "village vote",
 		args:    "VILLAGE_ID STRANGER veto|accept|defer",
-		summary: "vote on a stranger (128 hex digits); accept needs --proof FILE",
+		summary: "vote on a stranger (acc_…, a request ent_…, or its id); accept needs --proof FILE",
 		help: "--proof FILE stores the file as a blob (location metadata removed from JPEG/PNG), as\n" +
 			"'kith post --image' does, and votes accept with its id; a blob id (blob_…) already\n" +
 			"stored works too. A vote never returns to defer; lift a veto by accepting with proof.",
@@ -194,14 +194,24 @@ func deviceArg(what, s string) (string, error) {
 	return d.String(), nil
 }
 
-// strangerArg checks a stranger id: 128 hexadecimal digits (individual id
-// and user id); upper case is accepted.
+// strangerArg checks a stranger as a person names it: its account
+// (acc_…), one of its requests (ent_…), or its 128 hexadecimal digits
+// (individual id and user id; upper case is accepted). The node resolves
+// an account or a request to the stranger's id in the village.
 func strangerArg(s string) (string, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	if b, err := hex.DecodeString(t); err != nil || len(b) != 64 {
-		return "", usagef("STRANGER: %q is not a stranger id (128 hexadecimal digits: the individual id and the user id)", short(s))
+	t := strings.TrimSpace(s)
+	if _, _, err := identity.ParseAny(t, identity.KindAccount, identity.KindEntry); err == nil {
+		return t, nil
 	}
-	return t, nil
+	t = strings.ToLower(t)
+	if b, err := hex.DecodeString(t); err == nil && len(b) == 64 {
+		return t, nil
+	}
+	if strings.Contains(t, "_") {
+		_, _, err := identity.ParseAny(s, identity.KindAccount, identity.KindEntry)
+		return "", usagef("STRANGER: %v", err)
+	}
+	return "", usagef("STRANGER: %q is not a stranger: name it by its account (acc_…), one of its requests (ent_…, as 'kith village show' lists them) or its 128 hexadecimal digits", short(s))
 }
 
 func methodFlag(c *call, name string) (string, error) {
@@ -348,10 +358,41 @@ func orNone(ss []string) string {
 	return strings.Join(ss, ", ")
 }
 
+// villageNames answers how village show names an account: its name in
+// the village (its userspec), else its profile name held here, else its
+// id; the locals' list keeps the ids, and --json has them all.
+func villageNames(v wire.Village) func(acc string) string {
+	names := map[string]string{}
+	for _, l := range v.Locals {
+		switch {
+		case l.Name != "":
+			names[l.Key] = termText(l.Name)
+		case l.ProfileName != "":
+			names[l.Key] = termText(l.ProfileName)
+		}
+	}
+	return func(acc string) string {
+		if n, ok := names[acc]; ok {
+			return n
+		}
+		return acc
+	}
+}
+
+// namesOrNone joins the names of accounts, or says "none".
+func namesOrNone(who func(string) string, accs []string) string {
+	out := make([]string, len(accs))
+	for i, a := range accs {
+		out[i] = who(a)
+	}
+	return orNone(out)
+}
+
 func printVillage(w io.Writer, v wire.Village) {
+	who := villageNames(v)
 	fmt.Fprintf(w, "%s  %s\n", termText(v.Name), v.ID)
 	fmt.Fprintf(w, "charter   admit by %s, exclude by %s\n", v.Admit, v.Exclude)
-	fmt.Fprintf(w, "founders  %s\n", orNone(v.Founders))
+	fmt.Fprintf(w, "founders  %s\n", namesOrNone(who, v.Founders))
 	if v.Founded {
 		fmt.Fprintln(w, "founded   yes")
 	} else {
@@ -402,7 +443,7 @@ func printVillage(w io.Writer, v wire.Village) {
 		if inv.Invitee == v.Me {
 			me = " (me)"
 		}
-		fmt.Fprintf(w, "  %s  invited by %s; %s%s\n", inv.Invitee, orNone(inv.Endorsers), state, me)
+		fmt.Fprintf(w, "  %s  invited by %s; %s%s\n", inv.Invitee, namesOrNone(who, inv.Endorsers), state, me)
 	}
 
 	printWaiting(w, v.Waiting)
@@ -420,20 +461,20 @@ func printVillage(w io.Writer, v wire.Village) {
 		fmt.Fprintf(w, "  (%s to keep within this node's bounds)\n", v.Dropped.Message)
 	}
 	for _, s := range inbox {
-		fmt.Fprintf(w, "  %s\n", s.ID)
+		fmt.Fprintf(w, "  %s\n", strangerLabel(s, ""))
 		printRequests(w, s.Requests)
 	}
 
 	fmt.Fprintf(w, "\nstrangers (%d)\n", len(listed))
 	for _, s := range listed {
-		fmt.Fprintf(w, "  %s  %s\n", s.ID, s.Standing)
+		fmt.Fprintf(w, "  %s\n", strangerLabel(s, s.Standing))
 		printRequests(w, s.Requests)
 		for _, vote := range s.Votes {
 			label := map[string]string{"accept": "vouched", "veto": "vetoed", "deferred": "deferred"}[vote.Vote]
 			if label == "" {
 				label = vote.Vote
 			}
-			line := fmt.Sprintf("    %-9s %s", label, vote.Local)
+			line := fmt.Sprintf("    %-9s %s", label, who(vote.Local))
 			if vote.Proof != "" {
 				line += "  proof " + vote.Proof
 			}
@@ -446,7 +487,7 @@ func printVillage(w io.Writer, v wire.Village) {
 			fmt.Fprintln(w, line)
 		}
 		for _, n := range s.Notes {
-			line := fmt.Sprintf("    %-9s %s  %q", "note", n.Local, n.Text)
+			line := fmt.Sprintf("    %-9s %s  %q", "note", who(n.Local), n.Text)
 			if n.Blob != "" {
 				line += "  " + n.Blob
 			}
@@ -462,8 +503,8 @@ func printVillage(w io.Writer, v wire.Village) {
 	}
 	fmt.Fprintf(w, "\nopen exclusion proposals (%d)\n", len(open))
 	for _, p := range open {
-		fmt.Fprintf(w, "  %s  exclude %s, proposed by %s: %q\n", p.ID, p.Subject, p.Proposer, p.Reason)
-		fmt.Fprintf(w, "    for %s; against %s; not voted %s\n", orNone(p.For), orNone(p.Against), orNone(p.NotVoted))
+		fmt.Fprintf(w, "  %s  exclude %s, proposed by %s: %q\n", p.ID, who(p.Subject), who(p.Proposer), p.Reason)
+		fmt.Fprintf(w, "    for %s; against %s; not voted %s\n", namesOrNone(who, p.For), namesOrNone(who, p.Against), namesOrNone(who, p.NotVoted))
 	}
 
 	fmt.Fprintf(w, "\nproblems (%d)\n", len(v.Problems))
@@ -473,6 +514,27 @@ func printVillage(w io.Writer, v wire.Village) {
 	if v.Ignored > 0 {
 		fmt.Fprintf(w, "  %d %s the village's rules did not allow (ignored)\n", v.Ignored, plural(v.Ignored, "entry", "entries"))
 	}
+}
+
+// strangerLabel is how village show names a stranger: its account (the
+// short id 'kith village vote' takes), the start of its user id when that
+// is not the account (then the account alone may name two strangers), its
+// standing, and the profile name held here, if any.
+func strangerLabel(s wire.VillageStranger, standing string) string {
+	label := s.Account
+	if label == "" {
+		label = s.ID
+	}
+	if !s.UserIsAccount && len(s.ID) == 128 {
+		label += " (user " + s.ID[64:76] + "…)"
+	}
+	if standing != "" {
+		label += "  " + standing
+	}
+	if s.Name != "" {
+		label += fmt.Sprintf("  %q", s.Name)
+	}
+	return label
 }
 
 func printRequests(w io.Writer, rs []wire.VillageRequest) {

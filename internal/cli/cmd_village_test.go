@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
 )
 
 // syncHomes gives to every entry and blob from holds, through a bundle,
@@ -122,6 +124,10 @@ func TestVillageShow(t *testing.T) {
 	}
 	proofID := blob.Sum(proofData).String()
 	s1, s2 := strings.Repeat("ab", 64), strings.Repeat("cd", 64)
+	// Their accounts (the individual halves): the short ids village show
+	// prints and vote takes.
+	acc1 := identity.Encode(identity.KindAccount, [32]byte(bytes.Repeat([]byte{0xab}, 32)))
+	acc2 := identity.Encode(identity.KindAccount, [32]byte(bytes.Repeat([]byte{0xcd}, 32)))
 
 	// c joins (two active locals: both must invite it). Every step of
 	// another device follows a sync, so the entries' order is certain.
@@ -145,7 +151,7 @@ func TestVillageShow(t *testing.T) {
 	idLine(t, v.b, "village", "vote", v.id, s1, "accept", "--proof", proof)
 	idLine(t, v.b, "village", "vote", v.id, strings.ToUpper(s2), "veto")
 	syncHomes(t, v.b, v.a)
-	idLine(t, c, "village", "vote", v.id, s1, "accept", "--proof", proof)
+	idLine(t, c, "village", "vote", v.id, acc1, "accept", "--proof", proof)
 	syncHomes(t, c, v.a)
 	// d is invited by a alone: not admitted (the majority of three is two).
 	idLine(t, v.a, "village", "invite", v.id, do.Account)
@@ -156,7 +162,8 @@ func TestVillageShow(t *testing.T) {
 	// The village lists devices in the order of their keys.
 	want := "Elm street  " + v.id + "\n" +
 		"charter   admit by majority, exclude by majority\n" +
-		"founders  " + strings.Join(inKeyOrder(line{ao, A}, line{bo, B}), ", ") + "\n" +
+		// People by their names in the village where they have one.
+		"founders  " + strings.Join(inKeyOrder(line{ao, "Ada"}, line{bo, B}), ", ") + "\n" +
 		"founded   yes\n" +
 		"me        " + A + "\n" +
 		"\n" +
@@ -167,7 +174,7 @@ func TestVillageShow(t *testing.T) {
 			line{co, "  " + C + "  active   local\n"}), "") +
 		"\n" +
 		"pending invitations (1)\n" +
-		"  " + do.Account + "  invited by " + A + "; waiting for 1 more local to invite it (admit by majority)\n" +
+		"  " + do.Account + "  invited by Ada; waiting for 1 more local to invite it (admit by majority)\n" +
 		"\n" +
 		"waiting on (1)\n" +
 		"  " + do.Account + "  invitee, not joined: they may not have heard of the invitation yet: invitations are not delivered by this node. Ask them to follow you (" + A + ") and then join (kith village join " + v.id + ")\n" +
@@ -175,21 +182,21 @@ func TestVillageShow(t *testing.T) {
 		"inbox (0)\n" +
 		"\n" +
 		"strangers (2)\n" +
-		"  " + s1 + "  accepted\n" +
+		"  " + acc1 + "  accepted\n" +
 		strings.Join(inKeyOrder(
-			line{ao, "    vouched   " + A + "  proof " + proofID + "\n"},
+			line{ao, "    vouched   Ada  proof " + proofID + "\n"},
 			line{bo, "    vouched   " + B + "  proof " + proofID + "\n"},
 			line{co, "    vouched   " + C + "  proof " + proofID + "\n"}), "") +
-		"    note      " + A + "  \"met at the market\"\n" +
-		"  " + s2 + "  vetoed\n" +
+		"    note      Ada  \"met at the market\"\n" +
+		"  " + acc2 + "  vetoed\n" +
 		strings.Join(inKeyOrder(
-			line{ao, "    deferred  " + A + "\n"},
+			line{ao, "    deferred  Ada\n"},
 			line{bo, "    vetoed    " + B + "\n"},
 			line{co, "    deferred  " + C + "\n"}), "") +
 		"\n" +
 		"open exclusion proposals (1)\n" +
-		"  " + prop + "  exclude " + B + ", proposed by " + A + ": \"gone quiet\"\n" +
-		"    for " + A + "; against none; not voted " + C + "\n" +
+		"  " + prop + "  exclude " + B + ", proposed by Ada: \"gone quiet\"\n" +
+		"    for Ada; against none; not voted " + C + "\n" +
 		"\n" +
 		"problems (0)\n"
 	if out := v.a.ok(t, "village", "show", v.id); out != want {
@@ -262,7 +269,7 @@ func TestVillageVote(t *testing.T) {
 	out := v.a.ok(t, "village", "show", v.id)
 	for _, want := range []string{
 		"  " + v.bo.Account + "  passive  local  \"Bo\"\n",
-		"    vouched   " + v.bo.Account + "  proof " + added + "  (passive: follows the active locals)\n",
+		"    vouched   Bo  proof " + added + "  (passive: follows the active locals)\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("village show lacks %q:\n%s", want, out)

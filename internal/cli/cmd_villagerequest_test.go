@@ -62,7 +62,10 @@ func TestVillageShowInbox(t *testing.T) {
 	path, sid := strangerRequest(t, v.id, "may I sell honey?")
 	v.a.ok(t, "import", path)
 	out := v.a.ok(t, "village", "show", v.id)
-	want := "inbox (1)\n  " + sid + "\n    request   "
+	// Shown by account, with the start of the user id it claimed (not
+	// its account, so the account alone could name two strangers).
+	acc := identity.Encode(identity.KindAccount, [32]byte(mustHex(t, sid)[:32]))
+	want := "inbox (1)\n  " + acc + " (user 070000000000…)\n    request   "
 	if !strings.Contains(out, want) || !strings.Contains(out, `  "may I sell honey?"`+"\n\nstrangers (0)\n") {
 		t.Fatalf("village show:\n%s\nwant the request in the inbox", out)
 	}
@@ -71,10 +74,30 @@ func TestVillageShowInbox(t *testing.T) {
 	if len(got.Strangers) != 1 || !got.Strangers[0].Pending || len(got.Strangers[0].Requests) != 1 {
 		t.Fatalf("village show --json: %+v", got.Strangers)
 	}
-	idLine(t, v.a, "village", "vote", v.id, sid, "defer")
+	if got.Strangers[0].ID != sid || got.Strangers[0].Account != acc || got.Strangers[0].UserIsAccount {
+		t.Errorf("village show --json: id %s account %s user_is_account %v, want %s %s false", got.Strangers[0].ID, got.Strangers[0].Account, got.Strangers[0].UserIsAccount, sid, acc)
+	}
+	// A local answers by naming the request (ent_…), then notes the
+	// stranger by its account: both reach the one stranger.
+	idLine(t, v.a, "village", "vote", v.id, got.Strangers[0].Requests[0].Entry, "defer")
+	idLine(t, v.a, "village", "note", v.id, acc, "sells at the market")
 	out = v.a.ok(t, "village", "show", v.id)
-	if !strings.Contains(out, "inbox (0)\n") || !strings.Contains(out, "strangers (1)\n  "+sid+"  acknowledged\n    request   ") {
+	if !strings.Contains(out, "inbox (0)\n") || !strings.Contains(out, "strangers (1)\n  "+acc+" (user 070000000000…)  acknowledged\n    request   ") {
 		t.Fatalf("village show after the vote:\n%s", out)
+	}
+	v.a.okJSON(t, &got, "village", "show", v.id)
+	cast := 0
+	for _, vote := range got.Strangers[0].Votes {
+		if vote.Entry != "" {
+			cast++
+		}
+	}
+	if len(got.Strangers) != 1 || got.Strangers[0].ID != sid || len(got.Strangers[0].Notes) != 1 || cast != 1 {
+		t.Fatalf("after a vote by request and a note by account: %+v", got.Strangers)
+	}
+	// An entry that is not a request of the village names no stranger.
+	if r := v.a.run(t, nil, "village", "vote", v.id, v.id, "veto"); r.code == 0 || !strings.Contains(r.stderr, "is not a stranger's request held in this village") {
+		t.Errorf("vote naming the village's own id: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
 
@@ -105,4 +128,13 @@ func TestVillageShowDropped(t *testing.T) {
 	if out := v.b.ok(t, "village", "show", v.id); strings.Contains(out, "dropped") {
 		t.Fatalf("village show with nothing dropped:\n%s", out)
 	}
+}
+
+func mustHex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -55,4 +55,5 @@ func printCopies(w io.Writer, c wire.Copies) {
 	for _, d := range c.Unsynced {
 		fmt.Fprintf(w, "           %s has not synced with this device; if it is lost, revoke it: kith device revoke %s\n", copyName(d), d.Device)
 	}
+	printLeaseCopies(w, c.Leases) // cmd_lease.go
 }

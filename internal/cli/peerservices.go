@@ -13,12 +13,20 @@ import (
 func servicesText(svcs []wire.PeerService) string {
 	parts := make([]string, 0, len(svcs))
 	for _, s := range svcs {
+		if s.Name == "presence" {
+			parts = append(parts, presenceText(s))
+			continue
+		}
 		var limits []string
 		if v, ok := s.Limits["seconds"]; ok {
 			limits = append(limits, durationText(v))
 		}
 		if v, ok := s.Limits["bytes"]; ok {
-			limits = append(limits, fmt.Sprintf("%d MiB each way", v>>20))
+			if s.Name == "lease" {
+				limits = append(limits, fmt.Sprintf("%d MiB an account", v>>20))
+			} else {
+				limits = append(limits, fmt.Sprintf("%d MiB each way", v>>20))
+			}
 		}
 		if v, ok := s.Limits["connections"]; ok {
 			limits = append(limits, fmt.Sprintf("%d connections", v))
@@ -48,8 +56,12 @@ func servicesText(svcs []wire.PeerService) string {
 	return strings.Join(parts, "; ")
 }
 
-// durationText writes seconds as minutes when whole, else seconds.
+// durationText writes seconds as days when whole and at least one,
+// minutes when whole, else seconds.
 func durationText(s uint64) string {
+	if s >= 86400 && s%86400 == 0 {
+		return fmt.Sprintf("%d days", s/86400)
+	}
 	if s%60 == 0 {
 		return fmt.Sprintf("%d min", s/60)
 	}

@@ -65,6 +65,14 @@ type Config struct {
 	// runs in the relay's stream handler and may take a few seconds.
 	RelayAllow func(identity.PublicKey) bool
 
+	// RelayAccount, if set, returns the account of a device, so that the
+	// relay service counts relayed connections per account
+	// (RelayLimits.Circuits for all its devices together); a device whose
+	// account is not known counts as an account of its own. nil counts
+	// per device. It runs in the relay's stream handler and may take a
+	// few seconds.
+	RelayAccount func(identity.PublicKey) identity.PublicKey
+
 	// Hubs are relays (multiaddrs ending in /p2p/<id>) this host keeps
 	// connected and holds a slot at from the start, without waiting for
 	// AutoNAT: their circuit addresses are among Addrs. Needs Relay.

@@ -33,6 +33,8 @@ type Host struct {
 	rejoins   *rejoiner        // redials wanted peers that disconnected (rejoin.go)
 	services  *serviceBook     // services offered and announced (services.go)
 	hubs      *hubClient       // slots at the configured hubs (hubclient.go); nil without hubs
+	punches   *puncher         // hole punches under way and their outcomes (holepunch.go)
+	relaying  *relayMeter      // counts of the relay service (metrics.go); nil without it
 	dht       *dht.IpfsDHT     // nil when the DHT is off
 	providing *providing       // nil when the DHT is off
 	providers *cappedProviders // nil when the DHT is off
@@ -111,7 +113,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		h.log.Warn(w)
 	}
 	if cfg.RelayService {
-		if err := h.startRelayService(cfg.RelayLimits, cfg.RelayAllow); err != nil {
+		if err := h.startRelayService(cfg.RelayLimits, cfg.RelayAllow, cfg.RelayAccount); err != nil {
 			return nil, errors.Join(err, h.Close())
 		}
 	}
@@ -170,6 +172,7 @@ func assemble(lh host.Host, cfg Config, pen *penalties, keptPath string, pings b
 	h.rejoins = newRejoiner(h)
 	h.Subscribe(h.rejoins.event)
 	h.startServices()
+	h.startPunch()
 	h.Subscribe(h.upgradeEvent)
 	if pings {
 		h.spawn(h.pingLoop)

@@ -127,6 +127,7 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 				StreamsOutbound: 2,
 				Memory:          1 << 20,
 			},
+			LeaseProtocol: leaseLimits, // lease.go
 			// One question at a time: up to 1,024 logs, an answer of at
 			// most 48 KiB (doc/protocol/services.md §6).
 			HeadsProtocol: {
@@ -134,6 +135,23 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 				StreamsInbound:  2,
 				StreamsOutbound: 2,
 				Memory:          1 << 20,
+			},
+			// One punch at a time: at most 4 messages of 1 KiB
+			// (doc/protocol/services.md §10).
+			PunchProtocol: {
+				Streams:         4,
+				StreamsInbound:  2,
+				StreamsOutbound: 2,
+				Memory:          1 << 20,
+			},
+			// One session at a time lives with the connection, and one
+			// replacing it; frames of at most 96 KiB (doc/protocol/
+			// services.md §7).
+			PresenceProtocol: {
+				Streams:         4,
+				StreamsInbound:  2,
+				StreamsOutbound: 2,
+				Memory:          4 << 20,
 			},
 			// One founding at a time: at most 33 messages of 8 KiB.
 			VillageFoundProtocol: {

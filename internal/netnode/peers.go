@@ -23,6 +23,9 @@ type PeerInfo struct {
 	Since     time.Time     // when the first connection came up
 	Kept      bool          // the peer is kept (Keep)
 	Transport string        // "tcp", "quic", "ws" or "relay"
+	// Direct says, of a relayed peer, what became of the last attempt to
+	// connect to it directly (a hole punch); "" before any.
+	Direct string
 }
 
 // Peers returns the connected peers, sorted by peer id.
@@ -49,6 +52,9 @@ func (h *Host) Peers() []PeerInfo {
 			Since:     c.Stat().Opened,
 			Kept:      h.keeper.has(key),
 			Transport: transportOf(c.RemoteMultiaddr()),
+		}
+		if info.Transport == "relay" {
+			info.Direct = h.punchStatus(p)
 		}
 		if st, ok := h.events.state(p); ok {
 			info.Since = st.since

@@ -21,6 +21,9 @@ const (
 	// HeadsProtocol carries a question to a hub for the heads of a list of
 	// logs (doc/protocol/services.md §6).
 	HeadsProtocol = services.HeadsProtocol
+	// PresenceProtocol carries a node's presence at a hub and short
+	// messages (doc/protocol/services.md §7).
+	PresenceProtocol = services.PresenceProtocol
 	// VillageFoundProtocol carries a founding to a co-founder's device
 	// (doc/protocol/village.md §6a).
 	VillageFoundProtocol = "/kith/village/found/1"

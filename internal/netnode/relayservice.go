@@ -20,8 +20,9 @@ type RelayLimits struct {
 	// Data is how many bytes one relayed connection may carry in each
 	// direction before the relay closes it.
 	Data int64
-	// Circuits is how many relayed connections one peer may have through
-	// the relay at once.
+	// Circuits is how many relayed connections one account (all its
+	// devices together, Config.RelayAccount) may have through the relay
+	// at once, either end.
 	Circuits int
 	// Reservations is how many peers may hold a slot at once.
 	Reservations int
@@ -74,7 +75,7 @@ func (l RelayLimits) check() error {
 // the start: libp2p's own relay service waits until AutoNAT finds the host
 // publicly reachable, which a hub that knows it is need not wait for, and
 // which never happens on a LAN or in tests.
-func (h *Host) startRelayService(limits RelayLimits, allow func(identity.PublicKey) bool) error {
+func (h *Host) startRelayService(limits RelayLimits, allow func(identity.PublicKey) bool, accountOf func(identity.PublicKey) identity.PublicKey) error {
 	limits = limits.WithDefaults()
 	if err := limits.check(); err != nil {
 		return err
@@ -85,7 +86,8 @@ func (h *Host) startRelayService(limits RelayLimits, allow func(identity.PublicK
 	rc.MaxReservations = limits.Reservations
 	rc.MaxReservationsPerIP = relayReservationsPerIP
 	rc.MaxReservationsPerASN = relayReservationsPerASN
-	r, err := relay.New(h.host, relay.WithResources(rc), relay.WithACL(relayACL{h: h, allow: allow}))
+	h.relaying = newRelayMeter(limits.Duration)
+	r, err := relay.New(h.host, relay.WithResources(rc), relay.WithACL(relayACL{h: h, allow: allow, accountOf: accountOf, circuits: limits.Circuits}), relay.WithMetricsTracer(h.relaying))
 	if err != nil {
 		return fmt.Errorf("netnode: starting the relay service: %w", err)
 	}
@@ -98,8 +100,10 @@ func (h *Host) startRelayService(limits RelayLimits, allow func(identity.PublicK
 // relay only to them (anyone may reach a peer that holds a slot: that is
 // what the slot is for).
 type relayACL struct {
-	h     *Host
-	allow func(identity.PublicKey) bool
+	h         *Host
+	allow     func(identity.PublicKey) bool
+	accountOf func(identity.PublicKey) identity.PublicKey // nil: count per device (libp2p's own limit)
+	circuits  int                                         // per account
 }
 
 func (a relayACL) admits(id peer.ID) bool {
@@ -129,5 +133,12 @@ func (a relayACL) AllowConnect(src peer.ID, _ ma.Multiaddr, dest peer.ID) bool {
 	if _, refused := a.h.penalties.refusedUntil(key); refused {
 		return false
 	}
-	return a.admits(dest)
+	if !a.admits(dest) {
+		return false
+	}
+	if why := a.accountFull(src, dest); why != "" {
+		a.h.log.Info("relayed connection refused: "+why, "src", src.String(), "dest", dest.String(), "limit", a.circuits)
+		return false
+	}
+	return true
 }

@@ -14,9 +14,12 @@ import (
 // addresses it announced (identify), among them the address its hub sees
 // it at: behind a NAT that lets such a dial in (a forwarded port, a
 // full-cone mapping) the two nodes then talk directly and the relayed
-// connection is closed, sparing the hub. Behind NATs that let nothing in
-// unasked the dials fail and the peers stay relayed (hole punching is
-// left to a later step).
+// connection is closed, sparing the hub. A peer that speaks
+// PunchProtocol is not dialled plainly, unless it never starts a punch
+// (it has no address to send): one side (punchRole) coordinates
+// simultaneous dials with it over the relayed connection instead
+// (holepunch.go), which also gets through NATs that let in only answers to
+// what went out (port-restricted), where both keep the port.
 var upgradeDelays = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}
 
 // upgradeTimeout bounds one direct dial.
@@ -39,7 +42,7 @@ func (h *Host) upgradeEvent(ev Event) {
 // gone, or every delay of upgradeDelays has passed; then it closes the
 // peer's relayed connections.
 func (h *Host) upgrade(key identity.PublicKey, id peer.ID) {
-	for _, d := range upgradeDelays {
+	for i, d := range upgradeDelays {
 		wait(h.ctx, nil, d)
 		switch h.host.Network().Connectedness(id) {
 		case network.Connected:
@@ -51,6 +54,23 @@ func (h *Host) upgrade(key identity.PublicKey, id peer.ID) {
 		}
 		if _, refused := h.penalties.refusedUntil(key); refused || h.ctx.Err() != nil {
 			return
+		}
+		switch {
+		case !h.supportsPunch(id):
+		case h.punchRole(id):
+			err := h.punch(id)
+			if err == nil {
+				h.log.Info("a relayed peer is now connected directly, after a hole punch", "peer", key.Device().String())
+				h.closeRelayed(id)
+				return
+			}
+			h.log.Info("hole punching a relayed peer failed", "peer", key.Device().String(), "err", err)
+			continue
+		case i == 0 || h.punchStatus(id) != "":
+			// The peer starts the punch; only if it never did (it has
+			// no address to send) is it dialled plainly, from the
+			// second delay on.
+			continue
 		}
 		var direct []ma.Multiaddr
 		for _, a := range h.host.Peerstore().Addrs(id) {

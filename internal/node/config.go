@@ -73,8 +73,20 @@ type Config struct {
 	// holds a relay slot at, so that it is reachable through them from
 	// behind NAT (doc/network.md). Needs relay.
 	Hubs []string `toml:"hubs"`
+	// MetricsListen is where Prometheus metrics are served, HOST:PORT
+	// (":PORT": on loopback); empty: nowhere (metrics_config.go).
+	MetricsListen string `toml:"metrics_listen"`
+	// MetricsPublic allows MetricsListen on an address other than
+	// loopback: the metrics have no password.
+	MetricsPublic bool `toml:"metrics_public"`
+	// LogFormat is "text" (key=value) or "json", one line an event.
+	LogFormat string `toml:"log_format"`
 	// Hub makes this node a hub for others (the [hub] table).
 	Hub HubConfig `toml:"hub"`
+	// Leases are holders (multiaddrs with /p2p/) this node asks to keep
+	// its account's logs under a data lease, renewed before it ends
+	// (doc/protocol/services.md §9; leaseask.go).
+	Leases []string `toml:"leases"`
 }
 
 // MaxStrangerWork is the highest stranger_work.
@@ -111,7 +123,9 @@ func DefaultConfig() Config {
 		Peers:        []string{},
 		StrangerWork: DefaultStrangerWork,
 		Hubs:         []string{},
+		LogFormat:    LogText,
 		Hub:          defaultHub(),
+		Leases:       []string{},
 	}
 }
 
@@ -157,6 +171,12 @@ func (c Config) check() error {
 		return err
 	}
 	if err := c.checkHubs(); err != nil {
+		return err
+	}
+	if err := c.checkOps(); err != nil {
+		return err
+	}
+	if err := c.checkLeaseHubs(); err != nil {
 		return err
 	}
 	if c.MemoryLimitMB < 0 || c.MemoryLimitMB > 0 && c.MemoryLimitMB < MinMemoryLimitMB {

@@ -29,6 +29,9 @@ type Copies struct {
 	// Unsynced: the account's other current devices this device has never
 	// synced with (nothing of them is recorded): possibly lost ones.
 	Unsynced []CopyHolder
+	// Leases: the holders this node asks to keep the account's logs
+	// (leaseview.go), beside the account's own devices.
+	Leases []HeldLease
 }
 
 // CopyHolder is one device of the account.
@@ -178,7 +181,10 @@ func (n *Node) copies(ctx context.Context, heads []store.Head) (Copies, error) {
 		}
 		book = b.snapshot()
 	}
-	return countCopies(n.device.Public(), devs, own, book), nil
+	c := countCopies(n.device.Public(), devs, own, book)
+	ls, err := n.Leases(ctx)
+	c.Leases = ls.Held
+	return c, err
 }
 
 // peerHeads records heads a peer holds (replicate.Config.OnPeerHeads):

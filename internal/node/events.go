@@ -32,6 +32,12 @@ const (
 	// EventMessage: a private message of a conversation this device holds
 	// arrived or was written here (Entry, Conversation, Local; message.go).
 	EventMessage
+	// EventPresence: a device watched came online at a hub, changed its
+	// heads or went; ask Online (presence.go).
+	EventPresence
+	// EventSignal: a short message came through a hub (Signal;
+	// presence.go).
+	EventSignal
 )
 
 // String returns the kind's name: entry, peers, sync or overflow.
@@ -47,6 +53,10 @@ func (k EventKind) String() string {
 		return "overflow"
 	case EventMessage:
 		return "message"
+	case EventPresence:
+		return "presence"
+	case EventSignal:
+		return "signal"
 	}
 	return "unknown"
 }
@@ -62,6 +72,8 @@ type Event struct {
 	Local bool
 	// Conversation is the conversation's id (EventMessage).
 	Conversation [32]byte
+	// Signal is the message that came (EventSignal).
+	Signal *Signal
 }
 
 // sessionPoll is how often the node looks at its sync sessions for changes

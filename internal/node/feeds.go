@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/kithnet/kith/internal/blob"
@@ -15,12 +16,17 @@ import (
 	"github.com/kithnet/kith/internal/store"
 )
 
-// Feeds: the posts a person reads, newest arrival first. Claimed
-// timestamps are not trusted for order (a peer could claim the future to
-// stay on top), so feeds follow this store's arrival order, the cursor of
-// store.Stored, and a page goes on before the last cursor it showed. Only
-// posts in public logs count (a context's posts belong to the context),
-// and only those whose payload is held and not deleted.
+// Feeds: the posts a person reads, newest first in time order: each
+// post's time is its author's claim where that is plausible, else when it
+// arrived here, and never before the post before it in its log
+// (store.EntryTime), so a friend's old posts that a follow brings sort
+// below your new one, while a peer that claims the future sorts by its
+// arrival (it stays on top for at most store.ClockSkew). Ties go by
+// arrival. This is display order only; no rule depends on it. A page goes
+// on before the last post it showed (its store.TimeKey, fixed when the
+// post was stored), so posts arriving meanwhile never shift the pages.
+// Only posts in public logs count (a context's posts belong to the
+// context), and only those whose payload is held and not deleted.
 
 // MaxFeedLimit bounds the posts of one feed page; MaxThreadReplies the
 // replies Thread returns (the oldest ones).
@@ -48,14 +54,15 @@ type FeedItem struct {
 	Mine bool
 }
 
-// FeedPage is one page of a feed. Next is the cursor to pass as before for
-// the next page; 0 on the last page.
+// FeedPage is one page of a feed. Next is the key to pass as before for
+// the next page; zero on the last page.
 type FeedPage struct {
 	Items []FeedItem
-	Next  int64
+	Next  store.TimeKey
 }
 
-// Thread is a thread: its root and its replies, oldest first.
+// Thread is a thread: its root and its replies, oldest first in time
+// order (as feeds order posts).
 type Thread struct {
 	RootID entry.ID
 	// Root is nil when the root is not held as a post with its payload.
@@ -73,9 +80,9 @@ type Relation struct {
 }
 
 // Timeline returns a page of the posts of this node's account and of every
-// account it follows and does not block, newest arrival first, before the
-// cursor before (0: from the newest).
-func (n *Node) Timeline(ctx context.Context, before int64, limit int) (FeedPage, error) {
+// account it follows and does not block, newest first in time order,
+// before the key before (zero: from the newest).
+func (n *Node) Timeline(ctx context.Context, before store.TimeKey, limit int) (FeedPage, error) {
 	if err := checkFeedArgs(before, limit); err != nil {
 		return FeedPage{}, err
 	}
@@ -112,9 +119,9 @@ func (n *Node) Timeline(ctx context.Context, before int64, limit int) (FeedPage,
 // AccountPosts returns a page of the posts of one account (written by the
 // account key or any device it certified, revoked ones included: what they
 // wrote before stays valid) or, when who is not an account this node knows
-// of, of the key who itself (a device), newest arrival first. A blocked
+// of, of the key who itself (a device), newest first in time order. A blocked
 // account's posts are listed too, if held: asking for them is explicit.
-func (n *Node) AccountPosts(ctx context.Context, who identity.PublicKey, before int64, limit int) (FeedPage, error) {
+func (n *Node) AccountPosts(ctx context.Context, who identity.PublicKey, before store.TimeKey, limit int) (FeedPage, error) {
 	if err := checkFeedArgs(before, limit); err != nil {
 		return FeedPage{}, err
 	}
@@ -125,12 +132,12 @@ func (n *Node) AccountPosts(ctx context.Context, who identity.PublicKey, before 
 	return n.feed(ctx, authors, before, limit)
 }
 
-func checkFeedArgs(before int64, limit int) error {
+func checkFeedArgs(before store.TimeKey, limit int) error {
 	if limit < 1 || limit > MaxFeedLimit {
 		return fmt.Errorf("limit %d is not between 1 and %d", limit, MaxFeedLimit)
 	}
-	if before < 0 {
-		return fmt.Errorf("cursor %d is negative", before)
+	if before.Cursor < 0 || before.Time < 0 {
+		return fmt.Errorf("cursor %d at %d is negative", before.Cursor, before.Time)
 	}
 	return nil
 }
@@ -148,14 +155,14 @@ func (n *Node) keysOf(ctx context.Context, account identity.PublicKey) ([]identi
 	return keys, nil
 }
 
-// feed reads a page of the posts of authors in public logs, newest first.
-// It asks the store for one post more than the page holds, to know whether
-// a next page exists.
-func (n *Node) feed(ctx context.Context, authors []identity.PublicKey, before int64, limit int) (FeedPage, error) {
+// feed reads a page of the posts of authors in public logs, newest first
+// in time order. It asks the store for one post more than the page holds,
+// to know whether a next page exists.
+func (n *Node) feed(ctx context.Context, authors []identity.PublicKey, before store.TimeKey, limit int) (FeedPage, error) {
 	public := entry.PublicLog
 	es, err := n.store.Find(ctx, store.Query{
 		Type: content.TypePost, LogID: &public, Authors: authors,
-		Before: before, Desc: true, Limit: limit + 1,
+		ByTime: true, BeforeKey: before, Desc: true, Limit: limit + 1,
 	})
 	if err != nil {
 		return FeedPage{}, err
@@ -163,7 +170,7 @@ func (n *Node) feed(ctx context.Context, authors []identity.PublicKey, before in
 	page := FeedPage{Items: make([]FeedItem, 0, min(len(es), limit))}
 	if len(es) > limit {
 		es = es[:limit]
-		page.Next = es[limit-1].Cursor
+		page.Next = es[limit-1].Key()
 	}
 	r := n.newResolver()
 	for _, e := range es {
@@ -179,7 +186,8 @@ func (n *Node) feed(ctx context.Context, authors []identity.PublicKey, before in
 }
 
 // Thread returns the thread id belongs to: id may be its root or any reply
-// in it. Replies by blocked accounts are left out. It returns an error
+// in it. Its replies are the first MaxThreadReplies held (by arrival),
+// oldest first in time order. Replies by blocked accounts are left out. It returns an error
 // wrapping store.ErrNotFound when id is neither held nor the root of a
 // reply held.
 func (n *Node) Thread(ctx context.Context, id entry.ID) (Thread, error) {
@@ -242,6 +250,8 @@ func (n *Node) Thread(ctx context.Context, id entry.ID) (Thread, error) {
 	if !held && len(t.Replies) == 0 {
 		return Thread{}, fmt.Errorf("entry %s: %w", id, store.ErrNotFound)
 	}
+	// The first MaxThreadReplies to arrive, shown in time order.
+	slices.SortFunc(t.Replies, func(a, b FeedItem) int { return a.Entry.Key().Compare(b.Entry.Key()) })
 	return t, nil
 }
 
@@ -467,4 +477,67 @@ func (r *resolver) profile(ctx context.Context, account identity.PublicKey) (*co
 	}
 	r.profiles[account] = p
 	return p, nil
+}
+
+// storeClock is the clock the store stamps arrivals with: the node's
+// (Options.Now), so a node's entries and their arrivals share one clock.
+func (o Options) storeClock() store.Clock {
+	if o.Now == nil {
+		return store.SystemClock
+	}
+	return func() int64 { return o.Now().UnixMilli() }
+}
+
+// Followers returns the accounts that follow this node's account, as far
+// as this node knows: those with a follow entry naming it in a public log
+// held here and whose newest follow statement about it (as for
+// Relation.FollowsMe) says so; ordered by key. An author whose
+// certificate is not held is not an account here and is left out.
+func (n *Node) Followers(ctx context.Context) ([]Relation, error) {
+	own, err := n.ownRelations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := n.newResolver()
+	public := entry.PublicLog
+	cands := map[identity.PublicKey]bool{}
+	q := store.Query{Type: content.TypeFollow, LogID: &public, Limit: store.DefaultLimit}
+	for {
+		es, err := n.store.Find(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			q.After = e.Cursor
+			if e.Payload == nil || e.Deleted {
+				continue
+			}
+			dec, err := content.Decode(e.Payload)
+			if f, ok := dec.(*content.Follow); err != nil || !ok || f.Account.Key() != n.account {
+				continue
+			}
+			acc, err := r.account(ctx, e.Header.Author)
+			if err != nil {
+				return nil, err
+			}
+			if acc.known && acc.key != n.account {
+				cands[acc.key] = true
+			}
+		}
+		if len(es) < q.Limit {
+			break
+		}
+	}
+	keys := slices.SortedFunc(maps.Keys(cands), func(a, b identity.PublicKey) int { return bytes.Compare(a[:], b[:]) })
+	out := []Relation{}
+	for _, a := range keys {
+		rel, err := n.relation(ctx, own, a)
+		if err != nil {
+			return nil, err
+		}
+		if rel.FollowsMe {
+			out = append(out, rel)
+		}
+	}
+	return out, nil
 }

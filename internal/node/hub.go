@@ -50,14 +50,18 @@ func (n *Node) relayAllow(peer identity.PublicKey) bool {
 }
 
 // offerServices is what this node announces to peer
-// (doc/protocol/services.md): the relay and head tracking, with their
-// limits, when it is a hub serving the peer, else nothing.
+// (doc/protocol/services.md): the relay, head tracking and presence,
+// with their limits, when it is a hub serving the peer, else nothing.
 func (n *Node) offerServices(ctx context.Context, peer identity.PublicKey) services.Announcement {
 	nw := n.net.Load()
 	if nw == nil || !nw.cfg.Hub.On || !n.hubServes(ctx, peer) {
 		return services.Announcement{}
 	}
-	return services.Announcement{Services: []services.Service{nw.cfg.Hub.relayLimits().Service(), nw.cfg.Hub.headsService()}}
+	a := services.Announcement{Services: []services.Service{nw.cfg.Hub.relayLimits().Service(), nw.cfg.Hub.headsService(), presenceService()}}
+	if nw.cfg.Hub.Lease {
+		a.Services = append(a.Services, nw.cfg.Hub.leaseService())
+	}
+	return a
 }
 
 // peerServices returns what peer announced it offers this node: nil

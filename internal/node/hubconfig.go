@@ -30,6 +30,8 @@ type HubConfig struct {
 	// HeadsLogs is the most logs one head-tracking request may name
 	// (doc/protocol/services.md §6): 1…1024.
 	HeadsLogs int `toml:"heads_logs"`
+	// HubLease: data leases (leaseconfig.go).
+	HubLease
 }
 
 // Whom a hub serves.
@@ -50,6 +52,7 @@ func defaultHub() HubConfig {
 		RelayConnections: netnode.DefaultRelayCircuits,
 		RelaySlots:       netnode.DefaultRelayReservations,
 		HeadsLogs:        services.MaxHeadsLogs,
+		HubLease:         HubLease{}.withDefaults(),
 	}
 }
 
@@ -70,6 +73,7 @@ func (h HubConfig) withDefaults() HubConfig {
 			*p.dst = p.def
 		}
 	}
+	h.HubLease = h.HubLease.withDefaults()
 	return h
 }
 
@@ -101,7 +105,7 @@ func (h HubConfig) check() error {
 	if h.HeadsLogs > services.MaxHeadsLogs {
 		return fmt.Errorf("hub.heads_logs = %d: at most %d (doc/protocol/services.md §6)", h.HeadsLogs, services.MaxHeadsLogs)
 	}
-	return nil
+	return h.HubLease.check()
 }
 
 // accounts parses Accounts.

@@ -25,8 +25,9 @@ func (h HubConfig) headsService() services.Service {
 }
 
 // serveHeads answers a peer's head-tracking request from this node's
-// store: the hub keeps no state for it beyond what it stores (§6, "What
-// the hub answers from"). A malformed request is a breach; a peer not
+// store, of the logs a sync session would offer the peer: the hub keeps
+// no state for it beyond what it stores (§6, "What the hub answers
+// from"). A malformed request is a breach; a peer not
 // served, or one that names more logs than the limit, is refused with a
 // reason.
 func (n *Node) serveHeads(ctx context.Context, nw *network, remote identity.PublicKey, s netnode.Stream) {
@@ -52,7 +53,7 @@ func (n *Node) serveHeads(ctx context.Context, nw *network, remote identity.Publ
 	defer cancel()
 	_ = s.SetDeadline(time.Now().Add(headsTimeout))
 	refuse := func(code uint64, reason string) {
-		nw.log.Info("heads request refused", "peer", remote.Device(), "code", code, "reason", reason)
+		n.refused(nw.log, "heads", headsRefusal(code), remote, reason)
 		_ = services.WriteHeadsResponse(s, services.HeadsResponse{Code: code, Reason: reason})
 		_ = s.Close()
 	}
@@ -75,7 +76,11 @@ func (n *Node) serveHeads(ctx context.Context, nw *network, remote identity.Publ
 	}
 	p := services.HeadsResponse{Heads: make([]services.LogHead, len(q.Logs))}
 	for i, l := range q.Logs {
-		h, err := n.store.Head(ctx, store.LogKey{Author: identity.PublicKey(l.Author), LogID: entry.LogID(l.LogID)})
+		key := store.LogKey{Author: identity.PublicKey(l.Author), LogID: entry.LogID(l.LogID)}
+		if !nw.scope.Offers(remote, key) {
+			continue // null: a sync session would not give it (§6)
+		}
+		h, err := n.store.Head(ctx, key)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			continue // null: held nothing of it
@@ -86,6 +91,7 @@ func (n *Node) serveHeads(ctx context.Context, nw *network, remote identity.Publ
 		}
 		p.Heads[i] = services.LogHead{Seq: h.Seq, ID: services.Key32(h.ID), Forked: h.Forked, Ended: h.Ended}
 	}
+	n.meter.use("heads", "request")
 	if err := services.WriteHeadsResponse(s, p); err != nil {
 		_ = s.Reset()
 		return

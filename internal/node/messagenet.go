@@ -26,7 +26,9 @@ func (n *Node) scopeWants(ctx context.Context) (scope.SpaceWants, error) {
 	}
 	w.Logs = append(w.Logs, m.Logs...)
 	w.Authors = append(w.Authors, m.Authors...)
-	return w, nil
+	l, err := n.leaseWants(ctx)
+	w.Authors = append(w.Authors, l.Authors...)
+	return w, err
 }
 
 // messageWants is the scope's view of the conversations this device

@@ -40,7 +40,7 @@ func initWithPhrase(t *testing.T) (*Node, identity.Phrase) {
 // timelineTexts returns the texts of n's timeline, newest first.
 func timelineTexts(t *testing.T, n *Node) []string {
 	t.Helper()
-	p, err := n.Timeline(t.Context(), 0, MaxFeedLimit)
+	p, err := n.Timeline(t.Context(), store.TimeKey{}, MaxFeedLimit)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,6 +86,12 @@ type network struct {
 	// (strangerwork.go).
 	strangerSessions, strangerRequests *strangerWork
 
+	// presence: the hub's sessions (presencehubtable.go); links: this
+	// node's presence at its hubs (presenceclient.go).
+	presence *presenceTable
+	links    *presenceLinks
+	lease    *leaseNet // data leases kept for others and asked of others (lease*.go)
+
 	copies        *copyBook     // where the account's own logs are held (copies.go)
 	copiesChanged chan struct{} // the copy book changed: copiesLoop writes it
 
@@ -145,6 +151,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 			RelayService: cfg.Hub.On,
 			RelayLimits:  cfg.Hub.relayLimits(),
 			RelayAllow:   n.relayAllow,
+			RelayAccount: n.relayAccount,
 		})
 	}
 	if err != nil {
@@ -205,7 +212,16 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		},
 		Logger: log,
 	})
+	if err := n.startLeases(nw); err != nil {
+		cancel()
+		_ = host.Close()
+		return err
+	}
 	n.net.Store(nw)
+	if err := n.startMetrics(nw); err != nil {
+		_ = n.StopNetwork()
+		return err
+	}
 	host.OfferServices(n.offerServices)
 	// What was imported while no node served this home counts against
 	// the villages' budgets for unlisted strangers too.
@@ -217,6 +233,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	})
 	host.Handle(services.HeadsProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveHeads(nctx, nw, remote, s)
+	})
+	host.Handle(services.LeaseProtocol, func(remote identity.PublicKey, s netnode.Stream) {
+		n.serveLease(nctx, nw, remote, s)
 	})
 	host.Handle(SyncProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		// A stranger waits for its turn before the node does anything
@@ -298,6 +317,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		n.spaceLoop(nctx, nw)
 	}()
 	n.startMessageLoop(nctx, nw)
+	n.startPresence(nctx, nw)
 	nw.wg.Add(1)
 	go func() {
 		defer nw.wg.Done()
@@ -312,6 +332,11 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	go func() {
 		defer nw.wg.Done()
 		n.foundingLoop(nctx, nw)
+	}()
+	nw.wg.Add(1)
+	go func() {
+		defer nw.wg.Done()
+		n.leaseLoop(nctx, nw)
 	}()
 	n.events.emit(Event{Kind: EventPeers})
 	return nil
@@ -646,7 +671,7 @@ func (n *Node) Peers() []PeerInfo {
 func (n *Node) peerInfo(p netnode.PeerInfo, sessions map[identity.PublicKey]replicate.SessionState) PeerInfo {
 	pi := PeerInfo{
 		Device: p.Key.Device(), PeerID: p.PeerID, Addr: p.Addr, Outbound: p.Outbound,
-		Transport: p.Transport, Latency: p.Latency, Since: p.Since,
+		Transport: p.Transport, Latency: p.Latency, Since: p.Since, Direct: p.Direct,
 	}
 	if account, ok := n.shownAccount(p.Key); ok {
 		pi.Account = account

@@ -15,6 +15,7 @@ type PeerInfo struct {
 	Addr      string             // remote multiaddr of the connection
 	Outbound  bool               // this node dialled
 	Transport string             // tcp, quic, ws, relay
+	Direct    string             // of a relayed peer: what became of the last attempt to connect directly
 	Latency   time.Duration      // 0 when not measured yet
 	Since     time.Time
 	Sync      *SyncInfo // nil when no sync session runs with the peer

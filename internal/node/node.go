@@ -68,6 +68,8 @@ type Node struct {
 	// reach records the deliveries of this node's foundings to the
 	// co-founders' devices (villagewaiting.go).
 	reach reachBook
+	// declined lists the foundings this node declined (villagedecline.go).
+	declined declinedBook
 
 	net atomic.Pointer[network] // the running network; nil unless serving
 
@@ -79,7 +81,9 @@ type Node struct {
 	rings spaceRings   // the keyrings of the spaces this device takes part in (spacering.go)
 	msgs  messageState // the conversations this device takes part in (message.go)
 	views viewCache    // what the space and conversation views keep in memory (viewcache.go)
-	mutes muteCache    // the account's current mute list as last read (mute.go)
+
+	meter meter     // the services' counts, for the metrics (metrics_services.go)
+	mutes muteCache // the account's current mute list as last read (mute.go)
 }
 
 // ErrNoAccountKey is returned by operations that need the account key, such
@@ -290,7 +294,7 @@ func keyFileError(err error) error {
 }
 
 func openWith(home string, o Options, lock *homeLock, device, accountKey identity.PrivateKey) (*Node, error) {
-	st, err := sqlite.Open(filepath.Join(home, dbFile))
+	st, err := sqlite.Open(filepath.Join(home, dbFile), sqlite.WithClock(o.storeClock()))
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func TestSealKeyPublishedAtFirstStart(t *testing.T) {
 	if es := sealKeys(t, n, me); len(es) != 1 {
 		t.Fatalf("%d seal.key entries after a second start, want 1", len(es))
 	}
-	page, err := n.Timeline(t.Context(), 0, 10)
+	page, err := n.Timeline(t.Context(), store.TimeKey{}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

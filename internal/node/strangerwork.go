@@ -49,6 +49,8 @@ type strangerWork struct {
 	mu    sync.Mutex
 	b     *workBudget
 	armed bool // a release is scheduled
+
+	onRefused func(peer identity.PublicKey, err error) // logs a refusal (metrics_services.go); set before use
 }
 
 // newStrangerWork returns a budget of rate units a second that holds at
@@ -63,7 +65,12 @@ func newStrangerWork(rate, burst float64) *strangerWork {
 
 // take waits until cost units of the budget are peer's: nil then, errBusy
 // when the queue is full or the wait too long, or ctx's error.
-func (g *strangerWork) take(ctx context.Context, peer identity.PublicKey, cost float64) error {
+func (g *strangerWork) take(ctx context.Context, peer identity.PublicKey, cost float64) (err error) {
+	defer func() {
+		if errors.Is(err, errBusy) && g.onRefused != nil {
+			g.onRefused(peer, err)
+		}
+	}()
 	g.mu.Lock()
 	w, err := g.b.request(time.Now(), peer, cost)
 	if w == nil || err != nil {

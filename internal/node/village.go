@@ -178,6 +178,9 @@ func (n *Node) Villages(ctx context.Context) ([]VillageSummary, error) {
 	self := n.account
 	out := make([]VillageSummary, 0, len(ids))
 	for _, id := range ids {
+		if n.isDeclined(id) {
+			continue
+		}
 		vs := VillageSummary{ID: id, Role: RoleInvitee}
 		st, err := n.Village(ctx, id)
 		switch {

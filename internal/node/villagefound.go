@@ -253,6 +253,9 @@ func (n *Node) takeVillageFound(ctx context.Context, remote identity.PublicKey, 
 		return requestInvalid, "the founding's author is not a device of a founder"
 	}
 	vid := es[len(es)-1].ID
+	if n.isDeclined(vid) {
+		return requestInvalid, "this account declined the village"
+	}
 	if err := n.unansweredRoom(ctx, vid); err != nil {
 		return requestBusy, err.Error()
 	}
@@ -289,7 +292,7 @@ func (n *Node) unansweredRoom(ctx context.Context, vid entry.ID) error {
 		}
 	}
 	if count >= maxUnanswered {
-		return fmt.Errorf("this node holds %d foundings its account has not answered: it takes no more until it accepts one", count)
+		return fmt.Errorf("this node holds %d foundings its account has not answered: it takes no more until it accepts or declines one", count)
 	}
 	return nil
 }

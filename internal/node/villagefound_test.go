@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/kithnet/kith/internal/invite"
 	"github.com/kithnet/kith/internal/node"
 	"github.com/kithnet/kith/internal/scope"
+	"github.com/kithnet/kith/internal/store"
 	"github.com/kithnet/kith/internal/village"
 )
 
@@ -172,5 +174,37 @@ func TestMockFoundingNoticeChecks(t *testing.T) {
 	}
 	if vs, err := b.Villages(ctx); err != nil || len(vs) != 16 {
 		t.Fatalf("b holds %d villages (%v), want 16", len(vs), err)
+	}
+
+	// b declines the first: one place is free, so the seventeenth is
+	// taken; the declined one's notice is refused from then on. The found
+	// log stays while it holds other foundings that name b.
+	d, err := b.DeclineVillage(ctx, log[0].ID)
+	if err != nil || d.Dropped {
+		t.Fatalf("decline the first: %+v, %v; want it declined, the log kept", d, err)
+	}
+	if resp, err := send(log...); err != nil || resp.Status != 0 {
+		t.Fatalf("the seventeenth after a decline: %+v, %v; want stored", resp, err)
+	}
+	if resp, err := send(log[0]); err != nil || resp.Status != 2 || resp.Message != "this account declined the village" {
+		t.Fatalf("the declined founding sent again: %+v, %v", resp, err)
+	}
+	if _, err := b.DeclineVillage(ctx, log[0].ID); !errors.Is(err, node.ErrNoVillage) {
+		t.Errorf("declining twice: %v, want ErrNoVillage", err)
+	}
+	// Declining every other one: the last decline drops the whole found
+	// log (17 entries), and b lists no village.
+	for i, e := range log[1:] {
+		d, err := b.DeclineVillage(ctx, e.ID)
+		last := i == len(log)-2
+		if err != nil || d.Dropped != last || (last && d.Entries != 17) {
+			t.Fatalf("decline founding %d: %+v, %v; want dropped %v", i+2, d, err, last)
+		}
+	}
+	if vs, err := b.Villages(ctx); err != nil || len(vs) != 0 {
+		t.Fatalf("after declining all, b lists %+v (%v)", vs, err)
+	}
+	if es, err := b.Store().Log(ctx, store.LogKey{Author: rawKey.Public(), LogID: scope.FoundLog}, 1, 100); err != nil || len(es) != 0 {
+		t.Errorf("the stranger's found log after declining all: %d entries, %v", len(es), err)
 	}
 }

@@ -80,6 +80,7 @@ type Engine struct {
 	mu       sync.Mutex
 	sessions map[identity.PublicKey]*session
 	changed  chan struct{} // closed and replaced whenever a session's state changes
+	done     Totals        // the sessions registered, and the counts of those ended (totals.go)
 }
 
 // NewEngine returns an engine; it starts nothing until Run.
@@ -126,7 +127,7 @@ func (e *Engine) Run(ctx context.Context, peer identity.PublicKey, s Stream, ini
 		sess.closeAsDuplicate()
 		return ErrDuplicateSession
 	}
-	defer e.unregister(sess)
+	defer e.retire(sess)
 	defer sess.acct.close() // after every goroutine of the session ended
 	return sess.run(ctx)
 }
@@ -156,17 +157,9 @@ func (e *Engine) register(s *session) bool {
 		old.duplicate()
 	}
 	e.sessions[s.peer] = s
+	e.done.Sessions++
 	e.notifyLocked()
 	return true
-}
-
-func (e *Engine) unregister(s *session) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.sessions[s.peer] == s {
-		delete(e.sessions, s.peer)
-	}
-	e.notifyLocked()
 }
 
 // notify wakes everyone waiting for a change of session state.

@@ -98,7 +98,11 @@ type Change struct {
 	Type  string
 	// Thread is, for Insert and FillPayload of a post that is a reply,
 	// its thread root (content.Post.ThreadRoot); zero for anything else.
-	Thread    entry.ID
+	Thread entry.ID
+	// ReplyTo is, for Insert of a post that is a reply, the post it
+	// answers: the entry's time is not before that post's, when held
+	// (EntryTime).
+	ReplyTo   entry.ID
 	Deleted   bool
 	Target    entry.ID
 	Payload   []byte
@@ -239,6 +243,9 @@ type planner struct {
 	tombs   map[tombKey]Tombstone      // tombstones added by this batch
 	forks   map[LogKey]map[uint64]bool // seqs with fork evidence, from the view and the batch
 	changes []Change                   // the plan so far, in the order of the batch
+	// replyTo is the post the entry being planned answers, when it is
+	// a reply (set by payloadRules).
+	replyTo entry.ID
 	// revoked holds the devices whose revocations this batch put in
 	// effect, with what they keep now; batchRevs the revocations this
 	// batch stored, by certificate log.
@@ -478,6 +485,7 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, error) {
 	typ := ""
 	var thread entry.ID
 	res := Result{ID: e.ID, Outcome: Added}
+	p.replyTo = entry.ID{}
 	if e.Payload != nil {
 		cs, t, th, msg, err := p.payloadRules(e)
 		if err != nil {
@@ -508,6 +516,9 @@ func (p *planner) one(e *entry.Entry, i int, sigOK bool) (Result, error) {
 		deleted = true
 	}
 	ins := Change{Kind: Insert, Entry: e, Type: typ, Thread: thread, Deleted: deleted}
+	if res.PayloadErr == nil && !deleted {
+		ins.ReplyTo = p.replyTo
+	}
 	if deleted {
 		// The payload is not held, so neither are its type and thread.
 		ins.Type, ins.Thread = "", entry.ID{}
@@ -636,6 +647,7 @@ func (p *planner) payloadRules(e *entry.Entry) (cs []Change, typ string, thread 
 		}
 		return cs, typ, entry.ID{}, "", nil
 	case *content.Post:
+		p.replyTo = v.ReplyTo
 		return nil, typ, v.ThreadRoot(), "", nil
 	case *content.DeviceAdd:
 		return []Change{{Kind: AddDevice, Device: Device{

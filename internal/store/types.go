@@ -39,6 +39,14 @@ type Stored struct {
 	// Cursor is the entry's position in this store's arrival order, for
 	// resuming queries. It is local to this store.
 	Cursor int64
+	// Arrived is when the entry arrived at this store, ms since the epoch
+	// by this store's clock (for entries stored before stores recorded
+	// it: when the store was upgraded). Local to this store.
+	Arrived int64
+	// Time is where feeds show and order the entry (EntryTime): the
+	// author's claim when plausible, else Arrived; never before the
+	// entry before it in its log. Fixed when stored.
+	Time int64
 }
 
 // Device is a device certified by an account (a device.add entry).
@@ -71,7 +79,8 @@ const MaxForksPerLog = 16
 
 // Query selects entries; zero fields do not filter. Results come in arrival
 // order (ascending Cursor), or newest arrival first with Desc, within the
-// cursors After and Before.
+// cursors After and Before; with ByTime, in time order (ascending
+// TimeKey), or newest first with Desc.
 type Query struct {
 	Type    string
 	LogID   *entry.LogID
@@ -83,8 +92,15 @@ type Query struct {
 	Thread *entry.ID
 	After  int64 // only entries with a Cursor greater than After
 	Before int64 // when > 0, only entries with a Cursor less than Before
-	Desc   bool  // descending Cursor: newest arrival first
-	Limit  int   // 0 means DefaultLimit
+	Desc   bool  // descending Cursor (ByTime: TimeKey): newest first
+	// ByTime orders by TimeKey (Time, then Cursor) instead of Cursor.
+	ByTime bool
+	// AfterKey and BeforeKey, when their Cursor > 0, select only entries
+	// whose TimeKey is greater than AfterKey and less than BeforeKey
+	// (they may be used without ByTime, but pages of a ByTime query are
+	// what they are for).
+	AfterKey, BeforeKey TimeKey
+	Limit               int // 0 means DefaultLimit
 }
 
 // DefaultLimit bounds a query that sets no limit.
@@ -165,8 +181,8 @@ type Store interface {
 	LogRaw(ctx context.Context, log LogKey, from uint64, limit int) ([]RawEntry, error)
 	// Get returns one entry by id; ErrNotFound if unknown.
 	Get(ctx context.Context, id entry.ID) (*Stored, error)
-	// Find returns entries matching q in arrival order (q.Desc: newest
-	// first).
+	// Find returns entries matching q in arrival order, or in time
+	// order with q.ByTime (q.Desc: newest first).
 	Find(ctx context.Context, q Query) ([]*Stored, error)
 	// Forks returns the fork evidence held, oldest first: at most one
 	// per (log, seq) and at most MaxForksPerLog per log.

@@ -69,6 +69,7 @@ func TestFiles(t *testing.T) {
 		".html": "text/html; charset=utf-8",
 		".css":  "text/css; charset=utf-8",
 		".js":   "text/javascript; charset=utf-8",
+		".svg":  "image/svg+xml",
 	}
 	n := 0
 	err := fs.WalkDir(Files(), ".", func(name string, d fs.DirEntry, err error) error {
@@ -170,6 +171,11 @@ func TestOffline(t *testing.T) {
 		body, err := fs.ReadFile(Files(), name)
 		if err != nil {
 			return err
+		}
+		if path.Ext(name) == ".svg" {
+			// A standalone SVG names its XML namespace by this URI, which
+			// nothing fetches; any other address still fails.
+			body = bytes.Replace(body, []byte(`xmlns="http://www.w3.org/2000/svg"`), []byte(`xmlns=""`), 1)
 		}
 		for _, s := range []string{"http://", "https://", "//cdn", "@import url("} {
 			if i := bytes.Index(bytes.ToLower(body), []byte(s)); i >= 0 {

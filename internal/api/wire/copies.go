@@ -15,6 +15,8 @@ type Copies struct {
 	// Unsynced: the account's other devices this one never synced with
 	// (possibly lost: revoke them with 'kith device revoke').
 	Unsynced []CopyDevice `json:"unsynced"`
+	// Leases: the holders asked to keep the account's logs (lease.go).
+	Leases []HeldLease `json:"leases"`
 }
 
 // CopyDevice is one device of the account.

@@ -15,8 +15,15 @@ type FeedItem struct {
 	AuthorImage string `json:"author_image,omitempty"`
 	Seq         uint64 `json:"seq"`
 	Timestamp   uint64 `json:"timestamp"` // the author's claim, ms since the epoch
-	// Received is the post's arrival cursor on this node: feeds are
-	// ordered by it, newest (greatest) first.
+	// Time is where feeds show and order the post, ms since the epoch:
+	// the author's claim when plausible, else Arrived, never before the
+	// post before it in its log (doc/api.md, "Feeds and accounts").
+	Time int64 `json:"time"`
+	// Arrived is when the post arrived at this node, ms since the epoch
+	// by its clock.
+	Arrived int64 `json:"arrived"`
+	// Received is the post's arrival cursor on this node (a number local
+	// to it): posts of one time are ordered by it.
 	Received int64    `json:"received"`
 	Text     string   `json:"text"`
 	Images   []string `json:"images"`             // blob_…; [] when none
@@ -40,7 +47,7 @@ const (
 	MaxFeedLimit     = 200
 )
 
-// FeedPage is one page of a feed, newest arrival first.
+// FeedPage is one page of a feed, newest first in time order.
 type FeedPage struct {
 	Items []FeedItem `json:"items"`
 	// NextCursor continues the feed; absent on the last page.
@@ -52,7 +59,7 @@ type Thread struct {
 	RootID string `json:"root_id"` // ent_…
 	// Root is null when the root is not held as a post with its payload.
 	Root    *FeedItem  `json:"root"`
-	Replies []FeedItem `json:"replies"` // oldest arrival first
+	Replies []FeedItem `json:"replies"` // oldest first in time order
 }
 
 // Account answers GET /api/v1/accounts/{account}: how this node's account
@@ -70,4 +77,10 @@ type Account struct {
 type Follows struct {
 	Following []Account `json:"following"`
 	Blocked   []Account `json:"blocked"`
+}
+
+// Followers answers GET /api/v1/followers: the accounts that follow this
+// node's account, as far as it knows, ordered by account key.
+type Followers struct {
+	Followers []Account `json:"followers"`
 }

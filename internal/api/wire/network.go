@@ -14,6 +14,9 @@ type Peer struct {
 	Addr       string `json:"addr"`      // remote multiaddr
 	Outbound   bool   `json:"outbound"`  // this node dialled
 	Transport  string `json:"transport"` // tcp, quic, ws, relay
+	// Direct says, of a relayed peer, what became of the last attempt to
+	// connect to it directly (hole punching); absent before any.
+	Direct string `json:"direct,omitempty"`
 	// LatencyMS is the round-trip time in milliseconds; null until measured.
 	LatencyMS *float64  `json:"latency_ms"`
 	Since     time.Time `json:"since"`
@@ -153,4 +156,7 @@ type JoinResult struct {
 	Device   string `json:"device"`  // the inviter's device, now connected
 	Mutual   bool   `json:"mutual"`  // the inviter follows back
 	FollowID string `json:"follow_id,omitempty"`
+	// Name is the inviter's profile name, when this node holds it by the
+	// time the join is done (its profile may come with the first sync).
+	Name string `json:"name,omitempty"`
 }

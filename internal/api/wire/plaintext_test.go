@@ -13,6 +13,14 @@ func TestPlainMessage(t *testing.T) {
 		{"unknown or already used invite: unknown or already used invite", "unknown or already used invite"},
 		{"the village Elm street: nobody: here", "the village Elm street: nobody: here"},
 		{"messages: 3", "messages: 3"},
+		{"village: post: not a village payload type", "post: not a village payload type"},
+		{`join: village: village.join: field "refs": required key missing`, `join: village.join: field "refs": required key missing`},
+		{"space: space.post: reply is not held (space: space.post: x)", "space.post: reply is not held (space.post: x)"},
+		{"village: Elm street: not here", "village: Elm street: not here"},
+		{"space: the space's name: too long", "space: the space's name: too long"},
+		{"restore: identity: the recovery phrase is empty", "restore: the recovery phrase is empty"},
+		{"import: bundle: read at byte 9: unexpected EOF", "import: read at byte 9: unexpected EOF"},
+		{"entry x: store: not found", "entry x: not found"},
 		{"", ""},
 	} {
 		if got := PlainMessage(c.in); got != c.want {

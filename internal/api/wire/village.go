@@ -119,12 +119,20 @@ type VillageInvitation struct {
 // VillageStranger is a stranger with the village's standing and every
 // local's vote and note.
 type VillageStranger struct {
-	ID       string        `json:"id"`
-	Listed   bool          `json:"listed"`
-	Standing string        `json:"standing"` // acknowledged, vetoed, accepted
-	Vetoers  []string      `json:"vetoers"`
-	Votes    []VillageVote `json:"votes"`
-	Notes    []VillageNote `json:"notes"`
+	ID string `json:"id"`
+	// Account is the stranger's individual id as an account (acc_…), the
+	// short id a person types or pastes to name it (doc/api.md, "Naming a
+	// stranger"); Name is that account's profile name, when held here.
+	// UserIsAccount: the user half of the id is the account too (the
+	// default a kith node writes), so Account names it alone.
+	Account       string        `json:"account"`
+	Name          string        `json:"name,omitempty"`
+	UserIsAccount bool          `json:"user_is_account"`
+	Listed        bool          `json:"listed"`
+	Standing      string        `json:"standing"` // acknowledged, vetoed, accepted
+	Vetoers       []string      `json:"vetoers"`
+	Votes         []VillageVote `json:"votes"`
+	Notes         []VillageNote `json:"notes"`
 	// Pending: the stranger sent requests and no current local lists it
 	// (the inbox, village.md §6).
 	Pending  bool             `json:"pending"`
@@ -165,6 +173,7 @@ type VillageRequestsSent struct {
 // VillageInboxRequest is one request of GET /api/v1/villages/{id}/requests.
 type VillageInboxRequest struct {
 	Stranger string `json:"stranger"` // 128 hex digits
+	Account  string `json:"account"`  // acc_…, the individual half
 	Standing string `json:"standing"`
 	Pending  bool   `json:"pending"`
 	VillageRequest

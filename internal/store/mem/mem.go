@@ -26,7 +26,8 @@ type Store struct {
 	mu      sync.RWMutex
 	closed  bool
 	verify  store.Verifier
-	entries []*record // by cursor-1, in arrival order
+	clock   store.Clock // stamps arrivals
+	entries []*record   // by cursor-1, in arrival order
 	byID    map[entry.ID]*record
 	logs    map[store.LogKey]*logState
 	forks   []store.Fork
@@ -46,7 +47,11 @@ type record struct {
 	deleted bool
 	dropped bool // its log was dropped (DropLog): skipped by Find
 	cursor  int64
+	arrived int64
+	time    int64 // store.EntryTime
 }
+
+func (r *record) key() store.TimeKey { return store.TimeKey{Time: r.time, Cursor: r.cursor} }
 
 type logState struct {
 	head    store.Head
@@ -65,11 +70,19 @@ type devKey struct {
 
 var _ store.Store = (*Store)(nil)
 
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock makes the store stamp arrivals with c instead of
+// store.SystemClock.
+func WithClock(c store.Clock) Option { return func(s *Store) { s.clock = c } }
+
 // New returns an empty store that verifies signatures with
 // entry.VerifyBatch.
-func New() *Store {
-	return &Store{
+func New(opts ...Option) *Store {
+	s := &Store{
 		verify:  entry.VerifyBatch,
+		clock:   store.SystemClock,
 		byID:    map[entry.ID]*record{},
 		logs:    map[store.LogKey]*logState{},
 		forkAt:  map[store.LogKey]map[uint64]bool{},
@@ -79,6 +92,10 @@ func New() *Store {
 
 		inEffect: map[identity.PublicKey]*store.Revoked{},
 	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Append validates and stores one entry; see store.Store.
@@ -113,8 +130,9 @@ func (s *Store) Ingest(ctx context.Context, es []*entry.Entry) ([]store.Result, 
 	if err := ctx.Err(); err != nil {
 		return nil, err // nothing applied yet
 	}
+	now := s.clock() // one arrival for the batch
 	for i := range changes {
-		s.apply(&changes[i])
+		s.apply(&changes[i], now)
 	}
 	return results, nil
 }
@@ -129,11 +147,11 @@ func copyEntry(e *entry.Entry) *entry.Entry {
 	return &c
 }
 
-func (s *Store) apply(c *store.Change) {
+func (s *Store) apply(c *store.Change, now int64) {
 	switch c.Kind {
 	case store.Insert:
 		e := copyEntry(c.Entry)
-		r := &record{e: e, typ: c.Type, thread: c.Thread, deleted: c.Deleted, cursor: int64(len(s.entries) + 1)}
+		r := &record{e: e, typ: c.Type, thread: c.Thread, deleted: c.Deleted, cursor: int64(len(s.entries) + 1), arrived: now}
 		if c.Deleted {
 			e.Payload, r.typ, r.thread = nil, "", entry.ID{}
 		}
@@ -145,6 +163,14 @@ func (s *Store) apply(c *store.Change) {
 			l = &logState{head: store.Head{Log: k}}
 			s.logs[k] = l
 		}
+		var prev int64
+		if n := len(l.entries); n > 0 {
+			prev = l.entries[n-1].time
+		}
+		if p := s.byID[c.ReplyTo]; !c.ReplyTo.IsZero() && p != nil && !p.dropped {
+			prev = max(prev, p.time)
+		}
+		r.time = store.EntryTime(e.Header.Timestamp, now, prev)
 		l.entries = append(l.entries, r)
 		l.head.Seq, l.head.ID = e.Header.Seq, e.ID
 		l.head.Ended = e.Header.Flags&entry.FlagEndOfLog != 0
@@ -270,7 +296,7 @@ func (s *Store) rlock(ctx context.Context) error {
 }
 
 func (r *record) stored() *store.Stored {
-	return &store.Stored{Entry: copyEntry(r.e), Type: r.typ, Deleted: r.deleted, Cursor: r.cursor}
+	return &store.Stored{Entry: copyEntry(r.e), Type: r.typ, Deleted: r.deleted, Cursor: r.cursor, Arrived: r.arrived, Time: r.time}
 }
 
 // Heads returns the head of every log, ordered by author then log id.
@@ -357,8 +383,8 @@ func (s *Store) Get(ctx context.Context, id entry.ID) (*store.Stored, error) {
 	return r.stored(), nil
 }
 
-// Find returns the entries matching q in arrival order (q.Desc: newest
-// first).
+// Find returns the entries matching q in arrival order, or in time order
+// with q.ByTime (q.Desc: newest first).
 func (s *Store) Find(ctx context.Context, q store.Query) ([]*store.Stored, error) {
 	if err := s.rlock(ctx); err != nil {
 		return nil, err
@@ -391,7 +417,27 @@ func (s *Store) Find(ctx context.Context, q store.Query) ([]*store.Stored, error
 		return !r.dropped && (q.Type == "" || r.typ == q.Type) &&
 			(q.LogID == nil || h.LogID == *q.LogID) &&
 			(authors == nil || authors[h.Author]) &&
-			(q.Thread == nil || !r.thread.IsZero() && r.thread == *q.Thread)
+			(q.Thread == nil || !r.thread.IsZero() && r.thread == *q.Thread) &&
+			(q.AfterKey.Cursor <= 0 || r.key().Compare(q.AfterKey) > 0) &&
+			(q.BeforeKey.Cursor <= 0 || r.key().Compare(q.BeforeKey) < 0)
+	}
+	if q.ByTime {
+		var rs []*record
+		for _, r := range s.entries[lo:hi] {
+			if match(r) {
+				rs = append(rs, r)
+			}
+		}
+		slices.SortFunc(rs, func(a, b *record) int {
+			if q.Desc {
+				return b.key().Compare(a.key())
+			}
+			return a.key().Compare(b.key())
+		})
+		for _, r := range rs[:min(len(rs), limit)] {
+			out = append(out, r.stored())
+		}
+		return out, nil
 	}
 	for i := range hi - lo {
 		if len(out) == limit {

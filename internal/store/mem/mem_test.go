@@ -9,5 +9,5 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return mem.New() })
+	storetest.Run(t, func(t *testing.T, c store.Clock) store.Store { return mem.New(mem.WithClock(c)) })
 }

@@ -172,7 +172,7 @@ func TestMigrationRecordsVersion(t *testing.T) {
 		}
 		versions = append(versions, v)
 	}
-	if !slices.Equal(versions, []int{1, 2}) || SchemaVersion != 2 || migrations[len(migrations)-1].version != SchemaVersion {
+	if !slices.Equal(versions, []int{1, 2, 3}) || SchemaVersion != 3 || migrations[len(migrations)-1].version != SchemaVersion {
 		t.Fatalf("versions %v, SchemaVersion %d", versions, SchemaVersion)
 	}
 	var mode string
@@ -186,7 +186,7 @@ func TestMigrationRecordsVersion(t *testing.T) {
 	}
 	s.Close()
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 2 {
+	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 3 {
 		t.Fatalf("%d migration rows after reopening, %v", n, err)
 	}
 }
@@ -198,18 +198,18 @@ func TestMigrationAddsMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	next := append(slices.Clone(migrations), migration{version: 3, name: "test", stmts: []string{`CREATE TABLE extra (x)`}})
+	next := append(slices.Clone(migrations), migration{version: 4, name: "test", stmts: []string{`CREATE TABLE extra (x)`}})
 	db := rawDB(t, path)
-	if err := migrateTo(context.Background(), db, path, next); err != nil {
+	if err := migrateTo(context.Background(), db, path, next, store.SystemClock); err != nil {
 		t.Fatal(err)
 	}
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 3 {
+	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 4 {
 		t.Fatalf("%d migration rows, %v", n, err)
 	}
 	// A failing migration changes nothing.
-	bad := append(slices.Clone(next), migration{version: 4, name: "broken", stmts: []string{`CREATE TABLE more (y)`, `NOT SQL`}})
-	if err := migrateTo(context.Background(), db, path, bad); err == nil || !strings.Contains(err.Error(), "migration 4 (broken)") {
+	bad := append(slices.Clone(next), migration{version: 5, name: "broken", stmts: []string{`CREATE TABLE more (y)`, `NOT SQL`}})
+	if err := migrateTo(context.Background(), db, path, bad, store.SystemClock); err == nil || !strings.Contains(err.Error(), "migration 5 (broken)") {
 		t.Fatalf("broken migration: %v", err)
 	}
 	if err := db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'more'`).Scan(&n); err != nil || n != 0 {
@@ -415,12 +415,14 @@ func TestQueryPlans(t *testing.T) {
 	// through entries_thread.
 	timeline := store.Query{Type: content.TypePost, LogID: &pl, Authors: []identity.PublicKey{{1}, {2}}, Desc: true, Before: 100, Limit: 10}
 	thread := store.Query{Thread: &root, After: 3, Limit: 10}
+	byTime := store.Query{Type: content.TypePost, LogID: &pl, Authors: []identity.PublicKey{{1}, {2}}, ByTime: true, Desc: true, BeforeKey: store.TimeKey{Time: 5, Cursor: 100}, Limit: 10}
 	for _, tc := range []struct {
 		query, want string
 		args        []any
 	}{
 		{findSQL(timeline), "SEARCH entries USING INDEX entries_type (type=? AND rowid>? AND rowid<?)", findArgs(timeline, 10)},
 		{findSQL(thread), "SEARCH entries USING INDEX entries_thread (thread=? AND rowid>?)", findArgs(thread, 10)},
+		{findSQL(byTime), "SEARCH entries USING INDEX entries_type_time (type=? AND entry_time<?)", findArgs(byTime, 10)},
 		{`SELECT cursor FROM entries WHERE id_prefix = 5 AND id = x'00'`, "USING INDEX entries_id (id_prefix=?)", nil},
 		{`SELECT id FROM entries WHERE log = 1 AND seq = 2`, "(log=? AND seq=?)", nil},
 		{`SELECT cursor FROM entries WHERE type = 'post' AND cursor > 5 ORDER BY cursor LIMIT 10`, "USING COVERING INDEX entries_type", nil},
@@ -517,7 +519,7 @@ func TestMigrationThreads(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kith.db")
 	db := rawDB(t, path)
 	db.SetMaxOpenConns(1)
-	if err := migrateTo(context.Background(), db, path, migrations[:1]); err != nil {
+	if err := migrateTo(context.Background(), db, path, migrations[:1], store.SystemClock); err != nil {
 		t.Fatal(err)
 	}
 	k := testKey(t, 1)

@@ -15,7 +15,7 @@ import (
 )
 
 // entryCols are the columns scanEntry reads, in order.
-const entryCols = `cursor, id, header, payload, payload IS NOT NULL, coalesce(type, ''), deleted`
+const entryCols = `cursor, id, header, payload, payload IS NOT NULL, coalesce(type, ''), deleted, arrived, entry_time`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -25,7 +25,7 @@ func scanEntry(sc scanner) (*store.Stored, error) {
 		id, raw, pl []byte
 		hasPayload  bool
 	)
-	if err := sc.Scan(&st.Cursor, &id, &raw, &pl, &hasPayload, &st.Type, &st.Deleted); err != nil {
+	if err := sc.Scan(&st.Cursor, &id, &raw, &pl, &hasPayload, &st.Type, &st.Deleted, &st.Arrived, &st.Time); err != nil {
 		return nil, err
 	}
 	pl = payloadOf(pl, hasPayload)
@@ -269,11 +269,16 @@ func (s *Store) Find(ctx context.Context, q store.Query) ([]*store.Stored, error
 		if len(page) < limit || len(out) == limit {
 			return out, nil
 		}
-		last := page[len(page)-1].Cursor
-		if q.Desc {
-			q.Before = last
-		} else {
-			q.After = last
+		last := page[len(page)-1]
+		switch {
+		case q.ByTime && q.Desc:
+			q.BeforeKey = last.Key()
+		case q.ByTime:
+			q.AfterKey = last.Key()
+		case q.Desc:
+			q.Before = last.Cursor
+		default:
+			q.After = last.Cursor
 		}
 	}
 }
@@ -281,12 +286,19 @@ func (s *Store) Find(ctx context.Context, q store.Query) ([]*store.Stored, error
 // findSQL is the query of Find for q; findArgs are its arguments.
 //
 // Entries of one type are walked through entries_type, which is ordered by
-// (type, cursor) in either direction; a thread's replies through
-// entries_thread, ordered by (thread, cursor).
+// (type, cursor) in either direction, or with ByTime through
+// entries_type_time, ordered by (type, entry_time, cursor); a thread's
+// replies through entries_thread, ordered by (thread, cursor).
 func findSQL(q store.Query) string {
 	where := []string{`cursor > ?`}
 	if q.Before > 0 {
 		where = append(where, `cursor < ?`)
+	}
+	if q.AfterKey.Cursor > 0 {
+		where = append(where, `(entry_time, cursor) > (?, ?)`)
+	}
+	if q.BeforeKey.Cursor > 0 {
+		where = append(where, `(entry_time, cursor) < (?, ?)`)
 	}
 	if q.Type != "" {
 		where = append(where, `type = ?`)
@@ -306,7 +318,12 @@ func findSQL(q store.Query) string {
 		where = append(where, `log IN (SELECT log FROM logs WHERE `+strings.Join(logWhere, ` AND `)+`)`)
 	}
 	order := `cursor`
-	if q.Desc {
+	switch {
+	case q.ByTime && q.Desc:
+		order = `entry_time DESC, cursor DESC`
+	case q.ByTime:
+		order = `entry_time, cursor`
+	case q.Desc:
 		order = `cursor DESC`
 	}
 	return `SELECT ` + entryCols + ` FROM entries WHERE ` + strings.Join(where, ` AND `) + ` ORDER BY ` + order + ` LIMIT ?`
@@ -316,6 +333,12 @@ func findArgs(q store.Query, limit int) []any {
 	args := []any{max(q.After, 0)}
 	if q.Before > 0 {
 		args = append(args, q.Before)
+	}
+	if q.AfterKey.Cursor > 0 {
+		args = append(args, q.AfterKey.Time, q.AfterKey.Cursor)
+	}
+	if q.BeforeKey.Cursor > 0 {
+		args = append(args, q.BeforeKey.Time, q.BeforeKey.Cursor)
 	}
 	if q.Type != "" {
 		args = append(args, q.Type)

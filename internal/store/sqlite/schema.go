@@ -7,6 +7,7 @@ import (
 
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/store"
 )
 
 // applicationID marks a SQLite file as a kith store ("kith" in ASCII), so
@@ -17,12 +18,13 @@ const applicationID = 0x6b697468
 // applied in order, each in the same transaction as its schema_migrations
 // row, and are never edited once released: a change is a new migration.
 // After its statements, a migration may run fill, Go code that fills new
-// columns from the data (e.g. from decoded payloads).
+// columns from the data (e.g. from decoded payloads); now is the time of
+// the migration, ms since the epoch, by the store's clock.
 type migration struct {
 	version int
 	name    string
 	stmts   []string
-	fill    func(ctx context.Context, tx *sql.Tx) error
+	fill    func(ctx context.Context, tx *sql.Tx, now int64) error
 }
 
 // migrations is the ordered schema history. The last version is the one
@@ -124,15 +126,40 @@ var migrations = []migration{
 		`ALTER TABLE entries ADD COLUMN thread INTEGER`,
 		`CREATE INDEX entries_thread ON entries (thread) WHERE thread IS NOT NULL`,
 	}, fill: fillThreads},
+	{version: 3, name: "arrival and entry time", stmts: []string{
+		// arrived is when the entry arrived at this store (ms since the
+		// epoch, this store's clock); entry_time is store.EntryTime of
+		// the entry, where feeds show and order it. Both are fixed when
+		// the entry is stored.
+		`ALTER TABLE entries ADD COLUMN arrived INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE entries ADD COLUMN entry_time INTEGER NOT NULL DEFAULT 0`,
+		// Find by type in time order (ordered by (type, entry_time,
+		// cursor)): the feeds, newest first.
+		`CREATE INDEX entries_type_time ON entries (type, entry_time) WHERE type IS NOT NULL`,
+	}, fill: fillTimes},
 }
 
 // SchemaVersion is the schema version this code reads and writes: the
 // version of the last migration.
-const SchemaVersion = 2
+const SchemaVersion = 3
+
+// fillTimes sets arrived and entry_time of the entries a version 2
+// database holds. When they arrived is not known; they count as arrived
+// at the migration (now), which is after they did: so each claim not after
+// now + store.ClockSkew counts, and entry_time is store.EntryTime along
+// each log in seq order, the running maximum of the per-entry times.
+func fillTimes(ctx context.Context, tx *sql.Tx, now int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE entries SET arrived = ?1, entry_time = w.t FROM (
+			SELECT cursor AS c, max(CASE WHEN timestamp <= ?1 + ?2 THEN timestamp ELSE ?1 END)
+				OVER (PARTITION BY log ORDER BY seq ROWS UNBOUNDED PRECEDING) AS t
+			FROM entries) AS w
+		WHERE entries.cursor = w.c`, now, store.ClockSkew.Milliseconds())
+	return err
+}
 
 // fillThreads sets the thread column of the replies a version 1 database
 // holds, walking the held posts through entries_type.
-func fillThreads(ctx context.Context, tx *sql.Tx) error {
+func fillThreads(ctx context.Context, tx *sql.Tx, _ int64) error {
 	type reply struct {
 		cursor int64
 		root   entry.ID
@@ -181,14 +208,14 @@ func threadOf(payload []byte) entry.ID {
 // migrate brings the database to SchemaVersion in one transaction, or
 // refuses a database it does not understand. db must be the writer, whose
 // transactions are IMMEDIATE, so two processes cannot migrate at once.
-func migrate(ctx context.Context, db *sql.DB, path string) error {
+func migrate(ctx context.Context, db *sql.DB, path string, now store.Clock) error {
 	if last := migrations[len(migrations)-1].version; last != SchemaVersion {
 		return fmt.Errorf("sqlite: internal error: SchemaVersion %d, last migration %d", SchemaVersion, last)
 	}
-	return migrateTo(ctx, db, path, migrations)
+	return migrateTo(ctx, db, path, migrations, now)
 }
 
-func migrateTo(ctx context.Context, db *sql.DB, path string, ms []migration) (err error) {
+func migrateTo(ctx context.Context, db *sql.DB, path string, ms []migration, now store.Clock) (err error) {
 	latest := ms[len(ms)-1].version
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -236,7 +263,7 @@ func migrateTo(ctx context.Context, db *sql.DB, path string, ms []migration) (er
 			}
 		}
 		if m.fill != nil {
-			if err := m.fill(ctx, tx); err != nil {
+			if err := m.fill(ctx, tx, now()); err != nil {
 				return fmt.Errorf("sqlite: open %s: migration %d (%s): %w", path, m.version, m.name, err)
 			}
 		}

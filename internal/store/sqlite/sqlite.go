@@ -18,7 +18,10 @@
 // one transaction, and refuses a file written by a newer kith. Version 2
 // added the thread of replies (entries.thread and its partial index
 // entries_thread, which only replies enter), filled for the replies a
-// version 1 file holds.
+// version 1 file holds. Version 3 added each entry's arrival and time
+// (store.EntryTime; entries.arrived, entries.entry_time and the index
+// entries_type_time the feeds read in time order through), filled for the
+// entries a version 2 file holds as arrived at the migration.
 package sqlite
 
 import (
@@ -96,6 +99,7 @@ type Store struct {
 	logs   map[store.LogKey]logState
 
 	verify store.Verifier
+	clock  store.Clock // stamps arrivals
 	// applyHook, when set (tests), runs before each change is applied; an
 	// error aborts the transaction.
 	applyHook func(n int) error
@@ -105,6 +109,10 @@ type Store struct {
 type logState struct {
 	rowid int64 // logs.log; 0 while unknown to the database
 	head  store.Head
+	// time is the entry_time of the entry at timeSeq; it is the head's
+	// when timeSeq == head.Seq, else unknown.
+	time    int64
+	timeSeq uint64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -113,9 +121,16 @@ var _ store.Store = (*Store)(nil)
 // benchmarks (KITH_BENCH_PRAGMAS), never set otherwise.
 var extraPragmas []string
 
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock makes the store stamp arrivals (and date the migration that
+// added them) with c instead of store.SystemClock.
+func WithClock(c store.Clock) Option { return func(s *Store) { s.clock = c } }
+
 // Open opens the store in the SQLite file at path, creating it (mode 0600)
 // if it does not exist, and brings its schema up to date.
-func Open(path string) (*Store, error) {
+func Open(path string, opts ...Option) (*Store, error) {
 	if path == "" || path == ":memory:" {
 		return nil, errors.New("sqlite: open: need a file path (for a store in memory use store/mem)")
 	}
@@ -136,7 +151,10 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 
-	s := &Store{path: path, verify: entry.VerifyBatch, logs: map[store.LogKey]logState{}, tombs: map[int64]struct{}{}, revoked: map[identity.PublicKey]*store.Revoked{}}
+	s := &Store{path: path, verify: entry.VerifyBatch, clock: store.SystemClock, logs: map[store.LogKey]logState{}, tombs: map[int64]struct{}{}, revoked: map[identity.PublicKey]*store.Revoked{}}
+	for _, o := range opts {
+		o(s)
+	}
 	ctx := context.Background()
 	s.w, err = sql.Open("sqlite", dsn(abs, false))
 	if err != nil {
@@ -156,7 +174,7 @@ func Open(path string) (*Store, error) {
 	}
 	// Migrate first: it refuses a file that is not a kith store before
 	// anything (the journal mode included) is changed in it.
-	if err := migrate(ctx, s.w, path); err != nil {
+	if err := migrate(ctx, s.w, path, s.clock); err != nil {
 		return fail(err)
 	}
 	var mode string

@@ -9,9 +9,9 @@ import (
 	"github.com/kithnet/kith/internal/store/storetest"
 )
 
-func openTemp(t *testing.T) *Store {
+func openTemp(t *testing.T, opts ...Option) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "kith.db"))
+	s, err := Open(filepath.Join(t.TempDir(), "kith.db"), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +20,7 @@ func openTemp(t *testing.T) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
+	storetest.Run(t, func(t *testing.T, c store.Clock) store.Store { return openTemp(t, WithClock(c)) })
 }
 
 // TestSameAsMem feeds the same random histories to both backends, in

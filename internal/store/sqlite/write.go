@@ -16,13 +16,13 @@ import (
 // transaction with tx.Stmt, which reuses the prepared statement.
 type writeStmts struct {
 	logByKey, insLog, updHead                   *sql.Stmt
-	idAt, meta, tomb, forkSeqs                  *sql.Stmt
+	idAt, meta, tomb, forkSeqs, timeAt, timeOf  *sql.Stmt
 	insEntry, fill, drop                        *sql.Stmt
 	insTomb, insFork, upsertDevice, upsertRevoc *sql.Stmt
 }
 
 func (w *writeStmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&w.logByKey, &w.insLog, &w.updHead, &w.idAt, &w.meta, &w.tomb, &w.forkSeqs,
+	return []**sql.Stmt{&w.logByKey, &w.insLog, &w.updHead, &w.idAt, &w.meta, &w.tomb, &w.forkSeqs, &w.timeAt, &w.timeOf,
 		&w.insEntry, &w.fill, &w.drop, &w.insTomb, &w.insFork, &w.upsertDevice, &w.upsertRevoc}
 }
 
@@ -34,7 +34,9 @@ var writeSQL = []string{
 	`SELECT header, payload IS NOT NULL, deleted, coalesce(type, '') FROM entries WHERE id_prefix = ? AND id = ?`,
 	`SELECT by FROM tombstones WHERE target = ? AND author = ?`,
 	`SELECT seq FROM forks WHERE log = ?`,
-	`INSERT INTO entries (id, id_prefix, log, seq, timestamp, type, deleted, header, payload, thread) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	`SELECT entry_time FROM entries WHERE log = ? AND seq = ?`,
+	`SELECT entry_time FROM entries WHERE id_prefix = ? AND id = ?`,
+	`INSERT INTO entries (id, id_prefix, log, seq, timestamp, type, deleted, header, payload, thread, arrived, entry_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	`UPDATE entries SET payload = ?, type = ?, deleted = 0, thread = ? WHERE id_prefix = ? AND id = ? AND payload IS NULL`,
 	`UPDATE entries SET payload = NULL, type = NULL, deleted = 1, thread = NULL WHERE id_prefix = ? AND id = ?`,
 	`INSERT INTO tombstones (target, author, by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -118,7 +120,7 @@ func (s *Store) Ingest(ctx context.Context, es []*entry.Entry) ([]store.Result, 
 		_ = tx.Rollback()
 		return nil, s.wrap("ingest", err)
 	}
-	v := &txView{s: s, ctx: ctx, tx: tx, logs: map[store.LogKey]*txLog{}}
+	v := &txView{s: s, ctx: ctx, tx: tx, logs: map[store.LogKey]*txLog{}, now: s.clock()}
 	purged := s.purgeDue
 	if purged {
 		err = v.purgeRevoked()
@@ -273,6 +275,7 @@ type txView struct {
 	s    *Store
 	ctx  context.Context
 	tx   *sql.Tx
+	now  int64 // the batch's arrival
 	logs map[store.LogKey]*txLog
 	// last is the log of the previous Insert: batches come log by log.
 	last    *txLog
@@ -514,12 +517,27 @@ func (v *txView) apply(c *store.Change) error {
 		if c.Deleted {
 			payload, typ, thread = nil, "", nil
 		}
+		prev, err := v.headTime(l, k)
+		if err != nil {
+			return err
+		}
+		if !c.ReplyTo.IsZero() {
+			var pt int64
+			switch err := v.stmt(&v.st.timeOf, v.s.ws.timeOf).QueryRow(idPrefix(c.ReplyTo), c.ReplyTo[:]).Scan(&pt); {
+			case err == nil:
+				prev = max(prev, pt)
+			case !errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("read time of %s: %w", c.ReplyTo, err)
+			}
+		}
+		t := store.EntryTime(e.Header.Timestamp, v.now, prev)
 		if _, err := v.stmt(&v.st.insEntry, v.s.ws.insEntry).Exec(
 			e.ID[:], idPrefix(e.ID), l.rowid, int64(e.Header.Seq), int64(e.Header.Timestamp),
-			nullable(typ), c.Deleted, e.Raw, payload, thread,
+			nullable(typ), c.Deleted, e.Raw, payload, thread, v.now, t,
 		); err != nil {
 			return fmt.Errorf("insert entry %s (seq %d of log %s): %w", e.ID, e.Header.Seq, k, err)
 		}
+		l.time, l.timeSeq = t, e.Header.Seq
 		l.head.Seq, l.head.ID = e.Header.Seq, e.ID
 		l.head.Ended = e.Header.Flags&entry.FlagEndOfLog != 0
 		l.dirty = true
@@ -576,6 +594,23 @@ func (v *txView) apply(c *store.Change) error {
 		return fmt.Errorf("unknown change kind %d", c.Kind)
 	}
 	return nil
+}
+
+// headTime returns the entry_time of the head of log l (k), 0 when the
+// log holds nothing.
+func (v *txView) headTime(l *txLog, k store.LogKey) (int64, error) {
+	if l.head.Seq == 0 {
+		return 0, nil
+	}
+	if l.timeSeq == l.head.Seq {
+		return l.time, nil
+	}
+	var t int64
+	if err := v.stmt(&v.st.timeAt, v.s.ws.timeAt).QueryRow(l.rowid, int64(l.head.Seq)).Scan(&t); err != nil {
+		return 0, fmt.Errorf("read time of seq %d of log %s: %w", l.head.Seq, k, err)
+	}
+	l.time, l.timeSeq = t, l.head.Seq
+	return t, nil
 }
 
 // flushHeads writes the heads this transaction moved, once per log.

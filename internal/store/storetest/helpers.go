@@ -371,6 +371,12 @@ func (x h) find(q store.Query) []*store.Stored {
 		x.t.Fatalf("Find(%+v): %v", q, err)
 	}
 	for i := 1; i < len(ss); i++ {
+		if q.ByTime {
+			if c := ss[i].Key().Compare(ss[i-1].Key()); q.Desc && c >= 0 || !q.Desc && c <= 0 {
+				x.t.Fatalf("Find(%+v): keys out of order: %+v then %+v", q, ss[i-1].Key(), ss[i].Key())
+			}
+			continue
+		}
 		if !q.Desc && ss[i].Cursor <= ss[i-1].Cursor {
 			x.t.Fatalf("Find(%+v): cursors not ascending: %d then %d", q, ss[i-1].Cursor, ss[i].Cursor)
 		}

@@ -21,9 +21,11 @@ import (
 )
 
 // Run runs the conformance suite. open must return a new, empty store for
-// each call; Run closes the stores it opens (open may also register its own
-// cleanup, and Close must tolerate being called twice).
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
+// each call, which stamps arrivals with clock; Run closes the stores it
+// opens (open may also register its own cleanup, and Close must tolerate
+// being called twice).
+func Run(t *testing.T, openClocked func(t *testing.T, clock store.Clock) store.Store) {
+	open := func(t *testing.T) store.Store { return openClocked(t, store.SystemClock) }
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, x h)
@@ -78,6 +80,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		})
 	}
 	t.Run("ArrivalOrder", func(t *testing.T) { testArrivalOrder(t, open) })
+	t.Run("EntryTimes", func(t *testing.T) { testEntryTimes(t, openClocked) })
+	t.Run("ReplyTimes", func(t *testing.T) { testReplyTimes(t, openClocked) })
+	t.Run("TimeOrderAfterFollow", func(t *testing.T) { testTimeOrderAfterFollow(t, openClocked) })
+	t.Run("TimePagesWhileArriving", func(t *testing.T) { testTimePagesWhileArriving(t, openClocked) })
+	t.Run("TimeOrderAnyArrival", func(t *testing.T) { testTimeOrderAnyArrival(t, openClocked) })
 	t.Run("Convergence", func(t *testing.T) { CrossCheck(t, 5, open) })
 }
 

@@ -14,6 +14,7 @@ import thread from './pages/thread.js';
 import profile from './pages/profile.js';
 import people from './pages/people.js';
 import peers from './pages/peers.js';
+import hub from './pages/hub.js';
 import devices from './pages/devices.js';
 import invite from './pages/invite.js';
 import devicePair from './pages/devicepair.js';
@@ -139,6 +140,7 @@ const routes = [
   [/^\/account\/([^/]+)$/, profile, null],
   [/^\/people$/, people, 'nav-people'],
   [/^\/peers$/, peers, 'nav-peers'],
+  [/^\/hub$/, hub, 'nav-hub'],
   [/^\/devices$/, devices, 'nav-devices'],
   [/^\/invite$/, invite, 'nav-invite'],
   [/^\/devices\/pair$/, devicePair, 'nav-devices'],
@@ -245,6 +247,8 @@ function leaveApp() {
 function showSignin() {
   if (mode === 'signin') return;
   mode = 'signin';
+  // Nothing is live before sign-in: no "Offline" that reads as an error.
+  connEl.hidden = true;
   leaveApp();
   events.disconnect();
   signin(main);
@@ -253,6 +257,8 @@ function showSignin() {
 function showSetup() {
   if (mode === 'setup') return;
   mode = 'setup';
+  // Nothing is live during set-up: no "Offline" that reads as an error.
+  connEl.hidden = true;
   leaveApp();
   events.disconnect();
   onboarding(main, () => {
@@ -284,6 +290,7 @@ async function startApp() {
   drawMe();
   mode = 'app';
   nav.hidden = false;
+  connEl.hidden = false;
   events.connect(async () => {
     // The browser gave up on the stream: signed out, or the node is gone.
     try {

@@ -1,8 +1,9 @@
 // copies.js: "Your data", where the account's own data is held, as the
 // node knows from sync (GET /api/v1/status, "copies"; doc/api.md): how many
 // complete copies and on which devices, the entries held in one place only,
-// and the account's devices this one never synced with, with how to revoke
-// them if they are lost.
+// the account's devices this one never synced with, with how to revoke
+// them if they are lost, and the hubs asked to keep the account's logs
+// under a lease (doc/protocol/services.md §9), with how each stands.
 import { h, replace, plural } from './dom.js';
 import { api } from './api.js';
 import { cleanName } from './peertext.js';
@@ -10,6 +11,38 @@ import { cleanName } from './peertext.js';
 function devName(d) {
   if (d.this_device) return 'this device';
   return cleanName(d.name || '') || d.device;
+}
+
+// untilText says how far ahead an RFC 3339 time is: "in 30 days".
+function untilText(t) {
+  const ms = Date.parse(t) - Date.now();
+  if (!(ms > 0)) return 'now';
+  const min = Math.round(ms / 60000);
+  if (min >= 48 * 60) return `in ${Math.floor(min / 1440)} days`;
+  if (min >= 120) return `in ${Math.floor(min / 60)} hours`;
+  return `in ${min} min`;
+}
+
+// leaseRow is one hub asked to keep the account's logs: held (until when,
+// how much), refused (why) or not reached (why), and when it is asked again.
+function leaseRow(l) {
+  const who = cleanName(l.name || '') || l.holder;
+  let text;
+  switch (l.state) {
+    case 'held':
+      text = `${who} keeps your logs under a lease: ends ${untilText(l.until)}, renewed ${untilText(l.renew_at)}; up to ${Math.floor(l.bytes / 1048576)} MiB and ${plural(l.entries, 'entry', 'entries')}.`;
+      if (l.reason) text += ` Its last renewal was refused: ${cleanName(l.reason)}`;
+      break;
+    case 'refused':
+      text = `${who} refused to keep your logs: ${cleanName(l.reason || '')} Asked again ${untilText(l.next)}.`;
+      break;
+    case 'failing':
+      text = `${who} could not be asked to keep your logs: ${cleanName(l.error || '')}. Asked again ${untilText(l.next)}.`;
+      break;
+    default:
+      text = `${who}: asking it to keep your logs.`;
+  }
+  return h('li', { class: l.state === 'held' && !l.reason ? '' : 'warning', dataset: { testid: 'copies-lease', holder: l.holder, state: l.state }, ptext: text });
 }
 
 // drawCopies fills el (a section) from a status's copies; an old node
@@ -35,7 +68,8 @@ export function drawCopies(el, c) {
     count,
     single.length ? h('ul', { class: 'warnings' }, single) : null,
     c.count < 2 && !single.length ? h('p', { class: 'muted', text: 'Add another device, so that losing one loses nothing.' }) : null,
-    unsynced.length ? [h('h3', { text: 'Devices of yours not seen here' }), h('ul', {}, unsynced)] : null);
+    unsynced.length ? [h('h3', { text: 'Devices of yours not seen here' }), h('ul', {}, unsynced)] : null,
+    (c.leases || []).length ? [h('h3', { text: 'Hubs keeping your logs' }), h('ul', {}, c.leases.map(leaseRow))] : null);
 }
 
 // unsyncedNotice answers a paragraph for the top of the timeline that

@@ -19,7 +19,8 @@ export function makeFeed({ load, empty, label, onReply }) {
 
   function update(page) {
     cursor = page.next_cursor || null;
-    more.hidden = !cursor;
+    // No "Load more" under an empty list: there is nothing to go on from.
+    more.hidden = !cursor || seen.size === 0;
     emptyEl.hidden = seen.size > 0;
   }
 
@@ -65,8 +66,12 @@ export function makeFeed({ load, empty, label, onReply }) {
     const items = page.items || [];
     const fresh = items.filter((it) => !seen.has(it.id));
     if (fresh.length === 0) return [];
-    if (fresh.length === items.length && page.next_cursor && seen.size > 0) {
-      // More arrived than a page holds: start over rather than leave a gap.
+    // Feeds are in time order: posts that arrive may sort below ones shown
+    // (a follow brings a friend's older posts).
+    const onTop = items.slice(0, fresh.length).every((it) => !seen.has(it.id));
+    if (!onTop || (fresh.length === items.length && page.next_cursor && seen.size > 0)) {
+      // Not all above what is shown, or more than a page holds: start
+      // over rather than put them out of order or leave a gap.
       await reload();
       return fresh;
     }

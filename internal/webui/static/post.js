@@ -40,7 +40,7 @@ export function renderPost(item, opts = {}) {
           accountLink ? h('a', { href: accountLink, dataset: { testid: 'post-author' }, ptext: shown }) : h('span', { dataset: { testid: 'post-author' }, ptext: shown }),
           accountLink ? alikeBadge(item.account, item.author_name) : null,
           item.mine ? h('span', { class: 'badge', text: 'you' }) : null),
-        h('a', { class: 'when', href: '#/thread/' + item.id, 'aria-label': 'Posted ' + new Date(item.timestamp).toLocaleString() + ', open the thread' }, timeEl(item.timestamp)),
+        h('a', { class: 'when', href: '#/thread/' + item.id, 'aria-label': 'Posted ' + new Date(item.time || item.timestamp).toLocaleString() + ', open the thread' }, timeEl(item.time || item.timestamp)),
       ),
     ),
     item.reply_to ? h('p', { class: 'reply-note' }, h('a', { href: '#/thread/' + item.reply_to, text: 'In reply to a post' })) : null,

@@ -4,6 +4,7 @@
 import { h, replace, statusLine, errorText } from '../dom.js';
 import { api } from '../api.js';
 import { pairJoin } from './pairjoin.js';
+import { PICTURES } from '../compose.js';
 
 export default function onboarding(main, done) {
   document.title = 'Welcome · kith';
@@ -94,7 +95,7 @@ export default function onboarding(main, done) {
       try {
         const id = await api.doSetup(words.join(' '), '', dev.input.value.trim());
         words.fill('');
-        done(id);
+        askName(id);
       } catch (err) {
         status.set(errorText(err), 'error');
         submit.disabled = false;
@@ -144,6 +145,49 @@ export default function onboarding(main, done) {
       h('p', { class: 'muted', dataset: { testid: 'restore-key-note' }, text: 'Restoring puts your account key, which adds and revokes devices, on this device too. You can take it off again on the Devices page once you are set up.' }),
       form);
     phrase.focus();
+  }
+
+  // askName: right after a new account is made, the name (and an
+  // optional picture) others will know it by: its first profile. It can
+  // be skipped and set later on "My profile".
+  function askName(id) {
+    const nameIn = h('input', { id: 'ob-name', type: 'text', maxlength: 100, autocomplete: 'nickname', dataset: { testid: 'onboarding-name' } });
+    const imageIn = h('input', { id: 'ob-image', type: 'file', accept: PICTURES, dataset: { testid: 'onboarding-image' } });
+    const save = h('button', { type: 'submit', dataset: { testid: 'onboarding-name-save' }, text: 'Save' });
+    const skip = h('button', { type: 'button', class: 'secondary', dataset: { testid: 'onboarding-name-skip' }, onclick: () => done(id), text: 'Skip for now' });
+    const status = statusLine('onboarding-name-status');
+    const form = h('form', { dataset: { testid: 'onboarding-name-form' } },
+      h('p', { text: 'Your account is made. What name should the people you know see? You can change it, and add more about you, on “My profile” later.' }),
+      h('label', { for: 'ob-name', text: 'Your name' }), nameIn,
+      h('label', { for: 'ob-image', text: 'A picture (optional)' }), imageIn,
+      h('p', { class: 'muted', text: 'Your profile is public: everyone who gets your posts sees it.' }),
+      h('div', { class: 'choices' }, save, skip), status);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const name = nameIn.value.trim();
+      if (!name) {
+        status.set('Type a name, or choose “Skip for now”.', 'error');
+        nameIn.focus();
+        return;
+      }
+      save.disabled = skip.disabled = true;
+      try {
+        const fields = { name };
+        const file = imageIn.files && imageIn.files[0];
+        if (file) {
+          status.set('Uploading the picture…');
+          fields.image = (await api.uploadImage(file)).id;
+        }
+        status.set('Saving…');
+        await api.putProfile(fields);
+        done(id);
+      } catch (err) {
+        status.set(errorText(err), 'error');
+        save.disabled = skip.disabled = false;
+      }
+    });
+    replace(main, h('h1', { tabindex: '-1', text: 'Your name' }), form);
+    nameIn.focus();
   }
 
   choose();

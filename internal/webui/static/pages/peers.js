@@ -6,6 +6,7 @@ import { api } from '../api.js';
 import { nameOf } from '../names.js';
 import { alikeBadge, cleanName } from '../peertext.js';
 import { drawCopies } from '../copies.js';
+import { onlineSection } from './online.js';
 
 const phases = {
   hello: 'Saying hello',
@@ -38,6 +39,7 @@ export default async function peers(main, ctx) {
     h('label', { for: 'peer-addr', text: 'Peer address' }),
     h('div', { class: 'row' }, addrIn, addBtn), addStatus);
   let status_ = null;
+  const online = onlineSection(ctx, list); // marks the peers online; its section is the people page's
 
   main.append(
     h('h1', { tabindex: '-1', text: 'Peers & sync' }),
@@ -101,6 +103,7 @@ export default async function peers(main, ctx) {
           s && s.forks ? ['Forks found', String(s.forks)] : null,
         ]));
     }));
+    online.load();
   }
 
   async function load() {

@@ -3,6 +3,7 @@
 import { h, replace, displayName, statusLine, errorText, copyText } from '../dom.js';
 import { api, blobURL } from '../api.js';
 import { alikeBadge, iso } from '../peertext.js';
+import { onlineSection } from './online.js';
 
 export default async function people(main, ctx) {
   ctx.title('People');
@@ -29,6 +30,7 @@ export default async function people(main, ctx) {
     location.hash = '#/account/' + v;
   });
 
+  const online = onlineSection(ctx, main);
   const myId = h('code', { class: 'id', dataset: { testid: 'my-account' }, text: ctx.me.account });
 
   main.append(
@@ -43,6 +45,7 @@ export default async function people(main, ctx) {
           text: 'Copy',
         }), '. To connect with someone new, use an ', h('a', { href: '#/invite', text: 'invite' }), '.'),
       openForm),
+    online.section,
     h('section', { 'aria-labelledby': 'following-heading' }, followingHeading, following),
     h('section', { 'aria-labelledby': 'blocked-heading' }, blockedHeading, blocked),
   );
@@ -75,6 +78,7 @@ export default async function people(main, ctx) {
         type: 'button', class: 'secondary small', 'aria-label': 'Unblock ' + name, dataset: { testid: 'unblock-button' },
         onclick: () => change(() => api.block(a.account, false), `You unblocked ${name}.`), text: 'Unblock',
       }))) : [h('li', { class: 'empty', text: 'You blocked nobody.' })]));
+      online.load();
     } catch (err) {
       status.set(errorText(err), 'error');
     }

@@ -36,6 +36,24 @@ export function shortStranger(id) {
   return id && id.length > 16 ? id.slice(0, 16) + '…' : id || '';
 }
 
+// strangerName is how the page names a stranger: the profile name held
+// of its account, else its account id, shortened; with the start of its
+// user id when that is not the account (the account alone may then name
+// two strangers).
+export function strangerName(s) {
+  const base = cleanName(s.name || '') || (s.account ? shortId(s.account) : shortStranger(s.id));
+  return s.user_is_account || !s.id ? base : `${base} (user ${s.id.slice(64, 72)}…)`;
+}
+
+// strangerText reads what a person typed to name a stranger: an account
+// (acc_…), a request (ent_…) or the 128 hexadecimal digits; null if none.
+function strangerText(t) {
+  const s = t.trim();
+  if (/^(acc|ent)_[a-z2-7]{58}$/i.test(s)) return s.toLowerCase();
+  if (/^[0-9a-f]{128}$/i.test(s)) return s.toLowerCase();
+  return null;
+}
+
 // latestRequest is the time of a stranger's latest request (0 without).
 function latestRequest(s) {
   return Math.max(0, ...(s.requests || []).map((r) => r.timestamp || 0));
@@ -89,6 +107,21 @@ export default async function village(main, ctx) {
       },
       text: 'Open the inbox',
     }));
+  // Open exclusion proposals this local has not voted on: the other
+  // thing that waits for it, shown at the top beside the inbox.
+  const proposalsHeading = h('h2', { id: 'proposals-heading', tabindex: '-1', text: 'Exclusion proposals' });
+  const votesCount = h('span', { dataset: { testid: 'village-votes-count' } });
+  const votesNote = h('p', { class: 'inbox-note', hidden: true, dataset: { testid: 'village-votes-note' } }, votesCount, ' ',
+    h('button', {
+      type: 'button', class: 'secondary small', dataset: { testid: 'votes-jump' },
+      onclick: () => {
+        proposalsHeading.scrollIntoView({ block: 'start' });
+        proposalsHeading.focus();
+      },
+      text: 'Show the proposals',
+    }));
+  // The strangers whose actions (vote, note) this page shows unfolded.
+  const openActions = new Set();
 
   const localsList = h('ul', { class: 'locals', dataset: { testid: 'village-locals' }, 'aria-labelledby': 'locals-heading' });
   const localsHeading = h('h2', { id: 'locals-heading', text: 'Locals' });
@@ -133,12 +166,12 @@ export default async function village(main, ctx) {
   const strangerCount = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite', dataset: { testid: 'stranger-count' } });
   const strangersList = h('ul', { class: 'strangers', dataset: { testid: 'village-strangers' }, 'aria-labelledby': 'strangers-heading' });
   const strangersHeading = h('h2', { id: 'strangers-heading', text: 'Strangers' });
-  const addIn = h('input', { id: 'stranger-add-id', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: '128 hexadecimal digits', 'aria-describedby': 'stranger-add-help', dataset: { testid: 'stranger-add-id' } });
+  const addIn = h('input', { id: 'stranger-add-id', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'acc_… (their account id)', 'aria-describedby': 'stranger-add-help', dataset: { testid: 'stranger-add-id' } });
   const addBtn = h('button', { type: 'submit', class: 'secondary', dataset: { testid: 'stranger-add-submit' }, text: 'Add' });
   const addStatus = statusLine('stranger-add-status');
   const addForm = h('form', { class: 'inline-form', dataset: { testid: 'stranger-add-form' } },
-    h('label', { for: 'stranger-add-id', text: 'Add a stranger by id' }),
-    h('p', { id: 'stranger-add-help', class: 'muted hint', text: 'Lists the stranger with your vote deferred: you can veto or accept with proof later.' }),
+    h('label', { for: 'stranger-add-id', text: 'Add a stranger by their account id' }),
+    h('p', { id: 'stranger-add-help', class: 'muted hint', text: 'Their account id (acc_…) is what \'kith id\' prints and their profile shows. Adding lists the stranger with your vote deferred: you can veto or accept with proof later.' }),
     h('div', { class: 'row' }, addIn, addBtn), addStatus);
 
   // Exclusions.
@@ -148,16 +181,18 @@ export default async function village(main, ctx) {
   const proposeBtn = h('button', { type: 'submit', class: 'danger', dataset: { testid: 'propose-submit' }, text: 'Propose exclusion' });
   const proposeStatus = statusLine('propose-status');
   const proposeForm = h('form', { class: 'card', dataset: { testid: 'propose-form' } },
-    h('h3', { text: 'Propose to exclude a local' }),
     h('label', { for: 'propose-subject', text: 'Local' }), subjectSel,
     h('label', { for: 'propose-reason', text: 'Reason' }), reasonIn,
     h('div', { class: 'row' }, proposeBtn), proposeStatus);
+  // Rare: folded until asked for.
+  const proposeBox = h('details', { class: 'folded', dataset: { testid: 'propose-details' } },
+    h('summary', { text: 'Propose to exclude a local…' }), proposeForm);
 
   // State.
   const publishBtn = h('button', { type: 'button', class: 'secondary', dataset: { testid: 'publish-state' }, text: 'Publish my state' });
   const publishStatus = statusLine('publish-status');
-  const stateBox = h('section', { 'aria-labelledby': 'state-heading' },
-    h('h2', { id: 'state-heading', text: 'Your state' }),
+  const stateBox = h('details', { class: 'folded', dataset: { testid: 'state-details' } },
+    h('summary', { id: 'state-heading', text: 'Your state…' }),
     h('p', { class: 'muted', text: 'Your state is a signed summary of the village as your device holds it: the others audit it against what you voted. Each local’s chain of states is under “View audited chain”.' }),
     h('div', { class: 'row' }, publishBtn), publishStatus);
 
@@ -166,7 +201,7 @@ export default async function village(main, ctx) {
   membership.hidden = true;
   main.append(
     h('p', { class: 'back' }, h('a', { href: '#/villages', text: '← Villages' })),
-    title, inboxNote, status, charter, problems,
+    title, inboxNote, votesNote, status, charter, problems,
     membership,
     body);
   body.append(
@@ -175,6 +210,7 @@ export default async function village(main, ctx) {
       h('p', { class: 'muted', text: 'A stranger asks the village through one local: its request shows here on that local’s node only, until a local answers by voting on the stranger; then every local sees its requests. Defer lists it in the contact book without a verdict, Accept with proof vouches for it, Veto refuses its requests from now on. Notes are shared with the locals. Files of strangers nobody answered yet are fetched only when you open them.' }),
       inboxDropped,
       inboxList),
+    h('section', { 'aria-labelledby': 'proposals-heading' }, proposalsHeading, proposalsList, proposeBox),
     h('section', { 'aria-labelledby': 'strangers-heading' },
       strangersHeading,
       h('div', { class: 'filters' },
@@ -182,8 +218,6 @@ export default async function village(main, ctx) {
         h('div', {}, h('label', { for: 'stranger-filter-standing', text: 'Standing' }), filterStanding)),
       strangerCount, strangersList, addForm),
     h('section', { 'aria-labelledby': 'locals-heading' }, localsHeading, localsList, invitationsBox, inviteForm),
-    h('section', { 'aria-labelledby': 'proposals-heading' },
-      h('h2', { id: 'proposals-heading', text: 'Exclusion proposals' }), proposalsList, proposeForm),
     stateBox,
   );
 
@@ -290,6 +324,21 @@ export default async function village(main, ctx) {
     if (me && me.status === 'founder' && !me.accepted) {
       role = 'You are named a founder and have not accepted yet.';
       buttons.push(h('button', { type: 'button', dataset: { testid: 'village-accept' }, onclick: () => act(() => api.villageAccept(id), 'You accepted the founding.'), text: 'Accept founding' }));
+      // Not wanted (a stranger's founding, say): declined, it is dropped
+      // from this node and frees its place among the unanswered ones.
+      buttons.push(h('button', {
+        type: 'button', class: 'secondary', dataset: { testid: 'village-decline' },
+        onclick: async () => {
+          try {
+            await api.villageDecline(id);
+            ctx.announce('You declined the founding.');
+            location.hash = '#/villages';
+          } catch (err) {
+            membershipStatus.set(errorText(err), 'error');
+          }
+        },
+        text: 'Decline',
+      }));
     } else if (me && me.status === 'founder') {
       role = 'You accepted the founding; the others have not all accepted yet.';
     } else if (me && me.status === 'local') {
@@ -399,7 +448,7 @@ export default async function village(main, ctx) {
     const prev = subjectSel.value;
     replace(subjectSel, ...ls.filter((l) => l.status === 'local' && l.key !== v.me).map((l) => h('option', { value: l.key, text: nameOfLocal(l.key) })));
     if (prev) subjectSel.value = prev;
-    proposeForm.hidden = !isActive() || !subjectSel.options.length;
+    proposeBox.hidden = !isActive() || !subjectSel.options.length;
     stateBox.hidden = !isLocal();
   }
 
@@ -489,7 +538,7 @@ export default async function village(main, ctx) {
           proofIn.value = '';
         }, 'You accepted with proof.');
       });
-      yours = h('div', { class: 'your-vote', role: 'group', 'aria-label': (pending ? 'Your answer to stranger ' : 'Your vote on stranger ') + shortStranger(key) },
+      yours = h('div', { class: 'your-vote', role: 'group', 'aria-label': (pending ? 'Your answer to ' : 'Your vote on ') + strangerName(s) },
         h('h4', { text: pending ? 'Your answer' : 'Your vote: ' + (voteWords[vote] || vote) }),
         mine().mode === 'passive' ? h('p', { class: 'muted small', text: 'You are passive: your vote follows the active locals whatever you cast.' }) : null,
         h('div', { class: 'row' },
@@ -555,14 +604,25 @@ export default async function village(main, ctx) {
         x.counted ? null : h('span', { class: 'muted', text: ' — former local, not counted' }))))
         : h('p', { class: 'muted', text: 'No votes.' }),
     ];
+    // The local's actions on the stranger (vote, note) sit behind one
+    // button; the page remembers which cards are unfolded.
+    let actions = null;
+    if (yours || noteForm) {
+      actions = h('details', { class: 'stranger-actions', open: openActions.has(key), dataset: { testid: 'stranger-actions' } },
+        h('summary', { class: 'button secondary small', dataset: { testid: 'stranger-actions-toggle' }, text: pending ? 'Answer…' : 'Vote or add a note…' }),
+        yours, noteForm);
+      actions.addEventListener('toggle', () => (actions.open ? openActions.add(key) : openActions.delete(key)));
+    }
     return h('li', { class: 'card stranger' + (pending ? ' pending' : ''), id: 'stranger-' + key, dataset },
       h('div', { class: 'stranger-head' },
-        h('h3', {}, 'Stranger ', h('code', { title: key, text: shortStranger(key) })),
+        h('h3', { dataset: { testid: 'stranger-name' } }, cleanName(s.name || '') ? [strangerName(s), ' ', alikeBadge(s.account, cleanName(s.name))] : ['Stranger ', h('code', { title: s.account || key, text: strangerName(s) })]),
         h('span', { class: 'standing ' + badge, dataset: { testid: 'stranger-standing', standing: badge } },
           h('span', { 'aria-hidden': 'true', text: st.sym + ' ' }), st.text)),
       s.standing === 'vetoed' ? h('p', { class: 'vetoers', text: 'Vetoed by ' + names(s.vetoers) }) : null,
       s.listed || pending ? null : h('p', { class: 'muted small', text: 'Not listed: no current local has voted on it.' }),
-      h('details', {}, h('summary', { text: 'Full id' }), h('code', { class: 'id', text: key })),
+      h('details', {}, h('summary', { text: 'Ids' }),
+        s.account ? h('p', {}, 'Account ', h('code', { class: 'id', dataset: { testid: 'stranger-account' }, text: s.account })) : null,
+        h('p', {}, 'Stranger id ', h('code', { class: 'id', text: key }))),
       pending ? requestsList(s) : null,
       votesPart,
       pending ? null : requestsList(s),
@@ -572,7 +632,7 @@ export default async function village(main, ctx) {
         h('span', { class: 'note-text', ptext: n.text }),
         n.blob ? [' ', h('a', { href: blobURL(n.blob), target: '_blank', rel: 'noopener', dataset: { testid: 'note-file-link' }, text: 'attached file' })] : null)))
         : pending ? null : h('p', { class: 'muted', text: 'No notes.' }),
-      yours, noteForm, cardStatus);
+      actions, cardStatus);
   }
 
   async function cast(st, fn, done) {
@@ -597,7 +657,7 @@ export default async function village(main, ctx) {
     if (want && s.standing !== want) return false;
     const q = filterIn.value.trim().toLowerCase();
     if (!q) return true;
-    const hay = [s.id, s.standing, ...(s.notes || []).map((n) => n.text + ' ' + nameOfLocal(n.local)),
+    const hay = [s.id, s.account || '', s.name || '', s.standing, ...(s.notes || []).map((n) => n.text + ' ' + nameOfLocal(n.local)),
       ...(s.requests || []).map((r) => r.text),
       ...(s.votes || []).map((x) => nameOfLocal(x.local) + ' ' + x.vote)].join(' ').toLowerCase();
     return hay.includes(q);
@@ -632,6 +692,10 @@ export default async function village(main, ctx) {
 
   function drawProposals() {
     const ps = v.proposals || [];
+    const waiting = ps.filter((p) => p.outcome === 'open' && isActive() && p.subject !== v.me &&
+      !(p.for || []).includes(v.me) && !(p.against || []).includes(v.me)).length;
+    votesNote.hidden = !waiting;
+    votesCount.textContent = waiting ? `${plural(waiting, 'exclusion proposal')} ${waiting === 1 ? 'waits' : 'wait'} for your vote` : '';
     rebuild(proposalsList, () => replace(proposalsList, ...(ps.length ? ps.map((p) => {
       const canVote = p.outcome === 'open' && isActive() && p.subject !== v.me;
       const pStatus = keep('pstatus-' + p.id, () => statusLine('proposal-status'));
@@ -737,9 +801,9 @@ export default async function village(main, ctx) {
 
   addForm.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const s = addIn.value.trim().toLowerCase();
-    if (!/^[0-9a-f]{128}$/.test(s)) {
-      addStatus.set('A stranger id is 128 hexadecimal digits (0-9, a-f).', 'error');
+    const s = strangerText(addIn.value);
+    if (!s) {
+      addStatus.set('Name the stranger by their account id (acc_… and 58 letters and digits), or by their 128-digit stranger id.', 'error');
       addIn.focus();
       return;
     }

@@ -1,0 +1,72 @@
+package main
+
+// Presence and signalling (issue 14, item 3) between real processes on
+// loopback, and the web UI's "online via HUB".
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/kithnet/kith/internal/api/wire"
+)
+
+// online runs kith online --json.
+func (p *proc) online() wire.Online {
+	var o wire.Online
+	if err := json.Unmarshal(p.kith("online"), &o); err != nil {
+		p.t.Fatal(err)
+	}
+	return o
+}
+
+// TestPresenceCLIAndWeb: A and B follow each other and are connected only
+// to a hub (kith serve --hub). kith online on B lists A online via the
+// hub; kith signal from A reaches B's list; B's People page shows A
+// online via the hub (B holds nothing of A's: no name yet), with a dot beside A in Following, and A's message.
+func TestPresenceCLIAndWeb(t *testing.T) {
+	dir := t.TempDir()
+	h := startNode(t, "hub", filepath.Join(dir, "hub"), "--hub")
+	a := startNode(t, "a", filepath.Join(dir, "a"))
+	b := startNode(t, "b", filepath.Join(dir, "b"))
+	a.kith("follow", b.Account)
+	b.kith("follow", a.Account)
+	a.kith("peer", "add", h.addr())
+	b.kith("peer", "add", h.addr())
+	waitFor(t, syncTimeout, "kith online on B to list A via the hub", func() bool {
+		o := b.online()
+		return len(o.Online) == 1 && o.Online[0].Device == a.Device && len(o.Online[0].Hubs) == 1 && o.Online[0].Hubs[0].Device == h.Device &&
+			len(o.Hubs) == 1 && o.Hubs[0].Device == h.Device
+	})
+	if out := string(a.kithText("signal", b.Device, "on", "my", "way")); out != "handed on by "+h.Device+"\n" {
+		t.Fatalf("kith signal prints %q", out)
+	}
+	waitFor(t, 10*time.Second, "B to hold A's message", func() bool {
+		o := b.online()
+		return len(o.Signals) == 1 && o.Signals[0].From == a.Device && o.Signals[0].Text == "on my way"
+	})
+	if out, err := a.try("signal", h.Device, "hello"); err == nil || !strings.Contains(string(out)+err.Error(), "not connected to this hub, or takes no messages from you") {
+		t.Fatalf("a message to the hub's own device: %s %v, want refused", out, err)
+	}
+
+	br := newBrowser(t)
+	tab := br.ctx
+	br.do(tab, "open B's People page", 30*time.Second,
+		chromedp.Navigate(b.Web+"#/people"), chromedp.WaitVisible(tid("online-list")))
+	waitJS[bool](br, tab, "A online via the hub", 30*time.Second, fmt.Sprintf(
+		`(l => l.length === 1 && l[0].dataset.device === %q && l[0].querySelector('a').getAttribute('href') === '#/account/%s' && l[0].textContent.includes('online via dev_'))([...document.querySelectorAll('[data-testid=online-person]')])`,
+		a.Device, a.Account))
+	waitJS[bool](br, tab, "a dot beside A in Following", 10*time.Second, fmt.Sprintf(
+		`!!document.querySelector('[data-testid=following-list] [data-account=%q] [data-testid=online-dot]')`, a.Account))
+	waitJS[bool](br, tab, "A's message", 10*time.Second,
+		`[...document.querySelectorAll('[data-testid=signal]')].some(e => e.textContent.endsWith(': on my way'))`)
+	br.screenshot(tab, "presence-people")
+	// A goes: the page says so, live.
+	a.stop()
+	waitJS[bool](br, tab, "nobody online once A went", 30*time.Second,
+		`document.querySelectorAll('[data-testid=online-person]').length === 0`)
+}
