@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kithnet/kith/internal/causalorder"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 )
@@ -269,7 +270,7 @@ func TestCausalOrderProperty(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := oracle.Encode()
-		if got := order(es, at, func(i int) []entry.ID { return RefsOf(ps[i].p) }); !slices.Equal(got, naiveOrder(es)) {
+		if got := causalorder.Order(es, at, func(i int) []entry.ID { return RefsOf(ps[i].p) }); !slices.Equal(got, naiveOrder(es)) {
 			t.Fatalf("iteration %d: order %v, naive order %v", it, got, naiveOrder(es))
 		}
 		for r := range 4 {

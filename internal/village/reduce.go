@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/kithnet/kith/internal/causalorder"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 )
@@ -245,7 +246,7 @@ func Reduce(village entry.ID, entries []*entry.Entry) (*State, error) {
 	found, es, at, certs := distinct(village, entries)
 	ps := decodeAll(es)
 	acc := accountsOf(es, ps, at, certs)
-	seq := order(es, at, func(i int) []entry.ID { return RefsOf(ps[i].p) })
+	seq := causalorder.Order(es, at, func(i int) []entry.ID { return RefsOf(ps[i].p) })
 	at = nil
 	return reduceInOrder(village, found, es, ps, seq, acc)
 }
