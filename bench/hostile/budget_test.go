@@ -11,6 +11,7 @@ import (
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/netnode/hostile"
 	"github.com/kithnet/kith/internal/node"
+	"github.com/kithnet/kith/internal/store"
 	"github.com/kithnet/kith/internal/village"
 )
 
@@ -58,7 +59,7 @@ func follow(t *testing.T, n, other *node.Node) {
 // holdsPost reports whether n holds a post of account's with text.
 func holdsPost(t *testing.T, n *node.Node, account identity.AccountID, text string) bool {
 	t.Helper()
-	page, err := n.AccountPosts(t.Context(), account.Key(), 0, 100)
+	page, err := n.AccountPosts(t.Context(), account.Key(), store.TimeKey{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
