@@ -16,11 +16,16 @@ type Limits struct {
 	Followed    int           // followed senders' letters kept for one recipient
 	TotalBytes  int64         // bytes of all letters; strangers' take at most half
 	FollowsKeys int           // device keys of all recipients' follows the hub keeps
+	// Recipients bounds the accounts enrolled at once (those a device of
+	// which collected here); an account that collected nothing for Keep
+	// and has no letter waiting is forgotten (ForgetIdle), so throwaway
+	// accounts enrolling cost the hub a bounded, expiring state.
+	Recipients int
 }
 
 // DefaultLimits are kith's defaults.
 func DefaultLimits() Limits {
-	return Limits{LetterBytes: MaxLetter, Keep: 14 * 24 * time.Hour, PerSender: 4, Strangers: 64, Followed: 256, TotalBytes: 256 << 20, FollowsKeys: 1 << 18}
+	return Limits{LetterBytes: MaxLetter, Keep: 14 * 24 * time.Hour, PerSender: 4, Strangers: 64, Followed: 256, TotalBytes: 256 << 20, FollowsKeys: 1 << 18, Recipients: 1 << 16}
 }
 
 // Held is one letter a hub keeps, without its bytes.
@@ -53,7 +58,8 @@ type Box struct {
 	letters       map[[32]byte]*Held
 	byRecipient   map[[32]byte][]*Held // in arrival order
 	follows       map[[32]byte]map[[32]byte]bool
-	followsKeys   int // keys in follows, all recipients
+	lastCollect   map[[32]byte]time.Time // by the hub's clock: SetFollows or Touch
+	followsKeys   int                    // keys in follows, all recipients
 	totalBytes    int64
 	strangerBytes int64
 	seq           uint64
@@ -61,7 +67,7 @@ type Box struct {
 
 // NewBox returns an empty box with limits.
 func NewBox(l Limits) *Box {
-	return &Box{limits: l, letters: map[[32]byte]*Held{}, byRecipient: map[[32]byte][]*Held{}, follows: map[[32]byte]map[[32]byte]bool{}}
+	return &Box{limits: l, letters: map[[32]byte]*Held{}, byRecipient: map[[32]byte][]*Held{}, follows: map[[32]byte]map[[32]byte]bool{}, lastCollect: map[[32]byte]time.Time{}}
 }
 
 // Limits returns the box's limits.
@@ -73,7 +79,20 @@ func (b *Box) Limits() Limits { return b.limits }
 // FollowsKeys, the recipient is enrolled with the keys it had (none, if
 // new) and a *Refusal says so.
 func (b *Box) SetFollows(recipient [32]byte, keys [][32]byte) error {
+	return b.SetFollowsAt(time.Time{}, recipient, keys)
+}
+
+// SetFollowsAt is SetFollows at now by the hub's clock, which also counts
+// as the recipient's latest collection (ForgetIdle). A new recipient when
+// Recipients are enrolled already is refused and not enrolled.
+func (b *Box) SetFollowsAt(now time.Time, recipient [32]byte, keys [][32]byte) error {
 	old, had := b.follows[recipient]
+	if !had && len(b.follows) >= b.limits.Recipients {
+		return &Refusal{RefuseLimit, fmt.Sprintf("this hub keeps dropboxes for %d accounts, the most it keeps; it takes no new one until one has gone unused for %s", len(b.follows), b.limits.Keep)}
+	}
+	if !now.IsZero() || !had {
+		b.lastCollect[recipient] = now
+	}
 	if b.followsKeys-len(old)+len(keys) > b.limits.FollowsKeys {
 		if !had {
 			b.follows[recipient] = map[[32]byte]bool{}
@@ -87,6 +106,37 @@ func (b *Box) SetFollows(recipient [32]byte, keys [][32]byte) error {
 	b.followsKeys += len(m) - len(old)
 	b.follows[recipient] = m
 	return nil
+}
+
+// Touch records a collection by recipient at now (hub's clock) without
+// changing its follows.
+func (b *Box) Touch(now time.Time, recipient [32]byte) {
+	if _, ok := b.follows[recipient]; ok {
+		b.lastCollect[recipient] = now
+	}
+}
+
+// ForgetIdle forgets the recipients that have no letter waiting and
+// collected nothing since now - Keep (a recipient restored without a time
+// counts from the first call after), and returns them, ascending.
+func (b *Box) ForgetIdle(now time.Time) [][32]byte {
+	var out [][32]byte
+	for r := range b.follows {
+		at := b.lastCollect[r]
+		if at.IsZero() {
+			b.lastCollect[r] = now
+			continue
+		}
+		if len(b.byRecipient[r]) > 0 || now.Before(at.Add(b.limits.Keep)) {
+			continue
+		}
+		b.followsKeys -= len(b.follows[r])
+		delete(b.follows, r)
+		delete(b.lastCollect, r)
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(x, y [32]byte) int { return slices.Compare(x[:], y[:]) })
+	return out
 }
 
 // Enrolled reports whether recipient has collected here (SetFollows).

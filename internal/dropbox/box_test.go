@@ -64,7 +64,7 @@ func TestBoxFloodNeverPushesOutFollowed(t *testing.T) {
 		t.Fatalf("the friend's second letter after the flood: %v", err)
 	}
 	// The flood for other recipients stays within half the hub's total.
-	small := Limits{LetterBytes: MaxLetter, Keep: time.Hour, PerSender: 4, Strangers: 64, Followed: 256, TotalBytes: 100 * 1000, FollowsKeys: 10}
+	small := Limits{LetterBytes: MaxLetter, Keep: time.Hour, PerSender: 4, Strangers: 64, Followed: 256, TotalBytes: 100 * 1000, FollowsKeys: 10, Recipients: 2000}
 	b = NewBox(small)
 	b.SetFollows(alice, [][32]byte{friend})
 	taken := 0
@@ -219,5 +219,43 @@ func TestBoxEnrolmentAndBounds(t *testing.T) {
 	}
 	if err := b.SetFollows(k32(0xc0, 1), [][32]byte{k32(1, 2), k32(1, 3)}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Enrolments are bounded and expire: beyond Recipients a new account is
+// refused and not enrolled; an account that collected nothing for Keep and
+// has no letter waiting is forgotten, and its place is free again; one
+// with a letter waiting, or that collected since, stays.
+func TestBoxRecipientsBoundedAndForgotten(t *testing.T) {
+	l := DefaultLimits()
+	l.Recipients = 3
+	b := NewBox(l)
+	for i := range 3 {
+		if err := b.SetFollowsAt(t0, k32(0xd0, i), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := b.SetFollowsAt(t0, k32(0xd0, 3), nil)
+	refusal(t, err, RefuseLimit)
+	if b.Enrolled(k32(0xd0, 3)) {
+		t.Fatal("a fourth account was enrolled over the bound")
+	}
+	// The first has a letter waiting; the second collects again later.
+	if _, _, err := b.Admit(t0, letterOf(k32(0xd0, 0), k32(0x10, 0), k32(0x20, 0), 1)); err != nil {
+		t.Fatal(err)
+	}
+	b.Touch(t0.Add(l.Keep/2), k32(0xd0, 1))
+	if got := b.ForgetIdle(t0.Add(l.Keep - time.Second)); len(got) != 0 {
+		t.Fatalf("forgotten before their time: %x", got)
+	}
+	got := b.ForgetIdle(t0.Add(l.Keep))
+	if len(got) != 1 || got[0] != k32(0xd0, 2) || b.Enrolled(k32(0xd0, 2)) {
+		t.Fatalf("forgotten at Keep: %x; want only the idle third", got)
+	}
+	if !b.Enrolled(k32(0xd0, 0)) || !b.Enrolled(k32(0xd0, 1)) {
+		t.Fatal("an account with a letter waiting, or that collected since, was forgotten")
+	}
+	if err := b.SetFollowsAt(t0.Add(l.Keep), k32(0xd0, 3), nil); err != nil {
+		t.Fatalf("the freed place: %v", err)
 	}
 }

@@ -168,9 +168,13 @@ func (h *hubDropbox) deposit(now time.Time, recipient, depositor [32]byte, l *dr
 func (h *hubDropbox) collect(now time.Time, recipient [32]byte, follows, done [][32]byte) ([][]byte, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.box.Touch(now, recipient)
 	if !h.box.Enrolled(recipient) || !slices.Equal(h.box.Follows(recipient), follows) {
-		if err := h.box.SetFollows(recipient, follows); err != nil {
+		if err := h.box.SetFollowsAt(now, recipient, follows); err != nil {
 			h.log.Warn("dropbox: a recipient's follows", "err", err)
+			if !h.box.Enrolled(recipient) {
+				return nil, err
+			}
 		}
 		follows = h.box.Follows(recipient)
 		keys := make([]string, len(follows))
@@ -204,6 +208,14 @@ func (h *hubDropbox) expire(now time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.removeFiles(h.box.Expire(now), "expired")
+	// Accounts that enrolled and then collected nothing for a letter's
+	// time, with none waiting, are forgotten with their follows file.
+	for _, r := range h.box.ForgetIdle(now) {
+		if err := os.Remove(h.followsPath(r)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			h.log.Warn("dropbox: removing an idle recipient's follows", "err", err)
+		}
+		h.log.Info("dropbox: idle recipient forgotten", "recipient", hex.EncodeToString(r[:4]))
+	}
 }
 
 // removeFiles deletes the files of letters the box dropped. h.mu is held.
