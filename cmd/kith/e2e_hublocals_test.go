@@ -43,9 +43,9 @@ func TestHubServesLocals(t *testing.T) {
 	n := startNode(t, "n", filepath.Join(dir, "n"), "--use-hub", h.addr())
 
 	waitFor(t, syncTimeout, "L, a local, to hold a slot at the hub", func() bool { return l.circuitAddr() != "" })
-	waitFor(t, syncTimeout, "L to hear that the hub offers it the relay", func() bool {
+	waitFor(t, syncTimeout, "L to hear that the hub offers it its services, the relay among them", func() bool {
 		names, ok := l.servicesOf(h.Device)
-		return ok && len(names) == 2 && names[0] == "heads" && names[1] == "relay"
+		return ok && len(names) == 4 && names[0] == "dropbox" && names[1] == "heads" && names[2] == "presence" && names[3] == "relay"
 	})
 	waitFor(t, syncTimeout, "N to hear what the hub offers it", func() bool { _, ok := n.servicesOf(h.Device); return ok })
 	if names, _ := n.servicesOf(h.Device); len(names) != 0 {
