@@ -30,7 +30,18 @@ func TestTotalsKeepEndedSessions(t *testing.T) {
 	if ta.Sessions != 2 || ta.EntriesSent != 8 || ta.EntriesReceived != 0 || ta.BytesOut <= first.BytesOut {
 		t.Errorf("a: %+v, want 2 sessions, 8 entries sent, none received, more bytes out than %d", ta, first.BytesOut)
 	}
-	if tb.Sessions != 2 || tb.EntriesReceived != 8 || tb.EntriesSent != 0 || tb.BytesIn != ta.BytesOut || tb.BytesOut != ta.BytesIn {
+	if tb.Sessions != 2 || tb.EntriesReceived != 8 || tb.EntriesSent != 0 || !mirrored(tb.BytesIn, ta.BytesOut) || !mirrored(ta.BytesIn, tb.BytesOut) {
 		t.Errorf("b: %+v, want 2 sessions, 8 entries received, none sent, and a's bytes mirrored (%+v)", tb, ta)
 	}
+}
+
+// closingFrame bounds what one side writes as its session closes (its
+// goodbye, sync.md) that the other may never read: the link is cut while
+// it is on the way, so the reader counts everything but that.
+const closingFrame = 64
+
+// mirrored reports whether a reader counted what the writer wrote, but
+// for at most one closing frame per session of the two.
+func mirrored(read, written int64) bool {
+	return read <= written && written-read <= 2*closingFrame
 }
