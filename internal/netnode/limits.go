@@ -100,6 +100,17 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 		Stream: rcmgr.ResourceLimits{
 			Memory: streamMemory,
 		},
+		// A kith protocol as a whole: the system's streams, nothing less.
+		// libp2p's scaled default (640 inbound streams at 512 MiB) cut a
+		// hub's presence and sync sessions at 640 clients; kith bounds
+		// each protocol per peer (ProtocolPeer) and all of them by the
+		// system limits. libp2p's own protocols keep their own limits.
+		ProtocolDefault: rcmgr.ResourceLimits{
+			Streams:         rcmgr.LimitVal(conns * streamsPerConn),
+			StreamsInbound:  rcmgr.LimitVal(conns * streamsPerConn / 2),
+			StreamsOutbound: rcmgr.LimitVal(conns * streamsPerConn / 2),
+			Memory:          systemMemory,
+		},
 		ProtocolPeer: map[protocol.ID]rcmgr.ResourceLimits{
 			SyncProtocol: {
 				Streams:         8,

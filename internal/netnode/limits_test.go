@@ -46,6 +46,19 @@ func TestLimitConfig(t *testing.T) {
 		if got := cfg.ProtocolPeer[BlobProtocol]; got.StreamsInbound != 32 || got.StreamsOutbound != 32 || got.Streams != 64 || got.Memory != 32<<20 {
 			t.Fatalf("blob per-peer limits %+v", got)
 		}
+		// A kith protocol as a whole is bounded by the system's streams
+		// only (and per peer above), not by libp2p's scaled protocol
+		// default of 640 inbound streams, which cut a hub's presence and
+		// sync sessions at 640 clients (bench/hub).
+		wantProto := rcmgr.ResourceLimits{
+			Streams: tc.conns * 16, StreamsInbound: tc.conns * 8, StreamsOutbound: tc.conns * 8, Memory: 512 << 20,
+		}
+		// (A protocol holds no connections or descriptors: libp2p blocks
+		// them for every protocol.)
+		wantProto.Conns, wantProto.ConnsInbound, wantProto.ConnsOutbound, wantProto.FD = rcmgr.BlockAllLimit, rcmgr.BlockAllLimit, rcmgr.BlockAllLimit, rcmgr.BlockAllLimit
+		if got := cfg.ProtocolDefault; got != wantProto {
+			t.Fatalf("high %d: protocol-wide limits %+v, want %+v", tc.connHigh, got, wantProto)
+		}
 		// libp2p's own services keep their limits.
 		if got := cfg.ServicePeer["libp2p.ping"]; got.StreamsInbound != 2 {
 			t.Fatalf("ping per-peer limits %+v: want libp2p's own (2 inbound streams)", got)
