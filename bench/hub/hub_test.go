@@ -22,7 +22,7 @@ func TestHubBench(t *testing.T) {
 	if r.HubEntriesOut != 4*19 {
 		t.Errorf("the hub sent %d entries, want 4 entries × 19 followers = 76", r.HubEntriesOut)
 	}
-	if r.PresenceWatchers != 19 || r.PresenceChanges != 8 || r.PresenceWentMS <= 0 || r.PresenceCameMS <= 0 {
+	if r.PresenceWatchers != 19 || r.PresenceNotWelcomed != 0 || r.PresenceChanges != 8 || r.PresenceWentMS <= 0 || r.PresenceCameMS <= 0 {
 		t.Errorf("presence: %d watchers, %d changes, went after %v ms, came back after %v ms: want 19 watchers told of 8 changes",
 			r.PresenceWatchers, r.PresenceChanges, r.PresenceWentMS, r.PresenceCameMS)
 	}

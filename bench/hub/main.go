@@ -57,6 +57,9 @@ func printResult(r Result) {
 	fmt.Fprintf(&b, "  hub CPU idle with the clients: %.1f %% of a core\n", r.IdleCPUPercent)
 	fmt.Fprintf(&b, "  live: %d entries to %d followers each: all hold it after p50 %.0f ms, max %.0f ms; hub CPU %.2f ms an entry, %.1f µs an entry and follower\n", r.Entries, r.Followers, r.LiveAllP50MS, r.LiveAllMaxMS, r.CPUPerEntryMS, r.CPUPerDeliveryUS)
 	fmt.Fprintf(&b, "  presence: %d watchers of one device, %d changes (came, 5 new heads, went, came back): all watchers told after p50 %.0f ms, max %.0f ms (went %.0f ms, came back %.0f ms); hub CPU %.2f ms a change, %.1f µs a change and watcher\n", r.PresenceWatchers, r.PresenceChanges, r.PresenceAllP50MS, r.PresenceAllMaxMS, r.PresenceWentMS, r.PresenceCameMS, r.CPUPerPresenceChangeMS, r.CPUPerPresenceEventUS)
+	if r.PresenceNotWelcomed > 0 {
+		fmt.Fprintf(&b, "  presence: %d clients not welcomed by the hub (the first: %s)\n", r.PresenceNotWelcomed, r.PresenceNotWelcomedWhy)
+	}
 	fmt.Fprintf(&b, "  heads polling every %s: %.0f requests/s, hub CPU %.1f µs a request; all clients learned a new head after %.0f ms; %d of %d requests failed\n", r.Poll, r.HeadsPerSecond, r.CPUPerHeadsRequestUS, r.HeadsAllMS, r.HeadsFailed, r.HeadsRequests)
 	fmt.Fprintf(&b, "  hub counters: %d sync entries out, %d heads requests, refusals %v\n", r.HubEntriesOut, r.HubHeadsRequests, r.HubRefusals)
 	fmt.Print(b.String())

@@ -135,18 +135,46 @@ func presencePhase(ctx context.Context, r *Result, hubPID int, clients []*client
 			}
 		}
 	}()
-	if err := parallel(len(watchers), 16, func(i int) error {
+	// A watcher the hub does not welcome is counted, with the first
+	// reason, and left out: the phase goes on with the watchers welcomed.
+	var mu sync.Mutex
+	_ = parallel(len(watchers), 16, func(i int) error {
 		p, err := watchers[i].openPresence(ctx, hub, wst)
 		streams[i] = p
-		return err
-	}); err != nil {
-		return fmt.Errorf("presence: %w", err)
+		if err != nil {
+			mu.Lock()
+			r.PresenceNotWelcomed++
+			if r.PresenceNotWelcomedWhy == "" {
+				r.PresenceNotWelcomedWhy = err.Error()
+			}
+			mu.Unlock()
+		}
+		return nil
+	})
+	var audience []services.Key32
+	welcomed := streams[:0]
+	for i, p := range streams {
+		if p != nil {
+			welcomed = append(welcomed, p)
+			audience = append(audience, services.Key32(watchers[i].account))
+		}
 	}
-	audience := make([]services.Key32, len(watchers))
-	for i, w := range watchers {
-		audience[i] = services.Key32(w.account)
+	streams = welcomed
+	if r.PresenceNotWelcomed > 0 {
+		benchkit.Logf("presence: the hub welcomed %d of %d watchers; the first not welcomed: %s", len(streams), len(watchers), r.PresenceNotWelcomedWhy)
+		// The hub is full: two watchers go, to leave room for the
+		// star's session and the one replacing it when it comes back.
+		for range min(2, len(streams)) {
+			streams[len(streams)-1].end()
+			streams = streams[:len(streams)-1]
+			audience = audience[:len(audience)-1]
+		}
+		time.Sleep(2 * time.Second) // the hub sees them go
 	}
 	slices.SortFunc(audience, func(a, b services.Key32) int { return bytes.Compare(a[:], b[:]) })
+	if len(streams) == 0 {
+		return fmt.Errorf("presence: the hub welcomed no watcher: %s", r.PresenceNotWelcomedWhy)
+	}
 	logID := services.Key32{1}
 	state := func(seq uint64) services.PresenceState {
 		var id services.Key32

@@ -70,7 +70,12 @@ type Result struct {
 	// the hub's event for a change, p50 and max over the changes, and
 	// for the going and the coming back; the hub's CPU over the changes,
 	// per change and per change and watcher (an event told).
-	PresenceWatchers       int     `json:"presence_watchers"`
+	PresenceWatchers int `json:"presence_watchers"`
+	// PresenceNotWelcomed clients asked for a presence session and were
+	// not welcomed (PresenceNotWelcomedWhy: the first error); they are
+	// not among the watchers.
+	PresenceNotWelcomed    int     `json:"presence_not_welcomed"`
+	PresenceNotWelcomedWhy string  `json:"presence_not_welcomed_why,omitempty"`
 	PresenceChanges        int     `json:"presence_changes"`
 	PresenceAllP50MS       float64 `json:"presence_all_p50_ms"`
 	PresenceAllMaxMS       float64 `json:"presence_all_max_ms"`
