@@ -114,9 +114,10 @@ func (p *presenceStream) end() {
 
 // presencePhase has one client, the star, watched by the others: each
 // watcher's state watches the star's account (and names it in its
-// audience), the star's audience names every watcher's account, so the
-// hub may tell each watcher of the star (services.md §7, the privacy
-// rule). Then the star changes: it comes online, says new heads
+// audience), the star's audience names every watcher's account but one's
+// (the outsider's), so the hub may tell each watcher but the outsider of
+// the star (services.md §7, the privacy rule); the phase fails if the
+// outsider hears of it. Then the star changes: it comes online, says new heads
 // presenceHeadsChanges times, goes (resets its stream) and comes back (a
 // new stream, a new session); each change is timed until every watcher
 // has read the hub's peer event for it, and the hub's CPU over all of
@@ -171,10 +172,21 @@ func presencePhase(ctx context.Context, r *Result, hubPID int, clients []*client
 		}
 		time.Sleep(2 * time.Second) // the hub sees them go
 	}
-	slices.SortFunc(audience, func(a, b services.Key32) int { return bytes.Compare(a[:], b[:]) })
-	if len(streams) == 0 {
-		return fmt.Errorf("presence: the hub welcomed no watcher: %s", r.PresenceNotWelcomedWhy)
+	if len(streams) < 2 {
+		return fmt.Errorf("presence: the hub welcomed %d watchers: too few to measure", len(streams))
 	}
+	// The last watcher is an outsider: it watches the star, and the
+	// star's audience does not name it; the hub must tell it nothing.
+	outsider := streams[len(streams)-1]
+	streams, audience = streams[:len(streams)-1], audience[:len(audience)-1]
+	defer outsider.end()
+	var leaked atomic.Int64
+	outsider.setOnPeer(func(ev services.PeerEvent) {
+		if ev.Device == starDev {
+			leaked.Add(1)
+		}
+	})
+	slices.SortFunc(audience, func(a, b services.Key32) int { return bytes.Compare(a[:], b[:]) })
 	logID := services.Key32{1}
 	state := func(seq uint64) services.PresenceState {
 		var id services.Key32
@@ -260,6 +272,9 @@ func presencePhase(ctx context.Context, r *Result, hubPID int, clients []*client
 		return err
 	}
 	cpu := benchkit.CPUSecondsOf(hubPID) - cpu0
+	if n := leaked.Load(); n > 0 {
+		return fmt.Errorf("presence: the hub told a watcher the star's audience does not name of the star %d times", n)
+	}
 	for _, p := range streams {
 		p.setOnPeer(nil)
 		p.mu.Lock()

@@ -64,8 +64,9 @@ type Result struct {
 	LiveAllMaxMS     float64 `json:"live_all_max_ms"`
 	CPUPerEntryMS    float64 `json:"cpu_per_entry_ms"`
 	CPUPerDeliveryUS float64 `json:"cpu_per_delivery_us"`
-	// Presence (/kith/presence/1): PresenceWatchers watch one device,
-	// which makes PresenceChanges changes (comes online, says new heads
+	// Presence (/kith/presence/1): PresenceWatchers watch one device
+	// (and one more watches it from outside its audience, and must hear
+	// nothing), which makes PresenceChanges changes (comes online, says new heads
 	// 5 times, goes, comes back); the time until every watcher has read
 	// the hub's event for a change, p50 and max over the changes, and
 	// for the going and the coming back; the hub's CPU over the changes,
