@@ -25,11 +25,12 @@ import (
 // no DHT, no discovery: what a phone or a browser tab keeps connected to
 // a hub.
 type client struct {
-	key  identity.PrivateKey
-	host *netnode.Host
-	st   store.Store
-	eng  *replicate.Engine
-	done chan struct{}
+	key     identity.PrivateKey
+	account identity.PublicKey // the fresh account whose device it is
+	host    *netnode.Host
+	st      store.Store
+	eng     *replicate.Engine
+	done    chan struct{}
 
 	mu   sync.Mutex
 	seen uint64 // the highest seq of the publisher's log stored
@@ -66,7 +67,7 @@ func newClient(ctx context.Context, pub store.LogKey, relayHub string) (*client,
 	if err != nil {
 		return nil, fmt.Errorf("starting a client's host: %w", err)
 	}
-	c := &client{key: key, host: h, st: mem.New(), done: make(chan struct{})}
+	c := &client{key: key, account: account.Public(), host: h, st: mem.New(), done: make(chan struct{})}
 	c.eng = replicate.NewEngine(replicate.Config{
 		Store: c.st, Scope: lightScope{log: pub}, Self: key.Public(),
 		OnAdded: func(_ identity.PublicKey, es []*entry.Entry) {

@@ -8,6 +8,8 @@ import (
 // TestHubBench runs the benchmark small: a real hub process and 20 light
 // clients, 3 live entries and heads polling every 300 ms; every client
 // gets a live session, every follower every entry (run fails otherwise),
+// each of 18 watchers hears each of the star's 8 presence changes (and
+// one watcher the star's audience does not name hears nothing),
 // and the hub's own counters agree: each of the 4 entries went out to
 // each of the 19 followers once.
 func TestHubBench(t *testing.T) {
@@ -20,6 +22,10 @@ func TestHubBench(t *testing.T) {
 	}
 	if r.HubEntriesOut != 4*19 {
 		t.Errorf("the hub sent %d entries, want 4 entries × 19 followers = 76", r.HubEntriesOut)
+	}
+	if r.PresenceWatchers != 18 || r.PresenceNotWelcomed != 0 || r.PresenceChanges != 8 || r.PresenceWentMS <= 0 || r.PresenceCameMS <= 0 {
+		t.Errorf("presence: %d watchers, %d changes, went after %v ms, came back after %v ms: want 18 watchers told of 8 changes (and the 19th, not in the audience, of none)",
+			r.PresenceWatchers, r.PresenceChanges, r.PresenceWentMS, r.PresenceCameMS)
 	}
 	if r.HeadsFailed != 0 || r.HubHeadsRequests < r.HeadsRequests-20 || r.HeadsAllMS <= 0 || len(r.HubRefusals) != 0 {
 		t.Errorf("heads: %d of %d failed, the hub counted %d, learned after %v ms, refusals %v", r.HeadsFailed, r.HeadsRequests, r.HubHeadsRequests, r.HeadsAllMS, r.HubRefusals)

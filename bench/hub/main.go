@@ -6,7 +6,9 @@
 // memory per connected client, its CPU per live entry fanned out (one
 // client publishes to a log the others follow; the hub receives it and
 // pushes it to each of them), the time until every client holds a new
-// entry by live sync, and the time until every client learns a new head
+// entry by live sync, the time until every client watching one device
+// by presence (/kith/presence/1) hears it come, change its heads and go,
+// with the hub's CPU per presence change, and the time until every client learns a new head
 // by asking the hub (/kith/heads/1) every -poll, with the hub's CPU per
 // heads request. The hub's counters come from its own metrics
 // (metrics_listen).
@@ -54,6 +56,10 @@ func printResult(r Result) {
 	fmt.Fprintf(&b, "  hub RSS: %.1f MB alone, %.1f MB with the clients: %.1f KB a client\n", r.HubRSSAloneMB, r.HubRSSConnectedMB, r.RSSPerClientKB)
 	fmt.Fprintf(&b, "  hub CPU idle with the clients: %.1f %% of a core\n", r.IdleCPUPercent)
 	fmt.Fprintf(&b, "  live: %d entries to %d followers each: all hold it after p50 %.0f ms, max %.0f ms; hub CPU %.2f ms an entry, %.1f µs an entry and follower\n", r.Entries, r.Followers, r.LiveAllP50MS, r.LiveAllMaxMS, r.CPUPerEntryMS, r.CPUPerDeliveryUS)
+	fmt.Fprintf(&b, "  presence: %d watchers of one device, %d changes (came, 5 new heads, went, came back): all watchers told after p50 %.0f ms, max %.0f ms (went %.0f ms, came back %.0f ms); hub CPU %.2f ms a change, %.1f µs a change and watcher\n", r.PresenceWatchers, r.PresenceChanges, r.PresenceAllP50MS, r.PresenceAllMaxMS, r.PresenceWentMS, r.PresenceCameMS, r.CPUPerPresenceChangeMS, r.CPUPerPresenceEventUS)
+	if r.PresenceNotWelcomed > 0 {
+		fmt.Fprintf(&b, "  presence: %d clients not welcomed by the hub (the first: %s)\n", r.PresenceNotWelcomed, r.PresenceNotWelcomedWhy)
+	}
 	fmt.Fprintf(&b, "  heads polling every %s: %.0f requests/s, hub CPU %.1f µs a request; all clients learned a new head after %.0f ms; %d of %d requests failed\n", r.Poll, r.HeadsPerSecond, r.CPUPerHeadsRequestUS, r.HeadsAllMS, r.HeadsFailed, r.HeadsRequests)
 	fmt.Fprintf(&b, "  hub counters: %d sync entries out, %d heads requests, refusals %v\n", r.HubEntriesOut, r.HubHeadsRequests, r.HubRefusals)
 	fmt.Print(b.String())

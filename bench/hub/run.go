@@ -64,6 +64,26 @@ type Result struct {
 	LiveAllMaxMS     float64 `json:"live_all_max_ms"`
 	CPUPerEntryMS    float64 `json:"cpu_per_entry_ms"`
 	CPUPerDeliveryUS float64 `json:"cpu_per_delivery_us"`
+	// Presence (/kith/presence/1): PresenceWatchers watch one device
+	// (and one more watches it from outside its audience, and must hear
+	// nothing), which makes PresenceChanges changes (comes online, says new heads
+	// 5 times, goes, comes back); the time until every watcher has read
+	// the hub's event for a change, p50 and max over the changes, and
+	// for the going and the coming back; the hub's CPU over the changes,
+	// per change and per change and watcher (an event told).
+	PresenceWatchers int `json:"presence_watchers"`
+	// PresenceNotWelcomed clients asked for a presence session and were
+	// not welcomed (PresenceNotWelcomedWhy: the first error); they are
+	// not among the watchers.
+	PresenceNotWelcomed    int     `json:"presence_not_welcomed"`
+	PresenceNotWelcomedWhy string  `json:"presence_not_welcomed_why,omitempty"`
+	PresenceChanges        int     `json:"presence_changes"`
+	PresenceAllP50MS       float64 `json:"presence_all_p50_ms"`
+	PresenceAllMaxMS       float64 `json:"presence_all_max_ms"`
+	PresenceWentMS         float64 `json:"presence_went_ms"`
+	PresenceCameMS         float64 `json:"presence_came_back_ms"`
+	CPUPerPresenceChangeMS float64 `json:"cpu_per_presence_change_ms"`
+	CPUPerPresenceEventUS  float64 `json:"cpu_per_presence_event_us"`
 	// Heads polling (/kith/heads/1).
 	Poll                 string  `json:"poll"`
 	HeadsPerSecond       float64 `json:"heads_per_s"`
@@ -80,10 +100,8 @@ type Result struct {
 	HubRefusals      map[string]int64 `json:"hub_refusals"`
 }
 
-// The phases after the clients connected, in order. Presence (issue 14
-// item 3: the hub tells followers when a node comes and goes) gets its
-// phase here, after livePhase: time until every follower hears that a
-// client went, and the hub's CPU per presence change.
+// The phases after the clients connected, in order: live fan-out,
+// presence (presence.go), heads polling.
 func run(ctx context.Context, c config) (Result, error) {
 	if c.clients < 2 {
 		return Result{}, fmt.Errorf("-clients %d: give at least 2 (a publisher and a follower)", c.clients)
@@ -199,6 +217,9 @@ func run(ctx context.Context, c config) (Result, error) {
 	r.RelaySlots = int(m[`kith_relay_slots`])
 
 	if err := livePhase(ctx, &r, hub.PID, live, entries[:c.entries]); err != nil {
+		return r, err
+	}
+	if err := presencePhase(ctx, &r, hub.PID, live, hubKey); err != nil {
 		return r, err
 	}
 	if err := headsPhase(ctx, &r, c, hub.PID, live, hubKey, pub, entries[c.entries]); err != nil {
