@@ -61,14 +61,19 @@ func (n *Node) servePresence(ctx context.Context, nw *network, remote identity.P
 		wake:   make(chan struct{}, 1),
 		states: newBucket(presenceStateBurst, presenceStateEvery),
 		sends:  newBucket(presenceSendBurst, time.Minute/presenceSendPerMin),
+		wanted: nw.host.Wants(remote),
 	}
-	old, full := nw.presence.add(ses)
+	old, evicted, full := nw.presence.add(ses)
 	if full {
 		refuse(services.RefuseBusy, fmt.Sprintf("this hub holds %d presence sessions, as many as it can: try again later", presenceMaxSessions))
 		return
 	}
 	if old != nil {
 		_ = old.s.Reset()
+	}
+	if evicted != nil {
+		nw.log.Info("presence: a stranger's session made room for a device this hub wants", "evicted", evicted.device.Device(), "for", remote.Device())
+		_ = evicted.s.Reset()
 	}
 	_ = s.SetDeadline(time.Now().Add(presenceWriteTimeout))
 	if err := services.WriteHubMessage(s, services.HubMessage{Welcome: &services.Welcome{Session: ses.id}}); err != nil {

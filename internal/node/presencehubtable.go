@@ -49,6 +49,10 @@ type hubSession struct {
 	inbox    int
 	closeAft bool // close the stream once the queue is written
 	ended    bool
+	// wanted: the hub wants this device (follows, keeps, shares a village
+	// with it, keeps its logs under a lease): when the table is full it
+	// takes the place of a stranger's session (add).
+	wanted bool
 	wake     chan struct{}
 
 	states, sends bucket
@@ -117,12 +121,26 @@ func (t *presenceTable) sessionsOf(k services.Key32) []*hubSession {
 
 // add welcomes a new session: it ends the device's older one, if any, and
 // returns that; full when the table holds presenceMaxSessions already.
-func (t *presenceTable) add(s *hubSession) (old *hubSession, full bool) {
+func (t *presenceTable) add(s *hubSession) (old, evicted *hubSession, full bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	old = t.byDevice[s.device]
 	if old == nil && len(t.byDevice) >= presenceMaxSessions {
-		return nil, true
+		// Full: a device the hub wants takes the place of the oldest
+		// session of one it does not want, so that fresh keys, which cost
+		// nothing, cannot keep the hub's own people out.
+		if !s.wanted {
+			return nil, nil, true
+		}
+		for _, x := range t.byDevice {
+			if !x.wanted && (evicted == nil || x.id < evicted.id) {
+				evicted = x
+			}
+		}
+		if evicted == nil {
+			return nil, nil, true
+		}
+		t.removeLocked(evicted)
 	}
 	if old != nil {
 		t.removeLocked(old)
@@ -134,7 +152,7 @@ func (t *presenceTable) add(s *hubSession) (old *hubSession, full bool) {
 		t.byAccount[s.account] = map[*hubSession]bool{}
 	}
 	t.byAccount[s.account][s] = true
-	return old, false
+	return old, evicted, false
 }
 
 // setState takes s's new state: it tells the watchers s lets learn of it

@@ -29,7 +29,7 @@ func TestPresenceTableConverges(t *testing.T) {
 		rng := rand.New(rand.NewPCG(uint64(round), 7))
 		tb := newPresenceTable()
 		w := newSession(key(0xee), accW)
-		if _, full := tb.add(w); full {
+		if _, _, full := tb.add(w); full {
 			t.Fatal("full")
 		}
 		tb.setState(w, services.PresenceState{Heads: []services.OwnHead{}, Audience: []services.Key32{}, Watch: []services.Key32{key32(accA), key32(accB), key32(accC)}})
@@ -58,7 +58,7 @@ func TestPresenceTableConverges(t *testing.T) {
 			switch op := rng.IntN(3); {
 			case op == 0 || live[dev] == nil: // comes, replacing its session
 				s := newSession(dev, devices[d].acc)
-				if _, full := tb.add(s); full {
+				if _, _, full := tb.add(s); full {
 					t.Fatal("full")
 				}
 				tb.setState(s, state(d))
@@ -125,5 +125,41 @@ func BenchmarkPresenceFanout(b *testing.B) {
 	b.StopTimer()
 	if n := len(w.told); n != presenceMaxSessions-1 {
 		b.Fatalf("%d watchers told, want %d", n, presenceMaxSessions-1)
+	}
+}
+
+// A full table: a stranger's new session is refused; a device the hub
+// wants takes the place of the oldest stranger's session, whose watchers
+// hear that it went; when every session is of a wanted device, the wanted
+// newcomer is refused too.
+func TestPresenceTableWantedTakesAStrangersPlace(t *testing.T) {
+	old := presenceMaxSessions
+	presenceMaxSessions = 3
+	t.Cleanup(func() { presenceMaxSessions = old })
+	key := func(b byte) (k identity.PublicKey) { k[0] = b; return k }
+	newSession := func(b byte, wanted bool) *hubSession {
+		return &hubSession{device: key(b), account: key(b + 0x80), told: map[*hubSession]bool{},
+			events: map[services.Key32]services.PeerEvent{}, wake: make(chan struct{}, 1), wanted: wanted}
+	}
+	tb := newPresenceTable()
+	friend := newSession(1, true)
+	s1, s2 := newSession(2, false), newSession(3, false)
+	for _, s := range []*hubSession{friend, s1, s2} {
+		if _, _, full := tb.add(s); full {
+			t.Fatal("full before the bound")
+		}
+	}
+	if _, _, full := tb.add(newSession(4, false)); !full {
+		t.Fatal("a stranger's fourth session was taken over the bound")
+	}
+	_, evicted, full := tb.add(newSession(5, true))
+	if full || evicted != s1 || !s1.ended || tb.byDevice[key(2)] != nil {
+		t.Fatalf("a wanted device in a full table: full %v, evicted %v; want the oldest stranger's session (%p) ended", full, evicted, s1)
+	}
+	if _, _, full := tb.add(newSession(6, true)); full {
+		t.Fatal("the second wanted device found no stranger to replace")
+	}
+	if _, evicted, full := tb.add(newSession(7, true)); !full || evicted != nil {
+		t.Fatalf("a table of wanted devices only: full %v, evicted %v; want refused", full, evicted)
 	}
 }
