@@ -53,7 +53,7 @@ type hubSession struct {
 	// with it, keeps its logs under a lease): when the table is full it
 	// takes the place of a stranger's session (add).
 	wanted bool
-	wake     chan struct{}
+	wake   chan struct{}
 
 	states, sends bucket
 }
