@@ -34,6 +34,9 @@ func TestWebHubPage(t *testing.T) {
 		const row = document.querySelector('[data-testid=hub-uses] tr[data-service=heads][data-what=request]');
 		return t('hub-serves-facts').includes('relay (reach peers behind NAT through this hub)') &&
 			t('hub-serves-facts').includes('head tracking') &&
+			t('hub-serves-facts').includes('presence (who is online') &&
+			t('hub-serves-facts').includes('dropbox (letters') &&
+			t('hub-limits-facts').includes('at most 16 at once, all its devices together') &&
 			t('hub-limits-facts').includes('at most 60 minutes and 1,024 MiB each way') &&
 			t('hub-limits-facts').includes('at most 1,024 logs a request') &&
 			t('hub-now-facts').includes('Connected peers1: 1 dialled in, 0 dialled out, 0 through a relay only') &&

@@ -61,7 +61,7 @@ func TestHubReport(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !r.Serving || !r.Hub || r.Serve != "everyone" || !slices.Equal(r.Offered, []string{"relay", "heads"}) {
+	if !r.Serving || !r.Hub || r.Serve != "everyone" || !slices.Equal(r.Offered, []string{"dropbox", "heads", "presence", "relay"}) {
 		t.Errorf("report: %+v, want a serving hub for everyone offering relay and heads", r)
 	}
 	if r.Limits != (wire.HubLimits{RelayMinutes: 60, RelayMB: 1024, RelayConnections: 16, RelaySlots: 7, HeadsLogs: 2, StrangerWork: 20}) {

@@ -50,16 +50,23 @@ func (n *Node) relayAllow(peer identity.PublicKey) bool {
 }
 
 // offerServices is what this node announces to peer
-// (doc/protocol/services.md): the relay, head tracking and presence,
-// with their limits, when it is a hub serving the peer, else nothing.
+// (doc/protocol/services.md): hubAnnouncement, when it is a hub serving
+// the peer, else nothing.
 func (n *Node) offerServices(ctx context.Context, peer identity.PublicKey) services.Announcement {
 	nw := n.net.Load()
 	if nw == nil || !nw.cfg.Hub.On || !n.hubServes(ctx, peer) {
 		return services.Announcement{}
 	}
-	a := services.Announcement{Services: []services.Service{nw.cfg.Hub.relayLimits().Service(), nw.cfg.Hub.headsService(), presenceService(), nw.cfg.Hub.Dropbox.service()}}
-	if nw.cfg.Hub.Lease {
-		a.Services = append(a.Services, nw.cfg.Hub.leaseService())
+	return hubAnnouncement(nw.cfg.Hub)
+}
+
+// hubAnnouncement is what a hub with config h announces to the peers it
+// serves: the relay, head tracking, presence and the dropbox, and data
+// leases when h.Lease.
+func hubAnnouncement(h HubConfig) services.Announcement {
+	a := services.Announcement{Services: []services.Service{h.relayLimits().Service(), h.headsService(), presenceService(), h.Dropbox.service()}}
+	if h.Lease {
+		a.Services = append(a.Services, h.leaseService())
 	}
 	return a
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"github.com/kithnet/kith/internal/netnode"
+	"slices"
 )
 
 // OpsReport is what a node does for others, for its operator: whom it
@@ -56,7 +57,11 @@ func (n *Node) OpsReport() OpsReport {
 	}
 	r.Serving, r.Hub = true, nw.cfg.Hub
 	if r.Hub.On {
-		r.Offered = []string{"relay", "heads"}
+		// The names of what the hub announces, ascending, as it does.
+		for _, sv := range hubAnnouncement(r.Hub).Services {
+			r.Offered = append(r.Offered, sv.Name)
+		}
+		slices.Sort(r.Offered)
 	}
 	n.meter.mu.Lock()
 	r.MetricsAddr = n.meter.addr

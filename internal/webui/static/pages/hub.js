@@ -14,6 +14,9 @@ const serveText = {
 const serviceText = {
   relay: 'relay (reach peers behind NAT through this hub)',
   heads: 'head tracking (tell peers how far the logs it holds go)',
+  presence: 'presence (who is online, and short messages between them)',
+  dropbox: 'dropbox (letters from people the recipient does not follow yet)',
+  lease: 'data leases (keep accounts’ logs while they are offline)',
 };
 
 const reasonText = {
@@ -88,7 +91,7 @@ export default async function hub(main, ctx) {
         h('h2', { id: 'hub-limits', text: 'Limits' }),
         dl('hub-limits-facts', [
           ['A relayed connection', `at most ${num(l.relay_minutes)} minutes and ${num(l.relay_mb)} MiB each way`],
-          ['Relayed connections of one device', `at most ${num(l.relay_connections)} at once`],
+          ['Relayed connections of one account', `at most ${num(l.relay_connections)} at once, all its devices together`],
           ['Relay slots', `at most ${num(l.relay_slots)} devices at once`],
           ['Head tracking', `at most ${num(l.heads_logs)} logs a request`],
           ['Strangers’ work', `${num(l.stranger_work)} units a second`],
