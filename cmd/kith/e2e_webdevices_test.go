@@ -211,9 +211,12 @@ func TestWebDevices(t *testing.T) {
 		t.Errorf("the laptop's banner says %q", banner)
 	}
 	// It still holds the account key: its page says what that means.
-	summary = waitJS[string](br, tabL, "the summary on the revoked laptop", 20*time.Second,
-		`(t => t.includes('revoked:') && t)(document.querySelector('[data-testid=key-summary]').textContent)`)
-	if summary != "None of your devices holds the account key. Your recovery phrase can still add and revoke devices. It is also still on laptop, tablet, revoked: whoever has those devices can add devices to your account. Remove the key there if you can." {
+	// The summary before the laptop learned of its own revocation also
+	// says "revoked:" (of the tablet), so wait for the whole sentence.
+	const revokedSummary = "None of your devices holds the account key. Your recovery phrase can still add and revoke devices. It is also still on laptop, tablet, revoked: whoever has those devices can add devices to your account. Remove the key there if you can."
+	summary = waitJS[string](br, tabL, "the summary on the revoked laptop", 20*time.Second, fmt.Sprintf(
+		`(t => t === %q && t)(document.querySelector('[data-testid=key-summary]').textContent)`, revokedSummary))
+	if summary != revokedSummary {
 		t.Errorf("key summary on the revoked laptop %q", summary)
 	}
 	br.screenshot(tabL, "45-revoked-banner")

@@ -56,7 +56,19 @@ const spaceMsgsJS = `JSON.stringify([...document.querySelectorAll('[data-testid=
 // waitMsgs waits until the page shows n messages and answers them.
 func waitMsgs(t *testing.T, br *browser, tab context.Context, what string, n int) []spaceMsg {
 	t.Helper()
-	raw := waitJS[string](br, tab, what, liveTimeout, fmt.Sprintf(`document.querySelectorAll('[data-testid=space-message]').length === %d && %s`, n, spaceMsgsJS))
+	return waitMsgsEnding(t, br, tab, what, n, "")
+}
+
+// waitMsgsEnding is waitMsgs that also waits for the last message shown
+// to be last (when last is not empty): a page of the latest n can show n
+// messages before the newest of them has arrived.
+func waitMsgsEnding(t *testing.T, br *browser, tab context.Context, what string, n int, last string) []spaceMsg {
+	t.Helper()
+	cond := "true"
+	if last != "" {
+		cond = fmt.Sprintf(`[...document.querySelectorAll('[data-testid=space-message]')].at(-1)?.querySelector('[data-testid=space-message-text]')?.textContent === %q`, last)
+	}
+	raw := waitJS[string](br, tab, what, liveTimeout, fmt.Sprintf(`document.querySelectorAll('[data-testid=space-message]').length === %d && %s && %s`, n, cond, spaceMsgsJS))
 	var ms []spaceMsg
 	if err := json.Unmarshal([]byte(raw), &ms); err != nil {
 		t.Fatalf("%s: %q: %v", what, raw, err)
@@ -311,7 +323,7 @@ func TestWebUISpace(t *testing.T) {
 	for i := 1; i <= 50; i++ {
 		b.kith("space", "post", space, fmt.Sprintf("Note %d", i))
 	}
-	ms = waitMsgs(t, br, tabB, "the latest 50 on Bea's page", 50)
+	ms = waitMsgsEnding(t, br, tabB, "the latest 50 on Bea's page", 50, "Note 50")
 	if ms[0].Text != "Note 1" || ms[49].Text != "Note 50" {
 		t.Errorf("Bea's latest page: from %q to %q", ms[0].Text, ms[49].Text)
 	}
