@@ -3,9 +3,7 @@ package services
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,10 +15,10 @@ const addrsVectorPath = "testdata/addrs.json"
 
 // addrsVectorFile is testdata/addrs.json, doc/protocol/services.md §11.
 type addrsVectorFile struct {
-	Comment string             `json:"comment"`
-	Seed    string             `json:"device_seed"`
-	Records []addrsVector      `json:"records"`
-	Invalid []invalidHeadsBody `json:"invalid"`
+	Comment string        `json:"comment"`
+	Seed    string        `json:"device_seed"`
+	Records []addrsVector `json:"records"`
+	Invalid []invalidBody `json:"invalid"`
 }
 
 type addrsVector struct {
@@ -81,54 +79,21 @@ func TestAddrsVectors(t *testing.T) {
 	flip := []byte(first)
 	flip[len(flip)-1] ^= 1 // the last hex digit of the signature
 	dev := first[4:72]     // the device
-	want.Invalid = []invalidHeadsBody{
+	want.Invalid = []invalidBody{
 		{Name: "version 2", Hex: "8502" + first[4:], Version: true, Error: "version 2"},
 		{Name: "seq 0", Hex: "8501" + dev + "00814804ac1f0014060fa1" + "5840" + strings.Repeat("00", 64), Error: "seq 0"},
 		{Name: "no addresses", Hex: "8501" + dev + "0180" + "5840" + strings.Repeat("00", 64), Error: "addresses"},
 		{Name: "short signature", Hex: "8501" + dev + "01814804ac1f0014060fa1" + "5820" + strings.Repeat("00", 32), Error: "signature"},
 		{Name: "trailing byte", Hex: first + "00", Error: "trailing bytes"},
 	}
-	if *update {
-		b, err := json.MarshalIndent(want, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(addrsVectorPath, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, err := os.ReadFile(addrsVectorPath)
-	if err != nil {
-		t.Fatalf("%v (run go test -update once)", err)
-	}
-	var got addrsVectorFile
-	if err := json.Unmarshal(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("%s differs from what this code builds: run go test -update and review the diff", addrsVectorPath)
-	}
+	got := goldenVectors(t, addrsVectorPath, want)
 	for _, v := range got.Records {
-		body, _ := hex.DecodeString(v.Hex)
-		a, err := DecodeAddrRecord(body)
-		if err != nil || !reflect.DeepEqual(a, v.Record) {
-			t.Fatalf("%s: decoded %+v, %v; want %+v", v.Name, a, err, v.Record)
-		}
+		a := decodesTo(t, v.Name, v.Hex, v.Record, DecodeAddrRecord)
 		if err := a.Verify(); err != nil {
 			t.Fatalf("%s: %v", v.Name, err)
 		}
 	}
-	for _, v := range got.Invalid {
-		body, _ := hex.DecodeString(v.Hex)
-		_, err := DecodeAddrRecord(body)
-		wantKind := ErrMalformedAddrs
-		if v.Version {
-			wantKind = ErrVersion
-		}
-		if !errors.Is(err, wantKind) || !strings.Contains(err.Error(), v.Error) {
-			t.Errorf("%s: decoding %s = %v, want %v saying %q", v.Name, v.Hex, err, wantKind, v.Error)
-		}
-	}
+	refusesAll(t, "record", got.Invalid, ErrMalformedAddrs, func(b []byte) error { _, err := DecodeAddrRecord(b); return err })
 	// A flipped signature bit decodes but does not verify.
 	body, _ := hex.DecodeString(string(flip))
 	a, err := DecodeAddrRecord(body)

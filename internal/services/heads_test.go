@@ -3,9 +3,7 @@ package services
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -15,11 +13,11 @@ const headsVectorPath = "testdata/heads.json"
 
 // headsVectorFile is testdata/heads.json, doc/protocol/services.md §6.
 type headsVectorFile struct {
-	Comment          string             `json:"comment"`
-	Requests         []headsReqVector   `json:"requests"`
-	Responses        []headsRespVector  `json:"responses"`
-	InvalidRequests  []invalidHeadsBody `json:"invalid_requests"`
-	InvalidResponses []invalidHeadsBody `json:"invalid_responses"`
+	Comment          string            `json:"comment"`
+	Requests         []headsReqVector  `json:"requests"`
+	Responses        []headsRespVector `json:"responses"`
+	InvalidRequests  []invalidBody     `json:"invalid_requests"`
+	InvalidResponses []invalidBody     `json:"invalid_responses"`
 }
 
 type headsReqVector struct {
@@ -32,13 +30,6 @@ type headsRespVector struct {
 	Name     string        `json:"name"`
 	Response HeadsResponse `json:"response"`
 	Hex      string        `json:"hex"`
-}
-
-type invalidHeadsBody struct {
-	Name    string `json:"name"`
-	Hex     string `json:"hex"`
-	Version bool   `json:"unknown_version,omitempty"`
-	Error   string `json:"error"`
 }
 
 func key32(b byte) (k Key32) {
@@ -74,7 +65,7 @@ var (
 	logA    = "8258201111111111111111111111111111111111111111111111111111111111111111" + "58200000000000000000000000000000000000000000000000000000000000000000"
 	logB    = "8258203333333333333333333333333333333333333333333333333333333333333333" + "58200000000000000000000000000000000000000000000000000000000000000000"
 	idAA    = "5820aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	badReqs = []invalidHeadsBody{
+	badReqs = []invalidBody{
 		{Name: "version 2", Hex: "820281" + logA, Version: true, Error: "version 2"},
 		{Name: "no logs", Hex: "820180", Error: "logs"},
 		{Name: "more than 1024 logs", Hex: "8201990401", Error: "logs"},
@@ -83,7 +74,7 @@ var (
 		{Name: "short author", Hex: "82018182" + "5f" + "00", Error: "author"},
 		{Name: "trailing byte", Hex: req1 + "00", Error: "trailing bytes"},
 	}
-	badResps = []invalidHeadsBody{
+	badResps = []invalidBody{
 		{Name: "version 2", Hex: "830200" + "81f6", Version: true, Error: "version 2"},
 		{Name: "no heads", Hex: "83010080", Error: "heads"},
 		{Name: "seq 0 instead of null", Hex: "8301008183" + "00" + idAA + "00", Error: "seq 0"},
@@ -97,18 +88,10 @@ func buildHeadsVectors(t *testing.T) headsVectorFile {
 	t.Helper()
 	f := headsVectorFile{Comment: "doc/protocol/services.md §6: heads requests and responses with their canonical encoding, and bodies every reader must refuse"}
 	for _, c := range headsRequestCases {
-		b, err := c.q.Encode()
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		f.Requests = append(f.Requests, headsReqVector{Name: c.name, Request: c.q, Hex: hex.EncodeToString(b)})
+		f.Requests = append(f.Requests, headsReqVector{Name: c.name, Request: c.q, Hex: encodedHex(t, c.name, c.q.Encode)})
 	}
 	for _, c := range headsResponseCases {
-		b, err := c.p.Encode()
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		f.Responses = append(f.Responses, headsRespVector{Name: c.name, Response: c.p, Hex: hex.EncodeToString(b)})
+		f.Responses = append(f.Responses, headsRespVector{Name: c.name, Response: c.p, Hex: encodedHex(t, c.name, c.p.Encode)})
 	}
 	f.InvalidRequests, f.InvalidResponses = badReqs, badResps
 	return f
@@ -118,59 +101,15 @@ func buildHeadsVectors(t *testing.T) headsVectorFile {
 // messages encode to their bytes and decode back; invalid bodies are
 // refused with their error. -update rewrites the file.
 func TestHeadsVectors(t *testing.T) {
-	want := buildHeadsVectors(t)
-	if *update {
-		b, err := json.MarshalIndent(want, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(headsVectorPath, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, err := os.ReadFile(headsVectorPath)
-	if err != nil {
-		t.Fatalf("%v (run go test -update once)", err)
-	}
-	var got headsVectorFile
-	if err := json.Unmarshal(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("%s differs from what this code builds: run go test -update and review the diff", headsVectorPath)
-	}
+	got := goldenVectors(t, headsVectorPath, buildHeadsVectors(t))
 	for _, v := range got.Requests {
-		body, _ := hex.DecodeString(v.Hex)
-		q, err := DecodeHeadsRequest(body)
-		if err != nil || !reflect.DeepEqual(q, v.Request) {
-			t.Fatalf("%s: decoded %+v, %v; want %+v", v.Name, q, err, v.Request)
-		}
+		decodesTo(t, v.Name, v.Hex, v.Request, DecodeHeadsRequest)
 	}
 	for _, v := range got.Responses {
-		body, _ := hex.DecodeString(v.Hex)
-		p, err := DecodeHeadsResponse(body)
-		if err != nil || !reflect.DeepEqual(p, v.Response) {
-			t.Fatalf("%s: decoded %+v, %v; want %+v", v.Name, p, err, v.Response)
-		}
+		decodesTo(t, v.Name, v.Hex, v.Response, DecodeHeadsResponse)
 	}
-	check := func(kind string, vs []invalidHeadsBody, dec func([]byte) error) {
-		for _, v := range vs {
-			body, err := hex.DecodeString(v.Hex)
-			if err != nil {
-				t.Fatalf("%s %s: %v", kind, v.Name, err)
-			}
-			err = dec(body)
-			wantKind := ErrMalformedHeads
-			if v.Version {
-				wantKind = ErrVersion
-			}
-			if !errors.Is(err, wantKind) || !strings.Contains(err.Error(), v.Error) {
-				t.Errorf("%s %s: decoding %s = %v, want %v saying %q", kind, v.Name, v.Hex, err, wantKind, v.Error)
-			}
-		}
-	}
-	check("request", got.InvalidRequests, func(b []byte) error { _, err := DecodeHeadsRequest(b); return err })
-	check("response", got.InvalidResponses, func(b []byte) error { _, err := DecodeHeadsResponse(b); return err })
+	refusesAll(t, "request", got.InvalidRequests, ErrMalformedHeads, func(b []byte) error { _, err := DecodeHeadsRequest(b); return err })
+	refusesAll(t, "response", got.InvalidResponses, ErrMalformedHeads, func(b []byte) error { _, err := DecodeHeadsResponse(b); return err })
 }
 
 // TestHeadsBounds: the largest request and answer fit their frames, and

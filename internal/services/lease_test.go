@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,12 +14,12 @@ const leaseVectorPath = "testdata/lease.json"
 
 // leaseVectorFile is testdata/lease.json, doc/protocol/services.md §9.
 type leaseVectorFile struct {
-	Comment          string             `json:"comment"`
-	Requests         []leaseReqVector   `json:"requests"`
-	Responses        []leaseRespVector  `json:"responses"`
-	Signed           leaseSignedVector  `json:"signed"`
-	InvalidRequests  []invalidHeadsBody `json:"invalid_requests"`
-	InvalidResponses []invalidHeadsBody `json:"invalid_responses"`
+	Comment          string            `json:"comment"`
+	Requests         []leaseReqVector  `json:"requests"`
+	Responses        []leaseRespVector `json:"responses"`
+	Signed           leaseSignedVector `json:"signed"`
+	InvalidRequests  []invalidBody     `json:"invalid_requests"`
+	InvalidResponses []invalidBody     `json:"invalid_responses"`
 }
 
 type leaseReqVector struct {
@@ -103,7 +101,7 @@ var (
 	reqOK     = "8501" + "5820" + strings.Repeat("ac", 32) + "50" + strings.Repeat("5a", 16)
 	leaseKeys = "5820" + strings.Repeat("11", 32) + "5820" + strings.Repeat("ac", 32) + "5820" + strings.Repeat("de", 32) + "50" + strings.Repeat("5a", 16)
 	sig       = "5840" + strings.Repeat("00", 64)
-	badLease  = []invalidHeadsBody{
+	badLease  = []invalidBody{
 		{Name: "version 2", Hex: "8502" + reqOK[4:] + "0101", Version: true, Error: "version 2"},
 		{Name: "0 seconds", Hex: reqOK + "0001", Error: "0 seconds"},
 		{Name: "seconds above 2^32-1", Hex: reqOK + "1b0000000100000000" + "01", Error: "seconds"},
@@ -112,7 +110,7 @@ var (
 		{Name: "no account", Hex: "8401" + "50" + strings.Repeat("5a", 16) + "0101", Error: "lease request"},
 		{Name: "trailing byte", Hex: reqOK + "0101" + "00", Error: "trailing bytes"},
 	}
-	badLeaseResps = []invalidHeadsBody{
+	badLeaseResps = []invalidBody{
 		{Name: "version 2", Hex: "830201" + "60", Version: true, Error: "version 2"},
 		{Name: "refusal with a lease's length", Hex: "84010160" + sig, Error: "a grant has 4"},
 		{Name: "grant without signature", Hex: "830100" + "89" + leaseKeys + "0101010000", Error: "a grant has 4"},
@@ -127,18 +125,10 @@ func buildLeaseVectors(t *testing.T) leaseVectorFile {
 	t.Helper()
 	f := leaseVectorFile{Comment: "doc/protocol/services.md §9: lease requests and responses with their canonical encoding, one lease signed by a fixed key, and bodies every reader must refuse"}
 	for _, c := range leaseRequestCases {
-		b, err := c.q.Encode()
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		f.Requests = append(f.Requests, leaseReqVector{Name: c.name, Request: c.q, Hex: hex.EncodeToString(b)})
+		f.Requests = append(f.Requests, leaseReqVector{Name: c.name, Request: c.q, Hex: encodedHex(t, c.name, c.q.Encode)})
 	}
 	for _, c := range leaseResponseCases() {
-		b, err := c.p.Encode()
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		f.Responses = append(f.Responses, leaseRespVector{Name: c.name, Response: c.p, Hex: hex.EncodeToString(b)})
+		f.Responses = append(f.Responses, leaseRespVector{Name: c.name, Response: c.p, Hex: encodedHex(t, c.name, c.p.Encode)})
 	}
 	l := vectorLease()
 	sb, err := l.SigningBytes()
@@ -160,40 +150,12 @@ func buildLeaseVectors(t *testing.T) leaseVectorFile {
 // signing bytes and signature are as written and verify; invalid bodies
 // are refused with their error. -update rewrites the file.
 func TestLeaseVectors(t *testing.T) {
-	want := buildLeaseVectors(t)
-	if *update {
-		b, err := json.MarshalIndent(want, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(leaseVectorPath, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, err := os.ReadFile(leaseVectorPath)
-	if err != nil {
-		t.Fatalf("%v (run go test -update once)", err)
-	}
-	var got leaseVectorFile
-	if err := json.Unmarshal(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("%s differs from what this code builds: run go test -update and review the diff", leaseVectorPath)
-	}
+	got := goldenVectors(t, leaseVectorPath, buildLeaseVectors(t))
 	for _, v := range got.Requests {
-		body, _ := hex.DecodeString(v.Hex)
-		q, err := DecodeLeaseRequest(body)
-		if err != nil || q != v.Request {
-			t.Fatalf("%s: decoded %+v, %v; want %+v", v.Name, q, err, v.Request)
-		}
+		decodesTo(t, v.Name, v.Hex, v.Request, DecodeLeaseRequest)
 	}
 	for _, v := range got.Responses {
-		body, _ := hex.DecodeString(v.Hex)
-		p, err := DecodeLeaseResponse(body)
-		if err != nil || !reflect.DeepEqual(p, v.Response) {
-			t.Fatalf("%s: decoded %+v, %v; want %+v", v.Name, p, err, v.Response)
-		}
+		decodesTo(t, v.Name, v.Hex, v.Response, DecodeLeaseResponse)
 	}
 	// The signed bytes: the context, a zero byte, the lease's encoding.
 	sb, _ := hex.DecodeString(got.Signed.SigningBytes)
@@ -210,27 +172,8 @@ func TestLeaseVectors(t *testing.T) {
 	if !bytes.Contains(resp, enc) || !bytes.HasPrefix(resp, []byte{0x84, 0x01, 0x00}) {
 		t.Fatalf("response %x does not hold the lease %x after 84 01 00", resp, enc)
 	}
-	check := func(kind string, decode func([]byte) error, vs []invalidHeadsBody) {
-		for _, v := range vs {
-			body, err := hex.DecodeString(v.Hex)
-			if err != nil {
-				t.Fatalf("%s %s: bad hex: %v", kind, v.Name, err)
-			}
-			err = decode(body)
-			switch {
-			case err == nil:
-				t.Errorf("%s %s: accepted", kind, v.Name)
-			case v.Version && !errors.Is(err, ErrVersion):
-				t.Errorf("%s %s: %v, want ErrVersion", kind, v.Name, err)
-			case !v.Version && !errors.Is(err, ErrMalformedLease):
-				t.Errorf("%s %s: %v, want ErrMalformedLease", kind, v.Name, err)
-			case !strings.Contains(err.Error(), v.Error):
-				t.Errorf("%s %s: %v, want it to say %q", kind, v.Name, err, v.Error)
-			}
-		}
-	}
-	check("request", func(b []byte) error { _, err := DecodeLeaseRequest(b); return err }, got.InvalidRequests)
-	check("response", func(b []byte) error { _, err := DecodeLeaseResponse(b); return err }, got.InvalidResponses)
+	refusesAll(t, "request", got.InvalidRequests, ErrMalformedLease, func(b []byte) error { _, err := DecodeLeaseRequest(b); return err })
+	refusesAll(t, "response", got.InvalidResponses, ErrMalformedLease, func(b []byte) error { _, err := DecodeLeaseResponse(b); return err })
 }
 
 // TestLeaseFrames: a framed request and response read back; a frame

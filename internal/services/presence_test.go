@@ -3,10 +3,7 @@ package services
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -15,11 +12,11 @@ const presenceVectorPath = "testdata/presence.json"
 
 // presenceVectorFile is testdata/presence.json, doc/protocol/services.md §7.
 type presenceVectorFile struct {
-	Comment       string                `json:"comment"`
-	Client        []clientVector        `json:"client"`
-	Hub           []hubVector           `json:"hub"`
-	InvalidClient []invalidPresenceBody `json:"invalid_client"`
-	InvalidHub    []invalidPresenceBody `json:"invalid_hub"`
+	Comment       string         `json:"comment"`
+	Client        []clientVector `json:"client"`
+	Hub           []hubVector    `json:"hub"`
+	InvalidClient []invalidBody  `json:"invalid_client"`
+	InvalidHub    []invalidBody  `json:"invalid_hub"`
 }
 
 type clientVector struct {
@@ -32,13 +29,6 @@ type hubVector struct {
 	Name    string     `json:"name"`
 	Message HubMessage `json:"message"`
 	Hex     string     `json:"hex"`
-}
-
-type invalidPresenceBody struct {
-	Name    string `json:"name"`
-	Hex     string `json:"hex"`
-	Version bool   `json:"unknown_version,omitempty"`
-	Error   string `json:"error"`
 }
 
 var clientCases = []struct {
@@ -75,7 +65,7 @@ var (
 	kAA   = "5820" + strings.Repeat("aa", 32)
 	head7 = "83" + k00 + "07" + kAA
 
-	badClient = []invalidPresenceBody{
+	badClient = []invalidBody{
 		{Name: "state of version 2", Hex: "850102808080", Version: true, Error: "version 2"},
 		{Name: "unknown kind", Hex: "850901808080", Error: "kind 9"},
 		{Name: "send with a state's length", Hex: "8502010000000000", Error: "kind 2 with 5 elements"},
@@ -90,7 +80,7 @@ var (
 		{Name: "message not UTF-8", Hex: "840201" + k11 + "61ff", Error: "text"},
 		{Name: "trailing byte", Hex: "850101808080" + "00", Error: "trailing bytes"},
 	}
-	badHub = []invalidPresenceBody{
+	badHub = []invalidBody{
 		{Name: "welcome of version 2", Hex: "83010201", Version: true, Error: "version 2"},
 		{Name: "welcome of session 0", Hex: "83010100", Error: "session 0"},
 		{Name: "refusal of code 0", Hex: "83020060", Error: "code 0"},
@@ -107,18 +97,10 @@ func buildPresenceVectors(t *testing.T) presenceVectorFile {
 	t.Helper()
 	f := presenceVectorFile{Comment: "doc/protocol/services.md §7: presence messages of a node and of a hub with their canonical encoding, and bodies every reader must refuse"}
 	for _, c := range clientCases {
-		b, err := c.m.Encode()
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		f.Client = append(f.Client, clientVector{Name: c.name, Message: c.m, Hex: hex.EncodeToString(b)})
+		f.Client = append(f.Client, clientVector{Name: c.name, Message: c.m, Hex: encodedHex(t, c.name, c.m.Encode)})
 	}
 	for _, c := range hubCases {
-		b, err := c.m.Encode()
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		f.Hub = append(f.Hub, hubVector{Name: c.name, Message: c.m, Hex: hex.EncodeToString(b)})
+		f.Hub = append(f.Hub, hubVector{Name: c.name, Message: c.m, Hex: encodedHex(t, c.name, c.m.Encode)})
 	}
 	f.InvalidClient, f.InvalidHub = badClient, badHub
 	return f
@@ -128,59 +110,15 @@ func buildPresenceVectors(t *testing.T) presenceVectorFile {
 // valid messages encode to their bytes and decode back; invalid bodies
 // are refused with their error. -update rewrites the file.
 func TestPresenceVectors(t *testing.T) {
-	want := buildPresenceVectors(t)
-	if *update {
-		b, err := json.MarshalIndent(want, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(presenceVectorPath, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, err := os.ReadFile(presenceVectorPath)
-	if err != nil {
-		t.Fatalf("%v (run go test -update once)", err)
-	}
-	var got presenceVectorFile
-	if err := json.Unmarshal(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("%s differs from what this code builds: run go test -update and review the diff", presenceVectorPath)
-	}
+	got := goldenVectors(t, presenceVectorPath, buildPresenceVectors(t))
 	for _, v := range got.Client {
-		body, _ := hex.DecodeString(v.Hex)
-		m, err := DecodeClientMessage(body)
-		if err != nil || !reflect.DeepEqual(m, v.Message) {
-			t.Fatalf("%s: decoded %+v, %v; want %+v", v.Name, m, err, v.Message)
-		}
+		decodesTo(t, v.Name, v.Hex, v.Message, DecodeClientMessage)
 	}
 	for _, v := range got.Hub {
-		body, _ := hex.DecodeString(v.Hex)
-		m, err := DecodeHubMessage(body)
-		if err != nil || !reflect.DeepEqual(m, v.Message) {
-			t.Fatalf("%s: decoded %+v, %v; want %+v", v.Name, m, err, v.Message)
-		}
+		decodesTo(t, v.Name, v.Hex, v.Message, DecodeHubMessage)
 	}
-	check := func(kind string, vs []invalidPresenceBody, dec func([]byte) error) {
-		for _, v := range vs {
-			body, err := hex.DecodeString(v.Hex)
-			if err != nil {
-				t.Fatalf("%s %s: %v", kind, v.Name, err)
-			}
-			err = dec(body)
-			wantKind := ErrMalformedPresence
-			if v.Version {
-				wantKind = ErrVersion
-			}
-			if !errors.Is(err, wantKind) || !strings.Contains(err.Error(), v.Error) {
-				t.Errorf("%s %s: decoding %s = %v, want %v saying %q", kind, v.Name, v.Hex, err, wantKind, v.Error)
-			}
-		}
-	}
-	check("client", got.InvalidClient, func(b []byte) error { _, err := DecodeClientMessage(b); return err })
-	check("hub", got.InvalidHub, func(b []byte) error { _, err := DecodeHubMessage(b); return err })
+	refusesAll(t, "client", got.InvalidClient, ErrMalformedPresence, func(b []byte) error { _, err := DecodeClientMessage(b); return err })
+	refusesAll(t, "hub", got.InvalidHub, ErrMalformedPresence, func(b []byte) error { _, err := DecodeHubMessage(b); return err })
 }
 
 // TestPresenceBounds: the largest state fits its frame, and one key, head

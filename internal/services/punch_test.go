@@ -3,9 +3,7 @@ package services
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -15,9 +13,9 @@ const punchVectorPath = "testdata/punch.json"
 
 // punchVectorFile is testdata/punch.json, doc/protocol/services.md §10.
 type punchVectorFile struct {
-	Comment  string             `json:"comment"`
-	Messages []punchVector      `json:"messages"`
-	Invalid  []invalidHeadsBody `json:"invalid"`
+	Comment  string        `json:"comment"`
+	Messages []punchVector `json:"messages"`
+	Invalid  []invalidBody `json:"invalid"`
 }
 
 type punchVector struct {
@@ -41,7 +39,7 @@ var punchCases = []struct {
 	{"refusal", PunchMessage{Kind: PunchRefuse, Reason: "a punch with this peer is under way; try later"}},
 }
 
-var badPunches = []invalidHeadsBody{
+var badPunches = []invalidBody{
 	{Name: "version 2", Hex: "830201" + "80", Version: true, Error: "version 2"},
 	{Name: "unknown kind", Hex: "830103" + "80", Error: "kind"},
 	{Name: "connect without addresses", Hex: "830100" + "80", Error: "addresses"},
@@ -58,11 +56,7 @@ func buildPunchVectors(t *testing.T) punchVectorFile {
 	t.Helper()
 	f := punchVectorFile{Comment: "doc/protocol/services.md §10: punch messages with their canonical encoding, and bodies every reader must refuse"}
 	for _, c := range punchCases {
-		b, err := c.m.Encode()
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		f.Messages = append(f.Messages, punchVector{Name: c.name, Message: c.m, Hex: hex.EncodeToString(b)})
+		f.Messages = append(f.Messages, punchVector{Name: c.name, Message: c.m, Hex: encodedHex(t, c.name, c.m.Encode)})
 	}
 	f.Invalid = badPunches
 	return f
@@ -72,48 +66,11 @@ func buildPunchVectors(t *testing.T) punchVectorFile {
 // messages encode to their bytes and decode back; invalid bodies are
 // refused with their error. -update rewrites the file.
 func TestPunchVectors(t *testing.T) {
-	want := buildPunchVectors(t)
-	if *update {
-		b, err := json.MarshalIndent(want, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(punchVectorPath, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, err := os.ReadFile(punchVectorPath)
-	if err != nil {
-		t.Fatalf("%v (run go test -update once)", err)
-	}
-	var got punchVectorFile
-	if err := json.Unmarshal(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("%s differs from what this code builds: run go test -update and review the diff", punchVectorPath)
-	}
+	got := goldenVectors(t, punchVectorPath, buildPunchVectors(t))
 	for _, v := range got.Messages {
-		body, _ := hex.DecodeString(v.Hex)
-		m, err := DecodePunch(body)
-		if err != nil || !reflect.DeepEqual(m, v.Message) {
-			t.Fatalf("%s: decoded %+v, %v; want %+v", v.Name, m, err, v.Message)
-		}
+		decodesTo(t, v.Name, v.Hex, v.Message, DecodePunch)
 	}
-	for _, v := range got.Invalid {
-		body, err := hex.DecodeString(v.Hex)
-		if err != nil {
-			t.Fatalf("%s: %v", v.Name, err)
-		}
-		_, err = DecodePunch(body)
-		wantKind := ErrMalformedPunch
-		if v.Version {
-			wantKind = ErrVersion
-		}
-		if !errors.Is(err, wantKind) || !strings.Contains(err.Error(), v.Error) {
-			t.Errorf("%s: decoding %s = %v, want %v saying %q", v.Name, v.Hex, err, wantKind, v.Error)
-		}
-	}
+	refusesAll(t, "punch", got.Invalid, ErrMalformedPunch, func(b []byte) error { _, err := DecodePunch(b); return err })
 }
 
 // TestPunchBounds: the largest connect fits its frame and reads back; a

@@ -1,13 +1,7 @@
 package services
 
 import (
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"flag"
-	"os"
-	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -17,22 +11,15 @@ const vectorPath = "testdata/vectors.json"
 
 // vectorFile is testdata/vectors.json, doc/protocol/services.md §5.
 type vectorFile struct {
-	Comment string          `json:"comment"`
-	Valid   []validVector   `json:"valid"`
-	Invalid []invalidVector `json:"invalid"`
+	Comment string        `json:"comment"`
+	Valid   []validVector `json:"valid"`
+	Invalid []invalidBody `json:"invalid"`
 }
 
 type validVector struct {
 	Name         string       `json:"name"`
 	Announcement Announcement `json:"announcement"`
 	Hex          string       `json:"hex"`
-}
-
-type invalidVector struct {
-	Name    string `json:"name"`
-	Hex     string `json:"hex"`
-	Version bool   `json:"unknown_version,omitempty"` // ErrVersion, not ErrMalformed
-	Error   string `json:"error"`                     // a part of the error text
 }
 
 // validCases are the announcements of the valid vectors.
@@ -51,7 +38,7 @@ var validCases = []struct {
 }
 
 // invalidCases are the bodies of the invalid vectors.
-var invalidCases = []invalidVector{
+var invalidCases = []invalidBody{
 	{Name: "version 2", Hex: "820280", Version: true, Error: "version 2"},
 	{Name: "not an array", Hex: "01", Error: "announcement: want array"},
 	{Name: "trailing byte", Hex: "82018000", Error: "trailing bytes"},
@@ -68,11 +55,7 @@ func buildVectors(t *testing.T) vectorFile {
 	t.Helper()
 	f := vectorFile{Comment: "doc/protocol/services.md §5: valid announcements with their canonical encoding, and bodies every reader must refuse"}
 	for _, c := range validCases {
-		b, err := c.a.Encode()
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		f.Valid = append(f.Valid, validVector{Name: c.name, Announcement: c.a, Hex: hex.EncodeToString(b)})
+		f.Valid = append(f.Valid, validVector{Name: c.name, Announcement: c.a, Hex: encodedHex(t, c.name, c.a.Encode)})
 	}
 	f.Invalid = invalidCases
 	return f
@@ -82,49 +65,9 @@ func buildVectors(t *testing.T) vectorFile {
 // every valid vector encodes to its bytes and decodes back; every invalid
 // one is refused with its error. -update rewrites the file.
 func TestVectors(t *testing.T) {
-	want := buildVectors(t)
-	if *update {
-		b, err := json.MarshalIndent(want, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(vectorPath, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, err := os.ReadFile(vectorPath)
-	if err != nil {
-		t.Fatalf("%v (run go test -update once)", err)
-	}
-	var got vectorFile
-	if err := json.Unmarshal(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("%s differs from what this code builds: run go test -update and review the diff", vectorPath)
-	}
+	got := goldenVectors(t, vectorPath, buildVectors(t))
 	for _, v := range got.Valid {
-		body, _ := hex.DecodeString(v.Hex)
-		a, err := Decode(body)
-		if err != nil {
-			t.Fatalf("%s: Decode: %v", v.Name, err)
-		}
-		if !reflect.DeepEqual(a, v.Announcement) {
-			t.Fatalf("%s: decoded %+v, want %+v", v.Name, a, v.Announcement)
-		}
+		decodesTo(t, v.Name, v.Hex, v.Announcement, Decode)
 	}
-	for _, v := range got.Invalid {
-		body, err := hex.DecodeString(v.Hex)
-		if err != nil {
-			t.Fatalf("%s: %v", v.Name, err)
-		}
-		_, err = Decode(body)
-		wantKind := ErrMalformed
-		if v.Version {
-			wantKind = ErrVersion
-		}
-		if !errors.Is(err, wantKind) || !strings.Contains(err.Error(), v.Error) {
-			t.Errorf("%s: Decode(%s) = %v, want %v saying %q", v.Name, v.Hex, err, wantKind, v.Error)
-		}
-	}
+	refusesAll(t, "announcement", got.Invalid, ErrMalformed, func(b []byte) error { _, err := Decode(b); return err })
 }
