@@ -59,7 +59,7 @@ func Decode(payload []byte) (Payload, error) {
 	case TypeWithdraw:
 		p = &Withdraw{}
 	}
-	seen := make(map[string]bool, n)
+	seen := make(map[string]int, n) // key → the byte where its value starts
 	prev := ""
 	for range n {
 		at := d.r.Offset() + 1
@@ -74,7 +74,7 @@ func Decode(payload []byte) (Payload, error) {
 			return nil, fieldErr(typ, key, "byte %d: key out of canonical order or repeated", at)
 		}
 		prev = key
-		seen[key] = true
+		seen[key] = d.r.Offset() + 1
 		if err := d.field(p, key); err != nil {
 			return nil, err
 		}
@@ -83,11 +83,17 @@ func Decode(payload []byte) (Payload, error) {
 		return nil, fieldErr(typ, "", "%s", err.Error())
 	}
 	for k, req := range spec {
-		if req && !seen[k] {
+		if _, ok := seen[k]; req && !ok {
 			return nil, fieldErr(typ, k, "missing")
 		}
 	}
 	if err := Check(p); err != nil {
+		// Locate the rule that spans a field at that field's value.
+		if e, ok := err.(*Error); ok {
+			if at, ok := seen[e.Field]; ok {
+				e.Msg = fmt.Sprintf("byte %d: %s", at, e.Msg)
+			}
+		}
 		return nil, err
 	}
 	return p, nil

@@ -78,6 +78,15 @@ func Encode(p Payload) ([]byte, error) {
 	if err := Check(p); err != nil {
 		return nil, err
 	}
+	out := fields(p).bytes()
+	if len(out) > MaxPayloadSize {
+		return nil, &Error{Type: p.Type(), Msg: fmt.Sprintf("%d bytes exceeds the limit of %d", len(out), MaxPayloadSize)}
+	}
+	return out, nil
+}
+
+// fields collects p's pairs, unchecked.
+func fields(p Payload) *mapWriter {
 	m := &mapWriter{}
 	m.text("type", p.Type())
 	m.ids("refs", p.causal().Refs)
@@ -138,9 +147,5 @@ func Encode(p Payload) ([]byte, error) {
 		m.id("target", p.Target)
 		m.text("reason", p.Reason)
 	}
-	out := m.bytes()
-	if len(out) > MaxPayloadSize {
-		return nil, &Error{Type: p.Type(), Msg: fmt.Sprintf("%d bytes exceeds the limit of %d", len(out), MaxPayloadSize)}
-	}
-	return out, nil
+	return m
 }

@@ -31,6 +31,12 @@ func (l *log) add(t testing.TB, p Payload) *entry.Entry {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return l.addRaw(t, b)
+}
+
+// addRaw appends an entry with the payload bytes b, whatever they hold.
+func (l *log) addRaw(t testing.TB, b []byte) *entry.Entry {
+	t.Helper()
 	l.seq++
 	pub := l.key.Public()
 	// Timestamps run backwards: they must not matter.
@@ -113,4 +119,14 @@ func (w *world) withdraw(who int, f, target entry.ID, refs ...entry.ID) entry.ID
 		refs = nil
 	}
 	return w.add(who, &Withdraw{Festival: f, Target: target, Causal: Causal{Refs: refs}}).ID
+}
+
+// raw encodes p without Check (to build invalid payloads), with the
+// extra pairs given.
+func raw(p Payload, extra ...any) []byte {
+	m := fields(p)
+	for i := 0; i+1 < len(extra); i += 2 {
+		m.add(extra[i].(string), extra[i+1].([]byte))
+	}
+	return m.bytes()
 }
