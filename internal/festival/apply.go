@@ -12,6 +12,57 @@ import (
 type reducer struct {
 	s   *State
 	reg *Registry
+	// The entries, their index by id, the ids each names (festival.md §3,
+	// "Order") and each one's place in the causal order, for inPast.
+	es   []*entry.Entry
+	at   map[entry.ID]int32
+	deps [][]entry.ID
+	pos  []int32
+	seen []uint32 // inPast's marks, by index
+	mark uint32
+}
+
+// inPast reports whether entry x is in the causal past of entry a: a
+// predecessor (backlink or named id) of a predecessor … of a. Only entries
+// placed after x in the causal order can have x in their past, so the
+// search stays between the two.
+func (r *reducer) inPast(a, x entry.ID) bool {
+	ia, ok1 := r.at[a]
+	ix, ok2 := r.at[x]
+	if !ok1 || !ok2 || r.pos[ia] <= r.pos[ix] {
+		return false
+	}
+	if r.seen == nil {
+		r.seen = make([]uint32, len(r.es))
+	}
+	r.mark++
+	stack := []int32{ia}
+	r.seen[ia] = r.mark
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		visit := func(id entry.ID) bool {
+			j, ok := r.at[id]
+			if !ok || r.seen[j] == r.mark || r.pos[j] < r.pos[ix] {
+				return false
+			}
+			if j == ix {
+				return true
+			}
+			r.seen[j] = r.mark
+			stack = append(stack, j)
+			return false
+		}
+		if h := &r.es[i].Header; h.Seq > 1 && visit(h.Backlink) {
+			return true
+		}
+		for _, id := range r.deps[i] {
+			if visit(id) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // short names an entry for people reading a reason.
@@ -156,7 +207,7 @@ func (r *reducer) submit(ev *EventState, q *RequestState) {
 			q.Reason = "waiting for the owner's confirmation; " + r.conflict(res, hs[0])
 			return
 		}
-		q.Reason = r.conflict(res, hs[0])
+		q.Reason, q.conflicted = r.conflict(res, hs[0]), true
 		return
 	}
 	d := LeftToOwner()

@@ -2,6 +2,7 @@ package festival
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
@@ -34,7 +35,12 @@ func (r *reducer) authorize(id entry.ID, who identity.PublicKey, p *Authorize) s
 	grant := p.Decision == DecisionGrant
 	if !q.ByOwner {
 		if grant != (q.Status == StatusGranted) {
-			return fmt.Sprintf("it contradicts the policy %s: the request was %s: %s", res.Payload.Policy, q.Status, q.Reason)
+			if !grant || !q.conflicted {
+				return fmt.Sprintf("it contradicts the policy %s: the request was %s: %s", res.Payload.Policy, q.Status, q.Reason)
+			}
+			if why := r.anchor(id, res, q); why != "" {
+				return why
+			}
 		}
 		q.Confirmed = id
 		return ""
@@ -59,6 +65,43 @@ func (r *reducer) authorize(id entry.ID, who identity.PublicKey, p *Authorize) s
 		}
 	}
 	q.Confirmed = id
+	return ""
+}
+
+// anchor applies an owner's grant, under an automatic policy, of request
+// q that was denied because a concurrent request came first in the causal
+// order: the owner had confirmed q before the holders reached them, so q
+// came first for the owner, the single source of truth. The holders lose
+// the window, unless one is confirmed or the owner had seen it (then the
+// grant contradicts first come), or the policy would not grant q without
+// them.
+func (r *reducer) anchor(id entry.ID, res *ResourceState, q *RequestState) string {
+	hs := slices.Clone(res.holdsIn(q.Window))
+	for _, h := range hs {
+		hq := r.s.Requests[h.Request]
+		if !hq.Confirmed.IsZero() || r.inPast(id, h.Request.Entry) {
+			return fmt.Sprintf("it contradicts the policy %s: the request was %s: %s", res.Payload.Policy, q.Status, q.Reason)
+		}
+	}
+	for _, h := range hs {
+		res.removeHold(h.Request, h.Window)
+	}
+	if d := res.policy.Decide(View{Resource: res}, q); !d.Decided || !d.Grant {
+		for _, h := range hs {
+			res.addHold(h)
+		}
+		return fmt.Sprintf("it contradicts the policy %s: without the concurrent requests it would deny: %s", res.Payload.Policy, d.Reason)
+	}
+	name := short(q.Event)
+	if ev := r.s.Events[q.Event]; ev != nil {
+		name = fmt.Sprintf("%q", ev.Payload.Name)
+	}
+	for _, h := range hs {
+		hq := r.s.Requests[h.Request]
+		hq.Status, hq.conflicted = StatusDenied, true
+		hq.Reason = fmt.Sprintf("the owner confirmed %s for %s before this request reached them", name, q.Window)
+	}
+	r.grant(res, q, "")
 	return ""
 }
 

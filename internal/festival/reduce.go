@@ -45,13 +45,18 @@ func Reduce(in Input) *State {
 	for i, e := range es {
 		ps[i], errs[i] = decodeEntry(e)
 	}
-	r := &reducer{s: s, reg: reg}
-	for _, i := range causalorder.Order(es, at, func(i int) []entry.ID {
-		if ps[i] == nil {
-			return nil
+	deps := make([][]entry.ID, len(es))
+	for i, p := range ps {
+		if p != nil {
+			deps[i] = append(named(p), p.causal().Refs...)
 		}
-		return append(named(ps[i]), ps[i].causal().Refs...)
-	}) {
+	}
+	order := causalorder.Order(es, at, func(i int) []entry.ID { return deps[i] })
+	r := &reducer{s: s, reg: reg, es: es, at: at, deps: deps, pos: make([]int32, len(es))}
+	for k, i := range order {
+		r.pos[i] = int32(k)
+	}
+	for _, i := range order {
 		e := es[i]
 		who, ok := account(e)
 		why := ""

@@ -101,6 +101,9 @@ type RequestState struct {
 	// Confirmed is the owner's latest applied authorization of it; zero
 	// when none.
 	Confirmed entry.ID
+	// conflicted: denied because its window was held (step 5), so an
+	// owner's grant may anchor it (festival.md §3, "Authorizations").
+	conflicted bool
 }
 
 // Ignored is an entry the reducer did not apply, and why.
