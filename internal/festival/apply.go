@@ -22,47 +22,37 @@ type reducer struct {
 	mark uint32
 }
 
-// inPast reports whether entry x is in the causal past of entry a: a
-// predecessor (backlink or named id) of a predecessor … of a. Only entries
-// placed after x in the causal order can have x in their past, so the
-// search stays between the two.
-func (r *reducer) inPast(a, x entry.ID) bool {
-	ia, ok1 := r.at[a]
-	ix, ok2 := r.at[x]
-	if !ok1 || !ok2 || r.pos[ia] <= r.pos[ix] {
-		return false
-	}
+// markPast marks every entry in the causal past of entry a (reachable by
+// backlinks and named ids) placed at or after floor in the causal order,
+// and returns the mark: r.seen[i] == mark. Only entries placed after x
+// can have x in their past, so the search stays between floor and a.
+func (r *reducer) markPast(a entry.ID, floor int32) uint32 {
 	if r.seen == nil {
 		r.seen = make([]uint32, len(r.es))
 	}
 	r.mark++
+	ia, ok := r.at[a]
+	if !ok {
+		return r.mark
+	}
 	stack := []int32{ia}
-	r.seen[ia] = r.mark
 	for len(stack) > 0 {
 		i := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		visit := func(id entry.ID) bool {
-			j, ok := r.at[id]
-			if !ok || r.seen[j] == r.mark || r.pos[j] < r.pos[ix] {
-				return false
+		visit := func(id entry.ID) {
+			if j, ok := r.at[id]; ok && r.seen[j] != r.mark && r.pos[j] >= floor {
+				r.seen[j] = r.mark
+				stack = append(stack, j)
 			}
-			if j == ix {
-				return true
-			}
-			r.seen[j] = r.mark
-			stack = append(stack, j)
-			return false
 		}
-		if h := &r.es[i].Header; h.Seq > 1 && visit(h.Backlink) {
-			return true
+		if h := &r.es[i].Header; h.Seq > 1 {
+			visit(h.Backlink)
 		}
 		for _, id := range r.deps[i] {
-			if visit(id) {
-				return true
-			}
+			visit(id)
 		}
 	}
-	return false
+	return r.mark
 }
 
 // short names an entry for people reading a reason.
@@ -281,7 +271,7 @@ func (r *reducer) release(q *RequestState, reason string) {
 	}
 	if q.Status == StatusGranted {
 		if res := r.s.Resources[q.Key.Resource]; res != nil {
-			res.removeHold(q.Key, q.Window)
+			res.removeHold(Hold{Window: q.Window, Request: q.Key, Requester: q.Requester})
 		}
 	}
 	q.Status, q.Reason = StatusWithdrawn, reason

@@ -57,7 +57,7 @@ func (r *reducer) authorize(id entry.ID, who identity.PublicKey, p *Authorize) s
 		}
 	} else {
 		if q.Status == StatusGranted {
-			res.removeHold(q.Key, q.Window)
+			res.removeHold(Hold{Window: q.Window, Request: q.Key, Requester: q.Requester})
 		}
 		q.Status, q.Reason = StatusDenied, "denied by the owner"
 		if p.Reason != "" {
@@ -77,14 +77,20 @@ func (r *reducer) authorize(id entry.ID, who identity.PublicKey, p *Authorize) s
 // them.
 func (r *reducer) anchor(id entry.ID, res *ResourceState, q *RequestState) string {
 	hs := slices.Clone(res.holdsIn(q.Window))
+	floor := int32(len(r.es))
+	for _, h := range hs {
+		floor = min(floor, r.pos[r.at[h.Request.Entry]])
+	}
+	// One search of the authorization's past, however many holders.
+	mark := r.markPast(id, floor)
 	for _, h := range hs {
 		hq := r.s.Requests[h.Request]
-		if !hq.Confirmed.IsZero() || r.inPast(id, h.Request.Entry) {
+		if !hq.Confirmed.IsZero() || r.seen[r.at[h.Request.Entry]] == mark {
 			return fmt.Sprintf("it contradicts the policy %s: the request was %s: %s", res.Payload.Policy, q.Status, q.Reason)
 		}
 	}
 	for _, h := range hs {
-		res.removeHold(h.Request, h.Window)
+		res.removeHold(h)
 	}
 	if d := res.policy.Decide(View{Resource: res}, q); !d.Decided || !d.Grant {
 		for _, h := range hs {

@@ -24,10 +24,8 @@ func (HoursPerDay) Decide(v View, r *RequestState) Decision {
 	for d := r.Window.Start / day; d*day < r.Window.End; d++ {
 		dw := Window{d * day, (d + 1) * day}
 		used := overlap(r.Window, dw)
-		for _, h := range v.HoldsIn(dw) {
-			if h.Requester == r.Requester {
-				used += overlap(h.Window, dw)
-			}
+		for _, h := range v.HoldsOf(r.Requester, dw) {
+			used += overlap(h.Window, dw)
 		}
 		if used > limit {
 			return Denied("at most %d hours a day per person: this would make %.1f hours on %s", limit/3600, float64(used)/3600, Window{dw.Start, dw.Start + 1}.String()[:10])

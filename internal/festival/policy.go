@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"github.com/kithnet/kith/internal/identity"
 )
 
 // The built-in policies (festival.md §4).
@@ -62,6 +64,12 @@ func (v View) Params() []uint64 { return v.Resource.Payload.Params }
 
 // HoldsIn returns the resource's current holds that overlap w, by start.
 func (v View) HoldsIn(w Window) []Hold { return v.Resource.holdsIn(w) }
+
+// HoldsOf returns the current holds of the resource by requester's account
+// that overlap w, by start: without reading the others' holds.
+func (v View) HoldsOf(requester identity.PublicKey, w Window) []Hold {
+	return overlapping(v.Resource.byRequester[requester], w)
+}
 
 // Registry is the set of policies a node knows, by name.
 type Registry struct{ m map[string]Policy }

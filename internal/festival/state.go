@@ -65,6 +65,9 @@ type ResourceState struct {
 	Holds     []Hold       // by window start; they never overlap
 	Requests  []RequestKey // in the causal order
 	policy    Policy       // nil when Unchecked
+	// byRequester holds the same holds by requester, each by start, so a
+	// policy counting one person's holds does not read everyone's.
+	byRequester map[identity.PublicKey][]Hold
 }
 
 // Hold is a window a granted request holds a resource for.
@@ -150,32 +153,56 @@ func (s *State) Why(id entry.ID) string {
 	return ""
 }
 
-// firstAfter is the index of the first hold that ends after t (holds
+// firstAfter is the index of the first of hs that ends after t (holds
 // never overlap, so their ends are sorted as their starts are).
-func (r *ResourceState) firstAfter(t uint64) int {
-	return sort.Search(len(r.Holds), func(i int) bool { return r.Holds[i].Window.End > t })
+func firstAfter(hs []Hold, t uint64) int {
+	return sort.Search(len(hs), func(i int) bool { return hs[i].Window.End > t })
+}
+
+// overlapping returns the holds of hs (sorted, not overlapping) that
+// overlap w.
+func overlapping(hs []Hold, w Window) []Hold {
+	i := firstAfter(hs, w.Start)
+	j := i
+	for j < len(hs) && hs[j].Window.Start < w.End {
+		j++
+	}
+	return hs[i:j:j]
 }
 
 // holdsIn returns the holds that overlap w, by start.
-func (r *ResourceState) holdsIn(w Window) []Hold {
-	i := r.firstAfter(w.Start)
-	j := i
-	for j < len(r.Holds) && r.Holds[j].Window.Start < w.End {
-		j++
+func (r *ResourceState) holdsIn(w Window) []Hold { return overlapping(r.Holds, w) }
+
+func insertHold(hs []Hold, h Hold) []Hold {
+	i := firstAfter(hs, h.Window.Start)
+	hs = append(hs, Hold{})
+	copy(hs[i+1:], hs[i:])
+	hs[i] = h
+	return hs
+}
+
+func deleteHold(hs []Hold, k RequestKey, w Window) []Hold {
+	i := firstAfter(hs, w.Start)
+	if i < len(hs) && hs[i].Request == k {
+		return append(hs[:i], hs[i+1:]...)
 	}
-	return r.Holds[i:j:j]
+	return hs
 }
 
 func (r *ResourceState) addHold(h Hold) {
-	i := r.firstAfter(h.Window.Start)
-	r.Holds = append(r.Holds, Hold{})
-	copy(r.Holds[i+1:], r.Holds[i:])
-	r.Holds[i] = h
+	r.Holds = insertHold(r.Holds, h)
+	if r.byRequester == nil {
+		r.byRequester = map[identity.PublicKey][]Hold{}
+	}
+	r.byRequester[h.Requester] = insertHold(r.byRequester[h.Requester], h)
 }
 
-func (r *ResourceState) removeHold(k RequestKey, w Window) {
-	i := r.firstAfter(w.Start)
-	if i < len(r.Holds) && r.Holds[i].Request == k {
-		r.Holds = append(r.Holds[:i], r.Holds[i+1:]...)
+func (r *ResourceState) removeHold(h Hold) {
+	r.Holds = deleteHold(r.Holds, h.Request, h.Window)
+	hs := deleteHold(r.byRequester[h.Requester], h.Request, h.Window)
+	if len(hs) == 0 {
+		delete(r.byRequester, h.Requester)
+	} else {
+		r.byRequester[h.Requester] = hs
 	}
 }
