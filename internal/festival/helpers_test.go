@@ -64,8 +64,6 @@ func newWorld(t testing.TB, n int) *world {
 	return w
 }
 
-func (w *world) pub(i int) identity.PublicKey { return w.logs[i].key.Public() }
-
 func (w *world) add(who int, p Payload) *entry.Entry {
 	w.t.Helper()
 	e := w.logs[who].add(w.t, p)

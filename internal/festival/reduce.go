@@ -1,7 +1,6 @@
 package festival
 
 import (
-	"bytes"
 	"errors"
 
 	"github.com/kithnet/kith/internal/causalorder"
@@ -39,7 +38,7 @@ func Reduce(in Input) *State {
 	if reg == nil {
 		reg = DefaultRegistry()
 	}
-	es, at := distinct(in.Entries)
+	es, at := causalorder.Distinct(in.Entries)
 	ps := make([]Payload, len(es))
 	errs := make([]error, len(es))
 	for i, e := range es {
@@ -90,38 +89,4 @@ func decodeEntry(e *entry.Entry) (Payload, error) {
 		return nil, errors.New("the payload does not match the entry's header")
 	}
 	return Decode(e.Payload)
-}
-
-// distinct returns one copy of each entry id: of two copies, one whose
-// payload matches its header, then the one with the smaller payload bytes,
-// so the choice does not depend on the input order.
-func distinct(in []*entry.Entry) ([]*entry.Entry, map[entry.ID]int32) {
-	at := make(map[entry.ID]int32, len(in))
-	es := make([]*entry.Entry, 0, len(in))
-	for _, e := range in {
-		if e == nil {
-			continue
-		}
-		if i, ok := at[e.ID]; ok {
-			if preferred(e, es[i]) {
-				es[i] = e
-			}
-			continue
-		}
-		at[e.ID] = int32(len(es))
-		es = append(es, e)
-	}
-	return es, at
-}
-
-func preferred(a, b *entry.Entry) bool {
-	am := a.Payload != nil && entry.CheckPayload(&a.Header, a.Payload) == nil
-	bm := b.Payload != nil && entry.CheckPayload(&b.Header, b.Payload) == nil
-	if am != bm {
-		return am
-	}
-	if (a.Payload == nil) != (b.Payload == nil) {
-		return a.Payload == nil
-	}
-	return bytes.Compare(a.Payload, b.Payload) < 0
 }
