@@ -1,6 +1,9 @@
 package festival
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // HoursPerDay is first come, first served with a cap: a requester's
 // account may hold the resource for at most n hours on a UTC day
@@ -28,7 +31,8 @@ func (HoursPerDay) Decide(v View, r *RequestState) Decision {
 			used += overlap(h.Window, dw)
 		}
 		if used > limit {
-			return Denied("at most %d hours a day per person: this would make %.1f hours on %s", limit/3600, float64(used)/3600, Window{dw.Start, dw.Start + 1}.String()[:10])
+			date := time.Unix(int64(dw.Start), 0).UTC().Format(time.DateOnly)
+			return Denied("at most %d hours a day per person: this would make %.1f hours on %s", limit/3600, float64(used)/3600, date)
 		}
 	}
 	return Granted()
