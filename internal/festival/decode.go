@@ -39,11 +39,6 @@ func Decode(payload []byte) (Payload, error) {
 	if spec == nil {
 		return nil, &Error{Type: typ, Msg: "not a festival payload type"}
 	}
-	if payload[0]&0xe0 != 0xa0 || payload[0]&0x1f >= 24 {
-		return nil, &Error{Type: typ, Msg: fmt.Sprintf("byte 0: want a map of at most 23 pairs with its count in the initial byte, got 0x%02x", payload[0])}
-	}
-	n := int(payload[0] & 0x1f)
-	d := &decoder{typ: typ, r: cborwire.NewReader(payload[1:], cborwire.PayloadWording)}
 	var p Payload
 	switch typ {
 	case TypeCreate:
@@ -59,39 +54,22 @@ func Decode(payload []byte) (Payload, error) {
 	case TypeWithdraw:
 		p = &Withdraw{}
 	}
-	seen := make(map[string]int, n) // key → the byte where its value starts
-	prev := ""
-	for range n {
-		at := d.r.Offset() + 1
-		key, err := d.r.Text("key", 1, 64)
-		if err != nil {
-			return nil, fieldErr(typ, "", "map key: %s", err.Error())
-		}
-		if _, ok := spec[key]; !ok {
-			return nil, fieldErr(typ, key, "byte %d: unknown key (festival payloads carry exactly the keys festival.md lists)", at)
-		}
-		if prev != "" && !keyLess(prev, key) {
-			return nil, fieldErr(typ, key, "byte %d: key out of canonical order or repeated", at)
-		}
-		prev = key
-		seen[key] = d.r.Offset() + 1
-		if err := d.field(p, key); err != nil {
-			return nil, err
-		}
+	d := &decoder{typ: typ}
+	at, err := cborwire.ReadPayloadMap(payload, "festival", spec, func(r *cborwire.Reader, key string) error {
+		d.r = r
+		return d.field(p, key)
+	})
+	if me, ok := err.(*cborwire.MapError); ok {
+		return nil, fieldErr(typ, me.Key, "%s", me.Msg)
 	}
-	if err := d.r.End(); err != nil {
-		return nil, fieldErr(typ, "", "%s", err.Error())
-	}
-	for k, req := range spec {
-		if _, ok := seen[k]; req && !ok {
-			return nil, fieldErr(typ, k, "missing")
-		}
+	if err != nil {
+		return nil, err
 	}
 	if err := Check(p); err != nil {
 		// Locate the rule that spans a field at that field's value.
 		if e, ok := err.(*Error); ok {
-			if at, ok := seen[e.Field]; ok {
-				e.Msg = fmt.Sprintf("byte %d: %s", at, e.Msg)
+			if i, ok := at[e.Field]; ok {
+				e.Msg = fmt.Sprintf("byte %d: %s", i, e.Msg)
 			}
 		}
 		return nil, err
