@@ -42,7 +42,7 @@ func (r *reducer) authorize(id entry.ID, who identity.PublicKey, p *Authorize) s
 				return why
 			}
 		}
-		q.Confirmed = id
+		q.Confirmed, q.confirmedAs = id, q.Status
 		return ""
 	}
 	if grant {
@@ -64,7 +64,7 @@ func (r *reducer) authorize(id entry.ID, who identity.PublicKey, p *Authorize) s
 			q.Reason += ": " + p.Reason
 		}
 	}
-	q.Confirmed = id
+	q.Confirmed, q.confirmedAs = id, q.Status
 	return ""
 }
 
