@@ -103,7 +103,7 @@ type RequestState struct {
 	ByOwner bool
 	// Confirmed is the owner's latest applied authorization of it; zero
 	// when none.
-	Confirmed entry.ID
+	Confirmed   entry.ID
 	confirmedAs Status // the status Confirmed confirmed
 	// conflicted: denied because its window was held (step 5), so an
 	// owner's grant may anchor it (festival.md §3, "Authorizations").
