@@ -219,7 +219,7 @@ func (r *reducer) submit(ev *EventState, q *RequestState) {
 // sees the conflict.
 func automatic(p Policy, res *ResourceState, q *RequestState) bool {
 	free := *res
-	free.Holds, free.byRequester = nil, nil
+	free.holds, free.byRequester = holdList{}, nil
 	c := *q
 	return p.Decide(View{Resource: &free}, &c).Decided
 }

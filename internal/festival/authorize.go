@@ -2,7 +2,6 @@ package festival
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
@@ -76,7 +75,7 @@ func (r *reducer) authorize(id entry.ID, who identity.PublicKey, p *Authorize) s
 // grant contradicts first come), or the policy would not grant q without
 // them.
 func (r *reducer) anchor(id entry.ID, res *ResourceState, q *RequestState) string {
-	hs := slices.Clone(res.holdsIn(q.Window))
+	hs := res.holdsIn(q.Window)
 	floor := int32(len(r.es))
 	for _, h := range hs {
 		floor = min(floor, r.pos[r.at[h.Request.Entry]])

@@ -72,11 +72,47 @@ func BenchmarkReduceFestival(b *testing.B) {
 	b.StopTimer()
 	held := 0
 	for _, r := range s.Resources {
-		held += len(r.Holds)
+		held += len(r.Holds())
 	}
 	if len(s.Events) != 2000 || len(s.Resources) != 500 || len(s.Requests) != 20000 {
 		b.Fatalf("%d events, %d resources, %d requests", len(s.Events), len(s.Resources), len(s.Requests))
 	}
 	b.ReportMetric(float64(held), "holds")
 	b.ReportMetric(float64(len(s.Ignored)), "ignored")
+}
+
+// BenchmarkHoursPerDayFlood: 500 throwaway accounts hold 10,000 one-second
+// windows of an hours-per-day resource in the morning; 2,000 requests of
+// 200 honest accounts for the afternoon are each decided by the policy,
+// which counts the requester's own hours that day.
+func BenchmarkHoursPerDayFlood(b *testing.B) {
+	const flooders, perFlooder, honest, perHonest = 500, 20, 200, 10
+	w := newWorld(b, 2+flooders+honest)
+	f := w.festival(0, "Summer", entry.ID{})
+	res := w.resource(1, f, "Rehearsal room", PolicyHoursPerDay, []uint64{8})
+	t := uint64(day0)
+	for i := range flooders {
+		ev := w.event(2+i, f, "Noise", Window{day0, day0 + 1})
+		for range perFlooder {
+			w.request(2+i, f, ev, res, Window{t, t + 1})
+			t += 2
+		}
+	}
+	t = day0 + 12*3600
+	for i := range honest {
+		ev := w.event(2+flooders+i, f, "Practice", Window{t, t + 1})
+		for range perHonest {
+			w.request(2+flooders+i, f, ev, res, Window{t, t + 20})
+			t += 20
+		}
+	}
+	b.ResetTimer()
+	var s *State
+	for b.Loop() {
+		s = Reduce(Input{Entries: w.all})
+	}
+	b.StopTimer()
+	if n := len(s.Resources[res].Holds()); n != flooders*perFlooder+honest*perHonest {
+		b.Fatalf("%d holds", n)
+	}
 }

@@ -68,7 +68,11 @@ func (v View) HoldsIn(w Window) []Hold { return v.Resource.holdsIn(w) }
 // HoldsOf returns the current holds of the resource by requester's account
 // that overlap w, by start: without reading the others' holds.
 func (v View) HoldsOf(requester identity.PublicKey, w Window) []Hold {
-	return overlapping(v.Resource.byRequester[requester], w)
+	l := v.Resource.byRequester[requester]
+	if l == nil {
+		return nil
+	}
+	return l.overlapping(w)
 }
 
 // Registry is the set of policies a node knows, by name.

@@ -129,12 +129,13 @@ func TestHoldsNeverOverlap(t *testing.T) {
 	for seed := range uint64(8) {
 		s := scenario(t, seed, 150).reduce()
 		for id, r := range s.Resources {
-			for i, h := range r.Holds {
+			hs := r.Holds()
+			for i, h := range hs {
 				if q := s.Requests[h.Request]; q == nil || q.Status != StatusGranted || q.Window != h.Window {
 					t.Fatalf("resource %x: hold %+v of request %+v", id[:4], h, q)
 				}
-				if i > 0 && r.Holds[i-1].Window.End > h.Window.Start {
-					t.Fatalf("resource %x: holds %v and %v overlap", id[:4], r.Holds[i-1].Window, h.Window)
+				if i > 0 && hs[i-1].Window.End > h.Window.Start {
+					t.Fatalf("resource %x: holds %v and %v overlap", id[:4], hs[i-1].Window, h.Window)
 				}
 				granted++
 			}

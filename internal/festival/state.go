@@ -2,7 +2,6 @@ package festival
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
@@ -62,12 +61,12 @@ type ResourceState struct {
 	// requests are left to the owner, as under manual confirmation.
 	Unchecked bool
 	Withdrawn entry.ID     // zero while not withdrawn
-	Holds     []Hold       // by window start; they never overlap
+	holds     holdList     // see Holds
 	Requests  []RequestKey // in the causal order
 	policy    Policy       // nil when Unchecked
 	// byRequester holds the same holds by requester, each by start, so a
 	// policy counting one person's holds does not read everyone's.
-	byRequester map[identity.PublicKey][]Hold
+	byRequester map[identity.PublicKey]*holdList
 }
 
 // Hold is a window a granted request holds a resource for.
@@ -154,56 +153,31 @@ func (s *State) Why(id entry.ID) string {
 	return ""
 }
 
-// firstAfter is the index of the first of hs that ends after t (holds
-// never overlap, so their ends are sorted as their starts are).
-func firstAfter(hs []Hold, t uint64) int {
-	return sort.Search(len(hs), func(i int) bool { return hs[i].Window.End > t })
-}
-
-// overlapping returns the holds of hs (sorted, not overlapping) that
-// overlap w.
-func overlapping(hs []Hold, w Window) []Hold {
-	i := firstAfter(hs, w.Start)
-	j := i
-	for j < len(hs) && hs[j].Window.Start < w.End {
-		j++
-	}
-	return hs[i:j:j]
-}
+// Holds returns the resource's holds, by window start; they never
+// overlap.
+func (r *ResourceState) Holds() []Hold { return r.holds.all() }
 
 // holdsIn returns the holds that overlap w, by start.
-func (r *ResourceState) holdsIn(w Window) []Hold { return overlapping(r.Holds, w) }
-
-func insertHold(hs []Hold, h Hold) []Hold {
-	i := firstAfter(hs, h.Window.Start)
-	hs = append(hs, Hold{})
-	copy(hs[i+1:], hs[i:])
-	hs[i] = h
-	return hs
-}
-
-func deleteHold(hs []Hold, k RequestKey, w Window) []Hold {
-	i := firstAfter(hs, w.Start)
-	if i < len(hs) && hs[i].Request == k {
-		return append(hs[:i], hs[i+1:]...)
-	}
-	return hs
-}
+func (r *ResourceState) holdsIn(w Window) []Hold { return r.holds.overlapping(w) }
 
 func (r *ResourceState) addHold(h Hold) {
-	r.Holds = insertHold(r.Holds, h)
+	r.holds.insert(h)
 	if r.byRequester == nil {
-		r.byRequester = map[identity.PublicKey][]Hold{}
+		r.byRequester = map[identity.PublicKey]*holdList{}
 	}
-	r.byRequester[h.Requester] = insertHold(r.byRequester[h.Requester], h)
+	l := r.byRequester[h.Requester]
+	if l == nil {
+		l = &holdList{}
+		r.byRequester[h.Requester] = l
+	}
+	l.insert(h)
 }
 
 func (r *ResourceState) removeHold(h Hold) {
-	r.Holds = deleteHold(r.Holds, h.Request, h.Window)
-	hs := deleteHold(r.byRequester[h.Requester], h.Request, h.Window)
-	if len(hs) == 0 {
-		delete(r.byRequester, h.Requester)
-	} else {
-		r.byRequester[h.Requester] = hs
+	r.holds.remove(h.Request, h.Window)
+	if l := r.byRequester[h.Requester]; l != nil {
+		if l.remove(h.Request, h.Window); l.n == 0 {
+			delete(r.byRequester, h.Requester)
+		}
 	}
 }
