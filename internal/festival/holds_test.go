@@ -3,6 +3,7 @@ package festival
 import (
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"sort"
 	"testing"
 
@@ -22,15 +23,15 @@ func TestHoldList(t *testing.T) {
 			free = free[1:]
 			h := Hold{Window: Window{s, s + 1 + uint64(rng.IntN(9))}, Request: RequestKey{Entry: entry.ID{byte(s), byte(s >> 8), byte(s >> 16)}}}
 			l.insert(h)
-			model = append(model, h)
-			sort.Slice(model, func(i, j int) bool { return model[i].Window.Start < model[j].Window.Start })
+			at := sort.Search(len(model), func(i int) bool { return model[i].Window.Start > s })
+			model = slices.Insert(model, at, h)
 		} else {
 			i := rng.IntN(len(model))
 			l.remove(model[i].Request, model[i].Window)
 			free = append(free, int(model[i].Window.Start/10))
 			model = append(model[:i], model[i+1:]...)
 		}
-		if step%97 == 0 || step == 5999 {
+		if step%211 == 0 || step == 5999 {
 			got := l.all()
 			if len(model) == 0 {
 				got = nil
