@@ -16,7 +16,9 @@
 #   staticcheck  install staticcheck STATICCHECK_VERSION if it is missing
 #   release      static binaries for RELEASE_TARGETS in dist/ (kith-OS-ARCH),
 #                with SHA-256 sums; each is checked to be a Go binary for its
-#                target, and the one for this machine to start
+#                target, and the one for this machine to start (a linux
+#                binary for another architecture too, under qemu-user-static
+#                when it is installed; the rest say they were not started)
 #   clean        remove bin/ and dist/
 
 .POSIX:
@@ -118,7 +120,10 @@ release:
 		echo "building $$out"; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '-s -w' -o $$out ./cmd/kith; \
 		$(GO) version -m $$out | grep -q "GOOS=$$os" && $(GO) version -m $$out | grep -q "GOARCH=$$arch" || { echo "$$out is not a $$t binary"; exit 1; }; \
-		if [ "$$t" = "$$host" ]; then $$out --version || { echo "$$out does not start"; exit 1; }; fi; \
+		if [ "$$t" = "$$host" ]; then $$out --version || { echo "$$out does not start"; exit 1; }; \
+		elif [ "$$os" = linux ] && q=$$(command -v qemu-$$(case $$arch in (amd64) echo x86_64;; (arm64) echo aarch64;; (*) echo $$arch;; esac)-static); then \
+			$$q $$out --version || { echo "$$out does not start under $$q"; exit 1; }; \
+		else echo "$$out: not started (no way to run $$t here)"; fi; \
 	done; \
 	cd dist && sha256sum kith-* > SHA256SUMS && cat SHA256SUMS
 
