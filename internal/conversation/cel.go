@@ -28,6 +28,10 @@ var celEnv = func() *cel.Env {
 		cel.Variable("ballots", cel.IntType),
 		cel.Variable("votes", cel.ListType(cel.IntType)),
 		cel.Variable("deadline_passed", cel.BoolType),
+		cel.Variable("places", cel.IntType),
+		cel.Variable("taken", cel.IntType),
+		cel.Variable("arguments_for", cel.IntType),
+		cel.Variable("arguments_against", cel.IntType),
 	)
 	if err != nil {
 		panic(err)
@@ -45,7 +49,7 @@ type Expr struct{ prg cel.Program }
 func CompileExpr(src string) (*Expr, error) {
 	ast, iss := celEnv.Compile(src)
 	if iss != nil && iss.Err() != nil {
-		return nil, fmt.Errorf("the expression does not compile: %s (it may use participants, answered, agree, disagree, abstain, block, messages, amendments, options, ballots, votes, deadline_passed)", strings.TrimSpace(iss.Err().Error()))
+		return nil, fmt.Errorf("the expression does not compile: %s (it may use participants, answered, agree, disagree, abstain, block, messages, amendments, options, ballots, votes, deadline_passed, places, taken, arguments_for, arguments_against)", strings.TrimSpace(iss.Err().Error()))
 	}
 	if ast.OutputType() != cel.BoolType {
 		return nil, fmt.Errorf("the expression yields %s; a consensus method must yield true or false (bool)", ast.OutputType())
@@ -77,18 +81,22 @@ func (x *Expr) eval(t *Tally, votes []uint64, ballots, messages, amendments int)
 		vs[i] = int64(v)
 	}
 	out, _, err := x.prg.Eval(map[string]any{
-		"participants":    int64(t.Participants),
-		"answered":        int64(t.Answered),
-		"agree":           int64(t.Agree),
-		"disagree":        int64(t.Disagree),
-		"abstain":         int64(t.Abstain),
-		"block":           int64(t.Block),
-		"messages":        int64(messages),
-		"amendments":      int64(amendments),
-		"options":         int64(t.Options),
-		"ballots":         int64(ballots),
-		"votes":           vs,
-		"deadline_passed": t.DeadlinePassed,
+		"participants":      int64(t.Participants),
+		"answered":          int64(t.Answered),
+		"agree":             int64(t.Agree),
+		"disagree":          int64(t.Disagree),
+		"abstain":           int64(t.Abstain),
+		"block":             int64(t.Block),
+		"messages":          int64(messages),
+		"amendments":        int64(amendments),
+		"options":           int64(t.Options),
+		"ballots":           int64(ballots),
+		"votes":             vs,
+		"deadline_passed":   t.DeadlinePassed,
+		"places":            int64(t.Places),
+		"taken":             int64(t.Taken),
+		"arguments_for":     int64(t.ArgumentsFor),
+		"arguments_against": int64(t.ArgumentsAgainst),
 	})
 	if err != nil {
 		if strings.Contains(err.Error(), "cost limit exceeded") {
