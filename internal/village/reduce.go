@@ -130,6 +130,7 @@ type Proposal struct {
 	Outcome Outcome
 	votes   map[identity.PublicKey]Stance
 	order   int
+	dirty   bool // its votes changed since settle last evaluated it
 }
 
 // Stance is a local's latest position on an invitation or a proposal.
@@ -168,6 +169,8 @@ type Invitation struct {
 	Needed  int
 	order   int
 	stances map[identity.PublicKey]Stance
+	dirty   bool // its positions changed since settle last evaluated it
+	gone    bool // turned into a local
 }
 
 // MaxNeeded bounds the further endorsements Invitation.Needed looks for
@@ -199,6 +202,13 @@ type State struct {
 	Problems    []string
 
 	admit, exclude *conversation.CompiledRule
+
+	// settle's bookkeeping: the active locals when it last evaluated the
+	// open proposals and pending invitations, which are kept in the order
+	// of their entries (open and pending only).
+	settledActive []identity.PublicKey
+	openList      []*Proposal
+	inviteList    []*Invitation
 
 	locals    map[identity.PublicKey]*Local
 	invites   map[identity.PublicKey]*Invitation
@@ -482,12 +492,14 @@ func (s *State) apply(e *entry.Entry, p Payload, order int) string {
 		if inv == nil {
 			inv = &Invitation{Invitee: p.Invitee, order: order, stances: map[identity.PublicKey]Stance{}}
 			s.invites[p.Invitee] = inv
+			s.inviteList = append(s.inviteList, inv)
 		}
 		if slices.Contains(inv.Endorsers, author) {
 			return "this local already invited the invitee"
 		}
 		delete(inv.stances, author)
 		inv.Endorsers = append(inv.Endorsers, author)
+		inv.dirty = true
 		s.settle(e.ID)
 	case *Position:
 		if why := s.position(author, p); why != "" {
@@ -536,8 +548,10 @@ func (s *State) apply(e *entry.Entry, p Payload, order int) string {
 		if s.local(p.Subject) == nil {
 			return "the subject is not a local"
 		}
-		s.proposals[e.ID] = &Proposal{ID: e.ID, Proposer: author, Subject: p.Subject, Reason: p.Reason,
-			votes: map[identity.PublicKey]Stance{author: {Local: author, Position: conversation.Agree}}, order: order}
+		pr := &Proposal{ID: e.ID, Proposer: author, Subject: p.Subject, Reason: p.Reason,
+			votes: map[identity.PublicKey]Stance{author: {Local: author, Position: conversation.Agree}}, order: order, dirty: true}
+		s.proposals[e.ID] = pr
+		s.openList = append(s.openList, pr)
 		s.settle(e.ID)
 	case *ExcludeVote:
 		pr := s.proposals[p.Proposal]
@@ -554,6 +568,7 @@ func (s *State) apply(e *entry.Entry, p Payload, order int) string {
 			pos = conversation.Agree
 		}
 		pr.votes[author] = Stance{Local: author, Position: pos}
+		pr.dirty = true
 		s.settle(e.ID)
 	case *StatePayload:
 		l.State = p.Commitment()
@@ -625,38 +640,66 @@ func (s *State) needed(t conversation.Tally) int {
 
 // settle closes proposals and admits invitees until nothing changes; by is
 // the entry that triggered it.
+//
+// A proposal's or invitation's tally is a function of the active locals
+// and its own votes or positions, so settle evaluates the rule again only
+// for those whose votes or positions changed (dirty) unless the active
+// locals changed: the result is that of evaluating every one, and a local
+// flooding the village with invitations costs no rule evaluations of the
+// others (settleAll, for tests, evaluates every one).
 func (s *State) settle(by entry.ID) {
 	for changed := true; changed; {
 		changed = false
-		props := s.openProposals()
-		for _, pr := range props {
+		cur := s.activeKeys()
+		recheck := settleAll || !slices.Equal(cur, s.settledActive)
+		s.settledActive = cur
+		closed := false
+		for _, pr := range s.openList {
 			if pr.Outcome != Open {
 				continue
 			}
 			if s.local(pr.Subject) == nil {
 				pr.Outcome = Moot
+				closed = true
 				continue
 			}
+			if !recheck && !pr.dirty {
+				continue
+			}
+			pr.dirty = false
 			if s.exclude.Holds(s.proposalTally(pr)) {
 				pr.Outcome = Passed
 				s.tally(pr)
 				sub := s.locals[pr.Subject]
 				sub.Status, sub.Until = Excluded, pr.ID
-				changed = true
+				changed, recheck, closed = true, true, true
 			}
 		}
-		for _, inv := range s.pendingInvites() {
-			if !inv.Admitted {
+		if closed {
+			s.openList = slices.DeleteFunc(s.openList, func(p *Proposal) bool { return p.Outcome != Open })
+		}
+		gone := false
+		for _, inv := range s.inviteList {
+			if !inv.Admitted && (recheck || inv.dirty) {
 				inv.Admitted = s.admit.Holds(s.inviteTally(inv))
 			}
+			inv.dirty = false
 			if inv.Admitted && inv.Joined {
 				s.addLocal(&Local{Key: inv.Invitee, Status: Member, Mode: Active, Since: by})
 				delete(s.invites, inv.Invitee)
-				changed = true
+				inv.gone = true
+				changed, recheck, gone = true, true, true
 			}
+		}
+		if gone {
+			s.inviteList = slices.DeleteFunc(s.inviteList, func(i *Invitation) bool { return i.gone })
 		}
 	}
 }
+
+// settleAll makes settle evaluate every open proposal and pending
+// invitation after every entry (tests compare it with the skipping).
+var settleAll = false
 
 // tally sets the proposal's For, Against and NotVoted from the votes of
 // the active locals other than its subject.
@@ -679,25 +722,6 @@ func (s *State) tally(pr *Proposal) {
 	}
 }
 
-func (s *State) openProposals() []*Proposal {
-	var ps []*Proposal
-	for _, p := range s.proposals {
-		if p.Outcome == Open {
-			ps = append(ps, p)
-		}
-	}
-	slices.SortFunc(ps, func(a, b *Proposal) int { return cmp.Compare(a.order, b.order) })
-	return ps
-}
-
-func (s *State) pendingInvites() []*Invitation {
-	var is []*Invitation
-	for _, i := range s.invites {
-		is = append(is, i)
-	}
-	slices.SortFunc(is, func(a, b *Invitation) int { return cmp.Compare(a.order, b.order) })
-	return is
-}
 
 // finish fills the exported views: locals, invitations, strangers with
 // their standing and mechanical votes, proposals, problems.

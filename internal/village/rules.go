@@ -25,12 +25,14 @@ func (s *State) position(author identity.PublicKey, p *Position) string {
 			}
 			delete(inv.stances, author)
 			inv.Endorsers = append(inv.Endorsers, author)
+			inv.dirty = true
 			return ""
 		}
 		if i := slices.Index(inv.Endorsers, author); i >= 0 {
 			inv.Endorsers = slices.Delete(inv.Endorsers, i, i+1)
 		}
 		inv.stances[author] = st
+		inv.dirty = true
 		return ""
 	}
 	pr := s.proposals[p.Proposal]
@@ -44,6 +46,7 @@ func (s *State) position(author identity.PublicKey, p *Position) string {
 		return "only active locals other than the subject take a position on an exclusion"
 	}
 	pr.votes[author] = st
+	pr.dirty = true
 	return ""
 }
 

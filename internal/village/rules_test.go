@@ -326,3 +326,44 @@ func TestConvergenceRules(t *testing.T) {
 		t.Fatalf("only %d of %d villages decided anything", decided, iterations)
 	}
 }
+
+// TestSettleSkipsExactly: settle's skipping of unchanged proposals and
+// invitations gives the state that evaluating every one after every
+// entry gives, in villages of both kinds of charter.
+func TestSettleSkipsExactly(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	keys := make([]identity.PrivateKey, 7)
+	for i := range keys {
+		keys[i] = key(t, byte(10+i))
+	}
+	for it := range 60 {
+		var w *world
+		if it%2 == 0 {
+			w = randomVillage(t, rng, keys, 3+rng.IntN(5), 20+rng.IntN(40))
+		} else {
+			w = foundedRules(t, twoThirdsNoBlock, Rule{Method: Quorum, Params: []uint64{2}}, keys[0], keys[1], keys[2])
+			for range 40 {
+				k := keys[rng.IntN(5)]
+				var p Payload
+				switch rng.IntN(4) {
+				case 0:
+					p = &Invite{Village: w.village, Invitee: accOf(keys[3+rng.IntN(4)])}
+				case 1:
+					p = &Join{Village: w.village}
+				case 2:
+					p = &Position{Village: w.village, Invitee: accOf(keys[3+rng.IntN(4)]), Position: conversation.Position(rng.IntN(3))}
+				default:
+					p = &Exclude{Village: w.village, Subject: accOf(keys[rng.IntN(5)])}
+				}
+				w.postAt(k, p, w.ts+rng.Uint64N(5))
+			}
+		}
+		skipped := w.reduce().Encode()
+		settleAll = true
+		all := w.reduce().Encode()
+		settleAll = false
+		if !bytes.Equal(skipped, all) {
+			t.Fatalf("iteration %d: skipping changes the state", it)
+		}
+	}
+}
