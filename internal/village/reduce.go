@@ -722,7 +722,6 @@ func (s *State) tally(pr *Proposal) {
 	}
 }
 
-
 // finish fills the exported views: locals, invitations, strangers with
 // their standing and mechanical votes, proposals, problems.
 func (s *State) finish() {
