@@ -250,7 +250,7 @@ func villageOf(st *village.State, me identity.PublicKey) wire.Village {
 	}
 	for _, inv := range st.Invitations {
 		v.Invitations = append(v.Invitations, wire.VillageInvitation{Invitee: accText(inv.Invitee),
-			Endorsers: accTexts(inv.Endorsers), Admitted: inv.Admitted, Joined: inv.Joined, Needed: inv.Needed})
+			Endorsers: accTexts(inv.Endorsers), Admitted: inv.Admitted, Joined: inv.Joined, Needed: inv.Needed, Stances: stancesOf(inv.Stances)})
 	}
 	for _, sg := range st.Strangers {
 		ws := wire.VillageStranger{ID: sg.ID.Hex(), Account: strangerAccount(sg.ID), UserIsAccount: userIsAccount(sg.ID),
@@ -279,7 +279,7 @@ func villageOf(st *village.State, me identity.PublicKey) wire.Village {
 	for _, p := range st.Proposals {
 		v.Proposals = append(v.Proposals, wire.VillageProposal{ID: p.ID.String(), Proposer: accText(p.Proposer),
 			Subject: accText(p.Subject), Reason: p.Reason, Outcome: p.Outcome.String(),
-			For: accTexts(p.For), Against: accTexts(p.Against), NotVoted: accTexts(p.NotVoted)})
+			For: accTexts(p.For), Against: accTexts(p.Against), NotVoted: accTexts(p.NotVoted), Stances: stancesOf(p.Stances)})
 	}
 	return v
 }

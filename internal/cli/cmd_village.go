@@ -508,6 +508,13 @@ func printVillage(w io.Writer, v wire.Village) {
 			me = " (me)"
 		}
 		fmt.Fprintf(w, "  %s  invited by %s; %s%s\n", inv.Invitee, namesOrNone(who, inv.Endorsers), state, me)
+		for _, st := range inv.Stances {
+			line := "    " + st.Position + ": " + who(st.Local)
+			if st.Reason != "" {
+				line += fmt.Sprintf(" (%q)", st.Reason)
+			}
+			fmt.Fprintln(w, line)
+		}
 	}
 
 	printWaiting(w, v.Waiting)

@@ -61,3 +61,48 @@ func TestVillageFoundRules(t *testing.T) {
 		t.Fatalf("refused foundings wrote something: %+v", l)
 	}
 }
+
+// TestVillagePositionBlocks: under "2/3 no-block", a local's block keeps
+// an invitation out whatever the endorsements, 'kith village show' says
+// so with the reason, and the blocker endorsing lifts it.
+func TestVillagePositionBlocks(t *testing.T) {
+	a, b, x := newEnv(t), newEnv(t), newEnv(t)
+	initHome(t, a)
+	bo := initHome(t, b)
+	xo := initHome(t, x)
+	var fe wire.VillageEntry
+	a.okJSON(t, &fe, "village", "found", "Elm street", "--with", bo.Account, "--admit", "2/3 no-block")
+	id := fe.Village
+	syncHomes(t, a, b)
+	idLine(t, b, "village", "accept", id)
+	syncHomes(t, b, a)
+
+	if r := a.run(t, nil, "village", "position", id, xo.Account, "block", "--reason", "who?"); r.code != 1 || !strings.Contains(r.stderr, "no open invitation of this account is held") {
+		t.Fatalf("position before any invitation: exit %d %q", r.code, r.stderr)
+	}
+	if r := a.run(t, nil, "village", "position", id, xo.Account, "block"); r.code != 2 || !strings.Contains(r.stderr, "block: give --reason") {
+		t.Fatalf("block without a reason: exit %d %q", r.code, r.stderr)
+	}
+	idLine(t, a, "village", "invite", id, xo.Account)
+	syncHomes(t, a, b)
+	idLine(t, b, "village", "position", id, xo.Account, "block", "--reason", "nobody knows them")
+	syncHomes(t, b, a)
+	var v wire.Village
+	a.okJSON(t, &v, "village", "show", id)
+	if len(v.Invitations) != 1 || v.Invitations[0].Needed != -1 || v.Invitations[0].Admitted || len(v.Invitations[0].Stances) != 1 || v.Invitations[0].Stances[0] != (wire.VillageStance{Local: bo.Account, Position: "block", Reason: "nobody knows them"}) {
+		t.Fatalf("invitations %+v", v.Invitations)
+	}
+	out := a.ok(t, "village", "show", id)
+	want := "  " + xo.Account + "  invited by "
+	if !strings.Contains(out, want) || !strings.Contains(out, "more invitations alone cannot admit it: the charter admits when the expression agree * 3 >= participants * 2 && block == 0 is true\n    block: "+bo.Account+` ("nobody knows them")`+"\n") {
+		t.Fatalf("show:\n%s", out)
+	}
+	// The blocker endorses: the block is lifted and two of two admit.
+	idLine(t, b, "village", "invite", id, xo.Account)
+	syncHomes(t, b, a)
+	var after wire.Village // a fresh value: JSON leaves fields it does not name as they were
+	a.okJSON(t, &after, "village", "show", id)
+	if len(after.Invitations) != 1 || !after.Invitations[0].Admitted || len(after.Invitations[0].Stances) != 0 {
+		t.Fatalf("after lifting: %+v", after.Invitations)
+	}
+}

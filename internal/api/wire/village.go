@@ -133,6 +133,9 @@ type VillageInvitation struct {
 	// cannot admit it under the charter, a block standing in the way); it
 	// becomes a local once admitted and joined.
 	Needed int `json:"needed"`
+	// Stances: locals whose latest position on it is disagree, abstain
+	// or block (left out when none).
+	Stances []VillageStance `json:"stances,omitempty"`
 }
 
 // VillageStranger is a stranger with the village's standing and every
@@ -258,6 +261,8 @@ type VillageProposal struct {
 	Against  []string `json:"against"` // voted against
 	// NotVoted: eligible locals who have not voted (not counted for).
 	NotVoted []string `json:"not_voted"`
+	// Stances: eligible locals whose position is abstain or block.
+	Stances []VillageStance `json:"stances,omitempty"`
 }
 
 // VillageInvite is the body of POST /api/v1/villages/{id}/invites.
