@@ -88,17 +88,45 @@ func (c *CompiledRule) Holds(t Tally) bool {
 // that it holds with k more agreeing (Agree and Answered raised by k), at
 // most limit and at most Participants − Answered; -1 when no such k exists
 // (a block or disagreement stands in the way, or too few are left to ask).
+// A built-in method is checked at every k. A cel expression is bisected,
+// assuming more agreement never makes it false (about 2 + log2(limit)
+// evaluations, not limit): exact for such expressions; for others, a k at
+// which it holds, or -1 when it does not hold with every one agreeing.
 func (c *CompiledRule) Needed(t Tally, limit int) int {
 	left := min(t.Participants-t.Answered, limit)
-	for k := 0; k <= left; k++ {
+	with := func(k int) bool {
 		u := t
 		u.Agree += k
 		u.Answered += k
-		if c.Holds(u) {
-			return k
+		return c.Holds(u)
+	}
+	if c.expr == nil {
+		for k := 0; k <= left; k++ {
+			if with(k) {
+				return k
+			}
+		}
+		return -1
+	}
+	if left < 0 {
+		return -1
+	}
+	if with(0) {
+		return 0
+	}
+	if !with(left) {
+		return -1
+	}
+	lo, hi := 0, left // with(lo) false, with(hi) true
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if with(mid) {
+			hi = mid
+		} else {
+			lo = mid
 		}
 	}
-	return -1
+	return hi
 }
 
 // Describe says the rule in plain words; who names the participants

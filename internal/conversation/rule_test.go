@@ -48,6 +48,9 @@ func TestRuleHoldsAndNeeded(t *testing.T) {
 		{"two thirds no block, 5 of 6 and a block", twoThirdsNoBlock, Tally{Participants: 6, Agree: 5, Block: 1, Answered: 6}, false, -1},
 		{"qualified 3/4 of 8 with 2", Rule{Method: MethodQualified, Params: []uint64{3, 4}}, Tally{Participants: 8, Agree: 2, Answered: 2}, false, 4},
 		{"consent waits for the silent", Rule{Method: MethodConsent}, Tally{Participants: 3, Agree: 1, Disagree: 1, Answered: 2}, false, 1},
+		{"two thirds no block, 10 of 100 (bisected)", twoThirdsNoBlock, Tally{Participants: 100, Agree: 10, Answered: 10}, false, 57},
+		{"qualified 2/3, 10 of 100 (scanned)", Rule{Method: MethodQualified, Params: []uint64{2, 3}}, Tally{Participants: 100, Agree: 10, Answered: 10}, false, 57},
+		{"a cel rule more agreement can break: not found", Rule{Method: MethodCEL, Expr: "agree == 2"}, Tally{Participants: 5}, false, -1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cr, err := CompileRule(c.r)
