@@ -25,6 +25,7 @@ func (s *Server) villageRoutes() []route {
 		{method: "POST", path: vp + "/strangers/{stranger}/notes", h: s.strangerNote},
 		{method: "POST", path: vp + "/exclusions", h: s.proposeExclusion},
 		{method: "PUT", path: vp + "/exclusions/{proposal}/vote", h: s.exclusionVote},
+		{method: "PUT", path: vp + "/positions", h: s.villagePosition},
 		{method: "POST", path: vp + "/state", h: s.villageState},
 		{method: "GET", path: vp + "/locals/{key}/chain", h: s.villageChain},
 		{method: "GET", path: vp + "/requests", params: []string{"after", "limit"}, h: s.villageRequests},

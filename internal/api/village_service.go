@@ -53,12 +53,21 @@ func parseAccountKey(what, s string) (identity.PublicKey, error) {
 	return identity.PublicKey(a), nil
 }
 
-func parseMethod(what, s string) (village.Method, error) {
-	m := village.Method(s)
-	if m != village.Unanimous && m != village.Majority {
-		return "", apiError(wire.CodeBadRequest, "%s: %q is not unanimous or majority", what, shortText(s))
+// parseRule reads a charter rule (village.md §3) and checks it as the
+// found payload will be checked, so a bad one is refused with what to
+// change and nothing is written.
+func parseRule(what, method string, params []uint64, expr string) (village.Rule, error) {
+	r := village.Rule{Method: village.Method(method), Params: params, Expr: expr}
+	if r.Method == "" && expr != "" {
+		r.Method = village.CEL
 	}
-	return m, nil
+	if len(r.Params) == 0 {
+		r.Params = nil
+	}
+	if _, err := r.Compile(); err != nil {
+		return village.Rule{}, apiError(wire.CodeBadRequest, "%s: %v", what, err)
+	}
+	return r, nil
 }
 
 func optBlob(what, s string) ([32]byte, error) {
@@ -120,11 +129,11 @@ func (s *Service) Villages(ctx context.Context) (wire.VillageList, error) {
 
 // FoundVillage founds a village with this device and the co-founders.
 func (s *Service) FoundVillage(ctx context.Context, req wire.VillageFound) (wire.VillageEntry, error) {
-	admit, err := parseMethod("admit", req.Admit)
+	admit, err := parseRule("admit", req.Admit, req.AdmitParams, req.AdmitExpr)
 	if err != nil {
 		return wire.VillageEntry{}, err
 	}
-	excl, err := parseMethod("exclude", req.Exclude)
+	excl, err := parseRule("exclude", req.Exclude, req.ExcludeParams, req.ExcludeExpr)
 	if err != nil {
 		return wire.VillageEntry{}, err
 	}
@@ -139,7 +148,7 @@ func (s *Service) FoundVillage(ctx context.Context, req wire.VillageFound) (wire
 		}
 		cos = append(cos, k)
 	}
-	e, err := s.n.FoundVillage(ctx, req.Name, admit, excl, cos)
+	e, err := s.n.FoundVillageRules(ctx, req.Name, admit, excl, cos)
 	if err != nil {
 		return wire.VillageEntry{}, villageErr(err)
 	}
@@ -225,6 +234,8 @@ func (s *Service) localAbout(ctx context.Context, id entry.ID, l *village.Local,
 func villageOf(st *village.State, me identity.PublicKey) wire.Village {
 	v := wire.Village{
 		ID: st.Village.String(), Name: st.Name, Admit: string(st.Admit), Exclude: string(st.Exclude),
+		AdmitParams: st.AdmitRule.Params, AdmitExpr: st.AdmitRule.Expr, ExcludeParams: st.ExcludeRule.Params, ExcludeExpr: st.ExcludeRule.Expr,
+		AdmitRule: st.AdmitRule.Describe(), ExcludeRule: st.ExcludeRule.Describe(),
 		Founders: accTexts(st.Founders), Founded: st.Founded, Me: accText(me),
 		Locals:      []wire.VillageLocal{},
 		Invitations: []wire.VillageInvitation{},
@@ -239,7 +250,7 @@ func villageOf(st *village.State, me identity.PublicKey) wire.Village {
 	}
 	for _, inv := range st.Invitations {
 		v.Invitations = append(v.Invitations, wire.VillageInvitation{Invitee: accText(inv.Invitee),
-			Endorsers: accTexts(inv.Endorsers), Admitted: inv.Admitted, Joined: inv.Joined, Needed: inv.Needed})
+			Endorsers: accTexts(inv.Endorsers), Admitted: inv.Admitted, Joined: inv.Joined, Needed: inv.Needed, Stances: stancesOf(inv.Stances)})
 	}
 	for _, sg := range st.Strangers {
 		ws := wire.VillageStranger{ID: sg.ID.Hex(), Account: strangerAccount(sg.ID), UserIsAccount: userIsAccount(sg.ID),
@@ -268,7 +279,7 @@ func villageOf(st *village.State, me identity.PublicKey) wire.Village {
 	for _, p := range st.Proposals {
 		v.Proposals = append(v.Proposals, wire.VillageProposal{ID: p.ID.String(), Proposer: accText(p.Proposer),
 			Subject: accText(p.Subject), Reason: p.Reason, Outcome: p.Outcome.String(),
-			For: accTexts(p.For), Against: accTexts(p.Against), NotVoted: accTexts(p.NotVoted)})
+			For: accTexts(p.For), Against: accTexts(p.Against), NotVoted: accTexts(p.NotVoted), Stances: stancesOf(p.Stances)})
 	}
 	return v
 }

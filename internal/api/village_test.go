@@ -197,6 +197,11 @@ func TestVillageEndpoints(t *testing.T) {
 	f.expectError("PUT", vp+"/exclusions/"+pe.ID+"/vote", `{"vote":"maybe"}`, 400, wire.CodeBadRequest, "vote")
 	f.expectError("PUT", vp+"/exclusions/bad/vote", `{"vote":"for"}`, 400, wire.CodeBadRequest, "proposal")
 	f.expectError("PUT", vp+"/exclusions/"+pe.ID+"/vote", `{"vote":"for"}`, 409, wire.CodeConflict, "closed")
+	f.expectError("PUT", vp+"/positions", `{"proposal":"`+pe.ID+`","position":"block","reason":"no"}`, 409, wire.CodeConflict, "the proposal is closed (passed)")
+	f.expectError("PUT", vp+"/positions", `{"proposal":"`+pe.ID+`","position":"block"}`, 400, wire.CodeBadRequest, "a block needs a reason")
+	f.expectError("PUT", vp+"/positions", `{"proposal":"`+pe.ID+`","position":"maybe"}`, 400, wire.CodeBadRequest, "not agree, disagree, abstain or block")
+	f.expectError("PUT", vp+"/positions", `{"position":"agree"}`, 400, wire.CodeBadRequest, "name either an invitee")
+	f.expectError("PUT", vp+"/positions", `{"invitee":"`+cDev+`","position":"agree"}`, 409, wire.CodeConflict, "the invitation is admitted already")
 	f.call("GET", vp, nil, &v)
 	if len(v.Proposals) != 1 || v.Proposals[0].Outcome != "passed" {
 		t.Fatalf("proposals = %+v", v.Proposals)
@@ -227,6 +232,7 @@ func TestVillageEndpointsNeedToken(t *testing.T) {
 		{"POST", "/api/v1/villages/" + id + "/strangers/00/notes"},
 		{"POST", "/api/v1/villages/" + id + "/exclusions"},
 		{"PUT", "/api/v1/villages/" + id + "/exclusions/" + id + "/vote"},
+		{"PUT", "/api/v1/villages/" + id + "/positions"},
 		{"POST", "/api/v1/villages/" + id + "/state"},
 		{"GET", "/api/v1/villages/" + id + "/locals/x/chain"},
 		{"GET", "/api/v1/villages/" + id + "/requests"},

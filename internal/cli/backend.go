@@ -50,6 +50,7 @@ type backend interface {
 	RequestVillage(ctx context.Context, req wire.VillageRequestSend) (wire.VillageEntry, error)
 	ProposeExclusion(ctx context.Context, id string, req wire.ExclusionProposal) (wire.VillageEntry, error)
 	VoteExclusion(ctx context.Context, id, proposal string, req wire.ExclusionVote) (wire.VillageEntry, error)
+	TakeVillagePosition(ctx context.Context, id string, req wire.VillagePosition) (wire.VillageEntry, error)
 	PublishVillageState(ctx context.Context, id string) (wire.VillageStatePublished, error)
 	VillageChain(ctx context.Context, id, local string) (wire.VillageChain, error)
 

@@ -25,10 +25,17 @@ func init() {
 		args:    "NAME --with ACCOUNT [--with ACCOUNT…]",
 		summary: "found a village with co-founders (acc_…); each must then run 'kith village accept'",
 		help: "The village id printed is the id of the found entry. --admit is how invitations are\n" +
-			"decided and --exclude how exclusion proposals are (unanimous or majority; default majority).",
+			"decided and --exclude how exclusion proposals are (default majority), over the active\n" +
+			"locals' endorsements, votes and positions: unanimous, majority, consent,\n" +
+			"majority-of-voters, \"qualified P/Q\" (or just P/Q), \"qualified-of-voters P/Q\",\n" +
+			"\"quorum K\", \"P/Q no-block\" (at least P/Q agree and nobody blocks), or an expression\n" +
+			"with --admit-expr / --exclude-expr (CEL over participants, answered, agree, disagree,\n" +
+			"abstain, block), e.g. --admit \"2/3 no-block\" or --admit-expr 'agree >= 3 && block == 0'.",
 		flags: flags(multi("with", "a co-founder's account (acc_…); repeatable, at least one"),
-			strFlag("admit", "how invitations are decided: unanimous or majority (default majority)"),
-			strFlag("exclude", "how exclusions are decided: unanimous or majority (default majority)")),
+			strFlag("admit", "how invitations are decided, e.g. unanimous, majority, \"2/3 no-block\", \"quorum 3\" (default majority)"),
+			strFlag("exclude", "how exclusions are decided, as --admit (default majority)"),
+			strFlag("admit-expr", "how invitations are decided, as a CEL expression over the tally"),
+			strFlag("exclude-expr", "how exclusions are decided, as a CEL expression over the tally")),
 		run: runVillageFound,
 	})
 	register(&command{
@@ -75,7 +82,7 @@ func init() {
 								verb = "invites"
 							}
 							fmt.Fprintf(c.env.Stderr, "you joined; you become a local once %s %s you (admit by %s): ask them to run 'kith village invite %s %s'\n",
-								moreLocals(e.Needed), verb, v.Admit, id, v.Me)
+								moreLocals(e.Needed), verb, ruleName(v.Admit, v.AdmitParams), id, v.Me)
 						}
 						return e, err
 					}
@@ -214,15 +221,56 @@ func strangerArg(s string) (string, error) {
 	return "", usagef("STRANGER: %q is not a stranger: name it by its account (acc_…), one of its requests (ent_…, as 'kith village show' lists them) or its 128 hexadecimal digits", short(s))
 }
 
-func methodFlag(c *call, name string) (string, error) {
-	v := c.str(name)
-	switch v {
-	case "":
-		return "majority", nil
-	case "unanimous", "majority":
-		return v, nil
+// ruleFlag reads --NAME and --NAME-expr: a charter rule (village.md §3)
+// as the API takes it. The backend checks it in full.
+func ruleFlag(c *call, name string) (method string, params []uint64, expr string, err error) {
+	v := strings.Join(strings.Fields(c.str(name)), " ")
+	expr = strings.TrimSpace(c.str(name + "-expr"))
+	if expr != "" {
+		if v != "" && v != "cel" {
+			return "", nil, "", usagef("--%s and --%s-expr: give one of them", name, name)
+		}
+		return "cel", nil, expr, nil
 	}
-	return "", usagef("--%s: %q is not unanimous or majority", name, v)
+	bad := func() error {
+		return usagef("--%s: %q is not a rule: say unanimous, majority, consent, majority-of-voters, \"qualified P/Q\", \"qualified-of-voters P/Q\", \"quorum K\", \"P/Q no-block\", or give --%s-expr", name, short(v), name)
+	}
+	frac := func(s string) (p, q uint64, ok bool) {
+		a, b, found := strings.Cut(s, "/")
+		if !found {
+			return 0, 0, false
+		}
+		_, e1 := fmt.Sscan(a, &p)
+		_, e2 := fmt.Sscan(b, &q)
+		return p, q, e1 == nil && e2 == nil && p > 0 && q > 0 && fmt.Sprint(p) == a && fmt.Sprint(q) == b
+	}
+	f := strings.Fields(v)
+	switch {
+	case v == "":
+		return "majority", nil, "", nil
+	case v == "cel":
+		return "", nil, "", usagef("--%s cel: give the expression with --%s-expr", name, name)
+	case len(f) == 1 && strings.Contains(v, "/"):
+		if p, q, ok := frac(v); ok {
+			return "qualified", []uint64{p, q}, "", nil
+		}
+	case v == "unanimous" || v == "majority" || v == "consent" || v == "majority-of-voters":
+		return v, nil, "", nil
+	case len(f) == 2 && (f[0] == "qualified" || f[0] == "qualified-of-voters"):
+		if p, q, ok := frac(f[1]); ok {
+			return f[0], []uint64{p, q}, "", nil
+		}
+	case len(f) == 2 && f[0] == "quorum":
+		var k uint64
+		if _, err := fmt.Sscan(f[1], &k); err == nil && fmt.Sprint(k) == f[1] {
+			return "quorum", []uint64{k}, "", nil
+		}
+	case len(f) == 2 && f[1] == "no-block":
+		if p, q, ok := frac(f[0]); ok {
+			return "cel", nil, fmt.Sprintf("agree * %d >= participants * %d && block == 0", q, p), nil
+		}
+	}
+	return "", nil, "", bad()
 }
 
 // villageFailed makes the backend's error say what to do next: a village
@@ -256,10 +304,10 @@ func runVillageFound(ctx context.Context, c *call) error {
 		return usagef("NAME: a village needs a name")
 	}
 	var err error
-	if req.Admit, err = methodFlag(c, "admit"); err != nil {
+	if req.Admit, req.AdmitParams, req.AdmitExpr, err = ruleFlag(c, "admit"); err != nil {
 		return err
 	}
-	if req.Exclude, err = methodFlag(c, "exclude"); err != nil {
+	if req.Exclude, req.ExcludeParams, req.ExcludeExpr, err = ruleFlag(c, "exclude"); err != nil {
 		return err
 	}
 	for _, s := range *c.multi["with"] {
@@ -343,6 +391,18 @@ func runVillageShow(ctx context.Context, c *call) error {
 }
 
 // moreLocals says "1 more local", "2 more locals".
+// ruleName names a charter method with its parameters: "majority",
+// "qualified 2/3", "quorum 3", "cel".
+func ruleName(method string, params []uint64) string {
+	switch len(params) {
+	case 1:
+		return fmt.Sprintf("%s %d", method, params[0])
+	case 2:
+		return fmt.Sprintf("%s %d/%d", method, params[0], params[1])
+	}
+	return method
+}
+
 func moreLocals(n int) string {
 	if n == 1 {
 		return "1 more local"
@@ -391,7 +451,8 @@ func namesOrNone(who func(string) string, accs []string) string {
 func printVillage(w io.Writer, v wire.Village) {
 	who := villageNames(v)
 	fmt.Fprintf(w, "%s  %s\n", termText(v.Name), v.ID)
-	fmt.Fprintf(w, "charter   admit by %s, exclude by %s\n", v.Admit, v.Exclude)
+	fmt.Fprintf(w, "charter   admit by %s, exclude by %s\n", ruleName(v.Admit, v.AdmitParams), ruleName(v.Exclude, v.ExcludeParams))
+	fmt.Fprintf(w, "          admit when %s;\n          exclude when %s\n", v.AdmitRule, v.ExcludeRule)
 	fmt.Fprintf(w, "founders  %s\n", namesOrNone(who, v.Founders))
 	if v.Founded {
 		fmt.Fprintln(w, "founded   yes")
@@ -432,7 +493,10 @@ func printVillage(w io.Writer, v wire.Village) {
 	// local and no longer has one.
 	fmt.Fprintf(w, "\npending invitations (%d)\n", len(v.Invitations))
 	for _, inv := range v.Invitations {
-		state := "waiting for " + moreLocals(inv.Needed) + " to invite it (admit by " + v.Admit + ")"
+		state := "waiting for " + moreLocals(inv.Needed) + " to invite it (admit by " + ruleName(v.Admit, v.AdmitParams) + ")"
+		if inv.Needed < 0 {
+			state = "more invitations alone cannot admit it: the charter admits when " + v.AdmitRule
+		}
 		switch {
 		case inv.Admitted:
 			state = "admitted, waiting for it to join"
@@ -444,6 +508,13 @@ func printVillage(w io.Writer, v wire.Village) {
 			me = " (me)"
 		}
 		fmt.Fprintf(w, "  %s  invited by %s; %s%s\n", inv.Invitee, namesOrNone(who, inv.Endorsers), state, me)
+		for _, st := range inv.Stances {
+			line := "    " + st.Position + ": " + who(st.Local)
+			if st.Reason != "" {
+				line += fmt.Sprintf(" (%q)", st.Reason)
+			}
+			fmt.Fprintln(w, line)
+		}
 	}
 
 	printWaiting(w, v.Waiting)

@@ -162,6 +162,8 @@ func TestVillageShow(t *testing.T) {
 	// The village lists devices in the order of their keys.
 	want := "Elm street  " + v.id + "\n" +
 		"charter   admit by majority, exclude by majority\n" +
+		"          admit when more than half of the active locals agree;\n" +
+		"          exclude when more than half of the active locals agree\n" +
 		// People by their names in the village where they have one.
 		"founders  " + strings.Join(inKeyOrder(line{ao, "Ada"}, line{bo, B}), ", ") + "\n" +
 		"founded   yes\n" +

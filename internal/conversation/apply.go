@@ -14,8 +14,9 @@ type reducer struct {
 	st   *Start
 	expr *Expr
 	idx  map[identity.PublicKey]int
-	pos  []int8     // per participant: -1 none, else its Position
+	pos  []int8     // per participant: -1 none, else its Position (an answer or acknowledgement counts as one)
 	bal  [][]uint64 // per participant: its ballot (nil none)
+	args map[entry.ID]bool
 }
 
 func (r *reducer) init() {
@@ -25,7 +26,11 @@ func (r *reducer) init() {
 		r.pos[i] = -1
 	}
 	r.bal = make([][]uint64, n)
-	r.s.Tally = Tally{Participants: n, Options: len(r.st.Options), Ballot: r.st.Ballot}
+	r.s.Tally = Tally{Participants: n, Options: len(r.st.Options), Ballot: r.st.Ballot, Places: int(r.st.Places)}
+	if r.st.Pattern == PatternAnnouncement {
+		r.s.Tally.Participants-- // the speaker does not acknowledge
+	}
+	r.args = map[entry.ID]bool{}
 	if r.st.Pattern == PatternPoll {
 		r.s.Votes = make([]uint64, len(r.st.Options))
 	}
@@ -45,6 +50,9 @@ func (r *reducer) apply(e *entry.Entry, who identity.PublicKey, p Payload) strin
 	if !ok {
 		return "its author is not a participant"
 	}
+	if _, ok := p.(*Say); ok && st.Pattern == PatternAnnouncement && who != s.Speaker {
+		return "in an announcement only the speaker speaks; the others acknowledge"
+	}
 	if s.Outcome != nil {
 		if _, ok := p.(*Say); ok {
 			// Kept as a message; it changes nothing.
@@ -61,8 +69,8 @@ func (r *reducer) apply(e *entry.Entry, who identity.PublicKey, p Payload) strin
 		}
 		s.Amendments = append(s.Amendments, p.Text)
 	case *PositionMsg:
-		if st.Pattern != PatternProposal {
-			return "positions belong to the proposal pattern; this is a " + st.Pattern
+		if st.Pattern != PatternProposal && st.Pattern != PatternDebate {
+			return "positions belong to the proposal and debate patterns; this is a " + st.Pattern
 		}
 		if old := r.pos[i]; old >= 0 {
 			r.count(Position(old), -1)
@@ -91,6 +99,49 @@ func (r *reducer) apply(e *entry.Entry, who identity.PublicKey, p Payload) strin
 		r.bal[i] = c
 		r.vote(c, 1)
 		s.Ballots[who] = c
+	case *Ack:
+		if st.Pattern != PatternAnnouncement {
+			return "acknowledgements belong to the announcement pattern; this is a " + st.Pattern
+		}
+		if who == s.Speaker {
+			return "the speaker does not acknowledge its own announcement"
+		}
+		if r.pos[i] >= 0 {
+			return "already acknowledged"
+		}
+		r.pos[i] = int8(Agree)
+		r.count(Agree, 1)
+		t.Answered++
+		s.Acknowledged = append(s.Acknowledged, who)
+	case *AnswerMsg:
+		if st.Pattern != PatternInvitation {
+			return "answers belong to the invitation pattern; this is a " + st.Pattern
+		}
+		r.answer(i, who, p.Answer)
+	case *Argument:
+		if st.Pattern != PatternDebate {
+			return "arguments belong to the debate pattern; this is a " + st.Pattern
+		}
+		if !p.Answers.IsZero() && !r.args[p.Answers] {
+			return fmt.Sprintf("it answers %x, which is not an argument of this debate applied before it", p.Answers[:8])
+		}
+		r.args[e.ID] = true
+		if p.Side == For {
+			t.ArgumentsFor++
+		} else {
+			t.ArgumentsAgainst++
+		}
+		s.Arguments = append(s.Arguments, ArgumentEvent{ID: e.ID, Author: who, Side: p.Side, Text: p.Text, Answers: p.Answers})
+	case *DeadlineMsg:
+		if st.Deadline == 0 {
+			return "this conversation states no deadline to declare passed"
+		}
+		if d := s.DeadlineDeclared; d != nil {
+			return fmt.Sprintf("the deadline was already declared passed at entry %x", d.At[:8])
+		}
+		s.DeadlineDeclared = &Declaration{At: e.ID, By: who}
+		s.DeadlinePassed = true
+		t.DeadlinePassed = true
 	case *Start:
 		return "a conversation has one start entry"
 	}
@@ -113,8 +164,64 @@ func conversationOf(p Payload) entry.ID {
 		return p.Conversation
 	case *Ballot:
 		return p.Conversation
+	case *Ack:
+		return p.Conversation
+	case *AnswerMsg:
+		return p.Conversation
+	case *Argument:
+		return p.Conversation
+	case *DeadlineMsg:
+		return p.Conversation
 	}
 	return entry.ID{}
+}
+
+// edges returns the entries p comes after in the causal order: its refs
+// and, for an argument, the argument it answers.
+func edges(p Payload) []entry.ID {
+	rs := p.causal().Refs
+	if a, ok := p.(*Argument); ok && !a.Answers.IsZero() {
+		return append(slices.Clip(rs), a.Answers)
+	}
+	return rs
+}
+
+// answer applies participant i's answer to the invitation: a yes takes a
+// free place, or joins the waiting list when every place is taken; a
+// participant who held a place and answers no or maybe frees it, and the
+// first on the waiting list takes it.
+func (r *reducer) answer(i int, who identity.PublicKey, a Answer) {
+	s, t := r.s, &r.s.Tally
+	old := r.pos[i]
+	if old >= 0 {
+		r.count(Position(old), -1)
+	} else {
+		t.Answered++
+	}
+	pos := map[Answer]Position{Yes: Agree, No: Disagree, Maybe: Abstain}[a]
+	r.pos[i] = int8(pos)
+	r.count(pos, 1)
+	s.Answers[who] = a
+	wasYes := old == int8(Agree)
+	switch {
+	case a == Yes && !wasYes:
+		if r.st.Places == 0 || uint64(len(s.Guests)) < r.st.Places {
+			s.Guests = append(s.Guests, who)
+		} else {
+			s.Waiting = append(s.Waiting, who)
+		}
+	case a != Yes && wasYes:
+		if k := slices.Index(s.Guests, who); k >= 0 {
+			s.Guests = slices.Delete(s.Guests, k, k+1)
+			if len(s.Waiting) > 0 {
+				s.Guests = append(s.Guests, s.Waiting[0])
+				s.Waiting = slices.Delete(s.Waiting, 0, 1)
+			}
+		} else if k := slices.Index(s.Waiting, who); k >= 0 {
+			s.Waiting = slices.Delete(s.Waiting, k, k+1)
+		}
+	}
+	t.Taken = len(s.Guests)
 }
 
 // checkBallot says why a ballot does not fit the poll ("" when it does).
@@ -211,9 +318,14 @@ func (r *reducer) decide(at entry.ID) {
 		return
 	}
 	o := &Outcome{At: at, Messages: s.Messages, Winner: winner, Tally: *t}
-	if st.Pattern == PatternProposal {
+	if st.Pattern != PatternPoll {
 		o.Text = st.Text
+	}
+	if st.Pattern == PatternProposal {
 		o.Amendments = slices.Clone(s.Amendments)
+	}
+	if st.Pattern == PatternInvitation {
+		o.Guests = slices.Clone(s.Guests)
 	}
 	if winner >= 0 {
 		o.WinnerText = st.Options[winner]

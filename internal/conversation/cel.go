@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/interpreter"
 )
 
 // CostLimit bounds the CEL cost of one evaluation of an expression
@@ -28,6 +29,10 @@ var celEnv = func() *cel.Env {
 		cel.Variable("ballots", cel.IntType),
 		cel.Variable("votes", cel.ListType(cel.IntType)),
 		cel.Variable("deadline_passed", cel.BoolType),
+		cel.Variable("places", cel.IntType),
+		cel.Variable("taken", cel.IntType),
+		cel.Variable("arguments_for", cel.IntType),
+		cel.Variable("arguments_against", cel.IntType),
 	)
 	if err != nil {
 		panic(err)
@@ -45,7 +50,7 @@ type Expr struct{ prg cel.Program }
 func CompileExpr(src string) (*Expr, error) {
 	ast, iss := celEnv.Compile(src)
 	if iss != nil && iss.Err() != nil {
-		return nil, fmt.Errorf("the expression does not compile: %s (it may use participants, answered, agree, disagree, abstain, block, messages, amendments, options, ballots, votes, deadline_passed)", strings.TrimSpace(iss.Err().Error()))
+		return nil, fmt.Errorf("the expression does not compile: %s (it may use participants, answered, agree, disagree, abstain, block, messages, amendments, options, ballots, votes, deadline_passed, places, taken, arguments_for, arguments_against)", strings.TrimSpace(iss.Err().Error()))
 	}
 	if ast.OutputType() != cel.BoolType {
 		return nil, fmt.Errorf("the expression yields %s; a consensus method must yield true or false (bool)", ast.OutputType())
@@ -76,20 +81,7 @@ func (x *Expr) eval(t *Tally, votes []uint64, ballots, messages, amendments int)
 	for i, v := range votes {
 		vs[i] = int64(v)
 	}
-	out, _, err := x.prg.Eval(map[string]any{
-		"participants":    int64(t.Participants),
-		"answered":        int64(t.Answered),
-		"agree":           int64(t.Agree),
-		"disagree":        int64(t.Disagree),
-		"abstain":         int64(t.Abstain),
-		"block":           int64(t.Block),
-		"messages":        int64(messages),
-		"amendments":      int64(amendments),
-		"options":         int64(t.Options),
-		"ballots":         int64(ballots),
-		"votes":           vs,
-		"deadline_passed": t.DeadlinePassed,
-	})
+	out, _, err := x.prg.Eval(&tallyVars{t: t, votes: vs, ballots: ballots, messages: messages, amendments: amendments})
 	if err != nil {
 		if strings.Contains(err.Error(), "cost limit exceeded") {
 			return false, &costErr{err}
@@ -99,3 +91,52 @@ func (x *Expr) eval(t *Tally, votes []uint64, ballots, messages, amendments int)
 	b, ok := out.Value().(bool)
 	return ok && b, nil
 }
+
+// tallyVars gives an expression the tally's names without building a map
+// for every evaluation.
+type tallyVars struct {
+	t                             *Tally
+	votes                         []int64
+	ballots, messages, amendments int
+}
+
+func (v *tallyVars) ResolveName(name string) (any, bool) {
+	t := v.t
+	switch name {
+	case "participants":
+		return int64(t.Participants), true
+	case "answered":
+		return int64(t.Answered), true
+	case "agree":
+		return int64(t.Agree), true
+	case "disagree":
+		return int64(t.Disagree), true
+	case "abstain":
+		return int64(t.Abstain), true
+	case "block":
+		return int64(t.Block), true
+	case "messages":
+		return int64(v.messages), true
+	case "amendments":
+		return int64(v.amendments), true
+	case "options":
+		return int64(t.Options), true
+	case "ballots":
+		return int64(v.ballots), true
+	case "votes":
+		return v.votes, true
+	case "deadline_passed":
+		return t.DeadlinePassed, true
+	case "places":
+		return int64(t.Places), true
+	case "taken":
+		return int64(t.Taken), true
+	case "arguments_for":
+		return int64(t.ArgumentsFor), true
+	case "arguments_against":
+		return int64(t.ArgumentsAgainst), true
+	}
+	return nil, false
+}
+
+func (v *tallyVars) Parent() interpreter.Activation { return nil }

@@ -14,11 +14,15 @@ import (
 var keys = map[string]map[string]bool{
 	TypeStart: {"type": true, "refs": false, "topic": true, "pattern": true, "method": true,
 		"params": false, "expr": false, "participants": false, "members": false, "text": false,
-		"options": false, "ballot": false, "after": false},
+		"options": false, "ballot": false, "after": false, "speaker": false, "places": false, "deadline": false},
 	TypeSay:      {"type": true, "refs": false, "conversation": true, "text": true, "reply": false},
 	TypeAmend:    {"type": true, "refs": false, "conversation": true, "text": true},
 	TypePosition: {"type": true, "refs": false, "conversation": true, "position": true, "reason": true},
 	TypeBallot:   {"type": true, "refs": false, "conversation": true, "choice": true},
+	TypeAck:      {"type": true, "refs": false, "conversation": true},
+	TypeAnswer:   {"type": true, "refs": false, "conversation": true, "answer": true},
+	TypeArgument: {"type": true, "refs": false, "conversation": true, "side": true, "text": true, "answers": false},
+	TypeDeadline: {"type": true, "refs": false, "conversation": true},
 }
 
 // IsConversationType reports whether typ is a conversation payload type.
@@ -56,6 +60,14 @@ func Decode(payload []byte) (Payload, error) {
 		p = &PositionMsg{}
 	case TypeBallot:
 		p = &Ballot{}
+	case TypeAck:
+		p = &Ack{}
+	case TypeAnswer:
+		p = &AnswerMsg{}
+	case TypeArgument:
+		p = &Argument{}
+	case TypeDeadline:
+		p = &DeadlineMsg{}
 	}
 	seen := map[string]bool{}
 	prev := ""
@@ -165,6 +177,14 @@ func (d *decoder) field(p Payload, key string) error {
 			dst = &p.Conversation
 		case *Ballot:
 			dst = &p.Conversation
+		case *Ack:
+			dst = &p.Conversation
+		case *AnswerMsg:
+			dst = &p.Conversation
+		case *Argument:
+			dst = &p.Conversation
+		case *DeadlineMsg:
+			dst = &p.Conversation
 		}
 		return d.id("conversation", (*[32]byte)(dst))
 	}
@@ -196,6 +216,22 @@ func (d *decoder) field(p Payload, key string) error {
 			return d.wrap(key, err)
 		case "members":
 			return d.id(key, (*[32]byte)(&p.Members))
+		case "speaker":
+			return d.id(key, (*[32]byte)(&p.Speaker))
+		case "places":
+			v, err := d.r.Uint(key, MaxParam)
+			if err == nil && v == 0 {
+				return fieldErr(d.typ, key, "0: leave the key out for no limit")
+			}
+			p.Places = v
+			return d.wrap(key, err)
+		case "deadline":
+			v, err := d.r.Uint(key, MaxDeadline)
+			if err == nil && v == 0 {
+				return fieldErr(d.typ, key, "0: leave the key out for no deadline")
+			}
+			p.Deadline = v
+			return d.wrap(key, err)
 		case "participants":
 			n, err := d.r.Array(key, 1, MaxParticipants)
 			if err != nil {
@@ -243,6 +279,21 @@ func (d *decoder) field(p Payload, key string) error {
 		var err error
 		p.Choice, err = d.uints(key, 0, MaxOptions, MaxParam)
 		return err
+	case *AnswerMsg:
+		v, err := d.r.Uint(key, uint64(Maybe))
+		p.Answer = Answer(v)
+		return d.wrap(key, err)
+	case *Argument:
+		switch key {
+		case "side":
+			v, err := d.r.Uint(key, uint64(Against))
+			p.Side = Side(v)
+			return d.wrap(key, err)
+		case "text":
+			return d.text(key, &p.Text, 1, MaxTextLen)
+		case "answers":
+			return d.id(key, (*[32]byte)(&p.Answers))
+		}
 	}
 	return fieldErr(d.typ, key, "unknown key")
 }

@@ -17,6 +17,13 @@ func seeds() []Payload {
 		&Amend{Conversation: id, Text: "a", Causal: Causal{Refs: []entry.ID{{5}, {6}}}},
 		&PositionMsg{Conversation: id, Position: Block, Reason: "r"},
 		&Ballot{Conversation: id, Choice: []uint64{2, 0}},
+		&Start{Topic: "a", Pattern: PatternAnnouncement, Method: MethodUnanimity, Participants: []identity.PublicKey{{2}, {3}}, Speaker: identity.PublicKey{3}, Text: "water off", Deadline: 1796000000},
+		&Start{Topic: "i", Pattern: PatternInvitation, Method: MethodQuorum, Params: []uint64{2}, Members: id, Places: 12},
+		&Start{Topic: "d", Pattern: PatternDebate, Method: MethodMajorityOfVoters, Members: id, Text: "motion"},
+		&Ack{Conversation: id},
+		&AnswerMsg{Conversation: id, Answer: Maybe, Causal: Causal{Refs: []entry.ID{{7}}}},
+		&Argument{Conversation: id, Side: Against, Text: "no", Answers: entry.ID{8}},
+		&DeadlineMsg{Conversation: id},
 	}
 }
 

@@ -75,6 +75,14 @@ func (c *conv) say(t testing.TB, who int, p Payload) *entry.Entry {
 		p.Conversation = c.start.ID
 	case *Ballot:
 		p.Conversation = c.start.ID
+	case *Ack:
+		p.Conversation = c.start.ID
+	case *AnswerMsg:
+		p.Conversation = c.start.ID
+	case *Argument:
+		p.Conversation = c.start.ID
+	case *DeadlineMsg:
+		p.Conversation = c.start.ID
 	}
 	if len(p.causal().Refs) == 0 {
 		p.causal().Refs = []entry.ID{c.start.ID}
@@ -90,3 +98,21 @@ func (c *conv) say(t testing.TB, who int, p Payload) *entry.Entry {
 func (c *conv) reduce() *State {
 	return Reduce(Input{Conversation: c.start.ID, Entries: c.all})
 }
+
+// then appends p by who, written after every entry so far: its refs name
+// the last entry appended (unless p names refs already).
+func (c *conv) then(t testing.TB, who int, p Payload) *entry.Entry {
+	t.Helper()
+	if len(p.causal().Refs) == 0 {
+		last := c.all[len(c.all)-1]
+		if last.Header.Author != c.logs[who].key.Public() {
+			p.causal().Refs = []entry.ID{last.ID}
+		} else if c.logs[who].seq == 0 {
+			p.causal().Refs = []entry.ID{c.start.ID}
+		}
+	}
+	return c.say(t, who, p)
+}
+
+// pub returns participant i's key.
+func (c *conv) pub(i int) identity.PublicKey { return c.logs[i].key.Public() }

@@ -26,13 +26,23 @@ type Tally struct {
 	Disagree     int
 	Abstain      int
 	Block        int
-	Answered     int // participants with a position, or with a ballot in a poll
+	// Answered: participants with a position (proposal, debate), a
+	// ballot (poll), an answer (invitation: yes counts as Agree, no as
+	// Disagree, maybe as Abstain) or an acknowledgement (announcement:
+	// counted as Agree; Participants excludes the speaker).
+	Answered int
 	// Polls: the options, the ballot kind, and the ballots of the
 	// participants who cast one (in participant order).
 	Options        int
 	Ballot         string
 	Ballots        [][]uint64
 	DeadlinePassed bool
+	// Invitations: the limit of places (0: none) and the places taken.
+	Places int
+	Taken  int
+	// Debates: the arguments applied for and against the motion.
+	ArgumentsFor     int
+	ArgumentsAgainst int
 }
 
 // closed reports whether the tally is final enough to count voters: every
@@ -66,16 +76,22 @@ func checkMethod(p *Start) error {
 	if nparams == 1 && p.Params[0] == 0 {
 		return fieldErr(t, "params", "a quorum of 0 would hold before anyone speaks")
 	}
-	if nparams == 1 && p.Participants != nil && p.Params[0] > uint64(len(p.Participants)) {
-		return fieldErr(t, "params", "a quorum of %d among %d participants can never hold", p.Params[0], len(p.Participants))
+	if nparams == 1 && p.Participants != nil {
+		n := uint64(len(p.Participants))
+		if p.Pattern == PatternAnnouncement {
+			n-- // the speaker does not acknowledge
+		}
+		if p.Params[0] > n {
+			return fieldErr(t, "params", "a quorum of %d among %d participants who answer can never hold", p.Params[0], n)
+		}
 	}
 	switch {
 	case poll && p.Pattern != PatternPoll:
-		return fieldErr(t, "method", "%s decides polls; a %s uses unanimity, consent, majority, qualified, quorum or cel", p.Method, p.Pattern)
+		return fieldErr(t, "method", "%s decides polls; a %s uses unanimity, consent, majority, majority-of-voters, qualified, qualified-of-voters, quorum or cel", p.Method, p.Pattern)
 	case !poll && p.Pattern == PatternPoll:
 		return fieldErr(t, "method", "%s counts positions; a poll uses approval, instant-runoff, schulze, score or cel", p.Method)
 	case p.Pattern == PatternDiscussion:
-		return fieldErr(t, "method", "a discussion has no positions to count; use the proposal or poll pattern, or the cel method")
+		return fieldErr(t, "method", "a discussion has no positions to count; use another pattern, or the cel method")
 	}
 	want := map[string]string{MethodApproval: BallotApproval, MethodInstantRunoff: BallotRanked, MethodSchulze: BallotRanked, MethodScore: BallotScore}[p.Method]
 	if poll && p.Ballot != want {

@@ -17,6 +17,10 @@ const (
 	TypeAmend    = "conversation.amend"
 	TypePosition = "conversation.position"
 	TypeBallot   = "conversation.ballot"
+	TypeAck      = "conversation.ack"
+	TypeAnswer   = "conversation.answer"
+	TypeArgument = "conversation.argument"
+	TypeDeadline = "conversation.deadline"
 )
 
 // Patterns.
@@ -24,7 +28,55 @@ const (
 	PatternDiscussion = "discussion"
 	PatternProposal   = "proposal"
 	PatternPoll       = "poll"
+	// An announcement has one speaker; the others acknowledge.
+	PatternAnnouncement = "announcement"
+	// An invitation is answered yes, no or maybe, with a limit of places.
+	PatternInvitation = "invitation"
+	// A debate has arguments for and against a motion, each answering
+	// another, and positions on the motion.
+	PatternDebate = "debate"
 )
+
+// Answer is a participant's answer to an invitation.
+type Answer uint8
+
+// The answers, as encoded.
+const (
+	Yes Answer = iota
+	No
+	Maybe
+)
+
+func (a Answer) String() string {
+	switch a {
+	case Yes:
+		return "yes"
+	case No:
+		return "no"
+	case Maybe:
+		return "maybe"
+	}
+	return fmt.Sprintf("answer(%d)", uint8(a))
+}
+
+// Side is the side of a debate an argument takes.
+type Side uint8
+
+// The sides, as encoded.
+const (
+	For Side = iota
+	Against
+)
+
+func (d Side) String() string {
+	switch d {
+	case For:
+		return "for"
+	case Against:
+		return "against"
+	}
+	return fmt.Sprintf("side(%d)", uint8(d))
+}
 
 // Ballot kinds of a poll.
 const (
@@ -46,6 +98,9 @@ const (
 	MaxRefs         = 64
 	MaxScore        = 10
 	MaxParam        = 1000000
+	// MaxDeadline bounds the stated deadline (Unix seconds; 2^40 is in
+	// the year 36812).
+	MaxDeadline = 1 << 40
 )
 
 // Position is a participant's stand on a proposal.
@@ -102,6 +157,16 @@ type Start struct {
 	Options      []string // poll options
 	Ballot       string   // poll ballot kind
 	After        uint64   // deadline: passes once this many messages are applied (0: none)
+	// Speaker: the one who speaks in an announcement (zero: the starter's
+	// account).
+	Speaker identity.PublicKey
+	// Places: an invitation's limit of places (0: no limit).
+	Places uint64
+	// Deadline: the deadline as the starter states it, in Unix seconds
+	// (0: none). People read it; the reducer never compares it with a
+	// clock: it passes when a participant's conversation.deadline entry
+	// says so.
+	Deadline uint64
 }
 
 // Say is a free message, optionally replying to another entry.
@@ -136,7 +201,41 @@ type Ballot struct {
 	Choice       []uint64
 }
 
+// Ack acknowledges an announcement.
+type Ack struct {
+	Causal
+	Conversation entry.ID
+}
+
+// AnswerMsg answers an invitation.
+type AnswerMsg struct {
+	Causal
+	Conversation entry.ID
+	Answer       Answer
+}
+
+// Argument is an argument in a debate, for or against the motion,
+// answering the argument Answers (zero: it answers the motion).
+type Argument struct {
+	Causal
+	Conversation entry.ID
+	Side         Side
+	Text         string
+	Answers      entry.ID
+}
+
+// DeadlineMsg declares that the conversation's stated deadline has
+// passed.
+type DeadlineMsg struct {
+	Causal
+	Conversation entry.ID
+}
+
 func (*Start) Type() string       { return TypeStart }
+func (*Ack) Type() string         { return TypeAck }
+func (*AnswerMsg) Type() string   { return TypeAnswer }
+func (*Argument) Type() string    { return TypeArgument }
+func (*DeadlineMsg) Type() string { return TypeDeadline }
 func (*Say) Type() string         { return TypeSay }
 func (*Amend) Type() string       { return TypeAmend }
 func (*PositionMsg) Type() string { return TypePosition }
@@ -230,6 +329,15 @@ func Encode(p Payload) ([]byte, error) {
 		if p.After > 0 {
 			add("after", cborwire.AppendUint(nil, p.After))
 		}
+		if p.Speaker != (identity.PublicKey{}) {
+			add("speaker", cborwire.AppendBytes(nil, p.Speaker[:]))
+		}
+		if p.Places > 0 {
+			add("places", cborwire.AppendUint(nil, p.Places))
+		}
+		if p.Deadline > 0 {
+			add("deadline", cborwire.AppendUint(nil, p.Deadline))
+		}
 	case *Say:
 		id("conversation", p.Conversation)
 		text("text", p.Text)
@@ -246,6 +354,20 @@ func Encode(p Payload) ([]byte, error) {
 	case *Ballot:
 		id("conversation", p.Conversation)
 		uints("choice", p.Choice)
+	case *Ack:
+		id("conversation", p.Conversation)
+	case *AnswerMsg:
+		id("conversation", p.Conversation)
+		add("answer", cborwire.AppendUint(nil, uint64(p.Answer)))
+	case *Argument:
+		id("conversation", p.Conversation)
+		add("side", cborwire.AppendUint(nil, uint64(p.Side)))
+		text("text", p.Text)
+		if !p.Answers.IsZero() {
+			id("answers", p.Answers)
+		}
+	case *DeadlineMsg:
+		id("conversation", p.Conversation)
 	}
 	slices.SortFunc(f, func(a, b kv) int {
 		if keyLess(a.k, b.k) {
@@ -320,6 +442,27 @@ func Check(p Payload) error {
 		if len(p.Choice) > MaxOptions {
 			return fieldErr(t, "choice", "%d elements, want at most %d", len(p.Choice), MaxOptions)
 		}
+	case *Ack, *DeadlineMsg:
+		if conversationOf(p).IsZero() {
+			return fieldErr(t, "conversation", "an all-zero id is never valid")
+		}
+	case *AnswerMsg:
+		if p.Conversation.IsZero() {
+			return fieldErr(t, "conversation", "an all-zero id is never valid")
+		}
+		if p.Answer > Maybe {
+			return fieldErr(t, "answer", "%d exceeds the limit %d", p.Answer, Maybe)
+		}
+	case *Argument:
+		if p.Conversation.IsZero() {
+			return fieldErr(t, "conversation", "an all-zero id is never valid")
+		}
+		if p.Side > Against {
+			return fieldErr(t, "side", "%d exceeds the limit %d", p.Side, Against)
+		}
+		if len(p.Text) == 0 || len(p.Text) > MaxTextLen {
+			return fieldErr(t, "text", "%d bytes, want 1 to %d", len(p.Text), MaxTextLen)
+		}
 	}
 	return nil
 }
@@ -362,8 +505,27 @@ func checkStart(p *Start) error {
 	if len(p.Expr) > MaxExprLen {
 		return fieldErr(t, "expr", "%d bytes, want at most %d", len(p.Expr), MaxExprLen)
 	}
+	if p.Deadline > MaxDeadline {
+		return fieldErr(t, "deadline", "%d exceeds the limit %d", p.Deadline, uint64(MaxDeadline))
+	}
+	if p.Speaker != (identity.PublicKey{}) {
+		if p.Pattern != PatternAnnouncement {
+			return fieldErr(t, "speaker", "only an announcement names a speaker")
+		}
+		if p.Participants != nil {
+			if _, ok := slices.BinarySearchFunc(p.Participants, p.Speaker, func(a, b identity.PublicKey) int { return bytes.Compare(a[:], b[:]) }); !ok {
+				return fieldErr(t, "speaker", "the speaker is not one of the participants")
+			}
+		}
+	}
+	if p.Places > MaxParam {
+		return fieldErr(t, "places", "%d exceeds the limit %d", p.Places, MaxParam)
+	}
+	if p.Places > 0 && p.Pattern != PatternInvitation {
+		return fieldErr(t, "places", "only an invitation has a limit of places")
+	}
 	switch p.Pattern {
-	case PatternDiscussion, PatternProposal:
+	case PatternDiscussion, PatternProposal, PatternAnnouncement, PatternInvitation, PatternDebate:
 		if p.Options != nil || p.Ballot != "" {
 			return fieldErr(t, "options", "only a poll has options")
 		}
@@ -382,7 +544,7 @@ func checkStart(p *Start) error {
 			return fieldErr(t, "ballot", "%q: want approval, ranked or score", p.Ballot)
 		}
 	default:
-		return fieldErr(t, "pattern", "%q: want discussion, proposal or poll (this version)", p.Pattern)
+		return fieldErr(t, "pattern", "%q: want discussion, announcement, invitation, proposal, debate or poll", p.Pattern)
 	}
 	return checkMethod(p)
 }

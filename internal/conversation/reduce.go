@@ -47,9 +47,15 @@ type Stand struct {
 type Outcome struct {
 	At         entry.ID // the entry whose application made the method hold
 	Messages   int      // applied messages up to and including At
-	Text       string   // proposal: its text
+	Text       string   // the start's text (proposal, debate: the motion; announcement; invitation)
 	Amendments []string // proposal: the amendments applied before At
-	Agreed     []identity.PublicKey
+	// Agreed: the participants whose position is agree (proposal,
+	// debate), who acknowledged (announcement) or answered yes
+	// (invitation), in key order.
+	Agreed []identity.PublicKey
+	// Guests: an invitation's participants holding a place, in the order
+	// they got it.
+	Guests     []identity.PublicKey
 	Winner     int // poll: the winning option, -1 when none (proposal, or a cel tie)
 	WinnerText string
 	Tally      Tally
@@ -67,14 +73,47 @@ type State struct {
 	Ballots      map[identity.PublicKey][]uint64
 	Amendments   []string
 	Messages     int
-	// DeadlinePassed: the start's After messages have been applied.
+	// DeadlinePassed: the start's After messages have been applied, or a
+	// participant declared the stated deadline passed.
 	DeadlinePassed bool
-	Tally          Tally
-	Votes          []uint64 // poll: approvals, first choices or score sums per option
-	Outcome        *Outcome
+	// DeadlineDeclared: the conversation.deadline entry that declared the
+	// stated deadline passed (nil: none applied).
+	DeadlineDeclared *Declaration
+	// Speaker: an announcement's speaker (the start's speaker, or the
+	// starter's account).
+	Speaker identity.PublicKey
+	// Acknowledged: who acknowledged an announcement, in the order applied.
+	Acknowledged []identity.PublicKey
+	// Answers: each participant's latest answer to an invitation.
+	Answers map[identity.PublicKey]Answer
+	// Guests: an invitation's participants holding a place, in the order
+	// they got it; Waiting: those who answered yes when every place was
+	// taken, in the order they answered.
+	Guests  []identity.PublicKey
+	Waiting []identity.PublicKey
+	// Arguments: a debate's applied arguments, in the causal order.
+	Arguments []ArgumentEvent
+	Tally     Tally
+	Votes     []uint64 // poll: approvals, first choices or score sums per option
+	Outcome   *Outcome
 	// MethodError: the last error a cel expression gave when evaluated
 	// (cost limit, division by zero); the method did not hold then.
 	MethodError string
+}
+
+// Declaration is the entry that declared the deadline passed.
+type Declaration struct {
+	At entry.ID
+	By identity.PublicKey
+}
+
+// ArgumentEvent is an applied argument of a debate.
+type ArgumentEvent struct {
+	ID      entry.ID
+	Author  identity.PublicKey
+	Side    Side
+	Text    string
+	Answers entry.ID // zero: it answers the motion
 }
 
 // Closed reports whether the outcome has been reached.
@@ -83,7 +122,7 @@ func (s *State) Closed() bool { return s.Outcome != nil }
 // Reduce derives the conversation's state from its entries. It is a
 // function of the set of entries: any delivery order gives the same state.
 func Reduce(in Input) *State {
-	s := &State{Conversation: in.Conversation, Stands: map[identity.PublicKey]Stand{}, Ballots: map[identity.PublicKey][]uint64{}}
+	s := &State{Conversation: in.Conversation, Stands: map[identity.PublicKey]Stand{}, Ballots: map[identity.PublicKey][]uint64{}, Answers: map[identity.PublicKey]Answer{}}
 	account := in.Account
 	if account == nil {
 		account = func(e *entry.Entry) (identity.PublicKey, bool) { return e.Header.Author, true }
@@ -126,6 +165,15 @@ func Reduce(in Input) *State {
 	for i, k := range s.Participants {
 		idx[k] = i
 	}
+	if st.Pattern == PatternAnnouncement && s.Problem == "" {
+		s.Speaker = st.Speaker
+		if s.Speaker == (identity.PublicKey{}) {
+			s.Speaker = s.Starter
+		}
+		if _, ok := idx[s.Speaker]; !ok {
+			s.Problem = "the announcement's speaker is not a participant"
+		}
+	}
 	r := &reducer{s: s, st: st, expr: expr, idx: idx}
 	r.init()
 
@@ -138,7 +186,7 @@ func Reduce(in Input) *State {
 		if ps[i] == nil {
 			return nil
 		}
-		return ps[i].causal().Refs
+		return edges(ps[i])
 	}) {
 		e := rest[i]
 		ev := Event{ID: e.ID, Payload: ps[i]}

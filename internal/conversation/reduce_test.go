@@ -77,7 +77,7 @@ func TestBadInputIgnoredWithReason(t *testing.T) {
 	}{
 		{forged.ID, "its author is not a participant"},
 		{unknown.ID, "option 5 does not exist (the poll has 2 options)"},
-		{pos.ID, "positions belong to the proposal pattern; this is a poll"},
+		{pos.ID, "positions belong to the proposal and debate patterns; this is a poll"},
 	} {
 		if ev := find(s, w.id); ev.Applied || ev.Reason != w.want {
 			t.Errorf("event %+v, want ignored: %q", ev, w.want)

@@ -198,7 +198,7 @@ func (s *Scope) Following() []identity.AccountID {
 // Relevant reports whether storing e can change the scope: a follow, a
 // block, a device certificate, a revocation, or a village entry that can
 // change who takes part or a stranger's standing (found, accept, invite,
-// join, leave, vote, exclusion proposal or vote). Userspecs, notes, states
+// join, leave, vote, exclusion proposal or vote, position). Userspecs, notes, states
 // and requests cannot (a request lists nobody: the village hears a
 // stranger only once a local votes on it), so a flood of requests costs no
 // recomputation.
@@ -213,7 +213,7 @@ func Relevant(e *entry.Entry) bool {
 	switch typ {
 	case content.TypeFollow, content.TypeBlock, content.TypeDeviceAdd, content.TypeDeviceRevoke,
 		village.TypeFound, village.TypeAccept, village.TypeInvite, village.TypeJoin, village.TypeLeave,
-		village.TypeVote, village.TypeExclude, village.TypeExcludeVote,
+		village.TypeVote, village.TypeExclude, village.TypeExcludeVote, village.TypePosition,
 		space.TypeCreate, space.TypeAdd, space.TypeRemove, space.TypeRole, space.TypeLeave:
 		return true
 	}

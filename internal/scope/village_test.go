@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/conversation"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/space"
@@ -186,6 +187,7 @@ func TestVillageRelevantAndRendezvous(t *testing.T) {
 		{&village.Vote{Village: vid, Stranger: sid, Vote: village.VoteVeto}, true},
 		{&village.Exclude{Village: vid, Subject: identity.PublicKey{7}, Reason: "gone"}, true},
 		{&village.ExcludeVote{Village: vid, Proposal: entry.ID{3}, For: true}, true},
+		{&village.Position{Village: vid, Invitee: identity.PublicKey{7}, Position: conversation.Block, Reason: "not yet"}, true},
 		{&village.Request{Village: vid, User: [32]byte{5}, Text: "hi"}, false},
 		{&village.Userspec{Village: vid, Mode: village.Passive, Name: "hub"}, false},
 		{&village.Strangerspec{Village: vid, Stranger: sid, Text: "nice"}, false},

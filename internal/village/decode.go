@@ -9,6 +9,7 @@ import (
 
 	"github.com/kithnet/kith/internal/cborwire"
 	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/conversation"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 )
@@ -99,7 +100,39 @@ func init() {
 			}
 			return nil
 		}},
+		fieldSpec{"admit_params", false, func(d *decoder, p Payload) (err error) {
+			p.(*Found).AdmitParams, err = d.params("admit_params")
+			return
+		}},
+		fieldSpec{"admit_expr", false, func(d *decoder, p Payload) (err error) {
+			p.(*Found).AdmitExpr, err = d.text("admit_expr", 1, conversation.MaxExprLen)
+			return
+		}},
+		fieldSpec{"exclude_params", false, func(d *decoder, p Payload) (err error) {
+			p.(*Found).ExcludeParams, err = d.params("exclude_params")
+			return
+		}},
+		fieldSpec{"exclude_expr", false, func(d *decoder, p Payload) (err error) {
+			p.(*Found).ExcludeExpr, err = d.text("exclude_expr", 1, conversation.MaxExprLen)
+			return
+		}},
 	)
+	add(TypePosition, vil(func(p Payload) *entry.ID { return &p.(*Position).Village }),
+		fieldSpec{"invitee", false, func(d *decoder, p Payload) error {
+			return d.id("invitee", (*[32]byte)(&p.(*Position).Invitee))
+		}},
+		fieldSpec{"proposal", false, func(d *decoder, p Payload) error {
+			return d.id("proposal", (*[32]byte)(&p.(*Position).Proposal))
+		}},
+		fieldSpec{"position", true, func(d *decoder, p Payload) error {
+			v, err := d.r.Uint("position", uint64(conversation.Block))
+			p.(*Position).Position = conversation.Position(v)
+			return d.wrap("position", err)
+		}},
+		fieldSpec{"reason", true, func(d *decoder, p Payload) (err error) {
+			p.(*Position).Reason, err = d.text("reason", 0, MaxReasonLen)
+			return
+		}})
 	add(TypeAccept, vil(func(p Payload) *entry.ID { return &p.(*Accept).Village }))
 	add(TypeJoin, vil(func(p Payload) *entry.ID { return &p.(*Join).Village }))
 	add(TypeLeave, vil(func(p Payload) *entry.ID { return &p.(*Leave).Village }))
@@ -225,6 +258,8 @@ func newPayload(typ string) Payload {
 		return &StatePayload{}
 	case TypeRequest:
 		return &Request{}
+	case TypePosition:
+		return &Position{}
 	}
 	return nil
 }
@@ -266,6 +301,22 @@ func (d *decoder) stranger(dst *StrangerID) error {
 		return fieldErr(d.typ, "stranger", "byte %d: %s", at, err)
 	}
 	return nil
+}
+
+// params reads a method's parameters: an array of 1–2 uint ≤
+// conversation.MaxParam.
+func (d *decoder) params(what string) ([]uint64, error) {
+	n, err := d.r.Array(what, 1, 2)
+	if err != nil {
+		return nil, d.wrap(what, err)
+	}
+	out := make([]uint64, n)
+	for i := range out {
+		if out[i], err = d.r.Uint(what, conversation.MaxParam); err != nil {
+			return nil, d.wrap(what, err)
+		}
+	}
+	return out, nil
 }
 
 func (d *decoder) text(what string, lo, hi int) (string, error) {
@@ -380,10 +431,21 @@ func check(p Payload) error {
 			return err
 		}
 		if !p.Admit.valid() {
-			return fieldErr(t, "admit", "unknown consensus method %q (want %q or %q)", p.Admit, Unanimous, Majority)
+			return fieldErr(t, "admit", "unknown consensus method %q (want one of %s)", p.Admit, methodList())
 		}
 		if !p.Exclude.valid() {
-			return fieldErr(t, "exclude", "unknown consensus method %q (want %q or %q)", p.Exclude, Unanimous, Majority)
+			return fieldErr(t, "exclude", "unknown consensus method %q (want one of %s)", p.Exclude, methodList())
+		}
+		for _, r := range []struct {
+			field string
+			rule  Rule
+		}{{"admit", p.AdmitRule()}, {"exclude", p.ExcludeRule()}} {
+			if r.rule.Params != nil && len(r.rule.Params) == 0 {
+				return fieldErr(t, r.field+"_params", "an empty list of parameters is written by leaving the key out")
+			}
+			if _, err := r.rule.Compile(); err != nil {
+				return fieldErr(t, r.field, "%s", err)
+			}
 		}
 		if len(p.Founders) < MinFounders || len(p.Founders) > MaxFounders {
 			return fieldErr(t, "founders", "%d founders, want %d..%d", len(p.Founders), MinFounders, MaxFounders)
@@ -470,6 +532,20 @@ func check(p Payload) error {
 			return err
 		}
 		return checkID(t, "proposal", p.Proposal)
+	case *Position:
+		if err := checkID(t, "village", p.Village); err != nil {
+			return err
+		}
+		if (p.Invitee == identity.PublicKey{}) == p.Proposal.IsZero() {
+			return fieldErr(t, "invitee", "name either an invitee or a proposal, not both and not neither")
+		}
+		if p.Position > conversation.Block {
+			return fieldErr(t, "position", "%d exceeds the limit %d", p.Position, conversation.Block)
+		}
+		if p.Position == conversation.Block && p.Reason == "" {
+			return fieldErr(t, "reason", "a block needs a reason")
+		}
+		return checkText(t, "reason", p.Reason, 0, MaxReasonLen)
 	case *StatePayload:
 		if err := checkID(t, "village", p.Village); err != nil {
 			return err

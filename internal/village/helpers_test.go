@@ -147,12 +147,19 @@ func (w *world) postSeeing(k identity.PrivateKey, p Payload, ts uint64, refs ...
 // has accepted yet.
 func newWorld(t testing.TB, admit, exclude Method, founders ...identity.PrivateKey) *world {
 	t.Helper()
+	return newWorldFound(t, &Found{Name: "test village", Admit: admit, Exclude: exclude}, founders...)
+}
+
+// newWorldFound founds the village p (its founders filled in) by
+// founders[0]; nobody has accepted yet.
+func newWorldFound(t testing.TB, p *Found, founders ...identity.PrivateKey) *world {
+	t.Helper()
 	var keys []identity.PublicKey
 	for _, f := range founders {
 		keys = append(keys, accOf(f))
 	}
 	sortKeys(keys)
-	p := &Found{Name: "test village", Admit: admit, Exclude: exclude, Founders: keys}
+	p.Founders = keys
 	e, err := entry.Sign(founders[0], entry.Draft{LogID: entry.PublicLog, Seq: 1, Timestamp: 1, Payload: MustEncode(p)})
 	if err != nil {
 		t.Fatal(err)

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/kithnet/kith/internal/cborwire"
+	"github.com/kithnet/kith/internal/conversation"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 )
@@ -24,6 +26,7 @@ const (
 	TypeExcludeVote  = "village.exclude_vote"
 	TypeState        = "village.state"
 	TypeRequest      = "village.request"
+	TypePosition     = "village.position"
 )
 
 // Limits (bytes for text, elements for arrays).
@@ -54,9 +57,61 @@ const (
 	Unanimous Method = "unanimous"
 	// Majority: more than half of the eligible active locals agree.
 	Majority Method = "majority"
+	// The other methods of conversation.md §4 that count positions, by
+	// their names there; Qualified, QualifiedOfVoters and Quorum take
+	// parameters, CEL an expression (village.md §3, "Consensus methods").
+	Consent           Method = conversation.MethodConsent
+	MajorityOfVoters  Method = conversation.MethodMajorityOfVoters
+	Qualified         Method = conversation.MethodQualified
+	QualifiedOfVoters Method = conversation.MethodQualifiedOfVoters
+	Quorum            Method = conversation.MethodQuorum
+	CEL               Method = conversation.MethodCEL
 )
 
-func (m Method) valid() bool { return m == Unanimous || m == Majority }
+// Methods lists the methods a charter may name.
+var Methods = []Method{Unanimous, Majority, Consent, MajorityOfVoters, Qualified, QualifiedOfVoters, Quorum, CEL}
+
+func (m Method) valid() bool { return slices.Contains(Methods, m) }
+
+// Rule is a charter's rule for admitting or excluding: a consensus method
+// with its parameters, or its CEL expression (village.md §3).
+type Rule struct {
+	Method Method
+	Params []uint64 // nil: none
+	Expr   string   // the expression when Method is CEL
+}
+
+// conversation returns the rule as conversation.md §4 names it:
+// "unanimous" is conversation's "unanimity", every other method keeps
+// its name.
+func (r Rule) conversation() conversation.Rule {
+	m := string(r.Method)
+	if r.Method == Unanimous {
+		m = conversation.MethodUnanimity
+	}
+	return conversation.Rule{Method: m, Params: r.Params, Expr: r.Expr}
+}
+
+// Compile checks the rule and returns it ready to evaluate; the error
+// says what to change.
+func (r Rule) Compile() (*conversation.CompiledRule, error) {
+	if !r.Method.valid() {
+		return nil, fmt.Errorf("unknown consensus method %q (want one of %s)", r.Method, methodList())
+	}
+	return conversation.CompileRule(r.conversation())
+}
+
+// Describe says the rule in plain words, e.g. "at least two thirds of
+// the active locals agree".
+func (r Rule) Describe() string { return r.conversation().Describe("active locals") }
+
+func methodList() string {
+	var out []string
+	for _, m := range Methods {
+		out = append(out, string(m))
+	}
+	return strings.Join(out, ", ")
+}
 
 // Mode is whether a local is active or passive.
 type Mode string
@@ -110,6 +165,22 @@ type Found struct {
 	Admit    Method // how invitations are admitted
 	Exclude  Method // how locals are excluded
 	Founders []identity.PublicKey
+	// The methods' parameters (nil: none) and expressions ("": none),
+	// village.md §2: present only for the methods that take them.
+	AdmitParams   []uint64
+	AdmitExpr     string
+	ExcludeParams []uint64
+	ExcludeExpr   string
+}
+
+// AdmitRule is the charter's rule for admitting an invitee.
+func (p *Found) AdmitRule() Rule {
+	return Rule{Method: p.Admit, Params: p.AdmitParams, Expr: p.AdmitExpr}
+}
+
+// ExcludeRule is the charter's rule for excluding a local.
+func (p *Found) ExcludeRule() Rule {
+	return Rule{Method: p.Exclude, Params: p.ExcludeParams, Expr: p.ExcludeExpr}
 }
 
 // Accept is a founder's acceptance of the founding.
@@ -208,6 +279,18 @@ type ExcludeVote struct {
 	For      bool
 }
 
+// Position is a local's position on an open invitation (Invitee) or an
+// open exclusion proposal (Proposal), exactly one of them: agree,
+// disagree, abstain, or block with a reason (village.md §2–§3).
+type Position struct {
+	Causal
+	Village  entry.ID
+	Invitee  identity.PublicKey // zero: none
+	Proposal entry.ID           // zero: none
+	Position conversation.Position
+	Reason   string
+}
+
 // Seen is one log a state has seen: the author's village log up to Seq,
 // whose entry at Seq is Head.
 type Seen struct {
@@ -250,6 +333,7 @@ func (*Exclude) Type() string      { return TypeExclude }
 func (*ExcludeVote) Type() string  { return TypeExcludeVote }
 func (*StatePayload) Type() string { return TypeState }
 func (*Request) Type() string      { return TypeRequest }
+func (*Position) Type() string     { return TypePosition }
 
 // fieldWriter collects a payload's fields; Encode sorts and writes them.
 type fieldWriter struct {
@@ -265,6 +349,20 @@ func (f *fieldWriter) add(name string, enc []byte) { f.fields = append(f.fields,
 func (f *fieldWriter) text(name, s string)         { f.add(name, cborwire.AppendText(nil, s)) }
 func (f *fieldWriter) id(name string, b [32]byte)  { f.add(name, cborwire.AppendBytes(nil, b[:])) }
 func (f *fieldWriter) uint(name string, v uint64)  { f.add(name, cborwire.AppendUint(nil, v)) }
+func (f *fieldWriter) optText(name, s string) {
+	if s != "" {
+		f.text(name, s)
+	}
+}
+func (f *fieldWriter) optUints(name string, vs []uint64) {
+	if vs != nil {
+		b := cborwire.AppendArray(nil, len(vs))
+		for _, v := range vs {
+			b = cborwire.AppendUint(b, v)
+		}
+		f.add(name, b)
+	}
+}
 func (f *fieldWriter) optID(name string, b [32]byte) {
 	if b != [32]byte{} {
 		f.id(name, b)
@@ -290,6 +388,17 @@ func (p *Found) appendFields(f *fieldWriter) {
 	}
 	f.add("founders", arr)
 	f.uint("version", Version)
+	f.optUints("admit_params", p.AdmitParams)
+	f.optText("admit_expr", p.AdmitExpr)
+	f.optUints("exclude_params", p.ExcludeParams)
+	f.optText("exclude_expr", p.ExcludeExpr)
+}
+func (p *Position) appendFields(f *fieldWriter) {
+	f.id("village", p.Village)
+	f.optID("invitee", p.Invitee)
+	f.optID("proposal", p.Proposal)
+	f.uint("position", uint64(p.Position))
+	f.text("reason", p.Reason)
 }
 func (p *Accept) appendFields(f *fieldWriter) { f.id("village", p.Village) }
 func (p *Invite) appendFields(f *fieldWriter) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kithnet/kith/internal/cborwire"
+	"github.com/kithnet/kith/internal/conversation"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 )
@@ -44,6 +45,10 @@ func validPayloads() []struct {
 		{"vote with refs", &Vote{Causal: Causal{Refs: []entry.ID{entry.ID(pk(0x61)), entry.ID(pk(0x62))}}, Village: vid(), Stranger: stranger(0x31), Vote: VoteVeto}},
 		{"state with refs", &StatePayload{Causal: Causal{Refs: []entry.ID{entry.ID(pk(0x52))}}, Village: vid(), Components: Components{Locals: proof(4), LocalsState: proof(5), Strangers: proof(6), StrangersState: proof(7)},
 			SeenList: proof(9)}},
+		{"found two thirds no block", &Found{Name: "Elm Street", Admit: CEL, AdmitExpr: "agree * 3 >= participants * 2 && block == 0", Exclude: Qualified, ExcludeParams: []uint64{3, 4}, Founders: []identity.PublicKey{pk(0x21), pk(0x22)}}},
+		{"found quorum", &Found{Name: "Elm Street", Admit: Quorum, AdmitParams: []uint64{2}, Exclude: Consent, Founders: []identity.PublicKey{pk(0x21), pk(0x22)}}},
+		{"position block", &Position{Village: vid(), Invitee: pk(0x23), Position: conversation.Block, Reason: "not yet"}},
+		{"position abstain on a proposal", &Position{Causal: Causal{Refs: []entry.ID{entry.ID(pk(0x61))}}, Village: vid(), Proposal: entry.ID(pk(0x44)), Position: conversation.Abstain}},
 	}
 }
 
@@ -124,6 +129,13 @@ func rejectCases() []rejectCase {
 		{"request cert not an array", mapOf("cert", bs(pkB(1)), "text", "hi", "type", "village.request", "user", bs(pkB(2)), "village", v), `field "cert": byte 6: want array, got byte string`},
 		{"unsorted founders", mapOf("name", "x", "type", "village.found", "admit", "majority", "exclude", "majority", "version", 2, "founders", append(append([]byte{0x82}, bs(pkB(2))...), bs(pkB(1))...)), `founders[1] is not after founders[0]`},
 		{"method", mapOf("name", "x", "type", "village.found", "admit", "dictator", "exclude", "majority", "version", 2, "founders", append(append([]byte{0x82}, bs(pkB(1))...), bs(pkB(2))...)), `field "admit": unknown consensus method "dictator"`},
+		{"found bad expression", mapOf("name", "x", "type", "village.found", "admit", "cel", "exclude", "majority", "version", 2, "founders", append(append([]byte{0x82}, bs(pkB(1))...), bs(pkB(2))...), "admit_expr", "endorsers > 2"), `field "admit": the expression does not compile: ERROR: <input>:1:1: undeclared reference to 'endorsers'`},
+		{"found cel without expression", mapOf("name", "x", "type", "village.found", "admit", "cel", "exclude", "majority", "version", 2, "founders", append(append([]byte{0x82}, bs(pkB(1))...), bs(pkB(2))...)), `field "admit": the cel method needs an expression`},
+		{"found majority with params", mapOf("name", "x", "type", "village.found", "admit", "majority", "exclude", "majority", "version", 2, "founders", append(append([]byte{0x82}, bs(pkB(1))...), bs(pkB(2))...), "exclude_params", []byte{0x81, 0x01}), `field "exclude": method majority takes 0 parameters, got 1`},
+		{"found qualified 3/2", mapOf("name", "x", "type", "village.found", "admit", "qualified", "exclude", "majority", "version", 2, "founders", append(append([]byte{0x82}, bs(pkB(1))...), bs(pkB(2))...), "admit_params", []byte{0x82, 0x03, 0x02}), `field "admit": a qualified majority is [numerator, denominator] with 0 < numerator ≤ denominator, got [3 2]`},
+		{"position both", mapOf("type", "village.position", "reason", "", "invitee", v, "village", v, "position", 0, "proposal", v), `field "invitee": name either an invitee or a proposal, not both and not neither`},
+		{"position block without reason", mapOf("type", "village.position", "reason", "", "invitee", v, "village", v, "position", 3), `field "reason": a block needs a reason`},
+		{"position 4", mapOf("type", "village.position", "reason", "", "invitee", v, "village", v, "position", 4), `field "position": byte 124: 4 exceeds the limit 3`},
 		{"vote 3", mapOf("type", "village.vote", "vote", 3, "village", v, "stranger", bs(sB(s))), `field "vote": byte 24: 3 exceeds the limit 2`},
 		{"accept without proof", mapOf("type", "village.vote", "vote", 2, "village", v, "stranger", bs(sB(s))), `field "proof": required with vote 2 (accept)`},
 		{"veto with proof", mapOf("type", "village.vote", "vote", 1, "proof", bs(pkB(9)), "village", v, "stranger", bs(sB(s))), `field "proof": only allowed with vote 2 (accept)`},

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/kithnet/kith/internal/causalorder"
+	"github.com/kithnet/kith/internal/conversation"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 )
@@ -121,11 +122,22 @@ type Proposal struct {
 	Subject  identity.PublicKey
 	Reason   string
 	For      []identity.PublicKey // eligible locals counted for, at the close or now
-	Against  []identity.PublicKey // eligible locals who voted against
+	Against  []identity.PublicKey // eligible locals who voted against (or whose position is disagree)
 	NotVoted []identity.PublicKey // eligible locals who have not voted (counted as not for)
-	Outcome  Outcome
-	votes    map[identity.PublicKey]bool
-	order    int
+	// Stances: the eligible locals whose position (village.position) is
+	// abstain or block, sorted by local.
+	Stances []Stance
+	Outcome Outcome
+	votes   map[identity.PublicKey]Stance
+	order   int
+	dirty   bool // its votes changed since settle last evaluated it
+}
+
+// Stance is a local's latest position on an invitation or a proposal.
+type Stance struct {
+	Local    identity.PublicKey
+	Position conversation.Position
+	Reason   string
 }
 
 // Outcome is the state of a proposal.
@@ -143,15 +155,27 @@ func (o Outcome) String() string { return [...]string{"open", "passed", "moot"}[
 // Invitation is a pending invitation.
 type Invitation struct {
 	Invitee   identity.PublicKey
-	Endorsers []identity.PublicKey // locals that invited it, sorted
-	Admitted  bool                 // the charter's admit method held
-	Joined    bool                 // the invitee posted village.join
+	Endorsers []identity.PublicKey // locals that invited it (position agree), sorted
+	// Stances: the locals whose latest position on it (village.position)
+	// is disagree, abstain or block, sorted by local.
+	Stances  []Stance
+	Admitted bool // the charter's admit method held
+	Joined   bool // the invitee posted village.join
 	// Needed is how many more active locals must invite the invitee before
 	// it is admitted under the charter's admit method, 0 once admitted (or
-	// while the village has no active local).
-	Needed int
-	order  int
+	// while the village has no active local), -1 when no number of further
+	// endorsements (up to MaxNeeded) would admit it: a block, say, stands
+	// in the way.
+	Needed  int
+	order   int
+	stances map[identity.PublicKey]Stance
+	dirty   bool // its positions changed since settle last evaluated it
+	gone    bool // turned into a local
 }
+
+// MaxNeeded bounds the further endorsements Invitation.Needed looks for
+// under a method other than unanimous or majority.
+const MaxNeeded = 1000
 
 // Ignored is an entry the reducer did not apply, and why.
 type Ignored struct {
@@ -161,10 +185,13 @@ type Ignored struct {
 
 // State is a village as derived from a set of entries.
 type State struct {
-	Village     entry.ID
-	Name        string
-	Admit       Method
-	Exclude     Method
+	Village entry.ID
+	Name    string
+	Admit   Method
+	Exclude Method
+	// The charter's rules in full (method, parameters, expression).
+	AdmitRule   Rule
+	ExcludeRule Rule
 	Founders    []identity.PublicKey
 	Founded     bool
 	Locals      []*Local // every key named by found, invite-and-join; sorted by key
@@ -173,6 +200,15 @@ type State struct {
 	Proposals   []*Proposal // in order of the proposal entries
 	Ignored     []Ignored   // in the village order
 	Problems    []string
+
+	admit, exclude *conversation.CompiledRule
+
+	// settle's bookkeeping: the active locals when it last evaluated the
+	// open proposals and pending invitations, which are kept in the order
+	// of their entries (open and pending only).
+	settledActive []identity.PublicKey
+	openList      []*Proposal
+	inviteList    []*Invitation
 
 	locals    map[identity.PublicKey]*Local
 	invites   map[identity.PublicKey]*Invitation
@@ -296,6 +332,7 @@ func reduceInOrder(village entry.ID, found *entry.Entry, es []*entry.Entry, ps [
 	}
 	s := &State{
 		Village: village, Name: f.Name, Admit: f.Admit, Exclude: f.Exclude,
+		AdmitRule: f.AdmitRule(), ExcludeRule: f.ExcludeRule(),
 		Founders:  f.Founders,
 		locals:    map[identity.PublicKey]*Local{},
 		invites:   map[identity.PublicKey]*Invitation{},
@@ -303,6 +340,13 @@ func reduceInOrder(village entry.ID, found *entry.Entry, es []*entry.Entry, ps [
 		proposals: map[entry.ID]*Proposal{},
 		lidx:      map[identity.PublicKey]int32{},
 		accounts:  acc,
+	}
+	// Decode checked both rules; they compile.
+	if s.admit, err = s.AdmitRule.Compile(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoFound, err)
+	}
+	if s.exclude, err = s.ExcludeRule.Compile(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoFound, err)
 	}
 	for _, k := range f.Founders {
 		s.addLocal(&Local{Key: k, Status: Founder, Mode: Active})
@@ -446,13 +490,21 @@ func (s *State) apply(e *entry.Entry, p Payload, order int) string {
 		}
 		inv := s.invites[p.Invitee]
 		if inv == nil {
-			inv = &Invitation{Invitee: p.Invitee, order: order}
+			inv = &Invitation{Invitee: p.Invitee, order: order, stances: map[identity.PublicKey]Stance{}}
 			s.invites[p.Invitee] = inv
+			s.inviteList = append(s.inviteList, inv)
 		}
 		if slices.Contains(inv.Endorsers, author) {
 			return "this local already invited the invitee"
 		}
+		delete(inv.stances, author)
 		inv.Endorsers = append(inv.Endorsers, author)
+		inv.dirty = true
+		s.settle(e.ID)
+	case *Position:
+		if why := s.position(author, p); why != "" {
+			return why
+		}
 		s.settle(e.ID)
 	case *Leave:
 		l.Status, l.Until = Left, e.ID
@@ -496,8 +548,10 @@ func (s *State) apply(e *entry.Entry, p Payload, order int) string {
 		if s.local(p.Subject) == nil {
 			return "the subject is not a local"
 		}
-		s.proposals[e.ID] = &Proposal{ID: e.ID, Proposer: author, Subject: p.Subject, Reason: p.Reason,
-			votes: map[identity.PublicKey]bool{author: true}, order: order}
+		pr := &Proposal{ID: e.ID, Proposer: author, Subject: p.Subject, Reason: p.Reason,
+			votes: map[identity.PublicKey]Stance{author: {Local: author, Position: conversation.Agree}}, order: order, dirty: true}
+		s.proposals[e.ID] = pr
+		s.openList = append(s.openList, pr)
 		s.settle(e.ID)
 	case *ExcludeVote:
 		pr := s.proposals[p.Proposal]
@@ -509,7 +563,12 @@ func (s *State) apply(e *entry.Entry, p Payload, order int) string {
 		case !l.Active() || author == pr.Subject:
 			return "only active locals other than the subject vote on an exclusion"
 		}
-		pr.votes[author] = p.For
+		pos := conversation.Disagree
+		if p.For {
+			pos = conversation.Agree
+		}
+		pr.votes[author] = Stance{Local: author, Position: pos}
+		pr.dirty = true
 		s.settle(e.ID)
 	case *StatePayload:
 		l.State = p.Commitment()
@@ -541,6 +600,8 @@ func villageOf(p Payload) entry.ID {
 		return p.Village
 	case *Request:
 		return p.Village
+	case *Position:
+		return p.Village
 	}
 	return entry.ID{}
 }
@@ -559,119 +620,106 @@ func (s *State) activeKeys() []identity.PublicKey {
 
 func keyCmp(a, b identity.PublicKey) int { return bytes.Compare(a[:], b[:]) }
 
-// holds reports whether yes of eligible agree under m.
-func holds(m Method, yes, eligible int) bool {
-	if eligible == 0 {
-		return false
-	}
-	if m == Unanimous {
-		return yes == eligible
-	}
-	return 2*yes > eligible
-}
-
-// needed returns how many more of eligible must agree, beyond yes, for m
-// to hold (see holds); 0 when it holds or nobody is eligible.
-func needed(m Method, yes, eligible int) int {
-	if eligible == 0 || holds(m, yes, eligible) {
+// needed returns how many more of the eligible active locals must
+// endorse the invitation for the charter's admit rule to hold: 0 when it
+// holds or nobody is eligible; for unanimous and majority the closed form
+// of version 2; otherwise the smallest number of the silent locals
+// agreeing that makes it hold, -1 when none up to MaxNeeded does.
+func (s *State) needed(t conversation.Tally) int {
+	if t.Participants == 0 || s.admit.Holds(t) {
 		return 0
 	}
-	if m == Unanimous {
-		return eligible - yes
+	switch s.Admit {
+	case Unanimous:
+		return t.Participants - t.Agree
+	case Majority:
+		return t.Participants/2 + 1 - t.Agree
 	}
-	return eligible/2 + 1 - yes
+	return s.admit.Needed(t, MaxNeeded)
 }
 
 // settle closes proposals and admits invitees until nothing changes; by is
 // the entry that triggered it.
+//
+// A proposal's or invitation's tally is a function of the active locals
+// and its own votes or positions, so settle evaluates the rule again only
+// for those whose votes or positions changed (dirty) unless the active
+// locals changed: the result is that of evaluating every one, and a local
+// flooding the village with invitations costs no rule evaluations of the
+// others (settleAll, for tests, evaluates every one).
 func (s *State) settle(by entry.ID) {
 	for changed := true; changed; {
 		changed = false
-		props := s.openProposals()
-		for _, pr := range props {
+		cur := s.activeKeys()
+		recheck := settleAll || !slices.Equal(cur, s.settledActive)
+		s.settledActive = cur
+		closed := false
+		for _, pr := range s.openList {
 			if pr.Outcome != Open {
 				continue
 			}
 			if s.local(pr.Subject) == nil {
 				pr.Outcome = Moot
+				closed = true
 				continue
 			}
-			active := s.activeKeys()
-			yes, eligible := 0, 0
-			for _, k := range active {
-				if k == pr.Subject {
-					continue
-				}
-				eligible++
-				if pr.votes[k] {
-					yes++
-				}
+			if !recheck && !pr.dirty {
+				continue
 			}
-			if holds(s.Exclude, yes, eligible) {
+			pr.dirty = false
+			if s.exclude.Holds(s.proposalTally(pr)) {
 				pr.Outcome = Passed
 				s.tally(pr)
 				sub := s.locals[pr.Subject]
 				sub.Status, sub.Until = Excluded, pr.ID
-				changed = true
+				changed, recheck, closed = true, true, true
 			}
 		}
-		for _, inv := range s.pendingInvites() {
-			if !inv.Admitted {
-				active := s.activeKeys()
-				yes := 0
-				for _, k := range active {
-					if slices.Contains(inv.Endorsers, k) {
-						yes++
-					}
-				}
-				inv.Admitted = holds(s.Admit, yes, len(active))
+		if closed {
+			s.openList = slices.DeleteFunc(s.openList, func(p *Proposal) bool { return p.Outcome != Open })
+		}
+		gone := false
+		for _, inv := range s.inviteList {
+			if !inv.Admitted && (recheck || inv.dirty) {
+				inv.Admitted = s.admit.Holds(s.inviteTally(inv))
 			}
+			inv.dirty = false
 			if inv.Admitted && inv.Joined {
 				s.addLocal(&Local{Key: inv.Invitee, Status: Member, Mode: Active, Since: by})
 				delete(s.invites, inv.Invitee)
-				changed = true
+				inv.gone = true
+				changed, recheck, gone = true, true, true
 			}
+		}
+		if gone {
+			s.inviteList = slices.DeleteFunc(s.inviteList, func(i *Invitation) bool { return i.gone })
 		}
 	}
 }
+
+// settleAll makes settle evaluate every open proposal and pending
+// invitation after every entry (tests compare it with the skipping).
+var settleAll = false
 
 // tally sets the proposal's For, Against and NotVoted from the votes of
 // the active locals other than its subject.
 func (s *State) tally(pr *Proposal) {
-	pr.For, pr.Against, pr.NotVoted = nil, nil, nil
+	pr.For, pr.Against, pr.NotVoted, pr.Stances = nil, nil, nil, nil
 	for _, k := range s.activeKeys() {
 		if k == pr.Subject {
 			continue
 		}
-		switch vote, ok := pr.votes[k]; {
+		switch st, ok := pr.votes[k]; {
 		case !ok:
 			pr.NotVoted = append(pr.NotVoted, k)
-		case vote:
+		case st.Position == conversation.Agree:
 			pr.For = append(pr.For, k)
-		default:
+		case st.Position == conversation.Disagree:
 			pr.Against = append(pr.Against, k)
+		default:
+			pr.Stances = append(pr.Stances, st)
 		}
 	}
-}
-
-func (s *State) openProposals() []*Proposal {
-	var ps []*Proposal
-	for _, p := range s.proposals {
-		if p.Outcome == Open {
-			ps = append(ps, p)
-		}
-	}
-	slices.SortFunc(ps, func(a, b *Proposal) int { return cmp.Compare(a.order, b.order) })
-	return ps
-}
-
-func (s *State) pendingInvites() []*Invitation {
-	var is []*Invitation
-	for _, i := range s.invites {
-		is = append(is, i)
-	}
-	slices.SortFunc(is, func(a, b *Invitation) int { return cmp.Compare(a.order, b.order) })
-	return is
 }
 
 // finish fills the exported views: locals, invitations, strangers with
@@ -686,14 +734,9 @@ func (s *State) finish() {
 		slices.SortFunc(inv.Endorsers, keyCmp)
 		inv.Needed = 0
 		if !inv.Admitted {
-			yes := 0
-			for _, k := range active {
-				if slices.Contains(inv.Endorsers, k) {
-					yes++
-				}
-			}
-			inv.Needed = needed(s.Admit, yes, len(active))
+			inv.Needed = s.needed(s.inviteTally(inv))
 		}
+		inv.Stances = sortedStances(inv.stances)
 		s.Invitations = append(s.Invitations, inv)
 	}
 	slices.SortFunc(s.Invitations, func(a, b *Invitation) int { return keyCmp(a.Invitee, b.Invitee) })

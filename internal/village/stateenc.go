@@ -9,11 +9,13 @@ import (
 // exposes (ignored entries included), so two replicas can compare their
 // states byte for byte. It is a test and diagnostic aid, not a wire format.
 func (s *State) Encode() []byte {
-	b := cborwire.AppendArray(nil, 12)
+	b := cborwire.AppendArray(nil, 14)
 	b = cborwire.AppendBytes(b, s.Village[:])
 	b = cborwire.AppendText(b, s.Name)
 	b = cborwire.AppendText(b, string(s.Admit))
 	b = cborwire.AppendText(b, string(s.Exclude))
+	b = appendRule(b, s.AdmitRule)
+	b = appendRule(b, s.ExcludeRule)
 	b = appendKeys(b, s.Founders)
 	b = appendBool(b, s.Founded)
 	b = cborwire.AppendArray(b, len(s.Locals))
@@ -31,11 +33,13 @@ func (s *State) Encode() []byte {
 	}
 	b = cborwire.AppendArray(b, len(s.Invitations))
 	for _, inv := range s.Invitations {
-		b = cborwire.AppendArray(b, 4)
+		b = cborwire.AppendArray(b, 6)
 		b = cborwire.AppendBytes(b, inv.Invitee[:])
 		b = appendKeys(b, inv.Endorsers)
 		b = appendBool(b, inv.Admitted)
 		b = appendBool(b, inv.Joined)
+		b = appendStances(b, inv.Stances)
+		b = cborwire.AppendUint(b, uint64(inv.Needed+1))
 	}
 	b = cborwire.AppendArray(b, len(s.Strangers))
 	for _, st := range s.Strangers {
@@ -76,7 +80,8 @@ func (s *State) Encode() []byte {
 	}
 	b = cborwire.AppendArray(b, len(s.Proposals))
 	for _, p := range s.Proposals {
-		b = cborwire.AppendArray(b, 8)
+		b = cborwire.AppendArray(b, 9)
+		b = appendStances(b, p.Stances)
 		b = cborwire.AppendBytes(b, p.ID[:])
 		b = cborwire.AppendBytes(b, p.Proposer[:])
 		b = cborwire.AppendBytes(b, p.Subject[:])
@@ -111,4 +116,25 @@ func appendBool(b []byte, v bool) []byte {
 		return cborwire.AppendUint(b, 1)
 	}
 	return cborwire.AppendUint(b, 0)
+}
+
+func appendRule(b []byte, r Rule) []byte {
+	b = cborwire.AppendArray(b, 3)
+	b = cborwire.AppendText(b, string(r.Method))
+	b = cborwire.AppendArray(b, len(r.Params))
+	for _, v := range r.Params {
+		b = cborwire.AppendUint(b, v)
+	}
+	return cborwire.AppendText(b, r.Expr)
+}
+
+func appendStances(b []byte, ss []Stance) []byte {
+	b = cborwire.AppendArray(b, len(ss))
+	for _, st := range ss {
+		b = cborwire.AppendArray(b, 3)
+		b = cborwire.AppendBytes(b, st.Local[:])
+		b = cborwire.AppendUint(b, uint64(st.Position))
+		b = cborwire.AppendText(b, st.Reason)
+	}
+	return b
 }

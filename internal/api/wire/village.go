@@ -7,10 +7,19 @@ package wire
 
 // VillageFound is the body of POST /api/v1/villages.
 type VillageFound struct {
-	Name       string   `json:"name"`
-	Admit      string   `json:"admit"`      // "unanimous" or "majority"
-	Exclude    string   `json:"exclude"`    // "unanimous" or "majority"
-	Cofounders []string `json:"cofounders"` // dev_…, at least one
+	Name string `json:"name"`
+	// Admit and Exclude name the charter's consensus methods (village.md
+	// §3): unanimous, majority, consent, majority-of-voters, qualified,
+	// qualified-of-voters, quorum or cel; the params and expr fields carry
+	// what the method takes (qualified [p, q], quorum [k], cel an
+	// expression), left out otherwise.
+	Admit         string   `json:"admit"`
+	Exclude       string   `json:"exclude"`
+	AdmitParams   []uint64 `json:"admit_params,omitempty"`
+	AdmitExpr     string   `json:"admit_expr,omitempty"`
+	ExcludeParams []uint64 `json:"exclude_params,omitempty"`
+	ExcludeExpr   string   `json:"exclude_expr,omitempty"`
+	Cofounders    []string `json:"cofounders"` // acc_…, at least one
 }
 
 // VillageSummary is one village this node's device takes part in.
@@ -44,19 +53,28 @@ type VillageEntry struct {
 // Village answers GET /api/v1/villages/{id}: the village as reduced from
 // the entries this node holds.
 type Village struct {
-	ID          string              `json:"id"`
-	Name        string              `json:"name"`
-	Admit       string              `json:"admit"`
-	Exclude     string              `json:"exclude"`
-	Founders    []string            `json:"founders"`
-	Founded     bool                `json:"founded"`
-	Me          string              `json:"me"` // this device
-	Locals      []VillageLocal      `json:"locals"`
-	Invitations []VillageInvitation `json:"invitations"`
-	Strangers   []VillageStranger   `json:"strangers"`
-	Proposals   []VillageProposal   `json:"proposals"`
-	Problems    []string            `json:"problems"`
-	Ignored     int                 `json:"ignored"` // entries the reducer did not apply
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Admit   string `json:"admit"`
+	Exclude string `json:"exclude"`
+	// The rules' parameters and expressions (left out when none), and
+	// the rules in plain words ("more than half of the active locals
+	// agree").
+	AdmitParams   []uint64            `json:"admit_params,omitempty"`
+	AdmitExpr     string              `json:"admit_expr,omitempty"`
+	ExcludeParams []uint64            `json:"exclude_params,omitempty"`
+	ExcludeExpr   string              `json:"exclude_expr,omitempty"`
+	AdmitRule     string              `json:"admit_rule"`
+	ExcludeRule   string              `json:"exclude_rule"`
+	Founders      []string            `json:"founders"`
+	Founded       bool                `json:"founded"`
+	Me            string              `json:"me"` // this device
+	Locals        []VillageLocal      `json:"locals"`
+	Invitations   []VillageInvitation `json:"invitations"`
+	Strangers     []VillageStranger   `json:"strangers"`
+	Proposals     []VillageProposal   `json:"proposals"`
+	Problems      []string            `json:"problems"`
+	Ignored       int                 `json:"ignored"` // entries the reducer did not apply
 	// Dropped: what this node deleted of unlisted strangers' requests to
 	// stay within its bounds (village.md §6).
 	Dropped VillageDropped `json:"dropped"`
@@ -111,9 +129,13 @@ type VillageInvitation struct {
 	Admitted  bool     `json:"admitted"`
 	Joined    bool     `json:"joined"`
 	// Needed is how many more active locals must invite the invitee before
-	// it is admitted (0 once admitted); it becomes a local once admitted
-	// and joined.
+	// it is admitted (0 once admitted; -1 when more invitations alone
+	// cannot admit it under the charter, a block standing in the way); it
+	// becomes a local once admitted and joined.
 	Needed int `json:"needed"`
+	// Stances: locals whose latest position on it is disagree, abstain
+	// or block (left out when none).
+	Stances []VillageStance `json:"stances,omitempty"`
 }
 
 // VillageStranger is a stranger with the village's standing and every
@@ -239,6 +261,8 @@ type VillageProposal struct {
 	Against  []string `json:"against"` // voted against
 	// NotVoted: eligible locals who have not voted (not counted for).
 	NotVoted []string `json:"not_voted"`
+	// Stances: eligible locals whose position is abstain or block.
+	Stances []VillageStance `json:"stances,omitempty"`
 }
 
 // VillageInvite is the body of POST /api/v1/villages/{id}/invites.
