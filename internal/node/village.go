@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -210,26 +209,7 @@ func (n *Node) Villages(ctx context.Context) ([]VillageSummary, error) {
 // entry to this device's found log (scope.FoundLog). The entry's id is the
 // village id; the village is founded once every co-founder has accepted.
 func (n *Node) FoundVillage(ctx context.Context, name string, admit, exclude village.Method, cofounders []identity.PublicKey) (*entry.Entry, error) {
-	self := n.account
-	founders := []identity.PublicKey{self}
-	for _, k := range cofounders {
-		if !slices.Contains(founders, k) {
-			founders = append(founders, k)
-		}
-	}
-	slices.SortFunc(founders, func(a, b identity.PublicKey) int { return bytes.Compare(a[:], b[:]) })
-	if len(founders) < village.MinFounders {
-		return nil, &village.Error{Type: village.TypeFound, Field: "founders", Msg: "a village needs at least one co-founder besides your account"}
-	}
-	payload, err := village.Encode(&village.Found{Name: name, Admit: admit, Exclude: exclude, Founders: founders})
-	if err != nil {
-		return nil, err
-	}
-	e, err := n.AppendRaw(ctx, scope.FoundLog, payload)
-	if err == nil {
-		n.reach.wake() // deliver it to the co-founders (villagefound.go)
-	}
-	return e, err
+	return n.FoundVillageRules(ctx, name, village.Rule{Method: admit}, village.Rule{Method: exclude}, cofounders)
 }
 
 // appendVillage checks p against the village as held (check may return a
