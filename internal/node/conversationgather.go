@@ -20,12 +20,12 @@ import (
 // plaintext, in memory only (spaces.md §6: nothing decrypted is written).
 type gathered struct {
 	place   DecisionPlace
-	name    string                // the village's or space's name
-	entries []*entry.Entry        // opened: a sealed entry carries its body as payload
-	cursor  []int64               // each entry's arrival position here
-	byConv  map[entry.ID][]int32  // conversation id -> indexes into entries
-	starts  []entry.ID            // the conversation.start entries held
-	members []identity.PublicKey  // the place's current members (accounts)
+	name    string               // the village's or space's name
+	entries []*entry.Entry       // opened: a sealed entry carries its body as payload
+	cursor  []int64              // each entry's arrival position here
+	byConv  map[entry.ID][]int32 // conversation id -> indexes into entries
+	starts  []entry.ID           // the conversation.start entries held
+	members []identity.PublicKey // the place's current members (accounts)
 	account func(*entry.Entry) (identity.PublicKey, bool)
 	// unreadable: entries of the place this device holds and cannot read
 	// (sealed under a key it does not hold, tampered, not a conversation

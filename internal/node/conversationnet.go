@@ -67,5 +67,3 @@ func (n *Node) conversationWants(ctx context.Context) (scope.SpaceWants, error) 
 	}
 	return w, nil
 }
-
-
