@@ -6,9 +6,11 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/conversation"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/scope"
 	"github.com/kithnet/kith/internal/store"
 )
 
@@ -163,15 +165,30 @@ func (n *Node) placeOf(ctx context.Context, id entry.ID) (DecisionPlace, error) 
 
 // DecisionOf reports the place of the conversation log an entry sits
 // in, when it is one this device reads: how the API tells a conversation
-// entry from others (for its events). It reads no entry: the villages the
-// replication scope names, and the log keys of the spaces held.
+// entry from others (for its events). A sealed entry is matched against
+// the log keys of the spaces held; an entry in the clear whose type is a
+// conversation type against the villages the replication scope names (or,
+// when not serving, the villages this account takes part in).
 func (n *Node) DecisionOf(e *entry.Entry) (DecisionPlace, bool) {
-	if nw := n.net.Load(); nw != nil {
-		for _, v := range nw.scope.Villages() {
+	if e.Payload != nil && e.Payload[0] != 0x01 {
+		// In the clear: a village's conversation log, when its type says
+		// so (only then are the villages looked up).
+		typ, err := content.PeekType(e.Payload)
+		if err != nil || !conversation.IsConversationType(typ) {
+			return DecisionPlace{}, false
+		}
+		var vs []entry.ID
+		if nw := n.net.Load(); nw != nil {
+			vs = nw.scope.Villages()
+		} else if keys, err := n.ownKeys(context.Background()); err == nil {
+			vs, _ = scope.VillagesOf(context.Background(), n.store, keys)
+		}
+		for _, v := range vs {
 			if e.Header.LogID == ConvVillageLog(v) {
 				return DecisionPlace{Village: v}, true
 			}
 		}
+		return DecisionPlace{}, false
 	}
 	var out DecisionPlace
 	found := false
