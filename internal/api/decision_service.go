@@ -48,6 +48,12 @@ func parseDecisionID(s string) (entry.ID, error) {
 func (s *Service) StartDecision(ctx context.Context, req wire.ConversationStart) (wire.ConversationEntry, error) {
 	nd := node.NewDecision{Start: &conversation.Start{Topic: req.Topic, Pattern: req.Pattern, Method: req.Method,
 		Params: req.Params, Expr: req.Expr, Text: req.Text, Options: req.Options, Ballot: req.Ballot, After: req.After}}
+	if len(nd.Start.Options) == 0 {
+		nd.Start.Options = nil
+	}
+	if len(nd.Start.Params) == 0 {
+		nd.Start.Params = nil
+	}
 	places := 0
 	if req.Village != "" {
 		id, err := entry.ParseID(req.Village)

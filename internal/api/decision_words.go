@@ -69,12 +69,12 @@ func neededWords(s *conversation.State) string {
 	t := s.Tally
 	n := t.Participants
 	final := t.Answered == n || t.DeadlinePassed
-	answers := func(what string) string {
-		left := n - t.Answered
+	answers := func(one, many string) string {
+		w := plural(n-t.Answered, "more "+one, "more "+many)
 		if st.After > 0 && !t.DeadlinePassed {
-			return fmt.Sprintf("%s more %s (or the deadline: %s)", fmt.Sprint(left), what, plural(int(st.After)-s.Messages, "more message", "more messages"))
+			w += " (or the deadline: " + plural(int(st.After)-s.Messages, "more message", "more messages") + ")"
 		}
-		return fmt.Sprintf("%d more %s", left, what)
+		return w
 	}
 	agreements := func(k int) string {
 		return plural(max(k, 1), "more agreement", "more agreements")
@@ -88,7 +88,7 @@ func neededWords(s *conversation.State) string {
 			parts = append(parts, "an agreement")
 		}
 		if !final {
-			parts = append(parts, answers("answers"))
+			parts = append(parts, answers("answer", "answers"))
 		}
 		if t.Block > 0 {
 			parts = append(parts, plural(t.Block, "block withdrawn", "blocks withdrawn"))
@@ -109,13 +109,13 @@ func neededWords(s *conversation.State) string {
 		}
 	case conversation.MethodMajorityOfVoters, conversation.MethodQualifiedOfVoters:
 		if !final {
-			parts = append(parts, answers("answers"))
+			parts = append(parts, answers("answer", "answers"))
 		}
 		parts = append(parts, "more agreements among those who take a side")
 	case conversation.MethodApproval, conversation.MethodScore, conversation.MethodInstantRunoff, conversation.MethodSchulze:
 		switch {
 		case !final:
-			parts = append(parts, answers("ballots"))
+			parts = append(parts, answers("ballot", "ballots"))
 		case t.Answered == 0:
 			parts = append(parts, "a ballot")
 		default:

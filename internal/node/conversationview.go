@@ -117,8 +117,9 @@ func (n *Node) conversationPlaces(ctx context.Context) ([]DecisionPlace, error) 
 		return nil, err
 	}
 	for _, id := range ids {
-		// Open the keys that arrived (keys log) first.
-		if _, _, err := n.keep(ctx, id, false); errors.Is(err, ErrNoSpace) {
+		// Open the keys that arrived (keys log) first, and, as an admin,
+		// give the current key to the members' new devices (as Space does).
+		if _, _, err := n.keep(ctx, id, true); errors.Is(err, ErrNoSpace) {
 			continue
 		} else if err != nil {
 			return nil, err
