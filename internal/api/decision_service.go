@@ -31,6 +31,14 @@ func decisionErr(id string, err error) error {
 	case errors.Is(err, node.ErrSpaceWaiting):
 		return withCode(wire.CodeSpaceWaiting, err)
 	case errors.As(err, &ce):
+		// Say the field as a person knows it; the payload type is jargon.
+		if ce.Field != "" {
+			name := map[string]string{"expr": "rule"}[ce.Field]
+			if name == "" {
+				name = ce.Field
+			}
+			return apiError(wire.CodeBadRequest, "%s: %s (nothing was published)", name, ce.Msg)
+		}
 		return apiError(wire.CodeBadRequest, "%s (nothing was published)", strings.TrimPrefix(err.Error(), "conversation: "))
 	}
 	return err

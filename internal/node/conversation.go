@@ -15,6 +15,7 @@ import (
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/seal"
 	"github.com/kithnet/kith/internal/space"
+	"github.com/kithnet/kith/internal/store"
 	"github.com/kithnet/kith/internal/village"
 )
 
@@ -184,9 +185,15 @@ func (n *Node) Speak(ctx context.Context, id entry.ID, p conversation.Payload) (
 	if err != nil {
 		return nil, err
 	}
+	if !g.holds(id) {
+		return nil, ErrNoDecision
+	}
 	st := g.reduce(id)
 	if st.Start == nil {
 		return nil, convRuleErr("%s", st.Problem)
+	}
+	if n.ownLogFull(ctx, place) {
+		return nil, convRuleErr("this device has written %d conversation entries in this %s, all that count: start the conversation again in another place, or from another device", MaxDecisionLogEntries, placeKind(place))
 	}
 	setRefs(p, g.heads(id))
 	// Would the reducer apply it? Reduce with the entry as if published,
@@ -202,6 +209,33 @@ func (n *Node) Speak(ctx context.Context, id entry.ID, p conversation.Payload) (
 		}
 	}
 	return n.appendConversation(ctx, place, p)
+}
+
+// placeKind names a place's kind.
+func placeKind(p DecisionPlace) string {
+	if p.IsVillage() {
+		return "village"
+	}
+	return "space"
+}
+
+// ownLogFull reports whether this device's conversation log of the place
+// holds MaxDecisionLogEntries entries already: what it would write next
+// would not count.
+func (n *Node) ownLogFull(ctx context.Context, place DecisionPlace) bool {
+	me := n.device.Public()
+	log := ConvVillageLog(place.Village)
+	if !place.IsVillage() {
+		n.rings.mu.Lock()
+		lk, ok := n.ring(place.Space).logKey()
+		n.rings.mu.Unlock()
+		if !ok {
+			return false
+		}
+		log = ConvSpaceLog(lk, me)
+	}
+	h, err := n.store.Head(ctx, store.LogKey{Author: me, LogID: log})
+	return err == nil && h.Seq >= MaxDecisionLogEntries
 }
 
 // conversationField returns a pointer to the Conversation field of a

@@ -227,3 +227,72 @@ func TestDecisionAmongChosenPeopleIsSealed(t *testing.T) {
 		}
 	}
 }
+
+// A participant who floods its conversation log silences only its own
+// later entries: the first MaxDecisionLogEntries of each device's log
+// count, every node reads at most that many, and its own node refuses to
+// write more. A stranger (not a local) who writes a conversation log of
+// the village is not read at all.
+func TestDecisionFloodAndStrangers(t *testing.T) {
+	ctx := t.Context()
+	a, _ := initNode(t, node.Options{})
+	b, _ := initNode(t, node.Options{})
+	s, _ := initNode(t, node.Options{})
+	vid := foundVillage(t, a, b)
+	se, _, err := a.StartDecision(ctx, node.NewDecision{Village: vid, Start: &conversation.Start{
+		Topic: "Paint", Pattern: "proposal", Method: "unanimity", Text: "blue"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	share(t, a, b, s)
+	say, err := conversation.Encode(&conversation.Say{Conversation: se.ID, Text: "spam"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range node.MaxDecisionLogEntries {
+		if _, err := b.AppendRaw(ctx, node.ConvVillageLog(vid), say); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.Speak(ctx, se.ID, &conversation.PositionMsg{Position: conversation.Agree}); !errors.Is(err, node.ErrDecisionRule) || !strings.Contains(err.Error(), "this device has written 4096 conversation entries in this village") {
+		t.Fatalf("Speak past the limit: %v", err)
+	}
+	agree, err := conversation.Encode(&conversation.PositionMsg{Conversation: se.ID, Position: conversation.Agree})
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, err := b.AppendRaw(ctx, node.ConvVillageLog(vid), agree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A stranger's start and position in the village's conversation log.
+	fake, err := conversation.Encode(&conversation.Start{Topic: "Give me the keys", Pattern: "proposal", Method: "quorum", Params: []uint64{1}, Text: "keys", Members: vid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fe, err := s.AppendRaw(ctx, node.ConvVillageLog(vid), fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	share(t, b, a)
+	share(t, s, a)
+	v, err := a.Decision(ctx, se.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.State.Messages != node.MaxDecisionLogEntries || len(v.Capped) != 1 || v.Capped[0] != dev(b) {
+		t.Fatalf("messages %d, capped %v", v.State.Messages, v.Capped)
+	}
+	for _, ev := range v.State.History {
+		if ev.ID == late.ID {
+			t.Fatal("the entry past the limit was read")
+		}
+	}
+	if _, err := a.Decision(ctx, fe.ID); !errors.Is(err, node.ErrNoDecision) {
+		t.Fatalf("the stranger's conversation: %v", err)
+	}
+	ds, err := a.Decisions(ctx)
+	if err != nil || len(ds) != 1 || ds[0].ID != se.ID {
+		t.Fatalf("Decisions = %+v, %v", ds, err)
+	}
+}

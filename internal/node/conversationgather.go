@@ -64,6 +64,12 @@ func (g *gathered) add(e *entry.Entry, cursor int64) {
 	g.byConv[c] = append(g.byConv[c], i)
 }
 
+// holds reports whether the start entry id is among the entries read:
+// written by a device of a local or member of the place, within the limit.
+func (g *gathered) holds(id entry.ID) bool {
+	return slices.Contains(g.starts, id)
+}
+
 // of returns the entries of conversation id (its start included).
 func (g *gathered) of(id entry.ID) []*entry.Entry {
 	ix := g.byConv[id]

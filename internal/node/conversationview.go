@@ -49,6 +49,9 @@ func (n *Node) Decision(ctx context.Context, id entry.ID) (*DecisionView, error)
 	if err != nil {
 		return nil, err
 	}
+	if !g.holds(id) {
+		return nil, ErrNoDecision
+	}
 	return &DecisionView{ID: id, Place: place, PlaceName: g.name, State: g.reduce(id), Unreadable: g.unreadable, Capped: g.capped}, nil
 }
 

@@ -9,6 +9,35 @@ import { request } from '../api.js';
 
 const stands = { agree: 'Agrees', disagree: 'Disagrees', abstain: 'Abstains', block: 'Blocks' };
 
+// bar is an option's bar, pct wide (set through the CSSOM: the page's
+// Content-Security-Policy refuses style attributes).
+function bar(pct) {
+  const el = h('span', { class: 'bar', 'aria-hidden': 'true' });
+  el.style.width = `${Math.min(100, pct)}%`;
+  return el;
+}
+
+// eventText says what a history entry does, after its author's name
+// ("Bea agrees", "You agree").
+function eventText(e) {
+  const me = e.author && e.author.me;
+  const verb = (third, base) => (me ? base : third);
+  switch (e.kind) {
+    case 'say':
+      return verb('writes', 'write') + ': ' + e.text;
+    case 'amend':
+      return verb('proposes', 'propose') + ' an amendment: ' + e.text.replace(/^amendment: /, '');
+    case 'position': {
+      const i = e.text.indexOf(': ');
+      const p = i < 0 ? e.text : e.text.slice(0, i);
+      return (me ? p : { agree: 'agrees', disagree: 'disagrees', abstain: 'abstains', block: 'blocks' }[p] || p) + (i < 0 ? '' : ': ' + e.text.slice(i + 2));
+    }
+    case 'ballot':
+      return me ? e.text.replace(/^(rank|approve|score)s /, '$1 ') : e.text;
+  }
+  return `${e.kind || 'an unreadable entry'}${e.text ? ': ' + e.text : ''}`;
+}
+
 function who(p) {
   if (!p || !p.account) return 'someone unknown here';
   return p.me ? 'You' : displayName(p.name, p.account);
@@ -27,7 +56,7 @@ export default async function decision(main, ctx) {
   const people = h('ul', { class: 'decision-people', dataset: { testid: 'decision-participants' } });
   const history = h('ol', { class: 'decision-history', dataset: { testid: 'decision-history' } });
   const forms = h('div', { class: 'decision-forms' });
-  main.append(h('div', { class: 'decision-page' }, title, meta, status, rule, standing, proposal, forms,
+  main.append(h('div', { class: 'decision-page' }, title, meta, status, proposal, rule, standing, forms,
     h('section', { 'aria-labelledby': 'decision-people-heading' }, h('h2', { id: 'decision-people-heading', text: 'Participants' }), people),
     h('section', { 'aria-labelledby': 'decision-history-heading' }, h('h2', { id: 'decision-history-heading', text: 'History' }), history)));
 
@@ -141,18 +170,21 @@ export default async function decision(main, ctx) {
     ctx.title(d.topic);
     title.textContent = d.topic;
     replace(meta, `A ${d.pattern} among the ${d.place.kind === 'village' ? 'locals of the village' : 'members of the space'} `,
-      h('bdi', { text: d.place.name }), `, started by ${who(d.starter)}.`);
+      h('bdi', { text: d.place.name }), `, started by ${d.starter.me ? 'you' : who(d.starter)}.`);
     replace(rule, h('strong', { text: 'Rule: ' }), h('span', { text: d.rule }));
     const t = d.tally;
     const counts = d.pattern === 'poll'
       ? h('ul', { class: 'decision-options', dataset: { testid: 'decision-tally' } }, d.options.map((o) => h('li', { dataset: { testid: 'decision-tally-option', number: String(o.number) } },
-        h('span', { class: 'bar', style: `width:${Math.min(100, (100 * o.votes) / Math.max(1, ...d.options.map((x) => x.votes)))}%` }),
+        bar((100 * o.votes) / Math.max(1, ...d.options.map((x) => x.votes))),
         h('span', { class: 'opt', ptext: o.text }), ' ', h('strong', { text: String(o.votes) }))))
       : h('p', { dataset: { testid: 'decision-tally' } },
         `${plural(t.agree, 'agreement')}, ${plural(t.disagree, 'disagreement')}, ${plural(t.abstain, 'abstention')}, ${plural(t.block, 'block')}`);
+    const caption = d.pattern === 'poll'
+      ? h('p', { class: 'muted', text: { ranked: 'First choices (the count moves votes on as options drop out)', score: 'Total scores' }[d.ballot] || 'Approvals' })
+      : null;
     replace(standing,
       h('h2', { text: d.closed ? 'Decided' : 'Where it stands' }),
-      counts,
+      caption, counts,
       h('p', { class: 'muted', text: `${t.answered} of ${plural(t.participants, 'participant')} answered · ${plural(t.messages, 'message')}` + (d.deadline ? ` · deadline ${d.deadline}` : '') }),
       d.closed
         ? h('p', { class: 'outcome', dataset: { testid: 'decision-outcome' } }, h('strong', { text: 'Outcome: ' }), h('span', { ptext: d.outcome.summary }),
@@ -168,9 +200,10 @@ export default async function decision(main, ctx) {
       h('bdi', { text: who(p) }), ' — ',
       p.position ? h('span', { class: 'stand ' + p.position, ptext: stands[p.position] + (p.reason ? ': ' + p.reason : '') })
         : p.ballot ? h('span', { ptext: p.ballot }) : h('span', { class: 'muted', text: 'no answer yet' }))));
-    replace(history, d.history.map((e) => h('li', { class: e.applied ? '' : 'ignored', dataset: { testid: 'decision-event', applied: String(e.applied) } },
-      h('bdi', { class: 'who', text: who(e.author) }), ` ${e.kind}: `, h('span', { ptext: e.text }),
-      e.applied ? null : h('p', { class: 'muted', dataset: { testid: 'decision-event-ignored' }, text: 'Ignored by every node: ' + e.reason }))),
+    replace(history, d.history.length ? d.history.map((e) => h('li', { class: e.applied ? '' : 'ignored', dataset: { testid: 'decision-event', applied: String(e.applied) } },
+      h('bdi', { class: 'who', text: who(e.author) }), ' ', h('span', { ptext: eventText(e) }),
+      e.applied ? null : h('p', { class: 'muted', dataset: { testid: 'decision-event-ignored' }, text: 'Ignored by every node: ' + e.reason })))
+      : h('li', { class: 'muted', text: 'Nothing written yet.' }),
     (d.unreadable || []).map((u) => h('li', { class: 'ignored', text: 'An entry this device cannot read: ' + u.reason })));
     // The forms are redrawn only when what they offer changes, so that a
     // live update does not wipe what someone is typing.

@@ -47,7 +47,7 @@ export default async function decisions(main, ctx) {
   const textBox = h('div', {}, h('label', { for: 'decision-text', text: 'The proposal' }), textIn);
   const optionsBox = h('div', { hidden: true }, h('label', { for: 'decision-options', text: 'Options' }), optionsIn);
   const paramsBox = h('div', { hidden: true }, h('label', { for: 'decision-params', text: 'Share or number (2/3, or 3)' }), paramsIn);
-  const exprBox = h('div', { hidden: true }, h('label', { for: 'decision-expr', text: 'Rule (true when decided)' }), exprIn,
+  const exprBox = h('div', { hidden: true }, h('label', { for: 'decision-expr', text: 'Your rule, as an expression (true when decided)' }), exprIn,
     h('p', { class: 'muted hint', text: 'Names: participants, answered, agree, disagree, abstain, block, messages, amendments, options, ballots, votes (a list), deadline_passed.' }));
   const submit = h('button', { type: 'submit', dataset: { testid: 'decision-start' }, text: 'Start' });
   const startStatus = statusLine('decision-start-status');
