@@ -188,7 +188,7 @@ func (n *Node) Speak(ctx context.Context, id entry.ID, p conversation.Payload) (
 	if !g.holds(id) {
 		return nil, ErrNoDecision
 	}
-	st := g.reduce(id)
+	st := n.reduceMemo(g, id)
 	if st.Start == nil {
 		return nil, convRuleErr("%s", st.Problem)
 	}

@@ -167,6 +167,20 @@ func TestDecisionHostileEntriesIgnored(t *testing.T) {
 			t.Fatalf("the hostile ballot: reason %q", why)
 		}
 	}
+	// Read again with nothing new: the state comes from memory; a new
+	// entry makes a new one.
+	v1, _ := a.Decision(ctx, se.ID)
+	v2, _ := a.Decision(ctx, se.ID)
+	if v1.State != v2.State {
+		t.Fatal("the same conversation was reduced twice")
+	}
+	if _, err := a.Speak(ctx, se.ID, &conversation.Ballot{Choice: []uint64{0}}); err != nil {
+		t.Fatal(err)
+	}
+	v3, _ := a.Decision(ctx, se.ID)
+	if v3.State == v1.State || len(v3.State.History) != len(v1.State.History)+1 {
+		t.Fatalf("after a ballot: %d events, were %d", len(v3.State.History), len(v1.State.History))
+	}
 }
 
 func TestDecisionAmongChosenPeopleIsSealed(t *testing.T) {

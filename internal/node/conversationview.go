@@ -15,9 +15,9 @@ import (
 )
 
 // DecisionView is a conversation that ends in a decision (package
-// conversation) as this device reads it: the
-// reducer's state over the entries held, derived afresh at every read
-// (nothing decrypted is kept).
+// conversation) as this device reads it: the reducer's state over the
+// entries held, kept in memory only (conversationmemo.go; nothing opened
+// is written to disk). State is shared between readers: do not change it.
 type DecisionView struct {
 	ID        entry.ID
 	Place     DecisionPlace
@@ -52,7 +52,7 @@ func (n *Node) Decision(ctx context.Context, id entry.ID) (*DecisionView, error)
 	if !g.holds(id) {
 		return nil, ErrNoDecision
 	}
-	return &DecisionView{ID: id, Place: place, PlaceName: g.name, State: g.reduce(id), Unreadable: g.unreadable, Capped: g.capped}, nil
+	return &DecisionView{ID: id, Place: place, PlaceName: g.name, State: n.reduceMemo(g, id), Unreadable: g.unreadable, Capped: g.capped}, nil
 }
 
 // Decisions lists the conversations that end in a decision of every village and space this
@@ -82,7 +82,7 @@ func (n *Node) Decisions(ctx context.Context) ([]DecisionSummary, error) {
 					c = g.cursor[i]
 				}
 			}
-			items = append(items, item{DecisionSummary{ID: id, Place: p, PlaceName: g.name, State: g.reduce(id)}, c})
+			items = append(items, item{DecisionSummary{ID: id, Place: p, PlaceName: g.name, State: n.reduceMemo(g, id)}, c})
 		}
 	}
 	slices.SortFunc(items, func(a, b item) int {
