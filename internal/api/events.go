@@ -55,10 +55,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, _ url.Values) er
 	ctx := r.Context()
 	p := &eventPump{
 		st: st, events: ch, inited: inited, closing: s.r.closing, ping: s.r.ping,
-		entry: func(ev node.Event) wire.EntryEvent { return s.entryEvent(ctx, ev) },
-		space: func(ev node.Event) (wire.SpaceEvent, bool) { return s.spaceEvent(ctx, ev) },
-		peers: s.peerList,
-		sync:  func() wire.SyncTotals { return syncTotals(s.n.SyncTotals()) },
+		entry:    func(ev node.Event) wire.EntryEvent { return s.entryEvent(ctx, ev) },
+		space:    func(ev node.Event) (wire.SpaceEvent, bool) { return s.spaceEvent(ctx, ev) },
+		decision: func(ev node.Event) (wire.ConversationChanged, bool) { return s.decisionEvent(ev) },
+		peers:    s.peerList,
+		sync:     func() wire.SyncTotals { return syncTotals(s.n.SyncTotals()) },
 	}
 	p.run(ctx.Done())
 	if !errors.Is(st.err, context.Canceled) {

@@ -26,8 +26,11 @@ type eventPump struct {
 	// space answers the data of a space event after an entry event, when
 	// the entry is a message of a space (nil: none).
 	space func(node.Event) (wire.SpaceEvent, bool)
-	peers func() wire.PeerList
-	sync  func() wire.SyncTotals
+	// decision answers the data of a decision event after an entry
+	// event, when the entry is in a conversation log (nil: none).
+	decision func(node.Event) (wire.ConversationChanged, bool)
+	peers    func() wire.PeerList
+	sync     func() wire.SyncTotals
 }
 
 // run writes events until done or closing is closed, the node closes
@@ -65,6 +68,11 @@ func (p *eventPump) run(done <-chan struct{}) {
 				if p.space != nil {
 					if se, ok := p.space(ev); ok {
 						st.send(wire.EventSpace, se)
+					}
+				}
+				if p.decision != nil {
+					if de, ok := p.decision(ev); ok {
+						st.send(wire.EventDecision, de)
 					}
 				}
 			case node.EventOverflow:

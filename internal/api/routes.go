@@ -24,6 +24,7 @@ func (s *Server) routes() []route {
 	all = append(all, s.socialRoutes()...)
 	all = append(all, s.imageRoutes()...)
 	all = append(all, s.collectionRoutes()...)
+	all = append(all, s.decisionRoutes()...)
 	return all
 }
 

@@ -65,6 +65,15 @@ type backend interface {
 	RemoveFromSpace(ctx context.Context, id, account string) (wire.SpaceEntry, error)
 	SetSpaceRole(ctx context.Context, id, account string, req wire.SpaceRole) (wire.SpaceEntry, error)
 	LeaveSpace(ctx context.Context, id string) (wire.SpaceEntry, error)
+
+	// Conversations that end in a decision (cmd_conversation.go).
+	Decisions(ctx context.Context) (wire.DecisionList, error)
+	StartDecision(ctx context.Context, req wire.ConversationStart) (wire.ConversationEntry, error)
+	Decision(ctx context.Context, id string) (wire.Decision, error)
+	SayInDecision(ctx context.Context, id string, req wire.ConversationSay) (wire.ConversationEntry, error)
+	AmendDecision(ctx context.Context, id string, req wire.ConversationAmend) (wire.ConversationEntry, error)
+	PositionInDecision(ctx context.Context, id string, req wire.ConversationPosition) (wire.ConversationEntry, error)
+	VoteInDecision(ctx context.Context, id string, req wire.ConversationVote) (wire.ConversationEntry, error)
 }
 
 var (

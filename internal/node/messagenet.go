@@ -26,6 +26,11 @@ func (n *Node) scopeWants(ctx context.Context) (scope.SpaceWants, error) {
 	}
 	w.Logs = append(w.Logs, m.Logs...)
 	w.Authors = append(w.Authors, m.Authors...)
+	c, err := n.conversationWants(ctx)
+	if err != nil {
+		return w, err
+	}
+	w.Logs = append(w.Logs, c.Logs...)
 	l, err := n.leaseWants(ctx)
 	w.Authors = append(w.Authors, l.Authors...)
 	return w, err

@@ -53,6 +53,7 @@ type Node struct {
 	// private key is read (and decrypted: Argon2id) only when an operation
 	// needs it; see accountPrivate.
 	holdsAccountKey bool
+	decisionMemo    decisionMemo // conversationmemo.go
 
 	keyMu      sync.Mutex          // guards accountKey
 	accountKey identity.PrivateKey // zero until needed, or when not held

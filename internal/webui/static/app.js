@@ -25,6 +25,8 @@ import spaces from './pages/spaces.js';
 import space from './pages/space.js';
 import messages from './pages/messages.js';
 import conversation from './pages/conversation.js';
+import decisions from './pages/decisions.js';
+import decision from './pages/decision.js';
 import requests from './pages/requests.js';
 import onboarding from './pages/onboarding.js';
 import signin from './pages/signin.js';
@@ -152,6 +154,8 @@ const routes = [
   [/^\/space\/([^/]+)$/, space, 'nav-spaces'],
   [/^\/messages$/, messages, 'nav-messages'],
   [/^\/conversation\/([^/]+)$/, conversation, 'nav-messages'],
+  [/^\/decisions$/, decisions, 'nav-decisions'],
+  [/^\/decision\/([^/]+)$/, decision, 'nav-decisions'],
   [/^\/requests$/, requests, 'nav-requests'],
   [/^\/pictures$/, pictures, 'nav-pictures'],
   [/^\/collections$/, collections, 'nav-pictures'],

@@ -58,7 +58,7 @@ export function connect(onClosed) {
       setState('connecting');
     }
   };
-  for (const name of ['hello', 'entry', 'space', 'message', 'peers', 'sync', 'resync', 'presence', 'signal']) {
+  for (const name of ['hello', 'entry', 'space', 'message', 'peers', 'sync', 'resync', 'presence', 'signal', 'decision']) {
     source.addEventListener(name, (ev) => {
       let data = {};
       try {

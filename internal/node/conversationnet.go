@@ -1,0 +1,69 @@
+package node
+
+import (
+	"context"
+	"errors"
+
+	"github.com/kithnet/kith/internal/scope"
+	"github.com/kithnet/kith/internal/store"
+)
+
+// conversationWants is what the replication scope wants of conversations
+// (conversation.md §6): the conversation log of each village this device
+// takes part in, of every device of its current locals; and the
+// conversation log of each space whose log key it holds, of every device
+// of its members (and of its own account). Nobody else's: a stranger, or
+// a former local or member, cannot make this node hold its entries.
+func (n *Node) conversationWants(ctx context.Context) (scope.SpaceWants, error) {
+	var w scope.SpaceWants
+	vs, err := n.Villages(ctx)
+	if err != nil {
+		return w, err
+	}
+	for _, v := range vs {
+		if !v.Known || !v.Founded {
+			continue
+		}
+		st, err := n.Village(ctx, v.ID)
+		if errors.Is(err, ErrNoVillage) {
+			continue
+		} else if err != nil {
+			return w, err
+		}
+		lid := ConvVillageLog(v.ID)
+		for _, a := range st.Members() {
+			for _, d := range st.Devices(a) {
+				w.Logs = append(w.Logs, store.LogKey{Author: d, LogID: lid})
+			}
+		}
+	}
+	ids, err := n.spacesOf(ctx)
+	if err != nil {
+		return w, err
+	}
+	for _, id := range ids {
+		st, _, err := n.spaceState(ctx, id)
+		if errors.Is(err, ErrNoSpace) {
+			continue
+		} else if err != nil {
+			return w, err
+		}
+		logKey, ok := n.rings.logKey(id)
+		if !ok {
+			continue
+		}
+		for _, a := range st.Named() {
+			if st.Members[a] == 0 && a != n.account {
+				continue
+			}
+			ds, err := n.store.Devices(ctx, a)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return w, err
+			}
+			for _, d := range ds {
+				w.Logs = append(w.Logs, store.LogKey{Author: d.Device, LogID: ConvSpaceLog(logKey, d.Device)})
+			}
+		}
+	}
+	return w, nil
+}
