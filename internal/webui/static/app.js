@@ -41,6 +41,53 @@ const navInbox = h('span', { class: 'nav-count', dataset: { testid: 'nav-village
 nav.querySelector('[data-testid=nav-villages]').append(navInbox);
 const navUnread = h('span', { class: 'nav-count', dataset: { testid: 'nav-messages-unread' }, hidden: true });
 nav.querySelector('[data-testid=nav-messages]').append(navUnread);
+const moreButton = document.getElementById('nav-more');
+const moreMenu = document.getElementById('nav-more-menu');
+
+// The "More" menu of the header: the rarer pages. It closes on a choice,
+// on Escape (focus back on its button) and on a click elsewhere.
+function setMore(open) {
+  moreMenu.hidden = !open;
+  moreButton.setAttribute('aria-expanded', String(open));
+}
+moreButton.addEventListener('click', () => {
+  const open = moreMenu.hidden;
+  setMore(open);
+  if (open) moreMenu.querySelector('a').focus();
+});
+moreMenu.addEventListener('click', (e) => {
+  if (e.target.closest('a')) setMore(false);
+});
+nav.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && !moreMenu.hidden) {
+    setMore(false);
+    moreButton.focus();
+  }
+});
+document.addEventListener('click', (e) => {
+  if (!moreMenu.hidden && !e.target.closest('.nav-more')) setMore(false);
+});
+
+// markNav marks the link of the current page (aria-current), and the More
+// button when that link is in its menu: its text then names the page, so
+// a phone shows where one is. The current main link is scrolled into view
+// when the row scrolls sideways.
+function markNav(navId) {
+  let inMore = null;
+  for (const a of nav.querySelectorAll('a')) {
+    if (a.dataset.testid === navId) {
+      a.setAttribute('aria-current', 'page');
+      if (moreMenu.contains(a)) inMore = a;
+      else if (a.scrollIntoView && a.parentElement.parentElement.scrollWidth > a.parentElement.parentElement.clientWidth) a.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    } else {
+      a.removeAttribute('aria-current');
+    }
+  }
+  moreButton.classList.toggle('current', !!inMore);
+  moreButton.textContent = inMore ? inMore.textContent : 'More';
+  moreButton.setAttribute('aria-label', inMore ? `More pages (now: ${inMore.textContent})` : 'More pages');
+  setMore(false);
+}
 
 // mode: "starting", "signin", "setup" or "app".
 let mode = 'starting';
@@ -192,10 +239,7 @@ async function route() {
     }
   }
   if (page === profile && params[0] === me.account) navId = 'nav-profile';
-  for (const a of nav.querySelectorAll('a')) {
-    if (a.dataset.testid === navId) a.setAttribute('aria-current', 'page');
-    else a.removeAttribute('aria-current');
-  }
+  markNav(navId);
   const ctx = {
     me,
     params,

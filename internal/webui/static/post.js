@@ -4,11 +4,12 @@ import { h, displayName, timeEl } from './dom.js';
 import { alikeBadge, iso } from './peertext.js';
 import { blobURL } from './api.js';
 import { reactionBar } from './reactions.js';
-import { tagBar } from './tags.js';
+import { tagBar, tagButton } from './tags.js';
 
 // renderPost draws item. opts.onReply(item) is what the Reply button does
 // (default: open the thread with its reply box); opts.target marks the
-// post a thread page was opened for.
+// post a thread page was opened for; opts.replyToName names the author
+// of the post it answers, when known.
 export function renderPost(item, opts = {}) {
   const shown = displayName(item.author_name, item.account);
   const name = iso(shown); // in sentences: image alt, aria-label
@@ -17,6 +18,7 @@ export function renderPost(item, opts = {}) {
   const images = item.images || [];
   const headingId = 'post-' + item.id;
   const replies = typeof item.replies === 'number' ? item.replies : null;
+  const tags = tagBar(item.id);
   const reply = () => {
     if (opts.onReply) opts.onReply(item);
     else location.hash = '#/thread/' + item.id + '?reply';
@@ -43,20 +45,22 @@ export function renderPost(item, opts = {}) {
         h('a', { class: 'when', href: '#/thread/' + item.id, 'aria-label': 'Posted ' + new Date(item.time || item.timestamp).toLocaleString() + ', open the thread' }, timeEl(item.time || item.timestamp)),
       ),
     ),
-    item.reply_to ? h('p', { class: 'reply-note' }, h('a', { href: '#/thread/' + item.reply_to, text: 'In reply to a post' })) : null,
+    item.reply_to ? h('p', { class: 'reply-note', dataset: { testid: 'reply-note' } }, h('a', { href: '#/thread/' + item.reply_to },
+      opts.replyToName ? ['In reply to ', h('bdi', { text: opts.replyToName })] : 'In reply to a post')) : null,
     item.text ? h('p', { class: 'post-text', dataset: { testid: 'post-text' }, ptext: item.text }) : null,
     images.length
       ? h('div', { class: 'post-images' }, images.map((id, i) =>
           h('a', { href: blobURL(id), target: '_blank', rel: 'noopener' },
             h('img', { src: blobURL(id), alt: images.length > 1 ? `Image ${i + 1} of ${images.length} posted by ${name}` : `Image posted by ${name}`, loading: 'lazy', dataset: { testid: 'post-image' } }))))
       : null,
-    tagBar(item.id),
+    tags,
     h(
       'footer',
       { class: 'post-foot' },
       h('a', { href: '#/thread/' + threadId, dataset: { testid: 'post-thread' },
         text: replies === null ? (item.root ? 'Whole thread' : 'Thread') : replies === 1 ? '1 reply' : `${replies} replies` }),
       h('button', { type: 'button', class: 'secondary', 'aria-label': 'Reply to ' + name, dataset: { testid: 'post-reply' }, onclick: reply, text: 'Reply' }),
+      tagButton(tags),
       reactionBar(item.id),
     ),
   );
