@@ -233,12 +233,16 @@ func TestWebTimelineConversation(t *testing.T) {
 	br.do(tab, "open V's timeline", 30*time.Second, chromedp.Navigate(w.v.Web), chromedp.WaitVisible(tid("compose-text")))
 	root := waitJS[cardState](br, tab, "Ada's card with its reactions", 30*time.Second,
 		`(c => c && c.love === '1' && c)(`+postCard(w.root)+`)`)
+
 	if root.Author != "Ada" || !strings.Contains(root.Avatar, "blob_") || root.Thread != "3 replies" || root.Note != "" {
 		t.Errorf("Ada's first post's card: %+v, want Ada, her avatar, 3 replies, no reply note", root)
 	}
 	bread := get(br, tab, "Bea's answer's card", 10*time.Second, chromedp.Evaluate[cardState](postCard(w.bread)))
-	if bread.Author != "Bea" || bread.Avatar != "" || bread.Thread != "Whole thread" || bread.Note != "In reply to a post" {
-		t.Errorf("Bea's answer's card: %+v", bread)
+	if bread.Author != "Bea" || bread.Avatar != "" || bread.Thread != "Whole thread" || bread.Note != "In reply to Ada" {
+		t.Errorf("Bea's answer's card: %+v, want Bea, no avatar, Whole thread, In reply to Ada", bread)
+	}
+	if perfect := get(br, tab, "Ada's answer's card", 10*time.Second, chromedp.Evaluate[cardState](postCard(w.perfect))); perfect.Note != "In reply to Bea" {
+		t.Errorf("Ada's answer's card: %+v, want In reply to Bea", perfect)
 	}
 	if initial := get(br, tab, "Bea's initial", 10*time.Second, chromedp.Evaluate[string](
 		fmt.Sprintf(`document.querySelector('[data-testid=post][data-id=%q] .avatar.none').textContent`, w.bread))); initial != "B" {
@@ -266,6 +270,9 @@ func TestWebTimelineConversation(t *testing.T) {
 	}
 	if h := get(br, tab, "replies heading", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('.thread-root + h2').textContent`)); h != "3 replies" {
 		t.Errorf("thread heading %q, want 3 replies", h)
+	}
+	if n := get(br, tab, "thread links in the thread", 10*time.Second, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=post-thread]').length`)); n != 0 {
+		t.Errorf("the thread page shows %d links to the thread itself, want none", n)
 	}
 	checkLabels(t, br, tab, "thread")
 	br.screenshot(tab, "66-thread-conversation")

@@ -1,6 +1,6 @@
 // post.js: one post of a feed (a FeedItem of doc/ui-contract.md) as an
 // <article data-testid="post" data-id="ent_…">.
-import { h, displayName, timeEl } from './dom.js';
+import { h, replace, displayName, timeEl } from './dom.js';
 import { alikeBadge, iso } from './peertext.js';
 import { blobURL } from './api.js';
 import { reactionBar } from './reactions.js';
@@ -9,7 +9,8 @@ import { tagBar, tagButton } from './tags.js';
 // renderPost draws item. opts.onReply(item) is what the Reply button does
 // (default: open the thread with its reply box); opts.target marks the
 // post a thread page was opened for; opts.replyToName names the author
-// of the post it answers, when known.
+// of the post it answers, when known; opts.inThread leaves out the link
+// to the thread (the page shows it).
 export function renderPost(item, opts = {}) {
   const shown = displayName(item.author_name, item.account);
   const name = iso(shown); // in sentences: image alt, aria-label
@@ -45,7 +46,7 @@ export function renderPost(item, opts = {}) {
         h('a', { class: 'when', href: '#/thread/' + item.id, 'aria-label': 'Posted ' + new Date(item.time || item.timestamp).toLocaleString() + ', open the thread' }, timeEl(item.time || item.timestamp)),
       ),
     ),
-    item.reply_to ? h('p', { class: 'reply-note', dataset: { testid: 'reply-note' } }, h('a', { href: '#/thread/' + item.reply_to },
+    item.reply_to ? h('p', { class: 'reply-note', dataset: { testid: 'reply-note', to: item.reply_to } }, h('a', { href: '#/thread/' + item.reply_to },
       opts.replyToName ? ['In reply to ', h('bdi', { text: opts.replyToName })] : 'In reply to a post')) : null,
     item.text ? h('p', { class: 'post-text', dataset: { testid: 'post-text' }, ptext: item.text }) : null,
     images.length
@@ -57,11 +58,23 @@ export function renderPost(item, opts = {}) {
     h(
       'footer',
       { class: 'post-foot' },
-      h('a', { href: '#/thread/' + threadId, dataset: { testid: 'post-thread' },
+      opts.inThread ? null : h('a', { href: '#/thread/' + threadId, dataset: { testid: 'post-thread' },
         text: replies === null ? (item.root ? 'Whole thread' : 'Thread') : replies === 1 ? '1 reply' : `${replies} replies` }),
       h('button', { type: 'button', class: 'secondary', 'aria-label': 'Reply to ' + name, dataset: { testid: 'post-reply' }, onclick: reply, text: 'Reply' }),
       tagButton(tags),
       reactionBar(item.id),
     ),
   );
+}
+
+// nameReplies names, in the reply notes under root still saying "In reply
+// to a post", the author of the post answered when names (ent_… → name)
+// knows it: a feed knows the posts it shows.
+export function nameReplies(root, names) {
+  for (const note of root.querySelectorAll('[data-testid=reply-note]:not([data-named])')) {
+    const name = names.get(note.dataset.to);
+    if (!name) continue;
+    note.dataset.named = '1';
+    replace(note.firstChild, 'In reply to ', h('bdi', { text: name }));
+  }
 }

@@ -46,11 +46,11 @@ export default async function thread(main, ctx) {
       for (const it of items) byId.set(it.id, it);
       shown = new Set(items.map((it) => it.id));
       replace(rootBox, t.root
-        ? renderPost(t.root, { onReply: setTarget, target: t.root.id === id })
+        ? renderPost(t.root, { onReply: setTarget, target: t.root.id === id, inThread: true })
         : h('p', { class: 'empty' }, 'The first post of this thread is not held here (yet).'));
       replace(replies, ...conversationTree(t, (it) => {
         const parent = it.reply_to && byId.get(it.reply_to);
-        return renderPost(it, { onReply: setTarget, target: it.id === id, replyToName: parent ? displayName(parent.author_name, parent.account) : '' });
+        return renderPost(it, { onReply: setTarget, target: it.id === id, inThread: true, replyToName: parent ? displayName(parent.author_name, parent.account) : '' });
       }));
       const n = (t.replies || []).length;
       repliesHeading.textContent = n === 0 ? 'No replies yet' : n === 1 ? '1 reply' : `${n} replies`;
