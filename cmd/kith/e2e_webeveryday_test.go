@@ -336,3 +336,40 @@ func TestWebLabels(t *testing.T) {
 	br.do(tab, "take dinner off", 10*time.Second, chromedp.Click(card+`[data-testid=tag][data-label=dinner]`))
 	waitJS[bool](br, tab, "dinner gone", 20*time.Second, `!document.querySelector('`+card+`[data-testid=tag][data-label=dinner]') && document.querySelector('`+card+`[data-testid=tag][data-label=recipes]').dataset.count === '2'`)
 }
+
+// TestWebVillageProblemNames: a village waiting on a co-founder says so
+// by name among its problems, the account id a link beside it, never a
+// key in hex.
+func TestWebVillageProblemNames(t *testing.T) {
+	br := newBrowser(t)
+	dir := t.TempDir()
+	v := startNode(t, "V", filepath.Join(dir, "v"))
+	v.kith("profile", "set", "--name", "Vic")
+	bea := &proc{t: t, name: "Bea", home: filepath.Join(dir, "bea")}
+	var id struct {
+		Account string `json:"account"`
+		ID      string `json:"id"`
+	}
+	if err := json.Unmarshal(bea.kith("init"), &id); err != nil {
+		t.Fatal(err)
+	}
+	beaAcc := id.Account
+	bea.kith("profile", "set", "--name", "Bea")
+	bundle := filepath.Join(dir, "bea.kith")
+	bea.kith("export", "--out", bundle)
+	v.kith("import", bundle)
+	if err := json.Unmarshal(v.kith("village", "found", "Elm street", "--with", beaAcc), &id); err != nil || id.ID == "" {
+		t.Fatalf("found: %+v %v", id, err)
+	}
+	tab := br.ctx
+	br.do(tab, "open the village", 30*time.Second, chromedp.Navigate(v.Web+"#/village/"+id.ID), chromedp.WaitVisible(tid("village-problems")))
+	problem := waitJS[string](br, tab, "the problem", 20*time.Second, `(l => l && l.textContent)(document.querySelector('[data-testid=village-problems] li'))`)
+	short := beaAcc[:len("acc_")+10] + "…"
+	if want := "not founded: founders Bea (" + short + ") have not accepted"; problem != want {
+		t.Errorf("problem %q, want %q", problem, want)
+	}
+	if href := get(br, tab, "the id's link", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=village-problems] [data-testid=problem-account]').getAttribute('href')`)); href != "#/account/"+beaAcc {
+		t.Errorf("the id in the problem links to %q", href)
+	}
+	br.screenshot(tab, "68-village-problem-names")
+}

@@ -104,7 +104,9 @@ function announce(text) {
 function drawMe() {
   meEl.dataset.account = me.account;
   meEl.title = me.account;
-  replace(meEl, me.account ? h('a', { href: '#/account/' + me.account, ptext: displayName(me.name, me.account) }) : '');
+  // Without a profile name: a link to write one, not the account's id
+  // (which stays in the title and on the profile page).
+  replace(meEl, me.account ? h('a', { href: '#/account/' + me.account, class: me.name ? null : 'no-name', ptext: me.name ? displayName(me.name, me.account) : 'Add your name' }) : '');
   // Your own name counts among the names seen: another account named like
   // you is marked wherever it shows.
   if (me.account) seeName(me.account, me.name);
