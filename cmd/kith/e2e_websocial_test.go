@@ -143,7 +143,7 @@ func TestWebReactionsAndMute(t *testing.T) {
 	br.screenshot(tab, "51-muted-profile")
 	br.do(tab, "back to the timeline", 30*time.Second, chromedp.Click(tid("nav-timeline")))
 	waitJS[bool](br, tab, "Ada's post gone from the timeline", 30*time.Second,
-		`document.querySelector('[data-testid=feed]') !== null && document.querySelectorAll('[data-testid=post]').length === 0`)
+		`document.querySelector('[data-testid=feed]') !== null && !document.querySelector('[data-testid=feed-empty]').hidden && document.querySelectorAll('[data-testid=post]').length === 0`)
 	br.screenshot(tab, "52-muted-timeline")
 	br.do(tab, "Pictures after the mute", 30*time.Second, navTo("nav-pictures"), chromedp.WaitVisible(tid("album-form")))
 	waitJS[bool](br, tab, "only V's album", 30*time.Second,

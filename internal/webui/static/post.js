@@ -1,7 +1,7 @@
 // post.js: one post of a feed (a FeedItem of doc/ui-contract.md) as an
 // <article data-testid="post" data-id="ent_…">.
 import { h, replace, displayName, timeEl } from './dom.js';
-import { alikeBadge, iso } from './peertext.js';
+import { alikeBadge, cleanName, iso } from './peertext.js';
 import { blobURL } from './api.js';
 import { reactionBar } from './reactions.js';
 import { tagBar, tagButton } from './tags.js';
@@ -12,7 +12,9 @@ import { tagBar, tagButton } from './tags.js';
 // of the post it answers, when known; opts.inThread leaves out the link
 // to the thread (the page shows it).
 export function renderPost(item, opts = {}) {
-  const shown = displayName(item.author_name, item.account);
+  // Your own posts, while you have no name, are "You", not your id.
+  const unnamedMine = item.mine && !cleanName(item.author_name);
+  const shown = unnamedMine ? 'You' : displayName(item.author_name, item.account);
   const name = iso(shown); // in sentences: image alt, aria-label
   const accountLink = item.account && item.account.startsWith('acc_') ? '#/account/' + item.account : null;
   const threadId = item.root || item.id;
@@ -35,14 +37,14 @@ export function renderPost(item, opts = {}) {
     h(
       'header',
       { class: 'post-head' },
-      item.author_image ? h('img', { class: 'avatar', src: blobURL(item.author_image), alt: '', width: 40, height: 40, loading: 'lazy' }) : h('span', { class: 'avatar none', 'aria-hidden': 'true', text: [...displayName(item.author_name, '')].slice(0, 1).join('').toUpperCase() }),
+      item.author_image ? h('img', { class: 'avatar', src: blobURL(item.author_image), alt: '', width: 40, height: 40, loading: 'lazy' }) : h('span', { class: 'avatar none', 'aria-hidden': 'true', text: [...(unnamedMine ? shown : displayName(item.author_name, ''))].slice(0, 1).join('').toUpperCase() }),
       h(
         'div',
         { class: 'who' },
         h('h3', { class: 'author', id: headingId },
           accountLink ? h('a', { href: accountLink, dataset: { testid: 'post-author' }, ptext: shown }) : h('span', { dataset: { testid: 'post-author' }, ptext: shown }),
           accountLink ? alikeBadge(item.account, item.author_name) : null,
-          item.mine ? h('span', { class: 'badge', text: 'you' }) : null),
+          item.mine && !unnamedMine ? h('span', { class: 'badge', text: 'you' }) : null),
         h('a', { class: 'when', href: '#/thread/' + item.id, 'aria-label': 'Posted ' + new Date(item.time || item.timestamp).toLocaleString() + ', open the thread' }, timeEl(item.time || item.timestamp)),
       ),
     ),
@@ -58,7 +60,9 @@ export function renderPost(item, opts = {}) {
     h(
       'footer',
       { class: 'post-foot' },
-      opts.inThread ? null : h('a', { href: '#/thread/' + threadId, dataset: { testid: 'post-thread' },
+      // No "0 replies": a post nobody answered has Reply (and its time
+      // links to it).
+      opts.inThread || replies === 0 ? null : h('a', { href: '#/thread/' + threadId, dataset: { testid: 'post-thread' },
         text: replies === null ? (item.root ? 'Whole thread' : 'Thread') : replies === 1 ? '1 reply' : `${replies} replies` }),
       h('button', { type: 'button', class: 'secondary', 'aria-label': 'Reply to ' + name, dataset: { testid: 'post-reply' }, onclick: reply, text: 'Reply' }),
       tagButton(tags),
