@@ -68,25 +68,15 @@ document.addEventListener('click', (e) => {
   if (!moreMenu.hidden && !e.target.closest('.nav-more')) setMore(false);
 });
 
-// centreInRow scrolls the main row sideways (on a phone) so that link a
-// is in its middle, clear of the fade at its end.
-function centreInRow(a) {
-  const row = a.closest('.nav-main');
-  if (!row || row.scrollWidth <= row.clientWidth) return;
-  row.scrollLeft = a.offsetLeft - row.offsetLeft - (row.clientWidth - a.offsetWidth) / 2;
-}
-
 // markNav marks the link of the current page (aria-current), and the More
 // button when that link is in its menu: its text then names the page, so
-// a phone shows where one is. The current main link is scrolled to the
-// middle of the row when the row scrolls sideways.
+// a phone shows where one is.
 function markNav(navId) {
   let inMore = null;
   for (const a of nav.querySelectorAll('a')) {
     if (a.dataset.testid === navId) {
       a.setAttribute('aria-current', 'page');
       if (moreMenu.contains(a)) inMore = a;
-      else centreInRow(a);
     } else {
       a.removeAttribute('aria-current');
     }
