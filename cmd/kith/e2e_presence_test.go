@@ -42,7 +42,28 @@ func TestPresenceCLIAndWeb(t *testing.T) {
 		return len(o.Online) == 1 && o.Online[0].Device == a.Device && len(o.Online[0].Hubs) == 1 && o.Online[0].Hubs[0].Device == h.Device &&
 			len(o.Hubs) == 1 && o.Hubs[0].Device == h.Device
 	})
-	if out := string(a.kithText("signal", b.Device, "on", "my", "way")); out != "handed on by "+h.Device+"\n" {
+	// The hub is named by the name its certificate gives its device (B
+	// holds nothing of the hub's account: the certificate the hub sent
+	// when B connected), never by its id when that name is known.
+	var hubDevs struct {
+		Devices []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"devices"`
+	}
+	if err := json.Unmarshal(httpGet(t, h.home, "/api/v1/devices"), &hubDevs); err != nil || len(hubDevs.Devices) != 1 || hubDevs.Devices[0].ID != h.Device {
+		t.Fatalf("the hub's devices: %+v, %v", hubDevs, err)
+	}
+	named := hubDevs.Devices[0].Name != "" // the machine's host name, unless it is not a valid name
+	if o := b.online(); o.Hubs[0].Name != hubDevs.Devices[0].Name || o.Online[0].Hubs[0].Name != hubDevs.Devices[0].Name {
+		t.Errorf("kith online on B names the hub %q (and A's hub %q), want its device's name %q", o.Hubs[0].Name, o.Online[0].Hubs[0].Name, hubDevs.Devices[0].Name)
+	}
+	via := "online via " + hubDevs.Devices[0].Name
+	handedOn := "handed on by " + h.Device + "\n"
+	if named {
+		handedOn = "handed on by " + hubDevs.Devices[0].Name + " (" + h.Device + ")\n"
+	}
+	if out := string(a.kithText("signal", b.Device, "on", "my", "way")); out != handedOn {
 		t.Fatalf("kith signal prints %q", out)
 	}
 	waitFor(t, 10*time.Second, "B to hold A's message", func() bool {
@@ -57,14 +78,22 @@ func TestPresenceCLIAndWeb(t *testing.T) {
 	tab := br.ctx
 	br.do(tab, "open B's People page", 30*time.Second,
 		chromedp.Navigate(b.Web+"#/people"), chromedp.WaitVisible(tid("online-list")))
-	waitJS[bool](br, tab, "A online via the hub", 30*time.Second, fmt.Sprintf(
-		`(l => l.length === 1 && l[0].dataset.device === %q && l[0].querySelector('a').getAttribute('href') === '#/account/%s' && l[0].textContent.includes('online via dev_'))([...document.querySelectorAll('[data-testid=online-person]')])`,
-		a.Device, a.Account))
+	waitJS[bool](br, tab, "A online via the hub, by its name", 30*time.Second, fmt.Sprintf(
+		`(l => l.length === 1 && l[0].dataset.device === %q && l[0].querySelector('a').getAttribute('href') === '#/account/%s' && (t => %t ? t === %q : t.startsWith('online via dev_'))(l[0].querySelector('[data-testid=online-dot]').textContent))([...document.querySelectorAll('[data-testid=online-person]')])`,
+		a.Device, a.Account, named, via))
 	waitJS[bool](br, tab, "a dot beside A in Following", 10*time.Second, fmt.Sprintf(
 		`!!document.querySelector('[data-testid=following-list] [data-account=%q] [data-testid=online-dot]')`, a.Account))
 	waitJS[bool](br, tab, "A's message", 10*time.Second,
 		`[...document.querySelectorAll('[data-testid=signal]')].some(e => e.textContent.endsWith(': on my way'))`)
 	br.screenshot(tab, "presence-people")
+	if named {
+		br.do(tab, "B's Peers page", 30*time.Second, navTo("nav-peers"), chromedp.WaitVisible(fmt.Sprintf(`[data-testid=peer][data-device=%q]`, h.Device)))
+		if got := waitJS[string](br, tab, "the hub named on Peers", 10*time.Second, fmt.Sprintf(`document.querySelector('[data-testid=peer][data-device=%q] h3 a').textContent`, h.Device)); got != hubDevs.Devices[0].Name {
+			t.Errorf("B's Peers page names the hub %q, want its device's name %q", got, hubDevs.Devices[0].Name)
+		}
+		br.screenshot(tab, "presence-peers")
+		br.do(tab, "back to People", 30*time.Second, chromedp.Click(tid("nav-people")), chromedp.WaitVisible(tid("online-list")))
+	}
 	// A goes: the page says so, live.
 	a.stop()
 	waitJS[bool](br, tab, "nobody online once A went", 30*time.Second,

@@ -149,7 +149,7 @@ func TestWebUI(t *testing.T) {
 
 	// Invite on A, shown as text and QR; join on B by pasting the code.
 	br.do(tabA, "create an invite", 30*time.Second,
-		chromedp.Click(tid("nav-invite")), chromedp.WaitVisible(tid("invite-create")),
+		navTo("nav-invite"), chromedp.WaitVisible(tid("invite-create")),
 		chromedp.Click(tid("invite-create")), chromedp.WaitVisible(tid("invite-qr")))
 	code := waitJS[string](br, tabA, "the invite code", 10*time.Second,
 		`document.querySelector('[data-testid=invite-code]').value`)
@@ -167,7 +167,7 @@ func TestWebUI(t *testing.T) {
 	tabB := br.tab("B")
 	br.do(tabB, "open B's Web UI link and join A", 60*time.Second,
 		chromedp.Navigate(b.Web), chromedp.WaitVisible(tid("compose-text")),
-		chromedp.Click(tid("nav-invite")), chromedp.WaitVisible(tid("join-code")),
+		navTo("nav-invite"), chromedp.WaitVisible(tid("join-code")),
 		chromedp.SendKeys(tid("join-code"), code), chromedp.Click(tid("join-submit")),
 		chromedp.WaitVisible(tid("joined-account")))
 	joined := get(br, tabB, "the joined account", 10*time.Second, chromedp.Evaluate[string](
@@ -231,7 +231,7 @@ func TestWebUI(t *testing.T) {
 	}
 
 	// The other main pages, on B: peers and sync, A's profile, people.
-	br.do(tabB, "peers page", 30*time.Second, chromedp.Click(tid("nav-peers")), chromedp.WaitVisible(tid("peer")))
+	br.do(tabB, "peers page", 30*time.Second, navTo("nav-peers"), chromedp.WaitVisible(tid("peer")))
 	peer := waitJS[string](br, tabB, "A's device among B's peers, live", 30*time.Second,
 		`(e => e && e.querySelector('[data-testid=peer-phase]')?.dataset.phase === 'live' && e.dataset.device)(document.querySelector('[data-testid=peer]'))`)
 	if !strings.HasPrefix(peer, "dev_") {

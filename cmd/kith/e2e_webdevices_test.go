@@ -105,7 +105,7 @@ func TestWebDevices(t *testing.T) {
 	tabL := br.ctx
 	br.do(tabL, "open the laptop's Devices page", 30*time.Second,
 		chromedp.Navigate(laptop.Web), chromedp.WaitVisible(tid("compose-text")),
-		chromedp.Click(tid("nav-devices")), chromedp.WaitVisible(tid("devices-list")))
+		navTo("nav-devices"), chromedp.WaitVisible(tid("devices-list")))
 	ds := waitDevices(tabL, "the laptop lists laptop, phone and tablet", func(m map[string]dev) bool {
 		return len(m) == 3 && m["laptop"].Key == "held" && m["phone"].Key == "held" && m["tablet"].Key == "held"
 	})
@@ -124,13 +124,13 @@ func TestWebDevices(t *testing.T) {
 	// Add a device leads to the pairing page, and back.
 	br.do(tabL, "follow Add a device", 20*time.Second,
 		chromedp.Click(tid("devices-add")), chromedp.WaitVisible(tid("pair-create")),
-		chromedp.Click(tid("nav-devices")), chromedp.WaitVisible(tid("devices-list")))
+		navTo("nav-devices"), chromedp.WaitVisible(tid("devices-list")))
 
 	// On the phone: a wrong phrase removes nothing; the right one does.
 	tabP := br.tab("phone")
 	br.do(tabP, "open the phone's Devices page", 30*time.Second,
 		chromedp.Navigate(phone.Web), chromedp.WaitVisible(tid("compose-text")),
-		chromedp.Click(tid("nav-devices")), chromedp.WaitVisible(tid("key-summary")),
+		navTo("nav-devices"), chromedp.WaitVisible(tid("key-summary")),
 		chromedp.Click(`[data-testid=account-key] summary`), chromedp.WaitVisible(tid("key-remove-phrase")),
 		setField("key-remove-phrase", other.RecoveryPhrase), chromedp.Click(tid("key-remove-confirm")))
 	msg := waitJS[string](br, tabP, "the refusal", 30*time.Second,
@@ -161,7 +161,7 @@ func TestWebDevices(t *testing.T) {
 	}
 	br.screenshot(tabP, "42b-paired-with-phrase")
 	br.do(tabP, "back to the phone's devices", 20*time.Second,
-		chromedp.Click(tid("nav-devices")), chromedp.WaitVisible(tid("devices-list")))
+		navTo("nav-devices"), chromedp.WaitVisible(tid("devices-list")))
 	waitDevices(tabP, "the watch on the phone, without the key", func(m map[string]dev) bool {
 		return m["watch"].Key == "not_held" && m["phone"].Key == "not_held"
 	})

@@ -24,9 +24,9 @@ func TestWebHubPage(t *testing.T) {
 
 	tab := br.ctx
 	br.do(tab, "open the hub's web UI", 30*time.Second,
-		chromedp.Navigate(h.Web), chromedp.WaitVisible(tid("nav-hub")))
+		chromedp.Navigate(h.Web), chromedp.WaitVisible(tid("nav-more")))
 	br.do(tab, "open the Hub page", 30*time.Second,
-		chromedp.Click(tid("nav-hub")), chromedp.WaitVisible(tid("hub-report")))
+		navTo("nav-hub"), chromedp.WaitVisible(tid("hub-report")))
 	waitJS[bool](br, tab, "the page to say whom the hub serves", 20*time.Second,
 		`(e => e && e.textContent === 'This node is a hub: it serves everyone it has not blocked.')(document.querySelector('[data-testid=hub-on]'))`)
 	waitJS[bool](br, tab, "the services, limits, the client and the heads request", 20*time.Second, `(() => {
@@ -46,8 +46,8 @@ func TestWebHubPage(t *testing.T) {
 	br.screenshot(tab, "40-hub-operator")
 
 	br.do(tab, "open the client's Hub page", 30*time.Second,
-		chromedp.Navigate(c.Web), chromedp.WaitVisible(tid("nav-hub")),
-		chromedp.Click(tid("nav-hub")), chromedp.WaitVisible(tid("hub-off")))
+		chromedp.Navigate(c.Web), chromedp.WaitVisible(tid("nav-more")),
+		navTo("nav-hub"), chromedp.WaitVisible(tid("hub-off")))
 	waitJS[bool](br, tab, "the client to say it is not a hub and how to become one", 20*time.Second,
 		`(e => e && e.textContent.startsWith('This node is not a hub: it relays for no one and tracks heads for no one. To serve others, start it with “kith serve --hub”'))(document.querySelector('[data-testid=hub-off]'))`)
 }

@@ -29,7 +29,7 @@ func TestWebLease(t *testing.T) {
 	tab := br.ctx
 	br.do(tab, "open the client's Peers page", 30*time.Second,
 		chromedp.Navigate(c.Web), chromedp.WaitVisible(tid("compose-text")),
-		chromedp.Click(tid("nav-peers")), chromedp.WaitVisible(tid("copies")))
+		navTo("nav-peers"), chromedp.WaitVisible(tid("copies")))
 	waitJS[bool](br, tab, "the hub's lease among the copies", 30*time.Second, fmt.Sprintf(
 		`(l => l.length === 1 && l[0].dataset.holder === %q && l[0].dataset.state === 'held' && l[0].textContent === %q)([...document.querySelectorAll('[data-testid=copies-lease]')])`,
 		h.Device, h.Device+" keeps your logs under a lease: ends in 30 days, renewed in 15 days; up to 5 MiB and 1000 entries."))

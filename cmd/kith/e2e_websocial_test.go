@@ -120,7 +120,7 @@ func TestWebReactionsAndMute(t *testing.T) {
 	waitJS[bool](br, tab, "👍 taken back", 20*time.Second,
 		`(b => b && b.dataset.count === '0' && b.getAttribute('aria-pressed') === 'false')(document.querySelector('[data-testid=reaction][data-value="\u{1F44D}"]'))`)
 
-	br.do(tab, "open Pictures", 30*time.Second, chromedp.Click(tid("nav-pictures")), chromedp.WaitVisible(tid("album-form")))
+	br.do(tab, "open Pictures", 30*time.Second, navTo("nav-pictures"), chromedp.WaitVisible(tid("album-form")))
 	caption := waitJS[string](br, tab, "Ada's album", 30*time.Second,
 		`(a => a && a.querySelectorAll('[data-testid=album-image]').length === 2 && a.querySelector('[data-testid=album-title]').textContent === 'Allotment' && a.querySelector('[data-testid=album-caption]').textContent)(document.querySelector('[data-testid=album]'))`)
 	if caption != "Runner beans" {
@@ -143,9 +143,9 @@ func TestWebReactionsAndMute(t *testing.T) {
 	br.screenshot(tab, "51-muted-profile")
 	br.do(tab, "back to the timeline", 30*time.Second, chromedp.Click(tid("nav-timeline")))
 	waitJS[bool](br, tab, "Ada's post gone from the timeline", 30*time.Second,
-		`document.querySelector('[data-testid=feed]') !== null && document.querySelectorAll('[data-testid=post]').length === 0`)
+		`document.querySelector('[data-testid=feed]') !== null && !document.querySelector('[data-testid=feed-empty]').hidden && document.querySelectorAll('[data-testid=post]').length === 0`)
 	br.screenshot(tab, "52-muted-timeline")
-	br.do(tab, "Pictures after the mute", 30*time.Second, chromedp.Click(tid("nav-pictures")), chromedp.WaitVisible(tid("album-form")))
+	br.do(tab, "Pictures after the mute", 30*time.Second, navTo("nav-pictures"), chromedp.WaitVisible(tid("album-form")))
 	waitJS[bool](br, tab, "only V's album", 30*time.Second,
 		`(as => as.length === 1 && as[0].querySelector('[data-testid=album-title]').textContent === 'Today')([...document.querySelectorAll('[data-testid=album]')])`)
 	var mutes struct {

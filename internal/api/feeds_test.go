@@ -252,13 +252,14 @@ func TestFeedItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Exactly these fields: reply_to and root absent, images [], the
-	// profile's name and image.
+	// profile's name and image, the replies its thread shows.
 	want := map[string]any{
 		"id": w.b1, "account": w.bea.Account().String(), "author": beaDev,
 		"author_name": "Bea", "author_image": w.beaImage,
 		"seq": float64(b1e.Header.Seq), "timestamp": float64(b1e.Header.Timestamp),
 		"time": float64(b1e.Header.Timestamp), "arrived": float64(b1e.Arrived),
 		"received": float64(w.received[w.b1]), "text": "bea 1", "images": []any{}, "mine": false,
+		"replies": float64(2),
 	}
 	if got := byID[w.b1]; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("b1:\n got %v\nwant %v", got, want)

@@ -20,7 +20,7 @@ func (s *Service) Timeline(ctx context.Context, q wire.FeedQuery) (wire.FeedPage
 	if err != nil {
 		return wire.FeedPage{}, err
 	}
-	return feedPageOf(p), nil
+	return s.countedFeedPage(ctx, p)
 }
 
 // AccountPosts returns a page of the posts of one account (acc_…: written
@@ -39,7 +39,7 @@ func (s *Service) AccountPosts(ctx context.Context, who string, q wire.FeedQuery
 	if err != nil {
 		return wire.FeedPage{}, err
 	}
-	return feedPageOf(p), nil
+	return s.countedFeedPage(ctx, p)
 }
 
 // feedArgs checks a feed query: the place to read before (zero: from the

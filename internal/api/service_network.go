@@ -26,7 +26,8 @@ func (s *Service) Peers(ctx context.Context) (wire.PeerList, error) {
 }
 
 // named fills in the names people know a peer by: its account's profile
-// name and its device's name, when this node holds them.
+// name and its device's name, when this node holds them (the device's
+// name also from the certificate it sent when it connected).
 func (s *Service) named(ctx context.Context, w wire.Peer, p node.PeerInfo) wire.Peer {
 	if p.Account == (identity.AccountID{}) {
 		return w
@@ -34,6 +35,8 @@ func (s *Service) named(ctx context.Context, w wire.Peer, p node.PeerInfo) wire.
 	w.Name = s.profileName(ctx, p.Account.Key())
 	if d, err := s.n.Store().AccountOf(ctx, p.Device.Key()); err == nil {
 		w.DeviceName = d.Name
+	} else if name, _, ok := s.n.PeerCertName(p.Device.Key()); ok {
+		w.DeviceName = name // the certificate it sent when it connected
 	}
 	return w
 }

@@ -69,13 +69,19 @@ func (s *Service) SendSignal(ctx context.Context, req wire.SendSignalRequest) (w
 	return wire.SentSignal{Hub: s.hubRef(ctx, hub)}, nil
 }
 
-// hubRef names a hub: its account's profile name, else its device's.
+// hubRef names a hub: its account's profile name, else its device's (from
+// the certificate stored, or else the one it sent when it connected).
 func (s *Service) hubRef(ctx context.Context, hub identity.DeviceID) wire.HubRef {
 	r := wire.HubRef{Device: hub.String()}
 	if d, err := s.n.Store().AccountOf(ctx, hub.Key()); err == nil {
 		r.Name = s.profileName(ctx, d.Account)
 		if r.Name == "" {
 			r.Name = d.Name
+		}
+	} else if name, account, ok := s.n.PeerCertName(hub.Key()); ok {
+		r.Name = s.profileName(ctx, account)
+		if r.Name == "" {
+			r.Name = name
 		}
 	}
 	return r

@@ -181,6 +181,7 @@ func (s *Service) Village(ctx context.Context, idText string) (wire.Village, err
 			v.Locals[i].ProfileName = s.profileName(ctx, l.Key)
 		}
 	}
+	v.Problems = problemTexts(st, func(k identity.PublicKey) string { return s.profileName(ctx, k) })
 	return v, nil
 }
 
@@ -241,7 +242,7 @@ func villageOf(st *village.State, me identity.PublicKey) wire.Village {
 		Invitations: []wire.VillageInvitation{},
 		Strangers:   []wire.VillageStranger{},
 		Proposals:   []wire.VillageProposal{},
-		Problems:    append([]string{}, st.Problems...),
+		Problems:    problemTexts(st, nil),
 		Ignored:     len(st.Ignored),
 	}
 	for _, l := range st.Locals {

@@ -30,6 +30,10 @@ type FeedItem struct {
 	ReplyTo  string   `json:"reply_to,omitempty"` // ent_…; absent when not a reply
 	Root     string   `json:"root,omitempty"`     // the thread root, ent_…; absent when not a reply
 	Mine     bool     `json:"mine"`               // written by this node's account
+	// Replies is, on a feed's post that starts a thread, the number of
+	// replies its thread shows (at most 1,000 counted); absent on a reply
+	// and in a thread's answer.
+	Replies *int `json:"replies,omitempty"`
 }
 
 // FeedQuery selects a page of a feed.

@@ -43,6 +43,51 @@ const navInbox = h('span', { class: 'nav-count', dataset: { testid: 'nav-village
 nav.querySelector('[data-testid=nav-villages]').append(navInbox);
 const navUnread = h('span', { class: 'nav-count', dataset: { testid: 'nav-messages-unread' }, hidden: true });
 nav.querySelector('[data-testid=nav-messages]').append(navUnread);
+const moreButton = document.getElementById('nav-more');
+const moreMenu = document.getElementById('nav-more-menu');
+
+// The "More" menu of the header: the rarer pages. It closes on a choice,
+// on Escape (focus back on its button) and on a click elsewhere.
+function setMore(open) {
+  moreMenu.hidden = !open;
+  moreButton.setAttribute('aria-expanded', String(open));
+}
+moreButton.addEventListener('click', () => {
+  const open = moreMenu.hidden;
+  setMore(open);
+  if (open) moreMenu.querySelector('a').focus();
+});
+moreMenu.addEventListener('click', (e) => {
+  if (e.target.closest('a')) setMore(false);
+});
+nav.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && !moreMenu.hidden) {
+    setMore(false);
+    moreButton.focus();
+  }
+});
+document.addEventListener('click', (e) => {
+  if (!moreMenu.hidden && !e.target.closest('.nav-more')) setMore(false);
+});
+
+// markNav marks the link of the current page (aria-current), and the More
+// button when that link is in its menu: its text then names the page, so
+// a phone shows where one is.
+function markNav(navId) {
+  let inMore = null;
+  for (const a of nav.querySelectorAll('a')) {
+    if (a.dataset.testid === navId) {
+      a.setAttribute('aria-current', 'page');
+      if (moreMenu.contains(a)) inMore = a;
+    } else {
+      a.removeAttribute('aria-current');
+    }
+  }
+  moreButton.classList.toggle('current', !!inMore);
+  moreButton.textContent = inMore ? inMore.textContent : 'More';
+  moreButton.setAttribute('aria-label', inMore ? `More pages (now: ${inMore.textContent})` : 'More pages');
+  setMore(false);
+}
 
 // mode: "starting", "signin", "setup" or "app".
 let mode = 'starting';
@@ -59,7 +104,9 @@ function announce(text) {
 function drawMe() {
   meEl.dataset.account = me.account;
   meEl.title = me.account;
-  replace(meEl, me.account ? h('a', { href: '#/account/' + me.account, ptext: displayName(me.name, me.account) }) : '');
+  // Without a profile name: a link to write one, not the account's id
+  // (which stays in the title and on the profile page).
+  replace(meEl, me.account ? h('a', { href: '#/account/' + me.account, class: me.name ? null : 'no-name', ptext: me.name ? displayName(me.name, me.account) : 'Add your name' }) : '');
   // Your own name counts among the names seen: another account named like
   // you is marked wherever it shows.
   if (me.account) seeName(me.account, me.name);
@@ -196,10 +243,7 @@ async function route() {
     }
   }
   if (page === profile && params[0] === me.account) navId = 'nav-profile';
-  for (const a of nav.querySelectorAll('a')) {
-    if (a.dataset.testid === navId) a.setAttribute('aria-current', 'page');
-    else a.removeAttribute('aria-current');
-  }
+  markNav(navId);
   const ctx = {
     me,
     params,

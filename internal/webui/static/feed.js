@@ -1,7 +1,7 @@
 // feed.js: a list of posts that loads by pages (newest arrival first),
 // with "Load more", and takes new posts at the top without duplicates.
-import { h, statusLine, errorText } from './dom.js';
-import { renderPost } from './post.js';
+import { h, statusLine, errorText, displayName } from './dom.js';
+import { renderPost, nameReplies } from './post.js';
 
 // makeFeed answers {el, reload(), refreshNewest()}. load(cursor) answers
 // a page {items, next_cursor}; empty is the text shown when there are no
@@ -15,9 +15,14 @@ export function makeFeed({ load, empty, label, onReply }) {
   const status = statusLine('feed-status');
   const el = h('div', { class: 'feed-box' }, list, emptyEl, status, more);
 
-  const item = (it) => h('li', {}, renderPost(it, { onReply }));
+  const names = new Map(); // ent_… → its author's name, of the posts shown
+  const item = (it) => {
+    names.set(it.id, displayName(it.author_name, it.account));
+    return h('li', {}, renderPost(it, { onReply }));
+  };
 
   function update(page) {
+    nameReplies(list, names);
     cursor = page.next_cursor || null;
     // No "Load more" under an empty list: there is nothing to go on from.
     more.hidden = !cursor || seen.size === 0;
@@ -77,6 +82,7 @@ export function makeFeed({ load, empty, label, onReply }) {
     }
     for (const it of fresh) seen.add(it.id);
     list.prepend(...fresh.map(item));
+    nameReplies(list, names);
     emptyEl.hidden = true;
     return fresh;
   }

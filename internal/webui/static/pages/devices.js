@@ -39,8 +39,9 @@ export default async function devices(main, ctx) {
   const status = statusLine('devices-status');
   const list = h('ul', { class: 'devices', dataset: { testid: 'devices-list' }, 'aria-labelledby': 'devices-heading' });
   const keySection = h('section', { 'aria-labelledby': 'key-heading', dataset: { testid: 'account-key' } });
-  const addDevice = h('p', {}, h('a', { class: 'button', href: '#/devices/pair', dataset: { testid: 'devices-add' }, text: 'Add a device' }),
-    ' Pair a phone or another computer with a short-lived code; it joins your account without your recovery phrase.');
+  const addDevice = h('div', { class: 'add-device' },
+    h('p', { class: 'muted', text: 'Pair a phone or another computer with a short-lived code; it joins your account without your recovery phrase.' }),
+    h('a', { class: 'button', href: '#/devices/pair', dataset: { testid: 'devices-add' }, text: 'Add a device' }));
   main.append(
     h('h1', { tabindex: '-1', text: 'Your devices' }),
     h('p', { class: 'muted', text: 'Every device of your account has its own key and writes its own posts. The account key, made from your recovery phrase, adds and revokes devices: keep it on as few devices as possible.' }),

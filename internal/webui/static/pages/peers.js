@@ -84,12 +84,14 @@ export default async function peers(main, ctx) {
       return;
     }
     replace(list, ...ps.map((p) => {
-      const who = h('a', { href: p.account ? '#/account/' + p.account : null, ptext: p.account ? shortId(p.account) : 'Account not known yet' });
-      const alike = h('span');
-      if (p.account) nameOf(p.account).then((n) => { if (cleanName(n)) { who.textContent = cleanName(n); alike.replaceWith(alikeBadge(p.account, n)); } });
+      // By name: the account's profile name, else its device's, else a
+      // short id (the ids are under it).
+      const who = h('a', { href: p.account ? '#/account/' + p.account : null, ptext: p.account ? cleanName(p.name) || cleanName(p.device_name) || shortId(p.account) : 'Account not known yet' });
+      const alike = p.name ? alikeBadge(p.account, p.name) : h('span');
+      if (p.account && !p.name) nameOf(p.account).then((n) => { if (cleanName(n)) { who.textContent = cleanName(n); alike.replaceWith(alikeBadge(p.account, n)); } });
       const s = p.sync;
       return h('li', { class: 'peer card', dataset: { testid: 'peer', device: p.device } },
-        h('h3', {}, p.account ? [who, alike] : h('span', { text: 'Device ' + shortId(p.device) })),
+        h('h3', {}, p.account ? [who, alike] : h('span', { ptext: cleanName(p.device_name) || 'Device ' + shortId(p.device) })),
         dl([
           ['Device', p.device_name ? [h('bdi', { dir: 'auto', dataset: { testid: 'peer-device-name' }, text: p.device_name }), ' ', h('code', { class: 'id', text: p.device })] : h('code', { class: 'id', text: p.device })],
           ['Account', p.account ? h('code', { class: 'id', text: p.account }) : 'not known yet'],
@@ -139,7 +141,7 @@ export default async function peers(main, ctx) {
     addStatus.set('Connecting… this can take up to a minute.');
     try {
       const p = await api.addPeer(addr);
-      addStatus.set(`Connected to ${shortId(p.device)}; it stays connected, also after restarts.`, 'ok');
+      addStatus.set(`Connected to ${cleanName(p.name) || cleanName(p.device_name) || shortId(p.device)}; it stays connected, also after restarts.`, 'ok');
       addrIn.value = '';
       load();
     } catch (err) {

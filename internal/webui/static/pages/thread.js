@@ -1,4 +1,5 @@
-// pages/thread.js: a post, its thread, and a box to reply.
+// pages/thread.js: a post, its thread as a conversation (each reply
+// under the post it answers, indented, in time order), and a box to reply.
 import { h, replace, displayName, statusLine, errorText } from '../dom.js';
 import { api } from '../api.js';
 import { iso } from '../peertext.js';
@@ -45,9 +46,12 @@ export default async function thread(main, ctx) {
       for (const it of items) byId.set(it.id, it);
       shown = new Set(items.map((it) => it.id));
       replace(rootBox, t.root
-        ? renderPost(t.root, { onReply: setTarget, target: t.root.id === id })
+        ? renderPost(t.root, { onReply: setTarget, target: t.root.id === id, inThread: true })
         : h('p', { class: 'empty' }, 'The first post of this thread is not held here (yet).'));
-      replace(replies, ...(t.replies || []).map((it) => h('li', {}, renderPost(it, { onReply: setTarget, target: it.id === id }))));
+      replace(replies, ...conversationTree(t, (it) => {
+        const parent = it.reply_to && byId.get(it.reply_to);
+        return renderPost(it, { onReply: setTarget, target: it.id === id, inThread: true, replyToName: parent ? displayName(parent.author_name, parent.account) : '' });
+      }));
       const n = (t.replies || []).length;
       repliesHeading.textContent = n === 0 ? 'No replies yet' : n === 1 ? '1 reply' : `${n} replies`;
       drawReplyingTo();
@@ -82,4 +86,46 @@ export default async function thread(main, ctx) {
     if (e.type === 'post') later();
   });
   ctx.on('resync', () => load(false));
+}
+
+// maxDepth is the deepest indent: deeper answers stay at it, each saying
+// whom it answers, so a long exchange does not shrink to a sliver.
+const maxDepth = 4;
+
+// conversationTree lays out the replies of thread t as nested lists: a
+// reply goes under the post it answers when that is in the thread, else
+// (its parent not held, or the root) at the top. Siblings keep the
+// thread's time order. Each <li> has data-depth (1 at the top).
+export function conversationTree(t, draw) {
+  const rs = t.replies || [];
+  const ids = new Set(rs.map((r) => r.id));
+  const children = new Map();
+  const top = [];
+  for (const r of rs) {
+    if (r.reply_to && r.reply_to !== t.root_id && ids.has(r.reply_to) && r.reply_to !== r.id) {
+      if (!children.has(r.reply_to)) children.set(r.reply_to, []);
+      children.get(r.reply_to).push(r);
+    } else {
+      top.push(r);
+    }
+  }
+  const placed = new Set();
+  // item answers the <li> of r and, at the deepest indent, those of its
+  // answers after it.
+  const item = (r, depth) => {
+    placed.add(r.id);
+    const li = h('li', { class: 'reply-item', dataset: { depth: String(depth), id: r.id } }, draw(r));
+    const kids = (children.get(r.id) || []).filter((k) => !placed.has(k.id));
+    if (!kids.length) return [li];
+    if (depth < maxDepth) {
+      li.append(h('ol', { class: 'feed replies nested' }, kids.flatMap((k) => item(k, depth + 1))));
+      return [li];
+    }
+    return [li, ...kids.flatMap((k) => item(k, depth))];
+  };
+  const out = top.flatMap((r) => item(r, 1));
+  // Answers whose chain never reaches the top (none can, as an entry
+  // names the hash of the one it answers) are shown rather than lost.
+  for (const r of rs) if (!placed.has(r.id)) out.push(...item(r, 1));
+  return out;
 }

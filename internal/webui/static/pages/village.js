@@ -4,6 +4,7 @@
 // stranger with its standing, its requests, who vouched with which proof,
 // every local's vote and note, your vote and note; exclusion proposals;
 // your state. Refreshed live on village.* entries (doc/api.md "Villages").
+import { linkIds } from '../idtext.js';
 import { h, replace, shortId, statusLine, errorText, plural, timeEl } from '../dom.js';
 import { api, blobURL } from '../api.js';
 import { alikeBadge, cleanName, iso } from '../peertext.js';
@@ -285,7 +286,7 @@ export default async function village(main, ctx) {
     problems.hidden = !probs.length && !v.ignored;
     replace(problems,
       h('h2', { class: 'small-heading', text: 'Problems' }),
-      probs.length ? h('ul', {}, probs.map((p) => h('li', { text: p }))) : null,
+      probs.length ? h('ul', {}, probs.map((p) => h('li', {}, linkIds(p)))) : null,
       v.ignored ? h('p', { text: `${plural(v.ignored, 'entry', 'entries')} held here did not apply (refused by the village’s rules).` }) : null);
   }
 
