@@ -323,6 +323,9 @@ func (n *Node) holdTick(ctx context.Context, nw *network) {
 		delete(h.counters, g.Account)
 		nw.log.Info("lease ended", "account", g.Account.Account(), "asker", g.Asker.Device(), "held_bytes", g.Held.Bytes, "held_entries", g.Held.Entries)
 	}
+	if len(ended) > 0 {
+		n.expired(nw.log, "lease", len(ended), "leases ended unrenewed by the holder's clock")
+	}
 	if changed || len(ended) > 0 {
 		if err := h.saveLocked(); err != nil {
 			nw.log.Warn("leases: writing the book", "err", err)
