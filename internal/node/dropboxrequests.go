@@ -111,6 +111,11 @@ func (n *Node) keepRequest(ctx context.Context, hub identity.PublicKey, letter [
 	if _, err := os.Stat(n.requestPath(id)); err == nil {
 		return false, nil
 	}
+	// A letter ignored before, handed over again (services.md §8.3): not
+	// shown again, and named in done as one received.
+	if ign, err := n.ignoredLocked(id); err != nil || ign {
+		return false, err
+	}
 	r, err := n.openRequest(ctx, letter)
 	if err != nil {
 		return false, err
@@ -269,10 +274,18 @@ func (n *Node) AcceptRequest(ctx context.Context, id [32]byte) error {
 	return n.updateRequest(id, func(f *requestFile) { f.Accepted = true })
 }
 
-// IgnoreRequest forgets a request.
+// IgnoreRequest forgets a request, and remembers its letter's id so that
+// a hub that hands the letter over again does not show it again
+// (dropboxignored.go).
 func (n *Node) IgnoreRequest(ctx context.Context, id [32]byte) error {
 	requestsMu.Lock()
 	defer requestsMu.Unlock()
+	if _, err := os.Stat(n.requestPath(id)); errors.Is(err, os.ErrNotExist) {
+		return ErrNoRequest
+	}
+	if err := n.rememberIgnoredLocked(id); err != nil {
+		return fmt.Errorf("remembering the ignored letter (the request stays): %w", err)
+	}
 	err := os.Remove(n.requestPath(id))
 	if errors.Is(err, os.ErrNotExist) {
 		return ErrNoRequest
