@@ -4,15 +4,28 @@ package node
 // dropbox (letters and bytes), the leases it keeps (how many, and what it
 // counted of them), and its presence sessions (online, watching). Each is
 // read at the scrape from the network's state, so it costs nothing
-// between scrapes; a node that is not a hub shows zeros. The presence
+// between scrapes; a node that is not a hub has none. The presence
 // events and signals a hub wrote are counters, among the services' uses
 // (OpsReport): kith_service_uses_total{service="presence"}.
 
 import "github.com/kithnet/kith/internal/dropbox"
 
-// registerHubGauges registers the gauges with the meter (startMetrics).
+// hubGauges are the names registerHubGauges registers.
+var hubGauges = []string{
+	"kith_dropbox_letters", "kith_dropbox_stranger_letters", "kith_dropbox_bytes", "kith_dropbox_recipients",
+	"kith_leases", "kith_lease_bytes", "kith_lease_entries",
+	"kith_presence_sessions", "kith_presence_watchers", "kith_presence_watched",
+}
 
-func (n *Node) registerHubGauges() {
+// registerHubGauges registers the gauges with the meter when this node is
+// a hub, and removes them when it is not (startMetrics).
+func (n *Node) registerHubGauges(hub bool) {
+	if !hub {
+		for _, name := range hubGauges {
+			n.meter.dropGauge(name)
+		}
+		return
+	}
 	dropboxStat := func(f func(s dropbox.Stats) float64) func() float64 {
 		return func() float64 {
 			nw := n.net.Load()
