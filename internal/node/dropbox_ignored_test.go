@@ -48,6 +48,8 @@ func TestDropboxIgnoredLetterNotReplayed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	evs, cancel := bob.Subscribe(64)
+	defer cancel()
 	serveLoopback(t, bob)
 	eventually(t, "bob to collect the letter and the hub to drop it", func() bool {
 		reqs, err := bob.Requests(ctx)
@@ -60,6 +62,22 @@ func TestDropboxIgnoredLetterNotReplayed(t *testing.T) {
 	if err := bob.IgnoreRequest(ctx, id); err != nil {
 		t.Fatal(err)
 	}
+	// The subscribers heard of the request when it came and went.
+	var changes []string
+	for len(changes) < 2 {
+		select {
+		case ev := <-evs:
+			if ev.Kind == node.EventRequest && ev.Request == sent.ID {
+				changes = append(changes, ev.RequestChange)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("request events %v, want new then ignored", changes)
+		}
+	}
+	if changes[0] != "new" || changes[1] != "ignored" {
+		t.Fatalf("request events %v, want new then ignored", changes)
+	}
+	cancel()
 
 	// Bob's node restarts; the hub restarts with the copy on its disk.
 	if err := bob.StopNetwork(); err != nil {
