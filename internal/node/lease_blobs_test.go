@@ -8,6 +8,8 @@ import (
 	"image/png"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,4 +118,70 @@ func TestLeaseEndDropsItsBlobs(t *testing.T) {
 	if got := headsOf(t, h, bDev, bAcc); !sameHeads(got, wantB) {
 		t.Errorf("the hub holds %v of B's logs, want %v: it follows B", got, wantB)
 	}
+}
+
+// The sweep of ended leases' blobs reads the holder's whole store, so it
+// runs at most once every gap (here an hour): A's lease ends and its
+// picture goes at once; B's lease, taken and ended after it, has its logs
+// dropped but its picture waits, named in the home, for the next sweep.
+// The hub restarts (with no gap now): the picture recorded goes then.
+func TestLeaseBlobSweepBounded(t *testing.T) {
+	restore := node.SetLeaseTimers(100*time.Millisecond, time.Hour, 0)
+	defer func() { restore() }()
+	ctx := t.Context()
+	hubHome := t.TempDir()
+	h, _, err := node.Init(hubHome, node.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	hubCfg := leaseHub(func(c *node.HubConfig) { c.LeaseSeconds = 2 })
+	serveHub(t, h, hubCfg)
+	leaseAndEnd := func(name string) blob.ID {
+		t.Helper()
+		n, _ := initNode(t, node.Options{})
+		id, _, _, err := n.AddBlob(bytes.NewReader(noisePNG(t)), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Post(ctx, "a picture of "+name, []blob.ID{id}, entry.ID{}); err != nil {
+			t.Fatal(err)
+		}
+		serveLoopback(t, n)
+		if _, err := n.Lease(ctx, h.Addrs()[0]); err != nil {
+			t.Fatalf("%s's lease: %v", name, err)
+		}
+		eventually(t, "the hub to hold "+name+"'s picture", func() bool { ok, _, _ := h.Blobs().Has(id); return ok })
+		if err := n.StopNetwork(); err != nil {
+			t.Fatal(err)
+		}
+		dev, acc := [32]byte(n.Device()), [32]byte(n.Account())
+		eventually(t, name+"'s lease to end and its logs to go", func() bool {
+			ls, err := h.Leases(ctx)
+			return err == nil && len(ls.Granted) == 0 && len(headsOf(t, h, dev, acc)) == 0
+		})
+		return id
+	}
+	aPic := leaseAndEnd("A")
+	eventually(t, "A's picture to go at the first sweep", func() bool { return !onDisk(t, h, aPic) })
+	bPic := leaseAndEnd("B")
+	time.Sleep(500 * time.Millisecond) // five rounds of the holder
+	if !onDisk(t, h, bPic) {
+		t.Fatal("B's picture went within the hour after the last sweep")
+	}
+	raw, err := os.ReadFile(filepath.Join(hubHome, "leases-blobs-ended.json"))
+	if err != nil || !strings.Contains(string(raw), bPic.String()) {
+		t.Fatalf("the candidates in the home: %s (%v), want B's picture", raw, err)
+	}
+
+	if err := h.StopNetwork(); err != nil {
+		t.Fatal(err)
+	}
+	restore()
+	restore = node.SetLeaseTimers(100*time.Millisecond, 0, 0)
+	serveHub(t, h, hubCfg)
+	eventually(t, "B's picture to go after the restart, and the candidates' file with it", func() bool {
+		_, err := os.Stat(filepath.Join(hubHome, "leases-blobs-ended.json"))
+		return !onDisk(t, h, bPic) && errors.Is(err, fs.ErrNotExist)
+	})
 }
