@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/node"
 )
@@ -184,4 +185,55 @@ func TestLeaseBlobSweepBounded(t *testing.T) {
 		_, err := os.Stat(filepath.Join(hubHome, "leases-blobs-ended.json"))
 		return !onDisk(t, h, bPic) && errors.Is(err, fs.ErrNotExist)
 	})
+}
+
+// An attacker cannot make a holder delete a blob of its own collection:
+// the hub publishes a collection with one picture (its entry names only
+// the tree's root); A, under a lease, posts the same picture with one of
+// its own. When A's lease ends, A's own picture goes and the hub's
+// collection keeps its file.
+func TestLeaseEndKeepsHeldCollections(t *testing.T) {
+	defer node.SetLeaseTimers(100*time.Millisecond, 0, 0)()
+	ctx := t.Context()
+	h, _ := initNode(t, node.Options{})
+	a, _ := initNode(t, node.Options{})
+	file := noisePNG(t)
+	fileID, _, err := h.Blobs().Put(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := content.EncodeTree([]content.TreeEntry{{Kind: content.TreeFile, Name: "seed.png", Size: uint64(len(file)), ID: fileID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _, err := h.Blobs().Put(bytes.NewReader(tree))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.PublishCollection(ctx, "seeds", root); err != nil {
+		t.Fatal(err)
+	}
+	if id, _, err := a.Blobs().Put(bytes.NewReader(file)); err != nil || id != fileID {
+		t.Fatalf("A's copy of the file: %v, %v", id, err)
+	}
+	own, _, _, err := a.AddBlob(bytes.NewReader(noisePNG(t)), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Post(ctx, "look", []blob.ID{fileID, own}, entry.ID{}); err != nil {
+		t.Fatal(err)
+	}
+	serveHub(t, h, leaseHub(func(c *node.HubConfig) { c.LeaseSeconds = 2 }))
+	serveLoopback(t, a)
+	if _, err := a.Lease(ctx, h.Addrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the hub to hold A's picture", func() bool { ok, _, _ := h.Blobs().Has(own); return ok })
+	if err := a.StopNetwork(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "A's lease to end and its own picture to go", func() bool { return !onDisk(t, h, own) })
+	if !onDisk(t, h, fileID) || !onDisk(t, h, root) {
+		t.Fatalf("the hub's collection lost its file (%v) or its tree (%v)", onDisk(t, h, fileID), onDisk(t, h, root))
+	}
 }

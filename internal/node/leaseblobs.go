@@ -15,6 +15,7 @@ import (
 
 	"github.com/kithnet/kith/internal/atomicfile"
 	"github.com/kithnet/kith/internal/blob"
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/store"
 )
 
@@ -22,7 +23,8 @@ import (
 // a lease ends"). When it drops the leased logs, the blobs their entries
 // name become candidates, recorded in the home; a sweep then deletes
 // those no entry it still holds names (a followed account's post with
-// the same picture, its own, another lease's keep theirs). A sweep reads
+// the same picture, its own, another lease's keep theirs; a collection
+// held keeps every node and file of its tree held). A sweep reads
 // every held entry once, so it runs only when there are candidates, and
 // at most once every leaseSweepGap: cycling short leases costs the holder
 // at most one read of its store per gap, whatever their number.
@@ -38,7 +40,7 @@ var (
 	// this long ago waits for a later sweep: this node's user may have
 	// just added the same file to post it (an added blob is named by no
 	// entry until the post is made).
-	leaseBlobGrace = time.Hour
+	leaseBlobGrace = 10 * time.Minute
 )
 
 // leaseBlobs is the holder's candidates and when it last swept.
@@ -97,6 +99,7 @@ func (n *Node) addLeaseBlobs(ctx context.Context, lb *leaseBlobs, logs []store.L
 			for _, e := range es {
 				if e.Payload != nil {
 					found = append(found, referencedBlobs(e.Payload)...)
+					found = append(found, n.heldCollectionBlobs(e.Payload)...)
 				}
 				from = e.Seq + 1
 			}
@@ -159,6 +162,9 @@ func (n *Node) sweepLeaseBlobs(ctx context.Context, nw *network, lb *leaseBlobs)
 					continue
 				}
 				for _, id := range referencedBlobs(e.Payload) {
+					delete(cand, id)
+				}
+				for _, id := range n.heldCollectionBlobs(e.Payload) {
 					delete(cand, id)
 				}
 			}
@@ -227,4 +233,38 @@ func (n *Node) sweepLeaseBlobs(ctx context.Context, nw *network, lb *leaseBlobs)
 		}
 	}
 	return len(deleted), size, n.writeLeaseBlobs(waiting)
+}
+
+// heldCollectionBlobs returns, for a collection's payload, the blobs of
+// its tree held here: the tree nodes and the files below its root (a
+// collection's entry names only its root; the rest is fetched when asked
+// for). Nil for any other payload. A walk stops at content.MaxTreeFiles
+// entries and skips the directories not held.
+func (n *Node) heldCollectionBlobs(payload []byte) []blob.ID {
+	if typ, err := content.PeekType(payload); err != nil || typ != content.TypeCollection {
+		return nil
+	}
+	p, err := content.Decode(payload)
+	c, ok := p.(*content.Collection)
+	if err != nil || !ok {
+		return nil
+	}
+	root, err := n.heldTree(c.Root)
+	if err != nil {
+		return nil
+	}
+	out := []blob.ID{c.Root}
+	_ = content.WalkTree(root, func(e content.TreeEntry) ([]content.TreeEntry, error) {
+		return n.heldTree(e.ID)
+	}, func(_ string, e content.TreeEntry) error {
+		if ok, _, err := n.blobs.Has(e.ID); err != nil || !ok {
+			if e.Kind == content.TreeDir {
+				return content.ErrSkipDir
+			}
+			return nil
+		}
+		out = append(out, e.ID)
+		return nil
+	})
+	return out
 }
