@@ -49,7 +49,7 @@ func onDisk(t *testing.T, n *node.Node, id blob.ID) bool {
 // picture only A's post named, but keeps a picture its own account
 // posted too; B's entries and picture stay, as the hub follows B.
 func TestLeaseEndDropsItsBlobs(t *testing.T) {
-	defer node.SetLeaseTimers(100*time.Millisecond, 0, 0)()
+	node.SetLeaseTimers(t, 100*time.Millisecond, 0, 0)
 	ctx := t.Context()
 	a, _ := initNode(t, node.Options{})
 	b, _ := initNode(t, node.Options{})
@@ -127,8 +127,7 @@ func TestLeaseEndDropsItsBlobs(t *testing.T) {
 // dropped but its picture waits, named in the home, for the next sweep.
 // The hub restarts (with no gap now): the picture recorded goes then.
 func TestLeaseBlobSweepBounded(t *testing.T) {
-	restore := node.SetLeaseTimers(100*time.Millisecond, time.Hour, 0)
-	defer func() { restore() }()
+	node.SetLeaseTimers(t, 100*time.Millisecond, time.Hour, 0)
 	ctx := t.Context()
 	hubHome := t.TempDir()
 	h, _, err := node.Init(hubHome, node.Options{})
@@ -178,8 +177,7 @@ func TestLeaseBlobSweepBounded(t *testing.T) {
 	if err := h.StopNetwork(); err != nil {
 		t.Fatal(err)
 	}
-	restore()
-	restore = node.SetLeaseTimers(100*time.Millisecond, 0, 0)
+	node.SetLeaseTimers(t, 100*time.Millisecond, 0, 0) // no network runs now
 	serveHub(t, h, hubCfg)
 	eventually(t, "B's picture to go after the restart, and the candidates' file with it", func() bool {
 		_, err := os.Stat(filepath.Join(hubHome, "leases-blobs-ended.json"))
@@ -193,7 +191,7 @@ func TestLeaseBlobSweepBounded(t *testing.T) {
 // its own. When A's lease ends, A's own picture goes and the hub's
 // collection keeps its file.
 func TestLeaseEndKeepsHeldCollections(t *testing.T) {
-	defer node.SetLeaseTimers(100*time.Millisecond, 0, 0)()
+	node.SetLeaseTimers(t, 100*time.Millisecond, 0, 0)
 	ctx := t.Context()
 	h, _ := initNode(t, node.Options{})
 	a, _ := initNode(t, node.Options{})
