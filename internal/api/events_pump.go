@@ -87,6 +87,8 @@ func (p *eventPump) run(done <-chan struct{}) {
 				st.send(wire.EventPresence, struct{}{})
 			case node.EventSignal:
 				st.send(wire.EventSignal, signalEvent(ev))
+			case node.EventRequest:
+				st.send(wire.EventRequest, wire.RequestEvent{ID: ev.Request, Change: ev.RequestChange})
 			}
 		case <-timer.C:
 			dueAt = time.Time{}

@@ -70,14 +70,25 @@ func TestHubReport(t *testing.T) {
 	if r.Peers != (wire.HubPeers{InDirect: 1}) || !r.Relay.On || r.Relay.Slots != 0 {
 		t.Errorf("peers %+v, relay %+v: want one inbound direct peer and the relay on with no slot", r.Peers, r.Relay)
 	}
-	wantUses := []wire.HubCount{{Service: "heads", What: "request", N: 1}, {Service: "relay", What: "circuit"}, {Service: "relay", What: "slot"}, {Service: "relay", What: "slot_renewal"}}
+	wantUses := []wire.HubCount{{Service: "heads", What: "request", N: 1}, {Service: "presence", What: "event"}, {Service: "presence", What: "signal"},
+		{Service: "relay", What: "circuit"}, {Service: "relay", What: "slot"}, {Service: "relay", What: "slot_renewal"}}
 	if !slices.Equal(r.Uses, wantUses) {
 		t.Errorf("uses %+v, want %+v", r.Uses, wantUses)
 	}
 	if !slices.Equal(r.Refusals, []wire.HubCount{{Service: "heads", What: "too_many", N: 1}}) {
 		t.Errorf("refusals %+v, want one heads request refused as too_many", r.Refusals)
 	}
-	if len(r.Gauges) != 1 || r.Gauges[0].Name != "kith_network_warnings" || r.Strangers.Sessions.Rate != 20 {
-		t.Errorf("gauges %+v, strangers %+v", r.Gauges, r.Strangers)
+	var gauges []string
+	for _, g := range r.Gauges {
+		if g.Value != 0 {
+			t.Errorf("gauge %s = %v, want 0", g.Name, g.Value)
+		}
+		gauges = append(gauges, g.Name)
+	}
+	wantGauges := []string{"kith_dropbox_bytes", "kith_dropbox_letters", "kith_dropbox_recipients", "kith_dropbox_stranger_letters",
+		"kith_lease_bytes", "kith_lease_entries", "kith_leases", "kith_network_warnings",
+		"kith_presence_sessions", "kith_presence_watched", "kith_presence_watchers"}
+	if !slices.Equal(gauges, wantGauges) || r.Strangers.Sessions.Rate != 20 {
+		t.Errorf("gauges %v, want %v; strangers %+v", gauges, wantGauges, r.Strangers)
 	}
 }

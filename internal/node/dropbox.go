@@ -51,6 +51,7 @@ func (n *Node) startDropbox(ctx context.Context, nw *network) {
 		if err != nil {
 			nw.log.Warn("the dropbox's letters could not be read; this hub keeps no dropbox until restarted", "err", err)
 		} else {
+			h.onExpired = func(c int) { n.meter.expire("dropbox", c) }
 			nw.dropbox.hub = h
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +152,9 @@ func TestDropboxExpiryAndRestart(t *testing.T) {
 	}
 	clock.set(t0.Add(14 * 24 * time.Hour))
 	eventually(t, "the first letter to expire", func() bool { return letterFiles(t, hubHome) == 1 })
+	if got := hub.OpsReport().Expiries; !slices.Contains(got, node.Count{Service: "dropbox", What: "expired", N: 1}) {
+		t.Errorf("the hub's expiries %+v, want one dropbox letter", got)
+	}
 	serveLoopback(t, bob)
 	if _, err := bob.AddPeer(ctx, hub.Addrs()[0]); err != nil {
 		t.Fatal(err)

@@ -31,6 +31,9 @@ type hubDropbox struct {
 	box *dropbox.Box
 	dir string
 	log *slog.Logger
+	// onExpired counts letters whose time was up (the metrics); nil: not
+	// counted.
+	onExpired func(n int)
 }
 
 // heldFile is one letter on the hub's disk.
@@ -220,6 +223,9 @@ func (h *hubDropbox) expire(now time.Time) {
 
 // removeFiles deletes the files of letters the box dropped. h.mu is held.
 func (h *hubDropbox) removeFiles(hs []dropbox.Held, why string) {
+	if why == "expired" && len(hs) > 0 && h.onExpired != nil {
+		h.onExpired(len(hs))
+	}
 	for _, x := range hs {
 		if err := os.Remove(h.letterPath(x.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			h.log.Warn("dropbox: removing a letter", "err", err)

@@ -111,6 +111,11 @@ func (n *Node) keepRequest(ctx context.Context, hub identity.PublicKey, letter [
 	if _, err := os.Stat(n.requestPath(id)); err == nil {
 		return false, nil
 	}
+	// A letter ignored before, handed over again (services.md §8.3): not
+	// shown again, and named in done as one received.
+	if ign, err := n.ignoredLocked(id); err != nil || ign {
+		return false, err
+	}
 	r, err := n.openRequest(ctx, letter)
 	if err != nil {
 		return false, err
@@ -129,7 +134,17 @@ func (n *Node) keepRequest(ctx context.Context, hub identity.PublicKey, letter [
 		return false, fmt.Errorf("this node keeps %d requests, the most it keeps: ignore some ('kith requests ignore') and the rest is collected", len(es))
 	}
 	b, _ := json.Marshal(requestFile{Letter: letter, Hub: hub.Device().String(), CollectedMs: time.Now().UnixMilli()})
-	return true, atomicfile.WritePrivate(n.requestPath(id), b)
+	if err := atomicfile.WritePrivate(n.requestPath(id), b); err != nil {
+		return false, err
+	}
+	n.requestChanged(id, "new")
+	return true, nil
+}
+
+// requestChanged tells the subscribers that request id is new or changed
+// (EventRequest).
+func (n *Node) requestChanged(id [32]byte, what string) {
+	n.events.emit(Event{Kind: EventRequest, Request: hex.EncodeToString(id[:]), RequestChange: what})
 }
 
 func (n *Node) readRequestFile(id [32]byte) (requestFile, error) {
@@ -254,7 +269,11 @@ func (n *Node) AnswerRequest(ctx context.Context, id [32]byte, text string) (mes
 	if err != nil {
 		return message.ID{}, err
 	}
-	return conv, n.updateRequest(id, func(f *requestFile) { f.Answered = hex.EncodeToString(conv[:]) })
+	if err := n.updateRequest(id, func(f *requestFile) { f.Answered = hex.EncodeToString(conv[:]) }); err != nil {
+		return conv, err
+	}
+	n.requestChanged(id, "answered")
+	return conv, nil
 }
 
 // AcceptRequest follows the request's sender.
@@ -266,16 +285,31 @@ func (n *Node) AcceptRequest(ctx context.Context, id [32]byte) error {
 	if _, err := n.Follow(ctx, r.account, true); err != nil {
 		return err
 	}
-	return n.updateRequest(id, func(f *requestFile) { f.Accepted = true })
+	if err := n.updateRequest(id, func(f *requestFile) { f.Accepted = true }); err != nil {
+		return err
+	}
+	n.requestChanged(id, "accepted")
+	return nil
 }
 
-// IgnoreRequest forgets a request.
+// IgnoreRequest forgets a request, and remembers its letter's id so that
+// a hub that hands the letter over again does not show it again
+// (dropboxignored.go).
 func (n *Node) IgnoreRequest(ctx context.Context, id [32]byte) error {
 	requestsMu.Lock()
 	defer requestsMu.Unlock()
+	if _, err := os.Stat(n.requestPath(id)); errors.Is(err, os.ErrNotExist) {
+		return ErrNoRequest
+	}
+	if err := n.rememberIgnoredLocked(id); err != nil {
+		return fmt.Errorf("remembering the ignored letter (the request stays): %w", err)
+	}
 	err := os.Remove(n.requestPath(id))
 	if errors.Is(err, os.ErrNotExist) {
 		return ErrNoRequest
+	}
+	if err == nil {
+		n.requestChanged(id, "ignored")
 	}
 	return err
 }

@@ -38,6 +38,10 @@ const (
 	// EventSignal: a short message came through a hub (Signal;
 	// presence.go).
 	EventSignal
+	// EventRequest: a request (a letter from a dropbox) was collected,
+	// answered, accepted or ignored (Request, RequestChange;
+	// dropboxrequests.go).
+	EventRequest
 )
 
 // String returns the kind's name: entry, peers, sync or overflow.
@@ -57,6 +61,8 @@ func (k EventKind) String() string {
 		return "presence"
 	case EventSignal:
 		return "signal"
+	case EventRequest:
+		return "request"
 	}
 	return "unknown"
 }
@@ -74,6 +80,9 @@ type Event struct {
 	Conversation [32]byte
 	// Signal is the message that came (EventSignal).
 	Signal *Signal
+	// Request is the request's id and RequestChange what became of it:
+	// "new", "answered", "accepted" or "ignored" (EventRequest).
+	Request, RequestChange string
 }
 
 // sessionPoll is how often the node looks at its sync sessions for changes

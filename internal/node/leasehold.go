@@ -47,6 +47,7 @@ type leaseHolder struct {
 	book     *lease.Book
 	counters map[identity.PublicKey]*leaseCounter
 	kept     []identity.PublicKey // the accounts the scope takes entries of
+	blobs    leaseBlobs           // the blobs of ended leases (leaseblobs.go)
 }
 
 // loadLeaseHolder reads the book from the home. A book that does not
@@ -292,6 +293,7 @@ func (n *Node) serveLease(ctx context.Context, nw *network, remote identity.Publ
 // leases whose time is up by its own clock, and applies the result.
 func (n *Node) holdTick(ctx context.Context, nw *network) {
 	h := nw.lease.hold
+	defer n.sweepLeaseBlobsLogged(ctx, nw)
 	h.mu.Lock()
 	idle := h.book.Len() == 0 && len(h.kept) == 0
 	h.mu.Unlock()
@@ -322,6 +324,9 @@ func (n *Node) holdTick(ctx context.Context, nw *network) {
 	for _, g := range ended {
 		delete(h.counters, g.Account)
 		nw.log.Info("lease ended", "account", g.Account.Account(), "asker", g.Asker.Device(), "held_bytes", g.Held.Bytes, "held_entries", g.Held.Entries)
+	}
+	if len(ended) > 0 {
+		n.expired(nw.log, "lease", len(ended), "leases ended unrenewed by the holder's clock")
 	}
 	if changed || len(ended) > 0 {
 		if err := h.saveLocked(); err != nil {
@@ -365,8 +370,8 @@ func (n *Node) applyLeases(nw *network, force bool) {
 }
 
 // dropLeased drops the logs of an account whose lease ended, except those
-// the node still wants for itself (services.md §9, "What the holder
-// does").
+// the node still wants for itself, and records the blobs they name for
+// the next sweep (services.md §9, "What the holder does").
 func (n *Node) dropLeased(ctx context.Context, nw *network, account identity.PublicKey, heads []store.Head) {
 	d, ok := n.store.(store.LogDropper)
 	if !ok {
@@ -376,15 +381,23 @@ func (n *Node) dropLeased(ctx context.Context, nw *network, account identity.Pub
 	if err != nil {
 		return
 	}
+	var logs []store.LogKey
+	for _, h := range heads {
+		if authors[h.Log.Author] && !nw.scope.Wants(h.Log) {
+			logs = append(logs, h.Log)
+		}
+	}
+	// The blobs their entries name become candidates for the sweep
+	// (leaseblobs.go); recorded first, so that none is forgotten.
+	if err := n.addLeaseBlobs(ctx, &nw.lease.hold.blobs, logs); err != nil {
+		nw.log.Warn("lease ended: recording the blobs of its logs (they stay)", "account", account.Account(), "err", err)
+	}
 	var entries int
 	var bytes int64
-	for _, h := range heads {
-		if !authors[h.Log.Author] || nw.scope.Wants(h.Log) {
-			continue
-		}
-		e, b, err := d.DropLog(ctx, h.Log)
+	for _, l := range logs {
+		e, b, err := d.DropLog(ctx, l)
 		if err != nil {
-			nw.log.Warn("lease ended: dropping a log", "log", h.Log, "err", err)
+			nw.log.Warn("lease ended: dropping a log", "log", l, "err", err)
 			continue
 		}
 		entries += e
@@ -413,4 +426,16 @@ func (n *Node) leaseWants(ctx context.Context) (scope.SpaceWants, error) {
 		}
 	}
 	return w, nil
+}
+
+// sweepLeaseBlobsLogged sweeps the blobs of ended leases when one is due,
+// and logs what it deleted.
+func (n *Node) sweepLeaseBlobsLogged(ctx context.Context, nw *network) {
+	count, size, err := n.sweepLeaseBlobs(ctx, nw, &nw.lease.hold.blobs)
+	if err != nil {
+		nw.log.Warn("leases ended: deleting their blobs", "err", err)
+	}
+	if count > 0 {
+		nw.log.Info("leases ended: their blobs deleted", "blobs", count, "bytes", size)
+	}
 }

@@ -134,6 +134,7 @@ func (n *Node) startMetrics(nw *network) error {
 			n.logEvent(nw.log, "limit", "relay_circuit", "time", identity.PublicKey{}, "a relayed connection ran its whole time and was closed", "after", ev.After.Round(time.Second).String())
 		}
 	})
+	n.registerHubGauges(nw.cfg.Hub.On)
 	n.meter.gauge("kith_network_warnings", "What of the configured network does not run (kith status lists it).", func() float64 {
 		return float64(len(n.NetworkWarnings()))
 	})

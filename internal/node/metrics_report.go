@@ -104,6 +104,12 @@ func (n *Node) OpsReport() OpsReport {
 			r.Refusals = append(r.Refusals, Count{Service: "relay_circuit", What: reason, N: uint64(c)})
 		}
 	}
+	if nw.presence != nil && r.Hub.On {
+		c := nw.presence.counts()
+		r.Uses = append(r.Uses,
+			Count{Service: "presence", What: "event", N: c.events},
+			Count{Service: "presence", What: "signal", N: c.signals})
+	}
 	for _, b := range []struct {
 		service string
 		st      StrangerWorkStats

@@ -115,6 +115,13 @@ func (m *meter) gauge(name, help string, value func() float64) {
 	m.gauges = append(m.gauges, meterGauge{name: name, help: help, value: value})
 }
 
+// dropGauge removes the gauge of that name, if registered.
+func (m *meter) dropGauge(name string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.gauges = slices.DeleteFunc(m.gauges, func(g meterGauge) bool { return g.name == name })
+}
+
 // counts returns the meter's counters sorted by service then kind.
 func (m *meter) counts() (uses, refusals []Count, expiries []Count) {
 	m.mu.Lock()

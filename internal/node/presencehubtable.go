@@ -18,6 +18,9 @@ type presenceTable struct {
 	byDevice  map[identity.PublicKey]*hubSession
 	byAccount map[identity.PublicKey]map[*hubSession]bool
 	watchers  map[services.Key32]map[*hubSession]bool // a key -> the sessions watching it
+	// events and signals count what was written to sessions: presence
+	// events and messages (the metrics, metrics_hubstate.go).
+	events, signals uint64
 }
 
 func newPresenceTable() *presenceTable {
@@ -292,6 +295,7 @@ func (t *presenceTable) send(s *hubSession, m services.PresenceSend) services.Se
 	default:
 		if r.push(services.HubMessage{Message: &services.Signal{From: key32(s.device), FromAccount: key32(s.account), Text: m.Text}}) {
 			r.inbox++
+			t.signals++
 		} else {
 			res.Code, res.Reason = services.RefuseBusy, "the recipient is not taking what the hub writes; send again later"
 		}
@@ -311,6 +315,7 @@ func (t *presenceTable) take(s *hubSession) (out []services.HubMessage, ended, c
 		}
 	}
 	s.queue = s.queue[:0]
+	t.events += uint64(len(s.events))
 	for k, ev := range s.events {
 		ev := ev
 		out = append(out, services.HubMessage{Peer: &ev})

@@ -76,3 +76,15 @@ type RequestIgnored struct {
 	ID      string `json:"id"`
 	Ignored bool   `json:"ignored"`
 }
+
+// EventRequest: a request was collected, answered, accepted or ignored;
+// data: a RequestEvent (GET /api/v1/events).
+const EventRequest = "request"
+
+// RequestEvent is the data of the event request: which request, and what
+// became of it ("new", "answered", "accepted", "ignored"). It never
+// carries the text: read it with GET /api/v1/requests/{id}.
+type RequestEvent struct {
+	ID     string `json:"id"`
+	Change string `json:"change"`
+}

@@ -1,7 +1,8 @@
 // events.js: the node's live event stream (GET /api/v1/events, Server-Sent
 // Events). One stream for the page; pages subscribe with on(name, fn),
 // which answers a function that unsubscribes. Names: the stream's own
-// (hello, entry, space, message, peers, sync, resync) and "connection" ({state: "up" |
+// (hello, entry, space, message, peers, sync, resync, presence, signal,
+// request) and "connection" ({state: "up" |
 // "connecting" | "down"}). After the stream was lost and comes back, a
 // "resync" is sent too: what happened meanwhile was missed.
 
@@ -58,7 +59,7 @@ export function connect(onClosed) {
       setState('connecting');
     }
   };
-  for (const name of ['hello', 'entry', 'space', 'message', 'peers', 'sync', 'resync', 'presence', 'signal', 'decision']) {
+  for (const name of ['hello', 'entry', 'space', 'message', 'peers', 'sync', 'resync', 'presence', 'signal', 'decision', 'request']) {
     source.addEventListener(name, (ev) => {
       let data = {};
       try {

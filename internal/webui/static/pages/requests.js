@@ -10,7 +10,7 @@ function sender(r) {
 }
 
 function requestItem(r, reload, status) {
-  const answerIn = h('textarea', { rows: 2, maxlength: 10000, 'aria-label': 'Your answer', dataset: { testid: 'request-answer-text' } });
+  const answerIn = h('textarea', { rows: 2, maxlength: 10000, 'aria-label': 'Your answer', placeholder: 'Answer privately: only they will read it', dataset: { testid: 'request-answer-text' } });
   const act = async (what, f) => {
     try {
       await f();
@@ -30,16 +30,20 @@ function requestItem(r, reload, status) {
   }, answerIn, h('button', { type: 'submit', dataset: { testid: 'request-answer' }, text: r.answered ? 'Answer again' : 'Answer' }));
   const accept = h('button', {
     type: 'button', dataset: { testid: 'request-accept' }, disabled: r.following, text: r.following ? 'Following' : 'Accept (follow)',
-    onclick: () => act('You now follow ' + sender(r) + '.', () => request('POST', '/requests/' + encodeURIComponent(r.id) + '/accept')),
+    onclick: () => act('Accepted: you follow ' + sender(r) + ' now, and see what they post.', () => request('POST', '/requests/' + encodeURIComponent(r.id) + '/accept')),
   });
   const ignore = h('button', {
     type: 'button', dataset: { testid: 'request-ignore' }, text: 'Ignore',
     onclick: () => act('Ignored. They are not told.', () => request('DELETE', '/requests/' + encodeURIComponent(r.id))),
   });
-  return h('li', { class: 'card request', dataset: { testid: 'request' } },
-    h('p', { class: 'request-from' }, bdi(sender(r)), ' ', h('span', { class: 'muted', text: '(not followed' + (r.answered ? ', answered' : '') + ')' }), ' · ', timeEl(r.sent_ms)),
+  const state = (r.following ? 'you follow them' : 'not followed') + (r.answered ? ', answered' : '');
+  const answered = r.answered
+    ? h('p', { class: 'muted small' }, h('a', { href: '#/conversation/' + encodeURIComponent(r.answered), dataset: { testid: 'request-conversation' }, text: 'Open the conversation' }))
+    : null;
+  return h('li', { class: 'card request', dataset: { testid: 'request', id: r.id } },
+    h('p', { class: 'request-from' }, bdi(sender(r)), ' ', h('span', { class: 'muted', dataset: { testid: 'request-state' }, text: '(' + state + ')' }), ' · ', timeEl(r.sent_ms)),
     h('p', { class: 'request-text', dir: 'auto', dataset: { testid: 'request-text' }, text: r.text }),
-    answer, h('p', {}, accept, ' ', ignore));
+    answer, answered, h('p', {}, accept, ' ', ignore));
 }
 
 export default async function requests(main, ctx) {
@@ -78,13 +82,11 @@ export default async function requests(main, ctx) {
       status.set(errorText(err), 'error');
     }
   }
+  // Letters arrive when the node collects them (at each connection to the
+  // dropbox and every 30 s while connected): the event request says so,
+  // and that one was answered, accepted or ignored (here or in another
+  // window).
+  ctx.on('request', load);
+  ctx.on('resync', load);
   await load();
-  // Letters arrive when the node collects (at each connection to the
-  // dropbox and every 30 s while connected): look again while shown.
-  const tick = () => setTimeout(async () => {
-    if (!ctx.alive()) return;
-    await load();
-    tick();
-  }, 15000);
-  tick();
 }
