@@ -53,6 +53,8 @@ type Declined struct {
 	Dropped bool
 	Entries int
 	Bytes   int64
+	// Invitation: an invitation was declined, not a founding.
+	Invitation bool
 }
 
 // DeclineVillage declines a founding that names this account and that it
@@ -152,7 +154,7 @@ func (n *Node) declineInvitation(ctx context.Context, id entry.ID, st *village.S
 	if err := n.addDeclined(id); err != nil {
 		return Declined{}, err
 	}
-	out := Declined{Village: id}
+	out := Declined{Village: id, Invitation: true}
 	d, ok := n.store.(store.LogDropper)
 	if !ok {
 		return out, nil
