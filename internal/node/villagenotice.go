@@ -114,9 +114,9 @@ func (n *Node) deliverNotices(ctx context.Context, nw *network) (more bool, err 
 			r.Next = time.Now().Add(wait).UTC()
 		})
 		if err != nil {
-			nw.log.Debug("deliver a "+p.kind, "village", p.village.String(), "account", p.account.Account(), "err", err)
+			nw.log.Debug("deliver a village notice", "kind", p.kind, "village", p.village.String(), "account", p.account.Account(), "err", err)
 		} else {
-			nw.log.Info("delivered a "+p.kind+" to "+map[string]string{noticeFound: "a co-founder", noticeInvite: "an invitee"}[p.kind],
+			nw.log.Info(map[string]string{noticeFound: "delivered a founding to a co-founder", noticeInvite: "delivered an invitation to an invitee"}[p.kind],
 				"village", p.village.String(), "account", p.account.Account(), "peer", dev.Device())
 		}
 		if uerr != nil {
