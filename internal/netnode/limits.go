@@ -180,7 +180,7 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 				StreamsOutbound: 2,
 				Memory:          1 << 20,
 			},
-			// One founding or invitation at a time: at most 1 MiB.
+			// One founding or invitation at a time: at most 256 KiB.
 			VillageFoundProtocol: {
 				Streams:         4,
 				StreamsInbound:  2,

@@ -24,7 +24,7 @@ const (
 	// a local (the found entry not held yet, or the inviter not a local
 	// there): beyond, an invitation notice of the village is refused
 	// (busy).
-	maxUnconfirmed = 8
+	maxUnconfirmed = 4
 )
 
 // isVillageLog reports whether a notice's first entry is in a village log

@@ -100,7 +100,7 @@ func TestMockInvitationReachesInvitee(t *testing.T) {
 
 // TestMockInvitationNoticeChecks: a node stores an invitation notice only
 // when its last entry invites this node's account, in the village log,
-// from seq 1, by a device on the stream; it holds at most 8 unconfirmed
+// from seq 1, by a device on the stream; it holds at most 4 unconfirmed
 // invitations per village and 16 unanswered villages; a replay stores
 // nothing more; declining drops every log of the village and refuses it
 // from then on.
@@ -177,19 +177,19 @@ func TestMockInvitationNoticeChecks(t *testing.T) {
 		t.Fatalf("b holds villages after refused notices: %+v, %v", vs, err)
 	}
 
-	// Eight devices invite b to village 1, each with a log of two
-	// entries: held. The ninth is refused (busy); the first, sent again,
+	// Four devices invite b to village 1, each with a log of two
+	// entries: held. The fifth is refused (busy); the first, sent again,
 	// is answered as held and stores nothing.
 	var inviters []*signer
 	var logs [][]*entry.Entry
-	for i := range 9 {
+	for i := range 5 {
 		s := &signer{rs: newRawStranger(t, mn, b)}
 		es := []*entry.Entry{
 			sign(s, vid(1), 1, &village.Userspec{Village: vid(1), Mode: village.Active, Name: fmt.Sprintf("inviter %d", i)}),
 			sign(s, vid(1), 2, &village.Invite{Village: vid(1), Invitee: acc(b)}),
 		}
 		want := invite.Status(0)
-		if i == 8 {
+		if i == 4 {
 			want = 4
 		}
 		if resp := send(s, es...); resp.Status != want {
@@ -223,18 +223,18 @@ func TestMockInvitationNoticeChecks(t *testing.T) {
 		t.Fatalf("b lists %d villages (%v), want 16", len(vs), err)
 	}
 
-	// b declines village 1: its eight logs (16 entries) are dropped, its
+	// b declines village 1: its four logs (8 entries) are dropped, its
 	// notices refused from then on, and the seventeenth village taken.
 	d, err := b.DeclineVillage(ctx, vid(1))
-	if err != nil || !d.Dropped || d.Entries != 16 {
-		t.Fatalf("decline village 1: %+v, %v; want its 16 entries dropped", d, err)
+	if err != nil || !d.Dropped || !d.Invitation || d.Entries != 8 {
+		t.Fatalf("decline village 1: %+v, %v; want its 8 entries dropped", d, err)
 	}
-	for _, s := range inviters[:8] {
+	for _, s := range inviters[:4] {
 		if es, err := b.Store().Log(ctx, store.LogKey{Author: s.rs.key.Public(), LogID: entry.LogID(vid(1))}, 1, 10); err != nil || len(es) != 0 {
 			t.Errorf("an inviter's log after the decline: %d entries, %v", len(es), err)
 		}
 	}
-	if resp := send(inviters[8], logs[8]...); resp.Status != 2 || resp.Message != "this account declined the village" {
+	if resp := send(inviters[4], logs[4]...); resp.Status != 2 || resp.Message != "this account declined the village" {
 		t.Errorf("an invitation to the declined village: %+v", resp)
 	}
 	s1.back = entry.ID{}
@@ -333,5 +333,57 @@ func TestDeliveryRecordsSurviveRestart(t *testing.T) {
 	ws, err = a.Waiting(ctx, lost.ID)
 	if err != nil || len(ws) != 1 || ws[0].Reached || ws[0].Tries != tries || !strings.Contains(ws[0].LastErr, "no device of theirs found") {
 		t.Errorf("after a restart, the unreached co-founder: %+v, %v; want %d tries", ws, err, tries)
+	}
+}
+
+// TestMockNoticeTooLong: a notice of at most 256 KiB is taken; one of
+// more is a protocol breach: the stream is reset before an answer and
+// nothing is stored.
+func TestMockNoticeTooLong(t *testing.T) {
+	ctx := t.Context()
+	mn := newMockNet(t)
+	b := mockNode(t, mn)
+	sid := village.StrangerID{1}
+	sid[63] = 1
+	for _, c := range []struct {
+		entries int
+		taken   bool
+	}{{60, true}, {70, false}} {
+		rs := newRawStranger(t, mn, b)
+		vid := entry.ID{0x71, byte(c.entries)}
+		var back entry.ID
+		var es []*entry.Entry
+		size := 0
+		for seq := uint64(1); seq <= uint64(c.entries); seq++ {
+			var p village.Payload = &village.Strangerspec{Village: vid, Stranger: sid, Text: strings.Repeat("n", village.MaxNoteLen)}
+			if seq == uint64(c.entries) {
+				p = &village.Invite{Village: vid, Invitee: acc(b)}
+			}
+			d := entry.Draft{LogID: entry.LogID(vid), Seq: seq, Backlink: back, Timestamp: uint64(time.Now().UnixMilli()), Payload: village.MustEncode(p)}
+			e, err := entry.Sign(rs.key, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, es, size = e.ID, append(es, e), size+len(e.Raw)+len(e.Payload)
+		}
+		s, err := rs.host.Open(ctx, dev(b), node.VillageFoundProtocol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range append([]*entry.Entry{rs.cert}, es...) {
+			if invite.WriteCert(s, invite.Cert{Header: e.Raw, Payload: e.Payload}) != nil {
+				break
+			}
+		}
+		_ = s.CloseWrite()
+		resp, err := invite.ReadResponse(s)
+		s.Close()
+		got, gerr := b.Store().Log(ctx, store.LogKey{Author: rs.key.Public(), LogID: entry.LogID(vid)}, 1, 100)
+		switch {
+		case c.taken && (err != nil || resp.Status != 0 || gerr != nil || len(got) != c.entries):
+			t.Errorf("%d entries (%d bytes): %+v, %v; b holds %d (%v); want them stored", c.entries, size, resp, err, len(got), gerr)
+		case !c.taken && (err == nil || gerr != nil || len(got) != 0):
+			t.Errorf("%d entries (%d bytes): %+v, %v; b holds %d (%v); want the stream reset, nothing stored", c.entries, size, resp, err, len(got), gerr)
+		}
 	}
 }

@@ -31,8 +31,8 @@ const (
 	// notice carries, maxNoticeBytes the most bytes of all its messages
 	// together (framing excluded): the sender's log from seq 1 up to the
 	// founding or invitation must fit in both.
-	maxNoticeEntries = 4096
-	maxNoticeBytes   = 1 << 20
+	maxNoticeEntries = 1024
+	maxNoticeBytes   = 256 << 10
 	// noticeRetry is the first wait after a failed delivery, doubling up
 	// to noticeRetryMax after noticeFastTries tries, then noticeRetrySlow:
 	// delivery goes on while the node runs, whatever the number of tries.
