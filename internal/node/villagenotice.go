@@ -47,6 +47,9 @@ const (
 	noticeRound     = 5 * time.Second
 	noticesPerRound = 4
 	noticeNextRound = time.Second
+	// noticeReduces bounds the villages reduced in one round to tell
+	// whether their notices are still pending.
+	noticeReduces = 16
 )
 
 // pendingNotice is a founding or invitation of this device not yet taken
@@ -88,7 +91,10 @@ func (n *Node) foundingLoop(ctx context.Context, nw *network) {
 // deliverNotices tries, of the pending notices due, the noticesPerRound
 // due longest, once each; more: others were due too.
 func (n *Node) deliverNotices(ctx context.Context, nw *network) (more bool, err error) {
-	due, err := n.pendingNotices(ctx, time.Now())
+	due, skipped, err := n.pendingNotices(ctx, time.Now())
+	if err == nil {
+		err = n.reach.save(n.home)
+	}
 	if err != nil {
 		return false, err
 	}
@@ -100,7 +106,7 @@ func (n *Node) deliverNotices(ctx context.Context, nw *network) (more bool, err 
 		if ctx.Err() != nil {
 			return false, nil
 		}
-		uerr := n.reach.update(n.home, p.kind, p.village, p.account, func(r *reachRecord) {
+		n.reach.update(n.home, p.kind, p.village, p.account, func(r *reachRecord) {
 			r.Tries++
 			if err == nil {
 				r.Reached, r.Device, r.At, r.LastErr = true, dev, time.Now().UTC(), ""
@@ -119,20 +125,21 @@ func (n *Node) deliverNotices(ctx context.Context, nw *network) (more bool, err 
 			nw.log.Info(map[string]string{noticeFound: "delivered a founding to a co-founder", noticeInvite: "delivered an invitation to an invitee"}[p.kind],
 				"village", p.village.String(), "account", p.account.Account(), "peer", dev.Device())
 		}
-		if uerr != nil {
-			return false, uerr
+		if err := n.reach.save(n.home); err != nil {
+			return false, err
 		}
 	}
-	return len(due) > noticesPerRound, nil
+	return skipped || len(due) > noticesPerRound, nil
 }
 
 // pendingNotices returns this device's foundings and invitations whose
 // account has not taken them and whose next try is due at now. It marks
-// done the records of those no longer pending.
-func (n *Node) pendingNotices(ctx context.Context, now time.Time) ([]pendingNotice, error) {
+// done the records of those no longer pending. skipped: some due ones
+// were left for the next round (noticeReduces).
+func (n *Node) pendingNotices(ctx context.Context, now time.Time) (out []pendingNotice, skipped bool, err error) {
 	recs, err := n.reach.records(n.home)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	done := map[reachKey]bool{}
 	for _, r := range recs {
@@ -140,7 +147,6 @@ func (n *Node) pendingNotices(ctx context.Context, now time.Time) ([]pendingNoti
 			done[reachKey{r.Village, r.Account}] = true
 		}
 	}
-	var out []pendingNotice
 	states := map[entry.ID]*village.State{}
 	stateOf := func(v entry.ID) *village.State {
 		if st, ok := states[v]; ok {
@@ -159,18 +165,25 @@ func (n *Node) pendingNotices(ctx context.Context, now time.Time) ([]pendingNoti
 			return nil
 		}
 		r := n.reach.get(n.home, v, acc)
-		if now.Before(r.Next) {
+		// A wait longer than the longest is a clock set back: due now.
+		if now.Before(r.Next) && r.Next.Sub(now) <= noticeRetrySlow {
 			return nil
 		}
-		// Only a due one is reduced: a village of many entries is not
-		// reduced every round.
+		// Only a due one is reduced, and at most noticeReduces villages a
+		// round: a village of many entries is not reduced every round,
+		// nor every village at once.
+		if _, ok := states[v]; !ok && len(states) >= noticeReduces {
+			skipped = true
+			return nil
+		}
 		st := stateOf(v)
 		if st == nil {
 			return nil
 		}
 		if !pending(st) {
 			done[k] = true
-			return n.reach.update(n.home, kind, v, acc, func(r *reachRecord) { r.Done = true })
+			n.reach.update(n.home, kind, v, acc, func(r *reachRecord) { r.Done = true })
+			return nil
 		}
 		out = append(out, pendingNotice{kind: kind, village: v, account: acc, log: log, seq: seq, rec: r})
 		return nil
@@ -196,7 +209,7 @@ func (n *Node) pendingNotices(ctx context.Context, now time.Time) ([]pendingNoti
 		}
 		return nil
 	}); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := n.eachOwn(ctx, village.TypeInvite, func(e *store.Stored, p village.Payload) error {
 		inv := p.(*village.Invite)
@@ -215,9 +228,9 @@ func (n *Node) pendingNotices(ctx context.Context, now time.Time) ([]pendingNoti
 			return false // the reducer did not apply it: nothing to deliver
 		})
 	}); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return out, nil
+	return out, skipped, nil
 }
 
 // eachOwn calls fn with every entry of this device of the village payload

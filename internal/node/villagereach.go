@@ -39,6 +39,7 @@ type reachBook struct {
 	mu     sync.Mutex
 	loaded bool
 	recs   map[reachKey]*reachRecord
+	dirty  bool          // changed since written
 	kick   chan struct{} // a new founding or invitation to deliver
 }
 
@@ -216,8 +217,8 @@ func (b *reachBook) records(home string) ([]reachRecord, error) {
 }
 
 // update changes (making it if needed) the record of account in village
-// with f and writes the records back.
-func (b *reachBook) update(home, kind string, v entry.ID, acc identity.PublicKey, f func(r *reachRecord)) error {
+// with f; save writes the records back.
+func (b *reachBook) update(home, kind string, v entry.ID, acc identity.PublicKey, f func(r *reachRecord)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	_ = b.loadLocked(home)
@@ -229,7 +230,22 @@ func (b *reachBook) update(home, kind string, v entry.ID, acc identity.PublicKey
 	}
 	f(r)
 	r.Touched = time.Now().UTC()
-	return b.saveLocked(home)
+	b.dirty = true
+}
+
+// save writes the records back if they changed since they were read or
+// last written.
+func (b *reachBook) save(home string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.dirty {
+		return nil
+	}
+	if err := b.saveLocked(home); err != nil {
+		return err
+	}
+	b.dirty = false
+	return nil
 }
 
 // wake asks the delivery loop to look for notices to deliver now.
