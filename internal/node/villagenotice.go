@@ -275,10 +275,15 @@ func (n *Node) deliverNotice(ctx context.Context, nw *network, p pendingNotice) 
 		return identity.PublicKey{}, err
 	}
 	msgs := []*entry.Entry{cert}
-	size := len(cert.Raw) + len(cert.Payload)
 	for _, e := range log {
 		msgs = append(msgs, e.Entry)
-		size += len(e.Raw) + len(e.Payload)
+	}
+	// The size on the stream, framing included, as the receiver counts.
+	var size byteCounter
+	for _, e := range msgs {
+		if err := invite.WriteCert(&size, invite.Cert{Header: e.Raw, Payload: e.Payload}); err != nil {
+			return identity.PublicKey{}, fmt.Errorf("this device's log up to the %s: %w", p.kind, err)
+		}
 	}
 	if uint64(len(log)) != p.seq || len(log) > maxNoticeEntries || size > maxNoticeBytes {
 		return identity.PublicKey{}, fmt.Errorf("this device's log up to the %s holds %d entries of %d bytes: a notice carries at most %d entries and %d bytes, so it cannot be delivered; ask them to follow you",
@@ -379,4 +384,12 @@ func (l *limitedStream) Read(p []byte) (int, error) {
 	k, err := l.Stream.Read(p[:min(len(p), l.left)])
 	l.left -= k
 	return k, err
+}
+
+// byteCounter is a writer that counts what is written to it.
+type byteCounter int
+
+func (c *byteCounter) Write(p []byte) (int, error) {
+	*c += byteCounter(len(p))
+	return len(p), nil
 }
