@@ -19,7 +19,7 @@ func (s *Service) DeclineVillage(ctx context.Context, idText string) (wire.Villa
 	if err != nil {
 		return wire.VillageDeclined{}, villageErr(err)
 	}
-	return wire.VillageDeclined{Village: id.String(), Dropped: d.Dropped, Entries: d.Entries, Bytes: d.Bytes}, nil
+	return wire.VillageDeclined{Village: id.String(), Dropped: d.Dropped, Entries: d.Entries, Bytes: d.Bytes, Invitation: d.Invitation}, nil
 }
 
 func (s *Server) declineVillage(w http.ResponseWriter, r *http.Request, _ url.Values) error {

@@ -39,3 +39,33 @@ func TestVillageDecline(t *testing.T) {
 		t.Errorf("village decline --json = %+v, want the found log's 2 entries dropped", d)
 	}
 }
+
+// TestVillageDeclineInvitation: an invitee declines an invitation it has
+// not joined: every village log it holds of the village is dropped, the
+// village is no longer listed, and it says so.
+func TestVillageDeclineInvitation(t *testing.T) {
+	a, b, c := newEnv(t), newEnv(t), newEnv(t)
+	initHome(t, a)
+	bo, co := initHome(t, b), initHome(t, c)
+	id := strings.TrimSpace(a.ok(t, "village", "found", "Elm street", "--with", bo.Account))
+	syncHomes(t, a, b)
+	b.ok(t, "village", "accept", id)
+	syncHomes(t, b, a)
+	a.ok(t, "village", "invite", id, co.Account)
+	syncHomes(t, a, c)
+	syncHomes(t, b, c)
+	var l wire.VillageList
+	c.okJSON(t, &l, "village", "list")
+	if len(l.Villages) != 1 || l.Villages[0].Role != "invitee" {
+		t.Fatalf("c's villages before declining: %+v", l.Villages)
+	}
+	var d wire.VillageDeclined
+	c.okJSON(t, &d, "village", "decline", id)
+	if d.Village != id || !d.Invitation || !d.Dropped || d.Entries != 2 {
+		t.Errorf("village decline --json = %+v, want the 2 village entries held (a's invite, b's accept) dropped", d)
+	}
+	c.okJSON(t, &l, "village", "list")
+	if len(l.Villages) != 0 {
+		t.Errorf("after declining, c lists %+v", l.Villages)
+	}
+}

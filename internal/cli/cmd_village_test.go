@@ -179,7 +179,7 @@ func TestVillageShow(t *testing.T) {
 		"  " + do.Account + "  invited by Ada; waiting for 1 more local to invite it (admit by majority)\n" +
 		"\n" +
 		"waiting on (1)\n" +
-		"  " + do.Account + "  invitee, not joined: they may not have heard of the invitation yet: invitations are not delivered by this node. Ask them to follow you (" + A + ") and then join (kith village join " + v.id + ")\n" +
+		"  " + do.Account + "  invitee, not joined: they may not have heard of the invitation yet: this node has not reached a device of theirs (0 tries); it keeps trying while it runs. Ask them to run kith, or to follow you (" + A + "): then they get the invitation by sync and can join (kith village join " + v.id + ")\n" +
 		"\n" +
 		"inbox (0)\n" +
 		"\n" +

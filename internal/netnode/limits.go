@@ -180,7 +180,7 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 				StreamsOutbound: 2,
 				Memory:          1 << 20,
 			},
-			// One founding at a time: at most 33 messages of 8 KiB.
+			// One founding or invitation at a time: at most 256 KiB.
 			VillageFoundProtocol: {
 				Streams:         4,
 				StreamsInbound:  2,

@@ -276,6 +276,7 @@ func (n *Node) AcceptVillage(ctx context.Context, id entry.ID) (*entry.Entry, er
 
 // InviteToVillage invites (or endorses the invitation of) invitee.
 func (n *Node) InviteToVillage(ctx context.Context, id entry.ID, invitee identity.PublicKey) (*entry.Entry, error) {
+	defer n.reach.wake() // deliver it to the invitee (villagenotice.go)
 	return n.appendVillage(ctx, id, &village.Invite{Village: id, Invitee: invitee}, func(st *village.State, self identity.PublicKey) error {
 		if err := mustBeLocal(st, self); err != nil {
 			return err

@@ -14,15 +14,17 @@ import (
 
 	"github.com/kithnet/kith/internal/atomicfile"
 	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/scope"
 	"github.com/kithnet/kith/internal/store"
 	"github.com/kithnet/kith/internal/village"
 )
 
-// Declining a founding (village.md §6a): a founding that names this
-// account and that it does not want is dropped from this node, so that
-// foundings from strangers cannot hold the 16 places for unanswered ones,
-// and the same village's notice is refused from then on.
+// Declining a founding or an invitation (village.md §6a): a founding or
+// invitation that names this account and that it does not want is
+// dropped from this node, so that strangers' notices cannot hold the 16
+// places for unanswered ones, and the same village's notice is refused
+// from then on.
 const (
 	// declinedFile is the file in the home that lists the declined
 	// villages, hex ids, oldest first.
@@ -43,17 +45,21 @@ type declinedBook struct {
 // Declined is what DeclineVillage did.
 type Declined struct {
 	Village entry.ID
-	// Dropped: the founder device's found log was deleted from this node
-	// (entries, bytes); false when that log also holds a village this
-	// account takes part in, which it keeps (the declined one is then
-	// only hidden).
+	// Dropped: the founder device's found log (a founding), or every
+	// village log held of the village (an invitation), was deleted from
+	// this node (entries, bytes); false when the found log also holds a
+	// village this account takes part in, which it keeps (the declined
+	// one is then only hidden).
 	Dropped bool
 	Entries int
 	Bytes   int64
+	// Invitation: an invitation was declined, not a founding.
+	Invitation bool
 }
 
 // DeclineVillage declines a founding that names this account and that it
-// has not accepted: the village is recorded as declined (no longer listed,
+// has not accepted, or an invitation of it that it has not joined
+// (declineInvitation): the village is recorded as declined (no longer listed,
 // a new notice of it refused), and the founder device's found log is
 // deleted from this node unless it holds another village this account
 // takes part in.
@@ -62,21 +68,24 @@ func (n *Node) DeclineVillage(ctx context.Context, id entry.ID) (Declined, error
 	if err != nil {
 		return Declined{}, err
 	}
-	if found == nil || n.isDeclined(id) {
+	if n.isDeclined(id) {
 		return Declined{}, ErrNoVillage
 	}
-	st, err := village.Reduce(id, es)
-	if err != nil {
-		return Declined{}, fmt.Errorf("%w: %v", ErrNoVillage, err)
-	}
 	self := n.account
+	var st *village.State
+	if found != nil {
+		if st, err = village.Reduce(id, es); err != nil {
+			return Declined{}, fmt.Errorf("%w: %v", ErrNoVillage, err)
+		}
+	}
+	if st == nil || !slices.Contains(st.Founders, self) {
+		return n.declineInvitation(ctx, id, st, es)
+	}
 	keys, err := n.ownKeys(ctx)
 	if err != nil {
 		return Declined{}, err
 	}
 	switch {
-	case !slices.Contains(st.Founders, self):
-		return Declined{}, ruleErr("your account is not a founder of the village: there is no founding to decline")
 	case slices.Contains(keys, found.Header.Author):
 		return Declined{}, ruleErr("a device of your account founded the village")
 	case st.Founded || (st.Local(self) != nil && st.Local(self).Accepted):
@@ -98,6 +107,64 @@ func (n *Node) DeclineVillage(ctx context.Context, id entry.ID) (Declined, error
 	out.Entries, out.Bytes, err = d.DropLog(ctx, log)
 	if err != nil {
 		return out, fmt.Errorf("drop the founder's found log: %w", err)
+	}
+	out.Dropped = true
+	return out, nil
+}
+
+// declineInvitation declines an invitation of this account it has not
+// joined (st is nil when the found entry is not held): the village is
+// recorded as declined and every village log (log id = village id) held
+// of it is deleted, so that this node no longer takes part in it.
+func (n *Node) declineInvitation(ctx context.Context, id entry.ID, st *village.State, es []*entry.Entry) (Declined, error) {
+	self := n.account
+	keys, err := n.ownKeys(ctx)
+	if err != nil {
+		return Declined{}, err
+	}
+	invited := false
+	authors := map[identity.PublicKey]bool{}
+	for _, e := range es {
+		if e.Header.LogID != entry.LogID(id) {
+			continue
+		}
+		authors[e.Header.Author] = true
+		if e.Payload == nil {
+			continue
+		}
+		p, err := village.Decode(e.Payload)
+		if err != nil {
+			continue
+		}
+		switch p := p.(type) {
+		case *village.Invite:
+			invited = invited || (p.Invitee == self && p.Village == id)
+		case *village.Join:
+			if slices.Contains(keys, e.Header.Author) && p.Village == id {
+				return Declined{}, ruleErr("your account has joined the village: once a local, leave it instead (kith village leave)")
+			}
+		}
+	}
+	switch {
+	case st != nil && st.Local(self) != nil:
+		return Declined{}, ruleErr("your account is or was a local of the village: leave it instead (kith village leave)")
+	case !invited:
+		return Declined{}, ruleErr("your account is not a founder of the village and holds no invitation to it: there is nothing to decline")
+	}
+	if err := n.addDeclined(id); err != nil {
+		return Declined{}, err
+	}
+	out := Declined{Village: id, Invitation: true}
+	d, ok := n.store.(store.LogDropper)
+	if !ok {
+		return out, nil
+	}
+	for a := range authors {
+		k, b, err := d.DropLog(ctx, store.LogKey{Author: a, LogID: entry.LogID(id)})
+		out.Entries, out.Bytes = out.Entries+k, out.Bytes+b
+		if err != nil {
+			return out, fmt.Errorf("drop the village's logs: %w", err)
+		}
 	}
 	out.Dropped = true
 	return out, nil

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -12,187 +11,37 @@ import (
 	"github.com/kithnet/kith/internal/invite"
 	"github.com/kithnet/kith/internal/netnode"
 	"github.com/kithnet/kith/internal/scope"
-	"github.com/kithnet/kith/internal/store"
 	"github.com/kithnet/kith/internal/village"
 )
 
 // The founding notice (doc/protocol/village.md §6a): the founder's node
-// delivers the found entry to the co-founders' devices, found by their
-// accounts (connected, known, or through the account rendezvous key in
-// the DHT), so that a co-founder who does not follow the founder hears of
-// the village.
+// delivers the found entry to the co-founders' devices (villagenotice.go),
+// so that a co-founder who does not follow the founder hears of the
+// village.
 const (
-	// VillageFoundProtocol is the founding notice's stream protocol.
+	// VillageFoundProtocol is the stream protocol of the village notices:
+	// foundings and invitations.
 	VillageFoundProtocol = netnode.VillageFoundProtocol
-	// maxFoundLog is the most entries of the found log a notice carries.
+	// maxFoundLog is the most entries of a found log DeclineVillage reads
+	// at once.
 	maxFoundLog = 32
-	// maxUnanswered is the most foundings a node holds that name its
-	// account and that it has neither accepted nor seen founded: beyond,
-	// a notice is refused (busy), so strangers cannot make it store
-	// foundings without end.
+	// maxUnanswered is the most foundings and invitations a node holds
+	// that name its account and that it has not answered (accepted,
+	// joined, declined) and that are not founded, or the invitee not a
+	// local: beyond, a notice is refused (busy), so strangers cannot make
+	// it store foundings without end.
 	maxUnanswered = 16
-	// foundTries bounds the delivery attempts per co-founder, foundRetry
-	// is the first wait between them (doubling, at most 10 minutes).
-	foundTries = 12
-	foundRetry = 5 * time.Second
-	// foundRound is how often the loop looks for foundings to deliver.
-	foundRound = 5 * time.Second
 )
-
-// foundingLoop delivers this device's foundings to the co-founders who
-// have not accepted and not been reached, until the network stops.
-func (n *Node) foundingLoop(ctx context.Context, nw *network) {
-	t := time.NewTicker(foundRound)
-	defer t.Stop()
-	for {
-		n.deliverFoundings(ctx, nw)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-n.reach.woken():
-		}
-	}
-}
-
-// deliverFoundings tries once each founding of this device not founded
-// yet, for each co-founder not yet reached whose next try is due.
-func (n *Node) deliverFoundings(ctx context.Context, nw *network) {
-	own, err := n.store.Log(ctx, store.LogKey{Author: n.device.Public(), LogID: scope.FoundLog}, 1, maxFoundLog)
-	if err != nil {
-		return
-	}
-	log := make([]*entry.Entry, 0, len(own))
-	for _, fe := range own {
-		log = append(log, fe.Entry)
-	}
-	for i, fe := range own {
-		if n.reach.isFounded(fe.ID) {
-			continue
-		}
-		st, err := n.Village(ctx, fe.ID)
-		if err != nil {
-			continue
-		}
-		if st.Founded {
-			n.reach.setFounded(fe.ID)
-			continue
-		}
-		for _, f := range st.Founders {
-			if l := st.Local(f); f == n.account || (l != nil && l.Accepted) {
-				continue
-			}
-			r := n.reach.get(fe.ID, f)
-			if r.reached || r.tries >= foundTries || time.Now().Before(r.next) {
-				continue
-			}
-			dev, err := n.deliverFounding(ctx, nw, f, log[:i+1])
-			n.reach.update(fe.ID, f, func(r *reachRecord) {
-				r.tries++
-				if err == nil {
-					r.reached, r.device, r.at, r.lastErr = true, dev, time.Now(), ""
-					return
-				}
-				r.lastErr = err.Error()
-				r.next = time.Now().Add(min(foundRetry<<(r.tries-1), 10*time.Minute))
-			})
-			if err != nil {
-				nw.log.Debug("deliver a founding", "village", fe.ID.String(), "account", f.Account(), "err", err)
-			} else {
-				nw.log.Info("delivered a founding to a co-founder", "village", fe.ID.String(), "account", f.Account(), "peer", dev.Device())
-			}
-		}
-	}
-}
-
-// deliverFounding sends the found log (up to the founding) to a device of
-// account: a connected one, one this node knows, or one announced under
-// the account's rendezvous key, checked by its certificate.
-func (n *Node) deliverFounding(ctx context.Context, nw *network, account identity.PublicKey, log []*entry.Entry) (identity.PublicKey, error) {
-	cert, err := n.DeviceCert(ctx)
-	if err != nil {
-		return identity.PublicKey{}, err
-	}
-	var cands []identity.PublicKey
-	add := func(d identity.PublicKey) {
-		if d != n.device.Public() && !nw.scope.Blocked(d) && !slices.Contains(cands, d) && len(cands) < 2*accountCandidates {
-			cands = append(cands, d)
-		}
-	}
-	for _, p := range nw.host.Peers() {
-		if d, err := n.store.AccountOf(ctx, p.Key); err == nil && !d.Revoked && d.Account == account {
-			add(p.Key)
-		}
-	}
-	if ds, err := n.store.Devices(ctx, account); err == nil {
-		for _, d := range ds {
-			if !d.Revoked {
-				add(d.Device)
-			}
-		}
-	}
-	fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	providers, _ := nw.host.FindProviders(fctx, scope.AccountRendezvousKey(account))
-	cancel()
-	for _, p := range providers {
-		add(p)
-	}
-	if len(cands) == 0 {
-		return identity.PublicKey{}, errors.New("no device of theirs found (none connected or known, none announced under their account in the DHT)")
-	}
-	var last error
-	for _, d := range cands {
-		if last = n.sendFounding(ctx, nw, account, d, cert, log); last == nil {
-			return d, nil
-		}
-	}
-	return identity.PublicKey{}, last
-}
-
-// sendFounding connects to d, checks that it is a device of account, and
-// sends it the notice.
-func (n *Node) sendFounding(ctx context.Context, nw *network, account, d identity.PublicKey, cert *entry.Entry, log []*entry.Entry) error {
-	cctx, cancel := context.WithTimeout(ctx, requestDeadline)
-	defer cancel()
-	if err := nw.host.ConnectKey(cctx, d, nil); err != nil {
-		return fmt.Errorf("connect to %s: %v", d.Device(), err)
-	}
-	if acc, err := n.peerAccount(cctx, nw, d); err != nil || acc != account {
-		return fmt.Errorf("%s is not a device of theirs", d.Device())
-	}
-	s, err := nw.host.Open(cctx, d, VillageFoundProtocol)
-	if err != nil {
-		return fmt.Errorf("open a stream to %s: %v", d.Device(), err)
-	}
-	defer s.Close()
-	_ = s.SetDeadline(time.Now().Add(requestDeadline))
-	msgs := append([]*entry.Entry{cert}, log...)
-	for _, e := range msgs {
-		if err := invite.WriteCert(s, invite.Cert{Header: e.Raw, Payload: e.Payload}); err != nil {
-			return fmt.Errorf("send the founding: %w", err)
-		}
-	}
-	if err := s.CloseWrite(); err != nil {
-		return fmt.Errorf("send the founding: %w", err)
-	}
-	resp, err := invite.ReadResponse(s)
-	if err != nil {
-		return fmt.Errorf("their answer: %w", err)
-	}
-	if resp.Status != requestStored {
-		return fmt.Errorf("their device refused it: %s", resp.Message)
-	}
-	return nil
-}
 
 // serveVillageFound answers one /kith/village/found/1 stream: a founding
 // that names this node's account as a founder is stored (with the
-// founder device's certificate and its found log up to the founding);
-// anything else is refused and nothing is stored.
+// founder device's certificate and its found log up to the founding), an
+// invitation of it likewise (villageinvitenotice.go); anything else is
+// refused and nothing is stored.
 func (n *Node) serveVillageFound(ctx context.Context, nw *network, remote identity.PublicKey, s netnode.Stream) {
 	defer s.Close()
 	_ = s.SetDeadline(time.Now().Add(requestDeadline))
-	msgs, ok := readFrames(nw, remote, s, 1+maxFoundLog, "founding notice")
+	msgs, ok := readNotice(nw, remote, s)
 	if !ok {
 		return
 	}
@@ -200,9 +49,13 @@ func (n *Node) serveVillageFound(ctx context.Context, nw *network, remote identi
 		_ = invite.WriteResponse(s, invite.Response{Status: requestBusy, Message: err.Error()})
 		return
 	}
-	st, text := n.takeVillageFound(ctx, remote, msgs)
+	take, what := n.takeVillageFound, "founding"
+	if len(msgs) > 1 && isVillageLog(msgs[1]) {
+		take, what = n.takeVillageInvite, "invitation"
+	}
+	st, text := take(ctx, remote, msgs)
 	if st != requestStored {
-		nw.log.Info("refused a founding notice", "peer", remote.Device(), "why", text)
+		nw.log.Info("refused a village notice", "kind", what, "peer", remote.Device(), "why", text)
 	}
 	_ = invite.WriteResponse(s, invite.Response{Status: st, Message: text})
 }
@@ -265,34 +118,4 @@ func (n *Node) takeVillageFound(ctx context.Context, remote identity.PublicKey, 
 	}
 	n.noteAdded(es, res)
 	return requestStored, "stored; accept it with kith village accept " + vid.String()
-}
-
-// unansweredRoom refuses a new founding when this node already holds
-// maxUnanswered foundings naming its account that it has not accepted
-// and that are not founded (vid itself may be one of them).
-func (n *Node) unansweredRoom(ctx context.Context, vid entry.ID) error {
-	vs, err := n.Villages(ctx)
-	if err != nil {
-		return err
-	}
-	count := 0
-	for _, v := range vs {
-		if v.ID == vid {
-			return nil
-		}
-		if !v.Known || v.Founded || v.Role != RoleFounder {
-			continue
-		}
-		st, err := n.Village(ctx, v.ID)
-		if err != nil {
-			continue
-		}
-		if l := st.Local(n.account); l != nil && !l.Accepted {
-			count++
-		}
-	}
-	if count >= maxUnanswered {
-		return fmt.Errorf("this node holds %d foundings its account has not answered: it takes no more until it accepts or declines one", count)
-	}
-	return nil
 }

@@ -3,11 +3,12 @@ package node
 import (
 	"context"
 	"fmt"
-	"sync"
+	"slices"
 	"time"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/village"
 )
 
 // VillageWaiting is a founder who has not accepted the founding, or an
@@ -31,91 +32,6 @@ type VillageWaiting struct {
 	Hint string
 }
 
-// reachBook records, per village and account, this node's attempts to
-// deliver a founding to the account's devices. It lives in memory: after
-// a restart the node tries again.
-type reachBook struct {
-	mu   sync.Mutex
-	m    map[entry.ID]map[identity.PublicKey]*reachRecord
-	kick chan struct{} // a new founding to deliver
-	// founded: this device's foundings seen founded, not looked at again.
-	founded map[entry.ID]bool
-}
-
-func (b *reachBook) isFounded(v entry.ID) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.founded[v]
-}
-
-func (b *reachBook) setFounded(v entry.ID) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.founded == nil {
-		b.founded = map[entry.ID]bool{}
-	}
-	b.founded[v] = true
-	delete(b.m, v)
-}
-
-type reachRecord struct {
-	reached bool
-	device  identity.PublicKey
-	at      time.Time
-	tries   int
-	lastErr string
-	next    time.Time // not tried again before
-}
-
-func (b *reachBook) get(v entry.ID, acc identity.PublicKey) reachRecord {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if r := b.m[v][acc]; r != nil {
-		return *r
-	}
-	return reachRecord{}
-}
-
-func (b *reachBook) update(v entry.ID, acc identity.PublicKey, f func(r *reachRecord)) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.m == nil {
-		b.m = map[entry.ID]map[identity.PublicKey]*reachRecord{}
-	}
-	if b.m[v] == nil {
-		b.m[v] = map[identity.PublicKey]*reachRecord{}
-	}
-	r := b.m[v][acc]
-	if r == nil {
-		r = &reachRecord{}
-		b.m[v][acc] = r
-	}
-	f(r)
-}
-
-// wake asks the delivery loop to look for foundings to deliver now.
-func (b *reachBook) wake() {
-	b.mu.Lock()
-	if b.kick == nil {
-		b.kick = make(chan struct{}, 1)
-	}
-	k := b.kick
-	b.mu.Unlock()
-	select {
-	case k <- struct{}{}:
-	default:
-	}
-}
-
-func (b *reachBook) woken() <-chan struct{} {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.kick == nil {
-		b.kick = make(chan struct{}, 1)
-	}
-	return b.kick
-}
-
 // Waiting returns who the village waits on (founders who have not
 // accepted while it is not founded, invitees who have not joined), not
 // this node's account, each with what this node knows of having reached
@@ -132,14 +48,14 @@ func (n *Node) Waiting(ctx context.Context, id entry.ID) ([]VillageWaiting, erro
 			if l := st.Local(f); f == me || (l != nil && l.Accepted) {
 				continue
 			}
-			r := n.reach.get(id, f)
-			w := VillageWaiting{Account: f, As: RoleFounder, Reached: r.reached, Device: r.device, At: r.at, Tries: r.tries, LastErr: r.lastErr}
-			if r.reached {
+			r := n.reach.get(n.home, id, f)
+			w := VillageWaiting{Account: f, As: RoleFounder, Reached: r.Reached, Device: r.Device, At: r.At, Tries: r.Tries, LastErr: r.LastErr}
+			if r.Reached {
 				w.Hint = fmt.Sprintf("their device %s took the founding from this node at %s; the village waits for them to accept it (kith village accept %s)",
-					r.device.Device(), r.at.Local().Format("15:04"), id)
+					r.Device.Device(), r.At.Local().Format("15:04"), id)
 			} else {
 				w.Hint = fmt.Sprintf("they may not have heard of the village yet: this node has not reached a device of theirs (%d tries%s); it keeps trying while it runs. Ask them to run kith, or to follow you (%s): then they get the founding by sync and can accept it",
-					r.tries, lastErrText(r.lastErr), me.Account())
+					r.Tries, lastErrText(r.LastErr), me.Account())
 			}
 			out = append(out, w)
 		}
@@ -148,8 +64,7 @@ func (n *Node) Waiting(ctx context.Context, id entry.ID) ([]VillageWaiting, erro
 		if inv.Joined || inv.Invitee == me {
 			continue
 		}
-		out = append(out, VillageWaiting{Account: inv.Invitee, As: RoleInvitee,
-			Hint: fmt.Sprintf("they may not have heard of the invitation yet: invitations are not delivered by this node. Ask them to follow you (%s) and then join (kith village join %s)", me.Account(), id)})
+		out = append(out, n.inviteeWaiting(id, inv))
 	}
 	return out, nil
 }
@@ -159,4 +74,29 @@ func lastErrText(s string) string {
 		return ""
 	}
 	return "; last: " + s
+}
+
+// inviteeWaiting is what this node knows of having reached an invitee who
+// has not joined, with a hint.
+func (n *Node) inviteeWaiting(id entry.ID, inv *village.Invitation) VillageWaiting {
+	me := n.account
+	w := VillageWaiting{Account: inv.Invitee, As: RoleInvitee}
+	more := ""
+	if inv.Needed > 0 {
+		more = fmt.Sprintf(", and for %d more locals to invite them", inv.Needed)
+	}
+	if !slices.Contains(inv.Endorsers, me) {
+		w.Hint = fmt.Sprintf("other locals invited them: their nodes deliver the invitation. The village waits for them to join (kith village join %s)%s", id, more)
+		return w
+	}
+	r := n.reach.get(n.home, id, inv.Invitee)
+	w.Reached, w.Device, w.At, w.Tries, w.LastErr = r.Reached, r.Device, r.At, r.Tries, r.LastErr
+	if r.Reached {
+		w.Hint = fmt.Sprintf("their device %s took the invitation from this node at %s; the village waits for them to join (kith village join %s)%s",
+			r.Device.Device(), r.At.Local().Format("15:04"), id, more)
+		return w
+	}
+	w.Hint = fmt.Sprintf("they may not have heard of the invitation yet: this node has not reached a device of theirs (%d tries%s); it keeps trying while it runs. Ask them to run kith, or to follow you (%s): then they get the invitation by sync and can join (kith village join %s)",
+		r.Tries, lastErrText(r.LastErr), me.Account(), id)
+	return w
 }

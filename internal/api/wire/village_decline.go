@@ -9,4 +9,7 @@ type VillageDeclined struct {
 	Dropped bool   `json:"dropped"`
 	Entries int    `json:"entries"`
 	Bytes   int64  `json:"bytes"`
+	// Invitation: an invitation was declined (its village logs dropped),
+	// not a founding.
+	Invitation bool `json:"invitation,omitempty"`
 }

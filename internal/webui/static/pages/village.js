@@ -357,6 +357,21 @@ export default async function village(main, ctx) {
     } else if (inv) {
       role = inv.admitted ? 'You are invited and admitted: join to become a local.' : `You are invited (endorsed by ${names(inv.endorsers)}); the locals have not admitted you yet: ${plural(inv.needed, 'more local')} must invite you too.`;
       buttons.push(h('button', { type: 'button', dataset: { testid: 'village-join' }, onclick: () => act(() => api.villageJoin(id), joined), text: 'Join' }));
+      // Not wanted: declined, the invitation is dropped from this node
+      // (doc/protocol/village.md §6a).
+      buttons.push(h('button', {
+        type: 'button', class: 'secondary', dataset: { testid: 'village-decline' },
+        onclick: async () => {
+          try {
+            await api.villageDecline(id);
+            ctx.announce('You declined the invitation.');
+            location.hash = '#/villages';
+          } catch (err) {
+            membershipStatus.set(errorText(err), 'error');
+          }
+        },
+        text: 'Decline',
+      }));
     } else {
       role = 'You do not take part in this village.';
     }
