@@ -55,7 +55,10 @@ func parseDecisionID(s string) (entry.ID, error) {
 // StartDecision starts a conversation that ends in a decision.
 func (s *Service) StartDecision(ctx context.Context, req wire.ConversationStart) (wire.ConversationEntry, error) {
 	nd := node.NewDecision{Start: &conversation.Start{Topic: req.Topic, Pattern: req.Pattern, Method: req.Method,
-		Params: req.Params, Expr: req.Expr, Text: req.Text, Options: req.Options, Ballot: req.Ballot, After: req.After}}
+		Params: req.Params, Expr: req.Expr, Text: req.Text, Options: req.Options, Ballot: req.Ballot, After: req.After, Places: req.Places}}
+	if err := s.startExtras(ctx, req, nd.Start); err != nil {
+		return wire.ConversationEntry{}, err
+	}
 	if len(nd.Start.Options) == 0 {
 		nd.Start.Options = nil
 	}
@@ -303,6 +306,12 @@ func (s *Service) Decision(ctx context.Context, idText string) (wire.Decision, e
 		if sd, ok := st.Stands[k]; ok {
 			p.Position, p.Reason = sd.Position.String(), sd.Reason
 		}
+		if a, ok := st.Answers[k]; ok {
+			p.Position = a.String()
+		}
+		if slices.Contains(st.Acknowledged, k) {
+			p.Position = "acknowledged"
+		}
 		if b, ok := st.Ballots[k]; ok && start != nil {
 			p.Ballot = ballotWords(start, b)
 		}
@@ -319,6 +328,7 @@ func (s *Service) Decision(ctx context.Context, idText string) (wire.Decision, e
 		}
 		out.History = append(out.History, w)
 	}
+	patternView(&out, st, nm)
 	if o := st.Outcome; o != nil {
 		wo := &wire.ConversationOutcome{At: o.At.String(), Messages: o.Messages, Text: o.Text, Amendments: o.Amendments, Winner: o.WinnerText}
 		for _, k := range o.Agreed {

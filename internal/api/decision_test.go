@@ -162,7 +162,7 @@ func TestDecisionEndpoints(t *testing.T) {
 	pp := "/api/v1/decisions/" + poll.ID
 	a.expectError("POST", pp+"/vote", `{"options":["Cake"]}`, 400, wire.CodeBadRequest, `"Cake" is not an option of this poll (1 "Soup", 2 "Bread", 3 "Pie")`)
 	a.expectError("POST", pp+"/vote", `{"options":["soup","1"]}`, 400, wire.CodeBadRequest, `"Soup" is named twice`)
-	a.expectError("POST", pp+"/position", `{"position":"agree"}`, 409, wire.CodeConflict, "positions belong to the proposal pattern; this is a poll")
+	a.expectError("POST", pp+"/position", `{"position":"agree"}`, 409, wire.CodeConflict, "positions belong to the proposal and debate patterns; this is a poll")
 	a.call("POST", pp+"/vote", wire.ConversationVote{Options: []string{"pie", "2"}}, nil)
 	d = wire.Decision{}
 	a.call("GET", pp, nil, &d)

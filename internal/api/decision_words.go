@@ -200,6 +200,14 @@ func eventWords(st *conversation.Start, p conversation.Payload) string {
 			return "a ballot"
 		}
 		return ballotWords(st, p.Choice)
+	case *conversation.Ack:
+		return "acknowledged"
+	case *conversation.AnswerMsg:
+		return p.Answer.String()
+	case *conversation.Argument:
+		return p.Side.String() + ": " + p.Text
+	case *conversation.DeadlineMsg:
+		return "the stated deadline passed"
 	}
 	return p.Type()
 }

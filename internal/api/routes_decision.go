@@ -20,6 +20,10 @@ func (s *Server) decisionRoutes() []route {
 		{method: "POST", path: d + "/amend", h: s.amendDecision},
 		{method: "POST", path: d + "/position", h: s.positionInDecision},
 		{method: "POST", path: d + "/vote", h: s.voteInDecision},
+		{method: "POST", path: d + "/ack", h: s.ackDecision},
+		{method: "POST", path: d + "/answer", h: s.answerDecision},
+		{method: "POST", path: d + "/argue", h: s.argueInDecision},
+		{method: "POST", path: d + "/deadline", h: s.declareDeadline},
 	}
 }
 

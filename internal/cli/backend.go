@@ -74,6 +74,10 @@ type backend interface {
 	AmendDecision(ctx context.Context, id string, req wire.ConversationAmend) (wire.ConversationEntry, error)
 	PositionInDecision(ctx context.Context, id string, req wire.ConversationPosition) (wire.ConversationEntry, error)
 	VoteInDecision(ctx context.Context, id string, req wire.ConversationVote) (wire.ConversationEntry, error)
+	AckDecision(ctx context.Context, id string) (wire.ConversationEntry, error)
+	AnswerDecision(ctx context.Context, id string, req wire.ConversationAnswer) (wire.ConversationEntry, error)
+	ArgueInDecision(ctx context.Context, id string, req wire.ConversationArgument) (wire.ConversationEntry, error)
+	DeclareDeadline(ctx context.Context, id string) (wire.ConversationEntry, error)
 }
 
 var (

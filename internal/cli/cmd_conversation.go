@@ -42,7 +42,10 @@ func init() {
 			strFlag("text", "the proposal's text"),
 			multi("option", "a poll option; repeatable, 2 to 64"),
 			strFlag("ballot", "approval, ranked or score (default: what the method counts)"),
-			strFlag("after", "the deadline: after this many messages")),
+			strFlag("after", "the deadline: after this many messages"),
+			strFlag("speaker", "an announcement's speaker: acc_… or the name of an account you follow (default: you)"),
+			strFlag("places", "an invitation's limit of places"),
+			strFlag("deadline", "the stated deadline, e.g. 2026-12-31T18:00:00Z: it passes when a participant declares it (conversation deadline)")),
 		run: runConversationStart,
 	})
 	register(&command{
@@ -74,6 +77,31 @@ func init() {
 		args:    "CONVERSATION_ID agree|disagree|abstain|block [REASON]",
 		summary: "take a position on a proposal (a block needs a reason); your latest position counts",
 		run:     runConversationPosition,
+	})
+	register(&command{
+		name:    "conversation ack",
+		args:    "CONVERSATION_ID",
+		summary: "acknowledge an announcement",
+		run:     runConversationAck,
+	})
+	register(&command{
+		name:    "conversation answer",
+		args:    "CONVERSATION_ID yes|no|maybe",
+		summary: "answer an invitation; your latest answer counts (a yes takes a free place or waits for one)",
+		run:     runConversationAnswer,
+	})
+	register(&command{
+		name:    "conversation argue",
+		args:    "CONVERSATION_ID for|against TEXT",
+		summary: "write an argument in a debate, for or against the motion, answering another argument with --answers",
+		flags:   strFlag("answers", "the argument (ent_…) it answers"),
+		run:     runConversationArgue,
+	})
+	register(&command{
+		name:    "conversation deadline",
+		args:    "CONVERSATION_ID",
+		summary: "declare the stated deadline passed (only once this device's clock has reached it); the tally is final from then on",
+		run:     runConversationDeadline,
 	})
 	register(&command{
 		name:    "conversation vote",
@@ -156,11 +184,11 @@ func runConversationStart(ctx context.Context, c *call) error {
 		case req.Text != "":
 			req.Pattern = "proposal"
 		default:
-			return usagef("--text PROPOSAL makes a proposal, --option OPTION (repeated) a poll; or give --pattern")
+			return usagef("--text PROPOSAL makes a proposal, --option OPTION (repeated) a poll; or give --pattern (discussion, announcement, invitation or debate)")
 		}
 	}
 	if req.Method == "" {
-		req.Method = map[string]string{"poll": "approval", "proposal": "consent"}[req.Pattern]
+		req.Method = map[string]string{"poll": "approval", "proposal": "consent", "announcement": "unanimity", "debate": "majority-of-voters"}[req.Pattern]
 		if req.Method == "" {
 			return usagef("--method: a %s needs a method (e.g. cel with --expr)", req.Pattern)
 		}
@@ -180,6 +208,14 @@ func runConversationStart(ctx context.Context, c *call) error {
 			req.Params = append(req.Params, v)
 		}
 	}
+	if p := c.str("places"); p != "" {
+		v, err := strconv.ParseUint(p, 10, 32)
+		if err != nil || v == 0 {
+			return usagef("--places: %q: want a number of places, at least 1", p)
+		}
+		req.Places = v
+	}
+	req.Speaker, req.Deadline = c.str("speaker"), c.str("deadline")
 	if a := c.str("after"); a != "" {
 		v, err := strconv.ParseUint(a, 10, 32)
 		if err != nil || v == 0 {
@@ -277,7 +313,11 @@ func printDecision(w io.Writer, d wire.Decision) {
 		return
 	}
 	fmt.Fprintf(w, "%s  %s\n", termText(d.Topic), d.ID)
-	fmt.Fprintf(w, "a %s in the %s %q, started by %s\n", d.Pattern, d.Place.Kind, termText(d.Place.Name), who(d.Starter))
+	article := "a"
+	if strings.ContainsRune("aeiou", rune(d.Pattern[0])) {
+		article = "an"
+	}
+	fmt.Fprintf(w, "%s %s in the %s %q, started by %s\n", article, d.Pattern, d.Place.Kind, termText(d.Place.Name), who(d.Starter))
 	if d.Text != "" {
 		fmt.Fprintf(w, "proposal: %s\n", termText(d.Text))
 		for _, a := range d.Amendments {
@@ -306,6 +346,7 @@ func printDecision(w io.Writer, d wire.Decision) {
 	if d.MethodError != "" {
 		fmt.Fprintf(w, "the expression's last evaluation failed: %s\n", termText(d.MethodError))
 	}
+	printPatternParts(w, d)
 	fmt.Fprintf(w, "participants (%d)\n", len(d.Participants))
 	for _, p := range d.Participants {
 		stand := "(no answer yet)"
@@ -450,4 +491,117 @@ func runConversationVote(ctx context.Context, c *call) error {
 		}
 		return c.printWritten(e)
 	})
+}
+
+// writeContribution runs one contribution through the backend and prints
+// what was written.
+func (c *call) writeContribution(id string, write func(b backend) (wire.ConversationEntry, error)) error {
+	return c.withBackend(func(b backend) error {
+		e, err := write(b)
+		if err != nil {
+			return conversationFailed(err, id)
+		}
+		return c.printWritten(e)
+	})
+}
+
+func runConversationAck(ctx context.Context, c *call) error {
+	if err := c.wantArgs(1, 1); err != nil {
+		return err
+	}
+	id, err := decisionArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	return c.writeContribution(id, func(b backend) (wire.ConversationEntry, error) { return b.AckDecision(ctx, id) })
+}
+
+func runConversationAnswer(ctx context.Context, c *call) error {
+	if err := c.wantArgs(2, 2); err != nil {
+		return err
+	}
+	id, err := decisionArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	req := wire.ConversationAnswer{Answer: strings.ToLower(c.args[1])}
+	switch req.Answer {
+	case "yes", "no", "maybe":
+	default:
+		return usagef("ANSWER: %q is not yes, no or maybe", termText(c.args[1]))
+	}
+	return c.writeContribution(id, func(b backend) (wire.ConversationEntry, error) { return b.AnswerDecision(ctx, id, req) })
+}
+
+func runConversationArgue(ctx context.Context, c *call) error {
+	if err := c.wantArgs(3, 3); err != nil {
+		return err
+	}
+	id, err := decisionArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	req := wire.ConversationArgument{Side: strings.ToLower(c.args[1]), Text: c.args[2]}
+	if req.Side != "for" && req.Side != "against" {
+		return usagef("SIDE: %q is not for or against", termText(c.args[1]))
+	}
+	if a := c.str("answers"); a != "" {
+		aid, err := entry.ParseID(a)
+		if err != nil {
+			return usagef("--answers: %v", err)
+		}
+		req.Answers = aid.String()
+	}
+	return c.writeContribution(id, func(b backend) (wire.ConversationEntry, error) { return b.ArgueInDecision(ctx, id, req) })
+}
+
+func runConversationDeadline(ctx context.Context, c *call) error {
+	if err := c.wantArgs(1, 1); err != nil {
+		return err
+	}
+	id, err := decisionArg(c.args[0])
+	if err != nil {
+		return err
+	}
+	return c.writeContribution(id, func(b backend) (wire.ConversationEntry, error) { return b.DeclareDeadline(ctx, id) })
+}
+
+// printPatternParts prints what an announcement, an invitation or a
+// debate holds besides the tally.
+func printPatternParts(w io.Writer, d wire.Decision) {
+	names := func(ps []wire.ConversationPerson) string {
+		if len(ps) == 0 {
+			return "no one yet"
+		}
+		var out []string
+		for _, p := range ps {
+			out = append(out, who(p))
+		}
+		return strings.Join(out, ", ")
+	}
+	switch d.Pattern {
+	case "announcement":
+		if d.Speaker != nil {
+			fmt.Fprintf(w, "speaker: %s\n", who(*d.Speaker))
+		}
+		fmt.Fprintf(w, "acknowledged by: %s\n", names(d.Acknowledged))
+	case "invitation":
+		if d.Places > 0 {
+			fmt.Fprintf(w, "places: %d, taken by %s\n", d.Places, names(d.Guests))
+		} else {
+			fmt.Fprintf(w, "coming: %s\n", names(d.Guests))
+		}
+		if len(d.Waiting) > 0 {
+			fmt.Fprintf(w, "waiting for a place, in order: %s\n", names(d.Waiting))
+		}
+	case "debate":
+		fmt.Fprintf(w, "arguments (%d)\n", len(d.Arguments))
+		for _, a := range d.Arguments {
+			answers := "the motion"
+			if a.Answers != "" {
+				answers = a.Answers
+			}
+			fmt.Fprintf(w, "  %s  %s, %s (answering %s): %s\n", a.ID, who(a.Author), a.Side, answers, termText(a.Text))
+		}
+	}
 }

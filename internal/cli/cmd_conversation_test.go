@@ -56,7 +56,7 @@ func TestConversationCommands(t *testing.T) {
 	if r := b.run(t, nil, "conversation", "vote", id, "Cake"); r.code != 1 || !strings.Contains(r.stderr, `"Cake" is not an option of this poll (1 "Soup", 2 "Bread", 3 "Pie")`) || !strings.Contains(r.stderr, "nothing was sent") {
 		t.Fatalf("a vote for an unknown option: %+v", r)
 	}
-	if r := b.run(t, nil, "conversation", "position", id, "agree"); r.code != 1 || !strings.Contains(r.stderr, "positions belong to the proposal pattern; this is a poll") {
+	if r := b.run(t, nil, "conversation", "position", id, "agree"); r.code != 1 || !strings.Contains(r.stderr, "positions belong to the proposal and debate patterns; this is a poll") {
 		t.Fatalf("a position in a poll: %+v", r)
 	}
 	idLine(t, b, "conversation", "vote", id, "Bread", "soup")
@@ -94,5 +94,53 @@ func TestConversationCommands(t *testing.T) {
 	idLine(t, c, "conversation", "say", id, "see you there")
 	if out := a.ok(t, "conversation", "list"); out != id+"  poll      Lunch (space \"conversation\")  decided: \"Bread\" wins\n" {
 		t.Fatalf("list: %q", out)
+	}
+}
+
+// TestConversationPatternCommands: an invitation's places and answers,
+// and the refusals of the new commands, through the CLI.
+func TestConversationPatternCommands(t *testing.T) {
+	a, b := newEnv(t), newEnv(t)
+	_, bo := initHome(t, a), initHome(t, b)
+	a.ok(t, "profile", "set", "--name", "Ann")
+	b.ok(t, "profile", "set", "--name", "Bea")
+	a.ok(t, "follow", bo.Account)
+	syncAll(t, a, b)
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"conversation", "start", "Trip", "--with", "Bea", "--pattern", "invitation", "--method", "quorum", "--params", "1", "--places", "none"}, "--places"},
+		{[]string{"conversation", "start", "Trip", "--with", "Bea", "--pattern", "invitation", "--method", "quorum", "--params", "1", "--deadline", "soon"}, `"soon" is not a time`},
+		{[]string{"conversation", "answer", "ent_nope", "yes"}, "CONVERSATION_ID"},
+		{[]string{"conversation", "argue", "ent_nope", "for", "x"}, "CONVERSATION_ID"},
+	} {
+		r := a.run(t, nil, tc.args...)
+		if r.code == 0 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("kith %s: exit %d, stderr %q; want %q", strings.Join(tc.args, " "), r.code, r.stderr, tc.want)
+		}
+	}
+	id := idLine(t, a, "conversation", "start", "Canoe trip", "--with", "Bea", "--pattern", "invitation", "--method", "quorum", "--params", "2", "--places", "1")
+	for range 2 {
+		syncAll(t, a, b)
+		for _, e := range []env{a, b} {
+			e.ok(t, "conversation", "list")
+		}
+	}
+	syncAll(t, a, b)
+	if r := a.run(t, nil, "conversation", "answer", id, "perhaps"); r.code == 0 || !strings.Contains(r.stderr, `"perhaps" is not yes, no or maybe`) {
+		t.Fatalf("answer perhaps: %+v", r)
+	}
+	b.ok(t, "conversation", "answer", id, "yes")
+	syncAll(t, a, b)
+	a.ok(t, "conversation", "answer", id, "yes")
+	out := a.ok(t, "conversation", "show", id)
+	if !strings.Contains(out, "places: 1, taken by Bea") || !strings.Contains(out, "waiting for a place, in order: Ann (you)") ||
+		!strings.Contains(out, "an invitation in the space") || !strings.Contains(out, "  Bea  yes\n") || !strings.Contains(out, "Bea  answer: yes\n") {
+		t.Fatalf("show after two yeses:\n%s", out)
+	}
+	if r := a.run(t, nil, "conversation", "deadline", id); r.code == 0 || !strings.Contains(r.stderr, "states no deadline") {
+		t.Fatalf("deadline of a conversation without one: %+v", r)
 	}
 }

@@ -49,3 +49,23 @@ func (c *Client) PositionInDecision(ctx context.Context, id string, req wire.Con
 func (c *Client) VoteInDecision(ctx context.Context, id string, req wire.ConversationVote) (wire.ConversationEntry, error) {
 	return send[wire.ConversationEntry](ctx, c, http.MethodPost, decisionPath(id)+"/vote", req)
 }
+
+// AckDecision acknowledges an announcement.
+func (c *Client) AckDecision(ctx context.Context, id string) (wire.ConversationEntry, error) {
+	return send[wire.ConversationEntry](ctx, c, http.MethodPost, decisionPath(id)+"/ack", struct{}{})
+}
+
+// AnswerDecision answers an invitation: yes, no or maybe.
+func (c *Client) AnswerDecision(ctx context.Context, id string, req wire.ConversationAnswer) (wire.ConversationEntry, error) {
+	return send[wire.ConversationEntry](ctx, c, http.MethodPost, decisionPath(id)+"/answer", req)
+}
+
+// ArgueInDecision writes an argument in a debate.
+func (c *Client) ArgueInDecision(ctx context.Context, id string, req wire.ConversationArgument) (wire.ConversationEntry, error) {
+	return send[wire.ConversationEntry](ctx, c, http.MethodPost, decisionPath(id)+"/argue", req)
+}
+
+// DeclareDeadline declares the conversation's stated deadline passed.
+func (c *Client) DeclareDeadline(ctx context.Context, id string) (wire.ConversationEntry, error) {
+	return send[wire.ConversationEntry](ctx, c, http.MethodPost, decisionPath(id)+"/deadline", struct{}{})
+}

@@ -19,6 +19,25 @@ type ConversationStart struct {
 	Options []string `json:"options,omitempty"` // a poll's options
 	Ballot  string   `json:"ballot,omitempty"`  // approval, ranked or score
 	After   uint64   `json:"after,omitempty"`   // the deadline: after this many messages
+	Speaker string   `json:"speaker,omitempty"` // an announcement's speaker: acc_… or a name (default: you)
+	Places  uint64   `json:"places,omitempty"`  // an invitation's limit of places
+	// Deadline is the stated deadline, RFC 3339: people read it; it passes
+	// when a participant declares it passed (POST …/deadline).
+	Deadline string `json:"deadline,omitempty"`
+}
+
+// ConversationAnswer is the body of POST …/answer: yes, no or maybe to an
+// invitation.
+type ConversationAnswer struct {
+	Answer string `json:"answer"`
+}
+
+// ConversationArgument is the body of POST …/argue: an argument for or
+// against a debate's motion, answering another argument or the motion.
+type ConversationArgument struct {
+	Side    string `json:"side"` // for or against
+	Text    string `json:"text"`
+	Answers string `json:"answers,omitempty"` // ent_…: the argument it answers
 }
 
 // ConversationSay is the body of POST /api/v1/decisions/{id}/say.
@@ -147,6 +166,24 @@ type Decision struct {
 	Problem      string                   `json:"problem,omitempty"`      // no valid start: why
 	MethodError  string                   `json:"method_error,omitempty"` // the last error of a cel expression
 	Capped       int                      `json:"capped,omitempty"`       // devices whose log is beyond the limit
+	// The announcement's speaker and who acknowledged it.
+	Speaker      *ConversationPerson  `json:"speaker,omitempty"`
+	Acknowledged []ConversationPerson `json:"acknowledged,omitempty"`
+	// The invitation's places: who holds one, who waits, in order.
+	Places  uint64               `json:"places,omitempty"`
+	Guests  []ConversationPerson `json:"guests,omitempty"`
+	Waiting []ConversationPerson `json:"waiting,omitempty"`
+	// The debate's arguments, in the causal order.
+	Arguments []ConversationArgumentView `json:"arguments,omitempty"`
+}
+
+// ConversationArgumentView is one applied argument of a debate.
+type ConversationArgumentView struct {
+	ID      string             `json:"id"`
+	Author  ConversationPerson `json:"author"`
+	Side    string             `json:"side"` // for or against
+	Text    string             `json:"text"`
+	Answers string             `json:"answers,omitempty"` // ent_… of the argument it answers; "" for the motion
 }
 
 // DecisionSummary is one conversation of the list.
