@@ -55,7 +55,7 @@ func TestDecisionEndpoints(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
 		{`{"village":"` + vid + `","topic":"Paint","pattern":"proposal","method":"cel","expr":"agree >","text":"blue"}`, "the expression does not compile"},
 		{`{"village":"` + vid + `","topic":"Paint","pattern":"proposal","method":"cel","expr":"agreed >= 2","text":"blue"}`, "undeclared reference to 'agreed'"},
-		{`{"village":"` + vid + `","topic":"Paint","pattern":"proposal","method":"cel","expr":"votes.map(x, votes.map(y, votes.map(z, x+y+z))).size() > 0","text":"blue"}`, "costs more than the limit of 100000"},
+		{`{"village":"` + vid + `","topic":"Paint","pattern":"proposal","method":"cel","expr":"votes.map(x, votes.map(y, votes.map(z, x+y+z))).size() > 0","text":"blue"}`, "costs more than the limit of 10000"},
 		{`{"village":"` + vid + `","topic":"Paint","pattern":"proposal","method":"quorum","params":[0],"text":"blue"}`, "a quorum of 0"},
 		{`{"topic":"Paint","pattern":"proposal","method":"consent","text":"blue"}`, "say who decides"},
 	} {

@@ -13,7 +13,7 @@ import (
 // (conversation.md §4): evaluation stops, and the method does not hold,
 // once the cost exceeds it. The same expression over the same tally costs
 // the same on every node.
-const CostLimit = 100000
+const CostLimit = 10000
 
 var celEnv = func() *cel.Env {
 	env, err := cel.NewEnv(

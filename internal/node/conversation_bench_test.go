@@ -103,7 +103,7 @@ func BenchmarkDecisionReadCostlyRule(b *testing.B) {
 	for i := range opts {
 		opts[i] = "option " + string(rune('A'+i%26)) + string(rune('A'+i/26))
 	}
-	expr := "votes.all(v, votes.all(w, v + w >= 0)) && messages > 100000"
+	expr := "votes.map(v, v * 2).filter(v, v > 1).size() >= 0 && votes.map(v, v + 1).exists(v, v > 2) && votes.filter(v, v >= 0).size() >= 0 && messages > 100000"
 	if _, err := conversation.CompileExpr(expr); err != nil {
 		b.Fatal(err)
 	}
