@@ -15,7 +15,7 @@ func (s *Server) festivalRoutes() []route {
 	return []route{
 		{method: "GET", path: v1 + "/festivals", h: s.festivals},
 		{method: "POST", path: v1 + "/festivals", h: s.createFestival},
-				{method: "GET", path: f, h: s.festival},
+		{method: "GET", path: f, h: s.festival},
 		{method: "GET", path: f + "/programme.ics", h: s.festivalICS},
 		{method: "POST", path: f + "/open", h: s.openFestival},
 		{method: "POST", path: f + "/leave", h: s.leaveFestival},
