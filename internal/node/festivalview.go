@@ -21,6 +21,7 @@ import (
 const (
 	maxFestivalAuthorEntries = 20000
 	maxFestivalEntries       = 200000
+	maxUnmappedChecks        = 256
 )
 
 // festivalSnapshot is one reduction of the opened festivals.
@@ -31,6 +32,23 @@ type festivalSnapshot struct {
 	// logOf: the festival in whose log (or, for a create, as which)
 	// each entry read was held.
 	logOf map[entry.ID]entry.ID
+	// unmapped: authors whose certificate was not held (their entries
+	// counted for the device key); the state is derived again once one
+	// arrives, by whichever way.
+	unmapped []identity.PublicKey
+}
+
+// stale reports whether the certificate of an author the snapshot could
+// not map to an account is held now. It looks at the first
+// maxUnmappedChecks of them: device keys cost nothing, so a view does not
+// ask the store once per key a stranger made up.
+func (sn *festivalSnapshot) stale(ctx context.Context, st store.Store) bool {
+	for _, a := range sn.unmapped[:min(len(sn.unmapped), maxUnmappedChecks)] {
+		if d, err := st.AccountOf(ctx, a); err == nil && d.Account != (identity.PublicKey{}) {
+			return true
+		}
+	}
+	return false
 }
 
 // festivalsChanged drops the reduced state and wakes the owner's loop.
@@ -60,11 +78,11 @@ func (n *Node) festivalState(ctx context.Context) (*festival.State, error) {
 func (n *Node) festivalSnap(ctx context.Context) (*festivalSnapshot, error) {
 	b := &n.fests
 	b.mu.Lock()
-	if s := b.state; s != nil {
-		b.mu.Unlock()
+	s := b.state
+	b.mu.Unlock()
+	if s != nil && !s.stale(ctx, n.store) {
 		return s, nil
 	}
-	b.mu.Unlock()
 	opened, err := n.openedFestivals()
 	if err != nil {
 		return nil, err
@@ -106,6 +124,8 @@ func (n *Node) festivalSnap(ctx context.Context) (*festivalSnapshot, error) {
 		accounts[a] = a
 		if d, err := n.store.AccountOf(ctx, a); err == nil && !(d.Account == identity.PublicKey{}) {
 			accounts[a] = d.Account
+		} else if !isAccountKey(ctx, n.store, a) {
+			sn.unmapped = append(sn.unmapped, a)
 		}
 	}
 	sn.st = festival.Reduce(festival.Input{
@@ -426,4 +446,11 @@ func errFestivalNotYet(id entry.ID) error {
 
 func errFestivalUnknown(id entry.ID) error {
 	return fmt.Errorf("%w: %s (open it first: kith festival open; 'kith festival list' shows those held)", ErrNoFestival, id)
+}
+
+// isAccountKey reports whether key certified devices: an account key
+// writing for itself needs no certificate.
+func isAccountKey(ctx context.Context, st store.Store, key identity.PublicKey) bool {
+	ds, err := st.Devices(ctx, key)
+	return err == nil && len(ds) > 0
 }

@@ -45,8 +45,12 @@ func TestFestivalScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	topLog := func(p *person) store.LogKey { return store.LogKey{Author: p.device.Public(), LogID: FestivalLog(top.ID)} }
-	subLog := func(p *person) store.LogKey { return store.LogKey{Author: p.device.Public(), LogID: FestivalLog(sub.ID)} }
+	topLog := func(p *person) store.LogKey {
+		return store.LogKey{Author: p.device.Public(), LogID: FestivalLog(top.ID)}
+	}
+	subLog := func(p *person) store.LogKey {
+		return store.LogKey{Author: p.device.Public(), LogID: FestivalLog(sub.ID)}
+	}
 	foundLog := store.LogKey{Author: founder.device.Public(), LogID: FestivalFoundLog}
 	strangerFound := store.LogKey{Author: stranger.device.Public(), LogID: FestivalFoundLog}
 	check := func(when string, want map[store.LogKey]bool) {
