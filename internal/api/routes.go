@@ -17,6 +17,7 @@ func (s *Server) routes() []route {
 	all = append(all, s.liveRoutes()...)
 	all = append(all, s.villageRoutes()...)
 	all = append(all, s.spaceRoutes()...)
+	all = append(all, s.festivalRoutes()...)
 	all = append(all, s.pairRoutes()...)
 	all = append(all, s.messageRoutes()...)
 	all = append(all, s.presenceRoutes()...)

@@ -125,7 +125,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	if err := n.publishSealKey(ctx); err != nil {
 		log.Warn("publish this device's encryption key", "err", err)
 	}
-	sc, err := scope.New(ctx, n.store, scope.Config{Account: n.account, Device: n.device.Public(), Hops: *cfg.Hops, Logs: logs, Spaces: n.scopeWants})
+	sc, err := scope.New(ctx, n.store, scope.Config{Account: n.account, Device: n.device.Public(), Hops: *cfg.Hops, Logs: logs, Spaces: n.scopeWants, Festivals: n.festivalWants})
 	if err != nil {
 		return err
 	}
@@ -319,6 +319,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		n.spaceLoop(nctx, nw)
 	}()
 	n.startMessageLoop(nctx, nw)
+	n.startFestivalLoop(nctx, nw)
 	n.startPresence(nctx, nw)
 	nw.wg.Add(1)
 	go func() {
@@ -501,6 +502,7 @@ func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
 	n.stateChanged(es)
 	n.spaceEntriesArrived(nw, es)
 	n.messageEntriesArrived(nw, es)
+	n.festivalEntriesArrived(nw, es)
 	relevant, own := false, true
 	var want []blob.ID
 	for _, e := range es {

@@ -83,8 +83,9 @@ type Node struct {
 	msgs  messageState // the conversations this device takes part in (message.go)
 	views viewCache    // what the space and conversation views keep in memory (viewcache.go)
 
-	meter meter     // the services' counts, for the metrics (metrics_services.go)
-	mutes muteCache // the account's current mute list as last read (mute.go)
+	meter meter        // the services' counts, for the metrics (metrics_services.go)
+	mutes muteCache    // the account's current mute list as last read (mute.go)
+	fests festivalBook // the festivals opened here (festival.go)
 }
 
 // ErrNoAccountKey is returned by operations that need the account key, such

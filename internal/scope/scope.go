@@ -36,6 +36,9 @@ type Config struct {
 	// in it wants (doc/protocol/spaces.md §2); the node computes them,
 	// since content log ids need the spaces' log keys.
 	Spaces func(ctx context.Context) (SpaceWants, error)
+	// Festivals, when set, says which festivals this node opened
+	// (festival.go).
+	Festivals func(ctx context.Context) (FestivalWants, error)
 }
 
 // SpaceWants is what a node wants of its spaces: logs, and authors every
@@ -90,6 +93,9 @@ type snapshot struct {
 	// villageLocals: the current locals' keys of every village, this
 	// node's own left out; the node keeps them connected.
 	villageLocals []identity.PublicKey
+	// festivalLogs: the logs of the festivals this node opened, of any
+	// author (festival.go).
+	festivalLogs map[entry.LogID]bool
 }
 
 // New computes the scope from the store.
@@ -114,7 +120,7 @@ func (sn *snapshot) wants(log store.LogKey) bool {
 	if sn.blocked[log.Author] || sn.refused[log] || sn.unlisted(log) {
 		return false
 	}
-	return sn.authors[log.Author] || sn.logs[log] || sn.villageLogs[log.LogID] || sn.certLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog)
+	return sn.authors[log.Author] || sn.logs[log] || sn.villageLogs[log.LogID] || sn.festivalLogs[log.LogID] || sn.certLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog)
 }
 
 // Offers reports whether this node gives the log to peer (a device key).
@@ -246,6 +252,8 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 		refused:     map[store.LogKey]bool{},
 		certLogs:    map[entry.LogID]bool{},
 		heard:       map[entry.LogID]map[identity.PublicKey]bool{},
+
+		festivalLogs: map[entry.LogID]bool{},
 	}
 	for _, l := range s.cfg.Logs {
 		sn.logs[l] = true
@@ -333,6 +341,9 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 				sn.authors[a] = true
 			}
 		}
+	}
+	if err := s.festivalLogs(ctx, sn); err != nil {
+		return nil, err
 	}
 	return sn, nil
 }

@@ -1,0 +1,98 @@
+package scope
+
+import (
+	"context"
+	"testing"
+
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/festival"
+	"github.com/kithnet/kith/internal/store"
+	"github.com/kithnet/kith/internal/store/mem"
+)
+
+// writeIn signs a festival payload as p's next entry in log (a log of its
+// own, seq 1 unless a head is given) and stores it.
+func writeIn(t *testing.T, st store.Store, p *person, log entry.LogID, seq uint64, back entry.ID, pl festival.Payload) *entry.Entry {
+	t.Helper()
+	b, err := festival.Encode(pl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := entry.Sign(p.device, entry.Draft{LogID: log, Seq: seq, Backlink: back, Timestamp: seq, Payload: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, st, e)
+	return e
+}
+
+// TestFestivalScope: opening a festival wants its log of every author, the
+// founder's found log and the certificate logs of the devices that wrote
+// in it; not those people's public logs, nor the logs of a sub-festival
+// not opened, nor anything once the festival is left; never a blocked
+// author's.
+func TestFestivalScope(t *testing.T) {
+	ctx := context.Background()
+	st := mem.New()
+	me, founder, guest, stranger := newPerson(t, st), newPerson(t, st), newPerson(t, st), newPerson(t, st)
+	top := writeIn(t, st, founder, FestivalFoundLog, 1, entry.ID{}, &festival.Create{Name: "Summer"})
+	sub := writeIn(t, st, founder, FestivalLog(top.ID), 1, entry.ID{}, &festival.Create{Name: "Night", Parent: top.ID})
+	writeIn(t, st, guest, FestivalLog(top.ID), 1, entry.ID{}, &festival.Resource{Festival: top.ID, Kind: "stage", Name: "Main stage", Policy: festival.PolicyFirstCome})
+
+	var opened FestivalWants
+	sc, err := New(ctx, st, Config{Account: me.account.Public(), Device: me.device.Public(),
+		Festivals: func(context.Context) (FestivalWants, error) { return opened, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	topLog := func(p *person) store.LogKey {
+		return store.LogKey{Author: p.device.Public(), LogID: FestivalLog(top.ID)}
+	}
+	subLog := func(p *person) store.LogKey {
+		return store.LogKey{Author: p.device.Public(), LogID: FestivalLog(sub.ID)}
+	}
+	foundLog := store.LogKey{Author: founder.device.Public(), LogID: FestivalFoundLog}
+	strangerFound := store.LogKey{Author: stranger.device.Public(), LogID: FestivalFoundLog}
+	check := func(when string, want map[store.LogKey]bool) {
+		t.Helper()
+		for l, w := range want {
+			if got := sc.Wants(l); got != w {
+				t.Errorf("%s: Wants(%v) = %v, want %v", when, l, got, w)
+			}
+		}
+	}
+	closed := map[store.LogKey]bool{
+		topLog(founder): false, topLog(guest): false, subLog(guest): false, foundLog: false,
+		certLog(guest): false, certLog(founder): false, public(guest.device): false, strangerFound: false,
+	}
+	check("before opening", closed)
+
+	opened = FestivalWants{Festivals: []entry.ID{top.ID}, Founders: []store.LogKey{foundLog}}
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("opened", map[store.LogKey]bool{
+		topLog(founder): true, topLog(guest): true, topLog(stranger): true, foundLog: true,
+		certLog(guest): true, certLog(founder): true,
+		subLog(guest): false, public(guest.device): false, public(founder.device): false, strangerFound: false,
+		{Author: guest.device.Public(), LogID: FestivalFoundLog}: false,
+	})
+
+	opened.Festivals = append(opened.Festivals, sub.ID)
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("sub-festival opened", map[store.LogKey]bool{subLog(guest): true, subLog(stranger): true, topLog(guest): true})
+
+	me.block(t, st, guest, true)
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("guest blocked", map[store.LogKey]bool{topLog(guest): false, subLog(guest): false, topLog(founder): true})
+
+	opened = FestivalWants{}
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("left", closed)
+}
