@@ -337,7 +337,7 @@ func TestWebUIVillageRequests(t *testing.T) {
 	})
 	br.do(tabS, "S asks again", 30*time.Second,
 		chromedp.SendKeys(tid("ask-text"), ask2), chromedp.Click(tid("ask-submit")))
-	waitText(t, br, tabS, "the refusal on S's page", "ask-status", "Refused: the village vetoes this stranger: this village vetoes you", 30*time.Second)
+	waitText(t, br, tabS, "the refusal on S's page", "ask-status", "Refused: the village vetoes this stranger: its locals vetoed you; a local who knows you can still invite you", 30*time.Second)
 	if role := get(br, tabS, "the refusal's role", 5*time.Second, chromedp.Evaluate[string](
 		`document.querySelector('[data-testid=ask-status]').getAttribute('role')`)); role != "alert" {
 		t.Errorf("the refusal's role is %q, want alert", role)

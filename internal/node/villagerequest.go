@@ -281,7 +281,7 @@ func (n *Node) takeVillageRequest(ctx context.Context, nw *network, remote ident
 		sid := village.RequestStranger(account, u)
 		if sg := vs.Stranger(sid); sg != nil && sg.Standing == village.Vetoed {
 			nw.log.Info("refused a vetoed stranger's village request", "peer", remote.Device(), "village", vid.String(), "stranger", sid.Hex())
-			return requestVetoed, "this village vetoes you"
+			return requestVetoed, "its locals vetoed you; a local who knows you can still invite you"
 		}
 	}
 	// The device's certificate goes with its requests, so that once the

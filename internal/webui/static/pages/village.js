@@ -314,7 +314,7 @@ export default async function village(main, ctx) {
   let waitingToBeLocal = false;
   function joined(res) {
     waitingToBeLocal = !!(res && res.needed);
-    return waitingToBeLocal ? `You joined. You become a local once ${waitingFor(res.needed)} you.` : 'You joined the village.';
+    return waitingToBeLocal ? 'You joined.' : 'You joined the village.'; // the role line above says what is still needed
   }
 
   function drawMembership() {
