@@ -377,7 +377,8 @@ async function boot() {
     if (e.type === 'device.revoke') refreshRevoked();
     if (e.type === 'profile' && e.account) {
       forget(e.account);
-      if (e.account === me.account && !e.local) {
+      // Also when written here: the CLI writes through this node too.
+      if (e.account === me.account) {
         api.account(me.account).then((a) => {
           me.name = (a.profile && a.profile.name) || '';
           drawMe();
