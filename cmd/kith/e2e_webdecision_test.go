@@ -22,12 +22,14 @@ import (
 	"github.com/kithnet/kith/internal/api/wire"
 )
 
-func TestWebUIDecision(t *testing.T) {
-	br := newBrowser(t)
+// decisionVillageProcs starts Ann, Bea and Cyd as kith processes who
+// follow each other and found the village "Elm street".
+func decisionVillageProcs(t *testing.T) (a, b, c *proc, vid string) {
+	t.Helper()
 	dir := t.TempDir()
-	a := startNode(t, "Ann", filepath.Join(dir, "a"))
-	b := startNode(t, "Bea", filepath.Join(dir, "b"))
-	c := startNode(t, "Cyd", filepath.Join(dir, "c"))
+	a = startNode(t, "Ann", filepath.Join(dir, "a"))
+	b = startNode(t, "Bea", filepath.Join(dir, "b"))
+	c = startNode(t, "Cyd", filepath.Join(dir, "c"))
 	all := []*proc{a, b, c}
 	for _, p := range []struct {
 		p    *proc
@@ -42,11 +44,18 @@ func TestWebUIDecision(t *testing.T) {
 	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Account, "--with", c.Account), &founded); err != nil {
 		t.Fatal(err)
 	}
-	vid := founded.Village
+	vid = founded.Village
 	villageWait(t, all[1:], vid, "the found entry", func(v wire.Village) bool { return v.Name == "Elm street" })
 	villageEntryOf(b, "accept", vid)
 	villageEntryOf(c, "accept", vid)
 	villageWait(t, all, vid, "the founding", func(v wire.Village) bool { return v.Founded })
+	return a, b, c, vid
+}
+
+func TestWebUIDecision(t *testing.T) {
+	br := newBrowser(t)
+	a, b, c, vid := decisionVillageProcs(t)
+	all := []*proc{a, b, c}
 
 	tab := br.ctx
 	br.do(tab, "open Ann's Conversations page", 30*time.Second,

@@ -7,7 +7,7 @@
 import { h, replace, statusLine, errorText, plural, displayName } from '../dom.js';
 import { request } from '../api.js';
 
-const stands = { agree: 'Agrees', disagree: 'Disagrees', abstain: 'Abstains', block: 'Blocks' };
+const stands = { agree: 'Agrees', disagree: 'Disagrees', abstain: 'Abstains', block: 'Blocks', yes: 'Yes', no: 'No', maybe: 'Maybe', acknowledged: 'Acknowledged' };
 
 // bar is an option's bar, pct wide (set through the CSSOM: the page's
 // Content-Security-Policy refuses style attributes).
@@ -34,6 +34,14 @@ function eventText(e) {
     }
     case 'ballot':
       return me ? e.text.replace(/^(rank|approve|score)s /, '$1 ') : e.text;
+    case 'ack':
+      return verb('acknowledges', 'acknowledge');
+    case 'answer':
+      return verb('answers', 'answer') + ' ' + e.text;
+    case 'argument':
+      return verb('argues', 'argue') + ' ' + e.text;
+    case 'deadline':
+      return verb('declares', 'declare') + ' the stated deadline passed';
   }
   return `${e.kind || 'an unreadable entry'}${e.text ? ': ' + e.text : ''}`;
 }
@@ -86,7 +94,7 @@ export default async function decision(main, ctx) {
   }
 
   function positionForm() {
-    const radios = Object.keys(stands).map((p) => h('div', { class: 'check' },
+    const radios = ['agree', 'disagree', 'abstain', 'block'].map((p) => h('div', { class: 'check' },
       h('input', { type: 'radio', name: 'decision-position', id: 'pos-' + p, value: p, dataset: { testid: 'decision-choice', value: p } }), ' ',
       h('label', { for: 'pos-' + p, text: { agree: 'Agree', disagree: 'Disagree', abstain: 'Abstain', block: 'Block (say why)' }[p] })));
     const reason = h('input', { id: 'decision-reason', type: 'text', maxlength: 1000, dataset: { testid: 'decision-reason' } });
@@ -147,6 +155,84 @@ export default async function decision(main, ctx) {
     return f;
   }
 
+  // drawPattern shows what the pattern holds: the proposal and its
+  // amendments, the announcement and who acknowledged it, the invitation's
+  // places and waiting list, the debate's motion and arguments.
+  function drawPattern(d) {
+    const list = (ps) => (ps && ps.length ? ps.map(who).join(', ') : 'no one yet');
+    const parts = [];
+    switch (d.pattern) {
+      case 'proposal':
+        parts.push(h('h2', { text: 'The proposal' }), h('p', { ptext: d.text }),
+          (d.amendments || []).map((a) => h('p', { class: 'amendment', dataset: { testid: 'decision-amendment' } }, 'Amendment: ', h('span', { ptext: a }))));
+        break;
+      case 'announcement':
+        parts.push(h('h2', { text: 'The announcement' }), d.text ? h('p', { ptext: d.text }) : null,
+          h('p', { dataset: { testid: 'decision-acknowledged' }, text: `Speaker: ${who(d.speaker)}. Acknowledged by ${list(d.acknowledged)}.` }));
+        break;
+      case 'invitation':
+        parts.push(h('h2', { text: 'The invitation' }), d.text ? h('p', { ptext: d.text }) : null,
+          h('p', { dataset: { testid: 'decision-places-taken' }, text: d.places ? `${plural(d.places, 'place')}, taken by ${list(d.guests)}.` : `Coming: ${list(d.guests)}.` }),
+          d.waiting && d.waiting.length ? h('p', { dataset: { testid: 'decision-waiting' }, text: `Waiting for a place, in order: ${list(d.waiting)}.` }) : null);
+        break;
+      case 'debate':
+        parts.push(h('h2', { text: 'The motion' }), h('p', { ptext: d.text || '' }),
+          h('ul', { class: 'decision-arguments', dataset: { testid: 'decision-arguments' } },
+            (d.arguments || []).length ? d.arguments.map((a) => h('li', { class: 'argument ' + a.side, dataset: { testid: 'decision-argument', side: a.side, id: a.id } },
+              h('strong', { text: a.side === 'for' ? 'For' : 'Against' }), ' · ', h('bdi', { text: who(a.author) }),
+              a.answers ? h('span', { class: 'muted', text: ' (answering ' + who((d.arguments.find((x) => x.id === a.answers) || {}).author) + ')' }) : null,
+              ': ', h('span', { ptext: a.text })))
+              : h('li', { class: 'muted', text: 'No arguments yet.' })));
+        break;
+    }
+    proposal.hidden = parts.length === 0;
+    if (parts.length) replace(proposal, parts);
+  }
+
+  // patternForms are the forms of the announcement, invitation and
+  // debate patterns, and the declaration of a stated deadline.
+  function patternForms(d) {
+    const fs = [];
+    const mine = d.participants.find((p) => p.me) || {};
+    if (d.pattern === 'announcement' && !(d.speaker && d.speaker.me)) {
+      const st = statusLine('decision-ack-status');
+      fs.push(h('div', { class: 'card' }, h('div', { class: 'row' },
+        h('button', { type: 'button', dataset: { testid: 'decision-ack' }, disabled: mine.position === 'acknowledged', text: 'Acknowledge', onclick: () => send('ack', {}, st) })), st));
+    }
+    if (d.pattern === 'invitation') {
+      const st = statusLine('decision-answer-status');
+      fs.push(h('div', { class: 'card' }, h('p', { text: 'Your answer (your latest counts):' }), h('div', { class: 'row' },
+        ['yes', 'no', 'maybe'].map((a) => h('button', { type: 'button', class: a === 'yes' ? '' : 'secondary', dataset: { testid: 'decision-answer', value: a },
+          text: a[0].toUpperCase() + a.slice(1), onclick: () => send('answer', { answer: a }, st) }))), st));
+    }
+    if (d.pattern === 'debate') {
+      fs.push(positionForm()[0]);
+      const side = h('select', { id: 'decision-side', dataset: { testid: 'decision-side' } },
+        h('option', { value: 'for', text: 'For the motion' }), h('option', { value: 'against', text: 'Against the motion' }));
+      const answers = h('select', { id: 'decision-answers', dataset: { testid: 'decision-answers' } },
+        h('option', { value: '', text: 'the motion' }),
+        (d.arguments || []).map((a) => h('option', { value: a.id, text: `${who(a.author)}: ${a.text.slice(0, 60)}` })));
+      const text = h('textarea', { id: 'decision-argument-text', rows: 2, maxlength: 4000, dataset: { testid: 'decision-argument-text' } });
+      const st = statusLine('decision-argue-status');
+      const f = h('form', { class: 'card', dataset: { testid: 'decision-argue-form' } },
+        h('label', { for: 'decision-side', text: 'Your argument' }), side,
+        h('label', { for: 'decision-answers', text: 'Answering' }), answers,
+        h('label', { for: 'decision-argument-text', text: 'What you say' }), text,
+        h('div', { class: 'row' }, h('button', { type: 'submit', dataset: { testid: 'decision-argue' }, text: 'Argue' })), st);
+      f.addEventListener('submit', (e) => {
+        e.preventDefault();
+        if (text.value.trim()) send('argue', { side: side.value, text: text.value, answers: answers.value || undefined }, st);
+      });
+      fs.push(f);
+    }
+    if (d.deadline && !d.tally.deadline_passed) {
+      const st = statusLine('decision-deadline-status');
+      fs.push(h('div', { class: 'card' }, h('p', { class: 'muted', text: 'When the stated deadline has passed, any participant declares it; the tally is final from then on.' }),
+        h('div', { class: 'row' }, h('button', { type: 'button', class: 'secondary', dataset: { testid: 'decision-declare-deadline' }, text: 'Declare the deadline passed', onclick: () => send('deadline', {}, st) })), st));
+    }
+    return fs;
+  }
+
   let shown = null;
   let formsFor = null;
   async function load(force) {
@@ -169,7 +255,7 @@ export default async function decision(main, ctx) {
     }
     ctx.title(d.topic);
     title.textContent = d.topic;
-    replace(meta, `A ${d.pattern} among the ${d.place.kind === 'village' ? 'locals of the village' : 'members of the space'} `,
+    replace(meta, `${/^[aeiou]/.test(d.pattern) ? 'An' : 'A'} ${d.pattern} among the ${d.place.kind === 'village' ? 'locals of the village' : 'members of the space'} `,
       h('bdi', { text: d.place.name }), `, started by ${d.starter.me ? 'you' : who(d.starter)}.`);
     replace(rule, h('strong', { text: 'Rule: ' }), h('span', { text: d.rule }));
     const t = d.tally;
@@ -177,8 +263,10 @@ export default async function decision(main, ctx) {
       ? h('ul', { class: 'decision-options', dataset: { testid: 'decision-tally' } }, d.options.map((o) => h('li', { dataset: { testid: 'decision-tally-option', number: String(o.number) } },
         bar((100 * o.votes) / Math.max(1, ...d.options.map((x) => x.votes))),
         h('span', { class: 'opt', ptext: o.text }), ' ', h('strong', { text: String(o.votes) }))))
-      : h('p', { dataset: { testid: 'decision-tally' } },
-        `${plural(t.agree, 'agreement')}, ${plural(t.disagree, 'disagreement')}, ${plural(t.abstain, 'abstention')}, ${plural(t.block, 'block')}`);
+      : h('p', { dataset: { testid: 'decision-tally' } }, {
+        invitation: `${t.agree} yes, ${t.disagree} no, ${t.abstain} maybe`,
+        announcement: `${plural(t.agree, 'acknowledgement')}`,
+      }[d.pattern] || `${plural(t.agree, 'agreement')}, ${plural(t.disagree, 'disagreement')}, ${plural(t.abstain, 'abstention')}, ${plural(t.block, 'block')}`);
     const caption = d.pattern === 'poll'
       ? h('p', { class: 'muted', text: { ranked: 'First choices (the count moves votes on as options drop out)', score: 'Total scores' }[d.ballot] || 'Approvals' })
       : null;
@@ -191,11 +279,7 @@ export default async function decision(main, ctx) {
           h('span', { class: 'muted', text: ` (closed after ${plural(d.outcome.messages, 'message')}; later messages change nothing)` }))
         : h('p', { class: 'needed', dataset: { testid: 'decision-needed' } }, h('strong', { text: 'Still needed: ' }), d.needed),
       d.method_error ? h('p', { class: 'status error', text: 'The rule could not be evaluated: ' + d.method_error }) : null);
-    proposal.hidden = d.pattern !== 'proposal';
-    if (d.pattern === 'proposal') {
-      replace(proposal, h('h2', { text: 'The proposal' }), h('p', { ptext: d.text }),
-        (d.amendments || []).map((a) => h('p', { class: 'amendment', dataset: { testid: 'decision-amendment' } }, 'Amendment: ', h('span', { ptext: a }))));
-    }
+    drawPattern(d);
     replace(people, d.participants.map((p) => h('li', { dataset: { testid: 'decision-participant', account: p.account, position: p.position || '' } },
       h('bdi', { text: who(p) }), ' — ',
       p.position ? h('span', { class: 'stand ' + p.position, ptext: stands[p.position] + (p.reason ? ': ' + p.reason : '') })
@@ -207,12 +291,13 @@ export default async function decision(main, ctx) {
     (d.unreadable || []).map((u) => h('li', { class: 'ignored', text: 'An entry this device cannot read: ' + u.reason })));
     // The forms are redrawn only when what they offer changes, so that a
     // live update does not wipe what someone is typing.
-    const key = `${d.pattern}|${d.closed}|${d.ballot}`;
+    const key = `${d.pattern}|${d.closed}|${d.ballot}|${(d.arguments || []).length}|${d.tally.deadline_passed}|${JSON.stringify(d.participants.find((p) => p.me) || {})}`;
     if (key !== formsFor) {
       formsFor = key;
       const fs = [];
       if (!d.closed && d.pattern === 'proposal') fs.push(...positionForm());
       if (!d.closed && d.pattern === 'poll') fs.push(voteForm(d));
+      if (!d.closed) fs.push(...patternForms(d));
       fs.push(sayForm(d));
       replace(forms, fs);
     }

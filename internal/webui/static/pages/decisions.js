@@ -6,15 +6,22 @@ import { h, replace, statusLine, errorText } from '../dom.js';
 import { api, request } from '../api.js';
 
 // The methods a person chooses from, in plain words.
+const counting = [
+  ['consent', 'Consent: no one blocks, someone agrees, once everyone answered'],
+  ['unanimity', 'Unanimity: everyone agrees'],
+  ['majority', 'Majority: more than half of the participants agree'],
+  ['qualified', 'Qualified majority (say the share, e.g. 2/3)'],
+  ['quorum', 'Quorum: a number of agreements (say how many)'],
+  ['majority-of-voters', 'Majority of those who take a side'],
+  ['cel', 'My own rule: an expression over the tally'],
+];
 export const methods = {
-  proposal: [
-    ['consent', 'Consent: no one blocks, someone agrees, once everyone answered'],
-    ['unanimity', 'Unanimity: everyone agrees'],
-    ['majority', 'Majority: more than half of the participants agree'],
-    ['qualified', 'Qualified majority (say the share, e.g. 2/3)'],
-    ['quorum', 'Quorum: a number of agreements (say how many)'],
-    ['majority-of-voters', 'Majority of those who take a side'],
-    ['cel', 'My own rule: an expression over the tally'],
+  announcement: [['unanimity', 'Everyone acknowledged'], ...counting.filter(([v]) => v !== 'unanimity' && v !== 'consent')],
+  invitation: [['quorum', 'A number of yeses (say how many)'], ...counting.filter(([v]) => v !== 'quorum' && v !== 'consent')],
+  debate: [['majority-of-voters', 'Majority of those who take a side'], ...counting.filter(([v]) => v !== 'majority-of-voters')],
+  proposal: counting,
+  discussion: [
+    ['cel', 'My own rule: an expression over the tally (e.g. messages >= 20)'],
   ],
   poll: [
     ['approval', 'Approval: the option most approve wins'],
@@ -36,7 +43,14 @@ export default async function decisions(main, ctx) {
   const whereSel = h('select', { id: 'decision-where', dataset: { testid: 'decision-where' } });
   const kindSel = h('select', { id: 'decision-kind', dataset: { testid: 'decision-kind' } },
     h('option', { value: 'proposal', text: 'A proposal: agree, disagree, abstain or block' }),
-    h('option', { value: 'poll', text: 'A poll: choose among options' }));
+    h('option', { value: 'poll', text: 'A poll: choose among options' }),
+    h('option', { value: 'invitation', text: 'An invitation: yes, no or maybe, with a limit of places' }),
+    h('option', { value: 'announcement', text: 'An announcement: you speak, the others acknowledge' }),
+    h('option', { value: 'debate', text: 'A debate: arguments for and against a motion, then positions' }),
+    h('option', { value: 'discussion', text: 'A discussion: free messages, ended by your own rule' }));
+  const placesIn = h('input', { id: 'decision-places', type: 'number', min: 1, dataset: { testid: 'decision-places' } });
+  const placesBox = h('div', { hidden: true }, h('label', { for: 'decision-places', text: 'Places (optional; more yeses wait for a place)' }), placesIn);
+  const deadlineIn = h('input', { id: 'decision-deadline', type: 'datetime-local', dataset: { testid: 'decision-deadline' } });
   const textIn = h('textarea', { id: 'decision-text', rows: 3, maxlength: 4000, dataset: { testid: 'decision-text' } });
   const optionsIn = h('textarea', { id: 'decision-options', rows: 4, dataset: { testid: 'decision-options' }, placeholder: 'One option a line' });
   const methodSel = h('select', { id: 'decision-method', dataset: { testid: 'decision-method' } });
@@ -44,7 +58,8 @@ export default async function decisions(main, ctx) {
   const exprIn = h('input', { id: 'decision-expr', type: 'text', maxlength: 2000, autocomplete: 'off', spellcheck: 'false', dataset: { testid: 'decision-expr' },
     placeholder: 'agree * 3 >= participants * 2 && block == 0' });
   const afterIn = h('input', { id: 'decision-after', type: 'number', min: 1, dataset: { testid: 'decision-after' } });
-  const textBox = h('div', {}, h('label', { for: 'decision-text', text: 'The proposal' }), textIn);
+  const textLabel = h('label', { for: 'decision-text', text: 'The proposal' });
+  const textBox = h('div', {}, textLabel, textIn);
   const optionsBox = h('div', { hidden: true }, h('label', { for: 'decision-options', text: 'Options' }), optionsIn);
   const paramsBox = h('div', { hidden: true }, h('label', { for: 'decision-params', text: 'Share or number (2/3, or 3)' }), paramsIn);
   const exprBox = h('div', { hidden: true }, h('label', { for: 'decision-expr', text: 'Your rule, as an expression (true when decided)' }), exprIn,
@@ -56,9 +71,10 @@ export default async function decisions(main, ctx) {
     h('label', { for: 'decision-topic', text: 'Topic' }), topicIn,
     h('label', { for: 'decision-where', text: 'Who decides' }), whereSel,
     h('label', { for: 'decision-kind', text: 'Kind' }), kindSel,
-    textBox, optionsBox,
+    textBox, optionsBox, placesBox,
     h('label', { for: 'decision-method', text: 'Rule' }), methodSel, paramsBox, exprBox,
     h('label', { for: 'decision-after', text: 'Deadline: after this many messages (optional)' }), afterIn,
+    h('label', { for: 'decision-deadline', text: 'Stated deadline (optional): a participant declares it passed once it is' }), deadlineIn,
     h('div', { class: 'row' }, submit), startStatus);
 
   const drawMethods = () => {
@@ -66,8 +82,10 @@ export default async function decisions(main, ctx) {
     const cur = methodSel.value;
     replace(methodSel, ...methods[kind].map(([v, t]) => h('option', { value: v, text: t })));
     if (methods[kind].some(([v]) => v === cur)) methodSel.value = cur;
-    textBox.hidden = kind !== 'proposal';
+    textBox.hidden = kind === 'poll';
+    textLabel.textContent = { proposal: 'The proposal', debate: 'The motion', announcement: 'The announcement', invitation: 'The invitation', discussion: 'What it is about (optional)' }[kind];
     optionsBox.hidden = kind !== 'poll';
+    placesBox.hidden = kind !== 'invitation';
     drawParams();
   };
   const drawParams = () => {
@@ -144,14 +162,17 @@ export default async function decisions(main, ctx) {
     if (kind === 'village') body.village = id;
     else if (kind === 'space') body.space = id;
     else if (kind === 'people') body.people = [id];
-    if (body.pattern === 'proposal') body.text = textIn.value.trim();
-    else {
+    if (body.pattern !== 'poll') {
+      if (textIn.value.trim()) body.text = textIn.value.trim();
+      if (body.pattern === 'invitation' && placesIn.value) body.places = Number(placesIn.value);
+    } else {
       body.options = optionsIn.value.split('\n').map((s) => s.trim()).filter(Boolean);
       body.ballot = ballots[body.method];
     }
     if (!paramsBox.hidden) body.params = paramsIn.value.split(/[/, ]+/).filter(Boolean).map(Number);
     if (body.method === 'cel') body.expr = exprIn.value.trim();
     if (afterIn.value) body.after = Number(afterIn.value);
+    if (deadlineIn.value) body.deadline = new Date(deadlineIn.value).toISOString().replace(/\.\d{3}Z$/, 'Z');
     submit.disabled = true;
     try {
       const r = await request('POST', '/decisions', body);
