@@ -24,7 +24,7 @@ func TestWebUIDecisionPatterns(t *testing.T) {
 	tab := br.ctx
 	br.do(tab, "open Ann's Conversations page", 30*time.Second,
 		chromedp.Navigate(a.Web), chromedp.WaitVisible(tid("compose-text")),
-		chromedp.Click(tid("nav-decisions")), chromedp.WaitVisible(tid("decision-start-form")))
+		navTo("nav-decisions"), chromedp.WaitVisible(tid("decision-start-form")))
 	waitJS[bool](br, tab, "the village among the choices", 10*time.Second,
 		`[...document.querySelectorAll('[data-testid=decision-where] option')].some(o => o.value === 'village:`+vid+`')`)
 	br.do(tab, "start an invitation", 20*time.Second,

@@ -60,7 +60,7 @@ func TestWebUIDecision(t *testing.T) {
 	tab := br.ctx
 	br.do(tab, "open Ann's Conversations page", 30*time.Second,
 		chromedp.Navigate(a.Web), chromedp.WaitVisible(tid("compose-text")),
-		chromedp.Click(tid("nav-decisions")), chromedp.WaitVisible(tid("decision-start-form")))
+		navTo("nav-decisions"), chromedp.WaitVisible(tid("decision-start-form")))
 	waitText(t, br, tab, "the empty list", "decisions-list", "No conversation yet. Start one below.", 10*time.Second)
 	waitJS[bool](br, tab, "the village among the choices", 10*time.Second,
 		`[...document.querySelectorAll('[data-testid=decision-where] option')].some(o => o.value === 'village:`+vid+`')`)
@@ -114,7 +114,7 @@ func TestWebUIDecision(t *testing.T) {
 
 	// A ranked poll.
 	br.do(tab, "back to the list", 20*time.Second,
-		chromedp.Click(tid("nav-decisions")), chromedp.WaitVisible(tid("decision-start-form")))
+		navTo("nav-decisions"), chromedp.WaitVisible(tid("decision-start-form")))
 	br.do(tab, "start a poll", 20*time.Second,
 		chromedp.SendKeys(tid("decision-topic"), "Market day"),
 		setField("decision-where", "village:"+vid),
@@ -135,7 +135,7 @@ func TestWebUIDecision(t *testing.T) {
 	waitJS[bool](br, tab, "the winner", liveTimeout, textOf("decision-outcome")+`.startsWith('Outcome: "Saturday" wins')`)
 	br.screenshot(tab, "decision-poll-decided")
 
-	br.do(tab, "the list", 20*time.Second, chromedp.Click(tid("nav-decisions")))
+	br.do(tab, "the list", 20*time.Second, navTo("nav-decisions"))
 	waitJS[bool](br, tab, "both decided in the list", liveTimeout, `document.querySelectorAll('[data-testid=decision-item][data-closed=true]').length === 2`)
 	br.screenshot(tab, "decisions-list")
 }

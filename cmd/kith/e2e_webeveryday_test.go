@@ -91,7 +91,7 @@ func TestWebNav(t *testing.T) {
 	}
 	links := get(br, tab, "the main links", 10*time.Second, chromedp.Evaluate[[]string](
 		`[...document.querySelectorAll('.nav-main a')].map(a => a.dataset.testid + (a.getAttribute('aria-current') === 'page' ? '*' : ''))`))
-	if want := []string{"nav-timeline*", "nav-people", "nav-messages", "nav-spaces", "nav-villages", "nav-decisions", "nav-requests"}; !slices.Equal(links, want) {
+	if want := []string{"nav-timeline*", "nav-people", "nav-messages", "nav-spaces", "nav-villages", "nav-requests"}; !slices.Equal(links, want) {
 		t.Errorf("main links %v, want %v (* current)", links, want)
 	}
 	checkLabels(t, br, tab, "header")
@@ -100,7 +100,7 @@ func TestWebNav(t *testing.T) {
 	br.do(tab, "open More", 10*time.Second, chromedp.Click(tid("nav-more")), chromedp.WaitVisible(tid("nav-pictures")))
 	more := get(br, tab, "the More menu", 10*time.Second, chromedp.Evaluate[[]string](
 		`[document.querySelector('[data-testid=nav-more]').getAttribute('aria-expanded')].concat([...document.querySelectorAll('#nav-more-menu a')].map(a => a.textContent))`))
-	if want := []string{"true", "Pictures", "Invite", "Peers", "Devices", "Hub", "My profile"}; !slices.Equal(more, want) {
+	if want := []string{"true", "Conversations", "Pictures", "Invite", "Peers", "Devices", "Hub", "My profile"}; !slices.Equal(more, want) {
 		t.Errorf("More menu %v, want %v", more, want)
 	}
 	br.screenshot(tab, "61-nav-more-open")
