@@ -56,8 +56,8 @@ export function locationMap(resources) {
     const [x, y] = at(r);
     const right = x < W * 0.7;
     svg.appendChild(s('g', { class: 'map-place', 'data-testid': 'festival-map-place', 'data-name': r.name, 'data-x': Math.round(x), 'data-y': Math.round(y) },
-      s('circle', { cx: x.toFixed(1), cy: y.toFixed(1), r: 7, class: 'map-dot' }),
-      s('text', { x: (right ? x + 11 : x - 11).toFixed(1), y: (y + 5).toFixed(1), 'text-anchor': right ? 'start' : 'end', class: 'map-label' }, r.name)));
+      s('circle', { cx: x.toFixed(1), cy: y.toFixed(1), r: 9, class: 'map-dot' }),
+      s('text', { x: (right ? x + 14 : x - 14).toFixed(1), y: (y + 7).toFixed(1), 'text-anchor': right ? 'start' : 'end', class: 'map-label' }, r.name)));
   }
   svg.appendChild(s('text', { x: W - 12, y: 24, 'text-anchor': 'end', class: 'map-north' }, 'N ↑'));
   let scaleNote = null;

@@ -127,7 +127,7 @@ export default async function festival(main, ctx) {
     ctx.title(f.name);
     title.textContent = f.name;
     title.dir = 'auto';
-    replace(about, f.text ? h('span', { ptext: f.text + ' ' }) : null, 'Created by ', h('bdi', { text: f.creator.name }),
+    replace(about, f.text ? h('span', { class: 'festival-text', ptext: f.text }) : null, 'Created by ', h('bdi', { text: f.creator.name }),
       f.parent ? [' inside ', h('a', { href: '#/festival/' + f.parent, ptext: f.parent_name || f.parent })] : null,
       f.cancelled ? '. Withdrawn by its founder.' : '.',
       f.ref ? [' Others open it with ', h('code', { class: 'ref', dataset: { testid: 'festival-ref-shown' }, text: f.ref })] : null);
@@ -174,9 +174,20 @@ export default async function festival(main, ctx) {
     }));
   }
 
+  // conflictList: the API's conflicts (requests that ran into a booking)
+  // and the requests denied because the owner confirmed a concurrent one
+  // first (festival.md §3, "Authorizations"), which the API leaves out.
+  function conflictList() {
+    const seen = new Set(f.conflicts.map((q) => q.id + ' ' + q.resource));
+    const more = f.programme.flatMap((e) => e.requests)
+      .filter((q) => q.status === 'denied' && q.reason.startsWith('the owner confirmed ') && !seen.has(q.id + ' ' + q.resource));
+    return [...f.conflicts, ...more];
+  }
+
   function drawConflicts() {
-    conflictsBox.hidden = !f.conflicts.length;
-    replace(conflicts, ...f.conflicts.map((q) => h('li', { dataset: { testid: 'festival-conflict', id: q.id } },
+    const cs = conflictList();
+    conflictsBox.hidden = !cs.length;
+    replace(conflicts, ...cs.map((q) => h('li', { dataset: { testid: 'festival-conflict', id: q.id } },
       h('bdi', { text: q.event_name }), ` (${q.requester.name}, ${spanText(q.span)}): `,
       q.status === 'denied' ? 'denied: ' : 'waiting: ', h('span', { ptext: q.reason }))));
   }
