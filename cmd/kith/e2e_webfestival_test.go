@@ -149,6 +149,7 @@ func TestWebFestival(t *testing.T) {
 		choirReason = `denied — the owner confirmed "Concert" for 2026-07-04 20:00–22:00 UTC before this request reached them`
 		conflict = `Choir (Bea, 2026-07-04 21:00–23:00): denied: the owner confirmed "Concert" for 2026-07-04 20:00–22:00 UTC before this request reached them`
 	}
+	t.Logf("the choir's id sorts before the concert's: %v", bytes.Compare(choirID[:], concertID[:]) < 0)
 	waitText(t, br, tab, "the conflict in words", "festival-conflict", conflict, syncTimeout)
 
 	br.do(tab, "Ann grants the workshop", 20*time.Second, chromedp.Click(tid("festival-grant")))
