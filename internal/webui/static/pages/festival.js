@@ -55,12 +55,12 @@ export default async function festival(main, ctx) {
 
   // The resource form.
   const rKind = h('select', { id: 'resource-kind', dataset: { testid: 'resource-kind' } },
-    ...[['location', 'A place (a stage, a field, an address, an online room)'], ['room', 'A room'], ['stage', 'A stage'], ['equipment', 'Equipment'], ['skill', 'A skill']]
+    ...[['location', 'A place (stage, field, address, online room)'], ['room', 'A room'], ['stage', 'A stage'], ['equipment', 'Equipment'], ['skill', 'A skill']]
       .map(([v, t]) => h('option', { value: v, text: t })));
   const rName = h('input', { id: 'resource-name', type: 'text', maxlength: 200, required: true, autocomplete: 'off', dataset: { testid: 'resource-name' } });
   const rText = h('input', { id: 'resource-text', type: 'text', maxlength: 2000, autocomplete: 'off', dataset: { testid: 'resource-text' } });
   const rPolicy = h('select', { id: 'resource-policy', dataset: { testid: 'resource-policy' } },
-    h('option', { value: 'first-come', text: 'First come, first served: my node grants it while it is free' }),
+    h('option', { value: 'first-come', text: 'First come, first served (my node answers)' }),
     h('option', { value: 'manual', text: 'I confirm each request myself' }));
   const rLat = h('input', { id: 'resource-lat', type: 'text', inputmode: 'decimal', autocomplete: 'off', placeholder: '52.52', dataset: { testid: 'resource-lat' } });
   const rLon = h('input', { id: 'resource-lon', type: 'text', inputmode: 'decimal', autocomplete: 'off', placeholder: '13.405', dataset: { testid: 'resource-lon' } });
