@@ -177,6 +177,11 @@ func TestOffline(t *testing.T) {
 			// nothing fetches; any other address still fails.
 			body = bytes.Replace(body, []byte(`xmlns="http://www.w3.org/2000/svg"`), []byte(`xmlns=""`), 1)
 		}
+		if path.Ext(name) == ".js" {
+			// A script drawing SVG (createElementNS) names the same
+			// namespace, once, as a constant.
+			body = bytes.Replace(body, []byte(`const NS = 'http://www.w3.org/2000/svg';`), []byte(`const NS = '';`), 1)
+		}
 		for _, s := range []string{"http://", "https://", "//cdn", "@import url("} {
 			if i := bytes.Index(bytes.ToLower(body), []byte(s)); i >= 0 {
 				line := 1 + bytes.Count(body[:i], []byte("\n"))

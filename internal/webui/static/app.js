@@ -26,6 +26,8 @@ import space from './pages/space.js';
 import messages from './pages/messages.js';
 import conversation from './pages/conversation.js';
 import decisions from './pages/decisions.js';
+import festivals from './pages/festivals.js';
+import festival from './pages/festival.js';
 import decision from './pages/decision.js';
 import requests from './pages/requests.js';
 import onboarding from './pages/onboarding.js';
@@ -204,6 +206,8 @@ const routes = [
   [/^\/decisions$/, decisions, 'nav-decisions'],
   [/^\/decision\/([^/]+)$/, decision, 'nav-decisions'],
   [/^\/requests$/, requests, 'nav-requests'],
+  [/^\/festivals$/, festivals, 'nav-festivals'],
+  [/^\/festival\/([^/]+)$/, festival, 'nav-festivals'],
   [/^\/pictures$/, pictures, 'nav-pictures'],
   [/^\/collections$/, collections, 'nav-pictures'],
   [/^\/collection\/([^/]+)$/, collection, 'nav-pictures'],
