@@ -100,7 +100,7 @@ func TestWebNav(t *testing.T) {
 	br.do(tab, "open More", 10*time.Second, chromedp.Click(tid("nav-more")), chromedp.WaitVisible(tid("nav-pictures")))
 	more := get(br, tab, "the More menu", 10*time.Second, chromedp.Evaluate[[]string](
 		`[document.querySelector('[data-testid=nav-more]').getAttribute('aria-expanded')].concat([...document.querySelectorAll('#nav-more-menu a')].map(a => a.textContent))`))
-	if want := []string{"true", "Conversations", "Pictures", "Invite", "Peers", "Devices", "Hub", "My profile"}; !slices.Equal(more, want) {
+	if want := []string{"true", "Conversations", "Festivals", "Pictures", "Invite", "Peers", "Devices", "Hub", "My profile"}; !slices.Equal(more, want) {
 		t.Errorf("More menu %v, want %v", more, want)
 	}
 	br.screenshot(tab, "61-nav-more-open")
