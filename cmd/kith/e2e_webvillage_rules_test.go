@@ -75,6 +75,15 @@ func TestWebVillageRules(t *testing.T) {
 		t.Fatalf("a refused rule founded %d villages: %+v", len(list.Villages), list.Villages)
 	}
 
+	// A quorum shows its K field, and K must be 1 or more.
+	br.do(tabA, "choose a quorum of 0", 10*time.Second,
+		setField("found-admit", "quorum"), setField("found-admit-k", "0"))
+	if hidden("found-admit-k") || !hidden("found-admit-expr") {
+		t.Errorf("with a quorum chosen, the K field is hidden or the expression field shows")
+	}
+	br.do(tabA, "submit a quorum of 0", 10*time.Second, chromedp.Click(tid("found-submit")))
+	waitText(t, br, tabA, "a quorum of 0", "found-status", "How strangers are accepted: K is a whole number, 1 or more.", 10*time.Second)
+
 	// Two thirds with no block: the CLI's "2/3 no-block".
 	br.do(tabA, "found with two thirds and no block", 10*time.Second,
 		setField("found-admit", "two-thirds-no-block"),
@@ -130,5 +139,19 @@ func TestWebVillageRules(t *testing.T) {
 	br.screenshot(tabB, "village-rules-stance-b")
 	if v, _ := villageShow(a, vid); len(v.Invitations) != 1 || v.Invitations[0].Admitted || v.Invitations[0].Needed != -1 {
 		t.Errorf("A's invitation of C under B's block: %+v", v.Invitations)
+	}
+
+	// B lifts the block by endorsing: two of two agree, nobody blocks, and
+	// the invitation is admitted; A's page says so live.
+	br.do(tabB, "B endorses", 10*time.Second, chromedp.Click(tid("invitation-endorse")))
+	admitted := waitJS[string](br, tabA, "C's invitation admitted on A's page", liveTimeout,
+		`(s => s.endsWith(': admitted, not joined yet.') && s)(`+textOf("invitation-state")+`)`)
+	for _, want := range []string{a.Account[:len("acc_")+10] + "… (you)", b.Account[:len("acc_")+10] + "…"} {
+		if !strings.Contains(admitted, want) {
+			t.Errorf("A's page says of C's admitted invitation %q, without the endorser %q", admitted, want)
+		}
+	}
+	if n := get(br, tabA, "stances after B endorsed", 5*time.Second, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=stance]').length`)); n != 0 {
+		t.Errorf("A's page still lists %d stances after B endorsed", n)
 	}
 }

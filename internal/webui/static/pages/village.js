@@ -483,7 +483,8 @@ export default async function village(main, ctx) {
     const cur = mine && mine.position;
     const btn = (position, text, cls, dataset) => h('button', {
       type: 'button', class: cls + ' small', id: `pos-${position}-${key}`, dataset,
-      'aria-pressed': String(cur === position), onclick: () => take(position), text,
+      // The current position's button is off, but Block: a new reason replaces the old.
+      'aria-pressed': String(cur === position), disabled: cur === position && position !== 'block', onclick: () => take(position), text,
     });
     return h('div', { class: 'position-form', dataset: { testid: 'position-form' }, role: 'group', 'aria-label': 'Your position on ' + what },
       h('p', { class: 'small', dataset: { testid: 'my-position' }, text: cur ? `Your position: you ${cur}${mine.reason ? ` (“${mine.reason}”)` : ''}.` : 'Your position: none yet.' }),
@@ -790,7 +791,7 @@ export default async function village(main, ctx) {
   function drawProposals() {
     const ps = v.proposals || [];
     const waiting = ps.filter((p) => p.outcome === 'open' && isActive() && p.subject !== v.me &&
-      !(p.for || []).includes(v.me) && !(p.against || []).includes(v.me)).length;
+      !(p.for || []).includes(v.me) && !(p.against || []).includes(v.me) && !(p.stances || []).some((st) => st.local === v.me)).length;
     votesNote.hidden = !waiting;
     votesCount.textContent = waiting ? `${plural(waiting, 'exclusion proposal')} ${waiting === 1 ? 'waits' : 'wait'} for your vote` : '';
     rebuild(proposalsList, () => replace(proposalsList, ...(ps.length ? ps.map((p) => {

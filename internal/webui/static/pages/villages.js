@@ -32,7 +32,7 @@ const rules = [
 function ruleChooser(prefix, label) {
   const sel = h('select', { id: `found-${prefix}`, name: `found-${prefix}`, dataset: { testid: `found-${prefix}` } },
     rules.map((r) => h('option', { value: r.value, text: r.text })));
-  const kIn = h('input', { id: `found-${prefix}-k`, type: 'number', min: 1, step: 1, value: 2, dataset: { testid: `found-${prefix}-k` } });
+  const kIn = h('input', { id: `found-${prefix}-k`, type: 'number', value: 2, inputmode: 'numeric', dataset: { testid: `found-${prefix}-k` } });
   const kBox = h('div', { class: 'rule-extra', hidden: true },
     h('label', { for: `found-${prefix}-k`, text: 'K: how many locals must agree' }), kIn);
   const exprIn = h('input', {
