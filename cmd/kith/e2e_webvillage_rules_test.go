@@ -154,4 +154,21 @@ func TestWebVillageRules(t *testing.T) {
 	if n := get(br, tabA, "stances after B endorsed", 5*time.Second, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=stance]').length`)); n != 0 {
 		t.Errorf("A's page still lists %d stances after B endorsed", n)
 	}
+
+	// C joins; B proposes to exclude C; A abstains from A's page and B's
+	// open page lists A's stance on the proposal.
+	villageEntryOf(c, "join", vid)
+	villageWait(t, []*proc{a, b}, vid, "C to be a local", func(v wire.Village) bool { return villageLocal(v, c.Account).Status == "local" })
+	prop := villageEntryOf(b, "exclude", vid, c.Account, "--reason", "moved away")
+	inProp := func(id string) chromedp.CSS {
+		return chromedp.CSS(fmt.Sprintf(`[data-testid=village-proposal][data-proposal=%q] [data-testid=%q]`, prop, id))
+	}
+	br.do(tabA, "A abstains on the proposal", liveTimeout,
+		chromedp.WaitVisible(inProp("position-abstain")), chromedp.Click(inProp("position-abstain")))
+	abst := waitJS[string](br, tabB, "A's abstention on B's page", liveTimeout, fmt.Sprintf(
+		`(e => e && e.dataset.position + '|' + e.textContent.trim())(document.querySelector('[data-testid=village-proposal][data-proposal=%q] [data-testid=proposal-stances] [data-testid=stance][data-local=%q]'))`, prop, a.Account))
+	if abst != "abstain|"+a.Account[:len("acc_")+10]+"… abstains" {
+		t.Errorf("A's stance on the proposal on B's page = %q", abst)
+	}
+	br.screenshot(tabB, "village-rules-proposal-stance")
 }

@@ -487,7 +487,8 @@ export default async function village(main, ctx) {
       'aria-pressed': String(cur === position), disabled: cur === position && position !== 'block', onclick: () => take(position), text,
     });
     return h('div', { class: 'position-form', dataset: { testid: 'position-form' }, role: 'group', 'aria-label': 'Your position on ' + what },
-      h('p', { class: 'small', dataset: { testid: 'my-position' }, text: cur ? `Your position: you ${cur}${mine.reason ? ` (“${mine.reason}”)` : ''}.` : 'Your position: none yet.' }),
+      cur ? h('p', { class: 'small', dataset: { testid: 'my-position' }, text: `Your position: you ${cur}${mine.reason ? ` (“${mine.reason}”)` : ''}.` })
+        : skip.includes('disagree') ? null : h('p', { class: 'small', dataset: { testid: 'my-position' }, text: 'Your position: none yet.' }),
       h('div', { class: 'row' }, first,
         skip.includes('agree') ? null : btn('agree', 'Agree', 'secondary', { testid: 'position-agree' }),
         skip.includes('disagree') ? null : btn('disagree', 'Disagree', 'secondary', { testid: 'position-disagree' }),
@@ -820,7 +821,8 @@ export default async function village(main, ctx) {
           h('button', { type: 'button', class: 'danger', id: 'pfor-' + p.id, dataset: { testid: 'proposal-for' }, disabled: myChoice === 'for', onclick: () => votePro('for'), text: 'Vote for' }),
           h('button', { type: 'button', class: 'secondary', id: 'pagainst-' + p.id, dataset: { testid: 'proposal-against' }, disabled: myChoice === 'against', onclick: () => votePro('against'), text: 'Vote against' })) : null,
         canVote ? positionForm('prop-' + p.id, { proposal: p.id }, 'excluding ' + nameOfLocal(p.subject),
-          myChoice === 'for' ? { position: 'agree' } : myChoice === 'against' ? { position: 'disagree' } : (p.stances || []).find((st) => st.local === v.me), ['agree', 'disagree']) : null,
+          // "You voted for/against" says the other two already.
+          myChoice ? null : (p.stances || []).find((st) => st.local === v.me), ['agree', 'disagree']) : null,
         pStatus);
     }) : [h('li', { class: 'empty', text: 'No exclusion was proposed.' })])));
   }
