@@ -458,7 +458,7 @@ export default async function village(main, ctx) {
   // given, is such a button, put first among these.
   function positionForm(key, target, what, mine, skip = [], first = null) {
     const reason = keep('reason-' + key, () => h('input', {
-      id: 'reason-' + key, type: 'text', maxlength: 2000, autocomplete: 'off', placeholder: 'Why you block (required to block)',
+      id: 'reason-' + key, type: 'text', maxlength: 1000, autocomplete: 'off', placeholder: 'Why you block (required to block)',
       'aria-label': 'Your reason to block ' + what, dataset: { testid: 'position-reason' },
     }));
     const pos = keep('posstatus-' + key, () => statusLine('position-status'));
