@@ -60,7 +60,7 @@ func TestWebUIVillageJoinWaiting(t *testing.T) {
 	br.do(tabC, "C joins", 10*time.Second, chromedp.Click(tid("village-join")))
 	waitText(t, br, tabC, "C after joining", "membership-status", "You joined.", 10*time.Second)
 	waitText(t, br, tabC, "C after joining", "village-role",
-		"You joined; you become a local once 1 more local invites you (admit by majority). Ask them to endorse your invitation.", 10*time.Second)
+		"You joined; you become a local once 1 more local invites you (the rule: more than half of the active locals agree). Ask them to endorse your invitation.", 10*time.Second)
 	waitText(t, br, tabC, "C's invitation", "invitation-state",
 		"Endorsed by "+a.Account[:len("acc_")+10]+"…: joined, waiting for 1 more local to invite you.", 10*time.Second)
 	br.screenshot(tabC, "village-join-waiting")

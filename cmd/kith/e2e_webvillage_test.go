@@ -242,7 +242,7 @@ func TestWebUIVillage(t *testing.T) {
 	f := []string{short(idA.Account) + " (you)", short(idB.Account)}
 	slices.Sort(f)
 	founders := strings.Join(f, ", ")
-	wantCharter := []string{"majority of the active locals", "every active local (unanimous)", founders, "Not yet: waiting for " + short(idB.Account) + " to accept", village}
+	wantCharter := []string{"more than half of the active locals agree", "every one of the active locals agrees", founders, "Not yet: waiting for " + short(idB.Account) + " to accept", village}
 	if strings.Join(charter, "\n") != strings.Join(wantCharter, "\n") {
 		t.Errorf("A's charter shows %q, want %q", charter, wantCharter)
 	}

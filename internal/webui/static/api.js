@@ -103,7 +103,8 @@ export const api = {
   // Villages (doc/api.md "Villages"): ids ent_…, locals dev_…, strangers
   // 128 hex digits, proofs and note files blob_….
   villages: () => request('GET', '/villages'),
-  foundVillage: (name, admit, exclude, cofounders) => request('POST', '/villages', { name, admit, exclude, cofounders }),
+  // rules: the charter's admit / exclude fields (admit, admit_params, admit_expr, …).
+  foundVillage: (name, rules, cofounders) => request('POST', '/villages', { name, ...rules, cofounders }),
   village: (id) => request('GET', '/villages/' + enc(id)),
   villageAccept: (id) => request('POST', '/villages/' + enc(id) + '/accept', {}),
   villageDecline: (id) => request('POST', '/villages/' + enc(id) + '/decline', {}),
@@ -116,6 +117,9 @@ export const api = {
   strangerNote: (id, stranger, text, blob) =>
     request('POST', '/villages/' + enc(id) + '/strangers/' + enc(stranger) + '/notes', blob ? { text, blob } : { text }),
   proposeExclusion: (id, subject, reason) => request('POST', '/villages/' + enc(id) + '/exclusions', { subject, reason }),
+  // target: { invitee: 'acc_…' } or { proposal: 'ent_…' }.
+  villagePosition: (id, target, position, reason) =>
+    request('PUT', '/villages/' + enc(id) + '/positions', reason ? { ...target, position, reason } : { ...target, position }),
   exclusionVote: (id, proposal, vote) => request('PUT', '/villages/' + enc(id) + '/exclusions/' + enc(proposal) + '/vote', { vote }),
   publishState: (id) => request('POST', '/villages/' + enc(id) + '/state'),
   villageChain: (id, key) => request('GET', '/villages/' + enc(id) + '/locals/' + enc(key) + '/chain'),

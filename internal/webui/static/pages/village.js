@@ -10,7 +10,22 @@ import { api, blobURL } from '../api.js';
 import { alikeBadge, cleanName, iso } from '../peertext.js';
 import { nameOf } from '../names.js';
 
-const methods = { majority: 'majority of the active locals', unanimous: 'every active local (unanimous)' };
+// ruleWords says a charter rule in plain words: the API's (admit_rule,
+// exclude_rule), but the CLI's "P/Q no-block" preset, a CEL expression the
+// API can only quote, in words. An older node's answer without the words
+// falls back to the method's name.
+export function ruleWords(method, expr, words) {
+  const m = method === 'cel' && /^agree \* (\d+) >= participants \* (\d+) && block == 0$/.exec(expr || '');
+  if (m) {
+    const frac = { '3/2': 'two thirds', '2/1': 'half', '4/3': 'three quarters', '1/1': 'all' }[`${m[1]}/${m[2]}`] || `${m[2]}/${m[1]}`;
+    return `at least ${frac} of the active locals agree, and nobody blocks`;
+  }
+  return words || method;
+}
+
+// Positions a local takes on an invitation or exclusion (doc/api.md "PUT
+// /api/v1/villages/{id}/positions"), in words.
+const positionWords = { agree: 'agrees', disagree: 'disagrees', abstain: 'abstains', block: 'blocks' };
 
 // Standing: a symbol and a word, never color alone.
 const standings = {
@@ -276,8 +291,8 @@ export default async function village(main, ctx) {
     const waiting = (v.locals || []).filter((l) => l.status === 'founder' && !l.accepted).map((l) => l.key);
     replace(charter,
       h('dl', { class: 'facts' },
-        h('dt', { text: 'Strangers are accepted by' }), h('dd', { dataset: { testid: 'village-admit' }, text: methods[v.admit] || v.admit }),
-        h('dt', { text: 'A local is excluded by' }), h('dd', { dataset: { testid: 'village-exclude' }, text: methods[v.exclude] || v.exclude }),
+        h('dt', { text: 'Strangers are accepted by' }), h('dd', { dataset: { testid: 'village-admit' }, text: ruleWords(v.admit, v.admit_expr, v.admit_rule) }),
+        h('dt', { text: 'A local is excluded by' }), h('dd', { dataset: { testid: 'village-exclude' }, text: ruleWords(v.exclude, v.exclude_expr, v.exclude_rule) }),
         h('dt', { text: 'Founders' }), h('dd', { text: names(v.founders) }),
         h('dt', { text: 'Founded' }), h('dd', { text: v.founded ? 'Yes' : `Not yet: waiting for ${names(waiting)} to accept` }),
         h('dt', { text: 'Village id' }), h('dd', {}, h('code', { class: 'id', text: v.id }))),
@@ -353,7 +368,7 @@ export default async function village(main, ctx) {
     } else if (me && me.status === 'excluded') {
       role = 'You were excluded from this village.';
     } else if (inv && inv.joined) {
-      role = `You joined; you become a local once ${waitingFor(inv.needed)} you (admit by ${v.admit}). Ask them to endorse your invitation.`;
+      role = `You joined; you become a local once ${waitingFor(inv.needed)} you (the rule: ${ruleWords(v.admit, v.admit_expr, v.admit_rule)}). Ask them to endorse your invitation.`;
     } else if (inv) {
       role = inv.admitted ? 'You are invited and admitted: join to become a local.' : `You are invited (endorsed by ${names(inv.endorsers)}); the locals have not admitted you yet: ${plural(inv.needed, 'more local')} must invite you too.`;
       buttons.push(h('button', { type: 'button', dataset: { testid: 'village-join' }, onclick: () => act(() => api.villageJoin(id), joined), text: 'Join' }));
@@ -423,6 +438,65 @@ export default async function village(main, ctx) {
     }
   }
 
+  // stancesList lists the locals' positions (stances: other than agree,
+  // and for a proposal other than disagree): "Bea blocks: “reason”".
+  function stancesList(stances, testid) {
+    const ss = stances || [];
+    if (!ss.length) return null;
+    return h('ul', { class: 'stances', dataset: { testid }, 'aria-label': 'Positions' },
+      ss.map((st) => h('li', { dataset: { testid: 'stance', local: st.local, position: st.position } },
+        h('strong', { text: nameOfLocal(st.local, true) }), ' ' + (positionWords[st.position] || st.position),
+        st.reason ? [': ', h('q', { class: 'stance-reason', ptext: st.reason })] : null)));
+  }
+
+  // positionForm is this local's position on an open invitation or
+  // exclusion proposal (target: { invitee } or { proposal }): agree,
+  // disagree, abstain, or block with a reason it requires. Its reason
+  // field and message are kept across refreshes (key). skip leaves out
+  // the positions another button of the card takes already (Endorse is
+  // agree; Vote for and against are agree and disagree); first, when
+  // given, is such a button, put first among these.
+  function positionForm(key, target, what, mine, skip = [], first = null) {
+    const reason = keep('reason-' + key, () => h('input', {
+      id: 'reason-' + key, type: 'text', maxlength: 1000, autocomplete: 'off', placeholder: 'Why you block (required to block)',
+      'aria-label': 'Your reason to block ' + what, dataset: { testid: 'position-reason' },
+    }));
+    const pos = keep('posstatus-' + key, () => statusLine('position-status'));
+    const take = async (position) => {
+      const why = reason.value.trim();
+      if (position === 'block' && !why) {
+        pos.set('Say why you block: the others read your reason.', 'error');
+        reason.focus();
+        return;
+      }
+      try {
+        await api.villagePosition(id, target, position, position === 'block' ? why : '');
+        const done = `Your position on ${what}: you ${position}.`;
+        if (position === 'block') reason.value = '';
+        pos.set(done, 'ok');
+        ctx.announce(done);
+        await load();
+      } catch (err) {
+        pos.set(errorText(err), 'error');
+      }
+    };
+    const cur = mine && mine.position;
+    const btn = (position, text, cls, dataset) => h('button', {
+      type: 'button', class: cls + ' small', id: `pos-${position}-${key}`, dataset,
+      // The current position's button is off, but Block: a new reason replaces the old.
+      'aria-pressed': String(cur === position), disabled: cur === position && position !== 'block', onclick: () => take(position), text,
+    });
+    return h('div', { class: 'position-form', dataset: { testid: 'position-form' }, role: 'group', 'aria-label': 'Your position on ' + what },
+      cur ? h('p', { class: 'small', dataset: { testid: 'my-position' }, text: `Your position: you ${cur}${mine.reason ? ` (“${mine.reason}”)` : ''}.` })
+        : skip.includes('disagree') ? null : h('p', { class: 'small', dataset: { testid: 'my-position' }, text: 'Your position: none yet.' }),
+      h('div', { class: 'row' }, first,
+        skip.includes('agree') ? null : btn('agree', 'Agree', 'secondary', { testid: 'position-agree' }),
+        skip.includes('disagree') ? null : btn('disagree', 'Disagree', 'secondary', { testid: 'position-disagree' }),
+        btn('abstain', 'Abstain', 'secondary', { testid: 'position-abstain' })),
+      h('div', { class: 'row' }, reason, btn('block', 'Block', 'danger', { testid: 'position-block' })),
+      pos);
+  }
+
   function drawLocals() {
     const ls = v.locals || [];
     localsHeading.textContent = `Locals (${ls.filter((l) => l.status === 'local').length})`;
@@ -440,23 +514,32 @@ export default async function village(main, ctx) {
     invitationsBox.hidden = !invs.length;
     rebuild(invitationsList, () => replace(invitationsList, ...invs.map((i) => {
       const canEndorse = isLocal() && !i.admitted && i.invitee !== v.me && !(i.endorsers || []).includes(v.me);
+      const canTake = isLocal() && !i.admitted && i.invitee !== v.me;
+      const myStance = (i.endorsers || []).includes(v.me) ? { position: 'agree' } : (i.stances || []).find((st) => st.local === v.me);
+      const them = i.invitee === v.me ? 'you' : 'them';
+      const state = i.admitted ? 'admitted, not joined yet.'
+        : i.needed < 0 ? `${i.joined ? 'joined; ' : ''}not admitted: more invitations alone cannot admit ${them} (a block or the positions stand in the way).`
+          : `${i.joined ? 'joined, waiting' : 'waiting'} for ${plural(i.needed, 'more local')} to invite ${them}.`;
+      const who = h('div', { class: 'who' },
+        h('code', { class: 'id', text: i.invitee }),
+        h('div', { dataset: { testid: 'invitation-state' }, text: `Endorsed by ${names(i.endorsers)}: ${state}` }),
+        stancesList(i.stances, 'invitation-stances'));
+      const endorse = canEndorse ? h('button', {
+        type: 'button', class: 'secondary small', dataset: { testid: 'invitation-endorse' }, 'aria-label': 'Endorse the invitation of ' + shortId(i.invitee),
+        onclick: async () => {
+          try {
+            await api.villageInvite(id, i.invitee);
+            inviteStatus.set('You endorsed the invitation.', 'ok');
+            await load();
+          } catch (err) {
+            inviteStatus.set(errorText(err), 'error');
+          }
+        },
+        text: 'Endorse',
+      }) : null;
       return h('li', { class: 'invitation', dataset: { testid: 'village-invitation', invitee: i.invitee } },
-        h('div', { class: 'who' },
-          h('code', { class: 'id', text: i.invitee }),
-          h('div', { dataset: { testid: 'invitation-state' }, text: `Endorsed by ${names(i.endorsers)}: ${i.admitted ? 'admitted, not joined yet.' : `${i.joined ? 'joined, waiting' : 'waiting'} for ${plural(i.needed, 'more local')} to invite ${i.invitee === v.me ? 'you' : 'them'}.`}` })),
-        canEndorse ? h('button', {
-          type: 'button', class: 'secondary small', dataset: { testid: 'invitation-endorse' }, 'aria-label': 'Endorse the invitation of ' + shortId(i.invitee),
-          onclick: async () => {
-            try {
-              await api.villageInvite(id, i.invitee);
-              inviteStatus.set('You endorsed the invitation.', 'ok');
-              await load();
-            } catch (err) {
-              inviteStatus.set(errorText(err), 'error');
-            }
-          },
-          text: 'Endorse',
-        }) : null);
+        who,
+        canTake ? positionForm('inv-' + i.invitee, { invitee: i.invitee }, 'the invitation of ' + shortId(i.invitee), myStance, canEndorse ? ['agree'] : [], endorse) : endorse);
     })));
     inviteForm.hidden = !isLocal();
 
@@ -709,7 +792,7 @@ export default async function village(main, ctx) {
   function drawProposals() {
     const ps = v.proposals || [];
     const waiting = ps.filter((p) => p.outcome === 'open' && isActive() && p.subject !== v.me &&
-      !(p.for || []).includes(v.me) && !(p.against || []).includes(v.me)).length;
+      !(p.for || []).includes(v.me) && !(p.against || []).includes(v.me) && !(p.stances || []).some((st) => st.local === v.me)).length;
     votesNote.hidden = !waiting;
     votesCount.textContent = waiting ? `${plural(waiting, 'exclusion proposal')} ${waiting === 1 ? 'waits' : 'wait'} for your vote` : '';
     rebuild(proposalsList, () => replace(proposalsList, ...(ps.length ? ps.map((p) => {
@@ -732,10 +815,14 @@ export default async function village(main, ctx) {
         h('p', { text: `Proposed by ${nameOfLocal(p.proposer)}.` }),
         p.reason ? h('blockquote', { class: 'reason', ptext: p.reason }) : null,
         h('p', { dataset: { testid: 'proposal-tally' }, text: `For: ${names(p.for)}. Against: ${names(p.against)}.${(p.not_voted || []).length ? ` Not voted yet: ${names(p.not_voted)}.` : ''}` }),
+        stancesList(p.stances, 'proposal-stances'),
         canVote ? h('div', { class: 'row', role: 'group', 'aria-label': 'Your vote on excluding ' + nameOfLocal(p.subject) },
           myChoice ? h('span', { text: `You voted ${myChoice}.` }) : null,
           h('button', { type: 'button', class: 'danger', id: 'pfor-' + p.id, dataset: { testid: 'proposal-for' }, disabled: myChoice === 'for', onclick: () => votePro('for'), text: 'Vote for' }),
           h('button', { type: 'button', class: 'secondary', id: 'pagainst-' + p.id, dataset: { testid: 'proposal-against' }, disabled: myChoice === 'against', onclick: () => votePro('against'), text: 'Vote against' })) : null,
+        canVote ? positionForm('prop-' + p.id, { proposal: p.id }, 'excluding ' + nameOfLocal(p.subject),
+          // "You voted for/against" says the other two already.
+          myChoice ? null : (p.stances || []).find((st) => st.local === v.me), ['agree', 'disagree']) : null,
         pStatus);
     }) : [h('li', { class: 'empty', text: 'No exclusion was proposed.' })])));
   }

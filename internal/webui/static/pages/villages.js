@@ -13,11 +13,60 @@ const roles = {
   excluded: 'You were excluded',
 };
 
-// methodSelect is a <select> of the charter's consensus methods.
-function methodSelect(id, testid) {
-  return h('select', { id, name: id, dataset: { testid } },
-    h('option', { value: 'majority', text: 'Majority of the locals' }),
-    h('option', { value: 'unanimous', text: 'Every local (unanimous)' }));
+// The charter's consensus methods the found form offers (doc/api.md
+// "POST /api/v1/villages"): each with the body fields it sends. "2/3
+// no-block" is the CLI's preset, a CEL expression; quorum takes its K and
+// custom its expression from a field shown only when chosen.
+const rules = [
+  { value: 'majority', text: 'Majority of the active locals' },
+  { value: 'unanimous', text: 'Every active local (unanimous)' },
+  { value: 'consent', text: 'Consent: nobody blocks' },
+  { value: 'majority-of-voters', text: 'Majority of those who answered' },
+  { value: 'two-thirds-no-block', text: 'Two thirds of the active locals, with no block' },
+  { value: 'quorum', text: 'A quorum: at least K locals agree' },
+  { value: 'cel', text: 'Custom rule (an expression)' },
+];
+
+// ruleChooser is a <select> of the rules, with the K and expression fields
+// it shows when chosen; body() answers the fields to send under prefix.
+function ruleChooser(prefix, label) {
+  const sel = h('select', { id: `found-${prefix}`, name: `found-${prefix}`, dataset: { testid: `found-${prefix}` } },
+    rules.map((r) => h('option', { value: r.value, text: r.text })));
+  const kIn = h('input', { id: `found-${prefix}-k`, type: 'number', value: 2, inputmode: 'numeric', dataset: { testid: `found-${prefix}-k` } });
+  const kBox = h('div', { class: 'rule-extra', hidden: true },
+    h('label', { for: `found-${prefix}-k`, text: 'K: how many locals must agree' }), kIn);
+  const exprIn = h('input', {
+    id: `found-${prefix}-expr`, type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'agree >= 3 && block == 0',
+    'aria-describedby': `found-${prefix}-expr-help`, dataset: { testid: `found-${prefix}-expr` },
+  });
+  const exprBox = h('div', { class: 'rule-extra', hidden: true },
+    h('label', { for: `found-${prefix}-expr`, text: 'The rule, as an expression' }), exprIn,
+    h('p', { id: `found-${prefix}-expr-help`, class: 'muted hint', text: 'A CEL expression that is true when the decision is made, over participants (the active locals), answered, agree, disagree, abstain and block (counts of positions). For example: agree * 3 >= participants * 2 && block == 0' }));
+  const show = () => {
+    kBox.hidden = sel.value !== 'quorum';
+    exprBox.hidden = sel.value !== 'cel';
+  };
+  sel.addEventListener('change', show);
+  const body = () => {
+    switch (sel.value) {
+      case 'two-thirds-no-block':
+        return { [prefix]: 'cel', [prefix + '_expr']: 'agree * 3 >= participants * 2 && block == 0' };
+      case 'quorum':
+        return { [prefix]: 'quorum', [prefix + '_params']: [Number(kIn.value)] };
+      case 'cel':
+        return { [prefix]: 'cel', [prefix + '_expr']: exprIn.value.trim() };
+      default:
+        return { [prefix]: sel.value };
+    }
+  };
+  // check answers what is wrong with the extra field, with the field.
+  const check = () => {
+    if (sel.value === 'quorum' && !(Number.isInteger(Number(kIn.value)) && Number(kIn.value) >= 1)) return [kIn, `${label}: K is a whole number, 1 or more.`];
+    if (sel.value === 'cel' && !exprIn.value.trim()) return [exprIn, `${label}: write the expression, or choose another rule.`];
+    return null;
+  };
+  const nodes = [h('label', { for: `found-${prefix}`, text: label }), sel, kBox, exprBox];
+  return { sel, nodes, body, check };
 }
 
 export default async function villages(main, ctx) {
@@ -31,8 +80,8 @@ export default async function villages(main, ctx) {
     id: 'found-cofounders', rows: 3, spellcheck: 'false', placeholder: 'acc_…', 'aria-describedby': 'found-cofounders-help',
     dataset: { testid: 'found-cofounders' },
   });
-  const admitSel = methodSelect('found-admit', 'found-admit');
-  const excludeSel = methodSelect('found-exclude', 'found-exclude');
+  const admitRule = ruleChooser('admit', 'How strangers are accepted');
+  const excludeRule = ruleChooser('exclude', 'How a local is excluded');
   const submit = h('button', { type: 'submit', dataset: { testid: 'found-submit' }, text: 'Found the village' });
   const foundStatus = statusLine('found-status');
   const form = h('form', { class: 'card village-form', dataset: { testid: 'village-found-form' }, 'aria-labelledby': 'found-heading' },
@@ -40,8 +89,8 @@ export default async function villages(main, ctx) {
     h('label', { for: 'found-name', text: 'Name' }), nameIn,
     h('label', { for: 'found-cofounders', text: 'Co-founders’ account ids' }), cofIn,
     h('p', { id: 'found-cofounders-help', class: 'muted hint', text: 'At least one, one a line (or separated by commas or spaces). Each co-founder finds their account id on their own Villages page. The village is founded once every co-founder accepted.' }),
-    h('label', { for: 'found-admit', text: 'How strangers are accepted' }), admitSel,
-    h('label', { for: 'found-exclude', text: 'How a local is excluded' }), excludeSel,
+    ...admitRule.nodes,
+    ...excludeRule.nodes,
     h('div', { class: 'row' }, submit),
     foundStatus);
 
@@ -206,15 +255,21 @@ export default async function villages(main, ctx) {
       cofIn.focus();
       return;
     }
+    const ruleBad = admitRule.check() || excludeRule.check();
+    if (ruleBad) {
+      foundStatus.set(ruleBad[1], 'error');
+      ruleBad[0].focus();
+      return;
+    }
     submit.disabled = true;
     foundStatus.set('Founding…');
     try {
-      const res = await api.foundVillage(name, admitSel.value, excludeSel.value, cofounders);
+      const res = await api.foundVillage(name, { ...admitRule.body(), ...excludeRule.body() }, cofounders);
       foundStatus.set('Founded. Each co-founder now accepts it on their Villages page.', 'ok');
       ctx.announce(`Village ${name} founded.`);
       location.hash = '#/village/' + res.village;
     } catch (err) {
-      foundStatus.set(errorText(err), 'error');
+      foundStatus.set(err.code === 'bad_request' ? 'Not founded: ' + errorText(err) : errorText(err), 'error');
     } finally {
       submit.disabled = false;
     }
