@@ -25,7 +25,7 @@ func TestVillageFoundRules(t *testing.T) {
 	}
 	out := a.ok(t, "village", "show", fe.Village)
 	want := "charter   admit by cel, exclude by qualified 3/4\n" +
-		"          admit when the expression agree * 3 >= participants * 2 && block == 0 is true;\n" +
+		"          admit when at least two thirds of the active locals agree, and nobody blocks;\n" +
 		"          exclude when at least three quarters of the active locals agree\n"
 	if !strings.Contains(out, want) {
 		t.Fatalf("show:\n%s\nwant it to contain\n%s", out, want)
@@ -94,7 +94,7 @@ func TestVillagePositionBlocks(t *testing.T) {
 	}
 	out := a.ok(t, "village", "show", id)
 	want := "  " + xo.Account + "  invited by "
-	if !strings.Contains(out, want) || !strings.Contains(out, "more invitations alone cannot admit it: the charter admits when the expression agree * 3 >= participants * 2 && block == 0 is true\n    block: "+bo.Account+` ("nobody knows them")`+"\n") {
+	if !strings.Contains(out, want) || !strings.Contains(out, "more invitations alone cannot admit it: the charter admits when at least two thirds of the active locals agree, and nobody blocks\n    block: "+bo.Account+` ("nobody knows them")`+"\n") {
 		t.Fatalf("show:\n%s", out)
 	}
 	// The blocker endorses: the block is lifted and two of two admit.

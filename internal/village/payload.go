@@ -103,7 +103,27 @@ func (r Rule) Compile() (*conversation.CompiledRule, error) {
 
 // Describe says the rule in plain words, e.g. "at least two thirds of
 // the active locals agree".
-func (r Rule) Describe() string { return r.conversation().Describe("active locals") }
+func (r Rule) Describe() string {
+	if p, q, ok := shareNoBlock(r); ok {
+		share := (Rule{Method: Qualified, Params: []uint64{p, q}}).conversation().Describe("active locals")
+		return share + ", and nobody blocks"
+	}
+	return r.conversation().Describe("active locals")
+}
+
+// shareNoBlock recognises the expression of "P/Q no-block" (what `kith
+// village found --admit "2/3 no-block"` and the web UI's "two thirds with
+// no block" write): at least P/Q of the participants agree and nobody
+// blocks.
+func shareNoBlock(r Rule) (p, q uint64, ok bool) {
+	if r.Method != CEL {
+		return 0, 0, false
+	}
+	if _, err := fmt.Sscanf(r.Expr, "agree * %d >= participants * %d && block == 0", &q, &p); err != nil || p == 0 || q == 0 || p > q {
+		return 0, 0, false
+	}
+	return p, q, r.Expr == fmt.Sprintf("agree * %d >= participants * %d && block == 0", q, p)
+}
 
 func methodList() string {
 	var out []string

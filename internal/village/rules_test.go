@@ -237,11 +237,20 @@ func TestCharterRefusals(t *testing.T) {
 			t.Errorf("%+v: err %v, want %q", c.r, err, c.want)
 		}
 	}
-	if got := twoThirdsNoBlock.Describe(); got != "the expression agree * 3 >= participants * 2 && block == 0 is true" {
+	if got := twoThirdsNoBlock.Describe(); got != "at least two thirds of the active locals agree, and nobody blocks" {
 		t.Fatalf("describe %q", got)
 	}
 	if got := (Rule{Method: Qualified, Params: []uint64{2, 3}}).Describe(); got != "at least two thirds of the active locals agree" {
 		t.Fatalf("describe %q", got)
+	}
+	for expr, want := range map[string]string{
+		"agree * 4 >= participants * 3 && block == 0":  "at least 3/4 of the active locals agree, and nobody blocks",
+		"agree * 4 >= participants * 3 &&  block == 0": "the expression agree * 4 >= participants * 3 &&  block == 0 is true",
+		"agree * 2 >= participants * 3 && block == 0":  "the expression agree * 2 >= participants * 3 && block == 0 is true",
+	} {
+		if got := (Rule{Method: CEL, Expr: expr}).Describe(); got != want {
+			t.Errorf("describe %q: %q, want %q", expr, got, want)
+		}
 	}
 	if got := (Rule{Method: Unanimous}).Describe(); got != "every one of the active locals agrees" {
 		t.Fatalf("describe %q", got)

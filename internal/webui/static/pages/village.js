@@ -11,15 +11,9 @@ import { alikeBadge, cleanName, iso } from '../peertext.js';
 import { nameOf } from '../names.js';
 
 // ruleWords says a charter rule in plain words: the API's (admit_rule,
-// exclude_rule), but the CLI's "P/Q no-block" preset, a CEL expression the
-// API can only quote, in words. An older node's answer without the words
-// falls back to the method's name.
+// exclude_rule); an older node's answer without the words falls back to
+// the method's name.
 export function ruleWords(method, expr, words) {
-  const m = method === 'cel' && /^agree \* (\d+) >= participants \* (\d+) && block == 0$/.exec(expr || '');
-  if (m) {
-    const frac = { '3/2': 'two thirds', '2/1': 'half', '4/3': 'three quarters', '1/1': 'all' }[`${m[1]}/${m[2]}`] || `${m[2]}/${m[1]}`;
-    return `at least ${frac} of the active locals agree, and nobody blocks`;
-  }
   return words || method;
 }
 
