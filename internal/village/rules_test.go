@@ -244,7 +244,7 @@ func TestCharterRefusals(t *testing.T) {
 		t.Fatalf("describe %q", got)
 	}
 	for expr, want := range map[string]string{
-		"agree * 4 >= participants * 3 && block == 0":  "at least 3/4 of the active locals agree, and nobody blocks",
+		"agree * 4 >= participants * 3 && block == 0":  "at least three quarters of the active locals agree, and nobody blocks",
 		"agree * 4 >= participants * 3 &&  block == 0": "the expression agree * 4 >= participants * 3 &&  block == 0 is true",
 		"agree * 2 >= participants * 3 && block == 0":  "the expression agree * 2 >= participants * 3 && block == 0 is true",
 	} {
