@@ -26,6 +26,7 @@ import (
 // it, sees it is not A's device, says so and does not dial it again, and
 // gets A's posts all the same.
 func TestFollowByAccountIDAlone(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	h := startNode(t, "hub", filepath.Join(dir, "h"), "--dht-server")
 	a := startNode(t, "a", filepath.Join(dir, "a"), "--bootstrap", h.addr(), "--log-level", "info")
@@ -86,6 +87,7 @@ func TestFollowByAccountIDAlone(t *testing.T) {
 // reaches nobody, and once C holds the revocation it does not take the
 // phone for A's device.
 func TestFollowByAccountIDStaleDevice(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	h := startNode(t, "hub", filepath.Join(dir, "h"), "--dht-server")
 	hl, hp := filepath.Join(dir, "laptop"), filepath.Join(dir, "phone")

@@ -71,6 +71,7 @@ func forgedEntry(t *testing.T, victim identity.PublicKey, text string) *entry.En
 // oversized message are closed, refused afterwards, and nothing of what
 // they sent is stored; the node keeps syncing with an honest peer.
 func TestBadPeersAreCutOff(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := startNode(t, "a", filepath.Join(dir, "a"))
 	honest := startNode(t, "honest", filepath.Join(dir, "honest"))

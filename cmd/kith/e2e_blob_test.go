@@ -14,6 +14,7 @@ import (
 // TestBlobThroughThirdNode: A posts an image; C is connected to B only; the
 // image reaches C through B, byte for byte.
 func TestBlobThroughThirdNode(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := startNode(t, "a", filepath.Join(dir, "a"))
 	b := startNode(t, "b", filepath.Join(dir, "b"))

@@ -13,6 +13,7 @@ import (
 // following it, lists the collection and fetches one file of it over the
 // network, byte for byte, without fetching the others.
 func TestCollectionFetchedInPart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := startNode(t, "a", filepath.Join(dir, "a"))
 	b := startNode(t, "b", filepath.Join(dir, "b"))

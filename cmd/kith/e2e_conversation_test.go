@@ -66,6 +66,7 @@ func decisionEntry(p *proc, args ...string) string {
 // (the conversation is closed), and a later message from E is kept
 // without changing the outcome on every node.
 func TestConversationFiveNodesPartition(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	dir := t.TempDir()
 	var all []*proc

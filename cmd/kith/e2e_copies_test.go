@@ -84,6 +84,7 @@ func itoa(n uint64) string {
 // the phone, it says there is one copy, and it holds every entry the
 // phone had written.
 func TestCopiesTwoDevices(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	homes := []string{filepath.Join(dir, "laptop"), filepath.Join(dir, "phone")}
 	accountDevices(t, homes, []string{"laptop", "phone"})

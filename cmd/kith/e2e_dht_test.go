@@ -14,6 +14,7 @@ import (
 // certificate. All three answer DHT queries (--dht-server: on loopback
 // AutoNAT never finds a node reachable).
 func TestDHTFindsAFollowedDevice(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	h := startNode(t, "hub", filepath.Join(dir, "h"), "--dht-server")
 	b := startNode(t, "b", filepath.Join(dir, "b"), "--dht-server", "--bootstrap", h.addr())

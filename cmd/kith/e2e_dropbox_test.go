@@ -58,6 +58,7 @@ func (p *proc) requests() []requestJSON {
 // requests) and answers (kith requests answer); the answer reaches Alice
 // as a private message, and nothing reached her before.
 func TestDropboxCLI(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	hubHome := filepath.Join(dir, "hub")
 	h := startNode(t, "hub", hubHome, "--hub")

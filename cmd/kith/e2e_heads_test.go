@@ -14,6 +14,7 @@ import (
 // the hub's seq and id there and that it is behind on it; a log nobody
 // holds is answered with seq 0.
 func TestHubHeadsCLI(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	h := startNode(t, "hub", filepath.Join(dir, "hub"), "--hub")
 	c := startNode(t, "client", filepath.Join(dir, "client"))

@@ -41,6 +41,7 @@ func (p *proc) hubPeers() []hubPeer {
 // address through H. A syncs B's log through the relay, lists B as
 // relayed, and sees that H offers it the relay with kith's limits.
 func TestSyncThroughHub(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	h := startNode(t, "hub", filepath.Join(dir, "hub"), "--hub")
 	b := &proc{t: t, name: "b", home: filepath.Join(dir, "b"), listen: "/p2p-circuit", extra: []string{"--use-hub", h.addr()}}
@@ -170,6 +171,7 @@ func (p *proc) servicesOf(peer string) ([]string, bool) {
 // another device connected to it hears that it offers nothing and gets no
 // slot.
 func TestHubServesListedAccounts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	homeA, homeH := filepath.Join(dir, "a"), filepath.Join(dir, "hub")
 	var created struct {

@@ -15,6 +15,7 @@ import (
 // offers the relay; N, no local, hears that it offers nothing and gets no
 // slot, and the hub logs why.
 func TestHubServesLocals(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	homeH := filepath.Join(dir, "hub")
 	if err := os.MkdirAll(homeH, 0o700); err != nil {

@@ -14,6 +14,7 @@ import (
 // leases and among its copies in kith status; the hub lists the lease it
 // keeps, and holds the client's posts.
 func TestLeaseCLI(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	hubHome := filepath.Join(dir, "hub")
 	if err := os.MkdirAll(hubHome, 0o700); err != nil {

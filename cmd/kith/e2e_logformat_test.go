@@ -14,6 +14,7 @@ import (
 // heads request over its limit is one of them, with its service, reason,
 // peer and detail.
 func TestServeLogJSON(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	home := filepath.Join(dir, "hub")
 	if err := os.MkdirAll(home, 0o700); err != nil {

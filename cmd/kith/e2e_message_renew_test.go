@@ -19,6 +19,7 @@ import (
 // B2's node, which cannot read it, while B1 reads it. What B2 read before
 // stays readable to it.
 func TestMessageRenewalLive(t *testing.T) {
+	t.Parallel()
 	renewalLive(t)
 }
 
@@ -116,6 +117,7 @@ func renewalLive(t *testing.T) renewed {
 // revoked, on the revoked phone that it was not given the new key, with
 // the message it cannot read shown as such.
 func TestWebUIMessageRenewal(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	r := renewalLive(t)
 	open := func(tab context.Context, p *proc) {

@@ -77,6 +77,7 @@ func (p *proc) sealedEntry(id string) bool {
 // stores the entries and reads nothing; C reads and replies; A reads the
 // reply.
 func TestMessageThroughARelay(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := startNode(t, "a", filepath.Join(dir, "a"))
 	b := startNode(t, "b", filepath.Join(dir, "b"))

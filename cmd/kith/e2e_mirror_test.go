@@ -53,6 +53,7 @@ func (p *proc) status() wire.Status {
 // reach all three once the laptop's follow arrives there; and E's posts,
 // which only the laptop wants by its own scope, reach the other two.
 func TestMirrorThreeDevices(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	homes := []string{filepath.Join(dir, "laptop"), filepath.Join(dir, "phone"), filepath.Join(dir, "tablet")}
 	accountDevices(t, homes, []string{"laptop", "phone", "tablet"})

@@ -117,6 +117,7 @@ func deviceList(t *testing.T, p *proc) wire.DeviceList {
 // account key; A says which device joined; once both serve, A's posts
 // reach the phone and the phone's reach A. The code then works no more.
 func TestPairNewDevice(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := startNode(t, "a", filepath.Join(dir, "a"))
 	a.post("before pairing")
@@ -194,6 +195,7 @@ func TestPairNewDevice(t *testing.T) {
 // device pair' ends saying so; an expired code is refused before any
 // connection. Nothing is certified.
 func TestPairWrongAndExpiredCodes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := startNode(t, "a", filepath.Join(dir, "a"))
 	pr := startPairer(t, a)
@@ -243,6 +245,7 @@ func TestPairWrongAndExpiredCodes(t *testing.T) {
 // TestPairCancelled: Ctrl-C in 'kith device pair' cancels the code; a
 // device that uses it afterwards is refused.
 func TestPairCancelled(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := startNode(t, "a", filepath.Join(dir, "a"))
 	pr := startPairer(t, a)

@@ -29,6 +29,7 @@ func (p *proc) online() wire.Online {
 // hub; kith signal from A reaches B's list; B's People page shows A
 // online via the hub (B holds nothing of A's: no name yet), with a dot beside A in Following, and A's message.
 func TestPresenceCLIAndWeb(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	h := startNode(t, "hub", filepath.Join(dir, "hub"), "--hub")
 	a := startNode(t, "a", filepath.Join(dir, "a"))

@@ -39,6 +39,7 @@ func writePNG(t *testing.T, path string, shade uint8) []byte {
 // the node names the lost devices and how to revoke them; the new device
 // (a new key) writes on without forking anything, and the friend gets it.
 func TestRecoverFromFriend(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	homes := []string{filepath.Join(dir, "laptop"), filepath.Join(dir, "phone")}
 	phrase := accountDevices(t, homes, []string{"laptop", "phone"})

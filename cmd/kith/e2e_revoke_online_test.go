@@ -10,6 +10,7 @@ import (
 // connected; A revokes B. B learns of it at once, and 'kith post' on B is
 // refused with the revocation's message (exit 1), not published.
 func TestRevokedDeviceOnline(t *testing.T) {
+	t.Parallel()
 	a, b := twoDeviceNodes(t, t.TempDir())
 	villageConnect(a, b)
 	b.post("b before")

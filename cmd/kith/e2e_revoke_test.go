@@ -17,6 +17,7 @@ import (
 // revocation reach neither A nor F, its earlier posts stay visible, and
 // B's node says it was revoked and refuses to post (payloads.md §6.1).
 func TestRevokedDeviceOffline(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a, b := twoDeviceNodes(t, dir)
 	f := startNode(t, "f", filepath.Join(dir, "f"))

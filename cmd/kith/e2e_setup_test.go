@@ -20,6 +20,7 @@ import (
 // setup mode; the account is created over HTTP as the web UI does it; the
 // CLI then sees it and the node's network runs.
 func TestSetupModeMultiProcess(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	p := &proc{t: t, name: "setup", home: home, noInit: true}
 	p.start()
@@ -102,6 +103,7 @@ func TestSetupModeMultiProcess(t *testing.T) {
 // the node's shutdown, and 'kith serve' prints the Web UI link and the
 // setup hint in its text output.
 func TestServeStopsWithOpenEventStream(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	cmd := exec.Command(kithBin, "--home", home, "serve", "--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0", "--no-mdns", "--no-nat", "--no-dht")
 	cmd.Env = append(os.Environ(), "KITH_PASSPHRASE=", "HOME="+home)

@@ -78,6 +78,7 @@ func (s spaceShown) member(account string) bool {
 // here. When the removed node comes back it receives and stores the new
 // entries but decrypts none, and still reads what it could before.
 func TestSpaceRemovedWhilePartitioned(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	names := []string{"ana", "ben", "cai", "dee", "eli"}
 	var ps []*proc

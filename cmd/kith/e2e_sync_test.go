@@ -43,6 +43,7 @@ func numbered(prefix string, n int) []string {
 // TestTwoNodesInviteAndSync: two processes; B joins A's invite, both follow
 // each other, posts flow both ways live.
 func TestTwoNodesInviteAndSync(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := startNode(t, "a", filepath.Join(dir, "a"))
 	b := startNode(t, "b", filepath.Join(dir, "b"))
@@ -99,6 +100,7 @@ func connectAndFollow(t *testing.T, nodes []*proc, edges [][2]int) {
 // TestChainOfFiveConverges: five nodes in a line, each connected to its
 // neighbours only; everyone's posts reach everyone through the chain.
 func TestChainOfFiveConverges(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var nodes []*proc
 	for i := 0; i < 5; i++ {
@@ -121,6 +123,7 @@ func TestChainOfFiveConverges(t *testing.T) {
 // TestOfflineNodeCatchesUp: B is stopped while A writes; after B restarts
 // (on a new port) it reconnects to the kept peer A and catches up.
 func TestOfflineNodeCatchesUp(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := startNode(t, "a", filepath.Join(dir, "a"))
 	b := startNode(t, "b", filepath.Join(dir, "b"))
@@ -139,6 +142,7 @@ func TestOfflineNodeCatchesUp(t *testing.T) {
 // TestPartitionHeals: {A,B} and {C,D} write apart, then one link joins the
 // halves and all four converge.
 func TestPartitionHeals(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var n []*proc
 	for i, name := range []string{"a", "b", "c", "d"} {

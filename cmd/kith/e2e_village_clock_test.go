@@ -25,6 +25,7 @@ import (
 // (a veto, a note, a userspec, a state), the stranger ends vetoed on both,
 // and each local's state chain audits clean on the other's node.
 func TestVillageForgedClock(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := startNode(t, "a", filepath.Join(dir, "a"))
 	b := startNode(t, "b", filepath.Join(dir, "b"))

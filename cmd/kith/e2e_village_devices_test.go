@@ -48,6 +48,7 @@ func idWait(t *testing.T, nodes []*proc, vid, id, what string, cond func(s wire.
 // three nodes meet again, that veto is held nowhere (its earlier accept
 // still does), and A2's node refuses to act for the account any more.
 func TestVillageTwoDevicesOneVoice(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	h1, h2 := filepath.Join(dir, "a1"), filepath.Join(dir, "a2")
 	var created struct {

@@ -118,6 +118,7 @@ func strangerCounts(t *testing.T, locals []*proc, vid string) map[string][2]int 
 // every local's node refuses S2's requests (status 3, the CLI fails with
 // the vetoed message) and none but B stores any of them.
 func TestVillageStrangers(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	dir := t.TempDir()
 	a := startNode(t, "a", filepath.Join(dir, "a"))

@@ -157,6 +157,7 @@ func villageConnect(nodes ...*proc) {
 // state chain audits clean on every node, and the strangers_state
 // components of the final states agree.
 func TestVillageFourNodes(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	dir := t.TempDir()
 	a := startNode(t, "a", filepath.Join(dir, "a"))

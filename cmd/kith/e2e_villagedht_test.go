@@ -25,6 +25,7 @@ import (
 // no village id, holds no village entry. Checked by mutation: with either
 // way alone the scenario passes; with neither, A never sees the founding.
 func TestVillageDHTRendezvous(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	dir := t.TempDir()
 	h := startNode(t, "hub", filepath.Join(dir, "h"), "--dht-server")

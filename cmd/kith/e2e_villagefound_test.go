@@ -16,6 +16,7 @@ import (
 // the village by the network alone, A's village show says B was reached,
 // and once B accepts the village is founded on both nodes.
 func TestVillageFoundingReachesCoFounder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	h := startNode(t, "hub", filepath.Join(dir, "h"), "--dht-server")
 	a := startNode(t, "a", filepath.Join(dir, "a"), "--bootstrap", h.addr(), "--log-level", "info")

@@ -17,6 +17,7 @@ import (
 // B was reached, B joins, and once C invites B too (majority of two) B is
 // a local on every node.
 func TestVillageInvitationReachesInvitee(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	h := startNode(t, "hub", filepath.Join(dir, "h"), "--dht-server")
 	a := startNode(t, "a", filepath.Join(dir, "a"), "--bootstrap", h.addr(), "--log-level", "info")

@@ -50,6 +50,7 @@ func checkLabels(t *testing.T, br *browser, tab context.Context, page string) {
 }
 
 func TestWebUI(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	photo, err := filepath.Abs(filepath.Join("testdata", "photo-with-gps.jpg"))
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 // TestWebCollection: V opens the folder A shared, goes into docs/ and
 // fetches one file from A with the Fetch button; only then can it open it.
 func TestWebCollection(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	a := startNode(t, "a", filepath.Join(dir, "a"))

@@ -19,6 +19,7 @@ import (
 // named on the timeline, and on the Peers page with the command that
 // revokes it.
 func TestWebCopies(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	homes := []string{filepath.Join(dir, "laptop"), filepath.Join(dir, "phone"), filepath.Join(dir, "tablet")}

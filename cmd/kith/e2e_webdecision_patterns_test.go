@@ -18,6 +18,7 @@ import (
 // both arguments show on Ann's page in order, the answer naming whom it
 // answers.
 func TestWebUIDecisionPatterns(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	a, b, c, vid := decisionVillageProcs(t)
 	all := []*proc{a, b, c}

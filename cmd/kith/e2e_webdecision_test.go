@@ -53,6 +53,7 @@ func decisionVillageProcs(t *testing.T) (a, b, c *proc, vid string) {
 }
 
 func TestWebUIDecision(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	a, b, c, vid := decisionVillageProcs(t)
 	all := []*proc{a, b, c}

@@ -21,6 +21,7 @@ import (
 // the tablet: with another account's phrase it is refused, with its own it
 // is done, and the key stays off the phone.
 func TestWebDevices(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	hl, hp, ht := filepath.Join(dir, "laptop"), filepath.Join(dir, "phone"), filepath.Join(dir, "tablet")

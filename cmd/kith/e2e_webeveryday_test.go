@@ -69,6 +69,7 @@ type navRowState struct {
 // row (it scrolls sideways), the More button is on screen and the page
 // does not scroll sideways.
 func TestWebNav(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	v := startNode(t, "V", filepath.Join(t.TempDir(), "v"))
 	tab := br.ctx
@@ -241,6 +242,7 @@ type cardState struct {
 // reactions counted; the thread reads as a conversation: each answer
 // indented under the post it answers, in order, saying whom it answers.
 func TestWebTimelineConversation(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	w := newConversationWorld(t)
 	tab := br.ctx
@@ -306,6 +308,7 @@ func TestWebTimelineConversation(t *testing.T) {
 // pressed as mine, counted with another's, listed by the CLI, and taken
 // off by pressing it; an empty label is refused with what to do.
 func TestWebLabels(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	w := newConversationWorld(t)
 	tab := br.ctx
@@ -355,6 +358,7 @@ func TestWebLabels(t *testing.T) {
 // by name among its problems, the account id a link beside it, never a
 // key in hex.
 func TestWebVillageProblemNames(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	v := startNode(t, "V", filepath.Join(dir, "v"))

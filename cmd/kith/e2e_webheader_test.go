@@ -12,6 +12,7 @@ import (
 // open shows in its header at once (the CLI writes through the same node,
 // so the profile's event is a local one).
 func TestWebHeaderNameFromCLI(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	v := startNode(t, "V", filepath.Join(t.TempDir(), "v"))
 	tab := br.ctx

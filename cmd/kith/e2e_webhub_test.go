@@ -15,6 +15,7 @@ import (
 // connected to it and the heads request it answered, and says nothing was
 // refused; a node that is not a hub says how to become one.
 func TestWebHubPage(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	h := startNode(t, "hub", filepath.Join(dir, "hub"), "--hub")

@@ -14,6 +14,7 @@ import (
 // account's logs under a lease, beside the account's devices, with when
 // the lease ends and is renewed and how much it holds.
 func TestWebLease(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	hubHome := filepath.Join(dir, "hub")

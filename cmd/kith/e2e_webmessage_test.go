@@ -73,6 +73,7 @@ func webRoot(p *proc) string {
 }
 
 func TestWebUIMessages(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	a := startNode(t, "Ann", filepath.Join(dir, "a"))
@@ -340,6 +341,7 @@ func bundleWithout(t *testing.T, in, out, drop string) {
 // entries as a bundle (a partial delivery: Ann's conversation log without
 // its start) while it runs alone, then meets Ann's node.
 func TestWebUIMessageUnverified(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	a := startNode(t, "Ann", filepath.Join(dir, "a"))

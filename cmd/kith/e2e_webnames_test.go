@@ -24,6 +24,7 @@ import (
 // a post carrying one shows with its direction isolated; the web UI's
 // nameKey agrees with content.NameKey.
 func TestWebNamesAlike(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	v := startNode(t, "V", filepath.Join(dir, "v"))

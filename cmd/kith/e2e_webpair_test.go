@@ -18,6 +18,7 @@ import (
 // code and a name, and becomes a device of A's account; A's page says
 // which device joined, by name. A's post reaches B.
 func TestWebPairDevice(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	a := startNode(t, "A", filepath.Join(dir, "a"))

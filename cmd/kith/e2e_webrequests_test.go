@@ -23,6 +23,7 @@ import (
 // Ann, accepts her (follows) and ignores Cy; each step shows at once, and
 // the node agrees (he follows Ann; Cy's request is gone).
 func TestWebRequests(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	hubHome := filepath.Join(dir, "hub")

@@ -43,6 +43,7 @@ func colourPNG(t *testing.T, path string, c color.NRGBA) {
 // Pictures page V sees Ada's album with its caption, publishes one of its
 // own through the form, and after the mute sees only its own.
 func TestWebReactionsAndMute(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	v := startNode(t, "V", filepath.Join(dir, "v"))

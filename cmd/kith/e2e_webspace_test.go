@@ -90,6 +90,7 @@ func sendMessage(t *testing.T, br *browser, tab context.Context, who, text strin
 }
 
 func TestWebUISpace(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	a := startNode(t, "Ann", filepath.Join(dir, "a"))

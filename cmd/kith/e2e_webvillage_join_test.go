@@ -39,6 +39,7 @@ func foundElmStreet(t *testing.T, a, b *proc, others ...*proc) string {
 // lists the invitation as joined and waiting; B endorses it from B's page,
 // and C's page then says it is a local.
 func TestWebUIVillageJoinWaiting(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	a := startNode(t, "A", filepath.Join(dir, "a"))

@@ -17,6 +17,7 @@ import (
 // and A's node stays active. Once C joins (three active locals, the page
 // updating live), the passive mode is offered and saving it works.
 func TestWebUIVillageKeepsTwoActive(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	a := startNode(t, "A", filepath.Join(dir, "a"))

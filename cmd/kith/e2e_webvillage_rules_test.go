@@ -28,6 +28,7 @@ func stanceJS(invitee, local string) string {
 }
 
 func TestWebVillageRules(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	a := startNode(t, "A", filepath.Join(dir, "a"))

@@ -151,6 +151,7 @@ func tryGet(t *testing.T, home, path string) ([]byte, error) {
 }
 
 func TestWebUIVillage(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	a := startNode(t, "A", filepath.Join(dir, "a"))

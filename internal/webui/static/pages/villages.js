@@ -229,7 +229,7 @@ export default async function villages(main, ctx) {
       const res = await api.sendVillageRequest(village, to, text, blob);
       askText.value = '';
       askFile.value = '';
-      askStatus.set(`Sent: the local’s node took your request (${shortId(res.id)}); the other locals see it once a local answers you.`, 'ok');
+      askStatus.set('Sent: the local’s node took your request (under “Your requests” below); the other locals see it once a local answers you.', 'ok');
       ctx.announce('Your request was sent.');
     } catch (err) {
       const why = errorText(err);
