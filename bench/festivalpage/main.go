@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -33,19 +34,23 @@ import (
 
 // Result is what the benchmark reports.
 type Result struct {
-	Date        string    `json:"date"`
-	Machine     string    `json:"machine"`
-	Cores       int       `json:"cores"`
-	LoadBefore  string    `json:"load_average_before"`
-	LoadAfter   string    `json:"load_average_after"`
-	Entries     int       `json:"entries"`
-	JSONBytes   int       `json:"json_bytes"`
-	EventsShown int       `json:"events_shown"` // the first day's
-	FirstMS     float64   `json:"first_load_ms"`
-	FromListMS  []float64 `json:"from_list_ms"`
-	FreshMS     []float64 `json:"fresh_load_ms"`
-	FetchMS     []float64 `json:"fetch_ms"` // the API read within the page loads from the list (resource timing)
-	APIReadMS   []float64 `json:"api_read_ms"`
+	Date         string    `json:"date"`
+	Machine      string    `json:"machine"`
+	Cores        int       `json:"cores"`
+	LoadBefore   string    `json:"load_average_before"`
+	LoadAfter    string    `json:"load_average_after"`
+	Entries      int       `json:"entries"`
+	JSONBytes    int       `json:"json_bytes"`     // the whole festival (GET without ?day=)
+	DayJSONBytes int       `json:"day_json_bytes"` // what the page reads (?day=first)
+	EventsShown  int       `json:"events_shown"`   // the first day's
+	FirstMS      float64   `json:"first_load_ms"`
+	FromListMS   []float64 `json:"from_list_ms"`
+	FreshMS      []float64 `json:"fresh_load_ms"`
+	FetchMS      []float64 `json:"fetch_ms"` // the API read within the page loads from the list (resource timing)
+	APIReadMS    []float64 `json:"api_read_ms"`
+	// Parts: the page's own measures of its last load from the list
+	// (festival fetch, compare, draw, draw programme, …).
+	Parts map[string]float64 `json:"parts_ms"`
 }
 
 func main() {
@@ -147,13 +152,15 @@ func run(runs int, chromium, dir string, jsonOut bool) error {
 		defer cancel()
 		v, err := chromedp.Run(c, chromedp.Evaluate[[]float64](fmt.Sprintf(`new Promise((done) => {
 			performance.clearResourceTimings();
+			performance.clearMeasures();
 			const t0 = performance.now();
 			location.hash = '#/festival/%s';
 			const check = () => {
 				if (document.querySelector('[data-testid=festival-day] [data-testid=festival-event]')) {
 					const t1 = performance.now();
-					const r = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/api/v1/festivals/%s'));
-					done([t1 - t0, r.length ? r[r.length - 1].responseEnd - r[r.length - 1].startTime : -1]);
+					const r = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/festivals/%s?day='));
+					const last = r[r.length - 1];
+					done([t1 - t0, last ? last.responseEnd - last.startTime : -1, last ? last.decodedBodySize : -1]);
 				} else requestAnimationFrame(check);
 			};
 			check();
@@ -161,6 +168,7 @@ func run(runs int, chromium, dir string, jsonOut bool) error {
 		if err != nil {
 			return 0, 0, fmt.Errorf("the festival's page: %w", err)
 		}
+		res.DayJSONBytes = int(v[2])
 		return v[0], v[1], nil
 	}
 	ms, fetch, err := fromList()
@@ -183,11 +191,17 @@ func run(runs int, chromium, dir string, jsonOut bool) error {
 		return err
 	}
 	res.EventsShown = shown
+	parts, err := chromedp.Run(tab, chromedp.Evaluate[map[string]float64](`Object.fromEntries(performance.getEntriesByType('measure').filter((m) => m.name.startsWith('festival ')).map((m) => [m.name, Math.round(m.duration)]))`))
+	if err != nil {
+		return err
+	}
+	res.Parts = parts
+	benchkit.Logf("parts: %v", parts)
 	// A fresh load: navigation start (the document's time origin) to the
 	// programme in the DOM.
 	for range runs {
 		if err := do("fresh load", 5*time.Minute, chromedp.Navigate("about:blank"),
-			chromedp.Navigate(strings.TrimRight(strings.SplitN(p.Web, "#", 2)[0], "/")+"/#/festival/"+fid)); err != nil {
+			chromedp.Navigate(origin(p.Web)+"/#/festival/"+fid)); err != nil {
 			return err
 		}
 		c, cancel := context.WithTimeout(tab, 5*time.Minute)
@@ -221,13 +235,23 @@ func run(runs int, chromium, dir string, jsonOut bool) error {
 		e.SetIndent("", "  ")
 		return e.Encode(res)
 	}
-	fmt.Printf("festival page, %d entries, %d bytes of JSON, %d events on the first day shown; load average %s → %s\n",
-		res.Entries, res.JSONBytes, res.EventsShown, res.LoadBefore, res.LoadAfter)
+	fmt.Printf("festival page, %d entries, %d bytes of JSON (%d with ?day=first), %d events on the first day shown; load average %s → %s\n",
+		res.Entries, res.JSONBytes, res.DayJSONBytes, res.EventsShown, res.LoadBefore, res.LoadAfter)
+	fmt.Printf("parts of the last load from the list: %v\n", res.Parts)
 	fmt.Printf("first load (the node reduces): %.0f ms\n", res.FirstMS)
 	fmt.Printf("from the list: median %.0f ms %v (API read within: median %.0f ms)\n", median(res.FromListMS), rounded(res.FromListMS), median(res.FetchMS))
 	fmt.Printf("fresh load: median %.0f ms %v\n", median(res.FreshMS), rounded(res.FreshMS))
 	fmt.Printf("API read (Go client): median %.0f ms %v\n", median(res.APIReadMS), rounded(res.APIReadMS))
 	return nil
+}
+
+// origin is scheme://host of the sign-in link.
+func origin(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return link
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 func median(xs []float64) float64 {
