@@ -424,8 +424,10 @@ export default async function festival(main, ctx) {
     const start = rfc3339(eStart.value);
     const end = rfc3339(eEnd.value);
     const span = start && end && Date.parse(end) > Date.parse(start) ? { start, end } : null;
+    const byName = new Map();
+    for (const x of f ? f.resources : []) if (!x.withdrawn && !byName.has(x.name)) byName.set(x.name, x);
     for (const el of eNeeds.querySelectorAll('[data-testid=event-need-state]')) {
-      const r = f && f.resources.find((x) => x.name === el.dataset.name && !x.withdrawn);
+      const r = byName.get(el.dataset.name);
       if (!span || !r) {
         el.textContent = '';
         el.className = 'need-state muted';
