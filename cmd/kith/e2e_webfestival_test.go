@@ -9,7 +9,8 @@ package main
 // shows the workshop waiting for her answer (she grants it), the
 // programme per place with the times and what each event holds, and the
 // choir's conflict with the concert in words. Screenshots at desktop and
-// phone width go to build/screenshots.
+// phone width go to build/screenshots. Then webFestivalRequests
+// (e2e_webfestival_requests_test.go) goes on in the same processes.
 
 import (
 	"bytes"
@@ -193,6 +194,9 @@ func TestWebFestival(t *testing.T) {
 	waitJS[bool](br, tab, "the programme drawn", 10*time.Second, `document.querySelectorAll('[data-testid=festival-event]').length === 3`)
 	noOverflow(t, br, tab, "festival at phone width")
 	br.screenshot(tab, "festival-phone")
+
+	// The same processes and browser go on (one set-up for both parts).
+	webFestivalRequests(t, br, a, b, fid)
 }
 
 func mustJSON(t *testing.T, out []byte, v any) {

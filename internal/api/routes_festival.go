@@ -15,7 +15,7 @@ func (s *Server) festivalRoutes() []route {
 	return []route{
 		{method: "GET", path: v1 + "/festivals", h: s.festivals},
 		{method: "POST", path: v1 + "/festivals", h: s.createFestival},
-		{method: "GET", path: f, h: s.festival},
+		{method: "GET", path: f, params: []string{"day"}, h: s.festival},
 		{method: "GET", path: f + "/programme.ics", h: s.festivalICS},
 		{method: "POST", path: f + "/open", h: s.openFestival},
 		{method: "POST", path: f + "/leave", h: s.leaveFestival},
@@ -50,7 +50,11 @@ func (s *Server) openFestival(w http.ResponseWriter, r *http.Request, _ url.Valu
 	return respond(w, v, err)
 }
 
-func (s *Server) festival(w http.ResponseWriter, r *http.Request, _ url.Values) error {
+func (s *Server) festival(w http.ResponseWriter, r *http.Request, q url.Values) error {
+	if day := q.Get("day"); day != "" { // one day's programme (festival_day.go)
+		v, err := s.svc.FestivalDay(r.Context(), r.PathValue("id"), day)
+		return respond(w, v, err)
+	}
 	v, err := s.svc.Festival(r.Context(), r.PathValue("id"))
 	return respond(w, v, err)
 }

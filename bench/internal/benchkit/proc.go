@@ -33,6 +33,7 @@ type Proc struct {
 	Addrs   []string
 	Account string
 	Device  string
+	Web     string // the web UI's sign-in link
 	Client  *client.Client
 	cmd     *exec.Cmd
 }
@@ -64,8 +65,8 @@ func Serve(bin, home string, extra ...string) (*Proc, error) {
 		}
 	}()
 	var s struct {
-		Event, Account, Device string
-		Addrs                  []string
+		Event, Account, Device, Web string
+		Addrs                       []string
 	}
 	select {
 	case l := <-line:
@@ -82,7 +83,7 @@ func Serve(bin, home string, extra ...string) (*Proc, error) {
 		_ = cmd.Process.Kill()
 		return nil, err
 	}
-	return &Proc{Home: home, PID: cmd.Process.Pid, Addrs: s.Addrs, Account: s.Account, Device: s.Device, Client: c, cmd: cmd}, nil
+	return &Proc{Home: home, PID: cmd.Process.Pid, Addrs: s.Addrs, Account: s.Account, Device: s.Device, Web: s.Web, Client: c, cmd: cmd}, nil
 }
 
 // Addr is the node's loopback TCP multiaddr with /p2p/.

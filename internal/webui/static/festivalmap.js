@@ -35,9 +35,31 @@ function distanceText(m) {
   return m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(m < 10000 ? 1 : 0)} km`;
 }
 
-// locationMap draws the resources that have lat and lon; a note when none.
+const hasGeo = (r) => typeof r.lat === 'number' && typeof r.lon === 'number';
+
+// otherPlaces lists the places known only by an address or a web
+// address, which the map cannot draw.
+function otherPlaces(resources) {
+  const os = resources.filter((r) => !r.withdrawn && !hasGeo(r) && (r.address || r.url));
+  if (!os.length) return null;
+  return h('div', { class: 'map-others' },
+    h('h3', { text: 'Places without a position' }),
+    h('ul', { dataset: { testid: 'festival-places-other' } }, ...os.map((r) => h('li', { dataset: { testid: 'festival-place-other', name: r.name } },
+      h('strong', { ptext: r.name }), ': ',
+      r.address ? h('span', { ptext: r.address }) : null,
+      r.address && r.url ? ', ' : null,
+      r.url ? h('a', { href: r.url, rel: 'noopener noreferrer', target: '_blank', ptext: r.url }) : null))));
+}
+
+// locationMap draws the resources that have lat and lon (a note when
+// none), and lists beside it those known only by address or URL.
 export function locationMap(resources) {
-  const ps = resources.filter((r) => !r.withdrawn && typeof r.lat === 'number' && typeof r.lon === 'number');
+  const others = otherPlaces(resources);
+  return h('div', { class: 'map-box' + (others ? ' with-others' : '') }, drawMap(resources), others);
+}
+
+function drawMap(resources) {
+  const ps = resources.filter((r) => !r.withdrawn && hasGeo(r));
   if (!ps.length) return h('p', { class: 'muted', dataset: { testid: 'festival-map-empty' }, text: 'No place with coordinates yet: give a resource a latitude and longitude to see it here.' });
   const mid = ps.reduce((a, r) => a + r.lat, 0) / ps.length;
   const k = Math.cos((mid * Math.PI) / 180);
@@ -62,9 +84,16 @@ export function locationMap(resources) {
   svg.appendChild(s('text', { x: W - 12, y: 24, 'text-anchor': 'end', class: 'map-north' }, 'N ↑'));
   let scaleNote = null;
   if (ps.length > 1) {
+    // The corners of the places' box bound the farthest two (and are
+    // cheap for many places); with few, measure every pair.
     let far = 0;
-    for (const a of ps) for (const b of ps) far = Math.max(far, metres(a, b));
-    scaleNote = h('p', { class: 'muted', dataset: { testid: 'festival-map-scale' }, text: `The farthest two places are ${distanceText(far)} apart.` });
+    if (ps.length <= 50) {
+      for (const a of ps) for (const b of ps) far = Math.max(far, metres(a, b));
+    } else {
+      far = metres({ lat: y0, lon: Math.min(...ps.map((r) => r.lon)) }, { lat: y1, lon: Math.max(...ps.map((r) => r.lon)) });
+    }
+    scaleNote = h('p', { class: 'muted', dataset: { testid: 'festival-map-scale' },
+      text: ps.length <= 50 ? `The farthest two places are ${distanceText(far)} apart.` : `The places lie within ${distanceText(far)} of each other.` });
   }
   return h('figure', { class: 'map-figure' }, svg, scaleNote,
     h('figcaption', { class: 'muted' }, 'Drawn from their coordinates, without a base map.'));
