@@ -248,6 +248,12 @@ func (s *Store) Find(ctx context.Context, q store.Query) ([]*store.Stored, error
 	if limit <= 0 {
 		limit = store.DefaultLimit
 	}
+	if q.Thread == nil && q.Type != "" && len(q.Authors) > 0 {
+		out, ok, err := s.findLogs(ctx, q, limit)
+		if err != nil || ok {
+			return out, s.wrap("find", err)
+		}
+	}
 	if q.Thread == nil {
 		out, err := s.queryEntries(ctx, findSQL(q), findArgs(q, limit)...)
 		return out, s.wrap("find", err)
@@ -444,6 +450,10 @@ func (s *Store) Devices(ctx context.Context, account identity.PublicKey) ([]stor
 		return nil, err
 	}
 	defer s.life.RUnlock()
+	gen := s.devices.gen.Load()
+	if ds, ok := s.devices.get(account); ok {
+		return ds, nil
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+deviceCols+deviceFrom+` WHERE d.account = ? ORDER BY d.device`, account[:])
 	if err != nil {
 		return nil, s.wrap("devices", err)
@@ -457,7 +467,11 @@ func (s *Store) Devices(ctx context.Context, account identity.PublicKey) ([]stor
 		}
 		out = append(out, d)
 	}
-	return out, s.wrap("devices", rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("devices", err)
+	}
+	s.devices.put(gen, account, out)
+	return out, nil
 }
 
 // AccountOf returns the certification of device, or store.ErrNotFound. When
