@@ -89,9 +89,15 @@ func compareInt(a, b int64) int {
 // (see migration 4), so both orders walk the index: no row is read that
 // the page does not need beyond the cursor conditions' own.
 func findLogSQL(q store.Query) string {
-	where := []string{`log = ?`, `type = ?`, `cursor > ?`}
+	// A cursor bound that is an entry of this log (a page's last, when
+	// paging) also bounds entry_time, which the index can seek to: along a
+	// log entry_time never decreases as cursors grow. Of another log it
+	// bounds nothing (coalesce).
+	where := []string{`log = ?1`, `type = ?2`, `cursor > ?3`,
+		`entry_time >= coalesce((SELECT entry_time FROM entries WHERE cursor = ?3 AND log = ?1), 0)`}
 	if q.Before > 0 {
-		where = append(where, `cursor < ?`)
+		where = append(where, `cursor < ?4`,
+			`entry_time <= coalesce((SELECT entry_time FROM entries WHERE cursor = ?4 AND log = ?1), 9223372036854775807)`)
 	}
 	if q.AfterKey.Cursor > 0 {
 		where = append(where, `(entry_time, cursor) > (?, ?)`)
