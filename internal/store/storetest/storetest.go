@@ -32,6 +32,7 @@ func Run(t *testing.T, openClocked func(t *testing.T, clock store.Clock) store.S
 	}{
 		{"AppendAndRead", testAppendAndRead},
 		{"HeadsOrder", testHeadsOrder},
+		{"HeadsOf", testHeadsOf},
 		{"Idempotent", testIdempotent},
 		{"InvalidSignature", testInvalidSignature},
 		{"ChainRules", testChainRules},
