@@ -423,6 +423,9 @@ func TestQueryPlans(t *testing.T) {
 		{findSQL(timeline), "SEARCH entries USING INDEX entries_type (type=? AND rowid>? AND rowid<?)", findArgs(timeline, 10)},
 		{findSQL(thread), "SEARCH entries USING INDEX entries_thread (thread=? AND rowid>?)", findArgs(thread, 10)},
 		{findSQL(byTime), "SEARCH entries USING INDEX entries_type_time (type=? AND entry_time<?)", findArgs(byTime, 10)},
+		// One account's page, log by log (findlogs.go), in either order.
+		{findLogSQL(byTime), "SEARCH entries USING INDEX entries_log_type (log=? AND type=? AND entry_time>? AND entry_time<?)", findLogArgs(byTime, 1, 10)},
+		{findLogSQL(timeline), "SEARCH entries USING INDEX entries_log_type (log=? AND type=? AND entry_time>? AND entry_time<?)", findLogArgs(timeline, 1, 10)},
 		{`SELECT cursor FROM entries WHERE id_prefix = 5 AND id = x'00'`, "USING INDEX entries_id (id_prefix=?)", nil},
 		{`SELECT id FROM entries WHERE log = 1 AND seq = 2`, "(log=? AND seq=?)", nil},
 		{`SELECT cursor FROM entries WHERE type = 'post' AND cursor > 5 ORDER BY cursor LIMIT 10`, "USING COVERING INDEX entries_type", nil},

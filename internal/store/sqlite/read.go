@@ -332,7 +332,14 @@ func findSQL(q store.Query) string {
 	case q.Desc:
 		order = `cursor DESC`
 	}
-	return `SELECT ` + entryCols + ` FROM entries WHERE ` + strings.Join(where, ` AND `) + ` ORDER BY ` + order + ` LIMIT ?`
+	from := ` FROM entries`
+	if q.ByTime && q.Type != "" && q.Thread == nil {
+		// With entries_log_type (migration 4) SQLite may prefer
+		// entries_type and a sort of every post; a time-ordered feed
+		// walks entries_type_time and stops at the page's end.
+		from += ` INDEXED BY entries_type_time`
+	}
+	return `SELECT ` + entryCols + from + ` WHERE ` + strings.Join(where, ` AND `) + ` ORDER BY ` + order + ` LIMIT ?`
 }
 
 func findArgs(q store.Query, limit int) []any {
