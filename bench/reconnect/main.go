@@ -3,7 +3,14 @@
 // the same N logs, connect; then B restarts and reconnects. It prints the
 // sync bytes each session exchanged before both sides were caught up.
 //
+// With -differ d, A gains one entry in each of d of the logs while both
+// are stopped, so the reconnect has d logs to bring B up to date on. It
+// also reports what the logs held cost when nothing happens: B's start-up
+// (process start to its API answering), each node's CPU during the
+// reconnect, and A's resident memory while idle after it.
+//
 //	go run ./bench/reconnect -logs 10000
+//	go run ./bench/reconnect -logs 10000 -differ 100
 package main
 
 import (
@@ -18,6 +25,7 @@ import (
 
 	"github.com/kithnet/kith/bench/internal/benchkit"
 	"github.com/kithnet/kith/internal/api/wire"
+	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/node"
 )
 
@@ -33,27 +41,47 @@ type Result struct {
 	ReconnectBytes   int64   `json:"reconnect_session_bytes"`
 	ReconnectSeconds float64 `json:"reconnect_seconds"` // connection to caught up
 	EntriesSent      int64   `json:"reconnect_entries_sent"`
+	// Differ is how many logs A held one entry more of (-differ).
+	Differ int `json:"differ"`
+	// BytesPerDiffer is ReconnectBytes / Differ.
+	BytesPerDiffer float64 `json:"bytes_per_differing_log,omitempty"`
+	// StartSeconds is B's restart: process start to its API answering.
+	StartSeconds float64 `json:"b_start_seconds"`
+	// CPU seconds of each process from B's restart to caught up (B's
+	// includes its start-up).
+	ReconnectCPUA float64 `json:"reconnect_cpu_a_seconds"`
+	ReconnectCPUB float64 `json:"reconnect_cpu_b_seconds"`
+	// IdleRSSMB is A's resident memory 5 s after the reconnect caught up;
+	// IdleCPU its CPU share (of one core) over the following 10 s.
+	IdleRSSMB float64 `json:"idle_rss_a_mb"`
+	IdleCPU   float64 `json:"idle_cpu_a_share"`
 }
 
 func main() {
 	logs := flag.Int("logs", 10000, "logs both nodes hold (one entry each)")
 	dir := flag.String("dir", "", "work directory (default: a temporary one, removed afterwards)")
+	profile := flag.String("profile", "", "write CPU profiles of both nodes during the reconnect to DIR/a.pprof and DIR/b.pprof")
+	differ := flag.Int("differ", 0, "logs A holds one entry more of when B reconnects (0: in sync)")
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
 	flag.Parse()
-	if err := run(*logs, *dir, *jsonOut); err != nil {
+	if *differ < 0 || *differ > *logs {
+		fmt.Fprintf(os.Stderr, "bench/reconnect: -differ %d is not between 0 and -logs %d\n", *differ, *logs)
+		os.Exit(2)
+	}
+	if err := run(*logs, *differ, *dir, *profile, *jsonOut); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/reconnect:", err)
 		os.Exit(1)
 	}
 }
 
-func run(nlogs int, dir string, jsonOut bool) error {
+func run(nlogs, differ int, dir, profile string, jsonOut bool) error {
 	dir, cleanup, err := benchkit.WorkDir(dir, "reconnect")
 	if err != nil {
 		return err
 	}
 	defer cleanup()
 	ctx := context.Background()
-	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(), Logs: nlogs}
+	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(), Logs: nlogs, Differ: differ}
 	bin, err := benchkit.BuildKith(dir)
 	if err != nil {
 		return err
@@ -121,19 +149,63 @@ func run(nlogs int, dir string, jsonOut bool) error {
 	if err := pb.Stop(); err != nil {
 		return err
 	}
+	var profA, profB []string
+	if profile != "" {
+		profA = []string{"--cpuprofile", filepath.Join(profile, "a.pprof")}
+		profB = []string{"--cpuprofile", filepath.Join(profile, "b.pprof")}
+	}
+	if differ > 0 || profile != "" {
+		// A gains seq 2 of the first d logs while both are stopped;
+		// B then dials A at its new address.
+		if err := pa.Stop(); err != nil {
+			return err
+		}
+		if err := addSeq2(ctx, homes[0], differ); err != nil {
+			return err
+		}
+		if pa, err = benchkit.Serve(bin, homes[0], profA...); err != nil {
+			return err
+		}
+		defer pa.Stop()
+	}
+	time.Sleep(3 * time.Second) // A's own start-up work settles
+	cpuA := benchkit.CPUSecondsOf(pa.PID)
+	t0 := time.Now()
 	// B remembers A as a kept peer and redials it on start.
-	pb, err = benchkit.Serve(bin, homes[1])
+	if differ > 0 || profile != "" {
+		pb, err = benchkit.Serve(bin, homes[1], append(profB, "--peer", pa.Addr())...)
+	} else {
+		pb, err = benchkit.Serve(bin, homes[1])
+	}
 	if err != nil {
 		return err
 	}
+	res.StartSeconds = time.Since(t0).Seconds()
 	defer pb.Stop()
 	again, err := caughtUp(ctx, pb)
 	if err != nil {
 		return err
 	}
+	res.ReconnectCPUA = benchkit.CPUSecondsOf(pa.PID) - cpuA
+	res.ReconnectCPUB = benchkit.CPUSecondsOf(pb.PID)
 	res.ReconnectBytes = again.Sync.BytesIn + again.Sync.BytesOut
 	res.ReconnectSeconds = time.Since(again.Since).Seconds()
 	res.EntriesSent = again.Sync.EntriesSent
+	if differ > 0 {
+		res.BytesPerDiffer = float64(res.ReconnectBytes) / float64(differ)
+		sb, err := pb.Client.Status(ctx)
+		if err != nil {
+			return err
+		}
+		if want := uint64(nlogs + differ); sb.Entries < want {
+			return fmt.Errorf("node B holds %d entries after the reconnect, want at least %d", sb.Entries, want)
+		}
+	}
+	time.Sleep(5 * time.Second)
+	res.IdleRSSMB = float64(benchkit.RSSKBOf(pa.PID)) / 1024
+	c0, i0 := benchkit.CPUSecondsOf(pa.PID), time.Now()
+	time.Sleep(10 * time.Second)
+	res.IdleCPU = (benchkit.CPUSecondsOf(pa.PID) - c0) / time.Since(i0).Seconds()
 	if jsonOut {
 		out, _ := json.MarshalIndent(res, "", "  ")
 		fmt.Println(string(out))
@@ -142,7 +214,36 @@ func run(nlogs int, dir string, jsonOut bool) error {
 	fmt.Printf("machine       %s (%d cores), %s\n", res.Machine, res.Cores, res.Date)
 	fmt.Printf("logs          %d held by both nodes\n", res.Logs)
 	fmt.Printf("first         %d sync bytes (both directions)\n", res.FirstBytes)
-	fmt.Printf("reconnect     %d sync bytes, %d entries sent, caught up %.2f s after connecting\n", res.ReconnectBytes, res.EntriesSent, res.ReconnectSeconds)
+	fmt.Printf("reconnect     %d sync bytes, %d entries sent, caught up %.2f s after connecting (%d logs differed)\n", res.ReconnectBytes, res.EntriesSent, res.ReconnectSeconds, differ)
+	fmt.Printf("B start       %.2f s; reconnect CPU A %.2f s, B %.2f s (with its start)\n", res.StartSeconds, res.ReconnectCPUA, res.ReconnectCPUB)
+	fmt.Printf("A idle        %.1f MB resident, %.1f %% of a core\n", res.IdleRSSMB, res.IdleCPU*100)
+	return nil
+}
+
+// addSeq2 appends seq 2 (deterministic, as SignLog makes it) to logs
+// 0..d-1 of the store in home.
+func addSeq2(ctx context.Context, home string, d int) error {
+	n, err := node.Open(home, node.Options{})
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	const batch = 256
+	for l := 0; l < d; l += batch {
+		var es []*entry.Entry
+		for i := l; i < min(l+batch, d); i++ {
+			es = append(es, benchkit.SignLog(i, 2)[1])
+		}
+		res, err := n.Store().Ingest(ctx, es)
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			if r.Err != nil {
+				return r.Err
+			}
+		}
+	}
 	return nil
 }
 

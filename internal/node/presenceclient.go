@@ -146,14 +146,14 @@ func (n *Node) presenceLoop(ctx context.Context, nw *network) {
 // ownHeads returns the heads of this device's logs, ascending by log id,
 // at most MaxPresenceHeads (the public log, id zero, first).
 func (n *Node) ownHeads(ctx context.Context) ([]services.OwnHead, error) {
-	all, err := n.store.Heads(ctx)
+	self := n.device.Public()
+	all, err := store.HeadsOf(ctx, n.store, self)
 	if err != nil {
 		return nil, err
 	}
-	self := n.device.Public()
 	out := []services.OwnHead{}
 	for _, h := range all {
-		if h.Log.Author == self && len(out) < services.MaxPresenceHeads {
+		if len(out) < services.MaxPresenceHeads {
 			out = append(out, services.OwnHead{LogID: services.Key32(h.Log.LogID), Seq: h.Seq, ID: services.Key32(h.ID)})
 		}
 	}

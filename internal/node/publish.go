@@ -1,9 +1,11 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/content"
@@ -97,24 +99,31 @@ func (n *Node) Delete(ctx context.Context, target entry.ID) (*entry.Entry, error
 // the logs it authored (device certificates) and the logs of every device it
 // certified; for a device, its own logs. Ordered as the store orders heads.
 func (n *Node) LogsOf(ctx context.Context, who identity.PublicKey) ([]store.Head, error) {
-	authors := map[identity.PublicKey]bool{who: true}
+	authors := []identity.PublicKey{who}
 	devs, err := n.store.Devices(ctx, who)
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range devs {
-		authors[d.Device] = true
-	}
-	heads, err := n.store.Heads(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []store.Head
-	for _, h := range heads {
-		if authors[h.Log.Author] {
-			out = append(out, h)
+		if d.Device != who {
+			authors = append(authors, d.Device)
 		}
 	}
+	var out []store.Head
+	for _, a := range authors {
+		hs, err := store.HeadsOf(ctx, n.store, a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, hs...)
+	}
+	// As the store orders heads: by author, then log id.
+	slices.SortFunc(out, func(a, b store.Head) int {
+		if c := bytes.Compare(a.Log.Author[:], b.Log.Author[:]); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.Log.LogID[:], b.Log.LogID[:])
+	})
 	return out, nil
 }
 

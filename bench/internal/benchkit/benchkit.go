@@ -236,3 +236,21 @@ func CPUSecondsOf(pid int) float64 {
 	}
 	return float64(utime+stime) / 100
 }
+
+// RSSKBOf reads a process's current resident memory (VmRSS) in KiB; -1
+// when unknown.
+func RSSKBOf(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			if f := strings.Fields(line); len(f) >= 2 {
+				v, _ := strconv.ParseInt(f[1], 10, 64)
+				return v
+			}
+		}
+	}
+	return -1
+}

@@ -172,7 +172,7 @@ func TestMigrationRecordsVersion(t *testing.T) {
 		}
 		versions = append(versions, v)
 	}
-	if !slices.Equal(versions, []int{1, 2, 3}) || SchemaVersion != 3 || migrations[len(migrations)-1].version != SchemaVersion {
+	if !slices.Equal(versions, []int{1, 2, 3, 4}) || SchemaVersion != 4 || migrations[len(migrations)-1].version != SchemaVersion {
 		t.Fatalf("versions %v, SchemaVersion %d", versions, SchemaVersion)
 	}
 	var mode string
@@ -186,7 +186,7 @@ func TestMigrationRecordsVersion(t *testing.T) {
 	}
 	s.Close()
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 3 {
+	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 4 {
 		t.Fatalf("%d migration rows after reopening, %v", n, err)
 	}
 }
@@ -423,6 +423,9 @@ func TestQueryPlans(t *testing.T) {
 		{findSQL(timeline), "SEARCH entries USING INDEX entries_type (type=? AND rowid>? AND rowid<?)", findArgs(timeline, 10)},
 		{findSQL(thread), "SEARCH entries USING INDEX entries_thread (thread=? AND rowid>?)", findArgs(thread, 10)},
 		{findSQL(byTime), "SEARCH entries USING INDEX entries_type_time (type=? AND entry_time<?)", findArgs(byTime, 10)},
+		// One account's page, log by log (findlogs.go), in either order.
+		{findLogSQL(byTime), "SEARCH entries USING INDEX entries_log_type (log=? AND type=? AND entry_time>? AND entry_time<?)", findLogArgs(byTime, 1, 10)},
+		{findLogSQL(timeline), "SEARCH entries USING INDEX entries_log_type (log=? AND type=? AND entry_time>? AND entry_time<?)", findLogArgs(timeline, 1, 10)},
 		{`SELECT cursor FROM entries WHERE id_prefix = 5 AND id = x'00'`, "USING INDEX entries_id (id_prefix=?)", nil},
 		{`SELECT id FROM entries WHERE log = 1 AND seq = 2`, "(log=? AND seq=?)", nil},
 		{`SELECT cursor FROM entries WHERE type = 'post' AND cursor > 5 ORDER BY cursor LIMIT 10`, "USING COVERING INDEX entries_type", nil},

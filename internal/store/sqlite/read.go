@@ -248,6 +248,12 @@ func (s *Store) Find(ctx context.Context, q store.Query) ([]*store.Stored, error
 	if limit <= 0 {
 		limit = store.DefaultLimit
 	}
+	if q.Thread == nil && q.Type != "" && len(q.Authors) > 0 {
+		out, ok, err := s.findLogs(ctx, q, limit)
+		if err != nil || ok {
+			return out, s.wrap("find", err)
+		}
+	}
 	if q.Thread == nil {
 		out, err := s.queryEntries(ctx, findSQL(q), findArgs(q, limit)...)
 		return out, s.wrap("find", err)
@@ -326,7 +332,14 @@ func findSQL(q store.Query) string {
 	case q.Desc:
 		order = `cursor DESC`
 	}
-	return `SELECT ` + entryCols + ` FROM entries WHERE ` + strings.Join(where, ` AND `) + ` ORDER BY ` + order + ` LIMIT ?`
+	from := ` FROM entries`
+	if q.ByTime && q.Type != "" && q.Thread == nil {
+		// With entries_log_type (migration 4) SQLite may prefer
+		// entries_type and a sort of every post; a time-ordered feed
+		// walks entries_type_time and stops at the page's end.
+		from += ` INDEXED BY entries_type_time`
+	}
+	return `SELECT ` + entryCols + from + ` WHERE ` + strings.Join(where, ` AND `) + ` ORDER BY ` + order + ` LIMIT ?`
 }
 
 func findArgs(q store.Query, limit int) []any {
@@ -444,6 +457,10 @@ func (s *Store) Devices(ctx context.Context, account identity.PublicKey) ([]stor
 		return nil, err
 	}
 	defer s.life.RUnlock()
+	gen := s.devices.gen.Load()
+	if ds, ok := s.devices.get(account); ok {
+		return ds, nil
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+deviceCols+deviceFrom+` WHERE d.account = ? ORDER BY d.device`, account[:])
 	if err != nil {
 		return nil, s.wrap("devices", err)
@@ -457,7 +474,11 @@ func (s *Store) Devices(ctx context.Context, account identity.PublicKey) ([]stor
 		}
 		out = append(out, d)
 	}
-	return out, s.wrap("devices", rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("devices", err)
+	}
+	s.devices.put(gen, account, out)
+	return out, nil
 }
 
 // AccountOf returns the certification of device, or store.ErrNotFound. When

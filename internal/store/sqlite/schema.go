@@ -136,11 +136,20 @@ var migrations = []migration{
 		// fillTimes then creates entries_type_time, once the column is
 		// filled (an index made first would be rewritten row by row).
 	}, fill: fillTimes},
+	{version: 4, name: "entries of one log by type", stmts: []string{
+		// Find by log and type (findlogs.go): the entries of one type in
+		// one log, ordered by (log, type, entry_time, cursor). Along a log
+		// entries arrive in seq order (a log grows only at head+1) and
+		// entry_time never decreases, so within one log and type this is
+		// both time and arrival order. A page of one account's posts reads
+		// its few logs here, whatever else the store holds.
+		`CREATE INDEX entries_log_type ON entries (log, type, entry_time) WHERE type IS NOT NULL`,
+	}},
 }
 
 // SchemaVersion is the schema version this code reads and writes: the
 // version of the last migration.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // fillTimes sets arrived and entry_time of the entries a version 2
 // database holds. When they arrived is not known; they count as arrived

@@ -84,6 +84,11 @@ type Store struct {
 	// (revoked.go).
 	revoked map[identity.PublicKey]*store.Revoked
 	heads   headsCache // Heads between writes (headscache.go)
+	// devices is what Devices read, until certifications change
+	// (devicescache.go); devicesWritten, guarded by wmu, says the write
+	// transaction in progress stored a certification or a revocation.
+	devices        devicesCache
+	devicesWritten bool
 	// purgeDue asks the next Ingest to drop, before its batch, what the
 	// revocations in effect do not keep: set whenever they are read from
 	// the file, so entries a revocation dropped in no transaction (a file

@@ -138,6 +138,10 @@ func (s *Store) Ingest(ctx context.Context, es []*entry.Entry) ([]store.Result, 
 	}
 	err = tx.Commit()
 	s.heads.changed()
+	if s.devicesWritten {
+		s.devicesWritten = false
+		s.devices.changed()
+	}
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			err = fmt.Errorf("%w (%v)", ctxErr, err)
@@ -581,11 +585,13 @@ func (v *txView) apply(c *store.Change) error {
 		if _, err := v.stmt(&v.st.upsertDevice, v.s.ws.upsertDevice).Exec(d.Account[:], d.Device[:], d.Name, d.Cert[:]); err != nil {
 			return fmt.Errorf("insert device %s: %w", d.Device.Device(), err)
 		}
+		v.s.devicesWritten = true
 	case store.RevokeDevice:
 		d := c.Device
 		if _, err := v.stmt(&v.st.upsertRevoc, v.s.ws.upsertRevoc).Exec(d.Account[:], d.Device[:], d.RevokedBy[:]); err != nil {
 			return fmt.Errorf("revoke device %s: %w", d.Device.Device(), err)
 		}
+		v.s.devicesWritten = true
 	case store.DropRevoked:
 		if err := v.dropRevoked(c.Revoked); err != nil {
 			return err
@@ -661,6 +667,7 @@ func (s *Store) checkDataVersion(tx *sql.Tx) error {
 		return nil
 	}
 	s.heads.changed() // written by another connection
+	s.devices.changed()
 	s.logsMu.Lock()
 	clear(s.logs)
 	s.logsMu.Unlock()

@@ -32,6 +32,7 @@ func Run(t *testing.T, openClocked func(t *testing.T, clock store.Clock) store.S
 	}{
 		{"AppendAndRead", testAppendAndRead},
 		{"HeadsOrder", testHeadsOrder},
+		{"HeadsOf", testHeadsOf},
 		{"Idempotent", testIdempotent},
 		{"InvalidSignature", testInvalidSignature},
 		{"ChainRules", testChainRules},
@@ -805,6 +806,11 @@ func testDevices(t *testing.T, x h) {
 	acc, d1, d2, other := key(t, 1), key(t, 2), key(t, 3), key(t, 4)
 	c1 := newCert(t, acc, d1, "laptop", 1000)
 	c2 := newCert(t, acc, d2, "phone", 1001)
+	// Asked before the certificates arrive, then after: a store that
+	// keeps answers (sqlite's devicesCache) must not keep this one.
+	if ds := x.devices(acc.Public()); len(ds) != 0 {
+		t.Fatalf("Devices before any certificate = %+v", ds)
+	}
 	x.mustAdd(c1, c2)
 	if g := x.get(c1.ID); g.Type != content.TypeDeviceAdd {
 		t.Fatalf("certificate type %q", g.Type)
