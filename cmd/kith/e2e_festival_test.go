@@ -60,6 +60,7 @@ func (p *proc) festival(id string) (festivalShown, bool) {
 // first, the offline conflicting ones are denied saying why, and the
 // offline owner's node confirms the booking of its tent once it runs.
 func TestFestivalFourOrganisers(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := startNode(t, "a", filepath.Join(dir, "a"))
 	b := startNode(t, "b", filepath.Join(dir, "b"))

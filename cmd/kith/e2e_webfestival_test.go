@@ -36,6 +36,7 @@ const readProgrammeJS = `[...document.querySelectorAll('[data-testid=festival-da
 			[...e.querySelectorAll('[data-testid=festival-event-holds],[data-testid=festival-event-request]')].map(x => x.textContent).join(' / ')].join(' | '))))`
 
 func TestWebFestival(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	a := startNode(t, "Ann", filepath.Join(dir, "a"))
