@@ -38,3 +38,44 @@ func buildWasm(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 }
+
+// buildPeer builds the whole browser peer into dir, as `make peer` does:
+// the WebAssembly build, the page, and its libp2p bundle (esbuild from
+// web/peer/node_modules: `npm ci --prefix web/peer` installs it; CI does).
+// Without it the test skips, or fails under KITH_REQUIRE_BROWSER=1.
+func buildPeer(t *testing.T, dir string) {
+	t.Helper()
+	src := filepath.Join("..", "..", "web", "peer")
+	esbuild := filepath.Join(src, "node_modules", ".bin", "esbuild")
+	if _, err := os.Stat(esbuild); err != nil {
+		msg := "no esbuild in web/peer/node_modules: run 'npm ci --prefix web/peer' to install the browser peer's build tools"
+		if os.Getenv("KITH_REQUIRE_BROWSER") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	buildWasm(t, dir)
+	for _, f := range []string{"index.html", "app.js", "peer.css"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	abs, err := filepath.Abs(filepath.Join(dir, "net.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join("node_modules", ".bin", "esbuild"), peerBundleArgs(abs)...)
+	cmd.Dir = src
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("bundle the browser peer's libp2p: %v\n%s", err, out)
+	}
+}
+
+// peerBundleArgs are esbuild's arguments, as in web/peer/package.json.
+func peerBundleArgs(outfile string) []string {
+	return []string{"net.js", "--bundle", "--format=esm", "--minify", "--legal-comments=none", "--target=es2022", "--log-level=warning", "--outfile=" + outfile}
+}
