@@ -16,11 +16,14 @@ import (
 	"github.com/kithnet/kith/internal/identity"
 )
 
-// newPeer({device, sign, onAdded}) makes a browser peer: device is the
-// device's public key (hex), sign(Uint8Array) a Promise of its Ed25519
-// signature (WebCrypto), onAdded(entries) is called with every entry the
-// peer newly holds, each {id, header, payload, author, log_id, seq}
-// (bytes as Uint8Array, payload null when not held), for the page to keep.
+// newPeer({device, sign, onAdded, keep}) makes a browser peer: device is
+// the device's public key (hex), sign(Uint8Array) a Promise of its Ed25519
+// signature (WebCrypto), onAdded(entries) is called with every entry from
+// a peer that the peer newly holds, each {id, header, payload, author,
+// log_id, seq} (bytes as Uint8Array, payload null when not held), for the
+// page to keep; keep(entry) a Promise that settles once one of the
+// device's own new entries is kept (it is made only then:
+// browserpeer.Config.Keep).
 func newPeer(_ js.Value, args []js.Value) any {
 	if len(args) != 1 {
 		return fail(errors.New("newPeer({device, sign, onAdded})"))
@@ -32,7 +35,7 @@ func newPeer(_ js.Value, args []js.Value) any {
 	}
 	var dev identity.PublicKey
 	copy(dev[:], d)
-	signFn, onAdded := o.Get("sign"), o.Get("onAdded")
+	signFn, onAdded, keepFn := o.Get("sign"), o.Get("onAdded"), o.Get("keep")
 	sign := func(msg []byte) ([]byte, error) {
 		v, err := await(signFn.Invoke(toJS(msg)))
 		if err != nil {
@@ -40,7 +43,15 @@ func newPeer(_ js.Value, args []js.Value) any {
 		}
 		return fromJS(v)
 	}
+	var keep func(*entry.Entry) error
+	if keepFn.Type() == js.TypeFunction {
+		keep = func(e *entry.Entry) error {
+			_, err := await(keepFn.Invoke(keptObj(e)))
+			return err
+		}
+	}
 	p := browserpeer.New(browserpeer.Config{
+		Keep:   keep,
 		Device: dev,
 		Sign:   sign,
 		Now:    func() uint64 { return uint64(time.Now().UnixMilli()) },

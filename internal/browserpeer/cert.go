@@ -46,13 +46,13 @@ func (p *Peer) AcceptCert(ctx context.Context, remote identity.PublicKey, r io.R
 	if err != nil {
 		return identity.PublicKey{}, fmt.Errorf("the peer's certificate: %w", err)
 	}
+	if err := p.append(ctx, cert); err != nil {
+		return identity.PublicKey{}, fmt.Errorf("store the peer's certificate: %w", err)
+	}
 	if follow {
 		p.mu.Lock()
 		p.follows[cert.Header.Author] = true
 		p.mu.Unlock()
-	}
-	if err := p.append(ctx, cert); err != nil {
-		return identity.PublicKey{}, fmt.Errorf("store the peer's certificate: %w", err)
 	}
 	p.engine.ScopeChanged()
 	return cert.Header.Author, nil

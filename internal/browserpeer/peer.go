@@ -24,10 +24,19 @@ type Config struct {
 	// Now returns the time the author claims for a new entry, in ms since
 	// the epoch; it is shown, never used to order (DESIGN.md).
 	Now func() uint64
-	// OnAdded is called with every entry the store newly holds, from a
-	// post or from a peer, in store order, so that the page keeps it
-	// (IndexedDB). It must not block.
+	// OnAdded is called with every entry from a peer that the store newly
+	// holds, in store order, so that the page keeps it (IndexedDB). It
+	// must not block.
 	OnAdded func(es []*entry.Entry)
+	// Keep, if set, is called with each entry this device makes (its
+	// certificate, its posts) before the store holds it, and may block
+	// until the entry is kept for good (an IndexedDB transaction
+	// committed). If it fails, the entry is dropped and the call that made
+	// it fails: nothing is sent that the browser would not have after a
+	// reload, so a device never forks its own log by making a second seq
+	// after losing the first (doc/browser.md). Without Keep, the device's
+	// own entries go to OnAdded like the others.
+	Keep func(e *entry.Entry) error
 }
 
 // Peer is one browser device: its store, its scope and its sync engine.
@@ -35,6 +44,8 @@ type Peer struct {
 	cfg    Config
 	store  *mem.Store
 	engine *replicate.Engine
+
+	ownMu sync.Mutex // one own entry at a time: kept, then stored
 
 	mu      sync.Mutex
 	account identity.PublicKey // zero until the device's certificate is held
@@ -107,10 +118,9 @@ func (p *Peer) Certify(ctx context.Context, cert *entry.Entry) error {
 	if !ok || da.Device.Key() != p.cfg.Device {
 		return errors.New("the device certificate does not certify this device")
 	}
-	if err := p.append(ctx, cert); err != nil {
-		return err
-	}
-	return nil
+	p.ownMu.Lock()
+	defer p.ownMu.Unlock()
+	return p.appendOwn(ctx, cert)
 }
 
 // Post publishes a post in the device's public log.
@@ -124,6 +134,8 @@ func (p *Peer) Post(ctx context.Context, text string) (*entry.Entry, error) {
 
 // Publish appends payload to one of the device's logs.
 func (p *Peer) Publish(ctx context.Context, log entry.LogID, payload []byte) (*entry.Entry, error) {
+	p.ownMu.Lock() // the head read, the signature and the append, one entry at a time
+	defer p.ownMu.Unlock()
 	d := entry.Draft{LogID: log, Seq: 1, Timestamp: p.cfg.Now(), Payload: payload}
 	h, err := p.store.Head(ctx, store.LogKey{Author: p.cfg.Device, LogID: log})
 	switch {
@@ -136,10 +148,33 @@ func (p *Peer) Publish(ctx context.Context, log entry.LogID, payload []byte) (*e
 	if err != nil {
 		return nil, err
 	}
-	if err := p.append(ctx, e); err != nil {
+	if err := p.appendOwn(ctx, e); err != nil {
 		return nil, err
 	}
 	return e, nil
+}
+
+// appendOwn stores an entry this device made, kept first (Config.Keep).
+// The caller holds ownMu.
+func (p *Peer) appendOwn(ctx context.Context, e *entry.Entry) error {
+	if p.cfg.Keep == nil {
+		return p.append(ctx, e)
+	}
+	if err := p.cfg.Keep(e); err != nil {
+		return fmt.Errorf("the entry was not kept in this browser, so it was not made: %w", err)
+	}
+	r, err := p.store.Append(ctx, e)
+	if err != nil {
+		return err
+	}
+	switch r.Outcome {
+	case store.Rejected:
+		return r.Err
+	case store.Added:
+		p.noteCerts([]*entry.Entry{e})
+		p.engine.Added([]*entry.Entry{e})
+	}
+	return nil
 }
 
 func (p *Peer) append(ctx context.Context, e *entry.Entry) error {
@@ -205,3 +240,10 @@ func (p *Peer) Sync(ctx context.Context, remote identity.PublicKey, s replicate.
 
 // Sessions reports the sync sessions now running.
 func (p *Peer) Sessions() []replicate.SessionState { return p.engine.Sessions() }
+
+// scopeFollows reports whether the peer follows account.
+func (p *Peer) scopeFollows(account identity.PublicKey) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.follows[account]
+}

@@ -74,21 +74,43 @@ function loadWasm () {
 
 const state = { db: null, key: null, peer: null, p2p: null, writes: Promise.resolve(), written: 0, failed: null }
 
-// keep writes entries the peer newly holds to IndexedDB, one transaction a
-// batch: a batch is kept whole or not at all (a tab closed in the middle,
-// a full quota).
+// keptProblem says why entries could not be kept.
+function keptProblem (err, what) {
+  if (err && err.name === 'QuotaExceededError') {
+    return 'The browser\'s storage for this page is full: ' + what + ' not kept (nothing of it was written). Free some space (other sites\' data) and reload.'
+  }
+  return what + ' could not be kept in this browser\'s storage: ' + (err && err.message) + '. Nothing of it was written; reload to try again.'
+}
+
+// keepOwn keeps one of this device's new entries before the peer makes
+// it: if the transaction fails, the post fails and nothing is sent.
+function keepOwn (e) {
+  const w = state.writes.then(() => {
+    if (state.failed) throw new Error('entries from the node could not be kept; reload first')
+    return txn(state.db, 'entries', 'readwrite', (s) => s.add(e))
+  })
+  state.writes = w.then(() => { state.written++ }, () => {})
+  return w.catch((err) => {
+    problem(keptProblem(err, 'your new entry was'))
+    throw err
+  })
+}
+
+// keep writes entries from peers to IndexedDB, one transaction a batch: a
+// batch is kept whole or not at all (a tab closed in the middle, a full
+// quota). After a failure nothing more is written, so that what IndexedDB
+// holds stays a prefix of each log; a reload syncs the rest again.
 function keep (entries) {
-  state.writes = state.writes.then(() => txn(state.db, 'entries', 'readwrite', (s) => {
-    for (const e of entries) s.add(e)
-  })).then(() => {
-    state.written += entries.length
-  }, (err) => {
-    state.failed = err
-    if (err && err.name === 'QuotaExceededError') {
-      problem('The browser\'s storage for this page is full: ' + entries.length + ' new entries were not kept (nothing of them was written). Free some space (other sites\' data) and reload; the entries will come again from the node.')
-    } else {
-      problem('Entries could not be kept in this browser\'s storage: ' + (err && err.message) + '. Nothing of them was written; reload to try again.')
-    }
+  state.writes = state.writes.then(() => {
+    if (state.failed) return
+    return txn(state.db, 'entries', 'readwrite', (s) => {
+      for (const e of entries) s.add(e)
+    }).then(() => {
+      state.written += entries.length
+    }, (err) => {
+      state.failed = err
+      problem(keptProblem(err, entries.length + ' new entries from the node were') + ' They will come again from the node.')
+    })
   })
   scheduleRender()
 }
@@ -172,7 +194,8 @@ async function main () {
     state.peer = window.kith.newPeer({
       device: hex(state.key.publicRaw),
       sign: async (msg) => new Uint8Array(await crypto.subtle.sign('Ed25519', state.key.privateKey, msg)),
-      onAdded: keep
+      onAdded: keep,
+      keep: keepOwn
     })
     const kept = await txn(db, 'entries', 'readonly', (s) => s.getAll())
     await state.peer.load(kept)
@@ -218,7 +241,8 @@ $('post-form').addEventListener('submit', async (ev) => {
     await state.peer.post(text)
     $('post-text').value = ''
     problem('')
-  } catch (err) { problem('The post was not made: ' + err.message) }
+    scheduleRender()
+  } catch (err) { if (!$('problem').textContent) problem('The post was not made: ' + err.message) }
 })
 
 // For tests and for the curious: the peer and how far IndexedDB got.
