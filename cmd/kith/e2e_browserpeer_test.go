@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -92,4 +94,46 @@ func TestBrowserPeer(t *testing.T) {
 	}
 	br.screenshot(tab, "browserpeer-4-reloaded")
 	t.Log(status)
+
+	// The node posts while the page is away; opened again with the node,
+	// the page catches up.
+	br.do(tab, "leave the page", 10*time.Second, chromedp.Navigate("about:blank"))
+	node.post("while the browser was away")
+	br.do(tab, "open the page again with the node", time.Minute,
+		chromedp.Navigate(page+"#node="+url.QueryEscape(node.wsAddr())), chromedp.WaitVisible(tid("peer-account")))
+	waitJS[bool](br, tab, "the post made while away", syncTimeout, browserPosts+`.includes('while the browser was away')`)
+}
+
+// TestBrowserPeerRestore: the account key vectors' phrase, restored in the
+// page, gives the vectors' account; the browser is a new device of it.
+func TestBrowserPeerRestore(t *testing.T) {
+	var acc struct {
+		Vectors []map[string]string `json:"vectors"`
+	}
+	readVectors(t, "internal/identity/testdata/account-key-vectors.json", &acc)
+	v := acc.Vectors[0]
+	if v["passphrase"] != "" {
+		t.Fatal("the first account key vector has a passphrase; the page restores without one")
+	}
+	dir := t.TempDir()
+	buildPeer(t, dir)
+	br := newBrowser(t)
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	tab := br.ctx
+	br.do(tab, "open the browser peer", time.Minute, chromedp.Navigate(srv.URL+"/index.html"), chromedp.WaitVisible(tid("peer-create")))
+	br.do(tab, "a wrong phrase", 10*time.Second, chromedp.Click("#restore summary"), chromedp.SetValue(tid("peer-restore-phrase"), "abandon abandon"), chromedp.Click(tid("peer-restore")))
+	msg := waitJS[string](br, tab, "the message about the wrong phrase", 10*time.Second, `document.querySelector('[data-testid=peer-problem]').textContent`)
+	if !strings.Contains(msg, "24 words") {
+		t.Fatalf("a two-word phrase: the page says %q", msg)
+	}
+	br.do(tab, "restore", 10*time.Second, chromedp.SetValue(tid("peer-restore-phrase"), v["phrase"]), chromedp.Click(tid("peer-restore")), chromedp.WaitVisible(tid("peer-account")))
+	got := get(br, tab, "the account", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-account]').textContent`))
+	if got != v["account_id"] {
+		t.Fatalf("restored account %s, want %s", got, v["account_id"])
+	}
+	if p := get(br, tab, "the phrase field", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-restore-phrase]').value`)); p != "" {
+		t.Fatalf("the phrase stays in the page: %q", p)
+	}
+	br.screenshot(tab, "browserpeer-restored")
 }

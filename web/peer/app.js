@@ -122,6 +122,7 @@ function scheduleRender () {
 }
 
 async function renderPosts () {
+  if (state.loaded !== undefined && !state.failed) say('Ready: ' + (state.loaded + state.written) + ' entries kept in this browser.')
   const posts = await state.peer.posts()
   const me = state.peer.account()
   const ul = $('posts')
@@ -219,6 +220,18 @@ $('setup-form').addEventListener('submit', async (ev) => {
     $('phrase').replaceChildren(...r.phrase.split(' ').map((w) => { const li = document.createElement('li'); li.textContent = w; return li }))
     $('setup').hidden = true
     $('phrase-box').hidden = false
+  } catch (err) { problem(err.message) }
+})
+
+// Restoring: this browser becomes a new device of the phrase's account,
+// with its own key; the phrase is not kept.
+$('restore-button').addEventListener('click', async () => {
+  try {
+    await state.peer.createAccount($('device-name').value, $('restore-phrase').value)
+    $('restore-phrase').value = ''
+    problem('')
+    showAccount()
+    if ($('node-addr').value) await connect($('node-addr').value).catch((err) => problem('Could not reach the node: ' + err.message))
   } catch (err) { problem(err.message) }
 })
 
