@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"syscall/js"
 
+	"github.com/kithnet/kith/internal/browserpeer"
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
@@ -39,6 +40,7 @@ func pureAPI() map[string]jsFunc {
 		"itemHash":        itemHash,
 		"fingerprint":     fingerprint,
 		"deviceCertInput": deviceCertInput,
+		"measureVerify":   measureVerify,
 	}
 }
 
@@ -351,4 +353,13 @@ func fingerprint(_ js.Value, args []js.Value) any {
 	}
 	f := replicate.FingerprintOf(items)
 	return obj{"fingerprint": hex.EncodeToString(f[:])}
+}
+
+// measureVerify(n): browserpeer.MeasureVerify in the browser.
+func measureVerify(_ js.Value, args []js.Value) any {
+	r, err := browserpeer.MeasureVerify(args[0].Int())
+	if err != nil {
+		return fail(err)
+	}
+	return obj{"entries": r.Entries, "verify_ms": float64(r.Verify.Microseconds()) / 1000, "ingest_ms": float64(r.Ingest.Microseconds()) / 1000, "verify_per_second": r.VerifyPerSecond, "ingest_per_second": r.IngestPerSecond}
 }

@@ -128,3 +128,14 @@ func TestLoadRefusesDamaged(t *testing.T) {
 		t.Fatalf("Load reported %d entries as new to keep", len(none))
 	}
 }
+
+// TestMeasureVerify: the measurement runs and counts what it says.
+func TestMeasureVerify(t *testing.T) {
+	r, err := MeasureVerify(50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Entries != 50 || r.Verify <= 0 || r.Ingest <= 0 {
+		t.Fatalf("%+v", r)
+	}
+}
