@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -136,4 +137,53 @@ func TestBrowserPeerRestore(t *testing.T) {
 		t.Fatalf("the phrase stays in the page: %q", p)
 	}
 	br.screenshot(tab, "browserpeer-restored")
+}
+
+// TestBrowserPeerWebRTCDirect: the node listens on WebRTC-direct, and the
+// page dials it (no certificate authority: the address carries the hash
+// of the node's certificate); the same exchange as over WebSocket
+// follows: certificates, then sync both ways.
+func TestBrowserPeerWebRTCDirect(t *testing.T) {
+	peerDir := t.TempDir()
+	buildPeer(t, peerDir)
+	br := newBrowser(t)
+	node := startNode(t, "node", filepath.Join(t.TempDir(), "node"), "--listen", "/ip4/127.0.0.1/udp/0/webrtc-direct", "--peer-dir", peerDir)
+	var addr string
+	for _, a := range node.Addrs {
+		if strings.HasPrefix(a, "/ip4/127.0.0.1/udp/") && strings.Contains(a, "/webrtc-direct/certhash/") {
+			addr = a
+		}
+	}
+	if addr == "" {
+		t.Fatalf("the node has no loopback WebRTC-direct address in %v", node.Addrs)
+	}
+	node.post("from the node")
+	tab := br.ctx
+	br.do(tab, "open the browser peer", time.Minute,
+		chromedp.Navigate(strings.TrimSuffix(node.API, "/")+"/peer/#node="+url.QueryEscape(addr)), chromedp.WaitVisible(tid("peer-create")))
+	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
+	account := get(br, tab, "the account", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-account]').textContent`))
+	if got := waitJS[string](br, tab, "connect over WebRTC-direct", 60*time.Second, `document.querySelector('[data-testid=peer-net]').dataset.account || ''`); got != node.Account {
+		t.Fatalf("the browser says the node's account is %s, want %s", got, node.Account)
+	}
+	node.kith("follow", account)
+	br.do(tab, "post", 10*time.Second, chromedp.SendKeys(tid("peer-post-text"), "over WebRTC"), chromedp.Click(tid("peer-post")))
+	waitFor(t, syncTimeout, "the node to hold the browser's post", func() bool {
+		return slices.Equal(node.posts(account), []string{"over WebRTC"})
+	})
+	waitJS[bool](br, tab, "the node's post in the browser", syncTimeout, browserPosts+`.includes('from the node')`)
+	var peers []struct {
+		Account   string `json:"account"`
+		Transport string `json:"transport"`
+		Outbound  bool   `json:"outbound"`
+		Addr      string `json:"addr"`
+	}
+	if err := json.Unmarshal(node.kith("peers"), &peers); err != nil {
+		t.Fatal(err)
+	}
+	if len(peers) != 1 || peers[0].Transport != "webrtc-direct" || peers[0].Outbound || peers[0].Account != account {
+		t.Fatalf("the node's peers: %+v, want the browser, inbound over webrtc-direct", peers)
+	}
+	br.screenshot(tab, "browserpeer-webrtc-direct")
 }

@@ -83,9 +83,9 @@ func TestGarbageFromPeer(t *testing.T) {
 		{"an entry not wanted", append(append([]byte{}, hello...), replicate.AppendFrame(nil, &replicate.Entries{Entries: []*entry.Entry{forged}})...), replicate.CodeUnsolicited},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var kept []*entry.Entry
+			var kept keptLog
 			b, _ := newPeer(t, "b", &kept)
-			before := len(kept)
+			before := kept.len()
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			defer cancel()
 			mine, theirs := net.Pipe()
@@ -100,8 +100,8 @@ func TestGarbageFromPeer(t *testing.T) {
 				t.Fatalf("session ended with %v, want a protocol error with code %d", err, c.code)
 			}
 			theirs.Close()
-			if len(kept) != before {
-				t.Fatalf("%d entries kept from a bad peer", len(kept)-before)
+			if kept.len() != before {
+				t.Fatalf("%d entries kept from a bad peer", kept.len()-before)
 			}
 			if _, err := b.Store().Head(ctx, store.LogKey{Author: other.Public()}); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("the bad peer's log is held: %v", err)
@@ -139,18 +139,18 @@ func TestBadCertificates(t *testing.T) {
 		{"a broken signature", dev.Public(), frame(broken, good.Payload)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var kept []*entry.Entry
+			var kept keptLog
 			b, _ := newPeer(t, "b", &kept)
-			before := len(kept)
+			before := kept.len()
 			if _, err := b.AcceptCert(t.Context(), c.remote, bytes.NewReader(c.msg), true); err == nil || !strings.Contains(err.Error(), "the peer's certificate") {
 				t.Fatalf("accepted: %v", err)
 			}
-			if len(kept) != before || b.scopeFollows(acc.Public()) {
-				t.Fatalf("a refused certificate was kept (%d) or followed", len(kept)-before)
+			if kept.len() != before || b.scopeFollows(acc.Public()) {
+				t.Fatalf("a refused certificate was kept (%d) or followed", kept.len()-before)
 			}
 		})
 	}
-	var kept []*entry.Entry
+	var kept keptLog
 	b, _ := newPeer(t, "b", &kept)
 	got, err := b.AcceptCert(t.Context(), dev.Public(), bytes.NewReader(frame(good.Raw, good.Payload)), true)
 	if err != nil || got != acc.Public() || !b.scopeFollows(acc.Public()) {

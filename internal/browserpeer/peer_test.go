@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,14 +26,38 @@ func key(t *testing.T, s string) identity.PrivateKey {
 
 // newPeer makes a certified peer of a fresh account, its device key held
 // only by the signer, and returns it with its account key.
-func newPeer(t *testing.T, name string, kept *[]*entry.Entry) (*Peer, identity.PrivateKey) {
+// keptLog records what a peer hands on to keep, from any goroutine.
+type keptLog struct {
+	mu sync.Mutex
+	es []*entry.Entry
+}
+
+func (k *keptLog) add(es []*entry.Entry) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.es = append(k.es, es...)
+}
+
+func (k *keptLog) len() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.es)
+}
+
+func (k *keptLog) all() []*entry.Entry {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]*entry.Entry(nil), k.es...)
+}
+
+func newPeer(t *testing.T, name string, kept *keptLog) (*Peer, identity.PrivateKey) {
 	t.Helper()
 	acc, dev := key(t, name+"/account"), key(t, name+"/device")
 	p := New(Config{
 		Device:  dev.Public(),
 		Sign:    func(m []byte) ([]byte, error) { s := dev.Sign(m); return s[:], nil },
 		Now:     func() uint64 { return 1_700_000_000_000 },
-		OnAdded: func(es []*entry.Entry) { *kept = append(*kept, es...) },
+		OnAdded: kept.add,
 	})
 	cert, err := content.NewPairedDeviceCert(acc, dev.Public(), dev.Sign(content.DeviceCertInput(acc.Public(), dev.Public())), name, 1_700_000_000_000)
 	if err != nil {
@@ -51,7 +76,7 @@ func newPeer(t *testing.T, name string, kept *[]*entry.Entry) (*Peer, identity.P
 // certificate and posts over one session, and a post made while the
 // session is live arrives too; every new entry reaches OnAdded.
 func TestTwoPeersSync(t *testing.T) {
-	var keptA, keptB []*entry.Entry
+	var keptA, keptB keptLog
 	a, accA := newPeer(t, "a", &keptA)
 	b, _ := newPeer(t, "b", &keptB)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
@@ -90,11 +115,11 @@ func TestTwoPeersSync(t *testing.T) {
 	if _, err := b.Store().AccountOf(ctx, a.Device()); err != nil {
 		t.Fatalf("b does not hold a's certificate: %v", err)
 	}
-	if len(keptA) != 3 { // certificate and two posts
-		t.Fatalf("a kept %d entries, want 3", len(keptA))
+	if keptA.len() != 3 { // certificate and two posts
+		t.Fatalf("a kept %d entries, want 3", keptA.len())
 	}
-	if len(keptB) != 4 { // its certificate, a's certificate, a's two posts
-		t.Fatalf("b kept %d entries, want 4", len(keptB))
+	if keptB.len() != 4 { // its certificate, a's certificate, a's two posts
+		t.Fatalf("b kept %d entries, want 4", keptB.len())
 	}
 	// b does not follow a stranger's logs: a does not get b's.
 	if _, err := a.Store().Head(ctx, store.LogKey{Author: b.Device()}); err == nil {
@@ -105,13 +130,14 @@ func TestTwoPeersSync(t *testing.T) {
 // TestLoadRefusesDamaged: a kept copy with a broken chain is refused with
 // a message saying what to do.
 func TestLoadRefusesDamaged(t *testing.T) {
-	var kept []*entry.Entry
-	a, _ := newPeer(t, "a", &kept)
+	var log keptLog
+	a, _ := newPeer(t, "a", &log)
 	for _, s := range []string{"1", "2"} {
 		if _, err := a.Post(t.Context(), s); err != nil {
 			t.Fatal(err)
 		}
 	}
+	kept := log.all()
 	var none []*entry.Entry
 	fresh := New(Config{Device: key(t, "x").Public(), Now: func() uint64 { return 0 }, OnAdded: func(es []*entry.Entry) { none = append(none, es...) }})
 	err := fresh.Load(t.Context(), []*entry.Entry{kept[0], kept[2]}) // seq 2 without seq 1

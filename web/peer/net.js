@@ -1,10 +1,11 @@
 // The browser peer's transport (doc/browser.md): js-libp2p over WebSocket
-// with Noise and yamux, as the node speaks them (doc/network.md), keyed by
+// with Noise and yamux, or over WebRTC-direct, as the node speaks them (doc/network.md), keyed by
 // the device key. The private key is a non-extractable WebCrypto key: libp2p
 // only asks it to sign (the Noise handshake's identity signature). kith's
 // own protocols run in the WebAssembly build; this file only moves bytes.
 import { createLibp2p } from 'libp2p'
 import { webSockets } from '@libp2p/websockets'
+import { webRTCDirect } from '@libp2p/webrtc'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
@@ -62,7 +63,9 @@ export function byteStream (stream) {
 export async function start ({ privateKey, publicRaw }) {
   return createLibp2p({
     privateKey: webCryptoKey(privateKey, publicRaw),
-    transports: [webSockets()],
+    // WebSocket, or WebRTC-direct (no certificate authority: the node's
+    // certificate hash is in its address), whichever address is dialled.
+    transports: [webSockets(), webRTCDirect()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     // The node the page came from is on this machine or the LAN: allow it.
