@@ -19,6 +19,10 @@
 #                target, and the one for this machine to start (a linux
 #                binary for another architecture too, under qemu-user-static
 #                when it is installed; the rest say they were not started)
+#   peer         the browser peer (doc/browser.md) in build/peer: kith's Go
+#                compiled to WebAssembly, Go's wasm_exec.js, the page, and its
+#                js-libp2p bundle (npm ci in web/peer first); serve it with
+#                kith serve --peer-dir build/peer, at /peer/
 #   clean        remove bin/ and dist/
 
 .POSIX:
@@ -127,7 +131,13 @@ release:
 	done; \
 	cd dist && sha256sum kith-* > SHA256SUMS && cat SHA256SUMS
 
+peer:
+	mkdir -p build/peer
+	GOOS=js GOARCH=wasm CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o build/peer/kith.wasm ./cmd/kith-wasm
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" web/peer/index.html web/peer/app.js web/peer/peer.css build/peer/
+	cd web/peer && npm ci --no-audit --no-fund && ./node_modules/.bin/esbuild net.js --bundle --format=esm --minify --legal-comments=none --target=es2022 --log-level=warning --outfile=../../build/peer/net.js
+
 clean:
 	rm -rf bin dist
 
-.PHONY: all build test check fuzz bench staticcheck release clean
+.PHONY: all build test check fuzz bench staticcheck release peer clean

@@ -42,6 +42,7 @@ type guard struct {
 	api       http.HandlerFunc
 	login     http.Handler
 	ui        http.Handler
+	peer      http.Handler // nil: no browser peer served
 }
 
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -53,6 +54,9 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == "/api" || strings.HasPrefix(p, "/api/"):
 	case p == loginPath:
 		g.login.ServeHTTP(w, r)
+		return
+	case g.peer != nil && (p == "/peer" || strings.HasPrefix(p, "/peer/")):
+		g.peer.ServeHTTP(w, r)
 		return
 	default:
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {

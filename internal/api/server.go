@@ -31,6 +31,10 @@ type Options struct {
 	// EventBuffer is how many node events may wait for one event stream
 	// before it falls behind and gets resync; 0 means DefaultEventBuffer.
 	EventBuffer int
+	// PeerDir, when set, is a folder of the browser peer's files
+	// (doc/browser.md), served at /peer/ without the token: the page holds
+	// its own keys and asks the node for nothing but sync.
+	PeerDir string
 }
 
 // DefaultEventBuffer is the default of Options.EventBuffer.
@@ -122,7 +126,7 @@ func newRoot(o Options, setup *SetupOptions) *root {
 		log: log, tokenHash: sha256.Sum256([]byte(o.Token)), ping: ping, evBuffer: evBuffer, setup: setup,
 		inited: make(chan struct{}), closing: make(chan struct{}),
 	}
-	g := &guard{tokenHash: r.tokenHash, api: r.serveAPI, login: http.HandlerFunc(r.login), ui: uiHandler()}
+	g := &guard{tokenHash: r.tokenHash, api: r.serveAPI, login: http.HandlerFunc(r.login), ui: uiHandler(), peer: peerHandler(o.PeerDir)}
 	r.handler = recovering(log, commonHeaders(g))
 	return r
 }

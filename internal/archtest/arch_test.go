@@ -81,6 +81,9 @@ var layers = map[string]layer{
 
 	// Layer 2, the composition root.
 	"internal/node": node,
+	// The browser peer's composition root (store, scope, sync engine),
+	// compiled to WebAssembly by cmd/kith-wasm.
+	"internal/browserpeer": node,
 
 	// Layer 3, surfaces.
 	"internal/api":        surface,

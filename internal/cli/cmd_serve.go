@@ -56,6 +56,7 @@ recovery phrase, as 'kith init' does.`,
 			strFlag("name", "a name for this device when the account is created, e.g. laptop"),
 			strFlag("memory-limit-mb", "a soft limit in MiB on the node's Go memory, 0 for none (default: memory_limit_mb in config.toml; doc/config.md)"),
 			strFlag("cpuprofile", "write a CPU profile to FILE until the node stops (for performance work)"),
+			strFlag("peer-dir", "serve the browser peer's files (built by 'make peer' into build/peer) at /peer/ of the API's address (doc/browser.md)"),
 			strFlag("memprofile", "write a heap profile to FILE.PID at the node's largest memory, checked every 50 ms (for memory work)"),
 		),
 		run: runServe,
@@ -218,7 +219,12 @@ func runServe(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	apiOpts := api.Options{Token: token, Logger: logger}
+	apiOpts := api.Options{Token: token, Logger: logger, PeerDir: c.str("peer-dir")}
+	if apiOpts.PeerDir != "" {
+		if st, err := os.Stat(filepath.Join(apiOpts.PeerDir, "kith.wasm")); err != nil || st.IsDir() {
+			return fmt.Errorf("--peer-dir %s holds no kith.wasm: build the browser peer there with 'make peer' (it writes build/peer)", apiOpts.PeerDir)
+		}
+	}
 	inited := make(chan *node.Node, 1)
 	var a *api.Server
 	if n != nil {

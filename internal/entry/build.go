@@ -19,6 +19,31 @@ type Draft struct {
 
 // Sign builds, signs and encodes a new entry authored by key.
 func Sign(key identity.PrivateKey, d Draft) (*Entry, error) {
+	e, err := build(key.Public(), func(msg []byte) ([]byte, error) { s := key.Sign(msg); return s[:], nil }, d)
+	if err != nil {
+		return nil, err
+	}
+	e.markVerified()
+	return e, nil
+}
+
+// SignWith is Sign for a key held elsewhere (a browser's non-extractable
+// WebCrypto key): sign is given the signing input (entry.md) and returns
+// the 64-byte Ed25519 signature by author's key. The signature is verified
+// before the entry is returned, so a signer with another key, or one that
+// returns garbage, gives an error and no entry.
+func SignWith(author identity.PublicKey, sign func(signingInput []byte) ([]byte, error), d Draft) (*Entry, error) {
+	e, err := build(author, sign, d)
+	if err != nil {
+		return nil, err
+	}
+	if !e.Verify() {
+		return nil, fmt.Errorf("entry: the signer's signature does not verify under the author key %x", author[:])
+	}
+	return e, nil
+}
+
+func build(author identity.PublicKey, sign func(signingInput []byte) ([]byte, error), d Draft) (*Entry, error) {
 	if d.Seq == 0 || d.Seq > MaxSeq {
 		return nil, fmt.Errorf("entry: seq %d out of range 1..%d", d.Seq, uint64(MaxSeq))
 	}
@@ -36,7 +61,7 @@ func Sign(key identity.PrivateKey, d Draft) (*Entry, error) {
 	}
 	h := Header{
 		Version:     Version,
-		Author:      key.Public(),
+		Author:      author,
 		LogID:       d.LogID,
 		Seq:         d.Seq,
 		Timestamp:   d.Timestamp,
@@ -47,10 +72,16 @@ func Sign(key identity.PrivateKey, d Draft) (*Entry, error) {
 	if d.Seq > 1 {
 		h.Backlink = d.Backlink
 	}
-	h.Signature = key.Sign(h.SigningInput())
+	sig, err := sign(h.SigningInput())
+	if err != nil {
+		return nil, fmt.Errorf("entry: signing: %w", err)
+	}
+	if len(sig) != len(h.Signature) {
+		return nil, fmt.Errorf("entry: the signer returned %d bytes, not a %d-byte Ed25519 signature", len(sig), len(h.Signature))
+	}
+	copy(h.Signature[:], sig)
 	raw := h.AppendSigned(make([]byte, 0, MaxHeaderSize))
 	e := &Entry{Header: h, Raw: raw, ID: sha256.Sum256(raw), Payload: d.Payload}
-	e.markVerified()
 	return e, nil
 }
 

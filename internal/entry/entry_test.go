@@ -298,3 +298,23 @@ func TestSignatureVerifiedCache(t *testing.T) {
 		t.Fatal("changed header still marked verified")
 	}
 }
+
+func TestSignWith(t *testing.T) {
+	k := testKey(t, 1)
+	d := Draft{Seq: 1, Timestamp: 1_700_000_000_000, Payload: []byte("x")}
+	want := mustSign(t, k, d)
+	got, err := SignWith(k.Public(), func(m []byte) ([]byte, error) { s := k.Sign(m); return s[:], nil }, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Raw, want.Raw) || got.ID != want.ID {
+		t.Fatalf("SignWith gave %x, Sign %x", got.Raw, want.Raw)
+	}
+	other := testKey(t, 2)
+	if _, err := SignWith(k.Public(), func(m []byte) ([]byte, error) { s := other.Sign(m); return s[:], nil }, d); err == nil || !strings.Contains(err.Error(), "does not verify") {
+		t.Fatalf("a signer with another key: err %v", err)
+	}
+	if _, err := SignWith(k.Public(), func(m []byte) ([]byte, error) { return []byte{1, 2}, nil }, d); err == nil || !strings.Contains(err.Error(), "returned 2 bytes") {
+		t.Fatalf("a short signature: err %v", err)
+	}
+}

@@ -78,7 +78,7 @@ func TestNewRejects(t *testing.T) {
 		{"bad listen", Config{Key: key, Listen: []string{tcpLoopback, "/ip4/127.0.0.1/tcp"}}, `listen address 2 "/ip4/127.0.0.1/tcp"`},
 		{"bootstrap without peer", Config{Key: key, Listen: []string{tcpLoopback}, Bootstrap: []string{"/ip4/127.0.0.1/tcp/1"}}, "bootstrap peer 1: address \"/ip4/127.0.0.1/tcp/1\" does not name its peer"},
 		{"hole punching without relay", Config{Key: key, Listen: []string{tcpLoopback}, HolePunch: true}, "HolePunch needs Relay"},
-		{"no transport for the address", Config{Key: key, Listen: []string{"/ip4/127.0.0.1/udp/0/webrtc-direct"}}, "netnode: starting libp2p: "},
+		{"no transport for the address", Config{Key: key, Listen: []string{"/ip4/127.0.0.1/udp/0/quic-v1/webtransport"}}, "netnode: starting libp2p: "},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	webrtc "github.com/libp2p/go-libp2p/p2p/transport/webrtc"
 	ws "github.com/libp2p/go-libp2p/p2p/transport/websocket"
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -54,6 +55,11 @@ func libp2pOptions(cfg Config, sk crypto.PrivKey, bootstrap []peer.AddrInfo, g *
 		libp2p.Transport(tcp.NewTCPTransport),
 		libp2p.Transport(quic.NewTransport),
 		libp2p.Transport(ws.New),
+		// WebRTC-direct: a browser dials it with no certificate authority
+		// (the certificate's hash is in the address); listened on only
+		// where Config.Listen names a /webrtc-direct address
+		// (doc/browser.md). Its own DTLS and SCTP replace Noise and yamux.
+		libp2p.Transport(webrtc.New),
 		// QUIC brings its own TLS 1.3 handshake; TCP and WebSocket use Noise.
 		libp2p.Security(noise.ID, noise.New),
 		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),

@@ -22,7 +22,7 @@ type PeerInfo struct {
 	Latency   time.Duration // smoothed round trip from pings; 0 before the first
 	Since     time.Time     // when the first connection came up
 	Kept      bool          // the peer is kept (Keep)
-	Transport string        // "tcp", "quic", "ws" or "relay"
+	Transport string        // "tcp", "quic", "ws", "webrtc-direct" or "relay"
 	// Direct says, of a relayed peer, what became of the last attempt to
 	// connect to it directly (a hole punch); "" before any.
 	Direct string
@@ -51,7 +51,7 @@ func (h *Host) Peers() []PeerInfo {
 			Latency:   h.host.Peerstore().LatencyEWMA(p),
 			Since:     c.Stat().Opened,
 			Kept:      h.keeper.has(key),
-			Transport: transportOf(c.RemoteMultiaddr()),
+			Transport: connTransport(c.RemoteMultiaddr(), c.LocalMultiaddr()),
 		}
 		if info.Transport == "relay" {
 			info.Direct = h.punchStatus(p)
@@ -65,6 +65,16 @@ func (h *Host) Peers() []PeerInfo {
 	return out
 }
 
+// connTransport names a connection's transport by its remote address, or
+// by its local one where the remote says nothing: an inbound WebRTC-direct
+// connection's remote address is the browser's bare /ip4/…/udp/port.
+func connTransport(remote, local ma.Multiaddr) string {
+	if t := transportOf(remote); t != "other" {
+		return t
+	}
+	return transportOf(local)
+}
+
 // transportOf names the transport of a connection by its remote address.
 func transportOf(addr ma.Multiaddr) string {
 	has := func(code int) bool {
@@ -76,6 +86,8 @@ func transportOf(addr ma.Multiaddr) string {
 		return "relay"
 	case has(ma.P_WS), has(ma.P_WSS):
 		return "ws"
+	case has(ma.P_WEBRTC_DIRECT), has(ma.P_WEBRTC):
+		return "webrtc-direct"
 	case has(ma.P_QUIC_V1), has(ma.P_QUIC):
 		return "quic"
 	case has(ma.P_TCP):

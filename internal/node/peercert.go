@@ -18,25 +18,10 @@ import (
 // errBlockedPeer refuses a sync session with a device of a blocked account.
 var errBlockedPeer = errors.New("the peer's account is blocked")
 
-// checkCert parses a device certificate that remote sent about itself and
-// checks that it is a signed device.add of exactly that device.
+// checkCert parses a device certificate that remote sent about itself
+// and checks that it is a signed device.add of exactly that device.
 func checkCert(header, payload []byte, remote identity.PublicKey) (*entry.Entry, error) {
-	cert, err := entry.Parse(header, payload)
-	if err != nil {
-		return nil, err
-	}
-	p, err := content.Decode(payload)
-	if err != nil {
-		return nil, err
-	}
-	add, ok := p.(*content.DeviceAdd)
-	if !ok || add.Device.Key() != remote || cert.Header.LogID != content.DeviceCertLog(remote) || cert.Header.Seq != 1 {
-		return nil, errors.New("the certificate is not a device.add of the device on this connection")
-	}
-	if !cert.Verify() {
-		return nil, errors.New("the certificate's signature does not verify")
-	}
-	return cert, nil
+	return content.CheckDeviceCert(header, payload, remote)
 }
 
 // storeCert keeps a certificate that device sent about itself, checked by

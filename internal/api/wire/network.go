@@ -13,7 +13,7 @@ type Peer struct {
 	PeerID     string `json:"peer_id"`   // libp2p peer id
 	Addr       string `json:"addr"`      // remote multiaddr
 	Outbound   bool   `json:"outbound"`  // this node dialled
-	Transport  string `json:"transport"` // tcp, quic, ws, relay
+	Transport  string `json:"transport"` // tcp, quic, ws, webrtc-direct, relay
 	// Direct says, of a relayed peer, what became of the last attempt to
 	// connect to it directly (hole punching); absent before any.
 	Direct string `json:"direct,omitempty"`

@@ -1,0 +1,228 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"syscall/js"
+	"time"
+
+	"github.com/kithnet/kith/internal/browserpeer"
+	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// newPeer({device, sign, onAdded, keep}) makes a browser peer: device is
+// the device's public key (hex), sign(Uint8Array) a Promise of its Ed25519
+// signature (WebCrypto), onAdded(entries) is called with every entry from
+// a peer that the peer newly holds, each {id, header, payload, author,
+// log_id, seq} (bytes as Uint8Array, payload null when not held), for the
+// page to keep; keep(entry) a Promise that settles once one of the
+// device's own new entries is kept (it is made only then:
+// browserpeer.Config.Keep).
+func newPeer(_ js.Value, args []js.Value) any {
+	if len(args) != 1 {
+		return fail(errors.New("newPeer({device, sign, onAdded})"))
+	}
+	o := args[0]
+	d, err := hex.DecodeString(o.Get("device").String())
+	if err != nil || len(d) != 32 {
+		return fail(errors.New("device: the 32-byte public key in hex"))
+	}
+	var dev identity.PublicKey
+	copy(dev[:], d)
+	signFn, onAdded, keepFn := o.Get("sign"), o.Get("onAdded"), o.Get("keep")
+	sign := func(msg []byte) ([]byte, error) {
+		v, err := await(signFn.Invoke(toJS(msg)))
+		if err != nil {
+			return nil, fmt.Errorf("the browser's key did not sign: %w", err)
+		}
+		return fromJS(v)
+	}
+	var keep func(*entry.Entry) error
+	if keepFn.Type() == js.TypeFunction {
+		keep = func(e *entry.Entry) error {
+			_, err := await(keepFn.Invoke(keptObj(e)))
+			return err
+		}
+	}
+	p := browserpeer.New(browserpeer.Config{
+		Keep:   keep,
+		Device: dev,
+		Sign:   sign,
+		Now:    func() uint64 { return uint64(time.Now().UnixMilli()) },
+		OnAdded: func(es []*entry.Entry) {
+			if onAdded.Type() != js.TypeFunction {
+				return
+			}
+			arr := js.Global().Get("Array").New()
+			for _, e := range es {
+				arr.Call("push", keptObj(e))
+			}
+			onAdded.Invoke(arr)
+		},
+	})
+	api := js.Global().Get("Object").New()
+	method := func(name string, fn func(args []js.Value) (any, error)) {
+		api.Set(name, js.FuncOf(func(_ js.Value, args []js.Value) any {
+			return promise(func() (any, error) { return fn(args) })
+		}))
+	}
+	ctx := context.Background()
+	method("load", func(args []js.Value) (any, error) {
+		var es []*entry.Entry
+		for i := range args[0].Length() {
+			k := args[0].Index(i)
+			raw, err := fromJS(k.Get("header"))
+			if err != nil {
+				return nil, fmt.Errorf("kept entry %d: %w", i, err)
+			}
+			var payload []byte
+			if pv := k.Get("payload"); !pv.IsNull() && !pv.IsUndefined() {
+				if payload, err = fromJS(pv); err != nil {
+					return nil, fmt.Errorf("kept entry %d: %w", i, err)
+				}
+			}
+			e, err := entry.Parse(raw, payload)
+			if err != nil {
+				return nil, fmt.Errorf("kept entry %d does not decode: %w; the browser's copy is damaged, clear the site's data and sync again", i, err)
+			}
+			es = append(es, e)
+		}
+		return nil, p.Load(ctx, es)
+	})
+	// createAccount(name, phrase?): a fresh account (or the one of phrase),
+	// with this device certified by it; the account key is forgotten at
+	// once. Returns {phrase, account_id, account}.
+	method("createAccount", func(args []js.Value) (any, error) {
+		var ph identity.Phrase
+		var err error
+		if len(args) > 1 && args[1].Truthy() {
+			ph, err = identity.ParsePhrase(args[1].String())
+		} else {
+			ph, err = identity.NewPhrase(nil)
+		}
+		if err != nil {
+			return nil, err
+		}
+		acc, err := identity.AccountKeyFromPhrase(ph, "")
+		if err != nil {
+			return nil, err
+		}
+		sig, err := sign(content.DeviceCertInput(acc.Public(), dev))
+		if err != nil {
+			return nil, err
+		}
+		if len(sig) != 64 {
+			return nil, errors.New("the browser's key gave no 64-byte signature")
+		}
+		cert, err := content.NewPairedDeviceCert(acc, dev, [64]byte(sig), args[0].String(), uint64(time.Now().UnixMilli()))
+		if err != nil {
+			return nil, err
+		}
+		if err := p.Certify(ctx, cert); err != nil {
+			return nil, err
+		}
+		pub := acc.Public()
+		return obj{"phrase": ph.Reveal(), "account_id": pub.Account().String(), "account": hex.EncodeToString(pub[:])}, nil
+	})
+	api.Set("account", js.FuncOf(func(js.Value, []js.Value) any {
+		a, ok := p.Account()
+		if !ok {
+			return nil
+		}
+		return obj{"account_id": a.Account().String(), "account": hex.EncodeToString(a[:]), "device_id": dev.Device().String()}
+	}))
+	method("post", func(args []js.Value) (any, error) {
+		e, err := p.Post(ctx, args[0].String())
+		if err != nil {
+			return nil, err
+		}
+		return entryObj(e, true), nil
+	})
+	method("posts", func([]js.Value) (any, error) {
+		ps, err := p.Posts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]any, 0, len(ps))
+		for _, v := range ps {
+			o := obj{"id": hex.EncodeToString(v.ID[:]), "device_id": v.Device.Device().String(), "seq": float64(v.Seq), "timestamp": float64(v.Timestamp), "text": v.Text, "own": v.Device == dev}
+			if v.Account != (identity.PublicKey{}) {
+				o["account_id"] = v.Account.Account().String()
+			}
+			out = append(out, o)
+		}
+		return out, nil
+	})
+	method("certMessage", func([]js.Value) (any, error) {
+		b, err := p.CertMessage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return toJS(b), nil
+	})
+	remoteArg := func(v js.Value) (identity.PublicKey, error) {
+		var k identity.PublicKey
+		b, err := hex.DecodeString(v.String())
+		if err != nil || len(b) != 32 {
+			return k, errors.New("the remote device key: 32 bytes in hex")
+		}
+		copy(k[:], b)
+		return k, nil
+	}
+	// acceptCert(remote, stream, follow): read a peer's /kith/cert/1 answer.
+	method("acceptCert", func(args []js.Value) (any, error) {
+		remote, err := remoteArg(args[0])
+		if err != nil {
+			return nil, err
+		}
+		s := newJSStream(args[1])
+		defer s.Close()
+		a, err := p.AcceptCert(ctx, remote, s, args[2].Truthy())
+		if err != nil {
+			return nil, err
+		}
+		return obj{"account_id": a.Account().String(), "account": hex.EncodeToString(a[:])}, nil
+	})
+	// sync(remote, stream, initiator): one sync session until it ends.
+	method("sync", func(args []js.Value) (any, error) {
+		remote, err := remoteArg(args[0])
+		if err != nil {
+			return nil, err
+		}
+		err = p.Sync(ctx, remote, newJSStream(args[1]), args[2].Truthy())
+		if err != nil {
+			return nil, err
+		}
+		return nil, nil
+	})
+	api.Set("sessions", js.FuncOf(func(js.Value, []js.Value) any {
+		var out []any
+		for _, s := range p.Sessions() {
+			out = append(out, obj{"peer": hex.EncodeToString(s.Peer[:]), "phase": s.Phase, "caught_up": s.CaughtUp, "received": float64(s.EntriesReceived), "sent": float64(s.EntriesSent)})
+		}
+		return out
+	}))
+	return api
+}
+
+// keptObj is an entry as the page keeps it in IndexedDB.
+func keptObj(e *entry.Entry) js.Value {
+	o := js.Global().Get("Object").New()
+	o.Set("id", hex.EncodeToString(e.ID[:]))
+	o.Set("author", hex.EncodeToString(e.Header.Author[:]))
+	o.Set("log_id", hex.EncodeToString(e.Header.LogID[:]))
+	o.Set("seq", float64(e.Header.Seq))
+	o.Set("header", toJS(e.Raw))
+	if e.Payload != nil {
+		o.Set("payload", toJS(e.Payload))
+	} else {
+		o.Set("payload", js.Null())
+	}
+	return o
+}
