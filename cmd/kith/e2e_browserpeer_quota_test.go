@@ -27,6 +27,7 @@ const idbCount = `new Promise((resolve, reject) => {
 // never sent); once there is room the next post takes the same seq, and a
 // reload shows exactly what was kept.
 func TestBrowserPeerQuotaFull(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	buildPeer(t, dir)
 	br := newBrowser(t)

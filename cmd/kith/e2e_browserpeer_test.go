@@ -38,6 +38,7 @@ const browserPosts = `Array.from(document.querySelectorAll('[data-testid=peer-po
 // reaches the node; the node's posts, old and live, reach the browser;
 // after a reload without the node, IndexedDB still has them all.
 func TestBrowserPeer(t *testing.T) {
+	t.Parallel()
 	peerDir := t.TempDir()
 	buildPeer(t, peerDir)
 	br := newBrowser(t)
@@ -108,6 +109,7 @@ func TestBrowserPeer(t *testing.T) {
 // TestBrowserPeerRestore: the account key vectors' phrase, restored in the
 // page, gives the vectors' account; the browser is a new device of it.
 func TestBrowserPeerRestore(t *testing.T) {
+	t.Parallel()
 	var acc struct {
 		Vectors []map[string]string `json:"vectors"`
 	}
@@ -144,6 +146,7 @@ func TestBrowserPeerRestore(t *testing.T) {
 // of the node's certificate); the same exchange as over WebSocket
 // follows: certificates, then sync both ways.
 func TestBrowserPeerWebRTCDirect(t *testing.T) {
+	t.Parallel()
 	peerDir := t.TempDir()
 	buildPeer(t, peerDir)
 	br := newBrowser(t)

@@ -66,6 +66,7 @@ func wantError(sub string) func(*testing.T, map[string]any) {
 // WebAssembly build inside headless Chromium, and checks every answer
 // against the vector files: the browser runs kith's own rules.
 func TestWasmVectors(t *testing.T) {
+	t.Parallel()
 	br := newBrowser(t)
 	dir := t.TempDir()
 	buildWasm(t, dir)
