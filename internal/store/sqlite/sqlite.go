@@ -54,8 +54,9 @@ import (
 // and 81 CPU-s; with the shorter queues, 32 MiB, 157 MB and 86 CPU-s;
 // 16 MiB, 126 MB and 93 CPU-s (BENCHMARKS.md, issue 18).
 //
-// Nothing maps the file (mmap_size 0): every page of a mapped file that a read touches counts in the process's resident memory (a node
-// of 200,000 entries that served one full sync held 80–90 MB of its
+// Nothing maps the file (mmap_size 0): every page of a mapped file that a
+// read touches counts in the process's resident memory (a node of 200,000
+// entries that served one full sync held 80–90 MB of its
 // database so), while pages read into the OS page cache do not. A reader's
 // own cache is 512 KiB: with 2 MiB each, SQLite's memory in a node that
 // ten peers made read its logs over and over reached 25–33 MB, with 512 KiB
