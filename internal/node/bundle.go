@@ -224,6 +224,12 @@ func (s *ImportStats) reject(what, reason string) {
 // about 50 MB more peak RSS per doubling.
 const importBatch = 16000
 
+// The queues between Import's stages, in batches.
+const (
+	importVerifyQueue = 1
+	importStoreQueue  = 0
+)
+
 type countingReader struct {
 	r io.Reader
 	n atomic.Int64
@@ -256,9 +262,13 @@ func (n *Node) Import(ctx context.Context, r io.Reader, progress func(ImportStat
 
 	// Stage 1 (this goroutine): read and parse. Stage 2: verify signatures
 	// in batches. Stage 3: store, in order, helping stage 2 with a batch
-	// it has not finished (see entry.VerifyJob).
-	verifyIn := make(chan *entry.VerifyJob, 4)
-	storeIn := make(chan *entry.VerifyJob, 2)
+	// it has not finished (see entry.VerifyJob). Every batch goes to both
+	// stages, so the batches alive at once are the one being read, the
+	// one handed on and the one being stored: queues deeper than that
+	// (they were 4 and 2) only held more of the bundle in memory, with no
+	// gain in speed (BENCHMARKS.md, issue 18).
+	verifyIn := make(chan *entry.VerifyJob, importVerifyQueue)
+	storeIn := make(chan *entry.VerifyJob, importStoreQueue)
 	storeDone := make(chan error, 1)
 	go func() {
 		for job := range verifyIn {

@@ -196,6 +196,10 @@ func trustAll(es []*entry.Entry) []bool {
 //   - callers=2: two goroutines ingest disjoint halves of the logs at once,
 //     so one batch's verification runs while the other's is written.
 //
+// KITH_BENCH_DROP="index …" drops those indexes from each fresh database
+// before the import: an experiment to price what each index costs at
+// insert time (BENCHMARKS.md, issue 18), never a configuration.
+//
 // The default size is 200 logs × 1000 entries; set KITH_BENCH_LOGS=1000
 // for the full 1,000,000-entry import. Run with -benchtime=1x: one run is
 // a whole import.
@@ -247,6 +251,11 @@ func BenchmarkIngest(b *testing.B) {
 				}
 				if tc.verify == none {
 					s.verify = trustAll
+				}
+				for _, ix := range strings.Fields(os.Getenv("KITH_BENCH_DROP")) {
+					if _, err := s.w.Exec(`DROP INDEX ` + ix); err != nil {
+						b.Fatal(err)
+					}
 				}
 				var parts [][][]*entry.Entry
 				if tc.callers == 1 {

@@ -44,11 +44,19 @@ import (
 	"github.com/kithnet/kith/internal/store"
 )
 
-// Tuning. The writer's page cache holds the hot part of the id index during
+// Tuning. The writer's page cache holds the hot part of the indexes during
 // a bulk import; readers share the OS page cache, each with a small cache
-// of its own. Nothing maps the file (mmap_size 0): every page of a mapped
-// file that a read touches counts in the process's resident memory (a node
-// of 200,000 entries that served one full sync held 80–90 MB of its
+// of its own. The writer's is 32 MiB: with 64 MiB it was the largest part
+// of a node's peak memory in an import or a full sync, and what does not
+// fit is read again from the OS page cache, which costs CPU once the
+// indexes outgrow it. Importing 1,000,000 entries (under heavy load, one
+// run each): 64 MiB and node.Import's older, deeper queues, 275 MB peak RSS
+// and 81 CPU-s; with the shorter queues, 32 MiB, 157 MB and 86 CPU-s;
+// 16 MiB, 126 MB and 93 CPU-s (BENCHMARKS.md, issue 18).
+//
+// Nothing maps the file (mmap_size 0): every page of a mapped file that a
+// read touches counts in the process's resident memory (a node of 200,000
+// entries that served one full sync held 80–90 MB of its
 // database so), while pages read into the OS page cache do not. A reader's
 // own cache is 512 KiB: with 2 MiB each, SQLite's memory in a node that
 // ten peers made read its logs over and over reached 25–33 MB, with 512 KiB
@@ -56,7 +64,7 @@ import (
 // (RELIABILITY.md, "The WANT flood's memory").
 const (
 	busyTimeoutMS      = 10_000
-	writerCacheKiB     = 64 * 1024
+	writerCacheKiB     = 32 * 1024
 	readerCacheKiB     = 512
 	mmapBytes          = 0
 	walCheckpointPages = 16384
