@@ -395,13 +395,15 @@ func (n *Node) Festival(ctx context.Context, id entry.ID) (*FestivalView, error)
 }
 
 // isConflict reports whether a request was denied or left pending
-// because its window was taken (festival.md §3, step 5).
+// because another took its window (festival.md §3, "Conflicts"): it ran
+// into a hold (step 5), or the owner confirmed another before this one
+// reached them.
 func isConflict(st *festival.State, k festival.RequestKey) bool {
 	q := st.Requests[k]
 	if q.Status != festival.StatusDenied && q.Status != festival.StatusPending {
 		return false
 	}
-	return bytes.Contains([]byte(q.Reason), []byte(" is already booked "))
+	return !q.LostTo.Entry.IsZero()
 }
 
 func compareText(a, b string) int {
