@@ -62,8 +62,9 @@ func init() {
 		name:    "festival open",
 		args:    "FESTIVAL_REF",
 		summary: "open a festival: replicate its logs (and nothing else of the people in it)",
-		help:    "FESTIVAL_REF is what 'kith festival create' printed (ent_…/dev_…), or the id of a festival nested in one you opened.",
-		run:     runFestivalOpen,
+		help: "FESTIVAL_REF is what 'kith festival create' printed (ent_…/dev_…), the id of a festival nested in one you opened,\n" +
+			"or the id alone of a public festival: it is then looked for in the DHT, under its rendezvous key.",
+		run: runFestivalOpen,
 	})
 	register(&command{
 		name:    "festival leave",

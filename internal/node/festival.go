@@ -165,7 +165,7 @@ func (n *Node) setOpened(change func([]openedFestival) []openedFestival) error {
 }
 
 // festivalWants is the scope's view of the opened festivals.
-func (n *Node) festivalWants(context.Context) (scope.FestivalWants, error) {
+func (n *Node) festivalWants(ctx context.Context) (scope.FestivalWants, error) {
 	fs, err := n.openedFestivals()
 	if err != nil {
 		return scope.FestivalWants{}, err
@@ -175,9 +175,32 @@ func (n *Node) festivalWants(context.Context) (scope.FestivalWants, error) {
 		w.Festivals = append(w.Festivals, f.ID)
 		if !(f.Founder == identity.PublicKey{}) {
 			w.Founders = append(w.Founders, store.LogKey{Author: f.Founder, LogID: scope.FestivalFoundLog})
+		} else if f.Parent.IsZero() {
+			// Opened by its id alone: its create comes in the found log
+			// of a device not known yet.
+			if d := n.festivalFounder(ctx, f); d != (identity.PublicKey{}) {
+				w.Founders = append(w.Founders, store.LogKey{Author: d, LogID: scope.FestivalFoundLog})
+			} else {
+				w.Unfounded = true
+			}
 		}
 	}
 	return w, nil
+}
+
+// festivalFounder is the device whose festival found log holds the
+// create of an opened festival nested in none: the one recorded, or,
+// for a festival opened by its id alone, the author of the create held
+// here; zero when not known yet.
+func (n *Node) festivalFounder(ctx context.Context, o openedFestival) identity.PublicKey {
+	if o.Founder != (identity.PublicKey{}) || !o.Parent.IsZero() {
+		return o.Founder
+	}
+	e, err := n.store.Get(ctx, o.ID)
+	if err != nil || e.Header.LogID != scope.FestivalFoundLog {
+		return identity.PublicKey{}
+	}
+	return e.Header.Author
 }
 
 // FestivalRef is what a person shares so that another opens a festival
@@ -254,8 +277,10 @@ func (n *Node) CreateFestival(ctx context.Context, nf NewFestival) (*entry.Entry
 }
 
 // OpenFestival opens a festival: this node replicates its logs from now
-// on. ref is a FestivalRef, or the id of a festival nested in one
-// opened here (its parents are opened with it).
+// on. ref is a FestivalRef, the id of a festival nested in one opened
+// here, or the id alone of a public festival: its founding then comes
+// from whoever holds it (every device's festival found log is wanted
+// until it is held), found under its DHT rendezvous key.
 func (n *Node) OpenFestival(ctx context.Context, ref string) (entry.ID, error) {
 	id, founder, err := ParseFestivalRef(ref)
 	if err != nil {
@@ -267,11 +292,14 @@ func (n *Node) OpenFestival(ctx context.Context, ref string) (entry.ID, error) {
 		if err != nil {
 			return entry.ID{}, err
 		}
-		f := st.Festivals[id]
-		if f == nil {
-			return entry.ID{}, fmt.Errorf("%w: %s is not nested in a festival opened here; give what 'kith festival create' printed (id/founder)", ErrNoFestival, id)
+		if f := st.Festivals[id]; f != nil {
+			recs = append(recs, openedFestival{ID: id, Parent: f.Payload.Parent})
+		} else {
+			// A public festival known by its id alone: it comes from the
+			// peers found under its rendezvous key (doc/network.md,
+			// "Festivals").
+			recs = append(recs, openedFestival{ID: id})
 		}
-		recs = append(recs, openedFestival{ID: id, Parent: f.Payload.Parent})
 	} else {
 		recs = append(recs, openedFestival{ID: id, Founder: founder})
 	}

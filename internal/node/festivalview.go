@@ -165,8 +165,8 @@ func (n *Node) Festivals(ctx context.Context) ([]FestivalBrief, error) {
 	listed := map[entry.ID]bool{}
 	for _, o := range opened {
 		fb := FestivalBrief{ID: o.ID, Parent: o.Parent, Opened: true, Name: "(not received yet)"}
-		if !(o.Founder == identity.PublicKey{}) {
-			fb.Ref = FestivalRef(o.ID, o.Founder)
+		if d := n.festivalFounder(ctx, o); d != (identity.PublicKey{}) {
+			fb.Ref = FestivalRef(o.ID, d)
 		}
 		if f := sn.st.Festivals[o.ID]; f != nil {
 			fb.Name, fb.Parent, fb.Cancelled = f.Payload.Name, f.Payload.Parent, !f.Cancelled.IsZero()
@@ -296,8 +296,8 @@ func (n *Node) Festival(ctx context.Context, id entry.ID) (*FestivalView, error)
 	}
 	if opened, err := n.openedFestivals(); err == nil {
 		for _, o := range opened {
-			if o.ID == id && !(o.Founder == identity.PublicKey{}) {
-				v.Ref = FestivalRef(id, o.Founder)
+			if d := n.festivalFounder(ctx, o); o.ID == id && d != (identity.PublicKey{}) {
+				v.Ref = FestivalRef(id, d)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package scope
 
 import (
 	"context"
+	"encoding/hex"
 	"testing"
 
 	"github.com/kithnet/kith/internal/entry"
@@ -95,4 +96,51 @@ func TestFestivalScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("left", closed)
+}
+
+// TestFestivalRendezvousKey pins the key of doc/network.md's example.
+func TestFestivalRendezvousKey(t *testing.T) {
+	var f entry.ID
+	for i := range f {
+		f[i] = byte(i)
+	}
+	const want = "a05e461ae2081cb4cf7ad862fa3feeb28c3ac1b0421b2c017ec081f9ef79128a"
+	if got := hex.EncodeToString(FestivalRendezvousKey(f)); got != want {
+		t.Errorf("FestivalRendezvousKey(00…1f) = %s, want %s", got, want)
+	}
+}
+
+// TestFestivalUnfounded: a festival opened by its id alone wants every
+// device's festival found log until its create is held, and nothing else
+// of theirs.
+func TestFestivalUnfounded(t *testing.T) {
+	ctx := context.Background()
+	st := mem.New()
+	me, founder := newPerson(t, st), newPerson(t, st)
+	var opened FestivalWants
+	sc, err := New(ctx, st, Config{Account: me.account.Public(), Device: me.device.Public(),
+		Festivals: func(context.Context) (FestivalWants, error) { return opened, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := store.LogKey{Author: founder.device.Public(), LogID: FestivalFoundLog}
+	villageFound := store.LogKey{Author: founder.device.Public(), LogID: FoundLog}
+	if sc.Wants(found) {
+		t.Fatal("a festival found log wanted before anything was opened")
+	}
+	opened = FestivalWants{Festivals: []entry.ID{{7}}, Unfounded: true}
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !sc.Wants(found) || sc.Wants(villageFound) || sc.Wants(public(founder.device)) {
+		t.Fatalf("unfounded: festival found %v, village found %v, public %v; want true, false, false",
+			sc.Wants(found), sc.Wants(villageFound), sc.Wants(public(founder.device)))
+	}
+	opened.Unfounded = false
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sc.Wants(found) {
+		t.Fatal("a festival found log still wanted once the create is held")
+	}
 }

@@ -96,6 +96,10 @@ type snapshot struct {
 	// festivalLogs: the logs of the festivals this node opened, of any
 	// author (festival.go).
 	festivalLogs map[entry.LogID]bool
+	// anyFestivalFound: a festival nested in none was opened by its id
+	// alone and its create is not held, so every device's festival found
+	// log is wanted (who founded it is not known yet).
+	anyFestivalFound bool
 }
 
 // New computes the scope from the store.
@@ -120,7 +124,8 @@ func (sn *snapshot) wants(log store.LogKey) bool {
 	if sn.blocked[log.Author] || sn.refused[log] || sn.unlisted(log) {
 		return false
 	}
-	return sn.authors[log.Author] || sn.logs[log] || sn.villageLogs[log.LogID] || sn.festivalLogs[log.LogID] || sn.certLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog)
+	return sn.authors[log.Author] || sn.logs[log] || sn.villageLogs[log.LogID] || sn.festivalLogs[log.LogID] || sn.certLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog) ||
+		(sn.anyFestivalFound && log.LogID == FestivalFoundLog)
 }
 
 // Offers reports whether this node gives the log to peer (a device key).
