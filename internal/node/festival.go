@@ -56,6 +56,9 @@ type festivalBook struct {
 	wake  chan struct{} // the owner's loop (festivalauto.go) has work
 	// published: the authorizations the owner's loop published.
 	published map[dueKey]bool
+	// homeLogs: the festival log ids of the villages and spaces this
+	// device takes part in (festivalhome.go).
+	homeLogs map[entry.LogID]bool
 }
 
 // openedFestival is one record of festivals.json.
@@ -232,13 +235,16 @@ func ParseFestivalRef(s string) (entry.ID, identity.PublicKey, error) {
 // NewFestival is a festival to create.
 type NewFestival struct {
 	Name, Text string
-	Parent     entry.ID // zero: a festival nested in none, public
+	Parent     entry.ID // zero: a festival nested in none
+	// Home: the village or space it lives in (zero: public). A festival
+	// nested in another lives where the outer one does.
+	Home entry.ID
 }
 
 // CreateFestival founds a festival and opens it. A festival nested in
 // another is written in the parent's log, which must be opened here.
 func (n *Node) CreateFestival(ctx context.Context, nf NewFestival) (*entry.Entry, error) {
-	p := &festival.Create{Name: nf.Name, Text: nf.Text, Parent: nf.Parent}
+	p := &festival.Create{Name: nf.Name, Text: nf.Text, Parent: nf.Parent, Home: nf.Home}
 	log := scope.FestivalFoundLog
 	if !nf.Parent.IsZero() {
 		st, err := n.festivalState(ctx)
@@ -255,16 +261,32 @@ func (n *Node) CreateFestival(ctx context.Context, nf NewFestival) (*entry.Entry
 		if par.Depth >= festival.MaxDepth {
 			return nil, festivalErr("festivals nest at most %d deep", festival.MaxDepth)
 		}
+		if !nf.Home.IsZero() && nf.Home != par.Payload.Home {
+			return nil, festivalErr("the festival %q lives in %s: a festival nested in it lives there too", par.Payload.Name, homeText(par.Payload.Home))
+		}
+		p.Home = par.Payload.Home
 		log = scope.FestivalLog(nf.Parent)
 		p.Refs = n.festivalRefs(ctx, nf.Parent, nil)
+	} else if !p.Home.IsZero() {
+		p.Refs = n.homeRefs(ctx, p.Home)
 	}
 	payload, err := festival.Encode(p)
 	if err != nil {
 		return nil, err
 	}
-	e, err := n.AppendRaw(ctx, log, payload)
+	var e *entry.Entry
+	if p.Home.IsZero() {
+		e, err = n.AppendRaw(ctx, log, payload)
+	} else {
+		e, err = n.appendHomed(ctx, p.Home, payload)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if !p.Home.IsZero() {
+		// Replicated with its home: nothing to open.
+		n.festivalsChanged()
+		return e, nil
 	}
 	rec := openedFestival{ID: e.ID, Parent: nf.Parent}
 	if nf.Parent.IsZero() {
@@ -365,14 +387,24 @@ func (n *Node) appendFestival(ctx context.Context, f entry.ID, p festival.Payloa
 			return nil, err
 		}
 	}
-	if err := setFestivalRefs(p, n.festivalRefs(ctx, f, nil)); err != nil {
+	home := fs.Payload.Home
+	refs := n.festivalRefs(ctx, f, nil)
+	if !home.IsZero() {
+		refs = n.homeRefs(ctx, home)
+	}
+	if err := setFestivalRefs(p, refs); err != nil {
 		return nil, err
 	}
 	payload, err := festival.Encode(p)
 	if err != nil {
 		return nil, err
 	}
-	e, err := n.AppendRaw(ctx, scope.FestivalLog(f), payload)
+	var e *entry.Entry
+	if home.IsZero() {
+		e, err = n.AppendRaw(ctx, scope.FestivalLog(f), payload)
+	} else {
+		e, err = n.appendHomed(ctx, home, payload)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -62,6 +62,10 @@ func (n *Node) festivalEntriesArrived(nw *network, es []*entry.Entry) {
 	any, first := false, false
 	unfounded := nw.scope.FestivalUnfounded()
 	for _, e := range es {
+		if n.isHomeLog(e.Header.LogID) {
+			any = true
+			continue
+		}
 		if e.Header.LogID == scope.FestivalFoundLog || nw.scope.FestivalLogWanted(e.Header.LogID) {
 			any = true
 			first = first || e.Header.Seq == 1 || (unfounded && e.Header.LogID == scope.FestivalFoundLog)
