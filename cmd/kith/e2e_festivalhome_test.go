@@ -92,6 +92,9 @@ func TestFestivalInSpace(t *testing.T) {
 	bundle := filepath.Join(dir, "a.kithbundle")
 	a.kith("export", "--out", bundle)
 	c.kith("import", bundle)
+	if _, err := c.try("show", fe.Festival); err != nil {
+		t.Fatalf("C does not hold the sealed create after the import: %v", err)
+	}
 	if v, ok := festivalHomedShow(c, fe.Festival); ok {
 		t.Fatalf("C, no member, reads the festival: %+v", v)
 	}
@@ -119,5 +122,50 @@ func TestFestivalInSpace(t *testing.T) {
 	}
 	if v, _ := festivalHomedShow(a, fe.Festival); !slices.Equal(v.resources(), []string{"Tent", "Van"}) {
 		t.Fatalf("A reads %v", v.resources())
+	}
+}
+
+// TestFestivalInVillage: a festival living in a village reaches its
+// locals, and nothing of it reaches a stranger to the village, though
+// connected to both locals and following the founder.
+func TestFestivalInVillage(t *testing.T) {
+	dir := t.TempDir()
+	a := startNode(t, "a", filepath.Join(dir, "a"))
+	b := startNode(t, "b", filepath.Join(dir, "b"))
+	c := startNode(t, "c", filepath.Join(dir, "c"))
+	villageConnect(a, b, c)
+	b.kith("follow", a.Account)
+	c.kith("follow", a.Account)
+	var founded wire.VillageEntry
+	if err := json.Unmarshal(a.kith("village", "found", "Elm street", "--with", b.Account), &founded); err != nil || founded.Village == "" {
+		t.Fatalf("found: %+v %v", founded, err)
+	}
+	vid := founded.Village
+	villageWait(t, []*proc{b}, vid, "the found entry", func(v wire.Village) bool { return v.Name == "Elm street" })
+	villageEntryOf(b, "accept", vid)
+	villageWait(t, []*proc{a, b}, vid, "the founding", func(v wire.Village) bool { return v.Founded && len(v.Locals) == 2 })
+
+	var fe wire.FestivalEntry
+	if err := json.Unmarshal(a.kith("festival", "create", "Street party", "--village", "Elm street"), &fe); err != nil || fe.Festival == "" || fe.Ref != "" {
+		t.Fatalf("festival create --village: %+v %v", fe, err)
+	}
+	a.kith("festival", "resource", fe.Festival, "Barbecue", "--kind", "equipment")
+	b.kith("festival", "resource", fe.Festival, "Speakers", "--kind", "equipment")
+	for _, p := range []*proc{a, b} {
+		waitFor(t, syncTimeout, p.name+" to read both resources", func() bool {
+			v, ok := festivalHomedShow(p, fe.Festival)
+			return ok && v.Home == vid && slices.Equal(v.resources(), []string{"Barbecue", "Speakers"})
+		})
+	}
+	// C holds nothing of it: not the create, not the resources.
+	if _, err := c.try("show", fe.Festival); err == nil {
+		t.Fatal("C, a stranger to the village, holds the festival's create")
+	}
+	if _, ok := festivalHomedShow(c, fe.Festival); ok {
+		t.Fatal("C, a stranger to the village, reads the festival")
+	}
+	// C cannot write in it either: it is no local.
+	if out, err := c.try("festival", "create", "Gatecrash", "--village", vid); err == nil {
+		t.Fatalf("C created a festival in a village it is a stranger to: %s", out)
 	}
 }

@@ -59,7 +59,7 @@ func init() {
 			"they need no opening, and what is nested in them lives there too.",
 		flags: flags(strFlag("text", "what it is about"), strFlag("in", "the festival to nest it in (name or ent_…)"),
 			strFlag("village", "the village it lives in (name or ent_…)"), strFlag("space", "the space it lives in, sealed (name or ent_…)")),
-		run:   runFestivalCreate,
+		run: runFestivalCreate,
 	})
 	register(&command{
 		name:    "festival open",

@@ -109,7 +109,7 @@ func (r *reducer) wrongHome(home entry.ID, p Payload) string {
 	case *Create:
 		if !p.Parent.IsZero() {
 			if par := r.s.Festivals[p.Parent]; par != nil && par.Payload.Home != p.Home {
-				return fmt.Sprintf("its home %s is not the home %s of the festival it is nested in", where(p.Home), where(par.Payload.Home))
+				return fmt.Sprintf("it is nested in a festival living in %s but says it lives in %s: a nested festival lives where the outer one does", where(par.Payload.Home), where(p.Home))
 			}
 		}
 		want = p.Home

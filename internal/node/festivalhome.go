@@ -69,9 +69,14 @@ func (n *Node) festivalHomeWants(ctx context.Context) (scope.SpaceWants, error) 
 		}
 		lid := FestivalVillageLog(v.ID)
 		ids[lid] = true
+		if w.Only == nil {
+			w.Only = map[entry.LogID][]identity.PublicKey{}
+		}
+		w.Only[lid] = []identity.PublicKey{}
 		for _, a := range st.Members() {
 			for _, d := range st.Devices(a) {
 				w.Logs = append(w.Logs, store.LogKey{Author: d, LogID: lid})
+				w.Only[lid] = append(w.Only[lid], d)
 			}
 		}
 	}
@@ -283,15 +288,6 @@ func (n *Node) appendHomed(ctx context.Context, home entry.ID, payload []byte) (
 	return n.appendSeqStamped(ctx, log, func(seq uint64) ([]byte, error) {
 		return seal.Seal(home, cur, seal.Position{Author: seal.ID(me), LogID: seal.ID(log), Seq: seq}, n.now(), payload)
 	})
-}
-
-// homeOfFestival is the home of festival f as held: zero for a public
-// one.
-func homeOfFestival(st *festival.State, f entry.ID) entry.ID {
-	if fs := st.Festivals[f]; fs != nil {
-		return fs.Payload.Home
-	}
-	return entry.ID{}
 }
 
 // homeText names a home for an error message.

@@ -36,6 +36,7 @@ func (n *Node) scopeWants(ctx context.Context) (scope.SpaceWants, error) {
 		return w, err
 	}
 	w.Logs = append(w.Logs, fh.Logs...)
+	w.Only = fh.Only
 	l, err := n.leaseWants(ctx)
 	w.Authors = append(w.Authors, l.Authors...)
 	return w, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/festival"
+	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/store"
 	"github.com/kithnet/kith/internal/store/mem"
 )
@@ -142,5 +143,37 @@ func TestFestivalUnfounded(t *testing.T) {
 	}
 	if sc.Wants(found) {
 		t.Fatal("a festival found log still wanted once the create is held")
+	}
+}
+
+// TestOnlyOffered: a log listed in SpaceWants.Only (a village's festival
+// log) is given to the devices listed and this account's own, to nobody
+// else, though it is wanted as a followed author's log.
+func TestOnlyOffered(t *testing.T) {
+	ctx := context.Background()
+	st := mem.New()
+	me, local, follower := newPerson(t, st), newPerson(t, st), newPerson(t, st)
+	lid := entry.LogID{9}
+	log := store.LogKey{Author: me.device.Public(), LogID: lid}
+	other := store.LogKey{Author: me.device.Public(), LogID: entry.LogID{10}}
+	sc, err := New(ctx, st, Config{Account: me.account.Public(), Device: me.device.Public(),
+		Spaces: func(context.Context) (SpaceWants, error) {
+			return SpaceWants{Only: map[entry.LogID][]identity.PublicKey{lid: {local.device.Public()}}}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		peer identity.PublicKey
+		log  store.LogKey
+		want bool
+	}{
+		{local.device.Public(), log, true},
+		{follower.device.Public(), log, false},
+		{follower.device.Public(), other, true},
+	} {
+		if got := sc.Offers(c.peer, c.log); got != c.want {
+			t.Errorf("Offers(%x, %x) = %v, want %v", c.peer[:4], c.log.LogID[:1], got, c.want)
+		}
 	}
 }
