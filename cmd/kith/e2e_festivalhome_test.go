@@ -157,6 +157,15 @@ func TestFestivalInVillage(t *testing.T) {
 			return ok && v.Home == vid && slices.Equal(v.resources(), []string{"Barbecue", "Speakers"})
 		})
 	}
+	var list struct {
+		Festivals []struct {
+			Name   string `json:"name"`
+			Opened bool   `json:"opened"`
+		} `json:"festivals"`
+	}
+	if err := json.Unmarshal(b.kith("festival", "list"), &list); err != nil || len(list.Festivals) != 1 || !list.Festivals[0].Opened {
+		t.Fatalf("B's list: %+v %v (a festival of its village needs no opening)", list, err)
+	}
 	// C holds nothing of it: not the create, not the resources.
 	if _, err := c.try("show", fe.Festival); err == nil {
 		t.Fatal("C, a stranger to the village, holds the festival's create")

@@ -212,7 +212,7 @@ func (n *Node) Festivals(ctx context.Context) ([]FestivalBrief, error) {
 	}
 	for id, f := range sn.st.Festivals {
 		if !listed[id] {
-			out = append(out, FestivalBrief{ID: id, Name: f.Payload.Name, Parent: f.Payload.Parent, Cancelled: !f.Cancelled.IsZero()})
+			out = append(out, FestivalBrief{ID: id, Name: f.Payload.Name, Parent: f.Payload.Parent, Cancelled: !f.Cancelled.IsZero(), Opened: sn.opened[id]})
 		}
 	}
 	slices.SortFunc(out, func(a, b FestivalBrief) int {
