@@ -28,6 +28,8 @@ func festivalErr(err error) error {
 		return withCode(wire.CodeNotFound, err)
 	case errors.Is(err, node.ErrFestivalRule):
 		return withCode(wire.CodeConflict, err)
+	case errors.Is(err, node.ErrSpaceWaiting):
+		return withCode(wire.CodeSpaceWaiting, err)
 	case errors.As(err, &fe):
 		return withCode(wire.CodeBadRequest, err)
 	}
@@ -116,6 +118,16 @@ func (s *Service) festivalID(ctx context.Context, ref string) (entry.ID, error) 
 // CreateFestival founds a festival (nested in parent when given).
 func (s *Service) CreateFestival(ctx context.Context, req wire.FestivalCreate) (wire.FestivalEntry, error) {
 	nf := node.NewFestival{Name: req.Name, Text: req.Text}
+	if req.Village != "" && req.Space != "" {
+		return wire.FestivalEntry{}, apiError(wire.CodeBadRequest, "give a village or a space for the festival to live in, not both")
+	}
+	if req.Village != "" || req.Space != "" {
+		h, err := s.festivalHome(ctx, req.Village, req.Space)
+		if err != nil {
+			return wire.FestivalEntry{}, err
+		}
+		nf.Home = h
+	}
 	if req.Parent != "" {
 		p, err := s.festivalID(ctx, req.Parent)
 		if err != nil {
@@ -128,7 +140,7 @@ func (s *Service) CreateFestival(ctx context.Context, req wire.FestivalCreate) (
 		return wire.FestivalEntry{}, festivalErr(err)
 	}
 	out := wire.FestivalEntry{ID: e.ID.String(), Festival: e.ID.String()}
-	if nf.Parent.IsZero() {
+	if nf.Parent.IsZero() && nf.Home.IsZero() {
 		out.Ref = node.FestivalRef(e.ID, e.Header.Author)
 	}
 	return out, nil
@@ -175,9 +187,12 @@ func (s *Service) Festival(ctx context.Context, ref string) (wire.Festival, erro
 func festivalWire(v *node.FestivalView) wire.Festival {
 	out := wire.Festival{
 		FestivalSummary: festivalSummary(v.FestivalBrief), Text: v.Text, ParentName: v.ParentName,
-		Creator: person(v.Creator, v.CreatorName), Skipped: v.Skipped,
+		Creator: person(v.Creator, v.CreatorName), Skipped: v.Skipped, Sealed: v.Sealed,
 		Nested: []wire.FestivalSummary{}, Resources: []wire.FestivalResource{}, Programme: []wire.FestivalEvent{},
 		Waiting: []wire.FestivalRequest{}, Conflicts: []wire.FestivalRequest{}, Ignored: []wire.FestivalIgnored{},
+	}
+	if !v.Home.IsZero() {
+		out.Home = v.Home.String()
 	}
 	for _, n := range v.Nested {
 		out.Nested = append(out.Nested, festivalSummary(n))
@@ -386,4 +401,56 @@ func (s *Service) WithdrawFestivalEntry(ctx context.Context, ref string, req wir
 	}
 	e, err := s.n.WithdrawFestivalEntry(ctx, target, req.Reason)
 	return festivalWritten(e, v.ID, err)
+}
+
+// festivalHome resolves the village or space (by id or name) a festival
+// is to live in.
+func (s *Service) festivalHome(ctx context.Context, villageRef, spaceRef string) (entry.ID, error) {
+	type named struct {
+		id   entry.ID
+		name string
+	}
+	var all []named
+	what, ref := "village", villageRef
+	if villageRef != "" {
+		vs, err := s.n.Villages(ctx)
+		if err != nil {
+			return entry.ID{}, err
+		}
+		for _, v := range vs {
+			if v.Known {
+				all = append(all, named{v.ID, v.Name})
+			}
+		}
+	} else {
+		what, ref = "space", spaceRef
+		ss, err := s.n.Spaces(ctx)
+		if err != nil {
+			return entry.ID{}, err
+		}
+		for _, v := range ss {
+			all = append(all, named{v.ID, v.Name})
+		}
+	}
+	if id, err := entry.ParseID(ref); err == nil {
+		for _, h := range all {
+			if h.id == id {
+				return id, nil
+			}
+		}
+		return entry.ID{}, apiError(wire.CodeNotFound, "no %s %s is held here ('kith %s list' shows those that are)", what, ref, what)
+	}
+	var found []entry.ID
+	for _, h := range all {
+		if h.name == ref {
+			found = append(found, h.id)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return entry.ID{}, apiError(wire.CodeNotFound, "no %s named %q is held here ('kith %s list' shows those that are)", what, ref, what)
+	case 1:
+		return found[0], nil
+	}
+	return entry.ID{}, apiError(wire.CodeConflict, "%d %ss are named %q: give the id instead ('kith %s list' shows them)", len(found), what, ref, what)
 }

@@ -52,18 +52,22 @@ func init() {
 	register(&command{
 		name:    "festival create",
 		args:    "NAME",
-		summary: "found a festival (public; --in nests it in a festival you opened)",
+		summary: "found a festival (public; --in nests it in a festival you opened; --village or --space makes it live there)",
 		help: "Prints the festival id, and what others give 'kith festival open' to join it.\n" +
-			"A festival nested in another (--in) is opened by its id once the outer one is.",
-		flags: flags(strFlag("text", "what it is about"), strFlag("in", "the festival to nest it in (name or ent_…)")),
-		run:   runFestivalCreate,
+			"A festival nested in another (--in) is opened by its id once the outer one is.\n" +
+			"A festival in a village (--village) goes to the village's locals, one in a space (--space) is sealed for its members:\n" +
+			"they need no opening, and what is nested in them lives there too.",
+		flags: flags(strFlag("text", "what it is about"), strFlag("in", "the festival to nest it in (name or ent_…)"),
+			strFlag("village", "the village it lives in (name or ent_…)"), strFlag("space", "the space it lives in, sealed (name or ent_…)")),
+		run: runFestivalCreate,
 	})
 	register(&command{
 		name:    "festival open",
 		args:    "FESTIVAL_REF",
 		summary: "open a festival: replicate its logs (and nothing else of the people in it)",
-		help:    "FESTIVAL_REF is what 'kith festival create' printed (ent_…/dev_…), or the id of a festival nested in one you opened.",
-		run:     runFestivalOpen,
+		help: "FESTIVAL_REF is what 'kith festival create' printed (ent_…/dev_…), the id of a festival nested in one you opened,\n" +
+			"or the id alone of a public festival: it is then looked for in the DHT, under its rendezvous key.",
+		run: runFestivalOpen,
 	})
 	register(&command{
 		name:    "festival leave",
@@ -173,7 +177,7 @@ func runFestivalCreate(ctx context.Context, c *call) error {
 	if err := c.wantArgs(1, 1); err != nil {
 		return err
 	}
-	req := wire.FestivalCreate{Name: c.args[0], Text: c.str("text"), Parent: c.str("in")}
+	req := wire.FestivalCreate{Name: c.args[0], Text: c.str("text"), Parent: c.str("in"), Village: c.str("village"), Space: c.str("space")}
 	if strings.TrimSpace(req.Name) == "" {
 		return usagef("NAME: a festival needs a name")
 	}
@@ -184,9 +188,14 @@ func runFestivalCreate(ctx context.Context, c *call) error {
 		}
 		return c.out(e, func(w io.Writer) {
 			fmt.Fprintln(w, e.Festival)
-			if e.Ref != "" {
+			switch {
+			case e.Ref != "":
 				fmt.Fprintf(c.env.Stderr, "others join with: kith festival open %s\n", e.Ref)
-			} else {
+			case req.Village != "":
+				fmt.Fprintln(c.env.Stderr, "it reaches the village's locals: they need not open it")
+			case req.Space != "":
+				fmt.Fprintln(c.env.Stderr, "sealed for the space's members: they need not open it")
+			default:
 				fmt.Fprintf(c.env.Stderr, "others in the outer festival join with: kith festival open %s\n", e.Festival)
 			}
 		})

@@ -192,6 +192,7 @@ func (r *reducer) submit(ev *EventState, q *RequestState) {
 		return
 	}
 	if hs := res.holdsIn(q.Window); len(hs) > 0 {
+		q.LostTo = hs[0].Request
 		if res.policy == nil || !automatic(res.policy, res, q) {
 			q.Status, q.ByOwner = StatusPending, true
 			q.Reason = "waiting for the owner's confirmation; " + r.conflict(res, hs[0])
@@ -259,7 +260,7 @@ func availability(ws []Window) string {
 }
 
 func (r *reducer) grant(res *ResourceState, q *RequestState, reason string) {
-	q.Status, q.Reason = StatusGranted, reason
+	q.Status, q.Reason, q.LostTo = StatusGranted, reason, RequestKey{}
 	res.addHold(Hold{Window: q.Window, Request: q.Key, Event: q.Event, Requester: q.Requester})
 }
 

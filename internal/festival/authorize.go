@@ -63,6 +63,8 @@ func (r *reducer) authorize(id entry.ID, who identity.PublicKey, p *Authorize) s
 			q.Reason += ": " + p.Reason
 		}
 	}
+	// The owner's call, not a lost race, decides it now.
+	q.LostTo = RequestKey{}
 	q.Confirmed, q.confirmedAs = id, q.Status
 	return ""
 }
@@ -103,7 +105,7 @@ func (r *reducer) anchor(id entry.ID, res *ResourceState, q *RequestState) strin
 	}
 	for _, h := range hs {
 		hq := r.s.Requests[h.Request]
-		hq.Status, hq.conflicted = StatusDenied, true
+		hq.Status, hq.conflicted, hq.LostTo = StatusDenied, true, q.Key
 		hq.Reason = fmt.Sprintf("the owner confirmed %s for %s before this request reached them", name, q.Window)
 	}
 	r.grant(res, q, "")

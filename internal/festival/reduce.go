@@ -2,6 +2,7 @@ package festival
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/kithnet/kith/internal/causalorder"
 	"github.com/kithnet/kith/internal/entry"
@@ -18,6 +19,10 @@ type Input struct {
 	Account func(*entry.Entry) (identity.PublicKey, bool)
 	// Policies are the policies this node knows; nil: DefaultRegistry.
 	Policies *Registry
+	// Home maps an entry to the village or space it was read from
+	// (festival.md §3, "Homes"); zero for the public festival logs. nil:
+	// every entry was read from the public festival logs.
+	Home func(*entry.Entry) entry.ID
 }
 
 // Reduce derives every festival in the set of entries (festival.md §3). It
@@ -64,6 +69,8 @@ func Reduce(in Input) *State {
 			why = errs[i].Error()
 		case !ok:
 			why = "its author speaks for no account known here"
+		case in.Home != nil && r.wrongHome(in.Home(e), ps[i]) != "":
+			why = r.wrongHome(in.Home(e), ps[i])
 		default:
 			why = r.apply(e.ID, who, ps[i])
 		}
@@ -89,4 +96,40 @@ func decodeEntry(e *entry.Entry) (Payload, error) {
 		return nil, errors.New("the payload does not match the entry's header")
 	}
 	return Decode(e.Payload)
+}
+
+// wrongHome says why an entry read from home is ignored for its place
+// (festival.md §3, "Homes"): a festival lives where its create says, a
+// festival nested in another lives where the outer one does, and every
+// entry of a festival is read from the festival's home. "" when it is in
+// its place, or when the festival it names is not held (apply says so).
+func (r *reducer) wrongHome(home entry.ID, p Payload) string {
+	var want entry.ID
+	switch p := p.(type) {
+	case *Create:
+		if !p.Parent.IsZero() {
+			if par := r.s.Festivals[p.Parent]; par != nil && par.Payload.Home != p.Home {
+				return fmt.Sprintf("it is nested in a festival living in %s but says it lives in %s: a nested festival lives where the outer one does", where(par.Payload.Home), where(p.Home))
+			}
+		}
+		want = p.Home
+	default:
+		f := r.s.Festivals[festivalOf(p, entry.ID{})]
+		if f == nil {
+			return ""
+		}
+		want = f.Payload.Home
+	}
+	if home != want {
+		return fmt.Sprintf("it was read from %s, not from the festival's home, %s", where(home), where(want))
+	}
+	return ""
+}
+
+// where names a home for people reading a reason.
+func where(home entry.ID) string {
+	if home.IsZero() {
+		return "the public festival logs"
+	}
+	return "the village or space " + short(home)
 }

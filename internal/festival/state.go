@@ -104,6 +104,11 @@ type RequestState struct {
 	// when none.
 	Confirmed   entry.ID
 	confirmedAs Status // the status Confirmed confirmed
+	// LostTo is the request it lost its window to (festival.md §3,
+	// "Conflicts"): the holder it ran into (step 5, denied or left to the
+	// owner), or the request whose confirmation by the owner displaced
+	// it. Entry is zero when it lost to none.
+	LostTo RequestKey
 	// conflicted: denied because its window was held (step 5), so an
 	// owner's grant may anchor it (festival.md §3, "Authorizations").
 	conflicted bool

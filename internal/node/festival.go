@@ -56,6 +56,9 @@ type festivalBook struct {
 	wake  chan struct{} // the owner's loop (festivalauto.go) has work
 	// published: the authorizations the owner's loop published.
 	published map[dueKey]bool
+	// homeLogs: the festival log ids of the villages and spaces this
+	// device takes part in (festivalhome.go).
+	homeLogs map[entry.LogID]bool
 }
 
 // openedFestival is one record of festivals.json.
@@ -165,7 +168,7 @@ func (n *Node) setOpened(change func([]openedFestival) []openedFestival) error {
 }
 
 // festivalWants is the scope's view of the opened festivals.
-func (n *Node) festivalWants(context.Context) (scope.FestivalWants, error) {
+func (n *Node) festivalWants(ctx context.Context) (scope.FestivalWants, error) {
 	fs, err := n.openedFestivals()
 	if err != nil {
 		return scope.FestivalWants{}, err
@@ -175,9 +178,32 @@ func (n *Node) festivalWants(context.Context) (scope.FestivalWants, error) {
 		w.Festivals = append(w.Festivals, f.ID)
 		if !(f.Founder == identity.PublicKey{}) {
 			w.Founders = append(w.Founders, store.LogKey{Author: f.Founder, LogID: scope.FestivalFoundLog})
+		} else if f.Parent.IsZero() {
+			// Opened by its id alone: its create comes in the found log
+			// of a device not known yet.
+			if d := n.festivalFounder(ctx, f); d != (identity.PublicKey{}) {
+				w.Founders = append(w.Founders, store.LogKey{Author: d, LogID: scope.FestivalFoundLog})
+			} else {
+				w.Unfounded = true
+			}
 		}
 	}
 	return w, nil
+}
+
+// festivalFounder is the device whose festival found log holds the
+// create of an opened festival nested in none: the one recorded, or,
+// for a festival opened by its id alone, the author of the create held
+// here; zero when not known yet.
+func (n *Node) festivalFounder(ctx context.Context, o openedFestival) identity.PublicKey {
+	if o.Founder != (identity.PublicKey{}) || !o.Parent.IsZero() {
+		return o.Founder
+	}
+	e, err := n.store.Get(ctx, o.ID)
+	if err != nil || e.Header.LogID != scope.FestivalFoundLog {
+		return identity.PublicKey{}
+	}
+	return e.Header.Author
 }
 
 // FestivalRef is what a person shares so that another opens a festival
@@ -209,13 +235,16 @@ func ParseFestivalRef(s string) (entry.ID, identity.PublicKey, error) {
 // NewFestival is a festival to create.
 type NewFestival struct {
 	Name, Text string
-	Parent     entry.ID // zero: a festival nested in none, public
+	Parent     entry.ID // zero: a festival nested in none
+	// Home: the village or space it lives in (zero: public). A festival
+	// nested in another lives where the outer one does.
+	Home entry.ID
 }
 
 // CreateFestival founds a festival and opens it. A festival nested in
 // another is written in the parent's log, which must be opened here.
 func (n *Node) CreateFestival(ctx context.Context, nf NewFestival) (*entry.Entry, error) {
-	p := &festival.Create{Name: nf.Name, Text: nf.Text, Parent: nf.Parent}
+	p := &festival.Create{Name: nf.Name, Text: nf.Text, Parent: nf.Parent, Home: nf.Home}
 	log := scope.FestivalFoundLog
 	if !nf.Parent.IsZero() {
 		st, err := n.festivalState(ctx)
@@ -232,16 +261,32 @@ func (n *Node) CreateFestival(ctx context.Context, nf NewFestival) (*entry.Entry
 		if par.Depth >= festival.MaxDepth {
 			return nil, festivalErr("festivals nest at most %d deep", festival.MaxDepth)
 		}
+		if !nf.Home.IsZero() && nf.Home != par.Payload.Home {
+			return nil, festivalErr("the festival %q lives in %s: a festival nested in it lives there too", par.Payload.Name, homeText(par.Payload.Home))
+		}
+		p.Home = par.Payload.Home
 		log = scope.FestivalLog(nf.Parent)
 		p.Refs = n.festivalRefs(ctx, nf.Parent, nil)
+	} else if !p.Home.IsZero() {
+		p.Refs = n.homeRefs(ctx, p.Home)
 	}
 	payload, err := festival.Encode(p)
 	if err != nil {
 		return nil, err
 	}
-	e, err := n.AppendRaw(ctx, log, payload)
+	var e *entry.Entry
+	if p.Home.IsZero() {
+		e, err = n.AppendRaw(ctx, log, payload)
+	} else {
+		e, err = n.appendHomed(ctx, p.Home, payload)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if !p.Home.IsZero() {
+		// Replicated with its home: nothing to open.
+		n.festivalsChanged()
+		return e, nil
 	}
 	rec := openedFestival{ID: e.ID, Parent: nf.Parent}
 	if nf.Parent.IsZero() {
@@ -254,8 +299,10 @@ func (n *Node) CreateFestival(ctx context.Context, nf NewFestival) (*entry.Entry
 }
 
 // OpenFestival opens a festival: this node replicates its logs from now
-// on. ref is a FestivalRef, or the id of a festival nested in one
-// opened here (its parents are opened with it).
+// on. ref is a FestivalRef, the id of a festival nested in one opened
+// here, or the id alone of a public festival: its founding then comes
+// from whoever holds it (every device's festival found log is wanted
+// until it is held), found under its DHT rendezvous key.
 func (n *Node) OpenFestival(ctx context.Context, ref string) (entry.ID, error) {
 	id, founder, err := ParseFestivalRef(ref)
 	if err != nil {
@@ -267,11 +314,14 @@ func (n *Node) OpenFestival(ctx context.Context, ref string) (entry.ID, error) {
 		if err != nil {
 			return entry.ID{}, err
 		}
-		f := st.Festivals[id]
-		if f == nil {
-			return entry.ID{}, fmt.Errorf("%w: %s is not nested in a festival opened here; give what 'kith festival create' printed (id/founder)", ErrNoFestival, id)
+		if f := st.Festivals[id]; f != nil {
+			recs = append(recs, openedFestival{ID: id, Parent: f.Payload.Parent})
+		} else {
+			// A public festival known by its id alone: it comes from the
+			// peers found under its rendezvous key (doc/network.md,
+			// "Festivals").
+			recs = append(recs, openedFestival{ID: id})
 		}
-		recs = append(recs, openedFestival{ID: id, Parent: f.Payload.Parent})
 	} else {
 		recs = append(recs, openedFestival{ID: id, Founder: founder})
 	}
@@ -337,14 +387,24 @@ func (n *Node) appendFestival(ctx context.Context, f entry.ID, p festival.Payloa
 			return nil, err
 		}
 	}
-	if err := setFestivalRefs(p, n.festivalRefs(ctx, f, nil)); err != nil {
+	home := fs.Payload.Home
+	refs := n.festivalRefs(ctx, f, nil)
+	if !home.IsZero() {
+		refs = n.homeRefs(ctx, home)
+	}
+	if err := setFestivalRefs(p, refs); err != nil {
 		return nil, err
 	}
 	payload, err := festival.Encode(p)
 	if err != nil {
 		return nil, err
 	}
-	e, err := n.AppendRaw(ctx, scope.FestivalLog(f), payload)
+	var e *entry.Entry
+	if home.IsZero() {
+		e, err = n.AppendRaw(ctx, scope.FestivalLog(f), payload)
+	} else {
+		e, err = n.appendHomed(ctx, home, payload)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -60,10 +60,15 @@ func (n *Node) startFestivalLoop(ctx context.Context, nw *network) {
 // certificate log is wanted from then on).
 func (n *Node) festivalEntriesArrived(nw *network, es []*entry.Entry) {
 	any, first := false, false
+	unfounded := nw.scope.FestivalUnfounded()
 	for _, e := range es {
+		if n.isHomeLog(e.Header.LogID) {
+			any = true
+			continue
+		}
 		if e.Header.LogID == scope.FestivalFoundLog || nw.scope.FestivalLogWanted(e.Header.LogID) {
 			any = true
-			first = first || e.Header.Seq == 1
+			first = first || e.Header.Seq == 1 || (unfounded && e.Header.LogID == scope.FestivalFoundLog)
 		}
 	}
 	if !any {

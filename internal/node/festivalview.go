@@ -32,6 +32,9 @@ type festivalSnapshot struct {
 	// logOf: the festival in whose log (or, for a create, as which)
 	// each entry read was held.
 	logOf map[entry.ID]entry.ID
+	// unreadable: sealed festival entries of spaces this device could
+	// not open (not its epoch, outdated, tampered).
+	unreadable map[entry.ID]int // by space
 	// unmapped: authors whose certificate was not held (their entries
 	// counted for the device key); the state is derived again once one
 	// arrives, by whichever way.
@@ -115,6 +118,26 @@ func (n *Node) festivalSnap(ctx context.Context) (*festivalSnapshot, error) {
 			return nil, err
 		}
 	}
+	// Festivals living in the villages and spaces this device takes
+	// part in: replicated with their home, so always "opened".
+	hs, unreadable, err := n.gatherHomed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	homeOf := map[entry.ID]entry.ID{}
+	for _, h := range hs {
+		if seen[h.e.ID] {
+			continue
+		}
+		seen[h.e.ID] = true
+		homeOf[h.e.ID] = h.home
+		if len(es) >= maxFestivalEntries {
+			sn.skipped++
+			continue
+		}
+		es = append(es, h.e)
+	}
+	sn.unreadable = unreadable
 	accounts := map[identity.PublicKey]identity.PublicKey{}
 	for _, e := range es {
 		a := e.Header.Author
@@ -134,7 +157,20 @@ func (n *Node) festivalSnap(ctx context.Context) (*festivalSnapshot, error) {
 			a, ok := accounts[e.Header.Author]
 			return a, ok
 		},
+		Home: func(e *entry.Entry) entry.ID { return homeOf[e.ID] },
 	})
+	// A homed festival and its entries: the log they were read from is
+	// the home's; each entry counts for its festival.
+	for _, h := range hs {
+		if f := sn.st.Festivals[h.e.ID]; f != nil && !f.Payload.Home.IsZero() {
+			sn.opened[h.e.ID] = true
+		}
+	}
+	for _, h := range hs {
+		if _, ok := sn.logOf[h.e.ID]; !ok {
+			sn.logOf[h.e.ID] = festivalNamed(h.e)
+		}
+	}
 	b.mu.Lock()
 	b.state = sn
 	b.mu.Unlock()
@@ -165,8 +201,8 @@ func (n *Node) Festivals(ctx context.Context) ([]FestivalBrief, error) {
 	listed := map[entry.ID]bool{}
 	for _, o := range opened {
 		fb := FestivalBrief{ID: o.ID, Parent: o.Parent, Opened: true, Name: "(not received yet)"}
-		if !(o.Founder == identity.PublicKey{}) {
-			fb.Ref = FestivalRef(o.ID, o.Founder)
+		if d := n.festivalFounder(ctx, o); d != (identity.PublicKey{}) {
+			fb.Ref = FestivalRef(o.ID, d)
 		}
 		if f := sn.st.Festivals[o.ID]; f != nil {
 			fb.Name, fb.Parent, fb.Cancelled = f.Payload.Name, f.Payload.Parent, !f.Cancelled.IsZero()
@@ -176,7 +212,7 @@ func (n *Node) Festivals(ctx context.Context) ([]FestivalBrief, error) {
 	}
 	for id, f := range sn.st.Festivals {
 		if !listed[id] {
-			out = append(out, FestivalBrief{ID: id, Name: f.Payload.Name, Parent: f.Payload.Parent, Cancelled: !f.Cancelled.IsZero()})
+			out = append(out, FestivalBrief{ID: id, Name: f.Payload.Name, Parent: f.Payload.Parent, Cancelled: !f.Cancelled.IsZero(), Opened: sn.opened[id]})
 		}
 	}
 	slices.SortFunc(out, func(a, b FestivalBrief) int {
@@ -208,6 +244,11 @@ type FestivalView struct {
 	Conflicts []RequestView
 	Ignored   []IgnoredView
 	Skipped   int // entries not read: beyond what a node reads of a festival
+	// Home: the village or space it lives in (zero: public); Sealed: the
+	// entries sealed in that space this device cannot open (sealed under
+	// a key it does not hold, e.g. after its removal, or an outdated one).
+	Home   entry.ID
+	Sealed int
 }
 
 // ResourceView is a resource with its bookings.
@@ -293,11 +334,12 @@ func (n *Node) Festival(ctx context.Context, id entry.ID) (*FestivalView, error)
 	v := &FestivalView{
 		FestivalBrief: FestivalBrief{ID: id, Name: f.Payload.Name, Parent: f.Payload.Parent, Opened: sn.opened[id], Cancelled: !f.Cancelled.IsZero()},
 		Text:          f.Payload.Text, Creator: f.Creator, CreatorName: names.of(f.Creator), Skipped: sn.skipped,
+		Home: f.Payload.Home, Sealed: sn.unreadable[f.Payload.Home],
 	}
 	if opened, err := n.openedFestivals(); err == nil {
 		for _, o := range opened {
-			if o.ID == id && !(o.Founder == identity.PublicKey{}) {
-				v.Ref = FestivalRef(id, o.Founder)
+			if d := n.festivalFounder(ctx, o); o.ID == id && d != (identity.PublicKey{}) {
+				v.Ref = FestivalRef(id, d)
 			}
 		}
 	}
@@ -395,13 +437,15 @@ func (n *Node) Festival(ctx context.Context, id entry.ID) (*FestivalView, error)
 }
 
 // isConflict reports whether a request was denied or left pending
-// because its window was taken (festival.md §3, step 5).
+// because another took its window (festival.md §3, "Conflicts"): it ran
+// into a hold (step 5), or the owner confirmed another before this one
+// reached them.
 func isConflict(st *festival.State, k festival.RequestKey) bool {
 	q := st.Requests[k]
 	if q.Status != festival.StatusDenied && q.Status != festival.StatusPending {
 		return false
 	}
-	return bytes.Contains([]byte(q.Reason), []byte(" is already booked "))
+	return !q.LostTo.Entry.IsZero()
 }
 
 func compareText(a, b string) int {

@@ -31,6 +31,12 @@ func (n *Node) scopeWants(ctx context.Context) (scope.SpaceWants, error) {
 		return w, err
 	}
 	w.Logs = append(w.Logs, c.Logs...)
+	fh, err := n.festivalHomeWants(ctx)
+	if err != nil {
+		return w, err
+	}
+	w.Logs = append(w.Logs, fh.Logs...)
+	w.Only = fh.Only
 	l, err := n.leaseWants(ctx)
 	w.Authors = append(w.Authors, l.Authors...)
 	return w, err

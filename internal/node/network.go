@@ -584,7 +584,8 @@ func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 	t := time.NewTimer(2 * time.Second)
 	defer t.Stop()
 	provided := map[entry.ID]bool{} // the villages whose rendezvous key is announced
-	var accounts accountRendezvous  // the account keys announced and looked up (accountpeers.go)
+	festivalsProvided := map[entry.ID]bool{}
+	var accounts accountRendezvous // the account keys announced and looked up (accountpeers.go)
 	// soon counts the rounds run early because an account was looked up
 	// and not found: a device that has just started may announce its
 	// account's key seconds later, and a person who has just followed
@@ -643,6 +644,15 @@ func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 				nw.log.Info("connected to a village peer found under the rendezvous key", "peer", d.Device())
 			} else {
 				nw.log.Debug("dial a village peer found under the rendezvous key", "peer", d.Device(), "err", err)
+			}
+			cancel()
+		}
+		for _, d := range n.festivalPeers(ctx, nw, festivalsProvided) {
+			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			if err := nw.host.ConnectKey(cctx, d, nil); err == nil {
+				nw.log.Info("connected to a festival peer found under the festival rendezvous key", "peer", d.Device())
+			} else {
+				nw.log.Debug("dial a festival peer found under the festival rendezvous key", "peer", d.Device(), "err", err)
 			}
 			cancel()
 		}

@@ -29,12 +29,26 @@ func FestivalLog(f entry.ID) entry.LogID {
 	return id
 }
 
+// FestivalRendezvousKey is the DHT key under which the nodes that opened
+// a public festival find each other: SHA-256("kith festival rendezvous
+// v1" ‖ festival id) (doc/network.md, "Festivals").
+func FestivalRendezvousKey(f entry.ID) []byte {
+	h := sha256.New()
+	h.Write([]byte("kith festival rendezvous v1"))
+	h.Write(f[:])
+	return h.Sum(nil)
+}
+
 // FestivalWants is what a node wants of the festivals it opened: the
 // festival log of every author for each festival, and the found logs
 // holding the creates of the festivals nested in none.
 type FestivalWants struct {
 	Festivals []entry.ID
 	Founders  []store.LogKey // FestivalFoundLog of the founders' devices
+	// Unfounded: a festival nested in none was opened by its id alone
+	// and its create is not held: every device's festival found log is
+	// wanted until it is.
+	Unfounded bool
 }
 
 // festivalLogs adds to sn what the opened festivals want: their logs of
@@ -55,6 +69,7 @@ func (s *Scope) festivalLogs(ctx context.Context, sn *snapshot) error {
 	for _, f := range w.Festivals {
 		sn.festivalLogs[FestivalLog(f)] = true
 	}
+	sn.anyFestivalFound = w.Unfounded
 	for _, l := range w.Founders {
 		if l.LogID != FestivalFoundLog || sn.blocked[l.Author] {
 			continue
@@ -82,3 +97,8 @@ func (s *Scope) festivalLogs(ctx context.Context, sn *snapshot) error {
 // in one arrives (its certificate log is wanted from then on); later
 // entries, however many, cannot change the scope.
 func (s *Scope) FestivalLogWanted(log entry.LogID) bool { return s.snap.Load().festivalLogs[log] }
+
+// FestivalUnfounded reports whether some festival opened by its id alone
+// has no create held yet: an entry of a festival found log may then be
+// it, and the node recomputes the scope when one arrives.
+func (s *Scope) FestivalUnfounded() bool { return s.snap.Load().anyFestivalFound }

@@ -2,10 +2,12 @@ package scope
 
 import (
 	"context"
+	"encoding/hex"
 	"testing"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/festival"
+	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/store"
 	"github.com/kithnet/kith/internal/store/mem"
 )
@@ -95,4 +97,83 @@ func TestFestivalScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("left", closed)
+}
+
+// TestFestivalRendezvousKey pins the key of doc/network.md's example.
+func TestFestivalRendezvousKey(t *testing.T) {
+	var f entry.ID
+	for i := range f {
+		f[i] = byte(i)
+	}
+	const want = "a05e461ae2081cb4cf7ad862fa3feeb28c3ac1b0421b2c017ec081f9ef79128a"
+	if got := hex.EncodeToString(FestivalRendezvousKey(f)); got != want {
+		t.Errorf("FestivalRendezvousKey(00…1f) = %s, want %s", got, want)
+	}
+}
+
+// TestFestivalUnfounded: a festival opened by its id alone wants every
+// device's festival found log until its create is held, and nothing else
+// of theirs.
+func TestFestivalUnfounded(t *testing.T) {
+	ctx := context.Background()
+	st := mem.New()
+	me, founder := newPerson(t, st), newPerson(t, st)
+	var opened FestivalWants
+	sc, err := New(ctx, st, Config{Account: me.account.Public(), Device: me.device.Public(),
+		Festivals: func(context.Context) (FestivalWants, error) { return opened, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := store.LogKey{Author: founder.device.Public(), LogID: FestivalFoundLog}
+	villageFound := store.LogKey{Author: founder.device.Public(), LogID: FoundLog}
+	if sc.Wants(found) {
+		t.Fatal("a festival found log wanted before anything was opened")
+	}
+	opened = FestivalWants{Festivals: []entry.ID{{7}}, Unfounded: true}
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !sc.Wants(found) || sc.Wants(villageFound) || sc.Wants(public(founder.device)) {
+		t.Fatalf("unfounded: festival found %v, village found %v, public %v; want true, false, false",
+			sc.Wants(found), sc.Wants(villageFound), sc.Wants(public(founder.device)))
+	}
+	opened.Unfounded = false
+	if err := sc.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sc.Wants(found) {
+		t.Fatal("a festival found log still wanted once the create is held")
+	}
+}
+
+// TestOnlyOffered: a log listed in SpaceWants.Only (a village's festival
+// log) is given to the devices listed and this account's own, to nobody
+// else, though it is wanted as a followed author's log.
+func TestOnlyOffered(t *testing.T) {
+	ctx := context.Background()
+	st := mem.New()
+	me, local, follower := newPerson(t, st), newPerson(t, st), newPerson(t, st)
+	lid := entry.LogID{9}
+	log := store.LogKey{Author: me.device.Public(), LogID: lid}
+	other := store.LogKey{Author: me.device.Public(), LogID: entry.LogID{10}}
+	sc, err := New(ctx, st, Config{Account: me.account.Public(), Device: me.device.Public(),
+		Spaces: func(context.Context) (SpaceWants, error) {
+			return SpaceWants{Only: map[entry.LogID][]identity.PublicKey{lid: {local.device.Public()}}}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		peer identity.PublicKey
+		log  store.LogKey
+		want bool
+	}{
+		{local.device.Public(), log, true},
+		{follower.device.Public(), log, false},
+		{follower.device.Public(), other, true},
+	} {
+		if got := sc.Offers(c.peer, c.log); got != c.want {
+			t.Errorf("Offers(%x, %x) = %v, want %v", c.peer[:4], c.log.LogID[:1], got, c.want)
+		}
+	}
 }

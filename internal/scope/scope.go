@@ -47,6 +47,11 @@ type Config struct {
 type SpaceWants struct {
 	Logs    []store.LogKey
 	Authors []identity.PublicKey
+	// Only: logs, by log id, given only to the devices listed (and to
+	// this account's own devices), whoever else wants them, e.g. by
+	// following the author: a village's festival logs go to its locals
+	// only (doc/network.md, "Festivals").
+	Only map[entry.LogID][]identity.PublicKey
 }
 
 // Scope answers Wants and Offers from the latest snapshot. Safe for
@@ -96,6 +101,12 @@ type snapshot struct {
 	// festivalLogs: the logs of the festivals this node opened, of any
 	// author (festival.go).
 	festivalLogs map[entry.LogID]bool
+	// anyFestivalFound: a festival nested in none was opened by its id
+	// alone and its create is not held, so every device's festival found
+	// log is wanted (who founded it is not known yet).
+	anyFestivalFound bool
+	// only: logs given only to the devices listed (SpaceWants.Only).
+	only map[entry.LogID]map[identity.PublicKey]bool
 }
 
 // New computes the scope from the store.
@@ -120,7 +131,8 @@ func (sn *snapshot) wants(log store.LogKey) bool {
 	if sn.blocked[log.Author] || sn.refused[log] || sn.unlisted(log) {
 		return false
 	}
-	return sn.authors[log.Author] || sn.logs[log] || sn.villageLogs[log.LogID] || sn.festivalLogs[log.LogID] || sn.certLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog)
+	return sn.authors[log.Author] || sn.logs[log] || sn.villageLogs[log.LogID] || sn.festivalLogs[log.LogID] || sn.certLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog) ||
+		(sn.anyFestivalFound && log.LogID == FestivalFoundLog)
 }
 
 // Offers reports whether this node gives the log to peer (a device key).
@@ -134,6 +146,9 @@ func (s *Scope) Offers(peer identity.PublicKey, log store.LogKey) bool {
 	sn := s.snap.Load()
 	ok := !sn.blocked[peer] && !sn.blocked[log.Author] && !sn.refused[log] &&
 		(peer == log.Author || !sn.unlisted(log))
+	if to, restricted := sn.only[log.LogID]; ok && restricted && !to[peer] && !sn.own[peer] {
+		return false
+	}
 	if ok && sn.mirrors[peer] {
 		return sn.wants(log)
 	}
@@ -254,6 +269,7 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 		heard:       map[entry.LogID]map[identity.PublicKey]bool{},
 
 		festivalLogs: map[entry.LogID]bool{},
+		only:         map[entry.LogID]map[identity.PublicKey]bool{},
 	}
 	for _, l := range s.cfg.Logs {
 		sn.logs[l] = true
@@ -340,6 +356,13 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 			if !sn.blocked[a] {
 				sn.authors[a] = true
 			}
+		}
+		for lid, ds := range w.Only {
+			m := map[identity.PublicKey]bool{}
+			for _, d := range ds {
+				m[d] = true
+			}
+			sn.only[lid] = m
 		}
 	}
 	if err := s.festivalLogs(ctx, sn); err != nil {

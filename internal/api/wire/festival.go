@@ -10,6 +10,11 @@ type FestivalCreate struct {
 	Name   string `json:"name"`
 	Text   string `json:"text,omitempty"`
 	Parent string `json:"parent,omitempty"` // ent_… or the name of an opened festival: nest it there
+	// Village or Space (ent_… or name; at most one): the festival lives
+	// there, replicated to the village's locals or sealed for the space's
+	// members. A festival nested in another lives where it does.
+	Village string `json:"village,omitempty"`
+	Space   string `json:"space,omitempty"`
 }
 
 // FestivalOpen is the body of POST /api/v1/festivals/{id}/open: the
@@ -174,5 +179,7 @@ type Festival struct {
 	Waiting    []FestivalRequest  `json:"waiting"`   // requests waiting for your decision
 	Conflicts  []FestivalRequest  `json:"conflicts"` // requests that ran into a booking
 	Ignored    []FestivalIgnored  `json:"ignored"`
-	Skipped    int                `json:"skipped"` // entries beyond what this node reads of a festival
+	Skipped    int                `json:"skipped"`        // entries beyond what this node reads of a festival
+	Home       string             `json:"home,omitempty"` // the village or space it lives in (ent_…); absent: public
+	Sealed     int                `json:"sealed"`         // entries sealed in its space this device cannot open
 }
