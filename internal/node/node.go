@@ -238,7 +238,7 @@ func Open(home string, o Options) (*Node, error) {
 		info := n.storeInfo
 		n.Close()
 		return nil, fmt.Errorf("%w: the store this home's config names (%s) does not hold this device's certificate. "+
-			"Copy the home's SQLite store into it first: stop the node, set [store] backend = \"sqlite\" back if needed, and run 'kith store copy --to postgres' (doc/config.md, [store])",
+			"Copy the home's SQLite store into it first: with the node stopped, run 'kith store copy --to postgres' (doc/config.md, [store])",
 			ErrStoreMissing, info)
 	}
 	if errors.Is(err, store.ErrNotFound) {

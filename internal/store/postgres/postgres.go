@@ -29,6 +29,8 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -69,7 +71,8 @@ type Config struct {
 type Store struct {
 	where  string // host/database/schema, for messages
 	schema string
-	lockID int64 // the advisory lock of the schema's writers
+	lockID int64  // the advisory lock of the schema's writers
+	token  string // names this Store's notifications (watch.go)
 	pool   *pgxpool.Pool
 
 	life   sync.RWMutex
@@ -142,6 +145,9 @@ func Open(ctx context.Context, cfg Config, opts ...Option) (*Store, error) {
 		tombs:   map[[32]byte]struct{}{},
 		revoked: map[identity.PublicKey]*store.Revoked{},
 	}
+	var tok [8]byte
+	_, _ = rand.Read(tok[:])
+	s.token = hex.EncodeToString(tok[:])
 	for _, o := range opts {
 		o(s)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/store"
@@ -163,5 +164,69 @@ func TestSharedDropSeen(t *testing.T) {
 	}
 	if rs := mustIngest(t, ss[0], es...); rs[0].Outcome != store.Added || rs[2].Outcome != store.Added {
 		t.Fatalf("stored again from seq 1: %v %v", rs[0].Outcome, rs[2].Outcome)
+	}
+}
+
+// TestSharedWatch: what one store on a schema stores is reported live to
+// a Watch on another store of the schema, in arrival order, and nothing
+// is reported for the watching store's own writes alone.
+func TestSharedWatch(t *testing.T) {
+	ss := openShared(t, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan []*entry.Entry, 16)
+	done := make(chan error, 1)
+	started := make(chan struct{})
+	go func() {
+		close(started)
+		done <- ss[1].Watch(ctx, func(es []*entry.Entry) { got <- es })
+	}()
+	<-started
+	c := newChain(t, 3)
+	es := c.posts(t, 5)
+	// Watch listens before it reads the last cursor; give it time to.
+	time.Sleep(500 * time.Millisecond)
+	own := newChain(t, 4)
+	mustIngest(t, ss[1], own.posts(t, 1)...)
+	select {
+	case g := <-got:
+		t.Fatalf("reported the watcher's own write: %d entries", len(g))
+	case <-time.After(300 * time.Millisecond):
+	}
+	mustIngest(t, ss[0], es[:2]...)
+	mustIngest(t, ss[0], es[2:]...)
+	var seen []entry.ID
+	deadline := time.After(10 * time.Second)
+	for len(seen) < 6 {
+		select {
+		case g := <-got:
+			for _, e := range g {
+				seen = append(seen, e.ID)
+			}
+		case <-deadline:
+			t.Fatalf("after 10 s the watcher saw %d entries, want 6 (the other store's 5 and its own 1)", len(seen))
+		}
+	}
+	want := map[entry.ID]bool{own.es[0].ID: true}
+	for _, e := range es {
+		want[e.ID] = true
+	}
+	var order []entry.ID
+	for _, id := range seen {
+		if !want[id] {
+			t.Fatalf("watch reported %s, which no store wrote", id)
+		}
+		if id != own.es[0].ID {
+			order = append(order, id)
+		}
+	}
+	for i, e := range es {
+		if order[i] != e.ID {
+			t.Fatalf("report %d: %s, want seq %d %s", i, order[i], i+1, e.ID)
+		}
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Watch ended with %v, want context.Canceled", err)
 	}
 }

@@ -116,7 +116,7 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(v *txView) (chan
 		s.gen = -1
 		return fail(fmt.Errorf("bump the write generation: %w", err))
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.Channel(), fmt.Sprint(gen)); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.Channel(), s.token+" "+fmt.Sprint(gen)); err != nil {
 		s.gen = -1
 		return fail(fmt.Errorf("notify: %w", err))
 	}
@@ -133,7 +133,8 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(v *txView) (chan
 }
 
 // Channel is the LISTEN/NOTIFY channel on which every write that changed
-// the store announces itself (the payload is the new kith_meta.gen).
+// the store announces itself; the payload is the writer's token (random,
+// one per Store) and the new kith_meta.gen.
 func (s *Store) Channel() string { return "kith_" + s.schema }
 
 // reload drops what the writer caches and reads the tombstone filter and
