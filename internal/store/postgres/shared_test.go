@@ -48,12 +48,21 @@ func TestSharedSameEntries(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i, s := range ss {
+		// Each process parses the entries it receives itself.
+		mine := make([]*entry.Entry, len(all))
+		for j, e := range all {
+			f, err := entry.Parse(e.Raw, e.Payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mine[j] = f
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			// Each in batches of 100, as a sync session delivers them.
-			for j := 0; j < len(all); j += 100 {
-				rs, err := s.Ingest(ctx, all[j:j+100])
+			for j := 0; j < len(mine); j += 100 {
+				rs, err := s.Ingest(ctx, mine[j:j+100])
 				if err != nil {
 					errs[i] = err
 					return
