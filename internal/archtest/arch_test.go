@@ -74,10 +74,13 @@ var layers = map[string]layer{
 	"internal/store/mem":       store,
 	"internal/store/sqlite":    store,
 	"internal/store/storetest": store,
-	"internal/replicate":       store,
-	"internal/netnode":         store,
-	"internal/blobsync":        store,
-	"internal/scope":           store,
+	"internal/store/postgres":  store,
+	// Test-only: a throwaway PostgreSQL cluster for the tests.
+	"internal/store/postgres/pgtest": store,
+	"internal/replicate":             store,
+	"internal/netnode":               store,
+	"internal/blobsync":              store,
+	"internal/scope":                 store,
 
 	// Layer 2, the composition root.
 	"internal/node": node,
@@ -109,6 +112,10 @@ var nodeImporters = []string{"cmd", "bench", "internal/api", "internal/cli"}
 // libp2pTrees are the module paths of the libp2p stack; only internal/netnode
 // may import anything under them.
 var libp2pTrees = []string{"github.com/libp2p", "github.com/multiformats"}
+
+// pgxTrees is the PostgreSQL driver; only internal/store/postgres may
+// import it, so the rest of kith knows PostgreSQL only as a store.Store.
+var pgxTrees = []string{"github.com/jackc/pgx"}
 
 // domainForbidden are imports (with everything under them) that no layer 0
 // package may have: networking, databases, subprocesses and signals.
@@ -259,6 +266,9 @@ func (c *checker) checkImport(from string, fl layer, fromKnown bool, imp string,
 
 	if underAny(imp, libp2pTrees) && !under(from, "internal/netnode") {
 		c.addf("%s imports %s%s: only internal/netnode may import libp2p", from, imp, where)
+	}
+	if underAny(imp, pgxTrees) && !under(from, "internal/store/postgres") {
+		c.addf("%s imports %s%s: only internal/store/postgres may import pgx", from, imp, where)
 	}
 
 	to, inModule := c.rel(imp)
@@ -565,15 +575,27 @@ func TestCheckGraph(t *testing.T) {
 			},
 		},
 		{
+			name: "pgx outside store/postgres",
+			graph: []pkg{
+				p("internal/store/postgres", "github.com/jackc/pgx/v5", "test:github.com/jackc/pgx/v5/pgxpool"),
+				p("internal/node", "github.com/jackc/pgx/v5/pgxpool"),
+				p("cmd/kith", "test:github.com/jackc/pgx/v5"),
+			},
+			want: []string{
+				"cmd/kith imports github.com/jackc/pgx/v5 in a test file: only internal/store/postgres may import pgx",
+				"internal/node imports github.com/jackc/pgx/v5/pgxpool: only internal/store/postgres may import pgx",
+			},
+		},
+		{
 			name: "unknown packages",
 			graph: []pkg{
 				p("internal/gossip", "internal/entry"),
-				p("internal/node", "internal/gossip", "internal/store/postgres"),
+				p("internal/node", "internal/gossip", "internal/store/couchdb"),
 				p("tools/gen"),
 			},
 			want: []string{
 				"internal/gossip is not in the layer table: add it to layers in internal/archtest/arch_test.go with the layer it belongs to (0 domain, 1 store, 2 node, 3 surface; cmd/... and bench/... are 4)",
-				"internal/store/postgres is not in the layer table: add it to layers in internal/archtest/arch_test.go with the layer it belongs to (0 domain, 1 store, 2 node, 3 surface; cmd/... and bench/... are 4)",
+				"internal/store/couchdb is not in the layer table: add it to layers in internal/archtest/arch_test.go with the layer it belongs to (0 domain, 1 store, 2 node, 3 surface; cmd/... and bench/... are 4)",
 				"tools/gen is not in the layer table: add it to layers in internal/archtest/arch_test.go with the layer it belongs to (0 domain, 1 store, 2 node, 3 surface; cmd/... and bench/... are 4)",
 			},
 		},

@@ -64,9 +64,12 @@ recovery phrase, as 'kith init' does.`,
 }
 
 type serveJSON struct {
-	Event          string   `json:"event"` // "listening", "initialized" (setup created the account), then "stopped"
-	Account        string   `json:"account"`
-	Device         string   `json:"device"`
+	Event   string `json:"event"` // "listening", "initialized" (setup created the account), then "stopped"
+	Account string `json:"account"`
+	Device  string `json:"device"`
+	// Store says which store the node opened: "sqlite PATH" or
+	// "postgres HOST/DATABASE schema NAME" ([store] in doc/config.md).
+	Store          string   `json:"store,omitempty"`
 	API            string   `json:"api"`
 	Web            string   `json:"web,omitempty"` // the Web UI link, with the token
 	Addrs          []string `json:"addrs"`
@@ -258,6 +261,7 @@ func runServe(ctx context.Context, c *call) error {
 	out.API, out.Web = url, webLink(url, token)
 	if n != nil {
 		out.Account, out.Device, out.Addrs = n.Account().String(), n.Device().String(), n.Addrs()
+		out.Store = n.StoreInfo()
 		out.Warnings = n.NetworkWarnings()
 	}
 	_ = c.out(out, func(w io.Writer) { printServing(w, out) })
@@ -279,7 +283,7 @@ wait:
 				// starts with the next 'kith serve'.
 				logger.Error("the account was created, but the network did not start; restart 'kith serve'", "err", err)
 			}
-			done := serveJSON{Event: "initialized", Account: n.Account().String(), Device: n.Device().String(), API: url, Web: out.Web, Addrs: n.Addrs(), Warnings: n.NetworkWarnings()}
+			done := serveJSON{Event: "initialized", Account: n.Account().String(), Device: n.Device().String(), Store: n.StoreInfo(), API: url, Web: out.Web, Addrs: n.Addrs(), Warnings: n.NetworkWarnings()}
 			_ = c.out(done, func(w io.Writer) {
 				fmt.Fprintln(w, "Account created in the web UI.")
 				printServing(w, done)
@@ -313,7 +317,7 @@ func printServing(w io.Writer, out serveJSON) {
 		fmt.Fprintln(w, "Press Ctrl-C to stop.")
 		return
 	}
-	fmt.Fprintf(w, "  account  %s\n  device   %s\n  API      %s\n  Web UI   %s\n", out.Account, out.Device, out.API, out.Web)
+	fmt.Fprintf(w, "  account  %s\n  device   %s\n  store    %s\n  API      %s\n  Web UI   %s\n", out.Account, out.Device, out.Store, out.API, out.Web)
 	for _, a := range out.Addrs {
 		fmt.Fprintf(w, "  listen   %s\n", a)
 	}

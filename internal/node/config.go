@@ -87,6 +87,9 @@ type Config struct {
 	// its account's logs under a data lease, renewed before it ends
 	// (doc/protocol/services.md §9; leaseask.go).
 	Leases []string `toml:"leases"`
+	// Store says where the entries are kept (the [store] table;
+	// storeconfig.go).
+	Store StoreConfig `toml:"store"`
 }
 
 // MaxStrangerWork is the highest stranger_work.
@@ -126,6 +129,7 @@ func DefaultConfig() Config {
 		LogFormat:    LogText,
 		Hub:          defaultHub(),
 		Leases:       []string{},
+		Store:        defaultStore(),
 	}
 }
 
@@ -156,6 +160,7 @@ func (c Config) withDefaults() Config {
 		c.StrangerWork = DefaultStrangerWork
 	}
 	c.Hub = c.Hub.withDefaults()
+	c.Store = c.Store.withDefaults()
 	return c
 }
 
@@ -177,6 +182,9 @@ func (c Config) check() error {
 		return err
 	}
 	if err := c.checkLeaseHubs(); err != nil {
+		return err
+	}
+	if err := c.Store.check(); err != nil {
 		return err
 	}
 	if c.MemoryLimitMB < 0 || c.MemoryLimitMB > 0 && c.MemoryLimitMB < MinMemoryLimitMB {

@@ -308,6 +308,13 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		defer nw.wg.Done()
 		n.scopeLoop(nctx, nw)
 	}()
+	if w, ok := n.store.(store.Watcher); ok {
+		nw.wg.Add(1)
+		go func() {
+			defer nw.wg.Done()
+			n.watchStore(nctx, nw, w)
+		}()
+	}
 	nw.wg.Add(1)
 	go func() {
 		defer nw.wg.Done()

@@ -17,7 +17,6 @@ import (
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/store"
-	"github.com/kithnet/kith/internal/store/sqlite"
 )
 
 // Options configure how a node opens its home.
@@ -42,13 +41,15 @@ type Options struct {
 
 // Node is an open home: keys, store and blobs.
 type Node struct {
-	home    string
-	opts    Options
-	lock    *homeLock
-	store   store.Store
-	blobs   *blob.Store
-	device  identity.PrivateKey
-	account identity.PublicKey
+	home  string
+	opts  Options
+	lock  *homeLock
+	store store.Store
+	// storeInfo says which store was opened (StoreInfo).
+	storeInfo string
+	blobs     *blob.Store
+	device    identity.PrivateKey
+	account   identity.PublicKey
 	// holdsAccountKey says whether this home has the account key file. The
 	// private key is read (and decrypted: Argon2id) only when an operation
 	// needs it; see accountPrivate.
@@ -217,8 +218,13 @@ func Open(home string, o Options) (*Node, error) {
 		lock.release()
 		return nil, fmt.Errorf("account key file: %w", serr)
 	}
+	sc, err := storeConfigOf(home)
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
 	// sqlite.Open would create a missing database: check first.
-	if _, err := os.Stat(filepath.Join(home, dbFile)); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(home, dbFile)); sc.Backend != BackendPostgres && errors.Is(err, fs.ErrNotExist) {
 		lock.release()
 		return nil, storeMissingError(home, "does not exist")
 	}
@@ -228,6 +234,13 @@ func Open(home string, o Options) (*Node, error) {
 		return nil, err
 	}
 	d, err := n.store.AccountOf(context.Background(), device.Public())
+	if errors.Is(err, store.ErrNotFound) && sc.Backend == BackendPostgres {
+		info := n.storeInfo
+		n.Close()
+		return nil, fmt.Errorf("%w: the store this home's config names (%s) does not hold this device's certificate. "+
+			"Copy the home's SQLite store into it first: with the node stopped, run 'kith store copy --to postgres' (doc/config.md, [store])",
+			ErrStoreMissing, info)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		n.Close()
 		return nil, storeMissingError(home, "does not hold this device's certificate (it was replaced or reset)")
@@ -296,7 +309,11 @@ func keyFileError(err error) error {
 }
 
 func openWith(home string, o Options, lock *homeLock, device, accountKey identity.PrivateKey) (*Node, error) {
-	st, err := sqlite.Open(filepath.Join(home, dbFile), sqlite.WithClock(o.storeClock()))
+	sc, err := storeConfigOf(home)
+	if err != nil {
+		return nil, err
+	}
+	st, info, err := OpenStore(home, sc, o.storeClock())
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +326,7 @@ func openWith(home string, o Options, lock *homeLock, device, accountKey identit
 		st.Close()
 		return nil, err
 	}
-	n := &Node{home: home, opts: o, lock: lock, store: st, blobs: bs, device: device, accountKey: accountKey}
+	n := &Node{home: home, opts: o, lock: lock, store: st, storeInfo: info, blobs: bs, device: device, accountKey: accountKey}
 	if !accountKey.IsZero() {
 		n.account = accountKey.Public()
 	}
