@@ -10,7 +10,7 @@
 // a festival inside this one. Times are the schedule's stated times, in
 // UTC. People are shown by name.
 import { h, replace, statusLine, errorText } from '../dom.js';
-import { request } from '../api.js';
+import { api, request } from '../api.js';
 import { locationMap } from '../festivalmap.js';
 import { resourceList, resourceForm } from '../festivalresources.js';
 import { day, clock, spanText, dayTitle, rfc3339, inputText, dayClock, freeWindows, suggest, resourceState, who } from '../festivaltime.js';
@@ -40,6 +40,9 @@ export default async function festival(main, ctx) {
   replace(crumbs, h('li', {}, h('a', { href: '#/festivals', text: 'Festivals' })));
   const title = h('h1', { tabindex: '-1', dataset: { testid: 'festival-title' }, text: 'Festival' });
   const about = h('p', { class: 'muted', dataset: { testid: 'festival-about' } });
+  // Where the festival lives (festival.md §3 "Homes"): who receives it.
+  const homeLine = h('p', { class: 'muted festival-home', dataset: { testid: 'festival-home-shown' } });
+  homeLine.hidden = true;
   const ics = h('a', { href: '/api/v1' + path + '/programme.ics', download: 'programme.ics', dataset: { testid: 'festival-ics' }, text: 'Download the programme (.ics)' });
   const waiting = h('ul', { class: 'festival-waiting', dataset: { testid: 'festival-waiting' } });
   const waitingBox = h('section', { class: 'card', 'aria-labelledby': 'festival-waiting-heading', hidden: true },
@@ -83,7 +86,7 @@ export default async function festival(main, ctx) {
     h('div', { class: 'row' }, eSubmit), eStatus);
 
   main.append(h('div', { class: 'festival-page' },
-    breadcrumb, title, about, status,
+    breadcrumb, title, about, homeLine, status,
     h('p', {}, ics),
     waitingBox, mineBox, conflictsBox,
     h('section', { 'aria-labelledby': 'festival-programme-heading' }, h('h2', { id: 'festival-programme-heading', text: 'Programme' }), dayTabs, programme),
@@ -157,6 +160,33 @@ export default async function festival(main, ctx) {
     }
   }
 
+  // homeNames: the names of this node's villages and spaces, read once.
+  let homeNames = null;
+  async function drawHome() {
+    if (!f.home) {
+      homeLine.hidden = true;
+      return;
+    }
+    if (!homeNames) {
+      homeNames = new Map();
+      try {
+        const [vs, ss] = await Promise.all([api.villages(), api.spaces()]);
+        for (const v of vs.villages || []) homeNames.set(v.id, { kind: 'village', name: v.name || v.id });
+        for (const sp of ss.spaces || []) homeNames.set(sp.id, { kind: 'space', name: sp.name || sp.id });
+      } catch {
+        // Said with the id below.
+      }
+    }
+    const k = homeNames.get(f.home) || { kind: '', name: f.home };
+    const unread = f.sealed ? ` ${f.sealed === 1 ? 'One entry is' : f.sealed + ' entries are'} sealed with a key this device does not hold (written after it left the space, or not yet shared with it).` : '';
+    homeLine.textContent = k.kind === 'space'
+      ? `Sealed in the space ${k.name}: only its members read it.${unread}`
+      : k.kind === 'village'
+        ? `Lives in the village ${k.name}: only its locals receive it.`
+        : `Lives in ${k.name}: only its locals or members receive it.${unread}`;
+    homeLine.hidden = false;
+  }
+
   function draw() {
     ctx.title(f.name);
     title.textContent = f.name;
@@ -166,6 +196,7 @@ export default async function festival(main, ctx) {
       f.parent ? [' inside ', h('a', { href: '#/festival/' + f.parent, ptext: f.parent_name || f.parent })] : null,
       f.cancelled ? '. Withdrawn by its founder.' : '.',
       f.ref ? [' Others open it with ', h('code', { class: 'ref', dataset: { testid: 'festival-ref-shown' }, text: f.ref })] : null);
+    drawHome();
     if (!crumbs.dataset.drawn) {
       crumbs.dataset.drawn = '1';
       drawCrumbs();
