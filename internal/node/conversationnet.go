@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/scope"
 	"github.com/kithnet/kith/internal/store"
 )
@@ -13,7 +15,10 @@ import (
 // takes part in, of every device of its current locals; and the
 // conversation log of each space whose log key it holds, of every device
 // of its members (and of its own account). Nobody else's: a stranger, or
-// a former local or member, cannot make this node hold its entries.
+// a former local or member, cannot make this node hold its entries. A
+// village's conversation log is plaintext, so it is given only to the
+// devices of the village's current locals (and this account's own: Only),
+// never to a stranger who wants it by following a local.
 func (n *Node) conversationWants(ctx context.Context) (scope.SpaceWants, error) {
 	var w scope.SpaceWants
 	vs, err := n.Villages(ctx)
@@ -31,9 +36,14 @@ func (n *Node) conversationWants(ctx context.Context) (scope.SpaceWants, error) 
 			return w, err
 		}
 		lid := ConvVillageLog(v.ID)
+		if w.Only == nil {
+			w.Only = map[entry.LogID][]identity.PublicKey{}
+		}
+		w.Only[lid] = []identity.PublicKey{}
 		for _, a := range st.Members() {
 			for _, d := range st.Devices(a) {
 				w.Logs = append(w.Logs, store.LogKey{Author: d, LogID: lid})
+				w.Only[lid] = append(w.Only[lid], d)
 			}
 		}
 	}

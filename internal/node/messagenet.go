@@ -31,12 +31,21 @@ func (n *Node) scopeWants(ctx context.Context) (scope.SpaceWants, error) {
 		return w, err
 	}
 	w.Logs = append(w.Logs, c.Logs...)
+	w.Only = c.Only
 	fh, err := n.festivalHomeWants(ctx)
 	if err != nil {
 		return w, err
 	}
 	w.Logs = append(w.Logs, fh.Logs...)
-	w.Only = fh.Only
+	// A village's conversation and festival logs are given only to its
+	// locals' devices (conversation.md §6, festival.md §3); their log ids
+	// differ, so the two maps do not overlap.
+	for lid, ds := range fh.Only {
+		if w.Only == nil {
+			w.Only = map[entry.LogID][]identity.PublicKey{}
+		}
+		w.Only[lid] = ds
+	}
 	l, err := n.leaseWants(ctx)
 	w.Authors = append(w.Authors, l.Authors...)
 	return w, err

@@ -49,8 +49,8 @@ type SpaceWants struct {
 	Authors []identity.PublicKey
 	// Only: logs, by log id, given only to the devices listed (and to
 	// this account's own devices), whoever else wants them, e.g. by
-	// following the author: a village's festival logs go to its locals
-	// only (doc/network.md, "Festivals").
+	// following the author: a village's conversation and festival logs
+	// go to its locals only (doc/network.md, "What only locals receive").
 	Only map[entry.LogID][]identity.PublicKey
 }
 
