@@ -87,8 +87,11 @@ type PostgresResult struct {
 	ImportRate      float64 `json:"import_entries_per_s"`
 	ImportSeconds   float64 `json:"import_seconds"`
 	ImportPeakRSSMB float64 `json:"import_peak_rss_mb"`
-	RatioToBatchAll float64 `json:"import_over_batch_all_cores"`
-	RatioToSQLite   float64 `json:"import_over_sqlite"`
+	// ServerCPUSeconds is the throwaway cluster's CPU time during the
+	// import phase; -1 for a server the benchmark did not start.
+	ServerCPUSeconds float64 `json:"server_cpu_seconds"`
+	RatioToBatchAll  float64 `json:"import_over_batch_all_cores"`
+	RatioToSQLite    float64 `json:"import_over_sqlite"`
 }
 
 type importReport struct {
@@ -181,9 +184,14 @@ func run(total, nlogs int, dir string, jsonOut, withPG bool, pgConn string) erro
 		if prof != "" {
 			prof += "-pg"
 		}
+		cpu0 := pg.ServerCPUSeconds()
 		rep, err := importInto(home, bpath, est.Entries, prof)
 		if err != nil {
 			return err
+		}
+		serverCPU := -1.0
+		if cpu0 >= 0 {
+			serverCPU = pg.ServerCPUSeconds() - cpu0
 		}
 		server := "given"
 		if pg.Throwaway {
@@ -192,7 +200,8 @@ func run(total, nlogs int, dir string, jsonOut, withPG bool, pgConn string) erro
 		rate := float64(rep.New) / rep.Seconds
 		res.Postgres = &PostgresResult{
 			Server: server, ImportRate: rate, ImportSeconds: rep.Seconds, ImportPeakRSSMB: float64(rep.PeakRSSKB) / 1024,
-			RatioToBatchAll: rate / res.VerifyBatchAll, RatioToSQLite: rate / res.ImportRate,
+			ServerCPUSeconds: serverCPU,
+			RatioToBatchAll:  rate / res.VerifyBatchAll, RatioToSQLite: rate / res.ImportRate,
 		}
 	}
 
@@ -211,7 +220,7 @@ func run(total, nlogs int, dir string, jsonOut, withPG bool, pgConn string) erro
 	fmt.Printf("verify batch       %.0f /s (1 core), %.0f /s (all cores)\n", res.VerifyBatch1Core, res.VerifyBatchAll)
 	fmt.Printf("ratio              import / batch(all cores) = %.2f; import / batch(1 core) = %.2f\n", res.RatioToBatchAll, res.RatioToBatch1Core)
 	if p := res.Postgres; p != nil {
-		fmt.Printf("PostgreSQL import  %s: %.0f entries/s (%.1f s), peak RSS %.0f MB (the server's not counted)\n", p.Server, p.ImportRate, p.ImportSeconds, p.ImportPeakRSSMB)
+		fmt.Printf("PostgreSQL import  %s: %.0f entries/s (%.1f s), peak RSS %.0f MB; PostgreSQL server CPU %.1f s (-1: not known)\n", p.Server, p.ImportRate, p.ImportSeconds, p.ImportPeakRSSMB, p.ServerCPUSeconds)
 		fmt.Printf("  ratio            PostgreSQL / batch(all cores) = %.2f; PostgreSQL / SQLite = %.2f\n", p.RatioToBatchAll, p.RatioToSQLite)
 	}
 	return nil

@@ -64,15 +64,18 @@ type Result struct {
 // PostgresResult is the sync into a B whose store is PostgreSQL, measured
 // in the same run as the SQLite one.
 type PostgresResult struct {
-	Server          string  `json:"server"` // "throwaway cluster (fsync off)" or "given"
-	SyncSeconds     float64 `json:"sync_seconds"`
-	SessionSeconds  float64 `json:"session_seconds"`
-	SyncRate        float64 `json:"sync_entries_per_s"`
-	PeakRSSBMB      float64 `json:"peak_rss_b_mb"`
-	CPUSecondsA     float64 `json:"cpu_seconds_a"`
-	CPUSecondsB     float64 `json:"cpu_seconds_b"`
-	RatioToBatchAll float64 `json:"ratio_sync_to_batch_all_cores"`
-	RatioToSQLite   float64 `json:"ratio_to_sqlite"`
+	Server         string  `json:"server"` // "throwaway cluster (fsync off)" or "given"
+	SyncSeconds    float64 `json:"sync_seconds"`
+	SessionSeconds float64 `json:"session_seconds"`
+	SyncRate       float64 `json:"sync_entries_per_s"`
+	PeakRSSBMB     float64 `json:"peak_rss_b_mb"`
+	CPUSecondsA    float64 `json:"cpu_seconds_a"`
+	CPUSecondsB    float64 `json:"cpu_seconds_b"`
+	// ServerCPUSeconds is the throwaway cluster's CPU time during this
+	// sync; -1 for a server the benchmark did not start.
+	ServerCPUSeconds float64 `json:"server_cpu_seconds"`
+	RatioToBatchAll  float64 `json:"ratio_sync_to_batch_all_cores"`
+	RatioToSQLite    float64 `json:"ratio_to_sqlite"`
 }
 
 // phase is one sync of A's entries into one B.
@@ -223,9 +226,14 @@ func run(total, nlogs int, dir string, jsonOut bool, profile string, withPG bool
 	res.PeakRSSAMB = ph.peakRSSA
 	if pg != nil {
 		benchkit.Logf("again, into a B whose store is PostgreSQL")
+		cpu0 := pg.ServerCPUSeconds()
 		pp, err := syncInto(ctx, bin, homeA, homePG, res.Entries, profile, "-pg")
 		if err != nil {
 			return err
+		}
+		serverCPU := -1.0
+		if cpu0 >= 0 {
+			serverCPU = pg.ServerCPUSeconds() - cpu0
 		}
 		server := "given"
 		if pg.Throwaway {
@@ -233,7 +241,7 @@ func run(total, nlogs int, dir string, jsonOut bool, profile string, withPG bool
 		}
 		res.Postgres = &PostgresResult{
 			Server: server, SyncSeconds: pp.syncSeconds, SessionSeconds: pp.sessionSeconds, SyncRate: pp.rate,
-			PeakRSSBMB: pp.peakRSSB, CPUSecondsA: pp.cpuA, CPUSecondsB: pp.cpuB,
+			PeakRSSBMB: pp.peakRSSB, CPUSecondsA: pp.cpuA, CPUSecondsB: pp.cpuB, ServerCPUSeconds: serverCPU,
 			RatioToBatchAll: pp.rate / res.VerifyBatchAll, RatioToSQLite: pp.rate / res.SyncRate,
 		}
 	}
@@ -253,7 +261,7 @@ func run(total, nlogs int, dir string, jsonOut bool, profile string, withPG bool
 	fmt.Printf("CPU            A %.1f s, B %.1f s; bare verification would be %.0f %% of it\n", res.CPUSecondsA, res.CPUSecondsB, 100*res.VerifyCPUShare)
 	if p := res.Postgres; p != nil {
 		fmt.Printf("PostgreSQL B   %s: %.1f s from B's start, %.1f s from connection: %.0f entries/s\n", p.Server, p.SyncSeconds, p.SessionSeconds, p.SyncRate)
-		fmt.Printf("  peak RSS B   %.0f MB; CPU A %.1f s, B %.1f s (the server's own CPU not counted)\n", p.PeakRSSBMB, p.CPUSecondsA, p.CPUSecondsB)
+		fmt.Printf("  peak RSS B   %.0f MB; CPU A %.1f s, B %.1f s, PostgreSQL server %.1f s (-1: not known)\n", p.PeakRSSBMB, p.CPUSecondsA, p.CPUSecondsB, p.ServerCPUSeconds)
 		fmt.Printf("  ratio        PostgreSQL / batch(all cores) = %.2f; PostgreSQL / SQLite = %.2f\n", p.RatioToBatchAll, p.RatioToSQLite)
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/kithnet/kith/internal/node"
@@ -82,4 +84,70 @@ func (p *Postgres) MoveHome(ctx context.Context, home string, logs []string) err
 		return fmt.Errorf("%s opens %q after the move, not PostgreSQL", home, info)
 	}
 	return nil
+}
+
+// ServerCPUSeconds is the user plus system CPU time the throwaway
+// cluster's processes have used so far: the postmaster's own, that of its
+// exited children (the backends of closed connections) and that of its
+// live ones, from /proc. It is -1 for a server the benchmark did not
+// start, whose processes it cannot tell apart.
+func (p *Postgres) ServerCPUSeconds() float64 {
+	if !p.Throwaway {
+		return -1
+	}
+	var dir string
+	for _, kv := range strings.Fields(p.Conn) {
+		if v, ok := strings.CutPrefix(kv, "host="); ok {
+			dir = v
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid"))
+	if err != nil {
+		return -1
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	if err != nil {
+		return -1
+	}
+	_, own, children, ok := procTimes(pid)
+	if !ok {
+		return -1
+	}
+	total := own + children
+	procs, _ := os.ReadDir("/proc")
+	for _, e := range procs {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ppid, own, children, ok := procTimes(child); ok && ppid == pid {
+			total += own + children
+		}
+	}
+	return total
+}
+
+// procTimes reads a process's parent, its own CPU seconds (utime + stime)
+// and its waited-for children's (cutime + cstime) from /proc/PID/stat.
+func procTimes(pid int) (ppid int, own, children float64, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, 0, 0, false
+	}
+	f := strings.Fields(s[i+1:]) // f[0] is field 3
+	if len(f) < 15 {
+		return 0, 0, 0, false
+	}
+	var v [5]int64
+	for k, j := range []int{1, 11, 12, 13, 14} {
+		if v[k], err = strconv.ParseInt(f[j], 10, 64); err != nil {
+			return 0, 0, 0, false
+		}
+	}
+	return int(v[0]), float64(v[1]+v[2]) / 100, float64(v[3]+v[4]) / 100, true
 }
