@@ -4,6 +4,14 @@
 // the bare signature-verification rates measured in the same run.
 //
 //	go run ./bench/import -entries 1000000 -logs 1000
+//
+// With -store postgres, the same bundle is imported twice, each time into
+// an empty home in its own process: one whose store is SQLite, then one
+// whose config puts its store in PostgreSQL (a fresh schema of the server
+// -postgres names, or of a throwaway cluster); PostgreSQL's rate is
+// printed as a ratio to SQLite's and to the batch-verification rate.
+//
+//	go run ./bench/import -entries 100000 -logs 100 -store postgres
 package main
 
 import (
@@ -30,13 +38,19 @@ func main() {
 	home := flag.String("home", "", "internal: home for -phase")
 	bundlePath := flag.String("bundle", "", "internal: bundle for -phase")
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the import phase to FILE")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the import phase to FILE (with -store postgres, of the PostgreSQL import to FILE-pg)")
+	storeName := flag.String("store", "sqlite", `the importing home's store: "sqlite", or "postgres" to import into SQLite and then into PostgreSQL in the same run`)
+	pgConn := flag.String("postgres", "", "with -store postgres: the server's connection string (default: KITH_TEST_POSTGRES, else a throwaway cluster)")
 	flag.Parse()
 	if *phase == "import" {
 		runImportPhase(*home, *bundlePath, *cpuProfile)
 		return
 	}
-	if err := run(*entries, *logs, *dir, *jsonOut); err != nil {
+	if *storeName != "sqlite" && *storeName != "postgres" {
+		fmt.Fprintf(os.Stderr, "bench/import: -store %q: give sqlite or postgres\n", *storeName)
+		os.Exit(2)
+	}
+	if err := run(*entries, *logs, *dir, *jsonOut, *storeName == "postgres", *pgConn); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/import:", err)
 		os.Exit(1)
 	}
@@ -61,6 +75,23 @@ type Result struct {
 	VerifyBatchAll    float64 `json:"verify_batch_all_cores_per_s"`
 	RatioToBatchAll   float64 `json:"import_over_batch_all_cores"`
 	RatioToBatch1Core float64 `json:"import_over_batch_1core"`
+	// Postgres is the same import into a home whose store is PostgreSQL
+	// (-store postgres); the Import fields above are then SQLite's.
+	Postgres *PostgresResult `json:"postgres,omitempty"`
+}
+
+// PostgresResult is the import into a home whose store is PostgreSQL,
+// measured in the same run as the SQLite one.
+type PostgresResult struct {
+	Server          string  `json:"server"` // "throwaway cluster (fsync off)" or "given"
+	ImportRate      float64 `json:"import_entries_per_s"`
+	ImportSeconds   float64 `json:"import_seconds"`
+	ImportPeakRSSMB float64 `json:"import_peak_rss_mb"`
+	// ServerCPUSeconds is the throwaway cluster's CPU time during the
+	// import phase; -1 for a server the benchmark did not start.
+	ServerCPUSeconds float64 `json:"server_cpu_seconds"`
+	RatioToBatchAll  float64 `json:"import_over_batch_all_cores"`
+	RatioToSQLite    float64 `json:"import_over_sqlite"`
 }
 
 type importReport struct {
@@ -70,7 +101,7 @@ type importReport struct {
 	PeakRSSKB int64   `json:"peak_rss_kb"`
 }
 
-func run(total, nlogs int, dir string, jsonOut bool) error {
+func run(total, nlogs int, dir string, jsonOut, withPG bool, pgConn string) error {
 	dir, cleanup, err := benchkit.WorkDir(dir, "import")
 	if err != nil {
 		return err
@@ -78,6 +109,14 @@ func run(total, nlogs int, dir string, jsonOut bool) error {
 	defer cleanup()
 	ctx := context.Background()
 	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(), Entries: total, Logs: nlogs}
+	var pg *benchkit.Postgres
+	if withPG {
+		benchkit.Logf("starting PostgreSQL")
+		if pg, err = benchkit.StartPostgres(pgConn); err != nil {
+			return err
+		}
+		defer pg.Stop()
+	}
 	src, _, err := node.Init(filepath.Join(dir, "a"), node.Options{})
 	if err != nil {
 		return err
@@ -120,28 +159,51 @@ func run(total, nlogs int, dir string, jsonOut bool) error {
 
 	// Import into an empty home, in a child process so its peak RSS is its own.
 	benchkit.Logf("importing into an empty home (child process)")
-	exe, err := os.Executable()
+	rep, err := importInto(filepath.Join(dir, "b"), bpath, est.Entries, cpuProfileFlag())
 	if err != nil {
 		return err
-	}
-	cmd := exec.Command(exe, "-phase", "import", "-home", filepath.Join(dir, "b"), "-bundle", bpath, "-cpuprofile", cpuProfileFlag())
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return fmt.Errorf("import phase: %w", err)
-	}
-	var rep importReport
-	if err := json.Unmarshal(out, &rep); err != nil {
-		return fmt.Errorf("import phase output %q: %w", out, err)
-	}
-	if rep.New != est.Entries || rep.Rejected != 0 {
-		return fmt.Errorf("import stored %d new and rejected %d, want %d and 0", rep.New, rep.Rejected, est.Entries)
 	}
 	res.ImportSeconds = rep.Seconds
 	res.ImportRate = float64(rep.New) / rep.Seconds
 	res.ImportPeakRSSMB = float64(rep.PeakRSSKB) / 1024
 	res.RatioToBatchAll = res.ImportRate / res.VerifyBatchAll
 	res.RatioToBatch1Core = res.ImportRate / res.VerifyBatch1Core
+	if pg != nil {
+		home := filepath.Join(dir, "b-pg")
+		b, _, err := node.Init(home, node.Options{})
+		if err != nil {
+			return err
+		}
+		b.Close()
+		benchkit.Logf("moving the empty home's store into PostgreSQL schema %s", pg.Schema)
+		if err := pg.MoveHome(ctx, home, nil); err != nil {
+			return err
+		}
+		benchkit.Logf("importing into an empty home whose store is PostgreSQL (child process)")
+		prof := cpuProfileFlag()
+		if prof != "" {
+			prof += "-pg"
+		}
+		cpu0 := pg.ServerCPUSeconds()
+		rep, err := importInto(home, bpath, est.Entries, prof)
+		if err != nil {
+			return err
+		}
+		serverCPU := -1.0
+		if cpu0 >= 0 {
+			serverCPU = pg.ServerCPUSeconds() - cpu0
+		}
+		server := "given"
+		if pg.Throwaway {
+			server = "throwaway cluster (fsync off)"
+		}
+		rate := float64(rep.New) / rep.Seconds
+		res.Postgres = &PostgresResult{
+			Server: server, ImportRate: rate, ImportSeconds: rep.Seconds, ImportPeakRSSMB: float64(rep.PeakRSSKB) / 1024,
+			ServerCPUSeconds: serverCPU,
+			RatioToBatchAll:  rate / res.VerifyBatchAll, RatioToSQLite: rate / res.ImportRate,
+		}
+	}
 
 	if jsonOut {
 		b, _ := json.MarshalIndent(res, "", "  ")
@@ -157,7 +219,35 @@ func run(total, nlogs int, dir string, jsonOut bool) error {
 	fmt.Printf("verify ZIP-215     %.0f /s (single, 1 core)\n", res.VerifyZIP215)
 	fmt.Printf("verify batch       %.0f /s (1 core), %.0f /s (all cores)\n", res.VerifyBatch1Core, res.VerifyBatchAll)
 	fmt.Printf("ratio              import / batch(all cores) = %.2f; import / batch(1 core) = %.2f\n", res.RatioToBatchAll, res.RatioToBatch1Core)
+	if p := res.Postgres; p != nil {
+		fmt.Printf("PostgreSQL import  %s: %.0f entries/s (%.1f s), peak RSS %.0f MB; PostgreSQL server CPU %.1f s (-1: not known)\n", p.Server, p.ImportRate, p.ImportSeconds, p.ImportPeakRSSMB, p.ServerCPUSeconds)
+		fmt.Printf("  ratio            PostgreSQL / batch(all cores) = %.2f; PostgreSQL / SQLite = %.2f\n", p.RatioToBatchAll, p.RatioToSQLite)
+	}
 	return nil
+}
+
+// importInto imports the bundle into home in a child process, which
+// initialises home if it is not yet, and checks that every one of the
+// bundle's want entries was stored.
+func importInto(home, bpath string, want int, cpuProfile string) (importReport, error) {
+	var rep importReport
+	exe, err := os.Executable()
+	if err != nil {
+		return rep, err
+	}
+	cmd := exec.Command(exe, "-phase", "import", "-home", home, "-bundle", bpath, "-cpuprofile", cpuProfile)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return rep, fmt.Errorf("import phase: %w", err)
+	}
+	if err := json.Unmarshal(out, &rep); err != nil {
+		return rep, fmt.Errorf("import phase output %q: %w", out, err)
+	}
+	if rep.New != want || rep.Rejected != 0 {
+		return rep, fmt.Errorf("import into %s stored %d new and rejected %d, want %d and 0", home, rep.New, rep.Rejected, want)
+	}
+	return rep, nil
 }
 
 func cpuProfileFlag() string {
@@ -172,11 +262,18 @@ func runImportPhase(home, bundlePath, cpuProfile string) {
 		fmt.Fprintln(os.Stderr, "import phase:", err)
 		os.Exit(1)
 	}
-	n, _, err := node.Init(home, node.Options{})
+	var n *node.Node
+	var err error
+	if node.Initialized(home) {
+		n, err = node.Open(home, node.Options{})
+	} else {
+		n, _, err = node.Init(home, node.Options{})
+	}
 	if err != nil {
 		fail(err)
 	}
 	defer n.Close()
+	benchkit.Logf("  store: %s", n.StoreInfo())
 	f, err := os.Open(bundlePath)
 	if err != nil {
 		fail(err)

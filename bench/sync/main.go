@@ -6,6 +6,14 @@
 // same run.
 //
 //	go run ./bench/sync -entries 1000000 -logs 1000
+//
+// With -store postgres, the same run syncs A's entries twice: into a B
+// whose store is SQLite, then into a B whose home's config puts its store
+// in PostgreSQL (a fresh schema of the server -postgres names, or of a
+// throwaway cluster), and prints PostgreSQL's rate as a ratio to SQLite's
+// and to the batch-verification rate.
+//
+//	go run ./bench/sync -entries 100000 -logs 100 -store postgres
 package main
 
 import (
@@ -48,6 +56,78 @@ type Result struct {
 	CPUSecondsA    float64 `json:"cpu_seconds_a"`
 	CPUSecondsB    float64 `json:"cpu_seconds_b"`
 	VerifyCPUShare float64 `json:"bare_verify_cpu_share"`
+	// Postgres is the same sync into a B whose store is PostgreSQL
+	// (-store postgres); the fields above are then the SQLite B's.
+	Postgres *PostgresResult `json:"postgres,omitempty"`
+}
+
+// PostgresResult is the sync into a B whose store is PostgreSQL, measured
+// in the same run as the SQLite one.
+type PostgresResult struct {
+	Server         string  `json:"server"` // "throwaway cluster (fsync off)" or "given"
+	SyncSeconds    float64 `json:"sync_seconds"`
+	SessionSeconds float64 `json:"session_seconds"`
+	SyncRate       float64 `json:"sync_entries_per_s"`
+	PeakRSSBMB     float64 `json:"peak_rss_b_mb"`
+	CPUSecondsA    float64 `json:"cpu_seconds_a"`
+	CPUSecondsB    float64 `json:"cpu_seconds_b"`
+	// ServerCPUSeconds is the throwaway cluster's CPU time during this
+	// sync; -1 for a server the benchmark did not start.
+	ServerCPUSeconds float64 `json:"server_cpu_seconds"`
+	RatioToBatchAll  float64 `json:"ratio_sync_to_batch_all_cores"`
+	RatioToSQLite    float64 `json:"ratio_to_sqlite"`
+}
+
+// phase is one sync of A's entries into one B.
+type phase struct {
+	syncSeconds, sessionSeconds, rate float64
+	bytesAtoB, bytesBtoA              int64
+	peakRSSB                          float64
+	peakRSSA                          float64
+	cpuA, cpuB                        float64
+}
+
+// syncInto serves A's home and B's, B dialling A, until B holds every one
+// of A's entries and its own device certificate; both processes are
+// stopped before it returns.
+func syncInto(ctx context.Context, bin, homeA, homeB string, entries int, profile, suffix string) (phase, error) {
+	var ph phase
+	var profA, profB []string
+	if profile != "" {
+		profA = []string{"--cpuprofile", profile + "-a" + suffix + ".prof"}
+		profB = []string{"--cpuprofile", profile + "-b" + suffix + ".prof"}
+	}
+	pa, err := benchkit.Serve(bin, homeA, profA...)
+	if err != nil {
+		return ph, err
+	}
+	defer pa.Stop()
+	benchkit.Logf("starting B (%s), which dials A and replicates", filepath.Base(homeB))
+	cpuA0 := benchkit.CPUSecondsOf(pa.PID)
+	start := time.Now()
+	pb, err := benchkit.Serve(bin, homeB, append([]string{"--peer", pa.Addr()}, profB...)...)
+	if err != nil {
+		return ph, err
+	}
+	defer pb.Stop()
+	target := uint64(entries) + 1 // and B's own device certificate
+	done, err := pb.WaitEntries(ctx, target, 100*time.Millisecond)
+	if err != nil {
+		return ph, err
+	}
+	ph.cpuA = benchkit.CPUSecondsOf(pa.PID) - cpuA0
+	ph.cpuB = benchkit.CPUSecondsOf(pb.PID)
+	ph.syncSeconds = done.Sub(start).Seconds()
+	p, err := pb.SyncPeer(ctx)
+	if err != nil {
+		return ph, err
+	}
+	ph.sessionSeconds = done.Sub(p.Since).Seconds()
+	ph.rate = float64(entries) / ph.sessionSeconds
+	ph.bytesAtoB, ph.bytesBtoA = p.Sync.BytesIn, p.Sync.BytesOut
+	ph.peakRSSA = float64(pa.PeakRSSKB()) / 1024
+	ph.peakRSSB = float64(pb.PeakRSSKB()) / 1024
+	return ph, nil
 }
 
 func main() {
@@ -55,15 +135,21 @@ func main() {
 	logs := flag.Int("logs", 1000, "logs (one device each)")
 	dir := flag.String("dir", "", "work directory (default: a temporary one, removed afterwards)")
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
-	profile := flag.String("cpuprofile", "", "write CPU profiles of both nodes to PREFIX-a.prof and PREFIX-b.prof")
+	profile := flag.String("cpuprofile", "", "write CPU profiles of both nodes to PREFIX-a.prof and PREFIX-b.prof (with -store postgres: PREFIX-a-pg.prof and PREFIX-b-pg.prof too)")
+	storeName := flag.String("store", "sqlite", `B's store: "sqlite", or "postgres" to sync into SQLite and then into PostgreSQL in the same run`)
+	pgConn := flag.String("postgres", "", "with -store postgres: the server's connection string (default: KITH_TEST_POSTGRES, else a throwaway cluster)")
 	flag.Parse()
-	if err := run(*entries, *logs, *dir, *jsonOut, *profile); err != nil {
+	if *storeName != "sqlite" && *storeName != "postgres" {
+		fmt.Fprintf(os.Stderr, "bench/sync: -store %q: give sqlite or postgres\n", *storeName)
+		os.Exit(2)
+	}
+	if err := run(*entries, *logs, *dir, *jsonOut, *profile, *storeName == "postgres", *pgConn); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/sync:", err)
 		os.Exit(1)
 	}
 }
 
-func run(total, nlogs int, dir string, jsonOut bool, profile string) error {
+func run(total, nlogs int, dir string, jsonOut bool, profile string, withPG bool, pgConn string) error {
 	dir, cleanup, err := benchkit.WorkDir(dir, "sync")
 	if err != nil {
 		return err
@@ -72,12 +158,20 @@ func run(total, nlogs int, dir string, jsonOut bool, profile string) error {
 	ctx := context.Background()
 	perLog := total / nlogs
 	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(), Entries: perLog * nlogs, Logs: nlogs}
+	var pg *benchkit.Postgres
+	if withPG {
+		benchkit.Logf("starting PostgreSQL")
+		if pg, err = benchkit.StartPostgres(pgConn); err != nil {
+			return err
+		}
+		defer pg.Stop()
+	}
 
 	bin, err := benchkit.BuildKith(dir)
 	if err != nil {
 		return err
 	}
-	homeA, homeB := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	homeA, homeB, homePG := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "b-pg")
 	a, _, err := node.Init(homeA, node.Options{})
 	if err != nil {
 		return err
@@ -88,17 +182,29 @@ func run(total, nlogs int, dir string, jsonOut bool, profile string) error {
 	if err != nil {
 		return err
 	}
-	b, _, err := node.Init(homeB, node.Options{})
-	if err != nil {
-		return err
-	}
-	b.Close()
 	var wanted []string
 	for l := 0; l < nlogs; l++ {
 		wanted = append(wanted, benchkit.LogKey(l).String())
 	}
-	if err := benchkit.WriteLogsConfig(homeB, wanted); err != nil {
-		return err
+	homes := []string{homeB}
+	if pg != nil {
+		homes = append(homes, homePG)
+	}
+	for _, h := range homes {
+		b, _, err := node.Init(h, node.Options{})
+		if err != nil {
+			return err
+		}
+		b.Close()
+		if err := benchkit.WriteLogsConfig(h, wanted); err != nil {
+			return err
+		}
+	}
+	if pg != nil {
+		benchkit.Logf("moving B's store into PostgreSQL schema %s", pg.Schema)
+		if err := pg.MoveHome(ctx, homePG, wanted); err != nil {
+			return err
+		}
 	}
 
 	benchkit.Logf("measuring bare signature verification")
@@ -106,43 +212,39 @@ func run(total, nlogs int, dir string, jsonOut bool, profile string) error {
 	sample = nil
 	runtime.GC()
 
-	var profA, profB []string
-	if profile != "" {
-		profA, profB = []string{"--cpuprofile", profile + "-a.prof"}, []string{"--cpuprofile", profile + "-b.prof"}
-	}
-	pa, err := benchkit.Serve(bin, homeA, profA...)
+	ph, err := syncInto(ctx, bin, homeA, homeB, res.Entries, profile, "")
 	if err != nil {
 		return err
 	}
-	defer pa.Stop()
-	benchkit.Logf("starting B, which dials A and replicates")
-	cpuA0 := benchkit.CPUSecondsOf(pa.PID)
-	start := time.Now()
-	pb, err := benchkit.Serve(bin, homeB, append([]string{"--peer", pa.Addr()}, profB...)...)
-	if err != nil {
-		return err
-	}
-	defer pb.Stop()
-	target := uint64(res.Entries) + 1 // and B's own device certificate
-	done, err := pb.WaitEntries(ctx, target, 100*time.Millisecond)
-	if err != nil {
-		return err
-	}
-	res.CPUSecondsA = benchkit.CPUSecondsOf(pa.PID) - cpuA0
-	res.CPUSecondsB = benchkit.CPUSecondsOf(pb.PID)
-	res.VerifyCPUShare = float64(res.Entries) / res.VerifyBatch1Core / (res.CPUSecondsA + res.CPUSecondsB)
-	res.SyncSeconds = done.Sub(start).Seconds()
-	p, err := pb.SyncPeer(ctx)
-	if err != nil {
-		return err
-	}
-	res.SessionSeconds = done.Sub(p.Since).Seconds()
-	res.SyncRate = float64(res.Entries) / res.SessionSeconds
-	res.BytesAtoB, res.BytesBtoA = p.Sync.BytesIn, p.Sync.BytesOut
+	res.SyncSeconds, res.SessionSeconds, res.SyncRate = ph.syncSeconds, ph.sessionSeconds, ph.rate
+	res.BytesAtoB, res.BytesBtoA = ph.bytesAtoB, ph.bytesBtoA
 	res.BytesPerEntry = float64(res.BytesAtoB+res.BytesBtoA) / float64(res.Entries)
-	res.PeakRSSAMB = float64(pa.PeakRSSKB()) / 1024
-	res.PeakRSSBMB = float64(pb.PeakRSSKB()) / 1024
+	res.PeakRSSBMB = ph.peakRSSB
+	res.CPUSecondsA, res.CPUSecondsB = ph.cpuA, ph.cpuB
+	res.VerifyCPUShare = float64(res.Entries) / res.VerifyBatch1Core / (res.CPUSecondsA + res.CPUSecondsB)
 	res.RatioToBatchAll = res.SyncRate / res.VerifyBatchAll
+	res.PeakRSSAMB = ph.peakRSSA
+	if pg != nil {
+		benchkit.Logf("again, into a B whose store is PostgreSQL")
+		cpu0 := pg.ServerCPUSeconds()
+		pp, err := syncInto(ctx, bin, homeA, homePG, res.Entries, profile, "-pg")
+		if err != nil {
+			return err
+		}
+		serverCPU := -1.0
+		if cpu0 >= 0 {
+			serverCPU = pg.ServerCPUSeconds() - cpu0
+		}
+		server := "given"
+		if pg.Throwaway {
+			server = "throwaway cluster (fsync off)"
+		}
+		res.Postgres = &PostgresResult{
+			Server: server, SyncSeconds: pp.syncSeconds, SessionSeconds: pp.sessionSeconds, SyncRate: pp.rate,
+			PeakRSSBMB: pp.peakRSSB, CPUSecondsA: pp.cpuA, CPUSecondsB: pp.cpuB, ServerCPUSeconds: serverCPU,
+			RatioToBatchAll: pp.rate / res.VerifyBatchAll, RatioToSQLite: pp.rate / res.SyncRate,
+		}
+	}
 
 	if jsonOut {
 		out, _ := json.MarshalIndent(res, "", "  ")
@@ -157,5 +259,10 @@ func run(total, nlogs int, dir string, jsonOut bool, profile string) error {
 	fmt.Printf("verify batch   %.0f /s (1 core), %.0f /s (all cores)\n", res.VerifyBatch1Core, res.VerifyBatchAll)
 	fmt.Printf("ratio          sync / batch(all cores) = %.2f\n", res.RatioToBatchAll)
 	fmt.Printf("CPU            A %.1f s, B %.1f s; bare verification would be %.0f %% of it\n", res.CPUSecondsA, res.CPUSecondsB, 100*res.VerifyCPUShare)
+	if p := res.Postgres; p != nil {
+		fmt.Printf("PostgreSQL B   %s: %.1f s from B's start, %.1f s from connection: %.0f entries/s\n", p.Server, p.SyncSeconds, p.SessionSeconds, p.SyncRate)
+		fmt.Printf("  peak RSS B   %.0f MB; CPU A %.1f s, B %.1f s, PostgreSQL server %.1f s (-1: not known)\n", p.PeakRSSBMB, p.CPUSecondsA, p.CPUSecondsB, p.ServerCPUSeconds)
+		fmt.Printf("  ratio        PostgreSQL / batch(all cores) = %.2f; PostgreSQL / SQLite = %.2f\n", p.RatioToBatchAll, p.RatioToSQLite)
+	}
 	return nil
 }

@@ -144,11 +144,18 @@ func WaitFor(ctx context.Context, interval time.Duration, cond func() (bool, err
 // WriteLogsConfig writes a config.toml into home that replicates the given
 // logs explicitly ("dev_…/log_…").
 func WriteLogsConfig(home string, logs []string) error {
+	return writeConfig(home, logs, "")
+}
+
+// writeConfig writes the home's config.toml: the logs it wants, then
+// extra (tables such as [store]).
+func writeConfig(home string, logs []string, extra string) error {
 	var b strings.Builder
 	b.WriteString("# written by a kith benchmark\nlogs = [\n")
 	for _, l := range logs {
 		fmt.Fprintf(&b, "  %q,\n", l)
 	}
 	b.WriteString("]\n")
+	b.WriteString(extra)
 	return os.WriteFile(filepath.Join(home, "config.toml"), []byte(b.String()), 0o600)
 }
