@@ -38,6 +38,22 @@ func TestVillageConversationGivenToLocalsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	conv := node.ConvVillageLog(vid)
+	// A change of the village's locals changes whose festival entries
+	// count, so the village's own log, like its festival log, makes the
+	// festivals be reduced again when an entry of it arrives.
+	for _, c := range []struct {
+		what string
+		log  entry.LogID
+		want bool
+	}{
+		{"the village's festival log", node.FestivalVillageLog(vid), true},
+		{"the village's log", entry.LogID(vid), true},
+		{"the village's conversation log", conv, false},
+	} {
+		if got := node.IsFestivalHomeLog(a, c.log); got != c.want {
+			t.Errorf("an entry of %s makes the festivals be reduced again: %v, want %v", c.what, got, c.want)
+		}
+	}
 	got := slices.Clone(w.Only[conv])
 	want := []identity.PublicKey{a.Device().Key(), b.Device().Key()}
 	slices.SortFunc(got, func(x, y identity.PublicKey) int { return slices.Compare(x[:], y[:]) })

@@ -21,31 +21,8 @@ import (
 // never to a stranger who wants it by following a local.
 func (n *Node) conversationWants(ctx context.Context) (scope.SpaceWants, error) {
 	var w scope.SpaceWants
-	vs, err := n.Villages(ctx)
-	if err != nil {
+	if _, err := n.wantVillageLocalsLogs(ctx, &w, ConvVillageLog); err != nil {
 		return w, err
-	}
-	for _, v := range vs {
-		if !v.Known || !v.Founded {
-			continue
-		}
-		st, err := n.Village(ctx, v.ID)
-		if errors.Is(err, ErrNoVillage) {
-			continue
-		} else if err != nil {
-			return w, err
-		}
-		lid := ConvVillageLog(v.ID)
-		if w.Only == nil {
-			w.Only = map[entry.LogID][]identity.PublicKey{}
-		}
-		w.Only[lid] = []identity.PublicKey{}
-		for _, a := range st.Members() {
-			for _, d := range st.Devices(a) {
-				w.Logs = append(w.Logs, store.LogKey{Author: d, LogID: lid})
-				w.Only[lid] = append(w.Only[lid], d)
-			}
-		}
 	}
 	ids, err := n.spacesOf(ctx)
 	if err != nil {
@@ -76,4 +53,41 @@ func (n *Node) conversationWants(ctx context.Context) (scope.SpaceWants, error) 
 		}
 	}
 	return w, nil
+}
+
+// wantVillageLocalsLogs adds to w, for each founded village this device
+// takes part in, the log logOf(village) of every device of the village's
+// current locals, and gives that log only to those devices (w.Only): a
+// village's plaintext conversation or festival log never reaches a
+// stranger who follows a local. It returns the villages' ids.
+func (n *Node) wantVillageLocalsLogs(ctx context.Context, w *scope.SpaceWants, logOf func(entry.ID) entry.LogID) ([]entry.ID, error) {
+	vs, err := n.Villages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []entry.ID
+	for _, v := range vs {
+		if !v.Known || !v.Founded {
+			continue
+		}
+		st, err := n.Village(ctx, v.ID)
+		if errors.Is(err, ErrNoVillage) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		ids = append(ids, v.ID)
+		lid := logOf(v.ID)
+		if w.Only == nil {
+			w.Only = map[entry.LogID][]identity.PublicKey{}
+		}
+		w.Only[lid] = []identity.PublicKey{}
+		for _, a := range st.Members() {
+			for _, d := range st.Devices(a) {
+				w.Logs = append(w.Logs, store.LogKey{Author: d, LogID: lid})
+				w.Only[lid] = append(w.Only[lid], d)
+			}
+		}
+	}
+	return ids, nil
 }

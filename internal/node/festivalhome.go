@@ -48,37 +48,20 @@ func FestivalSpaceLog(logKey [32]byte, device identity.PublicKey) entry.LogID {
 // living in villages and spaces: the festival log of each village this
 // device takes part in, of every device of its current locals; the
 // festival log of each space whose log key it holds, of every device of
-// its members (and of its own account). It also records those log ids, so
-// that an arriving entry of one makes the festivals be reduced again.
+// its members (and of its own account). It also records those log ids, and
+// the villages' own logs, so that an arriving entry of one makes the
+// festivals be reduced again.
 func (n *Node) festivalHomeWants(ctx context.Context) (scope.SpaceWants, error) {
 	var w scope.SpaceWants
 	ids := map[entry.LogID]bool{}
-	vs, err := n.Villages(ctx)
+	villages, err := n.wantVillageLocalsLogs(ctx, &w, FestivalVillageLog)
 	if err != nil {
 		return w, err
 	}
-	for _, v := range vs {
-		if !v.Known || !v.Founded {
-			continue
-		}
-		st, err := n.Village(ctx, v.ID)
-		if errors.Is(err, ErrNoVillage) {
-			continue
-		} else if err != nil {
-			return w, err
-		}
-		lid := FestivalVillageLog(v.ID)
-		ids[lid] = true
-		if w.Only == nil {
-			w.Only = map[entry.LogID][]identity.PublicKey{}
-		}
-		w.Only[lid] = []identity.PublicKey{}
-		for _, a := range st.Members() {
-			for _, d := range st.Devices(a) {
-				w.Logs = append(w.Logs, store.LogKey{Author: d, LogID: lid})
-				w.Only[lid] = append(w.Only[lid], d)
-			}
-		}
+	for _, v := range villages {
+		// The village's own log too: a change of its locals changes
+		// whose festival entries count (gatherHomed).
+		ids[FestivalVillageLog(v)], ids[entry.LogID(v)] = true, true
 	}
 	spaces, err := n.spacesOf(ctx)
 	if err != nil {
@@ -115,7 +98,8 @@ func (n *Node) festivalHomeWants(ctx context.Context) (scope.SpaceWants, error) 
 	return w, nil
 }
 
-// isHomeLog reports whether log is a festival log of a village or space.
+// isHomeLog reports whether log is a festival log of a village or space,
+// or the log of a village with festival logs.
 func (n *Node) isHomeLog(log entry.LogID) bool {
 	n.fests.mu.Lock()
 	defer n.fests.mu.Unlock()
