@@ -39,6 +39,10 @@ func buildWasm(t *testing.T, dir string) {
 	}
 }
 
+// peerPageFiles are the browser peer's files copied as they are from
+// web/peer, as the Makefile's peer target copies them.
+var peerPageFiles = []string{"index.html", "app.js", "offline.js", "sw.js", "manifest.json", "icon.svg", "peer.css"}
+
 // buildPeer builds the whole browser peer into dir, as `make peer` does:
 // the WebAssembly build, the page, and its libp2p bundle (esbuild from
 // web/peer/node_modules: `npm ci --prefix web/peer` installs it; CI does).
@@ -55,7 +59,7 @@ func buildPeer(t *testing.T, dir string) {
 		t.Skip(msg)
 	}
 	buildWasm(t, dir)
-	for _, f := range []string{"index.html", "app.js", "peer.css"} {
+	for _, f := range peerPageFiles {
 		b, err := os.ReadFile(filepath.Join(src, f))
 		if err != nil {
 			t.Fatal(err)
