@@ -79,6 +79,7 @@ type network struct {
 	// keepSpaces: an entry that can change a space's keys was stored:
 	// spaceLoop keeps the spaces (spacenet.go).
 	keepSpaces chan struct{}
+	scopeKept  scopeKeeping // when the scope last read every statement (scopenote.go)
 
 	certs certRequests // one certificate exchange per peer at a time
 
@@ -174,6 +175,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		syncing:   map[identity.PublicKey]bool{},
 		discover:  make(chan struct{}, 1),
 		rescope:   make(chan struct{}, 1),
+		scopeKept: scopeKeeping{full: time.Now()}, // scope.New read every statement
 
 		keepSpaces:       make(chan struct{}, 1),
 		strangerSessions: newStrangerWork(float64(cfg.StrangerWork), 0),
@@ -495,7 +497,11 @@ func (n *Node) noteAdded(es []*entry.Entry, res []store.Result) {
 	added := addedOf(es, res)
 	n.emitEntries(added, true)
 	nw := n.net.Load()
-	if nw == nil || len(added) == 0 {
+	if nw == nil {
+		return
+	}
+	n.noteScopeFilled(nw, es, res)
+	if len(added) == 0 {
 		return
 	}
 	nw.engine.Added(added)
@@ -510,7 +516,7 @@ func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
 	n.spaceEntriesArrived(nw, es)
 	n.messageEntriesArrived(nw, es)
 	n.festivalEntriesArrived(nw, es)
-	relevant, own := false, true
+	relevant, own := n.noteScope(nw, es), true
 	var want []blob.ID
 	for _, e := range es {
 		if scope.Relevant(e) {
@@ -565,7 +571,7 @@ func (n *Node) scopeLoop(ctx context.Context, nw *network) {
 // rescope recomputes the scope and acts on it: the locals to keep
 // connected, the sync sessions' interest and offers, the discovery loop.
 func (n *Node) rescope(ctx context.Context, nw *network) {
-	if err := nw.scope.Refresh(ctx); err != nil {
+	if err := n.recomputeScope(ctx, nw); err != nil {
 		if ctx.Err() == nil {
 			nw.log.Warn("recompute replication scope", "err", err)
 		}

@@ -62,6 +62,7 @@ type Scope struct {
 
 	mu   sync.Mutex // serialises Refresh
 	snap atomic.Pointer[snapshot]
+	rel  *relCache // the relations read so far (relcache.go)
 }
 
 // snapshot is one immutable computation of the scope.
@@ -117,7 +118,7 @@ func New(ctx context.Context, st store.Store, cfg Config) (*Scope, error) {
 	if cfg.Hops > MaxHops {
 		cfg.Hops = MaxHops
 	}
-	s := &Scope{st: st, cfg: cfg}
+	s := &Scope{st: st, cfg: cfg, rel: newRelCache()}
 	if err := s.Refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -241,11 +242,26 @@ func Relevant(e *entry.Entry) bool {
 	return false
 }
 
-// Refresh recomputes the snapshot from the store and reports whether it
-// changed.
+// Refresh recomputes the snapshot from the store, every follow and
+// block statement read again.
 func (s *Scope) Refresh(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.rel.reset()
+	return s.recompute(ctx)
+}
+
+// Recompute recomputes the snapshot without reading again the follow and
+// block statements read before: those stored since must have been given
+// to Note. Following one more account then costs what changed, not every
+// statement held.
+func (s *Scope) Recompute(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.recompute(ctx)
+}
+
+func (s *Scope) recompute(ctx context.Context) error {
 	sn, err := s.compute(ctx)
 	if err != nil {
 		return err
@@ -281,51 +297,8 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 	if err := s.mirrorsOf(ctx, sn); err != nil {
 		return nil, err
 	}
-	follows, blocks, err := s.relations(ctx, own)
-	if err != nil {
+	if err := s.follows(ctx, sn, own); err != nil {
 		return nil, err
-	}
-	for a := range blocks {
-		sn.blocked[a] = true
-		devs, err := s.devices(ctx, a)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range devs {
-			sn.blocked[d] = true
-		}
-	}
-	sn.accounts[s.cfg.Account] = 0
-	sn.authors[s.cfg.Account] = true
-	for _, d := range own {
-		sn.authors[d] = true
-	}
-	// Breadth first over the follow graph, Hops+1 steps from this account.
-	frontier := follows
-	for dist := 1; dist <= s.cfg.Hops+1 && len(frontier) > 0; dist++ {
-		var next []identity.PublicKey
-		for _, a := range frontier {
-			if _, seen := sn.accounts[a]; seen || sn.blocked[a] {
-				continue
-			}
-			sn.accounts[a] = dist
-			sn.authors[a] = true
-			devs, err := s.devices(ctx, a)
-			if err != nil {
-				return nil, err
-			}
-			for _, d := range devs {
-				sn.authors[d] = true
-			}
-			if dist <= s.cfg.Hops {
-				f, _, err := s.relations(ctx, devs)
-				if err != nil {
-					return nil, err
-				}
-				next = append(next, f...)
-			}
-		}
-		frontier = next
 	}
 	// A blocked device must not come back as an author through another
 	// account that claims it.
@@ -446,11 +419,6 @@ func settle(perDevice map[relationKey]relation) map[identity.PublicKey]relation 
 		}
 	}
 	return out
-}
-
-// relations is Relations over the scope's store.
-func (s *Scope) relations(ctx context.Context, devices []identity.PublicKey) (follows []identity.PublicKey, blocks map[identity.PublicKey]bool, err error) {
-	return Relations(ctx, s.st, devices)
 }
 
 // Relations reads the follow and block entries in the public logs of the
