@@ -27,6 +27,10 @@ type relCache struct {
 	mu       sync.Mutex
 	accounts map[identity.PublicKey]*cachedRelations
 	byDevice map[identity.PublicKey][]identity.PublicKey // device -> accounts whose ledger holds its statements
+	// devices: the devices (revoked ones too) of the accounts a
+	// recomputation asked for; Note drops an account's on its
+	// certificates and revocations.
+	devices map[identity.PublicKey][]identity.PublicKey
 }
 
 type cachedRelations struct {
@@ -35,7 +39,25 @@ type cachedRelations struct {
 }
 
 func newRelCache() *relCache {
-	return &relCache{accounts: map[identity.PublicKey]*cachedRelations{}, byDevice: map[identity.PublicKey][]identity.PublicKey{}}
+	return &relCache{accounts: map[identity.PublicKey]*cachedRelations{}, byDevice: map[identity.PublicKey][]identity.PublicKey{}, devices: map[identity.PublicKey][]identity.PublicKey{}}
+}
+
+// devicesOf returns the account's devices, revoked ones too, reading them
+// from the store unless held. The caller holds c.mu.
+func (c *relCache) devicesOf(ctx context.Context, st store.Store, account identity.PublicKey) ([]identity.PublicKey, error) {
+	if ds, ok := c.devices[account]; ok {
+		return ds, nil
+	}
+	ds, err := st.Devices(ctx, account)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	out := make([]identity.PublicKey, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, d.Device)
+	}
+	c.devices[account] = out
+	return out, nil
 }
 
 // ledger returns the account's ledger over devices, reading it from the
@@ -93,6 +115,14 @@ func (c *relCache) note(ctx context.Context, es []*entry.Entry, get func(context
 		typ, err := content.PeekType(e.Payload)
 		if err != nil {
 			continue
+		}
+		if typ == content.TypeDeviceAdd || typ == content.TypeDeviceRevoke {
+			// Written by the account (payloads.md): its devices are read
+			// again when next asked for.
+			if _, ok := c.devices[e.Header.Author]; ok {
+				delete(c.devices, e.Header.Author)
+				changed = true
+			}
 		}
 		if typ == content.TypeDeviceRevoke {
 			// The store drops the revoked device's entries the
@@ -154,6 +184,7 @@ func (c *relCache) reset() {
 	defer c.mu.Unlock()
 	c.accounts = map[identity.PublicKey]*cachedRelations{}
 	c.byDevice = map[identity.PublicKey][]identity.PublicKey{}
+	c.devices = map[identity.PublicKey][]identity.PublicKey{}
 }
 
 // readLedger reads the follow and block statements in the public logs of
@@ -198,7 +229,7 @@ func (s *Scope) follows(ctx context.Context, sn *snapshot, own []identity.Public
 	var blockErr error
 	mine.EachBlock(func(a identity.PublicKey) {
 		sn.blocked[a] = true
-		devs, err := s.devices(ctx, a)
+		devs, err := s.rel.devicesOf(ctx, s.st, a)
 		if err != nil {
 			blockErr = err
 		}
@@ -225,7 +256,7 @@ func (s *Scope) follows(ctx context.Context, sn *snapshot, own []identity.Public
 			}
 			sn.accounts[a] = dist
 			sn.authors[a] = true
-			devs, err := s.devices(ctx, a)
+			devs, err := s.rel.devicesOf(ctx, s.st, a)
 			if err != nil {
 				return err
 			}
@@ -245,18 +276,24 @@ func (s *Scope) follows(ctx context.Context, sn *snapshot, own []identity.Public
 	s.rel.prune(func(a identity.PublicKey) bool {
 		d, ok := sn.accounts[a]
 		return ok && d <= s.cfg.Hops
+	}, func(a identity.PublicKey) bool {
+		_, ok := sn.accounts[a]
+		return ok || sn.blocked[a]
 	})
 	return nil
 }
 
-// prune drops the ledgers of the accounts keep does not keep.
-func (c *relCache) prune(keep func(identity.PublicKey) bool) {
-	if len(c.accounts) == 0 {
-		return
-	}
+// prune drops the ledgers of the accounts keep does not keep, and the
+// devices of those keepDevices does not.
+func (c *relCache) prune(keep, keepDevices func(identity.PublicKey) bool) {
 	for a := range c.accounts {
 		if !keep(a) {
 			c.drop(a)
+		}
+	}
+	for a := range c.devices {
+		if !keepDevices(a) {
+			delete(c.devices, a)
 		}
 	}
 }
