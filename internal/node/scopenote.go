@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"maps"
 	"sync"
 	"time"
 
@@ -84,13 +85,5 @@ func (n *Node) ownRelationsOf(ctx context.Context, devices []identity.PublicKey)
 	if err != nil {
 		return relations{}, err
 	}
-	rel := relations{follows: make(map[identity.PublicKey]bool, len(follows)), blocks: map[identity.PublicKey]bool{}, blocked: map[identity.PublicKey]bool{}}
-	for _, a := range follows {
-		rel.follows[a] = true
-	}
-	for a := range blocks {
-		rel.blocks[a] = true
-		rel.blocked[a] = true
-	}
-	return rel, nil
+	return relations{follows: follows, blocks: blocks, blocked: maps.Clone(blocks)}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sync"
 
@@ -311,15 +312,13 @@ func (s *Scope) Note(ctx context.Context, es []*entry.Entry) (bool, error) {
 
 // RelationsOf is Relations of the account over devices, from the
 // statements the scope holds read (read and kept when not): the accounts
-// followed, sorted, and those blocked.
-func (s *Scope) RelationsOf(ctx context.Context, account identity.PublicKey, devices []identity.PublicKey) (follows []identity.PublicKey, blocks map[identity.PublicKey]bool, err error) {
+// followed and those blocked, as new maps the caller may keep.
+func (s *Scope) RelationsOf(ctx context.Context, account identity.PublicKey, devices []identity.PublicKey) (follows, blocks map[identity.PublicKey]bool, err error) {
 	s.rel.mu.Lock()
 	defer s.rel.mu.Unlock()
 	l, err := s.rel.ledger(ctx, s.st, account, devices)
 	if err != nil {
 		return nil, nil, err
 	}
-	blocks = map[identity.PublicKey]bool{}
-	l.EachBlock(func(a identity.PublicKey) { blocks[a] = true })
-	return l.Following(), blocks, nil
+	return maps.Clone(l.kinds[0].on), maps.Clone(l.kinds[1].on), nil
 }

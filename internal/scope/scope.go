@@ -271,9 +271,15 @@ func (s *Scope) recompute(ctx context.Context) error {
 }
 
 func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
+	// Sized as the last snapshot: with thousands of accounts followed,
+	// growing the maps from empty was most of a recomputation.
+	var nAccounts, nAuthors int
+	if prev := s.snap.Load(); prev != nil {
+		nAccounts, nAuthors = len(prev.accounts)+1, len(prev.authors)+1
+	}
 	sn := &snapshot{
-		accounts: map[identity.PublicKey]int{},
-		authors:  map[identity.PublicKey]bool{},
+		accounts: make(map[identity.PublicKey]int, nAccounts),
+		authors:  make(map[identity.PublicKey]bool, nAuthors),
 		blocked:  map[identity.PublicKey]bool{},
 		logs:     map[store.LogKey]bool{},
 		own:      map[identity.PublicKey]bool{},
