@@ -630,18 +630,9 @@ func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 			}
 		}
 		var targets []identity.PublicKey
-		for acc, dist := range nw.scope.Accounts() {
-			if dist > 1 {
-				continue
-			}
-			devs, err := n.store.Devices(ctx, acc.Key())
-			if err != nil {
-				continue
-			}
-			for _, d := range devs {
-				if !d.Revoked && d.Device != n.device.Public() && !nw.isConnected(d.Device) {
-					targets = append(targets, d.Device)
-				}
+		for _, d := range nw.scope.FollowedDevices() {
+			if d != n.device.Public() && !nw.isConnected(d) {
+				targets = append(targets, d)
 			}
 		}
 		sem := make(chan struct{}, 4)

@@ -31,8 +31,12 @@ type relCache struct {
 	// devices: the devices (revoked ones too) of the accounts a
 	// recomputation asked for; Note drops an account's on its
 	// certificates and revocations.
-	devices map[identity.PublicKey][]identity.PublicKey
+	devices map[identity.PublicKey]heldDevices
 }
+
+// heldDevices are one account's devices: all, and the current ones (not
+// revoked).
+type heldDevices struct{ all, current []identity.PublicKey }
 
 type cachedRelations struct {
 	devices []identity.PublicKey // sorted
@@ -40,25 +44,29 @@ type cachedRelations struct {
 }
 
 func newRelCache() *relCache {
-	return &relCache{accounts: map[identity.PublicKey]*cachedRelations{}, byDevice: map[identity.PublicKey][]identity.PublicKey{}, devices: map[identity.PublicKey][]identity.PublicKey{}}
+	return &relCache{accounts: map[identity.PublicKey]*cachedRelations{}, byDevice: map[identity.PublicKey][]identity.PublicKey{}, devices: map[identity.PublicKey]heldDevices{}}
 }
 
-// devicesOf returns the account's devices, revoked ones too, reading them
-// from the store unless held. The caller holds c.mu.
-func (c *relCache) devicesOf(ctx context.Context, st store.Store, account identity.PublicKey) ([]identity.PublicKey, error) {
-	if ds, ok := c.devices[account]; ok {
-		return ds, nil
+// devicesOf returns the account's devices, revoked ones too, and the
+// current ones, reading them from the store unless held. The caller holds
+// c.mu.
+func (c *relCache) devicesOf(ctx context.Context, st store.Store, account identity.PublicKey) (all, current []identity.PublicKey, err error) {
+	if h, ok := c.devices[account]; ok {
+		return h.all, h.current, nil
 	}
 	ds, err := st.Devices(ctx, account)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make([]identity.PublicKey, 0, len(ds))
+	var h heldDevices
 	for _, d := range ds {
-		out = append(out, d.Device)
+		h.all = append(h.all, d.Device)
+		if !d.Revoked {
+			h.current = append(h.current, d.Device)
+		}
 	}
-	c.devices[account] = out
-	return out, nil
+	c.devices[account] = h
+	return h.all, h.current, nil
 }
 
 // ledger returns the account's ledger over devices, reading it from the
@@ -185,7 +193,7 @@ func (c *relCache) reset() {
 	defer c.mu.Unlock()
 	c.accounts = map[identity.PublicKey]*cachedRelations{}
 	c.byDevice = map[identity.PublicKey][]identity.PublicKey{}
-	c.devices = map[identity.PublicKey][]identity.PublicKey{}
+	c.devices = map[identity.PublicKey]heldDevices{}
 }
 
 // readLedger reads the follow and block statements in the public logs of
@@ -230,7 +238,7 @@ func (s *Scope) follows(ctx context.Context, sn *snapshot, own []identity.Public
 	var blockErr error
 	mine.EachBlock(func(a identity.PublicKey) {
 		sn.blocked[a] = true
-		devs, err := s.rel.devicesOf(ctx, s.st, a)
+		devs, _, err := s.rel.devicesOf(ctx, s.st, a)
 		if err != nil {
 			blockErr = err
 		}
@@ -257,12 +265,15 @@ func (s *Scope) follows(ctx context.Context, sn *snapshot, own []identity.Public
 			}
 			sn.accounts[a] = dist
 			sn.authors[a] = true
-			devs, err := s.rel.devicesOf(ctx, s.st, a)
+			devs, current, err := s.rel.devicesOf(ctx, s.st, a)
 			if err != nil {
 				return err
 			}
 			for _, d := range devs {
 				sn.authors[d] = true
+			}
+			if dist == 1 {
+				sn.followedDevices = append(sn.followedDevices, current...)
 			}
 			if dist <= s.cfg.Hops && len(devs) > 0 {
 				l, err := s.rel.ledger(ctx, s.st, a, devs)
@@ -322,3 +333,8 @@ func (s *Scope) RelationsOf(ctx context.Context, account identity.PublicKey, dev
 	}
 	return maps.Clone(l.kinds[0].on), maps.Clone(l.kinds[1].on), nil
 }
+
+// FollowedDevices returns the current devices of this account (this
+// device too) and of the accounts it follows, blocked ones left out: whom
+// the node wants connected. The slice is shared: do not modify it.
+func (s *Scope) FollowedDevices() []identity.PublicKey { return s.snap.Load().followedDevices }

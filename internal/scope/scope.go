@@ -108,6 +108,9 @@ type snapshot struct {
 	anyFestivalFound bool
 	// only: logs given only to the devices listed (SpaceWants.Only).
 	only map[entry.LogID]map[identity.PublicKey]bool
+	// followedDevices: the current devices of the account and of the
+	// accounts at distance 1 (FollowedDevices).
+	followedDevices []identity.PublicKey
 }
 
 // New computes the scope from the store.
@@ -361,6 +364,9 @@ func (s *Scope) mirrorsOf(ctx context.Context, sn *snapshot) error {
 		sn.own[d.Device] = true
 		if d.Device == s.cfg.Device && !d.Revoked {
 			current = true
+		}
+		if !d.Revoked {
+			sn.followedDevices = append(sn.followedDevices, d.Device)
 		}
 	}
 	if !current {
