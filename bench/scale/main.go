@@ -147,6 +147,19 @@ func runPosts(res *Result, entries, perLog int, dir string) error {
 	return nil
 }
 
+// nextFollowPoint is the follow count after p at which the node's CPU is
+// read: 1, 10, 100, 1,000, then 3,000, 10,000, 30,000 (bands of about
+// one third of a decade, for the exponent at the large end).
+func nextFollowPoint(p int) int {
+	switch {
+	case p < 1000:
+		return p * 10
+	case p%3 == 0: // 3,000 -> 10,000
+		return p / 3 * 10
+	}
+	return p * 3
+}
+
 func runFollow(res *Result, follows int, dir, cpuProfile string) error {
 	dir, cleanup, err := benchkit.WorkDir(dir, "scale")
 	if err != nil {
@@ -186,7 +199,7 @@ func runFollow(res *Result, follows int, dir, cpuProfile string) error {
 			})
 			benchkit.Logf("%d follows: %.1f CPU-s", i, c-cpu0)
 			lastCPU, lastT, lastN = c, t, i
-			next *= 10
+			next = nextFollowPoint(next)
 		}
 	}
 	res.FollowCPU = benchkit.CPUSecondsOf(p.PID) - cpu0

@@ -344,7 +344,7 @@ func (n *Node) ownRelations(ctx context.Context) (relations, error) {
 	for _, d := range devs {
 		keys = append(keys, d.Device)
 	}
-	rel, err := n.relationsOf(ctx, keys)
+	rel, err := n.ownRelationsOf(ctx, keys)
 	if err != nil {
 		return relations{}, err
 	}

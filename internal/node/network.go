@@ -79,6 +79,7 @@ type network struct {
 	// keepSpaces: an entry that can change a space's keys was stored:
 	// spaceLoop keeps the spaces (spacenet.go).
 	keepSpaces chan struct{}
+	scopeKept  scopeKeeping // when the scope last read every statement (scopenote.go)
 
 	certs certRequests // one certificate exchange per peer at a time
 
@@ -174,6 +175,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		syncing:   map[identity.PublicKey]bool{},
 		discover:  make(chan struct{}, 1),
 		rescope:   make(chan struct{}, 1),
+		scopeKept: scopeKeeping{full: time.Now()}, // scope.New read every statement
 
 		keepSpaces:       make(chan struct{}, 1),
 		strangerSessions: newStrangerWork(float64(cfg.StrangerWork), 0),
@@ -495,7 +497,11 @@ func (n *Node) noteAdded(es []*entry.Entry, res []store.Result) {
 	added := addedOf(es, res)
 	n.emitEntries(added, true)
 	nw := n.net.Load()
-	if nw == nil || len(added) == 0 {
+	if nw == nil {
+		return
+	}
+	n.noteScopeFilled(nw, es, res)
+	if len(added) == 0 {
 		return
 	}
 	nw.engine.Added(added)
@@ -510,7 +516,7 @@ func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
 	n.spaceEntriesArrived(nw, es)
 	n.messageEntriesArrived(nw, es)
 	n.festivalEntriesArrived(nw, es)
-	relevant, own := false, true
+	relevant, own := n.noteScope(nw, es), true
 	var want []blob.ID
 	for _, e := range es {
 		if scope.Relevant(e) {
@@ -565,7 +571,7 @@ func (n *Node) scopeLoop(ctx context.Context, nw *network) {
 // rescope recomputes the scope and acts on it: the locals to keep
 // connected, the sync sessions' interest and offers, the discovery loop.
 func (n *Node) rescope(ctx context.Context, nw *network) {
-	if err := nw.scope.Refresh(ctx); err != nil {
+	if err := n.recomputeScope(ctx, nw); err != nil {
 		if ctx.Err() == nil {
 			nw.log.Warn("recompute replication scope", "err", err)
 		}
@@ -588,6 +594,9 @@ func (n *Node) rescope(ctx context.Context, nw *network) {
 // the account's rendezvous key), and to the peers providing the rendezvous
 // keys of the villages it takes part in.
 func (n *Node) discoverLoop(ctx context.Context, nw *network) {
+	// discoverSettle: how long a round asked for by a scope change waits
+	// for more changes.
+	const discoverSettle = 300 * time.Millisecond
 	t := time.NewTimer(2 * time.Second)
 	defer t.Stop()
 	provided := map[entry.ID]bool{} // the villages whose rendezvous key is announced
@@ -605,22 +614,25 @@ func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 		case <-t.C:
 		case <-nw.discover:
 			// A follow or a device certificate arrived: look for the
-			// devices it names at once, not at the next round.
+			// devices it names at once, not at the next round; after a
+			// moment, so that a burst of follows (a hub following
+			// thousands) makes one round, not one per follow, each
+			// over every account followed.
 			soon = 0
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(discoverSettle):
+			}
+			select {
+			case <-nw.discover:
+			default:
+			}
 		}
 		var targets []identity.PublicKey
-		for acc, dist := range nw.scope.Accounts() {
-			if dist > 1 {
-				continue
-			}
-			devs, err := n.store.Devices(ctx, acc.Key())
-			if err != nil {
-				continue
-			}
-			for _, d := range devs {
-				if !d.Revoked && d.Device != n.device.Public() && !nw.isConnected(d.Device) {
-					targets = append(targets, d.Device)
-				}
+		for _, d := range nw.scope.FollowedDevices() {
+			if d != n.device.Public() && !nw.isConnected(d) {
+				targets = append(targets, d)
 			}
 		}
 		sem := make(chan struct{}, 4)

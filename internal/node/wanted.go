@@ -16,19 +16,11 @@ const scopeWantTag = "scope"
 // devices of this node's account and of the accounts it follows. (Village
 // locals are kept connected, which makes them wanted too.)
 func (n *Node) updateWanted(ctx context.Context, nw *network) {
+	self := n.device.Public()
 	var keys []identity.PublicKey
-	for acc, dist := range nw.scope.Accounts() {
-		if dist > 1 {
-			continue
-		}
-		devs, err := n.store.Devices(ctx, acc.Key())
-		if err != nil {
-			continue
-		}
-		for _, d := range devs {
-			if !d.Revoked && d.Device != n.device.Public() {
-				keys = append(keys, d.Device)
-			}
+	for _, d := range nw.scope.FollowedDevices() {
+		if d != self {
+			keys = append(keys, d)
 		}
 	}
 	nw.host.Want(scopeWantTag, keys)

@@ -62,6 +62,7 @@ type Scope struct {
 
 	mu   sync.Mutex // serialises Refresh
 	snap atomic.Pointer[snapshot]
+	rel  *relCache // the relations read so far (relcache.go)
 }
 
 // snapshot is one immutable computation of the scope.
@@ -107,6 +108,9 @@ type snapshot struct {
 	anyFestivalFound bool
 	// only: logs given only to the devices listed (SpaceWants.Only).
 	only map[entry.LogID]map[identity.PublicKey]bool
+	// followedDevices: the current devices of the account and of the
+	// accounts at distance 1 (FollowedDevices).
+	followedDevices []identity.PublicKey
 }
 
 // New computes the scope from the store.
@@ -117,7 +121,7 @@ func New(ctx context.Context, st store.Store, cfg Config) (*Scope, error) {
 	if cfg.Hops > MaxHops {
 		cfg.Hops = MaxHops
 	}
-	s := &Scope{st: st, cfg: cfg}
+	s := &Scope{st: st, cfg: cfg, rel: newRelCache()}
 	if err := s.Refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -241,11 +245,26 @@ func Relevant(e *entry.Entry) bool {
 	return false
 }
 
-// Refresh recomputes the snapshot from the store and reports whether it
-// changed.
+// Refresh recomputes the snapshot from the store, every follow and
+// block statement read again.
 func (s *Scope) Refresh(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.rel.reset()
+	return s.recompute(ctx)
+}
+
+// Recompute recomputes the snapshot without reading again the follow and
+// block statements read before: those stored since must have been given
+// to Note. Following one more account then costs what changed, not every
+// statement held.
+func (s *Scope) Recompute(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.recompute(ctx)
+}
+
+func (s *Scope) recompute(ctx context.Context) error {
 	sn, err := s.compute(ctx)
 	if err != nil {
 		return err
@@ -255,9 +274,15 @@ func (s *Scope) Refresh(ctx context.Context) error {
 }
 
 func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
+	// Sized as the last snapshot: with thousands of accounts followed,
+	// growing the maps from empty was most of a recomputation.
+	var nAccounts, nAuthors int
+	if prev := s.snap.Load(); prev != nil {
+		nAccounts, nAuthors = len(prev.accounts)+1, len(prev.authors)+1
+	}
 	sn := &snapshot{
-		accounts: map[identity.PublicKey]int{},
-		authors:  map[identity.PublicKey]bool{},
+		accounts: make(map[identity.PublicKey]int, nAccounts),
+		authors:  make(map[identity.PublicKey]bool, nAuthors),
 		blocked:  map[identity.PublicKey]bool{},
 		logs:     map[store.LogKey]bool{},
 		own:      map[identity.PublicKey]bool{},
@@ -281,51 +306,8 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 	if err := s.mirrorsOf(ctx, sn); err != nil {
 		return nil, err
 	}
-	follows, blocks, err := s.relations(ctx, own)
-	if err != nil {
+	if err := s.follows(ctx, sn, own); err != nil {
 		return nil, err
-	}
-	for a := range blocks {
-		sn.blocked[a] = true
-		devs, err := s.devices(ctx, a)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range devs {
-			sn.blocked[d] = true
-		}
-	}
-	sn.accounts[s.cfg.Account] = 0
-	sn.authors[s.cfg.Account] = true
-	for _, d := range own {
-		sn.authors[d] = true
-	}
-	// Breadth first over the follow graph, Hops+1 steps from this account.
-	frontier := follows
-	for dist := 1; dist <= s.cfg.Hops+1 && len(frontier) > 0; dist++ {
-		var next []identity.PublicKey
-		for _, a := range frontier {
-			if _, seen := sn.accounts[a]; seen || sn.blocked[a] {
-				continue
-			}
-			sn.accounts[a] = dist
-			sn.authors[a] = true
-			devs, err := s.devices(ctx, a)
-			if err != nil {
-				return nil, err
-			}
-			for _, d := range devs {
-				sn.authors[d] = true
-			}
-			if dist <= s.cfg.Hops {
-				f, _, err := s.relations(ctx, devs)
-				if err != nil {
-					return nil, err
-				}
-				next = append(next, f...)
-			}
-		}
-		frontier = next
 	}
 	// A blocked device must not come back as an author through another
 	// account that claims it.
@@ -382,6 +364,9 @@ func (s *Scope) mirrorsOf(ctx context.Context, sn *snapshot) error {
 		sn.own[d.Device] = true
 		if d.Device == s.cfg.Device && !d.Revoked {
 			current = true
+		}
+		if !d.Revoked {
+			sn.followedDevices = append(sn.followedDevices, d.Device)
 		}
 	}
 	if !current {
@@ -446,11 +431,6 @@ func settle(perDevice map[relationKey]relation) map[identity.PublicKey]relation 
 		}
 	}
 	return out
-}
-
-// relations is Relations over the scope's store.
-func (s *Scope) relations(ctx context.Context, devices []identity.PublicKey) (follows []identity.PublicKey, blocks map[identity.PublicKey]bool, err error) {
-	return Relations(ctx, s.st, devices)
 }
 
 // Relations reads the follow and block entries in the public logs of the
