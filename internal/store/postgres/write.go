@@ -291,6 +291,9 @@ type txView struct {
 	lastKey store.LogKey
 	batch   *pgx.Batch
 	whats   []string // names the queued writes, for errors
+	// rows are the entries queued for insertion, sent by flush with one
+	// COPY before the batch (see flush).
+	rows [][]any
 	// times holds the entry_time of the entries this transaction
 	// inserted, for the replies to them.
 	times   map[entry.ID]int64
@@ -317,8 +320,34 @@ func (v *txView) queue(what string, sql string, args ...any) {
 	v.whats = append(v.whats, what)
 }
 
-// flush sends the queued writes.
+// copyCols are the columns of entries that a COPY fills; cursor comes
+// from its identity sequence, in row order.
+var copyCols = []string{"id", "log", "seq", "timestamp", "type", "deleted", "header", "payload", "thread", "arrived", "entry_time"}
+
+// flush sends the queued writes: first the queued entries, with one COPY
+// into entries, then the batch of the other writes, in one round trip.
+//
+// COPY has no ON CONFLICT, and needs none: the rows are entries that
+// store.Plan found new under the writers' advisory lock, which every
+// process's writers take, so no other transaction can have stored them;
+// the unique indexes on id and (log, seq) stay as the last word (a
+// violation fails the whole transaction, and nothing of it is stored).
+// Entries go first because the batch's writes may name them (a payload
+// filled in or dropped by a later entry of the same chunk); no write of
+// the batch is one that an entry of the COPY depends on (the logs row of a
+// new log is inserted at once, before its entries are queued).
 func (v *txView) flush() error {
+	if len(v.rows) > 0 {
+		rows := v.rows
+		v.rows = nil
+		n, err := v.tx.CopyFrom(v.ctx, pgx.Identifier{"entries"}, copyCols, pgx.CopyFromRows(rows))
+		if err != nil {
+			return fmt.Errorf("insert %d entries (first %x…, seq %d): %w", len(rows), rows[0][0].([]byte)[:8], rows[0][2], err)
+		}
+		if n != int64(len(rows)) {
+			return fmt.Errorf("insert %d entries: the server stored %d", len(rows), n)
+		}
+	}
 	if v.batch == nil || v.batch.Len() == 0 {
 		return nil
 	}
@@ -528,9 +557,6 @@ func threadCol(root entry.ID) any {
 	return root[:]
 }
 
-const insEntrySQL = `INSERT INTO entries (id, log, seq, timestamp, type, deleted, header, payload, thread, arrived, entry_time)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
-
 func (v *txView) apply(c *store.Change) error {
 	switch c.Kind {
 	case store.Insert:
@@ -572,9 +598,8 @@ func (v *txView) apply(c *store.Change) error {
 			}
 		}
 		t := store.EntryTime(e.Header.Timestamp, v.now, prev)
-		v.queue(fmt.Sprintf("insert entry %s (seq %d of log %s)", e.ID, e.Header.Seq, k), insEntrySQL,
-			e.ID[:], l.rowid, int64(e.Header.Seq), int64(e.Header.Timestamp),
-			nullable(typ), c.Deleted, e.Raw, payload, thread, v.now, t)
+		v.rows = append(v.rows, []any{e.ID[:], l.rowid, int64(e.Header.Seq), int64(e.Header.Timestamp),
+			nullable(typ), c.Deleted, e.Raw, payload, thread, v.now, t})
 		if v.times == nil {
 			v.times = map[entry.ID]int64{}
 		}
