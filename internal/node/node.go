@@ -321,7 +321,7 @@ func openWith(home string, o Options, lock *homeLock, device, accountKey identit
 	if max == 0 {
 		max = blob.DefaultMaxSize
 	}
-	bs, err := blob.Open(filepath.Join(home, blobDir), max)
+	bs, err := blob.Open(sc.blobsDir(home), max)
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -31,6 +31,13 @@ type StoreConfig struct {
 	// PostgresSchema is the schema the store's tables live in, created
 	// when missing; several hub processes share one by naming the same.
 	PostgresSchema string `toml:"postgres_schema"`
+	// Blobs is the directory of the home's blobs, an absolute path;
+	// empty: blobs/ in the home. Hub processes that share one PostgreSQL
+	// schema name one directory all of them reach, so that each serves
+	// the blobs any of them stored (the blob store is content-addressed
+	// and writes each blob under a temporary name, then renames it: two
+	// processes writing one blob at once leave one good copy).
+	Blobs string `toml:"blobs"`
 }
 
 func defaultStore() StoreConfig {
@@ -54,7 +61,18 @@ func (c StoreConfig) check() error {
 	default:
 		return fmt.Errorf("[store] backend = %q: give %q or %q", c.Backend, BackendSQLite, BackendPostgres)
 	}
+	if c.Blobs != "" && !filepath.IsAbs(c.Blobs) {
+		return fmt.Errorf("[store] blobs = %q: give an absolute path (a directory every process that shares the store reaches), or leave it out for the home's blobs/", c.Blobs)
+	}
 	return nil
+}
+
+// blobsDir is the directory of the home's blobs.
+func (c StoreConfig) blobsDir(home string) string {
+	if c.Blobs != "" {
+		return c.Blobs
+	}
+	return filepath.Join(home, blobDir)
 }
 
 // storeConfigOf returns the [store] table of the home's config file, or

@@ -89,12 +89,12 @@ func (p *Postgres) MoveHome(ctx context.Context, home string, logs []string) err
 // ServerCPUSeconds is the user plus system CPU time the throwaway
 // cluster's processes have used so far: the postmaster's own, that of its
 // exited children (the backends of closed connections) and that of its
-// live ones, from /proc. It is -1 for a server the benchmark did not
-// start, whose processes it cannot tell apart.
+// live ones, from /proc. A server the caller names is measured the same
+// way when it is a cluster laid out as pgtest lays out its own (host= a
+// unix socket directory holding data/postmaster.pid, as the fsync-on
+// cluster of BENCHMARKS.md's PostgreSQL commands is); for any other it is
+// -1, as its processes cannot be told apart.
 func (p *Postgres) ServerCPUSeconds() float64 {
-	if !p.Throwaway {
-		return -1
-	}
 	var dir string
 	for _, kv := range strings.Fields(p.Conn) {
 		if v, ok := strings.CutPrefix(kv, "host="); ok {

@@ -58,7 +58,8 @@ func TestMigrateFromEachVersion(t *testing.T) {
 	p := rawPool(t)
 	fresh := openTemp(t)
 	want := dumpSchema(t, p, fresh.Schema())
-	if !strings.Contains(want, "kith_meta") || !strings.Contains(want, "entries_type_time") {
+	if !strings.Contains(want, "kith_meta") || !strings.Contains(want, "entries_type_time") ||
+		!strings.Contains(want, "entries_log_type") {
 		t.Fatalf("a new schema lacks tables or indexes:\n%s", want)
 	}
 	for v := 0; v < SchemaVersion; v++ {

@@ -208,6 +208,12 @@ func (s *Store) Find(ctx context.Context, q store.Query) ([]*store.Stored, error
 	if limit <= 0 {
 		limit = store.DefaultLimit
 	}
+	if q.Thread == nil && q.Type != "" && len(q.Authors) > 0 {
+		out, ok, err := s.findLogs(ctx, q, limit)
+		if err != nil || ok {
+			return out, s.wrap("find", err)
+		}
+	}
 	query, args := findSQL(q, limit)
 	out, err := s.queryEntries(ctx, query, args...)
 	return out, s.wrap("find", err)

@@ -102,10 +102,19 @@ var migrations = []migration{
 		)`,
 		`INSERT INTO kith_meta (gen) VALUES (0)`,
 	}},
+	{version: 3, name: "entries of one log by type", stmts: []string{
+		// Find by log and type (findlogs.go), as the SQLite store's
+		// migration 4: the entries of one type in one log, ordered by
+		// (entry_time, cursor). Along a log entries arrive in seq order
+		// and entry_time never decreases, so within one log and type this
+		// is both time and arrival order. A page of one account's posts
+		// reads its few logs here, whatever else the store holds.
+		`CREATE INDEX entries_log_type ON entries (log, type, entry_time, cursor) WHERE type IS NOT NULL`,
+	}},
 }
 
 // SchemaVersion is the schema version this code reads and writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 func migrate(ctx context.Context, pool *pgxpool.Pool, schema, where string, lockID int64, _ store.Clock) error {
 	if last := migrations[len(migrations)-1].version; last != SchemaVersion {

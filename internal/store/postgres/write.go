@@ -38,10 +38,10 @@ func (s *Store) Ingest(ctx context.Context, es []*entry.Entry) ([]store.Result, 
 	if len(es) == 0 {
 		return []store.Result{}, nil
 	}
-	pv := s.startVerify(es)
-	defer pv.stop()
-	if _, err := pv.wait(0); err != nil {
-		return nil, err
+	pv := store.StartVerify(es, s.verify, s.fresh)
+	defer pv.Stop()
+	if err := pv.Wait(0); err != nil {
+		return nil, s.wrap("ingest", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -169,113 +169,20 @@ func (s *Store) reload(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// Entries are verified, then planned and written, in chunks.
-const (
-	firstVerifyChunk = 128
-	verifyChunk      = 512
-)
-
-// pipeline verifies the chunks of a batch ahead of the writer.
-type pipeline struct {
-	s      *Store
-	chunks [][]*entry.Entry
-	ready  []chan map[*entry.Entry]bool
-	quit   chan struct{}
-	done   chan struct{}
-}
-
-func (s *Store) startVerify(es []*entry.Entry) *pipeline {
-	p := &pipeline{s: s, quit: make(chan struct{}), done: make(chan struct{})}
-	for len(es) > 0 {
-		n := min(verifyChunk, len(es))
-		if len(p.chunks) == 0 {
-			n = min(firstVerifyChunk, len(es))
-		}
-		p.chunks = append(p.chunks, es[:n])
-		p.ready = append(p.ready, make(chan map[*entry.Entry]bool, 1))
-		es = es[n:]
-	}
-	go func() {
-		defer close(p.done)
-		for i, chunk := range p.chunks {
-			select {
-			case <-p.quit:
-				return
-			default:
-			}
-			p.ready[i] <- s.preverify(chunk)
-		}
-	}()
-	return p
-}
-
-func (p *pipeline) wait(i int) (map[*entry.Entry]bool, error) {
-	select {
-	case r := <-p.ready[i]:
-		p.ready[i] <- r
-		return r, nil
-	case <-p.done:
-		select {
-		case r := <-p.ready[i]:
-			p.ready[i] <- r
-			return r, nil
-		default:
-			return nil, errors.New("postgres: ingest: verification stopped")
-		}
-	}
-}
-
-func (p *pipeline) stop() {
-	close(p.quit)
-	<-p.done
-}
-
-func (p *pipeline) verifier(i int) (store.Verifier, error) {
-	done, err := p.wait(i)
-	if err != nil {
-		return nil, err
-	}
-	verify := p.s.verify
-	return func(sub []*entry.Entry) []bool {
-		out := make([]bool, len(sub))
-		var rest []*entry.Entry
-		var restIdx []int
-		for i, e := range sub {
-			if r, ok := done[e]; ok {
-				out[i] = r
-				continue
-			}
-			rest = append(rest, e)
-			restIdx = append(restIdx, i)
-		}
-		if len(rest) > 0 {
-			for j, r := range verify(rest) {
-				out[restIdx[j]] = r
-			}
-		}
-		return out
-	}, nil
-}
-
-// preverify verifies the entries of chunk that are probably new.
-func (s *Store) preverify(chunk []*entry.Entry) map[*entry.Entry]bool {
+// fresh returns the entries of chunk that are probably new: those past
+// the head this process last saw of their log. Only they are verified
+// ahead (store.VerifyPipeline).
+func (s *Store) fresh(chunk []*entry.Entry) []*entry.Entry {
 	cand := make([]*entry.Entry, 0, len(chunk))
 	s.logsMu.RLock()
+	defer s.logsMu.RUnlock()
 	for _, e := range chunk {
 		if l, ok := s.logs[store.LogKey{Author: e.Header.Author, LogID: e.Header.LogID}]; ok && e.Header.Seq <= l.head.Seq {
 			continue
 		}
 		cand = append(cand, e)
 	}
-	s.logsMu.RUnlock()
-	done := make(map[*entry.Entry]bool, len(cand))
-	if len(cand) == 0 {
-		return done
-	}
-	for i, ok := range s.verify(cand) {
-		done[cand[i]] = ok
-	}
-	return done
+	return cand
 }
 
 // txView is store.View over the write transaction. Writes are queued in
@@ -291,6 +198,9 @@ type txView struct {
 	lastKey store.LogKey
 	batch   *pgx.Batch
 	whats   []string // names the queued writes, for errors
+	// rows are the entries queued for insertion, sent by flush with one
+	// COPY before the batch (see flush).
+	rows [][]any
 	// times holds the entry_time of the entries this transaction
 	// inserted, for the replies to them.
 	times   map[entry.ID]int64
@@ -317,8 +227,34 @@ func (v *txView) queue(what string, sql string, args ...any) {
 	v.whats = append(v.whats, what)
 }
 
-// flush sends the queued writes.
+// copyCols are the columns of entries that a COPY fills; cursor comes
+// from its identity sequence, in row order.
+var copyCols = []string{"id", "log", "seq", "timestamp", "type", "deleted", "header", "payload", "thread", "arrived", "entry_time"}
+
+// flush sends the queued writes: first the queued entries, with one COPY
+// into entries, then the batch of the other writes, in one round trip.
+//
+// COPY has no ON CONFLICT, and needs none: the rows are entries that
+// store.Plan found new under the writers' advisory lock, which every
+// process's writers take, so no other transaction can have stored them;
+// the unique indexes on id and (log, seq) stay as the last word (a
+// violation fails the whole transaction, and nothing of it is stored).
+// Entries go first because the batch's writes may name them (a payload
+// filled in or dropped by a later entry of the same chunk); no write of
+// the batch is one that an entry of the COPY depends on (the logs row of a
+// new log is inserted at once, before its entries are queued).
 func (v *txView) flush() error {
+	if len(v.rows) > 0 {
+		rows := v.rows
+		v.rows = nil
+		n, err := v.tx.CopyFrom(v.ctx, pgx.Identifier{"entries"}, copyCols, pgx.CopyFromRows(rows))
+		if err != nil {
+			return fmt.Errorf("insert %d entries (first %x…, seq %d): %w", len(rows), rows[0][0].([]byte)[:8], rows[0][2], err)
+		}
+		if n != int64(len(rows)) {
+			return fmt.Errorf("insert %d entries: the server stored %d", len(rows), n)
+		}
+	}
 	if v.batch == nil || v.batch.Len() == 0 {
 		return nil
 	}
@@ -336,11 +272,11 @@ func (v *txView) flush() error {
 
 // run plans and applies the batch chunk by chunk; it returns the results
 // and how many changes it applied.
-func (v *txView) run(es []*entry.Entry, pv *pipeline) ([]store.Result, int, error) {
+func (v *txView) run(es []*entry.Entry, pv *store.VerifyPipeline) ([]store.Result, int, error) {
 	results := make([]store.Result, 0, len(es))
 	applied := 0
-	for i, chunk := range pv.chunks {
-		verify, err := pv.verifier(i)
+	for i, chunk := range pv.Chunks() {
+		verify, err := pv.Verifier(i)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -528,9 +464,6 @@ func threadCol(root entry.ID) any {
 	return root[:]
 }
 
-const insEntrySQL = `INSERT INTO entries (id, log, seq, timestamp, type, deleted, header, payload, thread, arrived, entry_time)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
-
 func (v *txView) apply(c *store.Change) error {
 	switch c.Kind {
 	case store.Insert:
@@ -572,9 +505,8 @@ func (v *txView) apply(c *store.Change) error {
 			}
 		}
 		t := store.EntryTime(e.Header.Timestamp, v.now, prev)
-		v.queue(fmt.Sprintf("insert entry %s (seq %d of log %s)", e.ID, e.Header.Seq, k), insEntrySQL,
-			e.ID[:], l.rowid, int64(e.Header.Seq), int64(e.Header.Timestamp),
-			nullable(typ), c.Deleted, e.Raw, payload, thread, v.now, t)
+		v.rows = append(v.rows, []any{e.ID[:], l.rowid, int64(e.Header.Seq), int64(e.Header.Timestamp),
+			nullable(typ), c.Deleted, e.Raw, payload, thread, v.now, t})
 		if v.times == nil {
 			v.times = map[entry.ID]int64{}
 		}
