@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -90,6 +91,8 @@ type Config struct {
 	// Store says where the entries are kept (the [store] table;
 	// storeconfig.go).
 	Store StoreConfig `toml:"store"`
+
+	parsed *parsedLogs // Logs parsed when read (configcache.go)
 }
 
 // MaxStrangerWork is the highest stranger_work.
@@ -196,8 +199,12 @@ func (c Config) check() error {
 	return nil
 }
 
-// logKeys parses Logs.
+// logKeys parses Logs (or returns them as parsed when the config was
+// read from its cache, ConfigCacheFile).
 func (c Config) logKeys() ([]store.LogKey, error) {
+	if ks, ok := c.cachedLogKeys(); ok {
+		return ks, nil
+	}
 	var out []store.LogKey
 	for _, s := range c.Logs {
 		k, err := ParseLogKey(s)
@@ -251,6 +258,14 @@ func LoadConfig(home string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	sum := sha256.Sum256(b)
+	if c, ok := readConfigCache(home, sum); ok {
+		c = c.withDefaults()
+		if err := c.check(); err != nil {
+			return Config{}, fmt.Errorf("%s: %w", path, err)
+		}
+		return c, nil
+	}
 	var c Config
 	md, err := toml.Decode(string(b), &c)
 	if err != nil {
@@ -263,9 +278,16 @@ func LoadConfig(home string) (Config, error) {
 		}
 		return Config{}, fmt.Errorf("%s: unknown setting %s (see doc/config.md)", path, strings.Join(keys, ", "))
 	}
+	decoded := c
+	keys, err := c.logKeys()
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	c.parsed = &parsedLogs{from: c.Logs, keys: keys}
 	c = c.withDefaults()
 	if err := c.check(); err != nil {
 		return Config{}, fmt.Errorf("%s: %w", path, err)
 	}
+	writeConfigCache(home, sum, decoded, keys)
 	return c, nil
 }

@@ -76,6 +76,7 @@ type Engine struct {
 	log    *slog.Logger
 	budget *Budget
 	pool   *sendPool // the ENTRIES bytes all sessions queue, beyond their own
+	base   offerBase // every head, sorted, shared by the sessions' offer sets
 
 	mu       sync.Mutex
 	sessions map[identity.PublicKey]*session

@@ -11,36 +11,28 @@ import (
 
 // ItemSet is a snapshot of an offer set: items sorted by key (author ‖ log
 // id, bytewise), with prefix sums of their hashes so that the fingerprint of
-// any range costs two binary searches.
+// any range costs two binary searches. It is immutable once built, so that
+// sessions can share one (offerset.go).
 type ItemSet struct {
 	items []Item
-	keys  [][KeySize]byte
 	sums  []sum256 // sums[i]: the sum of the hashes of items[:i]
 }
 
 // NewItemSet builds a set from items in any order. Two items of one log are
 // an error.
 func NewItemSet(items []Item) (*ItemSet, error) {
-	s := &ItemSet{items: slices.Clone(items)}
-	s.keys = make([][KeySize]byte, len(s.items))
-	for i, it := range s.items {
-		s.keys[i] = keyOf(it.Log)
+	items = slices.Clone(items)
+	if !slices.IsSortedFunc(items, cmpItems) {
+		slices.SortFunc(items, cmpItems)
 	}
-	if !sort.SliceIsSorted(s.keys, func(i, j int) bool { return bytes.Compare(s.keys[i][:], s.keys[j][:]) < 0 }) {
-		idx := make([]int, len(s.items))
-		for i := range idx {
-			idx[i] = i
-		}
-		sort.Slice(idx, func(a, b int) bool { return bytes.Compare(s.keys[idx[a]][:], s.keys[idx[b]][:]) < 0 })
-		items, keys := make([]Item, len(idx)), make([][KeySize]byte, len(idx))
-		for i, j := range idx {
-			items[i], keys[i] = s.items[j], s.keys[j]
-		}
-		s.items, s.keys = items, keys
-	}
-	s.sums = make([]sum256, len(s.items)+1)
+	return newSortedItemSet(items)
+}
+
+// newSortedItemSet builds a set from items sorted by key, which it keeps.
+func newSortedItemSet(items []Item) (*ItemSet, error) {
+	s := &ItemSet{items: items, sums: make([]sum256, len(items)+1)}
 	for i, it := range s.items {
-		if i > 0 && s.keys[i] == s.keys[i-1] {
+		if i > 0 && it.Log == s.items[i-1].Log {
 			return nil, fmt.Errorf("replicate: item set: log %s appears twice", it.Log)
 		}
 		s.sums[i+1] = s.sums[i].add(sumOf(ItemHash(it)))
@@ -48,17 +40,30 @@ func NewItemSet(items []Item) (*ItemSet, error) {
 	return s, nil
 }
 
+// cmpItems orders items by key: author, then log id, bytewise.
+func cmpItems(a, b Item) int { return cmpLogs(a.Log, b.Log) }
+
+func cmpLogs(a, b store.LogKey) int {
+	if c := bytes.Compare(a.Author[:], b.Author[:]); c != 0 {
+		return c
+	}
+	return bytes.Compare(a.LogID[:], b.LogID[:])
+}
+
 // Len returns the number of items.
 func (s *ItemSet) Len() int { return len(s.items) }
 
-// Items returns the items in key order. The slice belongs to the set.
-func (s *ItemSet) Items() []Item { return s.items }
+// Items returns the items in key order. The slice belongs to the set: do
+// not modify it.
+func (s *ItemSet) Items() []Item { return s.items[:len(s.items):len(s.items)] }
+
+// key returns the key of item i.
+func (s *ItemSet) key(i int) [KeySize]byte { return keyOf(s.items[i].Log) }
 
 // Lookup returns the item of a log.
 func (s *ItemSet) Lookup(log store.LogKey) (Item, bool) {
-	k := keyOf(log)
-	i := s.search(k[:])
-	if i < len(s.items) && s.keys[i] == k {
+	i, ok := slices.BinarySearchFunc(s.items, log, func(it Item, l store.LogKey) int { return cmpLogs(it.Log, l) })
+	if ok {
 		return s.items[i], true
 	}
 	return Item{}, false
@@ -70,7 +75,10 @@ func (s *ItemSet) search(bound []byte) int {
 	if bound == nil {
 		return len(s.items)
 	}
-	return sort.Search(len(s.keys), func(i int) bool { return bytes.Compare(s.keys[i][:], bound) >= 0 })
+	return sort.Search(len(s.items), func(i int) bool {
+		k := s.key(i)
+		return bytes.Compare(k[:], bound) >= 0
+	})
 }
 
 // fingerprint returns the fingerprint of items[i:j].
@@ -86,6 +94,32 @@ func (s *ItemSet) Fingerprint(lower, upper []byte) Fingerprint {
 		i = s.search(lower)
 	}
 	return s.fingerprint(i, max(i, s.search(upper)))
+}
+
+// filter returns the set of the items whose log keep accepts: s itself
+// when it accepts them all (nothing is copied), else a new set whose sums
+// come from s's (no item is hashed again). keep is called once per item.
+func (s *ItemSet) filter(keep func(store.LogKey) bool) *ItemSet {
+	var drop []int
+	for i := range s.items {
+		if !keep(s.items[i].Log) {
+			drop = append(drop, i)
+		}
+	}
+	if len(drop) == 0 {
+		return s
+	}
+	n := len(s.items) - len(drop)
+	out := &ItemSet{items: make([]Item, 0, n), sums: make([]sum256, 1, n+1)}
+	for i := range s.items {
+		if len(drop) > 0 && drop[0] == i {
+			drop = drop[1:]
+			continue
+		}
+		out.items = append(out.items, s.items[i])
+		out.sums = append(out.sums, out.sums[len(out.sums)-1].add(s.sums[i+1].sub(s.sums[i])))
+	}
+	return out
 }
 
 // between returns the shortest prefix of key b that sorts above key a

@@ -110,7 +110,7 @@ func (a *answer) add(in []Range, learn func([]Item) error) error {
 		rg := &in[k]
 		lo := a.lo
 		hi := max(lo, r.set.search(rg.Upper))
-		mine := r.set.items[lo:hi]
+		mine := r.set.items[lo:hi:hi]
 		switch rg.Mode {
 		case ModeFingerprint, ModeList:
 			a.send = true
@@ -167,7 +167,8 @@ func (r *Reconciler) split(b *rangeBuilder, lo, hi int, upper []byte) {
 		up := upper
 		if p < SplitParts {
 			end = r.splitPoint(lo+p*n/SplitParts, n/SplitParts/4, from+1, hi-(SplitParts-p))
-			up = between(&r.set.keys[end-1], &r.set.keys[end])
+			a, c := r.set.key(end-1), r.set.key(end)
+			up = between(&a, &c)
 		}
 		if !b.add(r.set, from, Range{Upper: up, Mode: ModeFingerprint, Fingerprint: r.set.fingerprint(from, end)}) {
 			return
@@ -188,7 +189,8 @@ func (r *Reconciler) splitPoint(ideal, slack, first, last int) int {
 			if c < first || c > last {
 				continue
 			}
-			if l := sharedPrefix(&r.set.keys[c-1], &r.set.keys[c]); l < bestLen {
+			a, k := r.set.key(c-1), r.set.key(c)
+			if l := sharedPrefix(&a, &k); l < bestLen {
 				best, bestLen = c, l
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/store"
 )
 
 // The phases of SessionState.
@@ -174,19 +175,15 @@ func (s *session) run(parent context.Context) error {
 	return s.shutdown(parent, &wg)
 }
 
-// offerSet is the snapshot of the logs this node offers the peer.
+// offerSet is the snapshot of the logs this node offers the peer: the
+// engine's set of all heads (offerset.go) less the logs the scope does not
+// give the peer.
 func (s *session) offerSet(ctx context.Context) (*ItemSet, error) {
-	heads, err := s.e.cfg.Store.Heads(ctx)
+	all, err := s.e.base.get(ctx, s.e.cfg.Store)
 	if err != nil {
-		return nil, fmt.Errorf("read the heads of the store: %w", err)
+		return nil, err
 	}
-	items := make([]Item, 0, len(heads))
-	for _, h := range heads {
-		if h.Seq > 0 && s.e.cfg.Scope.Offers(s.peer, h.Log) {
-			items = append(items, Item{Log: h.Log, Seq: h.Seq, Head: h.ID})
-		}
-	}
-	return NewItemSet(items)
+	return all.filter(func(l store.LogKey) bool { return s.e.cfg.Scope.Offers(s.peer, l) }), nil
 }
 
 // loop handles the messages the reader passes on, and scope changes, until

@@ -20,6 +20,7 @@ func (s *Store) DropLog(ctx context.Context, k store.LogKey) (int, int64, error)
 	if s.closed {
 		return 0, 0, store.ErrClosed
 	}
+	defer s.version.Add(1)
 	l := s.logs[k]
 	if l == nil {
 		return 0, 0, nil

@@ -14,6 +14,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
@@ -25,6 +26,7 @@ import (
 type Store struct {
 	mu      sync.RWMutex
 	closed  bool
+	version atomic.Uint64 // HeadsVersion: bumped by every write
 	verify  store.Verifier
 	clock   store.Clock // stamps arrivals
 	entries []*record   // by cursor-1, in arrival order
@@ -134,6 +136,7 @@ func (s *Store) Ingest(ctx context.Context, es []*entry.Entry) ([]store.Result, 
 	for i := range changes {
 		s.apply(&changes[i], now)
 	}
+	s.version.Add(1)
 	return results, nil
 }
 

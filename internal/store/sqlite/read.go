@@ -74,11 +74,17 @@ func scanHead(sc scanner) (store.Head, error) {
 	var (
 		hd               store.Head
 		author, lid, hid []byte
-		err              error
 	)
 	if err := sc.Scan(&author, &lid, &hd.Seq, &hid, &hd.Forked, &hd.Ended); err != nil {
 		return store.Head{}, err
 	}
+	return headOf(hd, author, lid, hid)
+}
+
+// headOf completes hd, scanned with its seq and flags, with its log key
+// and head id.
+func headOf(hd store.Head, author, lid, hid []byte) (store.Head, error) {
+	var err error
 	if hd.Log.Author, err = pub(author, "log author"); err != nil {
 		return store.Head{}, err
 	}
@@ -111,8 +117,13 @@ func (s *Store) Heads(ctx context.Context) ([]store.Head, error) {
 	}
 	defer rows.Close()
 	hs := []store.Head{}
+	var author, lid, hid sql.RawBytes // not copied: every log's head is read here
 	for rows.Next() {
-		hd, err := scanHead(rows)
+		var hd store.Head
+		err := rows.Scan(&author, &lid, &hd.Seq, &hid, &hd.Forked, &hd.Ended)
+		if err == nil {
+			hd, err = headOf(hd, author, lid, hid)
+		}
 		if err != nil {
 			return nil, s.wrap("heads", err)
 		}
