@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/introduce"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/client"
 	ma "github.com/multiformats/go-multiaddr"
@@ -69,4 +70,12 @@ func TestSignalRelayBrowsersOnly(t *testing.T) {
 	waitFor(t, 10*time.Second, "the relay to forget the slot of the peer that went", func() bool {
 		return len(relay.SignalPeers()) == 0
 	})
+}
+
+// TestIntroduceProtocolID: the resource manager's limits are for the
+// protocol id the node serves introductions on.
+func TestIntroduceProtocolID(t *testing.T) {
+	if IntroduceProtocol != introduce.Protocol {
+		t.Fatalf("IntroduceProtocol %q, introduce.Protocol %q", IntroduceProtocol, introduce.Protocol)
+	}
 }
