@@ -18,6 +18,7 @@ func main() {
 		api.Set(name, js.FuncOf(fn))
 	}
 	api.Set("newPeer", js.FuncOf(newPeer))
+	api.Set("readIntroduction", js.FuncOf(readIntroduction))
 	js.Global().Set("kith", api)
 	if ready := js.Global().Get("kithReady"); ready.Type() == js.TypeFunction {
 		ready.Invoke(api)

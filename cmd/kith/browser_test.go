@@ -45,6 +45,9 @@ type browser struct {
 	ctx  context.Context // the browser's first tab
 	dir  string          // screenshots
 	logs *syncBuffer     // console errors and uncaught exceptions of every tab
+	// close stops the browser (and waits for it to exit); the test's end
+	// does it too.
+	close func()
 
 	mu         sync.Mutex
 	exceptions []string // uncaught exceptions: each fails the test
@@ -55,17 +58,26 @@ type browser struct {
 // window; it is stopped when the test ends.
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
+	return newBrowserAt(t, t.TempDir())
+}
+
+// newBrowserAt starts chromium as newBrowser does, with its profile in
+// profile (a second start with the same folder is the same browser
+// profile: its IndexedDB, its keys) and the extra options.
+func newBrowserAt(t *testing.T, profile string, extra ...chromedp.ExecAllocatorOption) *browser {
+	t.Helper()
 	path := chromiumPath(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("no-proxy-server", true),
 	)
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	b := &browser{t: t, ctx: ctx, dir: screenshotDir(t), logs: &syncBuffer{}}
@@ -75,9 +87,10 @@ func newBrowser(t *testing.T) *browser {
 		t.Fatalf("start chromium (%s): %v", path, err)
 	}
 	b.watch(ctx, "tab 1") // after the start: watching a context starts its browser
+	var once sync.Once
+	b.close = func() { once.Do(func() { cancel(); cancelAlloc() }) }
 	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
+		b.close()
 		if l := b.logs.String(); l != "" {
 			t.Logf("browser console:\n%s", l)
 		}

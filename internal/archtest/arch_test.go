@@ -49,6 +49,7 @@ var layers = map[string]layer{
 	"internal/blob":       domain,
 	"internal/bundle":     domain,
 	"internal/invite":     domain,
+	"internal/introduce":  domain,
 	"internal/pairing":    domain,
 	"internal/atomicfile": domain,
 	"internal/village":    domain,

@@ -56,6 +56,13 @@ type Config struct {
 	// the start, within RelayLimits, to the peers RelayAllow admits.
 	RelayService bool
 
+	// SignalRelay, when RelayService is off, offers a circuit relay v2
+	// service only for the signalling of browser-to-browser WebRTC: slots
+	// only for peers connected over WebSocket or WebRTC-direct and not
+	// refused for misbehaviour, within the Signal* limits
+	// (signalrelay.go, doc/browser.md).
+	SignalRelay bool
+
 	// RelayLimits bound the relay service; zero fields take the defaults
 	// (DefaultRelayDuration, …).
 	RelayLimits RelayLimits

@@ -35,6 +35,7 @@ type Host struct {
 	hubs      *hubClient       // slots at the configured hubs (hubclient.go); nil without hubs
 	punches   *puncher         // hole punches under way and their outcomes (holepunch.go)
 	relaying  *relayMeter      // counts of the relay service (metrics.go); nil without it
+	signal    *signalSlots     // slots at the signalling relay (signalrelay.go); nil without it
 	addrs     *addrBook        // address records, own and peers' (addrrecord.go); nil on the mock network
 	dht       *dht.IpfsDHT     // nil when the DHT is off
 	providing *providing       // nil when the DHT is off
@@ -115,6 +116,10 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	}
 	if cfg.RelayService {
 		if err := h.startRelayService(cfg.RelayLimits, cfg.RelayAllow, cfg.RelayAccount); err != nil {
+			return nil, errors.Join(err, h.Close())
+		}
+	} else if cfg.SignalRelay {
+		if err := h.startSignalRelay(nil); err != nil {
 			return nil, errors.Join(err, h.Close())
 		}
 	}

@@ -187,6 +187,14 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 				StreamsOutbound: 2,
 				Memory:          1 << 20,
 			},
+			// One question at a time: an answer of at most 2,050 bytes
+			// (doc/protocol/introduce.md).
+			IntroduceProtocol: {
+				Streams:         2,
+				StreamsInbound:  1,
+				StreamsOutbound: 1,
+				Memory:          1 << 20,
+			},
 			// One run at a time is all a new device needs; its result
 			// carries up to 1 MiB of certificates.
 			PairProtocol: {

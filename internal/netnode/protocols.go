@@ -27,6 +27,10 @@ const (
 	// VillageFoundProtocol carries a founding to a co-founder's device
 	// (doc/protocol/village.md §6a).
 	VillageFoundProtocol = "/kith/village/found/1"
+	// IntroduceProtocol carries a browser peer's question for the browser
+	// peers it may meet through the signalling relay
+	// (doc/protocol/introduce.md).
+	IntroduceProtocol = "/kith/introduce/1"
 )
 
 // DHTProtocolPrefix is the prefix of the private Kademlia DHT's protocol

@@ -50,6 +50,11 @@ type Config struct {
 	Relay        *bool `toml:"relay"`
 	HolePunching *bool `toml:"hole_punching"`
 	AutoNAT      *bool `toml:"autonat"`
+	// BrowserSignalling relays the signalling of browser-to-browser
+	// WebRTC for browser peers (netnode.Config.SignalRelay; a hub's relay
+	// does it instead) and introduces them to each other
+	// (/kith/introduce/1).
+	BrowserSignalling *bool `toml:"browser_signalling"`
 	// Hops is how many steps beyond the accounts one follows are
 	// replicated: 1 also fetches the accounts they follow.
 	Hops *int `toml:"hops"`
@@ -114,25 +119,26 @@ func DefaultConfig() Config {
 			fmt.Sprintf("/ip6/::/udp/%d/quic-v1", DefaultP2PPort),
 			fmt.Sprintf("/ip6/::/tcp/%d/ws", DefaultWSPort),
 		},
-		API:          DefaultAPI,
-		Bootstrap:    []string{},
-		MDNS:         &t,
-		DHT:          &t,
-		DHTServer:    &f,
-		Relay:        &t,
-		HolePunching: &t,
-		AutoNAT:      &t,
-		Hops:         &one,
-		Logs:         []string{},
-		ConnLow:      netnode.DefaultConnLow,
-		ConnHigh:     netnode.DefaultConnHigh,
-		Peers:        []string{},
-		StrangerWork: DefaultStrangerWork,
-		Hubs:         []string{},
-		LogFormat:    LogText,
-		Hub:          defaultHub(),
-		Leases:       []string{},
-		Store:        defaultStore(),
+		API:               DefaultAPI,
+		Bootstrap:         []string{},
+		MDNS:              &t,
+		DHT:               &t,
+		DHTServer:         &f,
+		Relay:             &t,
+		HolePunching:      &t,
+		AutoNAT:           &t,
+		BrowserSignalling: &t,
+		Hops:              &one,
+		Logs:              []string{},
+		ConnLow:           netnode.DefaultConnLow,
+		ConnHigh:          netnode.DefaultConnHigh,
+		Peers:             []string{},
+		StrangerWork:      DefaultStrangerWork,
+		Hubs:              []string{},
+		LogFormat:         LogText,
+		Hub:               defaultHub(),
+		Leases:            []string{},
+		Store:             defaultStore(),
 	}
 }
 
@@ -145,7 +151,7 @@ func (c Config) withDefaults() Config {
 	if c.API == "" {
 		c.API = d.API
 	}
-	for _, p := range []struct{ dst, def **bool }{{&c.MDNS, &d.MDNS}, {&c.DHT, &d.DHT}, {&c.DHTServer, &d.DHTServer}, {&c.Relay, &d.Relay}, {&c.HolePunching, &d.HolePunching}, {&c.AutoNAT, &d.AutoNAT}} {
+	for _, p := range []struct{ dst, def **bool }{{&c.MDNS, &d.MDNS}, {&c.DHT, &d.DHT}, {&c.DHTServer, &d.DHTServer}, {&c.Relay, &d.Relay}, {&c.HolePunching, &d.HolePunching}, {&c.AutoNAT, &d.AutoNAT}, {&c.BrowserSignalling, &d.BrowserSignalling}} {
 		if *p.dst == nil {
 			*p.dst = *p.def
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/kithnet/kith/internal/blobsync"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/introduce"
 	"github.com/kithnet/kith/internal/invite"
 	"github.com/kithnet/kith/internal/netnode"
 	"github.com/kithnet/kith/internal/replicate"
@@ -151,6 +152,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 			Hubs:      cfg.Hubs,
 			// A hub (doc/config.md, [hub]) relays for whom it serves.
 			RelayService: cfg.Hub.On,
+			// Otherwise a node relays browser-to-browser WebRTC
+			// signalling for browser peers (doc/browser.md).
+			SignalRelay:  *cfg.BrowserSignalling,
 			RelayLimits:  cfg.Hub.relayLimits(),
 			RelayAllow:   n.relayAllow,
 			RelayAccount: n.relayAccount,
@@ -233,6 +237,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	n.updateWanted(ctx, nw)
 	host.Handle(invite.CertProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveCert(nctx, s)
+	})
+	host.Handle(introduce.Protocol, func(remote identity.PublicKey, s netnode.Stream) {
+		n.serveIntroduce(nctx, nw, remote, s)
 	})
 	host.Handle(services.HeadsProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveHeads(nctx, nw, remote, s)

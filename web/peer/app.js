@@ -163,7 +163,10 @@ async function connect (addr) {
     await state.p2p.handle('/kith/sync/1', (stream, conn) => {
       runSync(hex(net.remoteKey(conn)), stream, false)
     })
+    watchPeers()
   }
+  state.nodeAddr = addr
+  state.nodePeer = net.peerIdOf(addr)
   $('net').textContent = 'Connecting to ' + addr + '…'
   const conn = await state.p2p.dial(net.multiaddr(addr))
   const remote = net.remoteKey(conn)
@@ -171,9 +174,11 @@ async function connect (addr) {
   const node = await state.peer.acceptCert(hex(remote), net.byteStream(cert), true)
   $('net').textContent = 'Connected to the node of ' + node.account_id.slice(0, 16) + '…'
   $('net').dataset.account = node.account_id
+  state.node = hex(remote)
   if (less(state.key.publicRaw, remote)) {
     runSync(hex(remote), await conn.newStream('/kith/sync/1'), true)
   }
+  introductions()
 }
 
 function less (a, b) {
@@ -183,8 +188,101 @@ function less (a, b) {
 
 function runSync (remote, stream, initiator) {
   state.peer.sync(remote, net.byteStream(stream), initiator).catch((err) => {
-    problem('The sync with the node stopped: ' + err.message)
+    if (remote === state.node) problem('The sync with the node stopped: ' + err.message)
   })
+}
+
+// ---- Other browser peers (doc/browser.md, "Browser to browser"): the
+// node introduces the browser peers of its circle that hold a slot at its
+// signalling relay (/kith/introduce/1); this page dials each over WebRTC,
+// signalled through the node (the peer with the smaller key dials, so
+// that two peers make one connection), and then syncs with it directly, as with a
+// node: certificates both ways (each follows the other's account), then
+// the smaller key opens the session. The direct connections outlive the
+// node. When the node's connection ends, the page dials it again.
+
+const INTRODUCE_EVERY = 5000 // ms between questions to the node
+const REDIAL_EVERY = 3000 // ms between tries to reach the node again
+
+// watchPeers meets every direct connection to a peer other than the node,
+// and dials the node again when its connection ends.
+function watchPeers () {
+  state.direct = new Map() // device key (hex) → {conn, label} of the browser peers met
+  state.p2p.addEventListener('connection:open', (ev) => {
+    const conn = ev.detail
+    if (conn.remotePeer.toString() === state.nodePeer || !net.isDirect(conn)) return
+    if (!state.direct.has(hex(net.remoteKey(conn)))) meet(conn)
+  })
+  state.p2p.addEventListener('connection:close', (ev) => {
+    const conn = ev.detail
+    const remote = hex(net.remoteKey(conn))
+    const met = state.direct.get(remote)
+    if (met && met.conn === conn) {
+      state.direct.delete(remote)
+      showPeers()
+      const other = state.p2p.getConnections(conn.remotePeer).find((c) => c !== conn && net.isDirect(c))
+      if (other) meet(other)
+    }
+    if (conn.remotePeer.toString() === state.nodePeer && state.p2p.getConnections(conn.remotePeer).length === 0 && !state.redialTimer) {
+      $('net').textContent = 'The node went away; trying again…'
+      delete $('net').dataset.account
+      redial()
+    }
+  })
+}
+
+// meet exchanges certificates with a browser peer on a direct connection
+// (each follows the other's account), and opens the sync session when
+// this side's key is the smaller.
+async function meet (conn) {
+  const remote = hex(net.remoteKey(conn))
+  const met = { conn, transport: net.transportOf(conn), account: '' }
+  state.direct.set(remote, met)
+  try {
+    const cert = await conn.newStream('/kith/cert/1')
+    const peer = await state.peer.acceptCert(remote, net.byteStream(cert), true)
+    met.account = peer.account_id
+    showPeers()
+    if (less(state.key.publicRaw, net.remoteKey(conn))) {
+      runSync(remote, await conn.newStream('/kith/sync/1'), true)
+    }
+  } catch (err) {
+    console.warn('meeting ' + remote.slice(0, 12) + ': ' + err.message)
+    if (state.direct.get(remote) === met) state.direct.delete(remote)
+    showPeers()
+  }
+}
+
+function showPeers () {
+  const ps = [...state.direct.values()].filter((m) => m.account)
+  $('net').dataset.direct = ps.length
+  $('direct').textContent = ps.length ? 'Directly connected to ' + ps.length + ' browser peer' + (ps.length > 1 ? 's' : '') + ': ' + ps.map((m) => m.transport + ' ' + m.account.slice(0, 16) + '…').join(', ') + '.' : ''
+}
+
+// introductions asks the node which browser peers to meet, now and every
+// INTRODUCE_EVERY ms while connected to it, and dials the new ones.
+async function introductions () {
+  clearTimeout(state.introTimer)
+  const node = state.node
+  try {
+    const conns = state.p2p.getConnections().filter((c) => hex(net.remoteKey(c)) === node)
+    if (conns.length === 0) return
+    const keys = await window.kith.readIntroduction(net.byteStream(await conns[0].newStream('/kith/introduce/1')))
+    for (const k of keys) {
+      const raw = new Uint8Array(k.match(/../g).map((b) => parseInt(b, 16)))
+      if (state.direct.has(k) || !less(state.key.publicRaw, raw)) continue
+      state.p2p.dial(net.webRTCAddr(state.nodeAddr, raw)).catch((err) => console.warn('WebRTC to ' + k.slice(0, 12) + ': ' + err.message))
+    }
+  } catch (err) {
+    console.warn('introductions: ' + err.message)
+  }
+  if (state.node === node) state.introTimer = setTimeout(introductions, INTRODUCE_EVERY)
+}
+
+function redial () {
+  state.redialTimer = setTimeout(() => {
+    connect(state.nodeAddr).then(() => { state.redialTimer = null; problem('') }, () => redial())
+  }, REDIAL_EVERY)
 }
 
 async function main () {

@@ -1,11 +1,14 @@
 // The browser peer's transport (doc/browser.md): js-libp2p over WebSocket
-// with Noise and yamux, or over WebRTC-direct, as the node speaks them (doc/network.md), keyed by
-// the device key. The private key is a non-extractable WebCrypto key: libp2p
+// with Noise and yamux, or over WebRTC-direct, as the node speaks them
+// (doc/network.md), and WebRTC to other browser peers, signalled through
+// the node's relay (circuit relay v2), keyed by the device key. The private key is a non-extractable WebCrypto key: libp2p
 // only asks it to sign (the Noise handshake's identity signature). kith's
 // own protocols run in the WebAssembly build; this file only moves bytes.
 import { createLibp2p } from 'libp2p'
 import { webSockets } from '@libp2p/websockets'
-import { webRTCDirect } from '@libp2p/webrtc'
+import { webRTC, webRTCDirect } from '@libp2p/webrtc'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
@@ -63,13 +66,30 @@ export function byteStream (stream) {
 export async function start ({ privateKey, publicRaw }) {
   return createLibp2p({
     privateKey: webCryptoKey(privateKey, publicRaw),
+    // Listen for other browser peers: hold a slot at the node's
+    // signalling relay ('/p2p-circuit': any connected peer that relays),
+    // and take WebRTC connections signalled through it ('/webrtc').
+    addresses: { listen: ['/p2p-circuit', '/webrtc'] },
     // WebSocket, or WebRTC-direct (no certificate authority: the node's
-    // certificate hash is in its address), whichever address is dialled.
-    transports: [webSockets(), webRTCDirect()],
+    // certificate hash is in its address), whichever address is dialled;
+    // WebRTC to other browsers, signalled over a relayed connection
+    // through the node. No STUN or TURN server: only addresses of the
+    // browser's own network (js-libp2p's default would ask public STUN
+    // servers).
+    transports: [
+      webSockets(),
+      webRTCDirect(),
+      webRTC({ rtcConfiguration: () => ({ iceServers: [] }) }),
+      circuitRelayTransport()
+    ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     // The node the page came from is on this machine or the LAN: allow it.
     connectionGater: { denyDialMultiaddr: () => false },
+    // A WebRTC connection is signalled over the relay and then gathers,
+    // checks and sets up DTLS and SCTP: allow it more than js-libp2p's 6
+    // seconds an address (a phone, a busy machine).
+    connectionManager: { dialTimeout: 30000, addressDialTimeout: 30000, inboundUpgradeTimeout: 30000 },
     services: { identify: identify(), ping: ping() }
   })
 }
@@ -78,6 +98,38 @@ export async function start ({ privateKey, publicRaw }) {
 // device key the Noise handshake authenticated.
 export function remoteKey (connection) {
   return connection.remotePeer.publicKey.raw
+}
+
+// webRTCAddr is the address that reaches the browser peer with device
+// key raw through the node at nodeAddr (the node's address with /p2p/):
+// a relayed connection for signalling, upgraded to a direct WebRTC one.
+export function webRTCAddr (nodeAddr, raw) {
+  const id = peerIdFromPublicKey(publicKeyFromRaw(raw)).toString()
+  return multiaddr(nodeAddr + '/p2p-circuit/webrtc/p2p/' + id)
+}
+
+// peerIdOf is the peer id an address ends with (/p2p/<id>), or ''.
+export function peerIdOf (addr) {
+  const m = String(addr).match(/\/p2p\/([^/]+)$/)
+  return m ? m[1] : ''
+}
+
+// isDirect reports whether a connection carries streams without limits
+// (not a relayed connection, which the node keeps to signalling).
+export function isDirect (connection) {
+  return connection.limits == null
+}
+
+// transportOf names a connection's transport as `kith peers` does.
+export function transportOf (connection) {
+  const a = connection.remoteAddr.toString()
+  // the dialler's is the relay's address with /webrtc, the listener's
+  // /webrtc/p2p/<id>
+  if (/(^|\/p2p-circuit)\/webrtc(\/|$)/.test(a)) return 'webrtc'
+  if (a.includes('/p2p-circuit')) return 'relay'
+  if (a.includes('/webrtc-direct')) return 'webrtc-direct'
+  if (/\/wss?(\/|$)/.test(a)) return 'ws'
+  return 'other'
 }
 
 export { multiaddr }
