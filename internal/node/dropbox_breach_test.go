@@ -72,12 +72,13 @@ func TestMockDropboxBreachesPenalised(t *testing.T) {
 	)
 	done := make(chan identity.PublicKey, 16)
 	ctx := t.Context()
+	var reads readWatch
 	nw.host.Handle(dropbox.Protocol, func(remote identity.PublicKey, s netnode.Stream) {
-		n.serveDropbox(ctx, nw, remote, s)
+		n.serveDropbox(ctx, nw, remote, reads.wrap(s))
 		done <- remote
 	})
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { runBreach(t, mn, n, nw, dropbox.Protocol, c, done) })
+		t.Run(c.name, func(t *testing.T) { runBreach(t, mn, n, nw, dropbox.Protocol, c, done, &reads) })
 	}
 	if s := nw.dropbox.hub.stats(); s.Letters != 1 || s.Strangers != 1 {
 		t.Fatalf("the hub keeps %+v, want the good letter only", s)

@@ -35,11 +35,12 @@ func TestMockHeadsBreachesPenalised(t *testing.T) {
 	)
 	done := make(chan identity.PublicKey, 16)
 	ctx := t.Context()
+	var reads readWatch
 	nw.host.Handle(services.HeadsProtocol, func(remote identity.PublicKey, s netnode.Stream) {
-		n.serveHeads(ctx, nw, remote, s)
+		n.serveHeads(ctx, nw, remote, reads.wrap(s))
 		done <- remote
 	})
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { runBreach(t, mn, n, nw, services.HeadsProtocol, c, done) })
+		t.Run(c.name, func(t *testing.T) { runBreach(t, mn, n, nw, services.HeadsProtocol, c, done, &reads) })
 	}
 }

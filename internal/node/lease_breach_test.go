@@ -37,11 +37,12 @@ func TestMockLeaseBreachesPenalised(t *testing.T) {
 	)
 	done := make(chan identity.PublicKey, 16)
 	ctx := t.Context()
+	var reads readWatch
 	nw.host.Handle(services.LeaseProtocol, func(remote identity.PublicKey, s netnode.Stream) {
-		n.serveLease(ctx, nw, remote, s)
+		n.serveLease(ctx, nw, remote, reads.wrap(s))
 		done <- remote
 	})
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { runBreach(t, mn, n, nw, services.LeaseProtocol, c, done) })
+		t.Run(c.name, func(t *testing.T) { runBreach(t, mn, n, nw, services.LeaseProtocol, c, done, &reads) })
 	}
 }

@@ -207,12 +207,13 @@ func TestMockPresenceBreachesPenalised(t *testing.T) {
 	)
 	done := make(chan identity.PublicKey, 16)
 	ctx := t.Context()
+	var reads readWatch
 	nw.host.Handle(services.PresenceProtocol, func(remote identity.PublicKey, s netnode.Stream) {
-		n.servePresence(ctx, nw, remote, s)
+		n.servePresence(ctx, nw, remote, reads.wrap(s))
 		done <- remote
 	})
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { runBreach(t, mn, n, nw, services.PresenceProtocol, c, done) })
+		t.Run(c.name, func(t *testing.T) { runBreach(t, mn, n, nw, services.PresenceProtocol, c, done, &reads) })
 	}
 }
 

@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,12 +111,13 @@ func TestMockStreamBreachesPenalised(t *testing.T) {
 	}
 	done := make(chan identity.PublicKey, 16)
 	ctx := t.Context()
+	var reads readWatch
 	nw.host.Handle(inviteProtocol, func(remote identity.PublicKey, s netnode.Stream) {
-		n.serveInvite(ctx, nw, remote, s)
+		n.serveInvite(ctx, nw, remote, reads.wrap(s))
 		done <- remote
 	})
 	nw.host.Handle(VillageRequestProtocol, func(remote identity.PublicKey, s netnode.Stream) {
-		n.serveVillageRequest(ctx, nw, remote, s)
+		n.serveVillageRequest(ctx, nw, remote, reads.wrap(s))
 		done <- remote
 	})
 	villageCases := append(breachCases(cert.Bytes()),
@@ -129,17 +131,59 @@ func TestMockStreamBreachesPenalised(t *testing.T) {
 		{"village request", VillageRequestProtocol, villageCases},
 	} {
 		for _, c := range p.cases {
-			t.Run(p.name+"/"+c.name, func(t *testing.T) { runBreach(t, mn, n, nw, p.proto, c, done) })
+			t.Run(p.name+"/"+c.name, func(t *testing.T) { runBreach(t, mn, n, nw, p.proto, c, done, &reads) })
 		}
 	}
 }
 
+// readWatch tells when the node's handler has read a number of bytes of
+// the stream it serves (one stream at a time).
+type readWatch struct {
+	mu      sync.Mutex
+	want    int
+	read    int
+	reached chan struct{}
+}
+
+// expect arms w for the next stream: the returned channel is closed once
+// the handler has read want bytes of it.
+func (w *readWatch) expect(want int) <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.want, w.read, w.reached = want, 0, make(chan struct{})
+	if want == 0 {
+		close(w.reached)
+	}
+	return w.reached
+}
+
+func (w *readWatch) wrap(s netnode.Stream) netnode.Stream { return &watchedStream{Stream: s, w: w} }
+
+// watchedStream is the stream a handler reads, counting what it reads.
+type watchedStream struct {
+	netnode.Stream
+	w *readWatch
+}
+
+func (s *watchedStream) Read(p []byte) (int, error) {
+	n, err := s.Stream.Read(p)
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	if s.w.read < s.w.want && s.w.read+n >= s.w.want {
+		close(s.w.reached)
+	}
+	s.w.read += n
+	return n, err
+}
+
 // runBreach opens a stream of proto to n from a fresh peer, sends what c
-// sends, ends it as c says, waits for n's handler to report on done and
-// checks whether n penalised the peer.
-func runBreach(t *testing.T, mn *netnode.MockNet, n *Node, nw *network, proto string, c breachCase, done <-chan identity.PublicKey) {
+// sends, ends it as c says once n has read what was sent (or its handler
+// ended before reading all of it), waits for n's handler to report on
+// done and checks whether n penalised the peer.
+func runBreach(t *testing.T, mn *netnode.MockNet, n *Node, nw *network, proto string, c breachCase, done <-chan identity.PublicKey, reads *readWatch) {
 	t.Helper()
 	h := breachPeer(t, mn, n, nil)
+	read := reads.expect(len(c.send))
 	s, err := h.Open(t.Context(), n.device.Public(), proto)
 	if err != nil {
 		t.Fatal(err)
@@ -149,15 +193,30 @@ func runBreach(t *testing.T, mn *netnode.MockNet, n *Node, nw *network, proto st
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(20 * time.Millisecond) // the bytes reach the node before the end
-	c.end(h, s)
+	// The bytes reach the node before the end: the node has read them,
+	// or has ended its handler on what it read of them (a length over the
+	// bound). A 20 ms sleep did not always suffice under load: a reset
+	// that overtakes unread bytes discards them, and "length over the
+	// bound" went unpenalised.
+	var ended *identity.PublicKey
 	select {
+	case <-read:
 	case r := <-done:
-		if r != h.Key() {
-			t.Fatalf("the handler ended for %s, want %s", r.Device(), h.Key().Device())
+		ended = &r
+	case <-time.After(30 * time.Second):
+		t.Fatal("the node read nothing of what was sent")
+	}
+	c.end(h, s)
+	if ended == nil {
+		select {
+		case r := <-done:
+			ended = &r
+		case <-time.After(30 * time.Second): // a reset ends it at once; 10 s ran out under -race with the machine's two cores loaded 10-fold
+			t.Fatal("the node's handler did not end")
 		}
-	case <-time.After(30 * time.Second): // a reset ends it at once; 10 s ran out under -race with the machine's two cores loaded 10-fold
-		t.Fatal("the node's handler did not end")
+	}
+	if *ended != h.Key() {
+		t.Fatalf("the handler ended for %s, want %s", ended.Device(), h.Key().Device())
 	}
 	if _, refused := nw.host.Refused(h.Key()); refused != c.penalised {
 		t.Fatalf("peer penalised: %v, want %v", refused, c.penalised)
