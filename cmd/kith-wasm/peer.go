@@ -14,6 +14,7 @@ import (
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/pairing"
 )
 
 // newPeer({device, sign, onAdded, keep}) makes a browser peer: device is
@@ -200,6 +201,25 @@ func newPeer(_ js.Value, args []js.Value) any {
 			return nil, err
 		}
 		return nil, nil
+	})
+	// pair(code, name, stream): this browser becomes a device of the code's
+	// account (browserpeer.Peer.Pair over a /kith/pair/1 stream).
+	method("pair", func(args []js.Value) (any, error) {
+		code, err := pairing.Parse(args[0].String())
+		if err != nil {
+			return nil, err
+		}
+		s := newJSStream(args[2])
+		defer s.Close()
+		if err := p.Pair(ctx, code, s, args[1].String()); err != nil {
+			return nil, err
+		}
+		return obj{"account_id": code.Account.Account().String(), "pairing_device_id": code.Device.Device().String()}, nil
+	})
+	// revocation(): the message for the person when this device was
+	// revoked, or "".
+	method("revocation", func([]js.Value) (any, error) {
+		return p.Revocation(ctx)
 	})
 	api.Set("sessions", js.FuncOf(func(js.Value, []js.Value) any {
 		var out []any

@@ -41,21 +41,83 @@ function txn (db, store, mode, fn) {
   })
 }
 
-// deviceKey returns this browser's device key, made on the first visit as
-// a non-extractable WebCrypto Ed25519 key: the page can sign with it, and
-// nothing (not this page either) can read it out.
+// deviceKey returns this browser's device key as {publicRaw, sign,
+// privateKey?}. On the first visit it is made as a non-extractable
+// WebCrypto Ed25519 key: the page can sign with it, and nothing (not this
+// page either) can read it out. A browser without Ed25519 in WebCrypto gets
+// a key made in the WebAssembly build instead, kept in IndexedDB only as a
+// key file encrypted under a passphrase the person chooses (Argon2id,
+// XChaCha20-Poly1305: identity.EncodeKeyFile), and asked for on every
+// visit.
 async function deviceKey (db) {
   const kept = await txn(db, 'keys', 'readonly', (s) => s.get('device'))
-  if (kept) return kept
+  if (kept && kept.privateKey) return webCryptoSigner(kept)
+  if (kept && kept.key_file) {
+    return askPassphrase('unlock', async (pass) => {
+      const k = await window.kith.openKey(kept.key_file, pass)
+      return { publicRaw: kept.publicRaw, sign: k.sign, encrypted: true }
+    })
+  }
   let pair
   try {
     pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])
   } catch (e) {
-    throw new Error('This browser has no Ed25519 keys in WebCrypto (' + e.message + '), so it cannot hold a kith device key safely. Use a current Chromium, Firefox or Safari.')
+    state.noWebCrypto = e.message
+    return askPassphrase('seal', async (pass) => {
+      const k = await window.kith.sealKey(pass)
+      const publicRaw = fromHex(k.device)
+      await txn(db, 'keys', 'readwrite', (s) => s.put({ key_file: k.key_file, publicRaw }, 'device'))
+      return { publicRaw, sign: k.sign, encrypted: true }
+    })
   }
   const key = { privateKey: pair.privateKey, publicRaw: new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey)) }
   await txn(db, 'keys', 'readwrite', (s) => s.put(key, 'device'))
-  return key
+  return webCryptoSigner(key)
+}
+
+function webCryptoSigner (key) {
+  return { privateKey: key.privateKey, publicRaw: key.publicRaw, sign: async (msg) => new Uint8Array(await crypto.subtle.sign('Ed25519', key.privateKey, msg)) }
+}
+
+function fromHex (h) {
+  const b = new Uint8Array(h.length / 2)
+  for (let i = 0; i < b.length; i++) b[i] = parseInt(h.substr(2 * i, 2), 16)
+  return b
+}
+
+// askPassphrase shows the passphrase form ('seal': choose one for a new
+// key; 'unlock': the one chosen before) and resolves with open(passphrase)
+// once it succeeds; a wrong passphrase is said and asked again.
+function askPassphrase (mode, open) {
+  $('pass-box').hidden = false
+  $('pass-seal').hidden = mode !== 'seal'
+  $('pass-unlock').hidden = mode !== 'unlock'
+  $('pass-again-box').hidden = mode !== 'seal'
+  say(mode === 'seal' ? 'Choose a passphrase for this browser\'s device key.' : 'This browser\'s device key is locked.')
+  return new Promise((resolve) => {
+    $('pass-form').onsubmit = async (ev) => {
+      ev.preventDefault()
+      const pass = $('pass-text').value
+      if (mode === 'seal' && pass !== $('pass-again').value) {
+        problem('The two passphrases differ; type the same one twice.')
+        return
+      }
+      $('pass-button').disabled = true
+      say(mode === 'seal' ? 'Encrypting the device key (Argon2id)…' : 'Decrypting the device key (Argon2id)…')
+      try {
+        const k = await open(pass)
+        $('pass-text').value = ''
+        $('pass-again').value = ''
+        $('pass-box').hidden = true
+        problem('')
+        resolve(k)
+      } catch (err) {
+        problem(err.message)
+      } finally {
+        $('pass-button').disabled = false
+      }
+    }
+  })
 }
 
 // ---- WebAssembly: kith's Go.
@@ -121,7 +183,20 @@ function scheduleRender () {
   renderTimer = setTimeout(() => { renderTimer = null; renderPosts() }, 50)
 }
 
+// checkRevoked shows, once the page holds its account's revocation of
+// this device, why it can no longer post, and stops posting.
+async function checkRevoked () {
+  if (state.revoked || !state.peer) return
+  const msg = await state.peer.revocation()
+  if (!msg) return
+  state.revoked = msg
+  $('revoked').textContent = msg
+  $('revoked').hidden = false
+  $('post-form').hidden = true
+}
+
 async function renderPosts () {
+  await checkRevoked()
   if (state.loaded !== undefined && !state.failed) say('Ready: ' + (state.loaded + state.written) + ' entries kept in this browser.')
   const posts = await state.peer.posts()
   const me = state.peer.account()
@@ -154,26 +229,73 @@ function showAccount () {
 // (/kith/sync/1): this side opens one when its key is the smaller, as
 // doc/protocol/sync.md says; the node opens it otherwise.
 async function connect (addr) {
-  if (!state.p2p) {
-    state.p2p = await net.start(state.key)
-    await state.p2p.handle('/kith/cert/1', async (stream) => {
-      const s = net.byteStream(stream)
-      try { await s.write(await state.peer.certMessage()) } finally { s.close() }
-    })
-    await state.p2p.handle('/kith/sync/1', (stream, conn) => {
-      runSync(hex(net.remoteKey(conn)), stream, false)
-    })
-  }
+  await startNet()
   $('net').textContent = 'Connecting to ' + addr + '…'
   const conn = await state.p2p.dial(net.multiaddr(addr))
   const remote = net.remoteKey(conn)
   const cert = await conn.newStream('/kith/cert/1')
   const node = await state.peer.acceptCert(hex(remote), net.byteStream(cert), true)
-  $('net').textContent = 'Connected to the node of ' + node.account_id.slice(0, 16) + '…'
+  $('net').textContent = 'Connected to ' + (node.name ? node.name + ' (' + node.account_id.slice(0, 12) + '…)' : 'the node of ' + node.account_id.slice(0, 16) + '…')
   $('net').dataset.account = node.account_id
   if (less(state.key.publicRaw, remote)) {
     runSync(hex(remote), await conn.newStream('/kith/sync/1'), true)
   }
+}
+
+// startNet starts this device's libp2p node once, answering who this
+// device is (/kith/cert/1: while a pairing runs, once it brought the
+// certificate; the stream is reset if there is none) and sync sessions.
+async function startNet () {
+  if (state.p2p) return
+  state.p2p = await net.start(state.key)
+  await state.p2p.handle('/kith/cert/1', async (stream) => {
+    const s = net.byteStream(stream)
+    try {
+      if (!state.peer.account() && state.pairing) await state.pairing
+      await s.write(await state.peer.certMessage())
+      s.close()
+    } catch (err) {
+      stream.abort(err)
+    }
+  })
+  await state.p2p.handle('/kith/sync/1', (stream, conn) => {
+    runSync(hex(net.remoteKey(conn)), stream, false)
+  })
+}
+
+// pair makes this browser a device of the account of a pairing code from
+// another device ('kith device pair'): it dials that device, runs the
+// pairing exchange (/kith/pair/1, kith's own code in the WebAssembly
+// build, signed with this browser's key) and then syncs with it.
+async function pair (code, name) {
+  const info = window.kith.pairCode(code.trim())
+  if (info.error) throw new Error('This pairing code cannot be used: ' + info.error)
+  await startNet()
+  let conn, addr, lastErr
+  for (const a of info.addrs) {
+    try {
+      $('net').textContent = 'Connecting to the pairing device at ' + a + '…'
+      conn = await state.p2p.dial(net.multiaddr(a))
+      addr = a
+      break
+    } catch (err) { lastErr = err }
+  }
+  if (!conn) throw new Error('Could not reach the pairing device (' + info.addrs.join(', ') + '): ' + (lastErr && lastErr.message) + '. Is \'kith serve\' running there, and can this browser reach it?')
+  let done
+  state.pairing = new Promise((resolve, reject) => { done = { resolve, reject } })
+  state.pairing.catch(() => {})
+  try {
+    const stream = await conn.newStream('/kith/pair/1')
+    await state.peer.pair(code.trim(), name, net.byteStream(stream))
+    done.resolve()
+  } catch (err) {
+    done.reject(err)
+    throw new Error('The pairing failed: ' + err.message)
+  } finally {
+    state.pairing = null
+  }
+  $('node-addr').value = addr
+  return addr
 }
 
 function less (a, b) {
@@ -194,7 +316,7 @@ async function main () {
     state.key = await deviceKey(db)
     state.peer = window.kith.newPeer({
       device: hex(state.key.publicRaw),
-      sign: async (msg) => new Uint8Array(await crypto.subtle.sign('Ed25519', state.key.privateKey, msg)),
+      sign: state.key.sign,
       onAdded: keep,
       keep: keepOwn
     })
@@ -235,6 +357,22 @@ $('restore-button').addEventListener('click', async () => {
   } catch (err) { problem(err.message) }
 })
 
+$('pair-button').addEventListener('click', async () => {
+  $('pair-button').disabled = true
+  try {
+    problem('')
+    const addr = await pair($('pair-code').value, $('device-name').value)
+    $('pair-code').value = ''
+    showAccount()
+    await connect(addr).catch((err) => problem('Could not reach the node: ' + err.message))
+  } catch (err) {
+    problem(err.message)
+    $('net').textContent = 'Not connected.'
+  } finally {
+    $('pair-button').disabled = false
+  }
+})
+
 $('phrase-done').addEventListener('click', async () => {
   $('phrase').replaceChildren()
   $('phrase-box').hidden = true
@@ -255,7 +393,10 @@ $('post-form').addEventListener('submit', async (ev) => {
     $('post-text').value = ''
     problem('')
     scheduleRender()
-  } catch (err) { if (!$('problem').textContent) problem('The post was not made: ' + err.message) }
+  } catch (err) {
+    await checkRevoked()
+    if (!state.revoked && !$('problem').textContent) problem('The post was not made: ' + err.message)
+  }
 })
 
 // For tests and for the curious: the peer and how far IndexedDB got.
