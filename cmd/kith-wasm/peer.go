@@ -38,6 +38,10 @@ func newPeer(_ js.Value, args []js.Value) any {
 	copy(dev[:], d)
 	signFn, onAdded, keepFn := o.Get("sign"), o.Get("onAdded"), o.Get("keep")
 	sign := func(msg []byte) ([]byte, error) {
+		if k, ok := heldKey(dev); ok { // a key without WebCrypto (keyfile.go)
+			sig := k.Sign(msg)
+			return sig[:], nil
+		}
 		v, err := await(signFn.Invoke(toJS(msg)))
 		if err != nil {
 			return nil, fmt.Errorf("the browser's key did not sign: %w", err)
@@ -136,8 +140,14 @@ func newPeer(_ js.Value, args []js.Value) any {
 		if !ok {
 			return nil
 		}
-		return obj{"account_id": a.Account().String(), "account": hex.EncodeToString(a[:]), "device_id": dev.Device().String()}
+		return obj{"account_id": a.Account().String(), "account": hex.EncodeToString(a[:]), "device_id": dev.Device().String(),
+			"name": p.AccountName(ctx, a), "device_name": p.DeviceName(ctx, dev)}
 	}))
+	// setName(name): publish the account's profile name from this device.
+	method("setName", func(args []js.Value) (any, error) {
+		_, err := p.SetName(ctx, args[0].String())
+		return nil, err
+	})
 	method("post", func(args []js.Value) (any, error) {
 		e, err := p.Post(ctx, args[0].String())
 		if err != nil {
@@ -156,6 +166,7 @@ func newPeer(_ js.Value, args []js.Value) any {
 			if v.Account != (identity.PublicKey{}) {
 				o["account_id"] = v.Account.Account().String()
 			}
+			o["name"], o["device_name"] = v.AccountName, v.DeviceName
 			out = append(out, o)
 		}
 		return out, nil
@@ -176,6 +187,14 @@ func newPeer(_ js.Value, args []js.Value) any {
 		copy(k[:], b)
 		return k, nil
 	}
+	// accountName(account): the profile name of an account (hex key), or "".
+	method("accountName", func(args []js.Value) (any, error) {
+		k, err := remoteArg(args[0])
+		if err != nil {
+			return nil, err
+		}
+		return p.AccountName(ctx, k), nil
+	})
 	// acceptCert(remote, stream, follow): read a peer's /kith/cert/1 answer.
 	method("acceptCert", func(args []js.Value) (any, error) {
 		remote, err := remoteArg(args[0])
@@ -188,7 +207,7 @@ func newPeer(_ js.Value, args []js.Value) any {
 		if err != nil {
 			return nil, err
 		}
-		return obj{"account_id": a.Account().String(), "account": hex.EncodeToString(a[:])}, nil
+		return obj{"account_id": a.Account().String(), "account": hex.EncodeToString(a[:]), "name": p.AccountName(ctx, a), "device_name": p.DeviceName(ctx, remote)}, nil
 	})
 	// sync(remote, stream, initiator): one sync session until it ends.
 	method("sync", func(args []js.Value) (any, error) {

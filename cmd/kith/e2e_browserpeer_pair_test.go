@@ -25,6 +25,7 @@ func TestBrowserPeerPairAndRevoke(t *testing.T) {
 	buildPeer(t, peerDir)
 	br := newBrowser(t)
 	node := startNode(t, "node", filepath.Join(t.TempDir(), "node"), "--listen", "/ip4/127.0.0.1/tcp/0/ws", "--peer-dir", peerDir)
+	node.kith("profile", "set", "--name", "Ann")
 	node.post("from the node, before pairing")
 	tab := br.ctx
 	br.do(tab, "open the browser peer", time.Minute,
@@ -70,6 +71,32 @@ func TestBrowserPeerPairAndRevoke(t *testing.T) {
 	waitFor(t, syncTimeout, "the node to hold the browser's post as its account's", func() bool {
 		return slices.Contains(node.posts(node.Account), "from the paired browser")
 	})
+	// Names, not ids: the account's profile name (set on the node), each
+	// device's name from its certificate.
+	var nodeDevice string
+	for _, d := range deviceList(t, node).Devices {
+		if d.ID == node.Device {
+			nodeDevice = d.Name
+		}
+	}
+	if nodeDevice == "" {
+		t.Fatal("the node's device has no name")
+	}
+	authors := waitJS[[]string](br, tab, "the posts' authors by name", syncTimeout, `(a => a.length === 2 && a.every(w => w.startsWith('Ann')) && a)(Array.from(document.querySelectorAll('[data-testid=peer-post-item] .who'), d => d.textContent))`)
+	for i, a := range authors { // the node's seq depends on what it wrote before
+		authors[i] = a[:strings.LastIndex(a, " · #")]
+	}
+	slices.Sort(authors)
+	if want := slices.Sorted(slices.Values([]string{"Ann (you) · on " + nodeDevice, "Ann (you) · on kitchen browser"})); !slices.Equal(authors, want) {
+		t.Fatalf("the posts' authors: %q, want %q", authors, want)
+	}
+	me := waitJS[string](br, tab, "the page's names for this account and device", 10*time.Second, `(t => t.includes('Ann') && t)(document.querySelector('.me').textContent)`)
+	if me != "You are Ann, on kitchen browser." {
+		t.Fatalf("the page says %q", me)
+	}
+	if nt := waitJS[string](br, tab, "the node by its name", 10*time.Second, `(t => t.includes('Ann') && t)(document.querySelector('[data-testid=peer-net]').textContent)`); nt != "Connected to the node of Ann." {
+		t.Fatalf("the page says %q", nt)
+	}
 	br.screenshot(tab, "browserpeer-pair-2-paired")
 
 	// The node revokes the browser: the page learns it by sync, says so

@@ -113,6 +113,7 @@ function askPassphrase (mode, open) {
         resolve(k)
       } catch (err) {
         problem(err.message)
+        say(mode === 'seal' ? 'Choose a passphrase for this browser\'s device key.' : 'This browser\'s device key is locked.')
       } finally {
         $('pass-button').disabled = false
       }
@@ -134,7 +135,7 @@ function loadWasm () {
 
 // ---- The page.
 
-const state = { db: null, key: null, peer: null, p2p: null, writes: Promise.resolve(), written: 0, failed: null }
+const state = { db: null, key: null, peer: null, p2p: null, writes: Promise.resolve(), written: 0, added: 0, failed: null }
 
 // keptProblem says why entries could not be kept.
 function keptProblem (err, what) {
@@ -163,12 +164,15 @@ function keepOwn (e) {
 // quota). After a failure nothing more is written, so that what IndexedDB
 // holds stays a prefix of each log; a reload syncs the rest again.
 function keep (entries) {
+  state.added += entries.length
+  state.addedAt = performance.now() // verified and held by the peer (the benchmark reads it)
   state.writes = state.writes.then(() => {
     if (state.failed) return
     return txn(state.db, 'entries', 'readwrite', (s) => {
       for (const e of entries) s.add(e)
     }).then(() => {
       state.written += entries.length
+      state.writtenAt = performance.now()
     }, (err) => {
       state.failed = err
       problem(keptProblem(err, entries.length + ' new entries from the node were') + ' They will come again from the node.')
@@ -200,18 +204,48 @@ async function renderPosts () {
   if (state.loaded !== undefined && !state.failed) say('Ready: ' + (state.loaded + state.written) + ' entries kept in this browser.')
   const posts = await state.peer.posts()
   const me = state.peer.account()
+  showNames(me)
+  await showNode()
   const ul = $('posts')
   ul.replaceChildren(...posts.reverse().map((p) => {
     const li = document.createElement('li')
     li.dataset.testid = 'peer-post-item'
     const who = document.createElement('div')
     who.className = 'who'
-    who.textContent = (me && p.account_id === me.account_id ? 'you' : (p.account_id || p.device_id).slice(0, 16) + '…') + ' · #' + p.seq
+    // Names, not ids: the account's profile name and the device's name
+    // from its certificate; the id only where no name is held.
+    const own = me && p.account_id === me.account_id
+    const name = document.createElement('span')
+    name.className = 'name'
+    name.dataset.testid = 'peer-post-author'
+    name.textContent = (p.name || shortID(p.account_id || p.device_id)) + (own ? ' (you)' : '')
+    name.title = p.account_id || p.device_id
+    who.append(name, ' · ' + (p.device_name ? 'on ' + p.device_name : 'an unknown device') + ' · #' + p.seq)
     const text = document.createElement('div')
     text.textContent = p.text
     li.append(who, text)
     return li
   }))
+}
+
+// showNode says which node the page is connected to, by its account's
+// name once the page holds its profile.
+async function showNode () {
+  const node = state.node
+  if (!node) return
+  const name = await state.peer.accountName(node.account)
+  $('net').textContent = 'Connected to the node of ' + (name || shortID(node.account_id)) + '.'
+  $('net').title = node.account_id
+}
+
+function shortID (id) { return id.slice(0, 12) + '…' }
+
+// showNames shows this account's name and this device's.
+function showNames (me) {
+  if (!me) return
+  $('me-name').textContent = me.name || 'no name yet'
+  $('me-name').classList.toggle('unset', !me.name)
+  $('me-device-name').textContent = me.device_name || 'this device'
 }
 
 function showAccount () {
@@ -221,6 +255,7 @@ function showAccount () {
   if (a) {
     $('account').textContent = a.account_id
     $('device').textContent = a.device_id
+    showNames(a)
   }
 }
 
@@ -229,14 +264,16 @@ function showAccount () {
 // (/kith/sync/1): this side opens one when its key is the smaller, as
 // doc/protocol/sync.md says; the node opens it otherwise.
 async function connect (addr) {
+  state.connectAt = performance.now()
   await startNet()
   $('net').textContent = 'Connecting to ' + addr + '…'
   const conn = await state.p2p.dial(net.multiaddr(addr))
   const remote = net.remoteKey(conn)
   const cert = await conn.newStream('/kith/cert/1')
   const node = await state.peer.acceptCert(hex(remote), net.byteStream(cert), true)
-  $('net').textContent = 'Connected to ' + (node.name ? node.name + ' (' + node.account_id.slice(0, 12) + '…)' : 'the node of ' + node.account_id.slice(0, 16) + '…')
+  state.node = node
   $('net').dataset.account = node.account_id
+  await showNode()
   if (less(state.key.publicRaw, remote)) {
     runSync(hex(remote), await conn.newStream('/kith/sync/1'), true)
   }
@@ -378,6 +415,17 @@ $('phrase-done').addEventListener('click', async () => {
   $('phrase-box').hidden = true
   showAccount()
   if ($('node-addr').value) await connect($('node-addr').value).catch((err) => problem('Could not reach the node: ' + err.message))
+})
+
+$('name-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault()
+  try {
+    await state.peer.setName($('name-text').value.trim())
+    $('name-text').value = ''
+    problem('')
+    showNames(state.peer.account())
+    scheduleRender()
+  } catch (err) { if (!state.revoked) problem('The name was not set: ' + err.message) }
 })
 
 $('node-form').addEventListener('submit', (ev) => {
