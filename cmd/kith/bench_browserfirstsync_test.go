@@ -58,9 +58,9 @@ func TestBrowserFirstSync(t *testing.T) {
 	waitJS[bool](br, tab, "the first sync", 10*time.Minute, `window.kithPeer.added >= 10002 && window.kithPeer.written >= window.kithPeer.added`)
 	res := get(br, tab, "the times", 10*time.Second, chromedp.Evaluate[map[string]float64](
 		`({added: kithPeer.added, written: kithPeer.written, verified_ms: kithPeer.addedAt - kithPeer.connectAt, kept_ms: kithPeer.writtenAt - kithPeer.connectAt})`))
-	posts := waitJS[float64](br, tab, "the posts shown", time.Minute, `document.querySelectorAll('[data-testid=peer-post-item]').length`)
+	posts := get(br, tab, "the posts held", time.Minute, chromedp.Evaluate[float64](`kithPeer.peer.posts().then(p => p.length)`, chromedp.EvalAwaitPromise))
 	if posts != n {
-		t.Fatalf("the page shows %v posts, want %d", posts, n)
+		t.Fatalf("the page holds %v posts, want %d", posts, n)
 	}
 	br.screenshot(tab, "browserpeer-firstsync")
 	var wasm map[string]float64

@@ -182,9 +182,22 @@ function keep (entries) {
 }
 
 let renderTimer = null
+let renderAgain = false
 function scheduleRender () {
-  if (renderTimer) return
-  renderTimer = setTimeout(() => { renderTimer = null; renderPosts() }, 50)
+  if (renderTimer) { renderAgain = true; return }
+  renderAgain = false
+  // While many entries come (a first sync), render at most a fifth of
+  // the time: the page shows progress and the sync keeps the rest.
+  renderTimer = setTimeout(async () => {
+    const t0 = performance.now()
+    try { await renderPosts() } finally {
+      const took = performance.now() - t0
+      renderTimer = setTimeout(() => {
+        renderTimer = null
+        if (renderAgain) scheduleRender()
+      }, Math.min(5000, 4 * took))
+    }
+  }, 50)
 }
 
 // checkRevoked shows, once the page holds its account's revocation of
@@ -207,7 +220,8 @@ async function renderPosts () {
   showNames(me)
   await showNode()
   const ul = $('posts')
-  ul.replaceChildren(...posts.reverse().map((p) => {
+  // The newest first; the page shows the latest 200 of them.
+  ul.replaceChildren(...posts.reverse().slice(0, 200).map((p) => {
     const li = document.createElement('li')
     li.dataset.testid = 'peer-post-item'
     const who = document.createElement('div')
