@@ -36,6 +36,7 @@ func TestBrowserFirstSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t0 := time.Now()
 	for i := range n {
 		if _, err := a.Post(t.Context(), fmt.Sprintf("post %d of the benchmark", i), nil, entry.ID{}); err != nil {
 			t.Fatal(err)
@@ -44,6 +45,7 @@ func TestBrowserFirstSync(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d posts made on the node in %v", n, time.Since(t0))
 	peerDir := t.TempDir()
 	buildPeer(t, peerDir)
 	br := newBrowser(t)
@@ -52,6 +54,10 @@ func TestBrowserFirstSync(t *testing.T) {
 	br.do(tab, "open the browser peer", time.Minute,
 		chromedp.Navigate(strings.TrimSuffix(nd.API, "/")+"/peer/#node="+url.QueryEscape(nd.wsAddr())), chromedp.WaitVisible(tid("peer-create")))
 	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	// The node follows the browser's account, as a home node does (a
+	// stranger's sync is held to the node's budget for strangers).
+	account := get(br, tab, "the account", 10*time.Second, chromedp.Evaluate[string](`kithPeer.peer.account().account_id`))
+	nd.kith("follow", account)
 	// Closing the phrase connects: the first sync starts there.
 	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")))
 	// The node's posts, its certificate and its custody entry.

@@ -232,7 +232,7 @@ async function renderPosts () {
     const name = document.createElement('span')
     name.className = 'name'
     name.dataset.testid = 'peer-post-author'
-    name.textContent = (p.name || shortID(p.account_id || p.device_id)) + (own ? ' (you)' : '')
+    name.textContent = own && !p.name ? 'You' : (p.name || shortID(p.account_id || p.device_id)) + (own ? ' (you)' : '')
     name.title = p.account_id || p.device_id
     who.append(name, ' · ' + (p.device_name ? 'on ' + p.device_name : 'an unknown device') + ' · #' + p.seq)
     const text = document.createElement('div')
