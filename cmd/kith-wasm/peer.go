@@ -14,6 +14,7 @@ import (
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/kithnet/kith/internal/pairing"
 )
 
 // newPeer({device, sign, onAdded, keep}) makes a browser peer: device is
@@ -37,6 +38,10 @@ func newPeer(_ js.Value, args []js.Value) any {
 	copy(dev[:], d)
 	signFn, onAdded, keepFn := o.Get("sign"), o.Get("onAdded"), o.Get("keep")
 	sign := func(msg []byte) ([]byte, error) {
+		if k, ok := heldKey(dev); ok { // a key without WebCrypto (keyfile.go)
+			sig := k.Sign(msg)
+			return sig[:], nil
+		}
 		v, err := await(signFn.Invoke(toJS(msg)))
 		if err != nil {
 			return nil, fmt.Errorf("the browser's key did not sign: %w", err)
@@ -135,8 +140,14 @@ func newPeer(_ js.Value, args []js.Value) any {
 		if !ok {
 			return nil
 		}
-		return obj{"account_id": a.Account().String(), "account": hex.EncodeToString(a[:]), "device_id": dev.Device().String()}
+		return obj{"account_id": a.Account().String(), "account": hex.EncodeToString(a[:]), "device_id": dev.Device().String(),
+			"name": p.AccountName(ctx, a), "device_name": p.DeviceName(ctx, dev)}
 	}))
+	// setName(name): publish the account's profile name from this device.
+	method("setName", func(args []js.Value) (any, error) {
+		_, err := p.SetName(ctx, args[0].String())
+		return nil, err
+	})
 	method("post", func(args []js.Value) (any, error) {
 		e, err := p.Post(ctx, args[0].String())
 		if err != nil {
@@ -155,6 +166,7 @@ func newPeer(_ js.Value, args []js.Value) any {
 			if v.Account != (identity.PublicKey{}) {
 				o["account_id"] = v.Account.Account().String()
 			}
+			o["name"], o["device_name"] = v.AccountName, v.DeviceName
 			out = append(out, o)
 		}
 		return out, nil
@@ -175,6 +187,14 @@ func newPeer(_ js.Value, args []js.Value) any {
 		copy(k[:], b)
 		return k, nil
 	}
+	// accountName(account): the profile name of an account (hex key), or "".
+	method("accountName", func(args []js.Value) (any, error) {
+		k, err := remoteArg(args[0])
+		if err != nil {
+			return nil, err
+		}
+		return p.AccountName(ctx, k), nil
+	})
 	// acceptCert(remote, stream, follow): read a peer's /kith/cert/1 answer.
 	method("acceptCert", func(args []js.Value) (any, error) {
 		remote, err := remoteArg(args[0])
@@ -187,7 +207,7 @@ func newPeer(_ js.Value, args []js.Value) any {
 		if err != nil {
 			return nil, err
 		}
-		return obj{"account_id": a.Account().String(), "account": hex.EncodeToString(a[:])}, nil
+		return obj{"account_id": a.Account().String(), "account": hex.EncodeToString(a[:]), "name": p.AccountName(ctx, a), "device_name": p.DeviceName(ctx, remote)}, nil
 	})
 	// sync(remote, stream, initiator): one sync session until it ends.
 	method("sync", func(args []js.Value) (any, error) {
@@ -200,6 +220,25 @@ func newPeer(_ js.Value, args []js.Value) any {
 			return nil, err
 		}
 		return nil, nil
+	})
+	// pair(code, name, stream): this browser becomes a device of the code's
+	// account (browserpeer.Peer.Pair over a /kith/pair/1 stream).
+	method("pair", func(args []js.Value) (any, error) {
+		code, err := pairing.Parse(args[0].String())
+		if err != nil {
+			return nil, err
+		}
+		s := newJSStream(args[2])
+		defer s.Close()
+		if err := p.Pair(ctx, code, s, args[1].String()); err != nil {
+			return nil, err
+		}
+		return obj{"account_id": code.Account.Account().String(), "pairing_device_id": code.Device.Device().String()}, nil
+	})
+	// revocation(): the message for the person when this device was
+	// revoked, or "".
+	method("revocation", func([]js.Value) (any, error) {
+		return p.Revocation(ctx)
 	})
 	api.Set("sessions", js.FuncOf(func(js.Value, []js.Value) any {
 		var out []any

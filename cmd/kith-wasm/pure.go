@@ -41,6 +41,9 @@ func pureAPI() map[string]jsFunc {
 		"fingerprint":     fingerprint,
 		"deviceCertInput": deviceCertInput,
 		"measureVerify":   measureVerify,
+		"pairCode":        pairCode,
+		"sealKey":         sealKey,
+		"openKey":         openKey,
 	}
 }
 

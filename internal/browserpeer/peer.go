@@ -136,6 +136,9 @@ func (p *Peer) Post(ctx context.Context, text string) (*entry.Entry, error) {
 func (p *Peer) Publish(ctx context.Context, log entry.LogID, payload []byte) (*entry.Entry, error) {
 	p.ownMu.Lock() // the head read, the signature and the append, one entry at a time
 	defer p.ownMu.Unlock()
+	if err := p.checkNotRevoked(ctx); err != nil {
+		return nil, err
+	}
 	d := entry.Draft{LogID: log, Seq: 1, Timestamp: p.cfg.Now(), Payload: payload}
 	h, err := p.store.Head(ctx, store.LogKey{Author: p.cfg.Device, LogID: log})
 	switch {

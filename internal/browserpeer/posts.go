@@ -10,12 +10,15 @@ import (
 
 // PostView is one post as the page shows it.
 type PostView struct {
-	ID        entry.ID
-	Device    identity.PublicKey
-	Account   identity.PublicKey // zero when the device's certificate is not held
-	Seq       uint64
-	Timestamp uint64 // the author's claim
-	Text      string
+	ID      entry.ID
+	Device  identity.PublicKey
+	Account identity.PublicKey // zero when the device's certificate is not held
+	// AccountName is the account's profile name, DeviceName the name its
+	// certificate gives the device; "" when not held.
+	AccountName, DeviceName string
+	Seq                     uint64
+	Timestamp               uint64 // the author's claim
+	Text                    string
 }
 
 // Posts returns the posts of every public log held, log by log in seq
@@ -26,13 +29,16 @@ func (p *Peer) Posts(ctx context.Context) ([]PostView, error) {
 		return nil, err
 	}
 	var out []PostView
+	nm := p.names()
 	for _, h := range heads {
 		if h.Log.LogID != (entry.LogID{}) {
 			continue
 		}
 		var account identity.PublicKey
+		var accountName, deviceName string
 		if d, err := p.store.AccountOf(ctx, h.Log.Author); err == nil {
-			account = d.Account
+			account, deviceName = d.Account, d.Name
+			accountName = nm.account(ctx, d.Account)
 		}
 		for from := uint64(1); from <= h.Seq; {
 			rs, err := p.store.Log(ctx, h.Log, from, 1024)
@@ -52,7 +58,7 @@ func (p *Peer) Posts(ctx context.Context) ([]PostView, error) {
 					continue
 				}
 				if post, ok := pl.(*content.Post); ok {
-					out = append(out, PostView{ID: r.Entry.ID, Device: h.Log.Author, Account: account, Seq: r.Entry.Header.Seq, Timestamp: r.Entry.Header.Timestamp, Text: post.Text})
+					out = append(out, PostView{ID: r.Entry.ID, Device: h.Log.Author, Account: account, Seq: r.Entry.Header.Seq, Timestamp: r.Entry.Header.Timestamp, Text: post.Text, AccountName: accountName, DeviceName: deviceName})
 				}
 			}
 		}

@@ -605,3 +605,30 @@ func FuzzReadKeyFile(f *testing.F) {
 		}
 	})
 }
+
+// TestKeyFileBytes: EncodeKeyFile encrypts (no seed in the clear),
+// DecodeKeyFile gives the key back with the passphrase and
+// ErrWrongPassphrase with another; an empty passphrase is refused.
+func TestKeyFileBytes(t *testing.T) {
+	key, err := GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EncodeKeyFile(key, RoleDevice, nil); err == nil {
+		t.Fatal("EncodeKeyFile with no passphrase: no error")
+	}
+	doc, err := EncodeKeyFile(key, RoleDevice, []byte("correct horse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(doc), hex.EncodeToString(key.Seed())) || !strings.Contains(string(doc), `"kdf": "argon2id"`) {
+		t.Fatalf("the document is not encrypted with Argon2id: %s", doc)
+	}
+	got, role, err := DecodeKeyFile(doc, []byte("correct horse"))
+	if err != nil || !got.Equal(key) || role != RoleDevice {
+		t.Fatalf("DecodeKeyFile: %v %q %v", got.Equal(key), role, err)
+	}
+	if _, _, err := DecodeKeyFile(doc, []byte("wrong")); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("a wrong passphrase: %v, want ErrWrongPassphrase", err)
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/invite"
@@ -211,42 +210,15 @@ func (n *Node) runPair(ctx context.Context, home string, code pairing.Code, po P
 	stop := context.AfterFunc(ctx, func() { _ = s.Reset() })
 	defer stop()
 	po.step("proving the code")
-	in, hello, err := pairing.NewInitiator(rand.Reader, code, n.device.Public())
-	if err != nil {
-		return nil, err
-	}
-	if err := pairing.Write(s, hello); err != nil {
-		return nil, fmt.Errorf("send the pairing hello: %w", err)
-	}
-	offer, err := pairing.ReadOffer(s)
-	if err != nil {
-		return nil, fmt.Errorf("the pairing device's answer: %w", err)
-	}
-	if offer.Status != pairing.OK {
-		return nil, refusal(offer.Status, offer.Message)
-	}
-	keys, err := in.Finish(offer.Share)
-	if err != nil {
-		return nil, fmt.Errorf("the pairing device's answer: %w", err)
-	}
-	req := pairing.Request{DeviceSig: n.device.Sign(content.DeviceCertInput(code.Account, n.device.Public())), Name: n.opts.DeviceName}
-	req.Tag = keys.RequestTag(req.DeviceSig, req.Name)
-	if err := pairing.Write(s, req); err != nil {
-		return nil, fmt.Errorf("send the certificate request: %w", err)
-	}
-	result, err := pairing.ReadResult(s)
-	if err != nil {
-		return nil, fmt.Errorf("the pairing device's result: %w", err)
-	}
-	if result.Status != pairing.OK {
-		return nil, refusal(result.Status, result.Message)
-	}
-	if !keys.CheckResultTag(result.Tag, req.Tag, result.Certs) {
+	certs, err := pairing.Join(s, rand.Reader, code, n.device.Public(), func(msg []byte) ([]byte, error) { sig := n.device.Sign(msg); return sig[:], nil }, n.opts.DeviceName)
+	var refused *pairing.Refused
+	switch {
+	case errors.As(err, &refused):
+		return nil, refusal(refused.Status, refused.Message)
+	case errors.Is(err, pairing.ErrResultTag):
 		return nil, fmt.Errorf("%w: its answer does not prove it holds the code; nothing was stored", ErrPairRefused)
-	}
-	certs, err := checkPairedCerts(code.Account, n.device.Public(), req.Name, result.Certs)
-	if err != nil {
-		return nil, fmt.Errorf("the pairing device sent certificates this device cannot accept (%v); nothing was stored", err)
+	case err != nil:
+		return nil, err
 	}
 	own.Lock()
 	own.cert = certs[0]
@@ -285,49 +257,6 @@ func refusal(st pairing.Status, msg string) error {
 		what = st.String() + ": " + msg
 	}
 	return fmt.Errorf("%w: %s; this device was not certified", ErrPairRefused, what)
-}
-
-// checkPairedCerts checks the certificates of a result: the first is a
-// valid device.add by account of device with name; every other is a valid
-// entry by account in a certificate log.
-func checkPairedCerts(account, device identity.PublicKey, name string, cs []pairing.Cert) ([]*entry.Entry, error) {
-	out := make([]*entry.Entry, 0, len(cs))
-	for i, c := range cs {
-		e, err := entry.Parse(c.Header, c.Payload)
-		if err != nil {
-			return nil, fmt.Errorf("entry %d: %v", i, err)
-		}
-		if e.Header.Author != account {
-			return nil, fmt.Errorf("entry %d is not authored by the account", i)
-		}
-		if !e.Verify() {
-			return nil, fmt.Errorf("entry %d: the signature does not verify", i)
-		}
-		p, err := content.Decode(c.Payload)
-		if err != nil {
-			return nil, fmt.Errorf("entry %d: %v", i, err)
-		}
-		if err := content.Validate(&e.Header, p); err != nil {
-			return nil, fmt.Errorf("entry %d: %v", i, err)
-		}
-		switch v := p.(type) {
-		case *content.DeviceAdd:
-			if i == 0 && (v.Device.Key() != device || v.Name != name) {
-				return nil, errors.New("the first certificate is not this device's with the name asked for")
-			}
-		case *content.DeviceRevoke:
-			if i == 0 {
-				return nil, errors.New("the first entry is a revocation")
-			}
-		default:
-			return nil, fmt.Errorf("entry %d is a %q, not a certificate-log entry", i, p.Type())
-		}
-		out = append(out, e)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no certificate")
-	}
-	return out, nil
 }
 
 // storePairedCerts stores the checked entries, this device's certificate

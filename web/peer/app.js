@@ -41,21 +41,84 @@ function txn (db, store, mode, fn) {
   })
 }
 
-// deviceKey returns this browser's device key, made on the first visit as
-// a non-extractable WebCrypto Ed25519 key: the page can sign with it, and
-// nothing (not this page either) can read it out.
+// deviceKey returns this browser's device key as {publicRaw, sign,
+// privateKey?}. On the first visit it is made as a non-extractable
+// WebCrypto Ed25519 key: the page can sign with it, and nothing (not this
+// page either) can read it out. A browser without Ed25519 in WebCrypto gets
+// a key made in the WebAssembly build instead, kept in IndexedDB only as a
+// key file encrypted under a passphrase the person chooses (Argon2id,
+// XChaCha20-Poly1305: identity.EncodeKeyFile), and asked for on every
+// visit.
 async function deviceKey (db) {
   const kept = await txn(db, 'keys', 'readonly', (s) => s.get('device'))
-  if (kept) return kept
+  if (kept && kept.privateKey) return webCryptoSigner(kept)
+  if (kept && kept.key_file) {
+    return askPassphrase('unlock', async (pass) => {
+      const k = await window.kith.openKey(kept.key_file, pass)
+      return { publicRaw: kept.publicRaw, sign: k.sign, encrypted: true }
+    })
+  }
   let pair
   try {
     pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])
   } catch (e) {
-    throw new Error('This browser has no Ed25519 keys in WebCrypto (' + e.message + '), so it cannot hold a kith device key safely. Use a current Chromium, Firefox or Safari.')
+    state.noWebCrypto = e.message
+    return askPassphrase('seal', async (pass) => {
+      const k = await window.kith.sealKey(pass)
+      const publicRaw = fromHex(k.device)
+      await txn(db, 'keys', 'readwrite', (s) => s.put({ key_file: k.key_file, publicRaw }, 'device'))
+      return { publicRaw, sign: k.sign, encrypted: true }
+    })
   }
   const key = { privateKey: pair.privateKey, publicRaw: new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey)) }
   await txn(db, 'keys', 'readwrite', (s) => s.put(key, 'device'))
-  return key
+  return webCryptoSigner(key)
+}
+
+function webCryptoSigner (key) {
+  return { privateKey: key.privateKey, publicRaw: key.publicRaw, sign: async (msg) => new Uint8Array(await crypto.subtle.sign('Ed25519', key.privateKey, msg)) }
+}
+
+function fromHex (h) {
+  const b = new Uint8Array(h.length / 2)
+  for (let i = 0; i < b.length; i++) b[i] = parseInt(h.substr(2 * i, 2), 16)
+  return b
+}
+
+// askPassphrase shows the passphrase form ('seal': choose one for a new
+// key; 'unlock': the one chosen before) and resolves with open(passphrase)
+// once it succeeds; a wrong passphrase is said and asked again.
+function askPassphrase (mode, open) {
+  $('pass-box').hidden = false
+  $('pass-seal').hidden = mode !== 'seal'
+  $('pass-unlock').hidden = mode !== 'unlock'
+  $('pass-again-box').hidden = mode !== 'seal'
+  say(mode === 'seal' ? 'Choose a passphrase for this browser\'s device key.' : 'This browser\'s device key is locked.')
+  return new Promise((resolve) => {
+    $('pass-form').onsubmit = async (ev) => {
+      ev.preventDefault()
+      const pass = $('pass-text').value
+      if (mode === 'seal' && pass !== $('pass-again').value) {
+        problem('The two passphrases differ; type the same one twice.')
+        return
+      }
+      $('pass-button').disabled = true
+      say(mode === 'seal' ? 'Encrypting the device key (Argon2id)…' : 'Decrypting the device key (Argon2id)…')
+      try {
+        const k = await open(pass)
+        $('pass-text').value = ''
+        $('pass-again').value = ''
+        $('pass-box').hidden = true
+        problem('')
+        resolve(k)
+      } catch (err) {
+        problem(err.message)
+        say(mode === 'seal' ? 'Choose a passphrase for this browser\'s device key.' : 'This browser\'s device key is locked.')
+      } finally {
+        $('pass-button').disabled = false
+      }
+    }
+  })
 }
 
 // ---- WebAssembly: kith's Go.
@@ -72,7 +135,7 @@ function loadWasm () {
 
 // ---- The page.
 
-const state = { db: null, key: null, peer: null, p2p: null, writes: Promise.resolve(), written: 0, failed: null }
+const state = { db: null, key: null, peer: null, p2p: null, writes: Promise.resolve(), written: 0, added: 0, failed: null }
 
 // keptProblem says why entries could not be kept.
 function keptProblem (err, what) {
@@ -101,12 +164,15 @@ function keepOwn (e) {
 // quota). After a failure nothing more is written, so that what IndexedDB
 // holds stays a prefix of each log; a reload syncs the rest again.
 function keep (entries) {
+  state.added += entries.length
+  state.addedAt = performance.now() // verified and held by the peer (the benchmark reads it)
   state.writes = state.writes.then(() => {
     if (state.failed) return
     return txn(state.db, 'entries', 'readwrite', (s) => {
       for (const e of entries) s.add(e)
     }).then(() => {
       state.written += entries.length
+      state.writtenAt = performance.now()
     }, (err) => {
       state.failed = err
       problem(keptProblem(err, entries.length + ' new entries from the node were') + ' They will come again from the node.')
@@ -116,27 +182,84 @@ function keep (entries) {
 }
 
 let renderTimer = null
+let renderAgain = false
 function scheduleRender () {
-  if (renderTimer) return
-  renderTimer = setTimeout(() => { renderTimer = null; renderPosts() }, 50)
+  if (renderTimer) { renderAgain = true; return }
+  renderAgain = false
+  // While many entries come (a first sync), render at most a fifth of
+  // the time: the page shows progress and the sync keeps the rest.
+  renderTimer = setTimeout(async () => {
+    const t0 = performance.now()
+    try { await renderPosts() } finally {
+      const took = performance.now() - t0
+      renderTimer = setTimeout(() => {
+        renderTimer = null
+        if (renderAgain) scheduleRender()
+      }, Math.min(5000, 4 * took))
+    }
+  }, 50)
+}
+
+// checkRevoked shows, once the page holds its account's revocation of
+// this device, why it can no longer post, and stops posting.
+async function checkRevoked () {
+  if (state.revoked || !state.peer) return
+  const msg = await state.peer.revocation()
+  if (!msg) return
+  state.revoked = msg
+  $('revoked').textContent = msg
+  $('revoked').hidden = false
+  $('post-form').hidden = true
 }
 
 async function renderPosts () {
+  await checkRevoked()
   if (state.loaded !== undefined && !state.failed) say('Ready: ' + (state.loaded + state.written) + ' entries kept in this browser.')
   const posts = await state.peer.posts()
   const me = state.peer.account()
+  showNames(me)
+  await showNode()
   const ul = $('posts')
-  ul.replaceChildren(...posts.reverse().map((p) => {
+  // The newest first; the page shows the latest 200 of them.
+  ul.replaceChildren(...posts.reverse().slice(0, 200).map((p) => {
     const li = document.createElement('li')
     li.dataset.testid = 'peer-post-item'
     const who = document.createElement('div')
     who.className = 'who'
-    who.textContent = (me && p.account_id === me.account_id ? 'you' : (p.account_id || p.device_id).slice(0, 16) + '…') + ' · #' + p.seq
+    // Names, not ids: the account's profile name and the device's name
+    // from its certificate; the id only where no name is held.
+    const own = me && p.account_id === me.account_id
+    const name = document.createElement('span')
+    name.className = 'name'
+    name.dataset.testid = 'peer-post-author'
+    name.textContent = own && !p.name ? 'You' : (p.name || shortID(p.account_id || p.device_id)) + (own ? ' (you)' : '')
+    name.title = p.account_id || p.device_id
+    who.append(name, ' · ' + (p.device_name ? 'on ' + p.device_name : 'an unknown device') + ' · #' + p.seq)
     const text = document.createElement('div')
     text.textContent = p.text
     li.append(who, text)
     return li
   }))
+}
+
+// showNode says which node the page is connected to, by its account's
+// name once the page holds its profile.
+async function showNode () {
+  const node = state.node
+  if (!node) return
+  const name = await state.peer.accountName(node.account)
+  $('net').textContent = 'Connected to the node of ' + (name || shortID(node.account_id)) + '.'
+  $('net').title = node.account_id
+}
+
+function shortID (id) { return id.slice(0, 12) + '…' }
+
+// showNames shows this account's name and this device's.
+function showNames (me) {
+  if (!me) return
+  $('me-name').textContent = me.name || 'no name yet'
+  $('me-name').classList.toggle('unset', !me.name)
+  $('me-device-name').textContent = me.device_name || 'this device'
 }
 
 function showAccount () {
@@ -146,6 +269,7 @@ function showAccount () {
   if (a) {
     $('account').textContent = a.account_id
     $('device').textContent = a.device_id
+    showNames(a)
   }
 }
 
@@ -154,17 +278,8 @@ function showAccount () {
 // (/kith/sync/1): this side opens one when its key is the smaller, as
 // doc/protocol/sync.md says; the node opens it otherwise.
 async function connect (addr) {
-  if (!state.p2p) {
-    state.p2p = await net.start(state.key)
-    await state.p2p.handle('/kith/cert/1', async (stream) => {
-      const s = net.byteStream(stream)
-      try { await s.write(await state.peer.certMessage()) } finally { s.close() }
-    })
-    await state.p2p.handle('/kith/sync/1', (stream, conn) => {
-      runSync(hex(net.remoteKey(conn)), stream, false)
-    })
-    watchPeers()
-  }
+  state.connectAt = performance.now()
+  await startNet()
   state.nodeAddr = addr
   state.nodePeer = net.peerIdOf(addr)
   $('net').textContent = 'Connecting to ' + addr + '…'
@@ -172,13 +287,71 @@ async function connect (addr) {
   const remote = net.remoteKey(conn)
   const cert = await conn.newStream('/kith/cert/1')
   const node = await state.peer.acceptCert(hex(remote), net.byteStream(cert), true)
-  $('net').textContent = 'Connected to the node of ' + node.account_id.slice(0, 16) + '…'
+  state.node = node
   $('net').dataset.account = node.account_id
-  state.node = hex(remote)
+  state.nodeKey = hex(remote)
+  await showNode()
   if (less(state.key.publicRaw, remote)) {
     runSync(hex(remote), await conn.newStream('/kith/sync/1'), true)
   }
   introductions()
+}
+
+// startNet starts this device's libp2p node once, answering who this
+// device is (/kith/cert/1: while a pairing runs, once it brought the
+// certificate; the stream is reset if there is none) and sync sessions.
+async function startNet () {
+  if (state.p2p) return
+  state.p2p = await net.start(state.key)
+  await state.p2p.handle('/kith/cert/1', async (stream) => {
+    const s = net.byteStream(stream)
+    try {
+      if (!state.peer.account() && state.pairing) await state.pairing
+      await s.write(await state.peer.certMessage())
+      s.close()
+    } catch (err) {
+      stream.abort(err)
+    }
+  })
+  await state.p2p.handle('/kith/sync/1', (stream, conn) => {
+    runSync(hex(net.remoteKey(conn)), stream, false)
+  })
+  watchPeers()
+}
+
+// pair makes this browser a device of the account of a pairing code from
+// another device ('kith device pair'): it dials that device, runs the
+// pairing exchange (/kith/pair/1, kith's own code in the WebAssembly
+// build, signed with this browser's key) and then syncs with it.
+async function pair (code, name) {
+  const info = window.kith.pairCode(code.trim())
+  if (info.error) throw new Error('This pairing code cannot be used: ' + info.error)
+  await startNet()
+  let conn, addr, lastErr
+  for (const a of info.addrs) {
+    try {
+      $('net').textContent = 'Connecting to the pairing device at ' + a + '…'
+      conn = await state.p2p.dial(net.multiaddr(a))
+      addr = a
+      break
+    } catch (err) { lastErr = err }
+  }
+  if (!conn) throw new Error('Could not reach the pairing device (' + info.addrs.join(', ') + '): ' + (lastErr && lastErr.message) + '. Is \'kith serve\' running there, and can this browser reach it?')
+  let done
+  state.pairing = new Promise((resolve, reject) => { done = { resolve, reject } })
+  state.pairing.catch(() => {})
+  try {
+    const stream = await conn.newStream('/kith/pair/1')
+    await state.peer.pair(code.trim(), name, net.byteStream(stream))
+    done.resolve()
+  } catch (err) {
+    done.reject(err)
+    throw new Error('The pairing failed: ' + err.message)
+  } finally {
+    state.pairing = null
+  }
+  $('node-addr').value = addr
+  return addr
 }
 
 function less (a, b) {
@@ -188,7 +361,7 @@ function less (a, b) {
 
 function runSync (remote, stream, initiator) {
   state.peer.sync(remote, net.byteStream(stream), initiator).catch((err) => {
-    if (remote === state.node) problem('The sync with the node stopped: ' + err.message)
+    if (remote === state.nodeKey) problem('The sync with the node stopped: ' + err.message)
   })
 }
 
@@ -263,7 +436,7 @@ function showPeers () {
 // INTRODUCE_EVERY ms while connected to it, and dials the new ones.
 async function introductions () {
   clearTimeout(state.introTimer)
-  const node = state.node
+  const node = state.nodeKey
   try {
     const conns = state.p2p.getConnections().filter((c) => hex(net.remoteKey(c)) === node)
     if (conns.length === 0) return
@@ -276,7 +449,7 @@ async function introductions () {
   } catch (err) {
     console.warn('introductions: ' + err.message)
   }
-  if (state.node === node) state.introTimer = setTimeout(introductions, INTRODUCE_EVERY)
+  if (state.nodeKey === node) state.introTimer = setTimeout(introductions, INTRODUCE_EVERY)
 }
 
 function redial () {
@@ -292,7 +465,7 @@ async function main () {
     state.key = await deviceKey(db)
     state.peer = window.kith.newPeer({
       device: hex(state.key.publicRaw),
-      sign: async (msg) => new Uint8Array(await crypto.subtle.sign('Ed25519', state.key.privateKey, msg)),
+      sign: state.key.sign,
       onAdded: keep,
       keep: keepOwn
     })
@@ -333,11 +506,38 @@ $('restore-button').addEventListener('click', async () => {
   } catch (err) { problem(err.message) }
 })
 
+$('pair-button').addEventListener('click', async () => {
+  $('pair-button').disabled = true
+  try {
+    problem('')
+    const addr = await pair($('pair-code').value, $('device-name').value)
+    $('pair-code').value = ''
+    showAccount()
+    await connect(addr).catch((err) => problem('Could not reach the node: ' + err.message))
+  } catch (err) {
+    problem(err.message)
+    $('net').textContent = 'Not connected.'
+  } finally {
+    $('pair-button').disabled = false
+  }
+})
+
 $('phrase-done').addEventListener('click', async () => {
   $('phrase').replaceChildren()
   $('phrase-box').hidden = true
   showAccount()
   if ($('node-addr').value) await connect($('node-addr').value).catch((err) => problem('Could not reach the node: ' + err.message))
+})
+
+$('name-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault()
+  try {
+    await state.peer.setName($('name-text').value.trim())
+    $('name-text').value = ''
+    problem('')
+    showNames(state.peer.account())
+    scheduleRender()
+  } catch (err) { if (!state.revoked) problem('The name was not set: ' + err.message) }
 })
 
 $('node-form').addEventListener('submit', (ev) => {
@@ -353,7 +553,10 @@ $('post-form').addEventListener('submit', async (ev) => {
     $('post-text').value = ''
     problem('')
     scheduleRender()
-  } catch (err) { if (!$('problem').textContent) problem('The post was not made: ' + err.message) }
+  } catch (err) {
+    await checkRevoked()
+    if (!state.revoked && !$('problem').textContent) problem('The post was not made: ' + err.message)
+  }
 })
 
 // For tests and for the curious: the peer and how far IndexedDB got.

@@ -18,7 +18,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 
 // webCryptoKey wraps a WebCrypto Ed25519 key pair as a libp2p private key
 // whose secret never leaves WebCrypto.
-function webCryptoKey (privateKey, publicRaw) {
+function webCryptoKey (privateKey, publicRaw, signFn) {
   const publicKey = publicKeyFromRaw(publicRaw)
   return {
     type: 'Ed25519',
@@ -27,6 +27,7 @@ function webCryptoKey (privateKey, publicRaw) {
     equals (other) { return other === this },
     async sign (data) {
       const bytes = data instanceof Uint8Array ? data : data.subarray()
+      if (signFn) return signFn(bytes) // a key without WebCrypto Ed25519 (doc/browser.md)
       return new Uint8Array(await crypto.subtle.sign('Ed25519', privateKey, bytes))
     }
   }
@@ -63,9 +64,9 @@ export function byteStream (stream) {
 }
 
 // start makes the libp2p node of this device.
-export async function start ({ privateKey, publicRaw }) {
+export async function start ({ privateKey, publicRaw, sign }) {
   return createLibp2p({
-    privateKey: webCryptoKey(privateKey, publicRaw),
+    privateKey: webCryptoKey(privateKey, publicRaw, privateKey ? null : sign),
     // Listen for other browser peers: hold a slot at the node's
     // signalling relay ('/p2p-circuit': any connected peer that relays),
     // and take WebRTC connections signalled through it ('/webrtc').
