@@ -286,8 +286,8 @@ func (s *Store) wrap(op string, err error) error {
 	return fmt.Errorf("sqlite: %s (%s): %w", op, s.path, err)
 }
 
-// idPrefix is the first 8 bytes of an id as an integer: the key of the
-// entries_id index and of the tombstone filter.
+// idPrefix is the first 8 bytes of an id as an integer: the key, within
+// a generation, of the entries_gen_id index, and of the tombstone filter.
 func idPrefix(id entry.ID) int64 { return int64(binary.BigEndian.Uint64(id[:8])) }
 
 func (s *Store) loadTombstones(tx *sql.Tx) error {
