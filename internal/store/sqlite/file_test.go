@@ -426,7 +426,7 @@ func TestQueryPlans(t *testing.T) {
 		// One account's page, log by log (findlogs.go), in either order.
 		{findLogSQL(byTime), "SEARCH entries USING INDEX entries_log_type (log=? AND type=? AND entry_time>? AND entry_time<?)", findLogArgs(byTime, 1, 10)},
 		{findLogSQL(timeline), "SEARCH entries USING INDEX entries_log_type (log=? AND type=? AND entry_time>? AND entry_time<?)", findLogArgs(timeline, 1, 10)},
-		{`SELECT cursor FROM entries WHERE id_prefix = 5 AND id = x'00'`, "USING INDEX entries_id (id_prefix=?)", nil},
+		{`SELECT cursor FROM entries WHERE cursor = ` + cursorOfID(1, 2), "USING INDEX entries_gen_id (<expr>=? AND id_prefix=?)", []any{5, []byte{0}}},
 		{`SELECT id FROM entries WHERE log = 1 AND seq = 2`, "(log=? AND seq=?)", nil},
 		{`SELECT cursor FROM entries WHERE type = 'post' AND cursor > 5 ORDER BY cursor LIMIT 10`, "USING COVERING INDEX entries_type", nil},
 		{strings.ReplaceAll(latestProfileSQL, "?1", "x'00'"), "USING INDEX entries_profile (log=?)", nil},
