@@ -155,6 +155,9 @@ func TestMigrationIDGenerations(t *testing.T) {
 // id seeks entries_gen_id once per generation; none scans the table (which
 // a change to the index expression or to cursorOfID would silently do).
 func TestLookupByIDUsesGenerations(t *testing.T) {
+	if idGenShiftSQL != fmt.Sprint(idGenShift) {
+		t.Fatalf("idGenShiftSQL %q, idGenShift %d", idGenShiftSQL, idGenShift)
+	}
 	s := openTemp(t)
 	stmts := []string{`SELECT ` + entryCols + ` FROM entries WHERE cursor = ` + cursorOfID(1, 2)}
 	for _, q := range writeSQL {
