@@ -138,7 +138,9 @@ func main() {
 	profile := flag.String("cpuprofile", "", "write CPU profiles of both nodes to PREFIX-a.prof and PREFIX-b.prof (with -store postgres: PREFIX-a-pg.prof and PREFIX-b-pg.prof too)")
 	storeName := flag.String("store", "sqlite", `B's store: "sqlite", or "postgres" to sync into SQLite and then into PostgreSQL in the same run`)
 	pgConn := flag.String("postgres", "", "with -store postgres: the server's connection string (default: KITH_TEST_POSTGRES, else a throwaway cluster)")
+	kithBin := flag.String("kith", "", "run this kith binary instead of building one from the tree (to compare two builds in one period)")
 	flag.Parse()
+	kithPath = *kithBin
 	if *storeName != "sqlite" && *storeName != "postgres" {
 		fmt.Fprintf(os.Stderr, "bench/sync: -store %q: give sqlite or postgres\n", *storeName)
 		os.Exit(2)
@@ -148,6 +150,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// kithPath is -kith: a kith binary to run instead of one built from the tree.
+var kithPath string
 
 func run(total, nlogs int, dir string, jsonOut bool, profile string, withPG bool, pgConn string) error {
 	dir, cleanup, err := benchkit.WorkDir(dir, "sync")
@@ -167,9 +172,11 @@ func run(total, nlogs int, dir string, jsonOut bool, profile string, withPG bool
 		defer pg.Stop()
 	}
 
-	bin, err := benchkit.BuildKith(dir)
-	if err != nil {
-		return err
+	bin := kithPath
+	if bin == "" {
+		if bin, err = benchkit.BuildKith(dir); err != nil {
+			return err
+		}
 	}
 	homeA, homeB, homePG := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "b-pg")
 	a, _, err := node.Init(homeA, node.Options{})

@@ -14,16 +14,20 @@ const MaxOpenWants = 100000
 type Limits struct {
 	// CreditEntries and CreditBytes are the receive window: the entries
 	// and framed ENTRIES bytes the peer may have in flight. Defaults
-	// 65,536 entries and 32 MiB; at most MaxCreditEntries and
-	// MaxCreditBytes, and at least MinCreditBytes.
+	// 32,768 entries and 32 MiB; at most MaxCreditEntries and
+	// MaxCreditBytes, and at least MinCreditBytes. The window and the
+	// store batch are most of a receiving node's heap: with 65,536 and
+	// 32,000 (and the store's older 32 MiB page cache) a 200,000-entry
+	// sync peaked at 215 MB of RSS, with 32,768 and 16,000 at 142 MB, for
+	// no more CPU per entry (BENCHMARKS.md, issue 18, fourth session).
 	CreditEntries int
 	CreditBytes   int
 	// IngestBatch bounds the entries of one store.Ingest call (one
-	// transaction). Default 32,000: half the receive window, so one batch
-	// is verified while the one before it is stored. Every transaction
-	// rewrites the pages of the random entry-id index it touches, so
-	// larger ones write less: at 1M entries in 1,000 logs, 32,000 syncs
-	// ~5 % faster than 16,000 (BENCHMARKS.md).
+	// transaction). Default 16,000: half the receive window, so one batch
+	// is verified while the one before it is stored. Since the SQLite
+	// store keys its id index by generation (migration 5) a transaction
+	// no longer rewrites pages all over that index, and smaller ones cost
+	// little more than larger ones did.
 	IngestBatch int
 	// SendChunk bounds the entries the sender reads from the store in one
 	// go. Default 4,096.
@@ -90,9 +94,9 @@ func (l Limits) withDefaults() Limits {
 			*v = d
 		}
 	}
-	def(&l.CreditEntries, MaxCreditEntries)
+	def(&l.CreditEntries, 32768)
 	def(&l.CreditBytes, 32<<20)
-	def(&l.IngestBatch, 32000)
+	def(&l.IngestBatch, 16000)
 	def(&l.SendChunk, 4096)
 	def(&l.MaxLearned, 4_000_000)
 	def(&l.MaxUnwanted, 1_000_000)

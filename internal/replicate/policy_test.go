@@ -32,7 +32,7 @@ func TestTokenBucket(t *testing.T) {
 
 func TestLimitsDefaults(t *testing.T) {
 	l := Limits{}.withDefaults()
-	if l.CreditEntries != 65536 || l.CreditBytes != 32<<20 || l.IngestBatch != 32000 || l.SendChunk != 4096 ||
+	if l.CreditEntries != 32768 || l.CreditBytes != 32<<20 || l.IngestBatch != 16000 || l.SendChunk != 4096 ||
 		l.MessageRate != 2000 || l.MessageBurst != 20000 || l.MaxReconcileMessages != 10000 || l.MaxLearned != 4000000 ||
 		l.MaxUnwanted != 1000000 || l.MaxPeerHeads != 20000 || l.HandshakeTimeout != 2*time.Minute || l.WriteTimeout != time.Minute ||
 		l.CloseTimeout != 5*time.Second || l.WriteBuffer != 4<<20 || l.VerifyWorkers != max(1, runtime.GOMAXPROCS(0)-1) ||

@@ -107,10 +107,12 @@ func TestInSyncReconnectBytes(t *testing.T) {
 	l := connect(t, a, b)
 	waitLive(t, a, b)
 	sa, sb := settled(t, a, b)
-	// Each side: HELLO 8 + CREDIT 16 + WANTS_DONE 6 + CAUGHT_UP 6 bytes,
-	// and the reconciliation: one fingerprint (27) and an empty answer (7).
-	if sa.BytesOut != 63 || sb.BytesOut != 43 || sa.BytesIn != sb.BytesOut || sb.BytesIn != sa.BytesOut {
-		t.Fatalf("bytes out %d and %d, in %d and %d; want 63 and 43", sa.BytesOut, sb.BytesOut, sa.BytesIn, sb.BytesIn)
+	// Each side: HELLO 8 + CREDIT 14 (32,768 entries is a 2-byte CBOR
+	// integer; the older default window, 65,536, took 4) + WANTS_DONE 6 +
+	// CAUGHT_UP 6 bytes, and the reconciliation: one fingerprint (27) and
+	// an empty answer (7).
+	if sa.BytesOut != 61 || sb.BytesOut != 41 || sa.BytesIn != sb.BytesOut || sb.BytesIn != sa.BytesOut {
+		t.Fatalf("bytes out %d and %d, in %d and %d; want 61 and 41", sa.BytesOut, sb.BytesOut, sa.BytesIn, sb.BytesIn)
 	}
 	if total := sa.BytesIn + sa.BytesOut; total >= 1024 {
 		t.Fatalf("%d bytes for an in-sync reconnect", total)

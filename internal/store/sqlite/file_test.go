@@ -172,7 +172,7 @@ func TestMigrationRecordsVersion(t *testing.T) {
 		}
 		versions = append(versions, v)
 	}
-	if !slices.Equal(versions, []int{1, 2, 3, 4}) || SchemaVersion != 4 || migrations[len(migrations)-1].version != SchemaVersion {
+	if !slices.Equal(versions, []int{1, 2, 3, 4, 5}) || SchemaVersion != 5 || migrations[len(migrations)-1].version != SchemaVersion {
 		t.Fatalf("versions %v, SchemaVersion %d", versions, SchemaVersion)
 	}
 	var mode string
@@ -186,7 +186,7 @@ func TestMigrationRecordsVersion(t *testing.T) {
 	}
 	s.Close()
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 4 {
+	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 5 {
 		t.Fatalf("%d migration rows after reopening, %v", n, err)
 	}
 }
@@ -198,18 +198,18 @@ func TestMigrationAddsMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	next := append(slices.Clone(migrations), migration{version: 4, name: "test", stmts: []string{`CREATE TABLE extra (x)`}})
+	next := append(slices.Clone(migrations), migration{version: 6, name: "test", stmts: []string{`CREATE TABLE extra (x)`}})
 	db := rawDB(t, path)
 	if err := migrateTo(context.Background(), db, path, next, store.SystemClock); err != nil {
 		t.Fatal(err)
 	}
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 4 {
+	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 6 {
 		t.Fatalf("%d migration rows, %v", n, err)
 	}
 	// A failing migration changes nothing.
-	bad := append(slices.Clone(next), migration{version: 5, name: "broken", stmts: []string{`CREATE TABLE more (y)`, `NOT SQL`}})
-	if err := migrateTo(context.Background(), db, path, bad, store.SystemClock); err == nil || !strings.Contains(err.Error(), "migration 5 (broken)") {
+	bad := append(slices.Clone(next), migration{version: 7, name: "broken", stmts: []string{`CREATE TABLE more (y)`, `NOT SQL`}})
+	if err := migrateTo(context.Background(), db, path, bad, store.SystemClock); err == nil || !strings.Contains(err.Error(), "migration 7 (broken)") {
 		t.Fatalf("broken migration: %v", err)
 	}
 	if err := db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'more'`).Scan(&n); err != nil || n != 0 {
@@ -225,7 +225,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	}
 	s.Close()
 	db := rawDB(t, path)
-	if _, err := db.Exec(`INSERT INTO schema_migrations (version) VALUES (7)`); err != nil {
+	if _, err := db.Exec(`INSERT INTO schema_migrations (version) VALUES (9)`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -234,7 +234,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 		s.Close()
 		t.Fatal("opened a database with a newer schema")
 	}
-	want := fmt.Sprintf("database schema version 7 is newer than this kith (knows up to %d); upgrade kith", SchemaVersion)
+	want := fmt.Sprintf("database schema version 9 is newer than this kith (knows up to %d); upgrade kith", SchemaVersion)
 	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), path) {
 		t.Fatalf("error %q does not say %q and name the file", err, want)
 	}
@@ -426,7 +426,7 @@ func TestQueryPlans(t *testing.T) {
 		// One account's page, log by log (findlogs.go), in either order.
 		{findLogSQL(byTime), "SEARCH entries USING INDEX entries_log_type (log=? AND type=? AND entry_time>? AND entry_time<?)", findLogArgs(byTime, 1, 10)},
 		{findLogSQL(timeline), "SEARCH entries USING INDEX entries_log_type (log=? AND type=? AND entry_time>? AND entry_time<?)", findLogArgs(timeline, 1, 10)},
-		{`SELECT cursor FROM entries WHERE id_prefix = 5 AND id = x'00'`, "USING INDEX entries_id (id_prefix=?)", nil},
+		{`SELECT cursor FROM entries WHERE cursor = ` + cursorOfID(1, 2), "USING INDEX entries_gen_id (<expr>=? AND id_prefix=?)", []any{5, []byte{0}}},
 		{`SELECT id FROM entries WHERE log = 1 AND seq = 2`, "(log=? AND seq=?)", nil},
 		{`SELECT cursor FROM entries WHERE type = 'post' AND cursor > 5 ORDER BY cursor LIMIT 10`, "USING COVERING INDEX entries_type", nil},
 		{strings.ReplaceAll(latestProfileSQL, "?1", "x'00'"), "USING INDEX entries_profile (log=?)", nil},

@@ -241,7 +241,7 @@ func (s *Store) Get(ctx context.Context, id entry.ID) (*store.Stored, error) {
 		return nil, err
 	}
 	defer s.life.RUnlock()
-	st, err := scanEntry(s.r.QueryRowContext(ctx, `SELECT `+entryCols+` FROM entries WHERE id_prefix = ? AND id = ?`, idPrefix(id), id[:]))
+	st, err := scanEntry(s.r.QueryRowContext(ctx, `SELECT `+entryCols+` FROM entries WHERE cursor = `+cursorOfID(1, 2), idPrefix(id), id[:]))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}

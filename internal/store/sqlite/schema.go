@@ -145,11 +145,46 @@ var migrations = []migration{
 		// its few logs here, whatever else the store holds.
 		`CREATE INDEX entries_log_type ON entries (log, type, entry_time) WHERE type IS NOT NULL`,
 	}},
+	{version: 5, name: "entry ids by generation", stmts: []string{
+		// entries_id took a random page per insert (ids are random), and
+		// once a store outgrew the writer's page cache, nearly every page
+		// of the index was dirtied and written to the WAL by each batch.
+		// entries_gen_id keys the id prefix by its generation, the
+		// cursor's bits above idGenShift (65,536 entries in arrival
+		// order): inserts land in the newest generation's few hundred
+		// pages only, and a lookup by id (cursorOfID) probes each
+		// generation, newest first. See BENCHMARKS.md, issue 18.
+		`DROP INDEX entries_id`,
+		`CREATE INDEX entries_gen_id ON entries (cursor >> ` + idGenShiftSQL + `, id_prefix)`,
+	}},
 }
 
 // SchemaVersion is the schema version this code reads and writes: the
 // version of the last migration.
-const SchemaVersion = 4
+const SchemaVersion = 5
+
+// idGenShift is the width in bits of one generation of entries_gen_id:
+// a generation is the 2^idGenShift cursors that share cursor >> idGenShift.
+// It is part of migration 5's index expression and of every lookup by id
+// (cursorOfID), which must use the same expression to use the index; a
+// different width is a new migration.
+const (
+	idGenShift    = 16
+	idGenShiftSQL = "16"
+)
+
+// cursorOfID is a scalar subquery: the cursor of the entry whose id_prefix
+// is parameter ?P and whose id is parameter ?I (given as numbers, so the
+// fragment fits statements with other parameters), or NULL. It walks the
+// generations of entries_gen_id from the newest (the last cursor's) down
+// to 0, one index seek each, and stops at the first match: an id is unique.
+func cursorOfID(prefixParam, idParam int) string {
+	return fmt.Sprintf(`(WITH RECURSIVE gen(n) AS (
+			SELECT coalesce((SELECT max(cursor) FROM entries), 0) >> %[3]s
+			UNION ALL SELECT n - 1 FROM gen WHERE n > 0)
+		SELECT e.cursor FROM gen CROSS JOIN entries AS e
+		ON (e.cursor >> %[3]s) = gen.n AND e.id_prefix = ?%[1]d AND e.id = ?%[2]d LIMIT 1)`, prefixParam, idParam, idGenShiftSQL)
+}
 
 // fillTimes sets arrived and entry_time of the entries a version 2
 // database holds. When they arrived is not known; they count as arrived

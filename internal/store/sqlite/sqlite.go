@@ -46,13 +46,17 @@ import (
 
 // Tuning. The writer's page cache holds the hot part of the indexes during
 // a bulk import; readers share the OS page cache, each with a small cache
-// of its own. The writer's is 32 MiB: with 64 MiB it was the largest part
+// of its own. The writer's was 32 MiB: with 64 MiB it was the largest part
 // of a node's peak memory in an import or a full sync, and what does not
 // fit is read again from the OS page cache, which costs CPU once the
 // indexes outgrow it. Importing 1,000,000 entries (under heavy load, one
 // run each): 64 MiB and node.Import's older, deeper queues, 275 MB peak RSS
 // and 81 CPU-s; with the shorter queues, 32 MiB, 157 MB and 86 CPU-s;
-// 16 MiB, 126 MB and 93 CPU-s (BENCHMARKS.md, issue 18).
+// 16 MiB, 126 MB and 93 CPU-s (BENCHMARKS.md, issue 18). What did not
+// fit then was the random entry-id index; since it is keyed by generation
+// (migration 5) inserts touch only the newest generation's pages, and the
+// writer's cache is 16 MiB: importing 200,000 entries, 123–125 MB peak RSS
+// instead of 155–156 MB, and CPU within the noise of the runs beside it.
 //
 // Nothing maps the file (mmap_size 0): every page of a mapped file that a
 // read touches counts in the process's resident memory (a node of 200,000
@@ -64,7 +68,7 @@ import (
 // (RELIABILITY.md, "The WANT flood's memory").
 const (
 	busyTimeoutMS      = 10_000
-	writerCacheKiB     = 32 * 1024
+	writerCacheKiB     = 16 * 1024
 	readerCacheKiB     = 512
 	mmapBytes          = 0
 	walCheckpointPages = 16384
@@ -286,8 +290,8 @@ func (s *Store) wrap(op string, err error) error {
 	return fmt.Errorf("sqlite: %s (%s): %w", op, s.path, err)
 }
 
-// idPrefix is the first 8 bytes of an id as an integer: the key of the
-// entries_id index and of the tombstone filter.
+// idPrefix is the first 8 bytes of an id as an integer: the key, within
+// a generation, of the entries_gen_id index, and of the tombstone filter.
 func idPrefix(id entry.ID) int64 { return int64(binary.BigEndian.Uint64(id[:8])) }
 
 func (s *Store) loadTombstones(tx *sql.Tx) error {
