@@ -156,14 +156,16 @@ func TestIdleReconnectReadsNoHeads(t *testing.T) {
 		t.Fatalf("first session: Heads read %d / %d times, want 1 / 1", hx, hy)
 	}
 	l = connect(t, x, y)
-	sx, sy := waitLive(t, x, y)
+	waitLive(t, x, y)
+	sx, sy := settled(t, x, y)
 	l.stop(t)
 	if cx.heads.Load() != hx || cy.heads.Load() != hy {
 		t.Fatalf("idle reconnect: Heads read %d / %d more times, want none", cx.heads.Load()-hx, cy.heads.Load()-hy)
 	}
-	// HELLO 8 + CREDIT 16 + RECONCILE 27 + WANTS_DONE 6 + CAUGHT_UP 6 one way,
-	// HELLO + CREDIT + RECONCILE-EMPTY 7 + WANTS_DONE + CAUGHT_UP the other.
-	if sx.BytesOut != 63 || sy.BytesOut != 43 {
-		t.Fatalf("idle reconnect bytes out %d / %d, want 63 / 43", sx.BytesOut, sy.BytesOut)
+	// HELLO 8 + CREDIT 14 (a window of 32,768 entries) + RECONCILE 27 +
+	// WANTS_DONE 6 + CAUGHT_UP 6 one way, HELLO + CREDIT + RECONCILE-EMPTY 7
+	// + WANTS_DONE + CAUGHT_UP the other.
+	if sx.BytesOut != 61 || sy.BytesOut != 41 || sx.BytesIn != sy.BytesOut || sy.BytesIn != sx.BytesOut {
+		t.Fatalf("idle reconnect bytes out %d / %d, want 61 / 41", sx.BytesOut, sy.BytesOut)
 	}
 }
