@@ -90,7 +90,7 @@ func openKey(_ js.Value, args []js.Value) any {
 	return promise(func() (any, error) {
 		k, role, err := identity.DecodeKeyFile(doc, pass)
 		if errors.Is(err, identity.ErrWrongPassphrase) {
-			return nil, errors.New("Wrong passphrase: this browser's device key did not decrypt with it; try again")
+			return nil, errors.New("wrong passphrase: this browser's device key did not decrypt with it; try again")
 		}
 		if err != nil {
 			return nil, err

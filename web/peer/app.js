@@ -112,7 +112,8 @@ function askPassphrase (mode, open) {
         problem('')
         resolve(k)
       } catch (err) {
-        problem(err.message)
+        // Go's errors start in lower case; the page says a sentence.
+        problem(err.message.charAt(0).toUpperCase() + err.message.slice(1))
         say(mode === 'seal' ? 'Choose a passphrase for this browser\'s device key.' : 'This browser\'s device key is locked.')
       } finally {
         $('pass-button').disabled = false
