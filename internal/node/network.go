@@ -601,9 +601,6 @@ func (n *Node) rescope(ctx context.Context, nw *network) {
 // the account's rendezvous key), and to the peers providing the rendezvous
 // keys of the villages it takes part in.
 func (n *Node) discoverLoop(ctx context.Context, nw *network) {
-	// discoverSettle: how long a round asked for by a scope change waits
-	// for more changes.
-	const discoverSettle = 300 * time.Millisecond
 	t := time.NewTimer(2 * time.Second)
 	defer t.Stop()
 	provided := map[entry.ID]bool{} // the villages whose rendezvous key is announced
@@ -621,20 +618,10 @@ func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 		case <-t.C:
 		case <-nw.discover:
 			// A follow or a device certificate arrived: look for the
-			// devices it names at once, not at the next round; after a
-			// moment, so that a burst of follows (a hub following
-			// thousands) makes one round, not one per follow, each
-			// over every account followed.
+			// devices it names at once, not at the next round. (A
+			// signal that comes while a round runs makes one more
+			// round: the channel holds one.)
 			soon = 0
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(discoverSettle):
-			}
-			select {
-			case <-nw.discover:
-			default:
-			}
 		}
 		var targets []identity.PublicKey
 		for _, d := range nw.scope.FollowedDevices() {
