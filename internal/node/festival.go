@@ -53,7 +53,10 @@ type festivalBook struct {
 	// state: the reduced state of the opened festivals, nil when an
 	// entry of theirs came since (festivalview.go).
 	state *festivalSnapshot
-	wake  chan struct{} // the owner's loop (festivalauto.go) has work
+	// changes counts the drops of state: a reduction that began before
+	// one read the store before that change, so it is not kept.
+	changes uint64
+	wake    chan struct{} // the owner's loop (festivalauto.go) has work
 	// published: the authorizations the owner's loop published.
 	published map[dueKey]bool
 	// homeLogs: the festival log ids of the villages and spaces this
@@ -155,6 +158,7 @@ func (n *Node) setOpened(change func([]openedFestival) []openedFestival) error {
 	}
 	if err == nil {
 		b.opened, b.state = next, nil
+		b.changes++
 	}
 	b.mu.Unlock()
 	if err != nil {

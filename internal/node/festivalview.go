@@ -59,6 +59,7 @@ func (n *Node) festivalsChanged() {
 	b := &n.fests
 	b.mu.Lock()
 	b.state = nil
+	b.changes++
 	w := b.wake
 	b.mu.Unlock()
 	if w != nil {
@@ -81,7 +82,7 @@ func (n *Node) festivalState(ctx context.Context) (*festival.State, error) {
 func (n *Node) festivalSnap(ctx context.Context) (*festivalSnapshot, error) {
 	b := &n.fests
 	b.mu.Lock()
-	s := b.state
+	s, changes := b.state, b.changes
 	b.mu.Unlock()
 	if s != nil && !s.stale(ctx, n.store) {
 		return s, nil
@@ -171,8 +172,13 @@ func (n *Node) festivalSnap(ctx context.Context) (*festivalSnapshot, error) {
 			sn.logOf[h.e.ID] = festivalNamed(h.e)
 		}
 	}
+	// Kept only if nothing changed while it was reduced: an entry stored
+	// (and its change signalled) after the reads above is not in sn, and
+	// keeping sn would hide it until the next festival entry.
 	b.mu.Lock()
-	b.state = sn
+	if b.changes == changes {
+		b.state = sn
+	}
 	b.mu.Unlock()
 	return sn, nil
 }
