@@ -190,8 +190,8 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		Scope: sc,
 		Self:  n.device.Public(),
 		OnAdded: func(peer identity.PublicKey, es []*entry.Entry) {
-			n.emitEntries(es, false)
 			n.afterAdded(nw, es)
+			n.emitEntries(es, false) // after the caches they change are dropped
 		},
 		OnPeerHeads: func(peer identity.PublicKey, heads []replicate.Item) {
 			n.peerHeads(nw, peer, heads)
@@ -502,9 +502,9 @@ func (n *Node) syncLoop(nw *network, peer identity.PublicKey) {
 // device entry arrived.
 func (n *Node) noteAdded(es []*entry.Entry, res []store.Result) {
 	added := addedOf(es, res)
-	n.emitEntries(added, true)
 	nw := n.net.Load()
 	if nw == nil {
+		n.emitEntries(added, true)
 		return
 	}
 	n.noteScopeFilled(nw, es, res)
@@ -513,17 +513,23 @@ func (n *Node) noteAdded(es []*entry.Entry, res []store.Result) {
 	}
 	nw.engine.Added(added)
 	n.afterAdded(nw, added)
+	// Subscribers hear of the entries once the state they change is
+	// dropped (afterAdded): a page that reloads on the event reads the
+	// new state, not the one kept before.
+	n.emitEntries(added, true)
 }
 
 // afterAdded follows up on stored entries, local or from a peer: the scope
 // is recomputed (by scopeLoop) when an entry that can change it arrived
 // (scope.Relevant), and the blobs they reference are fetched.
 func (n *Node) afterAdded(nw *network, es []*entry.Entry) {
+	// The scope's ledgers first: the loops woken below read them (the
+	// message loop reads whom this account follows).
+	relevant, own := n.noteScope(nw, es), true
 	n.stateChanged(es)
 	n.spaceEntriesArrived(nw, es)
 	n.messageEntriesArrived(nw, es)
 	n.festivalEntriesArrived(nw, es)
-	relevant, own := n.noteScope(nw, es), true
 	var want []blob.ID
 	for _, e := range es {
 		if scope.Relevant(e) {

@@ -90,6 +90,9 @@ func (n *Node) keep(ctx context.Context, id entry.ID, wrapNew bool) (*space.Stat
 		if err := n.saveRings(); err != nil {
 			return nil, nil, fmt.Errorf("save the keyring: %w", err)
 		}
+		// A festival entry sealed under a key opened now was counted
+		// unreadable in the festivals' reduced state.
+		n.festivalsChanged()
 	}
 	n.rings.noteLogKey(id, r)
 	if _, ok := r.logKey(); ok && !hadKey {

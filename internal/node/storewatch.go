@@ -18,9 +18,9 @@ import (
 func (n *Node) watchStore(ctx context.Context, nw *network, w store.Watcher) {
 	for {
 		err := w.Watch(ctx, func(es []*entry.Entry) {
-			n.emitEntries(es, false)
 			nw.engine.Added(es)
 			n.afterAdded(nw, es)
+			n.emitEntries(es, false)
 		})
 		if ctx.Err() != nil || errors.Is(err, store.ErrClosed) {
 			return

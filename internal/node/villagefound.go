@@ -112,10 +112,8 @@ func (n *Node) takeVillageFound(ctx context.Context, remote identity.PublicKey, 
 	if err := n.unansweredRoom(ctx, vid); err != nil {
 		return requestBusy, err.Error()
 	}
-	res, st, text := n.ingestWithCert(ctx, cert, es, "the founding")
-	if st != requestStored {
+	if st, text := n.ingestWithCert(ctx, cert, es, "the founding"); st != requestStored {
 		return st, text
 	}
-	n.noteAdded(es, res)
 	return requestStored, "stored; accept it with kith village accept " + vid.String()
 }

@@ -110,11 +110,9 @@ func (n *Node) takeVillageInvite(ctx context.Context, remote identity.PublicKey,
 	if err := n.unansweredRoom(ctx, vid); err != nil {
 		return requestBusy, err.Error()
 	}
-	res, status, text := n.ingestWithCert(ctx, cert, es, "the invitation")
-	if status != requestStored {
+	if status, text := n.ingestWithCert(ctx, cert, es, "the invitation"); status != requestStored {
 		return status, text
 	}
-	n.noteAdded(es, res)
 	return requestStored, "stored; join with kith village join " + vid.String()
 }
 

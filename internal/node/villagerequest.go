@@ -287,11 +287,9 @@ func (n *Node) takeVillageRequest(ctx context.Context, nw *network, remote ident
 	// The device's certificate goes with its requests, so that once the
 	// village hears the stranger the other locals learn which device's
 	// log to fetch (village.md §6).
-	res, st, text := n.ingestWithCert(ctx, cert, es, "the request")
-	if st != requestStored {
+	if st, text := n.ingestWithCert(ctx, cert, es, "the request"); st != requestStored {
 		return st, text
 	}
-	n.noteAdded(es, res)
 	// An unlisted stranger's requests count against the village's budget
 	// here (village.md §6): the oldest are dropped.
 	if d, err := n.trimUnlisted(ctx, vid, nw.scope.Unlisted, nw.scope.Wants); err != nil {
@@ -342,21 +340,27 @@ func readFrames(nw *network, remote identity.PublicKey, s netnode.Stream, max in
 }
 
 // ingestWithCert stores a device's certificate, then its entries es,
-// through the store's ordinary path: status 0 when every entry was added
-// or already held, 2 with the reason otherwise. what names the entries
-// for the message.
-func (n *Node) ingestWithCert(ctx context.Context, cert *entry.Entry, es []*entry.Entry, what string) ([]store.Result, invite.Status, string) {
-	if _, err := n.store.Ingest(ctx, []*entry.Entry{cert}); err != nil {
-		return nil, requestInvalid, "could not store " + what + "'s certificate"
+// through the store's ordinary path, and tells the node of both
+// (noteAdded: the certificate too, or a followed account's new device
+// would stay unknown to the scope until its next full read): status 0
+// when every entry was added or already held, 2 with the reason
+// otherwise. what names the entries for the message.
+func (n *Node) ingestWithCert(ctx context.Context, cert *entry.Entry, es []*entry.Entry, what string) (invite.Status, string) {
+	certRes, err := n.store.Ingest(ctx, []*entry.Entry{cert})
+	if err != nil {
+		return requestInvalid, "could not store " + what + "'s certificate"
 	}
+	n.noteAdded([]*entry.Entry{cert}, certRes)
 	res, err := n.store.Ingest(ctx, es)
 	if err != nil {
-		return nil, requestInvalid, "could not store " + what
+		return requestInvalid, "could not store " + what
 	}
 	for _, r := range res {
 		if r.Outcome == store.Rejected || r.Outcome == store.Forked {
-			return nil, requestInvalid, "the store refused " + what + ": " + errString(r.Err)
+			n.noteAdded(es, res) // those added before the refused one
+			return requestInvalid, "the store refused " + what + ": " + errString(r.Err)
 		}
 	}
-	return res, requestStored, ""
+	n.noteAdded(es, res)
+	return requestStored, ""
 }
