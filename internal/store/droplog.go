@@ -11,7 +11,9 @@ type LogDropper interface {
 	// head, as if it had never been stored: the log can be stored again
 	// from seq 1. The payloads' tombstones and device certificates the
 	// log's entries made stay. Dropping a log that is not held is not an
-	// error. It returns the number of entries and the bytes (encoded
-	// headers plus held payloads) deleted.
+	// error. The dropped entries' cursors stay taken: what is stored
+	// afterwards gets larger ones (Stored.Cursor). It returns the number
+	// of entries and the bytes (encoded headers plus held payloads)
+	// deleted.
 	DropLog(ctx context.Context, log LogKey) (entries int, bytes int64, err error)
 }

@@ -37,7 +37,13 @@ type Stored struct {
 	// Deleted is true when the author deleted the payload; Payload is nil.
 	Deleted bool
 	// Cursor is the entry's position in this store's arrival order, for
-	// resuming queries. It is local to this store.
+	// resuming queries (Query.After). It is local to this store, and it
+	// only grows: an entry stored later has a larger cursor than every
+	// entry stored before it, and a cursor is never handed out twice,
+	// also after the entries holding the largest were deleted (DropLog, a
+	// revocation) and across restarts (storetest: CursorsAfterDropLog,
+	// CursorsAfterRevocation, RunDurable). A reader that remembers the
+	// last cursor it saw misses nothing stored since.
 	Cursor int64
 	// Arrived is when the entry arrived at this store, ms since the epoch
 	// by this store's clock (for entries stored before stores recorded

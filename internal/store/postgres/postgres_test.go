@@ -33,6 +33,22 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, c store.Clock) store.Store { return openTemp(t, WithClock(c)) })
 }
 
+// TestDurable reopens the same schema.
+func TestDurable(t *testing.T) {
+	storetest.RunDurable(t, func(t *testing.T) (store.Store, func(t *testing.T) store.Store) {
+		conn, schema := pgtest.Conn(t), pgtest.Schema()
+		open := func(t *testing.T) store.Store {
+			t.Helper()
+			s, err := Open(context.Background(), Config{Conn: conn, Schema: schema, MaxConns: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		return open(t), open
+	})
+}
+
 // TestSameAsMem feeds the same random histories to both backends, in
 // different orders, and requires identical final states.
 func TestSameAsMem(t *testing.T) {

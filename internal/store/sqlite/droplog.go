@@ -41,16 +41,27 @@ func (s *Store) DropLog(ctx context.Context, k store.LogKey) (int, int64, error)
 	if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(header) + coalesce(length(payload), 0)), 0) FROM entries WHERE log = ?`, rowid).Scan(&n, &size); err != nil {
 		return 0, 0, s.wrap("drop log", err)
 	}
+	// Dropping the newest entries must not free their cursors
+	// (cursorfloor.go).
+	before, err := maxCursor(tx)
+	if err != nil {
+		return 0, 0, s.wrap("drop log", err)
+	}
 	for _, q := range []string{`DELETE FROM entries WHERE log = ?`, `DELETE FROM forks WHERE log = ?`, `DELETE FROM logs WHERE log = ?`} {
 		if _, err := tx.ExecContext(ctx, q, rowid); err != nil {
 			return 0, 0, s.wrap("drop log", err)
 		}
+	}
+	floor, err := keepFloor(tx, before, s.floor)
+	if err != nil {
+		return 0, 0, s.wrap("drop log", err)
 	}
 	err = tx.Commit()
 	s.heads.changed()
 	if err != nil {
 		return 0, 0, s.wrap("drop log: commit", err)
 	}
+	s.floor = floor
 	s.logsMu.Lock()
 	delete(s.logs, k)
 	s.logsMu.Unlock()

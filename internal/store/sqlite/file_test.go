@@ -172,7 +172,7 @@ func TestMigrationRecordsVersion(t *testing.T) {
 		}
 		versions = append(versions, v)
 	}
-	if !slices.Equal(versions, []int{1, 2, 3, 4, 5}) || SchemaVersion != 5 || migrations[len(migrations)-1].version != SchemaVersion {
+	if !slices.Equal(versions, []int{1, 2, 3, 4, 5, 6}) || SchemaVersion != 6 || migrations[len(migrations)-1].version != SchemaVersion {
 		t.Fatalf("versions %v, SchemaVersion %d", versions, SchemaVersion)
 	}
 	var mode string
@@ -186,7 +186,7 @@ func TestMigrationRecordsVersion(t *testing.T) {
 	}
 	s.Close()
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 5 {
+	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 6 {
 		t.Fatalf("%d migration rows after reopening, %v", n, err)
 	}
 }

@@ -183,10 +183,21 @@ func (v *txView) cutLog(r *store.Revoked, k store.LogKey) error {
 		(SELECT id FROM entries WHERE log = ? AND seq > ? AND type = '`+content.TypeDelete+`')`, k.Author[:], l.rowid, int64(cut)); err != nil {
 		return err
 	}
+	before, err := maxCursor(tx)
+	if err != nil {
+		return err
+	}
 	for _, q := range []string{`DELETE FROM entries WHERE log = ? AND seq > ?`, `DELETE FROM forks WHERE log = ? AND seq > ?`} {
 		if _, err := tx.Exec(q, l.rowid, int64(cut)); err != nil {
 			return err
 		}
+	}
+	floor, err := keepFloor(tx, before, v.floor)
+	if err != nil {
+		return err
+	}
+	if floor != v.floor {
+		v.floor, v.floorChanged = floor, true
 	}
 	l.forks = nil // read again when asked
 	if v.purged == nil {

@@ -157,11 +157,26 @@ var migrations = []migration{
 		`DROP INDEX entries_id`,
 		`CREATE INDEX entries_gen_id ON entries (cursor >> ` + idGenShiftSQL + `, id_prefix)`,
 	}},
+	{version: 6, name: "cursor floor", stmts: []string{
+		// A cursor is the rowid, which SQLite gives as the largest in the
+		// table plus one: once the entries holding the largest cursors
+		// were deleted (DropLog, a revocation's cut), the next entry took
+		// a cursor already handed out, and a reader resuming after it
+		// never saw the entry. cursor_floor holds, in one row, the
+		// largest cursor handed out while no entry holds it any more; the
+		// next entry is stored at the cursor above it, and the row goes
+		// (cursorfloor.go). Nothing else changes: entries keeps its
+		// rowid cursor and the insert of every other entry is as before.
+		`CREATE TABLE cursor_floor (
+			one    INTEGER PRIMARY KEY CHECK (one = 1),
+			cursor INTEGER NOT NULL
+		)`,
+	}},
 }
 
 // SchemaVersion is the schema version this code reads and writes: the
 // version of the last migration.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // idGenShift is the width in bits of one generation of entries_gen_id:
 // a generation is the 2^idGenShift cursors that share cursor >> idGenShift.

@@ -21,7 +21,10 @@
 // version 1 file holds. Version 3 added each entry's arrival and time
 // (store.EntryTime; entries.arrived, entries.entry_time and the index
 // entries_type_time the feeds read in time order through), filled for the
-// entries a version 2 file holds as arrived at the migration.
+// entries a version 2 file holds as arrived at the migration. Version 6
+// added cursor_floor, one row at most: the largest cursor handed out while
+// no entry holds it any more (its entries were dropped), so that cursors
+// are never handed out twice (cursorfloor.go).
 package sqlite
 
 import (
@@ -106,6 +109,10 @@ type Store struct {
 	// the file, so entries a revocation dropped in no transaction (a file
 	// written by an older kith) go at the first write.
 	purgeDue bool
+	// floor is the cursor floor (cursorfloor.go): the largest cursor
+	// handed out, while no entry holds it any more; 0 when none. Guarded
+	// by wmu.
+	floor int64
 	// dataVersion is the writer connection's PRAGMA data_version when the
 	// caches were last known to match the file; -1 forces a reload.
 	dataVersion int64

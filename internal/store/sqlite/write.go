@@ -120,7 +120,7 @@ func (s *Store) Ingest(ctx context.Context, es []*entry.Entry) ([]store.Result, 
 		_ = tx.Rollback()
 		return nil, s.wrap("ingest", err)
 	}
-	v := &txView{s: s, ctx: ctx, tx: tx, logs: map[store.LogKey]*txLog{}, now: s.clock()}
+	v := &txView{s: s, ctx: ctx, tx: tx, logs: map[store.LogKey]*txLog{}, now: s.clock(), floor: s.floor}
 	purged := s.purgeDue
 	if purged {
 		err = v.purgeRevoked()
@@ -290,6 +290,10 @@ type txView struct {
 	// published on commit; purged the logs it cut back (revoked.go).
 	revoked map[identity.PublicKey]*store.Revoked
 	purged  map[store.LogKey]bool
+	// floor is the cursor floor in effect in tx (cursorfloor.go), 0 when
+	// none; floorChanged says tx changed it, to publish on commit.
+	floor        int64
+	floorChanged bool
 }
 
 type txLog struct {
@@ -535,10 +539,14 @@ func (v *txView) apply(c *store.Change) error {
 			}
 		}
 		t := store.EntryTime(e.Header.Timestamp, v.now, prev)
-		if _, err := v.stmt(&v.st.insEntry, v.s.ws.insEntry).Exec(
-			e.ID[:], idPrefix(e.ID), l.rowid, int64(e.Header.Seq), int64(e.Header.Timestamp),
-			nullable(typ), c.Deleted, e.Raw, payload, thread, v.now, t,
-		); err != nil {
+		args := []any{e.ID[:], idPrefix(e.ID), l.rowid, int64(e.Header.Seq), int64(e.Header.Timestamp),
+			nullable(typ), c.Deleted, e.Raw, payload, thread, v.now, t}
+		if v.floor > 0 {
+			err = v.insertAboveFloor(args)
+		} else {
+			_, err = v.stmt(&v.st.insEntry, v.s.ws.insEntry).Exec(args...)
+		}
+		if err != nil {
 			return fmt.Errorf("insert entry %s (seq %d of log %s): %w", e.ID, e.Header.Seq, k, err)
 		}
 		l.time, l.timeSeq = t, e.Header.Seq
@@ -648,6 +656,9 @@ func (v *txView) committed() {
 	for d, r := range v.revoked {
 		s.revoked[d] = r
 	}
+	if v.floorChanged {
+		s.floor = v.floor
+	}
 	for k, l := range v.logs {
 		if l.known && l.head.Seq > 0 {
 			s.logs[k] = l.logState
@@ -656,8 +667,9 @@ func (v *txView) committed() {
 }
 
 // checkDataVersion drops what the writer caches about the database (log
-// heads, the tombstone filter) when another connection, which can only be
-// another process, has written to the file since the last transaction.
+// heads, the tombstone filter, the cursor floor) when another connection,
+// which can only be another process, has written to the file since the
+// last transaction.
 func (s *Store) checkDataVersion(tx *sql.Tx) error {
 	var dv int64
 	if err := tx.QueryRow(`PRAGMA data_version`).Scan(&dv); err != nil {
@@ -676,6 +688,9 @@ func (s *Store) checkDataVersion(tx *sql.Tx) error {
 	}
 	if err := s.loadRevoked(tx); err != nil {
 		return fmt.Errorf("reload revocations: %w", err)
+	}
+	if err := s.loadFloor(tx); err != nil {
+		return err
 	}
 	s.purgeDue = len(s.revoked) > 0
 	s.dataVersion = dv

@@ -63,6 +63,7 @@ func Run(t *testing.T, openClocked func(t *testing.T, clock store.Clock) store.S
 		{"Cancelled", testCancelled},
 		{"Closed", testClosed},
 		{"DropLog", testDropLog},
+		{"CursorsAfterDropLog", testCursorsAfterDropLog},
 		{"RevokeKeepsNothing", testRevokeKeepsNothing},
 		{"RevokeKeepsHeads", testRevokeKeepsHeads},
 		{"RevokeBeforeEntries", testRevokeBeforeEntries},
@@ -72,6 +73,7 @@ func Run(t *testing.T, openClocked func(t *testing.T, clock store.Clock) store.S
 		{"RevokeTwice", testRevokeTwice},
 		{"RevokeDropsTombstones", testRevokeDropsTombstones},
 		{"RevokeKeepUnknown", testRevokeKeepUnknown},
+		{"CursorsAfterRevocation", testCursorsAfterRevocation},
 		{"RevokeRace", func(t *testing.T, x h) { testRevokeRace(t, x, open) }},
 	}
 	for _, tc := range tests {
