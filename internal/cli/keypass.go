@@ -85,10 +85,11 @@ func openAsking(c *call) (*node.Node, error) {
 }
 
 // askHidden prints prompt on stderr and reads one line from the terminal
-// f without showing what is typed.
+// f without showing what is typed (the echo is off before the prompt
+// shows: a passphrase typed at once was echoed, TestInitAsksPassphraseOnTerminal
+// failed in CI that way).
 func askHidden(c *call, f *os.File, prompt string) ([]byte, error) {
-	fmt.Fprint(c.env.Stderr, prompt)
-	line, err := readHidden(f)
+	line, err := readHidden(f, func() { fmt.Fprint(c.env.Stderr, prompt) })
 	fmt.Fprintln(c.env.Stderr) // the Enter the terminal did not show
 	if err != nil {
 		return nil, fmt.Errorf("read the passphrase: %w", err)

@@ -13,8 +13,8 @@ func isPassphraseTerminal(f *os.File) bool { return isTTY(f, unix.TCGETS) }
 // isTerminalFile reports whether f is a terminal.
 func isTerminalFile(f *os.File) bool { return isTTY(f, unix.TCGETS) }
 
-// readHidden reads a line from the terminal f with echo turned off, and
-// turns it back on.
-func readHidden(f *os.File) ([]byte, error) {
-	return readNoEcho(f, unix.TCGETS, unix.TCSETS)
+// readHidden turns the terminal f's echo off, calls prompt, reads a line
+// and turns the echo back on.
+func readHidden(f *os.File, prompt func()) ([]byte, error) {
+	return readNoEcho(f, unix.TCGETS, unix.TCSETS, prompt)
 }

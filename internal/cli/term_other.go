@@ -20,6 +20,6 @@ func isTerminalFile(f *os.File) bool {
 }
 
 // readHidden is never called here (isPassphraseTerminal is false).
-func readHidden(*os.File) ([]byte, error) {
+func readHidden(*os.File, func()) ([]byte, error) {
 	return nil, errors.New("cannot read a passphrase without showing it on this system")
 }

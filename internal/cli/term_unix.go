@@ -16,8 +16,10 @@ func isTTY(f *os.File, get uint) bool {
 }
 
 // readNoEcho turns the terminal's echo off (keeping the line editing),
-// reads one line and restores the terminal's settings.
-func readNoEcho(f *os.File, get, set uint) ([]byte, error) {
+// calls prompt, reads one line and restores the terminal's settings. The
+// prompt comes after the echo is off: what is typed as soon as it shows
+// is never echoed.
+func readNoEcho(f *os.File, get, set uint, prompt func()) ([]byte, error) {
 	fd := int(f.Fd())
 	old, err := unix.IoctlGetTermios(fd, get)
 	if err != nil {
@@ -30,5 +32,6 @@ func readNoEcho(f *os.File, get, set uint) ([]byte, error) {
 		return nil, err
 	}
 	defer unix.IoctlSetTermios(fd, set, old) //nolint:errcheck // best effort: nothing better to do
+	prompt()
 	return readLine(f)
 }
