@@ -140,6 +140,7 @@ func (s *session) scopeChanged() {
 	}
 }
 
+// rewantSoon asks the loop to want again the logs receiver.rewants names.
 func (s *session) rewantSoon() {
 	select {
 	case s.rewant <- struct{}{}:
