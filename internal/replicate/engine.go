@@ -31,9 +31,9 @@ type Scope interface {
 // Admitter is a Scope that also judges single entries of wanted logs by
 // what they are, not only by their log: Admits is called for every entry
 // that verified and follows its log's chain, before it is stored. A refused
-// entry is not stored and its log is unwanted for the rest of the session
-// (the entries after it cannot be stored without it); the peer is not
-// blamed, it may hold the entry rightly.
+// entry is not stored and its log is unwanted until a scope change
+// (ScopeChanged) wants it again (the entries after it cannot be stored
+// without it); the peer is not blamed, it may hold the entry rightly.
 type Admitter interface {
 	Admits(e *entry.Entry) bool
 }

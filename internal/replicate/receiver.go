@@ -46,8 +46,35 @@ type inLog struct {
 	draining  bool   // UNWANTed: entries still in flight are dropped
 	target    uint64 // the peer's head seq as last heard
 	refused   uint64 // > 0: the seq of the entry the scope did not admit (the log drains)
-	resync    bool   // wanted again after a refusal: entries before next are the old stream's, dropped
-	unsent    bool   // its WANT is held back until the reconciliation ends: the peer may send nothing yet
+	unwanted  bool   // drained by a scope change: wanted again when the scope wants it again
+	// resync: wanted again in this session (after a refusal or an UNWANT
+	// of a scope change): entries of the earlier streams of the log, sent
+	// before the peer read the UNWANT, may come before the new stream's.
+	// Only the entry at next is taken (every stream carries the one chain
+	// of the peer); any other is dropped. It ends with the new stream's
+	// first entry, the one at from, once it is sure to be the new
+	// stream's: below old, the lowest seq an earlier stream can still
+	// carry.
+	resync    bool
+	from, old uint64
+	unsent    bool // its WANT is held back until the reconciliation ends: the peer may send nothing yet
+}
+
+// floor returns the lowest seq that an entry of the log still in flight
+// can carry, once the log drains: every stream of it sends in seq order
+// from where it stands, and a refused entry was the last one taken.
+func (il *inLog) floor() uint64 {
+	f := il.next
+	if il.refused > 0 {
+		f = il.refused + 1
+	}
+	if il.probing > 0 {
+		f = min(f, il.probing)
+	}
+	if il.resync {
+		f = min(f, il.from, il.old)
+	}
+	return f
 }
 
 func newReceiver(s *session) *receiver {
@@ -85,12 +112,14 @@ func (r *receiver) want(ctx context.Context, it Item, held bool) (*WantLog, erro
 	r.mu.Lock()
 	il := r.logs[it.Log]
 	if il != nil && !(il.draining && r.resync[it.Log]) {
-		if !il.draining && it.Seq > il.target {
-			r.expected += int64(it.Seq - il.target)
-			il.target = it.Seq
+		if it.Seq > il.target {
+			if !il.draining {
+				r.expected += int64(it.Seq - il.target)
+			}
+			il.target = it.Seq // (of a draining log: for scopeChanged, if the scope wants it again)
 		}
 		r.mu.Unlock()
-		return nil, nil // wanted already (or unwanted for the rest of this session)
+		return nil, nil // wanted already (or unwanted until a scope change wants it again)
 	}
 	if il == nil && r.wanted >= MaxOpenWants {
 		r.fullLocked("open wants", it.Log)
@@ -106,8 +135,7 @@ func (r *receiver) want(ctx context.Context, it Item, held bool) (*WantLog, erro
 		return nil, nil // evidence held; the log no longer grows
 	}
 	r.mu.Lock()
-	resync := r.resync[it.Log]
-	delete(r.resync, it.Log)
+	resync := r.resync[it.Log] // (kept until the log is wanted: a later head may want it)
 	r.mu.Unlock()
 	if resync && it.Seq <= h.Seq {
 		return nil, nil // taken from another peer meanwhile
@@ -139,6 +167,12 @@ func (r *receiver) want(ctx context.Context, it Item, held bool) (*WantLog, erro
 	if r.logs[it.Log] == nil && !r.s.acct.takeWant() {
 		r.fullLocked("the node's budget", it.Log)
 		return nil, nil
+	}
+	if resync {
+		delete(r.resync, it.Log)
+		if old := r.logs[it.Log]; old != nil {
+			nl.from, nl.old = nl.next, old.floor()
+		}
 	}
 	r.logs[it.Log] = nl
 	r.wanted++
@@ -202,18 +236,19 @@ func (r *receiver) peerHead(l store.LogKey) (uint64, bool) {
 }
 
 // scopeChanged returns the logs to unwant (wanted, no longer in scope;
-// they drain) and the remembered heads of logs now wanted, the logs whose
-// entry the scope refused among them (it may admit it now; if not, it is
-// refused again).
+// they drain) and the heads of logs now wanted: the remembered ones, and
+// those of the logs unwanted earlier in the session or whose entry the
+// scope refused (it may admit it now; if not, it is refused again).
 func (r *receiver) scopeChanged() (unwant []store.LogKey, reconsider []Item) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for l, il := range r.logs {
 		if !il.draining && !r.s.wants(l) {
 			r.drainLocked(il)
+			il.unwanted = true
 			unwant = append(unwant, l)
 		}
-		if il.draining && il.refused > 0 && !r.resync[l] && r.s.wants(l) {
+		if il.draining && (il.refused > 0 || il.unwanted) && !r.resync[l] && r.s.wants(l) {
 			// Kept (draining) until consider replaces it, so entries
 			// in flight are dropped, not taken as unsolicited.
 			r.resync[l] = true
@@ -228,6 +263,20 @@ func (r *receiver) scopeChanged() (unwant []store.LogKey, reconsider []Item) {
 		}
 	}
 	return unwant, reconsider
+}
+
+// rewants returns the heads of the logs a scope change wants again that
+// are still draining (see check).
+func (r *receiver) rewants() []Item {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var its []Item
+	for l := range r.resync {
+		if il := r.logs[l]; il != nil && il.draining {
+			its = append(its, Item{Log: l, Seq: il.target})
+		}
+	}
+	return its
 }
 
 // drain marks a log unwanted; it reports whether it was wanted.
@@ -270,6 +319,16 @@ func (r *receiver) check(e *entry.Entry) (verdict, *WantLog, error) {
 	case il == nil || il.unsent:
 		return drop, nil, protoErr(CodeUnsolicited, "ENTRIES: entry %s (seq %d of log %s): this log was not wanted", e.ID, seq, l)
 	case il.draining:
+		if seq > il.target && e.SignatureVerified() {
+			// Sent before the peer read the UNWANT (pushed live): the
+			// peer holds it, so a scope change that wants the log again
+			// wants it up to there; one that did already and found
+			// nothing newer wants it again now.
+			il.target = seq
+			if r.resync[l] {
+				r.s.rewantSoon()
+			}
+		}
 		return drop, nil, nil
 	case !e.SignatureVerified():
 		return drop, nil, protoErr(CodeInvalidEntry, "ENTRIES: entry %s (seq %d of log %s): invalid signature (ZIP-215)", e.ID, seq, l)
@@ -279,12 +338,14 @@ func (r *receiver) check(e *entry.Entry) (verdict, *WantLog, error) {
 		}
 		il.probing, il.next, il.checkBack = 0, seq, false
 	case il.resync:
-		// What the peer sent of the log before the UNWANT came after
-		// the refused entry: dropped until the entry wanted anew.
+		// Wanted again: an entry of an earlier stream may come first
+		// (see inLog).
 		if seq != il.next {
 			return drop, nil, nil
 		}
-		il.resync = false
+		if seq < il.old {
+			il.resync = false // the new stream's first entry
+		}
 	}
 	if seq != il.next {
 		return drop, nil, protoErr(CodeUnsolicited, "ENTRIES: entry %s (seq %d of log %s): want seq %d next", e.ID, seq, l, il.next)

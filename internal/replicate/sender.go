@@ -210,6 +210,54 @@ func (x *sender) targetOf(ctx context.Context, log store.LogKey) uint64 {
 	return h.Seq
 }
 
+// unwanted handles the peer's UNWANT: it stops the logs. Their entries
+// stored before it and not sent (queued, or read meanwhile) are announced
+// with HAVE instead, as entries stored later are: the peer may want the
+// log again in the session (a scope change), and has to know of them.
+func (x *sender) unwanted(ctx context.Context, logs []store.LogKey) error {
+	type stop struct {
+		log  store.LogKey
+		next uint64
+	}
+	var stopped []stop
+	x.mu.Lock()
+	for _, l := range logs {
+		if ol := x.logs[l]; ol != nil {
+			stopped = append(stopped, stop{l, ol.next})
+			x.stopLocked(l)
+		}
+	}
+	x.mu.Unlock()
+	var heads []Item
+	for _, st := range stopped {
+		h, err := x.s.e.cfg.Store.Head(ctx, st.log)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			continue
+		case err != nil:
+			return &localError{fmt.Errorf("head of log %s: %w", st.log, err)}
+		}
+		if h.Seq >= st.next && x.s.e.cfg.Scope.Offers(x.s.peer, st.log) {
+			heads = append(heads, Item{Log: st.log, Seq: h.Seq, Head: h.ID})
+		}
+	}
+	x.mu.Lock()
+	for _, it := range heads {
+		if _, wanted := x.logs[it.Log]; wanted {
+			continue
+		}
+		if seq, ok := x.peerHas[it.Log]; ok && seq >= it.Seq {
+			continue
+		}
+		if h, ok := x.have[it.Log]; !ok || h.Seq < it.Seq {
+			x.have[it.Log] = it
+		}
+	}
+	x.mu.Unlock()
+	x.signal()
+	return nil
+}
+
 // unwant stops logs.
 func (x *sender) unwant(logs []store.LogKey) {
 	x.mu.Lock()

@@ -56,6 +56,7 @@ type session struct {
 	inbox  chan Message
 	round  chan struct{}       // capacity 1: the loop handled a RECONCILE (the reader waits for it)
 	scope  chan struct{}       // capacity 1: the scope changed
+	rewant chan struct{}       // capacity 1: a log wanted again may be wanted now (receiver.rewants)
 	parts  chan *reconcilePart // RECONCILE parts handled, for the reader to use again
 
 	mu  sync.Mutex
@@ -69,11 +70,12 @@ type session struct {
 func newSession(e *Engine, peer identity.PublicKey, s Stream, initiator bool) *session {
 	sess := &session{
 		e: e, peer: peer, stream: s, initiator: initiator, started: time.Now(),
-		log:   e.log.With("peer", peer.Device().String(), "initiator", initiator),
-		inbox: make(chan Message, inboxDepth),
-		round: make(chan struct{}, 1),
-		scope: make(chan struct{}, 1),
-		parts: make(chan *reconcilePart, inboxDepth+2),
+		log:    e.log.With("peer", peer.Device().String(), "initiator", initiator),
+		inbox:  make(chan Message, inboxDepth),
+		round:  make(chan struct{}, 1),
+		scope:  make(chan struct{}, 1),
+		rewant: make(chan struct{}, 1),
+		parts:  make(chan *reconcilePart, inboxDepth+2),
 	}
 	sess.ctx, sess.cancel = context.WithCancel(context.Background())
 	sess.acct = newAccount(e.budget, MaxOpenWants, e.limits.MaxPeerHeads)
@@ -134,6 +136,14 @@ func (s *session) changed() { s.e.notify() }
 func (s *session) scopeChanged() {
 	select {
 	case s.scope <- struct{}{}:
+	default:
+	}
+}
+
+// rewantSoon asks the loop to want again the logs receiver.rewants names.
+func (s *session) rewantSoon() {
+	select {
+	case s.rewant <- struct{}{}:
 	default:
 	}
 }
@@ -212,6 +222,11 @@ func (s *session) loop(ctx context.Context, st *loopState) {
 				s.fail(err)
 				return
 			}
+		case <-s.rewant:
+			if err := s.wantAll(ctx, s.recv.rewants()); err != nil {
+				s.fail(err)
+				return
+			}
 		case <-handshake.C:
 			if !s.reconciled.Load() {
 				s.fail(errHandshakeTimeout)
@@ -254,11 +269,10 @@ func (s *session) handle(ctx context.Context, st *loopState, m Message) error {
 		s.peerHeads(m.Heads)
 		return s.wantAll(ctx, m.Heads)
 	case *Unwant:
-		s.send.unwant(m.Logs)
+		return s.send.unwanted(ctx, m.Logs)
 	default:
 		return protoErr(CodeMalformed, "%s: not expected here", m.Kind())
 	}
-	return nil
 }
 
 // answered reports whether the loop has answered a RECONCILE once it
