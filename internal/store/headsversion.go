@@ -10,8 +10,15 @@ package store
 // offer set with its fingerprints: doc/protocol/sync.md, "Offer sets and
 // interest"). It never blocks and costs no I/O.
 //
-// A store written by other processes at the same time (PostgreSQL) does
-// not implement it unless it learns of their writes before a read.
+// A store written by other processes at the same time implements it only
+// if it notices their writes by itself, without I/O in HeadsVersion:
+// PostgreSQL counts the notifications of their commits on a listening
+// connection of its own, and changes the number on every call while that
+// connection is not listening. What remains there is a commit whose
+// notification has not arrived yet; the sync engine accepts it because the
+// node pushes other processes' entries to its sessions as they are read
+// (see postgres.Store.HeadsVersion). A store that cannot notice them must
+// not implement it.
 type HeadsVersioner interface {
 	HeadsVersion() uint64
 }

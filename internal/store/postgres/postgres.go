@@ -19,7 +19,10 @@
 // revocations in effect) between writes. Every write transaction that
 // changes something bumps kith_meta.gen and sends a notification on the
 // store's channel (Notifications); a writer that finds gen moved since
-// its own last write drops what it kept and reads it again.
+// its own last write drops what it kept and reads it again. A connection
+// of each Store LISTENs on that channel for HeadsVersion
+// (headsversion.go), so the sync engine keeps its offer set between
+// sessions until another process's write is announced.
 //
 // Signature verification runs beside the writing, as in the SQLite store:
 // the next chunk of a batch is verified while the previous one is
@@ -92,6 +95,10 @@ type Store struct {
 
 	verify store.Verifier
 	clock  store.Clock
+
+	hv         headsVersion // headsversion.go
+	stopListen context.CancelFunc
+	listenDone chan struct{}
 }
 
 // logState is a log as the writer knows it.
@@ -163,6 +170,14 @@ func Open(ctx context.Context, cfg Config, opts ...Option) (*Store, error) {
 		s.pool.Close()
 		return nil, err
 	}
+	conn, err := s.listenHeads(ctx)
+	if err != nil {
+		s.pool.Close()
+		return nil, fmt.Errorf("postgres: open %s: listen for other processes' writes: %w", s.where, err)
+	}
+	lctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopListen, s.listenDone = stop, make(chan struct{})
+	go s.runHeadsListener(lctx, conn)
 	return s, nil
 }
 
@@ -194,6 +209,8 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.stopListen()
+	<-s.listenDone
 	s.pool.Close()
 	return nil
 }

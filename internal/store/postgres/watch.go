@@ -56,6 +56,9 @@ func (s *Store) Watch(ctx context.Context, fn func([]*entry.Entry)) error {
 			if len(page) == 0 {
 				break
 			}
+			// Before the report: a session that starts after it builds
+			// its offer set again (HeadsVersion).
+			s.hv.changed()
 			es := make([]*entry.Entry, len(page))
 			for i, st := range page {
 				es[i] = st.Entry

@@ -76,6 +76,7 @@ func (s *Store) Ingest(ctx context.Context, es []*entry.Entry) ([]store.Result, 
 func (s *Store) writeTx(ctx context.Context, op string, fn func(v *txView) (changed bool, err error)) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	defer s.hv.changed() // after the transaction ends: HeadsVersion
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return s.wrap(op+": begin", err)
