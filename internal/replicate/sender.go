@@ -243,19 +243,26 @@ func (x *sender) unwanted(ctx context.Context, logs []store.LogKey) error {
 	}
 	x.mu.Lock()
 	for _, it := range heads {
-		if _, wanted := x.logs[it.Log]; wanted {
-			continue
-		}
-		if seq, ok := x.peerHas[it.Log]; ok && seq >= it.Seq {
-			continue
-		}
-		if h, ok := x.have[it.Log]; !ok || h.Seq < it.Seq {
-			x.have[it.Log] = it
-		}
+		x.offerHeadLocked(it, true)
 	}
 	x.mu.Unlock()
 	x.signal()
 	return nil
+}
+
+// offerHeadLocked queues a HAVE of it unless the peer wants the log (it
+// is sent), or, with unlessHeld, already holds that far of it; x.mu is
+// held.
+func (x *sender) offerHeadLocked(it Item, unlessHeld bool) {
+	if _, wanted := x.logs[it.Log]; wanted {
+		return
+	}
+	if seq, ok := x.peerHas[it.Log]; unlessHeld && ok && seq >= it.Seq {
+		return
+	}
+	if h, ok := x.have[it.Log]; !ok || h.Seq < it.Seq {
+		x.have[it.Log] = it
+	}
 }
 
 // unwant stops logs.
@@ -485,23 +492,10 @@ func (x *sender) scopeChanged(heads []store.Head) {
 	}
 	x.mu.Lock()
 	for _, it := range ack {
-		if _, wanted := x.logs[it.Log]; wanted {
-			continue
-		}
-		if h, ok := x.have[it.Log]; !ok || h.Seq < it.Seq {
-			x.have[it.Log] = it
-		}
+		x.offerHeadLocked(it, false)
 	}
 	for _, it := range offer {
-		if _, wanted := x.logs[it.Log]; wanted {
-			continue
-		}
-		if seq, ok := x.peerHas[it.Log]; ok && seq >= it.Seq {
-			continue
-		}
-		if h, ok := x.have[it.Log]; !ok || h.Seq < it.Seq {
-			x.have[it.Log] = it
-		}
+		x.offerHeadLocked(it, true)
 	}
 	x.mu.Unlock()
 	x.signal()
