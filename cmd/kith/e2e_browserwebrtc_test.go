@@ -179,6 +179,13 @@ func TestBrowserPeersWebRTC(t *testing.T) {
 			t.Fatalf("with the node gone, a browser syncs with %v, want only the other browser %s", sessions, other)
 		}
 	}
+	// Posts re-rendered the page meanwhile: it still says the node is
+	// gone (it said "Connected to the node of …" again before).
+	for _, bp := range []*browserPeer{a, b} {
+		if got := get(bp.b, bp.b.ctx, "the node's status", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-net]').textContent`)); got != "The node went away; trying again…" {
+			t.Fatalf("with the node gone, a browser says %q", got)
+		}
+	}
 	a.b.screenshot(a.b.ctx, "browserwebrtc-2-a-without-node")
 	b.b.screenshot(b.b.ctx, "browserwebrtc-3-b-without-node")
 	wantB := []string{"hello from A", "hello from B", "no node, from A", "no node, from B"}

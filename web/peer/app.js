@@ -244,11 +244,13 @@ async function renderPosts () {
 }
 
 // showNode says which node the page is connected to, by its account's
-// name once the page holds its profile.
+// name once the page holds its profile; nothing while it is not
+// connected (the page says the node went away until it is back).
 async function showNode () {
   const node = state.node
-  if (!node) return
+  if (!node || !$('net').dataset.account) return
   const name = await state.peer.accountName(node.account)
+  if (!$('net').dataset.account) return // it went away meanwhile
   $('net').textContent = 'Connected to the node of ' + (name || shortID(node.account_id)) + '.'
   $('net').title = node.account_id
 }
