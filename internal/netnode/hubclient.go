@@ -2,12 +2,14 @@ package netnode
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/kithnet/kith/internal/identity"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/client"
 	ma "github.com/multiformats/go-multiaddr"
@@ -31,12 +33,13 @@ type hubClient struct {
 
 	mu       sync.Mutex
 	reserved map[peer.ID]time.Time         // hub → when its slot expires
+	gen      map[peer.ID]uint64            // hub → how many times it disconnected
 	wake     map[peer.ID]chan struct{}     // pokes a hub's loop: it disconnected
 	observed map[peer.ID]map[string]string // hub → transport → the address it sees this host at
 }
 
 func newHubClient(h *Host, hubs []peer.AddrInfo) *hubClient {
-	c := &hubClient{h: h, hubs: hubs, reserved: map[peer.ID]time.Time{}, wake: map[peer.ID]chan struct{}{}, observed: map[peer.ID]map[string]string{}}
+	c := &hubClient{h: h, hubs: hubs, reserved: map[peer.ID]time.Time{}, gen: map[peer.ID]uint64{}, wake: map[peer.ID]chan struct{}{}, observed: map[peer.ID]map[string]string{}}
 	for _, hub := range hubs {
 		c.wake[hub.ID] = make(chan struct{}, 1)
 	}
@@ -66,6 +69,7 @@ func (c *hubClient) start() {
 		if ch, ok := c.wake[id]; ok {
 			c.mu.Lock()
 			delete(c.reserved, id) // the hub drops the slot with the connection
+			c.gen[id]++
 			c.mu.Unlock()
 			poke(ch)
 		}
@@ -85,8 +89,12 @@ func (c *hubClient) run(hub peer.AddrInfo) {
 	for h.ctx.Err() == nil {
 		ctx, cancel := context.WithTimeout(h.ctx, reserveTimeout)
 		h.clearDialBackoff(hub.ID)
+		gen := c.generation(hub.ID)
 		rsvp, err := client.Reserve(ctx, h.host, hub)
 		cancel()
+		if err == nil && !c.record(hub.ID, gen, rsvp.Expiration) {
+			err = errors.New("the hub disconnected while it gave the slot, which went with the connection")
+		}
 		if err != nil {
 			if h.ctx.Err() == nil {
 				h.log.Info("no relay slot at a hub", "hub", hub.ID.String(), "retry_in", delay, "err", err)
@@ -96,13 +104,31 @@ func (c *hubClient) run(hub peer.AddrInfo) {
 			continue
 		}
 		delay = h.keeper.min
-		c.mu.Lock()
-		c.reserved[hub.ID] = rsvp.Expiration
-		c.mu.Unlock()
 		h.log.Debug("relay slot at a hub", "hub", hub.ID.String(), "expires", rsvp.Expiration, "limit_duration", rsvp.LimitDuration, "limit_data", rsvp.LimitData)
 		// Renew when three quarters of the slot's time have passed.
 		wait(h.ctx, c.wake[hub.ID], time.Until(rsvp.Expiration)*3/4)
 	}
+}
+
+// generation is how many times hub disconnected so far.
+func (c *hubClient) generation(hub peer.ID) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen[hub]
+}
+
+// record keeps a slot at hub, reserved when the hub had disconnected gen
+// times, until exp, and reports whether it did: a slot whose connection
+// ended while it was given (the hub drops it with the connection) is not
+// kept, nor advertised among the host's addresses until it expires.
+func (c *hubClient) record(hub peer.ID, gen uint64, exp time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen[hub] != gen || c.h.host.Network().Connectedness(hub) != network.Connected {
+		return false
+	}
+	c.reserved[hub] = exp
+	return true
 }
 
 // addrs returns the circuit addresses of the hubs where a slot is held,

@@ -127,6 +127,13 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	if err := n.publishSealKey(ctx); err != nil {
 		log.Warn("publish this device's encryption key", "err", err)
 	}
+	// What is stored from here until the network is up (n.net) is noted
+	// below: noteAdded sees no network for it, and scope.New may have
+	// read before it.
+	since, err := n.lastCursor(ctx)
+	if err != nil {
+		return err
+	}
 	sc, err := scope.New(ctx, n.store, scope.Config{Account: n.account, Device: n.device.Public(), Hops: *cfg.Hops, Logs: logs, Spaces: n.scopeWants, Festivals: n.festivalWants})
 	if err != nil {
 		return err
@@ -225,6 +232,10 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		return err
 	}
 	n.net.Store(nw)
+	if err := n.noteStoredDuringStart(ctx, nw, since); err != nil {
+		_ = n.StopNetwork()
+		return err
+	}
 	if err := n.startMetrics(nw); err != nil {
 		_ = n.StopNetwork()
 		return err

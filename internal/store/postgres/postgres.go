@@ -97,6 +97,7 @@ type Store struct {
 	clock  store.Clock
 
 	hv         headsVersion // headsversion.go
+	watchPos   watchPos     // watch.go
 	stopListen context.CancelFunc
 	listenDone chan struct{}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/store"
@@ -14,12 +15,21 @@ var _ store.Watcher = (*Store)(nil)
 // watchPage is how many entries Watch reads at a time.
 const watchPage = 1000
 
+// watchStartQuery reads where the first Watch starts.
+const watchStartQuery = `SELECT coalesce(max(cursor), 0) FROM entries`
+
 // Watch listens on the store's channel (LISTEN/NOTIFY) on a connection of
 // its own and, for every notification of a write by another Store (another
 // process, as a rule), calls fn with the entries that arrived since the
 // last it reported, read by cursor: cursors grow in commit order, so none
 // is skipped. Entries this Store wrote in between are reported too. See
 // store.Watcher.
+//
+// The first Watch of a Store reports what commits after its LISTEN. A
+// later one, after a Watch that failed (the node tries again after a
+// pause), goes on from the last cursor the Store's watching reached, so
+// what other processes stored while nobody listened is reported too. One
+// Watch runs at a time.
 func (s *Store) Watch(ctx context.Context, fn func([]*entry.Entry)) error {
 	if err := s.enter(ctx); err != nil {
 		return err
@@ -34,20 +44,30 @@ func (s *Store) Watch(ctx context.Context, fn func([]*entry.Entry)) error {
 		return s.wrap("watch: listen", err)
 	}
 	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), `UNLISTEN *`) }()
-	// Only what commits after LISTEN is reported: start from the last
-	// cursor now.
-	var last int64
-	if err := conn.QueryRow(ctx, `SELECT coalesce(max(cursor), 0) FROM entries`).Scan(&last); err != nil {
-		return s.wrap("watch", err)
-	}
-	for {
-		n, err := conn.Conn().WaitForNotification(ctx)
-		if err != nil {
+	// The first Watch reports only what commits after LISTEN: it starts
+	// from the last cursor now. A later one goes on from where the last
+	// stopped.
+	last, ok := s.watchPos.get()
+	if !ok {
+		if err := conn.QueryRow(ctx, watchStartQuery).Scan(&last); err != nil {
 			return s.wrap("watch", err)
 		}
-		if strings.HasPrefix(n.Payload, s.token+" ") {
-			continue
+		s.watchPos.set(last)
+	}
+	// A Watch that goes on reads at once what committed while nobody
+	// listened; then it reads after each notification.
+	catchUp := ok
+	for {
+		if !catchUp {
+			n, err := conn.Conn().WaitForNotification(ctx)
+			if err != nil {
+				return s.wrap("watch", err)
+			}
+			if strings.HasPrefix(n.Payload, s.token+" ") {
+				continue
+			}
 		}
+		catchUp = false
 		for {
 			page, err := s.Find(ctx, store.Query{After: last, Limit: watchPage})
 			if err != nil {
@@ -65,6 +85,7 @@ func (s *Store) Watch(ctx context.Context, fn func([]*entry.Entry)) error {
 			}
 			last = page[len(page)-1].Cursor
 			fn(es)
+			s.watchPos.set(last)
 			if len(page) < watchPage {
 				break
 			}
@@ -73,3 +94,22 @@ func (s *Store) Watch(ctx context.Context, fn func([]*entry.Entry)) error {
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// watchPos is the last cursor a Store's watching reached.
+type watchPos struct {
+	mu     sync.Mutex
+	cursor int64
+	ok     bool // a Watch has read where to start
+}
+
+func (w *watchPos) get() (int64, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.cursor, w.ok
+}
+
+func (w *watchPos) set(c int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.cursor, w.ok = c, true
+}
