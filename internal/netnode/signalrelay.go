@@ -11,6 +11,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/relay"
 	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
 )
 
 // The signalling relay (Config.SignalRelay, doc/browser.md): a circuit
@@ -63,7 +64,7 @@ func (h *Host) startSignalRelay(allow func(identity.PublicKey) bool) error {
 	rc.MaxReservationsPerIP = SignalRelaySlotsPerIP
 	rc.MaxReservationsPerASN = SignalRelaySlots
 	h.relaying = newRelayMeter(SignalRelayDuration)
-	h.signal = &signalSlots{h: h, held: map[peer.ID]time.Time{}}
+	h.signal = &signalSlots{h: h, held: map[peer.ID]signalSlot{}}
 	r, err := relay.New(h.host, relay.WithResources(rc), relay.WithACL(signalACL{h: h, allow: allow}),
 		relay.WithMetricsTracer(h.relaying),
 		// A browser on the LAN or on this machine dials the node's own
@@ -101,7 +102,10 @@ func (a signalACL) AllowReserve(p peer.ID, addr ma.Multiaddr) bool {
 		a.h.log.Info("signalling slot refused: only browser peers (WebSocket, WebRTC-direct) hold one", "peer", p.String())
 		return false
 	}
-	a.h.signal.reserved(p)
+	if why := a.h.signal.reserve(p, addr); why != "" {
+		a.h.log.Info("signalling slot refused: "+why, "peer", p.String())
+		return false
+	}
 	return true
 }
 
@@ -116,24 +120,56 @@ func (a signalACL) AllowConnect(src peer.ID, srcAddr ma.Multiaddr, dest peer.ID)
 // (SignalPeers). An entry lasts while its peer stays connected, at most a
 // slot's time unless renewed: the map holds no more peers than are
 // connected.
+//
+// It applies the relay's caps on slots (SignalRelaySlots, and
+// SignalRelaySlotsPerIP) itself, before the relay does: a peer the relay
+// refused after the ACL admitted it would be listed, and introduced to
+// other browsers, without a slot.
 type signalSlots struct {
 	h *Host
 
 	mu   sync.Mutex
-	held map[peer.ID]time.Time // when the slot was given or renewed
+	held map[peer.ID]signalSlot
 }
 
-func (s *signalSlots) reserved(p peer.ID) {
+// signalSlot is a slot given at the signalling relay.
+type signalSlot struct {
+	at time.Time // when it was given or renewed
+	ip string    // the address the peer reserved from
+}
+
+// reserve gives p a slot, or renews its slot, unless a cap is reached; it
+// returns why not, or "".
+func (s *signalSlots) reserve(p peer.ID, addr ma.Multiaddr) string {
+	ip := ""
+	if a, err := manet.ToIP(addr); err == nil {
+		ip = a.String()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.held[p] = time.Now()
 	s.pruneLocked()
+	if old, ok := s.held[p]; !ok || old.ip != ip {
+		if len(s.held) >= SignalRelaySlots {
+			return fmt.Sprintf("all %d slots are held", SignalRelaySlots)
+		}
+		n := 0
+		for _, sl := range s.held {
+			if sl.ip == ip {
+				n++
+			}
+		}
+		if n >= SignalRelaySlotsPerIP {
+			return fmt.Sprintf("%d peers from %s hold a slot already, the most one address may", n, ip)
+		}
+	}
+	s.held[p] = signalSlot{at: time.Now(), ip: ip}
+	return ""
 }
 
 // pruneLocked forgets the slots of peers that are gone or did not renew.
 func (s *signalSlots) pruneLocked() {
-	for p, at := range s.held {
-		if time.Since(at) > signalRelaySlotTTL || s.h.host.Network().Connectedness(p) != network.Connected {
+	for p, sl := range s.held {
+		if time.Since(sl.at) > signalRelaySlotTTL || s.h.host.Network().Connectedness(p) != network.Connected {
 			delete(s.held, p)
 		}
 	}
