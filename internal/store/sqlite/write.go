@@ -101,9 +101,9 @@ func (s *Store) Ingest(ctx context.Context, es []*entry.Entry) ([]store.Result, 
 	if len(es) == 0 {
 		return []store.Result{}, nil
 	}
-	pv := s.startVerify(es)
-	defer pv.stop()
-	if _, err := pv.wait(0); err != nil {
+	pv := store.StartVerify(es, s.verify, s.fresh)
+	defer pv.Stop()
+	if err := pv.Wait(0); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -155,122 +155,20 @@ func (s *Store) Ingest(ctx context.Context, es []*entry.Entry) ([]store.Result, 
 	return results, nil
 }
 
-// Entries are verified, then planned and written, in chunks: the first
-// is small because its verification is not overlapped with writing, the
-// others large enough for batch verification to pay.
-const (
-	firstVerifyChunk = 128
-	verifyChunk      = 512
-)
-
-// pipeline verifies the chunks of a batch ahead of the writer.
-type pipeline struct {
-	s      *Store
-	chunks [][]*entry.Entry
-	ready  []chan map[*entry.Entry]bool // one per chunk, buffered
-	quit   chan struct{}
-	done   chan struct{}
-}
-
-// startVerify starts verifying the chunks of es, in order, on another
-// goroutine.
-func (s *Store) startVerify(es []*entry.Entry) *pipeline {
-	p := &pipeline{s: s, quit: make(chan struct{}), done: make(chan struct{})}
-	for len(es) > 0 {
-		n := min(verifyChunk, len(es))
-		if len(p.chunks) == 0 {
-			n = min(firstVerifyChunk, len(es))
-		}
-		p.chunks = append(p.chunks, es[:n])
-		p.ready = append(p.ready, make(chan map[*entry.Entry]bool, 1))
-		es = es[n:]
-	}
-	go func() {
-		defer close(p.done)
-		for i, chunk := range p.chunks {
-			select {
-			case <-p.quit:
-				return
-			default:
-			}
-			p.ready[i] <- s.preverify(chunk)
-		}
-	}()
-	return p
-}
-
-// wait returns the results for chunk i once they are ready.
-func (p *pipeline) wait(i int) (map[*entry.Entry]bool, error) {
-	select {
-	case r := <-p.ready[i]:
-		p.ready[i] <- r // keep it for later callers
-		return r, nil
-	case <-p.done:
-		select {
-		case r := <-p.ready[i]:
-			p.ready[i] <- r
-			return r, nil
-		default:
-			return nil, errors.New("sqlite: ingest: verification stopped")
-		}
-	}
-}
-
-// stop ends the verification goroutine and waits for it, so no work
-// outlives the Ingest call.
-func (p *pipeline) stop() {
-	close(p.quit)
-	<-p.done
-}
-
-// verifier returns the verifier Plan uses for chunk i: it answers from the
-// results computed ahead and verifies whatever else Plan asks for.
-func (p *pipeline) verifier(i int) (store.Verifier, error) {
-	done, err := p.wait(i)
-	if err != nil {
-		return nil, err
-	}
-	verify := p.s.verify
-	return func(sub []*entry.Entry) []bool {
-		out := make([]bool, len(sub))
-		var rest []*entry.Entry
-		var restIdx []int
-		for i, e := range sub {
-			if r, ok := done[e]; ok {
-				out[i] = r
-				continue
-			}
-			rest = append(rest, e)
-			restIdx = append(restIdx, i)
-		}
-		if len(rest) > 0 {
-			for j, r := range verify(rest) {
-				out[restIdx[j]] = r
-			}
-		}
-		return out
-	}, nil
-}
-
-// preverify verifies the entries of chunk that are probably new.
-func (s *Store) preverify(chunk []*entry.Entry) map[*entry.Entry]bool {
+// fresh returns the entries of chunk that are probably new: those past
+// the head this store holds of their log. Only they are verified ahead
+// (store.VerifyPipeline); Plan verifies whatever else it needs.
+func (s *Store) fresh(chunk []*entry.Entry) []*entry.Entry {
 	cand := make([]*entry.Entry, 0, len(chunk))
 	s.logsMu.RLock()
+	defer s.logsMu.RUnlock()
 	for _, e := range chunk {
 		if l, ok := s.logs[store.LogKey{Author: e.Header.Author, LogID: e.Header.LogID}]; ok && e.Header.Seq <= l.head.Seq {
 			continue
 		}
 		cand = append(cand, e)
 	}
-	s.logsMu.RUnlock()
-	done := make(map[*entry.Entry]bool, len(cand))
-	if len(cand) == 0 {
-		return done
-	}
-	for i, ok := range s.verify(cand) {
-		done[cand[i]] = ok
-	}
-	return done
+	return cand
 }
 
 // txView is store.View over the writer's transaction. It caches the logs
@@ -313,11 +211,11 @@ func (v *txView) stmt(p **sql.Stmt, prepared *sql.Stmt) *sql.Stmt {
 // run plans and applies the batch chunk by chunk, in the one transaction:
 // each chunk's Plan sees the changes of the chunks before it, exactly as
 // one Plan over the whole batch would see the batch's earlier entries.
-func (v *txView) run(es []*entry.Entry, pv *pipeline) ([]store.Result, error) {
+func (v *txView) run(es []*entry.Entry, pv *store.VerifyPipeline) ([]store.Result, error) {
 	results := make([]store.Result, 0, len(es))
 	applied := 0
-	for i, chunk := range pv.chunks {
-		verify, err := pv.verifier(i)
+	for i, chunk := range pv.Chunks() {
+		verify, err := pv.Verifier(i)
 		if err != nil {
 			return nil, err
 		}
