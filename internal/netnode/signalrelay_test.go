@@ -8,9 +8,6 @@ import (
 
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/introduce"
-	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/client"
-	ma "github.com/multiformats/go-multiaddr"
 )
 
 // TestSignalRelayBrowsersOnly: a host with the signalling relay gives a
@@ -33,21 +30,8 @@ func TestSignalRelayBrowsersOnly(t *testing.T) {
 	if tcpAddr == "" || wsAddr == "" {
 		t.Fatalf("the relay's addresses %v: want one on TCP and one on WebSocket", relay.Addrs())
 	}
-	reserve := func(h *Host, addr string) error {
-		info, err := peer.AddrInfoFromP2pAddr(ma.StringCast(addr))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx := testContext(t, 10*time.Second)
-		if err := h.host.Connect(ctx, *info); err != nil {
-			t.Fatalf("connect to the relay at %s: %v", addr, err)
-		}
-		_, err = client.Reserve(ctx, h.host, *info)
-		return err
-	}
-
 	overTCP := startHost(t, loopbackConfig(t, testKey(t, 2)))
-	if err := reserve(overTCP, tcpAddr); err == nil {
+	if err := reserveAt(t, overTCP, tcpAddr); err == nil {
 		t.Fatal("a peer on TCP got a slot at the signalling relay")
 	}
 	if got := relay.SignalPeers(); len(got) != 0 {
@@ -55,7 +39,7 @@ func TestSignalRelayBrowsersOnly(t *testing.T) {
 	}
 
 	browser := startHost(t, loopbackConfig(t, testKey(t, 3)))
-	if err := reserve(browser, wsAddr); err != nil {
+	if err := reserveAt(t, browser, wsAddr); err != nil {
 		t.Fatalf("a peer on WebSocket was refused a slot: %v", err)
 	}
 	if got := relay.SignalPeers(); !slices.Equal(got, []identity.PublicKey{browser.Key()}) {

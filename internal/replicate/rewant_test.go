@@ -82,18 +82,7 @@ func TestScopeRewantInFlight(t *testing.T) {
 // entries in order from either stream and drops the new stream's repeats,
 // and the peer is not taken for sending unsolicited entries.
 func TestScopeRewantOldStreamAtFrom(t *testing.T) {
-	n := newNode(t, 1, Limits{})
-	c := newChain(t, 10, 1)
-	c.add(t, 3)
-	n.scope.setWants(c.logKey())
-	f := newFakePeer(t, n, 1, true)
-	offerAndAwaitWant(t, f, c)
-	f.send(&Entries{Entries: c.es[:3]})
-	waitHead(t, n.st, c.logKey(), 3)
-
-	n.scope.setWants()
-	n.eng.ScopeChanged()
-	f.next(KindUnwant)
+	n, c, f := unwantedAfterThree(t)
 	c.add(t, 3)                               // seq 4–6
 	f.send(&Have{Heads: []Item{headItem(c)}}) // while unwanted: remembered
 	n.scope.setWants(c.logKey())
@@ -179,18 +168,7 @@ func TestUnwantAnnouncesUnsent(t *testing.T) {
 // read the UNWANT is dropped, but tells that the peer holds it: wanting the
 // log again wants it, whether the scope change comes before or after it.
 func TestScopeRewantAfterDroppedPush(t *testing.T) {
-	n := newNode(t, 1, Limits{})
-	c := newChain(t, 10, 1)
-	c.add(t, 3)
-	n.scope.setWants(c.logKey())
-	f := newFakePeer(t, n, 1, true)
-	offerAndAwaitWant(t, f, c)
-	f.send(&Entries{Entries: c.es[:3]})
-	waitHead(t, n.st, c.logKey(), 3)
-
-	n.scope.setWants()
-	n.eng.ScopeChanged()
-	f.next(KindUnwant)
+	n, c, f := unwantedAfterThree(t)
 	f.send(&Entries{Entries: c.add(t, 1)}) // seq 4, pushed before the UNWANT was read
 	n.scope.setWants(c.logKey())
 	n.eng.ScopeChanged()
@@ -205,4 +183,23 @@ func TestScopeRewantAfterDroppedPush(t *testing.T) {
 	if len(n.misbeh) != 0 {
 		t.Fatalf("misbehaviour reported: %v", n.misbeh)
 	}
+}
+
+// unwantedAfterThree sets up a node that took seq 1–3 of a log from a fake
+// peer, then stopped wanting it (the peer has read the UNWANT).
+func unwantedAfterThree(t *testing.T) (*node, *chain, *fakePeer) {
+	t.Helper()
+	n := newNode(t, 1, Limits{})
+	c := newChain(t, 10, 1)
+	c.add(t, 3)
+	n.scope.setWants(c.logKey())
+	f := newFakePeer(t, n, 1, true)
+	offerAndAwaitWant(t, f, c)
+	f.send(&Entries{Entries: c.es[:3]})
+	waitHead(t, n.st, c.logKey(), 3)
+
+	n.scope.setWants()
+	n.eng.ScopeChanged()
+	f.next(KindUnwant)
+	return n, c, f
 }

@@ -59,14 +59,7 @@ func (w *cursorWatch) drop(x h, k store.LogKey, n int) {
 // one by one (Append) or in a batch (Ingest), in a log still held or in
 // the dropped log stored again.
 func testCursorsAfterDropLog(t *testing.T, x h) {
-	var log entry.LogID
-	log[0] = 7
-	a := newChain(key(t, 1), log)
-	b := newChain(key(t, 2), log)
-	w := newCursorWatch()
-	x.mustAdd(a.posts(t, 2)...)
-	x.mustAdd(b.posts(t, 3)...)
-	w.scan(x, "before the drop", append(append([]*entry.Entry{}, a.es...), b.es...)...)
+	a, b, w := twoLogsScanned(t, x)
 
 	// b holds the three newest cursors.
 	w.drop(x, b.logKey(), 3)
@@ -85,7 +78,7 @@ func testCursorsAfterDropLog(t *testing.T, x h) {
 
 	// Two drops in a row, each of the newest log: the store is empty,
 	// and still nothing is reused.
-	c := newChain(key(t, 3), log)
+	c := newChain(key(t, 3), a.es[0].Header.LogID)
 	x.mustAdd(c.posts(t, 2)...)
 	w.scan(x, "a third log", c.es...)
 	w.drop(x, c.logKey(), 2)
@@ -136,14 +129,7 @@ func testCursorsAfterReopen(t *testing.T, open Reopen) {
 	s, reopen := open(t)
 	t.Cleanup(func() { _ = s.Close() })
 	x := h{t: t, s: s, ctx: t.Context()}
-	var log entry.LogID
-	log[0] = 7
-	a := newChain(key(t, 1), log)
-	b := newChain(key(t, 2), log)
-	w := newCursorWatch()
-	x.mustAdd(a.posts(t, 2)...)
-	x.mustAdd(b.posts(t, 3)...)
-	w.scan(x, "before the drop", append(append([]*entry.Entry{}, a.es...), b.es...)...)
+	a, b, w := twoLogsScanned(t, x)
 	w.drop(x, b.logKey(), 3)
 
 	again := func() {
@@ -169,4 +155,20 @@ func testCursorsAfterReopen(t *testing.T, open Reopen) {
 	again()
 	x.mustAdd(fresh(t, b.es[2]))
 	w.scan(x, "appended after a plain reopen", b.es[2])
+}
+
+// twoLogsScanned stores two posts in a log of one device and then three
+// in a log of another (which so holds the newest cursors), and returns the
+// two chains and a watch that has scanned them all.
+func twoLogsScanned(t *testing.T, x h) (a, b *chain, w *cursorWatch) {
+	t.Helper()
+	var log entry.LogID
+	log[0] = 7
+	a = newChain(key(t, 1), log)
+	b = newChain(key(t, 2), log)
+	w = newCursorWatch()
+	x.mustAdd(a.posts(t, 2)...)
+	x.mustAdd(b.posts(t, 3)...)
+	w.scan(x, "before the drop", append(append([]*entry.Entry{}, a.es...), b.es...)...)
+	return a, b, w
 }
