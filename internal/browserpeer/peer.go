@@ -50,6 +50,8 @@ type Peer struct {
 	mu      sync.Mutex
 	account identity.PublicKey // zero until the device's certificate is held
 	follows map[identity.PublicKey]bool
+
+	sp spaces // the spaces of its account (spacescope.go)
 }
 
 // New returns a peer with an empty store.
@@ -206,6 +208,9 @@ func (p *Peer) added(es []*entry.Entry) {
 // noteCerts learns the peer's account from its device's certificate, and
 // widens the scope when a certificate of a followed account's device came.
 func (p *Peer) noteCerts(es []*entry.Entry) {
+	if spaceRelevant(es) {
+		p.wakeSpaces()
+	}
 	changed := false
 	for _, e := range es {
 		if e.Payload == nil {
