@@ -243,7 +243,7 @@ func (p *Peer) noteCerts(es []*entry.Entry) {
 // Sync runs one sync session with remote (a device key the transport
 // authenticated) over s until it ends.
 func (p *Peer) Sync(ctx context.Context, remote identity.PublicKey, s replicate.Stream, initiator bool) error {
-	return p.engine.Run(ctx, remote, s, initiator)
+	return explainSync(p.engine.Run(ctx, remote, s, initiator)) // syncerr.go
 }
 
 // Sessions reports the sync sessions now running.
