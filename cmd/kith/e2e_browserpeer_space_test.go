@@ -211,3 +211,50 @@ func spaceMessage(t *testing.T, node *proc, space, text string) string {
 	t.Fatalf("the node does not show %q in %s: %+v", text, space, s.Messages)
 	return ""
 }
+
+// TestBrowserPeerSpaceOtherMember: a space's logs reach the browser from
+// members it does not follow (spaces.md §2). Two real nodes, Ann's and
+// Cai's; the page connects to Ann's only and follows only Ann. Ann creates
+// a space with Cai and adds the browser's account; Cai posts in it. The
+// browser wants Cai's certificate, public and content logs because the
+// space names Cai, gets them through Ann's node, and shows Cai's post,
+// decrypted, by Cai's name.
+func TestBrowserPeerSpaceOtherMember(t *testing.T) {
+	t.Parallel()
+	peerDir := t.TempDir()
+	buildPeer(t, peerDir)
+	br := newBrowser(t)
+	dir := t.TempDir()
+	ann := startNode(t, "ann", filepath.Join(dir, "ann"), "--listen", "/ip4/127.0.0.1/tcp/0/ws", "--peer-dir", peerDir)
+	cai := startNode(t, "cai", filepath.Join(dir, "cai"))
+	ann.kith("profile", "set", "--name", "Ann")
+	cai.kith("profile", "set", "--name", "Cai")
+	connectAndFollow(t, []*proc{ann, cai}, [][2]int{{1, 0}})
+	page := strings.TrimSuffix(ann.API, "/") + "/peer/"
+	tab := br.ctx
+	br.do(tab, "open the browser peer", time.Minute,
+		chromedp.Navigate(page+"#node="+url.QueryEscape(ann.wsAddr())), chromedp.WaitVisible(tid("peer-create")))
+	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
+	account := get(br, tab, "the account", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-account]').textContent`))
+	br.do(tab, "name the browser's account", 10*time.Second, chromedp.SetValue(tid("peer-name"), "Bea"), chromedp.Click(tid("peer-name-save")))
+	waitJS[string](br, tab, "connect to Ann's node", time.Minute, `document.querySelector('[data-testid=peer-net]').dataset.account || ''`)
+
+	var garden wire.SpaceEntry
+	if err := json.Unmarshal(ann.kith("space", "create", "Garden", "--with", cai.Account), &garden); err != nil || garden.Space == "" {
+		t.Fatalf("space create: %+v %v", garden, err)
+	}
+	spaceWait(t, cai, garden.Space, "Cai's key of the space", func(s spaceShown) bool { return s.CanWrite })
+	ann.kith("space", "add", garden.Space, account)
+	const fromCai = "Cai here: I bring the seedlings on Saturday."
+	cai.kith("space", "post", garden.Space, fromCai)
+	want := browserSpace{Name: "Garden", Role: "you are a member", Texts: []string{fromCai}, Authors: []string{"Cai"}, Statuses: []string{"readable"}}
+	got := waitSpaces(br, tab, "Cai's post in the browser", func(ss []browserSpace) bool {
+		return len(ss) == 1 && slices.Equal(ss[0].Texts, want.Texts) && slices.Equal(ss[0].Authors, want.Authors)
+	})
+	checkSpace(t, "Cai's post", got, want, []string{"Ann (admin)", "Cai", "Bea (you)"})
+	if follows := get(br, tab, "whom the page follows", 10*time.Second, chromedp.Evaluate[bool](`window.kithPeer.node.account_id === '`+ann.Account+`'`)); !follows {
+		t.Fatal("the page's node is not Ann's")
+	}
+	br.screenshot(tab, "browserpeer-space-3-other-member")
+}
