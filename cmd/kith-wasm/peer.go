@@ -17,14 +17,15 @@ import (
 	"github.com/kithnet/kith/internal/pairing"
 )
 
-// newPeer({device, sign, onAdded, keep}) makes a browser peer: device is
+// newPeer({device, sign, onAdded, keep, sealKey}) makes a browser peer: device is
 // the device's public key (hex), sign(Uint8Array) a Promise of its Ed25519
 // signature (WebCrypto), onAdded(entries) is called with every entry from
 // a peer that the peer newly holds, each {id, header, payload, author,
 // log_id, seq} (bytes as Uint8Array, payload null when not held), for the
 // page to keep; keep(entry) a Promise that settles once one of the
 // device's own new entries is kept (it is made only then:
-// browserpeer.Config.Keep).
+// browserpeer.Config.Keep); sealKey, optional, its WebCrypto X25519 key
+// for spaces (space.go).
 func newPeer(_ js.Value, args []js.Value) any {
 	if len(args) != 1 {
 		return fail(errors.New("newPeer({device, sign, onAdded})"))
@@ -247,6 +248,9 @@ func newPeer(_ js.Value, args []js.Value) any {
 		}
 		return out
 	}))
+	if err := spaceAPI(api, p, o, dev); err != nil { // space.go
+		return fail(err)
+	}
 	return api
 }
 

@@ -99,6 +99,10 @@ func TestGarbageFromPeer(t *testing.T) {
 			if !errors.As(err, &pe) || pe.Code != c.code {
 				t.Fatalf("session ended with %v, want a protocol error with code %d", err, c.code)
 			}
+			var re *RefusedError
+			if !errors.As(err, &re) || !strings.HasPrefix(err.Error(), "it sent "+refusedWhat[c.code]+"; this browser refused it and kept nothing of it.") {
+				t.Fatalf("session ended with %q, want it said in words (RefusedError)", err)
+			}
 			theirs.Close()
 			if kept.len() != before {
 				t.Fatalf("%d entries kept from a bad peer", kept.len()-before)

@@ -50,6 +50,8 @@ type Peer struct {
 	mu      sync.Mutex
 	account identity.PublicKey // zero until the device's certificate is held
 	follows map[identity.PublicKey]bool
+
+	sp spaces // the spaces of its account (spacescope.go)
 }
 
 // New returns a peer with an empty store.
@@ -206,6 +208,9 @@ func (p *Peer) added(es []*entry.Entry) {
 // noteCerts learns the peer's account from its device's certificate, and
 // widens the scope when a certificate of a followed account's device came.
 func (p *Peer) noteCerts(es []*entry.Entry) {
+	if spaceRelevant(es) {
+		p.wakeSpaces()
+	}
 	changed := false
 	for _, e := range es {
 		if e.Payload == nil {
@@ -238,7 +243,7 @@ func (p *Peer) noteCerts(es []*entry.Entry) {
 // Sync runs one sync session with remote (a device key the transport
 // authenticated) over s until it ends.
 func (p *Peer) Sync(ctx context.Context, remote identity.PublicKey, s replicate.Stream, initiator bool) error {
-	return p.engine.Run(ctx, remote, s, initiator)
+	return explainSync(p.engine.Run(ctx, remote, s, initiator)) // syncerr.go
 }
 
 // Sessions reports the sync sessions now running.

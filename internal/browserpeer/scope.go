@@ -9,16 +9,17 @@ import (
 
 // scope is a browser's replication scope (doc/browser.md): it wants the
 // logs of its own device and account, of the accounts it follows and of
-// the devices they certified; it offers every log it holds to every peer
-// (a browser holds nothing it may not pass on: public logs and
-// certificates).
+// the devices they certified, and what the spaces of its account make it
+// want (spacescope.go); it offers every log it holds to every peer
+// (a browser holds nothing it may not pass on: public logs, certificates,
+// and the sealed logs of spaces, which any node may carry).
 type scope struct{ p *Peer }
 
 func (s scope) Offers(identity.PublicKey, store.LogKey) bool { return true }
 
 func (s scope) Wants(log store.LogKey) bool {
 	p := s.p
-	if log.Author == p.cfg.Device {
+	if log.Author == p.cfg.Device || p.sp.wants.Load().wants(log) {
 		return true
 	}
 	p.mu.Lock()

@@ -174,7 +174,7 @@ func (n *Node) placeOf(ctx context.Context, id entry.ID) (DecisionPlace, error) 
 // conversation type against the villages the replication scope names (or,
 // when not serving, the villages this account takes part in).
 func (n *Node) DecisionOf(e *entry.Entry) (DecisionPlace, bool) {
-	if e.Payload != nil && e.Payload[0] != 0x01 {
+	if len(e.Payload) > 0 && e.Payload[0] != 0x01 {
 		// In the clear: a village's conversation log, when its type says
 		// so (only then are the villages looked up).
 		typ, err := content.PeekType(e.Payload)

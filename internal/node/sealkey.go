@@ -2,9 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/hkdf"
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -22,13 +19,7 @@ var sealKEM = seal.KEMHybrid
 // from its device seed (spaces.md §6): never stored, as protected as the
 // device key file.
 func (n *Node) decryptionKey(kem uint16, rot uint64) (*seal.DecryptionKey, error) {
-	info := binary.BigEndian.AppendUint16(nil, kem)
-	info = binary.BigEndian.AppendUint64(info, rot)
-	ikm, err := hkdf.Key(sha256.New, n.device.Seed(), []byte("kith-seal-device-v1"), string(info), 32)
-	if err != nil {
-		return nil, err
-	}
-	return seal.DeriveDecryptionKey(kem, ikm)
+	return seal.DeviceDecryptionKey(n.device.Seed(), kem, rot)
 }
 
 // publishSealKey publishes this device's encryption key when none is

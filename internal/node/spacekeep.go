@@ -112,7 +112,7 @@ func (n *Node) readKeysLog(ctx context.Context, st *space.State, r *spaceRing, d
 	var views []*store.Stored
 	me := n.device.Public()
 	err := n.eachOfLog(ctx, space.KeysLog(id), func(e *store.Stored) {
-		if e.Payload == nil || e.Header.Seq > maxKeysLogSeq || r.tried[e.ID] {
+		if len(e.Payload) == 0 || e.Header.Seq > maxKeysLogSeq || r.tried[e.ID] {
 			return
 		}
 		acc, ok := st.AccountOf(e.Header.Author)

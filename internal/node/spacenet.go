@@ -59,7 +59,7 @@ func (n *Node) spaceWants(ctx context.Context) (scope.SpaceWants, error) {
 // space's keys: membership, keys log and device entries, encryption keys.
 func (n *Node) spaceEntriesArrived(nw *network, es []*entry.Entry) {
 	for _, e := range es {
-		if e.Payload == nil {
+		if len(e.Payload) == 0 {
 			continue
 		}
 		if e.Payload[0] != 0x01 && e.Payload[0] != 0x87 {

@@ -85,7 +85,8 @@ func ParseDecryptionKey(kem uint16, b []byte) (*DecryptionKey, error) {
 	return &DecryptionKey{KEM: kem, key: sk}, nil
 }
 
-// Bytes is the private key's RFC 9180 serialisation (32 bytes for both KEMs).
+// Bytes is the private key's RFC 9180 serialisation (32 bytes for both
+// KEMs). It panics for a key held elsewhere (NewHeldDecryptionKey).
 func (d *DecryptionKey) Bytes() []byte {
 	b, err := d.key.Bytes()
 	if err != nil {

@@ -2,6 +2,7 @@
 // entries in IndexedDB, kith's rules in WebAssembly (kith.wasm), the
 // network in js-libp2p (net.js).
 import * as net from './net.js'
+import * as spaces from './space.js'
 
 const $ = (id) => document.getElementById(id)
 const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
@@ -220,6 +221,7 @@ async function renderPosts () {
   const me = state.peer.account()
   showNames(me)
   await showNode()
+  await spaces.render(state.peer)
   const ul = $('posts')
   // The newest first; the page shows the latest 200 of them.
   ul.replaceChildren(...posts.reverse().slice(0, 200).map((p) => {
@@ -281,6 +283,7 @@ function showAccount () {
 // (/kith/sync/1): this side opens one when its key is the smaller, as
 // doc/protocol/sync.md says; the node opens it otherwise.
 async function connect (addr) {
+  await spaces.publishKey(state.peer) // before connectAt: the first-sync benchmark times the sync
   state.connectAt = performance.now()
   await startNet()
   state.nodeAddr = addr
@@ -470,7 +473,9 @@ async function main () {
       device: hex(state.key.publicRaw),
       sign: state.key.sign,
       onAdded: keep,
-      keep: keepOwn
+      keep: keepOwn,
+      // Spaces: a WebCrypto X25519 key; a key held in the WebAssembly build derives its own.
+      sealKey: state.key.encrypted ? null : await spaces.sealKey(db)
     })
     const kept = await txn(db, 'entries', 'readonly', (s) => s.getAll())
     await state.peer.load(kept)
