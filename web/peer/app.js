@@ -2,6 +2,7 @@
 // entries in IndexedDB, kith's rules in WebAssembly (kith.wasm), the
 // network in js-libp2p (net.js).
 import * as net from './net.js'
+import { renderVillages } from './village.js'
 
 const $ = (id) => document.getElementById(id)
 const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
@@ -220,6 +221,7 @@ async function renderPosts () {
   const me = state.peer.account()
   showNames(me)
   await showNode()
+  await renderVillages(state)
   const ul = $('posts')
   // The newest first; the page shows the latest 200 of them.
   ul.replaceChildren(...posts.reverse().slice(0, 200).map((p) => {
