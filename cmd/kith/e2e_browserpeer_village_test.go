@@ -39,7 +39,8 @@ type pageVillageParts struct {
 // page shows the open decision and Cleo agrees, which admits Dan on the
 // nodes. A stranger's request reaches Ann, who lists the stranger; the
 // page shows the request, Cleo writes a note and vetoes: the nodes count
-// the veto (vetoed, Cleo the vetoer) and hold the note.
+// the veto (vetoed, Cleo the vetoer) and hold the note. Last, Ann and Bo
+// exclude Cleo: the page says so and refuses her note in words.
 func TestBrowserPeerVillage(t *testing.T) {
 	t.Parallel()
 	peerDir := t.TempDir()
@@ -135,7 +136,7 @@ func TestBrowserPeerVillage(t *testing.T) {
 		return false
 	})
 	waitJS[bool](br, tab, "Dan admitted in the page", syncTimeout,
-		`(e => e && e.querySelector('[data-testid=peer-village-invitation-state]').textContent === 'admitted; waiting for them to join')(document.querySelector('[data-testid=peer-village-invitation][data-invitee="`+danKey.Hex()+`"]'))`)
+		`(e => e && e.querySelector('[data-testid=peer-village-invitation-state]').textContent === 'admitted; waiting for them to join')(document.querySelector('[data-testid=peer-village-admitted] [data-testid=peer-village-invitation][data-invitee="`+danKey.Hex()+`"]'))`)
 
 	// A stranger asks through Ann; Ann lists the stranger (deferred); the
 	// page shows the request; Cleo writes a note and vetoes.
@@ -175,6 +176,35 @@ func TestBrowserPeerVillage(t *testing.T) {
 		t.Fatalf("the stranger's standing in the page: %q", standing)
 	}
 	br.screenshot(tab, "browservillage-4-vetoed")
+
+	// Ann and Bo exclude Cleo (majority of the two other active locals):
+	// the page says so, and a note from it (a stale button) is refused in
+	// words; nothing is made.
+	proposal := villageEntryOf(a, "exclude", vid, cleo, "--reason", "vetoes without asking")
+	waitJS[bool](br, tab, "the proposal in the page", syncTimeout, `!!document.querySelector('[data-testid=peer-village-proposal]')`)
+	villageEntryOf(b, "exclude-vote", vid, proposal, "for")
+	villageWait(t, []*proc{a, b}, vid, "Cleo excluded", func(v wire.Village) bool { return villageLocal(v, cleo).Status == "excluded" })
+	role := waitJS[string](br, tab, "the page to say Cleo was excluded", syncTimeout, `(v => v && v.role.startsWith('The locals excluded you') && v.role)(`+pageVillage+`)`)
+	if !strings.HasPrefix(role, "The locals excluded you from this village.") {
+		t.Fatalf("the page says %q", role)
+	}
+	if n := get(br, tab, "the vote buttons", 10*time.Second, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=peer-village-veto], [data-testid=peer-village-agree]').length`)); n != 0 {
+		t.Fatalf("the page of an excluded account shows %d vote buttons", n)
+	}
+	before = get(br, tab, "entries kept before", 10*time.Second, chromedp.Evaluate[int](`window.kithPeer.written`))
+	res = get(br, tab, "a note once excluded", 20*time.Second, chromedp.Evaluate[string](
+		`window.kithVillage.act({kind: 'note', village: '`+pv.ID+`', stranger: '`+st.ID+`', text: 'one more thing'})`, chromedp.EvalAwaitPromise))
+	wantMsg = `Your account is not a local of "Elm street" (the locals excluded it), so it cannot write a note there. Nothing was written.`
+	if res != wantMsg {
+		t.Fatalf("a note once excluded: %q, want %q", res, wantMsg)
+	}
+	if msg := waitJS[string](br, tab, "the page's message", 10*time.Second, `(e => !e.hidden && e.textContent)(document.querySelector('[data-testid=peer-village-problem]')) || ''`); msg != "Not written: "+wantMsg {
+		t.Fatalf("the page says %q", msg)
+	}
+	if after := get(br, tab, "entries kept after", 10*time.Second, chromedp.Evaluate[int](`window.kithPeer.written`)); after != before {
+		t.Fatalf("the refused note kept %d entries", after-before)
+	}
+	br.screenshot(tab, "browservillage-5-excluded")
 }
 
 // villageEntryOfVillage runs a village command and returns the village id

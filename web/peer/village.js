@@ -158,17 +158,21 @@ function villageCard (v) {
   if (v.role === 'invitee' && mine) {
     card.append(el('p', { testid: 'peer-village-invited' }, mine.joined
       ? 'You joined; you are a local once the invitation is admitted (' + (mine.needed > 0 ? mine.needed + ' more to agree' : 'waiting') + ').'
-      : 'You are invited to ' + v.name + '. ',
+      : 'Join to take part; you are a local once the locals admit you. ',
     mine.joined ? null : button('Join ' + v.name, 'peer-village-join', { kind: 'join', village: v.id })))
   }
   card.append(el('p', { testid: 'peer-village-locals' }, 'Locals: ', names(v.locals)))
   if (v.waiting.length) card.append(el('p', {}, 'Waiting for ', names(v.waiting), ' to accept the founding.'))
   for (const p of v.problems) card.append(el('p', { className: 'warn' }, p))
-  const invs = v.invitations.filter((i) => !i.invitee.you && !(i.admitted && i.joined))
+  const invs = v.invitations.filter((i) => !i.invitee.you && !i.admitted)
   const props = v.proposals.filter((p) => p.outcome === 'open')
   if (invs.length || props.length) {
     card.append(el('h4', {}, 'Open decisions'),
       el('ul', { testid: 'peer-village-decisions' }, ...invs.map((i) => invitation(v, i, local)), ...props.map((p) => proposal(v, p, local))))
+  }
+  const admitted = v.invitations.filter((i) => !i.invitee.you && i.admitted && !i.joined)
+  if (admitted.length) {
+    card.append(el('h4', {}, 'Admitted, not joined yet'), el('ul', { testid: 'peer-village-admitted' }, ...admitted.map((i) => invitation(v, i, false))))
   }
   if (v.strangers.length) {
     card.append(el('h4', {}, 'Strangers'), el('ul', { testid: 'peer-village-strangers' }, ...v.strangers.map((s) => stranger(v, s, local))))
