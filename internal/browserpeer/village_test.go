@@ -235,3 +235,74 @@ func sorted(ks ...identity.PublicKey) []identity.PublicKey {
 	slices.SortFunc(ks, func(a, b identity.PublicKey) int { return compareIDs(entry.ID(a), entry.ID(b)) })
 	return ks
 }
+
+// TestBrowserVillageDeviceOfALocal: a browser paired as a second device
+// of a local's account (Ann's) is that account in the village: its scope
+// wants the village's logs, its view says Ann is a local and it is her,
+// and its agreement to Dan's invitation counts as Ann's.
+func TestBrowserVillageDeviceOfALocal(t *testing.T) {
+	var kept keptLog
+	ann, annAcc := newPeer(t, "ann", &kept)
+	bo, boAcc := newPeer(t, "bo", &kept)
+	ctx := t.Context()
+	dev := key(t, "ann/browser")
+	browser := New(Config{
+		Device:  dev.Public(),
+		Sign:    func(m []byte) ([]byte, error) { s := dev.Sign(m); return s[:], nil },
+		Now:     func() uint64 { return 1_700_000_000_000 },
+		OnAdded: kept.add,
+	})
+	cert, err := content.NewPairedDeviceCert(annAcc, dev.Public(), dev.Sign(content.DeviceCertInput(annAcc.Public(), dev.Public())), "kitchen browser", 1_700_000_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := browser.Certify(ctx, cert); err != nil {
+		t.Fatal(err)
+	}
+	found, err := ann.Publish(ctx, foundLog, village.MustEncode(&village.Found{Name: "Elm street", Admit: village.Majority, Exclude: village.Majority,
+		Founders: sorted(annAcc.Public(), boAcc.Public())}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vid := found.ID
+	copyAll(t, ann, bo)
+	if _, err := bo.VillageAccept(ctx, vid); err != nil {
+		t.Fatal(err)
+	}
+	dan := identity.PublicKey(sha256.Sum256([]byte("Dan")))
+	write(t, bo, vid, &village.Invite{Village: vid, Invitee: dan})
+	copyAll(t, bo, browser) // Bo holds Ann's found entry and certificate
+	if !(scope{browser}).Wants(store.LogKey{Author: bo.Device(), LogID: entry.LogID(vid)}) {
+		t.Fatal("the browser of a founder does not want Bo's village log")
+	}
+	v := viewOf(t, browser, vid)
+	if v.Role != "local" || len(v.Locals) != 2 || len(v.Invitations) != 1 || v.Invitations[0].Needed != 1 {
+		t.Fatalf("the view of Ann's browser: %+v", v)
+	}
+	you := 0
+	for _, l := range v.Locals {
+		if l.You {
+			you++
+			if a := annAcc.Public(); l.Key != hex.EncodeToString(a[:]) {
+				t.Fatalf("the browser is shown as %+v, want Ann", l)
+			}
+		}
+	}
+	if you != 1 {
+		t.Fatalf("%d locals are the browser's account", you)
+	}
+	if _, err := browser.VillagePosition(ctx, vid, dan, entry.ID{}, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, es, err := browser.villageEntries(ctx, vid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := village.Reduce(vid, es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv := st.Invitations[0]; !inv.Admitted || !slices.Equal(inv.Endorsers, sorted(annAcc.Public(), boAcc.Public())) {
+		t.Fatalf("Dan's invitation after Ann's browser agreed: %+v", inv)
+	}
+}
