@@ -40,7 +40,8 @@ type pageVillageParts struct {
 // nodes. A stranger's request reaches Ann, who lists the stranger; the
 // page shows the request, Cleo writes a note and vetoes: the nodes count
 // the veto (vetoed, Cleo the vetoer) and hold the note. Last, Ann and Bo
-// exclude Cleo: the page says so and refuses her note in words.
+// exclude Cleo: the page says so and refuses her note in words; reloaded
+// without the node, it shows the village as before, from IndexedDB.
 func TestBrowserPeerVillage(t *testing.T) {
 	t.Parallel()
 	peerDir := t.TempDir()
@@ -205,6 +206,14 @@ func TestBrowserPeerVillage(t *testing.T) {
 		t.Fatalf("the refused note kept %d entries", after-before)
 	}
 	br.screenshot(tab, "browservillage-5-excluded")
+
+	// Opened again without the node, the page has the village from
+	// IndexedDB, reduced the same way.
+	br.do(tab, "reload without the node", time.Minute, chromedp.Navigate(page), chromedp.WaitVisible(tid("peer-account")))
+	again := waitJS[pageVillageParts](br, tab, "the village after the reload", 30*time.Second, `(v => v && v.name && v)(`+pageVillage+`)`)
+	if again.Name != "Elm street" || !strings.HasPrefix(again.Role, "The locals excluded you from this village.") || !slices.Equal(again.Locals, []string{"Ann", "Bo"}) {
+		t.Fatalf("after the reload the page shows the village as %+v", again)
+	}
 }
 
 // villageEntryOfVillage runs a village command and returns the village id
