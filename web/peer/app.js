@@ -336,6 +336,9 @@ async function pair (code, name) {
   for (const a of info.addrs) {
     try {
       $('net').textContent = 'Connecting to the pairing device at ' + a + '…'
+      // The pairing device becomes this page's node: not a browser peer
+      // to meet (watchPeers), which would run a second sync with it.
+      state.nodePeer = net.peerIdOf(a)
       conn = await state.p2p.dial(net.multiaddr(a))
       addr = a
       break
