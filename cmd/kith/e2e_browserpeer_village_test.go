@@ -16,10 +16,10 @@ import (
 	"github.com/kithnet/kith/internal/identity"
 )
 
-// pageVillage is the JavaScript that reads the first village card's text
-// parts: name, role and locals.
+// pageVillage is the JavaScript that reads the first village card the page
+// can read (it has a name): its name, role and locals.
 const pageVillage = `(c => c ? {name: c.querySelector('[data-testid=peer-village-name]')?.textContent || '', role: c.querySelector('[data-testid=peer-village-role]')?.textContent || '',
-  locals: Array.from(c.querySelectorAll('[data-testid=peer-village-locals] .name'), e => e.textContent).sort(), id: c.dataset.village} : null)(document.querySelector('[data-testid=peer-village]'))`
+  locals: Array.from(c.querySelectorAll('[data-testid=peer-village-locals] .name'), e => e.textContent).sort(), id: c.dataset.village} : null)(document.querySelector('[data-testid=peer-village]:has([data-testid=peer-village-name])'))`
 
 type pageVillageParts struct {
 	Name   string   `json:"name"`
@@ -206,6 +206,20 @@ func TestBrowserPeerVillage(t *testing.T) {
 		t.Fatalf("the refused note kept %d entries", after-before)
 	}
 	br.screenshot(tab, "browservillage-5-excluded")
+
+	// A village whose charter is a CEL expression, which the WebAssembly
+	// build leaves out: Ann founds "Oak lane" with Bo and invites Cleo; the
+	// page says it cannot read it and why, rather than count it otherwise.
+	oak := villageEntryOfVillage(a, "found", "Oak lane", "--with", b.Account, "--admit-expr", "agree >= 1")
+	villageWait(t, []*proc{b}, oak, "B to hold Oak lane", func(v wire.Village) bool { return v.Name == "Oak lane" })
+	villageEntryOf(b, "accept", oak)
+	villageWait(t, []*proc{a}, oak, "Oak lane founded", func(v wire.Village) bool { return v.Founded })
+	villageEntryOf(a, "invite", oak, cleo)
+	unreadable := waitJS[string](br, tab, "Oak lane unreadable in the page", syncTimeout, `(e => e && e.textContent)(document.querySelector('[data-testid=peer-village-unreadable]'))`)
+	if want := "A village this browser cannot read: its charter decides by a CEL expression, which this browser does not evaluate (CEL is left out of its WebAssembly build to keep it small); read and answer it on a node: kith village show " + oak + "."; unreadable != want {
+		t.Fatalf("the page says %q about a village with a CEL charter, want %q", unreadable, want)
+	}
+	br.screenshot(tab, "browservillage-6-cel")
 
 	// Opened again without the node, the page has the village from
 	// IndexedDB, reduced the same way.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"slices"
+	"strings"
 
 	"github.com/kithnet/kith/internal/conversation"
 	"github.com/kithnet/kith/internal/entry"
@@ -134,7 +135,7 @@ func (p *Peer) Villages(ctx context.Context) ([]VillageView, error) {
 		}
 		st, err := village.Reduce(id, es)
 		if err != nil {
-			v.Known, v.Unreadable = true, err.Error()
+			v.Known, v.Unreadable = true, unreadable(id, err)
 			out = append(out, v)
 			continue
 		}
@@ -228,4 +229,13 @@ func (p *Peer) Villages(ctx context.Context) ([]VillageView, error) {
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// unreadable says, for the person, why a village whose found entry is
+// held cannot be reduced here.
+func unreadable(id entry.ID, err error) string {
+	if strings.Contains(err.Error(), "does not evaluate CEL expressions") {
+		return "its charter decides by a CEL expression, which this browser does not evaluate (CEL is left out of its WebAssembly build to keep it small); read and answer it on a node: kith village show " + id.String()
+	}
+	return err.Error() + " (village " + id.String() + ")"
 }
