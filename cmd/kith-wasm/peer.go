@@ -241,6 +241,7 @@ func newPeer(_ js.Value, args []js.Value) any {
 	method("revocation", func([]js.Value) (any, error) {
 		return p.Revocation(ctx)
 	})
+	villageMethods(p, method) // village.go
 	api.Set("sessions", js.FuncOf(func(js.Value, []js.Value) any {
 		var out []any
 		for _, s := range p.Sessions() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
@@ -51,7 +52,8 @@ type Peer struct {
 	account identity.PublicKey // zero until the device's certificate is held
 	follows map[identity.PublicKey]bool
 
-	sp spaces // the spaces of its account (spacescope.go)
+	sp       spaces                       // the spaces of its account (spacescope.go)
+	villages atomic.Pointer[villageScope] // village.go
 }
 
 // New returns a peer with an empty store.
@@ -233,6 +235,9 @@ func (p *Peer) noteCerts(es []*entry.Entry) {
 			p.account = e.Header.Author
 		}
 		p.mu.Unlock()
+		changed = true
+	}
+	if p.villageRelated(es) && p.refreshVillages(context.Background()) {
 		changed = true
 	}
 	if changed {

@@ -3,6 +3,7 @@
 // network in js-libp2p (net.js).
 import * as net from './net.js'
 import * as spaces from './space.js'
+import { renderVillages } from './village.js'
 
 const $ = (id) => document.getElementById(id)
 const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
@@ -222,6 +223,7 @@ async function renderPosts () {
   showNames(me)
   await showNode()
   await spaces.render(state.peer)
+  await renderVillages(state)
   const ul = $('posts')
   // The newest first; the page shows the latest 200 of them.
   ul.replaceChildren(...posts.reverse().slice(0, 200).map((p) => {
@@ -337,6 +339,9 @@ async function pair (code, name) {
   for (const a of info.addrs) {
     try {
       $('net').textContent = 'Connecting to the pairing device at ' + a + '…'
+      // The pairing device becomes this page's node: not a browser peer
+      // to meet (watchPeers), which would run a second sync with it.
+      state.nodePeer = net.peerIdOf(a)
       conn = await state.p2p.dial(net.multiaddr(a))
       addr = a
       break
