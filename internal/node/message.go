@@ -60,6 +60,12 @@ type messageState struct {
 	since    int64
 	sinceSet bool
 
+	// followed: the devices of the accounts followed (blocked ones left
+	// out), with their accounts, kept from the scope's changes while one
+	// network runs (messageAuthors), so that one more follow costs one
+	// account, not all of them again.
+	followed followedDevices
+
 	wake     chan struct{}
 	wakeOnce sync.Once
 

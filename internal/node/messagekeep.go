@@ -8,6 +8,7 @@ import (
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/message"
+	"github.com/kithnet/kith/internal/scope"
 	"github.com/kithnet/kith/internal/seal"
 	"github.com/kithnet/kith/internal/store"
 )
@@ -20,36 +21,119 @@ const maxScanAuthors = 500
 // follows (not blocked) and of the participants of the conversations it
 // holds, each with its account. ms.mu is held.
 func (n *Node) messageAuthors(ctx context.Context) (map[identity.PublicKey]identity.PublicKey, error) {
-	rel, err := n.ownRelations(ctx)
+	follows, blocks, blocked, err := n.followedForMessages(ctx)
 	if err != nil {
 		return nil, err
 	}
-	accounts := map[identity.PublicKey]bool{n.account: true}
-	for a, on := range rel.follows {
-		if on && !rel.blocks[a] {
-			accounts[a] = true
-		}
+	out := make(map[identity.PublicKey]identity.PublicKey, len(follows)+8)
+	for d, a := range follows {
+		out[d] = a
 	}
+	accounts := []identity.PublicKey{n.account}
 	for _, ci := range n.msgs.convs {
 		for _, a := range ci.participants {
-			if !rel.blocks[a] {
-				accounts[a] = true
+			if !blocks[a] {
+				accounts = append(accounts, a)
 			}
 		}
 	}
-	out := map[identity.PublicKey]identity.PublicKey{}
-	for a := range accounts {
+	for _, a := range accounts {
 		ds, err := n.store.Devices(ctx, a)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
 		for _, d := range ds {
-			if !rel.blocked[d.Device] {
+			if !blocked[d.Device] {
 				out[d.Device] = a
 			}
 		}
 	}
 	return out, nil
+}
+
+// followedDevices are the devices of the accounts this node's account
+// follows, blocked ones left out, each with its account, as of mark.
+type followedDevices struct {
+	nw      *network
+	mark    scope.FollowMark
+	devices map[identity.PublicKey]identity.PublicKey
+}
+
+// followedForMessages returns the devices of the accounts followed (not
+// blocked) with their accounts, the accounts blocked, and those with
+// their devices. While the network runs it keeps the devices from the
+// scope's changes (scope.FollowsSince): a follow adds one account's
+// devices; anything else (an unfollow, a block, a certificate) reads them
+// all again. The map returned is shared: do not modify it. ms.mu is held.
+func (n *Node) followedForMessages(ctx context.Context) (follows map[identity.PublicKey]identity.PublicKey, blocks, blocked map[identity.PublicKey]bool, err error) {
+	nw := n.net.Load()
+	if nw == nil {
+		rel, err := n.ownRelations(ctx)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		follows = map[identity.PublicKey]identity.PublicKey{}
+		for a, on := range rel.follows {
+			if on && !rel.blocks[a] {
+				if err := n.addDevicesOf(ctx, follows, a, rel.blocked); err != nil {
+					return nil, nil, nil, err
+				}
+			}
+		}
+		return follows, rel.blocks, rel.blocked, nil
+	}
+	own, err := n.keysOf(ctx, n.account)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	f := &n.msgs.followed
+	mark := f.mark
+	if f.nw != nw {
+		mark = scope.FollowMark{}
+	}
+	added, blocks, next, all, err := nw.scope.FollowsSince(ctx, n.account, own[1:], mark)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	blocked = make(map[identity.PublicKey]bool, len(blocks))
+	for a := range blocks {
+		ks, err := n.keysOf(ctx, a)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, k := range ks {
+			blocked[k] = true
+		}
+	}
+	if all {
+		f.devices = map[identity.PublicKey]identity.PublicKey{}
+	}
+	for _, a := range added {
+		if blocks[a] {
+			continue
+		}
+		if err := n.addDevicesOf(ctx, f.devices, a, blocked); err != nil {
+			f.nw = nil // read them all again next time
+			return nil, nil, nil, err
+		}
+	}
+	f.nw, f.mark = nw, next
+	return f.devices, blocks, blocked, nil
+}
+
+// addDevicesOf adds the account's devices, those in blocked left out, to
+// m with the account.
+func (n *Node) addDevicesOf(ctx context.Context, m map[identity.PublicKey]identity.PublicKey, account identity.PublicKey, blocked map[identity.PublicKey]bool) error {
+	ds, err := n.store.Devices(ctx, account)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	for _, d := range ds {
+		if !blocked[d.Device] {
+			m[d.Device] = account
+		}
+	}
+	return nil
 }
 
 // lastCursor is the store's newest arrival cursor (0: empty).

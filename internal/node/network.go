@@ -612,6 +612,10 @@ func (n *Node) rescope(ctx context.Context, nw *network) {
 	}
 }
 
+// discoverGap is the least time between the starts of two discovery
+// rounds that a follow or a certificate brings forward.
+const discoverGap = time.Second
+
 // discoverLoop connects, through the DHT and the peerstore, to the devices
 // of this node's own account and of the accounts it follows that are not
 // connected (those it knows by their certificates, and those announcing
@@ -628,6 +632,7 @@ func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 	// account's key seconds later, and a person who has just followed
 	// someone should not wait half a minute.
 	soon := 0
+	var lastRound time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -637,9 +642,16 @@ func (n *Node) discoverLoop(ctx context.Context, nw *network) {
 			// A follow or a device certificate arrived: look for the
 			// devices it names at once, not at the next round. (A
 			// signal that comes while a round runs makes one more
-			// round: the channel holds one.)
+			// round: the channel holds one.) At most one round per
+			// discoverGap: a round goes over every account followed,
+			// and a burst of follows must not pay one each.
 			soon = 0
+			if wait := discoverGap - time.Since(lastRound); wait > 0 {
+				t.Reset(wait)
+				continue
+			}
 		}
+		lastRound = time.Now()
 		var targets []identity.PublicKey
 		for _, d := range nw.scope.FollowedDevices() {
 			if d != n.device.Public() && !nw.isConnected(d) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/netnode"
 	"github.com/kithnet/kith/internal/scope"
@@ -102,4 +103,116 @@ func TestFollowScopeKeptIncrementally(t *testing.T) {
 	check("the follow of x deleted: the unfollow counts", []identity.PublicKey{y}, []identity.PublicKey{z})
 	do("unblock z", func() error { _, err := n.Block(ctx, z, false); return err })
 	check("z unblocked", []identity.PublicKey{y}, nil)
+}
+
+// The message loop's authors (messageAuthors), kept from the scope's
+// changes while the network runs (a follow adds one account's devices),
+// are after every follow, unfollow, block, unblock and device certificate
+// what they are read from scratch: the devices of this account and of the
+// accounts followed, blocked ones left out.
+func TestMessageAuthorsKeptFromFollows(t *testing.T) {
+	mn := netnode.NewMockNet()
+	t.Cleanup(func() { _ = mn.Close() })
+	n, _, err := Init(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	off := false
+	cfg := DefaultConfig()
+	cfg.MDNS, cfg.DHT = &off, &off
+	if err := n.StartNetwork(t.Context(), ServeOptions{Config: cfg, Mock: mn}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	accounts := make([]identity.PrivateKey, 4)
+	devices := map[identity.PublicKey]identity.PublicKey{} // device -> account
+	certify := func(i int) {
+		t.Helper()
+		d, _ := identity.GenerateKey(nil)
+		cert, err := content.NewDeviceCert(accounts[i], d, "d", uint64(len(devices)+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.appendCert(ctx, cert); err != nil {
+			t.Fatal(err)
+		}
+		devices[d.Public()] = accounts[i].Public()
+	}
+	for i := range accounts {
+		accounts[i], _ = identity.GenerateKey(nil)
+		certify(i)
+	}
+	following, blocking := map[int]bool{}, map[int]bool{}
+	check := func(step string) {
+		t.Helper()
+		want := map[identity.PublicKey]identity.PublicKey{}
+		own, err := n.store.Devices(ctx, n.account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range own {
+			want[d.Device] = n.account
+		}
+		for d, a := range devices {
+			for i := range accounts {
+				if accounts[i].Public() == a && following[i] && !blocking[i] {
+					want[d] = a
+				}
+			}
+		}
+		n.msgs.mu.Lock()
+		got, err := n.messageAuthors(ctx)
+		n.msgs.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(got, want) {
+			var missing, extra int
+			for d, a := range want {
+				if got[d] != a {
+					missing++
+				}
+			}
+			for d := range got {
+				if _, ok := want[d]; !ok {
+					extra++
+				}
+			}
+			t.Fatalf("%s: the message loop's authors are %d devices, want %d: %d missing or with another account, %d extra", step, len(got), len(want), missing, extra)
+		}
+	}
+	follow := func(i int, on bool) {
+		t.Helper()
+		if _, err := n.Follow(ctx, accounts[i].Public(), on); err != nil {
+			t.Fatal(err)
+		}
+		following[i] = on
+	}
+	block := func(i int, on bool) {
+		t.Helper()
+		if _, err := n.Block(ctx, accounts[i].Public(), on); err != nil {
+			t.Fatal(err)
+		}
+		blocking[i] = on
+	}
+	check("at start")
+	follow(0, true)
+	check("0 followed")
+	follow(1, true)
+	follow(2, true)
+	check("0, 1, 2 followed")
+	certify(1)
+	check("a second device of 1")
+	block(2, true)
+	check("2 blocked")
+	follow(3, true)
+	check("3 followed")
+	follow(0, false)
+	check("0 unfollowed")
+	block(2, false)
+	check("2 unblocked")
+	follow(0, true)
+	certify(0)
+	check("0 followed again, with a second device")
 }

@@ -55,6 +55,12 @@ type Ledger struct {
 	// latest: the ids of the statements that are some device's latest
 	// about some subject (Holds).
 	latest map[entry.ID]bool
+	// track: added and resets are kept (FollowsSince): added lists the
+	// subjects followed since the last change of another kind (an
+	// unfollow, a block, an unblock), which resets counts.
+	track  bool
+	added  []identity.PublicKey
+	resets uint64
 }
 
 type ledgerKind struct {
@@ -109,6 +115,13 @@ func (l *Ledger) Add(x Statement) bool {
 		k.on[x.Subject] = true
 	} else {
 		delete(k.on, x.Subject)
+	}
+	if was != best.on && l.track {
+		if !x.Block && best.on {
+			l.added = append(l.added, x.Subject)
+		} else {
+			l.added, l.resets = nil, l.resets+1
+		}
 	}
 	return was != best.on
 }

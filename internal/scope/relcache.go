@@ -32,7 +32,29 @@ type relCache struct {
 	// recomputation asked for; Note drops an account's on its
 	// certificates and revocations.
 	devices map[identity.PublicKey]heldDevices
+	// edits: the answers of held ledgers that Note changed since the
+	// last recomputation took them, in order (grow.go); dirty: something
+	// else changed since (a device certified or revoked, a ledger
+	// dropped), or too many edits came: the next recomputation builds
+	// the graph again.
+	edits []edit
+	dirty bool
+	// certGen counts the certificates and revocations noted, and the
+	// resets: a caller that read devices of accounts from the store
+	// reads them again when it changed (FollowsSince).
+	certGen uint64
 }
+
+// edit is a change of one held ledger's answer: the account now follows
+// (or blocks) subject, or no longer does.
+type edit struct {
+	account, subject identity.PublicKey
+	block, on        bool
+}
+
+// maxEdits bounds the edits kept between recomputations; past it the next
+// recomputation builds the graph again (a variable for tests).
+var maxEdits = 4096
 
 // heldDevices are one account's devices: all, and the current ones (not
 // revoked).
@@ -92,12 +114,14 @@ func (c *relCache) ledger(ctx context.Context, st store.Store, account identity.
 	return l, nil
 }
 
-// drop forgets the account's ledger.
+// drop forgets the account's ledger; the next recomputation builds the
+// graph again.
 func (c *relCache) drop(account identity.PublicKey) {
 	cr, ok := c.accounts[account]
 	if !ok {
 		return
 	}
+	c.dirty = true
 	delete(c.accounts, account)
 	for _, d := range cr.devices {
 		as := slices.DeleteFunc(c.byDevice[d], func(a identity.PublicKey) bool { return a == account })
@@ -126,6 +150,11 @@ func (c *relCache) note(ctx context.Context, es []*entry.Entry, get func(context
 			continue
 		}
 		if typ == content.TypeDeviceAdd || typ == content.TypeDeviceRevoke {
+			// Whose devices changed is not known here for every
+			// account (the scope's own are read from the store):
+			// the graph is built again.
+			c.dirty = true
+			c.certGen++
 			// Written by the account (payloads.md): its devices are read
 			// again when next asked for.
 			if _, ok := c.devices[e.Header.Author]; ok {
@@ -178,8 +207,20 @@ func (c *relCache) note(ctx context.Context, es []*entry.Entry, get func(context
 				continue
 			}
 			for _, a := range accounts {
-				if c.accounts[a].ledger.Add(x) {
-					changed = true
+				l := c.accounts[a].ledger
+				if !l.Add(x) {
+					continue
+				}
+				changed = true
+				if len(c.edits) >= maxEdits {
+					c.dirty, c.edits = true, nil
+				}
+				if !c.dirty {
+					on := l.Follows(x.Subject)
+					if x.Block {
+						on = l.Blocks(x.Subject)
+					}
+					c.edits = append(c.edits, edit{account: a, subject: x.Subject, block: x.Block, on: on})
 				}
 			}
 		}
@@ -194,6 +235,8 @@ func (c *relCache) reset() {
 	c.accounts = map[identity.PublicKey]*cachedRelations{}
 	c.byDevice = map[identity.PublicKey][]identity.PublicKey{}
 	c.devices = map[identity.PublicKey]heldDevices{}
+	c.edits, c.dirty = nil, true
+	c.certGen++
 }
 
 // readLedger reads the follow and block statements in the public logs of
@@ -292,6 +335,8 @@ func (s *Scope) follows(ctx context.Context, sn *snapshot, own []identity.Public
 		_, ok := sn.accounts[a]
 		return ok || sn.blocked[a]
 	})
+	// What was noted so far is in the graph just built.
+	s.rel.edits, s.rel.dirty = nil, false
 	return nil
 }
 

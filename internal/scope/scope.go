@@ -3,6 +3,8 @@ package scope
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -63,14 +65,37 @@ type Scope struct {
 	mu   sync.Mutex // serialises Refresh
 	snap atomic.Pointer[snapshot]
 	rel  *relCache // the relations read so far (relcache.go)
+	// graphMu guards the follow graph's maps (snapshot.accounts and
+	// snapshot.authors), which a recomputation that only adds follows
+	// grows in place (grow.go) instead of building them again: readers
+	// of those maps load the snapshot and read them under the read lock,
+	// so that they see a snapshot whole, before or after.
+	graphMu sync.RWMutex
+	// mustGrowNot: the last recomputation failed, so the next one builds
+	// the graph again (what it consumed of the notes is lost). Guarded
+	// by mu.
+	mustGrowNot bool
+	// grown and rebuilt count the recomputations that grew the graph and
+	// those that built it again (tests).
+	grown, rebuilt atomic.Int64
 }
 
 // snapshot is one immutable computation of the scope.
 type snapshot struct {
-	accounts map[identity.PublicKey]int // wanted account -> distance (0 = own, 1 = followed, ...)
-	authors  map[identity.PublicKey]bool
-	blocked  map[identity.PublicKey]bool // blocked accounts and their devices
-	logs     map[store.LogKey]bool
+	// accounts, authors: the follow graph's accounts and their devices
+	// (blocked ones left out); a recomputation that only adds follows
+	// shares them with the snapshot before and grows them in place
+	// under Scope.graphMu (grow.go). extraAuthors: the authors every log
+	// of which is wanted for other reasons (villages, spaces), made
+	// anew each time.
+	accounts     map[identity.PublicKey]int // wanted account -> distance (0 = own, 1 = followed, ...)
+	authors      map[identity.PublicKey]bool
+	extraAuthors map[identity.PublicKey]bool
+	blocked      map[identity.PublicKey]bool // blocked accounts and their devices
+	// ownCurrent: the account's current devices, the start of
+	// followedDevices.
+	ownCurrent []identity.PublicKey
+	logs       map[store.LogKey]bool
 	// own: the account's devices, revoked ones too (their logs are the
 	// account's own logs); mirrors: its current devices other than this
 	// one, when this one is current (doc/protocol/sync.md, "Mirrors").
@@ -128,14 +153,26 @@ func New(ctx context.Context, st store.Store, cfg Config) (*Scope, error) {
 	return s, nil
 }
 
+// view returns the latest snapshot with the graph's read lock held: the
+// caller reads it, then calls done. Only what reads snapshot.accounts or
+// snapshot.authors needs it; the other fields of a snapshot never change.
+func (s *Scope) view() (sn *snapshot, done func()) {
+	s.graphMu.RLock()
+	return s.snap.Load(), s.graphMu.RUnlock
+}
+
 // Wants reports whether this node wants to hold the log.
-func (s *Scope) Wants(log store.LogKey) bool { return s.snap.Load().wants(log) }
+func (s *Scope) Wants(log store.LogKey) bool {
+	sn, done := s.view()
+	defer done()
+	return sn.wants(log)
+}
 
 func (sn *snapshot) wants(log store.LogKey) bool {
 	if sn.blocked[log.Author] || sn.refused[log] || sn.unlisted(log) {
 		return false
 	}
-	return sn.authors[log.Author] || sn.logs[log] || sn.villageLogs[log.LogID] || sn.festivalLogs[log.LogID] || sn.certLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog) ||
+	return sn.authors[log.Author] || sn.extraAuthors[log.Author] || sn.logs[log] || sn.villageLogs[log.LogID] || sn.festivalLogs[log.LogID] || sn.certLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog) ||
 		(sn.anyFestivalFound && log.LogID == FestivalFoundLog)
 }
 
@@ -147,7 +184,8 @@ func (sn *snapshot) wants(log store.LogKey) bool {
 // all it is given (WantsFrom), so a log this node no longer wants is not
 // passed on.
 func (s *Scope) Offers(peer identity.PublicKey, log store.LogKey) bool {
-	sn := s.snap.Load()
+	sn, done := s.view()
+	defer done()
 	ok := !sn.blocked[peer] && !sn.blocked[log.Author] && !sn.refused[log] &&
 		(peer == log.Author || !sn.unlisted(log))
 	if to, restricted := sn.only[log.LogID]; ok && restricted && !to[peer] && !sn.own[peer] {
@@ -164,7 +202,8 @@ func (s *Scope) Offers(peer identity.PublicKey, log store.LogKey) bool {
 // account's, a refused village log or an unlisted stranger's; from any
 // other peer, what Wants says.
 func (s *Scope) WantsFrom(peer identity.PublicKey, log store.LogKey) bool {
-	sn := s.snap.Load()
+	sn, done := s.view()
+	defer done()
 	if sn.mirrors[peer] {
 		return !sn.blocked[log.Author] && !sn.refused[log] && !sn.unlisted(log)
 	}
@@ -200,7 +239,8 @@ func (s *Scope) Blocked(key identity.PublicKey) bool { return s.snap.Load().bloc
 // Accounts returns the wanted accounts with their follow distance: 0 for
 // this node's own account, 1 for followed accounts, and so on.
 func (s *Scope) Accounts() map[identity.AccountID]int {
-	sn := s.snap.Load()
+	sn, done := s.view()
+	defer done()
 	out := make(map[identity.AccountID]int, len(sn.accounts))
 	for k, d := range sn.accounts {
 		out[k.Account()] = d
@@ -211,11 +251,13 @@ func (s *Scope) Accounts() map[identity.AccountID]int {
 // Following returns the accounts this node's account follows (distance 1).
 func (s *Scope) Following() []identity.AccountID {
 	var out []identity.AccountID
-	for k, d := range s.snap.Load().accounts {
+	sn, done := s.view()
+	for k, d := range sn.accounts {
 		if d == 1 {
 			out = append(out, k.Account())
 		}
 	}
+	done()
 	sort.Slice(out, func(i, j int) bool { return string(out[i][:]) < string(out[j][:]) })
 	return out
 }
@@ -265,28 +307,36 @@ func (s *Scope) Recompute(ctx context.Context) error {
 }
 
 func (s *Scope) recompute(ctx context.Context) error {
-	sn, err := s.compute(ctx)
+	sn, g, err := s.compute(ctx)
 	if err != nil {
+		s.mustGrowNot = true
 		return err
 	}
+	s.graphMu.Lock()
+	if g != nil {
+		g.apply(sn)
+	}
 	s.snap.Store(sn)
+	s.graphMu.Unlock()
+	s.mustGrowNot = false
+	if g != nil {
+		s.grown.Add(1)
+	} else {
+		s.rebuilt.Add(1)
+	}
 	return nil
 }
 
-func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
-	// Sized as the last snapshot: with thousands of accounts followed,
-	// growing the maps from empty was most of a recomputation.
-	var nAccounts, nAuthors int
-	if prev := s.snap.Load(); prev != nil {
-		nAccounts, nAuthors = len(prev.accounts)+1, len(prev.authors)+1
-	}
+// compute computes a snapshot: the follow graph grown from the last
+// snapshot's when only follows were added since (g, applied by the
+// caller under graphMu), else built again; the rest made anew.
+func (s *Scope) compute(ctx context.Context) (*snapshot, *growth, error) {
+	prev := s.snap.Load()
 	sn := &snapshot{
-		accounts: make(map[identity.PublicKey]int, nAccounts),
-		authors:  make(map[identity.PublicKey]bool, nAuthors),
-		blocked:  map[identity.PublicKey]bool{},
-		logs:     map[store.LogKey]bool{},
-		own:      map[identity.PublicKey]bool{},
-		mirrors:  map[identity.PublicKey]bool{},
+		extraAuthors: map[identity.PublicKey]bool{},
+		logs:         map[store.LogKey]bool{},
+		own:          map[identity.PublicKey]bool{},
+		mirrors:      map[identity.PublicKey]bool{},
 
 		villageLogs: map[entry.LogID]bool{},
 		refused:     map[store.LogKey]bool{},
@@ -301,23 +351,51 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 	}
 	own, err := s.devices(ctx, s.cfg.Account)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := s.mirrorsOf(ctx, sn); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := s.follows(ctx, sn, own); err != nil {
-		return nil, err
+	var g *growth
+	if prev != nil && !s.mustGrowNot && slices.Equal(sn.ownCurrent, prev.ownCurrent) && maps.Equal(sn.own, prev.own) {
+		if g, err = s.grow(ctx, prev); err != nil {
+			return nil, nil, err
+		}
 	}
-	// A blocked device must not come back as an author through another
-	// account that claims it.
-	for k := range sn.blocked {
-		delete(sn.authors, k)
+	if g != nil {
+		// The graph's maps are the last snapshot's, grown by the caller
+		// (g.apply); followedDevices is appended to past the end of the
+		// last snapshot's, which its readers never read.
+		sn.accounts, sn.authors, sn.blocked = prev.accounts, prev.authors, prev.blocked
+		sn.followedDevices = prev.followedDevices
+		if len(g.followed) > 0 {
+			sn.followedDevices = append(sn.followedDevices, g.followed...)
+		}
+	} else {
+		// Sized as the last snapshot: with thousands of accounts
+		// followed, growing the maps from empty was most of a
+		// recomputation.
+		var nAccounts, nAuthors int
+		if prev != nil {
+			nAccounts, nAuthors = len(prev.accounts)+1, len(prev.authors)+1
+		}
+		sn.accounts = make(map[identity.PublicKey]int, nAccounts)
+		sn.authors = make(map[identity.PublicKey]bool, nAuthors)
+		sn.blocked = map[identity.PublicKey]bool{}
+		sn.followedDevices = slices.Clone(sn.ownCurrent)
+		if err := s.follows(ctx, sn, own); err != nil {
+			return nil, nil, err
+		}
+		// A blocked device must not come back as an author through
+		// another account that claims it.
+		for k := range sn.blocked {
+			delete(sn.authors, k)
+		}
 	}
 	// The village logs of the villages this account's devices take part
 	// in (blocked participants left out).
 	if err := s.villageLogs(ctx, append([]identity.PublicKey{s.cfg.Account}, own...), sn); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The spaces' logs, and the space found logs of the villages' locals
 	// (spaces.md §2: how a space created from a village reaches them).
@@ -327,7 +405,7 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 	if s.cfg.Spaces != nil {
 		w, err := s.cfg.Spaces(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, l := range w.Logs {
 			if !sn.blocked[l.Author] {
@@ -336,7 +414,7 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 		}
 		for _, a := range w.Authors {
 			if !sn.blocked[a] {
-				sn.authors[a] = true
+				sn.extraAuthors[a] = true
 			}
 		}
 		for lid, ds := range w.Only {
@@ -348,12 +426,13 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, error) {
 		}
 	}
 	if err := s.festivalLogs(ctx, sn); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return sn, nil
+	return sn, g, nil
 }
 
-// mirrorsOf fills sn.own and sn.mirrors from the account's certificates.
+// mirrorsOf fills sn.own, sn.ownCurrent and sn.mirrors from the
+// account's certificates.
 func (s *Scope) mirrorsOf(ctx context.Context, sn *snapshot) error {
 	ds, err := s.st.Devices(ctx, s.cfg.Account)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -366,7 +445,7 @@ func (s *Scope) mirrorsOf(ctx context.Context, sn *snapshot) error {
 			current = true
 		}
 		if !d.Revoked {
-			sn.followedDevices = append(sn.followedDevices, d.Device)
+			sn.ownCurrent = append(sn.ownCurrent, d.Device)
 		}
 	}
 	if !current {

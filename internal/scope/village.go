@@ -200,7 +200,7 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 				// Every log the account key wrote: its devices'
 				// certificates and revocations.
 				if !sn.blocked[acc] {
-					sn.authors[acc] = true
+					sn.extraAuthors[acc] = true
 				}
 				ds, err := devicesOf(acc)
 				if err != nil {
@@ -233,7 +233,7 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 			for _, sg := range vs.Strangers {
 				sacc := identity.PublicKey(sg.ID[:32])
 				if sg.Heard() && !sn.blocked[sacc] {
-					sn.authors[sacc] = true
+					sn.extraAuthors[sacc] = true
 				}
 				if !sg.Heard() && sg.Standing != village.Vetoed {
 					continue
