@@ -179,19 +179,24 @@ func (n *Node) skeletonOf(ctx context.Context, id message.ID) (*convSkeleton, er
 	ci := ms.convs[id]
 	var info convInfo
 	var rn renewalsView
+	var devs []identity.PublicKey
+	var err error
 	if ci != nil {
 		info = convInfo{conv: ci.conv, participants: ci.participants}
 		rn = snapshotRenewals(ci)
+		// Under ms.mu: for a conversation whose participants are not
+		// known, the devices are the message loop's authors, which it
+		// keeps (and writes) under the same lock.
+		devs, err = n.convDevices(ctx, &info)
 	}
 	ms.mu.Unlock()
 	if ci == nil {
 		return nil, ErrNoConversation
 	}
-	c := info.conv
-	devs, err := n.convDevices(ctx, &info)
 	if err != nil {
 		return nil, err
 	}
+	c := info.conv
 	type devLog struct {
 		acc identity.PublicKey
 		key store.LogKey

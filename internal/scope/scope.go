@@ -349,11 +349,12 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, *growth, error) {
 	for _, l := range s.cfg.Logs {
 		sn.logs[l] = true
 	}
-	own, err := s.devices(ctx, s.cfg.Account)
+	// One read of this account's devices for the walk and for sn.own: a
+	// certificate stored between two reads left a device in sn.own but
+	// not among the authors, and the next recomputation, seeing sn.own
+	// unchanged, grew the graph without it.
+	own, err := s.mirrorsOf(ctx, sn)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := s.mirrorsOf(ctx, sn); err != nil {
 		return nil, nil, err
 	}
 	var g *growth
@@ -432,14 +433,17 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, *growth, error) {
 }
 
 // mirrorsOf fills sn.own, sn.ownCurrent and sn.mirrors from the
-// account's certificates.
-func (s *Scope) mirrorsOf(ctx context.Context, sn *snapshot) error {
+// account's certificates, and returns every device the account certified
+// (revoked ones too: what they wrote before the revocation stays valid).
+func (s *Scope) mirrorsOf(ctx context.Context, sn *snapshot) ([]identity.PublicKey, error) {
 	ds, err := s.st.Devices(ctx, s.cfg.Account)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
+		return nil, err
 	}
+	all := make([]identity.PublicKey, 0, len(ds))
 	current := false
 	for _, d := range ds {
+		all = append(all, d.Device)
 		sn.own[d.Device] = true
 		if d.Device == s.cfg.Device && !d.Revoked {
 			current = true
@@ -449,28 +453,14 @@ func (s *Scope) mirrorsOf(ctx context.Context, sn *snapshot) error {
 		}
 	}
 	if !current {
-		return nil
+		return all, nil
 	}
 	for _, d := range ds {
 		if !d.Revoked && d.Device != s.cfg.Device {
 			sn.mirrors[d.Device] = true
 		}
 	}
-	return nil
-}
-
-// devices returns the devices an account certified (revoked ones too: what
-// they wrote before the revocation stays valid).
-func (s *Scope) devices(ctx context.Context, account identity.PublicKey) ([]identity.PublicKey, error) {
-	ds, err := s.st.Devices(ctx, account)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	out := make([]identity.PublicKey, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, d.Device)
-	}
-	return out, nil
+	return all, nil
 }
 
 // relation is the latest follow or block statement about one account.
