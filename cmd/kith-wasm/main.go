@@ -19,6 +19,8 @@ func main() {
 	}
 	api.Set("newPeer", js.FuncOf(newPeer))
 	api.Set("readIntroduction", js.FuncOf(readIntroduction))
+	api.Set("fetchBlob", js.FuncOf(fetchBlob)) // blobs.go
+	api.Set("blobID", js.FuncOf(blobID))
 	js.Global().Set("kith", api)
 	if ready := js.Global().Get("kithReady"); ready.Type() == js.TypeFunction {
 		ready.Invoke(api)

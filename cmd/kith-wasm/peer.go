@@ -168,6 +168,11 @@ func newPeer(_ js.Value, args []js.Value) any {
 				o["account_id"] = v.Account.Account().String()
 			}
 			o["name"], o["device_name"] = v.AccountName, v.DeviceName
+			imgs := make([]any, len(v.Images))
+			for i, id := range v.Images {
+				imgs[i] = id.String()
+			}
+			o["images"] = imgs
 			out = append(out, o)
 		}
 		return out, nil
