@@ -9,10 +9,12 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,12 +45,13 @@ const idbBlobs = `new Promise((ok, no) => {
   }
 })`
 
-// shownImage is the decoded size of the first post picture the page
-// shows, "WxH", or "" while there is none.
-const shownImage = `(i => (i && !i.hidden && i.complete && i.naturalWidth > 0) ? i.naturalWidth + 'x' + i.naturalHeight : '')(document.querySelector('[data-testid=peer-post-image]'))`
+// shownImages are the decoded sizes of the pictures shown, in the
+// order of the page (the newest post first; a post's in its order).
+const shownImages = `Array.from(document.querySelectorAll('[data-testid=peer-post-image]')).filter(i => !i.hidden && i.complete && i.naturalWidth > 0).map(i => i.naturalWidth + 'x' + i.naturalHeight)`
 
-// imageProblem is what the page says about a picture it does not show.
-const imageProblem = `(p => (p && !p.hidden && p.textContent) || '')(document.querySelector('[data-testid=peer-post-image-problem]'))`
+// imageProblems are what the page says about the pictures it does not
+// show.
+const imageProblems = `Array.from(document.querySelectorAll('[data-testid=peer-post-image-problem]')).filter(p => !p.hidden).map(p => p.textContent)`
 
 // TestBrowserPeerBlob: the node posts a picture; the page fetches it from
 // the node with kith's blob protocol (blobsync in WebAssembly over a
@@ -66,39 +69,26 @@ func TestBrowserPeerBlob(t *testing.T) {
 	dir := t.TempDir()
 	node := startNode(t, "node", filepath.Join(dir, "node"), "--listen", "/ip4/127.0.0.1/tcp/0/ws", "--peer-dir", peerDir)
 
-	// A picture of 64×48 pixels, with noise so that it is some KB.
-	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
-	seed := uint32(19)
-	for x := range 64 {
-		for y := range 48 {
-			seed = seed*1664525 + 1013904223
-			img.Set(x, y, color.RGBA{R: uint8(x * 4), G: uint8(y * 5), B: uint8(seed >> 24), A: 255})
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	pic := buf.Bytes()
-	if len(pic) < 256 || len(pic) >= 65536 {
-		t.Fatalf("the picture is %d bytes; the corrupting wrapper below counts on 256 to 65535", len(pic))
-	}
-	path := filepath.Join(dir, "photo.png")
-	if err := os.WriteFile(path, pic, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var posted struct {
-		Images []string `json:"images"`
-	}
-	if err := json.Unmarshal(node.kith("post", "a photo from the node", "--image", path), &posted); err != nil || len(posted.Images) != 1 {
-		t.Fatalf("post: %+v %v", posted, err)
-	}
-	id := posted.Images[0]
+	// A picture of 64×48 pixels, with noise so that it is some KB; and
+	// a post of three more (a node serves 2 transfers at once to a peer:
+	// the page waits its turn for the third).
+	pic := noisyPNG(t, 64, 48, 19)
+	id := postImages(t, node, dir, "a photo from the node", pic)[0]
 	if want := blob.Sum(pic).String(); id != want {
 		t.Fatalf("the node's picture is %s, want the file's %s", id, want)
 	}
-	sum := sha256.Sum256(pic)
-	wantKept := fmt.Sprintf("%s %d %s", id, len(pic), hex.EncodeToString(sum[:]))
+	three := [][]byte{noisyPNG(t, 30, 20, 1), noisyPNG(t, 31, 21, 2), noisyPNG(t, 32, 22, 3)}
+	for _, b := range append([][]byte{pic}, three...) {
+		if len(b) < 256 || len(b) >= 65536 {
+			t.Fatalf("a picture is %d bytes; the corrupting wrapper below counts on 256 to 65535", len(b))
+		}
+	}
+	ids := postImages(t, node, dir, "three more", three...)
+	kept := map[string]string{}
+	for i, b := range append([][]byte{pic}, three...) {
+		sum := sha256.Sum256(b)
+		kept[append([]string{id}, ids...)[i]] = fmt.Sprintf("%d %s", len(b), hex.EncodeToString(sum[:]))
+	}
 
 	page := strings.TrimSuffix(node.API, "/") + "/peer/"
 	withNode := page + "#node=" + url.QueryEscape(node.wsAddr())
@@ -145,15 +135,17 @@ func TestBrowserPeerBlob(t *testing.T) {
 })()`))
 	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
 	waitJS[bool](br, tab, "the node's post in the browser", syncTimeout, browserPosts+`.includes('a photo from the node')`)
-	said := waitJS[string](br, tab, "the page to say the picture was refused", syncTimeout, imageProblem)
-	if want := "This picture is not shown: refused: the bytes the node sent are not this picture (they do not match its id), so they were not kept."; said != want {
-		t.Fatalf("the page says %q\nwant %q", said, want)
+	waitJS[bool](br, tab, "the node's second post in the browser", syncTimeout, browserPosts+`.includes('three more')`)
+	said := waitJS[[]string](br, tab, "the page to say the pictures were refused", syncTimeout, `(p => p.length === 4 && p)(`+imageProblems+`)`)
+	refused := "This picture is not shown: refused: the bytes the node sent are not this picture (they do not match its id), so they were not kept."
+	if !slices.Equal(said, []string{refused, refused, refused, refused}) {
+		t.Fatalf("the page says %q\nwant 4 times %q", said, refused)
 	}
-	if shown := get(br, tab, "the picture", 10*time.Second, chromedp.Evaluate[string](shownImage)); shown != "" {
-		t.Fatalf("a refused picture is shown (%s)", shown)
+	if shown := get(br, tab, "the pictures", 10*time.Second, chromedp.Evaluate[[]string](shownImages)); len(shown) != 0 {
+		t.Fatalf("refused pictures are shown (%s)", shown)
 	}
-	if display := get(br, tab, "the picture's box", 10*time.Second, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('[data-testid=peer-post-image]')).display`)); display != "none" {
-		t.Fatalf("the refused picture's element is displayed (%s): a broken image", display)
+	if display := get(br, tab, "the pictures' boxes", 10*time.Second, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('[data-testid=peer-post-image]'), i => getComputedStyle(i).display).join(' ')`)); display != "none none none none" {
+		t.Fatalf("the refused pictures' elements are displayed (%s): broken images", display)
 	}
 	if kept := get(br, tab, "IndexedDB", 10*time.Second, chromedp.Evaluate[string](idbBlobs, chromedp.EvalAwaitPromise)); kept != `{"version":2,"marker":"kept from version 1","blobs":[]}` {
 		t.Fatalf("after the refusal IndexedDB holds %s", kept)
@@ -162,15 +154,20 @@ func TestBrowserPeerBlob(t *testing.T) {
 
 	// The node as it is: the picture is fetched, kept and shown.
 	br.do(tab, "open the page again", time.Minute, chromedp.Navigate("about:blank"), chromedp.Navigate(withNode), chromedp.WaitVisible(tid("peer-account")))
-	if shown := waitJS[string](br, tab, "the picture shown", syncTimeout, shownImage); shown != "64x48" {
-		t.Fatalf("the picture is shown as %s, want 64x48", shown)
+	if shown := waitJS[string](br, tab, "the pictures shown", syncTimeout, shownImages+`.length === 4 && `+shownImages+`.join(' ')`); shown != "30x20 31x21 32x22 64x48" {
+		t.Fatalf("the pictures are shown as %s, want 30x20 31x21 32x22 64x48", shown)
 	}
-	want := fmt.Sprintf(`{"version":2,"marker":"kept from version 1","blobs":[%q]}`, wantKept)
-	if kept := get(br, tab, "IndexedDB", 10*time.Second, chromedp.Evaluate[string](idbBlobs, chromedp.EvalAwaitPromise)); kept != want {
-		t.Fatalf("IndexedDB holds %s\nwant %s", kept, want)
+	var wantList []string
+	for _, k := range slices.Sorted(maps.Keys(kept)) {
+		wantList = append(wantList, k+" "+kept[k])
 	}
-	if p := get(br, tab, "the picture's problem", 10*time.Second, chromedp.Evaluate[string](imageProblem)); p != "" {
-		t.Fatalf("the page says %q about a picture it shows", p)
+	wantJSON, _ := json.Marshal(wantList)
+	want := fmt.Sprintf(`{"version":2,"marker":"kept from version 1","blobs":%s}`, wantJSON)
+	if got := get(br, tab, "IndexedDB", 10*time.Second, chromedp.Evaluate[string](idbBlobs, chromedp.EvalAwaitPromise)); got != want {
+		t.Fatalf("IndexedDB holds %s\nwant %s", got, want)
+	}
+	if p := get(br, tab, "the pictures' problems", 10*time.Second, chromedp.Evaluate[[]string](imageProblems)); len(p) != 0 {
+		t.Fatalf("the page says %q about pictures it shows", p)
 	}
 	br.screenshot(tab, "browserpeer-blob-2-shown")
 
@@ -183,11 +180,48 @@ func TestBrowserPeerBlob(t *testing.T) {
 		t.Fatal("the node still answers after it stopped")
 	}
 	br.do(tab, "open the page without the node", time.Minute, chromedp.Navigate("about:blank"), chromedp.Navigate(page), chromedp.WaitVisible(tid("peer-account")))
-	if shown := waitJS[string](br, tab, "the picture shown from IndexedDB", 30*time.Second, shownImage); shown != "64x48" {
-		t.Fatalf("without the node the picture is shown as %s, want 64x48", shown)
+	if shown := waitJS[string](br, tab, "the pictures shown from IndexedDB", 30*time.Second, shownImages+`.length === 4 && `+shownImages+`.join(' ')`); shown != "30x20 31x21 32x22 64x48" {
+		t.Fatalf("without the node the pictures are shown as %s, want 30x20 31x21 32x22 64x48", shown)
 	}
 	if src := get(br, tab, "the picture's source", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-post-image]').src`)); !strings.HasPrefix(src, "blob:") {
 		t.Fatalf("the picture's source is %q, want a blob: URL of the kept bytes", src)
 	}
 	br.screenshot(tab, "browserpeer-blob-3-offline")
+}
+
+// noisyPNG is a w×h PNG whose pixels are noise from seed.
+func noisyPNG(t *testing.T, w, h int, seed uint32) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for x := range w {
+		for y := range h {
+			seed = seed*1664525 + 1013904223
+			img.Set(x, y, color.RGBA{R: uint8(x * 4), G: uint8(y * 5), B: uint8(seed >> 24), A: 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// postImages has node post text with pictures, and returns their ids.
+func postImages(t *testing.T, node *proc, dir, text string, pics ...[]byte) []string {
+	t.Helper()
+	args := []string{"post", text}
+	for i, b := range pics {
+		path := filepath.Join(dir, fmt.Sprintf("%s-%d.png", strings.ReplaceAll(text, " ", "-"), i))
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "--image", path)
+	}
+	var posted struct {
+		Images []string `json:"images"`
+	}
+	if err := json.Unmarshal(node.kith(args...), &posted); err != nil || len(posted.Images) != len(pics) {
+		t.Fatalf("post: %+v %v", posted, err)
+	}
+	return posted.Images
 }

@@ -40,9 +40,34 @@ function put (db, id, bytes) {
   })
 }
 
+// AT_ONCE is how many pictures are fetched at once: a node serves 2
+// transfers at once to one peer (doc/protocol/blobsync.md, "Limits"); the
+// rest wait their turn here rather than be answered "busy".
+const AT_ONCE = 2
+let running = 0
+const waiting = []
+
+// inTurn runs fn once fewer than AT_ONCE fetches are running; a fetch
+// that ends hands its turn to the one waiting longest.
+async function inTurn (fn) {
+  if (running >= AT_ONCE) await new Promise((resolve) => waiting.push(resolve))
+  else running++
+  try {
+    return await fn()
+  } finally {
+    const next = waiting.shift()
+    if (next) next()
+    else running--
+  }
+}
+
 // fetchFromNode asks the node the page is connected to for blob id over a
-// /kith/blob/1 stream of its own.
-async function fetchFromNode (state, id) {
+// /kith/blob/1 stream of its own, AT_ONCE at a time.
+function fetchFromNode (state, id) {
+  return inTurn(() => fetchNow(state, id))
+}
+
+async function fetchNow (state, id) {
   const conns = state.p2p ? state.p2p.getConnections().filter((c) => state.nodeKey && net.isDirect(c) && c.remotePeer.toString() === state.nodePeer) : []
   if (conns.length === 0) throw Object.assign(new Error('not here yet: it comes from the node when the page is connected to it'), { transient: true })
   const stream = await conns[0].newStream('/kith/blob/1')
