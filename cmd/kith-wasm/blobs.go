@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -97,4 +98,54 @@ func refuseLocation(r io.Reader) error {
 		return errors.New("image carries location metadata (GPS); refused")
 	}
 	return nil
+}
+
+// prepareImage(bytes): the picture a person attaches to a post, as a node
+// takes it (`kith post --image`): a JPEG, PNG, GIF or WebP of at most
+// maxBlob bytes, its JPEG or PNG location metadata removed. Returns {id,
+// bytes, format}, the bytes to keep and the id to name in the post, or
+// {error}.
+func prepareImage(_ js.Value, args []js.Value) any {
+	if len(args) != 1 {
+		return fail(errors.New("prepareImage(bytes)"))
+	}
+	b, err := fromJS(args[0])
+	if err != nil {
+		return fail(err)
+	}
+	if int64(len(b)) > maxBlob {
+		return fail(&blob.TooLargeError{Limit: maxBlob, Size: int64(len(b))})
+	}
+	format, err := blob.CheckImage(bytes.NewReader(b))
+	if err != nil {
+		return fail(err)
+	}
+	var out bytes.Buffer
+	if _, _, err := blob.StripLocation(bytes.NewReader(b), &out); err != nil {
+		return fail(fmt.Errorf("the picture's location metadata could not be removed: %w", err))
+	}
+	return obj{"id": blob.Sum(out.Bytes()).String(), "bytes": toJS(out.Bytes()), "format": format}
+}
+
+// serveBlobs(stream, lookup): answers a peer's /kith/blob/1 stream
+// (blobsync.ServeHeld) from lookup(id) → Promise<Uint8Array|null>, the
+// page's kept blobs. A Promise that settles when the stream ends.
+func serveBlobs(_ js.Value, args []js.Value) any {
+	if len(args) != 2 {
+		return fail(errors.New("serveBlobs(stream, lookup)"))
+	}
+	st, lookup := newJSStream(args[0]), args[1]
+	return promise(func() (any, error) {
+		err := blobsync.ServeHeld(context.Background(), st, blobTimeout, func(id blob.ID) ([]byte, error) {
+			v, err := await(lookup.Invoke(id.String()))
+			if err != nil {
+				return nil, err
+			}
+			if v.IsNull() || v.IsUndefined() {
+				return nil, nil
+			}
+			return fromJS(v)
+		})
+		return nil, err
+	})
 }

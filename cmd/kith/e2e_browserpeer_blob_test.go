@@ -225,3 +225,64 @@ func postImages(t *testing.T, node *proc, dir, text string, pics ...[]byte) []st
 	}
 	return posted.Images
 }
+
+// TestBrowserPeerPostImage: the page's person attaches a picture to a
+// post; the page keeps it in IndexedDB, makes the post and shows the
+// picture; the node, following the browser's account, takes the post and
+// fetches the picture from the browser (blobsync.ServeHeld in WebAssembly),
+// byte for byte.
+func TestBrowserPeerPostImage(t *testing.T) {
+	t.Parallel()
+	peerDir := t.TempDir()
+	buildPeer(t, peerDir)
+	br := newBrowser(t)
+	dir := t.TempDir()
+	node := startNode(t, "node", filepath.Join(dir, "node"), "--listen", "/ip4/127.0.0.1/tcp/0/ws", "--peer-dir", peerDir)
+	pic := noisyPNG(t, 40, 30, 7)
+	path := filepath.Join(dir, "mine.png")
+	if err := os.WriteFile(path, pic, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id := blob.Sum(pic).String()
+	tab := br.ctx
+	br.do(tab, "open the browser peer", time.Minute,
+		chromedp.Navigate(strings.TrimSuffix(node.API, "/")+"/peer/#node="+url.QueryEscape(node.wsAddr())), chromedp.WaitVisible(tid("peer-create")))
+	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
+	account := waitJS[string](br, tab, "the browser's account", 10*time.Second, `document.querySelector('[data-testid=peer-account]').textContent`)
+	waitJS[string](br, tab, "connect to the node", 60*time.Second, `document.querySelector('[data-testid=peer-net]').dataset.account || ''`)
+	node.kith("follow", account)
+
+	br.do(tab, "post with a picture", 20*time.Second,
+		chromedp.SetValue(tid("peer-post-text"), "my picture"),
+		chromedp.SetUploadFiles(tid("peer-post-image-file"), []string{path}),
+		chromedp.Click(tid("peer-post")))
+	if shown := waitJS[string](br, tab, "the picture shown", 20*time.Second, shownImages+`.length === 1 && `+shownImages+`.join(' ')`); shown != "40x30" {
+		t.Fatalf("the page shows its picture as %s, want 40x30", shown)
+	}
+	sum := sha256.Sum256(pic)
+	want := fmt.Sprintf(`{"version":2,"marker":null,"blobs":["%s %d %s"]}`, id, len(pic), hex.EncodeToString(sum[:]))
+	if got := get(br, tab, "IndexedDB", 10*time.Second, chromedp.Evaluate[string](idbBlobs, chromedp.EvalAwaitPromise)); got != want {
+		t.Fatalf("IndexedDB holds %s\nwant %s", got, want)
+	}
+	if v := get(br, tab, "the file field", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-post-image-file]').value`)); v != "" {
+		t.Fatalf("after the post the file field still holds %q", v)
+	}
+	br.screenshot(tab, "browserpeer-blob-own")
+
+	waitFor(t, syncTimeout, "the node to hold the browser's post", func() bool {
+		return slices.Equal(node.posts(account), []string{"my picture"})
+	})
+	got := filepath.Join(dir, "got.png")
+	waitFor(t, syncTimeout, "the node to fetch the picture from the browser", func() bool {
+		_, err := node.try("blob", "get", id, "--out", got)
+		return err == nil
+	})
+	b, err := os.ReadFile(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b, pic) {
+		t.Fatalf("the node's copy of the picture differs (%d bytes, want %d)", len(b), len(pic))
+	}
+}

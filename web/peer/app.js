@@ -331,6 +331,10 @@ async function startNet () {
       stream.abort(err)
     }
   })
+  // The pictures of this device's posts, for the node (blobs.js).
+  await state.p2p.handle('/kith/blob/1', (stream) => {
+    blobs.serve(state.db, stream).catch((err) => console.warn('serving pictures: ' + err.message))
+  })
   await state.p2p.handle('/kith/sync/1', (stream, conn) => {
     runSync(hex(net.remoteKey(conn)), stream, false)
   })
@@ -571,9 +575,18 @@ $('node-form').addEventListener('submit', (ev) => {
 $('post-form').addEventListener('submit', async (ev) => {
   ev.preventDefault()
   const text = $('post-text').value
+  const file = $('post-image').files[0]
   try {
-    await state.peer.post(text)
+    const images = []
+    if (file) {
+      const pic = window.kith.prepareImage(new Uint8Array(await file.arrayBuffer()))
+      if (pic.error) throw new Error('the picture cannot be posted: ' + pic.error)
+      await blobs.keepOwn(state.db, pic.id, pic.bytes)
+      images.push(pic.id)
+    }
+    await state.peer.post(text, images)
     $('post-text').value = ''
+    $('post-image').value = ''
     problem('')
     scheduleRender()
   } catch (err) {

@@ -40,6 +40,28 @@ function put (db, id, bytes) {
   })
 }
 
+// keepOwn keeps a picture this page's person attaches to a post, before
+// the post is made (a post never names a picture this browser cannot
+// serve); bytes as prepared by the WebAssembly build (kith.prepareImage:
+// checked, location removed). A full quota is said in words.
+export async function keepOwn (db, id, bytes) {
+  try {
+    await put(db, id, bytes)
+  } catch (err) {
+    if (err && err.name === 'QuotaExceededError') throw new Error('the browser\'s storage for this page is full, so the picture was not kept. Free some space and try again.')
+    throw new Error('the picture could not be kept in this browser\'s storage: ' + (err && err.message))
+  }
+}
+
+// served answers the node's /kith/blob/1 streams from the kept blobs
+// (kith.serveBlobs: blobsync.ServeHeld hashes each before it sends it).
+export function serve (db, stream) {
+  return window.kith.serveBlobs(net.byteStream(stream), async (id) => {
+    const kept = await get(db, id)
+    return kept ? kept.bytes : null
+  })
+}
+
 // AT_ONCE is how many pictures are fetched at once: a node serves 2
 // transfers at once to one peer (doc/protocol/blobsync.md, "Limits"); the
 // rest wait their turn here rather than be answered "busy".
