@@ -36,7 +36,9 @@ func TestServeHeld(t *testing.T) {
 	// A message of the other role.
 	client, server := pipe()
 	done := make(chan error, 1)
-	go func() { done <- ServeHeld(t.Context(), server, waitLimit, func(blob.ID) ([]byte, error) { return nil, nil }) }()
+	go func() {
+		done <- ServeHeld(t.Context(), server, waitLimit, func(blob.ID) ([]byte, error) { return nil, nil })
+	}()
 	if _, err := client.Write(frames(message{Kind: kindHave, Sizes: []int64{1}})); err != nil {
 		t.Fatal(err)
 	}
