@@ -3,7 +3,9 @@
 // with kith's blob protocol (/kith/blob/1, run by kith's Go in the
 // WebAssembly build: blobsync.GetOne checks its size, its hash and its
 // location metadata), kept in IndexedDB (object store 'blobs', key the
-// blob id) and shown from there, also without the node.
+// blob id) and shown from there, also without the node. The pictures this
+// page's person attaches are kept before their post is made, and served
+// to the node (blobsync.ServeHeld).
 import * as net from './net.js'
 
 // STORE is the object store of the blobs: {id, size, bytes} under the id.
@@ -53,7 +55,7 @@ export async function keepOwn (db, id, bytes) {
   }
 }
 
-// served answers the node's /kith/blob/1 streams from the kept blobs
+// serve answers the node's /kith/blob/1 streams from the kept blobs
 // (kith.serveBlobs: blobsync.ServeHeld hashes each before it sends it).
 export function serve (db, stream) {
   return window.kith.serveBlobs(net.byteStream(stream), async (id) => {
