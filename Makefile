@@ -135,7 +135,7 @@ release:
 peer:
 	mkdir -p build/peer
 	GOOS=js GOARCH=wasm CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o build/peer/kith.wasm ./cmd/kith-wasm
-	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" web/peer/index.html web/peer/app.js web/peer/space.js web/peer/village.js web/peer/offline.js web/peer/sw.js web/peer/manifest.json web/peer/icon.svg web/peer/peer.css build/peer/
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" web/peer/index.html web/peer/app.js web/peer/space.js web/peer/village.js web/peer/blobs.js web/peer/offline.js web/peer/sw.js web/peer/manifest.json web/peer/icon.svg web/peer/peer.css build/peer/
 	cd web/peer && npm ci --no-audit --no-fund && ./node_modules/.bin/esbuild net.js --bundle --format=esm --minify --legal-comments=none --target=es2022 --log-level=warning --outfile=../../build/peer/net.js
 
 clean:

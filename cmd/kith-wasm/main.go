@@ -19,6 +19,10 @@ func main() {
 	}
 	api.Set("newPeer", js.FuncOf(newPeer))
 	api.Set("readIntroduction", js.FuncOf(readIntroduction))
+	api.Set("fetchBlob", js.FuncOf(fetchBlob)) // blobs.go
+	api.Set("blobID", js.FuncOf(blobID))
+	api.Set("prepareImage", js.FuncOf(prepareImage))
+	api.Set("serveBlobs", js.FuncOf(serveBlobs))
 	js.Global().Set("kith", api)
 	if ready := js.Global().Get("kithReady"); ready.Type() == js.TypeFunction {
 		ready.Invoke(api)

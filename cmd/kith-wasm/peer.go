@@ -10,6 +10,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/browserpeer"
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
@@ -149,7 +150,24 @@ func newPeer(_ js.Value, args []js.Value) any {
 		_, err := p.SetName(ctx, args[0].String())
 		return nil, err
 	})
+	// post(text, images?): images, optional, the blob ids ("blob_…") of
+	// pictures the page has kept already (blobs.go, prepareImage).
 	method("post", func(args []js.Value) (any, error) {
+		if len(args) > 1 && args[1].Truthy() && args[1].Length() > 0 {
+			ids := make([]blob.ID, args[1].Length())
+			for i := range ids {
+				id, err := blobArg(args[1].Index(i))
+				if err != nil {
+					return nil, fmt.Errorf("picture %d: %w", i+1, err)
+				}
+				ids[i] = id
+			}
+			e, err := p.PostWithImages(ctx, args[0].String(), ids)
+			if err != nil {
+				return nil, err
+			}
+			return entryObj(e, true), nil
+		}
 		e, err := p.Post(ctx, args[0].String())
 		if err != nil {
 			return nil, err
@@ -168,6 +186,11 @@ func newPeer(_ js.Value, args []js.Value) any {
 				o["account_id"] = v.Account.Account().String()
 			}
 			o["name"], o["device_name"] = v.AccountName, v.DeviceName
+			imgs := make([]any, len(v.Images))
+			for i, id := range v.Images {
+				imgs[i] = id.String()
+			}
+			o["images"] = imgs
 			out = append(out, o)
 		}
 		return out, nil

@@ -58,7 +58,7 @@ func TestBrowserPeerPassphraseKey(t *testing.T) {
 	br.do(tab, "the passphrase", 2*time.Minute,
 		chromedp.SetValue(tid("peer-pass-again"), "tulip river 42"), chromedp.Click(tid("peer-pass-submit")), chromedp.WaitVisible(tid("peer-create")))
 	kept := get(br, tab, "the kept key", 10*time.Second, chromedp.Evaluate[string](`new Promise((ok, no) => {
-  const r = indexedDB.open('kith-peer', 1)
+  const r = indexedDB.open('kith-peer')
   r.onsuccess = () => { const g = r.result.transaction('keys').objectStore('keys').get('device'); g.onsuccess = () => ok(JSON.stringify({pk: !!g.result.privateKey, kf: JSON.parse(g.result.key_file)})); g.onerror = () => no(g.error) }
   r.onerror = () => no(r.error)
 })`, chromedp.EvalAwaitPromise))

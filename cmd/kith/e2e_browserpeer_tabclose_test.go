@@ -28,7 +28,7 @@ const holdWrites = `(() => {
 
 // idbEntries counts the entries in the page's IndexedDB.
 const idbEntries = `new Promise((ok, no) => {
-  const r = indexedDB.open('kith-peer', 1)
+  const r = indexedDB.open('kith-peer')
   r.onsuccess = () => { const c = r.result.transaction('entries').objectStore('entries').count(); c.onsuccess = () => { r.result.close(); ok(c.result) }; c.onerror = () => no(c.error) }
   r.onerror = () => no(r.error)
 })`

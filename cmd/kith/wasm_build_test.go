@@ -41,7 +41,7 @@ func buildWasm(t *testing.T, dir string) {
 
 // peerPageFiles are the browser peer's files copied as they are from
 // web/peer, as the Makefile's peer target copies them.
-var peerPageFiles = []string{"index.html", "app.js", "space.js", "village.js", "offline.js", "sw.js", "manifest.json", "icon.svg", "peer.css"}
+var peerPageFiles = []string{"index.html", "app.js", "space.js", "village.js", "blobs.js", "offline.js", "sw.js", "manifest.json", "icon.svg", "peer.css"}
 
 // buildPeer builds the whole browser peer into dir, as `make peer` does:
 // the WebAssembly build, the page, and its libp2p bundle (esbuild from

@@ -28,8 +28,9 @@ func peerHandler(dir string) http.Handler {
 			w.Header().Set("Content-Type", "application/wasm")
 		}
 		// The page needs no more than itself, its WebAssembly and the
-		// node's WebSocket; wasm-unsafe-eval lets it compile kith.wasm.
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ws: wss:; img-src 'self' data:")
+		// node's WebSocket; wasm-unsafe-eval lets it compile kith.wasm; blob:
+		// URLs show the pictures it keeps in IndexedDB.
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ws: wss:; img-src 'self' data: blob:")
 		files.ServeHTTP(w, r)
 	})
 }

@@ -3,6 +3,7 @@ package browserpeer
 import (
 	"context"
 
+	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
@@ -19,6 +20,9 @@ type PostView struct {
 	Seq                     uint64
 	Timestamp               uint64 // the author's claim
 	Text                    string
+	// Images are the blob ids of the post's pictures, in display order;
+	// the page fetches and keeps them (doc/browser.md, "Blobs").
+	Images []blob.ID
 }
 
 // Posts returns the posts of every public log held, log by log in seq
@@ -58,7 +62,7 @@ func (p *Peer) Posts(ctx context.Context) ([]PostView, error) {
 					continue
 				}
 				if post, ok := pl.(*content.Post); ok {
-					out = append(out, PostView{ID: r.Entry.ID, Device: h.Log.Author, Account: account, Seq: r.Entry.Header.Seq, Timestamp: r.Entry.Header.Timestamp, Text: post.Text, AccountName: accountName, DeviceName: deviceName})
+					out = append(out, PostView{ID: r.Entry.ID, Device: h.Log.Author, Account: account, Seq: r.Entry.Header.Seq, Timestamp: r.Entry.Header.Timestamp, Text: post.Text, Images: post.Images, AccountName: accountName, DeviceName: deviceName})
 				}
 			}
 		}

@@ -4,6 +4,7 @@
 import * as net from './net.js'
 import * as spaces from './space.js'
 import { renderVillages } from './village.js'
+import * as blobs from './blobs.js'
 
 const $ = (id) => document.getElementById(id)
 const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
@@ -15,15 +16,19 @@ function problem (msg) {
   p.hidden = !msg
 }
 
-// ---- IndexedDB: the device key and every entry held, in the order added.
+// ---- IndexedDB: the device key and every entry held, in the order added;
+// since version 2 the pictures of posts too (blobs.js).
 
 function openDB () {
   return new Promise((resolve, reject) => {
-    const req = indexedDB.open('kith-peer', 1)
-    req.onupgradeneeded = () => {
+    const req = indexedDB.open('kith-peer', 2)
+    req.onupgradeneeded = (ev) => {
       const db = req.result
-      db.createObjectStore('keys')
-      db.createObjectStore('entries', { keyPath: 'n', autoIncrement: true }).createIndex('id', 'id', { unique: true })
+      if (ev.oldVersion < 1) {
+        db.createObjectStore('keys')
+        db.createObjectStore('entries', { keyPath: 'n', autoIncrement: true }).createIndex('id', 'id', { unique: true })
+      }
+      blobs.upgrade(db, ev.oldVersion)
     }
     req.onsuccess = () => resolve(req.result)
     req.onerror = () => reject(req.error)
@@ -242,7 +247,11 @@ async function renderPosts () {
     who.append(name, ' · ' + (p.device_name ? 'on ' + p.device_name : 'an unknown device') + ' · #' + p.seq)
     const text = document.createElement('div')
     text.textContent = p.text
-    li.append(who, text)
+    // The pictures between the author and the text (tests read the text
+    // as the item's last div).
+    li.append(who)
+    if (p.images && p.images.length) li.append(blobs.images(state, p.images))
+    li.append(text)
     return li
   }))
 }
@@ -299,6 +308,7 @@ async function connect (addr) {
   $('net').dataset.account = node.account_id
   state.nodeKey = hex(remote)
   await showNode()
+  scheduleRender() // pictures not here yet come from the node now
   if (less(state.key.publicRaw, remote)) {
     runSync(hex(remote), await conn.newStream('/kith/sync/1'), true)
   }
@@ -320,6 +330,10 @@ async function startNet () {
     } catch (err) {
       stream.abort(err)
     }
+  })
+  // The pictures of this device's posts, for the node (blobs.js).
+  await state.p2p.handle('/kith/blob/1', (stream) => {
+    blobs.serve(state.db, stream).catch((err) => console.warn('serving pictures: ' + err.message))
   })
   await state.p2p.handle('/kith/sync/1', (stream, conn) => {
     runSync(hex(net.remoteKey(conn)), stream, false)
@@ -561,9 +575,18 @@ $('node-form').addEventListener('submit', (ev) => {
 $('post-form').addEventListener('submit', async (ev) => {
   ev.preventDefault()
   const text = $('post-text').value
+  const file = $('post-image').files[0]
   try {
-    await state.peer.post(text)
+    const images = []
+    if (file) {
+      const pic = window.kith.prepareImage(new Uint8Array(await file.arrayBuffer()))
+      if (pic.error) throw new Error('the picture cannot be posted: ' + pic.error)
+      await blobs.keepOwn(state.db, pic.id, pic.bytes)
+      images.push(pic.id)
+    }
+    await state.peer.post(text, images)
     $('post-text').value = ''
+    $('post-image').value = ''
     problem('')
     scheduleRender()
   } catch (err) {

@@ -4,7 +4,7 @@
 // reached. Network first: while the host answers, the page always gets
 // its newest files, and the copy kept is refreshed.
 const CACHE = 'kith-peer-v1'
-const FILES = ['./', 'index.html', 'app.js', 'space.js', 'village.js', 'offline.js', 'net.js', 'peer.css', 'wasm_exec.js', 'kith.wasm', 'manifest.json', 'icon.svg']
+const FILES = ['./', 'index.html', 'app.js', 'space.js', 'village.js', 'blobs.js', 'offline.js', 'net.js', 'peer.css', 'wasm_exec.js', 'kith.wasm', 'manifest.json', 'icon.svg']
 
 self.addEventListener('install', (ev) => {
   ev.waitUntil(caches.open(CACHE).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()))
