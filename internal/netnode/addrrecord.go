@@ -54,6 +54,19 @@ type addrBook struct {
 	own   services.AddrRecord // Seq 0 until the first
 	peers map[identity.PublicKey]services.AddrRecord
 	taken map[identity.PublicKey]time.Time // when a peer's record was last taken; connected peers only
+	// later holds, per peer, the newest record that came too soon after
+	// the last taken one (addrsPeerInterval): it is taken when the
+	// interval ends, not dropped, or a peer that moved just after it
+	// connected would never be heard (its record is pushed once). One a
+	// peer, wanted peers only.
+	later map[identity.PublicKey]pendingRecord
+}
+
+// pendingRecord is a record kept for later, with the connection it came
+// on.
+type pendingRecord struct {
+	r   services.AddrRecord
+	via network.Conn
 }
 
 // addrFile is the JSON of DataDir/addr-records.json.
@@ -68,7 +81,7 @@ type addrFile struct {
 // startAddrRecords loads the records, gives the peers' addresses to the
 // peerstore, and starts watching this host's own addresses.
 func (h *Host) startAddrRecords(key identity.PrivateKey, dataDir string) {
-	b := &addrBook{h: h, key: key, peers: map[identity.PublicKey]services.AddrRecord{}, taken: map[identity.PublicKey]time.Time{}}
+	b := &addrBook{h: h, key: key, peers: map[identity.PublicKey]services.AddrRecord{}, taken: map[identity.PublicKey]time.Time{}, later: map[identity.PublicKey]pendingRecord{}}
 	if dataDir != "" {
 		b.path = filepath.Join(dataDir, addrRecordsFile)
 	}
@@ -316,6 +329,13 @@ func (b *addrBook) read(s network.Stream) {
 	if !b.h.Wants(remote) {
 		return
 	}
+	b.take(remote, id, r, s.Conn())
+}
+
+// take keeps remote's record r, which came on via, if it is newer than
+// the one held; one that comes within addrsPeerInterval of the last taken
+// is kept for when the interval ends.
+func (b *addrBook) take(remote identity.PublicKey, id peer.ID, r services.AddrRecord, via network.Conn) {
 	b.mu.Lock()
 	old, had := b.peers[remote]
 	switch {
@@ -323,6 +343,13 @@ func (b *addrBook) read(s network.Stream) {
 		b.mu.Unlock()
 		return
 	case time.Since(b.taken[remote]) < addrsPeerInterval:
+		p, waiting := b.later[remote]
+		if !waiting || r.Seq > p.r.Seq {
+			b.later[remote] = pendingRecord{r: r, via: via}
+		}
+		if !waiting {
+			time.AfterFunc(addrsPeerInterval-time.Since(b.taken[remote]), func() { b.takeLater(remote, id) })
+		}
 		b.mu.Unlock()
 		return
 	case !had && len(b.peers) >= maxAddrRecords:
@@ -337,8 +364,21 @@ func (b *addrBook) read(s network.Stream) {
 	b.remember(r)
 	if had {
 		b.h.log.Info("a peer's addresses changed", "peer", remote.Device().String(), "seq", r.Seq)
-		b.closeMoved(id, r, s.Conn())
+		b.closeMoved(id, r, via)
 	}
+}
+
+// takeLater takes the record of remote kept for later, if it is still
+// wanted.
+func (b *addrBook) takeLater(remote identity.PublicKey, id peer.ID) {
+	b.mu.Lock()
+	p, ok := b.later[remote]
+	delete(b.later, remote)
+	b.mu.Unlock()
+	if !ok || b.h.ctx.Err() != nil || !b.h.Wants(remote) {
+		return
+	}
+	b.take(remote, id, p.r, p.via)
 }
 
 // closeMoved closes the direct connections to id, but via, whose remote IP

@@ -2,6 +2,7 @@ package netnode
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -95,5 +96,43 @@ func TestAddrRecordsAsAttacker(t *testing.T) {
 	id, _ := peerIDOf(bKey.Public())
 	if !slices.ContainsFunc(a2.host.Peerstore().Addrs(id), func(m ma.Multiaddr) bool { return m.String() == "/ip4/10.9.0.2/tcp/4001" }) {
 		t.Fatalf("after a restart the peerstore holds %v for b, want its record's address", a2.host.Peerstore().Addrs(id))
+	}
+}
+
+// TestAddrRecordTooSoonTakenLater: a peer's newer record that comes within
+// addrsPeerInterval of the last one taken is taken when the interval ends,
+// not dropped (a peer pushes its record once per connection: one that
+// moved just after it connected was never heard, and its old connection
+// lingered until its keep-alive failed; TestAddressChangeReconnects failed
+// about one run in two); a flood within the interval keeps only the
+// newest, once.
+func TestAddrRecordTooSoonTakenLater(t *testing.T) {
+	old := addrsPeerInterval
+	addrsPeerInterval = 500 * time.Millisecond
+	t.Cleanup(func() { addrsPeerInterval = old })
+	a := startHost(t, loopbackConfig(t, testKey(t, 1)))
+	bKey := testKey(t, 2)
+	b := startHost(t, loopbackConfig(t, bKey))
+	if _, err := b.Connect(testContext(t, 5*time.Second), addrWith(t, a, "/tcp/")); err != nil {
+		t.Fatal(err)
+	}
+	a.Want("test", []identity.PublicKey{bKey.Public()})
+	seqOf := func() uint64 { s, _ := a.PeerAddrRecord(bKey.Public()); return s }
+	sendRecord(t, b, a, record(t, bKey, bKey.Public(), 1, "/ip4/10.9.0.2/tcp/4001"))
+	waitFor(t, 5*time.Second, "a to keep b's record, seq 1", func() bool { return seqOf() == 1 })
+	// Within the interval: seq 2, then 4, then 3.
+	for _, seq := range []uint64{2, 4, 3} {
+		sendRecord(t, b, a, record(t, bKey, bKey.Public(), seq, fmt.Sprintf("/ip4/10.9.0.%d/tcp/4001", 10+seq)))
+	}
+	if s := seqOf(); s != 1 {
+		t.Fatalf("a holds seq %d of b at once, want 1 (the others came within the interval)", s)
+	}
+	waitFor(t, 5*time.Second, "a to take b's newest record once the interval ended", func() bool { return seqOf() == 4 })
+	if _, addrs := a.PeerAddrRecord(bKey.Public()); !slices.Equal(addrs, []string{"/ip4/10.9.0.14/tcp/4001"}) {
+		t.Fatalf("a holds %v for b, want seq 4's address", addrs)
+	}
+	time.Sleep(2 * addrsPeerInterval)
+	if s := seqOf(); s != 4 {
+		t.Fatalf("a holds seq %d of b after the interval, want 4", s)
 	}
 }
