@@ -99,7 +99,7 @@ func (p *Peer) eachSpace(ctx context.Context, fn func(*spaceRead) error) error {
 func (p *Peer) spacesOf(ctx context.Context, account identity.PublicKey) ([]entry.ID, error) {
 	ids := map[entry.ID]bool{}
 	for _, typ := range []string{space.TypeCreate, space.TypeAdd} {
-		err := p.eachFound(ctx, store.Query{Type: typ}, func(e *store.Stored) {
+		err := store.EachFound(ctx, p.store, store.Query{Type: typ}, func(e *store.Stored) {
 			if e.Payload == nil {
 				return
 			}
@@ -132,24 +132,6 @@ func (p *Peer) spacesOf(ctx context.Context, account identity.PublicKey) ([]entr
 	return out, nil
 }
 
-// eachFound calls fn with every entry q finds, in arrival order.
-func (p *Peer) eachFound(ctx context.Context, q store.Query, fn func(*store.Stored)) error {
-	q.Limit = 1000
-	for {
-		es, err := p.store.Find(ctx, q)
-		if err != nil {
-			return err
-		}
-		for _, e := range es {
-			q.After = e.Cursor
-			fn(e)
-		}
-		if len(es) < q.Limit {
-			return nil
-		}
-	}
-}
-
 // spaceEntries returns the create entry (nil when not held) and what the
 // reducer reads of a space, as a node reads it: the create, every held
 // membership entry, and the certificates and revocations of their
@@ -166,7 +148,7 @@ func (p *Peer) spaceEntries(ctx context.Context, id entry.ID) (*entry.Entry, []*
 	out := []*entry.Entry{create}
 	devices := map[identity.PublicKey]bool{p.cfg.Device: true, create.Header.Author: true}
 	log := entry.LogID(id)
-	if err := p.eachFound(ctx, store.Query{LogID: &log}, func(e *store.Stored) {
+	if err := store.EachFound(ctx, p.store, store.Query{LogID: &log}, func(e *store.Stored) {
 		out = append(out, e.Entry)
 		devices[e.Header.Author] = true
 	}); err != nil {
@@ -221,7 +203,7 @@ func (p *Peer) readKeys(ctx context.Context, sr *spaceRead) error {
 		dk = nil
 	}
 	log := space.KeysLog(id)
-	return p.eachFound(ctx, store.Query{LogID: &log}, func(e *store.Stored) {
+	return store.EachFound(ctx, p.store, store.Query{LogID: &log}, func(e *store.Stored) {
 		if len(e.Payload) == 0 || e.Header.Seq > maxKeysLogSeq || r.tried[e.ID] || e.Payload[0] == 0x01 {
 			return
 		}

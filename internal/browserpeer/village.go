@@ -185,43 +185,35 @@ func (p *Peer) villageIDs(ctx context.Context, account identity.PublicKey) ([]en
 		return err == nil && d.Account == account
 	}
 	for _, typ := range []string{village.TypeFound, village.TypeInvite, village.TypeAccept, village.TypeJoin} {
-		q := store.Query{Type: typ, Limit: 1000}
-		for {
-			es, err := p.store.Find(ctx, q)
+		err := store.EachFound(ctx, p.store, store.Query{Type: typ}, func(e *store.Stored) {
+			if e.Payload == nil {
+				return
+			}
+			pl, err := village.Decode(e.Payload)
 			if err != nil {
-				return nil, err
+				return
 			}
-			for _, e := range es {
-				q.After = e.Cursor
-				if e.Payload == nil {
-					continue
+			switch pl := pl.(type) {
+			case *village.Found:
+				if slices.Contains(pl.Founders, account) {
+					ids[e.ID] = true
 				}
-				pl, err := village.Decode(e.Payload)
-				if err != nil {
-					continue
+			case *village.Invite:
+				if pl.Invitee == account && e.Header.LogID == entry.LogID(pl.Village) {
+					ids[pl.Village] = true
 				}
-				switch pl := pl.(type) {
-				case *village.Found:
-					if slices.Contains(pl.Founders, account) {
-						ids[e.ID] = true
-					}
-				case *village.Invite:
-					if pl.Invitee == account && e.Header.LogID == entry.LogID(pl.Village) {
-						ids[pl.Village] = true
-					}
-				case *village.Accept:
-					if e.Header.LogID == entry.LogID(pl.Village) && mine(e.Header.Author) {
-						ids[pl.Village] = true
-					}
-				case *village.Join:
-					if e.Header.LogID == entry.LogID(pl.Village) && mine(e.Header.Author) {
-						ids[pl.Village] = true
-					}
+			case *village.Accept:
+				if e.Header.LogID == entry.LogID(pl.Village) && mine(e.Header.Author) {
+					ids[pl.Village] = true
+				}
+			case *village.Join:
+				if e.Header.LogID == entry.LogID(pl.Village) && mine(e.Header.Author) {
+					ids[pl.Village] = true
 				}
 			}
-			if len(es) < q.Limit {
-				break
-			}
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	out := make([]entry.ID, 0, len(ids))

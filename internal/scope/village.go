@@ -40,7 +40,7 @@ func VillagesOf(ctx context.Context, st store.Store, keys []identity.PublicKey) 
 	}
 	ids := map[entry.ID]bool{}
 	for _, typ := range []string{village.TypeFound, village.TypeInvite, village.TypeAccept, village.TypeJoin} {
-		err := each(ctx, st, store.Query{Type: typ}, func(e *store.Stored) {
+		err := store.EachFound(ctx, st, store.Query{Type: typ}, func(e *store.Stored) {
 			if e.Payload == nil {
 				return
 			}
@@ -79,24 +79,6 @@ func VillagesOf(ctx context.Context, st store.Store, keys []identity.PublicKey) 
 	}
 	slices.SortFunc(out, func(a, b entry.ID) int { return bytes.Compare(a[:], b[:]) })
 	return out, nil
-}
-
-// each calls fn for every entry q selects, in pages.
-func each(ctx context.Context, st store.Store, q store.Query, fn func(*store.Stored)) error {
-	q.Limit = 1000
-	for {
-		es, err := st.Find(ctx, q)
-		if err != nil {
-			return err
-		}
-		for _, e := range es {
-			q.After = e.Cursor
-			fn(e)
-		}
-		if len(es) < q.Limit {
-			return nil
-		}
-	}
 }
 
 // villageLogs adds to sn.logs, for every village the keys take part in,
@@ -303,7 +285,7 @@ func Certificates(ctx context.Context, st store.Store) (map[identity.PublicKey][
 	devices := map[identity.PublicKey][]identity.PublicKey{}
 	byLog := map[entry.LogID][]*entry.Entry{}
 	for _, typ := range []string{content.TypeDeviceAdd, content.TypeDeviceRevoke} {
-		err := each(ctx, st, store.Query{Type: typ}, func(e *store.Stored) {
+		err := store.EachFound(ctx, st, store.Query{Type: typ}, func(e *store.Stored) {
 			byLog[e.Header.LogID] = append(byLog[e.Header.LogID], e.Entry)
 			if typ != content.TypeDeviceAdd || e.Payload == nil {
 				return
