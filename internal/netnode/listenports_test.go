@@ -23,18 +23,27 @@ func freePort(t *testing.T) int {
 // first one's port 7696 (libp2p sets SO_REUSEPORT), the kernel shared new
 // connections between the two, and dials to one reached the other ("peer
 // id mismatch"). Now the second falls back to free ports with a warning,
-// and a third peer reaches each by its own id, again and again.
+// and a third peer reaches each by its own id, again and again. QUIC and
+// WebRTC-direct share the UDP port, as in the default listen set.
 func TestSecondHostOnTheSamePortFallsBack(t *testing.T) {
 	port := freePort(t)
-	listen := []string{fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", port), fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", port)}
+	listen := []string{fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", port), fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", port), fmt.Sprintf("/ip4/127.0.0.1/udp/%d/webrtc-direct", port)}
 	first := startHost(t, loopbackConfig(t, testKey(t, 1), listen...))
 	if w := first.ListenWarnings(); len(w) != 0 {
 		t.Fatalf("the first host's warnings: %q", w)
 	}
 	second := startHost(t, loopbackConfig(t, testKey(t, 2), listen...))
 	w := second.ListenWarnings()
-	if len(w) != 2 || !strings.Contains(w[0], fmt.Sprintf("port %d is in use", port)) || !strings.Contains(w[1], "listening on a free port instead") {
-		t.Fatalf("the second host's warnings: %q, want two saying port %d is in use", w, port)
+	if len(w) != 3 {
+		t.Fatalf("the second host's warnings: %q, want three saying port %d is in use", w, port)
+	}
+	for i, l := range listen {
+		if !strings.HasPrefix(w[i], "listen address "+l+": ") || !strings.Contains(w[i], fmt.Sprintf("port %d is in use", port)) || !strings.Contains(w[i], "listening on a free port instead") {
+			t.Fatalf("the second host's warning %d: %q, want one saying %s's port %d is in use", i, w[i], l, port)
+		}
+	}
+	if n := len(second.Addrs()); n != 3 {
+		t.Fatalf("the second host listens on %d addresses, want 3 (TCP, QUIC, WebRTC-direct): %v", n, second.Addrs())
 	}
 	for _, a := range second.Addrs() {
 		if strings.Contains(a, fmt.Sprintf("/%d/", port)) {

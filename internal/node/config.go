@@ -118,6 +118,11 @@ func DefaultConfig() Config {
 			fmt.Sprintf("/ip6/::/tcp/%d", DefaultP2PPort),
 			fmt.Sprintf("/ip6/::/udp/%d/quic-v1", DefaultP2PPort),
 			fmt.Sprintf("/ip6/::/tcp/%d/ws", DefaultWSPort),
+			// WebRTC-direct shares the QUIC port's UDP socket
+			// (go-libp2p's quicreuse): browsers dial it with no
+			// certificate authority (doc/browser.md).
+			fmt.Sprintf("/ip4/0.0.0.0/udp/%d/webrtc-direct", DefaultP2PPort),
+			fmt.Sprintf("/ip6/::/udp/%d/webrtc-direct", DefaultP2PPort),
 		},
 		API:               DefaultAPI,
 		Bootstrap:         []string{},

@@ -43,7 +43,7 @@ func TestLoadConfigValues(t *testing.T) {
 		check               func(node.Config) bool
 	}{
 		{"partial file keeps defaults", "hops = 0\nmdns = false\n", "", func(c node.Config) bool {
-			return *c.Hops == 0 && !*c.MDNS && *c.DHT && c.API == node.DefaultAPI && len(c.Listen) == 6
+			return *c.Hops == 0 && !*c.MDNS && *c.DHT && c.API == node.DefaultAPI && len(c.Listen) == 8
 		}},
 		{"explicit log", `logs = ["dev_suz4xsymys55ymom3ikwlwude75l266s3vw2ugrso4wfyg5f2z2olslqle/log_a4aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaamcxfumm"]`, "", func(c node.Config) bool { return len(c.Logs) == 1 }},
 		{"unknown setting", "hopz = 2\n", "unknown setting hopz", nil},

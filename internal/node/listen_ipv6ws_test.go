@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -35,20 +34,8 @@ func TestDefaultListenHasIPv6WebSocket(t *testing.T) {
 	} else {
 		ln.Close()
 	}
-	p2p, ws := freeTCPPort(t), freeTCPPort(t)
-	var listen []string
-	for _, a := range node.DefaultConfig().Listen {
-		parts := strings.Split(a, "/")
-		for i, part := range parts {
-			switch part {
-			case strconv.Itoa(node.DefaultP2PPort):
-				parts[i] = strconv.Itoa(p2p)
-			case strconv.Itoa(node.DefaultWSPort):
-				parts[i] = strconv.Itoa(ws)
-			}
-		}
-		listen = append(listen, strings.Join(parts, "/"))
-	}
+	p2p, ws := freeP2PPort(t), freeTCPPort(t)
+	listen := defaultListenOn(p2p, ws)
 	server := startNetHost(t, 1, listen)
 	want := fmt.Sprintf("/ip6/::1/tcp/%d/ws/p2p/%s", ws, server.PeerID())
 	found := false
@@ -68,20 +55,37 @@ func TestDefaultListenHasIPv6WebSocket(t *testing.T) {
 	}
 }
 
-// TestOldDefaultListenUpgraded: a config.toml written with the old default
-// listen set (no IPv6 WebSocket) gets the new default set.
+// TestOldDefaultListenUpgraded: a config.toml written with an old default
+// listen set (no IPv6 WebSocket; then no WebRTC-direct) gets today's
+// defaults, and a set its user chose stays as it is.
 func TestOldDefaultListenUpgraded(t *testing.T) {
-	home := t.TempDir()
-	old := `listen = ["/ip4/0.0.0.0/tcp/7696", "/ip4/0.0.0.0/udp/7696/quic-v1", "/ip4/0.0.0.0/tcp/7697/ws", "/ip6/::/tcp/7696", "/ip6/::/udp/7696/quic-v1"]` + "\n"
-	if err := os.WriteFile(filepath.Join(home, node.ConfigFile), []byte(old), 0o600); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name, listen string
+		want         []string
+	}{
+		{"before IPv6 WebSocket", `["/ip4/0.0.0.0/tcp/7696", "/ip4/0.0.0.0/udp/7696/quic-v1", "/ip4/0.0.0.0/tcp/7697/ws", "/ip6/::/tcp/7696", "/ip6/::/udp/7696/quic-v1"]`, node.DefaultConfig().Listen},
+		{"before WebRTC-direct", `["/ip4/0.0.0.0/tcp/7696", "/ip4/0.0.0.0/udp/7696/quic-v1", "/ip4/0.0.0.0/tcp/7697/ws", "/ip6/::/tcp/7696", "/ip6/::/udp/7696/quic-v1", "/ip6/::/tcp/7697/ws"]`, node.DefaultConfig().Listen},
+		{"chosen by its user", `["/ip4/0.0.0.0/tcp/7696", "/ip4/0.0.0.0/udp/7696/quic-v1", "/ip4/0.0.0.0/tcp/7697/ws"]`, []string{"/ip4/0.0.0.0/tcp/7696", "/ip4/0.0.0.0/udp/7696/quic-v1", "/ip4/0.0.0.0/tcp/7697/ws"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home := t.TempDir()
+			if err := os.WriteFile(filepath.Join(home, node.ConfigFile), []byte("listen = "+tc.listen+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := node.LoadConfig(home)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := strings.Join(c.Listen, " "), strings.Join(tc.want, " "); got != want {
+				t.Fatalf("listen %q, want %q", got, want)
+			}
+		})
 	}
-	c, err := node.LoadConfig(home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := strings.Join(c.Listen, " "), strings.Join(node.DefaultConfig().Listen, " "); got != want || !strings.Contains(got, "/ip6/::/tcp/7697/ws") {
-		t.Fatalf("listen %q, want the new defaults %q", got, want)
+	d := strings.Join(node.DefaultConfig().Listen, " ")
+	for _, a := range []string{"/ip6/::/tcp/7697/ws", "/ip4/0.0.0.0/udp/7696/webrtc-direct", "/ip6/::/udp/7696/webrtc-direct"} {
+		if !strings.Contains(d, a) {
+			t.Errorf("the default listen set %q has no %s", d, a)
+		}
 	}
 }
 
