@@ -271,5 +271,5 @@ func inboxSize(ctx context.Context, tp *proc, village string) (kept, dropped int
 // workDelta is what a budget did between two reports of it.
 func workDelta(a, b wire.StrangerWork) wire.StrangerWork {
 	return wire.StrangerWork{Rate: b.Rate, MaxWaiting: b.MaxWaiting, Waiting: b.Waiting,
-		Admitted: b.Admitted - a.Admitted, Waited: b.Waited - a.Waited, Refused: b.Refused - a.Refused, Evicted: b.Evicted - a.Evicted}
+		Admitted: b.Admitted - a.Admitted, Waited: b.Waited - a.Waited, Refused: b.Refused - a.Refused, Evicted: b.Evicted - a.Evicted, Full: b.Full - a.Full}
 }

@@ -106,7 +106,7 @@ func (s *Service) Status(ctx context.Context) (wire.Status, error) {
 }
 
 func strangerWork(w node.StrangerWorkStats) wire.StrangerWork {
-	return wire.StrangerWork{Rate: w.Rate, Waiting: w.Waiting, MaxWaiting: w.MaxWaiting, Admitted: w.Admitted, Waited: w.Waited, Refused: w.Refused, Evicted: w.Evicted}
+	return wire.StrangerWork{Rate: w.Rate, Waiting: w.Waiting, MaxWaiting: w.MaxWaiting, Admitted: w.Admitted, Waited: w.Waited, Refused: w.Refused, Evicted: w.Evicted, Full: w.Full}
 }
 
 // strangers reports the node's guards against strangers; nil while the

@@ -39,7 +39,7 @@ var (
 	descRelaySlots   = prometheus.NewDesc("kith_relay_slots", "Relay slots (reservations) held at this hub now.", nil, nil)
 	descRelayCircs   = prometheus.NewDesc("kith_relay_circuits", "Relayed connections through this hub now.", nil, nil)
 	descRelayBytes   = prometheus.NewDesc("kith_relay_bytes_total", "Bytes relayed connections carried, both ways.", nil, nil)
-	descStrangerWork = prometheus.NewDesc("kith_stranger_work_total", "Requests of strangers under a budget (sessions: sync sessions and heads requests; requests: village requests), by outcome: admitted (at once or after waiting), waited, refused, evicted.", []string{"budget", "outcome"}, nil)
+	descStrangerWork = prometheus.NewDesc("kith_stranger_work_total", "Requests of strangers under a budget (sessions: sync sessions and heads requests; requests: village requests), by outcome: admitted (at once or after waiting), waited, refused, evicted, full (came when the queue was full).", []string{"budget", "outcome"}, nil)
 	descStrangerWait = prometheus.NewDesc("kith_stranger_work_waiting", "Strangers' requests waiting for their turn now.", []string{"budget"}, nil)
 	descStrangerConn = prometheus.NewDesc("kith_stranger_connections", "Strangers' inbound connections now.", nil, nil)
 	descStrangerTrim = prometheus.NewDesc("kith_stranger_connections_trimmed_total", "Idle strangers' connections closed to make room for a newcomer.", nil, nil)
@@ -89,6 +89,7 @@ func (c metricsCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descStrangerWork, float64(b.st.Waited), b.name, "waited")
 		counter(descStrangerWork, float64(b.st.Refused), b.name, "refused")
 		counter(descStrangerWork, float64(b.st.Evicted), b.name, "evicted")
+		counter(descStrangerWork, float64(b.st.Full), b.name, "full")
 		gauge(descStrangerWait, float64(b.st.Waiting), b.name)
 	}
 	gauge(descStrangerConn, float64(r.StrangerConns.Strangers))

@@ -57,6 +57,7 @@ type StrangerWorkStats struct {
 	Waited     int64   // of those, admitted after waiting
 	Refused    int64   // refused: the queue was full, or they waited too long
 	Evicted    int64   // of those, refused to make room for a returning peer
+	Full       int64   // requests that came when the queue was full (refused, or a returning peer that took a waiter's place)
 }
 
 func newWorkBudget(rate float64, burst float64, maxWaiting int, now time.Time) *workBudget {
@@ -89,6 +90,7 @@ func (b *workBudget) request(now time.Time, peer identity.PublicKey, cost float6
 		returning = true
 	}
 	if len(b.queue) >= b.maxWaiting {
+		b.stats.Full++
 		victim := -1
 		if returning {
 			for i := len(b.queue) - 1; i >= 0; i-- {

@@ -140,7 +140,7 @@ func TestWorkBudgetFullQueue(t *testing.T) {
 		t.Fatalf("after two minutes the queue drained: waiter %v err %v", w, err)
 	}
 	got := b.usage()
-	want := StrangerWorkStats{Rate: 1, MaxWaiting: 2, Admitted: 4, Waited: 2, Refused: 4, Evicted: 2}
+	want := StrangerWorkStats{Rate: 1, MaxWaiting: 2, Admitted: 4, Waited: 2, Refused: 4, Evicted: 2, Full: 4}
 	if got != want {
 		t.Fatalf("usage %+v, want %+v", got, want)
 	}

@@ -36,4 +36,5 @@ type StrangerWork struct {
 	Waited     int64   `json:"waited"`   // of those, after waiting
 	Refused    int64   `json:"refused"`  // the queue was full, or they waited 10 s
 	Evicted    int64   `json:"evicted"`  // of those, to make room for a returning peer
+	Full       int64   `json:"full"`     // came when the queue was full (refused, or a returning peer's eviction)
 }
