@@ -145,6 +145,10 @@ func TestBrowserPeerRestore(t *testing.T) {
 // page dials it (no certificate authority: the address carries the hash
 // of the node's certificate); the same exchange as over WebSocket
 // follows: certificates, then sync both ways.
+// TestBrowserPeerWebRTCDirect: the page, served by a node that listens
+// only on WebRTC-direct and not told which node to use, finds the node's
+// address at /peer/node.json, dials it with no certificate authority and
+// syncs both ways.
 func TestBrowserPeerWebRTCDirect(t *testing.T) {
 	t.Parallel()
 	peerDir := t.TempDir()
@@ -162,8 +166,13 @@ func TestBrowserPeerWebRTCDirect(t *testing.T) {
 	}
 	node.post("from the node")
 	tab := br.ctx
+	// Not told which node: the page asks the node that served it
+	// (/peer/node.json), which listens only on WebRTC-direct here.
 	br.do(tab, "open the browser peer", time.Minute,
-		chromedp.Navigate(strings.TrimSuffix(node.API, "/")+"/peer/#node="+url.QueryEscape(addr)), chromedp.WaitVisible(tid("peer-create")))
+		chromedp.Navigate(strings.TrimSuffix(node.API, "/")+"/peer/"), chromedp.WaitVisible(tid("peer-create")))
+	if got := waitJS[string](br, tab, "the page to find its node", 30*time.Second, `document.querySelector('[data-testid=peer-node-addr]').value`); got != addr {
+		t.Fatalf("the page's node address is %q, want the node's WebRTC-direct address %q", got, addr)
+	}
 	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
 	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
 	account := get(br, tab, "the account", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-account]').textContent`))

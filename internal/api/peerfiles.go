@@ -1,15 +1,29 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 )
 
+// peerNodeFile is where the page that a node serves finds that node's
+// addresses (doc/browser.md, "Build and serve").
+const peerNodeFile = "/peer/node.json"
+
+// PeerNode is what /peer/node.json answers: the account of the node that
+// serves the page and the addresses a browser can dial it at (WebSocket
+// and WebRTC-direct, with /p2p/), none while its network is stopped.
+type PeerNode struct {
+	Account string   `json:"account"`
+	Addrs   []string `json:"addrs"`
+}
+
 // peerHandler serves the browser peer's files (doc/browser.md) from dir at
-// /peer/, GET and HEAD only; nil when dir is empty. The page needs no
-// token: it holds its own device key and talks to the node over libp2p,
-// never through the API.
-func peerHandler(dir string) http.Handler {
+// /peer/, GET and HEAD only, and at /peer/node.json the node's own browser
+// addresses from self (so that the page it serves connects to it without
+// being told); nil when dir is empty. The page needs no token: it holds its
+// own device key and talks to the node over libp2p, never through the API.
+func peerHandler(dir string, self func() PeerNode) http.Handler {
 	if dir == "" {
 		return nil
 	}
@@ -22,6 +36,12 @@ func peerHandler(dir string) http.Handler {
 		}
 		if r.URL.Path == "/peer" {
 			http.Redirect(w, r, "/peer/", http.StatusFound)
+			return
+		}
+		if r.URL.Path == peerNodeFile {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "no-store")
+			_ = json.NewEncoder(w).Encode(self())
 			return
 		}
 		if strings.HasSuffix(r.URL.Path, ".wasm") {

@@ -126,9 +126,20 @@ func newRoot(o Options, setup *SetupOptions) *root {
 		log: log, tokenHash: sha256.Sum256([]byte(o.Token)), ping: ping, evBuffer: evBuffer, setup: setup,
 		inited: make(chan struct{}), closing: make(chan struct{}),
 	}
-	g := &guard{tokenHash: r.tokenHash, api: r.serveAPI, login: http.HandlerFunc(r.login), ui: uiHandler(), peer: peerHandler(o.PeerDir)}
+	g := &guard{tokenHash: r.tokenHash, api: r.serveAPI, login: http.HandlerFunc(r.login), ui: uiHandler(), peer: peerHandler(o.PeerDir, r.peerNode)}
 	r.handler = recovering(log, commonHeaders(g))
 	return r
+}
+
+// peerNode is what /peer/node.json answers: the current node's account and
+// browser addresses; empty in setup mode.
+func (r *root) peerNode() PeerNode {
+	p := PeerNode{Addrs: []string{}}
+	if s := r.cur.Load(); s != nil && s.n != nil {
+		p.Account = s.n.Account().String()
+		p.Addrs = s.n.BrowserAddrs()
+	}
+	return p
 }
 
 // serverOf builds the endpoints of a node (nil: of setup mode).

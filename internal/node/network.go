@@ -398,6 +398,11 @@ func (n *Node) Addrs() []string {
 	return nw.host.Addrs()
 }
 
+// BrowserAddrs returns the addresses of Addrs a browser can dial
+// (WebSocket and WebRTC-direct, not relayed); empty while the network is
+// stopped.
+func (n *Node) BrowserAddrs() []string { return netnode.BrowserAddrs(n.Addrs()) }
+
 // peerKeys returns the connected peers that are not blocked: those blobs
 // are asked from.
 func (nw *network) peerKeys() []identity.PublicKey {

@@ -483,6 +483,28 @@ function redial () {
   }, REDIAL_EVERY)
 }
 
+// servingNode returns the address of the kith node that served this page
+// (it answers node.json beside the page: doc/browser.md), '' when none
+// did. An https page may not open ws://, so there only wss and
+// WebRTC-direct count; an address on the page's own host comes first, then
+// WebSocket before WebRTC-direct.
+async function servingNode () {
+  try {
+    const r = await fetch('node.json', { cache: 'no-store' })
+    if (!r.ok) return ''
+    const secure = location.protocol === 'https:'
+    const plainWS = (a) => a.includes('/ws/') && !a.includes('/tls/')
+    const addrs = ((await r.json()).addrs || []).filter((a) => !(secure && plainWS(a)))
+    const host = location.hostname.replace(/^\[|\]$/g, '')
+    const own = (a) => { const h = a.split('/')[2]; return h === host || (host === 'localhost' && (h === '127.0.0.1' || h === '::1')) }
+    const rank = (a) => (own(a) ? 0 : 2) + (a.includes('/webrtc-direct/') ? 1 : 0)
+    return addrs.sort((a, b) => rank(a) - rank(b))[0] || ''
+  } catch (err) {
+    console.warn('node.json: ' + err.message)
+    return ''
+  }
+}
+
 async function main () {
   try {
     const [db] = await Promise.all([openDB(), loadWasm()])
@@ -504,6 +526,7 @@ async function main () {
     say('Ready: ' + kept.length + ' entries kept in this browser.')
     const m = location.hash.match(/node=([^&]+)/)
     if (m) $('node-addr').value = decodeURIComponent(m[1])
+    else if (!$('node-addr').value) $('node-addr').value = await servingNode()
     if (state.peer.account() && $('node-addr').value) await connect($('node-addr').value)
   } catch (err) {
     problem(err.message)
