@@ -11,10 +11,11 @@
 //     along the way, and in total.
 //
 //     go run ./bench/scale -mode posts -entries 100000
-//     go run ./bench/scale -mode follow -follows 1000
+//     go run ./bench/scale -mode follow -follows 1000 [-certs]
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -26,6 +27,9 @@ import (
 	"time"
 
 	"github.com/kithnet/kith/bench/internal/benchkit"
+	"github.com/kithnet/kith/internal/bundle"
+	"github.com/kithnet/kith/internal/content"
+	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/node"
 	"github.com/kithnet/kith/internal/store"
 )
@@ -49,6 +53,7 @@ type Result struct {
 	FollowCPU    float64    `json:"follow_cpu_seconds,omitempty"`
 	FollowPoints []FollowPt `json:"follow_points,omitempty"`
 	FollowWall   float64    `json:"follow_wall_seconds,omitempty"`
+	FollowCerts  bool       `json:"follow_certs,omitempty"` // each follow followed by the account's device certificate
 }
 
 // FollowPt is the node CPU the follows from After (exclusive) to Upto
@@ -64,6 +69,7 @@ func main() {
 	entries := flag.Int("entries", 100000, "posts: posts the home holds")
 	perLog := flag.Int("per-log", 10, "posts: posts per log")
 	follows := flag.Int("follows", 1000, "follow: accounts to follow")
+	certs := flag.Bool("certs", false, "follow: after each follow, give the node the account's device certificate (a bundle through the API), as sync brings it after a follow")
 	dir := flag.String("dir", "", "work directory (default: a temporary one, removed afterwards)")
 	cpuProfile := flag.String("cpuprofile", "", "follow: write the node's CPU profile to FILE")
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
@@ -74,7 +80,7 @@ func main() {
 	case "posts":
 		err = runPosts(&res, *entries, *perLog, *dir)
 	case "follow":
-		err = runFollow(&res, *follows, *dir, *cpuProfile)
+		err = runFollow(&res, *follows, *certs, *dir, *cpuProfile)
 	default:
 		err = fmt.Errorf("-mode %q: use posts or follow", *mode)
 	}
@@ -160,7 +166,7 @@ func nextFollowPoint(p int) int {
 	return p * 3
 }
 
-func runFollow(res *Result, follows int, dir, cpuProfile string) error {
+func runFollow(res *Result, follows int, certs bool, dir, cpuProfile string) error {
 	dir, cleanup, err := benchkit.WorkDir(dir, "scale")
 	if err != nil {
 		return err
@@ -180,15 +186,20 @@ func runFollow(res *Result, follows int, dir, cpuProfile string) error {
 		return err
 	}
 	defer p.Stop()
-	res.Follows = follows
+	res.Follows, res.FollowCerts = follows, certs
 	time.Sleep(2 * time.Second) // start-up work settles
 	cpu0, t0 := benchkit.CPUSecondsOf(p.PID), time.Now()
 	lastCPU, lastT, lastN := cpu0, t0, 0
 	next := 1
 	for i := 1; i <= follows; i++ {
-		acc := benchkit.DeviceKey(1_000_000 + i).Public().Account().String()
-		if _, err := p.Client.Follow(ctx, acc, true); err != nil {
+		accKey := benchkit.DeviceKey(1_000_000 + i)
+		if _, err := p.Client.Follow(ctx, accKey.Public().Account().String(), true); err != nil {
 			return fmt.Errorf("follow %d: %w", i, err)
+		}
+		if certs {
+			if err := giveCert(ctx, p, accKey, benchkit.DeviceKey(2_000_000+i)); err != nil {
+				return fmt.Errorf("certificate %d: %w", i, err)
+			}
 		}
 		if i == next || i == follows {
 			c, t := benchkit.CPUSecondsOf(p.PID), time.Now()
@@ -204,5 +215,33 @@ func runFollow(res *Result, follows int, dir, cpuProfile string) error {
 	}
 	res.FollowCPU = benchkit.CPUSecondsOf(p.PID) - cpu0
 	res.FollowWall = time.Since(t0).Seconds()
+	return nil
+}
+
+// giveCert imports, through the node's API, a bundle holding account's
+// certificate of device: what sync brings after a follow.
+func giveCert(ctx context.Context, p *benchkit.Proc, account, device identity.PrivateKey) error {
+	e, err := content.NewDeviceCert(account, device, "bench", 1)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	w, err := bundle.NewWriter(&buf, bundle.Meta{Created: 1, Producer: "bench/scale"})
+	if err != nil {
+		return err
+	}
+	if err := w.Entry(e); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	st, err := p.Client.Import(ctx, &buf, nil)
+	if err != nil {
+		return err
+	}
+	if st.EntriesNew != 1 {
+		return fmt.Errorf("the node added %d entries of the certificate's bundle, want 1 (%+v)", st.EntriesNew, st)
+	}
 	return nil
 }

@@ -62,9 +62,10 @@ type followedDevices struct {
 // followedForMessages returns the devices of the accounts followed (not
 // blocked) with their accounts, the accounts blocked, and those with
 // their devices. While the network runs it keeps the devices from the
-// scope's changes (scope.FollowsSince): a follow adds one account's
-// devices; anything else (an unfollow, a block, a certificate) reads them
-// all again. The map returned is shared: do not modify it. ms.mu is held.
+// scope's changes (scope.FollowsSince): a follow, or a certificate of an
+// account followed, adds one account's devices; anything else (an
+// unfollow, a block, a certificate of an account blocked) reads them all
+// again. The map returned is shared: do not modify it. ms.mu is held.
 func (n *Node) followedForMessages(ctx context.Context) (follows map[identity.PublicKey]identity.PublicKey, blocks, blocked map[identity.PublicKey]bool, err error) {
 	nw := n.net.Load()
 	if nw == nil {

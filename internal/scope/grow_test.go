@@ -253,10 +253,111 @@ func TestFollowsSince(t *testing.T) {
 	step("unfollow 1", follow(1, false), []identity.PublicKey{acc(2), acc(3)}, true)
 	step("follow 4", follow(4, true), []identity.PublicKey{acc(4)}, false)
 	step("block 3", w.write(me, &content.Block{Account: acc(3).Account(), Blocking: true}), []identity.PublicKey{acc(2), acc(3), acc(4)}, true, acc(3))
-	step("a device of 2", w.addDevice(2), []identity.PublicKey{acc(2), acc(3), acc(4)}, true, acc(3))
+	// A certificate of an account followed: its devices are read again,
+	// the others are not; of one not followed: nothing; of one blocked:
+	// all again (its devices are blocked).
+	step("a device of 2", w.addDevice(2), []identity.PublicKey{acc(2)}, false, acc(3))
+	step("a device of 1, not followed", w.addDevice(1), nil, false, acc(3))
+	step("a device of 3, blocked", w.addDevice(3), []identity.PublicKey{acc(2), acc(3), acc(4)}, true, acc(3))
+	step("devices of 4 and 2", append(w.addDevice(4), w.addDevice(2)...), []identity.PublicKey{acc(4), acc(2)}, false, acc(3))
 	step("follow 1 again", follow(1, true), []identity.PublicKey{acc(1)}, false, acc(3))
 	if err := sc.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
 	step("after a full read", nil, []identity.PublicKey{acc(1), acc(2), acc(3), acc(4)}, true, acc(3))
+}
+
+// Issue 18, item 6: a follow's certificate usually comes after the follow
+// (sync brings the account's certificate log once it is wanted). The
+// certificate of an account in the graph now grows it (its devices become
+// authors; within the hops, what the new device's statements add to the
+// account's follows is walked) instead of building it again, whether
+// the new device's statements came before its certificate or after; the
+// graph is built again only when the account's follows shrank. Each step
+// is compared with a full recomputation.
+func TestCertificatesGrowTheGraph(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, 7, 6)
+	me := w.devices[0][0]
+	cfg := Config{Account: w.accounts[0].Public(), Device: me.key.Public(), Hops: 2}
+	inc, err := New(ctx, w.st, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(what string, es []*entry.Entry) {
+		t.Helper()
+		if _, err := inc.Note(ctx, es); err != nil {
+			t.Fatal(err)
+		}
+		if err := inc.Recompute(ctx); err != nil {
+			t.Fatal(err)
+		}
+		full, err := New(ctx, w.st, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snapshotsEqual(t, what, inc, full)
+	}
+	// stmt writes p on d's public log with timestamp ts.
+	stmt := func(d *worldDevice, p content.Payload, ts uint64) []*entry.Entry {
+		b, err := content.Encode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := entry.Sign(d.key, entry.Draft{LogID: entry.PublicLog, Seq: d.seq + 1, Backlink: d.head, Timestamp: ts, Payload: b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.seq, d.head = d.seq+1, e.ID
+		return w.append(e)
+	}
+	rebuilt := inc.rebuilt.Load()
+	const n = 30
+	for i := range n {
+		// An account with no device known yet, followed.
+		a, _ := identity.GenerateKey(nil)
+		w.accounts = append(w.accounts, a)
+		w.devices = append(w.devices, nil)
+		x := len(w.accounts) - 1
+		step(fmt.Sprintf("follow %d", i), w.write(me, &content.Follow{Account: a.Public().Account(), Following: true}))
+		subject := w.accounts[1+i%5].Public().Account()
+		if i%2 == 0 {
+			// Certificate first, then the device's follow.
+			step(fmt.Sprintf("certificate %d", i), w.addDevice(x))
+			step(fmt.Sprintf("statement %d", i), stmt(w.devices[x][0], &content.Follow{Account: subject, Following: true}, 10))
+		} else {
+			// The device's follow first (not its account's yet), then
+			// the certificate.
+			d, _ := identity.GenerateKey(nil)
+			cert, err := content.NewDeviceCert(a, d, "d", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wd := &worldDevice{key: d, cert: cert}
+			w.devices[x] = append(w.devices[x], wd)
+			step(fmt.Sprintf("statement %d", i), stmt(wd, &content.Follow{Account: subject, Following: true}, 10))
+			step(fmt.Sprintf("certificate %d", i), w.append(cert))
+		}
+	}
+	if got := inc.rebuilt.Load(); got != rebuilt {
+		t.Fatalf("the graph was built again %d times in %d follows, certificates and statements: want 0", got-rebuilt, n)
+	}
+	if got := inc.grown.Load(); got < 3*n {
+		t.Fatalf("the graph grew %d times, want at least %d", got, 3*n)
+	}
+	// A second device whose newer statement unfollows what the first
+	// followed: the account's follows shrink, the graph is built again.
+	x := len(w.accounts) - 2 // its first device followed 1+28%5 at 10
+	d, _ := identity.GenerateKey(nil)
+	cert, err := content.NewDeviceCert(w.accounts[x], d, "d", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd := &worldDevice{key: d, cert: cert}
+	w.devices[x] = append(w.devices[x], wd)
+	step("an unfollow by a device not certified yet", stmt(wd, &content.Follow{Account: w.accounts[1+28%5].Public().Account(), Following: false}, 20))
+	step("its certificate", w.append(cert))
+	if got := inc.rebuilt.Load(); got != rebuilt+1 {
+		t.Fatalf("built again %d times after a certificate that makes follows shrink, want 1", got-rebuilt)
+	}
 }

@@ -33,23 +33,43 @@ type relCache struct {
 	// certificates and revocations.
 	devices map[identity.PublicKey]heldDevices
 	// edits: the answers of held ledgers that Note changed since the
-	// last recomputation took them, in order (grow.go); dirty: something
-	// else changed since (a device certified or revoked, a ledger
-	// dropped), or too many edits came: the next recomputation builds
-	// the graph again.
+	// last recomputation took them, and the accounts whose devices
+	// changed, in order (grow.go); dirty: something else changed since (a
+	// ledger dropped), or too many edits came: the next recomputation
+	// builds the graph again.
 	edits []edit
 	dirty bool
-	// certGen counts the certificates and revocations noted, and the
-	// resets: a caller that read devices of accounts from the store
-	// reads them again when it changed (FollowsSince).
-	certGen uint64
+	// certs: the accounts whose devices changed (a certificate or a
+	// revocation noted), in order; certBase of them were forgotten before
+	// the first (FollowsSince reads them since a mark). certGen counts
+	// the resets and the times certs grew past maxEdits: a caller that
+	// read devices of accounts from the store then reads them all again.
+	certs    []identity.PublicKey
+	certBase uint64
+	certGen  uint64
 }
 
 // edit is a change of one held ledger's answer: the account now follows
-// (or blocks) subject, or no longer does.
+// (or blocks) subject, or no longer does; or (cert) the account certified
+// or revoked a device: old are its current devices the graph was built
+// with (had: they were held).
 type edit struct {
 	account, subject identity.PublicKey
 	block, on        bool
+	cert, revoke     bool
+	had              bool
+	old              []identity.PublicKey
+}
+
+// addEdit keeps x for the next recomputation, or marks the graph dirty
+// when more than maxEdits came.
+func (c *relCache) addEdit(x edit) {
+	if len(c.edits) >= maxEdits {
+		c.dirty, c.edits = true, nil
+	}
+	if !c.dirty {
+		c.edits = append(c.edits, x)
+	}
 }
 
 // maxEdits bounds the edits kept between recomputations; past it the next
@@ -96,13 +116,36 @@ func (c *relCache) devicesOf(ctx context.Context, st store.Store, account identi
 // while no Note runs: by the Scope's recomputation, which holds the
 // cache's lock through readers (view).
 func (c *relCache) ledger(ctx context.Context, st store.Store, account identity.PublicKey, devices []identity.PublicKey) (*Ledger, error) {
-	devs := slices.Clone(devices)
-	slices.SortFunc(devs, func(a, b identity.PublicKey) int { return bytes.Compare(a[:], b[:]) })
-	devs = slices.Compact(devs)
+	devs := uniqueSorted(devices)
 	if cr, ok := c.accounts[account]; ok && slices.Equal(cr.devices, devs) {
 		return cr.ledger, nil
 	}
 	c.drop(account)
+	return c.read(ctx, st, account, devs)
+}
+
+// reread returns the account's ledger over devices as ledger does, and
+// the one it held before over other devices (nil when none), without
+// marking the graph dirty: grow compares the two (a certificate can only
+// grow the graph when the account's follows did not shrink). The caller
+// holds c.mu.
+func (c *relCache) reread(ctx context.Context, st store.Store, account identity.PublicKey, devices []identity.PublicKey) (old, l *Ledger, err error) {
+	devs := uniqueSorted(devices)
+	cr, ok := c.accounts[account]
+	if ok && slices.Equal(cr.devices, devs) {
+		return cr.ledger, cr.ledger, nil
+	}
+	if ok {
+		old = cr.ledger
+		c.unindex(account, cr)
+	}
+	l, err = c.read(ctx, st, account, devs)
+	return old, l, err
+}
+
+// read reads the account's ledger over devs (sorted, no repeats) from the
+// store and holds it.
+func (c *relCache) read(ctx context.Context, st store.Store, account identity.PublicKey, devs []identity.PublicKey) (*Ledger, error) {
 	l, err := readLedger(ctx, st, devs)
 	if err != nil {
 		return nil, err
@@ -114,6 +157,13 @@ func (c *relCache) ledger(ctx context.Context, st store.Store, account identity.
 	return l, nil
 }
 
+// uniqueSorted returns ks sorted, without repeats, in a new slice.
+func uniqueSorted(ks []identity.PublicKey) []identity.PublicKey {
+	ks = slices.Clone(ks)
+	slices.SortFunc(ks, func(a, b identity.PublicKey) int { return bytes.Compare(a[:], b[:]) })
+	return slices.Compact(ks)
+}
+
 // drop forgets the account's ledger; the next recomputation builds the
 // graph again.
 func (c *relCache) drop(account identity.PublicKey) {
@@ -122,6 +172,11 @@ func (c *relCache) drop(account identity.PublicKey) {
 		return
 	}
 	c.dirty = true
+	c.unindex(account, cr)
+}
+
+// unindex forgets the account's ledger cr, held.
+func (c *relCache) unindex(account identity.PublicKey, cr *cachedRelations) {
 	delete(c.accounts, account)
 	for _, d := range cr.devices {
 		as := slices.DeleteFunc(c.byDevice[d], func(a identity.PublicKey) bool { return a == account })
@@ -150,16 +205,21 @@ func (c *relCache) note(ctx context.Context, es []*entry.Entry, get func(context
 			continue
 		}
 		if typ == content.TypeDeviceAdd || typ == content.TypeDeviceRevoke {
-			// Whose devices changed is not known here for every
-			// account (the scope's own are read from the store):
-			// the graph is built again.
-			c.dirty = true
-			c.certGen++
 			// Written by the account (payloads.md): its devices are read
-			// again when next asked for.
-			if _, ok := c.devices[e.Header.Author]; ok {
-				delete(c.devices, e.Header.Author)
+			// again when next asked for, and the next recomputation
+			// grows the graph by them (grow.go).
+			a := e.Header.Author
+			h, had := c.devices[a]
+			if had {
+				delete(c.devices, a)
 				changed = true
+			}
+			c.addEdit(edit{account: a, cert: true, revoke: typ == content.TypeDeviceRevoke, had: had, old: h.current})
+			c.certs = append(c.certs, a)
+			if len(c.certs) > maxEdits {
+				c.certBase += uint64(len(c.certs))
+				c.certs = nil
+				c.certGen++
 			}
 		}
 		if typ == content.TypeDeviceRevoke {
@@ -212,16 +272,11 @@ func (c *relCache) note(ctx context.Context, es []*entry.Entry, get func(context
 					continue
 				}
 				changed = true
-				if len(c.edits) >= maxEdits {
-					c.dirty, c.edits = true, nil
+				on := l.Follows(x.Subject)
+				if x.Block {
+					on = l.Blocks(x.Subject)
 				}
-				if !c.dirty {
-					on := l.Follows(x.Subject)
-					if x.Block {
-						on = l.Blocks(x.Subject)
-					}
-					c.edits = append(c.edits, edit{account: a, subject: x.Subject, block: x.Block, on: on})
-				}
+				c.addEdit(edit{account: a, subject: x.Subject, block: x.Block, on: on})
 			}
 		}
 	}
@@ -236,6 +291,8 @@ func (c *relCache) reset() {
 	c.byDevice = map[identity.PublicKey][]identity.PublicKey{}
 	c.devices = map[identity.PublicKey]heldDevices{}
 	c.edits, c.dirty = nil, true
+	c.certBase += uint64(len(c.certs))
+	c.certs = nil
 	c.certGen++
 }
 

@@ -105,6 +105,11 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 		return err
 	}
 	sn.villages = ids
+	if len(ids) == 0 {
+		// In no village: nothing below, and reading every certificate
+		// held made each recomputation cost every account followed.
+		return nil
+	}
 	mine := map[identity.PublicKey]bool{}
 	for _, k := range keys {
 		mine[k] = true
