@@ -16,6 +16,12 @@ import (
 // maxScanAuthors bounds the devices one store query names.
 const maxScanAuthors = 500
 
+// rangeScanFactor: keepMessages reads every entry that arrived since a
+// group of devices was last read, whoever wrote it, when there are at most
+// this many cursors per device in the range; else it asks for the
+// devices' entries, maxScanAuthors at a time.
+const rangeScanFactor = 4
+
 // messageAuthors returns the devices whose announcement parts this node
 // tries (messages.md §6): those of its own account, of the accounts it
 // follows (not blocked) and of the participants of the conversations it
@@ -206,49 +212,75 @@ func (n *Node) keepMessages(ctx context.Context, publish bool) error {
 	var fresh []*convInfo
 	isFresh := map[message.ID]bool{} // reported by reportHeld below
 	me := n.device.Public()
+	// scan reads the entries q finds (of the authors in only, when set).
+	scan := func(q store.Query, only map[identity.PublicKey]bool) error {
+		for {
+			es, err := n.store.Find(ctx, q)
+			if err != nil {
+				return err
+			}
+			for _, e := range es {
+				q.After = e.Cursor
+				if only != nil && !only[e.Header.Author] {
+					continue
+				}
+				if e.Payload == nil || e.Header.LogID == entry.PublicLog || e.Header.Author == me {
+					continue
+				}
+				pos := seal.Position{Author: seal.ID(e.Header.Author), LogID: seal.ID(e.Header.LogID), Seq: e.Header.Seq}
+				switch message.KindOf(e.Payload) {
+				case message.KindAnnouncement:
+					tried = true
+					c, err := n.tryAnnouncement(pos, e.Payload, getKey)
+					if err != nil {
+						return err
+					}
+					if c != nil && ms.convs[c.ID()] == nil {
+						ci := n.addConversation(c)
+						if err := n.noteOwnDevices(ctx, ci); err != nil {
+							return err
+						}
+						fresh = append(fresh, ci)
+						isFresh[c.ID()] = true
+						changed = true
+					}
+				case message.KindMessage:
+					if c := ms.book.Find(pos.Author, pos.LogID); c != nil && !isFresh[c.ID()] {
+						if !n.reportMessage(c, e, pos) && len(late) < maxLateReports {
+							late = append(late, lateReport{c, e, pos})
+						}
+					}
+				}
+			}
+			if len(es) < q.Limit {
+				break
+			}
+		}
+		return nil
+	}
 	for from, devs := range groups {
+		if hi-from <= int64(len(devs))*rangeScanFactor {
+			// Few entries arrived since, from many devices' point of view
+			// (the usual case: one new entry, thousands of devices
+			// followed): one pass over them, whoever wrote them, instead
+			// of a query per maxScanAuthors devices.
+			only := make(map[identity.PublicKey]bool, len(devs))
+			for _, d := range devs {
+				only[d] = true
+			}
+			if err := scan(store.Query{After: from, Before: hi + 1, Limit: 1000}, only); err != nil {
+				return err
+			}
+			for _, d := range devs {
+				ms.scanned[d] = hi
+			}
+			continue
+		}
 		for len(devs) > 0 {
 			batch := devs[:min(len(devs), maxScanAuthors)]
 			devs = devs[len(batch):]
-			q := store.Query{Authors: batch, After: from, Before: hi + 1, Limit: 1000}
-			for {
-				es, err := n.store.Find(ctx, q)
-				if err != nil {
-					return err
-				}
-				for _, e := range es {
-					q.After = e.Cursor
-					if e.Payload == nil || e.Header.LogID == entry.PublicLog || e.Header.Author == me {
-						continue
-					}
-					pos := seal.Position{Author: seal.ID(e.Header.Author), LogID: seal.ID(e.Header.LogID), Seq: e.Header.Seq}
-					switch message.KindOf(e.Payload) {
-					case message.KindAnnouncement:
-						tried = true
-						c, err := n.tryAnnouncement(pos, e.Payload, getKey)
-						if err != nil {
-							return err
-						}
-						if c != nil && ms.convs[c.ID()] == nil {
-							ci := n.addConversation(c)
-							if err := n.noteOwnDevices(ctx, ci); err != nil {
-								return err
-							}
-							fresh = append(fresh, ci)
-							isFresh[c.ID()] = true
-							changed = true
-						}
-					case message.KindMessage:
-						if c := ms.book.Find(pos.Author, pos.LogID); c != nil && !isFresh[c.ID()] {
-							if !n.reportMessage(c, e, pos) && len(late) < maxLateReports {
-								late = append(late, lateReport{c, e, pos})
-							}
-						}
-					}
-				}
-				if len(es) < q.Limit {
-					break
-				}
+			if err := scan(store.Query{Authors: batch, After: from, Before: hi + 1, Limit: 1000}, nil); err != nil {
+				return err
 			}
 			for _, d := range batch {
 				ms.scanned[d] = hi
