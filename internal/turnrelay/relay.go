@@ -182,16 +182,14 @@ func (rc *relayConn) WriteTo(p []byte, to net.Addr) (int, error) {
 }
 
 func (rc *relayConn) ReadFrom(p []byte) (int, net.Addr, error) {
-	for {
-		n, addr, err := rc.PacketConn.ReadFrom(p)
-		if err != nil {
-			return n, addr, err
-		}
-		if !rc.carry(n) {
-			return 0, nil, errEnded
-		}
-		return n, addr, nil
+	n, addr, err := rc.PacketConn.ReadFrom(p)
+	if err != nil {
+		return n, addr, err
 	}
+	if !rc.carry(n) {
+		return 0, nil, errEnded
+	}
+	return n, addr, nil
 }
 
 // Close closes the socket and forgets the allocation (pion calls it when
