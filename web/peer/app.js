@@ -312,7 +312,7 @@ async function connect (addr) {
   if (less(state.key.publicRaw, remote)) {
     runSync(hex(remote), await conn.newStream('/kith/sync/1'), true)
   }
-  introductions()
+  askICE().finally(introductions) // the node's relay first, for the WebRTC connections introductions make
 }
 
 // startNet starts this device's libp2p node once, answering who this
@@ -475,6 +475,36 @@ async function introductions () {
     console.warn('introductions: ' + err.message)
   }
   if (state.nodeKey === node) state.introTimer = setTimeout(introductions, INTRODUCE_EVERY)
+}
+
+// askICE asks the node for its STUN/TURN server and credentials
+// (/kith/ice/1, doc/protocol/ice.md), so that a browser on another
+// network can meet this one through the node's relay; again before they
+// expire. '#…&ice=relay' in the address (a test-only switch) makes every
+// WebRTC connection use the relay only.
+async function askICE () {
+  clearTimeout(state.iceTimer)
+  const node = state.nodeKey
+  const policy = /[#&]ice=relay(&|$)/.test(location.hash) ? 'relay' : 'all'
+  let again = 60
+  try {
+    const conns = state.p2p.getConnections().filter((c) => hex(net.remoteKey(c)) === node)
+    if (conns.length === 0) return
+    const a = await window.kith.readICE(net.byteStream(await conns[0].newStream('/kith/ice/1')))
+    if (a.status === 0) {
+      net.setICE([{ urls: net.iceURLs(state.nodeAddr, a.port), username: a.username, credential: a.password }], policy)
+      $('ice').textContent = 'Browsers on other networks can meet this one through the node\'s relay (STUN/TURN on UDP port ' + a.port + ').'
+      again = Math.max(60, a.ttl - 60)
+    } else {
+      net.setICE([], policy)
+      if (a.status !== 1) again = 10 // refused: the node may follow this account soon
+      $('ice').textContent = 'No relay for browsers on other networks: ' + a.reason.replace('acc_…', (state.peer.account() || {}).account_id || 'acc_…') + '. Browsers on this network still meet directly.'
+    }
+    $('ice').dataset.status = a.status
+  } catch (err) {
+    console.warn('ICE servers: ' + err.message)
+  }
+  if (state.nodeKey === node) state.iceTimer = setTimeout(askICE, again * 1000)
 }
 
 function redial () {
