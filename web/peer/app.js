@@ -406,6 +406,7 @@ const REDIAL_EVERY = 3000 // ms between tries to reach the node again
 // and dials the node again when its connection ends.
 function watchPeers () {
   state.direct = new Map() // device key (hex) → {conn, label} of the browser peers met
+  state.dialing = new Set() // device keys (hex) of the browser peers being dialled
   state.p2p.addEventListener('connection:open', (ev) => {
     const conn = ev.detail
     if (conn.remotePeer.toString() === state.nodePeer || !net.isDirect(conn)) return
@@ -437,7 +438,18 @@ async function meet (conn) {
   const met = { conn, transport: net.transportOf(conn), account: '' }
   state.direct.set(remote, met)
   try {
-    const cert = await conn.newStream('/kith/cert/1')
+    // The side that was dialled may ask before the dialler takes its
+    // streams (seen through a TURN relay): ask again, twice.
+    let cert
+    for (let i = 0; ; i++) {
+      try {
+        cert = await conn.newStream('/kith/cert/1')
+        break
+      } catch (err) {
+        if (i === 2 || conn.status !== 'open') throw err
+        console.warn('meeting ' + remote.slice(0, 12) + ', asking again: ' + err.message)
+      }
+    }
     const peer = await state.peer.acceptCert(remote, net.byteStream(cert), true)
     met.account = peer.account_id
     showPeers()
@@ -468,8 +480,11 @@ async function introductions () {
     const keys = await window.kith.readIntroduction(net.byteStream(await conns[0].newStream('/kith/introduce/1')))
     for (const k of keys) {
       const raw = new Uint8Array(k.match(/../g).map((b) => parseInt(b, 16)))
-      if (state.direct.has(k) || !less(state.key.publicRaw, raw)) continue
-      state.p2p.dial(net.webRTCAddr(state.nodeAddr, raw)).catch((err) => console.warn('WebRTC to ' + k.slice(0, 12) + ': ' + err.message))
+      if (state.direct.has(k) || state.dialing.has(k) || !less(state.key.publicRaw, raw)) continue
+      // One dial a peer at a time: through a TURN relay a dial takes
+      // longer than the 5 s between questions, and two at once race.
+      state.dialing.add(k)
+      state.p2p.dial(net.webRTCAddr(state.nodeAddr, raw)).catch((err) => console.warn('WebRTC to ' + k.slice(0, 12) + ': ' + err.message)).finally(() => state.dialing.delete(k))
     }
   } catch (err) {
     console.warn('introductions: ' + err.message)
