@@ -19,6 +19,7 @@ func main() {
 	}
 	api.Set("newPeer", js.FuncOf(newPeer))
 	api.Set("readIntroduction", js.FuncOf(readIntroduction))
+	api.Set("readICE", js.FuncOf(readICE))     // ice.go
 	api.Set("fetchBlob", js.FuncOf(fetchBlob)) // blobs.go
 	api.Set("blobID", js.FuncOf(blobID))
 	api.Set("prepareImage", js.FuncOf(prepareImage))

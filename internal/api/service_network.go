@@ -80,7 +80,14 @@ func (s *Service) Status(ctx context.Context) (wire.Status, error) {
 	for _, d := range st.HubSlots {
 		slots = append(slots, d.String())
 	}
+	var turn *wire.TURN
+	if t := st.TURN; t != nil {
+		turn = &wire.TURN{Listen: t.Addrs, Allocations: t.Allocations, AllocationsTotal: t.AllocationsTotal, BytesRelayed: t.BytesRelayed,
+			RefusedAuth: t.RefusedAuth, RefusedQuota: t.RefusedQuota, RefusedPeer: t.RefusedPeer, DroppedOwn: t.DroppedOwn,
+			EndedBytes: t.EndedBytes, EndedLifetime: t.EndedLifetime}
+	}
 	return wire.Status{
+		TURN:     turn,
 		Hub:      st.Hub,
 		HubSlots: slots,
 		Warnings: st.Warnings,

@@ -50,6 +50,7 @@ var layers = map[string]layer{
 	"internal/bundle":     domain,
 	"internal/invite":     domain,
 	"internal/introduce":  domain,
+	"internal/ice":        domain,
 	"internal/pairing":    domain,
 	"internal/atomicfile": domain,
 	"internal/village":    domain,
@@ -82,6 +83,8 @@ var layers = map[string]layer{
 	"internal/netnode":               store,
 	"internal/blobsync":              store,
 	"internal/scope":                 store,
+	// The node's STUN and TURN server for browser peers (pion/turn).
+	"internal/turnrelay": store,
 
 	// Layer 2, the composition root.
 	"internal/node": node,

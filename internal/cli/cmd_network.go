@@ -195,6 +195,10 @@ func printStatus(w io.Writer, st wire.Status) {
 		fmt.Fprintf(w, "           sync sessions at %g a second: %d waiting, %d started, %d refused\n", k.Rate, k.Waiting, k.Admitted, k.Refused)
 		fmt.Fprintf(w, "           village requests at %g units a second: %d waiting, %d taken, %d refused\n", r.Rate, r.Waiting, r.Admitted, r.Refused)
 	}
+	if t := st.TURN; t != nil {
+		fmt.Fprintf(w, "turn       STUN/TURN for browser peers on UDP %s: %d allocations (%d since start), %d bytes relayed; refused %d credentials, %d allocations, %d peers\n",
+			strings.Join(t.Listen, ", "), t.Allocations, t.AllocationsTotal, t.BytesRelayed, t.RefusedAuth, t.RefusedQuota, t.RefusedPeer)
+	}
 	printCopies(w, st.Copies)
 }
 

@@ -187,6 +187,14 @@ func limitConfig(connHigh int) rcmgr.ConcreteLimitConfig {
 				StreamsOutbound: 2,
 				Memory:          1 << 20,
 			},
+			// One question at a time: an answer of at most 266 bytes
+			// (doc/protocol/ice.md).
+			ICEProtocol: {
+				Streams:         2,
+				StreamsInbound:  1,
+				StreamsOutbound: 1,
+				Memory:          1 << 20,
+			},
 			// One question at a time: an answer of at most 2,050 bytes
 			// (doc/protocol/introduce.md).
 			IntroduceProtocol: {

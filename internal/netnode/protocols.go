@@ -31,6 +31,9 @@ const (
 	// peers it may meet through the signalling relay
 	// (doc/protocol/introduce.md).
 	IntroduceProtocol = "/kith/introduce/1"
+	// ICEProtocol carries a browser peer's question for the node's
+	// STUN/TURN server and credentials (doc/protocol/ice.md).
+	ICEProtocol = "/kith/ice/1"
 )
 
 // DHTProtocolPrefix is the prefix of the private Kademlia DHT's protocol

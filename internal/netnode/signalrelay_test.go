@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kithnet/kith/internal/ice"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/introduce"
 )
@@ -61,5 +62,13 @@ func TestSignalRelayBrowsersOnly(t *testing.T) {
 func TestIntroduceProtocolID(t *testing.T) {
 	if IntroduceProtocol != introduce.Protocol {
 		t.Fatalf("IntroduceProtocol %q, introduce.Protocol %q", IntroduceProtocol, introduce.Protocol)
+	}
+}
+
+// TestICEProtocolID: the resource manager's limits are for the protocol
+// id the node answers ICE questions on.
+func TestICEProtocolID(t *testing.T) {
+	if ICEProtocol != ice.Protocol {
+		t.Fatalf("ICEProtocol %q, ice.Protocol %q", ICEProtocol, ice.Protocol)
 	}
 }

@@ -79,6 +79,10 @@ type Config struct {
 	// holds a relay slot at, so that it is reachable through them from
 	// behind NAT (doc/network.md). Needs relay.
 	Hubs []string `toml:"hubs"`
+	// TURNListen is where the node's STUN and TURN server for browser
+	// peers listens, IPv4 IP:PORT (UDP; 0.0.0.0: every IPv4 address of
+	// this machine); empty: it runs none (ice.go, doc/protocol/ice.md).
+	TURNListen string `toml:"turn_listen"`
 	// MetricsListen is where Prometheus metrics are served, HOST:PORT
 	// (":PORT": on loopback); empty: nowhere (metrics_config.go).
 	MetricsListen string `toml:"metrics_listen"`
@@ -193,6 +197,9 @@ func (c Config) check() error {
 		return err
 	}
 	if err := c.checkOps(); err != nil {
+		return err
+	}
+	if err := c.checkTURN(); err != nil {
 		return err
 	}
 	if err := c.checkLeaseHubs(); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/kithnet/kith/internal/blob"
 	"github.com/kithnet/kith/internal/blobsync"
 	"github.com/kithnet/kith/internal/entry"
+	"github.com/kithnet/kith/internal/ice"
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/introduce"
 	"github.com/kithnet/kith/internal/invite"
@@ -24,6 +25,7 @@ import (
 	"github.com/kithnet/kith/internal/scope"
 	"github.com/kithnet/kith/internal/services"
 	"github.com/kithnet/kith/internal/store"
+	"github.com/kithnet/kith/internal/turnrelay"
 )
 
 // The stream protocols a serving node speaks (doc/network.md).
@@ -94,6 +96,9 @@ type network struct {
 	links    *presenceLinks
 	lease    *leaseNet   // data leases kept for others and asked of others (lease*.go)
 	dropbox  *dropboxNet // the dropbox kept as a hub and collected from (dropbox.go)
+
+	turn      *turnrelay.Server // the STUN/TURN server for browser peers (ice.go); nil without turn_listen
+	iceSecret []byte            // its credentials' HMAC key, drawn at start
 
 	copies        *copyBook     // where the account's own logs are held (copies.go)
 	copiesChanged chan struct{} // the copy book changed: copiesLoop writes it
@@ -240,6 +245,10 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		_ = n.StopNetwork()
 		return err
 	}
+	if err := n.startTURN(nw); err != nil {
+		_ = n.StopNetwork()
+		return err
+	}
 	host.OfferServices(n.offerServices)
 	// What was imported while no node served this home counts against
 	// the villages' budgets for unlisted strangers too.
@@ -248,6 +257,9 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 	n.updateWanted(ctx, nw)
 	host.Handle(invite.CertProtocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveCert(nctx, s)
+	})
+	host.Handle(ice.Protocol, func(remote identity.PublicKey, s netnode.Stream) {
+		n.serveICE(nctx, nw, remote, s)
 	})
 	host.Handle(introduce.Protocol, func(remote identity.PublicKey, s netnode.Stream) {
 		n.serveIntroduce(nctx, nw, remote, s)
@@ -383,6 +395,9 @@ func (n *Node) StopNetwork() error {
 	nw.mu.Unlock()
 	nw.cancel()
 	err := nw.host.Close()
+	if nw.turn != nil {
+		err = errors.Join(err, nw.turn.Close())
+	}
 	nw.wg.Wait()
 	n.events.emit(Event{Kind: EventPeers})
 	n.events.emit(Event{Kind: EventSync})
@@ -803,6 +818,7 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 	st.Addrs = nw.host.Addrs()
 	st.Peers = len(nw.host.Peers())
 	st.Hub, st.Warnings = nw.cfg.Hub.On, n.NetworkWarnings()
+	st.TURN = n.TURN()
 	for _, k := range nw.host.HubSlots() {
 		st.HubSlots = append(st.HubSlots, k.Device())
 	}

@@ -57,6 +57,9 @@ type Status struct {
 	HubSlots []identity.DeviceID
 	Warnings []string
 	Copies   Copies // where the account's own data is held (copies.go)
+	// TURN: the STUN/TURN server for browser peers (turn_listen, ice.go);
+	// nil when it runs none.
+	TURN *TURNStats
 }
 
 // SyncTotals sums the sync sessions.

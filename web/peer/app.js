@@ -312,7 +312,7 @@ async function connect (addr) {
   if (less(state.key.publicRaw, remote)) {
     runSync(hex(remote), await conn.newStream('/kith/sync/1'), true)
   }
-  introductions()
+  askICE().finally(introductions) // the node's relay first, for the WebRTC connections introductions make
 }
 
 // startNet starts this device's libp2p node once, answering who this
@@ -406,6 +406,7 @@ const REDIAL_EVERY = 3000 // ms between tries to reach the node again
 // and dials the node again when its connection ends.
 function watchPeers () {
   state.direct = new Map() // device key (hex) → {conn, label} of the browser peers met
+  state.dialing = new Set() // device keys (hex) of the browser peers being dialled
   state.p2p.addEventListener('connection:open', (ev) => {
     const conn = ev.detail
     if (conn.remotePeer.toString() === state.nodePeer || !net.isDirect(conn)) return
@@ -437,7 +438,18 @@ async function meet (conn) {
   const met = { conn, transport: net.transportOf(conn), account: '' }
   state.direct.set(remote, met)
   try {
-    const cert = await conn.newStream('/kith/cert/1')
+    // The side that was dialled may ask before the dialler takes its
+    // streams (seen through a TURN relay): ask again, twice.
+    let cert
+    for (let i = 0; ; i++) {
+      try {
+        cert = await conn.newStream('/kith/cert/1')
+        break
+      } catch (err) {
+        if (i === 2 || conn.status !== 'open') throw err
+        console.warn('meeting ' + remote.slice(0, 12) + ', asking again: ' + err.message)
+      }
+    }
     const peer = await state.peer.acceptCert(remote, net.byteStream(cert), true)
     met.account = peer.account_id
     showPeers()
@@ -468,13 +480,46 @@ async function introductions () {
     const keys = await window.kith.readIntroduction(net.byteStream(await conns[0].newStream('/kith/introduce/1')))
     for (const k of keys) {
       const raw = new Uint8Array(k.match(/../g).map((b) => parseInt(b, 16)))
-      if (state.direct.has(k) || !less(state.key.publicRaw, raw)) continue
-      state.p2p.dial(net.webRTCAddr(state.nodeAddr, raw)).catch((err) => console.warn('WebRTC to ' + k.slice(0, 12) + ': ' + err.message))
+      if (state.direct.has(k) || state.dialing.has(k) || !less(state.key.publicRaw, raw)) continue
+      // One dial a peer at a time: through a TURN relay a dial takes
+      // longer than the 5 s between questions, and two at once race.
+      state.dialing.add(k)
+      state.p2p.dial(net.webRTCAddr(state.nodeAddr, raw)).catch((err) => console.warn('WebRTC to ' + k.slice(0, 12) + ': ' + err.message)).finally(() => state.dialing.delete(k))
     }
   } catch (err) {
     console.warn('introductions: ' + err.message)
   }
   if (state.nodeKey === node) state.introTimer = setTimeout(introductions, INTRODUCE_EVERY)
+}
+
+// askICE asks the node for its STUN/TURN server and credentials
+// (/kith/ice/1, doc/protocol/ice.md), so that a browser on another
+// network can meet this one through the node's relay; again before they
+// expire. '#…&ice=relay' in the address (a test-only switch) makes every
+// WebRTC connection use the relay only.
+async function askICE () {
+  clearTimeout(state.iceTimer)
+  const node = state.nodeKey
+  const policy = /[#&]ice=relay(&|$)/.test(location.hash) ? 'relay' : 'all'
+  let again = 60
+  try {
+    const conns = state.p2p.getConnections().filter((c) => hex(net.remoteKey(c)) === node)
+    if (conns.length === 0) return
+    const a = await window.kith.readICE(net.byteStream(await conns[0].newStream('/kith/ice/1')))
+    if (a.status === 0) {
+      net.setICE([{ urls: net.iceURLs(state.nodeAddr, a.port), username: a.username, credential: a.password }], policy)
+      $('ice').textContent = 'Browsers on other networks can meet this one through the node\'s relay (STUN/TURN on UDP port ' + a.port + ').'
+      again = Math.max(60, a.ttl - 60)
+    } else {
+      net.setICE([], policy)
+      if (a.status !== 1) again = 10 // refused: the node may follow this account soon
+      $('ice').textContent = 'No relay for browsers on other networks: ' + a.reason.replace('acc_…', (state.peer.account() || {}).account_id || 'acc_…') + '. Browsers on this network still meet directly.'
+    }
+    $('ice').dataset.status = a.status
+  } catch (err) {
+    console.warn('ICE servers: ' + err.message)
+  }
+  if (state.nodeKey === node) state.iceTimer = setTimeout(askICE, again * 1000)
 }
 
 function redial () {

@@ -63,6 +63,26 @@ export function byteStream (stream) {
   }
 }
 
+// The ICE servers the node offered (its own STUN/TURN, asked on
+// /kith/ice/1: doc/protocol/ice.md), for every WebRTC connection to
+// another browser made from now on; and the ICE transport policy ('all',
+// or 'relay' to use the node's relay only: a test-only switch).
+let ice = { iceServers: [], iceTransportPolicy: 'all' }
+
+// setICE sets the ICE servers (RTCIceServer objects) and the policy.
+export function setICE (iceServers, iceTransportPolicy) {
+  ice = { iceServers, iceTransportPolicy: iceTransportPolicy || 'all' }
+}
+
+// iceURLs are the STUN and TURN URLs of a server on port of the host in
+// the node's address (the host this page dialled the node at).
+export function iceURLs (nodeAddr, port) {
+  const m = String(nodeAddr).match(/^\/(ip4|ip6|dns4|dns6|dns)\/([^/]+)/)
+  if (!m) return []
+  const host = m[1] === 'ip6' ? '[' + m[2] + ']' : m[2]
+  return ['stun:' + host + ':' + port, 'turn:' + host + ':' + port + '?transport=udp']
+}
+
 // start makes the libp2p node of this device.
 export async function start ({ privateKey, publicRaw, sign }) {
   return createLibp2p({
@@ -74,13 +94,13 @@ export async function start ({ privateKey, publicRaw, sign }) {
     // WebSocket, or WebRTC-direct (no certificate authority: the node's
     // certificate hash is in its address), whichever address is dialled;
     // WebRTC to other browsers, signalled over a relayed connection
-    // through the node. No STUN or TURN server: only addresses of the
-    // browser's own network (js-libp2p's default would ask public STUN
-    // servers).
+    // through the node. The only STUN and TURN server is the node's own
+    // (setICE), none until it offers one: never a third party's
+    // (js-libp2p's default would ask public STUN servers).
     transports: [
       webSockets(),
       webRTCDirect(),
-      webRTC({ rtcConfiguration: () => ({ iceServers: [] }) }),
+      webRTC({ rtcConfiguration: () => ({ iceServers: ice.iceServers, iceTransportPolicy: ice.iceTransportPolicy }) }),
       circuitRelayTransport()
     ],
     connectionEncrypters: [noise()],

@@ -88,6 +88,24 @@ type Status struct {
 	HubSlots []string `json:"hub_slots"`
 	// Warnings say what of the configured network does not run.
 	Warnings []string `json:"warnings,omitempty"`
+	// TURN: the node's STUN/TURN server for browser peers (turn_listen);
+	// absent when it runs none.
+	TURN *TURN `json:"turn,omitempty"`
+}
+
+// TURN counts what the node's STUN/TURN server did since the network
+// started (doc/protocol/ice.md).
+type TURN struct {
+	Listen           []string `json:"listen"` // UDP IP:PORT
+	Allocations      int      `json:"allocations"`
+	AllocationsTotal int64    `json:"allocations_total"`
+	BytesRelayed     int64    `json:"bytes_relayed"`
+	RefusedAuth      int64    `json:"refused_auth"`   // credentials expired, malformed or not a connected browser's
+	RefusedQuota     int64    `json:"refused_quota"`  // allocations over a device's or the server's cap
+	RefusedPeer      int64    `json:"refused_peer"`   // permissions towards an address that is not a browser's
+	DroppedOwn       int64    `json:"dropped_own"`    // datagrams to this machine not for an allocation
+	EndedBytes       int64    `json:"ended_bytes"`    // allocations closed at their byte limit
+	EndedLifetime    int64    `json:"ended_lifetime"` // allocations closed at their lifetime
 }
 
 // SelfRevoked says that the node's own device was revoked, by which entry,

@@ -1,0 +1,211 @@
+package turnrelay
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kithnet/kith/internal/ice"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/pion/stun/v3"
+)
+
+// listenConn is a listening socket that remembers the Allocate request it
+// read last. pion's server handles each datagram of a socket before it
+// reads the next (turn v4's readLoop), so when it asks relayGen for a
+// relayed address, the request it handles is that one, already
+// authenticated: its username names the device the allocation counts
+// for.
+type listenConn struct {
+	net.PacketConn
+	mu       sync.Mutex
+	username string         // of the Allocate request read last; "" if the last datagram was none
+	client   netip.AddrPort // where it came from
+}
+
+// stunAllocateRequest is the message type of an Allocate request
+// (RFC 8656: method 0x003, class request).
+const stunAllocateRequest = 0x0003
+
+func (c *listenConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	n, addr, err := c.PacketConn.ReadFrom(p)
+	username := ""
+	if err == nil && n >= 20 && binary.BigEndian.Uint16(p) == stunAllocateRequest {
+		m := &stun.Message{Raw: append([]byte(nil), p[:n]...)}
+		var u stun.Username
+		if m.Decode() == nil && u.GetFrom(m) == nil {
+			username = string(u)
+		}
+	}
+	var client netip.AddrPort
+	if ua, ok := addr.(*net.UDPAddr); ok {
+		client = ua.AddrPort()
+	}
+	c.mu.Lock()
+	c.username, c.client = username, client
+	c.mu.Unlock()
+	return n, addr, err
+}
+
+func (c *listenConn) current() (string, netip.AddrPort) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.username, c.client
+}
+
+// relayGen makes the relayed sockets of one listening socket, on its IP.
+type relayGen struct {
+	s  *Server
+	ip net.IP
+	lc *listenConn
+}
+
+func (g *relayGen) Validate() error { return nil }
+
+var errTCP = errors.New("turnrelay: TCP relaying is not offered")
+
+func (g *relayGen) AllocateConn(string, int) (net.Conn, net.Addr, error) { return nil, nil, errTCP }
+
+// AllocatePacketConn opens a relayed socket for the Allocate request
+// being handled, within the device's and the server's caps.
+func (g *relayGen) AllocatePacketConn(network string, port int) (net.PacketConn, net.Addr, error) {
+	s := g.s
+	username, client := g.lc.current()
+	dev, _, err := ice.Check(s.cfg.Secret, username, s.cfg.Now())
+	if err != nil {
+		return nil, nil, fmt.Errorf("turnrelay: an allocation without a request's credentials: %w", err)
+	}
+	s.mu.Lock()
+	why := ""
+	switch {
+	case s.per[dev] >= s.limits.PerDevice:
+		why = fmt.Sprintf("device %s holds %d allocations, the most one device may", dev.Device(), s.per[dev])
+	case len(s.allocs) >= s.limits.Total:
+		why = fmt.Sprintf("the server holds %d allocations, the most it holds", len(s.allocs))
+	}
+	if why != "" {
+		s.stats.RefusedQuota++
+		s.mu.Unlock()
+		s.log.Info("TURN allocation refused: "+why, "client", client.String())
+		return nil, nil, errors.New("turnrelay: " + why)
+	}
+	s.per[dev]++ // held before the socket opens: no two requests pass the cap together
+	s.mu.Unlock()
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: g.ip, Port: port})
+	if err != nil {
+		s.mu.Lock()
+		s.drop(dev)
+		s.mu.Unlock()
+		return nil, nil, fmt.Errorf("turnrelay: opening a relayed socket: %w", err)
+	}
+	rc := &relayConn{PacketConn: c, s: s, dev: dev, client: client, addr: c.LocalAddr().(*net.UDPAddr).AddrPort()}
+	rc.addr = netip.AddrPortFrom(rc.addr.Addr().Unmap(), rc.addr.Port())
+	s.mu.Lock()
+	s.allocs[rc.addr] = rc
+	s.stats.AllocationsTotal++
+	s.mu.Unlock()
+	rc.timer = time.AfterFunc(s.limits.Lifetime, func() { rc.end(&s.stats.EndedLifetime, "its lifetime") })
+	s.log.Info("TURN allocation", "device", dev.Device(), "client", client.String(), "relayed", rc.addr.String())
+	return rc, c.LocalAddr(), nil
+}
+
+// drop forgets one allocation of dev; s.mu is held.
+func (s *Server) drop(dev identity.PublicKey) {
+	if s.per[dev]--; s.per[dev] <= 0 {
+		delete(s.per, dev)
+	}
+}
+
+// relayConn is an allocation's relayed socket: it counts the bytes it
+// carries, ends the allocation at its byte or time limit, and sends
+// nothing to this machine but to another allocation.
+type relayConn struct {
+	net.PacketConn
+	s      *Server
+	dev    identity.PublicKey
+	client netip.AddrPort // the allocation's client (its reflexive address)
+	addr   netip.AddrPort // the relayed address
+	timer  *time.Timer
+	bytes  atomic.Int64
+	once   sync.Once
+	ended  atomic.Bool
+}
+
+var errEnded = errors.New("turnrelay: the allocation reached its limit")
+
+// carry counts n bytes; false when the allocation is over its limit (and
+// then it is ended).
+func (rc *relayConn) carry(n int) bool {
+	if rc.ended.Load() {
+		return false
+	}
+	if rc.bytes.Add(int64(n)) > rc.s.limits.Bytes {
+		rc.end(&rc.s.stats.EndedBytes, "its bytes")
+		return false
+	}
+	rc.s.mu.Lock()
+	rc.s.stats.BytesRelayed += int64(n)
+	rc.s.mu.Unlock()
+	return true
+}
+
+// end closes the socket at a limit: pion's reader of it fails, and pion
+// deletes the allocation (which calls Close).
+func (rc *relayConn) end(counter *int64, what string) {
+	if rc.ended.Swap(true) {
+		return
+	}
+	rc.s.mu.Lock()
+	*counter++
+	rc.s.mu.Unlock()
+	rc.s.log.Info("TURN allocation closed: it reached the limit of "+what, "device", rc.dev.Device(), "relayed", rc.addr.String(), "bytes", rc.bytes.Load())
+	_ = rc.PacketConn.Close()
+}
+
+func (rc *relayConn) WriteTo(p []byte, to net.Addr) (int, error) {
+	ua, ok := to.(*net.UDPAddr)
+	if !ok || !rc.s.sendable(ua.AddrPort()) {
+		rc.s.mu.Lock()
+		rc.s.stats.DroppedOwn++
+		rc.s.mu.Unlock()
+		return 0, fmt.Errorf("turnrelay: not relaying to %v: an address of this machine that is no allocation of this server", to)
+	}
+	if !rc.carry(len(p)) {
+		return 0, errEnded
+	}
+	return rc.PacketConn.WriteTo(p, to)
+}
+
+func (rc *relayConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	n, addr, err := rc.PacketConn.ReadFrom(p)
+	if err != nil {
+		return n, addr, err
+	}
+	if !rc.carry(n) {
+		return 0, nil, errEnded
+	}
+	return n, addr, nil
+}
+
+// Close closes the socket and forgets the allocation (pion calls it when
+// the allocation is deleted, expired or ended).
+func (rc *relayConn) Close() error {
+	var err error
+	rc.once.Do(func() {
+		rc.timer.Stop()
+		err = rc.PacketConn.Close()
+		rc.s.mu.Lock()
+		delete(rc.s.allocs, rc.addr)
+		rc.s.drop(rc.dev)
+		rc.s.mu.Unlock()
+	})
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}

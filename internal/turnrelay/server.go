@@ -1,0 +1,304 @@
+package turnrelay
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/kithnet/kith/internal/ice"
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/pion/turn/v4"
+)
+
+// Limits bound what the server relays. Zero fields take the defaults.
+type Limits struct {
+	// PerDevice is how many allocations one device may hold at once.
+	PerDevice int
+	// Total is how many allocations the server holds at once.
+	Total int
+	// Bytes is how many payload bytes one allocation may carry, both
+	// directions together; then it is closed.
+	Bytes int64
+	// Lifetime is how long one allocation may live, whatever its
+	// refreshes ask; then it is closed.
+	Lifetime time.Duration
+}
+
+// Default limits (doc/protocol/ice.md).
+const (
+	DefaultPerDevice = 8
+	DefaultTotal     = 256
+	DefaultBytes     = 64 << 20
+	DefaultLifetime  = time.Hour
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.PerDevice == 0 {
+		l.PerDevice = DefaultPerDevice
+	}
+	if l.Total == 0 {
+		l.Total = DefaultTotal
+	}
+	if l.Bytes == 0 {
+		l.Bytes = DefaultBytes
+	}
+	if l.Lifetime == 0 {
+		l.Lifetime = DefaultLifetime
+	}
+	return l
+}
+
+// Config configures a Server.
+type Config struct {
+	// Listen is the UDP address, "IP:PORT". An unspecified IP (0.0.0.0)
+	// listens on every IPv4 address of this machine's interfaces at
+	// start, on one port, so that each allocation's relayed address is
+	// the one its client reached. Port 0 takes a free port.
+	Listen string
+	// Secret is the node's secret of internal/ice (ice.SecretSize bytes).
+	Secret []byte
+	// Connected reports whether device is a browser peer connected to
+	// the node now: only such a device's credentials are taken.
+	Connected func(identity.PublicKey) bool
+	// BrowserIPs returns the addresses of the browser peers connected
+	// to the node now: permissions may name them.
+	BrowserIPs func() []netip.Addr
+	Limits     Limits
+	Logger     *slog.Logger
+	// Now is the node's clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// Stats count what the server did since it started.
+type Stats struct {
+	Allocations      int   // held now
+	AllocationsTotal int64 // made since start
+	BytesRelayed     int64 // payload bytes carried, both directions
+	RefusedAuth      int64 // requests whose credentials were refused (expired, malformed, not a connected browser)
+	RefusedQuota     int64 // allocations refused: the device's or the server's cap was reached
+	RefusedPeer      int64 // permissions refused: not a browser's address
+	DroppedOwn       int64 // datagrams not sent: to this machine but not to an allocation of this server
+	EndedBytes       int64 // allocations closed at their byte limit
+	EndedLifetime    int64 // allocations closed at their lifetime limit
+}
+
+// Server is a running STUN and TURN server.
+type Server struct {
+	cfg    Config
+	limits Limits
+	log    *slog.Logger
+	turn   *turn.Server
+	port   int
+	ips    []netip.Addr        // the addresses listened on
+	own    map[netip.Addr]bool // this machine's addresses at start
+	mu     sync.Mutex
+	allocs map[netip.AddrPort]*relayConn // by relayed address
+	per    map[identity.PublicKey]int
+	stats  Stats
+}
+
+// Start listens and serves until Close.
+func Start(cfg Config) (*Server, error) {
+	if len(cfg.Secret) != ice.SecretSize {
+		return nil, fmt.Errorf("turnrelay: the secret is %d bytes, want %d", len(cfg.Secret), ice.SecretSize)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, limits: cfg.Limits.withDefaults(), log: cfg.Logger,
+		allocs: map[netip.AddrPort]*relayConn{}, per: map[identity.PublicKey]int{}, own: ownAddrs()}
+	conns, err := s.listen(cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	var pcs []turn.PacketConnConfig
+	for _, c := range conns {
+		lc := &listenConn{PacketConn: c}
+		ip := c.LocalAddr().(*net.UDPAddr).IP
+		pcs = append(pcs, turn.PacketConnConfig{
+			PacketConn:            lc,
+			RelayAddressGenerator: &relayGen{s: s, ip: ip, lc: lc},
+			PermissionHandler:     s.permit,
+		})
+	}
+	s.turn, err = turn.NewServer(turn.ServerConfig{
+		Realm:             ice.Realm,
+		AuthHandler:       s.auth,
+		PacketConnConfigs: pcs,
+		LoggerFactory:     pionLogs{s.log},
+	})
+	if err != nil {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		return nil, fmt.Errorf("turnrelay: %w", err)
+	}
+	return s, nil
+}
+
+// listen opens the UDP sockets of addr.
+func (s *Server) listen(addr string) ([]net.PacketConn, error) {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("turnrelay: the listen address %q is not IP:PORT: %v", addr, err)
+	}
+	if !ap.Addr().Unmap().Is4() {
+		return nil, fmt.Errorf("turnrelay: the listen address %s is not IPv4 (the relay gives IPv4 addresses only)", addr)
+	}
+	ips := []netip.Addr{ap.Addr().Unmap()}
+	if ap.Addr().IsUnspecified() {
+		ips = nil
+		for a := range s.own {
+			if a.Is4() {
+				ips = append(ips, a)
+			}
+		}
+		if len(ips) == 0 {
+			return nil, errors.New("turnrelay: this machine has no IPv4 address to listen on")
+		}
+		sortAddrs(ips)
+	}
+	port := int(ap.Port())
+	var conns []net.PacketConn
+	for _, ip := range ips {
+		c, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
+		if err != nil {
+			for _, c := range conns {
+				_ = c.Close()
+			}
+			return nil, fmt.Errorf("turnrelay: listening on UDP %s: %w (is another program on that port? set turn_listen to another port)", netip.AddrPortFrom(ip, uint16(port)), err)
+		}
+		port = c.LocalAddr().(*net.UDPAddr).Port
+		conns = append(conns, c)
+		s.ips = append(s.ips, ip)
+	}
+	s.port = port
+	return conns, nil
+}
+
+// Port is the UDP port the server listens on.
+func (s *Server) Port() int { return s.port }
+
+// Addrs are the addresses the server listens on.
+func (s *Server) Addrs() []string {
+	out := make([]string, len(s.ips))
+	for i, ip := range s.ips {
+		out[i] = netip.AddrPortFrom(ip, uint16(s.port)).String()
+	}
+	return out
+}
+
+// Stats returns the server's counts.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Allocations = len(s.allocs)
+	return st
+}
+
+// Close stops the server and closes every allocation.
+func (s *Server) Close() error {
+	return s.turn.Close()
+}
+
+// auth is pion's AuthHandler: the key of a username this node made, for a
+// browser peer connected now.
+func (s *Server) auth(username, realm string, src net.Addr) ([]byte, bool) {
+	dev, password, err := ice.Check(s.cfg.Secret, username, s.cfg.Now())
+	if err == nil && s.cfg.Connected != nil && !s.cfg.Connected(dev) {
+		err = fmt.Errorf("device %s is not a browser peer connected to this node now", dev.Device())
+	}
+	if err != nil {
+		s.mu.Lock()
+		s.stats.RefusedAuth++
+		s.mu.Unlock()
+		s.log.Debug("TURN request refused", "from", src.String(), "err", err)
+		return nil, false
+	}
+	return turn.GenerateAuthKey(username, realm, password), true
+}
+
+// permit is pion's PermissionHandler: a peer address must be a browser's
+// (doc/protocol/ice.md): an allocation's client, a browser peer connected
+// to the node, or this server's own address (another allocation's).
+func (s *Server) permit(client net.Addr, peerIP net.IP) bool {
+	ip, ok := netip.AddrFromSlice(peerIP)
+	ip = ip.Unmap()
+	if ok && ip.Is4() && !ip.IsUnspecified() && !ip.IsMulticast() && ip != netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+		for _, a := range s.ips {
+			if a == ip {
+				return true
+			}
+		}
+		s.mu.Lock()
+		for _, rc := range s.allocs {
+			if rc.client.Addr() == ip {
+				s.mu.Unlock()
+				return true
+			}
+		}
+		s.mu.Unlock()
+		if s.cfg.BrowserIPs != nil {
+			for _, a := range s.cfg.BrowserIPs() {
+				if a.Unmap() == ip {
+					return true
+				}
+			}
+		}
+	}
+	s.mu.Lock()
+	s.stats.RefusedPeer++
+	s.mu.Unlock()
+	s.log.Debug("TURN permission refused: not a browser's address", "client", client.String(), "peer", peerIP.String())
+	return false
+}
+
+// sendable reports whether a datagram may go out to dst: not
+// unspecified, multicast or broadcast, and to an address of this machine
+// only at an allocation of this server.
+func (s *Server) sendable(dst netip.AddrPort) bool {
+	ip := dst.Addr().Unmap()
+	switch {
+	case !ip.Is4(), ip.IsUnspecified(), ip.IsMulticast(), ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return false
+	case ip.IsLoopback(), s.own[ip]:
+		s.mu.Lock()
+		_, ok := s.allocs[netip.AddrPortFrom(ip, dst.Port())]
+		s.mu.Unlock()
+		return ok
+	}
+	return true
+}
+
+// ownAddrs are the addresses of this machine's interfaces.
+func ownAddrs() map[netip.Addr]bool {
+	own := map[netip.Addr]bool{}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return own
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(n.IP); ok {
+				own[ip.Unmap()] = true
+			}
+		}
+	}
+	return own
+}
+
+func sortAddrs(a []netip.Addr) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j].Less(a[j-1]); j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
