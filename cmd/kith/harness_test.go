@@ -42,6 +42,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	pgtest.Stop()
 	os.RemoveAll(dir)
+	if builtDir != "" {
+		os.RemoveAll(builtDir)
+	}
 	os.Exit(code)
 }
 
