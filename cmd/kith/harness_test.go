@@ -41,6 +41,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	pgtest.Stop()
+	stopSharedBrowser()
 	os.RemoveAll(dir)
 	if builtDir != "" {
 		os.RemoveAll(builtDir)
