@@ -1,10 +1,12 @@
 package main
 
 // A real browser for the web UI's end-to-end tests: Debian's chromium,
-// headless, driven over the DevTools protocol with chromedp. Without a
-// chromium the browser tests skip, unless KITH_REQUIRE_BROWSER=1 (CI sets
-// it), which makes them fail. Screenshots go to build/screenshots at the
-// module root, or to KITH_SCREENSHOT_DIR.
+// headless, driven over the DevTools protocol with chromedp. The tests of
+// the package share one chromium, each in a browser context of its own (a
+// fresh profile); a test that needs its profile on disk starts its own.
+// Without a chromium the browser tests skip, unless KITH_REQUIRE_BROWSER=1
+// (CI sets it), which makes them fail. Screenshots go to build/screenshots
+// at the module root, or to KITH_SCREENSHOT_DIR.
 
 import (
 	"context"
@@ -53,20 +55,44 @@ type browser struct {
 	exceptions []string // uncaught exceptions: each fails the test
 }
 
-// newBrowser starts chromium with a fresh profile, flags that keep it off
-// the network (only the loopback pages the test opens), and a desktop
-// window; it is stopped when the test ends.
+// newBrowser gives the test a browser of its own with a fresh profile: a
+// new browser context (a separate profile: its own cookies, storage,
+// IndexedDB, caches and service workers, nothing of it on disk) in the
+// chromium that the package's tests share (sharedBrowser), so that a test
+// does not pay for a chromium start (a few CPU-seconds each). It is closed
+// when the test ends. A test that needs a profile on disk, or chromium
+// flags of its own, uses newBrowserAt.
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	return newBrowserAt(t, t.TempDir())
+	root := sharedBrowser(t)
+	ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		t.Fatalf("open a browser context in the shared chromium: %v", err)
+	}
+	return startedBrowser(t, ctx, cancel)
 }
 
-// newBrowserAt starts chromium as newBrowser does, with its profile in
-// profile (a second start with the same folder is the same browser
-// profile: its IndexedDB, its keys) and the extra options.
+// newBrowserAt starts a chromium of its own, with its profile in profile
+// (a second start with the same folder is the same browser profile: its
+// IndexedDB, its keys) and the extra options.
 func newBrowserAt(t *testing.T, profile string, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	path := chromiumPath(t)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserOptions(path, profile, extra...)...)
+	ctx, cancel := chromedp.NewContext(actx)
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		cancelAlloc()
+		t.Fatalf("start chromium (%s): %v", path, err)
+	}
+	return startedBrowser(t, ctx, func() { cancel(); cancelAlloc() })
+}
+
+// browserOptions are chromium's flags: headless, a profile in profile,
+// kept off the network (only the loopback pages the test opens), and a
+// desktop window; then extra.
+func browserOptions(path, profile string, extra ...chromedp.ExecAllocatorOption) []chromedp.ExecAllocatorOption {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
@@ -77,18 +103,19 @@ func newBrowserAt(t *testing.T, profile string, extra ...chromedp.ExecAllocatorO
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("no-proxy-server", true),
 	)
-	opts = append(opts, extra...)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
+	return append(opts, extra...)
+}
+
+// startedBrowser watches the first tab ctx of a browser the test has
+// started, and arranges its end: stop (closes the test's browser context,
+// or its own chromium), then the console it saw is logged and each
+// uncaught exception fails the test.
+func startedBrowser(t *testing.T, ctx context.Context, stop func()) *browser {
+	t.Helper()
 	b := &browser{t: t, ctx: ctx, dir: screenshotDir(t), logs: &syncBuffer{}}
-	if err := chromedp.Do(ctx); err != nil {
-		cancel()
-		cancelAlloc()
-		t.Fatalf("start chromium (%s): %v", path, err)
-	}
 	b.watch(ctx, "tab 1") // after the start: watching a context starts its browser
 	var once sync.Once
-	b.close = func() { once.Do(func() { cancel(); cancelAlloc() }) }
+	b.close = func() { once.Do(stop) }
 	t.Cleanup(func() {
 		b.close()
 		if l := b.logs.String(); l != "" {
@@ -101,6 +128,58 @@ func newBrowserAt(t *testing.T, profile string, extra ...chromedp.ExecAllocatorO
 		}
 	})
 	return b
+}
+
+// shared is the chromium the package's tests share (newBrowser), started
+// by the first test that wants it and stopped by TestMain.
+var shared struct {
+	mu      sync.Mutex
+	root    context.Context // its first tab; done when chromium is gone
+	stop    func()
+	profile string
+}
+
+// sharedBrowser answers the first tab of the shared chromium, starting it
+// (again, if it went away) when needed.
+func sharedBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath(t)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.root != nil && shared.root.Err() == nil {
+		return shared.root
+	}
+	stopSharedBrowserLocked()
+	profile, err := os.MkdirTemp("", "kith-e2e-chromium")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserOptions(path, profile)...)
+	root, cancel := chromedp.NewContext(actx)
+	if err := chromedp.Do(root); err != nil {
+		cancel()
+		cancelAlloc()
+		os.RemoveAll(profile)
+		t.Fatalf("start chromium (%s): %v", path, err)
+	}
+	shared.root, shared.profile = root, profile
+	shared.stop = func() { cancel(); cancelAlloc() }
+	return root
+}
+
+// stopSharedBrowser stops the shared chromium, if it runs (TestMain).
+func stopSharedBrowser() {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	stopSharedBrowserLocked()
+}
+
+func stopSharedBrowserLocked() {
+	if shared.stop != nil {
+		shared.stop()
+		os.RemoveAll(shared.profile)
+	}
+	shared.root, shared.stop, shared.profile = nil, nil, ""
 }
 
 // tab opens a new tab in the browser.

@@ -285,6 +285,11 @@ func TestWebUI(t *testing.T) {
 		t.Errorf("after the unblock B's timeline shows %d posts of A, want 2", n)
 	}
 	br.do(tabB, "people page", 30*time.Second, chromedp.Click(tid("nav-people")), chromedp.WaitVisible(tid("following-list")))
+	// The lists are there before they are filled: the screenshot is of
+	// the page loaded (B follows A, blocks nobody, the online section
+	// has heard from the node).
+	waitJS[bool](br, tabB, "B's people page loaded", 20*time.Second,
+		`document.getElementById('following-heading')?.textContent === 'Following (1)' && document.getElementById('blocked-heading')?.textContent === 'Blocked (0)' && /^Online now \(\d+\)$/.test(document.getElementById('online-heading')?.textContent || '')`)
 	br.screenshot(tabB, "09-people")
 
 	// Phone width: B's timeline fits 375 px without scrolling sideways.

@@ -41,7 +41,11 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	pgtest.Stop()
+	stopSharedBrowser()
 	os.RemoveAll(dir)
+	if builtDir != "" {
+		os.RemoveAll(builtDir)
+	}
 	os.Exit(code)
 }
 
