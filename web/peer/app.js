@@ -293,13 +293,15 @@ function showAccount () {
 // certificate (/kith/cert/1) and follows it, and runs sync sessions with it
 // (/kith/sync/1): this side opens one when its key is the smaller, as
 // doc/protocol/sync.md says; the node opens it otherwise.
-async function connect (addr) {
+// A redial (again) leaves the page saying the node went away until it is
+// back, not "Connecting to …" from the first failed try on.
+async function connect (addr, again = false) {
   await spaces.publishKey(state.peer) // before connectAt: the first-sync benchmark times the sync
   state.connectAt = performance.now()
   await startNet()
   state.nodeAddr = addr
   state.nodePeer = net.peerIdOf(addr)
-  $('net').textContent = 'Connecting to ' + addr + '…'
+  if (!again) $('net').textContent = 'Connecting to ' + addr + '…'
   const conn = await state.p2p.dial(net.multiaddr(addr))
   const remote = net.remoteKey(conn)
   const cert = await conn.newStream('/kith/cert/1')
@@ -524,7 +526,7 @@ async function askICE () {
 
 function redial () {
   state.redialTimer = setTimeout(() => {
-    connect(state.nodeAddr).then(() => { state.redialTimer = null; problem('') }, () => redial())
+    connect(state.nodeAddr, true).then(() => { state.redialTimer = null; problem('') }, () => redial())
   }, REDIAL_EVERY)
 }
 
