@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -10,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdprofiler "github.com/chromedp/cdproto/profiler"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kithnet/kith/internal/browserpeer"
@@ -58,6 +62,23 @@ func TestBrowserFirstSync(t *testing.T) {
 	// stranger's sync is held to the node's budget for strangers).
 	account := get(br, tab, "the account", 10*time.Second, chromedp.Evaluate[string](`kithPeer.peer.account().account_id`))
 	nd.kith("follow", account)
+	// KITH_BENCH_PROFILE=file.cpuprofile records the page's CPU profile
+	// (V8's sampling profiler, wasm functions by name when the build keeps
+	// them: KITH_WASM_NAMES=1) from here to the end of the sync, for
+	// Chrome's DevTools or `node bench/browserprofile/summary.js file`.
+	profile := os.Getenv("KITH_BENCH_PROFILE")
+	if profile != "" {
+		br.do(tab, "start the profiler", 10*time.Second, func(ctx context.Context, c *chromedp.Target) (chromedp.Void, error) {
+			if _, err := cdp.Call(ctx, c, cdprofiler.Enable, cdp.Empty{}); err != nil {
+				return chromedp.Void{}, err
+			}
+			if _, err := cdp.Call(ctx, c, cdprofiler.SetSamplingInterval, cdprofiler.SetSamplingIntervalParams{Interval: 250}); err != nil {
+				return chromedp.Void{}, err
+			}
+			_, err := cdp.Call(ctx, c, cdprofiler.Start, cdp.Empty{})
+			return chromedp.Void{}, err
+		})
+	}
 	// Closing the phrase connects: the first sync starts there.
 	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")))
 	// The node's posts, its certificate and its custody entry.
@@ -72,6 +93,20 @@ func TestBrowserFirstSync(t *testing.T) {
 			t.Fatalf("the first sync did not end within 4 minutes: %s", st)
 		}
 		time.Sleep(15 * time.Second)
+	}
+	if profile != "" {
+		prof := get(br, tab, "stop the profiler", time.Minute, func(ctx context.Context, c *chromedp.Target) (*cdprofiler.Profile, error) {
+			r, err := cdp.Call(ctx, c, cdprofiler.Stop, cdp.Empty{})
+			return r.Profile, err
+		})
+		b, err := json.Marshal(prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(profile, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("the page's CPU profile: %s", profile)
 	}
 	res := get(br, tab, "the times", 10*time.Second, chromedp.Evaluate[map[string]float64](
 		`({added: kithPeer.added, written: kithPeer.written, verified_ms: kithPeer.addedAt - kithPeer.connectAt, kept_ms: kithPeer.writtenAt - kithPeer.connectAt})`))
