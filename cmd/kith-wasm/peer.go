@@ -173,18 +173,18 @@ func newPeer(_ js.Value, args []js.Value) any {
 		return entryObj(e, true), nil
 	})
 	// posts(last?): the posts held (browserpeer.Peer.Posts), or only the
-	// last of them in the same order: making JavaScript objects of all of
-	// them cost the page more than the first sync's verification did
-	// (BENCHMARKS.md, issue 19, "The first sync, profiled").
+	// last of them in the same order (LastPosts): making JavaScript
+	// objects of all of them cost the page more than the first sync's
+	// verification did (BENCHMARKS.md, issue 19, "The first sync,
+	// profiled").
 	method("posts", func(args []js.Value) (any, error) {
-		ps, err := p.Posts(ctx)
+		n := -1
+		if len(args) > 0 && args[0].Type() == js.TypeNumber {
+			n = max(0, args[0].Int())
+		}
+		ps, err := p.LastPosts(ctx, n)
 		if err != nil {
 			return nil, err
-		}
-		if len(args) > 0 && args[0].Type() == js.TypeNumber {
-			if n := args[0].Int(); n >= 0 && n < len(ps) {
-				ps = ps[len(ps)-n:]
-			}
 		}
 		out := make([]any, 0, len(ps))
 		for _, v := range ps {
