@@ -110,6 +110,7 @@ func TestBrowserFirstSync(t *testing.T) {
 	}
 	res := get(br, tab, "the times", 10*time.Second, chromedp.Evaluate[map[string]float64](
 		`({added: kithPeer.added, written: kithPeer.written, verified_ms: kithPeer.addedAt - kithPeer.firstConnectAt, kept_ms: kithPeer.writtenAt - kithPeer.firstConnectAt, connects: kithPeer.connects})`))
+	t.Logf("the page's timeline (ms from the dial, entries): %s", get(br, tab, "the timeline", 10*time.Second, chromedp.Evaluate[string](`JSON.stringify(kithPeer.timeline)`)))
 	if res["connects"] != 1 {
 		// A connection that broke and was dialled again: the time
 		// counts from the first dial all the same.

@@ -143,7 +143,7 @@ function loadWasm () {
 
 // ---- The page.
 
-const state = { db: null, key: null, peer: null, p2p: null, writes: Promise.resolve(), written: 0, added: 0, failed: null, pending: [], flushing: false, batches: 0, transactions: 0 }
+const state = { db: null, key: null, peer: null, p2p: null, writes: Promise.resolve(), written: 0, added: 0, failed: null, pending: [], flushing: false, batches: 0, transactions: 0, timeline: [] }
 
 // keptProblem says why entries could not be kept.
 function keptProblem (err, what) {
@@ -179,6 +179,7 @@ function keep (ids, nums, bytes) {
   state.added += entries.length
   state.batches++
   state.addedAt = performance.now() // verified and held by the peer (the benchmark reads it)
+  state.timeline.push(['added', Math.round(state.addedAt - state.firstConnectAt), entries.length])
   state.pending.push(entries)
   if (!state.flushing) {
     state.flushing = true
@@ -208,6 +209,7 @@ async function flush () {
       state.written += n
       state.transactions++
       state.writtenAt = performance.now()
+      state.timeline.push(['written', Math.round(state.writtenAt - state.firstConnectAt), n])
     } catch (err) {
       state.failed = err
       problem(keptProblem(err, n + ' new entries from the node were') + ' They will come again from the node.')
