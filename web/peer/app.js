@@ -143,7 +143,7 @@ function loadWasm () {
 
 // ---- The page.
 
-const state = { db: null, key: null, peer: null, p2p: null, writes: Promise.resolve(), written: 0, added: 0, failed: null, pending: [], flushing: false, batches: 0, transactions: 0, timeline: [] }
+const state = { db: null, key: null, peer: null, p2p: null, writes: Promise.resolve(), written: 0, added: 0, failed: null, batches: 0, transactions: 0, timeline: [] }
 
 // keptProblem says why entries could not be kept.
 function keptProblem (err, what) {
@@ -167,56 +167,34 @@ function keepOwn (e) {
   })
 }
 
-// keep writes entries from peers to IndexedDB. The batches the peer hands
-// on while a transaction is under way wait and go in the next one
-// together (a first sync hands on hundreds: one transaction each kept
-// IndexedDB seconds behind); a transaction is kept whole or not at all (a
-// tab closed in the middle, a full quota), so each batch is too. After a
-// failure nothing more is written, so that what IndexedDB holds stays a
-// prefix of each log; a reload syncs the rest again.
+// keep writes entries from peers to IndexedDB, one transaction a batch: a
+// batch is kept whole or not at all (a tab closed in the middle, a full
+// quota). After a failure nothing more is written, so that what IndexedDB
+// holds stays a prefix of each log; a reload syncs the rest again.
+// (Several batches a transaction, up to 2,000 entries, was tried: the
+// sync then waited on each large transaction and took 2–4× as long,
+// BENCHMARKS.md, issue 19, "The first sync, profiled and made faster".)
 function keep (ids, nums, bytes) {
   const entries = unpackAdded(ids, nums, bytes)
   state.added += entries.length
   state.batches++
   state.addedAt = performance.now() // verified and held by the peer (the benchmark reads it)
   state.timeline.push(['added', Math.round(state.addedAt - state.firstConnectAt), entries.length])
-  state.pending.push(entries)
-  if (!state.flushing) {
-    state.flushing = true
-    state.writes = state.writes.then(flush)
-  }
-  scheduleRender()
-}
-
-const KEEP_TOGETHER = 2000
-
-// flush writes the pending batches, in the order handed on, one
-// transaction for all that are waiting when it starts, until none waits.
-async function flush () {
-  while (state.pending.length > 0 && !state.failed) {
-    // At most about KEEP_TOGETHER entries a transaction: adding them
-    // holds the page's only thread (each entry is serialised), and the
-    // sync's bytes wait meanwhile.
-    let n = 0
-    let k = 0
-    while (k < state.pending.length && n < KEEP_TOGETHER) n += state.pending[k++].length
-    const batches = state.pending.slice(0, k)
-    state.pending = state.pending.slice(k)
-    try {
-      await txn(state.db, 'entries', 'readwrite', (s) => {
-        for (const b of batches) for (const e of b) s.add(e)
-      })
-      state.written += n
+  state.writes = state.writes.then(() => {
+    if (state.failed) return
+    return txn(state.db, 'entries', 'readwrite', (s) => {
+      for (const e of entries) s.add(e)
+    }).then(() => {
+      state.written += entries.length
       state.transactions++
       state.writtenAt = performance.now()
-      state.timeline.push(['written', Math.round(state.writtenAt - state.firstConnectAt), n])
-    } catch (err) {
+      state.timeline.push(['written', Math.round(state.writtenAt - state.firstConnectAt), entries.length])
+    }, (err) => {
       state.failed = err
-      problem(keptProblem(err, n + ' new entries from the node were') + ' They will come again from the node.')
-    }
-  }
-  state.pending = []
-  state.flushing = false
+      problem(keptProblem(err, entries.length + ' new entries from the node were') + ' They will come again from the node.')
+    })
+  })
+  scheduleRender()
 }
 
 // unpackAdded makes the objects IndexedDB keeps of the entries the
