@@ -4,9 +4,11 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"syscall/js"
 	"time"
 
@@ -20,10 +22,9 @@ import (
 
 // newPeer({device, sign, onAdded, keep, sealKey}) makes a browser peer: device is
 // the device's public key (hex), sign(Uint8Array) a Promise of its Ed25519
-// signature (WebCrypto), onAdded(entries) is called with every entry from
-// a peer that the peer newly holds, each {id, header, payload, author,
-// log_id, seq} (bytes as Uint8Array, payload null when not held), for the
-// page to keep; keep(entry) a Promise that settles once one of the
+// signature (WebCrypto), onAdded(ids, nums, bytes) is called with the
+// entries from a peer that the peer newly holds, packed (packAdded), for
+// the page to keep; keep(entry) a Promise that settles once one of the
 // device's own new entries is kept (it is made only then:
 // browserpeer.Config.Keep); sealKey, optional, its WebCrypto X25519 key
 // for spaces (space.go).
@@ -66,11 +67,8 @@ func newPeer(_ js.Value, args []js.Value) any {
 			if onAdded.Type() != js.TypeFunction {
 				return
 			}
-			arr := js.Global().Get("Array").New()
-			for _, e := range es {
-				arr.Call("push", keptObj(e))
-			}
-			onAdded.Invoke(arr)
+			ids, nums, bytes := packAdded(es)
+			onAdded.Invoke(ids, nums, bytes)
 		},
 	})
 	api := js.Global().Get("Object").New()
@@ -174,8 +172,17 @@ func newPeer(_ js.Value, args []js.Value) any {
 		}
 		return entryObj(e, true), nil
 	})
-	method("posts", func([]js.Value) (any, error) {
-		ps, err := p.Posts(ctx)
+	// posts(last?): the posts held (browserpeer.Peer.Posts), or only the
+	// last of them in the same order (LastPosts): making JavaScript
+	// objects of all of them cost the page more than the first sync's
+	// verification did (BENCHMARKS.md, issue 19, "The first sync,
+	// profiled").
+	method("posts", func(args []js.Value) (any, error) {
+		n := -1
+		if len(args) > 0 && args[0].Type() == js.TypeNumber {
+			n = max(0, args[0].Int())
+		}
+		ps, err := p.LastPosts(ctx, n)
 		if err != nil {
 			return nil, err
 		}
@@ -276,6 +283,49 @@ func newPeer(_ js.Value, args []js.Value) any {
 		return fail(err)
 	}
 	return api
+}
+
+// packAdded packs entries for the page in three values, whatever their
+// number, so that handing a first sync's 10,000 entries to JavaScript
+// makes three js.Values, not ten an entry (each one a finalizer in Go's
+// runtime: the page's largest cost after rendering, BENCHMARKS.md, issue
+// 19, "The first sync, profiled"). For entry i:
+//
+//   - ids, a string: from 192·i, the hex of its id, its author and its
+//     log id (64 characters each);
+//   - nums, a Uint8Array of little-endian float64s: from 5·i, its seq,
+//     then the start and end in bytes of its header and of its payload
+//     (both −1 when the payload is not held);
+//   - bytes, a Uint8Array: the headers and payloads.
+//
+// The page's unpackAdded (web/peer/app.js) makes of them the objects
+// keptObj makes one by one.
+func packAdded(es []*entry.Entry) (ids string, nums, bytes js.Value) {
+	n := 0
+	for _, e := range es {
+		n += len(e.Raw) + len(e.Payload)
+	}
+	hx := make([]byte, 0, 192*len(es))
+	b := make([]byte, 0, n)
+	f := make([]float64, 0, 5*len(es))
+	for _, e := range es {
+		hx = hex.AppendEncode(hx, e.ID[:])
+		hx = hex.AppendEncode(hx, e.Header.Author[:])
+		hx = hex.AppendEncode(hx, e.Header.LogID[:])
+		f = append(f, float64(e.Header.Seq), float64(len(b)), float64(len(b)+len(e.Raw)))
+		b = append(b, e.Raw...)
+		if e.Payload == nil {
+			f = append(f, -1, -1)
+		} else {
+			f = append(f, float64(len(b)), float64(len(b)+len(e.Payload)))
+			b = append(b, e.Payload...)
+		}
+	}
+	fb := make([]byte, 8*len(f))
+	for i, v := range f {
+		binary.LittleEndian.PutUint64(fb[8*i:], math.Float64bits(v))
+	}
+	return string(hx), toJS(fb), toJS(b)
 }
 
 // keptObj is an entry as the page keeps it in IndexedDB.

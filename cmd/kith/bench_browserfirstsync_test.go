@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -10,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdprofiler "github.com/chromedp/cdproto/profiler"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kithnet/kith/internal/browserpeer"
@@ -58,12 +62,29 @@ func TestBrowserFirstSync(t *testing.T) {
 	// stranger's sync is held to the node's budget for strangers).
 	account := get(br, tab, "the account", 10*time.Second, chromedp.Evaluate[string](`kithPeer.peer.account().account_id`))
 	nd.kith("follow", account)
+	// KITH_BENCH_PROFILE=file.cpuprofile records the page's CPU profile
+	// (V8's sampling profiler, wasm functions by name when the build keeps
+	// them: KITH_WASM_NAMES=1) from here to the end of the sync, for
+	// Chrome's DevTools or `node bench/browserprofile/summary.js file`.
+	profile := os.Getenv("KITH_BENCH_PROFILE")
+	if profile != "" {
+		br.do(tab, "start the profiler", 10*time.Second, func(ctx context.Context, c *chromedp.Target) (chromedp.Void, error) {
+			if _, err := cdp.Call(ctx, c, cdprofiler.Enable, cdp.Empty{}); err != nil {
+				return chromedp.Void{}, err
+			}
+			if _, err := cdp.Call(ctx, c, cdprofiler.SetSamplingInterval, cdprofiler.SetSamplingIntervalParams{Interval: 250}); err != nil {
+				return chromedp.Void{}, err
+			}
+			_, err := cdp.Call(ctx, c, cdprofiler.Start, cdp.Empty{})
+			return chromedp.Void{}, err
+		})
+	}
 	// Closing the phrase connects: the first sync starts there.
 	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")))
 	// The node's posts, its certificate and its custody entry.
 	deadline := time.Now().Add(4 * time.Minute)
 	for {
-		st := get(br, tab, "the sync's progress", 10*time.Second, chromedp.Evaluate[string](`JSON.stringify({added: kithPeer.added, written: kithPeer.written, sessions: kithPeer.peer.sessions(), net: document.querySelector('[data-testid=peer-net]').textContent, problem: document.querySelector('[data-testid=peer-problem]').textContent})`))
+		st := get(br, tab, "the sync's progress", 10*time.Second, chromedp.Evaluate[string](`JSON.stringify({connects: kithPeer.connects, added: kithPeer.added, written: kithPeer.written, batches: kithPeer.batches, transactions: kithPeer.transactions, sessions: kithPeer.peer.sessions(), net: document.querySelector('[data-testid=peer-net]').textContent, problem: document.querySelector('[data-testid=peer-problem]').textContent})`))
 		t.Logf("%s", st)
 		if get(br, tab, "done?", 10*time.Second, chromedp.Evaluate[bool](`kithPeer.added >= 10002 && kithPeer.written >= kithPeer.added`)) {
 			break
@@ -73,8 +94,28 @@ func TestBrowserFirstSync(t *testing.T) {
 		}
 		time.Sleep(15 * time.Second)
 	}
+	if profile != "" {
+		prof := get(br, tab, "stop the profiler", time.Minute, func(ctx context.Context, c *chromedp.Target) (*cdprofiler.Profile, error) {
+			r, err := cdp.Call(ctx, c, cdprofiler.Stop, cdp.Empty{})
+			return r.Profile, err
+		})
+		b, err := json.Marshal(prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(profile, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("the page's CPU profile: %s", profile)
+	}
 	res := get(br, tab, "the times", 10*time.Second, chromedp.Evaluate[map[string]float64](
-		`({added: kithPeer.added, written: kithPeer.written, verified_ms: kithPeer.addedAt - kithPeer.connectAt, kept_ms: kithPeer.writtenAt - kithPeer.connectAt})`))
+		`({added: kithPeer.added, written: kithPeer.written, verified_ms: kithPeer.addedAt - kithPeer.firstConnectAt, kept_ms: kithPeer.writtenAt - kithPeer.firstConnectAt, connects: kithPeer.connects})`))
+	t.Logf("the page's timeline (ms from the dial, entries): %s", get(br, tab, "the timeline", 10*time.Second, chromedp.Evaluate[string](`JSON.stringify(kithPeer.timeline)`)))
+	if res["connects"] != 1 {
+		// A connection that broke and was dialled again: the time
+		// counts from the first dial all the same.
+		t.Logf("the page connected to the node %v times; the node's log:\n%s", res["connects"], nd.stderr)
+	}
 	posts := get(br, tab, "the posts held", time.Minute, chromedp.Evaluate[float64](`kithPeer.peer.posts().then(p => p.length)`, chromedp.EvalAwaitPromise))
 	if posts != n {
 		t.Fatalf("the page holds %v posts, want %d", posts, n)

@@ -93,7 +93,13 @@ func buildWasmInto(dir string) error {
 	if err != nil {
 		return fmt.Errorf("go env GOROOT: %v", err)
 	}
-	cmd := exec.Command(goBin, "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "kith.wasm"), "../kith-wasm")
+	// KITH_WASM_NAMES=1 keeps the functions' names (a profile of the
+	// page names them; the download is larger).
+	ldflags := "-ldflags=-s -w"
+	if os.Getenv("KITH_WASM_NAMES") == "1" {
+		ldflags = "-ldflags=-w"
+	}
+	cmd := exec.Command(goBin, "build", "-trimpath", ldflags, "-o", filepath.Join(dir, "kith.wasm"), "../kith-wasm")
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("build the WebAssembly peer: %v\n%s", err, out)

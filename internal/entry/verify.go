@@ -98,11 +98,7 @@ func verifyChunk(es []*Entry, out []bool) {
 		}
 		return
 	}
-	bv := ed25519consensus.NewPreallocatedBatchVerifier(len(es))
-	for _, e := range es {
-		bv.Add(ed25519.PublicKey(e.Header.Author[:]), e.Header.SigningInput(), e.Header.Signature[:])
-	}
-	if bv.Verify() {
+	if batchVerify(es) { // batch.go
 		for i := range out {
 			out[i] = true
 		}
