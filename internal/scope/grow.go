@@ -68,6 +68,12 @@ func (s *Scope) grow(ctx context.Context, prev *snapshot) (*growth, error) {
 		d, ok := prev.accounts[e.account]
 		if e.cert {
 			if certified[e.account] {
+				if e.revoke && prev.accounts[e.account] > 0 {
+					// A revocation after a certificate of the same
+					// account in one batch: the first edit grew, this
+					// one must not be skipped (its device was current).
+					return nil, nil
+				}
 				continue // the first edit holds the devices the graph had
 			}
 			certified[e.account] = true

@@ -69,7 +69,7 @@ func TestIncrementalScopeGrowsMatchesFull(t *testing.T) {
 		w := newWorld(t, seed, 14)
 		me := w.accounts[0].Public()
 		fail := false
-		cfg := Config{Account: me, Device: w.devices[0][0].key.Public(), Hops: 1 + int(seed%3),
+		cfg := Config{Account: me, Device: w.devices[0][0].key.Public(), Hops: int(seed % 4),
 			Spaces: func(context.Context) (SpaceWants, error) {
 				if fail {
 					return SpaceWants{}, errors.New("spaces: failing on purpose")
@@ -359,5 +359,53 @@ func TestCertificatesGrowTheGraph(t *testing.T) {
 	step("its certificate", w.append(cert))
 	if got := inc.rebuilt.Load(); got != rebuilt+1 {
 		t.Fatalf("built again %d times after a certificate that makes follows shrink, want 1", got-rebuilt)
+	}
+}
+
+// A certificate and a revocation of one followed account's devices in one
+// batch, at hops 0 (no ledger is held of a followed account, so the
+// revocation does not drop one): the revocation must not be skipped
+// behind the certificate, or the revoked device stays a followed device
+// (the node keeps dialling it).
+func TestCertificateThenRevocationInOneBatch(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, 11, 3)
+	me := w.devices[0][0]
+	cfg := Config{Account: w.accounts[0].Public(), Device: me.key.Public(), Hops: 0}
+	x := 1
+	old := w.devices[x][0]
+	inc, err := New(ctx, w.st, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inc.Note(ctx, w.write(me, &content.Follow{Account: w.accounts[x].Public().Account(), Following: true})); err != nil {
+		t.Fatal(err)
+	}
+	if err := inc.Recompute(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(inc.FollowedDevices(), old.key.Public()) {
+		t.Fatalf("followed devices %v: want the followed account's device", inc.FollowedDevices())
+	}
+	batch := w.addDevice(x)
+	rv, err := content.NewDeviceRevoke(w.accounts[x], old.cert, "", nil, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.revoked = true
+	batch = append(batch, w.append(rv)...)
+	if _, err := inc.Note(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if err := inc.Recompute(ctx); err != nil {
+		t.Fatal(err)
+	}
+	full, err := New(ctx, w.st, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapshotsEqual(t, "a certificate and a revocation in one batch", inc, full)
+	if slices.Contains(inc.FollowedDevices(), old.key.Public()) {
+		t.Fatalf("the revoked device is still followed: %v", inc.FollowedDevices())
 	}
 }
