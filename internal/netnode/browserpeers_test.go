@@ -10,7 +10,8 @@ import (
 
 // TestBrowserPeer: a peer connected over WebSocket is a browser peer (it
 // may take the node's TURN credentials) and its IP is among BrowserIPs;
-// a peer connected over TCP is neither.
+// a peer connected over TCP is neither, nor a node this host dialled over
+// WebSocket.
 func TestBrowserPeer(t *testing.T) {
 	node := startHost(t, loopbackConfig(t, testKey(t, 1), tcpLoopback, "/ip4/127.0.0.1/tcp/0/ws"))
 	var tcpAddr, wsAddr string
@@ -40,5 +41,21 @@ func TestBrowserPeer(t *testing.T) {
 	}
 	if node.BrowserPeer(testKey(t, 4).Public()) {
 		t.Fatal("a peer not connected is a browser peer")
+	}
+	// A node this host dials over WebSocket (a hub at /ws) is not a
+	// browser: counting it let a browser aim the TURN relay at the hub.
+	hub := startHost(t, loopbackConfig(t, testKey(t, 5), "/ip4/127.0.0.2/tcp/0/ws"))
+	var hubWS string
+	for _, a := range hub.Addrs() {
+		if strings.Contains(a, "/ws/") {
+			hubWS = a
+		}
+	}
+	if _, err := node.Connect(testContext(t, 10*time.Second), hubWS); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the hub connected", func() bool { return len(node.Peers()) == 3 })
+	if node.BrowserPeer(hub.Key()) || !slices.Equal(node.BrowserIPs(), []netip.Addr{netip.MustParseAddr("127.0.0.1")}) {
+		t.Fatalf("a hub this host dialled over WebSocket: BrowserPeer %v, BrowserIPs %v", node.BrowserPeer(hub.Key()), node.BrowserIPs())
 	}
 }

@@ -72,7 +72,7 @@ func (n *Node) serveICE(ctx context.Context, nw *network, remote identity.Public
 	_ = s.SetDeadline(time.Now().Add(iceTimeout))
 	a := n.iceAnswer(ctx, nw, remote)
 	if a.Status != ice.Given {
-		nw.log.Info("no TURN credentials for a peer: "+a.Reason(), "peer", remote.Device())
+		nw.log.Debug("no TURN credentials for a peer: "+a.Reason(), "peer", remote.Device()) // any peer can ask in a loop
 	}
 	b, err := ice.Encode(a)
 	if err != nil {

@@ -231,8 +231,18 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		},
 		Logger: log,
 	})
+	// The TURN server before the network is published: status reads
+	// nw.turn without a lock.
+	if err := n.startTURN(nw); err != nil {
+		cancel()
+		_ = host.Close()
+		return err
+	}
 	if err := n.startLeases(nw); err != nil {
 		cancel()
+		if nw.turn != nil {
+			_ = nw.turn.Close()
+		}
 		_ = host.Close()
 		return err
 	}
@@ -242,10 +252,6 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		return err
 	}
 	if err := n.startMetrics(nw); err != nil {
-		_ = n.StopNetwork()
-		return err
-	}
-	if err := n.startTURN(nw); err != nil {
 		_ = n.StopNetwork()
 		return err
 	}

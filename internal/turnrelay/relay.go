@@ -85,16 +85,19 @@ func (g *relayGen) AllocatePacketConn(network string, port int) (net.PacketConn,
 	switch {
 	case s.per[dev] >= s.limits.PerDevice:
 		why = fmt.Sprintf("device %s holds %d allocations, the most one device may", dev.Device(), s.per[dev])
-	case len(s.allocs) >= s.limits.Total:
-		why = fmt.Sprintf("the server holds %d allocations, the most it holds", len(s.allocs))
+	case s.held >= s.limits.Total:
+		why = fmt.Sprintf("the server holds %d allocations, the most it holds", s.held)
 	}
 	if why != "" {
 		s.stats.RefusedQuota++
 		s.mu.Unlock()
-		s.log.Info("TURN allocation refused: "+why, "client", client.String())
+		s.log.Debug("TURN allocation refused: "+why, "client", client.String())
 		return nil, nil, errors.New("turnrelay: " + why)
 	}
-	s.per[dev]++ // held before the socket opens: no two requests pass the cap together
+	// Held before the socket opens: no two requests (one on each
+	// listening IP, read by its own goroutine) pass either cap together.
+	s.per[dev]++
+	s.held++
 	s.mu.Unlock()
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: g.ip, Port: port})
 	if err != nil {
@@ -110,12 +113,13 @@ func (g *relayGen) AllocatePacketConn(network string, port int) (net.PacketConn,
 	s.stats.AllocationsTotal++
 	s.mu.Unlock()
 	rc.timer = time.AfterFunc(s.limits.Lifetime, func() { rc.end(&s.stats.EndedLifetime, "its lifetime") })
-	s.log.Info("TURN allocation", "device", dev.Device(), "client", client.String(), "relayed", rc.addr.String())
+	s.log.Debug("TURN allocation", "device", dev.Device(), "client", client.String(), "relayed", rc.addr.String())
 	return rc, c.LocalAddr(), nil
 }
 
 // drop forgets one allocation of dev; s.mu is held.
 func (s *Server) drop(dev identity.PublicKey) {
+	s.held--
 	if s.per[dev]--; s.per[dev] <= 0 {
 		delete(s.per, dev)
 	}
@@ -163,7 +167,7 @@ func (rc *relayConn) end(counter *int64, what string) {
 	rc.s.mu.Lock()
 	*counter++
 	rc.s.mu.Unlock()
-	rc.s.log.Info("TURN allocation closed: it reached the limit of "+what, "device", rc.dev.Device(), "relayed", rc.addr.String(), "bytes", rc.bytes.Load())
+	rc.s.log.Debug("TURN allocation closed: it reached the limit of "+what, "device", rc.dev.Device(), "relayed", rc.addr.String(), "bytes", rc.bytes.Load())
 	_ = rc.PacketConn.Close()
 }
 

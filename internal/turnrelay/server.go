@@ -97,7 +97,8 @@ type Server struct {
 	own    map[netip.Addr]bool // this machine's addresses at start
 	mu     sync.Mutex
 	allocs map[netip.AddrPort]*relayConn // by relayed address
-	per    map[identity.PublicKey]int
+	per    map[identity.PublicKey]int    // allocations held by device
+	held   int                           // allocations held (reserved before their sockets open)
 	stats  Stats
 }
 
@@ -227,8 +228,10 @@ func (s *Server) auth(username, realm string, src net.Addr) ([]byte, bool) {
 }
 
 // permit is pion's PermissionHandler: a peer address must be a browser's
-// (doc/protocol/ice.md): an allocation's client, a browser peer connected
-// to the node, or this server's own address (another allocation's).
+// (doc/protocol/ice.md): a browser peer connected to the node, or this
+// server's own address (another allocation's). An allocation's client
+// address is not taken as a browser's: it is what the Allocate's source
+// claims, and a client that forges sources could name any host.
 func (s *Server) permit(client net.Addr, peerIP net.IP) bool {
 	ip, ok := netip.AddrFromSlice(peerIP)
 	ip = ip.Unmap()
@@ -238,14 +241,6 @@ func (s *Server) permit(client net.Addr, peerIP net.IP) bool {
 				return true
 			}
 		}
-		s.mu.Lock()
-		for _, rc := range s.allocs {
-			if rc.client.Addr() == ip {
-				s.mu.Unlock()
-				return true
-			}
-		}
-		s.mu.Unlock()
 		if s.cfg.BrowserIPs != nil {
 			for _, a := range s.cfg.BrowserIPs() {
 				if a.Unmap() == ip {
