@@ -50,7 +50,7 @@ func peerHandler(dir string, self func() PeerNode) http.Handler {
 		// The page needs no more than itself, its WebAssembly and the
 		// node's WebSocket; wasm-unsafe-eval lets it compile kith.wasm; blob:
 		// URLs show the pictures it keeps in IndexedDB.
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ws: wss:; img-src 'self' data: blob:")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; frame-ancestors 'none'")
 		files.ServeHTTP(w, r)
 	})
 }

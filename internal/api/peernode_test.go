@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/kithnet/kith/internal/api"
@@ -51,6 +52,15 @@ func TestPeerNodeFile(t *testing.T) {
 	}
 	if p := get(); p.Account != n.Account().String() || p.Addrs == nil || len(p.Addrs) != 0 {
 		t.Fatalf("network stopped: %+v, want the account and no addresses", p)
+	}
+	// The page connects by itself: no other origin may frame it.
+	page, err := http.Get(srv.URL + "/peer/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Body.Close()
+	if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Fatalf("the page's Content-Security-Policy %q lets other origins frame it", csp)
 	}
 	off := false
 	cfg := node.DefaultConfig()
