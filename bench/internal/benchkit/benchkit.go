@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hdevalence/ed25519consensus"
+
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/identity"
@@ -253,4 +255,52 @@ func RSSKBOf(pid int) int64 {
 		}
 	}
 	return -1
+}
+
+// LibraryBatchRates measures signatures per second of the ZIP-215 batch
+// verifier of github.com/hdevalence/ed25519consensus, in chunks of 128 as
+// entry.VerifyBatch cuts them, on one core and on all cores; each the best
+// of three runs. It is the rate issue 18's ratios were set against: since
+// entry.VerifyBatch sums the terms of one key (internal/entry/batch.go),
+// it verifies chunks by one author about twice as fast as the library, so
+// a ratio to its rate is a ratio to a moved denominator. The benchmarks
+// report both.
+func LibraryBatchRates(sample []*entry.Entry) (batch1, batchAll float64) {
+	for range 3 {
+		prev := runtime.GOMAXPROCS(1)
+		b1 := libraryBatchRate(sample, 1)
+		runtime.GOMAXPROCS(prev)
+		ba := libraryBatchRate(sample, runtime.GOMAXPROCS(0))
+		batch1, batchAll = max(batch1, b1), max(batchAll, ba)
+	}
+	return
+}
+
+func libraryBatchRate(sample []*entry.Entry, workers int) float64 {
+	const chunk = 128
+	next := make(chan int, len(sample)/chunk+1)
+	for start := 0; start < len(sample); start += chunk {
+		next <- start
+	}
+	close(next)
+	var wg sync.WaitGroup
+	t := time.Now()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for start := range next {
+				end := min(start+chunk, len(sample))
+				v := ed25519consensus.NewPreallocatedBatchVerifier(end - start)
+				for _, e := range sample[start:end] {
+					v.Add(e.Header.Author[:], e.Header.SigningInput(), e.Header.Signature[:])
+				}
+				if !v.Verify() {
+					panic("the library's batch verifier rejects a valid chunk")
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(len(sample)) / time.Since(t).Seconds()
 }

@@ -230,7 +230,8 @@ func BenchmarkIngest(b *testing.B) {
 		{2000, false, full, 2},
 		{5000, true, full, 1},
 		{5000, true, none, 1},
-		{16000, true, none, 1}, // node.Import's batch
+		{16000, true, none, 1},  // node.Import's batch
+		{16000, false, none, 1}, // a sync's batch, entries log by log as a sync sends them
 		{5000, true, caller, 1},
 		{1000, true, full, 2},
 	} {
