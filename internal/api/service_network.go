@@ -84,7 +84,8 @@ func (s *Service) Status(ctx context.Context) (wire.Status, error) {
 	if t := st.TURN; t != nil {
 		turn = &wire.TURN{Listen: t.Addrs, Allocations: t.Allocations, AllocationsTotal: t.AllocationsTotal, BytesRelayed: t.BytesRelayed,
 			RefusedAuth: t.RefusedAuth, RefusedQuota: t.RefusedQuota, RefusedPeer: t.RefusedPeer, DroppedOwn: t.DroppedOwn,
-			EndedBytes: t.EndedBytes, EndedLifetime: t.EndedLifetime}
+			DroppedStranger: t.DroppedStranger, DroppedErrors: t.DroppedErrors,
+			EndedBytes: t.EndedBytes, EndedLifetime: t.EndedLifetime, EndedHourly: t.EndedHourly, EndedLeft: t.EndedLeft}
 	}
 	return wire.Status{
 		TURN:     turn,

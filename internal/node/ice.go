@@ -45,7 +45,17 @@ func (n *Node) startTURN(nw *network) error {
 		Secret:     nw.iceSecret,
 		Connected:  host.BrowserPeer,
 		BrowserIPs: host.BrowserIPs,
-		Logger:     nw.log,
+		// Swept every 30 s: a browser whose account is no longer
+		// followed loses its allocations then, not when they expire.
+		Allowed: func(dev identity.PublicKey) bool {
+			if !host.BrowserPeer(dev) {
+				return false
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), iceTimeout)
+			defer cancel()
+			return n.inCircle(ctx, nw, dev)
+		},
+		Logger: nw.log,
 	})
 	if err != nil {
 		return fmt.Errorf("turn_listen: %w", err)

@@ -23,6 +23,7 @@ import (
 // for.
 type listenConn struct {
 	net.PacketConn
+	s        *Server
 	mu       sync.Mutex
 	username string         // of the Allocate request read last; "" if the last datagram was none
 	client   netip.AddrPort // where it came from
@@ -44,12 +45,27 @@ func (c *listenConn) ReadFrom(p []byte) (int, net.Addr, error) {
 	}
 	var client netip.AddrPort
 	if ua, ok := addr.(*net.UDPAddr); ok {
-		client = ua.AddrPort()
+		client = netip.AddrPortFrom(ua.AddrPort().Addr().Unmap(), ua.AddrPort().Port())
 	}
 	c.mu.Lock()
 	c.username, c.client = username, client
 	c.mu.Unlock()
 	return n, addr, err
+}
+
+// WriteTo sends what pion answers, except STUN error answers to an
+// address over Limits.ErrorsPerSecond: those are dropped as if sent, so
+// that the server is no reflector of forged requests (errlimit.go).
+func (c *listenConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	if isSTUNError(p) {
+		if ua, ok := addr.(*net.UDPAddr); ok && !c.s.errs.allow(ua.AddrPort().Addr().Unmap()) {
+			c.s.mu.Lock()
+			c.s.stats.DroppedErrors++
+			c.s.mu.Unlock()
+			return len(p), nil
+		}
+	}
+	return c.PacketConn.WriteTo(p, addr)
 }
 
 func (c *listenConn) current() (string, netip.AddrPort) {
@@ -87,6 +103,8 @@ func (g *relayGen) AllocatePacketConn(network string, port int) (net.PacketConn,
 		why = fmt.Sprintf("device %s holds %d allocations, the most one device may", dev.Device(), s.per[dev])
 	case s.held >= s.limits.Total:
 		why = fmt.Sprintf("the server holds %d allocations, the most it holds", s.held)
+	case s.spentThisHour(dev) >= s.limits.DeviceBytesPerHour:
+		why = fmt.Sprintf("device %s carried %d bytes this hour, the most one device may", dev.Device(), s.spent[dev].bytes)
 	}
 	if why != "" {
 		s.stats.RefusedQuota++
@@ -106,10 +124,12 @@ func (g *relayGen) AllocatePacketConn(network string, port int) (net.PacketConn,
 		s.mu.Unlock()
 		return nil, nil, fmt.Errorf("turnrelay: opening a relayed socket: %w", err)
 	}
-	rc := &relayConn{PacketConn: c, s: s, dev: dev, client: client, addr: c.LocalAddr().(*net.UDPAddr).AddrPort()}
+	rc := &relayConn{PacketConn: c, s: s, dev: dev, client: client, addr: c.LocalAddr().(*net.UDPAddr).AddrPort(),
+		key: clientKey{g.lc, client}, permitted: map[netip.Addr]bool{}}
 	rc.addr = netip.AddrPortFrom(rc.addr.Addr().Unmap(), rc.addr.Port())
 	s.mu.Lock()
 	s.allocs[rc.addr] = rc
+	s.by[rc.key] = rc
 	s.stats.AllocationsTotal++
 	s.mu.Unlock()
 	rc.timer = time.AfterFunc(s.limits.Lifetime, func() { rc.end(&s.stats.EndedLifetime, "its lifetime") })
@@ -134,10 +154,14 @@ type relayConn struct {
 	dev    identity.PublicKey
 	client netip.AddrPort // the allocation's client (its reflexive address)
 	addr   netip.AddrPort // the relayed address
-	timer  *time.Timer
-	bytes  atomic.Int64
-	once   sync.Once
-	ended  atomic.Bool
+	key    clientKey      // how pion's permission handler names it
+	// permitted are the IPs permissions were granted for (s.mu): a
+	// datagram from another is dropped before it is counted.
+	permitted map[netip.Addr]bool
+	timer     *time.Timer
+	bytes     atomic.Int64
+	once      sync.Once
+	ended     atomic.Bool
 }
 
 var errEnded = errors.New("turnrelay: the allocation reached its limit")
@@ -152,10 +176,48 @@ func (rc *relayConn) carry(n int) bool {
 		rc.end(&rc.s.stats.EndedBytes, "its bytes")
 		return false
 	}
-	rc.s.mu.Lock()
-	rc.s.stats.BytesRelayed += int64(n)
-	rc.s.mu.Unlock()
+	s := rc.s
+	s.mu.Lock()
+	over := s.spendThisHour(rc.dev, int64(n)) > s.limits.DeviceBytesPerHour
+	if !over {
+		s.stats.BytesRelayed += int64(n)
+	}
+	s.mu.Unlock()
+	if over {
+		rc.end(&s.stats.EndedHourly, "its device's bytes in the hour")
+		return false
+	}
 	return true
+}
+
+// hour is what one device's allocations carried since start, an hour of
+// the node's clock.
+type hour struct {
+	start time.Time
+	bytes int64
+}
+
+// spentThisHour is what dev's allocations carried in its current hour; s.mu
+// is held.
+func (s *Server) spentThisHour(dev identity.PublicKey) int64 {
+	h := s.spent[dev]
+	if h == nil || s.cfg.Now().Sub(h.start) >= time.Hour {
+		return 0
+	}
+	return h.bytes
+}
+
+// spendThisHour adds n to dev's bytes of the hour, starting a new hour
+// when the last one is over, and returns the hour's total; s.mu is held.
+func (s *Server) spendThisHour(dev identity.PublicKey, n int64) int64 {
+	now := s.cfg.Now()
+	h := s.spent[dev]
+	if h == nil || now.Sub(h.start) >= time.Hour {
+		h = &hour{start: now}
+		s.spent[dev] = h
+	}
+	h.bytes += n
+	return h.bytes
 }
 
 // end closes the socket at a limit: pion's reader of it fails, and pion
@@ -185,15 +247,34 @@ func (rc *relayConn) WriteTo(p []byte, to net.Addr) (int, error) {
 	return rc.PacketConn.WriteTo(p, to)
 }
 
+// ReadFrom reads the next datagram from a permitted address: one from an
+// address no permission was granted for is dropped here, uncounted (pion
+// would drop it after; counted, it would let whoever knows a relayed port
+// spend the allocation's bytes).
 func (rc *relayConn) ReadFrom(p []byte) (int, net.Addr, error) {
-	n, addr, err := rc.PacketConn.ReadFrom(p)
-	if err != nil {
-		return n, addr, err
+	for {
+		n, addr, err := rc.PacketConn.ReadFrom(p)
+		if err != nil {
+			return n, addr, err
+		}
+		ip := netip.Addr{}
+		if ua, ok := addr.(*net.UDPAddr); ok {
+			ip = ua.AddrPort().Addr().Unmap()
+		}
+		rc.s.mu.Lock()
+		ok := rc.permitted[ip]
+		if !ok {
+			rc.s.stats.DroppedStranger++
+		}
+		rc.s.mu.Unlock()
+		if !ok {
+			continue
+		}
+		if !rc.carry(n) {
+			return 0, nil, errEnded
+		}
+		return n, addr, nil
 	}
-	if !rc.carry(n) {
-		return 0, nil, errEnded
-	}
-	return n, addr, nil
 }
 
 // Close closes the socket and forgets the allocation (pion calls it when
@@ -205,6 +286,9 @@ func (rc *relayConn) Close() error {
 		err = rc.PacketConn.Close()
 		rc.s.mu.Lock()
 		delete(rc.s.allocs, rc.addr)
+		if rc.s.by[rc.key] == rc {
+			delete(rc.s.by, rc.key)
+		}
 		rc.s.drop(rc.dev)
 		rc.s.mu.Unlock()
 	})

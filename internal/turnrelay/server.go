@@ -26,6 +26,22 @@ type Limits struct {
 	// Lifetime is how long one allocation may live, whatever its
 	// refreshes ask; then it is closed.
 	Lifetime time.Duration
+	// DeviceBytesPerHour is how many payload bytes all allocations of one
+	// device may carry in one hour of the node's clock (a window that
+	// starts at its first byte); over it, the allocation carrying is
+	// closed and the device is given no new one until the hour is over.
+	// Without it an allocation closed at Bytes could be replaced at once.
+	DeviceBytesPerHour int64
+	// ErrorsPerSecond is how many STUN error answers (a 401 to a request
+	// without credentials, most of all) go to one IP address in a second
+	// of the node's clock; the rest are not sent. A 401 is about six
+	// times the request it answers, so without a bound the server would
+	// reflect a flood of requests with a forged source at their victim.
+	ErrorsPerSecond int
+	// Sweep is how often the allocations' devices are checked against
+	// Config.Allowed; the allocations of a device no longer allowed are
+	// closed.
+	Sweep time.Duration
 }
 
 // Default limits (doc/protocol/ice.md).
@@ -34,6 +50,10 @@ const (
 	DefaultTotal     = 256
 	DefaultBytes     = 64 << 20
 	DefaultLifetime  = time.Hour
+	// DefaultDeviceBytesPerHour is four allocations' worth.
+	DefaultDeviceBytesPerHour = 4 * DefaultBytes
+	DefaultErrorsPerSecond    = 8
+	DefaultSweep              = 30 * time.Second
 )
 
 func (l Limits) withDefaults() Limits {
@@ -48,6 +68,15 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.Lifetime == 0 {
 		l.Lifetime = DefaultLifetime
+	}
+	if l.DeviceBytesPerHour == 0 {
+		l.DeviceBytesPerHour = DefaultDeviceBytesPerHour
+	}
+	if l.ErrorsPerSecond == 0 {
+		l.ErrorsPerSecond = DefaultErrorsPerSecond
+	}
+	if l.Sweep == 0 {
+		l.Sweep = DefaultSweep
 	}
 	return l
 }
@@ -67,8 +96,13 @@ type Config struct {
 	// BrowserIPs returns the addresses of the browser peers connected
 	// to the node now: permissions may name them.
 	BrowserIPs func() []netip.Addr
-	Limits     Limits
-	Logger     *slog.Logger
+	// Allowed reports whether device may still be relayed for: connected
+	// and of the node's circle. Every Limits.Sweep, the allocations of a
+	// device it refuses are closed (an unfollowed account's browser is not
+	// relayed for until its allocations' lifetime ends). Nil: Connected.
+	Allowed func(identity.PublicKey) bool
+	Limits  Limits
+	Logger  *slog.Logger
 	// Now is the node's clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -82,8 +116,12 @@ type Stats struct {
 	RefusedQuota     int64 // allocations refused: the device's or the server's cap was reached
 	RefusedPeer      int64 // permissions refused: not a browser's address
 	DroppedOwn       int64 // datagrams not sent: to this machine but not to an allocation of this server
+	DroppedStranger  int64 // datagrams to a relayed address from an address no permission can name: not counted, not relayed
+	DroppedErrors    int64 // STUN error answers not sent: over Limits.ErrorsPerSecond to their address
 	EndedBytes       int64 // allocations closed at their byte limit
 	EndedLifetime    int64 // allocations closed at their lifetime limit
+	EndedHourly      int64 // allocations closed at their device's bytes in the hour
+	EndedLeft        int64 // allocations closed because their device is no longer connected or of the circle
 }
 
 // Server is a running STUN and TURN server.
@@ -95,11 +133,23 @@ type Server struct {
 	port   int
 	ips    []netip.Addr        // the addresses listened on
 	own    map[netip.Addr]bool // this machine's addresses at start
+	bcast  map[netip.Addr]bool // its interfaces' subnet broadcast addresses at start
+	errs   *errorLimit
+	stop   chan struct{}
 	mu     sync.Mutex
 	allocs map[netip.AddrPort]*relayConn // by relayed address
+	by     map[clientKey]*relayConn      // by the listening socket and client address that made it
 	per    map[identity.PublicKey]int    // allocations held by device
+	spent  map[identity.PublicKey]*hour  // bytes carried by device in its current hour
 	held   int                           // allocations held (reserved before their sockets open)
 	stats  Stats
+}
+
+// clientKey names an allocation as pion's permission handler sees it:
+// the listening socket it was made on and its client's address.
+type clientKey struct {
+	lc     *listenConn
+	client netip.AddrPort
 }
 
 // Start listens and serves until Close.
@@ -113,20 +163,26 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Allowed == nil {
+		cfg.Allowed = cfg.Connected
+	}
+	ifaces, _ := net.InterfaceAddrs()
 	s := &Server{cfg: cfg, limits: cfg.Limits.withDefaults(), log: cfg.Logger,
-		allocs: map[netip.AddrPort]*relayConn{}, per: map[identity.PublicKey]int{}, own: ownAddrs()}
+		allocs: map[netip.AddrPort]*relayConn{}, by: map[clientKey]*relayConn{}, per: map[identity.PublicKey]int{},
+		spent: map[identity.PublicKey]*hour{}, own: ownAddrs(), bcast: broadcastAddrs(ifaces), stop: make(chan struct{})}
+	s.errs = newErrorLimit(s.limits.ErrorsPerSecond, cfg.Now)
 	conns, err := s.listen(cfg.Listen)
 	if err != nil {
 		return nil, err
 	}
 	var pcs []turn.PacketConnConfig
 	for _, c := range conns {
-		lc := &listenConn{PacketConn: c}
+		lc := &listenConn{PacketConn: c, s: s}
 		ip := c.LocalAddr().(*net.UDPAddr).IP
 		pcs = append(pcs, turn.PacketConnConfig{
 			PacketConn:            lc,
 			RelayAddressGenerator: &relayGen{s: s, ip: ip, lc: lc},
-			PermissionHandler:     s.permit,
+			PermissionHandler:     func(client net.Addr, peer net.IP) bool { return s.permit(lc, client, peer) },
 		})
 	}
 	s.turn, err = turn.NewServer(turn.ServerConfig{
@@ -141,6 +197,7 @@ func Start(cfg Config) (*Server, error) {
 		}
 		return nil, fmt.Errorf("turnrelay: %w", err)
 	}
+	go s.sweep()
 	return s, nil
 }
 
@@ -207,6 +264,11 @@ func (s *Server) Stats() Stats {
 
 // Close stops the server and closes every allocation.
 func (s *Server) Close() error {
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
 	return s.turn.Close()
 }
 
@@ -232,22 +294,25 @@ func (s *Server) auth(username, realm string, src net.Addr) ([]byte, bool) {
 // server's own address (another allocation's). An allocation's client
 // address is not taken as a browser's: it is what the Allocate's source
 // claims, and a client that forges sources could name any host.
-func (s *Server) permit(client net.Addr, peerIP net.IP) bool {
+//
+// A permission granted is noted on the allocation: datagrams that reach
+// its relayed address from any other IP are dropped before they are
+// counted (relayConn.ReadFrom).
+func (s *Server) permit(lc *listenConn, client net.Addr, peerIP net.IP) bool {
 	ip, ok := netip.AddrFromSlice(peerIP)
 	ip = ip.Unmap()
-	if ok && ip.Is4() && !ip.IsUnspecified() && !ip.IsMulticast() && ip != netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
-		for _, a := range s.ips {
-			if a == ip {
-				return true
-			}
+	if ok && s.nameable(ip) {
+		var ca netip.AddrPort
+		if ua, isUDP := client.(*net.UDPAddr); isUDP {
+			ca = ua.AddrPort()
 		}
-		if s.cfg.BrowserIPs != nil {
-			for _, a := range s.cfg.BrowserIPs() {
-				if a.Unmap() == ip {
-					return true
-				}
-			}
+		ca = netip.AddrPortFrom(ca.Addr().Unmap(), ca.Port())
+		s.mu.Lock()
+		if rc := s.by[clientKey{lc, ca}]; rc != nil && len(rc.permitted) < maxPermitted {
+			rc.permitted[ip] = true
 		}
+		s.mu.Unlock()
+		return true
 	}
 	s.mu.Lock()
 	s.stats.RefusedPeer++
@@ -256,13 +321,45 @@ func (s *Server) permit(client net.Addr, peerIP net.IP) bool {
 	return false
 }
 
-// sendable reports whether a datagram may go out to dst: not
-// unspecified, multicast or broadcast, and to an address of this machine
-// only at an allocation of this server.
+// maxPermitted bounds the addresses noted as permitted on one allocation;
+// only browsers' and this server's addresses can be, so it is never
+// reached in use.
+const maxPermitted = 64
+
+// nameable reports whether a permission may name ip: an IPv4 address that
+// is this server's or a connected browser's, and no broadcast.
+func (s *Server) nameable(ip netip.Addr) bool {
+	if !s.unicast(ip) {
+		return false
+	}
+	for _, a := range s.ips {
+		if a == ip {
+			return true
+		}
+	}
+	if s.cfg.BrowserIPs != nil {
+		for _, a := range s.cfg.BrowserIPs() {
+			if a.Unmap() == ip {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// unicast reports whether ip is an IPv4 address a datagram may go to at
+// all: not unspecified, multicast, the limited broadcast address or a
+// subnet broadcast address of this machine's interfaces.
+func (s *Server) unicast(ip netip.Addr) bool {
+	return ip.Is4() && !ip.IsUnspecified() && !ip.IsMulticast() && ip != netip.AddrFrom4([4]byte{255, 255, 255, 255}) && !s.bcast[ip]
+}
+
+// sendable reports whether a datagram may go out to dst: unicast, and to
+// an address of this machine only at an allocation of this server.
 func (s *Server) sendable(dst netip.AddrPort) bool {
 	ip := dst.Addr().Unmap()
 	switch {
-	case !ip.Is4(), ip.IsUnspecified(), ip.IsMulticast(), ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+	case !s.unicast(ip):
 		return false
 	case ip.IsLoopback(), s.own[ip]:
 		s.mu.Lock()
@@ -288,6 +385,35 @@ func ownAddrs() map[netip.Addr]bool {
 		}
 	}
 	return own
+}
+
+// broadcastAddrs are the subnet broadcast addresses of IPv4 interface
+// addresses: the address with every host bit set, for prefixes of /30 and
+// shorter (a /31 or /32 has none).
+func broadcastAddrs(addrs []net.Addr) map[netip.Addr]bool {
+	out := map[netip.Addr]bool{}
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip4, mask := n.IP.To4(), n.Mask
+		if len(mask) == net.IPv6len {
+			mask = mask[net.IPv6len-net.IPv4len:]
+		}
+		if ip4 == nil || len(mask) != net.IPv4len {
+			continue
+		}
+		if ones, _ := net.IPMask(mask).Size(); ones > 30 {
+			continue
+		}
+		var b [4]byte
+		for i := range b {
+			b[i] = ip4[i] | ^mask[i]
+		}
+		out[netip.AddrFrom4(b)] = true
+	}
+	return out
 }
 
 func sortAddrs(a []netip.Addr) {

@@ -100,12 +100,16 @@ type TURN struct {
 	Allocations      int      `json:"allocations"`
 	AllocationsTotal int64    `json:"allocations_total"`
 	BytesRelayed     int64    `json:"bytes_relayed"`
-	RefusedAuth      int64    `json:"refused_auth"`   // credentials expired, malformed or not a connected browser's
-	RefusedQuota     int64    `json:"refused_quota"`  // allocations over a device's or the server's cap
-	RefusedPeer      int64    `json:"refused_peer"`   // permissions towards an address that is not a browser's
-	DroppedOwn       int64    `json:"dropped_own"`    // datagrams to this machine not for an allocation
-	EndedBytes       int64    `json:"ended_bytes"`    // allocations closed at their byte limit
-	EndedLifetime    int64    `json:"ended_lifetime"` // allocations closed at their lifetime
+	RefusedAuth      int64    `json:"refused_auth"`     // credentials expired, malformed or not a connected browser's
+	RefusedQuota     int64    `json:"refused_quota"`    // allocations over a device's or the server's cap
+	RefusedPeer      int64    `json:"refused_peer"`     // permissions towards an address that is not a browser's
+	DroppedOwn       int64    `json:"dropped_own"`      // datagrams to this machine not for an allocation
+	DroppedStranger  int64    `json:"dropped_stranger"` // datagrams to a relayed address from an address no permission names
+	DroppedErrors    int64    `json:"dropped_errors"`   // STUN error answers not sent: over the limit a second to their address
+	EndedBytes       int64    `json:"ended_bytes"`      // allocations closed at their byte limit
+	EndedLifetime    int64    `json:"ended_lifetime"`   // allocations closed at their lifetime
+	EndedHourly      int64    `json:"ended_hourly"`     // allocations closed at their device's bytes in the hour
+	EndedLeft        int64    `json:"ended_left"`       // allocations closed: their device no longer connected or of the circle
 }
 
 // SelfRevoked says that the node's own device was revoked, by which entry,

@@ -1,0 +1,284 @@
+package turnrelay
+
+import (
+	"bytes"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kithnet/kith/internal/identity"
+	"github.com/pion/stun/v3"
+)
+
+// clock is a settable node clock for the limits that count by it.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time       { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// TestStrangerBytesNotCounted: datagrams that reach a relayed address
+// from an address no permission names are dropped before they are
+// counted, so whoever learns a relayed port cannot spend the allocation's
+// bytes and end it; the allocation still relays between the two browsers.
+func TestStrangerBytesNotCounted(t *testing.T) {
+	now := time.Now()
+	s := start(t, Limits{Bytes: 3000}, nil, nil)
+	a, b := client(t, s, device(1), now), client(t, s, device(2), now)
+	ra, rb := allocate(t, a), allocate(t, b)
+	// A host on another loopback address, which no permission may name.
+	stranger, err := net.ListenPacket("udp4", "127.0.0.3:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.3 on this machine: %v", err)
+	}
+	defer stranger.Close()
+	chunk := bytes.Repeat([]byte{'s'}, 1000)
+	for range 5 {
+		if _, err := stranger.WriteTo(chunk, ra.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := waitStats(t, s, "the stranger's datagrams dropped", func(st Stats) bool { return st.DroppedStranger >= 5 })
+	if st.EndedBytes != 0 || st.BytesRelayed != 0 || st.Allocations != 2 {
+		t.Fatalf("stats %+v: the stranger's 5,000 bytes were counted", st)
+	}
+	// The browsers still reach each other.
+	if _, err := ra.WriteTo([]byte("p"), rb.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rb.WriteTo([]byte("hello a"), ra.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := receive(ra); err != nil || string(got) != "hello a" {
+		t.Fatalf("a received %q, %v", got, err)
+	}
+}
+
+func TestBroadcastAddrs(t *testing.T) {
+	cidr := func(s string) net.Addr {
+		ip, n, err := net.ParseCIDR(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.IP = ip
+		return n
+	}
+	v4in16 := &net.IPNet{IP: net.ParseIP("172.16.4.7"), Mask: net.CIDRMask(112, 128)} // a /16 written on 16 bytes
+	got := broadcastAddrs([]net.Addr{cidr("10.0.0.5/24"), cidr("192.168.1.9/30"), cidr("192.168.2.8/31"),
+		cidr("192.168.3.1/32"), cidr("127.0.0.1/8"), cidr("fe80::1/64"), v4in16, &net.IPAddr{IP: net.IPv4(1, 2, 3, 4)}})
+	want := map[netip.Addr]bool{}
+	for _, a := range []string{"10.0.0.255", "192.168.1.11", "127.255.255.255", "172.16.255.255"} {
+		want[netip.MustParseAddr(a)] = true
+	}
+	if len(got) != len(want) {
+		t.Fatalf("broadcast addresses %v, want %v", got, want)
+	}
+	for a := range want {
+		if !got[a] {
+			t.Fatalf("broadcast addresses %v lack %s", got, a)
+		}
+	}
+	s := &Server{bcast: got, own: map[netip.Addr]bool{}}
+	for _, c := range []struct {
+		to   string
+		want bool
+	}{
+		{"10.0.0.255:9", false}, {"10.0.0.254:9", true}, {"255.255.255.255:9", false}, {"224.0.0.1:9", false},
+		{"0.0.0.0:9", false}, {"172.16.255.255:9", false}, {"192.168.1.11:9", false}, {"192.168.1.10:9", true},
+	} {
+		if got := s.sendable(netip.MustParseAddrPort(c.to)); got != c.want {
+			t.Errorf("sendable(%s) = %v, want %v", c.to, got, c.want)
+		}
+		if got := s.nameable(netip.MustParseAddrPort(c.to).Addr()); got && !c.want {
+			t.Errorf("a permission may name %s", c.to)
+		}
+	}
+}
+
+// allocateRequest is an Allocate request without credentials, as every
+// client's first is: the server answers 401 with its realm and nonce.
+func allocateRequest(t *testing.T) []byte {
+	t.Helper()
+	m, err := stun.Build(stun.TransactionID, stun.NewType(stun.MethodAllocate, stun.ClassRequest),
+		stun.RawAttribute{Type: stun.AttrRequestedTransport, Value: []byte{17, 0, 0, 0}}, stun.Fingerprint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Raw
+}
+
+// answers sends n requests from c to the server and counts the STUN
+// error answers that come back within 300 ms of the last.
+func answers(t *testing.T, c net.PacketConn, server net.Addr, n int) int {
+	t.Helper()
+	for range n {
+		if _, err := c.WriteTo(allocateRequest(t), server); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := 0
+	buf := make([]byte, 1500)
+	for {
+		_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		k, _, err := c.ReadFrom(buf)
+		if err != nil {
+			return got
+		}
+		if !isSTUNError(buf[:k]) {
+			t.Fatalf("an answer that is no STUN error: % x", buf[:k])
+		}
+		got++
+	}
+}
+
+// TestErrorAnswersLimited: a flood of Allocate requests without
+// credentials (a 401 is about six times the request, so with a forged
+// source the server would reflect it at a victim) is answered at most
+// ErrorsPerSecond times a second per address; another address is
+// counted apart, and the next second answers again.
+func TestErrorAnswersLimited(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	s := start(t, Limits{ErrorsPerSecond: 3}, nil, clk.now)
+	server := net.UDPAddrFromAddrPort(netip.MustParseAddrPort(s.Addrs()[0]))
+	victim, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer victim.Close()
+	if got := answers(t, victim, server, 20); got != 3 {
+		t.Fatalf("%d error answers to 20 requests in one second, want 3", got)
+	}
+	if st := s.Stats(); st.DroppedErrors != 17 {
+		t.Fatalf("stats %+v, want 17 errors dropped", st)
+	}
+	other, err := net.ListenPacket("udp4", "127.0.0.3:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.3 on this machine: %v", err)
+	}
+	defer other.Close()
+	if got := answers(t, other, server, 2); got != 2 {
+		t.Fatalf("another address got %d error answers to 2 requests, want 2", got)
+	}
+	clk.add(time.Second)
+	if got := answers(t, victim, server, 5); got != 3 {
+		t.Fatalf("%d error answers in the next second, want 3", got)
+	}
+}
+
+func TestErrorLimitBounded(t *testing.T) {
+	clk := &clock{t: time.Unix(1000, 0)}
+	l := newErrorLimit(2, clk.now)
+	ip := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}) }
+	for i := range maxErrorIPs {
+		if !l.allow(ip(i)) {
+			t.Fatalf("address %d refused", i)
+		}
+	}
+	if l.allow(ip(maxErrorIPs)) {
+		t.Fatal("a new address over maxErrorIPs allowed in the same second")
+	}
+	if !l.allow(ip(0)) || l.allow(ip(0)) {
+		t.Fatal("a counted address: want its second answer allowed and its third refused")
+	}
+	if len(l.sent) != maxErrorIPs {
+		t.Fatalf("%d addresses held, want %d", len(l.sent), maxErrorIPs)
+	}
+	clk.add(time.Second)
+	if !l.allow(ip(maxErrorIPs)) || len(l.sent) != 1 {
+		t.Fatalf("next second: %d addresses held, want 1", len(l.sent))
+	}
+}
+
+func TestIsSTUNError(t *testing.T) {
+	mk := func(typ stun.MessageType) []byte {
+		m, err := stun.Build(stun.TransactionID, typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Raw
+	}
+	for _, c := range []struct {
+		name string
+		p    []byte
+		want bool
+	}{
+		{"allocate error", mk(stun.NewType(stun.MethodAllocate, stun.ClassErrorResponse)), true},
+		{"channel bind error", mk(stun.NewType(stun.MethodChannelBind, stun.ClassErrorResponse)), true},
+		{"binding success", mk(stun.NewType(stun.MethodBinding, stun.ClassSuccessResponse)), false},
+		{"allocate request", mk(stun.NewType(stun.MethodAllocate, stun.ClassRequest)), false},
+		{"data indication", mk(stun.NewType(stun.MethodData, stun.ClassIndication)), false},
+		{"short", []byte{1, 0x13, 0, 0}, false},
+		{"channel data", append([]byte{0x40, 0x00, 0x00, 0x10}, make([]byte, 20)...), false},
+	} {
+		if got := isSTUNError(c.p); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestDeviceBytesPerHour: what all allocations of one device carry in an
+// hour of the node's clock is bounded: the allocation that goes over is
+// closed, no new one is given in that hour, and the next hour gives one.
+func TestDeviceBytesPerHour(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	s := start(t, Limits{Bytes: 1 << 20, DeviceBytesPerHour: 2500}, nil, clk.now)
+	a, b := client(t, s, device(1), clk.now()), client(t, s, device(2), clk.now())
+	ra, rb := allocate(t, a), allocate(t, b)
+	if _, err := rb.WriteTo([]byte("p"), ra.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	chunk := bytes.Repeat([]byte{'x'}, 1000)
+	got := 0
+	for range 4 {
+		if _, err := ra.WriteTo(chunk, rb.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := receive(rb); err == nil {
+			got += len(m)
+		}
+	}
+	// Device 1's allocation carries 1,000 + 1,000 of 2,500; the third
+	// 1,000 goes over and is not relayed.
+	if got != 2000 {
+		t.Fatalf("b received %d bytes, want 2000 (then device 1's hour is spent)", got)
+	}
+	waitStats(t, s, "the allocation closed at its device's hour", func(st Stats) bool { return st.EndedHourly == 1 })
+	if _, err := client(t, s, device(1), clk.now()).Allocate(); err == nil {
+		t.Fatal("device 1 got a new allocation in the hour it spent")
+	}
+	clk.add(time.Hour)
+	allocate(t, client(t, s, device(1), clk.now()))
+}
+
+// TestSweepEndsDevicesNoLongerAllowed: the allocations of a device the
+// node no longer allows (its account unfollowed, its browser gone) are
+// closed at the next sweep; another device's stay.
+func TestSweepEndsDevicesNoLongerAllowed(t *testing.T) {
+	var refused atomic.Value
+	refused.Store(identity.PublicKey{})
+	s, err := Start(Config{Listen: "127.0.0.1:0", Secret: secret, Limits: Limits{Sweep: 50 * time.Millisecond},
+		Connected: func(identity.PublicKey) bool { return true },
+		Allowed:   func(k identity.PublicKey) bool { return k != refused.Load().(identity.PublicKey) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	now := time.Now()
+	allocate(t, client(t, s, device(1), now))
+	allocate(t, client(t, s, device(1), now))
+	allocate(t, client(t, s, device(2), now))
+	time.Sleep(150 * time.Millisecond) // sweeps that find both allowed
+	if st := s.Stats(); st.Allocations != 3 || st.EndedLeft != 0 {
+		t.Fatalf("stats %+v before the unfollow", st)
+	}
+	refused.Store(device(1))
+	st := waitStats(t, s, "device 1's allocations closed", func(st Stats) bool { return st.EndedLeft == 2 && st.Allocations == 1 })
+	if st.EndedBytes != 0 || st.EndedLifetime != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}

@@ -1,0 +1,51 @@
+package turnrelay
+
+import (
+	"time"
+
+	"github.com/kithnet/kith/internal/identity"
+)
+
+// sweep closes, every Limits.Sweep until Close, the allocations of
+// devices Config.Allowed no longer allows (a browser disconnected, an
+// account unfollowed), and forgets the hours of bytes that are over for
+// devices that hold no allocation.
+func (s *Server) sweep() {
+	t := time.NewTicker(s.limits.Sweep)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.sweepOnce()
+		}
+	}
+}
+
+func (s *Server) sweepOnce() {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	byDev := map[identity.PublicKey][]*relayConn{}
+	for _, rc := range s.allocs {
+		byDev[rc.dev] = append(byDev[rc.dev], rc)
+	}
+	for dev, h := range s.spent {
+		if now.Sub(h.start) >= time.Hour && s.per[dev] == 0 {
+			delete(s.spent, dev)
+		}
+	}
+	s.mu.Unlock()
+	if s.cfg.Allowed == nil {
+		return
+	}
+	// Allowed may read the store: outside the lock.
+	for dev, rcs := range byDev {
+		if s.cfg.Allowed(dev) {
+			continue
+		}
+		for _, rc := range rcs {
+			rc.end(&s.stats.EndedLeft, "its device, no longer connected or of the circle")
+		}
+	}
+}
