@@ -11,7 +11,7 @@
 //     along the way, and in total.
 //
 //     go run ./bench/scale -mode posts -entries 100000
-//     go run ./bench/scale -mode follow -follows 1000 [-certs]
+//     go run ./bench/scale -mode follow -follows 1000 [-certs] [-village]
 package main
 
 import (
@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/kithnet/kith/bench/internal/benchkit"
+	"github.com/kithnet/kith/internal/api/wire"
 	"github.com/kithnet/kith/internal/bundle"
 	"github.com/kithnet/kith/internal/content"
 	"github.com/kithnet/kith/internal/identity"
@@ -54,6 +55,7 @@ type Result struct {
 	FollowPoints []FollowPt `json:"follow_points,omitempty"`
 	FollowWall   float64    `json:"follow_wall_seconds,omitempty"`
 	FollowCerts  bool       `json:"follow_certs,omitempty"` // each follow followed by the account's device certificate
+	InVillage    bool       `json:"in_village,omitempty"`   // the node founded a village first
 }
 
 // FollowPt is the node CPU the follows from After (exclusive) to Upto
@@ -69,6 +71,7 @@ func main() {
 	entries := flag.Int("entries", 100000, "posts: posts the home holds")
 	perLog := flag.Int("per-log", 10, "posts: posts per log")
 	follows := flag.Int("follows", 1000, "follow: accounts to follow")
+	inVillage := flag.Bool("village", false, "follow: the node founds a village first, so each recomputation also reads the village's certificates")
 	certs := flag.Bool("certs", false, "follow: after each follow, give the node the account's device certificate (a bundle through the API), as sync brings it after a follow")
 	dir := flag.String("dir", "", "work directory (default: a temporary one, removed afterwards)")
 	cpuProfile := flag.String("cpuprofile", "", "follow: write the node's CPU profile to FILE")
@@ -80,7 +83,7 @@ func main() {
 	case "posts":
 		err = runPosts(&res, *entries, *perLog, *dir)
 	case "follow":
-		err = runFollow(&res, *follows, *certs, *dir, *cpuProfile)
+		err = runFollow(&res, *follows, *certs, *inVillage, *dir, *cpuProfile)
 	default:
 		err = fmt.Errorf("-mode %q: use posts or follow", *mode)
 	}
@@ -166,7 +169,7 @@ func nextFollowPoint(p int) int {
 	return p * 3
 }
 
-func runFollow(res *Result, follows int, certs bool, dir, cpuProfile string) error {
+func runFollow(res *Result, follows int, certs, inVillage bool, dir, cpuProfile string) error {
 	dir, cleanup, err := benchkit.WorkDir(dir, "scale")
 	if err != nil {
 		return err
@@ -186,7 +189,13 @@ func runFollow(res *Result, follows int, certs bool, dir, cpuProfile string) err
 		return err
 	}
 	defer p.Stop()
-	res.Follows, res.FollowCerts = follows, certs
+	res.Follows, res.FollowCerts, res.InVillage = follows, certs, inVillage
+	if inVillage {
+		if _, err := p.Client.FoundVillage(ctx, wire.VillageFound{Name: "bench", Admit: "majority", Exclude: "majority",
+			Cofounders: []string{benchkit.DeviceKey(3_000_000).Public().Account().String()}}); err != nil {
+			return fmt.Errorf("found a village: %w", err)
+		}
+	}
 	time.Sleep(2 * time.Second) // start-up work settles
 	cpu0, t0 := benchkit.CPUSecondsOf(p.PID), time.Now()
 	lastCPU, lastT, lastN := cpu0, t0, 0

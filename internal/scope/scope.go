@@ -75,6 +75,9 @@ type Scope struct {
 	// the graph again (what it consumed of the notes is lost). Guarded
 	// by mu.
 	mustGrowNot bool
+	// certs is Certificates' answer kept between recomputations of a
+	// village member (certindex.go). Guarded by mu.
+	certs *certIndex
 	// grown and rebuilt count the recomputations that grew the graph and
 	// those that built it again (tests).
 	grown, rebuilt atomic.Int64

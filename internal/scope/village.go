@@ -117,7 +117,7 @@ func (s *Scope) villageLogs(ctx context.Context, keys []identity.PublicKey, sn *
 	// Every account's certified devices, read once for all villages: a
 	// village of many strangers would otherwise ask the store once per
 	// stranger.
-	certified, certs, err := Certificates(ctx, s.st)
+	certified, certs, err := s.certificates(ctx) // certindex.go
 	if err != nil {
 		return err
 	}
@@ -292,19 +292,11 @@ func Certificates(ctx context.Context, st store.Store) (map[identity.PublicKey][
 	for _, typ := range []string{content.TypeDeviceAdd, content.TypeDeviceRevoke} {
 		err := store.EachFound(ctx, st, store.Query{Type: typ}, func(e *store.Stored) {
 			byLog[e.Header.LogID] = append(byLog[e.Header.LogID], e.Entry)
-			if typ != content.TypeDeviceAdd || e.Payload == nil {
+			if typ != content.TypeDeviceAdd {
 				return
 			}
-			p, err := content.Decode(e.Payload)
-			if err != nil {
-				return
-			}
-			add, ok := p.(*content.DeviceAdd)
-			if !ok || identity.PublicKey(add.Account) != e.Header.Author {
-				return
-			}
-			acc, dev := identity.PublicKey(add.Account), identity.PublicKey(add.Device)
-			if !slices.Contains(devices[acc], dev) {
+			acc := e.Header.Author
+			if dev, ok := certifiedDevice(e); ok && !slices.Contains(devices[acc], dev) {
 				devices[acc] = append(devices[acc], dev)
 			}
 		})

@@ -33,6 +33,7 @@ func Run(t *testing.T, openClocked func(t *testing.T, clock store.Clock) store.S
 		{"AppendAndRead", testAppendAndRead},
 		{"HeadsOrder", testHeadsOrder},
 		{"HeadsOf", testHeadsOf},
+		{"HeadsWithLogID", testHeadsWithLogID},
 		{"HeadsVersion", testHeadsVersion},
 		{"Idempotent", testIdempotent},
 		{"InvalidSignature", testInvalidSignature},
