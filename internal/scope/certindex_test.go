@@ -93,4 +93,3 @@ func sortedIDs(es []*entry.Entry) []entry.ID {
 	slices.SortFunc(ids, func(a, b entry.ID) int { return bytes.Compare(a[:], b[:]) })
 	return ids
 }
-
