@@ -442,14 +442,13 @@ func setFestivalRefs(p festival.Payload, refs []entry.ID) error {
 // festival.MaxRefs: those of the authors in first come first, then the
 // others by id. They are what this node had seen when it wrote.
 func (n *Node) festivalRefs(ctx context.Context, f entry.ID, first map[identity.PublicKey]bool) []entry.ID {
-	heads, err := n.store.Heads(ctx)
+	heads, err := store.HeadsWithLogID(ctx, n.store, scope.FestivalLog(f))
 	if err != nil {
 		return nil
 	}
-	lid := scope.FestivalLog(f)
 	var pri, rest []entry.ID
 	for _, h := range heads {
-		if h.Log.LogID != lid || h.Log.Author == n.device.Public() {
+		if h.Log.Author == n.device.Public() {
 			continue
 		}
 		if first[h.Log.Author] {

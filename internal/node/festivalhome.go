@@ -286,10 +286,6 @@ func homeText(home entry.ID) string {
 // device's own left out, at most festival.MaxRefs (the lowest ids): what
 // this node had seen of the festivals living there when it wrote.
 func (n *Node) homeRefs(ctx context.Context, home entry.ID) []entry.ID {
-	heads, err := n.store.Heads(ctx)
-	if err != nil {
-		return nil
-	}
 	logs := map[entry.LogID]bool{FestivalVillageLog(home): true}
 	if k, ok := n.rings.logKey(home); ok {
 		if st, _, err := n.spaceState(ctx, home); err == nil {
@@ -301,10 +297,17 @@ func (n *Node) homeRefs(ctx context.Context, home entry.ID) []entry.ID {
 			}
 		}
 	}
+	// The heads of those log ids only, not every head held.
 	var out []entry.ID
-	for _, h := range heads {
-		if logs[h.Log.LogID] && h.Log.Author != n.device.Public() {
-			out = append(out, h.ID)
+	for lid := range logs {
+		heads, err := store.HeadsWithLogID(ctx, n.store, lid)
+		if err != nil {
+			return nil
+		}
+		for _, h := range heads {
+			if h.Log.Author != n.device.Public() {
+				out = append(out, h.ID)
+			}
 		}
 	}
 	if len(out) == 0 {

@@ -156,14 +156,14 @@ func (n *Node) trimUnlisted(ctx context.Context, id entry.ID, unlisted, wants fu
 	if err := n.loadBudgetLocked(); err != nil {
 		return Dropped{}, err
 	}
-	heads, err := n.store.Heads(ctx)
+	lid := entry.LogID(id)
+	heads, err := store.HeadsWithLogID(ctx, n.store, lid) // not every head: this runs after every import
 	if err != nil {
 		return Dropped{}, err
 	}
-	lid := entry.LogID(id)
 	var logs []heldLog
 	for _, h := range heads {
-		if h.Log.LogID != lid || !unlisted(h.Log) {
+		if !unlisted(h.Log) {
 			continue
 		}
 		hl := heldLog{log: h.Log}
