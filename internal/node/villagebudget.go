@@ -211,9 +211,12 @@ func (n *Node) trimUnlisted(ctx context.Context, id entry.ID, unlisted, wants fu
 			if err != nil {
 				return out, err
 			}
-			cl := content.DeviceCertLog(old.log.Author)
-			for _, h := range heads {
-				if h.Log.LogID == cl && !wants(h.Log) {
+			certs, err := store.HeadsWithLogID(ctx, n.store, content.DeviceCertLog(old.log.Author))
+			if err != nil {
+				return out, err
+			}
+			for _, h := range certs {
+				if !wants(h.Log) {
 					if _, _, err := d.DropLog(ctx, h.Log); err != nil {
 						return out, err
 					}

@@ -211,6 +211,14 @@ func TestMockUnlistedBudget(t *testing.T) {
 			if _, err := a.Store().Get(ctx, ss[0].log[0].ID); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("a dropped request is still held: %v", err)
 			}
+			// And so is the dropped stranger's certificate, stored with its
+			// requests; a kept stranger's stays.
+			if _, err := a.Store().Get(ctx, ss[0].cert.ID); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("a dropped stranger's certificate is still held: %v", err)
+			}
+			if _, err := a.Store().Get(ctx, ss[len(ss)-1].cert.ID); err != nil {
+				t.Fatalf("a kept stranger's certificate: %v", err)
+			}
 			st, err := a.Village(ctx, vid)
 			if err != nil {
 				t.Fatal(err)
