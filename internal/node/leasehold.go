@@ -394,6 +394,7 @@ func (n *Node) dropLeased(ctx context.Context, nw *network, account identity.Pub
 	}
 	var entries int
 	var bytes int64
+	defer n.logsDropped()
 	for _, l := range logs {
 		e, b, err := d.DropLog(ctx, l)
 		if err != nil {

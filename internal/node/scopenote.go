@@ -87,3 +87,11 @@ func (n *Node) ownRelationsOf(ctx context.Context, devices []identity.PublicKey)
 	}
 	return relations{follows: follows, blocks: blocks, blocked: maps.Clone(blocks)}, nil
 }
+
+// logsDropped tells the running network's scope that logs were dropped
+// from the store (scope.LogsDropped).
+func (n *Node) logsDropped() {
+	if nw := n.net.Load(); nw != nil && nw.scope != nil {
+		nw.scope.LogsDropped()
+	}
+}

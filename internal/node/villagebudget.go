@@ -239,6 +239,7 @@ func (n *Node) trimUnlisted(ctx context.Context, id entry.ID, unlisted, wants fu
 	if out.Strangers == 0 {
 		return out, nil
 	}
+	n.logsDropped()
 	rec.DroppedRequests += out.Requests
 	rec.DroppedStrangers += out.Strangers
 	return out, n.saveBudgetLocked()

@@ -105,6 +105,7 @@ func (n *Node) DeclineVillage(ctx context.Context, id entry.ID) (Declined, error
 		return out, nil
 	}
 	out.Entries, out.Bytes, err = d.DropLog(ctx, log)
+	n.logsDropped()
 	if err != nil {
 		return out, fmt.Errorf("drop the founder's found log: %w", err)
 	}
@@ -159,6 +160,7 @@ func (n *Node) declineInvitation(ctx context.Context, id entry.ID, st *village.S
 	if !ok {
 		return out, nil
 	}
+	defer n.logsDropped()
 	for a := range authors {
 		k, b, err := d.DropLog(ctx, store.LogKey{Author: a, LogID: entry.LogID(id)})
 		out.Entries, out.Bytes = out.Entries+k, out.Bytes+b

@@ -21,11 +21,12 @@ import (
 // stored earlier without its payload and filled in since keeps its old
 // cursor). Each such author's certificates are read again whole. A
 // payload filled in that Note did not see (a peer's, through sync) counts
-// from the next Refresh, as it does for the relations cache; so does an
-// entry dropped from the store (DropLog). The index is built again from
-// the store when the relations cache was reset (Refresh) or forgot the
-// authors it lists (more than maxEdits between two recomputations), or
-// when more than rereadMax authors changed at once.
+// from the next Refresh, as it does for the relations cache. The index is
+// built again from the store when the relations cache was reset
+// (Refresh) or forgot the authors it lists (more than maxEdits between two
+// recomputations), when more than rereadMax authors changed at once, and
+// after a revocation was noted or logs were dropped (LogsDropped): both
+// take entries out of the store, which no cursor shows.
 type certIndex struct {
 	gen   uint64           // relCache.certGen it was built or brought up to date under
 	pos   uint64           // relCache.certBase + len(certs) it read up to
@@ -50,12 +51,13 @@ const rereadMax = 256
 func (s *Scope) certificates(ctx context.Context) (map[identity.PublicKey][]identity.PublicKey, map[entry.LogID][]*entry.Entry, error) {
 	c := s.rel
 	c.mu.Lock()
-	gen, base, noted := c.certGen, c.certBase, slices.Clone(c.certs)
+	gen, base, noted, stale := c.certGen, c.certBase, slices.Clone(c.certs), c.certsStale
+	c.certsStale = false
 	c.mu.Unlock()
 	end := base + uint64(len(noted))
 	x := s.certs
 	s.certs = nil // kept again below once whole: an error leaves none
-	if x == nil || x.gen != gen || x.pos < base || x.pos > end {
+	if x == nil || stale || x.gen != gen || x.pos < base || x.pos > end {
 		x = &certIndex{after: map[string]int64{}, devices: map[identity.PublicKey][]identity.PublicKey{},
 			byLog: map[entry.LogID][]*entry.Entry{}, authors: map[identity.PublicKey][]entry.LogID{}}
 		if err := x.read(ctx, s.st, func(e *store.Stored) { x.add(e) }); err != nil {
@@ -158,4 +160,13 @@ func certifiedDevice(e *store.Stored) (identity.PublicKey, bool) {
 		return identity.PublicKey{}, false
 	}
 	return identity.PublicKey(add.Device), true
+}
+
+// LogsDropped tells the scope that logs were dropped from the store
+// (store.LogDropper): the certificates it keeps are read again whole at
+// the next recomputation.
+func (s *Scope) LogsDropped() {
+	s.rel.mu.Lock()
+	s.rel.certsStale = true
+	s.rel.mu.Unlock()
 }

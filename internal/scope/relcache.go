@@ -47,6 +47,9 @@ type relCache struct {
 	certs    []identity.PublicKey
 	certBase uint64
 	certGen  uint64
+	// certsStale: a revocation was noted, or logs were dropped, since the
+	// certificates index (certindex.go) last read: it reads all again.
+	certsStale bool
 }
 
 // edit is a change of one held ledger's answer: the account now follows
@@ -223,6 +226,7 @@ func (c *relCache) note(ctx context.Context, es []*entry.Entry, get func(context
 			}
 		}
 		if typ == content.TypeDeviceRevoke {
+			c.certsStale = true
 			// The store drops the revoked device's entries the
 			// revocation does not keep: read its accounts again.
 			p, err := content.Decode(e.Payload)

@@ -1,6 +1,8 @@
 package turnrelay
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"net/netip"
 	"sync"
@@ -8,41 +10,52 @@ import (
 )
 
 // errorLimit lets at most perSecond STUN error answers go to one IP in a
-// second of the node's clock. Its state is one count per IP answered in
-// the current second, dropped when the second ends, and at most
-// maxErrorIPs of them: over that, no error answer goes to a new IP until
-// the second ends (a flood with forged sources from many addresses is
-// answered by a bounded number of errors a second, not one each).
+// second of the node's clock. It counts in a fixed table of buckets, an IP
+// in the bucket a seeded hash of it names, so its memory is the same
+// whatever a flood's sources are, and a flood from many forged sources
+// only shares its bucket with one IP in errorBuckets (a map of the IPs
+// answered, capped, would have shut every new client out once it was
+// full).
 type errorLimit struct {
 	perSecond int
 	now       func() time.Time
+	seed      [16]byte // drawn at start: nobody outside knows which IPs share a bucket
 	mu        sync.Mutex
-	second    int64 // the node's clock in whole seconds
-	sent      map[netip.Addr]int
+	buckets   [errorBuckets]errorBucket
 }
 
-// maxErrorIPs bounds the addresses errorLimit counts in one second.
-const maxErrorIPs = 4096
+// errorBuckets is the size of errorLimit's table.
+// (512 KiB).
+const errorBuckets = 1 << 16
+
+type errorBucket struct {
+	second uint32 // the node's clock in whole seconds (mod 2³²) when n was counted
+	n      uint32
+}
 
 func newErrorLimit(perSecond int, now func() time.Time) *errorLimit {
-	return &errorLimit{perSecond: perSecond, now: now, sent: map[netip.Addr]int{}}
+	l := &errorLimit{perSecond: perSecond, now: now}
+	_, _ = rand.Read(l.seed[:])
+	return l
 }
 
 // allow reports whether one more error answer may go to ip now, and
 // counts it.
 func (l *errorLimit) allow(ip netip.Addr) bool {
-	sec := l.now().Unix()
+	sec := uint32(l.now().Unix())
+	b16 := ip.As16()
+	h := sha256.Sum256(append(l.seed[:], b16[:]...)) // only error answers get here
+	i := binary.BigEndian.Uint32(h[:4]) % errorBuckets
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if sec != l.second {
-		l.second = sec
-		clear(l.sent)
+	b := &l.buckets[i]
+	if b.second != sec {
+		b.second, b.n = sec, 0
 	}
-	n, seen := l.sent[ip]
-	if n >= l.perSecond || (!seen && len(l.sent) >= maxErrorIPs) {
+	if int(b.n) >= l.perSecond {
 		return false
 	}
-	l.sent[ip] = n + 1
+	b.n++
 	return true
 }
 

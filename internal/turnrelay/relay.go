@@ -27,6 +27,11 @@ type listenConn struct {
 	mu       sync.Mutex
 	username string         // of the Allocate request read last; "" if the last datagram was none
 	client   netip.AddrPort // where it came from
+	// authed: the STUN request read last carried a MESSAGE-INTEGRITY
+	// that checks under this node's credentials. The errors answering it
+	// are not limited (errlimit.go): nobody can make this node send them
+	// to a victim without the credentials of a device of its circle.
+	authed bool
 }
 
 // stunAllocateRequest is the message type of an Allocate request
@@ -35,12 +40,15 @@ const stunAllocateRequest = 0x0003
 
 func (c *listenConn) ReadFrom(p []byte) (int, net.Addr, error) {
 	n, addr, err := c.PacketConn.ReadFrom(p)
-	username := ""
-	if err == nil && n >= 20 && binary.BigEndian.Uint16(p) == stunAllocateRequest {
+	username, authed := "", false
+	if err == nil && n >= 20 && p[0]&0xC0 == 0 && binary.BigEndian.Uint32(p[4:8]) == stunMagicCookie {
 		m := &stun.Message{Raw: append([]byte(nil), p[:n]...)}
 		var u stun.Username
 		if m.Decode() == nil && u.GetFrom(m) == nil {
-			username = string(u)
+			authed = c.s.integrityChecks(m, string(u))
+			if binary.BigEndian.Uint16(p) == stunAllocateRequest {
+				username = string(u)
+			}
 		}
 	}
 	var client netip.AddrPort
@@ -48,9 +56,22 @@ func (c *listenConn) ReadFrom(p []byte) (int, net.Addr, error) {
 		client = netip.AddrPortFrom(ua.AddrPort().Addr().Unmap(), ua.AddrPort().Port())
 	}
 	c.mu.Lock()
-	c.username, c.client = username, client
+	c.username, c.client, c.authed = username, client, authed
 	c.mu.Unlock()
 	return n, addr, err
+}
+
+// integrityChecks reports whether m's MESSAGE-INTEGRITY checks under the
+// credentials username names (ice.Check: this node's, unexpired).
+func (s *Server) integrityChecks(m *stun.Message, username string) bool {
+	if !m.Contains(stun.AttrMessageIntegrity) {
+		return false
+	}
+	_, password, err := ice.Check(s.cfg.Secret, username, s.cfg.Now())
+	if err != nil {
+		return false
+	}
+	return stun.NewLongTermIntegrity(username, ice.Realm, password).Check(m) == nil
 }
 
 // WriteTo sends what pion answers, except STUN error answers to an
@@ -58,7 +79,11 @@ func (c *listenConn) ReadFrom(p []byte) (int, net.Addr, error) {
 // that the server is no reflector of forged requests (errlimit.go).
 func (c *listenConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	if isSTUNError(p) {
-		if ua, ok := addr.(*net.UDPAddr); ok && !c.s.errs.allow(ua.AddrPort().Addr().Unmap()) {
+		ua, ok := addr.(*net.UDPAddr)
+		if ok && c.answersAuthed(ua.AddrPort()) {
+			return c.PacketConn.WriteTo(p, addr)
+		}
+		if ok && !c.s.errs.allow(ua.AddrPort().Addr().Unmap()) {
 			c.s.mu.Lock()
 			c.s.stats.DroppedErrors++
 			c.s.mu.Unlock()
@@ -66,6 +91,16 @@ func (c *listenConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 		}
 	}
 	return c.PacketConn.WriteTo(p, addr)
+}
+
+// answersAuthed reports whether an answer to to answers the request read
+// last, and that request was authenticated (pion answers each request
+// before it reads the next).
+func (c *listenConn) answersAuthed(to netip.AddrPort) bool {
+	to = netip.AddrPortFrom(to.Addr().Unmap(), to.Port())
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.authed && c.client == to
 }
 
 func (c *listenConn) current() (string, netip.AddrPort) {
@@ -282,6 +317,7 @@ func (rc *relayConn) ReadFrom(p []byte) (int, net.Addr, error) {
 func (rc *relayConn) Close() error {
 	var err error
 	rc.once.Do(func() {
+		rc.ended.Store(true) // a sweep that took it before must not count it as ended there
 		rc.timer.Stop()
 		err = rc.PacketConn.Close()
 		rc.s.mu.Lock()

@@ -39,8 +39,8 @@ type Limits struct {
 	// reflect a flood of requests with a forged source at their victim.
 	ErrorsPerSecond int
 	// Sweep is how often the allocations' devices are checked against
-	// Config.Allowed; the allocations of a device no longer allowed are
-	// closed.
+	// Config.Allowed; the allocations of a device refused at two sweeps
+	// in a row are closed.
 	Sweep time.Duration
 }
 
@@ -136,13 +136,19 @@ type Server struct {
 	bcast  map[netip.Addr]bool // its interfaces' subnet broadcast addresses at start
 	errs   *errorLimit
 	stop   chan struct{}
-	mu     sync.Mutex
-	allocs map[netip.AddrPort]*relayConn // by relayed address
-	by     map[clientKey]*relayConn      // by the listening socket and client address that made it
-	per    map[identity.PublicKey]int    // allocations held by device
-	spent  map[identity.PublicKey]*hour  // bytes carried by device in its current hour
-	held   int                           // allocations held (reserved before their sockets open)
-	stats  Stats
+	closed sync.Once
+	sweeps sync.WaitGroup // the sweep goroutine
+	// refused: devices Config.Allowed refused at the last sweep; a device
+	// refused at two sweeps in a row loses its allocations (one refusal
+	// may be a browser reconnecting, or the store slow to answer).
+	refused map[identity.PublicKey]bool
+	mu      sync.Mutex
+	allocs  map[netip.AddrPort]*relayConn // by relayed address
+	by      map[clientKey]*relayConn      // by the listening socket and client address that made it
+	per     map[identity.PublicKey]int    // allocations held by device
+	spent   map[identity.PublicKey]*hour  // bytes carried by device in its current hour
+	held    int                           // allocations held (reserved before their sockets open)
+	stats   Stats
 }
 
 // clientKey names an allocation as pion's permission handler sees it:
@@ -197,6 +203,7 @@ func Start(cfg Config) (*Server, error) {
 		}
 		return nil, fmt.Errorf("turnrelay: %w", err)
 	}
+	s.sweeps.Add(1)
 	go s.sweep()
 	return s, nil
 }
@@ -264,12 +271,13 @@ func (s *Server) Stats() Stats {
 
 // Close stops the server and closes every allocation.
 func (s *Server) Close() error {
-	select {
-	case <-s.stop:
-	default:
+	var err error
+	s.closed.Do(func() {
 		close(s.stop)
-	}
-	return s.turn.Close()
+		s.sweeps.Wait() // Allowed is not called once Close returns
+		err = s.turn.Close()
+	})
+	return err
 }
 
 // auth is pion's AuthHandler: the key of a username this node made, for a

@@ -11,6 +11,7 @@ import (
 // account unfollowed), and forgets the hours of bytes that are over for
 // devices that hold no allocation.
 func (s *Server) sweep() {
+	defer s.sweeps.Done()
 	t := time.NewTicker(s.limits.Sweep)
 	defer t.Stop()
 	for {
@@ -39,13 +40,26 @@ func (s *Server) sweepOnce() {
 	if s.cfg.Allowed == nil {
 		return
 	}
-	// Allowed may read the store: outside the lock.
+	// Allowed may read the store: outside the lock. A device refused
+	// twice in a row loses its allocations: once may be a browser
+	// reconnecting, or a store too slow to answer in time.
+	refused := map[identity.PublicKey]bool{}
 	for dev, rcs := range byDev {
 		if s.cfg.Allowed(dev) {
 			continue
 		}
+		refused[dev] = true
+		if !s.refused[dev] {
+			continue
+		}
 		for _, rc := range rcs {
-			rc.end(&s.stats.EndedLeft, "its device, no longer connected or of the circle")
+			s.mu.Lock()
+			held := s.allocs[rc.addr] == rc
+			s.mu.Unlock()
+			if held {
+				rc.end(&s.stats.EndedLeft, "its device, no longer connected or of the circle")
+			}
 		}
 	}
+	s.refused = refused // the sweep's own: only this goroutine reads it
 }
