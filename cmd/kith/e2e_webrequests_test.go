@@ -57,7 +57,7 @@ func TestWebRequests(t *testing.T) {
 	tab := br.ctx
 	br.do(tab, "open bob's Requests page", 30*time.Second,
 		chromedp.Navigate(bob.Web), chromedp.WaitVisible(tid("nav-requests")),
-		chromedp.Click(tid("nav-requests")), chromedp.WaitVisible(tid("requests-list")))
+		click(tid("nav-requests")), chromedp.WaitVisible(tid("requests-list")))
 	waitJS[bool](br, tab, "the page to say there is no request and where the dropbox is", 20*time.Second, fmt.Sprintf(`(() => {
 		const t = (id) => (document.querySelector('[data-testid=' + id + ']') || {}).textContent || '';
 		return t('requests-list') === 'No requests.' && t('requests-dropboxes').startsWith('Kept at: %s');
