@@ -28,6 +28,17 @@ import (
 var kithBin string
 
 func TestMain(m *testing.M) {
+	// A test run again in a network namespace (inNetNS) is given the
+	// kith binary and the browser peer its parent built, and leaves them
+	// to the parent to remove.
+	if os.Getenv(netnsEnv) != "" && os.Getenv(netnsKithEnv) != "" {
+		kithBin = os.Getenv(netnsKithEnv)
+		adoptBuilt(os.Getenv(netnsPeerEnv))
+		code := m.Run()
+		pgtest.Stop()
+		stopSharedBrowser()
+		os.Exit(code)
+	}
 	dir, err := os.MkdirTemp("", "kith-e2e-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
