@@ -127,6 +127,7 @@ type serveLine struct {
 // until it listens.
 func startNode(t *testing.T, name, home string, extra ...string) *proc {
 	t.Helper()
+	defer step(t, "start "+name)()
 	p := &proc{t: t, name: name, home: home, extra: extra}
 	p.start()
 	t.Cleanup(p.stop)
@@ -222,6 +223,7 @@ func (p *proc) addr() string {
 // kith runs a CLI command on the node's home and returns its stdout.
 func (p *proc) kith(args ...string) []byte {
 	p.t.Helper()
+	defer step(p.t, p.name+": kith "+strings.Join(args, " "))()
 	out, err := p.try(args...)
 	if err != nil {
 		p.t.Fatalf("%s: kith %s: %v", p.name, strings.Join(args, " "), err)
@@ -234,6 +236,7 @@ func (p *proc) kith(args ...string) []byte {
 const cliTimeout = 90 * time.Second
 
 func (p *proc) try(args ...string) ([]byte, error) {
+	defer func(start time.Time) { countCLI(p.t, time.Since(start)) }(time.Now())
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
 	cmd := p.command(ctx, append([]string{"--home", p.home, "--json"}, args...)...)
@@ -282,6 +285,7 @@ func (p *proc) posts(account string) []string {
 // waitFor polls cond until it holds or the timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
+	defer step(t, "wait for "+what)()
 	deadline := time.Now().Add(timeout)
 	for {
 		if cond() {
