@@ -50,8 +50,8 @@ func TestFestivalRequestFlood(t *testing.T) {
 	log := store.LogKey{Author: a.Device().Key(), LogID: scope.FestivalLog(fe.ID)}
 	eventually(t, "every booking confirmed on a", func() bool {
 		// The head of a's festival log first: it is cheap, where reducing
-		// the festival of 300 bookings is not, and a poll that reduces it
-		// every 20 ms slows the publishing it waits for.
+		// the festival of 300 bookings every 20 ms is not, and competes
+		// for the CPU with the publishing it waits for.
 		if h, err := a.Store().Head(ctx, log); err != nil || h.Seq < 1+n {
 			return false
 		}
