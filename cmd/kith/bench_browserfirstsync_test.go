@@ -57,7 +57,7 @@ func TestBrowserFirstSync(t *testing.T) {
 	tab := br.ctx
 	br.do(tab, "open the browser peer", time.Minute,
 		chromedp.Navigate(strings.TrimSuffix(nd.API, "/")+"/peer/#node="+url.QueryEscape(nd.wsAddr())), chromedp.WaitVisible(tid("peer-create")))
-	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	br.do(tab, "make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
 	// The node follows the browser's account, as a home node does (a
 	// stranger's sync is held to the node's budget for strangers).
 	account := get(br, tab, "the account", 10*time.Second, chromedp.Evaluate[string](`kithPeer.peer.account().account_id`))
@@ -80,7 +80,7 @@ func TestBrowserFirstSync(t *testing.T) {
 		})
 	}
 	// Closing the phrase connects: the first sync starts there.
-	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")))
+	br.do(tab, "close the phrase", 10*time.Second, click(tid("peer-phrase-done")))
 	// The node's posts, its certificate and its custody entry.
 	deadline := time.Now().Add(4 * time.Minute)
 	for {

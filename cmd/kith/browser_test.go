@@ -218,6 +218,7 @@ func (b *browser) watch(ctx context.Context, name string) {
 // being done.
 func (b *browser) do(ctx context.Context, what string, timeout time.Duration, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
+	defer step(b.t, what)()
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := chromedp.Do(tctx, actions...); err != nil {
@@ -228,6 +229,7 @@ func (b *browser) do(ctx context.Context, what string, timeout time.Duration, ac
 // get runs one action that answers a value, within timeout.
 func get[T any](b *browser, ctx context.Context, what string, timeout time.Duration, a chromedp.Action[T]) T {
 	b.t.Helper()
+	defer step(b.t, what)()
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	v, err := chromedp.Run(tctx, a)

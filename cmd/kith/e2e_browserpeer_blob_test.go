@@ -115,7 +115,7 @@ func TestBrowserPeerBlob(t *testing.T) {
 	}
 
 	br.do(tab, "open the browser peer", time.Minute, chromedp.Navigate(withNode), chromedp.WaitVisible(tid("peer-create")))
-	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	br.do(tab, "make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
 	// A node that sends other bytes: the page's stream flips the first
 	// byte of the picture's data (after HAVE, 10 bytes; BLOB, 44; and
 	// the DATA's head, 9), the page's only connection being to the node.
@@ -133,7 +133,7 @@ func TestBrowserPeerBlob(t *testing.T) {
   }
   return true
 })()`))
-	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
+	br.do(tab, "close the phrase", 10*time.Second, click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
 	waitJS[bool](br, tab, "the node's post in the browser", syncTimeout, browserPosts+`.includes('a photo from the node')`)
 	waitJS[bool](br, tab, "the node's second post in the browser", syncTimeout, browserPosts+`.includes('three more')`)
 	said := waitJS[[]string](br, tab, "the page to say the pictures were refused", syncTimeout, `(p => p.length === 4 && p)(`+imageProblems+`)`)
@@ -247,8 +247,8 @@ func TestBrowserPeerPostImage(t *testing.T) {
 	tab := br.ctx
 	br.do(tab, "open the browser peer", time.Minute,
 		chromedp.Navigate(strings.TrimSuffix(node.API, "/")+"/peer/#node="+url.QueryEscape(node.wsAddr())), chromedp.WaitVisible(tid("peer-create")))
-	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
-	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
+	br.do(tab, "make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	br.do(tab, "close the phrase", 10*time.Second, click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
 	account := waitJS[string](br, tab, "the browser's account", 10*time.Second, `document.querySelector('[data-testid=peer-account]').textContent`)
 	waitJS[string](br, tab, "connect to the node", 60*time.Second, `document.querySelector('[data-testid=peer-net]').dataset.account || ''`)
 	node.kith("follow", account)
@@ -256,7 +256,7 @@ func TestBrowserPeerPostImage(t *testing.T) {
 	br.do(tab, "post with a picture", 20*time.Second,
 		chromedp.SetValue(tid("peer-post-text"), "my picture"),
 		chromedp.SetUploadFiles(tid("peer-post-image-file"), []string{path}),
-		chromedp.Click(tid("peer-post")))
+		click(tid("peer-post")))
 	if shown := waitJS[string](br, tab, "the picture shown", 20*time.Second, shownImages+`.length === 1 && `+shownImages+`.join(' ')`); shown != "40x30" {
 		t.Fatalf("the page shows its picture as %s, want 40x30", shown)
 	}

@@ -151,10 +151,10 @@ func TestBrowserPeerGarbageFromNode(t *testing.T) {
 	// the garbage comes.
 	br.do(tab, "open the browser peer", time.Minute,
 		chromedp.Navigate(page+"#node="+url.QueryEscape(node.wsAddr())), chromedp.WaitVisible(tid("peer-create")))
-	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
-	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
+	br.do(tab, "make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	br.do(tab, "close the phrase", 10*time.Second, click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
 	waitJS[bool](br, tab, "the honest node's post", syncTimeout, browserPosts+`.includes('from the honest node')`)
-	br.do(tab, "post", 10*time.Second, chromedp.SetValue(tid("peer-post-text"), "before the garbage"), chromedp.Click(tid("peer-post")))
+	br.do(tab, "post", 10*time.Second, chromedp.SetValue(tid("peer-post-text"), "before the garbage"), click(tid("peer-post")))
 	waitJS[bool](br, tab, "the post shown", 10*time.Second, browserPosts+`.includes('before the garbage')`)
 	devHex := get(br, tab, "the device key", 10*time.Second, chromedp.Evaluate[string](`Array.from(window.kithPeer.key.publicRaw, b => b.toString(16).padStart(2, '0')).join('')`))
 	raw, err := hex.DecodeString(devHex)
@@ -212,7 +212,7 @@ func TestBrowserPeerGarbageFromNode(t *testing.T) {
 	}
 	n := get(br, tab, "the entries kept", 10*time.Second, chromedp.Evaluate[float64](countEntries, chromedp.EvalAwaitPromise))
 	// The page keeps working: it posts, and syncs with the honest node.
-	br.do(tab, "post after the garbage", 10*time.Second, chromedp.SetValue(tid("peer-post-text"), "after the garbage"), chromedp.Click(tid("peer-post")))
+	br.do(tab, "post after the garbage", 10*time.Second, chromedp.SetValue(tid("peer-post-text"), "after the garbage"), click(tid("peer-post")))
 	waitJS[bool](br, tab, "the post after the garbage", 10*time.Second, browserPosts+`.includes('after the garbage')`)
 	if m := get(br, tab, "the entries kept", 10*time.Second, chromedp.Evaluate[float64](countEntries, chromedp.EvalAwaitPromise)); m != n+1 {
 		t.Fatalf("IndexedDB holds %v entries after one more post, want %v", m, n+1)

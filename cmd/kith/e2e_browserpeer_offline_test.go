@@ -30,9 +30,9 @@ func TestBrowserPeerOffline(t *testing.T) {
 	if manifest != "kith — browser peer|./|standalone" {
 		t.Fatalf("the manifest says %q", manifest)
 	}
-	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
-	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-post-text")))
-	br.do(tab, "post", 10*time.Second, chromedp.SetValue(tid("peer-post-text"), "before the host went away"), chromedp.Click(tid("peer-post")))
+	br.do(tab, "make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	br.do(tab, "close the phrase", 10*time.Second, click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-post-text")))
+	br.do(tab, "post", 10*time.Second, chromedp.SetValue(tid("peer-post-text"), "before the host went away"), click(tid("peer-post")))
 	waitJS[bool](br, tab, "the first post shown", 10*time.Second, browserPosts+`.includes('before the host went away')`)
 
 	// The service worker controls the page and has kept every file.
@@ -62,7 +62,7 @@ func TestBrowserPeerOffline(t *testing.T) {
 	if !slices.Equal(posts, []string{"before the host went away"}) {
 		t.Fatalf("offline the page shows %q", posts)
 	}
-	br.do(tab, "post offline", 10*time.Second, chromedp.SetValue(tid("peer-post-text"), "written offline"), chromedp.Click(tid("peer-post")))
+	br.do(tab, "post offline", 10*time.Second, chromedp.SetValue(tid("peer-post-text"), "written offline"), click(tid("peer-post")))
 	waitJS[bool](br, tab, "the offline post shown", 10*time.Second, browserPosts+`.includes('written offline')`)
 	made := get(br, tab, "the peer's own posts", 10*time.Second, chromedp.Evaluate[[]string](`window.kithPeer.peer.posts().then(ps => ps.filter(p => p.own).map(p => p.seq + ':' + p.text))`, chromedp.EvalAwaitPromise))
 	if !slices.Equal(made, []string{"1:before the host went away", "2:written offline"}) {

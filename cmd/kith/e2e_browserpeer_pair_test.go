@@ -37,7 +37,7 @@ func TestBrowserPeerPairAndRevoke(t *testing.T) {
 	if bad == pr.code.Code {
 		bad = pr.code.Code[:len(pr.code.Code)-3] + "BBB"
 	}
-	br.do(tab, "a mistyped code", 10*time.Second, chromedp.Click("#pair summary"), chromedp.SetValue(tid("peer-pair-code"), bad), chromedp.Click(tid("peer-pair-submit")))
+	br.do(tab, "a mistyped code", 10*time.Second, click("#pair summary"), chromedp.SetValue(tid("peer-pair-code"), bad), click(tid("peer-pair-submit")))
 	msg := waitJS[string](br, tab, "the message about the mistyped code", 10*time.Second, `document.querySelector('[data-testid=peer-problem]').textContent`)
 	if !strings.Contains(msg, "This pairing code cannot be used") || !strings.Contains(msg, "mistyped or incomplete") {
 		t.Fatalf("a mistyped code: the page says %q", msg)
@@ -45,7 +45,7 @@ func TestBrowserPeerPairAndRevoke(t *testing.T) {
 
 	br.do(tab, "pair", 10*time.Second,
 		chromedp.SetValue(tid("peer-device-name"), "kitchen browser"), chromedp.SetValue(tid("peer-pair-code"), pr.code.Code),
-		chromedp.Click(tid("peer-pair-submit")))
+		click(tid("peer-pair-submit")))
 	br.screenshot(tab, "browserpeer-pair-1-code")
 	br.do(tab, "wait for the pairing", time.Minute, chromedp.WaitVisible(tid("peer-account")))
 	account := get(br, tab, "the account", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-account]').textContent`))
@@ -67,7 +67,7 @@ func TestBrowserPeerPairAndRevoke(t *testing.T) {
 	// The browser is a device of the node's account: no follow is needed
 	// either way.
 	waitJS[bool](br, tab, "the node's post in the browser", syncTimeout, browserPosts+`.includes('from the node, before pairing')`)
-	br.do(tab, "post", 10*time.Second, chromedp.SendKeys(tid("peer-post-text"), "from the paired browser"), chromedp.Click(tid("peer-post")))
+	br.do(tab, "post", 10*time.Second, chromedp.SendKeys(tid("peer-post-text"), "from the paired browser"), click(tid("peer-post")))
 	waitFor(t, syncTimeout, "the node to hold the browser's post as its account's", func() bool {
 		return slices.Contains(node.posts(node.Account), "from the paired browser")
 	})

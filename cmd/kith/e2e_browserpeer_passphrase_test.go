@@ -51,12 +51,12 @@ func TestBrowserPeerPassphraseKey(t *testing.T) {
 	br.do(tab, "open the browser peer", time.Minute, chromedp.Navigate(pageURL), chromedp.WaitVisible(tid("peer-pass-again")))
 	br.screenshot(tab, "browserpeer-passphrase-1-choose")
 	br.do(tab, "two different passphrases", 10*time.Second,
-		chromedp.SendKeys(tid("peer-pass"), "tulip river 42"), chromedp.SendKeys(tid("peer-pass-again"), "tulip river 43"), chromedp.Click(tid("peer-pass-submit")))
+		chromedp.SendKeys(tid("peer-pass"), "tulip river 42"), chromedp.SendKeys(tid("peer-pass-again"), "tulip river 43"), click(tid("peer-pass-submit")))
 	if msg := waitJS[string](br, tab, "the message about the passphrases", 10*time.Second, `document.querySelector('[data-testid=peer-problem]').textContent`); msg != "The two passphrases differ; type the same one twice." {
 		t.Fatalf("two different passphrases: the page says %q", msg)
 	}
 	br.do(tab, "the passphrase", 2*time.Minute,
-		chromedp.SetValue(tid("peer-pass-again"), "tulip river 42"), chromedp.Click(tid("peer-pass-submit")), chromedp.WaitVisible(tid("peer-create")))
+		chromedp.SetValue(tid("peer-pass-again"), "tulip river 42"), click(tid("peer-pass-submit")), chromedp.WaitVisible(tid("peer-create")))
 	kept := get(br, tab, "the kept key", 10*time.Second, chromedp.Evaluate[string](`new Promise((ok, no) => {
   const r = indexedDB.open('kith-peer')
   r.onsuccess = () => { const g = r.result.transaction('keys').objectStore('keys').get('device'); g.onsuccess = () => ok(JSON.stringify({pk: !!g.result.privateKey, kf: JSON.parse(g.result.key_file)})); g.onerror = () => no(g.error) }
@@ -66,21 +66,21 @@ func TestBrowserPeerPassphraseKey(t *testing.T) {
 		!strings.Contains(kept, `"encrypted_seed":{"kdf":"argon2id","time":3,"memory_kib":65536,"threads":4,`) || strings.Contains(kept, `"seed":`) {
 		t.Fatalf("IndexedDB keeps the device key as %s; want only an Argon2id-encrypted key file", kept)
 	}
-	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
-	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
+	br.do(tab, "make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	br.do(tab, "close the phrase", 10*time.Second, click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
 	account := get(br, tab, "the account", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-account]').textContent`))
 	if got := waitJS[string](br, tab, "connect to the node", 60*time.Second, `document.querySelector('[data-testid=peer-net]').dataset.account || ''`); got != node.Account {
 		t.Fatalf("the browser says the node's account is %s, want %s", got, node.Account)
 	}
 	node.kith("follow", account)
-	br.do(tab, "post", 10*time.Second, chromedp.SendKeys(tid("peer-post-text"), "signed without WebCrypto"), chromedp.Click(tid("peer-post")))
+	br.do(tab, "post", 10*time.Second, chromedp.SendKeys(tid("peer-post-text"), "signed without WebCrypto"), click(tid("peer-post")))
 	waitFor(t, syncTimeout, "the node to hold the browser's post", func() bool {
 		return slices.Equal(node.posts(account), []string{"signed without WebCrypto"})
 	})
 	waitJS[bool](br, tab, "the node's post in the browser", syncTimeout, browserPosts+`.includes('from the node')`)
 	// The person names the account in the page: a profile entry, signed
 	// with the same key; the page shows the name, and so does the node.
-	br.do(tab, "set the name", 20*time.Second, chromedp.SendKeys(tid("peer-name"), "Bea"), chromedp.Click(tid("peer-name-save")))
+	br.do(tab, "set the name", 20*time.Second, chromedp.SendKeys(tid("peer-name"), "Bea"), click(tid("peer-name-save")))
 	waitJS[bool](br, tab, "the page to show the name", 20*time.Second, `document.querySelector('[data-testid=peer-me-name]').textContent === 'Bea' && Array.from(document.querySelectorAll('[data-testid=peer-post-author]'), a => a.textContent).includes('Bea (you)')`)
 	waitFor(t, syncTimeout, "the node to know the browser's account as Bea", func() bool {
 		var a wire.Account
@@ -91,14 +91,14 @@ func TestBrowserPeerPassphraseKey(t *testing.T) {
 	if again := get(br, tab, "the second passphrase field", 10*time.Second, chromedp.Evaluate[bool](`!document.getElementById('pass-again-box').hidden`)); again {
 		t.Fatal("unlocking asks for the passphrase twice")
 	}
-	br.do(tab, "a wrong passphrase", 10*time.Second, chromedp.SendKeys(tid("peer-pass"), "tulip river 43"), chromedp.Click(tid("peer-pass-submit")))
+	br.do(tab, "a wrong passphrase", 10*time.Second, chromedp.SendKeys(tid("peer-pass"), "tulip river 43"), click(tid("peer-pass-submit")))
 	msg := waitJS[string](br, tab, "the message about the wrong passphrase", 2*time.Minute, `document.querySelector('[data-testid=peer-problem]').textContent`)
 	if !strings.HasPrefix(msg, "Wrong passphrase: this browser's device key did not decrypt with it; try again") {
 		t.Fatalf("a wrong passphrase: the page says %q", msg)
 	}
 	br.screenshot(tab, "browserpeer-passphrase-2-wrong")
 	br.do(tab, "the right passphrase", 2*time.Minute,
-		chromedp.SetValue(tid("peer-pass"), "tulip river 42"), chromedp.Click(tid("peer-pass-submit")), chromedp.WaitVisible(tid("peer-account")))
+		chromedp.SetValue(tid("peer-pass"), "tulip river 42"), click(tid("peer-pass-submit")), chromedp.WaitVisible(tid("peer-account")))
 	if again := get(br, tab, "the account after reopening", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-account]').textContent`)); again != account {
 		t.Fatalf("after reopening the account is %s, want %s", again, account)
 	}

@@ -35,10 +35,10 @@ func TestBrowserPeerQuotaFull(t *testing.T) {
 	defer srv.Close()
 	tab := br.ctx
 	br.do(tab, "open the browser peer", time.Minute, chromedp.Navigate(srv.URL+"/index.html"), chromedp.WaitVisible(tid("peer-create")))
-	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
-	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-post-text")))
+	br.do(tab, "make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	br.do(tab, "close the phrase", 10*time.Second, click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-post-text")))
 	post := func(text string) {
-		br.do(tab, "post "+text, 10*time.Second, chromedp.SetValue(tid("peer-post-text"), text), chromedp.Click(tid("peer-post")))
+		br.do(tab, "post "+text, 10*time.Second, chromedp.SetValue(tid("peer-post-text"), text), click(tid("peer-post")))
 	}
 	count := func() int {
 		return get(br, tab, "count IndexedDB's entries", 10*time.Second, chromedp.Evaluate[int](idbCount, chromedp.EvalAwaitPromise))

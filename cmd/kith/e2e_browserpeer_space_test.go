@@ -66,10 +66,10 @@ func TestBrowserPeerSpace(t *testing.T) {
 
 	br.do(tab, "open the browser peer", time.Minute,
 		chromedp.Navigate(page+"#node="+url.QueryEscape(node.wsAddr())), chromedp.WaitVisible(tid("peer-create")))
-	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
-	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
+	br.do(tab, "make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	br.do(tab, "close the phrase", 10*time.Second, click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
 	account := get(br, tab, "the account", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-account]').textContent`))
-	br.do(tab, "name the browser's account", 10*time.Second, chromedp.SetValue(tid("peer-name"), "Bea"), chromedp.Click(tid("peer-name-save")))
+	br.do(tab, "name the browser's account", 10*time.Second, chromedp.SetValue(tid("peer-name"), "Bea"), click(tid("peer-name-save")))
 	if got := waitJS[string](br, tab, "connect to the node", time.Minute, `document.querySelector('[data-testid=peer-net]').dataset.account || ''`); got != node.Account {
 		t.Fatalf("the browser says the node's account is %s, want %s", got, node.Account)
 	}
@@ -234,10 +234,10 @@ func TestBrowserPeerSpaceOtherMember(t *testing.T) {
 	tab := br.ctx
 	br.do(tab, "open the browser peer", time.Minute,
 		chromedp.Navigate(page+"#node="+url.QueryEscape(ann.wsAddr())), chromedp.WaitVisible(tid("peer-create")))
-	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
-	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
+	br.do(tab, "make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	br.do(tab, "close the phrase", 10*time.Second, click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
 	account := get(br, tab, "the account", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-account]').textContent`))
-	br.do(tab, "name the browser's account", 10*time.Second, chromedp.SetValue(tid("peer-name"), "Bea"), chromedp.Click(tid("peer-name-save")))
+	br.do(tab, "name the browser's account", 10*time.Second, chromedp.SetValue(tid("peer-name"), "Bea"), click(tid("peer-name-save")))
 	waitJS[string](br, tab, "connect to Ann's node", time.Minute, `document.querySelector('[data-testid=peer-net]').dataset.account || ''`)
 
 	var garden wire.SpaceEntry

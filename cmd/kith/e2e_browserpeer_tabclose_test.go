@@ -47,16 +47,16 @@ func TestBrowserPeerTabClosedMidWrite(t *testing.T) {
 	pageURL := srv.URL + "/index.html"
 	first := br.ctx
 	br.do(first, "open the browser peer", time.Minute, chromedp.Navigate(pageURL), chromedp.WaitVisible(tid("peer-create")))
-	br.do(first, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
-	br.do(first, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-post-text")))
-	br.do(first, "post", 20*time.Second, chromedp.SendKeys(tid("peer-post-text"), "kept"), chromedp.Click(tid("peer-post")))
+	br.do(first, "make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	br.do(first, "close the phrase", 10*time.Second, click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-post-text")))
+	br.do(first, "post", 20*time.Second, chromedp.SendKeys(tid("peer-post-text"), "kept"), click(tid("peer-post")))
 	waitJS[bool](br, first, "the first post", 20*time.Second, browserPosts+`.includes('kept')`)
 	before := get(br, first, "IndexedDB's entries", 10*time.Second, chromedp.Evaluate[float64](idbEntries, chromedp.EvalAwaitPromise))
 	if before != 2 { // the certificate and the post
 		t.Fatalf("IndexedDB holds %v entries, want 2", before)
 	}
 	get(br, first, "hold the writes", 10*time.Second, chromedp.Evaluate[bool](holdWrites))
-	br.do(first, "post while the writes are held", 20*time.Second, chromedp.SendKeys(tid("peer-post-text"), "lost with the tab"), chromedp.Click(tid("peer-post")))
+	br.do(first, "post while the writes are held", 20*time.Second, chromedp.SendKeys(tid("peer-post-text"), "lost with the tab"), click(tid("peer-post")))
 	waitJS[bool](br, first, "the write to start", 20*time.Second, `window.inWrite === true`)
 	if shown := get(br, first, "the posts shown", 10*time.Second, chromedp.Evaluate[[]string](browserPosts)); len(shown) != 1 {
 		t.Fatalf("while the write is under way the page shows %q; the post must not exist before it is kept", shown)
@@ -76,7 +76,7 @@ func TestBrowserPeerTabClosedMidWrite(t *testing.T) {
 	if after := get(br, second, "IndexedDB's entries", 10*time.Second, chromedp.Evaluate[float64](idbEntries, chromedp.EvalAwaitPromise)); after != 2 {
 		t.Fatalf("IndexedDB holds %v entries after the closed write, want 2", after)
 	}
-	br.do(second, "post again", 20*time.Second, chromedp.SendKeys(tid("peer-post-text"), "after reopening"), chromedp.Click(tid("peer-post")))
+	br.do(second, "post again", 20*time.Second, chromedp.SendKeys(tid("peer-post-text"), "after reopening"), click(tid("peer-post")))
 	who := waitJS[string](br, second, "the new post", 20*time.Second, `(li => li && li.textContent.includes('after reopening') && li.querySelector('.who').textContent)(document.querySelector('[data-testid=peer-post-item]'))`)
 	if !strings.HasSuffix(who, " · #2") {
 		t.Fatalf("the post after reopening is %q, want seq 2 (the seq the lost write would have taken)", who)

@@ -55,13 +55,13 @@ func TestBrowserPeer(t *testing.T) {
 		t.Fatalf("the device key is %q, want a non-extractable Ed25519 WebCrypto key", hasKey)
 	}
 	br.screenshot(tab, "browserpeer-1-setup")
-	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase")))
+	br.do(tab, "make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase")))
 	words := get(br, tab, "read the phrase", 10*time.Second, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-testid=peer-phrase] li'), li => li.textContent)`))
 	if len(words) != 24 {
 		t.Fatalf("the phrase has %d words: %v", len(words), words)
 	}
 	br.screenshot(tab, "browserpeer-2-phrase")
-	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
+	br.do(tab, "close the phrase", 10*time.Second, click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
 	account := waitJS[string](br, tab, "the browser's account", 10*time.Second, `document.querySelector('[data-testid=peer-account]').textContent`)
 	if !strings.HasPrefix(account, "acc_") {
 		t.Fatalf("account %q", account)
@@ -72,7 +72,7 @@ func TestBrowserPeer(t *testing.T) {
 	}
 	node.kith("follow", account)
 
-	br.do(tab, "post", 10*time.Second, chromedp.SendKeys(tid("peer-post-text"), "hello from the browser"), chromedp.Click(tid("peer-post")))
+	br.do(tab, "post", 10*time.Second, chromedp.SendKeys(tid("peer-post-text"), "hello from the browser"), click(tid("peer-post")))
 	waitFor(t, syncTimeout, "the node to hold the browser's post", func() bool {
 		return slices.Equal(node.posts(account), []string{"hello from the browser"})
 	})
@@ -125,12 +125,12 @@ func TestBrowserPeerRestore(t *testing.T) {
 	defer srv.Close()
 	tab := br.ctx
 	br.do(tab, "open the browser peer", time.Minute, chromedp.Navigate(srv.URL+"/index.html"), chromedp.WaitVisible(tid("peer-create")))
-	br.do(tab, "a wrong phrase", 10*time.Second, chromedp.Click("#restore summary"), chromedp.SetValue(tid("peer-restore-phrase"), "abandon abandon"), chromedp.Click(tid("peer-restore")))
+	br.do(tab, "a wrong phrase", 10*time.Second, click("#restore summary"), chromedp.SetValue(tid("peer-restore-phrase"), "abandon abandon"), click(tid("peer-restore")))
 	msg := waitJS[string](br, tab, "the message about the wrong phrase", 10*time.Second, `document.querySelector('[data-testid=peer-problem]').textContent`)
 	if !strings.Contains(msg, "24 words") {
 		t.Fatalf("a two-word phrase: the page says %q", msg)
 	}
-	br.do(tab, "restore", 10*time.Second, chromedp.SetValue(tid("peer-restore-phrase"), v["phrase"]), chromedp.Click(tid("peer-restore")), chromedp.WaitVisible(tid("peer-account")))
+	br.do(tab, "restore", 10*time.Second, chromedp.SetValue(tid("peer-restore-phrase"), v["phrase"]), click(tid("peer-restore")), chromedp.WaitVisible(tid("peer-account")))
 	got := get(br, tab, "the account", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-account]').textContent`))
 	if got != v["account_id"] {
 		t.Fatalf("restored account %s, want %s", got, v["account_id"])
@@ -173,14 +173,14 @@ func TestBrowserPeerWebRTCDirect(t *testing.T) {
 	if got := waitJS[string](br, tab, "the page to find its node", 30*time.Second, `document.querySelector('[data-testid=peer-node-addr]').value`); got != addr {
 		t.Fatalf("the page's node address is %q, want the node's WebRTC-direct address %q", got, addr)
 	}
-	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
-	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
+	br.do(tab, "make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+	br.do(tab, "close the phrase", 10*time.Second, click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
 	account := get(br, tab, "the account", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-account]').textContent`))
 	if got := waitJS[string](br, tab, "connect over WebRTC-direct", 60*time.Second, `document.querySelector('[data-testid=peer-net]').dataset.account || ''`); got != node.Account {
 		t.Fatalf("the browser says the node's account is %s, want %s", got, node.Account)
 	}
 	node.kith("follow", account)
-	br.do(tab, "post", 10*time.Second, chromedp.SendKeys(tid("peer-post-text"), "over WebRTC"), chromedp.Click(tid("peer-post")))
+	br.do(tab, "post", 10*time.Second, chromedp.SendKeys(tid("peer-post-text"), "over WebRTC"), click(tid("peer-post")))
 	waitFor(t, syncTimeout, "the node to hold the browser's post", func() bool {
 		return slices.Equal(node.posts(account), []string{"over WebRTC"})
 	})

@@ -68,13 +68,13 @@ func TestBrowserPeerVillage(t *testing.T) {
 	page := strings.TrimSuffix(a.API, "/") + "/peer/"
 	br.do(tab, "open the browser peer", time.Minute,
 		chromedp.Navigate(page+"#node="+url.QueryEscape(a.wsAddr())), chromedp.WaitVisible(tid("peer-create")))
-	br.do(tab, "make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase")))
-	br.do(tab, "close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
+	br.do(tab, "make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase")))
+	br.do(tab, "close the phrase", 10*time.Second, click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
 	cleo := waitJS[string](br, tab, "the browser's account", 10*time.Second, `document.querySelector('[data-testid=peer-account]').textContent`)
 	if got := waitJS[string](br, tab, "connect to Ann's node", 60*time.Second, `document.querySelector('[data-testid=peer-net]').dataset.account || ''`); got != a.Account {
 		t.Fatalf("the browser's node is %s, want Ann's %s", got, a.Account)
 	}
-	br.do(tab, "name the account", 10*time.Second, chromedp.SendKeys(tid("peer-name"), "Cleo"), chromedp.Click(tid("peer-name-save")))
+	br.do(tab, "name the account", 10*time.Second, chromedp.SendKeys(tid("peer-name"), "Cleo"), click(tid("peer-name-save")))
 
 	// Ann invites Cleo: the page sees the village, by name, and the
 	// invitation (no node follows Cleo: Ann's node wants her logs as an
@@ -105,7 +105,7 @@ func TestBrowserPeerVillage(t *testing.T) {
 
 	// Cleo joins from the page; Bo invites her too (majority of two): a
 	// local on both nodes and in the page.
-	br.do(tab, "join", 10*time.Second, chromedp.Click(tid("peer-village-join")))
+	br.do(tab, "join", 10*time.Second, click(tid("peer-village-join")))
 	villageWait(t, []*proc{a}, vid, "Cleo's join on Ann's node", func(v wire.Village) bool {
 		return len(v.Invitations) == 1 && v.Invitations[0].Invitee == cleo && v.Invitations[0].Joined && v.Invitations[0].Needed == 1
 	})
@@ -127,7 +127,7 @@ func TestBrowserPeerVillage(t *testing.T) {
 		t.Fatalf("Dan's invitation in the page: %q", state)
 	}
 	br.screenshot(tab, "browservillage-3-decision")
-	br.do(tab, "agree to Dan", 10*time.Second, chromedp.Click(`[data-testid=peer-village-invitation][data-invitee="`+danKey.Hex()+`"] [data-testid=peer-village-agree]`))
+	br.do(tab, "agree to Dan", 10*time.Second, click(`[data-testid=peer-village-invitation][data-invitee="`+danKey.Hex()+`"] [data-testid=peer-village-agree]`))
 	villageWait(t, []*proc{a, b}, vid, "Dan admitted with Cleo's agreement", func(v wire.Village) bool {
 		for _, inv := range v.Invitations {
 			if inv.Invitee == dan {
@@ -151,9 +151,9 @@ func TestBrowserPeerVillage(t *testing.T) {
 	}
 	br.do(tab, "write a note", 10*time.Second,
 		chromedp.SendKeys(sel+` [data-testid=peer-village-note-text]`, "she sold us stale bread twice"),
-		chromedp.Click(sel+` [data-testid=peer-village-note-save]`))
+		click(sel+` [data-testid=peer-village-note-save]`))
 	waitJS[bool](br, tab, "the note in the page", 20*time.Second, `Array.from(document.querySelectorAll('`+sel+` [data-testid=peer-village-note]'), e => e.textContent).includes('Cleo (you): she sold us stale bread twice')`)
-	br.do(tab, "veto", 10*time.Second, chromedp.Click(sel+` [data-testid=peer-village-veto]`))
+	br.do(tab, "veto", 10*time.Second, click(sel+` [data-testid=peer-village-veto]`))
 	for _, p := range []*proc{a, b} {
 		waitFor(t, syncTimeout, "Cleo's veto and note on "+p.name, func() bool {
 			v, _ := villageShow(p, vid)
@@ -268,9 +268,9 @@ func TestBrowserPeerVillagePaired(t *testing.T) {
 	br.do(tab, "open the browser peer", time.Minute,
 		chromedp.Navigate(strings.TrimSuffix(a.API, "/")+"/peer/"), chromedp.WaitVisible(tid("peer-create")))
 	pr := startPairer(t, a)
-	br.do(tab, "pair", time.Minute, chromedp.Click("#pair summary"),
+	br.do(tab, "pair", time.Minute, click("#pair summary"),
 		chromedp.SetValue(tid("peer-device-name"), "kitchen browser"), chromedp.SetValue(tid("peer-pair-code"), pr.code.Code),
-		chromedp.Click(tid("peer-pair-submit")), chromedp.WaitVisible(tid("peer-account")))
+		click(tid("peer-pair-submit")), chromedp.WaitVisible(tid("peer-account")))
 	if st, err := pr.end(); err != nil || st.State != wire.PairingUsed {
 		t.Fatalf("device pair ended with %+v, %v; stderr:\n%s", st, err, pr.stderr)
 	}
@@ -282,7 +282,7 @@ func TestBrowserPeerVillagePaired(t *testing.T) {
 	if pv.Name != "Elm street" || !strings.HasPrefix(pv.Role, "You are a local.") {
 		t.Fatalf("the paired browser shows the village as %+v", pv)
 	}
-	br.do(tab, "agree to Dan", 10*time.Second, chromedp.Click(`[data-testid=peer-village-invitation][data-invitee="`+dan.Hex()+`"] [data-testid=peer-village-agree]`))
+	br.do(tab, "agree to Dan", 10*time.Second, click(`[data-testid=peer-village-invitation][data-invitee="`+dan.Hex()+`"] [data-testid=peer-village-agree]`))
 	villageWait(t, []*proc{a, b}, vid, "Dan admitted with Ann's agreement from her browser", func(v wire.Village) bool {
 		return len(v.Invitations) == 1 && v.Invitations[0].Invitee == dan.Account().String() && v.Invitations[0].Admitted &&
 			villageSameSet(v.Invitations[0].Endorsers, a.Account, b.Account)

@@ -79,8 +79,8 @@ func TestBrowserPeersTURN(t *testing.T) {
 		bp.b = newBrowserAt(t, bp.profile, webRTCFlags...)
 		b, tab := bp.b, bp.b.ctx
 		b.do(tab, name+": open the page", time.Minute, onRecordPCs(), chromedp.Navigate(withNode), chromedp.WaitVisible(tid("peer-create")))
-		b.do(tab, name+": make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
-		b.do(tab, name+": close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
+		b.do(tab, name+": make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+		b.do(tab, name+": close the phrase", 10*time.Second, click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
 		bp.account = get(b, tab, name+": the account", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-account]').textContent`))
 		bp.key = get(b, tab, name+": the device key", 10*time.Second, chromedp.Evaluate[string](`Array.from(window.kithPeer.key.publicRaw, x => x.toString(16).padStart(2, '0')).join('')`))
 		if got := waitJS[string](b, tab, name+": connect to the node", 60*time.Second, `document.querySelector('[data-testid=peer-net]').dataset.account || ''`); got != node.Account {
@@ -120,7 +120,7 @@ func TestBrowserPeersTURN(t *testing.T) {
 		}
 	}
 	post := func(bp *browserPeer, name, text string) {
-		bp.b.do(bp.b.ctx, name+": post "+text, 10*time.Second, chromedp.SendKeys(tid("peer-post-text"), text), chromedp.Click(tid("peer-post")))
+		bp.b.do(bp.b.ctx, name+": post "+text, 10*time.Second, chromedp.SendKeys(tid("peer-post-text"), text), click(tid("peer-post")))
 	}
 	sees := func(bp *browserPeer, name, text string) {
 		waitJS[bool](bp.b, bp.b.ctx, name+" sees "+text, syncTimeout, browserPosts+`.includes(`+jsString(text)+`)`)

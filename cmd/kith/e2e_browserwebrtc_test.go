@@ -112,8 +112,8 @@ func TestBrowserPeersWebRTC(t *testing.T) {
 		bp.b = newBrowserAt(t, bp.profile, webRTCFlags...)
 		bp.b.do(bp.b.ctx, name+": open the page", time.Minute, onRecordPCs(), chromedp.Navigate(withNode), chromedp.WaitVisible(tid("peer-create")))
 		b, tab := bp.b, bp.b.ctx
-		b.do(tab, name+": make the account", time.Minute, chromedp.Click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
-		b.do(tab, name+": close the phrase", 10*time.Second, chromedp.Click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
+		b.do(tab, name+": make the account", time.Minute, click(tid("peer-create")), chromedp.WaitVisible(tid("peer-phrase-done")))
+		b.do(tab, name+": close the phrase", 10*time.Second, click(tid("peer-phrase-done")), chromedp.WaitVisible(tid("peer-account")))
 		bp.account = get(b, tab, name+": the account", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=peer-account]').textContent`))
 		bp.key = get(b, tab, name+": the device key", 10*time.Second, chromedp.Evaluate[string](`Array.from(window.kithPeer.key.publicRaw, x => x.toString(16).padStart(2, '0')).join('')`))
 		if got := waitJS[string](b, tab, name+": connect to the node", 60*time.Second, `document.querySelector('[data-testid=peer-net]').dataset.account || ''`); got != node.Account {
@@ -123,7 +123,7 @@ func TestBrowserPeersWebRTC(t *testing.T) {
 		return bp
 	}
 	post := func(bp *browserPeer, name, text string) {
-		bp.b.do(bp.b.ctx, name+": post "+text, 10*time.Second, chromedp.SendKeys(tid("peer-post-text"), text), chromedp.Click(tid("peer-post")))
+		bp.b.do(bp.b.ctx, name+": post "+text, 10*time.Second, chromedp.SendKeys(tid("peer-post-text"), text), click(tid("peer-post")))
 	}
 	sees := func(bp *browserPeer, name, text string) {
 		waitJS[bool](bp.b, bp.b.ctx, name+" sees "+text, syncTimeout, browserPosts+`.includes(`+jsString(text)+`)`)
@@ -240,8 +240,14 @@ func TestBrowserPeersWebRTC(t *testing.T) {
 // route (loopback alone gives none, its flag notwithstanding).
 const netnsAddr = "10.77.0.1"
 
-// netnsEnv marks the run of a test inside the namespace inNetNS made.
-const netnsEnv = "KITH_TEST_IN_NETNS"
+// netnsEnv marks the run of a test inside the namespace inNetNS made;
+// netnsKithEnv and netnsPeerEnv give it the kith binary and the browser
+// peer that the parent run built, so that it builds neither again.
+const (
+	netnsEnv     = "KITH_TEST_IN_NETNS"
+	netnsKithEnv = "KITH_TEST_IN_NETNS_KITH"
+	netnsPeerEnv = "KITH_TEST_IN_NETNS_PEER"
+)
 
 // inNetNS reports whether the test runs in a network namespace of its own
 // with loopback and a veth interface at netnsAddr. If not, it runs the
@@ -267,7 +273,7 @@ func inNetNS(t *testing.T) bool {
 	}
 	cmd := exec.Command(unshare, "--net", "--", "sh", "-c", "ip link set lo up && ip link add kith0 type veth peer name kith1 && ip addr add "+netnsAddr+"/24 dev kith0 && ip link set kith0 up && ip link set kith1 up && ip route add default dev kith0 && exec \"$0\" \"$@\"",
 		os.Args[0], "-test.run", "^"+t.Name()+"$", "-test.count", "1", "-test.v", "-test.timeout", "20m")
-	cmd.Env = append(os.Environ(), netnsEnv+"="+t.Name(), "KITH_SCREENSHOT_DIR="+screenshotDir(t))
+	cmd.Env = append(os.Environ(), netnsEnv+"="+t.Name(), netnsKithEnv+"="+kithBin, netnsPeerEnv+"="+ensurePeerBuilt(t), "KITH_SCREENSHOT_DIR="+screenshotDir(t))
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
 		t.Fatalf("%s in its network namespace: %v\n%s", t.Name(), err, out)

@@ -93,7 +93,7 @@ func TestPresenceCLIAndWeb(t *testing.T) {
 			t.Errorf("B's Peers page names the hub %q, want its device's name %q", got, hubDevs.Devices[0].Name)
 		}
 		br.screenshot(tab, "presence-peers")
-		br.do(tab, "back to People", 30*time.Second, chromedp.Click(tid("nav-people")), chromedp.WaitVisible(tid("online-list")))
+		br.do(tab, "back to People", 30*time.Second, click(tid("nav-people")), chromedp.WaitVisible(tid("online-list")))
 	}
 	// A goes: the page says so, live.
 	a.stop()

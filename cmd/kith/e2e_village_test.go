@@ -33,6 +33,7 @@ func villageShow(p *proc, vid string) (wire.Village, bool) {
 // nodes reduces it.
 func villageWait(t *testing.T, nodes []*proc, vid, what string, cond func(v wire.Village) bool) {
 	t.Helper()
+	defer step(t, "wait for "+what)()
 	for _, p := range nodes {
 		var last wire.Village
 		deadline := time.Now().Add(villageTimeout)

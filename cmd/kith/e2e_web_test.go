@@ -89,7 +89,7 @@ func TestWebUI(t *testing.T) {
 	}
 	br.screenshot(tabA, "02-onboarding-phrase")
 	br.do(tabA, "say the words are written down", 10*time.Second,
-		chromedp.Click(tid("phrase-written")), chromedp.WaitVisible(tid("confirm-word")))
+		click(tid("phrase-written")), chromedp.WaitVisible(tid("confirm-word")))
 	asked := get(br, tabA, "read which words are asked", 10*time.Second, chromedp.Evaluate[[]int](
 		`[...document.querySelectorAll('[data-testid=confirm-word]')].map(e => +e.dataset.index)`))
 	if len(asked) != 3 {
@@ -101,7 +101,7 @@ func TestWebUI(t *testing.T) {
 		return chromedp.CSS(fmt.Sprintf(`[data-testid=confirm-word][data-index="%d"]`, i))
 	}
 	br.do(tabA, "type a wrong word", 10*time.Second,
-		chromedp.SendKeys(wrong(asked[0]), "notaword"), chromedp.Click(tid("setup-confirm")))
+		chromedp.SendKeys(wrong(asked[0]), "notaword"), click(tid("setup-confirm")))
 	msg := waitJS[string](br, tabA, "the mismatch message", 10*time.Second,
 		`document.querySelector('[data-testid=setup-status]')?.textContent.includes('not match') && document.querySelector('[data-testid=setup-status]').textContent`)
 	if !strings.Contains(msg, fmt.Sprintf("#%d", asked[0])) {
@@ -116,15 +116,15 @@ func TestWebUI(t *testing.T) {
 		actions = append(actions, chromedp.SendKeys(wrong(i), words[i-1]))
 	}
 	actions = append(actions, chromedp.SendKeys(tid("device-name"), "laptop"),
-		chromedp.Click(tid("setup-confirm")), chromedp.WaitVisible(tid("onboarding-name")))
+		click(tid("setup-confirm")), chromedp.WaitVisible(tid("onboarding-name")))
 	br.do(tabA, "confirm the words and create the account", 60*time.Second, actions...)
 	// Right after the phrase: the name others will know this account by.
 	checkLabels(t, br, tabA, "onboarding name")
 	br.screenshot(tabA, "02b-onboarding-name")
-	br.do(tabA, "save an empty name", 10*time.Second, chromedp.Click(tid("onboarding-name-save")))
+	br.do(tabA, "save an empty name", 10*time.Second, click(tid("onboarding-name-save")))
 	waitText(t, br, tabA, "the empty name refused", "onboarding-name-status", "Type a name, or choose “Skip for now”.", 10*time.Second)
 	br.do(tabA, "give a name", 30*time.Second,
-		chromedp.SendKeys(tid("onboarding-name"), "Ada"), chromedp.Click(tid("onboarding-name-save")),
+		chromedp.SendKeys(tid("onboarding-name"), "Ada"), click(tid("onboarding-name-save")),
 		chromedp.WaitVisible(tid("compose-text")))
 	var id wire.Identity
 	if err := json.Unmarshal(a.kith("id"), &id); err != nil {
@@ -151,7 +151,7 @@ func TestWebUI(t *testing.T) {
 	// Invite on A, shown as text and QR; join on B by pasting the code.
 	br.do(tabA, "create an invite", 30*time.Second,
 		navTo("nav-invite"), chromedp.WaitVisible(tid("invite-create")),
-		chromedp.Click(tid("invite-create")), chromedp.WaitVisible(tid("invite-qr")))
+		click(tid("invite-create")), chromedp.WaitVisible(tid("invite-qr")))
 	code := waitJS[string](br, tabA, "the invite code", 10*time.Second,
 		`document.querySelector('[data-testid=invite-code]').value`)
 	if !strings.HasPrefix(code, "KITH1:") {
@@ -169,7 +169,7 @@ func TestWebUI(t *testing.T) {
 	br.do(tabB, "open B's Web UI link and join A", 60*time.Second,
 		chromedp.Navigate(b.Web), chromedp.WaitVisible(tid("compose-text")),
 		navTo("nav-invite"), chromedp.WaitVisible(tid("join-code")),
-		chromedp.SendKeys(tid("join-code"), code), chromedp.Click(tid("join-submit")),
+		paste(tid("join-code"), code), click(tid("join-submit")),
 		chromedp.WaitVisible(tid("joined-account")))
 	joined := get(br, tabB, "the joined account", 10*time.Second, chromedp.Evaluate[string](
 		`document.querySelector('[data-testid=joined-account]').textContent + ' ' + (document.querySelector('[data-testid=joined-account]').getAttribute('href') || '')`))
@@ -180,14 +180,14 @@ func TestWebUI(t *testing.T) {
 
 	// A posts; B's open timeline shows it without a reload.
 	br.do(tabB, "open B's timeline", 30*time.Second,
-		chromedp.Click(tid("nav-timeline")), chromedp.WaitVisible(tid("compose-text")),
+		click(tid("nav-timeline")), chromedp.WaitVisible(tid("compose-text")),
 		chromedp.Evaluate[chromedp.Void](`window.kithTestMarker = 'not reloaded'`))
 	waitJS[bool](br, tabB, "B's live connection", 20*time.Second,
 		`document.querySelector('[data-testid=connection]').dataset.state === 'up'`)
 	text := "Hello from A, live at " + time.Now().Format("15:04:05.000")
 	br.do(tabA, "post on A", 30*time.Second,
-		chromedp.Click(tid("nav-timeline")), chromedp.WaitVisible(tid("compose-text")),
-		chromedp.SendKeys(tid("compose-text"), text), chromedp.Click(tid("compose-submit")))
+		click(tid("nav-timeline")), chromedp.WaitVisible(tid("compose-text")),
+		chromedp.SendKeys(tid("compose-text"), text), click(tid("compose-submit")))
 	start := time.Now()
 	waitJS[bool](br, tabB, "A's post on B's timeline", 30*time.Second, fmt.Sprintf(
 		`[...document.querySelectorAll('[data-testid=post] [data-testid=post-text]')].some(e => e.textContent === %q)`, text))
@@ -202,7 +202,7 @@ func TestWebUI(t *testing.T) {
 		chromedp.SetUploadFiles(tid("compose-image"), []string{photo}),
 		chromedp.WaitVisible(tid("compose-previews")),
 		chromedp.SendKeys(tid("compose-text"), "A photo from the walk"),
-		chromedp.Click(tid("compose-submit")))
+		click(tid("compose-submit")))
 	status := waitJS[string](br, tabA, "the post's status", 30*time.Second,
 		`(t => t.includes('Posted') && t)(document.querySelector('[data-testid=compose-status]').textContent)`)
 	if !strings.Contains(status, "Location data was removed") {
@@ -253,8 +253,8 @@ func TestWebUI(t *testing.T) {
 	// Block A from its profile (with the confirmation): A's posts leave
 	// B's timeline; unblock: they come back.
 	br.do(tabB, "block A", 30*time.Second,
-		chromedp.Click(tid("block-button")), chromedp.WaitVisible(tid("block-confirm")),
-		chromedp.Click(tid("block-confirm")))
+		click(tid("block-button")), chromedp.WaitVisible(tid("block-confirm")),
+		click(tid("block-confirm")))
 	waitJS[bool](br, tabB, "the Unblock button", 20*time.Second,
 		`document.querySelector('[data-testid=block-button]')?.textContent.trim() === 'Unblock'`)
 	var rel struct {
@@ -266,7 +266,7 @@ func TestWebUI(t *testing.T) {
 	}
 	postsOfA := fmt.Sprintf(`[...document.querySelectorAll('[data-testid=post]')].filter(p => (p.querySelector('[data-testid=post-author]')?.getAttribute('href') || '').includes(%q)).length`, id.Account)
 	br.do(tabB, "B's timeline after the block", 30*time.Second,
-		chromedp.Click(tid("nav-timeline")), chromedp.WaitVisible(tid("compose-text")))
+		click(tid("nav-timeline")), chromedp.WaitVisible(tid("compose-text")))
 	waitJS[bool](br, tabB, "A's posts gone from B's timeline", 20*time.Second,
 		`document.querySelector('[data-testid=feed-empty]') !== null || (`+postsOfA+`) === 0`)
 	if n := get(br, tabB, "A's posts on B's timeline", 5*time.Second, chromedp.Evaluate[int](postsOfA)); n != 0 {
@@ -276,15 +276,15 @@ func TestWebUI(t *testing.T) {
 		chromedp.Navigate(strings.TrimSuffix(b.API, "/")+"/#/account/"+id.Account), chromedp.WaitVisible(tid("block-button")))
 	waitJS[bool](br, tabB, "the Unblock button", 20*time.Second,
 		`document.querySelector('[data-testid=block-button]')?.textContent.trim() === 'Unblock'`)
-	br.do(tabB, "unblock A", 30*time.Second, chromedp.Click(tid("block-button")))
+	br.do(tabB, "unblock A", 30*time.Second, click(tid("block-button")))
 	waitJS[bool](br, tabB, "the Block button again", 20*time.Second,
 		`document.querySelector('[data-testid=block-button]')?.textContent.trim() === 'Block…'`)
 	br.do(tabB, "B's timeline after the unblock", 30*time.Second,
-		chromedp.Click(tid("nav-timeline")), chromedp.WaitVisible(tid("compose-text")))
+		click(tid("nav-timeline")), chromedp.WaitVisible(tid("compose-text")))
 	if n := waitJS[int](br, tabB, "A's posts back on B's timeline", 20*time.Second, postsOfA); n != 2 {
 		t.Errorf("after the unblock B's timeline shows %d posts of A, want 2", n)
 	}
-	br.do(tabB, "people page", 30*time.Second, chromedp.Click(tid("nav-people")), chromedp.WaitVisible(tid("following-list")))
+	br.do(tabB, "people page", 30*time.Second, click(tid("nav-people")), chromedp.WaitVisible(tid("following-list")))
 	// The lists are there before they are filled: the screenshot is of
 	// the page loaded (B follows A, blocks nobody, the online section
 	// has heard from the node).
@@ -294,7 +294,7 @@ func TestWebUI(t *testing.T) {
 
 	// Phone width: B's timeline fits 375 px without scrolling sideways.
 	br.do(tabB, "phone width", 30*time.Second,
-		chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile), chromedp.Click(tid("nav-timeline")),
+		chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile), click(tid("nav-timeline")),
 		chromedp.WaitVisible(tid("post")))
 	overflow := get(br, tabB, "horizontal overflow", 10*time.Second, chromedp.Evaluate[int](
 		`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
@@ -319,10 +319,10 @@ func TestWebUI(t *testing.T) {
 	tabC := br.tab("C")
 	br.do(tabC, "restore A's account on C", 60*time.Second,
 		chromedp.Navigate(c.Web), chromedp.WaitVisible(tid("setup-restore")),
-		chromedp.Click(tid("setup-restore")), chromedp.WaitVisible(tid("restore-phrase")),
-		chromedp.SendKeys(tid("restore-phrase"), strings.Join(words, " ")),
+		click(tid("setup-restore")), chromedp.WaitVisible(tid("restore-phrase")),
+		paste(tid("restore-phrase"), strings.Join(words, " ")),
 		chromedp.SendKeys(tid("device-name"), "phone"),
-		chromedp.Click(tid("restore-submit")), chromedp.WaitVisible(tid("compose-text")))
+		click(tid("restore-submit")), chromedp.WaitVisible(tid("compose-text")))
 	restored := get(br, tabC, "C's account", 10*time.Second, chromedp.Evaluate[string](
 		`document.querySelector('[data-testid=me]').dataset.account`))
 	if restored != id.Account {

@@ -45,14 +45,14 @@ func TestWebCollection(t *testing.T) {
 	tab := br.ctx
 	br.do(tab, "open Shared folders", 30*time.Second,
 		chromedp.Navigate(v.Web+"#/pictures"), chromedp.WaitVisible(tid("nav-collections")),
-		chromedp.Click(tid("nav-collections")), chromedp.WaitVisible(tid("collection-item")))
+		click(tid("nav-collections")), chromedp.WaitVisible(tid("collection-item")))
 	br.do(tab, "open Garden, then docs", 30*time.Second,
-		chromedp.Click(chromedp.CSS(`[data-testid=collection-item] a`)),
+		click(chromedp.CSS(`[data-testid=collection-item] a`)),
 		chromedp.WaitVisible(tid("collection-dir")),
-		chromedp.Click(tid("collection-dir")),
+		click(tid("collection-dir")),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=collection-entry][data-name="report.txt"] [data-testid=collection-fetch]`)))
 	br.do(tab, "fetch report.txt", 60*time.Second,
-		chromedp.Click(chromedp.CSS(`[data-testid=collection-entry][data-name="report.txt"] [data-testid=collection-fetch]`)),
+		click(chromedp.CSS(`[data-testid=collection-entry][data-name="report.txt"] [data-testid=collection-fetch]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=collection-entry][data-name="report.txt"] [data-testid=collection-open]`)))
 	stillRemote := waitJS[bool](br, tab, "notes.txt still to fetch", 10*time.Second,
 		`!!document.querySelector('[data-testid=collection-entry][data-name="notes.txt"] [data-testid=collection-fetch]')`)

@@ -44,7 +44,7 @@ func TestWebCopies(t *testing.T) {
 		`(e => e && !e.hidden && e.textContent === 'tablet has not synced with this device. If it is lost, revoke it: see Your data.')(document.querySelector('[data-testid=unsynced-notice]'))`)
 	br.screenshot(tab, "29-unsynced-notice")
 	br.do(tab, "open the laptop's Peers page", 30*time.Second,
-		chromedp.Click(`[data-testid=unsynced-notice] a`), chromedp.WaitVisible(tid("copies")))
+		click(`[data-testid=unsynced-notice] a`), chromedp.WaitVisible(tid("copies")))
 	waitJS[bool](br, tab, "2 copies on this device and the phone", 30*time.Second,
 		`(e => e && e.dataset.count === '2' && e.textContent === '2 copies (this device, phone)')(document.querySelector('[data-testid=copies-count]'))`)
 	// The tablet, which the laptop knows only from the phone, is named

@@ -36,14 +36,14 @@ func TestWebUIDecisionPatterns(t *testing.T) {
 		setField("decision-method", "quorum"),
 		chromedp.SendKeys(tid("decision-params"), "3"),
 		chromedp.SendKeys(tid("decision-places"), "1"),
-		chromedp.Click(tid("decision-start")),
+		click(tid("decision-start")),
 		chromedp.WaitVisible(tid("decision-places-taken")))
 	id := waitJS[string](br, tab, "the conversation's id", 10*time.Second, `(m => m && m[1])(location.hash.match(/#\/decision\/(.+)$/))`)
 	waitText(t, br, tab, "no one yet", "decision-places-taken", "1 place, taken by no one yet.", 10*time.Second)
 	decisionWait(t, all[1:2], id, "the invitation on Bea", func(d wire.Decision) bool { return d.Pattern == "invitation" })
 	b.kith("conversation", "answer", id, "yes")
 	waitText(t, br, tab, "Bea's yes on Ann's page", "decision-places-taken", "1 place, taken by Bea.", liveTimeout)
-	br.do(tab, "Ann says yes", 10*time.Second, chromedp.Click(`[data-testid=decision-answer][data-value=yes]`))
+	br.do(tab, "Ann says yes", 10*time.Second, click(`[data-testid=decision-answer][data-value=yes]`))
 	waitText(t, br, tab, "Ann waits", "decision-waiting", "Waiting for a place, in order: You.", 10*time.Second)
 	br.screenshot(tab, "decision-invitation-waiting")
 	decisionWait(t, all[1:2], id, "Ann's yes on Bea", func(d wire.Decision) bool { return len(d.Waiting) == 1 })
@@ -63,7 +63,7 @@ func TestWebUIDecisionPatterns(t *testing.T) {
 	br.do(tab, "Ann argues for", 10*time.Second,
 		setField("decision-side", "for"),
 		chromedp.SendKeys(tid("decision-argument-text"), "Old people need a rest on the way."),
-		chromedp.Click(tid("decision-argue")))
+		click(tid("decision-argue")))
 	waitText(t, br, tab, "Ann's argument", "decision-arguments", "For · You: Old people need a rest on the way.", 10*time.Second)
 	pro := waitJS[string](br, tab, "the argument's id", 5*time.Second, `document.querySelector('[data-testid=decision-argument]').dataset.id`)
 	decisionWait(t, all[1:2], started.ID, "Ann's argument on Bea", func(d wire.Decision) bool { return len(d.Arguments) == 1 })

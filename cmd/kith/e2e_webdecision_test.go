@@ -74,7 +74,7 @@ func TestWebUIDecision(t *testing.T) {
 		chromedp.SendKeys(tid("decision-text"), "Paint it blue, with a white frame"),
 		setField("decision-method", "cel"),
 		chromedp.SendKeys(tid("decision-expr"), "agree >"),
-		chromedp.Click(tid("decision-start")))
+		click(tid("decision-start")))
 	refused := waitJS[string](br, tab, "the refusal", 10*time.Second, textOf("decision-start-status"))
 	if !strings.Contains(refused, "the expression does not compile") || !strings.HasSuffix(refused, "(nothing was published)") {
 		t.Fatalf("refusal %q", refused)
@@ -88,7 +88,7 @@ func TestWebUIDecision(t *testing.T) {
 	br.do(tab, "start the proposal", 20*time.Second,
 		setField("decision-method", "qualified"),
 		setField("decision-params", "2/3"),
-		chromedp.Click(tid("decision-start")))
+		click(tid("decision-start")))
 	id := waitJS[string](br, tab, "Ann on the conversation's page", 20*time.Second,
 		`location.hash.startsWith('#/decision/ent_') && `+textOf("decision-topic")+` === 'Paint the gate' && location.hash.slice('#/decision/'.length)`)
 	waitText(t, br, tab, "the rule", "decision-rule", "Rule: qualified majority: at least 2/3 of the 3 participants agree", 10*time.Second)
@@ -101,8 +101,8 @@ func TestWebUIDecision(t *testing.T) {
 	decisionEntry(b, "position", id, "agree", "blue is calm")
 	waitText(t, br, tab, "Bea's agreement, live", "decision-needed", "Still needed: 1 more agreement", liveTimeout)
 	br.do(tab, "Ann agrees", 20*time.Second,
-		chromedp.Click(`[data-testid=decision-choice][data-value=agree]`),
-		chromedp.Click(tid("decision-position")))
+		click(`[data-testid=decision-choice][data-value=agree]`),
+		click(tid("decision-position")))
 	waitJS[bool](br, tab, "Ann's agreement in the history", liveTimeout, `[...document.querySelectorAll('[data-testid=decision-event]')].map(e => e.textContent).join('|') === 'Bea agrees: blue is calm|You agree'`)
 	waitJS[bool](br, tab, "the outcome", liveTimeout, textOf("decision-outcome")+`.startsWith('Outcome: accepted: "Paint it blue, with a white frame"; agreed by Ann, Bea')`)
 	if n := get(br, tab, "forms once decided", 10*time.Second, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=decision-position-form]').length`)); n != 0 {
@@ -122,13 +122,13 @@ func TestWebUIDecision(t *testing.T) {
 		setField("decision-kind", "poll"),
 		setField("decision-options", "Tuesday\nWednesday\nSaturday"),
 		setField("decision-method", "instant-runoff"),
-		chromedp.Click(tid("decision-start")))
+		click(tid("decision-start")))
 	poll := waitJS[string](br, tab, "the poll's page", 20*time.Second,
 		`location.hash.startsWith('#/decision/ent_') && `+textOf("decision-topic")+` === 'Market day' && location.hash.slice('#/decision/'.length)`)
 	br.do(tab, "Ann ranks Saturday, then Tuesday", 20*time.Second,
 		setField2(`[data-testid=decision-rank][data-number="3"]`, "1"),
 		setField2(`[data-testid=decision-rank][data-number="1"]`, "2"),
-		chromedp.Click(tid("decision-vote")))
+		click(tid("decision-vote")))
 	waitJS[bool](br, tab, "Ann's ballot", liveTimeout, `[...document.querySelectorAll('[data-testid=decision-participant]')].some(p => p.textContent === 'You — ranks "Saturday" > "Tuesday"')`)
 	decisionWait(t, []*proc{b, c}, poll, "the poll", func(d wire.Decision) bool { return d.Topic == "Market day" })
 	decisionEntry(b, "vote", poll, "Wednesday", "Saturday")

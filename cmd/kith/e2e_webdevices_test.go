@@ -124,7 +124,7 @@ func TestWebDevices(t *testing.T) {
 	br.screenshot(tabL, "40-devices")
 	// Add a device leads to the pairing page, and back.
 	br.do(tabL, "follow Add a device", 20*time.Second,
-		chromedp.Click(tid("devices-add")), chromedp.WaitVisible(tid("pair-create")),
+		click(tid("devices-add")), chromedp.WaitVisible(tid("pair-create")),
 		navTo("nav-devices"), chromedp.WaitVisible(tid("devices-list")))
 
 	// On the phone: a wrong phrase removes nothing; the right one does.
@@ -132,8 +132,8 @@ func TestWebDevices(t *testing.T) {
 	br.do(tabP, "open the phone's Devices page", 30*time.Second,
 		chromedp.Navigate(phone.Web), chromedp.WaitVisible(tid("compose-text")),
 		navTo("nav-devices"), chromedp.WaitVisible(tid("key-summary")),
-		chromedp.Click(`[data-testid=account-key] summary`), chromedp.WaitVisible(tid("key-remove-phrase")),
-		setField("key-remove-phrase", other.RecoveryPhrase), chromedp.Click(tid("key-remove-confirm")))
+		click(`[data-testid=account-key] summary`), chromedp.WaitVisible(tid("key-remove-phrase")),
+		setField("key-remove-phrase", other.RecoveryPhrase), click(tid("key-remove-confirm")))
 	msg := waitJS[string](br, tabP, "the refusal", 30*time.Second,
 		`(t => t.includes('not the phrase') && t)(document.querySelector('[data-testid=key-remove-status]').textContent)`)
 	if !strings.Contains(msg, "the account key was not removed: this recovery phrase (with this phrase passphrase) is not the phrase of this account") {
@@ -141,7 +141,7 @@ func TestWebDevices(t *testing.T) {
 	}
 	br.screenshot(tabP, "41-key-remove-wrong-phrase")
 	br.do(tabP, "remove the key with the phrase", 30*time.Second,
-		setField("key-remove-phrase", created.RecoveryPhrase), chromedp.Click(tid("key-remove-confirm")))
+		setField("key-remove-phrase", created.RecoveryPhrase), click(tid("key-remove-confirm")))
 	waitDevices(tabP, "the phone without the key", func(m map[string]dev) bool {
 		return m["phone"].Key == "not_held" && m["phone"].State == "Does not hold the account key."
 	})
@@ -149,8 +149,8 @@ func TestWebDevices(t *testing.T) {
 
 	// Without the key, the phone still adds a device, with the phrase.
 	br.do(tabP, "open Add a device on the phone", 20*time.Second,
-		chromedp.Click(tid("devices-add")), chromedp.WaitVisible(tid("pair-phrase")),
-		setField("pair-phrase", created.RecoveryPhrase), chromedp.Click(tid("pair-create")), chromedp.WaitVisible(tid("pair-code")))
+		click(tid("devices-add")), chromedp.WaitVisible(tid("pair-phrase")),
+		setField("pair-phrase", created.RecoveryPhrase), click(tid("pair-create")), chromedp.WaitVisible(tid("pair-code")))
 	code := get(br, tabP, "the pairing code", 10*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=pair-code]').value`))
 	if left := get(br, tabP, "the phrase field", 5*time.Second, chromedp.Evaluate[string](`document.querySelector('[data-testid=pair-phrase]').value`)); left != "" {
 		t.Errorf("the phrase stays in the page: %q", left)
@@ -180,9 +180,9 @@ func TestWebDevices(t *testing.T) {
 	// The phone revokes the tablet: it asks for the phrase.
 	tabletCard := fmt.Sprintf(`[data-testid=device][data-device=%q]`, tablet.Device)
 	br.do(tabP, "open the tablet's revoke form", 20*time.Second,
-		chromedp.Click(tabletCard+` [data-testid=revoke-open]`), chromedp.WaitVisible(tid("revoke-phrase")),
+		click(tabletCard+` [data-testid=revoke-open]`), chromedp.WaitVisible(tid("revoke-phrase")),
 		setField("revoke-reason", "left on a train"),
-		setField("revoke-phrase", other.RecoveryPhrase), chromedp.Click(tid("revoke-confirm")))
+		setField("revoke-phrase", other.RecoveryPhrase), click(tid("revoke-confirm")))
 	msg = waitJS[string](br, tabP, "the refused revocation", 30*time.Second,
 		`(t => t.includes('not the phrase') && t)(document.querySelector('[data-testid=revoke-status]').textContent)`)
 	if !strings.Contains(msg, "is not the phrase of this account") {
@@ -191,7 +191,7 @@ func TestWebDevices(t *testing.T) {
 	checkLabels(t, br, tabP, "devices with the revoke form")
 	br.screenshot(tabP, "43-revoke-asks-phrase")
 	br.do(tabP, "revoke with the phrase", 20*time.Second,
-		setField("revoke-phrase", created.RecoveryPhrase), chromedp.Click(tid("revoke-confirm")))
+		setField("revoke-phrase", created.RecoveryPhrase), click(tid("revoke-confirm")))
 	waitDevices(tabP, "the tablet revoked on the phone", func(m map[string]dev) bool {
 		return m["tablet"].Revoked == "true" && strings.HasPrefix(m["tablet"].State, "Revoked")
 	})
@@ -204,8 +204,8 @@ func TestWebDevices(t *testing.T) {
 	// page says so at once, in a banner, and the laptop no longer posts.
 	laptopCard := fmt.Sprintf(`[data-testid=device][data-device=%q]`, laptop.Device)
 	br.do(tabP, "revoke the laptop", 20*time.Second,
-		chromedp.Click(laptopCard+` [data-testid=revoke-open]`), chromedp.WaitVisible(laptopCard+` [data-testid=revoke-phrase]`),
-		setField("revoke-phrase", created.RecoveryPhrase), chromedp.Click(tid("revoke-confirm")))
+		click(laptopCard+` [data-testid=revoke-open]`), chromedp.WaitVisible(laptopCard+` [data-testid=revoke-phrase]`),
+		setField("revoke-phrase", created.RecoveryPhrase), click(tid("revoke-confirm")))
 	banner := waitJS[string](br, tabL, "the revoked banner on the laptop", 60*time.Second,
 		`(e => !e.hidden && e.textContent)(document.querySelector('[data-testid=revoked-banner]'))`)
 	if banner != "Your account revoked this device. It can no longer post or change anything; what it wrote before stays. To use kith on this machine again, start afresh: pair it from a device of yours (Add a device there), or restore your account with its recovery phrase." {

@@ -34,7 +34,7 @@ func navTo(id string) chromedp.Action[chromedp.Void] {
 				return err
 			}
 		}
-		_, err = chromedp.Click(tid(id))(ctx, t)
+		_, err = click(tid(id))(ctx, t)
 		return err
 	})
 }
@@ -98,7 +98,7 @@ func TestWebNav(t *testing.T) {
 	checkLabels(t, br, tab, "header")
 	br.screenshot(tab, "60-nav-desktop")
 
-	br.do(tab, "open More", 10*time.Second, chromedp.Click(tid("nav-more")), chromedp.WaitVisible(tid("nav-pictures")))
+	br.do(tab, "open More", 10*time.Second, click(tid("nav-more")), chromedp.WaitVisible(tid("nav-pictures")))
 	more := get(br, tab, "the More menu", 10*time.Second, chromedp.Evaluate[[]string](
 		`[document.querySelector('[data-testid=nav-more]').getAttribute('aria-expanded')].concat([...document.querySelectorAll('#nav-more-menu a')].map(a => a.textContent))`))
 	if want := []string{"true", "Conversations", "Festivals", "Pictures", "Invite", "Peers", "Devices", "Hub", "My profile"}; !slices.Equal(more, want) {
@@ -116,15 +116,15 @@ func TestWebNav(t *testing.T) {
 	// Escape closes the menu and gives the focus back to its button; a
 	// click elsewhere closes it too.
 	br.do(tab, "open More and press Escape", 10*time.Second,
-		chromedp.Click(tid("nav-more")), chromedp.WaitVisible(tid("nav-hub")), chromedp.KeyEvent(kb.Escape))
+		click(tid("nav-more")), chromedp.WaitVisible(tid("nav-hub")), chromedp.KeyEvent(kb.Escape))
 	if closed := waitJS[bool](br, tab, "menu closed by Escape", 10*time.Second,
 		`document.getElementById('nav-more-menu').hidden && document.activeElement === document.querySelector('[data-testid=nav-more]')`); !closed {
 		t.Error("Escape left the menu open")
 	}
 	br.do(tab, "open More and click the page", 10*time.Second,
-		chromedp.Click(tid("nav-more")), chromedp.WaitVisible(tid("nav-hub")), chromedp.Click("main h1"))
+		click(tid("nav-more")), chromedp.WaitVisible(tid("nav-hub")), click("main h1"))
 	waitJS[bool](br, tab, "menu closed by a click elsewhere", 10*time.Second, `document.getElementById('nav-more-menu').hidden`)
-	br.do(tab, "back to a main page", 30*time.Second, chromedp.Click(tid("nav-people")), chromedp.WaitVisible(tid("following-list")))
+	br.do(tab, "back to a main page", 30*time.Second, click(tid("nav-people")), chromedp.WaitVisible(tid("following-list")))
 	if b := get(br, tab, "More button after People", 10*time.Second, chromedp.Evaluate[string](
 		`(b => b.textContent + (b.classList.contains('current') ? '*' : ''))(document.querySelector('[data-testid=nav-more]'))`)); b != "More" {
 		t.Errorf("on People the More button reads %q, want More (not marked)", b)
@@ -133,7 +133,7 @@ func TestWebNav(t *testing.T) {
 	// Phone width: the main links wrap onto a second row (a row that
 	// scrolled sideways made a phone's page wider than its screen), the
 	// page does not scroll sideways, every link is on screen.
-	br.do(tab, "390 px", 30*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Click(tid("nav-timeline")),
+	br.do(tab, "390 px", 30*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), click(tid("nav-timeline")),
 		chromedp.WaitVisible(tid("compose-text")))
 	row = get(br, tab, "the nav rows at 390 px", 10*time.Second, chromedp.Evaluate[navRowState](navRow))
 	if row.Rows != 2 || !row.MoreOnFirst || !row.Fits || row.Overflow > 0 || row.MoreRight > 390 {
@@ -144,11 +144,11 @@ func TestWebNav(t *testing.T) {
 		t.Errorf("at 390 px these links are off screen: %q", off)
 	}
 	br.screenshot(tab, "63-nav-phone")
-	br.do(tab, "Requests at 390 px", 30*time.Second, chromedp.Click(tid("nav-requests")), chromedp.WaitVisible(tid("requests-list")))
+	br.do(tab, "Requests at 390 px", 30*time.Second, click(tid("nav-requests")), chromedp.WaitVisible(tid("requests-list")))
 	if w := get(br, tab, "the layout width at 390 px", 10*time.Second, chromedp.Evaluate[int](`window.innerWidth`)); w != 390 {
 		t.Errorf("at 390 px the page lays out %d px wide", w)
 	}
-	br.do(tab, "More at 390 px", 10*time.Second, chromedp.Click(tid("nav-more")), chromedp.WaitVisible(tid("nav-profile")))
+	br.do(tab, "More at 390 px", 10*time.Second, click(tid("nav-more")), chromedp.WaitVisible(tid("nav-profile")))
 	menu := get(br, tab, "the menu on screen", 10*time.Second, chromedp.Evaluate[[]int](
 		`(r => [Math.round(r.left), Math.round(r.right)])(document.getElementById('nav-more-menu').getBoundingClientRect())`))
 	if len(menu) != 2 || menu[0] < 0 || menu[1] > 390 {
@@ -268,7 +268,7 @@ func TestWebTimelineConversation(t *testing.T) {
 	br.screenshot(tab, "65-timeline-cards")
 
 	br.do(tab, "open the thread", 30*time.Second,
-		chromedp.Click(fmt.Sprintf(`[data-testid=post][data-id=%q] [data-testid=post-thread]`, w.root)), chromedp.WaitVisible(tid("thread-replies")))
+		click(fmt.Sprintf(`[data-testid=post][data-id=%q] [data-testid=post-thread]`, w.root)), chromedp.WaitVisible(tid("thread-replies")))
 	layout := waitJS[[]string](br, tab, "the conversation", 30*time.Second, `(ls => ls.length === 3 && ls)([...document.querySelectorAll('[data-testid=thread-replies] li.reply-item')].map(li =>
 		li.dataset.depth + ' ' + li.querySelector(':scope > article [data-testid=post-author]').textContent + ': ' + li.querySelector(':scope > article [data-testid=post-text]').textContent +
 		' (' + li.querySelector(':scope > article [data-testid=reply-note]').textContent + ')'))`)
@@ -295,9 +295,9 @@ func TestWebTimelineConversation(t *testing.T) {
 
 	// Answering Ada's answer from the thread puts the new post under it.
 	br.do(tab, "answer Ada's answer", 30*time.Second,
-		chromedp.Click(fmt.Sprintf(`[data-testid=post][data-id=%q] [data-testid=post-reply]`, w.perfect)),
+		click(fmt.Sprintf(`[data-testid=post][data-id=%q] [data-testid=post-reply]`, w.perfect)),
 		chromedp.SendKeys(`.reply-box [data-testid=compose-text]`, "7 it is"),
-		chromedp.Click(`.reply-box [data-testid=compose-submit]`))
+		click(`.reply-box [data-testid=compose-submit]`))
 	mine := waitJS[string](br, tab, "my answer in place", 30*time.Second, `(li => li && li.dataset.depth + ' ' + li.parentElement.closest('li.reply-item').dataset.id)([...document.querySelectorAll('li.reply-item')].find(li => li.querySelector(':scope > article [data-testid=post-text]').textContent === '7 it is'))`)
 	if mine != "3 "+w.perfect {
 		t.Errorf("my answer to Ada's answer sits at %q, want depth 3 under %s", mine, w.perfect)
@@ -315,13 +315,13 @@ func TestWebLabels(t *testing.T) {
 	card := fmt.Sprintf(`[data-testid=post][data-id=%q] `, w.root)
 	br.do(tab, "open V's timeline", 30*time.Second, chromedp.Navigate(w.v.Web), chromedp.WaitVisible(card+`[data-testid=tag][data-label=recipes]`))
 	br.do(tab, "open the label form and add nothing", 10*time.Second,
-		chromedp.Click(card+`[data-testid=tag-add]`), chromedp.WaitVisible(card+`[data-testid=tag-input]`),
-		chromedp.Click(card+`[data-testid=tag-submit]`))
+		click(card+`[data-testid=tag-add]`), chromedp.WaitVisible(card+`[data-testid=tag-input]`),
+		click(card+`[data-testid=tag-submit]`))
 	if msg := waitJS[string](br, tab, "empty label refused", 10*time.Second, `document.querySelector('`+card+`[data-testid=tag-status]:not([hidden])')?.textContent`); msg != "Write a label first, e.g. “recipes”." {
 		t.Errorf("empty label: %q", msg)
 	}
 	br.do(tab, "label it dinner", 10*time.Second,
-		chromedp.SendKeys(card+`[data-testid=tag-input]`, "dinner"), chromedp.Click(card+`[data-testid=tag-submit]`))
+		chromedp.SendKeys(card+`[data-testid=tag-input]`, "dinner"), click(card+`[data-testid=tag-submit]`))
 	labels := waitJS[[]string](br, tab, "dinner shown as mine", 20*time.Second, `(ts => ts.length === 2 && ts)([...document.querySelectorAll('`+card+`[data-testid=tag]')].map(c => c.dataset.label + ' ' + c.dataset.count + ' ' + c.getAttribute('aria-pressed')))`)
 	if want := []string{"recipes 1 false", "dinner 1 true"}; !slices.Equal(labels, want) && !slices.Equal(labels, []string{"dinner 1 true", "recipes 1 false"}) {
 		t.Errorf("labels %v, want %v in some order", labels, want)
@@ -329,7 +329,7 @@ func TestWebLabels(t *testing.T) {
 	if hidden := get(br, tab, "form closed", 10*time.Second, chromedp.Evaluate[bool](`document.querySelector('`+card+`[data-testid=tag-form]').hidden`)); !hidden {
 		t.Error("the label form stays open after adding")
 	}
-	br.do(tab, "agree with Bea's label", 10*time.Second, chromedp.Click(card+`[data-testid=tag][data-label=recipes]`))
+	br.do(tab, "agree with Bea's label", 10*time.Second, click(card+`[data-testid=tag][data-label=recipes]`))
 	waitJS[bool](br, tab, "recipes counted twice", 20*time.Second, `(c => c && c.dataset.count === '2' && c.getAttribute('aria-pressed') === 'true')(document.querySelector('`+card+`[data-testid=tag][data-label=recipes]'))`)
 	checkLabels(t, br, tab, "labels")
 	br.screenshot(tab, "67-labels")
@@ -350,7 +350,7 @@ func TestWebLabels(t *testing.T) {
 	if want := []string{"dinner " + w.root, "recipes " + w.root}; !slices.Equal(got, want) {
 		t.Errorf("kith tags: %v, want %v", got, want)
 	}
-	br.do(tab, "take dinner off", 10*time.Second, chromedp.Click(card+`[data-testid=tag][data-label=dinner]`))
+	br.do(tab, "take dinner off", 10*time.Second, click(card+`[data-testid=tag][data-label=dinner]`))
 	waitJS[bool](br, tab, "dinner gone", 20*time.Second, `!document.querySelector('`+card+`[data-testid=tag][data-label=dinner]') && document.querySelector('`+card+`[data-testid=tag][data-label=recipes]').dataset.count === '2'`)
 }
 

@@ -51,7 +51,7 @@ func TestWebFestivalHome(t *testing.T) {
 	checkLabels(t, br, tab, "festivals")
 	br.do(tab, "create Crew camp", 20*time.Second,
 		chromedp.SendKeys(tid("festival-name"), "Crew camp"),
-		chromedp.Click(tid("festival-create")))
+		click(tid("festival-create")))
 	fid := waitJS[string](br, tab, "the festival's page", 20*time.Second,
 		`location.hash.startsWith('#/festival/ent_') && `+textOf("festival-title")+` === 'Crew camp' && location.hash.slice('#/festival/'.length)`)
 	waitText(t, br, tab, "where it lives", "festival-home-shown", "Sealed in the space Crew: only its members read it.", 10*time.Second)

@@ -55,24 +55,24 @@ func webFestivalRequests(t *testing.T, br *browser, a, b *proc, fid string) {
 	// Resources known by address or URL only, with capacity, windows and
 	// the hours-per-day policy; bad input is refused in words first.
 	br.do(ann, "a place without position", 20*time.Second,
-		setField("resource-name", "Meadow"), chromedp.Click(tid("resource-submit")))
+		setField("resource-name", "Meadow"), click(tid("resource-submit")))
 	waitText(t, br, ann, "a place needs a position", "resource-status", "A place needs a position (latitude and longitude), an address or a web address.", 10*time.Second)
 	br.do(ann, "a bad window", 20*time.Second,
 		setField("resource-address", "Lake road 3"), setField("resource-policy", "manual"), setField("resource-capacity", "40"),
-		setField("resource-windows", "2026-07-05 23:00 – 2026-07-05 10:00"), chromedp.Click(tid("resource-submit")))
+		setField("resource-windows", "2026-07-05 23:00 – 2026-07-05 10:00"), click(tid("resource-submit")))
 	waitText(t, br, ann, "the window refused", "resource-status", "“2026-07-05 23:00 – 2026-07-05 10:00” is not a window like 2026-07-04 10:00 – 2026-07-04 23:00 (UTC, the end after the start).", 10*time.Second)
 	br.do(ann, "add the Meadow", 20*time.Second,
-		setField("resource-windows", "2026-07-05 10:00 – 2026-07-05 23:00"), chromedp.Click(tid("resource-submit")))
+		setField("resource-windows", "2026-07-05 10:00 – 2026-07-05 23:00"), click(tid("resource-submit")))
 	waitText(t, br, ann, "the meadow added", "resource-status", "Added Meadow.", 20*time.Second)
 	br.do(ann, "add the Stream", 20*time.Second,
 		setField("resource-name", "Stream"), setField("resource-policy", "first-come"), setField("resource-url", "https://stream.example/lakeside"),
-		chromedp.Click(tid("resource-submit")))
+		click(tid("resource-submit")))
 	waitText(t, br, ann, "the stream added", "resource-status", "Added Stream.", 20*time.Second)
 	br.do(ann, "hours per day without a number", 20*time.Second,
 		setField("resource-kind", "equipment"), setField("resource-name", "PA"), setField("resource-policy", "hours-per-day"), setField("resource-hours", "25"),
-		chromedp.Click(tid("resource-submit")))
+		click(tid("resource-submit")))
 	waitText(t, br, ann, "the hours refused", "resource-status", "Give the hours a day per person as a whole number from 1 to 24.", 10*time.Second)
-	br.do(ann, "add the PA", 20*time.Second, setField("resource-hours", "3"), chromedp.Click(tid("resource-submit")))
+	br.do(ann, "add the PA", 20*time.Second, setField("resource-hours", "3"), click(tid("resource-submit")))
 	waitText(t, br, ann, "the PA added", "resource-status", "Added PA.", 20*time.Second)
 	waitTexts(t, br, ann, "the places beside the map", "[data-testid=festival-place-other]", "Meadow: Lake road 3 | Stream: https://stream.example/lakeside", 10*time.Second)
 	waitTexts(t, br, ann, "the resources' owners and policies (by name)", "[data-testid=festival-resource-meta]", strings.Join([]string{
@@ -92,7 +92,7 @@ func webFestivalRequests(t *testing.T, br *browser, a, b *proc, fid string) {
 		"— free then | — available only 2026-07-05 10:00–23:00 | — free then | — free then | — booked 10:00–12:00 by Workshop (you)", 10*time.Second)
 	br.do(bea, "ask for the Tent at noon", 20*time.Second,
 		setField("event-start", "2026-07-04 12:00"), setField("event-end", "2026-07-04 13:00"),
-		chromedp.Click(`[data-testid=event-need][data-name="Tent"]`), chromedp.Click(tid("event-submit")))
+		click(`[data-testid=event-need][data-name="Tent"]`), click(tid("event-submit")))
 	waitText(t, br, bea, "Yoga added", "event-status", "Added Yoga.", 20*time.Second)
 	tentMine := `[data-testid=festival-mine-item][data-resource="Tent"]`
 	waitTexts(t, br, bea, "Bea's requests for the tent", tentMine+" [data-testid=festival-mine-text]",
@@ -100,7 +100,7 @@ func webFestivalRequests(t *testing.T, br *browser, a, b *proc, fid string) {
 
 	// Ann denies it with a reason; Bea reads who and why, and the free windows.
 	waitText(t, br, ann, "Yoga waiting for Ann", "festival-waiting-text", "Bea asks for Tent for Yoga, 2026-07-04 12:00–13:00.", syncTimeout)
-	br.do(ann, "Ann denies it", 20*time.Second, setField("festival-deny-reason", "the kids have it then"), chromedp.Click(tid("festival-deny")))
+	br.do(ann, "Ann denies it", 20*time.Second, setField("festival-deny-reason", "the kids have it then"), click(tid("festival-deny")))
 	waitTexts(t, br, bea, "the denial in Bea's words", tentMine+"[data-status=denied] [data-testid=festival-mine-text]",
 		"Tent for Yoga, 2026-07-04 12:00–13:00: denied by Ann (its owner): the kids have it then.", syncTimeout)
 	waitTexts(t, br, bea, "the tent's free windows", tentMine+" [data-testid=festival-free]", "Tent is free on Saturday, 4 July 2026: 00:00–10:00, 12:00–24:00 (UTC).", 10*time.Second)
@@ -110,10 +110,10 @@ func webFestivalRequests(t *testing.T, br *browser, a, b *proc, fid string) {
 	br.screenshot(bea, "festival-denied-desktop")
 	br.do(bea, "ask again at 15:00", 20*time.Second,
 		setIn(tentMine+" [data-testid=festival-retry-start]", "2026-07-04 15:00"), setIn(tentMine+" [data-testid=festival-retry-end]", "2026-07-04 16:00"),
-		chromedp.Click(tentMine+" [data-testid=festival-retry]"))
+		click(tentMine+" [data-testid=festival-retry]"))
 	waitText(t, br, ann, "the new request waiting", "festival-waiting-text", "Bea asks for Tent for Yoga, 2026-07-04 15:00–16:00.", syncTimeout)
 	br.screenshot(ann, "festival-owner-desktop")
-	br.do(ann, "Ann grants it", 20*time.Second, chromedp.Click(tid("festival-grant")))
+	br.do(ann, "Ann grants it", 20*time.Second, click(tid("festival-grant")))
 	waitTexts(t, br, bea, "granted", tentMine+"[data-status=granted] [data-testid=festival-mine-text]",
 		"Tent for Workshop, 2026-07-04 10:00–12:00: granted. | Tent for Yoga, 2026-07-04 15:00–16:00: granted.", syncTimeout)
 	waitTexts(t, br, ann, "the tent's calendar", inTestid("festival-resource", "name", "Tent", "festival-booking"),
@@ -129,8 +129,8 @@ func webFestivalRequests(t *testing.T, br *browser, a, b *proc, fid string) {
 
 	// Ann cancels her concert.
 	br.do(ann, "Ann cancels the concert", 20*time.Second,
-		chromedp.Click(`[data-testid=festival-place][data-place="Main stage"] [data-testid=festival-cancel]`),
-		chromedp.Click(`[data-testid=festival-place][data-place="Main stage"] [data-testid=festival-cancel-confirm]`))
+		click(`[data-testid=festival-place][data-place="Main stage"] [data-testid=festival-cancel]`),
+		click(`[data-testid=festival-place][data-place="Main stage"] [data-testid=festival-cancel-confirm]`))
 	waitTexts(t, br, ann, "the concert cancelled", "[data-testid=festival-event-cancelled]", "(cancelled)", 20*time.Second)
 	waitTexts(t, br, ann, "the stage free again", inTestid("festival-resource", "name", "Main stage", "festival-freed"),
 		"2026-07-04 20:00–22:00: free again (Concert, the event was cancelled)", 10*time.Second)
@@ -141,21 +141,21 @@ func webFestivalRequests(t *testing.T, br *browser, a, b *proc, fid string) {
 	// A second day: the programme shows one day at a time.
 	br.do(ann, "a picnic on Sunday", 20*time.Second,
 		setField("event-name", "Picnic"), setField("event-start", "2026-07-05 12:00"), setField("event-end", "2026-07-05 14:00"),
-		chromedp.Click(`[data-testid=event-need][data-name="PA"]`), chromedp.Click(tid("event-submit")))
+		click(`[data-testid=event-need][data-name="PA"]`), click(tid("event-submit")))
 	waitText(t, br, ann, "picnic added", "event-status", "Added Picnic.", 20*time.Second)
 	waitTexts(t, br, ann, "the days", "[data-testid=festival-day-tab]", "Saturday, 4 July 2026 (4) | Sunday, 5 July 2026 (1)", 10*time.Second)
 	waitTexts(t, br, ann, "Sunday shown (the new event's day)", "[data-testid=festival-day] [data-testid=festival-event-name]", "Picnic", 10*time.Second)
-	br.do(ann, "back to Saturday", 10*time.Second, chromedp.Click(`[data-testid=festival-day-tab][data-day="2026-07-04"]`))
+	br.do(ann, "back to Saturday", 10*time.Second, click(`[data-testid=festival-day-tab][data-day="2026-07-04"]`))
 	waitTexts(t, br, ann, "Saturday shown", "[data-testid=festival-day] [data-testid=festival-event-name]", "Workshop | Yoga | Concert | Choir", 10*time.Second)
 	checkLabels(t, br, ann, "festival")
 	br.screenshot(ann, "festival-cancelled-desktop")
 
 	// A festival inside Lakeside.
 	br.do(ann, "create Kids corner inside", 20*time.Second,
-		setField("festival-sub-name", "Kids corner"), chromedp.Click(tid("festival-sub-create")))
+		setField("festival-sub-name", "Kids corner"), click(tid("festival-sub-create")))
 	waitJS[bool](br, ann, "Kids corner's page", 20*time.Second, textOf("festival-title")+` === 'Kids corner' && location.hash !== '#/festival/`+fid+`'`)
 	waitTexts(t, br, ann, "the breadcrumb", "[data-testid=festival-breadcrumb] li", "Festivals | Lakeside | Kids corner", 10*time.Second)
-	br.do(ann, "up the breadcrumb", 20*time.Second, chromedp.Click(tid("festival-crumb")))
+	br.do(ann, "up the breadcrumb", 20*time.Second, click(tid("festival-crumb")))
 	waitJS[bool](br, ann, "Lakeside again", 20*time.Second, textOf("festival-title")+` === 'Lakeside'`)
 	waitTexts(t, br, ann, "Kids corner inside Lakeside", "[data-testid=festival-nested-item]", "Kids corner", 10*time.Second)
 	waitTexts(t, br, bea, "Bea sees it too", "[data-testid=festival-nested-item]", "Kids corner", syncTimeout)

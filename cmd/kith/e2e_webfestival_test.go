@@ -54,13 +54,13 @@ func TestWebFestival(t *testing.T) {
 
 	// A reference that is not one is refused before anything is sent.
 	br.do(tab, "open a bad reference", 10*time.Second,
-		chromedp.SendKeys(tid("festival-ref"), "lakeside"), chromedp.Click(tid("festival-open")))
+		chromedp.SendKeys(tid("festival-ref"), "lakeside"), click(tid("festival-open")))
 	waitText(t, br, tab, "the refusal", "festival-open-status", "A reference looks like ent_…/dev_…: the festival, a slash, its founder’s device. Ask its founder for it.", 10*time.Second)
 
 	br.do(tab, "create Lakeside", 20*time.Second,
 		chromedp.SendKeys(tid("festival-name"), "Lakeside"),
 		chromedp.SendKeys(tid("festival-text"), "Three days by the lake"),
-		chromedp.Click(tid("festival-create")))
+		click(tid("festival-create")))
 	fid := waitJS[string](br, tab, "the festival's page", 20*time.Second,
 		`location.hash.startsWith('#/festival/ent_') && `+textOf("festival-title")+` === 'Lakeside' && location.hash.slice('#/festival/'.length)`)
 	ref := waitJS[string](br, tab, "the reference shown", 10*time.Second, textOf("festival-ref-shown"))
@@ -74,19 +74,19 @@ func TestWebFestival(t *testing.T) {
 	br.do(tab, "a resource with a latitude only", 20*time.Second,
 		chromedp.SendKeys(tid("resource-name"), "Main stage"),
 		chromedp.SendKeys(tid("resource-lat"), "52.5200"),
-		chromedp.Click(tid("resource-submit")))
+		click(tid("resource-submit")))
 	waitText(t, br, tab, "half coordinates", "resource-status", "Give both latitude (−90 to 90) and longitude (−180 to 180) in degrees, like 52.52 and 13.405, or neither.", 10*time.Second)
 	br.do(tab, "add the Main stage", 20*time.Second,
 		chromedp.SendKeys(tid("resource-lon"), "13.4050"),
 		chromedp.SendKeys(tid("resource-address"), "Lake road 1"),
-		chromedp.Click(tid("resource-submit")))
+		click(tid("resource-submit")))
 	waitText(t, br, tab, "the stage added", "resource-status", "Added Main stage.", 20*time.Second)
 	br.do(tab, "add the Tent, confirmed by hand", 20*time.Second,
 		setField("resource-name", "Tent"),
 		setField("resource-policy", "manual"),
 		setField("resource-lat", "52.5218"),
 		setField("resource-lon", "13.4102"),
-		chromedp.Click(tid("resource-submit")))
+		click(tid("resource-submit")))
 	waitText(t, br, tab, "the tent added", "resource-status", "Added Tent.", 20*time.Second)
 	places := waitJS[string](br, tab, "both places on the map", 10*time.Second,
 		`(ps => ps.length === 2 && ps.map(p => p.dataset.name + '@' + p.dataset.x + ',' + p.dataset.y).join(' '))([...document.querySelectorAll('[data-testid=festival-map-place]')])`)
@@ -117,8 +117,8 @@ func TestWebFestival(t *testing.T) {
 		chromedp.SendKeys(tid("event-name"), "Concert"),
 		chromedp.SendKeys(tid("event-start"), "2026-07-04 20:00"),
 		chromedp.SendKeys(tid("event-end"), "2026-07-04 22:00"),
-		chromedp.Click(`[data-testid=event-need][data-name="Main stage"]`),
-		chromedp.Click(tid("event-submit")))
+		click(`[data-testid=event-need][data-name="Main stage"]`),
+		click(tid("event-submit")))
 	waitText(t, br, tab, "the concert added", "event-status", "Added Concert.", 20*time.Second)
 	concert := waitJS[string](br, tab, "the concert confirmed", liveTimeout,
 		`(e => e && e.querySelector('[data-testid=festival-event-holds]')?.textContent === 'Holds Main stage' && e.dataset.id)(document.querySelector('[data-testid=festival-event]'))`)
@@ -127,8 +127,8 @@ func TestWebFestival(t *testing.T) {
 		chromedp.SendKeys(tid("event-name"), "Late set"),
 		setField("event-start", "2026-07-04 21:30"),
 		setField("event-end", "2026-07-04 22:30"),
-		chromedp.Click(`[data-testid=event-need][data-name="Main stage"]`),
-		chromedp.Click(tid("event-submit")))
+		click(`[data-testid=event-need][data-name="Main stage"]`),
+		click(tid("event-submit")))
 	waitText(t, br, tab, "the overlap refused", "event-status",
 		`the festival's rules do not allow this: "Main stage" is already booked 2026-07-04 20:00–22:00 UTC by "Concert": choose another time or another resource`, 20*time.Second)
 	br.screenshot(tab, "festival-concert")
@@ -154,7 +154,7 @@ func TestWebFestival(t *testing.T) {
 	t.Logf("the choir's id sorts before the concert's: %v", bytes.Compare(choirID[:], concertID[:]) < 0)
 	waitText(t, br, tab, "the conflict in words", "festival-conflict", conflict, syncTimeout)
 
-	br.do(tab, "Ann grants the workshop", 20*time.Second, chromedp.Click(tid("festival-grant")))
+	br.do(tab, "Ann grants the workshop", 20*time.Second, click(tid("festival-grant")))
 	want := strings.Join([]string{
 		"2026-07-04 | Main stage | 20:00–22:00 Concert | Holds Main stage",
 		"2026-07-04 | Tent | 10:00–12:00 Workshop | Holds Tent",
@@ -191,7 +191,7 @@ func TestWebFestival(t *testing.T) {
 	noOverflow(t, br, tab, "festivals at phone width")
 	br.screenshot(tab, "festivals-phone")
 	br.do(tab, "the festival at phone width", 20*time.Second,
-		chromedp.Click(`[data-testid=festival-item] h3 a`), chromedp.WaitVisible(tid("festival-programme")))
+		click(`[data-testid=festival-item] h3 a`), chromedp.WaitVisible(tid("festival-programme")))
 	waitJS[bool](br, tab, "the programme drawn", 10*time.Second, `document.querySelectorAll('[data-testid=festival-event]').length === 3`)
 	noOverflow(t, br, tab, "festival at phone width")
 	br.screenshot(tab, "festival-phone")

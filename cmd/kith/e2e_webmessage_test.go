@@ -96,7 +96,7 @@ func TestWebUIMessages(t *testing.T) {
 	open := func(tab context.Context, p *proc) {
 		br.do(tab, "open "+p.name+"'s Messages page", 30*time.Second,
 			chromedp.Navigate(p.Web), chromedp.WaitVisible(tid("compose-text")),
-			chromedp.Click(tid("nav-messages")), chromedp.WaitVisible(tid("message-form")))
+			click(tid("nav-messages")), chromedp.WaitVisible(tid("message-form")))
 		waitText(t, br, tab, p.name+"'s empty list", "conversations-list", "No conversations yet. Start one below; messages people send you show here.", 10*time.Second)
 	}
 	tabA := br.ctx
@@ -120,8 +120,8 @@ func TestWebUIMessages(t *testing.T) {
 	waitText(t, br, tabA, "the note before choosing", "new-message-readers", "Choose who it is for: only you and they will be able to read it (their devices). Nodes that carry it cannot read it.", 5*time.Second)
 	const text = `Picnic on Sunday? Bring <b>bread</b> & <img src=x onerror="document.title='pwned'">`
 	br.do(tabA, "Ann chooses Bea and Cyd and writes", 10*time.Second,
-		chromedp.Click(fmt.Sprintf(`[data-testid=message-person][data-account=%q]`, b.Account)),
-		chromedp.Click(fmt.Sprintf(`[data-testid=message-person][data-account=%q]`, c.Account)),
+		click(fmt.Sprintf(`[data-testid=message-person][data-account=%q]`, b.Account)),
+		click(fmt.Sprintf(`[data-testid=message-person][data-account=%q]`, c.Account)),
 		setField("new-message-text", text))
 	waitText(t, br, tabA, "who will read it", "new-message-readers", "Sealed. Who can read this: you, Bea, Cyd (their devices). Nodes that carry it cannot read it. The people in a conversation never change: start a new one for others.", 5*time.Second)
 	checkLabels(t, br, tabA, "messages")
@@ -132,7 +132,7 @@ func TestWebUIMessages(t *testing.T) {
 	var conv string
 	deadline := time.Now().Add(syncTimeout)
 	for conv == "" {
-		br.do(tabA, "Ann sends", 10*time.Second, chromedp.Click(tid("message-send")))
+		br.do(tabA, "Ann sends", 10*time.Second, click(tid("message-send")))
 		conv = waitJS[string](br, tabA, "Ann's send to end", 20*time.Second, `(() => {
 			if (location.hash.startsWith('#/conversation/')) return location.hash.slice('#/conversation/'.length);
 			const s = document.querySelector('[data-testid=message-send-status]');
@@ -192,13 +192,13 @@ func TestWebUIMessages(t *testing.T) {
 		t.Errorf("Bea sees %+v", m)
 	}
 	br.do(tabB, "Bea replies", 20*time.Second,
-		chromedp.Click(tid("message-reply-button")),
+		click(tid("message-reply-button")),
 		chromedp.WaitVisible(tid("conversation-replying")))
 	waitText(t, br, tabB, "the reply note", "conversation-replying", "Replying to Ann Cancel", 5*time.Second)
 	const reply = "Yes! I will bring cherries."
 	br.do(tabB, "Bea sends her reply", 20*time.Second,
 		chromedp.SendKeys(tid("conversation-text"), reply),
-		chromedp.Click(tid("conversation-send")))
+		click(tid("conversation-send")))
 	ms = waitConv(t, br, tabB, "Bea's reply on her page", 2)
 	if m := ms[1]; m.Author != "You" || !m.Mine || m.Text != reply || !strings.HasPrefix(m.Reply, "Reply to Ann: Picnic on Sunday?") {
 		t.Errorf("Bea sees her reply as %+v", m)
@@ -228,7 +228,7 @@ func TestWebUIMessages(t *testing.T) {
 	// A long word must not widen Ann's page at phone width (below).
 	long := strings.Repeat("ab", 200)
 	br.do(tabC, "Cyd writes a long word", 20*time.Second,
-		setField("conversation-text", long), chromedp.Click(tid("conversation-send")))
+		setField("conversation-text", long), click(tid("conversation-send")))
 	waitConv(t, br, tabC, "Cyd's message on his page", 3)
 	if ms := waitConv(t, br, tabA, "Cyd's message on Ann's open page", 3); ms[2].Author != "Cyd" || ms[2].Text != long || ms[2].Reply != "" {
 		t.Errorf("Ann sees Cyd's message as %+v", ms[2])
@@ -237,7 +237,7 @@ func TestWebUIMessages(t *testing.T) {
 	// From Ann's profile, Cyd's Message link opens the form with Ann chosen.
 	br.do(tabC, "Cyd opens Ann's profile and its Message link", 20*time.Second,
 		chromedp.Navigate(webRoot(c)+"/#/account/"+a.Account), chromedp.WaitVisible(tid("profile-message")),
-		chromedp.Click(tid("profile-message")), chromedp.WaitVisible(tid("message-form")))
+		click(tid("profile-message")), chromedp.WaitVisible(tid("message-form")))
 	waitText(t, br, tabC, "Ann chosen", "new-message-readers", "Sealed. Who can read this: you, Ann (their devices). Nodes that carry it cannot read it. The people in a conversation never change: start a new one for others.", 10*time.Second)
 	if focused := get(br, tabC, "the focus", 5*time.Second, chromedp.Evaluate[string](`document.activeElement.dataset.testid || ''`)); focused != "new-message-text" {
 		t.Errorf("after Message, the focus is on %q", focused)
@@ -268,7 +268,7 @@ func TestWebUIMessages(t *testing.T) {
 		page string
 	}{{tabA, "conversation"}, {tabB, "messages"}} {
 		if v.page == "messages" {
-			br.do(v.tab, "Bea back to her list", 10*time.Second, chromedp.Click(tid("nav-messages")), chromedp.WaitVisible(tid("message-form")))
+			br.do(v.tab, "Bea back to her list", 10*time.Second, click(tid("nav-messages")), chromedp.WaitVisible(tid("message-form")))
 		}
 		br.do(v.tab, "phone width", 10*time.Second, chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
 		noOverflow(t, br, v.tab, v.page+" at phone width")
@@ -388,7 +388,7 @@ func TestWebUIMessageUnverified(t *testing.T) {
 	tabC := br.ctx
 	br.do(tabC, "open Cyd's Messages page", 30*time.Second,
 		chromedp.Navigate(c.Web), chromedp.WaitVisible(tid("compose-text")),
-		chromedp.Click(tid("nav-messages")), chromedp.WaitVisible(tid("message-form")))
+		click(tid("nav-messages")), chromedp.WaitVisible(tid("message-form")))
 	item := fmt.Sprintf(`document.querySelector('[data-testid=conversation-item][data-conversation=%q]')`, sent.Conversation)
 	if got := waitJS[string](br, tabC, "the unverified conversation in Cyd's list", liveTimeout, item+`?.dataset.verified === 'false' && `+item+`.querySelector('[data-testid=conversation-link]').textContent + ' | ' + `+item+`.querySelector('[data-testid=conversation-preview]').textContent`); got != "Unverified conversation | Bea: Yes! I bring the cake." {
 		t.Errorf("Cyd's list: %q", got)

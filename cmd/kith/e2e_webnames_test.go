@@ -137,7 +137,7 @@ func TestWebNamesAlike(t *testing.T) {
 	// Setting your own name with an override is refused, and the form says why.
 	br.do(tab, "open my profile", 20*time.Second,
 		navTo("nav-profile"), chromedp.WaitVisible(tid("profile-name-input")),
-		setField("profile-name-input", "\u202elaroC"), chromedp.Click(tid("profile-save")))
+		setField("profile-name-input", "\u202elaroC"), click(tid("profile-save")))
 	msg := waitJS[string](br, tab, "the refusal", 20*time.Second,
 		`(t => t.includes('U+202E') && t)(document.querySelector('[data-testid=profile-form-status]').textContent)`)
 	if !strings.Contains(msg, "U+202E at byte 0 is a bidi control, which can make a name read as another; remove it") {

@@ -31,8 +31,8 @@ func TestWebPairDevice(t *testing.T) {
 	br.do(tabA, "open Add a device on A", 30*time.Second,
 		chromedp.Navigate(a.Web), chromedp.WaitVisible(tid("compose-text")),
 		chromedp.Navigate(strings.SplitN(a.Web, "/login", 2)[0]+"/#/invite"), chromedp.WaitVisible(tid("add-device")),
-		chromedp.Click(tid("add-device")), chromedp.WaitVisible(tid("pair-create")),
-		chromedp.Click(tid("pair-create")), chromedp.WaitVisible(tid("pair-code")), chromedp.WaitVisible(tid("pair-qr")))
+		click(tid("add-device")), chromedp.WaitVisible(tid("pair-create")),
+		click(tid("pair-create")), chromedp.WaitVisible(tid("pair-code")), chromedp.WaitVisible(tid("pair-qr")))
 	code := get(br, tabA, "the pairing code", 10*time.Second, chromedp.Evaluate[string](
 		`document.querySelector('[data-testid=pair-code]').value`))
 	if !strings.HasPrefix(code, "KITHPAIR1:") {
@@ -44,11 +44,11 @@ func TestWebPairDevice(t *testing.T) {
 	tabB := br.tab("B")
 	br.do(tabB, "pair B from its onboarding", 60*time.Second,
 		chromedp.Navigate(b.Web), chromedp.WaitVisible(tid("setup-pair")),
-		chromedp.Click(tid("setup-pair")), chromedp.WaitVisible(tid("pair-join-code")))
+		click(tid("setup-pair")), chromedp.WaitVisible(tid("pair-join-code")))
 	checkLabels(t, br, tabB, "I have another device")
 	br.do(tabB, "a wrong code first", 60*time.Second,
-		chromedp.SendKeys(tid("pair-join-code"), code[:len(code)-3]),
-		chromedp.Click(tid("pair-join-submit")))
+		paste(tid("pair-join-code"), code[:len(code)-3]),
+		click(tid("pair-join-submit")))
 	msg := waitJS[string](br, tabB, "the mistyped-code message", 20*time.Second,
 		`(document.querySelector('[data-testid=setup-status]')?.textContent || '').includes('mistyped') && document.querySelector('[data-testid=setup-status]').textContent`)
 	if !strings.Contains(msg, "not a valid pairing code") {
@@ -56,9 +56,9 @@ func TestWebPairDevice(t *testing.T) {
 	}
 	br.do(tabB, "the right code", 60*time.Second,
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid=pair-join-code]').value = ''`),
-		chromedp.SendKeys(tid("pair-join-code"), code),
+		paste(tid("pair-join-code"), code),
 		chromedp.SendKeys(tid("device-name"), "phone"),
-		chromedp.Click(tid("pair-join-submit")), chromedp.WaitVisible(tid("compose-text")))
+		click(tid("pair-join-submit")), chromedp.WaitVisible(tid("compose-text")))
 	shown := get(br, tabB, "B's account", 10*time.Second, chromedp.Evaluate[string](
 		`document.querySelector('[data-testid=me]').dataset.account`))
 	if shown != a.Account {

@@ -101,7 +101,7 @@ func TestWebReactionsAndMute(t *testing.T) {
 	if label != "1" {
 		t.Fatalf("label count %q, want 1", label)
 	}
-	br.do(tab, "press 👍", 10*time.Second, chromedp.Click(chromedp.CSS(`[data-testid=reaction][data-value="👍"]`)))
+	br.do(tab, "press 👍", 10*time.Second, click(chromedp.CSS(`[data-testid=reaction][data-value="👍"]`)))
 	mine := waitJS[bool](br, tab, "👍 counted as mine", 20*time.Second,
 		`(b => b && b.dataset.count === '1' && b.getAttribute('aria-pressed') === 'true')(document.querySelector('[data-testid=reaction][data-value="\u{1F44D}"]'))`)
 	if !mine {
@@ -117,7 +117,7 @@ func TestWebReactionsAndMute(t *testing.T) {
 	if err := json.Unmarshal(v.kith("reactions", posted.ID), &counted); err != nil || len(counted.Entries) != 1 || counted.Entries[0].Mine != "\U0001F44D" {
 		t.Fatalf("kith reactions after the click: %+v, %v", counted, err)
 	}
-	br.do(tab, "press 👍 again", 10*time.Second, chromedp.Click(chromedp.CSS(`[data-testid=reaction][data-value="👍"]`)))
+	br.do(tab, "press 👍 again", 10*time.Second, click(chromedp.CSS(`[data-testid=reaction][data-value="👍"]`)))
 	waitJS[bool](br, tab, "👍 taken back", 20*time.Second,
 		`(b => b && b.dataset.count === '0' && b.getAttribute('aria-pressed') === 'false')(document.querySelector('[data-testid=reaction][data-value="\u{1F44D}"]'))`)
 
@@ -132,7 +132,7 @@ func TestWebReactionsAndMute(t *testing.T) {
 		chromedp.WaitVisible(tid("album-caption-input")),
 		setField("album-caption-input", "Blue sky"),
 		setField("album-title-input", "Today"),
-		chromedp.Click(tid("album-submit")))
+		click(tid("album-submit")))
 	waitJS[bool](br, tab, "two albums, mine first", 30*time.Second,
 		`(as => as.length === 2 && as[0].querySelector('[data-testid=album-title]').textContent === 'Today' && as[0].querySelector('[data-testid=album-caption]').textContent === 'Blue sky')([...document.querySelectorAll('[data-testid=album]')])`)
 	checkLabels(t, br, tab, "pictures")
@@ -140,9 +140,9 @@ func TestWebReactionsAndMute(t *testing.T) {
 
 	br.do(tab, "open Ada's profile and mute her", 30*time.Second,
 		chromedp.Navigate(v.Web+"#/account/"+adaAcc), chromedp.WaitVisible(tid("mute-button")),
-		chromedp.Click(tid("mute-button")), chromedp.WaitVisible(tid("muted-badge")))
+		click(tid("mute-button")), chromedp.WaitVisible(tid("muted-badge")))
 	br.screenshot(tab, "51-muted-profile")
-	br.do(tab, "back to the timeline", 30*time.Second, chromedp.Click(tid("nav-timeline")))
+	br.do(tab, "back to the timeline", 30*time.Second, click(tid("nav-timeline")))
 	waitJS[bool](br, tab, "Ada's post gone from the timeline", 30*time.Second,
 		`document.querySelector('[data-testid=feed]') !== null && !document.querySelector('[data-testid=feed-empty]').hidden && document.querySelectorAll('[data-testid=post]').length === 0`)
 	br.screenshot(tab, "52-muted-timeline")

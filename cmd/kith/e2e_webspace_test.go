@@ -85,7 +85,7 @@ func sendMessage(t *testing.T, br *browser, tab context.Context, who, text strin
 	br.do(tab, who+" writes "+text, 20*time.Second,
 		chromedp.WaitEnabled(tid("space-text")),
 		chromedp.SendKeys(tid("space-text"), text),
-		chromedp.Click(tid("space-send")))
+		click(tid("space-send")))
 	waitMsgs(t, br, tab, who+"'s message shows", n)
 }
 
@@ -111,7 +111,7 @@ func TestWebUISpace(t *testing.T) {
 	tabA := br.ctx
 	br.do(tabA, "open Ann's Web UI and its Spaces page", 30*time.Second,
 		chromedp.Navigate(a.Web), chromedp.WaitVisible(tid("compose-text")),
-		chromedp.Click(tid("nav-spaces")), chromedp.WaitVisible(tid("space-create-form")))
+		click(tid("nav-spaces")), chromedp.WaitVisible(tid("space-create-form")))
 	waitText(t, br, tabA, "Ann's empty list", "spaces-list", "You take part in no space yet. Create one below, or ask a member to add you.", 10*time.Second)
 	// The page lists the people she follows when it opens: reload it until
 	// both profiles are there.
@@ -126,19 +126,19 @@ func TestWebUISpace(t *testing.T) {
 	tabB := br.tab("Bea")
 	br.do(tabB, "open Bea's Spaces page", 30*time.Second,
 		chromedp.Navigate(b.Web), chromedp.WaitVisible(tid("compose-text")),
-		chromedp.Click(tid("nav-spaces")), chromedp.WaitVisible(tid("space-create-form")))
+		click(tid("nav-spaces")), chromedp.WaitVisible(tid("space-create-form")))
 
 	// Ann creates "Garden" with Bea, chosen by name; a bad id is refused
 	// first.
 	br.do(tabA, "create with a bad id", 10*time.Second,
 		chromedp.SendKeys(tid("space-name"), "Garden"),
 		chromedp.SendKeys(tid("space-ids"), "dev_notanaccount"),
-		chromedp.Click(tid("space-create")))
+		click(tid("space-create")))
 	waitText(t, br, tabA, "the refused id", "space-create-status", "“dev_notanaccount” is not an account id: they start with acc_.", 10*time.Second)
 	br.do(tabA, "choose Bea and create", 30*time.Second,
 		setField("space-ids", ""),
-		chromedp.Click(fmt.Sprintf(`[data-testid=space-person][data-account=%q]`, b.Account)),
-		chromedp.Click(tid("space-create")))
+		click(fmt.Sprintf(`[data-testid=space-person][data-account=%q]`, b.Account)),
+		click(tid("space-create")))
 	space := waitJS[string](br, tabA, "Ann on the new space's page", 20*time.Second,
 		`location.hash.startsWith('#/space/ent_') && `+textOf("space-name")+` === 'Garden' && location.hash.slice('#/space/'.length)`)
 	waitText(t, br, tabA, "who can read it", "space-readers", "Sealed. Who can read this: you, Bea (the devices of its 2 members). Nodes that carry it for them cannot read it.", 10*time.Second)
@@ -165,7 +165,7 @@ func TestWebUISpace(t *testing.T) {
 		t.Errorf("Ann sees %+v, want %+v", ms[0], want)
 	}
 	br.do(tabA, "Ann replies", 20*time.Second,
-		chromedp.Click(`[data-testid=space-message-reply-button]`),
+		click(`[data-testid=space-message-reply-button]`),
 		chromedp.WaitVisible(tid("space-replying")))
 	waitText(t, br, tabA, "the reply note", "space-replying", "Replying to Bea Cancel", 5*time.Second)
 	sendMessage(t, br, tabA, "Ann", "I will bring two.", 2)
@@ -181,7 +181,7 @@ func TestWebUISpace(t *testing.T) {
 	c.stop()
 	br.do(tabA, "Ann adds Cyd", 20*time.Second,
 		setField("space-add-person", c.Account),
-		chromedp.Click(tid("space-add-submit")))
+		click(tid("space-add-submit")))
 	waitText(t, br, tabA, "added", "space-member-status", "Cyd was added.", 10*time.Second)
 	waitJS[bool](br, tabB, "Cyd in Bea's members panel", liveTimeout, membersJS+` === 'Ann admin, You member, Cyd member'`)
 	a.stop()
@@ -252,8 +252,8 @@ func TestWebUISpace(t *testing.T) {
 	waitMsgs(t, br, tabA, "Ann's page with Cyd's message", 3)
 	cyd := fmt.Sprintf(`[data-testid=space-member][data-account=%q]`, c.Account)
 	br.do(tabA, "Ann removes Cyd", 20*time.Second,
-		chromedp.Click(cyd+` [data-testid=space-member-remove]`),
-		chromedp.Click(cyd+` [data-testid=space-remove-confirm]`))
+		click(cyd+` [data-testid=space-member-remove]`),
+		click(cyd+` [data-testid=space-remove-confirm]`))
 	waitText(t, br, tabA, "removed", "space-member-status", "Cyd was removed.", 10*time.Second)
 	waitJS[bool](br, tabC, "Cyd's page after the removal", liveTimeout, `document.querySelector('[data-testid=space-waiting]').dataset.state === 'not-member' && document.querySelector('[data-testid=space-compose]').hidden`)
 	waitText(t, br, tabC, "Cyd is told", "space-waiting", "You are no longer a member: you can read what was sealed while you were, nothing written since.", 5*time.Second)
@@ -286,7 +286,7 @@ func TestWebUISpace(t *testing.T) {
 	d.kith("join", a.inviteCode())
 	br.do(tabA, "Ann adds Dan by his account id", 20*time.Second,
 		setField("space-add-id", d.Account),
-		chromedp.Click(tid("space-add-submit")))
+		click(tid("space-add-submit")))
 	waitText(t, br, tabA, "Dan added", "space-member-status", d.Account[:14]+"… was added.", 10*time.Second)
 	tabD := br.tab("Dan")
 	br.do(tabD, "open Dan's Web UI", 30*time.Second, chromedp.Navigate(d.Web), chromedp.WaitVisible(tid("compose-text")))
@@ -330,7 +330,7 @@ func TestWebUISpace(t *testing.T) {
 	}
 	waitText(t, br, tabB, "Show older", "space-older", "Show older (4 earlier messages)", 5*time.Second)
 	br.screenshot(tabB, "space-show-older")
-	br.do(tabB, "Bea shows older", 10*time.Second, chromedp.Click(tid("space-older")))
+	br.do(tabB, "Bea shows older", 10*time.Second, click(tid("space-older")))
 	ms = waitMsgs(t, br, tabB, "all 54 on Bea's page", 54)
 	if ms[0].Text != "The tomatoes are ripe. Who has a basket?" || ms[3].Text != "Just the two of us now." || ms[4].Text != "Note 1" {
 		t.Errorf("Bea's page after Show older: %+v", ms[:5])

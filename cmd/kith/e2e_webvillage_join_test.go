@@ -58,7 +58,7 @@ func TestWebUIVillageJoinWaiting(t *testing.T) {
 		chromedp.WaitVisible(tid("village-join")))
 	waitText(t, br, tabC, "C before joining", "village-role",
 		"You are invited (endorsed by "+a.Account[:len("acc_")+10]+"…); the locals have not admitted you yet: 1 more local must invite you too.", 10*time.Second)
-	br.do(tabC, "C joins", 10*time.Second, chromedp.Click(tid("village-join")))
+	br.do(tabC, "C joins", 10*time.Second, click(tid("village-join")))
 	waitText(t, br, tabC, "C after joining", "membership-status", "You joined.", 10*time.Second)
 	waitText(t, br, tabC, "C after joining", "village-role",
 		"You joined; you become a local once 1 more local invites you (the rule: more than half of the active locals agree). Ask them to endorse your invitation.", 10*time.Second)
@@ -77,7 +77,7 @@ func TestWebUIVillageJoinWaiting(t *testing.T) {
 		t.Errorf("B's page says of C's invitation %q", state)
 	}
 	br.screenshot(tabB, "village-join-waiting-local")
-	br.do(tabB, "B endorses C's invitation", 10*time.Second, chromedp.Click(tid("invitation-endorse")))
+	br.do(tabB, "B endorses C's invitation", 10*time.Second, click(tid("invitation-endorse")))
 	waitText(t, br, tabC, "C once B endorsed it, live", "village-role", "You are a local (active).", liveTimeout)
 	waitText(t, br, tabC, "C once B endorsed it, live", "membership-status", "Enough locals invited you: you are a local now.", 5*time.Second)
 
@@ -92,7 +92,7 @@ func TestWebUIVillageJoinWaiting(t *testing.T) {
 	// At the top of C's page: the proposal waits for C's vote.
 	waitText(t, br, tabC, "what waits for C", "village-votes-count", "1 exclusion proposal waits for your vote", 10*time.Second)
 	br.screenshot(tabC, "village-proposal-not-voted")
-	br.do(tabC, "C votes against", 10*time.Second, chromedp.Click(tid("proposal-against")))
+	br.do(tabC, "C votes against", 10*time.Second, click(tid("proposal-against")))
 	if shown := waitJS[bool](br, tabC, "the note gone once C voted", 10*time.Second,
 		`document.querySelector('[data-testid=village-votes-note]').hidden`); !shown {
 		t.Errorf("the note of proposals waiting for C's vote is still shown after C voted")
@@ -107,7 +107,7 @@ func TestWebUIVillageJoinWaiting(t *testing.T) {
 	villageWait(t, []*proc{c}, junk.Village, "C to hold Junk street", func(v wire.Village) bool { return !v.Founded })
 	br.do(tabC, "C declines Junk street", 30*time.Second,
 		chromedp.Evaluate[chromedp.Void](`location.hash = '#/village/`+junk.Village+`'`),
-		chromedp.WaitVisible(tid("village-decline")), chromedp.Click(tid("village-decline")))
+		chromedp.WaitVisible(tid("village-decline")), click(tid("village-decline")))
 	waitJS[bool](br, tabC, "the villages page after declining", 10*time.Second, `location.hash === '#/villages'`)
 	var list wire.VillageList
 	if err := json.Unmarshal(c.kith("village", "list"), &list); err != nil || len(list.Villages) != 1 || list.Villages[0].ID != vid {

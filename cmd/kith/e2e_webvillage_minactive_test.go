@@ -43,7 +43,7 @@ func TestWebUIVillageKeepsTwoActive(t *testing.T) {
 	br.do(tab, "force the passive mode", 10*time.Second,
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid=userspec-mode] option[value=passive]').disabled = false`),
 		setField("userspec-mode", "passive"), setField("userspec-name", "Ann"),
-		chromedp.Click(tid("userspec-save")))
+		click(tid("userspec-save")))
 	waitText(t, br, tab, "the refusal", "userspec-status", why, 10*time.Second)
 	if v, _ := villageShow(a, vid); villageLocal(v, a.Account).Mode != "active" || villageLocal(v, a.Account).Name != "" {
 		t.Fatalf("A's node shows A as %+v after the refusal", villageLocal(v, a.Account))
@@ -65,7 +65,7 @@ func TestWebUIVillageKeepsTwoActive(t *testing.T) {
 		`document.querySelector('[data-testid=userspec-mode-note]').hidden && !document.querySelector('[data-testid=userspec-mode] option[value=passive]').disabled`)
 	br.do(tab, "A turns passive", 10*time.Second,
 		setField("userspec-mode", "passive"), setField("userspec-name", "Ann"),
-		chromedp.Click(tid("userspec-save")))
+		click(tid("userspec-save")))
 	waitText(t, br, tab, "A's userspec saved", "userspec-status", "Saved.", 10*time.Second)
 	villageWait(t, []*proc{a, b, c}, vid, "A passive", func(v wire.Village) bool {
 		return villageLocal(v, a.Account).Mode == "passive" && villageLocal(v, a.Account).Name == "Ann" && len(v.Problems) == 0

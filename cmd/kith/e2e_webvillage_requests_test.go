@@ -169,7 +169,7 @@ func TestWebUIVillageRequests(t *testing.T) {
 	br.do(tabB, "B's userspec", 20*time.Second,
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('details.userspec').open = true`),
 		setField("userspec-name", "Bea"), setField("userspec-about", "Bakes on Sundays"),
-		chromedp.Click(tid("userspec-save")))
+		click(tid("userspec-save")))
 	waitText(t, br, tabB, "B's userspec saved", "userspec-status", "Saved.", 10*time.Second)
 	waitJS[bool](br, tabB, "B's about on B's page", 10*time.Second, fmt.Sprintf(
 		`document.querySelector('[data-testid=village-local][data-local=%q] [data-testid=local-about]')?.textContent === 'Bakes on Sundays'`, b.Account))
@@ -184,7 +184,7 @@ func TestWebUIVillageRequests(t *testing.T) {
 		chromedp.Navigate(s.Web), chromedp.WaitVisible(tid("compose-text")),
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`location.hash = '#/village/%s'`, vid)),
 		chromedp.WaitVisible(tid("ask-link")),
-		chromedp.Click(tid("ask-link")), chromedp.WaitVisible(tid("village-ask-form")))
+		click(tid("ask-link")), chromedp.WaitVisible(tid("village-ask-form")))
 	got := waitJS[string](br, tabS, "the ask form filled in", 10*time.Second,
 		`location.hash.startsWith('#/villages?ask=') && JSON.stringify([document.querySelector('[data-testid=ask-village]').value, document.activeElement?.dataset.testid || ''])`)
 	if want := fmt.Sprintf("[%q,%q]", vid, "ask-to"); got != want {
@@ -198,17 +198,17 @@ func TestWebUIVillageRequests(t *testing.T) {
 
 	// Wrong input is refused by the page.
 	br.do(tabS, "ask through a bad device", 10*time.Second,
-		chromedp.SendKeys(tid("ask-to"), "acc_notadevice"), chromedp.Click(tid("ask-submit")))
+		chromedp.SendKeys(tid("ask-to"), "acc_notadevice"), click(tid("ask-submit")))
 	waitText(t, br, tabS, "the refused local", "ask-status", "Name the local by device id (dev_…) or by an address with /p2p/.", 10*time.Second)
 	br.do(tabS, "ask without text", 10*time.Second,
-		setField("ask-to", b.Device), chromedp.Click(tid("ask-submit")))
+		setField("ask-to", b.Device), click(tid("ask-submit")))
 	waitText(t, br, tabS, "the refused empty text", "ask-status", "Write what you ask of the village.", 10*time.Second)
 
 	// S asks, with the letter attached, through B.
 	br.do(tabS, "S asks the village", 30*time.Second,
 		chromedp.SendKeys(tid("ask-text"), ask1),
 		chromedp.SetUploadFiles(tid("ask-file"), []string{letter}),
-		chromedp.Click(tid("ask-submit")))
+		click(tid("ask-submit")))
 	status := waitJS[string](br, tabS, "S's request sent", 30*time.Second,
 		`(s => s.startsWith('Sent') && s)(`+textOf("ask-status")+`)`)
 	sent := sentRequests(t, s)
@@ -260,7 +260,7 @@ func TestWebUIVillageRequests(t *testing.T) {
 	if _, err := tryGet(t, b.home, "/api/v1/blobs/"+blob1); err == nil {
 		t.Error("B's node fetched an unlisted stranger's file nobody opened")
 	}
-	br.do(tabB, "B opens S's letter", 10*time.Second, chromedp.Click(inStranger(stranger, "request-file-link")))
+	br.do(tabB, "B opens S's letter", 10*time.Second, click(inStranger(stranger, "request-file-link")))
 	letterBytes, _ := os.ReadFile(letter)
 	waitText(t, br, tabB, "the letter fetched", "request-file-status", fmt.Sprintf("Fetched (%d bytes).", len(letterBytes)), 30*time.Second)
 	served, err := tryGet(t, b.home, "/api/v1/blobs/"+blob1)
@@ -297,7 +297,7 @@ func TestWebUIVillageRequests(t *testing.T) {
 	br.do(tabB, "B accepts S from the inbox", 30*time.Second,
 		openActions(stranger),
 		chromedp.SetUploadFiles(inStranger(stranger, "vote-proof"), []string{proof}),
-		chromedp.Click(inStranger(stranger, "vote-accept")))
+		click(inStranger(stranger, "vote-accept")))
 	in = readInbox(t, br, tabB, "B's inbox after the accept", `v.cards.length === 0 && v.nav === ''`, 20*time.Second)
 	if want := (inboxView{Heading: "Inbox (0)", Empty: "No stranger’s request waits for an answer.", Cards: []string{}}); fmt.Sprint(in) != fmt.Sprint(want) {
 		t.Errorf("B's inbox after the accept: %+v, want %+v", in, want)
@@ -331,13 +331,13 @@ func TestWebUIVillageRequests(t *testing.T) {
 
 	// B vetoes S; S's next request through B is refused and S's page
 	// says why.
-	br.do(tabB, "B vetoes S", 10*time.Second, openActions(stranger), chromedp.Click(inStranger(stranger, "vote-veto")))
+	br.do(tabB, "B vetoes S", 10*time.Second, openActions(stranger), click(inStranger(stranger, "vote-veto")))
 	waitCard(t, br, tabB, "S vetoed on B's page", stranger, `c.dataset.standing === 'vetoed'`, 20*time.Second)
 	villageWait(t, []*proc{a}, vid, "B's veto of S on A", func(v wire.Village) bool {
 		return villageStranger(v, stranger).Standing == "vetoed"
 	})
 	br.do(tabS, "S asks again", 30*time.Second,
-		chromedp.SendKeys(tid("ask-text"), ask2), chromedp.Click(tid("ask-submit")))
+		chromedp.SendKeys(tid("ask-text"), ask2), click(tid("ask-submit")))
 	waitText(t, br, tabS, "the refusal on S's page", "ask-status", "Refused: the village vetoes this stranger: its locals vetoed you; a local who knows you can still invite you", 30*time.Second)
 	if role := get(br, tabS, "the refusal's role", 5*time.Second, chromedp.Evaluate[string](
 		`document.querySelector('[data-testid=ask-status]').getAttribute('role')`)); role != "alert" {

@@ -61,7 +61,7 @@ func TestWebVillageRules(t *testing.T) {
 		t.Errorf("the expression field is hidden with the custom rule chosen")
 	}
 	checkLabels(t, br, tabA, "the found form")
-	br.do(tabA, "submit the bad expression", 10*time.Second, chromedp.Click(tid("found-submit")))
+	br.do(tabA, "submit the bad expression", 10*time.Second, click(tid("found-submit")))
 	msg := waitJS[string](br, tabA, "the refusal", 10*time.Second,
 		`(e => e && e.textContent.startsWith('Not founded') && e.textContent.trim())(document.querySelector('[data-testid=found-status]'))`)
 	if !strings.Contains(msg, "admit: the expression does not compile") || !strings.Contains(msg, "endorsers") {
@@ -82,13 +82,13 @@ func TestWebVillageRules(t *testing.T) {
 	if hidden("found-admit-k") || !hidden("found-admit-expr") {
 		t.Errorf("with a quorum chosen, the K field is hidden or the expression field shows")
 	}
-	br.do(tabA, "submit a quorum of 0", 10*time.Second, chromedp.Click(tid("found-submit")))
+	br.do(tabA, "submit a quorum of 0", 10*time.Second, click(tid("found-submit")))
 	waitText(t, br, tabA, "a quorum of 0", "found-status", "How strangers are accepted: K is a whole number, 1 or more.", 10*time.Second)
 
 	// Two thirds with no block: the CLI's "2/3 no-block".
 	br.do(tabA, "found with two thirds and no block", 10*time.Second,
 		setField("found-admit", "two-thirds-no-block"),
-		chromedp.Click(tid("found-submit")),
+		click(tid("found-submit")),
 		chromedp.WaitVisible(tid("village-admit")))
 	vid := waitJS[string](br, tabA, "the village page", 10*time.Second, `location.hash.startsWith('#/village/ent_') && location.hash.slice('#/village/'.length)`)
 	v, ok := villageShow(a, vid)
@@ -116,14 +116,14 @@ func TestWebVillageRules(t *testing.T) {
 	checkLabels(t, br, tabB, "B's village page")
 
 	// A block needs a reason: none given, nothing is sent.
-	br.do(tabB, "B blocks without a reason", 10*time.Second, chromedp.Click(tid("position-block")))
+	br.do(tabB, "B blocks without a reason", 10*time.Second, click(tid("position-block")))
 	waitText(t, br, tabB, "B's block without a reason", "position-status", "Say why you block: the others read your reason.", 10*time.Second)
 	if v, _ := villageShow(b, vid); len(v.Invitations) != 1 || len(v.Invitations[0].Stances) != 0 {
 		t.Fatalf("a block without a reason was sent: %+v", v.Invitations)
 	}
 	br.do(tabB, "B blocks with a reason", 10*time.Second,
 		setField("position-reason", "nobody here knows them"),
-		chromedp.Click(tid("position-block")))
+		click(tid("position-block")))
 	waitText(t, br, tabB, "B's block", "my-position", "Your position: you block (“nobody here knows them”).", 10*time.Second)
 
 	// A's open page shows B's stance, and the invitation cannot pass.
@@ -144,7 +144,7 @@ func TestWebVillageRules(t *testing.T) {
 
 	// B lifts the block by endorsing: two of two agree, nobody blocks, and
 	// the invitation is admitted; A's page says so live.
-	br.do(tabB, "B endorses", 10*time.Second, chromedp.Click(tid("invitation-endorse")))
+	br.do(tabB, "B endorses", 10*time.Second, click(tid("invitation-endorse")))
 	admitted := waitJS[string](br, tabA, "C's invitation admitted on A's page", liveTimeout,
 		`(s => s.endsWith(': admitted, not joined yet.') && s)(`+textOf("invitation-state")+`)`)
 	for _, want := range []string{a.Account[:len("acc_")+10] + "… (you)", b.Account[:len("acc_")+10] + "…"} {
@@ -165,7 +165,7 @@ func TestWebVillageRules(t *testing.T) {
 		return chromedp.CSS(fmt.Sprintf(`[data-testid=village-proposal][data-proposal=%q] [data-testid=%q]`, prop, id))
 	}
 	br.do(tabA, "A abstains on the proposal", liveTimeout,
-		chromedp.WaitVisible(inProp("position-abstain")), chromedp.Click(inProp("position-abstain")))
+		chromedp.WaitVisible(inProp("position-abstain")), click(inProp("position-abstain")))
 	abst := waitJS[string](br, tabB, "A's abstention on B's page", liveTimeout, fmt.Sprintf(
 		`(e => e && e.dataset.position + '|' + e.textContent.trim())(document.querySelector('[data-testid=village-proposal][data-proposal=%q] [data-testid=proposal-stances] [data-testid=stance][data-local=%q]'))`, prop, a.Account))
 	if abst != "abstain|"+a.Account[:len("acc_")+10]+"… abstains" {

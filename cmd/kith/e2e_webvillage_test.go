@@ -191,11 +191,11 @@ func TestWebUIVillage(t *testing.T) {
 	tabA := br.ctx
 	br.do(tabA, "open A's Web UI link and its Villages page", 30*time.Second,
 		chromedp.Navigate(a.Web), chromedp.WaitVisible(tid("compose-text")),
-		chromedp.Click(tid("nav-villages")), chromedp.WaitVisible(tid("village-found-form")))
+		click(tid("nav-villages")), chromedp.WaitVisible(tid("village-found-form")))
 	tabB := br.tab("B")
 	br.do(tabB, "open B's Web UI link and its Villages page", 30*time.Second,
 		chromedp.Navigate(b.Web), chromedp.WaitVisible(tid("compose-text")),
-		chromedp.Click(tid("nav-villages")), chromedp.WaitVisible(tid("village-found-form")),
+		click(tid("nav-villages")), chromedp.WaitVisible(tid("village-found-form")),
 		chromedp.Evaluate[chromedp.Void](`window.kithTestMarker = 'not reloaded'`))
 	for _, s := range []struct {
 		tab  context.Context
@@ -222,13 +222,13 @@ func TestWebUIVillage(t *testing.T) {
 	br.do(tabA, "found with a wrong co-founder", 10*time.Second,
 		chromedp.SendKeys(tid("found-name"), "Elm street"),
 		chromedp.SendKeys(tid("found-cofounders"), "dev_notanaccount"),
-		chromedp.Click(tid("found-submit")))
+		click(tid("found-submit")))
 	waitText(t, br, tabA, "the refused co-founder", "found-status", "“dev_notanaccount” is not an account id: they start with acc_.", 10*time.Second)
 	br.do(tabA, "found the village with B", 30*time.Second,
 		setField("found-cofounders", ""),
-		chromedp.SendKeys(tid("found-cofounders"), idB.Account),
+		paste(tid("found-cofounders"), idB.Account),
 		setField("found-exclude", "unanimous"),
-		chromedp.Click(tid("found-submit")))
+		click(tid("found-submit")))
 	village := waitJS[string](br, tabA, "A on the new village's page", 20*time.Second,
 		`location.hash.startsWith('#/village/ent_') && `+textOf("village-name")+` === 'Elm street' && location.hash.slice('#/village/'.length)`)
 	waitText(t, br, tabA, "A's membership", "village-role", "You accepted the founding; the others have not all accepted yet.", 10*time.Second)
@@ -272,10 +272,10 @@ func TestWebUIVillage(t *testing.T) {
 
 	// B opens it and accepts the founding; both pages say they are locals.
 	br.do(tabB, "B opens the village and accepts the founding", 30*time.Second,
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid=village-item][data-village=%q] a`, village))),
+		click(chromedp.CSS(fmt.Sprintf(`[data-testid=village-item][data-village=%q] a`, village))),
 		chromedp.WaitVisible(tid("village-accept")))
 	waitText(t, br, tabB, "B's membership", "village-role", "You are named a founder and have not accepted yet.", 10*time.Second)
-	br.do(tabB, "accept the founding", 10*time.Second, chromedp.Click(tid("village-accept")))
+	br.do(tabB, "accept the founding", 10*time.Second, click(tid("village-accept")))
 	waitText(t, br, tabB, "B after accepting", "membership-status", "You accepted the founding.", 10*time.Second)
 	waitText(t, br, tabB, "B after accepting", "village-role", "You are a local (active).", 10*time.Second)
 	start = time.Now()
@@ -306,11 +306,11 @@ func TestWebUIVillage(t *testing.T) {
 	// A adds the stranger by id: listed, A's vote deferred, acknowledged.
 	br.do(tabA, "add a malformed stranger id", 10*time.Second,
 		chromedp.WaitVisible(tid("stranger-add-id")),
-		chromedp.SendKeys(tid("stranger-add-id"), "abc123"), chromedp.Click(tid("stranger-add-submit")))
+		chromedp.SendKeys(tid("stranger-add-id"), "abc123"), click(tid("stranger-add-submit")))
 	waitText(t, br, tabA, "the refused id", "stranger-add-status", "Name the stranger by their account id (acc_… and 58 letters and digits), or by their 128-digit stranger id.", 10*time.Second)
 	br.do(tabA, "add the stranger", 20*time.Second,
 		setField("stranger-add-id", ""),
-		chromedp.SendKeys(tid("stranger-add-id"), stranger), chromedp.Click(tid("stranger-add-submit")))
+		paste(tid("stranger-add-id"), stranger), click(tid("stranger-add-submit")))
 	waitText(t, br, tabA, "the added stranger", "stranger-add-status", "Added, with your vote deferred.", 10*time.Second)
 	c := waitCard(t, br, tabA, "the stranger's card on A", stranger, `c.dataset.standing === 'acknowledged'`, 10*time.Second)
 	if c.Badge != "acknowledged" || c.BadgeText != "○ Acknowledged" || c.Votes[idA.Account] != "deferred" || !c.CanVeto || !c.CanDefer || c.AcceptButton != "Accept with proof" {
@@ -331,7 +331,7 @@ func TestWebUIVillage(t *testing.T) {
 	br.do(tabA, "accept with proof", 30*time.Second,
 		openActions(stranger),
 		chromedp.SetUploadFiles(inStranger(stranger, "vote-proof"), []string{proofA}),
-		chromedp.Click(inStranger(stranger, "vote-accept")))
+		click(inStranger(stranger, "vote-accept")))
 	c = waitCard(t, br, tabA, "A's accept on A's card", stranger, `c.querySelector('[data-testid=stranger-vote][data-vote=accept]')`, 20*time.Second)
 	if c.Standing != "acknowledged" || c.Votes[idA.Account] != "accept" || c.Votes[idB.Account] != "deferred" || c.CanDefer || !c.CanVeto ||
 		c.AcceptButton != "Accept with new proof" || len(c.Proofs) != 1 || c.Status != "You accepted with proof." {
@@ -353,7 +353,7 @@ func TestWebUIVillage(t *testing.T) {
 		openActions(stranger),
 		chromedp.SendKeys(inStranger(stranger, "note-text"), note),
 		chromedp.SetUploadFiles(inStranger(stranger, "note-file"), []string{proofA}),
-		chromedp.Click(inStranger(stranger, "note-submit")))
+		click(inStranger(stranger, "note-submit")))
 	c = waitCard(t, br, tabA, "A's note on A's card", stranger, `c.querySelector('[data-testid=stranger-note]')`, 20*time.Second)
 	if c.Notes[idA.Account] != note || len(c.NoteFiles) != 1 || c.NoteFiles[0] != hrefA || c.Status != "Your note was added." {
 		t.Errorf("after A's note, A's card: %+v (want the note file to be the same blob %s)", c, blobA)
@@ -385,7 +385,7 @@ func TestWebUIVillage(t *testing.T) {
 	}
 
 	// B vetoes: vetoed on both pages, naming B.
-	br.do(tabB, "B vetoes", 10*time.Second, openActions(stranger), chromedp.Click(inStranger(stranger, "vote-veto")))
+	br.do(tabB, "B vetoes", 10*time.Second, openActions(stranger), click(inStranger(stranger, "vote-veto")))
 	c = waitCard(t, br, tabB, "B's veto on B's card", stranger, `c.dataset.standing === 'vetoed'`, 20*time.Second)
 	if c.Badge != "vetoed" || c.BadgeText != "✕ Vetoed" || c.Votes[idB.Account] != "veto" || c.CanVeto || c.CanDefer ||
 		c.Vetoers != "Vetoed by "+short(idB.Account)+" (you)" || c.Status != "You vetoed." {
@@ -417,7 +417,7 @@ func TestWebUIVillage(t *testing.T) {
 	br.do(tabB, "B accepts with proof", 30*time.Second,
 		openActions(stranger),
 		chromedp.SetUploadFiles(inStranger(stranger, "vote-proof"), []string{proofB}),
-		chromedp.Click(inStranger(stranger, "vote-accept")))
+		click(inStranger(stranger, "vote-accept")))
 	c = waitCard(t, br, tabB, "B's accept on B's card", stranger, `c.dataset.standing === 'accepted'`, 20*time.Second)
 	if c.Badge != "accepted" || c.BadgeText != "✓ Accepted" || c.Votes[idA.Account] != "accept" || c.Votes[idB.Account] != "accept" ||
 		len(c.Proofs) != 2 || c.Vetoers != "" || c.Status != "You accepted with proof." || c.AcceptButton != "Accept with new proof" {
@@ -435,7 +435,7 @@ func TestWebUIVillage(t *testing.T) {
 
 	// A publishes its state; B opens A's chain: audited, no findings.
 	br.do(tabA, "publish A's state", 20*time.Second,
-		chromedp.Click(chromedp.CSS(`[data-testid=state-details] > summary`)), chromedp.Click(tid("publish-state")))
+		click(chromedp.CSS(`[data-testid=state-details] > summary`)), click(tid("publish-state")))
 	published := waitJS[string](br, tabA, "the published state", 20*time.Second,
 		`(s => s.startsWith('Published') && s)(`+textOf("publish-status")+`)`)
 	var seq int
@@ -445,7 +445,7 @@ func TestWebUIVillage(t *testing.T) {
 	}
 	commitment = strings.TrimSuffix(commitment, "…,")
 	br.do(tabB, "open A's chain on B", 20*time.Second,
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid=village-local][data-local=%q] [data-testid=chain-link]`, idA.Account))),
+		click(chromedp.CSS(fmt.Sprintf(`[data-testid=village-local][data-local=%q] [data-testid=chain-link]`, idA.Account))),
 		chromedp.WaitVisible(tid("chain-view")))
 	start = time.Now()
 	// A's node may have published states by itself before (village.md §4,
@@ -494,13 +494,13 @@ func TestWebUIVillage(t *testing.T) {
 	// Phone width: the village page, with the stranger's full id open,
 	// fits 375 px without scrolling sideways.
 	br.do(tabB, "B's village page at phone width", 30*time.Second,
-		chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile), chromedp.Click(tid("chain-back")),
+		chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile), click(tid("chain-back")),
 		chromedp.WaitVisible(tid("village-stranger")),
 		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('[data-testid=village-stranger] details').forEach(d => { d.open = true })`))
 	for _, page := range []string{"village", "villages"} {
 		if page == "villages" {
 			br.do(tabB, "B's villages page at phone width", 30*time.Second,
-				chromedp.Click(tid("nav-villages")), chromedp.WaitVisible(tid("village-item")))
+				click(tid("nav-villages")), chromedp.WaitVisible(tid("village-item")))
 		}
 		if overflow := get(br, tabB, "horizontal overflow", 10*time.Second, chromedp.Evaluate[int](
 			`document.documentElement.scrollWidth - document.documentElement.clientWidth`)); overflow > 0 {

@@ -28,6 +28,17 @@ import (
 var kithBin string
 
 func TestMain(m *testing.M) {
+	// A test run again in a network namespace (inNetNS) is given the
+	// kith binary and the browser peer its parent built, and leaves them
+	// to the parent to remove.
+	if os.Getenv(netnsEnv) != "" && os.Getenv(netnsKithEnv) != "" {
+		kithBin = os.Getenv(netnsKithEnv)
+		adoptBuilt(os.Getenv(netnsPeerEnv))
+		code := m.Run()
+		pgtest.Stop()
+		stopSharedBrowser()
+		os.Exit(code)
+	}
 	dir, err := os.MkdirTemp("", "kith-e2e-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -116,6 +127,7 @@ type serveLine struct {
 // until it listens.
 func startNode(t *testing.T, name, home string, extra ...string) *proc {
 	t.Helper()
+	defer step(t, "start "+name)()
 	p := &proc{t: t, name: name, home: home, extra: extra}
 	p.start()
 	t.Cleanup(p.stop)
@@ -211,6 +223,7 @@ func (p *proc) addr() string {
 // kith runs a CLI command on the node's home and returns its stdout.
 func (p *proc) kith(args ...string) []byte {
 	p.t.Helper()
+	defer step(p.t, p.name+": kith "+strings.Join(args, " "))()
 	out, err := p.try(args...)
 	if err != nil {
 		p.t.Fatalf("%s: kith %s: %v", p.name, strings.Join(args, " "), err)
@@ -223,6 +236,7 @@ func (p *proc) kith(args ...string) []byte {
 const cliTimeout = 90 * time.Second
 
 func (p *proc) try(args ...string) ([]byte, error) {
+	defer func(start time.Time) { countCLI(p.t, time.Since(start)) }(time.Now())
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
 	cmd := p.command(ctx, append([]string{"--home", p.home, "--json"}, args...)...)
@@ -271,6 +285,7 @@ func (p *proc) posts(account string) []string {
 // waitFor polls cond until it holds or the timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
+	defer step(t, "wait for "+what)()
 	deadline := time.Now().Add(timeout)
 	for {
 		if cond() {

@@ -68,6 +68,28 @@ func ensureBuiltLocked(peer bool) error {
 	return nil
 }
 
+// ensurePeerBuilt builds the whole browser peer into builtDir unless it is
+// there already, and answers builtDir (for a test run again in a network
+// namespace: inNetNS).
+func ensurePeerBuilt(t *testing.T) string {
+	t.Helper()
+	builtMu.Lock()
+	defer builtMu.Unlock()
+	if err := ensureBuiltLocked(true); err != nil {
+		t.Fatal(err)
+	}
+	return builtDir
+}
+
+// adoptBuilt takes dir, where another run of the package built the whole
+// browser peer, as builtDir (TestMain of a test run again in a network
+// namespace; "" leaves the builds to this run).
+func adoptBuilt(dir string) {
+	if dir != "" {
+		builtDir, builtWasm, builtPeer = dir, true, true
+	}
+}
+
 // copyBuilt copies the named files of builtDir into dir.
 func copyBuilt(t *testing.T, dir string, names ...string) {
 	t.Helper()

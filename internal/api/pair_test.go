@@ -3,6 +3,7 @@ package api_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kithnet/kith/internal/api/wire"
 )
@@ -35,5 +36,13 @@ func TestPairingEndpoints(t *testing.T) {
 	a.call("DELETE", "/api/v1/pairings/"+p2.ID, nil, &cancelled)
 	if cancelled.State != wire.PairingCancelled {
 		t.Fatalf("cancelled: %+v", cancelled)
+	}
+	// A code no longer pending changes no more: a wait for a change is
+	// answered at once, not when it runs out (30 s here).
+	start := time.Now()
+	var again wire.PairingStatus
+	a.call("GET", "/api/v1/pairings/"+p2.ID+"?wait=30", nil, &again)
+	if again.State != wire.PairingCancelled || time.Since(start) > 20*time.Second {
+		t.Fatalf("a wait on a cancelled code: %+v after %v, want cancelled at once", again, time.Since(start))
 	}
 }

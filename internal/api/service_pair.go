@@ -38,10 +38,13 @@ func (s *Service) NewPairing(_ context.Context, req wire.PairingRequest) (wire.P
 }
 
 // PairingStatus says what became of a pairing code; with wait > 0 it
-// answers once the status changes, or after wait.
+// answers once the status changes, or after wait. A code no longer
+// pending (used, expired, void, cancelled) changes no more: it is answered
+// at once (a page that asked again just after its last answer learnt the
+// device had joined only when its wait ran out, 10 s later).
 func (s *Service) PairingStatus(ctx context.Context, id string, wait time.Duration) (wire.PairingStatus, error) {
 	st, err := s.n.PairingStatus(id)
-	if err == nil && wait > 0 {
+	if err == nil && wait > 0 && st.State == node.PairPending {
 		wctx, cancel := context.WithTimeout(ctx, wait)
 		st, err = s.n.WaitPairing(wctx, id, st)
 		cancel()

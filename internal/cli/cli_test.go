@@ -10,7 +10,6 @@ import (
 	"image"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -672,80 +671,6 @@ func TestHomeFlagAndPassphrase(t *testing.T) {
 	}
 	if r := noPass.run(t, nil, "--passphrase-file", pf, "id"); r.code != 1 || !strings.Contains(r.stderr, "wrong passphrase") {
 		t.Errorf("id with a wrong passphrase: exit %d, stderr %q", r.code, r.stderr)
-	}
-}
-
-// TestBinary builds the real kith binary and runs it as a process.
-func TestBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command on PATH")
-	}
-	bin := filepath.Join(t.TempDir(), "kith")
-	build := exec.Command(goBin, "build", "-o", bin, "github.com/kithnet/kith/cmd/kith")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	home := t.TempDir()
-	environ := []string{"KITH_HOME=" + home, "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	run := func(args ...string) (int, string, string) {
-		t.Helper()
-		cmd := exec.Command(bin, args...)
-		cmd.Env = environ
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatalf("run %v: %v", args, err)
-		}
-		return code, out.String(), errb.String()
-	}
-
-	code, out, stderr := run("init", "--name", "ci")
-	if code != 0 || !strings.HasPrefix(out, "Created account acc_") {
-		t.Fatalf("kith init: exit %d, stdout %q, stderr %q", code, out, stderr)
-	}
-	if fi, err := os.Stat(filepath.Join(home, "keys", "device.key")); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("device key: %v", err)
-	}
-	code, out, stderr = run("post", "from a real process")
-	id := strings.TrimSpace(out)
-	if code != 0 || !strings.HasPrefix(id, "ent_") || stderr != "" {
-		t.Fatalf("kith post: exit %d, stdout %q, stderr %q", code, out, stderr)
-	}
-	code, out, stderr = run("log", "--json")
-	if code != 0 {
-		t.Fatalf("kith log --json: exit %d, stderr %q", code, stderr)
-	}
-	lines := logLines(t, out)
-	if len(lines) != 2 {
-		t.Fatalf("log has %d lines, want 2: %q", len(lines), out)
-	}
-	found := false
-	for _, l := range lines {
-		if l.ID == id {
-			found = true
-			if *l.Type != "post" || l.Payload["text"] != "from a real process" || l.Seq != 1 {
-				t.Errorf("post line = %+v", l)
-			}
-		}
-	}
-	if !found {
-		t.Errorf("log does not list %s: %q", id, out)
-	}
-	code, _, stderr = run("frobnicate")
-	if code != 2 || !strings.Contains(stderr, "unknown command") {
-		t.Errorf("kith frobnicate: exit %d, stderr %q", code, stderr)
-	}
-	code, _, stderr = run("--home", t.TempDir(), "log")
-	if code != 1 || !strings.Contains(stderr, "kith init") {
-		t.Errorf("kith log on an empty home: exit %d, stderr %q", code, stderr)
 	}
 }
 

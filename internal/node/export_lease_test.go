@@ -15,3 +15,10 @@ func SetLeaseTimers(t testing.TB, tick, sweepGap, grace time.Duration) {
 	leaseTick, leaseSweepGap, leaseBlobGrace = tick, sweepGap, grace
 	t.Cleanup(func() { leaseTick, leaseSweepGap, leaseBlobGrace = old[0], old[1], old[2] })
 }
+
+// SetLeaseTick sets only how often the holder looks at its leases (and
+// renews those it holds at others), for a test, as SetLeaseTimers does:
+// the sweeps of ended leases' blobs keep their times.
+func SetLeaseTick(t testing.TB, tick time.Duration) {
+	SetLeaseTimers(t, tick, leaseSweepGap, leaseBlobGrace)
+}

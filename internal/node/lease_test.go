@@ -207,6 +207,7 @@ func TestLeaseNotServed(t *testing.T) {
 // renewal with code 2 giving the numbers; a hub full of leases refuses a
 // new account with code 5.
 func TestLeaseOverLimitReported(t *testing.T) {
+	node.SetLeaseTick(t, 100*time.Millisecond) // the hub looks at its leases at once, not in 5 s
 	ctx := t.Context()
 	a, _ := initNode(t, node.Options{})
 	for _, text := range []string{"one", "two", "three", "four"} {
@@ -248,6 +249,7 @@ func TestLeaseOverLimitReported(t *testing.T) {
 // A lease that is not renewed ends by the hub's clock: the hub drops the
 // account's logs it holds only for the lease, and keeps no record of it.
 func TestLeaseEndsUnrenewed(t *testing.T) {
+	node.SetLeaseTick(t, 100*time.Millisecond) // the hub looks at its leases at once, not in 5 s
 	ctx := t.Context()
 	a, _ := initNode(t, node.Options{})
 	if _, err := a.Post(ctx, "for two seconds", nil, entry.ID{}); err != nil {
@@ -275,6 +277,7 @@ func TestLeaseEndsUnrenewed(t *testing.T) {
 // Over its bytes (the blobs count), a lease is reported as over entries
 // are: the hub says why, and refuses the renewal with code 2.
 func TestLeaseOverBytesReported(t *testing.T) {
+	node.SetLeaseTick(t, 100*time.Millisecond) // the hub looks at its leases at once, not in 5 s
 	ctx := t.Context()
 	a, _ := initNode(t, node.Options{})
 	pic := image.NewRGBA(image.Rect(0, 0, 600, 600)) // about 1.4 MiB as a PNG of noise
