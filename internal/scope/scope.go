@@ -197,6 +197,42 @@ func (s *Scope) Offers(peer identity.PublicKey, log store.LogKey) bool {
 	return ok
 }
 
+// Withheld names the logs Offers may refuse peer, so that a sync session
+// can compute the fingerprint of what it offers from the store's digest of
+// all heads less those (replicate.Withholder): every log of a blocked
+// account or device, the refused village logs, and every log of the log
+// ids that some peers only are given (villages' logs of strangers not
+// heard, SpaceWants.Only). It is a superset: each log is then asked with
+// Offers. none is true for a blocked peer (given nothing); ok is false for
+// a mirror, which is given what this node wants, a set that cannot be
+// named so. Its size grows with what this node's account blocks, its
+// villages and its spaces, not with the logs held.
+func (s *Scope) Withheld(peer identity.PublicKey) (sel store.Selection, none, ok bool) {
+	sn, done := s.view()
+	defer done()
+	if sn.blocked[peer] {
+		return sel, true, true
+	}
+	if sn.mirrors[peer] {
+		return sel, false, false
+	}
+	for k := range sn.blocked {
+		sel.Authors = append(sel.Authors, k)
+	}
+	for l := range sn.refused {
+		sel.Logs = append(sel.Logs, l)
+	}
+	for id := range sn.heard {
+		sel.LogIDs = append(sel.LogIDs, id)
+	}
+	for id := range sn.only {
+		if _, dup := sn.heard[id]; !dup {
+			sel.LogIDs = append(sel.LogIDs, id)
+		}
+	}
+	return sel, false, true
+}
+
 // WantsFrom reports whether this node wants the log from peer: every log
 // a mirror offers (doc/protocol/sync.md, "Mirrors"), but never a blocked
 // account's, a refused village log or an unlisted stranger's; from any
