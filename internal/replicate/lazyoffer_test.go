@@ -368,3 +368,29 @@ func TestLazyScopeChangeOffersWithheld(t *testing.T) {
 	waitHead(t, y.st, late.logKey(), 1)
 	l.stop(t)
 }
+
+// TestOfferBaseDroppedAfterWrite: the set of every head kept between
+// sessions is let go once a write makes it stale, not kept until the next
+// session.
+func TestOfferBaseDroppedAfterWrite(t *testing.T) {
+	ctx := context.Background()
+	n := newNode(t, 1, Limits{})
+	c := newChain(t, 11, 1)
+	ingest(t, n.st, c.add(t, 2))
+	if _, err := newSession(n.eng, testKey(t, 2).Public(), nil, false).offerSet(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n.eng.base.set == nil {
+		t.Fatal("no set kept after a session built it")
+	}
+	n.eng.Added(nil) // nothing written: kept
+	if n.eng.base.set == nil {
+		t.Fatal("the set was dropped without a write")
+	}
+	es := c.add(t, 1)
+	ingest(t, n.st, es)
+	n.eng.Added(es)
+	if n.eng.base.set != nil {
+		t.Fatal("the stale set is still kept after a write")
+	}
+}

@@ -25,6 +25,21 @@ type offerBase struct {
 	set     *ItemSet // nil: none kept
 }
 
+// dropStale lets the set kept go once the store's heads changed since it
+// was built (called after writes): the next session would build it again
+// anyway, and a node that idles after a write keeps no copy of every head
+// (136 bytes a log). It does not wait for a set being built.
+func (b *offerBase) dropStale(st store.Store) {
+	hv, ok := st.(store.HeadsVersioner)
+	if !ok || !b.mu.TryLock() {
+		return
+	}
+	defer b.mu.Unlock()
+	if b.set != nil && b.version != hv.HeadsVersion() {
+		b.set = nil
+	}
+}
+
 // get returns the set of all the store's heads (seq ≥ 1), from what is
 // kept when the store's heads version did not change since it was built.
 func (b *offerBase) get(ctx context.Context, st store.Store) (*ItemSet, error) {
