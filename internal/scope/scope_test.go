@@ -123,6 +123,9 @@ func TestHopsAndBlocks(t *testing.T) {
 		if !s.Offers(c.device.Public(), public(a.device)) {
 			t.Errorf("hops %d: refused to offer a public log to an unblocked peer", tc.hops)
 		}
+		for _, p := range []*person{x, a, c} {
+			checkWithheld(t, st, s, p.device.Public())
+		}
 	}
 }
 
