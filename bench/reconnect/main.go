@@ -29,6 +29,9 @@ import (
 	"github.com/kithnet/kith/internal/node"
 )
 
+// idleLate is -idle-late.
+var idleLate int
+
 // Result is what the benchmark reports.
 type Result struct {
 	Date    string `json:"date"`
@@ -55,6 +58,11 @@ type Result struct {
 	// IdleCPU its CPU share (of one core) over the following 10 s.
 	IdleRSSMB float64 `json:"idle_rss_a_mb"`
 	IdleCPU   float64 `json:"idle_cpu_a_share"`
+	// IdleLateRSSMB is A's resident memory -idle-late seconds after the
+	// reconnect caught up (0: not measured): once the Go runtime's
+	// periodic collection and scavenger returned the sessions' garbage.
+	IdleLateRSSMB float64 `json:"idle_late_rss_a_mb,omitempty"`
+	IdleLateSec   int     `json:"idle_late_seconds,omitempty"`
 }
 
 func main() {
@@ -63,7 +71,9 @@ func main() {
 	profile := flag.String("profile", "", "write CPU profiles of both nodes during the reconnect to DIR/a.pprof and DIR/b.pprof")
 	differ := flag.Int("differ", 0, "logs A holds one entry more of when B reconnects (0: in sync)")
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
+	late := flag.Int("idle-late", 0, "also measure A's resident memory this many seconds after the reconnect (0: not)")
 	flag.Parse()
+	idleLate = *late
 	if *differ < 0 || *differ > *logs {
 		fmt.Fprintf(os.Stderr, "bench/reconnect: -differ %d is not between 0 and -logs %d\n", *differ, *logs)
 		os.Exit(2)
@@ -206,6 +216,10 @@ func run(nlogs, differ int, dir, profile string, jsonOut bool) error {
 	c0, i0 := benchkit.CPUSecondsOf(pa.PID), time.Now()
 	time.Sleep(10 * time.Second)
 	res.IdleCPU = (benchkit.CPUSecondsOf(pa.PID) - c0) / time.Since(i0).Seconds()
+	if idleLate > 15 {
+		time.Sleep(time.Duration(idleLate-15) * time.Second)
+		res.IdleLateRSSMB, res.IdleLateSec = float64(benchkit.RSSKBOf(pa.PID))/1024, idleLate
+	}
 	if jsonOut {
 		out, _ := json.MarshalIndent(res, "", "  ")
 		fmt.Println(string(out))
@@ -217,6 +231,9 @@ func run(nlogs, differ int, dir, profile string, jsonOut bool) error {
 	fmt.Printf("reconnect     %d sync bytes, %d entries sent, caught up %.2f s after connecting (%d logs differed)\n", res.ReconnectBytes, res.EntriesSent, res.ReconnectSeconds, differ)
 	fmt.Printf("B start       %.2f s; reconnect CPU A %.2f s, B %.2f s (with its start)\n", res.StartSeconds, res.ReconnectCPUA, res.ReconnectCPUB)
 	fmt.Printf("A idle        %.1f MB resident, %.1f %% of a core\n", res.IdleRSSMB, res.IdleCPU*100)
+	if res.IdleLateSec > 0 {
+		fmt.Printf("A idle later  %.1f MB resident %d s after the reconnect\n", res.IdleLateRSSMB, res.IdleLateSec)
+	}
 	return nil
 }
 

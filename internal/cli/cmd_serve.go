@@ -234,6 +234,7 @@ func runServe(ctx context.Context, c *call) error {
 		if err := startNetwork(n); err != nil {
 			return err
 		}
+		cfg = cfg.WithoutLogs() // the node's scope holds them
 		a = api.New(n, apiOpts)
 	} else {
 		o := c.options()
@@ -265,6 +266,7 @@ func runServe(ctx context.Context, c *call) error {
 		out.Warnings = n.NetworkWarnings()
 	}
 	_ = c.out(out, func(w io.Writer) { printServing(w, out) })
+	go releaseStartMemory()
 
 wait:
 	for {

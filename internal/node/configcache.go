@@ -141,3 +141,13 @@ func (c Config) cachedLogKeys() ([]store.LogKey, bool) {
 	}
 	return slices.Clone(p.keys), true
 }
+
+// WithoutLogs returns c without its Logs (and their parsed keys): for what
+// keeps a configuration once the network started with it, since the
+// scope holds the logs then. A node listing a million logs keeps them
+// once, as 64-byte keys, instead of also as strings (BENCHMARKS.md,
+// "Scale", item 7, eighth session).
+func (c Config) WithoutLogs() Config {
+	c.Logs, c.parsed = nil, nil
+	return c
+}

@@ -124,6 +124,7 @@ func (n *Node) StartNetwork(ctx context.Context, o ServeOptions) error {
 		return err
 	}
 	logs, _ := cfg.logKeys()
+	cfg = cfg.WithoutLogs() // the scope holds them (scope.Config.Logs)
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))

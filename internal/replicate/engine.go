@@ -193,6 +193,7 @@ func (e *Engine) others(skip *session) []*session {
 // that want their logs, or announce them with HAVE. It does not block on
 // slow peers.
 func (e *Engine) Added(es []*entry.Entry) {
+	e.base.dropStale(e.cfg.Store)
 	if len(es) == 0 {
 		return
 	}
@@ -204,6 +205,7 @@ func (e *Engine) Added(es []*entry.Entry) {
 // relay pushes entries a session stored on to the other sessions, and
 // acknowledges them to the session's own peer where the scope says so.
 func (e *Engine) relay(from *session, es []*entry.Entry) {
+	e.base.dropStale(e.cfg.Store)
 	for _, s := range e.others(from) {
 		s.send.added(es)
 	}

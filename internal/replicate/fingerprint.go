@@ -4,12 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"math/bits"
+
+	"github.com/kithnet/kith/internal/store"
 )
 
-// Domain separation strings of the item hash and the fingerprint
-// (doc/protocol/sync.md, "Items and fingerprints").
+// Domain separation string of the fingerprint (doc/protocol/sync.md,
+// "Items and fingerprints"; the item hash's is store.HeadItemHash's).
 const (
-	itemHashContext    = "kith-sync-item-v1\x00"
 	fingerprintContext = "kith-sync-fp-v1\x00"
 )
 
@@ -23,17 +24,9 @@ const FingerprintSize = 16
 type Fingerprint [FingerprintSize]byte
 
 // ItemHash returns SHA-256(itemHashContext ‖ author ‖ log_id ‖ seq ‖ head),
-// seq as 8 bytes big-endian.
-func ItemHash(it Item) [32]byte {
-	var buf [len(itemHashContext) + 32 + 32 + 8 + 32]byte
-	n := copy(buf[:], itemHashContext)
-	n += copy(buf[n:], it.Log.Author[:])
-	n += copy(buf[n:], it.Log.LogID[:])
-	binary.BigEndian.PutUint64(buf[n:], it.Seq)
-	n += 8
-	copy(buf[n:], it.Head[:])
-	return sha256.Sum256(buf[:])
-}
+// seq as 8 bytes big-endian: store.HeadItemHash, which a store that keeps
+// the digest of its heads (store.HeadsDigester) sums as it writes.
+func ItemHash(it Item) [32]byte { return store.HeadItemHash(it.Log, it.Seq, it.Head) }
 
 // sum256 is an unsigned 256-bit integer, most significant limb first.
 type sum256 [4]uint64

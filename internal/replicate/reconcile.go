@@ -20,6 +20,10 @@ const (
 type Reconciler struct {
 	set    *ItemSet
 	budget int
+	// lazy, while set is nil: the offer set's size and fingerprint,
+	// known without the set (offerset.go, lazyStart), and how to build
+	// the set once a message needs more than that one fingerprint.
+	lazy *lazySet
 
 	learned []Item // reused from range to range (answer.add)
 }
@@ -33,10 +37,50 @@ func NewReconciler(set *ItemSet, budget int) *Reconciler {
 	return &Reconciler{set: set, budget: budget}
 }
 
+// lazySet is an offer set known by its size and fingerprint only, until
+// build makes it.
+type lazySet struct {
+	count int
+	fp    Fingerprint
+	build func() (*ItemSet, error)
+}
+
+// newLazyReconciler reconciles a set of count items (more than
+// ListThreshold: the first message of a smaller one is a list of them)
+// whose fingerprint is fp, built by build only when a message needs
+// more than the whole set's fingerprint: a peer in sync costs no read of
+// the set. build's error ends the answer that needed it.
+func newLazyReconciler(count int, fp Fingerprint, build func() (*ItemSet, error)) *Reconciler {
+	if count <= ListThreshold {
+		panic("replicate: a lazy offer set of at most ListThreshold items: its first message is a list")
+	}
+	return &Reconciler{budget: ReconcileBudget, lazy: &lazySet{count: count, fp: fp, build: build}}
+}
+
+// ensure builds the set of a lazy Reconciler.
+func (r *Reconciler) ensure() error {
+	if r.set != nil {
+		return nil
+	}
+	set, err := r.lazy.build()
+	if err != nil {
+		return err
+	}
+	r.set, r.lazy = set, nil
+	return nil
+}
+
+// Built reports whether the set is at hand (a lazy Reconciler builds it
+// when a message first needs it).
+func (r *Reconciler) Built() bool { return r.set != nil }
+
 // Start returns the ranges of the initiator's first message: a list of all
 // its items when it has at most ListThreshold, else one fingerprint of the
 // whole key space.
 func (r *Reconciler) Start() []Range {
+	if r.set == nil { // lazy: more than ListThreshold items
+		return []Range{{Mode: ModeFingerprint, Fingerprint: r.lazy.fp}}
+	}
 	n := r.set.Len()
 	if n <= ListThreshold {
 		return []Range{{Mode: ModeList, Items: r.set.items[:n:n]}}
@@ -96,6 +140,7 @@ type answer struct {
 	b     rangeBuilder
 	send  bool
 	lo    int  // index of the first own item in the next range
+	some  bool // a range was added
 	ended bool // a range ended at the end of the key space
 }
 
@@ -108,6 +153,20 @@ func (a *answer) add(in []Range, learn func([]Item) error) error {
 			return nil
 		}
 		rg := &in[k]
+		if r.set == nil {
+			// Lazy: the one range a peer in sync sends, the whole key
+			// space with the fingerprint of the same set, is answered
+			// without the set; anything else builds it.
+			if a.lo == 0 && !a.some && rg.Upper == nil && rg.Mode == ModeFingerprint && rg.Fingerprint == r.lazy.fp {
+				a.send, a.some, a.ended = true, true, true
+				b.skip(nil)
+				return nil
+			}
+			if err := r.ensure(); err != nil {
+				return err
+			}
+		}
+		a.some = true
 		lo := a.lo
 		hi := max(lo, r.set.search(rg.Upper))
 		mine := r.set.items[lo:hi:hi]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"sync/atomic"
 
@@ -40,8 +41,16 @@ type sender struct {
 	have           map[store.LogKey]Item   // HAVEs to send, newest head per log
 	peerHas        map[store.LogKey]uint64 // seqs the peer is known to hold
 	snapshot       *ItemSet                // the offer set as reconciled: targets of initial wants
-	useless        int                     // wants of no use received (see want)
-	warnedFull     bool                    // the log said that no more logs are served
+	// lazy: the reconciliation started from the offer set's digest and
+	// the set is not built (snapshot is nil): the logs held at the start
+	// are those offered but lazyWithheld, and lazySince holds the logs
+	// whose entries came since without being offered to the peer (at
+	// most maxLazySince; beyond, the rest are not told at a scope change).
+	lazy         bool
+	lazyWithheld map[store.LogKey]bool
+	lazySince    map[store.LogKey]bool
+	useless      int  // wants of no use received (see want)
+	warnedFull   bool // the log said that no more logs are served
 }
 
 // outLog is one log the peer wants.
@@ -75,6 +84,35 @@ func (x *sender) setSnapshot(set *ItemSet) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.snapshot = set
+	x.lazy, x.lazyWithheld, x.lazySince = false, nil, nil
+}
+
+// maxLazySince bounds sender.lazySince.
+const maxLazySince = 4096
+
+// setLazy says that the reconciliation starts from the offer set's digest:
+// withheld are the logs held and not offered then (lazyStart).
+func (x *sender) setLazy(withheld map[store.LogKey]bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.lazy, x.lazyWithheld, x.lazySince = true, withheld, map[store.LogKey]bool{}
+}
+
+// inOfferFunc returns a function that reports whether a log held now was
+// in the offer set as reconciled or was told to the peer since, as far as
+// the sender knows now: it may be called without mu. The caller holds mu.
+func (x *sender) inOfferFunc() func(store.LogKey) bool {
+	if snap := x.snapshot; snap != nil {
+		return func(l store.LogKey) bool {
+			_, ok := snap.Lookup(l)
+			return ok
+		}
+	}
+	if !x.lazy {
+		return func(store.LogKey) bool { return false }
+	}
+	withheld, since := x.lazyWithheld, maps.Clone(x.lazySince)
+	return func(l store.LogKey) bool { return !withheld[l] && !since[l] }
 }
 
 // markReady queues ol for sending; the caller holds mu.
@@ -97,6 +135,12 @@ func (x *sender) markReady(ol *outLog) {
 func (x *sender) want(ctx context.Context, ws []WantLog) error {
 	x.mu.Lock()
 	snap := x.snapshot
+	lazy := x.lazy && snap == nil
+	reconciledLazy := func(l store.LogKey) bool { return false }
+	if lazy {
+		withheld := x.lazyWithheld // never changed once set
+		reconciledLazy = func(l store.LogKey) bool { return !withheld[l] }
+	}
 	x.mu.Unlock()
 	const (
 		serve = iota
@@ -109,8 +153,22 @@ func (x *sender) want(ctx context.Context, ws []WantLog) error {
 		if snap != nil {
 			_, reconciled = snap.Lookup(w.Log)
 		}
+		offers := x.s.e.cfg.Scope.Offers(x.s.peer, w.Log)
 		switch {
-		case !x.s.e.cfg.Scope.Offers(x.s.peer, w.Log):
+		case lazy:
+			// In the set as reconciled: held (now) and not withheld
+			// then. Each such want costs one read of a head.
+			held, err := x.holdsNow(ctx, w.Log)
+			if err != nil {
+				return err
+			}
+			reconciled = held && reconciledLazy(w.Log)
+			if offers && held {
+				how[i] = serve
+			} else {
+				how[i] = ignore
+			}
+		case !offers:
 			how[i] = ignore
 		case reconciled:
 			how[i] = serve
@@ -427,12 +485,24 @@ func (x *sender) announce(es []*entry.Entry, ackOnly bool) {
 	x.mu.Unlock()
 	// Scope and the receiver are asked without holding mu.
 	kept := offer[:0]
+	var withheld []store.LogKey
 	for _, it := range offer {
-		if (ack[it.Log] || !x.wantedFromPeer(it.Log, it.Seq)) && x.s.e.cfg.Scope.Offers(x.s.peer, it.Log) {
+		if !x.s.e.cfg.Scope.Offers(x.s.peer, it.Log) {
+			withheld = append(withheld, it.Log)
+			continue
+		}
+		if ack[it.Log] || !x.wantedFromPeer(it.Log, it.Seq) {
 			kept = append(kept, it)
 		}
 	}
 	x.mu.Lock()
+	if x.lazy {
+		for _, l := range withheld {
+			if len(x.lazySince) < maxLazySince {
+				x.lazySince[l] = true
+			}
+		}
+	}
 	for _, it := range kept {
 		if _, wanted := x.logs[it.Log]; wanted {
 			continue
@@ -456,7 +526,7 @@ func (x *sender) scopeChanged(heads []store.Head) {
 	for l := range x.logs {
 		logs = append(logs, l)
 	}
-	snap := x.snapshot
+	inOffer := x.inOfferFunc()
 	x.mu.Unlock()
 	var stop []store.LogKey
 	for _, l := range logs {
@@ -478,10 +548,8 @@ func (x *sender) scopeChanged(heads []store.Head) {
 		if x.s.acknowledges(h.Log) && x.s.e.cfg.Scope.Offers(x.s.peer, h.Log) {
 			ack = append(ack, Item{Log: h.Log, Seq: h.Seq, Head: h.ID})
 		}
-		if snap != nil {
-			if _, ok := snap.Lookup(h.Log); ok {
-				continue
-			}
+		if inOffer(h.Log) {
+			continue
 		}
 		if !x.wantedFromPeer(h.Log, h.Seq) && x.s.e.cfg.Scope.Offers(x.s.peer, h.Log) {
 			offer = append(offer, Item{Log: h.Log, Seq: h.Seq, Head: h.ID})

@@ -153,13 +153,11 @@ func (s *session) run(parent context.Context) error {
 	stop := context.AfterFunc(parent, s.cancel)
 	defer stop()
 	ctx := s.ctx
-	set, err := s.offerSet(ctx)
+	rec, err := s.reconciler(ctx)
 	if err != nil {
 		s.fail(&localError{err})
 		return s.shutdown(parent, nil)
 	}
-	s.send.setSnapshot(set)
-	rec := NewReconciler(set, 0)
 
 	var wg sync.WaitGroup
 	spawn := func(f func()) {
@@ -183,6 +181,41 @@ func (s *session) run(parent context.Context) error {
 	}
 	s.loop(ctx, &st)
 	return s.shutdown(parent, &wg)
+}
+
+// reconciler starts the reconciliation of the offer set: from its digest
+// alone when the store and the scope can give it (lazyStart), the set
+// itself built only if the peer's fingerprint differs, else from the set.
+func (s *session) reconciler(ctx context.Context) (*Reconciler, error) {
+	ls, ok, err := s.lazyStart(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ok && ls.none:
+		set, err := NewItemSet(nil)
+		if err != nil {
+			return nil, err
+		}
+		s.send.setSnapshot(set)
+		return NewReconciler(set, 0), nil
+	case ok:
+		s.send.setLazy(ls.withheld)
+		return newLazyReconciler(ls.count, ls.fp, func() (*ItemSet, error) {
+			set, err := s.offerSet(ctx)
+			if err != nil {
+				return nil, &localError{err}
+			}
+			s.send.setSnapshot(set)
+			return set, nil
+		}), nil
+	}
+	set, err := s.offerSet(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.send.setSnapshot(set)
+	return NewReconciler(set, 0), nil
 }
 
 // offerSet is the snapshot of the logs this node offers the peer: the

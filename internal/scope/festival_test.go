@@ -3,6 +3,7 @@ package scope
 import (
 	"context"
 	"encoding/hex"
+	"slices"
 	"testing"
 
 	"github.com/kithnet/kith/internal/entry"
@@ -10,6 +11,7 @@ import (
 	"github.com/kithnet/kith/internal/identity"
 	"github.com/kithnet/kith/internal/store"
 	"github.com/kithnet/kith/internal/store/mem"
+	"github.com/kithnet/kith/internal/village"
 )
 
 // writeIn signs a festival payload as p's next entry in log (a log of its
@@ -175,5 +177,14 @@ func TestOnlyOffered(t *testing.T) {
 		if got := sc.Offers(c.peer, c.log); got != c.want {
 			t.Errorf("Offers(%x, %x) = %v, want %v", c.peer[:4], c.log.LogID[:1], got, c.want)
 		}
+	}
+	// Held, the log is named as withheld for the follower.
+	w := newWriter(me.device)
+	mustAdd(t, st, w.sign(t, lid, &village.Request{Village: entry.ID{1}, User: [32]byte{2}, Text: "only for locals"}))
+	mustAdd(t, st, w.sign(t, other.LogID, &village.Request{Village: entry.ID{1}, User: [32]byte{2}, Text: "for anyone"}))
+	checkWithheld(t, st, sc, follower.device.Public())
+	checkWithheld(t, st, sc, local.device.Public())
+	if sel, _, _ := sc.Withheld(follower.device.Public()); !slices.Contains(sel.LogIDs, lid) {
+		t.Fatalf("Withheld(follower) = %+v, want log id %x named", sel, lid[:1])
 	}
 }

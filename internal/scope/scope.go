@@ -1,6 +1,7 @@
 package scope
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"maps"
@@ -62,9 +63,11 @@ type Scope struct {
 	st  store.Store
 	cfg Config
 
-	mu   sync.Mutex // serialises Refresh
-	snap atomic.Pointer[snapshot]
-	rel  *relCache // the relations read so far (relcache.go)
+	mu sync.Mutex // serialises Refresh
+	// explicit: Config.Logs, sorted (sortedLogs); cfg.Logs is nil.
+	explicit []store.LogKey
+	snap     atomic.Pointer[snapshot]
+	rel      *relCache // the relations read so far (relcache.go)
 	// graphMu guards the follow graph's maps (snapshot.accounts and
 	// snapshot.authors), which a recomputation that only adds follows
 	// grows in place (grow.go) instead of building them again: readers
@@ -99,6 +102,10 @@ type snapshot struct {
 	// followedDevices.
 	ownCurrent []identity.PublicKey
 	logs       map[store.LogKey]bool
+	// explicit: Config.Logs, sorted, without duplicates, shared by every
+	// snapshot: 64 bytes a log where a map held about twice that, for
+	// nodes that list a million (BENCHMARKS.md, "Scale", item 7).
+	explicit []store.LogKey
 	// own: the account's devices, revoked ones too (their logs are the
 	// account's own logs); mirrors: its current devices other than this
 	// one, when this one is current (doc/protocol/sync.md, "Mirrors").
@@ -149,7 +156,8 @@ func New(ctx context.Context, st store.Store, cfg Config) (*Scope, error) {
 	if cfg.Hops > MaxHops {
 		cfg.Hops = MaxHops
 	}
-	s := &Scope{st: st, cfg: cfg, rel: newRelCache()}
+	s := &Scope{st: st, cfg: cfg, rel: newRelCache(), explicit: sortedLogs(cfg.Logs)}
+	s.cfg.Logs = nil // held in explicit
 	if err := s.Refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -175,7 +183,7 @@ func (sn *snapshot) wants(log store.LogKey) bool {
 	if sn.blocked[log.Author] || sn.refused[log] || sn.unlisted(log) {
 		return false
 	}
-	return sn.authors[log.Author] || sn.extraAuthors[log.Author] || sn.logs[log] || sn.villageLogs[log.LogID] || sn.festivalLogs[log.LogID] || sn.certLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog) ||
+	return sn.authors[log.Author] || sn.extraAuthors[log.Author] || sn.logs[log] || hasLog(sn.explicit, log) || sn.villageLogs[log.LogID] || sn.festivalLogs[log.LogID] || sn.certLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog) ||
 		(sn.anyFestivalFound && log.LogID == FestivalFoundLog)
 }
 
@@ -198,6 +206,42 @@ func (s *Scope) Offers(peer identity.PublicKey, log store.LogKey) bool {
 		return sn.wants(log)
 	}
 	return ok
+}
+
+// Withheld names the logs Offers may refuse peer, so that a sync session
+// can compute the fingerprint of what it offers from the store's digest of
+// all heads less those (replicate.Withholder): every log of a blocked
+// account or device, the refused village logs, and every log of the log
+// ids that some peers only are given (villages' logs of strangers not
+// heard, SpaceWants.Only). It is a superset: each log is then asked with
+// Offers. none is true for a blocked peer (given nothing); ok is false for
+// a mirror, which is given what this node wants, a set that cannot be
+// named so. Its size grows with what this node's account blocks, its
+// villages and its spaces, not with the logs held.
+func (s *Scope) Withheld(peer identity.PublicKey) (sel store.Selection, none, ok bool) {
+	sn, done := s.view()
+	defer done()
+	if sn.blocked[peer] {
+		return sel, true, true
+	}
+	if sn.mirrors[peer] {
+		return sel, false, false
+	}
+	for k := range sn.blocked {
+		sel.Authors = append(sel.Authors, k)
+	}
+	for l := range sn.refused {
+		sel.Logs = append(sel.Logs, l)
+	}
+	for id := range sn.heard {
+		sel.LogIDs = append(sel.LogIDs, id)
+	}
+	for id := range sn.only {
+		if _, dup := sn.heard[id]; !dup {
+			sel.LogIDs = append(sel.LogIDs, id)
+		}
+	}
+	return sel, false, true
 }
 
 // WantsFrom reports whether this node wants the log from peer: every log
@@ -349,9 +393,7 @@ func (s *Scope) compute(ctx context.Context) (*snapshot, *growth, error) {
 		festivalLogs: map[entry.LogID]bool{},
 		only:         map[entry.LogID]map[identity.PublicKey]bool{},
 	}
-	for _, l := range s.cfg.Logs {
-		sn.logs[l] = true
-	}
+	sn.explicit = s.explicit
 	// One read of this account's devices for the walk and for sn.own: a
 	// certificate stored between two reads left a device in sn.own but
 	// not among the authors, and the next recomputation, seeing sn.own
@@ -568,4 +610,27 @@ func Relations(ctx context.Context, st store.Store, devices []identity.PublicKey
 		}
 	}
 	return follows, blocks, nil
+}
+
+// sortedLogs returns logs sorted by author then log id, without
+// duplicates, in a slice of its own.
+func sortedLogs(logs []store.LogKey) []store.LogKey {
+	out := slices.Clone(logs)
+	if !slices.IsSortedFunc(out, compareLogKeys) {
+		slices.SortFunc(out, compareLogKeys)
+	}
+	return slices.Clip(slices.CompactFunc(out, func(a, b store.LogKey) bool { return a == b }))
+}
+
+func compareLogKeys(a, b store.LogKey) int {
+	if c := bytes.Compare(a.Author[:], b.Author[:]); c != 0 {
+		return c
+	}
+	return bytes.Compare(a.LogID[:], b.LogID[:])
+}
+
+// hasLog reports whether sorted (sortedLogs) holds log.
+func hasLog(sorted []store.LogKey, log store.LogKey) bool {
+	_, ok := slices.BinarySearchFunc(sorted, log, compareLogKeys)
+	return ok
 }

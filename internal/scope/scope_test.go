@@ -2,6 +2,7 @@ package scope
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/kithnet/kith/internal/content"
@@ -122,6 +123,9 @@ func TestHopsAndBlocks(t *testing.T) {
 		if !s.Offers(c.device.Public(), public(a.device)) {
 			t.Errorf("hops %d: refused to offer a public log to an unblocked peer", tc.hops)
 		}
+		for _, p := range []*person{x, a, c} {
+			checkWithheld(t, st, s, p.device.Public())
+		}
 	}
 }
 
@@ -193,6 +197,42 @@ func TestRelevant(t *testing.T) {
 		}
 		if got := Relevant(e); got != tc.want {
 			t.Errorf("Relevant(%s) = %v, want %v", tc.pl.Type(), got, tc.want)
+		}
+	}
+}
+
+// TestExplicitLogsMany: explicit logs given in any order and with
+// duplicates are each wanted and offered, and no other log is; the scope
+// keeps them in a sorted slice of its own, not the caller's.
+func TestExplicitLogsMany(t *testing.T) {
+	ctx := context.Background()
+	st := mem.New()
+	me := newPerson(t, st)
+	var logs []store.LogKey
+	for i := range 300 {
+		var l store.LogKey
+		l.Author[0], l.Author[1] = byte(i*37), byte(i)
+		l.LogID[0] = byte(i % 5)
+		logs = append(logs, l)
+	}
+	given := append(slices.Clone(logs), logs[3], logs[100], logs[299])
+	s, err := New(ctx, st, Config{Account: me.account.Public(), Logs: given})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.explicit) != len(logs) || !slices.IsSortedFunc(s.explicit, compareLogKeys) {
+		t.Fatalf("explicit logs kept: %d, sorted %v; want %d sorted", len(s.explicit), slices.IsSortedFunc(s.explicit, compareLogKeys), len(logs))
+	}
+	given[0] = store.LogKey{} // the caller's slice is not the scope's
+	peer := identity.PublicKey{9}
+	for i, l := range logs {
+		if !s.Wants(l) || !s.Offers(peer, l) {
+			t.Fatalf("explicit log %d: wanted %v, offered %v", i, s.Wants(l), s.Offers(peer, l))
+		}
+		other := l
+		other.LogID[1] = 1
+		if s.Wants(other) {
+			t.Fatalf("a log next to explicit log %d is wanted", i)
 		}
 	}
 }

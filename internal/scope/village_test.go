@@ -278,6 +278,8 @@ func TestVillageStrangerLogs(t *testing.T) {
 	if !sc.Wants(bl) || !sc.Offers(x.device.Public(), bl) {
 		t.Fatal("a local's village log is not wanted or offered")
 	}
+	checkWithheld(t, st, sc, b.device.Public())
+	checkWithheld(t, st, sc, x.device.Public())
 	// Certificate logs are wanted of any author for the devices whose
 	// village logs are wanted, not for an unlisted stranger's device
 	// (which could certify itself for any number of throwaway accounts).
@@ -312,6 +314,9 @@ func TestVillageStrangerLogs(t *testing.T) {
 	if sc.Wants(xl) || sc.Offers(b.device.Public(), xl) || sc.Offers(x.device.Public(), xl) || !sc.Unlisted(xl) {
 		t.Fatal("a vetoed stranger's village log is wanted or offered, or not unlisted")
 	}
+	checkWithheld(t, st, sc, b.device.Public())
+	checkWithheld(t, st, sc, x.device.Public())
+	checkWithheld(t, st, sc, y.device.Public())
 	if !sc.Wants(yl) || !sc.Wants(bl) {
 		t.Fatal("other village logs are no longer wanted")
 	}

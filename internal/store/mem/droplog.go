@@ -32,6 +32,7 @@ func (s *Store) DropLog(ctx context.Context, k store.LogKey) (int, int64, error)
 		r.dropped = true
 	}
 	n := len(l.entries)
+	s.digest = s.digest.Sub(l.head)
 	delete(s.logs, k)
 	delete(s.forkAt, k)
 	kept := s.forks[:0]

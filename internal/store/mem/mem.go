@@ -32,6 +32,7 @@ type Store struct {
 	entries []*record   // by cursor-1, in arrival order
 	byID    map[entry.ID]*record
 	logs    map[store.LogKey]*logState
+	digest  store.HeadsDigest // of every log's head, kept with every write (headsdigest.go)
 	forks   []store.Fork
 	forkAt  map[store.LogKey]map[uint64]bool // seqs with fork evidence, by log
 	tombs   map[tombKey]store.Tombstone
@@ -175,7 +176,9 @@ func (s *Store) apply(c *store.Change, now int64) {
 		}
 		r.time = store.EntryTime(e.Header.Timestamp, now, prev)
 		l.entries = append(l.entries, r)
+		s.digest = s.digest.Sub(l.head)
 		l.head.Seq, l.head.ID = e.Header.Seq, e.ID
+		s.digest = s.digest.Add(l.head)
 		l.head.Ended = e.Header.Flags&entry.FlagEndOfLog != 0
 	case store.FillPayload:
 		if r := s.byID[c.Target]; r != nil && r.e.Payload == nil {

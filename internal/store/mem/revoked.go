@@ -24,6 +24,7 @@ func (s *Store) dropRevoked(r *store.Revoked) {
 		if cut == uint64(len(l.entries)) {
 			continue
 		}
+		s.digest = s.digest.Sub(l.head)
 		for _, rec := range l.entries[cut:] {
 			delete(s.byID, rec.e.ID)
 			rec.dropped = true
@@ -51,6 +52,7 @@ func (s *Store) dropRevoked(r *store.Revoked) {
 		l.head.Seq, l.head.ID = last.Header.Seq, last.ID
 		l.head.Ended = last.Header.Flags&entry.FlagEndOfLog != 0
 		l.head.Forked = len(s.forkAt[k]) > 0
+		s.digest = s.digest.Add(l.head)
 	}
 	for k, t := range s.tombs {
 		if t.Author == r.Device && dropped[t.By] {

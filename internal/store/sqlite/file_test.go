@@ -172,7 +172,7 @@ func TestMigrationRecordsVersion(t *testing.T) {
 		}
 		versions = append(versions, v)
 	}
-	if !slices.Equal(versions, []int{1, 2, 3, 4, 5, 6}) || SchemaVersion != 6 || migrations[len(migrations)-1].version != SchemaVersion {
+	if !slices.Equal(versions, []int{1, 2, 3, 4, 5, 6, 7}) || SchemaVersion != 7 || migrations[len(migrations)-1].version != SchemaVersion {
 		t.Fatalf("versions %v, SchemaVersion %d", versions, SchemaVersion)
 	}
 	var mode string
@@ -186,7 +186,7 @@ func TestMigrationRecordsVersion(t *testing.T) {
 	}
 	s.Close()
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 6 {
+	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 7 {
 		t.Fatalf("%d migration rows after reopening, %v", n, err)
 	}
 }
@@ -198,18 +198,18 @@ func TestMigrationAddsMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	next := append(slices.Clone(migrations), migration{version: 6, name: "test", stmts: []string{`CREATE TABLE extra (x)`}})
+	next := append(slices.Clone(migrations), migration{version: 8, name: "test", stmts: []string{`CREATE TABLE extra (x)`}})
 	db := rawDB(t, path)
 	if err := migrateTo(context.Background(), db, path, next, store.SystemClock); err != nil {
 		t.Fatal(err)
 	}
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 6 {
+	if err := db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 8 {
 		t.Fatalf("%d migration rows, %v", n, err)
 	}
 	// A failing migration changes nothing.
-	bad := append(slices.Clone(next), migration{version: 7, name: "broken", stmts: []string{`CREATE TABLE more (y)`, `NOT SQL`}})
-	if err := migrateTo(context.Background(), db, path, bad, store.SystemClock); err == nil || !strings.Contains(err.Error(), "migration 7 (broken)") {
+	bad := append(slices.Clone(next), migration{version: 9, name: "broken", stmts: []string{`CREATE TABLE more (y)`, `NOT SQL`}})
+	if err := migrateTo(context.Background(), db, path, bad, store.SystemClock); err == nil || !strings.Contains(err.Error(), "migration 9 (broken)") {
 		t.Fatalf("broken migration: %v", err)
 	}
 	if err := db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'more'`).Scan(&n); err != nil || n != 0 {

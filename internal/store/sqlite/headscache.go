@@ -23,8 +23,15 @@ type headsCache struct {
 	heads []store.Head
 }
 
-// changed records that a write transaction ended.
-func (c *headsCache) changed() { c.gen.Add(1) }
+// changed records that a write transaction ended, and lets the heads
+// kept go: they can never be served again, and a node that idles after a
+// write keeps no copy of every head.
+func (c *headsCache) changed() {
+	c.gen.Add(1)
+	c.mu.Lock()
+	c.valid, c.heads = false, nil
+	c.mu.Unlock()
+}
 
 // get returns a copy of the heads kept, if nothing was written since.
 func (c *headsCache) get() ([]store.Head, bool) {

@@ -106,3 +106,26 @@ func TestHeadsWhileWriting(t *testing.T) {
 	close(stop)
 	done.Wait()
 }
+
+// TestHeadsCacheLetGoAfterWrite: the heads kept are let go by the write
+// that makes them stale, not kept until the next Heads.
+func TestHeadsCacheLetGoAfterWrite(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	mustIngest(t, s, testLog(t, testKey(t, 1), entry.LogID{}, nil, 1), store.Added)
+	if _, err := s.Heads(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.heads.mu.Lock()
+	kept := len(s.heads.heads)
+	s.heads.mu.Unlock()
+	if kept != 1 {
+		t.Fatalf("%d heads kept after Heads, want 1", kept)
+	}
+	mustIngest(t, s, testLog(t, testKey(t, 2), entry.LogID{}, nil, 1), store.Added)
+	s.heads.mu.Lock()
+	defer s.heads.mu.Unlock()
+	if s.heads.heads != nil || s.heads.valid {
+		t.Fatalf("%d heads still kept after a write", len(s.heads.heads))
+	}
+}

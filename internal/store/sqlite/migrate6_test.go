@@ -53,7 +53,7 @@ func TestMigrationCursorFloor(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := rawDB(t, path)
-	for _, q := range []string{`DROP TABLE cursor_floor`, `DELETE FROM schema_migrations WHERE version = 6`} {
+	for _, q := range append(undo7, `DROP TABLE cursor_floor`, `DELETE FROM schema_migrations WHERE version = 6`) {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -62,8 +62,8 @@ func TestMigrationCursorFloor(t *testing.T) {
 
 	s = openAt(t, path)
 	var v int
-	if err := s.r.QueryRow(`SELECT max(version) FROM schema_migrations`).Scan(&v); err != nil || v != 6 {
-		t.Fatalf("schema version %d, %v; want 6", v, err)
+	if err := s.r.QueryRow(`SELECT max(version) FROM schema_migrations`).Scan(&v); err != nil || v != 7 {
+		t.Fatalf("schema version %d, %v; want 7", v, err)
 	}
 	for i, e := range append(as[:2:2], bs...) {
 		if c := cursorOf(t, s, e.ID); c != int64(i+1) {

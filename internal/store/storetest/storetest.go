@@ -35,6 +35,7 @@ func Run(t *testing.T, openClocked func(t *testing.T, clock store.Clock) store.S
 		{"HeadsOf", testHeadsOf},
 		{"HeadsWithLogID", testHeadsWithLogID},
 		{"HeadsVersion", testHeadsVersion},
+		{"HeadsDigest", testHeadsDigest},
 		{"Idempotent", testIdempotent},
 		{"InvalidSignature", testInvalidSignature},
 		{"ChainRules", testChainRules},
@@ -81,7 +82,11 @@ func Run(t *testing.T, openClocked func(t *testing.T, clock store.Clock) store.S
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
 			t.Cleanup(func() { _ = s.Close() })
-			tc.fn(t, h{t: t, s: s, ctx: context.Background()})
+			x := h{t: t, s: s, ctx: context.Background()}
+			tc.fn(t, x)
+			if !t.Failed() && !t.Skipped() {
+				checkDigest(t, x)
+			}
 		})
 	}
 	t.Run("ArrivalOrder", func(t *testing.T) { testArrivalOrder(t, open) })
