@@ -108,15 +108,6 @@ type HeadsDigester interface {
 	HeadsDigest(ctx context.Context) (HeadsDigest, error)
 }
 
-// LogIDHeads is implemented by stores that can list the heads of the logs
-// of one log id (a village's or a space's logs, one per author) without
-// reading every head.
-type LogIDHeads interface {
-	// HeadsWithLogID returns the heads of the logs whose log id is id, in
-	// the order of Heads.
-	HeadsWithLogID(ctx context.Context, id entry.LogID) ([]Head, error)
-}
-
 // Selection names logs: every log of some authors, every log of some log
 // ids, and single logs. A log may be named more than once.
 type Selection struct {
