@@ -119,7 +119,12 @@ func noUpgrade(t *testing.T) {
 // closed, sparing the hub.
 func TestRelayedPeerUpgraded(t *testing.T) {
 	old := upgradeDelays
-	upgradeDelays = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}
+	// Short delays, and enough of them: a's plain dial needs b's direct
+	// addresses, which come by identify over the relayed connection, and
+	// on a loaded machine they came after the second try (150 ms), so
+	// that the upgrade gave up and the test timed out.
+	upgradeDelays = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond,
+		400 * time.Millisecond, 800 * time.Millisecond, 1600 * time.Millisecond, 3200 * time.Millisecond}
 	t.Cleanup(func() { upgradeDelays = old })
 	hubCfg := loopbackConfig(t, testKey(t, 1))
 	hubCfg.RelayService = true
