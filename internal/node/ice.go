@@ -55,6 +55,21 @@ func (n *Node) startTURN(nw *network) error {
 			defer cancel()
 			return n.inCircle(ctx, nw, dev)
 		},
+		// Per account caps count a device for its account. Called as an
+		// Allocate is handled, so it never asks the peer for its
+		// certificate: the store's, or the one learnt when the browser
+		// was given credentials (inCircle), else the device alone.
+		AccountOf: func(dev identity.PublicKey) identity.PublicKey {
+			ctx, cancel := context.WithTimeout(context.Background(), iceTimeout)
+			defer cancel()
+			if d, err := n.store.AccountOf(ctx, dev); err == nil {
+				return d.Account
+			}
+			if account, ok := nw.certs.cache.account(dev); ok {
+				return account
+			}
+			return dev
+		},
 		Logger: nw.log,
 	})
 	if err != nil {

@@ -274,6 +274,101 @@ func TestDeviceBytesPerHour(t *testing.T) {
 	allocate(t, client(t, s, device(1), clk.now()))
 }
 
+// startAccounts runs a server whose devices 1 and 2 are of one account
+// (device 9's key) and every other device is its own.
+func startAccounts(t *testing.T, lim Limits, now func() time.Time) *Server {
+	t.Helper()
+	s, err := Start(Config{Listen: "127.0.0.1:0", Secret: secret, Limits: lim, Now: now,
+		Connected: func(identity.PublicKey) bool { return true },
+		AccountOf: func(k identity.PublicKey) identity.PublicKey {
+			if k == device(1) || k == device(2) {
+				return device(9)
+			}
+			return k
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// TestAccountAllocations: the devices of one account hold at most
+// PerAccount allocations together, whatever each device's own cap; a
+// device of another account is not held back by them, and an allocation
+// closed gives its account's place back.
+func TestAccountAllocations(t *testing.T) {
+	now := time.Now()
+	s := startAccounts(t, Limits{PerDevice: 2, PerAccount: 3}, nil)
+	allocate(t, client(t, s, device(1), now))
+	r := allocate(t, client(t, s, device(1), now))
+	allocate(t, client(t, s, device(2), now))
+	// Device 2 holds one of its two, but its account holds three.
+	if _, err := client(t, s, device(2), now).Allocate(); err == nil {
+		t.Fatal("device 2 got a fourth allocation for its account, over PerAccount 3")
+	}
+	allocate(t, client(t, s, device(3), now))
+	allocate(t, client(t, s, device(3), now))
+	if st := s.Stats(); st.Allocations != 5 || st.RefusedQuota != 1 {
+		t.Fatalf("stats %+v: want 5 allocations and 1 refused", st)
+	}
+	_ = r.Close()
+	waitStats(t, s, "device 1's second allocation gone", func(st Stats) bool { return st.Allocations == 4 })
+	allocate(t, client(t, s, device(2), now))
+}
+
+// TestAccountBytesPerHour: what all devices of one account carry in an
+// hour is bounded too: device 2's allocation is closed when the account's
+// hour is spent, though device 2 carried less than its own hour; the
+// account gets no new allocation in that hour, and the next hour gives one.
+func TestAccountBytesPerHour(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	s := startAccounts(t, Limits{Bytes: 1 << 20, DeviceBytesPerHour: 5000, AccountBytesPerHour: 3500}, clk.now)
+	a, b, c := client(t, s, device(1), clk.now()), client(t, s, device(2), clk.now()), client(t, s, device(3), clk.now())
+	ra, rb, rc := allocate(t, a), allocate(t, b), allocate(t, c)
+	for _, r := range []net.PacketConn{ra, rb} {
+		if _, err := rc.WriteTo([]byte("p"), r.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	chunk := bytes.Repeat([]byte{'x'}, 1000)
+	got := 0
+	send := func(from net.PacketConn) {
+		if _, err := from.WriteTo(chunk, rc.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := receive(rc); err == nil {
+			got += len(m)
+		}
+	}
+	// Device 1 carries 2,000, device 2 then 1,000 (the account's 3,000
+	// of 3,500); device 2's next 1,000 takes the account over and is not
+	// relayed, though device 2 has carried 1,000 of its own 5,000.
+	// (Device 3, which receives it all, carries 3,002 of its 5,000.)
+	send(ra)
+	send(ra)
+	send(rb)
+	send(rb)
+	if got != 3000 {
+		t.Fatalf("device 3 received %d bytes, want 3000 (then the account's hour is spent)", got)
+	}
+	waitStats(t, s, "device 2's allocation closed at its account's hour", func(st Stats) bool { return st.EndedHourly == 1 })
+	if _, err := client(t, s, device(2), clk.now()).Allocate(); err == nil {
+		t.Fatal("device 2 got a new allocation in the hour its account spent")
+	}
+	// Device 3's allocation (another account's hour, its own) still
+	// relays: it is device 2's that was closed.
+	rd := allocate(t, client(t, s, device(4), clk.now()))
+	if _, err := rd.WriteTo([]byte("still here"), rc.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := receive(rc); err != nil || string(m) != "still here" {
+		t.Fatalf("device 3 after the account's hour: %q, %v; want what device 4 sent", m, err)
+	}
+	clk.add(time.Hour)
+	allocate(t, client(t, s, device(2), clk.now()))
+}
+
 // TestSweepEndsDevicesNoLongerAllowed: the allocations of a device the
 // node no longer allows (its account unfollowed, its browser gone) are
 // closed at the next sweep; another device's stay.

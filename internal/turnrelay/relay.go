@@ -131,15 +131,24 @@ func (g *relayGen) AllocatePacketConn(network string, port int) (net.PacketConn,
 	if err != nil {
 		return nil, nil, fmt.Errorf("turnrelay: an allocation without a request's credentials: %w", err)
 	}
+	// AccountOf may read the store: outside the lock.
+	acct := s.cfg.AccountOf(dev)
+	if acct == (identity.PublicKey{}) {
+		acct = dev
+	}
 	s.mu.Lock()
 	why := ""
 	switch {
 	case s.per[dev] >= s.limits.PerDevice:
 		why = fmt.Sprintf("device %s holds %d allocations, the most one device may", dev.Device(), s.per[dev])
+	case s.perAcct[acct] >= s.limits.PerAccount:
+		why = fmt.Sprintf("the devices of account %s hold %d allocations, the most one account's may", acct.Account(), s.perAcct[acct])
 	case s.held >= s.limits.Total:
 		why = fmt.Sprintf("the server holds %d allocations, the most it holds", s.held)
-	case s.spentThisHour(dev) >= s.limits.DeviceBytesPerHour:
+	case thisHour(s.spent, dev, s.cfg.Now()) >= s.limits.DeviceBytesPerHour:
 		why = fmt.Sprintf("device %s carried %d bytes this hour, the most one device may", dev.Device(), s.spent[dev].bytes)
+	case thisHour(s.spentAc, acct, s.cfg.Now()) >= s.limits.AccountBytesPerHour:
+		why = fmt.Sprintf("the devices of account %s carried %d bytes this hour, the most one account's may", acct.Account(), s.spentAc[acct].bytes)
 	}
 	if why != "" {
 		s.stats.RefusedQuota++
@@ -150,16 +159,17 @@ func (g *relayGen) AllocatePacketConn(network string, port int) (net.PacketConn,
 	// Held before the socket opens: no two requests (one on each
 	// listening IP, read by its own goroutine) pass either cap together.
 	s.per[dev]++
+	s.perAcct[acct]++
 	s.held++
 	s.mu.Unlock()
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: g.ip, Port: port})
 	if err != nil {
 		s.mu.Lock()
-		s.drop(dev)
+		s.drop(dev, acct)
 		s.mu.Unlock()
 		return nil, nil, fmt.Errorf("turnrelay: opening a relayed socket: %w", err)
 	}
-	rc := &relayConn{PacketConn: c, s: s, dev: dev, client: client, addr: c.LocalAddr().(*net.UDPAddr).AddrPort(),
+	rc := &relayConn{PacketConn: c, s: s, dev: dev, acct: acct, client: client, addr: c.LocalAddr().(*net.UDPAddr).AddrPort(),
 		key: clientKey{g.lc, client}, permitted: map[netip.Addr]bool{}}
 	rc.addr = netip.AddrPortFrom(rc.addr.Addr().Unmap(), rc.addr.Port())
 	s.mu.Lock()
@@ -172,11 +182,14 @@ func (g *relayGen) AllocatePacketConn(network string, port int) (net.PacketConn,
 	return rc, c.LocalAddr(), nil
 }
 
-// drop forgets one allocation of dev; s.mu is held.
-func (s *Server) drop(dev identity.PublicKey) {
+// drop forgets one allocation of dev, of account acct; s.mu is held.
+func (s *Server) drop(dev, acct identity.PublicKey) {
 	s.held--
 	if s.per[dev]--; s.per[dev] <= 0 {
 		delete(s.per, dev)
+	}
+	if s.perAcct[acct]--; s.perAcct[acct] <= 0 {
+		delete(s.perAcct, acct)
 	}
 }
 
@@ -187,9 +200,10 @@ type relayConn struct {
 	net.PacketConn
 	s      *Server
 	dev    identity.PublicKey
-	client netip.AddrPort // the allocation's client (its reflexive address)
-	addr   netip.AddrPort // the relayed address
-	key    clientKey      // how pion's permission handler names it
+	acct   identity.PublicKey // dev's account when the allocation was made
+	client netip.AddrPort     // the allocation's client (its reflexive address)
+	addr   netip.AddrPort     // the relayed address
+	key    clientKey          // how pion's permission handler names it
 	// permitted are the IPs permissions were granted for (s.mu): a
 	// datagram from another is dropped before it is counted.
 	permitted map[netip.Addr]bool
@@ -213,43 +227,44 @@ func (rc *relayConn) carry(n int) bool {
 	}
 	s := rc.s
 	s.mu.Lock()
-	over := s.spendThisHour(rc.dev, int64(n)) > s.limits.DeviceBytesPerHour
+	now := s.cfg.Now()
+	over := spend(s.spent, rc.dev, int64(n), now) > s.limits.DeviceBytesPerHour
+	over = spend(s.spentAc, rc.acct, int64(n), now) > s.limits.AccountBytesPerHour || over
 	if !over {
 		s.stats.BytesRelayed += int64(n)
 	}
 	s.mu.Unlock()
 	if over {
-		rc.end(&s.stats.EndedHourly, "its device's bytes in the hour")
+		rc.end(&s.stats.EndedHourly, "its device's or account's bytes in the hour")
 		return false
 	}
 	return true
 }
 
-// hour is what one device's allocations carried since start, an hour of
-// the node's clock.
+// hour is what one device's (or account's) allocations carried since
+// start, an hour of the node's clock.
 type hour struct {
 	start time.Time
 	bytes int64
 }
 
-// spentThisHour is what dev's allocations carried in its current hour; s.mu
-// is held.
-func (s *Server) spentThisHour(dev identity.PublicKey) int64 {
-	h := s.spent[dev]
-	if h == nil || s.cfg.Now().Sub(h.start) >= time.Hour {
+// thisHour is what k's allocations carried in its current hour of hours
+// at now; s.mu is held.
+func thisHour(hours map[identity.PublicKey]*hour, k identity.PublicKey, now time.Time) int64 {
+	h := hours[k]
+	if h == nil || now.Sub(h.start) >= time.Hour {
 		return 0
 	}
 	return h.bytes
 }
 
-// spendThisHour adds n to dev's bytes of the hour, starting a new hour
-// when the last one is over, and returns the hour's total; s.mu is held.
-func (s *Server) spendThisHour(dev identity.PublicKey, n int64) int64 {
-	now := s.cfg.Now()
-	h := s.spent[dev]
+// spend adds n to k's bytes of the hour in hours, starting a new hour when
+// the last one is over at now, and returns the hour's total; s.mu is held.
+func spend(hours map[identity.PublicKey]*hour, k identity.PublicKey, n int64, now time.Time) int64 {
+	h := hours[k]
 	if h == nil || now.Sub(h.start) >= time.Hour {
 		h = &hour{start: now}
-		s.spent[dev] = h
+		hours[k] = h
 	}
 	h.bytes += n
 	return h.bytes
@@ -325,7 +340,7 @@ func (rc *relayConn) Close() error {
 		if rc.s.by[rc.key] == rc {
 			delete(rc.s.by, rc.key)
 		}
-		rc.s.drop(rc.dev)
+		rc.s.drop(rc.dev, rc.acct)
 		rc.s.mu.Unlock()
 	})
 	if errors.Is(err, net.ErrClosed) {

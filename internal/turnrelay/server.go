@@ -32,6 +32,14 @@ type Limits struct {
 	// closed and the device is given no new one until the hour is over.
 	// Without it an allocation closed at Bytes could be replaced at once.
 	DeviceBytesPerHour int64
+	// PerAccount is how many allocations all devices of one account
+	// (Config.AccountOf) may hold at once: an account certifies devices
+	// at no cost, so the device caps alone do not bound what one person
+	// takes.
+	PerAccount int
+	// AccountBytesPerHour is DeviceBytesPerHour for all devices of one
+	// account together.
+	AccountBytesPerHour int64
 	// ErrorsPerSecond is how many STUN error answers (a 401 to a request
 	// without credentials, most of all) go to one IP address in a second
 	// of the node's clock; the rest are not sent. A 401 is about six
@@ -52,8 +60,12 @@ const (
 	DefaultLifetime  = time.Hour
 	// DefaultDeviceBytesPerHour is four allocations' worth.
 	DefaultDeviceBytesPerHour = 4 * DefaultBytes
-	DefaultErrorsPerSecond    = 8
-	DefaultSweep              = 30 * time.Second
+	// DefaultPerAccount and DefaultAccountBytesPerHour are two devices'
+	// worth: a person's phone and laptop.
+	DefaultPerAccount          = 2 * DefaultPerDevice
+	DefaultAccountBytesPerHour = 2 * DefaultDeviceBytesPerHour
+	DefaultErrorsPerSecond     = 8
+	DefaultSweep               = 30 * time.Second
 )
 
 func (l Limits) withDefaults() Limits {
@@ -71,6 +83,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.DeviceBytesPerHour == 0 {
 		l.DeviceBytesPerHour = DefaultDeviceBytesPerHour
+	}
+	if l.PerAccount == 0 {
+		l.PerAccount = DefaultPerAccount
+	}
+	if l.AccountBytesPerHour == 0 {
+		l.AccountBytesPerHour = DefaultAccountBytesPerHour
 	}
 	if l.ErrorsPerSecond == 0 {
 		l.ErrorsPerSecond = DefaultErrorsPerSecond
@@ -101,8 +119,12 @@ type Config struct {
 	// device it refuses are closed (an unfollowed account's browser is not
 	// relayed for until its allocations' lifetime ends). Nil: Connected.
 	Allowed func(identity.PublicKey) bool
-	Limits  Limits
-	Logger  *slog.Logger
+	// AccountOf returns the account of device, as its certificate says;
+	// a device whose account is not known counts as its own account.
+	// Nil: every device is its own account.
+	AccountOf func(device identity.PublicKey) identity.PublicKey
+	Limits    Limits
+	Logger    *slog.Logger
 	// Now is the node's clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -113,14 +135,14 @@ type Stats struct {
 	AllocationsTotal int64 // made since start
 	BytesRelayed     int64 // payload bytes carried, both directions
 	RefusedAuth      int64 // requests whose credentials were refused (expired, malformed, not a connected browser)
-	RefusedQuota     int64 // allocations refused: the device's or the server's cap was reached
+	RefusedQuota     int64 // allocations refused: the device's, the account's or the server's cap was reached
 	RefusedPeer      int64 // permissions refused: not a browser's address
 	DroppedOwn       int64 // datagrams not sent: to this machine but not to an allocation of this server
 	DroppedStranger  int64 // datagrams to a relayed address from an address no permission can name: not counted, not relayed
 	DroppedErrors    int64 // STUN error answers not sent: over Limits.ErrorsPerSecond to their address
 	EndedBytes       int64 // allocations closed at their byte limit
 	EndedLifetime    int64 // allocations closed at their lifetime limit
-	EndedHourly      int64 // allocations closed at their device's bytes in the hour
+	EndedHourly      int64 // allocations closed at their device's or account's bytes in the hour
 	EndedLeft        int64 // allocations closed because their device is no longer connected or of the circle
 }
 
@@ -147,6 +169,8 @@ type Server struct {
 	by      map[clientKey]*relayConn      // by the listening socket and client address that made it
 	per     map[identity.PublicKey]int    // allocations held by device
 	spent   map[identity.PublicKey]*hour  // bytes carried by device in its current hour
+	perAcct map[identity.PublicKey]int    // allocations held by account
+	spentAc map[identity.PublicKey]*hour  // bytes carried by account in its current hour
 	held    int                           // allocations held (reserved before their sockets open)
 	stats   Stats
 }
@@ -172,10 +196,13 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.Allowed == nil {
 		cfg.Allowed = cfg.Connected
 	}
+	if cfg.AccountOf == nil {
+		cfg.AccountOf = func(dev identity.PublicKey) identity.PublicKey { return dev }
+	}
 	ifaces, _ := net.InterfaceAddrs()
 	s := &Server{cfg: cfg, limits: cfg.Limits.withDefaults(), log: cfg.Logger,
 		allocs: map[netip.AddrPort]*relayConn{}, by: map[clientKey]*relayConn{}, per: map[identity.PublicKey]int{},
-		spent: map[identity.PublicKey]*hour{}, own: ownAddrs(), bcast: broadcastAddrs(ifaces), stop: make(chan struct{})}
+		spent: map[identity.PublicKey]*hour{}, perAcct: map[identity.PublicKey]int{}, spentAc: map[identity.PublicKey]*hour{}, own: ownAddrs(), bcast: broadcastAddrs(ifaces), stop: make(chan struct{})}
 	s.errs = newErrorLimit(s.limits.ErrorsPerSecond, cfg.Now)
 	conns, err := s.listen(cfg.Listen)
 	if err != nil {

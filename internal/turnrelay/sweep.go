@@ -9,7 +9,7 @@ import (
 // sweep closes, every Limits.Sweep until Close, the allocations of
 // devices Config.Allowed no longer allows (a browser disconnected, an
 // account unfollowed), and forgets the hours of bytes that are over for
-// devices that hold no allocation.
+// devices and accounts that hold no allocation.
 func (s *Server) sweep() {
 	defer s.sweeps.Done()
 	t := time.NewTicker(s.limits.Sweep)
@@ -34,6 +34,11 @@ func (s *Server) sweepOnce() {
 	for dev, h := range s.spent {
 		if now.Sub(h.start) >= time.Hour && s.per[dev] == 0 {
 			delete(s.spent, dev)
+		}
+	}
+	for acct, h := range s.spentAc {
+		if now.Sub(h.start) >= time.Hour && s.perAcct[acct] == 0 {
+			delete(s.spentAc, acct)
 		}
 	}
 	s.mu.Unlock()
