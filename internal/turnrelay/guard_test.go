@@ -61,15 +61,17 @@ func TestStrangerBytesNotCounted(t *testing.T) {
 	}
 }
 
-func TestBroadcastAddrs(t *testing.T) {
-	cidr := func(s string) net.Addr {
-		ip, n, err := net.ParseCIDR(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n.IP = ip
-		return n
+// cidr is an interface address written as in CIDR notation.
+func cidr(s string) net.Addr {
+	ip, n, err := net.ParseCIDR(s)
+	if err != nil {
+		panic(err)
 	}
+	n.IP = ip
+	return n
+}
+
+func TestBroadcastAddrs(t *testing.T) {
 	v4in16 := &net.IPNet{IP: net.ParseIP("172.16.4.7"), Mask: net.CIDRMask(112, 128)} // a /16 written on 16 bytes
 	got := broadcastAddrs([]net.Addr{cidr("10.0.0.5/24"), cidr("192.168.1.9/30"), cidr("192.168.2.8/31"),
 		cidr("192.168.3.1/32"), cidr("127.0.0.1/8"), cidr("fe80::1/64"), v4in16, &net.IPAddr{IP: net.IPv4(1, 2, 3, 4)}})
@@ -85,7 +87,8 @@ func TestBroadcastAddrs(t *testing.T) {
 			t.Fatalf("broadcast addresses %v lack %s", got, a)
 		}
 	}
-	s := &Server{bcast: got, own: map[netip.Addr]bool{}}
+	s := &Server{}
+	s.machine.Store(&machineAddrs{bcast: got, own: map[netip.Addr]bool{}})
 	for _, c := range []struct {
 		to   string
 		want bool
@@ -272,6 +275,39 @@ func TestDeviceBytesPerHour(t *testing.T) {
 	}
 	clk.add(time.Hour)
 	allocate(t, client(t, s, device(1), clk.now()))
+}
+
+// TestMachineAddrsReadAgain: an address this machine gains after start
+// (a VPN's interface coming up) is its own from the next sweep on: a
+// datagram to it goes out only to an allocation of this server, and its
+// subnet's broadcast address is refused.
+func TestMachineAddrsReadAgain(t *testing.T) {
+	old := interfaceAddrs
+	t.Cleanup(func() { interfaceAddrs = old })
+	var extra atomic.Bool
+	interfaceAddrs = func() ([]net.Addr, error) {
+		as, err := old()
+		if extra.Load() {
+			as = append(as, cidr("10.99.0.1/24"))
+		}
+		return as, err
+	}
+	s := start(t, Limits{Sweep: 20 * time.Millisecond}, nil, nil)
+	vpn, bcast := netip.MustParseAddrPort("10.99.0.1:7690"), netip.MustParseAddr("10.99.0.255")
+	if !s.sendable(vpn) || !s.unicast(bcast) {
+		t.Fatal("10.99.0.1 counts as this machine's before it has it")
+	}
+	extra.Store(true)
+	deadline := time.Now().Add(5 * time.Second)
+	for s.sendable(vpn) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s.sendable(vpn) {
+		t.Fatal("a datagram may still go to 10.99.0.1:7690, an address this machine gained, after the sweeps")
+	}
+	if s.unicast(bcast) {
+		t.Fatal("10.99.0.255, the broadcast address of the new interface, is still taken for unicast")
+	}
 }
 
 // startAccounts runs a server whose devices 1 and 2 are of one account

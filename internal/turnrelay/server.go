@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kithnet/kith/internal/ice"
@@ -153,13 +154,15 @@ type Server struct {
 	log    *slog.Logger
 	turn   *turn.Server
 	port   int
-	ips    []netip.Addr        // the addresses listened on
-	own    map[netip.Addr]bool // this machine's addresses at start
-	bcast  map[netip.Addr]bool // its interfaces' subnet broadcast addresses at start
-	errs   *errorLimit
-	stop   chan struct{}
-	closed sync.Once
-	sweeps sync.WaitGroup // the sweep goroutine
+	ips    []netip.Addr // the addresses listened on
+	// machine: this machine's addresses and its interfaces' subnet
+	// broadcast addresses, read at start and again at every sweep (an
+	// interface that comes up later, a VPN's, is known within one).
+	machine atomic.Pointer[machineAddrs]
+	errs    *errorLimit
+	stop    chan struct{}
+	closed  sync.Once
+	sweeps  sync.WaitGroup // the sweep goroutine
 	// refused: devices Config.Allowed refused at the last sweep; a device
 	// refused at two sweeps in a row loses its allocations (one refusal
 	// may be a browser reconnecting, or the store slow to answer).
@@ -199,10 +202,10 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.AccountOf == nil {
 		cfg.AccountOf = func(dev identity.PublicKey) identity.PublicKey { return dev }
 	}
-	ifaces, _ := net.InterfaceAddrs()
 	s := &Server{cfg: cfg, limits: cfg.Limits.withDefaults(), log: cfg.Logger,
 		allocs: map[netip.AddrPort]*relayConn{}, by: map[clientKey]*relayConn{}, per: map[identity.PublicKey]int{},
-		spent: map[identity.PublicKey]*hour{}, perAcct: map[identity.PublicKey]int{}, spentAc: map[identity.PublicKey]*hour{}, own: ownAddrs(), bcast: broadcastAddrs(ifaces), stop: make(chan struct{})}
+		spent: map[identity.PublicKey]*hour{}, perAcct: map[identity.PublicKey]int{}, spentAc: map[identity.PublicKey]*hour{}, stop: make(chan struct{})}
+	s.machine.Store(readMachineAddrs())
 	s.errs = newErrorLimit(s.limits.ErrorsPerSecond, cfg.Now)
 	conns, err := s.listen(cfg.Listen)
 	if err != nil {
@@ -247,7 +250,7 @@ func (s *Server) listen(addr string) ([]net.PacketConn, error) {
 	ips := []netip.Addr{ap.Addr().Unmap()}
 	if ap.Addr().IsUnspecified() {
 		ips = nil
-		for a := range s.own {
+		for a := range s.machine.Load().own {
 			if a.Is4() {
 				ips = append(ips, a)
 			}
@@ -386,7 +389,7 @@ func (s *Server) nameable(ip netip.Addr) bool {
 // all: not unspecified, multicast, the limited broadcast address or a
 // subnet broadcast address of this machine's interfaces.
 func (s *Server) unicast(ip netip.Addr) bool {
-	return ip.Is4() && !ip.IsUnspecified() && !ip.IsMulticast() && ip != netip.AddrFrom4([4]byte{255, 255, 255, 255}) && !s.bcast[ip]
+	return ip.Is4() && !ip.IsUnspecified() && !ip.IsMulticast() && ip != netip.AddrFrom4([4]byte{255, 255, 255, 255}) && !s.machine.Load().bcast[ip]
 }
 
 // sendable reports whether a datagram may go out to dst: unicast, and to
@@ -396,7 +399,7 @@ func (s *Server) sendable(dst netip.AddrPort) bool {
 	switch {
 	case !s.unicast(ip):
 		return false
-	case ip.IsLoopback(), s.own[ip]:
+	case ip.IsLoopback(), s.machine.Load().own[ip]:
 		s.mu.Lock()
 		_, ok := s.allocs[netip.AddrPortFrom(ip, dst.Port())]
 		s.mu.Unlock()
@@ -405,13 +408,29 @@ func (s *Server) sendable(dst netip.AddrPort) bool {
 	return true
 }
 
-// ownAddrs are the addresses of this machine's interfaces.
-func ownAddrs() map[netip.Addr]bool {
-	own := map[netip.Addr]bool{}
-	addrs, err := net.InterfaceAddrs()
+// machineAddrs are this machine's addresses and its interfaces' subnet
+// broadcast addresses, as read at one moment.
+type machineAddrs struct {
+	own   map[netip.Addr]bool
+	bcast map[netip.Addr]bool
+}
+
+// interfaceAddrs reads the addresses of this machine's interfaces (a
+// variable for tests).
+var interfaceAddrs = net.InterfaceAddrs
+
+// readMachineAddrs reads this machine's addresses now.
+func readMachineAddrs() *machineAddrs {
+	addrs, err := interfaceAddrs()
 	if err != nil {
-		return own
+		addrs = nil
 	}
+	return &machineAddrs{own: ownAddrs(addrs), bcast: broadcastAddrs(addrs)}
+}
+
+// ownAddrs are the IP addresses of interface addresses.
+func ownAddrs(addrs []net.Addr) map[netip.Addr]bool {
+	own := map[netip.Addr]bool{}
 	for _, a := range addrs {
 		if n, ok := a.(*net.IPNet); ok {
 			if ip, ok := netip.AddrFromSlice(n.IP); ok {

@@ -6,10 +6,11 @@ import (
 	"github.com/kithnet/kith/internal/identity"
 )
 
-// sweep closes, every Limits.Sweep until Close, the allocations of
-// devices Config.Allowed no longer allows (a browser disconnected, an
-// account unfollowed), and forgets the hours of bytes that are over for
-// devices and accounts that hold no allocation.
+// sweep, every Limits.Sweep until Close, reads this machine's addresses
+// again, closes the allocations of devices Config.Allowed no longer
+// allows (a browser disconnected, an account unfollowed), and forgets the
+// hours of bytes that are over for devices and accounts that hold no
+// allocation.
 func (s *Server) sweep() {
 	defer s.sweeps.Done()
 	t := time.NewTicker(s.limits.Sweep)
@@ -25,6 +26,7 @@ func (s *Server) sweep() {
 }
 
 func (s *Server) sweepOnce() {
+	s.machine.Store(readMachineAddrs())
 	now := s.cfg.Now()
 	s.mu.Lock()
 	byDev := map[identity.PublicKey][]*relayConn{}
