@@ -68,3 +68,43 @@ func BenchmarkIngestRatio(b *testing.B) {
 	b.ReportMetric(ver.Seconds()/pg.Seconds(), "pg/verify")
 	b.ReportMetric(lite.Seconds()/pg.Seconds(), "pg/sqlite")
 }
+
+// BenchmarkHeadsDigestCost imports 2,000 new logs of one entry each (in
+// batches of 1,000, every entry a new head: the digest triggers' worst
+// case) into a new store, and into a new store with migration 4 undone
+// (no digest), in one run: the metrics are entries a second of each and
+// their ratio.
+func BenchmarkHeadsDigestCost(b *testing.B) {
+	var all []*entry.Entry
+	for i := range 2000 {
+		all = append(all, newChain(b, 5000+i).posts(b, 1)...)
+	}
+	ingest := func(s store.Store) time.Duration {
+		es := make([]*entry.Entry, len(all))
+		for i, e := range all {
+			f, err := entry.Parse(e.Raw, e.Payload)
+			if err != nil {
+				b.Fatal(err)
+			}
+			es[i] = f
+		}
+		start := time.Now()
+		for j := 0; j < len(es); j += 1000 {
+			if _, err := s.Ingest(context.Background(), es[j:j+1000]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return time.Since(start)
+	}
+	var with, without time.Duration
+	for range b.N {
+		with += ingest(openTemp(b))
+		s := openTemp(b)
+		undo4(b, s.Schema())
+		without += ingest(s)
+	}
+	n := float64(len(all) * b.N)
+	b.ReportMetric(n/with.Seconds(), "digest_entries/s")
+	b.ReportMetric(n/without.Seconds(), "nodigest_entries/s")
+	b.ReportMetric(with.Seconds()/without.Seconds(), "digest/nodigest_time")
+}
