@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -107,4 +108,60 @@ func BenchmarkHeadsDigestCost(b *testing.B) {
 	b.ReportMetric(n/with.Seconds(), "digest_entries/s")
 	b.ReportMetric(n/without.Seconds(), "nodigest_entries/s")
 	b.ReportMetric(with.Seconds()/without.Seconds(), "digest/nodigest_time")
+}
+
+// BenchmarkHeadsDigestRead compares what a sync session's fingerprint of
+// every head costs with and without the digest, at 10,000 and 100,000
+// logs: reading every head and summing their item hashes (Heads,
+// store.DigestOf) against reading heads_digest's one row (HeadsDigest).
+// The logs are made by SQL, their heads set by one UPDATE, which is also
+// timed with the digest's triggers (update_s) and without them, in a
+// schema with migration 4 undone (update_nodigest_s).
+func BenchmarkHeadsDigestRead(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("logs=%d", n), func(b *testing.B) {
+			ctx := context.Background()
+			// fill makes n logs, then sets their heads with one UPDATE,
+			// and returns how long the UPDATE took.
+			fill := func(s *Store) time.Duration {
+				if _, err := s.pool.Exec(ctx, `INSERT INTO logs (author, log_id, head_seq, head_id)
+					SELECT sha256(int8send(i)), '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea, 0, '' FROM generate_series(1, $1::bigint) AS i`, n); err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				if _, err := s.pool.Exec(ctx, `UPDATE logs SET head_seq = 1 + log % 7, head_id = sha256(author)`); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(start)
+			}
+			bare := openTemp(b)
+			undo4(b, bare.Schema())
+			fillBare := fill(bare)
+			s := openTemp(b)
+			fillDigest := fill(s)
+			var heads, digest time.Duration
+			for range b.N {
+				start := time.Now()
+				hs, err := s.Heads(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				want := store.DigestOf(hs)
+				heads += time.Since(start)
+				start = time.Now()
+				got, err := s.HeadsDigest(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				digest += time.Since(start)
+				if got != want || got.Count != uint64(n) {
+					b.Fatalf("HeadsDigest %x (%d), want %x (%d)", got.Sum, got.Count, want.Sum, want.Count)
+				}
+			}
+			b.ReportMetric(fillDigest.Seconds(), "update_s")
+			b.ReportMetric(fillBare.Seconds(), "update_nodigest_s")
+			b.ReportMetric(heads.Seconds()/float64(b.N)*1e3, "heads_ms")
+			b.ReportMetric(digest.Seconds()/float64(b.N)*1e3, "digest_ms")
+		})
+	}
 }

@@ -18,43 +18,36 @@ var digestModulus = new(big.Int).Lsh(big.NewInt(1), 256).String()
 // heads_digest in the transaction of every change to logs: whatever
 // writes a head (Ingest, a revocation's cut, DropLog, another program's
 // SQL), the digest moves with it, and a rollback or a killed connection
-// takes both back. The sum is kept as a numeric below 2^256; the item hash
-// is computed in SQL with the built-in sha256() (PostgreSQL ≥ 11).
+// takes both back. The sum is kept as a numeric below 2^256; the item
+// hashes are computed in SQL with the built-in sha256() (PostgreSQL ≥ 11)
+// and summed by itemSumSQL.
 //
-//   - kith_hash_value(h) reads a 32-byte hash as a 256-bit big-endian
-//     integer, 4 bytes at a time (bit(32)::bigint is unsigned).
-//   - kith_item_value(author, log_id, seq, head_id) is the value of the
-//     item hash of a head: store.HeadItemHash, SHA-256 of
-//     "kith-sync-item-v1" ‖ 0x00 ‖ author ‖ log_id ‖ seq (int8send: 8
-//     bytes big-endian) ‖ head_id.
 //   - The UPDATE and DELETE triggers are per statement, with its
 //     transition tables: a statement that changes many heads (the one
 //     UPDATE of a write's heads, flushHeads; a DELETE) sums their items
 //     and updates the one row once; row triggers updating it once per
-//     head cost 0.6 ms a head (BENCHMARKS.md, "PostgreSQL keeps the
+//     head cost 0.3–0.6 ms a head (BENCHMARKS.md, "PostgreSQL keeps the
 //     heads' digest"). An UPDATE adds its new heads and takes its old
 //     ones out, so a row whose head did not change (a fork recorded) adds
 //     nothing. The INSERT trigger is per row, and runs only for a row
 //     inserted with a head: kith inserts a log with head_seq 0 and sets
 //     its head with the write's UPDATE.
-//   - The UPDATE of heads_digest locks the row until the transaction
-//     ends, so concurrent writers (which kith's already serialise with the
-//     writers' advisory lock) add to the sum one after the other: under
-//     READ COMMITTED the second adds to the first's committed sum, under
-//     REPEATABLE READ it fails and rolls back.
+//   - kith_item_value(author, log_id, seq, head_id) is the value of one
+//     head's item hash (itemSumSQL of one row), for that trigger.
+//   - kith_digest_move(d, n) adds d (which may be negative) to the sum,
+//     modulo 2^256, and n to the count. Its UPDATE locks the row until the
+//     transaction ends, so concurrent writers (which kith's already
+//     serialise with the writers' advisory lock) add to the sum one after
+//     the other: under READ COMMITTED the second adds to the first's
+//     committed sum, under REPEATABLE READ it fails and rolls back.
 //
 // The functions run with the search_path of the migration (the store's
 // schema), so a change made by a connection with another search_path
 // finds heads_digest too. TRUNCATE of logs empties the digest.
 var digestSQL = []string{
-	`CREATE FUNCTION kith_hash_value(h bytea) RETURNS numeric
-		LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-		AS $$ SELECT ` + hashValueExpr("h") + ` $$`,
 	`CREATE FUNCTION kith_item_value(author bytea, log_id bytea, seq bigint, head_id bytea) RETURNS numeric
 		LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-		AS $$ SELECT kith_hash_value(sha256(decode('` + fmt.Sprintf("%x", "kith-sync-item-v1\x00") + `', 'hex') || author || log_id || int8send(seq) || head_id)) $$`,
-	// kith_digest_move(d, n) adds d (which may be negative) to the sum,
-	// modulo 2^256, and n to the count.
+		AS $$ SELECT sum FROM (` + itemSumSQL("(VALUES (author, log_id, seq, head_id)) AS r (author, log_id, head_seq, head_id)") + `) AS d $$`,
 	`CREATE FUNCTION kith_digest_move(d numeric, n bigint) RETURNS void
 		LANGUAGE sql SET search_path FROM CURRENT
 		AS $$ UPDATE heads_digest SET sum = ((sum + d) % ` + digestModulus + ` + ` + digestModulus + `) % ` + digestModulus + `, count = count + n $$`,
@@ -70,17 +63,15 @@ var digestSQL = []string{
 		LANGUAGE plpgsql SET search_path FROM CURRENT
 		AS $$
 		DECLARE
-			dn numeric;
-			nn bigint;
-			do_ numeric;
-			no bigint;
+			v_new numeric;
+			v_new_n bigint;
+			v_old numeric;
+			v_old_n bigint;
 		BEGIN
-			SELECT coalesce(sum(kith_item_value(author, log_id, head_seq, head_id)), 0), count(*) INTO dn, nn
-				FROM new_heads WHERE head_seq > 0;
-			SELECT coalesce(sum(kith_item_value(author, log_id, head_seq, head_id)), 0), count(*) INTO do_, no
-				FROM old_heads WHERE head_seq > 0;
-			IF dn <> do_ OR nn <> no THEN
-				PERFORM kith_digest_move(dn - do_, nn - no);
+			SELECT sum, count INTO v_new, v_new_n FROM (` + itemSumSQL("new_heads") + `) AS d;
+			SELECT sum, count INTO v_old, v_old_n FROM (` + itemSumSQL("old_heads") + `) AS d;
+			IF v_new <> v_old OR v_new_n <> v_old_n THEN
+				PERFORM kith_digest_move(v_new - v_old, v_new_n - v_old_n);
 			END IF;
 			RETURN NULL;
 		END
@@ -89,13 +80,12 @@ var digestSQL = []string{
 		LANGUAGE plpgsql SET search_path FROM CURRENT
 		AS $$
 		DECLARE
-			d numeric;
-			n bigint;
+			v_old numeric;
+			v_old_n bigint;
 		BEGIN
-			SELECT sum(kith_item_value(author, log_id, head_seq, head_id)), count(*) INTO d, n
-				FROM old_heads WHERE head_seq > 0;
-			IF n > 0 THEN
-				PERFORM kith_digest_move(-d, -n);
+			SELECT sum, count INTO v_old, v_old_n FROM (` + itemSumSQL("old_heads") + `) AS d;
+			IF v_old_n > 0 THEN
+				PERFORM kith_digest_move(-v_old, -v_old_n);
 			END IF;
 			RETURN NULL;
 		END
@@ -113,16 +103,37 @@ var digestSQL = []string{
 		FOR EACH STATEMENT EXECUTE FUNCTION kith_logs_digest_truncate()`,
 }
 
-// hashValueExpr is the SQL expression of the 256-bit big-endian integer
-// a 32-byte bytea h holds: the sum of its eight 4-byte words, each times
-// its power of 2^32.
-func hashValueExpr(h string) string {
+// itemSumSQL is a query of one row: sum, the sum (not reduced modulo
+// 2^256) of the item hashes of the heads with head_seq > 0 among the rows
+// of rows (a relation with the columns author, log_id, head_seq and
+// head_id), and count, how many there are. The item hash is
+// store.HeadItemHash: SHA-256 of "kith-sync-item-v1" ‖ 0x00 ‖ author ‖
+// log_id ‖ head_seq (int8send: 8 bytes big-endian) ‖ head_id.
+func itemSumSQL(rows string) string {
+	return hashSumSQL(`SELECT sha256(decode('` + fmt.Sprintf("%x", "kith-sync-item-v1\x00") + `', 'hex') || author || log_id || int8send(head_seq) || head_id) AS h
+		FROM ` + rows + ` WHERE head_seq > 0 OFFSET 0`)
+}
+
+// hashSumSQL is a query of one row: sum, the sum of the 32-byte hashes
+// (column h) of the query hashes read as 256-bit big-endian integers, and
+// count, how many there are. Each hash is cut into eight 32-bit words,
+// summed as bigint per word over all rows, and only the eight sums are
+// combined as numeric: a numeric product per hash cost 5–10 times more.
+// (hashes ends in OFFSET 0, so that its sha256 is computed once a row,
+// not once per word.)
+func hashSumSQL(hashes string) string {
+	words := make([]string, 8)
+	sums := make([]string, 8)
 	terms := make([]string, 8)
-	for i := range terms {
-		scale := new(big.Int).Lsh(big.NewInt(1), uint(32*(7-i)))
-		terms[i] = fmt.Sprintf("('x' || encode(substr(%s, %d, 4), 'hex'))::bit(32)::bigint::numeric * %s", h, 1+4*i, scale)
+	for i := range words {
+		b := 4 * i
+		words[i] = fmt.Sprintf("(get_byte(h, %d)::bigint << 24) | (get_byte(h, %d) << 16) | (get_byte(h, %d) << 8) | get_byte(h, %d) AS w%d", b, b+1, b+2, b+3, i)
+		sums[i] = fmt.Sprintf("sum(w%d) AS s%d", i, i)
+		terms[i] = fmt.Sprintf("coalesce(s%d, 0) * %s", i, new(big.Int).Lsh(big.NewInt(1), uint(32*(7-i))))
 	}
-	return strings.Join(terms, "\n\t\t\t+ ")
+	return `SELECT ` + strings.Join(terms, " + ") + ` AS sum, n AS count
+		FROM (SELECT count(*) AS n, ` + strings.Join(sums, ", ") + `
+			FROM (SELECT ` + strings.Join(words, ", ") + ` FROM (` + hashes + `) AS hs) AS ws) AS ss`
 }
 
 // HeadsDigest returns the digest of every head, kept in heads_digest by

@@ -48,7 +48,7 @@ func wantDigest(t *testing.T, s *Store, what string, n uint64) store.HeadsDigest
 // TestHeadsDigestItemValue: the SQL of migration 4 computes the item hash
 // of a head exactly as store.HeadItemHash does, read as a 256-bit
 // integer, for random heads (their hashes cover every word's high bit)
-// and the largest seq a bigint holds; and reads the extreme hashes right.
+// and the largest seq a bigint holds; and sums the extreme hashes right.
 func TestHeadsDigestItemValue(t *testing.T) {
 	s := openTemp(t)
 	ctx := context.Background()
@@ -75,14 +75,27 @@ func TestHeadsDigestItemValue(t *testing.T) {
 			t.Fatalf("head %d (seq %d): kith_item_value = %s, want %s (HeadItemHash %x)", i, seq, got, want, h)
 		}
 	}
-	for _, h := range [][32]byte{{}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, {0x80, 31: 1}} {
+	// The sums of hashes at the extremes: none, one of all ones, two of
+	// all ones (more than 2^256, not reduced), and a high bit and a low
+	// one.
+	ones := [32]byte{}
+	for i := range ones {
+		ones[i] = 0xff
+	}
+	for _, hs := range [][][32]byte{{}, {ones}, {ones, ones}, {{0x80, 31: 1}, {3: 0xff, 4: 1}}} {
+		args := make([][]byte, len(hs))
+		want := new(big.Int)
+		for i, h := range hs {
+			args[i] = h[:]
+			want.Add(want, new(big.Int).SetBytes(h[:]))
+		}
 		var got string
-		if err := s.pool.QueryRow(ctx, `SELECT kith_hash_value($1)::text`, h[:]).Scan(&got); err != nil {
+		var n int64
+		if err := s.pool.QueryRow(ctx, `SELECT sum::text, count FROM (`+hashSumSQL(`SELECT unnest($1::bytea[]) AS h OFFSET 0`)+`) AS d`, args).Scan(&got, &n); err != nil {
 			t.Fatal(err)
 		}
-		if want := new(big.Int).SetBytes(h[:]).String(); got != want {
-			t.Fatalf("kith_hash_value(%x) = %s, want %s", h, got, want)
+		if got != want.String() || n != int64(len(hs)) {
+			t.Fatalf("sum of %x = %s (%d), want %s (%d)", hs, got, n, want, len(hs))
 		}
 	}
 }
@@ -97,7 +110,7 @@ func undo4(t testing.TB, schema string) {
 		`DROP FUNCTION S.kith_logs_digest_insert()`, `DROP FUNCTION S.kith_logs_digest_update()`,
 		`DROP FUNCTION S.kith_logs_digest_delete()`, `DROP FUNCTION S.kith_logs_digest_truncate()`,
 		`DROP FUNCTION S.kith_digest_move(numeric, bigint)`,
-		`DROP FUNCTION S.kith_item_value(bytea, bytea, bigint, bytea)`, `DROP FUNCTION S.kith_hash_value(bytea)`,
+		`DROP FUNCTION S.kith_item_value(bytea, bytea, bigint, bytea)`,
 		`DROP TABLE S.heads_digest`, `DELETE FROM S.schema_migrations WHERE version = 4`,
 	} {
 		if _, err := p.Exec(context.Background(), strings.ReplaceAll(q, "S.", schema+".")); err != nil {

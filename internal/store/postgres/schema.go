@@ -125,9 +125,7 @@ var migrations = []migration{
 			count bigint NOT NULL CHECK (count >= 0)
 		)`,
 	}, append(digestSQL,
-		`INSERT INTO heads_digest (sum, count)
-			SELECT coalesce(sum(kith_item_value(author, log_id, head_seq, head_id)), 0) % `+digestModulus+`, count(*)
-			FROM logs WHERE head_seq > 0`)...)},
+		`INSERT INTO heads_digest (sum, count) SELECT sum % `+digestModulus+`, count FROM (`+itemSumSQL("logs")+`) AS d`)...)},
 }
 
 // SchemaVersion is the schema version this code reads and writes.
