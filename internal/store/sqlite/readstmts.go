@@ -1,0 +1,58 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// maxReadStmts bounds the read statements kept prepared: the queries of
+// Find have a few dozen shapes (the query's text depends on which fields
+// of store.Query are set, never on their values), so a node's readers
+// stay well under it; past it a query is prepared for its one use, as
+// before.
+const maxReadStmts = 256
+
+// readStmts keeps the read pool's statements prepared, by their text.
+// Without it every Find parsed and planned its SQL again: 41 % of a node's
+// CPU while it followed accounts from a village, which reads villages and
+// certificates by type at every recomputation (BENCHMARKS.md, "Following
+// from a node in a village, ninth session"). A sql.Stmt of the pool is
+// prepared on each connection it runs on, once.
+type readStmts struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// query runs query on the read pool through its prepared statement.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rs := &s.rstmts
+	rs.mu.Lock()
+	st, ok := rs.m[query]
+	if !ok && len(rs.m) < maxReadStmts {
+		var err error
+		if st, err = s.r.PrepareContext(ctx, query); err != nil {
+			rs.mu.Unlock()
+			return nil, err
+		}
+		if rs.m == nil {
+			rs.m = map[string]*sql.Stmt{}
+		}
+		rs.m[query] = st
+	}
+	rs.mu.Unlock()
+	if st == nil {
+		return s.r.QueryContext(ctx, query, args...)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// close closes the prepared statements (Close, before the pool).
+func (rs *readStmts) close() {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	for _, st := range rs.m {
+		_ = st.Close()
+	}
+	rs.m = nil
+}
