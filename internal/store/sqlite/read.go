@@ -142,7 +142,7 @@ func (s *Store) Head(ctx context.Context, log store.LogKey) (store.Head, error) 
 		return store.Head{}, err
 	}
 	defer s.life.RUnlock()
-	hd, err := scanHead(s.r.QueryRowContext(ctx, `SELECT `+headCols+` FROM logs WHERE author = ? AND log_id = ? AND head_seq > 0`, log.Author[:], log.LogID[:]))
+	hd, err := scanHead(s.queryRow(ctx, `SELECT `+headCols+` FROM logs WHERE author = ? AND log_id = ? AND head_seq > 0`, log.Author[:], log.LogID[:]))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Head{}, store.ErrNotFound
 	}
@@ -234,6 +234,9 @@ func (s *Store) logRaw(ctx context.Context, log store.LogKey, from uint64, limit
 	return out, nil
 }
 
+// getSQL is Get's query.
+var getSQL = `SELECT ` + entryCols + ` FROM entries WHERE cursor = ` + cursorOfID(1, 2)
+
 // Get returns one entry by id, or store.ErrNotFound. Fork evidence is not
 // returned here; see Forks.
 func (s *Store) Get(ctx context.Context, id entry.ID) (*store.Stored, error) {
@@ -241,7 +244,7 @@ func (s *Store) Get(ctx context.Context, id entry.ID) (*store.Stored, error) {
 		return nil, err
 	}
 	defer s.life.RUnlock()
-	st, err := scanEntry(s.r.QueryRowContext(ctx, `SELECT `+entryCols+` FROM entries WHERE cursor = `+cursorOfID(1, 2), idPrefix(id), id[:]))
+	st, err := scanEntry(s.queryRow(ctx, getSQL, idPrefix(id), id[:]))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}

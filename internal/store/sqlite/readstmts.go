@@ -24,27 +24,44 @@ type readStmts struct {
 	m  map[string]*sql.Stmt
 }
 
-// query runs query on the read pool through its prepared statement.
-func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+// stmt returns query's prepared statement, preparing it on first use; nil
+// when maxReadStmts are kept already or it does not prepare (the caller
+// then runs the query as it is, and gets the error).
+func (s *Store) stmt(ctx context.Context, query string) *sql.Stmt {
 	rs := &s.rstmts
 	rs.mu.Lock()
-	st, ok := rs.m[query]
-	if !ok && len(rs.m) < maxReadStmts {
-		var err error
-		if st, err = s.r.PrepareContext(ctx, query); err != nil {
-			rs.mu.Unlock()
-			return nil, err
-		}
-		if rs.m == nil {
-			rs.m = map[string]*sql.Stmt{}
-		}
-		rs.m[query] = st
+	defer rs.mu.Unlock()
+	if st, ok := rs.m[query]; ok {
+		return st
 	}
-	rs.mu.Unlock()
-	if st == nil {
-		return s.r.QueryContext(ctx, query, args...)
+	if len(rs.m) >= maxReadStmts {
+		return nil
 	}
-	return st.QueryContext(ctx, args...)
+	st, err := s.r.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	if rs.m == nil {
+		rs.m = map[string]*sql.Stmt{}
+	}
+	rs.m[query] = st
+	return st
+}
+
+// query runs query on the read pool through its prepared statement.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := s.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return s.r.QueryContext(ctx, query, args...)
+}
+
+// queryRow is query for one row.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := s.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return s.r.QueryRowContext(ctx, query, args...)
 }
 
 // close closes the prepared statements (Close, before the pool).
