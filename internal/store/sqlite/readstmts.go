@@ -30,16 +30,26 @@ type readStmts struct {
 func (s *Store) stmt(ctx context.Context, query string) *sql.Stmt {
 	rs := &s.rstmts
 	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	if st, ok := rs.m[query]; ok {
+	st, ok := rs.m[query]
+	full := len(rs.m) >= maxReadStmts
+	rs.mu.Unlock()
+	if ok {
 		return st
 	}
-	if len(rs.m) >= maxReadStmts {
+	if full {
 		return nil
 	}
+	// Prepared without the lock: preparing takes a connection of the
+	// pool, which may wait for one that a reader holds.
 	st, err := s.r.PrepareContext(ctx, query)
 	if err != nil {
 		return nil
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if old, ok := rs.m[query]; ok {
+		_ = st.Close()
+		return old
 	}
 	if rs.m == nil {
 		rs.m = map[string]*sql.Stmt{}
