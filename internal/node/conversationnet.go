@@ -19,16 +19,10 @@ import (
 // village's conversation log is plaintext, so it is given only to the
 // devices of the village's current locals (and this account's own: Only),
 // never to a stranger who wants it by following a local.
-func (n *Node) conversationWants(ctx context.Context) (scope.SpaceWants, error) {
+func (n *Node) conversationWants(ctx context.Context, p *wantsPass) (scope.SpaceWants, error) {
 	var w scope.SpaceWants
-	if _, err := n.wantVillageLocalsLogs(ctx, &w, ConvVillageLog); err != nil {
-		return w, err
-	}
-	ids, err := n.spacesOf(ctx)
-	if err != nil {
-		return w, err
-	}
-	for _, id := range ids {
+	n.wantVillageLocalsLogs(p.villages, &w, ConvVillageLog)
+	for _, id := range p.spaces {
 		st, _, err := n.spaceState(ctx, id)
 		if errors.Is(err, ErrNoSpace) {
 			continue
@@ -55,29 +49,20 @@ func (n *Node) conversationWants(ctx context.Context) (scope.SpaceWants, error) 
 	return w, nil
 }
 
-// wantVillageLocalsLogs adds to w, for each founded village this device
-// takes part in, the log logOf(village) of every device of the village's
-// current locals, and gives that log only to those devices (w.Only): a
-// village's plaintext conversation or festival log never reaches a
-// stranger who follows a local. It returns the villages' ids.
-func (n *Node) wantVillageLocalsLogs(ctx context.Context, w *scope.SpaceWants, logOf func(entry.ID) entry.LogID) ([]entry.ID, error) {
-	vs, err := n.Villages(ctx)
-	if err != nil {
-		return nil, err
-	}
+// wantVillageLocalsLogs adds to w, for each founded village of vs (this
+// device takes part in), the log logOf(village) of every device of the
+// village's current locals, and gives that log only to those devices
+// (w.Only): a village's plaintext conversation or festival log never
+// reaches a stranger who follows a local. It returns the villages' ids.
+func (n *Node) wantVillageLocalsLogs(vs []heldVillage, w *scope.SpaceWants, logOf func(entry.ID) entry.LogID) []entry.ID {
 	var ids []entry.ID
 	for _, v := range vs {
-		if !v.Known || !v.Founded {
+		st := v.st
+		if st == nil || !st.Founded {
 			continue
 		}
-		st, err := n.Village(ctx, v.ID)
-		if errors.Is(err, ErrNoVillage) {
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		ids = append(ids, v.ID)
-		lid := logOf(v.ID)
+		ids = append(ids, v.id)
+		lid := logOf(v.id)
 		if w.Only == nil {
 			w.Only = map[entry.LogID][]identity.PublicKey{}
 		}
@@ -89,5 +74,5 @@ func (n *Node) wantVillageLocalsLogs(ctx context.Context, w *scope.SpaceWants, l
 			}
 		}
 	}
-	return ids, nil
+	return ids
 }

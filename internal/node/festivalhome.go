@@ -51,23 +51,15 @@ func FestivalSpaceLog(logKey [32]byte, device identity.PublicKey) entry.LogID {
 // its members (and of its own account). It also records those log ids, and
 // the villages' own logs, so that an arriving entry of one makes the
 // festivals be reduced again.
-func (n *Node) festivalHomeWants(ctx context.Context) (scope.SpaceWants, error) {
+func (n *Node) festivalHomeWants(ctx context.Context, p *wantsPass) (scope.SpaceWants, error) {
 	var w scope.SpaceWants
 	ids := map[entry.LogID]bool{}
-	villages, err := n.wantVillageLocalsLogs(ctx, &w, FestivalVillageLog)
-	if err != nil {
-		return w, err
-	}
-	for _, v := range villages {
+	for _, v := range n.wantVillageLocalsLogs(p.villages, &w, FestivalVillageLog) {
 		// The village's own log too: a change of its locals changes
 		// whose festival entries count (gatherHomed).
 		ids[FestivalVillageLog(v)], ids[entry.LogID(v)] = true, true
 	}
-	spaces, err := n.spacesOf(ctx)
-	if err != nil {
-		return w, err
-	}
-	for _, id := range spaces {
+	for _, id := range p.spaces {
 		st, _, err := n.spaceState(ctx, id)
 		if errors.Is(err, ErrNoSpace) {
 			continue

@@ -26,13 +26,25 @@ func (n *Node) scopeWants(ctx context.Context) (scope.SpaceWants, error) {
 	}
 	w.Logs = append(w.Logs, m.Logs...)
 	w.Authors = append(w.Authors, m.Authors...)
-	c, err := n.conversationWants(ctx)
+	// The villages and spaces this node takes part in, read once for
+	// the conversations' and the festivals' wants: each read them again
+	// (the villages twice, each reduced twice), a constant ~13 ms more a
+	// recomputation for a node in a village (BENCHMARKS.md, "Following
+	// from a node in a village, ninth session").
+	var p wantsPass
+	if p.villages, err = n.heldVillages(ctx); err != nil {
+		return w, err
+	}
+	if p.spaces, err = n.spacesOf(ctx); err != nil {
+		return w, err
+	}
+	c, err := n.conversationWants(ctx, &p)
 	if err != nil {
 		return w, err
 	}
 	w.Logs = append(w.Logs, c.Logs...)
 	w.Only = c.Only
-	fh, err := n.festivalHomeWants(ctx)
+	fh, err := n.festivalHomeWants(ctx, &p)
 	if err != nil {
 		return w, err
 	}
@@ -49,6 +61,12 @@ func (n *Node) scopeWants(ctx context.Context) (scope.SpaceWants, error) {
 	l, err := n.leaseWants(ctx)
 	w.Authors = append(w.Authors, l.Authors...)
 	return w, err
+}
+
+// wantsPass is what one scopeWants reads once for the wants that need it.
+type wantsPass struct {
+	villages []heldVillage // heldVillages
+	spaces   []entry.ID    // spacesOf
 }
 
 // messageWants is the scope's view of the conversations this device

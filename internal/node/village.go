@@ -166,28 +166,18 @@ func (n *Node) Village(ctx context.Context, id entry.ID) (*village.State, error)
 // whose found entry names it as a founder and those it is invited to,
 // sorted by village id.
 func (n *Node) Villages(ctx context.Context) ([]VillageSummary, error) {
-	keys, err := n.ownKeys(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := scope.VillagesOf(ctx, n.store, keys)
+	hv, err := n.heldVillages(ctx)
 	if err != nil {
 		return nil, err
 	}
 	self := n.account
-	out := make([]VillageSummary, 0, len(ids))
-	for _, id := range ids {
-		if n.isDeclined(id) {
-			continue
-		}
-		vs := VillageSummary{ID: id, Role: RoleInvitee}
-		st, err := n.Village(ctx, id)
-		switch {
-		case errors.Is(err, ErrNoVillage):
+	out := make([]VillageSummary, 0, len(hv))
+	for _, h := range hv {
+		vs := VillageSummary{ID: h.id, Role: RoleInvitee}
+		st := h.st
+		if st == nil {
 			out = append(out, vs)
 			continue
-		case err != nil:
-			return nil, err
 		}
 		vs.Known, vs.Name, vs.Founded, vs.Locals = true, st.Name, st.Founded, len(st.Members())
 		if l := st.Local(self); l != nil {
@@ -200,6 +190,42 @@ func (n *Node) Villages(ctx context.Context) ([]VillageSummary, error) {
 			}
 		}
 		out = append(out, vs)
+	}
+	return out, nil
+}
+
+// heldVillage is a village this node takes part in, and its state (nil
+// while its found entry is not held, or it does not reduce).
+type heldVillage struct {
+	id entry.ID
+	st *village.State
+}
+
+// heldVillages returns the villages Villages lists, each reduced once:
+// what one recomputation of the replication scope (scopeWants) reads of
+// villages, once for all the wants that need it.
+func (n *Node) heldVillages(ctx context.Context) ([]heldVillage, error) {
+	keys, err := n.ownKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := scope.VillagesOf(ctx, n.store, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]heldVillage, 0, len(ids))
+	for _, id := range ids {
+		if n.isDeclined(id) {
+			continue
+		}
+		st, err := n.Village(ctx, id)
+		switch {
+		case errors.Is(err, ErrNoVillage):
+			st = nil
+		case err != nil:
+			return nil, err
+		}
+		out = append(out, heldVillage{id: id, st: st})
 	}
 	return out, nil
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/kithnet/kith/internal/store/postgres/pgtest"
 )
 
-func rawPool(t *testing.T) *pgxpool.Pool {
+func rawPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	p, err := pgxpool.New(context.Background(), pgtest.Conn(t))
 	if err != nil {

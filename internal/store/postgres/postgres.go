@@ -24,6 +24,11 @@
 // (headsversion.go), so the sync engine keeps its offer set between
 // sessions until another process's write is announced.
 //
+// The digest of every head (store.HeadsDigester: the sum of their sync
+// item hashes and their count) is kept in heads_digest by triggers on
+// logs, in the transaction of every change to a head (headsdigest.go), so
+// a sync session with an in-sync peer reads no head.
+//
 // Signature verification runs beside the writing, as in the SQLite store:
 // the next chunk of a batch is verified while the previous one is
 // written. Writes of one chunk go to the server in one round trip (a pgx

@@ -111,10 +111,25 @@ var migrations = []migration{
 		// reads its few logs here, whatever else the store holds.
 		`CREATE INDEX entries_log_type ON entries (log, type, entry_time, cursor) WHERE type IS NOT NULL`,
 	}},
+	{version: 4, name: "heads digest", stmts: append([]string{
+		// One row: the sum modulo 2^256 of the sync item hashes of every
+		// head with head_seq > 0 (store.HeadsDigest), as a numeric, and
+		// their count, as the SQLite store's migration 7. The triggers
+		// (headsdigest.go) keep it in the transaction of every change to
+		// logs, whoever makes it; the last statement computes it once
+		// from the heads held. A restarted node answers an in-sync peer
+		// from it without reading a head (BENCHMARKS.md, "Scale", item 7).
+		`CREATE TABLE heads_digest (
+			one   boolean PRIMARY KEY DEFAULT true CHECK (one),
+			sum   numeric(78, 0) NOT NULL CHECK (sum >= 0 AND sum < ` + digestModulus + `),
+			count bigint NOT NULL CHECK (count >= 0)
+		)`,
+	}, append(digestSQL,
+		`INSERT INTO heads_digest (sum, count) SELECT sum % `+digestModulus+`, count FROM (`+itemSumSQL("logs")+`) AS d`)...)},
 }
 
 // SchemaVersion is the schema version this code reads and writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 func migrate(ctx context.Context, pool *pgxpool.Pool, schema, where string, lockID int64, _ store.Clock) error {
 	if last := migrations[len(migrations)-1].version; last != SchemaVersion {

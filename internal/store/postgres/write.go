@@ -610,16 +610,28 @@ func (v *txView) headTime(l *txLog, k store.LogKey) (int64, error) {
 	return t, nil
 }
 
-// flushHeads queues the heads this transaction moved, once per log.
+// flushHeads queues the heads this transaction moved, once per log, as
+// one UPDATE: the digest's triggers (headsdigest.go) then run once for
+// the whole write.
 func (v *txView) flushHeads() {
-	for k, l := range v.logs {
+	var rowids, seqs []int64
+	var ids [][]byte
+	var forked, ended []bool
+	for _, l := range v.logs {
 		if !l.dirty || !l.known {
 			continue
 		}
-		v.queue("update head of log "+k.String(), `UPDATE logs SET head_seq = $1, head_id = $2, forked = $3, ended = $4 WHERE log = $5`,
-			int64(l.head.Seq), l.head.ID[:], l.head.Forked, l.head.Ended, l.rowid)
+		rowids, seqs = append(rowids, l.rowid), append(seqs, int64(l.head.Seq))
+		ids = append(ids, l.head.ID[:])
+		forked, ended = append(forked, l.head.Forked), append(ended, l.head.Ended)
 		l.dirty = false
 	}
+	if len(rowids) == 0 {
+		return
+	}
+	v.queue(fmt.Sprintf("update the heads of %d logs", len(rowids)), `UPDATE logs SET head_seq = u.seq, head_id = u.id, forked = u.forked, ended = u.ended
+		FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::boolean[], $5::boolean[]) AS u (log, seq, id, forked, ended)
+		WHERE logs.log = u.log`, rowids, seqs, ids, forked, ended)
 }
 
 // committed publishes the logs of a committed transaction to the cache.

@@ -135,7 +135,7 @@ func (s *Store) HeadsWithLogID(ctx context.Context, id entry.LogID) ([]store.Hea
 		return nil, err
 	}
 	defer s.life.RUnlock()
-	rows, err := s.r.QueryContext(ctx, `SELECT `+headCols+` FROM logs WHERE log_id = ? AND head_seq > 0 ORDER BY author`, id[:])
+	rows, err := s.query(ctx, `SELECT `+headCols+` FROM logs WHERE log_id = ? AND head_seq > 0 ORDER BY author`, id[:])
 	if err != nil {
 		return nil, s.wrap("heads of log id", err)
 	}

@@ -54,7 +54,7 @@ func payloadOf(b []byte, held bool) []byte {
 }
 
 func (s *Store) queryEntries(ctx context.Context, query string, args ...any) ([]*store.Stored, error) {
-	rows, err := s.r.QueryContext(ctx, query, args...)
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func (s *Store) Head(ctx context.Context, log store.LogKey) (store.Head, error) 
 		return store.Head{}, err
 	}
 	defer s.life.RUnlock()
-	hd, err := scanHead(s.r.QueryRowContext(ctx, `SELECT `+headCols+` FROM logs WHERE author = ? AND log_id = ? AND head_seq > 0`, log.Author[:], log.LogID[:]))
+	hd, err := scanHead(s.queryRow(ctx, `SELECT `+headCols+` FROM logs WHERE author = ? AND log_id = ? AND head_seq > 0`, log.Author[:], log.LogID[:]))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Head{}, store.ErrNotFound
 	}
@@ -234,6 +234,9 @@ func (s *Store) logRaw(ctx context.Context, log store.LogKey, from uint64, limit
 	return out, nil
 }
 
+// getSQL is Get's query.
+var getSQL = `SELECT ` + entryCols + ` FROM entries WHERE cursor = ` + cursorOfID(1, 2)
+
 // Get returns one entry by id, or store.ErrNotFound. Fork evidence is not
 // returned here; see Forks.
 func (s *Store) Get(ctx context.Context, id entry.ID) (*store.Stored, error) {
@@ -241,7 +244,7 @@ func (s *Store) Get(ctx context.Context, id entry.ID) (*store.Stored, error) {
 		return nil, err
 	}
 	defer s.life.RUnlock()
-	st, err := scanEntry(s.r.QueryRowContext(ctx, `SELECT `+entryCols+` FROM entries WHERE cursor = `+cursorOfID(1, 2), idPrefix(id), id[:]))
+	st, err := scanEntry(s.queryRow(ctx, getSQL, idPrefix(id), id[:]))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -318,7 +321,11 @@ func findSQL(q store.Query) string {
 		where = append(where, `(entry_time, cursor) < (?, ?)`)
 	}
 	if q.Type != "" {
-		where = append(where, `type = ?`)
+		if lit, ok := typeLiteral(q.Type); ok {
+			where = append(where, `type = `+lit)
+		} else {
+			where = append(where, `type = ?`)
+		}
 	}
 	if q.Thread != nil {
 		where = append(where, `thread = ?`)
@@ -353,6 +360,31 @@ func findSQL(q store.Query) string {
 	return `SELECT ` + entryCols + from + ` WHERE ` + strings.Join(where, ` AND `) + ` ORDER BY ` + order + ` LIMIT ?`
 }
 
+// typeLiteral returns the SQL string literal of an entry type made of at
+// most 64 printable ASCII characters (every type kith writes), for Find's
+// query: ok is false for any other, which is then bound as a parameter.
+//
+// A type bound as a parameter made SQLite prepare the query again at every
+// run: entries_type is a partial index (type IS NOT NULL), and a plan
+// that uses it for "type = ?" holds only while the parameter is not NULL,
+// so SQLite marks the statement to be prepared again whenever it is bound.
+// With the type in the text, a prepared statement (readstmts.go) runs
+// again without a parse: a node in a village reads villages and
+// certificates by type at every recomputation of its scope, and spent 41 %
+// of its CPU in SQLite's parser while it followed accounts (BENCHMARKS.md,
+// "Following from a node in a village, ninth session").
+func typeLiteral(t string) (string, bool) {
+	if t == "" || len(t) > 64 {
+		return "", false
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] < 0x20 || t[i] > 0x7e {
+			return "", false
+		}
+	}
+	return `'` + strings.ReplaceAll(t, `'`, `''`) + `'`, true
+}
+
 func findArgs(q store.Query, limit int) []any {
 	args := []any{max(q.After, 0)}
 	if q.Before > 0 {
@@ -364,7 +396,7 @@ func findArgs(q store.Query, limit int) []any {
 	if q.BeforeKey.Cursor > 0 {
 		args = append(args, q.BeforeKey.Time, q.BeforeKey.Cursor)
 	}
-	if q.Type != "" {
+	if _, lit := typeLiteral(q.Type); q.Type != "" && !lit {
 		args = append(args, q.Type)
 	}
 	if q.Thread != nil {

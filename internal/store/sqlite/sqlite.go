@@ -85,6 +85,8 @@ type Store struct {
 	path string
 	w    *sql.DB // exactly one connection: all writes
 	r    *sql.DB // read-only pool
+	// rstmts keeps the read pool's queries prepared (readstmts.go).
+	rstmts readStmts
 
 	// life guards closed: every call holds it for reading, Close for
 	// writing, so Close waits for calls in progress.
@@ -280,6 +282,7 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.ws.close()
+	s.rstmts.close()
 	errR := s.r.Close()
 	errW := s.w.Close()
 	if err := errors.Join(errR, errW); err != nil {
