@@ -149,6 +149,7 @@ func runServe(ctx context.Context, c *call) error {
 		defer pprof.StopCPUProfile()
 	}
 
+	heapDumpOnSignal(ctx, c.env.Getenv(heapDumpEnv))
 	if path := c.str("memprofile"); path != "" {
 		if err := peakHeapProfile(ctx, path); err != nil {
 			return err
