@@ -166,6 +166,9 @@ func runServe(ctx context.Context, c *call) error {
 	out := serveJSON{Event: "listening"}
 	switch {
 	case initialized:
+		if !writeConfig {
+			c.store = &cfg.Store // read with the rest: not again
+		}
 		if n, err = c.open(); err != nil {
 			return err
 		}

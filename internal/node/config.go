@@ -58,7 +58,9 @@ type Config struct {
 	// Hops is how many steps beyond the accounts one follows are
 	// replicated: 1 also fetches the accounts they follow.
 	Hops *int `toml:"hops"`
-	// Logs are logs replicated whoever wrote them, as "dev_…/log_…".
+	// Logs are logs replicated whoever wrote them, as "dev_…/log_…". In
+	// a configuration LoadConfig read from its cache (ConfigCacheFile) it
+	// is nil and the logs are kept parsed only; setting it replaces them.
 	Logs []string `toml:"logs"`
 	// ConnLow and ConnHigh are the connection manager's watermarks.
 	ConnLow  int `toml:"conn_low"`
@@ -190,8 +192,10 @@ func (c Config) check() error {
 	if c.ConnLow < 1 || c.ConnHigh < c.ConnLow {
 		return fmt.Errorf("conn_low = %d, conn_high = %d: need 1 ≤ conn_low ≤ conn_high", c.ConnLow, c.ConnHigh)
 	}
-	if _, err := c.logKeys(); err != nil {
-		return err
+	if _, ok := c.cachedLogKeys(); !ok {
+		if _, err := c.logKeys(); err != nil {
+			return err
+		}
 	}
 	if err := c.checkHubs(); err != nil {
 		return err
