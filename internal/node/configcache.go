@@ -88,8 +88,7 @@ const logKeySize = 64
 
 // encodeConfigCache returns the cache of c (decoded from a config.toml
 // whose bytes hash to sum, before defaults) and its parsed logs, which it
-// keeps sorted (by author, then log id) and without duplicates, as the
-// scope holds them: a start then sorts nothing (scope.New checks).
+// keeps sorted (by author, then log id) and without duplicates.
 func encodeConfigCache(sum [sha256.Size]byte, c Config, keys []store.LogKey) ([]byte, error) {
 	cc := configCache{Version: configCacheVersion, Sum: sum, Keys: make([]byte, 0, logKeySize*len(keys))}
 	for _, k := range sortedKeys(keys) {
