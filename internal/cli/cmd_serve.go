@@ -271,6 +271,7 @@ func runServe(ctx context.Context, c *call) error {
 	}
 	_ = c.out(out, func(w io.Writer) { printServing(w, out) })
 	go releaseStartMemory()
+	go releaseIdleMemory(ctx)
 
 wait:
 	for {
