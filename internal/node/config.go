@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -255,6 +256,22 @@ func ParseLogKey(s string) (store.LogKey, error) {
 	return store.LogKey{Author: author, LogID: id}, nil
 }
 
+// fileSum returns the SHA-256 of the file at path, read in pieces.
+func fileSum(path string) ([sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	f, err := os.Open(path)
+	if err != nil {
+		return sum, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return sum, fmt.Errorf("read %s: %w", path, err)
+	}
+	h.Sum(sum[:0])
+	return sum, nil
+}
+
 // configHeader is written above the values of a new config file.
 const configHeader = `# kith node configuration (doc/config.md).
 # Flags given to 'kith serve' override these values; delete a line to get
@@ -265,7 +282,9 @@ const configHeader = `# kith node configuration (doc/config.md).
 // first when there is none, and returns it with defaults filled in.
 func LoadConfig(home string) (Config, error) {
 	path := filepath.Join(home, ConfigFile)
-	b, err := os.ReadFile(path)
+	// The file is hashed as it is read: when the cache holds it, its
+	// bytes (130 MB for a million logs) are never held at once.
+	sum, err := fileSum(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		var buf bytes.Buffer
 		buf.WriteString(configHeader)
@@ -280,7 +299,6 @@ func LoadConfig(home string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	sum := sha256.Sum256(b)
 	if c, ok := readConfigCache(home, sum); ok {
 		c = c.withDefaults()
 		if err := c.check(); err != nil {
@@ -288,6 +306,11 @@ func LoadConfig(home string) (Config, error) {
 		}
 		return c, nil
 	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, err
+	}
+	sum = sha256.Sum256(b) // of what is parsed, were the file written meanwhile
 	var c Config
 	md, err := toml.Decode(string(b), &c)
 	if err != nil {
