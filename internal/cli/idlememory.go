@@ -30,8 +30,8 @@ const (
 	// idleGap is the least time between two releases.
 	idleGap = 10 * time.Second
 	// idleSettle is how long a node is quiet before the release that
-	// catches what caches let go of (sqlite's heads cache: 10 s unread).
-	idleSettle = 15 * time.Second
+	// catches what caches let go of (sqlite's heads cache: 5 s unread).
+	idleSettle = 8 * time.Second
 )
 
 // idleTrim decides when to release (releaseIdleMemory); pure, for tests.

@@ -29,9 +29,9 @@ func TestIdleTrim(t *testing.T) {
 		{12, 1 * mb, 60 * mb, 10 * mb, false, "quiet within idleGap of the release"},
 		{16, 1 * mb, 60 * mb, 10 * mb, true, "quiet, idleGap after the release: the small burst"},
 
-		{26, 1 * mb, 30 * mb, 10 * mb, false, "quiet 14 s since the first quiet check"},
-		{28, 1 * mb, 30 * mb, 10 * mb, true, "quiet idleSettle since the first quiet check: settle"},
-		{30, 1 * mb, 30 * mb, 10 * mb, false, "quiet, released 2 s ago"},
+		{18, 1 * mb, 30 * mb, 10 * mb, false, "quiet 6 s since the first quiet check"},
+		{26, 1 * mb, 30 * mb, 10 * mb, true, "quiet over idleSettle, idleGap after the release: settle"},
+		{30, 1 * mb, 30 * mb, 10 * mb, false, "quiet, released 4 s ago"},
 		{100, 1 * mb, 30 * mb, 10 * mb, false, "quiet long after: settled once"},
 		{200, 1 * mb, 80 * mb, 20 * mb, true, "quiet, heap 16 MB over twice the live heap"},
 		{210, 1 * mb, 56 * mb, 20 * mb, false, "quiet, heap at twice the live heap and 16 MB"},

@@ -35,7 +35,7 @@ type headsCache struct {
 }
 
 // headsCacheIdle is how long the heads are kept unread.
-const headsCacheIdle = 10 * time.Second
+const headsCacheIdle = 5 * time.Second
 
 // changed records that a write transaction ended, and lets the heads
 // kept go: they can never be served again, and a node that idles after a
