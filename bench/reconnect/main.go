@@ -19,8 +19,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/kithnet/kith/bench/internal/benchkit"
@@ -29,8 +32,12 @@ import (
 	"github.com/kithnet/kith/internal/node"
 )
 
-// idleLate is -idle-late.
-var idleLate int
+// idleLate is -idle-late; kithBin, homesDir and heapDir are -kith,
+// -homes and -heapprofile.
+var (
+	idleLate                   int
+	kithBin, homesDir, heapDir string
+)
 
 // Result is what the benchmark reports.
 type Result struct {
@@ -63,6 +70,9 @@ type Result struct {
 	// periodic collection and scavenger returned the sessions' garbage.
 	IdleLateRSSMB float64 `json:"idle_late_rss_a_mb,omitempty"`
 	IdleLateSec   int     `json:"idle_late_seconds,omitempty"`
+	// The same of B (which restarted for the reconnect).
+	IdleRSSBMB     float64 `json:"idle_rss_b_mb"`
+	IdleLateRSSBMB float64 `json:"idle_late_rss_b_mb,omitempty"`
 }
 
 func main() {
@@ -72,6 +82,9 @@ func main() {
 	differ := flag.Int("differ", 0, "logs A holds one entry more of when B reconnects (0: in sync)")
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
 	late := flag.Int("idle-late", 0, "also measure A's resident memory this many seconds after the reconnect (0: not)")
+	flag.StringVar(&kithBin, "kith", "", "run this kith binary (default: build one from this tree)")
+	flag.StringVar(&homesDir, "homes", "", "keep the two homes as created in DIR, and start each run from a copy of them (creating a million logs takes many minutes)")
+	flag.StringVar(&heapDir, "heapprofile", "", "write heap profiles of both nodes when idle (at -idle-late, or 15 s after the reconnect) to DIR/heap.PID.1")
 	flag.Parse()
 	idleLate = *late
 	if *differ < 0 || *differ > *logs {
@@ -92,30 +105,22 @@ func run(nlogs, differ int, dir, profile string, jsonOut bool) error {
 	defer cleanup()
 	ctx := context.Background()
 	res := Result{Date: time.Now().UTC().Format("2006-01-02"), Machine: benchkit.Machine(), Cores: runtime.NumCPU(), Logs: nlogs, Differ: differ}
-	bin, err := benchkit.BuildKith(dir)
-	if err != nil {
-		return err
+	bin := kithBin
+	if bin == "" {
+		if bin, err = benchkit.BuildKith(dir); err != nil {
+			return err
+		}
 	}
-	var wanted []string
-	for l := 0; l < nlogs; l++ {
-		wanted = append(wanted, benchkit.LogKey(l).String())
+	if heapDir != "" {
+		p, err := filepath.Abs(filepath.Join(heapDir, "heap"))
+		if err != nil {
+			return err
+		}
+		os.Setenv("KITH_HEAPDUMP", p) // both nodes inherit it
 	}
 	homes := []string{filepath.Join(dir, "a"), filepath.Join(dir, "b")}
-	for _, h := range homes {
-		n, _, err := node.Init(h, node.Options{})
-		if err != nil {
-			return err
-		}
-		// The entries are deterministic: both homes hold the same logs.
-		benchkit.Logf("creating %d logs in %s", nlogs, h)
-		_, err = benchkit.Create(ctx, n.Store(), nlogs, 1)
-		n.Close()
-		if err != nil {
-			return err
-		}
-		if err := benchkit.WriteLogsConfig(h, wanted); err != nil {
-			return err
-		}
+	if err := makeHomes(ctx, homes, nlogs); err != nil {
+		return err
 	}
 	pa, err := benchkit.Serve(bin, homes[0])
 	if err != nil {
@@ -213,12 +218,21 @@ func run(nlogs, differ int, dir, profile string, jsonOut bool) error {
 	}
 	time.Sleep(5 * time.Second)
 	res.IdleRSSMB = float64(benchkit.RSSKBOf(pa.PID)) / 1024
+	res.IdleRSSBMB = float64(benchkit.RSSKBOf(pb.PID)) / 1024
 	c0, i0 := benchkit.CPUSecondsOf(pa.PID), time.Now()
 	time.Sleep(10 * time.Second)
 	res.IdleCPU = (benchkit.CPUSecondsOf(pa.PID) - c0) / time.Since(i0).Seconds()
 	if idleLate > 15 {
 		time.Sleep(time.Duration(idleLate-15) * time.Second)
 		res.IdleLateRSSMB, res.IdleLateSec = float64(benchkit.RSSKBOf(pa.PID))/1024, idleLate
+		res.IdleLateRSSBMB = float64(benchkit.RSSKBOf(pb.PID)) / 1024
+	}
+	if heapDir != "" {
+		for _, p := range []*benchkit.Proc{pa, pb} {
+			_ = syscall.Kill(p.PID, syscall.SIGUSR1)
+		}
+		time.Sleep(3 * time.Second)
+		benchkit.Logf("heap profiles in %s: A is heap.%d.1, B heap.%d.1", heapDir, pa.PID, pb.PID)
 	}
 	if jsonOut {
 		out, _ := json.MarshalIndent(res, "", "  ")
@@ -230,9 +244,9 @@ func run(nlogs, differ int, dir, profile string, jsonOut bool) error {
 	fmt.Printf("first         %d sync bytes (both directions)\n", res.FirstBytes)
 	fmt.Printf("reconnect     %d sync bytes, %d entries sent, caught up %.2f s after connecting (%d logs differed)\n", res.ReconnectBytes, res.EntriesSent, res.ReconnectSeconds, differ)
 	fmt.Printf("B start       %.2f s; reconnect CPU A %.2f s, B %.2f s (with its start)\n", res.StartSeconds, res.ReconnectCPUA, res.ReconnectCPUB)
-	fmt.Printf("A idle        %.1f MB resident, %.1f %% of a core\n", res.IdleRSSMB, res.IdleCPU*100)
+	fmt.Printf("A idle        %.1f MB resident, %.1f %% of a core; B %.1f MB\n", res.IdleRSSMB, res.IdleCPU*100, res.IdleRSSBMB)
 	if res.IdleLateSec > 0 {
-		fmt.Printf("A idle later  %.1f MB resident %d s after the reconnect\n", res.IdleLateRSSMB, res.IdleLateSec)
+		fmt.Printf("idle later    A %.1f MB, B %.1f MB resident %d s after the reconnect\n", res.IdleLateRSSMB, res.IdleLateRSSBMB, res.IdleLateSec)
 	}
 	return nil
 }
@@ -287,4 +301,59 @@ func caughtUp(ctx context.Context, p *benchkit.Proc) (wire.Peer, error) {
 		return settled, nil
 	})
 	return got, err
+}
+
+// makeHomes creates the two homes, each holding the same nlogs logs and a
+// config.toml listing them; with -homes, it creates them once in that
+// directory (remembering for how many logs) and copies them for each run.
+func makeHomes(ctx context.Context, homes []string, nlogs int) error {
+	if homesDir == "" {
+		return createHomes(ctx, homes, nlogs)
+	}
+	tmpl := []string{filepath.Join(homesDir, "a"), filepath.Join(homesDir, "b")}
+	mark := filepath.Join(homesDir, "logs")
+	if b, err := os.ReadFile(mark); err != nil || string(b) != strconv.Itoa(nlogs) {
+		if err := os.RemoveAll(homesDir); err != nil {
+			return err
+		}
+		if err := createHomes(ctx, tmpl, nlogs); err != nil {
+			return err
+		}
+		if err := os.WriteFile(mark, []byte(strconv.Itoa(nlogs)), 0o644); err != nil {
+			return err
+		}
+	}
+	for i, h := range homes {
+		benchkit.Logf("copying %s to %s", tmpl[i], h)
+		if out, err := exec.Command("cp", "-a", tmpl[i], h).CombinedOutput(); err != nil {
+			return fmt.Errorf("copy the home %s: %v: %s", tmpl[i], err, out)
+		}
+	}
+	return nil
+}
+
+// createHomes creates each home with the same nlogs logs and a
+// config.toml listing them.
+func createHomes(ctx context.Context, homes []string, nlogs int) error {
+	var wanted []string
+	for l := 0; l < nlogs; l++ {
+		wanted = append(wanted, benchkit.LogKey(l).String())
+	}
+	for _, h := range homes {
+		n, _, err := node.Init(h, node.Options{})
+		if err != nil {
+			return err
+		}
+		// The entries are deterministic: both homes hold the same logs.
+		benchkit.Logf("creating %d logs in %s", nlogs, h)
+		_, err = benchkit.Create(ctx, n.Store(), nlogs, 1)
+		n.Close()
+		if err != nil {
+			return err
+		}
+		if err := benchkit.WriteLogsConfig(h, wanted); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -51,6 +51,10 @@ type call struct {
 	multi      map[string]*multiFlag
 	passphrase []byte
 	blobMaxSz  int64 // resolved blob size limit; 0 means the default
+	// store is the home's [store] table when this call read its
+	// configuration already ('kith serve'): the node need not read it
+	// again (node.Options.Store).
+	store *node.StoreConfig
 }
 
 type multiFlag []string
@@ -450,7 +454,7 @@ func (c *call) out(v any, human func(w io.Writer)) error {
 
 // options are the node options the global flags give.
 func (c *call) options() node.Options {
-	return node.Options{Passphrase: c.passphrase, BlobMaxSize: c.blobMaxSz}
+	return node.Options{Passphrase: c.passphrase, BlobMaxSize: c.blobMaxSz, Store: c.store}
 }
 
 func (c *call) open() (*node.Node, error) {

@@ -149,6 +149,7 @@ func runServe(ctx context.Context, c *call) error {
 		defer pprof.StopCPUProfile()
 	}
 
+	heapDumpOnSignal(ctx, c.env.Getenv(heapDumpEnv))
 	if path := c.str("memprofile"); path != "" {
 		if err := peakHeapProfile(ctx, path); err != nil {
 			return err
@@ -165,6 +166,9 @@ func runServe(ctx context.Context, c *call) error {
 	out := serveJSON{Event: "listening"}
 	switch {
 	case initialized:
+		if !writeConfig {
+			c.store = &cfg.Store // read with the rest: not again
+		}
 		if n, err = c.open(); err != nil {
 			return err
 		}
@@ -267,6 +271,7 @@ func runServe(ctx context.Context, c *call) error {
 	}
 	_ = c.out(out, func(w io.Writer) { printServing(w, out) })
 	go releaseStartMemory()
+	go releaseIdleMemory(ctx)
 
 wait:
 	for {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -58,7 +59,9 @@ type Config struct {
 	// Hops is how many steps beyond the accounts one follows are
 	// replicated: 1 also fetches the accounts they follow.
 	Hops *int `toml:"hops"`
-	// Logs are logs replicated whoever wrote them, as "dev_…/log_…".
+	// Logs are logs replicated whoever wrote them, as "dev_…/log_…". In
+	// a configuration LoadConfig read from its cache (ConfigCacheFile) it
+	// is nil and the logs are kept parsed only; setting it replaces them.
 	Logs []string `toml:"logs"`
 	// ConnLow and ConnHigh are the connection manager's watermarks.
 	ConnLow  int `toml:"conn_low"`
@@ -190,8 +193,10 @@ func (c Config) check() error {
 	if c.ConnLow < 1 || c.ConnHigh < c.ConnLow {
 		return fmt.Errorf("conn_low = %d, conn_high = %d: need 1 ≤ conn_low ≤ conn_high", c.ConnLow, c.ConnHigh)
 	}
-	if _, err := c.logKeys(); err != nil {
-		return err
+	if _, ok := c.cachedLogKeys(); !ok {
+		if _, err := c.logKeys(); err != nil {
+			return err
+		}
 	}
 	if err := c.checkHubs(); err != nil {
 		return err
@@ -251,6 +256,22 @@ func ParseLogKey(s string) (store.LogKey, error) {
 	return store.LogKey{Author: author, LogID: id}, nil
 }
 
+// fileSum returns the SHA-256 of the file at path, read in pieces.
+func fileSum(path string) ([sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	f, err := os.Open(path)
+	if err != nil {
+		return sum, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return sum, fmt.Errorf("read %s: %w", path, err)
+	}
+	h.Sum(sum[:0])
+	return sum, nil
+}
+
 // configHeader is written above the values of a new config file.
 const configHeader = `# kith node configuration (doc/config.md).
 # Flags given to 'kith serve' override these values; delete a line to get
@@ -261,7 +282,9 @@ const configHeader = `# kith node configuration (doc/config.md).
 // first when there is none, and returns it with defaults filled in.
 func LoadConfig(home string) (Config, error) {
 	path := filepath.Join(home, ConfigFile)
-	b, err := os.ReadFile(path)
+	// The file is hashed as it is read: when the cache holds it, its
+	// bytes (130 MB for a million logs) are never held at once.
+	sum, err := fileSum(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		var buf bytes.Buffer
 		buf.WriteString(configHeader)
@@ -276,7 +299,6 @@ func LoadConfig(home string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	sum := sha256.Sum256(b)
 	if c, ok := readConfigCache(home, sum); ok {
 		c = c.withDefaults()
 		if err := c.check(); err != nil {
@@ -284,6 +306,11 @@ func LoadConfig(home string) (Config, error) {
 		}
 		return c, nil
 	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, err
+	}
+	sum = sha256.Sum256(b) // of what is parsed, were the file written meanwhile
 	var c Config
 	md, err := toml.Decode(string(b), &c)
 	if err != nil {

@@ -20,6 +20,13 @@ import (
 // cache. The cache is used only when the hash matches the file's bytes as
 // they are now, so an edit of config.toml is always read; a cache that
 // does not decode is ignored and written again. Deleting it is harmless.
+//
+// The cache holds the logs as parsed keys only, 64 bytes each, not as the
+// strings config.toml spells them: a configuration read from it has no
+// Logs strings (Config.Logs is nil) and its logs parsed (logKeys). At a
+// million logs the strings were 120 MB to decode and keep for a start
+// that needs only the keys (BENCHMARKS.md, "Scale", item 7, ninth
+// session).
 const ConfigCacheFile = "config.cache"
 
 // configCacheMin is the least number of logs for which a cache is kept:
@@ -28,7 +35,8 @@ const configCacheMin = 1000
 
 // configCacheVersion changes with the layout of configCache and with
 // what decoding config.toml gives (Config's fields).
-const configCacheVersion = 1
+// Version 2 dropped the logs' strings.
+const configCacheVersion = 2
 
 // configCache is the cache file's content (gob). The config's values
 // other than its logs are kept as JSON, which keeps a pointer to false or
@@ -37,15 +45,16 @@ type configCache struct {
 	Version int
 	Sum     [sha256.Size]byte // of config.toml's bytes
 	Rest    []byte            // the config as decoded, before defaults, without Logs (JSON)
-	Logs    []string          // Config.Logs
 	Keys    []byte            // Config.Logs parsed, in order: author ‖ log id, 64 bytes each
 }
 
 // parsedLogs is Config.Logs parsed: Config.logKeys answers from it while
-// Logs holds exactly the strings it was parsed from.
+// Logs holds exactly the strings it was parsed from, or, for a
+// configuration read from its cache (cached), while Logs is nil.
 type parsedLogs struct {
-	from []string
-	keys []store.LogKey
+	from   []string
+	keys   []store.LogKey
+	cached bool
 }
 
 // decodeConfigCache returns the config and parsed logs a cache holds for
@@ -57,21 +66,20 @@ func decodeConfigCache(b []byte, sum [sha256.Size]byte) (Config, bool) {
 	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&cc); err != nil {
 		return Config{}, false
 	}
-	if cc.Version != configCacheVersion || cc.Sum != sum || len(cc.Keys) != logKeySize*len(cc.Logs) {
+	if cc.Version != configCacheVersion || cc.Sum != sum || len(cc.Keys)%logKeySize != 0 {
 		return Config{}, false
 	}
 	var c Config
 	if err := json.Unmarshal(cc.Rest, &c); err != nil || c.Logs != nil {
 		return Config{}, false
 	}
-	keys := make([]store.LogKey, len(cc.Logs))
+	keys := make([]store.LogKey, len(cc.Keys)/logKeySize)
 	for i := range keys {
 		k := cc.Keys[logKeySize*i:]
 		copy(keys[i].Author[:], k[:32])
 		copy(keys[i].LogID[:], k[32:logKeySize])
 	}
-	c.Logs = cc.Logs
-	c.parsed = &parsedLogs{from: c.Logs, keys: keys}
+	c.parsed = &parsedLogs{keys: keys, cached: true}
 	return c, true
 }
 
@@ -79,10 +87,11 @@ func decodeConfigCache(b []byte, sum [sha256.Size]byte) (Config, bool) {
 const logKeySize = 64
 
 // encodeConfigCache returns the cache of c (decoded from a config.toml
-// whose bytes hash to sum, before defaults) and its parsed logs.
+// whose bytes hash to sum, before defaults) and its parsed logs, which it
+// keeps sorted (by author, then log id) and without duplicates.
 func encodeConfigCache(sum [sha256.Size]byte, c Config, keys []store.LogKey) ([]byte, error) {
-	cc := configCache{Version: configCacheVersion, Sum: sum, Logs: c.Logs, Keys: make([]byte, 0, logKeySize*len(keys))}
-	for _, k := range keys {
+	cc := configCache{Version: configCacheVersion, Sum: sum, Keys: make([]byte, 0, logKeySize*len(keys))}
+	for _, k := range sortedKeys(keys) {
 		cc.Keys = append(append(cc.Keys, k.Author[:]...), k.LogID[:]...)
 	}
 	c.Logs, c.parsed = nil, nil
@@ -132,14 +141,15 @@ func writeConfigCache(home string, sum [sha256.Size]byte, c Config, keys []store
 	}
 }
 
-// cachedLogKeys returns the parsed logs when c.Logs still holds exactly
-// the strings they were parsed from.
+// cachedLogKeys returns the parsed logs (shared: not to be modified) when c.Logs still holds exactly
+// the strings they were parsed from (for a configuration read from its
+// cache: when c.Logs is still nil).
 func (c Config) cachedLogKeys() ([]store.LogKey, bool) {
 	p := c.parsed
-	if p == nil || !slices.Equal(p.from, c.Logs) {
+	if p == nil || p.cached && c.Logs != nil || !p.cached && !slices.Equal(p.from, c.Logs) {
 		return nil, false
 	}
-	return slices.Clone(p.keys), true
+	return p.keys, true
 }
 
 // WithoutLogs returns c without its Logs (and their parsed keys): for what
@@ -150,4 +160,20 @@ func (c Config) cachedLogKeys() ([]store.LogKey, bool) {
 func (c Config) WithoutLogs() Config {
 	c.Logs, c.parsed = nil, nil
 	return c
+}
+
+// sortedKeys returns keys sorted by author, then log id, without
+// duplicates, in a slice of its own.
+func sortedKeys(keys []store.LogKey) []store.LogKey {
+	out := slices.Clone(keys)
+	cmp := func(a, b store.LogKey) int {
+		if c := bytes.Compare(a.Author[:], b.Author[:]); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.LogID[:], b.LogID[:])
+	}
+	if !slices.IsSortedFunc(out, cmp) {
+		slices.SortFunc(out, cmp)
+	}
+	return slices.Compact(out)
 }

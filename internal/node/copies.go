@@ -154,21 +154,24 @@ func countCopies(self identity.PublicKey, devices []copyDevice, own map[store.Lo
 
 // copies computes Copies from the store's heads and the copy book (the
 // running network's, or the home's file when the network does not run).
-func (n *Node) copies(ctx context.Context, heads []store.Head) (Copies, error) {
+func (n *Node) copies(ctx context.Context) (Copies, error) {
 	ds, err := n.store.Devices(ctx, n.account)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Copies{}, err
 	}
 	devs := make([]copyDevice, 0, len(ds))
-	isOwn := map[identity.PublicKey]bool{}
+	own := map[store.LogKey]uint64{}
 	for _, d := range ds {
 		devs = append(devs, copyDevice{key: d.Device, name: d.Name, revoked: d.Revoked})
-		isOwn[d.Device] = true
-	}
-	own := map[store.LogKey]uint64{}
-	for _, h := range heads {
-		if isOwn[h.Log.Author] && h.Seq > 0 {
-			own[h.Log] = h.Seq
+		// The own devices' logs only: not every head held.
+		hs, err := store.HeadsOf(ctx, n.store, d.Device)
+		if err != nil {
+			return Copies{}, err
+		}
+		for _, h := range hs {
+			if h.Seq > 0 {
+				own[h.Log] = h.Seq
+			}
 		}
 	}
 	var book map[identity.PublicKey]map[store.LogKey]uint64

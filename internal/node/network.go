@@ -804,18 +804,18 @@ func (n *Node) AddPeer(ctx context.Context, multiaddr string) (PeerInfo, error) 
 // far the sync sessions are.
 func (n *Node) Status(ctx context.Context) (Status, error) {
 	st := Status{Account: n.account.Account(), Device: n.device.Public().Device(), Serving: n.net.Load() != nil}
-	heads, err := n.store.Heads(ctx)
+	// Counted, not listed: a list of every head held would stay in the
+	// store's heads cache while the node idles (BENCHMARKS.md, "Scale",
+	// item 7, ninth session).
+	logs, entries, err := store.CountHeads(ctx, n.store)
 	if err != nil {
 		return st, err
 	}
-	st.Logs = len(heads)
-	for _, h := range heads {
-		st.Entries += h.Seq
-	}
+	st.Logs, st.Entries = int(logs), entries
 	if st.Revoked, err = n.OwnRevocation(ctx); err != nil {
 		return st, err
 	}
-	if st.Copies, err = n.copies(ctx, heads); err != nil {
+	if st.Copies, err = n.copies(ctx); err != nil {
 		return st, err
 	}
 	nw := n.net.Load()

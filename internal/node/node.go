@@ -37,6 +37,20 @@ type Options struct {
 	DeviceName string
 	// Now returns the time for new entries; nil means time.Now.
 	Now func() time.Time
+	// Store is the home's [store] table when the caller read the home's
+	// configuration already ('kith serve' does, for its flags): nil means
+	// Open reads it from config.toml. Reading a config that lists a
+	// million logs costs a start about a second, so it is read once.
+	Store *StoreConfig
+}
+
+// storeConfig returns o.Store, or the [store] table of the home's config
+// file when it is nil.
+func (o Options) storeConfig(home string) (StoreConfig, error) {
+	if o.Store != nil {
+		return *o.Store, nil
+	}
+	return storeConfigOf(home)
 }
 
 // Node is an open home: keys, store and blobs.
@@ -218,11 +232,12 @@ func Open(home string, o Options) (*Node, error) {
 		lock.release()
 		return nil, fmt.Errorf("account key file: %w", serr)
 	}
-	sc, err := storeConfigOf(home)
+	sc, err := o.storeConfig(home)
 	if err != nil {
 		lock.release()
 		return nil, err
 	}
+	o.Store = &sc // openWith reads it again otherwise
 	// sqlite.Open would create a missing database: check first.
 	if _, err := os.Stat(filepath.Join(home, dbFile)); sc.Backend != BackendPostgres && errors.Is(err, fs.ErrNotExist) {
 		lock.release()
@@ -309,7 +324,7 @@ func keyFileError(err error) error {
 }
 
 func openWith(home string, o Options, lock *homeLock, device, accountKey identity.PrivateKey) (*Node, error) {
-	sc, err := storeConfigOf(home)
+	sc, err := o.storeConfig(home)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package scope
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"maps"
@@ -64,8 +63,8 @@ type Scope struct {
 	cfg Config
 
 	mu sync.Mutex // serialises Refresh
-	// explicit: Config.Logs, sorted (sortedLogs); cfg.Logs is nil.
-	explicit []store.LogKey
+	// explicit: Config.Logs (logset.go); cfg.Logs is nil.
+	explicit logSet
 	snap     atomic.Pointer[snapshot]
 	rel      *relCache // the relations read so far (relcache.go)
 	// graphMu guards the follow graph's maps (snapshot.accounts and
@@ -102,10 +101,10 @@ type snapshot struct {
 	// followedDevices.
 	ownCurrent []identity.PublicKey
 	logs       map[store.LogKey]bool
-	// explicit: Config.Logs, sorted, without duplicates, shared by every
-	// snapshot: 64 bytes a log where a map held about twice that, for
-	// nodes that list a million (BENCHMARKS.md, "Scale", item 7).
-	explicit []store.LogKey
+	// explicit: Config.Logs as a set of hashes shared by every snapshot:
+	// 8 bytes a log where a map held about 130, for nodes that list a
+	// million (logset.go; BENCHMARKS.md, "Scale", item 7).
+	explicit logSet
 	// own: the account's devices, revoked ones too (their logs are the
 	// account's own logs); mirrors: its current devices other than this
 	// one, when this one is current (doc/protocol/sync.md, "Mirrors").
@@ -156,7 +155,7 @@ func New(ctx context.Context, st store.Store, cfg Config) (*Scope, error) {
 	if cfg.Hops > MaxHops {
 		cfg.Hops = MaxHops
 	}
-	s := &Scope{st: st, cfg: cfg, rel: newRelCache(), explicit: sortedLogs(cfg.Logs)}
+	s := &Scope{st: st, cfg: cfg, rel: newRelCache(), explicit: newLogSet(cfg.Logs)}
 	s.cfg.Logs = nil // held in explicit
 	if err := s.Refresh(ctx); err != nil {
 		return nil, err
@@ -183,7 +182,7 @@ func (sn *snapshot) wants(log store.LogKey) bool {
 	if sn.blocked[log.Author] || sn.refused[log] || sn.unlisted(log) {
 		return false
 	}
-	return sn.authors[log.Author] || sn.extraAuthors[log.Author] || sn.logs[log] || hasLog(sn.explicit, log) || sn.villageLogs[log.LogID] || sn.festivalLogs[log.LogID] || sn.certLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog) ||
+	return sn.authors[log.Author] || sn.extraAuthors[log.Author] || sn.logs[log] || sn.explicit.has(log) || sn.villageLogs[log.LogID] || sn.festivalLogs[log.LogID] || sn.certLogs[log.LogID] || (sn.anyFound && log.LogID == FoundLog) ||
 		(sn.anyFestivalFound && log.LogID == FestivalFoundLog)
 }
 
@@ -610,27 +609,4 @@ func Relations(ctx context.Context, st store.Store, devices []identity.PublicKey
 		}
 	}
 	return follows, blocks, nil
-}
-
-// sortedLogs returns logs sorted by author then log id, without
-// duplicates, in a slice of its own.
-func sortedLogs(logs []store.LogKey) []store.LogKey {
-	out := slices.Clone(logs)
-	if !slices.IsSortedFunc(out, compareLogKeys) {
-		slices.SortFunc(out, compareLogKeys)
-	}
-	return slices.Clip(slices.CompactFunc(out, func(a, b store.LogKey) bool { return a == b }))
-}
-
-func compareLogKeys(a, b store.LogKey) int {
-	if c := bytes.Compare(a.Author[:], b.Author[:]); c != 0 {
-		return c
-	}
-	return bytes.Compare(a.LogID[:], b.LogID[:])
-}
-
-// hasLog reports whether sorted (sortedLogs) holds log.
-func hasLog(sorted []store.LogKey, log store.LogKey) bool {
-	_, ok := slices.BinarySearchFunc(sorted, log, compareLogKeys)
-	return ok
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kithnet/kith/internal/entry"
 	"github.com/kithnet/kith/internal/store"
@@ -127,5 +128,46 @@ func TestHeadsCacheLetGoAfterWrite(t *testing.T) {
 	defer s.heads.mu.Unlock()
 	if s.heads.heads != nil || s.heads.valid {
 		t.Fatalf("%d heads still kept after a write", len(s.heads.heads))
+	}
+}
+
+// TestHeadsCacheLetGoWhenUnread: the heads kept are let go once unread
+// for the cache's idle time, with no write; reading them keeps them.
+func TestHeadsCacheLetGoWhenUnread(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	s.heads.mu.Lock()
+	s.heads.idle = 300 * time.Millisecond
+	s.heads.mu.Unlock()
+	mustIngest(t, s, testLog(t, testKey(t, 1), entry.LogID{}, nil, 1), store.Added)
+	kept := func() int {
+		s.heads.mu.Lock()
+		defer s.heads.mu.Unlock()
+		return len(s.heads.heads)
+	}
+	if _, err := s.Heads(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Read more often than the idle time: kept.
+	for range 4 {
+		time.Sleep(150 * time.Millisecond)
+		if _, err := s.Heads(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := kept(); n != 1 {
+			t.Fatalf("%d heads kept while read every 150 ms (idle time 300 ms), want 1", n)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for kept() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d heads still kept 5 s after the last read (idle time 300 ms)", kept())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// And they are read again when asked for.
+	hs, err := s.Heads(ctx)
+	if err != nil || len(hs) != 1 || hs[0].Seq != 1 {
+		t.Fatalf("Heads after the cache let go = %+v, %v; want the one head", hs, err)
 	}
 }

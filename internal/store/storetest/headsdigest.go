@@ -114,6 +114,7 @@ func testHeadsDigest(t *testing.T, x h) {
 		if want := store.DigestOf(heads); got != want {
 			t.Fatalf("step %d (%s): HeadsDigest = %x (%d), want %x (%d) from Heads", step, what, got.Sum, got.Count, want.Sum, want.Count)
 		}
+		checkCount(t, x)
 		var fromChains []store.Head
 		for _, c := range chains {
 			if len(c.es) > 0 {
@@ -142,5 +143,33 @@ func testHeadsDigest(t *testing.T, x h) {
 				t.Fatalf("step %d: HeadsWithLogID(%s) = %+v, want %+v", step, id, hs, want)
 			}
 		}
+	}
+}
+
+// checkCount checks, after a test of the suite, that a
+// store.HeadsCounter counts exactly the heads it lists and their entries.
+func checkCount(t *testing.T, x h) {
+	t.Helper()
+	hc, ok := x.s.(store.HeadsCounter)
+	if !ok {
+		return
+	}
+	logs, entries, err := hc.CountHeads(x.ctx)
+	if errors.Is(err, store.ErrClosed) {
+		return
+	}
+	if err != nil {
+		t.Fatalf("CountHeads: %v", err)
+	}
+	heads, err := x.s.Heads(x.ctx)
+	if err != nil {
+		t.Fatalf("Heads: %v", err)
+	}
+	var want uint64
+	for _, h := range heads {
+		want += h.Seq
+	}
+	if logs != uint64(len(heads)) || entries != want {
+		t.Fatalf("CountHeads = %d logs, %d entries; want %d, %d from the heads held", logs, entries, len(heads), want)
 	}
 }

@@ -86,6 +86,7 @@ func Run(t *testing.T, openClocked func(t *testing.T, clock store.Clock) store.S
 			tc.fn(t, x)
 			if !t.Failed() && !t.Skipped() {
 				checkDigest(t, x)
+				checkCount(t, x)
 			}
 		})
 	}
