@@ -145,10 +145,18 @@ func TestHeadsCacheLetGoWhenUnread(t *testing.T) {
 		defer s.heads.mu.Unlock()
 		return len(s.heads.heads)
 	}
+	puts := func() uint64 {
+		s.heads.mu.Lock()
+		defer s.heads.mu.Unlock()
+		return s.heads.kept
+	}
 	if _, err := s.Heads(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// Read more often than the idle time: kept.
+	first := puts()
+	// Read more often than the idle time: kept, and every read served
+	// from the cache (no put: a miss refills it, so the count of heads
+	// kept alone would not tell).
 	for range 4 {
 		time.Sleep(150 * time.Millisecond)
 		if _, err := s.Heads(ctx); err != nil {
@@ -156,6 +164,9 @@ func TestHeadsCacheLetGoWhenUnread(t *testing.T) {
 		}
 		if n := kept(); n != 1 {
 			t.Fatalf("%d heads kept while read every 150 ms (idle time 300 ms), want 1", n)
+		}
+		if p := puts(); p != first {
+			t.Fatalf("the heads were read from the store again (%d puts, want %d) while read every 150 ms (idle time 300 ms): the reads did not keep them", p, first)
 		}
 	}
 	deadline := time.Now().Add(5 * time.Second)
